@@ -1,0 +1,123 @@
+"""The validated, fully resolved manifest as typed, frozen data.
+
+Pure: no AWS, no filesystem. Every value here is already resolved (no `${...}` left) and validated.
+`raw` keeps the resolved mapping so later stages can read sections the typed view does not cover yet,
+and `Manifest.locate()` points any key path back to its file:line:col for error messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fnship.errors import Location
+from fnship.secret import Secret
+
+KeyPath = tuple[str | int, ...]
+
+DEFAULT_STAGE = "dev"
+DEFAULT_REGION = "us-east-1"
+DEFAULT_RUNTIME = "python3.12"
+DEFAULT_MEMORY_MB = 1024
+DEFAULT_TIMEOUT_S = 6
+DEFAULT_ARCHITECTURE = "x86_64"
+DEFAULT_EPHEMERAL_MB = 512
+DEFAULT_ALIAS = "live"
+
+
+@dataclass(frozen=True)
+class PackageSpec:
+    """`package:` (service-wide or per function). `patterns` are in Serverless order, `!` negates."""
+
+    patterns: tuple[str, ...] = ()
+    individually: bool = False
+    artifact: str | None = None  # a prebuilt zip path, used as is
+
+
+@dataclass(frozen=True)
+class IamSpec:
+    """`provider.iam.role` (or a function's `iam.role`): inline statements as IAM JSON dicts."""
+
+    statements: tuple[Mapping[str, Any], ...] = ()
+    managed_policies: tuple[str, ...] = ()
+    permissions_boundary: str | None = None
+    role_arn: str | None = None  # `provider.iam.role: arn:...`: use this role, create none
+    mode: str = "perFunction"  # or "shared"
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    key: str  # the logical name under `functions:`
+    name: str  # the physical Lambda name: `{service}-{stage}-{key}` unless `name:` is set
+    handler: str | None
+    runtime: str
+    memory_size: int
+    timeout: int
+    architecture: str
+    description: str
+    environment: Mapping[str, str | Secret]
+    ephemeral_storage: int
+    reserved_concurrency: int | None
+    layers: tuple[str, ...]
+    tags: Mapping[str, str]
+    iam: IamSpec
+    package: PackageSpec
+    log_retention_days: int | None
+    raw: Mapping[str, Any] = field(default_factory=dict)  # the resolved `functions.<key>` mapping
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    name: str
+    runtime: str
+    region: str
+    stage: str
+    profile: str | None
+    memory_size: int
+    timeout: int
+    architecture: str
+    environment: Mapping[str, str | Secret]
+    tags: Mapping[str, str]
+    log_retention_days: int | None
+    version_functions: bool
+    deployment_bucket: str | None
+    iam: IamSpec
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    path: Path  # the manifest file
+    service: str
+    stage: str
+    region: str
+    provider: ProviderSpec
+    functions: Mapping[str, FunctionSpec]
+    package: PackageSpec
+    custom: Mapping[str, Any]
+    plugins: tuple[str, ...]
+    raw: Mapping[str, Any]
+    notes: tuple[str, ...] = ()  # info lines for the user (plugins handled natively, ...)
+    locator: Callable[[KeyPath], Location | None] = field(default=lambda _path: None, repr=False, compare=False)
+
+    @property
+    def root(self) -> Path:
+        """The service directory: paths in the manifest are relative to it."""
+        return self.path.parent
+
+    def locate(self, path: KeyPath) -> Location | None:
+        """file:line:col of the value at `path` (or of its nearest located ancestor)."""
+        return self.locator(path)
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """What variable resolution may ask of the outside world, injected so the manifest never imports boto3.
+
+    `ssm(name)` returns (value, is_secure_string) or raises KeyError when the parameter does not exist.
+    """
+
+    ssm: Callable[[str], tuple[str, bool]]
+    account_id: Callable[[], str]
