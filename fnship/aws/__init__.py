@@ -1,0 +1,95 @@
+"""The only package that talks to AWS (boto3 is imported lazily, inside it).
+
+`Aws` hands out one intent-named API object per service for one target (region, profile, endpoint).
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from fnship.aws.calls import aws_call, call_or_none
+from fnship.aws.session import Clients, Target
+
+__all__ = ["Aws", "Target"]
+
+
+class Aws:
+    def __init__(self, target: Target, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.target = target
+        self.clients = Clients(target)
+        self.sleep = sleep
+        self._lock = threading.Lock()
+        self._account_id: str | None = None
+
+    @property
+    def region(self) -> str:
+        return self.target.region
+
+    def client(self, service: str) -> Any:
+        return self.clients.client(service)
+
+    @functools.cached_property
+    def lambda_(self):
+        from fnship.aws.lambda_api import LambdaApi
+
+        return LambdaApi(self.client("lambda"), sleep=self.sleep)
+
+    @functools.cached_property
+    def iam(self):
+        from fnship.aws.iam_api import IamApi
+
+        return IamApi(self.client("iam"))
+
+    @functools.cached_property
+    def logs(self):
+        from fnship.aws.logs_api import LogsApi
+
+        return LogsApi(self.client("logs"))
+
+    @functools.cached_property
+    def s3(self):
+        from fnship.aws.s3_api import S3Api
+
+        return S3Api(self.client("s3"))
+
+    def account_id(self) -> str:
+        with self._lock:
+            if self._account_id is None:
+                sts = self.client("sts")
+                identity = aws_call("caller identity", "GetCallerIdentity", sts.get_caller_identity)
+                self._account_id = str(identity["Account"])
+            return self._account_id
+
+    def ssm_parameter(self, name: str) -> tuple[str, bool]:
+        """(value, is_secure_string); KeyError when the parameter does not exist."""
+        ssm = self.client("ssm")
+        found = call_or_none(f"SSM parameter {name}", "GetParameter", ssm.get_parameter, Name=name, WithDecryption=True)
+        if found is None:
+            raise KeyError(name)
+        parameter = found["Parameter"]
+        return str(parameter["Value"]), parameter.get("Type") == "SecureString"
+
+    def find_tagged(self, tags: dict[str, str], *, resource_types: list[str]) -> dict[str, dict[str, str]]:
+        """ARN -> tags of the resources carrying every tag in `tags` (Resource Groups Tagging API)."""
+        tagging = self.client("resourcegroupstaggingapi")
+        filters = [{"Key": k, "Values": [v]} for k, v in sorted(tags.items())]
+        found: dict[str, dict[str, str]] = {}
+        token = ""
+        while True:
+            page = aws_call(
+                "tagged resources",
+                "GetResources",
+                tagging.get_resources,
+                TagFilters=filters,
+                ResourceTypeFilters=resource_types,
+                PaginationToken=token,
+            )
+            for item in page.get("ResourceTagMappingList", []):
+                found[item["ResourceARN"]] = {t["Key"]: t["Value"] for t in item.get("Tags", [])}
+            token = page.get("PaginationToken") or ""
+            if not token:
+                return found

@@ -1,0 +1,51 @@
+"""Apply a plan: the only code that mutates AWS.
+
+One handler per step type, run in the plan's order. It stops at the first failure and reports what
+completed, what failed and what did not run; because the plan diffs honest state, a re-run converges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fnship.errors import FnError
+from fnship.executor.handlers import HANDLERS, Context
+from fnship.plan.diff import Plan, Step
+
+Reporter = Callable[[str, Step], None]  # ("start" | "done" | "failed", step)
+
+
+@dataclass
+class ApplyResult:
+    completed: list[Step] = field(default_factory=list)
+    failed: Step | None = None
+    error: FnError | None = None
+    not_run: list[Step] = field(default_factory=list)
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed is None
+
+
+def apply_plan(plan: Plan, aws: Any, *, description: str, reporter: Reporter | None = None) -> ApplyResult:
+    report = reporter or (lambda _event, _step: None)
+    context = Context(aws=aws, plan=plan, description=description)
+    result = ApplyResult(outputs=context.outputs)
+    unknown = sorted({step.type for step in plan.steps} - set(HANDLERS))
+    if unknown:
+        raise AssertionError(f"no executor handler for step types {unknown}")
+    for index, step in enumerate(plan.steps):
+        report("start", step)
+        try:
+            HANDLERS[step.type](context, step)
+        except FnError as exc:
+            report("failed", step)
+            result.failed, result.error = step, exc
+            result.not_run = list(plan.steps[index + 1 :])
+            return result
+        result.completed.append(step)
+        report("done", step)
+    return result

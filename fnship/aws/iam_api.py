@@ -1,0 +1,157 @@
+"""IAM: execution roles with one inline policy, managed policies, permissions boundary, tags."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Mapping
+from typing import Any
+
+from fnship.aws.calls import aws_call, call_or_none
+
+
+def _document(raw: Any) -> dict[str, Any]:
+    # boto3 decodes policy documents to dicts; some endpoints hand back URL-encoded JSON strings.
+    if isinstance(raw, str):
+        return json.loads(urllib.parse.unquote(raw))
+    return dict(raw)
+
+
+class IamApi:
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def get_role_or_none(self, name: str) -> dict[str, Any] | None:
+        """The role with its trust policy, inline policies, attached managed policies and tags."""
+        found = call_or_none(f"role {name}", "GetRole", self._client.get_role, RoleName=name)
+        if found is None:
+            return None
+        role = found["Role"]
+        resource = f"role {name}"
+        inline_names = aws_call(resource, "ListRolePolicies", self._client.list_role_policies, RoleName=name)
+        inline = {}
+        for policy_name in inline_names.get("PolicyNames", []):
+            got = aws_call(
+                resource, "GetRolePolicy", self._client.get_role_policy, RoleName=name, PolicyName=policy_name
+            )
+            inline[policy_name] = _document(got["PolicyDocument"])
+        attached = aws_call(
+            resource, "ListAttachedRolePolicies", self._client.list_attached_role_policies, RoleName=name
+        )
+        tags = aws_call(resource, "ListRoleTags", self._client.list_role_tags, RoleName=name)
+        return {
+            "Arn": role["Arn"],
+            "RoleName": role["RoleName"],
+            "Path": role.get("Path", "/"),
+            "AssumeRolePolicyDocument": _document(role["AssumeRolePolicyDocument"]),
+            "PermissionsBoundary": (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"),
+            "InlinePolicies": inline,
+            "ManagedPolicies": sorted(p["PolicyArn"] for p in attached.get("AttachedPolicies", [])),
+            "Tags": {t["Key"]: t["Value"] for t in tags.get("Tags", [])},
+        }
+
+    def list_role_names(self, path_prefix: str) -> list[str]:
+        names: list[str] = []
+        paginator = self._client.get_paginator("list_roles")
+        pages = aws_call(
+            f"roles under {path_prefix}", "ListRoles", lambda: list(paginator.paginate(PathPrefix=path_prefix))
+        )
+        for page in pages:
+            names.extend(role["RoleName"] for role in page.get("Roles", []))
+        return sorted(names)
+
+    def create_role(
+        self,
+        name: str,
+        *,
+        path: str,
+        trust_policy: Mapping[str, Any],
+        tags: Mapping[str, str],
+        permissions_boundary: str | None,
+        description: str,
+    ) -> str:
+        kwargs: dict[str, Any] = {
+            "RoleName": name,
+            "Path": path,
+            "AssumeRolePolicyDocument": json.dumps(trust_policy),
+            "Description": description,
+            "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+        }
+        if permissions_boundary:
+            kwargs["PermissionsBoundary"] = permissions_boundary
+        created = aws_call(f"role {name}", "CreateRole", self._client.create_role, **kwargs)
+        return str(created["Role"]["Arn"])
+
+    def set_trust_policy(self, name: str, trust_policy: Mapping[str, Any]) -> None:
+        aws_call(
+            f"role {name}",
+            "UpdateAssumeRolePolicy",
+            self._client.update_assume_role_policy,
+            RoleName=name,
+            PolicyDocument=json.dumps(trust_policy),
+        )
+
+    def put_inline_policy(self, name: str, policy_name: str, document: Mapping[str, Any]) -> None:
+        aws_call(
+            f"role {name}",
+            "PutRolePolicy",
+            self._client.put_role_policy,
+            RoleName=name,
+            PolicyName=policy_name,
+            PolicyDocument=json.dumps(document),
+        )
+
+    def delete_inline_policy(self, name: str, policy_name: str) -> None:
+        call_or_none(
+            f"role {name}", "DeleteRolePolicy", self._client.delete_role_policy, RoleName=name, PolicyName=policy_name
+        )
+
+    def attach_managed_policy(self, name: str, policy_arn: str) -> None:
+        aws_call(
+            f"role {name}", "AttachRolePolicy", self._client.attach_role_policy, RoleName=name, PolicyArn=policy_arn
+        )
+
+    def detach_managed_policy(self, name: str, policy_arn: str) -> None:
+        call_or_none(
+            f"role {name}", "DetachRolePolicy", self._client.detach_role_policy, RoleName=name, PolicyArn=policy_arn
+        )
+
+    def set_permissions_boundary(self, name: str, boundary: str | None) -> None:
+        if boundary:
+            aws_call(
+                f"role {name}",
+                "PutRolePermissionsBoundary",
+                self._client.put_role_permissions_boundary,
+                RoleName=name,
+                PermissionsBoundary=boundary,
+            )
+        else:
+            call_or_none(
+                f"role {name}",
+                "DeleteRolePermissionsBoundary",
+                self._client.delete_role_permissions_boundary,
+                RoleName=name,
+            )
+
+    def set_tags(self, name: str, *, add: Mapping[str, str], remove: list[str]) -> None:
+        if remove:
+            aws_call(f"role {name}", "UntagRole", self._client.untag_role, RoleName=name, TagKeys=list(remove))
+        if add:
+            aws_call(
+                f"role {name}",
+                "TagRole",
+                self._client.tag_role,
+                RoleName=name,
+                Tags=[{"Key": k, "Value": v} for k, v in sorted(add.items())],
+            )
+
+    def delete_role(self, name: str) -> None:
+        """Delete a role and what hangs on it (IAM refuses to delete a role with policies attached)."""
+        live = self.get_role_or_none(name)
+        if live is None:
+            return
+        for policy_name in live["InlinePolicies"]:
+            self.delete_inline_policy(name, policy_name)
+        for policy_arn in live["ManagedPolicies"]:
+            self.detach_managed_policy(name, policy_arn)
+        call_or_none(f"role {name}", "DeleteRole", self._client.delete_role, RoleName=name)

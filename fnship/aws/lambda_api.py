@@ -1,0 +1,209 @@
+"""Lambda: functions, versions, aliases, concurrency, tags. Waiters and IAM-propagation retries live here."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fnship.aws.calls import aws_call, call_or_none, error_code, error_message
+from fnship.errors import AwsError
+
+# A role created seconds ago may not be assumable by Lambda yet (IAM is eventually consistent):
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency
+ROLE_NOT_READY_HINTS = ("cannot be assumed by Lambda", "role defined for the function cannot be assumed")
+ROLE_RETRY_DELAYS = (1, 2, 3, 4, 5, 5, 5, 5)
+
+
+class LambdaApi:
+    def __init__(self, client: Any, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._client = client
+        self._sleep = sleep
+
+    def get_function_or_none(self, name: str, *, qualifier: str | None = None) -> dict[str, Any] | None:
+        """`GetFunction`: Configuration, Code, Tags and Concurrency, or None when the function does not exist."""
+        kwargs: dict[str, Any] = {"FunctionName": name}
+        if qualifier:
+            kwargs["Qualifier"] = qualifier
+        return call_or_none(f"function {name}", "GetFunction", self._client.get_function, **kwargs)
+
+    def get_alias_or_none(self, function: str, alias: str) -> dict[str, Any] | None:
+        return call_or_none(
+            f"alias {function}:{alias}", "GetAlias", self._client.get_alias, FunctionName=function, Name=alias
+        )
+
+    def create_function(
+        self, name: str, *, config: Mapping[str, Any], code: Mapping[str, Any], tags: Mapping[str, str]
+    ):
+        request = {"FunctionName": name, **config, "Code": dict(code), "Tags": dict(tags), "Publish": False}
+        created = self._retry_role_propagation(
+            f"function {name}", "CreateFunction", self._client.create_function, request
+        )
+        self.wait_ready(name)
+        return created
+
+    def update_code(self, name: str, *, code: Mapping[str, Any], architecture: str) -> dict[str, Any]:
+        updated = aws_call(
+            f"function {name}",
+            "UpdateFunctionCode",
+            self._client.update_function_code,
+            FunctionName=name,
+            Architectures=[architecture],
+            **code,
+        )
+        self.wait_updated(name)
+        return updated
+
+    def update_configuration(self, name: str, *, config: Mapping[str, Any]) -> dict[str, Any]:
+        request = {"FunctionName": name, **config}
+        updated = self._retry_role_propagation(
+            f"function {name}", "UpdateFunctionConfiguration", self._client.update_function_configuration, request
+        )
+        self.wait_updated(name)
+        return updated
+
+    def publish_version(self, name: str, *, description: str, code_sha256: str | None = None) -> str:
+        kwargs: dict[str, Any] = {"FunctionName": name, "Description": description}
+        if code_sha256:
+            kwargs["CodeSha256"] = code_sha256
+        published = aws_call(f"function {name}", "PublishVersion", self._client.publish_version, **kwargs)
+        return str(published["Version"])
+
+    def create_alias(self, function: str, alias: str, *, version: str, description: str = "") -> dict[str, Any]:
+        return aws_call(
+            f"alias {function}:{alias}",
+            "CreateAlias",
+            self._client.create_alias,
+            FunctionName=function,
+            Name=alias,
+            FunctionVersion=version,
+            Description=description,
+        )
+
+    def set_alias_version(
+        self,
+        function: str,
+        alias: str,
+        *,
+        version: str,
+        weights: Mapping[str, float] | None = None,
+        revision_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Point the alias at `version`, with `weights` for at most one additional version (empty: none)."""
+        kwargs: dict[str, Any] = {
+            "FunctionName": function,
+            "Name": alias,
+            "FunctionVersion": version,
+            "RoutingConfig": {"AdditionalVersionWeights": dict(weights or {})},
+        }
+        if revision_id:
+            kwargs["RevisionId"] = revision_id
+        return aws_call(f"alias {function}:{alias}", "UpdateAlias", self._client.update_alias, **kwargs)
+
+    def list_versions(self, name: str) -> list[dict[str, Any]]:
+        versions: list[dict[str, Any]] = []
+        marker = None
+        while True:
+            kwargs: dict[str, Any] = {"FunctionName": name}
+            if marker:
+                kwargs["Marker"] = marker
+            page = aws_call(
+                f"function {name}", "ListVersionsByFunction", self._client.list_versions_by_function, **kwargs
+            )
+            versions.extend(page.get("Versions", []))
+            marker = page.get("NextMarker")
+            if not marker:
+                return versions
+
+    def list_aliases(self, name: str) -> list[dict[str, Any]]:
+        page = aws_call(f"function {name}", "ListAliases", self._client.list_aliases, FunctionName=name)
+        return list(page.get("Aliases", []))
+
+    def set_reserved_concurrency(self, name: str, reserved: int | None) -> None:
+        if reserved is None:
+            aws_call(
+                f"function {name}",
+                "DeleteFunctionConcurrency",
+                self._client.delete_function_concurrency,
+                FunctionName=name,
+            )
+        else:
+            aws_call(
+                f"function {name}",
+                "PutFunctionConcurrency",
+                self._client.put_function_concurrency,
+                FunctionName=name,
+                ReservedConcurrentExecutions=reserved,
+            )
+
+    def set_tags(self, arn: str, *, add: Mapping[str, str], remove: list[str]) -> None:
+        if remove:
+            aws_call(arn, "UntagResource", self._client.untag_resource, Resource=arn, TagKeys=list(remove))
+        if add:
+            aws_call(arn, "TagResource", self._client.tag_resource, Resource=arn, Tags=dict(add))
+
+    def delete_function(self, name: str) -> None:
+        call_or_none(f"function {name}", "DeleteFunction", self._client.delete_function, FunctionName=name)
+
+    def delete_alias(self, function: str, alias: str) -> None:
+        call_or_none(
+            f"alias {function}:{alias}", "DeleteAlias", self._client.delete_alias, FunctionName=function, Name=alias
+        )
+
+    def delete_version(self, name: str, version: str) -> None:
+        call_or_none(
+            f"function {name}:{version}",
+            "DeleteFunction",
+            self._client.delete_function,
+            FunctionName=name,
+            Qualifier=version,
+        )
+
+    def wait_ready(self, name: str) -> None:
+        self._wait(name, "function_active_v2")
+
+    def wait_updated(self, name: str) -> None:
+        self._wait(name, "function_updated_v2")
+
+    def _wait(self, name: str, waiter_name: str) -> None:
+        # Configuration and code updates are asynchronous; the next update fails with
+        # ResourceConflictException until LastUpdateStatus leaves InProgress.
+        # https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
+        for _attempt in range(120):
+            config = aws_call(
+                f"function {name}",
+                "GetFunctionConfiguration",
+                self._client.get_function_configuration,
+                FunctionName=name,
+            )
+            state = config.get("State") or "Active"
+            update = config.get("LastUpdateStatus") or "Successful"
+            if state == "Failed" or update == "Failed":
+                reason = config.get("LastUpdateStatusReason") or config.get("StateReason") or "unknown reason"
+                raise AwsError(resource=f"function {name}", action=waiter_name, code="Failed", detail=reason)
+            if state == "Active" and update == "Successful":
+                return
+            self._sleep(1)
+        raise AwsError(
+            resource=f"function {name}",
+            action=waiter_name,
+            code="Timeout",
+            detail="the function did not become ready within 120 s",
+        )
+
+    def _retry_role_propagation(self, resource: str, action: str, fn: Callable[..., Any], request: dict[str, Any]):
+        from botocore.exceptions import ClientError
+
+        for delay in (*ROLE_RETRY_DELAYS, None):
+            try:
+                return fn(**request)
+            except ClientError as exc:
+                message = error_message(exc)
+                retryable = error_code(exc) == "InvalidParameterValueException" and any(
+                    hint in message for hint in ROLE_NOT_READY_HINTS
+                )
+                if retryable and delay is not None:
+                    self._sleep(delay)
+                    continue
+                raise AwsError(resource=resource, action=action, code=error_code(exc), detail=message) from exc
+        raise AssertionError("unreachable")

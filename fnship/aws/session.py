@@ -1,0 +1,63 @@
+"""boto3 session and clients: profile, region, `AWS_ENDPOINT_URL`, the local emulator.
+
+The only package that imports boto3/botocore is `fnship.aws`; everything else asks this layer by intent.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+LOCAL_ENDPOINT = "http://127.0.0.1:4566"
+LOCAL_ACCOUNT_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where AWS calls go: region, profile, and an endpoint when talking to an emulator."""
+
+    region: str
+    profile: str | None = None
+    endpoint_url: str | None = None
+    local: bool = False
+
+
+def local_requested(flag: bool) -> bool:
+    """`--local` or `FN_LOCAL=1` points fnship at the embedded emulator."""
+    return flag or os.environ.get("FN_LOCAL", "").lower() in ("1", "true", "yes")
+
+
+class Clients:
+    """Lazily created, cached boto3 clients for one target. Clients are thread-safe; creating them is not."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self._lock = threading.Lock()
+        self._clients: dict[str, Any] = {}
+        self._session: Any = None
+
+    def _make_session(self) -> Any:
+        import boto3
+
+        if self.target.local:
+            return boto3.session.Session(region_name=self.target.region, **LOCAL_ACCOUNT_CREDENTIALS)
+        return boto3.session.Session(profile_name=self.target.profile, region_name=self.target.region)
+
+    def client(self, service: str) -> Any:
+        with self._lock:
+            existing = self._clients.get(service)
+            if existing is not None:
+                return existing
+            from botocore.config import Config
+
+            if self._session is None:
+                self._session = self._make_session()
+            config = Config(retries={"mode": "standard", "max_attempts": 5}, user_agent_extra="fnship")
+            kwargs: dict[str, Any] = {"config": config}
+            if self.target.endpoint_url:
+                kwargs["endpoint_url"] = self.target.endpoint_url
+            made = self._session.client(service, **kwargs)
+            self._clients[service] = made
+            return made

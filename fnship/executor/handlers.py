@@ -1,0 +1,222 @@
+"""One handler per step type. Each reads the desired/live resources from the plan and calls fnship.aws."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fnship.model import iam
+from fnship.plan.diff import Plan, Step
+from fnship.secret import reveal
+
+
+@dataclass
+class Context:
+    aws: Any
+    plan: Plan
+    description: str  # the published version's description: names the release
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def desired(self, step: Step):
+        return self.plan.desired.get(step.address)
+
+    def live(self, step: Step):
+        return self.plan.live.get(step.address)
+
+
+def lambda_configuration(attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """The model's function attrs as UpdateFunctionConfiguration wants them. Secrets are revealed only here."""
+    return {
+        "Runtime": attrs["runtime"],
+        "Handler": attrs["handler"],
+        "MemorySize": attrs["memory_size"],
+        "Timeout": attrs["timeout"],
+        "Description": attrs["description"],
+        "Environment": {"Variables": {k: str(reveal(v)) for k, v in attrs["environment"].items()}},
+        "EphemeralStorage": {"Size": attrs["ephemeral_storage"]},
+        "Layers": list(attrs["layers"]),
+        "Role": attrs["role"],
+    }
+
+
+def _code(context: Context, resource) -> dict[str, Any]:
+    """Upload location for the function's zip: the deployment bucket when one is set, else the bytes inline."""
+    path = Path(resource.extras["artifact_path"])
+    bucket = resource.extras.get("deployment_bucket")
+    if bucket:
+        extras = resource.extras
+        key = f"fnship/{extras['service']}/{extras['stage']}/{resource.attrs['code_sha256'].replace('/', '_')}.zip"
+        if not context.aws.s3.object_exists(bucket, key):
+            context.aws.s3.upload_file(bucket, key, path)
+        return {"S3Bucket": bucket, "S3Key": key}
+    return {"ZipFile": path.read_bytes()}
+
+
+def _tag_delta(before: Mapping[str, str] | None, after: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    before = before or {}
+    add = {k: v for k, v in after.items() if before.get(k) != v}
+    remove = sorted(k for k in before if k not in after and not k.startswith("aws:"))
+    return add, remove
+
+
+# Functions
+
+
+def function_create(context: Context, step: Step) -> None:
+    resource = context.desired(step)
+    attrs = resource.attrs
+    config = {**lambda_configuration(attrs), "Architectures": [attrs["architecture"]], "PackageType": "Zip"}
+    created = context.aws.lambda_.create_function(
+        resource.name, config=config, code=_code(context, resource), tags=attrs["tags"]
+    )
+    context.outputs[step.address] = {"arn": created["FunctionArn"]}
+    if attrs["reserved_concurrency"] is not None:
+        context.aws.lambda_.set_reserved_concurrency(resource.name, attrs["reserved_concurrency"])
+
+
+def function_update_code(context: Context, step: Step) -> None:
+    resource = context.desired(step)
+    context.aws.lambda_.update_code(
+        resource.name, code=_code(context, resource), architecture=resource.attrs["architecture"]
+    )
+
+
+def function_update_config(context: Context, step: Step) -> None:
+    resource = context.desired(step)
+    context.aws.lambda_.update_configuration(resource.name, config=lambda_configuration(resource.attrs))
+
+
+def function_tag(context: Context, step: Step) -> None:
+    resource, live = context.desired(step), context.live(step)
+    add, remove = _tag_delta(live.attrs.get("tags"), resource.attrs["tags"])
+    context.aws.lambda_.set_tags(live.extras["arn"], add=add, remove=remove)
+
+
+def function_concurrency(context: Context, step: Step) -> None:
+    resource = context.desired(step)
+    context.aws.lambda_.set_reserved_concurrency(resource.name, resource.attrs["reserved_concurrency"])
+
+
+def function_delete(context: Context, step: Step) -> None:
+    context.aws.lambda_.delete_function(context.live(step).name)
+
+
+# Versions and aliases
+
+
+def version_publish(context: Context, step: Step) -> None:
+    alias = context.desired(step)
+    function = context.plan.desired.get(f"function.{alias.extras['function_key']}")
+    version = context.aws.lambda_.publish_version(
+        alias.extras["function_name"], description=context.description, code_sha256=function.attrs["code_sha256"]
+    )
+    context.outputs.setdefault(step.address, {})["version"] = version
+
+
+def alias_set(context: Context, step: Step) -> None:
+    alias, live = context.desired(step), context.live(step)
+    version = context.outputs.get(step.address, {}).get("version", "$LATEST")
+    function_name = alias.extras["function_name"]
+    if live is None:
+        context.aws.lambda_.create_alias(
+            function_name, alias.name, version=version, description="fnship release pointer"
+        )
+    else:
+        context.aws.lambda_.set_alias_version(function_name, alias.name, version=version, weights={})
+    context.outputs.setdefault(step.address, {})["version"] = version
+
+
+def alias_delete(context: Context, step: Step) -> None:
+    # Deleting the function removes its aliases; an alias alone goes when it left the manifest.
+    live = context.live(step)
+    function_address = f"function.{live.extras['function_key']}"
+    if context.plan.desired.get(function_address) is None:
+        return
+    context.aws.lambda_.delete_alias(live.extras["function_name"], live.name)
+
+
+# Log groups
+
+
+def log_group_create(context: Context, step: Step) -> None:
+    resource = context.desired(step)
+    context.aws.logs.create_log_group(resource.name, tags=resource.attrs["tags"])
+    if resource.attrs["retention_days"] is not None:
+        context.aws.logs.set_retention(resource.name, resource.attrs["retention_days"])
+
+
+def log_group_update(context: Context, step: Step) -> None:
+    resource, live = context.desired(step), context.live(step)
+    if resource.attrs["retention_days"] != live.attrs["retention_days"]:
+        context.aws.logs.set_retention(resource.name, resource.attrs["retention_days"])
+    add, remove = _tag_delta(live.attrs.get("tags"), resource.attrs["tags"])
+    if add or remove:
+        context.aws.logs.set_tags(live.extras["arn"], add=add, remove=remove)
+
+
+def log_group_delete(context: Context, step: Step) -> None:
+    context.aws.logs.delete_log_group(context.live(step).name)
+
+
+# Roles
+
+
+def role_create(context: Context, step: Step) -> None:
+    resource = context.desired(step)
+    attrs = resource.attrs
+    arn = context.aws.iam.create_role(
+        resource.name,
+        path=attrs["path"],
+        trust_policy=attrs["trust_policy"],
+        tags=attrs["tags"],
+        permissions_boundary=attrs["permissions_boundary"],
+        description=f"fnship execution role for {resource.address.split('.', 1)[1]}",
+    )
+    context.aws.iam.put_inline_policy(resource.name, iam.INLINE_POLICY_NAME, attrs["inline_policy"])
+    for policy_arn in attrs["managed_policies"]:
+        context.aws.iam.attach_managed_policy(resource.name, policy_arn)
+    context.outputs[step.address] = {"arn": arn}
+
+
+def role_update(context: Context, step: Step) -> None:
+    resource, live = context.desired(step), context.live(step)
+    want, have = resource.attrs, live.attrs
+    api = context.aws.iam
+    if want["trust_policy"] != have["trust_policy"]:
+        api.set_trust_policy(resource.name, want["trust_policy"])
+    if want["inline_policy"] != have["inline_policy"]:
+        api.put_inline_policy(resource.name, iam.INLINE_POLICY_NAME, want["inline_policy"])
+    for policy_arn in sorted(set(want["managed_policies"]) - set(have["managed_policies"])):
+        api.attach_managed_policy(resource.name, policy_arn)
+    for policy_arn in sorted(set(have["managed_policies"]) - set(want["managed_policies"])):
+        api.detach_managed_policy(resource.name, policy_arn)
+    if want["permissions_boundary"] != have["permissions_boundary"]:
+        api.set_permissions_boundary(resource.name, want["permissions_boundary"])
+    add, remove = _tag_delta(have.get("tags"), want["tags"])
+    if add or remove:
+        api.set_tags(resource.name, add=add, remove=remove)
+
+
+def role_delete(context: Context, step: Step) -> None:
+    context.aws.iam.delete_role(context.live(step).name)
+
+
+HANDLERS: dict[str, Callable[[Context, Step], None]] = {
+    "function.create": function_create,
+    "function.update_code": function_update_code,
+    "function.update_config": function_update_config,
+    "function.tag": function_tag,
+    "function.concurrency": function_concurrency,
+    "function.delete": function_delete,
+    "version.publish": version_publish,
+    "alias.set": alias_set,
+    "alias.delete": alias_delete,
+    "log_group.create": log_group_create,
+    "log_group.update": log_group_update,
+    "log_group.delete": log_group_delete,
+    "role.create": role_create,
+    "role.update": role_update,
+    "role.delete": role_delete,
+}

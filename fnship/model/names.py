@@ -1,0 +1,43 @@
+"""Physical names, as the Serverless Framework makes them, shortened with a stable hash where AWS limits them.
+
+Pure: no AWS, no filesystem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+IAM_ROLE_NAME_MAX = 64
+
+
+def shorten(name: str, limit: int) -> str:
+    """`name` if it fits, else a prefix plus an 8-character hash of the whole name (stable across runs)."""
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[: limit - 9].rstrip('-_')}-{digest}"
+
+
+def role_name(*, service: str, stage: str, function_key: str, region: str) -> str:
+    return shorten(f"{service}-{stage}-{function_key}-{region}-lambdaRole", IAM_ROLE_NAME_MAX)
+
+
+def role_path(*, service: str, stage: str) -> str:
+    """Our roles live under their own IAM path, so `fn remove` can list exactly this service and stage's roles."""
+    return f"/fnship/{service}/{stage}/"
+
+
+def role_arn(*, account_id: str, path: str, name: str) -> str:
+    return f"arn:aws:iam::{account_id}:role{path}{name}"
+
+
+def log_group_name(function_name: str) -> str:
+    return f"/aws/lambda/{function_name}"
+
+
+def log_group_arn(*, region: str, account_id: str, function_name: str) -> str:
+    return f"arn:aws:logs:{region}:{account_id}:log-group:{log_group_name(function_name)}"
+
+
+def function_arn(*, region: str, account_id: str, function_name: str) -> str:
+    return f"arn:aws:lambda:{region}:{account_id}:function:{function_name}"

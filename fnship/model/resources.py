@@ -1,0 +1,70 @@
+"""Desired and live state as the same shape: resources with an address, a kind, a physical name and attributes.
+
+Pure: no AWS, no filesystem. Both the model (desired) and the live reader (live) produce `Resource`s whose
+`attrs` are normalized the same way, so the diff can compare them field by field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+OWNER_SERVICE_TAG = "fnship:service"
+OWNER_STAGE_TAG = "fnship:stage"
+OWNER_FUNCTION_TAG = "fnship:function"
+
+
+class _KnownAfterApply:
+    """A value that only exists once the plan runs (a version number, an ARN)."""
+
+    _instance: _KnownAfterApply | None = None
+
+    def __new__(cls) -> _KnownAfterApply:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "(known after apply)"
+
+    __str__ = __repr__
+
+
+KNOWN_AFTER_APPLY = _KnownAfterApply()
+
+
+@dataclass(frozen=True)
+class Resource:
+    address: str  # "function.api", "role.api", "log_group.api", "alias.api.live"
+    kind: str  # the key into the planner's and executor's tables
+    name: str  # the physical name in AWS
+    attrs: Mapping[str, Any]  # compared with the other side; Secret values compare by value, print as (sensitive)
+    depends_on: tuple[str, ...] = ()
+    extras: Mapping[str, Any] = field(default_factory=dict, compare=False)  # carried for the executor, not diffed
+
+
+@dataclass(frozen=True)
+class State:
+    """A set of resources for one service and stage, in dependency order."""
+
+    service: str
+    stage: str
+    region: str
+    resources: tuple[Resource, ...] = ()
+
+    def by_address(self) -> dict[str, Resource]:
+        return {resource.address: resource for resource in self.resources}
+
+    def get(self, address: str) -> Resource | None:
+        return self.by_address().get(address)
+
+    def of_kind(self, kind: str) -> list[Resource]:
+        return [resource for resource in self.resources if resource.kind == kind]
+
+    def with_resources(self, resources: Iterable[Resource]) -> State:
+        return State(self.service, self.stage, self.region, tuple(resources))
+
+
+def ownership_tags(service: str, stage: str) -> dict[str, str]:
+    return {OWNER_SERVICE_TAG: service, OWNER_STAGE_TAG: stage}

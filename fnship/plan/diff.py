@@ -1,0 +1,144 @@
+"""Desired vs live -> changes, field by field, and the ordered steps that carry them out.
+
+Pure: no AWS, no filesystem. A Plan is a value: `fn plan` prints it, `fn deploy` executes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fnship.model.resources import KNOWN_AFTER_APPLY, Resource, State
+from fnship.secret import Secret, reveal
+
+CREATE, UPDATE, DELETE = "create", "update", "delete"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    path: str  # "memory_size", "environment.TABLE", "tags.team"
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class Change:
+    action: str  # create | update | delete
+    address: str
+    kind: str
+    name: str
+    fields: tuple[FieldChange, ...]
+    desired: Resource | None = field(default=None, compare=False)
+    live: Resource | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One mutating action for the executor: `type` is the key into its handler table."""
+
+    type: str
+    address: str
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Plan:
+    service: str
+    stage: str
+    region: str
+    release_id: str
+    changes: tuple[Change, ...]
+    steps: tuple[Step, ...]
+    desired: State
+    live: State
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    def counts(self) -> dict[str, int]:
+        return {action: sum(1 for c in self.changes if c.action == action) for action in (CREATE, UPDATE, DELETE)}
+
+    def change(self, address: str) -> Change | None:
+        return next((c for c in self.changes if c.address == address), None)
+
+
+def same(a: Any, b: Any) -> bool:
+    return reveal(a) == reveal(b)
+
+
+# Attributes whose values are flat mappings are compared and shown key by key.
+KEYED_ATTRS = frozenset({"environment", "tags"})
+
+
+def field_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[FieldChange]:
+    before = before or {}
+    after = after or {}
+    changes: list[FieldChange] = []
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if key in KEYED_ATTRS and isinstance(old or {}, Mapping) and isinstance(new or {}, Mapping):
+            old_map, new_map = old or {}, new or {}
+            for sub in sorted(set(old_map) | set(new_map)):
+                if sub not in new_map or sub not in old_map or not same(old_map[sub], new_map[sub]):
+                    shown_old = old_map.get(sub)
+                    # Never show a live value we cannot prove is not a secret: only when the desired
+                    # side holds a plain value for that key.
+                    if key == "environment" and sub in old_map and not _plain(new_map.get(sub)):
+                        shown_old = Secret(str(shown_old))
+                    changes.append(FieldChange(f"{key}.{sub}", shown_old, new_map.get(sub)))
+        elif not same(old, new):
+            changes.append(FieldChange(key, old, new))
+    return changes
+
+
+def _plain(value: Any) -> bool:
+    return value is not None and not isinstance(value, Secret)
+
+
+def _alias_fields(desired: Resource | None, live: Resource | None) -> list[FieldChange]:
+    """An alias changes when what it serves differs from the desired release; its new version is unknown."""
+    if desired is None:
+        return [FieldChange("version", live.extras.get("version") if live else None, None)]
+    if live is not None and same(live.attrs, desired.attrs) and not live.extras.get("weights"):
+        return []
+    before = live.extras.get("version") if live else None
+    after = "$LATEST" if desired.attrs.get("version") == "$LATEST" else KNOWN_AFTER_APPLY
+    return [FieldChange("version", before, after)]
+
+
+def _generic_fields(desired: Resource | None, live: Resource | None) -> list[FieldChange]:
+    return field_changes(live.attrs if live else None, desired.attrs if desired else None)
+
+
+FIELD_DIFFERS: dict[str, Callable[[Resource | None, Resource | None], list[FieldChange]]] = {
+    "alias": _alias_fields,
+    "function": _generic_fields,
+    "role": _generic_fields,
+    "log_group": _generic_fields,
+}
+
+
+def diff(desired: State, live: State) -> list[Change]:
+    live_by_address = live.by_address()
+    changes: list[Change] = []
+    for resource in desired.resources:
+        before = live_by_address.get(resource.address)
+        fields = FIELD_DIFFERS[resource.kind](resource, before)
+        if before is None:
+            changes.append(
+                Change(CREATE, resource.address, resource.kind, resource.name, tuple(fields), resource, None)
+            )
+        elif fields:
+            changes.append(
+                Change(UPDATE, resource.address, resource.kind, resource.name, tuple(fields), resource, before)
+            )
+    desired_addresses = {r.address for r in desired.resources}
+    for resource in live.resources:
+        if resource.address not in desired_addresses:
+            fields = FIELD_DIFFERS[resource.kind](None, resource)
+            changes.append(
+                Change(DELETE, resource.address, resource.kind, resource.name, tuple(fields), None, resource)
+            )
+    return changes

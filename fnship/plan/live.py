@@ -1,0 +1,203 @@
+"""Read what is live for one service and stage, normalized to the same shape as the desired state.
+
+Read-only AWS calls: this module never mutates anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from fnship.model import iam, names
+from fnship.model.build import release_of
+from fnship.model.resources import (
+    OWNER_FUNCTION_TAG,
+    OWNER_SERVICE_TAG,
+    OWNER_STAGE_TAG,
+    Resource,
+    State,
+    ownership_tags,
+)
+
+READ_WORKERS = 8
+DEFAULT_EPHEMERAL_MB = 512
+
+
+def function_attrs(
+    config: Mapping[str, Any], tags: Mapping[str, str] | None, concurrency: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """Lambda's GetFunction answer in the model's vocabulary, with AWS defaults filled in."""
+    variables = (config.get("Environment") or {}).get("Variables") or {}
+    return {
+        "runtime": config.get("Runtime"),
+        "handler": config.get("Handler"),
+        "memory_size": config.get("MemorySize"),
+        "timeout": config.get("Timeout"),
+        "architecture": (config.get("Architectures") or ["x86_64"])[0],
+        "description": config.get("Description") or "",
+        "environment": dict(sorted(variables.items())),
+        "ephemeral_storage": (config.get("EphemeralStorage") or {}).get("Size", DEFAULT_EPHEMERAL_MB),
+        "layers": [layer["Arn"] for layer in config.get("Layers") or []],
+        "role": config.get("Role"),
+        "code_sha256": config.get("CodeSha256"),
+        "reserved_concurrency": (concurrency or {}).get("ReservedConcurrentExecutions"),
+        "tags": dict(tags or {}),
+    }
+
+
+def read_function(aws: Any, name: str, key: str) -> list[Resource]:
+    found = aws.lambda_.get_function_or_none(name)
+    if found is None:
+        return []
+    config = found["Configuration"]
+    return [
+        Resource(
+            address=f"function.{key}",
+            kind="function",
+            name=name,
+            attrs=function_attrs(config, found.get("Tags"), found.get("Concurrency")),
+            extras={"arn": config["FunctionArn"], "version": config.get("Version")},
+        )
+    ]
+
+
+def read_alias(aws: Any, function_name: str, key: str, alias: str) -> list[Resource]:
+    found = aws.lambda_.get_alias_or_none(function_name, alias)
+    if found is None:
+        return []
+    version = str(found["FunctionVersion"])
+    extras = {
+        "function_name": function_name,
+        "function_key": key,
+        "version": version,
+        "arn": found.get("AliasArn"),
+        "revision_id": found.get("RevisionId"),
+        "weights": dict((found.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}),
+    }
+    if version == "$LATEST":
+        attrs: dict[str, Any] = {"version": "$LATEST"}
+    else:
+        served = aws.lambda_.get_function_or_none(function_name, qualifier=version)
+        release = release_of(function_attrs(served["Configuration"], None, None)) if served else {}
+        attrs = {"release": release}
+    return [Resource(address=f"alias.{key}.{alias}", kind="alias", name=alias, attrs=attrs, extras=extras)]
+
+
+def read_log_group(aws: Any, name: str, key: str) -> list[Resource]:
+    found = aws.logs.get_log_group_or_none(name)
+    if found is None:
+        return []
+    return [
+        Resource(
+            address=f"log_group.{key}",
+            kind="log_group",
+            name=name,
+            attrs={"retention_days": found["RetentionInDays"], "tags": found["Tags"]},
+            extras={"arn": found["Arn"]},
+        )
+    ]
+
+
+def read_role(aws: Any, name: str, key: str) -> list[Resource]:
+    found = aws.iam.get_role_or_none(name)
+    if found is None:
+        return []
+    inline = found["InlinePolicies"].get(iam.INLINE_POLICY_NAME)
+    return [
+        Resource(
+            address=f"role.{key}",
+            kind="role",
+            name=name,
+            attrs={
+                "path": found["Path"],
+                "trust_policy": iam.normalize_document(found["AssumeRolePolicyDocument"]),
+                "inline_policy": iam.normalize_document(inline) if inline is not None else None,
+                "managed_policies": found["ManagedPolicies"],
+                "permissions_boundary": found["PermissionsBoundary"],
+                "tags": found["Tags"],
+            },
+            extras={
+                "arn": found["Arn"],
+                "other_inline_policies": sorted(set(found["InlinePolicies"]) - {iam.INLINE_POLICY_NAME}),
+            },
+        )
+    ]
+
+
+def _read_alias_for(aws: Any, resource: Resource) -> list[Resource]:
+    return read_alias(aws, resource.extras["function_name"], resource.extras["function_key"], resource.name)
+
+
+READERS: dict[str, Callable[[Any, Resource], list[Resource]]] = {
+    "function": lambda aws, r: read_function(aws, r.name, r.address.split(".", 1)[1]),
+    "alias": _read_alias_for,
+    "log_group": lambda aws, r: read_log_group(aws, r.name, r.address.split(".", 1)[1]),
+    "role": lambda aws, r: read_role(aws, r.name, r.address.split(".", 1)[1]),
+}
+
+
+def discover(aws: Any, *, service: str, stage: str) -> list[Resource]:
+    """Stubs (address, kind, name) for everything that carries this service's and stage's ownership tags."""
+    owner = ownership_tags(service, stage)
+    stubs: list[Resource] = []
+    tagged = aws.find_tagged(owner, resource_types=["lambda:function", "logs:log-group"])
+    for arn, tags in tagged.items():
+        key = tags.get(OWNER_FUNCTION_TAG)
+        if not key:
+            continue
+        if ":function:" in arn:
+            function_name = arn.split(":function:", 1)[1].split(":", 1)[0]
+            stubs.append(Resource(f"function.{key}", "function", function_name, {}))
+            for alias in aws.lambda_.list_aliases(function_name):
+                stubs.append(
+                    Resource(
+                        f"alias.{key}.{alias['Name']}",
+                        "alias",
+                        alias["Name"],
+                        {},
+                        extras={"function_name": function_name, "function_key": key},
+                    )
+                )
+        elif ":log-group:" in arn:
+            group_name = arn.split(":log-group:", 1)[1].removesuffix(":*")
+            stubs.append(Resource(f"log_group.{key}", "log_group", group_name, {}))
+    for role in aws.iam.list_role_names(names.role_path(service=service, stage=stage)):
+        stubs.append(Resource("", "role", role, {}))
+    return stubs
+
+
+def read_live(aws: Any, desired: State, *, discover_owned: bool = True) -> State:
+    """The live counterpart of every desired resource, plus (with `discover_owned`) every owned leftover."""
+    wanted: dict[tuple[str, str], Resource] = {
+        (r.kind, r.name if r.kind != "alias" else r.address): r for r in desired.resources
+    }
+    stubs = list(desired.resources)
+    if discover_owned:
+        for stub in discover(aws, service=desired.service, stage=desired.stage):
+            identity = (stub.kind, stub.name if stub.kind != "alias" else stub.address)
+            if identity not in wanted:
+                wanted[identity] = stub
+                stubs.append(stub)
+
+    def read(stub: Resource) -> list[Resource]:
+        if stub.kind == "role" and not stub.address:
+            return _read_discovered_role(aws, stub.name, desired)
+        return READERS[stub.kind](aws, stub)
+
+    with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
+        found = [resource for batch in pool.map(read, stubs) for resource in batch]
+    return desired.with_resources(found)
+
+
+def _read_discovered_role(aws: Any, name: str, desired: State) -> list[Resource]:
+    """A role under our IAM path: ours only if it carries both ownership tags; its key comes from its tag."""
+    found = read_role(aws, name, "?")
+    if not found:
+        return []
+    tags = found[0].attrs["tags"]
+    if tags.get(OWNER_SERVICE_TAG) != desired.service or tags.get(OWNER_STAGE_TAG) != desired.stage:
+        return []
+    key = tags.get(OWNER_FUNCTION_TAG) or name
+    role = found[0]
+    return [Resource(f"role.{key}", role.kind, role.name, role.attrs, role.depends_on, role.extras)]

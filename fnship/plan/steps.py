@@ -1,0 +1,90 @@
+"""Changes -> the ordered steps the executor runs. Pure: no AWS, no filesystem."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fnship.model.resources import State
+from fnship.plan.diff import CREATE, DELETE, UPDATE, Change, Plan, Step, diff
+
+# Function fields that only UpdateFunctionCode can change; the rest go through UpdateFunctionConfiguration.
+CODE_FIELDS = frozenset({"code_sha256", "architecture"})
+SEPARATE_FUNCTION_FIELDS = frozenset({"tags", "reserved_concurrency"})
+
+# Creation order follows dependencies: a function needs its log group and role; an alias needs a version.
+CREATE_ORDER = ("log_group", "role", "function", "alias")
+DELETE_ORDER = ("alias", "function", "log_group", "role")
+
+
+def _top_fields(change: Change) -> set[str]:
+    return {f.path.split(".", 1)[0] for f in change.fields}
+
+
+def _function_steps(change: Change) -> list[Step]:
+    if change.action == CREATE:
+        return [Step("function.create", change.address)]
+    if change.action == DELETE:
+        return [Step("function.delete", change.address)]
+    fields = _top_fields(change)
+    steps = []
+    if fields & CODE_FIELDS:
+        steps.append(Step("function.update_code", change.address))
+    if fields - CODE_FIELDS - SEPARATE_FUNCTION_FIELDS:
+        steps.append(Step("function.update_config", change.address))
+    if "tags" in fields:
+        steps.append(Step("function.tag", change.address))
+    if "reserved_concurrency" in fields:
+        steps.append(Step("function.concurrency", change.address))
+    return steps
+
+
+def _alias_steps(change: Change) -> list[Step]:
+    if change.action == DELETE:
+        return [Step("alias.delete", change.address)]
+    desired = change.desired
+    assert desired is not None
+    steps = []
+    if desired.extras.get("publish"):
+        steps.append(Step("version.publish", change.address))
+    steps.append(Step("alias.set", change.address))
+    return steps
+
+
+def _simple_steps(kind: str) -> Callable[[Change], list[Step]]:
+    return lambda change: [Step(f"{kind}.{change.action}", change.address)]
+
+
+STEP_MAKERS: dict[str, Callable[[Change], list[Step]]] = {
+    "function": _function_steps,
+    "alias": _alias_steps,
+    "role": _simple_steps("role"),
+    "log_group": _simple_steps("log_group"),
+}
+
+
+def order_steps(changes: list[Change]) -> list[Step]:
+    steps: list[Step] = []
+    for kind in CREATE_ORDER:
+        for change in changes:
+            if change.kind == kind and change.action in (CREATE, UPDATE):
+                steps.extend(STEP_MAKERS[kind](change))
+    for kind in DELETE_ORDER:
+        for change in changes:
+            if change.kind == kind and change.action == DELETE:
+                steps.extend(STEP_MAKERS[kind](change))
+    return steps
+
+
+def make_plan(desired: State, live: State, *, release_id: str) -> Plan:
+    changes = diff(desired, live)
+    ordered = sorted(changes, key=lambda c: (c.action == DELETE, c.address))
+    return Plan(
+        service=desired.service,
+        stage=desired.stage,
+        region=desired.region,
+        release_id=release_id,
+        changes=tuple(ordered),
+        steps=tuple(order_steps(changes)),
+        desired=desired,
+        live=live,
+    )
