@@ -1,15 +1,19 @@
 """Packaging: turn a manifest's functions into deterministic zips on disk.
 
 Reads the service directory and writes zips under `out_dir`: no AWS, no manifest parsing (it consumes the typed
-`Manifest`). One zip is shared by every function unless packaging is individual; a prebuilt
-`package.artifact` is used as is.
+`Manifest`). Which artifact a function gets, first rule that applies:
+1. its own `package.artifact`: that prebuilt zip, used as is;
+2. packaged individually (`package.individually` at service level, or the function's own `individually` or
+   `patterns`): `{out_dir}/{function}.zip` from the service patterns followed by the function's;
+3. the service `package.artifact`: that prebuilt zip, shared;
+4. `{out_dir}/{service}.zip` from the service patterns, shared.
 """
 
 from __future__ import annotations
 
 import contextlib
 import zipfile
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,99 +38,107 @@ class Artifact:
 
 @dataclass(frozen=True)
 class _Job:
-    """One artifact to produce: a zip built from patterns, or a prebuilt zip (`prebuilt`)."""
+    """One artifact to produce. `kind` picks the builder in `_BUILDERS`."""
 
+    kind: str  # "zip": build from patterns; "prebuilt": use `path` as is
     function_keys: tuple[str, ...]
-    dest: Path
+    path: Path  # where the zip goes ("zip") or is ("prebuilt")
+    key: KeyPath  # the manifest key errors point at: the patterns or the artifact
     patterns: tuple[str, ...] = ()
-    patterns_key: KeyPath = ("package", "patterns")
-    prebuilt: Path | None = None
-    prebuilt_key: KeyPath = ()
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What builders share: each zip job's files (from one walk of the service directory), the level."""
+
+    selections: dict[_Job, list[tuple[str, Path]]]
+    level: int
+
+
+def _build_zip(job: _Job, ctx: _Context) -> Artifact:
+    try:
+        z = write_zip(ctx.selections[job], job.path, level=ctx.level)
+    except OSError as exc:
+        raise FnError(f"packaging {', '.join(job.function_keys)} failed: {exc}") from exc
+    except ValueError as exc:  # a file name that cannot go into a zip
+        raise InputError(
+            Diagnostic(f"cannot package {', '.join(job.function_keys)}: {exc}", key=_dotted(job.key))
+        ) from exc
+    return Artifact(job.function_keys, job.path, z.sha256_hex, z.code_sha256, z.size, z.unzipped_size, z.files)
+
+
+def _use_prebuilt(job: _Job, ctx: _Context) -> Artifact:
+    sha_hex, sha_b64, size = hash_file(job.path)
+    with zipfile.ZipFile(job.path) as zf:
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+    return Artifact(job.function_keys, job.path, sha_hex, sha_b64, size, sum(i.file_size for i in infos), len(infos))
+
+
+_BUILDERS: dict[str, Callable[[_Job, _Context], Artifact]] = {"zip": _build_zip, "prebuilt": _use_prebuilt}
+
+
+def _dotted(key: KeyPath) -> str:
+    return ".".join(str(k) for k in key)
+
+
+def _problem(manifest: Manifest, key: KeyPath, message: str, hint: str = "") -> Diagnostic:
+    return Diagnostic(message, key=_dotted(key), location=manifest.locate(key), hint=hint)
 
 
 def _individual(manifest: Manifest, fn: FunctionSpec) -> bool:
     return manifest.package.individually or fn.package.individually or bool(fn.package.patterns)
 
 
-def _problem(manifest: Manifest, key: KeyPath, message: str, hint: str = "") -> Diagnostic:
-    return Diagnostic(message, key=".".join(str(k) for k in key), location=manifest.locate(key), hint=hint)
-
-
-def _plan(manifest: Manifest, keys: list[str], out_dir: Path) -> tuple[list[_Job], list[Diagnostic]]:
-    """Decide which artifact each function gets; collect every input problem."""
-    problems: list[Diagnostic] = []
+def _plan(manifest: Manifest, keys: list[str], out_dir: Path) -> list[_Job]:
+    """Decide which artifact each function gets (see the module docstring)."""
     jobs: list[_Job] = []
     shared: list[str] = []
     for key in keys:
         fn = manifest.functions[key]
+        fkey: KeyPath = ("functions", key, "package")
         if fn.package.artifact:
-            akey: KeyPath = ("functions", key, "package", "artifact")
-            jobs.append(_Job((key,), Path(), prebuilt=manifest.root / fn.package.artifact, prebuilt_key=akey))
+            jobs.append(_Job("prebuilt", (key,), manifest.root / fn.package.artifact, (*fkey, "artifact")))
         elif _individual(manifest, fn):
-            if "/" in key or "\\" in key or key in ("", ".", ".."):
-                problems.append(_problem(manifest, ("functions", key), f"function key {key!r} is not a file name"))
-                continue
-            jobs.append(
-                _Job(
-                    (key,),
-                    out_dir / f"{key}.zip",
-                    patterns=(*manifest.package.patterns, *fn.package.patterns),
-                    patterns_key=("functions", key, "package", "patterns")
-                    if fn.package.patterns
-                    else ("package", "patterns"),
-                )
-            )
+            patterns = (*manifest.package.patterns, *fn.package.patterns)
+            where = (*fkey, "patterns") if fn.package.patterns else ("package", "patterns")
+            jobs.append(_Job("zip", (key,), out_dir / f"{key}.zip", where, patterns))
         else:
             shared.append(key)
-    if shared:
-        if manifest.package.artifact:
-            jobs.append(
-                _Job(
-                    tuple(shared),
-                    Path(),
-                    prebuilt=manifest.root / manifest.package.artifact,
-                    prebuilt_key=("package", "artifact"),
-                )
-            )
-        else:
-            jobs.append(_Job(tuple(shared), out_dir / f"{manifest.service}.zip", patterns=manifest.package.patterns))
+    if shared and manifest.package.artifact:
+        path = manifest.root / manifest.package.artifact
+        jobs.append(_Job("prebuilt", tuple(shared), path, ("package", "artifact")))
+    elif shared:
+        path = out_dir / f"{manifest.service}.zip"
+        jobs.append(_Job("zip", tuple(shared), path, ("package", "patterns"), manifest.package.patterns))
+    return jobs
 
-    for i, p in enumerate(manifest.package.patterns):
-        if problem := pattern_problem(p):
-            problems.append(_problem(manifest, ("package", "patterns", i), problem))
-    for key in keys:
-        for i, p in enumerate(manifest.functions[key].package.patterns):
+
+def _check(manifest: Manifest, keys: list[str], jobs: list[_Job]) -> list[Diagnostic]:
+    """Every input problem found before any file is written."""
+    problems: list[Diagnostic] = []
+    pattern_lists: list[tuple[KeyPath, tuple[str, ...]]] = [(("package", "patterns"), manifest.package.patterns)]
+    pattern_lists += [(("functions", k, "package", "patterns"), manifest.functions[k].package.patterns) for k in keys]
+    for where, patterns in pattern_lists:
+        for i, p in enumerate(patterns):
             if problem := pattern_problem(p):
-                problems.append(_problem(manifest, ("functions", key, "package", "patterns", i), problem))
+                problems.append(_problem(manifest, (*where, i), problem))
     for job in jobs:
-        if job.prebuilt is not None and not job.prebuilt.is_file():
+        if job.kind == "zip" and len(job.function_keys) == 1:
+            key = job.function_keys[0]
+            if "/" in key or "\\" in key or key in ("", ".", ".."):
+                problems.append(_problem(manifest, ("functions", key), f"function key {key!r} is not a file name"))
+        if job.kind == "prebuilt" and not job.path.is_file():
             problems.append(
                 _problem(
                     manifest,
-                    job.prebuilt_key,
-                    f"the artifact {job.prebuilt} does not exist",
+                    job.key,
+                    f"the artifact {job.path} does not exist",
                     hint="build the zip first, or remove `artifact` to let fn package the code",
                 )
             )
-        elif job.prebuilt is not None and not zipfile.is_zipfile(job.prebuilt):
-            problems.append(_problem(manifest, job.prebuilt_key, f"the artifact {job.prebuilt} is not a zip file"))
-    return jobs, problems
-
-
-def _prebuilt(job: _Job) -> Artifact:
-    assert job.prebuilt is not None
-    sha_hex, sha_b64, size = hash_file(job.prebuilt)
-    with zipfile.ZipFile(job.prebuilt) as zf:
-        infos = [i for i in zf.infolist() if not i.is_dir()]
-    return Artifact(
-        function_keys=job.function_keys,
-        path=job.prebuilt,
-        sha256_hex=sha_hex,
-        code_sha256=sha_b64,
-        size=size,
-        unzipped_size=sum(i.file_size for i in infos),
-        files=len(infos),
-    )
+        elif job.kind == "prebuilt" and not zipfile.is_zipfile(job.path):
+            problems.append(_problem(manifest, job.key, f"the artifact {job.path} is not a zip file"))
+    return problems
 
 
 def package_service(
@@ -136,10 +148,10 @@ def package_service(
     only: Collection[str] | None = None,
     level: int = DEFAULT_LEVEL,
 ) -> dict[str, Artifact]:
-    """Build (or hash) the artifact of every function; return function key -> Artifact.
+    """Build (or hash) the artifact of every function; return function key -> Artifact, in manifest order.
 
-    `only` restricts packaging to those function keys. Raises InputError (every problem at once) for bad
-    patterns, a missing prebuilt artifact or an empty package; FnError when a source file cannot be read.
+    `only` restricts packaging to those function keys. Raises InputError (every problem at once) for an unknown
+    function, bad patterns, a missing prebuilt artifact or an empty package; FnError when a file cannot be read.
     """
     if only is not None:
         unknown = sorted(set(only) - set(manifest.functions))
@@ -150,15 +162,16 @@ def package_service(
             )
     keys = [k for k in manifest.functions if only is None or k in only]
     out_dir = Path(out_dir)
-    jobs, problems = _plan(manifest, keys, out_dir)
+    jobs = _plan(manifest, keys, out_dir)
+    problems = _check(manifest, keys, jobs)
     if problems:
         raise InputError(problems)
 
     root = manifest.root
-    built = [j for j in jobs if j.prebuilt is None]
-    sets = {j.patterns: PatternSet(j.patterns) for j in built}
+    zips = [j for j in jobs if j.kind == "zip"]
+    sets = {j.patterns: PatternSet(j.patterns) for j in zips}
     files: list[tuple[str, Path]] = []
-    if built:
+    if zips:
         skip: list[str] = []
         with contextlib.suppress(ValueError):  # out_dir outside the service directory: nothing to skip
             skip.append(out_dir.resolve().relative_to(root.resolve()).as_posix())
@@ -166,12 +179,11 @@ def package_service(
             files = walk(root, prune=sets.values(), skip=skip)
         except OSError as exc:
             raise FnError(f"cannot read the service directory {root}: {exc}") from exc
-
-    selections = {j: select(files, sets[j.patterns]) for j in built}
+    selections = {j: select(files, sets[j.patterns]) for j in zips}
     empty = [
         _problem(
             manifest,
-            j.patterns_key,
+            j.key,
             f"no files to package for {', '.join(j.function_keys)}: the patterns "
             f"{list(j.patterns) if j.patterns else '(none)'} leave nothing under {root}",
             hint="patterns are globs relative to the service directory; `!` excludes and later patterns win",
@@ -183,24 +195,10 @@ def package_service(
         raise InputError(empty)
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    ctx = _Context(selections=selections, level=level)
     result: dict[str, Artifact] = {}
     for job in jobs:
-        if job.prebuilt is not None:
-            artifact = _prebuilt(job)
-        else:
-            try:
-                z = write_zip(selections[job], job.dest, level=level)
-            except OSError as exc:
-                raise FnError(f"packaging {', '.join(job.function_keys)} failed: {exc}") from exc
-            artifact = Artifact(
-                function_keys=job.function_keys,
-                path=job.dest,
-                sha256_hex=z.sha256_hex,
-                code_sha256=z.code_sha256,
-                size=z.size,
-                unzipped_size=z.unzipped_size,
-                files=z.files,
-            )
+        artifact = _BUILDERS[job.kind](job, ctx)
         for key in job.function_keys:
             result[key] = artifact
     return {k: result[k] for k in keys}

@@ -30,7 +30,7 @@ import struct
 import tempfile
 import zlib
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -286,6 +286,10 @@ def write_zip(
             raise ValueError(f"bad archive name {name!r}")
         if i and items[i - 1][0] == name:
             raise ValueError(f"duplicate archive name {name!r}")
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"bad archive name {name!r}: not valid UTF-8") from None
 
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
@@ -296,11 +300,12 @@ def write_zip(
             central: list[bytes] = []
             unzipped = 0
             n = workers if workers is not None else _default_workers()
-            for name, source, prep in _prepared(items, level, n):
-                raw = name.encode("utf-8")
-                flags = 0 if raw.isascii() else _UTF8_FLAG
-                central.append(_write_entry(out, raw, flags, source, prep))
-                unzipped += prep.size
+            with contextlib.closing(_prepared(items, level, n)) as prepared:
+                for name, source, prep in prepared:
+                    raw = name.encode("utf-8")
+                    flags = 0 if raw.isascii() else _UTF8_FLAG
+                    central.append(_write_entry(out, raw, flags, source, prep))
+                    unzipped += prep.size
             cd_offset = out.offset
             for record in central:
                 out.write(record)
@@ -325,7 +330,9 @@ def write_zip(
     )
 
 
-def _prepared(items: list[tuple[str, Path]], level: int, workers: int) -> Iterable[tuple[str, Path, _Prepared]]:
+def _prepared(
+    items: list[tuple[str, Path]], level: int, workers: int
+) -> Generator[tuple[str, Path, _Prepared], None, None]:
     """Yield prepared entries in order; with workers > 1, compress up to _WINDOW files ahead on a thread pool."""
     if workers <= 1:
         for name, source in items:

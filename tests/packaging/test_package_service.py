@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import zipfile
 from pathlib import Path
 
@@ -167,3 +168,31 @@ def test_bad_patterns_collected(service: Path, tmp_path: Path) -> None:
         package_service(manifest, out_dir=tmp_path)
     keys = [d.key for d in info.value.diagnostics]
     assert keys == ["package.patterns.0", "functions.api.package.patterns.0"]
+
+
+def test_individual_function_wins_over_service_artifact(service: Path, tmp_path: Path) -> None:
+    prebuilt = tmp_path / "built.zip"
+    with zipfile.ZipFile(prebuilt, "w") as zf:
+        zf.writestr("a.py", "a")
+    manifest = make_manifest(
+        service,
+        package=PackageSpec(artifact=str(prebuilt)),
+        functions={"api": PackageSpec(), "own": PackageSpec(patterns=("!lib/**",))},
+    )
+    arts = package_service(manifest, out_dir=tmp_path / "out")
+    assert arts["api"].path == prebuilt
+    assert arts["own"].path == tmp_path / "out" / "own.zip"
+    assert "handler.py" in names(arts["own"])
+
+
+def test_file_name_that_is_not_utf8_is_an_input_error(service: Path, tmp_path: Path) -> None:
+    try:
+        (service / os.fsdecode(b"bad\xff.txt")).write_text("x")
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("the filesystem refuses non-UTF-8 names")
+    with pytest.raises(InputError, match="not valid UTF-8"):
+        package_service(make_manifest(service), out_dir=tmp_path)
+    with pytest.raises(InputError):  # excluding it is the way out
+        package_service(make_manifest(service, package=PackageSpec(patterns=("!**", "nothing"))), out_dir=tmp_path)
+    art = package_service(make_manifest(service, package=PackageSpec(patterns=("!bad*",))), out_dir=tmp_path)["api"]
+    assert "handler.py" in names(art)
