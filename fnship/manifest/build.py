@@ -1,0 +1,658 @@
+"""Resolved manifest data -> the typed `Manifest`, validating as it goes. Pure: no AWS, no filesystem.
+
+Every problem becomes a Diagnostic on the Checker; the caller raises once with all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from fnship.manifest import schema
+from fnship.manifest.checks import Checker, show
+from fnship.manifest.types import (
+    DEFAULT_ARCHITECTURE,
+    DEFAULT_EPHEMERAL_MB,
+    DEFAULT_MEMORY_MB,
+    DEFAULT_RUNTIME,
+    DEFAULT_TIMEOUT_S,
+    FunctionSpec,
+    IamSpec,
+    KeyPath,
+    Manifest,
+    PackageSpec,
+    ProviderSpec,
+)
+from fnship.secret import Secret
+
+
+def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: str, region: str) -> Manifest:
+    check.keys(doc, (), schema.TOP_LEVEL_KEYS)
+    for key, note in schema.IGNORED_TOP_LEVEL.items():
+        if key in doc:
+            check.notes.append(note)
+
+    service = _service(doc, check)
+    plugins = _plugins(doc.get("plugins"), check)
+    if doc.get("resources") not in (None, {}, []):
+        check.error(
+            ("resources",),
+            "CloudFormation resources are not supported yet",
+            "create these resources outside fnship (CloudFormation, Terraform, CDK) and reference them by ARN",
+            at_key=True,
+        )
+    for key in ("custom", "layers", "deployment", "params"):
+        if doc.get(key) is not None:
+            check.want_mapping(doc[key], (key,))
+    custom = doc.get("custom") if isinstance(doc.get("custom"), dict) else {}
+
+    provider = _provider(doc.get("provider"), check, stage=stage, region=region)
+    package = _package(doc.get("package"), ("package",), check)
+
+    functions: dict[str, FunctionSpec] = {}
+    raw_functions = doc.get("functions")
+    if raw_functions is not None and check.want_mapping(raw_functions, ("functions",)) is not None:
+        for key, raw in raw_functions.items():
+            spec = _function(key, raw, check, provider=provider, service=service, stage=stage)
+            if spec is not None:
+                functions[key] = spec
+
+    return Manifest(
+        path=path,
+        service=service or "",
+        stage=stage,
+        region=region,
+        provider=provider,
+        functions=functions,
+        package=package,
+        custom=custom,
+        plugins=tuple(plugins),
+        raw=doc,
+        notes=tuple(check.notes),
+    )
+
+
+# -- top level ----------------------------------------------------------------------------------------------------
+def _service(doc: dict[str, Any], check: Checker) -> str | None:
+    if "service" not in doc:
+        check.error((), "service is required", "add `service: my-service` at the top of the manifest")
+        return None
+    service = check.want_str(doc["service"], ("service",))
+    if service is None:
+        return None
+    if not schema.SERVICE_NAME.match(service):
+        check.error(
+            ("service",),
+            f"{show(service)} is not a valid service name: use letters, digits and hyphens, starting with a letter",
+        )
+        return None
+    if len(service) > schema.SERVICE_NAME_MAX:
+        check.error(("service",), f"is {len(service)} characters, above the maximum of {schema.SERVICE_NAME_MAX}")
+        return None
+    return service
+
+
+def _plugins(value: Any, check: Checker) -> list[str]:
+    if value is None:
+        return []
+    path: KeyPath = ("plugins",)
+    if isinstance(value, dict):
+        check.keys(value, path, {"modules", "localPath"})
+        value = value.get("modules", [])
+        path = ("plugins", "modules")
+    items = check.want_list(value, path)
+    names = []
+    for index, item in enumerate(items or []):
+        name = check.want_str(item, (*path, index))
+        if name is None:
+            continue
+        if name in schema.SUPPORTED_PLUGINS:
+            check.notes.append(schema.SUPPORTED_PLUGINS[name])
+            names.append(name)
+        else:
+            check.error(
+                (*path, index),
+                f"plugin '{name}' is not supported: fnship does not run Serverless plugins",
+                "remove it; natively handled plugins are " + ", ".join(schema.SUPPORTED_PLUGINS),
+            )
+    return names
+
+
+# -- provider -----------------------------------------------------------------------------------------------------
+def _provider(value: Any, check: Checker, *, stage: str, region: str) -> ProviderSpec:
+    path: KeyPath = ("provider",)
+    if value is None:
+        check.error(path, "provider is required", "add `provider:` with `name: aws`")
+        value = {}
+    raw = check.want_mapping(value, path) or {}
+    check.keys(raw, path, schema.PROVIDER_KEYS)
+
+    name = raw.get("name")
+    if name is None:
+        if "provider" in check.locations or raw:
+            check.error((*path, "name"), "provider.name is required", "add `name: aws` under provider")
+    elif name != "aws":
+        check.error((*path, "name"), f"{show(name)} is not supported: fnship deploys to aws only", "use `name: aws`")
+
+    for setting in ("stage", "region"):
+        if raw.get(setting) is not None:
+            check.want_str(raw[setting], (*path, setting))
+    # A bad --stage/--region has no place in the file: it is reported under the option's name.
+    if not schema.STAGE_NAME.match(stage):
+        where = (*path, "stage") if raw.get("stage") == stage else ("--stage",)
+        check.error(where, f"{show(stage)} is not a valid stage name: use letters, digits and hyphens")
+    if not schema.REGION_NAME.match(region):
+        where = (*path, "region") if raw.get("region") == region else ("--region",)
+        check.error(where, f"{show(region)} is not an AWS region name (like us-east-1)")
+
+    runtime = _runtime(raw.get("runtime"), (*path, "runtime"), check) or DEFAULT_RUNTIME
+    memory = _memory(raw.get("memorySize"), (*path, "memorySize"), check) or DEFAULT_MEMORY_MB
+    timeout = _timeout(raw.get("timeout"), (*path, "timeout"), check) or DEFAULT_TIMEOUT_S
+    architecture = _architecture(raw.get("architecture"), (*path, "architecture"), check) or DEFAULT_ARCHITECTURE
+    environment = _environment(raw.get("environment"), (*path, "environment"), check)
+    tags = _tags(raw.get("tags"), (*path, "tags"), check)
+    retention = _retention(raw.get("logRetentionInDays"), (*path, "logRetentionInDays"), check)
+
+    version_functions = True
+    if raw.get("versionFunctions") is not None:
+        flag = check.want_bool(raw["versionFunctions"], (*path, "versionFunctions"))
+        version_functions = True if flag is None else flag
+
+    profile = None
+    if raw.get("profile") is not None:
+        profile = check.want_str(raw["profile"], (*path, "profile"))
+
+    return ProviderSpec(
+        name="aws",
+        runtime=runtime,
+        region=region,
+        stage=stage,
+        profile=profile,
+        memory_size=memory,
+        timeout=timeout,
+        architecture=architecture,
+        environment=environment,
+        tags=tags,
+        log_retention_days=retention,
+        version_functions=version_functions,
+        deployment_bucket=_deployment_bucket(raw.get("deploymentBucket"), (*path, "deploymentBucket"), check),
+        iam=_provider_iam(raw, path, check),
+        raw=raw,
+    )
+
+
+def _deployment_bucket(value: Any, path: KeyPath, check: Checker) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return check.want_str(value["name"], (*path, "name")) if value.get("name") is not None else None
+    return check.want_str(value, path)
+
+
+# -- IAM ----------------------------------------------------------------------------------------------------------
+def _provider_iam(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> IamSpec:
+    statements: list[Mapping[str, Any]] = []
+    managed: list[str] = []
+    boundary: str | None = None
+    role_arn: str | None = None
+    mode = "perFunction"
+
+    iam = raw.get("iam")
+    if iam is not None and (iam := check.want_mapping(iam, (*path, "iam"))) is not None:
+        check.keys(iam, (*path, "iam"), schema.PROVIDER_IAM_KEYS)
+        role = iam.get("role")
+        role_path = (*path, "iam", "role")
+        if isinstance(role, dict):
+            check.keys(role, role_path, schema.ROLE_KEYS)
+            statements += _statements(role.get("statements"), (*role_path, "statements"), check)
+            managed += _arns(role.get("managedPolicies"), (*role_path, "managedPolicies"), check)
+            if role.get("permissionsBoundary") is not None:
+                boundary = _arn(role["permissionsBoundary"], (*role_path, "permissionsBoundary"), check)
+            if role.get("mode") is not None:
+                mode = (
+                    check.want_choice(role["mode"], (*role_path, "mode"), schema.IAM_MODES, what="an IAM mode") or mode
+                )
+        elif role is not None:
+            role_arn = _role_arn(role, role_path, check)
+
+    if raw.get("iamRoleStatements") is not None:
+        check.notes.append("provider.iamRoleStatements is deprecated: use provider.iam.role.statements")
+        statements += _statements(raw["iamRoleStatements"], (*path, "iamRoleStatements"), check)
+    if raw.get("iamManagedPolicies") is not None:
+        check.notes.append("provider.iamManagedPolicies is deprecated: use provider.iam.role.managedPolicies")
+        managed += _arns(raw["iamManagedPolicies"], (*path, "iamManagedPolicies"), check)
+    if raw.get("role") is not None:
+        check.notes.append("provider.role is deprecated: use provider.iam.role")
+        role_arn = _role_arn(raw["role"], (*path, "role"), check)
+    return IamSpec(
+        statements=tuple(statements),
+        managed_policies=tuple(managed),
+        permissions_boundary=boundary,
+        role_arn=role_arn,
+        mode=mode,
+    )
+
+
+def _function_iam(raw: Mapping[str, Any], path: KeyPath, check: Checker, *, mode: str) -> IamSpec:
+    statements: list[Mapping[str, Any]] = []
+    managed: list[str] = []
+    boundary: str | None = None
+    role_arn: str | None = None
+    iam = raw.get("iam")
+    if iam is not None and (iam := check.want_mapping(iam, (*path, "iam"))) is not None:
+        check.keys(iam, (*path, "iam"), schema.PROVIDER_IAM_KEYS)
+        role = iam.get("role")
+        role_path = (*path, "iam", "role")
+        if isinstance(role, dict):
+            check.keys(role, role_path, schema.FUNCTION_ROLE_KEYS)
+            statements += _statements(role.get("statements"), (*role_path, "statements"), check)
+            managed += _arns(role.get("managedPolicies"), (*role_path, "managedPolicies"), check)
+            if role.get("permissionsBoundary") is not None:
+                boundary = _arn(role["permissionsBoundary"], (*role_path, "permissionsBoundary"), check)
+        elif role is not None:
+            role_arn = _role_arn(role, role_path, check)
+    if raw.get("iamRoleStatements") is not None:
+        statements += _statements(raw["iamRoleStatements"], (*path, "iamRoleStatements"), check)
+    if raw.get("iamPermissionsBoundary") is not None:
+        boundary = _arn(raw["iamPermissionsBoundary"], (*path, "iamPermissionsBoundary"), check)
+    if raw.get("role") is not None:
+        role_arn = _role_arn(raw["role"], (*path, "role"), check)
+    return IamSpec(
+        statements=tuple(statements),
+        managed_policies=tuple(managed),
+        permissions_boundary=boundary,
+        role_arn=role_arn,
+        mode=mode,
+    )
+
+
+def _role_arn(value: Any, path: KeyPath, check: Checker) -> str | None:
+    text = check.want_str(value, path)
+    if text is None:
+        return None
+    if not (text.startswith("arn:") and ":role/" in text):
+        check.error(
+            path,
+            f"{show(text)} is not an IAM role ARN (CloudFormation logical names are not supported)",
+            "use arn:aws:iam::<account>:role/<name>, or give statements for fnship to create the role",
+        )
+        return None
+    return text
+
+
+def _arn(value: Any, path: KeyPath, check: Checker) -> str | None:
+    if isinstance(value, dict):
+        check.error(
+            path,
+            "CloudFormation intrinsic functions are not supported here",
+            "write the ARN; ${aws:accountId} and ${aws:region} can help",
+        )
+        return None
+    text = check.want_str(value, path)
+    if text is not None and not text.startswith("arn:"):
+        check.error(path, f"{show(text)} is not an ARN (arn:aws:...)")
+        return None
+    return text
+
+
+def _arns(value: Any, path: KeyPath, check: Checker) -> list[str]:
+    if value is None:
+        return []
+    items = check.want_list(value, path) or []
+    return [arn for index, item in enumerate(items) if (arn := _arn(item, (*path, index), check)) is not None]
+
+
+def _statements(value: Any, path: KeyPath, check: Checker) -> list[Mapping[str, Any]]:
+    if value is None:
+        return []
+    out = []
+    for index, item in enumerate(check.want_list(value, path) or []):
+        statement = _statement(item, (*path, index), check)
+        if statement is not None:
+            out.append(statement)
+    return out
+
+
+def _statement(value: Any, path: KeyPath, check: Checker) -> dict[str, Any] | None:
+    raw = check.want_mapping(value, path, what="an IAM statement (Effect, Action, Resource)")
+    if raw is None:
+        return None
+    before = len(check.diagnostics)
+    check.keys(raw, path, schema.STATEMENT_KEYS)
+    check.want_choice(raw.get("Effect"), (*path, "Effect"), ("Allow", "Deny"), what="an IAM effect")
+    for pair in (("Action", "NotAction"), ("Resource", "NotResource")):
+        present = [key for key in pair if key in raw]
+        if len(present) != 1:
+            check.error(path, f"an IAM statement needs exactly one of {pair[0]} or {pair[1]}")
+            continue
+        key = present[0]
+        field = raw[key]
+        if key.endswith("Resource") and _has_intrinsic(field):
+            check.error(
+                (*path, key),
+                "CloudFormation intrinsic functions are not supported in IAM statements",
+                "write the ARN; ${aws:accountId} and ${aws:region} can help",
+            )
+            continue
+        items = check.want_str_list(field, (*path, key), single_ok=True)
+        if items is not None and not items:
+            check.error((*path, key), f"{key} must not be empty")
+    if raw.get("Condition") is not None:
+        check.want_mapping(raw["Condition"], (*path, "Condition"))
+    if raw.get("Sid") is not None:
+        check.want_str(raw["Sid"], (*path, "Sid"))
+    return dict(raw) if len(check.diagnostics) == before else None
+
+
+def _has_intrinsic(value: Any) -> bool:
+    return isinstance(value, dict) or (isinstance(value, list) and any(isinstance(item, dict) for item in value))
+
+
+# -- shared function/provider settings ---------------------------------------------------------------------------
+def _runtime(value: Any, path: KeyPath, check: Checker) -> str | None:
+    if value is None:
+        return None
+    runtime = check.want_str(value, path)
+    if runtime is None:
+        return None
+    if runtime in schema.RUNTIMES:
+        return runtime
+    successor = next((new for prefix, new in schema.RUNTIME_SUCCESSORS if runtime.startswith(prefix)), None)
+    if runtime in schema.DEPRECATED_RUNTIMES:
+        check.error(
+            path,
+            f"runtime {runtime} is deprecated by AWS Lambda, use {successor}",
+            "https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html",
+        )
+    else:
+        check.error(
+            path,
+            f"{show(runtime)} is not a supported Lambda runtime"
+            + (f"; did you mean {successor}?" if successor else ""),
+            "supported: " + ", ".join(schema.RUNTIMES),
+        )
+    return None
+
+
+def _memory(value: Any, path: KeyPath, check: Checker) -> int | None:
+    if value is None:
+        return None
+    low, high = schema.MEMORY_MB
+    return check.want_int(value, path, minimum=low, maximum=high, unit="MB")
+
+
+def _timeout(value: Any, path: KeyPath, check: Checker) -> int | None:
+    if value is None:
+        return None
+    low, high = schema.TIMEOUT_S
+    return check.want_int(value, path, minimum=low, maximum=high, unit="seconds")
+
+
+def _architecture(value: Any, path: KeyPath, check: Checker) -> str | None:
+    if value is None:
+        return None
+    return check.want_choice(value, path, schema.ARCHITECTURES, what="a Lambda architecture")
+
+
+def _retention(value: Any, path: KeyPath, check: Checker) -> int | None:
+    if value is None:
+        return None
+    days = check.want_int(value, path, minimum=1)
+    if days is not None and days not in schema.LOG_RETENTION_DAYS:
+        check.error(
+            path,
+            f"{days} is not a CloudWatch Logs retention period; allowed: "
+            + ", ".join(str(d) for d in schema.LOG_RETENTION_DAYS),
+        )
+        return None
+    return days
+
+
+def _environment(value: Any, path: KeyPath, check: Checker) -> dict[str, str | Secret]:
+    if value is None:
+        return {}
+    raw = check.want_mapping(value, path)
+    if raw is None:
+        return {}
+    out: dict[str, str | Secret] = {}
+    for name, item in raw.items():
+        where = (*path, name)
+        if not schema.ENV_NAME.match(name):
+            check.error(
+                where,
+                f"'{name}' is not a valid environment variable name: "
+                "start with a letter, then letters, digits and underscores",
+                at_key=True,
+            )
+            continue
+        reserved = name in schema.RESERVED_ENV or (
+            name.startswith(schema.RESERVED_ENV_PREFIX) and name not in schema.NOT_RESERVED_ENV
+        )
+        if reserved:
+            check.error(
+                where, f"{name} is reserved by AWS Lambda and cannot be set", "rename the variable", at_key=True
+            )
+            continue
+        text = _env_value(item, where, check)
+        if text is not None:
+            out[name] = text
+    return out
+
+
+def _env_value(value: Any, path: KeyPath, check: Checker) -> str | Secret | None:
+    if isinstance(value, (str, Secret)):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    check.error(path, f"an environment value must be a string, number or boolean, got {show(value)}")
+    return None
+
+
+def _tags(value: Any, path: KeyPath, check: Checker) -> dict[str, str]:
+    if value is None:
+        return {}
+    raw = check.want_mapping(value, path)
+    if raw is None:
+        return {}
+    out = {}
+    for key, item in raw.items():
+        where = (*path, key)
+        if len(key) > schema.TAG_KEY_MAX:
+            check.error(where, f"a tag key is at most {schema.TAG_KEY_MAX} characters", at_key=True)
+            continue
+        if isinstance(item, (dict, list, Secret)):
+            check.error(where, f"a tag value must be a string, number or boolean, got {show(item)}")
+            continue
+        text = _env_value(item, where, check)
+        if text is None:
+            continue
+        if len(text) > schema.TAG_VALUE_MAX:
+            check.error(where, f"a tag value is at most {schema.TAG_VALUE_MAX} characters")
+            continue
+        out[key] = str(text)
+    return out
+
+
+def _package(value: Any, path: KeyPath, check: Checker) -> PackageSpec:
+    if value is None:
+        return PackageSpec()
+    raw = check.want_mapping(value, path)
+    if raw is None:
+        return PackageSpec()
+    check.keys(raw, path, schema.PACKAGE_KEYS)
+    patterns: list[str] = []
+    if raw.get("patterns") is not None:
+        patterns += check.want_str_list(raw["patterns"], (*path, "patterns")) or []
+    # Serverless v2 `exclude`/`include` map onto patterns: excludes negated, then includes re-add.
+    if raw.get("exclude") is not None:
+        check.notes.append(f"{'.'.join(map(str, path))}.exclude is deprecated: converted to patterns ('!x')")
+        patterns += [f"!{item}" for item in check.want_str_list(raw["exclude"], (*path, "exclude")) or []]
+    if raw.get("include") is not None:
+        check.notes.append(f"{'.'.join(map(str, path))}.include is deprecated: converted to patterns")
+        patterns += check.want_str_list(raw["include"], (*path, "include")) or []
+    individually = False
+    if raw.get("individually") is not None:
+        individually = bool(check.want_bool(raw["individually"], (*path, "individually")))
+    artifact = None
+    if raw.get("artifact") is not None:
+        artifact = check.want_str(raw["artifact"], (*path, "artifact"))
+    return PackageSpec(patterns=tuple(patterns), individually=individually, artifact=artifact)
+
+
+# -- functions ----------------------------------------------------------------------------------------------------
+def _function(
+    key: str, value: Any, check: Checker, *, provider: ProviderSpec, service: str | None, stage: str
+) -> FunctionSpec | None:
+    path: KeyPath = ("functions", key)
+    raw = check.want_mapping(value, path, what="a mapping with at least `handler:`")
+    if raw is None:
+        return None
+    check.keys(raw, path, schema.FUNCTION_KEYS)
+
+    runtime = _runtime(raw.get("runtime"), (*path, "runtime"), check) or provider.runtime
+    handler = None
+    if raw.get("handler") is not None:
+        handler = check.want_str(raw["handler"], (*path, "handler"))
+        checked = handler is not None and runtime.startswith(schema.HANDLER_CHECKED_RUNTIMES)
+        if checked and not schema.HANDLER.match(handler):
+            check.error(
+                (*path, "handler"),
+                f"{show(handler)} is not a handler of the form path/module.function",
+                "e.g. src/app.handler (file src/app.py, function handler)",
+            )
+    elif raw.get("image") is None:
+        check.error(path, "handler is required (or image: for a container image function)", at_key=True)
+
+    name = _function_name(key, raw, path, check, service=service, stage=stage)
+
+    description = ""
+    if raw.get("description") is not None:
+        description = check.want_str(raw["description"], (*path, "description")) or ""
+        if len(description) > schema.DESCRIPTION_MAX:
+            check.error(
+                (*path, "description"), f"is {len(description)} characters; Lambda allows {schema.DESCRIPTION_MAX}"
+            )
+
+    memory = _memory(raw.get("memorySize"), (*path, "memorySize"), check) or provider.memory_size
+    timeout = _timeout(raw.get("timeout"), (*path, "timeout"), check) or provider.timeout
+    architecture = _architecture(raw.get("architecture"), (*path, "architecture"), check) or provider.architecture
+
+    ephemeral = DEFAULT_EPHEMERAL_MB
+    if raw.get("ephemeralStorageSize") is not None:
+        low, high = schema.EPHEMERAL_MB
+        ephemeral = (
+            check.want_int(
+                raw["ephemeralStorageSize"], (*path, "ephemeralStorageSize"), minimum=low, maximum=high, unit="MB"
+            )
+            or DEFAULT_EPHEMERAL_MB
+        )
+
+    reserved = None
+    if raw.get("reservedConcurrency") is not None:
+        reserved = check.want_int(raw["reservedConcurrency"], (*path, "reservedConcurrency"), minimum=0)
+
+    environment = {**provider.environment, **_environment(raw.get("environment"), (*path, "environment"), check)}
+    size = sum(len(k.encode()) + len(_reveal(v).encode()) for k, v in environment.items())
+    if size > schema.ENVIRONMENT_BYTES:
+        where = (*path, "environment") if raw.get("environment") is not None else ("provider", "environment")
+        check.error(
+            where,
+            f"the environment of function {key} is {size} bytes, above the Lambda limit of 4 KB "
+            f"({schema.ENVIRONMENT_BYTES} bytes, counting names and values)",
+            "move large values to SSM parameters or S3 and read them at startup",
+        )
+
+    layers = _layers(raw.get("layers"), (*path, "layers"), check)
+    tags = {**provider.tags, **_tags(raw.get("tags"), (*path, "tags"), check)}
+
+    retention = provider.log_retention_days
+    if raw.get("logRetentionInDays") is not None:
+        retention = _retention(raw["logRetentionInDays"], (*path, "logRetentionInDays"), check)
+
+    events = raw.get("events")
+    if events is not None and (items := check.want_list(events, (*path, "events"))) is not None:
+        for index, event in enumerate(items):
+            if not (isinstance(event, dict) and len(event) == 1):
+                check.error(
+                    (*path, "events", index),
+                    f"an event must be a mapping with one key (its type, e.g. `- sqs: ...`), got {show(event)}",
+                )
+
+    return FunctionSpec(
+        key=key,
+        name=name,
+        handler=handler,
+        runtime=runtime,
+        memory_size=memory,
+        timeout=timeout,
+        architecture=architecture,
+        description=description,
+        environment=environment,
+        ephemeral_storage=ephemeral,
+        reserved_concurrency=reserved,
+        layers=layers,
+        tags=tags,
+        iam=_function_iam(raw, path, check, mode=provider.iam.mode),
+        package=_package(raw.get("package"), (*path, "package"), check),
+        log_retention_days=retention,
+        raw=raw,
+    )
+
+
+def _reveal(value: str | Secret) -> str:
+    return value.reveal() if isinstance(value, Secret) else value
+
+
+def _function_name(
+    key: str, raw: Mapping[str, Any], path: KeyPath, check: Checker, *, service: str | None, stage: str
+) -> str:
+    if raw.get("name") is not None:
+        where: KeyPath = (*path, "name")
+        name = check.want_str(raw["name"], where)
+        if name is None:
+            return key
+        origin = "set by `name:`"
+    else:
+        where = path
+        name = f"{service or 'service'}-{stage}-{key}"
+        origin = "made of service-stage-key"
+        if service is None:
+            return name  # the service problem is already reported
+    if len(name) > schema.FUNCTION_NAME_MAX:
+        check.error(
+            where,
+            f"function name '{name}' ({origin}) is {len(name)} characters, above the Lambda maximum of "
+            f"{schema.FUNCTION_NAME_MAX}",
+            f"set a shorter functions.{key}.name" if origin != "set by `name:`" else "use a shorter name",
+            at_key=where == path,
+        )
+    elif not schema.FUNCTION_NAME.match(name):
+        check.error(
+            where,
+            f"function name '{name}' ({origin}) may only contain letters, digits, hyphens and underscores",
+            at_key=where == path,
+        )
+    return name
+
+
+def _layers(value: Any, path: KeyPath, check: Checker) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = check.want_list(value, path)
+    if items is None:
+        return ()
+    if len(items) > schema.MAX_LAYERS:
+        check.error(path, f"{len(items)} layers is above the Lambda maximum of {schema.MAX_LAYERS}")
+    out = []
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            continue  # `{Ref: XLambdaLayer}`: stays in raw for the layers stage
+        text = check.want_str(item, (*path, index))
+        if text is not None:
+            out.append(text)
+    return tuple(out)

@@ -1,0 +1,188 @@
+"""What a serverless.yml may say: allowed keys per section, Lambda limits, runtimes, plugins. Pure data."""
+
+from __future__ import annotations
+
+import re
+
+TOP_LEVEL_KEYS = frozenset(
+    {
+        "service",
+        "frameworkVersion",
+        "provider",
+        "functions",
+        "package",
+        "custom",
+        "params",
+        "plugins",
+        "layers",
+        "deployment",
+        "resources",
+        # Serverless Framework settings about its own behaviour: accepted and ignored.
+        "configValidationMode",
+        "variablesResolutionMode",
+        "disabledDeprecations",
+        "deprecationNotificationMode",
+        "useDotenv",
+        "org",
+        "app",
+    }
+)
+IGNORED_TOP_LEVEL = {
+    "useDotenv": "useDotenv: fnship does not load .env files; export the variables before running fn",
+    "org": "org: Serverless Dashboard settings are ignored by fnship",
+    "app": "app: Serverless Dashboard settings are ignored by fnship",
+}
+
+PROVIDER_KEYS = frozenset(
+    {
+        "name",
+        "runtime",
+        "region",
+        "stage",
+        "profile",
+        "memorySize",
+        "timeout",
+        "environment",
+        "architecture",
+        "tags",
+        "logRetentionInDays",
+        "versionFunctions",
+        "deploymentBucket",
+        "iam",
+        "iamRoleStatements",  # deprecated form of iam.role.statements
+        "iamManagedPolicies",  # deprecated form of iam.role.managedPolicies
+        "role",  # deprecated form of iam.role (an ARN)
+        # Kept in `raw` for the stages that handle them.
+        "tracing",
+        "vpc",
+        "kmsKeyArn",
+        "ecr",
+        "httpApi",
+        "layers",
+    }
+)
+PROVIDER_IAM_KEYS = frozenset({"role"})
+ROLE_KEYS = frozenset({"name", "path", "statements", "managedPolicies", "permissionsBoundary", "tags", "mode"})
+FUNCTION_ROLE_KEYS = frozenset({"statements", "managedPolicies", "permissionsBoundary"})
+IAM_MODES = ("perFunction", "shared")
+STATEMENT_KEYS = frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"})
+
+FUNCTION_KEYS = frozenset(
+    {
+        "handler",
+        "name",
+        "description",
+        "runtime",
+        "memorySize",
+        "timeout",
+        "environment",
+        "architecture",
+        "ephemeralStorageSize",
+        "reservedConcurrency",
+        "layers",
+        "tags",
+        "iam",
+        "role",
+        "iamRoleStatements",  # serverless-iam-roles-per-function
+        "iamRoleStatementsName",
+        "iamRoleStatementsInherit",
+        "iamPermissionsBoundary",
+        "package",
+        "events",
+        "image",
+        "logRetentionInDays",
+        # Kept in `raw` for the stages that handle them.
+        "url",
+        "vpc",
+        "tracing",
+        "onError",
+        "destinations",
+        "maximumRetryAttempts",
+        "maximumEventAge",
+        "kmsKeyArn",
+        "provisionedConcurrency",
+        "deployment",
+        "deploymentSettings",  # serverless-plugin-canary-deployments
+    }
+)
+PACKAGE_KEYS = frozenset({"patterns", "individually", "artifact", "include", "exclude", "excludeDevDependencies"})
+
+# https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+MEMORY_MB = (128, 10240)
+TIMEOUT_S = (1, 900)
+EPHEMERAL_MB = (512, 10240)
+ENVIRONMENT_BYTES = 4096
+MAX_LAYERS = 5
+FUNCTION_NAME_MAX = 64
+DESCRIPTION_MAX = 256
+FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9_-]+$")
+SERVICE_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]*$")
+SERVICE_NAME_MAX = 128
+STAGE_NAME = re.compile(r"^[a-zA-Z0-9-]+$")
+REGION_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+HANDLER = re.compile(r"^[^\s]+\.[A-Za-z_][A-Za-z0-9_]*$")
+HANDLER_CHECKED_RUNTIMES = ("python", "nodejs", "ruby")  # java/dotnet/provided handlers have other shapes
+ENV_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
+# https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+RESERVED_ENV = frozenset(
+    {
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
+RESERVED_ENV_PREFIX = "AWS_LAMBDA_"
+NOT_RESERVED_ENV = frozenset({"AWS_LAMBDA_EXEC_WRAPPER"})  # documented as settable
+ARCHITECTURES = ("x86_64", "arm64")
+# https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+TAG_KEY_MAX = 128
+TAG_VALUE_MAX = 256
+
+# https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
+RUNTIMES = (
+    "python3.9", "python3.10", "python3.11", "python3.12", "python3.13",
+    "nodejs18.x", "nodejs20.x", "nodejs22.x",
+    "java11", "java17", "java21",
+    "provided.al2", "provided.al2023",
+    "ruby3.2", "ruby3.3",
+    "dotnet8",
+)  # fmt: skip
+DEPRECATED_RUNTIMES = frozenset(
+    {
+        "python2.7", "python3.6", "python3.7", "python3.8",
+        "nodejs", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x",
+        "nodejs14.x", "nodejs16.x",
+        "java8", "java8.al2",
+        "go1.x", "provided",
+        "ruby2.5", "ruby2.7",
+        "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet5.0", "dotnet6", "dotnet7",
+    }
+)  # fmt: skip
+RUNTIME_SUCCESSORS = (  # first matching prefix wins
+    ("python", "python3.12"),
+    ("nodejs", "nodejs20.x"),
+    ("java", "java21"),
+    ("ruby", "ruby3.3"),
+    ("dotnet", "dotnet8"),
+    ("go", "provided.al2023"),
+    ("provided", "provided.al2023"),
+)
+
+SUPPORTED_PLUGINS = {
+    "serverless-python-requirements": "plugin serverless-python-requirements: handled natively by fnship",
+    "serverless-plugin-canary-deployments": (
+        "plugin serverless-plugin-canary-deployments: deploymentSettings handled natively by fnship"
+    ),
+    "serverless-iam-roles-per-function": "plugin serverless-iam-roles-per-function: handled natively by fnship",
+}

@@ -1,0 +1,21 @@
+"""`${...}` variables: the resolver core and one module per source, wired by an explicit table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fnship.manifest.variables import aws, env, file, opt, param, selfref, sls, ssm
+from fnship.manifest.variables.core import Resolver, SourceFn
+
+SOURCES: Mapping[str, SourceFn] = {
+    "self": selfref.resolve,
+    "opt": opt.resolve,
+    "env": env.resolve,
+    "sls": sls.resolve,
+    "aws": aws.resolve,
+    "param": param.resolve,
+    "file": file.resolve,
+    "ssm": ssm.resolve,
+}
+
+__all__ = ["SOURCES", "Resolver"]

@@ -1,0 +1,381 @@
+"""The `${...}` resolver: parses variables, dispatches to one module per source, detects cycles.
+
+Reads files only through the `file` source; AWS only through the injected `Lookups` (never boto3).
+Serverless Framework v3 semantics: a variable that is the whole value keeps the referenced value's type,
+a variable inside a longer string is interpolated as text, `${a, b, 'c'}` tries each in turn (a missing or
+null value falls through), and variables nest (`${self:custom.${sls:stage}}`).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fnship.errors import Diagnostic, FnError, Location
+from fnship.manifest.loader import dotted
+from fnship.manifest.types import DEFAULT_REGION, DEFAULT_STAGE, KeyPath, Lookups
+from fnship.secret import Secret
+
+
+class Missing(Exception):
+    """The variable has no value (unset env var, absent key...): a fallback may apply."""
+
+    def __init__(self, reason: str, hint: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.hint = hint
+
+
+class VariableError(Exception):
+    """The variable cannot be resolved, whatever the fallbacks."""
+
+    def __init__(self, message: str, hint: str = "", *, reported: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.reported = reported  # already turned into a diagnostic elsewhere: do not report twice
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One parsed variable: `source(param):address`."""
+
+    source: str
+    param: str | None
+    address: str
+
+    def __str__(self) -> str:
+        param = f"({self.param})" if self.param is not None else ""
+        address = f":{self.address}" if self.address or self.param is None else ""
+        return f"${{{self.source}{param}{address}}}"
+
+
+_REFERENCE = re.compile(r"^(?P<source>[A-Za-z][A-Za-z0-9_-]*)(?:\((?P<param>[^)]*)\))?(?::(?P<address>.*))?$", re.S)
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+
+SourceFn = Callable[["Resolver", Reference, KeyPath], Any]
+
+
+def has_variable(value: object) -> bool:
+    return isinstance(value, str) and "${" in value
+
+
+def split_template(text: str) -> list[str | tuple[str]]:
+    """`"a-${x:y}-b"` -> ["a-", ("x:y",), "-b"]: literal text and the inside of each top-level `${...}`."""
+    parts: list[str | tuple[str]] = []
+    literal_start = 0
+    i = 0
+    while True:
+        start = text.find("${", i)
+        if start < 0:
+            break
+        end = _matching_brace(text, start + 2)
+        if end < 0:
+            raise VariableError(f"unterminated variable in {text!r}", "close every `${` with `}`")
+        if start > literal_start:
+            parts.append(text[literal_start:start])
+        parts.append((text[start + 2 : end],))
+        i = literal_start = end + 1
+    if literal_start < len(text):
+        parts.append(text[literal_start:])
+    return parts
+
+
+def _matching_brace(text: str, i: int) -> int:
+    depth = 1
+    quote = ""
+    while i < len(text):
+        char = text[i]
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif text.startswith("${", i):
+            depth += 1
+            i += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def _split_candidates(inner: str) -> list[str]:
+    """Split `a, b, 'c, d'` at top-level commas (not inside quotes, parentheses or nested variables)."""
+    out: list[str] = []
+    depth = 0
+    quote = ""
+    start = 0
+    for i, char in enumerate(inner):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "({":
+            depth += 1
+        elif char in ")}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            out.append(inner[start:i])
+            start = i + 1
+    out.append(inner[start:])
+    return [part.strip() for part in out]
+
+
+def interpolate(value: Any, reference: str) -> str | Secret:
+    """Text of a value placed inside a longer string."""
+    if isinstance(value, (str, Secret)):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    kind = "null" if value is None else "a mapping" if isinstance(value, dict) else "a list"
+    raise VariableError(
+        f"{reference} is {kind}, which cannot be part of a longer string",
+        "make the variable the whole value, or reference a string",
+    )
+
+
+def copy_tree(value: Any) -> Any:
+    """A fresh copy of lists and dicts (the resolver fills values in place, so nothing may be shared)."""
+    if isinstance(value, dict):
+        return {key: copy_tree(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [copy_tree(item) for item in value]
+    return value
+
+
+class Resolver:
+    """Resolves every `${...}` in a loaded manifest, in place, collecting diagnostics."""
+
+    def __init__(
+        self,
+        doc: dict[str, Any],
+        *,
+        file: str,
+        root: Path,
+        locations: Mapping[KeyPath, Location],
+        sources: Mapping[str, SourceFn],
+        stage: str | None,
+        region: str | None,
+        options: Mapping[str, str],
+        env: Mapping[str, str],
+        lookups: Lookups | None,
+    ) -> None:
+        self.doc = doc
+        self.file = file
+        self.root = root
+        self.locations = locations
+        self.sources = sources
+        self.cli_stage = stage
+        self.cli_region = region
+        self.options = options
+        self.env = env
+        self.lookups = lookups
+        self.instance_id = secrets.token_hex(8)
+        self.cache: dict[Any, Any] = {}  # per-source memo (ssm values, loaded files, account id)
+        self.diagnostics: list[Diagnostic] = []
+        self.done: set[KeyPath] = set()
+        self.failed: set[KeyPath] = set()
+        self.from_variable: set[KeyPath] = set()  # paths whose value came out of a variable
+        self.active: list[KeyPath] = []
+
+    # -- locations -----------------------------------------------------------------------------------------
+    def locate(self, path: KeyPath) -> Location | None:
+        for end in range(len(path), -1, -1):
+            location = self.locations.get(path[:end])
+            if location is not None:
+                return location
+        return None
+
+    def report(self, path: KeyPath, message: str, hint: str = "") -> None:
+        self.diagnostics.append(Diagnostic(message, key=dotted(path), location=self.locate(path), hint=hint))
+
+    # -- the tree --------------------------------------------------------------------------------------------
+    def get(self, path: KeyPath) -> Any:
+        node: Any = self.doc
+        for part in path:
+            node = node[part]
+        return node
+
+    def set(self, path: KeyPath, value: Any) -> None:
+        self.get(path[:-1])[path[-1]] = value
+
+    def resolve_all(self, skip: Callable[[KeyPath], bool] = lambda _p: False) -> None:
+        for key in list(self.doc):
+            if not skip((key,)):
+                self.resolve_at((key,), skip=skip)
+
+    def resolve_at(self, path: KeyPath, skip: Callable[[KeyPath], bool] = lambda _p: False) -> Any:
+        """Resolve the value at `path` (deeply), once; a re-entry while it is being resolved is a cycle."""
+        if path in self.done:
+            return self.get(path)
+        if path in self.active:
+            cycle = [*self.active[self.active.index(path) :], path]
+            raise VariableError(
+                "variable cycle: " + " -> ".join(f"${{self:{dotted(p)}}}" for p in cycle),
+                "break the cycle: one of these values must not refer back to the others",
+            )
+        self.active.append(path)
+        try:
+            value = self.get(path)
+            if has_variable(value):
+                try:
+                    value = copy_tree(self.resolve_string(value, path))
+                except VariableError as exc:
+                    if not exc.reported:
+                        self.report(path, exc.message, exc.hint)
+                    self.failed.add(path)
+                    value = None
+                self.set(path, value)
+                self.from_variable.add(path)
+            if isinstance(value, dict):
+                for key in list(value):
+                    if not skip((*path, key)):
+                        self.resolve_at((*path, key), skip=skip)
+            elif isinstance(value, list):
+                for index in range(len(value)):
+                    self.resolve_at((*path, index), skip=skip)
+        finally:
+            self.active.pop()
+        self.done.add(path)
+        return self.get(path)
+
+    def lookup(self, segments: list[str], *, what: str) -> Any:
+        """The resolved value at a `self:` path. Raises Missing when absent."""
+        path: KeyPath = ()
+        node: Any = self.doc
+        for segment in segments:
+            if path and has_variable(node):
+                node = self.resolve_at(path)
+            if isinstance(node, dict) and segment in node:
+                key: str | int = segment
+            elif isinstance(node, list) and segment.isdigit() and int(segment) < len(node):
+                key = int(segment)
+            else:
+                raise Missing(f"{what} has no value", "check the path, or give a default: ${self:a.b, 'value'}")
+            node = node[key]
+            path = (*path, key)
+        if not path:
+            raise VariableError("${self:} cannot refer to the whole manifest from inside it")
+        value = self.resolve_at(path)
+        if any(failed[: len(path)] == path or path[: len(failed)] == failed for failed in self.failed):
+            raise VariableError(f"{what} could not be resolved", reported=True)
+        return value
+
+    # -- stage and region, as the rest of the deployment will see them --------------------------------------
+    def stage(self) -> str:
+        if self.cli_stage:
+            return self.cli_stage
+        return self._provider_setting("stage", DEFAULT_STAGE)
+
+    def region(self) -> str:
+        if self.cli_region:
+            return self.cli_region
+        return self._provider_setting("region", DEFAULT_REGION)
+
+    def _provider_setting(self, name: str, default: str) -> str:
+        try:
+            value = self.lookup(["provider", name], what=f"provider.{name}")
+        except Missing:
+            return default
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            raise VariableError(f"provider.{name} must be a string")
+        return value
+
+    # -- strings -----------------------------------------------------------------------------------------------
+    def resolve_string(self, text: str, path: KeyPath) -> Any:
+        parts = split_template(text)
+        if len(parts) == 1 and isinstance(parts[0], tuple):
+            return self.resolve_variable(parts[0][0], path)
+        pieces: list[str] = []
+        secret = False
+        for part in parts:
+            if isinstance(part, str):
+                pieces.append(part)
+                continue
+            piece = interpolate(self.resolve_variable(part[0], path), f"${{{part[0]}}}")
+            if isinstance(piece, Secret):
+                secret = True
+                piece = piece.reveal()
+            pieces.append(piece)
+        joined = "".join(pieces)
+        # A secret inside a longer string makes the whole string secret: it must never be printed.
+        return Secret(joined) if secret else joined
+
+    def resolve_variable(self, inner: str, path: KeyPath) -> Any:
+        """The inside of one `${...}`: a reference followed by optional fallbacks."""
+        candidates = _split_candidates(inner)
+        first_missing: Missing | None = None
+        for index, candidate in enumerate(candidates):
+            last = index == len(candidates) - 1
+            try:
+                value = self._candidate(candidate, path, fallback=index > 0)
+            except Missing as missing:
+                first_missing = first_missing or missing
+                continue
+            if value is None and not last:
+                continue
+            return value
+        assert first_missing is not None
+        raise VariableError(f"${{{inner}}}: {first_missing.reason}", first_missing.hint)
+
+    def _candidate(self, text: str, path: KeyPath, *, fallback: bool) -> Any:
+        if not text:
+            raise VariableError("empty variable `${}`" if not fallback else "empty default after a comma")
+        parts = split_template(text)
+        if len(parts) == 1 and isinstance(parts[0], tuple):
+            return self.resolve_variable(parts[0][0], path)  # `${a, ${b}}`: the nested value as is
+        if any(isinstance(part, tuple) for part in parts):
+            built = self.resolve_string(text, path)
+            text = built.reveal() if isinstance(built, Secret) else built
+        if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+            return text[1:-1]
+        if fallback:
+            if _NUMBER.match(text):
+                return float(text) if "." in text else int(text)
+            if text in ("true", "false"):
+                return text == "true"
+            if text == "null":
+                return None
+        match = _REFERENCE.match(text)
+        if not match or (match["param"] is None and match["address"] is None):
+            if fallback:
+                return text  # a bare word default: `${opt:stage, dev}`
+            raise VariableError(
+                f"`${{{text}}}` is not a variable reference",
+                "write `${source:address}`, e.g. ${self:custom.x}, ${env:NAME}, ${opt:stage}",
+            )
+        reference = Reference(match["source"], match["param"], match["address"] or "")
+        source = self.sources.get(reference.source)
+        if source is None:
+            raise VariableError(
+                f"unsupported variable source '{reference.source}' in {reference}",
+                "supported sources: " + ", ".join(sorted(self.sources)),
+            )
+        return source(self, reference, path)
+
+    # -- helpers for sources -----------------------------------------------------------------------------------
+    def need_lookups(self, reference: Reference) -> Lookups:
+        if self.lookups is None:
+            raise VariableError(
+                f"{reference} needs AWS access to resolve",
+                "run with AWS credentials (a profile or environment variables) so fnship can look it up",
+            )
+        return self.lookups
+
+    def call_lookup(self, reference: Reference, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except FnError as exc:
+            raise VariableError(f"{reference}: {exc.message}", exc.hint) from exc
