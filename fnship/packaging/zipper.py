@@ -46,8 +46,11 @@ _UNIX = 3
 _VERSION = 20  # 2.0: deflate
 _VERSION_ZIP64 = 45  # 4.5: zip64 extensions
 _UTF8_FLAG = 0x800  # general purpose bit 11: the name is UTF-8
-_MAX32 = 0xFFFFFFFF
-_MAX16 = 0xFFFF
+_MAX32 = 0xFFFFFFFF  # the "see the zip64 record" marker in 32-bit fields
+_MAX16 = 0xFFFF  # and in 16-bit fields
+# Values at or above these need zip64 records (names apart from the markers so tests can lower them).
+_LIMIT32 = _MAX32
+_LIMIT16 = _MAX16
 
 _LOCAL = struct.Struct("<4sHHHHHLLLHH")
 _CENTRAL = struct.Struct("<4sHHHHHHLLLHHHHHLL")
@@ -177,8 +180,8 @@ def _copy_stored(out: _HashingWriter, source: Path, prep: _Prepared) -> None:
 def _write_entry(out: _HashingWriter, name: bytes, flags: int, source: Path, prep: _Prepared) -> bytes:
     """Write the local header and payload; return the central directory record."""
     offset = out.offset
-    zip64 = prep.size >= _MAX32 or prep.csize >= _MAX32
-    version = _VERSION_ZIP64 if zip64 or offset >= _MAX32 else _VERSION
+    zip64 = prep.size >= _LIMIT32 or prep.csize >= _LIMIT32
+    version = _VERSION_ZIP64 if zip64 or offset >= _LIMIT32 else _VERSION
     local_extra = struct.pack("<HHQQ", 1, 16, prep.size, prep.csize) if zip64 else b""
     out.write(
         _LOCAL.pack(
@@ -212,7 +215,7 @@ def _write_entry(out: _HashingWriter, name: bytes, flags: int, source: Path, pre
     fields = []
     if zip64:
         fields += [prep.size, prep.csize]
-    if offset >= _MAX32:
+    if offset >= _LIMIT32:
         fields.append(offset)
     central_extra = struct.pack(f"<HH{len(fields)}Q", 1, 8 * len(fields), *fields) if fields else b""
     return (
@@ -233,7 +236,7 @@ def _write_entry(out: _HashingWriter, name: bytes, flags: int, source: Path, pre
             0,  # disk number start
             0,  # internal attributes
             (stat.S_IFREG | prep.mode) << 16,
-            min(offset, _MAX32),
+            _MAX32 if offset >= _LIMIT32 else offset,
         )
         + name
         + central_extra
@@ -241,7 +244,8 @@ def _write_entry(out: _HashingWriter, name: bytes, flags: int, source: Path, pre
 
 
 def _write_end(out: _HashingWriter, count: int, cd_offset: int, cd_size: int) -> None:
-    if count > _MAX16 or cd_offset >= _MAX32 or cd_size >= _MAX32:
+    zip64 = count >= _LIMIT16 or cd_offset >= _LIMIT32 or cd_size >= _LIMIT32
+    if zip64:
         end64_offset = out.offset
         out.write(
             _END64.pack(b"PK\x06\x06", _END64.size - 12, (_UNIX << 8) | _VERSION_ZIP64, _VERSION_ZIP64, 0, 0,
@@ -253,10 +257,10 @@ def _write_end(out: _HashingWriter, count: int, cd_offset: int, cd_size: int) ->
             b"PK\x05\x06",
             0,
             0,
-            min(count, _MAX16),
-            min(count, _MAX16),
-            min(cd_size, _MAX32),
-            min(cd_offset, _MAX32),
+            _MAX16 if zip64 else count,
+            _MAX16 if zip64 else count,
+            _MAX32 if zip64 else cd_size,
+            _MAX32 if zip64 else cd_offset,
             0,
         )
     )

@@ -134,12 +134,17 @@ def test_duplicate_names_and_missing_source_leave_no_file(tmp_path: Path) -> Non
     assert list((tmp_path / "out").iterdir()) == []
 
 
-def test_zip64_end_record_for_many_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Past 65535 entries the classic count overflows; the zip64 end record carries it."""
-    monkeypatch.setattr(zipper, "_MAX16", 3)  # pretend 3 is the limit so the test stays small
-    write_tree(tmp_path, {f"f{i}": str(i) for i in range(5)})
-    write_zip([(f"f{i}", tmp_path / f"f{i}") for i in range(5)], tmp_path / "a.zip")
+@pytest.mark.parametrize("workers", [1, 2])
+def test_zip64_records_when_limits_are_crossed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+    """Sizes, offsets and counts past the classic limits go to zip64 records; lower the limits to test it small."""
+    monkeypatch.setattr(zipper, "_LIMIT32", 3000)
+    monkeypatch.setattr(zipper, "_LIMIT16", 3)
+    entries = sample(tmp_path / "src")
+    write_zip(entries, tmp_path / "a.zip", workers=workers)
     data = (tmp_path / "a.zip").read_bytes()
     assert b"PK\x06\x06" in data and b"PK\x06\x07" in data
     with zipfile.ZipFile(tmp_path / "a.zip") as zf:
-        assert [zf.read(f"f{i}") for i in range(5)] == [str(i).encode() for i in range(5)]
+        assert zf.testzip() is None
+        assert any(i.extra for i in zf.infolist())  # the zip64 extra fields
+        for rel, path in entries:
+            assert zf.read(rel) == path.read_bytes()
