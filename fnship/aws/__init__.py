@@ -73,8 +73,12 @@ class Aws:
         parameter = found["Parameter"]
         return str(parameter["Value"]), parameter.get("Type") == "SecureString"
 
-    def find_tagged(self, tags: dict[str, str], *, resource_types: list[str]) -> dict[str, dict[str, str]]:
-        """ARN -> tags of the resources carrying every tag in `tags` (Resource Groups Tagging API)."""
+    def find_tagged(self, tags: dict[str, str]) -> dict[str, dict[str, str]]:
+        """ARN -> tags of every resource in the region carrying every tag in `tags` (Resource Groups Tagging API).
+
+        Callers pick resource kinds by ARN: one unfiltered call serves them all, and the emulator does not
+        honour every ResourceTypeFilters value (logs:log-group).
+        """
         tagging = self.client("resourcegroupstaggingapi")
         filters = [{"Key": k, "Values": [v]} for k, v in sorted(tags.items())]
         found: dict[str, dict[str, str]] = {}
@@ -85,7 +89,6 @@ class Aws:
                 "GetResources",
                 tagging.get_resources,
                 TagFilters=filters,
-                ResourceTypeFilters=resource_types,
                 PaginationToken=token,
             )
             for item in page.get("ResourceTagMappingList", []):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fnship.manifest.types import DEFAULT_ALIAS, FunctionSpec, Manifest
+from fnship.manifest.types import DEFAULT_ALIAS, FunctionSpec, IamSpec, Manifest
 from fnship.model import iam, names
 from fnship.model.resources import (
     KNOWN_AFTER_APPLY,
@@ -19,14 +19,14 @@ from fnship.model.resources import (
 )
 
 # The attributes a published version freezes: when any of them differs from what the alias serves,
-# a new version is published and the alias moves to it.
+# a new version is published and the alias moves to it. Not `description`: a version carries its own
+# (the release it belongs to) instead of the function's.
 VERSIONED_ATTRS = (
     "runtime",
     "handler",
     "memory_size",
     "timeout",
     "architecture",
-    "description",
     "environment",
     "ephemeral_storage",
     "layers",
@@ -66,7 +66,7 @@ def _function_resources(manifest: Manifest, function: FunctionSpec, artifact: An
         attrs={"retention_days": function.log_retention_days, "tags": {**user_tags, **scoped_tags}},
     )
 
-    iam_spec = function.iam
+    iam_spec = merged_iam(manifest.provider.iam, function.iam)
     depends: list[str] = [log_group.address]
     if iam_spec.role_arn:
         role_arn = iam_spec.role_arn
@@ -136,6 +136,17 @@ def _function_resources(manifest: Manifest, function: FunctionSpec, artifact: An
         },
     )
     return [log_group, *role_resources, lambda_function, alias_resource]
+
+
+def merged_iam(provider: IamSpec, function: IamSpec) -> IamSpec:
+    """A function's role: the provider's statements and policies plus its own; its own role ARN or boundary wins."""
+    return IamSpec(
+        statements=(*provider.statements, *function.statements),
+        managed_policies=tuple(dict.fromkeys((*provider.managed_policies, *function.managed_policies))),
+        permissions_boundary=function.permissions_boundary or provider.permissions_boundary,
+        role_arn=function.role_arn or provider.role_arn,
+        mode=provider.mode,
+    )
 
 
 def release_of(function_attrs: Mapping[str, Any]) -> dict[str, Any]:

@@ -141,12 +141,12 @@ def discover(aws: Any, *, service: str, stage: str) -> list[Resource]:
     """Stubs (address, kind, name) for everything that carries this service's and stage's ownership tags."""
     owner = ownership_tags(service, stage)
     stubs: list[Resource] = []
-    tagged = aws.find_tagged(owner, resource_types=["lambda:function", "logs:log-group"])
+    tagged = aws.find_tagged(owner)
     for arn, tags in tagged.items():
         key = tags.get(OWNER_FUNCTION_TAG)
         if not key:
             continue
-        if ":function:" in arn:
+        if arn.startswith("arn:aws:lambda:") and ":function:" in arn:
             function_name = arn.split(":function:", 1)[1].split(":", 1)[0]
             stubs.append(Resource(f"function.{key}", "function", function_name, {}))
             for alias in aws.lambda_.list_aliases(function_name):
@@ -159,7 +159,7 @@ def discover(aws: Any, *, service: str, stage: str) -> list[Resource]:
                         extras={"function_name": function_name, "function_key": key},
                     )
                 )
-        elif ":log-group:" in arn:
+        elif arn.startswith("arn:aws:logs:") and ":log-group:" in arn:
             group_name = arn.split(":log-group:", 1)[1].removesuffix(":*")
             stubs.append(Resource(f"log_group.{key}", "log_group", group_name, {}))
     for role in aws.iam.list_role_names(names.role_path(service=service, stage=stage)):

@@ -1,0 +1,3 @@
+from fnship.cli.app import main
+
+main()

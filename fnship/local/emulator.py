@@ -1,0 +1,125 @@
+"""The embedded AWS emulator: a moto server on 127.0.0.1:4566 in the background, for deploys with no account.
+
+Owns a pid file and a log file under the user's state directory; starts, stops and reports the server.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from fnship.errors import FnError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4566
+START_TIMEOUT_S = 20.0
+
+
+def state_dir() -> Path:
+    base = os.environ.get("FN_STATE_DIR") or os.path.join(
+        os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state"), "fnship"
+    )
+    path = Path(base)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def port() -> int:
+    return int(os.environ.get("FN_LOCAL_PORT", DEFAULT_PORT))
+
+
+def endpoint() -> str:
+    return f"http://{DEFAULT_HOST}:{port()}"
+
+
+@dataclass(frozen=True)
+class Status:
+    running: bool
+    endpoint: str
+    pid: int | None
+    log_file: str
+
+
+def _pid_file() -> Path:
+    return state_dir() / f"emulator-{port()}.pid"
+
+
+def _log_file() -> Path:
+    return state_dir() / f"emulator-{port()}.log"
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=0.5) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def status() -> Status:
+    pid_file = _pid_file()
+    pid = int(pid_file.read_text()) if pid_file.exists() else None
+    return Status(running=_answers(endpoint()), endpoint=endpoint(), pid=pid, log_file=str(_log_file()))
+
+
+def start() -> Status:
+    """Start the emulator unless it already answers. Raises FnError when moto is not installed or it won't start."""
+    current = status()
+    if current.running:
+        return current
+    try:
+        import moto.server  # noqa: F401
+    except ImportError as exc:
+        raise FnError(
+            "the local emulator needs moto's server, which is not installed",
+            hint="pip install 'fnship[local]'",
+        ) from exc
+    log = _log_file().open("ab")
+    env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", DEFAULT_HOST, "-p", str(port())],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,  # survives the fn command that started it, and its Ctrl-C
+    )
+    _pid_file().write_text(str(process.pid))
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if _answers(endpoint()):
+            return status()
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    raise FnError(
+        f"the local emulator did not start on {endpoint()}",
+        hint=f"see {_log_file()}; is another program using port {port()}? (set FN_LOCAL_PORT to use another)",
+    )
+
+
+def stop() -> bool:
+    """Stop the emulator started by `start`. True when one was running."""
+    pid_file = _pid_file()
+    if not pid_file.exists():
+        return False
+    pid = int(pid_file.read_text())
+    pid_file.unlink()
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    return True

@@ -1,0 +1,224 @@
+"""The core jobs the commands call: load -> package -> model -> plan -> apply, and info / remove.
+
+Commands stay thin: each calls one function here and renders its result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fnship.errors import FnError, InputError
+
+BUILD_DIR = ".fn"
+
+
+@dataclass(frozen=True)
+class Options:
+    """What every command knows from its options."""
+
+    config: Path = Path("serverless.yml")
+    stage: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    local: bool = False
+    functions: tuple[str, ...] = ()  # -f NAME: restrict to these functions
+    extra: Mapping[str, str] = field(default_factory=dict)  # other ${opt:} values
+
+
+@dataclass
+class Loaded:
+    manifest: Any
+    aws: Any
+
+
+def _default_region(options: Options) -> str:
+    return options.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+def aws_for(options: Options, *, region: str, profile: str | None) -> Any:
+    from fnship.aws import Aws, Target
+    from fnship.aws.session import local_requested
+
+    if local_requested(options.local):
+        from fnship.local import emulator
+
+        return Aws(Target(region=region, endpoint_url=emulator.endpoint(), local=True))
+    return Aws(Target(region=region, profile=options.profile or profile))
+
+
+def load(options: Options) -> Loaded:
+    """The manifest, resolved and validated, and an AWS handle for its region."""
+    from fnship.manifest import load_manifest
+    from fnship.manifest.types import Lookups
+
+    lookup_aws: list[Any] = []
+
+    def early_aws() -> Any:
+        # ${ssm:} and ${aws:accountId} are resolved while the manifest (and so its region) is still loading.
+        if not lookup_aws:
+            lookup_aws.append(aws_for(options, region=_default_region(options), profile=None))
+        return lookup_aws[0]
+
+    opts = {**options.extra}
+    if options.stage:
+        opts["stage"] = options.stage
+    if options.region:
+        opts["region"] = options.region
+    manifest = load_manifest(
+        options.config,
+        stage=options.stage,
+        region=options.region,
+        options=opts,
+        lookups=Lookups(ssm=lambda name: early_aws().ssm_parameter(name), account_id=lambda: early_aws().account_id()),
+    )
+    unknown = [name for name in options.functions if name not in manifest.functions]
+    if unknown:
+        raise InputError(
+            f"function {', '.join(unknown)} is not in {options.config}",
+            hint=f"choose one of: {', '.join(manifest.functions) or '(none)'}",
+        )
+    return Loaded(manifest, aws_for(options, region=manifest.region, profile=manifest.provider.profile))
+
+
+def build_dir(manifest: Any) -> Path:
+    return manifest.root / BUILD_DIR / "build" / manifest.stage
+
+
+def package(loaded: Loaded, *, out_dir: Path | None = None, only: Collection[str] = ()) -> dict[str, Any]:
+    from fnship.packaging import package_service
+
+    return package_service(loaded.manifest, out_dir=out_dir or build_dir(loaded.manifest), only=list(only) or None)
+
+
+def release_id(clock: Callable[[], dt.datetime] | None = None) -> str:
+    now = (clock or (lambda: dt.datetime.now(dt.timezone.utc)))()
+    return now.strftime("%Y%m%dT%H%M%SZ")
+
+
+def git_commit(directory: Path) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=directory, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def make_plan(loaded: Loaded, *, only: Collection[str] = ()) -> Any:
+    """Package, model and diff: the Plan value that `fn plan` prints and `fn deploy` executes."""
+    from fnship.model.build import build_desired
+    from fnship.plan.live import read_live
+    from fnship.plan.steps import make_plan as plan_of
+
+    manifest = loaded.manifest
+    artifacts = package(loaded, only=only)
+    desired = build_desired(manifest, artifacts, account_id=loaded.aws.account_id())
+    if only:
+        keep = set(only)
+        desired = desired.with_resources(r for r in desired.resources if _function_key(r.address) in keep)
+    live = read_live(loaded.aws, desired, discover_owned=not only)
+    return plan_of(desired, live, release_id=release_id())
+
+
+def _function_key(address: str) -> str:
+    return address.split(".")[1]
+
+
+def release_description(plan: Any, manifest: Any) -> str:
+    commit = git_commit(manifest.root)
+    return " ".join(part for part in ("fnship", plan.release_id, commit) if part)
+
+
+def apply(loaded: Loaded, plan: Any, *, reporter: Callable[[str, Any], None] | None = None) -> Any:
+    from fnship.executor import apply_plan
+
+    result = apply_plan(plan, loaded.aws, description=release_description(plan, loaded.manifest), reporter=reporter)
+    return result
+
+
+def removal_plan(loaded: Loaded) -> Any:
+    """Everything live that carries this service's and stage's tags, planned for deletion."""
+    from fnship.model.resources import State
+    from fnship.plan.live import read_live
+    from fnship.plan.steps import make_plan as plan_of
+
+    manifest = loaded.manifest
+    empty = State(manifest.service, manifest.stage, manifest.region, ())
+    live = read_live(loaded.aws, empty, discover_owned=True)
+    return plan_of(empty, live, release_id=release_id())
+
+
+def info(loaded: Loaded) -> dict[str, Any]:
+    """What is deployed: per function its name, runtime, alias target, versions and role."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fnship.model.build import alias_name
+
+    manifest = loaded.manifest
+    lam = loaded.aws.lambda_
+
+    def describe(key: str) -> dict[str, Any]:
+        spec = manifest.functions[key]
+        found = lam.get_function_or_none(spec.name)
+        alias = alias_name(manifest, spec)
+        entry: dict[str, Any] = {"key": key, "name": spec.name, "deployed": found is not None, "alias": alias}
+        if found is None:
+            return entry
+        config = found["Configuration"]
+        live_alias = lam.get_alias_or_none(spec.name, alias)
+        versions = [v for v in lam.list_versions(spec.name) if v["Version"] != "$LATEST"]
+        entry.update(
+            {
+                "arn": config["FunctionArn"],
+                "runtime": config.get("Runtime"),
+                "handler": config.get("Handler"),
+                "memory_size": config.get("MemorySize"),
+                "timeout": config.get("Timeout"),
+                "architecture": (config.get("Architectures") or ["x86_64"])[0],
+                "code_size": config.get("CodeSize"),
+                "last_modified": config.get("LastModified"),
+                "role": config.get("Role"),
+                "alias_version": live_alias["FunctionVersion"] if live_alias else None,
+                "alias_arn": live_alias.get("AliasArn") if live_alias else None,
+                "weights": dict((live_alias or {}).get("RoutingConfig", {}).get("AdditionalVersionWeights") or {}),
+                "versions": [
+                    {
+                        "version": v["Version"],
+                        "description": v.get("Description", ""),
+                        "code_sha256": v.get("CodeSha256"),
+                    }
+                    for v in sorted(versions, key=lambda v: int(v["Version"]))
+                ],
+            }
+        )
+        return entry
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        functions = list(pool.map(describe, list(manifest.functions)))
+    return {
+        "service": manifest.service,
+        "stage": manifest.stage,
+        "region": manifest.region,
+        "functions": functions,
+    }
+
+
+def failure_error(result: Any) -> FnError:
+    """An apply that stopped: say what completed, what failed and what did not run, and that a re-run converges."""
+    done = len(result.completed)
+    not_run = len(result.not_run)
+    error = result.error
+    message = (
+        f"{error.message}\n  step {result.failed.type} {result.failed.address} failed after {done} completed step(s); "
+        f"{not_run} step(s) not run"
+    )
+    failure = FnError(message, hint=error.hint or "fix the cause and run the same command again: it converges")
+    failure.exit_code = error.exit_code
+    return failure

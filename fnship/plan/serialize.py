@@ -1,0 +1,52 @@
+"""A plan as JSON-ready data: the same value `fn plan` prints, for `--json`. Pure; secrets stay `(sensitive)`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fnship.model.resources import KNOWN_AFTER_APPLY
+from fnship.plan.diff import Plan
+from fnship.secret import SENSITIVE, Secret
+
+SCHEMA = 1
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON data with every Secret shown as (sensitive) and unknowns as (known after apply)."""
+    if isinstance(value, Secret):
+        return SENSITIVE
+    if value is KNOWN_AFTER_APPLY:
+        return str(KNOWN_AFTER_APPLY)
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    return {
+        "service": plan.service,
+        "stage": plan.stage,
+        "region": plan.region,
+        "release": plan.release_id,
+        "changes": [
+            {
+                "action": change.action,
+                "address": change.address,
+                "kind": change.kind,
+                "name": change.name,
+                "fields": [
+                    {"path": f.path, "before": jsonable(f.before), "after": jsonable(f.after)} for f in change.fields
+                ],
+            }
+            for change in plan.changes
+        ],
+        "steps": [{"type": step.type, "address": step.address} for step in plan.steps],
+        "summary": {
+            "add": plan.counts()["create"],
+            "change": plan.counts()["update"],
+            "destroy": plan.counts()["delete"],
+        },
+    }
