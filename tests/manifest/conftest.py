@@ -56,8 +56,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Env:
 
 def with_function(body: str, *, provider: str = "") -> str:
     """A valid manifest whose function `api` gets extra lines (and provider extra lines), 4/2-space indented."""
-    provider_lines = textwrap.indent(textwrap.dedent(provider), "  ")
-    body_lines = textwrap.indent(textwrap.dedent(body), "    ")
+    provider_lines = textwrap.indent(textwrap.dedent(provider).rstrip("\n") + "\n", "  ") if provider else ""
+    body_lines = textwrap.indent(textwrap.dedent(body).rstrip("\n") + "\n", "    ") if body else ""
     head = f"service: svc\nprovider:\n  name: aws\n{provider_lines}"
     return f"{head}functions:\n  api:\n    handler: app.handler\n{body_lines}"
 
