@@ -1,0 +1,159 @@
+"""Shared fixtures: a real moto server over HTTP (our AWS), reset between tests, and ways to run `fn`.
+
+See ../shared/TESTING.md: never patch boto3; point the real CLI at the server with AWS_ENDPOINT_URL.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+
+
+@dataclass
+class Moto:
+    endpoint: str
+
+    def reset(self) -> None:
+        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
+        urllib.request.urlopen(request, timeout=10).read()
+
+    def client(self, service: str, *, retries: int = 2):
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=Config(retries={"max_attempts": retries}),
+        )
+
+    def start_recording(self) -> None:
+        for action in ("reset-recording", "start-recording"):
+            urllib.request.urlopen(
+                urllib.request.Request(f"{self.endpoint}/moto-api/recorder/{action}", method="POST"), timeout=10
+            ).read()
+
+    def stop_recording(self) -> list[dict]:
+        """The requests moto received since start_recording: one dict per request (method, url, body)."""
+        urllib.request.urlopen(
+            urllib.request.Request(f"{self.endpoint}/moto-api/recorder/stop-recording", method="POST"), timeout=10
+        ).read()
+        with urllib.request.urlopen(f"{self.endpoint}/moto-api/recorder/download-recording", timeout=10) as response:
+            text = response.read().decode()
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[Moto]:
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    os.environ.setdefault("MOTO_ENABLE_RECORDING", "true")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield Moto(f"http://{host}:{port}")
+    server.stop()
+
+
+@pytest.fixture
+def moto(moto_server: Moto, monkeypatch: pytest.MonkeyPatch) -> Moto:
+    """A clean moto server, and this process's environment pointed at it (for in-process CLI runs)."""
+    moto_server.reset()
+    for key, value in aws_env(moto_server.endpoint).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("FN_LOCAL", raising=False)
+    return moto_server
+
+
+def aws_env(endpoint: str) -> dict[str, str]:
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.stdout)
+
+
+@dataclass
+class Project:
+    """A service directory under tmp_path, and `fn` run in it."""
+
+    root: Path
+
+    def write(self, name: str, text: str) -> Path:
+        target = self.root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(text))
+        return target
+
+    def fn(self, *args: str, env: dict[str, str] | None = None) -> Result:
+        """Run `fn` in-process through typer's runner (fast); stdout and stderr kept apart."""
+        from typer.testing import CliRunner
+
+        from fnship.cli.app import build_app
+
+        runner = CliRunner()
+        previous = Path.cwd()
+        os.chdir(self.root)
+        try:
+            result = runner.invoke(build_app(), list(args), env=env, catch_exceptions=False)
+        finally:
+            os.chdir(previous)
+        return Result(result.exit_code, result.stdout, result.stderr)
+
+    def fn_process(self, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> Result:
+        """Run the real `fn` console script in a subprocess, as a user or CI would."""
+        full_env = {**os.environ, **(env or {})}
+        completed = subprocess.run(
+            [sys.executable, "-m", "fnship", *args],
+            cwd=self.root,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        return Result(completed.returncode, completed.stdout, completed.stderr)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project(tmp_path)
+
+
+HELLO_HANDLER = """\
+def hello(event, context):
+    return {"statusCode": 200, "body": "hello"}
+
+
+def world(event, context):
+    return {"statusCode": 200, "body": "world"}
+"""
