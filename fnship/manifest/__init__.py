@@ -58,10 +58,12 @@ def load_manifest(
     diagnostics = list(loaded.diagnostics)  # duplicate keys and the like: keep going, report them all
 
     options = dict(options or {})
+    stage = stage if stage is not None else options.get("stage")
+    region = region if region is not None else options.get("region")
     if stage is not None:
-        options.setdefault("stage", stage)
+        options["stage"] = stage
     if region is not None:
-        options.setdefault("region", region)
+        options["region"] = region
     resolver = Resolver(
         doc,
         file=display,
@@ -75,7 +77,7 @@ def load_manifest(
         lookups=lookups,
     )
     final_stage, final_region = _stage_and_region(resolver)
-    resolver.resolve_all(skip=lambda p: _other_stage_params(p, final_stage))
+    resolver.resolve_all(skip=lambda p: _not_resolved(p, final_stage))
     _drop_other_stage_params(doc, final_stage)
     diagnostics += resolver.diagnostics
 
@@ -106,8 +108,14 @@ def _stage_and_region(resolver: Resolver) -> tuple[str, str]:
     return stage, region
 
 
-def _other_stage_params(path: KeyPath, stage: str) -> bool:
-    """`params.<other stage>` is never resolved: its `${ssm:...}` may not exist in this stage's account."""
+def _not_resolved(path: KeyPath, stage: str) -> bool:
+    """Sections left as written.
+
+    `params.<other stage>`: its `${ssm:...}` may not exist in this stage's account. `resources:` is rejected as a
+    whole, and its CloudFormation `Fn::Sub` strings (`${AWS::Region}`) are not ours to resolve.
+    """
+    if path == ("resources",):
+        return True
     return len(path) == 2 and path[0] == "params" and path[1] not in (stage, "default")
 
 

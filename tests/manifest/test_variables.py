@@ -350,3 +350,49 @@ def test_env_defaults_to_process_environment(env: Env, monkeypatch: pytest.Monke
 
     path = env.write("serverless.yml", "service: svc\nprovider:\n  name: aws\ncustom:\n  a: ${env:FNSHIP_TEST_VAR}\n")
     assert load_manifest(path).custom["a"] == "from-os"
+
+
+def test_secret_stays_secret_through_self_references(env: Env):
+    fake = FakeLookups({"/k": ("hunter2", True)})
+    text = """\
+    service: svc
+    provider:
+      name: aws
+    custom:
+      key: ${ssm:/k}
+      same: ${self:custom.key}
+      nested:
+        inner: ${self:custom.key}
+      joined: "Bearer ${self:custom.same}"
+    """
+    custom = env.load(text, lookups=fake.lookups()).custom
+    assert all(isinstance(v, Secret) for v in (custom["key"], custom["same"], custom["nested"]["inner"]))
+    assert isinstance(custom["joined"], Secret) and custom["joined"].reveal() == "Bearer hunter2"
+    assert "hunter2" not in repr(custom)
+
+
+def test_stage_and_region_given_only_as_options(env: Env):
+    text = "service: svc\nprovider:\n  name: aws\ncustom:\n  s: ${sls:stage}-${opt:stage}-${aws:region}\n"
+    manifest = env.load(text, options={"stage": "prod", "region": "eu-west-1"})
+    assert (manifest.stage, manifest.region, manifest.custom["s"]) == ("prod", "eu-west-1", "prod-prod-eu-west-1")
+
+
+def test_resources_are_not_resolved_only_rejected(env: Env):
+    text = """\
+    service: svc
+    provider:
+      name: aws
+    resources:
+      Resources:
+        Q:
+          Type: AWS::SQS::Queue
+          Properties:
+            QueueName: !Sub "${AWS::StackName}-q"
+    """
+    problems = env.problems(text)
+    assert problems == ["serverless.yml:4:1 resources: CloudFormation resources are not supported yet"]
+
+
+def test_unknown_source_in_a_fallback_is_an_error(env: Env):
+    text = "service: svc\nprovider:\n  name: aws\ncustom:\n  a: ${env:NOPE, cf:stack.out}\n"
+    assert env.problem(text) == ("serverless.yml:5:6 custom.a: unsupported variable source 'cf' in ${cf:stack.out}")
