@@ -56,7 +56,8 @@ def _log_file() -> Path:
 
 def _answers(url: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=0.5) as response:
+        # moto answers `/` as S3 ListBuckets: cheap, unlike its data dump, however much is deployed.
+        with urllib.request.urlopen(f"{url}/", timeout=2) as response:
             return response.status == 200
     except OSError:
         return False
@@ -90,13 +91,13 @@ def start() -> Status:
         env=env,
         start_new_session=True,  # survives the fn command that started it, and its Ctrl-C
     )
-    _pid_file().write_text(str(process.pid))
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
-        if _answers(endpoint()):
-            return status()
         if process.poll() is not None:
-            break
+            break  # it exited: the port is taken, or moto failed (its log says which)
+        if _answers(endpoint()):
+            _pid_file().write_text(str(process.pid))
+            return status()
         time.sleep(0.1)
     raise FnError(
         f"the local emulator did not start on {endpoint()}",
@@ -108,6 +109,11 @@ def stop() -> bool:
     """Stop the emulator started by `start`. True when one was running."""
     pid_file = _pid_file()
     if not pid_file.exists():
+        if _answers(endpoint()):
+            raise FnError(
+                f"an emulator answers on {endpoint()} but fnship did not start it",
+                hint="stop that program yourself, or set FN_LOCAL_PORT to use another port",
+            )
         return False
     pid = int(pid_file.read_text())
     pid_file.unlink()
