@@ -119,16 +119,9 @@ def make_plan(loaded: Loaded, *, only: Collection[str] = ()) -> Any:
 
     manifest = loaded.manifest
     artifacts = package(loaded, only=only)
-    desired = build_desired(manifest, artifacts, account_id=loaded.aws.account_id())
-    if only:
-        keep = set(only)
-        desired = desired.with_resources(r for r in desired.resources if _function_key(r.address) in keep)
+    desired = build_desired(manifest, artifacts, account_id=loaded.aws.account_id(), only=only)
     live = read_live(loaded.aws, desired, discover_owned=not only)
     return plan_of(desired, live, release_id=release_id())
-
-
-def _function_key(address: str) -> str:
-    return address.split(".")[1]
 
 
 def release_description(plan: Any, manifest: Any) -> str:

@@ -58,6 +58,14 @@ class Moto:
             text = response.read().decode()
         return [json.loads(line) for line in text.splitlines() if line.strip()]
 
+    def mutating_calls_during(self, action) -> list[str]:
+        """Run `action()` and return the mutating AWS actions it sent (empty: it only read)."""
+        from tests.moto_calls import mutating_actions
+
+        self.start_recording()
+        action()
+        return mutating_actions(self.stop_recording())
+
 
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moto]:

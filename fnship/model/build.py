@@ -5,7 +5,7 @@ Pure: no AWS, no filesystem. The account id and the artifacts' hashes are passed
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from fnship.manifest.types import DEFAULT_ALIAS, FunctionSpec, IamSpec, Manifest
@@ -43,10 +43,17 @@ def alias_name(manifest: Manifest, function: FunctionSpec) -> str:
     return DEFAULT_ALIAS
 
 
-def build_desired(manifest: Manifest, artifacts: Mapping[str, Any], *, account_id: str) -> State:
-    """Every resource the manifest asks for. `artifacts` maps function key -> packaging.Artifact."""
+def build_desired(
+    manifest: Manifest, artifacts: Mapping[str, Any], *, account_id: str, only: Collection[str] = ()
+) -> State:
+    """Every resource the manifest asks for (only those of the `only` functions, when given).
+
+    `artifacts` maps function key -> packaging.Artifact.
+    """
     resources: list[Resource] = []
     for key, function in manifest.functions.items():
+        if only and key not in only:
+            continue
         resources.extend(_function_resources(manifest, function, artifacts[key], account_id=account_id))
     return State(manifest.service, manifest.stage, manifest.region, tuple(resources))
 

@@ -33,6 +33,12 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     "!.mypy_cache/**",
     "!.ruff_cache/**",
     "!**/.DS_Store",
+    # As the Serverless Framework does: the manifest is not code, and editing it must not change CodeSha256.
+    "!serverless.yml",
+    "!serverless.yaml",
+    "!serverless.json",
+    "!serverless.yml.example",
+    "!.gitignore",
 )
 
 _GLOB_CHARS = "*?[{\\"
