@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from typing import Any
 
@@ -19,6 +20,32 @@ def show_value(value: Any) -> str:
     return json.dumps(plain, sort_keys=True)
 
 
+# A document (policy, list) longer than this is shown as indented JSON, and an update as a line diff.
+INLINE_LIMIT = 80
+
+
+def _is_document(value: Any) -> bool:
+    plain = jsonable(value)
+    return isinstance(plain, (dict, list)) and len(json.dumps(plain)) > INLINE_LIMIT
+
+
+def _document_lines(value: Any) -> list[str]:
+    return json.dumps(jsonable(value), indent=2, sort_keys=True).splitlines() if value is not None else ["null"]
+
+
+def _field_lines(action: str, field: Any) -> list[str]:
+    indent = " " * 6
+    if action == CREATE:
+        if _is_document(field.after):
+            return [f"{indent}{field.path}:"] + [f"{indent}    {line}" for line in _document_lines(field.after)]
+        return [f"{indent}{field.path}: {show_value(field.after)}"]
+    if _is_document(field.before) or _is_document(field.after):
+        diff = difflib.unified_diff(_document_lines(field.before), _document_lines(field.after), lineterm="", n=2)
+        body = [line for line in diff if not line.startswith(("---", "+++", "@@"))]
+        return [f"{indent}{field.path}:"] + [f"{indent}  {line[0]} {line[1:]}" for line in body]
+    return [f"{indent}{field.path}: {show_value(field.before)} -> {show_value(field.after)}"]
+
+
 def render_plan(plan: Any) -> str:
     head = f"{plan.service} · stage {plan.stage} · {plan.region}"
     if plan.empty:
@@ -26,11 +53,9 @@ def render_plan(plan: Any) -> str:
     lines = [head, "", "fnship will:", ""]
     for change in plan.changes:
         lines.append(f"  {SYMBOLS[change.action]} {change.address}  ({VERBS[change.action]} {change.name})")
-        for field in change.fields:
-            if change.action == CREATE:
-                lines.append(f"      {field.path}: {show_value(field.after)}")
-            elif change.action == UPDATE:
-                lines.append(f"      {field.path}: {show_value(field.before)} -> {show_value(field.after)}")
+        if change.action != DELETE:
+            for field in change.fields:
+                lines.extend(_field_lines(change.action, field))
         lines.append("")
     counts = plan.counts()
     lines.append(f"Plan: {counts[CREATE]} to add, {counts[UPDATE]} to change, {counts[DELETE]} to destroy.")

@@ -133,7 +133,7 @@ def _function_resources(manifest: Manifest, function: FunctionSpec, artifact: An
         address=f"alias.{function.key}.{alias}",
         kind="alias",
         name=alias,
-        attrs={"release": release_of(attrs) if version_functions else {"version": "$LATEST"}},
+        attrs={"release": release_of(attrs)} if version_functions else {"version": "$LATEST"},
         depends_on=(lambda_function.address,),
         extras={
             "function_name": function.name,

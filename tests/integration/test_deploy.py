@@ -255,3 +255,16 @@ def test_aws_failure_names_the_resource_and_exits_1(moto, service):
     assert "demo-dev-world" in result.stderr
     assert "Traceback" not in result.stderr
     assert "completed" in result.stderr and "not run" in result.stderr
+
+
+def test_unversioned_service_points_the_alias_at_latest(moto, service):
+    service.write(
+        "serverless.yml", MANIFEST.replace("  memorySize: 256", "  memorySize: 256\n  versionFunctions: false")
+    )
+    deploy(service)
+    lam = moto.client("lambda")
+    assert lam.get_alias(FunctionName="demo-dev-hello", Name="live")["FunctionVersion"] == "$LATEST"
+    assert [v["Version"] for v in lam.list_versions_by_function(FunctionName="demo-dev-hello")["Versions"]] == [
+        "$LATEST"
+    ]
+    assert "No changes" in service.fn("plan").stdout

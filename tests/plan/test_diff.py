@@ -1,0 +1,143 @@
+"""Table tests for the diff: desired vs live resources in, changes and steps out. Pure: no AWS."""
+
+from __future__ import annotations
+
+import pytest
+
+from fnship.model.resources import KNOWN_AFTER_APPLY, Resource, State
+from fnship.plan.diff import CREATE, DELETE, UPDATE, FieldChange, diff, field_changes
+from fnship.plan.steps import make_plan
+from fnship.secret import Secret
+
+
+def state(*resources: Resource) -> State:
+    return State("svc", "dev", "us-east-1", tuple(resources))
+
+
+def function(**attrs) -> Resource:
+    base = {"memory_size": 128, "code_sha256": "abc", "environment": {}, "tags": {}, "reserved_concurrency": None}
+    return Resource("function.api", "function", "svc-dev-api", {**base, **attrs})
+
+
+def alias(release: dict, *, version: str = "1", weights: dict | None = None) -> Resource:
+    return Resource(
+        "alias.api.live",
+        "alias",
+        "live",
+        {"release": release},
+        extras={
+            "function_key": "api",
+            "function_name": "svc-dev-api",
+            "version": version,
+            "weights": weights or {},
+            "publish": True,
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        ({"a": 1}, {"a": 1}, []),
+        ({"a": 1}, {"a": 2}, [FieldChange("a", 1, 2)]),
+        (None, {"a": 1}, [FieldChange("a", None, 1)]),
+        ({"a": 1}, None, [FieldChange("a", 1, None)]),
+        (
+            {"tags": {"x": "1", "y": "2"}},
+            {"tags": {"x": "1", "y": "3", "z": "4"}},
+            [FieldChange("tags.y", "2", "3"), FieldChange("tags.z", None, "4")],
+        ),
+        ({"tags": {"x": "1"}}, {"tags": {}}, [FieldChange("tags.x", "1", None)]),
+        ({"environment": {"K": "v"}}, {"environment": {"K": Secret("v")}}, []),
+        ({"layers": ["a", "b"]}, {"layers": ["b", "a"]}, [FieldChange("layers", ["a", "b"], ["b", "a"])]),
+    ],
+    ids=["same", "scalar", "create", "delete", "tags-by-key", "tag-removed", "secret-equal", "order-matters"],
+)
+def test_field_changes(before, after, expected):
+    assert field_changes(before, after) == expected
+
+
+def test_removed_or_secret_environment_values_are_never_shown_in_clear():
+    changes = field_changes(
+        {"environment": {"OLD": "hunter2", "TOKEN": "old"}}, {"environment": {"TOKEN": Secret("new")}}
+    )
+    shown = {c.path: (str(c.before), str(c.after)) for c in changes}
+    assert shown == {"environment.OLD": ("(sensitive)", "None"), "environment.TOKEN": ("(sensitive)", "(sensitive)")}
+
+
+def test_plain_environment_change_shows_both_values():
+    [change] = field_changes({"environment": {"A": "1"}}, {"environment": {"A": "2"}})
+    assert (change.before, change.after) == ("1", "2")
+
+
+@pytest.mark.parametrize(
+    ("desired", "live", "expected"),
+    [
+        ([function()], [], [(CREATE, "function.api")]),
+        ([function()], [function()], []),
+        ([function(memory_size=256)], [function()], [(UPDATE, "function.api")]),
+        ([], [function()], [(DELETE, "function.api")]),
+    ],
+    ids=["create", "unchanged", "update", "orphan-deleted"],
+)
+def test_diff_actions(desired, live, expected):
+    assert [(c.action, c.address) for c in diff(state(*desired), state(*live))] == expected
+
+
+def test_alias_moves_when_the_served_release_differs_and_its_version_is_unknown():
+    [change] = diff(state(alias({"code_sha256": "new"})), state(alias({"code_sha256": "old"}, version="4")))
+    assert change.action == UPDATE
+    assert change.fields == (FieldChange("version", "4", KNOWN_AFTER_APPLY),)
+
+
+def test_alias_serving_the_desired_release_is_unchanged():
+    assert diff(state(alias({"code_sha256": "same"})), state(alias({"code_sha256": "same"}))) == []
+
+
+def test_alias_left_mid_shift_is_planned_to_finish():
+    live = alias({"code_sha256": "same"}, weights={"5": 0.1})
+    [change] = diff(state(alias({"code_sha256": "same"})), state(live))
+    assert change.action == UPDATE
+
+
+@pytest.mark.parametrize(
+    ("desired_attrs", "expected_steps"),
+    [
+        ({"code_sha256": "new"}, ["function.update_code"]),
+        ({"memory_size": 512}, ["function.update_config"]),
+        ({"tags": {"a": "b"}}, ["function.tag"]),
+        ({"reserved_concurrency": 5}, ["function.concurrency"]),
+        (
+            {"code_sha256": "new", "memory_size": 512, "tags": {"a": "b"}},
+            ["function.update_code", "function.update_config", "function.tag"],
+        ),
+    ],
+    ids=["code", "config", "tags", "concurrency", "all"],
+)
+def test_function_update_steps(desired_attrs, expected_steps):
+    plan = make_plan(state(function(**desired_attrs)), state(function()), release_id="r1")
+    assert [s.type for s in plan.steps] == expected_steps
+
+
+def test_steps_create_dependencies_first_and_delete_dependents_first():
+    role = Resource("role.api", "role", "r", {"path": "/"})
+    group = Resource("log_group.api", "log_group", "/aws/lambda/f", {"retention_days": 7})
+    old_role = Resource("role.old", "role", "o", {"path": "/"})
+    old_function = Resource("function.old", "function", "f-old", {"memory_size": 128})
+    old_alias = Resource("alias.old.live", "alias", "live", {"release": {}}, extras={"function_key": "old"})
+    plan = make_plan(
+        state(group, role, function(), alias({"code_sha256": "abc"})),
+        state(old_role, old_function, old_alias),
+        release_id="r1",
+    )
+    assert [(s.type, s.address) for s in plan.steps] == [
+        ("log_group.create", "log_group.api"),
+        ("role.create", "role.api"),
+        ("function.create", "function.api"),
+        ("version.publish", "alias.api.live"),
+        ("alias.set", "alias.api.live"),
+        ("alias.delete", "alias.old.live"),
+        ("function.delete", "function.old"),
+        ("role.delete", "role.old"),
+    ]
+    assert plan.counts() == {"create": 4, "update": 0, "delete": 3}

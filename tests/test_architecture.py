@@ -1,0 +1,133 @@
+"""The shape DESIGN.md draws, checked by walking imports (ast): a forbidden edge fails here, not in review."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import fnship
+
+PACKAGE = Path(fnship.__file__).parent
+
+
+def imports_of(path: Path) -> set[str]:
+    """Absolute module names a file imports (anywhere in it, lazy imports included)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def module_files() -> list[tuple[str, Path]]:
+    files = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE.parent).with_suffix("")
+        files.append((".".join(relative.parts), path))
+    return files
+
+
+def top(name: str) -> str:
+    return name.split(".")[0]
+
+
+def within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+THIRD_PARTY_HOMES = {
+    "boto3": ["fnship.aws"],
+    "botocore": ["fnship.aws"],
+    "typer": ["fnship.cli"],
+    "rich": ["fnship.cli"],
+    "yaml": ["fnship.manifest.loader"],
+}
+
+# package -> fnship packages it must never import
+FORBIDDEN = {
+    "fnship.manifest": [
+        "fnship.model",
+        "fnship.plan",
+        "fnship.executor",
+        "fnship.packaging",
+        "fnship.strategies",
+        "fnship.aws",
+        "fnship.cli",
+        "fnship.pipeline",
+    ],
+    "fnship.model": [
+        "fnship.plan",
+        "fnship.executor",
+        "fnship.aws",
+        "fnship.strategies",
+        "fnship.cli",
+        "fnship.pipeline",
+    ],
+    "fnship.plan": ["fnship.executor", "fnship.cli", "fnship.pipeline"],
+    "fnship.packaging": ["fnship.model", "fnship.plan", "fnship.executor", "fnship.cli", "fnship.pipeline"],
+    "fnship.executor": ["fnship.cli", "fnship.pipeline"],
+    "fnship.strategies": ["fnship.cli", "fnship.pipeline"],
+    "fnship.aws": [
+        "fnship.manifest",
+        "fnship.model",
+        "fnship.plan",
+        "fnship.executor",
+        "fnship.packaging",
+        "fnship.strategies",
+        "fnship.cli",
+        "fnship.pipeline",
+    ],
+}
+
+
+def test_heavy_third_party_modules_stay_in_their_layer():
+    offenders = []
+    for module, path in module_files():
+        for imported in imports_of(path):
+            homes = THIRD_PARTY_HOMES.get(top(imported))
+            if homes and not any(within(module, home) for home in homes):
+                offenders.append(f"{module} imports {imported}")
+    assert offenders == []
+
+
+def test_no_forbidden_edges_between_stages():
+    offenders = []
+    for module, path in module_files():
+        for package, banned in FORBIDDEN.items():
+            if within(module, package):
+                offenders += [f"{module} -> {i}" for i in imports_of(path) if any(within(i, b) for b in banned)]
+    assert offenders == []
+
+
+def test_the_walker_sees_lazy_imports():
+    sample = PACKAGE / "aws" / "__init__.py"
+    assert "fnship.aws.lambda_api" in imports_of(sample)
+
+
+@pytest.mark.parametrize(
+    ("argv", "banned"),
+    [
+        (["fn", "--version"], {"boto3", "botocore", "typer", "rich", "fnship.pipeline"}),
+        (["fn", "--help"], {"boto3", "botocore", "fnship.pipeline", "yaml"}),
+    ],
+    ids=["version", "help"],
+)
+def test_startup_imports_nothing_heavy(argv, banned):
+    code = (
+        "import sys\n"
+        f"sys.argv = {argv!r}\n"
+        "from fnship.cli.app import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('\\n'.join(sys.modules), file=sys.stderr)\n"
+        "sys.stdout = sys.__stdout__\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    modules = set(out.stderr.split())
+    assert "fnship.cli.app" in modules
+    assert modules & banned == set()
