@@ -1,0 +1,84 @@
+"""The Lambda adapter's own logic: IAM propagation retries and update waiters, with injected sleep.
+
+A just-created role can fail CreateFunction with InvalidParameterValueException "The role defined for the
+function cannot be assumed by Lambda" for a few seconds (IAM is eventually consistent:
+https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency).
+moto never does this, so a scripted client stands in for Lambda's answers.
+"""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+from fnship.aws.lambda_api import LambdaApi
+from fnship.errors import AwsError
+
+
+def client_error(code: str, message: str) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": message}}, "CreateFunction")
+
+
+class ScriptedLambda:
+    """Answers CreateFunction from a script, and GetFunctionConfiguration with a sequence of states."""
+
+    def __init__(self, create_answers, states=(("Active", "Successful"),)):
+        self.create_answers = list(create_answers)
+        self.states = list(states)
+        self.create_calls = 0
+
+    def create_function(self, **request):
+        self.create_calls += 1
+        answer = self.create_answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def get_function_configuration(self, FunctionName):
+        state, update = self.states.pop(0) if len(self.states) > 1 else self.states[0]
+        return {"State": state, "LastUpdateStatus": update, "LastUpdateStatusReason": "bad zip"}
+
+
+NOT_ASSUMABLE = client_error(
+    "InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda."
+)
+
+
+def test_create_retries_while_the_new_role_propagates():
+    sleeps: list[float] = []
+    client = ScriptedLambda([NOT_ASSUMABLE, NOT_ASSUMABLE, {"FunctionArn": "arn:f"}])
+    created = LambdaApi(client, sleep=sleeps.append).create_function("f", config={}, code={}, tags={})
+    assert created == {"FunctionArn": "arn:f"}
+    assert client.create_calls == 3
+    assert sleeps == [1, 2]
+
+
+def test_create_gives_up_after_the_retry_budget_and_names_the_function():
+    client = ScriptedLambda([NOT_ASSUMABLE] * 20)
+    with pytest.raises(AwsError) as raised:
+        LambdaApi(client, sleep=lambda _s: None).create_function("orders", config={}, code={}, tags={})
+    assert raised.value.resource == "function orders" and raised.value.code == "InvalidParameterValueException"
+    assert client.create_calls == 9
+
+
+def test_other_errors_are_not_retried():
+    client = ScriptedLambda([client_error("InvalidParameterValueException", "Unzipped size must be smaller")])
+    with pytest.raises(AwsError):
+        LambdaApi(client, sleep=lambda _s: pytest.fail("must not sleep")).create_function(
+            "f", config={}, code={}, tags={}
+        )
+    assert client.create_calls == 1
+
+
+def test_waiter_polls_until_the_update_finishes():
+    sleeps: list[float] = []
+    client = ScriptedLambda([], states=[("Active", "InProgress"), ("Active", "InProgress"), ("Active", "Successful")])
+    LambdaApi(client, sleep=sleeps.append).wait_updated("f")
+    assert sleeps == [1, 1]
+
+
+def test_waiter_reports_a_failed_update_with_its_reason():
+    client = ScriptedLambda([], states=[("Active", "Failed")])
+    with pytest.raises(AwsError) as raised:
+        LambdaApi(client, sleep=lambda _s: None).wait_updated("f")
+    assert "bad zip" in str(raised.value)

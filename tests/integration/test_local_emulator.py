@@ -1,0 +1,40 @@
+"""`fn local start|status|stop` and `--local`: a real emulator process on a free loopback port."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from tests.conftest import HELLO_HANDLER
+
+
+@pytest.fixture
+def local_env(tmp_path_factory):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {"FN_LOCAL_PORT": str(port), "FN_STATE_DIR": str(tmp_path_factory.mktemp("state")), "AWS_ENDPOINT_URL": ""}
+    yield env
+
+
+def test_deploy_local_starts_the_emulator_and_deploys_for_real(project, local_env):
+    project.write("handler.py", HELLO_HANDLER)
+    project.write(
+        "serverless.yml", "service: demo\nprovider:\n  name: aws\nfunctions:\n  hello:\n    handler: handler.hello\n"
+    )
+    env = {k: v for k, v in local_env.items() if v}
+    try:
+        assert "not running" in project.fn_process("local", "status", env=env).stdout
+        deployed = project.fn_process("deploy", "--local", "--yes", env=env)
+        assert deployed.exit_code == 0, deployed.stderr
+        status = project.fn_process("local", "status", "--json", env=env)
+        assert status.json["running"] is True and status.json["endpoint"].endswith(local_env["FN_LOCAL_PORT"])
+        info = project.fn_process("info", "--json", env={**env, "FN_LOCAL": "1"})
+        assert info.json["functions"][0]["alias_version"] == "1"
+        again = project.fn_process("deploy", "--local", "--yes", env=env)
+        assert "No changes" in again.stdout
+    finally:
+        stopped = project.fn_process("local", "stop", env=env)
+    assert stopped.exit_code == 0 and "stopped" in stopped.stdout
+    assert "not running" in project.fn_process("local", "status", env=env).stdout
