@@ -268,3 +268,14 @@ def test_unversioned_service_points_the_alias_at_latest(moto, service):
         "$LATEST"
     ]
     assert "No changes" in service.fn("plan").stdout
+
+
+def test_deployment_bucket_carries_the_code(moto, service):
+    moto.client("s3").create_bucket(Bucket="artifacts")
+    service.write(
+        "serverless.yml", MANIFEST.replace("  memorySize: 256", "  memorySize: 256\n  deploymentBucket: artifacts")
+    )
+    deploy(service)
+    keys = [o["Key"] for o in moto.client("s3").list_objects_v2(Bucket="artifacts")["Contents"]]
+    assert len(keys) == 1 and keys[0].startswith("fnship/demo/dev/") and keys[0].endswith(".zip")
+    assert "No changes" in service.fn("deploy", "--yes").stdout
