@@ -22,6 +22,7 @@ def build_app():
     import typer
 
     from fnship.cli import commands
+    from fnship.cli.init_cmd import init
     from fnship.cli.local_cmd import local_app
 
     app = typer.Typer(
@@ -51,6 +52,7 @@ def build_app():
         """fnship: ship AWS Lambda functions from a serverless.yml, straight through boto3."""
 
     for command in (
+        init,
         commands.validate,
         commands.package,
         commands.plan,

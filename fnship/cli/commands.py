@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from fnship.cli import console, views
-from fnship.cli.options import Config, Debug, Functions, Json, Local, Profile, Region, Stage, Yes
+from fnship.cli import console, progress, views
+from fnship.cli.options import Config, Debug, Functions, Json, Local, NoColor, Profile, Region, Stage, Yes
 from fnship.errors import EXIT_CHANGES
 
 
@@ -28,6 +28,7 @@ def validate(
     profile: Profile = None,
     local: Local = False,
     json_out: Json = False,
+    no_color: NoColor = False,
     debug: Debug = False,
 ) -> None:
     """Check the manifest: syntax, variables, types and Lambda's limits. No AWS call unless ${ssm:} is used."""
@@ -57,7 +58,7 @@ def validate(
             )
         return 0
 
-    console.run(job, debug=debug, json_mode=json_out, command="validate")
+    console.run(job, debug=debug, json_mode=json_out, command="validate", no_color=no_color)
 
 
 def package(
@@ -71,6 +72,7 @@ def package(
         Path | None, typer.Option("--out", help="Directory for the artifacts (default .fn/build/STAGE).")
     ] = None,
     json_out: Json = False,
+    no_color: NoColor = False,
     debug: Debug = False,
 ) -> None:
     """Build the deployment artifacts without deploying."""
@@ -79,7 +81,8 @@ def package(
         from fnship import pipeline
 
         loaded = pipeline.load(_options(config, stage, region, profile, local, functions))
-        artifacts = pipeline.package(loaded, out_dir=out, only=functions or ())
+        with progress.working("Building artifacts", mode=progress.mode_for(json_mode=json_out)):
+            artifacts = pipeline.package(loaded, out_dir=out, only=functions or ())
         rows = [
             {
                 "function": key,
@@ -99,7 +102,7 @@ def package(
                 console.out(f"{row['function']}: {row['path']} {row['size']} bytes sha256 {row['sha256'][:12]}")
         return 0
 
-    console.run(job, debug=debug, json_mode=json_out, command="package")
+    console.run(job, debug=debug, json_mode=json_out, command="package", no_color=no_color)
 
 
 def plan(
@@ -111,6 +114,7 @@ def plan(
     functions: Functions = None,
     exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 4 when there are changes.")] = False,
     json_out: Json = False,
+    no_color: NoColor = False,
     debug: Debug = False,
 ) -> None:
     """Show what `fn deploy` would change, without changing anything."""
@@ -120,14 +124,15 @@ def plan(
         from fnship.plan.serialize import plan_to_dict
 
         loaded = pipeline.load(_options(config, stage, region, profile, local, functions))
-        the_plan = pipeline.make_plan(loaded, only=functions or ())
+        with progress.working("Building and reading live state", mode=progress.mode_for(json_mode=json_out)):
+            the_plan = pipeline.make_plan(loaded, only=functions or ())
         if json_out:
-            console.emit_json("plan", {"ok": True, "plan": plan_to_dict(the_plan)})
+            console.emit_json("plan", {"ok": True, "changes": not the_plan.empty, "plan": plan_to_dict(the_plan)})
         else:
-            console.out(views.render_plan(the_plan))
+            console.out_plan(views.render_plan(the_plan))
         return EXIT_CHANGES if exit_code and not the_plan.empty else 0
 
-    console.run(job, debug=debug, json_mode=json_out, command="plan")
+    console.run(job, debug=debug, json_mode=json_out, command="plan", no_color=no_color)
 
 
 def deploy(
@@ -140,6 +145,7 @@ def deploy(
     yes: Yes = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan and stop.")] = False,
     json_out: Json = False,
+    no_color: NoColor = False,
     debug: Debug = False,
 ) -> None:
     """Build, plan and apply: publish a version and point the alias at it."""
@@ -154,10 +160,11 @@ def deploy(
 
             emulator.start()
         loaded = pipeline.load(_options(config, stage, region, profile, local, functions))
-        the_plan = pipeline.make_plan(loaded, only=functions or ())
-        text = views.render_plan(the_plan)
+        mode = progress.mode_for(json_mode=json_out)
+        with progress.working("Building and reading live state", mode=mode):
+            the_plan = pipeline.make_plan(loaded, only=functions or ())
         if not json_out:
-            console.out(text)
+            console.out_plan(views.render_plan(the_plan))
         if the_plan.empty or dry_run:
             if json_out:
                 console.emit_json("deploy", {"ok": True, "applied": False, "plan": plan_to_dict(the_plan)})
@@ -166,12 +173,9 @@ def deploy(
             console.err("Nothing changed.")
             return 0
 
-        def report(event, step):
-            line = views.render_step(event, step)
-            if line and not json_out:
-                console.err(line)
-
-        result = pipeline.apply(loaded, the_plan, reporter=report)
+        with progress.StepReporter(len(the_plan.steps), mode=mode, label="Deploying") as report:
+            result = pipeline.apply(loaded, the_plan, reporter=report)
+        error = None if result.ok else pipeline.failure_error(result)
         if json_out:
             console.emit_json(
                 "deploy",
@@ -185,10 +189,10 @@ def deploy(
                     else {"step": result.failed.type, "address": result.failed.address, "error": result.error.message},
                     "not_run": [s.address + " " + s.type for s in result.not_run],
                     "versions": {a: o["version"] for a, o in result.outputs.items() if "version" in o},
+                    **({} if error is None else {"error": console.error_payload(error)}),
                 },
             )
-        if not result.ok:
-            error = pipeline.failure_error(result)
+        if error is not None:
             if json_out:
                 console.fail(error, debug=debug)
             raise error
@@ -203,7 +207,7 @@ def deploy(
                     console.out(f"  {address} -> version {output['version']}")
         return 0
 
-    console.run(job, debug=debug, json_mode=json_out, command="deploy")
+    console.run(job, debug=debug, json_mode=json_out, command="deploy", no_color=no_color)
 
 
 def info(
@@ -213,6 +217,7 @@ def info(
     profile: Profile = None,
     local: Local = False,
     json_out: Json = False,
+    no_color: NoColor = False,
     debug: Debug = False,
 ) -> None:
     """Show what is deployed: functions, versions, the alias target, the role."""
@@ -228,7 +233,7 @@ def info(
             console.out(views.render_info(data))
         return 0
 
-    console.run(job, debug=debug, json_mode=json_out, command="info")
+    console.run(job, debug=debug, json_mode=json_out, command="info", no_color=no_color)
 
 
 def remove(
@@ -239,6 +244,7 @@ def remove(
     local: Local = False,
     yes: Yes = False,
     json_out: Json = False,
+    no_color: NoColor = False,
     debug: Debug = False,
 ) -> None:
     """Delete everything this service and stage owns (resources carrying both ownership tags)."""
@@ -248,9 +254,11 @@ def remove(
         from fnship.plan.serialize import plan_to_dict
 
         loaded = pipeline.load(_options(config, stage, region, profile, local))
-        the_plan = pipeline.removal_plan(loaded)
+        mode = progress.mode_for(json_mode=json_out)
+        with progress.working("Reading live state", mode=mode):
+            the_plan = pipeline.removal_plan(loaded)
         if not json_out:
-            console.out(views.render_plan(the_plan))
+            console.out_plan(views.render_plan(the_plan))
         if the_plan.empty:
             if json_out:
                 console.emit_json("remove", {"ok": True, "applied": False, "plan": plan_to_dict(the_plan)})
@@ -258,13 +266,27 @@ def remove(
         if not console.confirm(f"Remove {the_plan.service} ({the_plan.stage})?", yes=yes):
             console.err("Nothing removed.")
             return 0
-        result = pipeline.apply(loaded, the_plan)
+        with progress.StepReporter(len(the_plan.steps), mode=mode, label="Removing") as report:
+            result = pipeline.apply(loaded, the_plan, reporter=report)
+        error = None if result.ok else pipeline.failure_error(result)
         if json_out:
-            console.emit_json("remove", {"ok": result.ok, "applied": True, "plan": plan_to_dict(the_plan)})
-        if not result.ok:
-            raise pipeline.failure_error(result)
+            console.emit_json(
+                "remove",
+                {
+                    "ok": result.ok,
+                    "applied": True,
+                    "plan": plan_to_dict(the_plan),
+                    "completed": [s.address + " " + s.type for s in result.completed],
+                    "not_run": [s.address + " " + s.type for s in result.not_run],
+                    **({} if error is None else {"error": console.error_payload(error)}),
+                },
+            )
+        if error is not None:
+            if json_out:
+                console.fail(error, debug=debug)
+            raise error
         if not json_out:
             console.out(f"Removed {the_plan.service} ({the_plan.stage}): {len(the_plan.changes)} resource(s).")
         return 0
 
-    console.run(job, debug=debug, json_mode=json_out, command="remove")
+    console.run(job, debug=debug, json_mode=json_out, command="remove", no_color=no_color)

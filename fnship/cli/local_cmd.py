@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from fnship.cli import console
-from fnship.cli.options import Debug, Json
+from fnship.cli.options import Debug, Json, NoColor
 
 local_app = typer.Typer(help="Run the embedded AWS emulator (moto server) on 127.0.0.1:4566.", no_args_is_help=True)
 
@@ -15,7 +15,7 @@ def _status_payload(status) -> dict:
 
 
 @local_app.command("start")
-def start(json_out: Json = False, debug: Debug = False) -> None:
+def start(json_out: Json = False, no_color: NoColor = False, debug: Debug = False) -> None:
     """Start the emulator in the background (a no-op when it already runs)."""
 
     def job() -> int:
@@ -29,11 +29,11 @@ def start(json_out: Json = False, debug: Debug = False) -> None:
             console.out("Use --local (or FN_LOCAL=1) with any fn command to use it.")
         return 0
 
-    console.run(job, debug=debug, json_mode=json_out, command="local start")
+    console.run(job, debug=debug, json_mode=json_out, command="local start", no_color=no_color)
 
 
 @local_app.command("stop")
-def stop(json_out: Json = False, debug: Debug = False) -> None:
+def stop(json_out: Json = False, no_color: NoColor = False, debug: Debug = False) -> None:
     """Stop the emulator. Its state (everything deployed to it) is gone."""
 
     def job() -> int:
@@ -46,11 +46,11 @@ def stop(json_out: Json = False, debug: Debug = False) -> None:
             console.out("Local AWS emulator stopped." if stopped else "Local AWS emulator was not running.")
         return 0
 
-    console.run(job, debug=debug, json_mode=json_out, command="local stop")
+    console.run(job, debug=debug, json_mode=json_out, command="local stop", no_color=no_color)
 
 
 @local_app.command("status")
-def status(json_out: Json = False, debug: Debug = False) -> None:
+def status(json_out: Json = False, no_color: NoColor = False, debug: Debug = False) -> None:
     """Say whether the emulator runs, and where."""
 
     def job() -> int:
@@ -64,4 +64,4 @@ def status(json_out: Json = False, debug: Debug = False) -> None:
             console.out(f"Local AWS emulator {state} at {current.endpoint}.")
         return 0
 
-    console.run(job, debug=debug, json_mode=json_out, command="local status")
+    console.run(job, debug=debug, json_mode=json_out, command="local status", no_color=no_color)

@@ -16,3 +16,4 @@ Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on s
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 Yes = Annotated[bool, typer.Option("-y", "--yes", help="Do not ask for confirmation.")]
 Functions = Annotated[list[str] | None, typer.Option("-f", "--function", help="Only this function (repeatable).")]
+NoColor = Annotated[bool, typer.Option("--no-color", help="No colour (also NO_COLOR=1; never without a terminal).")]

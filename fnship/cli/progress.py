@@ -1,0 +1,81 @@
+"""Progress for long work: on a terminal a rich spinner or bar with elapsed time; otherwise plain lines on
+stderr (one per finished step, so CI logs say what happened); nothing at all in JSON mode."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from fnship.cli import console, views
+
+RICH, LINES, QUIET = "rich", "lines", "quiet"
+
+
+def mode_for(*, json_mode: bool) -> str:
+    if json_mode:
+        return QUIET
+    return RICH if console.live_output() else LINES
+
+
+def _progress(rich_console: Any, *, bar: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}")]
+    if bar:
+        columns += [BarColumn(), MofNCompleteColumn()]
+    columns.append(TimeElapsedColumn())
+    return Progress(*columns, console=rich_console, transient=False)
+
+
+@contextlib.contextmanager
+def working(label: str, *, mode: str, rich_console: Any = None) -> Iterator[None]:
+    """A spinner with elapsed time around work of unknown length (building, reading live state)."""
+    if mode != RICH:
+        yield
+        return
+    with _progress(rich_console or console.rich_console(), bar=False) as progress:
+        task = progress.add_task(label, total=None)
+        yield
+        progress.update(task, description=f"{label} done", total=1, completed=1)
+
+
+class StepReporter:
+    """The executor's reporter (`(event, step)`): a bar over the plan's steps on a terminal, a line per
+    finished step otherwise. Use as a context manager around `pipeline.apply`."""
+
+    def __init__(self, total: int, *, mode: str, label: str = "Applying", rich_console: Any = None) -> None:
+        self.total = total
+        self.mode = mode
+        self.label = label
+        self._rich_console = rich_console
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> StepReporter:
+        if self.mode == RICH:
+            self._progress = _progress(self._rich_console or console.rich_console(), bar=True)
+            self._progress.__enter__()
+            self._task = self._progress.add_task(self.label, total=self.total)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(*exc)
+
+    def __call__(self, event: str, step: Any) -> None:
+        if self.mode == QUIET:
+            return
+        if self.mode == RICH:
+            if event == "start":
+                self._progress.update(self._task, description=f"{self.label}: {step.type} {step.address}")
+                return
+            line = views.render_step(event, step)
+            if line:
+                self._progress.console.print(line, markup=False, highlight=False)
+            if event == "done":
+                self._progress.advance(self._task)
+            return
+        line = views.render_step(event, step)
+        if line:
+            console.err(line)
