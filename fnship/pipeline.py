@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fnship.errors import FnError, InputError
+from fnship.errors import Diagnostic, FnError, InputError
 
 BUILD_DIR = ".fn"
 
@@ -77,6 +77,7 @@ def load(options: Options) -> Loaded:
         options=opts,
         lookups=Lookups(ssm=lambda name: early_aws().ssm_parameter(name), account_id=lambda: early_aws().account_id()),
     )
+    check_region(manifest, options)
     unknown = [name for name in options.functions if name not in manifest.functions]
     if unknown:
         raise InputError(
@@ -84,6 +85,24 @@ def load(options: Options) -> Loaded:
             hint=f"choose one of: {', '.join(manifest.functions) or '(none)'}",
         )
     return Loaded(manifest, aws_for(options, region=manifest.region, profile=manifest.provider.profile))
+
+
+def check_region(manifest: Any, options: Options) -> None:
+    """A region botocore does not know fails here, before any call (AWS would answer with a DNS error),
+    pointing at where the region came from."""
+    from fnship.aws.errors import region_problem
+
+    problem = region_problem(manifest.region)
+    if problem is None:
+        return
+    message, hint = problem
+    if options.region:
+        raise InputError(Diagnostic(message, key="--region", hint=hint))
+    provider = manifest.raw.get("provider") or {}
+    if isinstance(provider, Mapping) and provider.get("region"):
+        where = manifest.locate(("provider", "region"))
+        raise InputError(Diagnostic(message, key="provider.region", location=where, hint=hint))
+    raise InputError(Diagnostic(message, key="AWS_REGION / AWS_DEFAULT_REGION", hint=hint))
 
 
 def build_dir(manifest: Any) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from fnship.errors import AwsError, FnError
+from fnship.errors import FnError
 
 T = TypeVar("T")
 
@@ -39,19 +39,30 @@ def call_or_none(resource: str, action: str, fn: Callable[..., T], **kwargs: Any
 
 
 def _call(resource: str, action: str, fn: Callable[..., T], kwargs: dict[str, Any], *, missing_ok: bool) -> T | None:
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+    from botocore.exceptions import BotoCoreError, ClientError
 
     try:
         return fn(**kwargs)
-    except NoCredentialsError as exc:
-        raise FnError(
-            "No AWS credentials found (tried the profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, and instance roles)",
-            hint="set AWS_PROFILE or pass --profile, export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
-            "or use --local to deploy to the embedded emulator",
-        ) from exc
-    except ClientError as exc:
-        if missing_ok and is_not_found(exc):
+    except (ClientError, BotoCoreError) as exc:
+        if missing_ok and isinstance(exc, ClientError) and is_not_found(exc):
             return None
-        raise AwsError(resource=resource, action=action, code=error_code(exc), detail=error_message(exc)) from exc
-    except BotoCoreError as exc:
-        raise AwsError(resource=resource, action=action, code=type(exc).__name__, detail=str(exc)) from exc
+        raise describe(exc, resource=resource, action=action, client=getattr(fn, "__self__", None)) from exc
+
+
+def describe(exc: BaseException, *, resource: str, action: str, client: Any = None) -> FnError:
+    """The FnError for a failed call, with the profile, region and service of the client that made it."""
+    from fnship.aws.errors import explain
+    from fnship.aws.session import target_of
+
+    target = target_of(client) if client is not None else None
+    meta = getattr(client, "meta", None)
+    service = str(getattr(getattr(meta, "service_model", None), "signing_name", "") or "")
+    region = target.region if target else getattr(meta, "region_name", None)
+    return explain(
+        exc,
+        resource=resource,
+        action=action,
+        service=service,
+        region=region,
+        profile=target.profile if target else None,
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,18 @@ class Target:
     profile: str | None = None
     endpoint_url: str | None = None
     local: bool = False
+
+
+# Which target each client we made talks to, so a failed call can say which profile and region it used
+# (a boto3 client does not remember its session's profile). Weak: a client's entry goes with the client.
+_CLIENT_TARGETS: weakref.WeakKeyDictionary[Any, Target] = weakref.WeakKeyDictionary()
+
+
+def target_of(client: Any) -> Target | None:
+    try:
+        return _CLIENT_TARGETS.get(client)
+    except TypeError:  # not weak-referenceable: not one of our clients
+        return None
 
 
 def local_requested(flag: bool) -> bool:
@@ -40,10 +53,17 @@ class Clients:
 
     def _make_session(self) -> Any:
         import boto3
+        from botocore.exceptions import ProfileNotFound
 
         if self.target.local:
             return boto3.session.Session(region_name=self.target.region, **LOCAL_ACCOUNT_CREDENTIALS)
-        return boto3.session.Session(profile_name=self.target.profile, region_name=self.target.region)
+        try:
+            return boto3.session.Session(profile_name=self.target.profile, region_name=self.target.region)
+        except ProfileNotFound as exc:
+            from fnship.aws.errors import profile_not_found
+
+            available = boto3.session.Session(region_name=self.target.region).available_profiles
+            raise profile_not_found(self.target.profile or "", available) from exc
 
     def client(self, service: str) -> Any:
         with self._lock:
@@ -60,4 +80,5 @@ class Clients:
                 kwargs["endpoint_url"] = self.target.endpoint_url
             made = self._session.client(service, **kwargs)
             self._clients[service] = made
+            _CLIENT_TARGETS[made] = self.target
             return made
