@@ -1,0 +1,256 @@
+"""Machine output: every command takes --json and --no-color; one JSON document with "schema": 1 on stdout;
+human text never mixed into it; exit codes as DESIGN.md says; no prompt, colour or progress without a terminal."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import pytest
+
+from fnship.cli import console, progress
+from tests.conftest import HELLO_HANDLER
+
+MANIFEST = """\
+service: demo
+provider:
+  name: aws
+functions:
+  hello:
+    handler: handler.hello
+"""
+
+
+def all_commands():
+    """(path, click command) for every leaf command of the app, subcommands included."""
+    import typer.main
+
+    from fnship.cli.app import build_app
+
+    root = typer.main.get_command(build_app())
+    found = []
+
+    def walk(group, prefix):
+        for name, command in group.commands.items():
+            if hasattr(command, "commands"):
+                walk(command, (*prefix, name))
+            else:
+                found.append(((*prefix, name), command))
+
+    walk(root, ())
+    return found
+
+
+def test_every_command_takes_json_and_no_color():
+    commands = all_commands()
+    names = {" ".join(path) for path, _ in commands}
+    assert {"init", "validate", "package", "plan", "deploy", "info", "remove", "local start"} <= names
+    for path, command in commands:
+        options = {opt for param in command.params for opt in getattr(param, "opts", [])}
+        assert {"--json", "--no-color"} <= options, path
+
+
+@pytest.fixture
+def service(project):
+    project.write("handler.py", HELLO_HANDLER)
+    project.write("serverless.yml", MANIFEST)
+    return project
+
+
+def test_plan_exit_code_gates_on_changes_and_json_says_so(moto, service):
+    changes = service.fn("plan", "--exit-code", "--json")
+    assert changes.exit_code == 4
+    assert changes.json["schema"] == 1 and changes.json["command"] == "plan" and changes.json["changes"] is True
+    assert changes.stderr == ""  # --json: nothing for humans, not even progress
+
+    deployed = service.fn("deploy", "--yes", "--json")
+    assert deployed.exit_code == 0, deployed.stderr
+    assert deployed.json["ok"] is True and deployed.json["applied"] is True
+    assert set(deployed.json["versions"].values()) == {"1"}
+    assert deployed.stderr == ""
+
+    clean = service.fn("plan", "--exit-code", "--json")
+    assert clean.exit_code == 0 and clean.json["changes"] is False
+    text = service.fn("plan", "--exit-code")
+    assert text.exit_code == 0 and "No changes" in text.stdout
+
+
+def test_human_output_has_no_escape_codes_without_a_terminal(moto, service):
+    planned = service.fn("plan")
+    assert planned.exit_code == 0
+    assert "+ function.hello" in planned.stdout
+    assert "\x1b[" not in planned.stdout + planned.stderr
+    deployed = service.fn("deploy")  # no --yes: without a terminal nobody can answer, so it goes on
+    assert deployed.exit_code == 0, deployed.stderr
+    assert "✓ function.create function.hello" in deployed.stderr  # one plain line per step for CI logs
+    assert "\x1b[" not in deployed.stdout + deployed.stderr
+
+
+def test_bad_input_is_exit_2_with_a_json_error_naming_file_line_key(service):
+    service.write(
+        "serverless.yml", MANIFEST.replace("handler: handler.hello", "handler: handler.hello\n    memorySize: 20000")
+    )
+    result = service.fn("validate", "--json")
+    assert result.exit_code == 2
+    error = result.json["error"]
+    assert result.json["ok"] is False and result.json["schema"] == 1
+    assert error["type"] == "input" and error["exit_code"] == 2
+    (diagnostic,) = error["diagnostics"]
+    assert diagnostic["file"].endswith("serverless.yml") and diagnostic["line"] == 7
+    assert diagnostic["key"] == "functions.hello.memorySize"
+    assert "memorySize" in result.stderr  # humans still read it on stderr
+
+
+def test_remove_and_info_json_shapes(moto, service):
+    assert service.fn("deploy", "--yes").exit_code == 0
+    info = service.fn("info", "--json")
+    assert info.exit_code == 0
+    assert info.json["functions"][0]["alias_version"] == "1"
+    removed = service.fn("remove", "--yes", "--json")
+    assert removed.exit_code == 0, removed.stderr
+    assert removed.json["applied"] is True and removed.json["ok"] is True and removed.json["completed"]
+    nothing = service.fn("remove", "--yes", "--json")
+    assert nothing.json["applied"] is False
+
+
+class Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setattr(console.settings, "no_color", False)
+    assert console.color_allowed(Tty()) is True
+    assert console.color_allowed(io.StringIO()) is False
+    assert console.color_allowed(Tty(), no_color=True) is False
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert console.color_allowed(Tty()) is False
+
+
+def test_plan_lines_are_coloured_on_a_colour_terminal_only(monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setattr(console.settings, "no_color", False)
+    for no_color, expect_escapes in ((False, True), (True, False)):
+        monkeypatch.setattr(console.settings, "no_color", no_color)
+        stdout = Tty()
+        monkeypatch.setattr(sys, "stdout", stdout)
+        console.out_plan("  + function.hello  (create demo-dev-hello)\nPlan: 1 to add, 0 to change, 0 to destroy.\n")
+        assert ("\x1b[" in stdout.getvalue()) is expect_escapes
+        assert "+ function.hello" in stdout.getvalue()
+
+
+def test_ci_means_no_prompt_even_on_a_terminal(monkeypatch):
+    monkeypatch.setattr(sys, "stdin", Tty())
+    monkeypatch.setattr(sys, "stderr", Tty())
+    monkeypatch.delenv("CI", raising=False)
+    assert console.interactive() is True
+    monkeypatch.setenv("CI", "true")
+    assert console.interactive() is False
+    assert console.confirm("Apply?", yes=False) is True  # nobody to ask: no prompt, no hang
+    assert console.ask("Service name", default="svc") == "svc"
+    assert progress.mode_for(json_mode=False) == progress.LINES
+    monkeypatch.delenv("CI")
+    monkeypatch.setenv("TERM", "xterm")
+    assert progress.mode_for(json_mode=False) == progress.RICH
+    assert progress.mode_for(json_mode=True) == progress.QUIET
+
+
+class Step:
+    def __init__(self, type_, address):
+        self.type, self.address = type_, address
+
+
+def test_progress_on_a_terminal_shows_steps_and_elapsed_time():
+    from rich.console import Console
+
+    screen = io.StringIO()
+    rich_console = Console(file=screen, force_terminal=True, width=100, color_system=None)
+    steps = [Step("role.create", "role.hello"), Step("function.create", "function.hello")]
+    with progress.StepReporter(len(steps), mode=progress.RICH, label="Deploying", rich_console=rich_console) as report:
+        for step in steps:
+            report("start", step)
+            report("done", step)
+    text = screen.getvalue()
+    assert "✓ function.create function.hello" in text
+    assert "2/2" in text and "0:00:0" in text  # the bar's count and the elapsed time
+
+
+def test_progress_without_a_terminal_is_one_line_per_step_and_quiet_in_json(capsys):
+    step = Step("function.create", "function.hello")
+    with progress.StepReporter(1, mode=progress.LINES) as report:
+        report("start", step)
+        report("done", step)
+    with progress.StepReporter(1, mode=progress.QUIET) as report:
+        report("done", step)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "  ✓ function.create function.hello\n"
+
+
+def test_local_status_json(project, tmp_path, monkeypatch):
+    monkeypatch.setenv("FN_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("FN_LOCAL_PORT", "45999")
+    result = project.fn("local", "status", "--json")
+    assert result.exit_code == 0
+    assert result.json == {
+        "schema": 1,
+        "command": "local status",
+        "ok": True,
+        "running": False,
+        "endpoint": "http://127.0.0.1:45999",
+        "pid": None,
+        "log_file": result.json["log_file"],
+    }
+
+
+def run_fn(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "fnship", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_version_names_fnship_python_boto3_without_importing_typer():
+    script = (
+        "import sys; sys.argv = ['fn', '--version']\n"
+        "from fnship.cli.app import main\nmain()\n"
+        "print(sorted(m for m in ('typer', 'rich', 'boto3', 'click') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    first, imported = done.stdout.splitlines()
+    assert first.startswith("fnship 0.") and "Python 3." in first and "boto3 1." in first
+    assert imported == "[]"
+
+
+def test_help_imports_no_aws_or_rendering_libraries():
+    script = (
+        "import sys\nfrom fnship.cli.app import build_app\nbuild_app()\n"
+        "print(sorted(m for m in ('boto3', 'botocore', 'jinja2', 'yaml') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_shell_completion_completes_commands_and_options():
+    script = run_fn("--show-completion", "bash")
+    assert script.returncode == 0 and "_FN_COMPLETE" in script.stdout
+    words = run_fn(env={"_FN_COMPLETE": "complete_bash", "COMP_WORDS": "fn dep", "COMP_CWORD": "1"})
+    assert "deploy" in words.stdout.split()
+    options = run_fn(env={"_FN_COMPLETE": "complete_bash", "COMP_WORDS": "fn plan --exit", "COMP_CWORD": "2"})
+    assert "--exit-code" in options.stdout.split()
+
+
+def test_usage_errors_exit_2():
+    done = run_fn("plan", "--no-such-option")
+    assert done.returncode == 2
+    assert done.stdout == ""  # a pipeline parsing stdout never sees half a document
+    assert "No such option" in done.stderr
