@@ -104,9 +104,10 @@ def region_problem(region: str) -> tuple[str, str] | None:
     close = difflib.get_close_matches(region, sorted(regions), n=3, cutoff=0.6)
     import botocore
 
-    suggestion = f"did you mean {' or '.join(close)}? " if close else ""
+    suggestion = f"did you mean {', '.join(close)}? " if close else ""
     return (
-        f"{region!r} is not an AWS region (Lambda regions known to botocore {botocore.__version__}: {len(regions)})",
+        f"{region!r} is not an AWS region (not among the {len(regions)} Lambda regions botocore "
+        f"{botocore.__version__} knows)",
         f"{suggestion}set provider.region, --region or AWS_REGION to a region such as us-east-1; "
         "if it is a region newer than your botocore, upgrade boto3",
     )
