@@ -127,7 +127,7 @@ def plan(
         with progress.working("Building and reading live state", mode=progress.mode_for(json_mode=json_out)):
             the_plan = pipeline.make_plan(loaded, only=functions or ())
         if json_out:
-            console.emit_json("plan", {"ok": True, "changes": not the_plan.empty, "plan": plan_to_dict(the_plan)})
+            console.emit_json("plan", {"ok": True, "has_changes": not the_plan.empty, "plan": plan_to_dict(the_plan)})
         else:
             console.out_plan(views.render_plan(the_plan))
         return EXIT_CHANGES if exit_code and not the_plan.empty else 0

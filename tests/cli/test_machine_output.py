@@ -61,7 +61,7 @@ def service(project):
 def test_plan_exit_code_gates_on_changes_and_json_says_so(moto, service):
     changes = service.fn("plan", "--exit-code", "--json")
     assert changes.exit_code == 4
-    assert changes.json["schema"] == 1 and changes.json["command"] == "plan" and changes.json["changes"] is True
+    assert changes.json["schema"] == 1 and changes.json["command"] == "plan" and changes.json["has_changes"] is True
     assert changes.stderr == ""  # --json: nothing for humans, not even progress
 
     deployed = service.fn("deploy", "--yes", "--json")
@@ -71,7 +71,7 @@ def test_plan_exit_code_gates_on_changes_and_json_says_so(moto, service):
     assert deployed.stderr == ""
 
     clean = service.fn("plan", "--exit-code", "--json")
-    assert clean.exit_code == 0 and clean.json["changes"] is False
+    assert clean.exit_code == 0 and clean.json["has_changes"] is False
     text = service.fn("plan", "--exit-code")
     assert text.exit_code == 0 and "No changes" in text.stdout
 
