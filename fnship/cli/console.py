@@ -161,7 +161,7 @@ def run(
     In JSON mode a failure still prints one JSON document (`"ok": false` and an `error`), so a pipeline
     that parses stdout always has something to parse.
     """
-    settings.no_color = settings.no_color or no_color
+    settings.no_color = no_color
     try:
         code = job() or 0
     except FnError as error:

@@ -34,7 +34,8 @@ def init(
         chosen = scaffold.find_blueprint(blueprint)
         target = directory or Path(blueprint)
         scaffold.check_target(target, force=force)  # before asking anything
-        service = name or console.ask("Service name", default=scaffold.service_name_from(target))
+        default_name = scaffold.service_name_from(target)
+        service = name or (default_name if json_out else console.ask("Service name", default=default_name))
         scaffold.check_service_name(service)
         values = scaffold.variables(service, region=region)
         files = scaffold.render(chosen, target, values, force=force)

@@ -61,6 +61,7 @@ class StepReporter:
 
     def __exit__(self, *exc: Any) -> None:
         if self._progress is not None:
+            self._progress.update(self._task, description=self.label + (" stopped" if exc[0] else " done"))
             self._progress.__exit__(*exc)
 
     def __call__(self, event: str, step: Any) -> None:

@@ -142,3 +142,17 @@ def test_service_names_from_directories(tmp_path, directory, expected):
 def test_check_service_name_rejects_bad_names():
     with pytest.raises(InputError):
         scaffold.check_service_name("has_underscore")
+
+
+def test_on_a_terminal_the_service_name_is_asked(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from fnship.cli import console
+    from fnship.cli.app import build_app
+
+    monkeypatch.setattr(console, "interactive", lambda: True)  # CliRunner's streams are not TTYs
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(build_app(), ["init", "http-api", "svc"], input="billing\n")
+    assert result.exit_code == 0, result.output
+    assert "Service name [svc]" in result.stderr
+    assert "service: billing" in (tmp_path / "svc" / "serverless.yml").read_text()

@@ -3,7 +3,6 @@ and fn invoke --local once that command exists."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -96,5 +95,5 @@ def test_blueprint_inits_validates_tests_and_deploys(blueprint, moto, project, m
 
     if has_command("invoke"):
         key = functions[0]["FunctionName"].removeprefix(f"{SERVICE}-dev-")
-        invoked = service.fn("invoke", "--local", "-f", key, "--data", json.dumps({}))
+        invoked = service.fn("invoke", "--local", "-f", key)
         assert invoked.exit_code == 0, invoked.stderr
