@@ -78,6 +78,9 @@ def load(options: Options) -> Loaded:
         lookups=Lookups(ssm=lambda name: early_aws().ssm_parameter(name), account_id=lambda: early_aws().account_id()),
     )
     check_region(manifest, options)
+    from fnship.strategies.settings import release_settings
+
+    release_settings(manifest)  # every deployment/deploymentSettings problem, at load (so `fn validate` too)
     unknown = [name for name in options.functions if name not in manifest.functions]
     if unknown:
         raise InputError(
@@ -130,29 +133,89 @@ def git_commit(directory: Path) -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def make_plan(loaded: Loaded, *, only: Collection[str] = ()) -> Any:
-    """Package, model and diff: the Plan value that `fn plan` prints and `fn deploy` executes."""
+def make_plan(loaded: Loaded, *, only: Collection[str] = (), strategy: str | None = None) -> Any:
+    """Package, model and diff: the Plan value that `fn plan` prints and `fn deploy` executes.
+    `strategy` (`--strategy`) overrides every function's traffic-shifting strategy."""
     from fnship.model.build import build_desired
     from fnship.plan.live import read_live
     from fnship.plan.steps import make_plan as plan_of
+    from fnship.strategies.settings import release_settings
 
     manifest = loaded.manifest
+    releases = release_settings(manifest, strategy=strategy)
     artifacts = package(loaded, only=only)
-    desired = build_desired(manifest, artifacts, account_id=loaded.aws.account_id(), only=only)
+    desired = build_desired(manifest, artifacts, account_id=loaded.aws.account_id(), only=only, releases=releases)
     live = read_live(loaded.aws, desired, discover_owned=not only)
     return plan_of(desired, live, release_id=release_id())
 
 
-def release_description(plan: Any, manifest: Any) -> str:
-    commit = git_commit(manifest.root)
-    return " ".join(part for part in ("fnship", plan.release_id, commit) if part)
+def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = (), strategy: str | None = None) -> Any:
+    """The plan again, under the deploy lock: applied only when it makes the same changes as the one shown."""
+    from fnship.plan.serialize import plan_to_dict
+
+    fresh = make_plan(loaded, only=only, strategy=strategy)
+
+    def changes(plan: Any) -> dict[str, Any]:
+        data = plan_to_dict(plan)
+        data.pop("release")
+        return data
+
+    if changes(fresh) != changes(shown):
+        raise FnError(
+            "live state changed after the plan was shown (another deploy or rollback ran meanwhile); nothing applied",
+            hint="run the command again to see the new plan",
+        )
+    return fresh
 
 
-def apply(loaded: Loaded, plan: Any, *, reporter: Callable[[str, Any], None] | None = None) -> Any:
+def release_record(plan: Any, manifest: Any) -> dict[str, Any]:
+    """Who released what and when: written into each published version's description, and told to hooks."""
+    from fnship.releases import who_am_i
+
+    moment = dt.datetime.strptime(plan.release_id, "%Y%m%dT%H%M%SZ")
+    return {
+        "release": plan.release_id,
+        "time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "commit": git_commit(manifest.root),
+        "by": who_am_i(),
+        "service": plan.service,
+        "stage": plan.stage,
+    }
+
+
+def apply(loaded: Loaded, plan: Any, *, reporter: Callable[[str, Any], None] | None = None, runtime: Any = None) -> Any:
+    """Run the plan. `runtime` (strategies.shifter.Runtime) carries the clock, progress and interrupt policy."""
     from fnship.executor import apply_plan
+    from fnship.releases import format_description
 
-    result = apply_plan(plan, loaded.aws, description=release_description(plan, loaded.manifest), reporter=reporter)
-    return result
+    record = release_record(plan, loaded.manifest)
+    description = format_description(
+        release_id=record["release"], time=record["time"], commit=record["commit"], who=record["by"]
+    )
+    return apply_plan(plan, loaded.aws, description=description, reporter=reporter, release=record, runtime=runtime)
+
+
+def deploy_lock(loaded: Loaded, *, command: str, strategy: str | None = None, wait: float = 0, on_wait=None) -> Any:
+    """The service-and-stage deploy lock as a context manager. It expires after the longest strategy's waits plus
+    a margin, so a crashed deploy does not block the next one forever."""
+    from fnship import lock
+    from fnship.releases import who_am_i
+    from fnship.strategies.schedules import total_wait
+    from fnship.strategies.settings import release_settings
+
+    settings = release_settings(loaded.manifest, strategy=strategy).values()
+    longest = max((total_wait(s.strategy) for s in settings), default=0.0)
+    manifest = loaded.manifest
+    return lock.held(
+        loaded.aws,
+        service=manifest.service,
+        stage=manifest.stage,
+        who=who_am_i(),
+        command=command,
+        ttl=lock.ttl_for(longest),
+        wait=wait,
+        **({"on_wait": on_wait} if on_wait else {}),
+    )
 
 
 def removal_plan(loaded: Loaded) -> Any:

@@ -56,6 +56,18 @@ class Aws:
 
         return S3Api(self.client("s3"))
 
+    @functools.cached_property
+    def cloudwatch(self):
+        from fnship.aws.cloudwatch_api import CloudWatchApi
+
+        return CloudWatchApi(self.client("cloudwatch"))
+
+    @functools.cached_property
+    def ssm(self):
+        from fnship.aws.ssm_api import SsmApi
+
+        return SsmApi(self.client("ssm"))
+
     def account_id(self) -> str:
         with self._lock:
             if self._account_id is None:

@@ -98,7 +98,14 @@ class LambdaApi:
         }
         if revision_id:
             kwargs["RevisionId"] = revision_id
-        return aws_call(f"alias {function}:{alias}", "UpdateAlias", self._client.update_alias, **kwargs)
+        try:
+            return aws_call(f"alias {function}:{alias}", "UpdateAlias", self._client.update_alias, **kwargs)
+        except AwsError as exc:
+            # RevisionId is the alias's optimistic lock: someone else moved it since we read it.
+            # https://docs.aws.amazon.com/lambda/latest/api/API_UpdateAlias.html
+            if exc.code == "PreconditionFailedException":
+                exc.hint = "another deploy or rollback moved this alias; check `fn info` and run again"
+            raise
 
     def list_versions(self, name: str) -> list[dict[str, Any]]:
         versions: list[dict[str, Any]] = []
@@ -207,3 +214,63 @@ class LambdaApi:
                     continue
                 raise AwsError(resource=resource, action=action, code=error_code(exc), detail=message) from exc
         raise AssertionError("unreachable")
+
+    # -- releases: hooks and provisioned concurrency ---------------------------------------------------------
+
+    def invoke_sync(self, name: str, payload: bytes) -> tuple[str | None, bytes]:
+        """Invoke and wait: (FunctionError or None, the response payload)."""
+        answer = aws_call(
+            f"function {name}",
+            "Invoke",
+            self._client.invoke,
+            FunctionName=name,
+            InvocationType="RequestResponse",
+            Payload=payload,
+        )
+        return answer.get("FunctionError"), answer["Payload"].read()
+
+    def get_provisioned_concurrency_or_none(self, function: str, qualifier: str) -> dict[str, Any] | None:
+        from botocore.exceptions import ClientError
+
+        # No config answers ProvisionedConcurrencyConfigNotFoundException (HTTP 404).
+        # https://docs.aws.amazon.com/lambda/latest/api/API_GetProvisionedConcurrencyConfig.html
+        try:
+            return self._client.get_provisioned_concurrency_config(FunctionName=function, Qualifier=qualifier)
+        except ClientError as exc:
+            if error_code(exc) == "ProvisionedConcurrencyConfigNotFoundException":
+                return None
+            raise AwsError(
+                resource=f"alias {function}:{qualifier}",
+                action="GetProvisionedConcurrencyConfig",
+                code=error_code(exc),
+                detail=error_message(exc),
+            ) from exc
+
+    def put_provisioned_concurrency(self, function: str, qualifier: str, count: int) -> None:
+        aws_call(
+            f"alias {function}:{qualifier}",
+            "PutProvisionedConcurrencyConfig",
+            self._client.put_provisioned_concurrency_config,
+            FunctionName=function,
+            Qualifier=qualifier,
+            ProvisionedConcurrentExecutions=count,
+        )
+
+    def delete_provisioned_concurrency(self, function: str, qualifier: str) -> None:
+        call_or_none(
+            f"alias {function}:{qualifier}",
+            "DeleteProvisionedConcurrencyConfig",
+            self._client.delete_provisioned_concurrency_config,
+            FunctionName=function,
+            Qualifier=qualifier,
+        )
+
+    def set_alias_description(self, function: str, alias: str, description: str) -> None:
+        aws_call(
+            f"alias {function}:{alias}",
+            "UpdateAlias",
+            self._client.update_alias,
+            FunctionName=function,
+            Name=alias,
+            Description=description,
+        )

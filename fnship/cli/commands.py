@@ -10,6 +10,7 @@ import typer
 
 from fnship.cli import console, progress, views
 from fnship.cli.options import Config, Debug, Functions, Json, Local, NoColor, Profile, Region, Stage, Yes
+from fnship.cli.release_options import OnInterrupt, Strategy, WaitLock, check_on_interrupt, lock_waiting
 from fnship.errors import EXIT_CHANGES
 
 
@@ -113,6 +114,7 @@ def plan(
     local: Local = False,
     functions: Functions = None,
     exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 4 when there are changes.")] = False,
+    strategy: Strategy = None,
     json_out: Json = False,
     no_color: NoColor = False,
     debug: Debug = False,
@@ -125,7 +127,7 @@ def plan(
 
         loaded = pipeline.load(_options(config, stage, region, profile, local, functions))
         with progress.working("Building and reading live state", mode=progress.mode_for(json_mode=json_out)):
-            the_plan = pipeline.make_plan(loaded, only=functions or ())
+            the_plan = pipeline.make_plan(loaded, only=functions or (), strategy=strategy)
         if json_out:
             console.emit_json("plan", {"ok": True, "has_changes": not the_plan.empty, "plan": plan_to_dict(the_plan)})
         else:
@@ -144,25 +146,30 @@ def deploy(
     functions: Functions = None,
     yes: Yes = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan and stop.")] = False,
+    strategy: Strategy = None,
+    on_interrupt: OnInterrupt = "rollback",
+    wait_lock: WaitLock = 0,
     json_out: Json = False,
     no_color: NoColor = False,
     debug: Debug = False,
 ) -> None:
-    """Build, plan and apply: publish a version and point the alias at it."""
+    """Build, plan and apply: publish a version and shift the alias to it (canary, linear or all at once)."""
 
     def job() -> int:
         from fnship import pipeline
         from fnship.aws.session import local_requested
+        from fnship.cli import release_view
         from fnship.plan.serialize import plan_to_dict
 
         if local_requested(local):
             from fnship.local import emulator
 
             emulator.start()
+        check_on_interrupt(on_interrupt)
         loaded = pipeline.load(_options(config, stage, region, profile, local, functions))
         mode = progress.mode_for(json_mode=json_out)
         with progress.working("Building and reading live state", mode=mode):
-            the_plan = pipeline.make_plan(loaded, only=functions or ())
+            the_plan = pipeline.make_plan(loaded, only=functions or (), strategy=strategy)
         if not json_out:
             console.out_plan(views.render_plan(the_plan))
         if the_plan.empty or dry_run:
@@ -173,8 +180,22 @@ def deploy(
             console.err("Nothing changed.")
             return 0
 
-        with progress.StepReporter(len(the_plan.steps), mode=mode, label="Deploying") as report:
-            result = pipeline.apply(loaded, the_plan, reporter=report)
+        shift_runtime, shift_progress = release_view.runtime(json_mode=json_out, on_interrupt=on_interrupt)
+        # The lock is taken only when there is something to apply (an unchanged service makes no mutating call),
+        # and the plan is made again under it: another deploy may have changed live state meanwhile.
+        with (
+            pipeline.deploy_lock(
+                loaded,
+                command="fn deploy",
+                strategy=strategy,
+                wait=wait_lock,
+                on_wait=None if json_out else lock_waiting,
+            ),
+            release_view.sigterm_as_interrupt(),
+        ):
+            the_plan = pipeline.replan_under_lock(loaded, the_plan, only=functions or (), strategy=strategy)
+            with progress.StepReporter(len(the_plan.steps), mode=mode, label="Deploying") as report:
+                result = pipeline.apply(loaded, the_plan, reporter=report, runtime=shift_runtime)
         error = None if result.ok else pipeline.failure_error(result)
         if json_out:
             console.emit_json(
@@ -189,6 +210,7 @@ def deploy(
                     else {"step": result.failed.type, "address": result.failed.address, "error": result.error.message},
                     "not_run": [s.address + " " + s.type for s in result.not_run],
                     "versions": {a: o["version"] for a, o in result.outputs.items() if "version" in o},
+                    "release": {**result.outputs.get("release", {"functions": []}), "events": shift_progress.events},
                     **({} if error is None else {"error": console.error_payload(error)}),
                 },
             )

@@ -30,9 +30,18 @@ class ApplyResult:
         return self.failed is None
 
 
-def apply_plan(plan: Plan, aws: Any, *, description: str, reporter: Reporter | None = None) -> ApplyResult:
+def apply_plan(
+    plan: Plan,
+    aws: Any,
+    *,
+    description: str,
+    reporter: Reporter | None = None,
+    release: dict[str, Any] | None = None,
+    runtime: Any = None,
+) -> ApplyResult:
+    """`release` (id, commit, who) is what hooks are told; `runtime` drives traffic shifts (strategies.shifter)."""
     report = reporter or (lambda _event, _step: None)
-    context = Context(aws=aws, plan=plan, description=description)
+    context = Context(aws=aws, plan=plan, description=description, release=dict(release or {}), runtime=runtime)
     result = ApplyResult(outputs=context.outputs)
     unknown = sorted({step.type for step in plan.steps} - set(HANDLERS))
     if unknown:

@@ -18,6 +18,8 @@ class Context:
     plan: Plan
     description: str  # the published version's description: names the release
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    release: dict[str, Any] = field(default_factory=dict)  # release id, commit, who: what hooks are told
+    runtime: Any = None  # strategies.shifter.Runtime: clock, sleep, progress, interrupt policy
 
     def desired(self, step: Step):
         return self.plan.desired.get(step.address)
@@ -116,16 +118,60 @@ def version_publish(context: Context, step: Step) -> None:
 
 
 def alias_set(context: Context, step: Step) -> None:
+    """Point the alias all at once: a new alias (nothing to shift from), or one that served `$LATEST`."""
+    from fnship.model.deployment import ALIAS_DESCRIPTION
+
     alias, live = context.desired(step), context.live(step)
     version = context.outputs.get(step.address, {}).get("version", "$LATEST")
     function_name = alias.extras["function_name"]
     if live is None:
-        context.aws.lambda_.create_alias(
-            function_name, alias.name, version=version, description="fnship release pointer"
-        )
+        context.aws.lambda_.create_alias(function_name, alias.name, version=version, description=ALIAS_DESCRIPTION)
     else:
-        context.aws.lambda_.set_alias_version(function_name, alias.name, version=version, weights={})
+        context.aws.lambda_.set_alias_version(
+            function_name, alias.name, version=version, weights={}, revision_id=live.extras.get("revision_id")
+        )
     context.outputs.setdefault(step.address, {})["version"] = version
+    if alias.attrs.get("provisioned_concurrency"):
+        _alias_concurrency(context, alias)
+
+
+def alias_concurrency(context: Context, step: Step) -> None:
+    _alias_concurrency(context, context.desired(step))
+
+
+def _alias_concurrency(context: Context, alias) -> None:
+    from fnship.strategies.shifter import set_provisioned
+
+    set_provisioned(context.aws, alias.extras["function_name"], alias.name, alias.attrs.get("provisioned_concurrency"))
+
+
+def release_shift(context: Context, step: Step) -> None:
+    """Shift every moved alias along its strategy, in parallel; an alarm, a hook or an interrupt rolls back."""
+    from fnship.strategies import shifter
+
+    jobs = []
+    for address in step.detail["aliases"]:
+        alias, live = context.plan.desired.get(address), context.plan.live.get(address)
+        jobs.append(
+            shifter.ShiftJob(
+                address=address,
+                function=alias.extras["function_name"],
+                function_key=alias.extras["function_key"],
+                old_version=str(live.extras["version"]),
+                new_version=context.outputs[address]["version"],
+                settings=alias.extras["release_settings"],
+                release=context.release,
+                revision_id=live.extras.get("revision_id"),
+                tags=dict(alias.extras.get("tags") or {}),
+            )
+        )
+    outcomes = shifter.run_release(context.aws, jobs, context.runtime or shifter.Runtime())
+    context.outputs["release"] = {"functions": [outcome.to_dict() for outcome in outcomes]}
+    for outcome in outcomes:
+        context.outputs[outcome.address]["version"] = outcome.version
+    error = shifter.release_error(outcomes)
+    if error is not None:
+        raise error
 
 
 def alias_delete(context: Context, step: Step) -> None:
@@ -212,6 +258,8 @@ HANDLERS: dict[str, Callable[[Context, Step], None]] = {
     "function.delete": function_delete,
     "version.publish": version_publish,
     "alias.set": alias_set,
+    "alias.concurrency": alias_concurrency,
+    "release.shift": release_shift,
     "alias.delete": alias_delete,
     "log_group.create": log_group_create,
     "log_group.update": log_group_update,

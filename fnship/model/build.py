@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from fnship.manifest.types import DEFAULT_ALIAS, FunctionSpec, IamSpec, Manifest
+from fnship.manifest.types import FunctionSpec, IamSpec, Manifest
 from fnship.model import iam, names
+from fnship.model.deployment import ReleaseSettings, release_settings
 from fnship.model.resources import (
     KNOWN_AFTER_APPLY,
     OWNER_FUNCTION_TAG,
@@ -36,29 +37,38 @@ VERSIONED_ATTRS = (
 
 
 def alias_name(manifest: Manifest, function: FunctionSpec) -> str:
-    """The release pointer's name: `deployment.alias` (function, then service), else `live`."""
-    for section in (function.raw.get("deployment"), manifest.raw.get("deployment")):
-        if isinstance(section, Mapping) and section.get("alias"):
-            return str(section["alias"])
-    return DEFAULT_ALIAS
+    """The release pointer's name: `deployment.alias` / `deploymentSettings.alias` (function, then service),
+    else `live`."""
+    return release_settings(manifest)[function.key].alias
 
 
 def build_desired(
-    manifest: Manifest, artifacts: Mapping[str, Any], *, account_id: str, only: Collection[str] = ()
+    manifest: Manifest,
+    artifacts: Mapping[str, Any],
+    *,
+    account_id: str,
+    only: Collection[str] = (),
+    releases: Mapping[str, ReleaseSettings] | None = None,
 ) -> State:
     """Every resource the manifest asks for (only those of the `only` functions, when given).
 
-    `artifacts` maps function key -> packaging.Artifact.
+    `artifacts` maps function key -> packaging.Artifact; `releases` maps function key -> its release settings
+    (default: read from the manifest).
     """
+    releases = releases if releases is not None else release_settings(manifest)
     resources: list[Resource] = []
     for key, function in manifest.functions.items():
         if only and key not in only:
             continue
-        resources.extend(_function_resources(manifest, function, artifacts[key], account_id=account_id))
+        resources.extend(
+            _function_resources(manifest, function, artifacts[key], account_id=account_id, release=releases[key])
+        )
     return State(manifest.service, manifest.stage, manifest.region, tuple(resources))
 
 
-def _function_resources(manifest: Manifest, function: FunctionSpec, artifact: Any, *, account_id: str):
+def _function_resources(
+    manifest: Manifest, function: FunctionSpec, artifact: Any, *, account_id: str, release: ReleaseSettings
+):
     owner = ownership_tags(manifest.service, manifest.stage)
     scoped_tags = {**owner, OWNER_FUNCTION_TAG: function.key}
     user_tags = dict(function.tags)
@@ -127,19 +137,24 @@ def _function_resources(manifest: Manifest, function: FunctionSpec, artifact: An
             "stage": manifest.stage,
         },
     )
-    alias = alias_name(manifest, function)
+    alias = release.alias
     version_functions = manifest.provider.version_functions
     alias_resource = Resource(
         address=f"alias.{function.key}.{alias}",
         kind="alias",
         name=alias,
-        attrs={"release": release_of(attrs)} if version_functions else {"version": "$LATEST"},
+        attrs={
+            **({"release": release_of(attrs)} if version_functions else {"version": "$LATEST"}),
+            "provisioned_concurrency": release.provisioned_concurrency,
+        },
         depends_on=(lambda_function.address,),
         extras={
             "function_name": function.name,
             "function_key": function.key,
             "version": KNOWN_AFTER_APPLY,
             "publish": version_functions,
+            "release_settings": release,
+            "tags": scoped_tags,
         },
     )
     return [log_group, *role_resources, lambda_function, alias_resource]

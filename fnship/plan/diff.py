@@ -98,14 +98,22 @@ def _plain(value: Any) -> bool:
 
 
 def _alias_fields(desired: Resource | None, live: Resource | None) -> list[FieldChange]:
-    """An alias changes when what it serves differs from the desired release; its new version is unknown."""
+    """An alias changes when what it serves differs from the desired release (its new version is unknown), when a
+    shift was left with weights, or when its provisioned concurrency differs."""
     if desired is None:
         return [FieldChange("version", live.extras.get("version") if live else None, None)]
-    if live is not None and same(live.attrs, desired.attrs) and not live.extras.get("weights"):
-        return []
-    before = live.extras.get("version") if live else None
-    after = "$LATEST" if desired.attrs.get("version") == "$LATEST" else KNOWN_AFTER_APPLY
-    return [FieldChange("version", before, after)]
+    fields: list[FieldChange] = []
+    concurrency = "provisioned_concurrency"
+    served = {k: v for k, v in desired.attrs.items() if k != concurrency}
+    live_served = {k: v for k, v in (live.attrs if live else {}).items() if k != concurrency}
+    if live is None or not same(live_served, served) or live.extras.get("weights"):
+        before = live.extras.get("version") if live else None
+        after = "$LATEST" if desired.attrs.get("version") == "$LATEST" else KNOWN_AFTER_APPLY
+        fields.append(FieldChange("version", before, after))
+    before_pc = live.attrs.get(concurrency) if live else None
+    if before_pc != desired.attrs.get(concurrency):
+        fields.append(FieldChange(concurrency, before_pc, desired.attrs.get(concurrency)))
+    return fields
 
 
 def _generic_fields(desired: Resource | None, live: Resource | None) -> list[FieldChange]:

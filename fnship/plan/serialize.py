@@ -43,7 +43,10 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             }
             for change in plan.changes
         ],
-        "steps": [{"type": step.type, "address": step.address} for step in plan.steps],
+        "steps": [
+            {"type": step.type, "address": step.address, **({"detail": jsonable(step.detail)} if step.detail else {})}
+            for step in plan.steps
+        ],
         "summary": {
             "add": plan.counts()["create"],
             "change": plan.counts()["update"],

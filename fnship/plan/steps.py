@@ -39,15 +39,45 @@ def _function_steps(change: Change) -> list[Step]:
 
 
 def _alias_steps(change: Change) -> list[Step]:
+    """A new alias points at its first version at once (there is nothing to shift from); a moved alias goes
+    through the release's strategy (`alias.shift`, merged into one `release.shift` by `order_steps`)."""
     if change.action == DELETE:
         return [Step("alias.delete", change.address)]
     desired = change.desired
     assert desired is not None
+    fields = _top_fields(change)
     steps = []
-    if desired.extras.get("publish"):
-        steps.append(Step("version.publish", change.address))
-    steps.append(Step("alias.set", change.address))
+    if "version" in fields:
+        if desired.extras.get("publish"):
+            steps.append(Step("version.publish", change.address))
+        live_version = change.live.extras.get("version") if change.live else None
+        if change.action == UPDATE and desired.extras.get("publish") and str(live_version).isdigit():
+            steps.append(Step("alias.shift", change.address, shift_detail(desired)))
+        else:
+            steps.append(Step("alias.set", change.address))
+    elif "provisioned_concurrency" in fields:
+        steps.append(Step("alias.concurrency", change.address))
     return steps
+
+
+def shift_detail(alias) -> dict:
+    settings = alias.extras["release_settings"]
+    return {
+        "strategy": settings.strategy_text,
+        "schedule": settings.strategy.describe(),
+        "alarms": list(settings.alarms),
+        "hooks": {k: v for k, v in (("preTraffic", settings.pre_traffic), ("postTraffic", settings.post_traffic)) if v},
+    }
+
+
+def _release_step(steps: list[Step]) -> list[Step]:
+    """Every function of a release shifts in parallel: the `alias.shift`s become one `release.shift` step."""
+    shifts = [step for step in steps if step.type == "alias.shift"]
+    if not shifts:
+        return steps
+    others = [step for step in steps if step.type != "alias.shift"]
+    release = Step("release.shift", "release", {"aliases": {step.address: dict(step.detail) for step in shifts}})
+    return [*others, release]
 
 
 def _simple_steps(kind: str) -> Callable[[Change], list[Step]]:
@@ -68,6 +98,7 @@ def order_steps(changes: list[Change]) -> list[Step]:
         for change in changes:
             if change.kind == kind and change.action in (CREATE, UPDATE):
                 steps.extend(STEP_MAKERS[kind](change))
+    steps = _release_step(steps)
     for kind in DELETE_ORDER:
         for change in changes:
             if change.kind == kind and change.action == DELETE:

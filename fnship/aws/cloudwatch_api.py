@@ -1,0 +1,68 @@
+"""CloudWatch alarms: read the states of the alarms a release watches; create and delete the per-version errors
+alarm fnship adds to every shift."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from fnship.aws.calls import aws_call
+
+# DescribeAlarms takes at most 100 names per call.
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
+DESCRIBE_BATCH = 100
+
+
+class CloudWatchApi:
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def alarm_states(self, names: Iterable[str]) -> dict[str, str | None]:
+        """name -> OK | ALARM | INSUFFICIENT_DATA, or None for an alarm that does not exist."""
+        wanted = list(dict.fromkeys(names))
+        states: dict[str, str | None] = dict.fromkeys(wanted)
+        for start in range(0, len(wanted), DESCRIBE_BATCH):
+            batch = wanted[start : start + DESCRIBE_BATCH]
+            page = aws_call(
+                f"alarms {', '.join(batch)}",
+                "DescribeAlarms",
+                self._client.describe_alarms,
+                AlarmNames=batch,
+                AlarmTypes=["MetricAlarm", "CompositeAlarm"],
+            )
+            for alarm in [*page.get("MetricAlarms", []), *page.get("CompositeAlarms", [])]:
+                states[alarm["AlarmName"]] = alarm["StateValue"]
+        return states
+
+    def put_version_errors_alarm(self, name: str, *, function: str, alias: str, version: str, tags: dict[str, str]):
+        """An alarm on the new version's errors only: Lambda's `Errors` metric by `ExecutedVersion`, so errors of
+        the old version (an alarm already firing on it) do not abort the release.
+        https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#invocation-metrics
+        """
+        aws_call(
+            f"alarm {name}",
+            "PutMetricAlarm",
+            self._client.put_metric_alarm,
+            AlarmName=name,
+            AlarmDescription=f"fnship: errors of {function} version {version} during a traffic shift",
+            Namespace="AWS/Lambda",
+            MetricName="Errors",
+            Dimensions=[
+                {"Name": "FunctionName", "Value": function},
+                {"Name": "Resource", "Value": f"{function}:{alias}"},
+                {"Name": "ExecutedVersion", "Value": version},
+            ],
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=0,
+            ComparisonOperator="GreaterThanThreshold",
+            TreatMissingData="notBreaching",
+            Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+        )
+
+    def delete_alarms(self, names: Iterable[str]) -> None:
+        wanted = list(names)
+        for start in range(0, len(wanted), DESCRIBE_BATCH):
+            batch = wanted[start : start + DESCRIBE_BATCH]
+            aws_call(f"alarms {', '.join(batch)}", "DeleteAlarms", self._client.delete_alarms, AlarmNames=batch)

@@ -1,0 +1,47 @@
+"""SSM Parameter Store: the deploy lock, a parameter created only if absent.
+
+PutParameter without `Overwrite` fails with ParameterAlreadyExists when the name is taken, which makes the
+create atomic: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fnship.aws.calls import aws_call, call_or_none, error_code
+
+ALREADY_EXISTS = "ParameterAlreadyExists"
+
+
+class SsmApi:
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def create_if_absent(self, name: str, value: str, *, description: str, tags: dict[str, str]) -> bool:
+        """True when we created it; False when it already existed (someone else holds it)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self._client.put_parameter(
+                Name=name,
+                Value=value,
+                Type="String",
+                Description=description,
+                Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+            )
+        except ClientError as exc:
+            if error_code(exc) == ALREADY_EXISTS:
+                return False
+            return aws_call(f"SSM parameter {name}", "PutParameter", _raise, exc=exc)
+        return True
+
+    def get_or_none(self, name: str) -> str | None:
+        found = call_or_none(f"SSM parameter {name}", "GetParameter", self._client.get_parameter, Name=name)
+        return None if found is None else str(found["Parameter"]["Value"])
+
+    def delete(self, name: str) -> None:
+        call_or_none(f"SSM parameter {name}", "DeleteParameter", self._client.delete_parameter, Name=name)
+
+
+def _raise(*, exc: BaseException):
+    raise exc

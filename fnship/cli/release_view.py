@@ -1,0 +1,90 @@
+"""Release progress for `fn deploy`: shift events as text lines (stderr) or collected for `--json`, and SIGTERM
+treated like Ctrl-C while a release runs, so the shifter restores the old versions on both."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from fnship.cli import console
+
+WAIT_LINE_EVERY_S = 60.0  # a baking step prints one line per minute (and whenever an alarm state changes)
+
+
+def _clock_text(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}m{seconds % 60:02d}s"
+
+
+class Progress:
+    def __init__(self, *, json_mode: bool) -> None:
+        self.json_mode = json_mode
+        self.events: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._last_wait: dict[str, tuple[float, Any]] = {}
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        with self._lock:
+            self.events.append(event)
+            line = self.line(event)
+        if line and not self.json_mode:
+            console.err(line)
+
+    def line(self, event: dict[str, Any]) -> str | None:
+        kind, fn = event["event"], event.get("function", "")
+        if kind == "shift":
+            return (
+                f"  ~ {fn}: {event['weight']:.0%} of {event['alias']} on the new version "
+                f"(step {event['step']}/{event['steps']}, {_clock_text(event['remaining'])} left)"
+            )
+        if kind == "wait":
+            alarms = event.get("alarms") or {}
+            last = self._last_wait.get(fn)
+            due = last is None or last[0] - event["remaining"] >= WAIT_LINE_EVERY_S or last[1] != alarms
+            if not due:
+                return None
+            self._last_wait[fn] = (event["remaining"], alarms)
+            states = ", ".join(f"{name} {state or 'missing'}" for name, state in alarms.items()) or "no alarms"
+            return f"    {fn}: {event['weight']:.0%}, {_clock_text(event['remaining'])} left; {states}"
+        if kind == "hook":
+            return f"  · {fn}: {event['phase']} hook {event['target']}"
+        if kind == "released":
+            return f"  ✓ {fn}: {event['alias']} -> version {event['version']} (100%)"
+        if kind in ("rolled_back", "interrupted"):
+            reason = f": {event['reason']}" if event.get("reason") else ""
+            return f"  ↩ {fn}: {kind.replace('_', ' ')}{reason}; {event.get('alias', 'alias')} back on version " + str(
+                event.get("version")
+            )
+        if kind == "failed":
+            return f"  ✗ {fn}: {event.get('reason', 'failed')}"
+        if kind == "interrupt":
+            return f"Interrupted: {event['action']}..."
+        return None
+
+
+def runtime(*, json_mode: bool, on_interrupt: str):
+    from fnship.strategies.shifter import Runtime
+
+    progress = Progress(json_mode=json_mode)
+    return Runtime(progress=progress, on_interrupt=on_interrupt), progress
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (CI cancelling a job) takes the same path as Ctrl-C: the shift restores the old versions."""
+
+    def raise_interrupt(_signum, _frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, raise_interrupt)
+    except ValueError:  # not the main thread: nothing to install
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

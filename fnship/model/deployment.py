@@ -1,0 +1,179 @@
+"""Release settings per function: the `deployment:` section (service-wide, overridden per function) and the canary
+plugin's `deploymentSettings` (`custom.deploymentSettings` service-wide, `functions.<key>.deploymentSettings`).
+
+Pure: no AWS, no filesystem. Every problem is collected and raised as one InputError naming file:line:key.
+Precedence, highest first: `fn deploy --strategy`, the function's `deployment`, its `deploymentSettings`,
+the service's `deployment`, `custom.deploymentSettings`.
+https://github.com/davidgf/serverless-plugin-canary-deployments#configuration
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fnship.errors import Diagnostic, InputError
+from fnship.manifest.types import DEFAULT_ALIAS, FunctionSpec, Manifest
+from fnship.strategies.schedules import ALL_AT_ONCE, Strategy, StrategyError, parse_strategy
+
+DEFAULT_KEEP_VERSIONS = 10
+DEPLOYMENT_KEYS = frozenset({"strategy", "alias", "alarms", "hooks", "keepVersions"})
+HOOK_KEYS = frozenset({"preTraffic", "postTraffic"})
+# The plugin's keys, mapped to ours. `triggers`/`codeDeployRole`/... drive CodeDeploy, which fnship does not use.
+PLUGIN_KEYS = {"type": "strategy", "alias": "alias", "alarms": "alarms"}
+PLUGIN_HOOK_KEYS = {"preTrafficHook": "preTraffic", "postTrafficHook": "postTraffic"}
+PLUGIN_IGNORED = frozenset({"triggers", "codeDeployRole", "codeDeployRoleArn", "stackPolicy"})
+ALIAS_NAME_MAX = 128
+ALIAS_DESCRIPTION = "fnship release pointer"
+PROVISIONED_MARKER = "provisioned concurrency"  # in the alias description while fnship keeps some on it
+
+
+@dataclass(frozen=True)
+class ReleaseSettings:
+    strategy: Strategy
+    strategy_text: str
+    alias: str = DEFAULT_ALIAS
+    alarms: tuple[str, ...] = ()
+    pre_traffic: str | None = None  # a Lambda function name or ARN
+    post_traffic: str | None = None
+    keep_versions: int = DEFAULT_KEEP_VERSIONS
+    provisioned_concurrency: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "strategy": self.strategy_text,
+            "schedule": [{"weight": s.weight, "wait": s.wait} for s in self.strategy.steps],
+            "alias": self.alias,
+            "alarms": list(self.alarms),
+            "hooks": {"preTraffic": self.pre_traffic, "postTraffic": self.post_traffic},
+            "keepVersions": self.keep_versions,
+            "provisionedConcurrency": self.provisioned_concurrency,
+        }
+
+
+def release_settings(manifest: Manifest, *, strategy: str | None = None) -> dict[str, ReleaseSettings]:
+    """function key -> its release settings. Raises InputError with every problem found."""
+    problems: list[Diagnostic] = []
+    settings = {
+        key: _for_function(manifest, function, strategy, problems) for key, function in manifest.functions.items()
+    }
+    if problems:
+        raise InputError(problems)
+    return settings
+
+
+def _for_function(
+    manifest: Manifest, function: FunctionSpec, override: str | None, problems: list[Diagnostic]
+) -> ReleaseSettings:
+    def problem(path: tuple[Any, ...], message: str, hint: str = "") -> None:
+        location = manifest.locate(path) if path else None
+        problems.append(Diagnostic(message, key=".".join(str(p) for p in path), location=location, hint=hint))
+
+    merged: dict[str, Any] = {}
+    where: dict[str, tuple[Any, ...]] = {}
+    hooks: dict[str, Any] = {}
+    custom = manifest.custom if isinstance(manifest.custom, Mapping) else {}
+    layers = (
+        (("custom", "deploymentSettings"), custom.get("deploymentSettings"), True),
+        (("deployment",), manifest.raw.get("deployment"), False),
+        (("functions", function.key, "deploymentSettings"), function.raw.get("deploymentSettings"), True),
+        (("functions", function.key, "deployment"), function.raw.get("deployment"), False),
+    )
+    for path, section, plugin in layers:
+        if section is None:
+            continue
+        if not isinstance(section, Mapping):
+            problem(path, "must be a mapping")
+            continue
+        for key, value in section.items():
+            if plugin and key in PLUGIN_IGNORED:
+                continue
+            if plugin and key in PLUGIN_HOOK_KEYS:
+                hooks[PLUGIN_HOOK_KEYS[key]] = (value, (*path, key))
+            elif plugin and key in PLUGIN_KEYS:
+                merged[PLUGIN_KEYS[key]] = value
+                where[PLUGIN_KEYS[key]] = (*path, key)
+            elif not plugin and key == "hooks":
+                if not isinstance(value, Mapping):
+                    problem((*path, key), "must be a mapping with preTraffic and/or postTraffic")
+                    continue
+                for hook, target in value.items():
+                    if hook not in HOOK_KEYS:
+                        problem((*path, key, hook), "unknown hook", hint="use preTraffic or postTraffic")
+                    else:
+                        hooks[hook] = (target, (*path, key, hook))
+            elif not plugin and key in DEPLOYMENT_KEYS:
+                merged[key] = value
+                where[key] = (*path, key)
+            else:
+                allowed = sorted({*PLUGIN_KEYS, *PLUGIN_HOOK_KEYS} if plugin else DEPLOYMENT_KEYS)
+                problem((*path, key), "unknown key", hint=f"use one of: {', '.join(allowed)}")
+
+    strategy_text = override if override is not None else str(merged.get("strategy", ALL_AT_ONCE))
+    try:
+        strategy = parse_strategy(strategy_text)
+    except StrategyError as exc:
+        problem(where.get("strategy", ()) if override is None else ("--strategy",), str(exc))
+        strategy = parse_strategy(ALL_AT_ONCE)
+
+    alias = str(merged.get("alias", DEFAULT_ALIAS))
+    if not alias or len(alias) > ALIAS_NAME_MAX or alias.isdigit() or not alias.replace("-", "").replace("_", ""):
+        problem(where["alias"], f"'{alias}' is not a valid alias name", hint="letters, digits, - and _, not all digits")
+    if alias == "$LATEST":
+        problem(where["alias"], "'$LATEST' is reserved by Lambda")
+
+    alarms_value = merged.get("alarms", [])
+    alarms: list[str] = []
+    if not isinstance(alarms_value, list) or not all(isinstance(a, str) and a for a in alarms_value):
+        problem(where.get("alarms", ()), "must be a list of CloudWatch alarm names")
+    else:
+        alarms = list(dict.fromkeys(alarms_value))
+
+    keep = merged.get("keepVersions", DEFAULT_KEEP_VERSIONS)
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+        problem(where["keepVersions"], f"{keep!r} must be a whole number of at least 1")
+        keep = DEFAULT_KEEP_VERSIONS
+
+    provisioned = function.raw.get("provisionedConcurrency")
+    bad = isinstance(provisioned, bool) or not isinstance(provisioned, int) or provisioned < 0
+    if provisioned is not None and bad:
+        problem(("functions", function.key, "provisionedConcurrency"), f"{provisioned!r} must be a whole number >= 0")
+        provisioned = None
+    if provisioned == 0:
+        provisioned = None
+
+    resolved_hooks: dict[str, str | None] = {"preTraffic": None, "postTraffic": None}
+    for hook, (target, path) in hooks.items():
+        resolved_hooks[hook] = _hook_target(manifest, target, path, problem)
+
+    return ReleaseSettings(
+        strategy=strategy,
+        strategy_text=strategy_text,
+        alias=alias,
+        alarms=tuple(alarms),
+        pre_traffic=resolved_hooks["preTraffic"],
+        post_traffic=resolved_hooks["postTraffic"],
+        keep_versions=keep,
+        provisioned_concurrency=provisioned,
+    )
+
+
+def _hook_target(manifest: Manifest, target: Any, path: tuple[Any, ...], problem) -> str | None:
+    """A hook names a function of this service (by its key) or any Lambda function by ARN."""
+    if not isinstance(target, str) or not target:
+        problem(path, "must name a function of this service or a Lambda function ARN")
+        return None
+    if target.startswith("arn:"):
+        if ":lambda:" not in target or ":function:" not in target:
+            problem(path, f"'{target}' is not a Lambda function ARN")
+            return None
+        return target
+    if target in manifest.functions:
+        return manifest.functions[target].name
+    problem(
+        path,
+        f"'{target}' is not a function of this service",
+        hint=f"use one of: {', '.join(manifest.functions) or '(none)'}, or a Lambda function ARN",
+    )
+    return None
