@@ -24,6 +24,9 @@ def build_app():
     from fnship.cli import commands
     from fnship.cli.init_cmd import init
     from fnship.cli.local_cmd import local_app
+    from fnship.cli.releases_cmd import releases
+    from fnship.cli.rollback_cmd import rollback
+    from fnship.cli.unlock_cmd import unlock
 
     app = typer.Typer(
         name="fn",
@@ -59,6 +62,9 @@ def build_app():
         commands.deploy,
         commands.info,
         commands.remove,
+        rollback,
+        releases,
+        unlock,
     ):
         app.command()(command)
     app.add_typer(local_app, name="local")

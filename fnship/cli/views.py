@@ -53,6 +53,10 @@ def render_plan(plan: Any) -> str:
     lines = [head, "", "fnship will:", ""]
     for change in plan.changes:
         lines.append(f"  {SYMBOLS[change.action]} {change.address}  ({VERBS[change.action]} {change.name})")
+        shift = next((s for s in plan.steps if s.type == "release.shift"), None)
+        if shift is not None and change.address in shift.detail["aliases"]:
+            detail = shift.detail["aliases"][change.address]
+            lines.append(f"      strategy: {detail['strategy']} ({detail['schedule']})")
         if change.action != DELETE:
             for field in change.fields:
                 lines.extend(_field_lines(change.action, field))
@@ -77,7 +81,13 @@ def render_info(info: dict[str, Any]) -> str:
             lines.append(f"  {fn['key']}: {fn['name']} (not deployed)")
             continue
         weights = fn.get("weights") or {}
-        shift = "" if not weights else " shifting: " + ", ".join(f"v{v} {w:.0%}" for v, w in weights.items())
+        shift = (
+            ""
+            if not weights
+            else f" (v{fn['alias_version']} {1 - sum(weights.values()):.0%}); SHIFT IN PROGRESS: "
+            + ", ".join(f"v{v} {w:.0%}" for v, w in weights.items())
+            + " (`fn rollback` aborts it, `fn deploy` finishes it)"
+        )
         lines.append(f"  {fn['key']}: {fn['name']}")
         lines.append(
             f"      {fn['runtime']} {fn['architecture']} {fn['memory_size']} MB {fn['timeout']} s  {fn['handler']}"

@@ -59,7 +59,7 @@ def release_settings(manifest: Manifest, *, strategy: str | None = None) -> dict
         key: _for_function(manifest, function, strategy, problems) for key, function in manifest.functions.items()
     }
     if problems:
-        raise InputError(problems)
+        raise InputError(list(dict.fromkeys(problems)))  # a service-wide problem is found once per function
     return settings
 
 
