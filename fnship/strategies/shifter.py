@@ -253,13 +253,20 @@ class Shifter:
         except FnError as error:
             outcome.status, outcome.reason, outcome.error = FAILED, error.message, error
             self.runtime.abort.set()
-            if moved and not (isinstance(error, AwsError) and error.code == "PreconditionFailedException"):
+            conflict = isinstance(error, AwsError) and error.code == "PreconditionFailedException"
+            if conflict:
+                # Someone else moved the alias: do not fight over it.
+                outcome.reason += "; another deploy or rollback moved the alias, fnship left it as it is"
+                outcome.version = "unknown (moved by someone else)"
+            elif moved:
                 try:
                     self.restore()
                     outcome.version = job.old_version
                 except FnError as second:
                     outcome.reason += f"; restoring version {job.old_version} also failed: {second.message}"
                     outcome.version = "unknown"
+            else:
+                outcome.version = job.old_version
             self.emit(FAILED, reason=outcome.reason)
         finally:
             if self.own_alarm:

@@ -1,0 +1,218 @@
+"""The shifter against an in-memory double of fnship's AWS adapter (tests/strategies/fakes.py names the AWS docs
+it follows): schedules with an injected clock, alarms, hooks, interrupts, provisioned concurrency, RevisionId."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from fnship.errors import EXIT_INTERRUPTED, EXIT_ROLLED_BACK
+from fnship.model.deployment import ReleaseSettings
+from fnship.strategies import shifter
+from fnship.strategies.schedules import parse_strategy
+from tests.strategies.fakes import FakeAws, FakeClock
+
+
+def settings(strategy="canary 10% 5m", **kwargs) -> ReleaseSettings:
+    return ReleaseSettings(strategy=parse_strategy(strategy), strategy_text=strategy, **kwargs)
+
+
+def job(aws: FakeAws, function="svc-dev-api", *, old="1", new="2", **kwargs) -> shifter.ShiftJob:
+    alias = aws.lambda_.aliases[(function, "live")]
+    return shifter.ShiftJob(
+        address=f"alias.{function}.live",
+        function=function,
+        function_key=function.rsplit("-", 1)[-1],
+        old_version=old,
+        new_version=new,
+        settings=settings(**kwargs),
+        release={"release": "r1"},
+        revision_id=alias.revision,
+    )
+
+
+def runtime(clock: FakeClock, **kwargs) -> shifter.Runtime:
+    events: list[dict] = []
+    rt = shifter.Runtime(clock=clock.clock, sleep=clock.sleep, progress=events.append, poll=60, **kwargs)
+    rt.events = events  # type: ignore[attr-defined]
+    return rt
+
+
+def test_linear_walks_the_weights_and_sleeps_exactly_the_schedule():
+    aws, clock = FakeAws(), FakeClock()
+    aws.lambda_.add("svc-dev-api", versions=2)
+    outcomes = shifter.run_release(aws, [job(aws, strategy="linear 25% every 2m")], runtime(clock))
+    assert [o.status for o in outcomes] == ["released"]
+    updates = [(c[2], c[3]) for c in aws.lambda_.calls if c[0] == "UpdateAlias"]
+    assert updates == [("1", {"2": 0.25}), ("1", {"2": 0.5}), ("1", {"2": 0.75}), ("2", {})]
+    assert clock.sleeps == [60, 60] * 3  # poll every 60 s through each 120 s interval
+    alias = aws.lambda_.aliases[("svc-dev-api", "live")]
+    assert (alias.version, alias.weights) == ("2", {})
+    # the per-version errors alarm exists only during the shift
+    assert aws.cloudwatch.created == aws.cloudwatch.deleted == ["fnship-svc-dev-api-live-v2-errors"]
+
+
+def test_progress_reports_percent_time_left_and_alarms():
+    aws, clock = FakeAws(), FakeClock()
+    aws.lambda_.add("svc-dev-api", versions=2)
+    rt = runtime(clock)
+    shifter.run_release(aws, [job(aws, strategy="canary 10% 2m", alarms=("mine",))], rt)
+    aws.cloudwatch.states["mine"] = "OK"
+    shifts = [e for e in rt.events if e["event"] == "shift"]
+    assert [(e["weight"], e["step"], e["steps"], e["remaining"]) for e in shifts] == [(0.1, 1, 2, 120), (1.0, 2, 2, 0)]
+    waits = [e for e in rt.events if e["event"] == "wait"]
+    assert [e["remaining"] for e in waits] == [120, 60, 0]
+    assert waits[0]["alarms"] == {"mine": None, "fnship-svc-dev-api-live-v2-errors": "OK"}
+    assert rt.events[-1]["event"] == "released"
+
+
+def test_own_errors_alarm_rolls_back_all_functions():
+    aws = FakeAws()
+    aws.lambda_.add("svc-dev-api", versions=2)
+    aws.lambda_.add("svc-dev-worker", versions=2)
+
+    def fire(count):
+        if count == 1:
+            aws.cloudwatch.states["fnship-svc-dev-api-live-v2-errors"] = "ALARM"
+
+    clock = FakeClock(on_sleep=fire)
+    jobs = [job(aws, "svc-dev-api"), job(aws, "svc-dev-worker", strategy="AllAtOnce")]
+    outcomes = shifter.run_release(aws, jobs, runtime(clock))
+    assert {o.function_key: o.status for o in outcomes} == {"api": "rolled_back", "worker": "rolled_back"}
+    for name in ("svc-dev-api", "svc-dev-worker"):
+        alias = aws.lambda_.aliases[(name, "live")]
+        assert (alias.version, alias.weights) == ("1", {})
+    error = shifter.release_error(outcomes)
+    assert error.exit_code == EXIT_ROLLED_BACK
+    assert "alarm fnship-svc-dev-api-live-v2-errors is in ALARM" in error.message
+    assert aws.lambda_.versions["svc-dev-api"] == ["1", "2"]  # nothing pruned after a rollback
+
+
+def test_post_traffic_hook_falsy_result_rolls_back_after_100_percent():
+    aws, clock = FakeAws(), FakeClock()
+    aws.lambda_.add("svc-dev-api", versions=2)
+    aws.lambda_.hooks["svc-dev-check"] = (None, b"false")
+    outcomes = shifter.run_release(
+        aws, [job(aws, strategy="AllAtOnce", pre_traffic="svc-dev-check2", post_traffic="svc-dev-check")], runtime(clock)
+    )
+    assert outcomes[0].status == "rolled_back"
+    assert "postTraffic hook svc-dev-check returned false" in outcomes[0].reason
+    phases = [(name, payload["phase"], payload["version"], payload["previousVersion"]) for name, payload in aws.lambda_.invocations]
+    assert phases == [("svc-dev-check2", "preTraffic", "2", "1"), ("svc-dev-check", "postTraffic", "2", "1")]
+    assert aws.lambda_.invocations[0][1]["release"] == "r1"
+    assert aws.lambda_.aliases[("svc-dev-api", "live")].version == "1"
+
+
+def test_hooks_that_return_true_release():
+    aws, clock = FakeAws(), FakeClock()
+    aws.lambda_.add("svc-dev-api", versions=2)
+    outcomes = shifter.run_release(aws, [job(aws, pre_traffic="h", post_traffic="h")], runtime(clock))
+    assert outcomes[0].status == "released"
+
+
+def test_interrupt_restores_the_old_version():
+    aws = FakeAws()
+    aws.lambda_.add("svc-dev-api", versions=2)
+    rt_holder = {}
+    clock = FakeClock(on_sleep=lambda n: rt_holder["rt"].stop.set())  # Ctrl-C arrives during the first bake
+    rt = rt_holder["rt"] = runtime(clock)
+    outcomes = shifter.run_release(aws, [job(aws)], rt)
+    assert outcomes[0].status == "interrupted"
+    alias = aws.lambda_.aliases[("svc-dev-api", "live")]
+    assert (alias.version, alias.weights) == ("1", {})
+    error = shifter.release_error(outcomes)
+    assert error.exit_code == EXIT_INTERRUPTED and "restored api to version 1" in error.message
+
+
+def test_interrupt_with_continue_finishes_the_shift():
+    aws = FakeAws()
+    aws.lambda_.add("svc-dev-api", versions=2)
+    rt_holder = {}
+    clock = FakeClock(on_sleep=lambda n: rt_holder["rt"].stop.set())
+    rt = rt_holder["rt"] = runtime(clock, on_interrupt="continue")
+    outcomes = shifter.run_release(aws, [job(aws)], rt)
+    assert outcomes[0].status == "released"
+    assert aws.lambda_.aliases[("svc-dev-api", "live")].version == "2"
+
+
+def test_provisioned_concurrency_is_sequenced_around_the_shift():
+    aws, clock = FakeAws(), FakeClock()
+    aws.lambda_.add("svc-dev-api", versions=2, provisioned=5)
+    outcomes = shifter.run_release(aws, [job(aws, provisioned_concurrency=5)], runtime(clock))
+    assert outcomes[0].status == "released", outcomes[0].reason
+    kinds = [c[0] for c in aws.lambda_.calls]
+    assert kinds == ["DeleteProvisionedConcurrencyConfig", "UpdateAlias", "UpdateAlias", "PutProvisionedConcurrencyConfig"]
+    alias = aws.lambda_.aliases[("svc-dev-api", "live")]
+    assert alias.provisioned == 5 and "provisioned concurrency 5" in alias.description
+
+
+def test_provisioned_concurrency_comes_back_after_a_rollback():
+    aws = FakeAws()
+    aws.lambda_.add("svc-dev-api", versions=2, provisioned=3)
+    clock = FakeClock(on_sleep=lambda n: aws.cloudwatch.states.update({"ext": "ALARM"}))
+    outcomes = shifter.run_release(aws, [job(aws, alarms=("ext",), provisioned_concurrency=3)], runtime(clock))
+    assert outcomes[0].status == "rolled_back"
+    alias = aws.lambda_.aliases[("svc-dev-api", "live")]
+    assert (alias.version, alias.weights, alias.provisioned) == ("1", {}, 3)
+
+
+def test_alias_moved_by_someone_else_stops_clearly():
+    aws = FakeAws()
+    alias = aws.lambda_.add("svc-dev-api", versions=3)
+
+    def meddle(count):
+        if count == 1:  # another deploy moves the alias while we bake
+            aws.lambda_.set_alias_version("svc-dev-api", "live", version="3", weights={})
+
+    clock = FakeClock(on_sleep=meddle)
+    outcomes = shifter.run_release(aws, [job(aws)], runtime(clock))
+    assert outcomes[0].status == "failed"
+    assert "PreconditionFailedException" in outcomes[0].reason
+    assert alias.version == "3"  # we did not overwrite the other deploy's change
+    error = shifter.release_error(outcomes)
+    assert error.exit_code == 1 and "another deploy or rollback moved the alias" in error.message
+
+
+def test_stale_revision_from_the_plan_fails_before_any_traffic_moves():
+    aws, clock = FakeAws(), FakeClock()
+    aws.lambda_.add("svc-dev-api", versions=2)
+    stale = shifter.ShiftJob(**{**job(aws).__dict__, "revision_id": "rev-from-plan"})
+    outcomes = shifter.run_release(aws, [stale], runtime(clock))
+    assert outcomes[0].status == "failed"
+    assert aws.lambda_.aliases[("svc-dev-api", "live")].version == "1"
+
+
+def test_pruning_keeps_recent_aliased_and_rollback_target():
+    aws, clock = FakeAws(), FakeClock()
+    aws.lambda_.add("svc-dev-api", versions=14, serving="12")
+    aws.lambda_.add("svc-dev-api", versions=14, alias="beta", serving="2")
+    aws.lambda_.aliases[("svc-dev-api", "live")] = aws.lambda_.aliases.pop(("svc-dev-api", "live"), None) or None
+    aws.lambda_.versions["svc-dev-api"] = [str(n) for n in range(1, 15)]
+    from tests.strategies.fakes import FakeAlias
+
+    aws.lambda_.aliases[("svc-dev-api", "live")] = FakeAlias("3")
+    outcomes = shifter.run_release(
+        aws, [job(aws, old="3", new="14", strategy="AllAtOnce", keep_versions=4)], runtime(clock)
+    )
+    assert outcomes[0].pruned == ["1", "4", "5", "6", "7", "8", "9", "10"]
+    assert aws.lambda_.versions["svc-dev-api"] == ["2", "3", "11", "12", "13", "14"]
+
+
+def test_same_version_only_clears_left_over_weights():
+    aws, clock = FakeAws(), FakeClock()
+    aws.lambda_.add("svc-dev-api", versions=2, serving="1", weights={"2": 0.3})
+    outcomes = shifter.run_release(aws, [job(aws, old="2", new="2")], runtime(clock))
+    alias = aws.lambda_.aliases[("svc-dev-api", "live")]
+    assert outcomes[0].status == "released" and (alias.version, alias.weights) == ("2", {})
+    assert clock.sleeps == []
+
+
+@pytest.mark.parametrize("steps", [10])
+def test_shifter_overhead_per_step_is_small(steps):
+    aws = FakeAws()
+    aws.lambda_.add("svc-dev-api", versions=2)
+    clock = FakeClock()
+    started = time.perf_counter()
+    shifter.run_release(aws, [job(aws, strategy="linear 10% every 1s")], runtime(clock))
+    assert (time.perf_counter() - started) / steps < 0.05
