@@ -8,7 +8,9 @@ from fnship.releases import format_description, parse_description, previous_vers
 
 
 def test_description_round_trip():
-    text = format_description(release_id="20261123T160328Z", time="2026-11-23T16:03:28Z", commit="1a2b3c4", who="al ice")
+    text = format_description(
+        release_id="20261123T160328Z", time="2026-11-23T16:03:28Z", commit="1a2b3c4", who="al ice"
+    )
     assert text == "fnship 20261123T160328Z at=2026-11-23T16:03:28Z commit=1a2b3c4 by=alice"
     release = parse_description("7", text)
     assert (release.release_id, release.time, release.commit, release.who) == (

@@ -30,9 +30,7 @@ functions:
 
 def write(project, *, build: int, strategy: str = "AllAtOnce", alarms: str = "[]", extra: str = "") -> None:
     project.write("handler.py", HELLO_HANDLER)
-    project.write(
-        "serverless.yml", MANIFEST.format(build=build, strategy=strategy, alarms=alarms, extra=extra)
-    )
+    project.write("serverless.yml", MANIFEST.format(build=build, strategy=strategy, alarms=alarms, extra=extra))
 
 
 def alias_of(moto, name: str = "demo-dev-api") -> dict:
@@ -133,8 +131,10 @@ def test_failing_pre_traffic_hook_rolls_back(moto, project):
     write(project, build=1)
     assert project.fn("deploy", "--yes").exit_code == 0
     write(project, build=2, strategy="'canary 10% 30s'")
-    text = (project.root / "serverless.yml").read_text().replace(
-        "deployment:\n", "deployment:\n  hooks:\n    preTraffic: check\n"
+    text = (
+        (project.root / "serverless.yml")
+        .read_text()
+        .replace("deployment:\n", "deployment:\n  hooks:\n    preTraffic: check\n")
     )
     (project.root / "serverless.yml").write_text(text)
     moto.start_recording()

@@ -54,7 +54,7 @@ class FakeLambda:
         if len(weights) > 1 or version in weights:
             self._fail(function, alias, "UpdateAlias", "InvalidParameterValueException", "bad RoutingConfig")
         if weights and current.provisioned:
-            self._fail(function, alias, "UpdateAlias", "InvalidParameterValueException", "alias has provisioned concurrency")
+            self._fail(function, alias, "UpdateAlias", "InvalidParameterValueException", "provisioned concurrency")
         current.version, current.weights = version, weights
         current.revision = f"rev-{next(_revisions)}"
         return {"FunctionVersion": version, "RevisionId": current.revision}
@@ -66,7 +66,8 @@ class FakeLambda:
         self.calls.append(("PutProvisionedConcurrencyConfig", function, count))
         current = self.aliases[(function, qualifier)]
         if current.weights:
-            self._fail(function, qualifier, "PutProvisionedConcurrencyConfig", "InvalidParameterValueException", "weights")
+            action = "PutProvisionedConcurrencyConfig"
+            self._fail(function, qualifier, action, "InvalidParameterValueException", "alias has weights")
         current.provisioned = count
 
     def delete_provisioned_concurrency(self, function, qualifier):

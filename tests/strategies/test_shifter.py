@@ -11,7 +11,7 @@ from fnship.errors import EXIT_INTERRUPTED, EXIT_ROLLED_BACK
 from fnship.model.deployment import ReleaseSettings
 from fnship.strategies import shifter
 from fnship.strategies.schedules import parse_strategy
-from tests.strategies.fakes import FakeAws, FakeClock
+from tests.strategies.fakes import FakeAlias, FakeAws, FakeClock
 
 
 def settings(strategy="canary 10% 5m", **kwargs) -> ReleaseSettings:
@@ -94,11 +94,13 @@ def test_post_traffic_hook_falsy_result_rolls_back_after_100_percent():
     aws.lambda_.add("svc-dev-api", versions=2)
     aws.lambda_.hooks["svc-dev-check"] = (None, b"false")
     outcomes = shifter.run_release(
-        aws, [job(aws, strategy="AllAtOnce", pre_traffic="svc-dev-check2", post_traffic="svc-dev-check")], runtime(clock)
+        aws,
+        [job(aws, strategy="AllAtOnce", pre_traffic="svc-dev-check2", post_traffic="svc-dev-check")],
+        runtime(clock),
     )
     assert outcomes[0].status == "rolled_back"
     assert "postTraffic hook svc-dev-check returned false" in outcomes[0].reason
-    phases = [(name, payload["phase"], payload["version"], payload["previousVersion"]) for name, payload in aws.lambda_.invocations]
+    phases = [(name, p["phase"], p["version"], p["previousVersion"]) for name, p in aws.lambda_.invocations]
     assert phases == [("svc-dev-check2", "preTraffic", "2", "1"), ("svc-dev-check", "postTraffic", "2", "1")]
     assert aws.lambda_.invocations[0][1]["release"] == "r1"
     assert aws.lambda_.aliases[("svc-dev-api", "live")].version == "1"
@@ -142,7 +144,12 @@ def test_provisioned_concurrency_is_sequenced_around_the_shift():
     outcomes = shifter.run_release(aws, [job(aws, provisioned_concurrency=5)], runtime(clock))
     assert outcomes[0].status == "released", outcomes[0].reason
     kinds = [c[0] for c in aws.lambda_.calls]
-    assert kinds == ["DeleteProvisionedConcurrencyConfig", "UpdateAlias", "UpdateAlias", "PutProvisionedConcurrencyConfig"]
+    assert kinds == [
+        "DeleteProvisionedConcurrencyConfig",  # before any weights
+        "UpdateAlias",
+        "UpdateAlias",
+        "PutProvisionedConcurrencyConfig",  # once the alias has no weights again
+    ]
     alias = aws.lambda_.aliases[("svc-dev-api", "live")]
     assert alias.provisioned == 5 and "provisioned concurrency 5" in alias.description
 
@@ -185,16 +192,12 @@ def test_stale_revision_from_the_plan_fails_before_any_traffic_moves():
 
 def test_pruning_keeps_recent_aliased_and_rollback_target():
     aws, clock = FakeAws(), FakeClock()
-    aws.lambda_.add("svc-dev-api", versions=14, serving="12")
-    aws.lambda_.add("svc-dev-api", versions=14, alias="beta", serving="2")
-    aws.lambda_.aliases[("svc-dev-api", "live")] = aws.lambda_.aliases.pop(("svc-dev-api", "live"), None) or None
-    aws.lambda_.versions["svc-dev-api"] = [str(n) for n in range(1, 15)]
-    from tests.strategies.fakes import FakeAlias
-
-    aws.lambda_.aliases[("svc-dev-api", "live")] = FakeAlias("3")
+    aws.lambda_.add("svc-dev-api", versions=14, serving="3")
+    aws.lambda_.aliases[("svc-dev-api", "beta")] = FakeAlias("2")  # another alias: never pruned
     outcomes = shifter.run_release(
         aws, [job(aws, old="3", new="14", strategy="AllAtOnce", keep_versions=4)], runtime(clock)
     )
+    # newest 4 kept (11-14), v2 (beta) and v3 (the rollback target) protected
     assert outcomes[0].pruned == ["1", "4", "5", "6", "7", "8", "9", "10"]
     assert aws.lambda_.versions["svc-dev-api"] == ["2", "3", "11", "12", "13", "14"]
 
