@@ -67,7 +67,7 @@ def _for_function(
     manifest: Manifest, function: FunctionSpec, override: str | None, problems: list[Diagnostic]
 ) -> ReleaseSettings:
     def problem(path: tuple[Any, ...], message: str, hint: str = "") -> None:
-        location = manifest.locate(path) if path else None
+        location = manifest.locate(path) if path and not str(path[0]).startswith("--") else None
         problems.append(Diagnostic(message, key=".".join(str(p) for p in path), location=location, hint=hint))
 
     merged: dict[str, Any] = {}
