@@ -220,3 +220,58 @@ def test_unknown_strategy_is_bad_input(moto, project, bad):
     assert result.exit_code == 2
     assert "serverless.yml:7:13 deployment.strategy:" in result.stderr
     assert "problems found" not in result.stderr  # reported once, not once per function
+
+
+def test_plan_and_dry_run_show_the_same_release_step(moto, project):
+    write(project, build=1)
+    assert project.fn("deploy", "--yes").exit_code == 0
+    write(project, build=2, strategy="Canary10Percent5Minutes", alarms="[api-errors]")
+    plan = project.fn("plan", "--json").json["plan"]
+    dry = project.fn("deploy", "--dry-run", "--json").json["plan"]
+    assert plan["steps"] == dry["steps"]
+    release = plan["steps"][-1]
+    assert release["type"] == "release.shift" and release["address"] == "release"
+    assert release["detail"]["aliases"]["alias.api.live"] == {
+        "strategy": "Canary10Percent5Minutes",
+        "schedule": "10% for 5m, then 100%",
+        "alarms": ["api-errors"],
+        "hooks": {},
+    }
+    text = project.fn("plan", "--strategy", "linear 50% every 1m").stdout
+    assert "~ alias.api.live" in text and "strategy: linear 50% every 1m (+50% every 1m to 100%)" in text
+
+
+def test_sigterm_mid_shift_restores_the_old_version_and_releases_the_lock(moto, project):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    write(project, build=1)
+    assert project.fn("deploy", "--yes").exit_code == 0
+    write(project, build=2, strategy="'canary 10% 5m'")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "fnship", "deploy", "--yes", "-f", "api"],
+        cwd=project.root,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if alias_of(moto).get("RoutingConfig", {}).get("AdditionalVersionWeights"):
+            break
+        time.sleep(0.1)
+    else:
+        child.kill()
+        pytest.fail("the shift never started: " + child.communicate()[1])
+    child.send_signal(signal.SIGTERM)
+    _out, err = child.communicate(timeout=30)
+    assert child.returncode == 130, err
+    assert "Interrupted: restoring old versions" in err and "restored api to version 1" in err
+    alias = alias_of(moto)
+    assert alias["FunctionVersion"] == "1" and alias["RoutingConfig"]["AdditionalVersionWeights"] == {}
+    ssm = moto.client("ssm")
+    assert ssm.describe_parameters()["Parameters"] == []  # the lock was released
