@@ -42,7 +42,7 @@ class Move:
 
 
 def _targets(manifest: Any, only: Collection[str]) -> list[tuple[str, str, str]]:
-    from fnship.model.deployment import release_settings
+    from fnship.strategies.settings import release_settings
 
     settings = release_settings(manifest)
     keys = list(only) or list(manifest.functions)

@@ -119,7 +119,7 @@ def version_publish(context: Context, step: Step) -> None:
 
 def alias_set(context: Context, step: Step) -> None:
     """Point the alias all at once: a new alias (nothing to shift from), or one that served `$LATEST`."""
-    from fnship.model.deployment import ALIAS_DESCRIPTION
+    from fnship.strategies.settings import ALIAS_DESCRIPTION
 
     alias, live = context.desired(step), context.live(step)
     version = context.outputs.get(step.address, {}).get("version", "$LATEST")
@@ -148,6 +148,7 @@ def _alias_concurrency(context: Context, alias) -> None:
 def release_shift(context: Context, step: Step) -> None:
     """Shift every moved alias along its strategy, in parallel; an alarm, a hook or an interrupt rolls back."""
     from fnship.strategies import shifter
+    from fnship.strategies.settings import default_settings
 
     jobs = []
     for address in step.detail["aliases"]:
@@ -159,7 +160,7 @@ def release_shift(context: Context, step: Step) -> None:
                 function_key=alias.extras["function_key"],
                 old_version=str(live.extras["version"]),
                 new_version=context.outputs[address]["version"],
-                settings=alias.extras["release_settings"],
+                settings=alias.extras.get("release_settings") or default_settings(alias.name),
                 release=context.release,
                 revision_id=live.extras.get("revision_id"),
                 tags=dict(alias.extras.get("tags") or {}),

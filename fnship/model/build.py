@@ -8,9 +8,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from fnship.manifest.types import FunctionSpec, IamSpec, Manifest
+from fnship.manifest.types import DEFAULT_ALIAS, FunctionSpec, IamSpec, Manifest
 from fnship.model import iam, names
-from fnship.model.deployment import ReleaseSettings, release_settings
 from fnship.model.resources import (
     KNOWN_AFTER_APPLY,
     OWNER_FUNCTION_TAG,
@@ -38,8 +37,17 @@ VERSIONED_ATTRS = (
 
 def alias_name(manifest: Manifest, function: FunctionSpec) -> str:
     """The release pointer's name: `deployment.alias` / `deploymentSettings.alias` (function, then service),
-    else `live`."""
-    return release_settings(manifest)[function.key].alias
+    else `live`. (The same precedence as strategies.settings, which also validates it.)"""
+    custom = manifest.custom if isinstance(manifest.custom, Mapping) else {}
+    for section in (
+        function.raw.get("deployment"),
+        function.raw.get("deploymentSettings"),
+        manifest.raw.get("deployment"),
+        custom.get("deploymentSettings"),
+    ):
+        if isinstance(section, Mapping) and section.get("alias"):
+            return str(section["alias"])
+    return DEFAULT_ALIAS
 
 
 def build_desired(
@@ -48,27 +56,26 @@ def build_desired(
     *,
     account_id: str,
     only: Collection[str] = (),
-    releases: Mapping[str, ReleaseSettings] | None = None,
+    releases: Mapping[str, Any] | None = None,
 ) -> State:
     """Every resource the manifest asks for (only those of the `only` functions, when given).
 
-    `artifacts` maps function key -> packaging.Artifact; `releases` maps function key -> its release settings
-    (default: read from the manifest).
+    `artifacts` maps function key -> packaging.Artifact; `releases` maps function key -> its
+    strategies.settings.ReleaseSettings (carried on the alias for the planner and the shifter; without it the
+    alias is named from the manifest and releases all at once).
     """
-    releases = releases if releases is not None else release_settings(manifest)
+    releases = releases or {}
     resources: list[Resource] = []
     for key, function in manifest.functions.items():
         if only and key not in only:
             continue
         resources.extend(
-            _function_resources(manifest, function, artifacts[key], account_id=account_id, release=releases[key])
+            _function_resources(manifest, function, artifacts[key], account_id=account_id, release=releases.get(key))
         )
     return State(manifest.service, manifest.stage, manifest.region, tuple(resources))
 
 
-def _function_resources(
-    manifest: Manifest, function: FunctionSpec, artifact: Any, *, account_id: str, release: ReleaseSettings
-):
+def _function_resources(manifest: Manifest, function: FunctionSpec, artifact: Any, *, account_id: str, release: Any):
     owner = ownership_tags(manifest.service, manifest.stage)
     scoped_tags = {**owner, OWNER_FUNCTION_TAG: function.key}
     user_tags = dict(function.tags)
@@ -137,7 +144,8 @@ def _function_resources(
             "stage": manifest.stage,
         },
     )
-    alias = release.alias
+    alias = release.alias if release is not None else alias_name(manifest, function)
+    provisioned = release.provisioned_concurrency if release is not None else None
     version_functions = manifest.provider.version_functions
     alias_resource = Resource(
         address=f"alias.{function.key}.{alias}",
@@ -145,7 +153,8 @@ def _function_resources(
         name=alias,
         attrs={
             **({"release": release_of(attrs)} if version_functions else {"version": "$LATEST"}),
-            "provisioned_concurrency": release.provisioned_concurrency,
+            # only when set, so a service without it plans exactly as before
+            **({"provisioned_concurrency": provisioned} if provisioned else {}),
         },
         depends_on=(lambda_function.address,),
         extras={

@@ -81,14 +81,16 @@ def read_alias(aws: Any, function_name: str, key: str, alias: str) -> list[Resou
         served = aws.lambda_.get_function_or_none(function_name, qualifier=version)
         release = release_of(function_attrs(served["Configuration"], None, None)) if served else {}
         attrs = {"release": release}
-    attrs["provisioned_concurrency"] = _provisioned(aws, function_name, alias, found.get("Description") or "")
+    provisioned = _provisioned(aws, function_name, alias, found.get("Description") or "")
+    if provisioned:
+        attrs["provisioned_concurrency"] = provisioned
     return [Resource(address=f"alias.{key}.{alias}", kind="alias", name=alias, attrs=attrs, extras=extras)]
 
 
 def _provisioned(aws: Any, function_name: str, alias: str, description: str) -> int | None:
     """The alias's provisioned concurrency. Only aliases fnship marked as provisioned are asked (one call saved
     per alias on every plan); the marker is in the alias description (see executor `alias.concurrency`)."""
-    from fnship.model.deployment import PROVISIONED_MARKER
+    from fnship.strategies.settings import PROVISIONED_MARKER
 
     if PROVISIONED_MARKER not in description:
         return None

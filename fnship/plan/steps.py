@@ -61,7 +61,9 @@ def _alias_steps(change: Change) -> list[Step]:
 
 
 def shift_detail(alias) -> dict:
-    settings = alias.extras["release_settings"]
+    from fnship.strategies.settings import default_settings
+
+    settings = alias.extras.get("release_settings") or default_settings(alias.name)
     return {
         "strategy": settings.strategy_text,
         "schedule": settings.strategy.describe(),

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fnship.errors import EXIT_INTERRUPTED, AwsError, FnError, RolledBack
-from fnship.model.deployment import ReleaseSettings
 from fnship.releases import prunable
 from fnship.strategies.schedules import schedule
+from fnship.strategies.settings import ReleaseSettings
 
 RELEASED, ROLLED_BACK, INTERRUPTED, FAILED = "released", "rolled_back", "interrupted", "failed"
 DEFAULT_POLL_S = 5.0
@@ -281,7 +281,7 @@ class Shifter:
 def set_provisioned(aws: Any, function: str, alias: str, count: int | None) -> None:
     """Provisioned concurrency on the alias (None: none), and the alias description marking it, so the live
     reader knows to ask for it."""
-    from fnship.model.deployment import ALIAS_DESCRIPTION, PROVISIONED_MARKER
+    from fnship.strategies.settings import ALIAS_DESCRIPTION, PROVISIONED_MARKER
 
     if count:
         aws.lambda_.put_provisioned_concurrency(function, alias, count)

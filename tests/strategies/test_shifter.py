@@ -8,9 +8,9 @@ import time
 import pytest
 
 from fnship.errors import EXIT_INTERRUPTED, EXIT_ROLLED_BACK
-from fnship.model.deployment import ReleaseSettings
 from fnship.strategies import shifter
 from fnship.strategies.schedules import parse_strategy
+from fnship.strategies.settings import ReleaseSettings
 from tests.strategies.fakes import FakeAlias, FakeAws, FakeClock
 
 

@@ -52,6 +52,11 @@ class ReleaseSettings:
         }
 
 
+def default_settings(alias: str = DEFAULT_ALIAS) -> ReleaseSettings:
+    """All at once, no alarms, no hooks: what a function without deployment settings gets."""
+    return ReleaseSettings(strategy=parse_strategy(ALL_AT_ONCE), strategy_text=ALL_AT_ONCE, alias=alias)
+
+
 def release_settings(manifest: Manifest, *, strategy: str | None = None) -> dict[str, ReleaseSettings]:
     """function key -> its release settings. Raises InputError with every problem found."""
     problems: list[Diagnostic] = []
