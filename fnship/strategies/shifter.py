@@ -217,6 +217,7 @@ class Shifter:
             return outcome
         try:
             self.check_start()
+            self.check_alarms_exist()
             if any(step.wait > 0 for step in self.steps):
                 self.own_alarm = errors_alarm_name(job)
                 self.aws.cloudwatch.put_version_errors_alarm(
@@ -272,6 +273,18 @@ class Shifter:
             if self.own_alarm:
                 self.aws.cloudwatch.delete_alarms([self.own_alarm])
         return outcome
+
+    def check_alarms_exist(self) -> None:
+        """A named alarm that does not exist protects nothing (a typo?): stop before any traffic moves."""
+        if not self.job.settings.alarms:
+            return
+        states = self.aws.cloudwatch.alarm_states(self.job.settings.alarms)
+        missing = [name for name, state in states.items() if state is None]
+        if missing:
+            raise FnError(
+                f"alarm {', '.join(missing)} does not exist in this account and region; no traffic was moved",
+                hint="create it, or fix its name under deployment.alarms",
+            )
 
     def check_start(self) -> None:
         if self.runtime.stop.is_set() and self.runtime.on_interrupt != "continue":

@@ -56,14 +56,14 @@ def test_linear_walks_the_weights_and_sleeps_exactly_the_schedule():
 def test_progress_reports_percent_time_left_and_alarms():
     aws, clock = FakeAws(), FakeClock()
     aws.lambda_.add("svc-dev-api", versions=2)
+    aws.cloudwatch.states["mine"] = "INSUFFICIENT_DATA"
     rt = runtime(clock)
     shifter.run_release(aws, [job(aws, strategy="canary 10% 2m", alarms=("mine",))], rt)
-    aws.cloudwatch.states["mine"] = "OK"
     shifts = [e for e in rt.events if e["event"] == "shift"]
     assert [(e["weight"], e["step"], e["steps"], e["remaining"]) for e in shifts] == [(0.1, 1, 2, 120), (1.0, 2, 2, 0)]
     waits = [e for e in rt.events if e["event"] == "wait"]
     assert [e["remaining"] for e in waits] == [120, 60, 0]
-    assert waits[0]["alarms"] == {"mine": None, "fnship-svc-dev-api-live-v2-errors": "OK"}
+    assert waits[0]["alarms"] == {"mine": "INSUFFICIENT_DATA", "fnship-svc-dev-api-live-v2-errors": "OK"}
     assert rt.events[-1]["event"] == "released"
 
 
@@ -157,6 +157,7 @@ def test_provisioned_concurrency_is_sequenced_around_the_shift():
 def test_provisioned_concurrency_comes_back_after_a_rollback():
     aws = FakeAws()
     aws.lambda_.add("svc-dev-api", versions=2, provisioned=3)
+    aws.cloudwatch.states["ext"] = "OK"
     clock = FakeClock(on_sleep=lambda n: aws.cloudwatch.states.update({"ext": "ALARM"}))
     outcomes = shifter.run_release(aws, [job(aws, alarms=("ext",), provisioned_concurrency=3)], runtime(clock))
     assert outcomes[0].status == "rolled_back"
@@ -219,3 +220,12 @@ def test_shifter_overhead_per_step_is_small(steps):
     started = time.perf_counter()
     shifter.run_release(aws, [job(aws, strategy="linear 10% every 1s")], runtime(clock))
     assert (time.perf_counter() - started) / steps < 0.05
+
+
+def test_a_named_alarm_that_does_not_exist_stops_before_traffic_moves():
+    aws, clock = FakeAws(), FakeClock()
+    aws.lambda_.add("svc-dev-api", versions=2)
+    outcomes = shifter.run_release(aws, [job(aws, alarms=("typo-alarm",))], runtime(clock))
+    assert outcomes[0].status == "failed" and "alarm typo-alarm does not exist" in outcomes[0].reason
+    assert [c for c in aws.lambda_.calls if c[0] == "UpdateAlias"] == []
+    assert outcomes[0].version == "1"
