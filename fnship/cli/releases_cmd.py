@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from fnship.cli import console
-from fnship.cli.options import Config, Debug, Functions, Json, Local, Profile, Region, Stage
+from fnship.cli.options import Config, Debug, Functions, Json, Local, NoColor, Profile, Region, Stage
 
 
 def render(functions: list[dict[str, Any]], *, limit: int) -> str:
@@ -40,6 +40,7 @@ def releases(
     functions: Functions = None,
     limit: Annotated[int, typer.Option("--limit", help="Releases shown per function (text output).")] = 10,
     json_out: Json = False,
+    no_color: NoColor = False,
     debug: Debug = False,
 ) -> None:
     """List each function's releases (newest first): version, release id, time, commit, who; * marks the live one."""
@@ -57,4 +58,4 @@ def releases(
             console.out(render(found, limit=limit))
         return 0
 
-    console.run(job, debug=debug, json_mode=json_out, command="releases")
+    console.run(job, debug=debug, json_mode=json_out, command="releases", no_color=no_color)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from fnship.cli import console
-from fnship.cli.options import Config, Debug, Functions, Json, Local, Profile, Region, Stage, Yes
+from fnship.cli.options import Config, Debug, Functions, Json, Local, NoColor, Profile, Region, Stage, Yes
 from fnship.cli.release_options import WaitLock, lock_waiting
 
 
@@ -27,6 +27,7 @@ def rollback(
     wait_lock: WaitLock = 0,
     yes: Yes = False,
     json_out: Json = False,
+    no_color: NoColor = False,
     debug: Debug = False,
 ) -> None:
     """Point the alias back at the previous release (or --to one), for every function at once."""
@@ -35,7 +36,6 @@ def rollback(
         from fnship import pipeline
         from fnship import rollback as core
         from fnship.cli.commands import _options
-        from fnship.errors import FnError
 
         loaded = pipeline.load(_options(config, stage, region, profile, local, functions))
         target = f"release {to}" if to else "the previous release"
@@ -48,7 +48,8 @@ def rollback(
             moves = core.rollback(loaded.aws, loaded.manifest, only=functions or (), to=to)
         failed = [m for m in moves if m.error]
         if json_out:
-            console.emit_json("rollback", {"ok": not failed, "functions": [m.to_dict() for m in moves]})
+            error_part = {"error": console.error_payload(_failure(failed))} if failed else {}
+            console.emit_json("rollback", {"ok": not failed, "functions": [m.to_dict() for m in moves], **error_part})
         else:
             for move in moves:
                 if move.error:
@@ -63,13 +64,19 @@ def rollback(
                 else:
                     console.out(f"  ↩ {move.function_key}: {move.alias} version {move.before} -> {move.after}")
         if failed:
-            error = FnError(
-                f"rollback failed for {', '.join(m.function_key for m in failed)}",
-                hint="the other functions were rolled back; `fn releases` lists the versions",
-            )
+            error = _failure(failed)
             if json_out:
                 console.fail(error, debug=debug)
             raise error
         return 0
 
-    console.run(job, debug=debug, json_mode=json_out, command="rollback")
+    console.run(job, debug=debug, json_mode=json_out, command="rollback", no_color=no_color)
+
+
+def _failure(failed):
+    from fnship.errors import FnError
+
+    return FnError(
+        f"rollback failed for {', '.join(m.function_key for m in failed)}",
+        hint="the other functions were rolled back; `fn releases` lists the versions",
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fnship.cli import console
-from fnship.cli.options import Config, Debug, Json, Local, Profile, Region, Stage, Yes
+from fnship.cli.options import Config, Debug, Json, Local, NoColor, Profile, Region, Stage, Yes
 
 
 def unlock(
@@ -16,6 +16,7 @@ def unlock(
     local: Local = False,
     yes: Yes = False,
     json_out: Json = False,
+    no_color: NoColor = False,
     debug: Debug = False,
 ) -> None:
     """Remove the deploy lock of this service and stage, whoever holds it."""
@@ -44,4 +45,4 @@ def unlock(
             console.out(f"Released the deploy lock held by {(broken or holder).describe()}.")
         return 0
 
-    console.run(job, debug=debug, json_mode=json_out, command="unlock")
+    console.run(job, debug=debug, json_mode=json_out, command="unlock", no_color=no_color)
