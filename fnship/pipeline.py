@@ -114,7 +114,8 @@ def git_commit(directory: Path) -> str | None:
 def make_plan(loaded: Loaded, *, only: Collection[str] = ()) -> Any:
     """Package, model and diff: the Plan value that `fn plan` prints and `fn deploy` executes."""
     from fnship.model.build import build_desired
-    from fnship.plan.live import read_live
+    from fnship.plan.live import Reads, read_live
+    from fnship.plan.live_triggers import source_warnings
     from fnship.plan.steps import make_plan as plan_of
 
     manifest = loaded.manifest
@@ -122,13 +123,31 @@ def make_plan(loaded: Loaded, *, only: Collection[str] = ()) -> Any:
     desired = build_desired(manifest, artifacts, account_id=loaded.aws.account_id())
     if only:
         keep = set(only)
-        desired = desired.with_resources(r for r in desired.resources if _function_key(r.address) in keep)
-    live = read_live(loaded.aws, desired, discover_owned=not only)
-    return plan_of(desired, live, release_id=release_id())
+        desired = desired.with_resources(r for r in desired.resources if _kept(r, keep))
+    reads = Reads(loaded.aws)
+    live = read_live(reads, desired, discover_owned=not only)
+    warnings = source_warnings(reads, desired)
+    return plan_of(desired, live, release_id=release_id(), warnings=tuple(warnings))
 
 
-def _function_key(address: str) -> str:
-    return address.split(".")[1]
+def _kept(resource: Any, keep: set[str]) -> bool:
+    """With `-f`, a function's own resources, and the shared ones (APIs, topics, buckets) its triggers use."""
+    if resource.extras.get("shared"):
+        return True
+    return resource.address.split(".")[1] in keep
+
+
+def endpoints(loaded: Loaded) -> dict[str, Any]:
+    """The HTTP API (URL, routes), the REST API (URL, methods) and the function URLs, as deployed."""
+    from fnship.model.build import alias_name
+    from fnship.plan.live import Reads
+    from fnship.plan.live_triggers import read_endpoints
+
+    manifest = loaded.manifest
+    functions = [(key, spec.name, alias_name(manifest, spec)) for key, spec in manifest.functions.items()]
+    return read_endpoints(
+        Reads(loaded.aws), service=manifest.service, stage=manifest.stage, region=manifest.region, functions=functions
+    )
 
 
 def release_description(plan: Any, manifest: Any) -> str:
@@ -207,6 +226,7 @@ def info(loaded: Loaded) -> dict[str, Any]:
         "stage": manifest.stage,
         "region": manifest.region,
         "functions": functions,
+        "endpoints": endpoints(loaded),
     }
 
 

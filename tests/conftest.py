@@ -60,11 +60,14 @@ class Moto:
 
 
 @pytest.fixture(scope="session")
-def moto_server() -> Iterator[Moto]:
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moto]:
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     os.environ.setdefault("MOTO_ENABLE_RECORDING", "true")
+    # The recorder writes relative to the working directory, which the in-process CLI runs change to the
+    # project: keep it out of the project, or it is packaged into the function's zip.
+    os.environ.setdefault("MOTO_RECORDER_FILEPATH", str(tmp_path_factory.mktemp("moto") / "recording"))
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

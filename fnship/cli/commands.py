@@ -159,8 +159,13 @@ def deploy(
         if not json_out:
             console.out(text)
         if the_plan.empty or dry_run:
+            endpoints = pipeline.endpoints(loaded) if the_plan.empty else None
             if json_out:
-                console.emit_json("deploy", {"ok": True, "applied": False, "plan": plan_to_dict(the_plan)})
+                payload = {"ok": True, "applied": False, "plan": plan_to_dict(the_plan)}
+                console.emit_json("deploy", {**payload, **({"endpoints": endpoints} if endpoints else {})})
+            elif endpoints:
+                for line in views.render_endpoints(endpoints)[1:]:
+                    console.out(line)
             return 0
         if not console.confirm("Apply these changes?", yes=yes):
             console.err("Nothing changed.")
@@ -172,6 +177,7 @@ def deploy(
                 console.err(line)
 
         result = pipeline.apply(loaded, the_plan, reporter=report)
+        endpoints = pipeline.endpoints(loaded) if result.ok else None
         if json_out:
             console.emit_json(
                 "deploy",
@@ -185,6 +191,7 @@ def deploy(
                     else {"step": result.failed.type, "address": result.failed.address, "error": result.error.message},
                     "not_run": [s.address + " " + s.type for s in result.not_run],
                     "versions": {a: o["version"] for a, o in result.outputs.items() if "version" in o},
+                    "endpoints": endpoints,
                 },
             )
         if not result.ok:
@@ -201,6 +208,8 @@ def deploy(
             for address, output in sorted(result.outputs.items()):
                 if address.startswith("alias.") and "version" in output:
                     console.out(f"  {address} -> version {output['version']}")
+            for line in views.render_endpoints(endpoints or {})[1:]:
+                console.out(line)
         return 0
 
     console.run(job, debug=debug, json_mode=json_out, command="deploy")
