@@ -55,8 +55,10 @@ def _log_file() -> Path:
 
 
 def _answers(url: str) -> bool:
+    # The dashboard page, not data.json: that one serializes every service's state and can take longer than
+    # the probe's timeout once a few services hold data, which made a running emulator look stopped.
     try:
-        with urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=0.5) as response:
+        with urllib.request.urlopen(f"{url}/moto-api/", timeout=2) as response:
             return response.status == 200
     except OSError:
         return False

@@ -925,10 +925,11 @@ def parse_settings(
         vpc = check.want_mapping(vpc_value, vpc_path, what="a mapping (subnetIds, securityGroupIds)")
         if vpc is not None:
             check.keys(vpc, vpc_path, VPC_KEYS)
-            subnets = tuple(sorted(check.want_str_list(vpc.get("subnetIds"), (*vpc_path, "subnetIds")) or []))
-            groups = tuple(
-                sorted(check.want_str_list(vpc.get("securityGroupIds"), (*vpc_path, "securityGroupIds")) or [])
-            )
+            if vpc.get("subnetIds") is not None:
+                subnets = tuple(sorted(check.want_str_list(vpc["subnetIds"], (*vpc_path, "subnetIds")) or []))
+            if vpc.get("securityGroupIds") is not None:
+                found = check.want_str_list(vpc["securityGroupIds"], (*vpc_path, "securityGroupIds"))
+                groups = tuple(sorted(found or []))
             if not subnets or not groups:
                 check.error(vpc_path, "a VPC needs at least one subnetIds and one securityGroupIds entry")
     tracing = _tracing(raw, provider_raw, path, check)

@@ -36,7 +36,7 @@ def api_name(*, service: str, stage: str) -> str:
 
 def api_extras(*, service: str, stage: str) -> dict[str, Any]:
     """What the live reader needs to find the API: its name and the ownership it must carry."""
-    return {"shared": True, "owner": (service, stage), "api_name": api_name(service=service, stage=stage)}
+    return {"owner": (service, stage), "api_name": api_name(service=service, stage=stage)}
 
 
 def route_name(method: str, path: str) -> str:
@@ -104,7 +104,7 @@ def shared_http_api(
         kind="http_api",
         name=api_name(service=service, stage=stage),
         attrs={"cors": cors_configuration(spec.cors), "default_stage": True, "tags": dict(tags)},
-        extras=api_extras(service=service, stage=stage),
+        extras={**api_extras(service=service, stage=stage), "shared": True},
     )
     used = sorted({route.attrs["authorizer"] for route in routes if route.attrs["authorizer"]})
     authorizers = [
@@ -119,7 +119,7 @@ def shared_http_api(
                 "audience": list(spec.authorizers[name]["audience"]),
             },
             depends_on=(HTTP_API,),
-            extras=api_extras(service=service, stage=stage),
+            extras={**api_extras(service=service, stage=stage), "shared": True},
         )
         for name in used
     ]
@@ -170,7 +170,7 @@ def shared_rest_api(
         kind="rest_api",
         name=api_name(service=service, stage=stage),
         attrs={"endpoint_type": "EDGE", "paths": paths, "tags": dict(tags)},
-        extras=api_extras(service=service, stage=stage),
+        extras={**api_extras(service=service, stage=stage), "shared": True},
     )
     digest_source = {
         "paths": paths,
@@ -183,6 +183,6 @@ def shared_rest_api(
         name=stage,
         attrs={"revision": revision},
         depends_on=(REST_API, *(m.address for m in methods)),
-        extras=api_extras(service=service, stage=stage),
+        extras={**api_extras(service=service, stage=stage), "shared": True},
     )
     return [api, stage_resource]
