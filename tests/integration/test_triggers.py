@@ -476,3 +476,85 @@ def test_a_shared_role_serves_every_function(moto, project):
         resources[json.dumps(["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"])]
         == (sources["queue"])
     )
+
+
+MORE = """\
+service: svc
+provider:
+  name: aws
+  httpApi:
+    authorizers:
+      users:
+        issuerUrl: https://issuer.example.com
+        audience: [app]
+functions:
+  api:
+    handler: handler.hello
+    url:
+      authorizer: aws_iam
+      {url_extra}
+    events:
+      - httpApi:
+          method: GET
+          path: /me
+          {route_extra}
+      - http:
+          method: get
+          path: items
+          cors: {cors}
+      - stream:
+          arn: {stream}
+          batchSize: {batch}
+          startingPosition: LATEST
+"""
+
+
+def test_routes_methods_streams_and_urls_change_in_place_and_remove_cleans_up(moto, project):
+    sources = prepare_sources(moto)
+    first = {"url_extra": "", "route_extra": "", "cors": "false", "batch": 100}
+    second = {
+        "url_extra": "cors: true",
+        "route_extra": "authorizer: users",
+        "cors": "true",
+        "batch": 50,
+    }
+    deploy(project, MORE.format(**sources, **first))
+    api = http_api(moto)
+    v2, gateway = moto.client("apigatewayv2"), moto.client("apigateway")
+    (route,) = v2.get_routes(ApiId=api["ApiId"])["Items"]
+    rest = rest_api(moto)
+    first_deployment = gateway.get_stage(restApiId=rest["id"], stageName="dev")["deploymentId"]
+    uuid = mappings(moto)[sources["stream"]]["UUID"]
+
+    project.write("serverless.yml", MORE.format(**sources, **second))
+    plan = project.fn("plan", "--json").json["plan"]
+    # (function.api and its alias change too: the manifest is part of the package)
+    changes = {c["address"]: c["action"] for c in plan["changes"] if c["kind"] not in ("function", "alias")}
+    assert changes == {
+        "http_api.authorizer.users": "create",
+        "trigger.api.httpApi.get-me": "update",
+        "rest_api": "update",
+        "rest_api.stage.dev": "update",
+        "trigger.api.stream.todos": "update",
+        "trigger.api.url.live": "update",
+    }
+    deploy(project, MORE.format(**sources, **second))
+
+    (updated,) = v2.get_routes(ApiId=api["ApiId"])["Items"]
+    assert (updated["RouteId"], updated["AuthorizationType"]) == (route["RouteId"], "JWT")
+    resources = {r["path"]: r for r in gateway.get_resources(restApiId=rest["id"], embed=["methods"])["items"]}
+    assert "OPTIONS" in resources["/items"]["resourceMethods"]
+    assert gateway.get_stage(restApiId=rest["id"], stageName="dev")["deploymentId"] != first_deployment
+    assert mappings(moto)[sources["stream"]]["UUID"] == uuid
+    assert mappings(moto)[sources["stream"]]["BatchSize"] == 50
+    url = moto.client("lambda").get_function_url_config(FunctionName="svc-dev-api", Qualifier="live")
+    assert url["Cors"]["AllowOrigins"] == ["*"]
+    assert "No changes" in project.fn("plan").stdout
+
+    removed = project.fn("remove", "--yes")
+    assert removed.exit_code == 0, removed.stderr
+    assert [a for a in v2.get_apis()["Items"] if a["Name"] == "dev-svc"] == []
+    assert [a for a in gateway.get_rest_apis()["items"] if a["name"] == "dev-svc"] == []
+    assert mappings(moto) == {}
+    assert moto.client("lambda").list_functions()["Functions"] == []
+    assert moto.client("iam").list_roles(PathPrefix="/fnship/")["Roles"] == []
