@@ -855,8 +855,10 @@ def parse_url(value: Any, path: KeyPath, check: Checker) -> dict[str, Any] | Non
     check.keys(raw, path, URL_KEYS)
     auth = "NONE"
     if raw.get("authorizer") is not None:
-        auth = "AWS_IAM" if check.want_choice(raw["authorizer"], (*path, "authorizer"), ("aws_iam",),
-                                              what="a function URL authorizer") else "NONE"  # fmt: skip
+        chosen = check.want_choice(
+            raw["authorizer"], (*path, "authorizer"), ("aws_iam",), what="a function URL authorizer"
+        )
+        auth = "AWS_IAM" if chosen else auth
     mode = "BUFFERED"
     if raw.get("invokeMode") is not None:
         mode = check.want_choice(raw["invokeMode"], (*path, "invokeMode"), INVOKE_MODES, what="an invoke mode") or mode

@@ -21,6 +21,7 @@ from typing import Any
 from fnship.model.build import ASYNC_DEFAULT_EVENT_AGE_S, ASYNC_DEFAULT_RETRIES
 from fnship.model.resources import OWNER_SERVICE_TAG, OWNER_STAGE_TAG, Resource, State
 from fnship.model.triggers import api as api_model
+from fnship.model.triggers.buckets import notification_id
 from fnship.model.triggers.common import Target, normalize_cors, parse_sid, trigger_address
 from fnship.model.triggers.sources import source_name
 
@@ -495,13 +496,13 @@ READERS: dict[str, Callable[[Any, Resource], list[Resource]]] = {
 
 def discover_function(aws: Any, *, service: str, stage: str, key: str, function_arn: str, alias: str) -> list[Resource]:
     """Stubs for every trigger, permission and async config found on one alias of an owned function."""
-    function_name = function_arn.split(":function:", 1)[1].split(":", 1)[0]
-    alias_arn = f"{function_arn}:{alias}"
-    target = Target(service, stage, "", "", key, function_name, alias, 0, {})
+    _arn, _partition, _service, region, account_id, rest = function_arn.split(":", 5)
+    function_name = rest.removeprefix("function:")
+    target = Target(service, stage, region, account_id, key, function_name, alias, 0, {})
     stubs: list[Resource] = []
 
     def stub(address: str, kind: str, name: str, **extras: Any) -> None:
-        stubs.append(Resource(address, kind, name, {}, extras={**extras, "alias_arn": alias_arn}))
+        stubs.append(Resource(address, kind, name, {}, extras=extras))
 
     for statement in _policy(aws, function_name, alias):
         parsed = parse_sid(str(statement.get("Sid", "")))
@@ -515,7 +516,7 @@ def discover_function(aws: Any, *, service: str, stage: str, key: str, function_
         if trigger is not None:
             kind, physical, extras = trigger
             stub(trigger_address(target, event_type, name), kind, physical, **base, **extras)
-    for mapping in _mappings(aws, alias_arn):
+    for mapping in _mappings(aws, target.alias_arn):
         source = mapping["EventSourceArn"]
         event_type = "sqs" if ":sqs:" in source else "stream"
         name = source_name(source)
@@ -526,7 +527,7 @@ def discover_function(aws: Any, *, service: str, stage: str, key: str, function_
              qualifier=alias)  # fmt: skip
     if _invoke_config(aws, function_name, alias) is not None:
         stub(f"invoke_config.{key}", "event_invoke_config", alias, function_name=function_name, function_key=key,
-             qualifier=alias)  # fmt: skip
+             qualifier=alias, alias_arn=target.alias_arn)  # fmt: skip
     return stubs
 
 
@@ -544,7 +545,8 @@ def _trigger_from_source(
         return "sns_subscription", source, {}
     if event_type == "s3":
         bucket = source.split(":::", 1)[1]
-        return "s3_notification", f"fnship-{service}-{stage}-{key}-{name}", {"bucket": bucket}
+        entry = notification_id(service=service, stage=stage, function_key=key, name=name)
+        return "s3_notification", entry, {"bucket": bucket}
     if event_type in ("schedule", "eventBridge"):
         path = source.split(":rule/", 1)[1]
         bus, _, rule = path.rpartition("/")

@@ -16,9 +16,9 @@ def s3_name(event: EventSpec) -> str:
     return slug(event.settings["bucket"])
 
 
-def notification_id(target: Target, name: str) -> str:
+def notification_id(*, service: str, stage: str, function_key: str, name: str) -> str:
     """Our entry's id in the bucket's notification configuration: unique per service, stage and trigger."""
-    return f"fnship-{target.service}-{target.stage}-{target.function_key}-{name}"
+    return f"fnship-{service}-{stage}-{function_key}-{name}"
 
 
 def render_s3(target: Target, event: EventSpec, name: str) -> list[Resource]:
@@ -30,7 +30,7 @@ def render_s3(target: Target, event: EventSpec, name: str) -> list[Resource]:
     notification = Resource(
         address=trigger_address(target, "s3", name),
         kind="s3_notification",
-        name=notification_id(target, name),
+        name=notification_id(service=target.service, stage=target.stage, function_key=target.function_key, name=name),
         attrs={"bucket": s["bucket"], "events": sorted(s["events"]), "filter": rules, "target": target.alias_arn},
         depends_on=tuple(depends),
         extras={**target.extras("s3", name), "bucket": s["bucket"]},

@@ -15,10 +15,8 @@ from fnship.model.triggers.common import Target, slug, trigger_address
 
 def source_name(arn: str) -> str:
     """The trigger's name from its source ARN: the queue, the table (DynamoDB) or the stream (Kinesis)."""
-    resource = arn.split(":", 5)[5]
-    if resource.startswith("table/"):
-        return slug(resource.split("/")[1])
-    if resource.startswith("stream/"):
+    resource = arn.split(":", 5)[5]  # `orders`, `table/todos/stream/<label>` or `stream/clicks`
+    if resource.startswith(("table/", "stream/")):
         return slug(resource.split("/")[1])
     return slug(resource)
 
