@@ -295,6 +295,23 @@ def _batch_limit(
     return size
 
 
+def _short_or_mapping(
+    value: Any, path: KeyPath, check: Checker, *, key: str, keys: frozenset[str], what: str
+) -> tuple[dict[str, Any], KeyPath] | None:
+    """An event written short (`sqs: <arn>`: the value of `key`) or as a mapping with its allowed keys.
+    Returns the mapping and where `key`'s value is written, or None after reporting what is wrong."""
+    if isinstance(value, str):
+        return {key: value}, path
+    raw = check.want_mapping(value, path, what=what)
+    if raw is None:
+        return None
+    check.keys(raw, path, keys)
+    if raw.get(key) is None:
+        check.error(path, f"{key} is required", at_key=True)
+        return None
+    return raw, (*path, key)
+
+
 # -- event types --------------------------------------------------------------------------------------------------
 def parse_http_api(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[dict[str, Any]]:
     check = ctx.check
@@ -422,19 +439,15 @@ def _rest_cors(value: Any, path: KeyPath, check: Checker) -> dict[str, Any] | No
 
 def parse_sqs(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[dict[str, Any]]:
     check = ctx.check
-    if isinstance(value, str) or (isinstance(value, dict) and ("Fn::GetAtt" in value or "Ref" in value)):
-        raw: dict[str, Any] = {"arn": value}
-        arn_path = path
+    if isinstance(value, dict) and ("Fn::GetAtt" in value or "Ref" in value):
+        raw, arn_path = {"arn": value}, path  # `sqs: {Fn::GetAtt: ...}`: reported as unsupported below
     else:
-        found = check.want_mapping(value, path, what="a queue ARN or a mapping (arn, batchSize, ...)")
+        found = _short_or_mapping(
+            value, path, check, key="arn", keys=SQS_KEYS, what="a queue ARN or a mapping (arn, batchSize, ...)"
+        )
         if found is None:
             return []
-        raw = found
-        check.keys(raw, path, SQS_KEYS)
-        arn_path = (*path, "arn")
-    if raw.get("arn") is None:
-        check.error(path, "arn is required", at_key=True)
-        return []
+        raw, arn_path = found
     arn = _arn(raw["arn"], arn_path, check, services=("sqs",), what="SQS queue")
     fifo = bool(arn and arn.endswith(".fifo"))
     window = 0
@@ -523,18 +536,17 @@ def parse_sns(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[
 
 def parse_s3(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[dict[str, Any]]:
     check = ctx.check
-    if isinstance(value, str):
-        raw: dict[str, Any] = {"bucket": value}
-        bucket_path = path
-    else:
-        raw = check.want_mapping(value, path, what="a bucket name or a mapping (bucket, event, rules, existing)")
-        if raw is None:
-            return []
-        check.keys(raw, path, S3_KEYS)
-        bucket_path = (*path, "bucket")
-    if raw.get("bucket") is None:
-        check.error(path, "bucket is required", at_key=True)
+    found = _short_or_mapping(
+        value,
+        path,
+        check,
+        key="bucket",
+        keys=S3_KEYS,
+        what="a bucket name or a mapping (bucket, event, rules, existing)",
+    )
+    if found is None:
         return []
+    raw, bucket_path = found
     bucket = check.want_str(raw["bucket"], bucket_path)
     if bucket is not None and not BUCKET_NAME.match(bucket):
         check.error(bucket_path, f"{show(bucket)} is not an S3 bucket name (3-63 lowercase letters, digits, . and -)")
@@ -569,18 +581,12 @@ def parse_s3(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[d
 
 def parse_schedule(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[dict[str, Any]]:
     check = ctx.check
-    if isinstance(value, str):
-        raw: dict[str, Any] = {"rate": value}
-        rate_path = path
-    else:
-        raw = check.want_mapping(value, path, what="a rate()/cron() expression or a mapping (rate, input, ...)")
-        if raw is None:
-            return []
-        check.keys(raw, path, SCHEDULE_KEYS)
-        rate_path = (*path, "rate")
-    if raw.get("rate") is None:
-        check.error(path, "rate is required (a rate() or cron() expression, or a list of them)", at_key=True)
+    found = _short_or_mapping(
+        value, path, check, key="rate", keys=SCHEDULE_KEYS, what="a rate()/cron() expression or a mapping (rate, ...)"
+    )
+    if found is None:
         return []
+    raw, rate_path = found
     rates = raw["rate"] if isinstance(raw["rate"], list) else [raw["rate"]]
     expressions = []
     for rate_index, rate in enumerate(rates):
@@ -656,18 +662,12 @@ def parse_event_bridge(value: Any, path: KeyPath, ctx: EventContext, index: int)
 
 def parse_stream(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[dict[str, Any]]:
     check = ctx.check
-    if isinstance(value, str):
-        raw: dict[str, Any] = {"arn": value}
-        arn_path = path
-    else:
-        raw = check.want_mapping(value, path, what="a stream ARN or a mapping (arn, batchSize, ...)")
-        if raw is None:
-            return []
-        check.keys(raw, path, STREAM_KEYS)
-        arn_path = (*path, "arn")
-    if raw.get("arn") is None:
-        check.error(path, "arn is required", at_key=True)
+    found = _short_or_mapping(
+        value, path, check, key="arn", keys=STREAM_KEYS, what="a stream ARN or a mapping (arn, batchSize, ...)"
+    )
+    if found is None:
         return []
+    raw, arn_path = found
     arn = _arn(raw["arn"], arn_path, check, services=("dynamodb", "kinesis"), what="DynamoDB or Kinesis stream")
     if arn is None:
         return []
