@@ -23,6 +23,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.installed-local
 	$(FN) local start
+	$(BIN)/python example/sources.py --local
 	$(FN) deploy $(DEMO) --yes
 	$(FN) info $(DEMO)
 	$(FN) deploy $(DEMO) --yes

@@ -11,3 +11,13 @@ def hello(event, context):
 
 def report(event, context):
     return {"items": len((event or {}).get("Records", [])), "table": os.environ.get("TABLE_NAME")}
+
+
+def worker(event, context):
+    """SQS batches report partial failures (functionResponseType: ReportBatchItemFailures)."""
+    failures = [
+        {"itemIdentifier": record["messageId"]}
+        for record in (event or {}).get("Records", [])
+        if record.get("eventSource") == "aws:sqs" and not record.get("body")
+    ]
+    return {"batchItemFailures": failures}

@@ -137,7 +137,8 @@ def make_plan(loaded: Loaded, *, only: Collection[str] = (), strategy: str | Non
     """Package, model and diff: the Plan value that `fn plan` prints and `fn deploy` executes.
     `strategy` (`--strategy`) overrides every function's traffic-shifting strategy."""
     from fnship.model.build import build_desired
-    from fnship.plan.live import read_live
+    from fnship.plan.live import Reads, read_live
+    from fnship.plan.live_triggers import source_warnings
     from fnship.plan.steps import make_plan as plan_of
     from fnship.strategies.settings import release_settings
 
@@ -145,8 +146,10 @@ def make_plan(loaded: Loaded, *, only: Collection[str] = (), strategy: str | Non
     releases = release_settings(manifest, strategy=strategy)
     artifacts = package(loaded, only=only)
     desired = build_desired(manifest, artifacts, account_id=loaded.aws.account_id(), only=only, releases=releases)
-    live = read_live(loaded.aws, desired, discover_owned=not only)
-    return plan_of(desired, live, release_id=release_id())
+    reads = Reads(loaded.aws)
+    live = read_live(reads, desired, discover_owned=not only)
+    warnings = source_warnings(reads, desired)
+    return plan_of(desired, live, release_id=release_id(), warnings=tuple(warnings))
 
 
 def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = (), strategy: str | None = None) -> Any:
@@ -166,6 +169,19 @@ def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = (),
             hint="run the command again to see the new plan",
         )
     return fresh
+
+
+def endpoints(loaded: Loaded) -> dict[str, Any]:
+    """The HTTP API (URL, routes), the REST API (URL, methods) and the function URLs, as deployed."""
+    from fnship.model.build import alias_name
+    from fnship.plan.live import Reads
+    from fnship.plan.live_triggers import read_endpoints
+
+    manifest = loaded.manifest
+    functions = [(key, spec.name, alias_name(manifest, spec)) for key, spec in manifest.functions.items()]
+    return read_endpoints(
+        Reads(loaded.aws), service=manifest.service, stage=manifest.stage, region=manifest.region, functions=functions
+    )
 
 
 def release_record(plan: Any, manifest: Any) -> dict[str, Any]:
@@ -282,6 +298,7 @@ def info(loaded: Loaded) -> dict[str, Any]:
         "stage": manifest.stage,
         "region": manifest.region,
         "functions": functions,
+        "endpoints": endpoints(loaded),
     }
 
 

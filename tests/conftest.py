@@ -73,7 +73,8 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moto]:
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     os.environ.setdefault("MOTO_ENABLE_RECORDING", "true")
-    # moto writes its request recording to ./moto_recording unless told otherwise
+    # The recorder writes relative to the working directory, which the in-process CLI runs change to the
+    # project: keep it out of the project, or it is packaged into the function's zip.
     os.environ.setdefault("MOTO_RECORDER_FILEPATH", str(tmp_path_factory.mktemp("moto") / "recording"))
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

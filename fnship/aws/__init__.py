@@ -54,7 +54,37 @@ class Aws:
     def s3(self):
         from fnship.aws.s3_api import S3Api
 
-        return S3Api(self.client("s3"))
+        return S3Api(self.client("s3"), region=self.region, sleep=self.sleep)
+
+    @functools.cached_property
+    def http_apis(self):
+        from fnship.aws.apigatewayv2_api import HttpApis
+
+        return HttpApis(self.client("apigatewayv2"), region=self.region)
+
+    @functools.cached_property
+    def rest_apis(self):
+        from fnship.aws.apigateway_api import RestApis
+
+        return RestApis(self.client("apigateway"), region=self.region)
+
+    @functools.cached_property
+    def sns(self):
+        from fnship.aws.sns_api import SnsApi
+
+        return SnsApi(self.client("sns"))
+
+    @functools.cached_property
+    def sqs(self):
+        from fnship.aws.sqs_api import SqsApi
+
+        return SqsApi(self.client("sqs"))
+
+    @functools.cached_property
+    def events(self):
+        from fnship.aws.events_api import EventsApi
+
+        return EventsApi(self.client("events"))
 
     @functools.cached_property
     def cloudwatch(self):

@@ -10,7 +10,15 @@ from fnship.errors import FnError
 T = TypeVar("T")
 
 NOT_FOUND_CODES = frozenset(
-    {"ResourceNotFoundException", "NoSuchEntity", "NoSuchEntityException", "ParameterNotFound", "NotFoundException"}
+    {
+        "ResourceNotFoundException",
+        "NoSuchEntity",
+        "NoSuchEntityException",
+        "ParameterNotFound",
+        "NotFoundException",
+        "NotFound",  # SNS: a missing topic
+        "NoSuchBucket",
+    }
 )
 
 

@@ -1,7 +1,10 @@
-"""Lambda: functions, versions, aliases, concurrency, tags. Waiters and IAM-propagation retries live here."""
+"""Lambda: functions, versions, aliases, concurrency, tags, and what triggers need on the alias (resource-policy
+statements, event source mappings, function URLs, async invoke config). Waiters and IAM-propagation retries
+live here."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -11,7 +14,16 @@ from fnship.errors import AwsError
 
 # A role created seconds ago may not be assumable by Lambda yet (IAM is eventually consistent):
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency
-ROLE_NOT_READY_HINTS = ("cannot be assumed by Lambda", "role defined for the function cannot be assumed")
+ROLE_NOT_READY_HINTS = (
+    "cannot be assumed by Lambda",
+    "role defined for the function cannot be assumed",
+    # CreateEventSourceMapping checks the role's policy, which may not have propagated yet.
+    "execution role does not have permissions",
+)
+# An event source mapping changes state asynchronously; updating or deleting it mid-change is refused
+# (ResourceInUseException). https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html
+MAPPING_SETTLED = ("Enabled", "Disabled")
+MAPPING_WAIT_POLLS = 120
 ROLE_RETRY_DELAYS = (1, 2, 3, 4, 5, 5, 5, 5)
 
 
@@ -164,6 +176,178 @@ class LambdaApi:
             self._client.delete_function,
             FunctionName=name,
             Qualifier=version,
+        )
+
+    # -- resource-based policy statements (on an alias) ------------------------------------------------------
+    def get_policy_statements(self, name: str, *, qualifier: str) -> list[dict[str, Any]]:
+        """The statements of the alias's resource policy; [] when it has none."""
+        found = call_or_none(
+            f"policy of {name}:{qualifier}",
+            "GetPolicy",
+            self._client.get_policy,
+            FunctionName=name,
+            Qualifier=qualifier,
+        )
+        if not found:
+            return []
+        statements = json.loads(found["Policy"]).get("Statement", [])
+        return [statements] if isinstance(statements, dict) else list(statements)
+
+    def add_permission(self, name: str, *, qualifier: str, sid: str, request: Mapping[str, Any]) -> None:
+        """Add one statement; `request` holds Action, Principal and the optional conditions."""
+        aws_call(
+            f"permission {sid} on {name}:{qualifier}",
+            "AddPermission",
+            self._client.add_permission,
+            FunctionName=name,
+            Qualifier=qualifier,
+            StatementId=sid,
+            **request,
+        )
+
+    def remove_permission(self, name: str, *, qualifier: str, sid: str) -> None:
+        call_or_none(
+            f"permission {sid} on {name}:{qualifier}",
+            "RemovePermission",
+            self._client.remove_permission,
+            FunctionName=name,
+            Qualifier=qualifier,
+            StatementId=sid,
+        )
+
+    # -- event source mappings ----------------------------------------------------------------------------------
+    def list_event_source_mappings(self, function_arn: str) -> list[dict[str, Any]]:
+        """The mappings whose target is exactly `function_arn` (an alias ARN: the target we create)."""
+        mappings: list[dict[str, Any]] = []
+        marker = None
+        while True:
+            kwargs: dict[str, Any] = {"FunctionName": function_arn}
+            if marker:
+                kwargs["Marker"] = marker
+            page = aws_call(
+                f"event source mappings of {function_arn}",
+                "ListEventSourceMappings",
+                self._client.list_event_source_mappings,
+                **kwargs,
+            )
+            mappings.extend(page.get("EventSourceMappings", []))
+            marker = page.get("NextMarker")
+            if not marker:
+                return mappings
+
+    def create_event_source_mapping(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        resource = f"event source mapping {request['EventSourceArn']} -> {request['FunctionName']}"
+        return self._retry_role_propagation(
+            resource, "CreateEventSourceMapping", self._client.create_event_source_mapping, dict(request)
+        )
+
+    def update_event_source_mapping(self, uuid: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        self._wait_mapping(uuid)
+        return aws_call(
+            f"event source mapping {uuid}",
+            "UpdateEventSourceMapping",
+            self._client.update_event_source_mapping,
+            UUID=uuid,
+            **request,
+        )
+
+    def delete_event_source_mapping(self, uuid: str) -> None:
+        if self._wait_mapping(uuid):
+            call_or_none(
+                f"event source mapping {uuid}",
+                "DeleteEventSourceMapping",
+                self._client.delete_event_source_mapping,
+                UUID=uuid,
+            )
+
+    def _wait_mapping(self, uuid: str) -> bool:
+        """Wait until the mapping is Enabled or Disabled; False when it is gone."""
+        for _attempt in range(MAPPING_WAIT_POLLS):
+            found = call_or_none(
+                f"event source mapping {uuid}",
+                "GetEventSourceMapping",
+                self._client.get_event_source_mapping,
+                UUID=uuid,
+            )
+            if found is None:
+                return False
+            if found.get("State") in MAPPING_SETTLED or not found.get("State"):
+                return True
+            self._sleep(1)
+        raise AwsError(
+            resource=f"event source mapping {uuid}",
+            action="GetEventSourceMapping",
+            code="Timeout",
+            detail=f"the mapping did not settle within {MAPPING_WAIT_POLLS} s",
+        )
+
+    # -- function URLs --------------------------------------------------------------------------------------------
+    def get_function_url_or_none(self, name: str, *, qualifier: str) -> dict[str, Any] | None:
+        return call_or_none(
+            f"function URL of {name}:{qualifier}",
+            "GetFunctionUrlConfig",
+            self._client.get_function_url_config,
+            FunctionName=name,
+            Qualifier=qualifier,
+        )
+
+    def create_function_url(self, name: str, *, qualifier: str, config: Mapping[str, Any]) -> dict[str, Any]:
+        return aws_call(
+            f"function URL of {name}:{qualifier}",
+            "CreateFunctionUrlConfig",
+            self._client.create_function_url_config,
+            FunctionName=name,
+            Qualifier=qualifier,
+            **config,
+        )
+
+    def update_function_url(self, name: str, *, qualifier: str, config: Mapping[str, Any]) -> dict[str, Any]:
+        return aws_call(
+            f"function URL of {name}:{qualifier}",
+            "UpdateFunctionUrlConfig",
+            self._client.update_function_url_config,
+            FunctionName=name,
+            Qualifier=qualifier,
+            **config,
+        )
+
+    def delete_function_url(self, name: str, *, qualifier: str) -> None:
+        call_or_none(
+            f"function URL of {name}:{qualifier}",
+            "DeleteFunctionUrlConfig",
+            self._client.delete_function_url_config,
+            FunctionName=name,
+            Qualifier=qualifier,
+        )
+
+    # -- asynchronous invocation ----------------------------------------------------------------------------------
+    def get_event_invoke_config_or_none(self, name: str, *, qualifier: str) -> dict[str, Any] | None:
+        return call_or_none(
+            f"async invoke config of {name}:{qualifier}",
+            "GetFunctionEventInvokeConfig",
+            self._client.get_function_event_invoke_config,
+            FunctionName=name,
+            Qualifier=qualifier,
+        )
+
+    def put_event_invoke_config(self, name: str, *, qualifier: str, config: Mapping[str, Any]) -> None:
+        """Replace the whole configuration (PutFunctionEventInvokeConfig overwrites; unset values reset)."""
+        aws_call(
+            f"async invoke config of {name}:{qualifier}",
+            "PutFunctionEventInvokeConfig",
+            self._client.put_function_event_invoke_config,
+            FunctionName=name,
+            Qualifier=qualifier,
+            **config,
+        )
+
+    def delete_event_invoke_config(self, name: str, *, qualifier: str) -> None:
+        call_or_none(
+            f"async invoke config of {name}:{qualifier}",
+            "DeleteFunctionEventInvokeConfig",
+            self._client.delete_function_event_invoke_config,
+            FunctionName=name,
+            Qualifier=qualifier,
         )
 
     def wait_ready(self, name: str) -> None:

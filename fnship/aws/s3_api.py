@@ -1,16 +1,28 @@
-"""S3: the deployment bucket that carries code too large (or preferred) for a direct upload."""
+"""S3: the deployment bucket that carries code too large (or preferred) for a direct upload; buckets that
+s3 triggers own, and the Lambda entries of a bucket's notification configuration."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from fnship.aws.calls import aws_call, call_or_none, error_code
+from fnship.aws.calls import aws_call, call_or_none, error_code, error_message
+from fnship.errors import AwsError
+
+BUCKET_NOT_FOUND = ("NoSuchBucket", "404", "NotFound")
+# S3 checks that it may invoke each Lambda destination when the configuration is written; a permission added
+# seconds ago may not be visible to it yet ("Unable to validate the following destination configurations").
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html
+VALIDATION_RETRY_DELAYS = (1, 2, 3, 5, 5)
 
 
 class S3Api:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, *, region: str = "us-east-1", sleep: Callable[[float], None] = time.sleep) -> None:
         self._client = client
+        self._region = region
+        self._sleep = sleep
 
     def object_exists(self, bucket: str, key: str) -> bool:
         from botocore.exceptions import ClientError
@@ -29,3 +41,85 @@ class S3Api:
 
     def bucket_exists(self, bucket: str) -> bool:
         return call_or_none(f"bucket {bucket}", "HeadBucket", self._client.head_bucket, Bucket=bucket) is not None
+
+    def get_bucket_tags_or_none(self, bucket: str) -> dict[str, str] | None:
+        """The bucket's tags ({} when it has none), or None when the bucket does not exist."""
+        from botocore.exceptions import ClientError
+
+        try:
+            found = self._client.get_bucket_tagging(Bucket=bucket)
+        except ClientError as exc:
+            if error_code(exc) in BUCKET_NOT_FOUND:
+                return None
+            if error_code(exc) == "NoSuchTagSet":
+                return {}
+            raise AwsError(
+                resource=f"bucket {bucket}", action="GetBucketTagging", code=error_code(exc), detail=error_message(exc)
+            ) from exc
+        return {t["Key"]: t["Value"] for t in found.get("TagSet", [])}
+
+    def create_bucket(self, bucket: str, *, tags: Mapping[str, str]) -> None:
+        kwargs: dict[str, Any] = {"Bucket": bucket}
+        if self._region != "us-east-1":  # us-east-1 refuses a LocationConstraint naming itself
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": self._region}
+        aws_call(f"bucket {bucket}", "CreateBucket", self._client.create_bucket, **kwargs)
+        self.put_tags(bucket, tags)
+
+    def put_tags(self, bucket: str, tags: Mapping[str, str]) -> None:
+        """Replace the bucket's tags (S3 has no per-key tagging call)."""
+        aws_call(
+            f"bucket {bucket}",
+            "PutBucketTagging",
+            self._client.put_bucket_tagging,
+            Bucket=bucket,
+            Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]},
+        )
+
+    def delete_bucket(self, bucket: str) -> None:
+        """Delete an owned bucket. S3 refuses when it still holds objects: those are the user's data, so fnship
+        leaves that to them and says so."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self._client.delete_bucket(Bucket=bucket)
+        except ClientError as exc:
+            if error_code(exc) in BUCKET_NOT_FOUND:
+                return
+            hint = "empty the bucket, then run the command again" if error_code(exc) == "BucketNotEmpty" else ""
+            raise AwsError(
+                resource=f"bucket {bucket}", action="DeleteBucket", code=error_code(exc), detail=error_message(exc),
+                hint=hint,
+            ) from exc  # fmt: skip
+
+    def get_notifications_or_none(self, bucket: str) -> dict[str, Any] | None:
+        """The bucket's whole notification configuration, or None when the bucket does not exist."""
+        found = call_or_none(
+            f"bucket {bucket}",
+            "GetBucketNotificationConfiguration",
+            self._client.get_bucket_notification_configuration,
+            Bucket=bucket,
+        )
+        if found is None:
+            return None
+        return {key: value for key, value in found.items() if key != "ResponseMetadata"}
+
+    def put_notifications(self, bucket: str, configuration: Mapping[str, Any]) -> None:
+        from botocore.exceptions import ClientError
+
+        for delay in (*VALIDATION_RETRY_DELAYS, None):
+            try:
+                self._client.put_bucket_notification_configuration(
+                    Bucket=bucket, NotificationConfiguration=dict(configuration)
+                )
+                return
+            except ClientError as exc:
+                retryable = error_code(exc) == "InvalidArgument" and "validate" in error_message(exc)
+                if retryable and delay is not None:
+                    self._sleep(delay)
+                    continue
+                raise AwsError(
+                    resource=f"bucket {bucket}",
+                    action="PutBucketNotificationConfiguration",
+                    code=error_code(exc),
+                    detail=error_message(exc),
+                ) from exc

@@ -173,8 +173,13 @@ def deploy(
         if not json_out:
             console.out_plan(views.render_plan(the_plan))
         if the_plan.empty or dry_run:
+            endpoints = pipeline.endpoints(loaded) if the_plan.empty else None
             if json_out:
-                console.emit_json("deploy", {"ok": True, "applied": False, "plan": plan_to_dict(the_plan)})
+                payload = {"ok": True, "applied": False, "plan": plan_to_dict(the_plan)}
+                console.emit_json("deploy", {**payload, **({"endpoints": endpoints} if endpoints else {})})
+            elif endpoints:
+                for line in views.render_endpoints(endpoints)[1:]:
+                    console.out(line)
             return 0
         if not console.confirm("Apply these changes?", yes=yes):
             console.err("Nothing changed.")
@@ -197,6 +202,7 @@ def deploy(
             with progress.StepReporter(len(the_plan.steps), mode=mode, label="Deploying") as report:
                 result = pipeline.apply(loaded, the_plan, reporter=report, runtime=shift_runtime)
         error = None if result.ok else pipeline.failure_error(result)
+        endpoints = pipeline.endpoints(loaded) if result.ok else None
         if json_out:
             console.emit_json(
                 "deploy",
@@ -210,6 +216,7 @@ def deploy(
                     else {"step": result.failed.type, "address": result.failed.address, "error": result.error.message},
                     "not_run": [s.address + " " + s.type for s in result.not_run],
                     "versions": {a: o["version"] for a, o in result.outputs.items() if "version" in o},
+                    "endpoints": endpoints,
                     "release": {**result.outputs.get("release", {"functions": []}), "events": shift_progress.events},
                     **({} if error is None else {"error": console.error_payload(error)}),
                 },
@@ -227,6 +234,8 @@ def deploy(
             for address, output in sorted(result.outputs.items()):
                 if address.startswith("alias.") and "version" in output:
                     console.out(f"  {address} -> version {output['version']}")
+            for line in views.render_endpoints(endpoints or {})[1:]:
+                console.out(line)
         return 0
 
     console.run(job, debug=debug, json_mode=json_out, command="deploy", no_color=no_color)

@@ -46,10 +46,15 @@ def _field_lines(action: str, field: Any) -> list[str]:
     return [f"{indent}{field.path}: {show_value(field.before)} -> {show_value(field.after)}"]
 
 
+def render_warnings(plan: Any) -> list[str]:
+    return [f"Warning: {warning}" for warning in plan.warnings]
+
+
 def render_plan(plan: Any) -> str:
     head = f"{plan.service} · stage {plan.stage} · {plan.region}"
+    warnings = "".join(f"{line}\n" for line in render_warnings(plan))
     if plan.empty:
-        return f"{head}\n\nNo changes. Live state matches the manifest.\n"
+        return f"{head}\n\nNo changes. Live state matches the manifest.\n" + (f"\n{warnings}" if warnings else "")
     lines = [head, "", "fnship will:", ""]
     for change in plan.changes:
         lines.append(f"  {SYMBOLS[change.action]} {change.address}  ({VERBS[change.action]} {change.name})")
@@ -63,6 +68,8 @@ def render_plan(plan: Any) -> str:
         lines.append("")
     counts = plan.counts()
     lines.append(f"Plan: {counts[CREATE]} to add, {counts[UPDATE]} to change, {counts[DELETE]} to destroy.")
+    if warnings:
+        lines += ["", *render_warnings(plan)]
     return "\n".join(lines) + "\n"
 
 
@@ -99,4 +106,22 @@ def render_info(info: dict[str, Any]) -> str:
             latest = versions[-1]
             lines.append(f"      latest: v{latest['version']} {latest['description']}")
         lines.append(f"      role {fn['role']}")
+    lines += render_endpoints(info.get("endpoints") or {})
     return "\n".join(lines) + "\n"
+
+
+def render_endpoints(endpoints: dict[str, Any]) -> list[str]:
+    """The ways in: HTTP API routes, REST API methods, function URLs. [] when there are none."""
+    lines: list[str] = []
+    for key, title in (("http_api", "HTTP API"), ("rest_api", "REST API")):
+        api = endpoints.get(key)
+        if not api:
+            continue
+        lines.append(f"  {title}: {api['url']}")
+        for route in api["routes"]:
+            lines.append(f"      {route['route']}  -> {route['function'] or '?'}")
+    urls = endpoints.get("function_urls") or {}
+    if urls:
+        lines.append("  function URLs:")
+        lines += [f"      {key}: {url}" for key, url in sorted(urls.items())]
+    return ["", "endpoints:", *lines] if lines else []

@@ -11,8 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fnship.errors import FnError
-from fnship.executor.handlers import HANDLERS, Context
+from fnship.executor import handlers, trigger_handlers
+from fnship.executor.handlers import Context
 from fnship.plan.diff import Plan, Step
+
+# Step type -> handler: the spine's, then the triggers'. Merged here, explicitly, so a clash is visible.
+HANDLERS = {**handlers.HANDLERS, **trigger_handlers.HANDLERS}
+assert len(HANDLERS) == len(handlers.HANDLERS) + len(trigger_handlers.HANDLERS), "a step type has two handlers"
 
 Reporter = Callable[[str, Step], None]  # ("start" | "done" | "failed", step)
 

@@ -28,9 +28,22 @@ class Context:
         return self.plan.live.get(step.address)
 
 
-def lambda_configuration(attrs: Mapping[str, Any]) -> dict[str, Any]:
-    """The model's function attrs as UpdateFunctionConfiguration wants them. Secrets are revealed only here."""
+def lambda_configuration(attrs: Mapping[str, Any], *, creating: bool = False) -> dict[str, Any]:
+    """The model's function attrs as Create/UpdateFunctionConfiguration want them. Secrets are revealed only here.
+    On update, an unset VPC, dead-letter target or KMS key is sent empty: that is how Lambda removes them."""
+    vpc = attrs.get("vpc")
+    settings: dict[str, Any] = {"TracingConfig": {"Mode": attrs.get("tracing") or "PassThrough"}}
+    if vpc or not creating:
+        settings["VpcConfig"] = {
+            "SubnetIds": list((vpc or {}).get("subnet_ids", [])),
+            "SecurityGroupIds": list((vpc or {}).get("security_group_ids", [])),
+        }
+    if attrs.get("dead_letter_arn") or not creating:
+        settings["DeadLetterConfig"] = {"TargetArn": attrs.get("dead_letter_arn") or ""}
+    if attrs.get("kms_key_arn") or not creating:
+        settings["KMSKeyArn"] = attrs.get("kms_key_arn") or ""
     return {
+        **settings,
         "Runtime": attrs["runtime"],
         "Handler": attrs["handler"],
         "MemorySize": attrs["memory_size"],
@@ -56,7 +69,7 @@ def _code(context: Context, resource) -> dict[str, Any]:
     return {"ZipFile": path.read_bytes()}
 
 
-def _tag_delta(before: Mapping[str, str] | None, after: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+def tag_delta(before: Mapping[str, str] | None, after: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
     before = before or {}
     add = {k: v for k, v in after.items() if before.get(k) != v}
     remove = sorted(k for k in before if k not in after and not k.startswith("aws:"))
@@ -69,7 +82,11 @@ def _tag_delta(before: Mapping[str, str] | None, after: Mapping[str, str]) -> tu
 def function_create(context: Context, step: Step) -> None:
     resource = context.desired(step)
     attrs = resource.attrs
-    config = {**lambda_configuration(attrs), "Architectures": [attrs["architecture"]], "PackageType": "Zip"}
+    config = {
+        **lambda_configuration(attrs, creating=True),
+        "Architectures": [attrs["architecture"]],
+        "PackageType": "Zip",
+    }
     created = context.aws.lambda_.create_function(
         resource.name, config=config, code=_code(context, resource), tags=attrs["tags"]
     )
@@ -92,7 +109,7 @@ def function_update_config(context: Context, step: Step) -> None:
 
 def function_tag(context: Context, step: Step) -> None:
     resource, live = context.desired(step), context.live(step)
-    add, remove = _tag_delta(live.attrs.get("tags"), resource.attrs["tags"])
+    add, remove = tag_delta(live.attrs.get("tags"), resource.attrs["tags"])
     context.aws.lambda_.set_tags(live.extras["arn"], add=add, remove=remove)
 
 
@@ -198,7 +215,7 @@ def log_group_update(context: Context, step: Step) -> None:
     resource, live = context.desired(step), context.live(step)
     if resource.attrs["retention_days"] != live.attrs["retention_days"]:
         context.aws.logs.set_retention(resource.name, resource.attrs["retention_days"])
-    add, remove = _tag_delta(live.attrs.get("tags"), resource.attrs["tags"])
+    add, remove = tag_delta(live.attrs.get("tags"), resource.attrs["tags"])
     if add or remove:
         context.aws.logs.set_tags(live.extras["arn"], add=add, remove=remove)
 
@@ -241,7 +258,7 @@ def role_update(context: Context, step: Step) -> None:
         api.detach_managed_policy(resource.name, policy_arn)
     if want["permissions_boundary"] != have["permissions_boundary"]:
         api.set_permissions_boundary(resource.name, want["permissions_boundary"])
-    add, remove = _tag_delta(have.get("tags"), want["tags"])
+    add, remove = tag_delta(have.get("tags"), want["tags"])
     if add or remove:
         api.set_tags(resource.name, add=add, remove=remove)
 

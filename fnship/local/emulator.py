@@ -55,9 +55,10 @@ def _log_file() -> Path:
 
 
 def _answers(url: str) -> bool:
+    # The dashboard page, not data.json: that one serializes every service's state and can take longer than
+    # the probe's timeout once a few services hold data, which made a running emulator look stopped.
     try:
-        # moto answers `/` as S3 ListBuckets: cheap, unlike its data dump, however much is deployed.
-        with urllib.request.urlopen(f"{url}/", timeout=2) as response:
+        with urllib.request.urlopen(f"{url}/moto-api/", timeout=2) as response:
             return response.status == 200
     except OSError:
         return False

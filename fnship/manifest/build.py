@@ -11,6 +11,7 @@ from typing import Any
 
 from fnship.manifest import schema
 from fnship.manifest.checks import Checker, show
+from fnship.manifest.events import EventContext, parse_events, parse_provider_http_api, parse_settings
 from fnship.manifest.types import (
     DEFAULT_ARCHITECTURE,
     DEFAULT_EPHEMERAL_MB,
@@ -53,10 +54,12 @@ def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: st
     functions: dict[str, FunctionSpec] = {}
     raw_functions = doc.get("functions")
     if raw_functions is not None and check.want_mapping(raw_functions, ("functions",)) is not None:
+        keys = frozenset(raw_functions)
         for key, raw in raw_functions.items():
-            spec = _function(key, raw, check, provider=provider, service=service, stage=stage)
+            spec = _function(key, raw, check, provider=provider, service=service, stage=stage, function_keys=keys)
             if spec is not None:
                 functions[key] = spec
+        _check_routes(functions, check)
 
     return Manifest(
         path=path,
@@ -179,6 +182,7 @@ def _provider(value: Any, check: Checker, *, stage: str, region: str) -> Provide
         deployment_bucket=_deployment_bucket(raw.get("deploymentBucket"), (*path, "deploymentBucket"), check),
         iam=_provider_iam(raw, path, check),
         raw=raw,
+        http_api=parse_provider_http_api(raw.get("httpApi"), (*path, "httpApi"), check),
     )
 
 
@@ -506,7 +510,14 @@ def _package(value: Any, path: KeyPath, check: Checker) -> PackageSpec:
 
 # -- functions ----------------------------------------------------------------------------------------------------
 def _function(
-    key: str, value: Any, check: Checker, *, provider: ProviderSpec, service: str | None, stage: str
+    key: str,
+    value: Any,
+    check: Checker,
+    *,
+    provider: ProviderSpec,
+    service: str | None,
+    stage: str,
+    function_keys: frozenset[str] = frozenset(),
 ) -> FunctionSpec | None:
     path: KeyPath = ("functions", key)
     raw = check.want_mapping(value, path, what="a mapping with at least `handler:`")
@@ -574,14 +585,9 @@ def _function(
     if raw.get("logRetentionInDays") is not None:
         retention = _retention(raw["logRetentionInDays"], (*path, "logRetentionInDays"), check)
 
-    events = raw.get("events")
-    if events is not None and (items := check.want_list(events, (*path, "events"))) is not None:
-        for index, event in enumerate(items):
-            if not (isinstance(event, dict) and len(event) == 1):
-                check.error(
-                    (*path, "events", index),
-                    f"an event must be a mapping with one key (its type, e.g. `- sqs: ...`), got {show(event)}",
-                )
+    context = EventContext(check=check, function_key=key, function_keys=function_keys, http_api=provider.http_api)
+    events = parse_events(raw, path, context)
+    settings = parse_settings(raw, provider.raw, path, check, function_keys=function_keys)
 
     return FunctionSpec(
         key=key,
@@ -601,7 +607,29 @@ def _function(
         package=_package(raw.get("package"), (*path, "package"), check),
         log_retention_days=retention,
         raw=raw,
+        events=events,
+        settings=settings,
     )
+
+
+def _check_routes(functions: Mapping[str, FunctionSpec], check: Checker) -> None:
+    """A route (HTTP API) or method and path (REST API) belongs to one function only: the API is shared."""
+    seen: dict[tuple[str, str], str] = {}
+    for key, function in functions.items():
+        for event in function.events:
+            if event.type == "httpApi":
+                route = ("httpApi", event.settings["route_key"])
+            elif event.type == "http":
+                route = ("http", f"{event.settings['method']} {event.settings['path']}")
+            else:
+                continue
+            if route in seen:
+                check.error(
+                    ("functions", key, "events", event.index),
+                    f"{event.type} route {route[1]} is already served by function {seen[route]}",
+                    "each route goes to one function",
+                )
+            seen.setdefault(route, key)
 
 
 def _reveal(value: str | Secret) -> str:

@@ -48,6 +48,55 @@ class IamSpec:
 
 
 @dataclass(frozen=True)
+class EventSpec:
+    """One validated entry of `functions.<key>.events` (or the function's `url:`), normalized.
+
+    `type` is the Serverless event type (`httpApi`, `sqs`, ...) and the key into the model's renderer table;
+    `settings` holds the event's values in the model's vocabulary with AWS defaults filled in (see
+    fnship/manifest/events.py for each type's keys). `index` is the position under `events:` (-1 for `url:`).
+    """
+
+    type: str
+    index: int
+    settings: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class FunctionSettings:
+    """Function settings that come with triggers: network, tracing, async invoke handling, encryption."""
+
+    subnet_ids: tuple[str, ...] = ()
+    security_group_ids: tuple[str, ...] = ()
+    tracing: str | None = None  # "Active" | "PassThrough" | None (not set: AWS's PassThrough)
+    dead_letter_arn: str | None = None  # `onError`: an SNS topic or SQS queue ARN
+    on_success: str | None = None  # `destinations.onSuccess`: an ARN, or `function:<key>` of this service
+    on_failure: str | None = None
+    maximum_retry_attempts: int | None = None  # async invokes, 0-2
+    maximum_event_age: int | None = None  # async invokes, 60-21600 s
+    kms_key_arn: str | None = None
+
+    @property
+    def vpc(self) -> bool:
+        return bool(self.subnet_ids)
+
+    @property
+    def async_config(self) -> bool:
+        """True when the function's async invoke config (retries, age, destinations) is set."""
+        return any(
+            value is not None
+            for value in (self.on_success, self.on_failure, self.maximum_retry_attempts, self.maximum_event_age)
+        )
+
+
+@dataclass(frozen=True)
+class HttpApiSpec:
+    """`provider.httpApi`: CORS for the whole HTTP API and its JWT authorizers by name."""
+
+    cors: Mapping[str, Any] | None = None  # CorsConfiguration in the model's vocabulary
+    authorizers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     key: str  # the logical name under `functions:`
     name: str  # the physical Lambda name: `{service}-{stage}-{key}` unless `name:` is set
@@ -66,6 +115,8 @@ class FunctionSpec:
     package: PackageSpec
     log_retention_days: int | None
     raw: Mapping[str, Any] = field(default_factory=dict)  # the resolved `functions.<key>` mapping
+    events: tuple[EventSpec, ...] = ()  # validated triggers, `url:` included (type "url")
+    settings: FunctionSettings = field(default_factory=FunctionSettings)
 
 
 @dataclass(frozen=True)
@@ -85,6 +136,7 @@ class ProviderSpec:
     deployment_bucket: str | None
     iam: IamSpec
     raw: Mapping[str, Any] = field(default_factory=dict)
+    http_api: HttpApiSpec = field(default_factory=HttpApiSpec)
 
 
 @dataclass(frozen=True)

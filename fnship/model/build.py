@@ -1,4 +1,4 @@
-"""Manifest + built artifacts -> desired state (roles, log groups, functions, aliases) as pure data.
+"""Manifest + built artifacts -> desired state (roles, log groups, functions, aliases, triggers) as pure data.
 
 Pure: no AWS, no filesystem. The account id and the artifacts' hashes are passed in.
 """
@@ -17,6 +17,14 @@ from fnship.model.resources import (
     State,
     ownership_tags,
 )
+from fnship.model.triggers import render_triggers
+from fnship.model.triggers.common import Target
+
+SHARED_ROLE_KEY = "shared"  # `provider.iam.role.mode: shared`: one role, addressed role.shared
+# Lambda's defaults for asynchronous invocation, filled in so an unset value compares equal to AWS's answer.
+# https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+ASYNC_DEFAULT_RETRIES = 2
+ASYNC_DEFAULT_EVENT_AGE_S = 21600
 
 # The attributes a published version freezes: when any of them differs from what the alias serves,
 # a new version is published and the alias moves to it. Not `description`: a version carries its own
@@ -32,6 +40,10 @@ VERSIONED_ATTRS = (
     "layers",
     "role",
     "code_sha256",
+    "vpc",
+    "tracing",
+    "dead_letter_arn",
+    "kms_key_arn",
 )
 
 
@@ -66,16 +78,120 @@ def build_desired(
     """
     releases = releases or {}
     resources: list[Resource] = []
+    shared_role = _shared_role(manifest, account_id=account_id)
+    if shared_role is not None:
+        resources.append(shared_role)
+    targets: list[tuple[Target, tuple[Any, ...]]] = []
     for key, function in manifest.functions.items():
         if only and key not in only:
             continue
         resources.extend(
-            _function_resources(manifest, function, artifacts[key], account_id=account_id, release=releases.get(key))
+            _function_resources(
+                manifest,
+                function,
+                artifacts[key],
+                account_id=account_id,
+                shared_role=shared_role,
+                release=releases.get(key),
+            )
         )
+        targets.append((trigger_target(manifest, function, account_id=account_id), function.events))
+    shared_tags = {**manifest.provider.tags, **ownership_tags(manifest.service, manifest.stage)}
+    resources.extend(
+        render_triggers(
+            targets,
+            service=manifest.service,
+            stage=manifest.stage,
+            http_api=manifest.provider.http_api,
+            tags=shared_tags,
+        )
+    )
     return State(manifest.service, manifest.stage, manifest.region, tuple(resources))
 
 
-def _function_resources(manifest: Manifest, function: FunctionSpec, artifact: Any, *, account_id: str, release: Any):
+def trigger_target(manifest: Manifest, function: FunctionSpec, *, account_id: str) -> Target:
+    return Target(
+        service=manifest.service,
+        stage=manifest.stage,
+        region=manifest.region,
+        account_id=account_id,
+        function_key=function.key,
+        function_name=function.name,
+        alias=alias_name(manifest, function),
+        timeout=function.timeout,
+        tags={
+            **function.tags,
+            **ownership_tags(manifest.service, manifest.stage),
+            OWNER_FUNCTION_TAG: function.key,
+        },
+    )
+
+
+def destination_resolver(manifest: Manifest, *, account_id: str):
+    """`function:<key>` (a destination naming a function of this service) -> that function's alias ARN."""
+
+    def resolve(target: str) -> str:
+        if not target.startswith("function:"):
+            return target
+        function = manifest.functions[target.split(":", 1)[1]]
+        return trigger_target(manifest, function, account_id=account_id).alias_arn
+
+    return resolve
+
+
+def _execution_statements(manifest: Manifest, function: FunctionSpec, *, account_id: str) -> list[dict[str, Any]]:
+    return iam.trigger_statements(
+        function.events, function.settings, destination_arn=destination_resolver(manifest, account_id=account_id)
+    )
+
+
+def _shared_role(manifest: Manifest, *, account_id: str) -> Resource | None:
+    """`provider.iam.role.mode: shared`: one execution role for every function that names no role of its own,
+    with the union of what each of them needs."""
+    provider_iam = manifest.provider.iam
+    if provider_iam.mode != "shared" or provider_iam.role_arn:
+        return None
+    users = [f for f in manifest.functions.values() if not f.iam.role_arn]
+    if not users:
+        return None
+    region = manifest.region
+    logs = iam.logs_statement(
+        *(names.log_group_arn(region=region, account_id=account_id, function_name=f.name) for f in users)
+    )
+    grants = [s for f in users for s in _execution_statements(manifest, f, account_id=account_id)]
+    own = [s for f in users for s in f.iam.statements]
+    statements: list[Any] = []
+    for statement in [logs, *grants, *provider_iam.statements, *own]:
+        if iam.normalize_statement(statement) not in [iam.normalize_statement(s) for s in statements]:
+            statements.append(statement)
+    managed = tuple(
+        dict.fromkeys((*provider_iam.managed_policies, *(p for f in users for p in f.iam.managed_policies)))
+    )
+    owner = ownership_tags(manifest.service, manifest.stage)
+    return Resource(
+        address=f"role.{SHARED_ROLE_KEY}",
+        kind="role",
+        name=names.shared_role_name(service=manifest.service, stage=manifest.stage, region=region),
+        attrs={
+            "path": names.role_path(service=manifest.service, stage=manifest.stage),
+            "trust_policy": iam.policy_document(iam.LAMBDA_TRUST_POLICY["Statement"]),
+            "inline_policy": iam.policy_document(statements),
+            "managed_policies": sorted(managed),
+            "permissions_boundary": provider_iam.permissions_boundary,
+            "tags": {**manifest.provider.tags, **owner, OWNER_FUNCTION_TAG: SHARED_ROLE_KEY},
+        },
+    )
+
+
+def _function_resources(
+    manifest: Manifest,
+    function: FunctionSpec,
+    artifact: Any,
+    *,
+    account_id: str,
+    shared_role: Resource | None,
+    release: Any,
+):
     owner = ownership_tags(manifest.service, manifest.stage)
     scoped_tags = {**owner, OWNER_FUNCTION_TAG: function.key}
     user_tags = dict(function.tags)
@@ -95,11 +211,19 @@ def _function_resources(manifest: Manifest, function: FunctionSpec, artifact: An
     if iam_spec.role_arn:
         role_arn = iam_spec.role_arn
         role_resources: list[Resource] = []
+    elif shared_role is not None:
+        role_arn = names.role_arn(account_id=account_id, path=shared_role.attrs["path"], name=shared_role.name)
+        role_resources = []
+        depends.append(shared_role.address)
     else:
         path = names.role_path(service=manifest.service, stage=manifest.stage)
         name = names.role_name(service=manifest.service, stage=manifest.stage, function_key=function.key, region=region)
         role_arn = names.role_arn(account_id=account_id, path=path, name=name)
-        statements = [iam.logs_statement(group_arn), *iam_spec.statements]
+        statements = [
+            iam.logs_statement(group_arn),
+            *_execution_statements(manifest, function, account_id=account_id),
+            *iam_spec.statements,
+        ]
         role = Resource(
             address=f"role.{function.key}",
             kind="role",
@@ -130,6 +254,7 @@ def _function_resources(manifest: Manifest, function: FunctionSpec, artifact: An
         "code_sha256": artifact.code_sha256,
         "reserved_concurrency": function.reserved_concurrency,
         "tags": {**user_tags, **scoped_tags},
+        **function_setting_attrs(function),
     }
     lambda_function = Resource(
         address=f"function.{function.key}",
@@ -166,7 +291,48 @@ def _function_resources(manifest: Manifest, function: FunctionSpec, artifact: An
             "tags": scoped_tags,
         },
     )
-    return [log_group, *role_resources, lambda_function, alias_resource]
+    resources = [log_group, *role_resources, lambda_function, alias_resource]
+    invoke_config = _invoke_config(manifest, function, alias, account_id=account_id)
+    if invoke_config is not None:
+        resources.append(invoke_config)
+    return resources
+
+
+def function_setting_attrs(function: FunctionSpec) -> dict[str, Any]:
+    """VPC, tracing, dead-letter queue and KMS key, with AWS's defaults (no VPC, PassThrough tracing)."""
+    settings = function.settings
+    vpc = None
+    if settings.vpc:
+        vpc = {"subnet_ids": list(settings.subnet_ids), "security_group_ids": list(settings.security_group_ids)}
+    return {
+        "vpc": vpc,
+        "tracing": settings.tracing or "PassThrough",
+        "dead_letter_arn": settings.dead_letter_arn,
+        "kms_key_arn": settings.kms_key_arn,
+    }
+
+
+def _invoke_config(manifest: Manifest, function: FunctionSpec, alias: str, *, account_id: str) -> Resource | None:
+    """Asynchronous invocation settings on the alias: retries, maximum event age, destinations."""
+    settings = function.settings
+    if not settings.async_config:
+        return None
+    resolve = destination_resolver(manifest, account_id=account_id)
+    return Resource(
+        address=f"invoke_config.{function.key}",
+        kind="event_invoke_config",
+        name=alias,
+        attrs={
+            "maximum_retry_attempts": ASYNC_DEFAULT_RETRIES
+            if settings.maximum_retry_attempts is None
+            else settings.maximum_retry_attempts,
+            "maximum_event_age": settings.maximum_event_age or ASYNC_DEFAULT_EVENT_AGE_S,
+            "on_success": resolve(settings.on_success) if settings.on_success else None,
+            "on_failure": resolve(settings.on_failure) if settings.on_failure else None,
+        },
+        depends_on=(f"alias.{function.key}.{alias}",),
+        extras={"function_name": function.name, "function_key": function.key, "qualifier": alias},
+    )
 
 
 def merged_iam(provider: IamSpec, function: IamSpec) -> IamSpec:

@@ -1,11 +1,12 @@
 """IAM derivation: the execution role's trust policy and least-privilege inline policy.
 
-Pure: no AWS, no filesystem. No `*` action or resource appears unless the manifest wrote it.
+Pure: no AWS, no filesystem. No `*` action or resource appears unless the manifest wrote it, except the
+resources of VPC network-interface actions and X-Ray writes, which AWS cannot scope.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 POLICY_VERSION = "2012-10-17"
@@ -17,12 +18,12 @@ LAMBDA_TRUST_POLICY: dict[str, Any] = {
 }
 
 
-def logs_statement(log_group_arn: str) -> dict[str, Any]:
-    """Write to the function's own log group only. We create the group, so no logs:CreateLogGroup."""
+def logs_statement(*log_group_arns: str) -> dict[str, Any]:
+    """Write to the function's own log group(s) only. We create the groups, so no logs:CreateLogGroup."""
     return {
         "Effect": "Allow",
         "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": [f"{log_group_arn}:*"],
+        "Resource": sorted(f"{arn}:*" for arn in log_group_arns),
     }
 
 
@@ -51,3 +52,122 @@ def normalize_document(document: Mapping[str, Any]) -> dict[str, Any]:
         "Version": document.get("Version", POLICY_VERSION),
         "Statement": [normalize_statement(s) for s in statements],
     }
+
+
+# -- what triggers and function settings need from the execution role ---------------------------------------------
+# Lambda's pollers read queues and streams with the function's own role; push sources (API Gateway, SNS, S3,
+# EventBridge, function URLs) need nothing here: they get a resource-based permission on the alias instead.
+# https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-permissions
+SQS_POLL_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+# https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html#events-dynamodb-permissions
+DYNAMODB_STREAM_ACTIONS = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+)
+# https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html#events-kinesis-permissions
+KINESIS_STREAM_ACTIONS = (
+    "kinesis:DescribeStream",
+    "kinesis:DescribeStreamSummary",
+    "kinesis:GetRecords",
+    "kinesis:GetShardIterator",
+    "kinesis:ListShards",
+    "kinesis:ListStreams",
+)
+# Network interfaces are created before their ids exist, so AWS cannot scope these actions to a resource:
+# https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions
+VPC_ACTIONS = (
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:UnassignPrivateIpAddresses",
+)
+# X-Ray write actions take no resource: https://docs.aws.amazon.com/xray/latest/devguide/security_iam_id-based-policy-examples.html
+XRAY_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
+ANY_RESOURCE = "*"
+
+# Sending to a destination (async onSuccess/onFailure, a stream's onFailure, a dead-letter queue), by ARN service.
+# https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#destinations-permissions
+SEND_ACTIONS = {
+    "sqs": ("sqs:SendMessage",),
+    "sns": ("sns:Publish",),
+    "lambda": ("lambda:InvokeFunction",),
+    "events": ("events:PutEvents",),
+}
+
+Grant = tuple[tuple[str, ...], str]  # (actions, resource ARN)
+
+
+def _arn_service(arn: str) -> str:
+    return arn.split(":", 3)[2]
+
+
+def send_grant(arn: str) -> Grant:
+    return SEND_ACTIONS[_arn_service(arn)], arn
+
+
+def _no_grants(_settings: Mapping[str, Any]) -> list[Grant]:
+    return []
+
+
+def _sqs_grants(settings: Mapping[str, Any]) -> list[Grant]:
+    return [(SQS_POLL_ACTIONS, settings["arn"])]
+
+
+def _stream_grants(settings: Mapping[str, Any]) -> list[Grant]:
+    actions = KINESIS_STREAM_ACTIONS if settings["source"] == "kinesis" else DYNAMODB_STREAM_ACTIONS
+    grants = [(actions, settings["arn"])]
+    if settings.get("on_failure"):
+        grants.append(send_grant(settings["on_failure"]))
+    return grants
+
+
+# Event type -> what its function's role needs. Every event type has an entry (an unknown one is a KeyError).
+EVENT_GRANTS: dict[str, Callable[[Mapping[str, Any]], list[Grant]]] = {
+    "httpApi": _no_grants,
+    "http": _no_grants,
+    "url": _no_grants,
+    "sns": _no_grants,
+    "s3": _no_grants,
+    "schedule": _no_grants,
+    "eventBridge": _no_grants,
+    "sqs": _sqs_grants,
+    "stream": _stream_grants,
+}
+
+
+def trigger_statements(
+    events: Iterable[Any], settings: Any, *, destination_arn: Callable[[str], str] = lambda arn: arn
+) -> list[dict[str, Any]]:
+    """The execution role's statements for a function's events and settings: one statement per set of actions,
+    scoped to the exact ARNs. `*` only for VPC network interfaces and X-Ray writes, which AWS cannot scope.
+
+    `events` are EventSpecs, `settings` a FunctionSettings; `destination_arn` turns `function:<key>` into an ARN.
+    """
+    grants: list[Grant] = []
+    for event in events:
+        grants.extend(EVENT_GRANTS[event.type](event.settings))
+    if settings.dead_letter_arn:
+        grants.append(send_grant(settings.dead_letter_arn))
+    for target in (settings.on_success, settings.on_failure):
+        if target:
+            grants.append(send_grant(destination_arn(target)))
+    if settings.vpc:
+        grants.append((VPC_ACTIONS, ANY_RESOURCE))
+    if settings.tracing == "Active":
+        grants.append((XRAY_ACTIONS, ANY_RESOURCE))
+    return merge_grants(grants)
+
+
+def merge_grants(grants: Iterable[Grant]) -> list[dict[str, Any]]:
+    """Grants with the same actions become one statement over the union of their resources, in a stable order."""
+    by_actions: dict[tuple[str, ...], set[str]] = {}
+    for actions, resource in grants:
+        by_actions.setdefault(tuple(sorted(actions)), set()).add(resource)
+    return [
+        normalize_statement({"Effect": "Allow", "Action": list(actions), "Resource": sorted(resources)})
+        for actions, resources in sorted(by_actions.items())
+    ]

@@ -22,6 +22,11 @@ def role_name(*, service: str, stage: str, function_key: str, region: str) -> st
     return shorten(f"{service}-{stage}-{function_key}-{region}-lambdaRole", IAM_ROLE_NAME_MAX)
 
 
+def shared_role_name(*, service: str, stage: str, region: str) -> str:
+    """The one role of `provider.iam.role.mode: shared`, named as the Serverless Framework names its role."""
+    return shorten(f"{service}-{stage}-{region}-lambdaRole", IAM_ROLE_NAME_MAX)
+
+
 def role_path(*, service: str, stage: str) -> str:
     """Our roles live under their own IAM path, so `fn remove` can list exactly this service and stage's roles."""
     return f"/fnship/{service}/{stage}/"

@@ -35,6 +35,46 @@ KNOWN_AFTER_APPLY = _KnownAfterApply()
 
 
 @dataclass(frozen=True)
+class Ref:
+    """A value built from another resource's id, known once that resource exists (an API id in a SourceArn).
+
+    The planner swaps it for the real value when the referenced resource is live; the executor does the same
+    with the id a create step reported. Until then it prints as (known after apply).
+    """
+
+    address: str  # the referenced resource ("http_api", "rest_api")
+    template: str  # "{id}" stands for the referenced resource's id
+
+    def with_id(self, resource_id: str) -> str:
+        return self.template.replace("{id}", resource_id)
+
+    def __str__(self) -> str:
+        return str(KNOWN_AFTER_APPLY)
+
+
+def resolve_refs(value: Any, ids: Mapping[str, str]) -> Any:
+    """`value` with every Ref whose address has an id in `ids` replaced by its text (recursively)."""
+    if isinstance(value, Ref):
+        found = ids.get(value.address)
+        return value.with_id(found) if found else value
+    if isinstance(value, Mapping):
+        return {key: resolve_refs(item, ids) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(resolve_refs(item, ids) for item in value)
+    return value
+
+
+def has_ref(value: Any) -> bool:
+    if isinstance(value, Ref):
+        return True
+    if isinstance(value, Mapping):
+        return any(has_ref(item) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(has_ref(item) for item in value)
+    return False
+
+
+@dataclass(frozen=True)
 class Resource:
     address: str  # "function.api", "role.api", "log_group.api", "alias.api.live"
     kind: str  # the key into the planner's and executor's tables

@@ -52,6 +52,7 @@ class Plan:
     steps: tuple[Step, ...]
     desired: State
     live: State
+    warnings: tuple[str, ...] = ()  # worth saying before applying (a queue's visibility timeout too short)
 
     @property
     def empty(self) -> bool:
@@ -69,7 +70,7 @@ def same(a: Any, b: Any) -> bool:
 
 
 # Attributes whose values are flat mappings are compared and shown key by key.
-KEYED_ATTRS = frozenset({"environment", "tags"})
+KEYED_ATTRS = frozenset({"environment", "tags", "paths"})
 
 
 def field_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[FieldChange]:
@@ -125,6 +126,22 @@ FIELD_DIFFERS: dict[str, Callable[[Resource | None, Resource | None], list[Field
     "function": _generic_fields,
     "role": _generic_fields,
     "log_group": _generic_fields,
+    # Triggers, their permissions and the shared resources they use: every attribute is compared as is.
+    "permission": _generic_fields,
+    "http_api": _generic_fields,
+    "http_api_authorizer": _generic_fields,
+    "http_api_route": _generic_fields,
+    "rest_api": _generic_fields,
+    "rest_method": _generic_fields,
+    "rest_stage": _generic_fields,
+    "sns_topic": _generic_fields,
+    "sns_subscription": _generic_fields,
+    "s3_bucket": _generic_fields,
+    "s3_notification": _generic_fields,
+    "event_rule": _generic_fields,
+    "event_source_mapping": _generic_fields,
+    "function_url": _generic_fields,
+    "event_invoke_config": _generic_fields,
 }
 
 

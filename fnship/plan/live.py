@@ -5,8 +5,9 @@ Read-only AWS calls: this module never mutates anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Hashable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from fnship.model import iam, names
@@ -19,9 +20,39 @@ from fnship.model.resources import (
     State,
     ownership_tags,
 )
+from fnship.plan import live_triggers
 
 READ_WORKERS = 8
 DEFAULT_EPHEMERAL_MB = 512
+# Kinds found by physical name (a discovered role has no address until its tags are read); the rest by address.
+NAME_IDENTITY = frozenset({"function", "log_group", "role"})
+
+
+class Reads:
+    """One reading of live state: the AWS handle, plus a memo so a call several readers need (an alias's
+    policy, an API's routes) runs once. Attribute access goes through to the AWS handle."""
+
+    def __init__(self, aws: Any) -> None:
+        self.aws = aws
+        self._lock = threading.Lock()
+        self._memo: dict[Hashable, Future] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.aws, name)
+
+    def once(self, key: Hashable, fn: Callable[[], Any]) -> Any:
+        with self._lock:
+            future = self._memo.get(key)
+            owner = future is None
+            if owner:
+                future = self._memo[key] = Future()
+        assert future is not None
+        if owner:
+            try:
+                future.set_result(fn())
+            except BaseException as exc:
+                future.set_exception(exc)
+        return future.result()
 
 
 def function_attrs(
@@ -29,6 +60,7 @@ def function_attrs(
 ) -> dict[str, Any]:
     """Lambda's GetFunction answer in the model's vocabulary, with AWS defaults filled in."""
     variables = (config.get("Environment") or {}).get("Variables") or {}
+    vpc = config.get("VpcConfig") or {}
     return {
         "runtime": config.get("Runtime"),
         "handler": config.get("Handler"),
@@ -43,6 +75,15 @@ def function_attrs(
         "code_sha256": config.get("CodeSha256"),
         "reserved_concurrency": (concurrency or {}).get("ReservedConcurrentExecutions"),
         "tags": dict(tags or {}),
+        "vpc": {
+            "subnet_ids": sorted(vpc["SubnetIds"]),
+            "security_group_ids": sorted(vpc.get("SecurityGroupIds") or []),
+        }
+        if vpc.get("SubnetIds")
+        else None,
+        "tracing": (config.get("TracingConfig") or {}).get("Mode") or "PassThrough",
+        "dead_letter_arn": (config.get("DeadLetterConfig") or {}).get("TargetArn") or None,
+        "kms_key_arn": config.get("KMSKeyArn") or None,
     }
 
 
@@ -148,14 +189,17 @@ READERS: dict[str, Callable[[Any, Resource], list[Resource]]] = {
     "alias": _read_alias_for,
     "log_group": lambda aws, r: read_log_group(aws, r.name, r.address.split(".", 1)[1]),
     "role": lambda aws, r: read_role(aws, r.name, r.address.split(".", 1)[1]),
+    **live_triggers.READERS,
 }
 
 
 def discover(aws: Any, *, service: str, stage: str) -> list[Resource]:
-    """Stubs (address, kind, name) for everything that carries this service's and stage's ownership tags."""
+    """Stubs (address, kind, name) for everything this service and stage owns: what carries its ownership
+    tags, roles under its IAM path, and the triggers found on its functions' aliases (see live_triggers)."""
     owner = ownership_tags(service, stage)
     stubs: list[Resource] = []
     tagged = aws.find_tagged(owner)
+    aliases: list[tuple[str, str, str]] = []  # (function key, function ARN, alias)
     for arn, tags in tagged.items():
         key = tags.get(OWNER_FUNCTION_TAG)
         if not key:
@@ -173,23 +217,38 @@ def discover(aws: Any, *, service: str, stage: str) -> list[Resource]:
                         extras={"function_name": function_name, "function_key": key},
                     )
                 )
+                aliases.append((key, arn.split(":function:", 1)[0] + f":function:{function_name}", alias["Name"]))
         elif arn.startswith("arn:aws:logs:") and ":log-group:" in arn:
             group_name = arn.split(":log-group:", 1)[1].removesuffix(":*")
             stubs.append(Resource(f"log_group.{key}", "log_group", group_name, {}))
     for role in aws.iam.list_role_names(names.role_path(service=service, stage=stage)):
         stubs.append(Resource("", "role", role, {}))
+
+    def on_alias(found: tuple[str, str, str]) -> list[Resource]:
+        key, function_arn, alias = found
+        return live_triggers.discover_function(
+            aws, service=service, stage=stage, key=key, function_arn=function_arn, alias=alias
+        )
+
+    with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
+        for batch in pool.map(on_alias, aliases):
+            stubs.extend(batch)
+    stubs.extend(live_triggers.discover_shared(aws, service=service, stage=stage, tagged=tagged))
     return stubs
+
+
+def _identity(resource: Resource) -> tuple[str, str]:
+    return (resource.kind, resource.name if resource.kind in NAME_IDENTITY else resource.address)
 
 
 def read_live(aws: Any, desired: State, *, discover_owned: bool = True) -> State:
     """The live counterpart of every desired resource, plus (with `discover_owned`) every owned leftover."""
-    wanted: dict[tuple[str, str], Resource] = {
-        (r.kind, r.name if r.kind != "alias" else r.address): r for r in desired.resources
-    }
+    aws = aws if isinstance(aws, Reads) else Reads(aws)
+    wanted: dict[tuple[str, str], Resource] = {_identity(r): r for r in desired.resources}
     stubs = list(desired.resources)
     if discover_owned:
         for stub in discover(aws, service=desired.service, stage=desired.stage):
-            identity = (stub.kind, stub.name if stub.kind != "alias" else stub.address)
+            identity = _identity(stub)
             if identity not in wanted:
                 wanted[identity] = stub
                 stubs.append(stub)

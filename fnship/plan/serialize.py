@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fnship.model.resources import KNOWN_AFTER_APPLY
+from fnship.model.resources import KNOWN_AFTER_APPLY, Ref
 from fnship.plan.diff import Plan
 from fnship.secret import SENSITIVE, Secret
 
@@ -16,7 +16,7 @@ def jsonable(value: Any) -> Any:
     """Plain JSON data with every Secret shown as (sensitive) and unknowns as (known after apply)."""
     if isinstance(value, Secret):
         return SENSITIVE
-    if value is KNOWN_AFTER_APPLY:
+    if value is KNOWN_AFTER_APPLY or isinstance(value, Ref):
         return str(KNOWN_AFTER_APPLY)
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
@@ -47,6 +47,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             {"type": step.type, "address": step.address, **({"detail": jsonable(step.detail)} if step.detail else {})}
             for step in plan.steps
         ],
+        "warnings": list(plan.warnings),
         "summary": {
             "add": plan.counts()["create"],
             "change": plan.counts()["update"],

@@ -4,16 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fnship.model.resources import State
+from fnship.model.resources import Resource, State, resolve_refs
 from fnship.plan.diff import CREATE, DELETE, UPDATE, Change, Plan, Step, diff
 
 # Function fields that only UpdateFunctionCode can change; the rest go through UpdateFunctionConfiguration.
 CODE_FIELDS = frozenset({"code_sha256", "architecture"})
 SEPARATE_FUNCTION_FIELDS = frozenset({"tags", "reserved_concurrency"})
 
-# Creation order follows dependencies: a function needs its log group and role; an alias needs a version.
-CREATE_ORDER = ("log_group", "role", "function", "alias")
-DELETE_ORDER = ("alias", "function", "log_group", "role")
+TRIGGER_KINDS = (
+    "http_api_route",
+    "rest_method",
+    "sns_subscription",
+    "s3_notification",
+    "event_rule",
+    "event_source_mapping",
+    "function_url",
+)
+SHARED_KINDS = ("http_api", "http_api_authorizer", "rest_api", "sns_topic", "s3_bucket")
+# Creation order follows dependencies: a function needs its log group and role; an alias needs a version;
+# a trigger needs the alias, the shared resource it hangs on, and its permission (S3 checks the permission
+# when the notification is written).
+CREATE_ORDER = ("log_group", "role", "function", "alias", "event_invoke_config", *SHARED_KINDS, "permission",
+                *TRIGGER_KINDS)  # fmt: skip
+# Deletion goes the other way: nothing invokes a function before its permission, alias or function goes.
+# Owned buckets go last: S3 refuses to delete one that still holds objects, and that should stop nothing else.
+DELETE_ORDER = (*reversed(TRIGGER_KINDS), "permission", "http_api_authorizer", "rest_stage", "http_api", "rest_api",
+                "sns_topic", "event_invoke_config", "alias", "function", "log_group", "role", "s3_bucket")  # fmt: skip
+# A REST API change is live only once deployed, so its stage deploys after every method change, deletions too.
+FINAL_ORDER = ("rest_stage",)
 
 
 def _top_fields(change: Change) -> set[str]:
@@ -91,6 +109,10 @@ STEP_MAKERS: dict[str, Callable[[Change], list[Step]]] = {
     "alias": _alias_steps,
     "role": _simple_steps("role"),
     "log_group": _simple_steps("log_group"),
+    **{kind: _simple_steps(kind) for kind in (*SHARED_KINDS, *TRIGGER_KINDS)},
+    "permission": _simple_steps("permission"),
+    "rest_stage": _simple_steps("rest_stage"),
+    "event_invoke_config": _simple_steps("event_invoke_config"),
 }
 
 
@@ -105,10 +127,25 @@ def order_steps(changes: list[Change]) -> list[Step]:
         for change in changes:
             if change.kind == kind and change.action == DELETE:
                 steps.extend(STEP_MAKERS[kind](change))
+    for kind in FINAL_ORDER:
+        for change in changes:
+            if change.kind == kind and change.action in (CREATE, UPDATE):
+                steps.extend(STEP_MAKERS[kind](change))
     return steps
 
 
-def make_plan(desired: State, live: State, *, release_id: str) -> Plan:
+def resolve_live_refs(desired: State, live: State) -> State:
+    """Desired values that embed another resource's id (an API id in a SourceArn) filled in from live state;
+    the ones whose resource does not exist yet stay `Ref`s, shown as (known after apply)."""
+    ids = {r.address: str(r.extras["id"]) for r in live.resources if r.extras.get("id")}
+    return desired.with_resources(
+        Resource(r.address, r.kind, r.name, resolve_refs(r.attrs, ids), r.depends_on, r.extras)
+        for r in desired.resources
+    )
+
+
+def make_plan(desired: State, live: State, *, release_id: str, warnings: tuple[str, ...] = ()) -> Plan:
+    desired = resolve_live_refs(desired, live)
     changes = diff(desired, live)
     ordered = sorted(changes, key=lambda c: (c.action == DELETE, c.address))
     return Plan(
@@ -120,4 +157,5 @@ def make_plan(desired: State, live: State, *, release_id: str) -> Plan:
         steps=tuple(order_steps(changes)),
         desired=desired,
         live=live,
+        warnings=tuple(warnings),
     )

@@ -214,7 +214,7 @@ def test_image_function_needs_no_handler_and_later_keys_stay_in_raw(env: Env):
 
 
 def test_locator_points_at_keys_and_falls_back_to_the_nearest_ancestor(env: Env):
-    manifest = env.load(BASE + "    memorySize: 512\n    events:\n      - sqs: arn:aws:sqs:us-east-1:1:q\n")
+    manifest = env.load(BASE + "    memorySize: 512\n    events:\n      - sqs: arn:aws:sqs:us-east-1:123456789012:q\n")
     assert manifest.locate(("functions", "api", "memorySize")) == Location("serverless.yml", 7, 17)
     assert manifest.locate(("functions", "api", "events", 0)) == Location("serverless.yml", 9, 9)
     assert manifest.locate(("functions", "api", "timeout")) == Location("serverless.yml", 5, 3)

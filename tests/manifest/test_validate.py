@@ -110,7 +110,7 @@ LIMITS = [
         "8:9 functions.api.events.0: an event must be a mapping with one key (its type, e.g. `- sqs: ...`), "
         "got a mapping",
     ),
-    ("events:\n  - sqs: arn\n  - schedule: rate(1 minute)", None),
+    ("events:\n  - sqs: arn:aws:sqs:us-east-1:123456789012:q\n  - schedule: rate(1 minute)", None),
     (
         "memorysize: 512",
         "7:5 functions.api.memorysize: unknown key 'memorysize' in functions.api; did you mean 'memorySize'?",

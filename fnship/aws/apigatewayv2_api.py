@@ -1,0 +1,219 @@
+"""API Gateway HTTP APIs (apigatewayv2): the API, its `$default` stage, routes, Lambda integrations, JWT
+authorizers, tags."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fnship.aws.calls import aws_call, call_or_none
+
+DEFAULT_STAGE = "$default"
+
+
+class HttpApis:
+    def __init__(self, client: Any, *, region: str) -> None:
+        self._client = client
+        self._region = region
+
+    def arn(self, api_id: str) -> str:
+        return f"arn:aws:apigateway:{self._region}::/apis/{api_id}"
+
+    def list_apis(self) -> list[dict[str, Any]]:
+        """Every HTTP API in the region, with its tags (GetApis returns them)."""
+        apis: list[dict[str, Any]] = []
+        token = None
+        while True:
+            kwargs = {"NextToken": token} if token else {}
+            page = aws_call("HTTP APIs", "GetApis", self._client.get_apis, **kwargs)
+            apis.extend(item for item in page.get("Items", []) if item.get("ProtocolType", "HTTP") == "HTTP")
+            token = page.get("NextToken")
+            if not token:
+                return apis
+
+    def get_api_or_none(self, api_id: str) -> dict[str, Any] | None:
+        return call_or_none(f"HTTP API {api_id}", "GetApi", self._client.get_api, ApiId=api_id)
+
+    def create_api(self, name: str, *, cors: Mapping[str, Any] | None, tags: Mapping[str, str]) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"Name": name, "ProtocolType": "HTTP", "Tags": dict(tags)}
+        if cors:
+            kwargs["CorsConfiguration"] = dict(cors)
+        return aws_call(f"HTTP API {name}", "CreateApi", self._client.create_api, **kwargs)
+
+    def set_cors(self, api_id: str, cors: Mapping[str, Any] | None) -> None:
+        if cors:
+            aws_call(
+                f"HTTP API {api_id}", "UpdateApi", self._client.update_api, ApiId=api_id, CorsConfiguration=dict(cors)
+            )
+        else:
+            call_or_none(
+                f"HTTP API {api_id}", "DeleteCorsConfiguration", self._client.delete_cors_configuration, ApiId=api_id
+            )
+
+    def has_default_stage(self, api_id: str) -> bool:
+        found = call_or_none(
+            f"HTTP API {api_id}", "GetStage", self._client.get_stage, ApiId=api_id, StageName=DEFAULT_STAGE
+        )
+        return bool(found and found.get("AutoDeploy"))
+
+    def ensure_default_stage(self, api_id: str) -> None:
+        """The `$default` stage with auto-deploy: every route change is live without a deployment step."""
+        found = call_or_none(
+            f"HTTP API {api_id}", "GetStage", self._client.get_stage, ApiId=api_id, StageName=DEFAULT_STAGE
+        )
+        if found is None:
+            aws_call(
+                f"HTTP API {api_id}",
+                "CreateStage",
+                self._client.create_stage,
+                ApiId=api_id,
+                StageName=DEFAULT_STAGE,
+                AutoDeploy=True,
+            )
+        elif not found.get("AutoDeploy"):
+            aws_call(
+                f"HTTP API {api_id}",
+                "UpdateStage",
+                self._client.update_stage,
+                ApiId=api_id,
+                StageName=DEFAULT_STAGE,
+                AutoDeploy=True,
+            )
+
+    def set_tags(self, api_id: str, *, add: Mapping[str, str], remove: list[str]) -> None:
+        arn = self.arn(api_id)
+        if remove:
+            aws_call(arn, "UntagResource", self._client.untag_resource, ResourceArn=arn, TagKeys=list(remove))
+        if add:
+            aws_call(arn, "TagResource", self._client.tag_resource, ResourceArn=arn, Tags=dict(add))
+
+    def delete_api(self, api_id: str) -> None:
+        call_or_none(f"HTTP API {api_id}", "DeleteApi", self._client.delete_api, ApiId=api_id)
+
+    # -- routes and integrations ----------------------------------------------------------------------------------
+    def _items(self, api_id: str, action: str, method: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        token = None
+        while True:
+            kwargs: dict[str, Any] = {"ApiId": api_id}
+            if token:
+                kwargs["NextToken"] = token
+            page = call_or_none(f"HTTP API {api_id}", action, method, **kwargs)
+            if page is None:
+                return items
+            items.extend(page.get("Items", []))
+            token = page.get("NextToken")
+            if not token:
+                return items
+
+    def get_routes(self, api_id: str) -> list[dict[str, Any]]:
+        return self._items(api_id, "GetRoutes", self._client.get_routes)
+
+    def get_integrations(self, api_id: str) -> list[dict[str, Any]]:
+        return self._items(api_id, "GetIntegrations", self._client.get_integrations)
+
+    def create_lambda_integration(self, api_id: str, *, target_arn: str, payload_format: str) -> str:
+        created = aws_call(
+            f"HTTP API {api_id}",
+            "CreateIntegration",
+            self._client.create_integration,
+            ApiId=api_id,
+            IntegrationType="AWS_PROXY",
+            IntegrationUri=target_arn,
+            IntegrationMethod="POST",
+            PayloadFormatVersion=payload_format,
+        )
+        return str(created["IntegrationId"])
+
+    def update_lambda_integration(
+        self, api_id: str, integration_id: str, *, target_arn: str, payload_format: str
+    ) -> None:
+        aws_call(
+            f"HTTP API {api_id} integration {integration_id}",
+            "UpdateIntegration",
+            self._client.update_integration,
+            ApiId=api_id,
+            IntegrationId=integration_id,
+            IntegrationUri=target_arn,
+            PayloadFormatVersion=payload_format,
+        )
+
+    def delete_integration(self, api_id: str, integration_id: str) -> None:
+        call_or_none(
+            f"HTTP API {api_id} integration {integration_id}",
+            "DeleteIntegration",
+            self._client.delete_integration,
+            ApiId=api_id,
+            IntegrationId=integration_id,
+        )
+
+    def create_route(self, api_id: str, *, route_key: str, settings: Mapping[str, Any]) -> str:
+        created = aws_call(
+            f"HTTP API {api_id} route {route_key}",
+            "CreateRoute",
+            self._client.create_route,
+            ApiId=api_id,
+            RouteKey=route_key,
+            **settings,
+        )
+        return str(created["RouteId"])
+
+    def update_route(self, api_id: str, route_id: str, *, settings: Mapping[str, Any]) -> None:
+        aws_call(
+            f"HTTP API {api_id} route {route_id}",
+            "UpdateRoute",
+            self._client.update_route,
+            ApiId=api_id,
+            RouteId=route_id,
+            **settings,
+        )
+
+    def delete_route(self, api_id: str, route_id: str) -> None:
+        call_or_none(
+            f"HTTP API {api_id} route {route_id}",
+            "DeleteRoute",
+            self._client.delete_route,
+            ApiId=api_id,
+            RouteId=route_id,
+        )
+
+    # -- JWT authorizers ----------------------------------------------------------------------------------------
+    def get_authorizer_or_none(self, api_id: str, authorizer_id: str) -> dict[str, Any] | None:
+        return call_or_none(
+            f"HTTP API {api_id} authorizer {authorizer_id}",
+            "GetAuthorizer",
+            self._client.get_authorizer,
+            ApiId=api_id,
+            AuthorizerId=authorizer_id,
+        )
+
+    def create_jwt_authorizer(self, api_id: str, *, name: str, config: Mapping[str, Any]) -> str:
+        created = aws_call(
+            f"HTTP API {api_id} authorizer {name}",
+            "CreateAuthorizer",
+            self._client.create_authorizer,
+            ApiId=api_id,
+            Name=name,
+            AuthorizerType="JWT",
+            **config,
+        )
+        return str(created["AuthorizerId"])
+
+    def update_jwt_authorizer(self, api_id: str, authorizer_id: str, *, config: Mapping[str, Any]) -> None:
+        aws_call(
+            f"HTTP API {api_id} authorizer {authorizer_id}",
+            "UpdateAuthorizer",
+            self._client.update_authorizer,
+            ApiId=api_id,
+            AuthorizerId=authorizer_id,
+            **config,
+        )
+
+    def delete_authorizer(self, api_id: str, authorizer_id: str) -> None:
+        call_or_none(
+            f"HTTP API {api_id} authorizer {authorizer_id}",
+            "DeleteAuthorizer",
+            self._client.delete_authorizer,
+            ApiId=api_id,
+            AuthorizerId=authorizer_id,
+        )

@@ -1,0 +1,32 @@
+"""SQS: read-only look-ups of the queues that triggers consume (fnship does not own queues yet)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fnship.aws.calls import call_or_none
+
+
+class SqsApi:
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def visibility_timeout_or_none(self, queue_arn: str) -> int | None:
+        """The queue's visibility timeout in seconds; None when the queue cannot be read."""
+        _, _, _, _region, account, name = queue_arn.split(":", 5)
+        from botocore.exceptions import ClientError
+
+        try:
+            url = self._client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+        except ClientError:
+            return None
+        found = call_or_none(
+            f"queue {queue_arn}",
+            "GetQueueAttributes",
+            self._client.get_queue_attributes,
+            QueueUrl=url,
+            AttributeNames=["VisibilityTimeout"],
+        )
+        if not found:
+            return None
+        return int(found.get("Attributes", {}).get("VisibilityTimeout", 30))

@@ -1,0 +1,75 @@
+"""`sqs` and `stream` (DynamoDB, Kinesis) events: event source mappings on the alias. Pure.
+
+Lambda's poller reads the source with the function's role (see model/iam.py), so these need no permission
+on the alias. A mapping is identified by (alias ARN, source ARN): Lambda allows one per pair.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fnship.manifest.types import EventSpec
+from fnship.model.resources import Resource
+from fnship.model.triggers.common import Target, slug, trigger_address
+
+
+def source_name(arn: str) -> str:
+    """The trigger's name from its source ARN: the queue, the table (DynamoDB) or the stream (Kinesis)."""
+    resource = arn.split(":", 5)[5]  # `orders`, `table/todos/stream/<label>` or `stream/clicks`
+    if resource.startswith(("table/", "stream/")):
+        return slug(resource.split("/")[1])
+    return slug(resource)
+
+
+def sqs_name(event: EventSpec) -> str:
+    return source_name(event.settings["arn"])
+
+
+def stream_name(event: EventSpec) -> str:
+    return source_name(event.settings["arn"])
+
+
+def _mapping(target: Target, event_type: str, name: str, attrs: dict[str, Any]) -> Resource:
+    return Resource(
+        address=trigger_address(target, event_type, name),
+        kind="event_source_mapping",
+        name=attrs["source_arn"],
+        attrs=attrs,
+        depends_on=(f"alias.{target.function_key}.{target.alias}", f"function.{target.function_key}"),
+        extras={**target.extras(event_type, name), "alias_arn": target.alias_arn},
+    )
+
+
+def render_sqs(target: Target, event: EventSpec, name: str) -> list[Resource]:
+    s = event.settings
+    attrs = {
+        "source_arn": s["arn"],
+        "batch_size": s["batch_size"],
+        "maximum_batching_window": s["maximum_batching_window"],
+        "function_response_types": list(s["function_response_types"]),
+        "maximum_concurrency": s["maximum_concurrency"],
+        "enabled": s["enabled"],
+        "filter_patterns": sorted(s["filter_patterns"]),
+    }
+    return [_mapping(target, "sqs", name, attrs)]
+
+
+def render_stream(target: Target, event: EventSpec, name: str) -> list[Resource]:
+    s = event.settings
+    attrs = {
+        "source_arn": s["arn"],
+        "batch_size": s["batch_size"],
+        "maximum_batching_window": s["maximum_batching_window"],
+        "function_response_types": list(s["function_response_types"]),
+        "enabled": s["enabled"],
+        "filter_patterns": sorted(s["filter_patterns"]),
+        "starting_position": s["starting_position"],
+        "starting_position_timestamp": s["starting_position_timestamp"],
+        "bisect_batch_on_function_error": s["bisect_batch_on_function_error"],
+        "maximum_retry_attempts": s["maximum_retry_attempts"],
+        "maximum_record_age": s["maximum_record_age"],
+        "parallelization_factor": s["parallelization_factor"],
+        "tumbling_window": s["tumbling_window"],
+        "on_failure": s["on_failure"],
+    }
+    return [_mapping(target, "stream", name, attrs)]

@@ -1,0 +1,659 @@
+"""Read live triggers, permissions and the shared resources they use, normalized like the desired state; find
+the ones the manifest no longer names; warn about sources set up against the function; list endpoints.
+
+Read-only AWS calls: this module never mutates anything. `aws` is the planner's read session (see
+plan/live.py `Reads`): calls several readers share (an alias's policy, an API's routes) run once per plan.
+
+Discovery, so a removed or renamed event leaves nothing behind:
+- by ownership tags where the service lists them: HTTP and REST APIs (their list calls return tags), SNS
+  topics and S3 buckets (Resource Groups Tagging API);
+- by the function's own configuration elsewhere: the alias's policy statements (our statement ids,
+  `fnship-<type>-<name>`, say which trigger each belongs to, and their SourceArn where it lives), the
+  alias's event source mappings, its function URL and its async invoke config.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fnship.model.build import ASYNC_DEFAULT_EVENT_AGE_S, ASYNC_DEFAULT_RETRIES
+from fnship.model.resources import OWNER_SERVICE_TAG, OWNER_STAGE_TAG, Resource, State
+from fnship.model.triggers import api as api_model
+from fnship.model.triggers.buckets import notification_id
+from fnship.model.triggers.common import Target, normalize_cors, parse_sid, trigger_address
+from fnship.model.triggers.sources import source_name
+
+# -- shared reads (memoized per plan) -------------------------------------------------------------------------------
+
+
+def _policy(aws: Any, function: str, qualifier: str) -> list[dict[str, Any]]:
+    return aws.once(
+        ("policy", function, qualifier), lambda: aws.lambda_.get_policy_statements(function, qualifier=qualifier)
+    )
+
+
+def _mappings(aws: Any, alias_arn: str) -> list[dict[str, Any]]:
+    return aws.once(("mappings", alias_arn), lambda: aws.lambda_.list_event_source_mappings(alias_arn))
+
+
+def _url(aws: Any, function: str, qualifier: str) -> dict[str, Any] | None:
+    return aws.once(
+        ("url", function, qualifier), lambda: aws.lambda_.get_function_url_or_none(function, qualifier=qualifier)
+    )
+
+
+def _invoke_config(aws: Any, function: str, qualifier: str) -> dict[str, Any] | None:
+    return aws.once(
+        ("eic", function, qualifier),
+        lambda: aws.lambda_.get_event_invoke_config_or_none(function, qualifier=qualifier),
+    )
+
+
+def _owned(tags: Mapping[str, str] | None, service: str, stage: str) -> bool:
+    tags = tags or {}
+    return tags.get(OWNER_SERVICE_TAG) == service and tags.get(OWNER_STAGE_TAG) == stage
+
+
+def _find_api(aws: Any, kind: str, name: str, owner: tuple[str, str]) -> dict[str, Any] | None:
+    """Our HTTP or REST API by name, only when it carries our ownership tags (another API may share the name)."""
+    if kind == "http":
+        apis = aws.once(("http_apis",), aws.http_apis.list_apis)
+        found = [a for a in apis if a.get("Name") == name and _owned(a.get("Tags"), *owner)]
+    else:
+        apis = aws.once(("rest_apis",), aws.rest_apis.list_apis)
+        found = [a for a in apis if a.get("name") == name and _owned(a.get("tags"), *owner)]
+    return found[0] if found else None
+
+
+def _owner_of(resource: Resource) -> tuple[str, str]:
+    return resource.extras["owner"]
+
+
+def _http_api_id(aws: Any, resource: Resource) -> str | None:
+    if resource.extras.get("api_id"):
+        return str(resource.extras["api_id"])
+    found = _find_api(aws, "http", resource.extras["api_name"], _owner_of(resource))
+    return found["ApiId"] if found else None
+
+
+def _rest_api_id(aws: Any, resource: Resource) -> str | None:
+    if resource.extras.get("api_id"):
+        return str(resource.extras["api_id"])
+    found = _find_api(aws, "rest", resource.extras["api_name"], _owner_of(resource))
+    return found["id"] if found else None
+
+
+def _routes(aws: Any, api_id: str) -> list[dict[str, Any]]:
+    return aws.once(("routes", api_id), lambda: aws.http_apis.get_routes(api_id))
+
+
+def _integrations(aws: Any, api_id: str) -> dict[str, dict[str, Any]]:
+    return aws.once(
+        ("integrations", api_id),
+        lambda: {i["IntegrationId"]: i for i in aws.http_apis.get_integrations(api_id)},
+    )
+
+
+def _authorizer(aws: Any, api_id: str, authorizer_id: str) -> dict[str, Any] | None:
+    return aws.once(
+        ("authorizer", api_id, authorizer_id), lambda: aws.http_apis.get_authorizer_or_none(api_id, authorizer_id)
+    )
+
+
+def _rest_resources(aws: Any, api_id: str) -> list[dict[str, Any]]:
+    return aws.once(("rest_resources", api_id), lambda: aws.rest_apis.get_resources(api_id))
+
+
+def _notifications(aws: Any, bucket: str) -> dict[str, Any] | None:
+    return aws.once(("notifications", bucket), lambda: aws.s3.get_notifications_or_none(bucket))
+
+
+def _json(text: str | None) -> str | None:
+    """A JSON document in the model's spelling (compact, sorted keys), so desired and live compare equal."""
+    if not text:
+        return None
+    try:
+        return json.dumps(json.loads(text), separators=(",", ":"), sort_keys=True)
+    except ValueError:
+        return text
+
+
+# -- permissions --------------------------------------------------------------------------------------------------
+
+
+def permission_attrs(statement: Mapping[str, Any]) -> dict[str, Any]:
+    """A policy statement in the model's vocabulary (see model/triggers/common.py `permission`)."""
+    principal = statement.get("Principal")
+    if isinstance(principal, Mapping):
+        principal = principal.get("Service") or principal.get("AWS")
+    condition = statement.get("Condition") or {}
+    arn_like = condition.get("ArnLike") or {}
+    equals = condition.get("StringEquals") or {}
+    flags = condition.get("Bool") or {}
+    via_url = flags.get("lambda:InvokedViaFunctionUrl", equals.get("lambda:InvokedViaFunctionUrl"))
+    return {
+        "action": statement.get("Action"),
+        "principal": principal,
+        "source_arn": arn_like.get("AWS:SourceArn"),
+        "source_account": equals.get("AWS:SourceAccount"),
+        "function_url_auth_type": equals.get("lambda:FunctionUrlAuthType"),
+        "invoked_via_function_url": str(via_url).lower() == "true" if via_url is not None else False,
+    }
+
+
+def read_permission(aws: Any, resource: Resource) -> list[Resource]:
+    extras = resource.extras
+    for statement in _policy(aws, extras["function_name"], extras["qualifier"]):
+        if statement.get("Sid") == resource.name:
+            return [Resource(resource.address, "permission", resource.name, permission_attrs(statement), extras=extras)]
+    return []
+
+
+# -- HTTP API -------------------------------------------------------------------------------------------------------
+
+
+def read_http_api(aws: Any, resource: Resource) -> list[Resource]:
+    found = _find_api(aws, "http", resource.name, _owner_of(resource))
+    if found is None:
+        return []
+    api_id = found["ApiId"]
+    attrs = {
+        "cors": normalize_cors(found.get("CorsConfiguration")),
+        "default_stage": aws.http_apis.has_default_stage(api_id),
+        "tags": dict(found.get("Tags") or {}),
+    }
+    extras = {**resource.extras, "id": api_id, "endpoint": found.get("ApiEndpoint")}
+    return [Resource(resource.address, "http_api", resource.name, attrs, extras=extras)]
+
+
+def _authorizer_attrs(found: Mapping[str, Any]) -> dict[str, Any]:
+    jwt = found.get("JwtConfiguration") or {}
+    return {
+        "type": found.get("AuthorizerType"),
+        "identity_source": list(found.get("IdentitySource") or []),
+        "issuer": jwt.get("Issuer"),
+        "audience": sorted(jwt.get("Audience") or []),
+    }
+
+
+def _route_authorizers(aws: Any, api_id: str) -> dict[str, dict[str, Any]]:
+    """Authorizer name -> authorizer, for every authorizer a route uses. (Routes are where we find them:
+    GetAuthorizers is the other way, which the moto server does not implement.)"""
+    found: dict[str, dict[str, Any]] = {}
+    for route in _routes(aws, api_id):
+        if route.get("AuthorizerId") and route.get("AuthorizationType") == "JWT":
+            authorizer = _authorizer(aws, api_id, route["AuthorizerId"])
+            if authorizer:
+                found[authorizer["Name"]] = authorizer
+    return found
+
+
+def read_http_api_authorizer(aws: Any, resource: Resource) -> list[Resource]:
+    api_id = _http_api_id(aws, resource)
+    if api_id is None:
+        return []
+    found = _route_authorizers(aws, api_id).get(resource.name)
+    if found is None:
+        return []
+    extras = {**resource.extras, "api_id": api_id, "authorizer_id": found["AuthorizerId"]}
+    return [Resource(resource.address, "http_api_authorizer", resource.name, _authorizer_attrs(found), extras=extras)]
+
+
+def read_http_api_route(aws: Any, resource: Resource) -> list[Resource]:
+    api_id = _http_api_id(aws, resource)
+    if api_id is None:
+        return []
+    integrations = _integrations(aws, api_id)
+    for route in _routes(aws, api_id):
+        integration = integrations.get(str(route.get("Target", "")).removeprefix("integrations/"), {})
+        if not _is_route(resource, route["RouteKey"], integration.get("IntegrationUri")):
+            continue
+        authorizer = None
+        if route.get("AuthorizerId") and route.get("AuthorizationType") == "JWT":
+            found = _authorizer(aws, api_id, route["AuthorizerId"])
+            authorizer = found["Name"] if found else route["AuthorizerId"]
+        attrs = {
+            "route_key": route["RouteKey"],
+            "target": integration.get("IntegrationUri"),
+            "payload_format": integration.get("PayloadFormatVersion"),
+            "authorizer": authorizer,
+            "scopes": sorted(route.get("AuthorizationScopes") or []),
+        }
+        extras = {
+            **resource.extras,
+            "api_id": api_id,
+            "route_id": route["RouteId"],
+            "integration_id": integration.get("IntegrationId"),
+        }
+        return [Resource(resource.address, "http_api_route", route["RouteKey"], attrs, extras=extras)]
+    return []
+
+
+def _is_route(resource: Resource, route_key: str, target: str | None) -> bool:
+    """A desired route is found by its key; a discovered one (its key unknown) by its name and its target."""
+    if resource.name:
+        return route_key == resource.name
+    if target != resource.extras["alias_arn"]:
+        return False
+    if route_key == "$default":
+        return resource.extras["trigger_name"] == "default"
+    method, _, path = route_key.partition(" ")
+    return api_model.route_name(method, path) == resource.extras["trigger_name"]
+
+
+# -- REST API ---------------------------------------------------------------------------------------------------
+
+
+def read_rest_api(aws: Any, resource: Resource) -> list[Resource]:
+    found = _find_api(aws, "rest", resource.name, _owner_of(resource))
+    if found is None:
+        return []
+    api_id = found["id"]
+    paths: dict[str, Any] = {}
+    ids: dict[str, str] = {}
+    for item in _rest_resources(aws, api_id):
+        ids[item["path"]] = item["id"]
+        if item["path"] == "/":
+            continue
+        preflight = None
+        if "OPTIONS" in (item.get("resourceMethods") or {}):
+            preflight = aws.rest_apis.get_preflight_headers(api_id, item["id"])
+        paths[item["path"]] = dict(sorted(preflight.items())) if preflight else None
+    attrs = {
+        "endpoint_type": ((found.get("endpointConfiguration") or {}).get("types") or ["EDGE"])[0],
+        "paths": dict(sorted(paths.items())),
+        "tags": dict(found.get("tags") or {}),
+    }
+    extras = {**resource.extras, "id": api_id, "resource_ids": ids}
+    return [Resource(resource.address, "rest_api", resource.name, attrs, extras=extras)]
+
+
+def _integration_target(uri: str | None) -> str | None:
+    """`arn:aws:apigateway:...:lambda:path/2015-03-31/functions/<function ARN>/invocations` -> the function ARN."""
+    if not uri or "/functions/" not in uri:
+        return uri
+    return uri.split("/functions/", 1)[1].removesuffix("/invocations")
+
+
+def read_rest_method(aws: Any, resource: Resource) -> list[Resource]:
+    api_id = _rest_api_id(aws, resource)
+    if api_id is None:
+        return []
+    for item in _rest_resources(aws, api_id):
+        for method, spec in (item.get("resourceMethods") or {}).items():
+            integration = spec.get("methodIntegration") or {}
+            target = _integration_target(integration.get("uri"))
+            name = f"{method} {item['path']}"
+            if resource.name:
+                if name != resource.name:
+                    continue
+            elif target != resource.extras["alias_arn"] or (
+                api_model.route_name(method, item["path"]) != resource.extras["trigger_name"]
+            ):
+                continue
+            attrs = {"method": method, "path": item["path"], "integration": integration.get("type"), "target": target}
+            extras = {**resource.extras, "api_id": api_id, "resource_id": item["id"]}
+            return [Resource(resource.address, "rest_method", name, attrs, extras=extras)]
+    return []
+
+
+REVISION_PREFIX = "fnship revision "
+
+
+def read_rest_stage(aws: Any, resource: Resource) -> list[Resource]:
+    api_id = _rest_api_id(aws, resource)
+    if api_id is None:
+        return []
+    stage = aws.rest_apis.get_stage_or_none(api_id, resource.name)
+    if stage is None:
+        return []
+    deployment = aws.rest_apis.get_deployment_or_none(api_id, stage.get("deploymentId", ""))
+    description = (deployment or {}).get("description") or ""
+    revision = description.removeprefix(REVISION_PREFIX) if description.startswith(REVISION_PREFIX) else None
+    extras = {**resource.extras, "api_id": api_id}
+    return [Resource(resource.address, "rest_stage", resource.name, {"revision": revision}, extras=extras)]
+
+
+# -- SNS, S3, EventBridge ---------------------------------------------------------------------------------------------
+
+
+def read_sns_topic(aws: Any, resource: Resource) -> list[Resource]:
+    found = aws.sns.get_topic_or_none(resource.extras["arn"])
+    if found is None:
+        return []
+    attrs = {"display_name": found["Attributes"].get("DisplayName", ""), "tags": found["Tags"]}
+    return [Resource(resource.address, "sns_topic", resource.name, attrs, extras=resource.extras)]
+
+
+def read_sns_subscription(aws: Any, resource: Resource) -> list[Resource]:
+    found = aws.sns.find_subscription_or_none(resource.name, resource.extras["alias_arn"])
+    if found is None:
+        return []
+    attributes = found["Attributes"]
+    policy = _json(attributes.get("FilterPolicy"))
+    policy = None if policy == "{}" else policy  # how an update removes a filter (see the executor)
+    attrs = {
+        "topic_arn": resource.name,
+        "endpoint": attributes.get("Endpoint", resource.extras["alias_arn"]),
+        "filter_policy": policy,
+        "filter_policy_scope": attributes.get("FilterPolicyScope", "MessageAttributes") if policy else None,
+    }
+    extras = {**resource.extras, "subscription_arn": found["SubscriptionArn"]}
+    return [Resource(resource.address, "sns_subscription", resource.name, attrs, extras=extras)]
+
+
+def read_s3_bucket(aws: Any, resource: Resource) -> list[Resource]:
+    tags = aws.s3.get_bucket_tags_or_none(resource.name)
+    if tags is None:
+        return []
+    if not _owned(tags, *_owner_of(resource)):
+        from fnship.errors import FnError
+
+        raise FnError(
+            f"bucket {resource.name} exists and is not owned by this service and stage",
+            hint="add `existing: true` to the s3 event to use the bucket as it is, or choose another bucket name",
+        )
+    return [Resource(resource.address, "s3_bucket", resource.name, {"tags": tags}, extras=resource.extras)]
+
+
+def read_s3_notification(aws: Any, resource: Resource) -> list[Resource]:
+    bucket = resource.extras["bucket"]
+    configuration = _notifications(aws, bucket)
+    for entry in (configuration or {}).get("LambdaFunctionConfigurations", []):
+        if entry.get("Id") != resource.name:
+            continue
+        rules = (entry.get("Filter") or {}).get("Key", {}).get("FilterRules", [])
+        attrs = {
+            "bucket": bucket,
+            "events": sorted(entry.get("Events", [])),
+            "filter": {rule["Name"].lower(): rule["Value"] for rule in sorted(rules, key=lambda r: r["Name"].lower())},
+            "target": entry.get("LambdaFunctionArn"),
+        }
+        return [Resource(resource.address, "s3_notification", resource.name, attrs, extras=resource.extras)]
+    return []
+
+
+def read_event_rule(aws: Any, resource: Resource) -> list[Resource]:
+    bus = resource.extras.get("event_bus")
+    found = aws.events.get_rule_or_none(resource.name, bus=bus)
+    if found is None:
+        return []
+    target = next((t for t in found["Targets"] if t.get("Id") == "fnship"), None)
+    attrs = {
+        "schedule": found.get("ScheduleExpression"),
+        "pattern": _json(found.get("EventPattern")),
+        "event_bus": None if found.get("EventBusName") in (None, "default") else found["EventBusName"],
+        "state": found.get("State"),
+        "description": found.get("Description") or "",
+        "target": None
+        if target is None
+        else {
+            "id": "fnship",
+            "arn": target["Arn"],
+            "input": target.get("Input"),
+            "input_path": target.get("InputPath"),
+        },
+        "tags": found["Tags"],
+    }
+    extras = {**resource.extras, "arn": found.get("Arn")}
+    return [Resource(resource.address, "event_rule", resource.name, attrs, extras=extras)]
+
+
+# -- on the function: mappings, URL, async config ----------------------------------------------------------------------
+
+
+def mapping_attrs(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """An event source mapping in the model's vocabulary, with AWS's defaults filled in."""
+    source = mapping["EventSourceArn"]
+    filters = ((mapping.get("FilterCriteria") or {}).get("Filters")) or []
+    attrs: dict[str, Any] = {
+        "source_arn": source,
+        "batch_size": mapping.get("BatchSize"),
+        "maximum_batching_window": mapping.get("MaximumBatchingWindowInSeconds") or 0,
+        "function_response_types": list(mapping.get("FunctionResponseTypes") or []),
+        "enabled": mapping.get("State") not in ("Disabled", "Disabling"),
+        "filter_patterns": sorted(_json(f["Pattern"]) for f in filters if f.get("Pattern")),
+    }
+    if ":sqs:" in source:
+        attrs["maximum_concurrency"] = (mapping.get("ScalingConfig") or {}).get("MaximumConcurrency")
+        return attrs
+    timestamp = mapping.get("StartingPositionTimestamp")
+    attrs.update(
+        {
+            "starting_position": mapping.get("StartingPosition"),
+            "starting_position_timestamp": int(timestamp.timestamp()) if hasattr(timestamp, "timestamp") else timestamp,
+            "bisect_batch_on_function_error": bool(mapping.get("BisectBatchOnFunctionError")),
+            "maximum_retry_attempts": mapping.get("MaximumRetryAttempts", -1),
+            "maximum_record_age": mapping.get("MaximumRecordAgeInSeconds", -1),
+            "parallelization_factor": mapping.get("ParallelizationFactor", 1),
+            "tumbling_window": mapping.get("TumblingWindowInSeconds") or None,
+            "on_failure": ((mapping.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination"),
+        }
+    )
+    return attrs
+
+
+def read_event_source_mapping(aws: Any, resource: Resource) -> list[Resource]:
+    for mapping in _mappings(aws, resource.extras["alias_arn"]):
+        if mapping.get("EventSourceArn") == resource.name:
+            extras = {**resource.extras, "uuid": mapping["UUID"]}
+            return [
+                Resource(resource.address, "event_source_mapping", resource.name, mapping_attrs(mapping), extras=extras)
+            ]
+    return []
+
+
+def read_function_url(aws: Any, resource: Resource) -> list[Resource]:
+    found = _url(aws, resource.extras["function_name"], resource.extras["qualifier"])
+    if found is None:
+        return []
+    attrs = {
+        "auth_type": found.get("AuthType"),
+        "cors": normalize_cors(found.get("Cors")),
+        "invoke_mode": found.get("InvokeMode") or "BUFFERED",
+    }
+    extras = {**resource.extras, "url": found.get("FunctionUrl")}
+    return [Resource(resource.address, "function_url", resource.name, attrs, extras=extras)]
+
+
+def read_event_invoke_config(aws: Any, resource: Resource) -> list[Resource]:
+    found = _invoke_config(aws, resource.extras["function_name"], resource.extras["qualifier"])
+    if found is None:
+        return []
+    destinations = found.get("DestinationConfig") or {}
+    attrs = {
+        "maximum_retry_attempts": found.get("MaximumRetryAttempts", ASYNC_DEFAULT_RETRIES),
+        "maximum_event_age": found.get("MaximumEventAgeInSeconds") or ASYNC_DEFAULT_EVENT_AGE_S,
+        "on_success": (destinations.get("OnSuccess") or {}).get("Destination"),
+        "on_failure": (destinations.get("OnFailure") or {}).get("Destination"),
+    }
+    return [Resource(resource.address, "event_invoke_config", resource.name, attrs, extras=resource.extras)]
+
+
+READERS: dict[str, Callable[[Any, Resource], list[Resource]]] = {
+    "permission": read_permission,
+    "http_api": read_http_api,
+    "http_api_authorizer": read_http_api_authorizer,
+    "http_api_route": read_http_api_route,
+    "rest_api": read_rest_api,
+    "rest_method": read_rest_method,
+    "rest_stage": read_rest_stage,
+    "sns_topic": read_sns_topic,
+    "sns_subscription": read_sns_subscription,
+    "s3_bucket": read_s3_bucket,
+    "s3_notification": read_s3_notification,
+    "event_rule": read_event_rule,
+    "event_source_mapping": read_event_source_mapping,
+    "function_url": read_function_url,
+    "event_invoke_config": read_event_invoke_config,
+}
+
+
+# -- discovery ----------------------------------------------------------------------------------------------------
+
+
+def discover_function(aws: Any, *, service: str, stage: str, key: str, function_arn: str, alias: str) -> list[Resource]:
+    """Stubs for every trigger, permission and async config found on one alias of an owned function."""
+    _arn, _partition, _service, region, account_id, rest = function_arn.split(":", 5)
+    function_name = rest.removeprefix("function:")
+    target = Target(service, stage, region, account_id, key, function_name, alias, 0, {})
+    stubs: list[Resource] = []
+
+    def stub(address: str, kind: str, name: str, **extras: Any) -> None:
+        stubs.append(Resource(address, kind, name, {}, extras=extras))
+
+    for statement in _policy(aws, function_name, alias):
+        parsed = parse_sid(str(statement.get("Sid", "")))
+        if parsed is None:
+            continue
+        event_type, name = parsed
+        base = target.extras(event_type, name)
+        stub(f"permission.{key}.{event_type}.{name}", "permission", statement["Sid"], **base, qualifier=alias)
+        source = permission_attrs(statement)["source_arn"]
+        trigger = _trigger_from_source(event_type, source, service=service, stage=stage, key=key, name=name)
+        if trigger is not None:
+            kind, physical, extras = trigger
+            stub(trigger_address(target, event_type, name), kind, physical, **base, **extras)
+    for mapping in _mappings(aws, target.alias_arn):
+        source = mapping["EventSourceArn"]
+        event_type = "sqs" if ":sqs:" in source else "stream"
+        name = source_name(source)
+        stub(trigger_address(target, event_type, name), "event_source_mapping", source,
+             **target.extras(event_type, name))  # fmt: skip
+    if _url(aws, function_name, alias) is not None:
+        stub(trigger_address(target, "url", alias), "function_url", alias, **target.extras("url", alias),
+             qualifier=alias)  # fmt: skip
+    if _invoke_config(aws, function_name, alias) is not None:
+        stub(f"invoke_config.{key}", "event_invoke_config", alias, function_name=function_name, function_key=key,
+             qualifier=alias, alias_arn=target.alias_arn)  # fmt: skip
+    return stubs
+
+
+def _trigger_from_source(
+    event_type: str, source: str | None, *, service: str, stage: str, key: str, name: str
+) -> tuple[str, str, dict[str, Any]] | None:
+    """(kind, physical name, reader extras) of the trigger a permission statement serves, from its SourceArn."""
+    if not source:
+        return None
+    if event_type in ("httpApi", "http"):
+        api_id = source.split(":", 5)[5].split("/", 1)[0]
+        kind = "http_api_route" if event_type == "httpApi" else "rest_method"
+        return kind, "", {"api_id": api_id}
+    if event_type == "sns":
+        return "sns_subscription", source, {}
+    if event_type == "s3":
+        bucket = source.split(":::", 1)[1]
+        entry = notification_id(service=service, stage=stage, function_key=key, name=name)
+        return "s3_notification", entry, {"bucket": bucket}
+    if event_type in ("schedule", "eventBridge"):
+        path = source.split(":rule/", 1)[1]
+        bus, _, rule = path.rpartition("/")
+        return "event_rule", rule, {"event_bus": bus or None}
+    return None
+
+
+def discover_shared(aws: Any, *, service: str, stage: str, tagged: Mapping[str, Mapping[str, str]]) -> list[Resource]:
+    """Stubs for the owned HTTP API (and the authorizers its routes use), REST API and its stage, SNS topics and
+    S3 buckets."""
+    owner = (service, stage)
+    name = api_model.api_name(service=service, stage=stage)
+    stubs: list[Resource] = []
+    http = _find_api(aws, "http", name, owner)
+    if http is not None:
+        stubs.append(Resource(api_model.HTTP_API, "http_api", name, {}, extras={"owner": owner, "api_name": name}))
+        for authorizer in _route_authorizers(aws, http["ApiId"]):
+            stubs.append(
+                Resource(f"{api_model.HTTP_API}.authorizer.{authorizer}", "http_api_authorizer", authorizer, {},
+                         extras={"owner": owner, "api_name": name, "api_id": http["ApiId"]})
+            )  # fmt: skip
+    rest = _find_api(aws, "rest", name, owner)
+    if rest is not None:
+        extras = {"owner": owner, "api_name": name}
+        stubs.append(Resource(api_model.REST_API, "rest_api", name, {}, extras=extras))
+        stubs.append(Resource(f"{api_model.REST_API}.stage.{stage}", "rest_stage", stage, {}, extras=extras))
+    for arn in tagged:
+        if arn.startswith("arn:aws:sns:"):
+            topic = arn.rsplit(":", 1)[1]
+            stubs.append(Resource(f"topic.{topic}", "sns_topic", topic, {}, extras={"arn": arn}))
+        elif arn.startswith("arn:aws:s3:::"):
+            bucket = arn.split(":::", 1)[1]
+            stubs.append(Resource(f"bucket.{bucket}", "s3_bucket", bucket, {}, extras={"owner": owner}))
+    return stubs
+
+
+# -- warnings ---------------------------------------------------------------------------------------------------------
+
+VISIBILITY_FACTOR = 6  # https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
+
+
+def source_warnings(aws: Any, desired: State) -> list[str]:
+    """Problems with sources we use but do not own, worth a warning before deploying."""
+    warnings = []
+    for resource in desired.of_kind("event_source_mapping"):
+        if ":sqs:" not in resource.name:
+            continue
+        function = desired.get(f"function.{resource.extras['function_key']}")
+        timeout = function.attrs["timeout"] if function else None
+        visibility = aws.once(
+            ("visibility", resource.name), lambda r=resource: aws.sqs.visibility_timeout_or_none(r.name)
+        )
+        if timeout and visibility is not None and visibility < VISIBILITY_FACTOR * timeout:
+            warnings.append(
+                f"{resource.address}: queue {resource.name.rsplit(':', 1)[1]} has a visibility timeout of "
+                f"{visibility} s, below six times the function timeout ({VISIBILITY_FACTOR} x {timeout} s = "
+                f"{VISIBILITY_FACTOR * timeout} s): messages may be handled twice "
+                "(https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html)"
+            )
+    return warnings
+
+
+# -- endpoints ---------------------------------------------------------------------------------------------------------
+
+
+def read_endpoints(
+    aws: Any, *, service: str, stage: str, region: str, functions: list[tuple[str, str, str]]
+) -> dict[str, Any]:
+    """Every way in: the HTTP API's URL and routes, the REST API's URL and methods, each function URL.
+    `functions` are (key, physical name, alias)."""
+    owner = (service, stage)
+    name = api_model.api_name(service=service, stage=stage)
+    by_alias = {f"{fname}:{alias}": key for key, fname, alias in functions}
+    result: dict[str, Any] = {"http_api": None, "rest_api": None, "function_urls": {}}
+    http = _find_api(aws, "http", name, owner)
+    if http is not None:
+        integrations = _integrations(aws, http["ApiId"])
+        routes = []
+        for route in sorted(_routes(aws, http["ApiId"]), key=lambda r: r["RouteKey"]):
+            target = integrations.get(str(route.get("Target", "")).removeprefix("integrations/"), {})
+            uri = str(target.get("IntegrationUri", ""))
+            routes.append({"route": route["RouteKey"], "function": by_alias.get(_function_alias(uri))})
+        endpoint = http.get("ApiEndpoint") or f"https://{http['ApiId']}.execute-api.{region}.amazonaws.com"
+        result["http_api"] = {"id": http["ApiId"], "url": endpoint, "routes": routes}
+    rest = _find_api(aws, "rest", name, owner)
+    if rest is not None:
+        methods = []
+        for item in sorted(_rest_resources(aws, rest["id"]), key=lambda r: r["path"]):
+            for method, spec in sorted((item.get("resourceMethods") or {}).items()):
+                target = _integration_target((spec.get("methodIntegration") or {}).get("uri"))
+                if method == "OPTIONS" and not target:
+                    continue
+                methods.append({"route": f"{method} {item['path']}", "function": by_alias.get(_function_alias(target))})
+        result["rest_api"] = {
+            "id": rest["id"],
+            "url": f"https://{rest['id']}.execute-api.{region}.amazonaws.com/{stage}",
+            "routes": methods,
+        }
+    for key, fname, alias in functions:
+        found = _url(aws, fname, alias)
+        if found is not None:
+            result["function_urls"][key] = found.get("FunctionUrl")
+    return result
+
+
+def _function_alias(arn: str | None) -> str:
+    """`arn:aws:lambda:r:a:function:NAME:ALIAS` -> `NAME:ALIAS`."""
+    if not arn or ":function:" not in arn:
+        return ""
+    return arn.split(":function:", 1)[1]
