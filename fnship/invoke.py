@@ -168,7 +168,7 @@ def invoke_local(
     if store and store_logs is None:
         from fnship.local import emulator
 
-        if not emulator.status().running:
+        if not _listening(emulator.DEFAULT_HOST, emulator.port()):
             store = False
             warnings.append(
                 f"the local emulator is not running at {emulator.endpoint()}: the logs are not stored "
@@ -235,3 +235,15 @@ def invoke_local(
         },
         warnings=warnings,
     )
+
+
+def _listening(host: str, port: int) -> bool:
+    """Whether something accepts connections there. (emulator.status() asks moto for its whole state, which
+    takes seconds once IAM's managed policies are loaded: too slow for an invoke.)"""
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=0.2):
+            return True
+    except OSError:
+        return False

@@ -29,6 +29,9 @@ LATE_ARRIVAL_MS = 10_000
 # A live-tail session lasts at most 3 hours (then SessionTimeoutException); renew a little before that.
 # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/logs/CloudWatchLogs_LiveTail.html
 LIVE_TAIL_RENEW_S = 3 * 3600 - 300
+# A session that ends by itself sooner than this, MAX_EARLY_ENDS times in a row, means no real live tail.
+MIN_SESSION_S = 5.0
+MAX_EARLY_ENDS = 3
 DEFAULT_SINCE = "10m"
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -244,7 +247,9 @@ class Formatter:
             text = self._dump(data)
             if level and level.upper() in ERROR_LEVELS:
                 severity = "error"
-        elif _TIMED_OUT.match(message) or _is_error_text(message):
+        elif _TIMED_OUT.match(message):
+            severity, text = "error", message[message.index("Task timed out") :]
+        elif _is_error_text(message):
             severity = "error"
         record = {
             "function": event.source.key,
@@ -319,6 +324,7 @@ class Tailer:
     seen: _Seen = field(default_factory=_Seen)
 
     def run(self, *, since_ms: int, live: bool = True) -> None:
+        """`live=False` goes straight to polling (the local emulator's StartLiveTail is a one-off snapshot)."""
         if live:
             reason = self.live(since_ms=since_ms)
             self.notice(f"live tail unavailable ({reason}); polling FilterLogEvents every {self.poll_interval:g} s")
@@ -407,32 +413,32 @@ class Tailer:
             stop.set()
 
     def _read_session(self, arns: list[str], inbox: queue.Queue, stop: threading.Event) -> None:
+        """Read sessions over `arns` one after another until stopped. A session that ends by itself within
+        seconds, again and again, is no live tail (an emulator answering with a one-off snapshot): give up."""
         from fnship.aws.logs_read_api import LiveTailEnded, LiveTailUnavailable
 
-        failures = 0
+        early_ends = 0
         while not stop.is_set():
             opened = self.clock()
             updates = self.api.live_tail(arns, pattern=self.pattern)
+            renewing = False
             try:
                 for update in updates:
                     if stop.is_set():
                         return
                     if update.started:
-                        failures = 0
                         inbox.put(("started", None))
                     for result in update.results:
                         inbox.put(("result", result))
                     if self.clock() - opened >= self.renew_after_s:
+                        renewing = True
                         break  # renew before AWS ends the session at its cap
             except LiveTailUnavailable as exc:
                 inbox.put(("unavailable", str(exc)))
                 return
             except LiveTailEnded as exc:
-                failures += 1
                 if exc.code != "SessionTimeoutException":
                     self.notice(f"live tail session ended ({exc}); reconnecting")
-                if failures > 1:
-                    self.sleep(min(2.0**failures, 30.0))
             except FnError as exc:
                 inbox.put(("error", exc))
                 return
@@ -440,6 +446,14 @@ class Tailer:
                 close = getattr(updates, "close", None)
                 if close:
                     close()
+            if renewing or self.clock() - opened >= MIN_SESSION_S:
+                early_ends = 0
+                continue
+            early_ends += 1
+            if early_ends >= MAX_EARLY_ENDS:
+                inbox.put(("unavailable", "live tail sessions end as soon as they start"))
+                return
+            self.sleep(float(2**early_ends))
 
 
 def _by_name(sources: Sequence[Source], result: Mapping[str, Any]) -> Source | None:

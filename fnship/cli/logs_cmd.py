@@ -96,8 +96,11 @@ def logs(
             pattern=pattern,
             notice=lambda text: console.err(f"info: {text}"),
         )
+        emulated = bool(loaded.aws.target.local)
+        if emulated:
+            console.err(f"info: the local emulator has no live tail: polling every {tailer.poll_interval:g} s")
         try:
-            tailer.run(since_ms=start)
+            tailer.run(since_ms=start, live=not emulated)
         except KeyboardInterrupt:  # the way a tail ends: not an error
             return 0
         return 0
