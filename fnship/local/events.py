@@ -133,10 +133,10 @@ def http(where: Where) -> dict[str, Any]:
         "resource": "/hello",
         "path": "/hello",
         "httpMethod": "POST",
-        "headers": {"Content-Type": "application/json", "Host": "example.execute-api.amazonaws.com"},
+        "headers": {"Content-Type": "application/json", "Host": f"example.execute-api.{where.region}.amazonaws.com"},
         "multiValueHeaders": {
             "Content-Type": ["application/json"],
-            "Host": ["example.execute-api.amazonaws.com"],
+            "Host": [f"example.execute-api.{where.region}.amazonaws.com"],
         },
         "queryStringParameters": {"name": "world"},
         "multiValueQueryStringParameters": {"name": ["world"]},
@@ -167,12 +167,12 @@ def http_api(where: Where) -> dict[str, Any]:
         "routeKey": "POST /hello",
         "rawPath": "/hello",
         "rawQueryString": "name=world",
-        "headers": {"content-type": "application/json", "host": "example.execute-api.amazonaws.com"},
+        "headers": {"content-type": "application/json", "host": f"example.execute-api.{where.region}.amazonaws.com"},
         "queryStringParameters": {"name": "world"},
         "requestContext": {
             "accountId": where.account_id,
             "apiId": "example",
-            "domainName": "example.execute-api.amazonaws.com",
+            "domainName": f"example.execute-api.{where.region}.amazonaws.com",
             "domainPrefix": "example",
             "http": {
                 "method": "POST",

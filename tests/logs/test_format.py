@@ -58,7 +58,7 @@ def test_report_line_is_parsed_and_summarized():
 
 
 def test_warm_report_has_no_init():
-    warm = f"REPORT RequestId: {RID}\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB"
+    warm = f"REPORT RequestId: {RID}\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB"
     assert "cold" not in summarize_report(parse_report(warm))
 
 
@@ -89,7 +89,7 @@ def test_python_logging_lines_show_level_and_errors_stand_out():
     f = Formatter(labels=False)
     info = f.format(ev(f"[INFO]\t2023-11-14T22:13:20.000Z\t{RID}\tsaved order"))
     assert info.text.endswith("0f6e6e9c [INFO] saved order") and info.severity == "normal"
-    error = f.format(ev(f"[ERROR] KeyError: 'id'\nTraceback (most recent call last):\n  File \"h.py\""))
+    error = f.format(ev("[ERROR] KeyError: 'id'\nTraceback (most recent call last):\n  File \"h.py\""))
     assert error.severity == "error"
     logged_error = f.format(ev(f"[ERROR]\t2023-11-14T22:13:20.000Z\t{RID}\tboom"))
     assert logged_error.severity == "error" and logged_error.record["level"] == "ERROR"
