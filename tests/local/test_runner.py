@@ -143,12 +143,13 @@ def test_errors_are_reported_like_lambda(tmp_path, source, handler, error_type, 
 
 def test_layers_and_nested_handlers_are_on_the_path(tmp_path):
     code, layer = tmp_path / "code", tmp_path / "layer"
-    write(code, "src/app/handler.py", "import shared\ndef main(e, c):\n    return shared.VALUE + shared_two()\n")
     write(code, "src/app/__init__.py", "")
     write(code, "src/__init__.py", "")
     write(layer, "python/shared.py", "VALUE = 'from layer'\n")
-    (code / "src/app/handler.py").write_text(
-        "import shared\nfrom helper import twice\ndef main(e, c):\n    return twice(shared.VALUE)\n"
+    write(
+        code,
+        "src/app/handler.py",
+        "import shared\nfrom helper import twice\ndef main(e, c):\n    return twice(shared.VALUE)\n",
     )
     write(layer, f"python/lib/python{LOCAL_PY}/site-packages/helper.py", "def twice(x):\n    return x * 2\n")
     result = runner.run(spec_for(code, handler="src/app/handler.main", layers=(layer,)), b"{}")
