@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from fnship.cli import console
-from fnship.cli.options import Config, Debug, Json, Profile, Region, Stage
+from fnship.cli.options import Config, Debug, Json, NoColor, Profile, Region, Stage
 
 _RED, _DIM, _RESET = "\x1b[31m", "\x1b[2m", "\x1b[0m"
 
@@ -55,6 +55,7 @@ def invoke(
         bool, typer.Option("-l", "--log", help="Print the log tail AWS returns and the executed version.")
     ] = False,
     json_out: Json = False,
+    no_color: NoColor = False,
     debug: Debug = False,
 ) -> None:
     """Invoke a function and print its response; a function error exits 1 with its type, message and trace."""
@@ -127,4 +128,4 @@ def invoke(
             print(value if isinstance(value, str) else json.dumps(value, indent=2), flush=True)
         return 0
 
-    console.run(job, debug=debug, json_mode=json_out, command="invoke")
+    console.run(job, debug=debug, json_mode=json_out, command="invoke", no_color=no_color)

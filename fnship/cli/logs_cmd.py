@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -12,15 +11,11 @@ from typing import Annotated
 import typer
 
 from fnship.cli import console
-from fnship.cli.options import Config, Debug, Functions, Local, Profile, Region, Stage
+from fnship.cli.options import Config, Debug, Functions, Local, NoColor, Profile, Region, Stage
 
 _STYLES = {"error": "\x1b[31m", "warning": "\x1b[33m", "report": "\x1b[2m", "meta": "\x1b[2m"}
 _LABELS = ("\x1b[36m", "\x1b[35m", "\x1b[32m", "\x1b[34m", "\x1b[33m")
 _RESET = "\x1b[0m"
-
-
-def _colour_on() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
 def logs(
@@ -43,6 +38,7 @@ def logs(
     ] = None,
     pretty: Annotated[bool, typer.Option("--pretty", help="Indent JSON log lines.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object per event (JSON Lines).")] = False,
+    no_color: NoColor = False,
     debug: Debug = False,
 ) -> None:
     """Show the functions' logs (all of them unless -f), merged by time; --tail follows them live."""
@@ -64,7 +60,7 @@ def logs(
         end = core.parse_time(until, now=now, option="--until") if until else None
         formatter = core.formatter_for(sources, pretty=pretty)
         colours = {s.key: _LABELS[i % len(_LABELS)] for i, s in enumerate(sources)}
-        colour = _colour_on() and not json_out
+        colour = console.color_allowed(sys.stdout) and not json_out
 
         def emit(event) -> None:
             line = formatter.format(event)
@@ -105,4 +101,4 @@ def logs(
             return 0
         return 0
 
-    console.run(job, debug=debug, json_mode=False, command="logs")
+    console.run(job, debug=debug, json_mode=False, command="logs", no_color=no_color)
