@@ -148,10 +148,9 @@ def invoke_local(
     *,
     on_log: Callable[[int, str], None] | None = None,
     layers: Sequence[Path] = (),
-    store_logs: bool | None = None,
 ) -> Invocation:
-    """Run the handler on this machine. With the local emulator (`--local`), its log lines are written to the
-    emulator's CloudWatch Logs; `store_logs` forces that on or off."""
+    """Run the handler on this machine. When `loaded` targets the local emulator, its log lines are written to
+    the emulator's CloudWatch Logs and the handler's own AWS calls go to the emulator too."""
     from fnship import pipeline
     from fnship.local import runner
     from fnship.model.names import function_arn, log_group_name
@@ -163,19 +162,9 @@ def invoke_local(
         raise InputError(f"function {key} has no handler (an image function?): fnship runs only zip handlers locally")
     aws = loaded.aws
     emulated = bool(aws.target.local)
-    store = emulated if store_logs is None else store_logs
     warnings: list[str] = []
-    if store and store_logs is None:
-        from fnship.local import emulator
-
-        if not _listening(emulator.DEFAULT_HOST, emulator.port()):
-            store = False
-            warnings.append(
-                f"the local emulator is not running at {emulator.endpoint()}: the logs are not stored "
-                "(start it with `fn local start` or `fn deploy --local`)"
-            )
     warmup = None
-    if store:
+    if emulated:
         # Creating the logs client imports boto3 (a few hundred ms): do it while the handler runs.
         warmup = threading.Thread(target=aws.client, args=("logs",), daemon=True)
         warmup.start()
@@ -208,7 +197,7 @@ def invoke_local(
         extra_env=extra_env,
     )
     result = runner.run(run_spec, payload, on_log=on_log)
-    if store:
+    if emulated:
         if warmup is not None:
             warmup.join()
         try:
@@ -237,10 +226,14 @@ def invoke_local(
     )
 
 
-def _listening(host: str, port: int) -> bool:
-    """Whether something accepts connections there. (emulator.status() asks moto for its whole state, which
+def emulator_listening() -> bool:
+    """Whether the local emulator accepts connections. (emulator.status() asks moto for its whole state, which
     takes seconds once IAM's managed policies are loaded: too slow for an invoke.)"""
     import socket
+
+    from fnship.local import emulator
+
+    host, port = emulator.DEFAULT_HOST, emulator.port()
 
     try:
         with socket.create_connection((host, port), timeout=0.2):

@@ -71,7 +71,15 @@ def invoke(
             )
         if source == "-" and path is not None:
             raise InputError("`-` and --path both give the event: pass only one")
-        options = pipeline.Options(config=config, stage=stage, region=region, profile=profile, local=local)
+        # --local runs the handler here. With the emulator up, everything (variables, logs, the handler's own AWS
+        # calls) uses it; without it, as `sam local invoke` does, variables resolve against your AWS account.
+        use_emulator = local and core.emulator_listening()
+        if local and not use_emulator:
+            console.err(
+                "info: the local emulator is not running: the handler runs here, its logs are not stored "
+                "(`fn local start` to keep them for `fn logs --local`)"
+            )
+        options = pipeline.Options(config=config, stage=stage, region=region, profile=profile, local=use_emulator)
         loaded = pipeline.load(options)
         key = core.choose_function(loaded.manifest, function)
         payload = core.read_payload(

@@ -194,3 +194,16 @@ def test_remote_invoke_prints_the_payload_and_the_log(simple_moto, project):
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == {"statusCode": 200, "body": "hi"}
     assert "Executed version: " in result.stderr
+
+
+def test_local_invoke_without_the_emulator_still_runs_the_handler(moto, project, monkeypatch):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    monkeypatch.setenv("FN_LOCAL_PORT", str(closed_port))
+    project.write("serverless.yml", "service: demo\nprovider:\n  name: aws\nfunctions:\n  hello:\n    handler: h.x\n")
+    project.write("h.py", "def x(event, context):\n    return {'ok': True}\n")
+    result = project.fn("invoke", "--local")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == {"ok": True}
+    assert "the local emulator is not running" in result.stderr

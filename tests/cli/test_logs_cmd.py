@@ -91,3 +91,9 @@ def test_event_command_prints_each_sample(project):
         json.loads(result.stdout)
     unknown = project.fn("event", "kafka")
     assert unknown.exit_code == 2 and "choose one of: s3, sqs" in unknown.stderr
+
+
+def test_event_json_document(project):
+    doc = project.fn("event", "s3", "--json").json
+    assert doc["schema"] == 1 and doc["command"] == "event" and doc["type"] == "s3"
+    assert doc["event"]["Records"][0]["eventSource"] == "aws:s3"
