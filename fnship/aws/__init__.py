@@ -51,6 +51,18 @@ class Aws:
         return LogsApi(self.client("logs"))
 
     @functools.cached_property
+    def logs_read(self):
+        from fnship.aws.logs_read_api import LogsReadApi
+
+        return LogsReadApi(self.client("logs"), live_client=lambda: self.clients.streaming_client("logs"))
+
+    @functools.cached_property
+    def logs_write(self):
+        from fnship.aws.logs_write_api import LogsWriteApi
+
+        return LogsWriteApi(self.client("logs"))
+
+    @functools.cached_property
     def s3(self):
         from fnship.aws.s3_api import S3Api
 

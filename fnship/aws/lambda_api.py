@@ -44,6 +44,33 @@ class LambdaApi:
             f"alias {function}:{alias}", "GetAlias", self._client.get_alias, FunctionName=function, Name=alias
         )
 
+    def invoke(
+        self, name: str, *, payload: bytes, qualifier: str | None = None, log_tail: bool = False
+    ) -> dict[str, Any]:
+        """`Invoke` synchronously (RequestResponse). Returns StatusCode, FunctionError (absent on success),
+        ExecutedVersion, the payload bytes, and LogResult decoded (the last 4 KB of the log) when `log_tail`."""
+        import base64
+
+        kwargs: dict[str, Any] = {
+            "FunctionName": name,
+            "InvocationType": "RequestResponse",
+            "LogType": "Tail" if log_tail else "None",
+            "Payload": payload,
+        }
+        if qualifier:
+            kwargs["Qualifier"] = qualifier
+        target = f"function {name}:{qualifier}" if qualifier else f"function {name}"
+        response = aws_call(target, "Invoke", self._client.invoke, **kwargs)
+        body = response.get("Payload")
+        log = response.get("LogResult")
+        return {
+            "StatusCode": response.get("StatusCode"),
+            "FunctionError": response.get("FunctionError"),
+            "ExecutedVersion": response.get("ExecutedVersion"),
+            "Payload": body.read() if hasattr(body, "read") else (body or b""),
+            "LogResult": base64.b64decode(log).decode("utf-8", "replace") if log else None,
+        }
+
     def create_function(
         self, name: str, *, config: Mapping[str, Any], code: Mapping[str, Any], tags: Mapping[str, str]
     ):

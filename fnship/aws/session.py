@@ -65,6 +65,30 @@ class Clients:
             available = boto3.session.Session(region_name=self.target.region).available_profiles
             raise profile_not_found(self.target.profile or "", available) from exc
 
+    def streaming_client(self, service: str) -> Any:
+        """A client for a streaming action (StartLiveTail): no retries of the long-lived call, and no `stream-`
+        host prefix when an endpoint is overridden (an emulator or proxy has no such host)."""
+        from botocore.config import Config
+
+        with self._lock:
+            if self._session is None:
+                self._session = self._make_session()
+        overridden = bool(
+            self.target.endpoint_url
+            or os.environ.get("AWS_ENDPOINT_URL")
+            or os.environ.get(f"AWS_ENDPOINT_URL_{service.upper().replace('-', '_')}")
+        )
+        config = Config(
+            retries={"mode": "standard", "max_attempts": 1},
+            user_agent_extra="fnship",
+            inject_host_prefix=not overridden,
+            read_timeout=120,
+        )
+        kwargs: dict[str, Any] = {"config": config}
+        if self.target.endpoint_url:
+            kwargs["endpoint_url"] = self.target.endpoint_url
+        return self._session.client(service, **kwargs)
+
     def client(self, service: str) -> Any:
         with self._lock:
             existing = self._clients.get(service)

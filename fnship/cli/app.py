@@ -22,8 +22,11 @@ def build_app():
     import typer
 
     from fnship.cli import commands
+    from fnship.cli.event_cmd import event
     from fnship.cli.init_cmd import init
+    from fnship.cli.invoke_cmd import invoke
     from fnship.cli.local_cmd import local_app
+    from fnship.cli.logs_cmd import logs
     from fnship.cli.releases_cmd import releases
     from fnship.cli.rollback_cmd import rollback
     from fnship.cli.unlock_cmd import unlock
@@ -65,6 +68,9 @@ def build_app():
         rollback,
         releases,
         unlock,
+        invoke,
+        logs,
+        event,
     ):
         app.command()(command)
     app.add_typer(local_app, name="local")

@@ -1,0 +1,242 @@
+"""`fn invoke`: call a function, on AWS (its alias by default) or on this machine (`--local`).
+
+Remote: one Lambda `Invoke` through fnship.aws. Local: package the function (fnship.pipeline.package, so
+dependencies and layers built there flow in), extract the artifact, run the handler with fnship.local.runner,
+and, against the local emulator, write its log lines to the emulator's CloudWatch Logs like Lambda would
+(group /aws/lambda/NAME, one stream per invocation), so `fn logs --local` shows them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fnship.errors import FnError, InputError
+
+LOCAL_ACCOUNT = "123456789012"  # the account id `sam local` and the emulator use
+
+
+@dataclass
+class Invocation:
+    """The outcome of one invocation, remote or local."""
+
+    function: str  # manifest key
+    function_name: str
+    qualifier: str
+    local: bool
+    payload: bytes
+    error_type: str | None = None  # None: the function succeeded
+    status_code: int | None = None
+    executed_version: str | None = None
+    log: str | None = None  # remote --log: the tail AWS returned
+    request_id: str | None = None
+    log_stream: str | None = None
+    report: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error_type is None
+
+    def payload_value(self) -> Any:
+        """The response as JSON when it is JSON, else the text."""
+        text = self.payload.decode("utf-8", "replace")
+        try:
+            return json.loads(text) if text.strip() else None
+        except ValueError:
+            return text
+
+    def error(self) -> dict[str, Any]:
+        """{type, message, trace} of a function error, from Lambda's error document."""
+        value = self.payload_value()
+        doc = value if isinstance(value, dict) else {"errorMessage": str(value)}
+        return {
+            "type": str(doc.get("errorType") or self.error_type or "Error"),
+            "message": str(doc.get("errorMessage", "")),
+            "trace": [str(line) for line in doc.get("stackTrace") or []],
+        }
+
+
+def choose_function(manifest: Any, name: str | None) -> str:
+    """The function to invoke: `-f NAME` (a key, or the physical name), else the only one."""
+    if name:
+        if name in manifest.functions:
+            return name
+        for key, spec in manifest.functions.items():
+            if spec.name == name:
+                return key
+        raise InputError(
+            f"function {name} is not in {manifest.path.name}",
+            hint=f"choose one of: {', '.join(manifest.functions) or '(none)'}",
+        )
+    if len(manifest.functions) == 1:
+        return next(iter(manifest.functions))
+    raise InputError(
+        f"{manifest.path.name} has {len(manifest.functions)} functions: say which one to invoke",
+        hint=f"pass -f with one of: {', '.join(manifest.functions) or '(none)'}",
+    )
+
+
+def read_payload(
+    *,
+    data: str | None = None,
+    path: str | None = None,
+    event: str | None = None,
+    stdin: Callable[[], str] = lambda: sys.stdin.read(),
+    region: str = "us-east-1",
+) -> bytes:
+    """The event as JSON bytes from exactly one of --data, --path (`-` is stdin) or --event; `{}` when none."""
+    given = [name for name, value in (("--data", data), ("--path", path), ("--event", event)) if value is not None]
+    if len(given) > 1:
+        raise InputError(f"{' and '.join(given)} both give the event: pass only one")
+    if event is not None:
+        from fnship.local.events import Where, sample_event
+
+        return json.dumps(sample_event(event, Where(region=region))).encode()
+    if path is not None:
+        source = "stdin" if path == "-" else path
+        if path == "-":
+            text = stdin()
+        else:
+            try:
+                text = Path(path).read_text()
+            except OSError as exc:
+                raise InputError(f"--path {path}: cannot read it ({exc.strerror})") from exc
+    elif data is not None:
+        source, text = "--data", data
+    else:
+        return b"{}"
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        raise InputError(f"{source}: the event is not valid JSON: {exc}", hint="Lambda events are JSON") from exc
+    return text.encode()
+
+
+def invoke_remote(
+    loaded: Any, key: str, payload: bytes, *, qualifier: str | None = None, log_tail: bool = False
+) -> Invocation:
+    """Invoke the deployed function (its alias unless `qualifier` says otherwise), synchronously."""
+    from fnship.model.build import alias_name
+
+    manifest = loaded.manifest
+    spec = manifest.functions[key]
+    target = qualifier or alias_name(manifest, spec)
+    response = loaded.aws.lambda_.invoke(spec.name, payload=payload, qualifier=target, log_tail=log_tail)
+    return Invocation(
+        function=key,
+        function_name=spec.name,
+        qualifier=target,
+        local=False,
+        payload=response["Payload"],
+        error_type=response["FunctionError"] or None,
+        status_code=response["StatusCode"],
+        executed_version=response["ExecutedVersion"],
+        log=response["LogResult"],
+    )
+
+
+def invoke_local(
+    loaded: Any,
+    key: str,
+    payload: bytes,
+    *,
+    on_log: Callable[[int, str], None] | None = None,
+    layers: Sequence[Path] = (),
+) -> Invocation:
+    """Run the handler on this machine. When `loaded` targets the local emulator, its log lines are written to
+    the emulator's CloudWatch Logs and the handler's own AWS calls go to the emulator too."""
+    from fnship import pipeline
+    from fnship.local import runner
+    from fnship.model.names import function_arn, log_group_name
+    from fnship.secret import reveal
+
+    manifest = loaded.manifest
+    spec = manifest.functions[key]
+    if not spec.handler:
+        raise InputError(f"function {key} has no handler (an image function?): fnship runs only zip handlers locally")
+    aws = loaded.aws
+    emulated = bool(aws.target.local)
+    warnings: list[str] = []
+    warmup = None
+    if emulated:
+        # Creating the logs client imports boto3 (a few hundred ms): do it while the handler runs.
+        warmup = threading.Thread(target=aws.client, args=("logs",), daemon=True)
+        warmup.start()
+    warnings.extend(w for w in (runner.python_version_warning(spec.runtime),) if w)
+    if spec.layers and not layers:
+        warnings.append(f"layers {', '.join(spec.layers)} are not on the local path (only built layers are)")
+    artifacts = pipeline.package(loaded, only=[key])
+    artifact = artifacts[key]
+    local_python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    code_dir = runner.extract(artifact.path, manifest.root / pipeline.BUILD_DIR / "run", digest=artifact.sha256_hex)
+    extra_env: dict[str, str] = {}
+    if emulated and aws.target.endpoint_url:
+        # The handler's own AWS calls go to the emulator too.
+        extra_env = {
+            "AWS_ENDPOINT_URL": aws.target.endpoint_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+        }
+    run_spec = runner.RunSpec(
+        handler=spec.handler,
+        code_paths=runner.code_paths(code_dir, layers, python=local_python),
+        function_name=spec.name,
+        invoked_arn=function_arn(region=manifest.region, account_id=LOCAL_ACCOUNT, function_name=spec.name),
+        memory_mb=spec.memory_size,
+        timeout_s=spec.timeout,
+        region=manifest.region,
+        runtime=spec.runtime,
+        log_group=log_group_name(spec.name),
+        environment={name: str(reveal(value)) for name, value in spec.environment.items()},
+        extra_env=extra_env,
+    )
+    result = runner.run(run_spec, payload, on_log=on_log)
+    if emulated:
+        if warmup is not None:
+            warmup.join()
+        try:
+            aws.logs_write.write_stream(log_group_name(spec.name), result.log_stream, result.logs)
+        except FnError as error:
+            warnings.append(f"could not store the logs in the emulator: {error.message}")
+    return Invocation(
+        function=key,
+        function_name=spec.name,
+        qualifier="$LATEST",
+        local=True,
+        payload=result.payload,
+        error_type=result.error_type,
+        executed_version="$LATEST",
+        request_id=result.request_id,
+        log_stream=result.log_stream,
+        report={
+            "duration_ms": round(result.duration_ms, 2),
+            "billed_ms": result.billed_ms,
+            "init_ms": round(result.init_ms, 2) if result.init_ms is not None else None,
+            "memory_mb": result.memory_mb,
+            "max_memory_used_mb": result.max_memory_mb,
+            "timed_out": result.timed_out,
+        },
+        warnings=warnings,
+    )
+
+
+def emulator_listening() -> bool:
+    """Whether the local emulator accepts connections. (emulator.status() asks moto for its whole state, which
+    takes seconds once IAM's managed policies are loaded: too slow for an invoke.)"""
+    import socket
+
+    from fnship.local import emulator
+
+    host, port = emulator.DEFAULT_HOST, emulator.port()
+
+    try:
+        with socket.create_connection((host, port), timeout=0.2):
+            return True
+    except OSError:
+        return False

@@ -1,0 +1,209 @@
+"""`fn invoke`: remote (against moto; its "simple" Lambda mode, in a server of its own, scripts the answers)
+and local (the handler runs here), its input choices, output and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import aws_env
+
+SERVICE = """\
+service: demo
+provider:
+  name: aws
+  runtime: python{py}
+functions:
+  hello:
+    handler: handler.hello
+    timeout: 1
+    environment:
+      TOKEN: ${{ssm:/demo/token}}
+  other:
+    handler: handler.other
+"""
+
+HANDLER = """\
+import os, time
+
+import tinydep
+
+
+def hello(event, context):
+    print("event", event)
+    if event.get("sleep"):
+        time.sleep(event["sleep"])
+    if event.get("fail"):
+        raise RuntimeError("it broke")
+    return {"dep": tinydep.NAME, "token": os.environ["TOKEN"], "records": len(event.get("Records", []))}
+
+
+def other(event, context):
+    return "other"
+"""
+
+PY = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+@pytest.fixture
+def local_service(moto, project, monkeypatch):
+    """A service whose handler imports a dependency shipped inside its artifact, and the emulator = moto."""
+    monkeypatch.setenv("FN_LOCAL_PORT", moto.endpoint.rsplit(":", 1)[1])
+    moto.client("ssm").put_parameter(Name="/demo/token", Value="s3cr3t", Type="SecureString")
+    project.write("serverless.yml", SERVICE.format(py=PY))
+    project.write("handler.py", HANDLER)
+    project.write("tinydep/__init__.py", "NAME = 'tinydep 1.0'\n")
+    return project
+
+
+def test_local_invoke_runs_the_built_artifact_and_stores_its_logs(local_service, moto):
+    result = local_service.fn("invoke", "--local", "-f", "hello", "--data", '{"a": 1}')
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == {"dep": "tinydep 1.0", "token": "s3cr3t", "records": 0}
+    assert "s3cr3t" not in result.stderr  # the secret reached the handler, not the terminal
+    assert "event {'a': 1}" in result.stderr and "REPORT RequestId: " in result.stderr
+    logs = moto.client("logs")
+    streams = logs.describe_log_streams(logGroupName="/aws/lambda/demo-dev-hello")["logStreams"]
+    assert len(streams) == 1 and "/[$LATEST]" in streams[0]["logStreamName"]
+    messages = [e["message"] for e in logs.filter_log_events(logGroupName="/aws/lambda/demo-dev-hello")["events"]]
+    assert messages[0].startswith("START RequestId: ") and messages[1] == "event {'a': 1}"
+    assert messages[-1].startswith("REPORT RequestId: ")
+
+    shown = local_service.fn("logs", "--local", "-f", "hello")
+    assert shown.exit_code == 0, shown.stderr
+    assert "event {'a': 1}" in shown.stdout and "REPORT " in shown.stdout
+
+
+def test_local_invoke_with_a_sample_event_and_json_output(local_service):
+    result = local_service.fn("invoke", "--local", "-f", "hello", "--event", "sqs", "--json")
+    assert result.exit_code == 0, result.stderr
+    doc = result.json
+    assert doc["schema"] == 1 and doc["command"] == "invoke" and doc["ok"] is True
+    assert doc["payload"]["records"] == 1 and doc["local"] is True and doc["executed_version"] == "$LATEST"
+    assert doc["report"]["memory_mb"] == 1024 and doc["log"].startswith("START RequestId: ")
+
+
+def test_local_invoke_past_the_timeout_exits_1_with_lambdas_message(local_service):
+    result = local_service.fn("invoke", "--local", "-f", "hello", "--data", '{"sleep": 5}')
+    assert result.exit_code == 1
+    assert "Task timed out after 1.00 seconds" in result.stderr
+    assert "Error: Sandbox.Timedout: RequestId: " in result.stderr
+
+
+def test_local_function_error_prints_type_message_and_trace(local_service):
+    result = local_service.fn("invoke", "--local", "-f", "hello", "--data", '{"fail": true}')
+    assert result.exit_code == 1
+    assert "Error: RuntimeError: it broke" in result.stderr
+    assert 'raise RuntimeError("it broke")' in result.stderr
+
+
+def test_event_from_stdin_and_file(local_service):
+    local_service.write("event.json", '{"Records": [1, 2]}')
+    from_file = local_service.fn("invoke", "--local", "-f", "hello", "--path", "event.json")
+    assert json.loads(from_file.stdout)["records"] == 2, from_file.stderr
+    from typer.testing import CliRunner
+
+    from fnship.cli.app import build_app
+
+    cwd = os.getcwd()
+    os.chdir(local_service.root)
+    try:
+        piped = CliRunner().invoke(build_app(), ["invoke", "--local", "-f", "hello", "-"], input='{"Records": [1]}')
+    finally:
+        os.chdir(cwd)
+    assert piped.exit_code == 0, piped.stderr
+    assert json.loads(piped.stdout)["records"] == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-f", "hello", "--data", "{not json"], "not valid JSON"),
+        (["-f", "hello", "--data", "{}", "--event", "s3"], "--data and --event both give the event"),
+        (["-f", "nope"], "function nope is not in serverless.yml"),
+        ([], "has 2 functions: say which one"),
+        (["-f", "hello", "--event", "kafka"], "unknown event type 'kafka'"),
+    ],
+)
+def test_bad_input_exits_2(local_service, args, message):
+    result = local_service.fn("invoke", "--local", *args)
+    assert result.exit_code == 2, result.stderr
+    assert message in result.stderr
+
+
+def test_remote_invoke_of_a_handler_moto_cannot_run_reports_the_function_error(moto, project):
+    """moto's default Lambda mode has no Docker here: Invoke answers FunctionError with its error document."""
+    project.write("serverless.yml", "service: demo\nprovider:\n  name: aws\nfunctions:\n  hello:\n    handler: h.x\n")
+    project.write("h.py", "def x(e, c):\n    return 1\n")
+    assert project.fn("deploy", "--yes").exit_code == 0
+    result = project.fn("invoke", "--json")
+    assert result.exit_code == 1
+    # The in-process moto server prints a Docker warning to this process's stdout: skip to the document.
+    doc = json.loads(result.stdout[result.stdout.index('{\n  "schema"') :])
+    assert doc["ok"] is False and doc["qualifier"] == "live" and doc["error"]["type"]
+
+
+# ---------------------------------------------------------------- simple-mode moto: scripted results
+
+
+@pytest.fixture(scope="module")
+def simple_moto():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.1)
+    body = json.dumps({"lambda": {"use_docker": False}}).encode()
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/config", data=body, method="POST")).read()
+    yield endpoint
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def _script(endpoint: str, *results: str) -> None:
+    body = json.dumps({"results": list(results), "region": "us-east-1"}).encode()
+    request = urllib.request.Request(f"{endpoint}/moto-api/static/lambda-simple/response", data=body, method="POST")
+    urllib.request.urlopen(request).read()
+
+
+def test_remote_invoke_prints_the_payload_and_the_log(simple_moto, project):
+    env = aws_env(simple_moto)
+    project.write("serverless.yml", "service: demo\nprovider:\n  name: aws\nfunctions:\n  hello:\n    handler: h.x\n")
+    project.write("h.py", "def x(e, c):\n    return 1\n")
+    assert project.fn("deploy", "--yes", env=env).exit_code == 0
+    _script(simple_moto, json.dumps({"statusCode": 200, "body": "hi"}))
+    result = project.fn("invoke", "--data", '{"x": 1}', "--log", env=env)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == {"statusCode": 200, "body": "hi"}
+    assert "Executed version: " in result.stderr
+
+
+def test_local_invoke_without_the_emulator_still_runs_the_handler(moto, project, monkeypatch):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    monkeypatch.setenv("FN_LOCAL_PORT", str(closed_port))
+    project.write("serverless.yml", "service: demo\nprovider:\n  name: aws\nfunctions:\n  hello:\n    handler: h.x\n")
+    project.write("h.py", "def x(event, context):\n    return {'ok': True}\n")
+    result = project.fn("invoke", "--local")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == {"ok": True}
+    assert "the local emulator is not running" in result.stderr

@@ -1,0 +1,99 @@
+"""`fn logs`: two functions merged in time order, labels, --json lines, option errors; and `fn event`."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+SERVICE = """\
+service: demo
+provider:
+  name: aws
+functions:
+  api:
+    handler: h.api
+  worker:
+    handler: h.worker
+"""
+
+
+@pytest.fixture
+def service_logs(moto, project):
+    project.write("serverless.yml", SERVICE)
+    logs = moto.client("logs")
+    now = int(time.time() * 1000) - 60_000
+    rid = "6bd1a7a4-1234-4d5e-9abc-0123456789ab"
+    lines = {
+        "api": [(0, f"START RequestId: {rid} Version: 1"), (20, "api says hi"), (40, f"END RequestId: {rid}")],
+        "worker": [(10, '{"level":"INFO","message":"job","requestId":"abcdef12-0"}'), (30, "[ERROR] boom")],
+    }
+    for key, events in lines.items():
+        group = f"/aws/lambda/demo-dev-{key}"
+        logs.create_log_group(logGroupName=group)
+        logs.create_log_stream(logGroupName=group, logStreamName="2024/05/01/[1]abc")
+        logs.put_log_events(
+            logGroupName=group,
+            logStreamName="2024/05/01/[1]abc",
+            logEvents=[{"timestamp": now + dt, "message": m} for dt, m in events],
+        )
+    return project
+
+
+def test_logs_of_two_functions_merge_in_time_order(service_logs):
+    result = service_logs.fn("logs")
+    assert result.exit_code == 0, result.stderr
+    rows = result.stdout.splitlines()
+    assert [r.split(" ", 2)[2] for r in rows] == [
+        "api    6bd1a7a4 START version 1",
+        'worker abcdef12 {"level":"INFO","message":"job","requestId":"abcdef12-0"}',
+        "api    6bd1a7a4 api says hi",
+        "worker -------- [ERROR] boom",
+        "api    6bd1a7a4 END",
+    ]
+
+
+def test_one_function_has_no_label_and_json_lines(service_logs):
+    result = service_logs.fn("logs", "-f", "worker", "--json")
+    assert result.exit_code == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["kind"] for r in records] == ["json", "log"]
+    first = records[0]
+    assert first["schema"] == 1 and first["function"] == "worker" and first["data"]["message"] == "job"
+    assert set(first) >= {"timestamp", "timestamp_ms", "log_group", "log_stream", "request_id", "message", "level"}
+    plain = service_logs.fn("logs", "-f", "worker")
+    assert plain.stdout.splitlines()[1].split(" ", 2)[2] == "-------- [ERROR] boom"
+
+
+def test_filter_and_window(service_logs):
+    assert service_logs.fn("logs", "--filter", "boom").stdout.count("\n") == 1
+    assert service_logs.fn("logs", "--since", "30s").stdout == ""
+    assert service_logs.fn("logs", "--until", "5m").stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--since", "soon"], "--since 'soon'"), (["--tail", "--until", "1m"], "--until cannot be used with --tail")],
+)
+def test_bad_options_exit_2(service_logs, args, message):
+    result = service_logs.fn("logs", *args)
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_event_command_prints_each_sample(project):
+    from fnship.local.events import SAMPLES
+
+    for kind in SAMPLES:
+        result = project.fn("event", kind, "--region", "eu-west-1")
+        assert result.exit_code == 0, result.stderr
+        assert "eu-west-1" in result.stdout
+        json.loads(result.stdout)
+    unknown = project.fn("event", "kafka")
+    assert unknown.exit_code == 2 and "choose one of: s3, sqs" in unknown.stderr
+
+
+def test_event_json_document(project):
+    doc = project.fn("event", "s3", "--json").json
+    assert doc["schema"] == 1 and doc["command"] == "event" and doc["type"] == "s3"
+    assert doc["event"]["Records"][0]["eventSource"] == "aws:s3"

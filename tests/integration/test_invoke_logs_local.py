@@ -1,0 +1,56 @@
+"""End to end on the emulator: `fn logs --local --tail` (a real process) shows a line that `fn invoke --local`
+writes, within 2 s, and Ctrl-C ends the tail with exit 0."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+SERVICE = """\
+service: demo
+provider:
+  name: aws
+functions:
+  hello:
+    handler: handler.hello
+"""
+
+
+def test_tail_shows_a_local_invocation_within_2s_and_ctrl_c_exits_0(moto, project):
+    project.write("serverless.yml", SERVICE)
+    project.write("handler.py", "def hello(event, context):\n    print('marker', event['n'])\n    return 'ok'\n")
+    import fnship
+
+    # The child must import this checkout's fnship, whatever the virtualenv has installed.
+    root = str(Path(fnship.__file__).resolve().parents[1])
+    env = {**os.environ, "FN_LOCAL_PORT": moto.endpoint.rsplit(":", 1)[1], "PYTHONPATH": root}
+    assert project.fn("deploy", "--local", "--yes", env={"FN_LOCAL_PORT": env["FN_LOCAL_PORT"]}).exit_code == 0
+    tail = subprocess.Popen(
+        [sys.executable, "-m", "fnship", "logs", "--local", "--tail", "--since", "1s"],
+        cwd=project.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in tail.stdout], daemon=True).start()
+    try:
+        assert "polling" in tail.stderr.readline()  # the tail is up
+        invoked = project.fn("invoke", "--local", "--data", '{"n": 42}', env={"FN_LOCAL_PORT": env["FN_LOCAL_PORT"]})
+        assert invoked.exit_code == 0, invoked.stderr
+        written = time.monotonic()
+        seen = ""
+        while "marker 42" not in seen:
+            seen = lines.get(timeout=max(0.01, written + 2.0 - time.monotonic()))
+        assert time.monotonic() - written < 2.0
+    finally:
+        tail.send_signal(signal.SIGINT)
+        code = tail.wait(timeout=10)
+        assert code == 0, tail.stderr.read()
