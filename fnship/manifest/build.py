@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fnship.manifest import schema
+from fnship.manifest.artifacts import build_artifacts
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.types import (
     DEFAULT_ARCHITECTURE,
@@ -58,6 +59,7 @@ def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: st
             if spec is not None:
                 functions[key] = spec
 
+    artifacts = build_artifacts(doc, check, service=service or "service", stage=stage)
     return Manifest(
         path=path,
         service=service or "",
@@ -70,6 +72,7 @@ def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: st
         plugins=tuple(plugins),
         raw=doc,
         notes=tuple(check.notes),
+        artifacts=artifacts,
     )
 
 
