@@ -55,7 +55,8 @@ def zip_key(entries: Iterable[tuple[str, Path]], *, level: int, extra: Iterable[
         digest.update(f"x:{item}\0".encode())
     for name, source in sorted(entries):
         executable = os.stat(source).st_mode & 0o100
-        digest.update(f"{name}\0{1 if executable else 0}\0{file_digest(source)}\0".encode())
+        # surrogatepass: a name that is not UTF-8 still hashes; the zip writer then rejects it with its path.
+        digest.update(f"{name}\0{1 if executable else 0}\0{file_digest(source)}\0".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
@@ -65,13 +66,15 @@ class Cached:
     result: ZipResult
 
 
-def _sidecar(path: Path) -> Path:
-    return path.with_name(path.name + ".fnship.json")
+def _sidecar(path: Path, cache_dir: Path) -> Path:
+    """Where we note which key built the file at `path`: in the cache, so output directories hold only artifacts."""
+    name = hashlib.sha256(str(path.resolve()).encode()).hexdigest()
+    return cache_dir / "outputs" / f"{name}.json"
 
 
 def reuse(path: Path, key: str, *, cache_dir: Path, remote: RemoteCache | None = None) -> ZipResult | None:
     """The zip at `path` when it was built from `key` (no rewrite); else a copy from the local or remote cache."""
-    sidecar = _sidecar(path)
+    sidecar = _sidecar(path, cache_dir)
     if path.is_file() and sidecar.is_file():
         try:
             meta = json.loads(sidecar.read_text())
@@ -87,11 +90,11 @@ def reuse(path: Path, key: str, *, cache_dir: Path, remote: RemoteCache | None =
             tmp.replace(stored)
         else:
             tmp.unlink(missing_ok=True)
-    stored_meta = _sidecar(stored)
+    stored_meta = _sidecar(stored, cache_dir)
     if stored.is_file() and stored_meta.is_file():
         result = ZipResult(**json.loads(stored_meta.read_text())["result"])
         _place(stored, path)
-        _write_sidecar(path, key, result)
+        _write_sidecar(path, key, result, cache_dir)
         return result
     if stored.is_file():  # fetched from the remote: hash it once
         from fnship.packaging.zipper import hash_file
@@ -102,21 +105,21 @@ def reuse(path: Path, key: str, *, cache_dir: Path, remote: RemoteCache | None =
         with zipfile.ZipFile(stored) as zf:
             infos = [i for i in zf.infolist() if not i.is_dir()]
         result = ZipResult(sha_hex, sha_b64, size, sum(i.file_size for i in infos), len(infos))
-        _write_sidecar(stored, key, result)
+        _write_sidecar(stored, key, result, cache_dir)
         _place(stored, path)
-        _write_sidecar(path, key, result)
+        _write_sidecar(path, key, result, cache_dir)
         return result
     return None
 
 
 def remember(path: Path, key: str, result: ZipResult, *, cache_dir: Path, remote: RemoteCache | None = None) -> None:
     """Record a freshly built zip under its key: a sidecar next to it, a copy in the local cache, the remote."""
-    _write_sidecar(path, key, result)
+    _write_sidecar(path, key, result, cache_dir)
     stored = cache_dir / "zips" / f"{key}.zip"
     if not stored.is_file():
         stored.parent.mkdir(parents=True, exist_ok=True)
         _place(path, stored)
-        _write_sidecar(stored, key, result)
+        _write_sidecar(stored, key, result, cache_dir)
     if remote is not None:
         remote.store(key, path)
 
@@ -133,6 +136,7 @@ def _place(source: Path, dest: Path) -> None:
     tmp.replace(dest)
 
 
-def _write_sidecar(path: Path, key: str, result: ZipResult) -> None:
+def _write_sidecar(path: Path, key: str, result: ZipResult, cache_dir: Path) -> None:
     meta = {"key": key, "size": result.size, "result": asdict(result)}
-    _sidecar(path).write_text(json.dumps(meta, sort_keys=True))
+    _sidecar(path, cache_dir).parent.mkdir(parents=True, exist_ok=True)
+    _sidecar(path, cache_dir).write_text(json.dumps(meta, sort_keys=True))
