@@ -174,7 +174,7 @@ def _build_image(job: _Job, ctx: _Context) -> Artifact:
     return build_image(
         ctx.manifest, job.function_keys[0], out_dir=ctx.out_dir, code=ctx.selections.get(job, []),
         dependencies=dep_entries, deps_key=dep_key, deps_hit=hit, tools=ctx.tools, client=ctx.image_client,
-        level=ctx.level,
+        level=ctx.level, cache_dir=ctx.cache_dir,
     )  # fmt: skip
 
 
@@ -239,7 +239,9 @@ def _plan(manifest: Manifest, keys: list[str], out_dir: Path, find: _Finder) -> 
         if key in manifest.artifacts.function_images:
             image = manifest.artifacts.function_images[key]
             spec = manifest.artifacts.images.get(image.image)
-            assembled = spec is not None and spec.path is not None and not (manifest.root / spec.path / spec.file).is_file()
+            assembled = (
+                spec is not None and spec.path is not None and not (manifest.root / spec.path / spec.file).is_file()
+            )
             requirements = find(_code_dir(manifest, fn), manifest.root) if assembled and target else None
             patterns = (*manifest.package.patterns, *fn.package.patterns) if assembled else ()
             jobs.append(_Job("image", (key,), out_dir / "images" / key, ("functions", key, "image"), patterns,
@@ -338,7 +340,9 @@ def _check(manifest: Manifest, keys: list[str], jobs: list[_Job]) -> list[Diagno
         if job.kind == "layer":
             spec = manifest.artifacts.layers[job.name]
             if not (manifest.root / spec.path).is_dir():
-                problems.append(_problem(manifest, (*job.key, "path"), f"the layer directory {spec.path} does not exist"))
+                problems.append(
+                    _problem(manifest, (*job.key, "path"), f"the layer directory {spec.path} does not exist")
+                )
     return problems
 
 
@@ -390,7 +394,9 @@ def package_all(
     out_dir = Path(out_dir)
     find = _Finder(manifest, tools)
     jobs = _plan(manifest, keys, out_dir, find)
-    used_layers = {ref for k in keys for ref in manifest.artifacts.function_layers.get(k, ()) if not ref.startswith("arn:")}
+    used_layers = {
+        ref for k in keys for ref in manifest.artifacts.function_layers.get(k, ()) if not ref.startswith("arn:")
+    }
     jobs += _layer_jobs(manifest, out_dir, find, used_layers)
     problems = _check(manifest, keys, jobs)
     if problems:
@@ -461,7 +467,7 @@ def package_all(
 
     functions: dict[str, Artifact] = {}
     layers: dict[str, Artifact] = {}
-    for job, artifact in zip(jobs, built):
+    for job, artifact in zip(jobs, built, strict=True):
         if job.kind == "layer":
             layers[job.name] = artifact
         for key in job.function_keys:
@@ -512,4 +518,3 @@ def _limits(manifest: Manifest, packaged: Packaged, keys: list[str]) -> list[Dia
 
 def _mb(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
-

@@ -384,9 +384,7 @@ def _install_in_container(
             raise FnError(f"buildah from {image} failed:\n{_tail(made.stderr)}")
         container = made.stdout.strip().splitlines()[-1]
         try:
-            done = tools.run(
-                [engine, "run", "--volume", f"{mount}:/fn", container, "--", "/bin/sh", "-c", script]
-            )
+            done = tools.run([engine, "run", "--volume", f"{mount}:/fn", container, "--", "/bin/sh", "-c", script])
         finally:
             tools.run([engine, "rm", container])
     else:

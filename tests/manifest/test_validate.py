@@ -60,8 +60,11 @@ LIMITS = [
         "runtime: python4.0",
         "7:14 functions.api.runtime: 'python4.0' is not a supported Lambda runtime; did you mean python3.12?",
     ),
-    ("layers: [arn:aws:lambda:us-east-1:123456789012:layer:a:1, arn:aws:lambda:us-east-1:123456789012:layer:b:1, arn:aws:lambda:us-east-1:123456789012:layer:c:1, arn:aws:lambda:us-east-1:123456789012:layer:d:1, arn:aws:lambda:us-east-1:123456789012:layer:e:1]", None),
-    ("layers: [arn:aws:lambda:us-east-1:123456789012:layer:a:1, arn:aws:lambda:us-east-1:123456789012:layer:b:1, arn:aws:lambda:us-east-1:123456789012:layer:c:1, arn:aws:lambda:us-east-1:123456789012:layer:d:1, arn:aws:lambda:us-east-1:123456789012:layer:e:1, arn:aws:lambda:us-east-1:123456789012:layer:f:1]", "7:5 functions.api.layers: 6 layers is above the Lambda maximum of 5"),
+    ("layers: [" + ", ".join(f"arn:aws:lambda:us-east-1:1:layer:{c}:1" for c in "abcde") + "]", None),
+    (
+        "layers: [" + ", ".join(f"arn:aws:lambda:us-east-1:1:layer:{c}:1" for c in "abcdef") + "]",
+        "7:5 functions.api.layers: 6 layers is above the Lambda maximum of 5",
+    ),
     ("name: my-explicit_name-1", None),
     ("name: " + "n" * 64, None),
     (
