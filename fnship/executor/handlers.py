@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from fnship.executor import artifacts
 from fnship.model import iam
 from fnship.plan.diff import Plan, Step
 from fnship.secret import reveal
@@ -28,9 +28,14 @@ class Context:
         return self.plan.live.get(step.address)
 
 
-def lambda_configuration(attrs: Mapping[str, Any]) -> dict[str, Any]:
-    """The model's function attrs as UpdateFunctionConfiguration wants them. Secrets are revealed only here."""
-    return {
+def lambda_configuration(attrs: Mapping[str, Any], context: Context | None = None) -> dict[str, Any]:
+    """The model's function attrs as UpdateFunctionConfiguration wants them. Secrets are revealed only here.
+
+    Layer references become version ARNs (published earlier in this run, or live); image functions have no
+    runtime, handler or layers, and carry ImageConfig instead.
+    """
+    layers = artifacts.layer_arns(context, list(attrs["layers"])) if context is not None else list(attrs["layers"])
+    config = {
         "Runtime": attrs["runtime"],
         "Handler": attrs["handler"],
         "MemorySize": attrs["memory_size"],
@@ -38,22 +43,19 @@ def lambda_configuration(attrs: Mapping[str, Any]) -> dict[str, Any]:
         "Description": attrs["description"],
         "Environment": {"Variables": {k: str(reveal(v)) for k, v in attrs["environment"].items()}},
         "EphemeralStorage": {"Size": attrs["ephemeral_storage"]},
-        "Layers": list(attrs["layers"]),
+        "Layers": layers,
         "Role": attrs["role"],
     }
+    if attrs.get("image_uri"):
+        for key in ("Runtime", "Handler", "Layers"):
+            config.pop(key)
+        config.update(artifacts.image_settings(attrs))
+    return config
 
 
 def _code(context: Context, resource) -> dict[str, Any]:
-    """Upload location for the function's zip: the deployment bucket when one is set, else the bytes inline."""
-    path = Path(resource.extras["artifact_path"])
-    bucket = resource.extras.get("deployment_bucket")
-    if bucket:
-        extras = resource.extras
-        key = f"fnship/{extras['service']}/{extras['stage']}/{resource.attrs['code_sha256'].replace('/', '_')}.zip"
-        if not context.aws.s3.object_exists(bucket, key):
-            context.aws.s3.upload_file(bucket, key, path)
-        return {"S3Bucket": bucket, "S3Key": key}
-    return {"ZipFile": path.read_bytes()}
+    """Where the function's code is: an image URI, the deployment bucket, inline bytes (see executor.artifacts)."""
+    return artifacts.function_code(context, resource)
 
 
 def _tag_delta(before: Mapping[str, str] | None, after: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
@@ -69,7 +71,12 @@ def _tag_delta(before: Mapping[str, str] | None, after: Mapping[str, str]) -> tu
 def function_create(context: Context, step: Step) -> None:
     resource = context.desired(step)
     attrs = resource.attrs
-    config = {**lambda_configuration(attrs), "Architectures": [attrs["architecture"]], "PackageType": "Zip"}
+    package_type = "Image" if attrs.get("image_uri") else "Zip"
+    config = {
+        **lambda_configuration(attrs, context),
+        "Architectures": [attrs["architecture"]],
+        "PackageType": package_type,
+    }
     created = context.aws.lambda_.create_function(
         resource.name, config=config, code=_code(context, resource), tags=attrs["tags"]
     )
@@ -87,7 +94,7 @@ def function_update_code(context: Context, step: Step) -> None:
 
 def function_update_config(context: Context, step: Step) -> None:
     resource = context.desired(step)
-    context.aws.lambda_.update_configuration(resource.name, config=lambda_configuration(resource.attrs))
+    context.aws.lambda_.update_configuration(resource.name, config=lambda_configuration(resource.attrs, context))
 
 
 def function_tag(context: Context, step: Step) -> None:
@@ -268,4 +275,5 @@ HANDLERS: dict[str, Callable[[Context, Step], None]] = {
     "role.create": role_create,
     "role.update": role_update,
     "role.delete": role_delete,
+    **artifacts.HANDLERS,
 }

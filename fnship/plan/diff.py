@@ -125,6 +125,8 @@ FIELD_DIFFERS: dict[str, Callable[[Resource | None, Resource | None], list[Field
     "function": _generic_fields,
     "role": _generic_fields,
     "log_group": _generic_fields,
+    "layer": _generic_fields,
+    "image": _generic_fields,
 }
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fnship.model.resources import State
+from fnship.plan.artifacts_live import resolve_layer_refs
 from fnship.plan.diff import CREATE, DELETE, UPDATE, Change, Plan, Step, diff
 
 # Function fields that only UpdateFunctionCode can change; the rest go through UpdateFunctionConfiguration.
-CODE_FIELDS = frozenset({"code_sha256", "architecture"})
+CODE_FIELDS = frozenset({"code_sha256", "architecture", "image_uri"})
 SEPARATE_FUNCTION_FIELDS = frozenset({"tags", "reserved_concurrency"})
 
 # Creation order follows dependencies: a function needs its log group and role; an alias needs a version.
-CREATE_ORDER = ("log_group", "role", "function", "alias")
-DELETE_ORDER = ("alias", "function", "log_group", "role")
+CREATE_ORDER = ("layer", "image", "log_group", "role", "function", "alias")
+DELETE_ORDER = ("alias", "function", "log_group", "role", "layer", "image")
 
 
 def _top_fields(change: Change) -> set[str]:
@@ -91,6 +92,9 @@ STEP_MAKERS: dict[str, Callable[[Change], list[Step]]] = {
     "alias": _alias_steps,
     "role": _simple_steps("role"),
     "log_group": _simple_steps("log_group"),
+    # A changed layer is a new version (versions are immutable); a changed image is a new digest to push.
+    "layer": lambda change: [Step("layer.delete" if change.action == DELETE else "layer.publish", change.address)],
+    "image": lambda change: [] if change.action == DELETE else [Step("image.push", change.address)],
 }
 
 
@@ -109,6 +113,7 @@ def order_steps(changes: list[Change]) -> list[Step]:
 
 
 def make_plan(desired: State, live: State, *, release_id: str) -> Plan:
+    desired = resolve_layer_refs(desired, live)
     changes = diff(desired, live)
     ordered = sorted(changes, key=lambda c: (c.action == DELETE, c.address))
     return Plan(
