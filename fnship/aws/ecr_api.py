@@ -8,7 +8,7 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
-from fnship.aws.calls import aws_call, call_or_none
+from fnship.aws.calls import aws_call, call_or_none, error_code
 
 
 class EcrApi:
@@ -24,10 +24,15 @@ class EcrApi:
         return host, user, password
 
     def repository_or_none(self, name: str) -> dict[str, Any] | None:
-        found = call_or_none(
-            f"ECR repository {name}", "DescribeRepositories", self._client.describe_repositories,
-            repositoryNames=[name],
-        )  # fmt: skip
+        from botocore.exceptions import ClientError
+
+        try:
+            found = self._client.describe_repositories(repositoryNames=[name])
+        except ClientError as exc:
+            if error_code(exc) == "RepositoryNotFoundException":
+                return None
+            found = aws_call(f"ECR repository {name}", "DescribeRepositories", self._client.describe_repositories,
+                             repositoryNames=[name])  # fmt: skip
         repositories = (found or {}).get("repositories") or []
         return repositories[0] if repositories else None
 

@@ -47,7 +47,10 @@ def function_attrs(
         "role": config.get("Role"),
         "code_sha256": None if image else config.get("CodeSha256"),
         "image_uri": (code or {}).get("ImageUri") if image else None,
-        "image_config": dict((config.get("ImageConfigResponse") or {}).get("ImageConfig") or {}),
+        # Unset ImageConfig fields come back empty ([] or ""): the same as not set.
+        "image_config": {
+            k: v for k, v in ((config.get("ImageConfigResponse") or {}).get("ImageConfig") or {}).items() if v
+        },
         "reserved_concurrency": (concurrency or {}).get("ReservedConcurrentExecutions"),
         "tags": dict(tags or {}),
     }

@@ -63,7 +63,7 @@ def write_layer(entries: Iterable[tuple[str, Path]], layout: Path, *, level: int
         outer = _HashingFile(raw)
         with gzip.GzipFile(filename="", mode="wb", fileobj=outer, compresslevel=level, mtime=0) as gz:
             inner = _HashingFile(gz)
-            with tarfile.open(fileobj=inner, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            with tarfile.open(fileobj=inner, mode="w|", format=tarfile.PAX_FORMAT) as tar:
                 dirs: set[str] = set()
                 for name, source in items:
                     parts = name.split("/")[:-1]
