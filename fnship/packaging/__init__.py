@@ -17,6 +17,7 @@ when they did not change; independent artifacts build concurrently.
 from __future__ import annotations
 
 import contextlib
+import threading
 import zipfile
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
@@ -52,7 +53,6 @@ class Artifact:
     cache_hit: bool = False
     name: str = ""  # the layer key or image name
     image: Any = None  # images.ImageArtifact for kind "image"
-    top_dirs: tuple[tuple[str, int], ...] = field(default=(), compare=False)  # biggest top-level dirs (limits)
 
 
 @dataclass(frozen=True)
@@ -92,16 +92,43 @@ class _Context:
     cache_dir: Path
     remote: RemoteCache | None
     options: deps.BuildOptions
+    report: Reporter = lambda _event, _label: None  # noqa: E731
     installed: dict[tuple[str, ...], tuple[Path, str, bool]] = field(default_factory=dict)
+    keys: dict[tuple[str, ...], str] = field(default_factory=dict)
+    install_locks: dict[tuple[str, ...], threading.Lock] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
     image_client: Any = None
     out_dir: Path = Path()
 
 
+def _deps_key(ctx: _Context, job: _Job) -> str:
+    """The key of the job's installed dependencies: computed from the requirements alone, no install."""
+    if job.requirements is None or job.target is None:
+        return ""
+    ident = _deps_id(job)
+    with ctx.lock:
+        if ident not in ctx.keys:
+            ctx.keys[ident] = deps.deps_key(job.requirements, job.target, ctx.options)
+        return ctx.keys[ident]
+
+
 def _deps_files(ctx: _Context, job: _Job, prefix: str = "") -> tuple[list[tuple[str, Path]], str, bool]:
-    """(entries, deps key, cache hit) of the job's installed dependencies, under `prefix`."""
+    """(entries, deps key, cache hit) of the job's installed dependencies under `prefix`, installing them once
+    (one lock per distinct set, so functions sharing requirements wait for one install)."""
     if job.requirements is None or job.target is None:
         return [], "", True
-    tree, key, hit = ctx.installed[_deps_id(job)]
+    ident = _deps_id(job)
+    with ctx.lock:
+        lock = ctx.install_locks.setdefault(ident, threading.Lock())
+    with lock:
+        if ident not in ctx.installed:
+            label = f"dependencies {job.requirements.source.name} ({job.target.runtime} {job.target.architecture})"
+            ctx.report("start", label)
+            found = deps.installed_tree(job.requirements, job.target, cache_dir=ctx.cache_dir, options=ctx.options,
+                                        tools=ctx.tools)  # fmt: skip
+            ctx.report("done", label + (" (cached)" if found[2] else ""))
+            ctx.installed[ident] = found
+    tree, key, hit = ctx.installed[ident]
     return [(prefix + rel, path) for rel, path in walk(tree) if rel != ".complete"], key, hit
 
 
@@ -111,18 +138,20 @@ def _deps_id(job: _Job) -> tuple[str, ...]:
             job.target.architecture)  # fmt: skip
 
 
-def _zip_with_cache(job: _Job, ctx: _Context, entries: list[tuple[str, Path]], extra: list[str], kind: str, *,
-                    deps_hit: bool) -> Artifact:  # fmt: skip
-    merged: dict[str, Path] = {}
-    for name, source in entries:
-        merged.setdefault(name, source)  # the code (listed first) wins over a dependency of the same name
-    items = sorted(merged.items())
-    key = cache.zip_key(items, level=ctx.level, extra=extra)
+def _zip_with_cache(job: _Job, ctx: _Context, kind: str, *, prefix: str = "") -> Artifact:
+    """The job's zip: reused when its key (code files + dependencies key) is in a cache, with no install and no
+    zip rewrite; else dependencies are installed (or taken from their cache) and the zip written."""
+    code = ctx.selections[job]
+    key = cache.zip_key(code, level=ctx.level, extra=[_deps_key(ctx, job)])
     try:
         reused = cache.reuse(job.path, key, cache_dir=ctx.cache_dir, remote=ctx.remote)
         hit = reused is not None
         if reused is None:
-            reused = write_zip(items, job.path, level=ctx.level)
+            dep_entries, _dep_key, _hit = _deps_files(ctx, job, prefix=prefix)
+            merged: dict[str, Path] = {}
+            for name, source in [*code, *dep_entries]:
+                merged.setdefault(name, source)  # the code (listed first) wins over a dependency of the same name
+            reused = write_zip(sorted(merged.items()), job.path, level=ctx.level)
             cache.remember(job.path, key, reused, cache_dir=ctx.cache_dir, remote=ctx.remote)
     except OSError as exc:
         raise FnError(f"packaging {job.name or ', '.join(job.function_keys)} failed: {exc}") from exc
@@ -133,28 +162,27 @@ def _zip_with_cache(job: _Job, ctx: _Context, entries: list[tuple[str, Path]], e
     z = reused
     return Artifact(
         job.function_keys, job.path, z.sha256_hex, z.code_sha256, z.size, z.unzipped_size, z.files,
-        kind=kind, cache_hit=hit and deps_hit, name=job.name, top_dirs=_top_dirs(items),
+        kind=kind, cache_hit=hit, name=job.name,
     )  # fmt: skip
 
 
-def _top_dirs(items: list[tuple[str, Path]]) -> tuple[tuple[str, int], ...]:
+def _top_dirs(path: Path) -> list[tuple[str, int]]:
+    """The biggest top-level directories of a zip (under python/ for a layer), by unzipped size."""
     sizes: dict[str, int] = {}
-    for name, source in items:
-        parts = name.split("/")
-        top = "/".join(parts[:2]) if parts[0] == "python" and len(parts) > 2 else parts[0]
-        with contextlib.suppress(OSError):
-            sizes[top] = sizes.get(top, 0) + source.stat().st_size
-    return tuple(sorted(sizes.items(), key=lambda kv: -kv[1])[:5])
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            parts = info.filename.split("/")
+            top = "/".join(parts[:2]) if parts[0] == "python" and len(parts) > 2 else parts[0]
+            sizes[top] = sizes.get(top, 0) + info.file_size
+    return sorted(sizes.items(), key=lambda kv: -kv[1])[:5]
 
 
 def _build_zip(job: _Job, ctx: _Context) -> Artifact:
-    dep_entries, dep_key, hit = _deps_files(ctx, job)
-    return _zip_with_cache(job, ctx, [*ctx.selections[job], *dep_entries], [dep_key], "zip", deps_hit=hit)
+    return _zip_with_cache(job, ctx, "zip")
 
 
 def _build_layer(job: _Job, ctx: _Context) -> Artifact:
-    dep_entries, dep_key, hit = _deps_files(ctx, job, prefix="python/")
-    return _zip_with_cache(job, ctx, [*ctx.selections[job], *dep_entries], [dep_key], "layer", deps_hit=hit)
+    return _zip_with_cache(job, ctx, "layer", prefix="python/")
 
 
 def _use_prebuilt(job: _Job, ctx: _Context) -> Artifact:
@@ -439,20 +467,8 @@ def package_all(
     ctx = _Context(
         manifest=manifest, selections=selections, level=level, tools=tools,
         cache_dir=cache_dir or cache.default_cache_dir(), remote=remote, options=options,
-        image_client=image_client, out_dir=out_dir,
+        image_client=image_client, out_dir=out_dir, report=report,
     )  # fmt: skip
-
-    # Dependencies first (each distinct set once), then the artifacts; both concurrently.
-    wanted = {_deps_id(j): j for j in jobs if j.requirements is not None and j.target is not None}
-
-    def install(job: _Job) -> tuple[tuple[str, ...], tuple[Path, str, bool]]:
-        assert job.requirements is not None and job.target is not None
-        label = f"dependencies {job.requirements.source.name} ({job.target.runtime} {job.target.architecture})"
-        report("start", label)
-        found = deps.installed_tree(job.requirements, job.target, cache_dir=ctx.cache_dir, options=options,
-                                    tools=tools)  # fmt: skip
-        report("done", label + (" (cached)" if found[2] else ""))
-        return _deps_id(job), found
 
     def build_one(job: _Job) -> Artifact:
         label = _label(job)
@@ -462,7 +478,6 @@ def package_all(
         return artifact
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="fnship-build") as pool:
-        ctx.installed.update(pool.map(install, wanted.values()))
         built = list(pool.map(build_one, jobs))
 
     functions: dict[str, Artifact] = {}
@@ -502,7 +517,8 @@ def _limits(manifest: Manifest, packaged: Packaged, keys: list[str]) -> list[Dia
         layers = [packaged.layers[r] for r in manifest.artifacts.function_layers.get(key, ()) if r in packaged.layers]
         total = artifact.unzipped_size + sum(layer.unzipped_size for layer in layers)
         if total > UNZIPPED_LIMIT:
-            dirs = sorted([*artifact.top_dirs, *(d for layer in layers for d in layer.top_dirs)], key=lambda d: -d[1])
+            zips = [a.path for a in (artifact, *layers) if zipfile.is_zipfile(a.path)]
+            dirs = sorted((d for path in zips for d in _top_dirs(path)), key=lambda d: -d[1])
             largest = ", ".join(f"{name} {_mb(size)}" for name, size in dirs[:5])
             problems.append(
                 _problem(

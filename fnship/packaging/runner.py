@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,11 +39,19 @@ def which(name: str) -> str | None:
     return shutil.which(name)
 
 
-def uv_binary(find: Which = which) -> str | None:
-    """uv from the `uv` wheel (a runtime dependency), else one on PATH."""
-    try:
-        from uv import find_uv_bin
+_UV_LOCK = threading.Lock()
+_UV_FOUND: list[str | None] = []
 
-        return find_uv_bin()
-    except (ImportError, FileNotFoundError):
-        return find("uv")
+
+def uv_binary(find: Which = which) -> str | None:
+    """uv from the `uv` wheel (a runtime dependency), else one on PATH. Looked up once, under a lock:
+    `find_uv_bin` reads sysconfig, whose first use is not thread-safe."""
+    with _UV_LOCK:
+        if not _UV_FOUND:
+            try:
+                from uv import find_uv_bin
+
+                _UV_FOUND.append(find_uv_bin())
+            except (ImportError, FileNotFoundError):
+                _UV_FOUND.append(None)
+        return _UV_FOUND[0] or find("uv")

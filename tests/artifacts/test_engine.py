@@ -68,12 +68,16 @@ def test_dependencies_built_inside_the_build_image(standin_build_image: str, tmp
 
 
 def test_dockerfile_image_built_with_buildah_and_deployed(
-    moto, project, standin_build_image: str, registry: Registry, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    moto,
+    project,
+    standin_build_image: str,
+    registry: Registry,
+    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
 ):
     monkeypatch.setenv("FN_ECR_REGISTRY", registry.host)
     monkeypatch.setattr(deps, "ENGINES", ("buildah",))  # the first engine found: pin it whatever else is here
     project.write("app.py", "def handler(event, context):\n    return 1\n")
-    project.write("Dockerfile", f"FROM {standin_build_image}\nCOPY app.py /var/task/\nCMD [\"app.handler\"]\n")
+    project.write("Dockerfile", f'FROM {standin_build_image}\nCOPY app.py /var/task/\nCMD ["app.handler"]\n')
     project.write(
         "serverless.yml",
         """\

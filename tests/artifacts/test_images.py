@@ -132,6 +132,5 @@ def test_image_reference_to_an_undefined_image_is_an_input_error(project):
     )
     result = project.fn("validate")
     assert result.exit_code == 2
-    assert "serverless.yml:7:" in result.stderr and "image 'nope' is not defined in provider.ecr.images" in result.stderr
-
-
+    assert "serverless.yml:7:" in result.stderr
+    assert "image 'nope' is not defined in provider.ecr.images" in result.stderr
