@@ -135,7 +135,11 @@ def package_artifacts(
     if manifest.provider.deployment_bucket and loaded.aws is not None:
         from fnship.aws.buckets_api import S3ArtifactCache
 
-        remote = S3ArtifactCache(loaded.aws.client("s3"), manifest.provider.deployment_bucket)
+        remote = S3ArtifactCache(
+            loaded.aws.client("s3"),
+            manifest.provider.deployment_bucket,
+            prefix=f"fnship/{manifest.service}/{manifest.stage}/",
+        )
     return package_all(
         manifest,
         out_dir=out_dir or build_dir(manifest),

@@ -5,6 +5,7 @@ https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -66,28 +67,40 @@ class BucketsApi:
 
 
 class S3ArtifactCache:
-    """The packaging stage's remote cache (packaging.cache.RemoteCache) on a bucket: zips by content key."""
+    """The packaging stage's remote cache (packaging.cache.RemoteCache) on the deployment bucket.
 
-    def __init__(self, client: Any, bucket: str) -> None:
+    The zip itself is stored once, where a deploy uploads it (`{prefix}{CodeSha256}.zip`, so the deploy then finds
+    it there and uploads nothing); `fnship/cache/<input key>.json` points at it. Best effort: a cache failure never
+    fails a build.
+    """
+
+    def __init__(self, client: Any, bucket: str, *, prefix: str) -> None:
         self._client = client
         self._bucket = bucket
+        self._prefix = prefix
+
+    def object_key(self, code_sha256: str) -> str:
+        return f"{self._prefix}{code_sha256.replace('/', '_')}.zip"
 
     def fetch(self, key: str, dest: Path) -> bool:
-        from botocore.exceptions import ClientError
-
         try:
-            self._client.download_file(self._bucket, f"{CACHE_PREFIX}{key}.zip", str(dest))
+            pointer = self._client.get_object(Bucket=self._bucket, Key=f"{CACHE_PREFIX}{key}.json")
+            target = json.loads(pointer["Body"].read())["object"]
+            self._client.download_file(self._bucket, target, str(dest))
             return True
-        except ClientError as exc:
-            if error_code(exc) in ("404", "NoSuchKey", "NotFound", "403", "NoSuchBucket"):
-                return False
-            raise
-        except Exception:  # noqa: BLE001 -- a cache miss must never fail a build
+        except Exception:  # noqa: BLE001 -- a miss (or an unreadable cache) means: build it
             return False
 
-    def store(self, key: str, path: Path) -> None:
+    def store(self, key: str, path: Path, *, code_sha256: str) -> None:
+        target = self.object_key(code_sha256)
         try:
-            with path.open("rb") as body:
-                self._client.put_object(Bucket=self._bucket, Key=f"{CACHE_PREFIX}{key}.zip", Body=body)
+            try:
+                self._client.head_object(Bucket=self._bucket, Key=target)
+            except Exception:  # noqa: BLE001 -- not there yet
+                with path.open("rb") as body:
+                    self._client.put_object(Bucket=self._bucket, Key=target, Body=body)
+            self._client.put_object(
+                Bucket=self._bucket, Key=f"{CACHE_PREFIX}{key}.json", Body=json.dumps({"object": target}).encode()
+            )
         except Exception:  # noqa: BLE001 -- a cache write is best effort
             return

@@ -18,7 +18,7 @@ from fnship.plan.diff import Step
 DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024
 
 
-def upload_location(context: Any, resource: Any, *, path: Path, digest: str, prefix: str) -> dict[str, Any]:
+def upload_location(context: Any, resource: Any, *, path: Path, digest: str) -> dict[str, Any]:
     """Where Lambda reads a zip: the configured deployment bucket, else inline when small enough, else our bucket.
 
     The object key is the content hash, so an upload already there (another runner, a re-run) is skipped.
@@ -33,7 +33,8 @@ def upload_location(context: Any, resource: Any, *, path: Path, digest: str, pre
     if not bucket:
         bucket = default_bucket_name(account_id=context.aws.account_id(), region=context.aws.region)
         context.aws.buckets.ensure(bucket, tags=ownership_tags(extras["service"], extras["stage"]))
-    key = f"fnship/{extras['service']}/{extras['stage']}/{prefix}{digest.replace('/', '_')}.zip"
+    # The same key the build cache stores zips under (aws.buckets_api.S3ArtifactCache): one copy per content.
+    key = f"fnship/{extras['service']}/{extras['stage']}/{digest.replace('/', '_')}.zip"
     if not context.aws.s3.object_exists(bucket, key):
         context.aws.s3.upload_file(bucket, key, path)
     return {"S3Bucket": bucket, "S3Key": key}
@@ -43,7 +44,7 @@ def function_code(context: Any, resource: Any) -> dict[str, Any]:
     if resource.attrs.get("image_uri"):
         return {"ImageUri": resource.attrs["image_uri"]}
     return upload_location(
-        context, resource, path=Path(resource.extras["artifact_path"]), digest=resource.attrs["code_sha256"], prefix=""
+        context, resource, path=Path(resource.extras["artifact_path"]), digest=resource.attrs["code_sha256"]
     )
 
 
@@ -74,7 +75,7 @@ def layer_publish(context: Any, step: Step) -> None:
     resource = context.desired(step)
     attrs = resource.attrs
     content = upload_location(
-        context, resource, path=Path(resource.extras["artifact_path"]), digest=attrs["content_sha256"], prefix="layer-"
+        context, resource, path=Path(resource.extras["artifact_path"]), digest=resource.extras["code_sha256"]
     )
     if "ZipFile" in content:
         content = {"ZipFile": content["ZipFile"]}

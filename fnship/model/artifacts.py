@@ -87,6 +87,7 @@ def merge_artifacts(
                 },
                 extras={
                     "artifact_path": str(artifact.path),
+                    "code_sha256": artifact.code_sha256,
                     "size": artifact.size,
                     "deployment_bucket": manifest.provider.deployment_bucket,
                     "service": manifest.service,

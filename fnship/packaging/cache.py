@@ -33,7 +33,7 @@ class RemoteCache(Protocol):
 
     def fetch(self, key: str, dest: Path) -> bool: ...
 
-    def store(self, key: str, path: Path) -> None: ...
+    def store(self, key: str, path: Path, *, code_sha256: str) -> None: ...
 
 
 def file_digest(path: Path) -> str:
@@ -121,7 +121,7 @@ def remember(path: Path, key: str, result: ZipResult, *, cache_dir: Path, remote
         _place(path, stored)
         _write_sidecar(stored, key, result, cache_dir)
     if remote is not None:
-        remote.store(key, path)
+        remote.store(key, path, code_sha256=result.code_sha256)
 
 
 def _place(source: Path, dest: Path) -> None:

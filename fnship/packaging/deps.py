@@ -242,7 +242,7 @@ def install(
             else:
                 native.append(path.name)
         attempts = 0
-        while not native:
+        while not native and (lines or local_wheels):  # an empty requirements file installs nothing
             done = _install_wheels([*lines, *local_wheels], target, dest, wheelhouse=wheelhouse, tools=tools)
             if done.returncode == 0:
                 break
@@ -258,7 +258,7 @@ def install(
                 if not is_pure(wheel.name):
                     native.append(spec)
         if native:
-            if options.container == "never" or find_engine(tools.which) is None:
+            if options.container == "never" or find_engine(tools.which, tools) is None:
                 raise FnError(
                     f"{', '.join(native)} ha{'s' if len(native) == 1 else 've'} no wheel for {target.runtime} "
                     f"{target.architecture} and must be compiled in a Lambda build image",
@@ -345,9 +345,17 @@ def _build_wheel(spec: str, wheelhouse: Path, *, tools: Tools, sdist: bool = Fal
     return wheel
 
 
-def find_engine(find: Which = which) -> str | None:
-    """The first container engine on PATH: docker, podman, buildah."""
-    return next((engine for engine in ENGINES if find(engine)), None)
+def find_engine(find: Which = which, tools: Tools | None = None) -> str | None:
+    """The first usable container engine: docker, podman, buildah. A docker client without a reachable daemon
+    does not count (asked once, only when an engine is needed); podman and buildah need no daemon."""
+    for engine in ENGINES:
+        if not find(engine):
+            continue
+        if engine == "docker" and tools is not None:
+            if tools.run(["docker", "info", "--format", "{{.ServerVersion}}"]).returncode != 0:
+                continue
+        return engine
+    return None
 
 
 def _install_in_container(
@@ -361,7 +369,7 @@ def _install_in_container(
     work: Path,
 ) -> None:
     """pip inside the Lambda build image (right glibc, compilers, architecture), like `sam build --use-container`."""
-    engine = find_engine(tools.which)
+    engine = find_engine(tools.which, tools)
     if engine is None:
         raise FnError(
             "provider.build.container is `always` but no container engine was found",

@@ -15,7 +15,7 @@ import pytest
 
 from fnship.packaging import deps
 from fnship.packaging.platforms import Target
-from tests.artifacts.registry import Registry, registry  # noqa: F401 -- fixture
+from tests.artifacts.registry import Registry
 
 STANDIN_PIP = """\
 #!/bin/sh
@@ -72,7 +72,7 @@ def test_dockerfile_image_built_with_buildah_and_deployed(
     project,
     standin_build_image: str,
     registry: Registry,
-    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ):
     monkeypatch.setenv("FN_ECR_REGISTRY", registry.host)
     monkeypatch.setattr(deps, "ENGINES", ("buildah",))  # the first engine found: pin it whatever else is here

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.artifacts.registry import Registry, push_standin_base, registry  # noqa: F401 -- fixture
+from tests.artifacts.registry import Registry, push_standin_base
 
 MANIFEST = """\
 service: imgsvc
@@ -36,7 +36,7 @@ functions:
 
 
 @pytest.fixture
-def image_project(project, registry: Registry, tmp_path_factory, monkeypatch: pytest.MonkeyPatch):  # noqa: F811
+def image_project(project, registry: Registry, tmp_path_factory, monkeypatch: pytest.MonkeyPatch):
     base = push_standin_base(registry, tmp_path_factory.mktemp("base"), reference="standin/python:3.11")
     project.write("app.py", "def handler(event, context):\n    return 'from the image'\n")
     project.write("serverless.yml", MANIFEST.format(base=base))
@@ -44,7 +44,7 @@ def image_project(project, registry: Registry, tmp_path_factory, monkeypatch: py
     return project
 
 
-def test_assembled_image_is_pushed_pinned_and_pulled_back(moto, image_project, registry: Registry, tmp_path: Path):  # noqa: F811
+def test_assembled_image_is_pushed_pinned_and_pulled_back(moto, image_project, registry: Registry, tmp_path: Path):
     project = image_project
     packaged = project.fn("package", "--json")
     assert packaged.exit_code == 0, packaged.stderr
@@ -83,7 +83,7 @@ def test_assembled_image_is_pushed_pinned_and_pulled_back(moto, image_project, r
     assert ("image.push", "image.api") in steps and ("function.update_code", "function.api") in steps
 
 
-def test_push_uploads_only_missing_blobs(image_project, registry: Registry, tmp_path: Path):  # noqa: F811
+def test_push_uploads_only_missing_blobs(image_project, registry: Registry, tmp_path: Path):
     from fnship.manifest import load_manifest
     from fnship.packaging import package_all
     from fnship.packaging.images.push import push_layout
@@ -106,7 +106,7 @@ def test_push_uploads_only_missing_blobs(image_project, registry: Registry, tmp_
     assert len(uploaded) == 2 and layers[0] not in uploaded  # the new code layer and config only
 
 
-def test_same_inputs_give_the_same_image_digest(image_project, tmp_path_factory):  # noqa: F811
+def test_same_inputs_give_the_same_image_digest(image_project, tmp_path_factory):
     from fnship.manifest import load_manifest
     from fnship.packaging import package_all
 

@@ -205,7 +205,7 @@ def engine_build(
     tag: str,
 ) -> None:
     """Build a Dockerfile with the first engine found and export the image as an OCI layout."""
-    engine = deps.find_engine(tools.which)
+    engine = deps.find_engine(tools.which, tools)
     if engine is None:
         raise FnError(
             f"building {dockerfile} needs a container engine and none was found",
