@@ -351,9 +351,9 @@ def find_engine(find: Which = which, tools: Tools | None = None) -> str | None:
     for engine in ENGINES:
         if not find(engine):
             continue
-        if engine == "docker" and tools is not None:
-            if tools.run(["docker", "info", "--format", "{{.ServerVersion}}"]).returncode != 0:
-                continue
+        probe = ["docker", "info", "--format", "{{.ServerVersion}}"]
+        if engine == "docker" and tools is not None and tools.run(probe).returncode != 0:
+            continue
         return engine
     return None
 
