@@ -21,7 +21,8 @@ BASE = "service: svc\nprovider:\n  name: aws\n"
          "5:3 layers.deps: a layer needs `path:` (a directory, or one holding requirements.txt)"),
         (BASE + "layers:\n  deps:\n    path: d\n    compatibleArchitectures: [x86]\n",
          "7:31 layers.deps.compatibleArchitectures.0: 'x86' is not x86_64 or arm64"),
-        (BASE + "  ecr:\n    images:\n      app:\n        path: ./\n        uri: 1.dkr.ecr.us-east-1.amazonaws.com/a:1\n",
+        (BASE + "  ecr:\n    images:\n      app:\n        path: ./\n        uri: 1.dkr.ecr.us-east-1.amazonaws.com/a:1"
+         "\n",
          "6:7 provider.ecr.images.app: an image needs exactly one of `path:` (build it) or `uri:` (use it as is)"),
         (BASE + "functions:\n  api:\n    image: 1.dkr.ecr.us-east-1.amazonaws.com/app\n",
          "6:12 functions.api.image: image URI '1.dkr.ecr.us-east-1.amazonaws.com/app' needs a tag or a digest "
@@ -39,8 +40,8 @@ def test_artifact_section_problems(env: Env, text, expected):
 
 def test_requirements_plugin_layer_and_options(env: Env):
     manifest = env.load(
-        BASE
-        + "  build:\n    image: my/build:latest\ncustom:\n  pythonRequirements:\n    layer: true\n    fileName: req.txt\n"
+        BASE + "  build:\n    image: my/build:latest\ncustom:\n  pythonRequirements:\n    layer: true\n"
+        "    fileName: req.txt\n"
         "    noDeploy: [boto3]\n    slim: true\nfunctions:\n  api:\n    handler: h.main\n"
     )
     build = manifest.artifacts.build
