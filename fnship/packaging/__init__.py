@@ -292,7 +292,9 @@ def _plan(manifest: Manifest, keys: list[str], out_dir: Path, find: _Finder) -> 
         target = _target(manifest.provider.runtime, manifest.provider.architecture)
         # One zip serves functions that may differ in runtime or architecture: its dependencies must fit all.
         targets = {(manifest.functions[k].runtime, manifest.functions[k].architecture) for k in shared}
-        requirements = find(manifest.root) if in_zips and target else None
+        # Next to the handlers' modules first (in manifest order), then next to the manifest.
+        code_dirs = [_code_dir(manifest, manifest.functions[k]) for k in shared]
+        requirements = find(*code_dirs, manifest.root) if in_zips and target else None
         if requirements is not None and len(targets) > 1:
             raise InputError(
                 _problem(
