@@ -140,6 +140,7 @@ def _function(
                         "repository": repository,
                         "tag": key,
                         "tags": ownership_tags(manifest.service, manifest.stage),
+                        "scan_on_push": bool((manifest.provider.raw.get("ecr") or {}).get("scanOnPush")),
                     },
                 )
             )

@@ -428,7 +428,7 @@ def package_all(
         ref for k in keys for ref in manifest.artifacts.function_layers.get(k, ()) if not ref.startswith("arn:")
     }
     jobs += _layer_jobs(manifest, out_dir, find, used_layers)
-    problems = _check(manifest, keys, jobs)
+    problems = _check(manifest, keys, jobs) + _layer_fit(manifest, keys, jobs)
     if problems:
         raise InputError(problems)
 
@@ -494,6 +494,35 @@ def package_all(
     if limits:
         raise InputError(limits)
     return packaged
+
+
+def _layer_fit(manifest: Manifest, keys: list[str], jobs: list[_Job]) -> list[Diagnostic]:
+    """A layer carrying native dependencies runs only on the runtime and architecture it was built for."""
+    problems = []
+    for job in jobs:
+        if job.kind != "layer" or job.target is None:
+            continue
+        spec = manifest.artifacts.layers[job.name]
+        for key in keys:
+            if job.name not in manifest.artifacts.function_layers.get(key, ()):
+                continue
+            fn = manifest.functions[key]
+            declared = spec.compatible_architectures
+            wrong_arch = fn.architecture not in declared if declared else (
+                job.requirements is not None and fn.architecture != job.target.architecture
+            )  # fmt: skip
+            wrong_python = job.requirements is not None and fn.runtime != job.target.runtime
+            if wrong_arch or wrong_python:
+                problems.append(
+                    _problem(
+                        manifest, ("functions", key, "layers"),
+                        f"function {key} ({fn.runtime} {fn.architecture}) uses layer {job.name}, built for "
+                        f"{job.target.runtime} {job.target.architecture}",
+                        hint=f"set layers.{job.name}.compatibleRuntimes/compatibleArchitectures to match, or use "
+                        "a layer per architecture",
+                    )
+                )  # fmt: skip
+    return problems
 
 
 def _assembled(manifest: Manifest, job: _Job) -> bool:

@@ -104,3 +104,13 @@ def test_unzipped_limit_names_the_largest_directories(tmp_path: Path, monkeypatc
     text = caught.value.render()
     assert "function api is 0.0 MB unzipped with its layers, above the Lambda limit of 250 MB" in text
     assert "largest: data" in text
+
+
+def test_layer_with_dependencies_must_match_each_function_architecture(tmp_path: Path):
+    root = tmp_path / "svc"
+    _service(root, MANIFEST.replace("package:\n  individually: true\n", "package:\n  dependencies: layer\n"))
+    with pytest.raises(InputError) as caught:
+        _package(root, FakeInstaller(), tmp_path / "cache")
+    text = caught.value.render()
+    assert "function worker (python3.11 arm64) uses layer pythonRequirements, built for python3.11 x86_64" in text
+    assert "function api" not in text
