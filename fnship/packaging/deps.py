@@ -29,6 +29,8 @@ REQUIREMENT_FILES = ("requirements.txt", "uv.lock", "poetry.lock", "pyproject.to
 CONTAINER_MODES = ("auto", "always", "never")
 ENGINES = ("docker", "podman", "buildah")
 
+# requirements.txt options handed to the installer as they are (uv and pip both take them).
+_PASSED_OPTIONS = ("--index-url", "-i ", "--extra-index-url", "--find-links", "-f ", "--pre", "--no-index")
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _LOCAL = re.compile(r"^(?:-e\s+|--editable\s+)?(?:file:(?://)?)?(\.{1,2}/\S*|/\S+)$")
 # uv: "Because docopt==0.6.2 has no usable wheels" / "Wheels are required for `docopt`";
@@ -47,9 +49,10 @@ class Requirements:
     source: Path
     lines: tuple[str, ...]  # named requirements, as written (comments and blank lines dropped)
     local_paths: tuple[Path, ...] = ()  # `./libs/shared`: built locally and included
+    installer_args: tuple[str, ...] = ()  # --index-url URL, --extra-index-url URL, -c /abs/constraints.txt, ...
 
     def key_material(self) -> list[str]:
-        material = list(self.lines)
+        material = [*self.lines, *self.installer_args]
         for path in self.local_paths:
             material.append(f"local:{path.name}:{_tree_digest(path)}")
         return material
@@ -122,6 +125,7 @@ def parse_requirements_file(path: Path, *, seen: frozenset[Path] = frozenset()) 
 def parse_requirements(text: str, *, source: Path, seen: frozenset[Path] = frozenset()) -> Requirements:
     lines: list[str] = []
     local: list[Path] = []
+    extra: list[str] = []
     base = source.parent
     for raw in text.splitlines():
         line = raw.split(" #", 1)[0].strip()
@@ -133,8 +137,17 @@ def parse_requirements(text: str, *, source: Path, seen: frozenset[Path] = froze
                 inner = parse_requirements_file(nested, seen=seen)
                 lines += inner.lines
                 local += inner.local_paths
+                extra += inner.installer_args
             continue
-        if line.startswith("--hash") or line.startswith("-c "):
+        if line.startswith("--hash"):
+            continue
+        if line.startswith(("-c ", "--constraint ")):
+            constraints = (base / line.split(None, 1)[1]).resolve()
+            extra += ["-c", str(constraints)]
+            continue
+        if line.startswith(_PASSED_OPTIONS):
+            option, _, value = line.replace("=", " ", 1).partition(" ")
+            extra += [option, value.strip()] if value.strip() else [option]
             continue
         line = re.sub(r"\s+--hash=\S+", "", line)
         match = _LOCAL.match(line)
@@ -148,7 +161,7 @@ def parse_requirements(text: str, *, source: Path, seen: frozenset[Path] = froze
             local.append(path)
             continue
         lines.append(line)
-    return Requirements(source, tuple(lines), tuple(local))
+    return Requirements(source, tuple(lines), tuple(local), tuple(extra))
 
 
 def _toml(path: Path) -> dict:
@@ -243,7 +256,8 @@ def install(
                 native.append(path.name)
         attempts = 0
         while not native and (lines or local_wheels):  # an empty requirements file installs nothing
-            done = _install_wheels([*lines, *local_wheels], target, dest, wheelhouse=wheelhouse, tools=tools)
+            done = _install_wheels([*requirements.installer_args, *lines, *local_wheels], target, dest,
+                                   wheelhouse=wheelhouse, tools=tools)  # fmt: skip
             if done.returncode == 0:
                 break
             missing = _missing_wheels(done.stderr + done.stdout, lines)

@@ -203,3 +203,16 @@ def test_install_fails_when_an_extension_has_the_wrong_architecture(tmp_path: Pa
 def test_no_engine_is_found_without_one():
     assert deps.find_engine(no_engines) is None
     assert deps.find_engine(lambda n: "/bin/x" if n in ("podman", "buildah") else None) == "podman"
+
+
+def test_requirement_file_options_reach_the_installer(tmp_path: Path):
+    (tmp_path / "constraints.txt").write_text("urllib3<3\n")
+    reqs = requirements(tmp_path, "--extra-index-url https://pypi.example/simple\n-c constraints.txt\nrequests\n")
+    assert reqs.lines == ("requests",)
+    assert reqs.installer_args == (
+        "--extra-index-url", "https://pypi.example/simple", "-c", str((tmp_path / "constraints.txt").resolve())
+    )  # fmt: skip
+    fake = FakeInstaller()
+    deps.install(reqs, Target("python3.11", "x86_64"), tmp_path / "out", options=deps.BuildOptions(),
+                 tools=tools(fake), work=tmp_path / "work")  # fmt: skip
+    assert "--extra-index-url" in fake.calls[0] and "-c" in fake.calls[0]
