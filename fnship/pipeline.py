@@ -113,9 +113,47 @@ def build_dir(manifest: Any) -> Path:
 
 
 def package(loaded: Loaded, *, out_dir: Path | None = None, only: Collection[str] = ()) -> dict[str, Any]:
-    from fnship.packaging import package_service
+    """Function key -> Artifact (see package_artifacts for layers too)."""
+    return package_artifacts(loaded, out_dir=out_dir, only=only).functions
 
-    return package_service(loaded.manifest, out_dir=out_dir or build_dir(loaded.manifest), only=list(only) or None)
+
+def package_artifacts(
+    loaded: Loaded,
+    *,
+    out_dir: Path | None = None,
+    only: Collection[str] = (),
+    reporter: Callable[[str, str], None] | None = None,
+    container: str | None = None,
+    tools: Any = None,
+) -> Any:
+    """Every function's artifact and the layers they use (packaging.Packaged). With a deployment bucket set, it
+    doubles as a cache shared between machines: artifacts already there are downloaded instead of built."""
+    from fnship.packaging import package_all
+
+    manifest = loaded.manifest
+    remote = None
+    if manifest.provider.deployment_bucket and loaded.aws is not None:
+        from fnship.aws.buckets_api import S3ArtifactCache
+
+        remote = S3ArtifactCache(
+            loaded.aws.client("s3"),
+            manifest.provider.deployment_bucket,
+            prefix=f"fnship/{manifest.service}/{manifest.stage}/",
+        )
+    return package_all(
+        manifest,
+        out_dir=out_dir or build_dir(manifest),
+        only=list(only) or None,
+        reporter=reporter,
+        container=container,
+        remote=remote,
+        tools=tools,
+    )
+
+
+def image_registry() -> str | None:
+    """`FN_ECR_REGISTRY` replaces the account's ECR registry host (a mirror, or a loopback registry in tests)."""
+    return os.environ.get("FN_ECR_REGISTRY") or None
 
 
 def release_id(clock: Callable[[], dt.datetime] | None = None) -> str:
@@ -144,8 +182,16 @@ def make_plan(loaded: Loaded, *, only: Collection[str] = (), strategy: str | Non
 
     manifest = loaded.manifest
     releases = release_settings(manifest, strategy=strategy)
-    artifacts = package(loaded, only=only)
-    desired = build_desired(manifest, artifacts, account_id=loaded.aws.account_id(), only=only, releases=releases)
+    packaged = package_artifacts(loaded, only=only)
+    desired = build_desired(
+        manifest,
+        packaged.functions,
+        account_id=loaded.aws.account_id(),
+        only=only,
+        releases=releases,
+        layers=packaged.layers,
+        registry=image_registry(),
+    )
     reads = Reads(loaded.aws)
     live = read_live(reads, desired, discover_owned=not only)
     warnings = source_warnings(reads, desired)

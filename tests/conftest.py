@@ -168,3 +168,9 @@ def hello(event, context):
 def world(event, context):
     return {"statusCode": 200, "body": "world"}
 """
+
+
+@pytest.fixture(autouse=True)
+def _private_build_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own artifact cache (FN_CACHE_DIR), so no test sees another's builds or the user's."""
+    monkeypatch.setenv("FN_CACHE_DIR", str(tmp_path_factory.mktemp("fn-cache")))

@@ -110,6 +110,24 @@ class Aws:
 
         return SsmApi(self.client("ssm"))
 
+    @functools.cached_property
+    def layers(self):
+        from fnship.aws.layers_api import LayersApi
+
+        return LayersApi(self.client("lambda"))
+
+    @functools.cached_property
+    def ecr(self):
+        from fnship.aws.ecr_api import EcrApi
+
+        return EcrApi(self.client("ecr"))
+
+    @functools.cached_property
+    def buckets(self):
+        from fnship.aws.buckets_api import BucketsApi
+
+        return BucketsApi(self.client("s3"), region=self.region)
+
     def account_id(self) -> str:
         with self._lock:
             if self._account_id is None:

@@ -72,35 +72,37 @@ def package(
     out: Annotated[
         Path | None, typer.Option("--out", help="Directory for the artifacts (default .fn/build/STAGE).")
     ] = None,
+    use_container: Annotated[
+        str | None,
+        typer.Option(
+            "--use-container",
+            help="Build dependencies in the Lambda build image: auto (when a package has no wheel), always, never. "
+            "Default: provider.build.container, else auto.",
+        ),
+    ] = None,
     json_out: Json = False,
     no_color: NoColor = False,
     debug: Debug = False,
 ) -> None:
-    """Build the deployment artifacts without deploying."""
+    """Build the deployment artifacts without deploying: functions, layers, images, with sizes and cache hits."""
 
     def job() -> int:
         from fnship import pipeline
+        from fnship.cli import artifacts_view
+        from fnship.errors import InputError
 
+        if use_container is not None and use_container not in ("auto", "always", "never"):
+            raise InputError(f"--use-container must be auto, always or never, got {use_container!r}")
         loaded = pipeline.load(_options(config, stage, region, profile, local, functions))
-        with progress.working("Building artifacts", mode=progress.mode_for(json_mode=json_out)):
-            artifacts = pipeline.package(loaded, out_dir=out, only=functions or ())
-        rows = [
-            {
-                "function": key,
-                "kind": "zip",
-                "path": str(a.path),
-                "sha256": a.sha256_hex,
-                "code_sha256": a.code_sha256,
-                "size": a.size,
-                "unzipped_size": a.unzipped_size,
-            }
-            for key, a in artifacts.items()
-        ]
+        with progress.building(mode=progress.mode_for(json_mode=json_out)) as reporter:
+            packaged = pipeline.package_artifacts(
+                loaded, out_dir=out, only=functions or (), reporter=reporter, container=use_container
+            )
+        rows = artifacts_view.artifact_rows(packaged)
         if json_out:
             console.emit_json("package", {"ok": True, "artifacts": rows})
         else:
-            for row in rows:
-                console.out(f"{row['function']}: {row['path']} {row['size']} bytes sha256 {row['sha256'][:12]}")
+            console.out(artifacts_view.render_artifacts(rows))
         return 0
 
     console.run(job, debug=debug, json_mode=json_out, command="package", no_color=no_color)

@@ -80,3 +80,31 @@ class StepReporter:
         line = views.render_step(event, step)
         if line:
             console.err(line)
+
+
+@contextlib.contextmanager
+def building(*, mode: str, rich_console: Any = None) -> Iterator[Any]:
+    """A reporter for packaging (`(event, label)`, called from build threads): one spinner per artifact on a
+    terminal, a line per finished artifact otherwise, nothing in JSON mode."""
+    if mode == QUIET:
+        yield lambda _event, _label: None
+        return
+    if mode != RICH:
+
+        def lines(event: str, label: str) -> None:
+            if event == "done":
+                console.err(f"  built {label}")
+
+        yield lines
+        return
+    tasks: dict[str, Any] = {}
+    with _progress(rich_console or console.rich_console(), bar=False) as progress:
+
+        def live(event: str, label: str) -> None:
+            base = label.removesuffix(" (cached)")
+            if event == "start":
+                tasks[base] = progress.add_task(f"Building {label}", total=None)
+            elif base in tasks:
+                progress.update(tasks[base], description=f"Built {label}", total=1, completed=1)
+
+        yield live

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from fnship.executor import artifacts
 from fnship.model import iam
 from fnship.plan.diff import Plan, Step
 from fnship.secret import reveal
@@ -28,9 +28,15 @@ class Context:
         return self.plan.live.get(step.address)
 
 
-def lambda_configuration(attrs: Mapping[str, Any], *, creating: bool = False) -> dict[str, Any]:
+def lambda_configuration(
+    attrs: Mapping[str, Any], context: Context | None = None, *, creating: bool = False
+) -> dict[str, Any]:
     """The model's function attrs as Create/UpdateFunctionConfiguration want them. Secrets are revealed only here.
-    On update, an unset VPC, dead-letter target or KMS key is sent empty: that is how Lambda removes them."""
+
+    On update, an unset VPC, dead-letter target or KMS key is sent empty: that is how Lambda removes them.
+    Layer references become version ARNs (published earlier in this run, or live); image functions have no
+    runtime, handler or layers, and carry ImageConfig instead.
+    """
     vpc = attrs.get("vpc")
     settings: dict[str, Any] = {"TracingConfig": {"Mode": attrs.get("tracing") or "PassThrough"}}
     if vpc or not creating:
@@ -42,7 +48,8 @@ def lambda_configuration(attrs: Mapping[str, Any], *, creating: bool = False) ->
         settings["DeadLetterConfig"] = {"TargetArn": attrs.get("dead_letter_arn") or ""}
     if attrs.get("kms_key_arn") or not creating:
         settings["KMSKeyArn"] = attrs.get("kms_key_arn") or ""
-    return {
+    layers = artifacts.layer_arns(context, list(attrs["layers"])) if context is not None else list(attrs["layers"])
+    config = {
         **settings,
         "Runtime": attrs["runtime"],
         "Handler": attrs["handler"],
@@ -51,22 +58,19 @@ def lambda_configuration(attrs: Mapping[str, Any], *, creating: bool = False) ->
         "Description": attrs["description"],
         "Environment": {"Variables": {k: str(reveal(v)) for k, v in attrs["environment"].items()}},
         "EphemeralStorage": {"Size": attrs["ephemeral_storage"]},
-        "Layers": list(attrs["layers"]),
+        "Layers": layers,
         "Role": attrs["role"],
     }
+    if attrs.get("image_uri"):
+        for key in ("Runtime", "Handler", "Layers"):
+            config.pop(key)
+        config.update(artifacts.image_settings(attrs))
+    return config
 
 
 def _code(context: Context, resource) -> dict[str, Any]:
-    """Upload location for the function's zip: the deployment bucket when one is set, else the bytes inline."""
-    path = Path(resource.extras["artifact_path"])
-    bucket = resource.extras.get("deployment_bucket")
-    if bucket:
-        extras = resource.extras
-        key = f"fnship/{extras['service']}/{extras['stage']}/{resource.attrs['code_sha256'].replace('/', '_')}.zip"
-        if not context.aws.s3.object_exists(bucket, key):
-            context.aws.s3.upload_file(bucket, key, path)
-        return {"S3Bucket": bucket, "S3Key": key}
-    return {"ZipFile": path.read_bytes()}
+    """Where the function's code is: an image URI, the deployment bucket, inline bytes (see executor.artifacts)."""
+    return artifacts.function_code(context, resource)
 
 
 def tag_delta(before: Mapping[str, str] | None, after: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
@@ -82,10 +86,11 @@ def tag_delta(before: Mapping[str, str] | None, after: Mapping[str, str]) -> tup
 def function_create(context: Context, step: Step) -> None:
     resource = context.desired(step)
     attrs = resource.attrs
+    package_type = "Image" if attrs.get("image_uri") else "Zip"
     config = {
-        **lambda_configuration(attrs, creating=True),
+        **lambda_configuration(attrs, context, creating=True),
         "Architectures": [attrs["architecture"]],
-        "PackageType": "Zip",
+        "PackageType": package_type,
     }
     created = context.aws.lambda_.create_function(
         resource.name, config=config, code=_code(context, resource), tags=attrs["tags"]
@@ -104,7 +109,7 @@ def function_update_code(context: Context, step: Step) -> None:
 
 def function_update_config(context: Context, step: Step) -> None:
     resource = context.desired(step)
-    context.aws.lambda_.update_configuration(resource.name, config=lambda_configuration(resource.attrs))
+    context.aws.lambda_.update_configuration(resource.name, config=lambda_configuration(resource.attrs, context))
 
 
 def function_tag(context: Context, step: Step) -> None:
@@ -285,4 +290,5 @@ HANDLERS: dict[str, Callable[[Context, Step], None]] = {
     "role.create": role_create,
     "role.update": role_update,
     "role.delete": role_delete,
+    **artifacts.HANDLERS,
 }

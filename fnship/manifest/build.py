@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fnship.manifest import schema
+from fnship.manifest.artifacts import build_artifacts
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events import EventContext, parse_events, parse_provider_http_api, parse_settings
 from fnship.manifest.types import (
@@ -61,6 +62,7 @@ def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: st
                 functions[key] = spec
         _check_routes(functions, check)
 
+    artifacts = build_artifacts(doc, check, service=service or "service", stage=stage)
     return Manifest(
         path=path,
         service=service or "",
@@ -73,6 +75,7 @@ def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: st
         plugins=tuple(plugins),
         raw=doc,
         notes=tuple(check.notes),
+        artifacts=artifacts,
     )
 
 

@@ -57,6 +57,7 @@ PROVIDER_KEYS = frozenset(
         "vpc",
         "kmsKeyArn",
         "ecr",
+        "build",  # fnship: how dependencies are built (container auto|always|never, images)
         "httpApi",
         "layers",
     }
@@ -105,7 +106,9 @@ FUNCTION_KEYS = frozenset(
         "deploymentSettings",  # serverless-plugin-canary-deployments
     }
 )
-PACKAGE_KEYS = frozenset({"patterns", "individually", "artifact", "include", "exclude", "excludeDevDependencies"})
+PACKAGE_KEYS = frozenset(
+    {"patterns", "individually", "artifact", "include", "exclude", "excludeDevDependencies", "dependencies"}
+)
 
 # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
 MEMORY_MB = (128, 10240)

@@ -152,6 +152,7 @@ class Manifest:
     plugins: tuple[str, ...]
     raw: Mapping[str, Any]
     notes: tuple[str, ...] = ()  # info lines for the user (plugins handled natively, ...)
+    artifacts: ArtifactsSpec = field(default_factory=lambda: ArtifactsSpec())
     locator: Callable[[KeyPath], Location | None] = field(default=lambda _path: None, repr=False, compare=False)
 
     @property
@@ -173,3 +174,62 @@ class Lookups:
 
     ssm: Callable[[str], tuple[str, bool]]
     account_id: Callable[[], str]
+
+
+# -- artifacts: dependencies, layers, container images (validated in manifest/artifacts.py) -----------------------
+@dataclass(frozen=True)
+class LayerSpec:
+    """A top-level `layers.<key>`: a directory (zipped under `python/` unless it already has one) or the
+    requirements it holds. `key` is also how functions reference it (`layers: [key]` or `{Ref: KeyLambdaLayer}`)."""
+
+    key: str
+    name: str  # the physical layer name: `name:` or `{service}-{stage}-{key}`
+    path: str  # relative to the service directory
+    description: str = ""
+    compatible_runtimes: tuple[str, ...] = ()
+    compatible_architectures: tuple[str, ...] = ()
+    retain: bool = False
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """`provider.ecr.images.<name>`: built with a container engine when `path/file` exists, else assembled by
+    fnship from the Lambda base image; or a prebuilt `uri` used as is."""
+
+    name: str
+    path: str | None = None
+    file: str = "Dockerfile"
+    build_args: Mapping[str, str] = field(default_factory=dict)
+    platform: str | None = None
+    uri: str | None = None
+
+
+@dataclass(frozen=True)
+class FunctionImage:
+    """A function's `image:`: which image, and the ImageConfig overrides."""
+
+    image: str  # a key of provider.ecr.images, or an image URI
+    command: tuple[str, ...] = ()
+    entry_point: tuple[str, ...] = ()
+    working_directory: str | None = None
+
+
+@dataclass(frozen=True)
+class BuildSpec:
+    """How dependencies are built: `provider.build`, `package.dependencies`, `custom.pythonRequirements`."""
+
+    container: str = "auto"  # auto | always | never
+    build_image: str | None = None  # overrides public.ecr.aws/sam/build-python3.X:latest-<arch>
+    base_image: str | None = None  # overrides public.ecr.aws/lambda/python:3.X for assembled images
+    dependencies: str = "function"  # function (in each zip) | layer (one layer for every function) | none
+    requirements_file: str | None = None  # custom.pythonRequirements.fileName
+    no_deploy: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ArtifactsSpec:
+    layers: Mapping[str, LayerSpec] = field(default_factory=dict)
+    images: Mapping[str, ImageSpec] = field(default_factory=dict)
+    function_images: Mapping[str, FunctionImage] = field(default_factory=dict)  # function key -> image
+    function_layers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # key -> layer keys or ARNs
+    build: BuildSpec = field(default_factory=BuildSpec)

@@ -44,6 +44,8 @@ VERSIONED_ATTRS = (
     "tracing",
     "dead_letter_arn",
     "kms_key_arn",
+    "image_uri",
+    "image_config",
 )
 
 
@@ -69,13 +71,18 @@ def build_desired(
     account_id: str,
     only: Collection[str] = (),
     releases: Mapping[str, Any] | None = None,
+    layers: Mapping[str, Any] | None = None,
+    registry: str | None = None,
 ) -> State:
     """Every resource the manifest asks for (only those of the `only` functions, when given).
 
     `artifacts` maps function key -> packaging.Artifact; `releases` maps function key -> its
     strategies.settings.ReleaseSettings (carried on the alias for the planner and the shifter; without it the
-    alias is named from the manifest and releases all at once).
+    alias is named from the manifest and releases all at once); `layers` maps layer key -> the layer's Artifact;
+    `registry` overrides the ECR registry host images are pushed to.
     """
+    from fnship.model.artifacts import merge_artifacts
+
     releases = releases or {}
     resources: list[Resource] = []
     shared_role = _shared_role(manifest, account_id=account_id)
@@ -105,6 +112,9 @@ def build_desired(
             http_api=manifest.provider.http_api,
             tags=shared_tags,
         )
+    )
+    resources = merge_artifacts(
+        manifest, resources, artifacts, layers=layers or {}, account_id=account_id, registry=registry
     )
     return State(manifest.service, manifest.stage, manifest.region, tuple(resources))
 

@@ -1,80 +1,217 @@
-"""Packaging: turn a manifest's functions into deterministic zips on disk.
+"""Packaging: turn a manifest's functions and layers into deterministic artifacts on disk.
 
-Reads the service directory and writes zips under `out_dir`: no AWS, no manifest parsing (it consumes the typed
-`Manifest`). Which artifact a function gets, first rule that applies:
+Reads the service directory and writes artifacts under `out_dir`: no AWS, no manifest parsing (it consumes the
+typed `Manifest`). Subprocesses (uv, pip, container engines) go through the injected `Tools`; image registries
+through the injected image client factory. Which artifact a function gets, first rule that applies:
+0. `image:`: a container image (assembled from the Lambda base image, built from a Dockerfile, or a given URI);
 1. its own `package.artifact`: that prebuilt zip, used as is;
 2. packaged individually (`package.individually` at service level, or the function's own `individually` or
    `patterns`): `{out_dir}/{function}.zip` from the service patterns followed by the function's;
 3. the service `package.artifact`: that prebuilt zip, shared;
 4. `{out_dir}/{service}.zip` from the service patterns, shared.
+Built zips also carry the Python dependencies (unless `package.dependencies` is `layer` or `none`), installed for
+the function's runtime and architecture. Every built artifact is keyed by its inputs (see cache.py) and reused
+when they did not change; independent artifacts build concurrently.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 import zipfile
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from fnship.errors import Diagnostic, FnError, InputError
-from fnship.manifest.types import FunctionSpec, KeyPath, Manifest
+from fnship.manifest.types import FunctionSpec, KeyPath, LayerSpec, Manifest
+from fnship.packaging import cache, deps
+from fnship.packaging.cache import RemoteCache
 from fnship.packaging.patterns import PatternSet, pattern_problem, select, walk
+from fnship.packaging.platforms import RUNTIMES, Target
 from fnship.packaging.zipper import DEFAULT_LEVEL, hash_file, write_zip
 
-__all__ = ["Artifact", "package_service"]
+__all__ = ["Artifact", "Packaged", "Reporter", "package_all", "package_service"]
+
+# https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+UNZIPPED_LIMIT = 250 * 1024 * 1024
+Reporter = Callable[[str, str], None]  # (event "start" | "done", label)
 
 
 @dataclass(frozen=True)
 class Artifact:
     function_keys: tuple[str, ...]  # which functions use it (of those packaged in this call)
-    path: Path  # the zip on disk
+    path: Path  # the zip on disk (an OCI layout directory for an image)
     sha256_hex: str
     code_sha256: str  # base64, as Lambda reports CodeSha256
     size: int
     unzipped_size: int
     files: int
+    kind: str = "zip"  # zip | prebuilt | layer | image
+    cache_hit: bool = False
+    name: str = ""  # the layer key or image name
+    image: Any = None  # images.ImageArtifact for kind "image"
+
+
+@dataclass(frozen=True)
+class Packaged:
+    functions: dict[str, Artifact]  # function key -> its artifact, in manifest order
+    layers: dict[str, Artifact]  # layer key -> its zip
+
+    def artifacts(self) -> list[Artifact]:
+        seen: dict[int, Artifact] = {}
+        for artifact in [*self.layers.values(), *self.functions.values()]:
+            seen.setdefault(id(artifact), artifact)
+        return list(seen.values())
 
 
 @dataclass(frozen=True)
 class _Job:
     """One artifact to produce. `kind` picks the builder in `_BUILDERS`."""
 
-    kind: str  # "zip": build from patterns; "prebuilt": use `path` as is
+    kind: str  # "zip": build from patterns; "prebuilt": use `path` as is; "layer"; "image"
     function_keys: tuple[str, ...]
     path: Path  # where the zip goes ("zip") or is ("prebuilt")
     key: KeyPath  # the manifest key errors point at: the patterns or the artifact
     patterns: tuple[str, ...] = ()
+    requirements: deps.Requirements | None = None  # installed into the zip (or the layer's python/)
+    target: Target | None = None
+    name: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Context:
-    """What builders share: each zip job's files (from one walk of the service directory), the level."""
+    """What builders share: each zip job's files, the level, the tools, the caches, installed dependencies."""
 
+    manifest: Manifest
     selections: dict[_Job, list[tuple[str, Path]]]
     level: int
+    tools: deps.Tools
+    cache_dir: Path
+    remote: RemoteCache | None
+    options: deps.BuildOptions
+    report: Reporter = lambda _event, _label: None  # noqa: E731
+    installed: dict[tuple[str, ...], tuple[Path, str, bool]] = field(default_factory=dict)
+    keys: dict[tuple[str, ...], str] = field(default_factory=dict)
+    install_locks: dict[tuple[str, ...], threading.Lock] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    image_client: Any = None
+    out_dir: Path = Path()
 
 
-def _build_zip(job: _Job, ctx: _Context) -> Artifact:
+def _deps_key(ctx: _Context, job: _Job) -> str:
+    """The key of the job's installed dependencies: computed from the requirements alone, no install."""
+    if job.requirements is None or job.target is None:
+        return ""
+    ident = _deps_id(job)
+    with ctx.lock:
+        if ident not in ctx.keys:
+            ctx.keys[ident] = deps.deps_key(job.requirements, job.target, ctx.options)
+        return ctx.keys[ident]
+
+
+def _deps_files(ctx: _Context, job: _Job, prefix: str = "") -> tuple[list[tuple[str, Path]], str, bool]:
+    """(entries, deps key, cache hit) of the job's installed dependencies under `prefix`, installing them once
+    (one lock per distinct set, so functions sharing requirements wait for one install)."""
+    if job.requirements is None or job.target is None:
+        return [], "", True
+    ident = _deps_id(job)
+    with ctx.lock:
+        lock = ctx.install_locks.setdefault(ident, threading.Lock())
+    with lock:
+        if ident not in ctx.installed:
+            label = f"dependencies {job.requirements.source.name} ({job.target.runtime} {job.target.architecture})"
+            ctx.report("start", label)
+            found = deps.installed_tree(job.requirements, job.target, cache_dir=ctx.cache_dir, options=ctx.options,
+                                        tools=ctx.tools)  # fmt: skip
+            ctx.report("done", label + (" (cached)" if found[2] else ""))
+            ctx.installed[ident] = found
+    tree, key, hit = ctx.installed[ident]
+    return [(prefix + rel, path) for rel, path in walk(tree) if rel != ".complete"], key, hit
+
+
+def _deps_id(job: _Job) -> tuple[str, ...]:
+    assert job.requirements is not None and job.target is not None
+    return (str(job.requirements.source), *job.requirements.key_material(), job.target.runtime,
+            job.target.architecture)  # fmt: skip
+
+
+def _zip_with_cache(job: _Job, ctx: _Context, kind: str, *, prefix: str = "") -> Artifact:
+    """The job's zip: reused when its key (code files + dependencies key) is in a cache, with no install and no
+    zip rewrite; else dependencies are installed (or taken from their cache) and the zip written."""
+    code = ctx.selections[job]
+    key = cache.zip_key(code, level=ctx.level, extra=[_deps_key(ctx, job)])
     try:
-        z = write_zip(ctx.selections[job], job.path, level=ctx.level)
+        reused = cache.reuse(job.path, key, cache_dir=ctx.cache_dir, remote=ctx.remote)
+        hit = reused is not None
+        if reused is None:
+            dep_entries, _dep_key, _hit = _deps_files(ctx, job, prefix=prefix)
+            merged: dict[str, Path] = {}
+            for name, source in [*code, *dep_entries]:
+                merged.setdefault(name, source)  # the code (listed first) wins over a dependency of the same name
+            reused = write_zip(sorted(merged.items()), job.path, level=ctx.level)
+            cache.remember(job.path, key, reused, cache_dir=ctx.cache_dir, remote=ctx.remote)
     except OSError as exc:
-        raise FnError(f"packaging {', '.join(job.function_keys)} failed: {exc}") from exc
+        raise FnError(f"packaging {job.name or ', '.join(job.function_keys)} failed: {exc}") from exc
     except ValueError as exc:  # a file name that cannot go into a zip
         raise InputError(
             Diagnostic(f"cannot package {', '.join(job.function_keys)}: {exc}", key=_dotted(job.key))
         ) from exc
-    return Artifact(job.function_keys, job.path, z.sha256_hex, z.code_sha256, z.size, z.unzipped_size, z.files)
+    z = reused
+    return Artifact(
+        job.function_keys, job.path, z.sha256_hex, z.code_sha256, z.size, z.unzipped_size, z.files,
+        kind=kind, cache_hit=hit, name=job.name,
+    )  # fmt: skip
+
+
+def _top_dirs(path: Path) -> list[tuple[str, int]]:
+    """The biggest top-level directories of a zip (under python/ for a layer), by unzipped size."""
+    sizes: dict[str, int] = {}
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            parts = info.filename.split("/")
+            top = "/".join(parts[:2]) if parts[0] == "python" and len(parts) > 2 else parts[0]
+            sizes[top] = sizes.get(top, 0) + info.file_size
+    return sorted(sizes.items(), key=lambda kv: -kv[1])[:5]
+
+
+def _build_zip(job: _Job, ctx: _Context) -> Artifact:
+    return _zip_with_cache(job, ctx, "zip")
+
+
+def _build_layer(job: _Job, ctx: _Context) -> Artifact:
+    return _zip_with_cache(job, ctx, "layer", prefix="python/")
 
 
 def _use_prebuilt(job: _Job, ctx: _Context) -> Artifact:
     sha_hex, sha_b64, size = hash_file(job.path)
     with zipfile.ZipFile(job.path) as zf:
         infos = [i for i in zf.infolist() if not i.is_dir()]
-    return Artifact(job.function_keys, job.path, sha_hex, sha_b64, size, sum(i.file_size for i in infos), len(infos))
+    return Artifact(
+        job.function_keys, job.path, sha_hex, sha_b64, size, sum(i.file_size for i in infos), len(infos),
+        kind="prebuilt",
+    )  # fmt: skip
 
 
-_BUILDERS: dict[str, Callable[[_Job, _Context], Artifact]] = {"zip": _build_zip, "prebuilt": _use_prebuilt}
+def _build_image(job: _Job, ctx: _Context) -> Artifact:
+    from fnship.packaging.images import build_image
+
+    dep_entries, dep_key, hit = _deps_files(ctx, job)
+    return build_image(
+        ctx.manifest, job.function_keys[0], out_dir=ctx.out_dir, code=ctx.selections.get(job, []),
+        dependencies=dep_entries, deps_key=dep_key, deps_hit=hit, tools=ctx.tools, client=ctx.image_client,
+        level=ctx.level, cache_dir=ctx.cache_dir,
+    )  # fmt: skip
+
+
+_BUILDERS: dict[str, Callable[[_Job, _Context], Artifact]] = {
+    "zip": _build_zip,
+    "prebuilt": _use_prebuilt,
+    "layer": _build_layer,
+    "image": _build_image,
+}
 
 
 def _dotted(key: KeyPath) -> str:
@@ -89,19 +226,61 @@ def _individual(manifest: Manifest, fn: FunctionSpec) -> bool:
     return manifest.package.individually or fn.package.individually or bool(fn.package.patterns)
 
 
-def _plan(manifest: Manifest, keys: list[str], out_dir: Path) -> list[_Job]:
+def _code_dir(manifest: Manifest, fn: FunctionSpec) -> Path:
+    """The directory of the handler's module (`src/app.handler` -> src/), where its requirements may live."""
+    handler = fn.handler or ""
+    module = handler.rsplit(".", 1)[0]
+    parent = Path(module).parent if "/" in module else Path(*module.split(".")[:-1]) if "." in module else Path()
+    return manifest.root / parent
+
+
+def _target(runtime: str, architecture: str) -> Target | None:
+    return Target(runtime, architecture) if runtime in RUNTIMES else None
+
+
+class _Finder:
+    """find_requirements, memoized per directory list (uv.lock exports run once)."""
+
+    def __init__(self, manifest: Manifest, tools: deps.Tools) -> None:
+        self.manifest = manifest
+        self.tools = tools
+        self.memo: dict[tuple[Path, ...], deps.Requirements | None] = {}
+
+    def __call__(self, *directories: Path) -> deps.Requirements | None:
+        unique = tuple(dict.fromkeys(d.resolve() for d in directories))
+        if unique not in self.memo:
+            self.memo[unique] = deps.find_requirements(
+                unique, file_name=self.manifest.artifacts.build.requirements_file, tools=self.tools
+            )
+        return self.memo[unique]
+
+
+def _plan(manifest: Manifest, keys: list[str], out_dir: Path, find: _Finder) -> list[_Job]:
     """Decide which artifact each function gets (see the module docstring)."""
     jobs: list[_Job] = []
     shared: list[str] = []
+    in_zips = manifest.artifacts.build.dependencies == "function"
     for key in keys:
         fn = manifest.functions[key]
         fkey: KeyPath = ("functions", key, "package")
-        if fn.package.artifact:
+        target = _target(fn.runtime, fn.architecture)
+        if key in manifest.artifacts.function_images:
+            image = manifest.artifacts.function_images[key]
+            spec = manifest.artifacts.images.get(image.image)
+            assembled = (
+                spec is not None and spec.path is not None and not (manifest.root / spec.path / spec.file).is_file()
+            )
+            requirements = find(_code_dir(manifest, fn), manifest.root) if assembled and target else None
+            patterns = (*manifest.package.patterns, *fn.package.patterns) if assembled else ()
+            jobs.append(_Job("image", (key,), out_dir / "images" / key, ("functions", key, "image"), patterns,
+                             requirements, target, name=image.image))  # fmt: skip
+        elif fn.package.artifact:
             jobs.append(_Job("prebuilt", (key,), manifest.root / fn.package.artifact, (*fkey, "artifact")))
         elif _individual(manifest, fn):
             patterns = (*manifest.package.patterns, *fn.package.patterns)
             where = (*fkey, "patterns") if fn.package.patterns else ("package", "patterns")
-            jobs.append(_Job("zip", (key,), out_dir / f"{key}.zip", where, patterns))
+            requirements = find(_code_dir(manifest, fn), manifest.root) if in_zips and target else None
+            jobs.append(_Job("zip", (key,), out_dir / f"{key}.zip", where, patterns, requirements, target))
         else:
             shared.append(key)
     if shared and manifest.package.artifact:
@@ -109,8 +288,58 @@ def _plan(manifest: Manifest, keys: list[str], out_dir: Path) -> list[_Job]:
         jobs.append(_Job("prebuilt", tuple(shared), path, ("package", "artifact")))
     elif shared:
         path = out_dir / f"{manifest.service}.zip"
-        jobs.append(_Job("zip", tuple(shared), path, ("package", "patterns"), manifest.package.patterns))
+        first = manifest.functions[shared[0]]
+        target = _target(manifest.provider.runtime, manifest.provider.architecture)
+        # One zip serves functions that may differ in runtime or architecture: its dependencies must fit all.
+        targets = {(manifest.functions[k].runtime, manifest.functions[k].architecture) for k in shared}
+        # Next to the handlers' modules first (in manifest order), then next to the manifest.
+        code_dirs = [_code_dir(manifest, manifest.functions[k]) for k in shared]
+        requirements = find(*code_dirs, manifest.root) if in_zips and target else None
+        if requirements is not None and len(targets) > 1:
+            raise InputError(
+                _problem(
+                    manifest, ("functions", shared[0]),
+                    f"functions {', '.join(shared)} share one zip with dependencies but differ in runtime or "
+                    f"architecture ({', '.join(sorted(' '.join(t) for t in targets))})",
+                    hint="set package.individually: true so each gets dependencies built for it",
+                )
+            )  # fmt: skip
+        target = _target(first.runtime, first.architecture)
+        jobs.append(_Job("zip", tuple(shared), path, ("package", "patterns"), manifest.package.patterns,
+                         requirements, target))  # fmt: skip
     return jobs
+
+
+def _layer_jobs(manifest: Manifest, out_dir: Path, find: _Finder, used: set[str]) -> list[_Job]:
+    from fnship.manifest.artifacts import REQUIREMENTS_LAYER
+
+    jobs = []
+    for key, spec in manifest.artifacts.layers.items():
+        if key not in used:
+            continue
+        runtime = spec.compatible_runtimes[0] if spec.compatible_runtimes else manifest.provider.runtime
+        arch = spec.compatible_architectures[0] if spec.compatible_architectures else manifest.provider.architecture
+        target = _target(runtime, arch)
+        directory = manifest.root / spec.path
+        requirements = find(directory) if target else None
+        if key == REQUIREMENTS_LAYER:
+            requirements = find(manifest.root) if target else None
+        jobs.append(_Job("layer", (), out_dir / "layers" / f"{key}.zip", ("layers", key), (), requirements, target,
+                         name=key))  # fmt: skip
+    return jobs
+
+
+def _layer_files(manifest: Manifest, spec: LayerSpec) -> list[tuple[str, Path]]:
+    from fnship.manifest.artifacts import REQUIREMENTS_LAYER
+
+    if spec.key == REQUIREMENTS_LAYER:
+        return []
+    directory = manifest.root / spec.path
+    files = [(rel, p) for rel, p in walk(directory, prune=[PatternSet([])]) if PatternSet([]).included(rel)]
+    files = [(rel, p) for rel, p in files if rel not in deps.REQUIREMENT_FILES]
+    if any(rel.startswith("python/") for rel, _ in files):
+        return files  # laid out for Lambda already (python/, or python/lib/python3.X/site-packages/)
+    return [(f"python/{rel}", p) for rel, p in files]
 
 
 def _check(manifest: Manifest, keys: list[str], jobs: list[_Job]) -> list[Diagnostic]:
@@ -138,6 +367,12 @@ def _check(manifest: Manifest, keys: list[str], jobs: list[_Job]) -> list[Diagno
             )
         elif job.kind == "prebuilt" and not zipfile.is_zipfile(job.path):
             problems.append(_problem(manifest, job.key, f"the artifact {job.path} is not a zip file"))
+        if job.kind == "layer":
+            spec = manifest.artifacts.layers[job.name]
+            if not (manifest.root / spec.path).is_dir():
+                problems.append(
+                    _problem(manifest, (*job.key, "path"), f"the layer directory {spec.path} does not exist")
+                )
     return problems
 
 
@@ -147,11 +382,31 @@ def package_service(
     out_dir: Path,
     only: Collection[str] | None = None,
     level: int = DEFAULT_LEVEL,
+    **kwargs: Any,
 ) -> dict[str, Artifact]:
-    """Build (or hash) the artifact of every function; return function key -> Artifact, in manifest order.
+    """Build (or hash) the artifact of every function; return function key -> Artifact, in manifest order."""
+    return package_all(manifest, out_dir=out_dir, only=only, level=level, **kwargs).functions
 
-    `only` restricts packaging to those function keys. Raises InputError (every problem at once) for an unknown
-    function, bad patterns, a missing prebuilt artifact or an empty package; FnError when a file cannot be read.
+
+def package_all(
+    manifest: Manifest,
+    *,
+    out_dir: Path,
+    only: Collection[str] | None = None,
+    level: int = DEFAULT_LEVEL,
+    tools: deps.Tools | None = None,
+    cache_dir: Path | None = None,
+    remote: RemoteCache | None = None,
+    reporter: Reporter | None = None,
+    workers: int = 4,
+    container: str | None = None,
+    image_client: Any = None,
+) -> Packaged:
+    """Build (or reuse) every function's artifact and the layers they use.
+
+    `only` restricts packaging to those function keys. `container` (auto|always|never) overrides
+    `provider.build.container`. Raises InputError (every problem at once) for an unknown function, bad patterns,
+    a missing prebuilt artifact, an empty package or a size limit; FnError when a build fails.
     """
     if only is not None:
         unknown = sorted(set(only) - set(manifest.functions))
@@ -160,21 +415,34 @@ def package_service(
             raise InputError(
                 [Diagnostic(f"unknown function {k!r}", key="functions", hint=f"functions: {known}") for k in unknown]
             )
+    report = reporter or (lambda _event, _label: None)
+    tools = tools or deps.Tools()
+    build = manifest.artifacts.build
+    options = deps.BuildOptions(container=container or build.container, build_image=build.build_image,
+                                no_deploy=build.no_deploy)  # fmt: skip
     keys = [k for k in manifest.functions if only is None or k in only]
     out_dir = Path(out_dir)
-    jobs = _plan(manifest, keys, out_dir)
-    problems = _check(manifest, keys, jobs)
+    find = _Finder(manifest, tools)
+    jobs = _plan(manifest, keys, out_dir, find)
+    used_layers = {
+        ref for k in keys for ref in manifest.artifacts.function_layers.get(k, ()) if not ref.startswith("arn:")
+    }
+    jobs += _layer_jobs(manifest, out_dir, find, used_layers)
+    problems = _check(manifest, keys, jobs) + _layer_fit(manifest, keys, jobs)
     if problems:
         raise InputError(problems)
 
     root = manifest.root
-    zips = [j for j in jobs if j.kind == "zip"]
+    zips = [j for j in jobs if j.kind == "zip" or (j.kind == "image" and _assembled(manifest, j))]
     sets = {j.patterns: PatternSet(j.patterns) for j in zips}
     files: list[tuple[str, Path]] = []
     if zips:
         skip: list[str] = []
         with contextlib.suppress(ValueError):  # out_dir outside the service directory: nothing to skip
             skip.append(out_dir.resolve().relative_to(root.resolve()).as_posix())
+        # A layer's directory ships in the layer, not again in every function.
+        skip += [spec.path.strip("/").removeprefix("./") for spec in manifest.artifacts.layers.values()
+                 if spec.path not in (".", "./", "")]  # fmt: skip
         try:
             files = walk(root, prune=sets.values(), skip=skip)
         except OSError as exc:
@@ -193,12 +461,107 @@ def package_service(
     ]
     if empty:
         raise InputError(empty)
+    for job in jobs:
+        if job.kind == "layer":
+            selections[job] = _layer_files(manifest, manifest.artifacts.layers[job.name])
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    ctx = _Context(selections=selections, level=level)
-    result: dict[str, Artifact] = {}
-    for job in jobs:
+    ctx = _Context(
+        manifest=manifest, selections=selections, level=level, tools=tools,
+        cache_dir=cache_dir or cache.default_cache_dir(), remote=remote, options=options,
+        image_client=image_client, out_dir=out_dir, report=report,
+    )  # fmt: skip
+
+    def build_one(job: _Job) -> Artifact:
+        label = _label(job)
+        report("start", label)
         artifact = _BUILDERS[job.kind](job, ctx)
+        report("done", label + (" (cached)" if artifact.cache_hit else ""))
+        return artifact
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="fnship-build") as pool:
+        built = list(pool.map(build_one, jobs))
+
+    functions: dict[str, Artifact] = {}
+    layers: dict[str, Artifact] = {}
+    for job, artifact in zip(jobs, built, strict=True):
+        if job.kind == "layer":
+            layers[job.name] = artifact
         for key in job.function_keys:
-            result[key] = artifact
-    return {k: result[k] for k in keys}
+            functions[key] = artifact
+    packaged = Packaged({k: functions[k] for k in keys}, layers)
+    limits = _limits(manifest, packaged, keys)
+    if limits:
+        raise InputError(limits)
+    return packaged
+
+
+def _layer_fit(manifest: Manifest, keys: list[str], jobs: list[_Job]) -> list[Diagnostic]:
+    """A layer carrying native dependencies runs only on the runtime and architecture it was built for."""
+    problems = []
+    for job in jobs:
+        if job.kind != "layer" or job.target is None:
+            continue
+        spec = manifest.artifacts.layers[job.name]
+        for key in keys:
+            if job.name not in manifest.artifacts.function_layers.get(key, ()):
+                continue
+            fn = manifest.functions[key]
+            declared = spec.compatible_architectures
+            wrong_arch = fn.architecture not in declared if declared else (
+                job.requirements is not None and fn.architecture != job.target.architecture
+            )  # fmt: skip
+            wrong_python = job.requirements is not None and fn.runtime != job.target.runtime
+            if wrong_arch or wrong_python:
+                problems.append(
+                    _problem(
+                        manifest, ("functions", key, "layers"),
+                        f"function {key} ({fn.runtime} {fn.architecture}) uses layer {job.name}, built for "
+                        f"{job.target.runtime} {job.target.architecture}",
+                        hint=f"set layers.{job.name}.compatibleRuntimes/compatibleArchitectures to match, or use "
+                        "a layer per architecture",
+                    )
+                )  # fmt: skip
+    return problems
+
+
+def _assembled(manifest: Manifest, job: _Job) -> bool:
+    spec = manifest.artifacts.images.get(job.name)
+    return spec is not None and spec.path is not None and not (manifest.root / spec.path / spec.file).is_file()
+
+
+def _label(job: _Job) -> str:
+    if job.kind == "layer":
+        return f"layer {job.name}"
+    if job.kind == "image":
+        return f"image {job.name} ({job.function_keys[0]})"
+    return f"{job.kind} {', '.join(job.function_keys)}"
+
+
+def _limits(manifest: Manifest, packaged: Packaged, keys: list[str]) -> list[Diagnostic]:
+    """Lambda's 250 MB unzipped limit for a function and its layers, checked before any AWS call."""
+    problems = []
+    for key in keys:
+        artifact = packaged.functions[key]
+        if artifact.kind == "image":
+            continue
+        layers = [packaged.layers[r] for r in manifest.artifacts.function_layers.get(key, ()) if r in packaged.layers]
+        total = artifact.unzipped_size + sum(layer.unzipped_size for layer in layers)
+        if total > UNZIPPED_LIMIT:
+            zips = [a.path for a in (artifact, *layers) if zipfile.is_zipfile(a.path)]
+            dirs = sorted((d for path in zips for d in _top_dirs(path)), key=lambda d: -d[1])
+            largest = ", ".join(f"{name} {_mb(size)}" for name, size in dirs[:5])
+            problems.append(
+                _problem(
+                    manifest, ("functions", key),
+                    f"function {key} is {_mb(total)} unzipped with its layers, above the Lambda limit of 250 MB; "
+                    f"largest: {largest}",
+                    hint="exclude what the function does not need with package.patterns or "
+                    "custom.pythonRequirements.noDeploy, or use a container image (up to 10 GB)",
+                )
+            )  # fmt: skip
+    return problems
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"

@@ -142,6 +142,8 @@ FIELD_DIFFERS: dict[str, Callable[[Resource | None, Resource | None], list[Field
     "event_source_mapping": _generic_fields,
     "function_url": _generic_fields,
     "event_invoke_config": _generic_fields,
+    "layer": _generic_fields,
+    "image": _generic_fields,
 }
 
 

@@ -20,7 +20,7 @@ from fnship.model.resources import (
     State,
     ownership_tags,
 )
-from fnship.plan import live_triggers
+from fnship.plan import artifacts_live, live_triggers
 
 READ_WORKERS = 8
 DEFAULT_EPHEMERAL_MB = 512
@@ -56,11 +56,15 @@ class Reads:
 
 
 def function_attrs(
-    config: Mapping[str, Any], tags: Mapping[str, str] | None, concurrency: Mapping[str, Any] | None
+    config: Mapping[str, Any],
+    tags: Mapping[str, str] | None,
+    concurrency: Mapping[str, Any] | None,
+    code: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Lambda's GetFunction answer in the model's vocabulary, with AWS defaults filled in."""
     variables = (config.get("Environment") or {}).get("Variables") or {}
     vpc = config.get("VpcConfig") or {}
+    image = config.get("PackageType") == "Image"
     return {
         "runtime": config.get("Runtime"),
         "handler": config.get("Handler"),
@@ -72,7 +76,12 @@ def function_attrs(
         "ephemeral_storage": (config.get("EphemeralStorage") or {}).get("Size", DEFAULT_EPHEMERAL_MB),
         "layers": [layer["Arn"] for layer in config.get("Layers") or []],
         "role": config.get("Role"),
-        "code_sha256": config.get("CodeSha256"),
+        "code_sha256": None if image else config.get("CodeSha256"),
+        "image_uri": (code or {}).get("ImageUri") if image else None,
+        # Unset ImageConfig fields come back empty ([] or ""): the same as not set.
+        "image_config": {
+            k: v for k, v in ((config.get("ImageConfigResponse") or {}).get("ImageConfig") or {}).items() if v
+        },
         "reserved_concurrency": (concurrency or {}).get("ReservedConcurrentExecutions"),
         "tags": dict(tags or {}),
         "vpc": {
@@ -97,7 +106,7 @@ def read_function(aws: Any, name: str, key: str) -> list[Resource]:
             address=f"function.{key}",
             kind="function",
             name=name,
-            attrs=function_attrs(config, found.get("Tags"), found.get("Concurrency")),
+            attrs=function_attrs(config, found.get("Tags"), found.get("Concurrency"), found.get("Code")),
             extras={"arn": config["FunctionArn"], "version": config.get("Version")},
         )
     ]
@@ -120,7 +129,7 @@ def read_alias(aws: Any, function_name: str, key: str, alias: str) -> list[Resou
         attrs: dict[str, Any] = {"version": "$LATEST"}
     else:
         served = aws.lambda_.get_function_or_none(function_name, qualifier=version)
-        release = release_of(function_attrs(served["Configuration"], None, None)) if served else {}
+        release = release_of(function_attrs(served["Configuration"], None, None, served.get("Code"))) if served else {}
         attrs = {"release": release}
     provisioned = _provisioned(aws, function_name, alias, found.get("Description") or "")
     if provisioned:
@@ -185,6 +194,8 @@ def _read_alias_for(aws: Any, resource: Resource) -> list[Resource]:
 
 
 READERS: dict[str, Callable[[Any, Resource], list[Resource]]] = {
+    "layer": artifacts_live.read_layer,
+    "image": artifacts_live.read_image,
     "function": lambda aws, r: read_function(aws, r.name, r.address.split(".", 1)[1]),
     "alias": _read_alias_for,
     "log_group": lambda aws, r: read_log_group(aws, r.name, r.address.split(".", 1)[1]),
@@ -234,6 +245,7 @@ def discover(aws: Any, *, service: str, stage: str) -> list[Resource]:
         for batch in pool.map(on_alias, aliases):
             stubs.extend(batch)
     stubs.extend(live_triggers.discover_shared(aws, service=service, stage=stage, tagged=tagged))
+    stubs += artifacts_live.discover_layers(aws, service=service, stage=stage)
     return stubs
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fnship.model.resources import Resource, State, resolve_refs
+from fnship.plan.artifacts_live import resolve_layer_refs
 from fnship.plan.diff import CREATE, DELETE, UPDATE, Change, Plan, Step, diff
 
 # Function fields that only UpdateFunctionCode can change; the rest go through UpdateFunctionConfiguration.
-CODE_FIELDS = frozenset({"code_sha256", "architecture"})
+CODE_FIELDS = frozenset({"code_sha256", "architecture", "image_uri"})
 SEPARATE_FUNCTION_FIELDS = frozenset({"tags", "reserved_concurrency"})
 
 TRIGGER_KINDS = (
@@ -24,12 +25,13 @@ SHARED_KINDS = ("http_api", "http_api_authorizer", "rest_api", "sns_topic", "s3_
 # Creation order follows dependencies: a function needs its log group and role; an alias needs a version;
 # a trigger needs the alias, the shared resource it hangs on, and its permission (S3 checks the permission
 # when the notification is written).
-CREATE_ORDER = ("log_group", "role", "function", "alias", "event_invoke_config", *SHARED_KINDS, "permission",
-                *TRIGGER_KINDS)  # fmt: skip
+CREATE_ORDER = ("layer", "image", "log_group", "role", "function", "alias", "event_invoke_config", *SHARED_KINDS,
+                "permission", *TRIGGER_KINDS)  # fmt: skip
 # Deletion goes the other way: nothing invokes a function before its permission, alias or function goes.
 # Owned buckets go last: S3 refuses to delete one that still holds objects, and that should stop nothing else.
 DELETE_ORDER = (*reversed(TRIGGER_KINDS), "permission", "http_api_authorizer", "rest_stage", "http_api", "rest_api",
-                "sns_topic", "event_invoke_config", "alias", "function", "log_group", "role", "s3_bucket")  # fmt: skip
+                "sns_topic", "event_invoke_config", "alias", "function", "log_group", "role", "layer", "image",
+                "s3_bucket")  # fmt: skip
 # A REST API change is live only once deployed, so its stage deploys after every method change, deletions too.
 FINAL_ORDER = ("rest_stage",)
 
@@ -113,6 +115,9 @@ STEP_MAKERS: dict[str, Callable[[Change], list[Step]]] = {
     "permission": _simple_steps("permission"),
     "rest_stage": _simple_steps("rest_stage"),
     "event_invoke_config": _simple_steps("event_invoke_config"),
+    # A changed layer is a new version (versions are immutable); a changed image is a new digest to push.
+    "layer": lambda change: [Step("layer.delete" if change.action == DELETE else "layer.publish", change.address)],
+    "image": lambda change: [] if change.action == DELETE else [Step("image.push", change.address)],
 }
 
 
@@ -146,6 +151,7 @@ def resolve_live_refs(desired: State, live: State) -> State:
 
 def make_plan(desired: State, live: State, *, release_id: str, warnings: tuple[str, ...] = ()) -> Plan:
     desired = resolve_live_refs(desired, live)
+    desired = resolve_layer_refs(desired, live)
     changes = diff(desired, live)
     ordered = sorted(changes, key=lambda c: (c.action == DELETE, c.address))
     return Plan(

@@ -150,6 +150,11 @@ def test_layers_pass_through_arns_names_and_references(env: Env):
         service: svc
         provider:
           name: aws
+        layers:
+          deps:
+            path: layer
+          other:
+            path: other
         functions:
           api:
             handler: app.handler
@@ -163,6 +168,13 @@ def test_layers_pass_through_arns_names_and_references(env: Env):
     spec = manifest.functions["api"]
     assert spec.layers == ("arn:aws:lambda:us-east-1:123456789012:layer:deps:3", "deps")
     assert spec.raw["layers"][2:] == [{"Ref": "DepsLambdaLayer"}, {"Ref": "OtherLambdaLayer"}]
+    assert manifest.artifacts.function_layers["api"] == (
+        "arn:aws:lambda:us-east-1:123456789012:layer:deps:3",
+        "deps",
+        "deps",
+        "other",
+    )
+    assert manifest.artifacts.layers["deps"].name == "svc-dev-deps"
 
 
 def test_image_function_needs_no_handler_and_later_keys_stay_in_raw(env: Env):

@@ -60,8 +60,11 @@ LIMITS = [
         "runtime: python4.0",
         "7:14 functions.api.runtime: 'python4.0' is not a supported Lambda runtime; did you mean python3.12?",
     ),
-    ("layers: [a, b, c, d, e]", None),
-    ("layers: [a, b, c, d, e, f]", "7:5 functions.api.layers: 6 layers is above the Lambda maximum of 5"),
+    ("layers: [" + ", ".join(f"arn:aws:lambda:us-east-1:1:layer:{c}:1" for c in "abcde") + "]", None),
+    (
+        "layers: [" + ", ".join(f"arn:aws:lambda:us-east-1:1:layer:{c}:1" for c in "abcdef") + "]",
+        "7:5 functions.api.layers: 6 layers is above the Lambda maximum of 5",
+    ),
     ("name: my-explicit_name-1", None),
     ("name: " + "n" * 64, None),
     (
@@ -240,7 +243,7 @@ def test_unknown_key_lists_allowed_keys_in_the_hint(env: Env):
     (diagnostic,) = caught.value.diagnostics
     assert str(diagnostic).startswith(
         "serverless.yml:4:3 provider.runtim: unknown key 'runtim' in provider; did you mean 'runtime'?\n"
-        "  hint: allowed keys: architecture, deploymentBucket, "
+        "  hint: allowed keys: architecture, build, deploymentBucket, "
     )
     assert "memorySize, name, profile, region" in diagnostic.hint
     assert diagnostic.location == Location("serverless.yml", 4, 3)

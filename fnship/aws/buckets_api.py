@@ -1,0 +1,106 @@
+"""The deployment bucket fnship creates when none is configured: one per account and region, private,
+encrypted, tagged; it carries zips over Lambda's 50 MB direct-upload limit and doubles as a shared build cache.
+https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from fnship.aws.calls import aws_call, error_code
+
+CACHE_PREFIX = "fnship/cache/"
+
+
+def default_bucket_name(*, account_id: str, region: str) -> str:
+    return f"fnship-deployments-{account_id}-{region}"
+
+
+class BucketsApi:
+    def __init__(self, client: Any, *, region: str) -> None:
+        self._client = client
+        self._region = region
+
+    def exists(self, bucket: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self._client.head_bucket(Bucket=bucket)
+            return True
+        except ClientError as exc:
+            if error_code(exc) in ("404", "NoSuchBucket", "NotFound"):  # HeadBucket has no body: just the status
+                return False
+            aws_call(f"bucket {bucket}", "HeadBucket", self._client.head_bucket, Bucket=bucket)
+            return True
+
+    def ensure(self, bucket: str, *, tags: Mapping[str, str]) -> None:
+        """Create the bucket once: public access blocked, default encryption (SSE-S3), our tags."""
+        if self.exists(bucket):
+            return
+        kwargs: dict[str, Any] = {"Bucket": bucket}
+        if self._region != "us-east-1":  # us-east-1 rejects an explicit LocationConstraint
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": self._region}
+        from botocore.exceptions import ClientError
+
+        try:
+            self._client.create_bucket(**kwargs)
+        except ClientError as exc:
+            if error_code(exc) not in ("BucketAlreadyOwnedByYou",):
+                aws_call(f"bucket {bucket}", "CreateBucket", self._client.create_bucket, **kwargs)
+        aws_call(
+            f"bucket {bucket}", "PutPublicAccessBlock", self._client.put_public_access_block, Bucket=bucket,
+            PublicAccessBlockConfiguration={"BlockPublicAcls": True, "IgnorePublicAcls": True,
+                                            "BlockPublicPolicy": True, "RestrictPublicBuckets": True},
+        )  # fmt: skip
+        aws_call(
+            f"bucket {bucket}", "PutBucketEncryption", self._client.put_bucket_encryption, Bucket=bucket,
+            ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault":
+                                                          {"SSEAlgorithm": "AES256"}}]},
+        )  # fmt: skip
+        aws_call(
+            f"bucket {bucket}", "PutBucketTagging", self._client.put_bucket_tagging, Bucket=bucket,
+            Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]},
+        )  # fmt: skip
+
+
+class S3ArtifactCache:
+    """The packaging stage's remote cache (packaging.cache.RemoteCache) on the deployment bucket.
+
+    The zip itself is stored once, where a deploy uploads it (`{prefix}{CodeSha256}.zip`, so the deploy then finds
+    it there and uploads nothing); `fnship/cache/<input key>.json` points at it. Best effort: a cache failure never
+    fails a build.
+    """
+
+    def __init__(self, client: Any, bucket: str, *, prefix: str) -> None:
+        self._client = client
+        self._bucket = bucket
+        self._prefix = prefix
+
+    def object_key(self, code_sha256: str) -> str:
+        return f"{self._prefix}{code_sha256.replace('/', '_')}.zip"
+
+    def fetch(self, key: str, dest: Path) -> bool:
+        try:
+            pointer = self._client.get_object(Bucket=self._bucket, Key=f"{CACHE_PREFIX}{key}.json")
+            target = json.loads(pointer["Body"].read())["object"]
+            self._client.download_file(self._bucket, target, str(dest))
+            return True
+        except Exception:  # noqa: BLE001 -- a miss (or an unreadable cache) means: build it
+            return False
+
+    def store(self, key: str, path: Path, *, code_sha256: str) -> None:
+        target = self.object_key(code_sha256)
+        try:
+            try:
+                self._client.head_object(Bucket=self._bucket, Key=target)
+            except Exception:  # noqa: BLE001 -- not there yet
+                with path.open("rb") as body:
+                    self._client.put_object(Bucket=self._bucket, Key=target, Body=body)
+            self._client.put_object(
+                Bucket=self._bucket, Key=f"{CACHE_PREFIX}{key}.json", Body=json.dumps({"object": target}).encode()
+            )
+        except Exception:  # noqa: BLE001 -- a cache write is best effort
+            return

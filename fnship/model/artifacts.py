@@ -1,0 +1,149 @@
+"""Layers and container images as desired state, and what they change in the functions that use them.
+
+Pure: no AWS, no filesystem. `layer.<key>` is a published layer version compared by content hash (kept in the
+version's description, since layer versions carry no tags); `image.<function>` is an image pushed to ECR,
+compared by manifest digest. A function that uses a layer of this service refers to it with a `LayerRef` until
+the plan stage knows the live version ARN (or that a new version will be published).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from fnship.manifest.types import Manifest
+from fnship.model.resources import Resource, ownership_tags
+
+LAYER_HASH_PREFIX = "fnship sha256:"
+
+
+class LayerRef(str):
+    """A function's reference to a layer of this service: prints as `(known after apply)`, knows its address."""
+
+    address: str
+
+    def __new__(cls, address: str) -> LayerRef:
+        ref = super().__new__(cls, "(known after apply)")
+        ref.address = address
+        return ref
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LayerRef) and other.address == self.address
+
+    def __hash__(self) -> int:
+        return hash(("LayerRef", self.address))
+
+
+def layer_description(content_sha256: str, description: str) -> str:
+    """What a published layer version's Description holds: our content hash, then the user's text."""
+    return f"{LAYER_HASH_PREFIX}{content_sha256} {description}".strip()
+
+
+def parse_layer_description(text: str) -> tuple[str | None, str]:
+    """(content hash, user description) from a layer version's Description."""
+    if not text.startswith(LAYER_HASH_PREFIX):
+        return None, text
+    digest, _, rest = text[len(LAYER_HASH_PREFIX) :].partition(" ")
+    return digest, rest
+
+
+def ecr_repository(manifest: Manifest) -> str:
+    """The ECR repository of the service's images, named as the Serverless Framework names it."""
+    return f"serverless-{manifest.service}-{manifest.stage}".lower()
+
+
+def ecr_registry(*, account_id: str, region: str) -> str:
+    return f"{account_id}.dkr.ecr.{region}.amazonaws.com"
+
+
+def merge_artifacts(
+    manifest: Manifest,
+    resources: list[Resource],
+    artifacts: Mapping[str, Any],
+    *,
+    layers: Mapping[str, Any],
+    account_id: str,
+    registry: str | None = None,
+) -> list[Resource]:
+    """`resources` with layer and image resources added and every function's layers and image filled in."""
+    from fnship.model.build import release_of
+
+    host = registry or ecr_registry(account_id=account_id, region=manifest.region)
+    repository = ecr_repository(manifest)
+    extra: list[Resource] = []
+    for key, artifact in layers.items():
+        spec = manifest.artifacts.layers[key]
+        extra.append(
+            Resource(
+                address=f"layer.{key}",
+                kind="layer",
+                name=spec.name,
+                attrs={
+                    "content_sha256": artifact.sha256_hex,
+                    "description": spec.description,
+                    "compatible_runtimes": sorted(spec.compatible_runtimes),
+                    "compatible_architectures": sorted(spec.compatible_architectures),
+                },
+                extras={
+                    "artifact_path": str(artifact.path),
+                    "code_sha256": artifact.code_sha256,
+                    "size": artifact.size,
+                    "deployment_bucket": manifest.provider.deployment_bucket,
+                    "service": manifest.service,
+                    "stage": manifest.stage,
+                },
+            )
+        )
+    out: list[Resource] = []
+    functions: dict[str, Resource] = {}
+    for resource in resources:
+        if resource.kind == "function":
+            key = resource.address.split(".", 1)[1]
+            resource = _function(manifest, resource, key, artifacts[key], host, repository, extra)
+            functions[key] = resource
+        elif resource.kind == "alias" and "release" in resource.attrs:
+            function = functions[resource.extras["function_key"]]
+            resource = replace(resource, attrs={**resource.attrs, "release": release_of(function.attrs)})
+        out.append(resource)
+    return [*extra, *out]
+
+
+def _function(
+    manifest: Manifest, resource: Resource, key: str, artifact: Any, host: str, repository: str, extra: list[Resource]
+) -> Resource:
+    attrs = dict(resource.attrs)
+    depends = list(resource.depends_on)
+    refs = manifest.artifacts.function_layers.get(key, tuple(attrs.get("layers") or ()))
+    attrs["layers"] = [ref if ref.startswith("arn:") else LayerRef(f"layer.{ref}") for ref in refs]
+    depends += [f"layer.{ref}" for ref in refs if not ref.startswith("arn:")]
+    attrs["image_uri"] = None
+    attrs["image_config"] = {}
+    extras = dict(resource.extras)
+    image = getattr(artifact, "image", None)
+    if image is not None:
+        attrs.update(runtime=None, handler=None, layers=[], code_sha256=None, image_config=dict(image.image_config))
+        if image.uri:
+            attrs["image_uri"] = image.uri
+        else:
+            attrs["image_uri"] = f"{host}/{repository}@{image.digest}"
+            address = f"image.{key}"
+            extra.append(
+                Resource(
+                    address=address,
+                    kind="image",
+                    name=attrs["image_uri"],
+                    attrs={"digest": image.digest},
+                    extras={
+                        "layout": str(image.layout),
+                        "registry": host,
+                        "repository": repository,
+                        "tag": key,
+                        "tags": ownership_tags(manifest.service, manifest.stage),
+                        "scan_on_push": bool((manifest.provider.raw.get("ecr") or {}).get("scanOnPush")),
+                    },
+                )
+            )
+            depends.append(address)
+        extras["package_type"] = "Image"
+    return replace(resource, attrs=attrs, depends_on=tuple(depends), extras=extras)

@@ -1,0 +1,89 @@
+"""Which wheels a Lambda runtime accepts: Python version, ABI and manylinux platform tags per runtime and
+architecture. Pure data.
+
+Amazon Linux 2 (python3.9-3.11) ships glibc 2.26 and Amazon Linux 2023 (python3.12+) glibc 2.34, so a wheel
+tagged `manylinux_2_X` runs there when X is at most that. https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# runtime -> (Python version, the OS image's glibc minor version)
+RUNTIMES: dict[str, tuple[str, int]] = {
+    "python3.9": ("3.9", 26),
+    "python3.10": ("3.10", 26),
+    "python3.11": ("3.11", 26),
+    "python3.12": ("3.12", 34),
+    "python3.13": ("3.13", 34),
+}
+# Lambda's architecture name -> the machine name in wheel tags and ELF headers
+MACHINES = {"x86_64": "x86_64", "arm64": "aarch64"}
+# Targets uv knows (`uv pip install --python-platform`): the highest manylinux it has at or below our glibc.
+_UV_GLIBC = (17, 28, 31, 32, 33, 34)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a built dependency must run on."""
+
+    runtime: str
+    architecture: str
+
+    @property
+    def python_version(self) -> str:
+        return RUNTIMES[self.runtime][0]
+
+    @property
+    def glibc_minor(self) -> int:
+        return RUNTIMES[self.runtime][1]
+
+    @property
+    def machine(self) -> str:
+        return MACHINES[self.architecture]
+
+    @property
+    def abi(self) -> str:
+        return "cp" + self.python_version.replace(".", "")
+
+    def platform_tags(self) -> list[str]:
+        """Every manylinux tag this runtime's glibc accepts, newest first (pip takes them all)."""
+        tags = [f"manylinux_2_{minor}_{self.machine}" for minor in range(self.glibc_minor, 16, -1)]
+        tags.append(f"manylinux2014_{self.machine}")
+        if self.machine == "x86_64":
+            tags += ["manylinux2010_x86_64", "manylinux1_x86_64"]
+        return tags
+
+    def uv_platform(self) -> str:
+        best = max(m for m in _UV_GLIBC if m <= self.glibc_minor)
+        return f"{self.machine}-manylinux_2_{best}"
+
+    def build_image(self) -> str:
+        """The SAM build image with this runtime's toolchain (used when a package must be compiled)."""
+        return f"public.ecr.aws/sam/build-{self.runtime}:latest-{self.architecture}"
+
+    def base_image(self) -> str:
+        """The Lambda base image for container-image functions."""
+        return f"public.ecr.aws/lambda/python:{self.python_version}"
+
+    @property
+    def oci_arch(self) -> str:
+        return "amd64" if self.architecture == "x86_64" else "arm64"
+
+
+def wheel_fits(filename: str, target: Target) -> bool:
+    """Does a wheel file name's tag set include one this target accepts? (PEP 427 name, PEP 425 tags)"""
+    parts = filename[: -len(".whl")].split("-")
+    if len(parts) < 5:
+        return False
+    pythons, abis, platforms = parts[-3].split("."), parts[-2].split("."), parts[-1].split(".")
+    if "any" in platforms:
+        return any(p.startswith(("py3", "py2.py3")) or p == target.abi for p in pythons)
+    accepted = set(target.platform_tags())
+    if not accepted & set(platforms):
+        return False
+    return any(a in (target.abi, "abi3", "none") for a in abis)
+
+
+def is_pure(filename: str) -> bool:
+    return filename.endswith("-none-any.whl")

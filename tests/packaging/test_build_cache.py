@@ -1,0 +1,116 @@
+"""package_all: dependencies land in the zip, an unchanged rebuild does no install and no zip rewrite, clean
+builds are byte-identical, `package.dependencies: layer` moves them into a layer, limits are checked."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from fnship.errors import InputError
+from fnship.manifest import load_manifest
+from fnship.packaging import deps, package_all
+from tests.packaging.fakes import FakeInstaller
+from tests.packaging.helpers import write_tree
+
+MANIFEST = """\
+service: svc
+provider:
+  name: aws
+  runtime: python3.11
+functions:
+  api:
+    handler: handler.main
+  worker:
+    handler: handler.main
+    architecture: arm64
+package:
+  individually: true
+"""
+
+
+def _service(root: Path, manifest: str = MANIFEST) -> None:
+    write_tree(root, {"serverless.yml": manifest, "handler.py": "def main(e, c):\n    return 1\n",
+                      "requirements.txt": "requests==2.32.3\n"})  # fmt: skip
+
+
+def _package(root: Path, fake: FakeInstaller, cache: Path, out: Path | None = None):
+    manifest = load_manifest(root / "serverless.yml")
+    tools = deps.Tools(runner=fake)
+    return package_all(manifest, out_dir=out or root / ".fn" / "build", tools=tools, cache_dir=cache)
+
+
+def test_dependencies_per_architecture_and_unchanged_rebuild_does_nothing(tmp_path: Path):
+    root = tmp_path / "svc"
+    _service(root)
+    fake = FakeInstaller()
+    first = _package(root, fake, tmp_path / "cache")
+    installs = [c for c in fake.calls if c[1:3] == ["pip", "install"]]
+    platforms = sorted(c[c.index("--python-platform") + 1] for c in installs)
+    assert platforms == ["aarch64-manylinux_2_17", "x86_64-manylinux_2_17"]
+    with zipfile.ZipFile(first.functions["api"].path) as zf:
+        assert {"handler.py", "requests/__init__.py"} <= set(zf.namelist())
+    assert not any(a.cache_hit for a in first.functions.values())
+
+    stat_before = first.functions["api"].path.stat()
+    fake.calls.clear()
+    second = _package(root, fake, tmp_path / "cache")
+    assert fake.calls == []  # no pip, no uv
+    assert all(a.cache_hit for a in second.functions.values())
+    after = second.functions["api"].path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (stat_before.st_ino, stat_before.st_mtime_ns)  # not rewritten
+    assert second.functions["api"].sha256_hex == first.functions["api"].sha256_hex
+
+    (root / "handler.py").write_text("def main(e, c):\n    return 2\n")
+    third = _package(root, fake, tmp_path / "cache")
+    assert fake.calls == []  # code changed, requirements did not: dependencies still cached
+    assert third.functions["api"].sha256_hex != first.functions["api"].sha256_hex
+    assert not third.functions["api"].cache_hit
+
+
+def test_two_clean_builds_are_byte_identical(tmp_path: Path):
+    root = tmp_path / "svc"
+    _service(root)
+    a = _package(root, FakeInstaller(), tmp_path / "cache-a", tmp_path / "out-a")
+    b = _package(root, FakeInstaller(), tmp_path / "cache-b", tmp_path / "out-b")
+    for key in ("api", "worker"):
+        assert a.functions[key].path.read_bytes() == b.functions[key].path.read_bytes()
+
+
+def test_dependencies_in_a_layer_attached_to_every_function(tmp_path: Path):
+    root = tmp_path / "svc"
+    _service(root, MANIFEST.replace("package:\n  individually: true\n", "package:\n  dependencies: layer\n")
+             .replace("    architecture: arm64\n", ""))  # fmt: skip
+    packaged = _package(root, FakeInstaller(), tmp_path / "cache")
+    layer = packaged.layers["pythonRequirements"]
+    with zipfile.ZipFile(layer.path) as zf:
+        assert "python/requests/__init__.py" in zf.namelist()
+    with zipfile.ZipFile(packaged.functions["api"].path) as zf:
+        assert not any(n.startswith("requests/") for n in zf.namelist())
+    manifest = load_manifest(root / "serverless.yml")
+    assert manifest.artifacts.function_layers["api"] == ("pythonRequirements",)
+
+
+def test_unzipped_limit_names_the_largest_directories(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import fnship.packaging as packaging
+
+    monkeypatch.setattr(packaging, "UNZIPPED_LIMIT", 1000)  # stands for 250 MB
+    root = tmp_path / "svc"
+    _service(root)
+    write_tree(root, {"data/big.bin": b"x" * 5000})
+    with pytest.raises(InputError) as caught:
+        _package(root, FakeInstaller(), tmp_path / "cache")
+    text = caught.value.render()
+    assert "function api is 0.0 MB unzipped with its layers, above the Lambda limit of 250 MB" in text
+    assert "largest: data" in text
+
+
+def test_layer_with_dependencies_must_match_each_function_architecture(tmp_path: Path):
+    root = tmp_path / "svc"
+    _service(root, MANIFEST.replace("package:\n  individually: true\n", "package:\n  dependencies: layer\n"))
+    with pytest.raises(InputError) as caught:
+        _package(root, FakeInstaller(), tmp_path / "cache")
+    text = caught.value.render()
+    assert "function worker (python3.11 arm64) uses layer pythonRequirements, built for python3.11 x86_64" in text
+    assert "function api" not in text
