@@ -26,6 +26,9 @@ demo: $(VENV)/.installed-local
 	$(BIN)/python example/sources.py --local
 	$(FN) deploy $(DEMO) --yes
 	$(FN) info $(DEMO)
+	$(FN) invoke $(DEMO) -f hello --data '{"name": "demo"}'
+	$(FN) invoke $(DEMO) -f hello --event http
+	$(FN) logs $(DEMO) -f hello --since 5m
 	$(FN) deploy $(DEMO) --yes
 	$(FN) remove $(DEMO) --yes
 	$(FN) local stop
