@@ -1,13 +1,16 @@
-"""A real OCI registry on loopback (Debian's docker-registry) and a stand-in Lambda base image made with umoci
-and skopeo: public.ecr.aws is out of reach in tests. Tests skip cleanly when a binary is missing."""
+"""A real OCI registry on loopback (Debian's docker-registry) and stand-in Lambda base images (made with umoci and
+skopeo, or with buildah when a Dockerfile must RUN in them): public.ecr.aws is out of reach in tests. Tests skip
+cleanly when a binary is missing."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,3 +84,34 @@ def push_standin_base(registry: Registry, work: Path, *, reference: str, archite
         "--config.workingdir", "/var/task", "--architecture", architecture, "--os", "linux")  # fmt: skip
     registry.skopeo("copy", "--dest-tls-verify=false", f"oci:{layout}:base", f"docker://{registry.host}/{reference}")
     return f"{registry.host}/{reference}"
+
+
+def buildah_standin_base(work: Path, *, name: str, scripts: dict[str, str]) -> str:
+    """A stand-in Lambda base image with a shell, in buildah's local storage (a Dockerfile can `FROM` and `RUN` in
+    it): busybox-static as /bin/sh and the usual applets, `scripts` as executables in /bin, LAMBDA_TASK_ROOT set
+    and the working directory /var/task as in the AWS images. Returns `localhost/<name>-<random>:latest`; remove
+    it with `buildah rmi -f`. The caller checks for buildah and busybox first."""
+    os.environ.setdefault("STORAGE_DRIVER", "vfs")  # no overlay mounts on this kind of machine
+    os.environ.setdefault("BUILDAH_ISOLATION", "chroot")
+    root = work / "standin-root"
+    (root / "bin").mkdir(parents=True)
+    shutil.copy(shutil.which("busybox") or "busybox", root / "bin" / "busybox")
+    for applet in ("sh", "mkdir", "echo", "cat", "cp"):
+        (root / "bin" / applet).symlink_to("busybox")
+    for script, text in scripts.items():
+        (root / "bin" / script).write_text(text)
+        (root / "bin" / script).chmod(0o755)
+    (root / "var" / "task").mkdir(parents=True)
+
+    def buildah(*args: str) -> str:
+        return subprocess.run(["buildah", *args], check=True, capture_output=True, text=True).stdout.strip()
+
+    reference = f"localhost/{name}-{uuid.uuid4().hex[:8]}:latest"
+    container = buildah("from", "scratch")
+    try:
+        buildah("copy", container, f"{root}/", "/")
+        buildah("config", "--env", "LAMBDA_TASK_ROOT=/var/task", "--workingdir", "/var/task", container)
+        buildah("commit", "-q", container, reference)
+    finally:
+        buildah("rm", container)
+    return reference

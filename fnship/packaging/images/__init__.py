@@ -18,7 +18,7 @@ from typing import Any
 
 from fnship.errors import FnError
 from fnship.manifest.types import Manifest
-from fnship.packaging import cache, deps
+from fnship.packaging import cache, deps, patterns
 from fnship.packaging.images import oci
 from fnship.packaging.images.push import SOURCES_FILE
 from fnship.packaging.images.registry import Reference, RegistryClient
@@ -78,7 +78,7 @@ def build_image(
     dockerfile = manifest.root / spec.path / spec.file
     if dockerfile.is_file():
         arch = spec.platform or f"linux/{'arm64' if fn.architecture == 'arm64' else 'amd64'}"
-        build_key = _key({"kind": "engine", "context": deps._tree_digest(manifest.root / spec.path),
+        build_key = _key({"kind": "engine", "context": context_digest(manifest.root / spec.path),
                           "file": spec.file, "args": dict(spec.build_args), "platform": arch})  # fmt: skip
         hit = _reuse(layout, build_key, cache_dir)
         if not hit:
@@ -110,6 +110,39 @@ def build_image(
                 if oci.blob_path(layout, d["digest"]).is_file())  # fmt: skip
     return Artifact((key,), layout, digest.split(":", 1)[1], "", size, local, len(layers), kind="image",
                     cache_hit=hit, name=spec.name, image=image)  # fmt: skip
+
+
+def context_digest(context: Path) -> str:
+    """The build context as the engine sees it: the files `.dockerignore` leaves in. What a build writes inside
+    its context (fnship's own `.fn/`, which the blueprint's .dockerignore names) then does not change the next
+    build's key. https://docs.docker.com/build/concepts/context/#dockerignore-files"""
+    ignored = _dockerignore(context)
+    digest = hashlib.sha256()
+    for relative, path in patterns.walk(context, prune=[ignored]):
+        if "__pycache__" in relative.split("/") or not ignored.included(relative):
+            continue
+        digest.update(relative.encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _dockerignore(context: Path) -> patterns.PatternSet:
+    """`.dockerignore` as a pattern set. Its sense is the reverse of `package.patterns` (a line excludes, `!`
+    brings back), its matching the same: later lines win, `**` spans directories, a directory covers its files."""
+    file = context / ".dockerignore"
+    lines = file.read_text().splitlines() if file.is_file() else []
+    rules = []
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        keep = line.startswith("!")
+        body = (line[1:] if keep else line).strip().lstrip("/")  # Docker reads `/x` as `x`: the context's root
+        rule = body if keep else f"!{body}"
+        if problem := patterns.pattern_problem(rule):
+            raise FnError(f"{file}:{number}: {problem}", hint="fix or remove the line")
+        rules.append(rule)
+    return patterns.PatternSet(rules, defaults=())
 
 
 def _digest_of(uri: str) -> str | None:
