@@ -92,7 +92,10 @@ def python_bin() -> str:
 
 
 def run(argv: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> None:
-    done = subprocess.run(argv, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True)
+    # Every tool runs with its bytecode cached, as a pip install leaves it (sam's and chalice's venvs have .pyc
+    # files; an editable fnship writes them on the warm-up run unless this variable forbids it).
+    base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    done = subprocess.run(argv, cwd=cwd, env={**base, **(env or {})}, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(
             f"{' '.join(argv)} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
@@ -129,15 +132,28 @@ def tool_venv(cache: Path, name: str, requirement: str) -> Path | None:
     return venv / "bin"
 
 
-def bench_fn(work: Path, runs: int) -> dict:
+def fnship_venv(cache: Path) -> Path:
+    """fnship installed from this checkout into its own venv, as a user installs it (like sam's and chalice's)."""
+    venv = cache / "venv-fnship"
+    if not (venv / "bin" / "python").exists():
+        subprocess.run([python_bin(), "-m", "venv", str(venv)], check=True)
+    uv = shutil.which("uv") or str(Path(python_bin()).parent / "uv")
+    installer = [uv, "pip", "install", "--python", str(venv / "bin" / "python")] if Path(uv).exists() else [
+        str(venv / "bin" / "pip"), "install"]  # fmt: skip
+    subprocess.run([*installer, "-q", "--reinstall-package", "fnship", str(REPO)] if Path(uv).exists()
+                   else [*installer, "-q", "--force-reinstall", str(REPO)], check=True)  # fmt: skip
+    return venv / "bin"
+
+
+def bench_fn(work: Path, runs: int, tools: Path) -> dict:
     project = work / "fn"
     project.mkdir()
     (project / "app.py").write_text(HANDLER)
     (project / "requirements.txt").write_text(REQUIREMENTS)
     (project / "serverless.yml").write_text(SERVERLESS_YML)
     cache = work / "fn-cache"
-    env = {"FN_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
-    fn = [python_bin(), "-m", "fnship", "package"]
+    env = {"FN_CACHE_DIR": str(cache), "NO_COLOR": "1"}
+    fn = [str(fnship_venv(tools) / "fn"), "package"]
 
     def clean() -> None:
         shutil.rmtree(project / ".fn", ignore_errors=True)
@@ -226,7 +242,7 @@ def main() -> int:
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="fnship-bench-") as scratch:
         work = Path(scratch)
-        fn = bench_fn(work, args.runs)
+        fn = bench_fn(work, args.runs, args.cache_dir)
         sam = chalice = None
         if not args.skip_peers:
             try:

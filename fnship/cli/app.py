@@ -18,18 +18,31 @@ def version_text() -> str:
     return f"fnship {__version__} (Python {platform.python_version()}, boto3 {boto3_version})"
 
 
-def build_app():
-    import typer
+# Command name -> (module, function). An explicit table: `fn <command>` imports and registers only its own
+# command (typer inspects every registered signature at start-up), `fn --help` registers them all.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("fnship.cli.init_cmd", "init"),
+    "validate": ("fnship.cli.commands", "validate"),
+    "package": ("fnship.cli.commands", "package"),
+    "plan": ("fnship.cli.commands", "plan"),
+    "deploy": ("fnship.cli.commands", "deploy"),
+    "info": ("fnship.cli.commands", "info"),
+    "remove": ("fnship.cli.commands", "remove"),
+    "rollback": ("fnship.cli.rollback_cmd", "rollback"),
+    "releases": ("fnship.cli.releases_cmd", "releases"),
+    "unlock": ("fnship.cli.unlock_cmd", "unlock"),
+    "invoke": ("fnship.cli.invoke_cmd", "invoke"),
+    "logs": ("fnship.cli.logs_cmd", "logs"),
+    "event": ("fnship.cli.event_cmd", "event"),
+}
+GROUPS: dict[str, tuple[str, str]] = {"local": ("fnship.cli.local_cmd", "local_app")}
 
-    from fnship.cli import commands
-    from fnship.cli.event_cmd import event
-    from fnship.cli.init_cmd import init
-    from fnship.cli.invoke_cmd import invoke
-    from fnship.cli.local_cmd import local_app
-    from fnship.cli.logs_cmd import logs
-    from fnship.cli.releases_cmd import releases
-    from fnship.cli.rollback_cmd import rollback
-    from fnship.cli.unlock_cmd import unlock
+
+def build_app(only: str | None = None):
+    """The typer app with every command, or with just `only` when it names one (the others cannot run anyway)."""
+    import importlib
+
+    import typer
 
     app = typer.Typer(
         name="fn",
@@ -57,23 +70,14 @@ def build_app():
     ) -> None:
         """fnship: ship AWS Lambda functions from a serverless.yml, straight through boto3."""
 
-    for command in (
-        init,
-        commands.validate,
-        commands.package,
-        commands.plan,
-        commands.deploy,
-        commands.info,
-        commands.remove,
-        rollback,
-        releases,
-        unlock,
-        invoke,
-        logs,
-        event,
-    ):
-        app.command()(command)
-    app.add_typer(local_app, name="local")
+    selected = [only] if only in COMMANDS or only in GROUPS else [*COMMANDS, *GROUPS]
+    for name in selected:
+        if name in COMMANDS:
+            module, function = COMMANDS[name]
+            app.command(name)(getattr(importlib.import_module(module), function))
+        else:
+            module, attribute = GROUPS[name]
+            app.add_typer(getattr(importlib.import_module(module), attribute), name=name)
     return app
 
 
@@ -81,7 +85,8 @@ def main() -> None:
     if sys.argv[1:] == ["--version"]:
         print(version_text())
         return
-    build_app()(prog_name="fn")
+    first = sys.argv[1] if len(sys.argv) > 1 else None
+    build_app(first)(prog_name="fn")
 
 
 if __name__ == "__main__":

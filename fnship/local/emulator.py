@@ -5,6 +5,7 @@ Owns a pid file and a log file under the user's state directory; starts, stops a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -128,5 +129,7 @@ def stop() -> bool:
         except ProcessLookupError:
             return True
         time.sleep(0.05)
-    os.kill(pid, signal.SIGKILL)
+    # It may exit on its own between the last check and this kill: that is a stop too.
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
     return True
