@@ -4,7 +4,6 @@ and skopeo: public.ecr.aws is out of reach in tests. Tests skip cleanly when a b
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -13,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import free_port
 
 
 @dataclass
@@ -29,17 +30,11 @@ def need(*binaries: str) -> None:
         pytest.skip(f"needs {', '.join(missing)} (apt-get install docker-registry skopeo umoci)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     need("docker-registry")
     root = tmp_path_factory.mktemp("registry")
-    port = _free_port()
+    port = free_port()
     config = root / "config.yml"
     config.write_text(
         f"version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {root / 'data'}\n"

@@ -106,18 +106,7 @@ def test_zip_over_direct_upload_limit_goes_through_created_bucket(moto, project,
     from fnship.executor import artifacts
 
     monkeypatch.setattr(artifacts, "DIRECT_UPLOAD_LIMIT", 100)  # stands for 50 MB: our zip is ~300 bytes
-    project.write("handler.py", HELLO_HANDLER)
-    project.write(
-        "serverless.yml",
-        """\
-        service: demo
-        provider:
-          name: aws
-        functions:
-          hello:
-            handler: handler.hello
-        """,
-    )
+    project.write_hello_service()
     result = project.fn("deploy", "--yes")
     assert result.exit_code == 0, result.stderr
     s3 = moto.client("s3")
