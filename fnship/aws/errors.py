@@ -115,8 +115,7 @@ def region_problem(region: str) -> tuple[str, str] | None:
 
     suggestion = f"did you mean {', '.join(close)}? " if close else ""
     return (
-        f"{region!r} is not an AWS region (not among the {len(regions)} regions botocore "
-        f"{botocore.__version__} knows)",
+        f"{region!r} is not an AWS region (not among the {len(regions)} regions botocore {botocore.__version__} knows)",
         f"{suggestion}set provider.region, --region or AWS_REGION to a region such as us-east-1; "
         "if it is a region newer than your botocore, upgrade boto3",
     )
