@@ -3,7 +3,7 @@ the continuation token of paged list calls."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from fnship.errors import FnError
@@ -45,6 +45,11 @@ def aws_call(resource: str, action: str, fn: Callable[..., T], **kwargs: Any) ->
 def call_or_none(resource: str, action: str, fn: Callable[..., T], **kwargs: Any) -> T | None:
     """Like aws_call, but a not-found answer is None."""
     return _call(resource, action, fn, kwargs, missing_ok=True)
+
+
+def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
+    """Tags in the list form most AWS APIs take (`[{"Key": ..., "Value": ...}]`), sorted by key."""
+    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
 
 
 # How a paged call names its continuation token: (request parameter, response member).

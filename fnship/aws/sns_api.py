@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fnship.aws.calls import NEXT_TOKEN, aws_call, call_or_none, pages
+from fnship.aws.calls import NEXT_TOKEN, aws_call, call_or_none, pages, tag_list
 
 
 class SnsApi:
@@ -24,7 +24,7 @@ class SnsApi:
         }
 
     def create_topic(self, name: str, *, display_name: str, tags: Mapping[str, str]) -> str:
-        kwargs: dict[str, Any] = {"Name": name, "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]}
+        kwargs: dict[str, Any] = {"Name": name, "Tags": tag_list(tags)}
         if display_name:
             kwargs["Attributes"] = {"DisplayName": display_name}
         created = aws_call(f"topic {name}", "CreateTopic", self._client.create_topic, **kwargs)
@@ -49,7 +49,7 @@ class SnsApi:
                 "TagResource",
                 self._client.tag_resource,
                 ResourceArn=arn,
-                Tags=[{"Key": k, "Value": v} for k, v in sorted(add.items())],
+                Tags=tag_list(add),
             )
 
     def delete_topic(self, arn: str) -> None:
