@@ -9,8 +9,6 @@ CloudWatch Logs. The first run of each case packages and extracts the code; the 
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -20,34 +18,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _emulator import moto_server  # noqa: E402
+from common import fn_argv, free_port, local_env, moto_server, port_of, write_hello_service  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 TARGET_S = 0.5
-
-SERVICE = """\
-service: bench
-provider:
-  name: aws
-functions:
-  hello:
-    handler: handler.hello
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def time_invokes(directory: Path, port: int, runs: int) -> list[float]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "FN_LOCAL_PORT": str(port), "FN_STATE_DIR": str(directory)}
+    env = local_env(directory, port)
     times = []
     for _ in range(runs + 1):
         started = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-m", "fnship", "invoke", "--local", "--data", '{"n": 1}'],
+            fn_argv("invoke", "--local", "--data", '{"n": 1}'),
             cwd=directory,
             env=env,
             capture_output=True,
@@ -65,11 +47,10 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
-        (directory / "serverless.yml").write_text(SERVICE)
-        (directory / "handler.py").write_text("def hello(event, context):\n    return {'n': event['n']}\n")
+        write_hello_service(directory, "def hello(event, context):\n    return {'n': event['n']}\n")
         alone = time_invokes(directory, free_port(), args.runs)
-        with moto_server() as port:
-            emulated = time_invokes(directory, port, args.runs)
+        with moto_server(record=False) as endpoint:
+            emulated = time_invokes(directory, port_of(endpoint), args.runs)
     for label, times in (("handler only", alone), ("with emulator logs", emulated)):
         median = statistics.median(times)
         verdict = "ok" if median < TARGET_S else "OVER TARGET"

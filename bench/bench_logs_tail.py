@@ -9,7 +9,6 @@ it (the timestamp it carries) to the moment the tail printed it. Target: within 
 from __future__ import annotations
 
 import argparse
-import os
 import queue
 import signal
 import statistics
@@ -22,19 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _emulator import moto_server  # noqa: E402
+from common import fn_argv, local_env, moto_server, port_of, write_hello_service  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 TARGET_S = 2.0
-
-SERVICE = """\
-service: bench
-provider:
-  name: aws
-functions:
-  hello:
-    handler: handler.hello
-"""
 HANDLER = "import time\ndef hello(event, context):\n    print('marker', event['n'], repr(time.time()))\n"
 
 
@@ -43,13 +32,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     latencies: list[float] = []
-    with tempfile.TemporaryDirectory() as tmp, moto_server() as port:
+    with tempfile.TemporaryDirectory() as tmp, moto_server(record=False) as endpoint:
         directory = Path(tmp)
-        (directory / "serverless.yml").write_text(SERVICE)
-        (directory / "handler.py").write_text(HANDLER)
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "FN_LOCAL_PORT": str(port), "FN_STATE_DIR": str(directory)}
+        write_hello_service(directory, HANDLER)
+        env = local_env(directory, port_of(endpoint))
         tail = subprocess.Popen(
-            [sys.executable, "-m", "fnship", "logs", "--local", "--tail", "--since", "1s"],
+            fn_argv("logs", "--local", "--tail", "--since", "1s"),
             cwd=directory,
             env=env,
             stdout=subprocess.PIPE,
@@ -64,7 +52,7 @@ def main() -> None:
         try:
             for n in range(args.runs):
                 subprocess.run(
-                    [sys.executable, "-m", "fnship", "invoke", "--local", "--data", f'{{"n": {n}}}'],
+                    fn_argv("invoke", "--local", "--data", f'{{"n": {n}}}'),
                     cwd=directory,
                     env=env,
                     capture_output=True,

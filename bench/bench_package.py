@@ -29,6 +29,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import tool_venv  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 REQUIREMENTS = "requests\npyyaml\npydantic\n"
 HANDLER = """\
@@ -113,25 +116,6 @@ def timed(action: Callable[[], None], prepare: Callable[[], None], runs: int) ->
     return statistics.median(times)
 
 
-def tool_venv(cache: Path, name: str, requirement: str) -> Path | None:
-    """A venv with `requirement` (cached across runs); None when it cannot be installed."""
-    venv = cache / f"venv-{name}"
-    marker = venv / ".installed"
-    if marker.is_file() and marker.read_text() == requirement:
-        return venv / "bin"
-    shutil.rmtree(venv, ignore_errors=True)
-    subprocess.run([python_bin(), "-m", "venv", str(venv)], check=True)
-    uv = shutil.which("uv") or str(Path(python_bin()).parent / "uv")
-    if Path(uv).exists():
-        done = subprocess.run([uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), requirement])
-    else:
-        done = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", requirement])
-    if done.returncode != 0:
-        return None
-    marker.write_text(requirement)
-    return venv / "bin"
-
-
 def fnship_venv(cache: Path) -> Path:
     """fnship installed from this checkout into its own venv, as a user installs it (like sam's and chalice's)."""
     venv = cache / "venv-fnship"
@@ -173,7 +157,7 @@ def bench_fn(work: Path, runs: int, tools: Path) -> dict:
 
 
 def bench_sam(work: Path, runs: int, cache: Path) -> dict | None:
-    bin_dir = tool_venv(cache, "sam", "aws-sam-cli")
+    bin_dir = tool_venv("sam", "aws-sam-cli", cache=cache)
     if bin_dir is None:
         return None
     project = work / "sam"
@@ -194,7 +178,7 @@ def bench_sam(work: Path, runs: int, cache: Path) -> dict | None:
 
 
 def bench_chalice(work: Path, runs: int, cache: Path) -> dict | None:
-    bin_dir = tool_venv(cache, "chalice", "chalice")
+    bin_dir = tool_venv("chalice", "chalice", cache=cache)
     if bin_dir is None:
         return None
     project = work / "chalice"

@@ -1,18 +1,22 @@
-"""Helpers the benchmarks share: timing commands, a moto server subprocess, a throwaway venv per peer tool."""
+"""Helpers the benchmarks share: timing commands, a moto server subprocess, a throwaway venv per peer tool, a
+one-function service run on the local emulator."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 CACHE = Path(os.environ.get("FN_BENCH_CACHE", Path.home() / ".cache" / "fnship-bench"))
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def median_seconds(argv: list[str], *, runs: int = 7, env: dict | None = None, cwd: Path | None = None) -> float:
@@ -26,16 +30,23 @@ def median_seconds(argv: list[str], *, runs: int = 7, env: dict | None = None, c
     return statistics.median(times)
 
 
-def tool_venv(name: str, requirement: str) -> Path | None:
-    """A venv with `requirement` installed (cached across runs); None when PyPI is unreachable."""
-    venv = CACHE / name
+def tool_venv(name: str, requirement: str, *, cache: Path = CACHE) -> Path | None:
+    """A venv with `requirement` installed (cached across runs); its bin directory, or None when it cannot be
+    installed (no PyPI)."""
+    venv = cache / f"venv-{name}"
     marker = venv / ".installed"
-    if not marker.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    if marker.is_file() and marker.read_text() == requirement:
+        return venv / "bin"
+    shutil.rmtree(venv, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    uv = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
+    if Path(uv).exists():
+        done = subprocess.run([uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), requirement])
+    else:
         done = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", requirement])
-        if done.returncode != 0:
-            return None
-        marker.write_text(requirement)
+    if done.returncode != 0:
+        return None
+    marker.write_text(requirement)
     return venv / "bin"
 
 
@@ -46,11 +57,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def moto_server():
-    """A moto server subprocess on a free loopback port; yields its endpoint."""
+def moto_server(*, record: bool = True) -> Iterator[str]:
+    """A moto server subprocess on a free loopback port; yields its endpoint. `record` turns on moto's request
+    recorder (for recorded_actions); the latency benchmarks leave it off, as it writes every request to disk."""
     port = free_port()
-    env = {**os.environ, "MOTO_ENABLE_RECORDING": "true", "MOTO_RECORDER_FILEPATH": str(CACHE / f"rec-{port}")}
-    CACHE.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    if record:
+        env.update(MOTO_ENABLE_RECORDING="true", MOTO_RECORDER_FILEPATH=str(CACHE / f"rec-{port}"))
+        CACHE.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
@@ -68,7 +82,7 @@ def moto_server():
         yield endpoint
     finally:
         process.terminate()
-        process.wait()
+        process.wait(timeout=10)
 
 
 def aws_env(endpoint: str) -> dict[str, str]:
@@ -103,3 +117,28 @@ def recorded_actions(endpoint: str, action) -> list[str]:
 
 def fn_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "fnship", *args]
+
+
+HELLO_SERVICE = """\
+service: bench
+provider:
+  name: aws
+functions:
+  hello:
+    handler: handler.hello
+"""
+
+
+def write_hello_service(directory: Path, handler: str) -> None:
+    """A one-function service (`hello`, in handler.py) in `directory`."""
+    (directory / "serverless.yml").write_text(HELLO_SERVICE)
+    (directory / "handler.py").write_text(handler)
+
+
+def local_env(directory: Path, port: int) -> dict[str, str]:
+    """`fn` run from this checkout against the local emulator on `port`, its state kept in `directory`."""
+    return {**os.environ, "PYTHONPATH": str(ROOT), "FN_LOCAL_PORT": str(port), "FN_STATE_DIR": str(directory)}
+
+
+def port_of(endpoint: str) -> int:
+    return int(endpoint.rsplit(":", 1)[1])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -22,9 +23,21 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on (for a server of a test's own, or to stand for a stopped one)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @dataclass
 class Moto:
     endpoint: str
+
+    @property
+    def port(self) -> str:
+        """The server's port, as FN_LOCAL_PORT takes it (the emulator `--local` uses)."""
+        return self.endpoint.rsplit(":", 1)[1]
 
     def reset(self) -> None:
         request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
@@ -126,6 +139,11 @@ class Project:
         target.write_text(textwrap.dedent(text))
         return target
 
+    def write_hello_service(self) -> None:
+        """The smallest service: `demo` with one function, `hello` (HELLO_HANDLER)."""
+        self.write("handler.py", HELLO_HANDLER)
+        self.write("serverless.yml", HELLO_SERVICE)
+
     def fn(self, *args: str, env: dict[str, str] | None = None) -> Result:
         """Run `fn` in-process through typer's runner (fast); stdout and stderr kept apart."""
         from typer.testing import CliRunner
@@ -159,6 +177,15 @@ class Project:
 def project(tmp_path: Path) -> Project:
     return Project(tmp_path)
 
+
+HELLO_SERVICE = """\
+service: demo
+provider:
+  name: aws
+functions:
+  hello:
+    handler: handler.hello
+"""
 
 HELLO_HANDLER = """\
 def hello(event, context):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fnship.aws.calls import aws_call, call_or_none
+from fnship.aws.calls import POSITION, aws_call, call_or_none, paged_items
 
 PREFLIGHT_TEMPLATE = {"application/json": '{"statusCode": 200}'}
 
@@ -25,17 +25,9 @@ class RestApis:
 
     def list_apis(self) -> list[dict[str, Any]]:
         """Every REST API in the region, with its tags (GetRestApis returns them)."""
-        apis: list[dict[str, Any]] = []
-        position = None
-        while True:
-            kwargs: dict[str, Any] = {"limit": 500}
-            if position:
-                kwargs["position"] = position
-            page = aws_call("REST APIs", "GetRestApis", self._client.get_rest_apis, **kwargs)
-            apis.extend(page.get("items", []))
-            position = page.get("position")
-            if not position:
-                return apis
+        return paged_items(
+            "REST APIs", "GetRestApis", self._client.get_rest_apis, items="items", token=POSITION, limit=500
+        )
 
     def create_api(self, name: str, *, endpoint_type: str, tags: Mapping[str, str]) -> dict[str, Any]:
         return aws_call(
@@ -60,19 +52,17 @@ class RestApis:
     # -- the resource tree ----------------------------------------------------------------------------------------
     def get_resources(self, api_id: str) -> list[dict[str, Any]]:
         """Every resource (path) of the API with its methods and their integrations embedded."""
-        resources: list[dict[str, Any]] = []
-        position = None
-        while True:
-            kwargs: dict[str, Any] = {"restApiId": api_id, "embed": ["methods"], "limit": 500}
-            if position:
-                kwargs["position"] = position
-            page = call_or_none(f"REST API {api_id}", "GetResources", self._client.get_resources, **kwargs)
-            if page is None:
-                return resources
-            resources.extend(page.get("items", []))
-            position = page.get("position")
-            if not position:
-                return resources
+        return paged_items(
+            f"REST API {api_id}",
+            "GetResources",
+            self._client.get_resources,
+            items="items",
+            token=POSITION,
+            missing_ok=True,
+            restApiId=api_id,
+            embed=["methods"],
+            limit=500,
+        )
 
     def create_resource(self, api_id: str, *, parent_id: str, path_part: str) -> str:
         created = aws_call(

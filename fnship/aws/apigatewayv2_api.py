@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fnship.aws.calls import aws_call, call_or_none
+from fnship.aws.calls import NEXT_TOKEN, aws_call, call_or_none, paged_items
 
 DEFAULT_STAGE = "$default"
 
@@ -21,15 +21,8 @@ class HttpApis:
 
     def list_apis(self) -> list[dict[str, Any]]:
         """Every HTTP API in the region, with its tags (GetApis returns them)."""
-        apis: list[dict[str, Any]] = []
-        token = None
-        while True:
-            kwargs = {"NextToken": token} if token else {}
-            page = aws_call("HTTP APIs", "GetApis", self._client.get_apis, **kwargs)
-            apis.extend(item for item in page.get("Items", []) if item.get("ProtocolType", "HTTP") == "HTTP")
-            token = page.get("NextToken")
-            if not token:
-                return apis
+        apis = paged_items("HTTP APIs", "GetApis", self._client.get_apis, items="Items", token=NEXT_TOKEN)
+        return [item for item in apis if item.get("ProtocolType", "HTTP") == "HTTP"]
 
     def get_api_or_none(self, api_id: str) -> dict[str, Any] | None:
         return call_or_none(f"HTTP API {api_id}", "GetApi", self._client.get_api, ApiId=api_id)
@@ -92,19 +85,9 @@ class HttpApis:
 
     # -- routes and integrations ----------------------------------------------------------------------------------
     def _items(self, api_id: str, action: str, method: Any) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        token = None
-        while True:
-            kwargs: dict[str, Any] = {"ApiId": api_id}
-            if token:
-                kwargs["NextToken"] = token
-            page = call_or_none(f"HTTP API {api_id}", action, method, **kwargs)
-            if page is None:
-                return items
-            items.extend(page.get("Items", []))
-            token = page.get("NextToken")
-            if not token:
-                return items
+        return paged_items(
+            f"HTTP API {api_id}", action, method, items="Items", token=NEXT_TOKEN, missing_ok=True, ApiId=api_id
+        )
 
     def get_routes(self, api_id: str) -> list[dict[str, Any]]:
         return self._items(api_id, "GetRoutes", self._client.get_routes)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fnship.aws.calls import aws_call, error_code
+from fnship.aws.calls import aws_call, error_code, tag_list
 
 CACHE_PREFIX = "fnship/cache/"
 
@@ -62,7 +62,7 @@ class BucketsApi:
         )  # fmt: skip
         aws_call(
             f"bucket {bucket}", "PutBucketTagging", self._client.put_bucket_tagging, Bucket=bucket,
-            Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]},
+            Tagging={"TagSet": tag_list(tags)},
         )  # fmt: skip
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from fnship.aws.calls import aws_call
+from fnship.aws.calls import aws_call, tag_list
 
 # DescribeAlarms takes at most 100 names per call.
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
@@ -58,7 +58,7 @@ class CloudWatchApi:
             Threshold=0,
             ComparisonOperator="GreaterThanThreshold",
             TreatMissingData="notBreaching",
-            Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+            Tags=tag_list(tags),
         )
 
     def delete_alarms(self, names: Iterable[str]) -> None:

@@ -8,7 +8,7 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
-from fnship.aws.calls import aws_call, call_or_none, error_code
+from fnship.aws.calls import aws_call, call_or_none, error_code, tag_list
 
 
 class EcrApi:
@@ -45,7 +45,7 @@ class EcrApi:
             f"ECR repository {name}", "CreateRepository", self._client.create_repository,
             repositoryName=name,
             imageScanningConfiguration={"scanOnPush": scan_on_push},
-            tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+            tags=tag_list(tags),
         )  # fmt: skip
         return created["repository"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fnship.aws.calls import aws_call, call_or_none
+from fnship.aws.calls import aws_call, call_or_none, tag_list
 
 
 class EventsApi:
@@ -61,7 +61,7 @@ class EventsApi:
                 "TagResource",
                 self._client.tag_resource,
                 ResourceARN=arn,
-                Tags=[{"Key": k, "Value": v} for k, v in sorted(add.items())],
+                Tags=tag_list(add),
             )
 
     def delete_rule(self, name: str, *, bus: str | None) -> None:

@@ -7,7 +7,7 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from fnship.aws.calls import aws_call, call_or_none
+from fnship.aws.calls import aws_call, call_or_none, tag_list
 
 
 def _document(raw: Any) -> dict[str, Any]:
@@ -75,7 +75,7 @@ class IamApi:
             "Path": path,
             "AssumeRolePolicyDocument": json.dumps(trust_policy),
             "Description": description,
-            "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+            "Tags": tag_list(tags),
         }
         if permissions_boundary:
             kwargs["PermissionsBoundary"] = permissions_boundary
@@ -142,7 +142,7 @@ class IamApi:
                 "TagRole",
                 self._client.tag_role,
                 RoleName=name,
-                Tags=[{"Key": k, "Value": v} for k, v in sorted(add.items())],
+                Tags=tag_list(add),
             )
 
     def delete_role(self, name: str) -> None:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from fnship.aws.calls import aws_call, call_or_none, error_code, error_message
+from fnship.aws.calls import MARKER, aws_call, call_or_none, error_code, error_message, paged_items
 from fnship.errors import AwsError
 
 # A role created seconds ago may not be assumable by Lambda yet (IAM is eventually consistent):
@@ -147,19 +147,14 @@ class LambdaApi:
             raise
 
     def list_versions(self, name: str) -> list[dict[str, Any]]:
-        versions: list[dict[str, Any]] = []
-        marker = None
-        while True:
-            kwargs: dict[str, Any] = {"FunctionName": name}
-            if marker:
-                kwargs["Marker"] = marker
-            page = aws_call(
-                f"function {name}", "ListVersionsByFunction", self._client.list_versions_by_function, **kwargs
-            )
-            versions.extend(page.get("Versions", []))
-            marker = page.get("NextMarker")
-            if not marker:
-                return versions
+        return paged_items(
+            f"function {name}",
+            "ListVersionsByFunction",
+            self._client.list_versions_by_function,
+            items="Versions",
+            token=MARKER,
+            FunctionName=name,
+        )
 
     def list_aliases(self, name: str) -> list[dict[str, Any]]:
         page = aws_call(f"function {name}", "ListAliases", self._client.list_aliases, FunctionName=name)
@@ -245,22 +240,14 @@ class LambdaApi:
     # -- event source mappings ----------------------------------------------------------------------------------
     def list_event_source_mappings(self, function_arn: str) -> list[dict[str, Any]]:
         """The mappings whose target is exactly `function_arn` (an alias ARN: the target we create)."""
-        mappings: list[dict[str, Any]] = []
-        marker = None
-        while True:
-            kwargs: dict[str, Any] = {"FunctionName": function_arn}
-            if marker:
-                kwargs["Marker"] = marker
-            page = aws_call(
-                f"event source mappings of {function_arn}",
-                "ListEventSourceMappings",
-                self._client.list_event_source_mappings,
-                **kwargs,
-            )
-            mappings.extend(page.get("EventSourceMappings", []))
-            marker = page.get("NextMarker")
-            if not marker:
-                return mappings
+        return paged_items(
+            f"event source mappings of {function_arn}",
+            "ListEventSourceMappings",
+            self._client.list_event_source_mappings,
+            items="EventSourceMappings",
+            token=MARKER,
+            FunctionName=function_arn,
+        )
 
     def create_event_source_mapping(self, request: Mapping[str, Any]) -> dict[str, Any]:
         resource = f"event source mapping {request['EventSourceArn']} -> {request['FunctionName']}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fnship.aws.calls import aws_call, call_or_none
+from fnship.aws.calls import MARKER, aws_call, call_or_none, paged_items
 
 
 class LayersApi:
@@ -22,28 +22,20 @@ class LayersApi:
         return max(versions, key=lambda v: int(v["Version"])) if versions else None
 
     def list_versions(self, name: str) -> list[dict[str, Any]]:
-        versions: list[dict[str, Any]] = []
-        marker = None
-        while True:
-            kwargs: dict[str, Any] = {"LayerName": name}
-            if marker:
-                kwargs["Marker"] = marker
-            page = call_or_none(f"layer {name}", "ListLayerVersions", self._client.list_layer_versions, **kwargs)
-            versions += (page or {}).get("LayerVersions") or []
-            marker = (page or {}).get("NextMarker")
-            if not marker:
-                return versions
+        return paged_items(
+            f"layer {name}",
+            "ListLayerVersions",
+            self._client.list_layer_versions,
+            items="LayerVersions",
+            token=MARKER,
+            missing_ok=True,
+            LayerName=name,
+        )
 
     def find_layers(self, prefix: str) -> list[dict[str, Any]]:
         """Layers whose name starts with `prefix` (LayerName, LatestMatchingVersion)."""
-        found, marker = [], None
-        while True:
-            kwargs: dict[str, Any] = {"Marker": marker} if marker else {}
-            page = aws_call("layers", "ListLayers", self._client.list_layers, **kwargs)
-            found += [layer for layer in page.get("Layers", []) if layer["LayerName"].startswith(prefix)]
-            marker = page.get("NextMarker")
-            if not marker:
-                return found
+        layers = paged_items("layers", "ListLayers", self._client.list_layers, items="Layers", token=MARKER)
+        return [layer for layer in layers if layer["LayerName"].startswith(prefix)]
 
     def publish(
         self,

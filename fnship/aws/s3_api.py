@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from fnship.aws.calls import aws_call, call_or_none, error_code, error_message
+from fnship.aws.calls import aws_call, call_or_none, error_code, error_message, tag_list
 from fnship.errors import AwsError
 
 BUCKET_NOT_FOUND = ("NoSuchBucket", "404", "NotFound")
@@ -72,7 +72,7 @@ class S3Api:
             "PutBucketTagging",
             self._client.put_bucket_tagging,
             Bucket=bucket,
-            Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]},
+            Tagging={"TagSet": tag_list(tags)},
         )
 
     def delete_bucket(self, bucket: str) -> None:

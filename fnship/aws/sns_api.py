@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fnship.aws.calls import aws_call, call_or_none
+from fnship.aws.calls import NEXT_TOKEN, aws_call, call_or_none, pages, tag_list
 
 
 class SnsApi:
@@ -24,7 +24,7 @@ class SnsApi:
         }
 
     def create_topic(self, name: str, *, display_name: str, tags: Mapping[str, str]) -> str:
-        kwargs: dict[str, Any] = {"Name": name, "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]}
+        kwargs: dict[str, Any] = {"Name": name, "Tags": tag_list(tags)}
         if display_name:
             kwargs["Attributes"] = {"DisplayName": display_name}
         created = aws_call(f"topic {name}", "CreateTopic", self._client.create_topic, **kwargs)
@@ -49,7 +49,7 @@ class SnsApi:
                 "TagResource",
                 self._client.tag_resource,
                 ResourceArn=arn,
-                Tags=[{"Key": k, "Value": v} for k, v in sorted(add.items())],
+                Tags=tag_list(add),
             )
 
     def delete_topic(self, arn: str) -> None:
@@ -57,16 +57,15 @@ class SnsApi:
 
     def find_subscription_or_none(self, topic_arn: str, endpoint: str) -> dict[str, Any] | None:
         """The subscription of `endpoint` (an alias ARN) to the topic, with its attributes."""
-        token = None
-        while True:
-            kwargs: dict[str, Any] = {"TopicArn": topic_arn}
-            if token:
-                kwargs["NextToken"] = token
-            page = call_or_none(
-                f"topic {topic_arn}", "ListSubscriptionsByTopic", self._client.list_subscriptions_by_topic, **kwargs
-            )
-            if page is None:
-                return None
+        subscriptions = pages(
+            f"topic {topic_arn}",
+            "ListSubscriptionsByTopic",
+            self._client.list_subscriptions_by_topic,
+            token=NEXT_TOKEN,
+            missing_ok=True,
+            TopicArn=topic_arn,
+        )
+        for page in subscriptions:  # a page at a time: the pages after the one that has it are not asked for
             for subscription in page.get("Subscriptions", []):
                 if subscription.get("Endpoint") == endpoint and subscription.get("Protocol") == "lambda":
                     arn = subscription["SubscriptionArn"]
@@ -77,9 +76,7 @@ class SnsApi:
                         SubscriptionArn=arn,
                     )
                     return {"SubscriptionArn": arn, "Attributes": (attributes or {}).get("Attributes", {})}
-            token = page.get("NextToken")
-            if not token:
-                return None
+        return None
 
     def subscribe_lambda(self, topic_arn: str, endpoint: str, *, attributes: Mapping[str, str]) -> str:
         created = aws_call(

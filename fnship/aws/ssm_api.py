@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fnship.aws.calls import aws_call, call_or_none, error_code
+from fnship.aws.calls import aws_call, call_or_none, error_code, tag_list
 
 ALREADY_EXISTS = "ParameterAlreadyExists"
 
@@ -27,7 +27,7 @@ class SsmApi:
                 Value=value,
                 Type="String",
                 Description=description,
-                Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+                Tags=tag_list(tags),
             )
         except ClientError as exc:
             if error_code(exc) == ALREADY_EXISTS:

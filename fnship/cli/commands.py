@@ -9,17 +9,14 @@ from typing import Annotated
 import typer
 
 from fnship.cli import console, progress, views
-from fnship.cli.options import Config, Debug, Functions, Json, Local, NoColor, Profile, Region, Stage, Yes
+from fnship.cli.options import Config, Debug, Functions, Json, Local, NoColor, Profile, Region, Stage, Yes, load_service
 from fnship.cli.release_options import OnInterrupt, Strategy, WaitLock, check_on_interrupt, lock_waiting
 from fnship.errors import EXIT_CHANGES
 
 
-def _options(config: Path, stage, region, profile, local, functions=None):
-    from fnship.pipeline import Options
-
-    return Options(
-        config=config, stage=stage, region=region, profile=profile, local=local, functions=tuple(functions or ())
-    )
+def _step_labels(steps) -> list[str]:
+    """Steps as the JSON documents of deploy and remove name them: `ADDRESS TYPE`."""
+    return [s.address + " " + s.type for s in steps]
 
 
 def validate(
@@ -35,9 +32,8 @@ def validate(
     """Check the manifest: syntax, variables, types and Lambda's limits. No AWS call unless ${ssm:} is used."""
 
     def job() -> int:
-        from fnship import pipeline
 
-        loaded = pipeline.load(_options(config, stage, region, profile, local))
+        loaded = load_service(config=config, stage=stage, region=region, profile=profile, local=local)
         manifest = loaded.manifest
         if json_out:
             console.emit_json(
@@ -93,7 +89,9 @@ def package(
 
         if use_container is not None and use_container not in ("auto", "always", "never"):
             raise InputError(f"--use-container must be auto, always or never, got {use_container!r}")
-        loaded = pipeline.load(_options(config, stage, region, profile, local, functions))
+        loaded = load_service(
+            config=config, stage=stage, region=region, profile=profile, local=local, functions=functions
+        )
         with progress.building(mode=progress.mode_for(json_mode=json_out)) as reporter:
             packaged = pipeline.package_artifacts(
                 loaded, out_dir=out, only=functions or (), reporter=reporter, container=use_container
@@ -127,7 +125,9 @@ def plan(
         from fnship import pipeline
         from fnship.plan.serialize import plan_to_dict
 
-        loaded = pipeline.load(_options(config, stage, region, profile, local, functions))
+        loaded = load_service(
+            config=config, stage=stage, region=region, profile=profile, local=local, functions=functions
+        )
         with progress.working("Building and reading live state", mode=progress.mode_for(json_mode=json_out)):
             the_plan = pipeline.make_plan(loaded, only=functions or (), strategy=strategy)
         if json_out:
@@ -168,7 +168,9 @@ def deploy(
 
             emulator.start()
         check_on_interrupt(on_interrupt)
-        loaded = pipeline.load(_options(config, stage, region, profile, local, functions))
+        loaded = load_service(
+            config=config, stage=stage, region=region, profile=profile, local=local, functions=functions
+        )
         mode = progress.mode_for(json_mode=json_out)
         with progress.working("Building and reading live state", mode=mode):
             the_plan = pipeline.make_plan(loaded, only=functions or (), strategy=strategy)
@@ -212,11 +214,11 @@ def deploy(
                     "ok": result.ok,
                     "applied": True,
                     "plan": plan_to_dict(the_plan),
-                    "completed": [s.address + " " + s.type for s in result.completed],
+                    "completed": _step_labels(result.completed),
                     "failed": None
                     if result.ok
                     else {"step": result.failed.type, "address": result.failed.address, "error": result.error.message},
-                    "not_run": [s.address + " " + s.type for s in result.not_run],
+                    "not_run": _step_labels(result.not_run),
                     "versions": {a: o["version"] for a, o in result.outputs.items() if "version" in o},
                     "endpoints": endpoints,
                     "release": {**result.outputs.get("release", {"functions": []}), "events": shift_progress.events},
@@ -224,9 +226,7 @@ def deploy(
                 },
             )
         if error is not None:
-            if json_out:
-                console.fail(error, debug=debug)
-            raise error
+            console.fail_after_json(error, json_mode=json_out, debug=debug)
         if not json_out:
             counts = the_plan.counts()
             console.out(
@@ -258,7 +258,7 @@ def info(
     def job() -> int:
         from fnship import pipeline
 
-        loaded = pipeline.load(_options(config, stage, region, profile, local))
+        loaded = load_service(config=config, stage=stage, region=region, profile=profile, local=local)
         data = pipeline.info(loaded)
         if json_out:
             console.emit_json("info", {"ok": True, **data})
@@ -286,7 +286,7 @@ def remove(
         from fnship import pipeline
         from fnship.plan.serialize import plan_to_dict
 
-        loaded = pipeline.load(_options(config, stage, region, profile, local))
+        loaded = load_service(config=config, stage=stage, region=region, profile=profile, local=local)
         mode = progress.mode_for(json_mode=json_out)
         with progress.working("Reading live state", mode=mode):
             the_plan = pipeline.removal_plan(loaded)
@@ -309,15 +309,13 @@ def remove(
                     "ok": result.ok,
                     "applied": True,
                     "plan": plan_to_dict(the_plan),
-                    "completed": [s.address + " " + s.type for s in result.completed],
-                    "not_run": [s.address + " " + s.type for s in result.not_run],
+                    "completed": _step_labels(result.completed),
+                    "not_run": _step_labels(result.not_run),
                     **({} if error is None else {"error": console.error_payload(error)}),
                 },
             )
         if error is not None:
-            if json_out:
-                console.fail(error, debug=debug)
-            raise error
+            console.fail_after_json(error, json_mode=json_out, debug=debug)
         if not json_out:
             console.out(f"Removed {the_plan.service} ({the_plan.stage}): {len(the_plan.changes)} resource(s).")
         return 0

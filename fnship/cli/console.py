@@ -148,6 +148,14 @@ def fail(error: FnError, *, debug: bool) -> NoReturn:
     raise typer.Exit(error.exit_code)
 
 
+def fail_after_json(error: FnError, *, json_mode: bool, debug: bool) -> NoReturn:
+    """Fail with `error` once the command has printed its own JSON document carrying it: in JSON mode only the
+    message and the exit code (run() would print a second document), otherwise run() reports it."""
+    if json_mode:
+        fail(error, debug=debug)
+    raise error
+
+
 def run(
     job: Callable[[], int | None],
     *,

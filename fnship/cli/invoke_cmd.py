@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from fnship.cli import console
-from fnship.cli.options import Config, Debug, Json, NoColor, Profile, Region, Stage
+from fnship.cli.options import Config, Debug, Json, NoColor, Profile, Region, Stage, load_service
 
 _RED, _DIM, _RESET = "\x1b[31m", "\x1b[2m", "\x1b[0m"
 
@@ -62,7 +62,6 @@ def invoke(
 
     def job() -> int:
         from fnship import invoke as core
-        from fnship import pipeline
         from fnship.errors import InputError
 
         if source not in (None, "-"):
@@ -79,8 +78,7 @@ def invoke(
                 "info: the local emulator is not running: the handler runs here, its logs are not stored "
                 "(`fn local start` to keep them for `fn logs --local`)"
             )
-        options = pipeline.Options(config=config, stage=stage, region=region, profile=profile, local=use_emulator)
-        loaded = pipeline.load(options)
+        loaded = load_service(config=config, stage=stage, region=region, profile=profile, local=use_emulator)
         key = core.choose_function(loaded.manifest, function)
         payload = core.read_payload(
             data=data, path="-" if source == "-" else path, event=event, region=loaded.manifest.region

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import typer
 
 from fnship.cli import console
@@ -9,59 +12,63 @@ from fnship.cli.options import Debug, Json, NoColor
 
 local_app = typer.Typer(help="Run the embedded AWS emulator (moto server) on 127.0.0.1:4566.", no_args_is_help=True)
 
+# What a subcommand does to the emulator module: its JSON payload (besides "ok") and its text lines.
+Act = Callable[[Any], tuple[dict[str, Any], list[str]]]
+
 
 def _status_payload(status) -> dict:
     return {"running": status.running, "endpoint": status.endpoint, "pid": status.pid, "log_file": status.log_file}
+
+
+def _run(command: str, act: Act, *, json_out: bool, no_color: bool, debug: bool) -> None:
+    def job() -> int:
+        from fnship.local import emulator
+
+        payload, lines = act(emulator)
+        if json_out:
+            console.emit_json(command, {"ok": True, **payload})
+        else:
+            for line in lines:
+                console.out(line)
+        return 0
+
+    console.run(job, debug=debug, json_mode=json_out, command=command, no_color=no_color)
 
 
 @local_app.command("start")
 def start(json_out: Json = False, no_color: NoColor = False, debug: Debug = False) -> None:
     """Start the emulator in the background (a no-op when it already runs)."""
 
-    def job() -> int:
-        from fnship.local import emulator
-
+    def act(emulator) -> tuple[dict[str, Any], list[str]]:
         status = emulator.start()
-        if json_out:
-            console.emit_json("local start", {"ok": True, **_status_payload(status)})
-        else:
-            console.out(f"Local AWS emulator running at {status.endpoint} (pid {status.pid}).")
-            console.out("Use --local (or FN_LOCAL=1) with any fn command to use it.")
-        return 0
+        return _status_payload(status), [
+            f"Local AWS emulator running at {status.endpoint} (pid {status.pid}).",
+            "Use --local (or FN_LOCAL=1) with any fn command to use it.",
+        ]
 
-    console.run(job, debug=debug, json_mode=json_out, command="local start", no_color=no_color)
+    _run("local start", act, json_out=json_out, no_color=no_color, debug=debug)
 
 
 @local_app.command("stop")
 def stop(json_out: Json = False, no_color: NoColor = False, debug: Debug = False) -> None:
     """Stop the emulator. Its state (everything deployed to it) is gone."""
 
-    def job() -> int:
-        from fnship.local import emulator
-
+    def act(emulator) -> tuple[dict[str, Any], list[str]]:
         stopped = emulator.stop()
-        if json_out:
-            console.emit_json("local stop", {"ok": True, "stopped": stopped})
-        else:
-            console.out("Local AWS emulator stopped." if stopped else "Local AWS emulator was not running.")
-        return 0
+        return {"stopped": stopped}, [
+            "Local AWS emulator stopped." if stopped else "Local AWS emulator was not running."
+        ]
 
-    console.run(job, debug=debug, json_mode=json_out, command="local stop", no_color=no_color)
+    _run("local stop", act, json_out=json_out, no_color=no_color, debug=debug)
 
 
 @local_app.command("status")
 def status(json_out: Json = False, no_color: NoColor = False, debug: Debug = False) -> None:
     """Say whether the emulator runs, and where."""
 
-    def job() -> int:
-        from fnship.local import emulator
-
+    def act(emulator) -> tuple[dict[str, Any], list[str]]:
         current = emulator.status()
-        if json_out:
-            console.emit_json("local status", {"ok": True, **_status_payload(current)})
-        else:
-            state = "running" if current.running else "not running"
-            console.out(f"Local AWS emulator {state} at {current.endpoint}.")
-        return 0
+        state = "running" if current.running else "not running"
+        return _status_payload(current), [f"Local AWS emulator {state} at {current.endpoint}."]
 
-    console.run(job, debug=debug, json_mode=json_out, command="local status", no_color=no_color)
+    _run("local status", act, json_out=json_out, no_color=no_color, debug=debug)

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from fnship.cli import console
-from fnship.cli.options import Config, Debug, Functions, Local, NoColor, Profile, Region, Stage
+from fnship.cli.options import Config, Debug, Functions, Local, NoColor, Profile, Region, Stage, load_service
 
 _STYLES = {"error": "\x1b[31m", "warning": "\x1b[33m", "report": "\x1b[2m", "meta": "\x1b[2m"}
 _LABELS = ("\x1b[36m", "\x1b[35m", "\x1b[32m", "\x1b[34m", "\x1b[33m")
@@ -45,15 +45,13 @@ def logs(
 
     def job() -> int:
         from fnship import logs as core
-        from fnship import pipeline
         from fnship.errors import InputError
 
         if tail and until:
             raise InputError("--until cannot be used with --tail (a tail has no end)")
-        options = pipeline.Options(
-            config=config, stage=stage, region=region, profile=profile, local=local, functions=tuple(functions or ())
+        loaded = load_service(
+            config=config, stage=stage, region=region, profile=profile, local=local, functions=functions
         )
-        loaded = pipeline.load(options)
         sources = core.sources_for(loaded.manifest, functions or ())
         now = time.time()
         start = core.parse_time(since, now=now, option="--since")

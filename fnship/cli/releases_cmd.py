@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from fnship.cli import console
-from fnship.cli.options import Config, Debug, Functions, Json, Local, NoColor, Profile, Region, Stage
+from fnship.cli.options import Config, Debug, Functions, Json, Local, NoColor, Profile, Region, Stage, load_service
 
 
 def render(functions: list[dict[str, Any]], *, limit: int) -> str:
@@ -46,11 +46,11 @@ def releases(
     """List each function's releases (newest first): version, release id, time, commit, who; * marks the live one."""
 
     def job() -> int:
-        from fnship import pipeline
         from fnship import rollback as core
-        from fnship.cli.commands import _options
 
-        loaded = pipeline.load(_options(config, stage, region, profile, local, functions))
+        loaded = load_service(
+            config=config, stage=stage, region=region, profile=profile, local=local, functions=functions
+        )
         found = core.list_releases(loaded.aws, loaded.manifest, only=functions or ())
         if json_out:
             console.emit_json("releases", {"ok": True, "functions": found})

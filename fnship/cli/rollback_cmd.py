@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from fnship.cli import console
-from fnship.cli.options import Config, Debug, Functions, Json, Local, NoColor, Profile, Region, Stage, Yes
+from fnship.cli.options import Config, Debug, Functions, Json, Local, NoColor, Profile, Region, Stage, Yes, load_service
 from fnship.cli.release_options import WaitLock, lock_waiting
 
 
@@ -35,9 +35,10 @@ def rollback(
     def job() -> int:
         from fnship import pipeline
         from fnship import rollback as core
-        from fnship.cli.commands import _options
 
-        loaded = pipeline.load(_options(config, stage, region, profile, local, functions))
+        loaded = load_service(
+            config=config, stage=stage, region=region, profile=profile, local=local, functions=functions
+        )
         target = f"release {to}" if to else "the previous release"
         if not console.confirm(f"Roll {loaded.manifest.service} ({loaded.manifest.stage}) back to {target}?", yes=yes):
             console.err("Nothing changed.")
@@ -64,10 +65,7 @@ def rollback(
                 else:
                     console.out(f"  ↩ {move.function_key}: {move.alias} version {move.before} -> {move.after}")
         if failed:
-            error = _failure(failed)
-            if json_out:
-                console.fail(error, debug=debug)
-            raise error
+            console.fail_after_json(_failure(failed), json_mode=json_out, debug=debug)
         return 0
 
     console.run(job, debug=debug, json_mode=json_out, command="rollback", no_color=no_color)

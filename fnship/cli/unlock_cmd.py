@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fnship.cli import console
-from fnship.cli.options import Config, Debug, Json, Local, NoColor, Profile, Region, Stage, Yes
+from fnship.cli.options import Config, Debug, Json, Local, NoColor, Profile, Region, Stage, Yes, load_service
 
 
 def unlock(
@@ -22,10 +22,9 @@ def unlock(
     """Remove the deploy lock of this service and stage, whoever holds it."""
 
     def job() -> int:
-        from fnship import lock, pipeline
-        from fnship.cli.commands import _options
+        from fnship import lock
 
-        loaded = pipeline.load(_options(config, stage, region, profile, local))
+        loaded = load_service(config=config, stage=stage, region=region, profile=profile, local=local)
         manifest = loaded.manifest
         name = lock.lock_name(manifest.service, manifest.stage)
         holder = lock.parse(loaded.aws.ssm.get_or_none(name))

@@ -6,6 +6,7 @@ Every problem becomes a Diagnostic on the Checker; the caller raises once with a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -198,80 +199,77 @@ def _deployment_bucket(value: Any, path: KeyPath, check: Checker) -> str | None:
 
 
 # -- IAM ----------------------------------------------------------------------------------------------------------
-def _provider_iam(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> IamSpec:
-    statements: list[Mapping[str, Any]] = []
-    managed: list[str] = []
+@dataclass
+class _Iam:
+    """An IamSpec being read: the provider and each function fill it from `iam.role` and their older keys."""
+
+    statements: list[Mapping[str, Any]] = field(default_factory=list)
+    managed: list[str] = field(default_factory=list)
     boundary: str | None = None
     role_arn: str | None = None
-    mode = "perFunction"
+    mode: str = "perFunction"
 
+    def spec(self) -> IamSpec:
+        return IamSpec(
+            statements=tuple(self.statements),
+            managed_policies=tuple(self.managed),
+            permissions_boundary=self.boundary,
+            role_arn=self.role_arn,
+            mode=self.mode,
+        )
+
+
+def _read_iam_role(
+    raw: Mapping[str, Any], path: KeyPath, check: Checker, into: _Iam, *, role_keys: frozenset[str]
+) -> Mapping[str, Any] | None:
+    """`iam.role` of the provider or a function: a mapping (its keys checked against `role_keys`) whose statements,
+    managed policies and boundary go `into` the spec, or an existing role's ARN. Returns the mapping, if any."""
     iam = raw.get("iam")
-    if iam is not None and (iam := check.want_mapping(iam, (*path, "iam"))) is not None:
-        check.keys(iam, (*path, "iam"), schema.PROVIDER_IAM_KEYS)
-        role = iam.get("role")
-        role_path = (*path, "iam", "role")
-        if isinstance(role, dict):
-            check.keys(role, role_path, schema.ROLE_KEYS)
-            statements += _statements(role.get("statements"), (*role_path, "statements"), check)
-            managed += _arns(role.get("managedPolicies"), (*role_path, "managedPolicies"), check)
-            if role.get("permissionsBoundary") is not None:
-                boundary = _arn(role["permissionsBoundary"], (*role_path, "permissionsBoundary"), check)
-            if role.get("mode") is not None:
-                mode = (
-                    check.want_choice(role["mode"], (*role_path, "mode"), schema.IAM_MODES, what="an IAM mode") or mode
-                )
-        elif role is not None:
-            role_arn = _role_arn(role, role_path, check)
+    if iam is None or (iam := check.want_mapping(iam, (*path, "iam"))) is None:
+        return None
+    check.keys(iam, (*path, "iam"), schema.PROVIDER_IAM_KEYS)
+    role = iam.get("role")
+    role_path = (*path, "iam", "role")
+    if isinstance(role, dict):
+        check.keys(role, role_path, role_keys)
+        into.statements += _statements(role.get("statements"), (*role_path, "statements"), check)
+        into.managed += _arns(role.get("managedPolicies"), (*role_path, "managedPolicies"), check)
+        if role.get("permissionsBoundary") is not None:
+            into.boundary = _arn(role["permissionsBoundary"], (*role_path, "permissionsBoundary"), check)
+        return role
+    if role is not None:
+        into.role_arn = _role_arn(role, role_path, check)
+    return None
 
+
+def _provider_iam(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> IamSpec:
+    iam = _Iam()
+    role = _read_iam_role(raw, path, check, iam, role_keys=schema.ROLE_KEYS)
+    if role is not None and role.get("mode") is not None:
+        where = (*path, "iam", "role", "mode")
+        iam.mode = check.want_choice(role["mode"], where, schema.IAM_MODES, what="an IAM mode") or iam.mode
     if raw.get("iamRoleStatements") is not None:
         check.notes.append("provider.iamRoleStatements is deprecated: use provider.iam.role.statements")
-        statements += _statements(raw["iamRoleStatements"], (*path, "iamRoleStatements"), check)
+        iam.statements += _statements(raw["iamRoleStatements"], (*path, "iamRoleStatements"), check)
     if raw.get("iamManagedPolicies") is not None:
         check.notes.append("provider.iamManagedPolicies is deprecated: use provider.iam.role.managedPolicies")
-        managed += _arns(raw["iamManagedPolicies"], (*path, "iamManagedPolicies"), check)
+        iam.managed += _arns(raw["iamManagedPolicies"], (*path, "iamManagedPolicies"), check)
     if raw.get("role") is not None:
         check.notes.append("provider.role is deprecated: use provider.iam.role")
-        role_arn = _role_arn(raw["role"], (*path, "role"), check)
-    return IamSpec(
-        statements=tuple(statements),
-        managed_policies=tuple(managed),
-        permissions_boundary=boundary,
-        role_arn=role_arn,
-        mode=mode,
-    )
+        iam.role_arn = _role_arn(raw["role"], (*path, "role"), check)
+    return iam.spec()
 
 
 def _function_iam(raw: Mapping[str, Any], path: KeyPath, check: Checker, *, mode: str) -> IamSpec:
-    statements: list[Mapping[str, Any]] = []
-    managed: list[str] = []
-    boundary: str | None = None
-    role_arn: str | None = None
-    iam = raw.get("iam")
-    if iam is not None and (iam := check.want_mapping(iam, (*path, "iam"))) is not None:
-        check.keys(iam, (*path, "iam"), schema.PROVIDER_IAM_KEYS)
-        role = iam.get("role")
-        role_path = (*path, "iam", "role")
-        if isinstance(role, dict):
-            check.keys(role, role_path, schema.FUNCTION_ROLE_KEYS)
-            statements += _statements(role.get("statements"), (*role_path, "statements"), check)
-            managed += _arns(role.get("managedPolicies"), (*role_path, "managedPolicies"), check)
-            if role.get("permissionsBoundary") is not None:
-                boundary = _arn(role["permissionsBoundary"], (*role_path, "permissionsBoundary"), check)
-        elif role is not None:
-            role_arn = _role_arn(role, role_path, check)
+    iam = _Iam(mode=mode)
+    _read_iam_role(raw, path, check, iam, role_keys=schema.FUNCTION_ROLE_KEYS)
     if raw.get("iamRoleStatements") is not None:
-        statements += _statements(raw["iamRoleStatements"], (*path, "iamRoleStatements"), check)
+        iam.statements += _statements(raw["iamRoleStatements"], (*path, "iamRoleStatements"), check)
     if raw.get("iamPermissionsBoundary") is not None:
-        boundary = _arn(raw["iamPermissionsBoundary"], (*path, "iamPermissionsBoundary"), check)
+        iam.boundary = _arn(raw["iamPermissionsBoundary"], (*path, "iamPermissionsBoundary"), check)
     if raw.get("role") is not None:
-        role_arn = _role_arn(raw["role"], (*path, "role"), check)
-    return IamSpec(
-        statements=tuple(statements),
-        managed_policies=tuple(managed),
-        permissions_boundary=boundary,
-        role_arn=role_arn,
-        mode=mode,
-    )
+        iam.role_arn = _role_arn(raw["role"], (*path, "role"), check)
+    return iam.spec()
 
 
 def _role_arn(value: Any, path: KeyPath, check: Checker) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import HELLO_HANDLER
+from tests.conftest import HELLO_HANDLER, HELLO_SERVICE
 
 MANIFEST = """\
 service: demo
@@ -84,19 +84,7 @@ def test_layer_zip_has_python_prefix(moto, project):
 
 def test_unknown_layer_reference_is_an_input_error(moto, project):
     project.write("handler.py", HELLO_HANDLER)
-    project.write(
-        "serverless.yml",
-        """\
-        service: demo
-        provider:
-          name: aws
-        functions:
-          hello:
-            handler: handler.hello
-            layers:
-              - Ref: MissingLambdaLayer
-        """,
-    )
+    project.write("serverless.yml", HELLO_SERVICE + "    layers:\n      - Ref: MissingLambdaLayer\n")
     result = project.fn("validate")
     assert result.exit_code == 2
     assert "serverless.yml:8:" in result.stderr and "MissingLambdaLayer is not a layer of this service" in result.stderr
@@ -106,18 +94,7 @@ def test_zip_over_direct_upload_limit_goes_through_created_bucket(moto, project,
     from fnship.executor import artifacts
 
     monkeypatch.setattr(artifacts, "DIRECT_UPLOAD_LIMIT", 100)  # stands for 50 MB: our zip is ~300 bytes
-    project.write("handler.py", HELLO_HANDLER)
-    project.write(
-        "serverless.yml",
-        """\
-        service: demo
-        provider:
-          name: aws
-        functions:
-          hello:
-            handler: handler.hello
-        """,
-    )
+    project.write_hello_service()
     result = project.fn("deploy", "--yes")
     assert result.exit_code == 0, result.stderr
     s3 = moto.client("s3")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import aws_env
+from tests.conftest import aws_env, free_port
 
 SERVICE = """\
 service: demo
@@ -55,7 +54,7 @@ PY = f"{sys.version_info.major}.{sys.version_info.minor}"
 @pytest.fixture
 def local_service(moto, project, monkeypatch):
     """A service whose handler imports a dependency shipped inside its artifact, and the emulator = moto."""
-    monkeypatch.setenv("FN_LOCAL_PORT", moto.endpoint.rsplit(":", 1)[1])
+    monkeypatch.setenv("FN_LOCAL_PORT", moto.port)
     moto.client("ssm").put_parameter(Name="/demo/token", Value="s3cr3t", Type="SecureString")
     project.write("serverless.yml", SERVICE.format(py=PY))
     project.write("handler.py", HANDLER)
@@ -155,9 +154,7 @@ def test_remote_invoke_of_a_handler_moto_cannot_run_reports_the_function_error(m
 
 @pytest.fixture(scope="module")
 def simple_moto():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
@@ -197,10 +194,7 @@ def test_remote_invoke_prints_the_payload_and_the_log(simple_moto, project):
 
 
 def test_local_invoke_without_the_emulator_still_runs_the_handler(moto, project, monkeypatch):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        closed_port = s.getsockname()[1]
-    monkeypatch.setenv("FN_LOCAL_PORT", str(closed_port))
+    monkeypatch.setenv("FN_LOCAL_PORT", str(free_port()))  # nothing listens there
     project.write("serverless.yml", "service: demo\nprovider:\n  name: aws\nfunctions:\n  hello:\n    handler: h.x\n")
     project.write("h.py", "def x(event, context):\n    return {'ok': True}\n")
     result = project.fn("invoke", "--local")

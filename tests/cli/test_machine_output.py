@@ -10,16 +10,7 @@ import sys
 import pytest
 
 from fnship.cli import console, progress
-from tests.conftest import HELLO_HANDLER
-
-MANIFEST = """\
-service: demo
-provider:
-  name: aws
-functions:
-  hello:
-    handler: handler.hello
-"""
+from tests.conftest import HELLO_SERVICE
 
 
 def all_commands():
@@ -53,8 +44,7 @@ def test_every_command_takes_json_and_no_color():
 
 @pytest.fixture
 def service(project):
-    project.write("handler.py", HELLO_HANDLER)
-    project.write("serverless.yml", MANIFEST)
+    project.write_hello_service()
     return project
 
 
@@ -89,7 +79,8 @@ def test_human_output_has_no_escape_codes_without_a_terminal(moto, service):
 
 def test_bad_input_is_exit_2_with_a_json_error_naming_file_line_key(service):
     service.write(
-        "serverless.yml", MANIFEST.replace("handler: handler.hello", "handler: handler.hello\n    memorySize: 20000")
+        "serverless.yml",
+        HELLO_SERVICE.replace("handler: handler.hello", "handler: handler.hello\n    memorySize: 20000"),
     )
     result = service.fn("validate", "--json")
     assert result.exit_code == 2

@@ -12,24 +12,17 @@ import threading
 import time
 from pathlib import Path
 
-SERVICE = """\
-service: demo
-provider:
-  name: aws
-functions:
-  hello:
-    handler: handler.hello
-"""
+from tests.conftest import HELLO_SERVICE
 
 
 def test_tail_shows_a_local_invocation_within_2s_and_ctrl_c_exits_0(moto, project):
-    project.write("serverless.yml", SERVICE)
+    project.write("serverless.yml", HELLO_SERVICE)
     project.write("handler.py", "def hello(event, context):\n    print('marker', event['n'])\n    return 'ok'\n")
     import fnship
 
     # The child must import this checkout's fnship, whatever the virtualenv has installed.
     root = str(Path(fnship.__file__).resolve().parents[1])
-    env = {**os.environ, "FN_LOCAL_PORT": moto.endpoint.rsplit(":", 1)[1], "PYTHONPATH": root}
+    env = {**os.environ, "FN_LOCAL_PORT": moto.port, "PYTHONPATH": root}
     assert project.fn("deploy", "--local", "--yes", env={"FN_LOCAL_PORT": env["FN_LOCAL_PORT"]}).exit_code == 0
     tail = subprocess.Popen(
         [sys.executable, "-m", "fnship", "logs", "--local", "--tail", "--since", "1s"],

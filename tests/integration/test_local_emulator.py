@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
-from tests.conftest import HELLO_HANDLER
+from tests.conftest import free_port
 
 
 @pytest.fixture
 def local_env(tmp_path_factory):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {"FN_LOCAL_PORT": str(port), "FN_STATE_DIR": str(tmp_path_factory.mktemp("state")), "AWS_ENDPOINT_URL": ""}
+    env = {
+        "FN_LOCAL_PORT": str(free_port()),
+        "FN_STATE_DIR": str(tmp_path_factory.mktemp("state")),
+        "AWS_ENDPOINT_URL": "",
+    }
     yield env
 
 
 def test_deploy_local_starts_the_emulator_and_deploys_for_real(project, local_env):
-    project.write("handler.py", HELLO_HANDLER)
-    project.write(
-        "serverless.yml", "service: demo\nprovider:\n  name: aws\nfunctions:\n  hello:\n    handler: handler.hello\n"
-    )
+    project.write_hello_service()
     env = {k: v for k, v in local_env.items() if v}
     try:
         assert "not running" in project.fn_process("local", "status", env=env).stdout
