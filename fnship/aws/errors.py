@@ -88,20 +88,39 @@ def sso_expired(profile: str | None, detail: str) -> FnError:
 def known_regions() -> frozenset[str]:
     """Every region of every partition in botocore's endpoint data (no network).
 
-    The data file is read directly: building a botocore session just to list regions costs ~0.15 s on every
-    command, most of what `fn invoke --local` takes.
+    The data file is read directly (a botocore session costs ~0.15 s), and the answer is kept in fnship's cache
+    directory keyed by the file's size and mtime: parsing the 1 MB file is most of what an unchanged
+    `fn package` costs.
     """
     import importlib.util
-    import json
 
     spec = importlib.util.find_spec("botocore")
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    regions: set[str] = set()
-    for location in locations:
+    for location in list(spec.submodule_search_locations or []) if spec else []:
         endpoints = Path(location) / "data" / "endpoints.json"
         if endpoints.is_file():
-            for partition in json.loads(endpoints.read_text()).get("partitions", []):
-                regions.update(partition.get("regions", {}))
+            return _regions_of(endpoints)
+    return frozenset()
+
+
+def _regions_of(endpoints: Path) -> frozenset[str]:
+    import json
+
+    from fnship.paths import default_cache_dir
+
+    stat = endpoints.stat()
+    cached = default_cache_dir() / "regions" / f"{stat.st_size}-{stat.st_mtime_ns}.txt"
+    try:
+        return frozenset(cached.read_text().split())
+    except OSError:
+        pass
+    regions: set[str] = set()
+    for partition in json.loads(endpoints.read_text()).get("partitions", []):
+        regions.update(partition.get("regions", {}))
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_text("\n".join(sorted(regions)))
+    except OSError:
+        pass  # a read-only home: parse again next time
     return frozenset(regions)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from fnship.cli import console, progress, views
+from fnship.cli import console, progress
 from fnship.cli.options import Config, Debug, Functions, Json, Local, NoColor, Profile, Region, Stage, Yes, load_service
 from fnship.cli.release_options import OnInterrupt, Strategy, WaitLock, check_on_interrupt, lock_waiting
 from fnship.errors import EXIT_CHANGES
@@ -123,6 +123,7 @@ def plan(
 
     def job() -> int:
         from fnship import pipeline
+        from fnship.cli import views
         from fnship.plan.serialize import plan_to_dict
 
         loaded = load_service(
@@ -160,7 +161,7 @@ def deploy(
     def job() -> int:
         from fnship import pipeline
         from fnship.aws.session import local_requested
-        from fnship.cli import release_view
+        from fnship.cli import release_view, views
         from fnship.plan.serialize import plan_to_dict
 
         if local_requested(local):
@@ -257,6 +258,7 @@ def info(
 
     def job() -> int:
         from fnship import pipeline
+        from fnship.cli import views
 
         loaded = load_service(config=config, stage=stage, region=region, profile=profile, local=local)
         data = pipeline.info(loaded)
@@ -284,6 +286,7 @@ def remove(
 
     def job() -> int:
         from fnship import pipeline
+        from fnship.cli import views
         from fnship.plan.serialize import plan_to_dict
 
         loaded = load_service(config=config, stage=stage, region=region, profile=profile, local=local)

@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from fnship.cli import console, views
+from fnship.cli import console
 
 RICH, LINES, QUIET = "rich", "lines", "quiet"
 
@@ -67,17 +67,19 @@ class StepReporter:
     def __call__(self, event: str, step: Any) -> None:
         if self.mode == QUIET:
             return
+        from fnship.cli.views import render_step  # the plan views cost imports `fn package` does not need
+
         if self.mode == RICH:
             if event == "start":
                 self._progress.update(self._task, description=f"{self.label}: {step.type} {step.address}")
                 return
-            line = views.render_step(event, step)
+            line = render_step(event, step)
             if line:
                 self._progress.console.print(line, markup=False, highlight=False)
             if event == "done":
                 self._progress.advance(self._task)
             return
-        line = views.render_step(event, step)
+        line = render_step(event, step)
         if line:
             console.err(line)
 

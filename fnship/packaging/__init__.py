@@ -32,6 +32,7 @@ from fnship.packaging.cache import RemoteCache
 from fnship.packaging.patterns import PatternSet, pattern_problem, select, walk
 from fnship.packaging.platforms import RUNTIMES, Target
 from fnship.packaging.zipper import DEFAULT_LEVEL, hash_file, write_zip
+from fnship.paths import default_cache_dir
 
 __all__ = ["Artifact", "Packaged", "Reporter", "package_all", "package_service"]
 
@@ -468,7 +469,7 @@ def package_all(
     out_dir.mkdir(parents=True, exist_ok=True)
     ctx = _Context(
         manifest=manifest, selections=selections, level=level, tools=tools,
-        cache_dir=cache_dir or cache.default_cache_dir(), remote=remote, options=options,
+        cache_dir=cache_dir or default_cache_dir(), remote=remote, options=options,
         image_client=image_client, out_dir=out_dir, report=report,
     )  # fmt: skip
 

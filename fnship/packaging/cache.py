@@ -21,13 +21,6 @@ from fnship.packaging.zipper import ZipResult
 ZIP_BUILDER = "fnship-zip-1"
 
 
-def default_cache_dir() -> Path:
-    if os.environ.get("FN_CACHE_DIR"):
-        return Path(os.environ["FN_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "fnship"
-
-
 class RemoteCache(Protocol):
     """A cache shared by machines (the deployment bucket): `fetch` writes the artifact to `dest` if present."""
 
