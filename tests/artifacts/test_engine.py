@@ -5,17 +5,15 @@ in the test from busybox-static with a `pip` script that writes a marker package
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import uuid
 from pathlib import Path
 
 import pytest
 
 from fnship.packaging import deps
 from fnship.packaging.platforms import Target
-from tests.artifacts.registry import Registry
+from tests.artifacts.registry import Registry, buildah_standin_base
 
 STANDIN_PIP = """\
 #!/bin/sh
@@ -26,32 +24,12 @@ echo "BUILT = True" > "$T/built_in_container/__init__.py"
 """
 
 
-def _buildah(*args: str) -> str:
-    return subprocess.run(["buildah", *args], check=True, capture_output=True, text=True).stdout.strip()
-
-
 @pytest.fixture(scope="session")
 def standin_build_image(tmp_path_factory: pytest.TempPathFactory) -> str:
-    busybox = shutil.which("busybox")
-    if shutil.which("buildah") is None or busybox is None:
+    if shutil.which("buildah") is None or shutil.which("busybox") is None:
         pytest.skip("needs buildah and busybox-static (apt-get install buildah busybox-static)")
-    os.environ.setdefault("STORAGE_DRIVER", "vfs")  # no overlay mounts on this kind of machine
-    os.environ.setdefault("BUILDAH_ISOLATION", "chroot")
-    root = tmp_path_factory.mktemp("standin-root")
-    (root / "bin").mkdir()
-    shutil.copy(busybox, root / "bin" / "busybox")
-    for applet in ("sh", "mkdir", "echo", "cat", "cp"):
-        (root / "bin" / applet).symlink_to("busybox")
-    (root / "bin" / "pip").write_text(STANDIN_PIP)
-    (root / "bin" / "pip").chmod(0o755)
-    name = f"localhost/fnship-standin-build-{uuid.uuid4().hex[:8]}:latest"
-    container = _buildah("from", "scratch")
-    try:
-        _buildah("copy", container, f"{root}/", "/")
-        _buildah("config", "--cmd", "/bin/sh", "--env", "LAMBDA_TASK_ROOT=/var/task", container)
-        _buildah("commit", "-q", container, name)
-    finally:
-        _buildah("rm", container)
+    name = buildah_standin_base(tmp_path_factory.mktemp("standin"), name="fnship-standin-build",
+                                scripts={"pip": STANDIN_PIP})  # fmt: skip
     yield name
     subprocess.run(["buildah", "rmi", "-f", name], capture_output=True)
 
