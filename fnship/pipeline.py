@@ -175,9 +175,6 @@ def make_plan(loaded: Loaded, *, only: Collection[str] = (), strategy: str | Non
     """Package, model and diff: the Plan value that `fn plan` prints and `fn deploy` executes.
     `strategy` (`--strategy`) overrides every function's traffic-shifting strategy."""
     from fnship.model.build import build_desired
-    from fnship.plan.live import Reads, read_live
-    from fnship.plan.live_triggers import source_warnings
-    from fnship.plan.steps import make_plan as plan_of
     from fnship.strategies.settings import release_settings
 
     manifest = loaded.manifest
@@ -192,17 +189,28 @@ def make_plan(loaded: Loaded, *, only: Collection[str] = (), strategy: str | Non
         layers=packaged.layers,
         registry=image_registry(),
     )
+    return _plan_against_live(loaded, desired, only=only)
+
+
+def _plan_against_live(loaded: Loaded, desired: Any, *, only: Collection[str]) -> Any:
+    from fnship.plan.live import Reads, read_live
+    from fnship.plan.live_triggers import source_warnings
+    from fnship.plan.steps import make_plan as plan_of
+
     reads = Reads(loaded.aws)
     live = read_live(reads, desired, discover_owned=not only)
     warnings = source_warnings(reads, desired)
     return plan_of(desired, live, release_id=release_id(), warnings=tuple(warnings))
 
 
-def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = (), strategy: str | None = None) -> Any:
-    """The plan again, under the deploy lock: applied only when it makes the same changes as the one shown."""
+def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = ()) -> Any:
+    """The plan again, under the deploy lock: applied only when it makes the same changes as the one shown.
+
+    Only live state can have moved since `shown` (another deploy or rollback): its desired state is reused,
+    so nothing is packaged twice."""
     from fnship.plan.serialize import plan_to_dict
 
-    fresh = make_plan(loaded, only=only, strategy=strategy)
+    fresh = _plan_against_live(loaded, shown.desired, only=only)
 
     def changes(plan: Any) -> dict[str, Any]:
         data = plan_to_dict(plan)

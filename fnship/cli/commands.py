@@ -203,7 +203,7 @@ def deploy(
             ),
             release_view.sigterm_as_interrupt(),
         ):
-            the_plan = pipeline.replan_under_lock(loaded, the_plan, only=functions or (), strategy=strategy)
+            the_plan = pipeline.replan_under_lock(loaded, the_plan, only=functions or ())
             with progress.StepReporter(len(the_plan.steps), mode=mode, label="Deploying") as report:
                 result = pipeline.apply(loaded, the_plan, reporter=report, runtime=shift_runtime)
         error = None if result.ok else pipeline.failure_error(result)
