@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 
@@ -12,3 +13,17 @@ def default_cache_dir() -> Path:
         return Path(os.environ["FN_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "fnship"
+
+
+def temp_sibling(dest: Path) -> Path:
+    """A fresh name next to `dest` for writing it atomically (write, then replace): unique per call, so
+    concurrent writers of the same file (threads or processes sharing a cache) never share a scratch file."""
+    return dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Readers see the old text or the new, never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_sibling(path)
+    tmp.write_text(text)
+    tmp.replace(path)

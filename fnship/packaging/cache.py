@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from fnship.packaging.zipper import ZipResult
+from fnship.paths import temp_sibling, write_text_atomic
 
 ZIP_BUILDER = "fnship-zip-1"
 
@@ -78,7 +79,7 @@ def reuse(path: Path, key: str, *, cache_dir: Path, remote: RemoteCache | None =
     stored = cache_dir / "zips" / f"{key}.zip"
     if not stored.is_file() and remote is not None:
         stored.parent.mkdir(parents=True, exist_ok=True)
-        tmp = stored.with_suffix(".part")
+        tmp = temp_sibling(stored)
         if remote.fetch(key, tmp):
             tmp.replace(stored)
         else:
@@ -120,8 +121,7 @@ def remember(path: Path, key: str, result: ZipResult, *, cache_dir: Path, remote
 def _place(source: Path, dest: Path) -> None:
     """Hard-link when possible (same filesystem), else copy; atomically replaces `dest`."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    tmp.unlink(missing_ok=True)
+    tmp = temp_sibling(dest)
     try:
         os.link(source, tmp)
     except OSError:
@@ -131,5 +131,4 @@ def _place(source: Path, dest: Path) -> None:
 
 def _write_sidecar(path: Path, key: str, result: ZipResult, cache_dir: Path) -> None:
     meta = {"key": key, "size": result.size, "result": asdict(result)}
-    _sidecar(path, cache_dir).parent.mkdir(parents=True, exist_ok=True)
-    _sidecar(path, cache_dir).write_text(json.dumps(meta, sort_keys=True))
+    write_text_atomic(_sidecar(path, cache_dir), json.dumps(meta, sort_keys=True))

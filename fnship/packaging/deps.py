@@ -445,6 +445,8 @@ def installed_tree(
         tree = Path(scratch) / "tree"
         install(requirements, target, tree, options=options, tools=tools, work=Path(scratch) / "work")
         (tree / ".complete").write_text(key)
-        shutil.rmtree(final, ignore_errors=True)
+        if (final / ".complete").is_file():  # another fnship finished the same install first: use that one
+            return final, key, True
+        shutil.rmtree(final, ignore_errors=True)  # an interrupted install's leftovers
         tree.replace(final)
     return final, key, False

@@ -114,3 +114,20 @@ def test_layer_with_dependencies_must_match_each_function_architecture(tmp_path:
     text = caught.value.render()
     assert "function worker (python3.11 arm64) uses layer pythonRequirements, built for python3.11 x86_64" in text
     assert "function api" not in text
+
+
+def test_many_identical_zips_built_at_once_share_the_cache_without_clashing(tmp_path: Path):
+    # Functions whose packages are byte-identical are zipped in parallel and all remembered under one key:
+    # each writer needs a scratch file of its own (CI once failed on a shared `.tmp` name).
+    functions = "".join(f"  f{i}:\n    handler: handler.main\n" for i in range(16))
+    manifest = f"service: svc\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n{functions}"
+    manifest += "package:\n  individually: true\n"
+    root = tmp_path / "svc"
+    write_tree(root, {"serverless.yml": manifest, "handler.py": "def main(e, c):\n    return 1\n"})
+    cache = tmp_path / "cache"
+    for attempt in range(5):
+        packaged = _package(root, FakeInstaller(), cache, out=tmp_path / f"out{attempt}")
+        digests = {a.code_sha256 for a in packaged.functions.values()}
+        assert len(packaged.functions) == 16 and len(digests) == 1
+    assert len(list((cache / "zips").glob("*.zip"))) == 1
+    assert not list((cache / "zips").glob(".*"))  # no scratch files left behind

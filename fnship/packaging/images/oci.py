@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from fnship.paths import temp_sibling
+
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
@@ -58,7 +60,7 @@ def write_layer(entries: Iterable[tuple[str, Path]], layout: Path, *, level: int
     items = sorted(entries)
     blobs = layout / "blobs" / "sha256"
     blobs.mkdir(parents=True, exist_ok=True)
-    tmp = blobs / ".layer.tmp"
+    tmp = temp_sibling(blobs / "layer")
     with open(tmp, "wb") as raw:
         outer = _HashingFile(raw)
         with gzip.GzipFile(filename="", mode="wb", fileobj=outer, compresslevel=level, mtime=0) as gz:
