@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.integration.mutations import mutating_calls  # noqa: E402
+from tests.moto_calls import mutating_actions  # noqa: E402
 
 TARGET_DEPLOY_S = 15.0
 REGION = "us-east-1"
@@ -133,7 +133,7 @@ def one_run(endpoint: str, workdir: Path) -> tuple[float, float, list[str]]:
     second, done = fn(service, env, "deploy", "--yes")
     if "No changes" not in done.stdout:
         print(textwrap.indent(done.stdout, "    "))
-    return first, second, mutating_calls(recording(endpoint))
+    return first, second, mutating_actions(recording(endpoint))
 
 
 def main() -> int:

@@ -9,18 +9,24 @@ import urllib.parse
 READ_PREFIXES = ("Get", "List", "Describe", "Head", "Filter")
 
 
+def body_text(record: dict) -> str:
+    """The request's body as text (the recorder base64-encodes most bodies)."""
+    body = record.get("body") or ""
+    if str(record.get("body_encoded")) == "True" and body:
+        return base64.b64decode(body).decode("utf-8", "replace")
+    return body
+
+
 def action_of(record: dict) -> str:
     """`Service.Action` for JSON/query protocols, `METHOD /path` for REST ones (Lambda, S3, API Gateway)."""
     headers = record.get("headers") or {}
     if isinstance(headers, str):
         headers = ast.literal_eval(headers)
-    target = headers.get("X-Amz-Target")
+    target = {k.lower(): v for k, v in headers.items()}.get("x-amz-target")
     if target:
-        return target.split(".", 1)[1]
-    body = record.get("body") or ""
-    if str(record.get("body_encoded")) == "True" and body:
-        body = base64.b64decode(body).decode(errors="replace")
-    if body.startswith("Action="):
+        return target.rsplit(".", 1)[-1]
+    body = body_text(record)
+    if body.startswith("Action=") or "&Action=" in body:
         return urllib.parse.parse_qs(body)["Action"][0]
     path = urllib.parse.urlparse(record["url"]).path
     return f"{record['method']} {path}"
@@ -33,4 +39,6 @@ def is_mutating(action: str) -> bool:
 
 
 def mutating_actions(records: list[dict]) -> list[str]:
-    return [action for action in map(action_of, records) if is_mutating(action)]
+    """The action of every recorded request that changes something (moto's own control API excluded)."""
+    actions = (action_of(r) for r in records if "/moto-api/" not in r["url"])
+    return [action for action in actions if is_mutating(action)]

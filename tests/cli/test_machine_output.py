@@ -4,6 +4,7 @@ human text never mixed into it; exit codes as DESIGN.md says; no prompt, colour 
 from __future__ import annotations
 
 import io
+import shlex
 import subprocess
 import sys
 
@@ -232,8 +233,11 @@ def test_help_imports_no_aws_or_rendering_libraries():
 
 
 def test_shell_completion_completes_commands_and_options():
-    script = run_fn("--show-completion", "bash")
-    assert script.returncode == 0 and "_FN_COMPLETE" in script.stdout
+    # `--show-completion` detects the shell from the parent processes, as it would from a user's terminal;
+    # `; exit $?` keeps bash from exec-ing python in its place, so bash stays the parent.
+    command = f"{shlex.quote(sys.executable)} -m fnship --show-completion; exit $?"
+    script = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60)
+    assert script.returncode == 0 and "_FN_COMPLETE=complete_bash" in script.stdout, script.stderr
     words = run_fn(env={"_FN_COMPLETE": "complete_bash", "COMP_WORDS": "fn dep", "COMP_CWORD": "1"})
     assert "deploy" in words.stdout.split()
     options = run_fn(env={"_FN_COMPLETE": "complete_bash", "COMP_WORDS": "fn plan --exit", "COMP_CWORD": "2"})

@@ -31,6 +31,9 @@ def test_tail_shows_a_local_invocation_within_2s_and_ctrl_c_exits_0(moto, projec
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A shell without job control starts background jobs with SIGINT ignored, and a child inherits that:
+        # give the tail the default disposition, so the Ctrl-C below reaches it however pytest was started.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in tail.stdout], daemon=True).start()
@@ -45,5 +48,9 @@ def test_tail_shows_a_local_invocation_within_2s_and_ctrl_c_exits_0(moto, projec
         assert time.monotonic() - written < 2.0
     finally:
         tail.send_signal(signal.SIGINT)
-        code = tail.wait(timeout=10)
+        try:
+            code = tail.wait(timeout=10)
+        finally:
+            if tail.poll() is None:  # never leave it polling the shared moto server under later tests
+                tail.kill()
         assert code == 0, tail.stderr.read()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from tests.conftest import ACCOUNT, HELLO_HANDLER, REGION
-from tests.integration.mutations import body_text, mutating_calls
+from tests.moto_calls import body_text, mutating_actions
 
 ALIAS = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:svc-dev-api:live"
 
@@ -198,7 +198,7 @@ def test_an_unchanged_redeploy_plans_nothing_and_makes_no_mutating_call(moto, pr
     assert "No changes" in plan.stdout
     moto.start_recording()
     deploy(project, MANIFEST.format(**sources, **FIRST))
-    assert mutating_calls(moto.stop_recording()) == []
+    assert mutating_actions(moto.stop_recording()) == []
 
 
 def test_changes_are_made_in_place(moto, project):
