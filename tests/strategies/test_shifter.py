@@ -3,10 +3,6 @@ it follows): schedules with an injected clock, alarms, hooks, interrupts, provis
 
 from __future__ import annotations
 
-import time
-
-import pytest
-
 from fnship.errors import EXIT_INTERRUPTED, EXIT_ROLLED_BACK
 from fnship.strategies import shifter
 from fnship.strategies.schedules import parse_strategy
@@ -210,16 +206,6 @@ def test_same_version_only_clears_left_over_weights():
     alias = aws.lambda_.aliases[("svc-dev-api", "live")]
     assert outcomes[0].status == "released" and (alias.version, alias.weights) == ("2", {})
     assert clock.sleeps == []
-
-
-@pytest.mark.parametrize("steps", [10])
-def test_shifter_overhead_per_step_is_small(steps):
-    aws = FakeAws()
-    aws.lambda_.add("svc-dev-api", versions=2)
-    clock = FakeClock()
-    started = time.perf_counter()
-    shifter.run_release(aws, [job(aws, strategy="linear 10% every 1s")], runtime(clock))
-    assert (time.perf_counter() - started) / steps < 0.05
 
 
 def test_a_named_alarm_that_does_not_exist_stops_before_traffic_moves():
