@@ -228,6 +228,7 @@ def test_ssm_secure_string_is_deployed_but_never_printed(moto, service):
     assert "environment.TOKEN: (sensitive)" in plan.stdout
     variables = moto.client("lambda").get_function(FunctionName="demo-dev-hello")["Configuration"]["Environment"]
     assert variables["Variables"]["TOKEN"] == "s3cr3t-value"
+    assert service.fn("plan", "--exit-code").exit_code == 0, "a redeploy with an unchanged secret has no changes"
     service.write("serverless.yml", MANIFEST)
     removal_plan = service.fn("plan")
     assert "s3cr3t-value" not in removal_plan.stdout
