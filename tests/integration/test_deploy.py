@@ -177,7 +177,9 @@ def test_remove_deletes_exactly_what_this_service_and_stage_own(moto, service):
     roles = [r["RoleName"] for r in moto.client("iam").list_roles(PathPrefix="/fnship/demo/dev/")["Roles"]]
     assert roles == []
     again = service.fn("remove", "--yes")
-    assert again.exit_code == 0 and "No changes" in again.stdout
+    assert again.exit_code == 0
+    assert "Nothing to remove: no resource carries the tags fnship:service=demo and fnship:stage=dev" in again.stdout
+    assert "No changes" not in again.stdout
 
 
 def test_rerun_after_a_half_applied_deploy_converges(moto, service):
