@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import boto3
 import pytest
 
 from tests.conftest import ACCOUNT, HELLO_HANDLER
@@ -235,6 +236,22 @@ def test_ssm_secure_string_is_deployed_but_never_printed(moto, service):
     removal_plan = service.fn("plan")
     assert "s3cr3t-value" not in removal_plan.stdout
     assert "environment.TOKEN: (sensitive) -> null" in removal_plan.stdout
+
+
+def test_ssm_parameters_are_read_in_the_region_the_service_deploys_to(moto, service):
+    # The parameter lives in eu-west-1 only; the shell's AWS_DEFAULT_REGION is us-east-1.
+    boto3.client(
+        "ssm",
+        endpoint_url=moto.endpoint,
+        region_name="eu-west-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).put_parameter(Name="/demo/greeting", Value="hej", Type="String")
+    manifest = MANIFEST.replace("memorySize: 256", "memorySize: 256\n  region: eu-west-1")
+    service.write("serverless.yml", manifest.replace("GREETING: hi", "GREETING: ${ssm:/demo/greeting}"))
+    planned = service.fn("plan")
+    assert planned.exit_code == 0, planned.stderr
+    assert 'environment.GREETING: "hej"' in planned.stdout and "eu-west-1" in planned.stdout
 
 
 def test_info_shows_versions_alias_and_role(moto, service):
