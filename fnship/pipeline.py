@@ -37,10 +37,6 @@ class Loaded:
     aws: Any
 
 
-def _default_region(options: Options) -> str:
-    return options.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-
-
 def aws_for(options: Options, *, region: str, profile: str | None) -> Any:
     from fnship.aws import Aws, Target
     from fnship.aws.session import local_requested
@@ -57,13 +53,14 @@ def load(options: Options) -> Loaded:
     from fnship.manifest import load_manifest
     from fnship.manifest.types import Lookups
 
-    lookup_aws: list[Any] = []
+    handles: dict[tuple[str, str | None], Any] = {}
 
-    def early_aws() -> Any:
-        # ${ssm:} and ${aws:accountId} are resolved while the manifest (and so its region) is still loading.
-        if not lookup_aws:
-            lookup_aws.append(aws_for(options, region=_default_region(options), profile=None))
-        return lookup_aws[0]
+    def aws_at(*, region: str, profile: str | None) -> Any:
+        # ${ssm:} and ${aws:accountId} are asked while the manifest loads, in the region and with the profile it
+        # deploys to; the deployment then reuses the same handle (and its cached account id).
+        if (region, profile) not in handles:
+            handles[(region, profile)] = aws_for(options, region=region, profile=profile)
+        return handles[(region, profile)]
 
     opts = {**options.extra}
     if options.stage:
@@ -75,7 +72,10 @@ def load(options: Options) -> Loaded:
         stage=options.stage,
         region=options.region,
         options=opts,
-        lookups=Lookups(ssm=lambda name: early_aws().ssm_parameter(name), account_id=lambda: early_aws().account_id()),
+        lookups=Lookups(
+            ssm=lambda name, **where: aws_at(**where).ssm_parameter(name),
+            account_id=lambda **where: aws_at(**where).account_id(),
+        ),
     )
     check_region(manifest, options)
     from fnship.strategies.settings import release_settings
@@ -87,7 +87,7 @@ def load(options: Options) -> Loaded:
             f"function {', '.join(unknown)} is not in {options.config}",
             hint=f"choose one of: {', '.join(manifest.functions) or '(none)'}",
         )
-    return Loaded(manifest, aws_for(options, region=manifest.region, profile=manifest.provider.profile))
+    return Loaded(manifest, aws_at(region=manifest.region, profile=manifest.provider.profile))
 
 
 def check_region(manifest: Any, options: Options) -> None:

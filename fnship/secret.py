@@ -6,6 +6,7 @@ Pure: no AWS, no filesystem.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 
 SENSITIVE = "(sensitive)"
 
@@ -41,5 +42,13 @@ class Secret:
 
 
 def reveal(value: object) -> object:
-    """The real value of a possibly secret value, for the one place that sends it to AWS."""
-    return value.reveal() if isinstance(value, Secret) else value
+    """The real value of a possibly secret value, for the one place that sends it to AWS and for comparing desired
+    with live state. Nested mappings and lists are revealed too: an alias compares the whole release it serves,
+    whose environment may hold secrets, with what AWS returns in clear."""
+    if isinstance(value, Secret):
+        return value.reveal()
+    if isinstance(value, Mapping):
+        return {key: reveal(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [reveal(item) for item in value]
+    return value

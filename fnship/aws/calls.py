@@ -126,4 +126,5 @@ def describe(exc: BaseException, *, resource: str, action: str, client: Any = No
         service=service,
         region=region,
         profile=target.profile if target else None,
+        local_endpoint=target.endpoint_url if target and target.local else None,
     )

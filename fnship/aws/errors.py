@@ -158,8 +158,10 @@ def explain(
     service: str = "",
     region: str | None = None,
     profile: str | None = None,
+    local_endpoint: str | None = None,
 ) -> FnError:
-    """The FnError for a botocore failure of `action` on `resource` (`service` is the client's signing name)."""
+    """The FnError for a botocore failure of `action` on `resource` (`service` is the client's signing name;
+    `local_endpoint` is the embedded emulator's address when --local / FN_LOCAL=1 pointed the call at it)."""
     from botocore import exceptions as bx
 
     if isinstance(exc, bx.NoCredentialsError):
@@ -176,7 +178,10 @@ def explain(
     if isinstance(exc, bx.EndpointConnectionError):
         problem = region_problem(region) if region else None
         hint = (
-            problem[1]
+            f"the local AWS emulator is not running at {local_endpoint}: start it with `fn local start` "
+            "(`fn deploy --local` starts it itself)"
+            if local_endpoint
+            else problem[1]
             if problem
             else "check your network and proxy settings, and that the service is offered in region "
             f"{region} (https://aws.amazon.com/about-aws/global-infrastructure/regional-product-services/)"

@@ -294,7 +294,7 @@ def remove(
         with progress.working("Reading live state", mode=mode):
             the_plan = pipeline.removal_plan(loaded)
         if not json_out:
-            console.out_plan(views.render_plan(the_plan))
+            console.out_plan(views.render_removal(the_plan))
         if the_plan.empty:
             if json_out:
                 console.emit_json("remove", {"ok": True, "applied": False, "plan": plan_to_dict(the_plan)})

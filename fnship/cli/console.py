@@ -187,6 +187,11 @@ def run(
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except typer.Exit:
         raise
+    except BrokenPipeError:
+        # The reader went away (`fn info | head`): not a bug. Point stdout at /dev/null so the flush at exit
+        # does not fail again. https://docs.python.org/3/library/signal.html#note-on-sigpipe
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(EXIT_FAILURE) from None
     except Exception as exc:  # an fnship bug: say so plainly, the traceback only with --debug
         message = f"unexpected {type(exc).__name__}: {exc}"
         hint = "run again with --debug for the traceback, and report it"

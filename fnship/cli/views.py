@@ -73,6 +73,17 @@ def render_plan(plan: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_removal(plan: Any) -> str:
+    """`fn remove`'s plan: as render_plan, but an empty one says there is nothing to remove (not that live state
+    matches the manifest: removal ignores what the manifest asks for)."""
+    if not plan.empty:
+        return render_plan(plan)
+    return (
+        f"{plan.service} · stage {plan.stage} · {plan.region}\n\nNothing to remove: no resource carries the tags "
+        f"fnship:service={plan.service} and fnship:stage={plan.stage} in {plan.region}.\n"
+    )
+
+
 def render_step(event: str, step: Any) -> str | None:
     if event == "done":
         return f"  ✓ {step.type} {step.address}"

@@ -27,7 +27,7 @@ from fnship.manifest.types import (
     PackageSpec,
     ProviderSpec,
 )
-from fnship.secret import Secret
+from fnship.secret import Secret, reveal
 
 
 def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: str, region: str) -> Manifest:
@@ -569,7 +569,7 @@ def _function(
         reserved = check.want_int(raw["reservedConcurrency"], (*path, "reservedConcurrency"), minimum=0)
 
     environment = {**provider.environment, **_environment(raw.get("environment"), (*path, "environment"), check)}
-    size = sum(len(k.encode()) + len(_reveal(v).encode()) for k, v in environment.items())
+    size = sum(len(k.encode()) + len(str(reveal(v)).encode()) for k, v in environment.items())
     if size > schema.ENVIRONMENT_BYTES:
         where = (*path, "environment") if raw.get("environment") is not None else ("provider", "environment")
         check.error(
@@ -631,10 +631,6 @@ def _check_routes(functions: Mapping[str, FunctionSpec], check: Checker) -> None
                     "each route goes to one function",
                 )
             seen.setdefault(route, key)
-
-
-def _reveal(value: str | Secret) -> str:
-    return value.reveal() if isinstance(value, Secret) else value
 
 
 def _function_name(

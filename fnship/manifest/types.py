@@ -169,11 +169,12 @@ class Manifest:
 class Lookups:
     """What variable resolution may ask of the outside world, injected so the manifest never imports boto3.
 
-    `ssm(name)` returns (value, is_secure_string) or raises KeyError when the parameter does not exist.
+    `ssm(name, region=, profile=)` returns (value, is_secure_string) or raises KeyError when the parameter does not
+    exist; `account_id(region=, profile=)`. Both are asked in the deployment's region with `provider.profile`.
     """
 
-    ssm: Callable[[str], tuple[str, bool]]
-    account_id: Callable[[], str]
+    ssm: Callable[..., tuple[str, bool]]
+    account_id: Callable[..., str]
 
 
 # -- artifacts: dependencies, layers, container images (validated in manifest/artifacts.py) -----------------------

@@ -448,6 +448,9 @@ def package_all(
             files = walk(root, prune=sets.values(), skip=skip)
         except OSError as exc:
             raise FnError(f"cannot read the service directory {root}: {exc}") from exc
+        # The manifest in use is never code, whatever its name (`-c serverless.prod.yml`), as in the Serverless
+        # Framework: editing it must not change CodeSha256. (The usual names are in the default excludes.)
+        files = [f for f in files if f[0] != manifest.path.name]
     selections = {j: select(files, sets[j.patterns]) for j in zips}
     empty = [
         _problem(

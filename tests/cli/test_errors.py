@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 BAD = """\
@@ -61,3 +65,23 @@ def test_version_is_instant_and_complete(project):
     result = project.fn_process("--version")
     assert result.exit_code == 0
     assert result.stdout.startswith("fnship ") and "Python 3." in result.stdout and "boto3 " in result.stdout
+
+
+def test_a_closed_output_pipe_is_not_reported_as_a_bug(project):
+    """`fn validate | head -0`: the reader is gone before fn writes; fn stops quietly, as any Unix tool."""
+    project.write("serverless.yml", "service: demo\nprovider:\n  name: aws\nfunctions:\n  api:\n    handler: h.h\n")
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "fnship", "validate"],
+            cwd=project.root,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert completed.returncode == 1
+    assert completed.stderr == ""

@@ -249,3 +249,49 @@ def test_usage_errors_exit_2():
     assert done.returncode == 2
     assert done.stdout == ""  # a pipeline parsing stdout never sees half a document
     assert "No such option" in done.stderr
+
+
+def readme_members(command: str) -> tuple[set[str], dict[str, set[str]]]:
+    """The members the README's JSON table documents for `command`: top-level names, and for a `name`: `[{a, b}]`
+    list the members of its items."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    (row,) = [line for line in readme.splitlines() if line.startswith(f"| `{command}` |")]
+    cell = row.split("|")[2]
+    top = {token for token in re.findall(r"`([^`]+)`", cell) if re.fullmatch(r"[a-z_]+", token)}
+    items = {}
+    for name, body in re.findall(r"`([a-z_]+)`: `\[\{(.*?)\}\]`", cell):
+        body = re.sub(r"\[\{.*?\}\]", "", body)  # nested item lists: their own names only
+        items[name] = {part.split(":")[0].strip() for part in body.split(",")}
+    return top, items
+
+
+def test_json_documents_carry_every_member_the_readme_documents(moto, service):
+    """The README's table is the contract: each command's document has the members it lists (more may be added)."""
+    documents = {
+        "validate": service.fn("validate", "--json"),
+        "package": service.fn("package", "--json"),
+        "plan": service.fn("plan", "--json"),
+        "deploy": service.fn("deploy", "--yes", "--json"),
+        "info": service.fn("info", "--json"),
+        "remove": service.fn("remove", "--yes", "--json"),
+    }
+    for command, result in documents.items():
+        assert result.exit_code == 0, (command, result.stderr)
+        document = result.json
+        assert {"schema", "command", "ok"} <= set(document) and document["command"] == command
+        top, items = readme_members(command)
+        assert top, command
+        assert top <= set(document), (command, top - set(document))
+        for name, members in items.items():
+            assert document[name], (command, name)
+            for item in document[name]:
+                assert members <= set(item), (command, name, members - set(item))
+    plan_members = {"service", "stage", "region", "release", "changes", "steps", "summary", "warnings"}
+    assert plan_members <= set(documents["plan"].json["plan"])
+    change = documents["plan"].json["plan"]["changes"][0]
+    assert {"action", "address", "kind", "name", "fields"} <= set(change)
+    assert {"path", "before", "after"} <= set(change["fields"][0])
+    assert set(documents["plan"].json["plan"]["summary"]) == {"add", "change", "destroy"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import boto3
 import pytest
 
 from tests.conftest import ACCOUNT, HELLO_HANDLER
@@ -177,7 +178,9 @@ def test_remove_deletes_exactly_what_this_service_and_stage_own(moto, service):
     roles = [r["RoleName"] for r in moto.client("iam").list_roles(PathPrefix="/fnship/demo/dev/")["Roles"]]
     assert roles == []
     again = service.fn("remove", "--yes")
-    assert again.exit_code == 0 and "No changes" in again.stdout
+    assert again.exit_code == 0
+    assert "Nothing to remove: no resource carries the tags fnship:service=demo and fnship:stage=dev" in again.stdout
+    assert "No changes" not in again.stdout
 
 
 def test_rerun_after_a_half_applied_deploy_converges(moto, service):
@@ -228,10 +231,27 @@ def test_ssm_secure_string_is_deployed_but_never_printed(moto, service):
     assert "environment.TOKEN: (sensitive)" in plan.stdout
     variables = moto.client("lambda").get_function(FunctionName="demo-dev-hello")["Configuration"]["Environment"]
     assert variables["Variables"]["TOKEN"] == "s3cr3t-value"
+    assert service.fn("plan", "--exit-code").exit_code == 0, "a redeploy with an unchanged secret has no changes"
     service.write("serverless.yml", MANIFEST)
     removal_plan = service.fn("plan")
     assert "s3cr3t-value" not in removal_plan.stdout
     assert "environment.TOKEN: (sensitive) -> null" in removal_plan.stdout
+
+
+def test_ssm_parameters_are_read_in_the_region_the_service_deploys_to(moto, service):
+    # The parameter lives in eu-west-1 only; the shell's AWS_DEFAULT_REGION is us-east-1.
+    boto3.client(
+        "ssm",
+        endpoint_url=moto.endpoint,
+        region_name="eu-west-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).put_parameter(Name="/demo/greeting", Value="hej", Type="String")
+    manifest = MANIFEST.replace("memorySize: 256", "memorySize: 256\n  region: eu-west-1")
+    service.write("serverless.yml", manifest.replace("GREETING: hi", "GREETING: ${ssm:/demo/greeting}"))
+    planned = service.fn("plan")
+    assert planned.exit_code == 0, planned.stderr
+    assert 'environment.GREETING: "hej"' in planned.stdout and "eu-west-1" in planned.stdout
 
 
 def test_info_shows_versions_alias_and_role(moto, service):

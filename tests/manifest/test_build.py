@@ -265,7 +265,7 @@ def test_secret_environment_stays_secret_through_merge(env: Env):
     from fnship.manifest.types import Lookups
     from fnship.secret import Secret
 
-    lookups = Lookups(ssm=lambda name: ("hunter2", True), account_id=lambda: "1")
+    lookups = Lookups(ssm=lambda name, **where: ("hunter2", True), account_id=lambda **where: "1")
     manifest = env.load(
         "service: svc\nprovider:\n  name: aws\n  environment:\n    TOKEN: ${ssm:/t}\n"
         "functions:\n  api:\n    handler: app.handler\n",
@@ -279,7 +279,7 @@ def test_secret_environment_stays_secret_through_merge(env: Env):
 def test_secret_cannot_become_a_tag_or_name(env: Env):
     from fnship.manifest.types import Lookups
 
-    lookups = Lookups(ssm=lambda name: ("hunter2", True), account_id=lambda: "1")
+    lookups = Lookups(ssm=lambda name, **where: ("hunter2", True), account_id=lambda **where: "1")
     problems = env.problems(
         "service: svc\nprovider:\n  name: aws\n  tags:\n    t: ${ssm:/t}\n"
         "functions:\n  api:\n    handler: app.handler\n    name: ${ssm:/t}\n",

@@ -21,13 +21,16 @@ class FakeLookups:
         self.account = account
         self.ssm_calls: list[str] = []
         self.account_calls = 0
+        self.asked_where: list[dict[str, str | None]] = []  # the region and profile of every lookup
 
-    def ssm(self, name: str) -> tuple[str, bool]:
+    def ssm(self, name: str, *, region: str, profile: str | None) -> tuple[str, bool]:
         self.ssm_calls.append(name)
+        self.asked_where.append({"region": region, "profile": profile})
         return self.params[name]
 
-    def account_id(self) -> str:
+    def account_id(self, *, region: str, profile: str | None) -> str:
         self.account_calls += 1
+        self.asked_where.append({"region": region, "profile": profile})
         return self.account
 
     def lookups(self) -> Lookups:
@@ -236,12 +239,35 @@ def test_ssm_missing_parameter_uses_default_or_is_reported(env: Env):
 
 
 def test_aws_failure_in_lookup_is_a_diagnostic(env: Env):
-    def failing(name: str) -> tuple[str, bool]:
+    def failing(name: str, **where) -> tuple[str, bool]:
         raise AwsError(resource=f"ssm parameter {name}", action="GetParameter", code="AccessDenied", detail="no")
 
-    lookups = Lookups(ssm=failing, account_id=lambda: "1")
+    lookups = Lookups(ssm=failing, account_id=lambda **where: "1")
     problem = env.problem("service: svc\nprovider:\n  name: aws\ncustom:\n  a: ${ssm:/x}\n", lookups=lookups)
     assert problem.startswith("serverless.yml:5:6 custom.a: ${ssm:/x}: GetParameter failed for ssm parameter /x")
+
+
+@pytest.mark.parametrize(
+    ("region_kwargs", "expected"),
+    [
+        ({}, {"region": "eu-west-1", "profile": "work"}),  # provider.region, provider.profile
+        ({"region": "ap-south-1"}, {"region": "ap-south-1", "profile": "work"}),  # --region wins, as for the deploy
+    ],
+)
+def test_ssm_and_account_id_are_asked_where_the_service_deploys(env: Env, region_kwargs, expected):
+    fake = FakeLookups({"/app/key": ("v", False)})
+    text = """\
+    service: svc
+    provider:
+      name: aws
+      region: ${opt:region, 'eu-west-1'}
+      profile: work
+    custom:
+      key: ${ssm:/app/key}
+      arn: arn:aws:iam::${aws:accountId}:root
+    """
+    env.load(text, lookups=fake.lookups(), **region_kwargs)
+    assert fake.asked_where == [expected, expected]
 
 
 def test_account_id_asked_once_and_lookups_not_called_when_unused(env: Env):

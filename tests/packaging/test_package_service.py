@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import os
 import zipfile
@@ -51,6 +52,15 @@ def test_repackaging_gives_identical_bytes(service: Path, tmp_path: Path) -> Non
     second = package_service(manifest, out_dir=tmp_path / "b")["api"]
     assert first.path.read_bytes() == second.path.read_bytes()
     assert first.code_sha256 == second.code_sha256
+
+
+def test_the_manifest_in_use_is_never_packaged_whatever_its_name(service: Path, tmp_path: Path) -> None:
+    (service / "serverless.prod.yml").write_text("service: svc\n")
+    (service / "notes.yml").write_text("a: 1\n")
+    manifest = dataclasses.replace(make_manifest(service), path=service / "serverless.prod.yml")
+    art = package_service(manifest, out_dir=tmp_path / "out")["api"]
+    assert "serverless.prod.yml" not in names(art)
+    assert "notes.yml" in names(art), "other files are code as usual"
 
 
 def test_out_dir_inside_service_is_not_packaged(service: Path) -> None:

@@ -94,6 +94,15 @@ def test_alias_serving_the_desired_release_is_unchanged():
     assert diff(state(alias({"code_sha256": "same"})), state(alias({"code_sha256": "same"}))) == []
 
 
+def test_alias_serving_a_release_with_a_secret_is_unchanged():
+    # AWS returns the environment in clear; the desired release holds the secret wrapped.
+    desired = alias({"environment": {"TOKEN": Secret("s3cr3t")}, "code_sha256": "same"})
+    live = alias({"environment": {"TOKEN": "s3cr3t"}, "code_sha256": "same"})
+    assert diff(state(desired), state(live)) == []
+    [change] = diff(state(desired), state(alias({"environment": {"TOKEN": "old"}, "code_sha256": "same"})))
+    assert change.action == UPDATE
+
+
 def test_alias_left_mid_shift_is_planned_to_finish():
     live = alias({"code_sha256": "same"}, weights={"5": 0.1})
     [change] = diff(state(alias({"code_sha256": "same"})), state(live))

@@ -15,6 +15,6 @@ def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Any:
         key = ("aws", "accountId")
         if key not in resolver.cache:
             lookups = resolver.need_lookups(reference)
-            resolver.cache[key] = resolver.call_lookup(reference, lookups.account_id)
+            resolver.cache[key] = resolver.call_lookup(reference, lambda: lookups.account_id(**resolver.aws_where()))
         return resolver.cache[key]
     raise VariableError(f"unknown variable {reference}", "supported: ${aws:region}, ${aws:accountId}")

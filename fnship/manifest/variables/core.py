@@ -275,14 +275,22 @@ class Resolver:
     def stage(self) -> str:
         if self.cli_stage:
             return self.cli_stage
-        return self._provider_setting("stage", DEFAULT_STAGE)
+        return str(self._provider_setting("stage", DEFAULT_STAGE))
 
     def region(self) -> str:
         if self.cli_region:
             return self.cli_region
-        return self._provider_setting("region", DEFAULT_REGION)
+        return str(self._provider_setting("region", DEFAULT_REGION))
 
-    def _provider_setting(self, name: str, default: str) -> str:
+    def aws_where(self) -> dict[str, str | None]:
+        """Where `${ssm:}` and `${aws:accountId}` are looked up: the deployment's region and `provider.profile`, as
+        the Serverless Framework does (a parameter lives in one region; a profile may name another account)."""
+        try:
+            return {"region": self.region(), "profile": self._provider_setting("profile", None)}
+        except (VariableError, Missing):
+            return {"region": self.cli_region or DEFAULT_REGION, "profile": None}  # reported at provider.*
+
+    def _provider_setting(self, name: str, default: str | None) -> str | None:
         try:
             value = self.lookup(["provider", name], what=f"provider.{name}")
         except Missing:

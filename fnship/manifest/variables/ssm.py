@@ -27,7 +27,7 @@ def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Any:
     if key not in resolver.cache:
         lookups = resolver.need_lookups(reference)
         try:
-            resolver.cache[key] = resolver.call_lookup(reference, lambda: lookups.ssm(name))
+            resolver.cache[key] = resolver.call_lookup(reference, lambda: lookups.ssm(name, **resolver.aws_where()))
         except KeyError:
             resolver.cache[key] = None
     found = resolver.cache[key]
