@@ -159,3 +159,20 @@ def test_an_unreachable_endpoint_in_a_misspelt_region_suggests_the_right_one():
 def test_profile_not_found_is_bad_input():
     error = explain(bx.ProfileNotFound(profile="x"), resource="f", action="GetFunction")
     assert isinstance(error, InputError)
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "expected"),
+    [
+        ("s3", "HeadBucket", "s3:ListBucket"),  # S3 says only "Access Denied": the action name is ours to give
+        ("s3", "PutBucketNotificationConfiguration", "s3:PutBucketNotification"),
+        ("s3", "PutPublicAccessBlock", "s3:PutBucketPublicAccessBlock"),
+        ("lambda", "Invoke", "lambda:InvokeFunction"),
+        ("lambda", "PublishVersion", "lambda:PublishVersion"),
+        ("monitoring", "PutMetricAlarm", "cloudwatch:PutMetricAlarm"),
+    ],
+)
+def test_access_denied_without_an_action_names_the_real_iam_action(service, operation, expected):
+    exc = client_error("AccessDenied", "Access Denied", operation)
+    error = explain(exc, resource="r", action=operation, service=service)
+    assert f"missing IAM permission {expected} " in error.message
