@@ -83,8 +83,10 @@ def profile_not_found(profile: str, available: list[str]) -> FnError:
     from fnship.errors import InputError
 
     choices = ", ".join(sorted(available)) or "(none: no profile is configured)"
+    env_names = [name for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE") if os.environ.get(name) == profile]
+    source = f" (set by {env_names[0]})" if env_names else ""
     return InputError(
-        f"AWS profile {profile!r} is not in {' or '.join(f for f, _ in _config_files())}",
+        f"AWS profile {profile!r}{source} is not in {' or '.join(f for f, _ in _config_files())}",
         hint=f"profiles found: {choices}; create it with `aws configure --profile {profile}` "
         f"(or `aws configure sso --profile {profile}`), {LOCAL_HINT}",
     )

@@ -176,3 +176,14 @@ def test_access_denied_without_an_action_names_the_real_iam_action(service, oper
     exc = client_error("AccessDenied", "Access Denied", operation)
     error = explain(exc, resource="r", action=operation, service=service)
     assert f"missing IAM permission {expected} " in error.message
+
+
+def test_an_unknown_profile_from_aws_profile_is_bad_input_too(service, no_credentials, monkeypatch):
+    no_credentials.mkdir()
+    (no_credentials / "config").write_text("[profile dev]\nregion = us-east-1\n")
+    monkeypatch.setenv("AWS_PROFILE", "work")
+    result = service.fn("plan", "--json")
+    assert result.exit_code == 2, result.stdout
+    assert result.json["error"]["type"] == "input"
+    assert "AWS profile 'work' (set by AWS_PROFILE)" in result.json["error"]["message"]
+    assert "profiles found: dev" in result.json["error"]["diagnostics"][0]["hint"]
