@@ -187,3 +187,29 @@ def test_an_unknown_profile_from_aws_profile_is_bad_input_too(service, no_creden
     assert result.json["error"]["type"] == "input"
     assert "AWS profile 'work' (set by AWS_PROFILE)" in result.json["error"]["message"]
     assert "profiles found: dev" in result.json["error"]["diagnostics"][0]["hint"]
+
+
+def test_an_expired_sso_session_says_to_log_in_again(service, no_credentials, tmp_path, monkeypatch):
+    """The token cache `aws sso login` writes (~/.aws/sso/cache/<sha1 of the start URL>.json), expired."""
+    import hashlib
+    import json
+
+    start_url = "https://example.awsapps.com/start"
+    no_credentials.mkdir()
+    (no_credentials / "config").write_text(
+        f"[profile dev]\nsso_start_url = {start_url}\nsso_region = us-east-1\n"
+        "sso_account_id = 123456789012\nsso_role_name = Deployer\nregion = us-east-1\n"
+    )
+    home = tmp_path / "home"
+    cache = home / ".aws" / "sso" / "cache" / f"{hashlib.sha1(start_url.encode()).hexdigest()}.json"
+    cache.parent.mkdir(parents=True)
+    cache.write_text(
+        json.dumps(
+            {"startUrl": start_url, "region": "us-east-1", "accessToken": "t", "expiresAt": "2020-01-01T00:00:00Z"}
+        )
+    )
+    monkeypatch.setenv("HOME", str(home))
+    result = service.fn("plan", "--profile", "dev")
+    assert result.exit_code == 1
+    assert "SSO session of profile 'dev' has expired" in result.stderr
+    assert "aws sso login --profile dev" in result.stderr and "Traceback" not in result.stderr
