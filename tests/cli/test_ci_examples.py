@@ -93,3 +93,25 @@ def test_the_documented_policy_allows_every_call_plan_and_deploy_make(moto, proj
     assert {"lambda:PublishVersion", "ssm:PutParameter", "iam:DeleteRole"} <= deploy
     assert read - policy["Read"] == set()
     assert deploy - policy["Read"] - policy["Deploy"] == set()
+
+
+def test_each_recipe_plans_with_the_read_only_role_and_deploys_with_the_deploy_role():
+    """Pull/merge request pipelines run on their own branch: the deploy role (trusted for main only) would be
+    refused there, and must not be handed to them anyway."""
+    github = yaml.safe_load((ROOT / "docs" / "examples" / "github-actions.yml").read_text())
+    roles = {
+        job: next(s["with"]["role-to-assume"] for s in spec["steps"] if "configure-aws-credentials" in s.get("uses", ""))
+        for job, spec in github["jobs"].items()
+    }
+    assert roles == {
+        "plan": "${{ vars.AWS_PLAN_ROLE_ARN }}",
+        "deploy": "${{ vars.AWS_DEPLOY_ROLE_ARN }}",
+        "rollback": "${{ vars.AWS_DEPLOY_ROLE_ARN }}",
+    }
+    gitlab = yaml.safe_load((ROOT / "docs" / "examples" / "gitlab-ci.yml").read_text())
+    assert "AWS_ROLE_ARN" not in gitlab["variables"]
+    assert {job: gitlab[job]["variables"]["AWS_ROLE_ARN"] for job in ("plan", "deploy", "rollback")} == {
+        "plan": "$AWS_PLAN_ROLE_ARN",
+        "deploy": "$AWS_DEPLOY_ROLE_ARN",
+        "rollback": "$AWS_DEPLOY_ROLE_ARN",
+    }
