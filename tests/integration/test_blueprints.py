@@ -155,6 +155,9 @@ def test_blueprint_inits_validates_tests_and_deploys(blueprint, moto, project, m
     assert len(functions) == 1
     alias = lam.get_alias(FunctionName=functions[0]["FunctionName"], Name="live")
     assert alias["FunctionVersion"] == "1"
+    if blueprint in ("sqs-worker", "dynamodb-stream"):  # the handler's batchItemFailures mean something only so
+        (mapping,) = lam.list_event_source_mappings()["EventSourceMappings"]
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     if image:
         check_image(lam.get_function(FunctionName=functions[0]["FunctionName"]), loopback,
                     tmp_path_factory.mktemp("pulled") / "image")  # fmt: skip
