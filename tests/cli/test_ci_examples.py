@@ -100,8 +100,10 @@ def test_each_recipe_plans_with_the_read_only_role_and_deploys_with_the_deploy_r
     refused there, and must not be handed to them anyway."""
     github = yaml.safe_load((ROOT / "docs" / "examples" / "github-actions.yml").read_text())
     roles = {
-        job: next(s["with"]["role-to-assume"] for s in spec["steps"] if "configure-aws-credentials" in s.get("uses", ""))
+        job: step["with"]["role-to-assume"]
         for job, spec in github["jobs"].items()
+        for step in spec["steps"]
+        if step.get("uses", "").startswith("aws-actions/configure-aws-credentials")
     }
     assert roles == {
         "plan": "${{ vars.AWS_PLAN_ROLE_ARN }}",
