@@ -101,7 +101,6 @@ def _run_json(app, args: list[str]) -> None:
     from typer._click.exceptions import ClickException  # typer 0.26 (pinned) vendors click; no public name
 
     from fnship.cli import console
-    from fnship.errors import EXIT_BAD_INPUT
 
     try:
         code = typer.main.get_command(app).main(args=args, prog_name="fn", standalone_mode=False)
@@ -110,10 +109,10 @@ def _run_json(app, args: list[str]) -> None:
         command = " ".join(words[:2] if words and words[0] in GROUPS else words[:1])
         hint = f"`fn {command} --help` lists its options".replace("fn  ", "fn ")
         message = error.format_message()
-        usage = {"type": "usage", "message": message, "hint": hint, "exit_code": EXIT_BAD_INPUT}
+        usage = {"type": "usage", "message": message, "hint": hint, "exit_code": error.exit_code}
         console.emit_json(command, {"ok": False, "error": usage})
         error.show()
-        sys.exit(EXIT_BAD_INPUT)
+        sys.exit(error.exit_code)  # 2 (EXIT_BAD_INPUT) for every usage error
     except typer.Abort:
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
