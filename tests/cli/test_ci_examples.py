@@ -57,6 +57,10 @@ def test_github_recipe_uses_oidc_and_posts_the_plan_as_a_job_summary():
     assert any("GITHUB_STEP_SUMMARY" in s.get("run", "") and "--exit-code" in s.get("run", "") for s in plan_steps)
     assert "fn deploy" in str(workflow["jobs"]["deploy"]["steps"]) and "--yes" in str(workflow["jobs"]["deploy"])
     assert workflow["jobs"]["rollback"]["if"] == "github.event_name == 'workflow_dispatch'"
+    # Inputs reach scripts through env, never as `${{ inputs.x }}` pasted into them (script injection):
+    # https://docs.github.com/en/actions/security-for-github-actions/security-guides/security-hardening-for-github-actions
+    scripts = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
+    assert "fn rollback" in str(scripts) and not any("${{" in script for script in scripts)
 
 
 def documented_policy() -> dict[str, set[str]]:
