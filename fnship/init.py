@@ -70,7 +70,7 @@ def service_name_from(directory: Path) -> str:
 def check_service_name(name: str) -> None:
     if not SERVICE_NAME.match(name):
         raise InputError(
-            f"--name {name!r} is not a valid service name",
+            f"{name!r} is not a valid service name",
             hint="start with a letter; use letters, digits and dashes; at most 128 characters",
         )
 

@@ -28,6 +28,20 @@ INVALID_CREDENTIAL_CODES = frozenset(
 )
 # IAM action prefixes that differ from the API's signing name.
 IAM_PREFIXES = {"tagging": "tag", "monitoring": "cloudwatch"}
+# Operations whose IAM action is not named after them (S3 says only "Access Denied", so the name is ours to give):
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html
+IAM_ACTION_NAMES = {
+    ("lambda", "Invoke"): "lambda:InvokeFunction",
+    ("s3", "HeadBucket"): "s3:ListBucket",
+    ("s3", "ListObjectsV2"): "s3:ListBucket",
+    ("s3", "HeadObject"): "s3:GetObject",
+    ("s3", "DeleteObjects"): "s3:DeleteObject",
+    ("s3", "GetBucketNotificationConfiguration"): "s3:GetBucketNotification",
+    ("s3", "PutBucketNotificationConfiguration"): "s3:PutBucketNotification",
+    ("s3", "PutBucketEncryption"): "s3:PutEncryptionConfiguration",
+    ("s3", "PutPublicAccessBlock"): "s3:PutBucketPublicAccessBlock",
+}
 # AWS's own wording: "User: arn:... is not authorized to perform: lambda:CreateFunction on resource: arn:..."
 NOT_AUTHORIZED = re.compile(
     r"not authorized to perform:?\s+(?P<action>[\w-]+:[\w*]+)(?: on resource:?\s+(?P<res>\S+))?"
@@ -69,8 +83,10 @@ def profile_not_found(profile: str, available: list[str]) -> FnError:
     from fnship.errors import InputError
 
     choices = ", ".join(sorted(available)) or "(none: no profile is configured)"
+    env_names = [name for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE") if os.environ.get(name) == profile]
+    source = f" (set by {env_names[0]})" if env_names else ""
     return InputError(
-        f"AWS profile {profile!r} is not in {' or '.join(f for f, _ in _config_files())}",
+        f"AWS profile {profile!r}{source} is not in {' or '.join(f for f, _ in _config_files())}",
         hint=f"profiles found: {choices}; create it with `aws configure --profile {profile}` "
         f"(or `aws configure sso --profile {profile}`), {LOCAL_HINT}",
     )
@@ -228,10 +244,21 @@ def explain(
 
 
 def iam_action_for(exc: Any, *, action: str, service: str) -> str:
-    """The IAM action a denied call needed: AWS's own message when it names it, else `prefix:Operation`."""
+    """The IAM action a denied call needed: AWS's own message when it names it, else the call's IAM action."""
     found = NOT_AUTHORIZED.search(_message(exc))
     if found:
         return found["action"]
-    operation = getattr(exc, "operation_name", None) or action
+    return iam_action(service, getattr(exc, "operation_name", None) or action)
+
+
+def iam_action(service: str, operation: str, *, http_method: str = "") -> str:
+    """The IAM action that allows `operation` of the API signed as `service` (e.g. `lambda:InvokeFunction`)."""
+    if service == "apigateway" and http_method:
+        # API Gateway's IAM actions are HTTP methods on resource paths, not operation names:
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/security_iam_service-with-iam.html
+        return f"apigateway:{http_method.upper()}"
+    named = IAM_ACTION_NAMES.get((service, operation))
+    if named:
+        return named
     prefix = IAM_PREFIXES.get(service, service)
     return f"{prefix}:{operation}" if prefix else operation

@@ -60,10 +60,14 @@ class Clients:
         try:
             return boto3.session.Session(profile_name=self.target.profile, region_name=self.target.region)
         except ProfileNotFound as exc:
-            from fnship.aws.errors import profile_not_found
+            import botocore.session
 
-            available = boto3.session.Session(region_name=self.target.region).available_profiles
-            raise profile_not_found(self.target.profile or "", available) from exc
+            from fnship.aws.errors import profile_in_use, profile_not_found
+
+            # The profile may come from AWS_PROFILE: a boto3 session would fail on it again; a bare botocore
+            # session lists the config files' profiles without resolving one.
+            available = botocore.session.Session().available_profiles
+            raise profile_not_found(profile_in_use(self.target.profile), available) from exc
 
     def streaming_client(self, service: str) -> Any:
         """A client for a streaming action (StartLiveTail): no retries of the long-lived call, and no `stream-`

@@ -86,7 +86,36 @@ def main() -> None:
         print(version_text())
         return
     first = sys.argv[1] if len(sys.argv) > 1 else None
-    build_app(first)(prog_name="fn")
+    app = build_app(first)
+    if "--json" not in sys.argv[1:]:
+        app(prog_name="fn")
+        return
+    _run_json(app, sys.argv[1:])
+
+
+def _run_json(app, args: list[str]) -> None:
+    """Run with --json: a usage error (an unknown option, a missing argument) still prints one JSON document,
+    so a pipeline that parses stdout always has something to parse."""
+    import typer
+    import typer.main
+    from typer._click.exceptions import ClickException  # typer 0.26 (pinned) vendors click; no public name
+
+    from fnship.cli import console
+
+    try:
+        code = typer.main.get_command(app).main(args=args, prog_name="fn", standalone_mode=False)
+    except ClickException as error:
+        words = [word for word in args[:2] if not word.startswith("-")]
+        command = " ".join(words[:2] if words and words[0] in GROUPS else words[:1])
+        hint = f"`fn {command} --help` lists its options".replace("fn  ", "fn ")
+        message = error.format_message()
+        usage = {"type": "usage", "message": message, "hint": hint, "exit_code": error.exit_code}
+        console.emit_json(command, {"ok": False, "error": usage})
+        error.show()
+        sys.exit(error.exit_code)  # 2 (EXIT_BAD_INPUT) for every usage error
+    except typer.Abort:
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

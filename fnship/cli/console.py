@@ -217,8 +217,18 @@ def confirm(question: str, *, yes: bool) -> bool:
     return typer.confirm(question, default=False, err=True)
 
 
-def ask(question: str, *, default: str) -> str:
-    """Ask for a value on a terminal; without one, the default."""
+def ask(question: str, *, default: str, check: Callable[[str], None] | None = None) -> str:
+    """Ask for a value on a terminal; without one, the default. `check` raises an FnError for a bad answer:
+    its message is shown and the question asked again."""
     if not interactive():
         return default
-    return str(typer.prompt(question, default=default, err=True))
+
+    def checked(value: str) -> str:
+        try:
+            if check is not None:
+                check(value)
+        except FnError as error:
+            raise typer.BadParameter(error.render()) from None
+        return value
+
+    return str(typer.prompt(question, default=default, err=True, value_proc=checked))

@@ -35,7 +35,10 @@ def init(
         target = directory or Path(blueprint)
         scaffold.check_target(target, force=force)  # before asking anything
         default_name = scaffold.service_name_from(target)
-        service = name or (default_name if json_out else console.ask("Service name", default=default_name))
+        if name or json_out:
+            service = name or default_name
+        else:
+            service = console.ask("Service name", default=default_name, check=scaffold.check_service_name)
         scaffold.check_service_name(service)
         values = scaffold.variables(service, region=region)
         files = scaffold.render(chosen, target, values, force=force)

@@ -73,11 +73,14 @@ def invoke(
         # --local runs the handler here. With the emulator up, everything (variables, logs, the handler's own AWS
         # calls) uses it; without it, as `sam local invoke` does, variables resolve against your AWS account.
         use_emulator = local and core.emulator_listening()
+        notes = []
         if local and not use_emulator:
-            console.err(
-                "info: the local emulator is not running: the handler runs here, its logs are not stored "
+            notes.append(
+                "the local emulator is not running: the handler runs here, its logs are not stored "
                 "(`fn local start` to keep them for `fn logs --local`)"
             )
+            if not json_out:  # with --json the document carries it (stderr stays silent on success)
+                console.err(f"info: {notes[-1]}")
         loaded = load_service(config=config, stage=stage, region=region, profile=profile, local=use_emulator)
         key = core.choose_function(loaded.manifest, function)
         payload = core.read_payload(
@@ -97,8 +100,6 @@ def invoke(
         else:
             lines = []
             result = core.invoke_remote(loaded, key, payload, qualifier=qualifier, log_tail=log or json_out)
-        for warning in result.warnings:
-            console.err(f"warning: {warning}")
         if json_out:
             document = {
                 "ok": result.ok,
@@ -115,9 +116,12 @@ def invoke(
                 "log_stream": result.log_stream,
                 "report": result.report or None,
                 "warnings": result.warnings,
+                "notes": notes,
             }
             console.emit_json("invoke", document)
             return 0 if result.ok else 1
+        for warning in result.warnings:
+            console.err(f"warning: {warning}")
         if log and not result.local:
             if result.log:
                 for line in result.log.rstrip("\n").split("\n"):

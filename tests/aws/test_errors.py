@@ -159,3 +159,57 @@ def test_an_unreachable_endpoint_in_a_misspelt_region_suggests_the_right_one():
 def test_profile_not_found_is_bad_input():
     error = explain(bx.ProfileNotFound(profile="x"), resource="f", action="GetFunction")
     assert isinstance(error, InputError)
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "expected"),
+    [
+        ("s3", "HeadBucket", "s3:ListBucket"),  # S3 says only "Access Denied": the action name is ours to give
+        ("s3", "PutBucketNotificationConfiguration", "s3:PutBucketNotification"),
+        ("s3", "PutPublicAccessBlock", "s3:PutBucketPublicAccessBlock"),
+        ("lambda", "Invoke", "lambda:InvokeFunction"),
+        ("lambda", "PublishVersion", "lambda:PublishVersion"),
+        ("monitoring", "PutMetricAlarm", "cloudwatch:PutMetricAlarm"),
+    ],
+)
+def test_access_denied_without_an_action_names_the_real_iam_action(service, operation, expected):
+    exc = client_error("AccessDenied", "Access Denied", operation)
+    error = explain(exc, resource="r", action=operation, service=service)
+    assert f"missing IAM permission {expected} " in error.message
+
+
+def test_an_unknown_profile_from_aws_profile_is_bad_input_too(service, no_credentials, monkeypatch):
+    no_credentials.mkdir()
+    (no_credentials / "config").write_text("[profile dev]\nregion = us-east-1\n")
+    monkeypatch.setenv("AWS_PROFILE", "work")
+    result = service.fn("plan", "--json")
+    assert result.exit_code == 2, result.stdout
+    assert result.json["error"]["type"] == "input"
+    assert "AWS profile 'work' (set by AWS_PROFILE)" in result.json["error"]["message"]
+    assert "profiles found: dev" in result.json["error"]["diagnostics"][0]["hint"]
+
+
+def test_an_expired_sso_session_says_to_log_in_again(service, no_credentials, tmp_path, monkeypatch):
+    """The token cache `aws sso login` writes (~/.aws/sso/cache/<sha1 of the start URL>.json), expired."""
+    import hashlib
+    import json
+
+    start_url = "https://example.awsapps.com/start"
+    no_credentials.mkdir()
+    (no_credentials / "config").write_text(
+        f"[profile dev]\nsso_start_url = {start_url}\nsso_region = us-east-1\n"
+        "sso_account_id = 123456789012\nsso_role_name = Deployer\nregion = us-east-1\n"
+    )
+    home = tmp_path / "home"
+    cache = home / ".aws" / "sso" / "cache" / f"{hashlib.sha1(start_url.encode()).hexdigest()}.json"
+    cache.parent.mkdir(parents=True)
+    cache.write_text(
+        json.dumps(
+            {"startUrl": start_url, "region": "us-east-1", "accessToken": "t", "expiresAt": "2020-01-01T00:00:00Z"}
+        )
+    )
+    monkeypatch.setenv("HOME", str(home))
+    result = service.fn("plan", "--profile", "dev")
+    assert result.exit_code == 1
+    assert "SSO session of profile 'dev' has expired" in result.stderr
+    assert "aws sso login --profile dev" in result.stderr and "Traceback" not in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from pathlib import Path
@@ -11,8 +12,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "docs" / "examples").glob("*.yml"))
-# `fn rollback` is built by another issue; the recipes already include the manual rollback job.
-NOT_YET = {"rollback"}
 
 
 def fn_invocations(text: str) -> list[list[str]]:
@@ -43,8 +42,6 @@ def test_recipe_is_valid_yaml_and_its_fn_commands_exist(example):
     assert {args[0] for args in invocations} >= {"validate", "plan", "deploy", "rollback"}
     for args in invocations:
         command = root.commands.get(args[0])
-        if command is None and args[0] in NOT_YET:
-            continue
         assert command is not None, args
         options = {opt for param in command.params for opt in getattr(param, "opts", [])}
         for word in args[1:]:
@@ -60,3 +57,67 @@ def test_github_recipe_uses_oidc_and_posts_the_plan_as_a_job_summary():
     assert any("GITHUB_STEP_SUMMARY" in s.get("run", "") and "--exit-code" in s.get("run", "") for s in plan_steps)
     assert "fn deploy" in str(workflow["jobs"]["deploy"]["steps"]) and "--yes" in str(workflow["jobs"]["deploy"])
     assert workflow["jobs"]["rollback"]["if"] == "github.event_name == 'workflow_dispatch'"
+    # Inputs reach scripts through env, never as `${{ inputs.x }}` pasted into them (script injection):
+    # https://docs.github.com/en/actions/security-for-github-actions/security-guides/security-hardening-for-github-actions
+    scripts = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
+    assert "fn rollback" in str(scripts) and not any("${{" in script for script in scripts)
+
+
+def documented_policy() -> dict[str, set[str]]:
+    """The actions of each statement (by Sid) of the IAM policy docs/ci.md tells a new user to give fnship."""
+    text = (ROOT / "docs" / "ci.md").read_text()
+    section = text.split("## The permissions fnship needs", 1)[1]
+    block = section.split("```json", 1)[1].split("```", 1)[0]
+    return {statement["Sid"]: set(statement["Action"]) for statement in json.loads(block)["Statement"]}
+
+
+def test_the_documented_policy_allows_every_call_plan_and_deploy_make(moto, project):
+    """A plan role and a deploy role made from docs/ci.md work on the first run: every AWS call of the read-only
+    commands is in `Read`, every call of deploy, rollback and remove in `Read` + `Deploy`."""
+    from tests.conftest import HELLO_SERVICE
+    from tests.moto_calls import iam_actions
+
+    policy = documented_policy()
+    project.write_hello_service()
+
+    def actions_of(*args: str) -> set[str]:
+        moto.start_recording()
+        result = project.fn(*args)
+        records = moto.stop_recording()
+        assert result.exit_code == 0, (args, result.stderr)
+        return iam_actions(records)
+
+    read: set[str] = actions_of("plan")
+    deploy = actions_of("deploy", "--yes")
+    read |= actions_of("plan") | actions_of("info") | actions_of("releases") | actions_of("logs")
+    project.write("serverless.yml", HELLO_SERVICE.replace("handler.hello", "handler.world"))
+    deploy |= actions_of("deploy", "--yes") | actions_of("rollback", "--yes") | actions_of("remove", "--yes")
+
+    assert {"apigateway:GET", "lambda:ListEventSourceMappings", "tag:GetResources"} <= read  # the decoding works
+    assert {"lambda:PublishVersion", "ssm:PutParameter", "iam:DeleteRole"} <= deploy
+    assert read - policy["Read"] == set()
+    assert deploy - policy["Read"] - policy["Deploy"] == set()
+
+
+def test_each_recipe_plans_with_the_read_only_role_and_deploys_with_the_deploy_role():
+    """Pull/merge request pipelines run on their own branch: the deploy role (trusted for main only) would be
+    refused there, and must not be handed to them anyway."""
+    github = yaml.safe_load((ROOT / "docs" / "examples" / "github-actions.yml").read_text())
+    roles = {
+        job: step["with"]["role-to-assume"]
+        for job, spec in github["jobs"].items()
+        for step in spec["steps"]
+        if step.get("uses", "").startswith("aws-actions/configure-aws-credentials")
+    }
+    assert roles == {
+        "plan": "${{ vars.AWS_PLAN_ROLE_ARN }}",
+        "deploy": "${{ vars.AWS_DEPLOY_ROLE_ARN }}",
+        "rollback": "${{ vars.AWS_DEPLOY_ROLE_ARN }}",
+    }
+    gitlab = yaml.safe_load((ROOT / "docs" / "examples" / "gitlab-ci.yml").read_text())
+    assert "AWS_ROLE_ARN" not in gitlab["variables"]
+    assert {job: gitlab[job]["variables"]["AWS_ROLE_ARN"] for job in ("plan", "deploy", "rollback")} == {
+        "plan": "$AWS_PLAN_ROLE_ARN",
+        "deploy": "$AWS_DEPLOY_ROLE_ARN",
+        "rollback": "$AWS_DEPLOY_ROLE_ARN",
+    }

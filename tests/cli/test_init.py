@@ -156,3 +156,18 @@ def test_on_a_terminal_the_service_name_is_asked(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "Service name [svc]" in result.stderr
     assert "service: billing" in (tmp_path / "svc" / "serverless.yml").read_text()
+
+
+def test_on_a_terminal_a_bad_service_name_is_asked_again(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from fnship.cli import console
+    from fnship.cli.app import build_app
+
+    monkeypatch.setattr(console, "interactive", lambda: True)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(build_app(), ["init", "http-api", "svc"], input="My Billing\nbilling\n")
+    assert result.exit_code == 0, result.output
+    assert "'My Billing' is not a valid service name" in result.stderr
+    assert result.stderr.count("Service name [svc]") == 2
+    assert "service: billing" in (tmp_path / "svc" / "serverless.yml").read_text()

@@ -4,6 +4,7 @@ human text never mixed into it; exit codes as DESIGN.md says; no prompt, colour 
 from __future__ import annotations
 
 import io
+import json
 import shlex
 import subprocess
 import sys
@@ -295,3 +296,33 @@ def test_json_documents_carry_every_member_the_readme_documents(moto, service):
     assert {"action", "address", "kind", "name", "fields"} <= set(change)
     assert {"path", "before", "after"} <= set(change["fields"][0])
     assert set(documents["plan"].json["plan"]["summary"]) == {"add", "change", "destroy"}
+
+
+@pytest.mark.parametrize(
+    ("args", "command", "message"),
+    [
+        (["deploy", "--json", "--bogus"], "deploy", "No such option: --bogus"),
+        (["local", "start", "--json", "--bogus"], "local start", "No such option: --bogus"),
+        (["invoke", "--json", "-f"], "invoke", "Option '-f' requires an argument."),
+    ],
+)
+def test_usage_errors_with_json_still_print_one_json_document(args, command, message):
+    done = run_fn(*args)
+    assert done.returncode == 2
+    document = json.loads(done.stdout)
+    assert document == {
+        "schema": 1,
+        "command": command,
+        "ok": False,
+        "error": {"type": "usage", "message": message, "hint": f"`fn {command} --help` lists its options",
+                  "exit_code": 2},
+    }  # fmt: skip
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_exit_codes_come_through_the_json_runner(moto, project):
+    """`fn plan --json --exit-code` in a real process: the JSON path keeps the command's exit code (4 here)."""
+    project.write_hello_service()
+    done = project.fn_process("plan", "--json", "--exit-code")
+    assert done.exit_code == 4, done.stderr
+    assert json.loads(done.stdout)["has_changes"] is True

@@ -24,7 +24,7 @@ from tests.artifacts.registry import (
     buildah_standin_base,
     registry,  # noqa: F401 -- a fixture, asked for by the container-image case only
 )
-from tests.conftest import Project
+from tests.conftest import Project, free_port
 
 BLUEPRINTS = [b.name for b in list_blueprints()]
 SERVICE = "starter"
@@ -118,10 +118,15 @@ def run_unit_tests(directory: Path) -> subprocess.CompletedProcess:
     )
 
 
-def has_command(name: str) -> bool:
-    from fnship.cli.app import build_app
-
-    return any((c.name or c.callback.__name__) == name for c in build_app().registered_commands)
+# Each blueprint's handler run locally with the sample event of its trigger (`fn event TYPE`), and what it answers.
+LOCAL_INVOKES = {
+    "http-api": ("httpApi", lambda payload: payload["statusCode"] == 200 and "hello" in payload["body"]),
+    # The sample message's body is not a job: reported as the batch's one failure, not raised.
+    "sqs-worker": ("sqs", lambda payload: len(payload["batchItemFailures"]) == 1),
+    "s3-processor": ("s3", lambda payload: payload["processed"][0]["key"] == "test/key.json"),
+    "scheduled-job": ("schedule", lambda payload: payload["kind"] == "manual"),
+    "dynamodb-stream": ("dynamodb", lambda payload: payload == {"batchItemFailures": []}),
+}
 
 
 @pytest.mark.parametrize("blueprint", BLUEPRINTS)
@@ -150,6 +155,9 @@ def test_blueprint_inits_validates_tests_and_deploys(blueprint, moto, project, m
     assert len(functions) == 1
     alias = lam.get_alias(FunctionName=functions[0]["FunctionName"], Name="live")
     assert alias["FunctionVersion"] == "1"
+    if blueprint in ("sqs-worker", "dynamodb-stream"):  # the handler's batchItemFailures mean something only so
+        (mapping,) = lam.list_event_source_mappings()["EventSourceMappings"]
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     if image:
         check_image(lam.get_function(FunctionName=functions[0]["FunctionName"]), loopback,
                     tmp_path_factory.mktemp("pulled") / "image")  # fmt: skip
@@ -162,10 +170,15 @@ def test_blueprint_inits_validates_tests_and_deploys(blueprint, moto, project, m
         redeployed = service.fn("deploy", "--yes")
         assert redeployed.exit_code == 0 and "No changes" in redeployed.stdout, redeployed.stdout + redeployed.stderr
 
-    if has_command("invoke"):
-        key = functions[0]["FunctionName"].removeprefix(f"{SERVICE}-dev-")
+    key = functions[0]["FunctionName"].removeprefix(f"{SERVICE}-dev-")
+    monkeypatch.setenv("FN_LOCAL_PORT", str(free_port()))  # no emulator there: the handler runs on this machine
+    if image:  # the README says so: an image's handler is not run locally (its unit tests run it instead)
         invoked = service.fn("invoke", "--local", "-f", key)
-        if image:  # the README says so: an image's handler is not run locally (its unit tests run it instead)
-            assert invoked.exit_code == 2 and "fnship runs only zip handlers locally" in invoked.stderr, invoked.stderr
-        else:
-            assert invoked.exit_code == 0, invoked.stderr
+        assert invoked.exit_code == 2 and "fnship runs only zip handlers locally" in invoked.stderr, invoked.stderr
+    else:
+        event, answers_well = LOCAL_INVOKES[blueprint]
+        invoked = service.fn("invoke", "--local", "-f", key, "--event", event, "--json")
+        assert invoked.exit_code == 0, invoked.stdout + invoked.stderr
+        assert invoked.stderr == ""  # --json: the note that the emulator is not running is in the document
+        assert any("emulator is not running" in note for note in invoked.json["notes"])
+        assert answers_well(invoked.json["payload"]), invoked.json["payload"]
