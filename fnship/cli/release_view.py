@@ -20,18 +20,21 @@ def _clock_text(seconds: float) -> str:
 
 
 class Progress:
-    def __init__(self, *, json_mode: bool) -> None:
+    def __init__(self, *, json_mode: bool, write=console.err) -> None:
         self.json_mode = json_mode
+        self.write = write
         self.events: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._last_wait: dict[str, tuple[float, Any]] = {}
 
     def __call__(self, event: dict[str, Any]) -> None:
+        # Written under the lock: functions shift in parallel threads, and a print's text and newline are two
+        # writes that would otherwise interleave.
         with self._lock:
             self.events.append(event)
             line = self.line(event)
-        if line and not self.json_mode:
-            console.err(line)
+            if line and not self.json_mode:
+                self.write(line)
 
     def line(self, event: dict[str, Any]) -> str | None:
         kind, fn = event["event"], event.get("function", "")
