@@ -54,6 +54,11 @@ class Progress:
             return f"    {fn}: {event['weight']:.0%}, {_clock_text(event['remaining'])} left; {states}"
         if kind == "hook":
             return f"  · {fn}: {event['phase']} hook {event['target']}"
+        if kind == "already_firing":
+            return (
+                f"  ! {fn}: alarm {', '.join(event['alarms'])} already in ALARM before any traffic moved (the old "
+                "version): it rolls back this release only if it recovers and fires again"
+            )
         if kind == "released":
             return f"  ✓ {fn}: {event['alias']} -> version {event['version']} (100%)"
         if kind in ("rolled_back", "interrupted"):

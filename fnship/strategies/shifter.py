@@ -112,6 +112,9 @@ class Shifter:
         self.revision = job.revision_id
         self.steps = schedule(job.settings.strategy)
         self.own_alarm: str | None = None
+        # Named alarms already in ALARM before traffic moves: they describe the old version, so they abort this
+        # release only after they leave ALARM and fire again (fnship's own alarm watches the new version).
+        self.already_firing: set[str] = set()
 
     # -- progress ------------------------------------------------------------------------------------------
     def emit(self, event: str, **data: Any) -> None:
@@ -157,7 +160,8 @@ class Shifter:
     def check(self) -> dict[str, str | None]:
         """Alarm states; raises _Stop on an alarm, an interrupt, or another function's rollback."""
         states = self.aws.cloudwatch.alarm_states(self.watched()) if self.watched() else {}
-        firing = [name for name, state in states.items() if state == ALARM]
+        self.already_firing &= {name for name, state in states.items() if state == ALARM}
+        firing = [name for name, state in states.items() if state == ALARM and name not in self.already_firing]
         if firing:
             raise _Stop(ROLLED_BACK, f"alarm {firing[0]} is in ALARM", alarm=firing[0])
         if self.runtime.stop.is_set() and self.runtime.on_interrupt != "continue":
@@ -275,7 +279,8 @@ class Shifter:
         return outcome
 
     def check_alarms_exist(self) -> None:
-        """A named alarm that does not exist protects nothing (a typo?): stop before any traffic moves."""
+        """A named alarm that does not exist protects nothing (a typo?): stop before any traffic moves.
+        Note the ones already firing (see `already_firing`)."""
         if not self.job.settings.alarms:
             return
         states = self.aws.cloudwatch.alarm_states(self.job.settings.alarms)
@@ -285,6 +290,9 @@ class Shifter:
                 f"alarm {', '.join(missing)} does not exist in this account and region; no traffic was moved",
                 hint="create it, or fix its name under deployment.alarms",
             )
+        self.already_firing = {name for name, state in states.items() if state == ALARM}
+        if self.already_firing and any(step.wait > 0 for step in self.steps):
+            self.emit("already_firing", alarms=sorted(self.already_firing))
 
     def check_start(self) -> None:
         if self.runtime.stop.is_set() and self.runtime.on_interrupt != "continue":

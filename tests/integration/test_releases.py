@@ -88,20 +88,44 @@ def test_canary_rolls_back_when_an_alarm_fires_mid_shift(moto, project):
     assert names == ["api-errors"]
 
 
-def test_cli_exits_3_and_names_the_alarm(moto, project):
+def test_cli_exits_3_and_names_the_alarm_that_fires_mid_shift(moto, project):
     write(project, build=1)
     assert project.fn("deploy", "--yes").exit_code == 0
-    put_alarm(moto, "already-firing")
-    moto.client("cloudwatch").set_alarm_state(AlarmName="already-firing", StateValue="ALARM", StateReason="test")
-    write(project, build=2, strategy="'canary 10% 30s'", alarms="[already-firing]")
-    result = project.fn("deploy", "--yes", "--json")
+    put_alarm(moto, "api-errors")
+    write(project, build=2, strategy="'canary 10% 30s'", alarms="[api-errors]")
+
+    def fire_when_shifting():  # the alarm fires while the canary bakes
+        lam = moto.client("lambda")
+        for _ in range(600):
+            routing = lam.get_alias(FunctionName="demo-dev-api", Name="live").get("RoutingConfig") or {}
+            if routing.get("AdditionalVersionWeights"):
+                moto.client("cloudwatch").set_alarm_state(AlarmName="api-errors", StateValue="ALARM", StateReason="t")
+                return
+            threading.Event().wait(0.05)
+
+    firing = threading.Thread(target=fire_when_shifting)
+    firing.start()
+    result = project.fn_process("deploy", "--yes", "--json")
+    firing.join()
     assert result.exit_code == 3, result.stderr
-    assert "already-firing" in result.stderr
+    assert "api-errors" in result.stderr
     document = result.json
     assert document["ok"] is False
     statuses = {f["function"]: f["status"] for f in document["release"]["functions"]}
     assert statuses["api"] == "rolled_back"
     assert alias_of(moto)["FunctionVersion"] == "1"
+
+
+def test_an_alarm_already_firing_on_the_old_version_does_not_abort_the_release(moto, project):
+    write(project, build=1)
+    assert project.fn("deploy", "--yes").exit_code == 0
+    put_alarm(moto, "already-firing")
+    moto.client("cloudwatch").set_alarm_state(AlarmName="already-firing", StateValue="ALARM", StateReason="test")
+    write(project, build=2, strategy="'canary 10% 1s'", alarms="[already-firing]")
+    result = project.fn("deploy", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert "alarm already-firing already in ALARM before any traffic moved" in result.stderr
+    assert alias_of(moto)["FunctionVersion"] == "2"
 
 
 def test_linear_shift_weights_step_by_step(moto, project):

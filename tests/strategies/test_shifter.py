@@ -215,3 +215,35 @@ def test_a_named_alarm_that_does_not_exist_stops_before_traffic_moves():
     assert outcomes[0].status == "failed" and "alarm typo-alarm does not exist" in outcomes[0].reason
     assert [c for c in aws.lambda_.calls if c[0] == "UpdateAlias"] == []
     assert outcomes[0].version == "1"
+
+
+def test_a_named_alarm_already_firing_on_the_old_version_does_not_abort_the_release():
+    # The issue: an alarm already firing (on the old version) must not abort every release.
+    aws, clock = FakeAws(), FakeClock()
+    aws.lambda_.add("svc-dev-api", versions=2)
+    aws.cloudwatch.states["api-errors"] = "ALARM"
+    rt = runtime(clock)
+    outcomes = shifter.run_release(aws, [job(aws, strategy="canary 10% 2m", alarms=("api-errors",))], rt)
+    assert outcomes[0].status == "released"
+    assert aws.lambda_.aliases[("svc-dev-api", "live")].version == "2"
+    assert [e["alarms"] for e in rt.events if e["event"] == "already_firing"] == [["api-errors"]]
+
+
+def test_an_alarm_firing_before_the_shift_aborts_once_it_recovers_and_fires_again():
+    aws = FakeAws()
+    aws.lambda_.add("svc-dev-api", versions=2)
+    aws.cloudwatch.states["api-errors"] = "ALARM"
+    states = {1: "OK", 2: "ALARM"}  # after the first bake it recovers, after the second it fires again
+
+    def move(count):
+        if count in states:
+            aws.cloudwatch.states["api-errors"] = states[count]
+
+    clock = FakeClock(on_sleep=move)
+    outcomes = shifter.run_release(
+        aws, [job(aws, strategy="canary 10% 5m", alarms=("api-errors",))], runtime(clock)
+    )
+    assert outcomes[0].status == "rolled_back" and outcomes[0].alarm == "api-errors"
+    assert clock.sleeps == [60, 60]
+    alias = aws.lambda_.aliases[("svc-dev-api", "live")]
+    assert (alias.version, alias.weights) == ("1", {})
