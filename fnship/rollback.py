@@ -1,7 +1,9 @@
 """`fn rollback` and `fn releases`: read each function's releases (its published versions) and move aliases back.
 
 A published version freezes code and configuration together, so pointing the alias at an earlier version
-restores both. Every function is handled at once (in parallel). Mutates only aliases.
+restores both. "Previous" is the version the alias served before the current release (its history, see
+fnship.releases), so a release that rolled back is never a target. Every function is handled at once (in
+parallel). Mutates only aliases.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fnship.errors import FnError, InputError
-from fnship.releases import previous_version, releases_of
+from fnship.releases import previous_version, released_history, releases_of
 
 WORKERS = 16
 
@@ -106,7 +108,7 @@ def rollback(aws: Any, manifest: Any, *, only: Collection[str] = (), to: str | N
         versions = [r.version for r in releases]
         aborted = bool(weights) and to is None
         if to is None:
-            goal = current if weights else previous_version(versions, current)
+            goal = current if weights else previous_version(versions, current, released_history(live.get("Description")))
         elif to.isdigit():
             goal = to if to in versions else None
         else:

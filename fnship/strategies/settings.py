@@ -25,8 +25,6 @@ PLUGIN_KEYS = {"type": "strategy", "alias": "alias", "alarms": "alarms"}
 PLUGIN_HOOK_KEYS = {"preTrafficHook": "preTraffic", "postTrafficHook": "postTraffic"}
 PLUGIN_IGNORED = frozenset({"triggers", "codeDeployRole", "codeDeployRoleArn", "stackPolicy"})
 ALIAS_NAME_MAX = 128
-ALIAS_DESCRIPTION = "fnship release pointer"
-PROVISIONED_MARKER = "provisioned concurrency"  # in the alias description while fnship keeps some on it
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fnship.errors import EXIT_INTERRUPTED, AwsError, FnError, RolledBack
-from fnship.releases import prunable
+from fnship.releases import after_release, alias_description, prunable
 from fnship.strategies.schedules import schedule
 from fnship.strategies.settings import ReleaseSettings
 
@@ -40,6 +40,8 @@ class ShiftJob:
     release: dict[str, Any]  # release id, commit, who: passed to hooks
     revision_id: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    live_provisioned: int | None = None  # what the alias has before the release (restored on a rollback)
+    released: tuple[str, ...] = ()  # the alias's release history before this release (releases.released_history)
 
     @property
     def alias(self) -> str:
@@ -112,6 +114,7 @@ class Shifter:
         self.revision = job.revision_id
         self.steps = schedule(job.settings.strategy)
         self.own_alarm: str | None = None
+        self.provisioned = job.live_provisioned  # what the alias has now
         # Named alarms already in ALARM before traffic moves: they describe the old version, so they abort this
         # release only after they leave ALARM and fire again (fnship's own alarm watches the new version).
         self.already_firing: set[str] = set()
@@ -127,8 +130,16 @@ class Shifter:
     def point(self, weight: float) -> None:
         job = self.job
         if weight >= 1.0:
+            # The release is complete: the alias records it (and the provisioned concurrency it gets next) in the
+            # same call that moves it, so `fn rollback` knows the way back.
+            history = after_release(job.released, old=job.old_version, new=job.new_version)
             answer = self.aws.lambda_.set_alias_version(
-                job.function, job.alias, version=job.new_version, weights={}, revision_id=self.revision
+                job.function,
+                job.alias,
+                version=job.new_version,
+                weights={},
+                revision_id=self.revision,
+                description=alias_description(provisioned=job.settings.provisioned_concurrency, released=history),
             )
         else:
             answer = self.aws.lambda_.set_alias_version(
@@ -141,17 +152,22 @@ class Shifter:
         self.revision = answer.get("RevisionId") or None
 
     def restore(self) -> None:
+        """Back to the old version, its release history and its provisioned concurrency."""
         job = self.job
         answer = self.aws.lambda_.set_alias_version(
-            job.function, job.alias, version=job.old_version, weights={}, revision_id=self.revision
+            job.function,
+            job.alias,
+            version=job.old_version,
+            weights={},
+            revision_id=self.revision,
+            description=alias_description(provisioned=job.live_provisioned, released=job.released),
         )
         self.revision = answer.get("RevisionId") or None
-        self.provision()
+        self.provision(job.live_provisioned)
 
-    def provision(self) -> None:
-        count = self.job.settings.provisioned_concurrency
-        if count:
-            set_provisioned(self.aws, self.job.function, self.job.alias, count)
+    def provision(self, count: int | None) -> None:
+        settle_provisioned(self.aws, self.job.function, self.job.alias, count=count, had=self.provisioned)
+        self.provisioned = count
 
     # -- watching ------------------------------------------------------------------------------------------
     def watched(self) -> list[str]:
@@ -217,7 +233,7 @@ class Shifter:
             # Nothing new was published (Lambda returns the latest version when nothing changed): just clear
             # the weights a stopped shift left behind.
             self.point(1.0)
-            self.provision()
+            self.provision(job.settings.provisioned_concurrency)
             return outcome
         try:
             self.check_start()
@@ -229,9 +245,10 @@ class Shifter:
                 )
             self.hook("preTraffic", job.settings.pre_traffic)
             weighted = any(step.weight < 1.0 for step in self.steps)
-            if weighted and job.settings.provisioned_concurrency:
+            if weighted and job.live_provisioned:
                 # AWS rejects weights on an alias with provisioned concurrency: release it for the shift.
-                self.aws.lambda_.delete_provisioned_concurrency(job.function, job.alias)
+                moved = True  # from here a failure restores the alias, provisioned concurrency included
+                self.provision(None)
             started = self.runtime.clock()
             for index, step in enumerate(self.steps):
                 self.point(step.weight)
@@ -247,7 +264,7 @@ class Shifter:
                 if step.wait > 0:
                     self.bake(index, step.wait)
             self.hook("postTraffic", job.settings.post_traffic)
-            self.provision()
+            self.provision(job.settings.provisioned_concurrency)
             self.emit("released", version=job.new_version)
         except _Stop as stop:
             outcome.status, outcome.reason, outcome.alarm = stop.status, stop.reason, stop.alarm
@@ -299,17 +316,23 @@ class Shifter:
             raise _Stop(INTERRUPTED, "interrupted before the shift started")
 
 
-def set_provisioned(aws: Any, function: str, alias: str, count: int | None) -> None:
-    """Provisioned concurrency on the alias (None: none), and the alias description marking it, so the live
-    reader knows to ask for it."""
-    from fnship.strategies.settings import ALIAS_DESCRIPTION, PROVISIONED_MARKER
-
+def settle_provisioned(aws: Any, function: str, alias: str, *, count: int | None, had: int | None) -> None:
+    """Provisioned concurrency on the alias: `count` (None: none, removed only when it `had` some)."""
+    if count == had:
+        return
     if count:
         aws.lambda_.put_provisioned_concurrency(function, alias, count)
-        aws.lambda_.set_alias_description(function, alias, f"{ALIAS_DESCRIPTION}; {PROVISIONED_MARKER} {count}")
-    else:
+    elif had:
         aws.lambda_.delete_provisioned_concurrency(function, alias)
-        aws.lambda_.set_alias_description(function, alias, ALIAS_DESCRIPTION)
+
+
+def set_provisioned(
+    aws: Any, function: str, alias: str, count: int | None, *, had: int | None, released: tuple[str, ...]
+) -> None:
+    """Provisioned concurrency on the alias (None: none), and the alias description marking it, so the live
+    reader knows to ask for it (the release history in the description is kept)."""
+    settle_provisioned(aws, function, alias, count=count, had=had)
+    aws.lambda_.set_alias_description(function, alias, alias_description(provisioned=count, released=released))
 
 
 def _truthy(body: bytes) -> bool:

@@ -195,6 +195,27 @@ def test_rollback_after_a_good_release_and_releases_list(moto, project):
     assert alias_of(moto)["FunctionVersion"] == "2"
 
 
+def test_rollback_skips_a_release_that_rolled_back(moto, project):
+    write(project, build=1)
+    assert project.fn("deploy", "--yes").exit_code == 0
+    write(project, build=2)
+    assert project.fn("deploy", "--yes", "-f", "api").exit_code == 0
+    # Version 3 fails its pre-traffic hook (moto answers every invoke with FunctionError): it never serves 100%.
+    write(project, build=3, strategy="'canary 10% 30s'")
+    manifest = project.root / "serverless.yml"
+    manifest.write_text(manifest.read_text().replace("deployment:\n", "deployment:\n  hooks:\n    preTraffic: check\n"))
+    assert project.fn("deploy", "--yes", "-f", "api").exit_code == 3
+    write(project, build=4)
+    assert project.fn("deploy", "--yes", "-f", "api").exit_code == 0
+    assert alias_of(moto)["FunctionVersion"] == "4"
+    first = project.fn("rollback", "--yes", "-f", "api", "--json")
+    assert first.exit_code == 0, first.stderr
+    assert [(m["from"], m["to"]) for m in first.json["functions"]] == [("4", "2")]
+    second = project.fn("rollback", "--yes", "-f", "api", "--json")
+    assert [(m["from"], m["to"]) for m in second.json["functions"]] == [("2", "1")]
+    assert alias_of(moto)["FunctionVersion"] == "1"
+
+
 def test_rollback_aborts_a_shift_left_behind_and_info_shows_it(moto, project):
     write(project, build=1)
     assert project.fn("deploy", "--yes").exit_code == 0
