@@ -108,7 +108,8 @@ def rollback(aws: Any, manifest: Any, *, only: Collection[str] = (), to: str | N
         versions = [r.version for r in releases]
         aborted = bool(weights) and to is None
         if to is None:
-            goal = current if weights else previous_version(versions, current, released_history(live.get("Description")))
+            history = released_history(live.get("Description"))
+            goal = current if weights else previous_version(versions, current, history)
         elif to.isdigit():
             goal = to if to in versions else None
         else:

@@ -243,9 +243,7 @@ def test_an_alarm_firing_before_the_shift_aborts_once_it_recovers_and_fires_agai
             aws.cloudwatch.states["api-errors"] = states[count]
 
     clock = FakeClock(on_sleep=move)
-    outcomes = shifter.run_release(
-        aws, [job(aws, strategy="canary 10% 5m", alarms=("api-errors",))], runtime(clock)
-    )
+    outcomes = shifter.run_release(aws, [job(aws, strategy="canary 10% 5m", alarms=("api-errors",))], runtime(clock))
     assert outcomes[0].status == "rolled_back" and outcomes[0].alarm == "api-errors"
     assert clock.sleeps == [60, 60]
     alias = aws.lambda_.aliases[("svc-dev-api", "live")]
@@ -255,7 +253,8 @@ def test_an_alarm_firing_before_the_shift_aborts_once_it_recovers_and_fires_agai
 def test_provisioned_concurrency_removed_from_the_manifest_during_a_canary():
     # The alias has provisioned concurrency, the manifest no longer asks for it: AWS would reject the weights.
     aws, clock = FakeAws(), FakeClock()
-    aws.lambda_.add("svc-dev-api", versions=2, provisioned=5, description="fnship release pointer; provisioned concurrency 5")
+    marked = "fnship release pointer; provisioned concurrency 5"
+    aws.lambda_.add("svc-dev-api", versions=2, provisioned=5, description=marked)
     outcomes = shifter.run_release(aws, [job(aws)], runtime(clock))
     assert outcomes[0].status == "released", outcomes[0].reason
     assert [c[0] for c in aws.lambda_.calls] == ["DeleteProvisionedConcurrencyConfig", "UpdateAlias", "UpdateAlias"]
