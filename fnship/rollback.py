@@ -67,10 +67,15 @@ def list_releases(aws: Any, manifest: Any, *, only: Collection[str] = ()) -> lis
         live = lam.get_alias_or_none(name, alias)
         serving = str(live["FunctionVersion"]) if live else None
         weights = dict(((live or {}).get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {})
+        history = released_history((live or {}).get("Description"))
+        oldest = min((int(v) for v in history), default=None)
         rows = []
         for release in reversed(releases_of(lam.list_versions(name))):
             row = release.to_dict()
             row["serving"] = release.version == serving
+            # Whether its release completed (False: rolled back, interrupted or failed); None: from before the
+            # alias kept a history.
+            row["completed"] = None if oldest is None or int(release.version) < oldest else release.version in history
             row["weight"] = weights.get(release.version, (1 - sum(weights.values())) if row["serving"] else None)
             rows.append(row)
         return {

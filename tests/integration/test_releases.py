@@ -208,6 +208,11 @@ def test_rollback_skips_a_release_that_rolled_back(moto, project):
     write(project, build=4)
     assert project.fn("deploy", "--yes", "-f", "api").exit_code == 0
     assert alias_of(moto)["FunctionVersion"] == "4"
+    listed = project.fn("releases", "-f", "api", "--json").json["functions"][0]["releases"]
+    assert [(r["version"], r["completed"]) for r in listed] == [("4", True), ("3", False), ("2", True), ("1", True)]
+    text = project.fn("releases", "-f", "api").stdout
+    unfinished = [line.split()[0] for line in text.splitlines() if line.endswith("(release did not complete)")]
+    assert unfinished == ["v3"]
     first = project.fn("rollback", "--yes", "-f", "api", "--json")
     assert first.exit_code == 0, first.stderr
     assert [(m["from"], m["to"]) for m in first.json["functions"]] == [("4", "2")]
