@@ -181,7 +181,7 @@ class Shifter:
         if firing:
             raise _Stop(ROLLED_BACK, f"alarm {firing[0]} is in ALARM", alarm=firing[0])
         if self.runtime.stop.is_set() and self.runtime.on_interrupt != "continue":
-            raise _Stop(INTERRUPTED, "interrupted")
+            raise _Stop(INTERRUPTED, "Ctrl-C or SIGTERM")
         if self.runtime.abort.is_set():
             raise _Stop(ROLLED_BACK, "another function of this release rolled back")
         return states

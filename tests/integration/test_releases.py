@@ -219,6 +219,10 @@ def test_rollback_skips_a_release_that_rolled_back(moto, project):
     second = project.fn("rollback", "--yes", "-f", "api", "--json")
     assert [(m["from"], m["to"]) for m in second.json["functions"]] == [("2", "1")]
     assert alias_of(moto)["FunctionVersion"] == "1"
+    nothing_older = project.fn("rollback", "--yes", "-f", "api")
+    assert nothing_older.exit_code == 1
+    assert "no release before version 1 exists for demo-dev-api" in nothing_older.stderr
+    assert "hint: nothing was rolled back" in nothing_older.stderr
 
 
 def test_rollback_aborts_a_shift_left_behind_and_info_shows_it(moto, project):
