@@ -12,6 +12,7 @@ with weights: https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-rou
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -105,7 +106,11 @@ class _Stop(Exception):
 
 
 def errors_alarm_name(job: ShiftJob) -> str:
-    return f"fnship-{job.function}-{job.alias}-v{job.new_version}-errors"[:255]
+    return f"{_errors_alarm_prefix(job)}{job.new_version}-errors"[:255]
+
+
+def _errors_alarm_prefix(job: ShiftJob) -> str:
+    return f"fnship-{job.function}-{job.alias}-v"
 
 
 class Shifter:
@@ -239,6 +244,7 @@ class Shifter:
             self.check_start()
             self.check_alarms_exist()
             if any(step.wait > 0 for step in self.steps):
+                self.remove_left_over_alarms()
                 self.own_alarm = errors_alarm_name(job)
                 self.aws.cloudwatch.put_version_errors_alarm(
                     self.own_alarm, function=job.function, alias=job.alias, version=job.new_version, tags=job.tags
@@ -310,6 +316,15 @@ class Shifter:
         self.already_firing = {name for name, state in states.items() if state == ALARM}
         if self.already_firing and any(step.wait > 0 for step in self.steps):
             self.emit("already_firing", alarms=sorted(self.already_firing))
+
+    def remove_left_over_alarms(self) -> None:
+        """Per-version alarms of earlier shifts of this alias that a killed fnship (SIGKILL) could not remove, so
+        a re-run converges. Only names of exactly our form: another function's name may share the prefix."""
+        prefix = _errors_alarm_prefix(self.job)
+        ours = re.compile(re.escape(prefix) + r"\d+-errors")
+        left_over = [name for name in self.aws.cloudwatch.alarm_names(prefix) if ours.fullmatch(name)]
+        if left_over:
+            self.aws.cloudwatch.delete_alarms(left_over)
 
     def check_start(self) -> None:
         if self.runtime.stop.is_set() and self.runtime.on_interrupt != "continue":

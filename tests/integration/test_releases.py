@@ -128,6 +128,17 @@ def test_an_alarm_already_firing_on_the_old_version_does_not_abort_the_release(m
     assert alias_of(moto)["FunctionVersion"] == "2"
 
 
+def test_a_per_version_alarm_left_by_a_killed_deploy_is_removed_by_the_next_shift(moto, project):
+    write(project, build=1)
+    assert project.fn("deploy", "--yes").exit_code == 0
+    put_alarm(moto, "fnship-demo-dev-api-live-v1-errors")  # what a SIGKILL mid-shift leaves behind
+    put_alarm(moto, "fnship-demo-dev-api-live-v1-errors-mine")  # not of fnship's form: someone else's
+    write(project, build=2, strategy="'canary 10% 1s'")
+    assert project.fn("deploy", "--yes", "-f", "api").exit_code == 0
+    names = [a["AlarmName"] for a in moto.client("cloudwatch").describe_alarms()["MetricAlarms"]]
+    assert names == ["fnship-demo-dev-api-live-v1-errors-mine"]
+
+
 def test_linear_shift_weights_step_by_step(moto, project):
     write(project, build=1)
     assert project.fn("deploy", "--yes").exit_code == 0

@@ -103,6 +103,9 @@ class FakeCloudWatch:
     def alarm_states(self, names):
         return {name: self.states.get(name) for name in names}
 
+    def alarm_names(self, prefix):
+        return [name for name in self.states if name.startswith(prefix)]
+
     def put_version_errors_alarm(self, name, *, function, alias, version, tags):
         self.created.append(name)
         self.states[name] = "OK"
