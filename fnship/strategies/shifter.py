@@ -367,6 +367,7 @@ def revert(aws: Any, job: ShiftJob, outcome: Outcome, reason: str) -> None:
     """Take a released function back to its old version (another function of the release rolled back)."""
     shifter = Shifter(aws, job, Runtime())
     shifter.revision = None
+    shifter.provisioned = job.settings.provisioned_concurrency  # what its completed release left on the alias
     shifter.restore()
     outcome.status, outcome.version, outcome.reason = ROLLED_BACK, job.old_version, reason
 

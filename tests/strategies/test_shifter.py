@@ -303,3 +303,19 @@ def test_the_alias_records_completed_releases_and_not_rolled_back_ones():
     outcomes = shifter.run_release(aws, [job(aws, old="3", new="4", alarms=("ext",))], runtime(clock))
     assert outcomes[0].status == "rolled_back"
     assert (alias.version, released_history(alias.description)) == ("3", ("3", "2", "1"))
+
+
+def test_a_released_function_reverted_with_its_release_gets_its_old_provisioned_concurrency_back():
+    aws = FakeAws()
+    aws.lambda_.add("svc-dev-api", versions=2, provisioned=5)
+    aws.lambda_.add("svc-dev-worker", versions=2)
+    aws.lambda_.hooks["svc-dev-hook"] = ("Unhandled", b"{}")
+    jobs = [
+        job(aws, strategy="AllAtOnce", provisioned_concurrency=8),
+        job(aws, "svc-dev-worker", strategy="AllAtOnce", pre_traffic="svc-dev-hook"),
+    ]
+    outcomes = shifter.run_release(aws, jobs, runtime(FakeClock()))
+    assert [o.status for o in outcomes] == ["rolled_back", "rolled_back"]
+    api = aws.lambda_.aliases[("svc-dev-api", "live")]
+    assert (api.version, api.provisioned) == ("1", 5)
+    assert api.description == "fnship release pointer; provisioned concurrency 5"
