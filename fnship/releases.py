@@ -1,9 +1,14 @@
-"""The release record a published version carries in its description, and the choices made from version lists:
-the rollback target and which versions pruning may delete.
+"""The release record a published version carries in its description, the alias's own record of which versions
+it served after a release, and the choices made from them: the rollback target and which versions pruning may
+delete.
 
 Pure: no AWS, no filesystem. A version description reads
 `fnship 20261123T160328Z at=2026-11-23T16:03:28Z commit=1a2b3c4 by=alice`
 (Lambda allows 256 characters: https://docs.aws.amazon.com/lambda/latest/api/API_PublishVersion.html).
+The alias description reads `fnship release pointer; provisioned concurrency 4; released 9 7 6`: the versions
+that completed a release on this alias, newest first. A version whose release rolled back is not among them, so
+`fn rollback` never lands on it (https://docs.aws.amazon.com/lambda/latest/api/API_UpdateAlias.html: 256
+characters too).
 """
 
 from __future__ import annotations
@@ -17,6 +22,10 @@ from typing import Any
 
 PREFIX = "fnship"
 DESCRIPTION_MAX = 256
+ALIAS_DESCRIPTION = "fnship release pointer"
+PROVISIONED_MARKER = "provisioned concurrency"  # in the alias description while fnship keeps some on it
+RELEASED_MARKER = "released"
+HISTORY_MAX = 20  # versions the alias remembers: enough rollbacks in a row, and well inside 256 characters
 
 
 @dataclass(frozen=True)
@@ -85,11 +94,48 @@ def releases_of(versions: Iterable[Mapping[str, Any]]) -> list[Release]:
     return [parse_description(str(v["Version"]), str(v.get("Description") or "")) for v in numbered]
 
 
-def previous_version(versions: Iterable[str], current: str) -> str | None:
-    """The release before `current`: the highest published version number below it."""
+def alias_description(*, provisioned: int | None, released: Iterable[str]) -> str:
+    parts = [ALIAS_DESCRIPTION]
+    if provisioned:
+        parts.append(f"{PROVISIONED_MARKER} {provisioned}")
+    history = [v for v in released if v.isdigit()][:HISTORY_MAX]
+    if history:
+        parts.append(f"{RELEASED_MARKER} {' '.join(history)}")
+    return "; ".join(parts)
+
+
+def released_history(alias_description_text: str | None) -> tuple[str, ...]:
+    """The versions an alias served after a completed release, newest first (empty: no record yet)."""
+    for part in (alias_description_text or "").split(";"):
+        words = part.split()
+        if words[:1] == [RELEASED_MARKER]:
+            return tuple(w for w in words[1:] if w.isdigit())
+    return ()
+
+
+def after_release(history: Iterable[str], *, old: str, new: str) -> tuple[str, ...]:
+    """The history once `new` completed a release that started from `old`: what was served before `old` (and
+    `old` itself) stays; versions above `old`, left by an earlier rollback, are no longer the way back."""
+    previous = list(history)
+    if old in previous:
+        previous = previous[previous.index(old) :]
+    elif old.isdigit():
+        previous = [old]
+    else:
+        previous = []
+    return tuple(dict.fromkeys([new, *previous]))[:HISTORY_MAX]
+
+
+def previous_version(versions: Iterable[str], current: str, history: Iterable[str] = ()) -> str | None:
+    """The release before `current`: the version served before it (from the alias's history, skipping pruned
+    versions); without a history, the highest published version number below it."""
     if not current.isdigit():
         return None
-    older = [int(v) for v in versions if v.isdigit() and int(v) < int(current)]
+    existing = {v for v in versions if v.isdigit()}
+    served = list(history)
+    if current in served:
+        return next((v for v in served[served.index(current) + 1 :] if v in existing), None)
+    older = [int(v) for v in existing if int(v) < int(current)]
     return str(max(older)) if older else None
 
 

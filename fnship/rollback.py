@@ -1,7 +1,9 @@
 """`fn rollback` and `fn releases`: read each function's releases (its published versions) and move aliases back.
 
 A published version freezes code and configuration together, so pointing the alias at an earlier version
-restores both. Every function is handled at once (in parallel). Mutates only aliases.
+restores both. "Previous" is the version the alias served before the current release (its history, see
+fnship.releases), so a release that rolled back is never a target. Every function is handled at once (in
+parallel). Mutates only aliases.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fnship.errors import FnError, InputError
-from fnship.releases import previous_version, releases_of
+from fnship.releases import previous_version, released_history, releases_of
 
 WORKERS = 16
 
@@ -65,10 +67,15 @@ def list_releases(aws: Any, manifest: Any, *, only: Collection[str] = ()) -> lis
         live = lam.get_alias_or_none(name, alias)
         serving = str(live["FunctionVersion"]) if live else None
         weights = dict(((live or {}).get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {})
+        history = released_history((live or {}).get("Description"))
+        oldest = min((int(v) for v in history), default=None)
         rows = []
         for release in reversed(releases_of(lam.list_versions(name))):
             row = release.to_dict()
             row["serving"] = release.version == serving
+            # Whether its release completed (False: rolled back, interrupted or failed); None: from before the
+            # alias kept a history.
+            row["completed"] = None if oldest is None or int(release.version) < oldest else release.version in history
             row["weight"] = weights.get(release.version, (1 - sum(weights.values())) if row["serving"] else None)
             rows.append(row)
         return {
@@ -106,7 +113,8 @@ def rollback(aws: Any, manifest: Any, *, only: Collection[str] = (), to: str | N
         versions = [r.version for r in releases]
         aborted = bool(weights) and to is None
         if to is None:
-            goal = current if weights else previous_version(versions, current)
+            history = released_history(live.get("Description"))
+            goal = current if weights else previous_version(versions, current, history)
         elif to.isdigit():
             goal = to if to in versions else None
         else:

@@ -103,3 +103,18 @@ def test_cloudwatch_adapter(aws):
     }
     cloudwatch.delete_alarms(["fnship-f-live-v2-errors"])
     assert cloudwatch.alarm_states(["fnship-f-live-v2-errors"]) == {"fnship-f-live-v2-errors": None}
+
+
+def test_fn_remove_fails_fast_while_a_deploy_holds_the_lock(moto, project):
+    project.write_hello_service()
+    assert project.fn("deploy", "--yes").exit_code == 0
+    aws = Aws(Target(region="us-east-1", endpoint_url=moto.endpoint))
+    service = project.fn("validate", "--json").json["service"]
+    held = lock.acquire(aws, service=service, stage="dev", who="ci@runner-7", command="fn deploy")
+    result = project.fn("remove", "--yes")
+    assert result.exit_code == 1
+    assert "another deploy holds the lock" in result.stderr and "ci@runner-7" in result.stderr
+    assert moto.client("lambda").list_functions()["Functions"]  # nothing removed
+    lock.release(aws, service=service, stage="dev", lock=held)
+    assert project.fn("remove", "--yes").exit_code == 0
+    assert moto.client("lambda").list_functions()["Functions"] == []

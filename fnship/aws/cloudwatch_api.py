@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from fnship.aws.calls import aws_call, tag_list
+from fnship.aws.calls import aws_call, paged_items, tag_list
 
 # DescribeAlarms takes at most 100 names per call.
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
@@ -33,6 +33,19 @@ class CloudWatchApi:
             for alarm in [*page.get("MetricAlarms", []), *page.get("CompositeAlarms", [])]:
                 states[alarm["AlarmName"]] = alarm["StateValue"]
         return states
+
+    def alarm_names(self, prefix: str) -> list[str]:
+        """The metric alarms whose names start with `prefix`."""
+        found = paged_items(
+            f"alarms {prefix}*",
+            "DescribeAlarms",
+            self._client.describe_alarms,
+            items="MetricAlarms",
+            token=("NextToken", "NextToken"),
+            AlarmNamePrefix=prefix,
+            AlarmTypes=["MetricAlarm"],
+        )
+        return [alarm["AlarmName"] for alarm in found]
 
     def put_version_errors_alarm(self, name: str, *, function: str, alias: str, version: str, tags: dict[str, str]):
         """An alarm on the new version's errors only: Lambda's `Errors` metric by `ExecutedVersion`, so errors of

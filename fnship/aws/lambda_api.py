@@ -127,8 +127,10 @@ class LambdaApi:
         version: str,
         weights: Mapping[str, float] | None = None,
         revision_id: str | None = None,
+        description: str | None = None,
     ) -> dict[str, Any]:
-        """Point the alias at `version`, with `weights` for at most one additional version (empty: none)."""
+        """Point the alias at `version`, with `weights` for at most one additional version (empty: none).
+        `description` None leaves the alias's description as it is."""
         kwargs: dict[str, Any] = {
             "FunctionName": function,
             "Name": alias,
@@ -137,6 +139,8 @@ class LambdaApi:
         }
         if revision_id:
             kwargs["RevisionId"] = revision_id
+        if description is not None:
+            kwargs["Description"] = description
         try:
             return aws_call(f"alias {function}:{alias}", "UpdateAlias", self._client.update_alias, **kwargs)
         except AwsError as exc:

@@ -302,7 +302,11 @@ def remove(
         if not console.confirm(f"Remove {the_plan.service} ({the_plan.stage})?", yes=yes):
             console.err("Nothing removed.")
             return 0
-        with progress.StepReporter(len(the_plan.steps), mode=mode, label="Removing") as report:
+        # Removing while a deploy or rollback runs would leave both half done: remove takes the same lock.
+        with (
+            pipeline.deploy_lock(loaded, command="fn remove"),
+            progress.StepReporter(len(the_plan.steps), mode=mode, label="Removing") as report,
+        ):
             result = pipeline.apply(loaded, the_plan, reporter=report)
         error = None if result.ok else pipeline.failure_error(result)
         if json_out:

@@ -20,18 +20,21 @@ def _clock_text(seconds: float) -> str:
 
 
 class Progress:
-    def __init__(self, *, json_mode: bool) -> None:
+    def __init__(self, *, json_mode: bool, write=console.err) -> None:
         self.json_mode = json_mode
+        self.write = write
         self.events: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._last_wait: dict[str, tuple[float, Any]] = {}
 
     def __call__(self, event: dict[str, Any]) -> None:
+        # Written under the lock: functions shift in parallel threads, and a print's text and newline are two
+        # writes that would otherwise interleave.
         with self._lock:
             self.events.append(event)
             line = self.line(event)
-        if line and not self.json_mode:
-            console.err(line)
+            if line and not self.json_mode:
+                self.write(line)
 
     def line(self, event: dict[str, Any]) -> str | None:
         kind, fn = event["event"], event.get("function", "")
@@ -51,6 +54,11 @@ class Progress:
             return f"    {fn}: {event['weight']:.0%}, {_clock_text(event['remaining'])} left; {states}"
         if kind == "hook":
             return f"  · {fn}: {event['phase']} hook {event['target']}"
+        if kind == "already_firing":
+            return (
+                f"  ! {fn}: alarm {', '.join(event['alarms'])} already in ALARM before any traffic moved (the old "
+                "version): it rolls back this release only if it recovers and fires again"
+            )
         if kind == "released":
             return f"  ✓ {fn}: {event['alias']} -> version {event['version']} (100%)"
         if kind in ("rolled_back", "interrupted"):

@@ -26,7 +26,8 @@ def render(functions: list[dict[str, Any]], *, limit: int) -> str:
                 detail = f"{row['release']}  {row['time'] or ''}  {row['commit'] or '-'}  {row['by'] or '-'}"
             else:
                 detail = row["description"] or "(no release record)"
-            lines.append(f"  {mark} v{row['version']:<4}{share}  {detail}")
+            unfinished = "  (release did not complete)" if row["completed"] is False else ""
+            lines.append(f"  {mark} v{row['version']:<4}{share}  {detail}{unfinished}")
         lines.append("")
     return "\n".join(lines)
 

@@ -49,7 +49,7 @@ def rollback(
             moves = core.rollback(loaded.aws, loaded.manifest, only=functions or (), to=to)
         failed = [m for m in moves if m.error]
         if json_out:
-            error_part = {"error": console.error_payload(_failure(failed))} if failed else {}
+            error_part = {"error": console.error_payload(_failure(moves))} if failed else {}
             console.emit_json("rollback", {"ok": not failed, "functions": [m.to_dict() for m in moves], **error_part})
         else:
             for move in moves:
@@ -65,16 +65,16 @@ def rollback(
                 else:
                     console.out(f"  ↩ {move.function_key}: {move.alias} version {move.before} -> {move.after}")
         if failed:
-            console.fail_after_json(_failure(failed), json_mode=json_out, debug=debug)
+            console.fail_after_json(_failure(moves), json_mode=json_out, debug=debug)
         return 0
 
     console.run(job, debug=debug, json_mode=json_out, command="rollback", no_color=no_color)
 
 
-def _failure(failed):
+def _failure(moves):
     from fnship.errors import FnError
 
-    return FnError(
-        f"rollback failed for {', '.join(m.function_key for m in failed)}",
-        hint="the other functions were rolled back; `fn releases` lists the versions",
-    )
+    failed = [m.function_key for m in moves if m.error]
+    moved = [m.function_key for m in moves if not m.error and m.before != m.after]
+    done = f"{', '.join(moved)} rolled back" if moved else "nothing was rolled back"
+    return FnError(f"rollback failed for {', '.join(failed)}", hint=f"{done}; `fn releases` lists the versions")

@@ -141,30 +141,44 @@ def version_publish(context: Context, step: Step) -> None:
 
 def alias_set(context: Context, step: Step) -> None:
     """Point the alias all at once: a new alias (nothing to shift from), or one that served `$LATEST`."""
-    from fnship.strategies.settings import ALIAS_DESCRIPTION
+    from fnship.releases import after_release, alias_description
+    from fnship.strategies.shifter import settle_provisioned
 
     alias, live = context.desired(step), context.live(step)
     version = context.outputs.get(step.address, {}).get("version", "$LATEST")
     function_name = alias.extras["function_name"]
+    provisioned = alias.attrs.get("provisioned_concurrency")
+    before = str(live.extras.get("version")) if live else ""
+    history = after_release(live.extras.get("released") or () if live else (), old=before, new=version)
+    description = alias_description(provisioned=provisioned, released=history)
     if live is None:
-        context.aws.lambda_.create_alias(function_name, alias.name, version=version, description=ALIAS_DESCRIPTION)
+        context.aws.lambda_.create_alias(function_name, alias.name, version=version, description=description)
     else:
         context.aws.lambda_.set_alias_version(
-            function_name, alias.name, version=version, weights={}, revision_id=live.extras.get("revision_id")
+            function_name,
+            alias.name,
+            version=version,
+            weights={},
+            revision_id=live.extras.get("revision_id"),
+            description=description,
         )
     context.outputs.setdefault(step.address, {})["version"] = version
-    if alias.attrs.get("provisioned_concurrency"):
-        _alias_concurrency(context, alias)
+    had = live.attrs.get("provisioned_concurrency") if live else None
+    settle_provisioned(context.aws, function_name, alias.name, count=provisioned, had=had)
 
 
 def alias_concurrency(context: Context, step: Step) -> None:
-    _alias_concurrency(context, context.desired(step))
-
-
-def _alias_concurrency(context: Context, alias) -> None:
     from fnship.strategies.shifter import set_provisioned
 
-    set_provisioned(context.aws, alias.extras["function_name"], alias.name, alias.attrs.get("provisioned_concurrency"))
+    alias, live = context.desired(step), context.live(step)
+    set_provisioned(
+        context.aws,
+        alias.extras["function_name"],
+        alias.name,
+        alias.attrs.get("provisioned_concurrency"),
+        had=live.attrs.get("provisioned_concurrency"),
+        released=tuple(live.extras.get("released") or ()),
+    )
 
 
 def release_shift(context: Context, step: Step) -> None:
@@ -186,6 +200,8 @@ def release_shift(context: Context, step: Step) -> None:
                 release=context.release,
                 revision_id=live.extras.get("revision_id"),
                 tags=dict(alias.extras.get("tags") or {}),
+                live_provisioned=live.attrs.get("provisioned_concurrency"),
+                released=tuple(live.extras.get("released") or ()),
             )
         )
     outcomes = shifter.run_release(context.aws, jobs, context.runtime or shifter.Runtime())

@@ -21,6 +21,7 @@ from fnship.model.resources import (
     ownership_tags,
 )
 from fnship.plan import artifacts_live, live_triggers
+from fnship.releases import released_history
 
 READ_WORKERS = 8
 DEFAULT_EPHEMERAL_MB = 512
@@ -124,6 +125,7 @@ def read_alias(aws: Any, function_name: str, key: str, alias: str) -> list[Resou
         "arn": found.get("AliasArn"),
         "revision_id": found.get("RevisionId"),
         "weights": dict((found.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}),
+        "released": released_history(found.get("Description")),
     }
     if version == "$LATEST":
         attrs: dict[str, Any] = {"version": "$LATEST"}
@@ -140,7 +142,7 @@ def read_alias(aws: Any, function_name: str, key: str, alias: str) -> list[Resou
 def _provisioned(aws: Any, function_name: str, alias: str, description: str) -> int | None:
     """The alias's provisioned concurrency. Only aliases fnship marked as provisioned are asked (one call saved
     per alias on every plan); the marker is in the alias description (see executor `alias.concurrency`)."""
-    from fnship.strategies.settings import PROVISIONED_MARKER
+    from fnship.releases import PROVISIONED_MARKER
 
     if PROVISIONED_MARKER not in description:
         return None

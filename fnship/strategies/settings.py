@@ -9,6 +9,7 @@ https://github.com/davidgf/serverless-plugin-canary-deployments#configuration
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,9 +25,9 @@ HOOK_KEYS = frozenset({"preTraffic", "postTraffic"})
 PLUGIN_KEYS = {"type": "strategy", "alias": "alias", "alarms": "alarms"}
 PLUGIN_HOOK_KEYS = {"preTrafficHook": "preTraffic", "postTrafficHook": "postTraffic"}
 PLUGIN_IGNORED = frozenset({"triggers", "codeDeployRole", "codeDeployRoleArn", "stackPolicy"})
+# https://docs.aws.amazon.com/lambda/latest/api/API_CreateAlias.html#lambda-CreateAlias-request-Name
+ALIAS_NAME = re.compile(r"[A-Za-z0-9_-]+")
 ALIAS_NAME_MAX = 128
-ALIAS_DESCRIPTION = "fnship release pointer"
-PROVISIONED_MARKER = "provisioned concurrency"  # in the alias description while fnship keeps some on it
 
 
 @dataclass(frozen=True)
@@ -123,10 +124,14 @@ def _for_function(
         strategy = parse_strategy(ALL_AT_ONCE)
 
     alias = str(merged.get("alias", DEFAULT_ALIAS))
-    if not alias or len(alias) > ALIAS_NAME_MAX or alias.isdigit() or not alias.replace("-", "").replace("_", ""):
-        problem(where["alias"], f"'{alias}' is not a valid alias name", hint="letters, digits, - and _, not all digits")
     if alias == "$LATEST":
         problem(where["alias"], "'$LATEST' is reserved by Lambda")
+    elif not ALIAS_NAME.fullmatch(alias) or len(alias) > ALIAS_NAME_MAX or alias.isdigit():
+        problem(
+            where["alias"],
+            f"'{alias}' is not a valid alias name",
+            hint=f"letters, digits, - and _ (at most {ALIAS_NAME_MAX}), not all digits",
+        )
 
     alarms_value = merged.get("alarms", [])
     alarms: list[str] = []

@@ -12,6 +12,7 @@ with weights: https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-rou
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fnship.errors import EXIT_INTERRUPTED, AwsError, FnError, RolledBack
-from fnship.releases import prunable
+from fnship.releases import after_release, alias_description, prunable
 from fnship.strategies.schedules import schedule
 from fnship.strategies.settings import ReleaseSettings
 
@@ -40,6 +41,8 @@ class ShiftJob:
     release: dict[str, Any]  # release id, commit, who: passed to hooks
     revision_id: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    live_provisioned: int | None = None  # what the alias has before the release (restored on a rollback)
+    released: tuple[str, ...] = ()  # the alias's release history before this release (releases.released_history)
 
     @property
     def alias(self) -> str:
@@ -103,7 +106,11 @@ class _Stop(Exception):
 
 
 def errors_alarm_name(job: ShiftJob) -> str:
-    return f"fnship-{job.function}-{job.alias}-v{job.new_version}-errors"[:255]
+    return f"{_errors_alarm_prefix(job)}{job.new_version}-errors"[:255]
+
+
+def _errors_alarm_prefix(job: ShiftJob) -> str:
+    return f"fnship-{job.function}-{job.alias}-v"
 
 
 class Shifter:
@@ -112,6 +119,10 @@ class Shifter:
         self.revision = job.revision_id
         self.steps = schedule(job.settings.strategy)
         self.own_alarm: str | None = None
+        self.provisioned = job.live_provisioned  # what the alias has now
+        # Named alarms already in ALARM before traffic moves: they describe the old version, so they abort this
+        # release only after they leave ALARM and fire again (fnship's own alarm watches the new version).
+        self.already_firing: set[str] = set()
 
     # -- progress ------------------------------------------------------------------------------------------
     def emit(self, event: str, **data: Any) -> None:
@@ -124,8 +135,16 @@ class Shifter:
     def point(self, weight: float) -> None:
         job = self.job
         if weight >= 1.0:
+            # The release is complete: the alias records it (and the provisioned concurrency it gets next) in the
+            # same call that moves it, so `fn rollback` knows the way back.
+            history = after_release(job.released, old=job.old_version, new=job.new_version)
             answer = self.aws.lambda_.set_alias_version(
-                job.function, job.alias, version=job.new_version, weights={}, revision_id=self.revision
+                job.function,
+                job.alias,
+                version=job.new_version,
+                weights={},
+                revision_id=self.revision,
+                description=alias_description(provisioned=job.settings.provisioned_concurrency, released=history),
             )
         else:
             answer = self.aws.lambda_.set_alias_version(
@@ -138,17 +157,22 @@ class Shifter:
         self.revision = answer.get("RevisionId") or None
 
     def restore(self) -> None:
+        """Back to the old version, its release history and its provisioned concurrency."""
         job = self.job
         answer = self.aws.lambda_.set_alias_version(
-            job.function, job.alias, version=job.old_version, weights={}, revision_id=self.revision
+            job.function,
+            job.alias,
+            version=job.old_version,
+            weights={},
+            revision_id=self.revision,
+            description=alias_description(provisioned=job.live_provisioned, released=job.released),
         )
         self.revision = answer.get("RevisionId") or None
-        self.provision()
+        self.provision(job.live_provisioned)
 
-    def provision(self) -> None:
-        count = self.job.settings.provisioned_concurrency
-        if count:
-            set_provisioned(self.aws, self.job.function, self.job.alias, count)
+    def provision(self, count: int | None) -> None:
+        settle_provisioned(self.aws, self.job.function, self.job.alias, count=count, had=self.provisioned)
+        self.provisioned = count
 
     # -- watching ------------------------------------------------------------------------------------------
     def watched(self) -> list[str]:
@@ -157,11 +181,12 @@ class Shifter:
     def check(self) -> dict[str, str | None]:
         """Alarm states; raises _Stop on an alarm, an interrupt, or another function's rollback."""
         states = self.aws.cloudwatch.alarm_states(self.watched()) if self.watched() else {}
-        firing = [name for name, state in states.items() if state == ALARM]
+        self.already_firing &= {name for name, state in states.items() if state == ALARM}
+        firing = [name for name, state in states.items() if state == ALARM and name not in self.already_firing]
         if firing:
             raise _Stop(ROLLED_BACK, f"alarm {firing[0]} is in ALARM", alarm=firing[0])
         if self.runtime.stop.is_set() and self.runtime.on_interrupt != "continue":
-            raise _Stop(INTERRUPTED, "interrupted")
+            raise _Stop(INTERRUPTED, "Ctrl-C or SIGTERM")
         if self.runtime.abort.is_set():
             raise _Stop(ROLLED_BACK, "another function of this release rolled back")
         return states
@@ -213,21 +238,23 @@ class Shifter:
             # Nothing new was published (Lambda returns the latest version when nothing changed): just clear
             # the weights a stopped shift left behind.
             self.point(1.0)
-            self.provision()
+            self.provision(job.settings.provisioned_concurrency)
             return outcome
         try:
             self.check_start()
             self.check_alarms_exist()
             if any(step.wait > 0 for step in self.steps):
+                self.remove_left_over_alarms()
                 self.own_alarm = errors_alarm_name(job)
                 self.aws.cloudwatch.put_version_errors_alarm(
                     self.own_alarm, function=job.function, alias=job.alias, version=job.new_version, tags=job.tags
                 )
             self.hook("preTraffic", job.settings.pre_traffic)
             weighted = any(step.weight < 1.0 for step in self.steps)
-            if weighted and job.settings.provisioned_concurrency:
+            if weighted and job.live_provisioned:
                 # AWS rejects weights on an alias with provisioned concurrency: release it for the shift.
-                self.aws.lambda_.delete_provisioned_concurrency(job.function, job.alias)
+                moved = True  # from here a failure restores the alias, provisioned concurrency included
+                self.provision(None)
             started = self.runtime.clock()
             for index, step in enumerate(self.steps):
                 self.point(step.weight)
@@ -243,7 +270,7 @@ class Shifter:
                 if step.wait > 0:
                     self.bake(index, step.wait)
             self.hook("postTraffic", job.settings.post_traffic)
-            self.provision()
+            self.provision(job.settings.provisioned_concurrency)
             self.emit("released", version=job.new_version)
         except _Stop as stop:
             outcome.status, outcome.reason, outcome.alarm = stop.status, stop.reason, stop.alarm
@@ -275,7 +302,8 @@ class Shifter:
         return outcome
 
     def check_alarms_exist(self) -> None:
-        """A named alarm that does not exist protects nothing (a typo?): stop before any traffic moves."""
+        """A named alarm that does not exist protects nothing (a typo?): stop before any traffic moves.
+        Note the ones already firing (see `already_firing`)."""
         if not self.job.settings.alarms:
             return
         states = self.aws.cloudwatch.alarm_states(self.job.settings.alarms)
@@ -285,23 +313,41 @@ class Shifter:
                 f"alarm {', '.join(missing)} does not exist in this account and region; no traffic was moved",
                 hint="create it, or fix its name under deployment.alarms",
             )
+        self.already_firing = {name for name, state in states.items() if state == ALARM}
+        if self.already_firing and any(step.wait > 0 for step in self.steps):
+            self.emit("already_firing", alarms=sorted(self.already_firing))
+
+    def remove_left_over_alarms(self) -> None:
+        """Per-version alarms of earlier shifts of this alias that a killed fnship (SIGKILL) could not remove, so
+        a re-run converges. Only names of exactly our form: another function's name may share the prefix."""
+        prefix = _errors_alarm_prefix(self.job)
+        ours = re.compile(re.escape(prefix) + r"\d+-errors")
+        left_over = [name for name in self.aws.cloudwatch.alarm_names(prefix) if ours.fullmatch(name)]
+        if left_over:
+            self.aws.cloudwatch.delete_alarms(left_over)
 
     def check_start(self) -> None:
         if self.runtime.stop.is_set() and self.runtime.on_interrupt != "continue":
             raise _Stop(INTERRUPTED, "interrupted before the shift started")
 
 
-def set_provisioned(aws: Any, function: str, alias: str, count: int | None) -> None:
-    """Provisioned concurrency on the alias (None: none), and the alias description marking it, so the live
-    reader knows to ask for it."""
-    from fnship.strategies.settings import ALIAS_DESCRIPTION, PROVISIONED_MARKER
-
+def settle_provisioned(aws: Any, function: str, alias: str, *, count: int | None, had: int | None) -> None:
+    """Provisioned concurrency on the alias: `count` (None: none, removed only when it `had` some)."""
+    if count == had:
+        return
     if count:
         aws.lambda_.put_provisioned_concurrency(function, alias, count)
-        aws.lambda_.set_alias_description(function, alias, f"{ALIAS_DESCRIPTION}; {PROVISIONED_MARKER} {count}")
-    else:
+    elif had:
         aws.lambda_.delete_provisioned_concurrency(function, alias)
-        aws.lambda_.set_alias_description(function, alias, ALIAS_DESCRIPTION)
+
+
+def set_provisioned(
+    aws: Any, function: str, alias: str, count: int | None, *, had: int | None, released: tuple[str, ...]
+) -> None:
+    """Provisioned concurrency on the alias (None: none), and the alias description marking it, so the live
+    reader knows to ask for it (the release history in the description is kept)."""
+    settle_provisioned(aws, function, alias, count=count, had=had)
+    aws.lambda_.set_alias_description(function, alias, alias_description(provisioned=count, released=released))
 
 
 def _truthy(body: bytes) -> bool:
@@ -321,6 +367,7 @@ def revert(aws: Any, job: ShiftJob, outcome: Outcome, reason: str) -> None:
     """Take a released function back to its old version (another function of the release rolled back)."""
     shifter = Shifter(aws, job, Runtime())
     shifter.revision = None
+    shifter.provisioned = job.settings.provisioned_concurrency  # what its completed release left on the alias
     shifter.restore()
     outcome.status, outcome.version, outcome.reason = ROLLED_BACK, job.old_version, reason
 

@@ -90,20 +90,55 @@ def test_canary_rolls_back_when_an_alarm_fires_mid_shift(moto, project):
     assert names == ["api-errors"]
 
 
-def test_cli_exits_3_and_names_the_alarm(moto, project):
+def test_cli_exits_3_and_names_the_alarm_that_fires_mid_shift(moto, project):
     write(project, build=1)
     assert project.fn("deploy", "--yes").exit_code == 0
-    put_alarm(moto, "already-firing")
-    moto.client("cloudwatch").set_alarm_state(AlarmName="already-firing", StateValue="ALARM", StateReason="test")
-    write(project, build=2, strategy="'canary 10% 30s'", alarms="[already-firing]")
-    result = project.fn("deploy", "--yes", "--json")
+    put_alarm(moto, "api-errors")
+    write(project, build=2, strategy="'canary 10% 30s'", alarms="[api-errors]")
+
+    def fire_when_shifting():  # the alarm fires while the canary bakes
+        lam = moto.client("lambda")
+        for _ in range(600):
+            routing = lam.get_alias(FunctionName="demo-dev-api", Name="live").get("RoutingConfig") or {}
+            if routing.get("AdditionalVersionWeights"):
+                moto.client("cloudwatch").set_alarm_state(AlarmName="api-errors", StateValue="ALARM", StateReason="t")
+                return
+            threading.Event().wait(0.05)
+
+    firing = threading.Thread(target=fire_when_shifting)
+    firing.start()
+    result = project.fn_process("deploy", "--yes", "--json")
+    firing.join()
     assert result.exit_code == 3, result.stderr
-    assert "already-firing" in result.stderr
+    assert "api-errors" in result.stderr
     document = result.json
     assert document["ok"] is False
     statuses = {f["function"]: f["status"] for f in document["release"]["functions"]}
     assert statuses["api"] == "rolled_back"
     assert alias_of(moto)["FunctionVersion"] == "1"
+
+
+def test_an_alarm_already_firing_on_the_old_version_does_not_abort_the_release(moto, project):
+    write(project, build=1)
+    assert project.fn("deploy", "--yes").exit_code == 0
+    put_alarm(moto, "already-firing")
+    moto.client("cloudwatch").set_alarm_state(AlarmName="already-firing", StateValue="ALARM", StateReason="test")
+    write(project, build=2, strategy="'canary 10% 1s'", alarms="[already-firing]")
+    result = project.fn("deploy", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert "alarm already-firing already in ALARM before any traffic moved" in result.stderr
+    assert alias_of(moto)["FunctionVersion"] == "2"
+
+
+def test_a_per_version_alarm_left_by_a_killed_deploy_is_removed_by_the_next_shift(moto, project):
+    write(project, build=1)
+    assert project.fn("deploy", "--yes").exit_code == 0
+    put_alarm(moto, "fnship-demo-dev-api-live-v1-errors")  # what a SIGKILL mid-shift leaves behind
+    put_alarm(moto, "fnship-demo-dev-api-live-v1-errors-mine")  # not of fnship's form: someone else's
+    write(project, build=2, strategy="'canary 10% 1s'")
+    assert project.fn("deploy", "--yes", "-f", "api").exit_code == 0
+    names = [a["AlarmName"] for a in moto.client("cloudwatch").describe_alarms()["MetricAlarms"]]
+    assert names == ["fnship-demo-dev-api-live-v1-errors-mine"]
 
 
 def test_linear_shift_weights_step_by_step(moto, project):
@@ -171,6 +206,36 @@ def test_rollback_after_a_good_release_and_releases_list(moto, project):
     again = project.fn("rollback", "--yes", "--to", api["releases"][0]["release"])
     assert again.exit_code == 0, again.stderr
     assert alias_of(moto)["FunctionVersion"] == "2"
+
+
+def test_rollback_skips_a_release_that_rolled_back(moto, project):
+    write(project, build=1)
+    assert project.fn("deploy", "--yes").exit_code == 0
+    write(project, build=2)
+    assert project.fn("deploy", "--yes", "-f", "api").exit_code == 0
+    # Version 3 fails its pre-traffic hook (moto answers every invoke with FunctionError): it never serves 100%.
+    write(project, build=3, strategy="'canary 10% 30s'")
+    manifest = project.root / "serverless.yml"
+    manifest.write_text(manifest.read_text().replace("deployment:\n", "deployment:\n  hooks:\n    preTraffic: check\n"))
+    assert project.fn("deploy", "--yes", "-f", "api").exit_code == 3
+    write(project, build=4)
+    assert project.fn("deploy", "--yes", "-f", "api").exit_code == 0
+    assert alias_of(moto)["FunctionVersion"] == "4"
+    listed = project.fn("releases", "-f", "api", "--json").json["functions"][0]["releases"]
+    assert [(r["version"], r["completed"]) for r in listed] == [("4", True), ("3", False), ("2", True), ("1", True)]
+    text = project.fn("releases", "-f", "api").stdout
+    unfinished = [line.split()[0] for line in text.splitlines() if line.endswith("(release did not complete)")]
+    assert unfinished == ["v3"]
+    first = project.fn("rollback", "--yes", "-f", "api", "--json")
+    assert first.exit_code == 0, first.stderr
+    assert [(m["from"], m["to"]) for m in first.json["functions"]] == [("4", "2")]
+    second = project.fn("rollback", "--yes", "-f", "api", "--json")
+    assert [(m["from"], m["to"]) for m in second.json["functions"]] == [("2", "1")]
+    assert alias_of(moto)["FunctionVersion"] == "1"
+    nothing_older = project.fn("rollback", "--yes", "-f", "api")
+    assert nothing_older.exit_code == 1
+    assert "no release before version 1 exists for demo-dev-api" in nothing_older.stderr
+    assert "hint: nothing was rolled back" in nothing_older.stderr
 
 
 def test_rollback_aborts_a_shift_left_behind_and_info_shows_it(moto, project):

@@ -45,7 +45,7 @@ class FakeLambda:
     def _fail(self, function, alias, action, code, detail):
         raise AwsError(resource=f"alias {function}:{alias}", action=action, code=code, detail=detail)
 
-    def set_alias_version(self, function, alias, *, version, weights=None, revision_id=None):
+    def set_alias_version(self, function, alias, *, version, weights=None, revision_id=None, description=None):
         current = self.aliases[(function, alias)]
         weights = dict(weights or {})
         self.calls.append(("UpdateAlias", function, version, weights, revision_id))
@@ -56,6 +56,8 @@ class FakeLambda:
         if weights and current.provisioned:
             self._fail(function, alias, "UpdateAlias", "InvalidParameterValueException", "provisioned concurrency")
         current.version, current.weights = version, weights
+        if description is not None:
+            current.description = description
         current.revision = f"rev-{next(_revisions)}"
         return {"FunctionVersion": version, "RevisionId": current.revision}
 
@@ -100,6 +102,9 @@ class FakeCloudWatch:
 
     def alarm_states(self, names):
         return {name: self.states.get(name) for name in names}
+
+    def alarm_names(self, prefix):
+        return [name for name in self.states if name.startswith(prefix)]
 
     def put_version_errors_alarm(self, name, *, function, alias, version, tags):
         self.created.append(name)

@@ -116,3 +116,26 @@ def test_every_problem_with_file_line_and_key(tmp_path):
 def test_bad_cli_strategy_names_the_option(tmp_path):
     found = problems(tmp_path, "service: s\nprovider: {name: aws}\nfunctions: {api: {handler: a.b}}\n", strategy="x")
     assert found[0].startswith("--strategy: unknown strategy 'x'")
+
+
+@pytest.mark.parametrize(
+    ("alias", "message"),
+    [
+        ("prod.v2", "'prod.v2' is not a valid alias name"),  # AWS would refuse it mid-deploy
+        ("my live", "'my live' is not a valid alias name"),
+        ("'2024'", "'2024' is not a valid alias name"),
+        ("x" * 129, f"'{'x' * 129}' is not a valid alias name"),
+        ("$LATEST", "'$LATEST' is reserved by Lambda"),
+    ],
+)
+def test_alias_names_lambda_refuses(tmp_path, alias, message):
+    found = problems(
+        tmp_path,
+        f"service: s\nprovider: {{name: aws}}\ndeployment:\n  alias: {alias}\nfunctions: {{api: {{handler: a.b}}}}\n",
+    )
+    assert found == [f"serverless.yml:4:10 deployment.alias: {message}"]
+
+
+def test_alias_names_lambda_accepts(tmp_path):
+    text = "service: s\nprovider: {name: aws}\ndeployment:\n  alias: Prod_v2-blue\nfunctions: {api: {handler: a.b}}\n"
+    assert release_settings(load(tmp_path, text))["api"].alias == "Prod_v2-blue"

@@ -3,7 +3,8 @@ it follows): schedules with an injected clock, alarms, hooks, interrupts, provis
 
 from __future__ import annotations
 
-from fnship.errors import EXIT_INTERRUPTED, EXIT_ROLLED_BACK
+from fnship.errors import EXIT_INTERRUPTED, EXIT_ROLLED_BACK, AwsError
+from fnship.releases import released_history
 from fnship.strategies import shifter
 from fnship.strategies.schedules import parse_strategy
 from fnship.strategies.settings import ReleaseSettings
@@ -25,6 +26,8 @@ def job(aws: FakeAws, function="svc-dev-api", *, old="1", new="2", **kwargs) -> 
         settings=settings(**kwargs),
         release={"release": "r1"},
         revision_id=alias.revision,
+        live_provisioned=alias.provisioned,  # what the live reader reports
+        released=released_history(alias.description),
     )
 
 
@@ -215,3 +218,104 @@ def test_a_named_alarm_that_does_not_exist_stops_before_traffic_moves():
     assert outcomes[0].status == "failed" and "alarm typo-alarm does not exist" in outcomes[0].reason
     assert [c for c in aws.lambda_.calls if c[0] == "UpdateAlias"] == []
     assert outcomes[0].version == "1"
+
+
+def test_a_named_alarm_already_firing_on_the_old_version_does_not_abort_the_release():
+    # The issue: an alarm already firing (on the old version) must not abort every release.
+    aws, clock = FakeAws(), FakeClock()
+    aws.lambda_.add("svc-dev-api", versions=2)
+    aws.cloudwatch.states["api-errors"] = "ALARM"
+    rt = runtime(clock)
+    outcomes = shifter.run_release(aws, [job(aws, strategy="canary 10% 2m", alarms=("api-errors",))], rt)
+    assert outcomes[0].status == "released"
+    assert aws.lambda_.aliases[("svc-dev-api", "live")].version == "2"
+    assert [e["alarms"] for e in rt.events if e["event"] == "already_firing"] == [["api-errors"]]
+
+
+def test_an_alarm_firing_before_the_shift_aborts_once_it_recovers_and_fires_again():
+    aws = FakeAws()
+    aws.lambda_.add("svc-dev-api", versions=2)
+    aws.cloudwatch.states["api-errors"] = "ALARM"
+    states = {1: "OK", 2: "ALARM"}  # after the first bake it recovers, after the second it fires again
+
+    def move(count):
+        if count in states:
+            aws.cloudwatch.states["api-errors"] = states[count]
+
+    clock = FakeClock(on_sleep=move)
+    outcomes = shifter.run_release(aws, [job(aws, strategy="canary 10% 5m", alarms=("api-errors",))], runtime(clock))
+    assert outcomes[0].status == "rolled_back" and outcomes[0].alarm == "api-errors"
+    assert clock.sleeps == [60, 60]
+    alias = aws.lambda_.aliases[("svc-dev-api", "live")]
+    assert (alias.version, alias.weights) == ("1", {})
+
+
+def test_provisioned_concurrency_removed_from_the_manifest_during_a_canary():
+    # The alias has provisioned concurrency, the manifest no longer asks for it: AWS would reject the weights.
+    aws, clock = FakeAws(), FakeClock()
+    marked = "fnship release pointer; provisioned concurrency 5"
+    aws.lambda_.add("svc-dev-api", versions=2, provisioned=5, description=marked)
+    outcomes = shifter.run_release(aws, [job(aws)], runtime(clock))
+    assert outcomes[0].status == "released", outcomes[0].reason
+    assert [c[0] for c in aws.lambda_.calls] == ["DeleteProvisionedConcurrencyConfig", "UpdateAlias", "UpdateAlias"]
+    alias = aws.lambda_.aliases[("svc-dev-api", "live")]
+    assert alias.provisioned is None and "provisioned" not in alias.description
+
+
+def test_a_rollback_restores_the_provisioned_concurrency_the_alias_had():
+    aws = FakeAws()
+    aws.lambda_.add("svc-dev-api", versions=2, provisioned=5)
+    aws.cloudwatch.states["ext"] = "OK"
+    clock = FakeClock(on_sleep=lambda n: aws.cloudwatch.states.update({"ext": "ALARM"}))
+    outcomes = shifter.run_release(aws, [job(aws, alarms=("ext",), provisioned_concurrency=8)], runtime(clock))
+    assert outcomes[0].status == "rolled_back"
+    alias = aws.lambda_.aliases[("svc-dev-api", "live")]
+    assert (alias.version, alias.weights, alias.provisioned) == ("1", {}, 5)
+    assert alias.description == "fnship release pointer; provisioned concurrency 5"
+
+
+def test_a_failed_update_after_releasing_provisioned_concurrency_puts_it_back():
+    aws, clock = FakeAws(), FakeClock()
+    alias = aws.lambda_.add("svc-dev-api", versions=2, provisioned=5)
+    update = aws.lambda_.set_alias_version
+
+    def throttled_when_weighted(function, name, **kwargs):
+        if kwargs.get("weights"):
+            raise AwsError(resource="alias", action="UpdateAlias", code="TooManyRequestsException", detail="slow")
+        return update(function, name, **kwargs)
+
+    aws.lambda_.set_alias_version = throttled_when_weighted
+    outcomes = shifter.run_release(aws, [job(aws)], runtime(clock))
+    assert outcomes[0].status == "failed" and "TooManyRequestsException" in outcomes[0].reason
+    assert (alias.version, alias.weights, alias.provisioned) == ("1", {}, 5)
+
+
+def test_the_alias_records_completed_releases_and_not_rolled_back_ones():
+    aws = FakeAws()
+    aws.lambda_.add("svc-dev-api", versions=3, serving="2", description="fnship release pointer; released 2 1")
+    shifter.run_release(aws, [job(aws, old="2", new="3")], runtime(FakeClock()))
+    alias = aws.lambda_.aliases[("svc-dev-api", "live")]
+    assert (alias.version, released_history(alias.description)) == ("3", ("3", "2", "1"))
+
+    aws.lambda_.versions["svc-dev-api"].append("4")
+    aws.cloudwatch.states["ext"] = "OK"
+    clock = FakeClock(on_sleep=lambda n: aws.cloudwatch.states.update({"ext": "ALARM"}))
+    outcomes = shifter.run_release(aws, [job(aws, old="3", new="4", alarms=("ext",))], runtime(clock))
+    assert outcomes[0].status == "rolled_back"
+    assert (alias.version, released_history(alias.description)) == ("3", ("3", "2", "1"))
+
+
+def test_a_released_function_reverted_with_its_release_gets_its_old_provisioned_concurrency_back():
+    aws = FakeAws()
+    aws.lambda_.add("svc-dev-api", versions=2, provisioned=5)
+    aws.lambda_.add("svc-dev-worker", versions=2)
+    aws.lambda_.hooks["svc-dev-hook"] = ("Unhandled", b"{}")
+    jobs = [
+        job(aws, strategy="AllAtOnce", provisioned_concurrency=8),
+        job(aws, "svc-dev-worker", strategy="AllAtOnce", pre_traffic="svc-dev-hook"),
+    ]
+    outcomes = shifter.run_release(aws, jobs, runtime(FakeClock()))
+    assert [o.status for o in outcomes] == ["rolled_back", "rolled_back"]
+    api = aws.lambda_.aliases[("svc-dev-api", "live")]
+    assert (api.version, api.provisioned) == ("1", 5)
+    assert api.description == "fnship release pointer; provisioned concurrency 5"
