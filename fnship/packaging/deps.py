@@ -421,10 +421,34 @@ def _install_in_container(
 
 
 def _tidy(dest: Path) -> None:
-    """Drop what never runs on Lambda and would make builds differ: bytecode caches, console scripts."""
+    """Drop what never runs on Lambda and would make builds differ: bytecode caches, console scripts, and the
+    install records that name this build rather than the package (uv's cache timestamp for a wheel it built, a
+    `file://` direct URL into our scratch wheelhouse), with their RECORD lines."""
     for cache in sorted(dest.rglob("__pycache__"), reverse=True):
         shutil.rmtree(cache, ignore_errors=True)
     shutil.rmtree(dest / "bin", ignore_errors=True)
+    for info in sorted(dest.glob("*.dist-info")):
+        dropped = []
+        for name in _BUILD_RECORDS:
+            path = info / name
+            if path.is_file() and (name != "direct_url.json" or _is_file_url(path)):
+                path.unlink()
+                dropped.append(f"{info.name}/{name},")
+        record = info / "RECORD"
+        if dropped and record.is_file():
+            lines = record.read_text().splitlines(keepends=True)
+            record.write_text("".join(line for line in lines if not line.startswith(tuple(dropped))))
+
+
+# https://packaging.python.org/en/latest/specifications/direct-url/ ; uv_cache.json is uv's own.
+_BUILD_RECORDS = ("uv_cache.json", "direct_url.json")
+
+
+def _is_file_url(path: Path) -> bool:
+    try:
+        return str(json.loads(path.read_text()).get("url", "")).startswith("file:")
+    except (ValueError, AttributeError):
+        return False
 
 
 def installed_tree(

@@ -132,6 +132,47 @@ def test_local_path_requirement_is_included(tmp_path: Path):
     assert any(a.endswith("shared-1.0-py3-none-any.whl") for a in install)
 
 
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_install_records_naming_this_build_are_dropped(tmp_path: Path):
+    # uv records when it built a wheel (uv_cache.json) and pip/uv where a local wheel came from (a file:// URL
+    # into our scratch wheelhouse): either would make two clean builds differ. A VCS URL names the package: kept.
+    class RecordsBuild(FakeInstaller):
+        runs = 0
+
+        def _install(self, args):
+            done = super()._install(args)
+            RecordsBuild.runs += 1
+            target = Path(args[args.index("--target") + 1])
+            wheelhouse = args[args.index("--find-links") + 1]
+            shared, vcs = target / "shared-1.0.dist-info", target / "requests-1.0.dist-info"
+            shared.mkdir(exist_ok=True)
+            (shared / "uv_cache.json").write_text(f'{{"timestamp": {RecordsBuild.runs}}}')
+            (shared / "direct_url.json").write_text(f'{{"url": "file://{wheelhouse}/shared-1.0-py3-none-any.whl"}}')
+            (vcs / "direct_url.json").write_text('{"url": "https://github.com/psf/requests", "vcs_info": {}}')
+            (shared / "RECORD").write_text(
+                "shared/__init__.py,sha256=abc,1\nshared-1.0.dist-info/uv_cache.json,sha256=x,9\n"
+                "shared-1.0.dist-info/direct_url.json,sha256=y,9\nshared-1.0.dist-info/RECORD,,\n"
+            )
+            return done
+
+    trees = []
+    for run in ("a", "b"):
+        out, work = tmp_path / run / "out", tmp_path / run / "work"
+        deps.install(requirements(tmp_path), Target("python3.11", "x86_64"), out, options=deps.BuildOptions(),
+                     tools=tools(RecordsBuild()), work=work)  # fmt: skip
+        trees.append(_tree(tmp_path / run / "out"))
+    assert trees[0] == trees[1]
+    assert "shared-1.0.dist-info/uv_cache.json" not in trees[0]
+    assert "shared-1.0.dist-info/direct_url.json" not in trees[0]
+    assert "requests-1.0.dist-info/direct_url.json" in trees[0]
+    assert (
+        trees[0]["shared-1.0.dist-info/RECORD"] == b"shared/__init__.py,sha256=abc,1\nshared-1.0.dist-info/RECORD,,\n"
+    )
+
+
 def test_missing_local_path_is_an_error(tmp_path: Path):
     with pytest.raises(FnError, match="local requirement ./nope does not exist"):
         requirements(tmp_path, "./nope\n")
