@@ -244,7 +244,7 @@ def install(
     wheelhouse.mkdir(parents=True, exist_ok=True)
     dest.mkdir(parents=True, exist_ok=True)
     if options.container == "always":
-        _install_in_container(lines, requirements.local_paths, target, dest, options=options, tools=tools, work=work)
+        _install_in_container(lines, requirements, target, dest, options=options, tools=tools, work=work)
     else:
         native: list[str] = []
         local_wheels = []
@@ -282,9 +282,7 @@ def install(
                 )
             shutil.rmtree(dest)
             dest.mkdir()
-            _install_in_container(
-                lines, requirements.local_paths, target, dest, options=options, tools=tools, work=work
-            )
+            _install_in_container(lines, requirements, target, dest, options=options, tools=tools, work=work)
     _tidy(dest)
     mismatches = elfcheck.check_tree(dest, machine=target.machine)
     if mismatches:
@@ -374,7 +372,7 @@ def find_engine(find: Which = which, tools: Tools | None = None) -> str | None:
 
 def _install_in_container(
     lines: Sequence[str],
-    local_paths: Sequence[Path],
+    requirements: Requirements,
     target: Target,
     dest: Path,
     *,
@@ -393,8 +391,9 @@ def _install_in_container(
     mount = work / "container"
     shutil.rmtree(mount, ignore_errors=True)
     (mount / "out").mkdir(parents=True)
-    specs = list(lines)
-    for index, path in enumerate(local_paths):
+    specs = _container_options(requirements.installer_args, mount)
+    specs += lines
+    for index, path in enumerate(requirements.local_paths):
         shutil.copytree(path, mount / "src" / str(index), ignore=shutil.ignore_patterns("__pycache__", ".git"))
         specs.append(f"/fn/src/{index}")
     (mount / "requirements.txt").write_text("".join(f"{spec}\n" for spec in specs))
@@ -418,6 +417,31 @@ def _install_in_container(
     for item in sorted((mount / "out").iterdir()):
         shutil.move(str(item), dest / item.name)
     shutil.rmtree(mount, ignore_errors=True)
+
+
+_VALUED_OPTIONS = ("--index-url", "-i", "--extra-index-url", "--find-links", "-f", "-c")
+
+
+def _container_options(installer_args: Sequence[str], mount: Path) -> list[str]:
+    """The requirement files' installer options as lines of the container's requirements.txt (pip reads them
+    there), so a private index or constraints apply inside the build image too. Local constraint files and
+    find-links directories are copied under the mount, which the container sees as /fn."""
+    out: list[str] = []
+    args = list(installer_args)
+    while args:
+        option = args.pop(0)
+        if option not in _VALUED_OPTIONS:
+            out.append(option)  # --pre, --no-index
+            continue
+        value = args.pop(0)
+        local = Path(value)
+        if option == "-c" or (option in ("--find-links", "-f") and "://" not in value and local.exists()):
+            copy = mount / "options" / f"{len(out)}-{local.name}"
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            (shutil.copytree if local.is_dir() else shutil.copyfile)(local, copy)
+            value = f"/fn/{copy.relative_to(mount).as_posix()}"
+        out.append(f"{option} {value}")
+    return out
 
 
 def _tidy(dest: Path) -> None:

@@ -117,6 +117,28 @@ def test_native_sdist_builds_in_the_lambda_build_image_with_an_engine(tmp_path: 
     assert engine_calls[2] == ["buildah", "rm", "container-1"]
 
 
+def test_private_index_and_constraints_reach_the_build_image(tmp_path: Path):
+    # A package on a private index that must be compiled is found there inside the container too.
+    class SeesMount(FakeInstaller):
+        seen: dict[str, str] = {}
+
+        def __call__(self, args, cwd=None, env=None):
+            if args[:2] == ["buildah", "run"]:
+                mount = Path(args[args.index("--volume") + 1].split(":", 1)[0])
+                self.seen.update({p.relative_to(mount).as_posix(): p.read_text() for p in mount.rglob("*.txt")})
+            return super().__call__(args, cwd, env)
+
+    (tmp_path / "constraints.txt").write_text("fastnative<2\n")
+    reqs = requirements(tmp_path, "--index-url https://pypi.example.com/simple\n-c constraints.txt\nfastnative==1.0\n")
+    fake = SeesMount(no_wheel=["fastnative"], built={"fastnative": "fastnative-1.0-cp311-cp311-linux_x86_64.whl"})
+    deps.install(reqs, Target("python3.11", "x86_64"), tmp_path / "out", options=deps.BuildOptions(),
+                 tools=tools(fake, engines=("buildah",)), work=tmp_path / "work")  # fmt: skip
+    assert fake.seen["requirements.txt"].splitlines() == [
+        "--index-url https://pypi.example.com/simple", "-c /fn/options/1-constraints.txt", "fastnative==1.0"
+    ]  # fmt: skip
+    assert fake.seen["options/1-constraints.txt"] == "fastnative<2\n"
+
+
 def test_local_path_requirement_is_included(tmp_path: Path):
     shared = tmp_path / "libs" / "shared"
     shared.mkdir(parents=True)
