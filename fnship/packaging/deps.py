@@ -32,7 +32,10 @@ ENGINES = ("docker", "podman", "buildah")
 # requirements.txt options handed to the installer as they are (uv and pip both take them).
 _PASSED_OPTIONS = ("--index-url", "-i ", "--extra-index-url", "--find-links", "-f ", "--pre", "--no-index")
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-_LOCAL = re.compile(r"^(?:-e\s+|--editable\s+)?(?:file:(?://)?)?(\.{1,2}/\S*|/\S+)$")
+# `./libs/shared`, `-e .`, `file:../shared`, `shared @ file:///abs/shared`: a local source tree
+_LOCAL = re.compile(
+    r"^(?:-e\s+|--editable\s+)?(?:[A-Za-z0-9][A-Za-z0-9._-]*\s*@\s*)?(?:file:(?://)?)?(\.{1,2}(?:/\S*)?|/\S+)$"
+)
 # uv: "Because docopt==0.6.2 has no usable wheels" / "Wheels are required for `docopt`";
 # pip: "Could not find a version that satisfies the requirement docopt==0.6.2"
 _NO_WHEEL = (
@@ -80,10 +83,16 @@ class Tools:
 
 
 def _tree_digest(root: Path) -> str:
+    """A local source tree's content, without what no build reads: bytecode, node_modules and hidden directories
+    (.git, .venv, and fnship's own .fn outputs when the tree is the service itself, as with `-e .`)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for path in sorted(root.rglob("*")):
+        folders = path.relative_to(root).parts[:-1]
+        if any(part.startswith(".") or part in ("__pycache__", "node_modules") for part in folders):
+            continue
+        if path.is_file():
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 

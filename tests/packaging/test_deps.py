@@ -195,6 +195,27 @@ def test_install_records_naming_this_build_are_dropped(tmp_path: Path):
     )
 
 
+@pytest.mark.parametrize("line", ["-e .", ".", "./", "file:.", "svc @ file://{root}", "--editable ../svc"])
+def test_local_path_forms_are_recognised(tmp_path: Path, line: str):
+    root = tmp_path / "svc"
+    root.mkdir()
+    reqs = requirements(root, line.format(root=root) + "\n")
+    assert (reqs.lines, reqs.local_paths) == ((), (root.resolve(),))
+
+
+def test_local_tree_key_ignores_build_outputs_and_vcs(tmp_path: Path):
+    # `-e .` names the service itself: its own .fn/ outputs and .git must not change the dependencies key.
+    reqs = requirements(tmp_path, "-e .\n")
+    (tmp_path / "app.py").write_text("X = 1\n")
+    before = reqs.key_material()
+    for junk in (".fn/build/dev/svc.zip", ".git/index", "pkg/__pycache__/a.pyc", "node_modules/x/y.js"):
+        (tmp_path / junk).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / junk).write_text("junk")
+    assert reqs.key_material() == before
+    (tmp_path / "app.py").write_text("X = 2\n")
+    assert reqs.key_material() != before
+
+
 def test_missing_local_path_is_an_error(tmp_path: Path):
     with pytest.raises(FnError, match="local requirement ./nope does not exist"):
         requirements(tmp_path, "./nope\n")
