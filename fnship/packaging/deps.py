@@ -65,7 +65,6 @@ class Requirements:
 class BuildOptions:
     container: str = "auto"  # auto | always | never
     build_image: str | None = None  # default: the SAM build image for the runtime and architecture
-    installer: str = "auto"  # auto (uv, else pip) | uv | pip
     no_deploy: tuple[str, ...] = ()  # package names left out (custom.pythonRequirements.noDeploy)
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from fnship.errors import FnError
-from fnship.packaging import deps, elfcheck
+from fnship.packaging import deps, elfcheck, runner
 from fnship.packaging.platforms import Target, wheel_fits
+from fnship.packaging.runner import Completed
 from tests.packaging.fakes import FakeInstaller, no_engines
 
 
@@ -67,6 +68,30 @@ def test_uv_installs_for_the_target_not_the_host(tmp_path: Path):
     assert install[install.index("--only-binary") + 1] == ":all:"
     assert "requests==2.32.3" in install and "pyyaml" in install
     assert (tmp_path / "out" / "requests" / "__init__.py").is_file()
+
+
+def test_pip_is_the_fallback_installer_with_the_target_tags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(runner, "_UV_FOUND", [None])  # the uv wheel has no binary for this machine, none on PATH
+    calls: list[list[str]] = []
+
+    def pip(args, cwd=None, env=None):
+        calls.append(list(args))
+        return Completed(0, "", "")
+
+    deps.install(requirements(tmp_path), Target("python3.12", "arm64"), tmp_path / "out", options=deps.BuildOptions(),
+                 tools=deps.Tools(runner=pip, which=lambda _name: None), work=tmp_path / "work")  # fmt: skip
+    (args,) = calls
+    assert args[1:4] == ["-m", "pip", "install"]
+    platforms = [args[i + 1] for i, arg in enumerate(args) if arg == "--platform"]
+    assert platforms[0] == "manylinux_2_34_aarch64"  # Amazon Linux 2023's glibc, nothing newer
+    assert {"manylinux_2_17_aarch64", "manylinux2014_aarch64"} <= set(platforms)
+    assert all(p.endswith("_aarch64") for p in platforms)
+
+    def value(option: str) -> str:
+        return args[args.index(option) + 1]
+
+    assert (value("--python-version"), value("--implementation"), value("--abi")) == ("3.12", "cp", "cp312")
+    assert "--only-binary=:all:" in args and args[-2:] == ["requests==2.32.3", "pyyaml"]
 
 
 def test_cache_hit_runs_no_installer(tmp_path: Path):
