@@ -31,6 +31,7 @@ ENGINES = ("docker", "podman", "buildah")
 
 # requirements.txt options handed to the installer as they are (uv and pip both take them).
 _PASSED_OPTIONS = ("--index-url", "-i ", "--extra-index-url", "--find-links", "-f ", "--pre", "--no-index")
+_VALUED_OPTIONS = ("--index-url", "-i", "--extra-index-url", "--find-links", "-f", "-c")
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 # `./libs/shared`, `-e .`, `file:../shared`, `shared @ file:///abs/shared`: a local source tree
 _LOCAL = re.compile(
@@ -55,7 +56,18 @@ class Requirements:
     installer_args: tuple[str, ...] = ()  # --index-url URL, --extra-index-url URL, -c /abs/constraints.txt, ...
 
     def key_material(self) -> list[str]:
-        material = [*self.lines, *self.installer_args]
+        """What the installed tree depends on. Local files (constraints, find-links directories, source trees)
+        count by name and content, not by absolute path: CI runners with other checkout paths share the key."""
+        material = list(self.lines)
+        args = list(self.installer_args)
+        while args:
+            option = args.pop(0)
+            value = args.pop(0) if option in _VALUED_OPTIONS and args else ""
+            local = Path(value)
+            if value and "://" not in value and local.is_absolute() and local.exists():
+                digest = _tree_digest(local) if local.is_dir() else hashlib.sha256(local.read_bytes()).hexdigest()
+                value = f"{local.name}:{digest}"
+            material += [option, value] if value else [option]
         for path in self.local_paths:
             material.append(f"local:{path.name}:{_tree_digest(path)}")
         return material
@@ -155,7 +167,10 @@ def parse_requirements(text: str, *, source: Path, seen: frozenset[Path] = froze
             continue
         if line.startswith(_PASSED_OPTIONS):
             option, _, value = line.replace("=", " ", 1).partition(" ")
-            extra += [option, value.strip()] if value.strip() else [option]
+            value = value.strip()
+            if option in ("--find-links", "-f") and "://" not in value and (base / value).exists():
+                value = str((base / value).resolve())  # as pip does: relative to the requirements file
+            extra += [option, value] if value else [option]
             continue
         line = re.sub(r"\s+--hash=\S+", "", line)
         match = _LOCAL.match(line)
@@ -425,9 +440,6 @@ def _install_in_container(
     for item in sorted((mount / "out").iterdir()):
         shutil.move(str(item), dest / item.name)
     shutil.rmtree(mount, ignore_errors=True)
-
-
-_VALUED_OPTIONS = ("--index-url", "-i", "--extra-index-url", "--find-links", "-f", "-c")
 
 
 def _container_options(installer_args: Sequence[str], mount: Path) -> list[str]:

@@ -325,3 +325,23 @@ def test_requirement_file_options_reach_the_installer(tmp_path: Path):
     deps.install(reqs, Target("python3.11", "x86_64"), tmp_path / "out", options=deps.BuildOptions(),
                  tools=tools(fake), work=tmp_path / "work")  # fmt: skip
     assert "--extra-index-url" in fake.calls[0] and "-c" in fake.calls[0]
+
+
+def test_local_installer_files_are_keyed_by_content_not_by_path(tmp_path: Path):
+    # A constraints bump must reinstall; the same files in another checkout (another CI runner) share the key.
+    text = "-c constraints.txt\n--find-links wheels\nrequests\n"
+    keys = []
+    for checkout in ("runner-a", "runner-b"):
+        root = tmp_path / checkout / "src"
+        (root / "wheels").mkdir(parents=True)
+        (root / "wheels" / "internal-1.0-py3-none-any.whl").write_bytes(b"PK")
+        (root / "constraints.txt").write_text("urllib3<3\n")
+        reqs = requirements(root, text)
+        assert reqs.installer_args[2:] == ("--find-links", str((root / "wheels").resolve()))  # as pip reads it
+        keys.append(deps.deps_key(reqs, Target("python3.11", "x86_64"), deps.BuildOptions()))
+    assert keys[0] == keys[1]
+    (root / "constraints.txt").write_text("urllib3<2\n")
+    assert deps.deps_key(reqs, Target("python3.11", "x86_64"), deps.BuildOptions()) != keys[1]
+    (root / "constraints.txt").write_text("urllib3<3\n")
+    (root / "wheels" / "internal-1.1-py3-none-any.whl").write_bytes(b"PK")
+    assert deps.deps_key(reqs, Target("python3.11", "x86_64"), deps.BuildOptions()) != keys[1]
