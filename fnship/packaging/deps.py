@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fnship.errors import FnError
+from fnship.errors import Diagnostic, FnError, InputError, Location
 from fnship.packaging import elfcheck
 from fnship.packaging.platforms import Target, is_pure
 from fnship.packaging.runner import Completed, Runner, Which, subprocess_runner, uv_binary, which
@@ -139,20 +139,32 @@ def find_requirements(
 
 
 def parse_requirements_file(path: Path, *, seen: frozenset[Path] = frozenset()) -> Requirements:
-    return parse_requirements(path.read_text(), source=path, seen=seen | {path.resolve()})
+    return parse_requirements(path.read_text(), source=path, seen=seen | {path.resolve()}, numbered=True)
 
 
-def parse_requirements(text: str, *, source: Path, seen: frozenset[Path] = frozenset()) -> Requirements:
+def parse_requirements(
+    text: str, *, source: Path, seen: frozenset[Path] = frozenset(), numbered: bool = False
+) -> Requirements:
+    """`numbered`: `text` is the file's own text, so problems can name its lines (not so for an export)."""
     lines: list[str] = []
     local: list[Path] = []
     extra: list[str] = []
     base = source.parent
-    for raw in text.splitlines():
+
+    def missing(number: int, what: str, path: Path, hint: str) -> InputError:
+        where = Location(str(source), number, 1) if numbered else None
+        key = "" if numbered else str(source)
+        return InputError(Diagnostic(f"{what} does not exist ({path})", key=key, location=where, hint=hint))
+
+    for number, raw in enumerate(text.splitlines(), 1):
         line = raw.split(" #", 1)[0].strip()
         if not line or line.startswith("#"):
             continue
         if line.startswith(("-r ", "--requirement ")):
             nested = (base / line.split(None, 1)[1]).resolve()
+            if not nested.is_file():
+                raise missing(number, f"the requirements file {line.split(None, 1)[1]}", nested,
+                              "-r paths are relative to the file that names them")  # fmt: skip
             if nested not in seen:
                 inner = parse_requirements_file(nested, seen=seen)
                 lines += inner.lines
@@ -163,6 +175,9 @@ def parse_requirements(text: str, *, source: Path, seen: frozenset[Path] = froze
             continue
         if line.startswith(("-c ", "--constraint ")):
             constraints = (base / line.split(None, 1)[1]).resolve()
+            if not constraints.is_file():
+                raise missing(number, f"the constraints file {line.split(None, 1)[1]}", constraints,
+                              "-c paths are relative to the file that names them")  # fmt: skip
             extra += ["-c", str(constraints)]
             continue
         if line.startswith(_PASSED_OPTIONS):
@@ -177,10 +192,8 @@ def parse_requirements(text: str, *, source: Path, seen: frozenset[Path] = froze
         if match:
             path = (base / match.group(1)).resolve()
             if not path.exists():
-                raise FnError(
-                    f"{source}: the local requirement {match.group(1)} does not exist ({path})",
-                    hint="local path requirements are relative to the requirements file",
-                )
+                raise missing(number, f"the local requirement {match.group(1)}", path,
+                              "local path requirements are relative to the requirements file")  # fmt: skip
             local.append(path)
             continue
         lines.append(line)
@@ -198,7 +211,7 @@ def _toml(path: Path) -> dict:
     try:
         return tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
-        raise FnError(f"{path}: not valid TOML: {exc}") from exc
+        raise InputError(Diagnostic(f"not valid TOML: {exc}", key=str(path))) from exc
 
 
 def _from_pyproject(path: Path) -> Requirements | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fnship.errors import FnError
+from fnship.errors import FnError, InputError
 from fnship.packaging import deps, elfcheck, runner
 from fnship.packaging.platforms import Target, wheel_fits
 from fnship.packaging.runner import Completed
@@ -241,9 +241,16 @@ def test_local_tree_key_ignores_build_outputs_and_vcs(tmp_path: Path):
     assert reqs.key_material() != before
 
 
-def test_missing_local_path_is_an_error(tmp_path: Path):
-    with pytest.raises(FnError, match="local requirement ./nope does not exist"):
-        requirements(tmp_path, "./nope\n")
+@pytest.mark.parametrize(
+    ("line", "what"),
+    [("./nope", "the local requirement ./nope"), ("-r base.txt", "the requirements file base.txt"),
+     ("-c pins.txt", "the constraints file pins.txt")],
+)  # fmt: skip
+def test_a_missing_file_named_in_requirements_is_bad_input_at_its_line(tmp_path: Path, line: str, what: str):
+    with pytest.raises(InputError) as caught:
+        requirements(tmp_path, f"requests\n\n{line}\n")
+    assert caught.value.exit_code == 2
+    assert caught.value.render().startswith(f"{tmp_path / 'requirements.txt'}:3:1 {what} does not exist")
 
 
 def test_requirements_from_pyproject_and_poetry_lock(tmp_path: Path):
