@@ -71,8 +71,9 @@ def build_artifacts(doc: Mapping[str, Any], check: Checker, *, service: str, sta
     function_images: dict[str, FunctionImage] = {}
     function_layers: dict[str, tuple[str, ...]] = {}
     functions = doc.get("functions")
+    by_logical = {logical_id(key): key for key in layers}
+    provider_layers = _provider_layers(doc.get("provider"), check, layers, by_logical)
     if isinstance(functions, dict):
-        by_logical = {logical_id(key): key for key in layers}
         for key, raw in functions.items():
             if not isinstance(raw, dict):
                 continue
@@ -81,7 +82,11 @@ def build_artifacts(doc: Mapping[str, Any], check: Checker, *, service: str, sta
                 image = _function_image(raw["image"], (*path, "image"), check, images)
                 if image is not None:
                     function_images[key] = image
-            refs = _function_layers(raw.get("layers"), (*path, "layers"), check, layers, by_logical)
+            if raw.get("layers") is None and key not in function_images:
+                # As in Serverless: provider.layers go to every function that does not list its own.
+                refs = list(provider_layers)
+            else:
+                refs = _function_layers(raw.get("layers"), (*path, "layers"), check, layers, by_logical)
             if build.dependencies == "layer" and key not in function_images:
                 refs = [REQUIREMENTS_LAYER, *refs]
             # The user's own list over the limit is reported by the function checks; here only our layer's share.
@@ -292,6 +297,20 @@ def _function_image(value: Any, path: KeyPath, check: Checker, images: Mapping[s
         entry_point=_str_list(raw.get("entryPoint"), (*path, "entryPoint"), check),
         working_directory=check.want_str(workdir, (*path, "workingDirectory")) if workdir is not None else None,
     )
+
+
+def _provider_layers(
+    provider: Any, check: Checker, layers: Mapping[str, LayerSpec], by_logical: Mapping[str, str]
+) -> list[str]:
+    if not isinstance(provider, dict) or provider.get("layers") is None:
+        return []
+    path: KeyPath = ("provider", "layers")
+    value = check.want_list(provider["layers"], path)
+    if value is None:
+        return []
+    if len(value) > schema.MAX_LAYERS:
+        check.error(path, f"{len(value)} layers is above the Lambda maximum of {schema.MAX_LAYERS}")
+    return _function_layers(value, path, check, layers, by_logical)
 
 
 def _function_layers(

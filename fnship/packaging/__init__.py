@@ -27,10 +27,10 @@ from typing import Any
 
 from fnship.errors import Diagnostic, FnError, InputError
 from fnship.manifest.types import FunctionSpec, KeyPath, LayerSpec, Manifest
-from fnship.packaging import cache, deps
+from fnship.packaging import cache, deps, elfcheck
 from fnship.packaging.cache import RemoteCache
 from fnship.packaging.patterns import PatternSet, pattern_problem, select, walk
-from fnship.packaging.platforms import RUNTIMES, Target
+from fnship.packaging.platforms import MACHINES, RUNTIMES, Target
 from fnship.packaging.zipper import DEFAULT_LEVEL, hash_file, write_zip
 from fnship.paths import default_cache_dir
 
@@ -468,6 +468,9 @@ def package_all(
     for job in jobs:
         if job.kind == "layer":
             selections[job] = _layer_files(manifest, manifest.artifacts.layers[job.name])
+    wrong = _wrong_architecture(manifest, keys, jobs, selections)
+    if wrong:
+        raise InputError(wrong)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     ctx = _Context(
@@ -527,6 +530,54 @@ def _layer_fit(manifest: Manifest, keys: list[str], jobs: list[_Job]) -> list[Di
                     )
                 )  # fmt: skip
     return problems
+
+
+def _wrong_architecture(
+    manifest: Manifest, keys: list[str], jobs: list[_Job], selections: dict[_Job, list[tuple[str, Path]]]
+) -> list[Diagnostic]:
+    """Never ship the wrong architecture: every native extension going into an artifact from the service
+    directory (code, a layer's directory, a prebuilt zip) must be built for each architecture that runs it.
+    Installed dependencies are checked as they are installed (deps.install). Reads headers only, so it runs on
+    every build, cache hits included (a zip's cache key does not include the architecture)."""
+    problems = []
+    for job in jobs:
+        if job.kind == "layer":
+            spec = manifest.artifacts.layers[job.name]
+            users = [k for k in keys if job.name in manifest.artifacts.function_layers.get(k, ())]
+            architectures = set(spec.compatible_architectures) or {manifest.functions[k].architecture for k in users}
+            what = f"layer {job.name}"
+        else:
+            architectures = {manifest.functions[k].architecture for k in job.function_keys}
+            what = f"function{'s' if len(job.function_keys) > 1 else ''} {', '.join(job.function_keys)}"
+        natives = _prebuilt_natives(job.path) if job.kind == "prebuilt" else [
+            (rel, elfcheck.machine_of(path)) for rel, path in selections.get(job, []) if elfcheck.is_native(rel)
+        ]  # fmt: skip
+        for architecture in sorted(architectures & set(MACHINES)):
+            machine = MACHINES[architecture]
+            wrong = [(rel, found) for rel, found in natives if found != machine]
+            if not wrong:
+                continue
+            listed = "; ".join(f"{rel} ({found})" for rel, found in wrong[:10])
+            where = job.key if job.kind in ("layer", "prebuilt") else ("functions", job.function_keys[0])
+            problems.append(
+                _problem(
+                    manifest, where,
+                    f"{what} runs on {architecture} ({machine}) but would ship native extensions built for "
+                    f"another machine: {listed}",
+                    hint="list the package in requirements.txt so fn installs it for the function's architecture, "
+                    "or exclude the file with a `!` pattern",
+                )
+            )  # fmt: skip
+    return problems
+
+
+def _prebuilt_natives(path: Path) -> list[tuple[str, str]]:
+    with zipfile.ZipFile(path) as zf:
+        return [
+            (info.filename, elfcheck.machine_of_header(zf.open(info).read(20)))
+            for info in zf.infolist()
+            if not info.is_dir() and elfcheck.is_native(info.filename)
+        ]
 
 
 def _assembled(manifest: Manifest, job: _Job) -> bool:

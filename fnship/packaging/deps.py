@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fnship.errors import FnError
+from fnship.errors import Diagnostic, FnError, InputError, Location
 from fnship.packaging import elfcheck
 from fnship.packaging.platforms import Target, is_pure
 from fnship.packaging.runner import Completed, Runner, Which, subprocess_runner, uv_binary, which
@@ -31,8 +31,12 @@ ENGINES = ("docker", "podman", "buildah")
 
 # requirements.txt options handed to the installer as they are (uv and pip both take them).
 _PASSED_OPTIONS = ("--index-url", "-i ", "--extra-index-url", "--find-links", "-f ", "--pre", "--no-index")
+_VALUED_OPTIONS = ("--index-url", "-i", "--extra-index-url", "--find-links", "-f", "-c")
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-_LOCAL = re.compile(r"^(?:-e\s+|--editable\s+)?(?:file:(?://)?)?(\.{1,2}/\S*|/\S+)$")
+# `./libs/shared`, `-e .`, `file:../shared`, `shared @ file:///abs/shared`: a local source tree
+_LOCAL = re.compile(
+    r"^(?:-e\s+|--editable\s+)?(?:[A-Za-z0-9][A-Za-z0-9._-]*\s*@\s*)?(?:file:(?://)?)?(\.{1,2}(?:/\S*)?|/\S+)$"
+)
 # uv: "Because docopt==0.6.2 has no usable wheels" / "Wheels are required for `docopt`";
 # pip: "Could not find a version that satisfies the requirement docopt==0.6.2"
 _NO_WHEEL = (
@@ -52,7 +56,18 @@ class Requirements:
     installer_args: tuple[str, ...] = ()  # --index-url URL, --extra-index-url URL, -c /abs/constraints.txt, ...
 
     def key_material(self) -> list[str]:
-        material = [*self.lines, *self.installer_args]
+        """What the installed tree depends on. Local files (constraints, find-links directories, source trees)
+        count by name and content, not by absolute path: CI runners with other checkout paths share the key."""
+        material = list(self.lines)
+        args = list(self.installer_args)
+        while args:
+            option = args.pop(0)
+            value = args.pop(0) if option in _VALUED_OPTIONS and args else ""
+            local = Path(value)
+            if value and "://" not in value and local.is_absolute() and local.exists():
+                digest = _tree_digest(local) if local.is_dir() else hashlib.sha256(local.read_bytes()).hexdigest()
+                value = f"{local.name}:{digest}"
+            material += [option, value] if value else [option]
         for path in self.local_paths:
             material.append(f"local:{path.name}:{_tree_digest(path)}")
         return material
@@ -62,7 +77,6 @@ class Requirements:
 class BuildOptions:
     container: str = "auto"  # auto | always | never
     build_image: str | None = None  # default: the SAM build image for the runtime and architecture
-    installer: str = "auto"  # auto (uv, else pip) | uv | pip
     no_deploy: tuple[str, ...] = ()  # package names left out (custom.pythonRequirements.noDeploy)
 
 
@@ -80,10 +94,16 @@ class Tools:
 
 
 def _tree_digest(root: Path) -> str:
+    """A local source tree's content, without what no build reads: bytecode, node_modules and hidden directories
+    (.git, .venv, and fnship's own .fn outputs when the tree is the service itself, as with `-e .`)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for path in sorted(root.rglob("*")):
+        folders = path.relative_to(root).parts[:-1]
+        if any(part.startswith(".") or part in ("__pycache__", "node_modules") for part in folders):
+            continue
+        if path.is_file():
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
@@ -119,20 +139,32 @@ def find_requirements(
 
 
 def parse_requirements_file(path: Path, *, seen: frozenset[Path] = frozenset()) -> Requirements:
-    return parse_requirements(path.read_text(), source=path, seen=seen | {path.resolve()})
+    return parse_requirements(path.read_text(), source=path, seen=seen | {path.resolve()}, numbered=True)
 
 
-def parse_requirements(text: str, *, source: Path, seen: frozenset[Path] = frozenset()) -> Requirements:
+def parse_requirements(
+    text: str, *, source: Path, seen: frozenset[Path] = frozenset(), numbered: bool = False
+) -> Requirements:
+    """`numbered`: `text` is the file's own text, so problems can name its lines (not so for an export)."""
     lines: list[str] = []
     local: list[Path] = []
     extra: list[str] = []
     base = source.parent
-    for raw in text.splitlines():
+
+    def missing(number: int, what: str, path: Path, hint: str) -> InputError:
+        where = Location(str(source), number, 1) if numbered else None
+        key = "" if numbered else str(source)
+        return InputError(Diagnostic(f"{what} does not exist ({path})", key=key, location=where, hint=hint))
+
+    for number, raw in enumerate(text.splitlines(), 1):
         line = raw.split(" #", 1)[0].strip()
         if not line or line.startswith("#"):
             continue
         if line.startswith(("-r ", "--requirement ")):
             nested = (base / line.split(None, 1)[1]).resolve()
+            if not nested.is_file():
+                raise missing(number, f"the requirements file {line.split(None, 1)[1]}", nested,
+                              "-r paths are relative to the file that names them")  # fmt: skip
             if nested not in seen:
                 inner = parse_requirements_file(nested, seen=seen)
                 lines += inner.lines
@@ -143,21 +175,25 @@ def parse_requirements(text: str, *, source: Path, seen: frozenset[Path] = froze
             continue
         if line.startswith(("-c ", "--constraint ")):
             constraints = (base / line.split(None, 1)[1]).resolve()
+            if not constraints.is_file():
+                raise missing(number, f"the constraints file {line.split(None, 1)[1]}", constraints,
+                              "-c paths are relative to the file that names them")  # fmt: skip
             extra += ["-c", str(constraints)]
             continue
         if line.startswith(_PASSED_OPTIONS):
             option, _, value = line.replace("=", " ", 1).partition(" ")
-            extra += [option, value.strip()] if value.strip() else [option]
+            value = value.strip()
+            if option in ("--find-links", "-f") and "://" not in value and (base / value).exists():
+                value = str((base / value).resolve())  # as pip does: relative to the requirements file
+            extra += [option, value] if value else [option]
             continue
         line = re.sub(r"\s+--hash=\S+", "", line)
         match = _LOCAL.match(line)
         if match:
             path = (base / match.group(1)).resolve()
             if not path.exists():
-                raise FnError(
-                    f"{source}: the local requirement {match.group(1)} does not exist ({path})",
-                    hint="local path requirements are relative to the requirements file",
-                )
+                raise missing(number, f"the local requirement {match.group(1)}", path,
+                              "local path requirements are relative to the requirements file")  # fmt: skip
             local.append(path)
             continue
         lines.append(line)
@@ -175,7 +211,7 @@ def _toml(path: Path) -> dict:
     try:
         return tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
-        raise FnError(f"{path}: not valid TOML: {exc}") from exc
+        raise InputError(Diagnostic(f"not valid TOML: {exc}", key=str(path))) from exc
 
 
 def _from_pyproject(path: Path) -> Requirements | None:
@@ -244,7 +280,7 @@ def install(
     wheelhouse.mkdir(parents=True, exist_ok=True)
     dest.mkdir(parents=True, exist_ok=True)
     if options.container == "always":
-        _install_in_container(lines, requirements.local_paths, target, dest, options=options, tools=tools, work=work)
+        _install_in_container(lines, requirements, target, dest, options=options, tools=tools, work=work)
     else:
         native: list[str] = []
         local_wheels = []
@@ -282,9 +318,7 @@ def install(
                 )
             shutil.rmtree(dest)
             dest.mkdir()
-            _install_in_container(
-                lines, requirements.local_paths, target, dest, options=options, tools=tools, work=work
-            )
+            _install_in_container(lines, requirements, target, dest, options=options, tools=tools, work=work)
     _tidy(dest)
     mismatches = elfcheck.check_tree(dest, machine=target.machine)
     if mismatches:
@@ -374,7 +408,7 @@ def find_engine(find: Which = which, tools: Tools | None = None) -> str | None:
 
 def _install_in_container(
     lines: Sequence[str],
-    local_paths: Sequence[Path],
+    requirements: Requirements,
     target: Target,
     dest: Path,
     *,
@@ -393,8 +427,9 @@ def _install_in_container(
     mount = work / "container"
     shutil.rmtree(mount, ignore_errors=True)
     (mount / "out").mkdir(parents=True)
-    specs = list(lines)
-    for index, path in enumerate(local_paths):
+    specs = _container_options(requirements.installer_args, mount)
+    specs += lines
+    for index, path in enumerate(requirements.local_paths):
         shutil.copytree(path, mount / "src" / str(index), ignore=shutil.ignore_patterns("__pycache__", ".git"))
         specs.append(f"/fn/src/{index}")
     (mount / "requirements.txt").write_text("".join(f"{spec}\n" for spec in specs))
@@ -420,11 +455,57 @@ def _install_in_container(
     shutil.rmtree(mount, ignore_errors=True)
 
 
+def _container_options(installer_args: Sequence[str], mount: Path) -> list[str]:
+    """The requirement files' installer options as lines of the container's requirements.txt (pip reads them
+    there), so a private index or constraints apply inside the build image too. Local constraint files and
+    find-links directories are copied under the mount, which the container sees as /fn."""
+    out: list[str] = []
+    args = list(installer_args)
+    while args:
+        option = args.pop(0)
+        if option not in _VALUED_OPTIONS:
+            out.append(option)  # --pre, --no-index
+            continue
+        value = args.pop(0)
+        local = Path(value)
+        if option == "-c" or (option in ("--find-links", "-f") and "://" not in value and local.exists()):
+            copy = mount / "options" / f"{len(out)}-{local.name}"
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            (shutil.copytree if local.is_dir() else shutil.copyfile)(local, copy)
+            value = f"/fn/{copy.relative_to(mount).as_posix()}"
+        out.append(f"{option} {value}")
+    return out
+
+
 def _tidy(dest: Path) -> None:
-    """Drop what never runs on Lambda and would make builds differ: bytecode caches, console scripts."""
+    """Drop what never runs on Lambda and would make builds differ: bytecode caches, console scripts, and the
+    install records that name this build rather than the package (uv's cache timestamp for a wheel it built, a
+    `file://` direct URL into our scratch wheelhouse), with their RECORD lines."""
     for cache in sorted(dest.rglob("__pycache__"), reverse=True):
         shutil.rmtree(cache, ignore_errors=True)
     shutil.rmtree(dest / "bin", ignore_errors=True)
+    for info in sorted(dest.glob("*.dist-info")):
+        dropped = []
+        for name in _BUILD_RECORDS:
+            path = info / name
+            if path.is_file() and (name != "direct_url.json" or _is_file_url(path)):
+                path.unlink()
+                dropped.append(f"{info.name}/{name},")
+        record = info / "RECORD"
+        if dropped and record.is_file():
+            lines = record.read_text().splitlines(keepends=True)
+            record.write_text("".join(line for line in lines if not line.startswith(tuple(dropped))))
+
+
+# https://packaging.python.org/en/latest/specifications/direct-url/ ; uv_cache.json is uv's own.
+_BUILD_RECORDS = ("uv_cache.json", "direct_url.json")
+
+
+def _is_file_url(path: Path) -> bool:
+    try:
+        return str(json.loads(path.read_text()).get("url", "")).startswith("file:")
+    except (ValueError, AttributeError):
+        return False
 
 
 def installed_tree(

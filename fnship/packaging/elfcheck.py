@@ -26,7 +26,11 @@ class Mismatch:
 def machine_of(path: Path) -> str:
     """The machine an ELF file is built for, or what it is instead."""
     with open(path, "rb") as f:
-        head = f.read(20)
+        return machine_of_header(f.read(20))
+
+
+def machine_of_header(head: bytes) -> str:
+    """The machine named by a file's first 20 bytes (see machine_of)."""
     if head[:4] in _MACHO:
         return "Mach-O (macOS)"
     if len(head) < 20 or head[:4] != b"\x7fELF":
@@ -36,10 +40,14 @@ def machine_of(path: Path) -> str:
     return _MACHINES.get(code, f"ELF machine {code}")
 
 
+def is_native(name: str) -> bool:
+    return bool(_NATIVE.search(name))
+
+
 def native_files(root: Path) -> list[Path]:
     found = []
     for directory, _dirs, files in os.walk(root):
-        found += [Path(directory, name) for name in files if _NATIVE.search(name)]
+        found += [Path(directory, name) for name in files if is_native(name)]
     return sorted(found)
 
 

@@ -32,6 +32,10 @@ BASE = "service: svc\nprovider:\n  name: aws\n"
         (BASE + "functions:\n  api:\n    handler: h.main\n    layers:\n      - arn:aws:lambda:us-east-1:1:layer:x\n",
          "8:9 functions.api.layers.0: 'arn:aws:lambda:us-east-1:1:layer:x' is not a layer version ARN "
          "(arn:aws:lambda:...:layer:NAME:N)"),
+        (BASE + "  layers:\n    - Ref: NopeLambdaLayer\nfunctions:\n  api:\n    handler: h.main\n",
+         "5:7 provider.layers.0: NopeLambdaLayer is not a layer of this service"),
+        (BASE + "  layers: [" + ", ".join(f"arn:aws:lambda:us-east-1:1:layer:l{i}:1" for i in range(6)) + "]\n",
+         "4:3 provider.layers: 6 layers is above the Lambda maximum of 5"),
     ],
 )  # fmt: skip
 def test_artifact_section_problems(env: Env, text, expected):
@@ -51,6 +55,17 @@ def test_requirements_plugin_layer_and_options(env: Env):
     assert manifest.artifacts.function_layers["api"] == ("pythonRequirements",)
     assert manifest.artifacts.layers["pythonRequirements"].name == "svc-dev-python-requirements"
     assert any("slim ignored" in note for note in manifest.notes)
+
+
+def test_provider_layers_go_to_functions_without_their_own(env: Env):
+    # Serverless: provider.layers apply to every function; a function's own `layers:` replaces them.
+    arn = "arn:aws:lambda:us-east-1:123456789012:layer:tools:3"
+    manifest = env.load(
+        BASE + f"  layers:\n    - Ref: SharedLambdaLayer\n    - {arn}\nlayers:\n  shared:\n    path: layer\n"
+        "functions:\n  api:\n    handler: h.main\n  own:\n    handler: h.main\n    layers: [shared]\n"
+        "  none:\n    handler: h.main\n    layers: []\n"
+    )
+    assert manifest.artifacts.function_layers == {"api": ("shared", arn), "own": ("shared",), "none": ()}
 
 
 def test_image_function_with_config_overrides(env: Env):

@@ -3,6 +3,7 @@ builds are byte-identical, `package.dependencies: layer` moves them into a layer
 
 from __future__ import annotations
 
+import struct
 import zipfile
 from pathlib import Path
 
@@ -131,3 +132,60 @@ def test_many_identical_zips_built_at_once_share_the_cache_without_clashing(tmp_
         assert len(packaged.functions) == 16 and len(digests) == 1
     assert len(list((cache / "zips").glob("*.zip"))) == 1
     assert not list((cache / "zips").glob(".*"))  # no scratch files left behind
+
+
+def _elf(machine: int) -> bytes:
+    """An ELF header (e_machine at offset 18): 62 x86_64, 183 aarch64."""
+    return b"\x7fELF\x02\x01\x01" + b"\x00" * 9 + struct.pack("<HH", 3, machine) + b"\x00" * 40
+
+
+def test_native_extension_in_the_code_must_match_each_function_architecture(tmp_path: Path):
+    # The Chalice failure: a host-built extension vendored next to the handler ships into a function that runs
+    # elsewhere. Checked on every build, cache hits too (a zip without dependencies has no architecture in its key).
+    root = tmp_path / "svc"
+    _service(root, MANIFEST.replace("    architecture: arm64\n", ""))
+    write_tree(root, {"vendored/_speedups.cpython-311-x86_64-linux-gnu.so": _elf(62), "requirements.txt": ""})
+    first = _package(root, FakeInstaller(), tmp_path / "cache")
+    with zipfile.ZipFile(first.functions["api"].path) as zf:
+        assert "vendored/_speedups.cpython-311-x86_64-linux-gnu.so" in zf.namelist()
+
+    (root / "serverless.yml").write_text(MANIFEST)  # worker now runs on arm64
+    with pytest.raises(InputError) as caught:
+        _package(root, FakeInstaller(), tmp_path / "cache")
+    text = caught.value.render()
+    assert "serverless.yml:8:3 functions.worker: function worker runs on arm64 (aarch64)" in text
+    assert "vendored/_speedups.cpython-311-x86_64-linux-gnu.so (x86_64)" in text
+    assert "function api" not in text
+
+
+def test_native_extension_in_a_layer_directory_or_a_prebuilt_zip_is_checked(tmp_path: Path):
+    root = tmp_path / "svc"
+    manifest = """\
+service: svc
+provider:
+  name: aws
+  runtime: python3.11
+layers:
+  native:
+    path: layer
+functions:
+  api:
+    handler: handler.main
+    layers: [native]
+  prebuilt:
+    handler: handler.main
+    architecture: arm64
+    package:
+      artifact: prebuilt.zip
+"""
+    write_tree(root, {"serverless.yml": manifest, "handler.py": "def main(e, c):\n    return 1\n",
+                      "layer/python/fast/_c.so": _elf(183)})  # fmt: skip
+    with zipfile.ZipFile(root / "prebuilt.zip", "w") as zf:
+        zf.writestr("lib/_c.cpython-311-x86_64-linux-gnu.so", _elf(62))
+    with pytest.raises(InputError) as caught:
+        _package(root, FakeInstaller(), tmp_path / "cache")
+    text = caught.value.render()
+    assert "layers.native: layer native runs on x86_64 (x86_64)" in text
+    assert "python/fast/_c.so (aarch64)" in text
+    assert "functions.prebuilt.package.artifact: function prebuilt runs on arm64 (aarch64)" in text
+    assert "lib/_c.cpython-311-x86_64-linux-gnu.so (x86_64)" in text

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from fnship.errors import FnError
-from fnship.packaging import deps, elfcheck
+from fnship.errors import FnError, InputError
+from fnship.packaging import deps, elfcheck, runner
 from fnship.packaging.platforms import Target, wheel_fits
+from fnship.packaging.runner import Completed
 from tests.packaging.fakes import FakeInstaller, no_engines
 
 
@@ -69,6 +70,30 @@ def test_uv_installs_for_the_target_not_the_host(tmp_path: Path):
     assert (tmp_path / "out" / "requests" / "__init__.py").is_file()
 
 
+def test_pip_is_the_fallback_installer_with_the_target_tags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(runner, "_UV_FOUND", [None])  # the uv wheel has no binary for this machine, none on PATH
+    calls: list[list[str]] = []
+
+    def pip(args, cwd=None, env=None):
+        calls.append(list(args))
+        return Completed(0, "", "")
+
+    deps.install(requirements(tmp_path), Target("python3.12", "arm64"), tmp_path / "out", options=deps.BuildOptions(),
+                 tools=deps.Tools(runner=pip, which=lambda _name: None), work=tmp_path / "work")  # fmt: skip
+    (args,) = calls
+    assert args[1:4] == ["-m", "pip", "install"]
+    platforms = [args[i + 1] for i, arg in enumerate(args) if arg == "--platform"]
+    assert platforms[0] == "manylinux_2_34_aarch64"  # Amazon Linux 2023's glibc, nothing newer
+    assert {"manylinux_2_17_aarch64", "manylinux2014_aarch64"} <= set(platforms)
+    assert all(p.endswith("_aarch64") for p in platforms)
+
+    def value(option: str) -> str:
+        return args[args.index(option) + 1]
+
+    assert (value("--python-version"), value("--implementation"), value("--abi")) == ("3.12", "cp", "cp312")
+    assert "--only-binary=:all:" in args and args[-2:] == ["requests==2.32.3", "pyyaml"]
+
+
 def test_cache_hit_runs_no_installer(tmp_path: Path):
     fake = FakeInstaller()
     reqs = requirements(tmp_path)
@@ -117,6 +142,28 @@ def test_native_sdist_builds_in_the_lambda_build_image_with_an_engine(tmp_path: 
     assert engine_calls[2] == ["buildah", "rm", "container-1"]
 
 
+def test_private_index_and_constraints_reach_the_build_image(tmp_path: Path):
+    # A package on a private index that must be compiled is found there inside the container too.
+    class SeesMount(FakeInstaller):
+        seen: dict[str, str] = {}
+
+        def __call__(self, args, cwd=None, env=None):
+            if args[:2] == ["buildah", "run"]:
+                mount = Path(args[args.index("--volume") + 1].split(":", 1)[0])
+                self.seen.update({p.relative_to(mount).as_posix(): p.read_text() for p in mount.rglob("*.txt")})
+            return super().__call__(args, cwd, env)
+
+    (tmp_path / "constraints.txt").write_text("fastnative<2\n")
+    reqs = requirements(tmp_path, "--index-url https://pypi.example.com/simple\n-c constraints.txt\nfastnative==1.0\n")
+    fake = SeesMount(no_wheel=["fastnative"], built={"fastnative": "fastnative-1.0-cp311-cp311-linux_x86_64.whl"})
+    deps.install(reqs, Target("python3.11", "x86_64"), tmp_path / "out", options=deps.BuildOptions(),
+                 tools=tools(fake, engines=("buildah",)), work=tmp_path / "work")  # fmt: skip
+    assert fake.seen["requirements.txt"].splitlines() == [
+        "--index-url https://pypi.example.com/simple", "-c /fn/options/1-constraints.txt", "fastnative==1.0"
+    ]  # fmt: skip
+    assert fake.seen["options/1-constraints.txt"] == "fastnative<2\n"
+
+
 def test_local_path_requirement_is_included(tmp_path: Path):
     shared = tmp_path / "libs" / "shared"
     shared.mkdir(parents=True)
@@ -132,9 +179,78 @@ def test_local_path_requirement_is_included(tmp_path: Path):
     assert any(a.endswith("shared-1.0-py3-none-any.whl") for a in install)
 
 
-def test_missing_local_path_is_an_error(tmp_path: Path):
-    with pytest.raises(FnError, match="local requirement ./nope does not exist"):
-        requirements(tmp_path, "./nope\n")
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_install_records_naming_this_build_are_dropped(tmp_path: Path):
+    # uv records when it built a wheel (uv_cache.json) and pip/uv where a local wheel came from (a file:// URL
+    # into our scratch wheelhouse): either would make two clean builds differ. A VCS URL names the package: kept.
+    class RecordsBuild(FakeInstaller):
+        runs = 0
+
+        def _install(self, args):
+            done = super()._install(args)
+            RecordsBuild.runs += 1
+            target = Path(args[args.index("--target") + 1])
+            wheelhouse = args[args.index("--find-links") + 1]
+            shared, vcs = target / "shared-1.0.dist-info", target / "requests-1.0.dist-info"
+            shared.mkdir(exist_ok=True)
+            (shared / "uv_cache.json").write_text(f'{{"timestamp": {RecordsBuild.runs}}}')
+            (shared / "direct_url.json").write_text(f'{{"url": "file://{wheelhouse}/shared-1.0-py3-none-any.whl"}}')
+            (vcs / "direct_url.json").write_text('{"url": "https://github.com/psf/requests", "vcs_info": {}}')
+            (shared / "RECORD").write_text(
+                "shared/__init__.py,sha256=abc,1\nshared-1.0.dist-info/uv_cache.json,sha256=x,9\n"
+                "shared-1.0.dist-info/direct_url.json,sha256=y,9\nshared-1.0.dist-info/RECORD,,\n"
+            )
+            return done
+
+    trees = []
+    for run in ("a", "b"):
+        out, work = tmp_path / run / "out", tmp_path / run / "work"
+        deps.install(requirements(tmp_path), Target("python3.11", "x86_64"), out, options=deps.BuildOptions(),
+                     tools=tools(RecordsBuild()), work=work)  # fmt: skip
+        trees.append(_tree(tmp_path / run / "out"))
+    assert trees[0] == trees[1]
+    assert "shared-1.0.dist-info/uv_cache.json" not in trees[0]
+    assert "shared-1.0.dist-info/direct_url.json" not in trees[0]
+    assert "requests-1.0.dist-info/direct_url.json" in trees[0]
+    assert (
+        trees[0]["shared-1.0.dist-info/RECORD"] == b"shared/__init__.py,sha256=abc,1\nshared-1.0.dist-info/RECORD,,\n"
+    )
+
+
+@pytest.mark.parametrize("line", ["-e .", ".", "./", "file:.", "svc @ file://{root}", "--editable ../svc"])
+def test_local_path_forms_are_recognised(tmp_path: Path, line: str):
+    root = tmp_path / "svc"
+    root.mkdir()
+    reqs = requirements(root, line.format(root=root) + "\n")
+    assert (reqs.lines, reqs.local_paths) == ((), (root.resolve(),))
+
+
+def test_local_tree_key_ignores_build_outputs_and_vcs(tmp_path: Path):
+    # `-e .` names the service itself: its own .fn/ outputs and .git must not change the dependencies key.
+    reqs = requirements(tmp_path, "-e .\n")
+    (tmp_path / "app.py").write_text("X = 1\n")
+    before = reqs.key_material()
+    for junk in (".fn/build/dev/svc.zip", ".git/index", "pkg/__pycache__/a.pyc", "node_modules/x/y.js"):
+        (tmp_path / junk).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / junk).write_text("junk")
+    assert reqs.key_material() == before
+    (tmp_path / "app.py").write_text("X = 2\n")
+    assert reqs.key_material() != before
+
+
+@pytest.mark.parametrize(
+    ("line", "what"),
+    [("./nope", "the local requirement ./nope"), ("-r base.txt", "the requirements file base.txt"),
+     ("-c pins.txt", "the constraints file pins.txt")],
+)  # fmt: skip
+def test_a_missing_file_named_in_requirements_is_bad_input_at_its_line(tmp_path: Path, line: str, what: str):
+    with pytest.raises(InputError) as caught:
+        requirements(tmp_path, f"requests\n\n{line}\n")
+    assert caught.value.exit_code == 2
+    assert caught.value.render().startswith(f"{tmp_path / 'requirements.txt'}:3:1 {what} does not exist")
 
 
 def test_requirements_from_pyproject_and_poetry_lock(tmp_path: Path):
@@ -216,3 +332,23 @@ def test_requirement_file_options_reach_the_installer(tmp_path: Path):
     deps.install(reqs, Target("python3.11", "x86_64"), tmp_path / "out", options=deps.BuildOptions(),
                  tools=tools(fake), work=tmp_path / "work")  # fmt: skip
     assert "--extra-index-url" in fake.calls[0] and "-c" in fake.calls[0]
+
+
+def test_local_installer_files_are_keyed_by_content_not_by_path(tmp_path: Path):
+    # A constraints bump must reinstall; the same files in another checkout (another CI runner) share the key.
+    text = "-c constraints.txt\n--find-links wheels\nrequests\n"
+    keys = []
+    for checkout in ("runner-a", "runner-b"):
+        root = tmp_path / checkout / "src"
+        (root / "wheels").mkdir(parents=True)
+        (root / "wheels" / "internal-1.0-py3-none-any.whl").write_bytes(b"PK")
+        (root / "constraints.txt").write_text("urllib3<3\n")
+        reqs = requirements(root, text)
+        assert reqs.installer_args[2:] == ("--find-links", str((root / "wheels").resolve()))  # as pip reads it
+        keys.append(deps.deps_key(reqs, Target("python3.11", "x86_64"), deps.BuildOptions()))
+    assert keys[0] == keys[1]
+    (root / "constraints.txt").write_text("urllib3<2\n")
+    assert deps.deps_key(reqs, Target("python3.11", "x86_64"), deps.BuildOptions()) != keys[1]
+    (root / "constraints.txt").write_text("urllib3<3\n")
+    (root / "wheels" / "internal-1.1-py3-none-any.whl").write_bytes(b"PK")
+    assert deps.deps_key(reqs, Target("python3.11", "x86_64"), deps.BuildOptions()) != keys[1]
