@@ -674,3 +674,52 @@ def test_function_settings_are_applied_and_the_role_gets_exactly_what_they_need(
     document = json.dumps(iam.get_role_policy(RoleName=role, PolicyName="fnship")["PolicyDocument"])
     assert "sqs:SendMessage" not in document and "lambda:InvokeFunction" not in document
     assert "sns:Publish" in document  # onError stays
+
+
+MAPPING_FIELDS = """\
+service: svc
+provider:
+  name: aws
+functions:
+  api:
+    handler: handler.hello
+    events:
+      - sqs:
+          arn: {queue}
+          batchSize: 20
+          maximumBatchingWindow: 5
+          functionResponseType: ReportBatchItemFailures
+          maximumConcurrency: 5
+          enabled: false
+          filterPatterns:
+            - body: {{kind: [order]}}
+      - stream:
+          arn: {kinesis}
+          batchSize: 50
+          startingPosition: TRIM_HORIZON
+          bisectBatchOnFunctionError: true
+          maximumRetryAttempts: 3
+          destinations:
+            onFailure: {queue}
+          filterPatterns:
+            - data: {{kind: [click]}}
+"""
+
+
+def test_every_mapping_field_reaches_the_event_source_mapping(moto, project):
+    sources = prepare_sources(moto)
+    kinesis = moto.client("kinesis")
+    kinesis.create_stream(StreamName="clicks", ShardCount=1)
+    stream = kinesis.describe_stream_summary(StreamName="clicks")["StreamDescriptionSummary"]["StreamARN"]
+    deploy(project, MAPPING_FIELDS.format(queue=sources["queue"], kinesis=stream))
+
+    queue, clicks = mappings(moto)[sources["queue"]], mappings(moto)[stream]
+    assert (queue["BatchSize"], queue["MaximumBatchingWindowInSeconds"], queue["State"]) == (20, 5, "Disabled")
+    assert queue["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert queue["ScalingConfig"] == {"MaximumConcurrency": 5}
+    assert queue["FilterCriteria"] == {"Filters": [{"Pattern": '{"body":{"kind":["order"]}}'}]}
+    assert (clicks["BatchSize"], clicks["StartingPosition"]) == (50, "TRIM_HORIZON")
+    assert (clicks["BisectBatchOnFunctionError"], clicks["MaximumRetryAttempts"]) == (True, 3)
+    assert clicks["DestinationConfig"] == {"OnFailure": {"Destination": sources["queue"]}}
+    assert clicks["FilterCriteria"] == {"Filters": [{"Pattern": '{"data":{"kind":["click"]}}'}]}
+    assert "No changes" in project.fn("plan").stdout
