@@ -487,9 +487,11 @@ def event_source_mapping_update(context: Context, step: Step) -> None:
         context.aws.lambda_.delete_event_source_mapping(live.extras["uuid"])
         event_source_mapping_create(context, step)
         return
-    context.aws.lambda_.update_event_source_mapping(
-        live.extras["uuid"], mapping_request(resource.attrs, creating=False)
-    )
+    request = mapping_request(resource.attrs, creating=False)
+    if "function_arn" in changed:
+        # Another alias (deployment.alias renamed): the mapping moves and keeps its place in the stream.
+        request["FunctionName"] = resource.attrs["function_arn"]
+    context.aws.lambda_.update_event_source_mapping(live.extras["uuid"], request)
 
 
 def event_source_mapping_delete(context: Context, step: Step) -> None:

@@ -27,8 +27,9 @@ DEFAULT_EPHEMERAL_MB = 512
 # Kinds found by physical name (a discovered role has no address until its tags are read); the rest by address.
 NAME_IDENTITY = frozenset({"function", "log_group", "role"})
 # Triggers whose address stays when what it names moves: a rule to another event bus (or a name that slugs the
-# same), a mapping to another queue or stream with the same name (a re-created table's new stream label).
-MOVABLE_KINDS = frozenset({"event_rule", "event_source_mapping"})
+# same), a mapping to another queue or stream with the same name (a re-created table's new stream label), a
+# mapping or a subscription to another alias (deployment.alias renamed).
+MOVABLE_KINDS = frozenset({"event_rule", "event_source_mapping", "sns_subscription"})
 
 
 class Reads:
@@ -256,8 +257,8 @@ def _identity(resource: Resource) -> tuple[str, str]:
     return (resource.kind, resource.name if resource.kind in NAME_IDENTITY else resource.address)
 
 
-def _locator(resource: Resource) -> tuple[str, str | None]:
-    return resource.name, resource.extras.get("event_bus")
+def _locator(resource: Resource) -> tuple[str, str | None, str | None]:
+    return resource.name, resource.extras.get("event_bus"), resource.extras.get("alias_arn")
 
 
 def read_live(aws: Any, desired: State, *, discover_owned: bool = True) -> State:

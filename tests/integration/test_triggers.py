@@ -723,3 +723,38 @@ def test_every_mapping_field_reaches_the_event_source_mapping(moto, project):
     assert clicks["DestinationConfig"] == {"OnFailure": {"Destination": sources["queue"]}}
     assert clicks["FilterCriteria"] == {"Filters": [{"Pattern": '{"data":{"kind":["click"]}}'}]}
     assert "No changes" in project.fn("plan").stdout
+
+
+RENAMED_ALIAS = """\
+service: svc
+provider:
+  name: aws
+deployment:
+  alias: {alias}
+functions:
+  api:
+    handler: handler.hello
+    events:
+      - sns: alerts
+      - sqs: {queue}
+"""
+
+
+def test_a_renamed_alias_takes_its_subscriptions_and_mappings_along(moto, project):
+    sources = prepare_sources(moto)
+    deploy(project, RENAMED_ALIAS.format(alias="live", queue=sources["queue"]))
+    project.write("serverless.yml", RENAMED_ALIAS.format(alias="prod", queue=sources["queue"]))
+    prod = ALIAS.removesuffix(":live") + ":prod"
+    changes = {c["address"]: c for c in project.fn("plan", "--json").json["plan"]["changes"]}
+    for address, field in (("trigger.api.sns.alerts", "endpoint"), ("trigger.api.sqs.orders", "function_arn")):
+        assert changes[address]["action"] == "update"
+        assert [(f["path"], f["before"], f["after"]) for f in changes[address]["fields"]] == [(field, ALIAS, prod)]
+    deploy(project, RENAMED_ALIAS.format(alias="prod", queue=sources["queue"]))
+
+    topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts"
+    subscriptions = moto.client("sns").list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert [s["Endpoint"] for s in subscriptions] == [prod]
+    # One mapping, moved (moto lists a moved mapping under neither alias, so its move is checked by the handler
+    # test; here: no second mapping was made beside it).
+    found = moto.client("lambda").list_event_source_mappings(EventSourceArn=sources["queue"])["EventSourceMappings"]
+    assert len(found) == 1
