@@ -477,6 +477,14 @@ def parse_sqs(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[
     window = 0
     if raw.get("maximumBatchingWindow") is not None:
         window = _int(raw["maximumBatchingWindow"], (*path, "maximumBatchingWindow"), check, BATCHING_WINDOW_S) or 0
+        if fifo and window:
+            # https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html
+            check.error(
+                (*path, "maximumBatchingWindow"),
+                "a FIFO queue takes no batching window (AWS refuses it)",
+                "remove maximumBatchingWindow, or set it to 0",
+            )
+            window = 0
     bounds = (SQS_BATCH[0], SQS_FIFO_BATCH_MAX) if fifo else SQS_BATCH
     source = "a FIFO SQS queue" if fifo else "SQS"
     batch = _batch_limit(raw.get("batchSize"), (*path, "batchSize"), check, bounds, source=source, default=10)

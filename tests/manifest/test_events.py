@@ -43,6 +43,12 @@ CASES = [
         "1 and 10000",
     ),
     (
+        f"- sqs:\n    arn: {FIFO}\n    maximumBatchingWindow: 5",
+        "10:34 functions.api.events.0.sqs.maximumBatchingWindow: a FIFO queue takes no batching window "
+        "(AWS refuses it)",
+    ),
+    (f"- sqs:\n    arn: {FIFO}\n    maximumBatchingWindow: 0", None),
+    (
         f"- sqs:\n    arn: {FIFO}\n    batchSize: 11",
         "10:22 functions.api.events.0.sqs.batchSize: 11 is out of range for a FIFO SQS queue: batchSize must be "
         "between 1 and 10",
