@@ -405,7 +405,8 @@ def event_rule_put(context: Context, step: Step) -> None:
     if attrs["pattern"]:
         settings["EventPattern"] = attrs["pattern"]
     arn = events.put_rule(resource.name, bus=attrs["event_bus"], settings=settings, tags=attrs["tags"])
-    if live is not None:
+    moved = live is not None and (live.name, live.attrs["event_bus"]) != (resource.name, attrs["event_bus"])
+    if live is not None and not moved:
         # PutRule leaves an existing rule's tags as they are.
         add, remove = tag_delta(live.attrs.get("tags"), attrs["tags"])
         if add or remove:
@@ -416,6 +417,9 @@ def event_rule_put(context: Context, step: Step) -> None:
     if attrs["target"]["input_path"] is not None:
         target["InputPath"] = attrs["target"]["input_path"]
     events.put_target(resource.name, bus=attrs["event_bus"], target=target)
+    if moved:
+        # A rule cannot change its bus or name: the new one is in place, so the old one goes.
+        events.delete_rule(live.name, bus=live.attrs["event_bus"])
 
 
 def event_rule_delete(context: Context, step: Step) -> None:
@@ -425,7 +429,7 @@ def event_rule_delete(context: Context, step: Step) -> None:
 
 # Event source mappings -------------------------------------------------------------------------------------------
 
-CREATE_ONLY_MAPPING_FIELDS = ("starting_position", "starting_position_timestamp")
+CREATE_ONLY_MAPPING_FIELDS = ("source_arn", "starting_position", "starting_position_timestamp")
 
 
 def mapping_request(attrs: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -479,13 +483,15 @@ def event_source_mapping_update(context: Context, step: Step) -> None:
     resource, live = context.desired(step), context.live(step)
     changed = {key for key in resource.attrs if resource.attrs[key] != live.attrs.get(key)}
     if changed & set(CREATE_ONLY_MAPPING_FIELDS):
-        # Lambda cannot move a mapping's starting position: replace it.
+        # Lambda cannot move a mapping to another source or starting position: replace it.
         context.aws.lambda_.delete_event_source_mapping(live.extras["uuid"])
         event_source_mapping_create(context, step)
         return
-    context.aws.lambda_.update_event_source_mapping(
-        live.extras["uuid"], mapping_request(resource.attrs, creating=False)
-    )
+    request = mapping_request(resource.attrs, creating=False)
+    if "function_arn" in changed:
+        # Another alias (deployment.alias renamed): the mapping moves and keeps its place in the stream.
+        request["FunctionName"] = resource.attrs["function_arn"]
+    context.aws.lambda_.update_event_source_mapping(live.extras["uuid"], request)
 
 
 def event_source_mapping_delete(context: Context, step: Step) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.schedule import check_expression
 from fnship.manifest.types import EventSpec, FunctionSettings, HttpApiSpec, KeyPath
+from fnship.secret import Secret
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 HTTP_API_KEYS = frozenset({"method", "path", "authorizer"})
@@ -169,13 +170,36 @@ def _json_list(value: Any, path: KeyPath, check: Checker, *, what: str) -> tuple
     items = check.want_list(value, path) or []
     out = []
     for index, item in enumerate(items):
-        if check.want_mapping(item, (*path, index), what=what) is not None:
-            out.append(compact_json(item))
+        mapping = check.want_mapping(item, (*path, index), what=what)
+        text = _json_value(mapping, (*path, index), check) if mapping is not None else None
+        if text is not None:
+            out.append(text)
     return tuple(out)
 
 
 def compact_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def _json_value(value: Any, path: KeyPath, check: Checker) -> str | None:
+    """A mapping or list the user wrote (a pattern, a filter, an input) as compact JSON, or None if a secret is
+    in it: AWS stores these in plain text and shows them to anyone who can read the rule or subscription."""
+    clean = True
+
+    def visit(item: Any, where: KeyPath) -> None:
+        nonlocal clean
+        if isinstance(item, Secret):
+            clean = False
+            check.want_str(item, where)  # reports it the way every other non-environment key does
+        elif isinstance(item, dict):
+            for key, sub in item.items():
+                visit(sub, (*where, key))
+        elif isinstance(item, list):
+            for index, sub in enumerate(item):
+                visit(sub, (*where, index))
+
+    visit(value, path)
+    return compact_json(value) if clean else None
 
 
 def _input(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> dict[str, Any]:
@@ -185,7 +209,7 @@ def _input(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> dict[str, A
         check.error((*path, "inputPath"), "give either input or inputPath, not both", at_key=True)
     value = raw.get("input")
     if isinstance(value, (dict, list)):
-        out["input"] = compact_json(value)
+        out["input"] = _json_value(value, (*path, "input"), check)
     elif value is not None:
         out["input"] = check.want_str(value, (*path, "input"))
     if raw.get("inputPath") is not None:
@@ -453,6 +477,14 @@ def parse_sqs(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[
     window = 0
     if raw.get("maximumBatchingWindow") is not None:
         window = _int(raw["maximumBatchingWindow"], (*path, "maximumBatchingWindow"), check, BATCHING_WINDOW_S) or 0
+        if fifo and window:
+            # https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html
+            check.error(
+                (*path, "maximumBatchingWindow"),
+                "a FIFO queue takes no batching window (AWS refuses it)",
+                "remove maximumBatchingWindow, or set it to 0",
+            )
+            window = 0
     bounds = (SQS_BATCH[0], SQS_FIFO_BATCH_MAX) if fifo else SQS_BATCH
     source = "a FIFO SQS queue" if fifo else "SQS"
     batch = _batch_limit(raw.get("batchSize"), (*path, "batchSize"), check, bounds, source=source, default=10)
@@ -517,7 +549,7 @@ def parse_sns(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[
     filter_policy = None
     if raw.get("filterPolicy") is not None:
         policy = check.want_mapping(raw["filterPolicy"], (*path, "filterPolicy"))
-        filter_policy = compact_json(policy) if policy is not None else None
+        filter_policy = _json_value(policy, (*path, "filterPolicy"), check) if policy is not None else None
     scope = None
     if raw.get("filterPolicyScope") is not None:
         scope = check.want_choice(
@@ -624,7 +656,7 @@ def parse_event_bridge(value: Any, path: KeyPath, ctx: EventContext, index: int)
     pattern = None
     if raw.get("pattern") is not None:
         found = check.want_mapping(raw["pattern"], (*path, "pattern"), what="an event pattern (a mapping)")
-        pattern = compact_json(found) if found is not None else None
+        pattern = _json_value(found, (*path, "pattern"), check) if found is not None else None
     schedule = None
     if raw.get("schedule") is not None:
         text = check.want_str(raw["schedule"], (*path, "schedule"))

@@ -27,6 +27,10 @@ READ_WORKERS = 8
 DEFAULT_EPHEMERAL_MB = 512
 # Kinds found by physical name (a discovered role has no address until its tags are read); the rest by address.
 NAME_IDENTITY = frozenset({"function", "log_group", "role"})
+# Triggers whose address stays when what it names moves: a rule to another event bus (or a name that slugs the
+# same), a mapping to another queue or stream with the same name (a re-created table's new stream label), a
+# mapping or a subscription to another alias (deployment.alias renamed).
+MOVABLE_KINDS = frozenset({"event_rule", "event_source_mapping", "sns_subscription"})
 
 
 class Reads:
@@ -255,21 +259,34 @@ def _identity(resource: Resource) -> tuple[str, str]:
     return (resource.kind, resource.name if resource.kind in NAME_IDENTITY else resource.address)
 
 
+def _locator(resource: Resource) -> tuple[str, str | None, str | None]:
+    return resource.name, resource.extras.get("event_bus"), resource.extras.get("alias_arn")
+
+
 def read_live(aws: Any, desired: State, *, discover_owned: bool = True) -> State:
     """The live counterpart of every desired resource, plus (with `discover_owned`) every owned leftover."""
     aws = aws if isinstance(aws, Reads) else Reads(aws)
     wanted: dict[tuple[str, str], Resource] = {_identity(r): r for r in desired.resources}
     stubs = list(desired.resources)
+    elsewhere: dict[str, Resource] = {}  # address -> what discovery found for it in another place
     if discover_owned:
         for stub in discover(aws, service=desired.service, stage=desired.stage):
             identity = _identity(stub)
             if identity not in wanted:
                 wanted[identity] = stub
                 stubs.append(stub)
+            elif stub.kind in MOVABLE_KINDS and _locator(stub) != _locator(wanted[identity]):
+                elsewhere[stub.address] = stub
 
     def read(stub: Resource) -> list[Resource]:
         if stub.kind == "role" and not stub.address:
             return _read_discovered_role(aws, stub.name, desired)
+        if stub.address in elsewhere:
+            # The one in use is the live side, so the plan moves it (the update handler replaces it) instead of
+            # leaving it behind; a copy already where the manifest says is then overwritten.
+            found = READERS[stub.kind](aws, elsewhere[stub.address])
+            if found:
+                return found
         return READERS[stub.kind](aws, stub)
 
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:

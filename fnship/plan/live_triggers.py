@@ -439,9 +439,9 @@ def read_event_source_mapping(aws: Any, resource: Resource) -> list[Resource]:
     for mapping in _mappings(aws, resource.extras["alias_arn"]):
         if mapping.get("EventSourceArn") == resource.name:
             extras = {**resource.extras, "uuid": mapping["UUID"]}
-            return [
-                Resource(resource.address, "event_source_mapping", resource.name, mapping_attrs(mapping), extras=extras)
-            ]
+            # The alias it was listed under: AWS answers that alias's ARN as FunctionArn, moto a version's.
+            attrs = {**mapping_attrs(mapping), "function_arn": resource.extras["alias_arn"]}
+            return [Resource(resource.address, "event_source_mapping", resource.name, attrs, extras=extras)]
     return []
 
 

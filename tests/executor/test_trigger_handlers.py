@@ -12,6 +12,7 @@ from fnship.errors import AwsError
 from fnship.executor.handlers import Context, lambda_configuration
 from fnship.executor.trigger_handlers import (
     event_invoke_config_put,
+    event_source_mapping_update,
     mapping_request,
     permission_create,
     sns_subscription_update,
@@ -147,6 +148,24 @@ def test_an_update_clears_what_the_manifest_no_longer_sets():
     created = mapping_request(STREAM, creating=True)
     assert "DestinationConfig" not in created and "FilterCriteria" not in created
     assert created["StartingPosition"] == "LATEST"
+
+
+def test_a_mapping_moves_to_a_renamed_alias_in_place():
+    # UpdateEventSourceMapping takes FunctionName, and the mapping keeps its place in the stream (a new mapping
+    # would start again from its starting position). moto does not list a moved mapping under its new alias.
+    # https://docs.aws.amazon.com/lambda/latest/api/API_UpdateEventSourceMapping.html
+    old, new = (f"arn:aws:lambda:us-east-1:123456789012:function:svc-dev-api:{alias}" for alias in ("live", "prod"))
+    desired = Resource("trigger.api.stream.s", "event_source_mapping", STREAM["source_arn"],
+                       {**STREAM, "function_arn": new}, extras={"alias_arn": new})  # fmt: skip
+    live = Resource(desired.address, desired.kind, desired.name, {**STREAM, "function_arn": old},
+                    extras={"alias_arn": old, "uuid": "u-1"})  # fmt: skip
+    lam = Recorder()
+    event_source_mapping_update(
+        context_for(desired, live, lambda_=lam), Step("event_source_mapping.update", desired.address)
+    )
+    assert lam.calls == [
+        ("update_event_source_mapping", ("u-1", {**mapping_request(STREAM, creating=False), "FunctionName": new}), {})
+    ]
 
 
 def test_a_removed_filter_policy_is_set_empty():

@@ -558,3 +558,203 @@ def test_routes_methods_streams_and_urls_change_in_place_and_remove_cleans_up(mo
     assert mappings(moto) == {}
     assert moto.client("lambda").list_functions()["Functions"] == []
     assert moto.client("iam").list_roles(PathPrefix="/fnship/")["Roles"] == []
+
+
+MOVING = """\
+service: svc
+provider:
+  name: aws
+functions:
+  api:
+    handler: handler.hello
+    events:
+      - eventBridge:
+          {bus}
+          pattern:
+            source: [my.app]
+      - stream: {stream}
+"""
+
+
+def test_a_rule_moved_to_another_bus_and_a_mapping_to_a_new_stream_leave_nothing_behind(moto, project):
+    sources = prepare_sources(moto)
+    events, dynamodb = moto.client("events"), moto.client("dynamodb")
+    events.create_event_bus(Name="orders-bus")
+    deploy(project, MOVING.format(bus="eventBus: orders-bus", stream=sources["stream"]))
+    assert [r["Name"] for r in events.list_rules(EventBusName="orders-bus")["Rules"]] == ["svc-dev-api-rule"]
+
+    # The same address now names a rule on the default bus, and the re-created table's new stream.
+    dynamodb.delete_table(TableName="todos")
+    new_stream = prepare_sources(moto)["stream"]
+    assert new_stream != sources["stream"]
+    project.write("serverless.yml", MOVING.format(bus="", stream=new_stream))
+    changes = {c["address"]: c for c in project.fn("plan", "--json").json["plan"]["changes"]}
+    assert changes["trigger.api.eventBridge.rule"]["action"] == "update"
+    assert {f["path"]: (f["before"], f["after"]) for f in changes["trigger.api.eventBridge.rule"]["fields"]} == {
+        "event_bus": ("orders-bus", None)
+    }
+    assert changes["trigger.api.stream.todos"]["action"] == "update"
+    deploy(project, MOVING.format(bus="", stream=new_stream))
+
+    assert events.list_rules(EventBusName="orders-bus")["Rules"] == []
+    (rule,) = rules(moto).values()
+    assert [t["Arn"] for t in rule["Targets"]] == [ALIAS]
+    assert statements(moto)["fnship-eventBridge-rule"]["Condition"]["ArnLike"] == {"AWS:SourceArn": rule["Arn"]}
+    assert list(mappings(moto)) == [new_stream]
+    assert "No changes" in project.fn("plan").stdout
+
+
+SETTINGS = """\
+service: svc
+provider:
+  name: aws
+  logRetentionInDays: 14
+functions:
+  api:
+    handler: handler.hello
+    logRetentionInDays: 30
+    tracing: Active
+    vpc:
+      subnetIds: [subnet-1]
+      securityGroupIds: [sg-1]
+    kmsKeyArn: arn:aws:kms:{region}:{account}:key/k1
+    onError: arn:aws:sns:{region}:{account}:dead-letters
+    maximumRetryAttempts: 1
+    maximumEventAge: 3600
+    destinations:
+      onSuccess: arn:aws:sqs:{region}:{account}:done
+      onFailure: other
+  other:
+    handler: handler.hello
+"""
+
+
+def test_function_settings_are_applied_and_the_role_gets_exactly_what_they_need(moto, project):
+    deploy(project, SETTINGS.format(region=REGION, account=ACCOUNT))
+    lam, iam = moto.client("lambda"), moto.client("iam")
+    config = lam.get_function_configuration(FunctionName="svc-dev-api")
+    assert config["TracingConfig"] == {"Mode": "Active"}
+    assert (config["VpcConfig"]["SubnetIds"], config["VpcConfig"]["SecurityGroupIds"]) == (["subnet-1"], ["sg-1"])
+    assert config["KMSKeyArn"] == f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k1"
+    other_alias = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:svc-dev-other:live"
+    invoke = lam.get_function_event_invoke_config(FunctionName="svc-dev-api", Qualifier="live")
+    assert (invoke["MaximumRetryAttempts"], invoke["MaximumEventAgeInSeconds"]) == (1, 3600)
+    assert invoke["DestinationConfig"] == {
+        "OnSuccess": {"Destination": f"arn:aws:sqs:{REGION}:{ACCOUNT}:done"},
+        "OnFailure": {"Destination": other_alias},
+    }
+    groups = moto.client("logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/svc-dev-")["logGroups"]
+    assert {g["logGroupName"]: g["retentionInDays"] for g in groups} == {
+        "/aws/lambda/svc-dev-api": 30,
+        "/aws/lambda/svc-dev-other": 14,
+    }
+
+    role = config["Role"].rsplit("/", 1)[1]
+    document = iam.get_role_policy(RoleName=role, PolicyName="fnship")["PolicyDocument"]
+    by_actions = {json.dumps(s["Action"]): s["Resource"] for s in document["Statement"]}
+    assert by_actions == {
+        json.dumps(["logs:CreateLogStream", "logs:PutLogEvents"]):
+            f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/svc-dev-api:*",
+        json.dumps(
+            ["ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
+             "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:UnassignPrivateIpAddresses"]
+        ): "*",
+        json.dumps("lambda:InvokeFunction"): other_alias,
+        json.dumps("sns:Publish"): f"arn:aws:sns:{REGION}:{ACCOUNT}:dead-letters",
+        json.dumps("sqs:SendMessage"): f"arn:aws:sqs:{REGION}:{ACCOUNT}:done",
+        json.dumps(["xray:PutTelemetryRecords", "xray:PutTraceSegments"]): "*",
+    }  # fmt: skip
+
+    # Async settings and destinations leave with the manifest's lines, and so do the grants they needed. (Their
+    # in-place update is not checked here: moto appends a second config instead of replacing the first.)
+    async_lines = ("    maximum", "    destinations", "      on")
+    kept = [line for line in SETTINGS.splitlines() if not line.startswith(async_lines)]
+    deploy(project, "\n".join(kept).format(region=REGION, account=ACCOUNT) + "\n")
+    assert lam.list_function_event_invoke_configs(FunctionName="svc-dev-api")["FunctionEventInvokeConfigs"] == []
+    document = json.dumps(iam.get_role_policy(RoleName=role, PolicyName="fnship")["PolicyDocument"])
+    assert "sqs:SendMessage" not in document and "lambda:InvokeFunction" not in document
+    assert "sns:Publish" in document  # onError stays
+
+
+MAPPING_FIELDS = """\
+service: svc
+provider:
+  name: aws
+functions:
+  api:
+    handler: handler.hello
+    events:
+      - sqs:
+          arn: {queue}
+          batchSize: 20
+          maximumBatchingWindow: 5
+          functionResponseType: ReportBatchItemFailures
+          maximumConcurrency: 5
+          enabled: false
+          filterPatterns:
+            - body: {{kind: [order]}}
+      - stream:
+          arn: {kinesis}
+          batchSize: 50
+          startingPosition: TRIM_HORIZON
+          bisectBatchOnFunctionError: true
+          maximumRetryAttempts: 3
+          destinations:
+            onFailure: {queue}
+          filterPatterns:
+            - data: {{kind: [click]}}
+"""
+
+
+def test_every_mapping_field_reaches_the_event_source_mapping(moto, project):
+    sources = prepare_sources(moto)
+    kinesis = moto.client("kinesis")
+    kinesis.create_stream(StreamName="clicks", ShardCount=1)
+    stream = kinesis.describe_stream_summary(StreamName="clicks")["StreamDescriptionSummary"]["StreamARN"]
+    deploy(project, MAPPING_FIELDS.format(queue=sources["queue"], kinesis=stream))
+
+    queue, clicks = mappings(moto)[sources["queue"]], mappings(moto)[stream]
+    assert (queue["BatchSize"], queue["MaximumBatchingWindowInSeconds"], queue["State"]) == (20, 5, "Disabled")
+    assert queue["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert queue["ScalingConfig"] == {"MaximumConcurrency": 5}
+    assert queue["FilterCriteria"] == {"Filters": [{"Pattern": '{"body":{"kind":["order"]}}'}]}
+    assert (clicks["BatchSize"], clicks["StartingPosition"]) == (50, "TRIM_HORIZON")
+    assert (clicks["BisectBatchOnFunctionError"], clicks["MaximumRetryAttempts"]) == (True, 3)
+    assert clicks["DestinationConfig"] == {"OnFailure": {"Destination": sources["queue"]}}
+    assert clicks["FilterCriteria"] == {"Filters": [{"Pattern": '{"data":{"kind":["click"]}}'}]}
+    assert "No changes" in project.fn("plan").stdout
+
+
+RENAMED_ALIAS = """\
+service: svc
+provider:
+  name: aws
+deployment:
+  alias: {alias}
+functions:
+  api:
+    handler: handler.hello
+    events:
+      - sns: alerts
+      - sqs: {queue}
+"""
+
+
+def test_a_renamed_alias_takes_its_subscriptions_and_mappings_along(moto, project):
+    sources = prepare_sources(moto)
+    deploy(project, RENAMED_ALIAS.format(alias="live", queue=sources["queue"]))
+    project.write("serverless.yml", RENAMED_ALIAS.format(alias="prod", queue=sources["queue"]))
+    prod = ALIAS.removesuffix(":live") + ":prod"
+    changes = {c["address"]: c for c in project.fn("plan", "--json").json["plan"]["changes"]}
+    for address, field in (("trigger.api.sns.alerts", "endpoint"), ("trigger.api.sqs.orders", "function_arn")):
+        assert changes[address]["action"] == "update"
+        assert [(f["path"], f["before"], f["after"]) for f in changes[address]["fields"]] == [(field, ALIAS, prod)]
+    deploy(project, RENAMED_ALIAS.format(alias="prod", queue=sources["queue"]))
+
+    topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts"
+    subscriptions = moto.client("sns").list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert [s["Endpoint"] for s in subscriptions] == [prod]
+    # One mapping, moved (moto lists a moved mapping under neither alias, so its move is checked by the handler
+    # test; here: no second mapping was made beside it).
+    found = moto.client("lambda").list_event_source_mappings(EventSourceArn=sources["queue"])["EventSourceMappings"]
+    assert len(found) == 1

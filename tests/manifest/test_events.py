@@ -43,6 +43,12 @@ CASES = [
         "1 and 10000",
     ),
     (
+        f"- sqs:\n    arn: {FIFO}\n    maximumBatchingWindow: 5",
+        "10:34 functions.api.events.0.sqs.maximumBatchingWindow: a FIFO queue takes no batching window "
+        "(AWS refuses it)",
+    ),
+    (f"- sqs:\n    arn: {FIFO}\n    maximumBatchingWindow: 0", None),
+    (
         f"- sqs:\n    arn: {FIFO}\n    batchSize: 11",
         "10:22 functions.api.events.0.sqs.batchSize: 11 is out of range for a FIFO SQS queue: batchSize must be "
         "between 1 and 10",
@@ -276,3 +282,43 @@ def test_the_cli_exits_2_with_file_and_line(project):
     )
     assert "serverless.yml:11:22 functions.api.events.1.sqs.batchSize: 0 is out of range for SQS" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_secret_in_an_event_is_reported_where_it_is_written_not_sent_in_plain_text(env: Env):
+    """EventBridge inputs and patterns, SNS filter policies and mapping filters are stored and shown in plain
+    text by AWS: a SecureString there is bad input, reported at its key like any other non-environment key."""
+    from fnship.manifest.types import Lookups
+
+    lookups = Lookups(ssm=lambda name: ("hunter2", True), account_id=lambda: "1")
+    text = with_function(
+        f"""\
+        events:
+          - schedule:
+              rate: rate(1 hour)
+              input:
+                token: ${{ssm:/t}}
+          - eventBridge:
+              pattern:
+                detail:
+                  token: ["${{ssm:/t}}"]
+          - sns:
+              topicName: alerts
+              filterPolicy:
+                token: ["${{ssm:/t}}"]
+          - sqs:
+              arn: {QUEUE}
+              filterPatterns:
+                - body: {{token: ["${{ssm:/t}}"]}}
+        """
+    )
+    problems = env.problems(text, lookups=lookups)
+    assert problems == [
+        "serverless.yml:11:20 functions.api.events.0.schedule.input.token: a secret (SecureString) cannot be used here",
+        "serverless.yml:15:23 functions.api.events.1.eventBridge.pattern.detail.token.0: "
+        "a secret (SecureString) cannot be used here",
+        "serverless.yml:19:21 functions.api.events.2.sns.filterPolicy.token.0: a secret (SecureString) cannot be used "
+        "here",
+        "serverless.yml:23:30 functions.api.events.3.sqs.filterPatterns.0.body.token.0: "
+        "a secret (SecureString) cannot be used here",
+    ]
+    assert not any("hunter2" in problem for problem in problems)

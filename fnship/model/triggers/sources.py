@@ -34,7 +34,7 @@ def _mapping(target: Target, event_type: str, name: str, attrs: dict[str, Any]) 
         address=trigger_address(target, event_type, name),
         kind="event_source_mapping",
         name=attrs["source_arn"],
-        attrs=attrs,
+        attrs={**attrs, "function_arn": target.alias_arn},
         depends_on=(f"alias.{target.function_key}.{target.alias}", f"function.{target.function_key}"),
         extras={**target.extras(event_type, name), "alias_arn": target.alias_arn},
     )
