@@ -1,7 +1,8 @@
 """`fn invoke`: call a function, on AWS (its alias by default) or on this machine (`--local`).
 
-Remote: one Lambda `Invoke` through fnship.aws. Local: package the function (fnship.pipeline.package, so
-dependencies and layers built there flow in), extract the artifact, run the handler with fnship.local.runner,
+Remote: one Lambda `Invoke` through fnship.aws. Local: package the function and the layers it uses
+(fnship.pipeline.package_artifacts, so its dependencies come in whether they ship in the zip or in the
+pythonRequirements layer), extract them, run the handler with fnship.local.runner,
 and, against the local emulator, write its log lines to the emulator's CloudWatch Logs like Lambda would
 (group /aws/lambda/NAME, one stream per invocation), so `fn logs --local` shows them.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,7 +148,6 @@ def invoke_local(
     payload: bytes,
     *,
     on_log: Callable[[int, str], None] | None = None,
-    layers: Sequence[Path] = (),
 ) -> Invocation:
     """Run the handler on this machine. When `loaded` targets the local emulator, its log lines are written to
     the emulator's CloudWatch Logs and the handler's own AWS calls go to the emulator too."""
@@ -169,12 +169,22 @@ def invoke_local(
         warmup = threading.Thread(target=aws.client, args=("logs",), daemon=True)
         warmup.start()
     warnings.extend(w for w in (runner.python_version_warning(spec.runtime),) if w)
-    if spec.layers and not layers:
-        warnings.append(f"layers {', '.join(spec.layers)} are not on the local path (only built layers are)")
-    artifacts = pipeline.package(loaded, only=[key])
-    artifact = artifacts[key]
+    packaged = pipeline.package_artifacts(loaded, only=[key])
+    artifact = packaged.functions[key]
     local_python = f"{sys.version_info.major}.{sys.version_info.minor}"
-    code_dir = runner.extract(artifact.path, manifest.root / pipeline.BUILD_DIR / "run", digest=artifact.sha256_hex)
+    run_root = manifest.root / pipeline.BUILD_DIR / "run"
+    code_dir = runner.extract(artifact.path, run_root, digest=artifact.sha256_hex)
+    # The layers this service builds (its own and the pythonRequirements one) go on the path, as /opt does on
+    # Lambda; layers given by ARN live only in AWS and are not downloaded.
+    refs = manifest.artifacts.function_layers.get(key, ())
+    layer_dirs = [
+        runner.extract(packaged.layers[ref].path, run_root, digest=packaged.layers[ref].sha256_hex)
+        for ref in refs
+        if ref in packaged.layers
+    ]
+    published = [ref for ref in refs if ref not in packaged.layers]
+    if published:
+        warnings.append(f"layers {', '.join(published)} are not on the local path (fnship does not download layers)")
     extra_env: dict[str, str] = {}
     if emulated and aws.target.endpoint_url:
         # The handler's own AWS calls go to the emulator too.
@@ -185,7 +195,7 @@ def invoke_local(
         }
     run_spec = runner.RunSpec(
         handler=spec.handler,
-        code_paths=runner.code_paths(code_dir, layers, python=local_python),
+        code_paths=runner.code_paths(code_dir, layer_dirs, python=local_python),
         function_name=spec.name,
         invoked_arn=function_arn(region=manifest.region, account_id=LOCAL_ACCOUNT, function_name=spec.name),
         memory_mb=spec.memory_size,

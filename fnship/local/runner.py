@@ -332,8 +332,10 @@ def _kill(process: subprocess.Popen) -> None:
 
 
 def code_paths(code_dir: Path, layers: Sequence[Path] = (), *, python: str) -> tuple[Path, ...]:
-    """sys.path for the handler: the function's code, then each layer's Python directories (Lambda's order)."""
+    """sys.path for the handler: the function's code, then each layer's Python directories. Lambda extracts the
+    layers into /opt in their listed order, so a later layer's file replaces an earlier one's: the later layer
+    comes first here."""
     paths: list[Path] = [code_dir.resolve()]
-    for layer in layers:
+    for layer in reversed(layers):
         paths.extend(layer_paths(layer.resolve(), python=python))
     return tuple(paths)

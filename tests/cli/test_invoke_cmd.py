@@ -201,3 +201,41 @@ def test_local_invoke_without_the_emulator_still_runs_the_handler(moto, project,
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == {"ok": True}
     assert "the local emulator is not running" in result.stderr
+
+
+LAYERED = """\
+service: demo
+provider:
+  name: aws
+  runtime: python{py}
+package:
+  patterns:
+    - "!moto_recording"
+layers:
+  base:
+    path: base
+  override:
+    path: override
+functions:
+  hello:
+    handler: handler.hello
+    layers:
+      - Ref: BaseLambdaLayer
+      - override
+      - arn:aws:lambda:us-east-1:123456789012:layer:published:3
+"""
+
+
+def test_local_invoke_puts_the_built_layers_on_the_path(moto, project, monkeypatch):
+    """As on Lambda, where layers are extracted into /opt in order: the later layer's module wins."""
+    monkeypatch.setenv("FN_LOCAL_PORT", moto.port)
+    project.write("serverless.yml", LAYERED.format(py=PY))
+    project.write("handler.py", "import shared, which\n\ndef hello(event, context):\n    return [shared.X, which.W]\n")
+    project.write("base/shared.py", "X = 'from base'\n")
+    project.write("base/which.py", "W = 'base'\n")
+    project.write("override/which.py", "W = 'override'\n")
+    result = project.fn("invoke", "--local")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == ["from base", "override"]
+    assert "arn:aws:lambda:us-east-1:123456789012:layer:published:3 are not on the local path" in result.stderr
+    assert "base" not in result.stderr.split("are not on the local path")[0].split("layers ")[-1]
