@@ -42,13 +42,17 @@ def test_context_values_environment_and_logs(tmp_path):
         tmp_path,
         "handler.py",
         """\
-        import logging, os
+        import logging, os, sys, time
         logging.getLogger().setLevel(logging.INFO)
 
         def main(event, context):
             print("got", event["n"])
             logging.info("two\\nlines")
+            before = context.get_remaining_time_in_millis()
+            time.sleep(0.05)
+            print("to stderr", file=sys.stderr)
             return {
+                "counted_down": before - context.get_remaining_time_in_millis(),
                 "function_name": context.function_name,
                 "function_version": context.function_version,
                 "memory_limit_in_mb": context.memory_limit_in_mb,
@@ -80,6 +84,7 @@ def test_context_values_environment_and_logs(tmp_path):
     assert body["log_group_name"] == "/aws/lambda/demo-dev-main"
     assert body["log_stream_name"] == result.log_stream
     assert 2000 < body["remaining"] <= 3000
+    assert body["counted_down"] >= 50  # the clock runs: not a constant
     assert body["env"] == "orders" and body["region"] == "eu-west-1"
     assert body["cwd"] == str(tmp_path.resolve())
     messages = [m for _ts, m in result.logs]
@@ -89,8 +94,9 @@ def test_context_values_environment_and_logs(tmp_path):
     assert messages[2].startswith("[INFO]\t") and messages[2].endswith(
         "\t6bd1a7a4-1234-4d5e-9abc-0123456789ab\ttwo\nlines"
     )
-    assert messages[3] == "END RequestId: 6bd1a7a4-1234-4d5e-9abc-0123456789ab"
-    report = messages[4]
+    assert messages[3] == "to stderr"
+    assert messages[4] == "END RequestId: 6bd1a7a4-1234-4d5e-9abc-0123456789ab"
+    report = messages[5]
     assert report.startswith("REPORT RequestId: 6bd1a7a4-1234-4d5e-9abc-0123456789ab\tDuration: ")
     assert "\tMemory Size: 256 MB\t" in report and "\tInit Duration: " in report
     stamps = [ts for ts, _m in result.logs]
