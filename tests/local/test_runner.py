@@ -144,7 +144,9 @@ def test_errors_are_reported_like_lambda(tmp_path, source, handler, error_type, 
     assert document["errorType"] == error_type and message in document["errorMessage"]
     if error_type == "ValueError":
         assert any("raise ValueError" in line for line in document["stackTrace"])
-        assert any(m.startswith("[ERROR] ValueError: bad order\nTraceback") for _ts, m in result.logs)
+        # The error and its whole traceback are one log event, as on Lambda.
+        error_events = [m for _ts, m in result.logs if m.startswith("[ERROR] ValueError: bad order\nTraceback")]
+        assert len(error_events) == 1 and error_events[0].endswith("raise ValueError('bad order')")
 
 
 def test_layers_and_nested_handlers_are_on_the_path(tmp_path):
