@@ -3,6 +3,7 @@ and local (the handler runs here), its input choices, output and exit codes."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -147,6 +148,19 @@ def test_remote_invoke_of_a_handler_moto_cannot_run_reports_the_function_error(m
     # The in-process moto server prints a Docker warning to this process's stdout: skip to the document.
     doc = json.loads(result.stdout[result.stdout.index('{\n  "schema"') :])
     assert doc["ok"] is False and doc["qualifier"] == "live" and doc["error"]["type"]
+
+    # What reached AWS: the alias by default (or --qualifier), and LogType=Tail only when the log is wanted.
+    def sent(*args: str) -> dict:
+        moto.start_recording()
+        project.fn("invoke", *args)
+        (call,) = [r for r in moto.stop_recording() if "/invocations" in r["url"]]
+        headers = call["headers"] if isinstance(call["headers"], dict) else ast.literal_eval(call["headers"])
+        return {"url": call["url"], **{k.lower(): v for k, v in headers.items()}}
+
+    plain = sent()
+    assert "Qualifier=live" in plain["url"] and plain.get("x-amz-log-type") == "None"
+    with_log = sent("--log", "--qualifier", "$LATEST")
+    assert "Qualifier=%24LATEST" in with_log["url"] and with_log["x-amz-log-type"] == "Tail"
 
 
 # ---------------------------------------------------------------- simple-mode moto: scripted results
