@@ -114,7 +114,11 @@ def test_filter_and_window(service_logs):
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["--since", "soon"], "--since 'soon'"), (["--tail", "--until", "1m"], "--until cannot be used with --tail")],
+    [
+        (["--since", "soon"], "--since 'soon'"),
+        (["--tail", "--until", "1m"], "--until cannot be used with --tail"),
+        (["--since", "5m", "--until", "1h"], "--since 5m is after --until 1h"),
+    ],
 )
 def test_bad_options_exit_2(service_logs, args, message):
     result = service_logs.fn("logs", *args)
