@@ -219,24 +219,30 @@ def run(
     done: dict | None = None
     timed_out = False
     deadline = started + INIT_LIMIT_S + spec.timeout_s
-    while done is None:
-        remaining = deadline - clock()
-        if remaining <= 0:
-            timed_out = True
-            break
-        try:
-            message = messages.get(timeout=min(remaining, 0.5))
-        except queue.Empty:
-            if process.poll() is not None and messages.empty():
-                break  # exited without answering (sys.exit, os._exit, a crash)
-            continue
-        if message is None:
-            break
-        if message["phase"] == "init":
-            init = message
-            deadline = clock() + spec.timeout_s  # the timeout counts from the handler's start
-        else:
-            done = message
+    try:
+        while done is None:
+            remaining = deadline - clock()
+            if remaining <= 0:
+                timed_out = True
+                break
+            try:
+                message = messages.get(timeout=min(remaining, 0.5))
+            except queue.Empty:
+                if process.poll() is not None and messages.empty():
+                    break  # exited without answering (sys.exit, os._exit, a crash)
+                continue
+            if message is None:
+                break
+            if message["phase"] == "init":
+                init = message
+                deadline = clock() + spec.timeout_s  # the timeout counts from the handler's start
+            else:
+                done = message
+    except BaseException:
+        # Ctrl-C reaches only us (the handler runs in a session of its own): never leave it running alone.
+        _kill(process)
+        process.wait()
+        raise
     ended = clock()
     if timed_out:
         _kill(process)

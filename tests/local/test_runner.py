@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import sys
 import textwrap
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -118,6 +122,36 @@ def test_a_handler_that_sleeps_past_its_timeout_is_stopped(tmp_path):
     assert any(m.endswith(f"{result.request_id} Task timed out after 1.00 seconds") for m in messages)
     assert messages[-1].startswith(f"REPORT RequestId: {result.request_id}\tDuration: 1000.00 ms")
     assert "Status: timeout" in messages[-1]
+
+
+def test_an_interrupted_run_does_not_leave_the_handler_running(tmp_path):
+    """Ctrl-C reaches fn only (the handler has a session of its own): the runner must stop the handler itself."""
+    write(
+        tmp_path,
+        "handler.py",
+        "import os, time\ndef main(event, context):\n    open('pid', 'w').write(str(os.getpid()))\n"
+        "    print('working')\n    time.sleep(60)\n",
+    )
+    working = threading.Event()
+
+    def clock() -> float:
+        if working.is_set():
+            raise KeyboardInterrupt  # as the user presses Ctrl-C while the handler runs
+        return time.time()
+
+    def on_log(_ts: int, message: str) -> None:
+        if message == "working":
+            working.set()
+
+    with pytest.raises(KeyboardInterrupt):
+        runner.run(spec_for(tmp_path, timeout_s=60), b"{}", on_log=on_log, clock=clock)
+    pid = int((tmp_path / "pid").read_text())
+    try:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # stopped and reaped
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def test_the_timeout_does_not_count_the_import(tmp_path):
