@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +22,8 @@ from typing import Any
 from fnship.errors import FnError, InputError
 
 LOCAL_ACCOUNT = "123456789012"  # the account id `sam local` and the emulator use
+# How often a local run's new log lines are written to the emulator while the handler runs.
+SHIP_INTERVAL_S = 0.2
 
 
 @dataclass
@@ -163,11 +167,6 @@ def invoke_local(
     aws = loaded.aws
     emulated = bool(aws.target.local)
     warnings: list[str] = []
-    warmup = None
-    if emulated:
-        # Creating the logs client imports boto3 (a few hundred ms): do it while the handler runs.
-        warmup = threading.Thread(target=aws.client, args=("logs",), daemon=True)
-        warmup.start()
     warnings.extend(w for w in (runner.python_version_warning(spec.runtime),) if w)
     packaged = pipeline.package_artifacts(loaded, only=[key])
     artifact = packaged.functions[key]
@@ -206,14 +205,21 @@ def invoke_local(
         environment={name: str(reveal(value)) for name, value in spec.environment.items()},
         extra_env=extra_env,
     )
-    result = runner.run(run_spec, payload, on_log=on_log)
-    if emulated:
-        if warmup is not None:
-            warmup.join()
-        try:
-            aws.logs_write.write_stream(log_group_name(spec.name), result.log_stream, result.logs)
-        except FnError as error:
-            warnings.append(f"could not store the logs in the emulator: {error.message}")
+    stream = runner.log_stream_name(str(uuid.uuid4()), version="$LATEST", now=time.time())
+    shipper = _LogShipper(aws, log_group_name(spec.name), stream) if emulated else None
+
+    def log(stamp: int, message: str) -> None:
+        if shipper is not None:
+            shipper.add(stamp, message)
+        if on_log is not None:
+            on_log(stamp, message)
+
+    try:
+        result = runner.run(run_spec, payload, on_log=log, log_stream=stream)
+    finally:
+        problem = shipper.close() if shipper is not None else None
+    if problem:
+        warnings.append(f"could not store the logs in the emulator: {problem}")
     return Invocation(
         function=key,
         function_name=spec.name,
@@ -234,6 +240,47 @@ def invoke_local(
         },
         warnings=warnings,
     )
+
+
+class _LogShipper:
+    """Writes a local run's log lines to the emulator's CloudWatch Logs while the handler runs, as Lambda streams
+    them, so `fn logs --local --tail` shows a line soon after it is printed, not when the invocation ends."""
+
+    def __init__(self, aws: Any, group: str, stream: str, *, interval_s: float = SHIP_INTERVAL_S) -> None:
+        self._aws, self._group, self._stream, self._interval = aws, group, stream, interval_s
+        self._pending: list[tuple[int, str]] = []
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self.problem: str | None = None
+        self._thread = threading.Thread(target=self._ship, daemon=True)
+        self._thread.start()
+
+    def add(self, stamp: int, message: str) -> None:
+        with self._lock:
+            self._pending.append((stamp, message))
+
+    def close(self) -> str | None:
+        """Ship what is left; the problem that stopped the shipping, if any."""
+        self._closed.set()
+        self._thread.join()
+        return self.problem
+
+    def _ship(self) -> None:
+        created = False
+        while True:
+            closing = self._closed.wait(self._interval)
+            with self._lock:
+                batch, self._pending = self._pending, []
+            if batch and self.problem is None:
+                try:
+                    # The first call also creates the group and the stream (and the client: boto3 is imported
+                    # here, while the handler runs).
+                    self._aws.logs_write.write_stream(self._group, self._stream, batch, create=not created)
+                    created = True
+                except FnError as error:
+                    self.problem = error.message
+            if closing:
+                return
 
 
 def emulator_listening() -> bool:

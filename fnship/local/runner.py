@@ -168,10 +168,12 @@ def run(
     clock: Callable[[], float] = time.time,
     python: str = sys.executable,
     request_id: str | None = None,
+    log_stream: str | None = None,
 ) -> RunResult:
-    """Invoke once. `on_log(timestamp_ms, message)` sees every log line as it happens."""
+    """Invoke once. `on_log(timestamp_ms, message)` sees every log line as it happens; `log_stream` names the
+    stream (made up when not given)."""
     request_id = request_id or str(uuid.uuid4())
-    stream = log_stream_name(str(uuid.uuid4()), version=spec.function_version, now=clock())
+    stream = log_stream or log_stream_name(str(uuid.uuid4()), version=spec.function_version, now=clock())
     logs: list[tuple[int, str]] = []
 
     def log(message: str, at: float | None = None) -> None:

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -79,6 +80,44 @@ def test_local_invoke_runs_the_built_artifact_and_stores_its_logs(local_service,
     shown = local_service.fn("logs", "--local", "-f", "hello")
     assert shown.exit_code == 0, shown.stderr
     assert "event {'a': 1}" in shown.stdout and "REPORT " in shown.stdout
+
+
+def test_local_invoke_writes_log_lines_to_the_emulator_while_the_handler_runs(local_service, moto, tmp_path):
+    """As Lambda streams its logs: a line printed early is readable before the invocation ends. The handler waits
+    for the test to see its first line; written only at the end, it would be seen too late to release it."""
+    release = tmp_path / "release"
+    local_service.write(
+        "handler.py",
+        "import os, time\n\n"
+        "def hello(event, context):\n"
+        "    print('early line')\n"
+        "    while not os.path.exists(event['release']) and context.get_remaining_time_in_millis() > 100:\n"
+        "        time.sleep(0.05)\n"
+        "    return os.path.exists(event['release'])\n",
+    )
+    local_service.write("serverless.yml", SERVICE.format(py=PY).replace("timeout: 1", "timeout: 30"))
+    logs = moto.client("logs")
+
+    def release_on_first_line() -> None:
+        for _ in range(600):
+            try:
+                events = logs.filter_log_events(logGroupName="/aws/lambda/demo-dev-hello")["events"]
+            except logs.exceptions.ResourceNotFoundException:
+                events = []
+            if any(e["message"] == "early line" for e in events):
+                release.write_text("seen")
+                return
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=release_on_first_line, daemon=True)
+    watcher.start()
+    result = local_service.fn("invoke", "--local", "-f", "hello", "--data", json.dumps({"release": str(release)}))
+    watcher.join()
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) is True  # released: the line was in the emulator while the handler ran
+    messages = [e["message"] for e in logs.filter_log_events(logGroupName="/aws/lambda/demo-dev-hello")["events"]]
+    assert messages[0].startswith("START ") and messages[1] == "early line" and messages[-1].startswith("REPORT ")
+    assert len(logs.describe_log_streams(logGroupName="/aws/lambda/demo-dev-hello")["logStreams"]) == 1
 
 
 def test_local_invoke_with_a_sample_event_and_json_output(local_service):
