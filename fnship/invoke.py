@@ -9,6 +9,7 @@ and, against the local emulator, write its log lines to the emulator's CloudWatc
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import threading
@@ -155,10 +156,8 @@ def invoke_local(
 ) -> Invocation:
     """Run the handler on this machine. When `loaded` targets the local emulator, its log lines are written to
     the emulator's CloudWatch Logs and the handler's own AWS calls go to the emulator too."""
-    from fnship import pipeline
     from fnship.local import runner
-    from fnship.model.names import function_arn, log_group_name
-    from fnship.secret import reveal
+    from fnship.model.names import log_group_name
 
     manifest = loaded.manifest
     spec = manifest.functions[key]
@@ -168,6 +167,55 @@ def invoke_local(
     emulated = bool(aws.target.local)
     warnings: list[str] = []
     warnings.extend(w for w in (runner.python_version_warning(spec.runtime),) if w)
+    stream = runner.log_stream_name(str(uuid.uuid4()), version="$LATEST", now=time.time())
+    # Started first: its client's boto3 import (a few hundred ms) overlaps the packaging and the run.
+    shipper = _LogShipper(aws, log_group_name(spec.name), stream) if emulated else None
+
+    def log(stamp: int, message: str) -> None:
+        if shipper is not None:
+            shipper.add(stamp, message)
+        if on_log is not None:
+            on_log(stamp, message)
+
+    try:
+        result = runner.run(_run_spec(loaded, key, warnings), payload, on_log=log, log_stream=stream)
+    finally:
+        problem = shipper.close() if shipper is not None else None
+    if problem:
+        warnings.append(f"could not store the logs in the emulator: {problem}")
+    return Invocation(
+        function=key,
+        function_name=spec.name,
+        qualifier="$LATEST",
+        local=True,
+        payload=result.payload,
+        error_type=result.error_type,
+        executed_version="$LATEST",
+        request_id=result.request_id,
+        log_stream=result.log_stream,
+        report={
+            "duration_ms": round(result.duration_ms, 2),
+            "billed_ms": result.billed_ms,
+            "init_ms": round(result.init_ms, 2) if result.init_ms is not None else None,
+            "memory_mb": result.memory_mb,
+            "max_memory_used_mb": result.max_memory_mb,
+            "timed_out": result.timed_out,
+        },
+        warnings=warnings,
+    )
+
+
+def _run_spec(loaded: Any, key: str, warnings: list[str]) -> Any:
+    """The function packaged, extracted with its built layers, and described for the runner."""
+    from fnship import pipeline
+    from fnship.local import runner
+    from fnship.model.names import function_arn, log_group_name
+    from fnship.secret import reveal
+
+    manifest = loaded.manifest
+    spec = manifest.functions[key]
+    aws = loaded.aws
+    emulated = bool(aws.target.local)
     packaged = pipeline.package_artifacts(loaded, only=[key])
     artifact = packaged.functions[key]
     local_python = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -192,7 +240,7 @@ def invoke_local(
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
         }
-    run_spec = runner.RunSpec(
+    return runner.RunSpec(
         handler=spec.handler,
         code_paths=runner.code_paths(code_dir, layer_dirs, python=local_python),
         function_name=spec.name,
@@ -204,41 +252,6 @@ def invoke_local(
         log_group=log_group_name(spec.name),
         environment={name: str(reveal(value)) for name, value in spec.environment.items()},
         extra_env=extra_env,
-    )
-    stream = runner.log_stream_name(str(uuid.uuid4()), version="$LATEST", now=time.time())
-    shipper = _LogShipper(aws, log_group_name(spec.name), stream) if emulated else None
-
-    def log(stamp: int, message: str) -> None:
-        if shipper is not None:
-            shipper.add(stamp, message)
-        if on_log is not None:
-            on_log(stamp, message)
-
-    try:
-        result = runner.run(run_spec, payload, on_log=log, log_stream=stream)
-    finally:
-        problem = shipper.close() if shipper is not None else None
-    if problem:
-        warnings.append(f"could not store the logs in the emulator: {problem}")
-    return Invocation(
-        function=key,
-        function_name=spec.name,
-        qualifier="$LATEST",
-        local=True,
-        payload=result.payload,
-        error_type=result.error_type,
-        executed_version="$LATEST",
-        request_id=result.request_id,
-        log_stream=result.log_stream,
-        report={
-            "duration_ms": round(result.duration_ms, 2),
-            "billed_ms": result.billed_ms,
-            "init_ms": round(result.init_ms, 2) if result.init_ms is not None else None,
-            "memory_mb": result.memory_mb,
-            "max_memory_used_mb": result.max_memory_mb,
-            "timed_out": result.timed_out,
-        },
-        warnings=warnings,
     )
 
 
@@ -267,14 +280,15 @@ class _LogShipper:
 
     def _ship(self) -> None:
         created = False
+        with contextlib.suppress(Exception):  # only a warm-up: the first write reports any real problem
+            self._aws.client("logs")
         while True:
             closing = self._closed.wait(self._interval)
             with self._lock:
                 batch, self._pending = self._pending, []
             if batch and self.problem is None:
                 try:
-                    # The first call also creates the group and the stream (and the client: boto3 is imported
-                    # here, while the handler runs).
+                    # The first call also creates the group and the stream.
                     self._aws.logs_write.write_stream(self._group, self._stream, batch, create=not created)
                     created = True
                 except FnError as error:
