@@ -24,7 +24,7 @@ provider:
 functions:
   hello:
     handler: handler.hello
-    timeout: 1
+    timeout: 10  # generous: a loaded CI machine must not time out the quick tests (the timeout test sets 1)
     environment:
       TOKEN: ${{ssm:/demo/token}}
   other:
@@ -95,7 +95,7 @@ def test_local_invoke_writes_log_lines_to_the_emulator_while_the_handler_runs(lo
         "        time.sleep(0.05)\n"
         "    return os.path.exists(event['release'])\n",
     )
-    local_service.write("serverless.yml", SERVICE.format(py=PY).replace("timeout: 1", "timeout: 30"))
+    local_service.write("serverless.yml", SERVICE.format(py=PY).replace("timeout: 10", "timeout: 30"))
     logs = moto.client("logs")
 
     def release_on_first_line() -> None:
@@ -130,6 +130,7 @@ def test_local_invoke_with_a_sample_event_and_json_output(local_service):
 
 
 def test_local_invoke_past_the_timeout_exits_1_with_lambdas_message(local_service):
+    local_service.write("serverless.yml", SERVICE.format(py=PY).replace("timeout: 10", "timeout: 1"))
     result = local_service.fn("invoke", "--local", "-f", "hello", "--data", '{"sleep": 5}')
     assert result.exit_code == 1
     assert "Task timed out after 1.00 seconds" in result.stderr
