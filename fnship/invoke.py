@@ -1,17 +1,21 @@
 """`fn invoke`: call a function, on AWS (its alias by default) or on this machine (`--local`).
 
-Remote: one Lambda `Invoke` through fnship.aws. Local: package the function (fnship.pipeline.package, so
-dependencies and layers built there flow in), extract the artifact, run the handler with fnship.local.runner,
+Remote: one Lambda `Invoke` through fnship.aws. Local: package the function and the layers it uses
+(fnship.pipeline.package_artifacts, so its dependencies come in whether they ship in the zip or in the
+pythonRequirements layer), extract them, run the handler with fnship.local.runner,
 and, against the local emulator, write its log lines to the emulator's CloudWatch Logs like Lambda would
 (group /aws/lambda/NAME, one stream per invocation), so `fn logs --local` shows them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import threading
-from collections.abc import Callable, Sequence
+import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +23,8 @@ from typing import Any
 from fnship.errors import FnError, InputError
 
 LOCAL_ACCOUNT = "123456789012"  # the account id `sam local` and the emulator use
+# How often a local run's new log lines are written to the emulator while the handler runs.
+SHIP_INTERVAL_S = 0.2
 
 
 @dataclass
@@ -147,14 +153,11 @@ def invoke_local(
     payload: bytes,
     *,
     on_log: Callable[[int, str], None] | None = None,
-    layers: Sequence[Path] = (),
 ) -> Invocation:
     """Run the handler on this machine. When `loaded` targets the local emulator, its log lines are written to
     the emulator's CloudWatch Logs and the handler's own AWS calls go to the emulator too."""
-    from fnship import pipeline
     from fnship.local import runner
-    from fnship.model.names import function_arn, log_group_name
-    from fnship.secret import reveal
+    from fnship.model.names import log_group_name
 
     manifest = loaded.manifest
     spec = manifest.functions[key]
@@ -163,47 +166,23 @@ def invoke_local(
     aws = loaded.aws
     emulated = bool(aws.target.local)
     warnings: list[str] = []
-    warmup = None
-    if emulated:
-        # Creating the logs client imports boto3 (a few hundred ms): do it while the handler runs.
-        warmup = threading.Thread(target=aws.client, args=("logs",), daemon=True)
-        warmup.start()
     warnings.extend(w for w in (runner.python_version_warning(spec.runtime),) if w)
-    if spec.layers and not layers:
-        warnings.append(f"layers {', '.join(spec.layers)} are not on the local path (only built layers are)")
-    artifacts = pipeline.package(loaded, only=[key])
-    artifact = artifacts[key]
-    local_python = f"{sys.version_info.major}.{sys.version_info.minor}"
-    code_dir = runner.extract(artifact.path, manifest.root / pipeline.BUILD_DIR / "run", digest=artifact.sha256_hex)
-    extra_env: dict[str, str] = {}
-    if emulated and aws.target.endpoint_url:
-        # The handler's own AWS calls go to the emulator too.
-        extra_env = {
-            "AWS_ENDPOINT_URL": aws.target.endpoint_url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-        }
-    run_spec = runner.RunSpec(
-        handler=spec.handler,
-        code_paths=runner.code_paths(code_dir, layers, python=local_python),
-        function_name=spec.name,
-        invoked_arn=function_arn(region=manifest.region, account_id=LOCAL_ACCOUNT, function_name=spec.name),
-        memory_mb=spec.memory_size,
-        timeout_s=spec.timeout,
-        region=manifest.region,
-        runtime=spec.runtime,
-        log_group=log_group_name(spec.name),
-        environment={name: str(reveal(value)) for name, value in spec.environment.items()},
-        extra_env=extra_env,
-    )
-    result = runner.run(run_spec, payload, on_log=on_log)
-    if emulated:
-        if warmup is not None:
-            warmup.join()
-        try:
-            aws.logs_write.write_stream(log_group_name(spec.name), result.log_stream, result.logs)
-        except FnError as error:
-            warnings.append(f"could not store the logs in the emulator: {error.message}")
+    stream = runner.log_stream_name(str(uuid.uuid4()), version="$LATEST", now=time.time())
+    # Started first: its client's boto3 import (a few hundred ms) overlaps the packaging and the run.
+    shipper = _LogShipper(aws, log_group_name(spec.name), stream) if emulated else None
+
+    def log(stamp: int, message: str) -> None:
+        if shipper is not None:
+            shipper.add(stamp, message)
+        if on_log is not None:
+            on_log(stamp, message)
+
+    try:
+        result = runner.run(_run_spec(loaded, key, warnings), payload, on_log=log, log_stream=stream)
+    finally:
+        problem = shipper.close() if shipper is not None else None
+    if problem:
+        warnings.append(f"could not store the logs in the emulator: {problem}")
     return Invocation(
         function=key,
         function_name=spec.name,
@@ -224,6 +203,98 @@ def invoke_local(
         },
         warnings=warnings,
     )
+
+
+def _run_spec(loaded: Any, key: str, warnings: list[str]) -> Any:
+    """The function packaged, extracted with its built layers, and described for the runner."""
+    from fnship import pipeline
+    from fnship.local import runner
+    from fnship.model.names import function_arn, log_group_name
+    from fnship.secret import reveal
+
+    manifest = loaded.manifest
+    spec = manifest.functions[key]
+    aws = loaded.aws
+    emulated = bool(aws.target.local)
+    packaged = pipeline.package_artifacts(loaded, only=[key])
+    artifact = packaged.functions[key]
+    local_python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    run_root = manifest.root / pipeline.BUILD_DIR / "run"
+    code_dir = runner.extract(artifact.path, run_root, digest=artifact.sha256_hex)
+    # The layers this service builds (its own and the pythonRequirements one) go on the path, as /opt does on
+    # Lambda; layers given by ARN live only in AWS and are not downloaded.
+    refs = manifest.artifacts.function_layers.get(key, ())
+    layer_dirs = [
+        runner.extract(packaged.layers[ref].path, run_root, digest=packaged.layers[ref].sha256_hex)
+        for ref in refs
+        if ref in packaged.layers
+    ]
+    published = [ref for ref in refs if ref not in packaged.layers]
+    if published:
+        warnings.append(f"layers {', '.join(published)} are not on the local path (fnship does not download layers)")
+    extra_env: dict[str, str] = {}
+    if emulated and aws.target.endpoint_url:
+        # The handler's own AWS calls go to the emulator too.
+        extra_env = {
+            "AWS_ENDPOINT_URL": aws.target.endpoint_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+        }
+    return runner.RunSpec(
+        handler=spec.handler,
+        code_paths=runner.code_paths(code_dir, layer_dirs, python=local_python),
+        function_name=spec.name,
+        invoked_arn=function_arn(region=manifest.region, account_id=LOCAL_ACCOUNT, function_name=spec.name),
+        memory_mb=spec.memory_size,
+        timeout_s=spec.timeout,
+        region=manifest.region,
+        runtime=spec.runtime,
+        log_group=log_group_name(spec.name),
+        environment={name: str(reveal(value)) for name, value in spec.environment.items()},
+        extra_env=extra_env,
+    )
+
+
+class _LogShipper:
+    """Writes a local run's log lines to the emulator's CloudWatch Logs while the handler runs, as Lambda streams
+    them, so `fn logs --local --tail` shows a line soon after it is printed, not when the invocation ends."""
+
+    def __init__(self, aws: Any, group: str, stream: str, *, interval_s: float = SHIP_INTERVAL_S) -> None:
+        self._aws, self._group, self._stream, self._interval = aws, group, stream, interval_s
+        self._pending: list[tuple[int, str]] = []
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self.problem: str | None = None
+        self._thread = threading.Thread(target=self._ship, daemon=True)
+        self._thread.start()
+
+    def add(self, stamp: int, message: str) -> None:
+        with self._lock:
+            self._pending.append((stamp, message))
+
+    def close(self) -> str | None:
+        """Ship what is left; the problem that stopped the shipping, if any."""
+        self._closed.set()
+        self._thread.join()
+        return self.problem
+
+    def _ship(self) -> None:
+        created = False
+        with contextlib.suppress(Exception):  # only a warm-up: the first write reports any real problem
+            self._aws.client("logs")
+        while True:
+            closing = self._closed.wait(self._interval)
+            with self._lock:
+                batch, self._pending = self._pending, []
+            if batch and self.problem is None:
+                try:
+                    # The first call also creates the group and the stream.
+                    self._aws.logs_write.write_stream(self._group, self._stream, batch, create=not created)
+                    created = True
+                except FnError as error:
+                    self.problem = error.message
+            if closing:
+                return
 
 
 def emulator_listening() -> bool:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import itertools
 import json
 import queue
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,7 +88,7 @@ class LogEvent:
 
     @property
     def key(self) -> tuple[str, str, int, str]:
-        """Identity across APIs (live tail has no event id)."""
+        """What a polled event and a live-tail result of the same line have in common (live tail has no id)."""
         return (self.source.group, self.stream, self.timestamp, self.message)
 
 
@@ -289,23 +290,43 @@ def iso_time(ms: int) -> str:
 
 
 class _Seen:
-    """Keys already shown, forgotten once they are older than the look-back window."""
+    """What the tail has shown. A polled event is known by its event id, so two identical lines written in the
+    same millisecond are two events. Live-tail results carry no id: they are matched by content against what
+    was shown (the n-th copy of a line in a session is new only when fewer than n copies were shown), so the
+    history fetched around a session does not repeat what the session streams. Forgets what is older than the
+    look-back window."""
 
     def __init__(self) -> None:
-        self._keys: dict[Any, int] = {}
+        self._ids: dict[tuple[str, str, str], int] = {}  # (group, stream, event id) -> timestamp
+        self._copies: dict[tuple[Any, tuple[str, str, int, str]], int] = {}  # (view, content) -> copies seen
+        self._shown: dict[tuple[str, str, int, str], int] = {}  # content -> copies shown
         self.newest = 0
 
-    def add(self, key: Any, timestamp: int) -> bool:
-        """True when `key` is new."""
-        if key in self._keys:
+    def add(self, event: LogEvent, *, session: int = 0) -> bool:
+        """True when `event` is new. `session` numbers the live-tail session a result came from."""
+        if event.event_id:
+            ident = (event.source.group, event.stream, event.event_id)
+            if ident in self._ids:
+                return False
+            self._ids[ident] = event.timestamp
+            view: Any = "polled"
+        else:
+            view = session
+        key = event.key
+        copies = self._copies[view, key] = self._copies.get((view, key), 0) + 1
+        if copies <= self._shown.get(key, 0):
             return False
-        self._keys[key] = timestamp
-        if timestamp > self.newest:
-            self.newest = timestamp
-            if len(self._keys) > 5000:
-                horizon = self.newest - 5 * LATE_ARRIVAL_MS
-                self._keys = {k: t for k, t in self._keys.items() if t >= horizon}
+        self._shown[key] = copies
+        if event.timestamp > self.newest:
+            self.newest = event.timestamp
+            if len(self._shown) > 5000:
+                self._forget(self.newest - 5 * LATE_ARRIVAL_MS)
         return True
+
+    def _forget(self, horizon: int) -> None:
+        self._ids = {k: t for k, t in self._ids.items() if t >= horizon}
+        self._copies = {k: n for k, n in self._copies.items() if k[1][2] >= horizon}
+        self._shown = {k: n for k, n in self._shown.items() if k[2] >= horizon}
 
 
 @dataclass
@@ -322,6 +343,7 @@ class Tailer:
     poll_interval: float = POLL_INTERVAL_S
     renew_after_s: float = LIVE_TAIL_RENEW_S
     seen: _Seen = field(default_factory=_Seen)
+    _sessions: Iterator[int] = field(default_factory=lambda: itertools.count(1), init=False, repr=False)
 
     def run(self, *, since_ms: int, live: bool = True) -> None:
         """`live=False` goes straight to polling (the local emulator's StartLiveTail is a one-off snapshot)."""
@@ -331,10 +353,10 @@ class Tailer:
             since_ms = max(since_ms, self.seen.newest - LATE_ARRIVAL_MS) if self.seen.newest else since_ms
         self.poll(since_ms=since_ms)
 
-    def _show(self, events: Iterable[LogEvent]) -> int:
+    def _show(self, events: Iterable[LogEvent], *, session: int = 0) -> int:
         shown = 0
         for event in events:
-            if self.seen.add(event.key, event.timestamp):
+            if self.seen.add(event, session=session):
                 self.emit(event)
                 shown += 1
         return shown
@@ -406,9 +428,10 @@ class Tailer:
                         start = max(since_ms, self.seen.newest - LATE_ARRIVAL_MS)
                         self._show(fetch(self.api, self.sources, start_ms=start, pattern=self.pattern))
                 elif kind == "result":
-                    source = by_arn.get(value["logGroupIdentifier"]) or _by_name(self.sources, value)
+                    session, raw = value
+                    source = by_arn.get(raw["logGroupIdentifier"]) or _by_name(self.sources, raw)
                     if source is not None:
-                        self._show([_event(source, value)])
+                        self._show([_event(source, raw)], session=session)
         finally:
             stop.set()
 
@@ -419,6 +442,7 @@ class Tailer:
 
         early_ends = 0
         while not stop.is_set():
+            session = next(self._sessions)
             opened = self.clock()
             updates = self.api.live_tail(arns, pattern=self.pattern)
             renewing = False
@@ -429,7 +453,7 @@ class Tailer:
                     if update.started:
                         inbox.put(("started", None))
                     for result in update.results:
-                        inbox.put(("result", result))
+                        inbox.put(("result", (session, result)))
                     if self.clock() - opened >= self.renew_after_s:
                         renewing = True
                         break  # renew before AWS ends the session at its cap

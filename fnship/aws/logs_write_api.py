@@ -22,13 +22,18 @@ class LogsWriteApi:
     def __init__(self, client: Any) -> None:
         self._client = client
 
-    def write_stream(self, group: str, stream: str, events: Sequence[tuple[int, str]]) -> None:
-        """Create `group` (if missing) and `stream`, and put `events` ((timestamp ms, message)) in time order."""
+    def write_stream(self, group: str, stream: str, events: Sequence[tuple[int, str]], *, create: bool = True) -> None:
+        """Create `group` (if missing) and `stream` (unless `create` is false: an earlier call did), and put
+        `events` ((timestamp ms, message)) in time order."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         for action, fn, kwargs in (
-            ("CreateLogGroup", self._client.create_log_group, {"logGroupName": group}),
-            ("CreateLogStream", self._client.create_log_stream, {"logGroupName": group, "logStreamName": stream}),
+            ()
+            if not create
+            else (
+                ("CreateLogGroup", self._client.create_log_group, {"logGroupName": group}),
+                ("CreateLogStream", self._client.create_log_stream, {"logGroupName": group, "logStreamName": stream}),
+            )
         ):
             try:
                 fn(**kwargs)

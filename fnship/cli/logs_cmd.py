@@ -56,6 +56,8 @@ def logs(
         now = time.time()
         start = core.parse_time(since, now=now, option="--since")
         end = core.parse_time(until, now=now, option="--until") if until else None
+        if end is not None and end < start:
+            raise InputError(f"--since {since} is after --until {until}", hint="--since gives the earlier time")
         formatter = core.formatter_for(sources, pretty=pretty)
         colours = {s.key: _LABELS[i % len(_LABELS)] for i, s in enumerate(sources)}
         colour = console.color_allowed(sys.stdout) and not json_out

@@ -88,7 +88,8 @@ def _log_error(payload: dict) -> None:
     if payload["stackTrace"]:
         lines.append("Traceback (most recent call last):")
         lines.extend(item.rstrip("\n") for item in payload["stackTrace"])
-    sys.stdout.write("\r".join(lines) + "\n")
+    # One event, as on Lambda: every newline (a frame spans two lines, a message may have its own) becomes \r.
+    sys.stdout.write("\n".join(lines).replace("\n", "\r") + "\n")
     sys.stdout.flush()
 
 

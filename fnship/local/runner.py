@@ -168,10 +168,12 @@ def run(
     clock: Callable[[], float] = time.time,
     python: str = sys.executable,
     request_id: str | None = None,
+    log_stream: str | None = None,
 ) -> RunResult:
-    """Invoke once. `on_log(timestamp_ms, message)` sees every log line as it happens."""
+    """Invoke once. `on_log(timestamp_ms, message)` sees every log line as it happens; `log_stream` names the
+    stream (made up when not given)."""
     request_id = request_id or str(uuid.uuid4())
-    stream = log_stream_name(str(uuid.uuid4()), version=spec.function_version, now=clock())
+    stream = log_stream or log_stream_name(str(uuid.uuid4()), version=spec.function_version, now=clock())
     logs: list[tuple[int, str]] = []
 
     def log(message: str, at: float | None = None) -> None:
@@ -219,24 +221,30 @@ def run(
     done: dict | None = None
     timed_out = False
     deadline = started + INIT_LIMIT_S + spec.timeout_s
-    while done is None:
-        remaining = deadline - clock()
-        if remaining <= 0:
-            timed_out = True
-            break
-        try:
-            message = messages.get(timeout=min(remaining, 0.5))
-        except queue.Empty:
-            if process.poll() is not None and messages.empty():
-                break  # exited without answering (sys.exit, os._exit, a crash)
-            continue
-        if message is None:
-            break
-        if message["phase"] == "init":
-            init = message
-            deadline = clock() + spec.timeout_s  # the timeout counts from the handler's start
-        else:
-            done = message
+    try:
+        while done is None:
+            remaining = deadline - clock()
+            if remaining <= 0:
+                timed_out = True
+                break
+            try:
+                message = messages.get(timeout=min(remaining, 0.5))
+            except queue.Empty:
+                if process.poll() is not None and messages.empty():
+                    break  # exited without answering (sys.exit, os._exit, a crash)
+                continue
+            if message is None:
+                break
+            if message["phase"] == "init":
+                init = message
+                deadline = clock() + spec.timeout_s  # the timeout counts from the handler's start
+            else:
+                done = message
+    except BaseException:
+        # Ctrl-C reaches only us (the handler runs in a session of its own): never leave it running alone.
+        _kill(process)
+        process.wait()
+        raise
     ended = clock()
     if timed_out:
         _kill(process)
@@ -332,8 +340,10 @@ def _kill(process: subprocess.Popen) -> None:
 
 
 def code_paths(code_dir: Path, layers: Sequence[Path] = (), *, python: str) -> tuple[Path, ...]:
-    """sys.path for the handler: the function's code, then each layer's Python directories (Lambda's order)."""
+    """sys.path for the handler: the function's code, then each layer's Python directories. Lambda extracts the
+    layers into /opt in their listed order, so a later layer's file replaces an earlier one's: the later layer
+    comes first here."""
     paths: list[Path] = [code_dir.resolve()]
-    for layer in layers:
+    for layer in reversed(layers):
         paths.extend(layer_paths(layer.resolve(), python=python))
     return tuple(paths)

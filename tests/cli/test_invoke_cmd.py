@@ -3,10 +3,12 @@ and local (the handler runs here), its input choices, output and exit codes."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -22,7 +24,7 @@ provider:
 functions:
   hello:
     handler: handler.hello
-    timeout: 1
+    timeout: 10  # generous: a loaded CI machine must not time out the quick tests (the timeout test sets 1)
     environment:
       TOKEN: ${{ssm:/demo/token}}
   other:
@@ -80,6 +82,44 @@ def test_local_invoke_runs_the_built_artifact_and_stores_its_logs(local_service,
     assert "event {'a': 1}" in shown.stdout and "REPORT " in shown.stdout
 
 
+def test_local_invoke_writes_log_lines_to_the_emulator_while_the_handler_runs(local_service, moto, tmp_path):
+    """As Lambda streams its logs: a line printed early is readable before the invocation ends. The handler waits
+    for the test to see its first line; written only at the end, it would be seen too late to release it."""
+    release = tmp_path / "release"
+    local_service.write(
+        "handler.py",
+        "import os, time\n\n"
+        "def hello(event, context):\n"
+        "    print('early line')\n"
+        "    while not os.path.exists(event['release']) and context.get_remaining_time_in_millis() > 100:\n"
+        "        time.sleep(0.05)\n"
+        "    return os.path.exists(event['release'])\n",
+    )
+    local_service.write("serverless.yml", SERVICE.format(py=PY).replace("timeout: 10", "timeout: 30"))
+    logs = moto.client("logs")
+
+    def release_on_first_line() -> None:
+        for _ in range(600):
+            try:
+                events = logs.filter_log_events(logGroupName="/aws/lambda/demo-dev-hello")["events"]
+            except logs.exceptions.ResourceNotFoundException:
+                events = []
+            if any(e["message"] == "early line" for e in events):
+                release.write_text("seen")
+                return
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=release_on_first_line, daemon=True)
+    watcher.start()
+    result = local_service.fn("invoke", "--local", "-f", "hello", "--data", json.dumps({"release": str(release)}))
+    watcher.join()
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) is True  # released: the line was in the emulator while the handler ran
+    messages = [e["message"] for e in logs.filter_log_events(logGroupName="/aws/lambda/demo-dev-hello")["events"]]
+    assert messages[0].startswith("START ") and messages[1] == "early line" and messages[-1].startswith("REPORT ")
+    assert len(logs.describe_log_streams(logGroupName="/aws/lambda/demo-dev-hello")["logStreams"]) == 1
+
+
 def test_local_invoke_with_a_sample_event_and_json_output(local_service):
     result = local_service.fn("invoke", "--local", "-f", "hello", "--event", "sqs", "--json")
     assert result.exit_code == 0, result.stderr
@@ -90,6 +130,7 @@ def test_local_invoke_with_a_sample_event_and_json_output(local_service):
 
 
 def test_local_invoke_past_the_timeout_exits_1_with_lambdas_message(local_service):
+    local_service.write("serverless.yml", SERVICE.format(py=PY).replace("timeout: 10", "timeout: 1"))
     result = local_service.fn("invoke", "--local", "-f", "hello", "--data", '{"sleep": 5}')
     assert result.exit_code == 1
     assert "Task timed out after 1.00 seconds" in result.stderr
@@ -148,6 +189,19 @@ def test_remote_invoke_of_a_handler_moto_cannot_run_reports_the_function_error(m
     doc = json.loads(result.stdout[result.stdout.index('{\n  "schema"') :])
     assert doc["ok"] is False and doc["qualifier"] == "live" and doc["error"]["type"]
 
+    # What reached AWS: the alias by default (or --qualifier), and LogType=Tail only when the log is wanted.
+    def sent(*args: str) -> dict:
+        moto.start_recording()
+        project.fn("invoke", *args)
+        (call,) = [r for r in moto.stop_recording() if "/invocations" in r["url"]]
+        headers = call["headers"] if isinstance(call["headers"], dict) else ast.literal_eval(call["headers"])
+        return {"url": call["url"], **{k.lower(): v for k, v in headers.items()}}
+
+    plain = sent()
+    assert "Qualifier=live" in plain["url"] and plain.get("x-amz-log-type") == "None"
+    with_log = sent("--log", "--qualifier", "$LATEST")
+    assert "Qualifier=%24LATEST" in with_log["url"] and with_log["x-amz-log-type"] == "Tail"
+
 
 # ---------------------------------------------------------------- simple-mode moto: scripted results
 
@@ -201,3 +255,41 @@ def test_local_invoke_without_the_emulator_still_runs_the_handler(moto, project,
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == {"ok": True}
     assert "the local emulator is not running" in result.stderr
+
+
+LAYERED = """\
+service: demo
+provider:
+  name: aws
+  runtime: python{py}
+package:
+  patterns:
+    - "!moto_recording"
+layers:
+  base:
+    path: base
+  override:
+    path: override
+functions:
+  hello:
+    handler: handler.hello
+    layers:
+      - Ref: BaseLambdaLayer
+      - override
+      - arn:aws:lambda:us-east-1:123456789012:layer:published:3
+"""
+
+
+def test_local_invoke_puts_the_built_layers_on_the_path(moto, project, monkeypatch):
+    """As on Lambda, where layers are extracted into /opt in order: the later layer's module wins."""
+    monkeypatch.setenv("FN_LOCAL_PORT", moto.port)
+    project.write("serverless.yml", LAYERED.format(py=PY))
+    project.write("handler.py", "import shared, which\n\ndef hello(event, context):\n    return [shared.X, which.W]\n")
+    project.write("base/shared.py", "X = 'from base'\n")
+    project.write("base/which.py", "W = 'base'\n")
+    project.write("override/which.py", "W = 'override'\n")
+    result = project.fn("invoke", "--local")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == ["from base", "override"]
+    assert "arn:aws:lambda:us-east-1:123456789012:layer:published:3 are not on the local path" in result.stderr
+    assert "base" not in result.stderr.split("are not on the local path")[0].split("layers ")[-1]

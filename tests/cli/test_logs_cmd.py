@@ -66,6 +66,46 @@ def test_one_function_has_no_label_and_json_lines(service_logs):
     assert plain.stdout.splitlines()[1].split(" ", 2)[2] == "-------- [ERROR] boom"
 
 
+def test_errors_stand_out_on_a_terminal(service_logs):
+    """stdout is a real terminal (a pty): the error line is red, function labels are coloured, the rest plain."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import fnship
+
+    primary, secondary = pty.openpty()
+    env = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
+    env.update(TERM="xterm", PYTHONPATH=str(Path(fnship.__file__).resolve().parents[1]))
+    child = subprocess.run(
+        [sys.executable, "-m", "fnship", "logs"],
+        cwd=service_logs.root,
+        env=env,
+        stdout=secondary,
+        stderr=subprocess.PIPE,
+        timeout=120,
+    )
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # Linux answers EIO once the child's side is closed and drained
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(primary)
+    assert child.returncode == 0, child.stderr
+    rows = b"".join(chunks).decode().replace("\r\n", "\n").splitlines()
+    error = next(row for row in rows if "[ERROR] boom" in row)
+    assert error.startswith("\x1b[31m") and error.endswith("\x1b[0m")  # the whole error line is red
+    plain = next(row for row in rows if "api says hi" in row)
+    assert "\x1b[31m" not in plain and " \x1b[36mapi\x1b[0m " in plain  # only its label is coloured
+
+
 def test_filter_and_window(service_logs):
     assert service_logs.fn("logs", "--filter", "boom").stdout.count("\n") == 1
     assert service_logs.fn("logs", "--since", "30s").stdout == ""
@@ -74,7 +114,11 @@ def test_filter_and_window(service_logs):
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["--since", "soon"], "--since 'soon'"), (["--tail", "--until", "1m"], "--until cannot be used with --tail")],
+    [
+        (["--since", "soon"], "--since 'soon'"),
+        (["--tail", "--until", "1m"], "--until cannot be used with --tail"),
+        (["--since", "5m", "--until", "1h"], "--since 5m is after --until 1h"),
+    ],
 )
 def test_bad_options_exit_2(service_logs, args, message):
     result = service_logs.fn("logs", *args)

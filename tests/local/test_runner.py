@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import sys
 import textwrap
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -42,13 +46,17 @@ def test_context_values_environment_and_logs(tmp_path):
         tmp_path,
         "handler.py",
         """\
-        import logging, os
+        import logging, os, sys, time
         logging.getLogger().setLevel(logging.INFO)
 
         def main(event, context):
             print("got", event["n"])
             logging.info("two\\nlines")
+            before = context.get_remaining_time_in_millis()
+            time.sleep(0.05)
+            print("to stderr", file=sys.stderr)
             return {
+                "counted_down": before - context.get_remaining_time_in_millis(),
                 "function_name": context.function_name,
                 "function_version": context.function_version,
                 "memory_limit_in_mb": context.memory_limit_in_mb,
@@ -80,6 +88,7 @@ def test_context_values_environment_and_logs(tmp_path):
     assert body["log_group_name"] == "/aws/lambda/demo-dev-main"
     assert body["log_stream_name"] == result.log_stream
     assert 2000 < body["remaining"] <= 3000
+    assert body["counted_down"] >= 50  # the clock runs: not a constant
     assert body["env"] == "orders" and body["region"] == "eu-west-1"
     assert body["cwd"] == str(tmp_path.resolve())
     messages = [m for _ts, m in result.logs]
@@ -89,8 +98,9 @@ def test_context_values_environment_and_logs(tmp_path):
     assert messages[2].startswith("[INFO]\t") and messages[2].endswith(
         "\t6bd1a7a4-1234-4d5e-9abc-0123456789ab\ttwo\nlines"
     )
-    assert messages[3] == "END RequestId: 6bd1a7a4-1234-4d5e-9abc-0123456789ab"
-    report = messages[4]
+    assert messages[3] == "to stderr"
+    assert messages[4] == "END RequestId: 6bd1a7a4-1234-4d5e-9abc-0123456789ab"
+    report = messages[5]
     assert report.startswith("REPORT RequestId: 6bd1a7a4-1234-4d5e-9abc-0123456789ab\tDuration: ")
     assert "\tMemory Size: 256 MB\t" in report and "\tInit Duration: " in report
     stamps = [ts for ts, _m in result.logs]
@@ -112,6 +122,36 @@ def test_a_handler_that_sleeps_past_its_timeout_is_stopped(tmp_path):
     assert any(m.endswith(f"{result.request_id} Task timed out after 1.00 seconds") for m in messages)
     assert messages[-1].startswith(f"REPORT RequestId: {result.request_id}\tDuration: 1000.00 ms")
     assert "Status: timeout" in messages[-1]
+
+
+def test_an_interrupted_run_does_not_leave_the_handler_running(tmp_path):
+    """Ctrl-C reaches fn only (the handler has a session of its own): the runner must stop the handler itself."""
+    write(
+        tmp_path,
+        "handler.py",
+        "import os, time\ndef main(event, context):\n    open('pid', 'w').write(str(os.getpid()))\n"
+        "    print('working')\n    time.sleep(60)\n",
+    )
+    working = threading.Event()
+
+    def clock() -> float:
+        if working.is_set():
+            raise KeyboardInterrupt  # as the user presses Ctrl-C while the handler runs
+        return time.time()
+
+    def on_log(_ts: int, message: str) -> None:
+        if message == "working":
+            working.set()
+
+    with pytest.raises(KeyboardInterrupt):
+        runner.run(spec_for(tmp_path, timeout_s=60), b"{}", on_log=on_log, clock=clock)
+    pid = int((tmp_path / "pid").read_text())
+    try:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # stopped and reaped
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def test_the_timeout_does_not_count_the_import(tmp_path):
@@ -138,7 +178,9 @@ def test_errors_are_reported_like_lambda(tmp_path, source, handler, error_type, 
     assert document["errorType"] == error_type and message in document["errorMessage"]
     if error_type == "ValueError":
         assert any("raise ValueError" in line for line in document["stackTrace"])
-        assert any(m.startswith("[ERROR] ValueError: bad order\nTraceback") for _ts, m in result.logs)
+        # The error and its whole traceback are one log event, as on Lambda.
+        error_events = [m for _ts, m in result.logs if m.startswith("[ERROR] ValueError: bad order\nTraceback")]
+        assert len(error_events) == 1 and error_events[0].endswith("raise ValueError('bad order')")
 
 
 def test_layers_and_nested_handlers_are_on_the_path(tmp_path):

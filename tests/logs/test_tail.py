@@ -86,6 +86,32 @@ def test_poll_looks_back_for_late_events_without_repeating():
     assert api.filter_calls[-1] == (A.group, T0 + 50_000 - LATE_ARRIVAL_MS)
 
 
+def test_poll_dedupes_by_event_id_so_identical_lines_in_one_millisecond_all_show():
+    api = FakeLogs(page_size=1)
+    for _ in range(3):
+        api.add(A.group, T0 + 1, "-----")  # a handler printing the same separator three times at once
+    sleep, slept = sleeper(limit=3)  # three polls: each looks back over the same three events
+    t, shown, _ = tailer(api, [A], sleep)
+    with pytest.raises(Stop):
+        t.poll(since_ms=T0)
+    assert shown == [("api", "-----")] * 3
+
+
+def test_live_copies_of_a_line_are_matched_against_the_polled_ones():
+    api = FakeLogs()
+    api.add(A.group, T0 + 1, "same")  # the backfill polls one copy...
+    api.scripts = [
+        [
+            LiveTailUpdate(results=(result(A.group, T0 + 1, "same"),)),  # ...the session streams that copy...
+            LiveTailUpdate(results=(result(A.group, T0 + 1, "same"),)),  # ...and a second one, written later
+            LiveTailUnavailable("end"),
+        ]
+    ]
+    t, shown, _ = tailer(api, [A], sleeper()[0])
+    t.live(since_ms=T0)
+    assert shown == [("api", "same")] * 2
+
+
 def test_poll_backs_off_on_throttling_then_resets():
     api = FakeLogs()
     api.throttle_next = 3
@@ -117,12 +143,15 @@ def test_poll_against_moto_with_injected_sleep(moto):
 
     put(A, now + 10, "api one")
     put(W, now + 5, "worker one")
-    sleep, slept = sleeper([lambda: put(W, now + 20, "worker two"), lambda: None], limit=3)
+    sleep, slept = sleeper(
+        [lambda: (put(W, now + 20, "worker two"), put(W, now + 20, "worker two")), lambda: None], limit=3
+    )
     api = Aws(Target(region="us-east-1")).logs_read
     t, shown, _ = tailer(api, [A, W], sleep, poll_interval=0.5)
     with pytest.raises(Stop):
         t.poll(since_ms=now)
-    assert shown == [("worker", "worker one"), ("api", "api one"), ("worker", "worker two")]
+    # Two identical lines in one millisecond are two events (told apart by their event ids), each shown once.
+    assert shown == [("worker", "worker one"), ("api", "api one"), ("worker", "worker two"), ("worker", "worker two")]
     assert slept == [0.5, 0.5, 0.5]
 
 
