@@ -289,7 +289,7 @@ def test_a_secret_in_an_event_is_reported_where_it_is_written_not_sent_in_plain_
     text by AWS: a SecureString there is bad input, reported at its key like any other non-environment key."""
     from fnship.manifest.types import Lookups
 
-    lookups = Lookups(ssm=lambda name: ("hunter2", True), account_id=lambda: "1")
+    lookups = Lookups(ssm=lambda name, **where: ("hunter2", True), account_id=lambda **where: "1")
     text = with_function(
         f"""\
         events:
