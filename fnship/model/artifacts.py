@@ -2,8 +2,8 @@
 
 Pure: no AWS, no filesystem. `layer.<key>` is a published layer version compared by content hash (kept in the
 version's description, since layer versions carry no tags); `image.<function>` is an image pushed to ECR,
-compared by manifest digest. A function that uses a layer of this service refers to it with a `LayerRef` until
-the plan stage knows the live version ARN (or that a new version will be published).
+compared by manifest digest. A function that uses a layer of this service refers to its version ARN with a `Ref`
+until the plan stage knows the live version ARN (or that a new version will be published).
 """
 
 from __future__ import annotations
@@ -13,26 +13,10 @@ from dataclasses import replace
 from typing import Any
 
 from fnship.manifest.types import Manifest
-from fnship.model.resources import Resource, ownership_tags
+from fnship.model.address import Address
+from fnship.model.resources import Ref, Resource, ownership_tags
 
 LAYER_HASH_PREFIX = "fnship sha256:"
-
-
-class LayerRef(str):
-    """A function's reference to a layer of this service: prints as `(known after apply)`, knows its address."""
-
-    address: str
-
-    def __new__(cls, address: str) -> LayerRef:
-        ref = super().__new__(cls, "(known after apply)")
-        ref.address = address
-        return ref
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, LayerRef) and other.address == self.address
-
-    def __hash__(self) -> int:
-        return hash(("LayerRef", self.address))
 
 
 def layer_description(content_sha256: str, description: str) -> str:
@@ -76,7 +60,7 @@ def merge_artifacts(
         spec = manifest.artifacts.layers[key]
         extra.append(
             Resource(
-                address=f"layer.{key}",
+                address=Address.layer(key),
                 kind="layer",
                 name=spec.name,
                 attrs={
@@ -99,7 +83,7 @@ def merge_artifacts(
     functions: dict[str, Resource] = {}
     for resource in resources:
         if resource.kind == "function":
-            key = resource.address.split(".", 1)[1]
+            key = Address(resource.address).function_key or ""
             resource = _function(manifest, resource, key, artifacts[key], host, repository, extra)
             functions[key] = resource
         elif resource.kind == "alias" and "release" in resource.attrs:
@@ -115,8 +99,8 @@ def _function(
     attrs = dict(resource.attrs)
     depends = list(resource.depends_on)
     refs = manifest.artifacts.function_layers.get(key, tuple(attrs.get("layers") or ()))
-    attrs["layers"] = [ref if ref.startswith("arn:") else LayerRef(f"layer.{ref}") for ref in refs]
-    depends += [f"layer.{ref}" for ref in refs if not ref.startswith("arn:")]
+    attrs["layers"] = [ref if ref.startswith("arn:") else Ref(Address.layer(ref), "arn") for ref in refs]
+    depends += [Address.layer(ref) for ref in refs if not ref.startswith("arn:")]
     attrs["image_uri"] = None
     attrs["image_config"] = {}
     extras = dict(resource.extras)
@@ -127,7 +111,7 @@ def _function(
             attrs["image_uri"] = image.uri
         else:
             attrs["image_uri"] = f"{host}/{repository}@{image.digest}"
-            address = f"image.{key}"
+            address = Address.image(key)
             extra.append(
                 Resource(
                     address=address,

@@ -1,4 +1,4 @@
-"""Live layers and images, and resolving functions' layer references against them.
+"""Live layers and images.
 
 Read-only AWS calls (ListLayerVersions, ListLayers, DescribeRepositories, GetAuthorizationToken, a registry HEAD):
 this module never mutates anything.
@@ -6,11 +6,11 @@ this module never mutates anything.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
-from fnship.model.artifacts import LAYER_HASH_PREFIX, LayerRef, parse_layer_description
-from fnship.model.resources import Resource, State
+from fnship.model.address import Address
+from fnship.model.artifacts import LAYER_HASH_PREFIX, parse_layer_description
+from fnship.model.resources import Resource
 
 
 def read_layer(aws: Any, stub: Resource) -> list[Resource]:
@@ -48,7 +48,7 @@ def discover_layers(aws: Any, *, service: str, stage: str) -> list[Resource]:
         key = layer["LayerName"][len(prefix) :]
         if key == "python-requirements":
             key = "pythonRequirements"
-        stubs.append(Resource(f"layer.{key}", "layer", layer["LayerName"], {}))
+        stubs.append(Resource(Address.layer(key), "layer", layer["LayerName"], {}))
     return stubs
 
 
@@ -69,31 +69,3 @@ def read_image(aws: Any, stub: Resource) -> list[Resource]:
     if not present:
         return []
     return [Resource(stub.address, "image", stub.name, {"digest": digest}, extras=dict(stub.extras))]
-
-
-def resolve_layer_refs(desired: State, live: State) -> State:
-    """Replace each LayerRef whose layer is unchanged with the live version ARN; the rest stay unknown."""
-    live_by_address = live.by_address()
-    arns: dict[str, str] = {}
-    for resource in desired.of_kind("layer"):
-        current = live_by_address.get(resource.address)
-        if current is not None and dict(current.attrs) == dict(resource.attrs):
-            arns[resource.address] = current.extras["arn"]
-    if not arns:
-        return desired
-
-    def resolve(value: Any) -> Any:
-        if isinstance(value, LayerRef):
-            return arns.get(value.address, value)
-        if isinstance(value, list):
-            return [resolve(v) for v in value]
-        if isinstance(value, dict):
-            return {k: resolve(v) for k, v in value.items()}
-        return value
-
-    resources = []
-    for resource in desired.resources:
-        if resource.kind in ("function", "alias"):
-            resource = replace(resource, attrs=resolve(dict(resource.attrs)))
-        resources.append(resource)
-    return desired.with_resources(resources)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fnship.manifest.types import EventSpec, HttpApiSpec
+from fnship.model.address import Address
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import (
     Target,
@@ -23,8 +24,8 @@ from fnship.model.triggers.common import (
     trigger_address,
 )
 
-HTTP_API = "http_api"
-REST_API = "rest_api"
+HTTP_API = Address.http_api()
+REST_API = Address.rest_api()
 PAYLOAD_FORMAT = "2.0"
 APIGATEWAY = "apigateway.amazonaws.com"
 
@@ -63,7 +64,12 @@ def render_http_api_route(target: Target, event: EventSpec, name: str) -> list[R
             "authorizer": settings["authorizer"],
             "scopes": list(settings["scopes"]),
         },
-        depends_on=(HTTP_API, f"alias.{target.function_key}.{target.alias}"),
+        depends_on=(
+            HTTP_API,
+            target.alias_address,
+            Address.permission(target.function_key, "httpApi", name),
+            *([Address.http_api_authorizer(settings["authorizer"])] if settings["authorizer"] else []),
+        ),
         extras={**target.extras("httpApi", name), **api_extras(service=target.service, stage=target.stage)},
     )
     source = execute_api_arn(target, HTTP_API, settings["method"], settings["path"])
@@ -86,7 +92,7 @@ def render_rest_method(target: Target, event: EventSpec, name: str) -> list[Reso
             "integration": "AWS_PROXY",
             "target": target.alias_arn,
         },
-        depends_on=(REST_API, f"alias.{target.function_key}.{target.alias}"),
+        depends_on=(REST_API, target.alias_address, Address.permission(target.function_key, "http", name)),
         extras={**target.extras("http", name), **api_extras(service=target.service, stage=target.stage)},
     )
     source = execute_api_arn(target, REST_API, settings["method"], settings["path"])
@@ -109,7 +115,7 @@ def shared_http_api(
     used = sorted({route.attrs["authorizer"] for route in routes if route.attrs["authorizer"]})
     authorizers = [
         Resource(
-            address=f"{HTTP_API}.authorizer.{name}",
+            address=Address.http_api_authorizer(name),
             kind="http_api_authorizer",
             name=name,
             attrs={
@@ -178,7 +184,7 @@ def shared_rest_api(
     }
     revision = hashlib.sha256(json.dumps(digest_source, sort_keys=True).encode()).hexdigest()[:16]
     stage_resource = Resource(
-        address=f"{REST_API}.stage.{stage}",
+        address=Address.rest_stage(stage),
         kind="rest_stage",
         name=stage,
         attrs={"revision": revision},

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fnship.manifest.types import EventSpec
+from fnship.model.address import Address
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target, permission, slug, trigger_address
 
@@ -23,9 +24,9 @@ def notification_id(*, service: str, stage: str, function_key: str, name: str) -
 
 def render_s3(target: Target, event: EventSpec, name: str) -> list[Resource]:
     s = event.settings
-    depends = [f"alias.{target.function_key}.{target.alias}", f"permission.{target.function_key}.s3.{name}"]
+    depends = [target.alias_address, Address.permission(target.function_key, "s3", name)]
     if not s["existing"]:
-        depends.append(f"bucket.{s['bucket']}")
+        depends.append(Address.bucket(s["bucket"]))
     rules = {key: s[key] for key in ("prefix", "suffix") if s[key]}
     notification = Resource(
         address=trigger_address(target, "s3", name),
@@ -44,7 +45,7 @@ def shared_buckets(events: list[tuple[Target, EventSpec]], tags: Mapping[str, st
     owned = sorted({event.settings["bucket"] for _t, event in events if not event.settings["existing"]})
     owner = next(((t.service, t.stage) for t, _event in events), None)
     return [
-        Resource(address=f"bucket.{bucket}", kind="s3_bucket", name=bucket, attrs={"tags": dict(tags)},
+        Resource(address=Address.bucket(bucket), kind="s3_bucket", name=bucket, attrs={"tags": dict(tags)},
                  extras={"shared": True, "owner": owner})
         for bucket in owned
     ]  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fnship.manifest.types import EventSpec
 from fnship.model import names
+from fnship.model.address import Address
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target, permission, slug, trigger_address
 
@@ -34,8 +35,8 @@ def _render_rule(target: Target, event_type: str, event: EventSpec, name: str) -
             "tags": dict(target.tags),
         },
         depends_on=(
-            f"alias.{target.function_key}.{target.alias}",
-            f"permission.{target.function_key}.{event_type}.{name}",
+            target.alias_address,
+            Address.permission(target.function_key, event_type, name),
         ),
         extras={**target.extras(event_type, name), "event_bus": s["event_bus"]},
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fnship.manifest.types import EventSpec
+from fnship.model.address import Address
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target, slug, trigger_address
 
@@ -35,7 +36,7 @@ def _mapping(target: Target, event_type: str, name: str, attrs: dict[str, Any]) 
         kind="event_source_mapping",
         name=attrs["source_arn"],
         attrs={**attrs, "function_arn": target.alias_arn},
-        depends_on=(f"alias.{target.function_key}.{target.alias}", f"function.{target.function_key}"),
+        depends_on=(target.alias_address, Address.function(target.function_key)),
         extras={**target.extras(event_type, name), "alias_arn": target.alias_arn},
     )
 

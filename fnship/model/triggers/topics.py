@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fnship.manifest.types import EventSpec
+from fnship.model.address import Address
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target, permission, slug, trigger_address
 
@@ -24,9 +25,9 @@ def render_sns(target: Target, event: EventSpec, name: str) -> list[Resource]:
     s = event.settings
     owned = s["topic_arn"] is None
     arn = s["topic_arn"] or topic_arn(region=target.region, account_id=target.account_id, name=s["topic_name"])
-    depends = [f"alias.{target.function_key}.{target.alias}", f"permission.{target.function_key}.sns.{name}"]
+    depends = [target.alias_address, Address.permission(target.function_key, "sns", name)]
     if owned:
-        depends.append(f"topic.{s['topic_name']}")
+        depends.append(Address.topic(s["topic_name"]))
     subscription = Resource(
         address=trigger_address(target, "sns", name),
         kind="sns_subscription",
@@ -55,7 +56,7 @@ def shared_topics(events: list[tuple[Target, EventSpec]], tags: Mapping[str, str
             arns[name] = topic_arn(region=target.region, account_id=target.account_id, name=name)
     return [
         Resource(
-            address=f"topic.{name}",
+            address=Address.topic(name),
             kind="sns_topic",
             name=name,
             attrs={"display_name": display, "tags": dict(tags)},
