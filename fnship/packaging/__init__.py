@@ -427,9 +427,11 @@ def package_all(
     jobs = _plan(manifest, keys, out_dir, find)
     # Every declared layer, as the Serverless Framework publishes them (a layers-only service shares libraries by
     # ARN); with `only` (-f), the layers those functions use.
-    used_layers = set(manifest.artifacts.layers) if only is None else {
-        ref for k in keys for ref in manifest.artifacts.function_layers.get(k, ()) if not ref.startswith("arn:")
-    }
+    used_layers = (
+        set(manifest.artifacts.layers)
+        if only is None
+        else {ref for k in keys for ref in manifest.artifacts.function_layers.get(k, ()) if not ref.startswith("arn:")}
+    )
     jobs += _layer_jobs(manifest, out_dir, find, used_layers)
     problems = _check(manifest, keys, jobs) + _layer_fit(manifest, keys, jobs)
     if problems:

@@ -22,8 +22,7 @@ def read_layer(aws: Any, stub: Resource) -> list[Resource]:
     service, stage = stub.extras.get("service"), stub.extras.get("stage")
     if owner is not None and service and stage and owner != layer_owner(service=service, stage=stage):
         raise FnError(
-            f"layer {stub.name} is published by another service or stage of fnship; publishing here would take "
-            "it over",
+            f"layer {stub.name} is published by another service or stage of fnship; publishing here would take it over",
             hint=f"give layers.{stub.address.split('.', 1)[1]} its own `name:`",
         )
     return [
