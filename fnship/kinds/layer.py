@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fnship.kinds.base import Context, Kind
 from fnship.kinds.function import upload_location
-from fnship.model.artifacts import layer_description
+from fnship.model.artifacts import layer_description, layer_owner
 from fnship.plan.diff import DELETE, Change, Step
 
 
@@ -26,7 +26,11 @@ def layer_publish(context: Context, step: Step) -> None:
     published = context.aws.layers.publish(
         resource.name,
         content=content,
-        description=layer_description(attrs["content_sha256"], attrs["description"]),
+        description=layer_description(
+            attrs["content_sha256"],
+            attrs["description"],
+            owner=layer_owner(service=resource.extras["service"], stage=resource.extras["stage"]),
+        ),
         runtimes=attrs["compatible_runtimes"],
         architectures=attrs["compatible_architectures"],
     )
@@ -40,4 +44,10 @@ def layer_delete(context: Context, step: Step) -> None:
         context.aws.layers.delete_version(live.name, version["Version"])
 
 
-KIND = Kind(name="layer", steps=layer_steps, handlers={"layer.publish": layer_publish, "layer.delete": layer_delete})
+KIND = Kind(
+    name="layer",
+    steps=layer_steps,
+    handlers={"layer.publish": layer_publish, "layer.delete": layer_delete},
+    # A discovered layer's address is only a guess from its name: it is matched by name.
+    by_name=True,
+)
