@@ -69,6 +69,10 @@ def render_plan(plan: Any) -> str:
         if shift is not None and change.address in shift.detail["aliases"]:
             detail = shift.detail["aliases"][change.address]
             lines.append(f"      strategy: {detail['strategy']} ({detail['schedule']})")
+            if detail.get("errors_alarm"):
+                lines.append(f"      errors alarm: {detail['errors_alarm']} (removed when the shift ends)")
+            if detail.get("prune"):
+                lines.append(f"      prune versions: {', '.join(detail['prune'])} (after the release)")
         if change.action != DELETE:
             for field in change.fields:
                 forces = field.path.split(".", 1)[0] in change.forces_replacement

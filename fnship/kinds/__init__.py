@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fnship.kinds import (
     alias,
+    artifact_stores,
     event_rule,
     event_source_mapping,
     function,
@@ -29,6 +30,8 @@ from fnship.kinds.base import Handler, Kind
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
+        artifact_stores.DEPLOYMENT_BUCKET_KIND,
+        artifact_stores.ECR_REPOSITORY_KIND,
         layer.KIND,
         image.KIND,
         log_group.KIND,

@@ -54,15 +54,20 @@ def alias_steps(change: Change) -> list[Step]:
 
 
 def shift_detail(alias: Resource) -> dict[str, Any]:
-    from fnship.strategies.settings import default_settings
+    from fnship.manifest.release import default_settings
 
     settings = alias.extras.get("release_settings") or default_settings(alias.name)
-    return {
+    detail: dict[str, Any] = {
         "strategy": settings.strategy_text,
         "schedule": settings.strategy.describe(),
         "alarms": list(settings.alarms),
         "hooks": {k: v for k, v in (("preTraffic", settings.pre_traffic), ("postTraffic", settings.post_traffic)) if v},
     }
+    if any(step.wait > 0 for step in settings.strategy.steps):
+        # A shift that bakes watches the new version's errors with an alarm of its own, removed when it ends.
+        function = alias.extras["function_name"]
+        detail["errors_alarm"] = f"fnship-{function}-{alias.name}-v(new version)-errors"
+    return detail
 
 
 def version_publish(context: Context, step: Step) -> None:
@@ -118,8 +123,8 @@ def alias_concurrency(context: Context, step: Step) -> None:
 
 def release_shift(context: Context, step: Step) -> None:
     """Shift every moved alias along its strategy, in parallel; an alarm, a hook or an interrupt rolls back."""
+    from fnship.manifest.release import default_settings
     from fnship.strategies import shifter
-    from fnship.strategies.settings import default_settings
 
     jobs = []
     for address in step.detail["aliases"]:
@@ -137,6 +142,9 @@ def release_shift(context: Context, step: Step) -> None:
                 tags=dict(alias.extras.get("tags") or {}),
                 live_provisioned=live.attrs.get(PROVISIONED),
                 released=tuple(live.extras.get("released") or ()),
+                prune=tuple(step.detail["aliases"][address]["prune"])
+                if "prune" in step.detail["aliases"][address]
+                else None,
             )
         )
     outcomes = shifter.run_release(context.aws, jobs, context.runtime or shifter.Runtime())

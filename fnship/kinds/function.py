@@ -12,15 +12,12 @@ from typing import Any
 
 from fnship.kinds.base import Context, Kind, tag_delta
 from fnship.model.address import Address
-from fnship.model.resources import ownership_tags
 from fnship.plan.diff import CREATE, DELETE, Change, Step, top_fields
 from fnship.secret import reveal
 
 # Function fields that only UpdateFunctionCode can change; the rest go through UpdateFunctionConfiguration.
 CODE_FIELDS = frozenset({"code_sha256", "architecture", "image_uri"})
 SEPARATE_FUNCTION_FIELDS = frozenset({"tags", "reserved_concurrency"})
-# https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html: 50 MB zipped for a direct upload.
-DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024
 
 
 def function_steps(change: Change) -> list[Step]:
@@ -40,20 +37,15 @@ def function_steps(change: Change) -> list[Step]:
 
 
 def upload_location(context: Context, resource: Any, *, path: Path, digest: str) -> dict[str, Any]:
-    """Where Lambda reads a zip: the configured deployment bucket, else inline when small enough, else our bucket.
+    """Where Lambda reads a zip, as the model decided (model/artifacts.py `upload_bucket`): inline, or a bucket
+    (the configured deployment bucket, or the one fnship keeps, planned as `deployment_bucket`).
 
     The object key is the content hash, so an upload already there (another runner, a re-run) is skipped.
     """
-    from fnship.aws.buckets_api import default_bucket_name
-
     extras = resource.extras
-    bucket = extras.get("deployment_bucket")
-    size = path.stat().st_size
-    if not bucket and size <= DIRECT_UPLOAD_LIMIT:
-        return {"ZipFile": path.read_bytes()}
+    bucket = extras.get("upload_bucket")
     if not bucket:
-        bucket = default_bucket_name(account_id=context.aws.account_id(), region=context.aws.region)
-        context.aws.buckets.ensure(bucket, tags=ownership_tags(extras["service"], extras["stage"]))
+        return {"ZipFile": path.read_bytes()}
     # The same key the build cache stores zips under (aws.buckets_api.S3ArtifactCache): one copy per content.
     key = f"fnship/{extras['service']}/{extras['stage']}/{digest.replace('/', '_')}.zip"
     if not context.aws.s3.object_exists(bucket, key):

@@ -19,9 +19,6 @@ def image_push(context: Context, step: Step) -> None:
 
     resource = context.desired(step)
     extras = resource.extras
-    context.aws.ecr.ensure_repository(
-        extras["repository"], tags=extras["tags"], scan_on_push=bool(extras.get("scan_on_push"))
-    )
     _host, user, password = context.aws.ecr.credentials()
     client = RegistryClient(extras["registry"], basic=(user, password))
     digest, uploaded = push_layout(Path(extras["layout"]), client, extras["repository"], tag=extras["tag"])

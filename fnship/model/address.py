@@ -81,6 +81,16 @@ class Address(str):
         return cls(f"bucket.{name}")
 
     @classmethod
+    def deployment_bucket(cls) -> Address:
+        """The bucket fnship keeps per account and region for zips over Lambda's direct-upload limit."""
+        return cls("deployment_bucket")
+
+    @classmethod
+    def repository(cls, name: str) -> Address:
+        """The ECR repository the service's images are pushed to."""
+        return cls(f"repository.{name}")
+
+    @classmethod
     def release(cls) -> Address:
         """Not a resource: the one step that shifts every moved alias of a release together."""
         return cls("release")

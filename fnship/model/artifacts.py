@@ -14,10 +14,13 @@ from dataclasses import replace
 from typing import Any
 
 from fnship.manifest.types import Manifest
+from fnship.model import names
 from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource, ownership_tags
 
 LAYER_HASH_PREFIX = "fnship sha256:"
+# https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html: 50 MB zipped for a direct upload.
+DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024
 LAYER_OWNER_SEPARATOR = "@"
 
 
@@ -67,8 +70,10 @@ def merge_artifacts(
     host = registry or ecr_registry(account_id=account_id, region=manifest.region)
     repository = ecr_repository(manifest)
     extra: list[Resource] = []
+    own_bucket = names.deployment_bucket_name(account_id=account_id, region=manifest.region)
     for key, artifact in layers.items():
         spec = manifest.artifacts.layers[key]
+        bucket = upload_bucket(manifest, artifact.size, own_bucket)
         extra.append(
             Resource(
                 address=Address.layer(key),
@@ -80,11 +85,12 @@ def merge_artifacts(
                     "compatible_runtimes": sorted(spec.compatible_runtimes),
                     "compatible_architectures": sorted(spec.compatible_architectures),
                 },
+                depends_on=(Address.deployment_bucket(),) if bucket == own_bucket else (),
                 extras={
                     "artifact_path": str(artifact.path),
                     "code_sha256": artifact.code_sha256,
                     "size": artifact.size,
-                    "deployment_bucket": manifest.provider.deployment_bucket,
+                    "upload_bucket": bucket,
                     "service": manifest.service,
                     "stage": manifest.stage,
                 },
@@ -96,12 +102,37 @@ def merge_artifacts(
         if resource.kind == "function":
             key = Address(resource.address).function_key or ""
             resource = _function(manifest, resource, key, artifacts[key], host, repository, extra)
+            if resource.attrs.get("image_uri") is None:
+                bucket = upload_bucket(manifest, artifacts[key].size, own_bucket)
+                depends = (Address.deployment_bucket(),) if bucket == own_bucket else ()
+                extras = {**resource.extras, "upload_bucket": bucket}
+                resource = replace(resource, depends_on=(*resource.depends_on, *depends), extras=extras)
             functions[key] = resource
         elif resource.kind == "alias" and "release" in resource.attrs:
             function = functions[resource.extras["function_key"]]
             resource = replace(resource, attrs={**resource.attrs, "release": release_of(function.attrs)})
         out.append(resource)
+    uploads = [r for r in (*extra, *out) if r.extras.get("upload_bucket") == own_bucket]
+    if uploads:
+        # Code over the direct-upload limit with no deployment bucket set: the bucket fnship keeps per account
+        # and region, created once (public access blocked, SSE-S3) and planned like everything else.
+        extra.insert(0, Resource(Address.deployment_bucket(), "deployment_bucket", own_bucket, {},
+                                 extras={"tags": ownership_tags(manifest.service, manifest.stage)}))  # fmt: skip
+    images = [r for r in extra if r.kind == "image"]
+    if images:
+        scan = bool((manifest.provider.raw.get("ecr") or {}).get("scanOnPush"))
+        extra.insert(0, Resource(Address.repository(repository), "ecr_repository", repository,
+                                 {"scan_on_push": scan},
+                                 extras={"tags": ownership_tags(manifest.service, manifest.stage)}))  # fmt: skip
     return [*extra, *out]
+
+
+def upload_bucket(manifest: Manifest, size: int, own_bucket: str) -> str | None:
+    """Where a zip goes: `provider.deploymentBucket`, else inline (None) when Lambda takes it directly, else the
+    bucket fnship keeps per account and region."""
+    if manifest.provider.deployment_bucket:
+        return manifest.provider.deployment_bucket
+    return own_bucket if size > DIRECT_UPLOAD_LIMIT else None
 
 
 def _function(
@@ -129,14 +160,8 @@ def _function(
                     kind="image",
                     name=attrs["image_uri"],
                     attrs={"digest": image.digest},
-                    extras={
-                        "layout": str(image.layout),
-                        "registry": host,
-                        "repository": repository,
-                        "tag": key,
-                        "tags": ownership_tags(manifest.service, manifest.stage),
-                        "scan_on_push": bool((manifest.provider.raw.get("ecr") or {}).get("scanOnPush")),
-                    },
+                    depends_on=(Address.repository(repository),),
+                    extras={"layout": str(image.layout), "registry": host, "repository": repository, "tag": key},
                 )
             )
             depends.append(address)

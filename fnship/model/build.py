@@ -51,18 +51,9 @@ VERSIONED_ATTRS = (
 
 
 def alias_name(manifest: Manifest, function: FunctionSpec) -> str:
-    """The release pointer's name: `deployment.alias` / `deploymentSettings.alias` (function, then service),
-    else `live`. (The same precedence as strategies.settings, which also validates it.)"""
-    custom = manifest.custom if isinstance(manifest.custom, Mapping) else {}
-    for section in (
-        function.raw.get("deployment"),
-        function.raw.get("deploymentSettings"),
-        manifest.raw.get("deployment"),
-        custom.get("deploymentSettings"),
-    ):
-        if isinstance(section, Mapping) and section.get("alias"):
-            return str(section["alias"])
-    return DEFAULT_ALIAS
+    """The release pointer's name, as the manifest stage parsed it (manifest/release.py): `live` unless set."""
+    release = manifest.releases.get(function.key)
+    return str(release.alias) if release is not None else DEFAULT_ALIAS
 
 
 def build_desired(
@@ -78,13 +69,13 @@ def build_desired(
     """Every resource the manifest asks for (only those of the `only` functions, when given).
 
     `artifacts` maps function key -> packaging.Artifact; `releases` maps function key -> its
-    strategies.settings.ReleaseSettings (carried on the alias for the planner and the shifter; without it the
+    manifest.release.ReleaseSettings (carried on the alias for the planner and the shifter; without it the
     alias is named from the manifest and releases all at once); `layers` maps layer key -> the layer's Artifact;
     `registry` overrides the ECR registry host images are pushed to.
     """
     from fnship.model.artifacts import merge_artifacts
 
-    releases = releases or {}
+    releases = releases if releases is not None else manifest.releases
     resources: list[Resource] = []
     shared_role = _shared_role(manifest, account_id=account_id)
     if shared_role is not None:
@@ -275,7 +266,6 @@ def _function_resources(
         depends_on=tuple(depends),
         extras={
             "artifact_path": str(artifact.path),
-            "deployment_bucket": manifest.provider.deployment_bucket,
             "service": manifest.service,
             "stage": manifest.stage,
         },

@@ -61,6 +61,19 @@ def discover_layers(aws: Any, *, service: str, stage: str) -> list[Resource]:
     return stubs
 
 
+def read_deployment_bucket(aws: Any, stub: Resource) -> list[Resource]:
+    """The bucket fnship keeps per account and region: live when it exists (it is created whole, never changed)."""
+    return [Resource(stub.address, stub.kind, stub.name, {})] if aws.buckets.exists(stub.name) else []
+
+
+def read_repository(aws: Any, stub: Resource) -> list[Resource]:
+    found = aws.ecr.repository_or_none(stub.name)
+    if found is None:
+        return []
+    scan = bool((found.get("imageScanningConfiguration") or {}).get("scanOnPush"))
+    return [Resource(stub.address, stub.kind, stub.name, {"scan_on_push": scan})]
+
+
 def read_image(aws: Any, stub: Resource) -> list[Resource]:
     """The image is live when its repository exists and the registry has its manifest digest."""
     from fnship.packaging.images.registry import RegistryClient, RegistryError

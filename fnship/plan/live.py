@@ -198,6 +198,8 @@ def _read_alias_for(aws: Any, resource: Resource) -> list[Resource]:
 READERS: dict[str, Callable[[Any, Resource], list[Resource]]] = {
     "layer": artifacts_live.read_layer,
     "image": artifacts_live.read_image,
+    "deployment_bucket": artifacts_live.read_deployment_bucket,
+    "ecr_repository": artifacts_live.read_repository,
     "function": lambda aws, r: read_function(aws, r.name, Address(r.address).function_key),
     "alias": _read_alias_for,
     "log_group": lambda aws, r: read_log_group(aws, r.name, Address(r.address).function_key),

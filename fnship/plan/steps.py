@@ -200,6 +200,17 @@ def _serialize(
     return [replace(steps[key], after=tuple(sorted(edges[key]))) for key in ordered]
 
 
+def with_pruning(plan: Plan, prune: dict[str, list[str]]) -> Plan:
+    """`plan` whose release step names, per alias, the versions the release deletes once it completes."""
+    steps = []
+    for step in plan.steps:
+        if step.type == RELEASE_SHIFT:
+            aliases = {a: {**detail, "prune": list(prune.get(a, []))} for a, detail in step.detail["aliases"].items()}
+            step = replace(step, detail={**step.detail, "aliases": aliases})
+        steps.append(step)
+    return replace(plan, steps=tuple(steps))
+
+
 def resolve_live_refs(desired: State, live: State) -> State:
     """Desired values that embed another resource's attribute (an API id in a SourceArn, a layer version ARN)
     filled in from live state where this plan keeps that value; the rest stay `Ref`s, shown as (known after

@@ -22,6 +22,7 @@ QUEUE = f"arn:aws:sqs:us-east-1:{ACCOUNT}:orders"
 class FakeArtifact:
     path: Path
     code_sha256: str = "sha"
+    size: int = 300
 
 
 def desired(tmp_path: Path, functions: str, provider: str = ""):

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fnship.manifest.types import Cors
 from fnship.model import names
 from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource
@@ -120,18 +121,18 @@ def execute_api_arn(target: Target, api: Address, method: str, path: str) -> Ref
     return Ref(api, "id", f"arn:aws:execute-api:{target.region}:{target.account_id}:{{value}}/*/{resource}")
 
 
-def cors_configuration(cors: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def cors_configuration(cors: Cors | None) -> dict[str, Any] | None:
     """Our CORS settings as the CorsConfiguration of an HTTP API or a function URL, normalized: the form the
     live reader produces from AWS's answer too (unset keys dropped, lists sorted)."""
     if not cors:
         return None
     config = {
-        "AllowOrigins": cors.get("allow_origins"),
-        "AllowHeaders": cors.get("allow_headers"),
-        "AllowMethods": cors.get("allow_methods"),
-        "ExposeHeaders": cors.get("expose_headers"),
-        "AllowCredentials": cors.get("allow_credentials"),
-        "MaxAge": cors.get("max_age"),
+        "AllowOrigins": list(cors.allow_origins),
+        "AllowHeaders": list(cors.allow_headers),
+        "AllowMethods": list(cors.allow_methods),
+        "ExposeHeaders": list(cors.expose_headers),
+        "AllowCredentials": cors.allow_credentials,
+        "MaxAge": cors.max_age,
     }
     return normalize_cors(config)
 

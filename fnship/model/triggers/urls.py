@@ -19,11 +19,11 @@ def render_url(target: Target, event: EventSpec, name: str) -> list[Resource]:
         address=trigger_address(target, "url", target.alias),
         kind="function_url",
         name=target.alias,
-        attrs={"auth_type": s["auth_type"], "cors": cors_configuration(s["cors"]), "invoke_mode": s["invoke_mode"]},
+        attrs={"auth_type": s.auth_type, "cors": cors_configuration(s.cors), "invoke_mode": s.invoke_mode},
         depends_on=(target.alias_address,),
         extras={**target.extras("url", target.alias), "qualifier": target.alias},
     )
-    if s["auth_type"] != "NONE":
+    if s.auth_type != "NONE":
         return [url]
     # The URL is created once anyone may invoke through it: the statements go first.
     # A public URL needs both statements since October 2025; `*` is the principal because the URL is public,
