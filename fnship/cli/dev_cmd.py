@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 from pathlib import Path
@@ -30,6 +31,9 @@ def dev(
     stage: Stage = None,
     region: Region = None,
     profile: Profile = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="One JSON document per line (kind, message) instead of text.")
+    ] = False,
     no_color: NoColor = False,
     debug: Debug = False,
 ) -> None:
@@ -40,13 +44,17 @@ def dev(
         from fnship import pipeline
         from fnship.local import dev as core
 
-        color = console.color_allowed(sys.stdout)
+        color = console.color_allowed(sys.stdout, no_color=no_color)
         lock = threading.Lock()
 
         def printer(text: str, severity: str) -> None:
-            style = _STYLES.get(severity) if color else None
+            if json_out:
+                line = json.dumps({"schema": console.SCHEMA, "command": "dev", "kind": severity, "message": text})
+            else:
+                style = _STYLES.get(severity) if color else None
+                line = f"{style}{text}{_RESET}" if style else text
             with lock:
-                print(f"{style}{text}{_RESET}" if style else text, flush=True)
+                print(line, flush=True)
 
         options = pipeline.Options(
             config=config,
@@ -59,4 +67,4 @@ def dev(
         core.serve(options, core.Settings(host=host, port=port), printer=printer)
         return 0
 
-    console.run(job, debug=debug, command="dev", no_color=no_color)
+    console.run(job, debug=debug, json_mode=json_out, command="dev", no_color=no_color)
