@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fnship.errors import FnError
+from fnship.errors import EXIT_INTERRUPTED, FnError
 from fnship.executor import handlers, trigger_handlers
 from fnship.executor.handlers import Context
 from fnship.plan.diff import Plan, Step
@@ -28,6 +28,7 @@ class ApplyResult:
     failed: Step | None = None
     error: FnError | None = None
     not_run: list[Step] = field(default_factory=list)
+    interrupted: bool = False  # `failed` was cut short by Ctrl-C or SIGTERM
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -58,6 +59,18 @@ def apply_plan(
         except FnError as exc:
             report("failed", step)
             result.failed, result.error = step, exc
+            result.not_run = list(plan.steps[index + 1 :])
+            return result
+        except KeyboardInterrupt:
+            # Ctrl-C (or SIGTERM, see cli.release_view): stop here and say what completed, what was cut short (its
+            # call may or may not have reached AWS) and what did not run. A re-run converges.
+            report("failed", step)
+            interrupted = FnError(
+                f"interrupted (Ctrl-C or SIGTERM) during {step.type} {step.address}",
+                hint="run the same command again: it plans from live state and converges",
+            )
+            interrupted.exit_code = EXIT_INTERRUPTED
+            result.failed, result.error, result.interrupted = step, interrupted, True
             result.not_run = list(plan.steps[index + 1 :])
             return result
         result.completed.append(step)

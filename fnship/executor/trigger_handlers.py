@@ -356,6 +356,13 @@ def s3_bucket_delete(context: Context, step: Step) -> None:
     context.aws.s3.delete_bucket(context.live(step).name)
 
 
+def s3_bucket_disown(context: Context, step: Step) -> None:
+    """A bucket left in place because it holds objects: its ownership tags go (the plan lists them)."""
+    live = context.live(step)
+    dropped = {field.path.split(".", 1)[1] for field in context.plan.change(step.address).fields}
+    context.aws.s3.put_tags(live.name, {k: v for k, v in live.attrs["tags"].items() if k not in dropped})
+
+
 def notification_entry(resource: Resource) -> dict[str, Any]:
     attrs = resource.attrs
     entry: dict[str, Any] = {"Id": resource.name, "LambdaFunctionArn": attrs["target"], "Events": list(attrs["events"])}
@@ -365,32 +372,33 @@ def notification_entry(resource: Resource) -> dict[str, Any]:
     return entry
 
 
-def _write_notification(context: Context, bucket: str, entry_id: str, entry: dict[str, Any] | None) -> None:
-    """Replace (or remove) our entry in the bucket's configuration, keeping every other entry as it is."""
+def final_notifications(
+    configuration: Mapping[str, Any], *, put: list[dict[str, Any]], remove: list[str]
+) -> dict[str, Any]:
+    """A bucket's notification configuration after our changes: entries with the ids in `remove` (and the old
+    copies of those in `put`) taken out, `put` added, every other entry (and topic and queue configuration) kept."""
+    dropped = set(remove) | {entry["Id"] for entry in put}
+    entries = [e for e in configuration.get("LambdaFunctionConfigurations", []) if e.get("Id") not in dropped]
+    entries += put
+    final = {key: value for key, value in configuration.items() if key != "LambdaFunctionConfigurations"}
+    if entries:
+        final["LambdaFunctionConfigurations"] = entries
+    return final
+
+
+def s3_notification_write(context: Context, step: Step) -> None:
+    """One write of the bucket's whole configuration (see plan.steps._notification_steps)."""
+    bucket = step.detail["bucket"]
+    put = [notification_entry(context.plan.desired.get(address)) for address in step.detail["put"]]
+    remove = [context.plan.live.get(address).name for address in step.detail["remove"]]
     s3 = context.aws.s3
     configuration = s3.get_notifications_or_none(bucket)
     if configuration is None:
-        if entry is None:
-            return
+        if not put:
+            return  # the bucket is gone, and our entries with it
         raise AwsError(resource=f"bucket {bucket}", action="GetBucketNotificationConfiguration",
                        code="NoSuchBucket", detail="the bucket does not exist")  # fmt: skip
-    entries = [e for e in configuration.get("LambdaFunctionConfigurations", []) if e.get("Id") != entry_id]
-    if entry is not None:
-        entries.append(entry)
-    updated = {key: value for key, value in configuration.items() if key != "LambdaFunctionConfigurations"}
-    if entries:
-        updated["LambdaFunctionConfigurations"] = entries
-    s3.put_notifications(bucket, updated)
-
-
-def s3_notification_put(context: Context, step: Step) -> None:
-    resource = context.desired(step)
-    _write_notification(context, resource.attrs["bucket"], resource.name, notification_entry(resource))
-
-
-def s3_notification_delete(context: Context, step: Step) -> None:
-    live = context.live(step)
-    _write_notification(context, live.attrs["bucket"], live.name, None)
+    s3.put_notifications(bucket, final_notifications(configuration, put=put, remove=remove))
 
 
 # EventBridge ------------------------------------------------------------------------------------------------------
@@ -579,9 +587,8 @@ HANDLERS: dict[str, Callable[[Context, Step], None]] = {
     "s3_bucket.create": s3_bucket_create,
     "s3_bucket.update": s3_bucket_update,
     "s3_bucket.delete": s3_bucket_delete,
-    "s3_notification.create": s3_notification_put,
-    "s3_notification.update": s3_notification_put,
-    "s3_notification.delete": s3_notification_delete,
+    "s3_bucket.disown": s3_bucket_disown,
+    "s3_notification.write": s3_notification_write,
     "event_rule.create": event_rule_put,
     "event_rule.update": event_rule_put,
     "event_rule.delete": event_rule_delete,
