@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fnship.errors import AwsError
 from fnship.executor import artifacts
 from fnship.model import iam
 from fnship.plan.diff import Plan, Step
@@ -291,7 +292,14 @@ def role_delete(context: Context, step: Step) -> None:
 
 
 def alarm_delete(context: Context, step: Step) -> None:
-    context.aws.cloudwatch.delete_alarms([context.live(step).name])
+    try:
+        context.aws.cloudwatch.delete_alarms([context.live(step).name])
+    except AwsError as exc:
+        # A shift of the same alias earlier in this apply removes it too (shifter.remove_left_over_alarms), and
+        # DeleteAlarms answers ResourceNotFound for a name that is gone:
+        # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DeleteAlarms.html
+        if exc.code != "ResourceNotFound":
+            raise
 
 
 HANDLERS: dict[str, Callable[[Context, Step], None]] = {
