@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine (Python 3.10+ and pip):
 #   make demo   deploy serverless.yml.example to the embedded AWS emulator, show it, remove it
-#   make test   lint and run the whole test suite
+#   make test   lint (ruff, mypy) and run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -36,6 +36,7 @@ demo: $(VENV)/.installed-local
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check fnship tests bench
 	$(BIN)/ruff format --check fnship tests bench
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest -q

@@ -429,9 +429,9 @@ class Tailer:
                         self._show(fetch(self.api, self.sources, start_ms=start, pattern=self.pattern))
                 elif kind == "result":
                     session, raw = value
-                    source = by_arn.get(raw["logGroupIdentifier"]) or _by_name(self.sources, raw)
-                    if source is not None:
-                        self._show([_event(source, raw)], session=session)
+                    found = by_arn.get(raw["logGroupIdentifier"]) or _by_name(self.sources, raw)
+                    if found is not None:
+                        self._show([_event(found, raw)], session=session)
         finally:
             stop.set()
 

@@ -39,7 +39,7 @@ def _row(artifact: Any, *, kind: str, name: str, functions: list[str]) -> dict[s
     }
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"

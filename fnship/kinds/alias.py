@@ -72,7 +72,7 @@ def shift_detail(alias: Resource) -> dict[str, Any]:
 
 def version_publish(context: Context, step: Step) -> None:
     alias = context.desired(step)
-    function = context.plan.desired.get(Address.function(alias.extras["function_key"]))
+    function = context.desired_at(Address.function(alias.extras["function_key"]))
     version = context.aws.lambda_.publish_version(
         alias.extras["function_name"], description=context.description, code_sha256=function.attrs["code_sha256"]
     )
@@ -128,7 +128,7 @@ def release_shift(context: Context, step: Step) -> None:
 
     jobs = []
     for address in step.detail["aliases"]:
-        alias, live = context.plan.desired.get(address), context.plan.live.get(address)
+        alias, live = context.desired_at(address), context.live_at(address)
         jobs.append(
             shifter.ShiftJob(
                 address=address,

@@ -35,6 +35,17 @@ class Context:
     def live(self, step: Step) -> Any:
         return self.plan.live.get(step.address)
 
+    def desired_at(self, address: str) -> Resource:
+        """The desired resource at `address`, which the plan that made the step holds."""
+        found = self.plan.desired.get(address)
+        assert found is not None, f"the plan has no desired {address}"
+        return found
+
+    def live_at(self, address: str) -> Resource:
+        found = self.plan.live.get(address)
+        assert found is not None, f"the plan has no live {address}"
+        return found
+
     def value(self, address: str, attribute: str) -> str | None:
         """A resource's attribute (`id`, `arn`): reported by the step that made it in this run, else live."""
         made = self.outputs.get(address, {}).get(attribute)

@@ -54,8 +54,8 @@ def final_notifications(
 def s3_notification_write(context: Context, step: Step) -> None:
     """One write of the bucket's whole configuration (see notification_steps)."""
     bucket = step.detail["bucket"]
-    put = [notification_entry(context.plan.desired.get(address)) for address in step.detail["put"]]
-    remove = [context.plan.live.get(address).name for address in step.detail["remove"]]
+    put = [notification_entry(context.desired_at(address)) for address in step.detail["put"]]
+    remove = [context.live_at(address).name for address in step.detail["remove"]]
     s3 = context.aws.s3
     configuration = s3.get_notifications_or_none(bucket)
     if configuration is None:
@@ -90,8 +90,9 @@ def notification_steps(changes: list[Change]) -> list[tuple[Step, tuple[str, ...
 
 def s3_bucket_disown(context: Context, step: Step) -> None:
     """A bucket left in place because it holds objects: its ownership tags go (the plan lists them)."""
-    live = context.live(step)
-    dropped = {field.path.split(".", 1)[1] for field in context.plan.change(step.address).fields}
+    live, change = context.live(step), context.plan.change(step.address)
+    assert change is not None, f"the plan has no change for {step.address}"
+    dropped = {field.path.split(".", 1)[1] for field in change.fields}
     context.aws.s3.put_tags(live.name, {k: v for k, v in live.attrs["tags"].items() if k not in dropped})
 
 

@@ -112,7 +112,7 @@ class _Handler:
         module_name, _, function_name = handler_spec.rpartition(".")
         self.failure: dict | None = None
         self.init_traceback = ""  # the import's own traceback, when it failed
-        self.function = None
+        self.function: Callable[..., object] | None = None
         try:
             module = importlib.import_module(module_name.replace("/", "."))
             self.function = getattr(module, function_name, None)
@@ -136,7 +136,7 @@ class _Handler:
         begun = time.monotonic()
         body = None
         failure = dict(self.failure, requestId=request_id) if self.failure else None
-        if failure is None:
+        if failure is None and self.function is not None:  # no failure: the handler was found
             context = LambdaContext(request_id=request_id, arn=arn, deadline_ms=deadline_ms)
             try:
                 result = self.function(event, context)

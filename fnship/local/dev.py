@@ -16,6 +16,7 @@ import json
 import os
 import signal
 import socketserver
+import sys
 import threading
 import time
 import uuid
@@ -172,7 +173,7 @@ class DevService:
                 self.pools[key] = warm.FunctionPool(
                     spec,
                     max_workers=reserved if reserved else warm.DEFAULT_MAX_WORKERS,
-                    **({"python": self._python} if self._python else {}),
+                    python=self._python or sys.executable,
                 )
             return self.pools[key]
 

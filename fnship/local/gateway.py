@@ -377,15 +377,15 @@ def map_response(payload: bytes, *, payload_version: str, kind: str) -> HttpResp
     any other JSON value is a 200 application/json body (a string is the body itself). 1.0: statusCode is
     required (else 502); headers and multiValueHeaders merge."""
     try:
-        value = json.loads(payload.decode("utf-8")) if payload.strip() else None
+        value: Any = json.loads(payload.decode("utf-8")) if payload.strip() else None  # any JSON value
     except (UnicodeDecodeError, ValueError):
         return bad_gateway(kind)
     structured = isinstance(value, dict) and "statusCode" in value
     if not structured:
         if payload_version == "1.0":
             return bad_gateway(kind)
-        body = value if isinstance(value, str) else json.dumps(value)
-        return HttpResponse(200, [("Content-Type", "application/json")], body.encode())
+        text = value if isinstance(value, str) else json.dumps(value)
+        return HttpResponse(200, [("Content-Type", "application/json")], text.encode())
     try:
         status = int(value["statusCode"])
     except (TypeError, ValueError):

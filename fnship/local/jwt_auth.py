@@ -109,13 +109,16 @@ def authorize(
     try:
         header = jwt.get_unverified_header(token)
         client, problem = keys.client(issuer)
-        options = {"verify_aud": False, "require": ["exp", "iss"]}
         if client is None:
             if keys.warn_once(issuer):
                 warning = f"cannot fetch the signing keys of {issuer} ({problem}): JWT signatures are not checked"
             # Without the signature PyJWT checks nothing else unless told: the issuer is checked here.
-            unchecked = {**options, "verify_signature": False, "verify_exp": False, "verify_iss": True}
-            claims = jwt.decode(token, options=unchecked, issuer=issuer)
+            claims = jwt.decode(
+                token,
+                options={"verify_aud": False, "require": ["exp", "iss"], "verify_signature": False,
+                         "verify_exp": False, "verify_iss": True},
+                issuer=issuer,
+            )  # fmt: skip
             leeway = 0
             if "exp" in claims and float(claims["exp"]) < now - leeway:
                 return Verdict(401, "Unauthorized", warning=warning)
@@ -123,7 +126,13 @@ def authorize(
                 return Verdict(401, "Unauthorized", warning=warning)
         else:
             key = client.get_signing_key_from_jwt(token).key
-            claims = jwt.decode(token, key, algorithms=[header.get("alg", "RS256")], options=options, issuer=issuer)
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[header.get("alg", "RS256")],
+                options={"verify_aud": False, "require": ["exp", "iss"]},
+                issuer=issuer,
+            )
     except jwt.PyJWTError:
         return Verdict(401, "Unauthorized", warning=warning)
     token_audiences = claims.get("aud")

@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 # Lambda gives the init phase (importing the handler module) 10 seconds of its own.
@@ -256,14 +257,19 @@ def shim_command(spec: RunSpec, *, python: str) -> list[str]:
     return [python, "-u", str(BOOTSTRAP)]
 
 
-def start_shim(
-    spec: RunSpec, *, python: str, log_stream: str, extra: Mapping[str, str]
-) -> tuple[subprocess.Popen, int]:
+class ShimProcess(subprocess.Popen[bytes]):
+    """The shim's process: started with stdin and stdout piped, so both pipes are there."""
+
+    stdin: IO[bytes]
+    stdout: IO[bytes]
+
+
+def start_shim(spec: RunSpec, *, python: str, log_stream: str, extra: Mapping[str, str]) -> tuple[ShimProcess, int]:
     """The shim's process (stdin, and stdout with stderr, piped) and the read end of its control pipe."""
     control_read, control_write = os.pipe()
     env = shim_environment(spec, log_stream=log_stream, control_fd=control_write)
     env.update(extra)
-    process = subprocess.Popen(
+    process = ShimProcess(
         shim_command(spec, python=python),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

@@ -114,9 +114,15 @@ def _str_list(value: Any, path: KeyPath, check: Checker) -> tuple[str, ...]:
     return tuple(check.want_str_list(value, path, single_ok=True) or ())
 
 
+def _section(doc: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """A top-level section as a mapping; one that is not is reported by the top-level checks."""
+    value = doc.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _build(doc: Mapping[str, Any], check: Checker) -> BuildSpec:
     container, build_image, base_image = "auto", None, None
-    provider = doc.get("provider") if isinstance(doc.get("provider"), dict) else {}
+    provider = _section(doc, "provider")
     raw = provider.get("build")
     path: KeyPath = ("provider", "build")
     if isinstance(raw, str):
@@ -134,7 +140,7 @@ def _build(doc: Mapping[str, Any], check: Checker) -> BuildSpec:
             base_image = check.want_str(raw["baseImage"], (*path, "baseImage"))
 
     dependencies = "function"
-    package = doc.get("package") if isinstance(doc.get("package"), dict) else {}
+    package = _section(doc, "package")
     if package.get("dependencies") is not None:
         dependencies = (
             check.want_choice(package["dependencies"], ("package", "dependencies"), DEPENDENCY_MODES,
@@ -143,7 +149,7 @@ def _build(doc: Mapping[str, Any], check: Checker) -> BuildSpec:
 
     requirements_file = None
     no_deploy: tuple[str, ...] = ()
-    custom = doc.get("custom") if isinstance(doc.get("custom"), dict) else {}
+    custom = _section(doc, "custom")
     plugin = custom.get("pythonRequirements")
     ppath: KeyPath = ("custom", "pythonRequirements")
     if plugin is not None and (plugin := check.want_mapping(plugin, ppath)) is not None:

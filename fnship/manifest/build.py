@@ -50,7 +50,7 @@ def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: st
     for key in ("custom", "layers", "deployment", "params"):
         if doc.get(key) is not None:
             check.want_mapping(doc[key], (key,))
-    custom = doc.get("custom") if isinstance(doc.get("custom"), dict) else {}
+    custom = doc["custom"] if isinstance(doc.get("custom"), dict) else {}
 
     provider = _provider(doc.get("provider"), check, stage=stage, region=region)
     package = _package(doc.get("package"), ("package",), check)
@@ -143,7 +143,7 @@ def _provider(value: Any, check: Checker, *, stage: str, region: str) -> Provide
 
     name = raw.get("name")
     if name is None:
-        if "provider" in check.locations or raw:
+        if raw:  # (`"provider" in check.locations` compared a str with KeyPath tuples: never true)
             check.error((*path, "name"), "provider.name is required", "add `name: aws` under provider")
     elif name != "aws":
         check.error((*path, "name"), f"{show(name)} is not supported: fnship deploys to aws only", "use `name: aws`")
@@ -317,7 +317,7 @@ def _arns(value: Any, path: KeyPath, check: Checker) -> list[str]:
 def _statements(value: Any, path: KeyPath, check: Checker) -> list[Mapping[str, Any]]:
     if value is None:
         return []
-    out = []
+    out: list[Mapping[str, Any]] = []
     for index, item in enumerate(check.want_list(value, path) or []):
         statement = _statement(item, (*path, index), check)
         if statement is not None:
@@ -480,7 +480,7 @@ def _tags(value: Any, path: KeyPath, check: Checker) -> dict[str, str]:
             check.error(where, f"a tag value must be a string, number or boolean, got {show(item)}")
             continue
         text = _env_value(item, where, check)
-        if text is None:
+        if text is None or isinstance(text, Secret):  # a Secret is refused above
             continue
         if len(text) > schema.TAG_VALUE_MAX:
             check.error(where, f"a tag value is at most {schema.TAG_VALUE_MAX} characters")
@@ -536,8 +536,11 @@ def _function(
     handler = None
     if raw.get("handler") is not None:
         handler = check.want_str(raw["handler"], (*path, "handler"))
-        checked = handler is not None and runtime.startswith(schema.HANDLER_CHECKED_RUNTIMES)
-        if checked and not schema.HANDLER.match(handler):
+        if (
+            handler is not None
+            and runtime.startswith(schema.HANDLER_CHECKED_RUNTIMES)
+            and not schema.HANDLER.match(handler)
+        ):
             check.error(
                 (*path, "handler"),
                 f"{show(handler)} is not a handler of the form path/module.function",

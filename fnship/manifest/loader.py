@@ -14,7 +14,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -120,7 +120,7 @@ class _Walker:
                 self.out.locations[(*path, index)] = self.loc(item)
                 items.append(self.walk(item, (*path, index)))
             return items
-        return self._mapping(node, path)
+        return self._mapping(cast(yaml.MappingNode, node), path)
 
     def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[str, Any]:
         merged: dict[str, Any] = {}

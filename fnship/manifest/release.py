@@ -96,7 +96,7 @@ def _for_function(
     merged: dict[str, Any] = {}
     where: dict[str, tuple[Any, ...]] = {}
     hooks: dict[str, Any] = {}
-    custom = doc.get("custom") if isinstance(doc.get("custom"), Mapping) else {}
+    custom = doc["custom"] if isinstance(doc.get("custom"), Mapping) else {}
     layers = (
         (("custom", "deploymentSettings"), custom.get("deploymentSettings"), True),
         (("deployment",), doc.get("deployment"), False),

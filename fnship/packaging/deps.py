@@ -201,11 +201,11 @@ def parse_requirements(
 
 
 def _toml(path: Path) -> dict:
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ImportError:  # Python 3.10
+    else:  # Python 3.10
         try:
-            import tomli as tomllib  # type: ignore[no-redef]
+            import tomli as tomllib
         except ImportError as exc:
             raise FnError(f"reading {path} needs Python 3.11+ or the tomli package") from exc
     try:

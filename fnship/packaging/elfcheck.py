@@ -35,8 +35,7 @@ def machine_of_header(head: bytes) -> str:
         return "Mach-O (macOS)"
     if len(head) < 20 or head[:4] != b"\x7fELF":
         return "not an ELF file"
-    order = "little" if head[5] == 1 else "big"
-    code = int.from_bytes(head[18:20], order)
+    code = int.from_bytes(head[18:20], "little" if head[5] == 1 else "big")
     return _MACHINES.get(code, f"ELF machine {code}")
 
 

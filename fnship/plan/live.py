@@ -205,6 +205,13 @@ def read_alarm(aws: Any, stub: Resource) -> list[Resource]:
     return [Resource(stub.address, "alarm", stub.name, {"state": state})]
 
 
+def _function_key(resource: Resource) -> str:
+    """The function (or `shared`) a function-scoped address names."""
+    key = Address(resource.address).function_key
+    assert key is not None, resource.address
+    return key
+
+
 def _read_alias_for(aws: Any, resource: Resource) -> list[Resource]:
     return read_alias(aws, resource.extras["function_name"], resource.extras["function_key"], resource.name)
 
@@ -214,10 +221,10 @@ READERS: dict[str, Callable[[Any, Resource], list[Resource]]] = {
     "image": artifacts_live.read_image,
     "deployment_bucket": artifacts_live.read_deployment_bucket,
     "ecr_repository": artifacts_live.read_repository,
-    "function": lambda aws, r: read_function(aws, r.name, Address(r.address).function_key),
+    "function": lambda aws, r: read_function(aws, r.name, _function_key(r)),
     "alias": _read_alias_for,
-    "log_group": lambda aws, r: read_log_group(aws, r.name, Address(r.address).function_key),
-    "role": lambda aws, r: read_role(aws, r.name, Address(r.address).function_key),
+    "log_group": lambda aws, r: read_log_group(aws, r.name, _function_key(r)),
+    "role": lambda aws, r: read_role(aws, r.name, _function_key(r)),
     "alarm": read_alarm,
     **live_triggers.READERS,
 }

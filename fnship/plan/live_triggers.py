@@ -14,6 +14,7 @@ Discovery, so a removed or renamed event leaves nothing behind:
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -422,7 +423,9 @@ def mapping_attrs(mapping: Mapping[str, Any]) -> dict[str, Any]:
     attrs.update(
         {
             "starting_position": mapping.get("StartingPosition"),
-            "starting_position_timestamp": int(timestamp.timestamp()) if hasattr(timestamp, "timestamp") else timestamp,
+            "starting_position_timestamp": int(timestamp.timestamp())
+            if isinstance(timestamp, dt.datetime)
+            else timestamp,
             "bisect_batch_on_function_error": bool(mapping.get("BisectBatchOnFunctionError")),
             "maximum_retry_attempts": mapping.get("MaximumRetryAttempts", -1),
             "maximum_record_age": mapping.get("MaximumRecordAgeInSeconds", -1),
@@ -635,10 +638,11 @@ def read_endpoints(
         methods = []
         for item in sorted(_rest_resources(aws, rest["id"]), key=lambda r: r["path"]):
             for method, spec in sorted((item.get("resourceMethods") or {}).items()):
-                target = _integration_target((spec.get("methodIntegration") or {}).get("uri"))
-                if method == "OPTIONS" and not target:
+                integration = _integration_target((spec.get("methodIntegration") or {}).get("uri"))
+                if method == "OPTIONS" and not integration:
                     continue
-                methods.append({"route": f"{method} {item['path']}", "function": by_alias.get(_function_alias(target))})
+                function = by_alias.get(_function_alias(integration))
+                methods.append({"route": f"{method} {item['path']}", "function": function})
         result["rest_api"] = {
             "id": rest["id"],
             "url": f"https://{rest['id']}.execute-api.{region}.amazonaws.com/{stage}",

@@ -157,10 +157,10 @@ def order_steps(changes: list[Change]) -> list[Step]:
               (step.key for step in chain)]  # fmt: skip
     for change in last:
         edges[chains[change.address][0].key].update(others)
-    steps = {step.key: step for chain in chains.values() for step in chain}
-    steps, edges = _release_step(steps, edges)
-    ordered = _topological(steps, edges, kinds)
-    return _serialize(ordered, steps, edges, chains, by_address)
+    by_key = {step.key: step for chain in chains.values() for step in chain}
+    by_key, edges = _release_step(by_key, edges)
+    ordered = _topological(by_key, edges, kinds)
+    return _serialize(ordered, by_key, edges, chains, by_address)
 
 
 def _release_step(steps: dict[str, Step], edges: dict[str, set[str]]) -> tuple[dict[str, Step], dict[str, set[str]]]:

@@ -32,9 +32,10 @@ def parse_sns(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[
         raw: dict[str, Any] = {"arn": value} if value.startswith("arn:") else {"topicName": value}
         key_path = {"arn": path, "topicName": path}
     else:
-        raw = check.want_mapping(value, path, what="a topic name, a topic ARN or a mapping (topicName, arn, ...)")
-        if raw is None:
+        found = check.want_mapping(value, path, what="a topic name, a topic ARN or a mapping (topicName, arn, ...)")
+        if found is None:
             return []
+        raw = found
         check.keys(raw, path, SNS_KEYS)
         key_path = {"arn": (*path, "arn"), "topicName": (*path, "topicName")}
     arn = None

@@ -108,16 +108,16 @@ def parse_stream(value: Any, path: KeyPath, ctx: EventContext, index: int) -> li
             timestamp = check.want_int(raw["startingPositionTimestamp"], (*path, "startingPositionTimestamp"))
     retries = -1
     if raw.get("maximumRetryAttempts") is not None:
-        retries = want_bounded(raw["maximumRetryAttempts"], (*path, "maximumRetryAttempts"), check, STREAM_RETRIES)
-        retries = -1 if retries is None else retries
+        tries = want_bounded(raw["maximumRetryAttempts"], (*path, "maximumRetryAttempts"), check, STREAM_RETRIES)
+        retries = -1 if tries is None else tries
     age = -1
     if raw.get("maximumRecordAgeInSeconds") is not None:
         age_path = (*path, "maximumRecordAgeInSeconds")
-        found = check.want_int(raw["maximumRecordAgeInSeconds"], age_path)
-        if found is not None and found != -1 and not RECORD_AGE_S[0] <= found <= RECORD_AGE_S[1]:
-            check.error(age_path, f"{found} must be -1 (no limit) or between {RECORD_AGE_S[0]} and {RECORD_AGE_S[1]}")
-        elif found is not None:
-            age = found
+        given = check.want_int(raw["maximumRecordAgeInSeconds"], age_path)
+        if given is not None and given != -1 and not RECORD_AGE_S[0] <= given <= RECORD_AGE_S[1]:
+            check.error(age_path, f"{given} must be -1 (no limit) or between {RECORD_AGE_S[0]} and {RECORD_AGE_S[1]}")
+        elif given is not None:
+            age = given
     on_failure = None
     if raw.get("destinations") is not None:
         destinations = check.want_mapping(raw["destinations"], (*path, "destinations"))
@@ -147,6 +147,10 @@ def parse_stream(value: Any, path: KeyPath, ctx: EventContext, index: int) -> li
         found = want_bounded(raw[key], (*path, key), check, bounds)
         return default if found is None else found
 
+    def bounded(key: str, bounds: tuple[int, int], default: int) -> int:
+        found = optional(key, bounds, default)
+        return default if found is None else found
+
     return [
         StreamEvent(
             arn=arn,
@@ -157,8 +161,8 @@ def parse_stream(value: Any, path: KeyPath, ctx: EventContext, index: int) -> li
             bisect_batch_on_function_error=flag(raw, "bisectBatchOnFunctionError", path, check, False),
             maximum_retry_attempts=retries,
             maximum_record_age=age,
-            parallelization_factor=optional("parallelizationFactor", PARALLELIZATION, 1),
-            maximum_batching_window=optional("batchWindow", BATCHING_WINDOW_S, 0),
+            parallelization_factor=bounded("parallelizationFactor", PARALLELIZATION, 1),
+            maximum_batching_window=bounded("batchWindow", BATCHING_WINDOW_S, 0),
             tumbling_window=optional("tumblingWindowInSeconds", TUMBLING_WINDOW_S, None),
             on_failure=on_failure,
             function_response_types=tuple(response_types),

@@ -40,7 +40,7 @@ def stream_grants(event: EventSpec) -> list[iam.Grant]:
     """Lambda's poller reads the stream with the function's role, and sends failed batches to `onFailure`."""
     s = event.settings
     actions = iam.KINESIS_STREAM_ACTIONS if s.source == "kinesis" else iam.DYNAMODB_STREAM_ACTIONS
-    grants = [(actions, s.arn)]
+    grants: list[iam.Grant] = [(actions, s.arn)]
     if s.on_failure:
         grants.append(iam.send_grant(s.on_failure))
     return grants

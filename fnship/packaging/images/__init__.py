@@ -73,6 +73,7 @@ def build_image(
         uri = spec.uri if spec is not None and spec.uri else wanted.image
         image = ImageArtifact(wanted.image if spec else "", None, _digest_of(uri), uri, config)
         return Artifact((key,), Path(uri), "", "", 0, 0, 0, kind="image", cache_hit=True, name=image.name, image=image)
+    assert spec.path is not None, "an image without uri has a path (checked with the manifest)"
     layout = out_dir / "images" / key
     target = Target(fn.runtime, fn.architecture) if fn.runtime.startswith("python3") else None
     dockerfile = manifest.root / spec.path / spec.file
@@ -213,13 +214,14 @@ def assemble(
     config["history"] = history
     config_blob = oci.write_blob(layout, oci.canonical(config), oci.DOCKER_CONFIG if docker else oci.OCI_CONFIG)
 
+    media_type = oci.DOCKER_MANIFEST if docker else oci.OCI_MANIFEST
     manifest = {
         "schemaVersion": 2,
-        "mediaType": oci.DOCKER_MANIFEST if docker else oci.OCI_MANIFEST,
+        "mediaType": media_type,
         "config": config_blob.descriptor(),
         "layers": [*base_manifest["layers"], *(b.descriptor() for b, _d in ours)],
     }
-    manifest_blob = oci.write_blob(layout, oci.canonical(manifest), manifest["mediaType"])
+    manifest_blob = oci.write_blob(layout, oci.canonical(manifest), media_type)
     oci.write_index(layout, manifest_blob, ref_name=handler)
     source = f"{ref.host}/{ref.repository}"
     sources = {d["digest"]: source for d in base_manifest["layers"]}
