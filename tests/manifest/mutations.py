@@ -3,7 +3,8 @@
 A mutant is a valid manifest with a few edits: YAML punctuation, hostile snippets (aliases, tags, variables,
 includes, deep nesting), bytes that are not text, cut, duplicated or swapped slices. `run_validate` runs
 `fn validate` on one and says what went wrong, if anything: an exit code other than 0 or 2, a traceback, or a
-file written outside `.fn/`.
+file written outside `.fn/` (HOME is the directory above the service, so a write there is seen too; fnship's own
+cache directory, $FN_CACHE_DIR, is set apart: what it keeps there does not come from the manifest).
 """
 
 from __future__ import annotations
@@ -141,6 +142,9 @@ def mutants(draw: st.DrawFn) -> bytes:
     return text
 
 
+_CACHE = tempfile.TemporaryDirectory(prefix="fnship-fuzz-cache-")  # shared by every run: warm, as a user's is
+
+
 def _tree(root: Path) -> dict[str, tuple[int, int]]:
     found = {}
     for directory, _dirs, files in os.walk(root):
@@ -173,7 +177,9 @@ def validate(manifest: bytes) -> tuple[int, str | None]:
         previous = Path.cwd()
         os.chdir(root)
         try:
-            result = CliRunner().invoke(build_app(), ["validate"], env={"HOME": str(outer)}, catch_exceptions=True)
+            result = CliRunner().invoke(
+                build_app(), ["validate"], env={"HOME": str(outer), "FN_CACHE_DIR": _CACHE.name}, catch_exceptions=True
+            )
         finally:
             os.chdir(previous)
         code = result.exit_code

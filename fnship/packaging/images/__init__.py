@@ -130,7 +130,9 @@ def _dockerignore(context: Path) -> patterns.PatternSet:
     """`.dockerignore` as a pattern set. Its sense is the reverse of `package.patterns` (a line excludes, `!`
     brings back), its matching the same: later lines win, `**` spans directories, a directory covers its files."""
     file = context / ".dockerignore"
-    lines = file.read_text().splitlines() if file.is_file() else []
+    from fnship.textfile import read_input
+
+    lines = read_input(file, limit=1024 * 1024).splitlines() if file.is_file() else []
     rules = []
     for number, line in enumerate(lines, 1):
         line = line.strip()
@@ -159,7 +161,10 @@ def _marker(layout: Path, cache_dir: Path) -> Path:
 
 def _reuse(layout: Path, key: str, cache_dir: Path) -> bool:
     marker = _marker(layout, cache_dir)
-    return (layout / "index.json").is_file() and marker.is_file() and marker.read_text() == key
+    try:
+        return (layout / "index.json").is_file() and marker.is_file() and marker.read_bytes() == key.encode()
+    except OSError:
+        return False  # an unreadable cache entry is a miss
 
 
 def _remember(layout: Path, key: str, cache_dir: Path) -> None:
