@@ -38,8 +38,7 @@ TAKEOVER_MARKER_S = 30.0  # a takeover marker older than this was left by a take
 RELEASE_ATTEMPTS = 3
 RELEASE_BACKOFF_S = 1.0  # then 2 s: a refused write (throttling, a network blip) often passes a moment later
 POLL_S = 5.0
-DEFAULT_TTL_S = LEASE_S  # kept for callers of the old API: a lock is a lease now
-MARGIN_S = 0.0
+DEFAULT_TTL_S = LEASE_S  # the old name: a lock is a lease now
 
 
 @dataclass(frozen=True)
