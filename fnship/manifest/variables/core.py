@@ -64,7 +64,7 @@ SourceFn = Callable[["Resolver", Reference, KeyPath], Any]
 # variables is an input error within a second, not a RecursionError or a full memory.
 MAX_VARIABLE_DEPTH = 32
 MAX_SUBSTITUTIONS = 10_000
-MAX_COPIED_VALUES = 200_000
+MAX_COPIED_VALUES = 100_000
 
 
 def has_variable(value: object) -> bool:
@@ -344,6 +344,8 @@ class Resolver:
 
     def resolve_variable(self, inner: str, path: KeyPath) -> Any:
         """The inside of one `${...}`: a reference followed by optional fallbacks."""
+        if self.limit_reported:  # past a limit the manifest is hostile: stop working on it, fast
+            raise VariableError("a limit was reached (reported above)", reported=True)
         self.substitutions += 1
         if self.substitutions > MAX_SUBSTITUTIONS:
             self._over_limit(
