@@ -75,9 +75,8 @@ def main() -> int:
             if expected == 2:
                 worst, worst_cpu = max(worst, best), max(worst_cpu, min(cpu))
             verdict = "ok" if ok else "WRONG"
-            print(
-                f"{name:32} {len(content):>9,} B  exit {done.returncode}  {best * 1000:5.0f} ms  cpu {min(cpu) * 1000:5.0f} ms  {verdict}"
-            )
+            timing = f"{best * 1000:5.0f} ms  cpu {min(cpu) * 1000:5.0f} ms"
+            print(f"{name:32} {len(content):>9,} B  exit {done.returncode}  {timing}  {verdict}")
             if not ok:
                 print(done.stderr[-500:])
                 return 1
