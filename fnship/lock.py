@@ -144,6 +144,7 @@ def acquire(
         if holder.expires <= now and _remove_ended(aws, service=service, stage=stage, ended=holder, who=who, now=now):
             ended = holder
             continue
+        ended = None  # someone else got in first: what we take later, we take from them
         if now >= deadline:  # (an ended lease another deploy is taking over: that one wins the race)
             raise LockHeld(name, holder)
         if not waited:
