@@ -109,3 +109,14 @@ def test_a_corrupted_cache_entry_is_a_miss(project, monkeypatch, corruption):
     again = project.fn("package")
     assert again.exit_code == 0, again.stderr
     assert "Traceback" not in again.stderr
+
+
+@pytest.mark.parametrize("index", [b"\xff garbage", b"{}", b'{"manifests": []}', b'{"manifests": [{"digest": "x"}]}'])
+def test_a_corrupted_image_layout_in_the_cache_is_a_miss(tmp_path, index):
+    from fnship.packaging import images
+
+    layout, cache = tmp_path / "layout", tmp_path / "cache"
+    layout.mkdir()
+    (layout / "index.json").write_bytes(index)
+    images._remember(layout, "k" * 64, cache)
+    assert images._reuse(layout, "k" * 64, cache) is False

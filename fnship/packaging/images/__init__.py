@@ -162,9 +162,15 @@ def _marker(layout: Path, cache_dir: Path) -> Path:
 def _reuse(layout: Path, key: str, cache_dir: Path) -> bool:
     marker = _marker(layout, cache_dir)
     try:
-        return (layout / "index.json").is_file() and marker.is_file() and marker.read_bytes() == key.encode()
-    except OSError:
-        return False  # an unreadable cache entry is a miss
+        if not ((layout / "index.json").is_file() and marker.is_file() and marker.read_bytes() == key.encode()):
+            return False
+        oci.read_index(layout)  # the layout we would push must read back whole, with its blobs' sources
+        sources = layout / SOURCES_FILE
+        if sources.is_file() and not isinstance(json.loads(sources.read_text()), dict):
+            return False
+    except (OSError, ValueError, LookupError, TypeError, AttributeError):
+        return False  # an unreadable or corrupted cache entry is a miss: build again
+    return True
 
 
 def _remember(layout: Path, key: str, cache_dir: Path) -> None:
