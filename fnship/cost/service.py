@@ -56,7 +56,8 @@ def service_cost(
     else:
         lam = aws.lambda_
         with ThreadPoolExecutor(max_workers=8) as pool:
-            live = dict(zip(keys, pool.map(lambda k: lam.get_function_or_none(manifest.functions[k].name), keys), strict=True))
+            found = pool.map(lambda k: lam.get_function_or_none(manifest.functions[k].name), keys)
+            live = dict(zip(keys, found, strict=True))
         deployed = [k for k in keys if live[k] is not None]
         for key in keys:
             if live[key] is None:

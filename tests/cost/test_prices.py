@@ -30,8 +30,14 @@ def product(group: str, dimensions: list[tuple[str, str | None, str]], *, region
 def eu_west_1_products() -> list[str]:
     x86 = [
         product("AWS-Lambda-Requests", [("0", None, "0.0000002000")]),
-        product("AWS-Lambda-Duration", [("0", "6000000000", "0.0000166667"), ("6000000000", "15000000000",
-                "0.0000150000"), ("15000000000", None, "0.0000133334")]),  # fmt: skip
+        product(
+            "AWS-Lambda-Duration",
+            [
+                ("0", "6000000000", "0.0000166667"),
+                ("6000000000", "15000000000", "0.0000150000"),
+                ("15000000000", None, "0.0000133334"),
+            ],
+        ),  # fmt: skip
         product("AWS-Lambda-Storage-Duration", [("0", None, "0.0000000340")]),
         product("AWS-Lambda-Provisioned-Concurrency", [("0", None, "0.0000041667")]),
         product("AWS-Lambda-Duration-Provisioned", [("0", None, "0.0000097222")]),
