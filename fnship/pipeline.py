@@ -368,3 +368,30 @@ def failure_error(result: Any) -> FnError:
     failure = FnError(message, hint=error.hint or "fix the cause and run the same command again: it converges")
     failure.exit_code = error.exit_code
     return failure
+
+
+def clean_tune_leftovers_locked(loaded: Loaded) -> list[str]:
+    """Undo what a killed `fn tune` left (the caller holds the deploy lock); [] when nothing was left."""
+    from fnship import tune
+
+    manifest = loaded.manifest
+    keys = {spec.name: key for key, spec in manifest.functions.items()}
+
+    def code_for(name: str) -> bytes:
+        if name not in keys:
+            raise FnError(f"an interrupted fn tune left {name} on another architecture, and it is not in the manifest")
+        return tune.deployed_zip(loaded, keys[name], code_sha256=None)
+
+    return tune.cleanup(loaded.aws, service=manifest.service, stage=manifest.stage, code_for=code_for)
+
+
+def clean_tune_leftovers(loaded: Loaded, *, wait: float = 0, on_wait=None) -> list[str]:
+    """Before a deploy plans: if a killed `fn tune` left its journal, take the lock (waiting up to `wait` for a
+    dead tune's lease) and undo it, so the plan is the one the manifest alone makes. One read when nothing is left."""
+    from fnship import tune
+
+    manifest = loaded.manifest
+    if loaded.aws.ssm.get_or_none(tune.journal_name(manifest.service, manifest.stage)) is None:
+        return []
+    with deploy_lock(loaded, command="fn deploy (cleaning up fn tune)", wait=wait, on_wait=on_wait):
+        return clean_tune_leftovers_locked(loaded)

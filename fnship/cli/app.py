@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "logs": ("fnship.cli.logs_cmd", "logs"),
     "event": ("fnship.cli.event_cmd", "event"),
     "cost": ("fnship.cli.cost_cmd", "cost"),
+    "tune": ("fnship.cli.tune_cmd", "tune"),
 }
 GROUPS: dict[str, tuple[str, str]] = {"local": ("fnship.cli.local_cmd", "local_app")}
 

@@ -173,6 +173,13 @@ def deploy(
             config=config, stage=stage, region=region, profile=profile, local=local, functions=functions
         )
         mode = progress.mode_for(json_mode=json_out)
+        if not dry_run:
+            # A killed `fn tune` may have left $LATEST changed and versions behind: undone before planning.
+            for line in pipeline.clean_tune_leftovers(
+                loaded, wait=wait_lock, on_wait=None if json_out else lock_waiting
+            ):
+                if not json_out:
+                    console.err(f"note: {line}")
         with progress.working("Building and reading live state", mode=mode):
             the_plan = pipeline.make_plan(loaded, only=functions or (), strategy=strategy)
         if not json_out:
