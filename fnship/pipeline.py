@@ -395,3 +395,21 @@ def clean_tune_leftovers(loaded: Loaded, *, wait: float = 0, on_wait=None) -> li
         return []
     with deploy_lock(loaded, command="fn deploy (cleaning up fn tune)", wait=wait, on_wait=on_wait):
         return clean_tune_leftovers_locked(loaded)
+
+
+def plan_cost(loaded: Loaded, plan: Any, *, days: int = 30) -> dict[str, Any] | None:
+    """What the plan's changes cost a month, at the last `days` days' traffic (cost.plan_cost); None when no change
+    touches what Lambda bills by (then no metric is read)."""
+    from fnship.cost import plan_cost as pricing
+    from fnship.cost.service import price_book
+    from fnship.cost.traffic import read_traffic
+
+    changes = pricing.billing_changes(plan)
+    if not changes:
+        return None
+    try:
+        traffic: Any = read_traffic(loaded.aws.cloudwatch, [c.name for c in changes], days=days)
+    except FnError as exc:  # no cloudwatch:GetMetricData permission: the plan still shows, the cost says why not
+        traffic = exc.message.splitlines()[0]
+    book = price_book(loaded.aws)
+    return pricing.annotate(changes, traffic=traffic, prices_for=book.prices, days=days)
