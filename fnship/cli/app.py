@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "event": ("fnship.cli.event_cmd", "event"),
     "cost": ("fnship.cli.cost_cmd", "cost"),
     "tune": ("fnship.cli.tune_cmd", "tune"),
+    "dev": ("fnship.cli.dev_cmd", "dev"),
 }
 GROUPS: dict[str, tuple[str, str]] = {"local": ("fnship.cli.local_cmd", "local_app")}
 
