@@ -21,7 +21,7 @@ def price_book(aws: Any) -> PriceBook:
 
 def provisioned_of(manifest: Any) -> dict[str, int]:
     """function key -> the provisioned concurrency the manifest configures on its alias (0: none)."""
-    from fnship.strategies.settings import release_settings
+    from fnship.manifest.release import release_settings
 
     return {key: int(s.provisioned_concurrency or 0) for key, s in release_settings(manifest).items()}
 
