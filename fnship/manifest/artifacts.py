@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from fnship import runtimes as lambda_runtimes
 from fnship.manifest import schema
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.types import (
@@ -212,8 +213,9 @@ def _layers(value: Any, check: Checker, *, service: str, stage: str) -> dict[str
             if len(description) > 180:
                 check.error((*path, "description"), "is above 180 characters (fnship keeps 76 for the content hash)")
         runtimes = _str_list(raw.get("compatibleRuntimes"), (*path, "compatibleRuntimes"), check)
+        known = lambda_runtimes.catalogue() if runtimes else ()
         for index, runtime in enumerate(runtimes):
-            if runtime not in schema.RUNTIMES:
+            if runtime not in known:
                 check.error((*path, "compatibleRuntimes", index), f"{show(runtime)} is not a Lambda runtime")
         if len(runtimes) > 15:
             check.error((*path, "compatibleRuntimes"), "Lambda allows at most 15 compatible runtimes")

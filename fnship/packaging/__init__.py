@@ -27,14 +27,14 @@ from typing import Any
 
 from fnship.errors import Diagnostic, FnError, InputError
 from fnship.manifest.types import FunctionSpec, KeyPath, LayerSpec, Manifest
-from fnship.packaging import cache, deps, elfcheck
+from fnship.packaging import cache, deps, elfcheck, handlers
 from fnship.packaging.cache import RemoteCache
 from fnship.packaging.patterns import PatternSet, pattern_problem, select, walk
 from fnship.packaging.platforms import MACHINES, RUNTIMES, Target
 from fnship.packaging.zipper import DEFAULT_LEVEL, hash_file, write_zip
 from fnship.paths import default_cache_dir
 
-__all__ = ["Artifact", "Packaged", "Reporter", "package_all", "package_service"]
+__all__ = ["Artifact", "Packaged", "Reporter", "check_handlers", "package_all", "package_service"]
 
 # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
 UNZIPPED_LIMIT = 250 * 1024 * 1024
@@ -239,6 +239,9 @@ def _target(runtime: str, architecture: str) -> Target | None:
     return Target(runtime, architecture) if runtime in RUNTIMES else None
 
 
+Finder = Callable[..., "deps.Requirements | None"]  # directories -> the first requirements found
+
+
 class _Finder:
     """find_requirements, memoized per directory list (uv.lock exports run once)."""
 
@@ -256,7 +259,7 @@ class _Finder:
         return self.memo[unique]
 
 
-def _plan(manifest: Manifest, keys: list[str], out_dir: Path, find: _Finder) -> list[_Job]:
+def _plan(manifest: Manifest, keys: list[str], out_dir: Path, find: Finder) -> list[_Job]:
     """Decide which artifact each function gets (see the module docstring)."""
     jobs: list[_Job] = []
     shared: list[str] = []
@@ -311,7 +314,7 @@ def _plan(manifest: Manifest, keys: list[str], out_dir: Path, find: _Finder) -> 
     return jobs
 
 
-def _layer_jobs(manifest: Manifest, out_dir: Path, find: _Finder, used: set[str]) -> list[_Job]:
+def _layer_jobs(manifest: Manifest, out_dir: Path, find: Finder, used: set[str]) -> list[_Job]:
     from fnship.manifest.artifacts import REQUIREMENTS_LAYER
 
     jobs = []
@@ -433,44 +436,10 @@ def package_all(
     if problems:
         raise InputError(problems)
 
-    root = manifest.root
-    zips = [j for j in jobs if j.kind == "zip" or (j.kind == "image" and _assembled(manifest, j))]
-    sets = {j.patterns: PatternSet(j.patterns) for j in zips}
-    files: list[tuple[str, Path]] = []
-    if zips:
-        skip: list[str] = []
-        with contextlib.suppress(ValueError):  # out_dir outside the service directory: nothing to skip
-            skip.append(out_dir.resolve().relative_to(root.resolve()).as_posix())
-        # A layer's directory ships in the layer, not again in every function.
-        skip += [spec.path.strip("/").removeprefix("./") for spec in manifest.artifacts.layers.values()
-                 if spec.path not in (".", "./", "")]  # fmt: skip
-        try:
-            files = walk(root, prune=sets.values(), skip=skip)
-        except OSError as exc:
-            raise FnError(f"cannot read the service directory {root}: {exc}") from exc
-        # The manifest in use is never code, whatever its name (`-c serverless.prod.yml`), as in the Serverless
-        # Framework: editing it must not change CodeSha256. (The usual names are in the default excludes.)
-        files = [f for f in files if f[0] != manifest.path.name]
-    selections = {j: select(files, sets[j.patterns]) for j in zips}
-    empty = [
-        _problem(
-            manifest,
-            j.key,
-            f"no files to package for {', '.join(j.function_keys)}: the patterns "
-            f"{list(j.patterns) if j.patterns else '(none)'} leave nothing under {root}",
-            hint="patterns are globs relative to the service directory; `!` excludes and later patterns win",
-        )
-        for j, chosen in selections.items()
-        if not chosen
-    ]
-    if empty:
-        raise InputError(empty)
-    for job in jobs:
-        if job.kind == "layer":
-            selections[job] = _layer_files(manifest, manifest.artifacts.layers[job.name])
-    wrong = _wrong_architecture(manifest, keys, jobs, selections)
-    if wrong:
-        raise InputError(wrong)
+    selections = _select(manifest, jobs, out_dir)
+    problems = _handler_problems(manifest, jobs, selections) + _wrong_architecture(manifest, keys, jobs, selections)
+    if problems:
+        raise InputError(problems)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     ctx = _Context(
@@ -501,6 +470,116 @@ def package_all(
     if limits:
         raise InputError(limits)
     return packaged
+
+
+def _select(
+    manifest: Manifest, jobs: list[_Job], out_dir: Path, *, empty_ok: bool = False
+) -> dict[_Job, list[tuple[str, Path]]]:
+    """The files of each zip job (patterns applied) and of each layer job. Raises InputError when a zip would
+    be empty (unless `empty_ok`: then the handler checks say what is missing)."""
+    root = manifest.root
+    zips = [j for j in jobs if j.kind == "zip" or (j.kind == "image" and _assembled(manifest, j))]
+    sets = {j.patterns: PatternSet(j.patterns) for j in zips}
+    files: list[tuple[str, Path]] = []
+    if zips:
+        files = _service_files(manifest, out_dir, prune=sets.values())
+    selections = {j: select(files, sets[j.patterns]) for j in zips}
+    empty = [
+        _problem(
+            manifest,
+            j.key,
+            f"no files to package for {', '.join(j.function_keys)}: the patterns "
+            f"{list(j.patterns) if j.patterns else '(none)'} leave nothing under {root}",
+            hint="patterns are globs relative to the service directory; `!` excludes and later patterns win",
+        )
+        for j, chosen in selections.items()
+        if not chosen
+    ]
+    if empty and not empty_ok:
+        raise InputError(empty)
+    for job in jobs:
+        if job.kind == "layer":
+            selections[job] = _layer_files(manifest, manifest.artifacts.layers[job.name])
+    return selections
+
+
+def _service_files(manifest: Manifest, out_dir: Path, *, prune: Collection[PatternSet] = ()) -> list[tuple[str, Path]]:
+    """Every file under the service directory that may be packaged: not fnship's output, not a layer's directory
+    (it ships in the layer), not the manifest in use."""
+    root = manifest.root
+    skip: list[str] = []
+    with contextlib.suppress(ValueError):  # out_dir outside the service directory: nothing to skip
+        skip.append(out_dir.resolve().relative_to(root.resolve()).as_posix())
+    # A layer's directory ships in the layer, not again in every function.
+    skip += [spec.path.strip("/").removeprefix("./") for spec in manifest.artifacts.layers.values()
+             if spec.path not in (".", "./", "")]  # fmt: skip
+    try:
+        files = walk(root, prune=prune, skip=skip)
+    except OSError as exc:
+        raise FnError(f"cannot read the service directory {root}: {exc}") from exc
+    # The manifest in use is never code, whatever its name (`-c serverless.prod.yml`), as in the Serverless
+    # Framework: editing it must not change CodeSha256. (The usual names are in the default excludes.)
+    return [f for f in files if f[0] != manifest.path.name]
+
+
+def _handler_problems(
+    manifest: Manifest, jobs: list[_Job], selections: dict[_Job, list[tuple[str, Path]]]
+) -> list[Diagnostic]:
+    """Every function's handler file must be in what it ships (its zip, then its layers), and define the named
+    function where that can be seen without running it."""
+    layer_files = {job.name: dict(selections.get(job, [])) for job in jobs if job.kind == "layer"}
+    sources: dict[str, Path] | None = None
+    problems = []
+    for job in jobs:
+        if job.kind not in ("zip", "prebuilt"):
+            continue
+        if job.kind == "prebuilt":
+            files = {name: job.path for name in _zip_names(job.path)}
+        else:
+            files = dict(selections.get(job, []))
+        for key in job.function_keys:
+            fn = manifest.functions[key]
+            if not fn.handler or handlers.parse_handler(fn.runtime, fn.handler) is None:
+                continue
+            layered: dict[str, Path] = {}
+            for ref in manifest.artifacts.function_layers.get(key, ()):
+                layered.update(layer_files.get(ref, {}))
+            if sources is None:
+                sources = dict(_service_files(manifest, Path(manifest.root / ".fn")))
+            if job.kind == "prebuilt":
+                found = handlers.check_handler(fn.runtime, fn.handler, files, layer_files=layered, sources={})
+                if found is not None and "does not define" in found.message:
+                    continue  # a prebuilt zip's sources are not read here
+            else:
+                found = handlers.check_handler(fn.runtime, fn.handler, files, layer_files=layered, sources=sources)
+            if found is not None:
+                where: KeyPath = ("functions", key, "handler")
+                problems.append(_problem(manifest, where, found.message, hint=found.hint))
+    return problems
+
+
+def _zip_names(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as zf:
+        return [info.filename for info in zf.infolist() if not info.is_dir()]
+
+
+def check_handlers(manifest: Manifest, *, out_dir: Path) -> None:
+    """What `fn validate` checks of the code without building anything: every handler's file is in its package
+    and defines the function. Raises InputError with every problem."""
+    keys = [k for k in manifest.functions if k not in manifest.artifacts.function_images]
+
+    def no_requirements(*_directories: Path) -> None:
+        return None  # which files ship does not depend on them: nothing is installed here
+
+    jobs = _plan(manifest, keys, out_dir, no_requirements)
+    used = {ref for k in keys for ref in manifest.artifacts.function_layers.get(k, ()) if not ref.startswith("arn:")}
+    jobs += _layer_jobs(manifest, out_dir, no_requirements, used)
+    problems = _check(manifest, keys, jobs)
+    if problems:
+        raise InputError(problems)
+    problems = _handler_problems(manifest, jobs, _select(manifest, jobs, out_dir, empty_ok=True))
+    if problems:
+        raise InputError(problems)
 
 
 def _layer_fit(manifest: Manifest, keys: list[str], jobs: list[_Job]) -> list[Diagnostic]:
