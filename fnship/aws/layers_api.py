@@ -32,10 +32,9 @@ class LayersApi:
             LayerName=name,
         )
 
-    def find_layers(self, prefix: str) -> list[dict[str, Any]]:
-        """Layers whose name starts with `prefix` (LayerName, LatestMatchingVersion)."""
-        layers = paged_items("layers", "ListLayers", self._client.list_layers, items="Layers", token=MARKER)
-        return [layer for layer in layers if layer["LayerName"].startswith(prefix)]
+    def list_layers(self) -> list[dict[str, Any]]:
+        """Every layer of the region (LayerName, LatestMatchingVersion)."""
+        return paged_items("layers", "ListLayers", self._client.list_layers, items="Layers", token=MARKER)
 
     def publish(
         self,
