@@ -27,8 +27,14 @@ def test_the_catalogue_is_botocores_lambda_model():
     [
         ("nodejs24.x", "2026-12-04", None, None, None),
         # past block-update: refused outright, dates and successor named
-        ("nodejs18.x", "2026-12-04", "Lambda blocks creating functions with it since 2025-09-01 and updating them "
-         "since 2025-10-01; use nodejs24.x", None, None),
+        (
+            "nodejs18.x",
+            "2026-12-04",
+            "Lambda blocks creating functions with it since 2025-09-01 and updating them "
+            "since 2025-10-01; use nodejs24.x",
+            None,
+            None,
+        ),
         # between block-create and block-update: accepted for existing functions, refused when created
         ("nodejs22.x", "2027-06-15", None, "blocks creating new functions with it since 2027-06-01", "2027-06-01"),
         # within 90 days of block-create: a warning with the days left

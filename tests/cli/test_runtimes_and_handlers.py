@@ -9,7 +9,8 @@ from fnship import runtimes
 
 
 def service(runtime: str, handler: str = "handler.hello") -> str:
-    return f"service: demo\nprovider:\n  name: aws\n  runtime: {runtime}\nfunctions:\n  hello:\n    handler: {handler}\n"
+    head = f"service: demo\nprovider:\n  name: aws\n  runtime: {runtime}\n"
+    return head + f"functions:\n  hello:\n    handler: {handler}\n"
 
 
 def test_new_runtimes_from_botocore_are_accepted(project):

@@ -128,7 +128,8 @@ def test_prebuilt_artifact_used_as_is(service: Path, tmp_path: Path) -> None:
     arts = package_service(manifest, out_dir=tmp_path / "out")
     art = arts["api"]
     assert art.path == prebuilt
-    assert art.files == 3 and art.unzipped_size == len("print(1)\n") + len("x = 1\n") + len("def main(event, context): ...\n")
+    sizes = len("print(1)\n") + len("x = 1\n") + len("def main(event, context): ...\n")
+    assert art.files == 3 and art.unzipped_size == sizes
     check_hashes(art)
     assert arts["b"].path == tmp_path / "out" / "svc.zip"
 
