@@ -118,6 +118,9 @@ def _plugins(value: Any, check: Checker) -> list[str]:
         if name in schema.SUPPORTED_PLUGINS:
             check.notes.append(schema.SUPPORTED_PLUGINS[name])
             names.append(name)
+        elif name in schema.REPLACED_PLUGINS:
+            message, hint = schema.REPLACED_PLUGINS[name]
+            check.error((*path, index), message, hint)
         else:
             check.error(
                 (*path, index),

@@ -17,6 +17,7 @@ TOP_LEVEL_KEYS = frozenset(
         "layers",
         "deployment",
         "resources",
+        "build",  # Serverless Framework v4: esbuild bundling (and fnship's go / rust builds)
         # Serverless Framework settings about its own behaviour: accepted and ignored.
         "configValidationMode",
         "variablesResolutionMode",
@@ -179,4 +180,17 @@ SUPPORTED_PLUGINS = {
         "plugin serverless-plugin-canary-deployments: deploymentSettings handled natively by fnship"
     ),
     "serverless-iam-roles-per-function": "plugin serverless-iam-roles-per-function: handled natively by fnship",
+    "serverless-esbuild": "plugin serverless-esbuild: fnship bundles with esbuild itself (custom.esbuild is read)",
+    "serverless-plugin-typescript": (
+        "plugin serverless-plugin-typescript: fnship bundles TypeScript handlers with esbuild itself "
+        "(custom.serverlessPluginTypescript.tsConfigFileLocation is read)"
+    ),
+}
+# Plugins whose job fnship does another way: refused, with the setting that replaces them.
+REPLACED_PLUGINS = {
+    "serverless-webpack": (
+        "plugin serverless-webpack is not supported: fnship bundles Node.js functions with esbuild",
+        "remove it and add `build: esbuild` (or `build: {esbuild: {minify: true, external: [...]}}`, the Serverless "
+        "Framework v4 settings); custom.webpack is not read",
+    ),
 }
