@@ -9,6 +9,7 @@
 // Like the AWS Node.js runtime (aws-lambda-nodejs-runtime-interface-client): CommonJS and ES modules, async,
 // callback and context.done/succeed/fail handlers, the context object, console lines as
 // `time\trequest-id\tLEVEL\tmessage`, error documents {errorType, errorMessage, trace}, Runtime.ImportModuleError,
+// Runtime.UserCodeSyntaxError,
 // Runtime.HandlerNotFound, Runtime.UnhandledPromiseRejection. It loads nothing of fnship.
 "use strict";
 
@@ -89,7 +90,8 @@ async function loadHandler() {
     loaded = await import(pathToFileURL(file).href);
   } catch (cause) {
     const error = new Error(`${cause && cause.name ? cause.name : "Error"}: ${cause && cause.message ? cause.message : cause}`);
-    error.name = "Runtime.ImportModuleError";
+    // As the Node.js runtime: a syntax error in the handler's code has its own type.
+    error.name = cause && cause.name === "SyntaxError" ? "Runtime.UserCodeSyntaxError" : "Runtime.ImportModuleError";
     error.stack = cause && cause.stack ? cause.stack : error.stack;
     throw error;
   }

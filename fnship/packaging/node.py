@@ -449,7 +449,8 @@ def bundle(
         problems = [
             Diagnostic(
                 f"esbuild: {m.group('message')}",
-                location=Location(m.group("file"), int(m.group("line")), int(m.group("col"))),
+                # esbuild counts columns from 0; file:line:col here counts from 1, as editors do.
+                location=Location(m.group("file"), int(m.group("line")), int(m.group("col")) + 1),
                 hint="fix the source, or mark the package `external` in build.esbuild",
             )
             for m in _ESBUILD_ERROR.finditer(done.stderr)
