@@ -195,7 +195,7 @@ def install(
         wanted = {name: wanted.get(name, "*") for name in only}
         package["dependencies"] = wanted
     (scratch / "package.json").write_text(json.dumps(package, indent=2, sort_keys=True))
-    dest.mkdir(parents=True, exist_ok=True)
+    (dest / "node_modules").mkdir(parents=True, exist_ok=True)
     if not wanted:
         return
     manager = project.manager
@@ -245,6 +245,7 @@ def install(
         )  # fmt: skip
     if modules.is_dir():
         _tidy(modules)
+        (dest / "node_modules").rmdir()
         shutil.move(str(modules), dest / "node_modules")
     mismatches = elfcheck.check_tree(dest, machine=target.machine)
     if mismatches:
