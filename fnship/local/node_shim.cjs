@@ -26,7 +26,7 @@ const timeoutMs = Number(env._FN_TIMEOUT_MS || "3000");
 const firstRequestId = env._FN_REQUEST_ID || "";
 const firstArn = env._FN_FUNCTION_ARN || "";
 const warm = env.FN_RUNNER_WARM === "1";
-for (const name of ["_FN_HANDLER", "_FN_PATHS", "_FN_CONTROL_FD", "_FN_TIMEOUT_MS", "_FN_REQUEST_ID", "_FN_FUNCTION_ARN"]) {
+for (const name of ["_FN_HANDLER", "_FN_PATHS", "_FN_CONTROL_FD", "_FN_TIMEOUT_MS", "_FN_REQUEST_ID", "_FN_FUNCTION_ARN", "FN_RUNNER_WARM"]) {
   delete env[name];
 }
 
@@ -217,12 +217,15 @@ async function main() {
   }
   const initMs = Number(process.hrtime.bigint() - started) / 1e6;
   const deadlineMs = Date.now() + timeoutMs;
-  send({ phase: "init", init_ms: initMs, deadline_ms: deadlineMs });
+  if (warm && failure !== null) {
+    logLine("ERROR", [`Uncaught Exception \t${JSON.stringify(errorDocument(failure))}`]); // once, at init
+  }
+  send({ phase: "init", init_ms: initMs, deadline_ms: deadlineMs, error: failure === null ? null : failure.name });
 
   const run = async (event, requestId, arn, deadline) => {
     if (failure !== null) {
       const doc = errorDocument(failure);
-      logLine("ERROR", [`Uncaught Exception \t${JSON.stringify(doc)}`]);
+      if (!warm) logLine("ERROR", [`Uncaught Exception \t${JSON.stringify(doc)}`]);
       return { phase: "done", request_id: requestId, duration_ms: 0, max_memory_mb: maxRssMb(), payload: JSON.stringify(doc), error: doc.errorType };
     }
     return invoke(handler, event, requestId, arn, deadline);
