@@ -52,7 +52,7 @@ PACKAGE = {
     "version": "1.0.0",
     "private": True,
     "dependencies": {"ms": "2.1.3", "dayjs": "1.11.13", "uuid": "11.0.3", "zod": "3.23.8"},
-    "devDependencies": {"serverless": "3.39.0", "serverless-esbuild": "1.54.6", "esbuild": "0.25.12"},
+    "devDependencies": {"serverless": "3.39.0", "serverless-esbuild": "1.57.2", "esbuild": "0.25.12"},
 }
 SERVERLESS_YML = """\
 service: bench-node
