@@ -86,6 +86,7 @@ class _Job:
     node: NodeDeps | None = None  # Node.js dependencies installed into the zip (or the layer's nodejs/)
     bundle: Bundle | None = None  # an esbuild bundle replaces the code
     resolve_from: NodeDeps | None = None  # the bundle's imports resolve in this install (Lambda's platform)
+    drop_host_modules: bool = False  # the host's node_modules stay out: Lambda gets its own install (or a layer's)
     compiler: str = ""  # go | rust: the zip is the bootstrap fnship compiles
     executables: frozenset[str] = frozenset()  # archive names packaged 0755 whatever their mode on disk
 
@@ -484,9 +485,10 @@ def _plan(
             patterns = (*manifest.package.patterns, *fn.package.patterns)
             where = (*fkey, "patterns") if fn.package.patterns else ("package", "patterns")
             requirements = find(_code_dir(manifest, fn), manifest.root) if in_zips and target else None
-            deps_spec = _node_deps(manifest, [fn], find_node) if in_zips else None
+            deps_spec = _node_deps(manifest, [fn], find_node)
             jobs.append(_Job("zip", (key,), out_dir / f"{key}.zip", where, patterns, requirements, target,
-                             node=deps_spec, executables=executables))  # fmt: skip
+                             node=deps_spec if in_zips else None, executables=executables,
+                             drop_host_modules=deps_spec is not None))  # fmt: skip
         else:
             shared.append(key)
     if shared and manifest.package.artifact:
@@ -501,7 +503,9 @@ def _plan(
         # Next to the handlers' modules first (in manifest order), then next to the manifest.
         code_dirs = [_code_dir(manifest, manifest.functions[k]) for k in shared]
         requirements = find(*code_dirs, manifest.root) if in_zips and target else None
-        deps_spec = _node_deps(manifest, [manifest.functions[k] for k in shared], find_node) if in_zips else None
+        deps_spec = _node_deps(manifest, [manifest.functions[k] for k in shared], find_node)
+        drop_host_modules = deps_spec is not None
+        deps_spec = deps_spec if in_zips else None
         if (requirements is not None or deps_spec is not None) and len(targets) > 1:
             raise InputError(
                 _problem(
@@ -514,7 +518,7 @@ def _plan(
         target = _target(first.runtime, first.architecture)
         provided = any(runtimes.family(manifest.functions[k].runtime) == "provided" for k in shared)
         jobs.append(_Job("zip", tuple(shared), path, ("package", "patterns"), manifest.package.patterns,
-                         requirements, target, node=deps_spec,
+                         requirements, target, node=deps_spec, drop_host_modules=drop_host_modules,
                          executables=frozenset({"bootstrap"}) if provided else frozenset()))  # fmt: skip
     return jobs
 
@@ -667,10 +671,11 @@ def package_all(
         raise InputError(problems)
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    concurrency = node.esbuild_options(build.esbuild).concurrency
     ctx = _Context(
         manifest=manifest, selections=selections, level=level, tools=tools,
         cache_dir=cache_dir or default_cache_dir(), remote=remote, options=options,
-        image_client=image_client, out_dir=out_dir, report=report,
+        image_client=image_client, out_dir=out_dir, report=report, bundle_slots=threading.Semaphore(concurrency),
     )  # fmt: skip
 
     def build_one(job: _Job) -> Artifact:
@@ -710,7 +715,7 @@ def _select(
         files = _service_files(manifest, out_dir, prune=sets.values())
     selections = {j: select(files, sets[j.patterns]) for j in zips}
     for j in zips:
-        if j.node is not None or j.bundle is not None:
+        if j.node is not None or j.bundle is not None or j.drop_host_modules:
             # The host's node_modules are built for this machine: Lambda gets its own install (or the bundle).
             selections[j] = [f for f in selections[j] if "node_modules" not in f[0].split("/")]
     empty = [
@@ -757,7 +762,6 @@ def _handler_problems(
     """Every function's handler file must be in what it ships (its zip, then its layers), and define the named
     function where that can be seen without running it."""
     layer_files = {job.name: dict(selections.get(job, [])) for job in jobs if job.kind == "layer"}
-    sources: dict[str, Path] | None = None
     problems = []
     for job in jobs:
         if job.kind not in ("zip", "prebuilt"):
@@ -780,10 +784,11 @@ def _handler_problems(
                 if problem is not None:
                     problems.append(_problem(manifest, ("functions", key, "handler"), problem[0], hint=problem[1]))
                 continue
-            if not fn.handler or handlers.parse_handler(fn.runtime, fn.handler) is None:
+            ref = handlers.parse_handler(fn.runtime, fn.handler) if fn.handler else None
+            if ref is None or not fn.handler:
                 continue
-            if sources is None:
-                sources = dict(_service_files(manifest, Path(manifest.root / ".fn")))
+            # A TypeScript handler is found among the sources, before it is bundled.
+            sources = {c: manifest.root / c for c in ref.candidates if (manifest.root / c).is_file()}
             if job.kind == "prebuilt":
                 found = handlers.check_handler(fn.runtime, fn.handler, files, layer_files=layered, sources={})
                 if found is not None and "does not define" in found.message:

@@ -119,6 +119,8 @@ def test_an_installed_wheel_carries_the_blueprints_and_init_uses_them(tmp_path):
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     assert (site / "fnship" / "blueprints" / "http-api" / "serverless.yml.j2").is_file()
+    assert (site / "fnship" / "blueprints" / "node-http-api" / "src" / "api.ts").is_file()
+    assert (site / "fnship" / "local" / "node_shim.cjs").is_file()  # the Node.js runtime shim ships in the wheel
     script = (
         "import fnship.init as s, pathlib; "
         "print(s.blueprints_dir()); "

@@ -325,3 +325,34 @@ def test_build_rust_needs_cargo_lambda(tmp_path: Path):
         compiled.build_bootstrap("rust", root=tmp_path, handler="bootstrap", architecture="x86_64",
                                  out=tmp_path / "out", tools=tools(FakeToolchain(), have=("cargo",)))  # fmt: skip
     assert "needs cargo-lambda" in caught.value.message and "pip install cargo-lambda" in caught.value.hint
+
+
+def test_dependencies_in_a_node_modules_layer_for_every_function(tmp_path: Path):
+    """`package.dependencies: layer` for a Node.js service: one `nodeModules` layer with nodejs/node_modules,
+    installed for Lambda's platform; the functions' zips carry no node_modules."""
+    import zipfile
+
+    from fnship.manifest import load_manifest
+    from fnship.packaging import package_all
+
+    root = tmp_path / "svc"
+    root.mkdir()
+    (root / "serverless.yml").write_text(
+        "service: svc\nprovider:\n  name: aws\n  runtime: nodejs22.x\n  architecture: arm64\n"
+        "package:\n  dependencies: layer\nfunctions:\n  api:\n    handler: index.handler\n"
+    )
+    (root / "index.js").write_text("exports.handler = async () => require('ms');\n")
+    (root / "package.json").write_text(json.dumps(PACKAGE))
+    (root / "package-lock.json").write_text("{}")
+    (root / "node_modules" / "host-only").mkdir(parents=True)
+    (root / "node_modules" / "host-only" / "index.js").write_text("built for this machine\n")
+    manifest = load_manifest(root / "serverless.yml", env={})
+    assert manifest.artifacts.function_layers["api"] == ("nodeModules",)
+    npm = FakeNpm()
+    packaged = package_all(manifest, out_dir=tmp_path / "out", tools=tools(npm), cache_dir=tmp_path / "cache")
+    layer = packaged.layers["nodeModules"]
+    with zipfile.ZipFile(layer.path) as zf:
+        assert zf.namelist() == ["nodejs/node_modules/ms/index.js"]
+    with zipfile.ZipFile(packaged.functions["api"].path) as zf:
+        assert not any("node_modules" in name for name in zf.namelist())
+    assert "--cpu=arm64" in npm.calls[0]
