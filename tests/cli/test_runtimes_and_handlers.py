@@ -92,3 +92,13 @@ def test_creating_a_function_on_a_create_blocked_runtime_is_refused_by_plan(proj
     ) in result.stderr
     assert "use python3.15" in result.stderr
     assert moto.client("lambda").list_functions()["Functions"] == []
+
+
+def test_invoke_local_on_a_runtime_without_a_local_runner_names_those_that_run(project):
+    project.write("serverless.yml", service("java21", "example.Handler::handleRequest"))
+    project.write("Handler.java", "class Handler {}\n")
+    result = project.fn("invoke", "--local")
+    assert result.exit_code == 2
+    assert "runtime java21 has no local runner: fn invoke --local runs python* runtimes and nodejs* runtimes" in (
+        result.stderr
+    )
