@@ -23,7 +23,7 @@ import threading
 import zipfile
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +87,7 @@ class _Job:
     bundle: Bundle | None = None  # an esbuild bundle replaces the code
     resolve_from: NodeDeps | None = None  # the bundle's imports resolve in this install (Lambda's platform)
     drop_host_modules: bool = False  # the host's node_modules stay out: Lambda gets its own install (or a layer's)
+    modules_dir: str = "node_modules"  # where the host's node_modules of the function's project are
     compiler: str = ""  # go | rust: the zip is the bootstrap fnship compiles
     executables: frozenset[str] = frozenset()  # archive names packaged 0755 whatever their mode on disk
 
@@ -113,6 +114,7 @@ class Bundle:
     output: str
     runtime: str
     options: node.EsbuildOptions
+    inputs: tuple[str, ...] = ()  # package.json and lockfile digests: the dependencies the bundle takes in
 
 
 @dataclass
@@ -211,7 +213,7 @@ def _code_material(ctx: _Context, job: _Job) -> list[str]:
     material = [_deps_key(ctx, job), _node_key(ctx, job.node), _node_key(ctx, job.resolve_from),
                 *sorted(job.executables)]  # fmt: skip
     if job.bundle is not None:
-        material += ["esbuild", job.bundle.entry, job.bundle.output, job.bundle.runtime,
+        material += ["esbuild", job.bundle.entry, job.bundle.output, job.bundle.runtime, *job.bundle.inputs,
                      *job.bundle.options.key_material()]  # fmt: skip
     if job.compiler:
         material += ["compiled", job.compiler, *compiled.key_material(job.compiler, ctx.tools)]
@@ -476,8 +478,14 @@ def _plan(
             externals = tuple(node.externals_to_install(find_node(_code_dir(manifest, fn), manifest.root),
                                                         bundle.options))  # fmt: skip
             deps_spec = _node_deps(manifest, [fn], find_node, only=externals) if externals and in_zips else None
-            jobs.append(_Job("zip", (key,), out_dir / f"{key}.zip", where, patterns, node=deps_spec, bundle=bundle,
-                             resolve_from=_node_deps(manifest, [fn], find_node)))  # fmt: skip
+            project = _node_deps(manifest, [fn], find_node)
+            # esbuild resolves imports in the node_modules next to the sources first, as serverless-esbuild does;
+            # without them, in the production dependencies installed for Lambda's platform.
+            host = project is not None and (project.project.directory / "node_modules").is_dir()
+            inputs = tuple(project.project.key_material()) if project is not None else ()
+            jobs.append(_Job("zip", (key,), out_dir / f"{key}.zip", where, patterns, node=deps_spec,
+                             bundle=replace(bundle, inputs=inputs), resolve_from=None if host else project,
+                             modules_dir=project.prefix + "node_modules" if project else "node_modules"))  # fmt: skip
         elif provided and compiler in ("go", "rust"):
             jobs.append(_Job("zip", (key,), out_dir / f"{key}.zip", ("build",), (), compiler=compiler,
                              executables=executables))  # fmt: skip
@@ -486,9 +494,10 @@ def _plan(
             where = (*fkey, "patterns") if fn.package.patterns else ("package", "patterns")
             requirements = find(_code_dir(manifest, fn), manifest.root) if in_zips and target else None
             deps_spec = _node_deps(manifest, [fn], find_node)
+            modules = deps_spec.prefix + "node_modules" if deps_spec else "node_modules"
             jobs.append(_Job("zip", (key,), out_dir / f"{key}.zip", where, patterns, requirements, target,
                              node=deps_spec if in_zips else None, executables=executables,
-                             drop_host_modules=deps_spec is not None))  # fmt: skip
+                             drop_host_modules=deps_spec is not None, modules_dir=modules))  # fmt: skip
         else:
             shared.append(key)
     if shared and manifest.package.artifact:
@@ -505,6 +514,7 @@ def _plan(
         requirements = find(*code_dirs, manifest.root) if in_zips and target else None
         deps_spec = _node_deps(manifest, [manifest.functions[k] for k in shared], find_node)
         drop_host_modules = deps_spec is not None
+        modules_dir = deps_spec.prefix + "node_modules" if deps_spec else "node_modules"
         deps_spec = deps_spec if in_zips else None
         if (requirements is not None or deps_spec is not None) and len(targets) > 1:
             raise InputError(
@@ -519,6 +529,7 @@ def _plan(
         provided = any(runtimes.family(manifest.functions[k].runtime) == "provided" for k in shared)
         jobs.append(_Job("zip", tuple(shared), path, ("package", "patterns"), manifest.package.patterns,
                          requirements, target, node=deps_spec, drop_host_modules=drop_host_modules,
+                         modules_dir=modules_dir,
                          executables=frozenset({"bootstrap"}) if provided else frozenset()))  # fmt: skip
     return jobs
 
@@ -711,13 +722,15 @@ def _select(
     zips = [j for j in jobs if j.kind == "zip" or (j.kind == "image" and _assembled(manifest, j))]
     sets = {j.patterns: PatternSet(j.patterns) for j in zips}
     files: list[tuple[str, Path]] = []
+    drops = [j for j in zips if j.node is not None or j.bundle is not None or j.drop_host_modules]
+    # When no zip ships the host's node_modules, the walk does not even enter them (tens of thousands of files).
+    host_modules = sorted({j.modules_dir for j in drops}) if drops and len(drops) == len(zips) else []
     if zips:
-        files = _service_files(manifest, out_dir, prune=sets.values())
+        files = _service_files(manifest, out_dir, prune=sets.values(), skip=host_modules)
     selections = {j: select(files, sets[j.patterns]) for j in zips}
-    for j in zips:
-        if j.node is not None or j.bundle is not None or j.drop_host_modules:
-            # The host's node_modules are built for this machine: Lambda gets its own install (or the bundle).
-            selections[j] = [f for f in selections[j] if "node_modules" not in f[0].split("/")]
+    for j in drops:
+        # The host's node_modules are built for this machine: Lambda gets its own install (or the bundle).
+        selections[j] = [f for f in selections[j] if "node_modules" not in f[0].split("/")]
     empty = [
         _problem(
             manifest,
@@ -737,11 +750,13 @@ def _select(
     return selections
 
 
-def _service_files(manifest: Manifest, out_dir: Path, *, prune: Collection[PatternSet] = ()) -> list[tuple[str, Path]]:
+def _service_files(
+    manifest: Manifest, out_dir: Path, *, prune: Collection[PatternSet] = (), skip: Collection[str] = ()
+) -> list[tuple[str, Path]]:
     """Every file under the service directory that may be packaged: not fnship's output, not a layer's directory
-    (it ships in the layer), not the manifest in use."""
+    (it ships in the layer), not the manifest in use, not the directories in `skip`."""
     root = manifest.root
-    skip: list[str] = []
+    skip = list(skip)
     with contextlib.suppress(ValueError):  # out_dir outside the service directory: nothing to skip
         skip.append(out_dir.resolve().relative_to(root.resolve()).as_posix())
     # A layer's directory ships in the layer, not again in every function.
