@@ -330,9 +330,14 @@ def test_plugins_supported_with_notes_and_other_plugins_rejected(env: Env):
     assert len(manifest.notes) == 3
     modules = env.load(base + "plugins:\n  modules:\n    - serverless-python-requirements\n  localPath: ./p\n")
     assert modules.plugins == ("serverless-python-requirements",)
-    assert env.problem(base + "plugins:\n  modules:\n    - serverless-webpack\n") == (
-        "serverless.yml:6:7 plugins.modules.0: plugin 'serverless-webpack' is not supported: fnship does not run "
+    assert env.problem(base + "plugins:\n  modules:\n    - serverless-offline\n") == (
+        "serverless.yml:6:7 plugins.modules.0: plugin 'serverless-offline' is not supported: fnship does not run "
         "Serverless plugins"
+    )
+    # A bundler plugin is refused with the setting that replaces it.
+    assert env.problem(base + "plugins:\n  modules:\n    - serverless-webpack\n") == (
+        "serverless.yml:6:7 plugins.modules.0: plugin serverless-webpack is not supported: fnship bundles Node.js "
+        "functions with esbuild"
     )
 
 
