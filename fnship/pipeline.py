@@ -267,8 +267,8 @@ def apply(loaded: Loaded, plan: Any, *, reporter: Callable[[str, Any], None] | N
 
 
 def deploy_lock(loaded: Loaded, *, command: str, strategy: str | None = None, wait: float = 0, on_wait=None) -> Any:
-    """The service-and-stage deploy lock as a context manager. It expires after the longest strategy's waits plus
-    a margin, so a crashed deploy does not block the next one forever."""
+    """The service-and-stage deploy lock as a context manager: a lease renewed while the command works (however
+    long its strategy's waits), so a crashed deploy blocks the next one for at most the lease (fnship.lock)."""
     from fnship import lock
     from fnship.manifest.release import release_settings
     from fnship.manifest.strategy import total_wait
@@ -285,8 +285,22 @@ def deploy_lock(loaded: Loaded, *, command: str, strategy: str | None = None, wa
         command=command,
         ttl=lock.ttl_for(longest),
         wait=wait,
+        unlock_command=unlock_command(loaded),
         **({"on_wait": on_wait} if on_wait else {}),
     )
+
+
+def unlock_command(loaded: Loaded) -> str:
+    """The exact `fn unlock` that breaks this service's and stage's lock, for a message to paste from."""
+    import shlex
+
+    manifest, target = loaded.manifest, loaded.aws.target
+    words = ["fn", "unlock", "-c", str(manifest.path), "--stage", manifest.stage, "--region", manifest.region]
+    if target.profile:
+        words += ["--profile", target.profile]
+    if target.local:
+        words.append("--local")
+    return shlex.join([*words, "--yes"])
 
 
 def removal_plan(loaded: Loaded) -> Any:
