@@ -1,4 +1,5 @@
-"""The embedded AWS emulator: a moto server on 127.0.0.1:4566 in the background, for deploys with no account.
+"""The embedded AWS emulator: a moto server on 127.0.0.1:4566 in the background, for deploys with no account
+(fnship's own process, which also runs the functions it holds: fnship/local/emulator_app.py).
 
 Owns a pid file and a log file under the user's state directory; starts, stops and reports the server.
 """
@@ -86,7 +87,18 @@ def start() -> Status:
     log = _log_file().open("ab")
     env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", DEFAULT_HOST, "-p", str(port())],
+        # moto's server with fnship's patches: Invoke runs the function's code (fnship/local/emulator_app.py).
+        [
+            sys.executable,
+            "-m",
+            "fnship.local.emulator_app",
+            "-H",
+            DEFAULT_HOST,
+            "-p",
+            str(port()),
+            "--work-dir",
+            str(state_dir() / f"emulator-{port()}-code"),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
