@@ -75,7 +75,8 @@ class DevService:
         self.api_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{self.manifest.service}/{self.manifest.stage}").hex[:10]
         self.pools: dict[str, Any] = {}
         self._specs: dict[str, Any] = {}
-        self._broken: dict[str, str] = {}  # function key -> the packaging problem already reported
+        self._broken: dict[str, str] = {}
+        self._warned: set[tuple[str, str]] = set()  # function key -> the packaging problem already reported
         self._formatters: dict[str, Any] = {}
         self._shippers: dict[tuple[str, str], Any] = {}
         self.on_manifest_change: Callable[[], None] | None = None  # events: re-deploy to the emulator
@@ -98,7 +99,9 @@ class DevService:
         warnings: list[str] = []
         spec = invoke.run_spec(self.loaded, key, warnings)
         for warning in warnings:
-            self.printer(f"warning: {key}: {warning}", "warning")
+            if (key, warning) not in self._warned:  # once, not on every save
+                self._warned.add((key, warning))
+                self.printer(f"warning: {key}: {warning}", "warning")
         return spec
 
     def prepare(self, keys: list[str] | None = None) -> None:

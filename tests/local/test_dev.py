@@ -422,3 +422,21 @@ def test_events_reach_the_handler_running_in_fn_dev(tmp_path, own_dev):
         found = logs.filter_log_events(logGroupName="/aws/lambda/evsvc-dev-worker")["events"]
         messages = [event["message"] for event in found]
     assert any("VERSION-1 aws:sqs job-1" in m for m in messages)
+
+
+def test_a_route_two_events_claim_is_bad_input_at_start_and_a_broken_save_keeps_the_last_good_one(tmp_path, own_dev):
+    write_service(tmp_path)
+    clash = SERVICE.replace(
+        "      - httpApi: GET /shape/{kind}", "      - httpApi: GET /shape/{kind}\n      - httpApi: GET /items/{id}"
+    )
+    (tmp_path / "serverless.yml").write_text(clash)
+    refused = own_dev()
+    assert refused.process.wait(timeout=120) == 2
+    output = refused.output()
+    assert "serverless.yml:" in output and "route GET /items/{id} is already served by function echo" in output
+    assert "Traceback" not in output
+    (tmp_path / "serverless.yml").write_text(SERVICE)
+    dev = own_dev().ready()
+    (tmp_path / "serverless.yml").write_text(clash)
+    assert dev.get("/items/1").status == 200
+    dev.wait_for("still serving the last good version")
