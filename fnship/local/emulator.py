@@ -20,7 +20,7 @@ from fnship.errors import FnError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
-START_TIMEOUT_S = 20.0
+START_TIMEOUT_S = 60.0  # a loaded machine (a CI runner, a laptop building) imports moto slowly
 
 
 def state_dir() -> Path:
