@@ -36,6 +36,11 @@ def role_arn(*, account_id: str, path: str, name: str) -> str:
     return f"arn:aws:iam::{account_id}:role{path}{name}"
 
 
+def deployment_bucket_name(*, account_id: str, region: str) -> str:
+    """The bucket fnship creates once per account and region for code over Lambda's direct-upload limit."""
+    return f"fnship-deployments-{account_id}-{region}"
+
+
 def log_group_name(function_name: str) -> str:
     return f"/aws/lambda/{function_name}"
 

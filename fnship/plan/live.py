@@ -10,7 +10,9 @@ from collections.abc import Callable, Hashable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from fnship.kinds import KINDS
 from fnship.model import iam, names
+from fnship.model.address import Address
 from fnship.model.build import release_of
 from fnship.model.resources import (
     OWNER_FUNCTION_TAG,
@@ -25,13 +27,6 @@ from fnship.releases import released_history
 
 READ_WORKERS = 8
 DEFAULT_EPHEMERAL_MB = 512
-# Kinds found by physical name (a discovered role has no address until its tags are read; a discovered layer's
-# address is only a guess from its name); the rest by address.
-NAME_IDENTITY = frozenset({"function", "log_group", "role", "layer"})
-# Triggers whose address stays when what it names moves: a rule to another event bus (or a name that slugs the
-# same), a mapping to another queue or stream with the same name (a re-created table's new stream label), a
-# mapping or a subscription to another alias (deployment.alias renamed).
-MOVABLE_KINDS = frozenset({"event_rule", "event_source_mapping", "sns_subscription"})
 
 
 class Reads:
@@ -109,7 +104,7 @@ def read_function(aws: Any, name: str, key: str) -> list[Resource]:
     config = found["Configuration"]
     return [
         Resource(
-            address=f"function.{key}",
+            address=Address.function(key),
             kind="function",
             name=name,
             attrs=function_attrs(config, found.get("Tags"), found.get("Concurrency"), found.get("Code")),
@@ -141,7 +136,7 @@ def read_alias(aws: Any, function_name: str, key: str, alias: str) -> list[Resou
     provisioned = _provisioned(aws, function_name, alias, found.get("Description") or "")
     if provisioned:
         attrs["provisioned_concurrency"] = provisioned
-    return [Resource(address=f"alias.{key}.{alias}", kind="alias", name=alias, attrs=attrs, extras=extras)]
+    return [Resource(address=Address.alias(key, alias), kind="alias", name=alias, attrs=attrs, extras=extras)]
 
 
 def _provisioned(aws: Any, function_name: str, alias: str, description: str) -> int | None:
@@ -161,7 +156,7 @@ def read_log_group(aws: Any, name: str, key: str) -> list[Resource]:
         return []
     return [
         Resource(
-            address=f"log_group.{key}",
+            address=Address.log_group(key),
             kind="log_group",
             name=name,
             attrs={"retention_days": found["RetentionInDays"], "tags": found["Tags"]},
@@ -177,7 +172,7 @@ def read_role(aws: Any, name: str, key: str) -> list[Resource]:
     inline = found["InlinePolicies"].get(iam.INLINE_POLICY_NAME)
     return [
         Resource(
-            address=f"role.{key}",
+            address=Address.role(key),
             kind="role",
             name=name,
             attrs={
@@ -203,10 +198,12 @@ def _read_alias_for(aws: Any, resource: Resource) -> list[Resource]:
 READERS: dict[str, Callable[[Any, Resource], list[Resource]]] = {
     "layer": artifacts_live.read_layer,
     "image": artifacts_live.read_image,
-    "function": lambda aws, r: read_function(aws, r.name, r.address.split(".", 1)[1]),
+    "deployment_bucket": artifacts_live.read_deployment_bucket,
+    "ecr_repository": artifacts_live.read_repository,
+    "function": lambda aws, r: read_function(aws, r.name, Address(r.address).function_key),
     "alias": _read_alias_for,
-    "log_group": lambda aws, r: read_log_group(aws, r.name, r.address.split(".", 1)[1]),
-    "role": lambda aws, r: read_role(aws, r.name, r.address.split(".", 1)[1]),
+    "log_group": lambda aws, r: read_log_group(aws, r.name, Address(r.address).function_key),
+    "role": lambda aws, r: read_role(aws, r.name, Address(r.address).function_key),
     **live_triggers.READERS,
 }
 
@@ -224,11 +221,11 @@ def discover(aws: Any, *, service: str, stage: str) -> list[Resource]:
             continue
         if arn.startswith("arn:aws:lambda:") and ":function:" in arn:
             function_name = arn.split(":function:", 1)[1].split(":", 1)[0]
-            stubs.append(Resource(f"function.{key}", "function", function_name, {}))
+            stubs.append(Resource(Address.function(key), "function", function_name, {}))
             for alias in aws.lambda_.list_aliases(function_name):
                 stubs.append(
                     Resource(
-                        f"alias.{key}.{alias['Name']}",
+                        Address.alias(key, alias["Name"]),
                         "alias",
                         alias["Name"],
                         {},
@@ -238,7 +235,7 @@ def discover(aws: Any, *, service: str, stage: str) -> list[Resource]:
                 aliases.append((key, arn.split(":function:", 1)[0] + f":function:{function_name}", alias["Name"]))
         elif arn.startswith("arn:aws:logs:") and ":log-group:" in arn:
             group_name = arn.split(":log-group:", 1)[1].removesuffix(":*")
-            stubs.append(Resource(f"log_group.{key}", "log_group", group_name, {}))
+            stubs.append(Resource(Address.log_group(key), "log_group", group_name, {}))
     for role in aws.iam.list_role_names(names.role_path(service=service, stage=stage)):
         stubs.append(Resource("", "role", role, {}))
 
@@ -257,7 +254,9 @@ def discover(aws: Any, *, service: str, stage: str) -> list[Resource]:
 
 
 def _identity(resource: Resource) -> tuple[str, str]:
-    return (resource.kind, resource.name if resource.kind in NAME_IDENTITY else resource.address)
+    """Kinds found by physical name (a discovered role has no address until its tags are read); the rest by
+    address (see kinds.base.Kind.by_name)."""
+    return (resource.kind, resource.name if KINDS[resource.kind].by_name else resource.address)
 
 
 def _locator(resource: Resource) -> tuple[str, str | None, str | None]:
@@ -276,7 +275,7 @@ def read_live(aws: Any, desired: State, *, discover_owned: bool = True) -> State
             if identity not in wanted:
                 wanted[identity] = stub
                 stubs.append(stub)
-            elif stub.kind in MOVABLE_KINDS and _locator(stub) != _locator(wanted[identity]):
+            elif KINDS[stub.kind].movable and _locator(stub) != _locator(wanted[identity]):
                 elsewhere[stub.address] = stub
 
     def read(stub: Resource) -> list[Resource]:
@@ -305,4 +304,4 @@ def _read_discovered_role(aws: Any, name: str, desired: State) -> list[Resource]
         return []
     key = tags.get(OWNER_FUNCTION_TAG) or name
     role = found[0]
-    return [Resource(f"role.{key}", role.kind, role.name, role.attrs, role.depends_on, role.extras)]
+    return [Resource(Address.role(key), role.kind, role.name, role.attrs, role.depends_on, role.extras)]
