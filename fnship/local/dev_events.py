@@ -36,12 +36,12 @@ def prepare_sources(service: DevService, printer: Printer) -> None:
         for event in service.manifest.functions[key].events:
             try:
                 if event.type == "sqs":
-                    name = event.settings["arn"].rsplit(":", 1)[1]
+                    name = event.settings.arn.rsplit(":", 1)[1]
                     attributes = {"FifoQueue": "true"} if name.endswith(".fifo") else {}
                     aws.client("sqs").create_queue(QueueName=name, Attributes=attributes)
-                elif event.type == "s3" and event.settings.get("existing"):
+                elif event.type == "s3" and event.settings.existing:
                     with contextlib.suppress(Exception):  # already there
-                        aws.client("s3").create_bucket(Bucket=event.settings["bucket"])
+                        aws.client("s3").create_bucket(Bucket=event.settings.bucket)
             except Exception as exc:  # a source we cannot make: the deploy says what is missing
                 printer(f"warning: {key}: cannot create the {event.type} source in the emulator: {exc}", "warning")
 
@@ -49,25 +49,26 @@ def prepare_sources(service: DevService, printer: Printer) -> None:
 def deploy(service: DevService, printer: Printer) -> bool:
     """Plan and apply the service against the emulator (all at once: no canary waits in development)."""
     from fnship import pipeline
-    from fnship.strategies.schedules import ALL_AT_ONCE
+    from fnship.manifest.strategy import ALL_AT_ONCE
 
-    loaded = service.loaded
     try:
-        plan = pipeline.make_plan(loaded, only=service.only, strategy=ALL_AT_ONCE)
-        if plan.empty:
-            printer("emulator: the service is deployed and unchanged", "meta")
-            return True
-        counts = plan.counts()
-        with pipeline.deploy_lock(loaded, command="dev", strategy=ALL_AT_ONCE):
-            result = pipeline.apply(loaded, plan)
-        if not result.ok:
-            raise pipeline.failure_error(result)
+        outcome = pipeline.deploy(
+            service.loaded,
+            pipeline.Hooks(confirm=lambda _plan: True),
+            only=service.only,
+            strategy=ALL_AT_ONCE,
+        )
+        if outcome.error is not None:
+            raise outcome.error
     except FnError as error:
         printer(f"error: deploying to the emulator failed: {error.message}", "error")
         if error.hint:
             printer(f"  hint: {error.hint}", "error")
         return False
-    added, changed, destroyed = counts.values()
+    if outcome.plan.empty:
+        printer("emulator: the service is deployed and unchanged", "meta")
+        return True
+    added, changed, destroyed = outcome.plan.counts().values()
     printer(f"emulator: deployed ({added} to add, {changed} to change, {destroyed} to destroy)", "meta")
     return True
 
@@ -110,13 +111,12 @@ def schedules(service: DevService) -> list[Schedule]:
     for key in service.functions():
         spec = service.manifest.functions[key]
         for event in spec.events:
-            if event.type in ("schedule", "eventBridge") and event.settings.get("schedule"):
-                if not event.settings.get("enabled", True):
-                    continue
-                raw = event.settings.get("input")
+            rule = event.settings
+            if event.type in ("schedule", "eventBridge") and rule.schedule and rule.enabled:
+                raw = rule.input
                 value = json.loads(raw) if isinstance(raw, str) and raw[:1] in "{[" else raw
-                name = event.settings.get("name") or f"{spec.name}-schedule-{event.index}"
-                found.append(Schedule(key, event.settings["schedule"], name, value))
+                name = rule.name or f"{spec.name}-schedule-{event.index}"
+                found.append(Schedule(key, rule.schedule, name, value))
     return found
 
 
