@@ -14,10 +14,8 @@ import hashlib
 import json
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,18 +120,19 @@ class FunctionHost:
         )
 
     def _extract(self, zipped: bytes, kind: str) -> Path:
-        import io
-
+        """The zip's files under the work directory, once per content hash (runner.extract reads a file)."""
         digest = hashlib.sha256(zipped).hexdigest()
         target = self.work_dir / kind
+        if (target / digest[:16] / ".fn-complete").exists():
+            return target / digest[:16]
         target.mkdir(parents=True, exist_ok=True)
-        staging = target / f".{digest[:16]}.zip"
-        if not (target / digest[:16] / ".fn-complete").exists():
-            staging.write_bytes(io.BytesIO(zipped).getvalue())
-        path = runner.extract(staging, target, digest=digest)
-        with contextlib.suppress(OSError):
-            staging.unlink()
-        return path
+        staging = target / f".{digest[:16]}-{threading.get_ident()}.zip"
+        staging.write_bytes(zipped)
+        try:
+            return runner.extract(staging, target, digest=digest)
+        finally:
+            with contextlib.suppress(OSError):
+                staging.unlink()
 
     def _pool(self, function: Any, spec: runner.RunSpec) -> warm.FunctionPool:
         key = f"{function.function_name}:{function.version}"
@@ -166,19 +165,3 @@ class FunctionHost:
             pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
             pool.close()
-
-
-def delay_between_polls() -> float:
-    return 0.2
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def parse_json(text: bytes) -> Mapping[str, Any] | None:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
