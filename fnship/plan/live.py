@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from fnship.kinds import KINDS
@@ -24,6 +25,7 @@ from fnship.model.resources import (
 )
 from fnship.plan import artifacts_live, live_triggers
 from fnship.releases import released_history
+from fnship.strategies.shifter import ERRORS_ALARM_NAME
 
 READ_WORKERS = 8
 DEFAULT_EPHEMERAL_MB = 512
@@ -170,6 +172,13 @@ def read_role(aws: Any, name: str, key: str) -> list[Resource]:
     if found is None:
         return []
     inline = found["InlinePolicies"].get(iam.INLINE_POLICY_NAME)
+    # Inline policies added outside fnship are drift on a role fnship owns: shown only when there are some (the
+    # desired side has none), so the plan removes them.
+    others = {
+        policy: iam.normalize_document(document)
+        for policy, document in sorted(found["InlinePolicies"].items())
+        if policy != iam.INLINE_POLICY_NAME
+    }
     return [
         Resource(
             address=Address.role(key),
@@ -182,13 +191,18 @@ def read_role(aws: Any, name: str, key: str) -> list[Resource]:
                 "managed_policies": found["ManagedPolicies"],
                 "permissions_boundary": found["PermissionsBoundary"],
                 "tags": found["Tags"],
+                **({"other_inline_policies": others} if others else {}),
             },
-            extras={
-                "arn": found["Arn"],
-                "other_inline_policies": sorted(set(found["InlinePolicies"]) - {iam.INLINE_POLICY_NAME}),
-            },
+            extras={"arn": found["Arn"]},
         )
     ]
+
+
+def read_alarm(aws: Any, stub: Resource) -> list[Resource]:
+    state = aws.cloudwatch.alarm_states([stub.name]).get(stub.name)
+    if state is None:
+        return []
+    return [Resource(stub.address, "alarm", stub.name, {"state": state})]
 
 
 def _read_alias_for(aws: Any, resource: Resource) -> list[Resource]:
@@ -204,6 +218,7 @@ READERS: dict[str, Callable[[Any, Resource], list[Resource]]] = {
     "alias": _read_alias_for,
     "log_group": lambda aws, r: read_log_group(aws, r.name, Address(r.address).function_key),
     "role": lambda aws, r: read_role(aws, r.name, Address(r.address).function_key),
+    "alarm": read_alarm,
     **live_triggers.READERS,
 }
 
@@ -216,6 +231,12 @@ def discover(aws: Any, *, service: str, stage: str) -> list[Resource]:
     tagged = aws.find_tagged(owner)
     aliases: list[tuple[str, str, str]] = []  # (function key, function ARN, alias)
     for arn, tags in tagged.items():
+        if ":cloudwatch:" in arn and ":alarm:" in arn:
+            alarm = arn.split(":alarm:", 1)[1]
+            # A per-version errors alarm a killed shift left behind (a running shift deletes its own).
+            if ERRORS_ALARM_NAME.fullmatch(alarm):
+                stubs.append(Resource(Address.alarm(alarm), "alarm", alarm, {}))
+            continue
         key = tags.get(OWNER_FUNCTION_TAG)
         if not key:
             continue
@@ -291,6 +312,15 @@ def read_live(aws: Any, desired: State, *, discover_owned: bool = True) -> State
 
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
         found = [resource for batch in pool.map(read, stubs) for resource in batch]
+    # An owned bucket the manifest no longer names: S3 refuses to destroy one that holds objects, and the plan must
+    # know that before it promises a destroy (see plan.steps.keep_full_buckets).
+    desired_addresses = {resource.address for resource in desired.resources}
+    found = [
+        replace(r, extras={**r.extras, "holds_objects": aws.s3.holds_objects(r.name)})
+        if r.kind == "s3_bucket" and r.address not in desired_addresses
+        else r
+        for r in found
+    ]
     return desired.with_resources(found)
 
 
