@@ -84,7 +84,8 @@ class FunctionHost:
         """The function runs in the `fn dev` that registered it; None when that `fn dev` is gone."""
         request = urllib.request.Request(f"{url}/{name}", data=event or b"{}", method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=960) as response:
+            # The URL an `fn dev` registered: its own http://127.0.0.1 server (no user-given scheme).
+            with urllib.request.urlopen(request, timeout=960) as response:  # nosec B310
                 return Outcome(response.read(), response.headers.get("X-Fn-Error-Type") or None, [])
         except (urllib.error.URLError, OSError):
             self.unregister(url)
