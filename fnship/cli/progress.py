@@ -96,6 +96,8 @@ def building(*, mode: str, rich_console: Any = None) -> Iterator[Any]:
         def lines(event: str, label: str) -> None:
             if event == "done":
                 console.err(f"  built {label}")
+            elif event == "warning":
+                console.err(f"warning: {label}")
 
         yield lines
         return
@@ -106,6 +108,8 @@ def building(*, mode: str, rich_console: Any = None) -> Iterator[Any]:
             base = label.removesuffix(" (cached)")
             if event == "start":
                 tasks[base] = progress.add_task(f"Building {label}", total=None)
+            elif event == "warning":
+                progress.console.print(f"warning: {label}", style="yellow", markup=False, highlight=False)
             elif base in tasks:
                 progress.update(tasks[base], description=f"Built {label}", total=1, completed=1)
 
