@@ -106,7 +106,7 @@ class FunctionHost:
         version = str(function.version)
         return runner.RunSpec(
             handler=function.handler,
-            code_paths=runner.code_paths(code_dir, layer_dirs, python=local_python),
+            code_paths=runner.code_paths(code_dir, layer_dirs, python=local_python, runtime=function.run_time or None),
             function_name=function.function_name,
             invoked_arn=invoked_arn or function.function_arn,
             memory_mb=int(function.memory_size),
