@@ -35,6 +35,9 @@ class Options:
 class Loaded:
     manifest: Any
     aws: Any
+    # What the last plan's discovery found (plan.live.Discovery): the re-plan under the lock reads the same
+    # resources again instead of discovering again.
+    discovery: Any = None
 
 
 def aws_for(options: Options, *, region: str, profile: str | None) -> Any:
@@ -125,9 +128,11 @@ def package_artifacts(
     reporter: Callable[[str, str], None] | None = None,
     container: str | None = None,
     tools: Any = None,
+    cache_writes: bool = True,
 ) -> Any:
     """Every function's artifact and the layers they use (packaging.Packaged). With a deployment bucket set, it
-    doubles as a cache shared between machines: artifacts already there are downloaded instead of built."""
+    doubles as a cache shared between machines: artifacts already there are downloaded instead of built, and
+    (with `cache_writes`) what was built is stored there."""
     from fnship.packaging import package_all
 
     manifest = loaded.manifest
@@ -139,6 +144,7 @@ def package_artifacts(
             loaded.aws.client("s3"),
             manifest.provider.deployment_bucket,
             prefix=f"fnship/{manifest.service}/{manifest.stage}/",
+            read_only=not cache_writes,
         )
     return package_all(
         manifest,
@@ -171,15 +177,18 @@ def git_commit(directory: Path) -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def make_plan(loaded: Loaded, *, only: Collection[str] = (), strategy: str | None = None) -> Any:
+def make_plan(
+    loaded: Loaded, *, only: Collection[str] = (), strategy: str | None = None, cache_writes: bool = True
+) -> Any:
     """Package, model and diff: the Plan value that `fn plan` prints and `fn deploy` executes.
-    `strategy` (`--strategy`) overrides every function's traffic-shifting strategy."""
+    `strategy` (`--strategy`) overrides every function's traffic-shifting strategy. Without `cache_writes`
+    (`fn plan`, `--dry-run`) the shared build cache on the deployment bucket is only read: no mutating call."""
     from fnship.model.build import build_desired
     from fnship.strategies.settings import release_settings
 
     manifest = loaded.manifest
     releases = release_settings(manifest, strategy=strategy)
-    packaged = package_artifacts(loaded, only=only)
+    packaged = package_artifacts(loaded, only=only, cache_writes=cache_writes)
     desired = build_desired(
         manifest,
         packaged.functions,
@@ -193,24 +202,34 @@ def make_plan(loaded: Loaded, *, only: Collection[str] = (), strategy: str | Non
 
 
 def _plan_against_live(loaded: Loaded, desired: Any, *, only: Collection[str]) -> Any:
+    from concurrent.futures import ThreadPoolExecutor
+
     from fnship.plan.live import Reads, read_live
     from fnship.plan.live_triggers import source_warnings
     from fnship.plan.steps import make_plan as plan_of
 
     reads = Reads(loaded.aws)
-    live = read_live(reads, desired, discover_owned=not only)
-    warnings = source_warnings(reads, desired)
-    return plan_of(desired, live, release_id=release_id(), warnings=tuple(warnings))
+    with ThreadPoolExecutor(max_workers=1) as side:  # the sources' checks go out beside the live reads
+        warnings = side.submit(source_warnings, reads, desired)
+        live, loaded.discovery = read_live(reads, desired, discover_owned=not only)
+    return plan_of(desired, live, release_id=release_id(), warnings=tuple(warnings.result()))
 
 
 def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = ()) -> Any:
     """The plan again, under the deploy lock: applied only when it makes the same changes as the one shown.
 
-    Only live state can have moved since `shown` (another deploy or rollback): its desired state is reused,
-    so nothing is packaged twice."""
+    Only live state can have moved since `shown` (another deploy or rollback): its desired state is reused, so
+    nothing is packaged twice, and the resources the first plan read (desired and discovered) are read again,
+    concurrently, without discovering again. The warnings about sources are the first plan's."""
+    from fnship.plan.live import read_live
     from fnship.plan.serialize import plan_to_dict
+    from fnship.plan.steps import make_plan as plan_of
 
-    fresh = _plan_against_live(loaded, shown.desired, only=only)
+    if loaded.discovery is None:  # not planned in this process (an API caller): a full reading
+        fresh = _plan_against_live(loaded, shown.desired, only=only)
+    else:
+        live, _ = read_live(loaded.aws, shown.desired, known=loaded.discovery)
+        fresh = plan_of(shown.desired, live, release_id=release_id(), warnings=shown.warnings)
 
     def changes(plan: Any) -> dict[str, Any]:
         data = plan_to_dict(plan)
@@ -296,7 +315,7 @@ def removal_plan(loaded: Loaded) -> Any:
 
     manifest = loaded.manifest
     empty = State(manifest.service, manifest.stage, manifest.region, ())
-    live = read_live(loaded.aws, empty, discover_owned=True)
+    live, loaded.discovery = read_live(loaded.aws, empty, discover_owned=True)
     return plan_of(empty, live, release_id=release_id())
 
 

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from fnship.aws.calls import MARKER, aws_call, call_or_none, error_code, error_message, paged_items
+from fnship.aws.calls import aws_call, call_or_none, error_code, error_message, paged, paged_or_none
 from fnship.errors import AwsError
 
 # A role created seconds ago may not be assumable by Lambda yet (IAM is eventually consistent):
@@ -151,18 +151,15 @@ class LambdaApi:
             raise
 
     def list_versions(self, name: str) -> list[dict[str, Any]]:
-        return paged_items(
-            f"function {name}",
-            "ListVersionsByFunction",
-            self._client.list_versions_by_function,
-            items="Versions",
-            token=MARKER,
-            FunctionName=name,
-        )
+        return paged(self._client, "list_versions_by_function", f"function {name}", "Versions", FunctionName=name)
 
     def list_aliases(self, name: str) -> list[dict[str, Any]]:
-        page = aws_call(f"function {name}", "ListAliases", self._client.list_aliases, FunctionName=name)
-        return list(page.get("Aliases", []))
+        return self.list_aliases_or_none(name) or []
+
+    def list_aliases_or_none(self, name: str) -> list[dict[str, Any]] | None:
+        """Every alias of the function with its version, weights, description and revision (what GetAlias
+        answers, for all of them in one call); None when the function does not exist."""
+        return paged_or_none(self._client, "list_aliases", f"function {name}", "Aliases", FunctionName=name)
 
     def set_reserved_concurrency(self, name: str, reserved: int | None) -> None:
         if reserved is None:
@@ -244,12 +241,11 @@ class LambdaApi:
     # -- event source mappings ----------------------------------------------------------------------------------
     def list_event_source_mappings(self, function_arn: str) -> list[dict[str, Any]]:
         """The mappings whose target is exactly `function_arn` (an alias ARN: the target we create)."""
-        return paged_items(
+        return paged(
+            self._client,
+            "list_event_source_mappings",
             f"event source mappings of {function_arn}",
-            "ListEventSourceMappings",
-            self._client.list_event_source_mappings,
-            items="EventSourceMappings",
-            token=MARKER,
+            "EventSourceMappings",
             FunctionName=function_arn,
         )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fnship.aws.calls import MARKER, aws_call, call_or_none, paged_items
+from fnship.aws.calls import aws_call, call_or_none, paged
 
 
 class LayersApi:
@@ -22,19 +22,12 @@ class LayersApi:
         return max(versions, key=lambda v: int(v["Version"])) if versions else None
 
     def list_versions(self, name: str) -> list[dict[str, Any]]:
-        return paged_items(
-            f"layer {name}",
-            "ListLayerVersions",
-            self._client.list_layer_versions,
-            items="LayerVersions",
-            token=MARKER,
-            missing_ok=True,
-            LayerName=name,
-        )
+        return paged(self._client, "list_layer_versions", f"layer {name}", "LayerVersions", missing_ok=True,
+                     LayerName=name)  # fmt: skip
 
     def find_layers(self, prefix: str) -> list[dict[str, Any]]:
         """Layers whose name starts with `prefix` (LayerName, LatestMatchingVersion)."""
-        layers = paged_items("layers", "ListLayers", self._client.list_layers, items="Layers", token=MARKER)
+        layers = paged(self._client, "list_layers", "layers", "Layers")
         return [layer for layer in layers if layer["LayerName"].startswith(prefix)]
 
     def publish(

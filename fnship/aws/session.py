@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
+MAX_POOL_CONNECTIONS = 32
 LOCAL_ACCOUNT_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
@@ -102,7 +103,13 @@ class Clients:
 
             if self._session is None:
                 self._session = self._make_session()
-            config = Config(retries={"mode": "standard", "max_attempts": 5}, user_agent_extra="fnship")
+            # As many pooled connections as the planner has reads in flight (plan/live.py READ_WORKERS): botocore's
+            # default of 10 would queue a round of reads behind each other.
+            config = Config(
+                retries={"mode": "standard", "max_attempts": 5},
+                user_agent_extra="fnship",
+                max_pool_connections=MAX_POOL_CONNECTIONS,
+            )
             kwargs: dict[str, Any] = {"config": config}
             if self.target.endpoint_url:
                 kwargs["endpoint_url"] = self.target.endpoint_url

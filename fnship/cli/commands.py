@@ -130,7 +130,7 @@ def plan(
             config=config, stage=stage, region=region, profile=profile, local=local, functions=functions
         )
         with progress.working("Building and reading live state", mode=progress.mode_for(json_mode=json_out)):
-            the_plan = pipeline.make_plan(loaded, only=functions or (), strategy=strategy)
+            the_plan = pipeline.make_plan(loaded, only=functions or (), strategy=strategy, cache_writes=False)
         if json_out:
             console.emit_json("plan", {"ok": True, "has_changes": not the_plan.empty, "plan": plan_to_dict(the_plan)})
         else:
@@ -174,7 +174,7 @@ def deploy(
         )
         mode = progress.mode_for(json_mode=json_out)
         with progress.working("Building and reading live state", mode=mode):
-            the_plan = pipeline.make_plan(loaded, only=functions or (), strategy=strategy)
+            the_plan = pipeline.make_plan(loaded, only=functions or (), strategy=strategy, cache_writes=not dry_run)
         if not json_out:
             console.out_plan(views.render_plan(the_plan))
         if the_plan.empty or dry_run:
