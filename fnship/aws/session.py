@@ -46,8 +46,15 @@ def local_requested(flag: bool) -> bool:
 class Clients:
     """Lazily created, cached boto3 clients for one target. Clients are thread-safe; creating them is not."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, *, limiter: Any = None) -> None:
         self.target = target
+        # Every call of every client passes the client-side rate limiter (fnship/aws/limits.py), shared by all
+        # handles on the same target; the local emulator has no quotas to keep.
+        if limiter is None and not target.local:
+            from fnship.aws.limits import shared_limiter
+
+            limiter = shared_limiter((target.region, target.profile, target.endpoint_url))
+        self.limiter = limiter
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
         self._session: Any = None
@@ -114,6 +121,10 @@ class Clients:
             if self.target.endpoint_url:
                 kwargs["endpoint_url"] = self.target.endpoint_url
             made = self._session.client(service, **kwargs)
+            if self.limiter is not None:
+                from fnship.aws.limits import register
+
+                register(made, self.limiter)
             self._clients[service] = made
             _CLIENT_TARGETS[made] = self.target
             return made

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fnship.arns import arn
 from fnship.model import names
 from fnship.model.resources import Ref, Resource
 
@@ -112,7 +113,7 @@ def execute_api_arn(target: Target, api: str, method: str, path: str) -> Ref:
         verb = "*" if method == "ANY" else method
         parts = ["*" if part.startswith("{") else part for part in path.strip("/").split("/") if part]
         resource = f"{verb}/{'/'.join(parts)}"
-    return Ref(api, f"arn:aws:execute-api:{target.region}:{target.account_id}:{{id}}/*/{resource}")
+    return Ref(api, arn("execute-api", f"{{id}}/*/{resource}", region=target.region, account_id=target.account_id))
 
 
 def cors_configuration(cors: Mapping[str, Any] | None) -> dict[str, Any] | None:
