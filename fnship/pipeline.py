@@ -38,6 +38,8 @@ class Loaded:
     # What the last plan's discovery found (plan.live.Discovery): the re-plan under the lock reads the same
     # resources again instead of discovering again.
     discovery: Any = None
+    # The last plan's read session (plan.live.Reads): an unchanged service's endpoints are answered from its memo.
+    reads: Any = None
 
 
 def aws_for(options: Options, *, region: str, profile: str | None) -> Any:
@@ -208,7 +210,7 @@ def _plan_against_live(loaded: Loaded, desired: Any, *, only: Collection[str]) -
     from fnship.plan.live_triggers import source_warnings
     from fnship.plan.steps import make_plan as plan_of
 
-    reads = Reads(loaded.aws)
+    reads = loaded.reads = Reads(loaded.aws)
     with ThreadPoolExecutor(max_workers=1) as side:  # the sources' checks go out beside the live reads
         warnings = side.submit(source_warnings, reads, desired)
         live, loaded.discovery = read_live(reads, desired, discover_owned=not only)
@@ -244,16 +246,25 @@ def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = ())
     return fresh
 
 
-def endpoints(loaded: Loaded) -> dict[str, Any]:
-    """The HTTP API (URL, routes), the REST API (URL, methods) and the function URLs, as deployed."""
+def endpoints(loaded: Loaded, plan: Any = None) -> dict[str, Any]:
+    """The HTTP API (URL, routes), the REST API (URL, methods) and the function URLs, as deployed.
+
+    After `plan` (applied, or empty) live state is its desired state: only functions it gives a URL are asked
+    for one, and when it changed nothing the answers come from its own reading (no call at all)."""
     from fnship.model.build import alias_name
     from fnship.plan.live import Reads
     from fnship.plan.live_triggers import read_endpoints
 
     manifest = loaded.manifest
     functions = [(key, spec.name, alias_name(manifest, spec)) for key, spec in manifest.functions.items()]
+    reads = Reads(loaded.aws)
+    if plan is not None:
+        with_url = {r.extras["function_key"] for r in plan.desired.of_kind("function_url")}
+        functions = [f for f in functions if f[0] in with_url]
+        if plan.empty and loaded.reads is not None:
+            reads = loaded.reads
     return read_endpoints(
-        Reads(loaded.aws), service=manifest.service, stage=manifest.stage, region=manifest.region, functions=functions
+        reads, service=manifest.service, stage=manifest.stage, region=manifest.region, functions=functions
     )
 
 

@@ -6,10 +6,11 @@ Lambda's control plane has fixed rates that cannot be raised
 per second, GetPolicy 15, and the rest of the control plane 15 per API; writes are counted here in one shared
 bucket of 15 per second, the safe reading when many kinds of writes go out together. API Gateway's management API
 allows 10 requests per second with a burst of 40 per account
-(https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html). IAM and the others publish no numbers:
-IAM gets a conservative 20 reads and 10 writes per second, CloudWatch Logs its documented 5 writes and 10
-`Describe*` per second, anything else 50 per second per API. Each family is a token bucket holding one second of
-its rate, so a command's first round goes out at once and only a large service waits.
+(https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html). CloudWatch Logs documents 5 writes and
+10 `Describe*` per second. IAM and the others publish no numbers: IAM writes get a conservative 10 per second
+shared, anything else 50 per second per API (the adaptive retry below finds the real ceiling if that is too
+much). Each family is a token bucket holding one second of its rate, so a command's first round goes out at once
+and only a large service waits.
 
 When AWS throttles anyway (another tool in the account spends the same budget), the family's rate is halved and
 then recovers by a tenth of its quota per second, and the call is retried after `Retry-After` or a jittered
@@ -58,7 +59,7 @@ QUOTAS: dict[str, Quota] = {
     "lambda:writes": _per_second(15),
     "lambda:reads": _per_second(15),  # per API: each read operation gets its own bucket of this size
     "apigateway": _per_second(10, 40),
-    "iam:reads": _per_second(20),
+    "iam:reads": _per_second(50),
     "iam:writes": _per_second(10),
     "logs:reads": _per_second(10),
     "logs:writes": _per_second(5),

@@ -178,7 +178,7 @@ def deploy(
         if not json_out:
             console.out_plan(views.render_plan(the_plan))
         if the_plan.empty or dry_run:
-            endpoints = pipeline.endpoints(loaded) if the_plan.empty else None
+            endpoints = pipeline.endpoints(loaded, the_plan) if the_plan.empty else None
             if json_out:
                 payload = {"ok": True, "applied": False, "plan": plan_to_dict(the_plan)}
                 console.emit_json("deploy", {**payload, **({"endpoints": endpoints} if endpoints else {})})
@@ -207,7 +207,7 @@ def deploy(
             with progress.StepReporter(len(the_plan.steps), mode=mode, label="Deploying") as report:
                 result = pipeline.apply(loaded, the_plan, reporter=report, runtime=shift_runtime)
         error = None if result.ok else pipeline.failure_error(result)
-        endpoints = pipeline.endpoints(loaded) if result.ok else None
+        endpoints = pipeline.endpoints(loaded, the_plan) if result.ok else None
         if json_out:
             console.emit_json(
                 "deploy",

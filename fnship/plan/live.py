@@ -371,67 +371,71 @@ def read_live(
     """The live counterpart of every desired resource, plus (with `discover_owned`) every owned leftover; and
     what discovery found, so that a second reading (`known`) reads the same resources without discovering.
 
-    Reads go out in a few concurrent rounds, whatever the service's size: the functions by name, with the
-    discovery lookups; then the reads that hang on an existing function (aliases, policies, mappings, URLs),
-    shared by discovery and the readers; then every resource's reader, mostly answered from the memo."""
+    Everything goes out at once, in a few concurrent rounds whatever the service's size: the functions by name,
+    the roles, the log groups (one batch) and the discovery lookups; as each function answers, the reads that
+    hang on it (aliases, policies, mappings, URLs), shared by discovery and the readers through the memo; then
+    the triggers whose place discovery may have found moved, and the owned leftovers."""
     reads = aws if isinstance(aws, Reads) else Reads(aws)
     reads.owner = (desired.service, desired.stage)
     reads.log_groups = frozenset(r.name for r in desired.resources if r.kind == "log_group")
-    wanted: dict[tuple[str, str], Resource] = {_identity(r): r for r in desired.resources}
-    desired_functions = {r.name: r for r in desired.resources if r.kind == "function"}
+    aliases_of: dict[str, set[str]] = {r.name: set() for r in desired.resources if r.kind == "function"}
+    for resource in desired.resources:
+        if resource.kind in ON_FUNCTION:
+            alias = resource.name if resource.kind == "alias" else resource.extras.get("alias")
+            aliases_of.setdefault(resource.extras["function_name"], set()).update([alias] if alias else [])
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
-        first_round = [lambda name=name: reads.function(name) for name in desired_functions]
+
+        def warm(name: str, aliases: set[str]) -> None:
+            found = reads.function(name)
+            if found is not None:
+                arn = _unqualified(found["Configuration"]["FunctionArn"])
+                for call in _warm_function(reads, arn, sorted(aliases)):
+                    pool.submit(call)  # errors stay in the memo, for the reader that needs the answer
+
+        warming = [pool.submit(warm, name, aliases) for name, aliases in aliases_of.items()]
+        discovered = None
         if known is None and discover_owned:
-            # Discovery's own rounds overlap the desired resources' rounds (its thread waits on the pool).
+            # Discovery's own rounds overlap the reads (its thread waits on the pool; no pool thread does).
             side = ThreadPoolExecutor(max_workers=1)
             discovered = side.submit(discover, reads, service=desired.service, stage=desired.stage, pool=pool)
             side.shutdown(wait=False)
-        _in_parallel(pool, first_round)
-        aliases_of: dict[str, set[str]] = {}
-        for resource in desired.resources:
-            if resource.kind in ON_FUNCTION:
-                aliases_of.setdefault(resource.extras["function_name"], set()).add(
-                    resource.name if resource.kind == "alias" else resource.extras.get("alias", "")
-                )
-        _in_parallel(
-            pool,
-            [
-                call
-                for name, aliases in aliases_of.items()
-                if (found := reads.function(name)) is not None
-                for call in _warm_function(
-                    reads, _unqualified(found["Configuration"]["FunctionArn"]), sorted(a for a in aliases if a)
-                )
-            ],
-        )
-        if known is None:
-            found_stubs: list[Resource] = []
-            elsewhere: dict[str, Resource] = {}
-            if discover_owned:
-                for stub in discovered.result():
-                    identity = _identity(stub)
-                    if identity not in wanted:
-                        wanted[identity] = stub
-                        found_stubs.append(stub)
-                    elif stub.kind in MOVABLE_KINDS and _locator(stub) != _locator(wanted[identity]):
-                        elsewhere[stub.address] = stub
-            known = Discovery(tuple(found_stubs), elsewhere)
-        stubs = [*desired.resources, *known.stubs]
 
-        def read(stub: Resource) -> list[Resource]:
+        def read(stub: Resource, elsewhere: Mapping[str, Resource]) -> list[Resource]:
             if stub.kind in ON_FUNCTION and reads.function(stub.extras["function_name"]) is None:
                 return []
             if stub.kind == "role" and not stub.address:
                 return _read_discovered_role(reads, stub.name, desired)
-            if stub.address in known.elsewhere:
+            if stub.address in elsewhere:
                 # The one in use is the live side, so the plan moves it (the update handler replaces it) instead
                 # of leaving it behind; a copy already where the manifest says is then overwritten.
-                found = READERS[stub.kind](reads, known.elsewhere[stub.address])
+                found = READERS[stub.kind](reads, elsewhere[stub.address])
                 if found:
                     return found
             return READERS[stub.kind](reads, stub)
 
-        found = [resource for batch in _in_parallel(pool, [lambda s=s: read(s) for s in stubs]) for resource in batch]
+        # What discovery cannot move is read at once; a movable trigger waits for discovery's word on its place.
+        if known is None:
+            later = [r for r in desired.resources if r.kind in MOVABLE_KINDS]
+            early = [r for r in desired.resources if r.kind not in MOVABLE_KINDS]
+        else:
+            later, early = [], [*desired.resources, *known.stubs]
+        reading = [pool.submit(read, stub, known.elsewhere if known else {}) for stub in early]
+        if known is None:
+            found_stubs: list[Resource] = []
+            elsewhere: dict[str, Resource] = {}
+            wanted = {_identity(r): r for r in desired.resources}
+            for stub in discovered.result() if discovered is not None else ():
+                identity = _identity(stub)
+                if identity not in wanted:
+                    wanted[identity] = stub
+                    found_stubs.append(stub)
+                elif stub.kind in MOVABLE_KINDS and _locator(stub) != _locator(wanted[identity]):
+                    elsewhere[stub.address] = stub
+            known = Discovery(tuple(found_stubs), elsewhere)
+            reading += [pool.submit(read, stub, known.elsewhere) for stub in [*later, *known.stubs]]
+        for future in warming:
+            future.result()
+        found = [resource for future in reading for resource in future.result()]
     return desired.with_resources(found), known
 
 

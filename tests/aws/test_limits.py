@@ -46,7 +46,7 @@ def limiter(fake_time: FakeTime) -> RateLimiter:
         ("lambda", "CreateFunction", "lambda:writes", 15),
         ("lambda", "UpdateAlias", "lambda:writes", 15),
         ("lambda", "ListAliases", "lambda:ListAliases", 15),
-        ("iam", "GetRole", "iam:GetRole", 20),
+        ("iam", "GetRole", "iam:GetRole", 50),
         ("iam", "CreateRole", "iam:writes", 10),
         ("api-gateway", "GetRestApis", "apigateway", 10),
         ("apigatewayv2", "CreateRoute", "apigateway", 10),
