@@ -169,7 +169,7 @@ def invoke_local(
     warnings.extend(w for w in (runner.python_version_warning(spec.runtime),) if w)
     stream = runner.log_stream_name(str(uuid.uuid4()), version="$LATEST", now=time.time())
     # Started first: its client's boto3 import (a few hundred ms) overlaps the packaging and the run.
-    shipper = _LogShipper(aws, log_group_name(spec.name), stream) if emulated else None
+    shipper = LogShipper(aws, log_group_name(spec.name), stream) if emulated else None
 
     def log(stamp: int, message: str) -> None:
         if shipper is not None:
@@ -178,7 +178,7 @@ def invoke_local(
             on_log(stamp, message)
 
     try:
-        result = runner.run(_run_spec(loaded, key, warnings), payload, on_log=log, log_stream=stream)
+        result = runner.run(run_spec(loaded, key, warnings), payload, on_log=log, log_stream=stream)
     finally:
         problem = shipper.close() if shipper is not None else None
     if problem:
@@ -205,7 +205,7 @@ def invoke_local(
     )
 
 
-def _run_spec(loaded: Any, key: str, warnings: list[str]) -> Any:
+def run_spec(loaded: Any, key: str, warnings: list[str]) -> Any:
     """The function packaged, extracted with its built layers, and described for the runner."""
     from fnship import pipeline
     from fnship.local import runner
@@ -255,7 +255,7 @@ def _run_spec(loaded: Any, key: str, warnings: list[str]) -> Any:
     )
 
 
-class _LogShipper:
+class LogShipper:
     """Writes a local run's log lines to the emulator's CloudWatch Logs while the handler runs, as Lambda streams
     them, so `fn logs --local --tail` shows a line soon after it is printed, not when the invocation ends."""
 

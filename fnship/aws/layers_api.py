@@ -25,10 +25,9 @@ class LayersApi:
         return paged(self._client, "list_layer_versions", f"layer {name}", "LayerVersions", missing_ok=True,
                      LayerName=name)  # fmt: skip
 
-    def find_layers(self, prefix: str) -> list[dict[str, Any]]:
-        """Layers whose name starts with `prefix` (LayerName, LatestMatchingVersion)."""
-        layers = paged(self._client, "list_layers", "layers", "Layers")
-        return [layer for layer in layers if layer["LayerName"].startswith(prefix)]
+    def list_layers(self) -> list[dict[str, Any]]:
+        """Every layer of the region (LayerName, LatestMatchingVersion)."""
+        return paged(self._client, "list_layers", "layers", "Layers")
 
     def publish(
         self,

@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "invoke": ("fnship.cli.invoke_cmd", "invoke"),
     "logs": ("fnship.cli.logs_cmd", "logs"),
     "event": ("fnship.cli.event_cmd", "event"),
+    "dev": ("fnship.cli.dev_cmd", "dev"),
 }
 GROUPS: dict[str, tuple[str, str]] = {"local": ("fnship.cli.local_cmd", "local_app")}
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fnship.model.artifacts import LayerRef, layer_description
+from fnship.model.artifacts import LayerRef, layer_description, layer_owner
 from fnship.model.resources import ownership_tags
 from fnship.plan.diff import Step
 
@@ -82,7 +82,11 @@ def layer_publish(context: Any, step: Step) -> None:
     published = context.aws.layers.publish(
         resource.name,
         content=content,
-        description=layer_description(attrs["content_sha256"], attrs["description"]),
+        description=layer_description(
+            attrs["content_sha256"],
+            attrs["description"],
+            owner=layer_owner(service=resource.extras["service"], stage=resource.extras["stage"]),
+        ),
         runtimes=attrs["compatible_runtimes"],
         architectures=attrs["compatible_architectures"],
     )

@@ -183,30 +183,13 @@ def run(
             on_log(stamp, message)
 
     log(f"START RequestId: {request_id} Version: {spec.function_version}")
-    control_read, control_write = os.pipe()
-    env = lambda_environment(spec, log_stream=stream)
-    env.update(
-        {
-            "_FN_HANDLER": spec.handler,
-            "_FN_PATHS": os.pathsep.join(str(p) for p in spec.code_paths),
-            "_FN_CONTROL_FD": str(control_write),
-            "_FN_TIMEOUT_MS": str(spec.timeout_s * 1000),
-            "_FN_REQUEST_ID": request_id,
-            "_FN_FUNCTION_ARN": spec.invoked_arn,
-        }
-    )
     started = clock()
-    process = subprocess.Popen(
-        [python, "-u", str(BOOTSTRAP)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=env,
-        cwd=str(spec.code_paths[0]) if spec.code_paths else None,
-        pass_fds=(control_write,),
-        start_new_session=True,  # its own process group: a timeout kills whatever it started too
+    process, control_read = start_shim(
+        spec,
+        python=python,
+        log_stream=stream,
+        extra={"_FN_REQUEST_ID": request_id, "_FN_FUNCTION_ARN": spec.invoked_arn},
     )
-    os.close(control_write)
     messages: queue.Queue = queue.Queue()
     output = threading.Thread(target=_pump_output, args=(process.stdout, log), daemon=True)
     output.start()
@@ -252,8 +235,82 @@ def run(
     output.join(timeout=2)
 
     duration_ms = (ended - started) * 1000 - (init["init_ms"] if init else 0)
+    return conclude(
+        spec,
+        request_id=request_id,
+        log_stream=stream,
+        done=done,
+        timed_out=timed_out,
+        exit_error=("Runtime.ExitError", f"exit status {process.returncode}"),
+        duration_ms=duration_ms,
+        ended=ended,
+        init_ms=init["init_ms"] if init else None,  # every local run is a cold start
+        memory_used=None if done else _children_max_rss_mb(),
+        log=log,
+        logs=logs,
+    )
+
+
+def shim_command(spec: RunSpec, *, python: str) -> list[str]:
+    """The runtime shim that runs this function's handler (cold, or warm: fnship/local/warm.py)."""
+    return [python, "-u", str(BOOTSTRAP)]
+
+
+def start_shim(
+    spec: RunSpec, *, python: str, log_stream: str, extra: Mapping[str, str]
+) -> tuple[subprocess.Popen, int]:
+    """The shim's process (stdin, and stdout with stderr, piped) and the read end of its control pipe."""
+    control_read, control_write = os.pipe()
+    env = shim_environment(spec, log_stream=log_stream, control_fd=control_write)
+    env.update(extra)
+    process = subprocess.Popen(
+        shim_command(spec, python=python),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=str(spec.code_paths[0]) if spec.code_paths else None,
+        pass_fds=(control_write,),
+        start_new_session=True,  # its own process group: a kill takes whatever it started too
+    )
+    os.close(control_write)
+    return process, control_read
+
+
+def shim_environment(spec: RunSpec, *, log_stream: str, control_fd: int) -> dict[str, str]:
+    """The shim's environment: Lambda's, and what the shim needs to know (popped before the handler runs)."""
+    env = lambda_environment(spec, log_stream=log_stream)
+    env.update(
+        {
+            "_FN_HANDLER": spec.handler,
+            "_FN_PATHS": os.pathsep.join(str(p) for p in spec.code_paths),
+            "_FN_CONTROL_FD": str(control_fd),
+            "_FN_TIMEOUT_MS": str(spec.timeout_s * 1000),
+        }
+    )
+    return env
+
+
+def conclude(
+    spec: RunSpec,
+    *,
+    request_id: str,
+    log_stream: str,
+    done: dict | None,
+    timed_out: bool,
+    exit_error: tuple[str, str],
+    duration_ms: float,
+    ended: float,
+    init_ms: float | None,
+    memory_used: int | None,
+    log: Callable[..., None],
+    logs: list[tuple[int, str]],
+) -> RunResult:
+    """An invocation's outcome as Lambda reports it: the timeout or exit error (when the shim gave no `done`),
+    END and REPORT lines (`Init Duration` for a cold start: `init_ms`), and the result."""
     if done is not None:
         duration_ms = float(done["duration_ms"])
+        memory_used = done.get("max_memory_mb")
     error_type: str | None
     if timed_out:
         duration_ms = spec.timeout_s * 1000.0
@@ -267,15 +324,14 @@ def run(
             }
         ).encode()
     elif done is None:
-        error_type = "Runtime.ExitError"
-        message = f"RequestId: {request_id} Error: Runtime exited with error: exit status {process.returncode}"
+        error_type, reason = exit_error
+        message = f"RequestId: {request_id} Error: Runtime exited with error: {reason}"
         log(message)
         payload = json.dumps({"errorType": error_type, "errorMessage": message}).encode()
     else:
         error_type = done["error"]
         payload = str(done["payload"]).encode()
     billed = max(1, math.ceil(duration_ms))
-    memory_used = done.get("max_memory_mb") if done else _children_max_rss_mb()
     log(f"END RequestId: {request_id}")
     fields = [
         f"REPORT RequestId: {request_id}",
@@ -284,20 +340,20 @@ def run(
         f"Memory Size: {spec.memory_mb} MB",
         f"Max Memory Used: {memory_used if memory_used is not None else '-'} MB",
     ]
-    if init is not None:
-        fields.append(f"Init Duration: {init['init_ms']:.2f} ms")  # every local run is a cold start
+    if init_ms is not None:
+        fields.append(f"Init Duration: {init_ms:.2f} ms")
     if timed_out:
         fields.append("Status: timeout")
     log("\t".join(fields) + "\t")
     return RunResult(
         request_id=request_id,
-        log_stream=stream,
+        log_stream=log_stream,
         payload=payload,
         error_type=error_type,
         timed_out=timed_out,
         duration_ms=duration_ms,
         billed_ms=billed,
-        init_ms=init["init_ms"] if init else None,
+        init_ms=init_ms,
         max_memory_mb=memory_used,
         memory_mb=spec.memory_mb,
         logs=logs,

@@ -41,6 +41,8 @@ PYTHON_REQUIREMENTS_IGNORED = frozenset(
 )  # fmt: skip
 DEPENDENCY_MODES = ("function", "layer", "none")
 REQUIREMENTS_LAYER = "pythonRequirements"
+# 256 (Lambda's limit) - len("fnship sha256:<64 hex>@<12 hex> "): see model.artifacts.layer_description.
+LAYER_DESCRIPTION_MAX = 164
 LAYER_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,140}$")
 IMAGE_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 ARCHITECTURES = ("x86_64", "arm64")
@@ -209,8 +211,12 @@ def _layers(value: Any, check: Checker, *, service: str, stage: str) -> dict[str
         description = ""
         if raw.get("description") is not None:
             description = check.want_str(raw["description"], (*path, "description")) or ""
-            if len(description) > 180:
-                check.error((*path, "description"), "is above 180 characters (fnship keeps 76 for the content hash)")
+            if len(description) > LAYER_DESCRIPTION_MAX:
+                check.error(
+                    (*path, "description"),
+                    f"is above {LAYER_DESCRIPTION_MAX} characters (a layer version's description holds 256, and "
+                    "fnship keeps 92 for its content hash and owner marker)",
+                )
         runtimes = _str_list(raw.get("compatibleRuntimes"), (*path, "compatibleRuntimes"), check)
         for index, runtime in enumerate(runtimes):
             if runtime not in schema.RUNTIMES:

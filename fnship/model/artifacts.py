@@ -8,6 +8,7 @@ the plan stage knows the live version ARN (or that a new version will be publish
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -16,6 +17,7 @@ from fnship.manifest.types import Manifest
 from fnship.model.resources import Resource, ownership_tags
 
 LAYER_HASH_PREFIX = "fnship sha256:"
+LAYER_OWNER_SEPARATOR = "@"
 
 
 class LayerRef(str):
@@ -35,17 +37,26 @@ class LayerRef(str):
         return hash(("LayerRef", self.address))
 
 
-def layer_description(content_sha256: str, description: str) -> str:
-    """What a published layer version's Description holds: our content hash, then the user's text."""
-    return f"{LAYER_HASH_PREFIX}{content_sha256} {description}".strip()
+def layer_owner(*, service: str, stage: str) -> str:
+    """The ownership marker of a service and stage's layer versions: layers carry no tags, and a name prefix is no
+    proof (stage `dev`'s `demo-dev-` prefixes stage `dev-feature1`'s layers), so each version's description names
+    its exact owner. A digest keeps the marker short (a version's description holds 256 characters)."""
+    return hashlib.sha256(f"{service}\n{stage}".encode()).hexdigest()[:12]
 
 
-def parse_layer_description(text: str) -> tuple[str | None, str]:
-    """(content hash, user description) from a layer version's Description."""
+def layer_description(content_sha256: str, description: str, *, owner: str) -> str:
+    """What a published layer version's Description holds: our content hash and owner marker, then the user's text."""
+    return f"{LAYER_HASH_PREFIX}{content_sha256}{LAYER_OWNER_SEPARATOR}{owner} {description}".strip()
+
+
+def parse_layer_description(text: str) -> tuple[str | None, str | None, str]:
+    """(content hash, owner marker, user description) from a layer version's Description. Versions published
+    before the owner marker existed give None for the owner."""
     if not text.startswith(LAYER_HASH_PREFIX):
-        return None, text
-    digest, _, rest = text[len(LAYER_HASH_PREFIX) :].partition(" ")
-    return digest, rest
+        return None, None, text
+    token, _, rest = text[len(LAYER_HASH_PREFIX) :].partition(" ")
+    digest, _, owner = token.partition(LAYER_OWNER_SEPARATOR)
+    return digest, owner or None, rest
 
 
 def ecr_repository(manifest: Manifest) -> str:

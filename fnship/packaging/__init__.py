@@ -425,9 +425,13 @@ def package_all(
     out_dir = Path(out_dir)
     find = _Finder(manifest, tools)
     jobs = _plan(manifest, keys, out_dir, find)
-    used_layers = {
-        ref for k in keys for ref in manifest.artifacts.function_layers.get(k, ()) if not ref.startswith("arn:")
-    }
+    # Every declared layer, as the Serverless Framework publishes them (a layers-only service shares libraries by
+    # ARN); with `only` (-f), the layers those functions use.
+    used_layers = (
+        set(manifest.artifacts.layers)
+        if only is None
+        else {ref for k in keys for ref in manifest.artifacts.function_layers.get(k, ()) if not ref.startswith("arn:")}
+    )
     jobs += _layer_jobs(manifest, out_dir, find, used_layers)
     problems = _check(manifest, keys, jobs) + _layer_fit(manifest, keys, jobs)
     if problems:

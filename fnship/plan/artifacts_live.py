@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from fnship.model.artifacts import LAYER_HASH_PREFIX, LayerRef, parse_layer_description
+from fnship.errors import FnError
+from fnship.model.artifacts import LayerRef, layer_owner, parse_layer_description
 from fnship.model.resources import Resource, State
 
 
@@ -17,7 +18,13 @@ def read_layer(aws: Any, stub: Resource) -> list[Resource]:
     latest = aws.layers.latest_version_or_none(stub.name)
     if latest is None:
         return []
-    digest, description = parse_layer_description(latest.get("Description") or "")
+    digest, owner, description = parse_layer_description(latest.get("Description") or "")
+    service, stage = stub.extras.get("service"), stub.extras.get("stage")
+    if owner is not None and service and stage and owner != layer_owner(service=service, stage=stage):
+        raise FnError(
+            f"layer {stub.name} is published by another service or stage of fnship; publishing here would take it over",
+            hint=f"give layers.{stub.address.split('.', 1)[1]} its own `name:`",
+        )
     return [
         Resource(
             address=stub.address,
@@ -35,20 +42,22 @@ def read_layer(aws: Any, stub: Resource) -> list[Resource]:
 
 
 def discover_layers(aws: Any, *, service: str, stage: str) -> list[Resource]:
-    """Layers fnship published for this service and stage: named `{service}-{stage}-*`, hash in the description.
-
-    Layers cannot be tagged, so the name prefix and our description marker stand for the ownership tags.
+    """Layers fnship published for this service and stage: their latest version's description carries this
+    service and stage's owner marker (layers cannot be tagged, and a name prefix is shared: `demo-dev-` also
+    starts stage `dev-feature1`'s layers). Versions published before the marker existed are not claimed.
     """
-    stubs = []
+    owner = layer_owner(service=service, stage=stage)
     prefix = f"{service}-{stage}-"
-    for layer in aws.layers.find_layers(prefix):
+    stubs = []
+    for layer in aws.layers.list_layers():
         latest = layer.get("LatestMatchingVersion") or {}
-        if not (latest.get("Description") or "").startswith(LAYER_HASH_PREFIX):
+        if parse_layer_description(latest.get("Description") or "")[1] != owner:
             continue
-        key = layer["LayerName"][len(prefix) :]
+        name = layer["LayerName"]
+        key = name.removeprefix(prefix)
         if key == "python-requirements":
             key = "pythonRequirements"
-        stubs.append(Resource(f"layer.{key}", "layer", layer["LayerName"], {}))
+        stubs.append(Resource(f"layer.{key}", "layer", name, {}, extras={"service": service, "stage": stage}))
     return stubs
 
 

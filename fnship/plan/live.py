@@ -29,8 +29,9 @@ from fnship.releases import released_history
 # keeps each API under its quota, and the HTTP connection pool is as large (fnship/aws/session.py).
 READ_WORKERS = 32
 DEFAULT_EPHEMERAL_MB = 512
-# Kinds found by physical name (a discovered role has no address until its tags are read); the rest by address.
-NAME_IDENTITY = frozenset({"function", "log_group", "role"})
+# Kinds found by physical name (a discovered role has no address until its tags are read; a discovered layer's
+# address is only a guess from its name); the rest by address.
+NAME_IDENTITY = frozenset({"function", "log_group", "role", "layer"})
 # Triggers whose address stays when what it names moves: a rule to another event bus (or a name that slugs the
 # same), a mapping to another queue or stream with the same name (a re-created table's new stream label), a
 # mapping or a subscription to another alias (deployment.alias renamed).
