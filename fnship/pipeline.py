@@ -185,16 +185,20 @@ def make_plan(
     """Package, model and diff: the Plan value that `fn plan` prints and `fn deploy` executes.
     `strategy` (`--strategy`) overrides every function's traffic-shifting strategy. Without `cache_writes`
     (`fn plan`, `--dry-run`) the shared build cache on the deployment bucket is only read: no mutating call."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from fnship.model.build import build_desired
     from fnship.strategies.settings import release_settings
 
     manifest = loaded.manifest
     releases = release_settings(manifest, strategy=strategy)
-    packaged = package_artifacts(loaded, only=only, cache_writes=cache_writes)
+    with ThreadPoolExecutor(max_workers=1) as side:  # who we are is asked while the artifacts build
+        account_id = side.submit(loaded.aws.account_id)
+        packaged = package_artifacts(loaded, only=only, cache_writes=cache_writes)
     desired = build_desired(
         manifest,
         packaged.functions,
-        account_id=loaded.aws.account_id(),
+        account_id=account_id.result(),
         only=only,
         releases=releases,
         layers=packaged.layers,
@@ -249,8 +253,8 @@ def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = ())
 def endpoints(loaded: Loaded, plan: Any = None) -> dict[str, Any]:
     """The HTTP API (URL, routes), the REST API (URL, methods) and the function URLs, as deployed.
 
-    After `plan` (applied, or empty) live state is its desired state: only functions it gives a URL are asked
-    for one, and when it changed nothing the answers come from its own reading (no call at all)."""
+    After `plan` (applied, or empty) live state is its desired state: only the APIs and function URLs it has are
+    looked for, and when it changed nothing the answers come from its own reading (no call at all)."""
     from fnship.model.build import alias_name
     from fnship.plan.live import Reads
     from fnship.plan.live_triggers import read_endpoints
@@ -258,13 +262,15 @@ def endpoints(loaded: Loaded, plan: Any = None) -> dict[str, Any]:
     manifest = loaded.manifest
     functions = [(key, spec.name, alias_name(manifest, spec)) for key, spec in manifest.functions.items()]
     reads = Reads(loaded.aws)
-    if plan is not None:
-        with_url = {r.extras["function_key"] for r in plan.desired.of_kind("function_url")}
-        functions = [f for f in functions if f[0] in with_url]
+    where: dict[str, Any] = {}
+    planned = {r.address for r in plan.desired.of_kind("function")} if plan is not None else set()
+    if plan is not None and planned >= {f"function.{key}" for key in manifest.functions}:  # not a `-f` plan
+        where["urls"] = {r.extras["function_key"] for r in plan.desired.of_kind("function_url")}
+        where["apis"] = {kind for kind in ("http_api", "rest_api") if plan.desired.of_kind(kind)}
         if plan.empty and loaded.reads is not None:
             reads = loaded.reads
     return read_endpoints(
-        reads, service=manifest.service, stage=manifest.stage, region=manifest.region, functions=functions
+        reads, service=manifest.service, stage=manifest.stage, region=manifest.region, functions=functions, **where
     )
 
 

@@ -48,13 +48,7 @@ class Clients:
 
     def __init__(self, target: Target, *, limiter: Any = None) -> None:
         self.target = target
-        # Every call of every client passes the client-side rate limiter (fnship/aws/limits.py), shared by all
-        # handles on the same target; the local emulator has no quotas to keep.
-        if limiter is None and not target.local:
-            from fnship.aws.limits import shared_limiter
-
-            limiter = shared_limiter((target.region, target.profile, target.endpoint_url))
-        self.limiter = limiter
+        self._limiter = limiter
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
         self._session: Any = None
@@ -76,6 +70,21 @@ class Clients:
             # session lists the config files' profiles without resolving one.
             available = botocore.session.Session().available_profiles
             raise profile_not_found(profile_in_use(self.target.profile), available) from exc
+
+    @property
+    def limiter(self) -> Any:
+        """The client-side rate limiter (fnship/aws/limits.py) every call of every client passes, shared by all
+        handles on the same target; None for the local emulator, which has no quotas to keep. Made on first use:
+        commands that make no call (`fn package`) do not import it."""
+        if self._limiter is None and not self.target.local:
+            from fnship.aws.limits import shared_limiter
+
+            self._limiter = shared_limiter((self.target.region, self.target.profile, self.target.endpoint_url))
+        return self._limiter
+
+    @limiter.setter
+    def limiter(self, limiter: Any) -> None:
+        self._limiter = limiter
 
     def streaming_client(self, service: str) -> Any:
         """A client for a streaming action (StartLiveTail): no retries of the long-lived call, and no `stream-`

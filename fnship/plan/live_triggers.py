@@ -15,7 +15,7 @@ Discovery, so a removed or renamed event leaves nothing behind:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from fnship.arns import parse_arn
@@ -628,15 +628,23 @@ def source_warnings(aws: Any, desired: State) -> list[str]:
 
 
 def read_endpoints(
-    aws: Any, *, service: str, stage: str, region: str, functions: list[tuple[str, str, str]]
+    aws: Any,
+    *,
+    service: str,
+    stage: str,
+    region: str,
+    functions: list[tuple[str, str, str]],
+    apis: Collection[str] = ("http_api", "rest_api"),
+    urls: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """Every way in: the HTTP API's URL and routes, the REST API's URL and methods, each function URL.
-    `functions` are (key, physical name, alias)."""
+    `functions` are (key, physical name, alias); `apis` the kinds of API to look for, `urls` the keys of the
+    functions to ask for a URL (all when None)."""
     owner = (service, stage)
     name = api_model.api_name(service=service, stage=stage)
     by_alias = {f"{fname}:{alias}": key for key, fname, alias in functions}
     result: dict[str, Any] = {"http_api": None, "rest_api": None, "function_urls": {}}
-    http = _find_api(aws, "http", name, owner)
+    http = _find_api(aws, "http", name, owner) if "http_api" in apis else None
     if http is not None:
         integrations = _integrations(aws, http["ApiId"])
         routes = []
@@ -646,7 +654,7 @@ def read_endpoints(
             routes.append({"route": route["RouteKey"], "function": by_alias.get(_function_alias(uri))})
         endpoint = http.get("ApiEndpoint") or f"https://{http['ApiId']}.execute-api.{region}.amazonaws.com"
         result["http_api"] = {"id": http["ApiId"], "url": endpoint, "routes": routes}
-    rest = _find_api(aws, "rest", name, owner)
+    rest = _find_api(aws, "rest", name, owner) if "rest_api" in apis else None
     if rest is not None:
         methods = []
         for item in sorted(_rest_resources(aws, rest["id"]), key=lambda r: r["path"]):
@@ -661,6 +669,8 @@ def read_endpoints(
             "routes": methods,
         }
     for key, fname, alias in functions:
+        if urls is not None and key not in urls:
+            continue
         found = alias_url(aws, fname, alias)
         if found is not None:
             result["function_urls"][key] = found.get("FunctionUrl")
