@@ -153,5 +153,13 @@ class Aws:
         """
         tagging = self.client("resourcegroupstaggingapi")
         filters = [{"Key": k, "Values": [v]} for k, v in sorted(tags.items())]
-        items = paged(tagging, "get_resources", "tagged resources", "ResourceTagMappingList", TagFilters=filters)
+        # 100 a page, the most GetResources gives: each page is a round trip after the one before.
+        items = paged(
+            tagging,
+            "get_resources",
+            "tagged resources",
+            "ResourceTagMappingList",
+            TagFilters=filters,
+            PaginationConfig={"PageSize": 100},
+        )
         return {item["ResourceARN"]: {t["Key"]: t["Value"] for t in item.get("Tags", [])} for item in items}

@@ -600,24 +600,30 @@ def discover_shared(aws: Any, *, service: str, stage: str, tagged: Mapping[str, 
 
 # -- warnings ---------------------------------------------------------------------------------------------------------
 
+SOURCE_READ_WORKERS = 16
 VISIBILITY_FACTOR = 6  # https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
 
 
 def source_warnings(aws: Any, desired: State) -> list[str]:
-    """Problems with sources we use but do not own, worth a warning before deploying."""
+    """Problems with sources we use but do not own, worth a warning before deploying. The queues are asked
+    concurrently (their URL, then their visibility timeout: two rounds whatever their number)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    queues = [r for r in desired.of_kind("event_source_mapping") if ":sqs:" in r.name]
+
+    def visibility(resource: Resource) -> int | None:
+        return aws.once(("visibility", resource.name), lambda: aws.sqs.visibility_timeout_or_none(resource.name))
+
+    with ThreadPoolExecutor(max_workers=SOURCE_READ_WORKERS) as pool:
+        timeouts = list(pool.map(visibility, queues))
     warnings = []
-    for resource in desired.of_kind("event_source_mapping"):
-        if ":sqs:" not in resource.name:
-            continue
+    for resource, visibility_s in zip(queues, timeouts, strict=True):
         function = desired.get(f"function.{resource.extras['function_key']}")
         timeout = function.attrs["timeout"] if function else None
-        visibility = aws.once(
-            ("visibility", resource.name), lambda r=resource: aws.sqs.visibility_timeout_or_none(r.name)
-        )
-        if timeout and visibility is not None and visibility < VISIBILITY_FACTOR * timeout:
+        if timeout and visibility_s is not None and visibility_s < VISIBILITY_FACTOR * timeout:
             warnings.append(
                 f"{resource.address}: queue {resource.name.rsplit(':', 1)[1]} has a visibility timeout of "
-                f"{visibility} s, below six times the function timeout ({VISIBILITY_FACTOR} x {timeout} s = "
+                f"{visibility_s} s, below six times the function timeout ({VISIBILITY_FACTOR} x {timeout} s = "
                 f"{VISIBILITY_FACTOR * timeout} s): messages may be handled twice "
                 "(https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html)"
             )
