@@ -371,29 +371,31 @@ class LambdaApi:
         self._wait(name, "function_updated_v2")
 
     def _wait(self, name: str, waiter_name: str) -> None:
-        # Configuration and code updates are asynchronous; the next update fails with
-        # ResourceConflictException until LastUpdateStatus leaves InProgress.
-        # https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
-        for _attempt in range(120):
-            config = aws_call(
-                f"function {name}",
-                "GetFunctionConfiguration",
-                self._client.get_function_configuration,
-                FunctionName=name,
-            )
-            state = config.get("State") or "Active"
-            update = config.get("LastUpdateStatus") or "Successful"
-            if state == "Failed" or update == "Failed":
+        """Poll as botocore's waiter `waiter_name` says (its operation, delay, attempts and acceptors: what
+        counts as done, failed or still going), sleeping through the injected `sleep`.
+
+        Configuration and code updates are asynchronous; the next update fails with ResourceConflictException
+        until LastUpdateStatus leaves InProgress. https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
+        """
+        from botocore import xform_name
+
+        waiter = self._client.get_waiter(waiter_name).config
+        operation = getattr(self._client, xform_name(waiter.operation))
+        for _attempt in range(waiter.max_attempts):
+            response = aws_call(f"function {name}", waiter.operation, operation, FunctionName=name)
+            state = next((a.state for a in waiter.acceptors if a.matcher_func(response)), None)
+            if state == "success":
+                return
+            if state == "failure":
+                config = response.get("Configuration") or {}
                 reason = config.get("LastUpdateStatusReason") or config.get("StateReason") or "unknown reason"
                 raise AwsError(resource=f"function {name}", action=waiter_name, code="Failed", detail=reason)
-            if state == "Active" and update == "Successful":
-                return
-            self._sleep(1)
+            self._sleep(waiter.delay)
         raise AwsError(
             resource=f"function {name}",
             action=waiter_name,
             code="Timeout",
-            detail="the function did not become ready within 120 s",
+            detail=f"the function did not become ready within {waiter.max_attempts * waiter.delay} s",
         )
 
     def _retry_role_propagation(self, resource: str, action: str, fn: Callable[..., Any], request: dict[str, Any]):
