@@ -5,10 +5,12 @@ Commands stay thin: each calls one function here and renders its result.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import subprocess
 from collections.abc import Callable, Collection, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,9 +85,6 @@ def load(options: Options) -> Loaded:
         ),
     )
     check_region(manifest, options)
-    from fnship.strategies.settings import release_settings
-
-    release_settings(manifest)  # every deployment/deploymentSettings problem, at load (so `fn validate` too)
     unknown = [name for name in options.functions if name not in manifest.functions]
     if unknown:
         raise InputError(
@@ -187,8 +186,8 @@ def make_plan(
     (`fn plan`, `--dry-run`) the shared build cache on the deployment bucket is only read: no mutating call."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from fnship.manifest.release import release_settings
     from fnship.model.build import build_desired
-    from fnship.strategies.settings import release_settings
 
     manifest = loaded.manifest
     releases = release_settings(manifest, strategy=strategy)
@@ -213,12 +212,13 @@ def _plan_against_live(loaded: Loaded, desired: Any, *, only: Collection[str]) -
     from fnship.plan.live import Reads, read_live
     from fnship.plan.live_triggers import source_warnings
     from fnship.plan.steps import make_plan as plan_of
+    from fnship.plan.versions import plan_pruning
 
     reads = loaded.reads = Reads(loaded.aws)
     with ThreadPoolExecutor(max_workers=1) as side:  # the sources' checks go out beside the live reads
         warnings = side.submit(source_warnings, reads, desired)
         live, loaded.discovery = read_live(reads, desired, discover_owned=not only)
-    return plan_of(desired, live, release_id=release_id(), warnings=tuple(warnings.result()))
+    return plan_pruning(reads, plan_of(desired, live, release_id=release_id(), warnings=tuple(warnings.result())))
 
 
 def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = ()) -> Any:
@@ -227,15 +227,17 @@ def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = ())
     Only live state can have moved since `shown` (another deploy or rollback): its desired state is reused, so
     nothing is packaged twice, and the resources the first plan read (desired and discovered) are read again,
     concurrently, without discovering again. The warnings about sources are the first plan's."""
-    from fnship.plan.live import read_live
+    from fnship.plan.live import Reads, read_live
     from fnship.plan.serialize import plan_to_dict
     from fnship.plan.steps import make_plan as plan_of
+    from fnship.plan.versions import plan_pruning
 
     if loaded.discovery is None:  # not planned in this process (an API caller): a full reading
         fresh = _plan_against_live(loaded, shown.desired, only=only)
     else:
-        live, _ = read_live(loaded.aws, shown.desired, known=loaded.discovery)
-        fresh = plan_of(shown.desired, live, release_id=release_id(), warnings=shown.warnings)
+        reads = Reads(loaded.aws)
+        live, _ = read_live(reads, shown.desired, known=loaded.discovery)
+        fresh = plan_pruning(reads, plan_of(shown.desired, live, release_id=release_id(), warnings=shown.warnings))
 
     def changes(plan: Any) -> dict[str, Any]:
         data = plan_to_dict(plan)
@@ -305,9 +307,9 @@ def deploy_lock(loaded: Loaded, *, command: str, strategy: str | None = None, wa
     """The service-and-stage deploy lock as a context manager. It expires after the longest strategy's waits plus
     a margin, so a crashed deploy does not block the next one forever."""
     from fnship import lock
+    from fnship.manifest.release import release_settings
+    from fnship.manifest.strategy import total_wait
     from fnship.releases import who_am_i
-    from fnship.strategies.schedules import total_wait
-    from fnship.strategies.settings import release_settings
 
     settings = release_settings(loaded.manifest, strategy=strategy).values()
     longest = max((total_wait(s.strategy) for s in settings), default=0.0)
@@ -404,3 +406,81 @@ def failure_error(result: Any) -> FnError:
     failure = FnError(message, hint=error.hint or "fix the cause and run the same command again: it converges")
     failure.exit_code = error.exit_code
     return failure
+
+
+# -- the deploy and remove workflows -------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What a deploy or remove did: the plan it showed (or applied), whether it applied it, and how that went."""
+
+    plan: Any
+    applied: bool = False
+    declined: bool = False  # the user answered no
+    result: Any = None  # executor.ApplyResult when applied
+    endpoints: dict[str, Any] | None = None
+    error: FnError | None = None  # the apply stopped: what completed, failed and did not run
+
+
+def _nothing(_label: str) -> AbstractContextManager[None]:
+    return contextlib.nullcontext()
+
+
+@dataclass
+class Hooks:
+    """How a command takes part in a workflow without the workflow knowing about terminals: it shows the plan,
+    asks to go on, shows progress. Defaults do nothing and never confirm."""
+
+    show_plan: Callable[[Any], None] = lambda _plan: None
+    confirm: Callable[[Any], bool] = lambda _plan: False
+    working: Callable[[str], AbstractContextManager[None]] = _nothing  # a spinner around reading and building
+    reporter: Callable[[Any], AbstractContextManager[Any]] = lambda _plan: contextlib.nullcontext(None)
+    on_lock_wait: Callable[[Any], None] | None = None
+    guard: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext  # SIGTERM as Ctrl-C while applying
+
+
+def deploy(
+    loaded: Loaded,
+    hooks: Hooks,
+    *,
+    only: Collection[str] = (),
+    strategy: str | None = None,
+    dry_run: bool = False,
+    wait_lock: float = 0,
+    runtime: Any = None,
+) -> Outcome:
+    """plan -> show -> confirm -> lock -> re-plan under the lock -> apply -> endpoints.
+
+    The lock is taken only when there is something to apply (an unchanged service makes no mutating call), and
+    the plan is made again under it: another deploy may have changed live state meanwhile."""
+    with hooks.working("Building and reading live state"):
+        plan = make_plan(loaded, only=only, strategy=strategy, cache_writes=not dry_run)
+    hooks.show_plan(plan)
+    if plan.empty or dry_run:
+        return Outcome(plan, endpoints=endpoints(loaded, plan) if plan.empty else None)
+    if not hooks.confirm(plan):
+        return Outcome(plan, declined=True)
+    lock = deploy_lock(loaded, command="fn deploy", strategy=strategy, wait=wait_lock, on_wait=hooks.on_lock_wait)
+    with lock, hooks.guard():
+        plan = replan_under_lock(loaded, plan, only=only)
+        with hooks.reporter(plan) as report:
+            result = apply(loaded, plan, reporter=report, runtime=runtime)
+    if not result.ok:
+        return Outcome(plan, applied=True, result=result, error=failure_error(result))
+    return Outcome(plan, applied=True, result=result, endpoints=endpoints(loaded, plan))
+
+
+def remove(loaded: Loaded, hooks: Hooks) -> Outcome:
+    """plan the removal -> show -> confirm -> lock -> apply. Removing while a deploy or rollback runs would leave
+    both half done: remove takes the same lock."""
+    with hooks.working("Reading live state"):
+        plan = removal_plan(loaded)
+    hooks.show_plan(plan)
+    if plan.empty:
+        return Outcome(plan)
+    if not hooks.confirm(plan):
+        return Outcome(plan, declined=True)
+    with deploy_lock(loaded, command="fn remove"), hooks.reporter(plan) as report:
+        result = apply(loaded, plan, reporter=report)
+    return Outcome(plan, applied=True, result=result, error=None if result.ok else failure_error(result))

@@ -44,9 +44,7 @@ class Move:
 
 
 def _targets(manifest: Any, only: Collection[str]) -> list[tuple[str, str, str]]:
-    from fnship.strategies.settings import release_settings
-
-    settings = release_settings(manifest)
+    settings = manifest.releases
     keys = list(only) or list(manifest.functions)
     return [(key, manifest.functions[key].name, settings[key].alias) for key in keys]
 

@@ -72,8 +72,11 @@ FORBIDDEN = {
     "fnship.plan": ["fnship.executor", "fnship.cli", "fnship.pipeline"],
     "fnship.packaging": ["fnship.model", "fnship.plan", "fnship.executor", "fnship.cli", "fnship.pipeline"],
     "fnship.executor": ["fnship.cli", "fnship.pipeline"],
+    # A kind module owns one resource kind's spec, steps and handlers; the planner and the executor use it.
+    "fnship.kinds": ["fnship.executor", "fnship.cli", "fnship.pipeline"],
     "fnship.strategies": ["fnship.cli", "fnship.pipeline"],
     "fnship.aws": [
+        "fnship.kinds",
         "fnship.manifest",
         "fnship.model",
         "fnship.plan",

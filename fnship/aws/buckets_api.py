@@ -15,10 +15,6 @@ from fnship.aws.calls import aws_call, error_code, tag_list
 CACHE_PREFIX = "fnship/cache/"
 
 
-def default_bucket_name(*, account_id: str, region: str) -> str:
-    return f"fnship-deployments-{account_id}-{region}"
-
-
 class BucketsApi:
     def __init__(self, client: Any, *, region: str) -> None:
         self._client = client

@@ -49,6 +49,13 @@ class EcrApi:
         )  # fmt: skip
         return created["repository"]
 
+    def set_scan_on_push(self, name: str, scan_on_push: bool) -> None:
+        aws_call(
+            f"ECR repository {name}", "PutImageScanningConfiguration",
+            self._client.put_image_scanning_configuration,
+            repositoryName=name, imageScanningConfiguration={"scanOnPush": scan_on_push},
+        )  # fmt: skip
+
     def delete_repository(self, name: str) -> None:
         call_or_none(
             f"ECR repository {name}", "DeleteRepository", self._client.delete_repository,

@@ -173,41 +173,36 @@ def deploy(
             config=config, stage=stage, region=region, profile=profile, local=local, functions=functions
         )
         mode = progress.mode_for(json_mode=json_out)
-        with progress.working("Building and reading live state", mode=mode):
-            the_plan = pipeline.make_plan(loaded, only=functions or (), strategy=strategy, cache_writes=not dry_run)
-        if not json_out:
-            console.out_plan(views.render_plan(the_plan))
-        if the_plan.empty or dry_run:
-            endpoints = pipeline.endpoints(loaded, the_plan) if the_plan.empty else None
-            if json_out:
+        shift_runtime, shift_progress = release_view.runtime(json_mode=json_out, on_interrupt=on_interrupt)
+        hooks = pipeline.Hooks(
+            show_plan=lambda plan: None if json_out else console.out_plan(views.render_plan(plan)),
+            confirm=lambda _plan: console.confirm("Apply these changes?", yes=yes),
+            working=lambda label: progress.working(label, mode=mode),
+            reporter=lambda plan: progress.StepReporter(len(plan.steps), mode=mode, label="Deploying"),
+            on_lock_wait=None if json_out else lock_waiting,
+            guard=release_view.sigterm_as_interrupt,
+        )
+        outcome = pipeline.deploy(
+            loaded,
+            hooks,
+            only=functions or (),
+            strategy=strategy,
+            dry_run=dry_run,
+            wait_lock=wait_lock,
+            runtime=shift_runtime,
+        )
+        the_plan, result, endpoints = outcome.plan, outcome.result, outcome.endpoints
+        if not outcome.applied:
+            if outcome.declined:
+                console.err("Nothing changed.")
+            elif json_out:
                 payload = {"ok": True, "applied": False, "plan": plan_to_dict(the_plan)}
                 console.emit_json("deploy", {**payload, **({"endpoints": endpoints} if endpoints else {})})
             elif endpoints:
                 for line in views.render_endpoints(endpoints)[1:]:
                     console.out(line)
             return 0
-        if not console.confirm("Apply these changes?", yes=yes):
-            console.err("Nothing changed.")
-            return 0
-
-        shift_runtime, shift_progress = release_view.runtime(json_mode=json_out, on_interrupt=on_interrupt)
-        # The lock is taken only when there is something to apply (an unchanged service makes no mutating call),
-        # and the plan is made again under it: another deploy may have changed live state meanwhile.
-        with (
-            pipeline.deploy_lock(
-                loaded,
-                command="fn deploy",
-                strategy=strategy,
-                wait=wait_lock,
-                on_wait=None if json_out else lock_waiting,
-            ),
-            release_view.sigterm_as_interrupt(),
-        ):
-            the_plan = pipeline.replan_under_lock(loaded, the_plan, only=functions or ())
-            with progress.StepReporter(len(the_plan.steps), mode=mode, label="Deploying") as report:
-                result = pipeline.apply(loaded, the_plan, reporter=report, runtime=shift_runtime)
-        error = None if result.ok else pipeline.failure_error(result)
-        endpoints = pipeline.endpoints(loaded, the_plan) if result.ok else None
+        error = outcome.error
         if json_out:
             console.emit_json(
                 "deploy",
@@ -291,24 +286,20 @@ def remove(
 
         loaded = load_service(config=config, stage=stage, region=region, profile=profile, local=local)
         mode = progress.mode_for(json_mode=json_out)
-        with progress.working("Reading live state", mode=mode):
-            the_plan = pipeline.removal_plan(loaded)
-        if not json_out:
-            console.out_plan(views.render_removal(the_plan))
-        if the_plan.empty:
-            if json_out:
+        hooks = pipeline.Hooks(
+            show_plan=lambda plan: None if json_out else console.out_plan(views.render_removal(plan)),
+            confirm=lambda plan: console.confirm(f"Remove {plan.service} ({plan.stage})?", yes=yes),
+            working=lambda label: progress.working(label, mode=mode),
+            reporter=lambda plan: progress.StepReporter(len(plan.steps), mode=mode, label="Removing"),
+        )
+        outcome = pipeline.remove(loaded, hooks)
+        the_plan, result, error = outcome.plan, outcome.result, outcome.error
+        if not outcome.applied:
+            if outcome.declined:
+                console.err("Nothing removed.")
+            elif json_out:
                 console.emit_json("remove", {"ok": True, "applied": False, "plan": plan_to_dict(the_plan)})
             return 0
-        if not console.confirm(f"Remove {the_plan.service} ({the_plan.stage})?", yes=yes):
-            console.err("Nothing removed.")
-            return 0
-        # Removing while a deploy or rollback runs would leave both half done: remove takes the same lock.
-        with (
-            pipeline.deploy_lock(loaded, command="fn remove"),
-            progress.StepReporter(len(the_plan.steps), mode=mode, label="Removing") as report,
-        ):
-            result = pipeline.apply(loaded, the_plan, reporter=report)
-        error = None if result.ok else pipeline.failure_error(result)
         if json_out:
             console.emit_json(
                 "remove",

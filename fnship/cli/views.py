@@ -6,11 +6,12 @@ import difflib
 import json
 from typing import Any
 
-from fnship.plan.diff import CREATE, DELETE, UPDATE
+from fnship.plan.diff import CREATE, DELETE, REPLACE, UPDATE
 from fnship.plan.serialize import jsonable
 
-SYMBOLS = {CREATE: "+", UPDATE: "~", DELETE: "-"}
-VERBS = {CREATE: "create", UPDATE: "update", DELETE: "destroy"}
+SYMBOLS = {CREATE: "+", UPDATE: "~", DELETE: "-", REPLACE: "-/+"}
+VERBS = {CREATE: "create", UPDATE: "update", DELETE: "destroy", REPLACE: "replace"}
+FORCES = "  # forces replacement"
 
 
 def show_value(value: Any) -> str:
@@ -33,7 +34,12 @@ def _document_lines(value: Any) -> list[str]:
     return json.dumps(jsonable(value), indent=2, sort_keys=True).splitlines() if value is not None else ["null"]
 
 
-def _field_lines(action: str, field: Any) -> list[str]:
+def _field_lines(action: str, field: Any, *, forces: bool = False) -> list[str]:
+    lines = _plain_field_lines(action, field)
+    return [lines[0] + FORCES, *lines[1:]] if forces else lines
+
+
+def _plain_field_lines(action: str, field: Any) -> list[str]:
     indent = " " * 6
     if action == CREATE:
         if _is_document(field.after):
@@ -57,14 +63,20 @@ def render_plan(plan: Any) -> str:
         return f"{head}\n\nNo changes. Live state matches the manifest.\n" + (f"\n{warnings}" if warnings else "")
     lines = [head, "", "fnship will:", ""]
     for change in plan.changes:
-        lines.append(f"  {SYMBOLS[change.action]} {change.address}  ({VERBS[change.action]} {change.name})")
+        carried = f", with {change.deleted_with}" if change.deleted_with else ""
+        lines.append(f"  {SYMBOLS[change.action]} {change.address}  ({VERBS[change.action]} {change.name}{carried})")
         shift = next((s for s in plan.steps if s.type == "release.shift"), None)
         if shift is not None and change.address in shift.detail["aliases"]:
             detail = shift.detail["aliases"][change.address]
             lines.append(f"      strategy: {detail['strategy']} ({detail['schedule']})")
+            if detail.get("errors_alarm"):
+                lines.append(f"      errors alarm: {detail['errors_alarm']} (removed when the shift ends)")
+            if detail.get("prune"):
+                lines.append(f"      prune versions: {', '.join(detail['prune'])} (after the release)")
         if change.action != DELETE:
             for field in change.fields:
-                lines.extend(_field_lines(change.action, field))
+                forces = field.path.split(".", 1)[0] in change.forces_replacement
+                lines.extend(_field_lines(change.action, field, forces=forces))
         lines.append("")
     counts = plan.counts()
     lines.append(f"Plan: {counts[CREATE]} to add, {counts[UPDATE]} to change, {counts[DELETE]} to destroy.")

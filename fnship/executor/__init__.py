@@ -1,25 +1,30 @@
-"""Apply a plan: the only code that mutates AWS.
+"""Apply a plan: run its steps, each with its kind's handler (fnship/kinds), the only code that mutates AWS.
 
-One handler per step type, run in the plan's order. It stops at the first failure and reports what
-completed, what failed and what did not run; because the plan diffs honest state, a re-run converges.
+A step runs once every step it waits for (`Step.after`) has completed; steps with nothing between them run at the
+same time, a few at once. At the first failure nothing new starts: the steps already running finish, and the
+result says what completed, what failed and what did not run. Because the plan diffs honest state, a re-run
+converges. Handlers do what the plan says and nothing else: no second diff, no silent skip.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
 from fnship.errors import FnError
-from fnship.executor import handlers, trigger_handlers
-from fnship.executor.handlers import Context
+from fnship.kinds import HANDLERS
+from fnship.kinds.base import Context
 from fnship.plan.diff import Plan, Step
 
-# Step type -> handler: the spine's, then the triggers'. Merged here, explicitly, so a clash is visible.
-HANDLERS = {**handlers.HANDLERS, **trigger_handlers.HANDLERS}
-assert len(HANDLERS) == len(handlers.HANDLERS) + len(trigger_handlers.HANDLERS), "a step type has two handlers"
-
 Reporter = Callable[[str, Step], None]  # ("start" | "done" | "failed", step)
+
+# How many steps run at once. The AWS layer paces calls per API family; this only bounds the threads.
+MAX_PARALLEL_STEPS = 4
+# The release shift waits and watches for Ctrl-C: it runs on the main thread, with nothing else running.
+MAIN_THREAD_STEPS = frozenset({"release.shift"})
 
 
 @dataclass
@@ -29,6 +34,7 @@ class ApplyResult:
     error: FnError | None = None
     not_run: list[Step] = field(default_factory=list)
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    also_failed: list[tuple[Step, FnError]] = field(default_factory=list)  # failed while the first failure ran
 
     @property
     def ok(self) -> bool:
@@ -43,23 +49,78 @@ def apply_plan(
     reporter: Reporter | None = None,
     release: dict[str, Any] | None = None,
     runtime: Any = None,
+    parallel: int = MAX_PARALLEL_STEPS,
 ) -> ApplyResult:
     """`release` (id, commit, who) is what hooks are told; `runtime` drives traffic shifts (strategies.shifter)."""
-    report = reporter or (lambda _event, _step: None)
+    lock = threading.Lock()
+
+    def report(event: str, step: Step) -> None:
+        if reporter is not None:
+            with lock:  # progress views are not thread-safe
+                reporter(event, step)
+
     context = Context(aws=aws, plan=plan, description=description, release=dict(release or {}), runtime=runtime)
     result = ApplyResult(outputs=context.outputs)
     unknown = sorted({step.type for step in plan.steps} - set(HANDLERS))
     if unknown:
         raise AssertionError(f"no executor handler for step types {unknown}")
-    for index, step in enumerate(plan.steps):
+    completed: set[str] = set()
+    finished: set[str] = set()  # completed or failed
+
+    def run(step: Step) -> None:
         report("start", step)
+        HANDLERS[step.type](context, step)
+
+    def settle(step: Step, error: BaseException | None) -> None:
+        finished.add(step.key)
+        if error is None:
+            completed.add(step.key)
+            result.completed.append(step)
+            report("done", step)
+            return
+        if not isinstance(error, FnError):
+            raise error
+        report("failed", step)
+        if result.failed is None:
+            result.failed, result.error = step, error
+        else:
+            result.also_failed.append((step, error))
+
+    running: dict[Future[None], Step] = {}
+    slots = max(1, parallel)
+    with ThreadPoolExecutor(max_workers=slots, thread_name_prefix="fnship-apply") as pool:
         try:
-            HANDLERS[step.type](context, step)
-        except FnError as exc:
-            report("failed", step)
-            result.failed, result.error = step, exc
-            result.not_run = list(plan.steps[index + 1 :])
-            return result
-        result.completed.append(step)
-        report("done", step)
+            while True:
+                started = False
+                busy = {step.key for step in running.values()}
+                for step in plan.steps if result.failed is None else ():
+                    if step.key in finished or step.key in busy or not all(k in completed for k in step.after):
+                        continue
+                    if len(running) >= slots:
+                        break  # queued work would start after a failure: submit only what can run now
+                    if step.type in MAIN_THREAD_STEPS:
+                        if running:
+                            continue  # it runs alone, once the others finish
+                        try:
+                            run(step)
+                        except BaseException as exc:  # noqa: BLE001 - an FnError is a result; the rest re-raised
+                            settle(step, exc)
+                        else:
+                            settle(step, None)
+                        started = True
+                        break  # what it unblocked is found on the next pass
+                    running[pool.submit(run, step)] = step
+                    started = True
+                if not running:
+                    if started:
+                        continue
+                    break
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    settle(running.pop(future), future.exception())
+        except BaseException:
+            for future in running:
+                future.cancel()
+            raise
+    result.not_run = [step for step in plan.steps if step.key not in finished]
     return result

@@ -140,11 +140,18 @@ def best_match(routes: Sequence[Route], method: str, path: str) -> Match | None:
 
 
 def route_table(manifest: Any, *, only: Sequence[str] = ()) -> RouteTable:
-    """Every HTTP route of the service (of the functions in `only`, when given)."""
+    """Every HTTP route of the service (of the functions in `only`, when given). The manifest's typed event specs
+    (manifest/events/) become this module's plain mappings here."""
+    from dataclasses import asdict
+
+    def plain(spec: Any) -> dict[str, Any] | None:
+        return asdict(spec) if spec is not None else None
+
+    http_api = manifest.provider.http_api
     table = RouteTable(
         stage=manifest.stage,
-        http_api_cors=manifest.provider.http_api.cors,
-        authorizers=manifest.provider.http_api.authorizers,
+        http_api_cors=plain(http_api.cors),
+        authorizers={name: asdict(authorizer) for name, authorizer in http_api.authorizers.items()},
     )
     for key, spec in manifest.functions.items():
         if only and key not in only:
@@ -156,19 +163,17 @@ def route_table(manifest: Any, *, only: Sequence[str] = ()) -> RouteTable:
                     Route(
                         "httpApi",
                         key,
-                        settings["method"],
-                        settings["path"],
-                        payload_version=str(settings.get("payload_version") or "2.0"),
-                        authorizer=settings.get("authorizer"),
-                        scopes=tuple(settings.get("scopes") or ()),
+                        settings.method,
+                        settings.path,
+                        payload_version="2.0",
+                        authorizer=settings.authorizer,
+                        scopes=tuple(settings.scopes),
                     )
                 )
             elif event.type == "http":
-                table.rest.append(
-                    Route("http", key, settings["method"], settings["path"], "1.0", cors=settings.get("cors"))
-                )
+                table.rest.append(Route("http", key, settings.method, settings.path, "1.0", cors=plain(settings.cors)))
             elif event.type == "url":
-                table.urls[key] = Route("url", key, "ANY", "*", "2.0", cors=settings.get("cors"))
+                table.urls[key] = Route("url", key, "ANY", "*", "2.0", cors=plain(settings.cors))
     return table
 
 

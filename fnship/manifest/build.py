@@ -14,6 +14,7 @@ from fnship.manifest import schema
 from fnship.manifest.artifacts import build_artifacts
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events import EventContext, parse_events, parse_provider_http_api, parse_settings
+from fnship.manifest.release import parse_releases
 from fnship.manifest.types import (
     DEFAULT_ARCHITECTURE,
     DEFAULT_EPHEMERAL_MB,
@@ -64,6 +65,8 @@ def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: st
         _check_routes(functions, check)
 
     artifacts = build_artifacts(doc, check, service=service or "service", stage=stage)
+    releases, problems = parse_releases(doc, functions, check.locate)
+    check.diagnostics.extend(problems)
     return Manifest(
         path=path,
         service=service or "",
@@ -77,6 +80,7 @@ def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: st
         raw=doc,
         notes=tuple(check.notes),
         artifacts=artifacts,
+        releases=releases,
     )
 
 
@@ -619,9 +623,9 @@ def _check_routes(functions: Mapping[str, FunctionSpec], check: Checker) -> None
     for key, function in functions.items():
         for event in function.events:
             if event.type == "httpApi":
-                route = ("httpApi", event.settings["route_key"])
+                route = ("httpApi", event.settings.route_key)
             elif event.type == "http":
-                route = ("http", f"{event.settings['method']} {event.settings['path']}")
+                route = ("http", f"{event.settings.method} {event.settings.path}")
             else:
                 continue
             if route in seen:

@@ -51,14 +51,35 @@ class IamSpec:
 class EventSpec:
     """One validated entry of `functions.<key>.events` (or the function's `url:`), normalized.
 
-    `type` is the Serverless event type (`httpApi`, `sqs`, ...) and the key into the model's renderer table;
-    `settings` holds the event's values in the model's vocabulary with AWS defaults filled in (see
-    fnship/manifest/events.py for each type's keys). `index` is the position under `events:` (-1 for `url:`).
+    `type` is the Serverless event type (`httpApi`, `sqs`, ...) and the key into the trigger tables; `settings` is
+    the event's typed spec (a frozen dataclass of fnship/manifest/events/<type>.py: `SqsEvent`, `RuleEvent`, ...)
+    in the model's vocabulary with AWS defaults filled in. `index` is the position under `events:` (-1 for `url:`).
     """
 
     type: str
     index: int
-    settings: Mapping[str, Any]
+    settings: Any  # one of the event spec dataclasses (see manifest/events/__init__.py EVENT_PARSERS)
+
+
+@dataclass(frozen=True)
+class Cors:
+    """CORS for an HTTP API or a function URL (`cors: true` or its mapping), with the Serverless defaults."""
+
+    allow_origins: tuple[str, ...]
+    allow_headers: tuple[str, ...]
+    allow_methods: tuple[str, ...]
+    allow_credentials: bool
+    expose_headers: tuple[str, ...]
+    max_age: int | None
+
+
+@dataclass(frozen=True)
+class JwtAuthorizer:
+    """A `provider.httpApi.authorizers.<name>` JWT authorizer."""
+
+    identity_source: tuple[str, ...]
+    issuer: str
+    audience: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -92,8 +113,8 @@ class FunctionSettings:
 class HttpApiSpec:
     """`provider.httpApi`: CORS for the whole HTTP API and its JWT authorizers by name."""
 
-    cors: Mapping[str, Any] | None = None  # CorsConfiguration in the model's vocabulary
-    authorizers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    cors: Cors | None = None
+    authorizers: Mapping[str, JwtAuthorizer] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -153,6 +174,8 @@ class Manifest:
     raw: Mapping[str, Any]
     notes: tuple[str, ...] = ()  # info lines for the user (plugins handled natively, ...)
     artifacts: ArtifactsSpec = field(default_factory=lambda: ArtifactsSpec())
+    # function key -> its manifest.release.ReleaseSettings (deployment, deploymentSettings, provisionedConcurrency)
+    releases: Mapping[str, Any] = field(default_factory=dict)
     locator: Callable[[KeyPath], Location | None] = field(default=lambda _path: None, repr=False, compare=False)
 
     @property

@@ -2,8 +2,8 @@
 
 Pure: no AWS, no filesystem. `layer.<key>` is a published layer version compared by content hash (kept in the
 version's description, since layer versions carry no tags); `image.<function>` is an image pushed to ECR,
-compared by manifest digest. A function that uses a layer of this service refers to it with a `LayerRef` until
-the plan stage knows the live version ARN (or that a new version will be published).
+compared by manifest digest. A function that uses a layer of this service refers to its version ARN with a `Ref`
+until the plan stage knows the live version ARN (or that a new version will be published).
 """
 
 from __future__ import annotations
@@ -14,27 +14,14 @@ from dataclasses import replace
 from typing import Any
 
 from fnship.manifest.types import Manifest
-from fnship.model.resources import Resource, ownership_tags
+from fnship.model import names
+from fnship.model.address import Address
+from fnship.model.resources import Ref, Resource, ownership_tags
 
 LAYER_HASH_PREFIX = "fnship sha256:"
+# https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html: 50 MB zipped for a direct upload.
+DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024
 LAYER_OWNER_SEPARATOR = "@"
-
-
-class LayerRef(str):
-    """A function's reference to a layer of this service: prints as `(known after apply)`, knows its address."""
-
-    address: str
-
-    def __new__(cls, address: str) -> LayerRef:
-        ref = super().__new__(cls, "(known after apply)")
-        ref.address = address
-        return ref
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, LayerRef) and other.address == self.address
-
-    def __hash__(self) -> int:
-        return hash(("LayerRef", self.address))
 
 
 def layer_owner(*, service: str, stage: str) -> str:
@@ -83,11 +70,13 @@ def merge_artifacts(
     host = registry or ecr_registry(account_id=account_id, region=manifest.region)
     repository = ecr_repository(manifest)
     extra: list[Resource] = []
+    own_bucket = names.deployment_bucket_name(account_id=account_id, region=manifest.region)
     for key, artifact in layers.items():
         spec = manifest.artifacts.layers[key]
+        bucket = upload_bucket(manifest, artifact.size, own_bucket)
         extra.append(
             Resource(
-                address=f"layer.{key}",
+                address=Address.layer(key),
                 kind="layer",
                 name=spec.name,
                 attrs={
@@ -96,11 +85,12 @@ def merge_artifacts(
                     "compatible_runtimes": sorted(spec.compatible_runtimes),
                     "compatible_architectures": sorted(spec.compatible_architectures),
                 },
+                depends_on=(Address.deployment_bucket(),) if bucket == own_bucket else (),
                 extras={
                     "artifact_path": str(artifact.path),
                     "code_sha256": artifact.code_sha256,
                     "size": artifact.size,
-                    "deployment_bucket": manifest.provider.deployment_bucket,
+                    "upload_bucket": bucket,
                     "service": manifest.service,
                     "stage": manifest.stage,
                 },
@@ -110,14 +100,39 @@ def merge_artifacts(
     functions: dict[str, Resource] = {}
     for resource in resources:
         if resource.kind == "function":
-            key = resource.address.split(".", 1)[1]
+            key = Address(resource.address).function_key or ""
             resource = _function(manifest, resource, key, artifacts[key], host, repository, extra)
+            if resource.attrs.get("image_uri") is None:
+                bucket = upload_bucket(manifest, artifacts[key].size, own_bucket)
+                depends = (Address.deployment_bucket(),) if bucket == own_bucket else ()
+                extras = {**resource.extras, "upload_bucket": bucket}
+                resource = replace(resource, depends_on=(*resource.depends_on, *depends), extras=extras)
             functions[key] = resource
         elif resource.kind == "alias" and "release" in resource.attrs:
             function = functions[resource.extras["function_key"]]
             resource = replace(resource, attrs={**resource.attrs, "release": release_of(function.attrs)})
         out.append(resource)
+    uploads = [r for r in (*extra, *out) if r.extras.get("upload_bucket") == own_bucket]
+    if uploads:
+        # Code over the direct-upload limit with no deployment bucket set: the bucket fnship keeps per account
+        # and region, created once (public access blocked, SSE-S3) and planned like everything else.
+        extra.insert(0, Resource(Address.deployment_bucket(), "deployment_bucket", own_bucket, {},
+                                 extras={"tags": ownership_tags(manifest.service, manifest.stage)}))  # fmt: skip
+    images = [r for r in extra if r.kind == "image"]
+    if images:
+        scan = bool((manifest.provider.raw.get("ecr") or {}).get("scanOnPush"))
+        extra.insert(0, Resource(Address.repository(repository), "ecr_repository", repository,
+                                 {"scan_on_push": scan},
+                                 extras={"tags": ownership_tags(manifest.service, manifest.stage)}))  # fmt: skip
     return [*extra, *out]
+
+
+def upload_bucket(manifest: Manifest, size: int, own_bucket: str) -> str | None:
+    """Where a zip goes: `provider.deploymentBucket`, else inline (None) when Lambda takes it directly, else the
+    bucket fnship keeps per account and region."""
+    if manifest.provider.deployment_bucket:
+        return manifest.provider.deployment_bucket
+    return own_bucket if size > DIRECT_UPLOAD_LIMIT else None
 
 
 def _function(
@@ -126,8 +141,8 @@ def _function(
     attrs = dict(resource.attrs)
     depends = list(resource.depends_on)
     refs = manifest.artifacts.function_layers.get(key, tuple(attrs.get("layers") or ()))
-    attrs["layers"] = [ref if ref.startswith("arn:") else LayerRef(f"layer.{ref}") for ref in refs]
-    depends += [f"layer.{ref}" for ref in refs if not ref.startswith("arn:")]
+    attrs["layers"] = [ref if ref.startswith("arn:") else Ref(Address.layer(ref), "arn") for ref in refs]
+    depends += [Address.layer(ref) for ref in refs if not ref.startswith("arn:")]
     attrs["image_uri"] = None
     attrs["image_config"] = {}
     extras = dict(resource.extras)
@@ -138,21 +153,15 @@ def _function(
             attrs["image_uri"] = image.uri
         else:
             attrs["image_uri"] = f"{host}/{repository}@{image.digest}"
-            address = f"image.{key}"
+            address = Address.image(key)
             extra.append(
                 Resource(
                     address=address,
                     kind="image",
                     name=attrs["image_uri"],
                     attrs={"digest": image.digest},
-                    extras={
-                        "layout": str(image.layout),
-                        "registry": host,
-                        "repository": repository,
-                        "tag": key,
-                        "tags": ownership_tags(manifest.service, manifest.stage),
-                        "scan_on_push": bool((manifest.provider.raw.get("ecr") or {}).get("scanOnPush")),
-                    },
+                    depends_on=(Address.repository(repository),),
+                    extras={"layout": str(image.layout), "registry": host, "repository": repository, "tag": key},
                 )
             )
             depends.append(address)

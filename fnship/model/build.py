@@ -10,6 +10,7 @@ from typing import Any
 
 from fnship.manifest.types import DEFAULT_ALIAS, FunctionSpec, IamSpec, Manifest
 from fnship.model import iam, names
+from fnship.model.address import Address
 from fnship.model.resources import (
     KNOWN_AFTER_APPLY,
     OWNER_FUNCTION_TAG,
@@ -50,18 +51,9 @@ VERSIONED_ATTRS = (
 
 
 def alias_name(manifest: Manifest, function: FunctionSpec) -> str:
-    """The release pointer's name: `deployment.alias` / `deploymentSettings.alias` (function, then service),
-    else `live`. (The same precedence as strategies.settings, which also validates it.)"""
-    custom = manifest.custom if isinstance(manifest.custom, Mapping) else {}
-    for section in (
-        function.raw.get("deployment"),
-        function.raw.get("deploymentSettings"),
-        manifest.raw.get("deployment"),
-        custom.get("deploymentSettings"),
-    ):
-        if isinstance(section, Mapping) and section.get("alias"):
-            return str(section["alias"])
-    return DEFAULT_ALIAS
+    """The release pointer's name, as the manifest stage parsed it (manifest/release.py): `live` unless set."""
+    release = manifest.releases.get(function.key)
+    return str(release.alias) if release is not None else DEFAULT_ALIAS
 
 
 def build_desired(
@@ -77,13 +69,13 @@ def build_desired(
     """Every resource the manifest asks for (only those of the `only` functions, when given).
 
     `artifacts` maps function key -> packaging.Artifact; `releases` maps function key -> its
-    strategies.settings.ReleaseSettings (carried on the alias for the planner and the shifter; without it the
+    manifest.release.ReleaseSettings (carried on the alias for the planner and the shifter; without it the
     alias is named from the manifest and releases all at once); `layers` maps layer key -> the layer's Artifact;
     `registry` overrides the ECR registry host images are pushed to.
     """
     from fnship.model.artifacts import merge_artifacts
 
-    releases = releases or {}
+    releases = releases if releases is not None else manifest.releases
     resources: list[Resource] = []
     shared_role = _shared_role(manifest, account_id=account_id)
     if shared_role is not None:
@@ -179,7 +171,7 @@ def _shared_role(manifest: Manifest, *, account_id: str) -> Resource | None:
     )
     owner = ownership_tags(manifest.service, manifest.stage)
     return Resource(
-        address=f"role.{SHARED_ROLE_KEY}",
+        address=Address.role(SHARED_ROLE_KEY),
         kind="role",
         name=names.shared_role_name(service=manifest.service, stage=manifest.stage, region=region),
         attrs={
@@ -210,7 +202,7 @@ def _function_resources(
     group_arn = names.log_group_arn(region=region, account_id=account_id, function_name=function.name)
 
     log_group = Resource(
-        address=f"log_group.{function.key}",
+        address=Address.log_group(function.key),
         kind="log_group",
         name=group_name,
         attrs={"retention_days": function.log_retention_days, "tags": {**user_tags, **scoped_tags}},
@@ -237,7 +229,7 @@ def _function_resources(
             *iam_spec.statements,
         ]
         role = Resource(
-            address=f"role.{function.key}",
+            address=Address.role(function.key),
             kind="role",
             name=name,
             attrs={
@@ -269,14 +261,13 @@ def _function_resources(
         **function_setting_attrs(function),
     }
     lambda_function = Resource(
-        address=f"function.{function.key}",
+        address=Address.function(function.key),
         kind="function",
         name=function.name,
         attrs=attrs,
         depends_on=tuple(depends),
         extras={
             "artifact_path": str(artifact.path),
-            "deployment_bucket": manifest.provider.deployment_bucket,
             "service": manifest.service,
             "stage": manifest.stage,
         },
@@ -285,7 +276,7 @@ def _function_resources(
     provisioned = release.provisioned_concurrency if release is not None else None
     version_functions = manifest.provider.version_functions
     alias_resource = Resource(
-        address=f"alias.{function.key}.{alias}",
+        address=Address.alias(function.key, alias),
         kind="alias",
         name=alias,
         attrs={
@@ -331,7 +322,7 @@ def _invoke_config(manifest: Manifest, function: FunctionSpec, alias: str, *, ac
         return None
     resolve = destination_resolver(manifest, account_id=account_id)
     return Resource(
-        address=f"invoke_config.{function.key}",
+        address=Address.invoke_config(function.key),
         kind="event_invoke_config",
         name=alias,
         attrs={
@@ -342,7 +333,7 @@ def _invoke_config(manifest: Manifest, function: FunctionSpec, alias: str, *, ac
             "on_success": resolve(settings.on_success) if settings.on_success else None,
             "on_failure": resolve(settings.on_failure) if settings.on_failure else None,
         },
-        depends_on=(f"alias.{function.key}.{alias}",),
+        depends_on=(Address.alias(function.key, alias),),
         extras={"function_name": function.name, "function_key": function.key, "qualifier": alias},
     )
 

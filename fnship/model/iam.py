@@ -109,36 +109,6 @@ def send_grant(arn: str) -> Grant:
     return SEND_ACTIONS[_arn_service(arn)], arn
 
 
-def _no_grants(_settings: Mapping[str, Any]) -> list[Grant]:
-    return []
-
-
-def _sqs_grants(settings: Mapping[str, Any]) -> list[Grant]:
-    return [(SQS_POLL_ACTIONS, settings["arn"])]
-
-
-def _stream_grants(settings: Mapping[str, Any]) -> list[Grant]:
-    actions = KINESIS_STREAM_ACTIONS if settings["source"] == "kinesis" else DYNAMODB_STREAM_ACTIONS
-    grants = [(actions, settings["arn"])]
-    if settings.get("on_failure"):
-        grants.append(send_grant(settings["on_failure"]))
-    return grants
-
-
-# Event type -> what its function's role needs. Every event type has an entry (an unknown one is a KeyError).
-EVENT_GRANTS: dict[str, Callable[[Mapping[str, Any]], list[Grant]]] = {
-    "httpApi": _no_grants,
-    "http": _no_grants,
-    "url": _no_grants,
-    "sns": _no_grants,
-    "s3": _no_grants,
-    "schedule": _no_grants,
-    "eventBridge": _no_grants,
-    "sqs": _sqs_grants,
-    "stream": _stream_grants,
-}
-
-
 def trigger_statements(
     events: Iterable[Any], settings: Any, *, destination_arn: Callable[[str], str] = lambda arn: arn
 ) -> list[dict[str, Any]]:
@@ -147,9 +117,11 @@ def trigger_statements(
 
     `events` are EventSpecs, `settings` a FunctionSettings; `destination_arn` turns `function:<key>` into an ARN.
     """
+    from fnship.model.triggers import TRIGGERS  # the trigger modules import this module's grant helpers
+
     grants: list[Grant] = []
     for event in events:
-        grants.extend(EVENT_GRANTS[event.type](event.settings))
+        grants.extend(TRIGGERS[event.type].grants(event))
     if settings.dead_letter_arn:
         grants.append(send_grant(settings.dead_letter_arn))
     for target in (settings.on_success, settings.on_failure):

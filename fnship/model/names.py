@@ -39,6 +39,11 @@ def role_arn(*, account_id: str, path: str, name: str, region: str) -> str:
     return arn("iam", f"role{path}{name}", account_id=account_id, partition_of=region)
 
 
+def deployment_bucket_name(*, account_id: str, region: str) -> str:
+    """The bucket fnship creates once per account and region for code over Lambda's direct-upload limit."""
+    return f"fnship-deployments-{account_id}-{region}"
+
+
 def log_group_name(function_name: str) -> str:
     return f"/aws/lambda/{function_name}"
 

@@ -6,7 +6,7 @@ Pure: no AWS, no filesystem. Both the model (desired) and the live reader (live)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,42 +36,53 @@ KNOWN_AFTER_APPLY = _KnownAfterApply()
 
 @dataclass(frozen=True)
 class Ref:
-    """A value built from another resource's id, known once that resource exists (an API id in a SourceArn).
+    """A value that another resource's attribute decides, known once that resource exists: an API's `id` inside a
+    SourceArn, a layer version's `arn` in a function's layers.
 
-    The planner swaps it for the real value when the referenced resource is live; the executor does the same
-    with the id a create step reported. Until then it prints as (known after apply).
+    One resolver (`resolve_refs`) replaces it: the planner's lookup answers from live state (when the referenced
+    resource keeps that value through this plan), the executor's from what earlier steps reported, then live
+    state. Until then it prints as (known after apply).
     """
 
-    address: str  # the referenced resource ("http_api", "rest_api")
-    template: str  # "{id}" stands for the referenced resource's id
+    address: str  # the referenced resource (an Address)
+    attribute: str  # "id", "arn"
+    template: str = "{value}"  # how the value appears: "{value}" stands for it
 
-    def with_id(self, resource_id: str) -> str:
-        return self.template.replace("{id}", resource_id)
+    def with_value(self, value: str) -> str:
+        return self.template.replace("{value}", value)
 
     def __str__(self) -> str:
         return str(KNOWN_AFTER_APPLY)
 
 
-def resolve_refs(value: Any, ids: Mapping[str, str]) -> Any:
-    """`value` with every Ref whose address has an id in `ids` replaced by its text (recursively)."""
+Lookup = Callable[[str, str], "str | None"]  # (address, attribute) -> the value, or None while unknown
+
+
+def resolve_refs(value: Any, lookup: Lookup) -> Any:
+    """`value` with every Ref that `lookup` knows replaced by its text (recursively); the others stay Refs."""
     if isinstance(value, Ref):
-        found = ids.get(value.address)
-        return value.with_id(found) if found else value
+        found = lookup(value.address, value.attribute)
+        return value.with_value(found) if found else value
     if isinstance(value, Mapping):
-        return {key: resolve_refs(item, ids) for key, item in value.items()}
+        return {key: resolve_refs(item, lookup) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(resolve_refs(item, ids) for item in value)
+        return type(value)(resolve_refs(item, lookup) for item in value)
     return value
 
 
-def has_ref(value: Any) -> bool:
+def refs_in(value: Any) -> list[Ref]:
+    """Every Ref inside `value` (recursively)."""
     if isinstance(value, Ref):
-        return True
+        return [value]
     if isinstance(value, Mapping):
-        return any(has_ref(item) for item in value.values())
+        return [ref for item in value.values() for ref in refs_in(item)]
     if isinstance(value, (list, tuple)):
-        return any(has_ref(item) for item in value)
-    return False
+        return [ref for item in value for ref in refs_in(item)]
+    return []
+
+
+def has_ref(value: Any) -> bool:
+    return bool(refs_in(value))
 
 
 @dataclass(frozen=True)

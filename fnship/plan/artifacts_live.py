@@ -1,4 +1,4 @@
-"""Live layers and images, and resolving functions' layer references against them.
+"""Live layers and images.
 
 Read-only AWS calls (ListLayerVersions, ListLayers, DescribeRepositories, GetAuthorizationToken, a registry HEAD):
 this module never mutates anything.
@@ -6,12 +6,12 @@ this module never mutates anything.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from fnship.errors import FnError
-from fnship.model.artifacts import LayerRef, layer_owner, parse_layer_description
-from fnship.model.resources import Resource, State
+from fnship.model.address import Address
+from fnship.model.artifacts import layer_owner, parse_layer_description
+from fnship.model.resources import Resource
 
 
 def read_layer(aws: Any, stub: Resource) -> list[Resource]:
@@ -23,7 +23,7 @@ def read_layer(aws: Any, stub: Resource) -> list[Resource]:
     if owner is not None and service and stage and owner != layer_owner(service=service, stage=stage):
         raise FnError(
             f"layer {stub.name} is published by another service or stage of fnship; publishing here would take it over",
-            hint=f"give layers.{stub.address.split('.', 1)[1]} its own `name:`",
+            hint=f"give layers.{Address(stub.address).name} its own `name:`",
         )
     return [
         Resource(
@@ -57,8 +57,21 @@ def discover_layers(aws: Any, *, service: str, stage: str) -> list[Resource]:
         key = name.removeprefix(prefix)
         if key == "python-requirements":
             key = "pythonRequirements"
-        stubs.append(Resource(f"layer.{key}", "layer", name, {}, extras={"service": service, "stage": stage}))
+        stubs.append(Resource(Address.layer(key), "layer", name, {}, extras={"service": service, "stage": stage}))
     return stubs
+
+
+def read_deployment_bucket(aws: Any, stub: Resource) -> list[Resource]:
+    """The bucket fnship keeps per account and region: live when it exists (it is created whole, never changed)."""
+    return [Resource(stub.address, stub.kind, stub.name, {})] if aws.buckets.exists(stub.name) else []
+
+
+def read_repository(aws: Any, stub: Resource) -> list[Resource]:
+    found = aws.ecr.repository_or_none(stub.name)
+    if found is None:
+        return []
+    scan = bool((found.get("imageScanningConfiguration") or {}).get("scanOnPush"))
+    return [Resource(stub.address, stub.kind, stub.name, {"scan_on_push": scan})]
 
 
 def read_image(aws: Any, stub: Resource) -> list[Resource]:
@@ -78,31 +91,3 @@ def read_image(aws: Any, stub: Resource) -> list[Resource]:
     if not present:
         return []
     return [Resource(stub.address, "image", stub.name, {"digest": digest}, extras=dict(stub.extras))]
-
-
-def resolve_layer_refs(desired: State, live: State) -> State:
-    """Replace each LayerRef whose layer is unchanged with the live version ARN; the rest stay unknown."""
-    live_by_address = live.by_address()
-    arns: dict[str, str] = {}
-    for resource in desired.of_kind("layer"):
-        current = live_by_address.get(resource.address)
-        if current is not None and dict(current.attrs) == dict(resource.attrs):
-            arns[resource.address] = current.extras["arn"]
-    if not arns:
-        return desired
-
-    def resolve(value: Any) -> Any:
-        if isinstance(value, LayerRef):
-            return arns.get(value.address, value)
-        if isinstance(value, list):
-            return [resolve(v) for v in value]
-        if isinstance(value, dict):
-            return {k: resolve(v) for k, v in value.items()}
-        return value
-
-    resources = []
-    for resource in desired.resources:
-        if resource.kind in ("function", "alias"):
-            resource = replace(resource, attrs=resolve(dict(resource.attrs)))
-        resources.append(resource)
-    return desired.with_resources(resources)

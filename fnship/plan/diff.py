@@ -1,18 +1,19 @@
-"""Desired vs live -> changes, field by field, and the ordered steps that carry them out.
+"""What a plan is made of: changes with field-level before/after, and the steps that carry them out.
 
-Pure: no AWS, no filesystem. A Plan is a value: `fn plan` prints it, `fn deploy` executes it.
+Pure values: no AWS, no filesystem, and no import of the resource kinds (fnship/kinds builds these, the planner
+in plan/steps.py assembles them). A Plan is a value: `fn plan` prints it, `fn deploy` executes it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fnship.model.resources import KNOWN_AFTER_APPLY, Resource, State
+from fnship.model.resources import Resource, State
 from fnship.secret import Secret, reveal
 
-CREATE, UPDATE, DELETE = "create", "update", "delete"
+CREATE, UPDATE, DELETE, REPLACE = "create", "update", "delete", "replace"
 
 
 @dataclass(frozen=True)
@@ -24,22 +25,32 @@ class FieldChange:
 
 @dataclass(frozen=True)
 class Change:
-    action: str  # create | update | delete
+    action: str  # create | update | delete | replace
     address: str
     kind: str
     name: str
     fields: tuple[FieldChange, ...]
     desired: Resource | None = field(default=None, compare=False)
     live: Resource | None = field(default=None, compare=False)
+    # A replacement: the fields AWS cannot change in place, which force it (Terraform's "forces replacement").
+    forces_replacement: tuple[str, ...] = ()
+    # A delete that another delete of this plan carries out (a route goes with its API): no step of its own.
+    deleted_with: str | None = None
 
 
 @dataclass(frozen=True)
 class Step:
-    """One mutating action for the executor: `type` is the key into its handler table."""
+    """One mutating action for the executor: `type` is the key into its handler table. `after` names the steps
+    (by `key`) that must complete first; steps with nothing between them may run at the same time."""
 
     type: str
     address: str
     detail: Mapping[str, Any] = field(default_factory=dict)
+    after: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.address} {self.type}"
 
 
 @dataclass(frozen=True)
@@ -59,7 +70,12 @@ class Plan:
         return not self.changes
 
     def counts(self) -> dict[str, int]:
-        return {action: sum(1 for c in self.changes if c.action == action) for action in (CREATE, UPDATE, DELETE)}
+        """As Terraform counts them: a replacement is one to add and one to destroy."""
+        counted = {action: sum(1 for c in self.changes if c.action == action) for action in (CREATE, UPDATE, DELETE)}
+        replaced = sum(1 for c in self.changes if c.action == REPLACE)
+        counted[CREATE] += replaced
+        counted[DELETE] += replaced
+        return counted
 
     def change(self, address: str) -> Change | None:
         return next((c for c in self.changes if c.address == address), None)
@@ -98,74 +114,11 @@ def _plain(value: Any) -> bool:
     return value is not None and not isinstance(value, Secret)
 
 
-def _alias_fields(desired: Resource | None, live: Resource | None) -> list[FieldChange]:
-    """An alias changes when what it serves differs from the desired release (its new version is unknown), when a
-    shift was left with weights, or when its provisioned concurrency differs."""
-    if desired is None:
-        return [FieldChange("version", live.extras.get("version") if live else None, None)]
-    fields: list[FieldChange] = []
-    concurrency = "provisioned_concurrency"
-    served = {k: v for k, v in desired.attrs.items() if k != concurrency}
-    live_served = {k: v for k, v in (live.attrs if live else {}).items() if k != concurrency}
-    if live is None or not same(live_served, served) or live.extras.get("weights"):
-        before = live.extras.get("version") if live else None
-        after = "$LATEST" if desired.attrs.get("version") == "$LATEST" else KNOWN_AFTER_APPLY
-        fields.append(FieldChange("version", before, after))
-    before_pc = live.attrs.get(concurrency) if live else None
-    if before_pc != desired.attrs.get(concurrency):
-        fields.append(FieldChange(concurrency, before_pc, desired.attrs.get(concurrency)))
-    return fields
-
-
-def _generic_fields(desired: Resource | None, live: Resource | None) -> list[FieldChange]:
+def generic_fields(desired: Resource | None, live: Resource | None) -> list[FieldChange]:
+    """Every attribute compared as is (most kinds)."""
     return field_changes(live.attrs if live else None, desired.attrs if desired else None)
 
 
-FIELD_DIFFERS: dict[str, Callable[[Resource | None, Resource | None], list[FieldChange]]] = {
-    "alias": _alias_fields,
-    "function": _generic_fields,
-    "role": _generic_fields,
-    "log_group": _generic_fields,
-    # Triggers, their permissions and the shared resources they use: every attribute is compared as is.
-    "permission": _generic_fields,
-    "http_api": _generic_fields,
-    "http_api_authorizer": _generic_fields,
-    "http_api_route": _generic_fields,
-    "rest_api": _generic_fields,
-    "rest_method": _generic_fields,
-    "rest_stage": _generic_fields,
-    "sns_topic": _generic_fields,
-    "sns_subscription": _generic_fields,
-    "s3_bucket": _generic_fields,
-    "s3_notification": _generic_fields,
-    "event_rule": _generic_fields,
-    "event_source_mapping": _generic_fields,
-    "function_url": _generic_fields,
-    "event_invoke_config": _generic_fields,
-    "layer": _generic_fields,
-    "image": _generic_fields,
-}
-
-
-def diff(desired: State, live: State) -> list[Change]:
-    live_by_address = live.by_address()
-    changes: list[Change] = []
-    for resource in desired.resources:
-        before = live_by_address.get(resource.address)
-        fields = FIELD_DIFFERS[resource.kind](resource, before)
-        if before is None:
-            changes.append(
-                Change(CREATE, resource.address, resource.kind, resource.name, tuple(fields), resource, None)
-            )
-        elif fields:
-            changes.append(
-                Change(UPDATE, resource.address, resource.kind, resource.name, tuple(fields), resource, before)
-            )
-    desired_addresses = {r.address for r in desired.resources}
-    for resource in live.resources:
-        if resource.address not in desired_addresses:
-            fields = FIELD_DIFFERS[resource.kind](None, resource)
-            changes.append(
-                Change(DELETE, resource.address, resource.kind, resource.name, tuple(fields), None, resource)
-            )
-    return changes
+def top_fields(change: Change) -> set[str]:
+    """The attributes a change touches (`environment.A` -> `environment`)."""
+    return {f.path.split(".", 1)[0] for f in change.fields}

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fnship.arns import parse_arn
+from fnship.kinds import KINDS
 from fnship.model import iam, names
+from fnship.model.address import Address
 from fnship.model.build import release_of
 from fnship.model.resources import (
     OWNER_FUNCTION_TAG,
@@ -29,13 +31,6 @@ from fnship.releases import released_history
 # keeps each API under its quota, and the HTTP connection pool is as large (fnship/aws/session.py).
 READ_WORKERS = 32
 DEFAULT_EPHEMERAL_MB = 512
-# Kinds found by physical name (a discovered role has no address until its tags are read; a discovered layer's
-# address is only a guess from its name); the rest by address.
-NAME_IDENTITY = frozenset({"function", "log_group", "role", "layer"})
-# Triggers whose address stays when what it names moves: a rule to another event bus (or a name that slugs the
-# same), a mapping to another queue or stream with the same name (a re-created table's new stream label), a
-# mapping or a subscription to another alias (deployment.alias renamed).
-MOVABLE_KINDS = frozenset({"event_rule", "event_source_mapping", "sns_subscription"})
 
 
 class Reads:
@@ -145,7 +140,7 @@ def read_function(aws: Reads, name: str, key: str) -> list[Resource]:
     config = found["Configuration"]
     return [
         Resource(
-            address=f"function.{key}",
+            address=Address.function(key),
             kind="function",
             name=name,
             attrs=function_attrs(config, found.get("Tags"), found.get("Concurrency"), found.get("Code")),
@@ -181,7 +176,7 @@ def read_alias(aws: Reads, function_name: str, key: str, alias: str) -> list[Res
     provisioned = _provisioned(aws, function_name, alias, found.get("Description") or "")
     if provisioned:
         attrs["provisioned_concurrency"] = provisioned
-    return [Resource(address=f"alias.{key}.{alias}", kind="alias", name=alias, attrs=attrs, extras=extras)]
+    return [Resource(address=Address.alias(key, alias), kind="alias", name=alias, attrs=attrs, extras=extras)]
 
 
 def _provisioned(aws: Any, function_name: str, alias: str, description: str) -> int | None:
@@ -205,7 +200,7 @@ def read_log_group(aws: Reads, name: str, key: str) -> list[Resource]:
         tags = aws.logs.get_tags(found["Arn"])
     return [
         Resource(
-            address=f"log_group.{key}",
+            address=Address.log_group(key),
             kind="log_group",
             name=name,
             attrs={"retention_days": found["RetentionInDays"], "tags": tags},
@@ -232,7 +227,7 @@ def read_role(aws: Any, name: str, key: str) -> list[Resource]:
     inline = found["InlinePolicies"].get(iam.INLINE_POLICY_NAME)
     return [
         Resource(
-            address=f"role.{key}",
+            address=Address.role(key),
             kind="role",
             name=name,
             attrs={
@@ -258,10 +253,12 @@ def _read_alias_for(aws: Any, resource: Resource) -> list[Resource]:
 READERS: dict[str, Callable[[Any, Resource], list[Resource]]] = {
     "layer": artifacts_live.read_layer,
     "image": artifacts_live.read_image,
-    "function": lambda aws, r: read_function(aws, r.name, r.address.split(".", 1)[1]),
+    "deployment_bucket": artifacts_live.read_deployment_bucket,
+    "ecr_repository": artifacts_live.read_repository,
+    "function": lambda aws, r: read_function(aws, r.name, Address(r.address).function_key),
     "alias": _read_alias_for,
-    "log_group": lambda aws, r: read_log_group(aws, r.name, r.address.split(".", 1)[1]),
-    "role": lambda aws, r: read_role(aws, r.name, r.address.split(".", 1)[1]),
+    "log_group": lambda aws, r: read_log_group(aws, r.name, Address(r.address).function_key),
+    "role": lambda aws, r: read_role(aws, r.name, Address(r.address).function_key),
     **live_triggers.READERS,
 }
 
@@ -334,10 +331,10 @@ def discover(aws: Reads, *, service: str, stage: str, pool: ThreadPoolExecutor) 
         if parts.service == "lambda" and parts.resource.startswith("function:"):
             function_name = parts.resource.split(":", 2)[1]
             functions[function_name] = (key, _unqualified(arn))
-            stubs.append(Resource(f"function.{key}", "function", function_name, {}))
+            stubs.append(Resource(Address.function(key), "function", function_name, {}))
         elif parts.service == "logs" and parts.resource.startswith("log-group:"):
             group_name = parts.resource.removeprefix("log-group:").removesuffix(":*")
-            stubs.append(Resource(f"log_group.{key}", "log_group", group_name, {}))
+            stubs.append(Resource(Address.log_group(key), "log_group", group_name, {}))
     stubs += [Resource("", "role", role, {}) for role in role_names]
 
     _in_parallel(pool, [lambda name=name: aws.aliases(name) for name in functions])
@@ -347,7 +344,7 @@ def discover(aws: Reads, *, service: str, stage: str, pool: ThreadPoolExecutor) 
     for function_name, (key, function_arn) in functions.items():
         for alias in aws.aliases(function_name):
             stubs.append(
-                Resource(f"alias.{key}.{alias}", "alias", alias, {},
+                Resource(Address.alias(key, alias), "alias", alias, {},
                          extras={"function_name": function_name, "function_key": key})
             )  # fmt: skip
             stubs += live_triggers.discover_function(
@@ -359,7 +356,9 @@ def discover(aws: Reads, *, service: str, stage: str, pool: ThreadPoolExecutor) 
 
 
 def _identity(resource: Resource) -> tuple[str, str]:
-    return (resource.kind, resource.name if resource.kind in NAME_IDENTITY else resource.address)
+    """Kinds found by physical name (a discovered role has no address until its tags are read); the rest by
+    address (see kinds.base.Kind.by_name)."""
+    return (resource.kind, resource.name if KINDS[resource.kind].by_name else resource.address)
 
 
 def _locator(resource: Resource) -> tuple[str, str | None, str | None]:
@@ -416,8 +415,8 @@ def read_live(
 
         # What discovery cannot move is read at once; a movable trigger waits for discovery's word on its place.
         if known is None:
-            later = [r for r in desired.resources if r.kind in MOVABLE_KINDS]
-            early = [r for r in desired.resources if r.kind not in MOVABLE_KINDS]
+            later = [r for r in desired.resources if KINDS[r.kind].movable]
+            early = [r for r in desired.resources if not KINDS[r.kind].movable]
         else:
             later, early = [], [*desired.resources, *known.stubs]
         reading = [pool.submit(read, stub, known.elsewhere if known else {}) for stub in early]
@@ -430,7 +429,7 @@ def read_live(
                 if identity not in wanted:
                     wanted[identity] = stub
                     found_stubs.append(stub)
-                elif stub.kind in MOVABLE_KINDS and _locator(stub) != _locator(wanted[identity]):
+                elif KINDS[stub.kind].movable and _locator(stub) != _locator(wanted[identity]):
                     elsewhere[stub.address] = stub
             known = Discovery(tuple(found_stubs), elsewhere)
             reading += [pool.submit(read, stub, known.elsewhere) for stub in [*later, *known.stubs]]
@@ -450,4 +449,4 @@ def _read_discovered_role(aws: Any, name: str, desired: State) -> list[Resource]
         return []
     key = tags.get(OWNER_FUNCTION_TAG) or name
     role = found[0]
-    return [Resource(f"role.{key}", role.kind, role.name, role.attrs, role.depends_on, role.extras)]
+    return [Resource(Address.role(key), role.kind, role.name, role.attrs, role.depends_on, role.extras)]

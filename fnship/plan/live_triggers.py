@@ -19,6 +19,8 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from fnship.arns import parse_arn
+from fnship.kinds.rest_api import REVISION_PREFIX
+from fnship.model.address import Address
 from fnship.model.build import ASYNC_DEFAULT_EVENT_AGE_S, ASYNC_DEFAULT_RETRIES
 from fnship.model.resources import OWNER_SERVICE_TAG, OWNER_STAGE_TAG, Resource, State
 from fnship.model.triggers import api as api_model
@@ -311,9 +313,6 @@ def read_rest_method(aws: Any, resource: Resource) -> list[Resource]:
     return []
 
 
-REVISION_PREFIX = "fnship revision "
-
-
 def read_rest_stage(aws: Any, resource: Resource) -> list[Resource]:
     api_id = _rest_api_id(aws, resource)
     if api_id is None:
@@ -522,7 +521,7 @@ def discover_function(aws: Any, *, service: str, stage: str, key: str, function_
             continue
         event_type, name = parsed
         base = target.extras(event_type, name)
-        stub(f"permission.{key}.{event_type}.{name}", "permission", statement["Sid"], **base, qualifier=alias)
+        stub(Address.permission(key, event_type, name), "permission", statement["Sid"], **base, qualifier=alias)
         source = permission_attrs(statement)["source_arn"]
         trigger = _trigger_from_source(event_type, source, service=service, stage=stage, key=key, name=name)
         if trigger is not None:
@@ -538,7 +537,7 @@ def discover_function(aws: Any, *, service: str, stage: str, key: str, function_
         stub(trigger_address(target, "url", alias), "function_url", alias, **target.extras("url", alias),
              qualifier=alias)  # fmt: skip
     if alias_invoke_config(aws, function_name, alias) is not None:
-        stub(f"invoke_config.{key}", "event_invoke_config", alias, function_name=function_name, function_key=key,
+        stub(Address.invoke_config(key), "event_invoke_config", alias, function_name=function_name, function_key=key,
              qualifier=alias, alias_arn=target.alias_arn)  # fmt: skip
     return stubs
 
@@ -577,24 +576,24 @@ def discover_shared(aws: Any, *, service: str, stage: str, tagged: Mapping[str, 
         stubs.append(Resource(api_model.HTTP_API, "http_api", name, {}, extras={"owner": owner, "api_name": name}))
         for authorizer in _route_authorizers(aws, http["ApiId"]):
             stubs.append(
-                Resource(f"{api_model.HTTP_API}.authorizer.{authorizer}", "http_api_authorizer", authorizer, {},
+                Resource(Address.http_api_authorizer(authorizer), "http_api_authorizer", authorizer, {},
                          extras={"owner": owner, "api_name": name, "api_id": http["ApiId"]})
             )  # fmt: skip
     rest = _find_api(aws, "rest", name, owner)
     if rest is not None:
         extras = {"owner": owner, "api_name": name}
         stubs.append(Resource(api_model.REST_API, "rest_api", name, {}, extras=extras))
-        stubs.append(Resource(f"{api_model.REST_API}.stage.{stage}", "rest_stage", stage, {}, extras=extras))
+        stubs.append(Resource(Address.rest_stage(stage), "rest_stage", stage, {}, extras=extras))
     for arn in tagged:
         parts = parse_arn(arn)
         if parts is None:
             continue
         if parts.service == "sns":
             topic = parts.resource
-            stubs.append(Resource(f"topic.{topic}", "sns_topic", topic, {}, extras={"arn": arn}))
+            stubs.append(Resource(Address.topic(topic), "sns_topic", topic, {}, extras={"arn": arn}))
         elif parts.service == "s3" and "/" not in parts.resource:
             bucket = parts.resource
-            stubs.append(Resource(f"bucket.{bucket}", "s3_bucket", bucket, {}, extras={"owner": owner}))
+            stubs.append(Resource(Address.bucket(bucket), "s3_bucket", bucket, {}, extras={"owner": owner}))
     return stubs
 
 
@@ -618,7 +617,7 @@ def source_warnings(aws: Any, desired: State) -> list[str]:
         timeouts = list(pool.map(visibility, queues))
     warnings = []
     for resource, visibility_s in zip(queues, timeouts, strict=True):
-        function = desired.get(f"function.{resource.extras['function_key']}")
+        function = desired.get(Address.function(resource.extras["function_key"]))
         timeout = function.attrs["timeout"] if function else None
         if timeout and visibility_s is not None and visibility_s < VISIBILITY_FACTOR * timeout:
             warnings.append(

@@ -40,11 +40,18 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "fields": [
                     {"path": f.path, "before": jsonable(f.before), "after": jsonable(f.after)} for f in change.fields
                 ],
+                **({"forces_replacement": list(change.forces_replacement)} if change.forces_replacement else {}),
+                **({"deleted_with": change.deleted_with} if change.deleted_with else {}),
             }
             for change in plan.changes
         ],
         "steps": [
-            {"type": step.type, "address": step.address, **({"detail": jsonable(step.detail)} if step.detail else {})}
+            {
+                "type": step.type,
+                "address": step.address,
+                **({"detail": jsonable(step.detail)} if step.detail else {}),
+                **({"after": list(step.after)} if step.after else {}),
+            }
             for step in plan.steps
         ],
         "warnings": list(plan.warnings),

@@ -1,157 +1,240 @@
-"""Changes -> the ordered steps the executor runs. Pure: no AWS, no filesystem."""
+"""Desired vs live -> changes, and the graph of steps that carries them out. Pure: no AWS, no filesystem.
+
+Each kind (fnship/kinds) says how its two sides compare, which fields force a replacement and which steps a change
+needs. The order is a graph, not a list of kinds: a step runs after the steps of what its resource depends on
+(`depends_on`, and for what is deleted the kind's own dependencies, in reverse); `graphlib` orders it, and the
+executor runs every step whose predecessors are done, several at a time.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import graphlib
+from collections.abc import Iterable
+from dataclasses import replace
 
-from fnship.model.resources import Resource, State, resolve_refs
-from fnship.plan.artifacts_live import resolve_layer_refs
-from fnship.plan.diff import CREATE, DELETE, UPDATE, Change, Plan, Step, diff
+from fnship.kinds import KINDS
+from fnship.model.address import Address
+from fnship.model.resources import Resource, State, refs_in, resolve_refs
+from fnship.plan.diff import CREATE, DELETE, REPLACE, UPDATE, Change, FieldChange, Plan, Step
 
-# Function fields that only UpdateFunctionCode can change; the rest go through UpdateFunctionConfiguration.
-CODE_FIELDS = frozenset({"code_sha256", "architecture", "image_uri"})
-SEPARATE_FUNCTION_FIELDS = frozenset({"tags", "reserved_concurrency"})
-
-TRIGGER_KINDS = (
-    "http_api_route",
-    "rest_method",
-    "sns_subscription",
-    "s3_notification",
-    "event_rule",
-    "event_source_mapping",
-    "function_url",
-)
-SHARED_KINDS = ("http_api", "http_api_authorizer", "rest_api", "sns_topic", "s3_bucket")
-# Creation order follows dependencies: a function needs its log group and role; an alias needs a version;
-# a trigger needs the alias, the shared resource it hangs on, and its permission (S3 checks the permission
-# when the notification is written).
-CREATE_ORDER = ("layer", "image", "log_group", "role", "function", "alias", "event_invoke_config", *SHARED_KINDS,
-                "permission", *TRIGGER_KINDS)  # fmt: skip
-# Deletion goes the other way: nothing invokes a function before its permission, alias or function goes.
-# Owned buckets go last: S3 refuses to delete one that still holds objects, and that should stop nothing else.
-DELETE_ORDER = (*reversed(TRIGGER_KINDS), "permission", "http_api_authorizer", "rest_stage", "http_api", "rest_api",
-                "sns_topic", "event_invoke_config", "alias", "function", "log_group", "role", "layer", "image",
-                "s3_bucket")  # fmt: skip
-# A REST API change is live only once deployed, so its stage deploys after every method change, deletions too.
-FINAL_ORDER = ("rest_stage",)
+SHIFT = "alias.shift"  # a moved alias's shift: merged into the release's one `release.shift` step
+RELEASE_SHIFT = "release.shift"
 
 
-def _top_fields(change: Change) -> set[str]:
-    return {f.path.split(".", 1)[0] for f in change.fields}
+def _forcing(kind_name: str, fields: Iterable[FieldChange]) -> tuple[str, ...]:
+    touched = {f.path.split(".", 1)[0] for f in fields}
+    return tuple(sorted(touched & KINDS[kind_name].replace_on))
 
 
-def _function_steps(change: Change) -> list[Step]:
-    if change.action == CREATE:
-        return [Step("function.create", change.address)]
-    if change.action == DELETE:
-        return [Step("function.delete", change.address)]
-    fields = _top_fields(change)
-    steps = []
-    if fields & CODE_FIELDS:
-        steps.append(Step("function.update_code", change.address))
-    if fields - CODE_FIELDS - SEPARATE_FUNCTION_FIELDS:
-        steps.append(Step("function.update_config", change.address))
-    if "tags" in fields:
-        steps.append(Step("function.tag", change.address))
-    if "reserved_concurrency" in fields:
-        steps.append(Step("function.concurrency", change.address))
-    return steps
+def diff(desired: State, live: State) -> list[Change]:
+    live_by_address = live.by_address()
+    changes: list[Change] = []
+    for resource in desired.resources:
+        kind = KINDS[resource.kind]
+        before = live_by_address.get(resource.address)
+        fields = kind.diff(resource, before)
+        if before is None:
+            changes.append(Change(CREATE, resource.address, resource.kind, resource.name, tuple(fields), resource))
+            continue
+        if "name" in kind.replace_on and before.name != resource.name:
+            fields = [FieldChange("name", before.name, resource.name), *fields]
+        if fields:
+            forcing = _forcing(resource.kind, fields)
+            action = REPLACE if forcing else UPDATE
+            changes.append(
+                Change(action, resource.address, resource.kind, resource.name, tuple(fields), resource, before,
+                       forces_replacement=forcing)
+            )  # fmt: skip
+    desired_addresses = {r.address for r in desired.resources}
+    gone = [r for r in live.resources if r.address not in desired_addresses]
+    gone_addresses = {r.address for r in gone}
+    for resource in gone:
+        kind = KINDS[resource.kind]
+        parent = kind.parent(resource)
+        changes.append(
+            Change(DELETE, resource.address, resource.kind, resource.name, tuple(kind.diff(None, resource)), None,
+                   resource, deleted_with=parent if parent in gone_addresses else None)
+        )  # fmt: skip
+    return changes
 
 
-def _alias_steps(change: Change) -> list[Step]:
-    """A new alias points at its first version at once (there is nothing to shift from); a moved alias goes
-    through the release's strategy (`alias.shift`, merged into one `release.shift` by `order_steps`)."""
-    if change.action == DELETE:
-        return [Step("alias.delete", change.address)]
-    desired = change.desired
-    assert desired is not None
-    fields = _top_fields(change)
-    steps = []
-    if "version" in fields:
-        if desired.extras.get("publish"):
-            steps.append(Step("version.publish", change.address))
-        live_version = change.live.extras.get("version") if change.live else None
-        if change.action == UPDATE and desired.extras.get("publish") and str(live_version).isdigit():
-            steps.append(Step("alias.shift", change.address, shift_detail(desired)))
-        else:
-            steps.append(Step("alias.set", change.address))
-    elif "provisioned_concurrency" in fields:
-        steps.append(Step("alias.concurrency", change.address))
-    return steps
+def live_dependencies(resource: Resource) -> tuple[str, ...]:
+    """What a live resource depends on: its own `depends_on` when it has one, else what its kind derives."""
+    return tuple(resource.depends_on) or KINDS[resource.kind].depends(resource)
 
 
-def shift_detail(alias) -> dict:
-    from fnship.strategies.settings import default_settings
-
-    settings = alias.extras.get("release_settings") or default_settings(alias.name)
-    return {
-        "strategy": settings.strategy_text,
-        "schedule": settings.strategy.describe(),
-        "alarms": list(settings.alarms),
-        "hooks": {k: v for k, v in (("preTraffic", settings.pre_traffic), ("postTraffic", settings.post_traffic)) if v},
-    }
-
-
-def _release_step(steps: list[Step]) -> list[Step]:
-    """Every function of a release shifts in parallel: the `alias.shift`s become one `release.shift` step."""
-    shifts = [step for step in steps if step.type == "alias.shift"]
-    if not shifts:
-        return steps
-    others = [step for step in steps if step.type != "alias.shift"]
-    release = Step("release.shift", "release", {"aliases": {step.address: dict(step.detail) for step in shifts}})
-    return [*others, release]
-
-
-def _simple_steps(kind: str) -> Callable[[Change], list[Step]]:
-    return lambda change: [Step(f"{kind}.{change.action}", change.address)]
-
-
-STEP_MAKERS: dict[str, Callable[[Change], list[Step]]] = {
-    "function": _function_steps,
-    "alias": _alias_steps,
-    "role": _simple_steps("role"),
-    "log_group": _simple_steps("log_group"),
-    **{kind: _simple_steps(kind) for kind in (*SHARED_KINDS, *TRIGGER_KINDS)},
-    "permission": _simple_steps("permission"),
-    "rest_stage": _simple_steps("rest_stage"),
-    "event_invoke_config": _simple_steps("event_invoke_config"),
-    # A changed layer is a new version (versions are immutable); a changed image is a new digest to push.
-    "layer": lambda change: [Step("layer.delete" if change.action == DELETE else "layer.publish", change.address)],
-    "image": lambda change: [] if change.action == DELETE else [Step("image.push", change.address)],
-}
+def _rank(step: Step, kinds: dict[str, str]) -> tuple[int, int, str]:
+    """Tie-break among steps that are ready together: creates and updates in the table's order, deletes in
+    reverse, then by address (only readability and determinism depend on this, never correctness)."""
+    order = list(KINDS)
+    kind = kinds.get(step.key, "")
+    index = order.index(kind) if kind in order else len(order)
+    deleting = step.type.endswith(".delete")
+    return (1 if deleting else 0, -index if deleting else index, step.address)
 
 
 def order_steps(changes: list[Change]) -> list[Step]:
-    steps: list[Step] = []
-    for kind in CREATE_ORDER:
-        for change in changes:
-            if change.kind == kind and change.action in (CREATE, UPDATE):
-                steps.extend(STEP_MAKERS[kind](change))
-    steps = _release_step(steps)
-    for kind in DELETE_ORDER:
-        for change in changes:
-            if change.kind == kind and change.action == DELETE:
-                steps.extend(STEP_MAKERS[kind](change))
-    for kind in FINAL_ORDER:
-        for change in changes:
-            if change.kind == kind and change.action in (CREATE, UPDATE):
-                steps.extend(STEP_MAKERS[kind](change))
-    return steps
+    """The steps of every change, each knowing the steps it must wait for (`Step.after`), in a topological order."""
+    by_address = {change.address: change for change in changes}
+    chains: dict[str, list[Step]] = {}
+    kinds: dict[str, str] = {}
+    for change in changes:
+        if change.deleted_with:
+            continue
+        steps = KINDS[change.kind].make_steps(change)
+        if steps:
+            chains[change.address] = steps
+            kinds.update({step.key: change.kind for step in steps})
+    edges: dict[str, set[str]] = {step.key: set() for chain in chains.values() for step in chain}
+
+    def carried_by(address: str) -> str:
+        """A delete carried out by another (a route with its API) is waited for as that one."""
+        change = by_address.get(address)
+        while change is not None and change.deleted_with:
+            address = change.deleted_with
+            change = by_address.get(address)
+        return address
+
+    def ready(address: str) -> str | None:
+        """The step after which the resource at `address` is in place (a shift does not hold its dependents)."""
+        chain = [step for step in chains.get(carried_by(address), []) if step.type != SHIFT]
+        return chain[-1].key if chain else None
+
+    def first(address: str) -> str | None:
+        chain = chains.get(address)
+        return chain[0].key if chain else None
+
+    for chain in chains.values():
+        for before, after in zip(chain, chain[1:], strict=False):
+            edges[after.key].add(before.key)
+    deletes = [c for c in changes if c.action == DELETE and c.address in chains]
+    for change in changes:
+        if change.address not in chains or change.action == DELETE:
+            continue
+        start = first(change.address)
+        assert start is not None and change.desired is not None
+        # A value that refers to another resource (an API id in a SourceArn) depends on it too.
+        referenced = [ref.address for ref in refs_in(change.desired.attrs)]
+        for dependency in (*change.desired.depends_on, *referenced):
+            done = ready(dependency)
+            if done and dependency != change.address and by_address[carried_by(dependency)].action != DELETE:
+                edges[start].add(done)
+        for other in deletes:
+            if other.kind in KINDS[change.kind].after_deletes_of:
+                edges[start].add(chains[other.address][-1].key)
+    # Deletes go in reverse: what depends on a resource (deleted, or updated away from it) goes before it does.
+    users: dict[str, list[Change]] = {}
+    for change in changes:
+        if change.live is not None and change.action != CREATE:
+            for dependency in live_dependencies(change.live):
+                users.setdefault(carried_by(dependency), []).append(change)
+    for change in deletes:
+        start = first(change.address)
+        assert start is not None
+        for user in users.get(change.address, []):
+            if user.address in chains and user.address != change.address:
+                edges[start].add(chains[user.address][-1].key)
+    # A delete AWS may refuse (a bucket with objects) runs last, so it stops nothing else.
+    last = [c for c in deletes if KINDS[c.kind].delete_last]
+    others = [key for address, chain in chains.items() if address not in {c.address for c in last} for key in
+              (step.key for step in chain)]  # fmt: skip
+    for change in last:
+        edges[chains[change.address][0].key].update(others)
+    steps = {step.key: step for chain in chains.values() for step in chain}
+    steps, edges = _release_step(steps, edges)
+    ordered = _topological(steps, edges, kinds)
+    return _serialize(ordered, steps, edges, chains, by_address)
+
+
+def _release_step(steps: dict[str, Step], edges: dict[str, set[str]]) -> tuple[dict[str, Step], dict[str, set[str]]]:
+    """Every function of a release shifts in parallel: the `alias.shift`s become one `release.shift` step, after
+    everything else is in place (hooks and triggers included) and before nothing but deletes."""
+    shifts = [step for step in steps.values() if step.type == SHIFT]
+    if not shifts:
+        return steps, edges
+    release = Step(RELEASE_SHIFT, Address.release(), {"aliases": {step.address: dict(step.detail) for step in shifts}})
+    shift_keys = {step.key for step in shifts}
+    kept = {key: step for key, step in steps.items() if key not in shift_keys}
+    new_edges = {key: {d for d in deps if d not in shift_keys} for key, deps in edges.items() if key not in shift_keys}
+    new_edges[release.key] = {key for key, step in kept.items() if not step.type.endswith(".delete")}
+    for key, deps in edges.items():
+        if key not in shift_keys and deps & shift_keys:
+            new_edges[key].add(release.key)
+    kept[release.key] = release
+    return kept, new_edges
+
+
+def _topological(steps: dict[str, Step], edges: dict[str, set[str]], kinds: dict[str, str]) -> list[str]:
+    sorter = graphlib.TopologicalSorter(edges)
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        raise AssertionError(f"the plan's steps depend on each other in a cycle: {exc.args[1]}") from exc
+    ordered: list[str] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready(), key=lambda key: _rank(steps[key], kinds))
+        ordered.extend(ready)
+        sorter.done(*ready)
+    return ordered
+
+
+def _serialize(
+    ordered: list[str],
+    steps: dict[str, Step],
+    edges: dict[str, set[str]],
+    chains: dict[str, list[Step]],
+    by_address: dict[str, Change],
+) -> list[Step]:
+    """Steps that write one shared document (a function's policy, a bucket's notifications, a REST API) wait for
+    each other, in the order above; then every step learns what it waits for."""
+    last_on: dict[str, str] = {}
+    for key in ordered:
+        step = steps[key]
+        change = by_address.get(step.address)
+        resource = (change.desired or change.live) if change is not None else None
+        document = KINDS[change.kind].serial(resource) if change is not None and resource is not None else None
+        if document is not None:
+            if document in last_on:
+                edges[key].add(last_on[document])
+            last_on[document] = key
+    return [replace(steps[key], after=tuple(sorted(edges[key]))) for key in ordered]
+
+
+def with_pruning(plan: Plan, prune: dict[str, list[str]]) -> Plan:
+    """`plan` whose release step names, per alias, the versions the release deletes once it completes."""
+    steps = []
+    for step in plan.steps:
+        if step.type == RELEASE_SHIFT:
+            aliases = {a: {**detail, "prune": list(prune.get(a, []))} for a, detail in step.detail["aliases"].items()}
+            step = replace(step, detail={**step.detail, "aliases": aliases})
+        steps.append(step)
+    return replace(plan, steps=tuple(steps))
 
 
 def resolve_live_refs(desired: State, live: State) -> State:
-    """Desired values that embed another resource's id (an API id in a SourceArn) filled in from live state;
-    the ones whose resource does not exist yet stay `Ref`s, shown as (known after apply)."""
-    ids = {r.address: str(r.extras["id"]) for r in live.resources if r.extras.get("id")}
-    return desired.with_resources(
-        Resource(r.address, r.kind, r.name, resolve_refs(r.attrs, ids), r.depends_on, r.extras)
-        for r in desired.resources
-    )
+    """Desired values that embed another resource's attribute (an API id in a SourceArn, a layer version ARN)
+    filled in from live state where this plan keeps that value; the rest stay `Ref`s, shown as (known after
+    apply), and the executor fills them in with the same resolver."""
+    live_by_address = live.by_address()
+    desired_by_address = desired.by_address()
+
+    def lookup(address: str, attribute: str) -> str | None:
+        current = live_by_address.get(address)
+        if current is None:
+            return None
+        kind = KINDS[current.kind]
+        if attribute not in kind.stable_outputs:
+            wanted = desired_by_address.get(address)
+            if wanted is None or kind.diff(wanted, current):
+                return None  # changed by this plan: the new value is known after apply
+        found = current.extras.get(attribute)
+        return str(found) if found else None
+
+    return desired.with_resources(replace(r, attrs=resolve_refs(r.attrs, lookup)) for r in desired.resources)
 
 
 def make_plan(desired: State, live: State, *, release_id: str, warnings: tuple[str, ...] = ()) -> Plan:
     desired = resolve_live_refs(desired, live)
-    desired = resolve_layer_refs(desired, live)
     changes = diff(desired, live)
     ordered = sorted(changes, key=lambda c: (c.action == DELETE, c.address))
     return Plan(

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fnship.errors import EXIT_INTERRUPTED, AwsError, FnError, RolledBack
+from fnship.manifest.release import ReleaseSettings
+from fnship.manifest.strategy import schedule
 from fnship.releases import after_release, alias_description, prunable
-from fnship.strategies.schedules import schedule
-from fnship.strategies.settings import ReleaseSettings
 
 RELEASED, ROLLED_BACK, INTERRUPTED, FAILED = "released", "rolled_back", "interrupted", "failed"
 DEFAULT_POLL_S = 5.0
@@ -43,6 +43,7 @@ class ShiftJob:
     tags: dict[str, str] = field(default_factory=dict)
     live_provisioned: int | None = None  # what the alias has before the release (restored on a rollback)
     released: tuple[str, ...] = ()  # the alias's release history before this release (releases.released_history)
+    prune: tuple[str, ...] | None = None  # the versions the plan says this release deletes (None: decide here)
 
     @property
     def alias(self) -> str:
@@ -373,8 +374,13 @@ def revert(aws: Any, job: ShiftJob, outcome: Outcome, reason: str) -> None:
 
 
 def prune(aws: Any, job: ShiftJob) -> list[str]:
-    """Delete versions beyond keepVersions; never one an alias points at (or weights) or the rollback target."""
+    """Delete versions beyond keepVersions; never one an alias points at (or weights) or the rollback target.
+    A plan names them (plan/versions.py): then exactly those go."""
     lam = aws.lambda_
+    if job.prune is not None:
+        for version in job.prune:
+            lam.delete_version(job.function, version)
+        return list(job.prune)
     versions = [str(v["Version"]) for v in lam.list_versions(job.function)]
     protected = {job.old_version, job.new_version}
     for alias in lam.list_aliases(job.function):

@@ -91,7 +91,7 @@ def test_unknown_layer_reference_is_an_input_error(moto, project):
 
 
 def test_zip_over_direct_upload_limit_goes_through_created_bucket(moto, project, monkeypatch: pytest.MonkeyPatch):
-    from fnship.executor import artifacts
+    from fnship.model import artifacts
 
     monkeypatch.setattr(artifacts, "DIRECT_UPLOAD_LIMIT", 100)  # stands for 50 MB: our zip is ~300 bytes
     project.write_hello_service()

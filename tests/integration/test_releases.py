@@ -305,6 +305,9 @@ def test_plan_and_dry_run_show_the_same_release_step(moto, project):
         "schedule": "10% for 5m, then 100%",
         "alarms": ["api-errors"],
         "hooks": {},
+        # Every mutation is in the plan: the shift's own errors alarm, and the versions it prunes (none yet).
+        "errors_alarm": "fnship-demo-dev-api-live-v(new version)-errors",
+        "prune": [],
     }
     text = project.fn("plan", "--strategy", "linear 50% every 1m").stdout
     assert "~ alias.api.live" in text and "strategy: linear 50% every 1m (+50% every 1m to 100%)" in text
@@ -348,3 +351,21 @@ def test_sigterm_mid_shift_restores_the_old_version_and_releases_the_lock(moto, 
     assert alias["FunctionVersion"] == "1" and alias["RoutingConfig"]["AdditionalVersionWeights"] == {}
     ssm = moto.client("ssm")
     assert ssm.describe_parameters()["Parameters"] == []  # the lock was released
+
+
+def test_the_plan_names_the_versions_a_release_prunes_and_the_release_deletes_exactly_those(moto, project):
+    project.write("handler.py", HELLO_HANDLER)
+    manifest = "service: demo\nprovider:\n  name: aws\n  environment:\n    BUILD: '{build}'\n"
+    manifest += "deployment:\n  keepVersions: 2\nfunctions:\n  api:\n    handler: handler.hello\n"
+    for build in (1, 2):
+        project.write("serverless.yml", manifest.format(build=build))
+        assert project.fn("deploy", "--yes").exit_code == 0
+    project.write("serverless.yml", manifest.format(build=3))
+    plan = project.fn("plan", "--json").json["plan"]
+    release = next(step for step in plan["steps"] if step["type"] == "release.shift")
+    # Versions 1 and 2 exist; 3 comes with this release and 2 is the rollback target: 1 goes.
+    assert release["detail"]["aliases"]["alias.api.live"]["prune"] == ["1"]
+    assert "prune versions: 1 (after the release)" in project.fn("plan").stdout
+    assert project.fn("deploy", "--yes").exit_code == 0
+    versions = moto.client("lambda").list_versions_by_function(FunctionName="demo-dev-api")["Versions"]
+    assert sorted(v["Version"] for v in versions) == ["$LATEST", "2", "3"]

@@ -589,11 +589,14 @@ def test_a_rule_moved_to_another_bus_and_a_mapping_to_a_new_stream_leave_nothing
     assert new_stream != sources["stream"]
     project.write("serverless.yml", MOVING.format(bus="", stream=new_stream))
     changes = {c["address"]: c for c in project.fn("plan", "--json").json["plan"]["changes"]}
-    assert changes["trigger.api.eventBridge.rule"]["action"] == "update"
+    # A rule cannot change its bus, nor a mapping its source: the plan says they are replaced, and why.
+    assert changes["trigger.api.eventBridge.rule"]["action"] == "replace"
+    assert changes["trigger.api.eventBridge.rule"]["forces_replacement"] == ["event_bus"]
     assert {f["path"]: (f["before"], f["after"]) for f in changes["trigger.api.eventBridge.rule"]["fields"]} == {
         "event_bus": ("orders-bus", None)
     }
-    assert changes["trigger.api.stream.todos"]["action"] == "update"
+    assert changes["trigger.api.stream.todos"]["action"] == "replace"
+    assert changes["trigger.api.stream.todos"]["forces_replacement"] == ["source_arn"]
     deploy(project, MOVING.format(bus="", stream=new_stream))
 
     assert events.list_rules(EventBusName="orders-bus")["Rules"] == []
@@ -746,9 +749,15 @@ def test_a_renamed_alias_takes_its_subscriptions_and_mappings_along(moto, projec
     project.write("serverless.yml", RENAMED_ALIAS.format(alias="prod", queue=sources["queue"]))
     prod = ALIAS.removesuffix(":live") + ":prod"
     changes = {c["address"]: c for c in project.fn("plan", "--json").json["plan"]["changes"]}
-    for address, field in (("trigger.api.sns.alerts", "endpoint"), ("trigger.api.sqs.orders", "function_arn")):
-        assert changes[address]["action"] == "update"
+    # A mapping moves to the new alias in place (and keeps its place in the queue); an SNS subscription cannot
+    # change its endpoint, so it is replaced, and the plan says so.
+    for address, field, action in (
+        ("trigger.api.sns.alerts", "endpoint", "replace"),
+        ("trigger.api.sqs.orders", "function_arn", "update"),
+    ):
+        assert changes[address]["action"] == action
         assert [(f["path"], f["before"], f["after"]) for f in changes[address]["fields"]] == [(field, ALIAS, prod)]
+    assert changes["trigger.api.sns.alerts"]["forces_replacement"] == ["endpoint"]
     deploy(project, RENAMED_ALIAS.format(alias="prod", queue=sources["queue"]))
 
     topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts"

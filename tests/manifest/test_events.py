@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from fnship.manifest.events import SqsEvent
+
 from .conftest import Env, with_function
 
 QUEUE = "arn:aws:sqs:us-east-1:123456789012:orders"
@@ -130,7 +132,7 @@ CASES = [
     (
         "- s3:\n    bucket: my-bucket\n    event: s3:ObjectMade:*",
         "10:18 functions.api.events.0.s3.event: 's3:ObjectMade:*' is not an S3 event type; allowed: "
-        + ", ".join(__import__("fnship.manifest.events", fromlist=["S3_EVENTS"]).S3_EVENTS),
+        + ", ".join(__import__("fnship.manifest.events.s3", fromlist=["S3_EVENTS"]).S3_EVENTS),
     ),
     (
         "- s3: My_Bucket",
@@ -241,21 +243,21 @@ def test_jwt_authorizers_are_checked(env: Env):
 def test_settings_are_normalized_with_aws_defaults(env: Env):
     manifest = env.load(with_function(f"events:\n  - sqs: {QUEUE}\n  - stream: {KINESIS}\n  - httpApi: get /a/{{id}}"))
     sqs, stream, route = manifest.functions["api"].events
-    assert sqs.settings == {
-        "arn": QUEUE,
-        "batch_size": 10,
-        "maximum_batching_window": 0,
-        "function_response_types": [],
-        "maximum_concurrency": None,
-        "enabled": True,
-        "filter_patterns": [],
-    }
-    assert (stream.settings["source"], stream.settings["batch_size"], stream.settings["starting_position"]) == (
+    assert sqs.settings == SqsEvent(
+        arn=QUEUE,
+        batch_size=10,
+        maximum_batching_window=0,
+        function_response_types=(),
+        maximum_concurrency=None,
+        enabled=True,
+        filter_patterns=(),
+    )
+    assert (stream.settings.source, stream.settings.batch_size, stream.settings.starting_position) == (
         "kinesis",
         100,
         "TRIM_HORIZON",
     )
-    assert route.settings["route_key"] == "GET /a/{id}"
+    assert route.settings.route_key == "GET /a/{id}"
 
 
 def test_the_cli_exits_2_with_file_and_line(project):

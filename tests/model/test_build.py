@@ -18,6 +18,7 @@ from fnship.model.build import build_desired
 class FakeArtifact:
     path: Path = Path("/tmp/a.zip")
     code_sha256: str = "c0de="
+    size: int = 300
 
 
 def desired(tmp_path: Path, text: str, **kwargs):
@@ -126,3 +127,20 @@ def test_versionless_service_points_alias_at_latest(tmp_path):
     state = desired(tmp_path, BASE.replace("  region: eu-west-1", "  region: eu-west-1\n  versionFunctions: false"))
     alias = state.get("alias.api.live")
     assert alias.attrs == {"version": "$LATEST"} and alias.extras["publish"] is False
+
+
+def test_code_over_the_direct_upload_limit_plans_the_deployment_bucket(tmp_path):
+    manifest_path = tmp_path / "serverless.yml"
+    manifest_path.write_text(textwrap.dedent(BASE))
+    manifest = load_manifest(manifest_path, env={})
+    big = 60 * 1024 * 1024
+    state = build_desired(
+        manifest, {"api": FakeArtifact(size=big), "worker": FakeArtifact()}, account_id="111122223333"
+    )
+    bucket = state.get("deployment_bucket")
+    assert bucket is not None and bucket.name == "fnship-deployments-111122223333-eu-west-1"
+    api, worker = state.get("function.api"), state.get("function.worker")
+    assert api.extras["upload_bucket"] == bucket.name and "deployment_bucket" in api.depends_on
+    assert worker.extras["upload_bucket"] is None and "deployment_bucket" not in worker.depends_on
+    # Small code only: no bucket in the plan at all.
+    assert desired(tmp_path, BASE).get("deployment_bucket") is None

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from fnship.manifest.events import HttpApiEvent, RestEvent, RuleEvent, S3Event, SnsEvent, SqsEvent, StreamEvent
+from fnship.manifest.events.url import UrlEvent
 from fnship.manifest.types import EventSpec, FunctionSettings
 from fnship.model.iam import trigger_statements
 
@@ -41,21 +43,23 @@ def allow(actions, resource):
 
 
 def sqs(arn):
-    return EventSpec("sqs", 0, {"arn": arn})
+    return EventSpec("sqs", 0, SqsEvent(arn, 10, 0, (), None, True, ()))
 
 
 def stream(arn, source, on_failure=None):
-    return EventSpec("stream", 0, {"arn": arn, "source": source, "on_failure": on_failure})
+    spec = StreamEvent(arn, source, 100, "LATEST", None, False, -1, -1, 1, 0, None, on_failure, (), True, ())
+    return EventSpec("stream", 0, spec)
 
 
+RULE = RuleEvent("rate(1 hour)", None, None, None, True, "", None, None)
 PUSH = [
-    EventSpec("httpApi", 0, {}),
-    EventSpec("http", 1, {}),
-    EventSpec("url", -1, {}),
-    EventSpec("sns", 2, {}),
-    EventSpec("s3", 3, {}),
-    EventSpec("schedule", 4, {}),
-    EventSpec("eventBridge", 5, {}),
+    EventSpec("httpApi", 0, HttpApiEvent("GET /", "GET", "/", None, ())),
+    EventSpec("http", 1, RestEvent("GET", "/", None)),
+    EventSpec("url", -1, UrlEvent("NONE", None, "BUFFERED")),
+    EventSpec("sns", 2, SnsEvent("t", None, "", None, None)),
+    EventSpec("s3", 3, S3Event("b", ("s3:ObjectCreated:*",), None, None, False)),
+    EventSpec("schedule", 4, RULE),
+    EventSpec("eventBridge", 5, RULE),
 ]
 
 CASES = [

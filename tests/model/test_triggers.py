@@ -22,6 +22,7 @@ QUEUE = f"arn:aws:sqs:us-east-1:{ACCOUNT}:orders"
 class FakeArtifact:
     path: Path
     code_sha256: str = "sha"
+    size: int = 300
 
 
 def desired(tmp_path: Path, functions: str, provider: str = ""):
@@ -92,8 +93,11 @@ def test_permissions_pin_the_source(tmp_path):
     by_address = state.by_address()
     route = by_address["permission.api.httpApi.get-todos-id"].attrs
     assert route["principal"] == "apigateway.amazonaws.com"
-    assert route["source_arn"] == Ref("http_api", f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{{id}}/*/GET/todos/*")
-    assert resolve_refs(route, {"http_api": "abc123"})["source_arn"] == (
+    assert route["source_arn"] == Ref(
+        "http_api", "id", f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{{value}}/*/GET/todos/*"
+    )
+    ids = {("http_api", "id"): "abc123"}
+    assert resolve_refs(route, lambda address, attribute: ids.get((address, attribute)))["source_arn"] == (
         f"arn:aws:execute-api:us-east-1:{ACCOUNT}:abc123/*/GET/todos/*"
     )
     s3 = by_address["permission.api.s3.uploads-bucket"].attrs

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from fnship.model.resources import KNOWN_AFTER_APPLY, Resource, State
-from fnship.plan.diff import CREATE, DELETE, UPDATE, FieldChange, diff, field_changes
-from fnship.plan.steps import make_plan
+from fnship.plan.diff import CREATE, DELETE, REPLACE, UPDATE, FieldChange, field_changes
+from fnship.plan.steps import diff, make_plan
 from fnship.secret import Secret
 
 
@@ -128,25 +130,65 @@ def test_function_update_steps(desired_attrs, expected_steps):
     assert [s.type for s in plan.steps] == expected_steps
 
 
-def test_steps_create_dependencies_first_and_delete_dependents_first():
+def test_steps_follow_depends_on_and_deletes_go_in_reverse():
     role = Resource("role.api", "role", "r", {"path": "/"})
     group = Resource("log_group.api", "log_group", "/aws/lambda/f", {"retention_days": 7})
+    new_function = Resource(
+        "function.api", "function", "svc-dev-api", function().attrs, depends_on=("log_group.api", "role.api")
+    )
+    new_alias = Resource(
+        "alias.api.live", "alias", "live", {"release": {}}, ("function.api",), extras=dict(alias({}).extras)
+    )
     old_role = Resource("role.old", "role", "o", {"path": "/"})
     old_function = Resource("function.old", "function", "f-old", {"memory_size": 128})
     old_alias = Resource("alias.old.live", "alias", "live", {"release": {}}, extras={"function_key": "old"})
     plan = make_plan(
-        state(group, role, function(), alias({"code_sha256": "abc"})),
-        state(old_role, old_function, old_alias),
-        release_id="r1",
+        state(group, role, new_function, new_alias), state(old_role, old_function, old_alias), release_id="r1"
     )
-    assert [(s.type, s.address) for s in plan.steps] == [
-        ("log_group.create", "log_group.api"),
-        ("role.create", "role.api"),
-        ("function.create", "function.api"),
-        ("version.publish", "alias.api.live"),
-        ("alias.set", "alias.api.live"),
-        ("alias.delete", "alias.old.live"),
-        ("function.delete", "function.old"),
-        ("role.delete", "role.old"),
+    steps = {s.key: s for s in plan.steps}
+    assert sorted(steps) == [
+        "alias.api.live alias.set",
+        "alias.api.live version.publish",
+        "function.api function.create",
+        "function.old function.delete",
+        "log_group.api log_group.create",
+        "role.api role.create",
+        "role.old role.delete",
     ]
+    # The order is topological: every step comes after the ones it waits for.
+    seen: set[str] = set()
+    for step in plan.steps:
+        assert set(step.after) <= seen
+        seen.add(step.key)
+    assert set(steps["function.api function.create"].after) == {
+        "log_group.api log_group.create",
+        "role.api role.create",
+    }
+    assert steps["alias.api.live version.publish"].after == ("function.api function.create",)
+    # A function's role goes after the function; the alias goes with its function (no step of its own).
+    assert steps["role.old role.delete"].after == ("function.old function.delete",)
+    assert steps["function.old function.delete"].after == ()
+    assert plan.change("alias.old.live").deleted_with == "function.old"
     assert plan.counts() == {"create": 4, "update": 0, "delete": 3}
+
+
+def test_a_field_aws_cannot_change_in_place_plans_a_replacement():
+    live = Resource(
+        "trigger.api.stream.s", "event_source_mapping", "arn:s", {"starting_position": "LATEST", "batch_size": 1}
+    )
+    want = Resource(
+        "trigger.api.stream.s", "event_source_mapping", "arn:s", {"starting_position": "TRIM_HORIZON", "batch_size": 2}
+    )
+    plan = make_plan(state(want), state(live), release_id="r1")
+    [change] = plan.changes
+    assert change.action == REPLACE
+    assert change.forces_replacement == ("starting_position",)
+    assert [s.type for s in plan.steps] == ["event_source_mapping.delete", "event_source_mapping.create"]
+    assert plan.counts() == {"create": 1, "update": 0, "delete": 1}
+    # A field that changes in place stays an update.
+    assert (
+        make_plan(state(replace(want, attrs={**live.attrs, "batch_size": 2})), state(live), release_id="r")
+        .changes[0]
+        .action
+        == UPDATE
+    )

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
+from fnship.manifest.release import ReleaseSettings
+from fnship.manifest.strategy import parse_strategy
 from fnship.model.resources import Resource, State
 from fnship.plan.steps import make_plan
-from fnship.strategies.schedules import parse_strategy
-from fnship.strategies.settings import ReleaseSettings
 
 
 def state(*resources: Resource) -> State:
@@ -53,6 +53,7 @@ def test_moved_aliases_shift_together_in_one_step():
             "schedule": "10% for 5m, then 100%",
             "alarms": ["a1"],
             "hooks": {},
+            "errors_alarm": "fnship-svc-dev-api-live-v(new version)-errors",
         },
         "alias.job.live": {"strategy": "AllAtOnce", "schedule": "all at once", "alarms": ["a1"], "hooks": {}},
     }

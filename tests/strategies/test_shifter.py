@@ -4,10 +4,10 @@ it follows): schedules with an injected clock, alarms, hooks, interrupts, provis
 from __future__ import annotations
 
 from fnship.errors import EXIT_INTERRUPTED, EXIT_ROLLED_BACK, AwsError
+from fnship.manifest.release import ReleaseSettings
+from fnship.manifest.strategy import parse_strategy
 from fnship.releases import released_history
 from fnship.strategies import shifter
-from fnship.strategies.schedules import parse_strategy
-from fnship.strategies.settings import ReleaseSettings
 from tests.strategies.fakes import FakeAlias, FakeAws, FakeClock
 
 

@@ -10,26 +10,41 @@ owned SNS topics (`topic.<name>`) and owned S3 buckets (`bucket.<name>`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from fnship.manifest.types import EventSpec, HttpApiSpec
+from fnship.model.iam import Grant
 from fnship.model.resources import Resource
 from fnship.model.triggers import api, buckets, rules, sources, topics, urls
 from fnship.model.triggers.common import Target
 
 Renderer = Callable[[Target, EventSpec, str], list[Resource]]
 
-# Event type -> (the trigger's base name, its renderer).
-RENDERERS: dict[str, tuple[Callable[[EventSpec], str], Renderer]] = {
-    "httpApi": (api.http_api_route_name, api.render_http_api_route),
-    "http": (api.rest_method_name, api.render_rest_method),
-    "url": (urls.url_name, urls.render_url),
-    "sqs": (sources.sqs_name, sources.render_sqs),
-    "stream": (sources.stream_name, sources.render_stream),
-    "sns": (topics.sns_name, topics.render_sns),
-    "s3": (buckets.s3_name, buckets.render_s3),
-    "schedule": (rules.schedule_name, rules.render_schedule),
-    "eventBridge": (rules.event_bridge_name, rules.render_event_bridge),
+
+def no_grants(_event: EventSpec) -> list[Grant]:
+    """A push source invokes the alias through a permission on it: the function's role needs nothing."""
+    return []
+
+
+@dataclass(frozen=True)
+class TriggerType:
+    name: Callable[[EventSpec], str]  # the trigger's base name, unique per function and type
+    render: Renderer  # its resources: the trigger, its permission on the alias
+    grants: Callable[[EventSpec], list[Grant]] = no_grants  # what the function's role needs (a poller's reads)
+
+
+# Event type -> what it renders and what the function's role needs for it.
+TRIGGERS: dict[str, TriggerType] = {
+    "httpApi": TriggerType(api.http_api_route_name, api.render_http_api_route),
+    "http": TriggerType(api.rest_method_name, api.render_rest_method),
+    "url": TriggerType(urls.url_name, urls.render_url),
+    "sqs": TriggerType(sources.sqs_name, sources.render_sqs, sources.sqs_grants),
+    "stream": TriggerType(sources.stream_name, sources.render_stream, sources.stream_grants),
+    "sns": TriggerType(topics.sns_name, topics.render_sns),
+    "s3": TriggerType(buckets.s3_name, buckets.render_s3),
+    "schedule": TriggerType(rules.schedule_name, rules.render_schedule),
+    "eventBridge": TriggerType(rules.event_bridge_name, rules.render_event_bridge),
 }
 
 
@@ -38,7 +53,7 @@ def trigger_names(events: tuple[EventSpec, ...]) -> list[str]:
     seen: dict[tuple[str, str], int] = {}
     out = []
     for event in events:
-        base = RENDERERS[event.type][0](event)
+        base = TRIGGERS[event.type].name(event)
         count = seen.get((event.type, base), 0) + 1
         seen[(event.type, base)] = count
         out.append(base if count == 1 else f"{base}-{count}")
@@ -59,10 +74,10 @@ def render_triggers(
     rest_cors: dict[str, Any] = {}
     for target, events in functions:
         for event, name in zip(events, trigger_names(events), strict=True):
-            rendered.extend(RENDERERS[event.type][1](target, event, name))
+            rendered.extend(TRIGGERS[event.type].render(target, event, name))
             by_type.setdefault(event.type, []).append((target, event))
-            if event.type == "http" and event.settings["cors"]:
-                rest_cors.setdefault(event.settings["path"], event.settings["cors"])
+            if event.type == "http" and event.settings.cors:
+                rest_cors.setdefault(event.settings.path, event.settings.cors)
     shared = [
         *api.shared_http_api(
             service=service,

@@ -12,7 +12,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from fnship.manifest.events.rest import RestCors
 from fnship.manifest.types import EventSpec, HttpApiSpec
+from fnship.model.address import Address
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import (
     Target,
@@ -23,8 +25,8 @@ from fnship.model.triggers.common import (
     trigger_address,
 )
 
-HTTP_API = "http_api"
-REST_API = "rest_api"
+HTTP_API = Address.http_api()
+REST_API = Address.rest_api()
 PAYLOAD_FORMAT = "2.0"
 APIGATEWAY = "apigateway.amazonaws.com"
 
@@ -47,7 +49,7 @@ def route_name(method: str, path: str) -> str:
 
 
 def http_api_route_name(event: EventSpec) -> str:
-    return route_name(event.settings["method"], event.settings["path"])
+    return route_name(event.settings.method, event.settings.path)
 
 
 def render_http_api_route(target: Target, event: EventSpec, name: str) -> list[Resource]:
@@ -55,23 +57,28 @@ def render_http_api_route(target: Target, event: EventSpec, name: str) -> list[R
     route = Resource(
         address=trigger_address(target, "httpApi", name),
         kind="http_api_route",
-        name=settings["route_key"],
+        name=settings.route_key,
         attrs={
-            "route_key": settings["route_key"],
+            "route_key": settings.route_key,
             "target": target.alias_arn,
             "payload_format": PAYLOAD_FORMAT,
-            "authorizer": settings["authorizer"],
-            "scopes": list(settings["scopes"]),
+            "authorizer": settings.authorizer,
+            "scopes": list(settings.scopes),
         },
-        depends_on=(HTTP_API, f"alias.{target.function_key}.{target.alias}"),
+        depends_on=(
+            HTTP_API,
+            target.alias_address,
+            Address.permission(target.function_key, "httpApi", name),
+            *([Address.http_api_authorizer(settings.authorizer)] if settings.authorizer else []),
+        ),
         extras={**target.extras("httpApi", name), **api_extras(service=target.service, stage=target.stage)},
     )
-    source = execute_api_arn(target, HTTP_API, settings["method"], settings["path"])
+    source = execute_api_arn(target, HTTP_API, settings.method, settings.path)
     return [permission(target, "httpApi", name, principal=APIGATEWAY, source_arn=source), route]
 
 
 def rest_method_name(event: EventSpec) -> str:
-    return route_name(event.settings["method"], event.settings["path"])
+    return route_name(event.settings.method, event.settings.path)
 
 
 def render_rest_method(target: Target, event: EventSpec, name: str) -> list[Resource]:
@@ -79,17 +86,17 @@ def render_rest_method(target: Target, event: EventSpec, name: str) -> list[Reso
     method = Resource(
         address=trigger_address(target, "http", name),
         kind="rest_method",
-        name=f"{settings['method']} {settings['path']}",
+        name=f"{settings.method} {settings.path}",
         attrs={
-            "method": settings["method"],
-            "path": settings["path"],
+            "method": settings.method,
+            "path": settings.path,
             "integration": "AWS_PROXY",
             "target": target.alias_arn,
         },
-        depends_on=(REST_API, f"alias.{target.function_key}.{target.alias}"),
+        depends_on=(REST_API, target.alias_address, Address.permission(target.function_key, "http", name)),
         extras={**target.extras("http", name), **api_extras(service=target.service, stage=target.stage)},
     )
-    source = execute_api_arn(target, REST_API, settings["method"], settings["path"])
+    source = execute_api_arn(target, REST_API, settings.method, settings.path)
     return [permission(target, "http", name, principal=APIGATEWAY, source_arn=source), method]
 
 
@@ -109,14 +116,14 @@ def shared_http_api(
     used = sorted({route.attrs["authorizer"] for route in routes if route.attrs["authorizer"]})
     authorizers = [
         Resource(
-            address=f"{HTTP_API}.authorizer.{name}",
+            address=Address.http_api_authorizer(name),
             kind="http_api_authorizer",
             name=name,
             attrs={
                 "type": "JWT",
-                "identity_source": list(spec.authorizers[name]["identity_source"]),
-                "issuer": spec.authorizers[name]["issuer"],
-                "audience": list(spec.authorizers[name]["audience"]),
+                "identity_source": list(spec.authorizers[name].identity_source),
+                "issuer": spec.authorizers[name].issuer,
+                "audience": list(spec.authorizers[name].audience),
             },
             depends_on=(HTTP_API,),
             extras={**api_extras(service=service, stage=stage), "shared": True},
@@ -142,18 +149,18 @@ def rest_paths(methods: list[Resource], cors_by_path: Mapping[str, Any]) -> dict
     return dict(sorted(paths.items()))
 
 
-def rest_cors_headers(cors: Mapping[str, Any], methods: list[str]) -> dict[str, str]:
+def rest_cors_headers(cors: RestCors, methods: list[str]) -> dict[str, str]:
     """The preflight (OPTIONS, mock integration) response headers, as API Gateway stores them (quoted)."""
     methods = ["*"] if "ANY" in methods else methods
     headers = {
-        "Access-Control-Allow-Origin": ",".join(cors["origins"]),
-        "Access-Control-Allow-Headers": ",".join(cors["headers"]),
+        "Access-Control-Allow-Origin": ",".join(cors.origins),
+        "Access-Control-Allow-Headers": ",".join(cors.headers),
         "Access-Control-Allow-Methods": ",".join(methods),
     }
-    if cors.get("allow_credentials"):
+    if cors.allow_credentials:
         headers["Access-Control-Allow-Credentials"] = "true"
-    if cors.get("max_age") is not None:
-        headers["Access-Control-Max-Age"] = str(cors["max_age"])
+    if cors.max_age is not None:
+        headers["Access-Control-Max-Age"] = str(cors.max_age)
     return {f"method.response.header.{k}": f"'{v}'" for k, v in sorted(headers.items())}
 
 
@@ -178,7 +185,7 @@ def shared_rest_api(
     }
     revision = hashlib.sha256(json.dumps(digest_source, sort_keys=True).encode()).hexdigest()[:16]
     stage_resource = Resource(
-        address=f"{REST_API}.stage.{stage}",
+        address=Address.rest_stage(stage),
         kind="rest_stage",
         name=stage,
         attrs={"revision": revision},

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from fnship.arns import arn
 from fnship.manifest.types import EventSpec
+from fnship.model.address import Address
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target, permission, slug, trigger_address
 
@@ -14,7 +15,7 @@ S3 = "s3.amazonaws.com"
 
 
 def s3_name(event: EventSpec) -> str:
-    return slug(event.settings["bucket"])
+    return slug(event.settings.bucket)
 
 
 def notification_id(*, service: str, stage: str, function_key: str, name: str) -> str:
@@ -24,28 +25,28 @@ def notification_id(*, service: str, stage: str, function_key: str, name: str) -
 
 def render_s3(target: Target, event: EventSpec, name: str) -> list[Resource]:
     s = event.settings
-    depends = [f"alias.{target.function_key}.{target.alias}", f"permission.{target.function_key}.s3.{name}"]
-    if not s["existing"]:
-        depends.append(f"bucket.{s['bucket']}")
-    rules = {key: s[key] for key in ("prefix", "suffix") if s[key]}
+    depends = [target.alias_address, Address.permission(target.function_key, "s3", name)]
+    if not s.existing:
+        depends.append(Address.bucket(s.bucket))
+    rules = {key: value for key, value in (("prefix", s.prefix), ("suffix", s.suffix)) if value}
     notification = Resource(
         address=trigger_address(target, "s3", name),
         kind="s3_notification",
         name=notification_id(service=target.service, stage=target.stage, function_key=target.function_key, name=name),
-        attrs={"bucket": s["bucket"], "events": sorted(s["events"]), "filter": rules, "target": target.alias_arn},
+        attrs={"bucket": s.bucket, "events": sorted(s.events), "filter": rules, "target": target.alias_arn},
         depends_on=tuple(depends),
-        extras={**target.extras("s3", name), "bucket": s["bucket"]},
+        extras={**target.extras("s3", name), "bucket": s.bucket},
     )
     # S3 bucket ARNs carry no account: SourceAccount is what keeps another account's bucket of the same name out.
-    source = arn("s3", s["bucket"], partition_of=target.region)
+    source = arn("s3", s.bucket, partition_of=target.region)
     return [permission(target, "s3", name, principal=S3, source_arn=source), notification]
 
 
 def shared_buckets(events: list[tuple[Target, EventSpec]], tags: Mapping[str, str]) -> list[Resource]:
-    owned = sorted({event.settings["bucket"] for _t, event in events if not event.settings["existing"]})
+    owned = sorted({event.settings.bucket for _t, event in events if not event.settings.existing})
     owner = next(((t.service, t.stage) for t, _event in events), None)
     return [
-        Resource(address=f"bucket.{bucket}", kind="s3_bucket", name=bucket, attrs={"tags": dict(tags)},
+        Resource(address=Address.bucket(bucket), kind="s3_bucket", name=bucket, attrs={"tags": dict(tags)},
                  extras={"shared": True, "owner": owner})
         for bucket in owned
     ]  # fmt: skip

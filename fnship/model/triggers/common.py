@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from fnship.arns import arn
+from fnship.manifest.types import Cors
 from fnship.model import names
+from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource
 
 PERMISSION_SID_PREFIX = "fnship-"
@@ -34,6 +36,10 @@ class Target:
         return names.function_arn(region=self.region, account_id=self.account_id, function_name=self.function_name)
 
     @property
+    def alias_address(self) -> Address:
+        return Address.alias(self.function_key, self.alias)
+
+    @property
     def alias_arn(self) -> str:
         """Every trigger targets this, so a traffic shift or a rollback moves all traffic together."""
         return f"{self.function_arn}:{self.alias}"
@@ -56,7 +62,7 @@ def slug(text: str) -> str:
 
 
 def trigger_address(target: Target, event_type: str, name: str) -> str:
-    return f"trigger.{target.function_key}.{event_type}.{name}"
+    return Address.trigger(target.function_key, event_type, name)
 
 
 def permission_sid(event_type: str, name: str) -> str:
@@ -88,7 +94,7 @@ def permission(
     other account's bucket, topic or API can use it (the confused deputy problem):
     https://docs.aws.amazon.com/lambda/latest/dg/permissions-function-services.html"""
     return Resource(
-        address=f"permission.{target.function_key}.{event_type}.{name}",
+        address=Address.permission(target.function_key, event_type, name),
         kind="permission",
         name=permission_sid(event_type, name),
         attrs={
@@ -99,12 +105,12 @@ def permission(
             "function_url_auth_type": url_auth_type,
             "invoked_via_function_url": via_function_url,
         },
-        depends_on=(f"alias.{target.function_key}.{target.alias}",),
+        depends_on=(target.alias_address,),
         extras={**target.extras(event_type, name), "qualifier": target.alias},
     )
 
 
-def execute_api_arn(target: Target, api: str, method: str, path: str) -> Ref:
+def execute_api_arn(target: Target, api: Address, method: str, path: str) -> Ref:
     """The SourceArn of an API Gateway route: `{api-id}/*/{METHOD}/{path}`, path parameters as `*`.
     https://docs.aws.amazon.com/apigateway/latest/developerguide/arn-format-reference.html"""
     if path in ("*", "$default"):
@@ -113,21 +119,23 @@ def execute_api_arn(target: Target, api: str, method: str, path: str) -> Ref:
         verb = "*" if method == "ANY" else method
         parts = ["*" if part.startswith("{") else part for part in path.strip("/").split("/") if part]
         resource = f"{verb}/{'/'.join(parts)}"
-    return Ref(api, arn("execute-api", f"{{id}}/*/{resource}", region=target.region, account_id=target.account_id))
+    return Ref(
+        api, "id", arn("execute-api", f"{{value}}/*/{resource}", region=target.region, account_id=target.account_id)
+    )
 
 
-def cors_configuration(cors: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def cors_configuration(cors: Cors | None) -> dict[str, Any] | None:
     """Our CORS settings as the CorsConfiguration of an HTTP API or a function URL, normalized: the form the
     live reader produces from AWS's answer too (unset keys dropped, lists sorted)."""
     if not cors:
         return None
     config = {
-        "AllowOrigins": cors.get("allow_origins"),
-        "AllowHeaders": cors.get("allow_headers"),
-        "AllowMethods": cors.get("allow_methods"),
-        "ExposeHeaders": cors.get("expose_headers"),
-        "AllowCredentials": cors.get("allow_credentials"),
-        "MaxAge": cors.get("max_age"),
+        "AllowOrigins": list(cors.allow_origins),
+        "AllowHeaders": list(cors.allow_headers),
+        "AllowMethods": list(cors.allow_methods),
+        "ExposeHeaders": list(cors.expose_headers),
+        "AllowCredentials": cors.allow_credentials,
+        "MaxAge": cors.max_age,
     }
     return normalize_cors(config)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fnship.arns import arn
 from fnship.manifest.types import EventSpec
 from fnship.model import names
+from fnship.model.address import Address
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target, permission, slug, trigger_address
 
@@ -20,36 +21,36 @@ def rule_arn(*, region: str, account_id: str, bus: str | None, name: str) -> str
 
 def _render_rule(target: Target, event_type: str, event: EventSpec, name: str) -> list[Resource]:
     s = event.settings
-    physical = s["name"] or names.shorten(f"{target.function_name}-{name}", RULE_NAME_MAX)
+    physical = s.name or names.shorten(f"{target.function_name}-{name}", RULE_NAME_MAX)
     rule = Resource(
         address=trigger_address(target, event_type, name),
         kind="event_rule",
         name=physical,
         attrs={
-            "schedule": s["schedule"],
-            "pattern": s["pattern"],
-            "event_bus": s["event_bus"],
-            "state": "ENABLED" if s["enabled"] else "DISABLED",
-            "description": s["description"],
-            "target": {"id": TARGET_ID, "arn": target.alias_arn, "input": s["input"], "input_path": s["input_path"]},
+            "schedule": s.schedule,
+            "pattern": s.pattern,
+            "event_bus": s.event_bus,
+            "state": "ENABLED" if s.enabled else "DISABLED",
+            "description": s.description,
+            "target": {"id": TARGET_ID, "arn": target.alias_arn, "input": s.input, "input_path": s.input_path},
             "tags": dict(target.tags),
         },
         depends_on=(
-            f"alias.{target.function_key}.{target.alias}",
-            f"permission.{target.function_key}.{event_type}.{name}",
+            target.alias_address,
+            Address.permission(target.function_key, event_type, name),
         ),
-        extras={**target.extras(event_type, name), "event_bus": s["event_bus"]},
+        extras={**target.extras(event_type, name), "event_bus": s.event_bus},
     )
-    arn = rule_arn(region=target.region, account_id=target.account_id, bus=s["event_bus"], name=physical)
+    arn = rule_arn(region=target.region, account_id=target.account_id, bus=s.event_bus, name=physical)
     return [permission(target, event_type, name, principal=EVENTS, source_arn=arn), rule]
 
 
 def schedule_name(event: EventSpec) -> str:
-    return slug(event.settings["name"]) if event.settings["name"] else "schedule"
+    return slug(event.settings.name) if event.settings.name else "schedule"
 
 
 def event_bridge_name(event: EventSpec) -> str:
-    return slug(event.settings["name"]) if event.settings["name"] else "rule"
+    return slug(event.settings.name) if event.settings.name else "rule"
 
 
 def render_schedule(target: Target, event: EventSpec, name: str) -> list[Resource]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from fnship.manifest.types import EventSpec
+from fnship.model import iam
+from fnship.model.address import Address
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target, slug, trigger_address
 
@@ -22,11 +24,26 @@ def source_name(arn: str) -> str:
 
 
 def sqs_name(event: EventSpec) -> str:
-    return source_name(event.settings["arn"])
+    return source_name(event.settings.arn)
 
 
 def stream_name(event: EventSpec) -> str:
-    return source_name(event.settings["arn"])
+    return source_name(event.settings.arn)
+
+
+def sqs_grants(event: EventSpec) -> list[iam.Grant]:
+    """Lambda's poller reads the queue with the function's role."""
+    return [(iam.SQS_POLL_ACTIONS, event.settings.arn)]
+
+
+def stream_grants(event: EventSpec) -> list[iam.Grant]:
+    """Lambda's poller reads the stream with the function's role, and sends failed batches to `onFailure`."""
+    s = event.settings
+    actions = iam.KINESIS_STREAM_ACTIONS if s.source == "kinesis" else iam.DYNAMODB_STREAM_ACTIONS
+    grants = [(actions, s.arn)]
+    if s.on_failure:
+        grants.append(iam.send_grant(s.on_failure))
+    return grants
 
 
 def _mapping(target: Target, event_type: str, name: str, attrs: dict[str, Any]) -> Resource:
@@ -35,7 +52,7 @@ def _mapping(target: Target, event_type: str, name: str, attrs: dict[str, Any]) 
         kind="event_source_mapping",
         name=attrs["source_arn"],
         attrs={**attrs, "function_arn": target.alias_arn},
-        depends_on=(f"alias.{target.function_key}.{target.alias}", f"function.{target.function_key}"),
+        depends_on=(target.alias_address, Address.function(target.function_key)),
         extras={**target.extras(event_type, name), "alias_arn": target.alias_arn},
     )
 
@@ -43,13 +60,13 @@ def _mapping(target: Target, event_type: str, name: str, attrs: dict[str, Any]) 
 def render_sqs(target: Target, event: EventSpec, name: str) -> list[Resource]:
     s = event.settings
     attrs = {
-        "source_arn": s["arn"],
-        "batch_size": s["batch_size"],
-        "maximum_batching_window": s["maximum_batching_window"],
-        "function_response_types": list(s["function_response_types"]),
-        "maximum_concurrency": s["maximum_concurrency"],
-        "enabled": s["enabled"],
-        "filter_patterns": sorted(s["filter_patterns"]),
+        "source_arn": s.arn,
+        "batch_size": s.batch_size,
+        "maximum_batching_window": s.maximum_batching_window,
+        "function_response_types": list(s.function_response_types),
+        "maximum_concurrency": s.maximum_concurrency,
+        "enabled": s.enabled,
+        "filter_patterns": sorted(s.filter_patterns),
     }
     return [_mapping(target, "sqs", name, attrs)]
 
@@ -57,19 +74,19 @@ def render_sqs(target: Target, event: EventSpec, name: str) -> list[Resource]:
 def render_stream(target: Target, event: EventSpec, name: str) -> list[Resource]:
     s = event.settings
     attrs = {
-        "source_arn": s["arn"],
-        "batch_size": s["batch_size"],
-        "maximum_batching_window": s["maximum_batching_window"],
-        "function_response_types": list(s["function_response_types"]),
-        "enabled": s["enabled"],
-        "filter_patterns": sorted(s["filter_patterns"]),
-        "starting_position": s["starting_position"],
-        "starting_position_timestamp": s["starting_position_timestamp"],
-        "bisect_batch_on_function_error": s["bisect_batch_on_function_error"],
-        "maximum_retry_attempts": s["maximum_retry_attempts"],
-        "maximum_record_age": s["maximum_record_age"],
-        "parallelization_factor": s["parallelization_factor"],
-        "tumbling_window": s["tumbling_window"],
-        "on_failure": s["on_failure"],
+        "source_arn": s.arn,
+        "batch_size": s.batch_size,
+        "maximum_batching_window": s.maximum_batching_window,
+        "function_response_types": list(s.function_response_types),
+        "enabled": s.enabled,
+        "filter_patterns": sorted(s.filter_patterns),
+        "starting_position": s.starting_position,
+        "starting_position_timestamp": s.starting_position_timestamp,
+        "bisect_batch_on_function_error": s.bisect_batch_on_function_error,
+        "maximum_retry_attempts": s.maximum_retry_attempts,
+        "maximum_record_age": s.maximum_record_age,
+        "parallelization_factor": s.parallelization_factor,
+        "tumbling_window": s.tumbling_window,
+        "on_failure": s.on_failure,
     }
     return [_mapping(target, "stream", name, attrs)]

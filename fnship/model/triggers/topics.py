@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from fnship.arns import arn
 from fnship.manifest.types import EventSpec
+from fnship.model.address import Address
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target, permission, slug, trigger_address
 
@@ -18,16 +19,16 @@ def topic_arn(*, region: str, account_id: str, name: str) -> str:
 
 
 def sns_name(event: EventSpec) -> str:
-    return slug(event.settings["topic_name"])
+    return slug(event.settings.topic_name)
 
 
 def render_sns(target: Target, event: EventSpec, name: str) -> list[Resource]:
     s = event.settings
-    owned = s["topic_arn"] is None
-    arn = s["topic_arn"] or topic_arn(region=target.region, account_id=target.account_id, name=s["topic_name"])
-    depends = [f"alias.{target.function_key}.{target.alias}", f"permission.{target.function_key}.sns.{name}"]
+    owned = s.topic_arn is None
+    arn = s.topic_arn or topic_arn(region=target.region, account_id=target.account_id, name=s.topic_name)
+    depends = [target.alias_address, Address.permission(target.function_key, "sns", name)]
     if owned:
-        depends.append(f"topic.{s['topic_name']}")
+        depends.append(Address.topic(s.topic_name))
     subscription = Resource(
         address=trigger_address(target, "sns", name),
         kind="sns_subscription",
@@ -35,8 +36,8 @@ def render_sns(target: Target, event: EventSpec, name: str) -> list[Resource]:
         attrs={
             "topic_arn": arn,
             "endpoint": target.alias_arn,
-            "filter_policy": s["filter_policy"],
-            "filter_policy_scope": s["filter_policy_scope"],
+            "filter_policy": s.filter_policy,
+            "filter_policy_scope": s.filter_policy_scope,
         },
         depends_on=tuple(depends),
         extras=target.extras("sns", name),
@@ -49,14 +50,14 @@ def shared_topics(events: list[tuple[Target, EventSpec]], tags: Mapping[str, str
     topics: dict[str, str] = {}
     arns: dict[str, str] = {}
     for target, event in events:
-        if event.settings["topic_arn"] is None:
-            name = event.settings["topic_name"]
+        if event.settings.topic_arn is None:
+            name = event.settings.topic_name
             if not topics.get(name):
-                topics[name] = event.settings["display_name"]
+                topics[name] = event.settings.display_name
             arns[name] = topic_arn(region=target.region, account_id=target.account_id, name=name)
     return [
         Resource(
-            address=f"topic.{name}",
+            address=Address.topic(name),
             kind="sns_topic",
             name=name,
             attrs={"display_name": display, "tags": dict(tags)},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fnship.manifest.types import EventSpec
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target, cors_configuration, permission, trigger_address
@@ -17,12 +19,13 @@ def render_url(target: Target, event: EventSpec, name: str) -> list[Resource]:
         address=trigger_address(target, "url", target.alias),
         kind="function_url",
         name=target.alias,
-        attrs={"auth_type": s["auth_type"], "cors": cors_configuration(s["cors"]), "invoke_mode": s["invoke_mode"]},
-        depends_on=(f"alias.{target.function_key}.{target.alias}",),
+        attrs={"auth_type": s.auth_type, "cors": cors_configuration(s.cors), "invoke_mode": s.invoke_mode},
+        depends_on=(target.alias_address,),
         extras={**target.extras("url", target.alias), "qualifier": target.alias},
     )
-    if s["auth_type"] != "NONE":
+    if s.auth_type != "NONE":
         return [url]
+    # The URL is created once anyone may invoke through it: the statements go first.
     # A public URL needs both statements since October 2025; `*` is the principal because the URL is public,
     # and the conditions limit each statement to calls that come through the function URL:
     # https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html#urls-auth-none
@@ -32,4 +35,4 @@ def render_url(target: Target, event: EventSpec, name: str) -> list[Resource]:
         permission(target, "url", f"{target.alias}-invoke", principal="*", source_arn=None,
                    via_function_url=True, source_account=False),
     ]  # fmt: skip
-    return [*public, url]
+    return [*public, replace(url, depends_on=(*url.depends_on, *(p.address for p in public)))]

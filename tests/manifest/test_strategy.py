@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fnship.strategies.schedules import ShiftStep, StrategyError, parse_strategy, schedule, total_wait
+from fnship.manifest.strategy import ShiftStep, StrategyError, parse_strategy, schedule, total_wait
 
 LINEAR_10 = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
 

@@ -3,7 +3,8 @@ in-memory adapter double (moto has no provisioned concurrency: see tests/strateg
 
 from __future__ import annotations
 
-from fnship.executor.handlers import HANDLERS, Context
+from fnship.kinds import HANDLERS
+from fnship.kinds.base import Context
 from fnship.model.resources import Resource, State
 from fnship.plan.diff import Step
 from fnship.plan.live import _provisioned

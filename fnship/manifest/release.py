@@ -1,7 +1,8 @@
 """Release settings per function: the `deployment:` section (service-wide, overridden per function) and the canary
 plugin's `deploymentSettings` (`custom.deploymentSettings` service-wide, `functions.<key>.deploymentSettings`).
 
-Pure: no AWS, no filesystem. Every problem is collected and raised as one InputError naming file:line:key.
+Parsed once, in the manifest stage (manifest/build.py), into `Manifest.releases`; nothing downstream reads these
+sections again. Pure: no AWS, no filesystem. Every problem becomes a diagnostic naming file:line:key.
 Precedence, highest first: `fn deploy --strategy`, the function's `deployment`, its `deploymentSettings`,
 the service's `deployment`, `custom.deploymentSettings`.
 https://github.com/davidgf/serverless-plugin-canary-deployments#configuration
@@ -10,13 +11,13 @@ https://github.com/davidgf/serverless-plugin-canary-deployments#configuration
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
-from fnship.errors import Diagnostic, InputError
-from fnship.manifest.types import DEFAULT_ALIAS, FunctionSpec, Manifest
-from fnship.strategies.schedules import ALL_AT_ONCE, Strategy, StrategyError, parse_strategy
+from fnship.errors import Diagnostic, InputError, Location
+from fnship.manifest.strategy import ALL_AT_ONCE, Strategy, StrategyError, parse_strategy
+from fnship.manifest.types import DEFAULT_ALIAS, FunctionSpec, KeyPath, Manifest
 
 DEFAULT_KEEP_VERSIONS = 10
 DEPLOYMENT_KEYS = frozenset({"strategy", "alias", "alarms", "hooks", "keepVersions"})
@@ -58,31 +59,47 @@ def default_settings(alias: str = DEFAULT_ALIAS) -> ReleaseSettings:
     return ReleaseSettings(strategy=parse_strategy(ALL_AT_ONCE), strategy_text=ALL_AT_ONCE, alias=alias)
 
 
-def release_settings(manifest: Manifest, *, strategy: str | None = None) -> dict[str, ReleaseSettings]:
-    """function key -> its release settings. Raises InputError with every problem found."""
+def parse_releases(
+    doc: Mapping[str, Any], functions: Mapping[str, FunctionSpec], locate: Callable[[KeyPath], Location]
+) -> tuple[dict[str, ReleaseSettings], list[Diagnostic]]:
+    """function key -> its release settings, and every problem found (each once: a service-wide problem is found
+    once per function)."""
     problems: list[Diagnostic] = []
-    settings = {
-        key: _for_function(manifest, function, strategy, problems) for key, function in manifest.functions.items()
-    }
-    if problems:
-        raise InputError(list(dict.fromkeys(problems)))  # a service-wide problem is found once per function
-    return settings
+    settings = {key: _for_function(doc, functions, function, locate, problems) for key, function in functions.items()}
+    return settings, list(dict.fromkeys(problems))
+
+
+def release_settings(manifest: Manifest, *, strategy: str | None = None) -> dict[str, ReleaseSettings]:
+    """function key -> its release settings, as the manifest stage parsed them; `strategy` (`--strategy`) replaces
+    every function's strategy. Raises InputError when it is not a strategy."""
+    releases: dict[str, ReleaseSettings] = dict(manifest.releases)
+    if strategy is None:
+        return releases
+    try:
+        parsed = parse_strategy(strategy)
+    except StrategyError as exc:
+        raise InputError(Diagnostic(str(exc), key="--strategy")) from None
+    return {key: replace(settings, strategy=parsed, strategy_text=strategy) for key, settings in releases.items()}
 
 
 def _for_function(
-    manifest: Manifest, function: FunctionSpec, override: str | None, problems: list[Diagnostic]
+    doc: Mapping[str, Any],
+    functions: Mapping[str, FunctionSpec],
+    function: FunctionSpec,
+    locate: Callable[[KeyPath], Location],
+    problems: list[Diagnostic],
 ) -> ReleaseSettings:
     def problem(path: tuple[Any, ...], message: str, hint: str = "") -> None:
-        location = manifest.locate(path) if path and not str(path[0]).startswith("--") else None
+        location = locate(path) if path and not str(path[0]).startswith("--") else None
         problems.append(Diagnostic(message, key=".".join(str(p) for p in path), location=location, hint=hint))
 
     merged: dict[str, Any] = {}
     where: dict[str, tuple[Any, ...]] = {}
     hooks: dict[str, Any] = {}
-    custom = manifest.custom if isinstance(manifest.custom, Mapping) else {}
+    custom = doc.get("custom") if isinstance(doc.get("custom"), Mapping) else {}
     layers = (
         (("custom", "deploymentSettings"), custom.get("deploymentSettings"), True),
-        (("deployment",), manifest.raw.get("deployment"), False),
+        (("deployment",), doc.get("deployment"), False),
         (("functions", function.key, "deploymentSettings"), function.raw.get("deploymentSettings"), True),
         (("functions", function.key, "deployment"), function.raw.get("deployment"), False),
     )
@@ -116,11 +133,11 @@ def _for_function(
                 allowed = sorted({*PLUGIN_KEYS, *PLUGIN_HOOK_KEYS} if plugin else DEPLOYMENT_KEYS)
                 problem((*path, key), "unknown key", hint=f"use one of: {', '.join(allowed)}")
 
-    strategy_text = override if override is not None else str(merged.get("strategy", ALL_AT_ONCE))
+    strategy_text = str(merged.get("strategy", ALL_AT_ONCE))
     try:
         strategy = parse_strategy(strategy_text)
     except StrategyError as exc:
-        problem(where.get("strategy", ()) if override is None else ("--strategy",), str(exc))
+        problem(where.get("strategy", ()), str(exc))
         strategy = parse_strategy(ALL_AT_ONCE)
 
     alias = str(merged.get("alias", DEFAULT_ALIAS))
@@ -155,7 +172,7 @@ def _for_function(
 
     resolved_hooks: dict[str, str | None] = {"preTraffic": None, "postTraffic": None}
     for hook, (target, path) in hooks.items():
-        resolved_hooks[hook] = _hook_target(manifest, target, path, problem)
+        resolved_hooks[hook] = _hook_target(functions, target, path, problem)
 
     return ReleaseSettings(
         strategy=strategy,
@@ -169,7 +186,9 @@ def _for_function(
     )
 
 
-def _hook_target(manifest: Manifest, target: Any, path: tuple[Any, ...], problem) -> str | None:
+def _hook_target(
+    functions: Mapping[str, FunctionSpec], target: Any, path: tuple[Any, ...], problem: Callable[..., None]
+) -> str | None:
     """A hook names a function of this service (by its key) or any Lambda function by ARN."""
     if not isinstance(target, str) or not target:
         problem(path, "must name a function of this service or a Lambda function ARN")
@@ -179,11 +198,11 @@ def _hook_target(manifest: Manifest, target: Any, path: tuple[Any, ...], problem
             problem(path, f"'{target}' is not a Lambda function ARN")
             return None
         return target
-    if target in manifest.functions:
-        return manifest.functions[target].name
+    if target in functions:
+        return functions[target].name
     problem(
         path,
         f"'{target}' is not a function of this service",
-        hint=f"use one of: {', '.join(manifest.functions) or '(none)'}, or a Lambda function ARN",
+        hint=f"use one of: {', '.join(functions) or '(none)'}, or a Lambda function ARN",
     )
     return None

@@ -9,14 +9,12 @@ from types import SimpleNamespace
 import pytest
 
 from fnship.errors import AwsError
-from fnship.executor.handlers import Context, lambda_configuration
-from fnship.executor.trigger_handlers import (
-    event_invoke_config_put,
-    event_source_mapping_update,
-    mapping_request,
-    permission_create,
-    sns_subscription_update,
-)
+from fnship.kinds.base import Context
+from fnship.kinds.event_source_mapping import event_source_mapping_update, mapping_request
+from fnship.kinds.function import lambda_configuration
+from fnship.kinds.invoke_config import event_invoke_config_put
+from fnship.kinds.permission import permission_create
+from fnship.kinds.sns import sns_subscription_update
 from fnship.model.resources import Resource, State
 from fnship.plan.diff import Plan, Step
 

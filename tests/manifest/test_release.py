@@ -9,7 +9,7 @@ import pytest
 
 from fnship.errors import InputError
 from fnship.manifest import load_manifest
-from fnship.strategies.settings import release_settings
+from fnship.manifest.release import release_settings
 
 
 def load(tmp_path: Path, text: str):

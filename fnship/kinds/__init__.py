@@ -1,0 +1,70 @@
+"""Every resource kind fnship manages, in one explicit table (no registration on import).
+
+A kind's module owns its vocabulary: how it is compared, which fields force a replacement, which steps a change
+needs and the handlers that carry them out, and what it depends on (see base.Kind). The planner (plan/steps.py)
+and the executor read this table; nothing else keeps a per-kind list.
+"""
+
+from __future__ import annotations
+
+from fnship.kinds import (
+    alias,
+    artifact_stores,
+    event_rule,
+    event_source_mapping,
+    function,
+    function_url,
+    http_api,
+    image,
+    invoke_config,
+    layer,
+    log_group,
+    permission,
+    rest_api,
+    role,
+    s3,
+    sns,
+)
+from fnship.kinds.base import Handler, Kind
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        artifact_stores.DEPLOYMENT_BUCKET_KIND,
+        artifact_stores.ECR_REPOSITORY_KIND,
+        layer.KIND,
+        image.KIND,
+        log_group.KIND,
+        role.KIND,
+        function.KIND,
+        alias.KIND,
+        invoke_config.KIND,
+        permission.KIND,
+        function_url.KIND,
+        http_api.HTTP_API_KIND,
+        http_api.AUTHORIZER_KIND,
+        http_api.ROUTE_KIND,
+        rest_api.REST_API_KIND,
+        rest_api.METHOD_KIND,
+        rest_api.STAGE_KIND,
+        sns.TOPIC_KIND,
+        sns.SUBSCRIPTION_KIND,
+        s3.BUCKET_KIND,
+        s3.NOTIFICATION_KIND,
+        event_rule.KIND,
+        event_source_mapping.KIND,
+    )
+}
+
+
+def handlers() -> dict[str, Handler]:
+    """Step type -> handler, over every kind; a step type claimed twice is a programming error."""
+    table: dict[str, Handler] = {}
+    for kind in KINDS.values():
+        for step_type, handler in kind.handlers.items():
+            assert step_type not in table, f"step type {step_type} has two handlers"
+            table[step_type] = handler
+    return table
+
+
+HANDLERS = handlers()

@@ -1,0 +1,126 @@
+"""What every resource kind module provides, and the apply context its handlers get.
+
+A `Kind` is one resource kind's vocabulary in one value: how its desired and live sides are compared, which
+fields AWS cannot change in place (a change to one plans a replacement, `-/+`), which steps a change needs, the
+handlers that carry those steps out, and what it depends on. Purity stays per function: `diff`/`steps`/`depends`
+are pure, handlers mutate AWS (through the `fnship.aws` handle in the context, never boto3 directly).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fnship.errors import AwsError
+from fnship.model.address import Address
+from fnship.model.resources import Resource, has_ref, resolve_refs
+from fnship.plan.diff import CREATE, DELETE, REPLACE, Change, FieldChange, Plan, Step, generic_fields
+
+
+@dataclass
+class Context:
+    """What a handler gets: the AWS handle, the plan it applies, and what earlier steps reported."""
+
+    aws: Any
+    plan: Plan
+    description: str  # the published version's description: names the release
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    release: dict[str, Any] = field(default_factory=dict)  # release id, commit, who: what hooks are told
+    runtime: Any = None  # strategies.shifter.Runtime: clock, sleep, progress, interrupt policy
+
+    def desired(self, step: Step) -> Any:
+        return self.plan.desired.get(step.address)
+
+    def live(self, step: Step) -> Any:
+        return self.plan.live.get(step.address)
+
+    def value(self, address: str, attribute: str) -> str | None:
+        """A resource's attribute (`id`, `arn`): reported by the step that made it in this run, else live."""
+        made = self.outputs.get(address, {}).get(attribute)
+        if made:
+            return str(made)
+        live = self.plan.live.get(address)
+        found = live.extras.get(attribute) if live is not None else None
+        return str(found) if found else None
+
+    def require(self, address: str, attribute: str = "id") -> str:
+        found = self.value(address, attribute)
+        if found is None:
+            raise AwsError(resource=address, action="lookup", code="NotFound", detail=f"{address} does not exist")
+        return found
+
+    def resolved(self, value: Any) -> Any:
+        """`value` with its references filled in (the one resolver the planner uses too, see plan/steps.py)."""
+        resolved = resolve_refs(value, self.value)
+        if has_ref(resolved):
+            raise AwsError(
+                resource="plan", action="resolve", code="Unresolved", detail=f"unresolved reference in {value}"
+            )
+        return resolved
+
+
+Handler = Callable[[Context, Step], None]
+Differ = Callable[[Resource | None, Resource | None], list[FieldChange]]
+StepMaker = Callable[[Change], list[Step]]
+
+
+def no_parent(_resource: Resource) -> str | None:
+    return None
+
+
+def no_dependencies(_resource: Resource) -> tuple[str, ...]:
+    return ()
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    handlers: Mapping[str, Handler]  # step type -> handler
+    steps: StepMaker | None = None  # None: one step `<name>.<action>` (a replacement: delete, then create)
+    diff: Differ = generic_fields
+    # Fields AWS cannot change in place (Terraform's ForceNew): a change to one is planned as a replacement.
+    replace_on: frozenset[str] = frozenset()
+    # A replacement normally deletes first (the new one would clash with the old); these create the new first.
+    create_before_destroy: bool = False
+    # The address of what depends_on-style edges a live resource has (desired resources carry their own).
+    depends: Callable[[Resource], tuple[str, ...]] = no_dependencies
+    # The resource whose deletion removes this one too (a route with its API): deleted with it, no step of its own.
+    parent: Callable[[Resource], str | None] = no_parent
+    # Steps that touch one shared AWS document (a function's resource policy, a bucket's notification
+    # configuration, an API) are made one at a time: this names that document, or None.
+    serial: Callable[[Resource], str | None] = lambda _resource: None
+    # A create or update of this kind runs after every delete of these kinds (a REST API stage deploys a snapshot
+    # of the API's methods, so the removed ones must be gone first).
+    after_deletes_of: frozenset[str] = frozenset()
+    # Its delete runs after every other step: a delete AWS may refuse (a bucket that still holds objects) then
+    # stops nothing else.
+    delete_last: bool = False
+    # Outputs that survive an update (an API's id): references to them resolve from live state at plan time.
+    stable_outputs: frozenset[str] = frozenset()
+    by_name: bool = False  # discovered by physical name before its address is known
+    movable: bool = False  # keeps its address when what it names moves (a rule to another bus)
+
+    def make_steps(self, change: Change) -> list[Step]:
+        if self.steps is not None:
+            return self.steps(change)
+        if change.action == REPLACE:
+            delete = Step(f"{self.name}.{DELETE}", change.address)
+            create = Step(f"{self.name}.{CREATE}", change.address)
+            return [create, delete] if self.create_before_destroy else [delete, create]
+        return [Step(f"{self.name}.{change.action}", change.address)]
+
+
+def tag_delta(before: Mapping[str, str] | None, after: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    before = before or {}
+    add = {k: v for k, v in after.items() if before.get(k) != v}
+    remove = sorted(k for k in before if k not in after and not k.startswith("aws:"))
+    return add, remove
+
+
+def function_scoped(resource: Resource) -> tuple[str, ...]:
+    """What a trigger or permission of a function depends on: the alias it targets (from its extras)."""
+    extras = resource.extras
+    key = extras.get("function_key")
+    alias = extras.get("alias") or extras.get("qualifier")
+    return (Address.alias(key, alias),) if key and alias else ()

@@ -1,0 +1,125 @@
+"""`functions.<key>.events`, `url:`, `provider.httpApi` and the trigger-related function settings -> typed,
+validated data (EventSpec with each type's frozen spec, FunctionSettings, HttpApiSpec). Pure: no AWS, no filesystem.
+
+One module per event type (its spec dataclass and its parser), one line per type in EVENT_PARSERS (an explicit
+table: an unknown type is a diagnostic). Each parser checks its keys and values against AWS's limits and returns
+the event's spec in the model's vocabulary, with AWS's defaults filled in so the planner compares like with like.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fnship.manifest.checks import Checker, show
+from fnship.manifest.events.common import EventContext, Parser, compact_json
+from fnship.manifest.events.http_api import HttpApiEvent, parse_http_api, parse_provider_http_api
+from fnship.manifest.events.rest import RestCors, RestEvent, parse_http
+from fnship.manifest.events.rules import RuleEvent, parse_event_bridge, parse_schedule
+from fnship.manifest.events.s3 import S3Event, parse_s3
+from fnship.manifest.events.settings import parse_settings
+from fnship.manifest.events.sns import SnsEvent, parse_sns
+from fnship.manifest.events.sqs import SqsEvent, parse_sqs
+from fnship.manifest.events.stream import StreamEvent, parse_stream
+from fnship.manifest.events.url import UrlEvent, parse_url
+from fnship.manifest.types import EventSpec, KeyPath
+
+__all__ = [
+    "EVENT_PARSERS",
+    "EventContext",
+    "HttpApiEvent",
+    "RestCors",
+    "RestEvent",
+    "RuleEvent",
+    "S3Event",
+    "SnsEvent",
+    "SqsEvent",
+    "StreamEvent",
+    "UrlEvent",
+    "compact_json",
+    "parse_events",
+    "parse_provider_http_api",
+    "parse_settings",
+]
+
+EVENT_PARSERS: dict[str, Parser] = {
+    "httpApi": parse_http_api,
+    "http": parse_http,
+    "sqs": parse_sqs,
+    "sns": parse_sns,
+    "s3": parse_s3,
+    "schedule": parse_schedule,
+    "eventBridge": parse_event_bridge,
+    "stream": parse_stream,
+}
+# Serverless event types fnship does not deploy (yet): named so the message says so instead of "unknown".
+UNSUPPORTED_EVENTS = frozenset(
+    {"websocket", "alb", "alexaSkill", "alexaSmartHome", "iot", "iotFleetProvisioning", "cloudwatchEvent",
+     "cloudwatchLog", "cognitoUserPool", "msk", "activemq", "rabbitmq", "kafka"}
+)  # fmt: skip
+
+
+def parse_events(raw: Mapping[str, Any], path: KeyPath, ctx: EventContext) -> tuple[EventSpec, ...]:
+    """Every event under `functions.<key>.events`, plus `url:`, validated and normalized."""
+    check = ctx.check
+    specs: list[EventSpec] = []
+    events = raw.get("events")
+    if events is not None and (items := check.want_list(events, (*path, "events"))) is not None:
+        for index, event in enumerate(items):
+            where = (*path, "events", index)
+            if not (isinstance(event, dict) and len(event) == 1):
+                check.error(
+                    where,
+                    f"an event must be a mapping with one key (its type, e.g. `- sqs: ...`), got {show(event)}",
+                )
+                continue
+            kind, value = next(iter(event.items()))
+            parser = EVENT_PARSERS.get(kind)
+            if parser is None:
+                _unknown_event(kind, (*where, kind), check)
+                continue
+            for settings in parser(value, (*where, kind), ctx, index):
+                specs.append(EventSpec(kind, index, settings))
+    if raw.get("url") not in (None, False):
+        url = parse_url(raw["url"], (*path, "url"), check)
+        if url is not None:
+            specs.append(EventSpec("url", -1, url))
+    _check_duplicates(specs, path, check)
+    return tuple(specs)
+
+
+def _unknown_event(kind: str, path: KeyPath, check: Checker) -> None:
+    if kind == "url":
+        check.error(path, "url is a function setting, not an event", "write `url: true` under the function")
+    elif kind in UNSUPPORTED_EVENTS:
+        check.error(
+            path,
+            f"event type '{kind}' is not supported by fnship",
+            "supported: " + ", ".join(EVENT_PARSERS),
+            at_key=True,
+        )
+    else:
+        import difflib
+
+        close = difflib.get_close_matches(kind, list(EVENT_PARSERS), n=1)
+        check.error(
+            path,
+            f"unknown event type '{kind}'" + (f"; did you mean '{close[0]}'?" if close else ""),
+            "supported: " + ", ".join(EVENT_PARSERS),
+            at_key=True,
+        )
+
+
+def _check_duplicates(specs: list[EventSpec], path: KeyPath, check: Checker) -> None:
+    """AWS refuses a second mapping of the same queue or stream to one function."""
+    seen: dict[str, int] = {}
+    for spec in specs:
+        if spec.type in ("sqs", "stream"):
+            arn = spec.settings.arn
+            if arn in seen:
+                check.error(
+                    (*path, "events", spec.index),
+                    f"{arn} is already mapped to this function by event {seen[arn]}",
+                    "Lambda allows one event source mapping per queue or stream and function",
+                )
+            seen.setdefault(arn, spec.index)

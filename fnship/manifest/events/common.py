@@ -1,0 +1,211 @@
+"""What the event parsers share: the parse context, ARN and value checks, CORS, routes. Pure."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fnship.manifest.checks import Checker, show
+from fnship.manifest.types import Cors, EventSpec, HttpApiSpec, KeyPath
+from fnship.secret import Secret
+
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
+CORS_KEYS = frozenset(
+    {"allowedOrigins", "allowedHeaders", "allowedMethods", "allowCredentials", "exposedResponseHeaders", "maxAge"}
+)
+# The Serverless defaults for `cors: true`.
+DEFAULT_CORS_HEADERS = ("Content-Type", "X-Amz-Date", "Authorization", "X-Api-Key", "X-Amz-Security-Token")
+BATCHING_WINDOW_S = (0, 300)
+ARN = re.compile(r"^arn:aws[a-z-]*:(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):(?P<account>\d{12}|):(?P<rest>.+)$")
+
+
+@dataclass
+class EventContext:
+    """What a parser may need beyond its own value."""
+
+    check: Checker
+    function_key: str
+    function_keys: frozenset[str]
+    http_api: HttpApiSpec
+    events: list[EventSpec] = field(default_factory=list)
+
+
+# (value, where, context, index under events:) -> the event specs it stands for (a schedule with two rates is two)
+Parser = Callable[[Any, KeyPath, EventContext, int], list[Any]]
+
+
+def arn_parts(text: str) -> re.Match[str] | None:
+    return ARN.match(text)
+
+
+def want_arn(value: Any, path: KeyPath, check: Checker, *, services: tuple[str, ...], what: str) -> str | None:
+    if isinstance(value, dict):
+        if "Fn::GetAtt" in value or "Ref" in value:
+            check.error(
+                path,
+                f"{what} given as a CloudFormation reference: fnship does not create {what}s yet",
+                f"write the {what}'s ARN; ${{aws:region}} and ${{aws:accountId}} can help",
+            )
+        else:
+            check.error(path, f"must be the {what}'s ARN, got a mapping")
+        return None
+    text = check.want_str(value, path)
+    if text is None:
+        return None
+    parts = arn_parts(text)
+    if parts is None or parts["service"] not in services:
+        check.error(path, f"{show(text)} is not an {what} ARN (arn:aws:{services[0]}:<region>:<account>:...)")
+        return None
+    return text
+
+
+def want_bounded(value: Any, path: KeyPath, check: Checker, bounds: tuple[int, int], *, unit: str = "") -> int | None:
+    return check.want_int(value, path, minimum=bounds[0], maximum=bounds[1], unit=unit, limit="AWS")
+
+
+def flag(raw: Mapping[str, Any], key: str, path: KeyPath, check: Checker, default: bool) -> bool:
+    if raw.get(key) is None:
+        return default
+    value = check.want_bool(raw[key], (*path, key))
+    return default if value is None else value
+
+
+def text_of(raw: Mapping[str, Any], key: str, path: KeyPath, check: Checker) -> str | None:
+    return check.want_str(raw[key], (*path, key)) if raw.get(key) is not None else None
+
+
+def json_list(value: Any, path: KeyPath, check: Checker, *, what: str) -> tuple[str, ...]:
+    """A list of mappings (filter patterns) as compact JSON strings, the form AWS stores and returns."""
+    if value is None:
+        return ()
+    items = check.want_list(value, path) or []
+    out = []
+    for index, item in enumerate(items):
+        mapping = check.want_mapping(item, (*path, index), what=what)
+        text = json_value(mapping, (*path, index), check) if mapping is not None else None
+        if text is not None:
+            out.append(text)
+    return tuple(out)
+
+
+def compact_json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def json_value(value: Any, path: KeyPath, check: Checker) -> str | None:
+    """A mapping or list the user wrote (a pattern, a filter, an input) as compact JSON, or None if a secret is
+    in it: AWS stores these in plain text and shows them to anyone who can read the rule or subscription."""
+    clean = True
+
+    def visit(item: Any, where: KeyPath) -> None:
+        nonlocal clean
+        if isinstance(item, Secret):
+            clean = False
+            check.want_str(item, where)  # reports it the way every other non-environment key does
+        elif isinstance(item, dict):
+            for key, sub in item.items():
+                visit(sub, (*where, key))
+        elif isinstance(item, list):
+            for index, sub in enumerate(item):
+                visit(sub, (*where, index))
+
+    visit(value, path)
+    return compact_json(value) if clean else None
+
+
+def http_route(text: str, path: KeyPath, check: Checker) -> tuple[str, str] | None:
+    """`GET /todos/{id}` -> ("GET", "/todos/{id}")."""
+    method, _, route = text.strip().partition(" ")
+    route = route.strip()
+    if not route:
+        check.error(path, f"{show(text)} is not a route: write `METHOD /path`, like `GET /todos/{{id}}`")
+        return None
+    return method, route
+
+
+def http_method(value: str, path: KeyPath, check: Checker) -> str | None:
+    upper = "ANY" if value == "*" else value.upper()
+    if upper not in HTTP_METHODS:
+        check.error(path, f"{show(value)} is not an HTTP method; allowed: {', '.join(HTTP_METHODS)} or '*'")
+        return None
+    return upper
+
+
+def http_path(value: str, path: KeyPath, check: Checker) -> str | None:
+    if not value.startswith("/"):
+        check.error(path, f"{show(value)} must start with '/'")
+        return None
+    segments = [s for s in value.split("/") if s]
+    for index, segment in enumerate(segments):
+        greedy = segment.startswith("{") and segment.endswith("+}")
+        if greedy and index != len(segments) - 1:
+            check.error(path, f"{show(value)}: a greedy parameter ({segment}) must be the last path segment")
+            return None
+        if not re.match(r"^(\{[A-Za-z0-9_.-]+\+?\}|[A-Za-z0-9_.:~@!$&'()*,;=-]+)$", segment):
+            check.error(path, f"{show(value)}: the path segment {show(segment)} is not valid")
+            return None
+    return "/" + "/".join(segments)
+
+
+def parse_cors(value: Any, path: KeyPath, check: Checker) -> Cors | None:
+    """`cors: true` or a mapping (HTTP API and function URL spelling) -> our CORS settings, or None (off)."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return Cors(("*",), DEFAULT_CORS_HEADERS, ("*",), False, (), None)
+    raw = check.want_mapping(value, path, what="true or a mapping (allowedOrigins, allowedHeaders, ...)")
+    if raw is None:
+        return None
+    check.keys(raw, path, CORS_KEYS)
+
+    def strings(key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        if raw.get(key) is None:
+            return default
+        return tuple(check.want_str_list(raw[key], (*path, key), single_ok=True) or default)
+
+    max_age = None
+    if raw.get("maxAge") is not None:
+        max_age = want_bounded(raw["maxAge"], (*path, "maxAge"), check, (0, 86400), unit="seconds")
+    return Cors(
+        allow_origins=strings("allowedOrigins", ("*",)),
+        allow_headers=strings("allowedHeaders", DEFAULT_CORS_HEADERS),
+        allow_methods=strings("allowedMethods", ("*",)),
+        allow_credentials=flag(raw, "allowCredentials", path, check, False),
+        expose_headers=strings("exposedResponseHeaders", ()),
+        max_age=max_age,
+    )
+
+
+def batch_limit(
+    value: Any, path: KeyPath, check: Checker, bounds: tuple[int, int], *, source: str, default: int
+) -> int:
+    if value is None:
+        return default
+    size = check.want_int(value, path)
+    if size is None:
+        return default
+    low, high = bounds
+    if not low <= size <= high:
+        check.error(path, f"{size} is out of range for {source}: batchSize must be between {low} and {high}")
+        return default
+    return size
+
+
+def short_or_mapping(
+    value: Any, path: KeyPath, check: Checker, *, key: str, keys: frozenset[str], what: str
+) -> tuple[dict[str, Any], KeyPath] | None:
+    """An event written short (`sqs: <arn>`: the value of `key`) or as a mapping with its allowed keys.
+    Returns the mapping and where `key`'s value is written, or None after reporting what is wrong."""
+    if isinstance(value, str):
+        return {key: value}, path
+    raw = check.want_mapping(value, path, what=what)
+    if raw is None:
+        return None
+    check.keys(raw, path, keys)
+    if raw.get(key) is None:
+        check.error(path, f"{key} is required", at_key=True)
+        return None
+    return raw, (*path, key)

@@ -1,0 +1,122 @@
+"""`httpApi` events (API Gateway HTTP API routes) and `provider.httpApi` (CORS, JWT authorizers). Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fnship.manifest.checks import Checker, show
+from fnship.manifest.events.common import EventContext, http_method, http_path, http_route, parse_cors, text_of
+from fnship.manifest.types import HttpApiSpec, JwtAuthorizer, KeyPath
+
+HTTP_API_KEYS = frozenset({"method", "path", "authorizer"})
+HTTP_API_AUTHORIZER_KEYS = frozenset({"name", "scopes"})
+PROVIDER_HTTP_API_KEYS = frozenset({"cors", "authorizers", "payload"})
+AUTHORIZER_KEYS = frozenset({"type", "identitySource", "issuerUrl", "audience"})
+
+
+@dataclass(frozen=True)
+class HttpApiEvent:
+    """A route of the service's HTTP API: `GET /todos/{id}`, or the catch-all `$default` (method ANY, path `*`)."""
+
+    route_key: str
+    method: str
+    path: str
+    authorizer: str | None  # a name under provider.httpApi.authorizers
+    scopes: tuple[str, ...]
+
+
+def parse_http_api(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[HttpApiEvent]:
+    check = ctx.check
+    authorizer: str | None = None
+    scopes: tuple[str, ...] = ()
+    if isinstance(value, str):
+        if value.strip() == "*":
+            return [HttpApiEvent("$default", "ANY", "*", None, ())]
+        route = http_route(value, path, check)
+        if route is None:
+            return []
+        method_text, path_text = route
+        where = path
+    else:
+        raw = check.want_mapping(value, path, what="'METHOD /path', '*' or a mapping (method, path)")
+        if raw is None:
+            return []
+        check.keys(raw, path, HTTP_API_KEYS)
+        method_text = check.want_str(raw.get("method", "*"), (*path, "method")) or "*"
+        if raw.get("path") is None:
+            check.error(path, "path is required (or write the event as `httpApi: '*'`)", at_key=True)
+            return []
+        path_text = check.want_str(raw["path"], (*path, "path")) or "/"
+        where = (*path, "path")
+        if raw.get("authorizer") is not None:
+            authorizer, scopes = _http_api_authorizer(raw["authorizer"], (*path, "authorizer"), ctx)
+    if method_text == "*" and path_text == "*":
+        return [HttpApiEvent("$default", "ANY", "*", authorizer, scopes)]
+    method = http_method(method_text, where, check)
+    route_path = http_path(path_text, where, check)
+    if method is None or route_path is None:
+        return []
+    return [HttpApiEvent(f"{method} {route_path}", method, route_path, authorizer, scopes)]
+
+
+def _http_api_authorizer(value: Any, path: KeyPath, ctx: EventContext) -> tuple[str | None, tuple[str, ...]]:
+    check = ctx.check
+    if isinstance(value, str):
+        name, scopes = value, []
+    else:
+        raw = check.want_mapping(value, path, what="an authorizer name or a mapping (name, scopes)")
+        if raw is None:
+            return None, ()
+        check.keys(raw, path, HTTP_API_AUTHORIZER_KEYS)
+        name = check.want_str(raw.get("name"), (*path, "name")) or ""
+        scopes = check.want_str_list(raw["scopes"], (*path, "scopes")) or [] if raw.get("scopes") is not None else []
+        path = (*path, "name")
+    if name and name not in ctx.http_api.authorizers:
+        known = ", ".join(ctx.http_api.authorizers) or "(none)"
+        check.error(path, f"authorizer {show(name)} is not defined in provider.httpApi.authorizers (defined: {known})")
+        return None, ()
+    return name or None, tuple(sorted(scopes))
+
+
+def parse_provider_http_api(value: Any, path: KeyPath, check: Checker) -> HttpApiSpec:
+    if value is None:
+        return HttpApiSpec()
+    raw = check.want_mapping(value, path)
+    if raw is None:
+        return HttpApiSpec()
+    check.keys(raw, path, PROVIDER_HTTP_API_KEYS)
+    if raw.get("payload") is not None and str(raw["payload"]) != "2.0":
+        check.error((*path, "payload"), f"{show(raw['payload'])} is not supported: fnship uses payload format 2.0")
+    authorizers: dict[str, JwtAuthorizer] = {}
+    if raw.get("authorizers") is not None:
+        found = check.want_mapping(raw["authorizers"], (*path, "authorizers")) or {}
+        for name, spec in found.items():
+            parsed = _jwt_authorizer(spec, (*path, "authorizers", name), check)
+            if parsed is not None:
+                authorizers[name] = parsed
+    return HttpApiSpec(cors=parse_cors(raw.get("cors"), (*path, "cors"), check), authorizers=authorizers)
+
+
+def _jwt_authorizer(value: Any, path: KeyPath, check: Checker) -> JwtAuthorizer | None:
+    raw = check.want_mapping(value, path, what="a mapping (identitySource, issuerUrl, audience)")
+    if raw is None:
+        return None
+    check.keys(raw, path, AUTHORIZER_KEYS)
+    if raw.get("type") is not None and str(raw["type"]).lower() != "jwt":
+        check.error((*path, "type"), f"{show(raw['type'])} is not supported: fnship creates JWT authorizers only")
+        return None
+    issuer = text_of(raw, "issuerUrl", path, check)
+    if issuer is None:
+        check.error(path, "issuerUrl is required for a JWT authorizer", at_key=True)
+    elif not issuer.startswith("https://"):
+        check.error((*path, "issuerUrl"), f"{show(issuer)} must be an https:// URL")
+    audience = check.want_str_list(raw.get("audience"), (*path, "audience"), single_ok=True)
+    if raw.get("audience") is None:
+        check.error(path, "audience is required for a JWT authorizer", at_key=True)
+    source = "$request.header.Authorization"
+    if raw.get("identitySource") is not None:
+        source = check.want_str(raw["identitySource"], (*path, "identitySource")) or source
+    if issuer is None or audience is None:
+        return None
+    return JwtAuthorizer(identity_source=(source,), issuer=issuer, audience=tuple(sorted(audience)))

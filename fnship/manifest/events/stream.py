@@ -1,0 +1,170 @@
+"""`stream` events: an event source mapping from a DynamoDB or Kinesis stream. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fnship.manifest.checks import show
+from fnship.manifest.events.common import (
+    BATCHING_WINDOW_S,
+    EventContext,
+    batch_limit,
+    flag,
+    json_list,
+    short_or_mapping,
+    want_arn,
+    want_bounded,
+)
+from fnship.manifest.types import KeyPath
+
+STREAM_KEYS = frozenset(
+    {
+        "arn",
+        "type",
+        "batchSize",
+        "startingPosition",
+        "startingPositionTimestamp",
+        "bisectBatchOnFunctionError",
+        "maximumRetryAttempts",
+        "maximumRecordAgeInSeconds",
+        "parallelizationFactor",
+        "batchWindow",
+        "destinations",
+        "filterPatterns",
+        "enabled",
+        "functionResponseType",
+        "tumblingWindowInSeconds",
+    }
+)
+STREAM_BATCH = {"dynamodb": (1, 10000), "kinesis": (1, 10000)}
+STREAM_POSITIONS = {"dynamodb": ("LATEST", "TRIM_HORIZON"), "kinesis": ("LATEST", "TRIM_HORIZON", "AT_TIMESTAMP")}
+STREAM_RETRIES = (-1, 10000)
+RECORD_AGE_S = (60, 604800)  # or -1: infinite
+PARALLELIZATION = (1, 10)
+TUMBLING_WINDOW_S = (0, 900)
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """An event source mapping from a DynamoDB or Kinesis stream, with Lambda's defaults filled in."""
+
+    arn: str
+    source: str  # dynamodb | kinesis
+    batch_size: int
+    starting_position: str
+    starting_position_timestamp: int | None
+    bisect_batch_on_function_error: bool
+    maximum_retry_attempts: int
+    maximum_record_age: int
+    parallelization_factor: int
+    maximum_batching_window: int
+    tumbling_window: int | None
+    on_failure: str | None
+    function_response_types: tuple[str, ...]
+    enabled: bool
+    filter_patterns: tuple[str, ...]
+
+
+def parse_stream(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[StreamEvent]:
+    check = ctx.check
+    found = short_or_mapping(
+        value, path, check, key="arn", keys=STREAM_KEYS, what="a stream ARN or a mapping (arn, batchSize, ...)"
+    )
+    if found is None:
+        return []
+    raw, arn_path = found
+    arn = want_arn(raw["arn"], arn_path, check, services=("dynamodb", "kinesis"), what="DynamoDB or Kinesis stream")
+    if arn is None:
+        return []
+    source = "kinesis" if ":kinesis:" in arn else "dynamodb"
+    if source == "dynamodb" and "/stream/" not in arn:
+        check.error(arn_path, f"{show(arn)} is a table ARN; give its stream's ARN (…:table/NAME/stream/LABEL)")
+        return []
+    if raw.get("type") is not None:
+        declared = check.want_choice(raw["type"], (*path, "type"), ("dynamodb", "kinesis"), what="a stream type")
+        if declared and declared != source:
+            check.error((*path, "type"), f"type {declared} does not match the ARN, which is a {source} stream")
+    label = "a DynamoDB stream" if source == "dynamodb" else "a Kinesis stream"
+    batch = batch_limit(
+        raw.get("batchSize"), (*path, "batchSize"), check, STREAM_BATCH[source], source=label, default=100
+    )
+    position = "TRIM_HORIZON"
+    if raw.get("startingPosition") is not None:
+        position = (
+            check.want_choice(
+                raw["startingPosition"],
+                (*path, "startingPosition"),
+                STREAM_POSITIONS[source],
+                what=f"a starting position for {label}",
+            )
+            or position
+        )
+    timestamp = None
+    if position == "AT_TIMESTAMP":
+        if raw.get("startingPositionTimestamp") is None:
+            check.error(path, "startingPositionTimestamp is required with startingPosition AT_TIMESTAMP", at_key=True)
+        else:
+            timestamp = check.want_int(raw["startingPositionTimestamp"], (*path, "startingPositionTimestamp"))
+    retries = -1
+    if raw.get("maximumRetryAttempts") is not None:
+        retries = want_bounded(raw["maximumRetryAttempts"], (*path, "maximumRetryAttempts"), check, STREAM_RETRIES)
+        retries = -1 if retries is None else retries
+    age = -1
+    if raw.get("maximumRecordAgeInSeconds") is not None:
+        age_path = (*path, "maximumRecordAgeInSeconds")
+        found = check.want_int(raw["maximumRecordAgeInSeconds"], age_path)
+        if found is not None and found != -1 and not RECORD_AGE_S[0] <= found <= RECORD_AGE_S[1]:
+            check.error(age_path, f"{found} must be -1 (no limit) or between {RECORD_AGE_S[0]} and {RECORD_AGE_S[1]}")
+        elif found is not None:
+            age = found
+    on_failure = None
+    if raw.get("destinations") is not None:
+        destinations = check.want_mapping(raw["destinations"], (*path, "destinations"))
+        if destinations is not None:
+            check.keys(destinations, (*path, "destinations"), {"onFailure"})
+            if destinations.get("onFailure") is not None:
+                target = destinations["onFailure"]
+                target_path = (*path, "destinations", "onFailure")
+                if isinstance(target, dict) and "arn" in target:
+                    target, target_path = target["arn"], (*target_path, "arn")
+                on_failure = want_arn(
+                    target, target_path, check, services=("sqs", "sns"), what="SQS queue or SNS topic"
+                )
+    response_types: list[str] = []
+    if raw.get("functionResponseType") is not None:
+        kind = check.want_choice(
+            raw["functionResponseType"],
+            (*path, "functionResponseType"),
+            ("ReportBatchItemFailures",),
+            what="a function response type",
+        )
+        response_types = [kind] if kind else []
+
+    def optional(key: str, bounds: tuple[int, int], default: int | None) -> int | None:
+        if raw.get(key) is None:
+            return default
+        found = want_bounded(raw[key], (*path, key), check, bounds)
+        return default if found is None else found
+
+    return [
+        StreamEvent(
+            arn=arn,
+            source=source,
+            batch_size=batch,
+            starting_position=position,
+            starting_position_timestamp=timestamp,
+            bisect_batch_on_function_error=flag(raw, "bisectBatchOnFunctionError", path, check, False),
+            maximum_retry_attempts=retries,
+            maximum_record_age=age,
+            parallelization_factor=optional("parallelizationFactor", PARALLELIZATION, 1),
+            maximum_batching_window=optional("batchWindow", BATCHING_WINDOW_S, 0),
+            tumbling_window=optional("tumblingWindowInSeconds", TUMBLING_WINDOW_S, None),
+            on_failure=on_failure,
+            function_response_types=tuple(response_types),
+            enabled=flag(raw, "enabled", path, check, True),
+            filter_patterns=tuple(
+                json_list(raw.get("filterPatterns"), (*path, "filterPatterns"), check, what="a filter pattern")
+            ),
+        )
+    ]
