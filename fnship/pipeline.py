@@ -18,6 +18,7 @@ from typing import Any
 from fnship.errors import Diagnostic, FnError, InputError
 
 BUILD_DIR = ".fn"
+NOT_RUN_SHOWN = 10  # steps named after a failure; the --json document lists them all
 
 
 @dataclass(frozen=True)
@@ -399,10 +400,13 @@ def failure_error(result: Any) -> FnError:
     done = len(result.completed)
     not_run = len(result.not_run)
     error = result.error
-    message = (
-        f"{error.message}\n  step {result.failed.type} {result.failed.address} failed after {done} completed step(s); "
-        f"{not_run} step(s) not run"
-    )
+    ended = "was interrupted" if result.interrupted else "failed"
+    stopped = f"step {result.failed.type} {result.failed.address} {ended}" if result.failed else "the apply stopped"
+    message = f"{error.message}\n  {stopped} after {done} completed step(s); {not_run} step(s) not run"
+    if result.not_run:
+        shown = ", ".join(f"{step.type} {step.address}" for step in result.not_run[:NOT_RUN_SHOWN])
+        more = f" and {not_run - NOT_RUN_SHOWN} more" if not_run > NOT_RUN_SHOWN else ""
+        message += f"\n  not run: {shown}{more}"
     failure = FnError(message, hint=error.hint or "fix the cause and run the same command again: it converges")
     failure.exit_code = error.exit_code
     return failure

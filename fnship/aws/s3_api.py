@@ -65,8 +65,19 @@ class S3Api:
         aws_call(f"bucket {bucket}", "CreateBucket", self._client.create_bucket, **kwargs)
         self.put_tags(bucket, tags)
 
+    def holds_objects(self, bucket: str) -> bool:
+        """Whether the bucket holds any object, object version or delete marker: S3 refuses to delete it then.
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucket.html"""
+        page = aws_call(
+            f"bucket {bucket}", "ListObjectVersions", self._client.list_object_versions, Bucket=bucket, MaxKeys=1
+        )
+        return bool(page.get("Versions") or page.get("DeleteMarkers"))
+
     def put_tags(self, bucket: str, tags: Mapping[str, str]) -> None:
-        """Replace the bucket's tags (S3 has no per-key tagging call)."""
+        """Replace the bucket's tags (S3 has no per-key tagging call); no tags deletes the tag set."""
+        if not tags:
+            aws_call(f"bucket {bucket}", "DeleteBucketTagging", self._client.delete_bucket_tagging, Bucket=bucket)
+            return
         aws_call(
             f"bucket {bucket}",
             "PutBucketTagging",

@@ -212,7 +212,7 @@ def deploy(
                     "plan": plan_to_dict(the_plan),
                     "completed": _step_labels(result.completed),
                     "failed": None
-                    if result.ok
+                    if result.failed is None
                     else {"step": result.failed.type, "address": result.failed.address, "error": result.error.message},
                     "not_run": _step_labels(result.not_run),
                     "versions": {a: o["version"] for a, o in result.outputs.items() if "version" in o},

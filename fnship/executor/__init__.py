@@ -14,7 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from fnship.errors import FnError
+from fnship.errors import EXIT_INTERRUPTED, FnError
 from fnship.kinds import HANDLERS
 from fnship.kinds.base import Context
 from fnship.plan.diff import Plan, Step
@@ -33,12 +33,13 @@ class ApplyResult:
     failed: Step | None = None
     error: FnError | None = None
     not_run: list[Step] = field(default_factory=list)
+    interrupted: bool = False  # Ctrl-C or SIGTERM: `failed` (and `also_failed`) were cut short
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     also_failed: list[tuple[Step, FnError]] = field(default_factory=list)  # failed while the first failure ran
 
     @property
     def ok(self) -> bool:
-        return self.failed is None
+        return self.failed is None and not self.interrupted
 
 
 def apply_plan(
@@ -87,6 +88,7 @@ def apply_plan(
             result.also_failed.append((step, error))
 
     running: dict[Future[None], Step] = {}
+    inline: Step | None = None  # a main-thread step while it runs
     slots = max(1, parallel)
     with ThreadPoolExecutor(max_workers=slots, thread_name_prefix="fnship-apply") as pool:
         try:
@@ -101,12 +103,16 @@ def apply_plan(
                     if step.type in MAIN_THREAD_STEPS:
                         if running:
                             continue  # it runs alone, once the others finish
+                        inline = step
                         try:
                             run(step)
+                        except KeyboardInterrupt:
+                            raise
                         except BaseException as exc:  # noqa: BLE001 - an FnError is a result; the rest re-raised
                             settle(step, exc)
                         else:
                             settle(step, None)
+                        inline = None
                         started = True
                         break  # what it unblocked is found on the next pass
                     running[pool.submit(run, step)] = step
@@ -118,6 +124,30 @@ def apply_plan(
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     settle(running.pop(future), future.exception())
+        except KeyboardInterrupt:
+            # Ctrl-C (or SIGTERM, see cli.release_view): nothing new starts, and the steps in flight are cut short
+            # (their calls may or may not have reached AWS; they are waited for, so no thread is left behind). The
+            # result says what completed, what was cut short and what did not run; a re-run converges.
+            result.interrupted = True
+            cut = [step for step in plan.steps if step in running.values() or step == inline]
+            wait(running)
+            running.clear()
+            for step in cut:
+                finished.add(step.key)
+                report("failed", step)
+                error = FnError(
+                    f"interrupted (Ctrl-C or SIGTERM) during {step.type} {step.address}",
+                    hint="run the same command again: it plans from live state and converges",
+                )
+                error.exit_code = EXIT_INTERRUPTED
+                if result.failed is None:
+                    result.failed, result.error = step, error
+                else:
+                    result.also_failed.append((step, error))
+            if result.failed is None:  # between two steps
+                error = FnError("interrupted (Ctrl-C or SIGTERM)", hint="run the same command again: it converges")
+                error.exit_code = EXIT_INTERRUPTED
+                result.error = error
         except BaseException:
             for future in running:
                 future.cancel()

@@ -8,6 +8,7 @@ and the executor read this table; nothing else keeps a per-kind list.
 from __future__ import annotations
 
 from fnship.kinds import (
+    alarm,
     alias,
     artifact_stores,
     event_rule,
@@ -53,6 +54,7 @@ KINDS: dict[str, Kind] = {
         s3.NOTIFICATION_KIND,
         event_rule.KIND,
         event_source_mapping.KIND,
+        alarm.KIND,
     )
 }
 

@@ -96,6 +96,9 @@ class Kind:
     # Its delete runs after every other step: a delete AWS may refuse (a bucket that still holds objects) then
     # stops nothing else.
     delete_last: bool = False
+    # Changes of this kind carried out together (all of a bucket's notification entries in one write): given every
+    # change of the kind, the steps and the addresses each carries. None: each change has its own steps.
+    batch: Callable[[list[Change]], list[tuple[Step, tuple[str, ...]]]] | None = None
     # Outputs that survive an update (an API's id): references to them resolve from live state at plan time.
     stable_outputs: frozenset[str] = frozenset()
     by_name: bool = False  # discovered by physical name before its address is known

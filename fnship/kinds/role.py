@@ -33,6 +33,8 @@ def role_update(context: Context, step: Step) -> None:
         api.set_trust_policy(resource.name, want["trust_policy"])
     if want["inline_policy"] != have["inline_policy"]:
         api.put_inline_policy(resource.name, iam.INLINE_POLICY_NAME, want["inline_policy"])
+    for policy_name in sorted(have.get("other_inline_policies") or {}):  # added outside fnship: the plan removes it
+        api.delete_inline_policy(resource.name, policy_name)
     for policy_arn in sorted(set(want["managed_policies"]) - set(have["managed_policies"])):
         api.attach_managed_policy(resource.name, policy_arn)
     for policy_arn in sorted(set(have["managed_policies"]) - set(want["managed_policies"])):

@@ -1,16 +1,17 @@
 """The S3 kinds: `s3_bucket` (a bucket the service creates and owns) and `s3_notification` (our entry in a
-bucket's notification configuration; the bucket's other entries are kept). Entries of one bucket share one
-configuration document: their steps run one at a time."""
+bucket's notification configuration; the bucket's other entries are kept). The entries of one bucket are written
+by one step, with the final set."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fnship.errors import AwsError
 from fnship.kinds.base import Context, Kind, function_scoped
 from fnship.model.address import Address
 from fnship.model.resources import Resource
-from fnship.plan.diff import Step
+from fnship.plan.diff import UPDATE, Change, Step
 
 
 def s3_bucket_create(context: Context, step: Step) -> None:
@@ -36,32 +37,70 @@ def notification_entry(resource: Resource) -> dict[str, Any]:
     return entry
 
 
-def write_notification(context: Context, bucket: str, entry_id: str, entry: dict[str, Any] | None) -> None:
-    """Replace (or remove) our entry in the bucket's configuration, keeping every other entry as it is."""
+def final_notifications(
+    configuration: Mapping[str, Any], *, put: list[dict[str, Any]], remove: list[str]
+) -> dict[str, Any]:
+    """A bucket's notification configuration after our changes: entries with the ids in `remove` (and the old
+    copies of those in `put`) taken out, `put` added, every other entry (and topic and queue configuration) kept."""
+    dropped = set(remove) | {entry["Id"] for entry in put}
+    entries = [e for e in configuration.get("LambdaFunctionConfigurations", []) if e.get("Id") not in dropped]
+    entries += put
+    final = {key: value for key, value in configuration.items() if key != "LambdaFunctionConfigurations"}
+    if entries:
+        final["LambdaFunctionConfigurations"] = entries
+    return final
+
+
+def s3_notification_write(context: Context, step: Step) -> None:
+    """One write of the bucket's whole configuration (see notification_steps)."""
+    bucket = step.detail["bucket"]
+    put = [notification_entry(context.plan.desired.get(address)) for address in step.detail["put"]]
+    remove = [context.plan.live.get(address).name for address in step.detail["remove"]]
     s3 = context.aws.s3
     configuration = s3.get_notifications_or_none(bucket)
     if configuration is None:
-        if entry is None:
-            return
+        if not put:
+            return  # the bucket is gone, and our entries with it
         raise AwsError(resource=f"bucket {bucket}", action="GetBucketNotificationConfiguration",
                        code="NoSuchBucket", detail="the bucket does not exist")  # fmt: skip
-    entries = [e for e in configuration.get("LambdaFunctionConfigurations", []) if e.get("Id") != entry_id]
-    if entry is not None:
-        entries.append(entry)
-    updated = {key: value for key, value in configuration.items() if key != "LambdaFunctionConfigurations"}
-    if entries:
-        updated["LambdaFunctionConfigurations"] = entries
-    s3.put_notifications(bucket, updated)
+    s3.put_notifications(bucket, final_notifications(configuration, put=put, remove=remove))
 
 
-def s3_notification_put(context: Context, step: Step) -> None:
-    resource = context.desired(step)
-    write_notification(context, resource.attrs["bucket"], resource.name, notification_entry(resource))
+def notification_steps(changes: list[Change]) -> list[tuple[Step, tuple[str, ...]]]:
+    """S3 keeps one notification configuration per bucket and refuses one whose entries overlap (same events and
+    overlapping prefix and suffix), so every change to a bucket's entries is one write of the final set: a renamed
+    function's new entry goes in the same call that takes its old one out. Each step with the changes it carries."""
+    by_bucket: dict[str, dict[str, list[str]]] = {}
+    for change in changes:
+        desired_bucket = change.desired.attrs["bucket"] if change.desired is not None else None
+        if desired_bucket is not None:
+            by_bucket.setdefault(desired_bucket, {"put": [], "remove": []})["put"].append(change.address)
+        if change.live is not None and change.live.attrs["bucket"] != desired_bucket:
+            by_bucket.setdefault(change.live.attrs["bucket"], {"put": [], "remove": []})["remove"].append(
+                change.address
+            )
+    return [
+        (
+            Step("s3_notification.write", Address.notifications(bucket), {"bucket": bucket, **entries}),
+            (*entries["put"], *entries["remove"]),
+        )
+        for bucket, entries in sorted(by_bucket.items())
+    ]
 
 
-def s3_notification_delete(context: Context, step: Step) -> None:
+def s3_bucket_disown(context: Context, step: Step) -> None:
+    """A bucket left in place because it holds objects: its ownership tags go (the plan lists them)."""
     live = context.live(step)
-    write_notification(context, live.attrs["bucket"], live.name, None)
+    dropped = {field.path.split(".", 1)[1] for field in context.plan.change(step.address).fields}
+    context.aws.s3.put_tags(live.name, {k: v for k, v in live.attrs["tags"].items() if k not in dropped})
+
+
+def bucket_steps(change: Change) -> list[Step]:
+    """An update with nothing desired is a full bucket left in place and disowned (see plan.steps
+    keep_full_buckets)."""
+    if change.action == UPDATE and change.desired is None:
+        return [Step("s3_bucket.disown", change.address)]
+    return [Step(f"s3_bucket.{change.action}", change.address)]
 
 
 def bucket_of(resource: Resource) -> str:
@@ -78,20 +117,18 @@ def notification_depends(resource: Resource) -> tuple[str, ...]:
 
 BUCKET_KIND = Kind(
     name="s3_bucket",
+    steps=bucket_steps,
     handlers={
         "s3_bucket.create": s3_bucket_create,
         "s3_bucket.update": s3_bucket_update,
         "s3_bucket.delete": s3_bucket_delete,
-    },  # fmt: skip
+        "s3_bucket.disown": s3_bucket_disown,
+    },
     delete_last=True,
 )
 NOTIFICATION_KIND = Kind(
     name="s3_notification",
-    handlers={
-        "s3_notification.create": s3_notification_put,
-        "s3_notification.update": s3_notification_put,
-        "s3_notification.delete": s3_notification_delete,
-    },  # fmt: skip
+    handlers={"s3_notification.write": s3_notification_write},
+    batch=notification_steps,
     depends=notification_depends,
-    serial=lambda resource: f"notifications:{bucket_of(resource)}",
 )

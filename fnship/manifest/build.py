@@ -14,6 +14,7 @@ from fnship.manifest import schema
 from fnship.manifest.artifacts import build_artifacts
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events import EventContext, parse_events, parse_provider_http_api, parse_settings
+from fnship.manifest.events.s3 import S3Event
 from fnship.manifest.release import parse_releases
 from fnship.manifest.types import (
     DEFAULT_ARCHITECTURE,
@@ -63,6 +64,7 @@ def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: st
             if spec is not None:
                 functions[key] = spec
         _check_routes(functions, check)
+        _check_s3_overlaps(functions, check)
 
     artifacts = build_artifacts(doc, check, service=service or "service", stage=stage)
     releases, problems = parse_releases(doc, functions, check.locate)
@@ -635,6 +637,47 @@ def _check_routes(functions: Mapping[str, FunctionSpec], check: Checker) -> None
                     "each route goes to one function",
                 )
             seen.setdefault(route, key)
+
+
+def s3_events_overlap(a: S3Event, b: S3Event) -> bool:
+    """Whether S3 would refuse both `s3` events on one bucket: an object event both match (an event type both
+    cover, a prefix one extends, a suffix one ends with).
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html"""
+    if a.bucket != b.bucket:
+        return False
+    if not any(_event_types_overlap(x, y) for x in a.events for y in b.events):
+        return False
+    prefix_a, prefix_b = a.prefix or "", b.prefix or ""
+    suffix_a, suffix_b = a.suffix or "", b.suffix or ""
+    prefixes = prefix_a.startswith(prefix_b) or prefix_b.startswith(prefix_a)
+    suffixes = suffix_a.endswith(suffix_b) or suffix_b.endswith(suffix_a)
+    return prefixes and suffixes
+
+
+def _event_types_overlap(x: str, y: str) -> bool:
+    """`s3:ObjectCreated:*` covers `s3:ObjectCreated:Put`."""
+    return x == y or (x.endswith("*") and y.startswith(x[:-1])) or (y.endswith("*") and x.startswith(y[:-1]))
+
+
+def _check_s3_overlaps(functions: Mapping[str, FunctionSpec], check: Checker) -> None:
+    """S3 refuses a bucket notification configuration whose entries overlap, so the deploy would fail there."""
+    seen: list[tuple[str, int, S3Event]] = []
+    for key, function in functions.items():
+        for event in function.events:
+            if event.type != "s3":
+                continue
+            for other_key, other_index, other in seen:
+                if s3_events_overlap(other, event.settings):
+                    where = check.locate(("functions", other_key, "events", other_index))
+                    check.error(
+                        ("functions", key, "events", event.index),
+                        f"s3 event on bucket {event.settings.bucket} overlaps the one of function {other_key} "
+                        f"at {where}: an object event both match (event type, prefix and suffix); S3 refuses "
+                        "overlapping notifications on one bucket",
+                        "give them prefixes or suffixes no key matches both of, or different event types",
+                    )
+                    break
+            seen.append((key, event.index, event.settings))
 
 
 def _function_name(

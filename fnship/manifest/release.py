@@ -172,7 +172,15 @@ def _for_function(
 
     resolved_hooks: dict[str, str | None] = {"preTraffic": None, "postTraffic": None}
     for hook, (target, path) in hooks.items():
-        resolved_hooks[hook] = _hook_target(functions, target, path, problem)
+        if target is None:
+            continue  # `preTraffic: null`: this function opts out of a service-wide hook
+        resolved = _hook_target(functions, target, path, problem)
+        if resolved is not None and _names_function(resolved, function):
+            if path[0] == "functions":
+                problem(path, f"function {function.key} cannot be its own {hook} hook",
+                        hint="name another function, or remove the hook")  # fmt: skip
+            continue  # a service-wide hook checks the other functions' releases, not its own
+        resolved_hooks[hook] = resolved
 
     return ReleaseSettings(
         strategy=strategy,
@@ -184,6 +192,12 @@ def _for_function(
         keep_versions=keep,
         provisioned_concurrency=provisioned,
     )
+
+
+def _names_function(target: str, function: FunctionSpec) -> bool:
+    """True when a resolved hook target (a function name or ARN, perhaps qualified) is `function` itself."""
+    name = target.split(":function:", 1)[1].split(":", 1)[0] if target.startswith("arn:") else target
+    return name == function.name
 
 
 def _hook_target(

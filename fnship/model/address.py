@@ -91,6 +91,16 @@ class Address(str):
         return cls(f"repository.{name}")
 
     @classmethod
+    def alarm(cls, name: str) -> Address:
+        """A per-version errors alarm a killed shift left behind (a shift creates and deletes its own)."""
+        return cls(f"alarm.{name}")
+
+    @classmethod
+    def notifications(cls, bucket: str) -> Address:
+        """Not a resource: a bucket's notification configuration, written whole by one step."""
+        return cls(f"bucket.{bucket}.notifications")
+
+    @classmethod
     def release(cls) -> Address:
         """Not a resource: the one step that shifts every moved alias of a release together."""
         return cls("release")

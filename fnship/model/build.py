@@ -17,6 +17,7 @@ from fnship.model.resources import (
     Resource,
     State,
     ownership_tags,
+    secret_env_tag,
 )
 from fnship.model.triggers import render_triggers
 from fnship.model.triggers.common import Target
@@ -257,7 +258,7 @@ def _function_resources(
         "role": role_arn,
         "code_sha256": artifact.code_sha256,
         "reserved_concurrency": function.reserved_concurrency,
-        "tags": {**user_tags, **scoped_tags},
+        "tags": {**user_tags, **scoped_tags, **secret_env_tag(function.environment)},
         **function_setting_attrs(function),
     }
     lambda_function = Resource(

@@ -10,9 +10,16 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fnship.secret import Secret
+
 OWNER_SERVICE_TAG = "fnship:service"
 OWNER_STAGE_TAG = "fnship:stage"
 OWNER_FUNCTION_TAG = "fnship:function"
+# On a function with environment variables: the names of those that are secrets (space-separated), so a plan can
+# show a removed plain variable's value and still hide a removed secret's. "*" when the names do not fit in a tag.
+SECRET_ENV_TAG = "fnship:secret-env"
+ALL_SECRET = "*"
+TAG_VALUE_MAX = 256  # https://docs.aws.amazon.com/lambda/latest/dg/configuration-tags.html
 
 
 class _KnownAfterApply:
@@ -119,3 +126,20 @@ class State:
 
 def ownership_tags(service: str, stage: str) -> dict[str, str]:
     return {OWNER_SERVICE_TAG: service, OWNER_STAGE_TAG: stage}
+
+
+def secret_env_tag(environment: Mapping[str, Any]) -> dict[str, str]:
+    """The SECRET_ENV_TAG for a function's environment (none without environment variables)."""
+    if not environment:
+        return {}
+    names = " ".join(sorted(name for name, value in environment.items() if isinstance(value, Secret)))
+    return {SECRET_ENV_TAG: names if len(names) <= TAG_VALUE_MAX else ALL_SECRET}
+
+
+def secret_env_names(tags: Mapping[str, str] | None) -> frozenset[str] | None:
+    """The secret variables a live function's SECRET_ENV_TAG names; None when it has none (deployed without the
+    record, or names that did not fit): then any of its values may be a secret."""
+    record = (tags or {}).get(SECRET_ENV_TAG)
+    if record is None or record == ALL_SECRET:
+        return None
+    return frozenset(record.split())

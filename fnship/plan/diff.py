@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fnship.model.resources import Resource, State
+from fnship.model.resources import Resource, State, secret_env_names
 from fnship.secret import Secret, reveal
 
 CREATE, UPDATE, DELETE, REPLACE = "create", "update", "delete", "replace"
@@ -86,7 +86,7 @@ def same(a: Any, b: Any) -> bool:
 
 
 # Attributes whose values are flat mappings are compared and shown key by key.
-KEYED_ATTRS = frozenset({"environment", "tags", "paths"})
+KEYED_ATTRS = frozenset({"environment", "tags", "paths", "other_inline_policies"})
 
 
 def field_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[FieldChange]:
@@ -100,9 +100,7 @@ def field_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | N
             for sub in sorted(set(old_map) | set(new_map)):
                 if sub not in new_map or sub not in old_map or not same(old_map[sub], new_map[sub]):
                     shown_old = old_map.get(sub)
-                    # Never show a live value we cannot prove is not a secret: only when the desired
-                    # side holds a plain value for that key.
-                    if key == "environment" and sub in old_map and not _plain(new_map.get(sub)):
+                    if key == "environment" and sub in old_map and _maybe_secret(sub, new_map.get(sub), before):
                         shown_old = Secret(str(shown_old))
                     changes.append(FieldChange(f"{key}.{sub}", shown_old, new_map.get(sub)))
         elif not same(old, new):
@@ -110,8 +108,14 @@ def field_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | N
     return changes
 
 
-def _plain(value: Any) -> bool:
-    return value is not None and not isinstance(value, Secret)
+def _maybe_secret(name: str, desired: Any, live: Mapping[str, Any]) -> bool:
+    """Whether a live environment value must print as (sensitive): when the manifest now makes it a secret, when
+    the live function's record (model.resources.SECRET_ENV_TAG) says it was one, or when the variable goes away
+    and no record proves it was plain."""
+    recorded = secret_env_names(live.get("tags"))
+    if isinstance(desired, Secret) or (recorded is not None and name in recorded):
+        return True
+    return desired is None and recorded is None
 
 
 def generic_fields(desired: Resource | None, live: Resource | None) -> list[FieldChange]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fnship.arns import parse_arn
@@ -26,6 +26,7 @@ from fnship.model.resources import (
 )
 from fnship.plan import artifacts_live, live_triggers
 from fnship.releases import released_history
+from fnship.strategies.shifter import ERRORS_ALARM_NAME
 
 # Reads in flight at once: enough for a round of 100+ functions; the client-side limiter (fnship/aws/limits.py)
 # keeps each API under its quota, and the HTTP connection pool is as large (fnship/aws/session.py).
@@ -225,6 +226,13 @@ def read_role(aws: Any, name: str, key: str) -> list[Resource]:
     if found is None:
         return []
     inline = found["InlinePolicies"].get(iam.INLINE_POLICY_NAME)
+    # Inline policies added outside fnship are drift on a role fnship owns: shown only when there are some (the
+    # desired side has none), so the plan removes them.
+    others = {
+        policy: iam.normalize_document(document)
+        for policy, document in sorted(found["InlinePolicies"].items())
+        if policy != iam.INLINE_POLICY_NAME
+    }
     return [
         Resource(
             address=Address.role(key),
@@ -237,13 +245,18 @@ def read_role(aws: Any, name: str, key: str) -> list[Resource]:
                 "managed_policies": found["ManagedPolicies"],
                 "permissions_boundary": found["PermissionsBoundary"],
                 "tags": found["Tags"],
+                **({"other_inline_policies": others} if others else {}),
             },
-            extras={
-                "arn": found["Arn"],
-                "other_inline_policies": sorted(set(found["InlinePolicies"]) - {iam.INLINE_POLICY_NAME}),
-            },
+            extras={"arn": found["Arn"]},
         )
     ]
+
+
+def read_alarm(aws: Any, stub: Resource) -> list[Resource]:
+    state = aws.cloudwatch.alarm_states([stub.name]).get(stub.name)
+    if state is None:
+        return []
+    return [Resource(stub.address, "alarm", stub.name, {"state": state})]
 
 
 def _read_alias_for(aws: Any, resource: Resource) -> list[Resource]:
@@ -259,6 +272,7 @@ READERS: dict[str, Callable[[Any, Resource], list[Resource]]] = {
     "alias": _read_alias_for,
     "log_group": lambda aws, r: read_log_group(aws, r.name, Address(r.address).function_key),
     "role": lambda aws, r: read_role(aws, r.name, Address(r.address).function_key),
+    "alarm": read_alarm,
     **live_triggers.READERS,
 }
 
@@ -324,6 +338,12 @@ def discover(aws: Reads, *, service: str, stage: str, pool: ThreadPoolExecutor) 
     )
     functions: dict[str, tuple[str, str]] = {}  # function name -> (key, function ARN without qualifier)
     for arn, tags in tagged.items():
+        if ":cloudwatch:" in arn and ":alarm:" in arn:
+            alarm = arn.split(":alarm:", 1)[1]
+            # A per-version errors alarm a killed shift left behind (a running shift deletes its own).
+            if ERRORS_ALARM_NAME.fullmatch(alarm):
+                stubs.append(Resource(Address.alarm(alarm), "alarm", alarm, {}))
+            continue
         key = tags.get(OWNER_FUNCTION_TAG)
         parts = parse_arn(arn)
         if not key or parts is None:
@@ -436,6 +456,15 @@ def read_live(
         for future in warming:
             future.result()
         found = [resource for future in reading for resource in future.result()]
+    # An owned bucket the manifest no longer names: S3 refuses to destroy one that holds objects, and the plan must
+    # know that before it promises a destroy (see plan.steps.keep_full_buckets).
+    desired_addresses = {resource.address for resource in desired.resources}
+    found = [
+        replace(r, extras={**r.extras, "holds_objects": reads.s3.holds_objects(r.name)})
+        if r.kind == "s3_bucket" and r.address not in desired_addresses
+        else r
+        for r in found
+    ]
     return desired.with_resources(found), known
 
 

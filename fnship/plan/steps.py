@@ -14,9 +14,18 @@ from dataclasses import replace
 
 from fnship.kinds import KINDS
 from fnship.model.address import Address
-from fnship.model.resources import Resource, State, refs_in, resolve_refs
+from fnship.model.resources import (
+    OWNER_FUNCTION_TAG,
+    OWNER_SERVICE_TAG,
+    OWNER_STAGE_TAG,
+    Resource,
+    State,
+    refs_in,
+    resolve_refs,
+)
 from fnship.plan.diff import CREATE, DELETE, REPLACE, UPDATE, Change, FieldChange, Plan, Step
 
+OWNER_TAGS = frozenset({OWNER_SERVICE_TAG, OWNER_STAGE_TAG, OWNER_FUNCTION_TAG})
 SHIFT = "alias.shift"  # a moved alias's shift: merged into the release's one `release.shift` step
 RELEASE_SHIFT = "release.shift"
 
@@ -76,15 +85,22 @@ def _rank(step: Step, kinds: dict[str, str]) -> tuple[int, int, str]:
 def order_steps(changes: list[Change]) -> list[Step]:
     """The steps of every change, each knowing the steps it must wait for (`Step.after`), in a topological order."""
     by_address = {change.address: change for change in changes}
-    chains: dict[str, list[Step]] = {}
+    chains: dict[str, list[Step]] = {}  # change address -> the steps that carry it out, in order
     kinds: dict[str, str] = {}
+    batched = {name for name, kind in KINDS.items() if kind.batch is not None}
     for change in changes:
-        if change.deleted_with:
+        if change.deleted_with or change.kind in batched:
             continue
         steps = KINDS[change.kind].make_steps(change)
         if steps:
             chains[change.address] = steps
             kinds.update({step.key: change.kind for step in steps})
+    for name in sorted(batched):
+        members = [change for change in changes if change.kind == name and not change.deleted_with]
+        for step, addresses in KINDS[name].batch(members) if members else []:  # type: ignore[misc]
+            kinds[step.key] = name
+            for address in addresses:
+                chains.setdefault(address, []).append(step)
     edges: dict[str, set[str]] = {step.key: set() for chain in chains.values() for step in chain}
 
     def carried_by(address: str) -> str:
@@ -106,13 +122,14 @@ def order_steps(changes: list[Change]) -> list[Step]:
 
     for chain in chains.values():
         for before, after in zip(chain, chain[1:], strict=False):
-            edges[after.key].add(before.key)
+            if before.key != after.key:
+                edges[after.key].add(before.key)
     deletes = [c for c in changes if c.action == DELETE and c.address in chains]
     for change in changes:
-        if change.address not in chains or change.action == DELETE:
-            continue
+        if change.address not in chains or change.desired is None:
+            continue  # a delete (or a bucket left in place): ordered in reverse below
         start = first(change.address)
-        assert start is not None and change.desired is not None
+        assert start is not None
         # A value that refers to another resource (an API id in a SourceArn) depends on it too.
         referenced = [ref.address for ref in refs_in(change.desired.attrs)]
         for dependency in (*change.desired.depends_on, *referenced):
@@ -233,9 +250,36 @@ def resolve_live_refs(desired: State, live: State) -> State:
     return desired.with_resources(replace(r, attrs=resolve_refs(r.attrs, lookup)) for r in desired.resources)
 
 
+def keep_full_buckets(changes: list[Change]) -> tuple[list[Change], list[str]]:
+    """An owned bucket to destroy that still holds objects (the user's data): S3 would refuse the destroy, and
+    every later deploy would fail the same way. Plan instead to leave it where it is and stop owning it (its
+    ownership tags removed, so no later plan claims it), and warn, naming it."""
+    kept: list[Change] = []
+    warnings: list[str] = []
+    for change in changes:
+        live = change.live
+        if (
+            change.kind == "s3_bucket"
+            and change.action == DELETE
+            and live is not None
+            and live.extras.get("holds_objects")
+        ):
+            tags = live.attrs.get("tags") or {}
+            fields = tuple(FieldChange(f"tags.{key}", tags[key], None) for key in sorted(tags) if key in OWNER_TAGS)
+            change = Change(UPDATE, change.address, change.kind, change.name, fields, None, live)
+            warnings.append(
+                f"{change.address}: bucket {change.name} still holds objects, so destroying it would fail "
+                "(BucketNotEmpty): fnship leaves it in place and stops owning it (removes its fnship tags); "
+                "empty and delete it yourself if it is no longer needed"
+            )
+        kept.append(change)
+    return kept, warnings
+
+
 def make_plan(desired: State, live: State, *, release_id: str, warnings: tuple[str, ...] = ()) -> Plan:
     desired = resolve_live_refs(desired, live)
-    changes = diff(desired, live)
+    changes, bucket_warnings = keep_full_buckets(diff(desired, live))
+    warnings = (*warnings, *bucket_warnings)
     ordered = sorted(changes, key=lambda c: (c.action == DELETE, c.address))
     return Plan(
         service=desired.service,

@@ -110,6 +110,10 @@ def errors_alarm_name(job: ShiftJob) -> str:
     return f"{_errors_alarm_prefix(job)}{job.new_version}-errors"[:255]
 
 
+# The form of every per-version errors alarm's name (errors_alarm_name), for finding ones a killed fnship left.
+ERRORS_ALARM_NAME = re.compile(r"fnship-.+-v\d+-errors")
+
+
 def _errors_alarm_prefix(job: ShiftJob) -> str:
     return f"fnship-{job.function}-{job.alias}-v"
 

@@ -71,6 +71,7 @@ def test_first_deploy_creates_roles_functions_versions_aliases_and_log_groups(mo
         "fnship:service": "demo",
         "fnship:stage": "dev",
         "fnship:function": "hello",
+        "fnship:secret-env": "",  # none of its variables is a secret (so a plan may show a removed one's value)
     }
     assert lam.get_function(FunctionName="demo-dev-world")["Configuration"]["Architectures"] == ["arm64"]
 
