@@ -43,6 +43,8 @@ class Loaded:
     discovery: Any = None
     # The last plan's read session (plan.live.Reads): an unchanged service's endpoints are answered from its memo.
     reads: Any = None
+    # The last plan's warnings about sources (queues' visibility): the re-plan under the lock gives them again.
+    source_warnings: tuple[str, ...] = ()
 
 
 def aws_for(options: Options, *, region: str, profile: str | None) -> Any:
@@ -219,7 +221,8 @@ def _plan_against_live(loaded: Loaded, desired: Any, *, only: Collection[str]) -
     with ThreadPoolExecutor(max_workers=1) as side:  # the sources' checks go out beside the live reads
         warnings = side.submit(source_warnings, reads, desired)
         live, loaded.discovery = read_live(reads, desired, discover_owned=not only)
-    return plan_pruning(reads, plan_of(desired, live, release_id=release_id(), warnings=tuple(warnings.result())))
+    loaded.source_warnings = tuple(warnings.result())
+    return plan_pruning(reads, plan_of(desired, live, release_id=release_id(), warnings=loaded.source_warnings))
 
 
 def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = ()) -> Any:
@@ -227,7 +230,7 @@ def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = ())
 
     Only live state can have moved since `shown` (another deploy or rollback): its desired state is reused, so
     nothing is packaged twice, and the resources the first plan read (desired and discovered) are read again,
-    concurrently, without discovering again. The warnings about sources are the first plan's."""
+    concurrently, without discovering again. The warnings about sources (queues) are the first plan's."""
     from fnship.plan.live import Reads, read_live
     from fnship.plan.serialize import plan_to_dict
     from fnship.plan.steps import make_plan as plan_of
@@ -238,7 +241,8 @@ def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = ())
     else:
         reads = Reads(loaded.aws)
         live, _ = read_live(reads, shown.desired, known=loaded.discovery)
-        fresh = plan_pruning(reads, plan_of(shown.desired, live, release_id=release_id(), warnings=shown.warnings))
+        fresh = plan_of(shown.desired, live, release_id=release_id(), warnings=loaded.source_warnings)
+        fresh = plan_pruning(reads, fresh)
 
     def changes(plan: Any) -> dict[str, Any]:
         data = plan_to_dict(plan)
