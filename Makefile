@@ -33,9 +33,19 @@ demo: $(VENV)/.installed-local
 	$(FN) remove $(DEMO) --yes
 	$(FN) local stop
 
+# The auditors (versions pinned in pyproject.toml's test extra; all run offline):
+#   zizmor            the GitHub Actions recipe: pinned actions, no persisted credentials, least permissions
+#   check-jsonschema  both CI recipes against the GitHub workflow and GitLab CI schemas it ships
+#   bandit            fnship/: no finding of medium or higher severity without a `# nosec` and its reason
+#   .ci/audit_iam.py  parliament over every IAM policy fnship generates for the example and each blueprint
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check fnship tests bench
-	$(BIN)/ruff format --check fnship tests bench
+	$(BIN)/ruff check fnship tests bench .ci
+	$(BIN)/ruff format --check fnship tests bench .ci
+	$(BIN)/zizmor --offline --persona=pedantic --no-progress docs/examples/github-actions.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows docs/examples/github-actions.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.gitlab-ci docs/examples/gitlab-ci.yml
+	$(BIN)/bandit --quiet --recursive --severity-level medium fnship
+	$(BIN)/python .ci/audit_iam.py
 
 test: lint
 	$(BIN)/python -m pytest -q

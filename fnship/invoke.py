@@ -105,23 +105,56 @@ def read_payload(
 
         return json.dumps(sample_event(event, Where(region=region))).encode()
     if path is not None:
-        source = "stdin" if path == "-" else path
+        source = "stdin" if path == "-" else f"--path {path}"
         if path == "-":
-            text = stdin()
-        else:
             try:
-                text = Path(path).read_text()
-            except OSError as exc:
-                raise InputError(f"--path {path}: cannot read it ({exc.strerror})") from exc
+                text = stdin()
+            except UnicodeDecodeError as exc:
+                raise InputError(f"stdin: the event is not UTF-8 text (byte offset {exc.start})") from exc
+        else:
+            text = _read_event_file(Path(path), source)
     elif data is not None:
         source, text = "--data", data
     else:
         return b"{}"
+    payload = text.encode()
+    _check_payload_size(len(payload), source)
     try:
         json.loads(text)
+    except RecursionError as exc:
+        raise InputError(f"{source}: the event is nested too deep to be a Lambda event") from exc
     except ValueError as exc:
         raise InputError(f"{source}: the event is not valid JSON: {exc}", hint="Lambda events are JSON") from exc
-    return text.encode()
+    return payload
+
+
+# https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html: "For synchronous invocations, the maximum payload
+# size is 6 MB. For asynchronous invocations, the maximum payload size is 1 MB" (256 KB until 2025).
+SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
+ASYNC_PAYLOAD_LIMIT = 1024 * 1024
+
+
+def _check_payload_size(size: int, source: str) -> None:
+    if size > SYNC_PAYLOAD_LIMIT:
+        raise InputError(
+            f"{source}: the event is {size:,} bytes; Lambda takes at most 6 MB ({SYNC_PAYLOAD_LIMIT:,} bytes) in a "
+            f"synchronous invoke, which fn invoke makes (1 MB, {ASYNC_PAYLOAD_LIMIT:,} bytes, asynchronous)",
+            hint="pass a smaller event: put large data in S3 and pass its bucket and key",
+        )
+
+
+def _read_event_file(path: Path, source: str) -> str:
+    from fnship.textfile import read_input
+
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # the read below says why it cannot be read
+    _check_payload_size(size, source)
+    try:
+        return read_input(path, display=source, limit=SYNC_PAYLOAD_LIMIT)
+    except FileNotFoundError as exc:
+        raise InputError(f"{source}: no such file", hint="give the path of a JSON file, or - for stdin") from exc
 
 
 def invoke_remote(

@@ -1,8 +1,19 @@
-"""One deploy at a time: a lock per service and stage, taken atomically in AWS.
+"""One deploy at a time: a lease per service and stage, taken atomically in AWS and renewed by its holder.
 
-The lock is an SSM parameter created only if absent (PutParameter without Overwrite), holding who, when, which
-command and when it expires. A lock past its expiry is stale and is taken over; `fn unlock` breaks one by hand.
-Time and sleep are injected. Uses fnship.aws only through `aws.ssm`.
+The lock is an SSM parameter created only if absent (PutParameter without Overwrite: atomic), holding who, when,
+which command and when the lease ends. The holder renews the lease (`held()` runs a renewer thread) every
+RENEW_EVERY_S while it works, however long a traffic shift takes; a holder that died, lost its network or its
+credentials stops renewing, and its lease ends within LEASE_S. An ended lease is taken over by the next deploy
+(`--wait-lock` waits for it), which says whose it was. `fn unlock` breaks a lease by hand.
+
+Taking over an ended lease is a delete then a create, and SSM has no conditional delete: two deploys that both
+saw the same ended lease could otherwise each delete what the other just created. So the taker first creates a
+takeover marker (PutParameter without Overwrite again): one of them wins it, checks the lease is still the ended
+one, deletes it, then races everyone through the atomic create. Exactly one deploy proceeds.
+
+Time is read from the clocks of the machines that deploy: see the README ("Clock skew") for what a skew can do.
+Time, sleep and the renewer's wait are injected, so leases are tested in milliseconds. Uses AWS only through
+`aws.ssm`.
 """
 
 from __future__ import annotations
@@ -10,18 +21,24 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from fnship.errors import FnError
 from fnship.model.resources import ownership_tags
 
-DEFAULT_TTL_S = 3600
-MARGIN_S = 900  # added to a release's own waits: hooks, publishing, slow AWS
+LEASE_S = 120.0  # short: a dead holder blocks the next deploy for at most this long
+RENEW_EVERY_S = LEASE_S / 4  # three renewals in a row may fail (a network blip) before the lease ends
+TAKEOVER_MARKER_S = 30.0  # a takeover marker older than this was left by a taker that died half-way
+RELEASE_ATTEMPTS = 3
+RELEASE_BACKOFF_S = 1.0  # then 2 s: a refused write (throttling, a network blip) often passes a moment later
 POLL_S = 5.0
+DEFAULT_TTL_S = LEASE_S  # the old name: a lock is a lease now
 
 
 @dataclass(frozen=True)
@@ -30,7 +47,7 @@ class LockInfo:
     who: str
     command: str
     acquired: float  # epoch seconds
-    expires: float
+    expires: float  # the lease's end; moves forward at each renewal
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -47,17 +64,36 @@ class LockHeld(FnError):
         who = holder.describe() if holder else "someone (the lock could not be read)"
         super().__init__(
             f"another deploy holds the lock {name}: {who}",
-            hint="wait for it (fn deploy --wait-lock SECONDS), or if it is stale, break it with `fn unlock`",
+            hint=f"wait for it (fn deploy --wait-lock SECONDS; a lease no longer renewed ends within {LEASE_S:.0f} s "
+            "and is taken over), or break it with `fn unlock`",
         )
         self.holder = holder
+
+
+class ReleaseFailed(FnError):
+    """The lease could not be deleted (every attempt refused); it ends by itself unless renewed."""
+
+    def __init__(self, name: str, lock: LockInfo, cause: BaseException, unlock_command: str) -> None:
+        reason = cause.message if isinstance(cause, FnError) else str(cause)
+        super().__init__(
+            f"could not release the deploy lock {name} after {RELEASE_ATTEMPTS} attempts: {reason}",
+            hint=f"it ends by itself at {_iso(lock.expires)} (the next deploy with --wait-lock takes it over then); "
+            f"to free it now: {unlock_command}",
+        )
 
 
 def lock_name(service: str, stage: str) -> str:
     return f"/fnship/{service}/{stage}/deploy-lock"
 
 
+def takeover_name(service: str, stage: str) -> str:
+    return f"/fnship/{service}/{stage}/deploy-lock-takeover"
+
+
 def ttl_for(total_wait: float) -> float:
-    return max(DEFAULT_TTL_S, total_wait + MARGIN_S)
+    """The lease length. A lease is renewed while its holder works, so a release's own waits (a canary's bake,
+    hooks) no longer lengthen it: a long shift simply renews more often."""
+    return LEASE_S
 
 
 def parse(value: str | None) -> LockInfo | None:
@@ -69,7 +105,7 @@ def parse(value: str | None) -> LockInfo | None:
             str(data["id"]), str(data["who"]), str(data["command"]), float(data["acquired"]), float(data["expires"])
         )
     except (ValueError, KeyError, TypeError):
-        return LockInfo("?", "unknown", value[:80], 0.0, 0.0)  # unreadable: treat as expired
+        return LockInfo("?", "unknown", value[:80], 0.0, 0.0)  # unreadable: treat as ended
 
 
 def acquire(
@@ -79,46 +115,171 @@ def acquire(
     stage: str,
     who: str,
     command: str,
-    ttl: float = DEFAULT_TTL_S,
+    ttl: float = LEASE_S,
     wait: float = 0,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
     on_wait: Callable[[LockInfo | None], None] = lambda _holder: None,
+    on_takeover: Callable[[LockInfo], None] = lambda _holder: None,
 ) -> LockInfo:
-    """Take the lock, or raise LockHeld naming the holder (after waiting up to `wait` seconds)."""
+    """Take the lock, or raise LockHeld naming the holder (after waiting up to `wait` seconds). An ended lease is
+    taken over; `on_takeover` is told whose it was."""
     name = lock_name(service, stage)
     deadline = clock() + wait
     waited = False
+    ended: LockInfo | None = None  # the ended lease we removed, to say whose it was once ours is in place
     while True:
         now = clock()
         mine = LockInfo(uuid.uuid4().hex, who, command, now, now + ttl)
         if aws.ssm.create_if_absent(
             name, mine.to_json(), description="fnship deploy lock", tags=ownership_tags(service, stage)
         ):
+            if ended is not None:
+                on_takeover(ended)
             return mine
         raw = aws.ssm.get_or_none(name)
         holder = parse(raw)
         if holder is None:
             continue  # released between our two calls: try again at once
-        if holder.expires <= now:
-            # Stale: delete it only if it is still the one we read, then race for it like everyone else.
-            if aws.ssm.get_or_none(name) == raw:
-                aws.ssm.delete(name)
+        if holder.expires <= now and _remove_ended(aws, service=service, stage=stage, ended=holder, who=who, now=now):
+            ended = holder
             continue
-        if now >= deadline:
+        ended = None  # someone else got in first: what we take later, we take from them
+        if now >= deadline:  # (an ended lease another deploy is taking over: that one wins the race)
             raise LockHeld(name, holder)
         if not waited:
             on_wait(holder)
             waited = True
-        sleep(min(POLL_S, max(0.0, deadline - now)))
+        sleep(min(POLL_S if holder.expires > now else 1.0, max(0.0, deadline - now)))
 
 
-def release(aws: Any, *, service: str, stage: str, lock: LockInfo) -> None:
-    """Release our lock; one that is no longer ours (taken over after expiry, broken) is left alone."""
+def _remove_ended(aws: Any, *, service: str, stage: str, ended: LockInfo, who: str, now: float) -> bool:
+    """Delete the ended lease `ended`, if we win its takeover marker and it is still that lease. True: it is gone
+    (by us or by whoever took it over before us); False: another taker is at work, try again shortly."""
     name = lock_name(service, stage)
+    marker = takeover_name(service, stage)
+    claim = json.dumps({"ended": ended.id, "by": who, "at": now})
+    if not aws.ssm.create_if_absent(
+        marker, claim, description="fnship deploy lock takeover", tags=ownership_tags(service, stage)
+    ):
+        current = aws.ssm.get_or_none(marker)
+        try:
+            stale = current is not None and float(json.loads(current)["at"]) + TAKEOVER_MARKER_S <= now
+        except (ValueError, KeyError, TypeError):
+            stale = True
+        if stale and aws.ssm.get_or_none(marker) == current:
+            aws.ssm.delete(marker)  # its taker died half-way: clear it for the next attempt
+        return False
+    try:
+        current = parse(aws.ssm.get_or_none(name))
+        if current is not None and current.id == ended.id:
+            aws.ssm.delete(name)
+        return True
+    finally:
+        aws.ssm.delete(marker)
+
+
+def renew(
+    aws: Any, *, service: str, stage: str, lock: LockInfo, ttl: float = LEASE_S, clock: Callable[[], float] = time.time
+) -> LockInfo | None:
+    """Extend our lease to `ttl` from now. None: it is no longer ours (it ended and was taken over, or was broken)
+    or it already ended (someone may be taking it over: overwriting it now could undo their takeover)."""
+    name = lock_name(service, stage)
+    now = clock()
     current = parse(aws.ssm.get_or_none(name))
-    if current is not None and current.id == lock.id:
-        aws.ssm.delete(name)
+    if current is None or current.id != lock.id or current.expires <= now:
+        return None
+    renewed = replace(lock, expires=now + ttl)
+    aws.ssm.overwrite(name, renewed.to_json())
+    return renewed
+
+
+class Renewer:
+    """Renews a held lease every `every` seconds until stopped, in a daemon thread. A failed renewal (AWS refused,
+    the network is down) is tried again at the next tick; if the lease ends meanwhile it is lost, and `on_lost`
+    is told once. `wait(seconds, stopped)` waits between ticks and returns True once `stopped` is set (injected:
+    tests drive the ticks and the clock)."""
+
+    def __init__(
+        self,
+        aws: Any,
+        *,
+        service: str,
+        stage: str,
+        lock: LockInfo,
+        ttl: float = LEASE_S,
+        every: float = RENEW_EVERY_S,
+        clock: Callable[[], float] = time.time,
+        wait: Callable[[float, threading.Event], bool] | None = None,
+        on_lost: Callable[[str], None] = lambda _message: None,
+    ) -> None:
+        self.aws, self.service, self.stage, self.ttl, self.every = aws, service, stage, ttl, every
+        self.clock = clock
+        self.lock = lock
+        self.lost = False
+        self.renewals = 0
+        self._stop = threading.Event()
+        self._wait = wait or (lambda seconds, stopped: stopped.wait(seconds))
+        self._on_lost = on_lost
+        self._thread = threading.Thread(target=self._run, name=f"fnship-lease-{lock.id[:8]}", daemon=True)
+
+    def start(self) -> Renewer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> LockInfo:
+        """Stop renewing; returns the lease as last renewed."""
+        self._stop.set()
+        self._thread.join()
+        return self.lock
+
+    def tick(self) -> None:
+        """One renewal attempt."""
+        try:
+            renewed = renew(
+                self.aws, service=self.service, stage=self.stage, lock=self.lock, ttl=self.ttl, clock=self.clock
+            )
+        except FnError:
+            return  # refused or unreachable: the next tick tries again, within the lease
+        if renewed is None:
+            if not self.lost:
+                self.lost = True
+                self._on_lost(
+                    f"lost the deploy lock {lock_name(self.service, self.stage)}: its lease ended before it could be "
+                    "renewed (or it was broken); another deploy may run now"
+                )
+            return
+        self.lock = renewed
+        self.renewals += 1
+
+    def _run(self) -> None:
+        while not self.lost and not self._wait(self.every, self._stop) and not self._stop.is_set():
+            self.tick()
+
+
+def release(
+    aws: Any,
+    *,
+    service: str,
+    stage: str,
+    lock: LockInfo,
+    attempts: int = RELEASE_ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
+    unlock_command: str = "fn unlock",
+) -> None:
+    """Release our lock, retried; one that is no longer ours (taken over after it ended, broken) is left alone.
+    Raises ReleaseFailed when every attempt failed."""
+    name = lock_name(service, stage)
+    for attempt in range(attempts):
+        try:
+            current = parse(aws.ssm.get_or_none(name))
+            if current is not None and current.id == lock.id:
+                aws.ssm.delete(name)
+            return
+        except FnError as exc:
+            if attempt == attempts - 1:
+                raise ReleaseFailed(name, lock, exc, unlock_command) from exc
+            sleep(RELEASE_BACKOFF_S * 2**attempt)
 
 
 def break_lock(aws: Any, *, service: str, stage: str) -> LockInfo | None:
@@ -130,14 +291,54 @@ def break_lock(aws: Any, *, service: str, stage: str) -> LockInfo | None:
     return holder
 
 
+def say_on_stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 @contextlib.contextmanager
-def held(aws: Any, *, service: str, stage: str, **kwargs: Any) -> Iterator[LockInfo]:
-    """The lock for the body of a `with`, released on every exit path (errors, Ctrl-C, SIGTERM via the CLI)."""
+def held(
+    aws: Any,
+    *,
+    service: str,
+    stage: str,
+    say: Callable[[str], None] = say_on_stderr,
+    unlock_command: str = "fn unlock",
+    renew_every: float = RENEW_EVERY_S,
+    renew_wait: Callable[[float, threading.Event], bool] | None = None,
+    release_sleep: Callable[[float], None] = time.sleep,
+    **kwargs: Any,
+) -> Iterator[LockInfo]:
+    """The lease for the body of a `with`, renewed in the background while the body runs and released on every
+    exit path (errors, Ctrl-C, SIGTERM via the CLI). A release that fails is said with `say` (stderr), naming the
+    exact `fn unlock` command; it does not hide the body's own outcome. `say` also tells a takeover and a lost
+    lease."""
+    kwargs.setdefault(
+        "on_takeover",
+        lambda ended: say(
+            f"Took over the deploy lock: the lease of {ended.who} ({ended.command}) ended "
+            f"{_iso(ended.expires)} without a release."
+        ),
+    )
     lock = acquire(aws, service=service, stage=stage, **kwargs)
+    renewer = Renewer(
+        aws,
+        service=service,
+        stage=stage,
+        lock=lock,
+        ttl=kwargs.get("ttl", LEASE_S),
+        every=renew_every,
+        clock=kwargs.get("clock", time.time),
+        wait=renew_wait,
+        on_lost=say,
+    ).start()
     try:
         yield lock
     finally:
-        release(aws, service=service, stage=stage, lock=lock)
+        lock = renewer.stop()
+        try:
+            release(aws, service=service, stage=stage, lock=lock, sleep=release_sleep, unlock_command=unlock_command)
+        except ReleaseFailed as failed:
+            say(f"Warning: {failed.render()}")
 
 
 def _iso(epoch: float) -> str:

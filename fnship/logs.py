@@ -134,6 +134,8 @@ _REPORT_FIELDS = {
     "Memory Size": "memory_mb",
     "Max Memory Used": "max_memory_used_mb",
     "Init Duration": "init_ms",
+    "Restore Duration": "restore_ms",  # SnapStart
+    "Billed Restore Duration": "billed_restore_ms",
     "Status": "status",
 }
 ERROR_LEVELS = frozenset({"ERROR", "CRITICAL", "FATAL"})

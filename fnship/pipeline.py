@@ -309,8 +309,8 @@ def apply(loaded: Loaded, plan: Any, *, reporter: Callable[[str, Any], None] | N
 
 
 def deploy_lock(loaded: Loaded, *, command: str, strategy: str | None = None, wait: float = 0, on_wait=None) -> Any:
-    """The service-and-stage deploy lock as a context manager. It expires after the longest strategy's waits plus
-    a margin, so a crashed deploy does not block the next one forever."""
+    """The service-and-stage deploy lock as a context manager: a lease renewed while the command works (however
+    long its strategy's waits), so a crashed deploy blocks the next one for at most the lease (fnship.lock)."""
     from fnship import lock
     from fnship.manifest.release import release_settings
     from fnship.manifest.strategy import total_wait
@@ -327,8 +327,22 @@ def deploy_lock(loaded: Loaded, *, command: str, strategy: str | None = None, wa
         command=command,
         ttl=lock.ttl_for(longest),
         wait=wait,
+        unlock_command=unlock_command(loaded),
         **({"on_wait": on_wait} if on_wait else {}),
     )
+
+
+def unlock_command(loaded: Loaded) -> str:
+    """The exact `fn unlock` that breaks this service's and stage's lock, for a message to paste from."""
+    import shlex
+
+    manifest, target = loaded.manifest, loaded.aws.target
+    words = ["fn", "unlock", "-c", str(manifest.path), "--stage", manifest.stage, "--region", manifest.region]
+    if target.profile:
+        words += ["--profile", target.profile]
+    if target.local:
+        words.append("--local")
+    return shlex.join([*words, "--yes"])
 
 
 def removal_plan(loaded: Loaded) -> Any:
@@ -416,6 +430,51 @@ def failure_error(result: Any) -> FnError:
     return failure
 
 
+def clean_tune_leftovers_locked(loaded: Loaded) -> list[str]:
+    """Undo what a killed `fn tune` left (the caller holds the deploy lock); [] when nothing was left."""
+    from fnship import tune
+
+    manifest = loaded.manifest
+    keys = {spec.name: key for key, spec in manifest.functions.items()}
+
+    def code_for(name: str) -> bytes:
+        if name not in keys:
+            raise FnError(f"an interrupted fn tune left {name} on another architecture, and it is not in the manifest")
+        return tune.deployed_zip(loaded, keys[name], code_sha256=None)
+
+    return tune.cleanup(loaded.aws, service=manifest.service, stage=manifest.stage, code_for=code_for)
+
+
+def clean_tune_leftovers(loaded: Loaded, *, wait: float = 0, on_wait=None) -> list[str]:
+    """Before a deploy plans: if a killed `fn tune` left its journal, take the lock (waiting up to `wait` for a
+    dead tune's lease) and undo it, so the plan is the one the manifest alone makes. One read when nothing is left."""
+    from fnship import tune
+
+    manifest = loaded.manifest
+    if loaded.aws.ssm.get_or_none(tune.journal_name(manifest.service, manifest.stage)) is None:
+        return []
+    with deploy_lock(loaded, command="fn deploy (cleaning up fn tune)", wait=wait, on_wait=on_wait):
+        return clean_tune_leftovers_locked(loaded)
+
+
+def plan_cost(loaded: Loaded, plan: Any, *, days: int = 30) -> dict[str, Any] | None:
+    """What the plan's changes cost a month, at the last `days` days' traffic (cost.plan_cost); None when no change
+    touches what Lambda bills by (then no metric is read)."""
+    from fnship.cost import plan_cost as pricing
+    from fnship.cost.service import price_book
+    from fnship.cost.traffic import read_traffic
+
+    changes = pricing.billing_changes(plan)
+    if not changes:
+        return None
+    try:
+        traffic: Any = read_traffic(loaded.aws.cloudwatch, [c.name for c in changes], days=days)
+    except FnError as exc:  # no cloudwatch:GetMetricData permission: the plan still shows, the cost says why not
+        traffic = exc.message.splitlines()[0]
+    book = price_book(loaded.aws)
+    return pricing.annotate(changes, traffic=traffic, prices_for=book.prices, days=days)
+
+
 # -- the deploy and remove workflows -------------------------------------------------------------------------------
 
 
@@ -446,6 +505,7 @@ class Hooks:
     reporter: Callable[[Any], AbstractContextManager[Any]] = lambda _plan: contextlib.nullcontext(None)
     on_lock_wait: Callable[[Any], None] | None = None
     guard: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext  # SIGTERM as Ctrl-C while applying
+    note: Callable[[str], None] = lambda _line: None  # something done on the way worth saying (a clean-up)
 
 
 def deploy(
@@ -462,6 +522,10 @@ def deploy(
 
     The lock is taken only when there is something to apply (an unchanged service makes no mutating call), and
     the plan is made again under it: another deploy may have changed live state meanwhile."""
+    if not dry_run:
+        # A killed `fn tune` may have left $LATEST changed and versions behind: undone before planning.
+        for line in clean_tune_leftovers(loaded, wait=wait_lock, on_wait=hooks.on_lock_wait):
+            hooks.note(line)
     with hooks.working("Building and reading live state"):
         plan = make_plan(loaded, only=only, strategy=strategy, cache_writes=not dry_run)
     hooks.show_plan(plan)

@@ -72,6 +72,8 @@ FORBIDDEN = {
     "fnship.plan": ["fnship.executor", "fnship.cli", "fnship.pipeline"],
     "fnship.packaging": ["fnship.model", "fnship.plan", "fnship.executor", "fnship.cli", "fnship.pipeline"],
     "fnship.executor": ["fnship.cli", "fnship.pipeline"],
+    # Prices and cost arithmetic: AWS only through the adapter handed in, never the plan's or executor's code.
+    "fnship.cost": ["fnship.aws", "fnship.plan", "fnship.executor", "fnship.cli", "fnship.pipeline"],
     # A kind module owns one resource kind's spec, steps and handlers; the planner and the executor use it.
     "fnship.kinds": ["fnship.executor", "fnship.cli", "fnship.pipeline"],
     "fnship.strategies": ["fnship.cli", "fnship.pipeline"],

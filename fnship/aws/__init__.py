@@ -128,6 +128,21 @@ class Aws:
 
         return BucketsApi(self.client("s3"), region=self.region)
 
+    @functools.cached_property
+    def pricing(self):
+        """The Price List API, asked in its own region whatever the target's, once and without retries: a
+        missing answer (the emulator, no permission, offline) falls back to built-in prices at once."""
+        from fnship.aws.pricing_api import PRICING_REGION, PricingApi
+
+        target = Target(
+            region=PRICING_REGION,
+            profile=self.target.profile,
+            endpoint_url=self.target.endpoint_url,
+            local=self.target.local,
+        )
+        clients = Clients(target)
+        return PricingApi(lambda: clients.one_shot_client("pricing"))
+
     def account_id(self) -> str:
         with self._lock:
             if self._account_id is None:

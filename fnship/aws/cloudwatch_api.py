@@ -1,5 +1,5 @@
 """CloudWatch alarms: read the states of the alarms a release watches; create and delete the per-version errors
-alarm fnship adds to every shift."""
+alarm fnship adds to every shift. Metrics: a period's totals of Lambda's own metrics, for `fn cost`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from fnship.aws.calls import aws_call, paged, tag_list
 # DescribeAlarms takes at most 100 names per call.
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
 DESCRIBE_BATCH = 100
+# GetMetricData takes at most 500 queries per call.
+METRIC_QUERIES_PER_CALL = 500
 
 
 class CloudWatchApi:
@@ -78,3 +80,56 @@ class CloudWatchApi:
         for start in range(0, len(wanted), DESCRIBE_BATCH):
             batch = wanted[start : start + DESCRIBE_BATCH]
             aws_call(f"alarms {', '.join(batch)}", "DeleteAlarms", self._client.delete_alarms, AlarmNames=batch)
+
+    def lambda_metric_totals(
+        self, functions: Iterable[str], metrics: Iterable[tuple[str, str]], *, start: Any, end: Any
+    ) -> dict[str, dict[str, float | None]]:
+        """function name -> metric -> the statistic over [start, end) of Lambda's own metrics (`AWS/Lambda`,
+        dimension FunctionName), or None where there is no data point. `metrics` are (MetricName, Stat) pairs.
+        One GetMetricData data point per query covers the whole period.
+        https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
+        https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html"""
+        names = list(dict.fromkeys(functions))
+        wanted = list(metrics)
+        seconds = max(60, int((end - start).total_seconds()))
+        period = ((seconds + 59) // 60) * 60
+        queries: list[dict[str, Any]] = []
+        ids: dict[str, tuple[str, str]] = {}
+        for f_index, name in enumerate(names):
+            for m_index, (metric, stat) in enumerate(wanted):
+                query_id = f"f{f_index}m{m_index}"
+                ids[query_id] = (name, metric)
+                queries.append(
+                    {
+                        "Id": query_id,
+                        "MetricStat": {
+                            "Metric": {
+                                "Namespace": "AWS/Lambda",
+                                "MetricName": metric,
+                                "Dimensions": [{"Name": "FunctionName", "Value": name}],
+                            },
+                            "Period": period,
+                            "Stat": stat,
+                        },
+                        "ReturnData": True,
+                    }
+                )
+        totals: dict[str, dict[str, float | None]] = {name: dict.fromkeys(m for m, _ in wanted) for name in names}
+        for batch_start in range(0, len(queries), METRIC_QUERIES_PER_CALL):
+            batch = queries[batch_start : batch_start + METRIC_QUERIES_PER_CALL]
+            token: str | None = None
+            while True:
+                kwargs: dict[str, Any] = {"MetricDataQueries": batch, "StartTime": start, "EndTime": end}
+                if token:
+                    kwargs["NextToken"] = token
+                page = aws_call("Lambda metrics", "GetMetricData", self._client.get_metric_data, **kwargs)
+                for result in page.get("MetricDataResults", []):
+                    name, metric = ids[result["Id"]]
+                    values = result.get("Values") or []
+                    if values:
+                        previous = totals[name][metric] or 0.0
+                        totals[name][metric] = previous + float(sum(values))
+                token = page.get("NextToken")
+                if not token:
+                    break
+        return totals

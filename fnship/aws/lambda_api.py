@@ -108,6 +108,43 @@ class LambdaApi:
         published = aws_call(f"function {name}", "PublishVersion", self._client.publish_version, **kwargs)
         return str(published["Version"])
 
+    def publish_version_detail(self, name: str, *, description: str) -> dict[str, Any]:
+        """`PublishVersion`'s whole answer. When code and configuration equal the newest version's, Lambda publishes
+        nothing and answers with that version (its own Description tells it apart).
+        https://docs.aws.amazon.com/lambda/latest/api/API_PublishVersion.html"""
+        return aws_call(
+            f"function {name}",
+            "PublishVersion",
+            self._client.publish_version,
+            FunctionName=name,
+            Description=description,
+        )
+
+    def wait_version_ready(self, name: str, version: str | None) -> None:
+        """Wait until a published version is Active (a SnapStart version takes a while to snapshot)."""
+        for _attempt in range(300):
+            config = aws_call(
+                f"function {name}:{version}",
+                "GetFunctionConfiguration",
+                self._client.get_function_configuration,
+                FunctionName=name,
+                Qualifier=version,
+            )
+            state = config.get("State") or "Active"
+            if state == "Failed":
+                reason = config.get("StateReason") or "unknown reason"
+                raise AwsError(resource=f"function {name}:{version}", action="PublishVersion", code="Failed",
+                               detail=reason)  # fmt: skip
+            if state == "Active":
+                return
+            self._sleep(1)
+        raise AwsError(
+            resource=f"function {name}:{version}",
+            action="PublishVersion",
+            code="Timeout",
+            detail="the version did not become active within 300 s",
+        )
+
     def create_alias(self, function: str, alias: str, *, version: str, description: str = "") -> dict[str, Any]:
         return aws_call(
             f"alias {function}:{alias}",

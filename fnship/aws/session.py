@@ -110,6 +110,26 @@ class Clients:
             kwargs["endpoint_url"] = self.target.endpoint_url
         return self._session.client(service, **kwargs)
 
+    def one_shot_client(self, service: str) -> Any:
+        """A client that tries once with short timeouts, for calls that have a fallback (the Price List API)."""
+        from botocore.config import Config
+
+        with self._lock:
+            if self._session is None:
+                self._session = self._make_session()
+        config = Config(
+            retries={"mode": "standard", "max_attempts": 1},
+            user_agent_extra="fnship",
+            connect_timeout=5,
+            read_timeout=20,
+        )
+        kwargs: dict[str, Any] = {"config": config}
+        if self.target.endpoint_url:
+            kwargs["endpoint_url"] = self.target.endpoint_url
+        made = self._session.client(service, **kwargs)
+        _CLIENT_TARGETS[made] = self.target
+        return made
+
     def client(self, service: str) -> Any:
         with self._lock:
             existing = self._clients.get(service)

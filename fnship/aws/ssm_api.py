@@ -21,19 +21,27 @@ class SsmApi:
         """True when we created it; False when it already existed (someone else holds it)."""
         from botocore.exceptions import ClientError
 
-        try:
-            self._client.put_parameter(
-                Name=name,
-                Value=value,
-                Type="String",
-                Description=description,
-                Tags=tag_list(tags),
-            )
-        except ClientError as exc:
-            if error_code(exc) == ALREADY_EXISTS:
-                return False
-            return aws_call(f"SSM parameter {name}", "PutParameter", _raise, exc=exc)
-        return True
+        def put() -> bool:
+            try:
+                self._client.put_parameter(
+                    Name=name, Value=value, Type="String", Description=description, Tags=tag_list(tags)
+                )
+            except ClientError as exc:
+                if error_code(exc) == ALREADY_EXISTS:
+                    return False
+                raise
+            return True
+
+        # Through aws_call: a refusal or a lost connection is an AwsError naming the parameter, never a traceback.
+        return aws_call(f"SSM parameter {name}", "PutParameter", put)
+
+    def overwrite(self, name: str, value: str) -> None:
+        """Replace the value of a parameter we hold (a lease renewal). Tags stay as created: PutParameter refuses
+        tags together with Overwrite."""
+        aws_call(
+            f"SSM parameter {name}", "PutParameter", self._client.put_parameter,
+            Name=name, Value=value, Type="String", Overwrite=True,
+        )  # fmt: skip
 
     def get_or_none(self, name: str) -> str | None:
         found = call_or_none(f"SSM parameter {name}", "GetParameter", self._client.get_parameter, Name=name)
@@ -41,7 +49,3 @@ class SsmApi:
 
     def delete(self, name: str) -> None:
         call_or_none(f"SSM parameter {name}", "DeleteParameter", self._client.delete_parameter, Name=name)
-
-
-def _raise(*, exc: BaseException):
-    raise exc

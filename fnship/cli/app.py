@@ -34,6 +34,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "invoke": ("fnship.cli.invoke_cmd", "invoke"),
     "logs": ("fnship.cli.logs_cmd", "logs"),
     "event": ("fnship.cli.event_cmd", "event"),
+    "cost": ("fnship.cli.cost_cmd", "cost"),
+    "tune": ("fnship.cli.tune_cmd", "tune"),
     "dev": ("fnship.cli.dev_cmd", "dev"),
 }
 GROUPS: dict[str, tuple[str, str]] = {"local": ("fnship.cli.local_cmd", "local_app")}

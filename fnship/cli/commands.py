@@ -115,6 +115,9 @@ def plan(
     functions: Functions = None,
     exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 4 when there are changes.")] = False,
     strategy: Strategy = None,
+    no_cost: Annotated[
+        bool, typer.Option("--no-cost", help="Do not price the changes (no CloudWatch metric reads).")
+    ] = False,
     json_out: Json = False,
     no_color: NoColor = False,
     debug: Debug = False,
@@ -131,10 +134,12 @@ def plan(
         )
         with progress.working("Building and reading live state", mode=progress.mode_for(json_mode=json_out)):
             the_plan = pipeline.make_plan(loaded, only=functions or (), strategy=strategy, cache_writes=False)
+            cost = None if no_cost else pipeline.plan_cost(loaded, the_plan)
         if json_out:
-            console.emit_json("plan", {"ok": True, "has_changes": not the_plan.empty, "plan": plan_to_dict(the_plan)})
+            document = {"ok": True, "has_changes": not the_plan.empty, "plan": plan_to_dict(the_plan), "cost": cost}
+            console.emit_json("plan", document)
         else:
-            console.out_plan(views.render_plan(the_plan))
+            console.out_plan(views.render_plan(the_plan) + views.render_plan_cost(cost))
         return EXIT_CHANGES if exit_code and not the_plan.empty else 0
 
     console.run(job, debug=debug, json_mode=json_out, command="plan", no_color=no_color)
@@ -181,6 +186,7 @@ def deploy(
             reporter=lambda plan: progress.StepReporter(len(plan.steps), mode=mode, label="Deploying"),
             on_lock_wait=None if json_out else lock_waiting,
             guard=release_view.sigterm_as_interrupt,
+            note=(lambda _line: None) if json_out else (lambda line: console.err(f"note: {line}")),
         )
         outcome = pipeline.deploy(
             loaded,

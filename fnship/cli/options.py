@@ -3,6 +3,9 @@ turns the service options (-c, -s, -r, --profile, --local, -f) into a loaded ser
 
 from __future__ import annotations
 
+import os
+import urllib.parse
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -26,7 +29,37 @@ def load_service(
     """pipeline.load for the service options a command declares (the core is imported here, not at import time)."""
     from fnship import pipeline
 
+    check_endpoint_env(os.environ)
+
     options = pipeline.Options(
         config=config, stage=stage, region=region, profile=profile, local=local, functions=tuple(functions or ())
     )
     return pipeline.load(options)
+
+
+def check_endpoint_env(environ: Mapping[str, str]) -> None:
+    """AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_<SERVICE>) must be an http(s) URL with a host: botocore would fail
+    with a bare ValueError on the first call. Exit 2 naming the variable and what is allowed."""
+    from fnship.errors import Diagnostic, InputError
+
+    problems = []
+    for name, value in sorted(environ.items()):
+        if not (name == "AWS_ENDPOINT_URL" or name.startswith("AWS_ENDPOINT_URL_")):
+            continue
+        try:
+            parts = urllib.parse.urlsplit(value)
+            parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+            valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:  # a malformed IPv6 host, a port that is not a number
+            valid = False
+        if not valid:
+            problems.append(
+                Diagnostic(
+                    f"{value!r} is not an endpoint URL",
+                    key=name,
+                    hint="give http(s)://host[:port] (e.g. http://127.0.0.1:4566 for an emulator), or unset it to "
+                    "use AWS's own endpoints",
+                )
+            )
+    if problems:
+        raise InputError(problems)

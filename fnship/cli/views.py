@@ -148,3 +148,32 @@ def render_endpoints(endpoints: dict[str, Any]) -> list[str]:
         lines.append("  function URLs:")
         lines += [f"      {key}: {url}" for key, url in sorted(urls.items())]
     return ["", "endpoints:", *lines] if lines else []
+
+
+def _usd(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def render_plan_cost(cost: dict[str, Any] | None) -> str:
+    """The plan's cost lines (Infracost style): per function before -> after a month, and the total."""
+    if not cost:
+        return ""
+    lines = ["", f"Cost (a month, at the traffic of the last {cost['days']} days):"]
+    for entry in cost["functions"]:
+        head = f"  ~ function.{entry['function']}  "
+        if entry["before"] is None:
+            lines.append(head + str(entry["reason"]))
+            continue
+        sign = "+" if entry["delta"] >= 0 else "-"
+        changed = ", ".join(entry["fields"])
+        lines.append(
+            head + f"{_usd(entry['before'])} -> {_usd(entry['after'])} ({sign}{_usd(abs(entry['delta']))}; {changed})"
+        )
+    total = cost["total"]
+    if total is not None:
+        sign = "+" if total["delta"] >= 0 else "-"
+        lines.append(
+            f"Monthly cost: {_usd(total['before'])} -> {_usd(total['after'])} ({sign}{_usd(abs(total['delta']))})"
+        )
+    lines += [f"  {note}" for note in cost["notes"]]
+    return "\n".join(lines) + "\n"

@@ -38,7 +38,7 @@ class Where:
 
 def _id(seed: str) -> str:
     """A stable UUID-shaped id, so a sample is the same every time for the same inputs."""
-    return str(uuid.UUID(hashlib.md5(seed.encode()).hexdigest()))  # noqa: S324 - not for security
+    return str(uuid.UUID(hashlib.md5(seed.encode(), usedforsecurity=False).hexdigest()))  # noqa: S324 - not for security
 
 
 def s3(where: Where) -> dict[str, Any]:
@@ -90,7 +90,7 @@ def sqs(where: Where) -> dict[str, Any]:
                     "ApproximateFirstReceiveTimestamp": str(where.now_ms + 2),
                 },
                 "messageAttributes": {},
-                "md5OfBody": hashlib.md5(body.encode()).hexdigest(),  # noqa: S324 - SQS's own digest
+                "md5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),  # noqa: S324 - SQS's own digest
                 "eventSource": "aws:sqs",
                 "eventSourceARN": f"arn:aws:sqs:{where.region}:{where.account_id}:example-queue",
                 "awsRegion": where.region,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,8 +47,12 @@ class _Keys:
             if issuer in self._failures:
                 return None, self._failures[issuer]
             url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+            if urllib.parse.urlsplit(url).scheme not in ("http", "https"):  # an issuer is a URL, never file:
+                self._failures[issuer] = f"the issuer {issuer!r} is not an http(s) URL"
+                return None, self._failures[issuer]
             try:
-                with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_S) as response:
+                # bandit B310 waived: the scheme is http(s), checked above.
+                with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_S) as response:  # nosec B310
                     jwks_uri = json.loads(response.read())["jwks_uri"]
                 client = jwt.PyJWKClient(jwks_uri, timeout=int(FETCH_TIMEOUT_S))
                 client.get_jwk_set()

@@ -40,7 +40,11 @@ def load_manifest(
             loaded.diagnostics.append(
                 Diagnostic("the manifest is empty", location=Location(display, 1, 1), hint="start from `fn init`")
             )
-        elif not path.is_file():
+        elif path.is_dir():
+            loaded.diagnostics = [
+                Diagnostic(f"{display} is a directory", hint=f"give the manifest file: -c {path / 'serverless.yml'}")
+            ]
+        elif not path.exists():
             loaded.diagnostics = [
                 Diagnostic(
                     f"{display}: file not found", hint="run fn in the service directory (next to serverless.yml)"

@@ -6,6 +6,10 @@ Serverless parses YAML with js-yaml (YAML 1.2 core schema), so we narrow PyYAML'
 `yes`/`no`/`on`/`off` stay strings and `1:30` is not a base-60 integer. Duplicate keys are an error
 (PyYAML silently keeps the last one), anchors, aliases and `<<` merge keys work, and CloudFormation short
 tags (`!Ref x`, `!GetAtt a.b`) become their long form (`{"Ref": "x"}`) so they can pass through.
+
+Hostile input is input: limits no honest manifest reaches (file size, nesting depth, aliases and the size they
+expand to) are checked while the work is still small, and anything past them is a diagnostic, never a hang or a
+RecursionError. Only the plain YAML scalar types are constructed: no tag ever builds a Python object.
 """
 
 from __future__ import annotations
@@ -20,19 +24,88 @@ import yaml
 
 from fnship.errors import Diagnostic, Location
 from fnship.manifest.types import KeyPath
+from fnship.textfile import NotText, read_text_file
 
 _BOOL = "tag:yaml.org,2002:bool"
 _INT = "tag:yaml.org,2002:int"
 _MERGE = "tag:yaml.org,2002:merge"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+# The scalar types a manifest can hold; any other `!!tag` (`!!python/object`, `!!binary`, `!!set`) is refused.
+_SCALAR_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")}
+
+# Limits far above any honest manifest (the largest examples we know are ~200 KB, 20 levels, a few dozen aliases),
+# low enough that hitting one costs well under a second.
+MAX_FILE_BYTES = 256 * 1024
+MAX_DEPTH = 100
+MAX_ALIASES = 1000
+MAX_NODES = 100_000  # values after alias expansion
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 core booleans and integers."""
+class LimitExceeded(Exception):
+    """Input past one of the limits above; `mark` is where, when known."""
+
+    def __init__(self, message: str, mark: Any = None, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+        self.hint = hint
+
+
+# libyaml's event parser is three times faster than PyYAML's; the composer (below) stays in Python, to limit depth and
+# aliases while it builds the tree.
+_LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
+if _LIBYAML:
+    from yaml.cyaml import CParser
+
+    _PARSER_BASES: tuple[type, ...] = (CParser,)
+else:
+    _PARSER_BASES = (yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser)
+
+
+class _Loader(yaml.composer.Composer, *_PARSER_BASES, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):  # type: ignore[misc]
+    """YAML events (libyaml when present) composed in Python with limits on nesting depth and alias count, the
+    safe constructor for scalars, and YAML 1.2 core booleans and integers."""
+
+    def __init__(self, stream: str) -> None:
+        if _LIBYAML:
+            CParser.__init__(self, stream)
+        else:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+        self.depth = 0
+        self.aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # PyYAML composes recursively: without this, `[[[[...]]]]` thousands deep ends in a RecursionError.
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise LimitExceeded(
+                    f"more than {MAX_ALIASES} YAML aliases (*name)",
+                    self.peek_event().start_mark,
+                    "a manifest needs far fewer: share values with ${self:...} or fewer anchors",
+                )
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise LimitExceeded(
+                    f"values nested more than {MAX_DEPTH} levels deep",
+                    self.peek_event().start_mark,
+                    "flatten the structure",
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL, _INT)]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 _Loader.add_implicit_resolver(_INT, re.compile(r"^(?:[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+)$"), list("-+0123456789"))
@@ -55,31 +128,56 @@ def dotted(path: KeyPath) -> str:
 def load_file(path: Path, *, display: str) -> Loaded:
     """Parse the YAML/JSON file at `path`; `display` is the name used in locations (the path as given)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = read_text_file(path, display=display, limit=MAX_FILE_BYTES)
     except FileNotFoundError:
         return Loaded(None, diagnostics=[Diagnostic(f"{display}: file not found")])
-    except (OSError, UnicodeDecodeError) as exc:
-        return Loaded(None, diagnostics=[Diagnostic(f"{display}: cannot read the file: {exc}")])
-    return load_text(text, file=display)
+    except NotText as exc:
+        return Loaded(None, diagnostics=[exc.diagnostic])
+    return load_text(data, file=display)
 
 
 def load_text(text: str, *, file: str) -> Loaded:
-    loader = _Loader(text)
+    if len(text) > MAX_FILE_BYTES:
+        return Loaded(None, diagnostics=[Diagnostic("the document is too large", location=Location(file, 1, 1))])
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:  # a character YAML does not allow (the reader checks at once)
+        return Loaded(None, diagnostics=[_yaml_diagnostic(exc, file)])
     try:
         root = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        location = Location(file, mark.line + 1, mark.column + 1) if mark else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        return Loaded(None, diagnostics=[Diagnostic(f"invalid YAML: {problem}", location=location)])
+    except LimitExceeded as exc:
+        return Loaded(None, diagnostics=[_limit_diagnostic(exc, file)])
     except yaml.YAMLError as exc:
-        return Loaded(None, diagnostics=[Diagnostic(f"invalid YAML: {exc}", location=Location(file, 1, 1))])
+        return Loaded(None, diagnostics=[_yaml_diagnostic(exc, file)])
     finally:
         loader.dispose()
     loaded = Loaded(None)
     if root is not None:
-        loaded.data = _Walker(loader, file, loaded).walk(root, ())
+        try:
+            loaded.data = _Walker(loader, file, loaded).walk(root, ())
+        except LimitExceeded as exc:
+            return Loaded(None, diagnostics=[_limit_diagnostic(exc, file)])
     return loaded
+
+
+def _yaml_diagnostic(exc: yaml.YAMLError, file: str) -> Diagnostic:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        location = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
+        return Diagnostic(f"invalid YAML: {exc.problem or exc.context or 'invalid YAML'}", location=location)
+    if isinstance(exc, yaml.reader.ReaderError):
+        return Diagnostic(
+            f"invalid YAML: character {exc.character!r} (position {exc.position}) is not allowed",
+            location=Location(file, 1, 1),
+            hint="save the file as UTF-8 text",
+        )
+    return Diagnostic(f"invalid YAML: {exc}", location=Location(file, 1, 1))
+
+
+def _limit_diagnostic(exc: LimitExceeded, file: str) -> Diagnostic:
+    mark = exc.mark
+    location = Location(file, mark.line + 1, mark.column + 1) if mark is not None else Location(file, 1, 1)
+    return Diagnostic(exc.message, location=location, hint=exc.hint)
 
 
 class _Walker:
@@ -88,11 +186,19 @@ class _Walker:
         self.file = file
         self.out = out
         self.active: set[int] = set()  # ids of nodes being walked, to catch recursive aliases
+        self.nodes = 0  # values produced, aliases expanded: a "billion laughs" document stops here, not in memory
 
     def loc(self, node: yaml.Node) -> Location:
         return Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
 
     def walk(self, node: yaml.Node, path: KeyPath) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise LimitExceeded(
+                f"the document expands to more than {MAX_NODES} values (YAML aliases repeat what they refer to)",
+                node.start_mark,
+                "use fewer aliases of large anchors",
+            )
         if id(node) in self.active:
             self.out.diagnostics.append(
                 Diagnostic("a YAML alias refers to itself", key=dotted(path), location=self.loc(node))
@@ -111,9 +217,23 @@ class _Walker:
         if isinstance(node, yaml.ScalarNode):
             if node.tag.startswith("!") and not node.tag.startswith("!!"):
                 return node.value
-            value = self.loader.construct_object(node)
+            if node.tag not in _SCALAR_TAGS:
+                return self._unsupported_tag(node, path)
+            try:
+                value = self.loader.construct_object(node)
+            except yaml.YAMLError as exc:  # `!!int abc`, `!!float x`
+                self.out.diagnostics.append(
+                    Diagnostic(
+                        f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
+                        key=dotted(path),
+                        location=self.loc(node),
+                    )
+                )
+                return None
             # A date-looking scalar (`2024-01-01`) stays the text the user wrote: nothing in a manifest wants dates.
             return node.value if isinstance(value, datetime.date) else value
+        if node.tag.startswith("tag:yaml.org,2002:") and node.tag not in (_SEQ, _MAP):
+            return self._unsupported_tag(node, path)
         if isinstance(node, yaml.SequenceNode):
             items = []
             for index, item in enumerate(node.value):
@@ -121,6 +241,19 @@ class _Walker:
                 items.append(self.walk(item, (*path, index)))
             return items
         return self._mapping(node, path)
+
+    def _unsupported_tag(self, node: yaml.Node, path: KeyPath) -> None:
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        self.out.diagnostics.append(
+            Diagnostic(
+                f"unsupported YAML tag {tag}",
+                key=dotted(path),
+                location=self.loc(node),
+                hint="a manifest holds only strings, numbers, booleans, null, lists and mappings "
+                "(and CloudFormation tags such as !Ref)",
+            )
+        )
+        return None
 
     def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[str, Any]:
         merged: dict[str, Any] = {}

@@ -66,16 +66,31 @@ def _sidecar(path: Path, cache_dir: Path) -> Path:
     return cache_dir / "outputs" / f"{name}.json"
 
 
+def _read_meta(sidecar: Path) -> dict:
+    """A sidecar's JSON, or {} when it is unreadable or corrupted (a cache entry that cannot be read is a miss)."""
+    try:
+        meta = json.loads(sidecar.read_text())
+    except (OSError, ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _result_of(meta: dict) -> ZipResult | None:
+    try:
+        return ZipResult(**meta["result"])
+    except (KeyError, TypeError):
+        return None
+
+
 def reuse(path: Path, key: str, *, cache_dir: Path, remote: RemoteCache | None = None) -> ZipResult | None:
     """The zip at `path` when it was built from `key` (no rewrite); else a copy from the local or remote cache."""
     sidecar = _sidecar(path, cache_dir)
     if path.is_file() and sidecar.is_file():
-        try:
-            meta = json.loads(sidecar.read_text())
-        except ValueError:
-            meta = {}
+        meta = _read_meta(sidecar)
         if meta.get("key") == key and meta.get("size") == path.stat().st_size:
-            return ZipResult(**meta["result"])
+            result = _result_of(meta)
+            if result is not None:
+                return result
     stored = cache_dir / "zips" / f"{key}.zip"
     if not stored.is_file() and remote is not None:
         stored.parent.mkdir(parents=True, exist_ok=True)
@@ -85,11 +100,11 @@ def reuse(path: Path, key: str, *, cache_dir: Path, remote: RemoteCache | None =
         else:
             tmp.unlink(missing_ok=True)
     stored_meta = _sidecar(stored, cache_dir)
-    if stored.is_file() and stored_meta.is_file():
-        result = ZipResult(**json.loads(stored_meta.read_text())["result"])
+    stored_result = _result_of(_read_meta(stored_meta)) if stored.is_file() and stored_meta.is_file() else None
+    if stored_result is not None:
         _place(stored, path)
-        _write_sidecar(path, key, result, cache_dir)
-        return result
+        _write_sidecar(path, key, stored_result, cache_dir)
+        return stored_result
     if stored.is_file():  # fetched from the remote: hash it once
         from fnship.packaging.zipper import hash_file
 

@@ -138,8 +138,18 @@ def find_requirements(
     return None
 
 
+REQUIREMENTS_MAX_BYTES = 1024 * 1024  # far above any real requirements file or lockfile's project table
+
+
+def _read_input(path: Path) -> str:
+    """A requirements file or lockfile as text: too large, unreadable or not UTF-8 is an input error with its place."""
+    from fnship.textfile import read_input
+
+    return read_input(path, limit=REQUIREMENTS_MAX_BYTES)
+
+
 def parse_requirements_file(path: Path, *, seen: frozenset[Path] = frozenset()) -> Requirements:
-    return parse_requirements(path.read_text(), source=path, seen=seen | {path.resolve()}, numbered=True)
+    return parse_requirements(_read_input(path), source=path, seen=seen | {path.resolve()}, numbered=True)
 
 
 def parse_requirements(
@@ -209,9 +219,11 @@ def _toml(path: Path) -> dict:
         except ImportError as exc:
             raise FnError(f"reading {path} needs Python 3.11+ or the tomli package") from exc
     try:
-        return tomllib.loads(path.read_text())
+        return tomllib.loads(_read_input(path))
     except tomllib.TOMLDecodeError as exc:
         raise InputError(Diagnostic(f"not valid TOML: {exc}", key=str(path))) from exc
+    except RecursionError as exc:  # tomllib nests one call per level of inline tables and arrays
+        raise InputError(Diagnostic("not valid TOML: nested too deep", key=str(path))) from exc
 
 
 def _from_pyproject(path: Path) -> Requirements | None:
@@ -504,7 +516,7 @@ _BUILD_RECORDS = ("uv_cache.json", "direct_url.json")
 def _is_file_url(path: Path) -> bool:
     try:
         return str(json.loads(path.read_text()).get("url", "")).startswith("file:")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, OSError, RecursionError):  # unreadable (UnicodeDecodeError is a ValueError)
         return False
 
 

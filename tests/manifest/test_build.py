@@ -249,7 +249,7 @@ def test_locations_use_the_path_as_given(env: Env):
         (None, "nope.yml: file not found"),
         ("", "nope.yml:1:1 the manifest is empty"),
         ("- a\n- b\n", "nope.yml:1:1 the manifest must be a mapping of keys (service:, provider:, functions: ...)"),
-        ("a: [1\n", "nope.yml:2:1 invalid YAML: expected ',' or ']', but got '<stream end>'"),
+        ("a: [1\n", "nope.yml:2:1 invalid YAML: "),  # then libyaml's or PyYAML's words for "expected ',' or ']'"
     ],
 )
 def test_unreadable_manifests_are_input_errors(env: Env, content, expected):
@@ -257,7 +257,8 @@ def test_unreadable_manifests_are_input_errors(env: Env, content, expected):
         env.write("nope.yml", content)
     with pytest.raises(InputError) as caught:
         load_manifest(Path("nope.yml"), env={})
-    assert str(caught.value.diagnostics[0]).split("\n")[0] == expected
+    first_line = str(caught.value.diagnostics[0]).split("\n")[0]
+    assert first_line.startswith(expected) if expected.endswith(": ") else first_line == expected
     assert caught.value.exit_code == 2
 
 

@@ -19,14 +19,13 @@ BUS = "arn:aws:events:us-east-1:123456789012:event-bus/default"
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:svc-dev-next:live"
 
 SQS_ACTIONS = ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
-DDB_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
+DDB_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
 KINESIS_ACTIONS = [
     "kinesis:DescribeStream",
     "kinesis:DescribeStreamSummary",
     "kinesis:GetRecords",
     "kinesis:GetShardIterator",
     "kinesis:ListShards",
-    "kinesis:ListStreams",
 ]
 VPC_ACTIONS = [
     "ec2:AssignPrivateIpAddresses",

@@ -59,6 +59,13 @@ _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 
 SourceFn = Callable[["Resolver", Reference, KeyPath], Any]
 
+# Limits no honest manifest reaches (a large one nests variables 3-4 deep and has a few hundred), checked as the
+# work grows: a chain of a thousand `${self:}` references or a "billion laughs" of variables that copy lists of
+# variables is an input error within a second, not a RecursionError or a full memory.
+MAX_VARIABLE_DEPTH = 32
+MAX_SUBSTITUTIONS = 10_000
+MAX_COPIED_VALUES = 100_000
+
 
 def has_variable(value: object) -> bool:
     return isinstance(value, str) and "${" in value
@@ -144,12 +151,21 @@ def interpolate(value: Any, reference: str) -> str | Secret:
     )
 
 
-def copy_tree(value: Any) -> Any:
-    """A fresh copy of lists and dicts (the resolver fills values in place, so nothing may be shared)."""
+def copy_tree(value: Any, budget: list[int] | None = None) -> Any:
+    """A fresh copy of lists and dicts (the resolver fills values in place, so nothing may be shared).
+    `budget` ([values left]) is spent one per value copied; VariableError when it runs out."""
+    if budget is not None:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise VariableError(
+                f"variables copy more than {MAX_COPIED_VALUES} values in all",
+                "a variable that copies a large list or mapping many times multiplies it: reference it less",
+                reported=budget[0] < -1,  # said once, where the budget ran out
+            )
     if isinstance(value, dict):
-        return {key: copy_tree(item) for key, item in value.items()}
+        return {key: copy_tree(item, budget) for key, item in value.items()}
     if isinstance(value, list):
-        return [copy_tree(item) for item in value]
+        return [copy_tree(item, budget) for item in value]
     return value
 
 
@@ -187,6 +203,11 @@ class Resolver:
         self.failed: set[KeyPath] = set()
         self.from_variable: set[KeyPath] = set()  # paths whose value came out of a variable
         self.active: list[KeyPath] = []
+        self.depth = 0  # variables being resolved inside one another (nested, or a chain of references)
+        self.substitutions = 0
+        self.copy_budget = [MAX_COPIED_VALUES]
+        self.limit_reported = False  # a limit is reported once, at the first value that crosses it
+        self.includes: dict[KeyPath, tuple[tuple[str, str, str], ...]] = {}  # path -> ${file()} chain it came from
 
     # -- locations -----------------------------------------------------------------------------------------
     def locate(self, path: KeyPath) -> Location | None:
@@ -229,7 +250,7 @@ class Resolver:
             value = self.get(path)
             if has_variable(value):
                 try:
-                    value = copy_tree(self.resolve_string(value, path))
+                    value = copy_tree(self.resolve_string(value, path), self.copy_budget)
                 except VariableError as exc:
                     if not exc.reported:
                         self.report(path, exc.message, exc.hint)
@@ -323,6 +344,29 @@ class Resolver:
 
     def resolve_variable(self, inner: str, path: KeyPath) -> Any:
         """The inside of one `${...}`: a reference followed by optional fallbacks."""
+        if self.limit_reported:  # past a limit the manifest is hostile: stop working on it, fast
+            raise VariableError("a limit was reached (reported above)", reported=True)
+        self.substitutions += 1
+        if self.substitutions > MAX_SUBSTITUTIONS:
+            self._over_limit(
+                f"more than {MAX_SUBSTITUTIONS} variables to resolve", "a manifest needs far fewer: check for loops"
+            )
+        if self.depth >= MAX_VARIABLE_DEPTH:
+            self._over_limit(
+                f"variables nested or chained more than {MAX_VARIABLE_DEPTH} deep at ${{{inner[:60]}}}",
+                "shorten the chain of variables that refer to other variables",
+            )
+        self.depth += 1
+        try:
+            return self._resolve_candidates(inner, path)
+        finally:
+            self.depth -= 1
+
+    def _over_limit(self, message: str, hint: str) -> None:
+        reported, self.limit_reported = self.limit_reported, True
+        raise VariableError(message, hint, reported=reported)
+
+    def _resolve_candidates(self, inner: str, path: KeyPath) -> Any:
         candidates = _split_candidates(inner)
         first_missing: Missing | None = None
         for index, candidate in enumerate(candidates):
@@ -372,6 +416,16 @@ class Resolver:
                 "supported sources: " + ", ".join(sorted(self.sources)),
             )
         return source(self, reference, path)
+
+    # -- ${file()} includes ----------------------------------------------------------------------------------------
+    def include_chain(self, path: KeyPath) -> tuple[tuple[str, str, str], ...]:
+        """The `${file()}` includes (file, address, display) the value at `path` came through, outermost first;
+        the manifest itself (as a whole) is always the first."""
+        for end in range(len(path), 0, -1):
+            chain = self.includes.get(path[:end])
+            if chain is not None:
+                return chain
+        return ((str((self.root / Path(self.file).name).resolve()), "", self.file),)
 
     # -- helpers for sources -----------------------------------------------------------------------------------
     def need_lookups(self, reference: Reference) -> Lookups:

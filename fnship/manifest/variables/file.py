@@ -25,7 +25,16 @@ def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Any:
         raise VariableError(f"{reference}: only YAML and JSON files can be included", "use a .yml, .yaml or .json file")
     full = target if target.is_absolute() else resolver.root / target
     display = str(full) if target.is_absolute() else str(Path(resolver.file).parent / target)
+    full = full.resolve()  # one name per file, however the path is spelled
     key = ("file", str(full))
+    # A file already being resolved on the way to this value is a cycle (a file that includes itself grows forever).
+    here = (str(full), reference.address, display + (f":{reference.address}" if reference.address else ""))
+    chain = resolver.include_chain(path)
+    if any(step[:2] == here[:2] for step in chain):
+        names = [*(step[2] for step in chain), here[2]]
+        raise VariableError(
+            "${file()} cycle: " + " -> ".join(names), "an included file must not include itself, directly or not"
+        )
     if key not in resolver.cache:
         if not full.is_file():
             resolver.cache[key] = _ABSENT
@@ -46,7 +55,8 @@ def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Any:
             data = data[int(segment)]
         else:
             raise Missing(f"{display} has no value at '{reference.address}'")
-    data = copy_tree(data)
+    data = copy_tree(data, resolver.copy_budget)
+    resolver.includes[path] = (*chain, here)
     if has_variable(data):
         data = resolver.resolve_string(data, path)
     return data

@@ -130,7 +130,9 @@ def _dockerignore(context: Path) -> patterns.PatternSet:
     """`.dockerignore` as a pattern set. Its sense is the reverse of `package.patterns` (a line excludes, `!`
     brings back), its matching the same: later lines win, `**` spans directories, a directory covers its files."""
     file = context / ".dockerignore"
-    lines = file.read_text().splitlines() if file.is_file() else []
+    from fnship.textfile import read_input
+
+    lines = read_input(file, limit=1024 * 1024).splitlines() if file.is_file() else []
     rules = []
     for number, line in enumerate(lines, 1):
         line = line.strip()
@@ -159,7 +161,16 @@ def _marker(layout: Path, cache_dir: Path) -> Path:
 
 def _reuse(layout: Path, key: str, cache_dir: Path) -> bool:
     marker = _marker(layout, cache_dir)
-    return (layout / "index.json").is_file() and marker.is_file() and marker.read_text() == key
+    try:
+        if not ((layout / "index.json").is_file() and marker.is_file() and marker.read_bytes() == key.encode()):
+            return False
+        oci.read_index(layout)  # the layout we would push must read back whole, with its blobs' sources
+        sources = layout / SOURCES_FILE
+        if sources.is_file() and not isinstance(json.loads(sources.read_text()), dict):
+            return False
+    except (OSError, ValueError, LookupError, TypeError, AttributeError):
+        return False  # an unreadable or corrupted cache entry is a miss: build again
+    return True
 
 
 def _remember(layout: Path, key: str, cache_dir: Path) -> None:

@@ -1,0 +1,147 @@
+"""What a plan's changes cost: for each function whose memory, architecture, ephemeral storage or provisioned
+concurrency changes, the monthly cost before and after at the traffic of the last days, and a total, as Infracost
+annotates a Terraform plan. Pure: the plan value, the traffic and the prices come in; a dict goes out.
+
+`billing_changes` is the only code here that reads the plan's shape (its public fields: changes with their
+address, kind, name, fields, and the desired/live states), so a new plan shape is ported in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fnship.cost import calc
+from fnship.cost.prices import Prices
+from fnship.cost.traffic import Config, Traffic, usage
+
+BILLING_FIELDS = {
+    "memory_size": "memory_mb",
+    "architecture": "architecture",
+    "ephemeral_storage": "ephemeral_mb",
+    "provisioned_concurrency": "provisioned",
+}
+
+
+@dataclass(frozen=True)
+class BillingChange:
+    function: str  # the manifest key
+    name: str  # the physical name
+    fields: tuple[str, ...]  # which billing settings change ("memory_size", ...)
+    before: Config
+    after: Config
+
+
+def _billing(attrs: Mapping[str, Any] | None, *, function: str, name: str, region: str, provisioned: Any) -> Config:
+    attrs = attrs or {}
+    return Config(
+        function=function,
+        name=name,
+        region=region,
+        architecture=str(attrs.get("architecture") or "x86_64"),
+        memory_mb=int(attrs.get("memory_size") or 128),
+        ephemeral_mb=int(attrs.get("ephemeral_storage") or calc.FREE_EPHEMERAL_MB),
+        provisioned=int(provisioned or 0),
+    )
+
+
+def billing_changes(plan: Any) -> list[BillingChange]:
+    """Updates of deployed functions that change what Lambda bills by. New functions have no traffic yet and
+    deleted ones none to come: they are not priced."""
+    touched: dict[str, set[str]] = {}
+    for change in plan.changes:
+        if change.action != "update" or change.kind not in ("function", "alias"):
+            continue
+        paths = {f.path.split(".", 1)[0] for f in change.fields} & set(BILLING_FIELDS)
+        if paths:
+            key = change.address.split(".")[1]
+            touched.setdefault(key, set()).update(paths)
+    found: list[BillingChange] = []
+    for key, fields in touched.items():
+        desired_fn, live_fn = plan.desired.get(f"function.{key}"), plan.live.get(f"function.{key}")
+        if desired_fn is None or live_fn is None:
+            continue
+        desired_alias = next((r for r in plan.desired.of_kind("alias") if r.address.startswith(f"alias.{key}.")), None)
+        live_alias = plan.live.get(desired_alias.address) if desired_alias is not None else None
+
+        def concurrency(alias: Any) -> Any:
+            return alias.attrs.get("provisioned_concurrency") if alias is not None else None
+
+        found.append(
+            BillingChange(
+                function=key,
+                name=live_fn.name,
+                fields=tuple(sorted(fields)),
+                before=_billing(
+                    live_fn.attrs,
+                    function=key,
+                    name=live_fn.name,
+                    region=plan.region,
+                    provisioned=concurrency(live_alias),
+                ),  # fmt: skip
+                after=_billing(
+                    desired_fn.attrs,
+                    function=key,
+                    name=desired_fn.name,
+                    region=plan.region,
+                    provisioned=concurrency(desired_alias),
+                ),  # fmt: skip
+            )
+        )
+    return found
+
+
+def annotate(
+    changes: list[BillingChange],
+    *,
+    traffic: Mapping[str, Traffic | None] | str,
+    prices_for: Callable[[str, str], Prices | None],
+    days: int,
+) -> dict[str, Any]:
+    """`traffic`: function name -> a month of traffic (None: no invocations), or why it could not be read."""
+    functions: list[dict[str, Any]] = []
+    before_total = after_total = 0.0
+    for change in changes:
+        entry: dict[str, Any] = {
+            "function": change.function,
+            "name": change.name,
+            "fields": list(change.fields),
+            "before": None,
+            "after": None,
+            "delta": None,
+            "reason": None,
+        }
+        month = None if isinstance(traffic, str) else traffic.get(change.name)
+        if isinstance(traffic, str):
+            entry["reason"] = f"cannot know without metrics: {traffic}"
+        elif month is None:
+            entry["reason"] = f"cannot know without metrics: no invocations in the last {days} days"
+        else:
+            costs = [
+                calc.estimate([usage(config, month)], prices_for, free_tier=False).functions[0].total
+                for config in (change.before, change.after)
+            ]
+            if costs[0] is None or costs[1] is None:
+                entry["reason"] = f"no Lambda prices for {change.before.region}"
+            else:
+                entry.update(before=round(costs[0], 6), after=round(costs[1], 6), delta=round(costs[1] - costs[0], 6))
+                before_total += costs[0]
+                after_total += costs[1]
+        functions.append(entry)
+    priced = [f for f in functions if f["before"] is not None]
+    return {
+        "days": days,
+        "functions": functions,
+        "total": None
+        if not priced
+        else {
+            "before": round(before_total, 6),
+            "after": round(after_total, 6),
+            "delta": round(after_total - before_total, 6),
+        },  # fmt: skip
+        "notes": [
+            "monthly cost at the traffic of the last "
+            f"{days} days and the same duration per invocation; the free tier and INIT duration are left out"
+        ],
+    }

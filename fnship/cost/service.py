@@ -1,0 +1,106 @@
+"""`fn cost`'s core: each function's monthly cost, from the period's metrics or from the given traffic.
+
+Read-only AWS calls (GetFunction, GetMetricData, the Price List API); everything else is `calc`."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from fnship.cost import calc, traffic
+from fnship.cost.prices import PriceBook
+
+
+def price_book(aws: Any) -> PriceBook:
+    """Prices through the Price List API, cached for a day under fnship's cache directory."""
+    from fnship.paths import default_cache_dir
+
+    return PriceBook(fetch=aws.pricing.lambda_products, cache_dir=default_cache_dir())
+
+
+def provisioned_of(manifest: Any) -> dict[str, int]:
+    """function key -> the provisioned concurrency the manifest configures on its alias (0: none)."""
+    from fnship.manifest.release import release_settings
+
+    return {key: int(s.provisioned_concurrency or 0) for key, s in release_settings(manifest).items()}
+
+
+def service_cost(
+    loaded: Any,
+    *,
+    only: Collection[str] = (),
+    days: int = 30,
+    invocations: float | None = None,
+    duration_ms: float | None = None,
+    init_ms: float = 0.0,
+    cold_share: float = traffic.DEFAULT_COLD_SHARE,
+    book: PriceBook | None = None,
+) -> dict[str, Any]:
+    """The `fn cost` document: per function and in total, with the free tier apart and where the traffic and
+    the prices came from."""
+    manifest, aws = loaded.manifest, loaded.aws
+    keys = [k for k in manifest.functions if not only or k in only]
+    provisioned = provisioned_of(manifest)
+    book = book or price_book(aws)
+    notes: list[str] = []
+    usages: list[calc.Usage] = []
+    skipped: list[dict[str, Any]] = []
+    if invocations is not None:
+        given = traffic.Traffic(invocations=float(invocations), duration_ms=float(duration_ms or 0.0))
+        for key in keys:
+            spec = manifest.functions[key]
+            config = traffic.config_of_spec(spec, region=manifest.region, provisioned=provisioned.get(key))
+            usages.append(traffic.usage(config, given, init_ms=init_ms, cold_share=cold_share))
+        source = {"kind": "given", "invocations": invocations, "duration_ms": duration_ms}
+    else:
+        lam = aws.lambda_
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            found = pool.map(lambda k: lam.get_function_or_none(manifest.functions[k].name), keys)
+            live = dict(zip(keys, found, strict=True))
+        deployed = [k for k in keys if live[k] is not None]
+        for key in keys:
+            if live[key] is None:
+                skipped.append({"function": key, "name": manifest.functions[key].name, "reason": "not deployed"})
+        names = {manifest.functions[k].name: k for k in deployed}
+        read = traffic.read_traffic(aws.cloudwatch, list(names), days=days) if names else {}
+        for name, key in names.items():
+            month = read.get(name)
+            if month is None:
+                skipped.append({"function": key, "name": name, "reason": f"no invocations in the last {days} days"})
+                continue
+            config = traffic.config_of_live(
+                key, live[key]["Configuration"], region=manifest.region, provisioned=provisioned.get(key)
+            )
+            usages.append(traffic.usage(config, month, init_ms=init_ms, cold_share=cold_share))
+        source = {"kind": "metrics", "days": days}
+    if not init_ms:
+        notes.append(
+            "INIT duration (billed on cold starts since August 2025) is not included"
+            + (", and Lambda's metrics do not carry it" if invocations is None else "")
+            + ": pass --init-duration (and --cold-starts, default 1%) to include it"
+        )
+    estimate = calc.estimate(usages, book.prices)
+    notes.extend(estimate.notes)
+    prices = _prices_used(usages, book)
+    for entry in prices:
+        notes.extend(entry.get("notes") or [])
+    return {
+        "service": manifest.service,
+        "stage": manifest.stage,
+        "region": manifest.region,
+        "traffic": source,
+        **estimate.to_dict(),
+        "skipped": skipped,
+        "prices": prices,
+        "notes": list(dict.fromkeys(notes)),
+    }
+
+
+def _prices_used(usages: list[calc.Usage], book: PriceBook) -> list[dict[str, Any]]:
+    used = []
+    for region, arch in sorted({(u.region, u.architecture) for u in usages}):
+        prices = book.prices(region, arch)
+        if prices is not None:
+            used.append(prices.to_dict())
+    return used
