@@ -64,7 +64,8 @@ class Invocation:
         return {
             "type": str(doc.get("errorType") or self.error_type or "Error"),
             "message": str(doc.get("errorMessage", "")),
-            "trace": [str(line) for line in doc.get("stackTrace") or []],
+            # Python's runtime says stackTrace, Node.js's says trace.
+            "trace": [str(line) for line in doc.get("stackTrace") or doc.get("trace") or []],
         }
 
 
@@ -189,17 +190,18 @@ def invoke_local(
 ) -> Invocation:
     """Run the handler on this machine. When `loaded` targets the local emulator, its log lines are written to
     the emulator's CloudWatch Logs and the handler's own AWS calls go to the emulator too."""
-    from fnship.local import runner
+    from fnship.local import runner, shims
     from fnship.model.names import log_group_name
 
     manifest = loaded.manifest
     spec = manifest.functions[key]
+    shims.shim_for(spec.runtime)  # a runtime with no local runner: say which ones run here, before packaging
     if not spec.handler:
         raise InputError(f"function {key} has no handler (an image function?): fnship runs only zip handlers locally")
     aws = loaded.aws
     emulated = bool(aws.target.local)
     warnings: list[str] = []
-    warnings.extend(w for w in (runner.python_version_warning(spec.runtime),) if w)
+    warnings.extend(w for w in (shims.version_warning(spec.runtime),) if w)
     stream = runner.log_stream_name(str(uuid.uuid4()), version="$LATEST", now=time.time())
     # Started first: its client's boto3 import (a few hundred ms) overlaps the packaging and the run.
     shipper = LogShipper(aws, log_group_name(spec.name), stream) if emulated else None
@@ -275,7 +277,7 @@ def run_spec(loaded: Any, key: str, warnings: list[str]) -> Any:
         }
     return runner.RunSpec(
         handler=spec.handler,
-        code_paths=runner.code_paths(code_dir, layer_dirs, python=local_python),
+        code_paths=runner.code_paths(code_dir, layer_dirs, python=local_python, runtime=spec.runtime),
         function_name=spec.name,
         invoked_arn=function_arn(region=manifest.region, account_id=LOCAL_ACCOUNT, function_name=spec.name),
         memory_mb=spec.memory_size,

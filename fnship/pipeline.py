@@ -119,6 +119,46 @@ def build_dir(manifest: Any) -> Path:
     return manifest.root / BUILD_DIR / "build" / manifest.stage
 
 
+def check_code(loaded: Loaded) -> None:
+    """What `fn validate` checks of the code, without building: each handler's file is in what its function ships
+    and defines the function (fn package and everything after check the same while building)."""
+    from fnship.packaging import check_handlers
+
+    check_handlers(loaded.manifest, out_dir=build_dir(loaded.manifest))
+
+
+def refuse_blocked_creates(manifest: Any, plan: Any) -> None:
+    """Lambda refuses creating a function on a runtime past its block-create date (updates go on until the
+    block-update date): refuse it here, before any call, naming the date and the successor."""
+    from fnship import runtimes
+    from fnship.plan.serialize import plan_to_dict
+
+    created = {
+        change["address"].split(".", 1)[1]
+        for change in plan_to_dict(plan)["changes"]
+        if change["action"] == "create" and change["kind"] == "function"
+    }
+    problems = []
+    for key in sorted(created & set(manifest.functions)):
+        runtime = manifest.functions[key].runtime
+        verdict = runtimes.judge(runtime, on=runtimes.today(), runtimes=runtimes.catalogue())
+        if verdict.create_blocked is not None:
+            dep = runtimes.DEPRECATIONS[runtime]
+            raw = manifest.functions[key].raw
+            where = ("functions", key, "runtime") if "runtime" in raw else ("provider", "runtime")
+            problems.append(
+                Diagnostic(
+                    f"function {key} would be created with runtime {runtime}, which Lambda blocks for new functions "
+                    f"since {verdict.create_blocked}",
+                    key=".".join(where),
+                    location=manifest.locate(where),
+                    hint=f"use {dep.successor}",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+
+
 def package(loaded: Loaded, *, out_dir: Path | None = None, only: Collection[str] = ()) -> dict[str, Any]:
     """Function key -> Artifact (see package_artifacts for layers too)."""
     return package_artifacts(loaded, out_dir=out_dir, only=only).functions
@@ -206,7 +246,9 @@ def make_plan(
         layers=packaged.layers,
         registry=image_registry(),
     )
-    return _plan_against_live(loaded, desired, only=only)
+    plan = _plan_against_live(loaded, desired, only=only)
+    refuse_blocked_creates(manifest, plan)
+    return plan
 
 
 def _plan_against_live(loaded: Loaded, desired: Any, *, only: Collection[str]) -> Any:

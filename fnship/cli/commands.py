@@ -35,6 +35,9 @@ def validate(
 
         loaded = load_service(config=config, stage=stage, region=region, profile=profile, local=local)
         manifest = loaded.manifest
+        from fnship import pipeline
+
+        pipeline.check_code(loaded)
         if json_out:
             console.emit_json(
                 "validate",

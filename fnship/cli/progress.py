@@ -126,6 +126,8 @@ def building(*, mode: str, rich_console: Any = None) -> Iterator[Any]:
         def lines(event: str, label: str) -> None:
             if event == "done":
                 console.err(f"  built {label}")
+            elif event == "warning":
+                console.err(f"warning: {label}")
 
         yield lines
         return
@@ -138,6 +140,9 @@ def building(*, mode: str, rich_console: Any = None) -> Iterator[Any]:
         def live(event: str, label: str) -> None:
             base = label.removesuffix(" (cached)")
             with lock:
+                if event == "warning":
+                    progress.console.print(f"warning: {label}", style="yellow", markup=False, highlight=False)
+                    return
                 if event == "start":
                     building_now[base] = None
                 else:

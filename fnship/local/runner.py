@@ -23,26 +23,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
+from fnship.local import shims
+
+BOOTSTRAP = shims.PYTHON_SHIM
 # Lambda gives the init phase (importing the handler module) 10 seconds of its own.
 # https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html#runtimes-lifecycle-ib
 INIT_LIMIT_S = 10.0
-# What a handler's process inherits from ours: enough to find programs, and the caller's AWS credentials and
-# settings (as `sam local invoke` passes them), so the handler's own AWS calls work.
-PASSED_THROUGH = (
-    "PATH",
-    "HOME",
-    "SYSTEMROOT",
-    "TMPDIR",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_PROFILE",
-    "AWS_CONFIG_FILE",
-    "AWS_SHARED_CREDENTIALS_FILE",
-    "AWS_ENDPOINT_URL",
-    "AWS_CA_BUNDLE",
-)
 
 
 @dataclass(frozen=True)
@@ -85,12 +71,8 @@ class RunResult:
 def python_version_warning(runtime: str, *, python: str | None = None) -> str | None:
     """A warning when the function's runtime (python3.12) is not the Python that will run it here."""
     if not runtime.startswith("python"):
-        return f"runtime {runtime} is not Python; fnship runs handlers locally with Python only"
-    local = python or f"{sys.version_info.major}.{sys.version_info.minor}"
-    wanted = runtime.removeprefix("python")
-    if wanted != local:
-        return f"the function's runtime is {runtime} but it runs here on Python {local}"
-    return None
+        return f"runtime {runtime} is not Python"
+    return shims.python_version_warning(runtime, python=python)
 
 
 def extract(artifact: Path, cache_root: Path, *, digest: str) -> Path:
@@ -135,7 +117,9 @@ def _is_uuid(text: str) -> bool:
 def lambda_environment(spec: RunSpec, *, log_stream: str) -> dict[str, str]:
     """The reserved variables Lambda sets, then the function's own, then AWS access for the handler.
     https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime"""
-    env = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
+    # The shell's environment comes through, as with Serverless v3's `invoke local`; the function's own variables
+    # (and Lambda's reserved ones) win over it.
+    env = shims.passed_environment(os.environ)
     env.update(
         {
             "AWS_REGION": spec.region,
@@ -252,8 +236,9 @@ def run(
 
 
 def shim_command(spec: RunSpec, *, python: str) -> list[str]:
-    """The runtime shim that runs this function's handler (cold, or warm: fnship/local/warm.py)."""
-    return [python, "-u", str(BOOTSTRAP)]
+    """The runtime shim that runs this function's handler (cold, or warm: fnship/local/warm.py), by the
+    runtime's family: Python's bootstrap.py, or node_shim.cjs with the machine's node (shims.SHIMS)."""
+    return shims.command(spec, python=python)
 
 
 def start_shim(
@@ -280,6 +265,7 @@ def start_shim(
 def shim_environment(spec: RunSpec, *, log_stream: str, control_fd: int) -> dict[str, str]:
     """The shim's environment: Lambda's, and what the shim needs to know (popped before the handler runs)."""
     env = lambda_environment(spec, log_stream=log_stream)
+    env.update(shims.environment(spec))
     env.update(
         {
             "_FN_HANDLER": spec.handler,
@@ -395,10 +381,14 @@ def _kill(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def code_paths(code_dir: Path, layers: Sequence[Path] = (), *, python: str) -> tuple[Path, ...]:
+def code_paths(
+    code_dir: Path, layers: Sequence[Path] = (), *, python: str, runtime: str | None = None
+) -> tuple[Path, ...]:
     """sys.path for the handler: the function's code, then each layer's Python directories. Lambda extracts the
     layers into /opt in their listed order, so a later layer's file replaces an earlier one's: the later layer
-    comes first here."""
+    comes first here. With a non-Python `runtime`, its family's layer directories (shims.code_paths)."""
+    if runtime is not None and not runtime.startswith("python"):
+        return shims.code_paths(runtime, code_dir, layers)
     paths: list[Path] = [code_dir.resolve()]
     for layer in reversed(layers):
         paths.extend(layer_paths(layer.resolve(), python=python))

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from fnship import runtimes as lambda_runtimes
 from fnship.manifest import schema
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.types import (
@@ -41,6 +42,8 @@ PYTHON_REQUIREMENTS_IGNORED = frozenset(
 )  # fmt: skip
 DEPENDENCY_MODES = ("function", "layer", "none")
 REQUIREMENTS_LAYER = "pythonRequirements"
+NODE_MODULES_LAYER = "nodeModules"  # `package.dependencies: layer` for a Node.js service: nodejs/node_modules
+DEPENDENCY_LAYERS = (REQUIREMENTS_LAYER, NODE_MODULES_LAYER)
 # 256 (Lambda's limit) - len("fnship sha256:<64 hex>@<12 hex> "): see model.artifacts.layer_description.
 LAYER_DESCRIPTION_MAX = 164
 LAYER_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,140}$")
@@ -62,12 +65,15 @@ def logical_id(layer_key: str) -> str:
 def build_artifacts(doc: Mapping[str, Any], check: Checker, *, service: str, stage: str) -> ArtifactsSpec:
     build = _build(doc, check)
     layers = _layers(doc.get("layers"), check, service=service, stage=stage)
-    if build.dependencies == "layer" and REQUIREMENTS_LAYER not in layers:
-        layers[REQUIREMENTS_LAYER] = LayerSpec(
-            key=REQUIREMENTS_LAYER,
-            name=f"{service}-{stage}-python-requirements",
+    provider_raw = doc.get("provider") if isinstance(doc.get("provider"), dict) else {}
+    node_service = str(provider_raw.get("runtime") or "").startswith("nodejs")
+    dependencies_layer = NODE_MODULES_LAYER if node_service else REQUIREMENTS_LAYER
+    if build.dependencies == "layer" and dependencies_layer not in layers:
+        layers[dependencies_layer] = LayerSpec(
+            key=dependencies_layer,
+            name=f"{service}-{stage}-{'node-modules' if node_service else 'python-requirements'}",
             path=".",
-            description="Python requirements",
+            description="Node.js dependencies" if node_service else "Python requirements",
         )
     images = _images(doc.get("provider"), check)
     function_images: dict[str, FunctionImage] = {}
@@ -90,12 +96,12 @@ def build_artifacts(doc: Mapping[str, Any], check: Checker, *, service: str, sta
             else:
                 refs = _function_layers(raw.get("layers"), (*path, "layers"), check, layers, by_logical)
             if build.dependencies == "layer" and key not in function_images:
-                refs = [REQUIREMENTS_LAYER, *refs]
+                refs = [dependencies_layer, *refs]
             # The user's own list over the limit is reported by the function checks; here only our layer's share.
             if len(refs) > schema.MAX_LAYERS >= len(raw.get("layers") or []):
                 check.error(
                     (*path, "layers"),
-                    f"function {key} uses {len(refs)} layers with the pythonRequirements layer, above the Lambda "
+                    f"function {key} uses {len(refs)} layers with the {dependencies_layer} layer, above the Lambda "
                     f"maximum of {schema.MAX_LAYERS}",
                 )
             function_layers[key] = tuple(refs)
@@ -176,6 +182,7 @@ def _build(doc: Mapping[str, Any], check: Checker) -> BuildSpec:
         if plugin.get("dockerImage") is not None:
             build_image = check.want_str(plugin["dockerImage"], (*ppath, "dockerImage"))
         no_deploy = _str_list(plugin.get("noDeploy"), (*ppath, "noDeploy"), check)
+    compiler, esbuild, esbuild_off = _bundling(doc, check)
     return BuildSpec(
         container=container,
         build_image=build_image,
@@ -183,7 +190,110 @@ def _build(doc: Mapping[str, Any], check: Checker) -> BuildSpec:
         dependencies=dependencies,
         requirements_file=requirements_file,
         no_deploy=no_deploy,
+        compiler=compiler,
+        esbuild=esbuild,
+        esbuild_off=esbuild_off,
     )
+
+
+# Serverless Framework v4's `build.esbuild` keys, and what serverless-esbuild's `custom.esbuild` calls them.
+ESBUILD_KEYS = frozenset(
+    {"bundle", "minify", "sourcemap", "external", "exclude", "target", "platform", "format", "buildConcurrency",
+     "tsconfig"}
+)  # fmt: skip
+SERVERLESS_ESBUILD_RENAMED = {"concurrency": "buildConcurrency"}
+# serverless-esbuild settings with no meaning for fnship's build: accepted, named in a note.
+SERVERLESS_ESBUILD_IGNORED = frozenset(
+    {"packager", "packagerOptions", "plugins", "watch", "keepOutputDirectory", "nativeZip", "outputBuildFolder",
+     "outputWorkFolder", "outputFileExtension", "installExtraArgs", "disableIncremental", "zipConcurrency",
+     "stripEntryResolveExtensions", "skipBuild", "skipRebuild", "skipBuildExcludeFns", "keepNames", "metafile",
+     "resolveExtensions", "define", "loader", "mainFields", "banner", "footer", "inject"}
+)  # fmt: skip
+COMPILERS = ("esbuild", "go", "rust")
+
+
+def _bundling(doc: Mapping[str, Any], check: Checker) -> tuple[str | None, dict[str, Any], bool]:
+    """Top-level `build:` (`esbuild` | `go` | `rust`, or `{esbuild: {...} | false}`), serverless-esbuild's
+    `custom.esbuild` and serverless-plugin-typescript's tsconfig: (compiler, esbuild settings, esbuild off)."""
+    compiler: str | None = None
+    settings: dict[str, Any] = {}
+    off = False
+    raw = doc.get("build")
+    path: KeyPath = ("build",)
+    if isinstance(raw, str):
+        compiler = check.want_choice(raw, path, COMPILERS, what="a build")
+    elif raw is not None and (raw := check.want_mapping(raw, path, what="`esbuild`, `go`, `rust` or a mapping")):
+        check.keys(raw, path, {"esbuild"})
+        value = raw.get("esbuild")
+        if value is False:
+            off = True
+        elif value is True:
+            compiler = "esbuild"
+        elif value is not None and (value := check.want_mapping(value, (*path, "esbuild"))) is not None:
+            compiler = "esbuild"
+            settings = _esbuild_settings(value, (*path, "esbuild"), check, allowed=ESBUILD_KEYS)
+    custom = doc.get("custom") if isinstance(doc.get("custom"), dict) else {}
+    plugins = doc.get("plugins")
+    plugin_names = plugins.get("modules", []) if isinstance(plugins, dict) else plugins or []
+    if "serverless-esbuild" in plugin_names and compiler is None and not off:
+        compiler = "esbuild"  # the plugin bundles every Node.js function
+        legacy = custom.get("esbuild")
+        if legacy is not None and (legacy := check.want_mapping(legacy, ("custom", "esbuild"))) is not None:
+            ignored = sorted(set(legacy) & SERVERLESS_ESBUILD_IGNORED)
+            if ignored:
+                check.notes.append(f"custom.esbuild: {', '.join(ignored)} ignored: fnship runs esbuild itself")
+            kept = {SERVERLESS_ESBUILD_RENAMED.get(k, k): v for k, v in legacy.items() if k not in ignored}
+            renamed = {k: ("custom", "esbuild", k) for k in legacy}
+            settings = _esbuild_settings(kept, ("custom", "esbuild"), check, allowed=ESBUILD_KEYS, paths=renamed)
+    typescript = custom.get("serverlessPluginTypescript")
+    if isinstance(typescript, dict) and typescript.get("tsConfigFileLocation") is not None:
+        where: KeyPath = ("custom", "serverlessPluginTypescript", "tsConfigFileLocation")
+        tsconfig = check.want_str(typescript["tsConfigFileLocation"], where)
+        if tsconfig and "tsconfig" not in settings:
+            settings["tsconfig"] = tsconfig
+    return compiler, settings, off
+
+
+def _esbuild_settings(
+    raw: Mapping[str, Any],
+    path: KeyPath,
+    check: Checker,
+    *,
+    allowed: frozenset[str],
+    paths: Mapping[str, KeyPath] | None = None,
+) -> dict[str, Any]:
+    def at(key: str) -> KeyPath:
+        return (paths or {}).get(key) or (*path, key)
+
+    unknown = {k: v for k, v in raw.items() if k not in allowed}
+    check.keys(unknown, path, allowed)
+    out: dict[str, Any] = {}
+    for key in ("bundle", "minify"):
+        if raw.get(key) is not None and (flag := check.want_bool(raw[key], at(key))) is not None:
+            out[key] = flag
+    if raw.get("sourcemap") is not None:
+        value = raw["sourcemap"]
+        if isinstance(value, dict):  # v4: {type: linked | inline | external, setNodeOptions: bool}
+            value = value.get("type", True)
+        if isinstance(value, bool) or value in ("linked", "inline", "external", "both"):
+            out["sourcemap"] = value
+        else:
+            check.error(at("sourcemap"), f"{show(value)} is not an esbuild sourcemap; allowed: true, false, linked, "
+                        "inline, external, both")  # fmt: skip
+    for key in ("external", "exclude"):
+        if raw.get(key) is not None:
+            out[key] = tuple(check.want_str_list(raw[key], at(key), single_ok=True) or ())
+    for key in ("target", "tsconfig"):
+        if raw.get(key) is not None and (text := check.want_str(raw[key], at(key))) is not None:
+            out[key] = text
+    if raw.get("platform") is not None:
+        out["platform"] = check.want_choice(raw["platform"], at("platform"), ("node",), what="a Lambda platform")
+    if raw.get("format") is not None:
+        out["format"] = check.want_choice(raw["format"], at("format"), ("cjs", "esm"), what="an esbuild format")
+    if raw.get("buildConcurrency") is not None:
+        out["buildConcurrency"] = check.want_int(raw["buildConcurrency"], at("buildConcurrency"), minimum=1,
+                                                 limit="esbuild")  # fmt: skip
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def _layers(value: Any, check: Checker, *, service: str, stage: str) -> dict[str, LayerSpec]:
@@ -218,8 +328,9 @@ def _layers(value: Any, check: Checker, *, service: str, stage: str) -> dict[str
                     "fnship keeps 92 for its content hash and owner marker)",
                 )
         runtimes = _str_list(raw.get("compatibleRuntimes"), (*path, "compatibleRuntimes"), check)
+        known = lambda_runtimes.catalogue() if runtimes else ()
         for index, runtime in enumerate(runtimes):
-            if runtime not in schema.RUNTIMES:
+            if runtime not in known:
                 check.error((*path, "compatibleRuntimes", index), f"{show(runtime)} is not a Lambda runtime")
         if len(runtimes) > 15:
             check.error((*path, "compatibleRuntimes"), "Lambda allows at most 15 compatible runtimes")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fnship import runtimes
 from fnship.manifest import schema
 from fnship.manifest.artifacts import build_artifacts
 from fnship.manifest.checks import Checker, show
@@ -123,6 +124,9 @@ def _plugins(value: Any, check: Checker) -> list[str]:
         if name in schema.SUPPORTED_PLUGINS:
             check.notes.append(schema.SUPPORTED_PLUGINS[name])
             names.append(name)
+        elif name in schema.REPLACED_PLUGINS:
+            message, hint = schema.REPLACED_PLUGINS[name]
+            check.error((*path, index), message, hint)
         else:
             check.error(
                 (*path, index),
@@ -362,28 +366,19 @@ def _has_intrinsic(value: Any) -> bool:
 
 # -- shared function/provider settings ---------------------------------------------------------------------------
 def _runtime(value: Any, path: KeyPath, check: Checker) -> str | None:
+    """A runtime Lambda's API knows (botocore's model), judged against AWS's deprecation dates."""
     if value is None:
         return None
     runtime = check.want_str(value, path)
     if runtime is None:
         return None
-    if runtime in schema.RUNTIMES:
-        return runtime
-    successor = next((new for prefix, new in schema.RUNTIME_SUCCESSORS if runtime.startswith(prefix)), None)
-    if runtime in schema.DEPRECATED_RUNTIMES:
-        check.error(
-            path,
-            f"runtime {runtime} is deprecated by AWS Lambda, use {successor}",
-            "https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html",
-        )
-    else:
-        check.error(
-            path,
-            f"{show(runtime)} is not a supported Lambda runtime"
-            + (f"; did you mean {successor}?" if successor else ""),
-            "supported: " + ", ".join(schema.RUNTIMES),
-        )
-    return None
+    verdict = runtimes.judge(runtime, on=runtimes.today(), runtimes=runtimes.catalogue())
+    if verdict.error:
+        check.error(path, verdict.error, verdict.hint)
+        return None
+    if verdict.note and verdict.note not in check.notes:
+        check.notes.append(verdict.note)
+    return runtime
 
 
 def _memory(value: Any, path: KeyPath, check: Checker) -> int | None:
@@ -536,12 +531,12 @@ def _function(
     handler = None
     if raw.get("handler") is not None:
         handler = check.want_str(raw["handler"], (*path, "handler"))
-        checked = handler is not None and runtime.startswith(schema.HANDLER_CHECKED_RUNTIMES)
-        if checked and not schema.HANDLER.match(handler):
+        form = schema.HANDLER_FORMS.get(runtimes.family(runtime))
+        if handler is not None and form is not None and not form[0].match(handler):
             check.error(
                 (*path, "handler"),
-                f"{show(handler)} is not a handler of the form path/module.function",
-                "e.g. src/app.handler (file src/app.py, function handler)",
+                f"{show(handler)} is not a {runtime} handler of the form {form[1]}",
+                form[2],
             )
     elif raw.get("image") is None:
         check.error(path, "handler is required (or image: for a container image function)", at_key=True)

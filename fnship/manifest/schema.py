@@ -17,6 +17,7 @@ TOP_LEVEL_KEYS = frozenset(
         "layers",
         "deployment",
         "resources",
+        "build",  # Serverless Framework v4: esbuild bundling (and fnship's go / rust builds)
         # Serverless Framework settings about its own behaviour: accepted and ignored.
         "configValidationMode",
         "variablesResolutionMode",
@@ -123,8 +124,29 @@ SERVICE_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]*$")
 SERVICE_NAME_MAX = 128
 STAGE_NAME = re.compile(r"^[a-zA-Z0-9-]+$")
 REGION_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-HANDLER = re.compile(r"^[^\s]+\.[A-Za-z_][A-Za-z0-9_]*$")
-HANDLER_CHECKED_RUNTIMES = ("python", "nodejs", "ruby")  # java/dotnet/provided handlers have other shapes
+HANDLER = re.compile(r"^[^\s]+\.[A-Za-z_$][A-Za-z0-9_$]*$")
+# Each runtime family's handler form (fnship.runtimes.family): (pattern, form, example). `provided` runtimes
+# pass the handler to their own bootstrap as `_HANDLER`: any value goes.
+# https://docs.aws.amazon.com/lambda/latest/dg/java-handler.html, .../csharp-handler.html
+HANDLER_FORMS = {
+    "python": (HANDLER, "path/module.function", "e.g. src/app.handler (file src/app.py, function handler)"),
+    "nodejs": (
+        HANDLER,
+        "path/module.export",
+        "e.g. src/api.handler (file src/api.js, .mjs, .cjs or .ts, exporting handler)",
+    ),
+    "ruby": (HANDLER, "path/file.method", "e.g. app.handler (file app.rb, method handler)"),
+    "java": (
+        re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*(::[A-Za-z_$][\w$]*)?$"),
+        "package.Class::method",
+        "e.g. example.Handler::handleRequest",
+    ),
+    "dotnet": (
+        re.compile(r"^[^:\s]+::[^:\s]+::[^:\s]+$"),
+        "Assembly::Namespace.Class::Method",
+        "e.g. MyApp::MyApp.Function::Handler",
+    ),
+}
 ENV_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
 # https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
 RESERVED_ENV = frozenset(
@@ -152,40 +174,23 @@ LOG_RETENTION_DAYS = (
 TAG_KEY_MAX = 128
 TAG_VALUE_MAX = 256
 
-# https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
-RUNTIMES = (
-    "python3.9", "python3.10", "python3.11", "python3.12", "python3.13",
-    "nodejs18.x", "nodejs20.x", "nodejs22.x",
-    "java11", "java17", "java21",
-    "provided.al2", "provided.al2023",
-    "ruby3.2", "ruby3.3",
-    "dotnet8",
-)  # fmt: skip
-DEPRECATED_RUNTIMES = frozenset(
-    {
-        "python2.7", "python3.6", "python3.7", "python3.8",
-        "nodejs", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x",
-        "nodejs14.x", "nodejs16.x",
-        "java8", "java8.al2",
-        "go1.x", "provided",
-        "ruby2.5", "ruby2.7",
-        "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet5.0", "dotnet6", "dotnet7",
-    }
-)  # fmt: skip
-RUNTIME_SUCCESSORS = (  # first matching prefix wins
-    ("python", "python3.12"),
-    ("nodejs", "nodejs20.x"),
-    ("java", "java21"),
-    ("ruby", "ruby3.3"),
-    ("dotnet", "dotnet8"),
-    ("go", "provided.al2023"),
-    ("provided", "provided.al2023"),
-)
-
 SUPPORTED_PLUGINS = {
     "serverless-python-requirements": "plugin serverless-python-requirements: handled natively by fnship",
     "serverless-plugin-canary-deployments": (
         "plugin serverless-plugin-canary-deployments: deploymentSettings handled natively by fnship"
     ),
     "serverless-iam-roles-per-function": "plugin serverless-iam-roles-per-function: handled natively by fnship",
+    "serverless-esbuild": "plugin serverless-esbuild: fnship bundles with esbuild itself (custom.esbuild is read)",
+    "serverless-plugin-typescript": (
+        "plugin serverless-plugin-typescript: fnship bundles TypeScript handlers with esbuild itself "
+        "(custom.serverlessPluginTypescript.tsConfigFileLocation is read)"
+    ),
+}
+# Plugins whose job fnship does another way: refused, with the setting that replaces them.
+REPLACED_PLUGINS = {
+    "serverless-webpack": (
+        "plugin serverless-webpack is not supported: fnship bundles Node.js functions with esbuild",
+        "remove it and add `build: esbuild` (or `build: {esbuild: {minify: true, external: [...]}}`, the Serverless "
+        "Framework v4 settings); custom.webpack is not read",
+    ),
 }

@@ -248,6 +248,11 @@ class BuildSpec:
     dependencies: str = "function"  # function (in each zip) | layer (one layer for every function) | none
     requirements_file: str | None = None  # custom.pythonRequirements.fileName
     no_deploy: tuple[str, ...] = ()
+    # Top-level `build:` (Serverless Framework v4): `esbuild` bundles every Node.js function (with no `build`, only
+    # TypeScript handlers are); `go` / `rust` compile a provided.* function's bootstrap.
+    compiler: str | None = None  # esbuild | go | rust | None
+    esbuild: Mapping[str, Any] = field(default_factory=dict)  # build.esbuild (or serverless-esbuild) settings
+    esbuild_off: bool = False  # `build: {esbuild: false}`: nothing is bundled, TypeScript included
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -446,25 +446,32 @@ def _install_in_container(
         specs.append(f"/fn/src/{index}")
     (mount / "requirements.txt").write_text("".join(f"{spec}\n" for spec in specs))
     script = "pip install --no-compile --disable-pip-version-check -r /fn/requirements.txt -t /fn/out"
-    platform = f"linux/{target.oci_arch}"
+    run_in_build_image(engine, image, f"linux/{target.oci_arch}", mount, script, tools=tools)
+    for item in sorted((mount / "out").iterdir()):
+        shutil.move(str(item), dest / item.name)
+    shutil.rmtree(mount, ignore_errors=True)
+
+
+def run_in_build_image(engine: str, image: str, platform: str, mount: Path, script: str, *, tools: Tools) -> None:
+    """Run `script` (sh) in the Lambda build image with `mount` at /fn, like `sam build --use-container`."""
     if engine == "buildah":
         made = tools.run([engine, "from", "--platform", platform, image])
         if made.returncode != 0:
             raise FnError(f"buildah from {image} failed:\n{_tail(made.stderr)}")
         container = made.stdout.strip().splitlines()[-1]
         try:
-            done = tools.run([engine, "run", "--volume", f"{mount}:/fn", container, "--", "/bin/sh", "-c", script])
+            done = tools.run(
+                [engine, "run", "--volume", f"{mount}:/fn", container, "--", "/bin/sh", "-c", f"cd /fn && {script}"]
+            )
         finally:
             tools.run([engine, "rm", container])
     else:
         done = tools.run(
-            [engine, "run", "--rm", "--platform", platform, "-v", f"{mount}:/fn", image, "/bin/sh", "-c", script]
-        )
+            [engine, "run", "--rm", "--platform", platform, "-v", f"{mount}:/fn", "-w", "/fn", image, "/bin/sh", "-c",
+             script]
+        )  # fmt: skip
     if done.returncode != 0:
-        raise FnError(f"building the requirements in {image} with {engine} failed:\n{_tail(done.stderr)}")
-    for item in sorted((mount / "out").iterdir()):
-        shutil.move(str(item), dest / item.name)
-    shutil.rmtree(mount, ignore_errors=True)
+        raise FnError(f"building in {image} with {engine} failed:\n{_tail(done.stderr)}")
 
 
 def _container_options(installer_args: Sequence[str], mount: Path) -> list[str]:
@@ -530,13 +537,24 @@ def installed_tree(
 ) -> tuple[Path, str, bool]:
     """The installed dependencies for `target`, from the cache when present: (directory, key, cache hit)."""
     key = deps_key(requirements, target, options)
+
+    def build(tree: Path, work: Path) -> None:
+        install(requirements, target, tree, options=options, tools=tools, work=work)
+
+    return cached_tree(key, cache_dir=cache_dir, build=build)
+
+
+def cached_tree(key: str, *, cache_dir: Path, build: Callable[[Path, Path], None]) -> tuple[Path, str, bool]:
+    """An installed dependency tree kept in the cache under its key (any language's): (directory, key, cache hit).
+    `build(tree, work)` fills `tree` on a miss, using `work` as scratch; the tree appears whole or not at all."""
     final = cache_dir / "deps" / key
     if (final / ".complete").is_file():
         return final, key, True
     final.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"{key[:12]}.", dir=final.parent) as scratch:
         tree = Path(scratch) / "tree"
-        install(requirements, target, tree, options=options, tools=tools, work=Path(scratch) / "work")
+        tree.mkdir()
+        build(tree, Path(scratch) / "work")
         (tree / ".complete").write_text(key)
         if (final / ".complete").is_file():  # another fnship finished the same install first: use that one
             return final, key, True

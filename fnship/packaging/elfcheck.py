@@ -14,7 +14,8 @@ from pathlib import Path
 # e_machine values: https://refspecs.linuxfoundation.org/elf/gabi4+/ch4.eheader.html#elfid
 _MACHINES = {3: "x86", 40: "arm", 62: "x86_64", 183: "aarch64"}
 _MACHO = {b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xca\xfe\xba\xbe"}
-_NATIVE = re.compile(r"\.so(\.\d+)*$")
+# Python extensions and shared libraries (`.so`, `.so.1.2`), Node.js addons (`.node`).
+_NATIVE = re.compile(r"(\.so(\.\d+)*|\.node)$")
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ import struct
 import tempfile
 import zlib
 from collections import deque
-from collections.abc import Generator, Iterable
+from collections.abc import Collection, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -276,10 +276,12 @@ def write_zip(
     *,
     level: int = DEFAULT_LEVEL,
     workers: int | None = None,
+    executables: Collection[str] = (),
 ) -> ZipResult:
     """Zip `(archive name, source file)` pairs into `dest`, atomically (temp file, then rename).
 
-    Entries are written sorted by archive name; names use `/` and must be unique. Raises ValueError for a bad
+    Entries are written sorted by archive name; names use `/` and must be unique; names in `executables` get mode
+    0755 whatever their source's. Raises ValueError for a bad
     name or level, OSError when a source cannot be read.
     """
     if not 0 <= level <= 9:
@@ -306,6 +308,8 @@ def write_zip(
             n = workers if workers is not None else _default_workers()
             with contextlib.closing(_prepared(items, level, n)) as prepared:
                 for name, source, prep in prepared:
+                    if name in executables:
+                        prep.mode = 0o755  # Lambda executes it (a custom runtime's bootstrap) whatever its mode here
                     raw = name.encode("utf-8")
                     flags = 0 if raw.isascii() else _UTF8_FLAG
                     central.append(_write_entry(out, raw, flags, source, prep))

@@ -70,6 +70,7 @@ def test_version_is_instant_and_complete(project):
 def test_a_closed_output_pipe_is_not_reported_as_a_bug(project):
     """`fn validate | head -0`: the reader is gone before fn writes; fn stops quietly, as any Unix tool."""
     project.write("serverless.yml", "service: demo\nprovider:\n  name: aws\nfunctions:\n  api:\n    handler: h.h\n")
+    project.write("h.py", "def h(event, context):\n    return 1\n")
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:

@@ -35,7 +35,11 @@ def test_no_argument_lists_the_blueprints(project):
 @pytest.mark.parametrize("blueprint", BLUEPRINTS)
 def test_every_blueprint_makes_the_promised_files_and_they_parse(blueprint, tmp_path):
     files = scaffold.render(scaffold.find_blueprint(blueprint), tmp_path, scaffold.variables("svc-a"))
-    for expected in ("serverless.yml", "handler.py", "requirements.txt", "tests/test_handler.py", "README.md"):
+    promised = ("serverless.yml", "handler.py", "requirements.txt", "tests/test_handler.py", "README.md")
+    if blueprint == "node-http-api":
+        promised = ("serverless.yml", "src/api.ts", "package.json", "tsconfig.json", "tests/api.test.ts", "README.md")
+        assert json.loads((tmp_path / "package.json").read_text())["name"] == "svc-a"
+    for expected in promised:
         assert expected in files
     assert "blueprint.json" not in files and not any(f.endswith(".j2") for f in files)
     manifest = yaml.safe_load((tmp_path / "serverless.yml").read_text())
@@ -115,6 +119,8 @@ def test_an_installed_wheel_carries_the_blueprints_and_init_uses_them(tmp_path):
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     assert (site / "fnship" / "blueprints" / "http-api" / "serverless.yml.j2").is_file()
+    assert (site / "fnship" / "blueprints" / "node-http-api" / "src" / "api.ts").is_file()
+    assert (site / "fnship" / "local" / "node_shim.cjs").is_file()  # the Node.js runtime shim ships in the wheel
     script = (
         "import fnship.init as s, pathlib; "
         "print(s.blueprints_dir()); "

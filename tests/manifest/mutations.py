@@ -101,7 +101,6 @@ SNIPPETS = [
     b"${env:HOME}",
     b"${opt:stage}",
     b"${sls:stage}",
-    b"${ssm:/x}",
     b"${aws:region}",
     b"${self:custom.${self:custom.table}}",
     b"\x00",
@@ -122,13 +121,71 @@ SNIPPETS = [
 ]
 
 
+# No ${ssm:} or ${aws:accountId}: they ask AWS, which a fuzz run of the parser must not wait for.
+VALUES = [
+    b"${self:custom.table}",
+    b"${self:provider}",
+    b"${self:functions}",
+    b"${self:nope}",
+    b"${self:}",
+    b"${}",
+    b"${opt:stage}",
+    b"${opt:nope, 'x'}",
+    b"${env:HOME}",
+    b"${env:NOPE}",
+    b"${sls:stage}",
+    b"${sls:instanceId}",
+    b"${aws:region}",
+    b"${param:x}",
+    b"${file(./config.yml)}",
+    b"${file(./config.yml):env}",
+    b"${file(./serverless.yml)}",
+    b"${file(./serverless.yml):service}",
+    b"${file(./missing.yml)}",
+    b"${file(../../etc/passwd.yml)}",
+    b"${file(/dev/zero.json)}",
+    b"${self:custom.${self:custom.${self:custom.table}}}",
+    b"'${self:custom.table}-${sls:stage}'",
+    b"*defaults",
+    b"&x 1",
+    b"!Ref Foo",
+    b"!GetAtt A.Arn",
+    b"!Sub '${AWS::Region}'",
+    b"!!python/name:os.system",
+    b"[]",
+    b"{}",
+    b"null",
+    b"~",
+    b"-1",
+    b"0",
+    b"99999999999999999999",
+    b"1.5",
+    b"true",
+    b"no",
+    b"''",
+    b"rate(0 minutes)",
+    b"cron(* * * * * *)",
+    b"python9.9",
+    b"x" * 300,
+    b'"\\u0000"',  # YAML's escape for NUL inside a double-quoted string
+    b'"\\x00"',
+]
+
+
 @st.composite
 def mutants(draw: st.DrawFn) -> bytes:
     text = draw(st.sampled_from(SEEDS))
     for _ in range(draw(st.integers(1, 4))):
         at = draw(st.integers(0, len(text)))
-        kind = draw(st.sampled_from(["insert", "delete", "duplicate", "replace", "bytes"]))
-        if kind == "insert":
+        kind = draw(st.sampled_from(["value", "value", "insert", "delete", "duplicate", "replace", "bytes"]))
+        if kind == "value":  # keep the structure, change one value: reaches variables and validation, not only YAML
+            starts = [i + 2 for i in range(len(text) - 1) if text[i : i + 2] == b": "]
+            if starts:
+                start = draw(st.sampled_from(starts))
+                end = text.find(b"\n", start)
+                end = len(text) if end < 0 else end
+                text = text[:start] + draw(st.sampled_from(VALUES)) + text[end:]
+        elif kind == "insert":
             text = text[:at] + draw(st.sampled_from(SNIPPETS)) + text[at:]
         elif kind == "delete":
             text = text[:at] + text[at + draw(st.integers(1, 40)) :]

@@ -48,17 +48,22 @@ LIMITS = [
     ),
     ("runtime: python3.13", None),
     ("runtime: python3.9", None),
+    ("runtime: python3.14", None),
+    ("runtime: nodejs24.x", None),
+    ("runtime: provided.al2023", None),
     (
         "runtime: python3.8",
-        "7:14 functions.api.runtime: runtime python3.8 is deprecated by AWS Lambda, use python3.12",
+        "7:14 functions.api.runtime: runtime python3.8 is deprecated: Lambda blocks creating functions with it since "
+        "2025-02-28 and updating them since 2025-03-31; use python3.14",
     ),
     (
         "runtime: nodejs16.x",
-        "7:14 functions.api.runtime: runtime nodejs16.x is deprecated by AWS Lambda, use nodejs20.x",
+        "7:14 functions.api.runtime: runtime nodejs16.x is deprecated: Lambda blocks creating functions with it since "
+        "2025-02-28 and updating them since 2025-03-31; use nodejs24.x",
     ),
     (
         "runtime: python4.0",
-        "7:14 functions.api.runtime: 'python4.0' is not a supported Lambda runtime; did you mean python3.12?",
+        "7:14 functions.api.runtime: 'python4.0' is not a Lambda runtime; did you mean python3.14?",
     ),
     ("layers: [" + ", ".join(f"arn:aws:lambda:us-east-1:1:layer:{c}:1" for c in "abcde") + "]", None),
     (
@@ -135,26 +140,34 @@ def test_function_limits(env: Env, body, expected):
 
 
 @pytest.mark.parametrize(
-    ("handler", "runtime", "ok"),
+    ("handler", "runtime", "form"),
     [
-        ("app.handler", "python3.12", True),
-        ("src/handlers/api.main", "python3.12", True),
-        ("src.handlers.api.main", "python3.12", True),
-        ("app", "python3.12", False),
-        ("app.", "python3.12", False),
-        ("app.1handler", "python3.12", False),
-        ("index.handler", "nodejs20.x", True),
-        ("com.example.Handler::handleRequest", "java21", True),
-        ("bootstrap", "provided.al2023", True),
+        ("app.handler", "python3.12", None),
+        ("src/handlers/api.main", "python3.12", None),
+        ("src.handlers.api.main", "python3.12", None),
+        ("app", "python3.12", "path/module.function"),
+        ("app.", "python3.12", "path/module.function"),
+        ("app.1handler", "python3.12", "path/module.function"),
+        ("index.handler", "nodejs24.x", None),
+        ("src/api.$handler", "nodejs24.x", None),
+        ("index", "nodejs24.x", "path/module.export"),
+        ("com.example.Handler::handleRequest", "java21", None),
+        ("com.example.Handler", "java21", None),
+        ("com.example.Handler::1run", "java21", "package.Class::method"),
+        ("MyApp::MyApp.Function::Handler", "dotnet10", None),
+        ("MyApp.Function.Handler", "dotnet10", "Assembly::Namespace.Class::Method"),
+        ("app.handler", "ruby3.4", None),
+        ("bootstrap", "provided.al2023", None),
+        ("anything at all", "provided.al2023", None),
     ],
 )
-def test_handler_form(env: Env, handler, runtime, ok):
+def test_handler_form_follows_the_runtime_family(env: Env, handler, runtime, form):
     text = f"service: svc\nprovider:\n  name: aws\nfunctions:\n  api:\n    handler: {handler}\n    runtime: {runtime}\n"
-    if ok:
+    if form is None:
         assert env.load(text).functions["api"].handler == handler
     else:
         assert env.problem(text) == (
-            f"serverless.yml:6:14 functions.api.handler: '{handler}' is not a handler of the form path/module.function"
+            f"serverless.yml:6:14 functions.api.handler: '{handler}' is not a {runtime} handler of the form {form}"
         )
 
 
@@ -195,7 +208,8 @@ def test_provider_limits_are_checked_once_at_the_provider(env: Env):
     assert env.problems(text) == [
         "serverless.yml:4:15 provider.memorySize: 99999 is above the Lambda maximum of 10240 MB",
         "serverless.yml:5:12 provider.timeout: 1000 is above the Lambda maximum of 900 seconds",
-        "serverless.yml:6:12 provider.runtime: runtime python2.7 is deprecated by AWS Lambda, use python3.12",
+        "serverless.yml:6:12 provider.runtime: runtime python2.7 is deprecated: Lambda blocks creating functions with "
+        "it since 2021-07-15 and updating them since 2022-05-30; use python3.14",
     ]
 
 
@@ -226,7 +240,7 @@ def test_many_problems_are_collected_in_one_error_in_file_order(env: Env):
         "serverless.yml:2:1 provder: unknown key 'provder' at the top level; did you mean 'provider'?",
         "serverless.yml:5:5 plugins.0: plugin 'serverless-offline' is not supported: fnship does not run Serverless "
         "plugins",
-        "serverless.yml:8:14 functions.api.handler: 'app' is not a handler of the form path/module.function",
+        "serverless.yml:8:14 functions.api.handler: 'app' is not a python3.12 handler of the form path/module.function",
         "serverless.yml:9:17 functions.api.memorySize: 20000 is above the Lambda maximum of 10240 MB",
         "serverless.yml:10:14 functions.api.timeout: 0 is below the Lambda minimum of 1 seconds",
         "serverless.yml:11:3 functions.worker: handler is required (or image: for a container image function)",
@@ -316,9 +330,14 @@ def test_plugins_supported_with_notes_and_other_plugins_rejected(env: Env):
     assert len(manifest.notes) == 3
     modules = env.load(base + "plugins:\n  modules:\n    - serverless-python-requirements\n  localPath: ./p\n")
     assert modules.plugins == ("serverless-python-requirements",)
-    assert env.problem(base + "plugins:\n  modules:\n    - serverless-webpack\n") == (
-        "serverless.yml:6:7 plugins.modules.0: plugin 'serverless-webpack' is not supported: fnship does not run "
+    assert env.problem(base + "plugins:\n  modules:\n    - serverless-offline\n") == (
+        "serverless.yml:6:7 plugins.modules.0: plugin 'serverless-offline' is not supported: fnship does not run "
         "Serverless plugins"
+    )
+    # A bundler plugin is refused with the setting that replaces it.
+    assert env.problem(base + "plugins:\n  modules:\n    - serverless-webpack\n") == (
+        "serverless.yml:6:7 plugins.modules.0: plugin serverless-webpack is not supported: fnship bundles Node.js "
+        "functions with esbuild"
     )
 
 

@@ -182,6 +182,7 @@ functions:
                       "layer/python/fast/_c.so": _elf(183)})  # fmt: skip
     with zipfile.ZipFile(root / "prebuilt.zip", "w") as zf:
         zf.writestr("lib/_c.cpython-311-x86_64-linux-gnu.so", _elf(62))
+        zf.writestr("handler.py", "def main(e, c):\n    return 1\n")
     with pytest.raises(InputError) as caught:
         _package(root, FakeInstaller(), tmp_path / "cache")
     text = caught.value.render()

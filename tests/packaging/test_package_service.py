@@ -77,13 +77,13 @@ def test_individually_one_zip_per_function(service: Path, tmp_path: Path) -> Non
         package=PackageSpec(individually=True, patterns=("!**", "lib/**")),
         functions={
             "api": PackageSpec(patterns=("handler.py",)),
-            "worker": PackageSpec(patterns=("worker.py", "!lib/data.json")),
+            "worker": PackageSpec(patterns=("worker.py", "handler.py", "!lib/data.json")),
         },
     )
     arts = package_service(manifest, out_dir=tmp_path)
     assert arts["api"].path == tmp_path / "api.zip" and arts["worker"].path == tmp_path / "worker.zip"
     assert names(arts["api"]) == ["handler.py", "lib/data.json", "lib/util.py"]
-    assert names(arts["worker"]) == ["lib/util.py", "worker.py"]
+    assert names(arts["worker"]) == ["handler.py", "lib/util.py", "worker.py"]
     assert arts["api"].function_keys == ("api",)
     check_hashes(arts["worker"])
 
@@ -123,11 +123,13 @@ def test_prebuilt_artifact_used_as_is(service: Path, tmp_path: Path) -> None:
         zf.writestr("dir/", "")
         zf.writestr("dir/app.py", "print(1)\n")
         zf.writestr("other.py", "x = 1\n")
+        zf.writestr("handler.py", "def main(event, context): ...\n")
     manifest = make_manifest(service, functions={"api": PackageSpec(artifact="dist/api.zip"), "b": PackageSpec()})
     arts = package_service(manifest, out_dir=tmp_path / "out")
     art = arts["api"]
     assert art.path == prebuilt
-    assert art.files == 2 and art.unzipped_size == len("print(1)\n") + len("x = 1\n")
+    sizes = len("print(1)\n") + len("x = 1\n") + len("def main(event, context): ...\n")
+    assert art.files == 3 and art.unzipped_size == sizes
     check_hashes(art)
     assert arts["b"].path == tmp_path / "out" / "svc.zip"
 
@@ -136,6 +138,7 @@ def test_service_artifact_shared(service: Path, tmp_path: Path) -> None:
     prebuilt = tmp_path / "built.zip"
     with zipfile.ZipFile(prebuilt, "w") as zf:
         zf.writestr("a.py", "a")
+        zf.writestr("handler.py", "def main(event, context): ...\n")
     manifest = make_manifest(
         service, package=PackageSpec(artifact=str(prebuilt)), functions={"api": PackageSpec(), "b": PackageSpec()}
     )
@@ -184,6 +187,7 @@ def test_individual_function_wins_over_service_artifact(service: Path, tmp_path:
     prebuilt = tmp_path / "built.zip"
     with zipfile.ZipFile(prebuilt, "w") as zf:
         zf.writestr("a.py", "a")
+        zf.writestr("handler.py", "def main(event, context): ...\n")
     manifest = make_manifest(
         service,
         package=PackageSpec(artifact=str(prebuilt)),

@@ -1,0 +1,82 @@
+"""The runtime catalogue (botocore's Lambda model) and AWS's dated deprecation table, judged on a given day."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from fnship import runtimes
+
+CATALOGUE = ("nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x", "nodejs26.x", "python3.8", "python3.13",
+             "python3.14", "python3.15", "provided.al2023")  # fmt: skip
+
+
+def judge(runtime: str, day: str) -> runtimes.Verdict:
+    return runtimes.judge(runtime, on=dt.date.fromisoformat(day), runtimes=CATALOGUE)
+
+
+def test_the_catalogue_is_botocores_lambda_model():
+    found = runtimes.catalogue()
+    assert {"python3.14", "nodejs24.x", "provided.al2023"} <= set(found)  # boto3 1.43 knows them
+    assert runtimes.catalogue(lambda: ["x1"]) == ("x1",)
+
+
+@pytest.mark.parametrize(
+    ("runtime", "day", "error", "note", "blocked"),
+    [
+        ("nodejs24.x", "2026-12-04", None, None, None),
+        # past block-update: refused outright, dates and successor named
+        (
+            "nodejs18.x",
+            "2026-12-04",
+            "Lambda blocks creating functions with it since 2025-09-01 and updating them "
+            "since 2025-10-01; use nodejs24.x",
+            None,
+            None,
+        ),
+        # between block-create and block-update: accepted for existing functions, refused when created
+        ("nodejs22.x", "2027-06-15", None, "blocks creating new functions with it since 2027-06-01", "2027-06-01"),
+        # within 90 days of block-create: a warning with the days left
+        ("nodejs22.x", "2027-04-01", None, "from 2027-06-01 (61 days): move to nodejs24.x", None),
+        # deprecated, no block date yet: a warning
+        ("nodejs20.x", "2026-12-04", None, "deprecated since 2026-04-30", None),
+        ("nodejs20.x", "2026-01-01", None, None, None),
+        ("nodejs26.x", "2026-12-04", None, "in preview", None),
+        ("python3.15", "2026-12-04", None, "in preview", None),
+        ("python4.0", "2026-12-04", "'python4.0' is not a Lambda runtime; did you mean python3.14?", None, None),
+        ("nodejs24", "2026-12-04", "did you mean nodejs24.x?", None, None),
+    ],
+)
+def test_judge(runtime, day, error, note, blocked):
+    verdict = judge(runtime, day)
+    if error is None:
+        assert verdict.error is None
+    else:
+        assert verdict.error is not None and error in verdict.error
+    if note is None:
+        assert verdict.note is None
+    else:
+        assert verdict.note is not None and note in verdict.note
+    assert verdict.create_blocked == (dt.date.fromisoformat(blocked) if blocked else None)
+
+
+def test_an_unknown_runtime_lists_only_what_a_new_function_may_use():
+    hint = judge("ruby9", "2026-12-04").hint
+    assert "nodejs24.x" in hint and "nodejs26.x" in hint and "nodejs18.x" not in hint and "python3.8" not in hint
+
+
+@pytest.mark.parametrize(
+    ("runtime", "family"),
+    [("nodejs24.x", "nodejs"), ("python3.14", "python"), ("provided.al2", "provided"), ("java8.al2023", "java"),
+     ("dotnet10", "dotnet"), ("ruby4.0", "ruby"), ("custom", "custom")],
+)  # fmt: skip
+def test_family(runtime, family):
+    assert runtimes.family(runtime) == family
+
+
+def test_every_deprecation_names_a_successor_lambda_knows():
+    known = set(runtimes.catalogue())
+    for runtime, dep in runtimes.DEPRECATIONS.items():
+        assert dep.successor in known, runtime
+        assert dep.block_create is None or dep.block_create >= dep.deprecated - dt.timedelta(days=400), runtime
