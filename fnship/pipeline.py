@@ -38,6 +38,13 @@ class Options:
 class Loaded:
     manifest: Any
     aws: Any
+    # What the last plan's discovery found (plan.live.Discovery): the re-plan under the lock reads the same
+    # resources again instead of discovering again.
+    discovery: Any = None
+    # The last plan's read session (plan.live.Reads): an unchanged service's endpoints are answered from its memo.
+    reads: Any = None
+    # The last plan's warnings about sources (queues' visibility): the re-plan under the lock gives them again.
+    source_warnings: tuple[str, ...] = ()
 
 
 def aws_for(options: Options, *, region: str, profile: str | None) -> Any:
@@ -165,9 +172,11 @@ def package_artifacts(
     reporter: Callable[[str, str], None] | None = None,
     container: str | None = None,
     tools: Any = None,
+    cache_writes: bool = True,
 ) -> Any:
     """Every function's artifact and the layers they use (packaging.Packaged). With a deployment bucket set, it
-    doubles as a cache shared between machines: artifacts already there are downloaded instead of built."""
+    doubles as a cache shared between machines: artifacts already there are downloaded instead of built, and
+    (with `cache_writes`) what was built is stored there."""
     from fnship.packaging import package_all
 
     manifest = loaded.manifest
@@ -179,6 +188,7 @@ def package_artifacts(
             loaded.aws.client("s3"),
             manifest.provider.deployment_bucket,
             prefix=f"fnship/{manifest.service}/{manifest.stage}/",
+            read_only=not cache_writes,
         )
     return package_all(
         manifest,
@@ -211,19 +221,26 @@ def git_commit(directory: Path) -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def make_plan(loaded: Loaded, *, only: Collection[str] = (), strategy: str | None = None) -> Any:
+def make_plan(
+    loaded: Loaded, *, only: Collection[str] = (), strategy: str | None = None, cache_writes: bool = True
+) -> Any:
     """Package, model and diff: the Plan value that `fn plan` prints and `fn deploy` executes.
-    `strategy` (`--strategy`) overrides every function's traffic-shifting strategy."""
+    `strategy` (`--strategy`) overrides every function's traffic-shifting strategy. Without `cache_writes`
+    (`fn plan`, `--dry-run`) the shared build cache on the deployment bucket is only read: no mutating call."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from fnship.manifest.release import release_settings
     from fnship.model.build import build_desired
 
     manifest = loaded.manifest
     releases = release_settings(manifest, strategy=strategy)
-    packaged = package_artifacts(loaded, only=only)
+    with ThreadPoolExecutor(max_workers=1) as side:  # who we are is asked while the artifacts build
+        account_id = side.submit(loaded.aws.account_id)
+        packaged = package_artifacts(loaded, only=only, cache_writes=cache_writes)
     desired = build_desired(
         manifest,
         packaged.functions,
-        account_id=loaded.aws.account_id(),
+        account_id=account_id.result(),
         only=only,
         releases=releases,
         layers=packaged.layers,
@@ -235,25 +252,39 @@ def make_plan(loaded: Loaded, *, only: Collection[str] = (), strategy: str | Non
 
 
 def _plan_against_live(loaded: Loaded, desired: Any, *, only: Collection[str]) -> Any:
+    from concurrent.futures import ThreadPoolExecutor
+
     from fnship.plan.live import Reads, read_live
     from fnship.plan.live_triggers import source_warnings
     from fnship.plan.steps import make_plan as plan_of
     from fnship.plan.versions import plan_pruning
 
-    reads = Reads(loaded.aws)
-    live = read_live(reads, desired, discover_owned=not only)
-    warnings = source_warnings(reads, desired)
-    return plan_pruning(reads, plan_of(desired, live, release_id=release_id(), warnings=tuple(warnings)))
+    reads = loaded.reads = Reads(loaded.aws)
+    with ThreadPoolExecutor(max_workers=1) as side:  # the sources' checks go out beside the live reads
+        warnings = side.submit(source_warnings, reads, desired)
+        live, loaded.discovery = read_live(reads, desired, discover_owned=not only)
+    loaded.source_warnings = tuple(warnings.result())
+    return plan_pruning(reads, plan_of(desired, live, release_id=release_id(), warnings=loaded.source_warnings))
 
 
 def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = ()) -> Any:
     """The plan again, under the deploy lock: applied only when it makes the same changes as the one shown.
 
-    Only live state can have moved since `shown` (another deploy or rollback): its desired state is reused,
-    so nothing is packaged twice."""
+    Only live state can have moved since `shown` (another deploy or rollback): its desired state is reused, so
+    nothing is packaged twice, and the resources the first plan read (desired and discovered) are read again,
+    concurrently, without discovering again. The warnings about sources (queues) are the first plan's."""
+    from fnship.plan.live import Reads, read_live
     from fnship.plan.serialize import plan_to_dict
+    from fnship.plan.steps import make_plan as plan_of
+    from fnship.plan.versions import plan_pruning
 
-    fresh = _plan_against_live(loaded, shown.desired, only=only)
+    if loaded.discovery is None:  # not planned in this process (an API caller): a full reading
+        fresh = _plan_against_live(loaded, shown.desired, only=only)
+    else:
+        reads = Reads(loaded.aws)
+        live, _ = read_live(reads, shown.desired, known=loaded.discovery)
+        fresh = plan_of(shown.desired, live, release_id=release_id(), warnings=loaded.source_warnings)
+        fresh = plan_pruning(reads, fresh)
 
     def changes(plan: Any) -> dict[str, Any]:
         data = plan_to_dict(plan)
@@ -268,16 +299,27 @@ def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = ())
     return fresh
 
 
-def endpoints(loaded: Loaded) -> dict[str, Any]:
-    """The HTTP API (URL, routes), the REST API (URL, methods) and the function URLs, as deployed."""
+def endpoints(loaded: Loaded, plan: Any = None) -> dict[str, Any]:
+    """The HTTP API (URL, routes), the REST API (URL, methods) and the function URLs, as deployed.
+
+    After `plan` (applied, or empty) live state is its desired state: only the APIs and function URLs it has are
+    looked for, and when it changed nothing the answers come from its own reading (no call at all)."""
     from fnship.model.build import alias_name
     from fnship.plan.live import Reads
     from fnship.plan.live_triggers import read_endpoints
 
     manifest = loaded.manifest
     functions = [(key, spec.name, alias_name(manifest, spec)) for key, spec in manifest.functions.items()]
+    reads = Reads(loaded.aws)
+    where: dict[str, Any] = {}
+    planned = {r.address for r in plan.desired.of_kind("function")} if plan is not None else set()
+    if plan is not None and planned >= {f"function.{key}" for key in manifest.functions}:  # not a `-f` plan
+        where["urls"] = {r.extras["function_key"] for r in plan.desired.of_kind("function_url")}
+        where["apis"] = {kind for kind in ("http_api", "rest_api") if plan.desired.of_kind(kind)}
+        if plan.empty and loaded.reads is not None:
+            reads = loaded.reads
     return read_endpoints(
-        Reads(loaded.aws), service=manifest.service, stage=manifest.stage, region=manifest.region, functions=functions
+        reads, service=manifest.service, stage=manifest.stage, region=manifest.region, functions=functions, **where
     )
 
 
@@ -353,7 +395,7 @@ def removal_plan(loaded: Loaded) -> Any:
 
     manifest = loaded.manifest
     empty = State(manifest.service, manifest.stage, manifest.region, ())
-    live = read_live(loaded.aws, empty, discover_owned=True)
+    live, loaded.discovery = read_live(loaded.aws, empty, discover_owned=True)
     return plan_of(empty, live, release_id=release_id())
 
 
@@ -527,10 +569,10 @@ def deploy(
         for line in clean_tune_leftovers(loaded, wait=wait_lock, on_wait=hooks.on_lock_wait):
             hooks.note(line)
     with hooks.working("Building and reading live state"):
-        plan = make_plan(loaded, only=only, strategy=strategy)
+        plan = make_plan(loaded, only=only, strategy=strategy, cache_writes=not dry_run)
     hooks.show_plan(plan)
     if plan.empty or dry_run:
-        return Outcome(plan, endpoints=endpoints(loaded) if plan.empty else None)
+        return Outcome(plan, endpoints=endpoints(loaded, plan) if plan.empty else None)
     if not hooks.confirm(plan):
         return Outcome(plan, declined=True)
     lock = deploy_lock(loaded, command="fn deploy", strategy=strategy, wait=wait_lock, on_wait=hooks.on_lock_wait)
@@ -540,7 +582,7 @@ def deploy(
             result = apply(loaded, plan, reporter=report, runtime=runtime)
     if not result.ok:
         return Outcome(plan, applied=True, result=result, error=failure_error(result))
-    return Outcome(plan, applied=True, result=result, endpoints=endpoints(loaded))
+    return Outcome(plan, applied=True, result=result, endpoints=endpoints(loaded, plan))
 
 
 def remove(loaded: Loaded, hooks: Hooks) -> Outcome:

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from fnship.aws.calls import PAGINATION_TOKEN, aws_call, call_or_none, paged_items
+from fnship.aws.calls import aws_call, call_or_none, paged
 from fnship.aws.session import Clients, Target
 
 __all__ = ["Aws", "Target"]
@@ -168,13 +168,13 @@ class Aws:
         """
         tagging = self.client("resourcegroupstaggingapi")
         filters = [{"Key": k, "Values": [v]} for k, v in sorted(tags.items())]
-        items = paged_items(
+        # 100 a page, the most GetResources gives: each page is a round trip after the one before.
+        items = paged(
+            tagging,
+            "get_resources",
             "tagged resources",
-            "GetResources",
-            tagging.get_resources,
-            items="ResourceTagMappingList",
-            token=PAGINATION_TOKEN,
+            "ResourceTagMappingList",
             TagFilters=filters,
-            PaginationToken="",
+            PaginationConfig={"PageSize": 100},
         )
         return {item["ResourceARN"]: {t["Key"]: t["Value"] for t in item.get("Tags", [])} for item in items}

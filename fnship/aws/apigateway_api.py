@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fnship.aws.calls import POSITION, aws_call, call_or_none, paged_items
+from fnship.arns import arn
+from fnship.aws.calls import aws_call, call_or_none, paged
 
 PREFLIGHT_TEMPLATE = {"application/json": '{"statusCode": 200}'}
 
@@ -17,17 +18,16 @@ class RestApis:
         self._region = region
 
     def arn(self, api_id: str) -> str:
-        return f"arn:aws:apigateway:{self._region}::/restapis/{api_id}"
+        return arn("apigateway", f"/restapis/{api_id}", region=self._region)
 
     def lambda_uri(self, function_arn: str) -> str:
         """The integration URI that invokes a function (or alias) ARN."""
-        return f"arn:aws:apigateway:{self._region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+        return arn("apigateway", f"path/2015-03-31/functions/{function_arn}/invocations", region=self._region,
+                   account_id="lambda")  # fmt: skip
 
     def list_apis(self) -> list[dict[str, Any]]:
         """Every REST API in the region, with its tags (GetRestApis returns them)."""
-        return paged_items(
-            "REST APIs", "GetRestApis", self._client.get_rest_apis, items="items", token=POSITION, limit=500
-        )
+        return paged(self._client, "get_rest_apis", "REST APIs", "items", PaginationConfig={"PageSize": 500})
 
     def create_api(self, name: str, *, endpoint_type: str, tags: Mapping[str, str]) -> dict[str, Any]:
         return aws_call(
@@ -52,17 +52,8 @@ class RestApis:
     # -- the resource tree ----------------------------------------------------------------------------------------
     def get_resources(self, api_id: str) -> list[dict[str, Any]]:
         """Every resource (path) of the API with its methods and their integrations embedded."""
-        return paged_items(
-            f"REST API {api_id}",
-            "GetResources",
-            self._client.get_resources,
-            items="items",
-            token=POSITION,
-            missing_ok=True,
-            restApiId=api_id,
-            embed=["methods"],
-            limit=500,
-        )
+        return paged(self._client, "get_resources", f"REST API {api_id}", "items", missing_ok=True, restApiId=api_id,
+                     embed=["methods"], PaginationConfig={"PageSize": 500})  # fmt: skip
 
     def create_resource(self, api_id: str, *, parent_id: str, path_part: str) -> str:
         created = aws_call(

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fnship.aws.calls import NEXT_TOKEN, aws_call, call_or_none, paged_items
+from fnship.arns import arn
+from fnship.aws.calls import aws_call, call_or_none, paged
 
 DEFAULT_STAGE = "$default"
 
@@ -17,11 +18,11 @@ class HttpApis:
         self._region = region
 
     def arn(self, api_id: str) -> str:
-        return f"arn:aws:apigateway:{self._region}::/apis/{api_id}"
+        return arn("apigateway", f"/apis/{api_id}", region=self._region)
 
     def list_apis(self) -> list[dict[str, Any]]:
         """Every HTTP API in the region, with its tags (GetApis returns them)."""
-        apis = paged_items("HTTP APIs", "GetApis", self._client.get_apis, items="Items", token=NEXT_TOKEN)
+        apis = paged(self._client, "get_apis", "HTTP APIs", "Items")
         return [item for item in apis if item.get("ProtocolType", "HTTP") == "HTTP"]
 
     def get_api_or_none(self, api_id: str) -> dict[str, Any] | None:
@@ -84,16 +85,14 @@ class HttpApis:
         call_or_none(f"HTTP API {api_id}", "DeleteApi", self._client.delete_api, ApiId=api_id)
 
     # -- routes and integrations ----------------------------------------------------------------------------------
-    def _items(self, api_id: str, action: str, method: Any) -> list[dict[str, Any]]:
-        return paged_items(
-            f"HTTP API {api_id}", action, method, items="Items", token=NEXT_TOKEN, missing_ok=True, ApiId=api_id
-        )
+    def _items(self, api_id: str, operation: str) -> list[dict[str, Any]]:
+        return paged(self._client, operation, f"HTTP API {api_id}", "Items", missing_ok=True, ApiId=api_id)
 
     def get_routes(self, api_id: str) -> list[dict[str, Any]]:
-        return self._items(api_id, "GetRoutes", self._client.get_routes)
+        return self._items(api_id, "get_routes")
 
     def get_integrations(self, api_id: str) -> list[dict[str, Any]]:
-        return self._items(api_id, "GetIntegrations", self._client.get_integrations)
+        return self._items(api_id, "get_integrations")
 
     def create_lambda_integration(self, api_id: str, *, target_arn: str, payload_format: str) -> str:
         created = aws_call(

@@ -70,10 +70,11 @@ class S3ArtifactCache:
     fails a build.
     """
 
-    def __init__(self, client: Any, bucket: str, *, prefix: str) -> None:
+    def __init__(self, client: Any, bucket: str, *, prefix: str, read_only: bool = False) -> None:
         self._client = client
         self._bucket = bucket
         self._prefix = prefix
+        self._read_only = read_only  # `fn plan` reads the cache but never writes to it
 
     def object_key(self, code_sha256: str) -> str:
         return f"{self._prefix}{code_sha256.replace('/', '_')}.zip"
@@ -88,6 +89,8 @@ class S3ArtifactCache:
             return False
 
     def store(self, key: str, path: Path, *, code_sha256: str) -> None:
+        if self._read_only:
+            return
         target = self.object_key(code_sha256)
         try:
             try:

@@ -1,5 +1,5 @@
-"""Turning botocore failures into fnship errors that name the resource, the action and AWS's error; following
-the continuation token of paged list calls."""
+"""Turning botocore failures into fnship errors that name the resource, the action and AWS's error; paged list
+calls through boto3's paginators."""
 
 from __future__ import annotations
 
@@ -52,51 +52,41 @@ def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
 
 
-# How a paged call names its continuation token: (request parameter, response member).
-MARKER = ("Marker", "NextMarker")  # Lambda
-NEXT_TOKEN = ("NextToken", "NextToken")  # API Gateway v2, SNS
-POSITION = ("position", "position")  # API Gateway (REST)
-PAGINATION_TOKEN = ("PaginationToken", "PaginationToken")  # Resource Groups Tagging
-
-
 def pages(
-    resource: str,
-    action: str,
-    fn: Callable[..., dict[str, Any]],
-    *,
-    token: tuple[str, str],
-    missing_ok: bool = False,
-    **kwargs: Any,
+    client: Any, operation: str, resource: str, *, missing_ok: bool = False, **kwargs: Any
 ) -> Iterator[dict[str, Any]]:
-    """Each page of a paged call, asked for as it is consumed (stop early, and no further page is requested).
+    """Each page of a paged call, through boto3's paginator for `operation` (the client method's name), asked for
+    as it is consumed: stop early, and no further page is requested. With `missing_ok`, a not-found answer ends
+    the pages instead of failing."""
+    from botocore.exceptions import BotoCoreError, ClientError
 
-    With `missing_ok`, a not-found answer ends the pages instead of failing.
-    """
-    request, response = token
+    action = client.meta.method_to_api_mapping.get(operation, operation)  # GetRestApis, as errors name it
+    iterator = iter(client.get_paginator(operation).paginate(**kwargs))
     while True:
-        page = _call(resource, action, fn, kwargs, missing_ok=missing_ok)
-        if page is None:
+        try:
+            page = next(iterator)
+        except StopIteration:
             return
+        except (ClientError, BotoCoreError) as exc:
+            if missing_ok and isinstance(exc, ClientError) and is_not_found(exc):
+                return
+            raise describe(exc, resource=resource, action=action, client=client) from exc
         yield page
-        next_token = page.get(response)
-        if not next_token:
-            return
-        kwargs = {**kwargs, request: next_token}
 
 
-def paged_items(
-    resource: str,
-    action: str,
-    fn: Callable[..., dict[str, Any]],
-    *,
-    items: str,
-    token: tuple[str, str],
-    missing_ok: bool = False,
-    **kwargs: Any,
-) -> list[dict[str, Any]]:
-    """The `items` member of every page of a paged call, in order."""
-    every = pages(resource, action, fn, token=token, missing_ok=missing_ok, **kwargs)
-    return [item for page in every for item in page.get(items) or []]
+def paged(client: Any, operation: str, resource: str, items: str, **kwargs: Any) -> list[dict[str, Any]]:
+    """The `items` member of every page of a paged call, in order (see `pages`)."""
+    return [item for page in pages(client, operation, resource, **kwargs) for item in page.get(items) or []]
+
+
+def paged_or_none(client: Any, operation: str, resource: str, items: str, **kwargs: Any) -> list[dict[str, Any]] | None:
+    """Like `paged`, but None when the first page answers not found (the resource the list hangs on is gone)."""
+    found: list[dict[str, Any]] = []
+    answered = False
+    for page in pages(client, operation, resource, missing_ok=True, **kwargs):
+        answered = True
+        found += page.get(items) or []
+    return found if answered else None
 
 
 def _call(resource: str, action: str, fn: Callable[..., T], kwargs: dict[str, Any], *, missing_ok: bool) -> T | None:

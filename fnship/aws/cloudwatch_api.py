@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from fnship.aws.calls import aws_call, paged_items, tag_list
+from fnship.aws.calls import aws_call, paged, tag_list
 
 # DescribeAlarms takes at most 100 names per call.
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
@@ -38,12 +38,11 @@ class CloudWatchApi:
 
     def alarm_names(self, prefix: str) -> list[str]:
         """The metric alarms whose names start with `prefix`."""
-        found = paged_items(
+        found = paged(
+            self._client,
+            "describe_alarms",
             f"alarms {prefix}*",
-            "DescribeAlarms",
-            self._client.describe_alarms,
-            items="MetricAlarms",
-            token=("NextToken", "NextToken"),
+            "MetricAlarms",
             AlarmNamePrefix=prefix,
             AlarmTypes=["MetricAlarm"],
         )

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import urllib.parse
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from fnship.aws.calls import aws_call, call_or_none, tag_list
+from fnship.aws.calls import aws_call, call_or_none, paged, paged_or_none, tag_list
 
 
 def _document(raw: Any) -> dict[str, Any]:
@@ -22,23 +23,30 @@ class IamApi:
         self._client = client
 
     def get_role_or_none(self, name: str) -> dict[str, Any] | None:
-        """The role with its trust policy, inline policies, attached managed policies and tags."""
-        found = call_or_none(f"role {name}", "GetRole", self._client.get_role, RoleName=name)
-        if found is None:
-            return None
-        role = found["Role"]
+        """The role with its trust policy, inline policies, attached managed policies, boundary and tags.
+
+        Two rounds, each concurrent: GetRole (which carries the tags and the boundary), ListRolePolicies and
+        ListAttachedRolePolicies; then GetRolePolicy for each inline policy."""
         resource = f"role {name}"
-        inline_names = aws_call(resource, "ListRolePolicies", self._client.list_role_policies, RoleName=name)
-        inline = {}
-        for policy_name in inline_names.get("PolicyNames", []):
-            got = aws_call(
-                resource, "GetRolePolicy", self._client.get_role_policy, RoleName=name, PolicyName=policy_name
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            role_call = pool.submit(call_or_none, resource, "GetRole", self._client.get_role, RoleName=name)
+            inline_call = pool.submit(
+                paged_or_none, self._client, "list_role_policies", resource, "PolicyNames", RoleName=name
             )
-            inline[policy_name] = _document(got["PolicyDocument"])
-        attached = aws_call(
-            resource, "ListAttachedRolePolicies", self._client.list_attached_role_policies, RoleName=name
-        )
-        tags = aws_call(resource, "ListRoleTags", self._client.list_role_tags, RoleName=name)
+            attached_call = pool.submit(
+                paged_or_none, self._client, "list_attached_role_policies", resource, "AttachedPolicies", RoleName=name
+            )
+            found, inline_names, attached = role_call.result(), inline_call.result(), attached_call.result()
+            if found is None or inline_names is None or attached is None:
+                return None
+            documents = pool.map(
+                lambda policy: aws_call(
+                    resource, "GetRolePolicy", self._client.get_role_policy, RoleName=name, PolicyName=policy
+                )["PolicyDocument"],
+                inline_names,
+            )
+            inline = {policy: _document(document) for policy, document in zip(inline_names, documents, strict=True)}
+        role = found["Role"]
         return {
             "Arn": role["Arn"],
             "RoleName": role["RoleName"],
@@ -46,19 +54,15 @@ class IamApi:
             "AssumeRolePolicyDocument": _document(role["AssumeRolePolicyDocument"]),
             "PermissionsBoundary": (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"),
             "InlinePolicies": inline,
-            "ManagedPolicies": sorted(p["PolicyArn"] for p in attached.get("AttachedPolicies", [])),
-            "Tags": {t["Key"]: t["Value"] for t in tags.get("Tags", [])},
+            "ManagedPolicies": sorted(p["PolicyArn"] for p in attached),
+            # GetRole answers the role's tags (https://docs.aws.amazon.com/IAM/latest/APIReference/API_Role.html)
+            "Tags": {t["Key"]: t["Value"] for t in role.get("Tags") or []},
         }
 
     def list_role_names(self, path_prefix: str) -> list[str]:
-        names: list[str] = []
-        paginator = self._client.get_paginator("list_roles")
-        pages = aws_call(
-            f"roles under {path_prefix}", "ListRoles", lambda: list(paginator.paginate(PathPrefix=path_prefix))
-        )
-        for page in pages:
-            names.extend(role["RoleName"] for role in page.get("Roles", []))
-        return sorted(names)
+        """The roles under an IAM path (ListRoles filters by the path: not every role of the account)."""
+        roles = paged(self._client, "list_roles", f"roles under {path_prefix}", "Roles", PathPrefix=path_prefix)
+        return sorted(role["RoleName"] for role in roles)
 
     def create_role(
         self,

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from fnship.aws.calls import MARKER, aws_call, call_or_none, error_code, error_message, paged_items
+from fnship.aws.calls import aws_call, call_or_none, error_code, error_message, paged, paged_or_none
 from fnship.errors import AwsError
 
 # A role created seconds ago may not be assumable by Lambda yet (IAM is eventually consistent):
@@ -188,18 +188,15 @@ class LambdaApi:
             raise
 
     def list_versions(self, name: str) -> list[dict[str, Any]]:
-        return paged_items(
-            f"function {name}",
-            "ListVersionsByFunction",
-            self._client.list_versions_by_function,
-            items="Versions",
-            token=MARKER,
-            FunctionName=name,
-        )
+        return paged(self._client, "list_versions_by_function", f"function {name}", "Versions", FunctionName=name)
 
     def list_aliases(self, name: str) -> list[dict[str, Any]]:
-        page = aws_call(f"function {name}", "ListAliases", self._client.list_aliases, FunctionName=name)
-        return list(page.get("Aliases", []))
+        return self.list_aliases_or_none(name) or []
+
+    def list_aliases_or_none(self, name: str) -> list[dict[str, Any]] | None:
+        """Every alias of the function with its version, weights, description and revision (what GetAlias
+        answers, for all of them in one call); None when the function does not exist."""
+        return paged_or_none(self._client, "list_aliases", f"function {name}", "Aliases", FunctionName=name)
 
     def set_reserved_concurrency(self, name: str, reserved: int | None) -> None:
         if reserved is None:
@@ -281,12 +278,11 @@ class LambdaApi:
     # -- event source mappings ----------------------------------------------------------------------------------
     def list_event_source_mappings(self, function_arn: str) -> list[dict[str, Any]]:
         """The mappings whose target is exactly `function_arn` (an alias ARN: the target we create)."""
-        return paged_items(
+        return paged(
+            self._client,
+            "list_event_source_mappings",
             f"event source mappings of {function_arn}",
-            "ListEventSourceMappings",
-            self._client.list_event_source_mappings,
-            items="EventSourceMappings",
-            token=MARKER,
+            "EventSourceMappings",
             FunctionName=function_arn,
         )
 
@@ -412,29 +408,31 @@ class LambdaApi:
         self._wait(name, "function_updated_v2")
 
     def _wait(self, name: str, waiter_name: str) -> None:
-        # Configuration and code updates are asynchronous; the next update fails with
-        # ResourceConflictException until LastUpdateStatus leaves InProgress.
-        # https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
-        for _attempt in range(120):
-            config = aws_call(
-                f"function {name}",
-                "GetFunctionConfiguration",
-                self._client.get_function_configuration,
-                FunctionName=name,
-            )
-            state = config.get("State") or "Active"
-            update = config.get("LastUpdateStatus") or "Successful"
-            if state == "Failed" or update == "Failed":
+        """Poll as botocore's waiter `waiter_name` says (its operation, delay, attempts and acceptors: what
+        counts as done, failed or still going), sleeping through the injected `sleep`.
+
+        Configuration and code updates are asynchronous; the next update fails with ResourceConflictException
+        until LastUpdateStatus leaves InProgress. https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
+        """
+        from botocore import xform_name
+
+        waiter = self._client.get_waiter(waiter_name).config
+        operation = getattr(self._client, xform_name(waiter.operation))
+        for _attempt in range(waiter.max_attempts):
+            response = aws_call(f"function {name}", waiter.operation, operation, FunctionName=name)
+            state = next((a.state for a in waiter.acceptors if a.matcher_func(response)), None)
+            if state == "success":
+                return
+            if state == "failure":
+                config = response.get("Configuration") or {}
                 reason = config.get("LastUpdateStatusReason") or config.get("StateReason") or "unknown reason"
                 raise AwsError(resource=f"function {name}", action=waiter_name, code="Failed", detail=reason)
-            if state == "Active" and update == "Successful":
-                return
-            self._sleep(1)
+            self._sleep(waiter.delay)
         raise AwsError(
             resource=f"function {name}",
             action=waiter_name,
             code="Timeout",
-            detail="the function did not become ready within 120 s",
+            detail=f"the function did not become ready within {waiter.max_attempts * waiter.delay} s",
         )
 
     def _retry_role_propagation(self, resource: str, action: str, fn: Callable[..., Any], request: dict[str, Any]):

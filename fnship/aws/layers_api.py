@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fnship.aws.calls import MARKER, aws_call, call_or_none, paged_items
+from fnship.aws.calls import aws_call, call_or_none, paged
 
 
 class LayersApi:
@@ -22,19 +22,12 @@ class LayersApi:
         return max(versions, key=lambda v: int(v["Version"])) if versions else None
 
     def list_versions(self, name: str) -> list[dict[str, Any]]:
-        return paged_items(
-            f"layer {name}",
-            "ListLayerVersions",
-            self._client.list_layer_versions,
-            items="LayerVersions",
-            token=MARKER,
-            missing_ok=True,
-            LayerName=name,
-        )
+        return paged(self._client, "list_layer_versions", f"layer {name}", "LayerVersions", missing_ok=True,
+                     LayerName=name)  # fmt: skip
 
     def list_layers(self) -> list[dict[str, Any]]:
         """Every layer of the region (LayerName, LatestMatchingVersion)."""
-        return paged_items("layers", "ListLayers", self._client.list_layers, items="Layers", token=MARKER)
+        return paged(self._client, "list_layers", "layers", "Layers")
 
     def publish(
         self,

@@ -5,30 +5,38 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fnship.aws.calls import aws_call, call_or_none
+from fnship.aws.calls import aws_call, call_or_none, paged
+
+LOG_GROUP_IDENTIFIERS_MAX = 50
 
 
 class LogsApi:
     def __init__(self, client: Any) -> None:
         self._client = client
 
-    def get_log_group_or_none(self, name: str) -> dict[str, Any] | None:
-        page = aws_call(
-            f"log group {name}", "DescribeLogGroups", self._client.describe_log_groups, logGroupNamePrefix=name
-        )
-        for group in page.get("logGroups", []):
-            if group["logGroupName"] == name:
+    def describe_log_groups(self, names: list[str]) -> dict[str, dict[str, Any]]:
+        """Name -> {Name, Arn, RetentionInDays} of those of `names` that exist: 50 names per DescribeLogGroups
+        call (`logGroupIdentifiers`), instead of one call per group.
+        https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DescribeLogGroups.html"""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(names), LOG_GROUP_IDENTIFIERS_MAX):
+            chunk = names[start : start + LOG_GROUP_IDENTIFIERS_MAX]
+            groups = paged(
+                self._client, "describe_log_groups", f"log groups {', '.join(chunk)}", "logGroups",
+                logGroupIdentifiers=chunk,
+            )  # fmt: skip
+            for group in groups:
                 arn = group.get("logGroupArn") or group["arn"].removesuffix(":*")
-                tags = aws_call(
-                    f"log group {name}", "ListTagsForResource", self._client.list_tags_for_resource, resourceArn=arn
-                )
-                return {
-                    "Name": name,
+                found[group["logGroupName"]] = {
+                    "Name": group["logGroupName"],
                     "Arn": arn,
                     "RetentionInDays": group.get("retentionInDays"),
-                    "Tags": dict(tags.get("tags", {})),
                 }
-        return None
+        return found
+
+    def get_tags(self, arn: str) -> dict[str, str]:
+        tags = aws_call(f"log group {arn}", "ListTagsForResource", self._client.list_tags_for_resource, resourceArn=arn)
+        return dict(tags.get("tags", {}))
 
     def create_log_group(self, name: str, *, tags: Mapping[str, str]) -> None:
         aws_call(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
+MAX_POOL_CONNECTIONS = 32
 LOCAL_ACCOUNT_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
@@ -45,8 +46,9 @@ def local_requested(flag: bool) -> bool:
 class Clients:
     """Lazily created, cached boto3 clients for one target. Clients are thread-safe; creating them is not."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, *, limiter: Any = None) -> None:
         self.target = target
+        self._limiter = limiter
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
         self._session: Any = None
@@ -68,6 +70,21 @@ class Clients:
             # session lists the config files' profiles without resolving one.
             available = botocore.session.Session().available_profiles
             raise profile_not_found(profile_in_use(self.target.profile), available) from exc
+
+    @property
+    def limiter(self) -> Any:
+        """The client-side rate limiter (fnship/aws/limits.py) every call of every client passes, shared by all
+        handles on the same target; None for the local emulator, which has no quotas to keep. Made on first use:
+        commands that make no call (`fn package`) do not import it."""
+        if self._limiter is None and not self.target.local:
+            from fnship.aws.limits import shared_limiter
+
+            self._limiter = shared_limiter((self.target.region, self.target.profile, self.target.endpoint_url))
+        return self._limiter
+
+    @limiter.setter
+    def limiter(self, limiter: Any) -> None:
+        self._limiter = limiter
 
     def streaming_client(self, service: str) -> Any:
         """A client for a streaming action (StartLiveTail): no retries of the long-lived call, and no `stream-`
@@ -122,11 +139,21 @@ class Clients:
 
             if self._session is None:
                 self._session = self._make_session()
-            config = Config(retries={"mode": "standard", "max_attempts": 5}, user_agent_extra="fnship")
+            # As many pooled connections as the planner has reads in flight (plan/live.py READ_WORKERS): botocore's
+            # default of 10 would queue a round of reads behind each other.
+            config = Config(
+                retries={"mode": "standard", "max_attempts": 5},
+                user_agent_extra="fnship",
+                max_pool_connections=MAX_POOL_CONNECTIONS,
+            )
             kwargs: dict[str, Any] = {"config": config}
             if self.target.endpoint_url:
                 kwargs["endpoint_url"] = self.target.endpoint_url
             made = self._session.client(service, **kwargs)
+            if self.limiter is not None:
+                from fnship.aws.limits import register
+
+                register(made, self.limiter)
             self._clients[service] = made
             _CLIENT_TARGETS[made] = self.target
             return made

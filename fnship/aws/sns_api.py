@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fnship.aws.calls import NEXT_TOKEN, aws_call, call_or_none, pages, tag_list
+from fnship.aws.calls import aws_call, call_or_none, pages, tag_list
 
 
 class SnsApi:
@@ -58,12 +58,7 @@ class SnsApi:
     def find_subscription_or_none(self, topic_arn: str, endpoint: str) -> dict[str, Any] | None:
         """The subscription of `endpoint` (an alias ARN) to the topic, with its attributes."""
         subscriptions = pages(
-            f"topic {topic_arn}",
-            "ListSubscriptionsByTopic",
-            self._client.list_subscriptions_by_topic,
-            token=NEXT_TOKEN,
-            missing_ok=True,
-            TopicArn=topic_arn,
+            self._client, "list_subscriptions_by_topic", f"topic {topic_arn}", missing_ok=True, TopicArn=topic_arn
         )
         for page in subscriptions:  # a page at a time: the pages after the one that has it are not asked for
             for subscription in page.get("Subscriptions", []):

@@ -136,7 +136,7 @@ def plan(
             config=config, stage=stage, region=region, profile=profile, local=local, functions=functions
         )
         with progress.working("Building and reading live state", mode=progress.mode_for(json_mode=json_out)):
-            the_plan = pipeline.make_plan(loaded, only=functions or (), strategy=strategy)
+            the_plan = pipeline.make_plan(loaded, only=functions or (), strategy=strategy, cache_writes=False)
             cost = None if no_cost else pipeline.plan_cost(loaded, the_plan)
         if json_out:
             document = {"ok": True, "has_changes": not the_plan.empty, "plan": plan_to_dict(the_plan), "cost": cost}

@@ -26,6 +26,9 @@ _RESET = "\x1b[0m"
 def dev(
     port: Annotated[int, typer.Option("--port", "-p", help="HTTP port.", min=0, max=65535)] = 3000,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    no_events: Annotated[
+        bool, typer.Option("--no-events", help="HTTP only: do not deploy to the emulator nor take its events.")
+    ] = False,
     functions: Functions = None,
     config: Config = Path("serverless.yml"),
     stage: Stage = None,
@@ -37,8 +40,9 @@ def dev(
     no_color: NoColor = False,
     debug: Debug = False,
 ) -> None:
-    """Run the service locally: its HTTP routes and function URLs, in warm workers that pick up saved changes.
-    Handlers' AWS calls and logs go to the embedded emulator. Ctrl-C stops everything."""
+    """Run the service locally: its HTTP routes, function URLs and events (queues, buckets, topics, streams,
+    schedules), in warm workers that pick up saved changes. Handlers' AWS calls and logs go to the embedded
+    emulator. Ctrl-C stops everything."""
 
     def job() -> int:
         from fnship import pipeline
@@ -64,7 +68,7 @@ def dev(
             local=True,
             functions=tuple(functions or ()),
         )
-        core.serve(options, core.Settings(host=host, port=port), printer=printer)
+        core.serve(options, core.Settings(host=host, port=port, events=not no_events), printer=printer)
         return 0
 
     console.run(job, debug=debug, json_mode=json_out, command="dev", no_color=no_color)

@@ -86,7 +86,9 @@ def invoke(
         payload = core.read_payload(
             data=data, path="-" if source == "-" else path, event=event, region=loaded.manifest.region
         )
-        if local or loaded.aws.target.local:
+        # Without --local, the deployed function runs where it is deployed: on AWS, or in the embedded emulator
+        # (FN_LOCAL=1), which runs the invoked version's code itself.
+        if local:
             if qualifier not in (None, "$LATEST"):
                 raise InputError("--qualifier names a published version or alias: --local runs the code on disk")
             lines: list[str] = []

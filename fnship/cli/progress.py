@@ -4,6 +4,8 @@ stderr (one per finished step, so CI logs say what happened); nothing at all in 
 from __future__ import annotations
 
 import contextlib
+import threading
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -40,9 +42,23 @@ def working(label: str, *, mode: str, rich_console: Any = None) -> Iterator[None
         progress.update(task, description=f"{label} done", total=1, completed=1)
 
 
+# Beyond this many steps or artifacts a terminal shows one bar and what is in flight, not a line (or a spinner) per
+# item: 100 functions make 600 steps, which would scroll the plan away. Failures are always printed.
+ITEM_LINES_MAX = 40
+IN_FLIGHT_SHOWN = 3
+
+
+def _in_flight(names: list[str]) -> str:
+    """`a, b, c +4 more`: what is under way, in a line that stays short."""
+    shown = ", ".join(names[:IN_FLIGHT_SHOWN])
+    return shown + (f" +{len(names) - IN_FLIGHT_SHOWN} more" if len(names) > IN_FLIGHT_SHOWN else "")
+
+
 class StepReporter:
-    """The executor's reporter (`(event, step)`): a bar over the plan's steps on a terminal, a line per
-    finished step otherwise. Use as a context manager around `pipeline.apply`."""
+    """The executor's reporter (`(event, step)`), safe to call from the threads of concurrent steps: a bar over
+    the plan's steps on a terminal, naming the steps in flight, with a line per finished step while the plan is
+    small (ITEM_LINES_MAX) and a count per step type at the end when it is not; a line per finished step
+    otherwise (CI logs say what happened). Use as a context manager around `pipeline.apply`."""
 
     def __init__(self, total: int, *, mode: str, label: str = "Applying", rich_console: Any = None) -> None:
         self.total = total
@@ -51,6 +67,10 @@ class StepReporter:
         self._rich_console = rich_console
         self._progress: Any = None
         self._task: Any = None
+        self._lock = threading.Lock()
+        self._running: dict[int, str] = {}
+        self._done: Counter[str] = Counter()
+        self._lines = total <= ITEM_LINES_MAX
 
     def __enter__(self) -> StepReporter:
         if self.mode == RICH:
@@ -63,31 +83,41 @@ class StepReporter:
         if self._progress is not None:
             self._progress.update(self._task, description=self.label + (" stopped" if exc[0] else " done"))
             self._progress.__exit__(*exc)
+            if not self._lines and self._done:
+                summary = ", ".join(f"{kind} {count}" for kind, count in sorted(self._done.items()))
+                self._progress.console.print(f"  ✓ {summary}", markup=False, highlight=False)
 
     def __call__(self, event: str, step: Any) -> None:
         if self.mode == QUIET:
             return
         from fnship.cli.views import render_step  # the plan views cost imports `fn package` does not need
 
-        if self.mode == RICH:
-            if event == "start":
-                self._progress.update(self._task, description=f"{self.label}: {step.type} {step.address}")
-                return
-            line = render_step(event, step)
-            if line:
-                self._progress.console.print(line, markup=False, highlight=False)
-            if event == "done":
-                self._progress.advance(self._task)
-            return
         line = render_step(event, step)
-        if line:
-            console.err(line)
+        with self._lock:
+            if self.mode != RICH:
+                if line:
+                    console.err(line)
+                return
+            if event == "start":
+                self._running[id(step)] = f"{step.type} {step.address}"
+            else:
+                self._running.pop(id(step), None)
+                if event == "done":
+                    self._done[step.type] += 1
+                    self._progress.advance(self._task)
+                if line and (self._lines or event != "done"):
+                    self._progress.console.print(line, markup=False, highlight=False)
+            running = list(self._running.values())
+            self._progress.update(
+                self._task, description=f"{self.label}: {_in_flight(running)}" if running else self.label
+            )
 
 
 @contextlib.contextmanager
 def building(*, mode: str, rich_console: Any = None) -> Iterator[Any]:
-    """A reporter for packaging (`(event, label)`, called from build threads): one spinner per artifact on a
-    terminal, a line per finished artifact otherwise, nothing in JSON mode."""
+    """A reporter for packaging (`(event, label)`, called from build threads): on a terminal one line naming what
+    is being built and how many are done (cached ones counted apart), a line per finished artifact otherwise,
+    nothing in JSON mode."""
     if mode == QUIET:
         yield lambda _event, _label: None
         return
@@ -101,16 +131,27 @@ def building(*, mode: str, rich_console: Any = None) -> Iterator[Any]:
 
         yield lines
         return
-    tasks: dict[str, Any] = {}
+    lock = threading.Lock()
+    building_now: dict[str, None] = {}
+    counts = {"built": 0, "cached": 0}
     with _progress(rich_console or console.rich_console(), bar=False) as progress:
+        task = progress.add_task("Building", total=None)
 
         def live(event: str, label: str) -> None:
             base = label.removesuffix(" (cached)")
-            if event == "start":
-                tasks[base] = progress.add_task(f"Building {label}", total=None)
-            elif event == "warning":
-                progress.console.print(f"warning: {label}", style="yellow", markup=False, highlight=False)
-            elif base in tasks:
-                progress.update(tasks[base], description=f"Built {label}", total=1, completed=1)
+            with lock:
+                if event == "warning":
+                    progress.console.print(f"warning: {label}", style="yellow", markup=False, highlight=False)
+                    return
+                if event == "start":
+                    building_now[base] = None
+                else:
+                    building_now.pop(base, None)
+                    counts["cached" if label.endswith(" (cached)") else "built"] += 1
+                done = f"{counts['built']} built, {counts['cached']} cached"
+                now = f"; building {_in_flight(list(building_now))}" if building_now else ""
+                progress.update(task, description=f"Building artifacts: {done}{now}")
 
         yield live
+        progress.update(task, description=f"Built artifacts: {counts['built']} built, {counts['cached']} cached",
+                        total=1, completed=1)  # fmt: skip

@@ -145,6 +145,7 @@ def tune(
             cleaned=cleaned,
         )
         document = outcome.to_dict()
+        document["estimated_tuning_cost"] = None if bound is None else round(bound, 9)  # the bound shown before
         if report is not None:
             from fnship.tune_report import render
 

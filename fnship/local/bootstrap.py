@@ -98,6 +98,14 @@ def _log_error(payload: dict) -> None:
 
 
 def _max_rss_mb() -> int:
+    # Linux: this process's own peak (getrusage's survives exec, so it counts the parent forked before it).
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
     import resource
 
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

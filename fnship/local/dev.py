@@ -34,6 +34,7 @@ SKIPPED_DIRS = frozenset(
      ".ruff_cache", "node_modules", ".idea", ".vscode"}
 )  # fmt: skip
 WATCH_INTERVAL_S = 1.0
+INVOKE_PATH = "/__fnship/invoke"  # where the emulator hands over this service's events
 
 Printer = Callable[[str, str], None]  # (text, severity: normal | meta | report | warning | error | request)
 
@@ -55,7 +56,7 @@ def scan(root: Path) -> dict[str, tuple[int, int]]:
 class Settings:
     host: str = "127.0.0.1"
     port: int = 3000
-    events: bool = True
+    events: bool = True  # deploy to the emulator and take the service's events
 
 
 class DevService:
@@ -75,9 +76,11 @@ class DevService:
         self.api_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{self.manifest.service}/{self.manifest.stage}").hex[:10]
         self.pools: dict[str, Any] = {}
         self._specs: dict[str, Any] = {}
-        self._broken: dict[str, str] = {}  # function key -> the packaging problem already reported
+        self._broken: dict[str, str] = {}
+        self._warned: set[tuple[str, str]] = set()  # function key -> the packaging problem already reported
         self._formatters: dict[str, Any] = {}
         self._shippers: dict[tuple[str, str], Any] = {}
+        self.on_manifest_change: Callable[[], None] | None = None  # events: re-deploy to the emulator
 
     @property
     def manifest(self) -> Any:
@@ -97,7 +100,9 @@ class DevService:
         warnings: list[str] = []
         spec = invoke.run_spec(self.loaded, key, warnings)
         for warning in warnings:
-            self.printer(f"warning: {key}: {warning}", "warning")
+            if (key, warning) not in self._warned:  # once, not on every save
+                self._warned.add((key, warning))
+                self.printer(f"warning: {key}: {warning}", "warning")
         return spec
 
     def prepare(self, keys: list[str] | None = None) -> None:
@@ -160,6 +165,8 @@ class DevService:
             if key not in loaded.manifest.functions:
                 self.pools.pop(key).close()
                 self._specs.pop(key, None)
+        if self.on_manifest_change is not None:
+            self.on_manifest_change()
 
     # -- running ----------------------------------------------------------------------------------------------
     def pool(self, key: str) -> Any:
@@ -274,6 +281,8 @@ class DevApp:
 
         started = time.monotonic()
         request = Request(environ)
+        if request.path.startswith(INVOKE_PATH + "/") and request.method == "POST":
+            return self._event(request, environ, start_response, started)
         function = "-"
         try:
             response, function = self.handle(request)
@@ -287,6 +296,24 @@ class DevApp:
         )
         wsgi = Response(response.body, status=response.status, headers=response.headers)
         return wsgi(environ, start_response)
+
+    def _event(self, request: Any, environ: dict, start_response: Callable, started: float) -> Any:
+        """The emulator hands over an invocation of one of this service's functions (a queue's batch, a bucket's
+        or topic's notification, stream records)."""
+        from werkzeug.wrappers import Response
+
+        from fnship.local.dev_events import handle_invoke
+
+        name = request.path[len(INVOKE_PATH) + 1 :]
+        try:
+            status, headers, body = handle_invoke(self.service, name, request.get_data())
+        except Exception as exc:  # said here; the emulator treats it as a failed invocation
+            self.service.printer(f"error: fn dev failed to run an event for {name}: {exc!r}", "error")
+            status, headers, body = 500, [], b"{}"
+        outcome = dict(headers).get("X-Fn-Error-Type") or ("ok" if status == 200 else str(status))
+        elapsed = (time.monotonic() - started) * 1000
+        self.service.printer(f"event -> {name} {outcome} {elapsed:.1f} ms", "request")
+        return Response(body, status=status, headers=headers)(environ, start_response)
 
     def handle(self, request: Any) -> tuple[gateway.HttpResponse, str]:
         service = self.service
@@ -443,6 +470,8 @@ def serve(options: Any, settings: Settings, *, printer: Printer, ready: Callable
     server = None
     watcher = None
     service = None
+    scheduler = None
+    registered_base = None
     previous = _stop_on_sigterm()
     try:
         service = DevService(options, printer=printer)
@@ -457,6 +486,22 @@ def serve(options: Any, settings: Settings, *, printer: Printer, ready: Callable
             printer(
                 f"AWS calls of the handlers go to the local emulator ({service.loaded.aws.target.endpoint_url})", "meta"
             )
+        if settings.events:
+            from fnship.local import dev_events
+
+            if dev_events.has_events(service):
+                dev_events.prepare_sources(service, printer)
+
+                def redeploy() -> None:
+                    if dev_events.deploy(service, printer):
+                        dev_events.register(service, base)
+
+                redeploy()
+                registered_base = base
+                service.on_manifest_change = redeploy
+                scheduler = dev_events.Scheduler(service, printer)
+                scheduler.start()
+                _fire_on_demand(scheduler, printer)
         printer("Watching for changes. Ctrl-C to stop.", "meta")
         watcher.start()
         if ready:
@@ -464,6 +509,13 @@ def serve(options: Any, settings: Settings, *, printer: Printer, ready: Callable
         # socketserver's loop, not werkzeug's: werkzeug swallows KeyboardInterrupt, and Ctrl-C is exit 130.
         socketserver.BaseServer.serve_forever(server, poll_interval=0.2)
     finally:
+        if scheduler is not None:
+            scheduler.stop()
+        if registered_base is not None and service is not None:
+            from fnship.local import dev_events
+
+            with contextlib.suppress(Exception):  # the emulator may be gone already
+                dev_events.register(service, registered_base, unregister=True)
         if watcher is not None:
             watcher.stop()
         if server is not None:
@@ -474,6 +526,24 @@ def serve(options: Any, settings: Settings, *, printer: Printer, ready: Callable
             emulator.stop()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _fire_on_demand(scheduler: Any, printer: Printer) -> None:
+    """SIGUSR1, or `s [FUNCTION]` + Enter on the terminal, fires the schedules now."""
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGUSR1"):
+        signal.signal(signal.SIGUSR1, lambda _signum, _frame: scheduler.fire_now())
+    printer("Schedules: type `s` (or `s FUNCTION`) and Enter, or send SIGUSR1, to fire them now.", "meta")
+
+    def read() -> None:
+        import sys
+
+        for line in sys.stdin:
+            words = line.split()
+            if words and words[0] in ("s", "schedule"):
+                scheduler.fire_now(words[1] if len(words) > 1 else None)
+
+    with contextlib.suppress(Exception):
+        threading.Thread(target=read, daemon=True, name="fn-dev-keys").start()
 
 
 def _stop_on_sigterm() -> Any:

@@ -1,4 +1,5 @@
-"""The embedded AWS emulator: a moto server on 127.0.0.1:4566 in the background, for deploys with no account.
+"""The embedded AWS emulator: a moto server on 127.0.0.1:4566 in the background, for deploys with no account
+(fnship's own process, which also runs the functions it holds: fnship/local/emulator_app.py).
 
 Owns a pid file and a log file under the user's state directory; starts, stops and reports the server.
 """
@@ -19,7 +20,7 @@ from fnship.errors import FnError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
-START_TIMEOUT_S = 20.0
+START_TIMEOUT_S = 60.0  # a loaded machine (a CI runner, a laptop building) imports moto slowly
 
 
 def state_dir() -> Path:
@@ -87,7 +88,18 @@ def start() -> Status:
     log = _log_file().open("ab")
     env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", DEFAULT_HOST, "-p", str(port())],
+        # moto's server with fnship's patches: Invoke runs the function's code (fnship/local/emulator_app.py).
+        [
+            sys.executable,
+            "-m",
+            "fnship.local.emulator_app",
+            "-H",
+            DEFAULT_HOST,
+            "-p",
+            str(port()),
+            "--work-dir",
+            str(state_dir() / f"emulator-{port()}-code"),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,

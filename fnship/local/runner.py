@@ -178,7 +178,8 @@ def run(
     messages: queue.Queue = queue.Queue()
     output = threading.Thread(target=_pump_output, args=(process.stdout, log), daemon=True)
     output.start()
-    threading.Thread(target=_pump_control, args=(control_read, messages), daemon=True).start()
+    control = threading.Thread(target=_pump_control, args=(control_read, messages), daemon=True)
+    control.start()
     try:
         process.stdin.write(event)
         process.stdin.close()
@@ -198,8 +199,12 @@ def run(
             try:
                 message = messages.get(timeout=min(remaining, 0.5))
             except queue.Empty:
-                if process.poll() is not None and messages.empty():
-                    break  # exited without answering (sys.exit, os._exit, a crash)
+                # Exited without answering (sys.exit, os._exit, a crash)? Its last message may still be in the
+                # pipe, read by the control thread (slow on a loaded machine): give that thread a moment first.
+                if process.poll() is not None:
+                    control.join(timeout=2)
+                    if messages.empty():
+                        break
                 continue
             if message is None:
                 break

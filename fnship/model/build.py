@@ -215,13 +215,15 @@ def _function_resources(
         role_arn = iam_spec.role_arn
         role_resources: list[Resource] = []
     elif shared_role is not None:
-        role_arn = names.role_arn(account_id=account_id, path=shared_role.attrs["path"], name=shared_role.name)
+        role_arn = names.role_arn(
+            account_id=account_id, path=shared_role.attrs["path"], name=shared_role.name, region=region
+        )
         role_resources = []
         depends.append(shared_role.address)
     else:
         path = names.role_path(service=manifest.service, stage=manifest.stage)
         name = names.role_name(service=manifest.service, stage=manifest.stage, function_key=function.key, region=region)
-        role_arn = names.role_arn(account_id=account_id, path=path, name=name)
+        role_arn = names.role_arn(account_id=account_id, path=path, name=name, region=region)
         statements = [
             iam.logs_statement(group_arn),
             *_execution_statements(manifest, function, account_id=account_id),

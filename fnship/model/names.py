@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 
+from fnship.arns import arn
+
 IAM_ROLE_NAME_MAX = 64
 
 
@@ -32,8 +34,9 @@ def role_path(*, service: str, stage: str) -> str:
     return f"/fnship/{service}/{stage}/"
 
 
-def role_arn(*, account_id: str, path: str, name: str) -> str:
-    return f"arn:aws:iam::{account_id}:role{path}{name}"
+def role_arn(*, account_id: str, path: str, name: str, region: str) -> str:
+    """IAM is global, but its ARNs carry the partition of the region the role is used in."""
+    return arn("iam", f"role{path}{name}", account_id=account_id, partition_of=region)
 
 
 def deployment_bucket_name(*, account_id: str, region: str) -> str:
@@ -46,8 +49,8 @@ def log_group_name(function_name: str) -> str:
 
 
 def log_group_arn(*, region: str, account_id: str, function_name: str) -> str:
-    return f"arn:aws:logs:{region}:{account_id}:log-group:{log_group_name(function_name)}"
+    return arn("logs", f"log-group:{log_group_name(function_name)}", region=region, account_id=account_id)
 
 
 def function_arn(*, region: str, account_id: str, function_name: str) -> str:
-    return f"arn:aws:lambda:{region}:{account_id}:function:{function_name}"
+    return arn("lambda", f"function:{function_name}", region=region, account_id=account_id)

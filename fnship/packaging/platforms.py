@@ -1,5 +1,5 @@
 """Which wheels a Lambda runtime accepts: Python version, ABI and manylinux platform tags per runtime and
-architecture. Pure data.
+architecture. Pure: no filesystem, no network.
 
 Amazon Linux 2 (python3.9-3.11) ships glibc 2.26 and Amazon Linux 2023 (python3.12+) glibc 2.34, so a wheel
 tagged `manylinux_2_X` runs there when X is at most that. https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
@@ -7,7 +7,9 @@ tagged `manylinux_2_X` runs there when X is at most that. https://docs.aws.amazo
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 # runtime -> (Python version, the OS image's glibc minor version)
 RUNTIMES: dict[str, tuple[str, int]] = {
@@ -54,6 +56,10 @@ class Target:
             tags += ["manylinux2010_x86_64", "manylinux1_x86_64"]
         return tags
 
+    def accepted_tags(self) -> frozenset[Any]:
+        """Every wheel tag (`packaging.tags.Tag`) the target's CPython accepts."""
+        return _accepted_tags(self.python_version, tuple(self.platform_tags()))
+
     def uv_platform(self) -> str:
         best = max(m for m in _UV_GLIBC if m <= self.glibc_minor)
         return f"{self.machine}-manylinux_2_{best}"
@@ -72,17 +78,30 @@ class Target:
 
 
 def wheel_fits(filename: str, target: Target) -> bool:
-    """Does a wheel file name's tag set include one this target accepts? (PEP 427 name, PEP 425 tags)"""
-    parts = filename[: -len(".whl")].split("-")
-    if len(parts) < 5:
+    """Does the wheel run on `target`? Its tag set (PEP 427 file name, PEP 425 tags) meets the tags the target's
+    CPython accepts, as pypa `packaging.tags` orders them for that Python version and those platforms: a
+    `cp39-abi3` wheel fits Python 3.12, a `cp313-abi3` one does not (abi3 promises only newer Pythons)."""
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    try:
+        _name, _version, _build, tags = parse_wheel_filename(filename)
+    except InvalidWheelFilename:
         return False
-    pythons, abis, platforms = parts[-3].split("."), parts[-2].split("."), parts[-1].split(".")
-    if "any" in platforms:
-        return any(p.startswith(("py3", "py2.py3")) or p == target.abi for p in pythons)
-    accepted = set(target.platform_tags())
-    if not accepted & set(platforms):
-        return False
-    return any(a in (target.abi, "abi3", "none") for a in abis)
+    return not tags.isdisjoint(target.accepted_tags())
+
+
+@functools.cache
+def _accepted_tags(python_version: str, platforms: tuple[str, ...]) -> frozenset[Any]:
+    from packaging import tags
+
+    version = tuple(int(part) for part in python_version.split("."))
+    interpreter = "cp" + "".join(str(part) for part in version)
+    return frozenset(
+        [
+            *tags.cpython_tags(version, abis=[interpreter], platforms=platforms),
+            *tags.compatible_tags(version, interpreter=interpreter, platforms=platforms),
+        ]
+    )
 
 
 def is_pure(filename: str) -> bool:

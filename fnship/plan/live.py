@@ -6,11 +6,12 @@ Read-only AWS calls: this module never mutates anything.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from fnship.arns import parse_arn
 from fnship.kinds import KINDS
 from fnship.model import iam, names
 from fnship.model.address import Address
@@ -27,16 +28,23 @@ from fnship.plan import artifacts_live, live_triggers
 from fnship.releases import released_history
 from fnship.strategies.shifter import ERRORS_ALARM_NAME
 
-READ_WORKERS = 8
+# Reads in flight at once: enough for a round of 100+ functions; the client-side limiter (fnship/aws/limits.py)
+# keeps each API under its quota, and the HTTP connection pool is as large (fnship/aws/session.py).
+READ_WORKERS = 32
 DEFAULT_EPHEMERAL_MB = 512
 
 
 class Reads:
     """One reading of live state: the AWS handle, plus a memo so a call several readers need (an alias's
-    policy, an API's routes) runs once. Attribute access goes through to the AWS handle."""
+    policy, an API's routes) runs once, and concurrent callers of the same call wait for the one in flight.
+    Attribute access goes through to the AWS handle.
 
-    def __init__(self, aws: Any) -> None:
+    `owner` is (service, stage) of the reading; `log_groups` the names read in one batch (see `log_group`)."""
+
+    def __init__(self, aws: Any, *, owner: tuple[str, str] | None = None) -> None:
         self.aws = aws
+        self.owner = owner
+        self.log_groups: frozenset[str] = frozenset()
         self._lock = threading.Lock()
         self._memo: dict[Hashable, Future] = {}
 
@@ -56,6 +64,33 @@ class Reads:
             except BaseException as exc:
                 future.set_exception(exc)
         return future.result()
+
+    # -- reads several readers share --------------------------------------------------------------------------
+
+    def function(self, name: str, qualifier: str | None = None) -> dict[str, Any] | None:
+        """GetFunction (of $LATEST, or of what `qualifier`, a version or an alias, points at)."""
+        return self.once(
+            ("function", name, qualifier), lambda: self.aws.lambda_.get_function_or_none(name, qualifier=qualifier)
+        )
+
+    def aliases(self, name: str) -> dict[str, dict[str, Any]]:
+        """Alias name -> alias, every alias of the function (one ListAliases serves discovery and reading)."""
+
+        def listed() -> dict[str, dict[str, Any]]:
+            return {alias["Name"]: alias for alias in self.aws.lambda_.list_aliases_or_none(name) or []}
+
+        return self.once(("aliases", name), listed)
+
+    def tagged(self) -> dict[str, dict[str, str]]:
+        """ARN -> tags of everything carrying this reading's ownership tags (one paged Resource Groups call)."""
+        assert self.owner is not None
+        return self.once(("tagged", self.owner), lambda: self.aws.find_tagged(ownership_tags(*self.owner)))
+
+    def log_group(self, name: str) -> dict[str, Any] | None:
+        """A log group (name, ARN, retention). The names in `log_groups` are read in one DescribeLogGroups
+        batch; any other name alone."""
+        batch = self.log_groups if name in self.log_groups else frozenset({name})
+        return self.once(("log_groups", batch), lambda: self.aws.logs.describe_log_groups(sorted(batch))).get(name)
 
 
 def function_attrs(
@@ -99,8 +134,8 @@ def function_attrs(
     }
 
 
-def read_function(aws: Any, name: str, key: str) -> list[Resource]:
-    found = aws.lambda_.get_function_or_none(name)
+def read_function(aws: Reads, name: str, key: str) -> list[Resource]:
+    found = aws.function(name)
     if found is None:
         return []
     config = found["Configuration"]
@@ -115,8 +150,8 @@ def read_function(aws: Any, name: str, key: str) -> list[Resource]:
     ]
 
 
-def read_alias(aws: Any, function_name: str, key: str, alias: str) -> list[Resource]:
-    found = aws.lambda_.get_alias_or_none(function_name, alias)
+def read_alias(aws: Reads, function_name: str, key: str, alias: str) -> list[Resource]:
+    found = aws.aliases(function_name).get(alias)
     if found is None:
         return []
     version = str(found["FunctionVersion"])
@@ -132,7 +167,11 @@ def read_alias(aws: Any, function_name: str, key: str, alias: str) -> list[Resou
     if version == "$LATEST":
         attrs: dict[str, Any] = {"version": "$LATEST"}
     else:
-        served = aws.lambda_.get_function_or_none(function_name, qualifier=version)
+        # GetFunction through the alias answers the version it points at; it was asked in the same round as
+        # ListAliases (see _warm). Only if the alias moved in between is the version asked by number.
+        served = aws.function(function_name, alias)
+        if served is None or str(served["Configuration"].get("Version")) != version:
+            served = aws.function(function_name, version)
         release = release_of(function_attrs(served["Configuration"], None, None, served.get("Code"))) if served else {}
         attrs = {"release": release}
     provisioned = _provisioned(aws, function_name, alias, found.get("Description") or "")
@@ -152,19 +191,34 @@ def _provisioned(aws: Any, function_name: str, alias: str, description: str) -> 
     return int(config["RequestedProvisionedConcurrentExecutions"]) if config else None
 
 
-def read_log_group(aws: Any, name: str, key: str) -> list[Resource]:
-    found = aws.logs.get_log_group_or_none(name)
+def read_log_group(aws: Reads, name: str, key: str) -> list[Resource]:
+    found = aws.log_group(name)
     if found is None:
         return []
+    # Our log groups' tags came with discovery's one tagging call; a group without our tags is asked alone.
+    tags = _tags_by_log_group(aws).get(name)
+    if tags is None:
+        tags = aws.logs.get_tags(found["Arn"])
     return [
         Resource(
             address=Address.log_group(key),
             kind="log_group",
             name=name,
-            attrs={"retention_days": found["RetentionInDays"], "tags": found["Tags"]},
+            attrs={"retention_days": found["RetentionInDays"], "tags": tags},
             extras={"arn": found["Arn"]},
         )
     ]
+
+
+def _tags_by_log_group(aws: Reads) -> dict[str, dict[str, str]]:
+    if aws.owner is None:
+        return {}
+    found = {}
+    for arn, tags in aws.tagged().items():
+        parts = parse_arn(arn)
+        if parts and parts.service == "logs" and parts.resource.startswith("log-group:"):
+            found[parts.resource.removeprefix("log-group:").removesuffix(":*")] = dict(tags)
+    return found
 
 
 def read_role(aws: Any, name: str, key: str) -> list[Resource]:
@@ -230,13 +284,66 @@ READERS: dict[str, Callable[[Any, Resource], list[Resource]]] = {
 }
 
 
-def discover(aws: Any, *, service: str, stage: str) -> list[Resource]:
+# Kinds that hang on a function's alias: none of them exists while the function does not, so they are not asked.
+ON_FUNCTION = frozenset({"alias", "permission", "event_source_mapping", "function_url", "event_invoke_config"})
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """What discovery found beyond the desired resources: stubs of owned leftovers, and (by address) where a
+    movable trigger was found somewhere else than the manifest now says. Kept so the re-plan under the deploy
+    lock reads the same resources again without discovering again."""
+
+    stubs: tuple[Resource, ...] = ()
+    elsewhere: Mapping[str, Resource] = field(default_factory=dict)
+
+
+def _in_parallel(pool: ThreadPoolExecutor, calls: Iterable[Callable[[], Any]]) -> list[Any]:
+    """Run `calls` on the pool at once and wait for all: one round of reads. (Only the planner's thread and
+    discovery's thread wait on the pool, never a pool thread, so a busy pool cannot deadlock.)"""
+    return [future.result() for future in [pool.submit(call) for call in calls]]
+
+
+def _unqualified(function_arn: str) -> str:
+    base, _, rest = function_arn.partition(":function:")
+    return f"{base}:function:{rest.split(':', 1)[0]}"
+
+
+def _warm_function(aws: Reads, function_arn: str, aliases: Iterable[str]) -> list[Callable[[], Any]]:
+    """The reads of one existing function that discovery and the readers share, to run in one round: its aliases,
+    and per alias the version it serves, its policy, mappings, URL and async config."""
+    name = function_arn.rsplit(":function:", 1)[1]
+    calls: list[Callable[[], Any]] = [lambda: aws.aliases(name)]
+    for alias in aliases:
+        calls += [
+            lambda alias=alias: aws.function(name, alias),
+            lambda alias=alias: live_triggers.alias_policy(aws, name, alias),
+            lambda alias=alias: live_triggers.alias_url(aws, name, alias),
+            lambda alias=alias: live_triggers.alias_invoke_config(aws, name, alias),
+            lambda alias=alias: live_triggers.alias_mappings(aws, f"{function_arn}:{alias}"),
+        ]
+    return calls
+
+
+def discover(aws: Reads, *, service: str, stage: str, pool: ThreadPoolExecutor) -> list[Resource]:
     """Stubs (address, kind, name) for everything this service and stage owns: what carries its ownership
-    tags, roles under its IAM path, and the triggers found on its functions' aliases (see live_triggers)."""
-    owner = ownership_tags(service, stage)
+    tags (one Resource Groups Tagging call, filtered by both tags), roles under its IAM path, the triggers found
+    on its functions' aliases (see live_triggers), its APIs and layers. No list of the whole account.
+
+    Three rounds, each concurrent: the tag, path and API lookups; then every owned function's aliases (with
+    the reads of each alias's triggers, all shared with the readers through the memo); then nothing but memo
+    hits."""
     stubs: list[Resource] = []
-    tagged = aws.find_tagged(owner)
-    aliases: list[tuple[str, str, str]] = []  # (function key, function ARN, alias)
+    tagged, role_names, _apis, layers = _in_parallel(
+        pool,
+        [
+            aws.tagged,
+            lambda: aws.iam.list_role_names(names.role_path(service=service, stage=stage)),
+            lambda: live_triggers.warm_shared(aws),
+            lambda: artifacts_live.discover_layers(aws, service=service, stage=stage),
+        ],
+    )
+    functions: dict[str, tuple[str, str]] = {}  # function name -> (key, function ARN without qualifier)
     for arn, tags in tagged.items():
         if ":cloudwatch:" in arn and ":alarm:" in arn:
             alarm = arn.split(":alarm:", 1)[1]
@@ -245,39 +352,33 @@ def discover(aws: Any, *, service: str, stage: str) -> list[Resource]:
                 stubs.append(Resource(Address.alarm(alarm), "alarm", alarm, {}))
             continue
         key = tags.get(OWNER_FUNCTION_TAG)
-        if not key:
+        parts = parse_arn(arn)
+        if not key or parts is None:
             continue
-        if arn.startswith("arn:aws:lambda:") and ":function:" in arn:
-            function_name = arn.split(":function:", 1)[1].split(":", 1)[0]
+        if parts.service == "lambda" and parts.resource.startswith("function:"):
+            function_name = parts.resource.split(":", 2)[1]
+            functions[function_name] = (key, _unqualified(arn))
             stubs.append(Resource(Address.function(key), "function", function_name, {}))
-            for alias in aws.lambda_.list_aliases(function_name):
-                stubs.append(
-                    Resource(
-                        Address.alias(key, alias["Name"]),
-                        "alias",
-                        alias["Name"],
-                        {},
-                        extras={"function_name": function_name, "function_key": key},
-                    )
-                )
-                aliases.append((key, arn.split(":function:", 1)[0] + f":function:{function_name}", alias["Name"]))
-        elif arn.startswith("arn:aws:logs:") and ":log-group:" in arn:
-            group_name = arn.split(":log-group:", 1)[1].removesuffix(":*")
+        elif parts.service == "logs" and parts.resource.startswith("log-group:"):
+            group_name = parts.resource.removeprefix("log-group:").removesuffix(":*")
             stubs.append(Resource(Address.log_group(key), "log_group", group_name, {}))
-    for role in aws.iam.list_role_names(names.role_path(service=service, stage=stage)):
-        stubs.append(Resource("", "role", role, {}))
+    stubs += [Resource("", "role", role, {}) for role in role_names]
 
-    def on_alias(found: tuple[str, str, str]) -> list[Resource]:
-        key, function_arn, alias = found
-        return live_triggers.discover_function(
-            aws, service=service, stage=stage, key=key, function_arn=function_arn, alias=alias
-        )
-
-    with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
-        for batch in pool.map(on_alias, aliases):
-            stubs.extend(batch)
-    stubs.extend(live_triggers.discover_shared(aws, service=service, stage=stage, tagged=tagged))
-    stubs += artifacts_live.discover_layers(aws, service=service, stage=stage)
+    _in_parallel(pool, [lambda name=name: aws.aliases(name) for name in functions])
+    _in_parallel(
+        pool, [call for name, (_, arn) in functions.items() for call in _warm_function(aws, arn, aws.aliases(name))]
+    )
+    for function_name, (key, function_arn) in functions.items():
+        for alias in aws.aliases(function_name):
+            stubs.append(
+                Resource(Address.alias(key, alias), "alias", alias, {},
+                         extras={"function_name": function_name, "function_key": key})
+            )  # fmt: skip
+            stubs += live_triggers.discover_function(
+                aws, service=service, stage=stage, key=key, function_arn=function_arn, alias=alias
+            )
+    stubs += live_triggers.discover_shared(aws, service=service, stage=stage, tagged=tagged)
+    stubs += layers
     return stubs
 
 
@@ -291,44 +392,87 @@ def _locator(resource: Resource) -> tuple[str, str | None, str | None]:
     return resource.name, resource.extras.get("event_bus"), resource.extras.get("alias_arn")
 
 
-def read_live(aws: Any, desired: State, *, discover_owned: bool = True) -> State:
-    """The live counterpart of every desired resource, plus (with `discover_owned`) every owned leftover."""
-    aws = aws if isinstance(aws, Reads) else Reads(aws)
-    wanted: dict[tuple[str, str], Resource] = {_identity(r): r for r in desired.resources}
-    stubs = list(desired.resources)
-    elsewhere: dict[str, Resource] = {}  # address -> what discovery found for it in another place
-    if discover_owned:
-        for stub in discover(aws, service=desired.service, stage=desired.stage):
-            identity = _identity(stub)
-            if identity not in wanted:
-                wanted[identity] = stub
-                stubs.append(stub)
-            elif KINDS[stub.kind].movable and _locator(stub) != _locator(wanted[identity]):
-                elsewhere[stub.address] = stub
+def read_live(
+    aws: Any, desired: State, *, discover_owned: bool = True, known: Discovery | None = None
+) -> tuple[State, Discovery]:
+    """The live counterpart of every desired resource, plus (with `discover_owned`) every owned leftover; and
+    what discovery found, so that a second reading (`known`) reads the same resources without discovering.
 
-    def read(stub: Resource) -> list[Resource]:
-        if stub.kind == "role" and not stub.address:
-            return _read_discovered_role(aws, stub.name, desired)
-        if stub.address in elsewhere:
-            # The one in use is the live side, so the plan moves it (the update handler replaces it) instead of
-            # leaving it behind; a copy already where the manifest says is then overwritten.
-            found = READERS[stub.kind](aws, elsewhere[stub.address])
-            if found:
-                return found
-        return READERS[stub.kind](aws, stub)
-
+    Everything goes out at once, in a few concurrent rounds whatever the service's size: the functions by name,
+    the roles, the log groups (one batch) and the discovery lookups; as each function answers, the reads that
+    hang on it (aliases, policies, mappings, URLs), shared by discovery and the readers through the memo; then
+    the triggers whose place discovery may have found moved, and the owned leftovers."""
+    reads = aws if isinstance(aws, Reads) else Reads(aws)
+    reads.owner = (desired.service, desired.stage)
+    reads.log_groups = frozenset(r.name for r in desired.resources if r.kind == "log_group")
+    aliases_of: dict[str, set[str]] = {r.name: set() for r in desired.resources if r.kind == "function"}
+    for resource in desired.resources:
+        if resource.kind in ON_FUNCTION:
+            alias = resource.name if resource.kind == "alias" else resource.extras.get("alias")
+            aliases_of.setdefault(resource.extras["function_name"], set()).update([alias] if alias else [])
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
-        found = [resource for batch in pool.map(read, stubs) for resource in batch]
+
+        def warm(name: str, aliases: set[str]) -> None:
+            found = reads.function(name)
+            if found is not None:
+                arn = _unqualified(found["Configuration"]["FunctionArn"])
+                for call in _warm_function(reads, arn, sorted(aliases)):
+                    pool.submit(call)  # errors stay in the memo, for the reader that needs the answer
+
+        warming = [pool.submit(warm, name, aliases) for name, aliases in aliases_of.items()]
+        discovered = None
+        if known is None and discover_owned:
+            # Discovery's own rounds overlap the reads (its thread waits on the pool; no pool thread does).
+            side = ThreadPoolExecutor(max_workers=1)
+            discovered = side.submit(discover, reads, service=desired.service, stage=desired.stage, pool=pool)
+            side.shutdown(wait=False)
+
+        def read(stub: Resource, elsewhere: Mapping[str, Resource]) -> list[Resource]:
+            if stub.kind in ON_FUNCTION and reads.function(stub.extras["function_name"]) is None:
+                return []
+            if stub.kind == "role" and not stub.address:
+                return _read_discovered_role(reads, stub.name, desired)
+            if stub.address in elsewhere:
+                # The one in use is the live side, so the plan moves it (the update handler replaces it) instead
+                # of leaving it behind; a copy already where the manifest says is then overwritten.
+                found = READERS[stub.kind](reads, elsewhere[stub.address])
+                if found:
+                    return found
+            return READERS[stub.kind](reads, stub)
+
+        # What discovery cannot move is read at once; a movable trigger waits for discovery's word on its place.
+        if known is None:
+            later = [r for r in desired.resources if KINDS[r.kind].movable]
+            early = [r for r in desired.resources if not KINDS[r.kind].movable]
+        else:
+            later, early = [], [*desired.resources, *known.stubs]
+        reading = [pool.submit(read, stub, known.elsewhere if known else {}) for stub in early]
+        if known is None:
+            found_stubs: list[Resource] = []
+            elsewhere: dict[str, Resource] = {}
+            wanted = {_identity(r): r for r in desired.resources}
+            for stub in discovered.result() if discovered is not None else ():
+                identity = _identity(stub)
+                if identity not in wanted:
+                    wanted[identity] = stub
+                    found_stubs.append(stub)
+                elif KINDS[stub.kind].movable and _locator(stub) != _locator(wanted[identity]):
+                    elsewhere[stub.address] = stub
+            known = Discovery(tuple(found_stubs), elsewhere)
+            reading += [pool.submit(read, stub, known.elsewhere) for stub in [*later, *known.stubs]]
+        for future in warming:
+            future.result()
+        found = [resource for future in reading for resource in future.result()]
     # An owned bucket the manifest no longer names: S3 refuses to destroy one that holds objects, and the plan must
     # know that before it promises a destroy (see plan.steps.keep_full_buckets).
     desired_addresses = {resource.address for resource in desired.resources}
     found = [
-        replace(r, extras={**r.extras, "holds_objects": aws.s3.holds_objects(r.name)})
+        replace(r, extras={**r.extras, "holds_objects": reads.s3.holds_objects(r.name)})
         if r.kind == "s3_bucket" and r.address not in desired_addresses
         else r
         for r in found
     ]
-    return desired.with_resources(found)
+    return desired.with_resources(found), known
 
 
 def _read_discovered_role(aws: Any, name: str, desired: State) -> list[Resource]:

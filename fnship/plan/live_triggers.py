@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
+from fnship.arns import parse_arn
 from fnship.kinds.rest_api import REVISION_PREFIX
 from fnship.model.address import Address
 from fnship.model.build import ASYNC_DEFAULT_EVENT_AGE_S, ASYNC_DEFAULT_RETRIES
@@ -31,27 +32,37 @@ from fnship.model.triggers.sources import source_name
 # -- shared reads (memoized per plan) -------------------------------------------------------------------------------
 
 
-def _policy(aws: Any, function: str, qualifier: str) -> list[dict[str, Any]]:
+def alias_policy(aws: Any, function: str, qualifier: str) -> list[dict[str, Any]]:
     return aws.once(
         ("policy", function, qualifier), lambda: aws.lambda_.get_policy_statements(function, qualifier=qualifier)
     )
 
 
-def _mappings(aws: Any, alias_arn: str) -> list[dict[str, Any]]:
+def alias_mappings(aws: Any, alias_arn: str) -> list[dict[str, Any]]:
     return aws.once(("mappings", alias_arn), lambda: aws.lambda_.list_event_source_mappings(alias_arn))
 
 
-def _url(aws: Any, function: str, qualifier: str) -> dict[str, Any] | None:
+def alias_url(aws: Any, function: str, qualifier: str) -> dict[str, Any] | None:
     return aws.once(
         ("url", function, qualifier), lambda: aws.lambda_.get_function_url_or_none(function, qualifier=qualifier)
     )
 
 
-def _invoke_config(aws: Any, function: str, qualifier: str) -> dict[str, Any] | None:
+def alias_invoke_config(aws: Any, function: str, qualifier: str) -> dict[str, Any] | None:
     return aws.once(
         ("eic", function, qualifier),
         lambda: aws.lambda_.get_event_invoke_config_or_none(function, qualifier=qualifier),
     )
+
+
+def warm_shared(aws: Any) -> None:
+    """Ask for the HTTP and REST APIs at once (discovery and the API readers then find them in the memo)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for done in [pool.submit(aws.once, ("http_apis",), aws.http_apis.list_apis),
+                     pool.submit(aws.once, ("rest_apis",), aws.rest_apis.list_apis)]:  # fmt: skip
+            done.result()
 
 
 def _owned(tags: Mapping[str, str] | None, service: str, stage: str) -> bool:
@@ -148,7 +159,7 @@ def permission_attrs(statement: Mapping[str, Any]) -> dict[str, Any]:
 
 def read_permission(aws: Any, resource: Resource) -> list[Resource]:
     extras = resource.extras
-    for statement in _policy(aws, extras["function_name"], extras["qualifier"]):
+    for statement in alias_policy(aws, extras["function_name"], extras["qualifier"]):
         if statement.get("Sid") == resource.name:
             return [Resource(resource.address, "permission", resource.name, permission_attrs(statement), extras=extras)]
     return []
@@ -274,7 +285,8 @@ def read_rest_api(aws: Any, resource: Resource) -> list[Resource]:
 
 
 def _integration_target(uri: str | None) -> str | None:
-    """`arn:aws:apigateway:...:lambda:path/2015-03-31/functions/<function ARN>/invocations` -> the function ARN."""
+    """`arn:<partition>:apigateway:...:lambda:path/2015-03-31/functions/<function ARN>/invocations` -> the
+    function ARN."""
     if not uri or "/functions/" not in uri:
         return uri
     return uri.split("/functions/", 1)[1].removesuffix("/invocations")
@@ -438,7 +450,7 @@ def mapping_attrs(mapping: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def read_event_source_mapping(aws: Any, resource: Resource) -> list[Resource]:
-    for mapping in _mappings(aws, resource.extras["alias_arn"]):
+    for mapping in alias_mappings(aws, resource.extras["alias_arn"]):
         if mapping.get("EventSourceArn") == resource.name:
             extras = {**resource.extras, "uuid": mapping["UUID"]}
             # The alias it was listed under: AWS answers that alias's ARN as FunctionArn, moto a version's.
@@ -448,7 +460,7 @@ def read_event_source_mapping(aws: Any, resource: Resource) -> list[Resource]:
 
 
 def read_function_url(aws: Any, resource: Resource) -> list[Resource]:
-    found = _url(aws, resource.extras["function_name"], resource.extras["qualifier"])
+    found = alias_url(aws, resource.extras["function_name"], resource.extras["qualifier"])
     if found is None:
         return []
     attrs = {
@@ -461,7 +473,7 @@ def read_function_url(aws: Any, resource: Resource) -> list[Resource]:
 
 
 def read_event_invoke_config(aws: Any, resource: Resource) -> list[Resource]:
-    found = _invoke_config(aws, resource.extras["function_name"], resource.extras["qualifier"])
+    found = alias_invoke_config(aws, resource.extras["function_name"], resource.extras["qualifier"])
     if found is None:
         return []
     destinations = found.get("DestinationConfig") or {}
@@ -506,7 +518,7 @@ def discover_function(aws: Any, *, service: str, stage: str, key: str, function_
     def stub(address: str, kind: str, name: str, **extras: Any) -> None:
         stubs.append(Resource(address, kind, name, {}, extras=extras))
 
-    for statement in _policy(aws, function_name, alias):
+    for statement in alias_policy(aws, function_name, alias):
         parsed = parse_sid(str(statement.get("Sid", "")))
         if parsed is None:
             continue
@@ -518,16 +530,16 @@ def discover_function(aws: Any, *, service: str, stage: str, key: str, function_
         if trigger is not None:
             kind, physical, extras = trigger
             stub(trigger_address(target, event_type, name), kind, physical, **base, **extras)
-    for mapping in _mappings(aws, target.alias_arn):
+    for mapping in alias_mappings(aws, target.alias_arn):
         source = mapping["EventSourceArn"]
         event_type = "sqs" if ":sqs:" in source else "stream"
         name = source_name(source)
         stub(trigger_address(target, event_type, name), "event_source_mapping", source,
              **target.extras(event_type, name))  # fmt: skip
-    if _url(aws, function_name, alias) is not None:
+    if alias_url(aws, function_name, alias) is not None:
         stub(trigger_address(target, "url", alias), "function_url", alias, **target.extras("url", alias),
              qualifier=alias)  # fmt: skip
-    if _invoke_config(aws, function_name, alias) is not None:
+    if alias_invoke_config(aws, function_name, alias) is not None:
         stub(Address.invoke_config(key), "event_invoke_config", alias, function_name=function_name, function_key=key,
              qualifier=alias, alias_arn=target.alias_arn)  # fmt: skip
     return stubs
@@ -576,35 +588,44 @@ def discover_shared(aws: Any, *, service: str, stage: str, tagged: Mapping[str, 
         stubs.append(Resource(api_model.REST_API, "rest_api", name, {}, extras=extras))
         stubs.append(Resource(Address.rest_stage(stage), "rest_stage", stage, {}, extras=extras))
     for arn in tagged:
-        if arn.startswith("arn:aws:sns:"):
-            topic = arn.rsplit(":", 1)[1]
+        parts = parse_arn(arn)
+        if parts is None:
+            continue
+        if parts.service == "sns":
+            topic = parts.resource
             stubs.append(Resource(Address.topic(topic), "sns_topic", topic, {}, extras={"arn": arn}))
-        elif arn.startswith("arn:aws:s3:::"):
-            bucket = arn.split(":::", 1)[1]
+        elif parts.service == "s3" and "/" not in parts.resource:
+            bucket = parts.resource
             stubs.append(Resource(Address.bucket(bucket), "s3_bucket", bucket, {}, extras={"owner": owner}))
     return stubs
 
 
 # -- warnings ---------------------------------------------------------------------------------------------------------
 
+SOURCE_READ_WORKERS = 16
 VISIBILITY_FACTOR = 6  # https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
 
 
 def source_warnings(aws: Any, desired: State) -> list[str]:
-    """Problems with sources we use but do not own, worth a warning before deploying."""
+    """Problems with sources we use but do not own, worth a warning before deploying. The queues are asked
+    concurrently (their URL, then their visibility timeout: two rounds whatever their number)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    queues = [r for r in desired.of_kind("event_source_mapping") if ":sqs:" in r.name]
+
+    def visibility(resource: Resource) -> int | None:
+        return aws.once(("visibility", resource.name), lambda: aws.sqs.visibility_timeout_or_none(resource.name))
+
+    with ThreadPoolExecutor(max_workers=SOURCE_READ_WORKERS) as pool:
+        timeouts = list(pool.map(visibility, queues))
     warnings = []
-    for resource in desired.of_kind("event_source_mapping"):
-        if ":sqs:" not in resource.name:
-            continue
+    for resource, visibility_s in zip(queues, timeouts, strict=True):
         function = desired.get(Address.function(resource.extras["function_key"]))
         timeout = function.attrs["timeout"] if function else None
-        visibility = aws.once(
-            ("visibility", resource.name), lambda r=resource: aws.sqs.visibility_timeout_or_none(r.name)
-        )
-        if timeout and visibility is not None and visibility < VISIBILITY_FACTOR * timeout:
+        if timeout and visibility_s is not None and visibility_s < VISIBILITY_FACTOR * timeout:
             warnings.append(
                 f"{resource.address}: queue {resource.name.rsplit(':', 1)[1]} has a visibility timeout of "
-                f"{visibility} s, below six times the function timeout ({VISIBILITY_FACTOR} x {timeout} s = "
+                f"{visibility_s} s, below six times the function timeout ({VISIBILITY_FACTOR} x {timeout} s = "
                 f"{VISIBILITY_FACTOR * timeout} s): messages may be handled twice "
                 "(https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html)"
             )
@@ -615,15 +636,23 @@ def source_warnings(aws: Any, desired: State) -> list[str]:
 
 
 def read_endpoints(
-    aws: Any, *, service: str, stage: str, region: str, functions: list[tuple[str, str, str]]
+    aws: Any,
+    *,
+    service: str,
+    stage: str,
+    region: str,
+    functions: list[tuple[str, str, str]],
+    apis: Collection[str] = ("http_api", "rest_api"),
+    urls: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """Every way in: the HTTP API's URL and routes, the REST API's URL and methods, each function URL.
-    `functions` are (key, physical name, alias)."""
+    `functions` are (key, physical name, alias); `apis` the kinds of API to look for, `urls` the keys of the
+    functions to ask for a URL (all when None)."""
     owner = (service, stage)
     name = api_model.api_name(service=service, stage=stage)
     by_alias = {f"{fname}:{alias}": key for key, fname, alias in functions}
     result: dict[str, Any] = {"http_api": None, "rest_api": None, "function_urls": {}}
-    http = _find_api(aws, "http", name, owner)
+    http = _find_api(aws, "http", name, owner) if "http_api" in apis else None
     if http is not None:
         integrations = _integrations(aws, http["ApiId"])
         routes = []
@@ -633,7 +662,7 @@ def read_endpoints(
             routes.append({"route": route["RouteKey"], "function": by_alias.get(_function_alias(uri))})
         endpoint = http.get("ApiEndpoint") or f"https://{http['ApiId']}.execute-api.{region}.amazonaws.com"
         result["http_api"] = {"id": http["ApiId"], "url": endpoint, "routes": routes}
-    rest = _find_api(aws, "rest", name, owner)
+    rest = _find_api(aws, "rest", name, owner) if "rest_api" in apis else None
     if rest is not None:
         methods = []
         for item in sorted(_rest_resources(aws, rest["id"]), key=lambda r: r["path"]):
@@ -649,14 +678,16 @@ def read_endpoints(
             "routes": methods,
         }
     for key, fname, alias in functions:
-        found = _url(aws, fname, alias)
+        if urls is not None and key not in urls:
+            continue
+        found = alias_url(aws, fname, alias)
         if found is not None:
             result["function_urls"][key] = found.get("FunctionUrl")
     return result
 
 
 def _function_alias(arn: str | None) -> str:
-    """`arn:aws:lambda:r:a:function:NAME:ALIAS` -> `NAME:ALIAS`."""
+    """`arn:<partition>:lambda:r:a:function:NAME:ALIAS` -> `NAME:ALIAS`."""
     if not arn or ":function:" not in arn:
         return ""
     return arn.split(":function:", 1)[1]

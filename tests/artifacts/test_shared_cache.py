@@ -3,6 +3,7 @@ downloads the artifact by its content key instead of installing and zipping."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,31 @@ def test_use_container_option_is_validated(project, bad):
     result = project.fn("package", "--use-container", bad)
     assert result.exit_code == 2
     assert "--use-container must be auto, always or never" in result.stderr
+
+
+def test_fn_plan_only_reads_the_shared_cache(moto, project, tmp_path_factory):
+    """`fn plan` makes no mutating call at all: it reads the cache on the deployment bucket but never stores
+    in it (`fn package` and `fn deploy` do)."""
+    moto.client("s3").create_bucket(Bucket="team-deploys")
+    project.write("handler.py", "def main(e, c):\n    return 1\n")
+    project.write(
+        "serverless.yml",
+        """\
+        service: cached
+        provider:
+          name: aws
+          deploymentBucket: team-deploys
+        functions:
+          api:
+            handler: handler.main
+        """,
+    )
+    outcome = []
+    assert moto.mutating_calls_during(lambda: outcome.append(project.fn("plan"))) == []
+    assert outcome[0].exit_code == 0, outcome[0].stderr
+    assert "Plan:" in outcome[0].stdout
+    # The same build from scratch under `fn package` does store it: the plan above had something to store.
+    shutil.rmtree(project.root / ".fn")
+    fresh = {"FN_CACHE_DIR": str(tmp_path_factory.mktemp("fresh-cache"))}
+    stored = moto.mutating_calls_during(lambda: project.fn("package", env=fresh))
+    assert stored and all(action.startswith("PUT /team-deploys/fnship/") for action in stored)

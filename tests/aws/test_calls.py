@@ -1,50 +1,50 @@
-"""Paged calls: the continuation token is followed, the first request is as given, a not-found answer ends the
-pages with missing_ok, and a consumer that stops early asks for no further page. The paged call is a plain
-function standing for a boto3 method (the shape of its answers is AWS's)."""
+"""Paged calls go through boto3's paginators against the moto server: every page is followed, a consumer that
+stops early asks for no further page, and a not-found answer is None (paged_or_none) or an AwsError naming the
+resource (paged)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from botocore import exceptions as bx
 
-from fnship.aws.calls import MARKER, paged_items, pages
+from fnship.aws.calls import paged, paged_or_none, pages
 from fnship.errors import AwsError
+from tests.moto_calls import action_of
+
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": []})
 
 
-class Paged:
-    """Answers ListThings a page at a time; records each request."""
-
-    def __init__(self, *answers):
-        self.answers = list(answers)
-        self.requests: list[dict] = []
-
-    def __call__(self, **kwargs):
-        self.requests.append(kwargs)
-        answer = self.answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
+@pytest.fixture
+def iam(moto):
+    client = moto.client("iam")
+    for index in range(3):
+        client.create_role(RoleName=f"r{index}", Path="/fnship/svc/dev/", AssumeRolePolicyDocument=TRUST)
+    client.create_role(RoleName="other", Path="/fnship/svc/dev-feature1/", AssumeRolePolicyDocument=TRUST)
+    return client
 
 
-def not_found() -> bx.ClientError:
-    return bx.ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "gone"}}, "ListThings")
+def list_roles_requests(records: list[dict]) -> int:
+    return sum(1 for record in records if action_of(record) == "ListRoles")
 
 
-def test_follows_the_token_and_keeps_the_request_parameters():
-    call = Paged({"Things": [1, 2], "NextMarker": "m1"}, {"Things": [3], "NextMarker": "m2"}, {"Things": None})
-    assert paged_items("things", "ListThings", call, items="Things", token=MARKER, Name="x") == [1, 2, 3]
-    assert call.requests == [{"Name": "x"}, {"Name": "x", "Marker": "m1"}, {"Name": "x", "Marker": "m2"}]
+def test_every_page_is_followed(moto, iam):
+    moto.start_recording()
+    roles = paged(iam, "list_roles", "roles", "Roles", PathPrefix="/fnship/svc/dev/", PaginationConfig={"PageSize": 1})
+    assert sorted(role["RoleName"] for role in roles) == ["r0", "r1", "r2"]
+    assert list_roles_requests(moto.stop_recording()) == 3
 
 
-def test_not_found_ends_the_pages_only_with_missing_ok():
-    assert paged_items("t", "ListThings", Paged(not_found()), items="Things", token=MARKER, missing_ok=True) == []
-    later = Paged({"Things": [1], "NextMarker": "m1"}, not_found())
-    assert paged_items("t", "ListThings", later, items="Things", token=MARKER, missing_ok=True) == [1]
-    with pytest.raises(AwsError):
-        paged_items("t", "ListThings", Paged(not_found()), items="Things", token=MARKER)
+def test_stopping_early_asks_for_no_further_page(moto, iam):
+    moto.start_recording()
+    first = next(pages(iam, "list_roles", "roles", PathPrefix="/fnship/svc/dev/", PaginationConfig={"PageSize": 1}))
+    assert len(first["Roles"]) == 1
+    assert list_roles_requests(moto.stop_recording()) == 1
 
 
-def test_stopping_early_asks_for_no_further_page():
-    call = Paged({"Things": [1], "NextMarker": "m1"}, {"Things": [2]})
-    first = next(iter(pages("things", "ListThings", call, token=MARKER)))
-    assert first["Things"] == [1] and len(call.requests) == 1
+def test_not_found_is_none_or_an_error_naming_the_resource(moto, iam):
+    assert paged_or_none(iam, "list_role_policies", "role gone", "PolicyNames", RoleName="gone") is None
+    assert paged_or_none(iam, "list_role_policies", "role r0", "PolicyNames", RoleName="r0") == []
+    with pytest.raises(AwsError) as failed:
+        paged(iam, "list_role_policies", "role gone", "PolicyNames", RoleName="gone")
+    assert "role gone" in str(failed.value) and "ListRolePolicies" in str(failed.value)

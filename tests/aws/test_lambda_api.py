@@ -8,6 +8,7 @@ moto never does this, so a scripted client stands in for Lambda's answers.
 
 from __future__ import annotations
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -20,12 +21,17 @@ def client_error(code: str, message: str) -> ClientError:
 
 
 class ScriptedLambda:
-    """Answers CreateFunction from a script, and GetFunctionConfiguration with a sequence of states."""
+    """Answers CreateFunction from a script, and GetFunction with a sequence of states; botocore's own waiter
+    definitions (which the adapter follows) come from a real client's model."""
 
     def __init__(self, create_answers, states=(("Active", "Successful"),)):
         self.create_answers = list(create_answers)
         self.states = list(states)
         self.create_calls = 0
+        self._model = boto3.client("lambda", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+
+    def get_waiter(self, name):
+        return self._model.get_waiter(name)
 
     def create_function(self, **request):
         self.create_calls += 1
@@ -34,9 +40,9 @@ class ScriptedLambda:
             raise answer
         return answer
 
-    def get_function_configuration(self, FunctionName):
+    def get_function(self, FunctionName):
         state, update = self.states.pop(0) if len(self.states) > 1 else self.states[0]
-        return {"State": state, "LastUpdateStatus": update, "LastUpdateStatusReason": "bad zip"}
+        return {"Configuration": {"State": state, "LastUpdateStatus": update, "LastUpdateStatusReason": "bad zip"}}
 
 
 NOT_ASSUMABLE = client_error(
@@ -82,3 +88,17 @@ def test_waiter_reports_a_failed_update_with_its_reason():
     with pytest.raises(AwsError) as raised:
         LambdaApi(client, sleep=lambda _s: None).wait_updated("f")
     assert "bad zip" in str(raised.value)
+
+
+def test_waiter_for_a_new_function_waits_while_it_is_pending():
+    sleeps: list[float] = []
+    client = ScriptedLambda([], states=[("Pending", None), ("Active", None)])
+    LambdaApi(client, sleep=sleeps.append).wait_ready("f")
+    assert sleeps == [1]
+
+
+def test_waiter_gives_up_after_botocores_attempts_and_names_the_function():
+    client = ScriptedLambda([], states=[("Active", "InProgress")])
+    with pytest.raises(AwsError) as raised:
+        LambdaApi(client, sleep=lambda _s: None).wait_updated("slow")
+    assert raised.value.resource == "function slow" and raised.value.code == "Timeout"

@@ -172,6 +172,50 @@ def test_progress_on_a_terminal_shows_steps_and_elapsed_time():
     assert "2/2" in text and "0:00:0" in text  # the bar's count and the elapsed time
 
 
+def test_progress_of_a_large_plan_stays_a_bar_naming_what_is_in_flight():
+    """120 functions' steps, reported from several threads (steps run concurrently): no line per finished step,
+    a count per step type at the end, and a failure still gets its line."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rich.console import Console
+
+    screen = io.StringIO()
+    rich_console = Console(file=screen, force_terminal=True, width=100, color_system=None)
+    steps = [Step("function.create", f"function.f{i}") for i in range(120)]
+    broken = Step("alias.create", "alias.f7.live")
+    with progress.StepReporter(
+        len(steps) + 1, mode=progress.RICH, label="Deploying", rich_console=rich_console
+    ) as report:
+
+        def run(step):
+            report("start", step)
+            report("done", step)
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(run, steps))
+        report("start", broken)
+        report("failed", broken)
+    text = screen.getvalue()
+    assert "✓ function.create function.f1" not in text
+    assert "✓ function.create 120" in text
+    assert "✗ alias.create alias.f7.live" in text
+    assert "120/121" in text
+
+
+def test_building_many_artifacts_is_one_line_of_counts():
+    from rich.console import Console
+
+    screen = io.StringIO()
+    rich_console = Console(file=screen, force_terminal=True, width=120, color_system=None)
+    with progress.building(mode=progress.RICH, rich_console=rich_console) as report:
+        for i in range(150):
+            report("start", f"f{i}.zip")
+            report("done", f"f{i}.zip" + (" (cached)" if i % 3 else ""))
+    text = screen.getvalue()
+    assert "Built artifacts: 50 built, 100 cached" in text
+    assert "Built f1.zip" not in text
+
+
 def test_progress_without_a_terminal_is_one_line_per_step_and_quiet_in_json(capsys):
     step = Step("function.create", "function.hello")
     with progress.StepReporter(1, mode=progress.LINES) as report:

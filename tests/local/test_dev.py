@@ -351,3 +351,92 @@ def test_ctrl_c_leaves_no_process_behind(tmp_path, own_dev):
     assert dev.interrupt() == 130
     assert not any(pid_alive(pid) for pid in [*pids, emulator_pid, dev.process.pid])
     assert "Traceback" not in dev.output()
+
+
+EVENTS_SERVICE = f"""\
+service: evsvc
+provider:
+  name: aws
+  runtime: {RUNTIME}
+functions:
+  worker:
+    handler: worker.work
+    events:
+      - sqs:
+          arn: arn:aws:sqs:us-east-1:123456789012:evsvc-jobs
+          batchSize: 5
+      - s3: evsvc-uploads
+      - sns:
+          topicName: evsvc-news
+          filterPolicy:
+            kind: [good]
+      - schedule: rate(1 day)
+"""
+
+WORKER = """\
+def work(event, context):
+    for record in event.get("Records") or [event]:
+        source = record.get("eventSource") or record.get("EventSource") or record.get("source")
+        detail = record.get("body") or record.get("s3", {}).get("object", {}).get("key") or \\
+            record.get("Sns", {}).get("Message") or record.get("detail-type")
+        print("VERSION-1", source, detail)
+    return {}
+"""
+
+
+def test_events_reach_the_handler_running_in_fn_dev(tmp_path, own_dev):
+    import signal
+
+    import boto3
+
+    (tmp_path / "serverless.yml").write_text(EVENTS_SERVICE)
+    (tmp_path / "worker.py").write_text(WORKER)
+    dev = own_dev().ready()
+    assert "emulator: deployed" in dev.output()
+    kw = {"endpoint_url": dev.emulator, "region_name": "us-east-1", "aws_access_key_id": "testing",
+          "aws_secret_access_key": "testing"}  # fmt: skip
+    sqs, s3, sns = (boto3.client(name, **kw) for name in ("sqs", "s3", "sns"))
+    queue = sqs.get_queue_url(QueueName="evsvc-jobs")["QueueUrl"]
+    sqs.send_message(QueueUrl=queue, MessageBody="job-1")
+    dev.wait_for("VERSION-1 aws:sqs job-1")
+    s3.put_object(Bucket="evsvc-uploads", Key="photo.jpg", Body=b"x")
+    dev.wait_for("VERSION-1 aws:s3 photo.jpg")
+    topic = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":evsvc-news"))
+    for kind in ("bad", "good"):
+        attributes = {"kind": {"DataType": "String", "StringValue": kind}}
+        sns.publish(TopicArn=topic, Message=f"{kind}-news", MessageAttributes=attributes)
+    dev.wait_for("VERSION-1 aws:sns good-news")
+    dev.process.send_signal(signal.SIGUSR1)
+    dev.wait_for("VERSION-1 aws.events Scheduled Event")
+    # Saved code answers the next event, without restarting fn dev.
+    (tmp_path / "worker.py").write_text(WORKER.replace("VERSION-1", "VERSION-2"))
+    sqs.send_message(QueueUrl=queue, MessageBody="job-2")
+    dev.wait_for("VERSION-2 aws:sqs job-2")
+    assert "bad-news" not in dev.output()  # the filter policy held it back
+    # The handler's logs are in the emulator's CloudWatch Logs too.
+    logs = boto3.client("logs", **kw)
+    deadline = time.monotonic() + 30
+    messages: list[str] = []
+    while not any("VERSION-1 aws:sqs job-1" in m for m in messages) and time.monotonic() < deadline:
+        time.sleep(0.2)  # fn dev ships logs every 0.2 s from its own process
+        found = logs.filter_log_events(logGroupName="/aws/lambda/evsvc-dev-worker")["events"]
+        messages = [event["message"] for event in found]
+    assert any("VERSION-1 aws:sqs job-1" in m for m in messages)
+
+
+def test_a_route_two_events_claim_is_bad_input_at_start_and_a_broken_save_keeps_the_last_good_one(tmp_path, own_dev):
+    write_service(tmp_path)
+    clash = SERVICE.replace(
+        "      - httpApi: GET /shape/{kind}", "      - httpApi: GET /shape/{kind}\n      - httpApi: GET /items/{id}"
+    )
+    (tmp_path / "serverless.yml").write_text(clash)
+    refused = own_dev()
+    assert refused.process.wait(timeout=120) == 2
+    output = refused.output()
+    assert "serverless.yml:" in output and "route GET /items/{id} is already served by function echo" in output
+    assert "Traceback" not in output
+    (tmp_path / "serverless.yml").write_text(SERVICE)
+    dev = own_dev().ready()
+    (tmp_path / "serverless.yml").write_text(clash)
+    assert dev.get("/items/1").status == 200
+    dev.wait_for("still serving the last good version")

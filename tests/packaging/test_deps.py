@@ -57,6 +57,23 @@ def test_wheel_fits_python311_x86_64(wheel, fits):
     assert wheel_fits(wheel, Target("python3.11", "x86_64")) is fits
 
 
+@pytest.mark.parametrize(
+    ("wheel", "fits"),
+    [
+        ("cryptography-43.0.0-cp313-abi3-manylinux_2_34_x86_64.whl", False),  # abi3 from 3.13 on: not for 3.12
+        ("cryptography-43.0.0-cp312-abi3-manylinux_2_34_x86_64.whl", True),
+        ("cryptography-43.0.0-cp37-abi3-manylinux_2_34_x86_64.whl", True),
+        ("pydantic_core-2.27.2-cp313-cp313-manylinux_2_17_x86_64.whl", False),
+        ("six-1.16.0-py2.py3-none-any.whl", True),
+        ("tool-1.0-py313-none-any.whl", False),  # only for Python 3.13
+        ("tool-1.0-cp312-none-manylinux_2_17_x86_64.whl", True),
+        ("not a wheel.whl", False),
+    ],
+)
+def test_wheel_fits_python312_by_the_tags_pypa_packaging_accepts(wheel, fits):
+    assert wheel_fits(wheel, Target("python3.12", "x86_64")) is fits
+
+
 def test_uv_installs_for_the_target_not_the_host(tmp_path: Path):
     fake = FakeInstaller()
     reqs = requirements(tmp_path)

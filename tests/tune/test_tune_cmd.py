@@ -58,6 +58,7 @@ def test_cost_strategy_picks_the_cheapest_size_and_leaves_everything_as_found(do
         assert row["errors"] == 0 and row["invocations"] == 5
     assert doc["best"]["memory_size"] == 256 and doc["strategy"] == "cost"
     assert doc["already_best"] is False and doc["manifest"] == {"memory_size": 1024, "architecture": "x86_64"}
+    assert 0 < doc["tuning_cost"] < doc["estimated_tuning_cost"]  # measured, and the timeout-bound shown before
     assert by_size[256]["cost_per_million"] < by_size[128]["cost_per_million"]
     # 25 invocations, 5 per published version, none on the alias or $LATEST
     qualifiers = {q for _f, q in double.invocations}

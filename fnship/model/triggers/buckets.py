@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from fnship.arns import arn
 from fnship.manifest.types import EventSpec
 from fnship.model.address import Address
 from fnship.model.resources import Resource
@@ -37,7 +38,7 @@ def render_s3(target: Target, event: EventSpec, name: str) -> list[Resource]:
         extras={**target.extras("s3", name), "bucket": s.bucket},
     )
     # S3 bucket ARNs carry no account: SourceAccount is what keeps another account's bucket of the same name out.
-    source = f"arn:aws:s3:::{s.bucket}"
+    source = arn("s3", s.bucket, partition_of=target.region)
     return [permission(target, "s3", name, principal=S3, source_arn=source), notification]
 
 

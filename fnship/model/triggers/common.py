@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fnship.arns import arn
 from fnship.manifest.types import Cors
 from fnship.model import names
 from fnship.model.address import Address
@@ -118,7 +119,9 @@ def execute_api_arn(target: Target, api: Address, method: str, path: str) -> Ref
         verb = "*" if method == "ANY" else method
         parts = ["*" if part.startswith("{") else part for part in path.strip("/").split("/") if part]
         resource = f"{verb}/{'/'.join(parts)}"
-    return Ref(api, "id", f"arn:aws:execute-api:{target.region}:{target.account_id}:{{value}}/*/{resource}")
+    return Ref(
+        api, "id", arn("execute-api", f"{{value}}/*/{resource}", region=target.region, account_id=target.account_id)
+    )
 
 
 def cors_configuration(cors: Cors | None) -> dict[str, Any] | None:

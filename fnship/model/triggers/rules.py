@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fnship.arns import arn
 from fnship.manifest.types import EventSpec
 from fnship.model import names
 from fnship.model.address import Address
@@ -15,7 +16,7 @@ TARGET_ID = "fnship"
 
 def rule_arn(*, region: str, account_id: str, bus: str | None, name: str) -> str:
     path = f"{bus}/{name}" if bus else name
-    return f"arn:aws:events:{region}:{account_id}:rule/{path}"
+    return arn("events", f"rule/{path}", region=region, account_id=account_id)
 
 
 def _render_rule(target: Target, event_type: str, event: EventSpec, name: str) -> list[Resource]:

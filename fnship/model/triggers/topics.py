@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from fnship.arns import arn
 from fnship.manifest.types import EventSpec
 from fnship.model.address import Address
 from fnship.model.resources import Resource
@@ -14,7 +15,7 @@ SNS = "sns.amazonaws.com"
 
 
 def topic_arn(*, region: str, account_id: str, name: str) -> str:
-    return f"arn:aws:sns:{region}:{account_id}:{name}"
+    return arn("sns", name, region=region, account_id=account_id)
 
 
 def sns_name(event: EventSpec) -> str:

@@ -1,0 +1,110 @@
+"""The embedded emulator's process (`python -m fnship.local.emulator_app -H HOST -p PORT`, started by
+fnship/local/emulator.py): moto's server with fnship's patches (fnship/local/moto_patches.py), so that Lambda's
+Invoke runs the invoked version's code with the local runner, an SQS poller that delivers queues to their mapped
+functions, and a small front (`/__fnship/...`) through which `fn dev` asks to run its functions' events itself.
+Everything else is moto, unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from fnship.local.moto_patches import REST_API_TAGS
+
+FRONT = "/__fnship/"
+
+
+class FrontApp:
+    """`POST /__fnship/dev/register {"url", "functions"}` and `/__fnship/dev/unregister {"url"}`; the rest to moto."""
+
+    def __init__(self, moto_app: Any, host: Any) -> None:
+        self.moto_app = moto_app
+        self.host = host
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if REST_API_TAGS.match(path):
+            answer = self._rest_api_tags(environ, path)
+            if answer is not None:
+                status, document = answer
+                reason = {200: "OK", 204: "No Content", 404: "Not Found", 405: "Method Not Allowed"}[status]
+                start_response(f"{status} {reason}", [("Content-Type", "application/json")])
+                return [json.dumps(document).encode()] if status != 204 else [b""]
+        if not path.startswith(FRONT):
+            return self.moto_app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        if path == FRONT + "dev/register":
+            self.host.register(str(body["url"]), [str(name) for name in body.get("functions", [])])
+        elif path == FRONT + "dev/unregister":
+            self.host.unregister(str(body["url"]))
+        else:
+            start_response("404 Not Found", [("Content-Type", "application/json")])
+            return [b'{"message": "unknown fnship emulator path"}']
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b"{}"]
+
+    @staticmethod
+    def _rest_api_tags(environ: dict, path: str) -> tuple[int, dict] | None:
+        from urllib.parse import parse_qs
+
+        from fnship.local.moto_patches import rest_api_tags
+
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        return rest_api_tags(environ["REQUEST_METHOD"], path, query, body)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="fnship.local.emulator_app")
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, required=True)
+    parser.add_argument("--work-dir", default=None, help="Where invoked versions' code is extracted.")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("MOTO_PORT", str(args.port))
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    from fnship.local import moto_patches, pollers
+    from fnship.local.function_host import FunctionHost
+
+    endpoint = f"http://{args.host}:{args.port}"
+    work_dir = Path(args.work_dir or Path.cwd() / f".fnship-emulator-{args.port}")
+    host = FunctionHost(endpoint=endpoint, work_dir=work_dir)
+    moto_patches.apply(host)
+    app = FrontApp(DomainDispatcherApplication(create_backend_app), host)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    stop = threading.Event()
+    poller = threading.Thread(target=pollers.run_sqs, args=(host, stop), daemon=True, name="sqs-poller")
+    poller.start()
+
+    def shutdown(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    print(f"fnship emulator on {endpoint}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        host.close()
+        server.server_close()
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,198 @@
+"""Where moto is not AWS, fixed inside fnship's own emulator process (never in tests' or users' other moto servers).
+
+Applied once by fnship/local/emulator_app.py before it serves:
+- Invoke runs the invoked version's code (fnship/local/function_host.py) instead of asking Docker: synchronous,
+  asynchronous (`Event`: answered 202 at once, run in the background), `DryRun`, `LogType=Tail`, qualifiers;
+  S3 and SNS notifications invoke the same way, asynchronously as AWS does.
+- SQS event source mappings are polled by the emulator (fnship/local/pollers.py) instead of moto running the
+  function inside SendMessage: batches of the mapping's size, partial batch failures.
+- Version numbers are never reused after a version is deleted (moto counted the versions left).
+- `UpdateFunctionCode` honours `Architectures` (moto ignored it, so every deploy saw a change).
+- REST API tags: TagResource / UntagResource / GetTags on a REST API's ARN (moto knew stages only: 404), answered
+  by the emulator's front with `rest_api_tags`.
+- An HTTP API route set to `AuthorizationType: NONE` drops its authorizer id and scopes, as AWS does.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+_applied = False
+
+
+def apply(host: Any) -> None:
+    global _applied
+    if _applied:
+        return
+    _applied = True
+    _invoke_runs_code(host)
+    _sqs_mappings_polled()
+    _versions_never_reused()
+    _architectures_on_code_update()
+    _route_authorization_none()
+
+
+# -- Invoke --------------------------------------------------------------------------------------------------------
+def _invoke_runs_code(host: Any) -> None:
+    from moto.awslambda.models import LambdaFunction
+
+    def invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> bytes:
+        event = body.encode() if isinstance(body, str) else (body or b"")
+        headers = {str(k).lower(): str(v) for k, v in dict(request_headers or {}).items()}
+        kind = headers.get("x-amz-invocation-type", "RequestResponse")
+        response_headers["x-amz-executed-version"] = str(self.version)
+        if kind == "DryRun":
+            return b""
+        # moto's own callers (S3 and SNS notifications) pass no headers: those invocations are asynchronous on AWS.
+        if kind == "Event" or not headers:
+            threading.Thread(target=host.invoke, args=(self, event), daemon=True).start()
+            return b""
+        outcome = host.invoke(self, event)
+        if outcome.error_type:
+            response_headers["x-amz-function-error"] = "Unhandled"
+        if headers.get("x-amz-log-type") == "Tail":
+            response_headers["x-amz-log-result"] = outcome.tail()
+        return outcome.payload
+
+    LambdaFunction.invoke = invoke
+
+    from moto.awslambda.responses import LambdaResponse
+
+    original_response = LambdaResponse.invoke
+
+    def invoke_response(self: Any) -> Any:
+        # boto3 sends `?Qualifier=`; moto read only `qualifier` and so ran $LATEST for every version and alias.
+        if self.querystring.get("Qualifier") and not self.querystring.get("qualifier"):
+            self.querystring["qualifier"] = self.querystring["Qualifier"]
+        return original_response(self)
+
+    LambdaResponse.invoke = invoke_response
+
+
+# -- SQS event source mappings ------------------------------------------------------------------------------------
+def _sqs_mappings_polled() -> None:
+    """moto hands a new message to the mapped function inside SendMessage (and deletes the whole batch whatever
+    the function answered); the emulator's poller reads the queue as Lambda does instead."""
+    from moto.awslambda.models import LambdaBackend
+
+    original = LambdaBackend.create_event_source_mapping
+
+    def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
+        esm = original(self, spec)
+        if ":sqs:" in esm.event_source_arn:
+            from moto.sqs.models import sqs_backends
+
+            for queue in sqs_backends[self.account_id][self.region_name].queues.values():
+                if queue.queue_arn == esm.event_source_arn:
+                    queue.lambda_event_source_mappings.clear()
+        return esm
+
+    LambdaBackend.create_event_source_mapping = create_event_source_mapping
+
+
+# -- versions --------------------------------------------------------------------------------------------------------
+def _versions_never_reused() -> None:
+    """AWS numbers a function's versions once: after deleting version 11, the next is 12, not 11 again.
+    https://docs.aws.amazon.com/lambda/latest/dg/configuration-versions.html"""
+    from moto.awslambda.models import LambdaStorage
+
+    highest: dict[tuple[int, str], int] = {}  # (storage, function name) -> the highest number ever published
+    lock = threading.Lock()
+    original_publish = LambdaStorage.publish_version
+    original_delete = LambdaStorage.del_function
+
+    def publish_version(self: Any, name_or_arn: str, description: str = "") -> Any:
+        with lock:
+            function = self.get_function_by_name_or_arn_forbid_qualifier(name_or_arn)
+            name = function.function_name
+            versions = self._functions.get(name, {}).get("versions", [])
+            before = {id(v) for v in versions}
+            key = (id(self), name)
+            floor = max([highest.get(key, 0), *(int(v.version) for v in versions)])
+            published = original_publish(self, name_or_arn, description)
+            if published is not None and id(published) not in before and int(published.version) <= floor:
+                # moto numbered it len(versions) + 1: renumber past every number used before.
+                self._arns.pop(published.function_arn, None)
+                published.set_version(floor + 1)
+                self._arns[published.function_arn] = published
+            if published is not None:
+                highest[key] = max(highest.get(key, 0), int(published.version))
+            return published
+
+    def del_function(self: Any, name_or_arn: str, qualifier: str | None = None) -> None:
+        original_delete(self, name_or_arn, qualifier)
+        whole = qualifier is None and ":" not in name_or_arn.split(":function:")[-1]
+        if whole:
+            with lock:
+                name = name_or_arn.split(":function:")[-1]
+                highest.pop((id(self), name), None)  # a new function of the same name starts at 1 again
+
+    LambdaStorage.publish_version = publish_version
+    LambdaStorage.del_function = del_function
+
+
+def _architectures_on_code_update() -> None:
+    """UpdateFunctionCode takes `Architectures`; moto kept the old value."""
+    from moto.awslambda.models import LambdaFunction
+
+    original = LambdaFunction.update_function_code
+
+    def update_function_code(self: Any, updated_spec: dict[str, Any]) -> dict[str, Any]:
+        if updated_spec.get("Architectures") and not updated_spec.get("DryRun"):
+            self.architectures = list(updated_spec["Architectures"])
+        return original(self, updated_spec)
+
+    LambdaFunction.update_function_code = update_function_code
+
+
+# -- API Gateway ---------------------------------------------------------------------------------------------------
+REST_API_TAGS = re.compile(r"^/tags/arn:aws[\w-]*:apigateway:(?P<region>[\w-]+)::/restapis/(?P<api_id>[^/]+)/?$")
+
+
+def rest_api_tags(method: str, path: str, query: Mapping[str, list[str]], body: bytes) -> tuple[int, dict] | None:
+    """Tags of a REST API itself (`arn:aws:apigateway:REGION::/restapis/ID`): moto routes only stage ARNs there and
+    answered 404. Called by the emulator's front (fnship/local/emulator_app.py); None when `path` is not one.
+    https://docs.aws.amazon.com/apigateway/latest/api/API_TagResource.html"""
+    match = REST_API_TAGS.match(path)
+    if match is None:
+        return None
+    from moto.apigateway.models import apigateway_backends
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    backend = apigateway_backends[DEFAULT_ACCOUNT_ID][match["region"]]
+    try:
+        api = backend.get_rest_api(match["api_id"])
+    except Exception:
+        return 404, {"message": f"Invalid API identifier specified {match['api_id']}"}
+    if method == "GET":
+        return 200, {"tags": api.tags or {}}
+    if method == "PUT":
+        api.tags = {**(api.tags or {}), **(json.loads(body or b"{}").get("tags") or {})}
+        return 204, {}
+    if method == "DELETE":
+        removed = set(query.get("tagKeys", []))
+        api.tags = {key: value for key, value in (api.tags or {}).items() if key not in removed}
+        return 204, {}
+    return 405, {"message": f"{method} is not allowed here"}
+
+
+def _route_authorization_none() -> None:
+    """A route updated to `AuthorizationType: NONE` has no authorizer and no scopes any more (moto kept both, so a
+    removed JWT authorizer never left the plan)."""
+    from moto.apigatewayv2.models import Route
+
+    original = Route.update
+
+    def update(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if kwargs.get("authorization_scopes") == []:
+            self.authorization_scopes = []  # an explicit empty list clears them (moto read it as "not given")
+        if self.authorization_type == "NONE":
+            self.authorizer_id = None
+            self.authorization_scopes = []
+
+    Route.update = update

@@ -1,0 +1,127 @@
+"""Lambda's SQS poller, inside the emulator's process: each enabled SQS event source mapping reads its queue in
+batches of its size and invokes its function with them (fnship/local/function_host.py). A batch that succeeds
+is deleted; with `ReportBatchItemFailures` only the items the function names stay on the queue; a function error
+leaves the whole batch, visible again after the queue's visibility timeout, as Lambda does.
+https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+POLL_INTERVAL_S = 0.1
+
+
+def run_sqs(host: Any, stop: threading.Event, *, interval_s: float = POLL_INTERVAL_S) -> None:
+    busy: set[str] = set()
+    lock = threading.Lock()
+    while not stop.wait(interval_s):
+        for backend, esm in _sqs_mappings():
+            with lock:
+                if esm.uuid in busy:
+                    continue
+                busy.add(esm.uuid)
+
+            def deliver(backend: Any = backend, esm: Any = esm) -> None:
+                try:
+                    deliver_batch(host, backend, esm)
+                except Exception as exc:  # the poller goes on: say it in the emulator's log
+                    print(f"fnship emulator: SQS delivery for {esm.function_arn} failed: {exc!r}", flush=True)
+                finally:
+                    with lock:
+                        busy.discard(esm.uuid)
+
+            threading.Thread(target=deliver, daemon=True).start()
+
+
+def _sqs_mappings() -> list[tuple[Any, Any]]:
+    from moto.awslambda.models import lambda_backends
+
+    found = []
+    for regions in list(lambda_backends.values()):
+        for backend in list(regions.values()):
+            for esm in list(getattr(backend, "_event_source_mappings", {}).values()):
+                if ":sqs:" in esm.event_source_arn and esm.enabled:
+                    found.append((backend, esm))
+    return found
+
+
+def _record(message: Any, *, queue_arn: str, region: str) -> dict[str, Any]:
+    attributes = {
+        "ApproximateReceiveCount": str(message.approximate_receive_count),
+        "SentTimestamp": str(message.sent_timestamp),
+        "SenderId": str(message.sender_id),
+        "ApproximateFirstReceiveTimestamp": str(message.approximate_first_receive_timestamp),
+    }
+    if message.group_id:
+        attributes["MessageGroupId"] = message.group_id
+    if message.deduplication_id:
+        attributes["MessageDeduplicationId"] = message.deduplication_id
+    if message.sequence_number:
+        attributes["SequenceNumber"] = message.sequence_number
+    message_attributes = {}
+    for name, value in (message.message_attributes or {}).items():
+        kind = value.get("data_type") or value.get("DataType") or "String"
+        entry = {"dataType": kind, "stringListValues": [], "binaryListValues": []}
+        if "string_value" in value or "StringValue" in value:
+            entry["stringValue"] = value.get("string_value", value.get("StringValue"))
+        if "binary_value" in value or "BinaryValue" in value:
+            entry["binaryValue"] = value.get("binary_value", value.get("BinaryValue"))
+        message_attributes[name] = entry
+    return {
+        "messageId": message.id,
+        "receiptHandle": message.receipt_handle,
+        "body": message.body,
+        "attributes": attributes,
+        "messageAttributes": message_attributes,
+        "md5OfBody": message.body_md5,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+
+
+def failed_ids(payload: bytes) -> set[str] | None:
+    """The items a ReportBatchItemFailures answer names; None when the answer is not such a document (then the
+    whole batch counts as failed, as Lambda treats an invalid response)."""
+    try:
+        value = json.loads(payload) if payload.strip() else None
+    except ValueError:
+        return None
+    if value is None or (isinstance(value, dict) and not value.get("batchItemFailures")):
+        return set()
+    if not isinstance(value, dict) or not isinstance(value.get("batchItemFailures"), list):
+        return None
+    ids = set()
+    for item in value["batchItemFailures"]:
+        if not isinstance(item, dict) or not item.get("itemIdentifier"):
+            return None
+        ids.add(str(item["itemIdentifier"]))
+    return ids
+
+
+def deliver_batch(host: Any, lambda_backend: Any, esm: Any) -> int:
+    """One batch from the mapping's queue to its function; how many messages were received."""
+    from moto.sqs.models import sqs_backends
+
+    queue_name = esm.event_source_arn.rsplit(":", 1)[1]
+    sqs = sqs_backends[lambda_backend.account_id][lambda_backend.region_name]
+    queue = sqs.get_queue(queue_name)
+    messages = sqs.receive_message(queue_name, int(esm.batch_size or 10), 0, int(queue.visibility_timeout), ["All"])
+    if not messages:
+        return 0
+    event = {"Records": [_record(m, queue_arn=queue.queue_arn, region=queue.region) for m in messages]}
+    function = lambda_backend.get_function(esm.function_arn)
+    outcome = host.invoke(function, json.dumps(event).encode(), invoked_arn=esm.function_arn)
+    if outcome.error_type:
+        return len(messages)  # the batch stays; visible again after the visibility timeout
+    keep: set[str] = set()
+    if "ReportBatchItemFailures" in (esm.function_response_types or []):
+        named = failed_ids(outcome.payload)
+        keep = {m.id for m in messages} if named is None else named
+    for message in messages:
+        if message.id not in keep:
+            sqs.delete_message(queue_name, message.receipt_handle)
+    return len(messages)

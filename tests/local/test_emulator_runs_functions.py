@@ -1,0 +1,297 @@
+"""The embedded emulator runs functions: fnship's own emulator process (moto with fnship's patches) started on a
+free port, deployed to with the real pipeline, invoked with boto3 over HTTP. Hooks, remote `fn invoke`, Invoke's
+forms, SQS event source mappings, and the emulator gaps fixed there (versions, architecture, REST tags, routes
+dropping a JWT authorizer)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from fnship import pipeline
+from fnship.strategies.shifter import Runtime
+from tests.conftest import free_port
+
+REGION = "us-east-1"
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory):
+    """`python -m fnship.local.emulator_app`, as `fn local start` runs it."""
+    port = free_port()
+    state = tmp_path_factory.mktemp("emulator-state")
+    log = (state / "emulator.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fnship.local.emulator_app", "-p", str(port), "--work-dir", str(state / "code")],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2).read()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError((state / "emulator.log").read_text()) from None
+            time.sleep(0.1)  # polling for the server to answer, not synchronising the test's own steps
+    try:
+        yield {"endpoint": endpoint, "port": str(port), "state": state}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait()
+
+
+@pytest.fixture
+def local(emulator, monkeypatch, tmp_path):
+    """This process (in-process `fn` runs, boto3 clients) pointed at the emulator, whose state is reset."""
+    urllib.request.urlopen(urllib.request.Request(f"{emulator['endpoint']}/moto-api/reset", method="POST")).read()
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("FN_LOCAL", "1")
+    monkeypatch.setenv("FN_LOCAL_PORT", emulator["port"])
+    monkeypatch.setenv("FN_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    return emulator
+
+
+def client(emulator, service: str):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        service,
+        endpoint_url=emulator["endpoint"],
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
+
+SERVICE = f"""\
+service: emu
+provider:
+  name: aws
+  runtime: {RUNTIME}
+  environment:
+    BUILD: "{{build}}"
+deployment:
+  strategy: {{strategy}}
+{{deployment}}
+functions:
+  api:
+    handler: handler.api
+  check:
+    handler: handler.check
+{{extra}}
+"""
+
+HANDLER = """\
+import os
+
+
+def api(event, context):
+    print("api build", os.environ["BUILD"])
+    return {"build": os.environ["BUILD"], "version": context.function_version, "event": event}
+
+
+def check(event, context):
+    print("hook ran with", sorted(event))
+    return os.environ.get("HOOK_ANSWER", "true") == "true"
+"""
+
+
+def write(project, *, build: int, strategy: str = "AllAtOnce", deployment: str = "", extra: str = "") -> None:
+    project.write("handler.py", HANDLER)
+    text = SERVICE.format(build=build, strategy=strategy, deployment=deployment, extra=extra)
+    project.write("serverless.yml", text)
+
+
+def deploy_in_process(project, *, only=()):
+    """A deploy whose canary waits are skipped (the shifter's clock and sleep injected)."""
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    options = pipeline.Options(config=project.root / "serverless.yml", functions=tuple(only), local=True)
+    loaded = pipeline.load(options)
+    plan = pipeline.make_plan(loaded, only=only)
+    return pipeline.apply(loaded, plan, runtime=Runtime(clock=lambda: now[0], sleep=sleep, poll=10))
+
+
+def alias_version(emulator, name: str = "emu-dev-api") -> str:
+    return client(emulator, "lambda").get_alias(FunctionName=name, Name="live")["FunctionVersion"]
+
+
+@pytest.mark.parametrize(("answer", "released"), [("true", True), ("false", False)])
+def test_canary_pre_traffic_hook_runs_its_code_true_releases_false_rolls_back(local, project, answer, released):
+    write(project, build=1)
+    assert project.fn("deploy", "--yes").exit_code == 0
+    hooks = "  hooks:\n    preTraffic: check"
+    write(project, build=2, strategy="'canary 10% 30s'", deployment=hooks)
+    text = (
+        (project.root / "serverless.yml").read_text().replace('BUILD: "2"', f'BUILD: "2"\n    HOOK_ANSWER: "{answer}"')
+    )
+    (project.root / "serverless.yml").write_text(text)
+    result = deploy_in_process(project)
+    assert result.ok == released
+    assert alias_version(local) == ("2" if released else "1")
+    # The hook's own code ran: its line is in the emulator's CloudWatch Logs.
+    events = client(local, "logs").filter_log_events(logGroupName="/aws/lambda/emu-dev-check")["events"]
+    assert any("hook ran with" in event["message"] for event in events)
+
+
+def test_fn_invoke_without_local_returns_the_deployed_versions_answer(local, project):
+    write(project, build=1)
+    assert project.fn("deploy", "--yes").exit_code == 0
+    write(project, build=2)
+    assert project.fn("deploy", "--yes").exit_code == 0
+    (project.root / "handler.py").write_text(HANDLER.replace('"build"', '"on_disk"'))  # not deployed
+    result = project.fn("invoke", "-f", "api", "-d", '{"n": 1}', "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json["local"] is False and result.json["executed_version"] == "2"
+    assert result.json["payload"]["build"] == "2" and result.json["payload"]["event"] == {"n": 1}
+    older = project.fn("invoke", "-f", "api", "-q", "1", "--json")
+    assert older.json["payload"]["build"] == "1" and older.json["payload"]["version"] == "1"
+
+
+def test_invoke_forms_tail_event_and_errors(local, project):
+    write(project, build=1)
+    project.write("handler.py", HANDLER + "\n\ndef boom(event, context):\n    raise ValueError('no')\n")
+    assert project.fn("deploy", "--yes").exit_code == 0
+    lam = client(local, "lambda")
+    tail = lam.invoke(FunctionName="emu-dev-api", Qualifier="live", LogType="Tail", Payload=b'{"a": 1}')
+    assert tail["StatusCode"] == 200 and tail["ExecutedVersion"] == "1"
+    assert "api build 1" in base64.b64decode(tail["LogResult"]).decode()
+    queued = lam.invoke(FunctionName="emu-dev-api", InvocationType="Event", Payload=b'{"async": true}')
+    assert queued["StatusCode"] == 202
+    dry = lam.invoke(FunctionName="emu-dev-api", InvocationType="DryRun")
+    assert dry["StatusCode"] == 204
+    text = (project.root / "serverless.yml").read_text().replace("handler: handler.check", "handler: handler.boom")
+    (project.root / "serverless.yml").write_text(text)
+    assert project.fn("deploy", "--yes").exit_code == 0
+    failed = lam.invoke(FunctionName="emu-dev-check")
+    assert failed["FunctionError"] == "Unhandled"
+    assert json.loads(failed["Payload"].read())["errorType"] == "ValueError"
+
+
+def test_twelve_deploys_keeping_two_versions_leave_live_serving_the_newest_code(local, project):
+    deployment = "  keepVersions: 2"
+    for build in range(1, 13):
+        write(project, build=build, deployment=deployment)
+        result = project.fn("deploy", "--yes", "-f", "api")
+        assert result.exit_code == 0, result.stderr
+    lam = client(local, "lambda")
+    versions = [v["Version"] for v in lam.list_versions_by_function(FunctionName="emu-dev-api")["Versions"]]
+    assert versions[-1] == "12" and len(versions) <= 3  # $LATEST and the two kept
+    answer = json.loads(lam.invoke(FunctionName="emu-dev-api", Qualifier="live")["Payload"].read())
+    assert answer == {"build": "12", "version": "12", "event": {}}
+    assert project.fn("remove", "--yes").exit_code == 0
+
+
+def test_architecture_change_deploys_once_then_no_changes(local, project):
+    write(project, build=1)
+    assert project.fn("deploy", "--yes").exit_code == 0
+    text = (project.root / "serverless.yml").read_text().replace("  runtime:", "  architecture: arm64\n  runtime:")
+    (project.root / "serverless.yml").write_text(text)
+    assert project.fn("deploy", "--yes").exit_code == 0
+    config = client(local, "lambda").get_function_configuration(FunctionName="emu-dev-api")
+    assert config["Architectures"] == ["arm64"]
+    again = project.fn("plan")
+    assert "No changes" in again.stdout, again.stdout
+
+
+def test_provider_tags_change_on_a_service_with_rest_events(local, project):
+    events = "    events:\n      - http: GET /hello"
+    write(project, build=1)
+    text = (
+        (project.root / "serverless.yml")
+        .read_text()
+        .replace("    handler: handler.api", f"    handler: handler.api\n{events}")
+    )
+    (project.root / "serverless.yml").write_text(text)
+    assert project.fn("deploy", "--yes").exit_code == 0
+    tagged = text.replace("provider:\n", "provider:\n  tags:\n    team: payments\n")
+    (project.root / "serverless.yml").write_text(tagged)
+    result = project.fn("deploy", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert "No changes" in project.fn("plan").stdout
+
+
+def test_removing_a_jwt_authorizer_from_a_route_converges(local, project):
+    authorizers = (
+        "  httpApi:\n    authorizers:\n      auth:\n        issuerUrl: https://issuer.example\n"
+        "        audience: [api]\n"
+    )
+    route = "    events:\n      - httpApi:\n          method: GET\n          path: /me\n"
+    write(project, build=1)
+    base = (project.root / "serverless.yml").read_text()
+    with_auth = base.replace("provider:\n", "provider:\n" + authorizers).replace(
+        "    handler: handler.api",
+        "    handler: handler.api\n"
+        + route
+        + "          authorizer:\n            name: auth\n            scopes: [read]",
+    )
+    (project.root / "serverless.yml").write_text(with_auth)
+    assert project.fn("deploy", "--yes").exit_code == 0
+    without = base.replace("    handler: handler.api", "    handler: handler.api\n" + route.rstrip("\n"))
+    (project.root / "serverless.yml").write_text(without)
+    result = project.fn("deploy", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert "No changes" in project.fn("plan").stdout
+
+
+def test_sqs_mapping_delivers_batches_and_keeps_reported_failures(local, project):
+    sqs = client(local, "sqs")
+    url = sqs.create_queue(QueueName="jobs", Attributes={"VisibilityTimeout": "600"})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    worker = (
+        "\n\ndef work(event, context):\n"
+        "    import boto3\n"
+        "    bodies = [r['body'] for r in event['Records']]\n"
+        "    print('batch', bodies)\n"
+        "    boto3.client('s3').put_object(Bucket='seen', Key='-'.join(bodies), Body=b'x')\n"
+        "    return {'batchItemFailures': [{'itemIdentifier': r['messageId']} for r in event['Records']\n"
+        "                                  if r['body'] == 'bad']}\n"
+    )
+    extra = (
+        f"  worker:\n    handler: handler.work\n    events:\n      - sqs:\n          arn: {arn}\n"
+        "          batchSize: 3\n          functionResponseType: ReportBatchItemFailures\n"
+    )
+    write(project, build=1, extra=extra)
+    project.write("handler.py", HANDLER + worker)
+    client(local, "s3").create_bucket(Bucket="seen")
+    sqs.send_message_batch(
+        QueueUrl=url, Entries=[{"Id": str(n), "MessageBody": body} for n, body in enumerate(["ok1", "bad", "ok2"])]
+    )
+    assert project.fn("deploy", "--yes").exit_code == 0
+    s3 = client(local, "s3")
+    deadline = time.monotonic() + 60
+    keys: list[str] = []
+    while not keys and time.monotonic() < deadline:
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="seen").get("Contents", [])]
+        time.sleep(0.1)  # waiting for the emulator's poller (an outside process), not ordering our own steps
+    assert keys == ["ok1-bad-ok2"]  # one batch of three
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    # The failed item stays (in flight until its visibility timeout); the others are gone.
+    assert int(attributes["ApproximateNumberOfMessagesNotVisible"]) == 1
+    assert int(attributes["ApproximateNumberOfMessages"]) == 0

@@ -1,0 +1,73 @@
+"""How live state is read, from the requests the moto server received: discovery runs once per command (the
+re-plan under the deploy lock reads again without discovering again), nothing lists the whole account to find the
+service's own, and an unchanged service costs a fixed number of calls per function."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from tests.conftest import HELLO_HANDLER
+from tests.moto_calls import action_of
+
+SERVICE = """\
+service: reads
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+{functions}
+"""
+
+
+def write_service(project, count: int, *, memory: int = 128) -> None:
+    functions = "\n".join(f"  f{i}:\n    handler: handler.hello\n    memorySize: {memory}" for i in range(count))
+    project.write("handler.py", HELLO_HANDLER)
+    project.write("serverless.yml", SERVICE.format(functions=functions))
+
+
+def actions_during(moto, action) -> Counter[str]:
+    moto.start_recording()
+    action()
+    return Counter(action_of(record) for record in moto.stop_recording() if "/moto-api/" not in record["url"])
+
+
+def deployed(project, *args: str) -> None:
+    result = project.fn("deploy", "--yes", *args)
+    assert result.exit_code == 0, result.stdout + result.stderr
+
+
+def test_a_deploy_with_changes_discovers_once_and_lists_nothing_account_wide(moto, project):
+    write_service(project, 2)
+    deployed(project)
+    write_service(project, 2, memory=256)  # a change: the deploy takes the lock and plans again under it
+    calls = actions_during(moto, lambda: deployed(project))
+    assert calls["PUT /2015-03-31/functions/reads-dev-f0/configuration"] == 1  # it applied, after the re-plan
+    # Discovery (the IAM path, the APIs) ran once for the two readings; the tagging call is asked once per reading
+    # (the second time for the log groups' tags, which could have moved).
+    assert calls["ListRoles"] == 1
+    assert calls["GET /v2/apis"] == 1 and calls["GET /restapis"] == 1
+    assert calls["GetResources"] == 2
+    # Nothing lists every function or mapping of the account (mappings are asked per alias); log groups are asked
+    # by name, both in one call per reading.
+    assert calls["GET /2015-03-31/functions/"] == 0
+    assert calls["DescribeLogGroups"] == 2
+
+
+def test_an_unchanged_service_costs_the_same_calls_per_function_whatever_its_size(moto, project):
+    def plan_calls(count: int) -> Counter[str]:
+        moto.reset()
+        write_service(project, count)
+        deployed(project)
+        result = []
+        calls = actions_during(moto, lambda: result.append(project.fn("plan")))
+        assert result[0].exit_code == 0 and "No changes" in result[0].stdout, result[0].stdout
+        return calls
+
+    one, three = plan_calls(1), plan_calls(3)
+    per_function = {action: (three[action] - one[action]) / 2 for action in three}
+    # What is read once for the whole service stays once; what is read per function grows by the same amount.
+    assert {a: n for a, n in per_function.items() if n == 0} == {a: 0 for a in three if three[a] == one[a]}
+    assert all(three[action] == one[action] + 2 * n for action, n in per_function.items())
+    assert sum(per_function.values()) <= 12
+    assert one["GetResources"] == three["GetResources"] == 1
+    assert one["DescribeLogGroups"] == three["DescribeLogGroups"] == 1
