@@ -100,9 +100,9 @@ class FunctionHost:
         for layer in function.layers or []:
             from moto.awslambda.utils import get_backend
 
-            version = get_backend(function.account_id, function.region).layers_versions_by_arn(layer["Arn"])
-            if version is not None and getattr(version, "code_bytes", b""):
-                layer_dirs.append(self._extract(version.code_bytes, "layer"))
+            layer_version: Any = get_backend(function.account_id, function.region).layers_versions_by_arn(layer["Arn"])
+            if layer_version is not None and getattr(layer_version, "code_bytes", None):
+                layer_dirs.append(self._extract(layer_version.code_bytes, "layer"))
         version = str(function.version)
         return runner.RunSpec(
             handler=function.handler,

@@ -19,12 +19,14 @@ import json
 import re
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 _applied = False
 
 
 def apply(host: Any) -> None:
+    """Patch moto's classes in this process (fnship's emulator); assigned through `cast(Any, ...)` because mypy
+    refuses assigning to a method, and patching moto's methods is the point here."""
     global _applied
     if _applied:
         return
@@ -58,7 +60,7 @@ def _invoke_runs_code(host: Any) -> None:
             response_headers["x-amz-log-result"] = outcome.tail()
         return outcome.payload
 
-    LambdaFunction.invoke = invoke
+    cast(Any, LambdaFunction).invoke = invoke
 
     from moto.awslambda.responses import LambdaResponse
 
@@ -70,7 +72,7 @@ def _invoke_runs_code(host: Any) -> None:
             self.querystring["qualifier"] = self.querystring["Qualifier"]
         return original_response(self)
 
-    LambdaResponse.invoke = invoke_response
+    cast(Any, LambdaResponse).invoke = invoke_response
 
 
 # -- SQS event source mappings ------------------------------------------------------------------------------------
@@ -91,7 +93,7 @@ def _sqs_mappings_polled() -> None:
                     queue.lambda_event_source_mappings.clear()
         return esm
 
-    LambdaBackend.create_event_source_mapping = create_event_source_mapping
+    cast(Any, LambdaBackend).create_event_source_mapping = create_event_source_mapping
 
 
 # -- versions --------------------------------------------------------------------------------------------------------
@@ -131,8 +133,8 @@ def _versions_never_reused() -> None:
                 name = name_or_arn.split(":function:")[-1]
                 highest.pop((id(self), name), None)  # a new function of the same name starts at 1 again
 
-    LambdaStorage.publish_version = publish_version
-    LambdaStorage.del_function = del_function
+    cast(Any, LambdaStorage).publish_version = publish_version
+    cast(Any, LambdaStorage).del_function = del_function
 
 
 def _architectures_on_code_update() -> None:
@@ -146,7 +148,7 @@ def _architectures_on_code_update() -> None:
             self.architectures = list(updated_spec["Architectures"])
         return original(self, updated_spec)
 
-    LambdaFunction.update_function_code = update_function_code
+    cast(Any, LambdaFunction).update_function_code = update_function_code
 
 
 # -- API Gateway ---------------------------------------------------------------------------------------------------
@@ -195,4 +197,4 @@ def _route_authorization_none() -> None:
             self.authorizer_id = None
             self.authorization_scopes = []
 
-    Route.update = update
+    cast(Any, Route).update = update

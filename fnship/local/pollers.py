@@ -64,7 +64,7 @@ def _record(message: Any, *, queue_arn: str, region: str) -> dict[str, Any]:
     message_attributes = {}
     for name, value in (message.message_attributes or {}).items():
         kind = value.get("data_type") or value.get("DataType") or "String"
-        entry = {"dataType": kind, "stringListValues": [], "binaryListValues": []}
+        entry: dict[str, Any] = {"dataType": kind, "stringListValues": [], "binaryListValues": []}
         if "string_value" in value or "StringValue" in value:
             entry["stringValue"] = value.get("string_value", value.get("StringValue"))
         if "binary_value" in value or "BinaryValue" in value:
@@ -108,7 +108,7 @@ def deliver_batch(host: Any, lambda_backend: Any, esm: Any) -> int:
 
     queue_name = esm.event_source_arn.rsplit(":", 1)[1]
     sqs = sqs_backends[lambda_backend.account_id][lambda_backend.region_name]
-    queue = sqs.get_queue(queue_name)
+    queue: Any = sqs.get_queue(queue_name)  # an SQS Queue model: visibility_timeout is set from its attributes
     messages = sqs.receive_message(queue_name, int(esm.batch_size or 10), 0, int(queue.visibility_timeout), ["All"])
     if not messages:
         return 0
@@ -123,5 +123,5 @@ def deliver_batch(host: Any, lambda_backend: Any, esm: Any) -> int:
         keep = {m.id for m in messages} if named is None else named
     for message in messages:
         if message.id not in keep:
-            sqs.delete_message(queue_name, message.receipt_handle)
+            sqs.delete_message(queue_name, str(message.receipt_handle))
     return len(messages)

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from fnship.arns import parse_arn
@@ -84,7 +85,8 @@ class Reads:
     def tagged(self) -> dict[str, dict[str, str]]:
         """ARN -> tags of everything carrying this reading's ownership tags (one paged Resource Groups call)."""
         assert self.owner is not None
-        return self.once(("tagged", self.owner), lambda: self.aws.find_tagged(ownership_tags(*self.owner)))
+        service, stage = self.owner
+        return self.once(("tagged", self.owner), lambda: self.aws.find_tagged(ownership_tags(service, stage)))
 
     def log_group(self, name: str) -> dict[str, Any] | None:
         """A log group (name, ARN, retention). The names in `log_groups` are read in one DescribeLogGroups
@@ -316,11 +318,11 @@ def _warm_function(aws: Reads, function_arn: str, aliases: Iterable[str]) -> lis
     calls: list[Callable[[], Any]] = [lambda: aws.aliases(name)]
     for alias in aliases:
         calls += [
-            lambda alias=alias: aws.function(name, alias),
-            lambda alias=alias: live_triggers.alias_policy(aws, name, alias),
-            lambda alias=alias: live_triggers.alias_url(aws, name, alias),
-            lambda alias=alias: live_triggers.alias_invoke_config(aws, name, alias),
-            lambda alias=alias: live_triggers.alias_mappings(aws, f"{function_arn}:{alias}"),
+            partial(aws.function, name, alias),
+            partial(live_triggers.alias_policy, aws, name, alias),
+            partial(live_triggers.alias_url, aws, name, alias),
+            partial(live_triggers.alias_invoke_config, aws, name, alias),
+            partial(live_triggers.alias_mappings, aws, f"{function_arn}:{alias}"),
         ]
     return calls
 
@@ -364,7 +366,7 @@ def discover(aws: Reads, *, service: str, stage: str, pool: ThreadPoolExecutor) 
             stubs.append(Resource(Address.log_group(key), "log_group", group_name, {}))
     stubs += [Resource("", "role", role, {}) for role in role_names]
 
-    _in_parallel(pool, [lambda name=name: aws.aliases(name) for name in functions])
+    _in_parallel(pool, [partial(aws.aliases, name) for name in functions])
     _in_parallel(
         pool, [call for name, (_, arn) in functions.items() for call in _warm_function(aws, arn, aws.aliases(name))]
     )
