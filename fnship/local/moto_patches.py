@@ -102,8 +102,14 @@ def _versions_never_reused() -> None:
     https://docs.aws.amazon.com/lambda/latest/dg/configuration-versions.html"""
     from moto.awslambda.models import LambdaStorage
 
-    highest: dict[tuple[int, str], int] = {}  # (storage, function name) -> the highest number ever published
     lock = threading.Lock()
+
+    def highest(storage: Any) -> dict[str, int]:
+        """Function name -> the highest number ever published, kept on the storage itself: a moto reset makes a
+        new storage, and a table keyed by id() would hand a new storage at a reused address the old numbers."""
+        table: dict[str, int] = storage.__dict__.setdefault("_fnship_highest_version", {})
+        return table
+
     original_publish = LambdaStorage.publish_version
     original_delete = LambdaStorage.del_function
 
@@ -113,8 +119,7 @@ def _versions_never_reused() -> None:
             name = function.function_name
             versions = self._functions.get(name, {}).get("versions", [])
             before = {id(v) for v in versions}
-            key = (id(self), name)
-            floor = max([highest.get(key, 0), *(int(v.version) for v in versions)])
+            floor = max([highest(self).get(name, 0), *(int(v.version) for v in versions)])
             published = original_publish(self, name_or_arn, description)
             if published is not None and id(published) not in before and int(published.version) <= floor:
                 # moto numbered it len(versions) + 1: renumber past every number used before.
@@ -122,7 +127,7 @@ def _versions_never_reused() -> None:
                 published.set_version(floor + 1)
                 self._arns[published.function_arn] = published
             if published is not None:
-                highest[key] = max(highest.get(key, 0), int(published.version))
+                highest(self)[name] = max(highest(self).get(name, 0), int(published.version))
             return published
 
     def del_function(self: Any, name_or_arn: str, qualifier: str | None = None) -> None:
@@ -131,7 +136,7 @@ def _versions_never_reused() -> None:
         if whole:
             with lock:
                 name = name_or_arn.split(":function:")[-1]
-                highest.pop((id(self), name), None)  # a new function of the same name starts at 1 again
+                highest(self).pop(name, None)  # a new function of the same name starts at 1 again
 
     cast(Any, LambdaStorage).publish_version = publish_version
     cast(Any, LambdaStorage).del_function = del_function
