@@ -20,6 +20,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from fnship.arns import parse_arn
+from fnship.kinds import event_source_mapping
 from fnship.kinds.rest_api import REVISION_PREFIX
 from fnship.model.address import Address
 from fnship.model.build import ASYNC_DEFAULT_EVENT_AGE_S, ASYNC_DEFAULT_RETRIES
@@ -416,46 +417,12 @@ def read_event_rule(aws: Any, resource: Resource) -> list[Resource]:
 # -- on the function: mappings, URL, async config ----------------------------------------------------------------------
 
 
-def mapping_attrs(mapping: Mapping[str, Any]) -> dict[str, Any]:
-    """An event source mapping in the model's vocabulary, with AWS's defaults filled in."""
-    source = mapping["EventSourceArn"]
-    filters = ((mapping.get("FilterCriteria") or {}).get("Filters")) or []
-    attrs: dict[str, Any] = {
-        "source_arn": source,
-        "batch_size": mapping.get("BatchSize"),
-        "maximum_batching_window": mapping.get("MaximumBatchingWindowInSeconds") or 0,
-        "function_response_types": list(mapping.get("FunctionResponseTypes") or []),
-        "enabled": mapping.get("State") not in ("Disabled", "Disabling"),
-        "filter_patterns": sorted(_json(f["Pattern"]) for f in filters if f.get("Pattern")),
-    }
-    if ":sqs:" in source:
-        attrs["maximum_concurrency"] = (mapping.get("ScalingConfig") or {}).get("MaximumConcurrency")
-        return attrs
-    timestamp = mapping.get("StartingPositionTimestamp")
-    attrs.update(
-        {
-            "starting_position": mapping.get("StartingPosition"),
-            "starting_position_timestamp": int(timestamp.timestamp())
-            if isinstance(timestamp, dt.datetime)
-            else timestamp,
-            "bisect_batch_on_function_error": bool(mapping.get("BisectBatchOnFunctionError")),
-            "maximum_retry_attempts": mapping.get("MaximumRetryAttempts", -1),
-            "maximum_record_age": mapping.get("MaximumRecordAgeInSeconds", -1),
-            "parallelization_factor": mapping.get("ParallelizationFactor", 1),
-            "tumbling_window": mapping.get("TumblingWindowInSeconds") or None,
-            "on_failure": ((mapping.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination"),
-        }
-    )
-    return attrs
-
-
 def read_event_source_mapping(aws: Any, resource: Resource) -> list[Resource]:
-    for mapping in alias_mappings(aws, resource.extras["alias_arn"]):
+    scope = resource.in_scope()
+    for mapping in alias_mappings(aws, scope.alias_arn):
         if mapping.get("EventSourceArn") == resource.name:
-            extras = {**resource.extras, "uuid": mapping["UUID"]}
-            # The alias it was listed under: AWS answers that alias's ARN as FunctionArn, moto a version's.
-            attrs = {**mapping_attrs(mapping), "function_arn": resource.extras["alias_arn"]}
-            return [Resource(resource.address, "event_source_mapping", resource.name, attrs, extras=extras)]
+            spec = event_source_mapping.from_aws(mapping, function_arn=scope.alias_arn)
+            return [Resource.of(resource.address, resource.name, spec, scope=scope)]
     return []
 
 
@@ -534,8 +501,8 @@ def discover_function(aws: Any, *, service: str, stage: str, key: str, function_
         source = mapping["EventSourceArn"]
         event_type = "sqs" if ":sqs:" in source else "stream"
         name = source_name(source)
-        stub(trigger_address(target, event_type, name), "event_source_mapping", source,
-             **target.extras(event_type, name))  # fmt: skip
+        stubs.append(Resource(trigger_address(target, event_type, name), "event_source_mapping", source, {},
+                              scope=target.scope(event_type, name)))  # fmt: skip
     if alias_url(aws, function_name, alias) is not None:
         stub(trigger_address(target, "url", alias), "function_url", alias, **target.extras("url", alias),
              qualifier=alias)  # fmt: skip
@@ -620,7 +587,7 @@ def source_warnings(aws: Any, desired: State) -> list[str]:
         timeouts = list(pool.map(visibility, queues))
     warnings = []
     for resource, visibility_s in zip(queues, timeouts, strict=True):
-        function = desired.get(Address.function(resource.extras["function_key"]))
+        function = desired.get(Address.function(resource.in_scope().function_key))
         timeout = function.attrs["timeout"] if function else None
         if timeout and visibility_s is not None and visibility_s < VISIBILITY_FACTOR * timeout:
             warnings.append(

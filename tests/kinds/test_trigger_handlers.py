@@ -4,18 +4,19 @@ conflicts. Tested with a recording double of fnship's own adapter interface, not
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
 
 from fnship.errors import AwsError
 from fnship.kinds.base import Context
-from fnship.kinds.event_source_mapping import event_source_mapping_update, mapping_request
+from fnship.kinds.event_source_mapping import StreamMapping, event_source_mapping_update, mapping_request
 from fnship.kinds.function import lambda_configuration
 from fnship.kinds.invoke_config import event_invoke_config_put
 from fnship.kinds.permission import permission_create
 from fnship.kinds.sns import sns_subscription_update
-from fnship.model.resources import Resource, State
+from fnship.model.resources import FunctionScope, Resource, State
 from fnship.plan.diff import Plan, Step
 
 
@@ -120,22 +121,23 @@ def test_async_invoke_config_is_written_whole():
     ]
 
 
-STREAM = {
-    "source_arn": "arn:aws:kinesis:us-east-1:123456789012:stream/s",
-    "batch_size": 100,
-    "maximum_batching_window": 0,
-    "function_response_types": [],
-    "enabled": True,
-    "filter_patterns": [],
-    "starting_position": "LATEST",
-    "starting_position_timestamp": None,
-    "bisect_batch_on_function_error": False,
-    "maximum_retry_attempts": -1,
-    "maximum_record_age": -1,
-    "parallelization_factor": 1,
-    "tumbling_window": None,
-    "on_failure": None,
-}
+STREAM = StreamMapping(
+    source_arn="arn:aws:kinesis:us-east-1:123456789012:stream/s",
+    function_arn="arn:aws:lambda:us-east-1:123456789012:function:svc-dev-api:live",
+    batch_size=100,
+    maximum_batching_window=0,
+    function_response_types=(),
+    enabled=True,
+    filter_patterns=(),
+    starting_position="LATEST",
+    starting_position_timestamp=None,
+    bisect_batch_on_function_error=False,
+    maximum_retry_attempts=-1,
+    maximum_record_age=-1,
+    parallelization_factor=1,
+    tumbling_window=None,
+    on_failure=None,
+)
 
 
 def test_an_update_clears_what_the_manifest_no_longer_sets():
@@ -153,10 +155,10 @@ def test_a_mapping_moves_to_a_renamed_alias_in_place():
     # would start again from its starting position). moto does not list a moved mapping under its new alias.
     # https://docs.aws.amazon.com/lambda/latest/api/API_UpdateEventSourceMapping.html
     old, new = (f"arn:aws:lambda:us-east-1:123456789012:function:svc-dev-api:{alias}" for alias in ("live", "prod"))
-    desired = Resource("trigger.api.stream.s", "event_source_mapping", STREAM["source_arn"],
-                       {**STREAM, "function_arn": new}, extras={"alias_arn": new})  # fmt: skip
-    live = Resource(desired.address, desired.kind, desired.name, {**STREAM, "function_arn": old},
-                    extras={"alias_arn": old, "uuid": "u-1"})  # fmt: skip
+    scope = FunctionScope("api", "svc-dev-api", "prod", new, "stream", "s")
+    desired = Resource.of("trigger.api.stream.s", STREAM.source_arn, replace(STREAM, function_arn=new), scope=scope)
+    live = Resource.of(desired.address, desired.name, replace(STREAM, function_arn=old, uuid="u-1"),
+                       scope=replace(scope, alias="live", alias_arn=old))  # fmt: skip
     lam = Recorder()
     event_source_mapping_update(
         context_for(desired, live, lambda_=lam), Step("event_source_mapping.update", desired.address)

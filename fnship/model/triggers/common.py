@@ -11,7 +11,7 @@ from fnship.arns import arn
 from fnship.manifest.types import Cors
 from fnship.model import names
 from fnship.model.address import Address
-from fnship.model.resources import Ref, Resource
+from fnship.model.resources import FunctionScope, Ref, Resource
 
 PERMISSION_SID_PREFIX = "fnship-"
 INVOKE = "lambda:InvokeFunction"
@@ -43,6 +43,10 @@ class Target:
     def alias_arn(self) -> str:
         """Every trigger targets this, so a traffic shift or a rollback moves all traffic together."""
         return f"{self.function_arn}:{self.alias}"
+
+    def scope(self, event_type: str = "", name: str = "") -> FunctionScope:
+        """What a trigger (or permission, URL) of this function carries: the alias it belongs to, its type and name."""
+        return FunctionScope(self.function_key, self.function_name, self.alias, self.alias_arn, event_type, name)
 
     def extras(self, event_type: str, name: str) -> dict[str, Any]:
         return {
