@@ -78,7 +78,8 @@ def from_aws(mapping: Mapping[str, Any], *, function_arn: str) -> MappingSpec:
         "uuid": mapping.get("UUID"),
     }
     if ":sqs:" in source:
-        return QueueMapping(**common, maximum_concurrency=(mapping.get("ScalingConfig") or {}).get("MaximumConcurrency"))
+        scaling = mapping.get("ScalingConfig") or {}
+        return QueueMapping(**common, maximum_concurrency=scaling.get("MaximumConcurrency"))
     timestamp = mapping.get("StartingPositionTimestamp")
     return StreamMapping(
         **common,

@@ -14,7 +14,6 @@ Discovery, so a removed or renamed event leaves nothing behind:
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
