@@ -147,3 +147,15 @@ def function_scoped(resource: Resource) -> tuple[str, ...]:
     key = extras.get("function_key")
     alias = extras.get("alias") or extras.get("qualifier")
     return (Address.alias(key, alias),) if key and alias else ()
+
+
+def normalize_cors(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not config:
+        return None
+    out: dict[str, Any] = {}
+    for key, value in sorted(config.items()):
+        if value in (None, False, [], ""):
+            continue
+        out[key] = sorted(str(v).lower() if "Header" in key else str(v) for v in value) if isinstance(value, list) \
+            else value  # fmt: skip
+    return out or None

@@ -19,14 +19,14 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from fnship.arns import parse_arn
-from fnship.kinds import event_source_mapping
+from fnship.kinds import event_source_mapping, function_url, invoke_config, permission
+from fnship.kinds.base import normalize_cors
 from fnship.kinds.rest_api import REVISION_PREFIX
 from fnship.model.address import Address
-from fnship.model.build import ASYNC_DEFAULT_EVENT_AGE_S, ASYNC_DEFAULT_RETRIES
-from fnship.model.resources import OWNER_SERVICE_TAG, OWNER_STAGE_TAG, Resource, State
+from fnship.model.resources import OWNER_SERVICE_TAG, OWNER_STAGE_TAG, FunctionScope, Resource, State
 from fnship.model.triggers import api as api_model
 from fnship.model.triggers.buckets import notification_id
-from fnship.model.triggers.common import Target, normalize_cors, parse_sid, trigger_address
+from fnship.model.triggers.common import Target, parse_sid, trigger_address
 from fnship.model.triggers.sources import source_name
 
 # -- shared reads (memoized per plan) -------------------------------------------------------------------------------
@@ -137,31 +137,11 @@ def _json(text: str | None) -> str | None:
 # -- permissions --------------------------------------------------------------------------------------------------
 
 
-def permission_attrs(statement: Mapping[str, Any]) -> dict[str, Any]:
-    """A policy statement in the model's vocabulary (see model/triggers/common.py `permission`)."""
-    principal = statement.get("Principal")
-    if isinstance(principal, Mapping):
-        principal = principal.get("Service") or principal.get("AWS")
-    condition = statement.get("Condition") or {}
-    arn_like = condition.get("ArnLike") or {}
-    equals = condition.get("StringEquals") or {}
-    flags = condition.get("Bool") or {}
-    via_url = flags.get("lambda:InvokedViaFunctionUrl", equals.get("lambda:InvokedViaFunctionUrl"))
-    return {
-        "action": statement.get("Action"),
-        "principal": principal,
-        "source_arn": arn_like.get("AWS:SourceArn"),
-        "source_account": equals.get("AWS:SourceAccount"),
-        "function_url_auth_type": equals.get("lambda:FunctionUrlAuthType"),
-        "invoked_via_function_url": str(via_url).lower() == "true" if via_url is not None else False,
-    }
-
-
 def read_permission(aws: Any, resource: Resource) -> list[Resource]:
-    extras = resource.extras
-    for statement in alias_policy(aws, extras["function_name"], extras["qualifier"]):
+    scope = resource.in_scope()
+    for statement in alias_policy(aws, scope.function_name, scope.alias):
         if statement.get("Sid") == resource.name:
-            return [Resource(resource.address, "permission", resource.name, permission_attrs(statement), extras=extras)]
+            return [Resource.of(resource.address, resource.name, permission.from_aws(statement), scope=scope)]
     return []
 
 
@@ -426,30 +406,19 @@ def read_event_source_mapping(aws: Any, resource: Resource) -> list[Resource]:
 
 
 def read_function_url(aws: Any, resource: Resource) -> list[Resource]:
-    found = alias_url(aws, resource.extras["function_name"], resource.extras["qualifier"])
+    scope = resource.in_scope()
+    found = alias_url(aws, scope.function_name, scope.alias)
     if found is None:
         return []
-    attrs = {
-        "auth_type": found.get("AuthType"),
-        "cors": normalize_cors(found.get("Cors")),
-        "invoke_mode": found.get("InvokeMode") or "BUFFERED",
-    }
-    extras = {**resource.extras, "url": found.get("FunctionUrl")}
-    return [Resource(resource.address, "function_url", resource.name, attrs, extras=extras)]
+    return [Resource.of(resource.address, resource.name, function_url.from_aws(found), scope=scope)]
 
 
 def read_event_invoke_config(aws: Any, resource: Resource) -> list[Resource]:
-    found = alias_invoke_config(aws, resource.extras["function_name"], resource.extras["qualifier"])
+    scope = resource.in_scope()
+    found = alias_invoke_config(aws, scope.function_name, scope.alias)
     if found is None:
         return []
-    destinations = found.get("DestinationConfig") or {}
-    attrs = {
-        "maximum_retry_attempts": found.get("MaximumRetryAttempts", ASYNC_DEFAULT_RETRIES),
-        "maximum_event_age": found.get("MaximumEventAgeInSeconds") or ASYNC_DEFAULT_EVENT_AGE_S,
-        "on_success": (destinations.get("OnSuccess") or {}).get("Destination"),
-        "on_failure": (destinations.get("OnFailure") or {}).get("Destination"),
-    }
-    return [Resource(resource.address, "event_invoke_config", resource.name, attrs, extras=resource.extras)]
+    return [Resource.of(resource.address, resource.name, invoke_config.from_aws(found), scope=scope)]
 
 
 READERS: dict[str, Callable[[Any, Resource], list[Resource]]] = {
@@ -481,33 +450,31 @@ def discover_function(aws: Any, *, service: str, stage: str, key: str, function_
     target = Target(service, stage, region, account_id, key, function_name, alias, 0, {})
     stubs: list[Resource] = []
 
-    def stub(address: str, kind: str, name: str, **extras: Any) -> None:
-        stubs.append(Resource(address, kind, name, {}, extras=extras))
+    def stub(address: str, kind: str, name: str, scope: FunctionScope, **extras: Any) -> None:
+        stubs.append(Resource(address, kind, name, {}, extras=extras, scope=scope))
 
     for statement in alias_policy(aws, function_name, alias):
         parsed = parse_sid(str(statement.get("Sid", "")))
         if parsed is None:
             continue
         event_type, name = parsed
-        base = target.extras(event_type, name)
-        stub(Address.permission(key, event_type, name), "permission", statement["Sid"], **base, qualifier=alias)
-        source = permission_attrs(statement)["source_arn"]
-        trigger = _trigger_from_source(event_type, source, service=service, stage=stage, key=key, name=name)
+        scope = target.scope(event_type, name)
+        stub(Address.permission(key, event_type, name), "permission", statement["Sid"], scope)
+        source = permission.from_aws(statement).source_arn
+        trigger = _trigger_from_source(event_type, str(source or ""), service=service, stage=stage, key=key, name=name)
         if trigger is not None:
             kind, physical, extras = trigger
-            stub(trigger_address(target, event_type, name), kind, physical, **base, **extras)
+            stub(trigger_address(target, event_type, name), kind, physical, scope,
+                 **target.extras(event_type, name), **extras)  # fmt: skip
     for mapping in alias_mappings(aws, target.alias_arn):
         source = mapping["EventSourceArn"]
         event_type = "sqs" if ":sqs:" in source else "stream"
         name = source_name(source)
-        stubs.append(Resource(trigger_address(target, event_type, name), "event_source_mapping", source, {},
-                              scope=target.scope(event_type, name)))  # fmt: skip
+        stub(trigger_address(target, event_type, name), "event_source_mapping", source, target.scope(event_type, name))
     if alias_url(aws, function_name, alias) is not None:
-        stub(trigger_address(target, "url", alias), "function_url", alias, **target.extras("url", alias),
-             qualifier=alias)  # fmt: skip
+        stub(trigger_address(target, "url", alias), "function_url", alias, target.scope("url", alias))
     if alias_invoke_config(aws, function_name, alias) is not None:
-        stub(Address.invoke_config(key), "event_invoke_config", alias, function_name=function_name, function_key=key,
-             qualifier=alias, alias_arn=target.alias_arn)  # fmt: skip
+        stub(Address.invoke_config(key), "event_invoke_config", alias, target.scope())
     return stubs
 
 

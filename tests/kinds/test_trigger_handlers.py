@@ -13,8 +13,8 @@ from fnship.errors import AwsError
 from fnship.kinds.base import Context
 from fnship.kinds.event_source_mapping import StreamMapping, event_source_mapping_update, mapping_request
 from fnship.kinds.function import lambda_configuration
-from fnship.kinds.invoke_config import event_invoke_config_put
-from fnship.kinds.permission import permission_create
+from fnship.kinds.invoke_config import EventInvokeConfig, event_invoke_config_put
+from fnship.kinds.permission import Permission, permission_create
 from fnship.kinds.sns import sns_subscription_update
 from fnship.model.resources import FunctionScope, Resource, State
 from fnship.plan.diff import Plan, Step
@@ -57,6 +57,7 @@ BASE = {
 VPC = {"subnet_ids": ["subnet-1"], "security_group_ids": ["sg-1"]}
 DLQ = "arn:aws:sqs:us-east-1:123456789012:dlq"
 KMS = "arn:aws:kms:us-east-1:123456789012:key/k"
+SCOPE = FunctionScope("api", "svc-dev-api", "live", "arn:aws:lambda:us-east-1:123456789012:function:svc-dev-api:live")
 
 
 @pytest.mark.parametrize(
@@ -96,13 +97,8 @@ def test_function_settings_in_the_lambda_request(settings, creating, expected):
 def test_async_invoke_config_is_written_whole():
     # PutFunctionEventInvokeConfig replaces the configuration, so every value is sent, unset ones included:
     # https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html
-    resource = Resource(
-        "invoke_config.api",
-        "event_invoke_config",
-        "live",
-        {"maximum_retry_attempts": 0, "maximum_event_age": 21600, "on_success": None, "on_failure": DLQ},
-        extras={"function_name": "svc-dev-api", "qualifier": "live"},
-    )
+    spec = EventInvokeConfig(maximum_retry_attempts=0, maximum_event_age=21600, on_success=None, on_failure=DLQ)
+    resource = Resource.of("invoke_config.api", "live", spec, scope=SCOPE)
     lam = Recorder()
     event_invoke_config_put(context_for(resource, lambda_=lam), Step("event_invoke_config.update", resource.address))
     assert lam.calls == [
@@ -185,14 +181,15 @@ def test_a_removed_filter_policy_is_set_empty():
 
 
 def test_a_leftover_statement_with_our_id_is_replaced():
-    resource = Resource(
-        "permission.api.sns.t",
-        "permission",
-        "fnship-sns-t",
-        {"action": "lambda:InvokeFunction", "principal": "sns.amazonaws.com", "source_arn": "arn:t",
-         "source_account": "123456789012", "function_url_auth_type": None, "invoked_via_function_url": False},
-        extras={"function_name": "svc-dev-api", "qualifier": "live"},
-    )  # fmt: skip
+    spec = Permission(
+        action="lambda:InvokeFunction",
+        principal="sns.amazonaws.com",
+        source_arn="arn:t",
+        source_account="123456789012",
+        function_url_auth_type=None,
+        invoked_via_function_url=False,
+    )
+    resource = Resource.of("permission.api.sns.t", "fnship-sns-t", spec, scope=SCOPE)
     conflict = AwsError(resource="p", action="AddPermission", code="ResourceConflictException", detail="exists")
     lam = Recorder(fail={"add_permission": [conflict]})
     permission_create(context_for(resource, lambda_=lam), Step("permission.create", resource.address))

@@ -85,7 +85,7 @@ def test_every_trigger_targets_the_alias(tmp_path):
         for resource in state.of_kind(kind):
             assert target(resource) == ALIAS, resource.address
     for resource in state.of_kind("permission"):
-        assert resource.extras["qualifier"] == "live"
+        assert resource.in_scope().alias == "live"
 
 
 def test_permissions_pin_the_source(tmp_path):

@@ -4,7 +4,8 @@ shared document make wait. Pure: no AWS."""
 from __future__ import annotations
 
 from fnship.cli.views import render_plan
-from fnship.model.resources import Ref, Resource, State
+from fnship.kinds.permission import Permission
+from fnship.model.resources import FunctionScope, Ref, Resource, State
 from fnship.plan.diff import REPLACE
 from fnship.plan.steps import make_plan
 
@@ -18,10 +19,17 @@ def rule(name: str, bus: str | None) -> Resource:
     return Resource("trigger.api.schedule.s", "event_rule", name, attrs, extras={"function_key": "api"})
 
 
-def permission(name: str, source: object = "arn:s") -> Resource:
-    attrs = {"action": "lambda:InvokeFunction", "principal": "sns.amazonaws.com", "source_arn": source}
-    extras = {"function_key": "api", "function_name": "svc-dev-api", "qualifier": "live", "alias": "live"}
-    return Resource(f"permission.api.sns.{name}", "permission", f"fnship-sns-{name}", attrs, extras=extras)
+def permission(name: str, source: str | Ref = "arn:s") -> Resource:
+    spec = Permission(
+        action="lambda:InvokeFunction",
+        principal="sns.amazonaws.com",
+        source_arn=source,
+        source_account=None,
+        function_url_auth_type=None,
+        invoked_via_function_url=False,
+    )
+    scope = FunctionScope("api", "svc-dev-api", "live", "arn:aws:lambda:r:a:function:svc-dev-api:live", "sns", name)
+    return Resource.of(f"permission.api.sns.{name}", f"fnship-sns-{name}", spec, scope=scope)
 
 
 def test_a_renamed_rule_is_replaced_the_new_one_first():
