@@ -8,6 +8,7 @@ are pure, handlers mutate AWS (through the `fnship.aws` handle in the context, n
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -159,3 +160,14 @@ def normalize_cors(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
         out[key] = sorted(str(v).lower() if "Header" in key else str(v) for v in value) if isinstance(value, list) \
             else value  # fmt: skip
     return out or None
+
+
+def compact_json(text: str | None) -> str | None:
+    """A JSON document AWS returns (a pattern, a filter policy) in the model's spelling (compact, sorted keys), so
+    desired and live compare equal."""
+    if not text:
+        return None
+    try:
+        return json.dumps(json.loads(text), separators=(",", ":"), sort_keys=True)
+    except ValueError:
+        return text

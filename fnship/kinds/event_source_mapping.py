@@ -5,12 +5,11 @@ mapping then starts reading again from its new starting position)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from fnship.kinds.base import Context, Kind, function_scoped
+from fnship.kinds.base import Context, Kind, compact_json, function_scoped
 from fnship.model.address import Address
 from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import Step
@@ -54,14 +53,6 @@ class StreamMapping(MappingSpec):
     on_failure: str | None
 
 
-def _json(text: str) -> str:
-    """A filter pattern in the model's spelling (compact, sorted keys), so desired and live compare equal."""
-    try:
-        return json.dumps(json.loads(text), separators=(",", ":"), sort_keys=True)
-    except ValueError:
-        return text
-
-
 def from_aws(mapping: Mapping[str, Any], *, function_arn: str) -> MappingSpec:
     """A GetEventSourceMapping/ListEventSourceMappings item as the spec, with AWS's defaults filled in.
     `function_arn` is the alias it was listed under: AWS answers that alias's ARN as FunctionArn, moto a version's."""
@@ -74,7 +65,7 @@ def from_aws(mapping: Mapping[str, Any], *, function_arn: str) -> MappingSpec:
         "maximum_batching_window": mapping.get("MaximumBatchingWindowInSeconds") or 0,
         "function_response_types": tuple(mapping.get("FunctionResponseTypes") or ()),
         "enabled": mapping.get("State") not in ("Disabled", "Disabling"),
-        "filter_patterns": tuple(sorted(_json(f["Pattern"]) for f in filters if f.get("Pattern"))),
+        "filter_patterns": tuple(sorted(str(compact_json(f["Pattern"])) for f in filters if f.get("Pattern"))),
         "uuid": mapping.get("UUID"),
     }
     if ":sqs:" in source:

@@ -126,8 +126,12 @@ class Spec:
 
 def plain(value: Any) -> Any:
     """A spec's value as the plan shows and compares it: JSON-like data, Secrets and Refs kept as they are."""
+    if isinstance(value, (Ref, Secret)):
+        return value
     if isinstance(value, Spec):
         return value.compared()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # a part of a spec (a rule's target)
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.compare}
     if isinstance(value, Mapping):
         return {key: plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

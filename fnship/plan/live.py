@@ -14,6 +14,7 @@ from typing import Any
 
 from fnship.arns import parse_arn
 from fnship.kinds import KINDS
+from fnship.kinds.event_rule import EventRule
 from fnship.model import iam, names
 from fnship.model.address import Address
 from fnship.model.build import release_of
@@ -391,8 +392,11 @@ def _identity(resource: Resource) -> tuple[str, str]:
 
 
 def _locator(resource: Resource) -> tuple[str, str | None, str | None]:
+    """Where a movable trigger is: its name, its rule's bus, the alias it serves."""
+    # A discovered rule's bus comes from its permission's SourceArn.
+    bus = resource.spec.event_bus if isinstance(resource.spec, EventRule) else resource.extras.get("event_bus")
     alias_arn = resource.scope.alias_arn if resource.scope else resource.extras.get("alias_arn")
-    return resource.name, resource.extras.get("event_bus"), alias_arn
+    return resource.name, bus, alias_arn
 
 
 def _on_function(resource: Resource) -> tuple[str, str | None]:

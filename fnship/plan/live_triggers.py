@@ -14,12 +14,11 @@ Discovery, so a removed or renamed event leaves nothing behind:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from fnship.arns import parse_arn
-from fnship.kinds import event_source_mapping, function_url, invoke_config, permission
+from fnship.kinds import event_rule, event_source_mapping, function_url, invoke_config, permission, s3, sns
 from fnship.kinds.base import normalize_cors
 from fnship.kinds.rest_api import REVISION_PREFIX
 from fnship.model.address import Address
@@ -122,16 +121,6 @@ def _rest_resources(aws: Any, api_id: str) -> list[dict[str, Any]]:
 
 def _notifications(aws: Any, bucket: str) -> dict[str, Any] | None:
     return aws.once(("notifications", bucket), lambda: aws.s3.get_notifications_or_none(bucket))
-
-
-def _json(text: str | None) -> str | None:
-    """A JSON document in the model's spelling (compact, sorted keys), so desired and live compare equal."""
-    if not text:
-        return None
-    try:
-        return json.dumps(json.loads(text), separators=(",", ":"), sort_keys=True)
-    except ValueError:
-        return text
 
 
 # -- permissions --------------------------------------------------------------------------------------------------
@@ -320,20 +309,12 @@ def read_sns_topic(aws: Any, resource: Resource) -> list[Resource]:
 
 
 def read_sns_subscription(aws: Any, resource: Resource) -> list[Resource]:
-    found = aws.sns.find_subscription_or_none(resource.name, resource.extras["alias_arn"])
+    scope = resource.in_scope()
+    found = aws.sns.find_subscription_or_none(resource.name, scope.alias_arn)
     if found is None:
         return []
-    attributes = found["Attributes"]
-    policy = _json(attributes.get("FilterPolicy"))
-    policy = None if policy == "{}" else policy  # how an update removes a filter (see the executor)
-    attrs = {
-        "topic_arn": resource.name,
-        "endpoint": attributes.get("Endpoint", resource.extras["alias_arn"]),
-        "filter_policy": policy,
-        "filter_policy_scope": attributes.get("FilterPolicyScope", "MessageAttributes") if policy else None,
-    }
-    extras = {**resource.extras, "subscription_arn": found["SubscriptionArn"]}
-    return [Resource(resource.address, "sns_subscription", resource.name, attrs, extras=extras)]
+    spec = sns.subscription_from_aws(found, topic_arn=resource.name, endpoint=scope.alias_arn)
+    return [Resource.of(resource.address, resource.name, spec, scope=scope)]
 
 
 def read_s3_bucket(aws: Any, resource: Resource) -> list[Resource]:
@@ -351,46 +332,25 @@ def read_s3_bucket(aws: Any, resource: Resource) -> list[Resource]:
 
 
 def read_s3_notification(aws: Any, resource: Resource) -> list[Resource]:
-    bucket = resource.extras["bucket"]
+    # A desired entry names its bucket; a discovered one was found by its permission's SourceArn.
+    bucket = resource.spec_as(s3.Notification).bucket if resource.spec is not None else resource.extras["bucket"]
     configuration = _notifications(aws, bucket)
     for entry in (configuration or {}).get("LambdaFunctionConfigurations", []):
-        if entry.get("Id") != resource.name:
-            continue
-        rules = (entry.get("Filter") or {}).get("Key", {}).get("FilterRules", [])
-        attrs = {
-            "bucket": bucket,
-            "events": sorted(entry.get("Events", [])),
-            "filter": {rule["Name"].lower(): rule["Value"] for rule in sorted(rules, key=lambda r: r["Name"].lower())},
-            "target": entry.get("LambdaFunctionArn"),
-        }
-        return [Resource(resource.address, "s3_notification", resource.name, attrs, extras=resource.extras)]
+        if entry.get("Id") == resource.name:
+            spec = s3.notification_from_aws(entry, bucket=bucket)
+            return [Resource.of(resource.address, resource.name, spec, scope=resource.scope)]
     return []
 
 
 def read_event_rule(aws: Any, resource: Resource) -> list[Resource]:
-    bus = resource.extras.get("event_bus")
+    # A desired rule names its bus; a discovered one was found by its permission's SourceArn.
+    bus = (
+        resource.spec_as(event_rule.EventRule).event_bus if resource.spec is not None else resource.extras["event_bus"]
+    )
     found = aws.events.get_rule_or_none(resource.name, bus=bus)
     if found is None:
         return []
-    target = next((t for t in found["Targets"] if t.get("Id") == "fnship"), None)
-    attrs = {
-        "schedule": found.get("ScheduleExpression"),
-        "pattern": _json(found.get("EventPattern")),
-        "event_bus": None if found.get("EventBusName") in (None, "default") else found["EventBusName"],
-        "state": found.get("State"),
-        "description": found.get("Description") or "",
-        "target": None
-        if target is None
-        else {
-            "id": "fnship",
-            "arn": target["Arn"],
-            "input": target.get("Input"),
-            "input_path": target.get("InputPath"),
-        },
-        "tags": found["Tags"],
-    }
-    extras = {**resource.extras, "arn": found.get("Arn")}
-    return [Resource(resource.address, "event_rule", resource.name, attrs, extras=extras)]
+    return [Resource.of(resource.address, resource.name, event_rule.from_aws(found), scope=resource.scope)]
 
 
 # -- on the function: mappings, URL, async config ----------------------------------------------------------------------

@@ -15,7 +15,7 @@ from fnship.kinds.event_source_mapping import StreamMapping, event_source_mappin
 from fnship.kinds.function import lambda_configuration
 from fnship.kinds.invoke_config import EventInvokeConfig, event_invoke_config_put
 from fnship.kinds.permission import Permission, permission_create
-from fnship.kinds.sns import sns_subscription_update
+from fnship.kinds.sns import Subscription, sns_subscription_update
 from fnship.model.resources import FunctionScope, Resource, State
 from fnship.plan.diff import Plan, Step
 
@@ -165,16 +165,11 @@ def test_a_mapping_moves_to_a_renamed_alias_in_place():
 
 
 def test_a_removed_filter_policy_is_set_empty():
-    desired = Resource(
-        "trigger.api.sns.t",
-        "sns_subscription",
-        "arn:aws:sns:us-east-1:123456789012:t",
-        {"topic_arn": "t", "endpoint": "e", "filter_policy": None, "filter_policy_scope": None},
-    )
-    live = Resource(
-        desired.address, desired.kind, desired.name, {**desired.attrs, "filter_policy": '{"a":["b"]}'},
-        extras={"subscription_arn": "sub"},
-    )  # fmt: skip
+    topic = "arn:aws:sns:us-east-1:123456789012:t"
+    spec = Subscription(topic_arn=topic, endpoint=SCOPE.alias_arn, filter_policy=None, filter_policy_scope=None)
+    desired = Resource.of("trigger.api.sns.t", topic, spec, scope=SCOPE)
+    live = Resource.of(desired.address, topic, replace(spec, filter_policy='{"a":["b"]}', subscription_arn="sub"),
+                       scope=SCOPE)  # fmt: skip
     sns = Recorder()
     sns_subscription_update(context_for(desired, live, sns=sns), Step("sns_subscription.update", desired.address))
     assert sns.calls == [("set_subscription_attribute", ("sub", "FilterPolicy", "{}"), {})]

@@ -3,7 +3,10 @@ shared document make wait. Pure: no AWS."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fnship.cli.views import render_plan
+from fnship.kinds.event_rule import EventRule, RuleTarget
 from fnship.kinds.permission import Permission
 from fnship.model.resources import FunctionScope, Ref, Resource, State
 from fnship.plan.diff import REPLACE
@@ -14,9 +17,15 @@ def state(*resources: Resource) -> State:
     return State("svc", "dev", "us-east-1", tuple(resources))
 
 
+SCOPE = FunctionScope("api", "svc-dev-api", "live", "arn:aws:lambda:r:a:function:svc-dev-api:live")
+
+
 def rule(name: str, bus: str | None) -> Resource:
-    attrs = {"event_bus": bus, "state": "ENABLED", "schedule": "rate(1 hour)"}
-    return Resource("trigger.api.schedule.s", "event_rule", name, attrs, extras={"function_key": "api"})
+    spec = EventRule(schedule="rate(1 hour)", pattern=None, event_bus=bus, state="ENABLED", description="",
+                     target=RuleTarget(SCOPE.alias_arn, None, None), tags={})  # fmt: skip
+    return Resource.of(
+        "trigger.api.schedule.s", name, spec, scope=replace(SCOPE, event_type="schedule", trigger_name="s")
+    )
 
 
 def permission(name: str, source: str | Ref = "arn:s") -> Resource:
@@ -28,7 +37,7 @@ def permission(name: str, source: str | Ref = "arn:s") -> Resource:
         function_url_auth_type=None,
         invoked_via_function_url=False,
     )
-    scope = FunctionScope("api", "svc-dev-api", "live", "arn:aws:lambda:r:a:function:svc-dev-api:live", "sns", name)
+    scope = replace(SCOPE, event_type="sns", trigger_name=name)
     return Resource.of(f"permission.api.sns.{name}", f"fnship-sns-{name}", spec, scope=scope)
 
 
