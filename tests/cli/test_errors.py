@@ -65,6 +65,14 @@ def test_version_is_instant_and_complete(project):
     result = project.fn_process("--version")
     assert result.exit_code == 0
     assert result.stdout.startswith("fnship ") and "Python 3." in result.stdout and "boto3 " in result.stdout
+    import platform
+    from importlib import metadata
+
+    from fnship import __version__
+
+    # Read without importlib.metadata or platform (start-up), saying what they say.
+    expected = f"fnship {__version__} (Python {platform.python_version()}, boto3 {metadata.version('boto3')})"
+    assert result.stdout.strip() == expected
 
 
 def test_a_closed_output_pipe_is_not_reported_as_a_bug(project):
