@@ -92,7 +92,13 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moto]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    yield Moto(f"http://{host}:{port}")
+    moto = Moto(f"http://{host}:{port}")
+    # MOTO_ENABLE_RECORDING starts the recorder at once, writing every request (code zips included) to disk until
+    # the first stop: record only between start_recording and stop_recording.
+    urllib.request.urlopen(
+        urllib.request.Request(f"{moto.endpoint}/moto-api/recorder/stop-recording", method="POST"), timeout=10
+    ).read()
+    yield moto
     server.stop()
 
 
