@@ -29,9 +29,11 @@ from fnship.plan import artifacts_live, live_triggers
 from fnship.releases import released_history
 from fnship.strategies.shifter import ERRORS_ALARM_NAME
 
-# Reads in flight at once: enough for a round of 100+ functions; the client-side limiter (fnship/aws/limits.py)
-# keeps each API under its quota, and the HTTP connection pool is as large (fnship/aws/session.py).
-READ_WORKERS = 32
+# Reads in flight at once: enough for a round of 100+ functions. A read waiting for its API's budget in the
+# client-side limiter (fnship/aws/limits.py) holds its thread, so there are enough threads that reads of every API
+# wait at the same time instead of one API's queue holding the others back; the HTTP connection pool is as
+# large (fnship/aws/session.py).
+READ_WORKERS = 128
 DEFAULT_EPHEMERAL_MB = 512
 
 
@@ -82,11 +84,12 @@ class Reads:
 
         return self.once(("aliases", name), listed)
 
-    def tagged(self) -> dict[str, dict[str, str]]:
-        """ARN -> tags of everything carrying this reading's ownership tags (one paged Resource Groups call)."""
+    def tagged(self, on_page: Callable[[dict[str, dict[str, str]]], None] | None = None) -> dict[str, dict[str, str]]:
+        """ARN -> tags of everything carrying this reading's ownership tags (one paged Resource Groups call).
+        `on_page` sees each page as it arrives, when this call is the one that asks."""
         assert self.owner is not None
-        service, stage = self.owner
-        return self.once(("tagged", self.owner), lambda: self.aws.find_tagged(ownership_tags(service, stage)))
+        tags = ownership_tags(*self.owner)
+        return self.once(("tagged", self.owner), lambda: self.aws.find_tagged(tags, on_page=on_page))
 
     def log_group(self, name: str) -> dict[str, Any] | None:
         """A log group (name, ARN, retention). The names in `log_groups` are read in one DescribeLogGroups
@@ -336,15 +339,17 @@ def discover(aws: Reads, *, service: str, stage: str, pool: ThreadPoolExecutor) 
     the reads of each alias's triggers, all shared with the readers through the memo); then nothing but memo
     hits."""
     stubs: list[Resource] = []
-    tagged, role_names, _apis, layers = _in_parallel(
-        pool,
-        [
-            aws.tagged,
-            lambda: aws.iam.list_role_names(names.role_path(service=service, stage=stage)),
-            lambda: live_triggers.warm_shared(aws),
-            lambda: artifacts_live.discover_layers(aws, service=service, stage=stage),
-        ],
-    )
+    # The first round has threads of its own: the shared pool's queue may hold a round of rate-limited reads.
+    with ThreadPoolExecutor(max_workers=4) as first:
+        tagged, role_names, _apis, layers = _in_parallel(
+            first,
+            [
+                aws.tagged,
+                lambda: aws.iam.list_role_names(names.role_path(service=service, stage=stage)),
+                lambda: live_triggers.warm_shared(aws),
+                lambda: artifacts_live.discover_layers(aws, service=service, stage=stage),
+            ],
+        )
     functions: dict[str, tuple[str, str]] = {}  # function name -> (key, function ARN without qualifier)
     for arn, tags in tagged.items():
         if ":cloudwatch:" in arn and ":alarm:" in arn:
@@ -421,7 +426,27 @@ def read_live(
                 for call in _warm_function(reads, arn, sorted(aliases)):
                     pool.submit(call)  # errors stay in the memo, for the reader that needs the answer
 
+        def warm_owned() -> None:
+            """The functions the tagging answer names as ours: their desired aliases' reads go out page by page,
+            without waiting for each function's GetFunction (one round saved)."""
+            seen: set[str] = set()
+
+            def warm_page(part: Mapping[str, Any]) -> None:
+                for arn in part:
+                    parts = parse_arn(arn)
+                    if parts is None or parts.service != "lambda" or not parts.resource.startswith("function:"):
+                        continue
+                    name = parts.resource.split(":", 2)[1]
+                    if name in seen:
+                        continue
+                    seen.add(name)
+                    for call in _warm_function(reads, _unqualified(arn), sorted(aliases_of.get(name, ()))):
+                        pool.submit(call)
+
+            warm_page(reads.tagged(on_page=warm_page))  # (the pages were seen, unless discovery asked first)
+
         warming = [pool.submit(warm, name, aliases) for name, aliases in aliases_of.items()]
+        warming.append(pool.submit(warm_owned))
         discovered = None
         if known is None and discover_owned:
             # Discovery's own rounds overlap the reads (its thread waits on the pool; no pool thread does).
