@@ -9,7 +9,10 @@ from typing import Any
 
 from fnship.kinds.base import Context, Kind, function_scoped, tag_delta
 from fnship.model.address import Address
+from fnship.model.resources import Resource
+from fnship.model.triggers.common import trigger_address
 from fnship.plan.diff import Step
+from fnship.plan.reads import OnAlias, compact_json, source_arn
 
 TARGET_ID = "fnship"
 
@@ -49,6 +52,48 @@ def rule_depends(resource: Any) -> tuple[str, ...]:
     return (*function_scoped(resource), *permission)
 
 
+# -- reading live state (read-only) ------------------------------------------------------------------------------
+
+
+def read_event_rule(aws: Any, stub: Resource) -> list[Resource]:
+    found = aws.events.get_rule_or_none(stub.name, bus=stub.extras.get("event_bus"))
+    if found is None:
+        return []
+    target = next((t for t in found["Targets"] if t.get("Id") == "fnship"), None)
+    attrs = {
+        "schedule": found.get("ScheduleExpression"),
+        "pattern": compact_json(found.get("EventPattern")),
+        "event_bus": None if found.get("EventBusName") in (None, "default") else found["EventBusName"],
+        "state": found.get("State"),
+        "description": found.get("Description") or "",
+        "target": None
+        if target is None
+        else {
+            "id": "fnship",
+            "arn": target["Arn"],
+            "input": target.get("Input"),
+            "input_path": target.get("InputPath"),
+        },
+        "tags": found["Tags"],
+    }
+    extras = {**stub.extras, "arn": found.get("Arn")}
+    return [Resource(stub.address, "event_rule", stub.name, attrs, extras=extras)]
+
+
+def discover_rules(aws: Any, on: OnAlias) -> list[Resource]:
+    """Rules targeting the alias, from the statements of `schedule` and `eventBridge` events on its policy
+    (SourceArn: the rule, on its bus)."""
+    target = on.target
+    stubs = []
+    for event_type, name, statement in on.statements(aws):
+        source = source_arn(statement)
+        if event_type in ("schedule", "eventBridge") and source:
+            bus, _, rule = source.split(":rule/", 1)[1].rpartition("/")
+            extras = {**target.extras(event_type, name), "event_bus": bus or None}
+            stubs.append(Resource(trigger_address(target, event_type, name), "event_rule", rule, {}, extras=extras))
+    return stubs
+
+
 KIND = Kind(
     name="event_rule",
     handlers={
@@ -60,4 +105,6 @@ KIND = Kind(
     create_before_destroy=True,
     depends=rule_depends,
     movable=True,
+    read=read_event_rule,
+    discover_on_alias=discover_rules,
 )

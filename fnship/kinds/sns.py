@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from fnship.arns import parse_arn
 from fnship.kinds.base import Context, Kind, function_scoped, tag_delta
 from fnship.model.address import Address
+from fnship.model.resources import Resource
+from fnship.model.triggers.common import trigger_address
 from fnship.plan.diff import Step
+from fnship.plan.reads import OnAlias, compact_json, source_arn
 
 
 def sns_topic_create(context: Context, step: Step) -> None:
@@ -65,13 +69,65 @@ def subscription_depends(resource: Any) -> tuple[str, ...]:
     return (*function_scoped(resource), *permission, Address.topic(topic))
 
 
+# -- reading live state (read-only) ------------------------------------------------------------------------------
+
+
+def read_sns_topic(aws: Any, stub: Resource) -> list[Resource]:
+    found = aws.sns.get_topic_or_none(stub.extras["arn"])
+    if found is None:
+        return []
+    attrs = {"display_name": found["Attributes"].get("DisplayName", ""), "tags": found["Tags"]}
+    return [Resource(stub.address, "sns_topic", stub.name, attrs, extras=stub.extras)]
+
+
+def read_sns_subscription(aws: Any, stub: Resource) -> list[Resource]:
+    found = aws.sns.find_subscription_or_none(stub.name, stub.extras["alias_arn"])
+    if found is None:
+        return []
+    attributes = found["Attributes"]
+    policy = compact_json(attributes.get("FilterPolicy"))
+    policy = None if policy == "{}" else policy  # how an update removes a filter (see sns_subscription_update)
+    attrs = {
+        "topic_arn": stub.name,
+        "endpoint": attributes.get("Endpoint", stub.extras["alias_arn"]),
+        "filter_policy": policy,
+        "filter_policy_scope": attributes.get("FilterPolicyScope", "MessageAttributes") if policy else None,
+    }
+    extras = {**stub.extras, "subscription_arn": found["SubscriptionArn"]}
+    return [Resource(stub.address, "sns_subscription", stub.name, attrs, extras=extras)]
+
+
+def discover_topics(aws: Any) -> list[Resource]:
+    """Topics carrying the service's tags (the one tagging answer); the topic's name ends its ARN."""
+    stubs = []
+    for arn in aws.tagged():
+        parts = parse_arn(arn)
+        if parts is not None and parts.service == "sns":
+            stubs.append(Resource(Address.topic(parts.resource), "sns_topic", parts.resource, {}, extras={"arn": arn}))
+    return stubs
+
+
+def discover_subscriptions(aws: Any, on: OnAlias) -> list[Resource]:
+    """Subscriptions of the alias, from the statements of `sns` events on its policy (SourceArn: the topic)."""
+    target = on.target
+    stubs = []
+    for event_type, name, statement in on.statements(aws):
+        source = source_arn(statement)
+        if event_type == "sns" and source:
+            address = trigger_address(target, event_type, name)
+            stubs.append(Resource(address, "sns_subscription", source, {}, extras=target.extras(event_type, name)))
+    return stubs
+
+
 TOPIC_KIND = Kind(
     name="sns_topic",
     handlers={
         "sns_topic.create": sns_topic_create,
         "sns_topic.update": sns_topic_update,
         "sns_topic.delete": sns_topic_delete,
-    },  # fmt: skip
+    },  # fmt: skip,
+    read=read_sns_topic,
+    discover=discover_topics,
 )
 SUBSCRIPTION_KIND = Kind(
     name="sns_subscription",
@@ -83,4 +139,6 @@ SUBSCRIPTION_KIND = Kind(
     replace_on=frozenset({"topic_arn", "endpoint"}),
     depends=subscription_depends,
     movable=True,
+    read=read_sns_subscription,
+    discover_on_alias=discover_subscriptions,
 )
