@@ -301,11 +301,13 @@ def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = ())
     return fresh
 
 
-def endpoints(loaded: Loaded, plan: Any = None) -> dict[str, Any]:
+def endpoints(loaded: Loaded, plan: Any = None, outputs: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The HTTP API (URL, routes), the REST API (URL, methods) and the function URLs, as deployed.
 
     After `plan` (applied, or empty) live state is its desired state: only the APIs and function URLs it has are
-    looked for, and when it changed nothing the answers come from its own reading (no call at all)."""
+    looked for, and when it changed nothing the answers come from its own reading (no call at all). The APIs'
+    ids come from the plan's live state and the apply's `outputs` when they are there."""
+    from fnship.model.address import Address
     from fnship.model.build import alias_name
     from fnship.plan.endpoints import read_endpoints
     from fnship.plan.reads import Reads
@@ -320,6 +322,16 @@ def endpoints(loaded: Loaded, plan: Any = None) -> dict[str, Any]:
         where["apis"] = {kind for kind in ("http_api", "rest_api") if plan.desired.of_kind(kind)}
         if plan.empty and loaded.reads is not None:
             reads = loaded.reads
+        known: dict[str, set[str]] = {}
+        for kind, address, arn_kind in (("http_api", Address.http_api(), "apis"),
+                                        ("rest_api", Address.rest_api(), "restapis")):  # fmt: skip
+            ids = [
+                ((outputs or {}).get(address) or {}).get("id"),
+                *(r.extras.get("id") for r in plan.live.of_kind(kind)),
+            ]
+            known[arn_kind] = {str(found) for found in ids if found}
+        if any(known.values()):
+            reads.known_api_ids = {kind: frozenset(ids) for kind, ids in known.items()}
     return read_endpoints(
         reads, service=manifest.service, stage=manifest.stage, region=manifest.region, functions=functions, **where
     )
@@ -584,7 +596,7 @@ def deploy(
             result = apply(loaded, plan, reporter=report, runtime=runtime)
     if not result.ok:
         return Outcome(plan, applied=True, result=result, error=failure_error(result))
-    return Outcome(plan, applied=True, result=result, endpoints=endpoints(loaded, plan))
+    return Outcome(plan, applied=True, result=result, endpoints=endpoints(loaded, plan, result.outputs))
 
 
 def remove(loaded: Loaded, hooks: Hooks) -> Outcome:

@@ -5,6 +5,7 @@ the alias). Routes and authorizers go with the API when it is deleted."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from fnship.kinds.base import Context, Kind, function_scoped, tag_delta
@@ -125,10 +126,18 @@ def route_depends(resource: Any) -> tuple[str, ...]:
 
 
 def find_http_api(aws: Any, name: str, owner: tuple[str, str]) -> dict[str, Any] | None:
-    """Our HTTP API by name, only when it carries our ownership tags (another API may share the name)."""
-    apis = aws.once(("http_apis",), aws.http_apis.list_apis)
-    found = [a for a in apis if a.get("Name") == name and owned(a.get("Tags"), owner)]
-    return found[0] if found else None
+    """Our HTTP API: one of the ids the service's tags and statements name (plan/reads.py `api_ids`), read by
+    id, with our name and our ownership tags."""
+    for api_id in sorted(aws.api_ids().get("apis", ())):
+        found = aws.once(("http_api", api_id), partial(aws.http_apis.get_api_or_none, api_id))
+        if (
+            found is not None
+            and found.get("ProtocolType", "HTTP") == "HTTP"
+            and found.get("Name") == name
+            and owned(found.get("Tags"), owner)
+        ):
+            return found
+    return None
 
 
 def http_api_id(aws: Any, stub: Resource) -> str | None:

@@ -5,6 +5,7 @@ change to a REST API is live only once deployed, so the stage deploys after ever
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from fnship.errors import AwsError
@@ -110,10 +111,13 @@ def part_of_api(_resource: Any) -> str:
 
 
 def find_rest_api(aws: Any, name: str, owner: tuple[str, str]) -> dict[str, Any] | None:
-    """Our REST API by name, only when it carries our ownership tags (another API may share the name)."""
-    apis = aws.once(("rest_apis",), aws.rest_apis.list_apis)
-    found = [a for a in apis if a.get("name") == name and owned(a.get("tags"), owner)]
-    return found[0] if found else None
+    """Our REST API: one of the ids the service's tags and statements name (plan/reads.py `api_ids`), read by
+    id, with our name and our ownership tags."""
+    for api_id in sorted(aws.api_ids().get("restapis", ())):
+        found = aws.once(("rest_api", api_id), partial(aws.rest_apis.get_api_or_none, api_id))
+        if found is not None and found.get("name") == name and owned(found.get("tags"), owner):
+            return found
+    return None
 
 
 def rest_api_id(aws: Any, stub: Resource) -> str | None:

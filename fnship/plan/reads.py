@@ -14,8 +14,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
+from fnship.arns import parse_arn
 from fnship.model.resources import OWNER_SERVICE_TAG, OWNER_STAGE_TAG, ownership_tags
 from fnship.model.triggers.common import Target, parse_sid
+
+# Event type -> the kind of API its statements' SourceArn names (as in the API's ARN: `/apis/ID`, `/restapis/ID`).
+API_EVENTS = {"httpApi": "apis", "http": "restapis"}
 
 
 class Reads:
@@ -28,6 +32,8 @@ class Reads:
         self.aws = aws
         self.owner = owner
         self.log_groups: frozenset[str] = frozenset()
+        # API ids known without asking (an apply just made or read them): see `api_ids`.
+        self.known_api_ids: dict[str, frozenset[str]] = {}
         self._lock = threading.Lock()
         self._memo: dict[Hashable, Future] = {}
 
@@ -76,6 +82,42 @@ class Reads:
         batch; any other name alone."""
         batch = self.log_groups if name in self.log_groups else frozenset({name})
         return self.once(("log_groups", batch), lambda: self.aws.logs.describe_log_groups(sorted(batch))).get(name)
+
+    def api_ids(self) -> dict[str, frozenset[str]]:
+        """`apis` (HTTP APIs) and `restapis` (REST APIs) -> the ids of the API Gateway APIs this service and stage
+        may own, found by exact identity, never by listing the account's APIs: the ones carrying its ownership
+        tags (the one tagging answer) and the ones its functions' policy statements name (the SourceArn of an
+        `httpApi` or `http` event's statement: the emulator's tagging answer holds no APIs). Whoever reads an API
+        by one of these ids checks its name and tags."""
+
+        def found() -> dict[str, frozenset[str]]:
+            from concurrent.futures import ThreadPoolExecutor
+
+            ids: dict[str, set[str]] = {}
+            functions = []
+            for arn in self.tagged():
+                parts = parse_arn(arn)
+                kind, _, api_id = parts.resource.strip("/").partition("/") if parts else ("", "", "")
+                if parts is not None and parts.service == "apigateway" and kind in API_EVENTS.values() and api_id:
+                    ids.setdefault(kind, set()).add(api_id)
+                elif parts is not None and parts.service == "lambda" and parts.resource.startswith("function:"):
+                    functions.append(parts.resource.split(":", 2)[1])
+
+            def statements(function: str) -> list[dict[str, Any]]:
+                return [st for alias in self.aliases(function) for st in self.alias_policy(function, alias)]
+
+            with ThreadPoolExecutor(max_workers=16) as pool:
+                for found_statements in pool.map(statements, functions):
+                    for statement in found_statements:
+                        parsed = parse_sid(str(statement.get("Sid", "")))
+                        source = source_arn(statement)
+                        if parsed is not None and parsed[0] in API_EVENTS and source and source.count(":") >= 5:
+                            ids.setdefault(API_EVENTS[parsed[0]], set()).add(source.split(":", 5)[5].split("/", 1)[0])
+            return {kind: frozenset(found) for kind, found in ids.items()}
+
+        if self.known_api_ids:
+            return self.known_api_ids
+        return self.once(("api_ids",), found)
 
     def alias_policy(self, function: str, qualifier: str) -> list[dict[str, Any]]:
         return self.once(
