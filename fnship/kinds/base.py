@@ -120,6 +120,8 @@ class Kind:
     batch: Callable[[list[Change]], list[tuple[Step, tuple[str, ...]]]] | None = None
     # Outputs that survive an update (an API's id): references to them resolve from live state at plan time.
     stable_outputs: frozenset[str] = frozenset()
+    # Fields whose change leaves every output as it is (a layer's `recorded`): references resolve from live state.
+    output_neutral: frozenset[str] = frozenset()
     by_name: bool = False  # discovered by physical name before its address is known
     movable: bool = False  # keeps its address when what it names moves (a rule to another bus)
     # Reading live state (read-only; plan/live.py decides which reads go out when).
