@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from fnship.aws.calls import describe
+
 
 class SqsApi:
     def __init__(self, client: Any) -> None:
@@ -17,10 +19,14 @@ class SqsApi:
         all in its ARN: one call instead of GetQueueUrl first (a round trip per queue saved)."""
         _, _, _, _region, account, name = queue_arn.split(":", 5)
         url = f"{self._client.meta.endpoint_url.rstrip('/')}/{account}/{name}"
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             found = self._client.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])
+        except BotoCoreError as exc:  # the network lost, a timeout: said as every other call says it
+            raise describe(
+                exc, resource=f"queue {queue_arn}", action="GetQueueAttributes", client=self._client
+            ) from exc
         except ClientError:  # missing, or not ours to read (another account's queue): no warning to give
             return None
         return int(found.get("Attributes", {}).get("VisibilityTimeout", 30))
