@@ -25,6 +25,8 @@ def read_endpoints(
     of API to look for, `urls` the keys of the functions to ask for a URL (all when None)."""
     owner = (service, stage)
     aws.owner = owner
+    if aws.api_aliases is None:
+        aws.api_aliases = [(fname, alias) for _key, fname, alias in functions]
     name = api_model.api_name(service=service, stage=stage)
     by_alias = {f"{fname}:{alias}": key for key, fname, alias in functions}
     result: dict[str, Any] = {"http_api": None, "rest_api": None, "function_urls": {}}

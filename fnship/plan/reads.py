@@ -34,6 +34,8 @@ class Reads:
         self.log_groups: frozenset[str] = frozenset()
         # API ids known without asking (an apply just made or read them): see `api_ids`.
         self.known_api_ids: dict[str, frozenset[str]] = {}
+        # (function, alias) whose policy statements name the APIs, when known without listing aliases.
+        self.api_aliases: list[tuple[str, str]] | None = None
         self._lock = threading.Lock()
         self._memo: dict[Hashable, Future] = {}
 
@@ -86,9 +88,9 @@ class Reads:
     def api_ids(self) -> dict[str, frozenset[str]]:
         """`apis` (HTTP APIs) and `restapis` (REST APIs) -> the ids of the API Gateway APIs this service and stage
         may own, found by exact identity, never by listing the account's APIs: the ones carrying its ownership
-        tags (the one tagging answer) and the ones its functions' policy statements name (the SourceArn of an
-        `httpApi` or `http` event's statement: the emulator's tagging answer holds no APIs). Whoever reads an API
-        by one of these ids checks its name and tags."""
+        tags (the one tagging answer); when that names none, the ones its functions' policy statements name (the
+        SourceArn of an `httpApi` or `http` event's statement: the emulator's tagging answer holds no APIs; a
+        plan reads those policies anyway). Whoever reads an API by one of these ids checks its name and tags."""
 
         def found() -> dict[str, frozenset[str]]:
             from concurrent.futures import ThreadPoolExecutor
@@ -103,11 +105,20 @@ class Reads:
                 elif parts is not None and parts.service == "lambda" and parts.resource.startswith("function:"):
                     functions.append(parts.resource.split(":", 2)[1])
 
+            if any(ids.values()):
+                return {kind: frozenset(found) for kind, found in ids.items()}
+
             def statements(function: str) -> list[dict[str, Any]]:
                 return [st for alias in self.aliases(function) for st in self.alias_policy(function, alias)]
 
+            def named(pair: tuple[str, str]) -> list[dict[str, Any]]:
+                return self.alias_policy(*pair)
+
             with ThreadPoolExecutor(max_workers=16) as pool:
-                for found_statements in pool.map(statements, functions):
+                found_all = (
+                    pool.map(statements, functions) if self.api_aliases is None else pool.map(named, self.api_aliases)
+                )
+                for found_statements in found_all:
                     for statement in found_statements:
                         parsed = parse_sid(str(statement.get("Sid", "")))
                         source = source_arn(statement)
