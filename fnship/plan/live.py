@@ -15,6 +15,7 @@ from typing import Any
 
 from fnship.arns import parse_arn
 from fnship.kinds import KINDS
+from fnship.kinds.event_rule import EventRule
 from fnship.kinds.function import unqualified_arn
 from fnship.model.address import Address
 from fnship.model.resources import Resource, State
@@ -95,7 +96,19 @@ def _identity(resource: Resource) -> tuple[str, str]:
 
 
 def _locator(resource: Resource) -> tuple[str, str | None, str | None]:
-    return resource.name, resource.extras.get("event_bus"), resource.extras.get("alias_arn")
+    """Where a movable trigger is: its name, its rule's bus, the alias it serves."""
+    # A discovered rule's bus comes from its permission's SourceArn.
+    bus = resource.spec.event_bus if isinstance(resource.spec, EventRule) else resource.extras.get("event_bus")
+    alias_arn = resource.scope.alias_arn if resource.scope else resource.extras.get("alias_arn")
+    return resource.name, bus, alias_arn
+
+
+def _on_function(resource: Resource) -> tuple[str, str | None]:
+    """(function name, alias) of a resource that lives on a function."""
+    if resource.scope is not None:
+        return resource.scope.function_name, resource.scope.alias
+    alias = resource.name if resource.kind == "alias" else resource.extras.get("alias")
+    return resource.extras["function_name"], alias
 
 
 def read_live(
@@ -114,8 +127,8 @@ def read_live(
     aliases_of: dict[str, set[str]] = {r.name: set() for r in desired.resources if r.kind == "function"}
     for resource in desired.resources:
         if KINDS[resource.kind].hangs_on_function:
-            alias = resource.name if resource.kind == "alias" else resource.extras.get("alias")
-            aliases_of.setdefault(resource.extras["function_name"], set()).update([alias] if alias else [])
+            function_name, alias = _on_function(resource)
+            aliases_of.setdefault(function_name, set()).update([alias] if alias else [])
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
 
         def warm(name: str, aliases: set[str]) -> None:
@@ -156,7 +169,7 @@ def read_live(
         def read(stub: Resource, elsewhere: Mapping[str, Resource]) -> list[Resource]:
             kind = KINDS[stub.kind]
             assert kind.read is not None, f"kind {stub.kind} has no reader"
-            if kind.hangs_on_function and reads.function(stub.extras["function_name"]) is None:
+            if kind.hangs_on_function and reads.function(_on_function(stub)[0]) is None:
                 return []
             if stub.address in elsewhere:
                 # The one in use is the live side, so the plan moves it (the update handler replaces it) instead

@@ -7,7 +7,6 @@ the one in flight. Which reads go out when is plan/live.py's job.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from concurrent.futures import Future
@@ -192,13 +191,3 @@ def owned(tags: Mapping[str, str] | None, owner: tuple[str, str]) -> bool:
 def source_arn(statement: Mapping[str, Any]) -> str | None:
     """The `AWS:SourceArn` condition of a policy statement: where the trigger it serves lives."""
     return ((statement.get("Condition") or {}).get("ArnLike") or {}).get("AWS:SourceArn")
-
-
-def compact_json(text: str | None) -> str | None:
-    """A JSON document in the model's spelling (compact, sorted keys), so desired and live compare equal."""
-    if not text:
-        return None
-    try:
-        return json.dumps(json.loads(text), separators=(",", ":"), sort_keys=True)
-    except ValueError:
-        return text
