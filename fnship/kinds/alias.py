@@ -8,7 +8,6 @@ from typing import Any
 from fnship.kinds.base import Context, Kind
 from fnship.kinds.function import function_attrs
 from fnship.model.address import Address
-from fnship.model.build import release_of
 from fnship.model.resources import KNOWN_AFTER_APPLY, Resource
 from fnship.plan.diff import DELETE, UPDATE, Change, FieldChange, Step, same, top_fields
 from fnship.plan.reads import OnAlias
@@ -174,6 +173,8 @@ def alias_function(resource: Resource) -> str | None:
 
 
 def read_alias(aws: Any, stub: Resource) -> list[Resource]:
+    from fnship.model.build import release_of  # (the model imports the kind modules)
+
     function_name, key = stub.extras["function_name"], stub.extras["function_key"]
     found = aws.aliases(function_name).get(stub.name)
     if found is None:

@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 from fnship.kinds.base import Context, Kind, compact_json, function_scoped, tag_delta
 from fnship.model.address import Address
 from fnship.model.resources import Resource, Spec
-from fnship.model.triggers.common import trigger_address
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, source_arn
 
@@ -118,7 +117,8 @@ def discover_rules(aws: Any, on: OnAlias) -> list[Resource]:
         if event_type in ("schedule", "eventBridge") and source:
             bus, _, rule = source.split(":rule/", 1)[1].rpartition("/")
             extras = {**target.extras(event_type, name), "event_bus": bus or None}
-            stubs.append(Resource(trigger_address(target, event_type, name), "event_rule", rule, {}, extras=extras,
+            address = Address.trigger(on.function_key, event_type, name)
+            stubs.append(Resource(address, "event_rule", rule, {}, extras=extras,
                                   scope=target.scope(event_type, name)))  # fmt: skip
     return stubs
 

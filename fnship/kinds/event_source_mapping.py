@@ -12,8 +12,6 @@ from typing import Any, ClassVar
 from fnship.kinds.base import Context, Kind, compact_json, function_scoped
 from fnship.model.address import Address
 from fnship.model.resources import Resource, Spec, State
-from fnship.model.triggers.common import trigger_address
-from fnship.model.triggers.sources import source_name
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias
 
@@ -166,13 +164,16 @@ def read_event_source_mapping(aws: Any, stub: Resource) -> list[Resource]:
 
 
 def discover_event_source_mappings(aws: Any, on: OnAlias) -> list[Resource]:
+    from fnship.model.triggers.sources import source_name  # (it imports this module)
+
     target = on.target
     stubs = []
     for mapping in aws.alias_mappings(target.alias_arn):
         source = mapping["EventSourceArn"]
         event_type = "sqs" if ":sqs:" in source else "stream"
         name = source_name(source)
-        stubs.append(Resource(trigger_address(target, event_type, name), "event_source_mapping", source, {},
+        address = Address.trigger(on.function_key, event_type, name)
+        stubs.append(Resource(address, "event_source_mapping", source, {},
                               scope=target.scope(event_type, name)))  # fmt: skip
     return stubs
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from fnship.kinds.base import Context, Kind, function_scoped, normalize_cors
+from fnship.model.address import Address
 from fnship.model.resources import Resource, Spec
-from fnship.model.triggers.common import trigger_address
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias
 
@@ -73,7 +73,7 @@ def discover_function_url(aws: Any, on: OnAlias) -> list[Resource]:
     if aws.alias_url(on.function_name, on.alias) is None:
         return []
     target = on.target
-    address = trigger_address(target, "url", on.alias)
+    address = Address.trigger(on.function_key, "url", on.alias)
     return [Resource(address, "function_url", on.alias, {}, scope=target.scope("url", on.alias))]
 
 

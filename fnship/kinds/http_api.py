@@ -8,11 +8,9 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from fnship.kinds.base import Context, Kind, function_scoped, tag_delta
+from fnship.kinds.base import Context, Kind, function_scoped, normalize_cors, tag_delta
 from fnship.model.address import Address
 from fnship.model.resources import Resource
-from fnship.model.triggers import api as api_model
-from fnship.model.triggers.common import normalize_cors, trigger_address
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, owned, source_arn
 
@@ -243,6 +241,8 @@ def read_http_api_route(aws: Any, stub: Resource) -> list[Resource]:
 
 def _is_route(stub: Resource, route_key: str, target: str | None) -> bool:
     """A desired route is found by its key; a discovered one (its key unknown) by its name and its target."""
+    from fnship.model.triggers import api as api_model  # (fnship.model.triggers imports the kind modules)
+
     if stub.name:
         return route_key == stub.name
     if target != stub.extras["alias_arn"]:
@@ -255,6 +255,8 @@ def _is_route(stub: Resource, route_key: str, target: str | None) -> bool:
 
 def discover_http_api(aws: Any) -> list[Resource]:
     """The service's HTTP API (its name, and our ownership tags on it)."""
+    from fnship.model.triggers import api as api_model  # (fnship.model.triggers imports the kind modules)
+
     service, stage = owner = aws.owner
     name = api_model.api_name(service=service, stage=stage)
     if find_http_api(aws, name, owner) is None:
@@ -264,6 +266,8 @@ def discover_http_api(aws: Any) -> list[Resource]:
 
 def discover_authorizers(aws: Any) -> list[Resource]:
     """The authorizers the service's HTTP API's routes use."""
+    from fnship.model.triggers import api as api_model  # (fnship.model.triggers imports the kind modules)
+
     service, stage = owner = aws.owner
     name = api_model.api_name(service=service, stage=stage)
     http = find_http_api(aws, name, owner)
@@ -286,7 +290,9 @@ def discover_routes(aws: Any, on: OnAlias) -> list[Resource]:
         if event_type == "httpApi" and source:
             api_id = source.split(":", 5)[5].split("/", 1)[0]
             extras = {**target.extras(event_type, name), "api_id": api_id}
-            stubs.append(Resource(trigger_address(target, event_type, name), "http_api_route", "", {}, extras=extras))
+            stubs.append(
+                Resource(Address.trigger(on.function_key, event_type, name), "http_api_route", "", {}, extras=extras)
+            )
     return stubs
 
 

@@ -12,8 +12,6 @@ from fnship.errors import AwsError
 from fnship.kinds.base import Context, Kind, function_scoped, tag_delta
 from fnship.model.address import Address
 from fnship.model.resources import Resource
-from fnship.model.triggers import api as api_model
-from fnship.model.triggers.common import trigger_address
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, owned, source_arn
 
@@ -164,6 +162,8 @@ def read_rest_api(aws: Any, stub: Resource) -> list[Resource]:
 
 
 def read_rest_method(aws: Any, stub: Resource) -> list[Resource]:
+    from fnship.model.triggers import api as api_model  # (fnship.model.triggers imports the kind modules)
+
     api_id = rest_api_id(aws, stub)
     if api_id is None:
         return []
@@ -200,6 +200,8 @@ def read_rest_stage(aws: Any, stub: Resource) -> list[Resource]:
 
 
 def _service_rest_api(aws: Any) -> tuple[str, dict[str, Any]] | None:
+    from fnship.model.triggers import api as api_model  # (fnship.model.triggers imports the kind modules)
+
     service, stage = aws.owner
     name = api_model.api_name(service=service, stage=stage)
     found = find_rest_api(aws, name, aws.owner)
@@ -234,7 +236,9 @@ def discover_methods(aws: Any, on: OnAlias) -> list[Resource]:
         if event_type == "http" and source:
             api_id = source.split(":", 5)[5].split("/", 1)[0]
             extras = {**target.extras(event_type, name), "api_id": api_id}
-            stubs.append(Resource(trigger_address(target, event_type, name), "rest_method", "", {}, extras=extras))
+            stubs.append(
+                Resource(Address.trigger(on.function_key, event_type, name), "rest_method", "", {}, extras=extras)
+            )
     return stubs
 
 

@@ -13,8 +13,6 @@ from fnship.errors import AwsError, FnError
 from fnship.kinds.base import Context, Kind, function_scoped
 from fnship.model.address import Address
 from fnship.model.resources import Resource, Spec
-from fnship.model.triggers.buckets import notification_id
-from fnship.model.triggers.common import trigger_address
 from fnship.plan.diff import UPDATE, Change, Step
 from fnship.plan.reads import OnAlias, owned, source_arn
 
@@ -177,6 +175,8 @@ def discover_buckets(aws: Any) -> list[Resource]:
 def discover_notifications(aws: Any, on: OnAlias) -> list[Resource]:
     """Notification entries for the alias, from the statements of `s3` events on its policy (SourceArn: the
     bucket; the entry's id is ours)."""
+    from fnship.model.triggers.buckets import notification_id  # (it imports this module)
+
     target = on.target
     stubs = []
     for event_type, name, statement in on.statements(aws):
@@ -185,7 +185,8 @@ def discover_notifications(aws: Any, on: OnAlias) -> list[Resource]:
             bucket = source.split(":::", 1)[1]
             entry = notification_id(service=on.service, stage=on.stage, function_key=on.function_key, name=name)
             extras = {**target.extras(event_type, name), "bucket": bucket}
-            stubs.append(Resource(trigger_address(target, event_type, name), "s3_notification", entry, {},
+            address = Address.trigger(on.function_key, event_type, name)
+            stubs.append(Resource(address, "s3_notification", entry, {},
                                   extras=extras, scope=target.scope(event_type, name)))  # fmt: skip
     return stubs
 

@@ -12,7 +12,6 @@ from fnship.arns import parse_arn
 from fnship.kinds.base import Context, Kind, compact_json, function_scoped, tag_delta
 from fnship.model.address import Address
 from fnship.model.resources import Resource, Spec
-from fnship.model.triggers.common import trigger_address
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, source_arn
 
@@ -131,7 +130,7 @@ def discover_subscriptions(aws: Any, on: OnAlias) -> list[Resource]:
     for event_type, name, statement in on.statements(aws):
         source = source_arn(statement)
         if event_type == "sns" and source:
-            address, scope = trigger_address(target, event_type, name), target.scope(event_type, name)
+            address, scope = Address.trigger(on.function_key, event_type, name), target.scope(event_type, name)
             extras = target.extras(event_type, name)
             stubs.append(Resource(address, "sns_subscription", source, {}, extras=extras, scope=scope))
     return stubs

@@ -11,11 +11,15 @@ import threading
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnship.arns import parse_arn
 from fnship.model.resources import OWNER_SERVICE_TAG, OWNER_STAGE_TAG, ownership_tags
-from fnship.model.triggers.common import Target, parse_sid
+
+if TYPE_CHECKING:
+    from fnship.model.triggers.common import Target
+
+# (fnship.model.triggers imports the kind modules, which import this one: its helpers are imported where used.)
 
 # Event type -> the kind of API its statements' SourceArn names (as in the API's ARN: `/apis/ID`, `/restapis/ID`).
 API_EVENTS = {"httpApi": "apis", "http": "restapis"}
@@ -94,6 +98,8 @@ class Reads:
         def found() -> dict[str, frozenset[str]]:
             from concurrent.futures import ThreadPoolExecutor
 
+            from fnship.model.triggers.common import parse_sid
+
             ids: dict[str, set[str]] = {}
             functions = []
             for arn in self.tagged():
@@ -168,6 +174,8 @@ class OnAlias:
 
     @property
     def target(self) -> Target:
+        from fnship.model.triggers.common import Target
+
         _arn, _partition, _service, region, account_id, _rest = self.function_arn.split(":", 5)
         return Target(self.service, self.stage, region, account_id, self.function_key, self.function_name,
                       self.alias, 0, {})  # fmt: skip
@@ -175,6 +183,8 @@ class OnAlias:
     def statements(self, aws: Reads) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
         """(event type, trigger name, statement) of each statement fnship put on the alias's policy (our statement
         ids, `fnship-<type>-<name>`, say which trigger each belongs to)."""
+        from fnship.model.triggers.common import parse_sid
+
         for statement in aws.alias_policy(self.function_name, self.alias):
             parsed = parse_sid(str(statement.get("Sid", "")))
             if parsed is not None:
