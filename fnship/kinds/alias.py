@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fnship.kinds.base import Context, Kind
+from fnship.kinds.function import LambdaFunction
 from fnship.model.address import Address
 from fnship.model.resources import KNOWN_AFTER_APPLY, Resource
 from fnship.plan.diff import DELETE, UPDATE, Change, FieldChange, Step, same, top_fields
@@ -74,7 +75,9 @@ def version_publish(context: Context, step: Step) -> None:
     alias = context.desired(step)
     function = context.desired_at(Address.function(alias.extras["function_key"]))
     version = context.aws.lambda_.publish_version(
-        alias.extras["function_name"], description=context.description, code_sha256=function.attrs["code_sha256"]
+        alias.extras["function_name"],
+        description=context.description,
+        code_sha256=function.spec_as(LambdaFunction).code_sha256,
     )
     context.outputs.setdefault(step.address, {})["version"] = version
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from fnship.kinds.base import Context, Kind
 from fnship.kinds.function import upload_location
-from fnship.model.artifacts import layer_description, layer_owner
 from fnship.plan.diff import DELETE, Change, Step
 
 
@@ -16,10 +15,19 @@ def layer_steps(change: Change) -> list[Step]:
 
 
 def layer_publish(context: Context, step: Step) -> None:
+    # Imported here: model.artifacts makes function specs (this package), so a top-level import would be a cycle.
+    from fnship.model.artifacts import layer_description, layer_owner
+
     resource = context.desired(step)
     attrs = resource.attrs
+    extras = resource.extras
     content = upload_location(
-        context, resource, path=Path(resource.extras["artifact_path"]), digest=resource.extras["code_sha256"]
+        context,
+        bucket=extras.get("upload_bucket"),
+        service=extras["service"],
+        stage=extras["stage"],
+        path=Path(extras["artifact_path"]),
+        digest=extras["code_sha256"],
     )
     if "ZipFile" in content:
         content = {"ZipFile": content["ZipFile"]}

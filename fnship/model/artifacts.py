@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from fnship.kinds.function import LambdaFunction
 from fnship.manifest.types import Manifest
 from fnship.model import names
 from fnship.model.address import Address
@@ -102,17 +103,19 @@ def merge_artifacts(
         if resource.kind == "function":
             key = Address(resource.address).function_key or ""
             resource = _function(manifest, resource, key, artifacts[key], host, repository, extra)
-            if resource.attrs.get("image_uri") is None:
+            function_spec = resource.spec_as(LambdaFunction)
+            if function_spec.image_uri is None:
                 bucket = upload_bucket(manifest, artifacts[key].size, own_bucket)
                 depends = (Address.deployment_bucket(),) if bucket == own_bucket else ()
-                extras = {**resource.extras, "upload_bucket": bucket}
-                resource = replace(resource, depends_on=(*resource.depends_on, *depends), extras=extras)
+                function_spec = replace(function_spec, upload_bucket=bucket)
+                resource = replace(resource, depends_on=(*resource.depends_on, *depends), spec=function_spec)
             functions[key] = resource
         elif resource.kind == "alias" and "release" in resource.attrs:
             function = functions[resource.extras["function_key"]]
-            resource = replace(resource, attrs={**resource.attrs, "release": release_of(function.attrs)})
+            release = release_of(function.spec_as(LambdaFunction))
+            resource = replace(resource, attrs={**resource.attrs, "release": release})
         out.append(resource)
-    uploads = [r for r in (*extra, *out) if r.extras.get("upload_bucket") == own_bucket]
+    uploads = [r for r in (*extra, *out) if _upload_bucket(r) == own_bucket]
     if uploads:
         # Code over the direct-upload limit with no deployment bucket set: the bucket fnship keeps per account
         # and region, created once (public access blocked, SSE-S3) and planned like everything else.
@@ -135,35 +138,39 @@ def upload_bucket(manifest: Manifest, size: int, own_bucket: str) -> str | None:
     return own_bucket if size > DIRECT_UPLOAD_LIMIT else None
 
 
+def _upload_bucket(resource: Resource) -> str | None:
+    if isinstance(resource.spec, LambdaFunction):
+        return resource.spec.upload_bucket
+    return resource.extras.get("upload_bucket")  # a layer (not typed yet)
+
+
 def _function(
     manifest: Manifest, resource: Resource, key: str, artifact: Any, host: str, repository: str, extra: list[Resource]
 ) -> Resource:
-    attrs = dict(resource.attrs)
+    spec = resource.spec_as(LambdaFunction)
     depends = list(resource.depends_on)
-    refs = manifest.artifacts.function_layers.get(key, tuple(attrs.get("layers") or ()))
-    attrs["layers"] = [ref if ref.startswith("arn:") else Ref(Address.layer(ref), "arn") for ref in refs]
+    refs = manifest.artifacts.function_layers.get(key, tuple(str(layer) for layer in spec.layers))
+    layers = tuple(ref if ref.startswith("arn:") else Ref(Address.layer(ref), "arn") for ref in refs)
     depends += [Address.layer(ref) for ref in refs if not ref.startswith("arn:")]
-    attrs["image_uri"] = None
-    attrs["image_config"] = {}
-    extras = dict(resource.extras)
+    spec = replace(spec, layers=layers, image_uri=None, image_config={})
     image = getattr(artifact, "image", None)
     if image is not None:
-        attrs.update(runtime=None, handler=None, layers=[], code_sha256=None, image_config=dict(image.image_config))
-        if image.uri:
-            attrs["image_uri"] = image.uri
-        else:
-            attrs["image_uri"] = f"{host}/{repository}@{image.digest}"
+        uri = image.uri or f"{host}/{repository}@{image.digest}"
+        spec = replace(
+            spec, runtime=None, handler=None, layers=(), code_sha256=None, image_config=dict(image.image_config),
+            image_uri=uri,
+        )  # fmt: skip
+        if not image.uri:
             address = Address.image(key)
             extra.append(
                 Resource(
                     address=address,
                     kind="image",
-                    name=attrs["image_uri"],
+                    name=uri,
                     attrs={"digest": image.digest},
                     depends_on=(Address.repository(repository),),
                     extras={"layout": str(image.layout), "registry": host, "repository": repository, "tag": key},
                 )
             )
             depends.append(address)
-        extras["package_type"] = "Image"
-    return replace(resource, attrs=attrs, depends_on=tuple(depends), extras=extras)
+    return replace(resource, spec=spec, depends_on=tuple(depends))

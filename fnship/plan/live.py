@@ -14,6 +14,7 @@ from typing import Any
 
 from fnship.arns import parse_arn
 from fnship.kinds import KINDS
+from fnship.kinds import function as function_kind
 from fnship.kinds.event_rule import EventRule
 from fnship.model import iam, names
 from fnship.model.address import Address
@@ -33,7 +34,6 @@ from fnship.strategies.shifter import ERRORS_ALARM_NAME
 # Reads in flight at once: enough for a round of 100+ functions; the client-side limiter (fnship/aws/limits.py)
 # keeps each API under its quota, and the HTTP connection pool is as large (fnship/aws/session.py).
 READ_WORKERS = 32
-DEFAULT_EPHEMERAL_MB = 512
 
 
 class Reads:
@@ -96,61 +96,14 @@ class Reads:
         return self.once(("log_groups", batch), lambda: self.aws.logs.describe_log_groups(sorted(batch))).get(name)
 
 
-def function_attrs(
-    config: Mapping[str, Any],
-    tags: Mapping[str, str] | None,
-    concurrency: Mapping[str, Any] | None,
-    code: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Lambda's GetFunction answer in the model's vocabulary, with AWS defaults filled in."""
-    variables = (config.get("Environment") or {}).get("Variables") or {}
-    vpc = config.get("VpcConfig") or {}
-    image = config.get("PackageType") == "Image"
-    return {
-        "runtime": config.get("Runtime"),
-        "handler": config.get("Handler"),
-        "memory_size": config.get("MemorySize"),
-        "timeout": config.get("Timeout"),
-        "architecture": (config.get("Architectures") or ["x86_64"])[0],
-        "description": config.get("Description") or "",
-        "environment": dict(sorted(variables.items())),
-        "ephemeral_storage": (config.get("EphemeralStorage") or {}).get("Size", DEFAULT_EPHEMERAL_MB),
-        "layers": [layer["Arn"] for layer in config.get("Layers") or []],
-        "role": config.get("Role"),
-        "code_sha256": None if image else config.get("CodeSha256"),
-        "image_uri": (code or {}).get("ImageUri") if image else None,
-        # Unset ImageConfig fields come back empty ([] or ""): the same as not set.
-        "image_config": {
-            k: v for k, v in ((config.get("ImageConfigResponse") or {}).get("ImageConfig") or {}).items() if v
-        },
-        "reserved_concurrency": (concurrency or {}).get("ReservedConcurrentExecutions"),
-        "tags": dict(tags or {}),
-        "vpc": {
-            "subnet_ids": sorted(vpc["SubnetIds"]),
-            "security_group_ids": sorted(vpc.get("SecurityGroupIds") or []),
-        }
-        if vpc.get("SubnetIds")
-        else None,
-        "tracing": (config.get("TracingConfig") or {}).get("Mode") or "PassThrough",
-        "dead_letter_arn": (config.get("DeadLetterConfig") or {}).get("TargetArn") or None,
-        "kms_key_arn": config.get("KMSKeyArn") or None,
-    }
-
-
 def read_function(aws: Reads, name: str, key: str) -> list[Resource]:
     found = aws.function(name)
     if found is None:
         return []
-    config = found["Configuration"]
-    return [
-        Resource(
-            address=Address.function(key),
-            kind="function",
-            name=name,
-            attrs=function_attrs(config, found.get("Tags"), found.get("Concurrency"), found.get("Code")),
-            extras={"arn": config["FunctionArn"], "version": config.get("Version")},
-        )
-    ]
+    spec = function_kind.from_aws(
+        found["Configuration"], found.get("Tags"), found.get("Concurrency"), found.get("Code")
+    )
+    return [Resource.of(Address.function(key), name, spec)]
 
 
 def read_alias(aws: Reads, function_name: str, key: str, alias: str) -> list[Resource]:
@@ -175,7 +128,10 @@ def read_alias(aws: Reads, function_name: str, key: str, alias: str) -> list[Res
         served = aws.function(function_name, alias)
         if served is None or str(served["Configuration"].get("Version")) != version:
             served = aws.function(function_name, version)
-        release = release_of(function_attrs(served["Configuration"], None, None, served.get("Code"))) if served else {}
+        served_spec = (
+            function_kind.from_aws(served["Configuration"], None, None, served.get("Code")) if served else None
+        )
+        release = release_of(served_spec) if served_spec is not None else {}
         attrs = {"release": release}
     provisioned = _provisioned(aws, function_name, alias, found.get("Description") or "")
     if provisioned:

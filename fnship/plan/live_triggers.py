@@ -20,6 +20,7 @@ from typing import Any
 from fnship.arns import parse_arn
 from fnship.kinds import event_rule, event_source_mapping, function_url, invoke_config, permission, s3, sns
 from fnship.kinds.base import normalize_cors
+from fnship.kinds.function import LambdaFunction
 from fnship.kinds.rest_api import REVISION_PREFIX
 from fnship.model.address import Address
 from fnship.model.resources import OWNER_SERVICE_TAG, OWNER_STAGE_TAG, FunctionScope, Resource, State
@@ -514,7 +515,7 @@ def source_warnings(aws: Any, desired: State) -> list[str]:
     warnings = []
     for resource, visibility_s in zip(queues, timeouts, strict=True):
         function = desired.get(Address.function(resource.in_scope().function_key))
-        timeout = function.attrs["timeout"] if function else None
+        timeout = function.spec_as(LambdaFunction).timeout if function else None
         if timeout and visibility_s is not None and visibility_s < VISIBILITY_FACTOR * timeout:
             warnings.append(
                 f"{resource.address}: queue {resource.name.rsplit(':', 1)[1]} has a visibility timeout of "
