@@ -5,10 +5,12 @@ the alias). Routes and authorizers go with the API when it is deleted."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from fnship.kinds.base import Context, Kind, function_scoped, tag_delta
 from fnship.model.address import Address
+from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import Step
 
 HTTP_API = Address.http_api()
@@ -64,56 +66,80 @@ def http_api_authorizer_delete(context: Context, step: Step) -> None:
     context.aws.http_apis.delete_authorizer(live.extras["api_id"], live.extras["authorizer_id"])
 
 
-def route_settings(context: Context, attrs: Mapping[str, Any], integration_id: str) -> dict[str, Any]:
+@dataclass(frozen=True, kw_only=True)
+class HttpApiRoute(Spec):
+    """A route of the service's HTTP API with its Lambda proxy integration (the route key is the resource's name)."""
+
+    kind: ClassVar[str] = "http_api_route"
+    route_key: str  # `GET /todos/{id}` or `$default`
+    target: str | None  # the alias ARN the integration invokes
+    payload_format: str | None  # "1.0" | "2.0"
+    authorizer: str | None  # a JWT authorizer's name
+    scopes: tuple[str, ...]  # sorted
+    # Assigned by API Gateway: live only.
+    api_id: str | None = field(default=None, compare=False)
+    route_id: str | None = field(default=None, compare=False)
+    integration_id: str | None = field(default=None, compare=False)
+
+
+def route_from_aws(
+    route: Mapping[str, Any], integration: Mapping[str, Any], *, authorizer: str | None, api_id: str
+) -> HttpApiRoute:
+    """A GetRoutes item and its GetIntegrations item as the spec; `authorizer` is the name of its JWT authorizer."""
+    return HttpApiRoute(
+        route_key=route["RouteKey"],
+        target=integration.get("IntegrationUri"),
+        payload_format=integration.get("PayloadFormatVersion"),
+        authorizer=authorizer,
+        scopes=tuple(sorted(route.get("AuthorizationScopes") or [])),
+        api_id=api_id,
+        route_id=route["RouteId"],
+        integration_id=integration.get("IntegrationId"),
+    )
+
+
+def route_settings(context: Context, spec: HttpApiRoute, integration_id: str) -> dict[str, Any]:
     settings: dict[str, Any] = {"Target": f"integrations/{integration_id}", "AuthorizationType": "NONE"}
-    if attrs["authorizer"]:
+    if spec.authorizer:
         settings.update(
             AuthorizationType="JWT",
-            AuthorizerId=context.require(Address.http_api_authorizer(attrs["authorizer"]), "authorizer_id"),
-            AuthorizationScopes=list(attrs["scopes"]),
+            AuthorizerId=context.require(Address.http_api_authorizer(spec.authorizer), "authorizer_id"),
+            AuthorizationScopes=list(spec.scopes),
         )
     return settings
 
 
 def http_api_route_create(context: Context, step: Step) -> None:
-    resource = context.desired(step)
-    attrs = resource.attrs
+    spec = context.desired_spec(step, HttpApiRoute)
     api, api_id = context.aws.http_apis, context.require(HTTP_API)
-    integration = api.create_lambda_integration(
-        api_id, target_arn=attrs["target"], payload_format=attrs["payload_format"]
-    )
-    api.create_route(api_id, route_key=attrs["route_key"], settings=route_settings(context, attrs, integration))
+    integration = api.create_lambda_integration(api_id, target_arn=spec.target, payload_format=spec.payload_format)
+    api.create_route(api_id, route_key=spec.route_key, settings=route_settings(context, spec, integration))
 
 
 def http_api_route_update(context: Context, step: Step) -> None:
-    resource, live = context.desired(step), context.live(step)
-    attrs, api = resource.attrs, context.aws.http_apis
-    api_id, integration = live.extras["api_id"], live.extras["integration_id"]
+    spec, live = context.desired_spec(step, HttpApiRoute), context.live_spec(step, HttpApiRoute)
+    api, api_id, integration = context.aws.http_apis, live.api_id, live.integration_id
     if integration is None:
-        integration = api.create_lambda_integration(
-            api_id, target_arn=attrs["target"], payload_format=attrs["payload_format"]
-        )
-    elif (attrs["target"], attrs["payload_format"]) != (live.attrs["target"], live.attrs["payload_format"]):
-        api.update_lambda_integration(
-            api_id, integration, target_arn=attrs["target"], payload_format=attrs["payload_format"]
-        )
-    api.update_route(api_id, live.extras["route_id"], settings=route_settings(context, attrs, integration))
+        integration = api.create_lambda_integration(api_id, target_arn=spec.target, payload_format=spec.payload_format)
+    elif (spec.target, spec.payload_format) != (live.target, live.payload_format):
+        api.update_lambda_integration(api_id, integration, target_arn=spec.target, payload_format=spec.payload_format)
+    api.update_route(api_id, live.route_id, settings=route_settings(context, spec, integration))
 
 
 def http_api_route_delete(context: Context, step: Step) -> None:
-    live = context.live(step)
+    live = context.live_spec(step, HttpApiRoute)
     api = context.aws.http_apis
-    api.delete_route(live.extras["api_id"], live.extras["route_id"])
-    if live.extras.get("integration_id"):
-        api.delete_integration(live.extras["api_id"], live.extras["integration_id"])
+    api.delete_route(live.api_id, live.route_id)
+    if live.integration_id:
+        api.delete_integration(live.api_id, live.integration_id)
 
 
 def part_of_api(_resource: Any) -> str:
     return HTTP_API
 
 
-def route_depends(resource: Any) -> tuple[str, ...]:
-    authorizer = resource.attrs.get("authorizer") if resource.attrs else None
+def route_depends(resource: Resource) -> tuple[str, ...]:
+    authorizer = resource.spec_as(HttpApiRoute).authorizer
     return (HTTP_API, *function_scoped(resource), *([Address.http_api_authorizer(authorizer)] if authorizer else []))
 
 

@@ -5,11 +5,13 @@ change to a REST API is live only once deployed, so the stage deploys after ever
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from fnship.errors import AwsError
 from fnship.kinds.base import Context, Kind, function_scoped, tag_delta
 from fnship.model.address import Address
+from fnship.model.resources import Spec
 from fnship.plan.diff import Step
 
 REST_API = Address.rest_api()
@@ -69,20 +71,30 @@ def resource_id(context: Context, path: str) -> str:
     return str(ids[path])
 
 
+@dataclass(frozen=True, kw_only=True)
+class RestMethod(Spec):
+    """A method of the service's REST API with its Lambda proxy integration (`GET /items/{id}` is its name)."""
+
+    kind: ClassVar[str] = "rest_method"
+    method: str
+    path: str
+    integration: str | None  # AWS_PROXY
+    target: str | None  # the alias ARN the integration invokes
+    # Assigned by API Gateway: live only.
+    api_id: str | None = field(default=None, compare=False)
+    resource_id: str | None = field(default=None, compare=False)
+
+
 def rest_method_put(context: Context, step: Step) -> None:
-    resource = context.desired(step)
-    attrs = resource.attrs
+    spec = context.desired_spec(step, RestMethod)
     context.aws.rest_apis.put_lambda_method(
-        context.require(REST_API),
-        resource_id(context, attrs["path"]),
-        method=attrs["method"],
-        target_arn=attrs["target"],
+        context.require(REST_API), resource_id(context, spec.path), method=spec.method, target_arn=spec.target
     )
 
 
 def rest_method_delete(context: Context, step: Step) -> None:
-    live = context.live(step)
-    context.aws.rest_apis.delete_method(live.extras["api_id"], live.extras["resource_id"], method=live.attrs["method"])
+    live = context.live_spec(step, RestMethod)
+    context.aws.rest_apis.delete_method(live.api_id, live.resource_id, method=live.method)
 
 
 def rest_stage_deploy(context: Context, step: Step) -> None:

@@ -18,10 +18,19 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from fnship.arns import parse_arn
-from fnship.kinds import event_rule, event_source_mapping, function_url, invoke_config, permission, s3, sns
+from fnship.kinds import (
+    event_rule,
+    event_source_mapping,
+    function_url,
+    http_api,
+    invoke_config,
+    permission,
+    rest_api,
+    s3,
+    sns,
+)
 from fnship.kinds.base import normalize_cors
 from fnship.kinds.function import LambdaFunction
-from fnship.kinds.rest_api import REVISION_PREFIX
 from fnship.model.address import Address
 from fnship.model.resources import OWNER_SERVICE_TAG, OWNER_STAGE_TAG, FunctionScope, Resource, State
 from fnship.model.triggers import api as api_model
@@ -82,20 +91,28 @@ def _find_api(aws: Any, kind: str, name: str, owner: tuple[str, str]) -> dict[st
 
 
 def _owner_of(resource: Resource) -> tuple[str, str]:
+    if resource.scope is not None:
+        return resource.scope.service, resource.scope.stage
     return resource.extras["owner"]
 
 
+def _api_name(resource: Resource) -> str:
+    if resource.scope is not None:
+        return api_model.api_name(service=resource.scope.service, stage=resource.scope.stage)
+    return str(resource.extras["api_name"])
+
+
 def _http_api_id(aws: Any, resource: Resource) -> str | None:
-    if resource.extras.get("api_id"):
+    if resource.extras.get("api_id"):  # a discovered route or authorizer: the API its permission names
         return str(resource.extras["api_id"])
-    found = _find_api(aws, "http", resource.extras["api_name"], _owner_of(resource))
+    found = _find_api(aws, "http", _api_name(resource), _owner_of(resource))
     return found["ApiId"] if found else None
 
 
 def _rest_api_id(aws: Any, resource: Resource) -> str | None:
-    if resource.extras.get("api_id"):
+    if resource.extras.get("api_id"):  # a discovered method: the API its permission names
         return str(resource.extras["api_id"])
-    found = _find_api(aws, "rest", resource.extras["api_name"], _owner_of(resource))
+    found = _find_api(aws, "rest", _api_name(resource), _owner_of(resource))
     return found["id"] if found else None
 
 
@@ -198,20 +215,8 @@ def read_http_api_route(aws: Any, resource: Resource) -> list[Resource]:
         if route.get("AuthorizerId") and route.get("AuthorizationType") == "JWT":
             found = _authorizer(aws, api_id, route["AuthorizerId"])
             authorizer = found["Name"] if found else route["AuthorizerId"]
-        attrs = {
-            "route_key": route["RouteKey"],
-            "target": integration.get("IntegrationUri"),
-            "payload_format": integration.get("PayloadFormatVersion"),
-            "authorizer": authorizer,
-            "scopes": sorted(route.get("AuthorizationScopes") or []),
-        }
-        extras = {
-            **resource.extras,
-            "api_id": api_id,
-            "route_id": route["RouteId"],
-            "integration_id": integration.get("IntegrationId"),
-        }
-        return [Resource(resource.address, "http_api_route", route["RouteKey"], attrs, extras=extras)]
+        spec = http_api.route_from_aws(route, integration, authorizer=authorizer, api_id=api_id)
+        return [Resource.of(resource.address, route["RouteKey"], spec, scope=resource.scope)]
     return []
 
 
@@ -219,12 +224,13 @@ def _is_route(resource: Resource, route_key: str, target: str | None) -> bool:
     """A desired route is found by its key; a discovered one (its key unknown) by its name and its target."""
     if resource.name:
         return route_key == resource.name
-    if target != resource.extras["alias_arn"]:
+    scope = resource.in_scope()
+    if target != scope.alias_arn:
         return False
     if route_key == "$default":
-        return resource.extras["trigger_name"] == "default"
+        return scope.trigger_name == "default"
     method, _, path = route_key.partition(" ")
-    return api_model.route_name(method, path) == resource.extras["trigger_name"]
+    return api_model.route_name(method, path) == scope.trigger_name
 
 
 # -- REST API ---------------------------------------------------------------------------------------------------
@@ -274,13 +280,13 @@ def read_rest_method(aws: Any, resource: Resource) -> list[Resource]:
             if resource.name:
                 if name != resource.name:
                     continue
-            elif target != resource.extras["alias_arn"] or (
-                api_model.route_name(method, item["path"]) != resource.extras["trigger_name"]
+            elif target != resource.in_scope().alias_arn or (
+                api_model.route_name(method, item["path"]) != resource.in_scope().trigger_name
             ):
                 continue
-            attrs = {"method": method, "path": item["path"], "integration": integration.get("type"), "target": target}
-            extras = {**resource.extras, "api_id": api_id, "resource_id": item["id"]}
-            return [Resource(resource.address, "rest_method", name, attrs, extras=extras)]
+            spec = rest_api.RestMethod(method=method, path=item["path"], integration=integration.get("type"),
+                                       target=target, api_id=api_id, resource_id=item["id"])  # fmt: skip
+            return [Resource.of(resource.address, name, spec, scope=resource.scope)]
     return []
 
 
@@ -293,7 +299,9 @@ def read_rest_stage(aws: Any, resource: Resource) -> list[Resource]:
         return []
     deployment = aws.rest_apis.get_deployment_or_none(api_id, stage.get("deploymentId", ""))
     description = (deployment or {}).get("description") or ""
-    revision = description.removeprefix(REVISION_PREFIX) if description.startswith(REVISION_PREFIX) else None
+    revision = (
+        description.removeprefix(rest_api.REVISION_PREFIX) if description.startswith(rest_api.REVISION_PREFIX) else None
+    )
     extras = {**resource.extras, "api_id": api_id}
     return [Resource(resource.address, "rest_stage", resource.name, {"revision": revision}, extras=extras)]
 

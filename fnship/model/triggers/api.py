@@ -12,6 +12,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from fnship.kinds.http_api import HttpApiRoute
+from fnship.kinds.rest_api import RestMethod
 from fnship.manifest.events.rest import RestCors
 from fnship.manifest.types import EventSpec, HttpApiSpec
 from fnship.model.address import Address
@@ -53,24 +55,24 @@ def http_api_route_name(event: EventSpec) -> str:
 
 def render_http_api_route(target: Target, event: EventSpec, name: str) -> list[Resource]:
     settings = event.settings
-    route = Resource(
-        address=trigger_address(target, "httpApi", name),
-        kind="http_api_route",
-        name=settings.route_key,
-        attrs={
-            "route_key": settings.route_key,
-            "target": target.alias_arn,
-            "payload_format": settings.payload_format,
-            "authorizer": settings.authorizer,
-            "scopes": list(settings.scopes),
-        },
+    spec = HttpApiRoute(
+        route_key=settings.route_key,
+        target=target.alias_arn,
+        payload_format=settings.payload_format,
+        authorizer=settings.authorizer,
+        scopes=tuple(settings.scopes),
+    )
+    route = Resource.of(
+        trigger_address(target, "httpApi", name),
+        settings.route_key,
+        spec,
         depends_on=(
             HTTP_API,
             target.alias_address,
             Address.permission(target.function_key, "httpApi", name),
             *([Address.http_api_authorizer(settings.authorizer)] if settings.authorizer else []),
         ),
-        extras={**target.extras("httpApi", name), **api_extras(service=target.service, stage=target.stage)},
+        scope=target.scope("httpApi", name),
     )
     source = execute_api_arn(target, HTTP_API, settings.method, settings.path)
     return [permission(target, "httpApi", name, principal=APIGATEWAY, source_arn=source), route]
@@ -82,18 +84,12 @@ def rest_method_name(event: EventSpec) -> str:
 
 def render_rest_method(target: Target, event: EventSpec, name: str) -> list[Resource]:
     settings = event.settings
-    method = Resource(
-        address=trigger_address(target, "http", name),
-        kind="rest_method",
-        name=f"{settings.method} {settings.path}",
-        attrs={
-            "method": settings.method,
-            "path": settings.path,
-            "integration": "AWS_PROXY",
-            "target": target.alias_arn,
-        },
+    method = Resource.of(
+        trigger_address(target, "http", name),
+        f"{settings.method} {settings.path}",
+        RestMethod(method=settings.method, path=settings.path, integration="AWS_PROXY", target=target.alias_arn),
         depends_on=(REST_API, target.alias_address, Address.permission(target.function_key, "http", name)),
-        extras={**target.extras("http", name), **api_extras(service=target.service, stage=target.stage)},
+        scope=target.scope("http", name),
     )
     source = execute_api_arn(target, REST_API, settings.method, settings.path)
     return [permission(target, "http", name, principal=APIGATEWAY, source_arn=source), method]
@@ -112,7 +108,7 @@ def shared_http_api(
         attrs={"cors": cors_configuration(spec.cors), "default_stage": True, "tags": dict(tags)},
         extras={**api_extras(service=service, stage=stage), "shared": True},
     )
-    used = sorted({route.attrs["authorizer"] for route in routes if route.attrs["authorizer"]})
+    used = sorted({name for route in routes if (name := route.spec_as(HttpApiRoute).authorizer)})
     authorizers = [
         Resource(
             address=Address.http_api_authorizer(name),
@@ -136,11 +132,11 @@ def rest_paths(methods: list[Resource], cors_by_path: Mapping[str, Any]) -> dict
     """Every resource path the methods need (ancestors included), with the CORS preflight each answers."""
     paths: dict[str, Any] = {}
     allowed: dict[str, set[str]] = {}
-    for method in methods:
-        parts = [p for p in method.attrs["path"].split("/") if p]
+    for method in (m.spec_as(RestMethod) for m in methods):
+        parts = [p for p in method.path.split("/") if p]
         for end in range(1, len(parts) + 1):
             paths.setdefault("/" + "/".join(parts[:end]), None)
-        allowed.setdefault(method.attrs["path"], set()).add(method.attrs["method"])
+        allowed.setdefault(method.path, set()).add(method.method)
     for path, cors in cors_by_path.items():
         if cors:
             methods_here = sorted(allowed.get(path, set()) | {"OPTIONS"})
@@ -180,7 +176,7 @@ def shared_rest_api(
     )
     digest_source = {
         "paths": paths,
-        "methods": sorted((m.attrs["method"], m.attrs["path"], m.attrs["target"]) for m in methods),
+        "methods": sorted((m.method, m.path, m.target) for m in (r.spec_as(RestMethod) for r in methods)),
     }
     revision = hashlib.sha256(json.dumps(digest_source, sort_keys=True).encode()).hexdigest()[:16]
     stage_resource = Resource(
