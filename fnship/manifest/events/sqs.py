@@ -9,8 +9,9 @@ from fnship.manifest.events.common import (
     BATCHING_WINDOW_S,
     EventContext,
     batch_limit,
+    filter_patterns,
     flag,
-    json_list,
+    response_types,
     short_or_mapping,
     want_arn,
     want_bounded,
@@ -82,15 +83,7 @@ def parse_sqs(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[
             (*path, "batchSize"),
             f"a batchSize of {batch} (above {SQS_UNBATCHED_MAX}) needs maximumBatchingWindow of at least 1 second",
         )
-    response_types: list[str] = []
-    if raw.get("functionResponseType") is not None:
-        kind = check.want_choice(
-            raw["functionResponseType"],
-            (*path, "functionResponseType"),
-            ("ReportBatchItemFailures",),
-            what="a function response type",
-        )
-        response_types = [kind] if kind else []
+    types = response_types(raw, path, check)
     concurrency = None
     if raw.get("maximumConcurrency") is not None:
         concurrency = want_bounded(raw["maximumConcurrency"], (*path, "maximumConcurrency"), check, MAX_CONCURRENCY)
@@ -101,11 +94,9 @@ def parse_sqs(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[
             arn=arn,
             batch_size=batch,
             maximum_batching_window=window,
-            function_response_types=tuple(response_types),
+            function_response_types=types,
             maximum_concurrency=concurrency,
             enabled=flag(raw, "enabled", path, check, True),
-            filter_patterns=tuple(
-                json_list(raw.get("filterPatterns"), (*path, "filterPatterns"), check, what="a filter pattern")
-            ),
+            filter_patterns=filter_patterns(raw, path, check),
         )
     ]

@@ -10,8 +10,9 @@ from fnship.manifest.events.common import (
     BATCHING_WINDOW_S,
     EventContext,
     batch_limit,
+    filter_patterns,
     flag,
-    json_list,
+    response_types,
     short_or_mapping,
     want_arn,
     want_bounded,
@@ -131,15 +132,7 @@ def parse_stream(value: Any, path: KeyPath, ctx: EventContext, index: int) -> li
                 on_failure = want_arn(
                     target, target_path, check, services=("sqs", "sns"), what="SQS queue or SNS topic"
                 )
-    response_types: list[str] = []
-    if raw.get("functionResponseType") is not None:
-        kind = check.want_choice(
-            raw["functionResponseType"],
-            (*path, "functionResponseType"),
-            ("ReportBatchItemFailures",),
-            what="a function response type",
-        )
-        response_types = [kind] if kind else []
+    types = response_types(raw, path, check)
 
     def optional(key: str, bounds: tuple[int, int], default: int | None) -> int | None:
         if raw.get(key) is None:
@@ -165,10 +158,8 @@ def parse_stream(value: Any, path: KeyPath, ctx: EventContext, index: int) -> li
             maximum_batching_window=bounded("batchWindow", BATCHING_WINDOW_S, 0),
             tumbling_window=optional("tumblingWindowInSeconds", TUMBLING_WINDOW_S, None),
             on_failure=on_failure,
-            function_response_types=tuple(response_types),
+            function_response_types=types,
             enabled=flag(raw, "enabled", path, check, True),
-            filter_patterns=tuple(
-                json_list(raw.get("filterPatterns"), (*path, "filterPatterns"), check, what="a filter pattern")
-            ),
+            filter_patterns=filter_patterns(raw, path, check),
         )
     ]
