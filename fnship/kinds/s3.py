@@ -15,6 +15,11 @@ from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import UPDATE, Change, Step
 
 
+def notification_id(*, service: str, stage: str, function_key: str, name: str) -> str:
+    """Our entry's id in the bucket's notification configuration: unique per service, stage and trigger."""
+    return f"fnship-{service}-{stage}-{function_key}-{name}"
+
+
 def s3_bucket_create(context: Context, step: Step) -> None:
     resource = context.desired(step)
     context.aws.s3.create_bucket(resource.name, tags=resource.attrs["tags"])

@@ -14,14 +14,7 @@ from fnship import runtimes
 from fnship.manifest import schema
 from fnship.manifest.artifacts import build_artifacts
 from fnship.manifest.checks import Checker, show
-from fnship.manifest.events import (
-    EventContext,
-    parse_events,
-    parse_function_http_api,
-    parse_provider_http_api,
-    parse_settings,
-)
-from fnship.manifest.events.s3 import S3Event
+from fnship.manifest.events import EventContext, parse_events, parse_settings
 from fnship.manifest.release import parse_releases
 from fnship.manifest.types import (
     DEFAULT_ARCHITECTURE,
@@ -37,6 +30,8 @@ from fnship.manifest.types import (
     ProviderSpec,
 )
 from fnship.secret import Secret, reveal
+from fnship.triggers.http_api import parse_function_http_api, parse_provider_http_api
+from fnship.triggers.s3 import S3Event
 
 
 def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: str, region: str) -> Manifest:

@@ -21,8 +21,8 @@ from fnship.model.resources import (
     ownership_tags,
     secret_env_tag,
 )
-from fnship.model.triggers import render_triggers
 from fnship.model.triggers.common import Target
+from fnship.triggers import render_triggers
 
 SHARED_ROLE_KEY = "shared"  # `provider.iam.role.mode: shared`: one role, addressed role.shared
 # The attributes a published version freezes: when any of them differs from what the alias serves,

@@ -34,7 +34,6 @@ from fnship.kinds.function import LambdaFunction
 from fnship.model.address import Address
 from fnship.model.resources import OWNER_SERVICE_TAG, OWNER_STAGE_TAG, FunctionScope, Resource, State
 from fnship.model.triggers import api as api_model
-from fnship.model.triggers.buckets import notification_id
 from fnship.model.triggers.common import Target, parse_sid, trigger_address
 from fnship.model.triggers.sources import source_name
 
@@ -461,7 +460,7 @@ def _trigger_from_source(
         return "sns_subscription", source, {}
     if event_type == "s3":
         bucket = source.split(":::", 1)[1]
-        entry = notification_id(service=service, stage=stage, function_key=key, name=name)
+        entry = s3.notification_id(service=service, stage=stage, function_key=key, name=name)
         return "s3_notification", entry, {"bucket": bucket}
     if event_type in ("schedule", "eventBridge"):
         path = source.split(":rule/", 1)[1]
