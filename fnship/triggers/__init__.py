@@ -22,13 +22,13 @@ from fnship.triggers.base import Shared, TriggerType
 TRIGGERS: dict[str, TriggerType] = {
     "httpApi": http_api.TRIGGER,
     "http": rest.TRIGGER,
-    "url": url.TRIGGER,
     "sqs": sqs.TRIGGER,
-    "stream": stream.TRIGGER,
     "sns": sns.TRIGGER,
     "s3": s3.TRIGGER,
     "schedule": rules.SCHEDULE,
     "eventBridge": rules.EVENT_BRIDGE,
+    "stream": stream.TRIGGER,
+    "url": url.TRIGGER,
 }
 
 
