@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from fnship.arns import parse_arn
 from fnship.kinds.base import Context, Kind, tag_delta
 from fnship.manifest.types import DEFAULT_EPHEMERAL_MB
 from fnship.model.address import Address
-from fnship.model.resources import Ref, Resource, Spec
+from fnship.model.resources import OWNER_FUNCTION_TAG, Ref, Resource, Spec
 from fnship.plan.diff import CREATE, DELETE, Change, Step, top_fields
 from fnship.secret import Secret, reveal
 
@@ -239,6 +240,35 @@ def function_depends(resource: Resource) -> tuple[str, ...]:
     return (Address.log_group(key), Address.role(key))
 
 
+# -- reading live state (read-only) ------------------------------------------------------------------------------
+
+
+def read_function(aws: Any, stub: Resource) -> list[Resource]:
+    found = aws.function(stub.name)
+    if found is None:
+        return []
+    spec = from_aws(found["Configuration"], found.get("Tags"), found.get("Concurrency"), found.get("Code"))
+    return [Resource.of(stub.address, stub.name, spec)]
+
+
+def unqualified_arn(function_arn: str) -> str:
+    """A function's ARN without a version or alias."""
+    base, _, rest = function_arn.partition(":function:")
+    return f"{base}:function:{rest.split(':', 1)[0]}"
+
+
+def discover_functions(aws: Any) -> list[Resource]:
+    """The functions carrying this service's and stage's tags (the one tagging answer), keyed by their function
+    tag; `arn` (unqualified) tells the reading where their aliases are."""
+    stubs = []
+    for arn, tags in aws.tagged().items():
+        key, parts = tags.get(OWNER_FUNCTION_TAG), parse_arn(arn)
+        if key and parts is not None and parts.service == "lambda" and parts.resource.startswith("function:"):
+            name = parts.resource.split(":", 2)[1]
+            stubs.append(Resource(Address.function(key), "function", name, {}, extras={"arn": unqualified_arn(arn)}))
+    return stubs
+
+
 KIND = Kind(
     name="function",
     steps=function_steps,
@@ -253,4 +283,6 @@ KIND = Kind(
     depends=function_depends,
     serial=lambda resource: f"function:{resource.name}",
     by_name=True,
+    read=read_function,
+    discover=discover_functions,
 )

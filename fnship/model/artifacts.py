@@ -8,7 +8,6 @@ until the plan stage knows the live version ARN (or that a new version will be p
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -19,32 +18,8 @@ from fnship.model import names
 from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource, ownership_tags
 
-LAYER_HASH_PREFIX = "fnship sha256:"
 # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html: 50 MB zipped for a direct upload.
 DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024
-LAYER_OWNER_SEPARATOR = "@"
-
-
-def layer_owner(*, service: str, stage: str) -> str:
-    """The ownership marker of a service and stage's layer versions: layers carry no tags, and a name prefix is no
-    proof (stage `dev`'s `demo-dev-` prefixes stage `dev-feature1`'s layers), so each version's description names
-    its exact owner. A digest keeps the marker short (a version's description holds 256 characters)."""
-    return hashlib.sha256(f"{service}\n{stage}".encode()).hexdigest()[:12]
-
-
-def layer_description(content_sha256: str, description: str, *, owner: str) -> str:
-    """What a published layer version's Description holds: our content hash and owner marker, then the user's text."""
-    return f"{LAYER_HASH_PREFIX}{content_sha256}{LAYER_OWNER_SEPARATOR}{owner} {description}".strip()
-
-
-def parse_layer_description(text: str) -> tuple[str | None, str | None, str]:
-    """(content hash, owner marker, user description) from a layer version's Description. Versions published
-    before the owner marker existed give None for the owner."""
-    if not text.startswith(LAYER_HASH_PREFIX):
-        return None, None, text
-    token, _, rest = text[len(LAYER_HASH_PREFIX) :].partition(" ")
-    digest, _, owner = token.partition(LAYER_OWNER_SEPARATOR)
-    return digest, owner or None, rest
 
 
 def ecr_repository(manifest: Manifest) -> str:
