@@ -510,7 +510,11 @@ def plan_cost(loaded: Loaded, plan: Any, *, days: int = 30) -> dict[str, Any] | 
     if not changes:
         return None
     try:
-        traffic: Any = read_traffic(loaded.aws.cloudwatch, [c.name for c in changes], days=days)
+        # The invocations provisioned concurrency served are in the alias's own metrics (where it is configured).
+        provisioned = {c.name: [c.alias] for c in changes if c.alias and c.before.provisioned}
+        traffic: Any = read_traffic(
+            loaded.aws.cloudwatch, [c.name for c in changes], days=days, provisioned=provisioned
+        )
     except FnError as exc:  # no cloudwatch:GetMetricData permission: the plan still shows, the cost says why not
         traffic = exc.message.splitlines()[0]
     book = price_book(loaded.aws)
