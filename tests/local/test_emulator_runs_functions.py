@@ -295,3 +295,45 @@ def test_sqs_mapping_delivers_batches_and_keeps_reported_failures(local, project
     # The failed item stays (in flight until its visibility timeout); the others are gone.
     assert int(attributes["ApproximateNumberOfMessagesNotVisible"]) == 1
     assert int(attributes["ApproximateNumberOfMessages"]) == 0
+
+
+def test_put_events_reaches_the_rules_lambda_targets(local, project):
+    """EventBridge hands a matching event to the rule's Lambda target (asynchronously), with `inputPath` applied;
+    moto answered PutEvents with 500 for such a rule."""
+    recorder = (
+        "\n\ndef seen(event, context):\n"
+        "    import boto3, json\n"
+        "    key = context.function_name + '/' + (event.get('id') or event.get('order') or 'none')\n"
+        "    boto3.client('s3').put_object(Bucket='seen', Key=key, Body=json.dumps(event).encode())\n"
+    )
+    extra = (
+        "  whole:\n    handler: handler.seen\n    events:\n      - eventBridge:\n          pattern:\n"
+        "            source: [shop.orders]\n"
+        "  detail:\n    handler: handler.seen\n    events:\n      - eventBridge:\n          pattern:\n"
+        "            source: [shop.orders]\n          inputPath: '$.detail'\n"
+    )
+    write(project, build=1, extra=extra)
+    project.write("handler.py", HANDLER + recorder)
+    client(local, "s3").create_bucket(Bucket="seen")
+    assert project.fn("deploy", "--yes").exit_code == 0
+    events = client(local, "events")
+    answer = events.put_events(
+        Entries=[
+            {"Source": "shop.orders", "DetailType": "placed", "Detail": json.dumps({"order": "o-1"})},
+            {"Source": "shop.other", "DetailType": "placed", "Detail": json.dumps({"order": "o-2"})},
+        ]
+    )
+    assert answer["FailedEntryCount"] == 0
+    event_id = answer["Entries"][0]["EventId"]
+    s3 = client(local, "s3")
+    want = {f"emu-dev-whole/{event_id}", "emu-dev-detail/o-1"}
+    deadline = time.monotonic() + 60
+    keys: set[str] = set()
+    while keys != want and time.monotonic() < deadline:
+        keys = {o["Key"] for o in s3.list_objects_v2(Bucket="seen").get("Contents", [])}
+        time.sleep(0.1)  # waiting for the emulator's asynchronous invocations (an outside process)
+    assert keys == want  # only the matching event; each target with its input
+    whole = json.loads(s3.get_object(Bucket="seen", Key=f"emu-dev-whole/{event_id}")["Body"].read())
+    assert whole["source"] == "shop.orders" and whole["detail-type"] == "placed" and whole["detail"] == {"order": "o-1"}
+    detail = json.loads(s3.get_object(Bucket="seen", Key="emu-dev-detail/o-1")["Body"].read())
+    assert detail == {"order": "o-1"}
