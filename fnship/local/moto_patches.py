@@ -81,12 +81,19 @@ def _invoke_runs_code(host: Any) -> None:
 # -- SQS event source mappings ------------------------------------------------------------------------------------
 def _sqs_mappings_polled() -> None:
     """moto hands a new message to the mapped function inside SendMessage (and deletes the whole batch whatever
-    the function answered); the emulator's poller reads the queue as Lambda does instead."""
+    the function answered), and every stream write to the function at once, one at a time (and still after the
+    mapping is deleted); the emulator's pollers read queues and streams as Lambda does instead
+    (fnship/local/pollers.py, fnship/local/streams.py)."""
     from moto.awslambda.models import LambdaBackend
+
+    from fnship.local import streams
 
     original = LambdaBackend.create_event_source_mapping
 
     def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
+        arn = str(spec.get("EventSourceArn") or "")
+        # A LATEST mapping reads what is written after it exists: the shards' ends now.
+        starts = streams.stream_ends(self.account_id, self.region_name, arn) if streams.is_stream(arn) else None
         esm = original(self, spec)
         if ":sqs:" in esm.event_source_arn:
             from moto.sqs.models import sqs_backends
@@ -94,9 +101,26 @@ def _sqs_mappings_polled() -> None:
             for queue in sqs_backends[self.account_id][self.region_name].queues.values():
                 if queue.queue_arn == esm.event_source_arn:
                     queue.lambda_event_source_mappings.clear()
+        elif streams.is_stream(arn):
+            # Where the stream poller (fnship/local/streams.py) starts reading each shard.
+            cast(Any, esm)._fnship_starts = starts if esm.starting_position == "LATEST" else {}
+            _unhook_stream(self.account_id, self.region_name, arn, esm)
         return esm
 
     cast(Any, LambdaBackend).create_event_source_mapping = create_event_source_mapping
+
+
+def _unhook_stream(account: str, region: str, arn: str, esm: Any) -> None:
+    """Take the mapping off moto's table or stream, which would push each write to the function itself."""
+    from fnship.local import streams
+
+    if ":kinesis:" in arn:
+        owner = streams._kinesis_stream(account, region, arn)
+    else:
+        owner = streams._dynamodb_table(account, region, arn)
+    hooks = owner.lambda_event_source_mappings
+    for key in [key for key, value in hooks.items() if value is esm]:
+        hooks.pop(key, None)
 
 
 # -- versions --------------------------------------------------------------------------------------------------------
@@ -227,7 +251,7 @@ def target_event(target: Mapping[str, Any], event: dict[str, Any]) -> Any:
         filled = EventTemplateParser.parse(
             input_template=transformer.get("InputTemplate"),
             input_paths_map=transformer.get("InputPathsMap", {}),
-            event=event,
+            event=cast(Any, event),
         )
         return filled
     return event
