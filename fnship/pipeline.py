@@ -479,10 +479,10 @@ def clean_tune_leftovers_locked(loaded: Loaded) -> list[str]:
     manifest = loaded.manifest
     keys = {spec.name: key for key, spec in manifest.functions.items()}
 
-    def code_for(name: str) -> bytes:
+    def code_for(name: str, architecture: str) -> bytes:
         if name not in keys:
             raise FnError(f"an interrupted fn tune left {name} on another architecture, and it is not in the manifest")
-        return tune.deployed_zip(loaded, keys[name], code_sha256=None)
+        return tune.zip_for(loaded, keys[name], architecture=architecture, code_sha256=None)
 
     return tune.cleanup(loaded.aws, service=manifest.service, stage=manifest.stage, code_for=code_for)
 
