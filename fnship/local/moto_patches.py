@@ -34,7 +34,7 @@ def apply(host: Any) -> None:
         return
     _applied = True
     _invoke_runs_code(host)
-    _sqs_mappings_polled()
+    _mappings_polled()
     _versions_never_reused()
     _architectures_on_code_update()
     _route_authorization_none()
@@ -79,7 +79,7 @@ def _invoke_runs_code(host: Any) -> None:
 
 
 # -- SQS event source mappings ------------------------------------------------------------------------------------
-def _sqs_mappings_polled() -> None:
+def _mappings_polled() -> None:
     """moto hands a new message to the mapped function inside SendMessage (and deletes the whole batch whatever
     the function answered), and every stream write to the function at once, one at a time (and still after the
     mapping is deleted); the emulator's pollers read queues and streams as Lambda does instead

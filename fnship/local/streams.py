@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fnship.local.pollers import POLL_INTERVAL_S, failed_ids
+from fnship.local.pollers import POLL_INTERVAL_S, failed_ids, mappings, poll_each
 
 DEFAULT_BATCH = 100  # Lambda's default batch size for both stream types
 RETRY_BACKOFF_S = (0.0, 0.5, 1.0, 2.0, 5.0)  # between the retries of a failing batch (Lambda backs off too)
@@ -283,37 +283,23 @@ def _dynamodb_record(item: Any, arn: str, region: str) -> dict[str, Any]:
 def run_streams(host: Any, stop: threading.Event, *, interval_s: float = POLL_INTERVAL_S) -> None:
     """The emulator's stream poller: every enabled stream mapping of every moto Lambda backend, each polled in a
     thread of its own (one batch per shard at a time)."""
-    mappings: dict[str, StreamMapping] = {}
-    busy: set[str] = set()
-    lock = threading.Lock()
-    while not stop.wait(interval_s):
-        for backend, esm in _stream_mappings():
-            with lock:
-                if esm.uuid in busy:
-                    continue
-                busy.add(esm.uuid)
-            mapping = mappings.get(esm.uuid)
-            if mapping is None:
-                mapping = mappings[esm.uuid] = _mapping(backend, esm)
-            mapping.settings = Settings.of(esm)  # UpdateEventSourceMapping may have changed them
+    readers: dict[str, StreamMapping] = {}
 
-            def deliver(backend: Any = backend, esm: Any = esm, mapping: StreamMapping = mapping) -> None:
-                try:
-                    function = backend.get_function(esm.function_arn)
+    def deliver(backend: Any, esm: Any) -> None:
+        mapping = readers.get(esm.uuid)
+        if mapping is None:
+            mapping = readers[esm.uuid] = _mapping(backend, esm)
+        mapping.settings = Settings.of(esm)  # UpdateEventSourceMapping may have changed them
+        function = backend.get_function(esm.function_arn)
 
-                    def invoke(event: bytes) -> tuple[str | None, bytes]:
-                        outcome = host.invoke(function, event, invoked_arn=esm.function_arn)
-                        return outcome.error_type, outcome.payload
+        def invoke(event: bytes) -> tuple[str | None, bytes]:
+            outcome = host.invoke(function, event, invoked_arn=esm.function_arn)
+            return outcome.error_type, outcome.payload
 
-                    while mapping.poll(invoke):
-                        pass  # what is due now, shard by shard, until nothing is
-                except Exception as exc:  # the poller goes on: say it in the emulator's log
-                    print(f"fnship emulator: stream delivery for {esm.function_arn} failed: {exc!r}", flush=True)
-                finally:
-                    with lock:
-                        busy.discard(esm.uuid)
+        while mapping.poll(invoke):
+            pass  # what is due now, shard by shard, until nothing is
 
-            threading.Thread(target=deliver, daemon=True).start()
+    poll_each(lambda: mappings(is_stream), deliver, stop, interval_s=interval_s, what="stream")
 
 
 def _mapping(backend: Any, esm: Any) -> StreamMapping:
@@ -327,15 +313,3 @@ def _mapping(backend: Any, esm: Any) -> StreamMapping:
         print(f"fnship emulator: {esm.function_arn}: {line}", flush=True)
 
     return StreamMapping(Settings.of(esm), shards=shards, read=read, starts=dict(starts), log=log)
-
-
-def _stream_mappings() -> list[tuple[Any, Any]]:
-    from moto.awslambda.models import lambda_backends
-
-    found = []
-    for regions in list(lambda_backends.values()):
-        for backend in list(regions.values()):
-            for esm in list(getattr(backend, "_event_source_mappings", {}).values()):
-                if is_stream(esm.event_source_arn) and esm.enabled:
-                    found.append((backend, esm))
-    return found
