@@ -5,8 +5,10 @@ reads its stream's shards in order and invokes its function with batches, as Lam
 - a batch is up to the mapping's `BatchSize` records of one shard, sent when it is full or when its first record
   has waited `MaximumBatchingWindowInSeconds` (0, the streams' default: at once);
 - a shard's batches go one at a time, in order; a batch that fails blocks its shard until it succeeds or is given up;
-- a function error retries the batch (halved first with `BisectBatchOnFunctionError`) up to
-  `MaximumRetryAttempts` (-1: until `MaximumRecordAgeInSeconds`, -1: forever), then the batch is skipped;
+- a function error retries the batch up to `MaximumRetryAttempts` (-1: until `MaximumRecordAgeInSeconds`, -1:
+  forever), then the batch is skipped and described to the mapping's on-failure destination (SQS or SNS); with
+  `BisectBatchOnFunctionError` a failed batch is first split in two, which does not use the retry quota;
+  https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html
 - with `ReportBatchItemFailures` the answer's `batchItemFailures` set the checkpoint at the lowest sequence number
   named: the records before it are done, the next batch starts there (an invalid answer fails the whole batch).
   https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html
@@ -21,6 +23,7 @@ import datetime
 import json
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +77,7 @@ class Shard:
     position: int = 0
     seen: dict[int, float] = field(default_factory=dict)  # position -> first seen
     attempts: int = 0  # failed attempts of the batch at `position`
+    error: str | None = None  # the function error of the last failed attempt
     limit: int | None = None  # a bisected batch's size
     retry_at: float = 0.0
 
@@ -95,12 +99,18 @@ class StreamMapping:
         starts: dict[str, int] | None = None,
         clock: Callable[[], float] = time.monotonic,
         log: Callable[[str], None] = lambda _line: None,
+        on_failure: Callable[[dict[str, Any]], None] | None = None,
+        source_arn: str = "",
+        function_arn: str = "",
     ) -> None:
         self.settings = settings
         self._shards = shards
         self._read = read
         self._clock = clock
         self._log = log
+        self._on_failure = on_failure
+        self._source_arn = source_arn
+        self._function_arn = function_arn
         self.state: dict[str, Shard] = {name: Shard(position=at) for name, at in (starts or {}).items()}
 
     def poll(self, invoke: Invoke) -> int:
@@ -128,7 +138,9 @@ class StreamMapping:
         if len(batch) < size and now - batch[0].seen < self.settings.window_s:
             return False  # the window is still open for a fuller batch
         if self.settings.max_age_s >= 0 and shard.attempts and now - batch[0].seen > self.settings.max_age_s:
-            self._give_up(name, shard, batch, "its records are older than MaximumRecordAgeInSeconds")
+            self._give_up(
+                name, shard, batch, "RecordAgeExceeded", "its records are older than MaximumRecordAgeInSeconds"
+            )
             return False
         error, payload = invoke(json.dumps({"Records": [r.event for r in batch]}).encode())
         if error is None and self.settings.report_failures:
@@ -139,11 +151,11 @@ class StreamMapping:
             elif named:
                 checkpoint = min(sequences.index(s) for s in named)
                 self._done(shard, checkpoint)
-                return self._failed(name, shard, batch[checkpoint:], "it reported failed items", partial=True)
+                return self._failed(name, shard, batch[checkpoint:], "it reported failed items", error=None)
         if error is None:
             self._done(shard, len(batch))
             return True
-        return self._failed(name, shard, batch, f"the function failed ({error})", partial=False)
+        return self._failed(name, shard, batch, f"the function failed ({error})", error=error)
 
     def _done(self, shard: Shard, count: int) -> None:
         if count <= 0:
@@ -152,25 +164,80 @@ class StreamMapping:
             shard.seen.pop(position, None)
         shard.position += count
         shard.attempts = 0
+        shard.error = None
         shard.limit = None
         shard.retry_at = 0.0
 
-    def _failed(self, name: str, shard: Shard, batch: list[Record], why: str, *, partial: bool) -> bool:
+    def _failed(self, name: str, shard: Shard, batch: list[Record], why: str, *, error: str | None) -> bool:
+        """A failed attempt at `batch` (`error`: the function's, None: items it reported failed)."""
+        shard.error = error
+        if self.settings.bisect and error is not None and len(batch) > 1:
+            # Split in two and retry at once; a split does not use the retry quota.
+            shard.limit = (len(batch) + 1) // 2
+            self._log(f"shard {name}: {why}; splitting the batch of {len(batch)} in two")
+            return True
         shard.attempts += 1
         limit = self.settings.max_retries
         if limit >= 0 and shard.attempts > limit:
-            self._give_up(name, shard, batch, f"{why}, and MaximumRetryAttempts ({limit}) are used up")
+            self._give_up(name, shard, batch, "RetryAttemptsExhausted",
+                          f"{why}, and MaximumRetryAttempts ({limit}) are used up")  # fmt: skip
             return True
-        if self.settings.bisect and not partial and len(batch) > 1:
-            shard.limit = (len(batch) + 1) // 2  # split in two; the halves are retried in order
         backoff = RETRY_BACKOFF_S[min(shard.attempts - 1, len(RETRY_BACKOFF_S) - 1)]
         shard.retry_at = self._clock() + backoff
         self._log(f"shard {name}: {why}; retrying from sequence number {batch[0].sequence}")
         return True
 
-    def _give_up(self, name: str, shard: Shard, batch: list[Record], why: str) -> None:
+    def _give_up(self, name: str, shard: Shard, batch: list[Record], condition: str, why: str) -> None:
         self._log(f"shard {name}: skipping {len(batch)} records ({batch[0].sequence} .. {batch[-1].sequence}): {why}")
+        if self._on_failure is not None:
+            self._on_failure(self.failure_record(name, shard, batch, condition))
         self._done(shard, len(batch))
+
+    def failure_record(self, name: str, shard: Shard, batch: list[Record], condition: str) -> dict[str, Any]:
+        """What Lambda sends the on-failure destination about a batch it gave up on.
+        https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html"""
+        kinesis = ":kinesis:" in self._source_arn
+        info = {
+            "shardId": name,
+            "startSequenceNumber": batch[0].sequence,
+            "endSequenceNumber": batch[-1].sequence,
+            "approximateArrivalOfFirstRecord": _arrival(batch[0].event),
+            "approximateArrivalOfLastRecord": _arrival(batch[-1].event),
+            "batchSize": len(batch),
+            "streamArn": self._source_arn,
+        }
+        return {
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": self._function_arn,
+                "condition": condition,
+                "approximateInvokeCount": shard.attempts,  # the invocations of this batch
+            },
+            "responseContext": {
+                "statusCode": 200,
+                "executedVersion": _qualifier(self._function_arn),
+                "functionError": "Unhandled" if shard.error else None,
+            },
+            "version": "1.0",
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+            ("KinesisBatchInfo" if kinesis else "DDBStreamBatchInfo"): info,
+        }
+
+
+def _qualifier(function_arn: str) -> str:
+    """The version an event source mapping invokes: its function ARN's qualifier, `$LATEST` without one."""
+    parts = function_arn.split(":")
+    return parts[7] if len(parts) > 7 else "$LATEST"
+
+
+def _arrival(event: dict[str, Any]) -> str | None:
+    """A record's arrival time, as the on-failure record writes it (ISO 8601, UTC)."""
+    seconds = (event.get("kinesis") or {}).get("approximateArrivalTimestamp")
+    if seconds is None:
+        seconds = (event.get("dynamodb") or {}).get("ApproximateCreationDateTime")
+    if not isinstance(seconds, (int, float)):
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(float(seconds))) + f".{int(float(seconds) % 1 * 1000):03d}Z"
 
 
 # -- moto's streams -----------------------------------------------------------------------------------------------
@@ -312,4 +379,29 @@ def _mapping(backend: Any, esm: Any) -> StreamMapping:
     def log(line: str) -> None:
         print(f"fnship emulator: {esm.function_arn}: {line}", flush=True)
 
-    return StreamMapping(Settings.of(esm), shards=shards, read=read, starts=dict(starts), log=log)
+    destination = ((esm.destination_config or {}).get("OnFailure") or {}).get("Destination")
+
+    def on_failure(document: dict[str, Any]) -> None:
+        if destination:
+            send_to_destination(str(destination), document, log=log)
+
+    return StreamMapping(Settings.of(esm), shards=shards, read=read, starts=dict(starts), log=log,
+                         on_failure=on_failure, source_arn=arn, function_arn=esm.function_arn)  # fmt: skip
+
+
+def send_to_destination(arn: str, document: dict[str, Any], *, log: Callable[[str], None]) -> None:
+    """An on-failure record to an SQS queue or an SNS topic of the emulator (other destinations: logged)."""
+    from moto.utilities.arns import parse_arn
+
+    where = parse_arn(arn)
+    body = json.dumps(document)
+    if where.service == "sqs":
+        from moto.sqs.models import sqs_backends
+
+        sqs_backends[where.account][where.region].send_message(where.resource_id, body)
+    elif where.service == "sns":
+        from moto.sns.models import sns_backends
+
+        sns_backends[where.account][where.region].publish(body, arn=arn)
+    else:
+        log(f"the on-failure destination {arn} is not sent to by the emulator (SQS and SNS are)")

@@ -153,3 +153,44 @@ def test_a_latest_mapping_starts_at_the_shards_ends():
     stream.write("a", "r4")
     drain(m, function)
     assert function.batches == [["r4"]]
+
+
+def test_a_batch_given_up_is_described_to_the_on_failure_destination():
+    """https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html (the record's shape)."""
+    stream, now = Stream(**{"shardId-0": 3}), [0.0]
+    sent: list[dict] = []
+    arn = "arn:aws:kinesis:us-east-1:123456789012:stream/clicks"
+    function_arn = "arn:aws:lambda:us-east-1:123456789012:function:svc-dev-f:7"
+    m = StreamMapping(Settings(batch_size=2, max_retries=1), shards=lambda: ["shardId-0"], read=stream.read,
+                      clock=lambda: now[0], on_failure=sent.append, source_arn=arn,
+                      function_arn=function_arn)  # fmt: skip
+    function = Function(lambda values, records: ("Unhandled", b"{}") if "r1" in values else (None, b"null"))
+    drain(m, function)
+    now[0] += 60
+    drain(m, function)
+    assert function.batches == [["r1", "r2"], ["r1", "r2"], ["r3"]]
+    (record,) = sent
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    assert record["requestContext"]["functionArn"] == function_arn
+    assert record["responseContext"] == {"statusCode": 200, "executedVersion": "7", "functionError": "Unhandled"}
+    info = record["KinesisBatchInfo"]
+    assert (info["shardId"], info["startSequenceNumber"], info["endSequenceNumber"], info["batchSize"]) == (
+        "shardId-0", "101", "102", 2)  # fmt: skip
+    assert info["streamArn"] == arn and record["version"] == "1.0"
+
+
+def test_the_on_failure_record_goes_to_the_emulators_queue():
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sqs.models import sqs_backends
+
+    from fnship.local.streams import send_to_destination
+
+    backend = sqs_backends[DEFAULT_ACCOUNT_ID]["eu-west-3"]
+    queue = backend.create_queue("stream-failures")
+    try:
+        send_to_destination(queue.queue_arn, {"version": "1.0", "DDBStreamBatchInfo": {"batchSize": 1}}, log=print)
+        (message,) = backend.receive_message("stream-failures", 10, 0, 30)
+        assert json.loads(message.body) == {"version": "1.0", "DDBStreamBatchInfo": {"batchSize": 1}}
+    finally:
+        backend.delete_queue("stream-failures")
