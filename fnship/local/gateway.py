@@ -165,7 +165,8 @@ def route_table(manifest: Any, *, only: Sequence[str] = ()) -> RouteTable:
                         key,
                         settings.method,
                         settings.path,
-                        payload_version="2.0",
+                        # `provider.httpApi.payload` or the function's `httpApi.payload` (the manifest resolves which)
+                        payload_version=getattr(settings, "payload_format", "2.0"),
                         authorizer=settings.authorizer,
                         scopes=tuple(settings.scopes),
                     )

@@ -194,3 +194,24 @@ def test_jwt_signature_checked_against_the_issuers_keys():
 
     assert verdict(issuer_key).status is None
     assert verdict(forger_key).status == 401
+
+
+def test_route_table_takes_each_http_api_routes_payload_format():
+    """The manifest resolves each httpApi event's payload format (provider.httpApi.payload, a function's wins);
+    the route table serves each route in its own."""
+    from types import SimpleNamespace
+
+    def http_api_event(path: str, payload: str) -> SimpleNamespace:
+        settings = SimpleNamespace(method="GET", path=path, authorizer=None, scopes=(), payload_format=payload)
+        return SimpleNamespace(type="httpApi", settings=settings)
+
+    manifest = SimpleNamespace(
+        stage="dev",
+        provider=SimpleNamespace(http_api=SimpleNamespace(cors=None, authorizers={})),
+        functions={
+            "old": SimpleNamespace(events=[http_api_event("/old", "1.0")]),
+            "new": SimpleNamespace(events=[http_api_event("/new", "2.0")]),
+        },
+    )
+    routes = gateway.route_table(manifest)
+    assert {r.function: r.payload_version for r in routes.http_api} == {"old": "1.0", "new": "2.0"}
