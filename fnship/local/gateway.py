@@ -166,7 +166,7 @@ def route_table(manifest: Any, *, only: Sequence[str] = ()) -> RouteTable:
                         settings.method,
                         settings.path,
                         # `provider.httpApi.payload` or the function's `httpApi.payload` (the manifest resolves which)
-                        payload_version=getattr(settings, "payload_format", "2.0"),
+                        payload_version=settings.payload_format,
                         authorizer=settings.authorizer,
                         scopes=tuple(settings.scopes),
                     )

@@ -59,6 +59,19 @@ functions:
     events:
       - httpApi: GET /shape/{{kind}}
       - http: GET /shape/{{kind}}
+  legacy:
+    handler: handler.echo
+    httpApi:
+      payload: '1.0'
+    events:
+      - httpApi: GET /legacy/{{id}}
+  legacyshapes:
+    handler: shapes.answer
+    timeout: 60
+    httpApi:
+      payload: '1.0'
+    events:
+      - httpApi: GET /v1shape/{{kind}}
   sleeper:
     handler: shapes.forever
     timeout: 1
@@ -180,6 +193,34 @@ def test_rest_route_payload_1_under_the_stage(dev):
     # A method or path the REST API does not have: API Gateway's answer.
     missing = dev.get("/dev/rest/7")
     assert missing.status == 403 and missing.json == {"message": "Missing Authentication Token"}
+
+
+def test_http_api_payload_1_where_the_function_asks_for_it(dev):
+    """`httpApi: {payload: '1.0'}` on a function: its routes get the HTTP API's 1.0 event, and its answers are read
+    as 1.0 (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html);
+    the other functions' routes stay 2.0."""
+    reply = dev.get("/legacy/9?tag=a&tag=b", headers={"X-Thing": "a", "Cookie": "s=1"})
+    event = event_of(reply)
+    assert event["version"] == "1.0" and event["resource"] == "/legacy/{id}" and event["path"] == "/legacy/9"
+    assert event["httpMethod"] == "GET" and event["pathParameters"] == {"id": "9"}
+    assert event["queryStringParameters"] == {"tag": "b"}
+    assert event["multiValueQueryStringParameters"] == {"tag": ["a", "b"]}
+    assert event["headers"]["x-thing"] == "a" and event["headers"]["cookie"] == "s=1"
+    assert event["multiValueHeaders"]["x-thing"] == ["a"]
+    context = event["requestContext"]
+    assert context["stage"] == "$default" and context["path"] == "/legacy/9" and context["resourceId"] is None
+    assert context["resourcePath"] == "/legacy/{id}" and context["authorizer"] == {"claims": None, "scopes": None}
+    assert event_of(dev.get("/items/1"))["version"] == "2.0"
+    # Answers read as 1.0: statusCode required (an HTTP API answers 500 without), multiValueHeaders, base64 bodies,
+    # and no 2.0 `cookies` (1.0 sets cookies with headers).
+    bare = dev.get("/v1shape/bare")
+    assert bare.status == 500 and bare.json == {"message": "Internal Server Error"}
+    multi = dev.get("/v1shape/multi")
+    assert multi.status == 200 and multi.text == "multi"
+    binary = dev.get("/v1shape/binary")
+    assert binary.body == b"\x89PNG\x00\x01" and binary.headers["content-type"] == "image/png"
+    cookies = dev.get("/v1shape/cookies")
+    assert cookies.status == 201 and cookies.set_cookies == []
 
 
 def test_function_url_payload_2(dev):

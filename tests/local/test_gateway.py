@@ -196,22 +196,17 @@ def test_jwt_signature_checked_against_the_issuers_keys():
     assert verdict(forger_key).status == 401
 
 
-def test_route_table_takes_each_http_api_routes_payload_format():
-    """The manifest resolves each httpApi event's payload format (provider.httpApi.payload, a function's wins);
-    the route table serves each route in its own."""
-    from types import SimpleNamespace
+def test_route_table_takes_each_http_api_routes_payload_format(tmp_path):
+    """`provider.httpApi.payload: '1.0'` serves every HTTP API route in 1.0, except where a function's own
+    `httpApi.payload` says otherwise (it wins, as in the Serverless Framework v3)."""
+    from fnship.manifest import load_manifest
 
-    def http_api_event(path: str, payload: str) -> SimpleNamespace:
-        settings = SimpleNamespace(method="GET", path=path, authorizer=None, scopes=(), payload_format=payload)
-        return SimpleNamespace(type="httpApi", settings=settings)
-
-    manifest = SimpleNamespace(
-        stage="dev",
-        provider=SimpleNamespace(http_api=SimpleNamespace(cors=None, authorizers={})),
-        functions={
-            "old": SimpleNamespace(events=[http_api_event("/old", "1.0")]),
-            "new": SimpleNamespace(events=[http_api_event("/new", "2.0")]),
-        },
+    (tmp_path / "handler.py").write_text("def main(event, context):\n    return 1\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: svc\nprovider:\n  name: aws\n  runtime: python3.12\n  httpApi:\n    payload: '1.0'\n"
+        "functions:\n  old:\n    handler: handler.main\n    events:\n      - httpApi: GET /old\n"
+        "  new:\n    handler: handler.main\n    httpApi:\n      payload: '2.0'\n    events:\n"
+        "      - httpApi: GET /new\n"
     )
-    routes = gateway.route_table(manifest)
+    routes = gateway.route_table(load_manifest(tmp_path / "serverless.yml"))
     assert {r.function: r.payload_version for r in routes.http_api} == {"old": "1.0", "new": "2.0"}
