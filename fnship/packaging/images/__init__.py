@@ -63,7 +63,7 @@ def build_image(
     level: int,
     cache_dir: Path,
 ):
-    from fnship.packaging import Artifact
+    from fnship.packaging.artifacts import Artifact
 
     fn = manifest.functions[key]
     wanted = manifest.artifacts.function_images[key]
