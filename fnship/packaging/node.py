@@ -35,7 +35,7 @@ from pathlib import Path
 from fnship import runtimes
 from fnship.errors import Diagnostic, FnError, InputError, Location
 from fnship.packaging import deps, elfcheck
-from fnship.packaging.platforms import MACHINES
+from fnship.packaging.platforms import LambdaPlatform
 
 NODE_BUILDER_VERSION = "fnship-node-2"
 # lockfile -> its package manager, in the order they are looked for
@@ -126,20 +126,12 @@ def find_project(*directories: Path) -> NodeProject | None:
 
 # -- installing ----------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class NodeTarget:
-    runtime: str
-    architecture: str
+class NodeTarget(LambdaPlatform):
+    """What installed Node.js dependencies must run on; `cpu` is npm's name for the architecture."""
 
     @property
     def cpu(self) -> str:
         return NPM_CPU[self.architecture]
-
-    @property
-    def machine(self) -> str:
-        return MACHINES[self.architecture]
-
-    def build_image(self) -> str:
-        return f"public.ecr.aws/sam/build-{self.runtime}:latest-{self.architecture}"
 
 
 def deps_key(project: NodeProject, target: NodeTarget, options: deps.BuildOptions, *, only: Sequence[str] = ()) -> str:
@@ -368,13 +360,9 @@ def _build_natives(
         )
     names = " ".join(shlex.quote(spec.rsplit("@", 1)[0]) for spec in gyp)
     deps.run_in_build_image(
-        engine, options.build_image or target.build_image(), f"linux/{_oci_arch(target)}", scratch,
+        engine, options.build_image or target.build_image(), f"linux/{target.oci_arch}", scratch,
         f"npm rebuild --foreground-scripts {names}", tools=tools,
     )  # fmt: skip
-
-
-def _oci_arch(target: NodeTarget) -> str:
-    return "amd64" if target.architecture == "x86_64" else "arm64"
 
 
 def _tail(text: str, lines: int = 15) -> str:

@@ -26,6 +26,7 @@ import pytest
 
 from fnship.packaging import deps, elfcheck, node
 from fnship.packaging.runner import Completed, subprocess_runner
+from tests.integration.test_node_functions import API_JS, SERVICE, names
 
 pytestmark = pytest.mark.skipif(
     shutil.which("node") is None or shutil.which("npm") is None,
@@ -86,11 +87,6 @@ def zip_text(path: Path, name: str) -> str:
         return zf.read(name).decode()
 
 
-def names(path: Path) -> list[str]:
-    with zipfile.ZipFile(path) as zf:
-        return sorted(zf.namelist())
-
-
 PACKAGE = {
     "name": "orders",
     "version": "1.0.0",
@@ -98,21 +94,6 @@ PACKAGE = {
     "dependencies": {"ms": "^2.1.1", "esbuild": node.ESBUILD_VERSION},
     "devDependencies": {"left-pad": "1.3.0"},
 }
-SERVICE = """\
-service: orders
-provider:
-  name: aws
-  runtime: nodejs22.x
-package:
-  individually: true
-functions:
-  arm:
-    handler: src/api.handler
-    architecture: arm64
-  intel:
-    handler: src/api.handler
-"""
-API_JS = "const ms = require('ms');\nexports.handler = async (event) => ({ took: ms(event.ms || 1500) });\n"
 
 
 @pytest.mark.network
