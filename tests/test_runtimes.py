@@ -9,7 +9,8 @@ import pytest
 from fnship import runtimes
 
 CATALOGUE = ("nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x", "nodejs26.x", "python3.8", "python3.9",
-             "python3.13", "python3.14", "python3.15", "provided.al2023", "dotnet8", "dotnet10")  # fmt: skip
+             "python3.10", "ruby3.2", "ruby3.4", "python3.13", "python3.14", "python3.15", "provided.al2023",
+             "dotnet8", "dotnet10")  # fmt: skip
 
 
 def judge(runtime: str, day: str) -> runtimes.Verdict:
@@ -62,6 +63,18 @@ def test_the_catalogue_is_botocores_lambda_model():
             None,
         ),
         ("dotnet8", "2027-03-03", "use dotnet10", None, None),
+        (
+            "python3.10",
+            "2026-12-04",
+            None,
+            "deprecated on 2026-10-31; Lambda blocks creating functions with it from "
+            "2027-02-01 (59 days): move to python3.14",
+            None,
+        ),
+        ("python3.10", "2027-02-15", None, "blocks creating new functions with it since 2027-02-01", "2027-02-01"),
+        # ruby3.2: deprecated, its block dates not read from a copy of AWS's page: a warning, never refused
+        ("ruby3.2", "2026-12-04", None, "deprecated since 2026-03-31 (no security updates); move to ruby3.4", None),
+        ("ruby3.2", "2030-01-01", None, "deprecated since 2026-03-31", None),
         ("nodejs26.x", "2026-12-04", None, "in preview", None),
         ("python3.15", "2026-12-04", None, "in preview", None),
         ("python4.0", "2026-12-04", "'python4.0' is not a Lambda runtime; did you mean python3.14?", None, None),

@@ -21,6 +21,7 @@ def node_service(project, tmp_path: Path) -> Path:
     root = tmp_path / "svc"
     created = project.fn("init", "node-http-api", str(root), "--name", "nodedev")
     assert created.exit_code == 0, created.stderr
+    assert "  npm test             # the unit tests" in created.stderr  # the blueprint's own test command
     return root
 
 
