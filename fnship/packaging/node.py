@@ -435,15 +435,28 @@ def prune_prebuilds(modules: Path, target: NodeTarget) -> None:
                     shutil.rmtree(entry)
 
 
+# Install scripts that compile (or fetch at install what install scripts, off here, would have fetched) a
+# binding.gyp's addon: node-gyp and its wrappers, prebuild-install, node-pre-gyp.
+_COMPILING_SCRIPTS = ("node-gyp", "prebuild-install", "node-pre-gyp")
+
+
 def native_builds(modules: Path, target: NodeTarget) -> list[str]:
     """`name@version` of every installed package that must compile with node-gyp for `target`: a binding.gyp at its
-    root (npm then runs `node-gyp rebuild`, or the package's own install script, such as node-gyp-build or
-    prebuild-install), unless it ships a node-gyp-build prebuild for Linux and the target's CPU."""
+    root and either no install script (npm then runs `node-gyp rebuild`) or one that compiles (node-gyp-build,
+    `prebuild-install || node-gyp rebuild`, node-pre-gyp), unless it ships a node-gyp-build prebuild for Linux and
+    the target's CPU. A package whose own install script does something else (@parcel/watcher builds only when
+    asked, its binaries come as optional dependencies) is left to that script's way."""
     found: list[str] = []
     if not modules.is_dir():
         return found
     for directory, meta in _packages(modules):
         if not (directory / "binding.gyp").is_file() or meta.get("gypfile") is False:
+            continue
+        scripts = meta.get("scripts") if isinstance(meta.get("scripts"), dict) else {}
+        script = " ".join(str(scripts.get(name) or "") for name in ("preinstall", "install"))
+        if script.strip() and not any(word in script for word in _COMPILING_SCRIPTS):
+            continue
+        if "optional-packages" in script:  # node-gyp-build-optional-packages: binaries as optional dependencies
             continue
         if any(any(p.suffix == ".node" for p in d.iterdir()) for d in _prebuilt_for(directory, target)):
             continue

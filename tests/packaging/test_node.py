@@ -225,6 +225,22 @@ def test_node_gyp_package_without_a_container_engine_is_refused_by_name(tmp_path
     assert "install docker (with its daemon running), podman or buildah" in problem.hint and "bcryptjs" in problem.hint
 
 
+@pytest.mark.parametrize(
+    ("scripts", "compiles"),
+    [({}, True), ({"install": "prebuild-install || node-gyp rebuild"}, True), ({"install": "node-gyp-build"}, True),
+     ({"install": "node-pre-gyp install --fallback-to-build"}, True),
+     ({"install": "node scripts/build-from-source.js"}, False),  # @parcel/watcher: binaries as optional deps
+     ({"install": "node-gyp-build-optional-packages"}, False)],
+)  # fmt: skip
+def test_which_binding_gyp_packages_compile_at_install(tmp_path: Path, scripts, compiles):
+    package = tmp_path / "node_modules" / "native"
+    package.mkdir(parents=True)
+    (package / "binding.gyp").write_text("{}")
+    (package / "package.json").write_text(json.dumps({"name": "native", "version": "1.0.0", "scripts": scripts}))
+    found = node.native_builds(tmp_path / "node_modules", node.NodeTarget("nodejs22.x", "x86_64"))
+    assert found == (["native@1.0.0"] if compiles else [])
+
+
 def test_a_prebuild_for_lambdas_platform_needs_no_compiler_and_other_platforms_do_not_ship(tmp_path: Path):
     macho, windows = b"\xcf\xfa\xed\xfe" + b"\x00" * 40, b"MZ" + b"\x00" * 40
     prebuilt = {"package.json": b'{"name": "bufferutil", "version": "4.0.9"}', "binding.gyp": b"{}",
