@@ -173,16 +173,38 @@ TINY = {
 }
 
 
-def tiny_tarball(directory: Path) -> Path:
-    """A package that compiles with node-gyp, as `npm pack` makes it (no registry needed: a file: dependency)."""
-    path = directory / "tiny-native-1.0.0.tgz"
+def tarball(directory: Path, files: Mapping[str, str | bytes], name: str = "tiny-native-1.0.0.tgz") -> Path:
+    """A package as `npm pack` makes it (no registry needed: a file: dependency)."""
+    path = directory / name
     with tarfile.open(path, "w:gz") as tar:
-        for name, text in TINY.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"package/{name}")
+        for member, content in files.items():
+            data = content.encode() if isinstance(content, str) else content
+            info = tarfile.TarInfo(f"package/{member}")
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     return path
+
+
+def tiny_tarball(directory: Path) -> Path:
+    """A package that compiles with node-gyp."""
+    return tarball(directory, TINY)
+
+
+def test_an_installed_native_module_for_another_architecture_exits_2_naming_file_and_package(project, tmp_path):
+    x86_64 = b"\x7fELF\x02\x01\x01" + b"\x00" * 11 + (62).to_bytes(2, "little") + b"\x00" * 40
+    fast = tarball(tmp_path, {"package.json": json.dumps({"name": "fast-native", "version": "2.0.0"}),
+                              "build/Release/fast.node": x86_64}, name="fast-native-2.0.0.tgz")  # fmt: skip
+    project.write("package.json", json.dumps({"name": "svc", "dependencies": {"fast-native": f"file:{fast}"}}))
+    project.write("serverless.yml", SERVICE)
+    project.write("src/api.js", "exports.handler = async () => require('fast-native');\n")
+    result = project.fn("package", "-f", "arm")
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "package fast-native ships node_modules/fast-native/build/Release/fast.node, built for x86_64" in (
+        result.stderr
+    )
+    assert "use a version of fast-native that ships Linux arm64 binaries" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert project.fn("package", "-f", "intel").exit_code == 0  # the same package fits x86_64
 
 
 def test_node_gyp_package_without_a_container_engine_is_refused_by_name(project, monkeypatch, tmp_path):
