@@ -314,7 +314,7 @@ def endpoints(loaded: Loaded, plan: Any = None) -> dict[str, Any]:
     where: dict[str, Any] = {}
     planned = {r.address for r in plan.desired.of_kind("function")} if plan is not None else set()
     if plan is not None and planned >= {f"function.{key}" for key in manifest.functions}:  # not a `-f` plan
-        where["urls"] = {r.extras["function_key"] for r in plan.desired.of_kind("function_url")}
+        where["urls"] = {r.in_scope().function_key for r in plan.desired.of_kind("function_url")}
         where["apis"] = {kind for kind in ("http_api", "rest_api") if plan.desired.of_kind(kind)}
         if plan.empty and loaded.reads is not None:
             reads = loaded.reads

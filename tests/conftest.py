@@ -145,7 +145,8 @@ class Project:
         self.write("serverless.yml", HELLO_SERVICE)
 
     def fn(self, *args: str, env: dict[str, str] | None = None) -> Result:
-        """Run `fn` in-process through typer's runner (fast); stdout and stderr kept apart."""
+        """Run `fn` in-process through typer's runner (fast); stdout and stderr kept apart. The app is built as
+        `fn` builds it (fnship.cli.app.main): with only the command named first, when it names one."""
         from typer.testing import CliRunner
 
         from fnship.cli.app import build_app
@@ -154,7 +155,7 @@ class Project:
         previous = Path.cwd()
         os.chdir(self.root)
         try:
-            result = runner.invoke(build_app(), list(args), env=env, catch_exceptions=False)
+            result = runner.invoke(build_app(args[0] if args else None), list(args), env=env, catch_exceptions=False)
         finally:
             os.chdir(previous)
         return Result(result.exit_code, result.stdout, result.stderr)

@@ -1,8 +1,12 @@
 """An HTTP proxy in front of the moto server that cuts a command off at its Nth mutating AWS call.
 
 Every request is forwarded as is, until the Nth mutating one (see tests/moto_calls.is_mutating); from then on
-every mutating request is refused the way AWS refuses it when credentials expire mid-deploy (ExpiredToken), when
-a role loses a permission (AccessDenied), or when the network goes (the connection is dropped without an answer).
+every mutating request fails, as it does on AWS when:
+- `expired`: credentials expire mid-deploy (ExpiredToken), refused before anything is done;
+- `denied`: a role loses a permission (AccessDenied), refused before anything is done;
+- `drop`: the network goes. The Nth request still reaches AWS and is applied, but its answer is lost (the
+  connection closes without one), so the command does not know it was done; every later mutating request's
+  connection closes before it reaches AWS (botocore's retries of the Nth included).
 Reads still pass: the command sees its own half-done work, as after a real cut.
 
 `serialize=True` forwards one request at a time: moto's PutParameter checks for the name and then stores it
@@ -63,7 +67,7 @@ class FaultyProxy:
         self._thread.join()
 
     def verdict(self, action: str) -> str | None:
-        """The fault for this request, or None to forward it."""
+        """The fault for this request (`drop-answer` for the Nth under `drop`), or None to forward it."""
         if not is_mutating(action):
             return None
         with self._lock:
@@ -71,6 +75,8 @@ class FaultyProxy:
             if self.fail_from is None or len(self.mutating) < self.fail_from:
                 return None
             self.refused.append(action)
+            if self.fault == "drop" and len(self.mutating) == self.fail_from:
+                return "drop-answer"
             return self.fault
 
 
@@ -88,28 +94,36 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                   "body": body.decode("utf-8", "replace")}  # fmt: skip
         action = action_of(record) if "/moto-api/" not in self.path else "GET /moto-api"
         fault = self.owner.verdict(action)
-        if fault == "drop":
-            self.close_connection = True
-            self.connection.close()
-            return
-        if fault is not None:
+        if fault in ("expired", "denied"):
             self._refuse(fault)
             return
-        if self.owner.serial is None:
-            self._forward(body)
-        else:
-            with self.owner.serial:
-                self._forward(body)
+        if fault != "drop":  # None: forwarded and answered; drop-answer: forwarded, the answer lost
+            if self.owner.serial is None:
+                answer = self._forward(body)
+            else:
+                with self.owner.serial:
+                    answer = self._forward(body)
+            if fault is None:
+                self._answer(*answer)
+                return
+        self.close_connection = True
+        self.connection.close()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _handle
 
-    def _forward(self, body: bytes) -> None:
+    def _forward(self, body: bytes) -> tuple[http.client.HTTPResponse, bytes]:
+        """The upstream's answer to this request: its response and body."""
         upstream = self.owner.upstream
         connection = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=60)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-        connection.request(self.command, self.path, body=body or None, headers=headers)
-        response = connection.getresponse()
-        payload = response.read()
+        try:
+            connection.request(self.command, self.path, body=body or None, headers=headers)
+            response = connection.getresponse()
+            return response, response.read()
+        finally:
+            connection.close()
+
+    def _answer(self, response: http.client.HTTPResponse, payload: bytes) -> None:
         self.send_response(response.status)
         for key, value in response.getheaders():
             if key.lower() not in ("transfer-encoding", "connection", "content-length"):
@@ -118,7 +132,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
-        connection.close()
 
     def _refuse(self, fault: str) -> None:
         """The error as the request's protocol spells it, so botocore parses AWS's own code."""

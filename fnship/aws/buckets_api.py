@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fnship.aws.calls import aws_call, error_code, tag_list
+from fnship.aws.calls import aws_call, describe, error_code, tag_list
 
 CACHE_PREFIX = "fnship/cache/"
 
@@ -21,11 +21,13 @@ class BucketsApi:
         self._region = region
 
     def exists(self, bucket: str) -> bool:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             self._client.head_bucket(Bucket=bucket)
             return True
+        except BotoCoreError as exc:  # the network lost, a timeout: said as every other call says it
+            raise describe(exc, resource=f"bucket {bucket}", action="HeadBucket", client=self._client) from exc
         except ClientError as exc:
             if error_code(exc) in ("404", "NoSuchBucket", "NotFound"):  # HeadBucket has no body: just the status
                 return False
@@ -39,10 +41,12 @@ class BucketsApi:
         kwargs: dict[str, Any] = {"Bucket": bucket}
         if self._region != "us-east-1":  # us-east-1 rejects an explicit LocationConstraint
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": self._region}
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             self._client.create_bucket(**kwargs)
+        except BotoCoreError as exc:  # the network lost, a timeout: said as every other call says it
+            raise describe(exc, resource=f"bucket {bucket}", action="CreateBucket", client=self._client) from exc
         except ClientError as exc:
             if error_code(exc) not in ("BucketAlreadyOwnedByYou",):
                 aws_call(f"bucket {bucket}", "CreateBucket", self._client.create_bucket, **kwargs)

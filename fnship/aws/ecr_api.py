@@ -8,7 +8,7 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
-from fnship.aws.calls import aws_call, call_or_none, error_code, tag_list
+from fnship.aws.calls import aws_call, call_or_none, describe, error_code, tag_list
 
 
 class EcrApi:
@@ -24,10 +24,13 @@ class EcrApi:
         return host, user, password
 
     def repository_or_none(self, name: str) -> dict[str, Any] | None:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             found = self._client.describe_repositories(repositoryNames=[name])
+        except BotoCoreError as exc:  # the network lost, a timeout: said as every other call says it
+            action = "DescribeRepositories"
+            raise describe(exc, resource=f"ECR repository {name}", action=action, client=self._client) from exc
         except ClientError as exc:
             if error_code(exc) == "RepositoryNotFoundException":
                 return None

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from fnship.aws.calls import aws_call, call_or_none, error_code, error_message, paged, paged_or_none
+from fnship.aws.calls import aws_call, call_or_none, describe, error_code, error_message, paged, paged_or_none
 from fnship.errors import AwsError
 
 # A role created seconds ago may not be assumable by Lambda yet (IAM is eventually consistent):
@@ -436,7 +436,7 @@ class LambdaApi:
         )
 
     def _retry_role_propagation(self, resource: str, action: str, fn: Callable[..., Any], request: dict[str, Any]):
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         for delay in (*ROLE_RETRY_DELAYS, None):
             try:
@@ -450,6 +450,8 @@ class LambdaApi:
                     self._sleep(delay)
                     continue
                 raise AwsError(resource=resource, action=action, code=error_code(exc), detail=message) from exc
+            except BotoCoreError as exc:  # the network lost, a timeout: said as every other call says it
+                raise describe(exc, resource=resource, action=action, client=self._client) from exc
         raise AssertionError("unreachable")
 
     # -- releases: hooks and provisioned concurrency ---------------------------------------------------------
@@ -467,12 +469,15 @@ class LambdaApi:
         return answer.get("FunctionError"), answer["Payload"].read()
 
     def get_provisioned_concurrency_or_none(self, function: str, qualifier: str) -> dict[str, Any] | None:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         # No config answers ProvisionedConcurrencyConfigNotFoundException (HTTP 404).
         # https://docs.aws.amazon.com/lambda/latest/api/API_GetProvisionedConcurrencyConfig.html
         try:
             return self._client.get_provisioned_concurrency_config(FunctionName=function, Qualifier=qualifier)
+        except BotoCoreError as exc:  # the network lost, a timeout: said as every other call says it
+            resource, action = f"alias {function}:{qualifier}", "GetProvisionedConcurrencyConfig"
+            raise describe(exc, resource=resource, action=action, client=self._client) from exc
         except ClientError as exc:
             if error_code(exc) == "ProvisionedConcurrencyConfigNotFoundException":
                 return None

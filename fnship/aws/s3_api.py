@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from fnship.aws.calls import aws_call, call_or_none, error_code, error_message, tag_list
+from fnship.aws.calls import aws_call, call_or_none, describe, error_code, error_message, tag_list
 from fnship.errors import AwsError
 
 BUCKET_NOT_FOUND = ("NoSuchBucket", "404", "NotFound")
@@ -25,7 +25,7 @@ class S3Api:
         self._sleep = sleep
 
     def object_exists(self, bucket: str, key: str) -> bool:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             self._client.head_object(Bucket=bucket, Key=key)
@@ -34,6 +34,8 @@ class S3Api:
             if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
                 return False
             return aws_call(f"s3://{bucket}/{key}", "HeadObject", self._client.head_object, Bucket=bucket, Key=key)
+        except BotoCoreError as exc:  # the network lost, a timeout: said as every other call says it
+            raise describe(exc, resource=f"s3://{bucket}/{key}", action="HeadObject", client=self._client) from exc
 
     def upload_file(self, bucket: str, key: str, path: Path) -> None:
         with path.open("rb") as body:
@@ -44,10 +46,12 @@ class S3Api:
 
     def get_bucket_tags_or_none(self, bucket: str) -> dict[str, str] | None:
         """The bucket's tags ({} when it has none), or None when the bucket does not exist."""
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             found = self._client.get_bucket_tagging(Bucket=bucket)
+        except BotoCoreError as exc:  # the network lost, a timeout: said as every other call says it
+            raise describe(exc, resource=f"bucket {bucket}", action="GetBucketTagging", client=self._client) from exc
         except ClientError as exc:
             if error_code(exc) in BUCKET_NOT_FOUND:
                 return None
@@ -89,10 +93,12 @@ class S3Api:
     def delete_bucket(self, bucket: str) -> None:
         """Delete an owned bucket. S3 refuses when it still holds objects: those are the user's data, so fnship
         leaves that to them and says so."""
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             self._client.delete_bucket(Bucket=bucket)
+        except BotoCoreError as exc:  # the network lost, a timeout: said as every other call says it
+            raise describe(exc, resource=f"bucket {bucket}", action="DeleteBucket", client=self._client) from exc
         except ClientError as exc:
             if error_code(exc) in BUCKET_NOT_FOUND:
                 return
@@ -115,7 +121,7 @@ class S3Api:
         return {key: value for key, value in found.items() if key != "ResponseMetadata"}
 
     def put_notifications(self, bucket: str, configuration: Mapping[str, Any]) -> None:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         for delay in (*VALIDATION_RETRY_DELAYS, None):
             try:
@@ -123,6 +129,9 @@ class S3Api:
                     Bucket=bucket, NotificationConfiguration=dict(configuration)
                 )
                 return
+            except BotoCoreError as exc:  # the network lost, a timeout: said as every other call says it
+                action = "PutBucketNotificationConfiguration"
+                raise describe(exc, resource=f"bucket {bucket}", action=action, client=self._client) from exc
             except ClientError as exc:
                 retryable = error_code(exc) == "InvalidArgument" and "validate" in error_message(exc)
                 if retryable and delay is not None:

@@ -43,6 +43,29 @@ def local_requested(flag: bool) -> bool:
     return flag or os.environ.get("FN_LOCAL", "").lower() in ("1", "true", "yes")
 
 
+# botocore's loader of service models (endpoints, API and paginator definitions: JSON it parses on first use), one
+# per data path, shared by every session of this process: a command that makes several sessions (another region,
+# the local emulator) or a process that runs many commands (tests) parses each model once, not per session.
+_LOADERS: dict[Any, Any] = {}
+_LOADERS_LOCK = threading.Lock()
+
+
+def _botocore_session(profile: str | None = None) -> Any:
+    """A new botocore session (credentials, profile and configuration of its own) with the shared model loader.
+    An unknown `profile` raises ProfileNotFound here, as boto3's own session would."""
+    import botocore.loaders
+    import botocore.session
+
+    session = botocore.session.Session(profile=profile)
+    data_path = session.get_config_variable("data_path")
+    with _LOADERS_LOCK:
+        loader = _LOADERS.get(data_path)
+        if loader is None:
+            loader = _LOADERS[data_path] = botocore.loaders.create_loader(data_path)
+    session.register_component("data_loader", loader)
+    return session
+
+
 class Clients:
     """Lazily created, cached boto3 clients for one target. Clients are thread-safe; creating them is not."""
 
@@ -58,9 +81,15 @@ class Clients:
         from botocore.exceptions import ProfileNotFound
 
         if self.target.local:
-            return boto3.session.Session(region_name=self.target.region, **LOCAL_ACCOUNT_CREDENTIALS)
+            return boto3.session.Session(
+                region_name=self.target.region, botocore_session=_botocore_session(), **LOCAL_ACCOUNT_CREDENTIALS
+            )
         try:
-            return boto3.session.Session(profile_name=self.target.profile, region_name=self.target.region)
+            return boto3.session.Session(
+                profile_name=self.target.profile,
+                region_name=self.target.region,
+                botocore_session=_botocore_session(self.target.profile),
+            )
         except ProfileNotFound as exc:
             import botocore.session
 
@@ -130,6 +159,15 @@ class Clients:
         _CLIENT_TARGETS[made] = self.target
         return made
 
+    def _retries(self) -> dict[str, Any]:
+        """Standard retries, 5 after the first attempt, unless the user set their own number of attempts
+        (`AWS_MAX_ATTEMPTS` or the profile's `max_attempts`), which every AWS SDK honours: an explicit
+        `max_attempts` in the client's config would override it."""
+        retries: dict[str, Any] = {"mode": "standard"}
+        if self._session._session.get_config_variable("max_attempts") is None:  # the botocore session's store
+            retries["max_attempts"] = 5
+        return retries
+
     def client(self, service: str) -> Any:
         with self._lock:
             existing = self._clients.get(service)
@@ -142,7 +180,7 @@ class Clients:
             # As many pooled connections as the planner has reads in flight (plan/live.py READ_WORKERS): botocore's
             # default of 10 would queue a round of reads behind each other.
             config = Config(
-                retries={"mode": "standard", "max_attempts": 5},
+                retries=self._retries(),
                 user_agent_extra="fnship",
                 max_pool_connections=MAX_POOL_CONNECTIONS,
             )

@@ -8,13 +8,14 @@ are pure, handlers mutate AWS (through the `fnship.aws` handle in the context, n
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from fnship.errors import AwsError
 from fnship.model.address import Address
-from fnship.model.resources import Resource, has_ref, resolve_refs
+from fnship.model.resources import Resource, S, has_ref, resolve_refs
 from fnship.plan.diff import CREATE, DELETE, REPLACE, Change, FieldChange, Plan, Step, generic_fields
 
 
@@ -35,6 +36,14 @@ class Context:
     def live(self, step: Step) -> Any:
         return self.plan.live.get(step.address)
 
+    def desired_spec(self, step: Step, spec_type: type[S]) -> S:
+        """The typed spec of the step's desired resource."""
+        return self.desired_at(step.address).spec_as(spec_type)
+
+    def live_spec(self, step: Step, spec_type: type[S]) -> S:
+        """The typed spec of the step's live resource, as its reader made it."""
+        return self.live_at(step.address).spec_as(spec_type)
+
     def desired_at(self, address: str) -> Resource:
         """The desired resource at `address`, which the plan that made the step holds."""
         found = self.plan.desired.get(address)
@@ -52,8 +61,7 @@ class Context:
         if made:
             return str(made)
         live = self.plan.live.get(address)
-        found = live.extras.get(attribute) if live is not None else None
-        return str(found) if found else None
+        return live.output(attribute) if live is not None else None
 
     def require(self, address: str, attribute: str = "id") -> str:
         found = self.value(address, attribute)
@@ -133,8 +141,33 @@ def tag_delta(before: Mapping[str, str] | None, after: Mapping[str, str]) -> tup
 
 
 def function_scoped(resource: Resource) -> tuple[str, ...]:
-    """What a trigger or permission of a function depends on: the alias it targets (from its extras)."""
+    """What a trigger or permission of a function depends on: the alias it targets."""
+    if resource.scope is not None:
+        return (Address.alias(resource.scope.function_key, resource.scope.alias),)
     extras = resource.extras
     key = extras.get("function_key")
     alias = extras.get("alias") or extras.get("qualifier")
     return (Address.alias(key, alias),) if key and alias else ()
+
+
+def normalize_cors(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not config:
+        return None
+    out: dict[str, Any] = {}
+    for key, value in sorted(config.items()):
+        if value in (None, False, [], ""):
+            continue
+        out[key] = sorted(str(v).lower() if "Header" in key else str(v) for v in value) if isinstance(value, list) \
+            else value  # fmt: skip
+    return out or None
+
+
+def compact_json(text: str | None) -> str | None:
+    """A JSON document AWS returns (a pattern, a filter policy) in the model's spelling (compact, sorted keys), so
+    desired and live compare equal."""
+    if not text:
+        return None
+    try:
+        return json.dumps(json.loads(text), separators=(",", ":"), sort_keys=True)
+    except ValueError:
+        return text

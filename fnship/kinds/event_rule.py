@@ -5,48 +5,93 @@ goes), so the schedule never has a gap."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
-from fnship.kinds.base import Context, Kind, function_scoped, tag_delta
+from fnship.kinds.base import Context, Kind, compact_json, function_scoped, tag_delta
 from fnship.model.address import Address
+from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import Step
 
 TARGET_ID = "fnship"
 
 
+@dataclass(frozen=True)
+class RuleTarget:
+    """The rule's one target: the alias, with the event as EventBridge sends it or as the manifest says."""
+
+    arn: str
+    input: str | None  # constant JSON instead of the event
+    input_path: str | None
+    id: str = TARGET_ID
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventRule(Spec):
+    """An EventBridge rule (its name is the resource's name) on the default bus or a named one."""
+
+    kind: ClassVar[str] = "event_rule"
+    schedule: str | None  # rate() / cron()
+    pattern: str | None  # compact JSON
+    event_bus: str | None  # None: the default bus
+    state: str  # ENABLED | DISABLED
+    description: str
+    target: RuleTarget | None  # None when ours is gone (live)
+    tags: Mapping[str, str]
+    arn: str | None = field(default=None, compare=False)  # assigned by EventBridge: live only
+
+
+def from_aws(found: Mapping[str, Any]) -> EventRule:
+    """DescribeRule's answer with the rule's targets (`Targets`) and tags (`Tags`) as the spec."""
+    target = next((t for t in found["Targets"] if t.get("Id") == TARGET_ID), None)
+    return EventRule(
+        schedule=found.get("ScheduleExpression"),
+        pattern=compact_json(found.get("EventPattern")),
+        event_bus=None if found.get("EventBusName") in (None, "default") else found["EventBusName"],
+        state=found.get("State") or "",
+        description=found.get("Description") or "",
+        target=None
+        if target is None
+        else RuleTarget(arn=target["Arn"], input=target.get("Input"), input_path=target.get("InputPath")),
+        tags=found["Tags"],
+        arn=found.get("Arn"),
+    )
+
+
 def event_rule_put(context: Context, step: Step) -> None:
-    resource, live = context.desired(step), context.live(step)
-    attrs, events = resource.attrs, context.aws.events
-    settings: dict[str, Any] = {"State": attrs["state"], "Description": attrs["description"]}
-    if attrs["schedule"]:
-        settings["ScheduleExpression"] = attrs["schedule"]
-    if attrs["pattern"]:
-        settings["EventPattern"] = attrs["pattern"]
-    arn = events.put_rule(resource.name, bus=attrs["event_bus"], settings=settings, tags=attrs["tags"])
-    same_rule = live is not None and (live.name, live.attrs["event_bus"]) == (resource.name, attrs["event_bus"])
-    if same_rule:
+    resource, live = context.desired_at(step.address), context.plan.live.get(step.address)
+    spec, events = resource.spec_as(EventRule), context.aws.events
+    settings: dict[str, Any] = {"State": spec.state, "Description": spec.description}
+    if spec.schedule:
+        settings["ScheduleExpression"] = spec.schedule
+    if spec.pattern:
+        settings["EventPattern"] = spec.pattern
+    arn = events.put_rule(resource.name, bus=spec.event_bus, settings=settings, tags=spec.tags)
+    was = live.spec_as(EventRule) if live is not None else None
+    if live is not None and was is not None and (live.name, was.event_bus) == (resource.name, spec.event_bus):
         # PutRule leaves an existing rule's tags as they are.
-        add, remove = tag_delta(live.attrs.get("tags"), attrs["tags"])
+        add, remove = tag_delta(was.tags, spec.tags)
         if add or remove:
             events.set_tags(arn, add=add, remove=remove)
-    target = {"Id": attrs["target"]["id"], "Arn": attrs["target"]["arn"]}
-    if attrs["target"]["input"] is not None:
-        target["Input"] = attrs["target"]["input"]
-    if attrs["target"]["input_path"] is not None:
-        target["InputPath"] = attrs["target"]["input_path"]
-    events.put_target(resource.name, bus=attrs["event_bus"], target=target)
+    assert spec.target is not None, f"{resource.address} has no target"
+    target = {"Id": spec.target.id, "Arn": spec.target.arn}
+    if spec.target.input is not None:
+        target["Input"] = spec.target.input
+    if spec.target.input_path is not None:
+        target["InputPath"] = spec.target.input_path
+    events.put_target(resource.name, bus=spec.event_bus, target=target)
 
 
 def event_rule_delete(context: Context, step: Step) -> None:
-    live = context.live(step)
-    context.aws.events.delete_rule(live.name, bus=live.attrs["event_bus"])
+    live = context.live_at(step.address)
+    context.aws.events.delete_rule(live.name, bus=live.spec_as(EventRule).event_bus)
 
 
-def rule_depends(resource: Any) -> tuple[str, ...]:
-    extras = resource.extras
-    key, kind, name = extras.get("function_key"), extras.get("event_type"), extras.get("trigger_name")
-    permission = (Address.permission(key, kind, name),) if key and kind and name else ()
-    return (*function_scoped(resource), *permission)
+def rule_depends(resource: Resource) -> tuple[str, ...]:
+    scope = resource.in_scope()
+    permission = Address.permission(scope.function_key, scope.event_type, scope.trigger_name)
+    return (*function_scoped(resource), permission)
 
 
 KIND = Kind(

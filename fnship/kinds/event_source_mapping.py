@@ -4,58 +4,130 @@ mapping then starts reading again from its new starting position)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
-from fnship.kinds.base import Context, Kind, function_scoped
+from fnship.kinds.base import Context, Kind, compact_json, function_scoped
 from fnship.model.address import Address
+from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import Step
 
 CREATE_ONLY_FIELDS = frozenset({"source_arn", "starting_position", "starting_position_timestamp"})
 
 
-def mapping_request(attrs: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
-    """The model's mapping attrs as Create/UpdateEventSourceMapping want them. On update, an unset value is sent
-    empty so that removing it from the manifest removes it in AWS."""
-    request: dict[str, Any] = {
-        "BatchSize": attrs["batch_size"],
-        "MaximumBatchingWindowInSeconds": attrs["maximum_batching_window"],
-        "FunctionResponseTypes": list(attrs["function_response_types"]),
-        "Enabled": attrs["enabled"],
+@dataclass(frozen=True, kw_only=True)
+class MappingSpec(Spec):
+    """What every event source mapping has, with Lambda's defaults filled in."""
+
+    kind: ClassVar[str] = "event_source_mapping"
+    source_arn: str
+    function_arn: str  # the alias it invokes
+    batch_size: int | None
+    maximum_batching_window: int
+    function_response_types: tuple[str, ...]
+    enabled: bool
+    filter_patterns: tuple[str, ...]  # compact JSON, sorted
+    uuid: str | None = field(default=None, compare=False)  # assigned by Lambda: live only
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueueMapping(MappingSpec):
+    """A mapping from an SQS queue."""
+
+    maximum_concurrency: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StreamMapping(MappingSpec):
+    """A mapping from a DynamoDB or Kinesis stream."""
+
+    starting_position: str | None
+    starting_position_timestamp: int | None
+    bisect_batch_on_function_error: bool
+    maximum_retry_attempts: int
+    maximum_record_age: int
+    parallelization_factor: int
+    tumbling_window: int | None
+    on_failure: str | None
+
+
+def from_aws(mapping: Mapping[str, Any], *, function_arn: str) -> MappingSpec:
+    """A GetEventSourceMapping/ListEventSourceMappings item as the spec, with AWS's defaults filled in.
+    `function_arn` is the alias it was listed under: AWS answers that alias's ARN as FunctionArn, moto a version's."""
+    source = str(mapping["EventSourceArn"])
+    filters = ((mapping.get("FilterCriteria") or {}).get("Filters")) or []
+    common: dict[str, Any] = {  # parsed from the response at once
+        "source_arn": source,
+        "function_arn": function_arn,
+        "batch_size": mapping.get("BatchSize"),
+        "maximum_batching_window": mapping.get("MaximumBatchingWindowInSeconds") or 0,
+        "function_response_types": tuple(mapping.get("FunctionResponseTypes") or ()),
+        "enabled": mapping.get("State") not in ("Disabled", "Disabling"),
+        "filter_patterns": tuple(sorted(str(compact_json(f["Pattern"])) for f in filters if f.get("Pattern"))),
+        "uuid": mapping.get("UUID"),
     }
-    if attrs["filter_patterns"] or not creating:
-        request["FilterCriteria"] = {"Filters": [{"Pattern": p} for p in attrs["filter_patterns"]]}
-    if ":sqs:" in attrs["source_arn"]:
-        if attrs["maximum_concurrency"] is not None:
-            request["ScalingConfig"] = {"MaximumConcurrency": attrs["maximum_concurrency"]}
+    if ":sqs:" in source:
+        scaling = mapping.get("ScalingConfig") or {}
+        return QueueMapping(**common, maximum_concurrency=scaling.get("MaximumConcurrency"))
+    timestamp = mapping.get("StartingPositionTimestamp")
+    return StreamMapping(
+        **common,
+        starting_position=mapping.get("StartingPosition"),
+        starting_position_timestamp=int(timestamp.timestamp()) if isinstance(timestamp, dt.datetime) else timestamp,
+        bisect_batch_on_function_error=bool(mapping.get("BisectBatchOnFunctionError")),
+        maximum_retry_attempts=mapping.get("MaximumRetryAttempts", -1),
+        maximum_record_age=mapping.get("MaximumRecordAgeInSeconds", -1),
+        parallelization_factor=mapping.get("ParallelizationFactor", 1),
+        tumbling_window=mapping.get("TumblingWindowInSeconds") or None,
+        on_failure=((mapping.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination"),
+    )
+
+
+def mapping_request(spec: MappingSpec, *, creating: bool) -> dict[str, Any]:
+    """The spec as Create/UpdateEventSourceMapping want it. On update, an unset value is sent empty so that
+    removing it from the manifest removes it in AWS."""
+    request: dict[str, Any] = {
+        "BatchSize": spec.batch_size,
+        "MaximumBatchingWindowInSeconds": spec.maximum_batching_window,
+        "FunctionResponseTypes": list(spec.function_response_types),
+        "Enabled": spec.enabled,
+    }
+    if spec.filter_patterns or not creating:
+        request["FilterCriteria"] = {"Filters": [{"Pattern": p} for p in spec.filter_patterns]}
+    if isinstance(spec, QueueMapping):
+        if spec.maximum_concurrency is not None:
+            request["ScalingConfig"] = {"MaximumConcurrency": spec.maximum_concurrency}
         elif not creating:
             request["ScalingConfig"] = {}
         return request
+    assert isinstance(spec, StreamMapping)
     request.update(
-        BisectBatchOnFunctionError=attrs["bisect_batch_on_function_error"],
-        MaximumRetryAttempts=attrs["maximum_retry_attempts"],
-        MaximumRecordAgeInSeconds=attrs["maximum_record_age"],
-        ParallelizationFactor=attrs["parallelization_factor"],
+        BisectBatchOnFunctionError=spec.bisect_batch_on_function_error,
+        MaximumRetryAttempts=spec.maximum_retry_attempts,
+        MaximumRecordAgeInSeconds=spec.maximum_record_age,
+        ParallelizationFactor=spec.parallelization_factor,
     )
-    if attrs["tumbling_window"] is not None:
-        request["TumblingWindowInSeconds"] = attrs["tumbling_window"]
-    if attrs["on_failure"]:
-        request["DestinationConfig"] = {"OnFailure": {"Destination": attrs["on_failure"]}}
+    if spec.tumbling_window is not None:
+        request["TumblingWindowInSeconds"] = spec.tumbling_window
+    if spec.on_failure:
+        request["DestinationConfig"] = {"OnFailure": {"Destination": spec.on_failure}}
     elif not creating:
         request["DestinationConfig"] = {"OnFailure": {}}
     if creating:
-        request["StartingPosition"] = attrs["starting_position"]
-        if attrs["starting_position_timestamp"] is not None:
-            request["StartingPositionTimestamp"] = attrs["starting_position_timestamp"]
+        request["StartingPosition"] = spec.starting_position
+        if spec.starting_position_timestamp is not None:
+            request["StartingPositionTimestamp"] = spec.starting_position_timestamp
     return request
 
 
 def event_source_mapping_create(context: Context, step: Step) -> None:
-    resource = context.desired(step)
+    spec = context.desired_spec(step, MappingSpec)
     request = {
-        "FunctionName": resource.attrs["function_arn"],
-        "EventSourceArn": resource.attrs["source_arn"],
-        **mapping_request(resource.attrs, creating=True),
+        "FunctionName": spec.function_arn,
+        "EventSourceArn": spec.source_arn,
+        **mapping_request(spec, creating=True),
     }
     created = context.aws.lambda_.create_event_source_mapping(request)
     context.outputs[step.address] = {"uuid": created.get("UUID")}
@@ -64,20 +136,19 @@ def event_source_mapping_create(context: Context, step: Step) -> None:
 def event_source_mapping_update(context: Context, step: Step) -> None:
     """What changes in place; a mapping moved to another alias (deployment.alias renamed) keeps its place in
     the stream."""
-    resource, live = context.desired(step), context.live(step)
-    request = mapping_request(resource.attrs, creating=False)
-    if resource.attrs["function_arn"] != live.attrs.get("function_arn"):
-        request["FunctionName"] = resource.attrs["function_arn"]
-    context.aws.lambda_.update_event_source_mapping(live.extras["uuid"], request)
+    spec, live = context.desired_spec(step, MappingSpec), context.live_spec(step, MappingSpec)
+    request = mapping_request(spec, creating=False)
+    if spec.function_arn != live.function_arn:
+        request["FunctionName"] = spec.function_arn
+    context.aws.lambda_.update_event_source_mapping(live.uuid, request)
 
 
 def event_source_mapping_delete(context: Context, step: Step) -> None:
-    context.aws.lambda_.delete_event_source_mapping(context.live(step).extras["uuid"])
+    context.aws.lambda_.delete_event_source_mapping(context.live_spec(step, MappingSpec).uuid)
 
 
-def mapping_depends(resource: Any) -> tuple[str, ...]:
-    key = resource.extras.get("function_key")
-    return (*function_scoped(resource), *((Address.function(key),) if key else ()))
+def mapping_depends(resource: Resource) -> tuple[str, ...]:
+    return (*function_scoped(resource), Address.function(resource.in_scope().function_key))
 
 
 KIND = Kind(

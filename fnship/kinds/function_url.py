@@ -3,34 +3,57 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
-from fnship.kinds.base import Context, Kind, function_scoped
+from fnship.kinds.base import Context, Kind, function_scoped, normalize_cors
+from fnship.model.resources import Spec
 from fnship.plan.diff import Step
 
 
-def url_config(attrs: Mapping[str, Any]) -> dict[str, Any]:
-    return {"AuthType": attrs["auth_type"], "Cors": dict(attrs["cors"] or {}), "InvokeMode": attrs["invoke_mode"]}
+@dataclass(frozen=True, kw_only=True)
+class FunctionUrl(Spec):
+    kind: ClassVar[str] = "function_url"
+    auth_type: str  # NONE | AWS_IAM
+    cors: Mapping[str, Any] | None  # the Cors configuration as AWS spells it, normalized (kinds.base.normalize_cors)
+    invoke_mode: str  # BUFFERED | RESPONSE_STREAM
+    url: str | None = field(default=None, compare=False)  # assigned by Lambda: live only
+
+
+def from_aws(found: Mapping[str, Any]) -> FunctionUrl:
+    """GetFunctionUrlConfig's answer as the spec."""
+    return FunctionUrl(
+        auth_type=found.get("AuthType") or "",
+        cors=normalize_cors(found.get("Cors")),
+        invoke_mode=found.get("InvokeMode") or "BUFFERED",
+        url=found.get("FunctionUrl"),
+    )
+
+
+def url_config(spec: FunctionUrl) -> dict[str, Any]:
+    return {"AuthType": spec.auth_type, "Cors": dict(spec.cors or {}), "InvokeMode": spec.invoke_mode}
 
 
 def function_url_create(context: Context, step: Step) -> None:
-    resource = context.desired(step)
+    resource = context.desired_at(step.address)
+    scope = resource.in_scope()
     created = context.aws.lambda_.create_function_url(
-        resource.extras["function_name"], qualifier=resource.extras["qualifier"], config=url_config(resource.attrs)
+        scope.function_name, qualifier=scope.alias, config=url_config(resource.spec_as(FunctionUrl))
     )
     context.outputs[step.address] = {"url": created.get("FunctionUrl")}
 
 
 def function_url_update(context: Context, step: Step) -> None:
-    resource = context.desired(step)
+    resource = context.desired_at(step.address)
+    scope = resource.in_scope()
     context.aws.lambda_.update_function_url(
-        resource.extras["function_name"], qualifier=resource.extras["qualifier"], config=url_config(resource.attrs)
+        scope.function_name, qualifier=scope.alias, config=url_config(resource.spec_as(FunctionUrl))
     )
 
 
 def function_url_delete(context: Context, step: Step) -> None:
-    live = context.live(step)
-    context.aws.lambda_.delete_function_url(live.extras["function_name"], qualifier=live.extras["qualifier"])
+    scope = context.live_at(step.address).in_scope()
+    context.aws.lambda_.delete_function_url(scope.function_name, qualifier=scope.alias)
 
 
 KIND = Kind(

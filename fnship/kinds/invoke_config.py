@@ -2,32 +2,62 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
 from fnship.kinds.base import Context, Kind, function_scoped
+from fnship.model.resources import Spec
 from fnship.plan.diff import Step
+
+# Lambda's defaults for asynchronous invocation, filled in so an unset value compares equal to AWS's answer.
+# https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+ASYNC_DEFAULT_RETRIES = 2
+ASYNC_DEFAULT_EVENT_AGE_S = 21600
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventInvokeConfig(Spec):
+    kind: ClassVar[str] = "event_invoke_config"
+    maximum_retry_attempts: int
+    maximum_event_age: int
+    on_success: str | None  # destination ARNs
+    on_failure: str | None
+
+
+def from_aws(found: Mapping[str, Any]) -> EventInvokeConfig:
+    """GetFunctionEventInvokeConfig's answer as the spec, with Lambda's defaults filled in."""
+    destinations = found.get("DestinationConfig") or {}
+    return EventInvokeConfig(
+        maximum_retry_attempts=found.get("MaximumRetryAttempts", ASYNC_DEFAULT_RETRIES),
+        maximum_event_age=found.get("MaximumEventAgeInSeconds") or ASYNC_DEFAULT_EVENT_AGE_S,
+        on_success=(destinations.get("OnSuccess") or {}).get("Destination"),
+        on_failure=(destinations.get("OnFailure") or {}).get("Destination"),
+    )
 
 
 def event_invoke_config_put(context: Context, step: Step) -> None:
     """PutFunctionEventInvokeConfig replaces the whole configuration: one call for create and update."""
-    resource = context.desired(step)
-    attrs = resource.attrs
+    resource = context.desired_at(step.address)
+    spec, scope = resource.spec_as(EventInvokeConfig), resource.in_scope()
     destinations = {}
-    for key, field in (("OnSuccess", "on_success"), ("OnFailure", "on_failure")):
-        if attrs[field]:
-            destinations[key] = {"Destination": attrs[field]}
+    for key, destination in (("OnSuccess", spec.on_success), ("OnFailure", spec.on_failure)):
+        if destination:
+            destinations[key] = {"Destination": destination}
     context.aws.lambda_.put_event_invoke_config(
-        resource.extras["function_name"],
-        qualifier=resource.extras["qualifier"],
+        scope.function_name,
+        qualifier=scope.alias,
         config={
-            "MaximumRetryAttempts": attrs["maximum_retry_attempts"],
-            "MaximumEventAgeInSeconds": attrs["maximum_event_age"],
+            "MaximumRetryAttempts": spec.maximum_retry_attempts,
+            "MaximumEventAgeInSeconds": spec.maximum_event_age,
             "DestinationConfig": destinations,
         },
     )
 
 
 def event_invoke_config_delete(context: Context, step: Step) -> None:
-    live = context.live(step)
-    context.aws.lambda_.delete_event_invoke_config(live.extras["function_name"], qualifier=live.extras["qualifier"])
+    scope = context.live_at(step.address).in_scope()
+    context.aws.lambda_.delete_event_invoke_config(scope.function_name, qualifier=scope.alias)
 
 
 KIND = Kind(

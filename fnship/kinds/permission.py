@@ -7,54 +7,90 @@ share one policy document: their steps run one at a time.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from fnship.errors import AwsError
 from fnship.kinds.base import Context, Kind, function_scoped
+from fnship.model.resources import Ref, Resource, Spec
 from fnship.plan.diff import Step
+
+
+@dataclass(frozen=True, kw_only=True)
+class Permission(Spec):
+    """A statement on the alias's policy; its statement id is the resource's name."""
+
+    kind: ClassVar[str] = "permission"
+    action: str
+    principal: str
+    source_arn: str | Ref | None  # a Ref while the source (an API) is not made yet
+    source_account: str | None
+    function_url_auth_type: str | None
+    invoked_via_function_url: bool
+
 
 STATEMENT_FIELDS = frozenset(
     {"action", "principal", "source_arn", "source_account", "function_url_auth_type", "invoked_via_function_url"}
 )
 
 
-def permission_request(attrs: Mapping[str, Any]) -> dict[str, Any]:
-    request: dict[str, Any] = {"Action": attrs["action"], "Principal": attrs["principal"]}
-    if attrs.get("source_arn"):
-        request["SourceArn"] = attrs["source_arn"]
-    if attrs.get("source_account"):
-        request["SourceAccount"] = attrs["source_account"]
-    if attrs.get("function_url_auth_type"):
-        request["FunctionUrlAuthType"] = attrs["function_url_auth_type"]
-    if attrs.get("invoked_via_function_url"):
+def from_aws(statement: Mapping[str, Any]) -> Permission:
+    """A statement of GetPolicy's document as the spec."""
+    principal = statement.get("Principal")
+    if isinstance(principal, Mapping):
+        principal = principal.get("Service") or principal.get("AWS")
+    condition = statement.get("Condition") or {}
+    arn_like = condition.get("ArnLike") or {}
+    equals = condition.get("StringEquals") or {}
+    flags = condition.get("Bool") or {}
+    via_url = flags.get("lambda:InvokedViaFunctionUrl", equals.get("lambda:InvokedViaFunctionUrl"))
+    return Permission(
+        action=statement.get("Action") or "",
+        principal=str(principal),
+        source_arn=arn_like.get("AWS:SourceArn"),
+        source_account=equals.get("AWS:SourceAccount"),
+        function_url_auth_type=equals.get("lambda:FunctionUrlAuthType"),
+        invoked_via_function_url=str(via_url).lower() == "true" if via_url is not None else False,
+    )
+
+
+def permission_request(spec: Permission) -> dict[str, Any]:
+    request: dict[str, Any] = {"Action": spec.action, "Principal": spec.principal}
+    if spec.source_arn:
+        request["SourceArn"] = spec.source_arn
+    if spec.source_account:
+        request["SourceAccount"] = spec.source_account
+    if spec.function_url_auth_type:
+        request["FunctionUrlAuthType"] = spec.function_url_auth_type
+    if spec.invoked_via_function_url:
         request["InvokedViaFunctionUrl"] = True
     return request
 
 
 def permission_create(context: Context, step: Step) -> None:
-    resource = context.desired(step)
-    extras = resource.extras
-    request = permission_request(context.resolved(resource.attrs))
+    resource = context.desired_at(step.address)
+    scope = resource.in_scope()
+    request = permission_request(context.resolved(resource.spec_as(Permission)))
     api = context.aws.lambda_
     try:
-        api.add_permission(extras["function_name"], qualifier=extras["qualifier"], sid=resource.name, request=request)
+        api.add_permission(scope.function_name, qualifier=scope.alias, sid=resource.name, request=request)
     except AwsError as exc:
         if exc.code != "ResourceConflictException":
             raise
         # A statement with our id is already there (a run stopped half-way): replace it.
-        api.remove_permission(extras["function_name"], qualifier=extras["qualifier"], sid=resource.name)
-        api.add_permission(extras["function_name"], qualifier=extras["qualifier"], sid=resource.name, request=request)
+        api.remove_permission(scope.function_name, qualifier=scope.alias, sid=resource.name)
+        api.add_permission(scope.function_name, qualifier=scope.alias, sid=resource.name, request=request)
 
 
 def permission_delete(context: Context, step: Step) -> None:
-    live = context.live(step)
-    context.aws.lambda_.remove_permission(
-        live.extras["function_name"], qualifier=live.extras["qualifier"], sid=live.name
-    )
+    live = context.live_at(step.address)
+    scope = live.in_scope()
+    context.aws.lambda_.remove_permission(scope.function_name, qualifier=scope.alias, sid=live.name)
 
 
-def policy_of(resource: Any) -> str:
-    return f"policy:{resource.extras.get('function_name')}:{resource.extras.get('qualifier')}"
+def policy_of(resource: Resource) -> str:
+    scope = resource.in_scope()
+    return f"policy:{scope.function_name}:{scope.alias}"
 
 
 KIND = Kind(

@@ -5,12 +5,13 @@ by one step, with the final set."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from fnship.errors import AwsError
 from fnship.kinds.base import Context, Kind, function_scoped
 from fnship.model.address import Address
-from fnship.model.resources import Resource
+from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import UPDATE, Change, Step
 
 
@@ -28,11 +29,33 @@ def s3_bucket_delete(context: Context, step: Step) -> None:
     context.aws.s3.delete_bucket(context.live(step).name)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Notification(Spec):
+    """Our entry in a bucket's notification configuration (its id is the resource's name)."""
+
+    kind: ClassVar[str] = "s3_notification"
+    bucket: str
+    events: tuple[str, ...]  # sorted
+    filter: Mapping[str, str]  # "prefix" / "suffix" -> value
+    target: str  # the alias ARN
+
+
+def notification_from_aws(entry: Mapping[str, Any], *, bucket: str) -> Notification:
+    """An entry of GetBucketNotificationConfiguration's LambdaFunctionConfigurations as the spec."""
+    rules = (entry.get("Filter") or {}).get("Key", {}).get("FilterRules", [])
+    return Notification(
+        bucket=bucket,
+        events=tuple(sorted(entry.get("Events", []))),
+        filter={rule["Name"].lower(): rule["Value"] for rule in sorted(rules, key=lambda r: r["Name"].lower())},
+        target=entry.get("LambdaFunctionArn") or "",
+    )
+
+
 def notification_entry(resource: Resource) -> dict[str, Any]:
-    attrs = resource.attrs
-    entry: dict[str, Any] = {"Id": resource.name, "LambdaFunctionArn": attrs["target"], "Events": list(attrs["events"])}
-    if attrs["filter"]:
-        rules = [{"Name": name, "Value": value} for name, value in sorted(attrs["filter"].items())]
+    spec = resource.spec_as(Notification)
+    entry: dict[str, Any] = {"Id": resource.name, "LambdaFunctionArn": spec.target, "Events": list(spec.events)}
+    if spec.filter:
+        rules = [{"Name": name, "Value": value} for name, value in sorted(spec.filter.items())]
         entry["Filter"] = {"Key": {"FilterRules": rules}}
     return entry
 
@@ -72,13 +95,12 @@ def notification_steps(changes: list[Change]) -> list[tuple[Step, tuple[str, ...
     function's new entry goes in the same call that takes its old one out. Each step with the changes it carries."""
     by_bucket: dict[str, dict[str, list[str]]] = {}
     for change in changes:
-        desired_bucket = change.desired.attrs["bucket"] if change.desired is not None else None
+        desired_bucket = change.desired.spec_as(Notification).bucket if change.desired is not None else None
         if desired_bucket is not None:
             by_bucket.setdefault(desired_bucket, {"put": [], "remove": []})["put"].append(change.address)
-        if change.live is not None and change.live.attrs["bucket"] != desired_bucket:
-            by_bucket.setdefault(change.live.attrs["bucket"], {"put": [], "remove": []})["remove"].append(
-                change.address
-            )
+        live_bucket = change.live.spec_as(Notification).bucket if change.live is not None else None
+        if live_bucket is not None and live_bucket != desired_bucket:
+            by_bucket.setdefault(live_bucket, {"put": [], "remove": []})["remove"].append(change.address)
     return [
         (
             Step("s3_notification.write", Address.notifications(bucket), {"bucket": bucket, **entries}),
@@ -104,16 +126,11 @@ def bucket_steps(change: Change) -> list[Step]:
     return [Step(f"s3_bucket.{change.action}", change.address)]
 
 
-def bucket_of(resource: Resource) -> str:
-    return str(resource.extras.get("bucket") or resource.attrs.get("bucket"))
-
-
 def notification_depends(resource: Resource) -> tuple[str, ...]:
     """The alias, the permission S3 checks when the entry is written, and the bucket."""
-    extras = resource.extras
-    key, name = extras.get("function_key"), extras.get("trigger_name")
-    permission = (Address.permission(key, "s3", name),) if key and name else ()
-    return (*function_scoped(resource), *permission, Address.bucket(bucket_of(resource)))
+    scope = resource.in_scope()
+    permission = Address.permission(scope.function_key, "s3", scope.trigger_name)
+    return (*function_scoped(resource), permission, Address.bucket(resource.spec_as(Notification).bucket))
 
 
 BUCKET_KIND = Kind(

@@ -4,10 +4,13 @@ to one replaces it."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
-from fnship.kinds.base import Context, Kind, function_scoped, tag_delta
+from fnship.kinds.base import Context, Kind, compact_json, function_scoped, tag_delta
 from fnship.model.address import Address
+from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import Step
 
 
@@ -33,36 +36,59 @@ def sns_topic_delete(context: Context, step: Step) -> None:
     context.aws.sns.delete_topic(context.live(step).extras["arn"])
 
 
+@dataclass(frozen=True, kw_only=True)
+class Subscription(Spec):
+    """The alias subscribed to a topic (the topic's ARN is the resource's name)."""
+
+    kind: ClassVar[str] = "sns_subscription"
+    topic_arn: str
+    endpoint: str  # the alias ARN
+    filter_policy: str | None  # compact JSON
+    filter_policy_scope: str | None  # MessageAttributes | MessageBody, set with a policy
+    subscription_arn: str | None = field(default=None, compare=False)  # assigned by SNS: live only
+
+
+def subscription_from_aws(found: Mapping[str, Any], *, topic_arn: str, endpoint: str) -> Subscription:
+    """A subscription with its GetSubscriptionAttributes answer as the spec."""
+    attributes = found["Attributes"]
+    policy = compact_json(attributes.get("FilterPolicy"))
+    policy = None if policy == "{}" else policy  # how an update removes a filter (see sns_subscription_update)
+    return Subscription(
+        topic_arn=topic_arn,
+        endpoint=attributes.get("Endpoint", endpoint),
+        filter_policy=policy,
+        filter_policy_scope=attributes.get("FilterPolicyScope", "MessageAttributes") if policy else None,
+        subscription_arn=found["SubscriptionArn"],
+    )
+
+
 def sns_subscription_create(context: Context, step: Step) -> None:
-    resource = context.desired(step)
-    attrs = resource.attrs
+    spec = context.desired_spec(step, Subscription)
     attributes = {}
-    if attrs["filter_policy"]:
-        attributes = {"FilterPolicy": attrs["filter_policy"], "FilterPolicyScope": attrs["filter_policy_scope"]}
-    context.aws.sns.subscribe_lambda(attrs["topic_arn"], attrs["endpoint"], attributes=attributes)
+    if spec.filter_policy:
+        attributes = {"FilterPolicy": spec.filter_policy, "FilterPolicyScope": spec.filter_policy_scope}
+    context.aws.sns.subscribe_lambda(spec.topic_arn, spec.endpoint, attributes=attributes)
 
 
 def sns_subscription_update(context: Context, step: Step) -> None:
     """Only the filter changes in place (topic and endpoint force a replacement)."""
-    resource, live = context.desired(step), context.live(step)
-    attrs, arn = resource.attrs, live.extras["subscription_arn"]
-    if attrs["filter_policy"]:
-        context.aws.sns.set_subscription_attribute(arn, "FilterPolicyScope", attrs["filter_policy_scope"])
+    spec, arn = context.desired_spec(step, Subscription), context.live_spec(step, Subscription).subscription_arn
+    if spec.filter_policy:
+        context.aws.sns.set_subscription_attribute(arn, "FilterPolicyScope", spec.filter_policy_scope)
     # An empty policy removes the filter: https://docs.aws.amazon.com/sns/latest/dg/message-filtering-apply.html
-    context.aws.sns.set_subscription_attribute(arn, "FilterPolicy", attrs["filter_policy"] or "{}")
+    context.aws.sns.set_subscription_attribute(arn, "FilterPolicy", spec.filter_policy or "{}")
 
 
 def sns_subscription_delete(context: Context, step: Step) -> None:
-    context.aws.sns.unsubscribe(context.live(step).extras["subscription_arn"])
+    context.aws.sns.unsubscribe(context.live_spec(step, Subscription).subscription_arn)
 
 
-def subscription_depends(resource: Any) -> tuple[str, ...]:
+def subscription_depends(resource: Resource) -> tuple[str, ...]:
     """The alias, the permission SNS invokes it with, and the owned topic (the topic's name ends its ARN)."""
-    extras = resource.extras
-    key, name = extras.get("function_key"), extras.get("trigger_name")
-    permission = (Address.permission(key, "sns", name),) if key and name else ()
-    topic = str(resource.attrs.get("topic_arn") or resource.name).rsplit(":", 1)[-1]
-    return (*function_scoped(resource), *permission, Address.topic(topic))
+    scope = resource.in_scope()
+    topic = resource.spec_as(Subscription).topic_arn.rsplit(":", 1)[-1]
+    permission = Address.permission(scope.function_key, "sns", scope.trigger_name)
+    return (*function_scoped(resource), permission, Address.topic(topic))
 
 
 TOPIC_KIND = Kind(

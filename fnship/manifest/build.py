@@ -14,7 +14,13 @@ from fnship import runtimes
 from fnship.manifest import schema
 from fnship.manifest.artifacts import build_artifacts
 from fnship.manifest.checks import Checker, show
-from fnship.manifest.events import EventContext, parse_events, parse_provider_http_api, parse_settings
+from fnship.manifest.events import (
+    EventContext,
+    parse_events,
+    parse_function_http_api,
+    parse_provider_http_api,
+    parse_settings,
+)
 from fnship.manifest.events.s3 import S3Event
 from fnship.manifest.release import parse_releases
 from fnship.manifest.types import (
@@ -587,7 +593,8 @@ def _function(
     if raw.get("logRetentionInDays") is not None:
         retention = _retention(raw["logRetentionInDays"], (*path, "logRetentionInDays"), check)
 
-    context = EventContext(check=check, function_key=key, function_keys=function_keys, http_api=provider.http_api)
+    http_api = parse_function_http_api(raw.get("httpApi"), (*path, "httpApi"), check, provider.http_api)
+    context = EventContext(check=check, function_key=key, function_keys=function_keys, http_api=http_api)
     events = parse_events(raw, path, context)
     settings = parse_settings(raw, provider.raw, path, check, function_keys=function_keys)
 

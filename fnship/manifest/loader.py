@@ -24,7 +24,7 @@ import yaml
 
 from fnship.errors import Diagnostic, Location
 from fnship.manifest.types import KeyPath
-from fnship.textfile import NotText, read_text_file
+from fnship.textfile import MAX_DEPTH, NotText, read_text_file
 
 _BOOL = "tag:yaml.org,2002:bool"
 _INT = "tag:yaml.org,2002:int"
@@ -37,7 +37,6 @@ _SCALAR_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", 
 # Limits far above any honest manifest (the largest examples we know are ~200 KB, 20 levels, a few dozen aliases),
 # low enough that hitting one costs well under a second.
 MAX_FILE_BYTES = 256 * 1024
-MAX_DEPTH = 100
 MAX_ALIASES = 1000
 MAX_NODES = 100_000  # values after alias expansion
 

@@ -93,6 +93,7 @@ FUNCTION_KEYS = frozenset(
         "events",
         "image",
         "logRetentionInDays",
+        "httpApi",  # payload: the format of its HTTP API routes' events (Serverless v3)
         # Kept in `raw` for the stages that handle them.
         "url",
         "vpc",

@@ -115,6 +115,9 @@ class HttpApiSpec:
 
     cors: Cors | None = None
     authorizers: Mapping[str, JwtAuthorizer] = field(default_factory=dict)
+    # `provider.httpApi.payload` (or a function's `httpApi.payload`, which wins for its routes): the event format
+    # API Gateway sends the Lambda integration, "2.0" unless set, as in Serverless v3.
+    payload_format: str = "2.0"
 
 
 @dataclass(frozen=True)

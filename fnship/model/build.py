@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from fnship.kinds.invoke_config import ASYNC_DEFAULT_EVENT_AGE_S, ASYNC_DEFAULT_RETRIES, EventInvokeConfig
 from fnship.manifest.types import DEFAULT_ALIAS, FunctionSpec, IamSpec, Manifest
 from fnship.model import iam, names
 from fnship.model.address import Address
@@ -23,11 +24,6 @@ from fnship.model.triggers import render_triggers
 from fnship.model.triggers.common import Target
 
 SHARED_ROLE_KEY = "shared"  # `provider.iam.role.mode: shared`: one role, addressed role.shared
-# Lambda's defaults for asynchronous invocation, filled in so an unset value compares equal to AWS's answer.
-# https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
-ASYNC_DEFAULT_RETRIES = 2
-ASYNC_DEFAULT_EVENT_AGE_S = 21600
-
 # The attributes a published version freezes: when any of them differs from what the alias serves,
 # a new version is published and the alias moves to it. Not `description`: a version carries its own
 # (the release it belongs to) instead of the function's.
@@ -322,20 +318,17 @@ def _invoke_config(manifest: Manifest, function: FunctionSpec, alias: str, *, ac
     if not settings.async_config:
         return None
     resolve = destination_resolver(manifest, account_id=account_id)
-    return Resource(
-        address=Address.invoke_config(function.key),
-        kind="event_invoke_config",
-        name=alias,
-        attrs={
-            "maximum_retry_attempts": ASYNC_DEFAULT_RETRIES
-            if settings.maximum_retry_attempts is None
-            else settings.maximum_retry_attempts,
-            "maximum_event_age": settings.maximum_event_age or ASYNC_DEFAULT_EVENT_AGE_S,
-            "on_success": resolve(settings.on_success) if settings.on_success else None,
-            "on_failure": resolve(settings.on_failure) if settings.on_failure else None,
-        },
-        depends_on=(Address.alias(function.key, alias),),
-        extras={"function_name": function.name, "function_key": function.key, "qualifier": alias},
+    spec = EventInvokeConfig(
+        maximum_retry_attempts=ASYNC_DEFAULT_RETRIES
+        if settings.maximum_retry_attempts is None
+        else settings.maximum_retry_attempts,
+        maximum_event_age=settings.maximum_event_age or ASYNC_DEFAULT_EVENT_AGE_S,
+        on_success=resolve(settings.on_success) if settings.on_success else None,
+        on_failure=resolve(settings.on_failure) if settings.on_failure else None,
+    )
+    scope = trigger_target(manifest, function, account_id=account_id).scope()
+    return Resource.of(
+        Address.invoke_config(function.key), alias, spec, depends_on=(Address.alias(function.key, alias),), scope=scope
     )
 
 

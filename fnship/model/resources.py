@@ -6,9 +6,10 @@ Pure: no AWS, no filesystem. Both the model (desired) and the live reader (live)
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 from fnship.secret import Secret
 
@@ -65,15 +66,27 @@ class Ref:
 Lookup = Callable[[str, str], "str | None"]  # (address, attribute) -> the value, or None while unknown
 
 
-def resolve_refs(value: Any, lookup: Lookup) -> Any:
-    """`value` with every Ref that `lookup` knows replaced by its text (recursively); the others stay Refs."""
+T = TypeVar("T")
+
+
+def resolve_refs(value: T, lookup: Lookup) -> T:
+    """`value` with every Ref that `lookup` knows replaced by its text (recursively, into specs too); the others
+    stay Refs."""
+    resolved: Any = _resolve(value, lookup)
+    return resolved  # the same shape as `value`, a Ref in it replaced by the text it stands for
+
+
+def _resolve(value: Any, lookup: Lookup) -> Any:
     if isinstance(value, Ref):
         found = lookup(value.address, value.attribute)
         return value.with_value(found) if found else value
+    if isinstance(value, Spec):
+        changed = {f.name: _resolve(getattr(value, f.name), lookup) for f in dataclasses.fields(value) if f.init}
+        return dataclasses.replace(value, **changed)
     if isinstance(value, Mapping):
-        return {key: resolve_refs(item, lookup) for key, item in value.items()}
+        return {key: _resolve(item, lookup) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(resolve_refs(item, lookup) for item in value)
+        return type(value)(_resolve(item, lookup) for item in value)
     return value
 
 
@@ -81,6 +94,8 @@ def refs_in(value: Any) -> list[Ref]:
     """Every Ref inside `value` (recursively)."""
     if isinstance(value, Ref):
         return [value]
+    if isinstance(value, Spec):
+        return [ref for f in dataclasses.fields(value) for ref in refs_in(getattr(value, f.name))]
     if isinstance(value, Mapping):
         return [ref for item in value.values() for ref in refs_in(item)]
     if isinstance(value, (list, tuple)):
@@ -92,6 +107,54 @@ def has_ref(value: Any) -> bool:
     return bool(refs_in(value))
 
 
+class Spec:
+    """A resource kind's typed spec: a frozen dataclass in the kind's module (fnship/kinds/<kind>.py), made by the
+    model (desired) and by the kind's reader from AWS's answer (live), so both sides are the same type.
+
+    Its fields that compare (dataclass `compare=True`, the default) are what the differ compares and the plan
+    shows, by name; the others (`field(compare=False)`) are identifiers AWS assigns (an id, a UUID: set on the
+    live side only) that handlers and references use.
+    """
+
+    kind: ClassVar[str]  # the key into fnship.kinds.KINDS
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]  # every Spec is a dataclass
+
+    def compared(self) -> dict[str, Any]:
+        """The compared fields as plain data (tuples as lists, nested specs as mappings): the plan's attributes."""
+        return {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self) if f.compare}
+
+
+def plain(value: Any) -> Any:
+    """A spec's value as the plan shows and compares it: JSON-like data, Secrets and Refs kept as they are."""
+    if isinstance(value, (Ref, Secret)):
+        return value
+    if isinstance(value, Spec):
+        return value.compared()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # a part of a spec (a rule's target)
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.compare}
+    if isinstance(value, Mapping):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return value
+
+
+S = TypeVar("S", bound=Spec)
+
+
+@dataclass(frozen=True)
+class FunctionScope:
+    """The function alias a resource belongs to (a trigger, its permission, a URL, an async config): where its
+    handlers and readers find it, and what it depends on."""
+
+    function_key: str
+    function_name: str
+    alias: str  # also the qualifier of the alias's policy, URL and async config
+    alias_arn: str
+    event_type: str = ""  # a trigger's event type ("sqs", "httpApi", ...) and name, unique per function and type
+    trigger_name: str = ""
+
+
 @dataclass(frozen=True)
 class Resource:
     address: str  # "function.api", "role.api", "log_group.api", "alias.api.live"
@@ -100,6 +163,35 @@ class Resource:
     attrs: Mapping[str, Any]  # compared with the other side; Secret values compare by value, print as (sensitive)
     depends_on: tuple[str, ...] = ()
     extras: Mapping[str, Any] = field(default_factory=dict, compare=False)  # carried for the executor, not diffed
+    # A typed kind's spec: then `attrs` are its compared fields (derived here) and `extras` stay empty.
+    spec: Spec | None = field(default=None, compare=False)
+    scope: FunctionScope | None = field(default=None, compare=False)  # the function alias it belongs to, if any
+
+    def __post_init__(self) -> None:
+        if self.spec is not None:
+            object.__setattr__(self, "attrs", self.spec.compared())
+
+    @classmethod
+    def of(
+        cls, address: str, name: str, spec: Spec, *, depends_on: Iterable[str] = (), scope: FunctionScope | None = None
+    ) -> Resource:
+        """A resource of a typed kind: its kind and attributes come from its spec."""
+        return cls(address, spec.kind, name, {}, tuple(depends_on), spec=spec, scope=scope)
+
+    def spec_as(self, spec_type: type[S]) -> S:
+        """The typed spec, checked to be of the kind's type (a reader that made another is a programming error)."""
+        assert isinstance(self.spec, spec_type), f"{self.address} has no {spec_type.__name__} spec: {self.spec!r}"
+        return self.spec
+
+    def in_scope(self) -> FunctionScope:
+        assert self.scope is not None, f"{self.address} belongs to no function"
+        return self.scope
+
+    def output(self, attribute: str) -> str | None:
+        """An identifier AWS assigned to it (`id`, `arn`, `uuid`) that references resolve to: a typed spec's field
+        of that name, else (kinds not typed yet) its extras'."""
+        found = getattr(self.spec, attribute, None) if self.spec is not None else self.extras.get(attribute)
+        return str(found) if found else None
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from fnship import runtimes
 from fnship.errors import Diagnostic, FnError, InputError, Location
 from fnship.packaging import deps, elfcheck
 from fnship.packaging.platforms import LambdaPlatform
+from fnship.textfile import parse_json_input, read_input
 
 NODE_BUILDER_VERSION = "fnship-node-2"
 # lockfile -> its package manager, in the order they are looked for
@@ -90,27 +91,30 @@ class NodeProject:
         return material
 
 
+# Far above any honest file (a package.json is a few KB; the lockfile of a large application tens of MB), low
+# enough that a wrong file (a disk image, /dev/zero) is refused before it fills the memory.
+PACKAGE_JSON_MAX_BYTES = 1024 * 1024
+LOCKFILE_MAX_BYTES = 64 * 1024 * 1024
+
+
 def read_project(directory: Path) -> NodeProject | None:
-    """The Node.js project at `directory` (its package.json), or None. A package.json that does not parse is an
-    input error naming its line and column."""
+    """The Node.js project at `directory` (its package.json), or None. A package.json or lockfile that is too
+    large, not UTF-8 text or (package.json) not JSON nested within textfile.MAX_DEPTH is an input error naming the
+    file and where; the lockfile is not parsed here (its package manager reads it)."""
     path = directory / "package.json"
     if not path.is_file():
         return None
-    text = path.read_text(encoding="utf-8", errors="replace")
-    try:
-        package = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            Diagnostic(
-                f"package.json is not valid JSON: {exc.msg}",
-                location=Location(str(path), exc.lineno, exc.colno),
-                hint="fix the syntax (npm would refuse it too)",
-            )
-        ) from exc
+    package = parse_json_input(
+        read_input(path, limit=PACKAGE_JSON_MAX_BYTES),
+        display=str(path),
+        what="package.json",
+        hint="fix the syntax (npm would refuse it too)",
+    )
     if not isinstance(package, dict):
         raise InputError(Diagnostic("package.json must be a JSON object", location=Location(str(path), 1, 1)))
     for name, manager in LOCKFILES:
         if (directory / name).is_file():
+            read_input(directory / name, limit=LOCKFILE_MAX_BYTES)  # text, within the limit: checked, not parsed
             return NodeProject(directory, package, directory / name, manager)
     return NodeProject(directory, package, None, "npm")
 
@@ -380,9 +384,11 @@ def _packages(modules: Path) -> list[tuple[Path, dict]]:
         if any(part.startswith(".") for part in directory.relative_to(modules).parts):
             continue
         try:
-            meta = json.loads(manifest.read_text(encoding="utf-8"))
-        except (ValueError, OSError):
-            continue
+            meta = parse_json_input(
+                read_input(manifest, limit=PACKAGE_JSON_MAX_BYTES), display=str(manifest), what="", hint=""
+            )
+        except InputError:
+            continue  # npm would not have installed it: not ours to judge
         if isinstance(meta, dict):
             found.append((directory, meta))
     return found
@@ -452,8 +458,9 @@ def native_builds(modules: Path, target: NodeTarget) -> list[str]:
     for directory, meta in _packages(modules):
         if not (directory / "binding.gyp").is_file() or meta.get("gypfile") is False:
             continue
-        scripts = meta.get("scripts") if isinstance(meta.get("scripts"), dict) else {}
-        script = " ".join(str(scripts.get(name) or "") for name in ("preinstall", "install"))
+        scripts = meta.get("scripts")
+        script = " ".join(str(scripts.get(name) or "") for name in ("preinstall", "install")) if isinstance(
+            scripts, dict) else ""  # fmt: skip
         if script.strip() and not any(word in script for word in _COMPILING_SCRIPTS):
             continue
         if "optional-packages" in script:  # node-gyp-build-optional-packages: binaries as optional dependencies

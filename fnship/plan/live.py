@@ -14,6 +14,7 @@ from typing import Any
 
 from fnship.arns import parse_arn
 from fnship.kinds import KINDS
+from fnship.kinds.event_rule import EventRule
 from fnship.model import iam, names
 from fnship.model.address import Address
 from fnship.model.build import release_of
@@ -391,7 +392,19 @@ def _identity(resource: Resource) -> tuple[str, str]:
 
 
 def _locator(resource: Resource) -> tuple[str, str | None, str | None]:
-    return resource.name, resource.extras.get("event_bus"), resource.extras.get("alias_arn")
+    """Where a movable trigger is: its name, its rule's bus, the alias it serves."""
+    # A discovered rule's bus comes from its permission's SourceArn.
+    bus = resource.spec.event_bus if isinstance(resource.spec, EventRule) else resource.extras.get("event_bus")
+    alias_arn = resource.scope.alias_arn if resource.scope else resource.extras.get("alias_arn")
+    return resource.name, bus, alias_arn
+
+
+def _on_function(resource: Resource) -> tuple[str, str | None]:
+    """(function name, alias) of a resource that lives on a function."""
+    if resource.scope is not None:
+        return resource.scope.function_name, resource.scope.alias
+    alias = resource.name if resource.kind == "alias" else resource.extras.get("alias")
+    return resource.extras["function_name"], alias
 
 
 def read_live(
@@ -410,8 +423,8 @@ def read_live(
     aliases_of: dict[str, set[str]] = {r.name: set() for r in desired.resources if r.kind == "function"}
     for resource in desired.resources:
         if resource.kind in ON_FUNCTION:
-            alias = resource.name if resource.kind == "alias" else resource.extras.get("alias")
-            aliases_of.setdefault(resource.extras["function_name"], set()).update([alias] if alias else [])
+            function_name, alias = _on_function(resource)
+            aliases_of.setdefault(function_name, set()).update([alias] if alias else [])
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
 
         def warm(name: str, aliases: set[str]) -> None:
@@ -430,7 +443,7 @@ def read_live(
             side.shutdown(wait=False)
 
         def read(stub: Resource, elsewhere: Mapping[str, Resource]) -> list[Resource]:
-            if stub.kind in ON_FUNCTION and reads.function(stub.extras["function_name"]) is None:
+            if stub.kind in ON_FUNCTION and reads.function(_on_function(stub)[0]) is None:
                 return []
             if stub.kind == "role" and not stub.address:
                 return _read_discovered_role(reads, stub.name, desired)

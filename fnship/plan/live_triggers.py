@@ -14,19 +14,18 @@ Discovery, so a removed or renamed event leaves nothing behind:
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from fnship.arns import parse_arn
+from fnship.kinds import event_rule, event_source_mapping, function_url, invoke_config, permission, s3, sns
+from fnship.kinds.base import normalize_cors
 from fnship.kinds.rest_api import REVISION_PREFIX
 from fnship.model.address import Address
-from fnship.model.build import ASYNC_DEFAULT_EVENT_AGE_S, ASYNC_DEFAULT_RETRIES
-from fnship.model.resources import OWNER_SERVICE_TAG, OWNER_STAGE_TAG, Resource, State
+from fnship.model.resources import OWNER_SERVICE_TAG, OWNER_STAGE_TAG, FunctionScope, Resource, State
 from fnship.model.triggers import api as api_model
 from fnship.model.triggers.buckets import notification_id
-from fnship.model.triggers.common import Target, normalize_cors, parse_sid, trigger_address
+from fnship.model.triggers.common import Target, parse_sid, trigger_address
 from fnship.model.triggers.sources import source_name
 
 # -- shared reads (memoized per plan) -------------------------------------------------------------------------------
@@ -124,44 +123,14 @@ def _notifications(aws: Any, bucket: str) -> dict[str, Any] | None:
     return aws.once(("notifications", bucket), lambda: aws.s3.get_notifications_or_none(bucket))
 
 
-def _json(text: str | None) -> str | None:
-    """A JSON document in the model's spelling (compact, sorted keys), so desired and live compare equal."""
-    if not text:
-        return None
-    try:
-        return json.dumps(json.loads(text), separators=(",", ":"), sort_keys=True)
-    except ValueError:
-        return text
-
-
 # -- permissions --------------------------------------------------------------------------------------------------
 
 
-def permission_attrs(statement: Mapping[str, Any]) -> dict[str, Any]:
-    """A policy statement in the model's vocabulary (see model/triggers/common.py `permission`)."""
-    principal = statement.get("Principal")
-    if isinstance(principal, Mapping):
-        principal = principal.get("Service") or principal.get("AWS")
-    condition = statement.get("Condition") or {}
-    arn_like = condition.get("ArnLike") or {}
-    equals = condition.get("StringEquals") or {}
-    flags = condition.get("Bool") or {}
-    via_url = flags.get("lambda:InvokedViaFunctionUrl", equals.get("lambda:InvokedViaFunctionUrl"))
-    return {
-        "action": statement.get("Action"),
-        "principal": principal,
-        "source_arn": arn_like.get("AWS:SourceArn"),
-        "source_account": equals.get("AWS:SourceAccount"),
-        "function_url_auth_type": equals.get("lambda:FunctionUrlAuthType"),
-        "invoked_via_function_url": str(via_url).lower() == "true" if via_url is not None else False,
-    }
-
-
 def read_permission(aws: Any, resource: Resource) -> list[Resource]:
-    extras = resource.extras
-    for statement in alias_policy(aws, extras["function_name"], extras["qualifier"]):
+    scope = resource.in_scope()
+    for statement in alias_policy(aws, scope.function_name, scope.alias):
         if statement.get("Sid") == resource.name:
-            return [Resource(resource.address, "permission", resource.name, permission_attrs(statement), extras=extras)]
+            return [Resource.of(resource.address, resource.name, permission.from_aws(statement), scope=scope)]
     return []
 
 
@@ -340,20 +309,12 @@ def read_sns_topic(aws: Any, resource: Resource) -> list[Resource]:
 
 
 def read_sns_subscription(aws: Any, resource: Resource) -> list[Resource]:
-    found = aws.sns.find_subscription_or_none(resource.name, resource.extras["alias_arn"])
+    scope = resource.in_scope()
+    found = aws.sns.find_subscription_or_none(resource.name, scope.alias_arn)
     if found is None:
         return []
-    attributes = found["Attributes"]
-    policy = _json(attributes.get("FilterPolicy"))
-    policy = None if policy == "{}" else policy  # how an update removes a filter (see the executor)
-    attrs = {
-        "topic_arn": resource.name,
-        "endpoint": attributes.get("Endpoint", resource.extras["alias_arn"]),
-        "filter_policy": policy,
-        "filter_policy_scope": attributes.get("FilterPolicyScope", "MessageAttributes") if policy else None,
-    }
-    extras = {**resource.extras, "subscription_arn": found["SubscriptionArn"]}
-    return [Resource(resource.address, "sns_subscription", resource.name, attrs, extras=extras)]
+    spec = sns.subscription_from_aws(found, topic_arn=resource.name, endpoint=scope.alias_arn)
+    return [Resource.of(resource.address, resource.name, spec, scope=scope)]
 
 
 def read_s3_bucket(aws: Any, resource: Resource) -> list[Resource]:
@@ -371,119 +332,53 @@ def read_s3_bucket(aws: Any, resource: Resource) -> list[Resource]:
 
 
 def read_s3_notification(aws: Any, resource: Resource) -> list[Resource]:
-    bucket = resource.extras["bucket"]
+    # A desired entry names its bucket; a discovered one was found by its permission's SourceArn.
+    bucket = resource.spec_as(s3.Notification).bucket if resource.spec is not None else resource.extras["bucket"]
     configuration = _notifications(aws, bucket)
     for entry in (configuration or {}).get("LambdaFunctionConfigurations", []):
-        if entry.get("Id") != resource.name:
-            continue
-        rules = (entry.get("Filter") or {}).get("Key", {}).get("FilterRules", [])
-        attrs = {
-            "bucket": bucket,
-            "events": sorted(entry.get("Events", [])),
-            "filter": {rule["Name"].lower(): rule["Value"] for rule in sorted(rules, key=lambda r: r["Name"].lower())},
-            "target": entry.get("LambdaFunctionArn"),
-        }
-        return [Resource(resource.address, "s3_notification", resource.name, attrs, extras=resource.extras)]
+        if entry.get("Id") == resource.name:
+            spec = s3.notification_from_aws(entry, bucket=bucket)
+            return [Resource.of(resource.address, resource.name, spec, scope=resource.scope)]
     return []
 
 
 def read_event_rule(aws: Any, resource: Resource) -> list[Resource]:
-    bus = resource.extras.get("event_bus")
+    # A desired rule names its bus; a discovered one was found by its permission's SourceArn.
+    bus = (
+        resource.spec_as(event_rule.EventRule).event_bus if resource.spec is not None else resource.extras["event_bus"]
+    )
     found = aws.events.get_rule_or_none(resource.name, bus=bus)
     if found is None:
         return []
-    target = next((t for t in found["Targets"] if t.get("Id") == "fnship"), None)
-    attrs = {
-        "schedule": found.get("ScheduleExpression"),
-        "pattern": _json(found.get("EventPattern")),
-        "event_bus": None if found.get("EventBusName") in (None, "default") else found["EventBusName"],
-        "state": found.get("State"),
-        "description": found.get("Description") or "",
-        "target": None
-        if target is None
-        else {
-            "id": "fnship",
-            "arn": target["Arn"],
-            "input": target.get("Input"),
-            "input_path": target.get("InputPath"),
-        },
-        "tags": found["Tags"],
-    }
-    extras = {**resource.extras, "arn": found.get("Arn")}
-    return [Resource(resource.address, "event_rule", resource.name, attrs, extras=extras)]
+    return [Resource.of(resource.address, resource.name, event_rule.from_aws(found), scope=resource.scope)]
 
 
 # -- on the function: mappings, URL, async config ----------------------------------------------------------------------
 
 
-def mapping_attrs(mapping: Mapping[str, Any]) -> dict[str, Any]:
-    """An event source mapping in the model's vocabulary, with AWS's defaults filled in."""
-    source = mapping["EventSourceArn"]
-    filters = ((mapping.get("FilterCriteria") or {}).get("Filters")) or []
-    attrs: dict[str, Any] = {
-        "source_arn": source,
-        "batch_size": mapping.get("BatchSize"),
-        "maximum_batching_window": mapping.get("MaximumBatchingWindowInSeconds") or 0,
-        "function_response_types": list(mapping.get("FunctionResponseTypes") or []),
-        "enabled": mapping.get("State") not in ("Disabled", "Disabling"),
-        "filter_patterns": sorted(_json(f["Pattern"]) for f in filters if f.get("Pattern")),
-    }
-    if ":sqs:" in source:
-        attrs["maximum_concurrency"] = (mapping.get("ScalingConfig") or {}).get("MaximumConcurrency")
-        return attrs
-    timestamp = mapping.get("StartingPositionTimestamp")
-    attrs.update(
-        {
-            "starting_position": mapping.get("StartingPosition"),
-            "starting_position_timestamp": int(timestamp.timestamp())
-            if isinstance(timestamp, dt.datetime)
-            else timestamp,
-            "bisect_batch_on_function_error": bool(mapping.get("BisectBatchOnFunctionError")),
-            "maximum_retry_attempts": mapping.get("MaximumRetryAttempts", -1),
-            "maximum_record_age": mapping.get("MaximumRecordAgeInSeconds", -1),
-            "parallelization_factor": mapping.get("ParallelizationFactor", 1),
-            "tumbling_window": mapping.get("TumblingWindowInSeconds") or None,
-            "on_failure": ((mapping.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination"),
-        }
-    )
-    return attrs
-
-
 def read_event_source_mapping(aws: Any, resource: Resource) -> list[Resource]:
-    for mapping in alias_mappings(aws, resource.extras["alias_arn"]):
+    scope = resource.in_scope()
+    for mapping in alias_mappings(aws, scope.alias_arn):
         if mapping.get("EventSourceArn") == resource.name:
-            extras = {**resource.extras, "uuid": mapping["UUID"]}
-            # The alias it was listed under: AWS answers that alias's ARN as FunctionArn, moto a version's.
-            attrs = {**mapping_attrs(mapping), "function_arn": resource.extras["alias_arn"]}
-            return [Resource(resource.address, "event_source_mapping", resource.name, attrs, extras=extras)]
+            spec = event_source_mapping.from_aws(mapping, function_arn=scope.alias_arn)
+            return [Resource.of(resource.address, resource.name, spec, scope=scope)]
     return []
 
 
 def read_function_url(aws: Any, resource: Resource) -> list[Resource]:
-    found = alias_url(aws, resource.extras["function_name"], resource.extras["qualifier"])
+    scope = resource.in_scope()
+    found = alias_url(aws, scope.function_name, scope.alias)
     if found is None:
         return []
-    attrs = {
-        "auth_type": found.get("AuthType"),
-        "cors": normalize_cors(found.get("Cors")),
-        "invoke_mode": found.get("InvokeMode") or "BUFFERED",
-    }
-    extras = {**resource.extras, "url": found.get("FunctionUrl")}
-    return [Resource(resource.address, "function_url", resource.name, attrs, extras=extras)]
+    return [Resource.of(resource.address, resource.name, function_url.from_aws(found), scope=scope)]
 
 
 def read_event_invoke_config(aws: Any, resource: Resource) -> list[Resource]:
-    found = alias_invoke_config(aws, resource.extras["function_name"], resource.extras["qualifier"])
+    scope = resource.in_scope()
+    found = alias_invoke_config(aws, scope.function_name, scope.alias)
     if found is None:
         return []
-    destinations = found.get("DestinationConfig") or {}
-    attrs = {
-        "maximum_retry_attempts": found.get("MaximumRetryAttempts", ASYNC_DEFAULT_RETRIES),
-        "maximum_event_age": found.get("MaximumEventAgeInSeconds") or ASYNC_DEFAULT_EVENT_AGE_S,
-        "on_success": (destinations.get("OnSuccess") or {}).get("Destination"),
-        "on_failure": (destinations.get("OnFailure") or {}).get("Destination"),
-    }
-    return [Resource(resource.address, "event_invoke_config", resource.name, attrs, extras=resource.extras)]
+    return [Resource.of(resource.address, resource.name, invoke_config.from_aws(found), scope=scope)]
 
 
 READERS: dict[str, Callable[[Any, Resource], list[Resource]]] = {
@@ -515,33 +410,31 @@ def discover_function(aws: Any, *, service: str, stage: str, key: str, function_
     target = Target(service, stage, region, account_id, key, function_name, alias, 0, {})
     stubs: list[Resource] = []
 
-    def stub(address: str, kind: str, name: str, **extras: Any) -> None:
-        stubs.append(Resource(address, kind, name, {}, extras=extras))
+    def stub(address: str, kind: str, name: str, scope: FunctionScope, **extras: Any) -> None:
+        stubs.append(Resource(address, kind, name, {}, extras=extras, scope=scope))
 
     for statement in alias_policy(aws, function_name, alias):
         parsed = parse_sid(str(statement.get("Sid", "")))
         if parsed is None:
             continue
         event_type, name = parsed
-        base = target.extras(event_type, name)
-        stub(Address.permission(key, event_type, name), "permission", statement["Sid"], **base, qualifier=alias)
-        source = permission_attrs(statement)["source_arn"]
-        trigger = _trigger_from_source(event_type, source, service=service, stage=stage, key=key, name=name)
+        scope = target.scope(event_type, name)
+        stub(Address.permission(key, event_type, name), "permission", statement["Sid"], scope)
+        source = permission.from_aws(statement).source_arn
+        trigger = _trigger_from_source(event_type, str(source or ""), service=service, stage=stage, key=key, name=name)
         if trigger is not None:
             kind, physical, extras = trigger
-            stub(trigger_address(target, event_type, name), kind, physical, **base, **extras)
+            stub(trigger_address(target, event_type, name), kind, physical, scope,
+                 **target.extras(event_type, name), **extras)  # fmt: skip
     for mapping in alias_mappings(aws, target.alias_arn):
         source = mapping["EventSourceArn"]
         event_type = "sqs" if ":sqs:" in source else "stream"
         name = source_name(source)
-        stub(trigger_address(target, event_type, name), "event_source_mapping", source,
-             **target.extras(event_type, name))  # fmt: skip
+        stub(trigger_address(target, event_type, name), "event_source_mapping", source, target.scope(event_type, name))
     if alias_url(aws, function_name, alias) is not None:
-        stub(trigger_address(target, "url", alias), "function_url", alias, **target.extras("url", alias),
-             qualifier=alias)  # fmt: skip
+        stub(trigger_address(target, "url", alias), "function_url", alias, target.scope("url", alias))
     if alias_invoke_config(aws, function_name, alias) is not None:
-        stub(Address.invoke_config(key), "event_invoke_config", alias, function_name=function_name, function_key=key,
-             qualifier=alias, alias_arn=target.alias_arn)  # fmt: skip
+        stub(Address.invoke_config(key), "event_invoke_config", alias, target.scope())
     return stubs
 
 
@@ -620,7 +513,7 @@ def source_warnings(aws: Any, desired: State) -> list[str]:
         timeouts = list(pool.map(visibility, queues))
     warnings = []
     for resource, visibility_s in zip(queues, timeouts, strict=True):
-        function = desired.get(Address.function(resource.extras["function_key"]))
+        function = desired.get(Address.function(resource.in_scope().function_key))
         timeout = function.attrs["timeout"] if function else None
         if timeout and visibility_s is not None and visibility_s < VISIBILITY_FACTOR * timeout:
             warnings.append(

@@ -244,10 +244,14 @@ def resolve_live_refs(desired: State, live: State) -> State:
             wanted = desired_by_address.get(address)
             if wanted is None or kind.diff(wanted, current):
                 return None  # changed by this plan: the new value is known after apply
-        found = current.extras.get(attribute)
-        return str(found) if found else None
+        return current.output(attribute)
 
-    return desired.with_resources(replace(r, attrs=resolve_refs(r.attrs, lookup)) for r in desired.resources)
+    def resolved(resource: Resource) -> Resource:
+        if resource.spec is not None:
+            return replace(resource, spec=resolve_refs(resource.spec, lookup))
+        return replace(resource, attrs=resolve_refs(resource.attrs, lookup))
+
+    return desired.with_resources(resolved(r) for r in desired.resources)
 
 
 def keep_full_buckets(changes: list[Change]) -> tuple[list[Change], list[str]]:

@@ -120,3 +120,59 @@ def test_a_corrupted_image_layout_in_the_cache_is_a_miss(tmp_path, index):
     (layout / "index.json").write_bytes(index)
     images._remember(layout, "k" * 64, cache)
     assert images._reuse(layout, "k" * 64, cache) is False
+
+
+NODE_SERVICE = (
+    "service: demo\nprovider:\n  name: aws\n  runtime: nodejs22.x\nfunctions:\n  hello:\n    handler: api.handler\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"name": "x", "deps": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+         "package.json:1:122 package.json nests values more than 100 levels deep"),
+        (b'{"a": ' * 101 + b"1" + b"}" * 101, "package.json:1:601 package.json nests values more than 100 levels deep"),
+        (b'{"name": "caf\xe9"}', "package.json:1:14 the file is not UTF-8 text (byte 0xe9) at byte offset 13"),
+        (b'{"name": "x"}\n\x00\x00\x00', "package.json:2:1 the file is binary, not text (control byte 0x00)"),
+        (b'{"name": "' + b"x" * (1024 * 1024) + b'"}', "package.json:1:1 the file is larger than 1024 KiB"),
+        (b'{"name": "\\"' + b'\\"' * 300_000, "package.json:1:"),  # unterminated: one linear pass, then invalid
+        (b'{"name": "[[[[", "main": "]]"\n  "x": 1}', "package.json:2:3 package.json is not valid JSON"),
+        (b"[1, 2]", "package.json:1:1 package.json must be a JSON object"),
+    ],
+    ids=["deep", "deep-objects", "latin-1", "binary", "too-large", "unterminated-escapes", "invalid", "not-object"],
+)  # fmt: skip
+def test_a_package_json_that_is_not_an_honest_one(project, content, message):
+    """package.json is read through the bounded reader with the loader's limits (size, text, depth), before npm."""
+    project.write("serverless.yml", NODE_SERVICE)
+    project.write("api.mjs", "export const handler = async () => 1;\n")
+    (project.root / "package.json").write_bytes(content)
+    stderr = refused(project.fn("package"), message)
+    assert str(project.root / "package.json") in stderr or "package.json:" in stderr
+    assert not list(project.root.glob(".fn/build/**/*.zip"))
+
+
+@pytest.mark.parametrize("lockfile", ["package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"lockfileVersion: '9.0'\n\x00\x01", "2:1 the file is binary, not text (control byte 0x00) at byte offset 23"),
+     (b"# yarn lockfile v1\n\xff\xfe", "2:1 the file is not UTF-8 text (byte 0xff) at byte offset 19")],
+    ids=["binary", "not-utf8"],
+)  # fmt: skip
+def test_a_node_lockfile_that_is_not_text(project, lockfile, content, message):
+    project.write("serverless.yml", NODE_SERVICE)
+    project.write("api.mjs", "export const handler = async () => 1;\n")
+    project.write("package.json", '{"name": "svc", "dependencies": {"ms": "2.1.3"}}')
+    (project.root / lockfile).write_bytes(content)
+    refused(project.fn("package"), f"{lockfile}:{message}")
+
+
+def test_a_node_lockfile_past_its_size_limit(project, monkeypatch):
+    from fnship.packaging import node
+
+    monkeypatch.setattr(node, "LOCKFILE_MAX_BYTES", 1024)  # the real limit is 64 MiB: the same check, smaller file
+    project.write("serverless.yml", NODE_SERVICE)
+    project.write("api.mjs", "export const handler = async () => 1;\n")
+    project.write("package.json", '{"name": "svc", "dependencies": {"ms": "2.1.3"}}')
+    (project.root / "package-lock.json").write_text('{"lockfileVersion": 3, "x": "' + "y" * 2000 + '"}')
+    refused(project.fn("package"), "package-lock.json:1:1 the file is larger than 1 KiB")

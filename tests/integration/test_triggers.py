@@ -421,6 +421,40 @@ def test_routes_use_jwt_authorizers_and_the_catch_all_route(moto, project):
     assert "GET /me  -> api" in info.stdout
 
 
+PAYLOAD = """\
+service: svc
+provider:
+  name: aws
+  httpApi:
+    payload: '{provider}'
+functions:
+  api:
+    handler: handler.hello
+    {function}
+    events:
+      - httpApi: GET /todos
+"""
+
+
+def test_the_http_api_payload_format_reaches_the_integration_and_changes_in_place(moto, project):
+    deploy(project, PAYLOAD.format(provider="1.0", function=""))
+    api = http_api(moto)
+    v2 = moto.client("apigatewayv2")
+    (integration,) = v2.get_integrations(ApiId=api["ApiId"])["Items"]
+    assert integration["PayloadFormatVersion"] == "1.0"
+    assert "No changes" in project.fn("plan").stdout
+
+    # The function's own `httpApi.payload` wins over the provider's (Serverless v3).
+    project.write("serverless.yml", PAYLOAD.format(provider="1.0", function="httpApi:\n      payload: '2.0'"))
+    plan = project.fn("plan")
+    assert "~ trigger.api.httpApi.get-todos" in plan.stdout
+    assert '"1.0" -> "2.0"' in plan.stdout, plan.stdout
+    deploy(project, PAYLOAD.format(provider="1.0", function="httpApi:\n      payload: '2.0'"))
+    (updated,) = v2.get_integrations(ApiId=api["ApiId"])["Items"]
+    assert (updated["IntegrationId"], updated["PayloadFormatVersion"]) == (integration["IntegrationId"], "2.0")
+    assert "No changes" in project.fn("plan").stdout
+
+
 def test_a_short_queue_visibility_timeout_is_a_warning(moto, project):
     sources = prepare_sources(moto, visibility=10)
     text = f"service: svc\nprovider:\n  name: aws\nfunctions:\n  api:\n    handler: handler.hello\n" \

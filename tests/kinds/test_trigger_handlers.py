@@ -4,18 +4,19 @@ conflicts. Tested with a recording double of fnship's own adapter interface, not
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
 
 from fnship.errors import AwsError
 from fnship.kinds.base import Context
-from fnship.kinds.event_source_mapping import event_source_mapping_update, mapping_request
+from fnship.kinds.event_source_mapping import StreamMapping, event_source_mapping_update, mapping_request
 from fnship.kinds.function import lambda_configuration
-from fnship.kinds.invoke_config import event_invoke_config_put
-from fnship.kinds.permission import permission_create
-from fnship.kinds.sns import sns_subscription_update
-from fnship.model.resources import Resource, State
+from fnship.kinds.invoke_config import EventInvokeConfig, event_invoke_config_put
+from fnship.kinds.permission import Permission, permission_create
+from fnship.kinds.sns import Subscription, sns_subscription_update
+from fnship.model.resources import FunctionScope, Resource, State
 from fnship.plan.diff import Plan, Step
 
 
@@ -56,6 +57,7 @@ BASE = {
 VPC = {"subnet_ids": ["subnet-1"], "security_group_ids": ["sg-1"]}
 DLQ = "arn:aws:sqs:us-east-1:123456789012:dlq"
 KMS = "arn:aws:kms:us-east-1:123456789012:key/k"
+SCOPE = FunctionScope("api", "svc-dev-api", "live", "arn:aws:lambda:us-east-1:123456789012:function:svc-dev-api:live")
 
 
 @pytest.mark.parametrize(
@@ -95,13 +97,8 @@ def test_function_settings_in_the_lambda_request(settings, creating, expected):
 def test_async_invoke_config_is_written_whole():
     # PutFunctionEventInvokeConfig replaces the configuration, so every value is sent, unset ones included:
     # https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html
-    resource = Resource(
-        "invoke_config.api",
-        "event_invoke_config",
-        "live",
-        {"maximum_retry_attempts": 0, "maximum_event_age": 21600, "on_success": None, "on_failure": DLQ},
-        extras={"function_name": "svc-dev-api", "qualifier": "live"},
-    )
+    spec = EventInvokeConfig(maximum_retry_attempts=0, maximum_event_age=21600, on_success=None, on_failure=DLQ)
+    resource = Resource.of("invoke_config.api", "live", spec, scope=SCOPE)
     lam = Recorder()
     event_invoke_config_put(context_for(resource, lambda_=lam), Step("event_invoke_config.update", resource.address))
     assert lam.calls == [
@@ -120,22 +117,23 @@ def test_async_invoke_config_is_written_whole():
     ]
 
 
-STREAM = {
-    "source_arn": "arn:aws:kinesis:us-east-1:123456789012:stream/s",
-    "batch_size": 100,
-    "maximum_batching_window": 0,
-    "function_response_types": [],
-    "enabled": True,
-    "filter_patterns": [],
-    "starting_position": "LATEST",
-    "starting_position_timestamp": None,
-    "bisect_batch_on_function_error": False,
-    "maximum_retry_attempts": -1,
-    "maximum_record_age": -1,
-    "parallelization_factor": 1,
-    "tumbling_window": None,
-    "on_failure": None,
-}
+STREAM = StreamMapping(
+    source_arn="arn:aws:kinesis:us-east-1:123456789012:stream/s",
+    function_arn="arn:aws:lambda:us-east-1:123456789012:function:svc-dev-api:live",
+    batch_size=100,
+    maximum_batching_window=0,
+    function_response_types=(),
+    enabled=True,
+    filter_patterns=(),
+    starting_position="LATEST",
+    starting_position_timestamp=None,
+    bisect_batch_on_function_error=False,
+    maximum_retry_attempts=-1,
+    maximum_record_age=-1,
+    parallelization_factor=1,
+    tumbling_window=None,
+    on_failure=None,
+)
 
 
 def test_an_update_clears_what_the_manifest_no_longer_sets():
@@ -153,10 +151,10 @@ def test_a_mapping_moves_to_a_renamed_alias_in_place():
     # would start again from its starting position). moto does not list a moved mapping under its new alias.
     # https://docs.aws.amazon.com/lambda/latest/api/API_UpdateEventSourceMapping.html
     old, new = (f"arn:aws:lambda:us-east-1:123456789012:function:svc-dev-api:{alias}" for alias in ("live", "prod"))
-    desired = Resource("trigger.api.stream.s", "event_source_mapping", STREAM["source_arn"],
-                       {**STREAM, "function_arn": new}, extras={"alias_arn": new})  # fmt: skip
-    live = Resource(desired.address, desired.kind, desired.name, {**STREAM, "function_arn": old},
-                    extras={"alias_arn": old, "uuid": "u-1"})  # fmt: skip
+    scope = FunctionScope("api", "svc-dev-api", "prod", new, "stream", "s")
+    desired = Resource.of("trigger.api.stream.s", STREAM.source_arn, replace(STREAM, function_arn=new), scope=scope)
+    live = Resource.of(desired.address, desired.name, replace(STREAM, function_arn=old, uuid="u-1"),
+                       scope=replace(scope, alias="live", alias_arn=old))  # fmt: skip
     lam = Recorder()
     event_source_mapping_update(
         context_for(desired, live, lambda_=lam), Step("event_source_mapping.update", desired.address)
@@ -167,30 +165,26 @@ def test_a_mapping_moves_to_a_renamed_alias_in_place():
 
 
 def test_a_removed_filter_policy_is_set_empty():
-    desired = Resource(
-        "trigger.api.sns.t",
-        "sns_subscription",
-        "arn:aws:sns:us-east-1:123456789012:t",
-        {"topic_arn": "t", "endpoint": "e", "filter_policy": None, "filter_policy_scope": None},
-    )
-    live = Resource(
-        desired.address, desired.kind, desired.name, {**desired.attrs, "filter_policy": '{"a":["b"]}'},
-        extras={"subscription_arn": "sub"},
-    )  # fmt: skip
+    topic = "arn:aws:sns:us-east-1:123456789012:t"
+    spec = Subscription(topic_arn=topic, endpoint=SCOPE.alias_arn, filter_policy=None, filter_policy_scope=None)
+    desired = Resource.of("trigger.api.sns.t", topic, spec, scope=SCOPE)
+    live = Resource.of(desired.address, topic, replace(spec, filter_policy='{"a":["b"]}', subscription_arn="sub"),
+                       scope=SCOPE)  # fmt: skip
     sns = Recorder()
     sns_subscription_update(context_for(desired, live, sns=sns), Step("sns_subscription.update", desired.address))
     assert sns.calls == [("set_subscription_attribute", ("sub", "FilterPolicy", "{}"), {})]
 
 
 def test_a_leftover_statement_with_our_id_is_replaced():
-    resource = Resource(
-        "permission.api.sns.t",
-        "permission",
-        "fnship-sns-t",
-        {"action": "lambda:InvokeFunction", "principal": "sns.amazonaws.com", "source_arn": "arn:t",
-         "source_account": "123456789012", "function_url_auth_type": None, "invoked_via_function_url": False},
-        extras={"function_name": "svc-dev-api", "qualifier": "live"},
-    )  # fmt: skip
+    spec = Permission(
+        action="lambda:InvokeFunction",
+        principal="sns.amazonaws.com",
+        source_arn="arn:t",
+        source_account="123456789012",
+        function_url_auth_type=None,
+        invoked_via_function_url=False,
+    )
+    resource = Resource.of("permission.api.sns.t", "fnship-sns-t", spec, scope=SCOPE)
     conflict = AwsError(resource="p", action="AddPermission", code="ResourceConflictException", detail="exists")
     lam = Recorder(fail={"add_permission": [conflict]})
     permission_create(context_for(resource, lambda_=lam), Step("permission.create", resource.address))

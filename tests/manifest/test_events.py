@@ -324,3 +324,43 @@ def test_a_secret_in_an_event_is_reported_where_it_is_written_not_sent_in_plain_
         "a secret (SecureString) cannot be used here",
     ]
     assert not any("hunter2" in problem for problem in problems)
+
+
+@pytest.mark.parametrize(
+    ("provider", "function", "expected"),
+    [
+        ("", "", ("2.0", "2.0")),  # Serverless v3's default
+        ("httpApi:\n  payload: '1.0'", "", ("1.0", "1.0")),
+        ("httpApi:\n  payload: 1.0", "", ("1.0", "1.0")),  # unquoted: YAML reads a float
+        ("httpApi:\n  payload: '1.0'", "httpApi:\n  payload: '2.0'", ("2.0", "1.0")),  # the function's wins
+        ("", "httpApi:\n  payload: '1.0'", ("1.0", "2.0")),
+    ],
+)
+def test_the_http_api_payload_format_comes_from_the_function_then_the_provider(env: Env, provider, function, expected):
+    text = with_function(f"{function}\nevents:\n  - httpApi: GET /a\n", provider=provider)
+    text += "  other:\n    handler: app.other\n    events:\n      - httpApi: '*'\n"
+    manifest = env.load(text)
+    formats = tuple(manifest.functions[key].events[0].settings.payload_format for key in ("api", "other"))
+    assert formats == expected
+
+
+@pytest.mark.parametrize(
+    ("provider", "function", "expected"),
+    [
+        (
+            "httpApi:\n  payload: '3.0'",
+            "",
+            "5:14 provider.httpApi.payload: '3.0' is not an HTTP API payload format",
+        ),
+        ("httpApi:\n  payload: 2", "", "5:14 provider.httpApi.payload: 2 is not an HTTP API payload format"),
+        (
+            "",
+            "httpApi:\n  payload: '1'",
+            "8:16 functions.api.httpApi.payload: '1' is not an HTTP API payload format",
+        ),
+        ("", "httpApi:\n  format: '1.0'", "8:7 functions.api.httpApi.format: unknown key 'format'"),
+    ],
+)
+def test_a_wrong_http_api_payload_format_is_named(env: Env, provider, function, expected):
+    text = with_function(f"{function}\nevents:\n  - httpApi: GET /a\n", provider=provider)
+    assert env.problem(text).startswith(f"serverless.yml:{expected}")

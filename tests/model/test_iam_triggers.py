@@ -52,7 +52,7 @@ def stream(arn, source, on_failure=None):
 
 RULE = RuleEvent("rate(1 hour)", None, None, None, True, "", None, None)
 PUSH = [
-    EventSpec("httpApi", 0, HttpApiEvent("GET /", "GET", "/", None, ())),
+    EventSpec("httpApi", 0, HttpApiEvent("GET /", "GET", "/", None, (), "2.0")),
     EventSpec("http", 1, RestEvent("GET", "/", None)),
     EventSpec("url", -1, UrlEvent("NONE", None, "BUFFERED")),
     EventSpec("sns", 2, SnsEvent("t", None, "", None, None)),

@@ -79,13 +79,13 @@ def test_every_trigger_targets_the_alias(tmp_path):
         "sns_subscription": lambda r: r.attrs["endpoint"],
         "s3_notification": lambda r: r.attrs["target"],
         "event_rule": lambda r: r.attrs["target"]["arn"],
-        "event_source_mapping": lambda r: r.extras["alias_arn"],
+        "event_source_mapping": lambda r: r.attrs["function_arn"],
     }
     for kind, target in targets.items():
         for resource in state.of_kind(kind):
             assert target(resource) == ALIAS, resource.address
     for resource in state.of_kind("permission"):
-        assert resource.extras["qualifier"] == "live"
+        assert resource.in_scope().alias == "live"
 
 
 def test_permissions_pin_the_source(tmp_path):

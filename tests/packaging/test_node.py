@@ -464,3 +464,16 @@ def test_dependencies_in_a_node_modules_layer_for_every_function(tmp_path: Path)
     with zipfile.ZipFile(packaged.functions["api"].path) as zf:
         assert not any("node_modules" in name for name in zf.namelist())
     assert "--cpu=arm64" in npm.calls[0]
+
+
+def test_native_builds_skip_installed_package_json_that_is_not_an_honest_one(tmp_path: Path):
+    """An installed package's package.json goes through the bounded reader too: a wrong one is skipped, never a
+    crash (a JSON array has no .get, deep nesting would recurse)."""
+    modules = tmp_path / "node_modules"
+    for name, meta in (("good", b'{"name": "good", "version": "1.0.0"}'), ("array", b"[1]"),
+                       ("deep", b"[" * 50_000 + b"]" * 50_000), ("binary", b"\x00\x01"),
+                       ("nogyp", b'{"name": "nogyp", "version": "2.0.0", "gypfile": false}')):  # fmt: skip
+        (modules / name).mkdir(parents=True)
+        (modules / name / "binding.gyp").write_text("{}")
+        (modules / name / "package.json").write_bytes(meta)
+    assert node.native_builds(modules, node.NodeTarget("nodejs22.x", "x86_64")) == ["good@1.0.0"]

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from fnship.model.resources import KNOWN_AFTER_APPLY, Resource, State
+from fnship.kinds.event_source_mapping import StreamMapping
+from fnship.model.resources import KNOWN_AFTER_APPLY, FunctionScope, Resource, State
 from fnship.plan.diff import CREATE, DELETE, REPLACE, UPDATE, FieldChange, field_changes
 from fnship.plan.steps import diff, make_plan
 from fnship.secret import Secret
@@ -172,23 +173,41 @@ def test_steps_follow_depends_on_and_deletes_go_in_reverse():
     assert plan.counts() == {"create": 4, "update": 0, "delete": 3}
 
 
+def stream_mapping(**fields) -> Resource:
+    spec = StreamMapping(
+        source_arn="arn:s",
+        function_arn="arn:f:live",
+        batch_size=1,
+        maximum_batching_window=0,
+        function_response_types=(),
+        enabled=True,
+        filter_patterns=(),
+        starting_position="LATEST",
+        starting_position_timestamp=None,
+        bisect_batch_on_function_error=False,
+        maximum_retry_attempts=-1,
+        maximum_record_age=-1,
+        parallelization_factor=1,
+        tumbling_window=None,
+        on_failure=None,
+    )
+    scope = FunctionScope("api", "svc-dev-api", "live", "arn:f:live", "stream", "s")
+    return Resource.of("trigger.api.stream.s", "arn:s", replace(spec, **fields), scope=scope)
+
+
 def test_a_field_aws_cannot_change_in_place_plans_a_replacement():
-    live = Resource(
-        "trigger.api.stream.s", "event_source_mapping", "arn:s", {"starting_position": "LATEST", "batch_size": 1}
-    )
-    want = Resource(
-        "trigger.api.stream.s", "event_source_mapping", "arn:s", {"starting_position": "TRIM_HORIZON", "batch_size": 2}
-    )
+    live = stream_mapping(uuid="u-1")
+    want = stream_mapping(starting_position="TRIM_HORIZON", batch_size=2)
     plan = make_plan(state(want), state(live), release_id="r1")
     [change] = plan.changes
     assert change.action == REPLACE
     assert change.forces_replacement == ("starting_position",)
+    assert {f.path: (f.before, f.after) for f in change.fields} == {
+        "batch_size": (1, 2),
+        "starting_position": ("LATEST", "TRIM_HORIZON"),
+    }
     assert [s.type for s in plan.steps] == ["event_source_mapping.delete", "event_source_mapping.create"]
     assert plan.counts() == {"create": 1, "update": 0, "delete": 1}
-    # A field that changes in place stays an update.
-    assert (
-        make_plan(state(replace(want, attrs={**live.attrs, "batch_size": 2})), state(live), release_id="r")
-        .changes[0]
-        .action
-        == UPDATE
-    )
+    # A field that changes in place stays an update; what AWS assigned (the UUID) is not compared.
+    assert make_plan(state(stream_mapping(batch_size=2)), state(live), release_id="r").changes[0].action == UPDATE
+    assert make_plan(state(stream_mapping()), state(live), release_id="r").changes == ()

@@ -3,8 +3,12 @@ shared document make wait. Pure: no AWS."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fnship.cli.views import render_plan
-from fnship.model.resources import Ref, Resource, State
+from fnship.kinds.event_rule import EventRule, RuleTarget
+from fnship.kinds.permission import Permission
+from fnship.model.resources import FunctionScope, Ref, Resource, State
 from fnship.plan.diff import REPLACE
 from fnship.plan.steps import make_plan
 
@@ -13,15 +17,28 @@ def state(*resources: Resource) -> State:
     return State("svc", "dev", "us-east-1", tuple(resources))
 
 
+SCOPE = FunctionScope("api", "svc-dev-api", "live", "arn:aws:lambda:r:a:function:svc-dev-api:live")
+
+
 def rule(name: str, bus: str | None) -> Resource:
-    attrs = {"event_bus": bus, "state": "ENABLED", "schedule": "rate(1 hour)"}
-    return Resource("trigger.api.schedule.s", "event_rule", name, attrs, extras={"function_key": "api"})
+    spec = EventRule(schedule="rate(1 hour)", pattern=None, event_bus=bus, state="ENABLED", description="",
+                     target=RuleTarget(SCOPE.alias_arn, None, None), tags={})  # fmt: skip
+    return Resource.of(
+        "trigger.api.schedule.s", name, spec, scope=replace(SCOPE, event_type="schedule", trigger_name="s")
+    )
 
 
-def permission(name: str, source: object = "arn:s") -> Resource:
-    attrs = {"action": "lambda:InvokeFunction", "principal": "sns.amazonaws.com", "source_arn": source}
-    extras = {"function_key": "api", "function_name": "svc-dev-api", "qualifier": "live", "alias": "live"}
-    return Resource(f"permission.api.sns.{name}", "permission", f"fnship-sns-{name}", attrs, extras=extras)
+def permission(name: str, source: str | Ref = "arn:s") -> Resource:
+    spec = Permission(
+        action="lambda:InvokeFunction",
+        principal="sns.amazonaws.com",
+        source_arn=source,
+        source_account=None,
+        function_url_auth_type=None,
+        invoked_via_function_url=False,
+    )
+    scope = replace(SCOPE, event_type="sns", trigger_name=name)
+    return Resource.of(f"permission.api.sns.{name}", f"fnship-sns-{name}", spec, scope=scope)
 
 
 def test_a_renamed_rule_is_replaced_the_new_one_first():

@@ -13,7 +13,12 @@ from typing import Any
 
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, Parser, compact_json
-from fnship.manifest.events.http_api import HttpApiEvent, parse_http_api, parse_provider_http_api
+from fnship.manifest.events.http_api import (
+    HttpApiEvent,
+    parse_function_http_api,
+    parse_http_api,
+    parse_provider_http_api,
+)
 from fnship.manifest.events.rest import RestCors, RestEvent, parse_http
 from fnship.manifest.events.rules import RuleEvent, parse_event_bridge, parse_schedule
 from fnship.manifest.events.s3 import S3Event, parse_s3
@@ -38,6 +43,7 @@ __all__ = [
     "UrlEvent",
     "compact_json",
     "parse_events",
+    "parse_function_http_api",
     "parse_provider_http_api",
     "parse_settings",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fnship.manifest.checks import Checker, show
@@ -12,6 +12,9 @@ from fnship.manifest.types import HttpApiSpec, JwtAuthorizer, KeyPath
 HTTP_API_KEYS = frozenset({"method", "path", "authorizer"})
 HTTP_API_AUTHORIZER_KEYS = frozenset({"name", "scopes"})
 PROVIDER_HTTP_API_KEYS = frozenset({"cors", "authorizers", "payload"})
+FUNCTION_HTTP_API_KEYS = frozenset({"payload"})
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+PAYLOAD_FORMATS = ("1.0", "2.0")
 AUTHORIZER_KEYS = frozenset({"type", "identitySource", "issuerUrl", "audience"})
 
 
@@ -24,6 +27,7 @@ class HttpApiEvent:
     path: str
     authorizer: str | None  # a name under provider.httpApi.authorizers
     scopes: tuple[str, ...]
+    payload_format: str  # "1.0" or "2.0": the event API Gateway sends the function and how it reads the answer
 
 
 def parse_http_api(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[HttpApiEvent]:
@@ -32,7 +36,7 @@ def parse_http_api(value: Any, path: KeyPath, ctx: EventContext, index: int) -> 
     scopes: tuple[str, ...] = ()
     if isinstance(value, str):
         if value.strip() == "*":
-            return [HttpApiEvent("$default", "ANY", "*", None, ())]
+            return [HttpApiEvent("$default", "ANY", "*", None, (), ctx.http_api.payload_format)]
         route = http_route(value, path, check)
         if route is None:
             return []
@@ -52,12 +56,13 @@ def parse_http_api(value: Any, path: KeyPath, ctx: EventContext, index: int) -> 
         if raw.get("authorizer") is not None:
             authorizer, scopes = _http_api_authorizer(raw["authorizer"], (*path, "authorizer"), ctx)
     if method_text == "*" and path_text == "*":
-        return [HttpApiEvent("$default", "ANY", "*", authorizer, scopes)]
+        return [HttpApiEvent("$default", "ANY", "*", authorizer, scopes, ctx.http_api.payload_format)]
     method = http_method(method_text, where, check)
     route_path = http_path(path_text, where, check)
     if method is None or route_path is None:
         return []
-    return [HttpApiEvent(f"{method} {route_path}", method, route_path, authorizer, scopes)]
+    route_key = f"{method} {route_path}"
+    return [HttpApiEvent(route_key, method, route_path, authorizer, scopes, ctx.http_api.payload_format)]
 
 
 def _http_api_authorizer(value: Any, path: KeyPath, ctx: EventContext) -> tuple[str | None, tuple[str, ...]]:
@@ -86,8 +91,6 @@ def parse_provider_http_api(value: Any, path: KeyPath, check: Checker) -> HttpAp
     if raw is None:
         return HttpApiSpec()
     check.keys(raw, path, PROVIDER_HTTP_API_KEYS)
-    if raw.get("payload") is not None and str(raw["payload"]) != "2.0":
-        check.error((*path, "payload"), f"{show(raw['payload'])} is not supported: fnship uses payload format 2.0")
     authorizers: dict[str, JwtAuthorizer] = {}
     if raw.get("authorizers") is not None:
         found = check.want_mapping(raw["authorizers"], (*path, "authorizers")) or {}
@@ -95,7 +98,39 @@ def parse_provider_http_api(value: Any, path: KeyPath, check: Checker) -> HttpAp
             parsed = _jwt_authorizer(spec, (*path, "authorizers", name), check)
             if parsed is not None:
                 authorizers[name] = parsed
-    return HttpApiSpec(cors=parse_cors(raw.get("cors"), (*path, "cors"), check), authorizers=authorizers)
+    return HttpApiSpec(
+        cors=parse_cors(raw.get("cors"), (*path, "cors"), check),
+        authorizers=authorizers,
+        payload_format=_payload_format(raw, path, check) or "2.0",
+    )
+
+
+def parse_function_http_api(value: Any, path: KeyPath, check: Checker, provider: HttpApiSpec) -> HttpApiSpec:
+    """`functions.<key>.httpApi` (`payload` only, as in Serverless v3): the provider's HTTP API settings with the
+    function's payload format, which its routes use."""
+    if value is None:
+        return provider
+    raw = check.want_mapping(value, path, what="a mapping (payload)")
+    if raw is None:
+        return provider
+    check.keys(raw, path, FUNCTION_HTTP_API_KEYS)
+    return replace(provider, payload_format=_payload_format(raw, path, check) or provider.payload_format)
+
+
+def _payload_format(raw: dict[str, Any], path: KeyPath, check: Checker) -> str | None:
+    if raw.get("payload") is None:
+        return None
+    value = raw["payload"]
+    # YAML reads an unquoted 1.0 as a float: str() gives back what was written.
+    text = str(value) if isinstance(value, (str, float)) else None
+    if text not in PAYLOAD_FORMATS:
+        check.error(
+            (*path, "payload"),
+            f"{show(value)} is not an HTTP API payload format",
+            "write '1.0' or '2.0' (quoted)",
+        )
+        return None
+    return text
 
 
 def _jwt_authorizer(value: Any, path: KeyPath, check: Checker) -> JwtAuthorizer | None:

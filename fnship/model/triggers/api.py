@@ -27,7 +27,6 @@ from fnship.model.triggers.common import (
 
 HTTP_API = Address.http_api()
 REST_API = Address.rest_api()
-PAYLOAD_FORMAT = "2.0"
 APIGATEWAY = "apigateway.amazonaws.com"
 
 
@@ -61,7 +60,7 @@ def render_http_api_route(target: Target, event: EventSpec, name: str) -> list[R
         attrs={
             "route_key": settings.route_key,
             "target": target.alias_arn,
-            "payload_format": PAYLOAD_FORMAT,
+            "payload_format": settings.payload_format,
             "authorizer": settings.authorizer,
             "scopes": list(settings.scopes),
         },

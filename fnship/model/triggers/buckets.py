@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fnship.arns import arn
+from fnship.kinds.s3 import Notification
 from fnship.manifest.types import EventSpec
 from fnship.model.address import Address
 from fnship.model.resources import Resource
@@ -29,13 +30,12 @@ def render_s3(target: Target, event: EventSpec, name: str) -> list[Resource]:
     if not s.existing:
         depends.append(Address.bucket(s.bucket))
     rules = {key: value for key, value in (("prefix", s.prefix), ("suffix", s.suffix)) if value}
-    notification = Resource(
-        address=trigger_address(target, "s3", name),
-        kind="s3_notification",
-        name=notification_id(service=target.service, stage=target.stage, function_key=target.function_key, name=name),
-        attrs={"bucket": s.bucket, "events": sorted(s.events), "filter": rules, "target": target.alias_arn},
-        depends_on=tuple(depends),
-        extras={**target.extras("s3", name), "bucket": s.bucket},
+    notification = Resource.of(
+        trigger_address(target, "s3", name),
+        notification_id(service=target.service, stage=target.stage, function_key=target.function_key, name=name),
+        Notification(bucket=s.bucket, events=tuple(sorted(s.events)), filter=rules, target=target.alias_arn),
+        depends_on=depends,
+        scope=target.scope("s3", name),
     )
     # S3 bucket ARNs carry no account: SourceAccount is what keeps another account's bucket of the same name out.
     source = arn("s3", s.bucket, partition_of=target.region)

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from fnship.arns import arn
+from fnship.kinds.base import normalize_cors
+from fnship.kinds.permission import Permission
 from fnship.manifest.types import Cors
 from fnship.model import names
 from fnship.model.address import Address
-from fnship.model.resources import Ref, Resource
+from fnship.model.resources import FunctionScope, Ref, Resource
 
 PERMISSION_SID_PREFIX = "fnship-"
 INVOKE = "lambda:InvokeFunction"
@@ -43,6 +45,10 @@ class Target:
     def alias_arn(self) -> str:
         """Every trigger targets this, so a traffic shift or a rollback moves all traffic together."""
         return f"{self.function_arn}:{self.alias}"
+
+    def scope(self, event_type: str = "", name: str = "") -> FunctionScope:
+        """What a trigger (or permission, URL) of this function carries: the alias it belongs to, its type and name."""
+        return FunctionScope(self.function_key, self.function_name, self.alias, self.alias_arn, event_type, name)
 
     def extras(self, event_type: str, name: str) -> dict[str, Any]:
         return {
@@ -93,20 +99,20 @@ def permission(
     """A statement on the alias's resource policy. SourceArn and SourceAccount pin it to our source, so no
     other account's bucket, topic or API can use it (the confused deputy problem):
     https://docs.aws.amazon.com/lambda/latest/dg/permissions-function-services.html"""
-    return Resource(
-        address=Address.permission(target.function_key, event_type, name),
-        kind="permission",
-        name=permission_sid(event_type, name),
-        attrs={
-            "action": action,
-            "principal": principal,
-            "source_arn": source_arn,
-            "source_account": target.account_id if source_account else None,
-            "function_url_auth_type": url_auth_type,
-            "invoked_via_function_url": via_function_url,
-        },
+    spec = Permission(
+        action=action,
+        principal=principal,
+        source_arn=source_arn,
+        source_account=target.account_id if source_account else None,
+        function_url_auth_type=url_auth_type,
+        invoked_via_function_url=via_function_url,
+    )
+    return Resource.of(
+        Address.permission(target.function_key, event_type, name),
+        permission_sid(event_type, name),
+        spec,
         depends_on=(target.alias_address,),
-        extras={**target.extras(event_type, name), "qualifier": target.alias},
+        scope=target.scope(event_type, name),
     )
 
 
@@ -138,15 +144,3 @@ def cors_configuration(cors: Cors | None) -> dict[str, Any] | None:
         "MaxAge": cors.max_age,
     }
     return normalize_cors(config)
-
-
-def normalize_cors(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    if not config:
-        return None
-    out: dict[str, Any] = {}
-    for key, value in sorted(config.items()):
-        if value in (None, False, [], ""):
-            continue
-        out[key] = sorted(str(v).lower() if "Header" in key else str(v) for v in value) if isinstance(value, list) \
-            else value  # fmt: skip
-    return out or None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fnship.arns import arn
+from fnship.kinds.event_rule import EventRule, RuleTarget
 from fnship.manifest.types import EventSpec
 from fnship.model import names
 from fnship.model.address import Address
@@ -11,7 +12,6 @@ from fnship.model.triggers.common import Target, permission, slug, trigger_addre
 
 EVENTS = "events.amazonaws.com"
 RULE_NAME_MAX = 64
-TARGET_ID = "fnship"
 
 
 def rule_arn(*, region: str, account_id: str, bus: str | None, name: str) -> str:
@@ -22,24 +22,21 @@ def rule_arn(*, region: str, account_id: str, bus: str | None, name: str) -> str
 def _render_rule(target: Target, event_type: str, event: EventSpec, name: str) -> list[Resource]:
     s = event.settings
     physical = s.name or names.shorten(f"{target.function_name}-{name}", RULE_NAME_MAX)
-    rule = Resource(
-        address=trigger_address(target, event_type, name),
-        kind="event_rule",
-        name=physical,
-        attrs={
-            "schedule": s.schedule,
-            "pattern": s.pattern,
-            "event_bus": s.event_bus,
-            "state": "ENABLED" if s.enabled else "DISABLED",
-            "description": s.description,
-            "target": {"id": TARGET_ID, "arn": target.alias_arn, "input": s.input, "input_path": s.input_path},
-            "tags": dict(target.tags),
-        },
-        depends_on=(
-            target.alias_address,
-            Address.permission(target.function_key, event_type, name),
-        ),
-        extras={**target.extras(event_type, name), "event_bus": s.event_bus},
+    spec = EventRule(
+        schedule=s.schedule,
+        pattern=s.pattern,
+        event_bus=s.event_bus,
+        state="ENABLED" if s.enabled else "DISABLED",
+        description=s.description,
+        target=RuleTarget(arn=target.alias_arn, input=s.input, input_path=s.input_path),
+        tags=dict(target.tags),
+    )
+    rule = Resource.of(
+        trigger_address(target, event_type, name),
+        physical,
+        spec,
+        depends_on=(target.alias_address, Address.permission(target.function_key, event_type, name)),
+        scope=target.scope(event_type, name),
     )
     arn = rule_arn(region=target.region, account_id=target.account_id, bus=s.event_bus, name=physical)
     return [permission(target, event_type, name, principal=EVENTS, source_arn=arn), rule]

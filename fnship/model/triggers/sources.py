@@ -6,8 +6,7 @@ on the alias. A mapping is identified by (alias ARN, source ARN): Lambda allows 
 
 from __future__ import annotations
 
-from typing import Any
-
+from fnship.kinds.event_source_mapping import MappingSpec, QueueMapping, StreamMapping
 from fnship.manifest.types import EventSpec
 from fnship.model import iam
 from fnship.model.address import Address
@@ -46,47 +45,48 @@ def stream_grants(event: EventSpec) -> list[iam.Grant]:
     return grants
 
 
-def _mapping(target: Target, event_type: str, name: str, attrs: dict[str, Any]) -> Resource:
-    return Resource(
-        address=trigger_address(target, event_type, name),
-        kind="event_source_mapping",
-        name=attrs["source_arn"],
-        attrs={**attrs, "function_arn": target.alias_arn},
+def _mapping(target: Target, event_type: str, name: str, spec: MappingSpec) -> Resource:
+    return Resource.of(
+        trigger_address(target, event_type, name),
+        spec.source_arn,
+        spec,
         depends_on=(target.alias_address, Address.function(target.function_key)),
-        extras={**target.extras(event_type, name), "alias_arn": target.alias_arn},
+        scope=target.scope(event_type, name),
     )
 
 
 def render_sqs(target: Target, event: EventSpec, name: str) -> list[Resource]:
     s = event.settings
-    attrs = {
-        "source_arn": s.arn,
-        "batch_size": s.batch_size,
-        "maximum_batching_window": s.maximum_batching_window,
-        "function_response_types": list(s.function_response_types),
-        "maximum_concurrency": s.maximum_concurrency,
-        "enabled": s.enabled,
-        "filter_patterns": sorted(s.filter_patterns),
-    }
-    return [_mapping(target, "sqs", name, attrs)]
+    spec = QueueMapping(
+        source_arn=s.arn,
+        function_arn=target.alias_arn,
+        batch_size=s.batch_size,
+        maximum_batching_window=s.maximum_batching_window,
+        function_response_types=tuple(s.function_response_types),
+        maximum_concurrency=s.maximum_concurrency,
+        enabled=s.enabled,
+        filter_patterns=tuple(sorted(s.filter_patterns)),
+    )
+    return [_mapping(target, "sqs", name, spec)]
 
 
 def render_stream(target: Target, event: EventSpec, name: str) -> list[Resource]:
     s = event.settings
-    attrs = {
-        "source_arn": s.arn,
-        "batch_size": s.batch_size,
-        "maximum_batching_window": s.maximum_batching_window,
-        "function_response_types": list(s.function_response_types),
-        "enabled": s.enabled,
-        "filter_patterns": sorted(s.filter_patterns),
-        "starting_position": s.starting_position,
-        "starting_position_timestamp": s.starting_position_timestamp,
-        "bisect_batch_on_function_error": s.bisect_batch_on_function_error,
-        "maximum_retry_attempts": s.maximum_retry_attempts,
-        "maximum_record_age": s.maximum_record_age,
-        "parallelization_factor": s.parallelization_factor,
-        "tumbling_window": s.tumbling_window,
-        "on_failure": s.on_failure,
-    }
-    return [_mapping(target, "stream", name, attrs)]
+    spec = StreamMapping(
+        source_arn=s.arn,
+        function_arn=target.alias_arn,
+        batch_size=s.batch_size,
+        maximum_batching_window=s.maximum_batching_window,
+        function_response_types=tuple(s.function_response_types),
+        enabled=s.enabled,
+        filter_patterns=tuple(sorted(s.filter_patterns)),
+        starting_position=s.starting_position,
+        starting_position_timestamp=s.starting_position_timestamp,
+        bisect_batch_on_function_error=s.bisect_batch_on_function_error,
+        maximum_retry_attempts=s.maximum_retry_attempts,
+        maximum_record_age=s.maximum_record_age,
+        parallelization_factor=s.parallelization_factor,
+        tumbling_window=s.tumbling_window,
+        on_failure=s.on_failure,
+    )
+    return [_mapping(target, "stream", name, spec)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fnship.arns import arn
+from fnship.kinds.sns import Subscription
 from fnship.manifest.types import EventSpec
 from fnship.model.address import Address
 from fnship.model.resources import Resource
@@ -29,18 +30,14 @@ def render_sns(target: Target, event: EventSpec, name: str) -> list[Resource]:
     depends = [target.alias_address, Address.permission(target.function_key, "sns", name)]
     if owned:
         depends.append(Address.topic(s.topic_name))
-    subscription = Resource(
-        address=trigger_address(target, "sns", name),
-        kind="sns_subscription",
-        name=arn,
-        attrs={
-            "topic_arn": arn,
-            "endpoint": target.alias_arn,
-            "filter_policy": s.filter_policy,
-            "filter_policy_scope": s.filter_policy_scope,
-        },
-        depends_on=tuple(depends),
-        extras=target.extras("sns", name),
+    spec = Subscription(
+        topic_arn=arn,
+        endpoint=target.alias_arn,
+        filter_policy=s.filter_policy,
+        filter_policy_scope=s.filter_policy_scope,
+    )
+    subscription = Resource.of(
+        trigger_address(target, "sns", name), arn, spec, depends_on=depends, scope=target.scope("sns", name)
     )
     return [permission(target, "sns", name, principal=SNS, source_arn=arn), subscription]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from fnship.kinds.function_url import FunctionUrl
 from fnship.manifest.types import EventSpec
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target, cors_configuration, permission, trigger_address
@@ -15,13 +16,12 @@ def url_name(event: EventSpec) -> str:
 
 def render_url(target: Target, event: EventSpec, name: str) -> list[Resource]:
     s = event.settings
-    url = Resource(
-        address=trigger_address(target, "url", target.alias),
-        kind="function_url",
-        name=target.alias,
-        attrs={"auth_type": s.auth_type, "cors": cors_configuration(s.cors), "invoke_mode": s.invoke_mode},
+    url = Resource.of(
+        trigger_address(target, "url", target.alias),
+        target.alias,
+        FunctionUrl(auth_type=s.auth_type, cors=cors_configuration(s.cors), invoke_mode=s.invoke_mode),
         depends_on=(target.alias_address,),
-        extras={**target.extras("url", target.alias), "qualifier": target.alias},
+        scope=target.scope("url", target.alias),
     )
     if s.auth_type != "NONE":
         return [url]
