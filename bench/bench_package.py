@@ -129,12 +129,30 @@ def fnship_venv(cache: Path) -> Path:
     return venv / "bin"
 
 
-def bench_fn(work: Path, runs: int, tools: Path) -> dict:
-    project = work / "fn"
-    project.mkdir()
+def write_fn_project(project: Path) -> None:
+    """The sample as a serverless.yml service."""
+    project.mkdir(parents=True)
     (project / "app.py").write_text(HANDLER)
     (project / "requirements.txt").write_text(REQUIREMENTS)
     (project / "serverless.yml").write_text(SERVERLESS_YML)
+
+
+def write_chalice_project(project: Path) -> None:
+    """The sample as a chalice app."""
+    (project / ".chalice").mkdir(parents=True)
+    (project / "app.py").write_text(CHALICE_APP)
+    (project / "requirements.txt").write_text(REQUIREMENTS)
+    (project / ".chalice" / "config.json").write_text(json.dumps({"version": "2.0", "app_name": "bench",
+                                                                  "stages": {"dev": {}}}))  # fmt: skip
+
+
+# `chalice package` makes no AWS call but insists on a region.
+CHALICE_ENV = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
+
+
+def bench_fn(work: Path, runs: int, tools: Path) -> dict:
+    project = work / "fn"
+    write_fn_project(project)
     cache = work / "fn-cache"
     env = {"FN_CACHE_DIR": str(cache), "NO_COLOR": "1"}
     fn = [str(fnship_venv(tools) / "fn"), "package"]
@@ -182,14 +200,9 @@ def bench_chalice(work: Path, runs: int, cache: Path) -> dict | None:
     if bin_dir is None:
         return None
     project = work / "chalice"
-    (project / ".chalice").mkdir(parents=True)
-    (project / "app.py").write_text(CHALICE_APP)
-    (project / "requirements.txt").write_text(REQUIREMENTS)
-    (project / ".chalice" / "config.json").write_text(json.dumps({"version": "2.0", "app_name": "bench",
-                                                                  "stages": {"dev": {}}}))  # fmt: skip
+    write_chalice_project(project)
     chalice = [str(bin_dir / "chalice"), "package", "out"]
-    # `chalice package` makes no AWS call but insists on a region.
-    env = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
+    env = CHALICE_ENV
 
     def clean() -> None:
         shutil.rmtree(project / "out", ignore_errors=True)

@@ -41,7 +41,7 @@ class Loaded:
     # What the last plan's discovery found (plan.live.Discovery): the re-plan under the lock reads the same
     # resources again instead of discovering again.
     discovery: Any = None
-    # The last plan's read session (plan.live.Reads): an unchanged service's endpoints are answered from its memo.
+    # The last plan's read session (plan.reads.Reads): an unchanged service's endpoints are answered from its memo.
     reads: Any = None
     # The last plan's warnings about sources (queues' visibility): the re-plan under the lock gives them again.
     source_warnings: tuple[str, ...] = ()
@@ -254,14 +254,15 @@ def make_plan(
 def _plan_against_live(loaded: Loaded, desired: Any, *, only: Collection[str]) -> Any:
     from concurrent.futures import ThreadPoolExecutor
 
-    from fnship.plan.live import Reads, read_live
-    from fnship.plan.live_triggers import source_warnings
+    from fnship.kinds.event_source_mapping import queue_warnings
+    from fnship.plan.live import read_live
+    from fnship.plan.reads import Reads
     from fnship.plan.steps import make_plan as plan_of
     from fnship.plan.versions import plan_pruning
 
     reads = loaded.reads = Reads(loaded.aws)
     with ThreadPoolExecutor(max_workers=1) as side:  # the sources' checks go out beside the live reads
-        warnings = side.submit(source_warnings, reads, desired)
+        warnings = side.submit(queue_warnings, reads, desired)
         live, loaded.discovery = read_live(reads, desired, discover_owned=not only)
     loaded.source_warnings = tuple(warnings.result())
     return plan_pruning(reads, plan_of(desired, live, release_id=release_id(), warnings=loaded.source_warnings))
@@ -273,7 +274,8 @@ def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = ())
     Only live state can have moved since `shown` (another deploy or rollback): its desired state is reused, so
     nothing is packaged twice, and the resources the first plan read (desired and discovered) are read again,
     concurrently, without discovering again. The warnings about sources (queues) are the first plan's."""
-    from fnship.plan.live import Reads, read_live
+    from fnship.plan.live import read_live
+    from fnship.plan.reads import Reads
     from fnship.plan.serialize import plan_to_dict
     from fnship.plan.steps import make_plan as plan_of
     from fnship.plan.versions import plan_pruning
@@ -299,14 +301,16 @@ def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = ())
     return fresh
 
 
-def endpoints(loaded: Loaded, plan: Any = None) -> dict[str, Any]:
+def endpoints(loaded: Loaded, plan: Any = None, outputs: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The HTTP API (URL, routes), the REST API (URL, methods) and the function URLs, as deployed.
 
     After `plan` (applied, or empty) live state is its desired state: only the APIs and function URLs it has are
-    looked for, and when it changed nothing the answers come from its own reading (no call at all)."""
+    looked for, and when it changed nothing the answers come from its own reading (no call at all). The APIs'
+    ids come from the plan's live state and the apply's `outputs` when they are there."""
+    from fnship.model.address import Address
     from fnship.model.build import alias_name
-    from fnship.plan.live import Reads
-    from fnship.plan.live_triggers import read_endpoints
+    from fnship.plan.endpoints import read_endpoints
+    from fnship.plan.reads import Reads
 
     manifest = loaded.manifest
     functions = [(key, spec.name, alias_name(manifest, spec)) for key, spec in manifest.functions.items()]
@@ -318,6 +322,16 @@ def endpoints(loaded: Loaded, plan: Any = None) -> dict[str, Any]:
         where["apis"] = {kind for kind in ("http_api", "rest_api") if plan.desired.of_kind(kind)}
         if plan.empty and loaded.reads is not None:
             reads = loaded.reads
+        known: dict[str, set[str]] = {}
+        for kind, address, arn_kind in (("http_api", Address.http_api(), "apis"),
+                                        ("rest_api", Address.rest_api(), "restapis")):  # fmt: skip
+            ids = [
+                ((outputs or {}).get(address) or {}).get("id"),
+                *(r.extras.get("id") for r in plan.live.of_kind(kind)),
+            ]
+            known[arn_kind] = {str(found) for found in ids if found}
+        if any(known.values()):
+            reads.known_api_ids = {kind: frozenset(ids) for kind, ids in known.items()}
     return read_endpoints(
         reads, service=manifest.service, stage=manifest.stage, region=manifest.region, functions=functions, **where
     )
@@ -582,7 +596,7 @@ def deploy(
             result = apply(loaded, plan, reporter=report, runtime=runtime)
     if not result.ok:
         return Outcome(plan, applied=True, result=result, error=failure_error(result))
-    return Outcome(plan, applied=True, result=result, endpoints=endpoints(loaded, plan))
+    return Outcome(plan, applied=True, result=result, endpoints=endpoints(loaded, plan, result.outputs))
 
 
 def remove(loaded: Loaded, hooks: Hooks) -> Outcome:

@@ -347,7 +347,7 @@ def cleanup(aws: Any, *, service: str, stage: str, code_for: Callable[[str], byt
     try:
         journal = json.loads(raw)
         function = str(journal["function"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         aws.ssm.delete(name)
         return ["removed an unreadable tuning journal"]
     lam = aws.lambda_

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -118,12 +119,19 @@ def test_the_walker_sees_lazy_imports():
 @pytest.mark.parametrize(
     ("argv", "banned"),
     [
-        (["fn", "--version"], {"boto3", "botocore", "typer", "rich", "fnship.pipeline"}),
+        (["fn", "--version"], {"boto3", "botocore", "typer", "rich", "fnship.pipeline", "importlib.metadata"}),
         (["fn", "--help"], {"boto3", "botocore", "fnship.pipeline", "yaml"}),
     ],
     ids=["version", "help"],
 )
 def test_startup_imports_nothing_heavy(argv, banned):
+    modules = modules_after(argv)
+    assert "fnship.cli.app" in modules
+    assert modules & banned == set()
+
+
+def modules_after(argv: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None) -> set[str]:
+    """Every module `fn` has imported when it is done, run as `argv` in a fresh interpreter."""
     code = (
         "import sys\n"
         f"sys.argv = {argv!r}\n"
@@ -132,7 +140,33 @@ def test_startup_imports_nothing_heavy(argv, banned):
         "print('\\n'.join(sys.modules), file=sys.stderr)\n"
         "sys.stdout = sys.__stdout__\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    modules = set(out.stderr.split())
-    assert "fnship.cli.app" in modules
-    assert modules & banned == set()
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )
+    return set(out.stderr.split())
+
+
+# What loading a manifest and packaging an unchanged function never needs: the AWS SDK (its loader alone pulls in
+# urllib3, http.client and email), an HTTP client, importlib.metadata. Start-up is most of an unchanged
+# `fn package` (bench/bench_startup.py).
+STARTUP_HEAVY = {"boto3", "botocore", "urllib3", "http.client", "urllib.request", "importlib.metadata", "rich"}
+
+
+@pytest.mark.parametrize("command", ["validate", "package"])
+def test_the_manifest_load_path_imports_nothing_heavy(tmp_path, command):
+    (tmp_path / "app.py").write_text("def main(event, context):\n    return 1\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  api:\n    handler: app.main\n"
+    )
+    env = {"FN_CACHE_DIR": str(tmp_path / "cache")}
+    first = modules_after(["fn", command], cwd=tmp_path, env=env)  # reads the runtimes from botocore, once
+    assert "fnship.cli.app" in first and "fnship.manifest.loader" in first
+    assert (tmp_path / "cache" / "botocore-models" / "lambda-runtimes.json").is_file()
+    again = modules_after(["fn", command], cwd=tmp_path, env=env)
+    assert "fnship.manifest.loader" in again
+    assert again & STARTUP_HEAVY == set()

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from fnship.aws.calls import aws_call, call_or_none, paged
+from fnship.aws.calls import aws_call, call_or_none, pages
 from fnship.aws.session import Clients, Target
 
 __all__ = ["Aws", "Target"]
@@ -160,21 +160,27 @@ class Aws:
         parameter = found["Parameter"]
         return str(parameter["Value"]), parameter.get("Type") == "SecureString"
 
-    def find_tagged(self, tags: dict[str, str]) -> dict[str, dict[str, str]]:
+    def find_tagged(
+        self, tags: dict[str, str], *, on_page: Callable[[dict[str, dict[str, str]]], None] | None = None
+    ) -> dict[str, dict[str, str]]:
         """ARN -> tags of every resource in the region carrying every tag in `tags` (Resource Groups Tagging API).
+        `on_page` is told each page's part as it arrives (reads that hang on it go out before the next page).
 
         Callers pick resource kinds by ARN: one unfiltered call serves them all, and the emulator does not
         honour every ResourceTypeFilters value (logs:log-group).
         """
         tagging = self.client("resourcegroupstaggingapi")
         filters = [{"Key": k, "Values": [v]} for k, v in sorted(tags.items())]
+        found: dict[str, dict[str, str]] = {}
         # 100 a page, the most GetResources gives: each page is a round trip after the one before.
-        items = paged(
-            tagging,
-            "get_resources",
-            "tagged resources",
-            "ResourceTagMappingList",
-            TagFilters=filters,
-            PaginationConfig={"PageSize": 100},
-        )
-        return {item["ResourceARN"]: {t["Key"]: t["Value"] for t in item.get("Tags", [])} for item in items}
+        for page in pages(
+            tagging, "get_resources", "tagged resources", TagFilters=filters, PaginationConfig={"PageSize": 100}
+        ):
+            part = {
+                item["ResourceARN"]: {t["Key"]: t["Value"] for t in item.get("Tags", [])}
+                for item in page.get("ResourceTagMappingList") or []
+            }
+            found.update(part)
+            if on_page is not None:
+                on_page(part)
+        return found

@@ -25,9 +25,9 @@ class RestApis:
         return arn("apigateway", f"path/2015-03-31/functions/{function_arn}/invocations", region=self._region,
                    account_id="lambda")  # fmt: skip
 
-    def list_apis(self) -> list[dict[str, Any]]:
-        """Every REST API in the region, with its tags (GetRestApis returns them)."""
-        return paged(self._client, "get_rest_apis", "REST APIs", "items", PaginationConfig={"PageSize": 500})
+    def get_api_or_none(self, api_id: str) -> dict[str, Any] | None:
+        """One REST API by id, with its tags (GetRestApi)."""
+        return call_or_none(f"REST API {api_id}", "GetRestApi", self._client.get_rest_api, restApiId=api_id)
 
     def create_api(self, name: str, *, endpoint_type: str, tags: Mapping[str, str]) -> dict[str, Any]:
         return aws_call(

@@ -20,11 +20,6 @@ class HttpApis:
     def arn(self, api_id: str) -> str:
         return arn("apigateway", f"/apis/{api_id}", region=self._region)
 
-    def list_apis(self) -> list[dict[str, Any]]:
-        """Every HTTP API in the region, with its tags (GetApis returns them)."""
-        apis = paged(self._client, "get_apis", "HTTP APIs", "Items")
-        return [item for item in apis if item.get("ProtocolType", "HTTP") == "HTTP"]
-
     def get_api_or_none(self, api_id: str) -> dict[str, Any] | None:
         return call_or_none(f"HTTP API {api_id}", "GetApi", self._client.get_api, ApiId=api_id)
 

@@ -25,10 +25,6 @@ class LayersApi:
         return paged(self._client, "list_layer_versions", f"layer {name}", "LayerVersions", missing_ok=True,
                      LayerName=name)  # fmt: skip
 
-    def list_layers(self) -> list[dict[str, Any]]:
-        """Every layer of the region (LayerName, LatestMatchingVersion)."""
-        return paged(self._client, "list_layers", "layers", "Layers")
-
     def publish(
         self,
         name: str,

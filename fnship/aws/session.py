@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
-MAX_POOL_CONNECTIONS = 32
+MAX_POOL_CONNECTIONS = 128
 LOCAL_ACCOUNT_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 

@@ -6,16 +6,34 @@ import sys
 
 
 def version_text() -> str:
-    import platform
-    from importlib import metadata
-
     from fnship import __version__
 
+    python = sys.version.split()[0]  # what platform.python_version() says, without importing platform
+    return f"fnship {__version__} (Python {python}, boto3 {_distribution_version('boto3')})"
+
+
+def _distribution_version(name: str) -> str:
+    """The installed version of `name`, from its `.dist-info` directory's name next to the package when there is
+    exactly one (a listing: importlib.metadata alone costs more than the rest of `fn --version`), else from
+    importlib.metadata."""
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec(name)  # finds the package without importing it
+    if spec is not None and spec.submodule_search_locations:
+        where = os.path.dirname(next(iter(spec.submodule_search_locations)))
+        try:
+            found = [e for e in os.listdir(where) if e.startswith(f"{name}-") and e.endswith(".dist-info")]
+        except OSError:
+            found = []
+        if len(found) == 1:
+            return found[0][len(name) + 1 : -len(".dist-info")]
+    from importlib import metadata
+
     try:
-        boto3_version = metadata.version("boto3")
+        return metadata.version(name)
     except metadata.PackageNotFoundError:
-        boto3_version = "not installed"
-    return f"fnship {__version__} (Python {platform.python_version()}, boto3 {boto3_version})"
+        return "not installed"
 
 
 # Command name -> (module, function). An explicit table: `fn <command>` imports and registers only its own
@@ -90,10 +108,22 @@ def main() -> None:
         return
     first = sys.argv[1] if len(sys.argv) > 1 else None
     app = build_app(first)
-    if "--json" not in sys.argv[1:]:
-        app(prog_name="fn")
-        return
-    _run_json(app, sys.argv[1:])
+    try:
+        if "--json" not in sys.argv[1:]:
+            app(prog_name="fn")
+            return
+        _run_json(app, sys.argv[1:])
+    finally:
+        _skip_the_last_collection()
+
+
+def _skip_the_last_collection() -> None:
+    """The command is done and the process exits next: the garbage collector's last full pass over every object
+    of every imported module would only free memory the exit frees anyway (about 25 ms of a 0.2 s `fn package`).
+    Frozen objects are left out of that pass; atexit handlers and module teardown still run."""
+    import gc
+
+    gc.freeze()
 
 
 def _run_json(app, args: list[str]) -> None:

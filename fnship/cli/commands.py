@@ -238,9 +238,8 @@ def deploy(
                 f"Deployed {the_plan.service} ({the_plan.stage}): {counts['create']} added, "
                 f"{counts['update']} changed, {counts['delete']} destroyed."
             )
-            for address, output in sorted(result.outputs.items()):
-                if address.startswith("alias.") and "version" in output:
-                    console.out(f"  {address} -> version {output['version']}")
+            for line in views.render_versions(result.outputs):
+                console.out(line)
             for line in views.render_endpoints(endpoints or {})[1:]:
                 console.out(line)
         return 0

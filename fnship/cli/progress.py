@@ -46,6 +46,7 @@ def working(label: str, *, mode: str, rich_console: Any = None) -> Iterator[None
 # item: 100 functions make 600 steps, which would scroll the plan away. Failures are always printed.
 ITEM_LINES_MAX = 40
 IN_FLIGHT_SHOWN = 3
+LOG_EVERY = 10  # a log (no terminal) of a larger plan says how far it got ten times
 
 
 def _in_flight(names: list[str]) -> str:
@@ -57,8 +58,9 @@ def _in_flight(names: list[str]) -> str:
 class StepReporter:
     """The executor's reporter (`(event, step)`), safe to call from the threads of concurrent steps: a bar over
     the plan's steps on a terminal, naming the steps in flight, with a line per finished step while the plan is
-    small (ITEM_LINES_MAX) and a count per step type at the end when it is not; a line per finished step
-    otherwise (CI logs say what happened). Use as a context manager around `pipeline.apply`."""
+    small (ITEM_LINES_MAX) and a count per step type at the end when it is not. Without a terminal (CI logs), a
+    line per finished step while the plan is small; for a larger one a line at every tenth of the steps, then
+    the count per step type (failures are always named). Use as a context manager around `pipeline.apply`."""
 
     def __init__(self, total: int, *, mode: str, label: str = "Applying", rich_console: Any = None) -> None:
         self.total = total
@@ -80,12 +82,14 @@ class StepReporter:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        summary = ", ".join(f"{kind} {count}" for kind, count in sorted(self._done.items()))
         if self._progress is not None:
             self._progress.update(self._task, description=self.label + (" stopped" if exc[0] else " done"))
             self._progress.__exit__(*exc)
             if not self._lines and self._done:
-                summary = ", ".join(f"{kind} {count}" for kind, count in sorted(self._done.items()))
                 self._progress.console.print(f"  ✓ {summary}", markup=False, highlight=False)
+        elif self.mode == LINES and not self._lines and self._done:
+            console.err(f"  ✓ {summary}")
 
     def __call__(self, event: str, step: Any) -> None:
         if self.mode == QUIET:
@@ -95,8 +99,16 @@ class StepReporter:
         line = render_step(event, step)
         with self._lock:
             if self.mode != RICH:
-                if line:
-                    console.err(line)
+                if event == "done":
+                    self._done[step.type] += 1
+                if self._lines or event != "done":
+                    if line:
+                        console.err(line)
+                    return
+                # A large plan in a log: a line at every tenth of the steps, then the count per step type.
+                done = sum(self._done.values())
+                if done * LOG_EVERY // self.total != (done - 1) * LOG_EVERY // self.total:
+                    console.err(f"  {self.label}: {done}/{self.total} steps done")
                 return
             if event == "start":
                 self._running[id(step)] = f"{step.type} {step.address}"

@@ -133,6 +133,23 @@ def render_info(info: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Beyond this many aliases, the versions they now serve are told per version, not per alias.
+VERSION_LINES_MAX = 40
+
+
+def render_versions(outputs: dict[str, dict[str, Any]]) -> list[str]:
+    """What each alias an apply moved now serves: a line per alias (`alias.api.live -> version 3`), or, for many
+    aliases, a line per version with how many aliases serve it."""
+    moved = sorted((address, str(output["version"])) for address, output in outputs.items()
+                   if address.startswith("alias.") and "version" in output)  # fmt: skip
+    if len(moved) <= VERSION_LINES_MAX:
+        return [f"  {address} -> version {version}" for address, version in moved]
+    by_version: dict[str, int] = {}
+    for _address, version in moved:
+        by_version[version] = by_version.get(version, 0) + 1
+    return [f"  {count} aliases -> version {version}" for version, count in sorted(by_version.items())]
+
+
 def render_endpoints(endpoints: dict[str, Any]) -> list[str]:
     """The ways in: HTTP API routes, REST API methods, function URLs. [] when there are none."""
     lines: list[str] = []

@@ -210,8 +210,8 @@ class PriceBook:
             if self.clock() - float(data["fetched_at"]) >= CACHE_TTL_S:
                 return None
             return {arch: _prices_from(entry) for arch, entry in data["prices"].items()}
-        except (OSError, ValueError, KeyError, TypeError):
-            return None  # a damaged cache is read again from the API
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            return None  # a damaged cache (cut short, overwritten, nested past the parser) is read again from the API
 
     def _write_cache(self, region: str, table: Mapping[str, Prices]) -> None:
         from fnship.paths import write_text_atomic

@@ -17,12 +17,15 @@ from typing import Any
 from fnship.errors import EXIT_INTERRUPTED, FnError
 from fnship.kinds import HANDLERS
 from fnship.kinds.base import Context
+from fnship.model.address import Address
 from fnship.plan.diff import Plan, Step
 
 Reporter = Callable[[str, Step], None]  # ("start" | "done" | "failed", step)
 
-# How many steps run at once. The AWS layer paces calls per API family; this only bounds the threads.
-MAX_PARALLEL_STEPS = 4
+# How many steps run at once. The AWS layer paces calls per API family (fnship/aws/limits.py); this only bounds
+# the threads, and is large enough that steps waiting on one family's budget (log groups at 5 writes/s) leave
+# threads for the others (Lambda's 15 writes/s), so the families' budgets are spent at the same time.
+MAX_PARALLEL_STEPS = 16
 # The release shift waits and watches for Ctrl-C: it runs on the main thread, with nothing else running.
 MAIN_THREAD_STEPS = frozenset({"release.shift"})
 
@@ -40,6 +43,18 @@ class ApplyResult:
     @property
     def ok(self) -> bool:
         return self.failed is None and not self.interrupted
+
+
+def by_function(steps: tuple[Step, ...] | list[Step]) -> list[Step]:
+    """The order in which ready steps are started: shared resources first, then function by function (a function's
+    log group, role, function, version, alias, triggers), each in plan order. Started kind by kind instead, every
+    log group would go first at the Logs write rate, then every role at IAM's, and Lambda's budget would sit idle
+    until then; function by function, the first functions' Lambda writes start while later roles are made."""
+    rank: dict[str | None, int] = {None: -1}
+    for step in steps:
+        rank.setdefault(Address(step.address).function_key, len(rank))
+    position = {step.key: index for index, step in enumerate(steps)}
+    return sorted(steps, key=lambda step: (rank[Address(step.address).function_key], position[step.key]))
 
 
 def apply_plan(
@@ -90,12 +105,13 @@ def apply_plan(
     running: dict[Future[None], Step] = {}
     inline: Step | None = None  # a main-thread step while it runs
     slots = max(1, parallel)
+    candidates = by_function(plan.steps)
     with ThreadPoolExecutor(max_workers=slots, thread_name_prefix="fnship-apply") as pool:
         try:
             while True:
                 started = False
                 busy = {step.key for step in running.values()}
-                for step in plan.steps if result.failed is None else ():
+                for step in candidates if result.failed is None else ():
                     if step.key in finished or step.key in busy or not all(k in completed for k in step.after):
                         continue
                     if len(running) >= slots:

@@ -3,9 +3,15 @@ deletes its own); it carries the service's tags, so discovery finds it."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from fnship.arns import parse_arn
 from fnship.errors import AwsError
 from fnship.kinds.base import Context, Kind
+from fnship.model.address import Address
+from fnship.model.resources import Resource
 from fnship.plan.diff import Step
+from fnship.strategies.shifter import ERRORS_ALARM_NAME
 
 
 def alarm_delete(context: Context, step: Step) -> None:
@@ -19,4 +25,33 @@ def alarm_delete(context: Context, step: Step) -> None:
             raise
 
 
-KIND = Kind(name="alarm", handlers={"alarm.delete": alarm_delete})
+# -- reading live state (read-only) ------------------------------------------------------------------------------
+
+
+def read_alarm(aws: Any, stub: Resource) -> list[Resource]:
+    state = aws.cloudwatch.alarm_states([stub.name]).get(stub.name)
+    if state is None:
+        return []
+    return [Resource(stub.address, "alarm", stub.name, {"state": state})]
+
+
+def discover_alarms(aws: Any) -> list[Resource]:
+    """Per-version errors alarms a killed shift left behind (a running shift deletes its own): they carry the
+    service's tags."""
+    stubs = []
+    for arn in aws.tagged():
+        parts = parse_arn(arn)
+        if parts is None or parts.service != "cloudwatch" or not parts.resource.startswith("alarm:"):
+            continue
+        alarm = parts.resource.removeprefix("alarm:")
+        if ERRORS_ALARM_NAME.fullmatch(alarm):
+            stubs.append(Resource(Address.alarm(alarm), "alarm", alarm, {}))
+    return stubs
+
+
+KIND = Kind(
+    name="alarm",
+    handlers={"alarm.delete": alarm_delete},
+    read=read_alarm,
+    discover=discover_alarms,
+)

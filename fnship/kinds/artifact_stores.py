@@ -8,7 +8,10 @@ versions still run.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fnship.kinds.base import Context, Kind
+from fnship.model.resources import Resource
 from fnship.plan.diff import Step
 
 
@@ -29,8 +32,29 @@ def ecr_repository_update(context: Context, step: Step) -> None:
     context.aws.ecr.set_scan_on_push(resource.name, resource.attrs["scan_on_push"])
 
 
-DEPLOYMENT_BUCKET_KIND = Kind(name="deployment_bucket", handlers={"deployment_bucket.create": deployment_bucket_create})
+# -- reading live state (read-only) ------------------------------------------------------------------------------
+
+
+def read_deployment_bucket(aws: Any, stub: Resource) -> list[Resource]:
+    """The bucket fnship keeps per account and region: live when it exists (it is created whole, never changed)."""
+    return [Resource(stub.address, stub.kind, stub.name, {})] if aws.buckets.exists(stub.name) else []
+
+
+def read_repository(aws: Any, stub: Resource) -> list[Resource]:
+    found = aws.ecr.repository_or_none(stub.name)
+    if found is None:
+        return []
+    scan = bool((found.get("imageScanningConfiguration") or {}).get("scanOnPush"))
+    return [Resource(stub.address, stub.kind, stub.name, {"scan_on_push": scan})]
+
+
+DEPLOYMENT_BUCKET_KIND = Kind(
+    name="deployment_bucket",
+    handlers={"deployment_bucket.create": deployment_bucket_create},
+    read=read_deployment_bucket,
+)
 ECR_REPOSITORY_KIND = Kind(
     name="ecr_repository",
     handlers={"ecr_repository.create": ecr_repository_create, "ecr_repository.update": ecr_repository_update},
+    read=read_repository,
 )

@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnship.errors import AwsError
 from fnship.model.address import Address
 from fnship.model.resources import Resource, S, has_ref, resolve_refs
 from fnship.plan.diff import CREATE, DELETE, REPLACE, Change, FieldChange, Plan, Step, generic_fields
+
+if TYPE_CHECKING:  # (plan/reads.py imports the model's trigger helpers, which import this module)
+    from fnship.plan.reads import OnAlias
 
 
 @dataclass
@@ -80,6 +83,13 @@ class Context:
 
 
 Handler = Callable[[Context, Step], None]
+# Read-only: the live resource(s) a stub (a desired resource, or what discovery found) stands for; [] when it does
+# not exist. `aws` is the reading's session (plan/reads.py `Reads`).
+Reader = Callable[[Any, Resource], list[Resource]]
+# Read-only: stubs (address, kind, name) of everything of the kind this service and stage owns.
+Discoverer = Callable[[Any], list[Resource]]
+# Read-only: stubs of what fnship put on one alias of a function the service owns.
+AliasDiscoverer = Callable[[Any, "OnAlias"], list[Resource]]
 Differ = Callable[[Resource | None, Resource | None], list[FieldChange]]
 StepMaker = Callable[[Change], list[Step]]
 
@@ -120,8 +130,15 @@ class Kind:
     batch: Callable[[list[Change]], list[tuple[Step, tuple[str, ...]]]] | None = None
     # Outputs that survive an update (an API's id): references to them resolve from live state at plan time.
     stable_outputs: frozenset[str] = frozenset()
+    # Fields whose change leaves every output as it is (a layer's `recorded`): references resolve from live state.
+    output_neutral: frozenset[str] = frozenset()
     by_name: bool = False  # discovered by physical name before its address is known
     movable: bool = False  # keeps its address when what it names moves (a rule to another bus)
+    # Reading live state (read-only; plan/live.py decides which reads go out when).
+    read: Reader | None = None  # how a resource of the kind is parsed from AWS's read answers
+    discover: Discoverer | None = None  # how the service's own resources of the kind are found
+    discover_on_alias: AliasDiscoverer | None = None  # how they are found on each alias of an owned function
+    hangs_on_function: bool = False  # cannot exist without its function: not asked while the function is missing
 
     def make_steps(self, change: Change) -> list[Step]:
         if self.steps is not None:

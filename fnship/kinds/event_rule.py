@@ -13,6 +13,7 @@ from fnship.kinds.base import Context, Kind, compact_json, function_scoped, tag_
 from fnship.model.address import Address
 from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import Step
+from fnship.plan.reads import OnAlias, source_arn
 
 TARGET_ID = "fnship"
 
@@ -94,6 +95,34 @@ def rule_depends(resource: Resource) -> tuple[str, ...]:
     return (*function_scoped(resource), permission)
 
 
+# -- reading live state (read-only) ------------------------------------------------------------------------------
+
+
+def read_event_rule(aws: Any, stub: Resource) -> list[Resource]:
+    # A desired rule names its bus; a discovered one was found by its permission's SourceArn.
+    bus = stub.spec_as(EventRule).event_bus if stub.spec is not None else stub.extras["event_bus"]
+    found = aws.events.get_rule_or_none(stub.name, bus=bus)
+    if found is None:
+        return []
+    return [Resource.of(stub.address, stub.name, from_aws(found), scope=stub.scope)]
+
+
+def discover_rules(aws: Any, on: OnAlias) -> list[Resource]:
+    """Rules targeting the alias, from the statements of `schedule` and `eventBridge` events on its policy
+    (SourceArn: the rule, on its bus)."""
+    target = on.target
+    stubs = []
+    for event_type, name, statement in on.statements(aws):
+        source = source_arn(statement)
+        if event_type in ("schedule", "eventBridge") and source:
+            bus, _, rule = source.split(":rule/", 1)[1].rpartition("/")
+            extras = {**target.extras(event_type, name), "event_bus": bus or None}
+            address = Address.trigger(on.function_key, event_type, name)
+            stubs.append(Resource(address, "event_rule", rule, {}, extras=extras,
+                                  scope=target.scope(event_type, name)))  # fmt: skip
+    return stubs
+
+
 KIND = Kind(
     name="event_rule",
     handlers={
@@ -105,4 +134,6 @@ KIND = Kind(
     create_before_destroy=True,
     depends=rule_depends,
     movable=True,
+    read=read_event_rule,
+    discover_on_alias=discover_rules,
 )

@@ -11,8 +11,9 @@ from typing import Any, ClassVar
 
 from fnship.kinds.base import Context, Kind, compact_json, function_scoped
 from fnship.model.address import Address
-from fnship.model.resources import Resource, Spec
+from fnship.model.resources import Resource, Spec, State
 from fnship.plan.diff import Step
+from fnship.plan.reads import OnAlias
 
 CREATE_ONLY_FIELDS = frozenset({"source_arn", "starting_position", "starting_position_timestamp"})
 
@@ -151,6 +152,62 @@ def mapping_depends(resource: Resource) -> tuple[str, ...]:
     return (*function_scoped(resource), Address.function(resource.in_scope().function_key))
 
 
+# -- reading live state (read-only) ------------------------------------------------------------------------------
+
+
+def read_event_source_mapping(aws: Any, stub: Resource) -> list[Resource]:
+    scope = stub.in_scope()
+    for mapping in aws.alias_mappings(scope.alias_arn):
+        if mapping.get("EventSourceArn") == stub.name:
+            return [Resource.of(stub.address, stub.name, from_aws(mapping, function_arn=scope.alias_arn), scope=scope)]
+    return []
+
+
+def discover_event_source_mappings(aws: Any, on: OnAlias) -> list[Resource]:
+    from fnship.model.triggers.sources import source_name  # (it imports this module)
+
+    target = on.target
+    stubs = []
+    for mapping in aws.alias_mappings(target.alias_arn):
+        source = mapping["EventSourceArn"]
+        event_type = "sqs" if ":sqs:" in source else "stream"
+        name = source_name(source)
+        address = Address.trigger(on.function_key, event_type, name)
+        stubs.append(Resource(address, "event_source_mapping", source, {},
+                              scope=target.scope(event_type, name)))  # fmt: skip
+    return stubs
+
+
+SOURCE_READ_WORKERS = 16
+VISIBILITY_FACTOR = 6  # https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
+
+
+def queue_warnings(aws: Any, desired: State) -> list[str]:
+    """Queues we consume but do not own whose visibility timeout is below six times the function's timeout:
+    worth a warning before deploying. The queues are asked concurrently (one round whatever their number)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    queues = [r for r in desired.of_kind("event_source_mapping") if ":sqs:" in r.name]
+
+    def visibility(resource: Resource) -> int | None:
+        return aws.once(("visibility", resource.name), lambda: aws.sqs.visibility_timeout_or_none(resource.name))
+
+    with ThreadPoolExecutor(max_workers=SOURCE_READ_WORKERS) as pool:
+        timeouts = list(pool.map(visibility, queues))
+    warnings = []
+    for resource, visibility_s in zip(queues, timeouts, strict=True):
+        function = desired.get(Address.function(resource.in_scope().function_key))
+        timeout = function.attrs["timeout"] if function else None
+        if timeout and visibility_s is not None and visibility_s < VISIBILITY_FACTOR * timeout:
+            warnings.append(
+                f"{resource.address}: queue {resource.name.rsplit(':', 1)[1]} has a visibility timeout of "
+                f"{visibility_s} s, below six times the function timeout ({VISIBILITY_FACTOR} x {timeout} s = "
+                f"{VISIBILITY_FACTOR * timeout} s): messages may be handled twice "
+                "(https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html)"
+            )
+    return warnings
+
+
 KIND = Kind(
     name="event_source_mapping",
     handlers={
@@ -161,4 +218,7 @@ KIND = Kind(
     replace_on=CREATE_ONLY_FIELDS,
     depends=mapping_depends,
     movable=True,
+    read=read_event_source_mapping,
+    discover_on_alias=discover_event_source_mappings,
+    hangs_on_function=True,
 )

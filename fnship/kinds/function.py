@@ -10,8 +10,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from fnship.arns import parse_arn
 from fnship.kinds.base import Context, Kind, tag_delta
 from fnship.model.address import Address
+from fnship.model.resources import OWNER_FUNCTION_TAG, Resource
 from fnship.plan.diff import CREATE, DELETE, Change, Step, top_fields
 from fnship.secret import reveal
 
@@ -159,6 +161,80 @@ def function_depends(resource: Any) -> tuple[str, ...]:
     return (Address.log_group(key), Address.role(key))
 
 
+# -- reading live state (read-only) ------------------------------------------------------------------------------
+
+DEFAULT_EPHEMERAL_MB = 512
+
+
+def function_attrs(
+    config: Mapping[str, Any],
+    tags: Mapping[str, str] | None,
+    concurrency: Mapping[str, Any] | None,
+    code: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Lambda's GetFunction answer in the model's vocabulary, with AWS defaults filled in."""
+    variables = (config.get("Environment") or {}).get("Variables") or {}
+    vpc = config.get("VpcConfig") or {}
+    image = config.get("PackageType") == "Image"
+    return {
+        "runtime": config.get("Runtime"),
+        "handler": config.get("Handler"),
+        "memory_size": config.get("MemorySize"),
+        "timeout": config.get("Timeout"),
+        "architecture": (config.get("Architectures") or ["x86_64"])[0],
+        "description": config.get("Description") or "",
+        "environment": dict(sorted(variables.items())),
+        "ephemeral_storage": (config.get("EphemeralStorage") or {}).get("Size", DEFAULT_EPHEMERAL_MB),
+        "layers": [layer["Arn"] for layer in config.get("Layers") or []],
+        "role": config.get("Role"),
+        "code_sha256": None if image else config.get("CodeSha256"),
+        "image_uri": (code or {}).get("ImageUri") if image else None,
+        # Unset ImageConfig fields come back empty ([] or ""): the same as not set.
+        "image_config": {
+            k: v for k, v in ((config.get("ImageConfigResponse") or {}).get("ImageConfig") or {}).items() if v
+        },
+        "reserved_concurrency": (concurrency or {}).get("ReservedConcurrentExecutions"),
+        "tags": dict(tags or {}),
+        "vpc": {
+            "subnet_ids": sorted(vpc["SubnetIds"]),
+            "security_group_ids": sorted(vpc.get("SecurityGroupIds") or []),
+        }
+        if vpc.get("SubnetIds")
+        else None,
+        "tracing": (config.get("TracingConfig") or {}).get("Mode") or "PassThrough",
+        "dead_letter_arn": (config.get("DeadLetterConfig") or {}).get("TargetArn") or None,
+        "kms_key_arn": config.get("KMSKeyArn") or None,
+    }
+
+
+def read_function(aws: Any, stub: Resource) -> list[Resource]:
+    found = aws.function(stub.name)
+    if found is None:
+        return []
+    config = found["Configuration"]
+    attrs = function_attrs(config, found.get("Tags"), found.get("Concurrency"), found.get("Code"))
+    extras = {"arn": config["FunctionArn"], "version": config.get("Version")}
+    return [Resource(address=stub.address, kind="function", name=stub.name, attrs=attrs, extras=extras)]
+
+
+def unqualified_arn(function_arn: str) -> str:
+    """A function's ARN without a version or alias."""
+    base, _, rest = function_arn.partition(":function:")
+    return f"{base}:function:{rest.split(':', 1)[0]}"
+
+
+def discover_functions(aws: Any) -> list[Resource]:
+    """The functions carrying this service's and stage's tags (the one tagging answer), keyed by their function
+    tag; `arn` (unqualified) tells the reading where their aliases are."""
+    stubs = []
+    for arn, tags in aws.tagged().items():
+        key, parts = tags.get(OWNER_FUNCTION_TAG), parse_arn(arn)
+        if key and parts is not None and parts.service == "lambda" and parts.resource.startswith("function:"):
+            name = parts.resource.split(":", 2)[1]
+            stubs.append(Resource(Address.function(key), "function", name, {}, extras={"arn": unqualified_arn(arn)}))
+    return stubs
+
+
 KIND = Kind(
     name="function",
     steps=function_steps,
@@ -173,4 +249,6 @@ KIND = Kind(
     depends=function_depends,
     serial=lambda resource: f"function:{resource.name}",
     by_name=True,
+    read=read_function,
+    discover=discover_functions,
 )

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from fnship.kinds.base import Context, Kind, function_scoped, normalize_cors
-from fnship.model.resources import Spec
+from fnship.model.address import Address
+from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import Step
+from fnship.plan.reads import OnAlias
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,6 +58,25 @@ def function_url_delete(context: Context, step: Step) -> None:
     context.aws.lambda_.delete_function_url(scope.function_name, qualifier=scope.alias)
 
 
+# -- reading live state (read-only) ------------------------------------------------------------------------------
+
+
+def read_function_url(aws: Any, stub: Resource) -> list[Resource]:
+    scope = stub.in_scope()
+    found = aws.alias_url(scope.function_name, scope.alias)
+    if found is None:
+        return []
+    return [Resource.of(stub.address, stub.name, from_aws(found), scope=scope)]
+
+
+def discover_function_url(aws: Any, on: OnAlias) -> list[Resource]:
+    if aws.alias_url(on.function_name, on.alias) is None:
+        return []
+    target = on.target
+    address = Address.trigger(on.function_key, "url", on.alias)
+    return [Resource(address, "function_url", on.alias, {}, scope=target.scope("url", on.alias))]
+
+
 KIND = Kind(
     name="function_url",
     handlers={
@@ -64,4 +85,7 @@ KIND = Kind(
         "function_url.delete": function_url_delete,
     },
     depends=function_scoped,
+    read=read_function_url,
+    discover_on_alias=discover_function_url,
+    hangs_on_function=True,
 )

@@ -5,11 +5,14 @@ the alias). Routes and authorizers go with the API when it is deleted."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
-from fnship.kinds.base import Context, Kind, function_scoped, tag_delta
+from fnship.kinds.base import Context, Kind, function_scoped, normalize_cors, tag_delta
 from fnship.model.address import Address
+from fnship.model.resources import Resource
 from fnship.plan.diff import Step
+from fnship.plan.reads import OnAlias, owned, source_arn
 
 HTTP_API = Address.http_api()
 
@@ -117,6 +120,182 @@ def route_depends(resource: Any) -> tuple[str, ...]:
     return (HTTP_API, *function_scoped(resource), *([Address.http_api_authorizer(authorizer)] if authorizer else []))
 
 
+# -- reading live state (read-only) ------------------------------------------------------------------------------
+
+
+def find_http_api(aws: Any, name: str, owner: tuple[str, str]) -> dict[str, Any] | None:
+    """Our HTTP API: one of the ids the service's tags and statements name (plan/reads.py `api_ids`), read by
+    id, with our name and our ownership tags."""
+    for api_id in sorted(aws.api_ids().get("apis", ())):
+        found = aws.once(("http_api", api_id), partial(aws.http_apis.get_api_or_none, api_id))
+        if (
+            found is not None
+            and found.get("ProtocolType", "HTTP") == "HTTP"
+            and found.get("Name") == name
+            and owned(found.get("Tags"), owner)
+        ):
+            return found
+    return None
+
+
+def http_api_id(aws: Any, stub: Resource) -> str | None:
+    """The id of the API a route or authorizer stub belongs to: known from discovery, else looked up."""
+    if stub.extras.get("api_id"):
+        return str(stub.extras["api_id"])
+    found = find_http_api(aws, stub.extras["api_name"], stub.extras["owner"])
+    return found["ApiId"] if found else None
+
+
+def routes(aws: Any, api_id: str) -> list[dict[str, Any]]:
+    return aws.once(("routes", api_id), lambda: aws.http_apis.get_routes(api_id))
+
+
+def integrations(aws: Any, api_id: str) -> dict[str, dict[str, Any]]:
+    return aws.once(
+        ("integrations", api_id), lambda: {i["IntegrationId"]: i for i in aws.http_apis.get_integrations(api_id)}
+    )
+
+
+def _authorizer(aws: Any, api_id: str, authorizer_id: str) -> dict[str, Any] | None:
+    return aws.once(
+        ("authorizer", api_id, authorizer_id), lambda: aws.http_apis.get_authorizer_or_none(api_id, authorizer_id)
+    )
+
+
+def read_http_api(aws: Any, stub: Resource) -> list[Resource]:
+    found = find_http_api(aws, stub.name, stub.extras["owner"])
+    if found is None:
+        return []
+    api_id = found["ApiId"]
+    attrs = {
+        "cors": normalize_cors(found.get("CorsConfiguration")),
+        "default_stage": aws.http_apis.has_default_stage(api_id),
+        "tags": dict(found.get("Tags") or {}),
+    }
+    extras = {**stub.extras, "id": api_id, "endpoint": found.get("ApiEndpoint")}
+    return [Resource(stub.address, "http_api", stub.name, attrs, extras=extras)]
+
+
+def _authorizer_attrs(found: Mapping[str, Any]) -> dict[str, Any]:
+    jwt = found.get("JwtConfiguration") or {}
+    return {
+        "type": found.get("AuthorizerType"),
+        "identity_source": list(found.get("IdentitySource") or []),
+        "issuer": jwt.get("Issuer"),
+        "audience": sorted(jwt.get("Audience") or []),
+    }
+
+
+def _route_authorizers(aws: Any, api_id: str) -> dict[str, dict[str, Any]]:
+    """Authorizer name -> authorizer, for every authorizer a route uses. (Routes are where we find them:
+    GetAuthorizers is the other way, which the moto server does not implement.)"""
+    found: dict[str, dict[str, Any]] = {}
+    for route in routes(aws, api_id):
+        if route.get("AuthorizerId") and route.get("AuthorizationType") == "JWT":
+            authorizer = _authorizer(aws, api_id, route["AuthorizerId"])
+            if authorizer:
+                found[authorizer["Name"]] = authorizer
+    return found
+
+
+def read_http_api_authorizer(aws: Any, stub: Resource) -> list[Resource]:
+    api_id = http_api_id(aws, stub)
+    if api_id is None:
+        return []
+    found = _route_authorizers(aws, api_id).get(stub.name)
+    if found is None:
+        return []
+    extras = {**stub.extras, "api_id": api_id, "authorizer_id": found["AuthorizerId"]}
+    return [Resource(stub.address, "http_api_authorizer", stub.name, _authorizer_attrs(found), extras=extras)]
+
+
+def read_http_api_route(aws: Any, stub: Resource) -> list[Resource]:
+    api_id = http_api_id(aws, stub)
+    if api_id is None:
+        return []
+    by_id = integrations(aws, api_id)
+    for route in routes(aws, api_id):
+        integration = by_id.get(str(route.get("Target", "")).removeprefix("integrations/"), {})
+        if not _is_route(stub, route["RouteKey"], integration.get("IntegrationUri")):
+            continue
+        authorizer = None
+        if route.get("AuthorizerId") and route.get("AuthorizationType") == "JWT":
+            found = _authorizer(aws, api_id, route["AuthorizerId"])
+            authorizer = found["Name"] if found else route["AuthorizerId"]
+        attrs = {
+            "route_key": route["RouteKey"],
+            "target": integration.get("IntegrationUri"),
+            "payload_format": integration.get("PayloadFormatVersion"),
+            "authorizer": authorizer,
+            "scopes": sorted(route.get("AuthorizationScopes") or []),
+        }
+        extras = {
+            **stub.extras,
+            "api_id": api_id,
+            "route_id": route["RouteId"],
+            "integration_id": integration.get("IntegrationId"),
+        }
+        return [Resource(stub.address, "http_api_route", route["RouteKey"], attrs, extras=extras)]
+    return []
+
+
+def _is_route(stub: Resource, route_key: str, target: str | None) -> bool:
+    """A desired route is found by its key; a discovered one (its key unknown) by its name and its target."""
+    from fnship.model.triggers import api as api_model  # (fnship.model.triggers imports the kind modules)
+
+    if stub.name:
+        return route_key == stub.name
+    if target != stub.extras["alias_arn"]:
+        return False
+    if route_key == "$default":
+        return stub.extras["trigger_name"] == "default"
+    method, _, path = route_key.partition(" ")
+    return api_model.route_name(method, path) == stub.extras["trigger_name"]
+
+
+def discover_http_api(aws: Any) -> list[Resource]:
+    """The service's HTTP API (its name, and our ownership tags on it)."""
+    from fnship.model.triggers import api as api_model  # (fnship.model.triggers imports the kind modules)
+
+    service, stage = owner = aws.owner
+    name = api_model.api_name(service=service, stage=stage)
+    if find_http_api(aws, name, owner) is None:
+        return []
+    return [Resource(HTTP_API, "http_api", name, {}, extras={"owner": owner, "api_name": name})]
+
+
+def discover_authorizers(aws: Any) -> list[Resource]:
+    """The authorizers the service's HTTP API's routes use."""
+    from fnship.model.triggers import api as api_model  # (fnship.model.triggers imports the kind modules)
+
+    service, stage = owner = aws.owner
+    name = api_model.api_name(service=service, stage=stage)
+    http = find_http_api(aws, name, owner)
+    if http is None:
+        return []
+    extras = {"owner": owner, "api_name": name, "api_id": http["ApiId"]}
+    return [
+        Resource(Address.http_api_authorizer(authorizer), "http_api_authorizer", authorizer, {}, extras=extras)
+        for authorizer in _route_authorizers(aws, http["ApiId"])
+    ]
+
+
+def discover_routes(aws: Any, on: OnAlias) -> list[Resource]:
+    """Routes to the alias, from the statements of `httpApi` events on its policy (their SourceArn names the
+    API; the route itself is matched by its name and target when read)."""
+    target = on.target
+    stubs = []
+    for event_type, name, statement in on.statements(aws):
+        source = source_arn(statement)
+        if event_type == "httpApi" and source:
+            api_id = source.split(":", 5)[5].split("/", 1)[0]
+            extras = {**target.extras(event_type, name), "api_id": api_id}
+            stubs.append(
+                Resource(Address.trigger(on.function_key, event_type, name), "http_api_route", "", {}, extras=extras)
+            )
+    return stubs
+
+
 HTTP_API_KIND = Kind(
     name="http_api",
     handlers={
@@ -125,6 +304,8 @@ HTTP_API_KIND = Kind(
         "http_api.delete": http_api_delete,
     },
     stable_outputs=frozenset({"id"}),
+    read=read_http_api,
+    discover=discover_http_api,
 )
 AUTHORIZER_KIND = Kind(
     name="http_api_authorizer",
@@ -136,6 +317,8 @@ AUTHORIZER_KIND = Kind(
     depends=lambda _resource: (HTTP_API,),
     parent=part_of_api,
     stable_outputs=frozenset({"authorizer_id"}),
+    read=read_http_api_authorizer,
+    discover=discover_authorizers,
 )
 ROUTE_KIND = Kind(
     name="http_api_route",
@@ -146,4 +329,6 @@ ROUTE_KIND = Kind(
     },
     depends=route_depends,
     parent=part_of_api,
+    read=read_http_api_route,
+    discover_on_alias=discover_routes,
 )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fnship.kinds.base import Context, Kind
+from fnship.model.resources import Resource
 from fnship.plan.diff import DELETE, Change, Step
 
 
@@ -25,4 +27,31 @@ def image_push(context: Context, step: Step) -> None:
     context.outputs[step.address] = {"digest": digest, "uploaded": uploaded}
 
 
-KIND = Kind(name="image", steps=image_steps, handlers={"image.push": image_push})
+# -- reading live state (read-only) ------------------------------------------------------------------------------
+
+
+def read_image(aws: Any, stub: Resource) -> list[Resource]:
+    """The image is live when its repository exists and the registry has its manifest digest."""
+    from fnship.packaging.images.registry import RegistryClient, RegistryError
+
+    repository = stub.extras["repository"]
+    if aws.ecr.repository_or_none(repository) is None:
+        return []
+    _host, user, password = aws.ecr.credentials()
+    client = RegistryClient(stub.extras["registry"], basic=(user, password))
+    digest = stub.attrs["digest"]
+    try:
+        present = client.has_manifest(repository, digest)
+    except RegistryError:
+        present = False
+    if not present:
+        return []
+    return [Resource(stub.address, "image", stub.name, {"digest": digest}, extras=dict(stub.extras))]
+
+
+KIND = Kind(
+    name="image",
+    steps=image_steps,
+    handlers={"image.push": image_push},
+    read=read_image,
+)

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from fnship.kinds.base import Context, Kind, function_scoped
-from fnship.model.resources import Spec
+from fnship.model.address import Address
+from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import Step
+from fnship.plan.reads import OnAlias
 
 # Lambda's defaults for asynchronous invocation, filled in so an unset value compares equal to AWS's answer.
 # https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
@@ -60,6 +62,24 @@ def event_invoke_config_delete(context: Context, step: Step) -> None:
     context.aws.lambda_.delete_event_invoke_config(scope.function_name, qualifier=scope.alias)
 
 
+# -- reading live state (read-only) ------------------------------------------------------------------------------
+
+
+def read_event_invoke_config(aws: Any, stub: Resource) -> list[Resource]:
+    scope = stub.in_scope()
+    found = aws.alias_invoke_config(scope.function_name, scope.alias)
+    if found is None:
+        return []
+    return [Resource.of(stub.address, stub.name, from_aws(found), scope=scope)]
+
+
+def discover_event_invoke_config(aws: Any, on: OnAlias) -> list[Resource]:
+    if aws.alias_invoke_config(on.function_name, on.alias) is None:
+        return []
+    address = Address.invoke_config(on.function_key)
+    return [Resource(address, "event_invoke_config", on.alias, {}, scope=on.target.scope())]
+
+
 KIND = Kind(
     name="event_invoke_config",
     handlers={
@@ -68,4 +88,7 @@ KIND = Kind(
         "event_invoke_config.delete": event_invoke_config_delete,
     },
     depends=function_scoped,
+    read=read_event_invoke_config,
+    discover_on_alias=discover_event_invoke_config,
+    hangs_on_function=True,
 )

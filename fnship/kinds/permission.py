@@ -12,8 +12,10 @@ from typing import Any, ClassVar
 
 from fnship.errors import AwsError
 from fnship.kinds.base import Context, Kind, function_scoped
+from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource, Spec
 from fnship.plan.diff import Step
+from fnship.plan.reads import OnAlias
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,10 +95,39 @@ def policy_of(resource: Resource) -> str:
     return f"policy:{scope.function_name}:{scope.alias}"
 
 
+# -- reading live state (read-only) ------------------------------------------------------------------------------
+
+
+def read_permission(aws: Any, stub: Resource) -> list[Resource]:
+    scope = stub.in_scope()
+    for statement in aws.alias_policy(scope.function_name, scope.alias):
+        if statement.get("Sid") == stub.name:
+            return [Resource.of(stub.address, stub.name, from_aws(statement), scope=scope)]
+    return []
+
+
+def discover_permissions(aws: Any, on: OnAlias) -> list[Resource]:
+    """Every statement fnship put on the alias's policy (its statement id names the trigger it serves)."""
+    target = on.target
+    return [
+        Resource(
+            Address.permission(on.function_key, event_type, name),
+            "permission",
+            statement["Sid"],
+            {},
+            scope=target.scope(event_type, name),
+        )  # fmt: skip
+        for event_type, name, statement in on.statements(aws)
+    ]
+
+
 KIND = Kind(
     name="permission",
     handlers={"permission.create": permission_create, "permission.delete": permission_delete},
     replace_on=STATEMENT_FIELDS,
     depends=function_scoped,
     serial=policy_of,
+    read=read_permission,
+    discover_on_alias=discover_permissions,
+    hangs_on_function=True,
 )

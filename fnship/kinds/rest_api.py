@@ -5,12 +5,15 @@ change to a REST API is live only once deployed, so the stage deploys after ever
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from fnship.errors import AwsError
 from fnship.kinds.base import Context, Kind, function_scoped, tag_delta
 from fnship.model.address import Address
+from fnship.model.resources import Resource
 from fnship.plan.diff import Step
+from fnship.plan.reads import OnAlias, owned, source_arn
 
 REST_API = Address.rest_api()
 REVISION_PREFIX = "fnship revision "
@@ -102,6 +105,143 @@ def part_of_api(_resource: Any) -> str:
     return REST_API
 
 
+# -- reading live state (read-only) ------------------------------------------------------------------------------
+
+
+def find_rest_api(aws: Any, name: str, owner: tuple[str, str]) -> dict[str, Any] | None:
+    """Our REST API: one of the ids the service's tags and statements name (plan/reads.py `api_ids`), read by
+    id, with our name and our ownership tags."""
+    for api_id in sorted(aws.api_ids().get("restapis", ())):
+        found = aws.once(("rest_api", api_id), partial(aws.rest_apis.get_api_or_none, api_id))
+        if found is not None and found.get("name") == name and owned(found.get("tags"), owner):
+            return found
+    return None
+
+
+def rest_api_id(aws: Any, stub: Resource) -> str | None:
+    if stub.extras.get("api_id"):
+        return str(stub.extras["api_id"])
+    found = find_rest_api(aws, stub.extras["api_name"], stub.extras["owner"])
+    return found["id"] if found else None
+
+
+def rest_resources(aws: Any, api_id: str) -> list[dict[str, Any]]:
+    return aws.once(("rest_resources", api_id), lambda: aws.rest_apis.get_resources(api_id))
+
+
+def integration_target(uri: str | None) -> str | None:
+    """`arn:<partition>:apigateway:...:lambda:path/2015-03-31/functions/<function ARN>/invocations` -> the
+    function ARN."""
+    if not uri or "/functions/" not in uri:
+        return uri
+    return uri.split("/functions/", 1)[1].removesuffix("/invocations")
+
+
+def read_rest_api(aws: Any, stub: Resource) -> list[Resource]:
+    found = find_rest_api(aws, stub.name, stub.extras["owner"])
+    if found is None:
+        return []
+    api_id = found["id"]
+    paths: dict[str, Any] = {}
+    ids: dict[str, str] = {}
+    for item in rest_resources(aws, api_id):
+        ids[item["path"]] = item["id"]
+        if item["path"] == "/":
+            continue
+        preflight = None
+        if "OPTIONS" in (item.get("resourceMethods") or {}):
+            preflight = aws.rest_apis.get_preflight_headers(api_id, item["id"])
+        paths[item["path"]] = dict(sorted(preflight.items())) if preflight else None
+    attrs = {
+        "endpoint_type": ((found.get("endpointConfiguration") or {}).get("types") or ["EDGE"])[0],
+        "paths": dict(sorted(paths.items())),
+        "tags": dict(found.get("tags") or {}),
+    }
+    extras = {**stub.extras, "id": api_id, "resource_ids": ids}
+    return [Resource(stub.address, "rest_api", stub.name, attrs, extras=extras)]
+
+
+def read_rest_method(aws: Any, stub: Resource) -> list[Resource]:
+    from fnship.model.triggers import api as api_model  # (fnship.model.triggers imports the kind modules)
+
+    api_id = rest_api_id(aws, stub)
+    if api_id is None:
+        return []
+    for item in rest_resources(aws, api_id):
+        for method, spec in (item.get("resourceMethods") or {}).items():
+            integration = spec.get("methodIntegration") or {}
+            target = integration_target(integration.get("uri"))
+            name = f"{method} {item['path']}"
+            if stub.name:
+                if name != stub.name:
+                    continue
+            elif target != stub.extras["alias_arn"] or (
+                api_model.route_name(method, item["path"]) != stub.extras["trigger_name"]
+            ):
+                continue
+            attrs = {"method": method, "path": item["path"], "integration": integration.get("type"), "target": target}
+            extras = {**stub.extras, "api_id": api_id, "resource_id": item["id"]}
+            return [Resource(stub.address, "rest_method", name, attrs, extras=extras)]
+    return []
+
+
+def read_rest_stage(aws: Any, stub: Resource) -> list[Resource]:
+    api_id = rest_api_id(aws, stub)
+    if api_id is None:
+        return []
+    stage = aws.rest_apis.get_stage_or_none(api_id, stub.name)
+    if stage is None:
+        return []
+    deployment = aws.rest_apis.get_deployment_or_none(api_id, stage.get("deploymentId", ""))
+    description = (deployment or {}).get("description") or ""
+    revision = description.removeprefix(REVISION_PREFIX) if description.startswith(REVISION_PREFIX) else None
+    extras = {**stub.extras, "api_id": api_id}
+    return [Resource(stub.address, "rest_stage", stub.name, {"revision": revision}, extras=extras)]
+
+
+def _service_rest_api(aws: Any) -> tuple[str, dict[str, Any]] | None:
+    from fnship.model.triggers import api as api_model  # (fnship.model.triggers imports the kind modules)
+
+    service, stage = aws.owner
+    name = api_model.api_name(service=service, stage=stage)
+    found = find_rest_api(aws, name, aws.owner)
+    return (name, found) if found is not None else None
+
+
+def discover_rest_api(aws: Any) -> list[Resource]:
+    """The service's REST API (its name, and our ownership tags on it)."""
+    found = _service_rest_api(aws)
+    if found is None:
+        return []
+    extras = {"owner": aws.owner, "api_name": found[0]}
+    return [Resource(REST_API, "rest_api", found[0], {}, extras=extras)]
+
+
+def discover_rest_stage(aws: Any) -> list[Resource]:
+    """The service's REST API's stage (named after the stage)."""
+    found = _service_rest_api(aws)
+    if found is None:
+        return []
+    stage = aws.owner[1]
+    extras = {"owner": aws.owner, "api_name": found[0]}
+    return [Resource(Address.rest_stage(stage), "rest_stage", stage, {}, extras=extras)]
+
+
+def discover_methods(aws: Any, on: OnAlias) -> list[Resource]:
+    """Methods integrated with the alias, from the statements of `http` events on its policy."""
+    target = on.target
+    stubs = []
+    for event_type, name, statement in on.statements(aws):
+        source = source_arn(statement)
+        if event_type == "http" and source:
+            api_id = source.split(":", 5)[5].split("/", 1)[0]
+            extras = {**target.extras(event_type, name), "api_id": api_id}
+            stubs.append(
+                Resource(Address.trigger(on.function_key, event_type, name), "rest_method", "", {}, extras=extras)
+            )
+    return stubs
+
+
 REST_API_KIND = Kind(
     name="rest_api",
     handlers={
@@ -113,6 +253,8 @@ REST_API_KIND = Kind(
     after_deletes_of=frozenset({"rest_method"}),
     serial=lambda _resource: REST_API,
     stable_outputs=frozenset({"id"}),
+    read=read_rest_api,
+    discover=discover_rest_api,
 )
 METHOD_KIND = Kind(
     name="rest_method",
@@ -124,6 +266,8 @@ METHOD_KIND = Kind(
     depends=lambda resource: (REST_API, *function_scoped(resource)),
     parent=part_of_api,
     serial=lambda _resource: REST_API,
+    read=read_rest_method,
+    discover_on_alias=discover_methods,
 )
 STAGE_KIND = Kind(
     name="rest_stage",
@@ -136,4 +280,6 @@ STAGE_KIND = Kind(
     parent=part_of_api,
     after_deletes_of=frozenset({"rest_method"}),
     serial=lambda _resource: REST_API,
+    read=read_rest_stage,
+    discover=discover_rest_stage,
 )

@@ -8,11 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from fnship.errors import AwsError
+from fnship.arns import parse_arn
+from fnship.errors import AwsError, FnError
 from fnship.kinds.base import Context, Kind, function_scoped
 from fnship.model.address import Address
 from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import UPDATE, Change, Step
+from fnship.plan.reads import OnAlias, owned, source_arn
 
 
 def s3_bucket_create(context: Context, step: Step) -> None:
@@ -133,6 +135,62 @@ def notification_depends(resource: Resource) -> tuple[str, ...]:
     return (*function_scoped(resource), permission, Address.bucket(resource.spec_as(Notification).bucket))
 
 
+# -- reading live state (read-only) ------------------------------------------------------------------------------
+
+
+def read_s3_bucket(aws: Any, stub: Resource) -> list[Resource]:
+    tags = aws.s3.get_bucket_tags_or_none(stub.name)
+    if tags is None:
+        return []
+    if not owned(tags, stub.extras["owner"]):
+        raise FnError(
+            f"bucket {stub.name} exists and is not owned by this service and stage",
+            hint="add `existing: true` to the s3 event to use the bucket as it is, or choose another bucket name",
+        )
+    return [Resource(stub.address, "s3_bucket", stub.name, {"tags": tags}, extras=stub.extras)]
+
+
+def read_s3_notification(aws: Any, stub: Resource) -> list[Resource]:
+    # A desired entry names its bucket; a discovered one was found by its permission's SourceArn.
+    bucket = stub.spec_as(Notification).bucket if stub.spec is not None else stub.extras["bucket"]
+    configuration = aws.once(("notifications", bucket), lambda: aws.s3.get_notifications_or_none(bucket))
+    for entry in (configuration or {}).get("LambdaFunctionConfigurations", []):
+        if entry.get("Id") == stub.name:
+            spec = notification_from_aws(entry, bucket=bucket)
+            return [Resource.of(stub.address, stub.name, spec, scope=stub.scope)]
+    return []
+
+
+def discover_buckets(aws: Any) -> list[Resource]:
+    """Buckets carrying the service's tags (the one tagging answer)."""
+    stubs = []
+    for arn in aws.tagged():
+        parts = parse_arn(arn)
+        if parts is not None and parts.service == "s3" and "/" not in parts.resource:
+            bucket = parts.resource
+            stubs.append(Resource(Address.bucket(bucket), "s3_bucket", bucket, {}, extras={"owner": aws.owner}))
+    return stubs
+
+
+def discover_notifications(aws: Any, on: OnAlias) -> list[Resource]:
+    """Notification entries for the alias, from the statements of `s3` events on its policy (SourceArn: the
+    bucket; the entry's id is ours)."""
+    from fnship.model.triggers.buckets import notification_id  # (it imports this module)
+
+    target = on.target
+    stubs = []
+    for event_type, name, statement in on.statements(aws):
+        source = source_arn(statement)
+        if event_type == "s3" and source:
+            bucket = source.split(":::", 1)[1]
+            entry = notification_id(service=on.service, stage=on.stage, function_key=on.function_key, name=name)
+            extras = {**target.extras(event_type, name), "bucket": bucket}
+            address = Address.trigger(on.function_key, event_type, name)
+            stubs.append(Resource(address, "s3_notification", entry, {},
+                                  extras=extras, scope=target.scope(event_type, name)))  # fmt: skip
+    return stubs
+
+
 BUCKET_KIND = Kind(
     name="s3_bucket",
     steps=bucket_steps,
@@ -143,10 +201,14 @@ BUCKET_KIND = Kind(
         "s3_bucket.disown": s3_bucket_disown,
     },
     delete_last=True,
+    read=read_s3_bucket,
+    discover=discover_buckets,
 )
 NOTIFICATION_KIND = Kind(
     name="s3_notification",
     handlers={"s3_notification.write": s3_notification_write},
     batch=notification_steps,
     depends=notification_depends,
+    read=read_s3_notification,
+    discover_on_alias=discover_notifications,
 )

@@ -8,10 +8,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from fnship.arns import parse_arn
 from fnship.kinds.base import Context, Kind, compact_json, function_scoped, tag_delta
 from fnship.model.address import Address
 from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import Step
+from fnship.plan.reads import OnAlias, source_arn
 
 
 def sns_topic_create(context: Context, step: Step) -> None:
@@ -91,13 +93,58 @@ def subscription_depends(resource: Resource) -> tuple[str, ...]:
     return (*function_scoped(resource), permission, Address.topic(topic))
 
 
+# -- reading live state (read-only) ------------------------------------------------------------------------------
+
+
+def read_sns_topic(aws: Any, stub: Resource) -> list[Resource]:
+    found = aws.sns.get_topic_or_none(stub.extras["arn"])
+    if found is None:
+        return []
+    attrs = {"display_name": found["Attributes"].get("DisplayName", ""), "tags": found["Tags"]}
+    return [Resource(stub.address, "sns_topic", stub.name, attrs, extras=stub.extras)]
+
+
+def read_sns_subscription(aws: Any, stub: Resource) -> list[Resource]:
+    scope = stub.in_scope()
+    found = aws.sns.find_subscription_or_none(stub.name, scope.alias_arn)
+    if found is None:
+        return []
+    spec = subscription_from_aws(found, topic_arn=stub.name, endpoint=scope.alias_arn)
+    return [Resource.of(stub.address, stub.name, spec, scope=scope)]
+
+
+def discover_topics(aws: Any) -> list[Resource]:
+    """Topics carrying the service's tags (the one tagging answer); the topic's name ends its ARN."""
+    stubs = []
+    for arn in aws.tagged():
+        parts = parse_arn(arn)
+        if parts is not None and parts.service == "sns":
+            stubs.append(Resource(Address.topic(parts.resource), "sns_topic", parts.resource, {}, extras={"arn": arn}))
+    return stubs
+
+
+def discover_subscriptions(aws: Any, on: OnAlias) -> list[Resource]:
+    """Subscriptions of the alias, from the statements of `sns` events on its policy (SourceArn: the topic)."""
+    target = on.target
+    stubs = []
+    for event_type, name, statement in on.statements(aws):
+        source = source_arn(statement)
+        if event_type == "sns" and source:
+            address, scope = Address.trigger(on.function_key, event_type, name), target.scope(event_type, name)
+            extras = target.extras(event_type, name)
+            stubs.append(Resource(address, "sns_subscription", source, {}, extras=extras, scope=scope))
+    return stubs
+
+
 TOPIC_KIND = Kind(
     name="sns_topic",
     handlers={
         "sns_topic.create": sns_topic_create,
         "sns_topic.update": sns_topic_update,
         "sns_topic.delete": sns_topic_delete,
-    },  # fmt: skip
+    },  # fmt: skip,
+    read=read_sns_topic,
+    discover=discover_topics,
 )
 SUBSCRIPTION_KIND = Kind(
     name="sns_subscription",
@@ -109,4 +156,6 @@ SUBSCRIPTION_KIND = Kind(
     replace_on=frozenset({"topic_arn", "endpoint"}),
     depends=subscription_depends,
     movable=True,
+    read=read_sns_subscription,
+    discover_on_alias=discover_subscriptions,
 )

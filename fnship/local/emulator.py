@@ -67,9 +67,17 @@ def _answers(url: str) -> bool:
         return False
 
 
+def _pid_in(pid_file: Path) -> int | None:
+    """The process id the emulator's pid file holds; None when it is missing or unreadable (cut short,
+    overwritten): state fnship reads back is never a crash."""
+    try:
+        return int(pid_file.read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return None
+
+
 def status() -> Status:
-    pid_file = _pid_file()
-    pid = int(pid_file.read_text()) if pid_file.exists() else None
+    pid = _pid_in(_pid_file())
     return Status(running=_answers(endpoint()), endpoint=endpoint(), pid=pid, log_file=str(_log_file()))
 
 
@@ -130,8 +138,16 @@ def stop() -> bool:
                 hint="stop that program yourself, or set FN_LOCAL_PORT to use another port",
             )
         return False
-    pid = int(pid_file.read_text())
+    pid = _pid_in(pid_file)
     pid_file.unlink()
+    if pid is None:
+        if _answers(endpoint()):
+            raise FnError(
+                f"{pid_file} does not hold a process id, and an emulator answers on {endpoint()}: fnship cannot "
+                "tell which process to stop",
+                hint="stop it yourself, or set FN_LOCAL_PORT to use another port",
+            )
+        return False
     try:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:

@@ -26,8 +26,6 @@ import shlex
 import shutil
 import stat
 import tarfile
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -545,6 +543,9 @@ Fetch = Callable[[str], bytes]
 
 
 def _http_get(url: str) -> bytes:
+    import urllib.parse
+    import urllib.request  # here: http.client, email and ssl are most of a Python function's package start-up
+
     # The registry can come from the environment: only http(s), never file: or another scheme urllib knows.
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
         raise FnError(f"{url}: the npm registry must be an http(s) URL")

@@ -15,6 +15,7 @@ Unlike Serverless, the default excludes (`.git/**`, caches, virtualenvs) apply a
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -57,10 +58,17 @@ def pattern_problem(pattern: object) -> str | None:
     if ".." in body.split("/"):
         return f"{pattern!r} leaves the service directory; only files under it can be packaged"
     try:
-        re.compile(_glob_to_regex(body))
+        _matcher(body)
     except (ValueError, re.error) as exc:
         return f"{pattern!r} is not a valid glob ({exc})"
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _matcher(body: str) -> re.Pattern[str]:
+    """The regex of one glob body, matching a path or any path under a matching directory. Compiled once per
+    process: every function's PatternSet checks and compiles the default excludes again."""
+    return re.compile(f"(?:{_glob_to_regex(body)})(?:/.*)?", re.DOTALL)
 
 
 def _strip(body: str) -> str:
@@ -177,8 +185,7 @@ class PatternSet:
             exclude = text.startswith("!")
             body = _strip(text[1:] if exclude else text)
             cut = min((i for i, ch in enumerate(body) if ch in _GLOB_CHARS), default=len(body))
-            regex = re.compile(f"(?:{_glob_to_regex(body)})(?:/.*)?", re.DOTALL)
-            rules.append(_Rule(text, exclude, regex, body[:cut]))
+            rules.append(_Rule(text, exclude, _matcher(body), body[:cut]))
         # The last matching rule decides, so scan from the end and stop at the first match.
         self._rules = tuple(reversed(rules))
 

@@ -3,6 +3,8 @@ stage shares), and every declared layer published whether or not a function uses
 
 from __future__ import annotations
 
+import json
+
 from tests.conftest import HELLO_HANDLER
 
 STAGES = ("dev", "dev-feature1", "prod-eu")
@@ -148,3 +150,56 @@ def test_layer_description_round_trip_and_versions_before_the_owner_marker():
     assert parse_layer_description(f"fnship sha256:{'ab' * 32} old text") == ("ab" * 32, None, "old text")
     assert parse_layer_description("someone else's layer") == (None, None, "someone else's layer")
     assert len(layer_description("ab" * 32, "x" * 164, owner=owner)) == 256
+
+
+def test_layers_are_found_by_the_registry_never_by_listing_the_accounts_layers(moto, project):
+    """The service's layers are named in its stage's registry (one SSM parameter): a plan reads that and each layer
+    by name (no ListLayers); a layer that leaves the manifest is deleted and leaves the registry; `fn remove`
+    leaves no registry behind."""
+    from tests.moto_calls import action_of
+
+    project.write("handler.py", HELLO_HANDLER)
+    project.write("layer/helpers.py", "X = 1\n")
+    project.write("old/old.py", "Y = 1\n")
+    project.write("serverless.yml", SERVICE.replace("layers:\n  shared:", "layers:\n  old:\n    path: old\n  shared:"))
+    assert project.fn("deploy", "--yes").exit_code == 0
+    ssm = moto.client("ssm")
+    registry = json.loads(ssm.get_parameter(Name="/fnship/demo/dev/layers")["Parameter"]["Value"])
+    assert registry == {"old": "demo-dev-old", "shared": "demo-dev-shared"}
+
+    project.write("serverless.yml", SERVICE)
+    moto.start_recording()
+    plan = project.fn("plan", "--json")
+    actions = [action_of(record) for record in moto.stop_recording()]
+    assert plan.exit_code == 0, plan.stderr
+    assert "GET /2018-10-31/layers" not in actions  # ListLayers
+    changes = {c["address"]: c["action"] for c in plan.json["plan"]["changes"] if c["kind"] == "layer"}
+    assert changes == {"layer.old": "delete"}
+    assert project.fn("deploy", "--yes").exit_code == 0
+    assert _layer_versions(moto, "demo-dev-old") == []
+    registry = json.loads(ssm.get_parameter(Name="/fnship/demo/dev/layers")["Parameter"]["Value"])
+    assert registry == {"shared": "demo-dev-shared"}
+
+    assert project.fn("remove", "--yes").exit_code == 0
+    assert _layer_versions(moto, "demo-dev-shared") == []
+    assert ssm.get_parameters(Names=["/fnship/demo/dev/layers"])["InvalidParameters"] == ["/fnship/demo/dev/layers"]
+
+
+def test_a_layer_published_before_the_registry_is_recorded_by_a_planned_step(moto, project):
+    """A layer fnship published before it kept a registry (simulated: the registry deleted) is recorded by a step
+    the plan shows, without publishing again; then it is found once it leaves the manifest."""
+    project.write("handler.py", HELLO_HANDLER)
+    project.write("layer/helpers.py", "X = 1\n")
+    project.write("serverless.yml", SERVICE)
+    assert project.fn("deploy", "--yes").exit_code == 0
+    moto.client("ssm").delete_parameter(Name="/fnship/demo/dev/layers")
+
+    plan = project.fn("plan", "--json")
+    (change,) = plan.json["plan"]["changes"]
+    assert change["address"] == "layer.shared" and change["action"] == "update"
+    assert [step["type"] for step in plan.json["plan"]["steps"]] == ["layer.record"]
+    assert project.fn("deploy", "--yes").exit_code == 0
+    assert len(_layer_versions(moto, "demo-dev-shared")) == 1  # recorded, not published again
+    assert project.fn("plan", "--exit-code").exit_code == 0
+    registry = moto.client("ssm").get_parameter(Name="/fnship/demo/dev/layers")["Parameter"]["Value"]
+    assert json.loads(registry) == {"shared": "demo-dev-shared"}

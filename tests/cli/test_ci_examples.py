@@ -109,7 +109,7 @@ def test_the_documented_policy_allows_every_call_plan_and_deploy_make(moto, proj
     project.write("serverless.yml", HELLO_SERVICE.replace("handler.hello", "handler.world"))
     deploy |= actions_of("deploy", "--yes") | actions_of("rollback", "--yes") | actions_of("remove", "--yes")
 
-    assert {"apigateway:GET", "lambda:ListEventSourceMappings", "tag:GetResources"} <= read  # the decoding works
+    assert {"ssm:GetParameter", "lambda:ListEventSourceMappings", "tag:GetResources"} <= read  # the decoding works
     assert {"lambda:PublishVersion", "ssm:PutParameter", "iam:DeleteRole"} <= deploy
     assert read - policy["Read"] == set()
     assert deploy - policy["Read"] - policy["Deploy"] == set()

@@ -111,7 +111,9 @@ def test_a_corrupted_cache_entry_is_a_miss(project, monkeypatch, corruption):
     assert "Traceback" not in again.stderr
 
 
-@pytest.mark.parametrize("index", [b"\xff garbage", b"{}", b'{"manifests": []}', b'{"manifests": [{"digest": "x"}]}'])
+@pytest.mark.parametrize(
+    "index", [b"\xff garbage", b"{}", b'{"manifests": []}', b'{"manifests": [{"digest": "x"}]}', b"[" * 100_000]
+)
 def test_a_corrupted_image_layout_in_the_cache_is_a_miss(tmp_path, index):
     from fnship.packaging import images
 
@@ -176,3 +178,50 @@ def test_a_node_lockfile_past_its_size_limit(project, monkeypatch):
     project.write("package.json", '{"name": "svc", "dependencies": {"ms": "2.1.3"}}')
     (project.root / "package-lock.json").write_text('{"lockfileVersion": 3, "x": "' + "y" * 2000 + '"}')
     refused(project.fn("package"), "package-lock.json:1:1 the file is larger than 1 KiB")
+
+
+@pytest.mark.parametrize("corruption", [b"\xff\xfe", b"[" * 100_000, b"[1]", b'{"fetched_at": "x"}', b"{}"])
+def test_a_corrupted_price_cache_is_read_again_from_the_api(tmp_path, corruption):
+    from fnship.cost.prices import PriceBook
+    from tests.cost.test_prices import eu_west_1_products
+
+    calls: list[str] = []
+
+    def fetch(region: str):
+        calls.append(region)
+        return eu_west_1_products()
+
+    PriceBook(fetch=fetch, cache_dir=tmp_path).prices("eu-west-1", "x86_64")
+    (cached,) = [path for path in tmp_path.rglob("*") if path.is_file()]
+    cached.write_bytes(corruption)
+    assert PriceBook(fetch=fetch, cache_dir=tmp_path).prices("eu-west-1", "x86_64").request == 0.0000002
+    assert calls == ["eu-west-1", "eu-west-1"]
+
+
+@pytest.mark.parametrize("content", [b"", b"\xff\xfe", b"not a pid", b"12ab"])
+def test_an_unreadable_emulator_pid_file_is_no_process(tmp_path, monkeypatch, content):
+    """`fn local status` / `fn local stop` read the pid file back: cut short or overwritten, it names no process."""
+    from tests.conftest import free_port
+
+    monkeypatch.setenv("FN_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("FN_LOCAL_PORT", str(free_port()))  # nothing answers there
+    from fnship.local import emulator
+
+    emulator._pid_file().write_bytes(content)
+    assert emulator.status().pid is None and not emulator.status().running
+    assert emulator.stop() is False
+    assert not emulator._pid_file().exists()
+
+
+@pytest.mark.parametrize("journal", ["not json", "[" * 3000, "[1]", '{"memory": 128}'])  # SSM takes 4 KB
+def test_an_unreadable_tuning_journal_is_removed_not_a_crash(moto, journal):
+    """`fn tune`'s journal is read back from SSM by the next tune or deploy: unreadable, it is dropped, said."""
+    from fnship import tune
+    from fnship.aws import Aws
+    from fnship.aws.session import Target
+
+    name = tune.journal_name("demo", "dev")
+    moto.client("ssm").put_parameter(Name=name, Value=journal, Type="String")
+    aws = Aws(Target(region="us-east-1", endpoint_url=moto.endpoint))
+    assert tune.cleanup(aws, service="demo", stage="dev", code_for=None) == ["removed an unreadable tuning journal"]
+    assert aws.ssm.get_or_none(name) is None

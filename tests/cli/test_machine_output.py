@@ -228,6 +228,41 @@ def test_progress_without_a_terminal_is_one_line_per_step_and_quiet_in_json(caps
     assert captured.err == "  ✓ function.create function.hello\n"
 
 
+def test_progress_of_a_large_plan_without_a_terminal_says_how_far_it_got_and_counts(capsys):
+    """A log of 120 functions' steps, reported from several threads: a line at every tenth of the steps, a count
+    per step type at the end, and a failure still named; no line per finished step."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    steps = [Step("function.create", f"function.f{i}") for i in range(119)]
+    broken = Step("alias.create", "alias.f7.live")
+    with progress.StepReporter(len(steps) + 1, mode=progress.LINES, label="Deploying") as report:
+
+        def run(step):
+            report("start", step)
+            report("done", step)
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(run, steps))
+        report("start", broken)
+        report("failed", broken)
+    lines = capsys.readouterr().err.splitlines()
+    assert [line for line in lines if "steps done" in line] == [
+        f"  Deploying: {n}/120 steps done" for n in (12, 24, 36, 48, 60, 72, 84, 96, 108)
+    ]
+    assert "  ✗ alias.create alias.f7.live" in lines
+    assert lines[-1] == "  ✓ function.create 119"
+    assert not any("function.f1" in line for line in lines)
+
+
+def test_versions_of_many_aliases_are_told_per_version():
+    from fnship.cli.views import render_versions
+
+    few = {"alias.a.live": {"version": "3"}, "alias.b.live": {"version": "1"}, "function.a": {"arn": "x"}}
+    assert render_versions(few) == ["  alias.a.live -> version 3", "  alias.b.live -> version 1"]
+    many = {f"alias.f{i}.live": {"version": "2" if i % 4 else "1"} for i in range(60)}
+    assert render_versions(many) == ["  15 aliases -> version 1", "  45 aliases -> version 2"]
+
+
 def test_local_status_json(project, tmp_path, monkeypatch):
     monkeypatch.setenv("FN_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("FN_LOCAL_PORT", "45999")

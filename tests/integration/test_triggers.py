@@ -797,3 +797,29 @@ def test_a_renamed_alias_takes_its_subscriptions_and_mappings_along(moto, projec
     # test; here: no second mapping was made beside it).
     found = moto.client("lambda").list_event_source_mappings(EventSourceArn=sources["queue"])["EventSourceMappings"]
     assert len(found) == 1
+
+
+def test_the_services_apis_are_found_by_identity_never_by_listing_the_accounts_apis(moto, project):
+    """Its APIs are read by the ids its tags and its functions' policy statements name (GetApi, GetRestApi), not
+    found in a list of every API of the account; an API of the same name that is not ours is never claimed."""
+    from tests.moto_calls import action_of
+
+    sources = prepare_sources(moto)
+    deploy(project, MANIFEST.format(**FIRST, **sources))
+    # Another API of the same name: not tagged as this service and stage's.
+    ours = http_api(moto)
+    stranger = moto.client("apigatewayv2").create_api(Name="dev-svc", ProtocolType="HTTP", Tags={"team": "other"})
+    moto.client("apigateway").create_rest_api(name="dev-svc", tags={"fnship:service": "svc", "fnship:stage": "prod"})
+    moto.start_recording()
+    result = project.fn("plan", "--exit-code")
+    actions = [action_of(record) for record in moto.stop_recording()]
+    assert result.exit_code == 0, result.stdout + result.stderr  # no changes: ours found and read
+    assert "GET /v2/apis" not in actions and "GET /restapis" not in actions  # GetApis, GetRestApis
+    assert f"GET /v2/apis/{ours['ApiId']}" in actions  # GetApi
+    assert any(a.startswith("GET /restapis/") and a.count("/") == 2 for a in actions)  # GetRestApi
+    result = project.fn("remove", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert [a["ApiId"] for a in moto.client("apigatewayv2").get_apis()["Items"]] == [stranger["ApiId"]]
+    assert [a["tags"] for a in moto.client("apigateway").get_rest_apis()["items"]] == [
+        {"fnship:service": "svc", "fnship:stage": "prod"}
+    ]

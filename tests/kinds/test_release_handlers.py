@@ -4,10 +4,10 @@ in-memory adapter double (moto has no provisioned concurrency: see tests/strateg
 from __future__ import annotations
 
 from fnship.kinds import HANDLERS
+from fnship.kinds.alias import provisioned_concurrency as _provisioned
 from fnship.kinds.base import Context
 from fnship.model.resources import Resource, State
 from fnship.plan.diff import Step
-from fnship.plan.live import _provisioned
 from fnship.plan.steps import make_plan
 from tests.strategies.fakes import FakeAws
 

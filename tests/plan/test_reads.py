@@ -42,10 +42,11 @@ def test_a_deploy_with_changes_discovers_once_and_lists_nothing_account_wide(mot
     write_service(project, 2, memory=256)  # a change: the deploy takes the lock and plans again under it
     calls = actions_during(moto, lambda: deployed(project))
     assert calls["PUT /2015-03-31/functions/reads-dev-f0/configuration"] == 1  # it applied, after the re-plan
-    # Discovery (the IAM path, the APIs) ran once for the two readings; the tagging call is asked once per reading
-    # (the second time for the log groups' tags, which could have moved).
+    # Discovery (the IAM path) ran once for the two readings; the tagging call is asked once per reading (the
+    # second time for the log groups' tags, which could have moved). The account's APIs and layers are never
+    # listed (APIs are read by the ids the tags and policies name, layers by the names the registry holds).
     assert calls["ListRoles"] == 1
-    assert calls["GET /v2/apis"] == 1 and calls["GET /restapis"] == 1
+    assert calls["GET /v2/apis"] == calls["GET /restapis"] == calls["GET /2018-10-31/layers"] == 0
     assert calls["GetResources"] == 2
     # Nothing lists every function or mapping of the account (mappings are asked per alias); log groups are asked
     # by name, both in one call per reading.

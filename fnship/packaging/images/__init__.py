@@ -169,7 +169,7 @@ def _reuse(layout: Path, key: str, cache_dir: Path) -> bool:
         sources = layout / SOURCES_FILE
         if sources.is_file() and not isinstance(json.loads(sources.read_text()), dict):
             return False
-    except (OSError, ValueError, LookupError, TypeError, AttributeError):
+    except (OSError, ValueError, LookupError, TypeError, AttributeError, RecursionError):
         return False  # an unreadable or corrupted cache entry is a miss: build again
     return True
 
