@@ -21,6 +21,18 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,local]'
 	touch $@
 
+# pnpm and yarn (classic and berry), pinned, for the Node.js package-manager tests (tests/integration/
+# test_node_managers.py finds them here; without npm they are not installed and those tests skip, in CI they fail).
+NODE_TOOLS := $(VENV)/node-tools
+NPM_QUIET := --no-audit --no-fund --loglevel=error
+$(VENV)/.installed-node-tools: Makefile | $(BIN)/python
+	if command -v npm >/dev/null 2>&1; then \
+	  npm install --prefix $(NODE_TOOLS)/pnpm $(NPM_QUIET) pnpm@10.34.9 && \
+	  npm install --prefix $(NODE_TOOLS)/yarn1 $(NPM_QUIET) yarn@1.22.22 && \
+	  npm install --prefix $(NODE_TOOLS)/yarn4 $(NPM_QUIET) @yarnpkg/cli-dist@4.18.1; \
+	else echo "warning: no npm: pnpm and yarn not installed (their tests skip)"; fi
+	touch $@
+
 demo: $(VENV)/.installed-local
 	$(FN) local start
 	$(BIN)/python example/sources.py --local
@@ -48,7 +60,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/python .ci/audit_iam.py
 	$(BIN)/mypy
 
-test: lint
+test: lint $(VENV)/.installed-node-tools
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed-test

@@ -28,6 +28,7 @@ class Blueprint:
     name: str
     description: str
     path: Path
+    test_command: str = "python -m pytest"  # blueprint.json's `test`: how the blueprint's unit tests run
 
 
 def blueprints_dir(package_dir: Path | None = None) -> Path:
@@ -47,8 +48,9 @@ def list_blueprints(root: Path | None = None) -> list[Blueprint]:
     root = root or blueprints_dir()
     found = []
     for meta in sorted(root.glob(f"*/{META_FILE}")):
-        description = json.loads(meta.read_text(encoding="utf-8")).get("description", "")
-        found.append(Blueprint(meta.parent.name, description, meta.parent))
+        described = json.loads(meta.read_text(encoding="utf-8"))
+        found.append(Blueprint(meta.parent.name, described.get("description", ""), meta.parent,
+                               described.get("test", Blueprint.test_command)))  # fmt: skip
     return found
 
 

@@ -503,10 +503,10 @@ def clean_tune_leftovers_locked(loaded: Loaded) -> list[str]:
     manifest = loaded.manifest
     keys = {spec.name: key for key, spec in manifest.functions.items()}
 
-    def code_for(name: str) -> bytes:
+    def code_for(name: str, architecture: str) -> bytes:
         if name not in keys:
             raise FnError(f"an interrupted fn tune left {name} on another architecture, and it is not in the manifest")
-        return tune.deployed_zip(loaded, keys[name], code_sha256=None)
+        return tune.zip_for(loaded, keys[name], architecture=architecture, code_sha256=None)
 
     return tune.cleanup(loaded.aws, service=manifest.service, stage=manifest.stage, code_for=code_for)
 
@@ -534,7 +534,11 @@ def plan_cost(loaded: Loaded, plan: Any, *, days: int = 30) -> dict[str, Any] | 
     if not changes:
         return None
     try:
-        traffic: Any = read_traffic(loaded.aws.cloudwatch, [c.name for c in changes], days=days)
+        # The invocations provisioned concurrency served are in the alias's own metrics (where it is configured).
+        provisioned = {c.name: [c.alias] for c in changes if c.alias and c.before.provisioned}
+        traffic: Any = read_traffic(
+            loaded.aws.cloudwatch, [c.name for c in changes], days=days, provisioned=provisioned
+        )
     except FnError as exc:  # no cloudwatch:GetMetricData permission: the plan still shows, the cost says why not
         traffic = exc.message.splitlines()[0]
     book = price_book(loaded.aws)

@@ -6,7 +6,11 @@ without a change here.
 fnship keeps only the dated table AWS publishes and the model does not carry: when Lambda blocks creating, then
 updating, functions on an old runtime, and its successor.
 https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html#runtimes-deprecated (dates as published; the
-older ones as cfn-lint's LmbdRuntimeLifecycle.json recorded them). A date AWS had not announced is None.
+older ones as cfn-lint's LmbdRuntimeLifecycle.json recorded them). A date AWS had not announced is None. The block
+dates of python3.9, python3.10 and dotnet8 (2027-02-01 create, 2027-03-03 update; python3.9's after AWS moved them
+from January and February 2026) are the page's as AWS Health's notices and re:Post quote it (the stored copies of
+the page itself stop before its tables); ruby3.2 has none in any copy we could read (it warns from its deprecation
+date until a date is added here).
 """
 
 from __future__ import annotations
@@ -55,8 +59,8 @@ DEPRECATIONS: dict[str, Deprecation] = {
     "python3.6": _row("2022-07-18", "2022-07-18", "2022-08-29", "python3.14"),
     "python3.7": _row("2023-12-04", "2024-01-09", "2025-02-28", "python3.14"),
     "python3.8": _row("2024-10-14", "2025-02-28", "2025-03-31", "python3.14"),
-    "python3.9": _row("2025-12-15", None, None, "python3.14"),
-    "python3.10": _row("2026-10-31", None, None, "python3.14"),
+    "python3.9": _row("2025-12-15", "2027-02-01", "2027-03-03", "python3.14"),
+    "python3.10": _row("2026-10-31", "2027-02-01", "2027-03-03", "python3.14"),
     "java8": _row("2024-01-08", "2024-02-08", "2025-02-28", "java21"),
     "go1.x": _row("2024-01-08", "2024-02-08", "2025-02-28", "provided.al2023"),
     "provided": _row("2024-01-08", "2024-02-08", "2025-02-28", "provided.al2023"),
@@ -69,7 +73,7 @@ DEPRECATIONS: dict[str, Deprecation] = {
     "dotnetcore3.1": _row("2023-04-03", "2023-04-03", "2023-05-03", "dotnet10"),
     "dotnet6": _row("2024-11-12", "2025-02-28", "2025-05-31", "dotnet10"),
     "dotnet7": _row("2024-05-14", "2024-05-14", "2024-05-14", "dotnet10"),
-    "dotnet8": _row("2026-11-10", None, None, "dotnet10"),
+    "dotnet8": _row("2026-11-10", "2027-02-01", "2027-03-03", "dotnet10"),
 }
 # In the enum but in public preview on the runtimes page: accepted with a note (no SLA, not for production).
 PREVIEW = frozenset({"nodejs26.x", "python3.15"})

@@ -336,9 +336,10 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 9)
 
 
-def cleanup(aws: Any, *, service: str, stage: str, code_for: Callable[[str], bytes] | None) -> list[str]:
+def cleanup(aws: Any, *, service: str, stage: str, code_for: Callable[[str, str], bytes] | None) -> list[str]:
     """Undo what a killed `fn tune` left: `$LATEST` back to what the journal recorded, its versions deleted, the
-    journal removed. The caller holds the deploy lock. Returns what was done, for the user."""
+    journal removed. `code_for(function name, architecture)` is the function's zip for that architecture. The
+    caller holds the deploy lock. Returns what was done, for the user."""
     name = journal_name(service, stage)
     raw = aws.ssm.get_or_none(name)
     if raw is None:
@@ -356,7 +357,7 @@ def cleanup(aws: Any, *, service: str, stage: str, code_for: Callable[[str], byt
         config = found["Configuration"]
         memory = int(journal.get("memory") or config.get("MemorySize") or 128)
         architecture = str(journal.get("architecture") or "x86_64")
-        code = None if code_for is None else (lambda: code_for(function))
+        code = None if code_for is None else (lambda: code_for(function, architecture))
         done += _restore(lam, function, config, memory=memory, architecture=architecture, code_for=code)
         for version in lam.list_versions(function):
             if str(version.get("Description", "")).startswith(VERSION_PREFIX + " "):
@@ -397,11 +398,12 @@ def run(
     *,
     live: dict[str, Any],
     prices_for: Callable[[str], Prices | None],
-    code_for: Callable[[], bytes] | None,
+    code_for: Callable[[str], bytes] | None,
     progress: Callable[[str], None] = lambda _line: None,
 ) -> tuple[list[Measured], str]:
-    """Publish, measure and clean up. `live` is GetFunction's answer for the function. Returns the measurements and
-    the run id. Every exit path restores `$LATEST` and deletes the versions published (the caller holds the lock)."""
+    """Publish, measure and clean up. `live` is GetFunction's answer for the function; `code_for(architecture)` is
+    its zip built for an architecture (native dependencies differ). Returns the measurements and the run id. Every
+    exit path restores `$LATEST` and deletes the versions published (the caller holds the lock)."""
     lam = aws.lambda_
     config = live["Configuration"]
     memory = int(config.get("MemorySize") or 128)
@@ -423,24 +425,24 @@ def run(
     ]
     ours: list[str] = []
     restored = False
-    code: bytes | None = None
+    codes: dict[str, bytes] = {}
     current_arch = architecture
 
+    def code(arch: str, doing: str) -> bytes:
+        if arch not in codes:
+            if code_for is None:
+                raise FnError(f"cannot {doing} {target.name} on {arch}: its code is not at hand")
+            codes[arch] = code_for(arch)
+        return codes[arch]
+
     def the_code() -> bytes:
-        if code is not None:
-            return code
-        if code_for is None:
-            raise FnError(f"cannot put {target.name} back on {architecture}: its code is not at hand")
-        return code_for()
+        return code(architecture, "put back")
 
     try:
         for result in results:
             if result.architecture != current_arch:
-                if code is None:
-                    if code_for is None:
-                        raise FnError(f"cannot move {target.name} to {result.architecture}: its code is not at hand")
-                    code = code_for()
-                lam.update_code(target.name, code={"ZipFile": code}, architecture=result.architecture)
+                zipped = code(result.architecture, "measure")
+                lam.update_code(target.name, code={"ZipFile": zipped}, architecture=result.architecture)
                 current_arch = result.architecture
             lam.update_configuration(target.name, config={"MemorySize": result.memory})
             description = f"{VERSION_PREFIX} {run_id} {result.architecture} {result.memory} MB"
@@ -481,17 +483,35 @@ def _invoke_all(lam: Any, name: str, version: str, request: Request) -> list[Sam
         return list(pool.map(once, range(request.invocations)))
 
 
-def deployed_zip(loaded: Any, key: str, *, code_sha256: str | None) -> bytes:
-    """The function's zip as built here, to put the same code on another architecture. With `code_sha256`, it
-    must be the code deployed: tuning measures what runs, not what is about to."""
+def zip_for(loaded: Any, key: str, *, architecture: str, code_sha256: str | None, tools: Any = None) -> bytes:
+    """The function's zip built for `architecture`: on its own architecture, the code deployed (with `code_sha256`,
+    it must be: tuning measures what runs, not what is about to); on another, the same sources with their native
+    dependencies built for that architecture, by the packaging build for it (in a build directory of its own, so
+    `fn package`'s artifacts stay those of the manifest)."""
+    from dataclasses import replace
+
     from fnship import pipeline
 
-    artifact = pipeline.package(loaded, only=[key])[key]
-    if artifact.kind not in ("zip", "prebuilt"):
-        raise InputError(f"function {key} is a container image: its architecture is the image's")
-    if code_sha256 is not None and artifact.code_sha256 != code_sha256:
+    manifest = loaded.manifest
+    spec = manifest.functions[key]
+    own = _artifact(loaded, key, tools=tools)
+    if code_sha256 is not None and own.code_sha256 != code_sha256:
         raise FnError(
             f"the code built here for {key} differs from the code deployed (CodeSha256 {code_sha256})",
-            hint="`fn deploy` first, so that fn tune measures on another architecture the code that runs",
+            hint="`fn deploy` first, so that fn tune measures the code that runs",
         )
+    if architecture == spec.architecture:
+        return own.path.read_bytes()
+    other = replace(manifest, functions={**manifest.functions, key: replace(spec, architecture=architecture)})
+    out_dir = pipeline.build_dir(manifest).with_name(f"{manifest.stage}-tune-{architecture}")
+    artifact = _artifact(replace(loaded, manifest=other), key, tools=tools, out_dir=out_dir)
     return artifact.path.read_bytes()
+
+
+def _artifact(loaded: Any, key: str, *, tools: Any, out_dir: Any = None) -> Any:
+    from fnship import pipeline
+
+    artifact = pipeline.package_artifacts(loaded, only=[key], tools=tools, out_dir=out_dir).functions[key]
+    if artifact.kind not in ("zip", "prebuilt"):
+        raise InputError(f"function {key} is a container image: its architecture is the image's")
+    return artifact

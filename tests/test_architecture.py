@@ -75,6 +75,15 @@ FORBIDDEN = {
     "fnship.executor": ["fnship.cli", "fnship.pipeline"],
     # Prices and cost arithmetic: AWS only through the adapter handed in, never the plan's or executor's code.
     "fnship.cost": ["fnship.aws", "fnship.plan", "fnship.executor", "fnship.cli", "fnship.pipeline"],
+    # A trigger type's module is pure: it parses, renders and names the kinds that read and apply it.
+    "fnship.triggers": [
+        "fnship.plan",
+        "fnship.executor",
+        "fnship.aws",
+        "fnship.strategies",
+        "fnship.cli",
+        "fnship.pipeline",
+    ],
     # A kind module owns one resource kind's spec, steps and handlers; the planner and the executor use it.
     "fnship.kinds": ["fnship.executor", "fnship.cli", "fnship.pipeline"],
     "fnship.strategies": ["fnship.cli", "fnship.pipeline"],

@@ -8,8 +8,9 @@ import pytest
 
 from fnship import runtimes
 
-CATALOGUE = ("nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x", "nodejs26.x", "python3.8", "python3.13",
-             "python3.14", "python3.15", "provided.al2023")  # fmt: skip
+CATALOGUE = ("nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x", "nodejs26.x", "python3.8", "python3.9",
+             "python3.10", "ruby3.2", "ruby3.4", "python3.13", "python3.14", "python3.15", "provided.al2023",
+             "dotnet8", "dotnet10")  # fmt: skip
 
 
 def judge(runtime: str, day: str) -> runtimes.Verdict:
@@ -42,6 +43,38 @@ def test_the_catalogue_is_botocores_lambda_model():
         # deprecated, no block date yet: a warning
         ("nodejs20.x", "2026-12-04", None, "deprecated since 2026-04-30", None),
         ("nodejs20.x", "2026-01-01", None, None, None),
+        # python3.9 and dotnet8: deprecated, then blocked on the dates AWS moved them to
+        ("python3.9", "2026-10-01", None, "deprecated since 2025-12-15", None),
+        ("python3.9", "2026-12-04", None, "from 2027-02-01 (59 days): move to python3.14", None),
+        (
+            "python3.9",
+            "2027-02-01",
+            None,
+            "since 2027-02-01 (existing ones can be updated until 2027-03-03)",
+            "2027-02-01",
+        ),
+        ("python3.9", "2027-03-03", "since 2027-02-01 and updating them since 2027-03-03; use python3.14", None, None),
+        (
+            "dotnet8",
+            "2026-12-04",
+            None,
+            "deprecated on 2026-11-10; Lambda blocks creating functions with it from "
+            "2027-02-01 (59 days): move to dotnet10",
+            None,
+        ),
+        ("dotnet8", "2027-03-03", "use dotnet10", None, None),
+        (
+            "python3.10",
+            "2026-12-04",
+            None,
+            "deprecated on 2026-10-31; Lambda blocks creating functions with it from "
+            "2027-02-01 (59 days): move to python3.14",
+            None,
+        ),
+        ("python3.10", "2027-02-15", None, "blocks creating new functions with it since 2027-02-01", "2027-02-01"),
+        # ruby3.2: deprecated, its block dates not read from a copy of AWS's page: a warning, never refused
+        ("ruby3.2", "2026-12-04", None, "deprecated since 2026-03-31 (no security updates); move to ruby3.4", None),
+        ("ruby3.2", "2030-01-01", None, "deprecated since 2026-03-31", None),
         ("nodejs26.x", "2026-12-04", None, "in preview", None),
         ("python3.15", "2026-12-04", None, "in preview", None),
         ("python4.0", "2026-12-04", "'python4.0' is not a Lambda runtime; did you mean python3.14?", None, None),

@@ -81,40 +81,41 @@ class CloudWatchApi:
             batch = wanted[start : start + DESCRIBE_BATCH]
             aws_call(f"alarms {', '.join(batch)}", "DeleteAlarms", self._client.delete_alarms, AlarmNames=batch)
 
-    def lambda_metric_totals(
-        self, functions: Iterable[str], metrics: Iterable[tuple[str, str]], *, start: Any, end: Any
-    ) -> dict[str, dict[str, float | None]]:
-        """function name -> metric -> the statistic over [start, end) of Lambda's own metrics (`AWS/Lambda`,
-        dimension FunctionName), or None where there is no data point. `metrics` are (MetricName, Stat) pairs.
-        One GetMetricData data point per query covers the whole period.
+    def lambda_metrics(
+        self, series: Iterable[tuple[str, str | None]], metrics: Iterable[tuple[str, str]], *, start: Any, end: Any
+    ) -> dict[tuple[str, str | None], dict[str, float | None]]:
+        """(function name, qualifier) -> metric -> the statistic over [start, end) of Lambda's own metrics
+        (`AWS/Lambda`), or None where there is no data point. A series without a qualifier is the function's
+        (dimension FunctionName); with one, that alias's or version's (FunctionName and Resource `name:qualifier`,
+        where Lambda emits provisioned concurrency's metrics). `metrics` are (MetricName, Stat) pairs; one
+        GetMetricData data point per query covers the whole period.
         https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
         https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html"""
-        names = list(dict.fromkeys(functions))
+        keys = list(dict.fromkeys(series))
         wanted = list(metrics)
         seconds = max(60, int((end - start).total_seconds()))
         period = ((seconds + 59) // 60) * 60
         queries: list[dict[str, Any]] = []
-        ids: dict[str, tuple[str, str]] = {}
-        for f_index, name in enumerate(names):
+        ids: dict[str, tuple[tuple[str, str | None], str, str]] = {}
+        for s_index, (name, qualifier) in enumerate(keys):
+            dimensions = [{"Name": "FunctionName", "Value": name}]
+            if qualifier:
+                dimensions.append({"Name": "Resource", "Value": f"{name}:{qualifier}"})
             for m_index, (metric, stat) in enumerate(wanted):
-                query_id = f"f{f_index}m{m_index}"
-                ids[query_id] = (name, metric)
+                query_id = f"s{s_index}m{m_index}"
+                ids[query_id] = ((name, qualifier), metric, stat)
                 queries.append(
                     {
                         "Id": query_id,
                         "MetricStat": {
-                            "Metric": {
-                                "Namespace": "AWS/Lambda",
-                                "MetricName": metric,
-                                "Dimensions": [{"Name": "FunctionName", "Value": name}],
-                            },
+                            "Metric": {"Namespace": "AWS/Lambda", "MetricName": metric, "Dimensions": dimensions},
                             "Period": period,
                             "Stat": stat,
                         },
                         "ReturnData": True,
                     }
                 )
-        totals: dict[str, dict[str, float | None]] = {name: dict.fromkeys(m for m, _ in wanted) for name in names}
+        found: dict[tuple[tuple[str, str | None], str], list[float]] = {}
         for batch_start in range(0, len(queries), METRIC_QUERIES_PER_CALL):
             batch = queries[batch_start : batch_start + METRIC_QUERIES_PER_CALL]
             token: str | None = None
@@ -124,12 +125,27 @@ class CloudWatchApi:
                     kwargs["NextToken"] = token
                 page = aws_call("Lambda metrics", "GetMetricData", self._client.get_metric_data, **kwargs)
                 for result in page.get("MetricDataResults", []):
-                    name, metric = ids[result["Id"]]
-                    values = result.get("Values") or []
-                    if values:
-                        previous = totals[name][metric] or 0.0
-                        totals[name][metric] = previous + float(sum(values))
+                    key, metric, _stat = ids[result["Id"]]
+                    found.setdefault((key, metric), []).extend(float(v) for v in result.get("Values") or [])
                 token = page.get("NextToken")
                 if not token:
                     break
+        totals: dict[tuple[str, str | None], dict[str, float | None]] = {
+            key: dict.fromkeys(m for m, _ in wanted) for key in keys
+        }
+        for (key, metric), values in found.items():
+            if values:
+                stat = dict(wanted)[metric]
+                totals[key][metric] = _combine(stat, values)
         return totals
+
+
+def _combine(stat: str, values: list[float]) -> float:
+    """Data points of one statistic, should the period come back in more than one."""
+    if stat == "Maximum":
+        return max(values)
+    if stat == "Minimum":
+        return min(values)
+    if stat == "Average":
+        return sum(values) / len(values)
+    return float(sum(values))

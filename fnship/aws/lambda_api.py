@@ -488,6 +488,18 @@ class LambdaApi:
                 detail=error_message(exc),
             ) from exc
 
+    def provisioned_concurrency_configs(self, function: str) -> list[dict[str, Any]]:
+        """Every alias's and version's provisioned concurrency of `function` (ListProvisionedConcurrencyConfigs):
+        `FunctionArn` ends in the qualifier; `AllocatedProvisionedConcurrentExecutions` is what Lambda bills.
+        https://docs.aws.amazon.com/lambda/latest/api/API_ListProvisionedConcurrencyConfigs.html"""
+        return paged(
+            self._client,
+            "list_provisioned_concurrency_configs",
+            f"function {function}",
+            "ProvisionedConcurrencyConfigs",
+            FunctionName=function,
+        )
+
     def put_provisioned_concurrency(self, function: str, qualifier: str, count: int) -> None:
         aws_call(
             f"alias {function}:{qualifier}",

@@ -111,6 +111,10 @@ def render_cost(doc: dict[str, Any]) -> str:
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(header))]
     for row in rows:
         lines.append("  " + "  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+    for f in doc["functions"]:
+        line = _provisioned_line(f)
+        if line:
+            lines.append(line)
     free = doc["free_tier"]
     lines += [
         "",
@@ -124,3 +128,21 @@ def render_cost(doc: dict[str, Any]) -> str:
     for note in doc["notes"]:
         lines.append(f"Note: {note}")
     return "\n".join(lines) + "\n"
+
+
+def _provisioned_line(function: dict[str, Any]) -> str | None:
+    """What provisioned concurrency a function has configured and what its metrics say of its use."""
+    used = function.get("provisioned_used") or {}
+    if not function.get("provisioned_concurrency") and not used:
+        return None
+    parts = []
+    if used.get("peak_concurrent_executions") is not None:
+        parts.append(f"peak {used['peak_concurrent_executions']:g} busy")
+    if used.get("utilization") is not None:
+        parts.append(f"{used['utilization']:.0%} used on average")
+    if used.get("invocations") is not None:
+        parts.append(f"{used['invocations']:,.0f} invocations on it")
+    if used.get("spillover_invocations") is not None:
+        parts.append(f"{used['spillover_invocations']:,.0f} spilled over to on-demand")
+    detail = f" ({'; '.join(parts)})" if parts else " (no use in the metrics)"
+    return f"  {function['function']}: provisioned {function['provisioned_concurrency']}{detail}"

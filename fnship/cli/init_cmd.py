@@ -60,7 +60,7 @@ def init(
             console.err("")
             console.err("Next steps:")
             console.err(f"  cd {target}")
-            console.err("  python -m pytest     # the unit tests")
+            console.err(f"  {chosen.test_command:<20} # the unit tests")
             console.err("  fn validate          # check serverless.yml")
             console.err("  fn deploy            # or: fn local start, then fn deploy --local")
             console.err(f"  see {target / 'README.md'}")

@@ -98,8 +98,8 @@ def tune(
         target = core.Target(manifest.service, manifest.stage, key, spec.name)
         sha = live_config.get("CodeSha256")
 
-        def code_for(name: str | None = None) -> bytes:
-            return core.deployed_zip(loaded, key, code_sha256=sha)
+        def code_for(architecture: str) -> bytes:
+            return core.zip_for(loaded, key, architecture=architecture, code_sha256=sha)
 
         progress = (lambda _line: None) if json_out else (lambda line: console.err(f"  {line}"))
         with pipeline.deploy_lock(

@@ -37,6 +37,7 @@ class Usage:
     provisioned: int = 0  # provisioned concurrency configured
     provisioned_invocations: float = 0.0  # the invocations it served (their duration has its own price)
     provisioned_seconds: float = MONTH_S  # how long it is configured in the month
+    provisioned_used: dict[str, float | None] | None = None  # what the metrics say of its use (reported, not billed)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class FunctionCost:
             "duration_ms": round(u.duration_ms, 3),
             "init_ms": round(u.init_ms, 3),
             "provisioned_concurrency": u.provisioned,
+            "provisioned_used": u.provisioned_used,
             "gb_seconds": round(self.gb_s, 3),
             "cost": None
             if not self.known

@@ -31,6 +31,7 @@ class BillingChange:
     fields: tuple[str, ...]  # which billing settings change ("memory_size", ...)
     before: Config
     after: Config
+    alias: str | None = None  # the release alias, whose provisioned concurrency's metrics say what it served
 
 
 def _billing(attrs: Mapping[str, Any] | None, *, function: str, name: str, region: str, provisioned: Any) -> Config:
@@ -87,6 +88,7 @@ def billing_changes(plan: Any) -> list[BillingChange]:
                     region=plan.region,
                     provisioned=concurrency(desired_alias),
                 ),  # fmt: skip
+                alias=desired_alias.name if desired_alias is not None else None,
             )
         )
     return found

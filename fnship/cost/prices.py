@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -89,20 +90,38 @@ def built_in(architecture: str, *, reason: str) -> Prices:
     return replace(_us_east_1(architecture), notes=(note,))
 
 
-# The Price List API's `group` attribute of each AWSLambda product -> (our field, architecture).
-# https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/price-changes.html (product attributes)
-GROUPS: dict[str, tuple[str, str]] = {
-    "AWS-Lambda-Requests": ("request", "x86_64"),
-    "AWS-Lambda-Requests-ARM": ("request", "arm64"),
-    "AWS-Lambda-Duration": ("duration", "x86_64"),
-    "AWS-Lambda-Duration-ARM": ("duration", "arm64"),
-    "AWS-Lambda-Storage-Duration": ("ephemeral", "x86_64"),
-    "AWS-Lambda-Storage-Duration-ARM": ("ephemeral", "arm64"),
-    "AWS-Lambda-Provisioned-Concurrency": ("provisioned", "x86_64"),
-    "AWS-Lambda-Provisioned-Concurrency-ARM": ("provisioned", "arm64"),
-    "AWS-Lambda-Duration-Provisioned": ("provisioned_duration", "x86_64"),
-    "AWS-Lambda-Duration-Provisioned-ARM": ("provisioned_duration", "arm64"),
+# Which AWSLambda products are ours: (our field, architecture) -> the product's `group` and `usagetype` attributes.
+# The values are those of the real Price List (AWSLambda offer, FormatVersion aws_v1), as public tools that read it
+# match them (Infracost's Lambda resource, AWS SAM CLI's `sam check`): usage types carry the region's prefix
+# outside us-east-1 (`EU-Request`, `EUW2-Lambda-GB-Second`, `APS2-Lambda-Provisioned-GB-Second-ARM`). The same
+# groups also hold the free tier's products (`Global-Request`, `Global-Lambda-GB-Second`: location `Any`, no
+# regionCode, price 0 up to the free amount), and Lambda@Edge has groups of its own: neither is a price of ours.
+# https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/price-list-query-api-get-products.html
+PRODUCTS: dict[tuple[str, str], tuple[str, str]] = {
+    ("request", "x86_64"): ("AWS-Lambda-Requests", "Request"),
+    ("request", "arm64"): ("AWS-Lambda-Requests-ARM", "Request-ARM"),
+    ("duration", "x86_64"): ("AWS-Lambda-Duration", "Lambda-GB-Second"),
+    ("duration", "arm64"): ("AWS-Lambda-Duration-ARM", "Lambda-GB-Second-ARM"),
+    ("ephemeral", "x86_64"): ("AWS-Lambda-Storage-Duration", "Lambda-Storage-GB-Second"),
+    ("ephemeral", "arm64"): ("AWS-Lambda-Storage-Duration-ARM", "Lambda-Storage-GB-Second-ARM"),
+    ("provisioned", "x86_64"): ("AWS-Lambda-Provisioned-Concurrency", "Lambda-Provisioned-Concurrency"),
+    ("provisioned", "arm64"): ("AWS-Lambda-Provisioned-Concurrency-ARM", "Lambda-Provisioned-Concurrency-ARM"),
+    ("provisioned_duration", "x86_64"): ("AWS-Lambda-Duration-Provisioned", "Lambda-Provisioned-GB-Second"),
+    ("provisioned_duration", "arm64"): ("AWS-Lambda-Duration-Provisioned-ARM", "Lambda-Provisioned-GB-Second-ARM"),
 }
+_BY_GROUP = {group: (key, usage) for key, (group, usage) in PRODUCTS.items()}
+# A usage type's region prefix: `EU-`, `USE2-`, `APS2-`, `CAN1-` (none in us-east-1; the free tier's is `Global-`).
+_REGION_PREFIX = re.compile(r"^(?:[A-Z]{2,4}[0-9]?-)?(?P<usage>.+)$")
+
+
+def _ours(attributes: Mapping[str, Any], region: str) -> tuple[str, str] | None:
+    """(field, architecture) when the product is one of Lambda's prices in `region`, else None."""
+    found = _BY_GROUP.get(str(attributes.get("group") or ""))
+    if found is None or attributes.get("regionCode") != region:
+        return None  # another service's group, Lambda@Edge, another region or the free tier (no regionCode)
+    key, usage = found
+    match = _REGION_PREFIX.match(str(attributes.get("usagetype") or ""))
+    return key if match is not None and match["usage"] == usage else None
 
 
 def parse_price_list(region: str, products: Iterable[str | Mapping[str, Any]], *, today: str) -> dict[str, Prices]:
@@ -111,10 +130,9 @@ def parse_price_list(region: str, products: Iterable[str | Mapping[str, Any]], *
     found: dict[tuple[str, str], list[tuple[float, float | None, float]]] = {}
     for raw in products:
         product = json.loads(raw) if isinstance(raw, str) else raw
-        attributes = product.get("product", {}).get("attributes", {})
-        if attributes.get("regionCode", region) != region or attributes.get("group") not in GROUPS:
+        key = _ours(product.get("product", {}).get("attributes", {}), region)
+        if key is None:
             continue
-        key = GROUPS[attributes["group"]]
         for term in (product.get("terms", {}).get("OnDemand") or {}).values():
             for dimension in (term.get("priceDimensions") or {}).values():
                 usd = dimension.get("pricePerUnit", {}).get("USD")
@@ -125,8 +143,9 @@ def parse_price_list(region: str, products: Iterable[str | Mapping[str, Any]], *
                 end = None if end_text in (None, "", "Inf") else float(end_text)
                 found.setdefault(key, []).append((begin, end, float(usd)))
     prices: dict[str, Prices] = {}
+    names = sorted({name for name, _ in PRODUCTS})
     for architecture in ARCHITECTURES:
-        parts = {name: found.get((name, architecture)) for name in set(n for n, _ in GROUPS.values())}
+        parts = {name: found.get((name, architecture)) for name in names}
         if any(not value for value in parts.values()):
             continue
 

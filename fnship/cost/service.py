@@ -26,6 +26,32 @@ def provisioned_of(manifest: Any) -> dict[str, int]:
     return {key: int(s.provisioned_concurrency or 0) for key, s in release_settings(manifest).items()}
 
 
+def provisioned_configured(lam: Any, names: list[str]) -> tuple[dict[str, dict[str, int]], str | None]:
+    """function name -> qualifier -> the provisioned concurrency allocated to that alias or version, as Lambda has
+    it configured now (what it bills by, whatever the manifest says). When it cannot be read (no
+    lambda:ListProvisionedConcurrencyConfigs permission, or an emulator without the API): ({}, why)."""
+    from fnship.errors import FnError
+
+    def configs(name: str) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for config in lam.provisioned_concurrency_configs(name):
+            qualifier = str(config.get("FunctionArn") or "").rsplit(":", 1)[-1]
+            allocated = int(config.get("AllocatedProvisionedConcurrentExecutions") or 0)
+            if qualifier and qualifier != name:
+                found[qualifier] = found.get(qualifier, 0) + allocated
+        return found
+
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return dict(zip(names, pool.map(configs, names), strict=True)), None
+    except FnError as exc:
+        reason = exc.message.splitlines()[0]
+        return {}, (
+            f"provisioned concurrency could not be read from Lambda ({reason}): the manifest's "
+            "provisionedConcurrency is priced instead, and its use is not known"
+        )
+
+
 def service_cost(
     loaded: Any,
     *,
@@ -63,14 +89,20 @@ def service_cost(
             if live[key] is None:
                 skipped.append({"function": key, "name": manifest.functions[key].name, "reason": "not deployed"})
         names = {manifest.functions[k].name: k for k in deployed}
-        read = traffic.read_traffic(aws.cloudwatch, list(names), days=days) if names else {}
+        configured, note = provisioned_configured(lam, list(names))
+        if note is not None:
+            notes.append(note)
+            configured = {name: {} for name in names}
+        qualifiers = {name: list(by_qualifier) for name, by_qualifier in configured.items()}
+        read = traffic.read_traffic(aws.cloudwatch, list(names), days=days, provisioned=qualifiers) if names else {}
         for name, key in names.items():
             month = read.get(name)
             if month is None:
                 skipped.append({"function": key, "name": name, "reason": f"no invocations in the last {days} days"})
                 continue
+            allocated = sum(configured[name].values()) if note is None else provisioned.get(key)
             config = traffic.config_of_live(
-                key, live[key]["Configuration"], region=manifest.region, provisioned=provisioned.get(key)
+                key, live[key]["Configuration"], region=manifest.region, provisioned=allocated
             )
             usages.append(traffic.usage(config, month, init_ms=init_ms, cold_share=cold_share))
         source = {"kind": "metrics", "days": days}

@@ -12,12 +12,21 @@ from typing import Any
 from fnship.cost.calc import FREE_EPHEMERAL_MB, MONTH_HOURS, Usage
 from fnship.errors import InputError
 
-# Lambda's own metrics, and the statistic summed over the period.
+# Lambda's own metrics of the function (all its versions and aliases together), and the statistic over the period.
 # https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
 METRICS = (
     ("Invocations", "Sum"),
     ("Duration", "Sum"),  # milliseconds, all invocations together
+)
+# Provisioned concurrency's metrics, which Lambda emits only for each alias and version that has it configured
+# (dimensions FunctionName and Resource `name:qualifier`): the invocations it served, those that spilled over to
+# on-demand concurrency, and how much of it was used (the peak of environments busy, the average utilization).
+# https://docs.aws.amazon.com/lambda/latest/dg/monitoring-concurrency.html#provisioned-concurrency-metrics
+PROVISIONED_METRICS = (
     ("ProvisionedConcurrencyInvocations", "Sum"),
+    ("ProvisionedConcurrencySpilloverInvocations", "Sum"),
+    ("ProvisionedConcurrentExecutions", "Maximum"),
+    ("ProvisionedConcurrencyUtilization", "Average"),
 )
 DEFAULT_COLD_SHARE = 0.01  # AWS: cold starts "typically occur in under 1% of invocations"
 
@@ -88,7 +97,10 @@ class Traffic:
 
     invocations: float
     duration_ms: float  # average per invocation
-    provisioned_invocations: float = 0.0
+    provisioned_invocations: float = 0.0  # served by provisioned concurrency (the rest ran on demand)
+    spillover_invocations: float | None = None  # over the provisioned concurrency, run on demand (None: not read)
+    provisioned_peak: float | None = None  # the most environments of provisioned concurrency busy at once
+    provisioned_utilization: float | None = None  # the period's average share of it in use (0..1)
 
 
 def usage(config: Config, traffic: Traffic, *, init_ms: float = 0.0, cold_share: float = DEFAULT_COLD_SHARE) -> Usage:
@@ -106,29 +118,77 @@ def usage(config: Config, traffic: Traffic, *, init_ms: float = 0.0, cold_share:
         init_ms=on_demand * cold_share * init_ms,
         provisioned=config.provisioned,
         provisioned_invocations=traffic.provisioned_invocations,
+        provisioned_used=_used(traffic),
     )
 
 
+def _used(traffic: Traffic) -> dict[str, float | None] | None:
+    """What the metrics say of provisioned concurrency's use, for the report (None when none was read)."""
+    if (
+        traffic.provisioned_peak is None
+        and traffic.provisioned_utilization is None
+        and not traffic.provisioned_invocations
+    ):
+        return None
+    return {
+        "invocations": round(traffic.provisioned_invocations, 3),
+        "spillover_invocations": None
+        if traffic.spillover_invocations is None
+        else round(traffic.spillover_invocations, 3),
+        "peak_concurrent_executions": traffic.provisioned_peak,
+        "utilization": None if traffic.provisioned_utilization is None else round(traffic.provisioned_utilization, 4),
+    }
+
+
 def read_traffic(
-    cloudwatch: Any, names: Iterable[str], *, days: int, clock: Callable[[], dt.datetime] | None = None
+    cloudwatch: Any,
+    names: Iterable[str],
+    *,
+    days: int,
+    provisioned: Mapping[str, Iterable[str]] | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> dict[str, Traffic | None]:
-    """function name -> a month of traffic projected from the last `days` days of metrics (None: no data)."""
+    """function name -> a month of traffic projected from the last `days` days of metrics (None: no data).
+    `provisioned`: function name -> the aliases and versions with provisioned concurrency configured, whose own
+    metrics say how many invocations it served and how much of it was used."""
     if days < 1:
         raise InputError(f"--days {days} must be at least 1")
     end = (clock or (lambda: dt.datetime.now(dt.timezone.utc)))().replace(second=0, microsecond=0)
     start = end - dt.timedelta(days=days)
-    totals = cloudwatch.lambda_metric_totals(names, METRICS, start=start, end=end)
+    names = list(names)
+    qualifiers = {name: list(dict.fromkeys((provisioned or {}).get(name) or ())) for name in names}
+    series: list[tuple[str, str | None]] = [(name, None) for name in names]
+    totals = cloudwatch.lambda_metrics(series, METRICS, start=start, end=end)
+    pc_series = [(name, q) for name in names for q in qualifiers[name]]
+    pc_totals = cloudwatch.lambda_metrics(pc_series, PROVISIONED_METRICS, start=start, end=end) if pc_series else {}
     scale = MONTH_HOURS / (days * 24.0)
     found: dict[str, Traffic | None] = {}
-    for name, metrics in totals.items():
+    for name in names:
+        metrics = totals.get((name, None)) or {}
         invocations = metrics.get("Invocations")
         if not invocations:
             found[name] = None
             continue
         duration_sum = metrics.get("Duration") or 0.0
+        per_qualifier = [pc_totals.get((name, q)) or {} for q in qualifiers[name]]
+
+        def summed(metric: str, rows: list[Mapping[str, float | None]] = per_qualifier) -> float | None:
+            values = [row[metric] for row in rows if row.get(metric) is not None]
+            return float(sum(v for v in values if v is not None)) if values else None
+
+        peaks = [row["ProvisionedConcurrentExecutions"] for row in per_qualifier
+                 if row.get("ProvisionedConcurrentExecutions") is not None]  # fmt: skip
+        utilizations = [row["ProvisionedConcurrencyUtilization"] for row in per_qualifier
+                        if row.get("ProvisionedConcurrencyUtilization") is not None]  # fmt: skip
+        spillover = summed("ProvisionedConcurrencySpilloverInvocations")
         found[name] = Traffic(
             invocations=invocations * scale,
             duration_ms=duration_sum / invocations,
-            provisioned_invocations=(metrics.get("ProvisionedConcurrencyInvocations") or 0.0) * scale,
+            provisioned_invocations=min(invocations, summed("ProvisionedConcurrencyInvocations") or 0.0) * scale,
+            spillover_invocations=None if spillover is None else spillover * scale,
+            provisioned_peak=sum(v for v in peaks if v is not None) if peaks else None,
+            provisioned_utilization=(
+                sum(v for v in utilizations if v is not None) / len(utilizations) if utilizations else None
+            ),
         )
     return found

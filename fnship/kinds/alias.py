@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fnship.kinds.base import Context, Kind
-from fnship.kinds.function import function_attrs
+from fnship.kinds.function import LambdaFunction, from_aws
 from fnship.model.address import Address
 from fnship.model.resources import KNOWN_AFTER_APPLY, Resource
 from fnship.plan.diff import DELETE, UPDATE, Change, FieldChange, Step, same, top_fields
@@ -77,7 +77,9 @@ def version_publish(context: Context, step: Step) -> None:
     alias = context.desired(step)
     function = context.desired_at(Address.function(alias.extras["function_key"]))
     version = context.aws.lambda_.publish_version(
-        alias.extras["function_name"], description=context.description, code_sha256=function.attrs["code_sha256"]
+        alias.extras["function_name"],
+        description=context.description,
+        code_sha256=function.spec_as(LambdaFunction).code_sha256,
     )
     context.outputs.setdefault(step.address, {})["version"] = version
 
@@ -197,7 +199,8 @@ def read_alias(aws: Any, stub: Resource) -> list[Resource]:
         served = aws.function(function_name, stub.name)
         if served is None or str(served["Configuration"].get("Version")) != version:
             served = aws.function(function_name, version)
-        release = release_of(function_attrs(served["Configuration"], None, None, served.get("Code"))) if served else {}
+        served_spec = from_aws(served["Configuration"], None, None, served.get("Code")) if served else None
+        release = release_of(served_spec) if served_spec is not None else {}
         attrs = {"release": release}
     provisioned = provisioned_concurrency(aws, function_name, stub.name, found.get("Description") or "")
     if provisioned:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from fnship.kinds.base import Context, Kind, compact_json, function_scoped
+from fnship.kinds.function import LambdaFunction
 from fnship.model.address import Address
 from fnship.model.resources import Resource, Spec, State
 from fnship.plan.diff import Step
@@ -197,7 +198,7 @@ def queue_warnings(aws: Any, desired: State) -> list[str]:
     warnings = []
     for resource, visibility_s in zip(queues, timeouts, strict=True):
         function = desired.get(Address.function(resource.in_scope().function_key))
-        timeout = function.attrs["timeout"] if function else None
+        timeout = function.spec_as(LambdaFunction).timeout if function else None
         if timeout and visibility_s is not None and visibility_s < VISIBILITY_FACTOR * timeout:
             warnings.append(
                 f"{resource.address}: queue {resource.name.rsplit(':', 1)[1]} has a visibility timeout of "

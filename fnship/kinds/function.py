@@ -7,15 +7,17 @@ keeps per account and region; handlers mutate AWS through the `fnship.aws` handl
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from fnship.arns import parse_arn
 from fnship.kinds.base import Context, Kind, tag_delta
+from fnship.manifest.types import DEFAULT_EPHEMERAL_MB
 from fnship.model.address import Address
-from fnship.model.resources import OWNER_FUNCTION_TAG, Resource
+from fnship.model.resources import OWNER_FUNCTION_TAG, Ref, Resource, Spec
 from fnship.plan.diff import CREATE, DELETE, Change, Step, top_fields
-from fnship.secret import reveal
+from fnship.secret import Secret, reveal
 
 # Function fields that only UpdateFunctionCode can change; the rest go through UpdateFunctionConfiguration.
 CODE_FIELDS = frozenset({"code_sha256", "architecture", "image_uri"})
@@ -38,124 +40,201 @@ def function_steps(change: Change) -> list[Step]:
     return steps
 
 
-def upload_location(context: Context, resource: Any, *, path: Path, digest: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Vpc:
+    subnet_ids: tuple[str, ...]  # sorted
+    security_group_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LambdaFunction(Spec):
+    """A Lambda function's configuration, code (by hash or image) and tags, with Lambda's defaults filled in."""
+
+    kind: ClassVar[str] = "function"
+    runtime: str | None  # None for an image function
+    handler: str | None
+    memory_size: int
+    timeout: int
+    architecture: str
+    description: str
+    environment: Mapping[str, str | Secret]
+    ephemeral_storage: int
+    layers: tuple[str | Ref, ...]  # version ARNs; a Ref to a layer this plan publishes
+    role: str
+    code_sha256: str | None  # None for an image function
+    image_uri: str | None = None
+    image_config: Mapping[str, Any] = field(default_factory=dict)
+    reserved_concurrency: int | None
+    tags: Mapping[str, str]
+    vpc: Vpc | None
+    tracing: str  # Active | PassThrough
+    dead_letter_arn: str | None
+    kms_key_arn: str | None
+    # The desired side: where its zip is and where it goes (not compared: the hash is).
+    artifact_path: str | None = field(default=None, compare=False)
+    upload_bucket: str | None = field(default=None, compare=False)  # None: inline
+    service: str = field(default="", compare=False)
+    stage: str = field(default="", compare=False)
+    # The live side: assigned by Lambda.
+    arn: str | None = field(default=None, compare=False)
+    version: str | None = field(default=None, compare=False)
+
+
+def from_aws(
+    config: Mapping[str, Any],
+    tags: Mapping[str, str] | None,
+    concurrency: Mapping[str, Any] | None,
+    code: Mapping[str, Any] | None = None,
+) -> LambdaFunction:
+    """Lambda's GetFunction answer (or a version's configuration) as the spec, with AWS defaults filled in."""
+    variables = (config.get("Environment") or {}).get("Variables") or {}
+    vpc = config.get("VpcConfig") or {}
+    image = config.get("PackageType") == "Image"
+    return LambdaFunction(
+        runtime=config.get("Runtime"),
+        handler=config.get("Handler"),
+        memory_size=config.get("MemorySize") or 0,
+        timeout=config.get("Timeout") or 0,
+        architecture=(config.get("Architectures") or ["x86_64"])[0],
+        description=config.get("Description") or "",
+        environment=dict(sorted(variables.items())),
+        ephemeral_storage=(config.get("EphemeralStorage") or {}).get("Size", DEFAULT_EPHEMERAL_MB),
+        layers=tuple(layer["Arn"] for layer in config.get("Layers") or []),
+        role=config.get("Role") or "",
+        code_sha256=None if image else config.get("CodeSha256"),
+        image_uri=(code or {}).get("ImageUri") if image else None,
+        # Unset ImageConfig fields come back empty ([] or ""): the same as not set.
+        image_config={
+            k: v for k, v in ((config.get("ImageConfigResponse") or {}).get("ImageConfig") or {}).items() if v
+        },
+        reserved_concurrency=(concurrency or {}).get("ReservedConcurrentExecutions"),
+        tags=dict(tags or {}),
+        vpc=Vpc(tuple(sorted(vpc["SubnetIds"])), tuple(sorted(vpc.get("SecurityGroupIds") or [])))
+        if vpc.get("SubnetIds")
+        else None,
+        tracing=(config.get("TracingConfig") or {}).get("Mode") or "PassThrough",
+        dead_letter_arn=(config.get("DeadLetterConfig") or {}).get("TargetArn") or None,
+        kms_key_arn=config.get("KMSKeyArn") or None,
+        arn=config.get("FunctionArn"),
+        version=config.get("Version"),
+    )
+
+
+def upload_location(
+    context: Context, *, bucket: str | None, service: str, stage: str, path: Path, digest: str
+) -> dict[str, Any]:
     """Where Lambda reads a zip, as the model decided (model/artifacts.py `upload_bucket`): inline, or a bucket
     (the configured deployment bucket, or the one fnship keeps, planned as `deployment_bucket`).
 
     The object key is the content hash, so an upload already there (another runner, a re-run) is skipped.
     """
-    extras = resource.extras
-    bucket = extras.get("upload_bucket")
     if not bucket:
         return {"ZipFile": path.read_bytes()}
     # The same key the build cache stores zips under (aws.buckets_api.S3ArtifactCache): one copy per content.
-    key = f"fnship/{extras['service']}/{extras['stage']}/{digest.replace('/', '_')}.zip"
+    key = f"fnship/{service}/{stage}/{digest.replace('/', '_')}.zip"
     if not context.aws.s3.object_exists(bucket, key):
         context.aws.s3.upload_file(bucket, key, path)
     return {"S3Bucket": bucket, "S3Key": key}
 
 
-def function_code(context: Context, resource: Any) -> dict[str, Any]:
+def function_code(context: Context, spec: LambdaFunction) -> dict[str, Any]:
     """Where the function's code is: an image URI, the deployment bucket, inline bytes."""
-    if resource.attrs.get("image_uri"):
-        return {"ImageUri": resource.attrs["image_uri"]}
+    if spec.image_uri:
+        return {"ImageUri": spec.image_uri}
+    assert spec.artifact_path is not None and spec.code_sha256 is not None, "a zip function has its artifact"
     return upload_location(
-        context, resource, path=Path(resource.extras["artifact_path"]), digest=resource.attrs["code_sha256"]
+        context,
+        bucket=spec.upload_bucket,
+        service=spec.service,
+        stage=spec.stage,
+        path=Path(spec.artifact_path),
+        digest=spec.code_sha256,
     )
 
 
-def image_settings(attrs: Mapping[str, Any]) -> dict[str, Any]:
-    """The configuration fields that differ for image functions: no runtime, handler or layers; ImageConfig."""
-    if not attrs.get("image_uri"):
-        return {}
-    return {"ImageConfig": dict(attrs.get("image_config") or {})}
-
-
 def lambda_configuration(
-    attrs: Mapping[str, Any], context: Context | None = None, *, creating: bool = False
+    spec: LambdaFunction, context: Context | None = None, *, creating: bool = False
 ) -> dict[str, Any]:
-    """The model's function attrs as Create/UpdateFunctionConfiguration want them. Secrets are revealed only here.
+    """The spec as Create/UpdateFunctionConfiguration want it. Secrets are revealed only here.
 
     On update, an unset VPC, dead-letter target or KMS key is sent empty: that is how Lambda removes them.
     Layer references become version ARNs (published earlier in this run, or live); image functions have no
     runtime, handler or layers, and carry ImageConfig instead.
     """
-    vpc = attrs.get("vpc")
-    settings: dict[str, Any] = {"TracingConfig": {"Mode": attrs.get("tracing") or "PassThrough"}}
-    if vpc or not creating:
+    settings: dict[str, Any] = {"TracingConfig": {"Mode": spec.tracing or "PassThrough"}}
+    if spec.vpc or not creating:
         settings["VpcConfig"] = {
-            "SubnetIds": list((vpc or {}).get("subnet_ids", [])),
-            "SecurityGroupIds": list((vpc or {}).get("security_group_ids", [])),
+            "SubnetIds": list(spec.vpc.subnet_ids if spec.vpc else ()),
+            "SecurityGroupIds": list(spec.vpc.security_group_ids if spec.vpc else ()),
         }
-    if attrs.get("dead_letter_arn") or not creating:
-        settings["DeadLetterConfig"] = {"TargetArn": attrs.get("dead_letter_arn") or ""}
-    if attrs.get("kms_key_arn") or not creating:
-        settings["KMSKeyArn"] = attrs.get("kms_key_arn") or ""
-    layers = context.resolved(list(attrs["layers"])) if context is not None else list(attrs["layers"])
+    if spec.dead_letter_arn or not creating:
+        settings["DeadLetterConfig"] = {"TargetArn": spec.dead_letter_arn or ""}
+    if spec.kms_key_arn or not creating:
+        settings["KMSKeyArn"] = spec.kms_key_arn or ""
+    layers = context.resolved(list(spec.layers)) if context is not None else list(spec.layers)
     config = {
         **settings,
-        "Runtime": attrs["runtime"],
-        "Handler": attrs["handler"],
-        "MemorySize": attrs["memory_size"],
-        "Timeout": attrs["timeout"],
-        "Description": attrs["description"],
-        "Environment": {"Variables": {k: str(reveal(v)) for k, v in attrs["environment"].items()}},
-        "EphemeralStorage": {"Size": attrs["ephemeral_storage"]},
+        "Runtime": spec.runtime,
+        "Handler": spec.handler,
+        "MemorySize": spec.memory_size,
+        "Timeout": spec.timeout,
+        "Description": spec.description,
+        "Environment": {"Variables": {k: str(reveal(v)) for k, v in spec.environment.items()}},
+        "EphemeralStorage": {"Size": spec.ephemeral_storage},
         "Layers": layers,
-        "Role": attrs["role"],
+        "Role": spec.role,
     }
-    if attrs.get("image_uri"):
+    if spec.image_uri:
         for key in ("Runtime", "Handler", "Layers"):
             config.pop(key)
-        config.update(image_settings(attrs))
+        config["ImageConfig"] = dict(spec.image_config)
     return config
 
 
 def function_create(context: Context, step: Step) -> None:
-    resource = context.desired(step)
-    attrs = resource.attrs
-    package_type = "Image" if attrs.get("image_uri") else "Zip"
+    resource = context.desired_at(step.address)
+    spec = resource.spec_as(LambdaFunction)
     config = {
-        **lambda_configuration(attrs, context, creating=True),
-        "Architectures": [attrs["architecture"]],
-        "PackageType": package_type,
+        **lambda_configuration(spec, context, creating=True),
+        "Architectures": [spec.architecture],
+        "PackageType": "Image" if spec.image_uri else "Zip",
     }
     created = context.aws.lambda_.create_function(
-        resource.name, config=config, code=function_code(context, resource), tags=attrs["tags"]
+        resource.name, config=config, code=function_code(context, spec), tags=spec.tags
     )
     context.outputs[step.address] = {"arn": created["FunctionArn"]}
-    if attrs["reserved_concurrency"] is not None:
-        context.aws.lambda_.set_reserved_concurrency(resource.name, attrs["reserved_concurrency"])
+    if spec.reserved_concurrency is not None:
+        context.aws.lambda_.set_reserved_concurrency(resource.name, spec.reserved_concurrency)
 
 
 def function_update_code(context: Context, step: Step) -> None:
-    resource = context.desired(step)
-    context.aws.lambda_.update_code(
-        resource.name, code=function_code(context, resource), architecture=resource.attrs["architecture"]
-    )
+    resource = context.desired_at(step.address)
+    spec = resource.spec_as(LambdaFunction)
+    context.aws.lambda_.update_code(resource.name, code=function_code(context, spec), architecture=spec.architecture)
 
 
 def function_update_config(context: Context, step: Step) -> None:
-    resource = context.desired(step)
-    context.aws.lambda_.update_configuration(resource.name, config=lambda_configuration(resource.attrs, context))
+    resource = context.desired_at(step.address)
+    config = lambda_configuration(resource.spec_as(LambdaFunction), context)
+    context.aws.lambda_.update_configuration(resource.name, config=config)
 
 
 def function_tag(context: Context, step: Step) -> None:
-    resource, live = context.desired(step), context.live(step)
-    add, remove = tag_delta(live.attrs.get("tags"), resource.attrs["tags"])
-    context.aws.lambda_.set_tags(live.extras["arn"], add=add, remove=remove)
+    spec, live = context.desired_spec(step, LambdaFunction), context.live_spec(step, LambdaFunction)
+    add, remove = tag_delta(live.tags, spec.tags)
+    context.aws.lambda_.set_tags(live.arn, add=add, remove=remove)
 
 
 def function_concurrency(context: Context, step: Step) -> None:
-    resource = context.desired(step)
-    context.aws.lambda_.set_reserved_concurrency(resource.name, resource.attrs["reserved_concurrency"])
+    resource = context.desired_at(step.address)
+    context.aws.lambda_.set_reserved_concurrency(resource.name, resource.spec_as(LambdaFunction).reserved_concurrency)
 
 
 def function_delete(context: Context, step: Step) -> None:
-    context.aws.lambda_.delete_function(context.live(step).name)
+    context.aws.lambda_.delete_function(context.live_at(step.address).name)
 
 
-def function_depends(resource: Any) -> tuple[str, ...]:
+def function_depends(resource: Resource) -> tuple[str, ...]:
     """A live function depends on its log group and role (deleted after it)."""
     key = Address(resource.address).function_key or ""
     return (Address.log_group(key), Address.role(key))
@@ -163,58 +242,13 @@ def function_depends(resource: Any) -> tuple[str, ...]:
 
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
-DEFAULT_EPHEMERAL_MB = 512
-
-
-def function_attrs(
-    config: Mapping[str, Any],
-    tags: Mapping[str, str] | None,
-    concurrency: Mapping[str, Any] | None,
-    code: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Lambda's GetFunction answer in the model's vocabulary, with AWS defaults filled in."""
-    variables = (config.get("Environment") or {}).get("Variables") or {}
-    vpc = config.get("VpcConfig") or {}
-    image = config.get("PackageType") == "Image"
-    return {
-        "runtime": config.get("Runtime"),
-        "handler": config.get("Handler"),
-        "memory_size": config.get("MemorySize"),
-        "timeout": config.get("Timeout"),
-        "architecture": (config.get("Architectures") or ["x86_64"])[0],
-        "description": config.get("Description") or "",
-        "environment": dict(sorted(variables.items())),
-        "ephemeral_storage": (config.get("EphemeralStorage") or {}).get("Size", DEFAULT_EPHEMERAL_MB),
-        "layers": [layer["Arn"] for layer in config.get("Layers") or []],
-        "role": config.get("Role"),
-        "code_sha256": None if image else config.get("CodeSha256"),
-        "image_uri": (code or {}).get("ImageUri") if image else None,
-        # Unset ImageConfig fields come back empty ([] or ""): the same as not set.
-        "image_config": {
-            k: v for k, v in ((config.get("ImageConfigResponse") or {}).get("ImageConfig") or {}).items() if v
-        },
-        "reserved_concurrency": (concurrency or {}).get("ReservedConcurrentExecutions"),
-        "tags": dict(tags or {}),
-        "vpc": {
-            "subnet_ids": sorted(vpc["SubnetIds"]),
-            "security_group_ids": sorted(vpc.get("SecurityGroupIds") or []),
-        }
-        if vpc.get("SubnetIds")
-        else None,
-        "tracing": (config.get("TracingConfig") or {}).get("Mode") or "PassThrough",
-        "dead_letter_arn": (config.get("DeadLetterConfig") or {}).get("TargetArn") or None,
-        "kms_key_arn": config.get("KMSKeyArn") or None,
-    }
-
 
 def read_function(aws: Any, stub: Resource) -> list[Resource]:
     found = aws.function(stub.name)
     if found is None:
         return []
-    config = found["Configuration"]
-    attrs = function_attrs(config, found.get("Tags"), found.get("Concurrency"), found.get("Code"))
-    extras = {"arn": config["FunctionArn"], "version": config.get("Version")}
-    return [Resource(address=stub.address, kind="function", name=stub.name, attrs=attrs, extras=extras)]
+    spec = from_aws(found["Configuration"], found.get("Tags"), found.get("Concurrency"), found.get("Code"))
+    return [Resource.of(stub.address, stub.name, spec)]
 
 
 def unqualified_arn(function_arn: str) -> str:

@@ -5,12 +5,13 @@ the alias). Routes and authorizers go with the API when it is deleted."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from fnship.kinds.base import Context, Kind, function_scoped, normalize_cors, tag_delta
 from fnship.model.address import Address
-from fnship.model.resources import Resource
+from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, owned, source_arn
 
@@ -67,56 +68,80 @@ def http_api_authorizer_delete(context: Context, step: Step) -> None:
     context.aws.http_apis.delete_authorizer(live.extras["api_id"], live.extras["authorizer_id"])
 
 
-def route_settings(context: Context, attrs: Mapping[str, Any], integration_id: str) -> dict[str, Any]:
+@dataclass(frozen=True, kw_only=True)
+class HttpApiRoute(Spec):
+    """A route of the service's HTTP API with its Lambda proxy integration (the route key is the resource's name)."""
+
+    kind: ClassVar[str] = "http_api_route"
+    route_key: str  # `GET /todos/{id}` or `$default`
+    target: str | None  # the alias ARN the integration invokes
+    payload_format: str | None  # "1.0" | "2.0"
+    authorizer: str | None  # a JWT authorizer's name
+    scopes: tuple[str, ...]  # sorted
+    # Assigned by API Gateway: live only.
+    api_id: str | None = field(default=None, compare=False)
+    route_id: str | None = field(default=None, compare=False)
+    integration_id: str | None = field(default=None, compare=False)
+
+
+def route_from_aws(
+    route: Mapping[str, Any], integration: Mapping[str, Any], *, authorizer: str | None, api_id: str
+) -> HttpApiRoute:
+    """A GetRoutes item and its GetIntegrations item as the spec; `authorizer` is the name of its JWT authorizer."""
+    return HttpApiRoute(
+        route_key=route["RouteKey"],
+        target=integration.get("IntegrationUri"),
+        payload_format=integration.get("PayloadFormatVersion"),
+        authorizer=authorizer,
+        scopes=tuple(sorted(route.get("AuthorizationScopes") or [])),
+        api_id=api_id,
+        route_id=route["RouteId"],
+        integration_id=integration.get("IntegrationId"),
+    )
+
+
+def route_settings(context: Context, spec: HttpApiRoute, integration_id: str) -> dict[str, Any]:
     settings: dict[str, Any] = {"Target": f"integrations/{integration_id}", "AuthorizationType": "NONE"}
-    if attrs["authorizer"]:
+    if spec.authorizer:
         settings.update(
             AuthorizationType="JWT",
-            AuthorizerId=context.require(Address.http_api_authorizer(attrs["authorizer"]), "authorizer_id"),
-            AuthorizationScopes=list(attrs["scopes"]),
+            AuthorizerId=context.require(Address.http_api_authorizer(spec.authorizer), "authorizer_id"),
+            AuthorizationScopes=list(spec.scopes),
         )
     return settings
 
 
 def http_api_route_create(context: Context, step: Step) -> None:
-    resource = context.desired(step)
-    attrs = resource.attrs
+    spec = context.desired_spec(step, HttpApiRoute)
     api, api_id = context.aws.http_apis, context.require(HTTP_API)
-    integration = api.create_lambda_integration(
-        api_id, target_arn=attrs["target"], payload_format=attrs["payload_format"]
-    )
-    api.create_route(api_id, route_key=attrs["route_key"], settings=route_settings(context, attrs, integration))
+    integration = api.create_lambda_integration(api_id, target_arn=spec.target, payload_format=spec.payload_format)
+    api.create_route(api_id, route_key=spec.route_key, settings=route_settings(context, spec, integration))
 
 
 def http_api_route_update(context: Context, step: Step) -> None:
-    resource, live = context.desired(step), context.live(step)
-    attrs, api = resource.attrs, context.aws.http_apis
-    api_id, integration = live.extras["api_id"], live.extras["integration_id"]
+    spec, live = context.desired_spec(step, HttpApiRoute), context.live_spec(step, HttpApiRoute)
+    api, api_id, integration = context.aws.http_apis, live.api_id, live.integration_id
     if integration is None:
-        integration = api.create_lambda_integration(
-            api_id, target_arn=attrs["target"], payload_format=attrs["payload_format"]
-        )
-    elif (attrs["target"], attrs["payload_format"]) != (live.attrs["target"], live.attrs["payload_format"]):
-        api.update_lambda_integration(
-            api_id, integration, target_arn=attrs["target"], payload_format=attrs["payload_format"]
-        )
-    api.update_route(api_id, live.extras["route_id"], settings=route_settings(context, attrs, integration))
+        integration = api.create_lambda_integration(api_id, target_arn=spec.target, payload_format=spec.payload_format)
+    elif (spec.target, spec.payload_format) != (live.target, live.payload_format):
+        api.update_lambda_integration(api_id, integration, target_arn=spec.target, payload_format=spec.payload_format)
+    api.update_route(api_id, live.route_id, settings=route_settings(context, spec, integration))
 
 
 def http_api_route_delete(context: Context, step: Step) -> None:
-    live = context.live(step)
+    live = context.live_spec(step, HttpApiRoute)
     api = context.aws.http_apis
-    api.delete_route(live.extras["api_id"], live.extras["route_id"])
-    if live.extras.get("integration_id"):
-        api.delete_integration(live.extras["api_id"], live.extras["integration_id"])
+    api.delete_route(live.api_id, live.route_id)
+    if live.integration_id:
+        api.delete_integration(live.api_id, live.integration_id)
 
 
 def part_of_api(_resource: Any) -> str:
     return HTTP_API
 
 
-def route_depends(resource: Any) -> tuple[str, ...]:
-    authorizer = resource.attrs.get("authorizer") if resource.attrs else None
+def route_depends(resource: Resource) -> tuple[str, ...]:
+    authorizer = resource.spec_as(HttpApiRoute).authorizer
     return (HTTP_API, *function_scoped(resource), *([Address.http_api_authorizer(authorizer)] if authorizer else []))
 
 
@@ -140,9 +165,12 @@ def find_http_api(aws: Any, name: str, owner: tuple[str, str]) -> dict[str, Any]
 
 def http_api_id(aws: Any, stub: Resource) -> str | None:
     """The id of the API a route or authorizer stub belongs to: known from discovery, else looked up."""
-    if stub.extras.get("api_id"):
+    from fnship.model.triggers import api as api_model  # (fnship.model.triggers imports the kind modules)
+
+    if stub.extras.get("api_id"):  # a discovered stub: the API its permission's SourceArn names
         return str(stub.extras["api_id"])
-    found = find_http_api(aws, stub.extras["api_name"], stub.extras["owner"])
+    service, stage = owner = aws.owner
+    found = find_http_api(aws, api_model.api_name(service=service, stage=stage), owner)
     return found["ApiId"] if found else None
 
 
@@ -222,20 +250,8 @@ def read_http_api_route(aws: Any, stub: Resource) -> list[Resource]:
         if route.get("AuthorizerId") and route.get("AuthorizationType") == "JWT":
             found = _authorizer(aws, api_id, route["AuthorizerId"])
             authorizer = found["Name"] if found else route["AuthorizerId"]
-        attrs = {
-            "route_key": route["RouteKey"],
-            "target": integration.get("IntegrationUri"),
-            "payload_format": integration.get("PayloadFormatVersion"),
-            "authorizer": authorizer,
-            "scopes": sorted(route.get("AuthorizationScopes") or []),
-        }
-        extras = {
-            **stub.extras,
-            "api_id": api_id,
-            "route_id": route["RouteId"],
-            "integration_id": integration.get("IntegrationId"),
-        }
-        return [Resource(stub.address, "http_api_route", route["RouteKey"], attrs, extras=extras)]
+        spec = route_from_aws(route, integration, authorizer=authorizer, api_id=api_id)
+        return [Resource.of(stub.address, route["RouteKey"], spec, scope=stub.scope)]
     return []
 
 
@@ -245,12 +261,13 @@ def _is_route(stub: Resource, route_key: str, target: str | None) -> bool:
 
     if stub.name:
         return route_key == stub.name
-    if target != stub.extras["alias_arn"]:
+    scope = stub.in_scope()
+    if target != scope.alias_arn:
         return False
     if route_key == "$default":
-        return stub.extras["trigger_name"] == "default"
+        return scope.trigger_name == "default"
     method, _, path = route_key.partition(" ")
-    return api_model.route_name(method, path) == stub.extras["trigger_name"]
+    return api_model.route_name(method, path) == scope.trigger_name
 
 
 def discover_http_api(aws: Any) -> list[Resource]:
@@ -289,10 +306,9 @@ def discover_routes(aws: Any, on: OnAlias) -> list[Resource]:
         source = source_arn(statement)
         if event_type == "httpApi" and source:
             api_id = source.split(":", 5)[5].split("/", 1)[0]
-            extras = {**target.extras(event_type, name), "api_id": api_id}
-            stubs.append(
-                Resource(Address.trigger(on.function_key, event_type, name), "http_api_route", "", {}, extras=extras)
-            )
+            address = Address.trigger(on.function_key, event_type, name)
+            stubs.append(Resource(address, "http_api_route", "", {}, extras={"api_id": api_id},
+                                  scope=target.scope(event_type, name)))  # fmt: skip
     return stubs
 
 

@@ -8,6 +8,7 @@ that one parameter; every layer is then read by its exact name."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import partial
 from pathlib import Path
@@ -17,9 +18,34 @@ from fnship.errors import FnError
 from fnship.kinds.base import Context, Kind
 from fnship.kinds.function import upload_location
 from fnship.model.address import Address
-from fnship.model.artifacts import layer_description, layer_owner, parse_layer_description
 from fnship.model.resources import Resource
 from fnship.plan.diff import DELETE, UPDATE, Change, FieldChange, Step, generic_fields, top_fields
+
+LAYER_HASH_PREFIX = "fnship sha256:"
+LAYER_OWNER_SEPARATOR = "@"
+
+
+def layer_owner(*, service: str, stage: str) -> str:
+    """The ownership marker of a service and stage's layer versions: layers carry no tags, and a name prefix is no
+    proof (stage `dev`'s `demo-dev-` prefixes stage `dev-feature1`'s layers), so each version's description names
+    its exact owner. A digest keeps the marker short (a version's description holds 256 characters)."""
+    return hashlib.sha256(f"{service}\n{stage}".encode()).hexdigest()[:12]
+
+
+def layer_description(content_sha256: str, description: str, *, owner: str) -> str:
+    """What a published layer version's Description holds: our content hash and owner marker, then the user's text."""
+    return f"{LAYER_HASH_PREFIX}{content_sha256}{LAYER_OWNER_SEPARATOR}{owner} {description}".strip()
+
+
+def parse_layer_description(text: str) -> tuple[str | None, str | None, str]:
+    """(content hash, owner marker, user description) from a layer version's Description. Versions published
+    before the owner marker existed give None for the owner."""
+    if not text.startswith(LAYER_HASH_PREFIX):
+        return None, None, text
+    token, _, rest = text[len(LAYER_HASH_PREFIX) :].partition(" ")
+    digest, _, owner = token.partition(LAYER_OWNER_SEPARATOR)
+    return digest, owner or None, rest
+
 
 RECORDED = "recorded"  # whether the registry names the layer (see the module's docstring)
 
@@ -68,9 +94,15 @@ def layer_record(context: Context, step: Step) -> None:
 def layer_publish(context: Context, step: Step) -> None:
     resource = context.desired(step)
     attrs = resource.attrs
+    extras = resource.extras
     _record(context, resource, present=True)  # first: a layer that exists is always in the registry
     content = upload_location(
-        context, resource, path=Path(resource.extras["artifact_path"]), digest=resource.extras["code_sha256"]
+        context,
+        bucket=extras.get("upload_bucket"),
+        service=extras["service"],
+        stage=extras["stage"],
+        path=Path(extras["artifact_path"]),
+        digest=extras["code_sha256"],
     )
     if "ZipFile" in content:
         content = {"ZipFile": content["ZipFile"]}

@@ -5,13 +5,14 @@ change to a REST API is live only once deployed, so the stage deploys after ever
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from fnship.errors import AwsError
 from fnship.kinds.base import Context, Kind, function_scoped, tag_delta
 from fnship.model.address import Address
-from fnship.model.resources import Resource
+from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, owned, source_arn
 
@@ -72,20 +73,30 @@ def resource_id(context: Context, path: str) -> str:
     return str(ids[path])
 
 
+@dataclass(frozen=True, kw_only=True)
+class RestMethod(Spec):
+    """A method of the service's REST API with its Lambda proxy integration (`GET /items/{id}` is its name)."""
+
+    kind: ClassVar[str] = "rest_method"
+    method: str
+    path: str
+    integration: str | None  # AWS_PROXY
+    target: str | None  # the alias ARN the integration invokes
+    # Assigned by API Gateway: live only.
+    api_id: str | None = field(default=None, compare=False)
+    resource_id: str | None = field(default=None, compare=False)
+
+
 def rest_method_put(context: Context, step: Step) -> None:
-    resource = context.desired(step)
-    attrs = resource.attrs
+    spec = context.desired_spec(step, RestMethod)
     context.aws.rest_apis.put_lambda_method(
-        context.require(REST_API),
-        resource_id(context, attrs["path"]),
-        method=attrs["method"],
-        target_arn=attrs["target"],
+        context.require(REST_API), resource_id(context, spec.path), method=spec.method, target_arn=spec.target
     )
 
 
 def rest_method_delete(context: Context, step: Step) -> None:
-    live = context.live(step)
-    context.aws.rest_apis.delete_method(live.extras["api_id"], live.extras["resource_id"], method=live.attrs["method"])
+    live = context.live_spec(step, RestMethod)
+    context.aws.rest_apis.delete_method(live.api_id, live.resource_id, method=live.method)
 
 
 def rest_stage_deploy(context: Context, step: Step) -> None:
@@ -119,9 +130,12 @@ def find_rest_api(aws: Any, name: str, owner: tuple[str, str]) -> dict[str, Any]
 
 
 def rest_api_id(aws: Any, stub: Resource) -> str | None:
-    if stub.extras.get("api_id"):
+    from fnship.model.triggers import api as api_model  # (fnship.model.triggers imports the kind modules)
+
+    if stub.extras.get("api_id"):  # a discovered stub: the API its permission's SourceArn names
         return str(stub.extras["api_id"])
-    found = find_rest_api(aws, stub.extras["api_name"], stub.extras["owner"])
+    service, stage = owner = aws.owner
+    found = find_rest_api(aws, api_model.api_name(service=service, stage=stage), owner)
     return found["id"] if found else None
 
 
@@ -175,13 +189,13 @@ def read_rest_method(aws: Any, stub: Resource) -> list[Resource]:
             if stub.name:
                 if name != stub.name:
                     continue
-            elif target != stub.extras["alias_arn"] or (
-                api_model.route_name(method, item["path"]) != stub.extras["trigger_name"]
+            elif target != stub.in_scope().alias_arn or (
+                api_model.route_name(method, item["path"]) != stub.in_scope().trigger_name
             ):
                 continue
-            attrs = {"method": method, "path": item["path"], "integration": integration.get("type"), "target": target}
-            extras = {**stub.extras, "api_id": api_id, "resource_id": item["id"]}
-            return [Resource(stub.address, "rest_method", name, attrs, extras=extras)]
+            found = RestMethod(method=method, path=item["path"], integration=integration.get("type"), target=target,
+                               api_id=api_id, resource_id=item["id"])  # fmt: skip
+            return [Resource.of(stub.address, name, found, scope=stub.scope)]
     return []
 
 
@@ -235,10 +249,9 @@ def discover_methods(aws: Any, on: OnAlias) -> list[Resource]:
         source = source_arn(statement)
         if event_type == "http" and source:
             api_id = source.split(":", 5)[5].split("/", 1)[0]
-            extras = {**target.extras(event_type, name), "api_id": api_id}
-            stubs.append(
-                Resource(Address.trigger(on.function_key, event_type, name), "rest_method", "", {}, extras=extras)
-            )
+            address = Address.trigger(on.function_key, event_type, name)
+            stubs.append(Resource(address, "rest_method", "", {}, extras={"api_id": api_id},
+                                  scope=target.scope(event_type, name)))  # fmt: skip
     return stubs
 
 

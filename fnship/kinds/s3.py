@@ -17,6 +17,11 @@ from fnship.plan.diff import UPDATE, Change, Step
 from fnship.plan.reads import OnAlias, owned, source_arn
 
 
+def notification_id(*, service: str, stage: str, function_key: str, name: str) -> str:
+    """Our entry's id in the bucket's notification configuration: unique per service, stage and trigger."""
+    return f"fnship-{service}-{stage}-{function_key}-{name}"
+
+
 def s3_bucket_create(context: Context, step: Step) -> None:
     resource = context.desired(step)
     context.aws.s3.create_bucket(resource.name, tags=resource.attrs["tags"])
@@ -175,7 +180,6 @@ def discover_buckets(aws: Any) -> list[Resource]:
 def discover_notifications(aws: Any, on: OnAlias) -> list[Resource]:
     """Notification entries for the alias, from the statements of `s3` events on its policy (SourceArn: the
     bucket; the entry's id is ours)."""
-    from fnship.model.triggers.buckets import notification_id  # (it imports this module)
 
     target = on.target
     stubs = []

@@ -222,7 +222,7 @@ class Scheduler:
         if schedule.input is not None:
             return schedule.input
         from fnship.local.events import Where
-        from fnship.local.events import schedule as scheduled_event
+        from fnship.triggers.rules import schedule as scheduled_event
 
         region = self.service.manifest.region
         event = scheduled_event(Where(region=region, now_ms=int(self.clock() * 1000)))

@@ -1,8 +1,8 @@
 """The embedded emulator's process (`python -m fnship.local.emulator_app -H HOST -p PORT`, started by
 fnship/local/emulator.py): moto's server with fnship's patches (fnship/local/moto_patches.py), so that Lambda's
-Invoke runs the invoked version's code with the local runner, an SQS poller that delivers queues to their mapped
-functions, and a small front (`/__fnship/...`) through which `fn dev` asks to run its functions' events itself.
-Everything else is moto, unchanged.
+Invoke runs the invoked version's code with the local runner, SQS and stream pollers that deliver queues and
+streams to their mapped functions, and a small front (`/__fnship/...`) through which `fn dev` asks to run its
+functions' events itself. Everything else is moto, unchanged.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
-    from fnship.local import moto_patches, pollers
+    from fnship.local import moto_patches, pollers, streams
     from fnship.local.function_host import FunctionHost
 
     endpoint = f"http://{args.host}:{args.port}"
@@ -88,6 +88,8 @@ def main(argv: list[str] | None = None) -> None:
     stop = threading.Event()
     poller = threading.Thread(target=pollers.run_sqs, args=(host, stop), daemon=True, name="sqs-poller")
     poller.start()
+    stream_poller = threading.Thread(target=streams.run_streams, args=(host, stop), daemon=True, name="streams")
+    stream_poller.start()
 
     def shutdown(_signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt

@@ -165,7 +165,8 @@ def route_table(manifest: Any, *, only: Sequence[str] = ()) -> RouteTable:
                         key,
                         settings.method,
                         settings.path,
-                        payload_version="2.0",
+                        # `provider.httpApi.payload` or the function's `httpApi.payload` (the manifest resolves which)
+                        payload_version=settings.payload_format,
                         authorizer=settings.authorizer,
                         scopes=tuple(settings.scopes),
                     )
@@ -293,21 +294,39 @@ def event_v1(
     authorizer: Mapping[str, Any] | None = None,
     binary_as_base64: bool = False,
 ) -> dict[str, Any]:
-    """Payload format 1.0 (REST APIs' Lambda proxy, or an HTTP API route that asks for 1.0)."""
+    """Payload format 1.0: a REST API's Lambda proxy event, or an HTTP API route's when it asks for 1.0. An HTTP
+    API's differs from a REST API's: header names are lowercase, a binary body is base64, `resourceId` is null, and
+    `requestContext.authorizer` is `{claims, scopes}` (null without a JWT authorizer).
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html"""
+    http_api = match.route.kind == "httpApi"
     headers: dict[str, str] = {}
     multi_headers: dict[str, list[str]] = {}
     for name, value in request.headers:
-        headers[name] = value  # the last value, as API Gateway does
-        multi_headers.setdefault(name, []).append(value)
+        key = name.lower() if http_api else name
+        headers[key] = value  # the last value, as API Gateway does
+        multi_headers.setdefault(key, []).append(value)
     query: dict[str, str] = {}
     multi_query: dict[str, list[str]] = {}
     for name, value in parse_qsl(request.query_string, keep_blank_values=True):
         query[name] = value
         multi_query.setdefault(name, []).append(value)
-    body, encoded = _body(request, binary_as_base64=binary_as_base64)
+    body, encoded = _body(request, binary_as_base64=binary_as_base64 or http_api)
     rest = match.route.kind == "http"
     resource = match.route.path if match.route.path != "*" else "$default"
     domain = request.header("host") or "localhost"
+    identity: dict[str, Any] = {
+        "accessKey": None,
+        "accountId": None,
+        "caller": None,
+        "cognitoIdentityId": None,
+        "cognitoIdentityPoolId": None,
+        "sourceIp": request.source_ip,
+        "user": None,
+        "userAgent": request.header("user-agent") or "",
+        "userArn": None,
+    }
+    if http_api:
+        identity.update(cognitoAuthenticationProvider=None, cognitoAuthenticationType=None, principalOrgId=None)
     context: dict[str, Any] = {
         "accountId": LOCAL_ACCOUNT,
         "apiId": api_id,
@@ -315,27 +334,20 @@ def event_v1(
         "domainPrefix": domain.split(".", 1)[0],
         "extendedRequestId": request_id,
         "httpMethod": request.method,
-        "identity": {
-            "accessKey": None,
-            "accountId": None,
-            "caller": None,
-            "cognitoIdentityId": None,
-            "cognitoIdentityPoolId": None,
-            "sourceIp": request.source_ip,
-            "user": None,
-            "userAgent": request.header("user-agent") or "",
-            "userArn": None,
-        },
+        "identity": identity,
         "path": f"/{stage}{match.raw_path}" if rest else match.raw_path,
         "protocol": request.protocol,
         "requestId": request_id or str(uuid.uuid4()),
         "requestTime": _context_time(now),
         "requestTimeEpoch": int(now * 1000),
-        "resourceId": "local",
+        "resourceId": None if http_api else "local",
         "resourcePath": resource,
         "stage": stage,
     }
-    if authorizer:
+    if http_api:
+        jwt = dict((authorizer or {}).get("jwt") or {})
+        context["authorizer"] = {"claims": jwt.get("claims"), "scopes": jwt.get("scopes")}
+    elif authorizer:
         context["authorizer"] = dict(authorizer)
     return {
         "version": "1.0",
@@ -382,6 +394,10 @@ def map_response(payload: bytes, *, payload_version: str, kind: str) -> HttpResp
         return bad_gateway(kind)
     structured = isinstance(value, dict) and "statusCode" in value
     if not structured:
+        if payload_version == "1.0" and kind == "httpApi":
+            # An HTTP API assumes nothing of a 1.0 answer without statusCode: 500.
+            # https://repost.aws/knowledge-center/api-gateway-status-codes-http-api
+            return error_response(500, "Internal Server Error")
         if payload_version == "1.0":
             return bad_gateway(kind)
         text = value if isinstance(value, str) else json.dumps(value)

@@ -11,6 +11,8 @@ Applied once by fnship/local/emulator_app.py before it serves:
 - REST API tags: TagResource / UntagResource / GetTags on a REST API's ARN (moto knew stages only: 404), answered
   by the emulator's front with `rest_api_tags`.
 - An HTTP API route set to `AuthorizationType: NONE` drops its authorizer id and scopes, as AWS does.
+- EventBridge delivers an event matching a rule to the rule's Lambda targets (asynchronously, with the target's
+  `Input`, `InputPath` or `InputTransformer`), as it delivers to SQS (moto raised NotImplementedError: 500).
 """
 
 from __future__ import annotations
@@ -32,10 +34,11 @@ def apply(host: Any) -> None:
         return
     _applied = True
     _invoke_runs_code(host)
-    _sqs_mappings_polled()
+    _mappings_polled()
     _versions_never_reused()
     _architectures_on_code_update()
     _route_authorization_none()
+    _eventbridge_lambda_targets()
 
 
 # -- Invoke --------------------------------------------------------------------------------------------------------
@@ -76,14 +79,21 @@ def _invoke_runs_code(host: Any) -> None:
 
 
 # -- SQS event source mappings ------------------------------------------------------------------------------------
-def _sqs_mappings_polled() -> None:
+def _mappings_polled() -> None:
     """moto hands a new message to the mapped function inside SendMessage (and deletes the whole batch whatever
-    the function answered); the emulator's poller reads the queue as Lambda does instead."""
+    the function answered), and every stream write to the function at once, one at a time (and still after the
+    mapping is deleted); the emulator's pollers read queues and streams as Lambda does instead
+    (fnship/local/pollers.py, fnship/local/streams.py)."""
     from moto.awslambda.models import LambdaBackend
+
+    from fnship.local import streams
 
     original = LambdaBackend.create_event_source_mapping
 
     def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
+        arn = str(spec.get("EventSourceArn") or "")
+        # A LATEST mapping reads what is written after it exists: the shards' ends now.
+        starts = streams.stream_ends(self.account_id, self.region_name, arn) if streams.is_stream(arn) else None
         esm = original(self, spec)
         if ":sqs:" in esm.event_source_arn:
             from moto.sqs.models import sqs_backends
@@ -91,9 +101,26 @@ def _sqs_mappings_polled() -> None:
             for queue in sqs_backends[self.account_id][self.region_name].queues.values():
                 if queue.queue_arn == esm.event_source_arn:
                     queue.lambda_event_source_mappings.clear()
+        elif streams.is_stream(arn):
+            # Where the stream poller (fnship/local/streams.py) starts reading each shard.
+            cast(Any, esm)._fnship_starts = starts if esm.starting_position == "LATEST" else {}
+            _unhook_stream(self.account_id, self.region_name, arn, esm)
         return esm
 
     cast(Any, LambdaBackend).create_event_source_mapping = create_event_source_mapping
+
+
+def _unhook_stream(account: str, region: str, arn: str, esm: Any) -> None:
+    """Take the mapping off moto's table or stream, which would push each write to the function itself."""
+    from fnship.local import streams
+
+    if ":kinesis:" in arn:
+        owner = streams._kinesis_stream(account, region, arn)
+    else:
+        owner = streams._dynamodb_table(account, region, arn)
+    hooks = owner.lambda_event_source_mappings
+    for key in [key for key, value in hooks.items() if value is esm]:
+        hooks.pop(key, None)
 
 
 # -- versions --------------------------------------------------------------------------------------------------------
@@ -203,3 +230,65 @@ def _route_authorization_none() -> None:
             self.authorization_scopes = []
 
     cast(Any, Route).update = update
+
+
+# -- EventBridge -----------------------------------------------------------------------------------------------------
+def target_event(target: Mapping[str, Any], event: dict[str, Any]) -> Any:
+    """What EventBridge hands a target: the event, or the target's constant `Input`, the part `InputPath` names
+    (`$.detail.id`), or the `InputTransformer`'s template filled in.
+    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html"""
+    if target.get("Input"):
+        return json.loads(target["Input"])
+    if target.get("InputPath"):
+        value: Any = event
+        for part in str(target["InputPath"]).removeprefix("$").strip(".").split("."):
+            value = value.get(part) if isinstance(value, dict) and part else value
+        return value
+    transformer = target.get("InputTransformer")
+    if transformer:
+        from moto.events.models import EventTemplateParser
+
+        filled = EventTemplateParser.parse(
+            input_template=transformer.get("InputTemplate"),
+            input_paths_map=transformer.get("InputPathsMap", {}),
+            event=cast(Any, event),
+        )
+        return filled
+    return event
+
+
+def _eventbridge_lambda_targets() -> None:
+    """A rule's Lambda targets get the matching event, invoked asynchronously as EventBridge invokes them
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-targets.html); the rule's other targets are moto's."""
+    import copy
+
+    from moto.awslambda.utils import get_backend
+    from moto.events.models import Rule
+    from moto.utilities.arns import parse_arn
+
+    original = Rule.send_to_targets
+
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        lambdas = [t for t in self.targets if parse_arn(t["Arn"]).service == "lambda"]
+        if lambdas and self.event_pattern.matches_event(original_event):
+            for target in lambdas:
+                arn = parse_arn(target["Arn"])
+                event = target_event(target, dict(original_event)) if transform_input else original_event
+                body = event if isinstance(event, str) else json.dumps(event)
+                try:
+                    get_backend(arn.account, arn.region).invoke(
+                        function_name=target["Arn"],
+                        qualifier=None,
+                        body=body,
+                        headers={"x-amz-invocation-type": "Event"},
+                        response_headers={},
+                    )
+                except Exception as exc:  # a missing function: EventBridge drops the event (and counts it failed)
+                    print(f"fnship emulator: EventBridge target {target['Arn']} failed: {exc!r}", flush=True)
+        others = [t for t in self.targets if t not in lambdas]
+        if others or not lambdas:
+            rest = copy.copy(self)
+            rest.targets = others
+            original(rest, original_event, transform_input)
+
+    cast(Any, Rule).send_to_targets = send_to_targets

@@ -9,41 +9,62 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
 POLL_INTERVAL_S = 0.1
 
 
 def run_sqs(host: Any, stop: threading.Event, *, interval_s: float = POLL_INTERVAL_S) -> None:
+    poll_each(
+        lambda: mappings(lambda arn: ":sqs:" in arn),
+        lambda backend, esm: deliver_batch(host, backend, esm),
+        stop,
+        interval_s=interval_s,
+        what="SQS",
+    )
+
+
+def poll_each(
+    found: Callable[[], list[tuple[Any, Any]]],
+    deliver: Callable[[Any, Any], Any],
+    stop: threading.Event,
+    *,
+    interval_s: float,
+    what: str,
+) -> None:
+    """Every `interval_s`, `deliver(backend, mapping)` for each mapping `found`, each in a thread of its own and
+    never twice at once for one mapping (Lambda's pollers read a source one batch at a time)."""
     busy: set[str] = set()
     lock = threading.Lock()
     while not stop.wait(interval_s):
-        for backend, esm in _sqs_mappings():
+        for backend, esm in found():
             with lock:
                 if esm.uuid in busy:
                     continue
                 busy.add(esm.uuid)
 
-            def deliver(backend: Any = backend, esm: Any = esm) -> None:
+            def run(backend: Any = backend, esm: Any = esm) -> None:
                 try:
-                    deliver_batch(host, backend, esm)
+                    deliver(backend, esm)
                 except Exception as exc:  # the poller goes on: say it in the emulator's log
-                    print(f"fnship emulator: SQS delivery for {esm.function_arn} failed: {exc!r}", flush=True)
+                    print(f"fnship emulator: {what} delivery for {esm.function_arn} failed: {exc!r}", flush=True)
                 finally:
                     with lock:
                         busy.discard(esm.uuid)
 
-            threading.Thread(target=deliver, daemon=True).start()
+            threading.Thread(target=run, daemon=True).start()
 
 
-def _sqs_mappings() -> list[tuple[Any, Any]]:
+def mappings(source: Callable[[str], bool]) -> list[tuple[Any, Any]]:
+    """(moto Lambda backend, event source mapping) of every enabled mapping whose source ARN `source` accepts."""
     from moto.awslambda.models import lambda_backends
 
     found = []
     for regions in list(lambda_backends.values()):
         for backend in list(regions.values()):
             for esm in list(getattr(backend, "_event_source_mappings", {}).values()):
-                if ":sqs:" in esm.event_source_arn and esm.enabled:
+                if source(esm.event_source_arn) and esm.enabled:
                     found.append((backend, esm))
     return found
 

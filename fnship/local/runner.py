@@ -194,17 +194,16 @@ def run(
         while done is None:
             remaining = deadline - clock()
             if remaining <= 0:
-                timed_out = True
+                # Past the deadline: a timeout if the handler still runs; if it exited without a word and something
+                # it started still holds the control pipe open, the exit is what happened.
+                timed_out = process.poll() is None
                 break
             try:
                 message = messages.get(timeout=min(remaining, 0.5))
             except queue.Empty:
                 # Exited without answering (sys.exit, os._exit, a crash)? Its last message may still be in the
-                # pipe, read by the control thread (slow on a loaded machine): give that thread a moment first.
-                if process.poll() is not None:
-                    control.join(timeout=2)
-                    if messages.empty():
-                        break
+                # pipe: the control thread reads to the end of it (however long a loaded machine takes) and then
+                # queues None, which ends this loop. No fixed grace period: that was a race under load.
                 continue
             if message is None:
                 break

@@ -35,6 +35,7 @@ from fnship.local.runner import (
 # Workers a function may keep when it sets no reserved concurrency (Lambda would scale further; a laptop won't).
 DEFAULT_MAX_WORKERS = 4
 MEMORY_POLL_S = 0.1
+UNHEARD_LINES = 1000  # lines kept while no invocation listens
 
 LogSink = Callable[[int, str], None]
 
@@ -53,6 +54,10 @@ class Worker:
         self.invocations = 0
         self.alive = True
         self._sink: LogSink | None = None
+        # What the process prints while no invocation listens (its init, before the first invocation is under
+        # way; a background thread between invocations) goes to the next invocation, as Lambda logs it there.
+        self._unheard: list[tuple[int, str]] = []
+        self._sink_lock = threading.Lock()
         self._messages: queue.Queue = queue.Queue()
         self.started = clock()
         # The warm mode of the runtime shim: see fnship/local/bootstrap.py.
@@ -66,9 +71,20 @@ class Worker:
     # -- output -------------------------------------------------------------------------------------------------
     def _emit(self, raw: bytes) -> None:
         message = raw.decode("utf-8", "replace").rstrip("\n").replace("\r", "\n")
-        sink = self._sink
-        if sink is not None:
-            sink(int(self.clock() * 1000), message)
+        with self._sink_lock:  # one order for every line: the pump's and those handed over by `_listen`
+            if self._sink is not None:
+                self._sink(int(self.clock() * 1000), message)
+            else:
+                self._unheard = [*self._unheard[-(UNHEARD_LINES - 1) :], (int(self.clock() * 1000), message)]
+
+    def _listen(self, sink: LogSink | None) -> None:
+        """Lines go to `sink` from now on (None: kept for the next invocation); kept ones go to it first."""
+        with self._sink_lock:
+            self._sink = sink
+            if sink is not None:
+                unheard, self._unheard = self._unheard, []
+                for stamp, message in unheard:
+                    sink(stamp, message)
 
     def _read(self, control_fd: int) -> None:
         """stdout and the control pipe in one thread: when a control message arrives, everything the handler
@@ -186,7 +202,7 @@ class Worker:
         def log(message: str, at: float | None = None) -> None:
             sink(int((self.clock() if at is None else at) * 1000), message)
 
-        self._sink = sink
+        self._listen(sink)
         cold = self.init is None
         log(f"START RequestId: {request_id} Version: {spec.function_version}")
         timed_out = False
@@ -224,7 +240,7 @@ class Worker:
         self.invocations += 1
         if done is None:
             self.stop(kill=True)
-        self._sink = None
+        self._listen(None)
         reason = "signal: killed" if self.out_of_memory else f"exit status {self.process.returncode}"
         return conclude(
             spec,

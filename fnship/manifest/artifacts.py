@@ -44,7 +44,7 @@ DEPENDENCY_MODES = ("function", "layer", "none")
 REQUIREMENTS_LAYER = "pythonRequirements"
 NODE_MODULES_LAYER = "nodeModules"  # `package.dependencies: layer` for a Node.js service: nodejs/node_modules
 DEPENDENCY_LAYERS = (REQUIREMENTS_LAYER, NODE_MODULES_LAYER)
-# 256 (Lambda's limit) - len("fnship sha256:<64 hex>@<12 hex> "): see model.artifacts.layer_description.
+# 256 (Lambda's limit) - len("fnship sha256:<64 hex>@<12 hex> "): see kinds.layer.layer_description.
 LAYER_DESCRIPTION_MAX = 164
 LAYER_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,140}$")
 IMAGE_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")

@@ -8,20 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnship import runtimes
 from fnship.manifest import schema
 from fnship.manifest.artifacts import build_artifacts
 from fnship.manifest.checks import Checker, show
-from fnship.manifest.events import (
-    EventContext,
-    parse_events,
-    parse_function_http_api,
-    parse_provider_http_api,
-    parse_settings,
-)
-from fnship.manifest.events.s3 import S3Event
+from fnship.manifest.events import EventContext, parse_events, parse_settings
 from fnship.manifest.release import parse_releases
 from fnship.manifest.types import (
     DEFAULT_ARCHITECTURE,
@@ -37,6 +30,9 @@ from fnship.manifest.types import (
     ProviderSpec,
 )
 from fnship.secret import Secret, reveal
+
+if TYPE_CHECKING:
+    from fnship.triggers.s3 import S3Event
 
 
 def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: str, region: str) -> Manifest:
@@ -144,6 +140,9 @@ def _plugins(value: Any, check: Checker) -> list[str]:
 
 # -- provider -----------------------------------------------------------------------------------------------------
 def _provider(value: Any, check: Checker, *, stage: str, region: str) -> ProviderSpec:
+    # The trigger modules build on the model and kinds, which import this package: imported where used.
+    from fnship.triggers.http_api import parse_provider_http_api
+
     path: KeyPath = ("provider",)
     if value is None:
         check.error(path, "provider is required", "add `provider:` with `name: aws`")
@@ -592,6 +591,8 @@ def _function(
     retention = provider.log_retention_days
     if raw.get("logRetentionInDays") is not None:
         retention = _retention(raw["logRetentionInDays"], (*path, "logRetentionInDays"), check)
+
+    from fnship.triggers.http_api import parse_function_http_api  # (see _provider)
 
     http_api = parse_function_http_api(raw.get("httpApi"), (*path, "httpApi"), check, provider.http_api)
     context = EventContext(check=check, function_key=key, function_keys=function_keys, http_api=http_api)

@@ -58,7 +58,7 @@ class EventSpec:
 
     type: str
     index: int
-    settings: Any  # one of the event spec dataclasses (see manifest/events/__init__.py EVENT_PARSERS)
+    settings: Any  # one of the event spec dataclasses (see fnship/triggers: each type's module)
 
 
 @dataclass(frozen=True)

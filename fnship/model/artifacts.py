@@ -8,42 +8,18 @@ until the plan stage knows the live version ARN (or that a new version will be p
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from fnship.kinds.function import LambdaFunction
 from fnship.manifest.types import Manifest
 from fnship.model import names
 from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource, ownership_tags
 
-LAYER_HASH_PREFIX = "fnship sha256:"
 # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html: 50 MB zipped for a direct upload.
 DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024
-LAYER_OWNER_SEPARATOR = "@"
-
-
-def layer_owner(*, service: str, stage: str) -> str:
-    """The ownership marker of a service and stage's layer versions: layers carry no tags, and a name prefix is no
-    proof (stage `dev`'s `demo-dev-` prefixes stage `dev-feature1`'s layers), so each version's description names
-    its exact owner. A digest keeps the marker short (a version's description holds 256 characters)."""
-    return hashlib.sha256(f"{service}\n{stage}".encode()).hexdigest()[:12]
-
-
-def layer_description(content_sha256: str, description: str, *, owner: str) -> str:
-    """What a published layer version's Description holds: our content hash and owner marker, then the user's text."""
-    return f"{LAYER_HASH_PREFIX}{content_sha256}{LAYER_OWNER_SEPARATOR}{owner} {description}".strip()
-
-
-def parse_layer_description(text: str) -> tuple[str | None, str | None, str]:
-    """(content hash, owner marker, user description) from a layer version's Description. Versions published
-    before the owner marker existed give None for the owner."""
-    if not text.startswith(LAYER_HASH_PREFIX):
-        return None, None, text
-    token, _, rest = text[len(LAYER_HASH_PREFIX) :].partition(" ")
-    digest, _, owner = token.partition(LAYER_OWNER_SEPARATOR)
-    return digest, owner or None, rest
 
 
 def ecr_repository(manifest: Manifest) -> str:
@@ -102,17 +78,19 @@ def merge_artifacts(
         if resource.kind == "function":
             key = Address(resource.address).function_key or ""
             resource = _function(manifest, resource, key, artifacts[key], host, repository, extra)
-            if resource.attrs.get("image_uri") is None:
+            function_spec = resource.spec_as(LambdaFunction)
+            if function_spec.image_uri is None:
                 bucket = upload_bucket(manifest, artifacts[key].size, own_bucket)
                 depends = (Address.deployment_bucket(),) if bucket == own_bucket else ()
-                extras = {**resource.extras, "upload_bucket": bucket}
-                resource = replace(resource, depends_on=(*resource.depends_on, *depends), extras=extras)
+                function_spec = replace(function_spec, upload_bucket=bucket)
+                resource = replace(resource, depends_on=(*resource.depends_on, *depends), spec=function_spec)
             functions[key] = resource
         elif resource.kind == "alias" and "release" in resource.attrs:
             function = functions[resource.extras["function_key"]]
-            resource = replace(resource, attrs={**resource.attrs, "release": release_of(function.attrs)})
+            release = release_of(function.spec_as(LambdaFunction))
+            resource = replace(resource, attrs={**resource.attrs, "release": release})
         out.append(resource)
-    uploads = [r for r in (*extra, *out) if r.extras.get("upload_bucket") == own_bucket]
+    uploads = [r for r in (*extra, *out) if _upload_bucket(r) == own_bucket]
     if uploads:
         # Code over the direct-upload limit with no deployment bucket set: the bucket fnship keeps per account
         # and region, created once (public access blocked, SSE-S3) and planned like everything else.
@@ -135,35 +113,39 @@ def upload_bucket(manifest: Manifest, size: int, own_bucket: str) -> str | None:
     return own_bucket if size > DIRECT_UPLOAD_LIMIT else None
 
 
+def _upload_bucket(resource: Resource) -> str | None:
+    if isinstance(resource.spec, LambdaFunction):
+        return resource.spec.upload_bucket
+    return resource.extras.get("upload_bucket")  # a layer (not typed yet)
+
+
 def _function(
     manifest: Manifest, resource: Resource, key: str, artifact: Any, host: str, repository: str, extra: list[Resource]
 ) -> Resource:
-    attrs = dict(resource.attrs)
+    spec = resource.spec_as(LambdaFunction)
     depends = list(resource.depends_on)
-    refs = manifest.artifacts.function_layers.get(key, tuple(attrs.get("layers") or ()))
-    attrs["layers"] = [ref if ref.startswith("arn:") else Ref(Address.layer(ref), "arn") for ref in refs]
+    refs = manifest.artifacts.function_layers.get(key, tuple(str(layer) for layer in spec.layers))
+    layers = tuple(ref if ref.startswith("arn:") else Ref(Address.layer(ref), "arn") for ref in refs)
     depends += [Address.layer(ref) for ref in refs if not ref.startswith("arn:")]
-    attrs["image_uri"] = None
-    attrs["image_config"] = {}
-    extras = dict(resource.extras)
+    spec = replace(spec, layers=layers, image_uri=None, image_config={})
     image = getattr(artifact, "image", None)
     if image is not None:
-        attrs.update(runtime=None, handler=None, layers=[], code_sha256=None, image_config=dict(image.image_config))
-        if image.uri:
-            attrs["image_uri"] = image.uri
-        else:
-            attrs["image_uri"] = f"{host}/{repository}@{image.digest}"
+        uri = image.uri or f"{host}/{repository}@{image.digest}"
+        spec = replace(
+            spec, runtime=None, handler=None, layers=(), code_sha256=None, image_config=dict(image.image_config),
+            image_uri=uri,
+        )  # fmt: skip
+        if not image.uri:
             address = Address.image(key)
             extra.append(
                 Resource(
                     address=address,
                     kind="image",
-                    name=attrs["image_uri"],
+                    name=uri,
                     attrs={"digest": image.digest},
                     depends_on=(Address.repository(repository),),
                     extras={"layout": str(image.layout), "registry": host, "repository": repository, "tag": key},
                 )
             )
             depends.append(address)
-        extras["package_type"] = "Image"
-    return replace(resource, attrs=attrs, depends_on=tuple(depends), extras=extras)
+    return replace(resource, spec=spec, depends_on=tuple(depends))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from fnship.kinds.function import LambdaFunction, Vpc
 from fnship.kinds.invoke_config import ASYNC_DEFAULT_EVENT_AGE_S, ASYNC_DEFAULT_RETRIES, EventInvokeConfig
 from fnship.manifest.types import DEFAULT_ALIAS, FunctionSpec, IamSpec, Manifest
 from fnship.model import iam, names
@@ -20,8 +21,8 @@ from fnship.model.resources import (
     ownership_tags,
     secret_env_tag,
 )
-from fnship.model.triggers import render_triggers
 from fnship.model.triggers.common import Target
+from fnship.triggers import render_triggers
 
 SHARED_ROLE_KEY = "shared"  # `provider.iam.role.mode: shared`: one role, addressed role.shared
 # The attributes a published version freezes: when any of them differs from what the alias serves,
@@ -241,34 +242,31 @@ def _function_resources(
         role_resources = [role]
         depends.append(role.address)
 
-    attrs = {
-        "runtime": function.runtime,
-        "handler": function.handler,
-        "memory_size": function.memory_size,
-        "timeout": function.timeout,
-        "architecture": function.architecture,
-        "description": function.description,
-        "environment": dict(sorted(function.environment.items())),
-        "ephemeral_storage": function.ephemeral_storage,
-        "layers": list(function.layers),
-        "role": role_arn,
-        "code_sha256": artifact.code_sha256,
-        "reserved_concurrency": function.reserved_concurrency,
-        "tags": {**user_tags, **scoped_tags, **secret_env_tag(function.environment)},
-        **function_setting_attrs(function),
-    }
-    lambda_function = Resource(
-        address=Address.function(function.key),
-        kind="function",
-        name=function.name,
-        attrs=attrs,
-        depends_on=tuple(depends),
-        extras={
-            "artifact_path": str(artifact.path),
-            "service": manifest.service,
-            "stage": manifest.stage,
-        },
+    settings = function.settings
+    spec = LambdaFunction(
+        runtime=function.runtime,
+        handler=function.handler,
+        memory_size=function.memory_size,
+        timeout=function.timeout,
+        architecture=function.architecture,
+        description=function.description,
+        environment=dict(sorted(function.environment.items())),
+        ephemeral_storage=function.ephemeral_storage,
+        layers=tuple(function.layers),
+        role=role_arn,
+        code_sha256=artifact.code_sha256,
+        reserved_concurrency=function.reserved_concurrency,
+        tags={**user_tags, **scoped_tags, **secret_env_tag(function.environment)},
+        # VPC, tracing, dead-letter queue and KMS key, with AWS's defaults (no VPC, PassThrough tracing).
+        vpc=Vpc(tuple(settings.subnet_ids), tuple(settings.security_group_ids)) if settings.vpc else None,
+        tracing=settings.tracing or "PassThrough",
+        dead_letter_arn=settings.dead_letter_arn,
+        kms_key_arn=settings.kms_key_arn,
+        artifact_path=str(artifact.path),
+        service=manifest.service,
+        stage=manifest.stage,
     )
+    lambda_function = Resource.of(Address.function(function.key), function.name, spec, depends_on=depends)
     alias = release.alias if release is not None else alias_name(manifest, function)
     provisioned = release.provisioned_concurrency if release is not None else None
     version_functions = manifest.provider.version_functions
@@ -277,7 +275,7 @@ def _function_resources(
         kind="alias",
         name=alias,
         attrs={
-            **({"release": release_of(attrs)} if version_functions else {"version": "$LATEST"}),
+            **({"release": release_of(spec)} if version_functions else {"version": "$LATEST"}),
             # only when set, so a service without it plans exactly as before
             **({"provisioned_concurrency": provisioned} if provisioned else {}),
         },
@@ -296,20 +294,6 @@ def _function_resources(
     if invoke_config is not None:
         resources.append(invoke_config)
     return resources
-
-
-def function_setting_attrs(function: FunctionSpec) -> dict[str, Any]:
-    """VPC, tracing, dead-letter queue and KMS key, with AWS's defaults (no VPC, PassThrough tracing)."""
-    settings = function.settings
-    vpc = None
-    if settings.vpc:
-        vpc = {"subnet_ids": list(settings.subnet_ids), "security_group_ids": list(settings.security_group_ids)}
-    return {
-        "vpc": vpc,
-        "tracing": settings.tracing or "PassThrough",
-        "dead_letter_arn": settings.dead_letter_arn,
-        "kms_key_arn": settings.kms_key_arn,
-    }
 
 
 def _invoke_config(manifest: Manifest, function: FunctionSpec, alias: str, *, account_id: str) -> Resource | None:
@@ -343,6 +327,7 @@ def merged_iam(provider: IamSpec, function: IamSpec) -> IamSpec:
     )
 
 
-def release_of(function_attrs: Mapping[str, Any]) -> dict[str, Any]:
-    """What a published version freezes, from a function's attrs (desired or live)."""
-    return {key: function_attrs.get(key) for key in VERSIONED_ATTRS}
+def release_of(function: LambdaFunction) -> dict[str, Any]:
+    """What a published version freezes, from a function (desired or live)."""
+    compared = function.compared()
+    return {key: compared.get(key) for key in VERSIONED_ATTRS}

@@ -117,7 +117,7 @@ def trigger_statements(
 
     `events` are EventSpecs, `settings` a FunctionSettings; `destination_arn` turns `function:<key>` into an ARN.
     """
-    from fnship.model.triggers import TRIGGERS  # the trigger modules import this module's grant helpers
+    from fnship.triggers import TRIGGERS  # the trigger modules import this module's grant helpers
 
     grants: list[Grant] = []
     for event in events:

@@ -153,6 +153,8 @@ class FunctionScope:
     alias_arn: str
     event_type: str = ""  # a trigger's event type ("sqs", "httpApi", ...) and name, unique per function and type
     trigger_name: str = ""
+    service: str = ""  # the owner: what finds the service's shared resources (its APIs) for a route
+    stage: str = ""
 
 
 @dataclass(frozen=True)

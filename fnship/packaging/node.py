@@ -22,6 +22,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import stat
 import tarfile
@@ -32,10 +33,10 @@ from pathlib import Path
 from fnship import runtimes
 from fnship.errors import Diagnostic, FnError, InputError, Location
 from fnship.packaging import deps, elfcheck
-from fnship.packaging.platforms import MACHINES
+from fnship.packaging.platforms import LambdaPlatform
 from fnship.textfile import parse_json_input, read_input
 
-NODE_BUILDER_VERSION = "fnship-node-1"
+NODE_BUILDER_VERSION = "fnship-node-2"
 # lockfile -> its package manager, in the order they are looked for
 LOCKFILES = (
     ("package-lock.json", "npm"),
@@ -44,9 +45,6 @@ LOCKFILES = (
     ("yarn.lock", "yarn"),
 )
 NPM_CPU = {"x86_64": "x64", "arm64": "arm64"}
-# What an install leaves that never runs on Lambda and would make builds differ: bin links (copies, once zipped),
-# the package managers' own bookkeeping.
-_DROPPED = (".bin", ".package-lock.json", ".yarn-integrity", ".modules.yaml", ".pnpm-workspace-state.json")
 
 # esbuild, fetched from the npm registry into fnship's cache when the project's node_modules has none: one pinned
 # version, each platform's tarball checked against the integrity npm publishes for it (`npm view
@@ -130,20 +128,12 @@ def find_project(*directories: Path) -> NodeProject | None:
 
 # -- installing ----------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class NodeTarget:
-    runtime: str
-    architecture: str
+class NodeTarget(LambdaPlatform):
+    """What installed Node.js dependencies must run on; `cpu` is npm's name for the architecture."""
 
     @property
     def cpu(self) -> str:
         return NPM_CPU[self.architecture]
-
-    @property
-    def machine(self) -> str:
-        return MACHINES[self.architecture]
-
-    def build_image(self) -> str:
-        return f"public.ecr.aws/sam/build-{self.runtime}:latest-{self.architecture}"
 
 
 def deps_key(project: NodeProject, target: NodeTarget, options: deps.BuildOptions, *, only: Sequence[str] = ()) -> str:
@@ -160,18 +150,112 @@ def deps_key(project: NodeProject, target: NodeTarget, options: deps.BuildOption
 
 
 def install_command(manager: str, target: NodeTarget, *, locked: bool, program: str) -> list[str]:
-    """The install command line for Lambda's platform, production dependencies only, no install scripts."""
-    platform_flags = ["--os=linux", f"--cpu={target.cpu}", "--libc=glibc"]
+    """The install command line of `manager`, production dependencies only, no install scripts. Lambda's
+    platform (Linux, glibc, the function's CPU) is given the way each manager takes it: npm's `--os/--cpu/--libc`;
+    pnpm's and yarn berry's `supportedArchitectures` (written by `_prepare`); yarn classic installs every
+    platform's optional packages (`--ignore-platform`) and `prune_platforms` keeps Lambda's."""
     if manager == "pnpm":
         return [program, "install", "--prod", "--ignore-scripts", "--config.node-linker=hoisted",
-                "--frozen-lockfile" if locked else "--no-frozen-lockfile", *platform_flags]  # fmt: skip
+                "--frozen-lockfile" if locked else "--no-frozen-lockfile"]  # fmt: skip
     if manager == "yarn":
-        # yarn classic has no platform options: optional dependencies follow the host (see the README).
         return [program, "install", "--production", "--ignore-scripts", "--non-interactive", "--ignore-engines",
-                *(["--frozen-lockfile"] if locked else [])]  # fmt: skip
+                "--ignore-platform", *(["--frozen-lockfile"] if locked else [])]  # fmt: skip
+    if manager == "yarn-berry":
+        # `workspaces focus --production` is yarn 2+'s production-only install (built in since yarn 4).
+        return [program, "workspaces", "focus", "--all", "--production"]
     verb = ["ci"] if locked else ["install", "--no-package-lock"]
-    return [program, *verb, "--omit=dev", "--ignore-scripts", *platform_flags, "--no-audit", "--no-fund",
-            "--loglevel=error"]  # fmt: skip
+    return [program, *verb, "--omit=dev", "--ignore-scripts", "--os=linux", f"--cpu={target.cpu}", "--libc=glibc",
+            "--no-audit", "--no-fund", "--loglevel=error"]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Manager:
+    """The package manager that installs a project: its name (npm | pnpm | yarn | yarn-berry) and program."""
+
+    name: str
+    program: str
+
+
+def yarn_flavour(lockfile: Path) -> str:
+    """`yarn` for a yarn 1 (classic) lockfile, `yarn-berry` for yarn 2+'s (a YAML file with `__metadata`)."""
+    with lockfile.open("rb") as handle:
+        head = handle.read(4096)
+    return "yarn-berry" if b"__metadata:" in head else "yarn"
+
+
+def choose_manager(project: NodeProject, tools: deps.Tools, *, cwd: Path) -> tuple[Manager, str]:
+    """The lockfile's package manager when it is installed (for yarn.lock, a yarn of the lockfile's major line),
+    else npm: (manager, why npm replaces it, or "")."""
+    npm = tools.which("npm")
+    if project.lockfile is None or project.manager == "npm":
+        return _need_npm(project, npm), ""
+    wanted = yarn_flavour(project.lockfile) if project.manager == "yarn" else project.manager
+    program = tools.which(project.manager)
+    why = f"{project.lockfile.name} asks for {project.manager}, which is not installed"
+    if program is not None and wanted.startswith("yarn"):
+        # `yarn --version` where the install runs, so corepack's `packageManager` pin and a yarn that defers to
+        # another version answer for the yarn that will run.
+        done = tools.run([program, "--version"], cwd=cwd, env=_MANAGER_ENV)
+        version = done.stdout.strip().splitlines()[-1] if done.returncode == 0 and done.stdout.strip() else "?"
+        classic = version.split(".")[0] == "1"
+        if done.returncode != 0 or classic != (wanted == "yarn"):
+            program = None
+            line = "1 (classic)" if wanted == "yarn" else "2 or later (berry)"
+            why = f"{project.lockfile.name} is a yarn {line} lockfile, and the yarn installed answers {version}"
+    if program is None:
+        return _need_npm(project, npm), why + ": npm resolves the dependencies from package.json instead"
+    return Manager(wanted, program), ""
+
+
+def _need_npm(project: NodeProject, npm: str | None) -> Manager:
+    if npm is None:
+        raise FnError(
+            f"installing the dependencies of {project.manifest} needs npm, which is not installed",
+            hint="install Node.js (it comes with npm), or bundle the function with `build: esbuild`",
+        )
+    return Manager("npm", npm)
+
+
+# No update notices, prompts or telemetry from the managers: the install must not wait on a terminal.
+_MANAGER_ENV = {"npm_config_update_notifier": "false", "YARN_ENABLE_TELEMETRY": "0", "CI": "true",
+                "COREPACK_ENABLE_DOWNLOAD_PROMPT": "0"}  # fmt: skip
+# The project's own settings for its package manager (registry, scopes, auth by environment variable).
+_SETTINGS = (".npmrc", ".yarnrc", ".pnpmfile.cjs")
+
+
+def _prepare(project: NodeProject, manager: str, target: NodeTarget, scratch: Path, only: Sequence[str]) -> bool:
+    """Write the project for the install into `scratch`: package.json without scripts (and, for npm, without
+    devDependencies; the lockfiles of pnpm and yarn list them, so they stay and `--prod` skips them), the lockfile
+    when it is the manager's, the project's settings, and Lambda's platform for pnpm and yarn berry. Returns
+    whether the install follows the lockfile exactly."""
+    package = dict(project.package)
+    package.pop("scripts", None)  # never run: install scripts are off, and lifecycle scripts are the project's
+    if manager == "npm" or only:
+        package.pop("devDependencies", None)
+    if only:
+        wanted = project.dependencies()
+        package["dependencies"] = {name: wanted.get(name, "*") for name in only}
+    platform_spec = {"os": ["linux"], "cpu": [target.cpu], "libc": ["glibc"]}
+    if manager == "pnpm":
+        package["pnpm"] = {**(package.get("pnpm") or {}), "supportedArchitectures": platform_spec}
+    (scratch / "package.json").write_text(json.dumps(package, indent=2, sort_keys=True))
+    for name in _SETTINGS:
+        if (project.directory / name).is_file():
+            shutil.copyfile(project.directory / name, scratch / name)
+    if manager == "yarn-berry":
+        # yarn 2+ merges every .yarnrc.yml from the install's directory up: the project's own one in the parent
+        # (its registry and scopes), fnship's beside package.json wins for the keys that make Lambda's tree.
+        if (project.directory / ".yarnrc.yml").is_file():
+            shutil.copyfile(project.directory / ".yarnrc.yml", scratch.parent / ".yarnrc.yml")
+        settings = {"nodeLinker": "node-modules", "enableScripts": False, "enableTelemetry": False,
+                    "supportedArchitectures": platform_spec}  # fmt: skip
+        # JSON is YAML: no YAML writer needed.
+        (scratch / ".yarnrc.yml").write_text("".join(f"{k}: {json.dumps(v)}\n" for k, v in settings.items()))
+    uses_lockfile = project.lockfile is not None and manager.removesuffix("-berry") == project.manager
+    if uses_lockfile:
+        assert project.lockfile is not None
+        shutil.copyfile(project.lockfile, scratch / project.lockfile.name)
+    return uses_lockfile and not only
 
 
 def install(
@@ -190,114 +274,211 @@ def install(
     scratch = work / "project"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
-    package = dict(project.package)
-    package.pop("devDependencies", None)
-    package.pop("scripts", None)  # never run: install scripts are off, and lifecycle scripts are the project's
-    wanted = project.dependencies()
-    if only:
-        wanted = {name: wanted.get(name, "*") for name in only}
-        package["dependencies"] = wanted
-    (scratch / "package.json").write_text(json.dumps(package, indent=2, sort_keys=True))
     (dest / "node_modules").mkdir(parents=True, exist_ok=True)
-    if not wanted:
+    if not (only or project.dependencies()):
         return
-    manager = project.manager
-    program = tools.which(manager)
-    if program is None and manager != "npm":
-        warn(f"{project.lockfile.name if project.lockfile else 'package.json'} asks for {manager}, which is not "
-             "installed: npm resolves the dependencies from package.json instead")  # fmt: skip
-        manager, program = "npm", tools.which("npm")
-    if program is None:
-        raise FnError(
-            f"installing the dependencies of {project.manifest} needs npm, which is not installed",
-            hint="install Node.js (it comes with npm), or bundle the function with `build: esbuild`",
-        )
-    locked = project.lockfile is not None and project.manager == manager and not only
-    if project.lockfile is not None and project.manager == manager:
-        shutil.copyfile(project.lockfile, scratch / project.lockfile.name)
+    # package.json first (corepack reads its `packageManager` when asked for the version), then the rest.
+    (scratch / "package.json").write_text(json.dumps(project.package))
+    manager, why = choose_manager(project, tools, cwd=scratch)
+    if why:
+        warn(why)
     if project.lockfile is None:
         warn(f"{project.manifest} has no lockfile: dependencies are resolved from package.json as npm would, so "
              "two builds may differ (commit a package-lock.json)")  # fmt: skip
-    command = install_command(manager, target, locked=locked, program=program)
-    if only and manager == "npm":
+    locked = _prepare(project, manager.name, target, scratch, only)
+    command = install_command(manager.name, target, locked=locked, program=manager.program)
+    if only and manager.name == "npm":
         command[1:2] = ["install", "--no-save"]
-    done = tools.run(command, cwd=scratch, env={"npm_config_update_notifier": "false"})
+    env = {**_MANAGER_ENV, "YARN_ENABLE_IMMUTABLE_INSTALLS": "true" if locked else "false"}
+    done = tools.run(command, cwd=scratch, env=env)
     if done.returncode != 0:
         raise FnError(
             f"installing the dependencies of {project.manifest} for {target.runtime} {target.architecture} failed "
-            f"({' '.join(command[:2])}):\n{_tail(done.stderr or done.stdout)}",
-            hint="check that the lockfile matches package.json (npm ci refuses a stale one)",
+            f"({' '.join([Path(command[0]).name, *command[1:3]])}):\n{_tail(done.stderr or done.stdout)}",
+            hint="check that the lockfile matches package.json (a frozen install refuses a stale one)",
         )
     modules = scratch / "node_modules"
-    gyp = native_builds(modules)
+    if manager.name == "yarn":
+        prune_platforms(modules, target)
+    gyp = native_builds(modules, target)
     if gyp:
-        engine = deps.find_engine(tools.which, tools) if options.container != "never" else None
-        if engine is None:
-            raise FnError(
-                f"{', '.join(gyp)} compile{'s' if len(gyp) == 1 else ''} native code with node-gyp and must be built "
-                f"for Lambda ({target.runtime} {target.architecture}) in the Lambda build image",
-                hint="install docker, podman or buildah (fn builds in public.ecr.aws/sam/build-"
-                f"{target.runtime}), or use a package that ships prebuilt binaries (bcryptjs for bcrypt, ...)"
-                + ("; provider.build.container is `never`" if options.container == "never" else ""),
-            )
-        shutil.rmtree(modules)
-        script = " ".join(install_command("npm", target, locked=locked, program="npm")).replace("--ignore-scripts ", "")
-        deps.run_in_build_image(
-            engine, options.build_image or target.build_image(), f"linux/{_oci_arch(target)}", scratch, script,
-            tools=tools,
-        )  # fmt: skip
+        _build_natives(project, target, gyp, scratch, options=options, tools=tools)
     if modules.is_dir():
+        prune_prebuilds(modules, target)
         _tidy(modules)
         (dest / "node_modules").rmdir()
         shutil.move(str(modules), dest / "node_modules")
     mismatches = elfcheck.check_tree(dest, machine=target.machine)
     if mismatches:
-        listed = "; ".join(f"{m.path} ({m.found})" for m in mismatches[:10])
-        raise FnError(
-            f"native modules built for the wrong architecture (the function runs on {target.architecture}, "
-            f"{target.machine}): {listed}",
-            hint="use a package version that ships Linux binaries for this architecture, or build in a container "
-            "(provider.build.container: always)",
+        raise InputError(
+            [
+                Diagnostic(
+                    f"the dependencies of {project.manifest} for {target.runtime} {target.architecture}: package "
+                    f"{package_of(m.path)} ships {m.path}, built for {m.found}, which Lambda on {target.architecture} "
+                    f"({target.machine}) cannot load",
+                    hint=f"use a version of {package_of(m.path)} that ships Linux {target.cpu} binaries (or compiles "
+                    "them with node-gyp, which fn runs in the Lambda build image), or replace it with a pure "
+                    "JavaScript package",
+                )
+                for m in mismatches[:10]
+            ]
         )
 
 
-def _oci_arch(target: NodeTarget) -> str:
-    return "amd64" if target.architecture == "x86_64" else "arm64"
+def package_of(path: str) -> str:
+    """The package a file under node_modules belongs to: `node_modules/@s/p/build/x.node` -> `@s/p` (the
+    innermost node_modules)."""
+    parts = path.split("/")
+    at = max((i for i, part in enumerate(parts) if part == "node_modules"), default=-1)
+    rest = parts[at + 1 :]
+    return "/".join(rest[:2]) if rest and rest[0].startswith("@") else (rest[0] if rest else path)
+
+
+def _build_natives(
+    project: NodeProject,
+    target: NodeTarget,
+    gyp: list[str],
+    scratch: Path,
+    *,
+    options: deps.BuildOptions,
+    tools: deps.Tools,
+) -> None:
+    """Compile the node-gyp packages of the installed tree in the Lambda build image (`npm rebuild` runs their
+    install scripts there, on the tree the lockfile's manager installed), or refuse them by name (exit 2)."""
+    engine = deps.find_engine(tools.which, tools) if options.container != "never" else None
+    if engine is None:
+        listed = ", ".join(gyp)
+        raise InputError(
+            Diagnostic(
+                f"{listed} compile{'s' if len(gyp) == 1 else ''} native code with node-gyp at install and must be "
+                f"built for Lambda ({target.runtime} {target.architecture}) in the Lambda build image, but no "
+                "container engine is available",
+                location=Location(str(project.manifest), 1, 1),
+                hint="install docker (with its daemon running), podman or buildah, and fn builds it in "
+                f"{options.build_image or target.build_image()}; or use a package that ships prebuilt Linux "
+                "binaries (bcryptjs for bcrypt, ...)"
+                + ("; provider.build.container is `never`" if options.container == "never" else ""),
+            )
+        )
+    names = " ".join(shlex.quote(spec.rsplit("@", 1)[0]) for spec in gyp)
+    deps.run_in_build_image(
+        engine, options.build_image or target.build_image(), f"linux/{target.oci_arch}", scratch,
+        f"npm rebuild --foreground-scripts {names}", tools=tools,
+    )  # fmt: skip
 
 
 def _tail(text: str, lines: int = 15) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def native_builds(modules: Path) -> list[str]:
-    """`name@version` of every installed package that npm would build with node-gyp: a binding.gyp at its root
-    (npm then runs `node-gyp rebuild` unless the package's install script does something else with it)."""
-    found: list[str] = []
-    if not modules.is_dir():
-        return found
-    for gyp in sorted(modules.glob("**/binding.gyp")):
-        package_json = gyp.parent / "package.json"
-        if not package_json.is_file() or any(part.startswith(".") for part in gyp.relative_to(modules).parts[:-1]):
+def _packages(modules: Path) -> list[tuple[Path, dict]]:
+    """Every installed package under `modules` (nested node_modules too): (directory, its package.json)."""
+    found = []
+    for manifest in sorted(modules.glob("**/package.json")):
+        directory = manifest.parent
+        holder = directory.parent.parent if directory.parent.name.startswith("@") else directory.parent
+        if holder.name != "node_modules":
+            continue  # a package.json inside a package (test fixtures, sub-entry points)
+        if any(part.startswith(".") for part in directory.relative_to(modules).parts):
             continue
         try:
             meta = parse_json_input(
-                read_input(package_json, limit=PACKAGE_JSON_MAX_BYTES), display=str(package_json), what="", hint=""
+                read_input(manifest, limit=PACKAGE_JSON_MAX_BYTES), display=str(manifest), what="", hint=""
             )
         except InputError:
             continue  # npm would not have installed it: not ours to judge
-        if not isinstance(meta, dict) or meta.get("gypfile") is False:
+        if isinstance(meta, dict):
+            found.append((directory, meta))
+    return found
+
+
+def _accepts(listed: object, value: str) -> bool:
+    """npm's rule for a package's `os`/`cpu`/`libc`: absent accepts all; `!x` excludes x; else it must be listed."""
+    if not isinstance(listed, list) or not listed:
+        return True
+    blocked = {str(v)[1:] for v in listed if str(v).startswith("!")}
+    allowed = {str(v) for v in listed if not str(v).startswith("!")}
+    return value not in blocked and (not allowed or value in allowed)
+
+
+def prune_platforms(modules: Path, target: NodeTarget) -> list[str]:
+    """Remove the packages whose `os`/`cpu`/`libc` exclude Lambda's platform (what yarn classic installs with
+    `--ignore-platform`, as npm and pnpm would have skipped them); returns their names."""
+    removed = []
+    for directory, meta in _packages(modules):
+        fits = _accepts(meta.get("os"), "linux") and _accepts(meta.get("cpu"), target.cpu)
+        if fits and _accepts(meta.get("libc"), "glibc") and directory.exists():
             continue
-        found.append(f"{meta.get('name', gyp.parent.name)}@{meta.get('version', '?')}")
+        if directory.exists():
+            shutil.rmtree(directory)
+            removed.append(str(meta.get("name", directory.name)))
+    return removed
+
+
+def _prebuilt_for(package: Path, target: NodeTarget) -> list[Path]:
+    """node-gyp-build's `prebuilds/<platform>-<arch>[+<arch>]` directories of a package for Lambda's platform."""
+    folder = package / "prebuilds"
+    if not folder.is_dir():
+        return []
+    return [d for d in folder.iterdir() if d.is_dir() and _fits_prebuild(d.name, target)]
+
+
+def _fits_prebuild(name: str, target: NodeTarget) -> bool:
+    system, _, arches = name.partition("-")
+    return system == "linux" and target.cpu in arches.split("+")
+
+
+def prune_prebuilds(modules: Path, target: NodeTarget) -> None:
+    """Drop node-gyp-build prebuilds for other platforms (macOS, Windows, other CPUs): node-gyp-build on Lambda
+    loads only `prebuilds/linux-<cpu>`, and the others would fail the architecture check."""
+    for directory, _meta in _packages(modules):
+        folder = directory / "prebuilds"
+        if folder.is_dir():
+            for entry in sorted(folder.iterdir()):
+                if entry.is_dir() and not _fits_prebuild(entry.name, target):
+                    shutil.rmtree(entry)
+
+
+# Install scripts that compile (or fetch at install what install scripts, off here, would have fetched) a
+# binding.gyp's addon: node-gyp and its wrappers, prebuild-install, node-pre-gyp.
+_COMPILING_SCRIPTS = ("node-gyp", "prebuild-install", "node-pre-gyp")
+
+
+def native_builds(modules: Path, target: NodeTarget) -> list[str]:
+    """`name@version` of every installed package that must compile with node-gyp for `target`: a binding.gyp at its
+    root and either no install script (npm then runs `node-gyp rebuild`) or one that compiles (node-gyp-build,
+    `prebuild-install || node-gyp rebuild`, node-pre-gyp), unless it ships a node-gyp-build prebuild for Linux and
+    the target's CPU. A package whose own install script does something else (@parcel/watcher builds only when
+    asked, its binaries come as optional dependencies) is left to that script's way."""
+    found: list[str] = []
+    if not modules.is_dir():
+        return found
+    for directory, meta in _packages(modules):
+        if not (directory / "binding.gyp").is_file() or meta.get("gypfile") is False:
+            continue
+        scripts = meta.get("scripts")
+        script = " ".join(str(scripts.get(name) or "") for name in ("preinstall", "install")) if isinstance(
+            scripts, dict) else ""  # fmt: skip
+        if script.strip() and not any(word in script for word in _COMPILING_SCRIPTS):
+            continue
+        if "optional-packages" in script:  # node-gyp-build-optional-packages: binaries as optional dependencies
+            continue
+        if any(any(p.suffix == ".node" for p in d.iterdir()) for d in _prebuilt_for(directory, target)):
+            continue
+        found.append(f"{meta.get('name', directory.name)}@{meta.get('version', '?')}")
     return found
 
 
 def _tidy(modules: Path) -> None:
-    for path in sorted(modules.rglob("*"), reverse=True):
-        if path.name in _DROPPED and (path.is_dir() or path.is_file() or path.is_symlink()):
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path, ignore_errors=True)
+    """Drop what an install leaves that never runs on Lambda and would make builds differ: the entries of every
+    node_modules whose names start with a dot (npm's, pnpm's and yarn's bookkeeping, bin links; no package's
+    name starts with one)."""
+    for folder in [modules, *sorted(modules.glob("**/node_modules"))]:
+        for entry in sorted(folder.glob(".*")):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
             else:
-                path.unlink(missing_ok=True)
+                entry.unlink(missing_ok=True)
 
 
 def installed_tree(

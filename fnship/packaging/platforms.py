@@ -26,11 +26,29 @@ _UV_GLIBC = (17, 28, 31, 32, 33, 34)
 
 
 @dataclass(frozen=True)
-class Target:
-    """What a built dependency must run on."""
+class LambdaPlatform:
+    """A Lambda runtime on an architecture: what any built dependency (Python, Node.js) must run on."""
 
     runtime: str
     architecture: str
+
+    @property
+    def machine(self) -> str:
+        """The ELF machine name (x86_64, aarch64)."""
+        return MACHINES[self.architecture]
+
+    @property
+    def oci_arch(self) -> str:
+        return "amd64" if self.architecture == "x86_64" else "arm64"
+
+    def build_image(self) -> str:
+        """The SAM build image with this runtime's toolchain (used when a package must be compiled)."""
+        return f"public.ecr.aws/sam/build-{self.runtime}:latest-{self.architecture}"
+
+
+@dataclass(frozen=True)
+class Target(LambdaPlatform):
+    """What a built Python dependency must run on."""
 
     @property
     def python_version(self) -> str:
@@ -39,10 +57,6 @@ class Target:
     @property
     def glibc_minor(self) -> int:
         return RUNTIMES[self.runtime][1]
-
-    @property
-    def machine(self) -> str:
-        return MACHINES[self.architecture]
 
     @property
     def abi(self) -> str:
@@ -64,17 +78,9 @@ class Target:
         best = max(m for m in _UV_GLIBC if m <= self.glibc_minor)
         return f"{self.machine}-manylinux_2_{best}"
 
-    def build_image(self) -> str:
-        """The SAM build image with this runtime's toolchain (used when a package must be compiled)."""
-        return f"public.ecr.aws/sam/build-{self.runtime}:latest-{self.architecture}"
-
     def base_image(self) -> str:
         """The Lambda base image for container-image functions."""
         return f"public.ecr.aws/lambda/python:{self.python_version}"
-
-    @property
-    def oci_arch(self) -> str:
-        return "amd64" if self.architecture == "x86_64" else "arm64"
 
 
 def wheel_fits(filename: str, target: Target) -> bool:

@@ -140,7 +140,7 @@ def test_a_layer_name_another_stage_publishes_is_not_taken_over(moto, project):
 
 
 def test_layer_description_round_trip_and_versions_before_the_owner_marker():
-    from fnship.model.artifacts import layer_description, layer_owner, parse_layer_description
+    from fnship.kinds.layer import layer_description, layer_owner, parse_layer_description
 
     owner = layer_owner(service="demo", stage="dev")
     assert owner != layer_owner(service="demo", stage="dev-feature1")

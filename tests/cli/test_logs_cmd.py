@@ -126,15 +126,15 @@ def test_bad_options_exit_2(service_logs, args, message):
 
 
 def test_event_command_prints_each_sample(project):
-    from fnship.local.events import SAMPLES
+    from fnship.local.events import samples
 
-    for kind in SAMPLES:
+    for kind in samples():
         result = project.fn("event", kind, "--region", "eu-west-1")
         assert result.exit_code == 0, result.stderr
         assert "eu-west-1" in result.stdout
         json.loads(result.stdout)
     unknown = project.fn("event", "kafka")
-    assert unknown.exit_code == 2 and "choose one of: s3, sqs" in unknown.stderr
+    assert unknown.exit_code == 2 and "choose one of: httpApi, http, sqs, sns, s3, schedule, dynamodb" in unknown.stderr
 
 
 def test_event_json_document(project):

@@ -10,7 +10,7 @@ import pytest
 
 from fnship.kinds.s3 import final_notifications
 from fnship.manifest.build import s3_events_overlap
-from fnship.manifest.events import S3Event
+from fnship.triggers.s3 import S3Event
 from tests.conftest import HELLO_HANDLER
 
 OLD = {"Id": "fnship-svc-dev-api-svc-uploads", "LambdaFunctionArn": "arn:old", "Events": ["s3:ObjectCreated:*"]}

@@ -12,7 +12,7 @@ import pytest
 from fnship.errors import AwsError
 from fnship.kinds.base import Context
 from fnship.kinds.event_source_mapping import StreamMapping, event_source_mapping_update, mapping_request
-from fnship.kinds.function import lambda_configuration
+from fnship.kinds.function import LambdaFunction, Vpc, lambda_configuration
 from fnship.kinds.invoke_config import EventInvokeConfig, event_invoke_config_put
 from fnship.kinds.permission import Permission, permission_create
 from fnship.kinds.sns import Subscription, sns_subscription_update
@@ -43,18 +43,26 @@ def context_for(resource: Resource | None, live: Resource | None = None, **apis)
     return Context(aws=SimpleNamespace(**apis), plan=plan, description="d")
 
 
-BASE = {
-    "runtime": "python3.12",
-    "handler": "app.main",
-    "memory_size": 128,
-    "timeout": 3,
-    "description": "",
-    "environment": {},
-    "ephemeral_storage": 512,
-    "layers": [],
-    "role": "arn:aws:iam::123456789012:role/r",
-}
-VPC = {"subnet_ids": ["subnet-1"], "security_group_ids": ["sg-1"]}
+BASE = LambdaFunction(
+    runtime="python3.12",
+    handler="app.main",
+    memory_size=128,
+    timeout=3,
+    architecture="x86_64",
+    description="",
+    environment={},
+    ephemeral_storage=512,
+    layers=(),
+    role="arn:aws:iam::123456789012:role/r",
+    code_sha256="abc",
+    reserved_concurrency=None,
+    tags={},
+    vpc=None,
+    tracing="PassThrough",
+    dead_letter_arn=None,
+    kms_key_arn=None,
+)
+VPC = Vpc(subnet_ids=("subnet-1",), security_group_ids=("sg-1",))
 DLQ = "arn:aws:sqs:us-east-1:123456789012:dlq"
 KMS = "arn:aws:kms:us-east-1:123456789012:key/k"
 SCOPE = FunctionScope("api", "svc-dev-api", "live", "arn:aws:lambda:us-east-1:123456789012:function:svc-dev-api:live")
@@ -89,7 +97,7 @@ SCOPE = FunctionScope("api", "svc-dev-api", "live", "arn:aws:lambda:us-east-1:12
     ],
 )
 def test_function_settings_in_the_lambda_request(settings, creating, expected):
-    request = lambda_configuration({**BASE, **settings}, creating=creating)
+    request = lambda_configuration(replace(BASE, **settings), creating=creating)
     assert {k: request[k] for k in request if k not in {"Runtime", "Handler", "MemorySize", "Timeout",
             "Description", "Environment", "EphemeralStorage", "Layers", "Role"}} == expected  # fmt: skip
 

@@ -295,3 +295,125 @@ def test_sqs_mapping_delivers_batches_and_keeps_reported_failures(local, project
     # The failed item stays (in flight until its visibility timeout); the others are gone.
     assert int(attributes["ApproximateNumberOfMessagesNotVisible"]) == 1
     assert int(attributes["ApproximateNumberOfMessages"]) == 0
+
+
+def test_put_events_reaches_the_rules_lambda_targets(local, project):
+    """EventBridge hands a matching event to the rule's Lambda target (asynchronously), with `inputPath` applied;
+    moto answered PutEvents with 500 for such a rule."""
+    recorder = (
+        "\n\ndef seen(event, context):\n"
+        "    import boto3, json\n"
+        "    key = context.function_name + '/' + (event.get('id') or event.get('order') or 'none')\n"
+        "    boto3.client('s3').put_object(Bucket='seen', Key=key, Body=json.dumps(event).encode())\n"
+    )
+    extra = (
+        "  whole:\n    handler: handler.seen\n    events:\n      - eventBridge:\n          pattern:\n"
+        "            source: [shop.orders]\n"
+        "  detail:\n    handler: handler.seen\n    events:\n      - eventBridge:\n          pattern:\n"
+        "            source: [shop.orders]\n          inputPath: '$.detail'\n"
+    )
+    write(project, build=1, extra=extra)
+    project.write("handler.py", HANDLER + recorder)
+    client(local, "s3").create_bucket(Bucket="seen")
+    assert project.fn("deploy", "--yes").exit_code == 0
+    events = client(local, "events")
+    answer = events.put_events(
+        Entries=[
+            {"Source": "shop.orders", "DetailType": "placed", "Detail": json.dumps({"order": "o-1"})},
+            {"Source": "shop.other", "DetailType": "placed", "Detail": json.dumps({"order": "o-2"})},
+        ]
+    )
+    assert answer["FailedEntryCount"] == 0
+    event_id = answer["Entries"][0]["EventId"]
+    s3 = client(local, "s3")
+    want = {f"emu-dev-whole/{event_id}", "emu-dev-detail/o-1"}
+    deadline = time.monotonic() + 60
+    keys: set[str] = set()
+    while keys != want and time.monotonic() < deadline:
+        keys = {o["Key"] for o in s3.list_objects_v2(Bucket="seen").get("Contents", [])}
+        time.sleep(0.1)  # waiting for the emulator's asynchronous invocations (an outside process)
+    assert keys == want  # only the matching event; each target with its input
+    whole = json.loads(s3.get_object(Bucket="seen", Key=f"emu-dev-whole/{event_id}")["Body"].read())
+    assert whole["source"] == "shop.orders" and whole["detail-type"] == "placed" and whole["detail"] == {"order": "o-1"}
+    detail = json.loads(s3.get_object(Bucket="seen", Key="emu-dev-detail/o-1")["Body"].read())
+    assert detail == {"order": "o-1"}
+
+
+STREAMED = """
+
+def streamed(event, context):
+    import base64, boto3, json
+    s3 = boto3.client('s3')
+    values, ids = [], []
+    for record in event['Records']:
+        if 'kinesis' in record:
+            values.append(base64.b64decode(record['kinesis']['data']).decode())
+            ids.append(record['kinesis']['sequenceNumber'])
+        else:
+            values.append(record['dynamodb']['Keys']['id']['S'])
+            ids.append(record['dynamodb']['SequenceNumber'])
+    # Batches of a shard arrive one at a time: the count of those before names this one.
+    prefix = context.function_name + '/'
+    count = len(s3.list_objects_v2(Bucket='seen', Prefix=prefix).get('Contents', []))
+    s3.put_object(Bucket='seen', Key=f'{prefix}{count:03d}', Body=json.dumps(values).encode())
+    failed = []
+    if 'r3' in values:
+        marker = 'markers/' + prefix + 'r3'
+        if not s3.list_objects_v2(Bucket='seen', Prefix=marker).get('Contents'):
+            s3.put_object(Bucket='seen', Key=marker, Body=b'')
+            failed = [ids[values.index('r3')]]  # r3 fails once
+    return {'batchItemFailures': [{'itemIdentifier': i} for i in failed]}
+"""
+
+
+def test_stream_records_arrive_in_batches_and_reported_failures_are_retried_from_the_checkpoint(local, project):
+    table = client(local, "dynamodb").create_table(
+        TableName="orders",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )["TableDescription"]
+    kinesis = client(local, "kinesis")
+    kinesis.create_stream(StreamName="clicks", ShardCount=1)
+    clicks = kinesis.describe_stream(StreamName="clicks")["StreamDescription"]["StreamARN"]
+    common = (
+        "          batchSize: 2\n          startingPosition: TRIM_HORIZON\n          enabled: false\n"
+        "          functionResponseType: ReportBatchItemFailures\n"
+    )
+    extra = (
+        f"  fromtable:\n    handler: handler.streamed\n    events:\n      - stream:\n          type: dynamodb\n"
+        f"          arn: {table['LatestStreamArn']}\n{common}"
+        f"  fromkinesis:\n    handler: handler.streamed\n    events:\n      - stream:\n          type: kinesis\n"
+        f"          arn: {clicks}\n{common}"
+    )
+    write(project, build=1, extra=extra)
+    project.write("handler.py", HANDLER + STREAMED)
+    s3 = client(local, "s3")
+    s3.create_bucket(Bucket="seen")
+    assert project.fn("deploy", "--yes").exit_code == 0
+    # Written while the mappings are disabled, so that each mapping finds all five at once when enabled (a batch
+    # does not depend on how fast this test writes).
+    dynamodb = client(local, "dynamodb")
+    for n in range(1, 6):
+        dynamodb.put_item(TableName="orders", Item={"id": {"S": f"r{n}"}})
+        kinesis.put_record(StreamName="clicks", Data=f"r{n}".encode(), PartitionKey="p")
+    lam = client(local, "lambda")
+    for source in (table["LatestStreamArn"], clicks):
+        (mapping,) = lam.list_event_source_mappings(EventSourceArn=source)["EventSourceMappings"]
+        assert mapping["State"] == "Disabled"
+        lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True)
+    want = [["r1", "r2"], ["r3", "r4"], ["r3", "r4"], ["r5"]]  # r3 failed once: retried from it, r4 with it
+
+    def batches(function: str) -> list[list[str]]:
+        listed = s3.list_objects_v2(Bucket="seen", Prefix=f"{function}/").get("Contents", [])
+        return [json.loads(s3.get_object(Bucket="seen", Key=o["Key"])["Body"].read()) for o in listed]
+
+    deadline = time.monotonic() + 90
+    found: dict[str, list] = {}
+    while time.monotonic() < deadline:
+        found = {name: batches(name) for name in ("emu-dev-fromtable", "emu-dev-fromkinesis")}
+        if all(len(b) >= len(want) for b in found.values()):
+            break
+        time.sleep(0.2)  # waiting for the emulator's stream poller (an outside process)
+    assert found == {"emu-dev-fromtable": want, "emu-dev-fromkinesis": want}

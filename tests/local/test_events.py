@@ -7,7 +7,7 @@ import json
 import pytest
 
 from fnship.errors import InputError
-from fnship.local.events import SAMPLES, Where, sample_event
+from fnship.local.events import Where, sample_event, samples
 
 WHERE = Where(region="eu-west-1", account_id="210987654321")
 
@@ -32,7 +32,7 @@ def test_each_sample_has_its_sources_shape(kind, check):
 
 
 def test_the_table_covers_every_type_the_issue_names():
-    assert {"s3", "sqs", "sns", "http", "schedule", "dynamodb"} <= set(SAMPLES)
+    assert {"s3", "sqs", "sns", "http", "schedule", "dynamodb"} <= set(samples())
 
 
 def test_unknown_type_is_an_input_error():

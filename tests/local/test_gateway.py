@@ -75,6 +75,32 @@ def test_event_v1_keeps_every_value_v2_joins_them():
     assert v2["body"] == "hi" and v2["isBase64Encoded"] is False
 
 
+def test_http_api_payload_1_as_api_gateway_sends_it():
+    """An HTTP API route with payload 1.0: lowercase header names (repeats kept in multiValueHeaders), the body of a
+    binary type base64, `resourceId` null, the JWT authorizer's claims and scopes as `{claims, scopes}`.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html"""
+    http_request = request(
+        path="/pets/7", query_string="a=1&a=2", headers=[("X-A", "1"), ("X-A", "2"), ("Content-Type", "image/png")],
+        body=b"\x89PNG", method="POST")  # fmt: skip
+    match = gateway.Match(Route("httpApi", "f", "POST", "/pets/{id}", "1.0"), {"id": "7"}, "/pets/7")
+    jwt = {"jwt": {"claims": {"sub": "u1"}, "scopes": ["read"]}}
+    event = gateway.event_v1(http_request, match, api_id="id", stage="$default", now=0, authorizer=jwt)
+    assert event["version"] == "1.0" and event["resource"] == "/pets/{id}" and event["path"] == "/pets/7"
+    assert event["headers"]["x-a"] == "2" and event["multiValueHeaders"]["x-a"] == ["1", "2"]
+    assert event["multiValueQueryStringParameters"] == {"a": ["1", "2"]} and event["pathParameters"] == {"id": "7"}
+    assert event["isBase64Encoded"] is True and base64.b64decode(event["body"]) == b"\x89PNG"
+    context = event["requestContext"]
+    assert context["authorizer"] == {"claims": {"sub": "u1"}, "scopes": ["read"]}
+    assert context["resourceId"] is None and context["resourcePath"] == "/pets/{id}" and context["stage"] == "$default"
+    assert context["path"] == "/pets/7" and context["httpMethod"] == "POST"
+    no_auth = gateway.event_v1(http_request, match, api_id="id", stage="$default", now=0)
+    assert no_auth["requestContext"]["authorizer"] == {"claims": None, "scopes": None}
+    # A REST API's event keeps header names as sent.
+    rest = gateway.event_v1(http_request, gateway.Match(Route("http", "f", "POST", "/pets/{id}", "1.0"), {"id": "7"},
+                            "/pets/7"), api_id="id", stage="dev", now=0)  # fmt: skip
+    assert "X-A" in rest["headers"] and rest["requestContext"]["path"] == "/dev/pets/7"
+
+
 @pytest.mark.parametrize(
     ("payload", "version", "status", "body", "headers"),
     [
@@ -82,7 +108,7 @@ def test_event_v1_keeps_every_value_v2_joins_them():
         ({"k": 1}, "2.0", 200, b'{"k": 1}', [("Content-Type", "application/json")]),
         ("text", "2.0", 200, b"text", [("Content-Type", "application/json")]),
         (None, "2.0", 200, b"null", [("Content-Type", "application/json")]),
-        ({"k": 1}, "1.0", 502, None, None),
+        ({"k": 1}, "1.0", 500, None, None),  # an HTTP API's 1.0 route: no statusCode is a 500
         ({"statusCode": "x"}, "2.0", 502, None, None),
         ({"statusCode": 200, "body": base64.b64encode(b"\x00").decode(), "isBase64Encoded": True}, "1.0", 200,
          b"\x00", []),
@@ -168,3 +194,19 @@ def test_jwt_signature_checked_against_the_issuers_keys():
 
     assert verdict(issuer_key).status is None
     assert verdict(forger_key).status == 401
+
+
+def test_route_table_takes_each_http_api_routes_payload_format(tmp_path):
+    """`provider.httpApi.payload: '1.0'` serves every HTTP API route in 1.0, except where a function's own
+    `httpApi.payload` says otherwise (it wins, as in the Serverless Framework v3)."""
+    from fnship.manifest import load_manifest
+
+    (tmp_path / "handler.py").write_text("def main(event, context):\n    return 1\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: svc\nprovider:\n  name: aws\n  runtime: python3.12\n  httpApi:\n    payload: '1.0'\n"
+        "functions:\n  old:\n    handler: handler.main\n    events:\n      - httpApi: GET /old\n"
+        "  new:\n    handler: handler.main\n    httpApi:\n      payload: '2.0'\n    events:\n"
+        "      - httpApi: GET /new\n"
+    )
+    routes = gateway.route_table(load_manifest(tmp_path / "serverless.yml"))
+    assert {r.function: r.payload_version for r in routes.http_api} == {"old": "1.0", "new": "2.0"}

@@ -146,3 +146,26 @@ def test_a_worker_exiting_mid_invocation_is_an_exit_error(tmp_path, pools):
     result = pool.invoke(b"{}")
     assert result.error_type == "Runtime.ExitError" and "exit status 3" in result.payload.decode()
     assert pool.invoke(b"{}").error_type == "Runtime.ExitError"  # a new worker, same fate
+
+
+def test_what_the_init_prints_before_an_invocation_listens_is_logged_with_it(tmp_path):
+    """A worker's init can finish (and print) before its first invocation starts listening (a loaded machine runs
+    the new process first): those lines are the first invocation's, as Lambda logs a failed init, not lost."""
+    import time
+
+    (tmp_path / "handler.py").write_text("import json\n\ndef main(event, context:\n    return 1\n")
+    worker = warm.Worker(spec_for(tmp_path))
+    try:
+        deadline = time.monotonic() + 60
+        while worker._messages.empty() and time.monotonic() < deadline:
+            time.sleep(0.01)  # waiting for the process's init message (an outside process), not ordering our steps
+        assert not worker._messages.empty(), "no init message from the worker"
+        result = worker.invoke(b"{}", request_id="req-1")
+    finally:
+        worker.stop(kill=True)
+    messages = [m for _, m in result.logs]
+    assert result.error_type == "Runtime.ImportModuleError"
+    assert sum("Runtime.ImportModuleError" in m for m in messages) == 1
+    assert any("SyntaxError" in m for m in messages)
+    start = next(i for i, m in enumerate(messages) if m.startswith("START"))
+    assert any("Runtime.ImportModuleError" in m for m in messages[:start])  # the init's lines come first

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fnship.manifest.events import SqsEvent
+from fnship.triggers.sqs import SqsEvent
 
 from .conftest import Env, with_function
 
@@ -132,7 +132,7 @@ CASES = [
     (
         "- s3:\n    bucket: my-bucket\n    event: s3:ObjectMade:*",
         "10:18 functions.api.events.0.s3.event: 's3:ObjectMade:*' is not an S3 event type; allowed: "
-        + ", ".join(__import__("fnship.manifest.events.s3", fromlist=["S3_EVENTS"]).S3_EVENTS),
+        + ", ".join(__import__("fnship.triggers.s3", fromlist=["S3_EVENTS"]).S3_EVENTS),
     ),
     (
         "- s3: My_Bucket",

@@ -140,7 +140,7 @@ def test_code_over_the_direct_upload_limit_plans_the_deployment_bucket(tmp_path)
     bucket = state.get("deployment_bucket")
     assert bucket is not None and bucket.name == "fnship-deployments-111122223333-eu-west-1"
     api, worker = state.get("function.api"), state.get("function.worker")
-    assert api.extras["upload_bucket"] == bucket.name and "deployment_bucket" in api.depends_on
-    assert worker.extras["upload_bucket"] is None and "deployment_bucket" not in worker.depends_on
+    assert api.spec.upload_bucket == bucket.name and "deployment_bucket" in api.depends_on
+    assert worker.spec.upload_bucket is None and "deployment_bucket" not in worker.depends_on
     # Small code only: no bucket in the plan at all.
     assert desired(tmp_path, BASE).get("deployment_bucket") is None

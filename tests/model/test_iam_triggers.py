@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from fnship.manifest.events import HttpApiEvent, RestEvent, RuleEvent, S3Event, SnsEvent, SqsEvent, StreamEvent
-from fnship.manifest.events.url import UrlEvent
 from fnship.manifest.types import EventSpec, FunctionSettings
 from fnship.model.iam import trigger_statements
+from fnship.triggers.http_api import HttpApiEvent
+from fnship.triggers.rest import RestEvent
+from fnship.triggers.rules import RuleEvent
+from fnship.triggers.s3 import S3Event
+from fnship.triggers.sns import SnsEvent
+from fnship.triggers.sqs import SqsEvent
+from fnship.triggers.stream import StreamEvent
+from fnship.triggers.url import UrlEvent
 
 QUEUE = "arn:aws:sqs:us-east-1:123456789012:orders"
 OTHER_QUEUE = "arn:aws:sqs:us-east-1:123456789012:other"

@@ -94,9 +94,9 @@ def test_dependencies_in_a_layer_attached_to_every_function(tmp_path: Path):
 
 
 def test_unzipped_limit_names_the_largest_directories(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    import fnship.packaging as packaging
+    from fnship.packaging import checks
 
-    monkeypatch.setattr(packaging, "UNZIPPED_LIMIT", 1000)  # stands for 250 MB
+    monkeypatch.setattr(checks, "UNZIPPED_LIMIT", 1000)  # stands for 250 MB
     root = tmp_path / "svc"
     _service(root)
     write_tree(root, {"data/big.bin": b"x" * 5000})

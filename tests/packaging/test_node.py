@@ -25,17 +25,27 @@ def elf(machine: int) -> bytes:
 class FakeNpm:
     """`npm ci|install` writes node_modules for `packages` ({name: {file: bytes}}); any other program fails."""
 
-    def __init__(self, packages: Mapping[str, Mapping[str, bytes]] | None = None, *, stderr: str = "", code: int = 0):
+    def __init__(
+        self,
+        packages: Mapping[str, Mapping[str, bytes]] | None = None,
+        *,
+        stderr: str = "",
+        code: int = 0,
+        yarn_version: str = "1.22.22",
+    ):
         self.packages = dict(packages or {"ms": {"index.js": b"module.exports = 1;\n"}})
         self.calls: list[list[str]] = []
         self.envs: list[dict] = []
         self.stderr = stderr
         self.code = code
+        self.yarn_version = yarn_version
 
     def __call__(self, args: Sequence[str], cwd: Path | None = None, env: Mapping[str, str] | None = None) -> Completed:
         args = list(args)
         self.calls.append(args)
         self.envs.append(dict(env or {}))
+        if args[1:] == ["--version"]:
+            return Completed(0, self.yarn_version + "\n", "")
         if Path(args[0]).name in ("npm", "pnpm", "yarn") and cwd is not None:
             if self.code:
                 return Completed(self.code, "", self.stderr)
@@ -91,14 +101,67 @@ def test_the_lockfile_picks_the_package_manager(tmp_path: Path, lockfile, manage
         ("npm", "arm64", ["npm", "ci", "--omit=dev", "--ignore-scripts", "--os=linux", "--cpu=arm64", "--libc=glibc"]),
         ("npm", "x86_64", ["npm", "ci", "--omit=dev", "--ignore-scripts", "--os=linux", "--cpu=x64", "--libc=glibc"]),
         ("pnpm", "arm64", ["pnpm", "install", "--prod", "--ignore-scripts", "--config.node-linker=hoisted",
-                           "--frozen-lockfile", "--os=linux", "--cpu=arm64", "--libc=glibc"]),
+                           "--frozen-lockfile"]),
         ("yarn", "x86_64", ["yarn", "install", "--production", "--ignore-scripts", "--non-interactive",
-                            "--ignore-engines", "--frozen-lockfile"]),
+                            "--ignore-engines", "--ignore-platform", "--frozen-lockfile"]),
+        ("yarn-berry", "x86_64", ["yarn", "workspaces", "focus", "--all", "--production"]),
     ],
 )  # fmt: skip
 def test_install_command_targets_lambdas_platform(manager, architecture, expected):
-    command = node.install_command(manager, node.NodeTarget("nodejs22.x", architecture), locked=True, program=manager)
+    command = node.install_command(manager, node.NodeTarget("nodejs22.x", architecture), locked=True,
+                                   program=manager.removesuffix("-berry"))  # fmt: skip
     assert command[: len(expected)] == expected
+
+
+def test_pnpm_and_yarn_berry_get_lambdas_platform_as_supported_architectures(tmp_path: Path):
+    npm = FakeNpm()
+    proj = project(tmp_path / "svc", {**PACKAGE, "pnpm": {"overrides": {"ms": "2.1.3"}}}, lockfile="pnpm-lock.yaml")
+    node.install(proj, node.NodeTarget("nodejs22.x", "arm64"), tmp_path / "out", options=deps.BuildOptions(),
+                 tools=tools(npm, have=("npm", "pnpm")), work=tmp_path / "w")  # fmt: skip
+    written = json.loads((tmp_path / "w" / "project" / "package.json").read_text())
+    assert written["pnpm"] == {
+        "overrides": {"ms": "2.1.3"},
+        "supportedArchitectures": {"os": ["linux"], "cpu": ["arm64"], "libc": ["glibc"]},
+    }
+    assert written["devDependencies"] == PACKAGE["devDependencies"]  # the lockfile lists them: --prod skips them
+    (tmp_path / "berry").mkdir()
+    (tmp_path / "berry" / "yarn.lock").write_text("__metadata:\n  version: 8\n")
+    (tmp_path / "berry" / ".yarnrc.yml").write_text("npmRegistryServer: https://registry.example\n")
+    proj = project(tmp_path / "berry", PACKAGE, lockfile=None)
+    npm = FakeNpm(yarn_version="4.18.1")
+    node.install(proj, node.NodeTarget("nodejs22.x", "x86_64"), tmp_path / "out2", options=deps.BuildOptions(),
+                 tools=tools(npm, have=("npm", "yarn")), work=tmp_path / "w2")  # fmt: skip
+    assert npm.calls[-1][1:3] == ["workspaces", "focus"] and npm.envs[-1]["YARN_ENABLE_IMMUTABLE_INSTALLS"] == "true"
+    ours = (tmp_path / "w2" / "project" / ".yarnrc.yml").read_text()
+    assert 'supportedArchitectures: {"os": ["linux"], "cpu": ["x64"], "libc": ["glibc"]}' in ours
+    assert 'nodeLinker: "node-modules"' in ours and "enableScripts: false" in ours
+    assert (tmp_path / "w2" / ".yarnrc.yml").read_text().startswith("npmRegistryServer")  # the project's, one up
+
+
+def test_yarn_of_the_wrong_major_line_falls_back_to_npm(tmp_path: Path):
+    npm = FakeNpm(yarn_version="1.22.22")
+    warnings: list[str] = []
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "yarn.lock").write_text("__metadata:\n  version: 8\n")
+    proj = project(tmp_path / "svc", PACKAGE, lockfile=None)
+    node.install(proj, node.NodeTarget("nodejs22.x", "x86_64"), tmp_path / "out", options=deps.BuildOptions(),
+                 tools=tools(npm, have=("npm", "yarn")), work=tmp_path / "w", warn=warnings.append)  # fmt: skip
+    assert Path(npm.calls[-1][0]).name == "npm" and npm.calls[-1][1:3] == ["install", "--no-package-lock"]
+    assert any("yarn.lock is a yarn 2 or later (berry) lockfile, and the yarn installed answers 1.22.22" in w
+               for w in warnings)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("meta", "kept"),
+    [({"os": ["darwin"]}, False), ({"os": ["linux"], "cpu": ["arm64"]}, True), ({"cpu": ["x64"]}, False),
+     ({"os": ["!win32"], "cpu": ["!x64"]}, True), ({"os": ["linux"], "libc": ["musl"]}, False), ({}, True)],
+)  # fmt: skip
+def test_yarn_classic_tree_is_pruned_to_lambdas_platform(tmp_path: Path, meta, kept):
+    package = tmp_path / "node_modules" / "@esbuild" / "p"
+    package.mkdir(parents=True)
+    (package / "package.json").write_text(json.dumps({"name": "@esbuild/p", **meta}))
+    removed = node.prune_platforms(tmp_path / "node_modules", node.NodeTarget("nodejs22.x", "arm64"))
+    assert package.exists() == kept and removed == ([] if kept else ["@esbuild/p"])
 
 
 def test_production_dependencies_for_the_target_no_dev_no_bin(tmp_path: Path):
@@ -144,7 +207,8 @@ def test_yarn_is_used_when_installed(tmp_path: Path):
     proj = project(tmp_path / "svc", PACKAGE, lockfile="yarn.lock")
     node.install(proj, node.NodeTarget("nodejs22.x", "x86_64"), tmp_path / "out", options=deps.BuildOptions(),
                  tools=tools(npm, have=("npm", "yarn")), work=tmp_path / "w")  # fmt: skip
-    assert npm.calls[0][:2] == ["/usr/bin/yarn", "install"] and "--frozen-lockfile" in npm.calls[0]
+    assert npm.calls[0] == ["/usr/bin/yarn", "--version"]  # a yarn 1 for a yarn 1 lockfile
+    assert npm.calls[1][:2] == ["/usr/bin/yarn", "install"] and "--frozen-lockfile" in npm.calls[1]
 
 
 GYP = {"bcrypt": {"package.json": b'{"name": "bcrypt", "version": "5.1.1"}', "binding.gyp": b"{}"}}
@@ -152,11 +216,45 @@ GYP = {"bcrypt": {"package.json": b'{"name": "bcrypt", "version": "5.1.1"}', "bi
 
 def test_node_gyp_package_without_a_container_engine_is_refused_by_name(tmp_path: Path):
     proj = project(tmp_path / "svc", {"dependencies": {"bcrypt": "5.1.1"}})
-    with pytest.raises(FnError) as caught:
+    with pytest.raises(InputError) as caught:
         node.install(proj, node.NodeTarget("nodejs22.x", "arm64"), tmp_path / "out", options=deps.BuildOptions(),
                      tools=tools(FakeNpm(GYP)), work=tmp_path / "w")  # fmt: skip
-    assert "bcrypt@5.1.1 compiles native code with node-gyp" in caught.value.message
-    assert "install docker, podman or buildah" in caught.value.hint and "bcryptjs" in caught.value.hint
+    assert caught.value.exit_code == 2
+    (problem,) = caught.value.diagnostics
+    assert "bcrypt@5.1.1 compiles native code with node-gyp" in problem.message
+    assert "install docker (with its daemon running), podman or buildah" in problem.hint and "bcryptjs" in problem.hint
+
+
+@pytest.mark.parametrize(
+    ("scripts", "compiles"),
+    [({}, True), ({"install": "prebuild-install || node-gyp rebuild"}, True), ({"install": "node-gyp-build"}, True),
+     ({"install": "node-pre-gyp install --fallback-to-build"}, True),
+     ({"install": "node scripts/build-from-source.js"}, False),  # @parcel/watcher: binaries as optional deps
+     ({"install": "node-gyp-build-optional-packages"}, False)],
+)  # fmt: skip
+def test_which_binding_gyp_packages_compile_at_install(tmp_path: Path, scripts, compiles):
+    package = tmp_path / "node_modules" / "native"
+    package.mkdir(parents=True)
+    (package / "binding.gyp").write_text("{}")
+    (package / "package.json").write_text(json.dumps({"name": "native", "version": "1.0.0", "scripts": scripts}))
+    found = node.native_builds(tmp_path / "node_modules", node.NodeTarget("nodejs22.x", "x86_64"))
+    assert found == (["native@1.0.0"] if compiles else [])
+
+
+def test_a_prebuild_for_lambdas_platform_needs_no_compiler_and_other_platforms_do_not_ship(tmp_path: Path):
+    macho, windows = b"\xcf\xfa\xed\xfe" + b"\x00" * 40, b"MZ" + b"\x00" * 40
+    prebuilt = {"package.json": b'{"name": "bufferutil", "version": "4.0.9"}', "binding.gyp": b"{}",
+                "prebuilds/linux-x64/bufferutil.node": elf(62), "prebuilds/darwin-x64+arm64/bufferutil.node": macho,
+                "prebuilds/win32-x64/bufferutil.node": windows}  # fmt: skip
+    proj = project(tmp_path / "svc", {"dependencies": {"bufferutil": "4.0.9"}})
+    node.install(proj, node.NodeTarget("nodejs22.x", "x86_64"), tmp_path / "out", options=deps.BuildOptions(),
+                 tools=tools(FakeNpm({"bufferutil": prebuilt})), work=tmp_path / "w")  # fmt: skip
+    shipped = sorted(p.name for p in (tmp_path / "out" / "node_modules" / "bufferutil" / "prebuilds").iterdir())
+    assert shipped == ["linux-x64"]
+    with pytest.raises(InputError) as caught:  # no linux-arm64 prebuild: node-gyp-build would compile it
+        node.install(proj, node.NodeTarget("nodejs22.x", "arm64"), tmp_path / "out2", options=deps.BuildOptions(),
+                     tools=tools(FakeNpm({"bufferutil": prebuilt})), work=tmp_path / "w2")  # fmt: skip
+    assert "bufferutil@4.0.9 compiles native code with node-gyp" in caught.value.message
 
 
 def test_node_gyp_package_is_built_in_the_lambda_build_image_with_an_engine(tmp_path: Path):
@@ -167,17 +265,27 @@ def test_node_gyp_package_is_built_in_the_lambda_build_image_with_an_engine(tmp_
     built = [c for c in npm.calls if c[0] == "buildah"]
     image = "public.ecr.aws/sam/build-nodejs22.x:latest-arm64"
     assert built[0] == ["buildah", "from", "--platform", "linux/arm64", image]
-    script = built[1][-1]
-    assert "npm ci --omit=dev" in script and "--ignore-scripts" not in script and "--cpu=arm64" in script
+    assert built[1][-1] == "cd /fn && npm rebuild --foreground-scripts bcrypt"  # on the tree the lockfile made
 
 
 def test_native_module_for_the_wrong_architecture_is_refused(tmp_path: Path):
     npm = FakeNpm({"fast": {"package.json": b'{"name": "fast"}', "build/Release/fast.node": elf(62)}})
     proj = project(tmp_path / "svc", {"dependencies": {"fast": "1.0.0"}})
-    with pytest.raises(FnError) as caught:
+    with pytest.raises(InputError) as caught:
         node.install(proj, node.NodeTarget("nodejs22.x", "arm64"), tmp_path / "out", options=deps.BuildOptions(),
                      tools=tools(npm), work=tmp_path / "w")  # fmt: skip
-    assert "node_modules/fast/build/Release/fast.node (x86_64)" in caught.value.message
+    assert caught.value.exit_code == 2
+    assert "package fast ships node_modules/fast/build/Release/fast.node, built for x86_64" in caught.value.message
+    assert "use a version of fast that ships Linux arm64 binaries" in caught.value.diagnostics[0].hint
+
+
+@pytest.mark.parametrize(
+    ("path", "package"),
+    [("node_modules/fast/build/Release/fast.node", "fast"), ("node_modules/@s/p/x.node", "@s/p"),
+     ("node_modules/a/node_modules/@s/q/lib/q.node", "@s/q"), ("nodejs/node_modules/b/b.node", "b")],
+)  # fmt: skip
+def test_the_package_a_native_file_belongs_to(path, package):
+    assert node.package_of(path) == package
 
 
 def test_npm_failure_is_reported_with_its_output(tmp_path: Path):
@@ -368,4 +476,4 @@ def test_native_builds_skip_installed_package_json_that_is_not_an_honest_one(tmp
         (modules / name).mkdir(parents=True)
         (modules / name / "binding.gyp").write_text("{}")
         (modules / name / "package.json").write_bytes(meta)
-    assert node.native_builds(modules) == ["good@1.0.0"]
+    assert node.native_builds(modules, node.NodeTarget("nodejs22.x", "x86_64")) == ["good@1.0.0"]

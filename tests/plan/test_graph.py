@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from fnship.cli.views import render_plan
 from fnship.kinds.event_rule import EventRule, RuleTarget
+from fnship.kinds.http_api import HttpApiRoute
 from fnship.kinds.permission import Permission
 from fnship.model.resources import FunctionScope, Ref, Resource, State
 from fnship.plan.diff import REPLACE
@@ -55,8 +56,9 @@ def test_a_renamed_rule_is_replaced_the_new_one_first():
 
 def test_what_aws_deletes_with_its_parent_has_no_step_and_says_so():
     api = Resource("http_api", "http_api", "dev-svc", {"cors": None}, extras={"id": "a1"})
-    route = Resource("trigger.api.httpApi.get", "http_api_route", "GET /", {"route_key": "GET /"},
-                     extras={"api_id": "a1", "route_id": "r1"})  # fmt: skip
+    spec = HttpApiRoute(route_key="GET /", target=SCOPE.alias_arn, payload_format="2.0", authorizer=None, scopes=(),
+                        api_id="a1", route_id="r1")  # fmt: skip
+    route = Resource.of("trigger.api.httpApi.get", "GET /", spec, scope=SCOPE)
     plan = make_plan(state(), state(api, route), release_id="r")
     assert [(s.type, s.address) for s in plan.steps] == [("http_api.delete", "http_api")]
     assert plan.change("trigger.api.httpApi.get").deleted_with == "http_api"

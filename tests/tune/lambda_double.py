@@ -21,12 +21,10 @@ from __future__ import annotations
 import base64
 import json
 import math
-import threading
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.front_double import Answer, FrontDouble
 
 IO_MS = 100.0
 CPU_MS_AT_1GB = 400.0
@@ -35,7 +33,6 @@ INIT_MS = 250.0
 OUTLIER_INDEX = 2
 OUTLIER_FACTOR = 10.0
 ARM_FACTOR = 0.8
-HOP_HEADERS = {"host", "content-length", "connection", "transfer-encoding", "keep-alive"}
 
 
 def duration_ms(memory: int, architecture: str) -> float:
@@ -43,45 +40,33 @@ def duration_ms(memory: int, architecture: str) -> float:
     return base * (ARM_FACTOR if architecture == "arm64" else 1.0)
 
 
-class LambdaInvokeDouble:
+class LambdaInvokeDouble(FrontDouble):
     def __init__(self, upstream: str) -> None:
-        self.upstream = upstream.rstrip("/")
+        super().__init__(upstream)
         self.invocations: list[tuple[str, str]] = []  # (function, qualifier) in arrival order
         self.code_updates: list[tuple[str, str]] = []  # (function, architecture) of each UpdateFunctionCode
+        self.code_zips: list[tuple[str, str, bytes]] = []  # (function, architecture, the zip) of each of them
         self._latest_arch: dict[str, str] = {}
         self._version_arch: dict[tuple[str, str], str] = {}
         self._counts: dict[tuple[str, str], int] = {}
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    @property
-    def endpoint(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> LambdaInvokeDouble:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
-    def _forward(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, list, bytes]:
-        request = urllib.request.Request(self.upstream + path, data=body or None, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=60) as answer:
-                return answer.status, list(answer.headers.items()), answer.read()
-        except urllib.error.HTTPError as failed:
-            return failed.code, list(failed.headers.items()), failed.read()
+    def answer(self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str],
+               body: bytes) -> Answer | None:  # fmt: skip
+        parts = path.split("/")
+        if (
+            method == "POST"
+            and len(parts) == 5
+            and parts[1:3] == ["2015-03-31", "functions"]
+            and (parts[4] == "invocations")
+        ):
+            function = urllib.parse.unquote(parts[3])
+            return self._invoke(function, query.get("Qualifier", ["$LATEST"])[0], headers, body)
+        return None
 
     def _version_config(self, function: str, qualifier: str, headers: dict[str, str]) -> dict:
         path = f"/2015-03-31/functions/{function}/configuration?Qualifier={urllib.parse.quote(qualifier)}"
         auth = {k: v for k, v in headers.items() if k.lower() in ("authorization", "x-amz-date")}
-        status, _headers, body = self._forward("GET", path, auth, b"")
+        status, _headers, body = self.forward("GET", path, auth, b"")
         assert status == 200, body
         return json.loads(body)
 
@@ -115,54 +100,18 @@ class LambdaInvokeDouble:
             event = json.dumps({"errorType": "ValueError", "errorMessage": "boom", "stackTrace": []}).encode()
         return 200, out, event
 
-    def _remember(self, method: str, parts: list[str], body: bytes, status: int, answer: bytes) -> None:
+    def forwarded(self, method: str, parts: list[str], body: bytes, status: int, answer: bytes) -> None:
         if len(parts) != 5 or parts[1:3] != ["2015-03-31", "functions"] or status >= 300:
             return
         function = urllib.parse.unquote(parts[3])
         with self._lock:
             if method == "PUT" and parts[4] == "code":
-                architecture = (json.loads(body or b"{}").get("Architectures") or ["x86_64"])[0]
+                request = json.loads(body or b"{}")
+                architecture = (request.get("Architectures") or ["x86_64"])[0]
                 self._latest_arch[function] = architecture
                 self.code_updates.append((function, architecture))
+                if request.get("ZipFile"):
+                    self.code_zips.append((function, architecture, base64.b64decode(request["ZipFile"])))
             elif method == "POST" and parts[4] == "versions" and function in self._latest_arch:
                 version = json.loads(answer)["Version"]
                 self._version_arch[(function, version)] = self._latest_arch[function]
-
-    def _handler(self):
-        double = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:  # quiet
-                pass
-
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
-                parsed = urllib.parse.urlsplit(self.path)
-                parts = parsed.path.split("/")
-                if (
-                    self.command == "POST"
-                    and len(parts) == 5
-                    and parts[1:3] == ["2015-03-31", "functions"]
-                    and (parts[4] == "invocations")
-                ):
-                    function = urllib.parse.unquote(parts[3])
-                    qualifier = urllib.parse.parse_qs(parsed.query).get("Qualifier", ["$LATEST"])[0]
-                    status, out, payload = double._invoke(function, qualifier, headers, body)
-                else:
-                    status, out, payload = double._forward(self.command, self.path, headers, body)
-                    double._remember(self.command, parts, body, status, payload)
-                self.send_response(status)
-                for key, value in out:
-                    if key.lower() not in HOP_HEADERS:
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
-
-        return Handler

@@ -1,9 +1,10 @@
 """`functions.<key>.events`, `url:`, `provider.httpApi` and the trigger-related function settings -> typed,
 validated data (EventSpec with each type's frozen spec, FunctionSettings, HttpApiSpec). Pure: no AWS, no filesystem.
 
-One module per event type (its spec dataclass and its parser), one line per type in EVENT_PARSERS (an explicit
-table: an unknown type is a diagnostic). Each parser checks its keys and values against AWS's limits and returns
-the event's spec in the model's vocabulary, with AWS's defaults filled in so the planner compares like with like.
+Each event type's spec dataclass and parser live in its trigger module (fnship/triggers/<type>.py), one line per
+type in the trigger table (explicit: an unknown type is a diagnostic). Each parser checks its keys and values
+against AWS's limits and returns the event's spec in the model's vocabulary, with AWS's defaults filled in so the
+planner compares like with like.
 """
 
 from __future__ import annotations
@@ -12,52 +13,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from fnship.manifest.checks import Checker, show
-from fnship.manifest.events.common import EventContext, Parser, compact_json
-from fnship.manifest.events.http_api import (
-    HttpApiEvent,
-    parse_function_http_api,
-    parse_http_api,
-    parse_provider_http_api,
-)
-from fnship.manifest.events.rest import RestCors, RestEvent, parse_http
-from fnship.manifest.events.rules import RuleEvent, parse_event_bridge, parse_schedule
-from fnship.manifest.events.s3 import S3Event, parse_s3
+from fnship.manifest.events.common import EventContext, Parser
 from fnship.manifest.events.settings import parse_settings
-from fnship.manifest.events.sns import SnsEvent, parse_sns
-from fnship.manifest.events.sqs import SqsEvent, parse_sqs
-from fnship.manifest.events.stream import StreamEvent, parse_stream
-from fnship.manifest.events.url import UrlEvent, parse_url
 from fnship.manifest.types import EventSpec, KeyPath
 
-__all__ = [
-    "EVENT_PARSERS",
-    "EventContext",
-    "HttpApiEvent",
-    "RestCors",
-    "RestEvent",
-    "RuleEvent",
-    "S3Event",
-    "SnsEvent",
-    "SqsEvent",
-    "StreamEvent",
-    "UrlEvent",
-    "compact_json",
-    "parse_events",
-    "parse_function_http_api",
-    "parse_provider_http_api",
-    "parse_settings",
-]
+__all__ = ["EventContext", "event_parsers", "parse_events", "parse_settings"]
 
-EVENT_PARSERS: dict[str, Parser] = {
-    "httpApi": parse_http_api,
-    "http": parse_http,
-    "sqs": parse_sqs,
-    "sns": parse_sns,
-    "s3": parse_s3,
-    "schedule": parse_schedule,
-    "eventBridge": parse_event_bridge,
-    "stream": parse_stream,
-}
+
+def event_parsers() -> dict[str, Parser]:
+    """Event type -> its parser, from the trigger table (fnship/triggers): an unknown type is a diagnostic."""
+    from fnship.triggers import TRIGGERS  # imported here: the trigger modules use this package's parse helpers
+
+    return {name: trigger.parse for name, trigger in TRIGGERS.items() if trigger.parse is not None}
+
+
 # Serverless event types fnship does not deploy (yet): named so the message says so instead of "unknown".
 UNSUPPORTED_EVENTS = frozenset(
     {"websocket", "alb", "alexaSkill", "alexaSmartHome", "iot", "iotFleetProvisioning", "cloudwatchEvent",
@@ -67,7 +36,10 @@ UNSUPPORTED_EVENTS = frozenset(
 
 def parse_events(raw: Mapping[str, Any], path: KeyPath, ctx: EventContext) -> tuple[EventSpec, ...]:
     """Every event under `functions.<key>.events`, plus `url:`, validated and normalized."""
+    from fnship.triggers.url import parse_url
+
     check = ctx.check
+    parsers = event_parsers()
     specs: list[EventSpec] = []
     events = raw.get("events")
     if events is not None and (items := check.want_list(events, (*path, "events"))) is not None:
@@ -80,9 +52,9 @@ def parse_events(raw: Mapping[str, Any], path: KeyPath, ctx: EventContext) -> tu
                 )
                 continue
             kind, value = next(iter(event.items()))
-            parser = EVENT_PARSERS.get(kind)
+            parser = parsers.get(kind)
             if parser is None:
-                _unknown_event(kind, (*where, kind), check)
+                _unknown_event(kind, (*where, kind), check, known=list(parsers))
                 continue
             for settings in parser(value, (*where, kind), ctx, index):
                 specs.append(EventSpec(kind, index, settings))
@@ -94,24 +66,24 @@ def parse_events(raw: Mapping[str, Any], path: KeyPath, ctx: EventContext) -> tu
     return tuple(specs)
 
 
-def _unknown_event(kind: str, path: KeyPath, check: Checker) -> None:
+def _unknown_event(kind: str, path: KeyPath, check: Checker, *, known: list[str]) -> None:
     if kind == "url":
         check.error(path, "url is a function setting, not an event", "write `url: true` under the function")
     elif kind in UNSUPPORTED_EVENTS:
         check.error(
             path,
             f"event type '{kind}' is not supported by fnship",
-            "supported: " + ", ".join(EVENT_PARSERS),
+            "supported: " + ", ".join(known),
             at_key=True,
         )
     else:
         import difflib
 
-        close = difflib.get_close_matches(kind, list(EVENT_PARSERS), n=1)
+        close = difflib.get_close_matches(kind, known, n=1)
         check.error(
             path,
             f"unknown event type '{kind}'" + (f"; did you mean '{close[0]}'?" if close else ""),
-            "supported: " + ", ".join(EVENT_PARSERS),
+            "supported: " + ", ".join(known),
             at_key=True,
         )
 

@@ -194,6 +194,24 @@ def batch_limit(
     return size
 
 
+def response_types(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> tuple[str, ...]:
+    """`functionResponseType` of a queue or stream mapping: what the function may answer (partial batch failures)."""
+    if raw.get("functionResponseType") is None:
+        return ()
+    kind = check.want_choice(
+        raw["functionResponseType"],
+        (*path, "functionResponseType"),
+        ("ReportBatchItemFailures",),
+        what="a function response type",
+    )
+    return (kind,) if kind else ()
+
+
+def filter_patterns(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> tuple[str, ...]:
+    """`filterPatterns` of a queue or stream mapping, as the compact JSON AWS stores."""
+    return json_list(raw.get("filterPatterns"), (*path, "filterPatterns"), check, what="a filter pattern")
+
+
 def short_or_mapping(
     value: Any, path: KeyPath, check: Checker, *, key: str, keys: frozenset[str], what: str
 ) -> tuple[dict[str, Any], KeyPath] | None:

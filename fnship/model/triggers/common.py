@@ -48,7 +48,16 @@ class Target:
 
     def scope(self, event_type: str = "", name: str = "") -> FunctionScope:
         """What a trigger (or permission, URL) of this function carries: the alias it belongs to, its type and name."""
-        return FunctionScope(self.function_key, self.function_name, self.alias, self.alias_arn, event_type, name)
+        return FunctionScope(
+            self.function_key,
+            self.function_name,
+            self.alias,
+            self.alias_arn,
+            event_type,
+            name,
+            self.service,
+            self.stage,
+        )
 
     def extras(self, event_type: str, name: str) -> dict[str, Any]:
         return {

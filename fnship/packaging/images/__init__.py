@@ -22,7 +22,7 @@ from fnship.packaging import cache, deps, patterns
 from fnship.packaging.images import oci
 from fnship.packaging.images.push import SOURCES_FILE
 from fnship.packaging.images.registry import Reference, RegistryClient
-from fnship.packaging.platforms import Target
+from fnship.packaging.platforms import LambdaPlatform, Target
 
 IMAGE_BUILDER = "fnship-image-1"
 TASK_ROOT = "var/task"  # LAMBDA_TASK_ROOT in the AWS base images
@@ -63,7 +63,7 @@ def build_image(
     level: int,
     cache_dir: Path,
 ):
-    from fnship.packaging import Artifact
+    from fnship.packaging.artifacts import Artifact
 
     fn = manifest.functions[key]
     wanted = manifest.artifacts.function_images[key]
@@ -78,7 +78,7 @@ def build_image(
     target = Target(fn.runtime, fn.architecture) if fn.runtime.startswith("python3") else None
     dockerfile = manifest.root / spec.path / spec.file
     if dockerfile.is_file():
-        arch = spec.platform or f"linux/{'arm64' if fn.architecture == 'arm64' else 'amd64'}"
+        arch = spec.platform or f"linux/{LambdaPlatform(fn.runtime, fn.architecture).oci_arch}"
         build_key = _key({"kind": "engine", "context": context_digest(manifest.root / spec.path),
                           "file": spec.file, "args": dict(spec.build_args), "platform": arch})  # fmt: skip
         hit = _reuse(layout, build_key, cache_dir)

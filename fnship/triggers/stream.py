@@ -1,22 +1,31 @@
-"""`stream` events: an event source mapping from a DynamoDB or Kinesis stream. Pure."""
+"""`stream` events (DynamoDB and Kinesis): an event source mapping from a stream into the alias, read with the
+function's role. Parse, render, grants and sample event in one place. Pure."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from fnship.kinds.event_source_mapping import StreamMapping
+from fnship.local.events import Where
 from fnship.manifest.checks import show
 from fnship.manifest.events.common import (
     BATCHING_WINDOW_S,
     EventContext,
     batch_limit,
+    filter_patterns,
     flag,
-    json_list,
+    response_types,
     short_or_mapping,
     want_arn,
     want_bounded,
 )
-from fnship.manifest.types import KeyPath
+from fnship.manifest.types import EventSpec, KeyPath
+from fnship.model import iam
+from fnship.model.resources import Resource
+from fnship.model.triggers.common import Target
+from fnship.model.triggers.sources import mapping, source_name
+from fnship.triggers.base import TriggerType
 
 STREAM_KEYS = frozenset(
     {
@@ -131,15 +140,7 @@ def parse_stream(value: Any, path: KeyPath, ctx: EventContext, index: int) -> li
                 on_failure = want_arn(
                     target, target_path, check, services=("sqs", "sns"), what="SQS queue or SNS topic"
                 )
-    response_types: list[str] = []
-    if raw.get("functionResponseType") is not None:
-        kind = check.want_choice(
-            raw["functionResponseType"],
-            (*path, "functionResponseType"),
-            ("ReportBatchItemFailures",),
-            what="a function response type",
-        )
-        response_types = [kind] if kind else []
+    types = response_types(raw, path, check)
 
     def optional(key: str, bounds: tuple[int, int], default: int | None) -> int | None:
         if raw.get(key) is None:
@@ -165,10 +166,79 @@ def parse_stream(value: Any, path: KeyPath, ctx: EventContext, index: int) -> li
             maximum_batching_window=bounded("batchWindow", BATCHING_WINDOW_S, 0),
             tumbling_window=optional("tumblingWindowInSeconds", TUMBLING_WINDOW_S, None),
             on_failure=on_failure,
-            function_response_types=tuple(response_types),
+            function_response_types=types,
             enabled=flag(raw, "enabled", path, check, True),
-            filter_patterns=tuple(
-                json_list(raw.get("filterPatterns"), (*path, "filterPatterns"), check, what="a filter pattern")
-            ),
+            filter_patterns=filter_patterns(raw, path, check),
         )
     ]
+
+
+def dynamodb(where: Where) -> dict[str, Any]:
+    """DynamoDB Streams (`stream:` with a DynamoDB stream ARN). https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html"""
+    table = f"arn:aws:dynamodb:{where.region}:{where.account_id}:table/example-table"
+    return {
+        "Records": [
+            {
+                "eventID": "1",
+                "eventName": "INSERT",
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": where.region,
+                "dynamodb": {
+                    "ApproximateCreationDateTime": where.now_ms // 1000,
+                    "Keys": {"Id": {"N": "101"}},
+                    "NewImage": {"Message": {"S": "New item!"}, "Id": {"N": "101"}},
+                    "SequenceNumber": "111",
+                    "SizeBytes": 26,
+                    "StreamViewType": "NEW_AND_OLD_IMAGES",
+                },
+                "eventSourceARN": f"{table}/stream/2023-11-14T22:13:20.000",
+            }
+        ]
+    }
+
+
+def name(event: EventSpec) -> str:
+    return source_name(event.settings.arn)
+
+
+def grants(event: EventSpec) -> list[iam.Grant]:
+    """Lambda's poller reads the stream with the function's role, and sends failed batches to `onFailure`."""
+    s = event.settings
+    actions = iam.KINESIS_STREAM_ACTIONS if s.source == "kinesis" else iam.DYNAMODB_STREAM_ACTIONS
+    found: list[iam.Grant] = [(actions, s.arn)]
+    if s.on_failure:
+        found.append(iam.send_grant(s.on_failure))
+    return found
+
+
+def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
+    s = event.settings
+    spec = StreamMapping(
+        source_arn=s.arn,
+        function_arn=target.alias_arn,
+        batch_size=s.batch_size,
+        maximum_batching_window=s.maximum_batching_window,
+        function_response_types=tuple(s.function_response_types),
+        enabled=s.enabled,
+        filter_patterns=tuple(sorted(s.filter_patterns)),
+        starting_position=s.starting_position,
+        starting_position_timestamp=s.starting_position_timestamp,
+        bisect_batch_on_function_error=s.bisect_batch_on_function_error,
+        maximum_retry_attempts=s.maximum_retry_attempts,
+        maximum_record_age=s.maximum_record_age,
+        parallelization_factor=s.parallelization_factor,
+        tumbling_window=s.tumbling_window,
+        on_failure=s.on_failure,
+    )
+    return [mapping(target, "stream", name, spec)]
+
+
+TRIGGER = TriggerType(
+    parse=parse_stream,
+    name=name,
+    render=render,
+    grants=grants,
+    samples={"dynamodb": dynamodb},
+    kinds=("event_source_mapping",),
+)

@@ -1,4 +1,5 @@
-"""`schedule` and `eventBridge` events: an EventBridge rule targeting the function. Pure."""
+"""`schedule` and `eventBridge` events: an EventBridge rule per event, targeting the alias. Parse, render, sample
+event in one place. Pure."""
 
 from __future__ import annotations
 
@@ -7,10 +8,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fnship.arns import arn
+from fnship.kinds.event_rule import EventRule, RuleTarget
+from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, flag, json_value, short_or_mapping, text_of
 from fnship.manifest.schedule import check_expression
-from fnship.manifest.types import KeyPath
+from fnship.manifest.types import EventSpec, KeyPath
+from fnship.model import names
+from fnship.model.address import Address
+from fnship.model.resources import Resource
+from fnship.model.triggers.common import Target, permission, slug, trigger_address
+from fnship.triggers.base import TriggerType
 
 SCHEDULE_KEYS = frozenset({"rate", "enabled", "input", "inputPath", "name", "description"})
 EVENT_BRIDGE_KEYS = frozenset(
@@ -146,3 +155,79 @@ def parse_event_bridge(value: Any, path: KeyPath, ctx: EventContext, index: int)
             **_input(raw, path, check),
         )
     ]
+
+
+EVENTS = "events.amazonaws.com"
+RULE_NAME_MAX = 64
+
+
+def rule_arn(*, region: str, account_id: str, bus: str | None, name: str) -> str:
+    path = f"{bus}/{name}" if bus else name
+    return arn("events", f"rule/{path}", region=region, account_id=account_id)
+
+
+def _render_rule(target: Target, event_type: str, event: EventSpec, name: str) -> list[Resource]:
+    s = event.settings
+    physical = s.name or names.shorten(f"{target.function_name}-{name}", RULE_NAME_MAX)
+    spec = EventRule(
+        schedule=s.schedule,
+        pattern=s.pattern,
+        event_bus=s.event_bus,
+        state="ENABLED" if s.enabled else "DISABLED",
+        description=s.description,
+        target=RuleTarget(arn=target.alias_arn, input=s.input, input_path=s.input_path),
+        tags=dict(target.tags),
+    )
+    rule = Resource.of(
+        trigger_address(target, event_type, name),
+        physical,
+        spec,
+        depends_on=(target.alias_address, Address.permission(target.function_key, event_type, name)),
+        scope=target.scope(event_type, name),
+    )
+    arn = rule_arn(region=target.region, account_id=target.account_id, bus=s.event_bus, name=physical)
+    return [permission(target, event_type, name, principal=EVENTS, source_arn=arn), rule]
+
+
+def schedule_name(event: EventSpec) -> str:
+    return slug(event.settings.name) if event.settings.name else "schedule"
+
+
+def event_bridge_name(event: EventSpec) -> str:
+    return slug(event.settings.name) if event.settings.name else "rule"
+
+
+def render_schedule(target: Target, event: EventSpec, name: str) -> list[Resource]:
+    return _render_rule(target, "schedule", event, name)
+
+
+def render_event_bridge(target: Target, event: EventSpec, name: str) -> list[Resource]:
+    return _render_rule(target, "eventBridge", event, name)
+
+
+def schedule(where: Where) -> dict[str, Any]:
+    """EventBridge scheduled event (`schedule: rate(...)`).
+    https://docs.aws.amazon.com/lambda/latest/dg/with-eventbridge-scheduler.html"""
+    return {
+        "version": "0",
+        "id": stable_id("schedule"),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": where.account_id,
+        "time": where.iso[:19] + "Z",
+        "region": where.region,
+        "resources": [f"arn:aws:events:{where.region}:{where.account_id}:rule/example-rule"],
+        "detail": {},
+    }
+
+
+SCHEDULE = TriggerType(
+    parse=parse_schedule,
+    name=schedule_name,
+    render=render_schedule,
+    samples={"schedule": schedule},
+    kinds=("event_rule", "permission"),
+)
+EVENT_BRIDGE = TriggerType(
+    parse=parse_event_bridge, name=event_bridge_name, render=render_event_bridge, kinds=("event_rule", "permission")
+)

@@ -1,21 +1,32 @@
-"""`sqs` events: an event source mapping from a queue. Pure."""
+"""`sqs` events: an event source mapping from a queue into the alias, which Lambda's poller reads with the
+function's role. Parse, render, grants and sample event in one place. Pure."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
+from fnship.kinds.event_source_mapping import QueueMapping
+from fnship.local.events import Where, stable_id
 from fnship.manifest.events.common import (
     BATCHING_WINDOW_S,
     EventContext,
     batch_limit,
+    filter_patterns,
     flag,
-    json_list,
+    response_types,
     short_or_mapping,
     want_arn,
     want_bounded,
 )
-from fnship.manifest.types import KeyPath
+from fnship.manifest.types import EventSpec, KeyPath
+from fnship.model import iam
+from fnship.model.resources import Resource
+from fnship.model.triggers.common import Target
+from fnship.model.triggers.sources import mapping, source_name
+from fnship.triggers.base import TriggerType
 
 SQS_KEYS = frozenset(
     {
@@ -82,15 +93,7 @@ def parse_sqs(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[
             (*path, "batchSize"),
             f"a batchSize of {batch} (above {SQS_UNBATCHED_MAX}) needs maximumBatchingWindow of at least 1 second",
         )
-    response_types: list[str] = []
-    if raw.get("functionResponseType") is not None:
-        kind = check.want_choice(
-            raw["functionResponseType"],
-            (*path, "functionResponseType"),
-            ("ReportBatchItemFailures",),
-            what="a function response type",
-        )
-        response_types = [kind] if kind else []
+    types = response_types(raw, path, check)
     concurrency = None
     if raw.get("maximumConcurrency") is not None:
         concurrency = want_bounded(raw["maximumConcurrency"], (*path, "maximumConcurrency"), check, MAX_CONCURRENCY)
@@ -101,11 +104,63 @@ def parse_sqs(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[
             arn=arn,
             batch_size=batch,
             maximum_batching_window=window,
-            function_response_types=tuple(response_types),
+            function_response_types=types,
             maximum_concurrency=concurrency,
             enabled=flag(raw, "enabled", path, check, True),
-            filter_patterns=tuple(
-                json_list(raw.get("filterPatterns"), (*path, "filterPatterns"), check, what="a filter pattern")
-            ),
+            filter_patterns=filter_patterns(raw, path, check),
         )
     ]
+
+
+def sqs(where: Where) -> dict[str, Any]:
+    """https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html"""
+    body = json.dumps({"hello": "world"})
+    return {
+        "Records": [
+            {
+                "messageId": stable_id("sqs-message"),
+                "receiptHandle": "MessageReceiptHandle",
+                "body": body,
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": str(where.now_ms),
+                    "SenderId": where.account_id,
+                    "ApproximateFirstReceiveTimestamp": str(where.now_ms + 2),
+                },
+                "messageAttributes": {},
+                "md5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),  # noqa: S324 - SQS's own digest
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:{where.region}:{where.account_id}:example-queue",
+                "awsRegion": where.region,
+            }
+        ]
+    }
+
+
+def name(event: EventSpec) -> str:
+    return source_name(event.settings.arn)
+
+
+def grants(event: EventSpec) -> list[iam.Grant]:
+    """Lambda's poller reads the queue with the function's role."""
+    return [(iam.SQS_POLL_ACTIONS, event.settings.arn)]
+
+
+def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
+    s = event.settings
+    spec = QueueMapping(
+        source_arn=s.arn,
+        function_arn=target.alias_arn,
+        batch_size=s.batch_size,
+        maximum_batching_window=s.maximum_batching_window,
+        function_response_types=tuple(s.function_response_types),
+        maximum_concurrency=s.maximum_concurrency,
+        enabled=s.enabled,
+        filter_patterns=tuple(sorted(s.filter_patterns)),
+    )
+    return [mapping(target, "sqs", name, spec)]
+
+
+TRIGGER = TriggerType(
+    parse=parse_sqs, name=name, render=render, grants=grants, samples={"sqs": sqs}, kinds=("event_source_mapping",)
+)

@@ -1,13 +1,30 @@
-"""`httpApi` events (API Gateway HTTP API routes) and `provider.httpApi` (CORS, JWT authorizers). Pure."""
+"""`httpApi` events (routes of the service's API Gateway HTTP API, a Lambda proxy integration to the alias each)
+and `provider.httpApi` (CORS, JWT authorizers, payload format). Parse, render, sample event in one place. Pure."""
 
 from __future__ import annotations
 
+import base64
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from fnship.kinds.http_api import HttpApiRoute
+from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, http_method, http_path, http_route, parse_cors, text_of
-from fnship.manifest.types import HttpApiSpec, JwtAuthorizer, KeyPath
+from fnship.manifest.types import EventSpec, HttpApiSpec, JwtAuthorizer, KeyPath
+from fnship.model.address import Address
+from fnship.model.resources import Resource
+from fnship.model.triggers.api import APIGATEWAY, HTTP_API, api_extras, api_name, route_name
+from fnship.model.triggers.common import (
+    Target,
+    cors_configuration,
+    execute_api_arn,
+    permission,
+    trigger_address,
+)
+from fnship.triggers.base import Shared, TriggerType
 
 HTTP_API_KEYS = frozenset({"method", "path", "authorizer"})
 HTTP_API_AUTHORIZER_KEYS = frozenset({"name", "scopes"})
@@ -155,3 +172,114 @@ def _jwt_authorizer(value: Any, path: KeyPath, check: Checker) -> JwtAuthorizer 
     if issuer is None or audience is None:
         return None
     return JwtAuthorizer(identity_source=(source,), issuer=issuer, audience=tuple(sorted(audience)))
+
+
+def http_api_route_name(event: EventSpec) -> str:
+    return route_name(event.settings.method, event.settings.path)
+
+
+def render_http_api_route(target: Target, event: EventSpec, name: str) -> list[Resource]:
+    settings = event.settings
+    spec = HttpApiRoute(
+        route_key=settings.route_key,
+        target=target.alias_arn,
+        payload_format=settings.payload_format,
+        authorizer=settings.authorizer,
+        scopes=tuple(settings.scopes),
+    )
+    route = Resource.of(
+        trigger_address(target, "httpApi", name),
+        settings.route_key,
+        spec,
+        depends_on=(
+            HTTP_API,
+            target.alias_address,
+            Address.permission(target.function_key, "httpApi", name),
+            *([Address.http_api_authorizer(settings.authorizer)] if settings.authorizer else []),
+        ),
+        scope=target.scope("httpApi", name),
+    )
+    source = execute_api_arn(target, HTTP_API, settings.method, settings.path)
+    return [permission(target, "httpApi", name, principal=APIGATEWAY, source_arn=source), route]
+
+
+def shared_http_api(
+    *, service: str, stage: str, spec: HttpApiSpec, routes: list[Resource], tags: Mapping[str, str]
+) -> list[Resource]:
+    """The HTTP API (with its `$default` auto-deploy stage) and the JWT authorizers its routes use."""
+    if not routes:
+        return []
+    api = Resource(
+        address=HTTP_API,
+        kind="http_api",
+        name=api_name(service=service, stage=stage),
+        attrs={"cors": cors_configuration(spec.cors), "default_stage": True, "tags": dict(tags)},
+        extras={**api_extras(service=service, stage=stage), "shared": True},
+    )
+    used = sorted({name for route in routes if (name := route.spec_as(HttpApiRoute).authorizer)})
+    authorizers = [
+        Resource(
+            address=Address.http_api_authorizer(name),
+            kind="http_api_authorizer",
+            name=name,
+            attrs={
+                "type": "JWT",
+                "identity_source": list(spec.authorizers[name].identity_source),
+                "issuer": spec.authorizers[name].issuer,
+                "audience": list(spec.authorizers[name].audience),
+            },
+            depends_on=(HTTP_API,),
+            extras={**api_extras(service=service, stage=stage), "shared": True},
+        )
+        for name in used
+    ]
+    return [api, *authorizers]
+
+
+def http_api(where: Where) -> dict[str, Any]:
+    """Serverless's `httpApi` event: API Gateway HTTP API (payload format 2.0).
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html"""
+    return {
+        "version": "2.0",
+        "routeKey": "POST /hello",
+        "rawPath": "/hello",
+        "rawQueryString": "name=world",
+        "headers": {"content-type": "application/json", "host": f"example.execute-api.{where.region}.amazonaws.com"},
+        "queryStringParameters": {"name": "world"},
+        "requestContext": {
+            "accountId": where.account_id,
+            "apiId": "example",
+            "domainName": f"example.execute-api.{where.region}.amazonaws.com",
+            "domainPrefix": "example",
+            "http": {
+                "method": "POST",
+                "path": "/hello",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "curl/8.0",
+            },
+            "requestId": stable_id("httpapi-request"),
+            "routeKey": "POST /hello",
+            "stage": "$default",
+            "time": "14/Nov/2023:22:13:20 +0000",
+            "timeEpoch": where.now_ms,
+        },
+        "body": base64.b64encode(json.dumps({"hello": "world"}).encode()).decode(),
+        "isBase64Encoded": True,
+    }
+
+
+def shared(_events: list[tuple[Target, EventSpec]], rendered: list[Resource], context: Shared) -> list[Resource]:
+    routes = [r for r in rendered if r.kind == "http_api_route"]
+    return shared_http_api(service=context.service, stage=context.stage, spec=context.http_api, routes=routes,
+                           tags=context.tags)  # fmt: skip
+
+
+TRIGGER = TriggerType(
+    parse=parse_http_api,
+    name=http_api_route_name,
+    render=render_http_api_route,
+    shared=shared,
+    samples={"httpApi": http_api},
+    kinds=("http_api_route", "permission", "http_api", "http_api_authorizer"),
+)

@@ -1,0 +1,69 @@
+"""Trigger types, one module each (fnship/triggers/<type>.py: the manifest event's parse, the resources it renders
+and its IAM grants, its sample events, the kinds that read and apply it), in one explicit table. Pure.
+
+Each event of a function renders to resources addressed `trigger.<function>.<type>.<name>`, plus
+`permission.<function>.<type>.<name>` for the push sources (a statement on the alias's resource policy, with
+SourceArn and SourceAccount). What several functions share has its own address: the HTTP API (`http_api`,
+its authorizers `http_api.authorizer.<name>`), the REST API (`rest_api`, its stage `rest_api.stage.<stage>`),
+owned SNS topics (`topic.<name>`) and owned S3 buckets (`bucket.<name>`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fnship.manifest.types import EventSpec, HttpApiSpec
+from fnship.model.resources import Resource
+from fnship.model.triggers.common import Target
+from fnship.triggers import http_api, rest, rules, s3, sns, sqs, stream, url
+from fnship.triggers.base import Shared, TriggerType
+
+# Event type -> its module's TriggerType. A new trigger type is one module and one line here.
+TRIGGERS: dict[str, TriggerType] = {
+    "httpApi": http_api.TRIGGER,
+    "http": rest.TRIGGER,
+    "sqs": sqs.TRIGGER,
+    "sns": sns.TRIGGER,
+    "s3": s3.TRIGGER,
+    "schedule": rules.SCHEDULE,
+    "eventBridge": rules.EVENT_BRIDGE,
+    "stream": stream.TRIGGER,
+    "url": url.TRIGGER,
+}
+
+
+def trigger_names(events: tuple[EventSpec, ...]) -> list[str]:
+    """Each event's name, unique within its function and type: a repeated base name gets `-2`, `-3`, ..."""
+    seen: dict[tuple[str, str], int] = {}
+    out = []
+    for event in events:
+        base = TRIGGERS[event.type].name(event)
+        count = seen.get((event.type, base), 0) + 1
+        seen[(event.type, base)] = count
+        out.append(base if count == 1 else f"{base}-{count}")
+    return out
+
+
+def render_triggers(
+    functions: list[tuple[Target, tuple[EventSpec, ...]]],
+    *,
+    service: str,
+    stage: str,
+    http_api: HttpApiSpec,
+    tags: Mapping[str, str],
+) -> list[Resource]:
+    """Every trigger of every function, then the shared resources they need (in the table's order)."""
+    rendered: list[Resource] = []
+    by_type: dict[str, list[tuple[Target, EventSpec]]] = {}
+    for target, events in functions:
+        for event, name in zip(events, trigger_names(events), strict=True):
+            rendered.extend(TRIGGERS[event.type].render(target, event, name))
+            by_type.setdefault(event.type, []).append((target, event))
+    context = Shared(service=service, stage=stage, http_api=http_api, tags=tags)
+    shared = [
+        resource
+        for event_type, trigger in TRIGGERS.items()
+        if trigger.shared is not None and event_type in by_type
+        for resource in trigger.shared(by_type[event_type], rendered, context)
+    ]
+    return [*shared, *rendered]
