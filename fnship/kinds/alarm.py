@@ -16,7 +16,7 @@ from fnship.strategies.shifter import ERRORS_ALARM_NAME
 
 def alarm_delete(context: Context, step: Step) -> None:
     try:
-        context.aws.cloudwatch.delete_alarms([context.live(step).name])
+        context.aws.cloudwatch.delete_alarms([context.live_at(step.address).name])
     except AwsError as exc:
         # A shift of the same alias earlier in this apply removes it too (shifter.remove_left_over_alarms), and
         # DeleteAlarms answers ResourceNotFound for a name that is gone:

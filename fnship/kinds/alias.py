@@ -115,7 +115,7 @@ def alias_set(context: Context, step: Step) -> None:
 def alias_concurrency(context: Context, step: Step) -> None:
     from fnship.strategies.shifter import set_provisioned
 
-    alias, live = context.desired(step), context.live(step)
+    alias, live = context.desired(step), context.live_at(step.address)
     set_provisioned(
         context.aws,
         alias.extras["function_name"],
@@ -162,7 +162,7 @@ def release_shift(context: Context, step: Step) -> None:
 
 
 def alias_delete(context: Context, step: Step) -> None:
-    live = context.live(step)
+    live = context.live_at(step.address)
     context.aws.lambda_.delete_alias(live.extras["function_name"], live.name)
 
 

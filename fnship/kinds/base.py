@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from fnship.errors import AwsError
 from fnship.model.address import Address
-from fnship.model.resources import Resource, S, has_ref, resolve_refs
+from fnship.model.resources import Resource, S, T, has_ref, resolve_refs
 from fnship.plan.diff import CREATE, DELETE, REPLACE, Change, FieldChange, Plan, Step, generic_fields
 
 if TYPE_CHECKING:  # (plan/reads.py imports the model's trigger helpers, which import this module)
@@ -33,10 +33,12 @@ class Context:
     release: dict[str, Any] = field(default_factory=dict)  # release id, commit, who: what hooks are told
     runtime: Any = None  # strategies.shifter.Runtime: clock, sleep, progress, interrupt policy
 
-    def desired(self, step: Step) -> Any:
-        return self.plan.desired.get(step.address)
+    def desired(self, step: Step) -> Resource:
+        """The step's desired resource (a step that makes or changes something has one)."""
+        return self.desired_at(step.address)
 
-    def live(self, step: Step) -> Any:
+    def live(self, step: Step) -> Resource | None:
+        """The step's live resource, None while it does not exist yet."""
         return self.plan.live.get(step.address)
 
     def desired_spec(self, step: Step, spec_type: type[S]) -> S:
@@ -72,7 +74,7 @@ class Context:
             raise AwsError(resource=address, action="lookup", code="NotFound", detail=f"{address} does not exist")
         return found
 
-    def resolved(self, value: Any) -> Any:
+    def resolved(self, value: T) -> T:
         """`value` with its references filled in (the one resolver the planner uses too, see plan/steps.py)."""
         resolved = resolve_refs(value, self.value)
         if has_ref(resolved):

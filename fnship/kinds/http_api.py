@@ -27,7 +27,7 @@ def http_api_create(context: Context, step: Step) -> None:
 
 
 def http_api_update(context: Context, step: Step) -> None:
-    resource, live = context.desired(step), context.live(step)
+    resource, live = context.desired(step), context.live_at(step.address)
     api, api_id = context.aws.http_apis, live.extras["id"]
     if resource.attrs["cors"] != live.attrs["cors"]:
         api.set_cors(api_id, resource.attrs["cors"])
@@ -39,7 +39,7 @@ def http_api_update(context: Context, step: Step) -> None:
 
 
 def http_api_delete(context: Context, step: Step) -> None:
-    context.aws.http_apis.delete_api(context.live(step).extras["id"])
+    context.aws.http_apis.delete_api(context.live_at(step.address).extras["id"])
 
 
 def jwt_config(attrs: Mapping[str, Any]) -> dict[str, Any]:
@@ -57,14 +57,14 @@ def http_api_authorizer_create(context: Context, step: Step) -> None:
 
 
 def http_api_authorizer_update(context: Context, step: Step) -> None:
-    resource, live = context.desired(step), context.live(step)
+    resource, live = context.desired(step), context.live_at(step.address)
     context.aws.http_apis.update_jwt_authorizer(
         live.extras["api_id"], live.extras["authorizer_id"], config=jwt_config(resource.attrs)
     )
 
 
 def http_api_authorizer_delete(context: Context, step: Step) -> None:
-    live = context.live(step)
+    live = context.live_at(step.address)
     context.aws.http_apis.delete_authorizer(live.extras["api_id"], live.extras["authorizer_id"])
 
 
@@ -136,7 +136,7 @@ def http_api_route_delete(context: Context, step: Step) -> None:
         api.delete_integration(live.api_id, live.integration_id)
 
 
-def part_of_api(_resource: Any) -> str:
+def part_of_api(_resource: Resource) -> str:
     return HTTP_API
 
 

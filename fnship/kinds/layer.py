@@ -122,7 +122,7 @@ def layer_publish(context: Context, step: Step) -> None:
 
 def layer_delete(context: Context, step: Step) -> None:
     """A layer that left the manifest: every version goes (functions already using one keep working)."""
-    live = context.live(step)
+    live = context.live_at(step.address)
     for version in context.aws.layers.list_versions(live.name):
         context.aws.layers.delete_version(live.name, version["Version"])
     _record(context, live, present=False)

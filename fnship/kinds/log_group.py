@@ -19,7 +19,7 @@ def log_group_create(context: Context, step: Step) -> None:
 
 
 def log_group_update(context: Context, step: Step) -> None:
-    resource, live = context.desired(step), context.live(step)
+    resource, live = context.desired(step), context.live_at(step.address)
     if resource.attrs["retention_days"] != live.attrs["retention_days"]:
         context.aws.logs.set_retention(resource.name, resource.attrs["retention_days"])
     add, remove = tag_delta(live.attrs.get("tags"), resource.attrs["tags"])
@@ -28,7 +28,7 @@ def log_group_update(context: Context, step: Step) -> None:
 
 
 def log_group_delete(context: Context, step: Step) -> None:
-    context.aws.logs.delete_log_group(context.live(step).name)
+    context.aws.logs.delete_log_group(context.live_at(step.address).name)
 
 
 # -- reading live state (read-only) ------------------------------------------------------------------------------

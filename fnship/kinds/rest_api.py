@@ -50,7 +50,7 @@ def rest_api_create(context: Context, step: Step) -> None:
 
 
 def rest_api_update(context: Context, step: Step) -> None:
-    resource, live = context.desired(step), context.live(step)
+    resource, live = context.desired(step), context.live_at(step.address)
     api_id = live.extras["id"]
     ids = dict(live.extras["resource_ids"])
     sync_paths(context, api_id, resource.attrs["paths"], live.attrs["paths"], ids)
@@ -61,7 +61,7 @@ def rest_api_update(context: Context, step: Step) -> None:
 
 
 def rest_api_delete(context: Context, step: Step) -> None:
-    context.aws.rest_apis.delete_api(context.live(step).extras["id"])
+    context.aws.rest_apis.delete_api(context.live_at(step.address).extras["id"])
 
 
 def resource_id(context: Context, path: str) -> str:
@@ -108,11 +108,11 @@ def rest_stage_deploy(context: Context, step: Step) -> None:
 
 
 def rest_stage_delete(context: Context, step: Step) -> None:
-    live = context.live(step)
+    live = context.live_at(step.address)
     context.aws.rest_apis.delete_stage(live.extras["api_id"], live.name)
 
 
-def part_of_api(_resource: Any) -> str:
+def part_of_api(_resource: Resource) -> str:
     return REST_API
 
 

@@ -30,7 +30,7 @@ def role_create(context: Context, step: Step) -> None:
 
 
 def role_update(context: Context, step: Step) -> None:
-    resource, live = context.desired(step), context.live(step)
+    resource, live = context.desired(step), context.live_at(step.address)
     want, have = resource.attrs, live.attrs
     api = context.aws.iam
     if want["trust_policy"] != have["trust_policy"]:
@@ -51,7 +51,7 @@ def role_update(context: Context, step: Step) -> None:
 
 
 def role_delete(context: Context, step: Step) -> None:
-    context.aws.iam.delete_role(context.live(step).name)
+    context.aws.iam.delete_role(context.live_at(step.address).name)
 
 
 # -- reading live state (read-only) ------------------------------------------------------------------------------

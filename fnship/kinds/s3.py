@@ -33,7 +33,7 @@ def s3_bucket_update(context: Context, step: Step) -> None:
 
 
 def s3_bucket_delete(context: Context, step: Step) -> None:
-    context.aws.s3.delete_bucket(context.live(step).name)
+    context.aws.s3.delete_bucket(context.live_at(step.address).name)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,7 +119,7 @@ def notification_steps(changes: list[Change]) -> list[tuple[Step, tuple[str, ...
 
 def s3_bucket_disown(context: Context, step: Step) -> None:
     """A bucket left in place because it holds objects: its ownership tags go (the plan lists them)."""
-    live, change = context.live(step), context.plan.change(step.address)
+    live, change = context.live_at(step.address), context.plan.change(step.address)
     assert change is not None, f"the plan has no change for {step.address}"
     dropped = {field.path.split(".", 1)[1] for field in change.fields}
     context.aws.s3.put_tags(live.name, {k: v for k, v in live.attrs["tags"].items() if k not in dropped})

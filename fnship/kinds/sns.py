@@ -25,7 +25,7 @@ def sns_topic_create(context: Context, step: Step) -> None:
 
 
 def sns_topic_update(context: Context, step: Step) -> None:
-    resource, live = context.desired(step), context.live(step)
+    resource, live = context.desired(step), context.live_at(step.address)
     arn = live.extras["arn"]
     if resource.attrs["display_name"] != live.attrs["display_name"]:
         context.aws.sns.set_display_name(arn, resource.attrs["display_name"])
@@ -35,7 +35,7 @@ def sns_topic_update(context: Context, step: Step) -> None:
 
 
 def sns_topic_delete(context: Context, step: Step) -> None:
-    context.aws.sns.delete_topic(context.live(step).extras["arn"])
+    context.aws.sns.delete_topic(context.live_at(step.address).extras["arn"])
 
 
 @dataclass(frozen=True, kw_only=True)

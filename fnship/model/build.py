@@ -10,7 +10,8 @@ from typing import Any
 
 from fnship.kinds.function import LambdaFunction, Vpc
 from fnship.kinds.invoke_config import ASYNC_DEFAULT_EVENT_AGE_S, ASYNC_DEFAULT_RETRIES, EventInvokeConfig
-from fnship.manifest.types import DEFAULT_ALIAS, FunctionSpec, IamSpec, Manifest
+from fnship.manifest.release import ReleaseSettings
+from fnship.manifest.types import DEFAULT_ALIAS, EventSpec, FunctionSpec, IamSpec, Manifest
 from fnship.model import iam, names
 from fnship.model.address import Address
 from fnship.model.resources import (
@@ -60,7 +61,7 @@ def build_desired(
     *,
     account_id: str,
     only: Collection[str] = (),
-    releases: Mapping[str, Any] | None = None,
+    releases: Mapping[str, ReleaseSettings] | None = None,
     layers: Mapping[str, Any] | None = None,
     registry: str | None = None,
 ) -> State:
@@ -78,7 +79,7 @@ def build_desired(
     shared_role = _shared_role(manifest, account_id=account_id)
     if shared_role is not None:
         resources.append(shared_role)
-    targets: list[tuple[Target, tuple[Any, ...]]] = []
+    targets: list[tuple[Target, tuple[EventSpec, ...]]] = []
     for key, function in manifest.functions.items():
         if only and key not in only:
             continue
@@ -190,8 +191,8 @@ def _function_resources(
     *,
     account_id: str,
     shared_role: Resource | None,
-    release: Any,
-):
+    release: ReleaseSettings | None,
+) -> list[Resource]:
     owner = ownership_tags(manifest.service, manifest.stage)
     scoped_tags = {**owner, OWNER_FUNCTION_TAG: function.key}
     user_tags = dict(function.tags)
