@@ -301,6 +301,9 @@ def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = ())
     return fresh
 
 
+API_EVENT_TYPES = frozenset({"httpApi", "http"})
+
+
 def endpoints(loaded: Loaded, plan: Any = None, outputs: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The HTTP API (URL, routes), the REST API (URL, methods) and the function URLs, as deployed.
 
@@ -315,13 +318,20 @@ def endpoints(loaded: Loaded, plan: Any = None, outputs: Mapping[str, Any] | Non
     manifest = loaded.manifest
     functions = [(key, spec.name, alias_name(manifest, spec)) for key, spec in manifest.functions.items()]
     reads = Reads(loaded.aws)
+    # Where the APIs' ids are named when the tagging answer names none (the emulator's): the policies of the
+    # functions with API events, not of every function.
+    reads.api_aliases = [
+        (spec.name, alias_name(manifest, spec))
+        for spec in manifest.functions.values()
+        if any(event.type in API_EVENT_TYPES for event in spec.events)
+    ]
     where: dict[str, Any] = {}
     planned = {r.address for r in plan.desired.of_kind("function")} if plan is not None else set()
     if plan is not None and planned >= {f"function.{key}" for key in manifest.functions}:  # not a `-f` plan
         where["urls"] = {r.in_scope().function_key for r in plan.desired.of_kind("function_url")}
         where["apis"] = {kind for kind in ("http_api", "rest_api") if plan.desired.of_kind(kind)}
         if plan.empty and loaded.reads is not None:
-            reads = loaded.reads
+            reads = loaded.reads  # (its API ids, if asked, were found while planning)
         known: dict[str, set[str]] = {}
         for kind, address, arn_kind in (("http_api", Address.http_api(), "apis"),
                                         ("rest_api", Address.rest_api(), "restapis")):  # fmt: skip

@@ -72,3 +72,15 @@ def test_an_unchanged_service_costs_the_same_calls_per_function_whatever_its_siz
     assert sum(per_function.values()) <= 12
     assert one["GetResources"] == three["GetResources"] == 1
     assert one["DescribeLogGroups"] == three["DescribeLogGroups"] == 1
+
+
+def test_info_of_a_service_without_api_events_reads_no_policy_to_find_apis(moto, project):
+    """The APIs' ids come from the tagging answer, else from the policies of the functions with API events: a
+    service without any reads neither a policy nor the account's APIs for `fn info`."""
+    write_service(project, 3)
+    deployed(project)
+    results = []
+    calls = actions_during(moto, lambda: results.append(project.fn("info")))
+    assert results[0].exit_code == 0, results[0].stderr
+    assert not [action for action in calls if action.endswith("/policy")]
+    assert calls["GET /v2/apis"] == calls["GET /restapis"] == 0
