@@ -13,6 +13,8 @@ Applied once by fnship/local/emulator_app.py before it serves:
 - An HTTP API route set to `AuthorizationType: NONE` drops its authorizer id and scopes, as AWS does.
 - EventBridge delivers an event matching a rule to the rule's Lambda targets (asynchronously, with the target's
   `Input`, `InputPath` or `InputTransformer`), as it delivers to SQS (moto raised NotImplementedError: 500).
+- AddPermission's `FunctionUrlAuthType` and `InvokedViaFunctionUrl` become the statement's conditions, as AWS
+  writes them (moto kept them as top-level keys, so a function URL's permissions re-planned on every deploy).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def apply(host: Any) -> None:
     _architectures_on_code_update()
     _route_authorization_none()
     _eventbridge_lambda_targets()
+    _function_url_conditions()
 
 
 # -- Invoke --------------------------------------------------------------------------------------------------------
@@ -292,3 +295,28 @@ def _eventbridge_lambda_targets() -> None:
             original(rest, original_event, transform_input)
 
     cast(Any, Rule).send_to_targets = send_to_targets
+
+
+# -- Resource policies -----------------------------------------------------------------------------------------------
+def url_conditions(statement: dict[str, Any]) -> dict[str, Any]:
+    """A statement as AWS stores it: AddPermission's `FunctionUrlAuthType` under `StringEquals` and
+    `InvokedViaFunctionUrl` under `Bool` (https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html)."""
+    if "FunctionUrlAuthType" in statement:
+        auth_type = statement.pop("FunctionUrlAuthType")
+        equals = statement.setdefault("Condition", {}).setdefault("StringEquals", {})
+        equals["lambda:FunctionUrlAuthType"] = auth_type
+    if "InvokedViaFunctionUrl" in statement:
+        via = statement.pop("InvokedViaFunctionUrl")
+        statement.setdefault("Condition", {}).setdefault("Bool", {})["lambda:InvokedViaFunctionUrl"] = str(via).lower()
+    return statement
+
+
+def _function_url_conditions() -> None:
+    from moto.awslambda.policy import Policy
+
+    original = Policy.decode_policy
+
+    def decode_policy(self: Any, obj: dict[str, Any]) -> Any:
+        return original(self, url_conditions(obj))
+
+    cast(Any, Policy).decode_policy = decode_policy

@@ -417,3 +417,21 @@ def test_stream_records_arrive_in_batches_and_reported_failures_are_retried_from
             break
         time.sleep(0.2)  # waiting for the emulator's stream poller (an outside process)
     assert found == {"emu-dev-fromtable": want, "emu-dev-fromkinesis": want}
+
+
+def test_a_public_function_url_converges(local, project):
+    """moto kept AddPermission's FunctionUrlAuthType and InvokedViaFunctionUrl out of the statement's conditions,
+    so the URL's two permissions were planned as replacements after every deploy."""
+    write(project, build=1)
+    text = (project.root / "serverless.yml").read_text()
+    (project.root / "serverless.yml").write_text(
+        text.replace("    handler: handler.api", "    handler: handler.api\n    url: true")
+    )
+    assert project.fn("deploy", "--yes").exit_code == 0
+    policy = json.loads(client(local, "lambda").get_policy(FunctionName="emu-dev-api", Qualifier="live")["Policy"])
+    conditions = [statement.get("Condition", {}) for statement in policy["Statement"]]
+    assert {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}} in conditions
+    assert {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}} in conditions
+    again = project.fn("plan")
+    assert "No changes" in again.stdout, again.stdout
+    assert project.fn("remove", "--yes").exit_code == 0
