@@ -19,6 +19,7 @@ mappings away from moto's tables and streams, and this module reads them instead
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 import threading
@@ -309,6 +310,20 @@ def _snapshot(read: Callable[[], list[Any]]) -> list[Any]:
     return read()
 
 
+def _epoch_seconds(moment: Any) -> float:
+    """A moto record's time: epoch seconds before moto 5.2.6, a timezone-aware datetime since."""
+    if isinstance(moment, datetime.datetime):
+        return moment.timestamp()
+    return float(moment)
+
+
+def _base64_text(data: Any) -> str:
+    """A moto record's data as base64 text: the text PutRecord took before moto 5.2.6, the decoded bytes since."""
+    if isinstance(data, bytes):
+        return base64.b64encode(data).decode("ascii")
+    return str(data)
+
+
 def _kinesis_record(record: Any, shard_id: str, arn: str, region: str) -> dict[str, Any]:
     """https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html (the event's record)."""
     return {
@@ -316,8 +331,8 @@ def _kinesis_record(record: Any, shard_id: str, arn: str, region: str) -> dict[s
             "kinesisSchemaVersion": "1.0",
             "partitionKey": record.partition_key,
             "sequenceNumber": str(record.sequence_number),
-            "data": record.data,  # base64, as PutRecord took it and as Lambda hands it on
-            "approximateArrivalTimestamp": round(float(record.created_at), 3),
+            "data": _base64_text(record.data),  # base64, as Lambda hands it on
+            "approximateArrivalTimestamp": round(_epoch_seconds(record.created_at), 3),
         },
         "eventSource": "aws:kinesis",
         "eventVersion": "1.0",
