@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fnship.kinds.http_api import HttpApiRoute
 from fnship.kinds.rest_api import RestMethod
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
@@ -22,13 +21,12 @@ from fnship.manifest.events.common import (
     http_route,
     want_bounded,
 )
-from fnship.manifest.types import EventSpec, HttpApiSpec, KeyPath
+from fnship.manifest.types import EventSpec, KeyPath
 from fnship.model.address import Address
 from fnship.model.resources import Resource
-from fnship.model.triggers.api import APIGATEWAY, HTTP_API, REST_API, api_extras, api_name, route_name
+from fnship.model.triggers.api import APIGATEWAY, REST_API, api_extras, api_name, route_name
 from fnship.model.triggers.common import (
     Target,
-    cors_configuration,
     execute_api_arn,
     permission,
     trigger_address,
@@ -116,35 +114,6 @@ def _rest_cors(value: Any, path: KeyPath, check: Checker) -> RestCors | None:
     return RestCors(tuple(origins), tuple(headers), flag(raw, "allowCredentials", path, check, False), max_age)
 
 
-def http_api_route_name(event: EventSpec) -> str:
-    return route_name(event.settings.method, event.settings.path)
-
-
-def render_http_api_route(target: Target, event: EventSpec, name: str) -> list[Resource]:
-    settings = event.settings
-    spec = HttpApiRoute(
-        route_key=settings.route_key,
-        target=target.alias_arn,
-        payload_format=settings.payload_format,
-        authorizer=settings.authorizer,
-        scopes=tuple(settings.scopes),
-    )
-    route = Resource.of(
-        trigger_address(target, "httpApi", name),
-        settings.route_key,
-        spec,
-        depends_on=(
-            HTTP_API,
-            target.alias_address,
-            Address.permission(target.function_key, "httpApi", name),
-            *([Address.http_api_authorizer(settings.authorizer)] if settings.authorizer else []),
-        ),
-        scope=target.scope("httpApi", name),
-    )
-    source = execute_api_arn(target, HTTP_API, settings.method, settings.path)
-    return [permission(target, "httpApi", name, principal=APIGATEWAY, source_arn=source), route]
-
-
 def rest_method_name(event: EventSpec) -> str:
     return route_name(event.settings.method, event.settings.path)
 
@@ -160,39 +129,6 @@ def render_rest_method(target: Target, event: EventSpec, name: str) -> list[Reso
     )
     source = execute_api_arn(target, REST_API, settings.method, settings.path)
     return [permission(target, "http", name, principal=APIGATEWAY, source_arn=source), method]
-
-
-def shared_http_api(
-    *, service: str, stage: str, spec: HttpApiSpec, routes: list[Resource], tags: Mapping[str, str]
-) -> list[Resource]:
-    """The HTTP API (with its `$default` auto-deploy stage) and the JWT authorizers its routes use."""
-    if not routes:
-        return []
-    api = Resource(
-        address=HTTP_API,
-        kind="http_api",
-        name=api_name(service=service, stage=stage),
-        attrs={"cors": cors_configuration(spec.cors), "default_stage": True, "tags": dict(tags)},
-        extras={**api_extras(service=service, stage=stage), "shared": True},
-    )
-    used = sorted({name for route in routes if (name := route.spec_as(HttpApiRoute).authorizer)})
-    authorizers = [
-        Resource(
-            address=Address.http_api_authorizer(name),
-            kind="http_api_authorizer",
-            name=name,
-            attrs={
-                "type": "JWT",
-                "identity_source": list(spec.authorizers[name].identity_source),
-                "issuer": spec.authorizers[name].issuer,
-                "audience": list(spec.authorizers[name].audience),
-            },
-            depends_on=(HTTP_API,),
-            extras={**api_extras(service=service, stage=stage), "shared": True},
-        )
-        for name in used
-    ]
-    return [api, *authorizers]
 
 
 def rest_paths(methods: list[Resource], cors_by_path: Mapping[str, Any]) -> dict[str, Any]:
