@@ -163,10 +163,7 @@ def function_scoped(resource: Resource) -> tuple[str, ...]:
     """What a trigger or permission of a function depends on: the alias it targets."""
     if resource.scope is not None:
         return (Address.alias(resource.scope.function_key, resource.scope.alias),)
-    extras = resource.extras
-    key = extras.get("function_key")
-    alias = extras.get("alias") or extras.get("qualifier")
-    return (Address.alias(key, alias),) if key and alias else ()
+    return ()
 
 
 def normalize_cors(config: Mapping[str, Any] | None) -> dict[str, Any] | None:

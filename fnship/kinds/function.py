@@ -15,7 +15,7 @@ from fnship.arns import parse_arn
 from fnship.kinds.base import Context, Kind, tag_delta
 from fnship.manifest.types import DEFAULT_EPHEMERAL_MB
 from fnship.model.address import Address
-from fnship.model.resources import OWNER_FUNCTION_TAG, Ref, Resource, Spec
+from fnship.model.resources import OWNER_FUNCTION_TAG, Found, Ref, Resource, Spec
 from fnship.plan.diff import CREATE, DELETE, Change, Step, top_fields
 from fnship.secret import Secret, reveal
 
@@ -265,7 +265,8 @@ def discover_functions(aws: Any) -> list[Resource]:
         key, parts = tags.get(OWNER_FUNCTION_TAG), parse_arn(arn)
         if key and parts is not None and parts.service == "lambda" and parts.resource.startswith("function:"):
             name = parts.resource.split(":", 2)[1]
-            stubs.append(Resource(Address.function(key), "function", name, {}, extras={"arn": unqualified_arn(arn)}))
+            found = Found(arn=unqualified_arn(arn))
+            stubs.append(Resource(Address.function(key), "function", name, {}, found=found))
     return stubs
 
 
