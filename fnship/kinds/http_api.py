@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from fnship.kinds.base import Context, Kind, function_scoped, normalize_cors, tag_delta
+from fnship.kinds.base import Context, Kind, function_scoped, known, normalize_cors, tag_delta
 from fnship.model.address import Address
 from fnship.model.resources import Found, Resource, Spec
 from fnship.plan.diff import Step
@@ -55,7 +55,7 @@ def http_api_create(context: Context, step: Step) -> None:
 
 def http_api_update(context: Context, step: Step) -> None:
     spec, live = context.desired_spec(step, HttpApi), context.live_spec(step, HttpApi)
-    api, api_id = context.aws.http_apis, live.id
+    api, api_id = context.aws.http_apis, known(live.id, f"the id of {step.address}")
     if spec.cors != live.cors:
         api.set_cors(api_id, spec.cors)
     if not live.default_stage:
@@ -66,7 +66,7 @@ def http_api_update(context: Context, step: Step) -> None:
 
 
 def http_api_delete(context: Context, step: Step) -> None:
-    context.aws.http_apis.delete_api(context.live_spec(step, HttpApi).id)
+    context.aws.http_apis.delete_api(known(context.live_spec(step, HttpApi).id, f"the id of {step.address}"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,12 +113,16 @@ def http_api_authorizer_create(context: Context, step: Step) -> None:
 
 def http_api_authorizer_update(context: Context, step: Step) -> None:
     spec, live = context.desired_spec(step, HttpApiAuthorizer), context.live_spec(step, HttpApiAuthorizer)
-    context.aws.http_apis.update_jwt_authorizer(live.api_id, live.authorizer_id, config=jwt_config(spec))
+    api_id, authorizer_id = _authorizer_ids(live, step)
+    context.aws.http_apis.update_jwt_authorizer(api_id, authorizer_id, config=jwt_config(spec))
 
 
 def http_api_authorizer_delete(context: Context, step: Step) -> None:
-    live = context.live_spec(step, HttpApiAuthorizer)
-    context.aws.http_apis.delete_authorizer(live.api_id, live.authorizer_id)
+    context.aws.http_apis.delete_authorizer(*_authorizer_ids(context.live_spec(step, HttpApiAuthorizer), step))
+
+
+def _authorizer_ids(live: HttpApiAuthorizer, step: Step) -> tuple[str, str]:
+    return known(live.api_id, f"the API of {step.address}"), known(live.authorizer_id, f"the id of {step.address}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -167,26 +171,41 @@ def route_settings(context: Context, spec: HttpApiRoute, integration_id: str) ->
 def http_api_route_create(context: Context, step: Step) -> None:
     spec = context.desired_spec(step, HttpApiRoute)
     api, api_id = context.aws.http_apis, context.require(HTTP_API)
-    integration = api.create_lambda_integration(api_id, target_arn=spec.target, payload_format=spec.payload_format)
+    target, payload_format = _integration(spec, step)
+    integration = api.create_lambda_integration(api_id, target_arn=target, payload_format=payload_format)
     api.create_route(api_id, route_key=spec.route_key, settings=route_settings(context, spec, integration))
+
+
+def _integration(spec: HttpApiRoute, step: Step) -> tuple[str, str]:
+    """(target, payload format) of a desired route's integration (the model sets both)."""
+    return known(spec.target, f"the target of {step.address}"), known(
+        spec.payload_format, f"the payload of {step.address}"
+    )
 
 
 def http_api_route_update(context: Context, step: Step) -> None:
     spec, live = context.desired_spec(step, HttpApiRoute), context.live_spec(step, HttpApiRoute)
-    api, api_id, integration = context.aws.http_apis, live.api_id, live.integration_id
+    api, integration = context.aws.http_apis, live.integration_id
+    api_id, route_id = _route_ids(live, step)
+    target, payload_format = _integration(spec, step)
     if integration is None:
-        integration = api.create_lambda_integration(api_id, target_arn=spec.target, payload_format=spec.payload_format)
+        integration = api.create_lambda_integration(api_id, target_arn=target, payload_format=payload_format)
     elif (spec.target, spec.payload_format) != (live.target, live.payload_format):
-        api.update_lambda_integration(api_id, integration, target_arn=spec.target, payload_format=spec.payload_format)
-    api.update_route(api_id, live.route_id, settings=route_settings(context, spec, integration))
+        api.update_lambda_integration(api_id, integration, target_arn=target, payload_format=payload_format)
+    api.update_route(api_id, route_id, settings=route_settings(context, spec, integration))
+
+
+def _route_ids(live: HttpApiRoute, step: Step) -> tuple[str, str]:
+    return known(live.api_id, f"the API of {step.address}"), known(live.route_id, f"the id of {step.address}")
 
 
 def http_api_route_delete(context: Context, step: Step) -> None:
     live = context.live_spec(step, HttpApiRoute)
     api = context.aws.http_apis
-    api.delete_route(live.api_id, live.route_id)
+    api_id, route_id = _route_ids(live, step)
+    api.delete_route(api_id, route_id)
     if live.integration_id:
-        api.delete_integration(live.api_id, live.integration_id)
+        api.delete_integration(api_id, live.integration_id)
 
 
 def part_of_api(_resource: Resource) -> str:

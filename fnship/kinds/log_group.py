@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fnship.arns import parse_arn
-from fnship.kinds.base import Context, Kind, tag_delta
+from fnship.kinds.base import Context, Kind, known, tag_delta
 from fnship.model.address import Address
 from fnship.model.resources import OWNER_FUNCTION_TAG, Resource, Spec
 from fnship.plan.diff import Step
@@ -46,7 +46,7 @@ def log_group_update(context: Context, step: Step) -> None:
         context.aws.logs.set_retention(resource.name, spec.retention_days)
     add, remove = tag_delta(live.tags, spec.tags)
     if add or remove:
-        context.aws.logs.set_tags(live.arn, add=add, remove=remove)
+        context.aws.logs.set_tags(known(live.arn, f"the ARN of {step.address}"), add=add, remove=remove)
 
 
 def log_group_delete(context: Context, step: Step) -> None:

@@ -10,7 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fnship.errors import AwsError
-from fnship.kinds.base import Context, Kind, function_scoped, tag_delta
+from fnship.kinds.base import Context, Kind, function_scoped, known, tag_delta
 from fnship.model.address import Address
 from fnship.model.resources import Found, Resource, Spec
 from fnship.plan.diff import Step
@@ -65,9 +65,10 @@ def sync_paths(context: Context, api_id: str, want: Mapping[str, Preflight | Non
         if path not in ids:
             parent, _, part = path.rpartition("/")
             ids[path] = api.create_resource(api_id, parent_id=ids[parent or "/"], path_part=part)
-        if want[path] != have.get(path):
-            if want[path]:
-                api.put_preflight(api_id, ids[path], headers=want[path])
+        preflight = want[path]
+        if preflight != have.get(path):
+            if preflight:
+                api.put_preflight(api_id, ids[path], headers=preflight)
             elif have.get(path):
                 api.delete_method(api_id, ids[path], method="OPTIONS")
     for path in sorted(set(have) - set(want), key=lambda p: -p.count("/")):
@@ -87,8 +88,7 @@ def rest_api_create(context: Context, step: Step) -> None:
 
 def rest_api_update(context: Context, step: Step) -> None:
     spec, live = context.desired_spec(step, RestApi), context.live_spec(step, RestApi)
-    assert live.id is not None, f"{step.address} has no id"
-    api_id = live.id
+    api_id = known(live.id, f"the id of {step.address}")
     ids = dict(live.resource_ids)
     sync_paths(context, api_id, spec.paths, live.paths, ids)
     add, remove = tag_delta(live.tags, spec.tags)
@@ -98,7 +98,7 @@ def rest_api_update(context: Context, step: Step) -> None:
 
 
 def rest_api_delete(context: Context, step: Step) -> None:
-    context.aws.rest_apis.delete_api(context.live_spec(step, RestApi).id)
+    context.aws.rest_apis.delete_api(known(context.live_spec(step, RestApi).id, f"the id of {step.address}"))
 
 
 def resource_id(context: Context, path: str) -> str:
@@ -126,14 +126,17 @@ class RestMethod(Spec):
 
 def rest_method_put(context: Context, step: Step) -> None:
     spec = context.desired_spec(step, RestMethod)
+    target = known(spec.target, f"the target of {step.address}")
     context.aws.rest_apis.put_lambda_method(
-        context.require(REST_API), resource_id(context, spec.path), method=spec.method, target_arn=spec.target
+        context.require(REST_API), resource_id(context, spec.path), method=spec.method, target_arn=target
     )
 
 
 def rest_method_delete(context: Context, step: Step) -> None:
     live = context.live_spec(step, RestMethod)
-    context.aws.rest_apis.delete_method(live.api_id, live.resource_id, method=live.method)
+    api_id = known(live.api_id, f"the API id of {step.address}")
+    method_resource = known(live.resource_id, f"the resource id of {step.address}")
+    context.aws.rest_apis.delete_method(api_id, method_resource, method=live.method)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -163,7 +166,7 @@ def rest_stage_deploy(context: Context, step: Step) -> None:
 
 def rest_stage_delete(context: Context, step: Step) -> None:
     live = context.live_at(step.address)
-    context.aws.rest_apis.delete_stage(live.spec_as(RestStage).api_id, live.name)
+    context.aws.rest_apis.delete_stage(known(live.spec_as(RestStage).api_id, f"the API of {step.address}"), live.name)
 
 
 def part_of_api(_resource: Resource) -> str:

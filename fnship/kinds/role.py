@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from fnship.kinds.base import Context, Kind, tag_delta
+from fnship.kinds.base import Context, Kind, known, tag_delta
 from fnship.model import iam, names
 from fnship.model.address import Address
 from fnship.model.resources import OWNER_FUNCTION_TAG, Resource, Spec
@@ -67,7 +67,8 @@ def role_create(context: Context, step: Step) -> None:
         permissions_boundary=spec.permissions_boundary,
         description=f"fnship execution role for {Address(resource.address).function_key}",
     )
-    context.aws.iam.put_inline_policy(resource.name, iam.INLINE_POLICY_NAME, spec.inline_policy)
+    policy = known(spec.inline_policy, f"the inline policy of {step.address}")
+    context.aws.iam.put_inline_policy(resource.name, iam.INLINE_POLICY_NAME, policy)
     for policy_arn in spec.managed_policies:
         context.aws.iam.attach_managed_policy(resource.name, policy_arn)
     context.outputs[step.address] = {"arn": arn}
@@ -80,7 +81,8 @@ def role_update(context: Context, step: Step) -> None:
     if want.trust_policy != have.trust_policy:
         api.set_trust_policy(resource.name, want.trust_policy)
     if want.inline_policy != have.inline_policy:
-        api.put_inline_policy(resource.name, iam.INLINE_POLICY_NAME, want.inline_policy)
+        policy = known(want.inline_policy, f"the inline policy of {step.address}")
+        api.put_inline_policy(resource.name, iam.INLINE_POLICY_NAME, policy)
     for policy_name in sorted(have.other_inline_policies):  # added outside fnship: the plan removes it
         api.delete_inline_policy(resource.name, policy_name)
     for policy_arn in sorted(set(want.managed_policies) - set(have.managed_policies)):

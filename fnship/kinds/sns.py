@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fnship.arns import parse_arn
-from fnship.kinds.base import Context, Kind, compact_json, function_scoped, tag_delta
+from fnship.kinds.base import Context, Kind, compact_json, function_scoped, known, tag_delta
 from fnship.model.address import Address
 from fnship.model.resources import Found, Resource, Spec
 from fnship.plan.diff import Step
@@ -43,7 +43,7 @@ def sns_topic_create(context: Context, step: Step) -> None:
 
 def sns_topic_update(context: Context, step: Step) -> None:
     spec, live = context.desired_spec(step, Topic), context.live_spec(step, Topic)
-    arn = live.arn
+    arn = known(live.arn, f"the ARN of {step.address}")
     if spec.display_name != live.display_name:
         context.aws.sns.set_display_name(arn, spec.display_name)
     add, remove = tag_delta(live.tags, spec.tags)
@@ -52,7 +52,7 @@ def sns_topic_update(context: Context, step: Step) -> None:
 
 
 def sns_topic_delete(context: Context, step: Step) -> None:
-    context.aws.sns.delete_topic(context.live_spec(step, Topic).arn)
+    context.aws.sns.delete_topic(known(context.live_spec(step, Topic).arn, f"the ARN of {step.address}"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,23 +83,27 @@ def subscription_from_aws(found: Mapping[str, Any], *, topic_arn: str, endpoint:
 
 def sns_subscription_create(context: Context, step: Step) -> None:
     spec = context.desired_spec(step, Subscription)
-    attributes = {}
+    attributes: dict[str, str] = {}
     if spec.filter_policy:
-        attributes = {"FilterPolicy": spec.filter_policy, "FilterPolicyScope": spec.filter_policy_scope}
+        scope = known(spec.filter_policy_scope, f"the filter policy scope of {step.address}")
+        attributes = {"FilterPolicy": spec.filter_policy, "FilterPolicyScope": scope}
     context.aws.sns.subscribe_lambda(spec.topic_arn, spec.endpoint, attributes=attributes)
 
 
 def sns_subscription_update(context: Context, step: Step) -> None:
     """Only the filter changes in place (topic and endpoint force a replacement)."""
-    spec, arn = context.desired_spec(step, Subscription), context.live_spec(step, Subscription).subscription_arn
+    spec, live = context.desired_spec(step, Subscription), context.live_spec(step, Subscription)
+    arn = known(live.subscription_arn, f"the subscription ARN of {step.address}")
     if spec.filter_policy:
-        context.aws.sns.set_subscription_attribute(arn, "FilterPolicyScope", spec.filter_policy_scope)
+        scope = known(spec.filter_policy_scope, f"the filter policy scope of {step.address}")
+        context.aws.sns.set_subscription_attribute(arn, "FilterPolicyScope", scope)
     # An empty policy removes the filter: https://docs.aws.amazon.com/sns/latest/dg/message-filtering-apply.html
     context.aws.sns.set_subscription_attribute(arn, "FilterPolicy", spec.filter_policy or "{}")
 
 
 def sns_subscription_delete(context: Context, step: Step) -> None:
-    context.aws.sns.unsubscribe(context.live_spec(step, Subscription).subscription_arn)
+    live = context.live_spec(step, Subscription)
+    context.aws.sns.unsubscribe(known(live.subscription_arn, f"the subscription ARN of {step.address}"))
 
 
 def subscription_depends(resource: Resource) -> tuple[str, ...]:
