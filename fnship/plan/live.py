@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnship.arns import parse_arn
 from fnship.kinds import KINDS
@@ -21,6 +21,9 @@ from fnship.kinds.s3 import Bucket
 from fnship.model.address import Address
 from fnship.model.resources import Resource, State
 from fnship.plan.reads import OnAlias, Reads
+
+if TYPE_CHECKING:
+    from fnship.aws import Aws
 
 # Reads in flight at once: enough for a round of 100+ functions. A read waiting for its API's budget in the
 # client-side limiter (fnship/aws/limits.py) holds its thread, so there are enough threads that reads of every API
@@ -116,7 +119,7 @@ def _on_function(resource: Resource) -> tuple[str, str | None]:
 
 
 def read_live(
-    aws: Any, desired: State, *, discover_owned: bool = True, known: Discovery | None = None
+    aws: Aws | Reads, desired: State, *, discover_owned: bool = True, known: Discovery | None = None
 ) -> tuple[State, Discovery]:
     """The live counterpart of every desired resource, plus (with `discover_owned`) every owned leftover; and
     what discovery found, so that a second reading (`known`) reads the same resources without discovering.

@@ -8,7 +8,7 @@ plan are asked (ListVersionsByFunction and ListAliases, concurrently): an unchan
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fnship.kinds.alias import Alias
 from fnship.manifest.release import default_settings
@@ -16,10 +16,13 @@ from fnship.plan.diff import Plan
 from fnship.plan.steps import with_pruning
 from fnship.releases import prunable
 
+if TYPE_CHECKING:
+    from fnship.plan.reads import Reads
+
 READ_WORKERS = 8
 
 
-def plan_pruning(aws: Any, plan: Plan) -> Plan:
+def plan_pruning(aws: Reads, plan: Plan) -> Plan:
     """`plan` with each shifting alias's release step naming the versions it will delete afterwards."""
     shift = next((step for step in plan.steps if step.type == "release.shift"), None)
     if shift is None:
