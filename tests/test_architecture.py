@@ -179,3 +179,39 @@ def test_the_manifest_load_path_imports_nothing_heavy(tmp_path, command):
     again = modules_after(["fn", command], cwd=tmp_path, env=env)
     assert "fnship.manifest.loader" in again
     assert again & STARTUP_HEAVY == set()
+    # Nor the stages after packaging: a manifest without events imports no trigger type, no kind, no model.
+    assert sorted(m for m in again if any(within(m, p) for p in AFTER_PACKAGING)) == []
+
+
+# The stages an unchanged `fn package` never reaches; their modules (and the frozen dataclasses, compiled patterns
+# and tables they build at import) are most of a start-up otherwise. The trigger table and the kinds' table load
+# their modules on first use (fnship/lazy.py, fnship/kinds/__init__.py).
+AFTER_PACKAGING = ("fnship.triggers", "fnship.kinds", "fnship.model", "fnship.plan", "fnship.executor",
+                   "fnship.strategies", "fnship.local")  # fmt: skip
+
+
+def test_a_manifest_imports_only_the_trigger_types_it_uses(tmp_path):
+    (tmp_path / "app.py").write_text("def main(event, context):\n    return 1\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  api:\n    handler: app.main\n"
+        "    events:\n      - sqs: arn:aws:sqs:us-east-1:123456789012:orders\n"
+    )
+    modules = modules_after(["fn", "package"], cwd=tmp_path, env={"FN_CACHE_DIR": str(tmp_path / "cache")})
+    triggers = sorted(m for m in modules if m.startswith("fnship.triggers."))
+    assert triggers == ["fnship.triggers.base", "fnship.triggers.sqs"]
+    # The sqs kind's module, not the kinds' table (every kind, the release strategies behind the alarm kind).
+    assert "fnship.kinds.event_source_mapping" in modules
+    assert {"fnship.kinds.alarm", "fnship.kinds.rest_api", "fnship.strategies"} & modules == set()
+
+
+def test_the_lazy_tables_list_every_trigger_type_and_kind():
+    from fnship.kinds import HANDLERS, KINDS
+    from fnship.triggers import TRIGGERS
+    from fnship.triggers.base import TriggerType
+
+    assert all(isinstance(trigger, TriggerType) for trigger in TRIGGERS.values())
+    assert {"httpApi", "sqs", "url"} <= set(TRIGGERS)
+    assert all(name == kind.name for name, kind in KINDS.items())
+    assert "function" in KINDS and len(HANDLERS) >= len(KINDS)
+    with pytest.raises(KeyError):
+        TRIGGERS["websocket"]
