@@ -130,10 +130,12 @@ def _plugins(value: Any, check: Checker) -> list[str]:
             message, hint = schema.REPLACED_PLUGINS[name]
             check.error((*path, index), message, hint)
         else:
+            did = schema.UNSUPPORTED_PLUGINS.get(name, "changes the deployment in ways fnship cannot know")
             check.error(
                 (*path, index),
-                f"plugin '{name}' is not supported: fnship does not run Serverless plugins",
-                "remove it; natively handled plugins are " + ", ".join(schema.SUPPORTED_PLUGINS),
+                f"plugin '{name}' is not supported: fnship does not run Serverless plugins (it {did})",
+                "remove it and do its job another way; natively handled plugins are "
+                + ", ".join(schema.SUPPORTED_PLUGINS),
             )
     return names
 

@@ -219,7 +219,7 @@ def test_many_problems_are_collected_in_one_error_in_file_order(env: Env):
     provder:
       name: aws
     plugins:
-      - serverless-offline
+      - serverless-domain-manager
     functions:
       api:
         handler: app
@@ -238,8 +238,8 @@ def test_many_problems_are_collected_in_one_error_in_file_order(env: Env):
         "serverless.yml:1:10 service: '9lives' is not a valid service name: use letters, digits and hyphens, "
         "starting with a letter",
         "serverless.yml:2:1 provder: unknown key 'provder' at the top level; did you mean 'provider'?",
-        "serverless.yml:5:5 plugins.0: plugin 'serverless-offline' is not supported: fnship does not run Serverless "
-        "plugins",
+        "serverless.yml:5:5 plugins.0: plugin 'serverless-domain-manager' is not supported: fnship does not run "
+        "Serverless plugins (it creates API Gateway custom domain names and their base path mappings)",
         "serverless.yml:8:14 functions.api.handler: 'app' is not a python3.12 handler of the form path/module.function",
         "serverless.yml:9:17 functions.api.memorySize: 20000 is above the Lambda maximum of 10240 MB",
         "serverless.yml:10:14 functions.api.timeout: 0 is below the Lambda minimum of 1 seconds",
@@ -330,9 +330,9 @@ def test_plugins_supported_with_notes_and_other_plugins_rejected(env: Env):
     assert len(manifest.notes) == 3
     modules = env.load(base + "plugins:\n  modules:\n    - serverless-python-requirements\n  localPath: ./p\n")
     assert modules.plugins == ("serverless-python-requirements",)
-    assert env.problem(base + "plugins:\n  modules:\n    - serverless-offline\n") == (
-        "serverless.yml:6:7 plugins.modules.0: plugin 'serverless-offline' is not supported: fnship does not run "
-        "Serverless plugins"
+    assert env.problem(base + "plugins:\n  modules:\n    - my-own-plugin\n") == (
+        "serverless.yml:6:7 plugins.modules.0: plugin 'my-own-plugin' is not supported: fnship does not run "
+        "Serverless plugins (it changes the deployment in ways fnship cannot know)"
     )
     # A bundler plugin is refused with the setting that replaces it.
     assert env.problem(base + "plugins:\n  modules:\n    - serverless-webpack\n") == (

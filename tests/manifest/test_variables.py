@@ -197,7 +197,10 @@ def test_file_problems(env: Env):
     problems = env.problems(text)
     assert problems[0] == ("serverless.yml:5:6 custom.a: ${file(./nope.yml)}: file nope.yml does not exist")
     assert problems[1].startswith("serverless.yml:6:6 custom.b: ${file(./broken.yml)}: broken.yml:2:1 invalid YAML")
-    assert problems[2] == ("serverless.yml:7:6 custom.c: ${file(./code.js)}: only YAML and JSON files can be included")
+    assert problems[2] == (
+        "serverless.yml:7:6 custom.c: ${file(./code.js)}: fnship does not run JavaScript files (Serverless runs "
+        "them to compute values)"
+    )
     assert len(problems) == 4
 
 
@@ -322,10 +325,9 @@ def test_stage_cycle_through_provider_stage(env: Env):
         ("${cf:stack.output}", "unsupported variable source 'cf' in ${cf:stack.output}"),
         ("${sls:nothing}", "unknown variable ${sls:nothing}"),
         ("${aws:partition}", "unknown variable ${aws:partition}"),
-        ("${custom.x}", "`${custom.x}` is not a variable reference"),
         ("x-${self:provider}", "${self:provider} is a mapping, which cannot be part of a longer string"),
         ("${env:A", "unterminated variable in '${env:A'"),
-        ("${}", "empty variable `${}`"),
+        ("${self:custom.${AWS::Region}}", "'${AWS::Region}' inside a variable is not a variable"),
     ],
 )
 def test_unresolvable_variables(env: Env, value, expected):
