@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from fnship.errors import Diagnostic, InputError, Location
-from fnship.manifest import dotenv
+from fnship.manifest import dotenv, pseudo
 from fnship.manifest.build import build_manifest
 from fnship.manifest.checks import Checker
 from fnship.manifest.dialect import plugin_names, read_dialect
@@ -92,6 +92,8 @@ def load_manifest(
     resolver.resolve_all(skip=lambda p: _not_resolved(p, final_stage))
     if plugin_env is not None:
         _add_plugin_environment(doc, loaded.locations, plugin_env)
+    if pseudo.PLUGIN in plugin_names(doc):
+        pseudo.apply(resolver, region=final_region)
     _drop_other_stage_params(doc, final_stage)
     diagnostics += resolver.diagnostics
 
@@ -140,6 +142,11 @@ def _load_dotenv(
             return None
         config = _resolved_setting(resolver, ("custom", "dotenv"))
         config = config if isinstance(config, Mapping) else {}
+        if config.get("dotenvParser") is not None:
+            where = resolver.locate(("custom", "dotenv", "dotenvParser"))
+            out.append(Diagnostic("serverless-dotenv-plugin: a dotenvParser is JavaScript, which fnship does not run",
+                                  key="custom.dotenv.dotenvParser", location=where,
+                                  hint="remove it: fnship parses .env files as dotenv does"))  # fmt: skip
         env_name = environ.get("NODE_ENV") or options.get("env") or options.get("stage") or "development"
         loaded = dotenv.dotenv_plugin(root, config, env_name=env_name, environ=environ, display_dir=where)
     except dotenv.DotenvError as exc:

@@ -277,3 +277,49 @@ def test_dotenv_plugin_include_exclude_and_required(env: Env):
     assert env.problem(required) == (
         "serverless.yml:5:5 custom.dotenv.required.env: serverless-dotenv-plugin: required variables are not set: NOPE"
     )
+
+
+# -- serverless-pseudo-parameters --------------------------------------------------------------------------------
+PSEUDO = HEAD + "plugins:\n  - serverless-pseudo-parameters\n"
+
+
+def test_pseudo_parameters_are_filled_in_as_the_plugin_did(env: Env):
+    from .test_variables import FakeLookups
+
+    fake = FakeLookups(account="111122223333")
+    text = PSEUDO + (
+        "custom:\n"
+        '  arn: "arn:#{AWS::Partition}:sqs:#{AWS::Region}:#{AWS::AccountId}:q"\n'
+        '  url: "https://s3.#{AWS::URLSuffix}/x"\n'
+        "  list: ['#{AWS::Region}']\n"
+    )
+    custom = env.load(text, region="cn-north-1", lookups=fake.lookups()).custom
+    assert custom["arn"] == "arn:aws-cn:sqs:cn-north-1:111122223333:q"
+    assert custom["url"] == "https://s3.amazonaws.com.cn/x"
+    assert custom["list"] == ["cn-north-1"]
+    assert fake.account_calls == 1
+
+
+def test_pseudo_parameters_are_left_alone_without_the_plugin(env: Env):
+    assert env.load(HEAD + "custom:\n  a: '#{AWS::Region}'\n").custom["a"] == "#{AWS::Region}"
+
+
+@pytest.mark.parametrize(
+    ("value", "what"),
+    [
+        ("#{AWS::StackName}-x", "a value of the CloudFormation stack"),
+        ("#{ItemsTable}", "a CloudFormation resource"),
+        ("#{ItemsTable.Arn}", "a CloudFormation resource"),
+    ],
+)
+def test_pseudo_parameters_of_the_stack_are_refused_until_the_stack_exists(env: Env, value, what):
+    name = value.split("}")[0] + "}"
+    problems = env.problems(PSEUDO + f"custom:\n  a: '{value}'\n")
+    assert problems == [f"serverless.yml:7:6 custom.a: {name} (serverless-pseudo-parameters) refers to {what}"]
+
+
+def test_dotenv_plugin_parser_is_javascript_and_refused(env: Env):
+    assert env.problem(DOTENV_PLUGIN + "custom:\n  dotenv:\n    dotenvParser: ./parser.js\n") == (
+        "serverless.yml:11:19 custom.dotenv.dotenvParser: serverless-dotenv-plugin: a dotenvParser is JavaScript, "
+        "which fnship does not run"
+    )
