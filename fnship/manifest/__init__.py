@@ -143,7 +143,7 @@ def _load_dotenv(
         config = _resolved_setting(resolver, ("custom", "dotenv"))
         config = config if isinstance(config, Mapping) else {}
         if config.get("dotenvParser") is not None:
-            where = resolver.locate(("custom", "dotenv", "dotenvParser"))
+            parser_at = resolver.locate(("custom", "dotenv", "dotenvParser"))
             out.append(Diagnostic("serverless-dotenv-plugin: a dotenvParser is JavaScript, which fnship does not run",
                                   key="custom.dotenv.dotenvParser", location=where,
                                   hint="remove it: fnship parses .env files as dotenv does"))  # fmt: skip
