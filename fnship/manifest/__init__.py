@@ -145,7 +145,7 @@ def _load_dotenv(
         if config.get("dotenvParser") is not None:
             parser_at = resolver.locate(("custom", "dotenv", "dotenvParser"))
             out.append(Diagnostic("serverless-dotenv-plugin: a dotenvParser is JavaScript, which fnship does not run",
-                                  key="custom.dotenv.dotenvParser", location=where,
+                                  key="custom.dotenv.dotenvParser", location=parser_at,
                                   hint="remove it: fnship parses .env files as dotenv does"))  # fmt: skip
         env_name = environ.get("NODE_ENV") or options.get("env") or options.get("stage") or "development"
         loaded = dotenv.dotenv_plugin(root, config, env_name=env_name, environ=environ, display_dir=where)
