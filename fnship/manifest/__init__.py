@@ -107,6 +107,13 @@ def load_manifest(
     check.notes += notes
     manifest = build_manifest(doc, check, path=path, stage=final_stage, region=final_region)
     diagnostics += check.diagnostics
+    if doc.get("resources") not in (None, {}, []):
+        from fnship.manifest.resources import check_resources
+
+        failed = any(failed[:1] == ("resources",) for failed in resolver.failed)  # (reported where it failed)
+        diagnostics += check_resources(
+            None if failed else doc["resources"], region=final_region, locate=resolver.locate_included
+        )
     if diagnostics:
         raise InputError(_in_file_order(diagnostics))
     locations = dict(loaded.locations)
@@ -219,11 +226,9 @@ def _stage_and_region(resolver: Resolver) -> tuple[str, str]:
 def _not_resolved(path: KeyPath, stage: str) -> bool:
     """Sections left as written.
 
-    `params.<other stage>`: its `${ssm:...}` may not exist in this stage's account. `resources:` is rejected as a
-    whole, and its CloudFormation `Fn::Sub` strings (`${AWS::Region}`) are not ours to resolve.
+    `params.<other stage>`: its `${ssm:...}` may not exist in this stage's account. (`resources:` resolves as the
+    rest: CloudFormation's own `${AWS::Region}` in a `Fn::Sub` is foreign text the resolver leaves alone.)
     """
-    if path == ("resources",):
-        return True
     return len(path) == 2 and path[0] == "params" and path[1] not in (stage, "default")
 
 

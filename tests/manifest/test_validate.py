@@ -245,7 +245,8 @@ def test_many_problems_are_collected_in_one_error_in_file_order(env: Env):
         "serverless.yml:10:14 functions.api.timeout: 0 is below the Lambda minimum of 1 seconds",
         "serverless.yml:11:3 functions.worker: handler is required (or image: for a container image function)",
         "serverless.yml:12:17 functions.worker.memorySize: must be an integer between 128 and 10240 MB, got 'abc'",
-        "serverless.yml:13:1 resources: CloudFormation resources are not supported yet",
+        "serverless.yml:13:1 resources: CloudFormation resources are issue 11's companion stack, which fnship does "
+        "not deploy yet",
     ]
     assert caught.value.render().startswith("10 problems found:\n")
     assert caught.value.exit_code == 2
@@ -348,7 +349,10 @@ def test_resources_rejected_with_hint_but_empty_resources_accepted(env: Env):
         env.load(base + "resources:\n  Resources:\n    Q:\n      Type: AWS::SQS::Queue\n")
     (diagnostic,) = caught.value.diagnostics
     assert diagnostic.key == "resources"
-    assert diagnostic.message == "CloudFormation resources are not supported yet"
+    assert diagnostic.message == (
+        "CloudFormation resources are issue 11's companion stack, which fnship does not deploy yet (the template is "
+        "valid: checked with cfn-lint)"
+    )
     assert "Terraform" in diagnostic.hint
 
 

@@ -266,6 +266,8 @@ class Resolver:
         self.copy_budget = [MAX_COPIED_VALUES]
         self.limit_reported = False  # a limit is reported once, at the first value that crosses it
         self.includes: dict[KeyPath, tuple[tuple[str, str, str], ...]] = {}  # path -> ${file()} chain it came from
+        # manifest path -> where its value is written in the `${file()}`d file it came from
+        self.included_locations: dict[KeyPath, Location] = {}
 
     # -- locations -----------------------------------------------------------------------------------------
     def locate(self, path: KeyPath) -> Location | None:
@@ -478,6 +480,14 @@ class Resolver:
         return source(self, reference, path)
 
     # -- ${file()} includes ----------------------------------------------------------------------------------------
+    def locate_included(self, path: KeyPath) -> Location:
+        """Where the value at `path` is written, inside an included file when it came from one."""
+        for end in range(len(path), -1, -1):
+            found = self.included_locations.get(path[:end]) or self.locations.get(path[:end])
+            if found is not None:
+                return found
+        return Location(self.file, 1, 1)
+
     def include_chain(self, path: KeyPath) -> tuple[tuple[str, str, str], ...]:
         """The `${file()}` includes (file, address, display) the value at `path` came through, outermost first;
         the manifest itself (as a whole) is always the first."""

@@ -56,6 +56,7 @@ def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Any:
                     f"{reference}: " + "; ".join(str(d) for d in loaded.diagnostics), "fix the included file"
                 )
             resolver.cache[key] = loaded.data
+            resolver.cache[("file-locations", str(full))] = loaded.locations
     data = resolver.cache[key]
     if data is _ABSENT:
         raise Missing(f"file {display} does not exist", "check the path: it is relative to the manifest directory")
@@ -70,6 +71,10 @@ def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Any:
             raise Missing(f"{display} has no value at '{reference.address}'")
     data = copy_tree(data, resolver.copy_budget)
     resolver.includes[path] = (*chain, here)
+    prefix = reference.address.split(".") if reference.address else []
+    for written, location in resolver.cache.get(("file-locations", str(full)), {}).items():
+        if [str(part) for part in written[: len(prefix)]] == prefix:
+            resolver.included_locations[(*path, *written[len(prefix) :])] = location
     if has_variable(data):
         data = resolver.resolve_string(data, path)
     return data
