@@ -11,15 +11,19 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnship.arns import parse_arn
 from fnship.kinds import KINDS
 from fnship.kinds.event_rule import EventRule
 from fnship.kinds.function import unqualified_arn
+from fnship.kinds.s3 import Bucket
 from fnship.model.address import Address
 from fnship.model.resources import Resource, State
 from fnship.plan.reads import OnAlias, Reads
+
+if TYPE_CHECKING:
+    from fnship.aws import Aws
 
 # Reads in flight at once: enough for a round of 100+ functions. A read waiting for its API's budget in the
 # client-side limiter (fnship/aws/limits.py) holds its thread, so there are enough threads that reads of every API
@@ -75,7 +79,9 @@ def discover(aws: Reads, *, service: str, stage: str, pool: ThreadPoolExecutor) 
         found = _in_parallel(first, [partial(finder, aws) for finder in finders])
     stubs: list[Resource] = [stub for part in found for stub in part]
     functions = {
-        s.name: (Address(s.address).function_key or "", s.extras["arn"]) for s in stubs if s.kind == "function"
+        s.name: (Address(s.address).function_key or "", s.found.arn)
+        for s in stubs
+        if s.kind == "function" and s.found is not None and s.found.arn
     }
     _in_parallel(pool, [partial(aws.aliases, name) for name in functions])
     _in_parallel(
@@ -98,21 +104,22 @@ def _identity(resource: Resource) -> tuple[str, str]:
 def _locator(resource: Resource) -> tuple[str, str | None, str | None]:
     """Where a movable trigger is: its name, its rule's bus, the alias it serves."""
     # A discovered rule's bus comes from its permission's SourceArn.
-    bus = resource.spec.event_bus if isinstance(resource.spec, EventRule) else resource.extras.get("event_bus")
-    alias_arn = resource.scope.alias_arn if resource.scope else resource.extras.get("alias_arn")
+    if isinstance(resource.spec, EventRule):
+        bus = resource.spec.event_bus
+    else:
+        bus = resource.found.event_bus if resource.found is not None else None
+    alias_arn = resource.scope.alias_arn if resource.scope else None
     return resource.name, bus, alias_arn
 
 
 def _on_function(resource: Resource) -> tuple[str, str | None]:
     """(function name, alias) of a resource that lives on a function."""
-    if resource.scope is not None:
-        return resource.scope.function_name, resource.scope.alias
-    alias = resource.name if resource.kind == "alias" else resource.extras.get("alias")
-    return resource.extras["function_name"], alias
+    scope = resource.in_scope()
+    return scope.function_name, scope.alias
 
 
 def read_live(
-    aws: Any, desired: State, *, discover_owned: bool = True, known: Discovery | None = None
+    aws: Aws | Reads, desired: State, *, discover_owned: bool = True, known: Discovery | None = None
 ) -> tuple[State, Discovery]:
     """The live counterpart of every desired resource, plus (with `discover_owned`) every owned leftover; and
     what discovery found, so that a second reading (`known`) reads the same resources without discovering.
@@ -206,8 +213,8 @@ def read_live(
     # know that before it promises a destroy (see plan.steps.keep_full_buckets).
     desired_addresses = {resource.address for resource in desired.resources}
     found = [
-        replace(r, extras={**r.extras, "holds_objects": reads.s3.holds_objects(r.name)})
-        if r.kind == "s3_bucket" and r.address not in desired_addresses
+        replace(r, spec=replace(r.spec, holds_objects=reads.s3.holds_objects(r.name)))
+        if isinstance(r.spec, Bucket) and r.address not in desired_addresses
         else r
         for r in found
     ]
