@@ -176,3 +176,29 @@ def test_secrets_never_reach_cfn_lint_messages(env: Env):
     problems = env.problems(text, lookups=fake.lookups())
     assert "hunter2" not in "\n".join(problems)
     assert "'(sensitive)' is not of type 'integer'" in "\n".join(problems)
+
+
+def test_logical_ids_of_what_fnship_creates_itself_are_refused(env: Env):
+    text = HEAD + (
+        "functions:\n"
+        "  my-api:\n"
+        "    handler: app.handler\n"
+        "resources:\n"
+        "  Resources:\n"
+        "    MyDashapiLambdaFunction:\n"
+        "      Properties: {Timeout: 10}\n"
+        "    IamRoleLambdaExecution:\n"
+        "      Type: AWS::IAM::Role\n"
+        "    MyDashapiLambdaVersionAb12:\n"
+        "      Type: AWS::Lambda::Version\n"
+    )
+    owned = "which fnship creates itself, not as CloudFormation (Serverless would merge this entry into it)"
+    assert env.problems(text) == [
+        f"serverless.yml:7:1 {REFUSED}",
+        "serverless.yml:9:5 resources.Resources.MyDashapiLambdaFunction: MyDashapiLambdaFunction is the Serverless "
+        f"logical id of function my-api, {owned}",
+        "serverless.yml:11:5 resources.Resources.IamRoleLambdaExecution: IamRoleLambdaExecution is the Serverless "
+        f"logical id of the functions' execution role, {owned}",
+        "serverless.yml:13:5 resources.Resources.MyDashapiLambdaVersionAb12: MyDashapiLambdaVersionAb12 is the "
+        f"Serverless logical id of the versions of function my-api, {owned}",
+    ]
