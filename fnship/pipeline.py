@@ -45,6 +45,8 @@ class Loaded:
     reads: Any = None
     # The last plan's warnings about sources (queues' visibility): the re-plan under the lock gives them again.
     source_warnings: tuple[str, ...] = ()
+    # Whether a killed `fn tune` left its journal (read in the plan's first round, with the other parameters).
+    tune_journal: bool = False
 
 
 def aws_for(options: Options, *, region: str, profile: str | None) -> Any:
@@ -231,12 +233,18 @@ def make_plan(
 
     from fnship.manifest.release import release_settings
     from fnship.model.build import build_desired
+    from fnship.plan.reads import Reads
 
     manifest = loaded.manifest
     releases = release_settings(manifest, strategy=strategy)
-    with ThreadPoolExecutor(max_workers=1) as side:  # who we are is asked while the artifacts build
+    reads = Reads(loaded.aws)
+    # Who we are, and fnship's own parameters (the tune journal, the layer registry), are asked while the artifacts
+    # build: one round.
+    with ThreadPoolExecutor(max_workers=2) as side:
         account_id = side.submit(loaded.aws.account_id)
+        parameters = side.submit(_read_parameters, loaded, reads)
         packaged = package_artifacts(loaded, only=only, cache_writes=cache_writes)
+        parameters.result()
     desired = build_desired(
         manifest,
         packaged.functions,
@@ -246,12 +254,26 @@ def make_plan(
         layers=packaged.layers,
         registry=image_registry(),
     )
-    plan = _plan_against_live(loaded, desired, only=only)
+    plan = _plan_against_live(loaded, desired, only=only, reads=reads)
     refuse_blocked_creates(manifest, plan)
     return plan
 
 
-def _plan_against_live(loaded: Loaded, desired: Any, *, only: Collection[str]) -> Any:
+def _read_parameters(loaded: Loaded, reads: Any) -> None:
+    """fnship's own SSM parameters for this service and stage, in one call: whether a killed `fn tune` left its
+    journal, and the layer registry (handed to the reading's memo)."""
+    from fnship import tune
+    from fnship.kinds.layer import registry_name
+
+    manifest = loaded.manifest
+    journal = tune.journal_name(manifest.service, manifest.stage)
+    registry = registry_name(service=manifest.service, stage=manifest.stage)
+    found = loaded.aws.ssm.get_many([journal, registry])
+    loaded.tune_journal = journal in found
+    reads.known(("layer registry", registry), found.get(registry))
+
+
+def _plan_against_live(loaded: Loaded, desired: Any, *, only: Collection[str], reads: Any = None) -> Any:
     from concurrent.futures import ThreadPoolExecutor
 
     from fnship.kinds.event_source_mapping import queue_warnings
@@ -260,7 +282,7 @@ def _plan_against_live(loaded: Loaded, desired: Any, *, only: Collection[str]) -
     from fnship.plan.steps import make_plan as plan_of
     from fnship.plan.versions import plan_pruning
 
-    reads = loaded.reads = Reads(loaded.aws)
+    reads = loaded.reads = reads if reads is not None else Reads(loaded.aws)
     with ThreadPoolExecutor(max_workers=1) as side:  # the sources' checks go out beside the live reads
         warnings = side.submit(queue_warnings, reads, desired)
         live, loaded.discovery = read_live(reads, desired, discover_owned=not only)
@@ -512,13 +534,12 @@ def clean_tune_leftovers_locked(loaded: Loaded) -> list[str]:
 
 
 def clean_tune_leftovers(loaded: Loaded, *, wait: float = 0, on_wait=None) -> list[str]:
-    """Before a deploy plans: if a killed `fn tune` left its journal, take the lock (waiting up to `wait` for a
-    dead tune's lease) and undo it, so the plan is the one the manifest alone makes. One read when nothing is left."""
-    from fnship import tune
-
-    manifest = loaded.manifest
-    if loaded.aws.ssm.get_or_none(tune.journal_name(manifest.service, manifest.stage)) is None:
+    """If a killed `fn tune` left its journal (the plan's first round read whether it did: `loaded.tune_journal`),
+    take the lock (waiting up to `wait` for a dead tune's lease) and undo it, so the plan is the one the manifest
+    alone makes."""
+    if not loaded.tune_journal:
         return []
+    loaded.tune_journal = False
     with deploy_lock(loaded, command="fn deploy (cleaning up fn tune)", wait=wait, on_wait=on_wait):
         return clean_tune_leftovers_locked(loaded)
 
@@ -592,12 +613,15 @@ def deploy(
 
     The lock is taken only when there is something to apply (an unchanged service makes no mutating call), and
     the plan is made again under it: another deploy may have changed live state meanwhile."""
-    if not dry_run:
-        # A killed `fn tune` may have left $LATEST changed and versions behind: undone before planning.
-        for line in clean_tune_leftovers(loaded, wait=wait_lock, on_wait=hooks.on_lock_wait):
-            hooks.note(line)
     with hooks.working("Building and reading live state"):
         plan = make_plan(loaded, only=only, strategy=strategy, cache_writes=not dry_run)
+    if not dry_run and loaded.tune_journal:
+        # A killed `fn tune` left $LATEST changed and versions behind: undone, then planned again (the plan's
+        # first round read the journal, so a deploy with nothing to clean makes no call for it).
+        for line in clean_tune_leftovers(loaded, wait=wait_lock, on_wait=hooks.on_lock_wait):
+            hooks.note(line)
+        with hooks.working("Building and reading live state"):
+            plan = make_plan(loaded, only=only, strategy=strategy, cache_writes=not dry_run)
     hooks.show_plan(plan)
     if plan.empty or dry_run:
         return Outcome(plan, endpoints=endpoints(loaded, plan) if plan.empty else None)

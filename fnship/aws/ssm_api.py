@@ -11,6 +11,7 @@ from typing import Any
 from fnship.aws.calls import aws_call, call_or_none, error_code, tag_list
 
 ALREADY_EXISTS = "ParameterAlreadyExists"
+GET_PARAMETERS_MAX = 10  # https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameters.html
 
 
 class SsmApi:
@@ -42,6 +43,17 @@ class SsmApi:
             f"SSM parameter {name}", "PutParameter", self._client.put_parameter,
             Name=name, Value=value, Type="String", Overwrite=True,
         )  # fmt: skip
+
+    def get_many(self, names: list[str]) -> dict[str, str]:
+        """Name -> value of those of `names` that exist, in one GetParameters call per 10 names (a missing one is
+        simply not in the answer)."""
+        found: dict[str, str] = {}
+        for start in range(0, len(names), GET_PARAMETERS_MAX):
+            batch = names[start : start + GET_PARAMETERS_MAX]
+            answer = aws_call(f"SSM parameters {', '.join(batch)}", "GetParameters", self._client.get_parameters,
+                              Names=batch)  # fmt: skip
+            found.update({str(p["Name"]): str(p["Value"]) for p in answer.get("Parameters") or []})
+        return found
 
     def get_or_none(self, name: str) -> str | None:
         found = call_or_none(f"SSM parameter {name}", "GetParameter", self._client.get_parameter, Name=name)

@@ -45,6 +45,15 @@ class Reads:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.aws, name)
 
+    def known(self, key: Hashable, value: Any) -> None:
+        """`value` is the answer of the read `key` (asked together with others in one call): `once(key, ...)`
+        answers it without asking."""
+        with self._lock:
+            if key not in self._memo:
+                future: Future = Future()
+                future.set_result(value)
+                self._memo[key] = future
+
     def once(self, key: Hashable, fn: Callable[[], Any]) -> Any:
         with self._lock:
             future = self._memo.get(key)

@@ -83,7 +83,7 @@ def test_a_burst_goes_out_at_once_then_the_rate_holds(fake_time):
 
 
 def test_lambda_control_plane_reads_and_writes_share_one_budget(fake_time):
-    """"Control plane API requests (excludes invocation, GetFunction, and GetPolicy requests): 15 per second": one
+    """ "Control plane API requests (excludes invocation, GetFunction, and GetPolicy requests): 15 per second": one
     budget for every other Lambda API, reads and writes together."""
     limits = limiter(fake_time)
     for operation in ["CreateFunction", "ListAliases", "GetFunctionUrlConfig", "PublishVersion", "CreateAlias"] * 3:
