@@ -9,9 +9,9 @@ import contextlib
 import datetime as dt
 import os
 import subprocess
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,10 @@ class Loaded:
     source_warnings: tuple[str, ...] = ()
     # Whether a killed `fn tune` left its journal (read in the plan's first round, with the other parameters).
     tune_journal: bool = False
+    # The deploy record as the plan's first round read it (deploy_record.Record; None: there is none).
+    record: Any = None
+    # The record header's SSM version once the holder of the deploy lock marked it incomplete (a future of it).
+    marked: Any = None
 
 
 def aws_for(options: Options, *, region: str, profile: str | None) -> Any:
@@ -224,11 +228,19 @@ def git_commit(directory: Path) -> str | None:
 
 
 def make_plan(
-    loaded: Loaded, *, only: Collection[str] = (), strategy: str | None = None, cache_writes: bool = True
+    loaded: Loaded,
+    *,
+    only: Collection[str] = (),
+    strategy: str | None = None,
+    cache_writes: bool = True,
+    refresh: bool = False,
+    before_reads: Callable[[], None] | None = None,
 ) -> Any:
     """Package, model and diff: the Plan value that `fn plan` prints and `fn deploy` executes.
     `strategy` (`--strategy`) overrides every function's traffic-shifting strategy. Without `cache_writes`
-    (`fn plan`, `--dry-run`) the shared build cache on the deployment bucket is only read: no mutating call."""
+    (`fn plan`, `--dry-run`) the shared build cache on the deployment bucket is only read: no mutating call.
+    With `refresh` nothing is taken from the deploy record: everything is read. `before_reads` runs after the
+    first round (fnship's parameters, the deploy record among them), before live state is read."""
     from concurrent.futures import ThreadPoolExecutor
 
     from fnship.manifest.release import release_settings
@@ -238,11 +250,17 @@ def make_plan(
     manifest = loaded.manifest
     releases = release_settings(manifest, strategy=strategy)
     reads = Reads(loaded.aws)
-    # Who we are, and fnship's own parameters (the tune journal, the layer registry), are asked while the artifacts
-    # build: one round.
+
+    # Who we are, and fnship's own parameters (the tune journal, the deploy record, the layer registry), are asked
+    # while the artifacts build: one round (then `before_reads`, still beside the build).
+    def first_round() -> None:
+        _read_parameters(loaded, reads)
+        if before_reads is not None:
+            before_reads()
+
     with ThreadPoolExecutor(max_workers=2) as side:
         account_id = side.submit(loaded.aws.account_id)
-        parameters = side.submit(_read_parameters, loaded, reads)
+        parameters = side.submit(first_round)
         packaged = package_artifacts(loaded, only=only, cache_writes=cache_writes)
         parameters.result()
     desired = build_desired(
@@ -254,26 +272,30 @@ def make_plan(
         layers=packaged.layers,
         registry=image_registry(),
     )
-    plan = _plan_against_live(loaded, desired, only=only, reads=reads)
+    plan = _plan_against_live(loaded, desired, only=only, reads=reads, record=None if refresh else loaded.record)
     refuse_blocked_creates(manifest, plan)
     return plan
 
 
 def _read_parameters(loaded: Loaded, reads: Any) -> None:
     """fnship's own SSM parameters for this service and stage, in one call: whether a killed `fn tune` left its
-    journal, and the layer registry (handed to the reading's memo)."""
-    from fnship import tune
+    journal, the deploy record, and the layer registry (handed to the reading's memo)."""
+    from fnship import deploy_record, tune
     from fnship.kinds.layer import registry_name
 
     manifest = loaded.manifest
     journal = tune.journal_name(manifest.service, manifest.stage)
     registry = registry_name(service=manifest.service, stage=manifest.stage)
-    found = loaded.aws.ssm.get_many([journal, registry])
+    record_names = deploy_record.names(manifest.service, manifest.stage)
+    found = loaded.aws.ssm.get_many([journal, registry, *record_names])
     loaded.tune_journal = journal in found
-    reads.known(("layer registry", registry), found.get(registry))
+    loaded.record = deploy_record.parse(found, manifest.service, manifest.stage)
+    reads.known(("layer registry", registry), found[registry][0] if registry in found else None)
 
 
-def _plan_against_live(loaded: Loaded, desired: Any, *, only: Collection[str], reads: Any = None) -> Any:
+def _plan_against_live(
+    loaded: Loaded, desired: Any, *, only: Collection[str], reads: Any = None, record: Any = None
+) -> Any:
     from concurrent.futures import ThreadPoolExecutor
 
     from fnship.kinds.event_source_mapping import queue_warnings
@@ -285,34 +307,32 @@ def _plan_against_live(loaded: Loaded, desired: Any, *, only: Collection[str], r
     reads = loaded.reads = reads if reads is not None else Reads(loaded.aws)
     with ThreadPoolExecutor(max_workers=1) as side:  # the sources' checks go out beside the live reads
         warnings = side.submit(queue_warnings, reads, desired)
-        live, loaded.discovery = read_live(reads, desired, discover_owned=not only)
+        live, loaded.discovery = read_live(reads, desired, discover_owned=not only, record=record)
     loaded.source_warnings = tuple(warnings.result())
-    return plan_pruning(reads, plan_of(desired, live, release_id=release_id(), warnings=loaded.source_warnings))
+    plan = plan_of(desired, live, release_id=release_id(), warnings=loaded.source_warnings)
+    return plan_pruning(reads, replace(plan, recorded=loaded.discovery.recorded))
 
 
 def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = ()) -> Any:
     """The plan again, under the deploy lock: applied only when it makes the same changes as the one shown.
 
-    Only live state can have moved since `shown` (another deploy or rollback): its desired state is reused, so
-    nothing is packaged twice, and the resources the first plan read (desired and discovered) are read again,
-    concurrently, without discovering again. The warnings about sources (queues) are the first plan's."""
-    from fnship.plan.live import read_live
-    from fnship.plan.reads import Reads
+    Only live state can have moved since `shown` (another deploy, rollback, tune or remove). Each of them takes
+    the lock and marks the deploy record first, so when the record's header is at the version after the one the
+    plan read (this lock's own mark), nothing was applied meanwhile and `shown` stands without a read. Otherwise
+    (or with no record to tell) it is planned again in full, nothing taken from the record, with its desired state
+    reused (nothing is packaged twice) and the first plan's warnings about sources (queues)."""
     from fnship.plan.serialize import plan_to_dict
-    from fnship.plan.steps import make_plan as plan_of
-    from fnship.plan.versions import plan_pruning
 
-    if loaded.discovery is None:  # not planned in this process (an API caller): a full reading
-        fresh = _plan_against_live(loaded, shown.desired, only=only)
-    else:
-        reads = Reads(loaded.aws)
-        live, _ = read_live(reads, shown.desired, known=loaded.discovery)
-        fresh = plan_of(shown.desired, live, release_id=release_id(), warnings=loaded.source_warnings)
-        fresh = plan_pruning(reads, fresh)
+    seen = loaded.record.version if loaded.record is not None else None
+    marked = loaded.marked.result() if loaded.marked is not None else None
+    if seen is not None and marked == seen + 1:
+        return shown
+    fresh = _plan_against_live(loaded, shown.desired, only=only)
 
     def changes(plan: Any) -> dict[str, Any]:
         data = plan_to_dict(plan)
         data.pop("release")
+        data.pop("recorded", None)
         return data
 
     if changes(fresh) != changes(shown):
@@ -396,9 +416,37 @@ def apply(loaded: Loaded, plan: Any, *, reporter: Callable[[str, Any], None] | N
     return apply_plan(plan, loaded.aws, description=description, reporter=reporter, release=record, runtime=runtime)
 
 
-def deploy_lock(loaded: Loaded, *, command: str, strategy: str | None = None, wait: float = 0, on_wait=None) -> Any:
+@contextlib.contextmanager
+def deploy_lock(
+    loaded: Loaded,
+    *,
+    command: str,
+    strategy: str | None = None,
+    wait: float = 0,
+    on_wait=None,
+    mark_beside: bool = False,
+) -> Iterator[Any]:
     """The service-and-stage deploy lock as a context manager: a lease renewed while the command works (however
-    long its strategy's waits), so a crashed deploy blocks the next one for at most the lease (fnship.lock)."""
+    long its strategy's waits), so a crashed deploy blocks the next one for at most the lease (fnship.lock).
+
+    Once held, the deploy record is marked incomplete (fnship/deploy_record.py) before the body runs, so a
+    command that dies half-way never leaves a record that vouches for what it half did. With `mark_beside` the
+    mark goes out beside the body's first reads instead, and the body waits for `loaded.marked` before it changes
+    anything."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fnship import deploy_record
+
+    manifest = loaded.manifest
+    lease = _lease(loaded, command=command, strategy=strategy, wait=wait, on_wait=on_wait)
+    with lease as held, ThreadPoolExecutor(max_workers=1) as side:
+        loaded.marked = side.submit(deploy_record.mark_incomplete, loaded.aws, manifest.service, manifest.stage)
+        if not mark_beside:
+            loaded.marked.result()
+        yield held
+
+
+def _lease(loaded: Loaded, *, command: str, strategy: str | None, wait: float, on_wait) -> Any:
     from fnship import lock
     from fnship.manifest.release import release_settings
     from fnship.manifest.strategy import total_wait
@@ -597,6 +645,8 @@ class Hooks:
     on_lock_wait: Callable[[Any], None] | None = None
     guard: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext  # SIGTERM as Ctrl-C while applying
     note: Callable[[str], None] = lambda _line: None  # something done on the way worth saying (a clean-up)
+    # `confirm` answers yes without asking (`--yes`): a first deploy may then take the lock before it reads.
+    confirms_without_asking: bool = False
 
 
 def deploy(
@@ -608,33 +658,86 @@ def deploy(
     dry_run: bool = False,
     wait_lock: float = 0,
     runtime: Any = None,
+    refresh: bool = False,
 ) -> Outcome:
-    """plan -> show -> confirm -> lock -> re-plan under the lock -> apply -> endpoints.
+    """plan -> show -> confirm -> lock -> re-plan under the lock -> apply -> record -> endpoints.
 
     The lock is taken only when there is something to apply (an unchanged service makes no mutating call), and
-    the plan is made again under it: another deploy may have changed live state meanwhile."""
-    with hooks.working("Building and reading live state"):
-        plan = make_plan(loaded, only=only, strategy=strategy, cache_writes=not dry_run)
-    if not dry_run and loaded.tune_journal:
-        # A killed `fn tune` left $LATEST changed and versions behind: undone, then planned again (the plan's
-        # first round read the journal, so a deploy with nothing to clean makes no call for it).
-        for line in clean_tune_leftovers(loaded, wait=wait_lock, on_wait=hooks.on_lock_wait):
-            hooks.note(line)
+    the plan is checked again under it: another deploy may have changed live state meanwhile (see
+    replan_under_lock). With no complete deploy record to go by (a first deploy, or after a rollback or a deploy
+    that failed) and nothing to ask, the lock is taken right after the first round instead, and the plan is made
+    under it (and the record written even when it changes nothing). After an apply that succeeded, the deploy
+    record says what it left (fnship/deploy_record.py), before the lock is released."""
+
+    def lock(*, mark_beside: bool = False) -> AbstractContextManager[Any]:
+        return deploy_lock(loaded, command="fn deploy", strategy=strategy, wait=wait_lock, on_wait=hooks.on_lock_wait,
+                           mark_beside=mark_beside)  # fmt: skip
+
+    with contextlib.ExitStack() as held:
+        locked = False
+
+        def lock_before_reading() -> None:
+            nonlocal locked
+            vouched = loaded.record is not None and loaded.record.complete
+            if dry_run or not hooks.confirms_without_asking or vouched or loaded.tune_journal:
+                return
+            held.enter_context(lock(mark_beside=True))
+            locked = True
+
         with hooks.working("Building and reading live state"):
-            plan = make_plan(loaded, only=only, strategy=strategy, cache_writes=not dry_run)
-    hooks.show_plan(plan)
-    if plan.empty or dry_run:
-        return Outcome(plan, endpoints=endpoints(loaded, plan) if plan.empty else None)
-    if not hooks.confirm(plan):
-        return Outcome(plan, declined=True)
-    lock = deploy_lock(loaded, command="fn deploy", strategy=strategy, wait=wait_lock, on_wait=hooks.on_lock_wait)
-    with lock, hooks.guard():
-        plan = replan_under_lock(loaded, plan, only=only)
-        with hooks.reporter(plan) as report:
-            result = apply(loaded, plan, reporter=report, runtime=runtime)
+            plan = make_plan(loaded, only=only, strategy=strategy, cache_writes=not dry_run, refresh=refresh,
+                             before_reads=lock_before_reading)  # fmt: skip
+        if not dry_run and loaded.tune_journal:
+            # A killed `fn tune` left $LATEST changed and versions behind: undone, then planned again (the plan's
+            # first round read the journal, so a deploy with nothing to clean makes no call for it).
+            for line in clean_tune_leftovers(loaded, wait=wait_lock, on_wait=hooks.on_lock_wait):
+                hooks.note(line)
+            with hooks.working("Building and reading live state"):
+                plan = make_plan(loaded, only=only, strategy=strategy, cache_writes=True, refresh=refresh)
+        hooks.show_plan(plan)
+        if plan.empty or dry_run:
+            if locked:  # (live state as the manifest says, and no record that vouches for it: written now)
+                write_record(loaded, plan, {}, only=only, note=hooks.note)
+            return Outcome(plan, endpoints=endpoints(loaded, plan) if plan.empty else None)
+        if not hooks.confirm(plan):
+            return Outcome(plan, declined=True)
+        if not locked:
+            held.enter_context(lock())
+        with hooks.guard():
+            if not locked:
+                plan = replan_under_lock(loaded, plan, only=only)
+            loaded.marked.result()  # nothing changes before the record stops vouching
+            with hooks.reporter(plan) as report:
+                result = apply(loaded, plan, reporter=report, runtime=runtime)
+            if result.ok:
+                write_record(loaded, plan, result.outputs, only=only, note=hooks.note)
     if not result.ok:
         return Outcome(plan, applied=True, result=result, error=failure_error(result))
     return Outcome(plan, applied=True, result=result, endpoints=endpoints(loaded, plan, result.outputs))
+
+
+def write_record(
+    loaded: Loaded,
+    plan: Any,
+    outputs: Mapping[str, Any],
+    *,
+    only: Collection[str] = (),
+    note: Callable[[str], None] = lambda _line: None,
+) -> None:
+    """The deploy record after `plan` was applied (the caller holds the lock). With `-f`, the other functions keep
+    what the record said of them when the plan read it, if it was complete. A write that fails is said with `note`
+    and fails nothing: what was applied stands, and the record, marked incomplete, vouches for nothing (the next
+    plan reads everything)."""
+    from fnship import deploy_record
+
+    manifest = loaded.manifest
+    functions = deploy_record.entries(plan, outputs)
+    if only and loaded.record is not None and loaded.record.complete:
+        functions = {**loaded.record.functions, **functions}
+    try:
+        deploy_record.write(loaded.aws, manifest.service, manifest.stage, functions)
+    except FnError as exc:
+        note(f"the deploy record was not written ({exc.message.splitlines()[0]}): the next plan reads everything")
 
 
 def remove(loaded: Loaded, hooks: Hooks) -> Outcome:
@@ -647,6 +750,12 @@ def remove(loaded: Loaded, hooks: Hooks) -> Outcome:
         return Outcome(plan)
     if not hooks.confirm(plan):
         return Outcome(plan, declined=True)
-    with deploy_lock(loaded, command="fn remove"), hooks.reporter(plan) as report:
-        result = apply(loaded, plan, reporter=report)
+    with deploy_lock(loaded, command="fn remove"):
+        with hooks.reporter(plan) as report:
+            result = apply(loaded, plan, reporter=report)
+        if result.ok:  # everything else is gone: so is the deploy record
+            from fnship import deploy_record
+
+            manifest = loaded.manifest
+            deploy_record.remove(loaded.aws, manifest.service, manifest.stage)
     return Outcome(plan, applied=True, result=result, error=None if result.ok else failure_error(result))

@@ -175,37 +175,59 @@ def alias_function(resource: Resource) -> str | None:
 
 
 def read_alias(aws: Any, stub: Resource) -> list[Resource]:
-    from fnship.model.build import release_of  # (the model imports the kind modules)
-
-    function_name, key = stub.extras["function_name"], stub.extras["function_key"]
+    function_name = stub.extras["function_name"]
     found = aws.aliases(function_name).get(stub.name)
     if found is None:
         return []
     version = str(found["FunctionVersion"])
-    extras = {
-        "function_name": function_name,
-        "function_key": key,
-        "version": version,
-        "arn": found.get("AliasArn"),
-        "revision_id": found.get("RevisionId"),
-        "weights": dict((found.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}),
-        "released": released_history(found.get("Description")),
-    }
-    if version == "$LATEST":
-        attrs: dict[str, Any] = {"version": "$LATEST"}
-    else:
+    weights = dict((found.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {})
+    served = None
+    if version != "$LATEST":
         # GetFunction through the alias answers the version it points at; it was asked in the same round as
         # ListAliases (see plan/live.py). Only if the alias moved in between is the version asked by number.
         served = aws.function(function_name, stub.name)
         if served is None or str(served["Configuration"].get("Version")) != version:
             served = aws.function(function_name, version)
-        served_spec = from_aws(served["Configuration"], None, None, served.get("Code")) if served else None
-        release = release_of(served_spec) if served_spec is not None else {}
-        attrs = {"release": release}
     provisioned = provisioned_concurrency(aws, function_name, stub.name, found.get("Description") or "")
+    alias = live_alias(stub, version=version, served=served, provisioned=provisioned, weights=weights,
+                       arn=found.get("AliasArn"), revision_id=found.get("RevisionId"),
+                       released=released_history(found.get("Description")))  # fmt: skip
+    return [alias]
+
+
+def live_alias(
+    stub: Resource,
+    *,
+    version: str,
+    served: dict[str, Any] | None,
+    provisioned: int | None,
+    weights: dict[str, Any],
+    arn: str | None,
+    revision_id: str | None,
+    released: Any,
+) -> Resource:
+    """The live alias: the version it points at and what that version froze (`served`: GetFunction's answer for
+    it), its provisioned concurrency, weights and release history."""
+    from fnship.model.build import release_of  # (the model imports the kind modules)
+
+    function_name, key = stub.extras["function_name"], stub.extras["function_key"]
+    extras = {
+        "function_name": function_name,
+        "function_key": key,
+        "version": version,
+        "arn": arn,
+        "revision_id": revision_id,
+        "weights": weights,
+        "released": released,
+    }
+    if version == "$LATEST":
+        attrs: dict[str, Any] = {"version": "$LATEST"}
+    else:
+        served_spec = from_aws(served["Configuration"], None, None, served.get("Code")) if served else None
+        attrs = {"release": release_of(served_spec) if served_spec is not None else {}}
     if provisioned:
         attrs[PROVISIONED] = provisioned
-    return [Resource(address=Address.alias(key, stub.name), kind="alias", name=stub.name, attrs=attrs, extras=extras)]
+    return Resource(address=Address.alias(key, stub.name), kind="alias", name=stub.name, attrs=attrs, extras=extras)
 
 
 def provisioned_concurrency(aws: Any, function_name: str, alias: str, description: str) -> int | None:
@@ -238,4 +260,5 @@ KIND = Kind(
     read=read_alias,
     discover_on_alias=discover_alias,
     hangs_on_function=True,
+    from_record=True,
 )

@@ -39,6 +39,9 @@ class Reads:
         self.known_api_ids: dict[str, frozenset[str]] = {}
         # (function, alias) whose policy statements name the APIs, when known without listing aliases.
         self.api_aliases: list[tuple[str, str]] | None = None
+        # Functions whose policies cannot name an API: the deploy record vouches that fnship put no API statement
+        # on them (see plan/live.py); `api_ids` does not read them.
+        self.without_api_statements: frozenset[str] = frozenset()
         self._lock = threading.Lock()
         self._memo: dict[Hashable, Future] = {}
 
@@ -117,7 +120,9 @@ class Reads:
                 if parts is not None and parts.service == "apigateway" and kind in API_EVENTS.values() and api_id:
                     ids.setdefault(kind, set()).add(api_id)
                 elif parts is not None and parts.service == "lambda" and parts.resource.startswith("function:"):
-                    functions.append(parts.resource.split(":", 2)[1])
+                    function = parts.resource.split(":", 2)[1]
+                    if function not in self.without_api_statements:
+                        functions.append(function)
 
             if any(ids.values()):
                 return {kind: frozenset(found) for kind, found in ids.items()}
