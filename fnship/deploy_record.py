@@ -174,7 +174,7 @@ def entries(plan: Any, outputs: Mapping[str, Mapping[str, Any]]) -> dict[str, En
         aliases = {}
         for alias in (r for r in resources if r.kind == "alias"):
             live = plan.live.get(alias.address)
-            version = outputs.get(alias.address, {}).get("version") or (live.extras.get("version") if live else None)
+            version = outputs.get(alias.address, {}).get("version") or (live.output("version") if live else None)
             if version:
                 aliases[alias.name] = str(version)
         function_digest_ = function_digest(resources)

@@ -379,7 +379,7 @@ def endpoints(loaded: Loaded, plan: Any = None, outputs: Mapping[str, Any] | Non
                                         ("rest_api", Address.rest_api(), "restapis")):  # fmt: skip
             ids = [
                 ((outputs or {}).get(address) or {}).get("id"),
-                *(r.extras.get("id") for r in plan.live.of_kind(kind)),
+                *(r.output("id") for r in plan.live.of_kind(kind)),
             ]
             known[arn_kind] = {str(found) for found in ids if found}
         if any(known.values()):

@@ -9,10 +9,29 @@ import functools
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnship.aws.calls import aws_call, call_or_none, pages
 from fnship.aws.session import Clients, Target
+
+if TYPE_CHECKING:  # (each service's module is imported when first used: `fn --help` stays fast)
+    from fnship.aws.apigateway_api import RestApis
+    from fnship.aws.apigatewayv2_api import HttpApis
+    from fnship.aws.buckets_api import BucketsApi
+    from fnship.aws.cloudwatch_api import CloudWatchApi
+    from fnship.aws.ecr_api import EcrApi
+    from fnship.aws.events_api import EventsApi
+    from fnship.aws.iam_api import IamApi
+    from fnship.aws.lambda_api import LambdaApi
+    from fnship.aws.layers_api import LayersApi
+    from fnship.aws.logs_api import LogsApi
+    from fnship.aws.logs_read_api import LogsReadApi
+    from fnship.aws.logs_write_api import LogsWriteApi
+    from fnship.aws.pricing_api import PricingApi
+    from fnship.aws.s3_api import S3Api
+    from fnship.aws.sns_api import SnsApi
+    from fnship.aws.sqs_api import SqsApi
+    from fnship.aws.ssm_api import SsmApi
 
 __all__ = ["Aws", "Target"]
 
@@ -33,103 +52,103 @@ class Aws:
         return self.clients.client(service)
 
     @functools.cached_property
-    def lambda_(self):
+    def lambda_(self) -> LambdaApi:
         from fnship.aws.lambda_api import LambdaApi
 
         return LambdaApi(self.client("lambda"), sleep=self.sleep)
 
     @functools.cached_property
-    def iam(self):
+    def iam(self) -> IamApi:
         from fnship.aws.iam_api import IamApi
 
         return IamApi(self.client("iam"))
 
     @functools.cached_property
-    def logs(self):
+    def logs(self) -> LogsApi:
         from fnship.aws.logs_api import LogsApi
 
         return LogsApi(self.client("logs"))
 
     @functools.cached_property
-    def logs_read(self):
+    def logs_read(self) -> LogsReadApi:
         from fnship.aws.logs_read_api import LogsReadApi
 
         return LogsReadApi(self.client("logs"), live_client=lambda: self.clients.streaming_client("logs"))
 
     @functools.cached_property
-    def logs_write(self):
+    def logs_write(self) -> LogsWriteApi:
         from fnship.aws.logs_write_api import LogsWriteApi
 
         return LogsWriteApi(self.client("logs"))
 
     @functools.cached_property
-    def s3(self):
+    def s3(self) -> S3Api:
         from fnship.aws.s3_api import S3Api
 
         return S3Api(self.client("s3"), region=self.region, sleep=self.sleep)
 
     @functools.cached_property
-    def http_apis(self):
+    def http_apis(self) -> HttpApis:
         from fnship.aws.apigatewayv2_api import HttpApis
 
         return HttpApis(self.client("apigatewayv2"), region=self.region)
 
     @functools.cached_property
-    def rest_apis(self):
+    def rest_apis(self) -> RestApis:
         from fnship.aws.apigateway_api import RestApis
 
         return RestApis(self.client("apigateway"), region=self.region)
 
     @functools.cached_property
-    def sns(self):
+    def sns(self) -> SnsApi:
         from fnship.aws.sns_api import SnsApi
 
         return SnsApi(self.client("sns"))
 
     @functools.cached_property
-    def sqs(self):
+    def sqs(self) -> SqsApi:
         from fnship.aws.sqs_api import SqsApi
 
         return SqsApi(self.client("sqs"))
 
     @functools.cached_property
-    def events(self):
+    def events(self) -> EventsApi:
         from fnship.aws.events_api import EventsApi
 
         return EventsApi(self.client("events"))
 
     @functools.cached_property
-    def cloudwatch(self):
+    def cloudwatch(self) -> CloudWatchApi:
         from fnship.aws.cloudwatch_api import CloudWatchApi
 
         return CloudWatchApi(self.client("cloudwatch"))
 
     @functools.cached_property
-    def ssm(self):
+    def ssm(self) -> SsmApi:
         from fnship.aws.ssm_api import SsmApi
 
         return SsmApi(self.client("ssm"))
 
     @functools.cached_property
-    def layers(self):
+    def layers(self) -> LayersApi:
         from fnship.aws.layers_api import LayersApi
 
         return LayersApi(self.client("lambda"))
 
     @functools.cached_property
-    def ecr(self):
+    def ecr(self) -> EcrApi:
         from fnship.aws.ecr_api import EcrApi
 
         return EcrApi(self.client("ecr"))
 
     @functools.cached_property
-    def buckets(self):
+    def buckets(self) -> BucketsApi:
         from fnship.aws.buckets_api import BucketsApi
 
         return BucketsApi(self.client("s3"), region=self.region)
 
     @functools.cached_property
-    def pricing(self):
+    def pricing(self) -> PricingApi:
         """The Price List API, asked in its own region whatever the target's, once and without retries: a
         missing answer (the emulator, no permission, offline) falls back to built-in prices at once."""
         from fnship.aws.pricing_api import PRICING_REGION, PricingApi

@@ -15,6 +15,9 @@ from typing import Any
 from fnship.cost import calc
 from fnship.cost.prices import Prices
 from fnship.cost.traffic import Config, Traffic, usage
+from fnship.kinds.alias import Alias
+from fnship.kinds.function import LambdaFunction
+from fnship.model.resources import Resource
 
 BILLING_FIELDS = {
     "memory_size": "memory_mb",
@@ -34,16 +37,15 @@ class BillingChange:
     alias: str | None = None  # the release alias, whose provisioned concurrency's metrics say what it served
 
 
-def _billing(attrs: Mapping[str, Any] | None, *, function: str, name: str, region: str, provisioned: Any) -> Config:
-    attrs = attrs or {}
+def _billing(function_spec: LambdaFunction, *, function: str, name: str, region: str, alias: Resource | None) -> Config:
     return Config(
         function=function,
         name=name,
         region=region,
-        architecture=str(attrs.get("architecture") or "x86_64"),
-        memory_mb=int(attrs.get("memory_size") or 128),
-        ephemeral_mb=int(attrs.get("ephemeral_storage") or calc.FREE_EPHEMERAL_MB),
-        provisioned=int(provisioned or 0),
+        architecture=function_spec.architecture or "x86_64",
+        memory_mb=function_spec.memory_size or 128,
+        ephemeral_mb=function_spec.ephemeral_storage or calc.FREE_EPHEMERAL_MB,
+        provisioned=(alias.spec_as(Alias).provisioned_concurrency or 0) if alias is not None else 0,
     )
 
 
@@ -65,28 +67,24 @@ def billing_changes(plan: Any) -> list[BillingChange]:
             continue
         desired_alias = next((r for r in plan.desired.of_kind("alias") if r.address.startswith(f"alias.{key}.")), None)
         live_alias = plan.live.get(desired_alias.address) if desired_alias is not None else None
-
-        def concurrency(alias: Any) -> Any:
-            return alias.attrs.get("provisioned_concurrency") if alias is not None else None
-
         found.append(
             BillingChange(
                 function=key,
                 name=live_fn.name,
                 fields=tuple(sorted(fields)),
                 before=_billing(
-                    live_fn.attrs,
+                    live_fn.spec_as(LambdaFunction),
                     function=key,
                     name=live_fn.name,
                     region=plan.region,
-                    provisioned=concurrency(live_alias),
+                    alias=live_alias,
                 ),  # fmt: skip
                 after=_billing(
-                    desired_fn.attrs,
+                    desired_fn.spec_as(LambdaFunction),
                     function=key,
                     name=desired_fn.name,
                     region=plan.region,
-                    provisioned=concurrency(desired_alias),
+                    alias=desired_alias,
                 ),  # fmt: skip
                 alias=desired_alias.name if desired_alias is not None else None,
             )

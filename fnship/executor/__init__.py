@@ -12,13 +12,17 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnship.errors import EXIT_INTERRUPTED, FnError
 from fnship.kinds import HANDLERS
 from fnship.kinds.base import Context
 from fnship.model.address import Address
 from fnship.plan.diff import Plan, Step
+
+if TYPE_CHECKING:
+    from fnship.aws import Aws
+    from fnship.strategies.shifter import Runtime
 
 Reporter = Callable[[str, Step], None]  # ("start" | "done" | "failed", step)
 
@@ -59,12 +63,12 @@ def by_function(steps: tuple[Step, ...] | list[Step]) -> list[Step]:
 
 def apply_plan(
     plan: Plan,
-    aws: Any,
+    aws: Aws,
     *,
     description: str,
     reporter: Reporter | None = None,
     release: dict[str, Any] | None = None,
-    runtime: Any = None,
+    runtime: Runtime | None = None,
     parallel: int = MAX_PARALLEL_STEPS,
 ) -> ApplyResult:
     """`release` (id, commit, who) is what hooks are told; `runtime` drives traffic shifts (strategies.shifter)."""

@@ -3,15 +3,32 @@ deletes its own); it carries the service's tags, so discovery finds it."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 from fnship.arns import parse_arn
 from fnship.errors import AwsError
 from fnship.kinds.base import Context, Kind
 from fnship.model.address import Address
-from fnship.model.resources import Resource
+from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import Step
 from fnship.strategies.shifter import ERRORS_ALARM_NAME
+
+if TYPE_CHECKING:
+    from fnship.plan.reads import Reads
+
+
+@dataclass(frozen=True, kw_only=True)
+class Alarm(Spec):
+    """A per-version errors alarm (its name is the resource's name): never desired, so only its state is kept."""
+
+    kind: ClassVar[str] = "alarm"
+    state: str  # OK | ALARM | INSUFFICIENT_DATA
+
+
+def from_aws(state: str) -> Alarm:
+    """An alarm's StateValue (DescribeAlarms, through aws/cloudwatch_api.py `alarm_states`) as the spec."""
+    return Alarm(state=state)
 
 
 def alarm_delete(context: Context, step: Step) -> None:
@@ -28,14 +45,14 @@ def alarm_delete(context: Context, step: Step) -> None:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def read_alarm(aws: Any, stub: Resource) -> list[Resource]:
+def read_alarm(aws: Reads, stub: Resource) -> list[Resource]:
     state = aws.cloudwatch.alarm_states([stub.name]).get(stub.name)
     if state is None:
         return []
-    return [Resource(stub.address, "alarm", stub.name, {"state": state})]
+    return [Resource.of(stub.address, stub.name, from_aws(state))]
 
 
-def discover_alarms(aws: Any) -> list[Resource]:
+def discover_alarms(aws: Reads) -> list[Resource]:
     """Per-version errors alarms a killed shift left behind (a running shift deletes its own): they carry the
     service's tags."""
     stubs = []

@@ -3,34 +3,77 @@ concurrency. A moved alias shifts through the release's strategy (strategies.shi
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fnship.kinds.base import Context, Kind
-from fnship.kinds.function import LambdaFunction, from_aws
+from fnship.kinds.function import LambdaFunction
+from fnship.kinds.function import from_aws as function_from_aws
 from fnship.model.address import Address
-from fnship.model.resources import KNOWN_AFTER_APPLY, Resource
+from fnship.model.resources import KNOWN_AFTER_APPLY, Resource, Spec
 from fnship.plan.diff import DELETE, UPDATE, Change, FieldChange, Step, same, top_fields
 from fnship.plan.reads import OnAlias
 from fnship.releases import PROVISIONED_MARKER, released_history
 
+if TYPE_CHECKING:
+    from fnship.manifest.release import ReleaseSettings
+    from fnship.plan.reads import Reads
+
 PROVISIONED = "provisioned_concurrency"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Alias(Spec):
+    """The release pointer (its name is the resource's name; its function is its scope): what the version it
+    serves freezes, and its provisioned concurrency."""
+
+    kind: ClassVar[str] = "alias"
+    # The served version's configuration and code (model.build.release_of); None: it serves $LATEST.
+    release: Mapping[str, Any] | None
+    provisioned_concurrency: int | None = None
+    # The desired side: whether a release publishes a version, how it shifts, the tags of what a shift creates.
+    publish: bool = field(default=False, compare=False)
+    release_settings: ReleaseSettings | None = field(default=None, compare=False)
+    tags: Mapping[str, str] = field(default_factory=dict, compare=False)
+    # The live side: what Lambda answers.
+    version: str | None = field(default=None, compare=False)  # the version it points at ("$LATEST" or a number)
+    arn: str | None = field(default=None, compare=False)
+    revision_id: str | None = field(default=None, compare=False)
+    weights: Mapping[str, float] = field(default_factory=dict, compare=False)  # a shift left with weights
+    released: tuple[str, ...] = field(default=(), compare=False)  # releases.released_history, newest first
+
+
+def from_aws(
+    found: Mapping[str, Any], *, release: Mapping[str, Any] | None, provisioned_concurrency: int | None
+) -> Alias:
+    """A ListAliases item as the spec; `release` is what the version it points at freezes (None: $LATEST), read
+    with GetFunction."""
+    return Alias(
+        release=release,
+        provisioned_concurrency=provisioned_concurrency,
+        version=str(found["FunctionVersion"]),
+        arn=found.get("AliasArn"),
+        revision_id=found.get("RevisionId"),
+        weights=dict((found.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}),
+        released=released_history(found.get("Description")),
+    )
 
 
 def alias_fields(desired: Resource | None, live: Resource | None) -> list[FieldChange]:
     """An alias changes when what it serves differs from the desired release (its new version is unknown), when a
     shift was left with weights, or when its provisioned concurrency differs."""
+    have = live.spec_as(Alias) if live is not None else None
     if desired is None:
-        return [FieldChange("version", live.extras.get("version") if live else None, None)]
+        return [FieldChange("version", have.version if have else None, None)]
+    want = desired.spec_as(Alias)
     fields: list[FieldChange] = []
-    served = {k: v for k, v in desired.attrs.items() if k != PROVISIONED}
-    live_served = {k: v for k, v in (live.attrs if live else {}).items() if k != PROVISIONED}
-    if live is None or not same(live_served, served) or live.extras.get("weights"):
-        before = live.extras.get("version") if live else None
-        after = "$LATEST" if desired.attrs.get("version") == "$LATEST" else KNOWN_AFTER_APPLY
-        fields.append(FieldChange("version", before, after))
-    before_pc = live.attrs.get(PROVISIONED) if live else None
-    if before_pc != desired.attrs.get(PROVISIONED):
-        fields.append(FieldChange(PROVISIONED, before_pc, desired.attrs.get(PROVISIONED)))
+    if have is None or not same(have.release, want.release) or have.weights:
+        after = "$LATEST" if want.release is None else KNOWN_AFTER_APPLY
+        fields.append(FieldChange("version", have.version if have else None, after))
+    before_pc = have.provisioned_concurrency if have else None
+    if before_pc != want.provisioned_concurrency:
+        fields.append(FieldChange(PROVISIONED, before_pc, want.provisioned_concurrency))
     return fields
 
 
@@ -41,13 +84,14 @@ def alias_steps(change: Change) -> list[Step]:
         return [Step("alias.delete", change.address)]
     desired = change.desired
     assert desired is not None
+    spec = desired.spec_as(Alias)
     fields = top_fields(change)
     steps = []
     if "version" in fields:
-        if desired.extras.get("publish"):
+        if spec.publish:
             steps.append(Step("version.publish", change.address))
-        live_version = change.live.extras.get("version") if change.live else None
-        if change.action == UPDATE and desired.extras.get("publish") and str(live_version).isdigit():
+        live_version = change.live.spec_as(Alias).version if change.live else None
+        if change.action == UPDATE and spec.publish and str(live_version).isdigit():
             steps.append(Step("alias.shift", change.address, shift_detail(desired)))
         else:
             steps.append(Step("alias.set", change.address))
@@ -59,7 +103,7 @@ def alias_steps(change: Change) -> list[Step]:
 def shift_detail(alias: Resource) -> dict[str, Any]:
     from fnship.manifest.release import default_settings
 
-    settings = alias.extras.get("release_settings") or default_settings(alias.name)
+    settings = alias.spec_as(Alias).release_settings or default_settings(alias.name)
     detail: dict[str, Any] = {
         "strategy": settings.strategy_text,
         "schedule": settings.strategy.describe(),
@@ -68,16 +112,16 @@ def shift_detail(alias: Resource) -> dict[str, Any]:
     }
     if any(step.wait > 0 for step in settings.strategy.steps):
         # A shift that bakes watches the new version's errors with an alarm of its own, removed when it ends.
-        function = alias.extras["function_name"]
+        function = alias.in_scope().function_name
         detail["errors_alarm"] = f"fnship-{function}-{alias.name}-v(new version)-errors"
     return detail
 
 
 def version_publish(context: Context, step: Step) -> None:
-    alias = context.desired(step)
-    function = context.desired_at(Address.function(alias.extras["function_key"]))
+    scope = context.desired(step).in_scope()
+    function = context.desired_at(Address.function(scope.function_key))
     version = context.aws.lambda_.publish_version(
-        alias.extras["function_name"],
+        scope.function_name,
         description=context.description,
         code_sha256=function.spec_as(LambdaFunction).code_sha256,
     )
@@ -90,13 +134,14 @@ def alias_set(context: Context, step: Step) -> None:
     from fnship.strategies.shifter import settle_provisioned
 
     alias, live = context.desired(step), context.live(step)
+    spec, was = alias.spec_as(Alias), live.spec_as(Alias) if live is not None else None
     version = context.outputs.get(step.address, {}).get("version", "$LATEST")
-    function_name = alias.extras["function_name"]
-    provisioned = alias.attrs.get(PROVISIONED)
-    before = str(live.extras.get("version")) if live else ""
-    history = after_release(live.extras.get("released") or () if live else (), old=before, new=version)
+    function_name = alias.in_scope().function_name
+    provisioned = spec.provisioned_concurrency
+    before = str(was.version) if was is not None else ""
+    history = after_release(was.released if was is not None else (), old=before, new=version)
     description = alias_description(provisioned=provisioned, released=history)
-    if live is None:
+    if was is None:
         context.aws.lambda_.create_alias(function_name, alias.name, version=version, description=description)
     else:
         context.aws.lambda_.set_alias_version(
@@ -104,25 +149,25 @@ def alias_set(context: Context, step: Step) -> None:
             alias.name,
             version=version,
             weights={},
-            revision_id=live.extras.get("revision_id"),
+            revision_id=was.revision_id,
             description=description,
         )
     context.outputs.setdefault(step.address, {})["version"] = version
-    had = live.attrs.get(PROVISIONED) if live else None
+    had = was.provisioned_concurrency if was is not None else None
     settle_provisioned(context.aws, function_name, alias.name, count=provisioned, had=had)
 
 
 def alias_concurrency(context: Context, step: Step) -> None:
     from fnship.strategies.shifter import set_provisioned
 
-    alias, live = context.desired(step), context.live_at(step.address)
+    alias, live = context.desired(step), context.live_spec(step, Alias)
     set_provisioned(
         context.aws,
-        alias.extras["function_name"],
+        alias.in_scope().function_name,
         alias.name,
-        alias.attrs.get(PROVISIONED),
-        had=live.attrs.get(PROVISIONED),
-        released=tuple(live.extras.get("released") or ()),
+        alias.spec_as(Alias).provisioned_concurrency,
+        had=live.provisioned_concurrency,
+        released=live.released,
     )
 
 
@@ -133,20 +178,21 @@ def release_shift(context: Context, step: Step) -> None:
 
     jobs = []
     for address in step.detail["aliases"]:
-        alias, live = context.desired_at(address), context.live_at(address)
+        alias, live = context.desired_at(address), context.live_at(address).spec_as(Alias)
+        spec, scope = alias.spec_as(Alias), alias.in_scope()
         jobs.append(
             shifter.ShiftJob(
                 address=address,
-                function=alias.extras["function_name"],
-                function_key=alias.extras["function_key"],
-                old_version=str(live.extras["version"]),
+                function=scope.function_name,
+                function_key=scope.function_key,
+                old_version=str(live.version),
                 new_version=context.outputs[address]["version"],
-                settings=alias.extras.get("release_settings") or default_settings(alias.name),
+                settings=spec.release_settings or default_settings(alias.name),
                 release=context.release,
-                revision_id=live.extras.get("revision_id"),
-                tags=dict(alias.extras.get("tags") or {}),
-                live_provisioned=live.attrs.get(PROVISIONED),
-                released=tuple(live.extras.get("released") or ()),
+                revision_id=live.revision_id,
+                tags=dict(spec.tags),
+                live_provisioned=live.provisioned_concurrency,
+                released=live.released,
                 prune=tuple(step.detail["aliases"][address]["prune"])
                 if "prune" in step.detail["aliases"][address]
                 else None,
@@ -163,74 +209,41 @@ def release_shift(context: Context, step: Step) -> None:
 
 def alias_delete(context: Context, step: Step) -> None:
     live = context.live_at(step.address)
-    context.aws.lambda_.delete_alias(live.extras["function_name"], live.name)
+    context.aws.lambda_.delete_alias(live.in_scope().function_name, live.name)
 
 
 def alias_function(resource: Resource) -> str | None:
     """Deleting the function deletes its aliases."""
-    return Address.function(resource.extras["function_key"]) if resource.extras.get("function_key") else None
+    return Address.function(resource.scope.function_key) if resource.scope is not None else None
 
 
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def read_alias(aws: Any, stub: Resource) -> list[Resource]:
-    function_name = stub.extras["function_name"]
+def read_alias(aws: Reads, stub: Resource) -> list[Resource]:
+    from fnship.model.build import release_of  # (the model imports the kind modules)
+
+    scope = stub.in_scope()
+    function_name = scope.function_name
     found = aws.aliases(function_name).get(stub.name)
     if found is None:
         return []
     version = str(found["FunctionVersion"])
-    weights = dict((found.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {})
-    served = None
+    release = None
     if version != "$LATEST":
         # GetFunction through the alias answers the version it points at; it was asked in the same round as
         # ListAliases (see plan/live.py). Only if the alias moved in between is the version asked by number.
         served = aws.function(function_name, stub.name)
         if served is None or str(served["Configuration"].get("Version")) != version:
             served = aws.function(function_name, version)
+        served_spec = function_from_aws(served["Configuration"], None, None, served.get("Code")) if served else None
+        release = release_of(served_spec) if served_spec is not None else {}
     provisioned = provisioned_concurrency(aws, function_name, stub.name, found.get("Description") or "")
-    alias = live_alias(stub, version=version, served=served, provisioned=provisioned, weights=weights,
-                       arn=found.get("AliasArn"), revision_id=found.get("RevisionId"),
-                       released=released_history(found.get("Description")))  # fmt: skip
-    return [alias]
+    spec = from_aws(found, release=release, provisioned_concurrency=provisioned)
+    return [Resource.of(Address.alias(scope.function_key, stub.name), stub.name, spec, scope=scope)]
 
 
-def live_alias(
-    stub: Resource,
-    *,
-    version: str,
-    served: dict[str, Any] | None,
-    provisioned: int | None,
-    weights: dict[str, Any],
-    arn: str | None,
-    revision_id: str | None,
-    released: Any,
-) -> Resource:
-    """The live alias: the version it points at and what that version froze (`served`: GetFunction's answer for
-    it), its provisioned concurrency, weights and release history."""
-    from fnship.model.build import release_of  # (the model imports the kind modules)
-
-    function_name, key = stub.extras["function_name"], stub.extras["function_key"]
-    extras = {
-        "function_name": function_name,
-        "function_key": key,
-        "version": version,
-        "arn": arn,
-        "revision_id": revision_id,
-        "weights": weights,
-        "released": released,
-    }
-    if version == "$LATEST":
-        attrs: dict[str, Any] = {"version": "$LATEST"}
-    else:
-        served_spec = from_aws(served["Configuration"], None, None, served.get("Code")) if served else None
-        attrs = {"release": release_of(served_spec) if served_spec is not None else {}}
-    if provisioned:
-        attrs[PROVISIONED] = provisioned
-    return Resource(address=Address.alias(key, stub.name), kind="alias", name=stub.name, attrs=attrs, extras=extras)
-
-
-def provisioned_concurrency(aws: Any, function_name: str, alias: str, description: str) -> int | None:
+def provisioned_concurrency(aws: Reads, function_name: str, alias: str, description: str) -> int | None:
     """The alias's provisioned concurrency. Only aliases fnship marked as provisioned are asked (one call saved
     per alias on every plan); the marker is in the alias description (see `alias_concurrency`)."""
     if PROVISIONED_MARKER not in description:
@@ -239,9 +252,8 @@ def provisioned_concurrency(aws: Any, function_name: str, alias: str, descriptio
     return int(config["RequestedProvisionedConcurrentExecutions"]) if config else None
 
 
-def discover_alias(_aws: Any, on: OnAlias) -> list[Resource]:
-    extras = {"function_name": on.function_name, "function_key": on.function_key}
-    return [Resource(Address.alias(on.function_key, on.alias), "alias", on.alias, {}, extras=extras)]
+def discover_alias(_aws: Reads, on: OnAlias) -> list[Resource]:
+    return [Resource(Address.alias(on.function_key, on.alias), "alias", on.alias, {}, scope=on.target.scope())]
 
 
 KIND = Kind(

@@ -19,19 +19,21 @@ from fnship.model.resources import Resource, S, T, has_ref, resolve_refs
 from fnship.plan.diff import CREATE, DELETE, REPLACE, Change, FieldChange, Plan, Step, generic_fields
 
 if TYPE_CHECKING:  # (plan/reads.py imports the model's trigger helpers, which import this module)
-    from fnship.plan.reads import OnAlias
+    from fnship.aws import Aws
+    from fnship.plan.reads import OnAlias, Reads
+    from fnship.strategies.shifter import Runtime
 
 
 @dataclass
 class Context:
     """What a handler gets: the AWS handle, the plan it applies, and what earlier steps reported."""
 
-    aws: Any
+    aws: Aws
     plan: Plan
     description: str  # the published version's description: names the release
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     release: dict[str, Any] = field(default_factory=dict)  # release id, commit, who: what hooks are told
-    runtime: Any = None  # strategies.shifter.Runtime: clock, sleep, progress, interrupt policy
+    runtime: Runtime | None = None  # clock, sleep, progress, interrupt policy
 
     def desired(self, step: Step) -> Resource:
         """The step's desired resource (a step that makes or changes something has one)."""
@@ -87,13 +89,20 @@ class Context:
 Handler = Callable[[Context, Step], None]
 # Read-only: the live resource(s) a stub (a desired resource, or what discovery found) stands for; [] when it does
 # not exist. `aws` is the reading's session (plan/reads.py `Reads`).
-Reader = Callable[[Any, Resource], list[Resource]]
+Reader = Callable[["Reads", Resource], list[Resource]]
 # Read-only: stubs (address, kind, name) of everything of the kind this service and stage owns.
-Discoverer = Callable[[Any], list[Resource]]
+Discoverer = Callable[["Reads"], list[Resource]]
 # Read-only: stubs of what fnship put on one alias of a function the service owns.
-AliasDiscoverer = Callable[[Any, "OnAlias"], list[Resource]]
+AliasDiscoverer = Callable[["Reads", "OnAlias"], list[Resource]]
 Differ = Callable[[Resource | None, Resource | None], list[FieldChange]]
 StepMaker = Callable[[Change], list[Step]]
+
+
+def known(value: T | None, what: str) -> T:
+    """A value a handler cannot do without: an identifier AWS assigned (on every live spec a reader made), or a
+    desired field the model always sets. Its absence is a programming error, said with what is missing."""
+    assert value is not None, f"{what} is unknown"
+    return value
 
 
 def no_parent(_resource: Resource) -> str | None:
@@ -166,10 +175,7 @@ def function_scoped(resource: Resource) -> tuple[str, ...]:
     """What a trigger or permission of a function depends on: the alias it targets."""
     if resource.scope is not None:
         return (Address.alias(resource.scope.function_key, resource.scope.alias),)
-    extras = resource.extras
-    key = extras.get("function_key")
-    alias = extras.get("alias") or extras.get("qualifier")
-    return (Address.alias(key, alias),) if key and alias else ()
+    return ()
 
 
 def normalize_cors(config: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -11,9 +11,9 @@ from typing import Any, ClassVar
 
 from fnship.kinds.base import Context, Kind, compact_json, function_scoped, tag_delta
 from fnship.model.address import Address
-from fnship.model.resources import Resource, Spec
+from fnship.model.resources import Found, Resource, Spec
 from fnship.plan.diff import Step
-from fnship.plan.reads import OnAlias, source_arn
+from fnship.plan.reads import OnAlias, Reads, source_arn
 
 TARGET_ID = "fnship"
 
@@ -98,16 +98,16 @@ def rule_depends(resource: Resource) -> tuple[str, ...]:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def read_event_rule(aws: Any, stub: Resource) -> list[Resource]:
+def read_event_rule(aws: Reads, stub: Resource) -> list[Resource]:
     # A desired rule names its bus; a discovered one was found by its permission's SourceArn.
-    bus = stub.spec_as(EventRule).event_bus if stub.spec is not None else stub.extras["event_bus"]
+    bus = stub.spec_as(EventRule).event_bus if stub.spec is not None else stub.found.event_bus if stub.found else None
     found = aws.events.get_rule_or_none(stub.name, bus=bus)
     if found is None:
         return []
     return [Resource.of(stub.address, stub.name, from_aws(found), scope=stub.scope)]
 
 
-def discover_rules(aws: Any, on: OnAlias) -> list[Resource]:
+def discover_rules(aws: Reads, on: OnAlias) -> list[Resource]:
     """Rules targeting the alias, from the statements of `schedule` and `eventBridge` events on its policy
     (SourceArn: the rule, on its bus)."""
     target = on.target
@@ -116,10 +116,9 @@ def discover_rules(aws: Any, on: OnAlias) -> list[Resource]:
         source = source_arn(statement)
         if event_type in ("schedule", "eventBridge") and source:
             bus, _, rule = source.split(":rule/", 1)[1].rpartition("/")
-            extras = {**target.extras(event_type, name), "event_bus": bus or None}
             address = Address.trigger(on.function_key, event_type, name)
-            stubs.append(Resource(address, "event_rule", rule, {}, extras=extras,
-                                  scope=target.scope(event_type, name)))  # fmt: skip
+            stubs.append(Resource(address, "event_rule", rule, {}, scope=target.scope(event_type, name),
+                                  found=Found(event_bus=bus or None)))  # fmt: skip
     return stubs
 
 

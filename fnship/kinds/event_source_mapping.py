@@ -9,12 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from fnship.kinds.base import Context, Kind, compact_json, function_scoped
+from fnship.kinds.base import Context, Kind, compact_json, function_scoped, known
 from fnship.kinds.function import LambdaFunction
 from fnship.model.address import Address
 from fnship.model.resources import Resource, Spec, State
 from fnship.plan.diff import Step
-from fnship.plan.reads import OnAlias
+from fnship.plan.reads import OnAlias, Reads
 
 CREATE_ONLY_FIELDS = frozenset({"source_arn", "starting_position", "starting_position_timestamp"})
 
@@ -142,11 +142,12 @@ def event_source_mapping_update(context: Context, step: Step) -> None:
     request = mapping_request(spec, creating=False)
     if spec.function_arn != live.function_arn:
         request["FunctionName"] = spec.function_arn
-    context.aws.lambda_.update_event_source_mapping(live.uuid, request)
+    context.aws.lambda_.update_event_source_mapping(known(live.uuid, f"the UUID of {step.address}"), request)
 
 
 def event_source_mapping_delete(context: Context, step: Step) -> None:
-    context.aws.lambda_.delete_event_source_mapping(context.live_spec(step, MappingSpec).uuid)
+    uuid = known(context.live_spec(step, MappingSpec).uuid, f"the UUID of {step.address}")
+    context.aws.lambda_.delete_event_source_mapping(uuid)
 
 
 def mapping_depends(resource: Resource) -> tuple[str, ...]:
@@ -156,7 +157,7 @@ def mapping_depends(resource: Resource) -> tuple[str, ...]:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def read_event_source_mapping(aws: Any, stub: Resource) -> list[Resource]:
+def read_event_source_mapping(aws: Reads, stub: Resource) -> list[Resource]:
     scope = stub.in_scope()
     for mapping in aws.alias_mappings(scope.alias_arn):
         if mapping.get("EventSourceArn") == stub.name:
@@ -164,7 +165,7 @@ def read_event_source_mapping(aws: Any, stub: Resource) -> list[Resource]:
     return []
 
 
-def discover_event_source_mappings(aws: Any, on: OnAlias) -> list[Resource]:
+def discover_event_source_mappings(aws: Reads, on: OnAlias) -> list[Resource]:
     from fnship.model.triggers.sources import source_name  # (it imports this module)
 
     target = on.target
@@ -183,7 +184,7 @@ SOURCE_READ_WORKERS = 16
 VISIBILITY_FACTOR = 6  # https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
 
 
-def queue_warnings(aws: Any, desired: State) -> list[str]:
+def queue_warnings(aws: Reads, desired: State) -> list[str]:
     """Queues we consume but do not own whose visibility timeout is below six times the function's timeout:
     worth a warning before deploying. The queues are asked concurrently (one round whatever their number)."""
     from concurrent.futures import ThreadPoolExecutor

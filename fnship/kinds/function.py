@@ -9,19 +9,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fnship.arns import parse_arn
-from fnship.kinds.base import Context, Kind, tag_delta
+from fnship.kinds.base import Context, Kind, known, tag_delta
 from fnship.manifest.types import DEFAULT_EPHEMERAL_MB
 from fnship.model.address import Address
-from fnship.model.resources import OWNER_FUNCTION_TAG, Ref, Resource, Spec
+from fnship.model.resources import OWNER_FUNCTION_TAG, Found, Ref, Resource, Spec
 from fnship.plan.diff import CREATE, DELETE, Change, Step, top_fields
 from fnship.secret import Secret, reveal
 
 # Function fields that only UpdateFunctionCode can change; the rest go through UpdateFunctionConfiguration.
 CODE_FIELDS = frozenset({"code_sha256", "architecture", "image_uri"})
 SEPARATE_FUNCTION_FIELDS = frozenset({"tags", "reserved_concurrency"})
+
+if TYPE_CHECKING:
+    from fnship.plan.reads import Reads
 
 
 def function_steps(change: Change) -> list[Step]:
@@ -222,7 +225,7 @@ def function_update_config(context: Context, step: Step) -> None:
 def function_tag(context: Context, step: Step) -> None:
     spec, live = context.desired_spec(step, LambdaFunction), context.live_spec(step, LambdaFunction)
     add, remove = tag_delta(live.tags, spec.tags)
-    context.aws.lambda_.set_tags(live.arn, add=add, remove=remove)
+    context.aws.lambda_.set_tags(known(live.arn, f"the ARN of {step.address}"), add=add, remove=remove)
 
 
 def function_concurrency(context: Context, step: Step) -> None:
@@ -243,7 +246,7 @@ def function_depends(resource: Resource) -> tuple[str, ...]:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def read_function(aws: Any, stub: Resource) -> list[Resource]:
+def read_function(aws: Reads, stub: Resource) -> list[Resource]:
     found = aws.function(stub.name)
     if found is None:
         return []
@@ -257,7 +260,7 @@ def unqualified_arn(function_arn: str) -> str:
     return f"{base}:function:{rest.split(':', 1)[0]}"
 
 
-def discover_functions(aws: Any) -> list[Resource]:
+def discover_functions(aws: Reads) -> list[Resource]:
     """The functions carrying this service's and stage's tags (the one tagging answer), keyed by their function
     tag; `arn` (unqualified) tells the reading where their aliases are."""
     stubs = []
@@ -265,7 +268,8 @@ def discover_functions(aws: Any) -> list[Resource]:
         key, parts = tags.get(OWNER_FUNCTION_TAG), parse_arn(arn)
         if key and parts is not None and parts.service == "lambda" and parts.resource.startswith("function:"):
             name = parts.resource.split(":", 2)[1]
-            stubs.append(Resource(Address.function(key), "function", name, {}, extras={"arn": unqualified_arn(arn)}))
+            found = Found(arn=unqualified_arn(arn))
+            stubs.append(Resource(Address.function(key), "function", name, {}, found=found))
     return stubs
 
 

@@ -10,7 +10,7 @@ from fnship.kinds.base import Context, Kind, function_scoped, normalize_cors
 from fnship.model.address import Address
 from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import Step
-from fnship.plan.reads import OnAlias
+from fnship.plan.reads import OnAlias, Reads
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,7 +61,7 @@ def function_url_delete(context: Context, step: Step) -> None:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def read_function_url(aws: Any, stub: Resource) -> list[Resource]:
+def read_function_url(aws: Reads, stub: Resource) -> list[Resource]:
     scope = stub.in_scope()
     found = aws.alias_url(scope.function_name, scope.alias)
     if found is None:
@@ -69,7 +69,7 @@ def read_function_url(aws: Any, stub: Resource) -> list[Resource]:
     return [Resource.of(stub.address, stub.name, from_aws(found), scope=scope)]
 
 
-def discover_function_url(aws: Any, on: OnAlias) -> list[Resource]:
+def discover_function_url(aws: Reads, on: OnAlias) -> list[Resource]:
     if aws.alias_url(on.function_name, on.alias) is None:
         return []
     target = on.target

@@ -7,65 +7,122 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from fnship.kinds.base import Context, Kind, function_scoped, normalize_cors, tag_delta
+from fnship.kinds.base import Context, Kind, function_scoped, known, normalize_cors, tag_delta
 from fnship.model.address import Address
-from fnship.model.resources import Resource, Spec
+from fnship.model.resources import Found, Resource, Spec
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, owned, source_arn
+
+if TYPE_CHECKING:
+    from fnship.plan.reads import Reads
 
 HTTP_API = Address.http_api()
 
 
+@dataclass(frozen=True, kw_only=True)
+class HttpApi(Spec):
+    """The service's HTTP API (its name is the resource's name) with its `$default` auto-deploy stage."""
+
+    kind: ClassVar[str] = "http_api"
+    cors: Mapping[str, Any] | None  # the CorsConfiguration as AWS spells it, normalized (kinds.base.normalize_cors)
+    default_stage: bool  # whether the `$default` stage exists and auto-deploys
+    tags: Mapping[str, str]
+    # Assigned by API Gateway: live only.
+    id: str | None = field(default=None, compare=False)
+    endpoint: str | None = field(default=None, compare=False)
+
+
+def http_api_from_aws(found: Mapping[str, Any], *, default_stage: bool) -> HttpApi:
+    """GetApi's answer as the spec; `default_stage`: whether GetStage found `$default` auto-deploying."""
+    return HttpApi(
+        cors=normalize_cors(found.get("CorsConfiguration")),
+        default_stage=default_stage,
+        tags=dict(found.get("Tags") or {}),
+        id=found["ApiId"],
+        endpoint=found.get("ApiEndpoint"),
+    )
+
+
 def http_api_create(context: Context, step: Step) -> None:
     resource = context.desired(step)
-    api = context.aws.http_apis
-    created = api.create_api(resource.name, cors=resource.attrs["cors"], tags=resource.attrs["tags"])
+    spec, api = resource.spec_as(HttpApi), context.aws.http_apis
+    created = api.create_api(resource.name, cors=spec.cors, tags=spec.tags)
     api.ensure_default_stage(created["ApiId"])
     context.outputs[step.address] = {"id": created["ApiId"], "endpoint": created.get("ApiEndpoint")}
 
 
 def http_api_update(context: Context, step: Step) -> None:
-    resource, live = context.desired(step), context.live_at(step.address)
-    api, api_id = context.aws.http_apis, live.extras["id"]
-    if resource.attrs["cors"] != live.attrs["cors"]:
-        api.set_cors(api_id, resource.attrs["cors"])
-    if not live.attrs["default_stage"]:
+    spec, live = context.desired_spec(step, HttpApi), context.live_spec(step, HttpApi)
+    api, api_id = context.aws.http_apis, known(live.id, f"the id of {step.address}")
+    if spec.cors != live.cors:
+        api.set_cors(api_id, spec.cors)
+    if not live.default_stage:
         api.ensure_default_stage(api_id)
-    add, remove = tag_delta(live.attrs.get("tags"), resource.attrs["tags"])
+    add, remove = tag_delta(live.tags, spec.tags)
     if add or remove:
         api.set_tags(api_id, add=add, remove=remove)
 
 
 def http_api_delete(context: Context, step: Step) -> None:
-    context.aws.http_apis.delete_api(context.live_at(step.address).extras["id"])
+    context.aws.http_apis.delete_api(known(context.live_spec(step, HttpApi).id, f"the id of {step.address}"))
 
 
-def jwt_config(attrs: Mapping[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True, kw_only=True)
+class HttpApiAuthorizer(Spec):
+    """A JWT authorizer of the service's HTTP API (its name is the resource's name)."""
+
+    kind: ClassVar[str] = "http_api_authorizer"
+    type: str | None  # JWT
+    identity_source: tuple[str, ...]
+    issuer: str | None
+    audience: tuple[str, ...]
+    # Assigned by API Gateway: live only.
+    api_id: str | None = field(default=None, compare=False)
+    authorizer_id: str | None = field(default=None, compare=False)
+
+
+def authorizer_from_aws(found: Mapping[str, Any], *, api_id: str) -> HttpApiAuthorizer:
+    """GetAuthorizer's answer as the spec."""
+    jwt = found.get("JwtConfiguration") or {}
+    return HttpApiAuthorizer(
+        type=found.get("AuthorizerType"),
+        identity_source=tuple(found.get("IdentitySource") or []),
+        issuer=jwt.get("Issuer"),
+        audience=tuple(sorted(jwt.get("Audience") or [])),
+        api_id=api_id,
+        authorizer_id=found["AuthorizerId"],
+    )
+
+
+def jwt_config(spec: HttpApiAuthorizer) -> dict[str, Any]:
     return {
-        "IdentitySource": list(attrs["identity_source"]),
-        "JwtConfiguration": {"Issuer": attrs["issuer"], "Audience": list(attrs["audience"])},
+        "IdentitySource": list(spec.identity_source),
+        "JwtConfiguration": {"Issuer": spec.issuer, "Audience": list(spec.audience)},
     }
 
 
 def http_api_authorizer_create(context: Context, step: Step) -> None:
     resource = context.desired(step)
     api_id = context.require(HTTP_API)
-    made = context.aws.http_apis.create_jwt_authorizer(api_id, name=resource.name, config=jwt_config(resource.attrs))
+    config = jwt_config(resource.spec_as(HttpApiAuthorizer))
+    made = context.aws.http_apis.create_jwt_authorizer(api_id, name=resource.name, config=config)
     context.outputs[step.address] = {"authorizer_id": made}
 
 
 def http_api_authorizer_update(context: Context, step: Step) -> None:
-    resource, live = context.desired(step), context.live_at(step.address)
-    context.aws.http_apis.update_jwt_authorizer(
-        live.extras["api_id"], live.extras["authorizer_id"], config=jwt_config(resource.attrs)
-    )
+    spec, live = context.desired_spec(step, HttpApiAuthorizer), context.live_spec(step, HttpApiAuthorizer)
+    api_id, authorizer_id = _authorizer_ids(live, step)
+    context.aws.http_apis.update_jwt_authorizer(api_id, authorizer_id, config=jwt_config(spec))
 
 
 def http_api_authorizer_delete(context: Context, step: Step) -> None:
-    live = context.live_at(step.address)
-    context.aws.http_apis.delete_authorizer(live.extras["api_id"], live.extras["authorizer_id"])
+    context.aws.http_apis.delete_authorizer(*_authorizer_ids(context.live_spec(step, HttpApiAuthorizer), step))
+
+
+def _authorizer_ids(live: HttpApiAuthorizer, step: Step) -> tuple[str, str]:
+    return known(live.api_id, f"the API of {step.address}"), known(live.authorizer_id, f"the id of {step.address}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -114,26 +171,41 @@ def route_settings(context: Context, spec: HttpApiRoute, integration_id: str) ->
 def http_api_route_create(context: Context, step: Step) -> None:
     spec = context.desired_spec(step, HttpApiRoute)
     api, api_id = context.aws.http_apis, context.require(HTTP_API)
-    integration = api.create_lambda_integration(api_id, target_arn=spec.target, payload_format=spec.payload_format)
+    target, payload_format = _integration(spec, step)
+    integration = api.create_lambda_integration(api_id, target_arn=target, payload_format=payload_format)
     api.create_route(api_id, route_key=spec.route_key, settings=route_settings(context, spec, integration))
+
+
+def _integration(spec: HttpApiRoute, step: Step) -> tuple[str, str]:
+    """(target, payload format) of a desired route's integration (the model sets both)."""
+    return known(spec.target, f"the target of {step.address}"), known(
+        spec.payload_format, f"the payload of {step.address}"
+    )
 
 
 def http_api_route_update(context: Context, step: Step) -> None:
     spec, live = context.desired_spec(step, HttpApiRoute), context.live_spec(step, HttpApiRoute)
-    api, api_id, integration = context.aws.http_apis, live.api_id, live.integration_id
+    api, integration = context.aws.http_apis, live.integration_id
+    api_id, route_id = _route_ids(live, step)
+    target, payload_format = _integration(spec, step)
     if integration is None:
-        integration = api.create_lambda_integration(api_id, target_arn=spec.target, payload_format=spec.payload_format)
+        integration = api.create_lambda_integration(api_id, target_arn=target, payload_format=payload_format)
     elif (spec.target, spec.payload_format) != (live.target, live.payload_format):
-        api.update_lambda_integration(api_id, integration, target_arn=spec.target, payload_format=spec.payload_format)
-    api.update_route(api_id, live.route_id, settings=route_settings(context, spec, integration))
+        api.update_lambda_integration(api_id, integration, target_arn=target, payload_format=payload_format)
+    api.update_route(api_id, route_id, settings=route_settings(context, spec, integration))
+
+
+def _route_ids(live: HttpApiRoute, step: Step) -> tuple[str, str]:
+    return known(live.api_id, f"the API of {step.address}"), known(live.route_id, f"the id of {step.address}")
 
 
 def http_api_route_delete(context: Context, step: Step) -> None:
     live = context.live_spec(step, HttpApiRoute)
     api = context.aws.http_apis
-    api.delete_route(live.api_id, live.route_id)
+    api_id, route_id = _route_ids(live, step)
+    api.delete_route(api_id, route_id)
     if live.integration_id:
-        api.delete_integration(live.api_id, live.integration_id)
+        api.delete_integration(api_id, live.integration_id)
 
 
 def part_of_api(_resource: Resource) -> str:
@@ -148,7 +220,7 @@ def route_depends(resource: Resource) -> tuple[str, ...]:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def find_http_api(aws: Any, name: str, owner: tuple[str, str]) -> dict[str, Any] | None:
+def find_http_api(aws: Reads, name: str, owner: tuple[str, str]) -> dict[str, Any] | None:
     """Our HTTP API: one of the ids the service's tags and statements name (plan/reads.py `api_ids`), read by
     id, with our name and our ownership tags."""
     for api_id in sorted(aws.api_ids().get("apis", ())):
@@ -163,58 +235,51 @@ def find_http_api(aws: Any, name: str, owner: tuple[str, str]) -> dict[str, Any]
     return None
 
 
-def http_api_id(aws: Any, stub: Resource) -> str | None:
+def http_api_id(aws: Reads, stub: Resource) -> str | None:
     """The id of the API a route or authorizer stub belongs to: known from discovery, else looked up."""
+    if stub.found is not None and stub.found.api_id:  # a discovered stub: the API its permission's SourceArn names
+        return stub.found.api_id
+    found = _service_http_api(aws)
+    return found[1]["ApiId"] if found else None
+
+
+def _service_http_api(aws: Reads) -> tuple[str, dict[str, Any]] | None:
+    """(name, GetApi's answer) of the service's HTTP API, if it exists."""
     from fnship.model.triggers import api as api_model  # (fnship.model.triggers imports the kind modules)
 
-    if stub.extras.get("api_id"):  # a discovered stub: the API its permission's SourceArn names
-        return str(stub.extras["api_id"])
-    service, stage = owner = aws.owner
-    found = find_http_api(aws, api_model.api_name(service=service, stage=stage), owner)
-    return found["ApiId"] if found else None
+    assert aws.owner is not None, "APIs are read for a service and stage"
+    service, stage = aws.owner
+    name = api_model.api_name(service=service, stage=stage)
+    found = find_http_api(aws, name, aws.owner)
+    return (name, found) if found is not None else None
 
 
-def routes(aws: Any, api_id: str) -> list[dict[str, Any]]:
+def routes(aws: Reads, api_id: str) -> list[dict[str, Any]]:
     return aws.once(("routes", api_id), lambda: aws.http_apis.get_routes(api_id))
 
 
-def integrations(aws: Any, api_id: str) -> dict[str, dict[str, Any]]:
+def integrations(aws: Reads, api_id: str) -> dict[str, dict[str, Any]]:
     return aws.once(
         ("integrations", api_id), lambda: {i["IntegrationId"]: i for i in aws.http_apis.get_integrations(api_id)}
     )
 
 
-def _authorizer(aws: Any, api_id: str, authorizer_id: str) -> dict[str, Any] | None:
+def _authorizer(aws: Reads, api_id: str, authorizer_id: str) -> dict[str, Any] | None:
     return aws.once(
         ("authorizer", api_id, authorizer_id), lambda: aws.http_apis.get_authorizer_or_none(api_id, authorizer_id)
     )
 
 
-def read_http_api(aws: Any, stub: Resource) -> list[Resource]:
-    found = find_http_api(aws, stub.name, stub.extras["owner"])
+def read_http_api(aws: Reads, stub: Resource) -> list[Resource]:
+    assert aws.owner is not None, "APIs are read for a service and stage"
+    found = find_http_api(aws, stub.name, aws.owner)
     if found is None:
         return []
-    api_id = found["ApiId"]
-    attrs = {
-        "cors": normalize_cors(found.get("CorsConfiguration")),
-        "default_stage": aws.http_apis.has_default_stage(api_id),
-        "tags": dict(found.get("Tags") or {}),
-    }
-    extras = {**stub.extras, "id": api_id, "endpoint": found.get("ApiEndpoint")}
-    return [Resource(stub.address, "http_api", stub.name, attrs, extras=extras)]
+    spec = http_api_from_aws(found, default_stage=aws.http_apis.has_default_stage(found["ApiId"]))
+    return [Resource.of(stub.address, stub.name, spec)]
 
 
-def _authorizer_attrs(found: Mapping[str, Any]) -> dict[str, Any]:
-    jwt = found.get("JwtConfiguration") or {}
-    return {
-        "type": found.get("AuthorizerType"),
-        "identity_source": list(found.get("IdentitySource") or []),
-        "issuer": jwt.get("Issuer"),
-        "audience": sorted(jwt.get("Audience") or []),
-    }
-
-
-def _route_authorizers(aws: Any, api_id: str) -> dict[str, dict[str, Any]]:
+def _route_authorizers(aws: Reads, api_id: str) -> dict[str, dict[str, Any]]:
     """Authorizer name -> authorizer, for every authorizer a route uses. (Routes are where we find them:
     GetAuthorizers is the other way, which the moto server does not implement.)"""
     found: dict[str, dict[str, Any]] = {}
@@ -226,18 +291,17 @@ def _route_authorizers(aws: Any, api_id: str) -> dict[str, dict[str, Any]]:
     return found
 
 
-def read_http_api_authorizer(aws: Any, stub: Resource) -> list[Resource]:
+def read_http_api_authorizer(aws: Reads, stub: Resource) -> list[Resource]:
     api_id = http_api_id(aws, stub)
     if api_id is None:
         return []
     found = _route_authorizers(aws, api_id).get(stub.name)
     if found is None:
         return []
-    extras = {**stub.extras, "api_id": api_id, "authorizer_id": found["AuthorizerId"]}
-    return [Resource(stub.address, "http_api_authorizer", stub.name, _authorizer_attrs(found), extras=extras)]
+    return [Resource.of(stub.address, stub.name, authorizer_from_aws(found, api_id=api_id))]
 
 
-def read_http_api_route(aws: Any, stub: Resource) -> list[Resource]:
+def read_http_api_route(aws: Reads, stub: Resource) -> list[Resource]:
     api_id = http_api_id(aws, stub)
     if api_id is None:
         return []
@@ -270,34 +334,25 @@ def _is_route(stub: Resource, route_key: str, target: str | None) -> bool:
     return api_model.route_name(method, path) == scope.trigger_name
 
 
-def discover_http_api(aws: Any) -> list[Resource]:
+def discover_http_api(aws: Reads) -> list[Resource]:
     """The service's HTTP API (its name, and our ownership tags on it)."""
-    from fnship.model.triggers import api as api_model  # (fnship.model.triggers imports the kind modules)
-
-    service, stage = owner = aws.owner
-    name = api_model.api_name(service=service, stage=stage)
-    if find_http_api(aws, name, owner) is None:
-        return []
-    return [Resource(HTTP_API, "http_api", name, {}, extras={"owner": owner, "api_name": name})]
+    found = _service_http_api(aws)
+    return [Resource(HTTP_API, "http_api", found[0], {})] if found is not None else []
 
 
-def discover_authorizers(aws: Any) -> list[Resource]:
+def discover_authorizers(aws: Reads) -> list[Resource]:
     """The authorizers the service's HTTP API's routes use."""
-    from fnship.model.triggers import api as api_model  # (fnship.model.triggers imports the kind modules)
-
-    service, stage = owner = aws.owner
-    name = api_model.api_name(service=service, stage=stage)
-    http = find_http_api(aws, name, owner)
-    if http is None:
+    found = _service_http_api(aws)
+    if found is None:
         return []
-    extras = {"owner": owner, "api_name": name, "api_id": http["ApiId"]}
+    where = Found(api_id=found[1]["ApiId"])
     return [
-        Resource(Address.http_api_authorizer(authorizer), "http_api_authorizer", authorizer, {}, extras=extras)
-        for authorizer in _route_authorizers(aws, http["ApiId"])
+        Resource(Address.http_api_authorizer(authorizer), "http_api_authorizer", authorizer, {}, found=where)
+        for authorizer in _route_authorizers(aws, found[1]["ApiId"])
     ]
 
 
-def discover_routes(aws: Any, on: OnAlias) -> list[Resource]:
+def discover_routes(aws: Reads, on: OnAlias) -> list[Resource]:
     """Routes to the alias, from the statements of `httpApi` events on its policy (their SourceArn names the
     API; the route itself is matched by its name and target when read)."""
     target = on.target
@@ -307,8 +362,8 @@ def discover_routes(aws: Any, on: OnAlias) -> list[Resource]:
         if event_type == "httpApi" and source:
             api_id = source.split(":", 5)[5].split("/", 1)[0]
             address = Address.trigger(on.function_key, event_type, name)
-            stubs.append(Resource(address, "http_api_route", "", {}, extras={"api_id": api_id},
-                                  scope=target.scope(event_type, name)))  # fmt: skip
+            stubs.append(Resource(address, "http_api_route", "", {}, scope=target.scope(event_type, name),
+                                  found=Found(api_id=api_id)))  # fmt: skip
     return stubs
 
 

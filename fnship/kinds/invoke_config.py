@@ -10,7 +10,7 @@ from fnship.kinds.base import Context, Kind, function_scoped
 from fnship.model.address import Address
 from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import Step
-from fnship.plan.reads import OnAlias
+from fnship.plan.reads import OnAlias, Reads
 
 # Lambda's defaults for asynchronous invocation, filled in so an unset value compares equal to AWS's answer.
 # https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
@@ -65,7 +65,7 @@ def event_invoke_config_delete(context: Context, step: Step) -> None:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def read_event_invoke_config(aws: Any, stub: Resource) -> list[Resource]:
+def read_event_invoke_config(aws: Reads, stub: Resource) -> list[Resource]:
     scope = stub.in_scope()
     found = aws.alias_invoke_config(scope.function_name, scope.alias)
     if found is None:
@@ -73,7 +73,7 @@ def read_event_invoke_config(aws: Any, stub: Resource) -> list[Resource]:
     return [Resource.of(stub.address, stub.name, from_aws(found), scope=scope)]
 
 
-def discover_event_invoke_config(aws: Any, on: OnAlias) -> list[Resource]:
+def discover_event_invoke_config(aws: Reads, on: OnAlias) -> list[Resource]:
     if aws.alias_invoke_config(on.function_name, on.alias) is None:
         return []
     address = Address.invoke_config(on.function_key)

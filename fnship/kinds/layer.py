@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fnship.errors import FnError
 from fnship.kinds.base import Context, Kind
 from fnship.kinds.function import upload_location
 from fnship.model.address import Address
-from fnship.model.resources import Resource
+from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import DELETE, UPDATE, Change, FieldChange, Step, generic_fields, top_fields
+
+if TYPE_CHECKING:
+    from fnship.plan.reads import Reads
 
 LAYER_HASH_PREFIX = "fnship sha256:"
 LAYER_OWNER_SEPARATOR = "@"
@@ -50,6 +55,44 @@ def parse_layer_description(text: str) -> tuple[str | None, str | None, str]:
 RECORDED = "recorded"  # whether the registry names the layer (see the module's docstring)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Layer(Spec):
+    """A layer (its name is the resource's name) as its latest version has it: the content hash and the user's
+    description (both kept in the version's Description, see `layer_description`), runtimes and architectures."""
+
+    kind: ClassVar[str] = "layer"
+    content_sha256: str | None  # None: a version fnship did not publish
+    description: str
+    compatible_runtimes: tuple[str, ...]  # sorted
+    compatible_architectures: tuple[str, ...]  # sorted
+    service: str = field(compare=False)  # the owner: its registry, and the marker in each version's Description
+    stage: str = field(compare=False)
+    # The desired side: the zip and where it goes (not compared: the content hash is).
+    artifact_path: str | None = field(default=None, compare=False)
+    code_sha256: str | None = field(default=None, compare=False)
+    upload_bucket: str | None = field(default=None, compare=False)  # None: inline
+    # The live side: assigned by Lambda, and whether the registry names it (None: not asked).
+    arn: str | None = field(default=None, compare=False)
+    version: int | None = field(default=None, compare=False)
+    recorded: bool | None = field(default=None, compare=False)
+
+
+def from_aws(latest: Mapping[str, Any], *, service: str, stage: str, recorded: bool | None) -> Layer:
+    """ListLayerVersions' newest item as the spec; `recorded`: whether the registry names the layer."""
+    digest, _owner, description = parse_layer_description(latest.get("Description") or "")
+    return Layer(
+        content_sha256=digest,
+        description=description,
+        compatible_runtimes=tuple(sorted(latest.get("CompatibleRuntimes") or [])),
+        compatible_architectures=tuple(sorted(latest.get("CompatibleArchitectures") or [])),
+        service=service,
+        stage=stage,
+        arn=latest["LayerVersionArn"],
+        version=latest["Version"],
+        recorded=recorded,
+    )
+
+
 def registry_name(*, service: str, stage: str) -> str:
     return f"/fnship/{service}/{stage}/layers"
 
@@ -58,7 +101,7 @@ def layer_fields(desired: Resource | None, live: Resource | None) -> list[FieldC
     """The layer's attributes, and whether the registry names it: a layer published before the registry existed
     is recorded (a planned `layer.record`), so that it is found once it leaves the manifest."""
     fields = generic_fields(desired, live)
-    if desired is not None and live is not None and live.extras.get(RECORDED) is False:
+    if desired is not None and live is not None and live.spec_as(Layer).recorded is False:
         fields.append(FieldChange(RECORDED, False, True))
     return fields
 
@@ -74,7 +117,8 @@ def layer_steps(change: Change) -> list[Step]:
 def _record(context: Context, resource: Resource, *, present: bool) -> None:
     """Add the layer to (or remove it from) its service and stage's registry. Registry writes are made one at a
     time (the kind's `serial`): each reads the registry and writes it back whole."""
-    name = registry_name(service=resource.extras["service"], stage=resource.extras["stage"])
+    spec = resource.spec_as(Layer)
+    name = registry_name(service=spec.service, stage=spec.stage)
     registry = json.loads(context.aws.ssm.get_or_none(name) or "{}")
     key = Address(resource.address).name
     if present:
@@ -93,16 +137,16 @@ def layer_record(context: Context, step: Step) -> None:
 
 def layer_publish(context: Context, step: Step) -> None:
     resource = context.desired(step)
-    attrs = resource.attrs
-    extras = resource.extras
+    spec = resource.spec_as(Layer)
     _record(context, resource, present=True)  # first: a layer that exists is always in the registry
+    assert spec.artifact_path is not None and spec.code_sha256 is not None, "a desired layer has its artifact"
     content = upload_location(
         context,
-        bucket=extras.get("upload_bucket"),
-        service=extras["service"],
-        stage=extras["stage"],
-        path=Path(extras["artifact_path"]),
-        digest=extras["code_sha256"],
+        bucket=spec.upload_bucket,
+        service=spec.service,
+        stage=spec.stage,
+        path=Path(spec.artifact_path),
+        digest=spec.code_sha256,
     )
     if "ZipFile" in content:
         content = {"ZipFile": content["ZipFile"]}
@@ -110,12 +154,10 @@ def layer_publish(context: Context, step: Step) -> None:
         resource.name,
         content=content,
         description=layer_description(
-            attrs["content_sha256"],
-            attrs["description"],
-            owner=layer_owner(service=resource.extras["service"], stage=resource.extras["stage"]),
+            spec.content_sha256 or "", spec.description, owner=layer_owner(service=spec.service, stage=spec.stage)
         ),
-        runtimes=attrs["compatible_runtimes"],
-        architectures=attrs["compatible_architectures"],
+        runtimes=list(spec.compatible_runtimes),
+        architectures=list(spec.compatible_architectures),
     )
     context.outputs[step.address] = {"arn": published["LayerVersionArn"], "version": published["Version"]}
 
@@ -131,43 +173,39 @@ def layer_delete(context: Context, step: Step) -> None:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def read_layer(aws: Any, stub: Resource) -> list[Resource]:
+def read_layer(aws: Reads, stub: Resource) -> list[Resource]:
     latest = aws.layers.latest_version_or_none(stub.name)
     if latest is None:
         return []
-    digest, owner, description = parse_layer_description(latest.get("Description") or "")
-    service, stage = stub.extras.get("service"), stub.extras.get("stage")
-    if owner is not None and service and stage and owner != layer_owner(service=service, stage=stage):
+    # A desired layer names its owner; a discovered one is the reading's (found in its registry).
+    service, stage = (stub.spec_as(Layer).service, stub.spec_as(Layer).stage) if stub.spec is not None else _owner(aws)
+    _digest, owner, _description = parse_layer_description(latest.get("Description") or "")
+    if owner is not None and owner != layer_owner(service=service, stage=stage):
         raise FnError(
             f"layer {stub.name} is published by another service or stage of fnship; publishing here would take it over",
             hint=f"give layers.{Address(stub.address).name} its own `name:`",
         )
-    attrs = {
-        "content_sha256": digest,
-        "description": description,
-        "compatible_runtimes": sorted(latest.get("CompatibleRuntimes") or []),
-        "compatible_architectures": sorted(latest.get("CompatibleArchitectures") or []),
-    }
-    extras = {"arn": latest["LayerVersionArn"], "version": latest["Version"], "service": service, "stage": stage}
-    if aws.owner is not None:
-        extras[RECORDED] = _registry(aws).get(Address(stub.address).name) == stub.name
-    return [Resource(address=stub.address, kind="layer", name=stub.name, attrs=attrs, extras=extras)]
+    recorded = _registry(aws).get(Address(stub.address).name) == stub.name if aws.owner is not None else None
+    return [Resource.of(stub.address, stub.name, from_aws(latest, service=service, stage=stage, recorded=recorded))]
 
 
-def _registry(aws: Any) -> dict[str, str]:
+def _owner(aws: Reads) -> tuple[str, str]:
+    assert aws.owner is not None, "discovery reads for a service and stage"
+    return aws.owner
+
+
+def _registry(aws: Reads) -> dict[str, str]:
     """Layer key -> name of the layers fnship published for the reading's service and stage (one GetParameter)."""
-    service, stage = aws.owner
+    service, stage = _owner(aws)
     name = registry_name(service=service, stage=stage)
     text = aws.once(("layer registry", name), partial(aws.ssm.get_or_none, name))
     return dict(json.loads(text)) if text else {}
 
 
-def discover_layers(aws: Any) -> list[Resource]:
+def discover_layers(aws: Reads) -> list[Resource]:
     """The layers the registry names for this service and stage (layers cannot be tagged; a name prefix is
     shared: `demo-dev-` also starts stage `dev-feature1`'s layers; and the account's list is not read)."""
-    service, stage = aws.owner
-    extras = {"service": service, "stage": stage}
-    return [Resource(Address.layer(key), "layer", name, {}, extras=extras) for key, name in _registry(aws).items()]
+    return [Resource(Address.layer(key), "layer", name, {}) for key, name in _registry(aws).items()]
 
 
 KIND = Kind(

@@ -2,29 +2,51 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fnship.arns import parse_arn
-from fnship.kinds.base import Context, Kind, tag_delta
+from fnship.kinds.base import Context, Kind, known, tag_delta
 from fnship.model.address import Address
-from fnship.model.resources import OWNER_FUNCTION_TAG, Resource
+from fnship.model.resources import OWNER_FUNCTION_TAG, Resource, Spec
 from fnship.plan.diff import Step
+
+if TYPE_CHECKING:
+    from fnship.plan.reads import Reads
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogGroup(Spec):
+    """A log group (its name is the resource's name) with its retention (None: kept forever) and tags."""
+
+    kind: ClassVar[str] = "log_group"
+    retention_days: int | None
+    tags: Mapping[str, str]
+    arn: str | None = field(default=None, compare=False)  # assigned by CloudWatch Logs: live only
+
+
+def from_aws(found: Mapping[str, Any], tags: Mapping[str, str]) -> LogGroup:
+    """A DescribeLogGroups item, with the group's tags (ListTagsForResource, or the tagging answer), as the spec."""
+    return LogGroup(retention_days=found.get("RetentionInDays"), tags=dict(tags), arn=found.get("Arn"))
 
 
 def log_group_create(context: Context, step: Step) -> None:
     resource = context.desired(step)
-    context.aws.logs.create_log_group(resource.name, tags=resource.attrs["tags"])
-    if resource.attrs["retention_days"] is not None:
-        context.aws.logs.set_retention(resource.name, resource.attrs["retention_days"])
+    spec = resource.spec_as(LogGroup)
+    context.aws.logs.create_log_group(resource.name, tags=spec.tags)
+    if spec.retention_days is not None:
+        context.aws.logs.set_retention(resource.name, spec.retention_days)
 
 
 def log_group_update(context: Context, step: Step) -> None:
-    resource, live = context.desired(step), context.live_at(step.address)
-    if resource.attrs["retention_days"] != live.attrs["retention_days"]:
-        context.aws.logs.set_retention(resource.name, resource.attrs["retention_days"])
-    add, remove = tag_delta(live.attrs.get("tags"), resource.attrs["tags"])
+    resource = context.desired(step)
+    spec, live = resource.spec_as(LogGroup), context.live_spec(step, LogGroup)
+    if spec.retention_days != live.retention_days:
+        context.aws.logs.set_retention(resource.name, spec.retention_days)
+    add, remove = tag_delta(live.tags, spec.tags)
     if add or remove:
-        context.aws.logs.set_tags(live.extras["arn"], add=add, remove=remove)
+        context.aws.logs.set_tags(known(live.arn, f"the ARN of {step.address}"), add=add, remove=remove)
 
 
 def log_group_delete(context: Context, step: Step) -> None:
@@ -34,7 +56,7 @@ def log_group_delete(context: Context, step: Step) -> None:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def read_log_group(aws: Any, stub: Resource) -> list[Resource]:
+def read_log_group(aws: Reads, stub: Resource) -> list[Resource]:
     found = aws.log_group(stub.name)
     if found is None:
         return []
@@ -42,11 +64,10 @@ def read_log_group(aws: Any, stub: Resource) -> list[Resource]:
     tags = _tagged_log_groups(aws).get(stub.name)
     if tags is None:
         tags = aws.logs.get_tags(found["Arn"])
-    attrs = {"retention_days": found["RetentionInDays"], "tags": tags}
-    return [Resource(stub.address, "log_group", stub.name, attrs, extras={"arn": found["Arn"]})]
+    return [Resource.of(stub.address, stub.name, from_aws(found, tags))]
 
 
-def _tagged_log_groups(aws: Any) -> dict[str, dict[str, str]]:
+def _tagged_log_groups(aws: Reads) -> dict[str, dict[str, str]]:
     """Log group name -> tags, of the groups carrying the reading's ownership tags."""
     if aws.owner is None:
         return {}
@@ -58,7 +79,7 @@ def _tagged_log_groups(aws: Any) -> dict[str, dict[str, str]]:
     return found
 
 
-def discover_log_groups(aws: Any) -> list[Resource]:
+def discover_log_groups(aws: Reads) -> list[Resource]:
     """The log groups carrying this service's and stage's tags, keyed by their function tag."""
     stubs = []
     for name, tags in _tagged_log_groups(aws).items():

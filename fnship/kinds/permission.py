@@ -15,7 +15,7 @@ from fnship.kinds.base import Context, Kind, function_scoped
 from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource, Spec
 from fnship.plan.diff import Step
-from fnship.plan.reads import OnAlias
+from fnship.plan.reads import OnAlias, Reads
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,7 +98,7 @@ def policy_of(resource: Resource) -> str:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def read_permission(aws: Any, stub: Resource) -> list[Resource]:
+def read_permission(aws: Reads, stub: Resource) -> list[Resource]:
     scope = stub.in_scope()
     for statement in aws.alias_policy(scope.function_name, scope.alias):
         if statement.get("Sid") == stub.name:
@@ -106,7 +106,7 @@ def read_permission(aws: Any, stub: Resource) -> list[Resource]:
     return []
 
 
-def discover_permissions(aws: Any, on: OnAlias) -> list[Resource]:
+def discover_permissions(aws: Reads, on: OnAlias) -> list[Resource]:
     """Every statement fnship put on the alias's policy (its statement id names the trigger it serves)."""
     target = on.target
     return [

@@ -4,24 +4,60 @@ change to a REST API is live only once deployed, so the stage deploys after ever
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fnship.errors import AwsError
-from fnship.kinds.base import Context, Kind, function_scoped, tag_delta
+from fnship.kinds.base import Context, Kind, function_scoped, known, tag_delta
 from fnship.model.address import Address
-from fnship.model.resources import Resource, Spec
+from fnship.model.resources import Found, Resource, Spec
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, owned, source_arn
 
+if TYPE_CHECKING:
+    from fnship.plan.reads import Reads
+
 REST_API = Address.rest_api()
 REVISION_PREFIX = "fnship revision "
+Preflight = Mapping[str, str]  # an OPTIONS mock integration's response headers, as API Gateway stores them
 
 
-def sync_paths(context: Context, api_id: str, want: Mapping[str, Any], have: Mapping[str, Any],
-               ids: dict[str, str]) -> None:  # fmt: skip
+@dataclass(frozen=True, kw_only=True)
+class RestApi(Spec):
+    """The service's REST API (its name is the resource's name) with its path tree and CORS preflights."""
+
+    kind: ClassVar[str] = "rest_api"
+    endpoint_type: str  # EDGE | REGIONAL | PRIVATE
+    paths: Mapping[str, Preflight | None]  # every path but `/`, sorted, with its preflight (None: none)
+    tags: Mapping[str, str]
+    # Assigned by API Gateway: live only.
+    id: str | None = field(default=None, compare=False)
+    resource_ids: Mapping[str, str] = field(default_factory=dict, compare=False)  # path -> resource id
+
+
+def rest_api_from_aws(
+    found: Mapping[str, Any], items: Sequence[Mapping[str, Any]], preflights: Mapping[str, Preflight | None]
+) -> RestApi:
+    """GetRestApi's answer, its GetResources items and the preflight headers of each resource that has an
+    OPTIONS method (by resource id) as the spec."""
+    paths = {
+        item["path"]: dict(sorted(preflight.items())) if (preflight := preflights.get(item["id"])) else None
+        for item in items
+        if item["path"] != "/"
+    }
+    return RestApi(
+        endpoint_type=((found.get("endpointConfiguration") or {}).get("types") or ["EDGE"])[0],
+        paths=dict(sorted(paths.items())),
+        tags=dict(found.get("tags") or {}),
+        id=found["id"],
+        resource_ids={item["path"]: item["id"] for item in items},
+    )
+
+
+def sync_paths(context: Context, api_id: str, want: Mapping[str, Preflight | None],
+               have: Mapping[str, Preflight | None], ids: dict[str, str]) -> None:  # fmt: skip
     """Create the missing paths (parents first) and their preflights; remove the paths no method needs
     (deepest first: deleting a resource deletes its children too)."""
     api = context.aws.rest_apis
@@ -29,9 +65,10 @@ def sync_paths(context: Context, api_id: str, want: Mapping[str, Any], have: Map
         if path not in ids:
             parent, _, part = path.rpartition("/")
             ids[path] = api.create_resource(api_id, parent_id=ids[parent or "/"], path_part=part)
-        if want[path] != have.get(path):
-            if want[path]:
-                api.put_preflight(api_id, ids[path], headers=want[path])
+        preflight = want[path]
+        if preflight != have.get(path):
+            if preflight:
+                api.put_preflight(api_id, ids[path], headers=preflight)
             elif have.get(path):
                 api.delete_method(api_id, ids[path], method="OPTIONS")
     for path in sorted(set(have) - set(want), key=lambda p: -p.count("/")):
@@ -41,33 +78,33 @@ def sync_paths(context: Context, api_id: str, want: Mapping[str, Any], have: Map
 
 def rest_api_create(context: Context, step: Step) -> None:
     resource = context.desired(step)
-    api = context.aws.rest_apis
-    created = api.create_api(resource.name, endpoint_type=resource.attrs["endpoint_type"], tags=resource.attrs["tags"])
+    spec, api = resource.spec_as(RestApi), context.aws.rest_apis
+    created = api.create_api(resource.name, endpoint_type=spec.endpoint_type, tags=spec.tags)
     api_id = created["id"]
     ids = {item["path"]: item["id"] for item in api.get_resources(api_id)}
-    sync_paths(context, api_id, resource.attrs["paths"], {}, ids)
+    sync_paths(context, api_id, spec.paths, {}, ids)
     context.outputs[step.address] = {"id": api_id, "resource_ids": ids}
 
 
 def rest_api_update(context: Context, step: Step) -> None:
-    resource, live = context.desired(step), context.live_at(step.address)
-    api_id = live.extras["id"]
-    ids = dict(live.extras["resource_ids"])
-    sync_paths(context, api_id, resource.attrs["paths"], live.attrs["paths"], ids)
-    add, remove = tag_delta(live.attrs.get("tags"), resource.attrs["tags"])
+    spec, live = context.desired_spec(step, RestApi), context.live_spec(step, RestApi)
+    api_id = known(live.id, f"the id of {step.address}")
+    ids = dict(live.resource_ids)
+    sync_paths(context, api_id, spec.paths, live.paths, ids)
+    add, remove = tag_delta(live.tags, spec.tags)
     if add or remove:
         context.aws.rest_apis.set_tags(api_id, add=add, remove=remove)
     context.outputs[step.address] = {"id": api_id, "resource_ids": ids}
 
 
 def rest_api_delete(context: Context, step: Step) -> None:
-    context.aws.rest_apis.delete_api(context.live_at(step.address).extras["id"])
+    context.aws.rest_apis.delete_api(known(context.live_spec(step, RestApi).id, f"the id of {step.address}"))
 
 
 def resource_id(context: Context, path: str) -> str:
     made = context.outputs.get(REST_API, {}).get("resource_ids")
     live = context.plan.live.get(REST_API)
-    ids = made or (live.extras.get("resource_ids") if live else None) or {}
+    ids = made or (live.spec_as(RestApi).resource_ids if live else None) or {}
     if path not in ids:
         raise AwsError(resource=f"REST API path {path}", action="lookup", code="NotFound", detail="no such resource")
     return str(ids[path])
@@ -89,27 +126,47 @@ class RestMethod(Spec):
 
 def rest_method_put(context: Context, step: Step) -> None:
     spec = context.desired_spec(step, RestMethod)
+    target = known(spec.target, f"the target of {step.address}")
     context.aws.rest_apis.put_lambda_method(
-        context.require(REST_API), resource_id(context, spec.path), method=spec.method, target_arn=spec.target
+        context.require(REST_API), resource_id(context, spec.path), method=spec.method, target_arn=target
     )
 
 
 def rest_method_delete(context: Context, step: Step) -> None:
     live = context.live_spec(step, RestMethod)
-    context.aws.rest_apis.delete_method(live.api_id, live.resource_id, method=live.method)
+    api_id = known(live.api_id, f"the API id of {step.address}")
+    method_resource = known(live.resource_id, f"the resource id of {step.address}")
+    context.aws.rest_apis.delete_method(api_id, method_resource, method=live.method)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RestStage(Spec):
+    """The REST API's stage (named after the service's stage), compared by the revision its deployment carries."""
+
+    kind: ClassVar[str] = "rest_stage"
+    revision: str | None  # a digest of every method and path (triggers/rest.py); None: not deployed by fnship
+    api_id: str | None = field(default=None, compare=False)  # assigned by API Gateway: live only
+
+
+def stage_from_aws(deployment: Mapping[str, Any] | None, *, api_id: str) -> RestStage:
+    """GetDeployment's answer for the stage's deployment as the spec (our revision is in its description)."""
+    description = (deployment or {}).get("description") or ""
+    revision = description.removeprefix(REVISION_PREFIX) if description.startswith(REVISION_PREFIX) else None
+    return RestStage(revision=revision, api_id=api_id)
 
 
 def rest_stage_deploy(context: Context, step: Step) -> None:
     resource = context.desired(step)
+    revision = resource.spec_as(RestStage).revision
     deployment = context.aws.rest_apis.deploy(
-        context.require(REST_API), stage=resource.name, description=f"{REVISION_PREFIX}{resource.attrs['revision']}"
+        context.require(REST_API), stage=resource.name, description=f"{REVISION_PREFIX}{revision}"
     )
     context.outputs[step.address] = {"deployment": deployment}
 
 
 def rest_stage_delete(context: Context, step: Step) -> None:
     live = context.live_at(step.address)
-    context.aws.rest_apis.delete_stage(live.extras["api_id"], live.name)
+    context.aws.rest_apis.delete_stage(known(live.spec_as(RestStage).api_id, f"the API of {step.address}"), live.name)
 
 
 def part_of_api(_resource: Resource) -> str:
@@ -119,7 +176,7 @@ def part_of_api(_resource: Resource) -> str:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def find_rest_api(aws: Any, name: str, owner: tuple[str, str]) -> dict[str, Any] | None:
+def find_rest_api(aws: Reads, name: str, owner: tuple[str, str]) -> dict[str, Any] | None:
     """Our REST API: one of the ids the service's tags and statements name (plan/reads.py `api_ids`), read by
     id, with our name and our ownership tags."""
     for api_id in sorted(aws.api_ids().get("restapis", ())):
@@ -129,17 +186,14 @@ def find_rest_api(aws: Any, name: str, owner: tuple[str, str]) -> dict[str, Any]
     return None
 
 
-def rest_api_id(aws: Any, stub: Resource) -> str | None:
-    from fnship.model.triggers import api as api_model  # (fnship.model.triggers imports the kind modules)
-
-    if stub.extras.get("api_id"):  # a discovered stub: the API its permission's SourceArn names
-        return str(stub.extras["api_id"])
-    service, stage = owner = aws.owner
-    found = find_rest_api(aws, api_model.api_name(service=service, stage=stage), owner)
-    return found["id"] if found else None
+def rest_api_id(aws: Reads, stub: Resource) -> str | None:
+    if stub.found is not None and stub.found.api_id:  # a discovered stub: the API its permission's SourceArn names
+        return stub.found.api_id
+    found = _service_rest_api(aws)
+    return found[1]["id"] if found else None
 
 
-def rest_resources(aws: Any, api_id: str) -> list[dict[str, Any]]:
+def rest_resources(aws: Reads, api_id: str) -> list[dict[str, Any]]:
     return aws.once(("rest_resources", api_id), lambda: aws.rest_apis.get_resources(api_id))
 
 
@@ -151,31 +205,22 @@ def integration_target(uri: str | None) -> str | None:
     return uri.split("/functions/", 1)[1].removesuffix("/invocations")
 
 
-def read_rest_api(aws: Any, stub: Resource) -> list[Resource]:
-    found = find_rest_api(aws, stub.name, stub.extras["owner"])
+def read_rest_api(aws: Reads, stub: Resource) -> list[Resource]:
+    assert aws.owner is not None, "APIs are read for a service and stage"
+    found = find_rest_api(aws, stub.name, aws.owner)
     if found is None:
         return []
     api_id = found["id"]
-    paths: dict[str, Any] = {}
-    ids: dict[str, str] = {}
-    for item in rest_resources(aws, api_id):
-        ids[item["path"]] = item["id"]
-        if item["path"] == "/":
-            continue
-        preflight = None
-        if "OPTIONS" in (item.get("resourceMethods") or {}):
-            preflight = aws.rest_apis.get_preflight_headers(api_id, item["id"])
-        paths[item["path"]] = dict(sorted(preflight.items())) if preflight else None
-    attrs = {
-        "endpoint_type": ((found.get("endpointConfiguration") or {}).get("types") or ["EDGE"])[0],
-        "paths": dict(sorted(paths.items())),
-        "tags": dict(found.get("tags") or {}),
+    items = rest_resources(aws, api_id)
+    preflights = {
+        item["id"]: aws.rest_apis.get_preflight_headers(api_id, item["id"])
+        for item in items
+        if item["path"] != "/" and "OPTIONS" in (item.get("resourceMethods") or {})
     }
-    extras = {**stub.extras, "id": api_id, "resource_ids": ids}
-    return [Resource(stub.address, "rest_api", stub.name, attrs, extras=extras)]
+    return [Resource.of(stub.address, stub.name, rest_api_from_aws(found, items, preflights))]
 
 
-def read_rest_method(aws: Any, stub: Resource) -> list[Resource]:
+def read_rest_method(aws: Reads, stub: Resource) -> list[Resource]:
     from fnship.model.triggers import api as api_model  # (fnship.model.triggers imports the kind modules)
 
     api_id = rest_api_id(aws, stub)
@@ -199,7 +244,7 @@ def read_rest_method(aws: Any, stub: Resource) -> list[Resource]:
     return []
 
 
-def read_rest_stage(aws: Any, stub: Resource) -> list[Resource]:
+def read_rest_stage(aws: Reads, stub: Resource) -> list[Resource]:
     api_id = rest_api_id(aws, stub)
     if api_id is None:
         return []
@@ -207,41 +252,36 @@ def read_rest_stage(aws: Any, stub: Resource) -> list[Resource]:
     if stage is None:
         return []
     deployment = aws.rest_apis.get_deployment_or_none(api_id, stage.get("deploymentId", ""))
-    description = (deployment or {}).get("description") or ""
-    revision = description.removeprefix(REVISION_PREFIX) if description.startswith(REVISION_PREFIX) else None
-    extras = {**stub.extras, "api_id": api_id}
-    return [Resource(stub.address, "rest_stage", stub.name, {"revision": revision}, extras=extras)]
+    return [Resource.of(stub.address, stub.name, stage_from_aws(deployment, api_id=api_id))]
 
 
-def _service_rest_api(aws: Any) -> tuple[str, dict[str, Any]] | None:
+def _service_rest_api(aws: Reads) -> tuple[str, dict[str, Any]] | None:
+    """(name, GetRestApi's answer) of the service's REST API, if it exists."""
     from fnship.model.triggers import api as api_model  # (fnship.model.triggers imports the kind modules)
 
+    assert aws.owner is not None, "APIs are read for a service and stage"
     service, stage = aws.owner
     name = api_model.api_name(service=service, stage=stage)
     found = find_rest_api(aws, name, aws.owner)
     return (name, found) if found is not None else None
 
 
-def discover_rest_api(aws: Any) -> list[Resource]:
+def discover_rest_api(aws: Reads) -> list[Resource]:
     """The service's REST API (its name, and our ownership tags on it)."""
     found = _service_rest_api(aws)
-    if found is None:
-        return []
-    extras = {"owner": aws.owner, "api_name": found[0]}
-    return [Resource(REST_API, "rest_api", found[0], {}, extras=extras)]
+    return [Resource(REST_API, "rest_api", found[0], {})] if found is not None else []
 
 
-def discover_rest_stage(aws: Any) -> list[Resource]:
+def discover_rest_stage(aws: Reads) -> list[Resource]:
     """The service's REST API's stage (named after the stage)."""
-    found = _service_rest_api(aws)
-    if found is None:
+    if _service_rest_api(aws) is None:
         return []
+    assert aws.owner is not None
     stage = aws.owner[1]
-    extras = {"owner": aws.owner, "api_name": found[0]}
-    return [Resource(Address.rest_stage(stage), "rest_stage", stage, {}, extras=extras)]
+    return [Resource(Address.rest_stage(stage), "rest_stage", stage, {})]
 
 
-def discover_methods(aws: Any, on: OnAlias) -> list[Resource]:
+def discover_methods(aws: Reads, on: OnAlias) -> list[Resource]:
     """Methods integrated with the alias, from the statements of `http` events on its policy."""
     target = on.target
     stubs = []
@@ -250,8 +290,8 @@ def discover_methods(aws: Any, on: OnAlias) -> list[Resource]:
         if event_type == "http" and source:
             api_id = source.split(":", 5)[5].split("/", 1)[0]
             address = Address.trigger(on.function_key, event_type, name)
-            stubs.append(Resource(address, "rest_method", "", {}, extras={"api_id": api_id},
-                                  scope=target.scope(event_type, name)))  # fmt: skip
+            stubs.append(Resource(address, "rest_method", "", {}, scope=target.scope(event_type, name),
+                                  found=Found(api_id=api_id)))  # fmt: skip
     return stubs
 
 

@@ -2,50 +2,96 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from fnship.kinds.base import Context, Kind, tag_delta
+from fnship.kinds.base import Context, Kind, known, tag_delta
 from fnship.model import iam, names
 from fnship.model.address import Address
-from fnship.model.resources import OWNER_FUNCTION_TAG, Resource
+from fnship.model.resources import OWNER_FUNCTION_TAG, Resource, Spec
 from fnship.plan.diff import Step
 from fnship.plan.reads import owned
+
+if TYPE_CHECKING:
+    from fnship.plan.reads import Reads
+
+
+@dataclass(frozen=True, kw_only=True)
+class Role(Spec):
+    """An execution role (its name is the resource's name) under the service's IAM path: its trust policy, our
+    inline policy, attached managed policies, boundary and tags. Policy documents are normalized
+    (model.iam.normalize_document) on both sides."""
+
+    kind: ClassVar[str] = "role"
+    path: str
+    trust_policy: Mapping[str, Any]
+    inline_policy: Mapping[str, Any] | None  # None: ours is missing (live)
+    managed_policies: tuple[str, ...]  # sorted ARNs
+    permissions_boundary: str | None
+    tags: Mapping[str, str]
+    # Inline policies added outside fnship (live only): drift on a role fnship owns, which the plan removes.
+    other_inline_policies: Mapping[str, Any] = field(default_factory=dict)
+    arn: str | None = field(default=None, compare=False)  # assigned by IAM: live only
+
+
+def from_aws(found: Mapping[str, Any]) -> Role:
+    """The IAM adapter's role (aws/iam_api.py `get_role_or_none`: GetRole with its inline and attached policies)
+    as the spec."""
+    policies = found["InlinePolicies"]
+    inline = policies.get(iam.INLINE_POLICY_NAME)
+    return Role(
+        path=found["Path"],
+        trust_policy=iam.normalize_document(found["AssumeRolePolicyDocument"]),
+        inline_policy=iam.normalize_document(inline) if inline is not None else None,
+        managed_policies=tuple(sorted(found["ManagedPolicies"])),
+        permissions_boundary=found["PermissionsBoundary"],
+        tags=dict(found["Tags"]),
+        other_inline_policies={
+            policy: iam.normalize_document(document)
+            for policy, document in sorted(policies.items())
+            if policy != iam.INLINE_POLICY_NAME
+        },
+        arn=found["Arn"],
+    )
 
 
 def role_create(context: Context, step: Step) -> None:
     resource = context.desired(step)
-    attrs = resource.attrs
+    spec = resource.spec_as(Role)
     arn = context.aws.iam.create_role(
         resource.name,
-        path=attrs["path"],
-        trust_policy=attrs["trust_policy"],
-        tags=attrs["tags"],
-        permissions_boundary=attrs["permissions_boundary"],
+        path=spec.path,
+        trust_policy=spec.trust_policy,
+        tags=spec.tags,
+        permissions_boundary=spec.permissions_boundary,
         description=f"fnship execution role for {Address(resource.address).function_key}",
     )
-    context.aws.iam.put_inline_policy(resource.name, iam.INLINE_POLICY_NAME, attrs["inline_policy"])
-    for policy_arn in attrs["managed_policies"]:
+    policy = known(spec.inline_policy, f"the inline policy of {step.address}")
+    context.aws.iam.put_inline_policy(resource.name, iam.INLINE_POLICY_NAME, policy)
+    for policy_arn in spec.managed_policies:
         context.aws.iam.attach_managed_policy(resource.name, policy_arn)
     context.outputs[step.address] = {"arn": arn}
 
 
 def role_update(context: Context, step: Step) -> None:
-    resource, live = context.desired(step), context.live_at(step.address)
-    want, have = resource.attrs, live.attrs
+    resource = context.desired(step)
+    want, have = resource.spec_as(Role), context.live_spec(step, Role)
     api = context.aws.iam
-    if want["trust_policy"] != have["trust_policy"]:
-        api.set_trust_policy(resource.name, want["trust_policy"])
-    if want["inline_policy"] != have["inline_policy"]:
-        api.put_inline_policy(resource.name, iam.INLINE_POLICY_NAME, want["inline_policy"])
-    for policy_name in sorted(have.get("other_inline_policies") or {}):  # added outside fnship: the plan removes it
+    if want.trust_policy != have.trust_policy:
+        api.set_trust_policy(resource.name, want.trust_policy)
+    if want.inline_policy != have.inline_policy:
+        policy = known(want.inline_policy, f"the inline policy of {step.address}")
+        api.put_inline_policy(resource.name, iam.INLINE_POLICY_NAME, policy)
+    for policy_name in sorted(have.other_inline_policies):  # added outside fnship: the plan removes it
         api.delete_inline_policy(resource.name, policy_name)
-    for policy_arn in sorted(set(want["managed_policies"]) - set(have["managed_policies"])):
+    for policy_arn in sorted(set(want.managed_policies) - set(have.managed_policies)):
         api.attach_managed_policy(resource.name, policy_arn)
-    for policy_arn in sorted(set(have["managed_policies"]) - set(want["managed_policies"])):
+    for policy_arn in sorted(set(have.managed_policies) - set(want.managed_policies)):
         api.detach_managed_policy(resource.name, policy_arn)
-    if want["permissions_boundary"] != have["permissions_boundary"]:
-        api.set_permissions_boundary(resource.name, want["permissions_boundary"])
-    add, remove = tag_delta(have.get("tags"), want["tags"])
+    if want.permissions_boundary != have.permissions_boundary:
+        api.set_permissions_boundary(resource.name, want.permissions_boundary)
+    add, remove = tag_delta(have.tags, want.tags)
     if add or remove:
         api.set_tags(resource.name, add=add, remove=remove)
 
@@ -57,7 +103,7 @@ def role_delete(context: Context, step: Step) -> None:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def read_role(aws: Any, stub: Resource) -> list[Resource]:
+def read_role(aws: Reads, stub: Resource) -> list[Resource]:
     """A role by name. A discovered one (no address yet: found under the service's IAM path) is ours only if it
     carries both ownership tags, and its function tag gives its address."""
     found = aws.iam.get_role_or_none(stub.name, expected_inline=(iam.INLINE_POLICY_NAME,))
@@ -69,28 +115,12 @@ def read_role(aws: Any, stub: Resource) -> list[Resource]:
         if aws.owner is None or not owned(tags, aws.owner):
             return []
         address = Address.role(tags.get(OWNER_FUNCTION_TAG) or stub.name)
-    inline = found["InlinePolicies"].get(iam.INLINE_POLICY_NAME)
-    # Inline policies added outside fnship are drift on a role fnship owns: shown only when there are some (the
-    # desired side has none), so the plan removes them.
-    others = {
-        policy: iam.normalize_document(document)
-        for policy, document in sorted(found["InlinePolicies"].items())
-        if policy != iam.INLINE_POLICY_NAME
-    }
-    attrs = {
-        "path": found["Path"],
-        "trust_policy": iam.normalize_document(found["AssumeRolePolicyDocument"]),
-        "inline_policy": iam.normalize_document(inline) if inline is not None else None,
-        "managed_policies": found["ManagedPolicies"],
-        "permissions_boundary": found["PermissionsBoundary"],
-        "tags": found["Tags"],
-        **({"other_inline_policies": others} if others else {}),
-    }
-    return [Resource(address=address, kind="role", name=stub.name, attrs=attrs, extras={"arn": found["Arn"]})]
+    return [Resource.of(address, stub.name, from_aws(found))]
 
 
-def discover_roles(aws: Any) -> list[Resource]:
+def discover_roles(aws: Reads) -> list[Resource]:
     """Roles under this service's and stage's IAM path, by name (their tags, read with them, say which are ours)."""
+    assert aws.owner is not None
     service, stage = aws.owner
     return [
         Resource("", "role", role, {})

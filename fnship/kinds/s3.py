@@ -5,16 +5,19 @@ by one step, with the final set."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fnship.arns import parse_arn
 from fnship.errors import AwsError, FnError
 from fnship.kinds.base import Context, Kind, function_scoped
 from fnship.model.address import Address
-from fnship.model.resources import Resource, Spec
+from fnship.model.resources import Found, Resource, Spec
 from fnship.plan.diff import UPDATE, Change, Step
 from fnship.plan.reads import OnAlias, owned, source_arn
+
+if TYPE_CHECKING:
+    from fnship.plan.reads import Reads
 
 
 def notification_id(*, service: str, stage: str, function_key: str, name: str) -> str:
@@ -22,14 +25,29 @@ def notification_id(*, service: str, stage: str, function_key: str, name: str) -
     return f"fnship-{service}-{stage}-{function_key}-{name}"
 
 
+@dataclass(frozen=True, kw_only=True)
+class Bucket(Spec):
+    """A bucket the service creates and owns (its name is the resource's name)."""
+
+    kind: ClassVar[str] = "s3_bucket"
+    tags: Mapping[str, str]
+    # Live, asked of a bucket the manifest no longer names (plan/live.py): whether a destroy would fail.
+    holds_objects: bool | None = field(default=None, compare=False)
+
+
+def bucket_from_aws(tags: Mapping[str, str]) -> Bucket:
+    """GetBucketTagging's answer (as tags) as the spec."""
+    return Bucket(tags=dict(tags))
+
+
 def s3_bucket_create(context: Context, step: Step) -> None:
     resource = context.desired(step)
-    context.aws.s3.create_bucket(resource.name, tags=resource.attrs["tags"])
+    context.aws.s3.create_bucket(resource.name, tags=resource.spec_as(Bucket).tags)
 
 
 def s3_bucket_update(context: Context, step: Step) -> None:
     resource = context.desired(step)
-    context.aws.s3.put_tags(resource.name, resource.attrs["tags"])
+    context.aws.s3.put_tags(resource.name, resource.spec_as(Bucket).tags)
 
 
 def s3_bucket_delete(context: Context, step: Step) -> None:
@@ -122,7 +140,8 @@ def s3_bucket_disown(context: Context, step: Step) -> None:
     live, change = context.live_at(step.address), context.plan.change(step.address)
     assert change is not None, f"the plan has no change for {step.address}"
     dropped = {field.path.split(".", 1)[1] for field in change.fields}
-    context.aws.s3.put_tags(live.name, {k: v for k, v in live.attrs["tags"].items() if k not in dropped})
+    tags = live.spec_as(Bucket).tags
+    context.aws.s3.put_tags(live.name, {k: v for k, v in tags.items() if k not in dropped})
 
 
 def bucket_steps(change: Change) -> list[Step]:
@@ -143,21 +162,23 @@ def notification_depends(resource: Resource) -> tuple[str, ...]:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def read_s3_bucket(aws: Any, stub: Resource) -> list[Resource]:
+def read_s3_bucket(aws: Reads, stub: Resource) -> list[Resource]:
     tags = aws.s3.get_bucket_tags_or_none(stub.name)
     if tags is None:
         return []
-    if not owned(tags, stub.extras["owner"]):
+    assert aws.owner is not None, "buckets are read for a service and stage"
+    if not owned(tags, aws.owner):
         raise FnError(
             f"bucket {stub.name} exists and is not owned by this service and stage",
             hint="add `existing: true` to the s3 event to use the bucket as it is, or choose another bucket name",
         )
-    return [Resource(stub.address, "s3_bucket", stub.name, {"tags": tags}, extras=stub.extras)]
+    return [Resource.of(stub.address, stub.name, bucket_from_aws(tags))]
 
 
-def read_s3_notification(aws: Any, stub: Resource) -> list[Resource]:
+def read_s3_notification(aws: Reads, stub: Resource) -> list[Resource]:
     # A desired entry names its bucket; a discovered one was found by its permission's SourceArn.
-    bucket = stub.spec_as(Notification).bucket if stub.spec is not None else stub.extras["bucket"]
+    bucket = stub.spec_as(Notification).bucket if stub.spec is not None else stub.found.bucket if stub.found else None
+    assert bucket is not None, f"{stub.address} names no bucket"
     configuration = aws.once(("notifications", bucket), lambda: aws.s3.get_notifications_or_none(bucket))
     for entry in (configuration or {}).get("LambdaFunctionConfigurations", []):
         if entry.get("Id") == stub.name:
@@ -166,18 +187,17 @@ def read_s3_notification(aws: Any, stub: Resource) -> list[Resource]:
     return []
 
 
-def discover_buckets(aws: Any) -> list[Resource]:
+def discover_buckets(aws: Reads) -> list[Resource]:
     """Buckets carrying the service's tags (the one tagging answer)."""
     stubs = []
     for arn in aws.tagged():
         parts = parse_arn(arn)
         if parts is not None and parts.service == "s3" and "/" not in parts.resource:
-            bucket = parts.resource
-            stubs.append(Resource(Address.bucket(bucket), "s3_bucket", bucket, {}, extras={"owner": aws.owner}))
+            stubs.append(Resource(Address.bucket(parts.resource), "s3_bucket", parts.resource, {}))
     return stubs
 
 
-def discover_notifications(aws: Any, on: OnAlias) -> list[Resource]:
+def discover_notifications(aws: Reads, on: OnAlias) -> list[Resource]:
     """Notification entries for the alias, from the statements of `s3` events on its policy (SourceArn: the
     bucket; the entry's id is ours)."""
 
@@ -188,10 +208,9 @@ def discover_notifications(aws: Any, on: OnAlias) -> list[Resource]:
         if event_type == "s3" and source:
             bucket = source.split(":::", 1)[1]
             entry = notification_id(service=on.service, stage=on.stage, function_key=on.function_key, name=name)
-            extras = {**target.extras(event_type, name), "bucket": bucket}
             address = Address.trigger(on.function_key, event_type, name)
             stubs.append(Resource(address, "s3_notification", entry, {},
-                                  extras=extras, scope=target.scope(event_type, name)))  # fmt: skip
+                                  scope=target.scope(event_type, name), found=Found(bucket=bucket)))  # fmt: skip
     return stubs
 
 

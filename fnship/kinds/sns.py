@@ -6,36 +6,53 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fnship.arns import parse_arn
-from fnship.kinds.base import Context, Kind, compact_json, function_scoped, tag_delta
+from fnship.kinds.base import Context, Kind, compact_json, function_scoped, known, tag_delta
 from fnship.model.address import Address
-from fnship.model.resources import Resource, Spec
+from fnship.model.resources import Found, Resource, Spec
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, source_arn
+
+if TYPE_CHECKING:
+    from fnship.plan.reads import Reads
+
+
+@dataclass(frozen=True, kw_only=True)
+class Topic(Spec):
+    """A topic the service owns (its name is the resource's name)."""
+
+    kind: ClassVar[str] = "sns_topic"
+    display_name: str
+    tags: Mapping[str, str]
+    arn: str | None = field(default=None, compare=False)  # known from its name, region and account
+
+
+def topic_from_aws(found: Mapping[str, Any], *, arn: str) -> Topic:
+    """GetTopicAttributes' answer with the topic's tags (`Tags`) as the spec."""
+    return Topic(display_name=found["Attributes"].get("DisplayName", ""), tags=dict(found["Tags"]), arn=arn)
 
 
 def sns_topic_create(context: Context, step: Step) -> None:
     resource = context.desired(step)
-    arn = context.aws.sns.create_topic(
-        resource.name, display_name=resource.attrs["display_name"], tags=resource.attrs["tags"]
-    )
+    spec = resource.spec_as(Topic)
+    arn = context.aws.sns.create_topic(resource.name, display_name=spec.display_name, tags=spec.tags)
     context.outputs[step.address] = {"arn": arn}
 
 
 def sns_topic_update(context: Context, step: Step) -> None:
-    resource, live = context.desired(step), context.live_at(step.address)
-    arn = live.extras["arn"]
-    if resource.attrs["display_name"] != live.attrs["display_name"]:
-        context.aws.sns.set_display_name(arn, resource.attrs["display_name"])
-    add, remove = tag_delta(live.attrs.get("tags"), resource.attrs["tags"])
+    spec, live = context.desired_spec(step, Topic), context.live_spec(step, Topic)
+    arn = known(live.arn, f"the ARN of {step.address}")
+    if spec.display_name != live.display_name:
+        context.aws.sns.set_display_name(arn, spec.display_name)
+    add, remove = tag_delta(live.tags, spec.tags)
     if add or remove:
         context.aws.sns.set_tags(arn, add=add, remove=remove)
 
 
 def sns_topic_delete(context: Context, step: Step) -> None:
-    context.aws.sns.delete_topic(context.live_at(step.address).extras["arn"])
+    context.aws.sns.delete_topic(known(context.live_spec(step, Topic).arn, f"the ARN of {step.address}"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,23 +83,27 @@ def subscription_from_aws(found: Mapping[str, Any], *, topic_arn: str, endpoint:
 
 def sns_subscription_create(context: Context, step: Step) -> None:
     spec = context.desired_spec(step, Subscription)
-    attributes = {}
+    attributes: dict[str, str] = {}
     if spec.filter_policy:
-        attributes = {"FilterPolicy": spec.filter_policy, "FilterPolicyScope": spec.filter_policy_scope}
+        scope = known(spec.filter_policy_scope, f"the filter policy scope of {step.address}")
+        attributes = {"FilterPolicy": spec.filter_policy, "FilterPolicyScope": scope}
     context.aws.sns.subscribe_lambda(spec.topic_arn, spec.endpoint, attributes=attributes)
 
 
 def sns_subscription_update(context: Context, step: Step) -> None:
     """Only the filter changes in place (topic and endpoint force a replacement)."""
-    spec, arn = context.desired_spec(step, Subscription), context.live_spec(step, Subscription).subscription_arn
+    spec, live = context.desired_spec(step, Subscription), context.live_spec(step, Subscription)
+    arn = known(live.subscription_arn, f"the subscription ARN of {step.address}")
     if spec.filter_policy:
-        context.aws.sns.set_subscription_attribute(arn, "FilterPolicyScope", spec.filter_policy_scope)
+        scope = known(spec.filter_policy_scope, f"the filter policy scope of {step.address}")
+        context.aws.sns.set_subscription_attribute(arn, "FilterPolicyScope", scope)
     # An empty policy removes the filter: https://docs.aws.amazon.com/sns/latest/dg/message-filtering-apply.html
     context.aws.sns.set_subscription_attribute(arn, "FilterPolicy", spec.filter_policy or "{}")
 
 
 def sns_subscription_delete(context: Context, step: Step) -> None:
-    context.aws.sns.unsubscribe(context.live_spec(step, Subscription).subscription_arn)
+    live = context.live_spec(step, Subscription)
+    context.aws.sns.unsubscribe(known(live.subscription_arn, f"the subscription ARN of {step.address}"))
 
 
 def subscription_depends(resource: Resource) -> tuple[str, ...]:
@@ -96,15 +117,17 @@ def subscription_depends(resource: Resource) -> tuple[str, ...]:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def read_sns_topic(aws: Any, stub: Resource) -> list[Resource]:
-    found = aws.sns.get_topic_or_none(stub.extras["arn"])
+def read_sns_topic(aws: Reads, stub: Resource) -> list[Resource]:
+    # A desired topic knows its ARN; a discovered one came with it in the tagging answer.
+    arn = stub.spec_as(Topic).arn if stub.spec is not None else stub.found.arn if stub.found is not None else None
+    assert arn is not None, f"{stub.address} has no ARN"
+    found = aws.sns.get_topic_or_none(arn)
     if found is None:
         return []
-    attrs = {"display_name": found["Attributes"].get("DisplayName", ""), "tags": found["Tags"]}
-    return [Resource(stub.address, "sns_topic", stub.name, attrs, extras=stub.extras)]
+    return [Resource.of(stub.address, stub.name, topic_from_aws(found, arn=arn))]
 
 
-def read_sns_subscription(aws: Any, stub: Resource) -> list[Resource]:
+def read_sns_subscription(aws: Reads, stub: Resource) -> list[Resource]:
     scope = stub.in_scope()
     found = aws.sns.find_subscription_or_none(stub.name, scope.alias_arn)
     if found is None:
@@ -113,17 +136,17 @@ def read_sns_subscription(aws: Any, stub: Resource) -> list[Resource]:
     return [Resource.of(stub.address, stub.name, spec, scope=scope)]
 
 
-def discover_topics(aws: Any) -> list[Resource]:
+def discover_topics(aws: Reads) -> list[Resource]:
     """Topics carrying the service's tags (the one tagging answer); the topic's name ends its ARN."""
     stubs = []
     for arn in aws.tagged():
         parts = parse_arn(arn)
         if parts is not None and parts.service == "sns":
-            stubs.append(Resource(Address.topic(parts.resource), "sns_topic", parts.resource, {}, extras={"arn": arn}))
+            stubs.append(Resource(Address.topic(parts.resource), "sns_topic", parts.resource, {}, found=Found(arn=arn)))
     return stubs
 
 
-def discover_subscriptions(aws: Any, on: OnAlias) -> list[Resource]:
+def discover_subscriptions(aws: Reads, on: OnAlias) -> list[Resource]:
     """Subscriptions of the alias, from the statements of `sns` events on its policy (SourceArn: the topic)."""
     target = on.target
     stubs = []
@@ -131,8 +154,7 @@ def discover_subscriptions(aws: Any, on: OnAlias) -> list[Resource]:
         source = source_arn(statement)
         if event_type == "sns" and source:
             address, scope = Address.trigger(on.function_key, event_type, name), target.scope(event_type, name)
-            extras = target.extras(event_type, name)
-            stubs.append(Resource(address, "sns_subscription", source, {}, extras=extras, scope=scope))
+            stubs.append(Resource(address, "sns_subscription", source, {}, scope=scope))
     return stubs
 
 

@@ -12,7 +12,11 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from fnship.kinds.alias import Alias
+from fnship.kinds.artifact_stores import DeploymentBucket, EcrRepository
 from fnship.kinds.function import LambdaFunction
+from fnship.kinds.image import Image
+from fnship.kinds.layer import Layer
 from fnship.manifest.types import Manifest
 from fnship.model import names
 from fnship.model.address import Address
@@ -50,28 +54,19 @@ def merge_artifacts(
     for key, artifact in layers.items():
         spec = manifest.artifacts.layers[key]
         bucket = upload_bucket(manifest, artifact.size, own_bucket)
-        extra.append(
-            Resource(
-                address=Address.layer(key),
-                kind="layer",
-                name=spec.name,
-                attrs={
-                    "content_sha256": artifact.sha256_hex,
-                    "description": spec.description,
-                    "compatible_runtimes": sorted(spec.compatible_runtimes),
-                    "compatible_architectures": sorted(spec.compatible_architectures),
-                },
-                depends_on=(Address.deployment_bucket(),) if bucket == own_bucket else (),
-                extras={
-                    "artifact_path": str(artifact.path),
-                    "code_sha256": artifact.code_sha256,
-                    "size": artifact.size,
-                    "upload_bucket": bucket,
-                    "service": manifest.service,
-                    "stage": manifest.stage,
-                },
-            )
+        layer = Layer(
+            content_sha256=artifact.sha256_hex,
+            description=spec.description,
+            compatible_runtimes=tuple(sorted(spec.compatible_runtimes)),
+            compatible_architectures=tuple(sorted(spec.compatible_architectures)),
+            service=manifest.service,
+            stage=manifest.stage,
+            artifact_path=str(artifact.path),
+            code_sha256=artifact.code_sha256,
+            upload_bucket=bucket,
         )
+        depends = (Address.deployment_bucket(),) if bucket == own_bucket else ()
+        extra.append(Resource.of(Address.layer(key), spec.name, layer, depends_on=depends))
     out: list[Resource] = []
     functions: dict[str, Resource] = {}
     for resource in resources:
@@ -85,23 +80,22 @@ def merge_artifacts(
                 function_spec = replace(function_spec, upload_bucket=bucket)
                 resource = replace(resource, depends_on=(*resource.depends_on, *depends), spec=function_spec)
             functions[key] = resource
-        elif resource.kind == "alias" and "release" in resource.attrs:
-            function = functions[resource.extras["function_key"]]
+        elif isinstance(resource.spec, Alias) and resource.spec.release is not None:
+            function = functions[resource.in_scope().function_key]
             release = release_of(function.spec_as(LambdaFunction))
-            resource = replace(resource, attrs={**resource.attrs, "release": release})
+            resource = replace(resource, spec=replace(resource.spec, release=release))
         out.append(resource)
     uploads = [r for r in (*extra, *out) if _upload_bucket(r) == own_bucket]
     if uploads:
         # Code over the direct-upload limit with no deployment bucket set: the bucket fnship keeps per account
         # and region, created once (public access blocked, SSE-S3) and planned like everything else.
-        extra.insert(0, Resource(Address.deployment_bucket(), "deployment_bucket", own_bucket, {},
-                                 extras={"tags": ownership_tags(manifest.service, manifest.stage)}))  # fmt: skip
+        bucket_spec = DeploymentBucket(tags=ownership_tags(manifest.service, manifest.stage))
+        extra.insert(0, Resource.of(Address.deployment_bucket(), own_bucket, bucket_spec))
     images = [r for r in extra if r.kind == "image"]
     if images:
         scan = bool((manifest.provider.raw.get("ecr") or {}).get("scanOnPush"))
-        extra.insert(0, Resource(Address.repository(repository), "ecr_repository", repository,
-                                 {"scan_on_push": scan},
-                                 extras={"tags": ownership_tags(manifest.service, manifest.stage)}))  # fmt: skip
+        repository_spec = EcrRepository(scan_on_push=scan, tags=ownership_tags(manifest.service, manifest.stage))
+        extra.insert(0, Resource.of(Address.repository(repository), repository, repository_spec))
     return [*extra, *out]
 
 
@@ -114,9 +108,9 @@ def upload_bucket(manifest: Manifest, size: int, own_bucket: str) -> str | None:
 
 
 def _upload_bucket(resource: Resource) -> str | None:
-    if isinstance(resource.spec, LambdaFunction):
+    if isinstance(resource.spec, (LambdaFunction, Layer)):
         return resource.spec.upload_bucket
-    return resource.extras.get("upload_bucket")  # a layer (not typed yet)
+    return None
 
 
 def _function(
@@ -137,15 +131,9 @@ def _function(
         )  # fmt: skip
         if not image.uri:
             address = Address.image(key)
-            extra.append(
-                Resource(
-                    address=address,
-                    kind="image",
-                    name=uri,
-                    attrs={"digest": image.digest},
-                    depends_on=(Address.repository(repository),),
-                    extras={"layout": str(image.layout), "registry": host, "repository": repository, "tag": key},
-                )
+            image_spec = Image(
+                digest=image.digest, layout=str(image.layout), registry=host, repository=repository, tag=key
             )
+            extra.append(Resource.of(address, uri, image_spec, depends_on=(Address.repository(repository),)))
             depends.append(address)
     return replace(resource, spec=spec, depends_on=tuple(depends))

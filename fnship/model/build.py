@@ -6,16 +6,19 @@ Pure: no AWS, no filesystem. The account id and the artifacts' hashes are passed
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from typing import Any
 
+from fnship.kinds.alias import Alias
 from fnship.kinds.function import LambdaFunction, Vpc
 from fnship.kinds.invoke_config import ASYNC_DEFAULT_EVENT_AGE_S, ASYNC_DEFAULT_RETRIES, EventInvokeConfig
+from fnship.kinds.log_group import LogGroup
+from fnship.kinds.role import Role
 from fnship.manifest.release import ReleaseSettings
 from fnship.manifest.types import DEFAULT_ALIAS, EventSpec, FunctionSpec, IamSpec, Manifest
 from fnship.model import iam, names
 from fnship.model.address import Address
 from fnship.model.resources import (
-    KNOWN_AFTER_APPLY,
     OWNER_FUNCTION_TAG,
     Resource,
     State,
@@ -169,18 +172,17 @@ def _shared_role(manifest: Manifest, *, account_id: str) -> Resource | None:
         dict.fromkeys((*provider_iam.managed_policies, *(p for f in users for p in f.iam.managed_policies)))
     )
     owner = ownership_tags(manifest.service, manifest.stage)
-    return Resource(
-        address=Address.role(SHARED_ROLE_KEY),
-        kind="role",
-        name=names.shared_role_name(service=manifest.service, stage=manifest.stage, region=region),
-        attrs={
-            "path": names.role_path(service=manifest.service, stage=manifest.stage),
-            "trust_policy": iam.policy_document(iam.LAMBDA_TRUST_POLICY["Statement"]),
-            "inline_policy": iam.policy_document(statements),
-            "managed_policies": sorted(managed),
-            "permissions_boundary": provider_iam.permissions_boundary,
-            "tags": {**manifest.provider.tags, **owner, OWNER_FUNCTION_TAG: SHARED_ROLE_KEY},
-        },
+    return Resource.of(
+        Address.role(SHARED_ROLE_KEY),
+        names.shared_role_name(service=manifest.service, stage=manifest.stage, region=region),
+        Role(
+            path=names.role_path(service=manifest.service, stage=manifest.stage),
+            trust_policy=iam.policy_document(iam.LAMBDA_TRUST_POLICY["Statement"]),
+            inline_policy=iam.policy_document(statements),
+            managed_policies=tuple(sorted(managed)),
+            permissions_boundary=provider_iam.permissions_boundary,
+            tags={**manifest.provider.tags, **owner, OWNER_FUNCTION_TAG: SHARED_ROLE_KEY},
+        ),
     )
 
 
@@ -200,11 +202,10 @@ def _function_resources(
     group_name = names.log_group_name(function.name)
     group_arn = names.log_group_arn(region=region, account_id=account_id, function_name=function.name)
 
-    log_group = Resource(
-        address=Address.log_group(function.key),
-        kind="log_group",
-        name=group_name,
-        attrs={"retention_days": function.log_retention_days, "tags": {**user_tags, **scoped_tags}},
+    log_group = Resource.of(
+        Address.log_group(function.key),
+        group_name,
+        LogGroup(retention_days=function.log_retention_days, tags={**user_tags, **scoped_tags}),
     )
 
     iam_spec = merged_iam(manifest.provider.iam, function.iam)
@@ -214,7 +215,7 @@ def _function_resources(
         role_resources: list[Resource] = []
     elif shared_role is not None:
         role_arn = names.role_arn(
-            account_id=account_id, path=shared_role.attrs["path"], name=shared_role.name, region=region
+            account_id=account_id, path=shared_role.spec_as(Role).path, name=shared_role.name, region=region
         )
         role_resources = []
         depends.append(shared_role.address)
@@ -227,18 +228,17 @@ def _function_resources(
             *_execution_statements(manifest, function, account_id=account_id),
             *iam_spec.statements,
         ]
-        role = Resource(
-            address=Address.role(function.key),
-            kind="role",
-            name=name,
-            attrs={
-                "path": path,
-                "trust_policy": iam.policy_document(iam.LAMBDA_TRUST_POLICY["Statement"]),
-                "inline_policy": iam.policy_document(statements),
-                "managed_policies": sorted(iam_spec.managed_policies),
-                "permissions_boundary": iam_spec.permissions_boundary,
-                "tags": {**user_tags, **scoped_tags},
-            },
+        role = Resource.of(
+            Address.role(function.key),
+            name,
+            Role(
+                path=path,
+                trust_policy=iam.policy_document(iam.LAMBDA_TRUST_POLICY["Statement"]),
+                inline_policy=iam.policy_document(statements),
+                managed_policies=tuple(sorted(iam_spec.managed_policies)),
+                permissions_boundary=iam_spec.permissions_boundary,
+                tags={**user_tags, **scoped_tags},
+            ),
         )
         role_resources = [role]
         depends.append(role.address)
@@ -271,24 +271,20 @@ def _function_resources(
     alias = release.alias if release is not None else alias_name(manifest, function)
     provisioned = release.provisioned_concurrency if release is not None else None
     version_functions = manifest.provider.version_functions
-    alias_resource = Resource(
-        address=Address.alias(function.key, alias),
-        kind="alias",
-        name=alias,
-        attrs={
-            **({"release": release_of(spec)} if version_functions else {"version": "$LATEST"}),
-            # only when set, so a service without it plans exactly as before
-            **({"provisioned_concurrency": provisioned} if provisioned else {}),
-        },
+    alias_spec = Alias(
+        release=release_of(spec) if version_functions else None,  # None: it serves $LATEST
+        provisioned_concurrency=provisioned or None,
+        publish=version_functions,
+        release_settings=release,
+        tags=scoped_tags,
+    )
+    target = replace(trigger_target(manifest, function, account_id=account_id), alias=alias)
+    alias_resource = Resource.of(
+        Address.alias(function.key, alias),
+        alias,
+        alias_spec,
         depends_on=(lambda_function.address,),
-        extras={
-            "function_name": function.name,
-            "function_key": function.key,
-            "version": KNOWN_AFTER_APPLY,
-            "publish": version_functions,
-            "release_settings": release,
-            "tags": scoped_tags,
-        },
+        scope=target.scope(),
     )
     resources = [log_group, *role_resources, lambda_function, alias_resource]
     invoke_config = _invoke_config(manifest, function, alias, account_id=account_id)

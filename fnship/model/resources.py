@@ -158,16 +158,29 @@ class FunctionScope:
 
 
 @dataclass(frozen=True)
+class Found:
+    """What discovery learnt of a resource it has not read yet (a stub: no spec), besides its name and scope:
+    where its reader finds it."""
+
+    arn: str | None = None  # a function's unqualified ARN (where its aliases are); a topic's ARN
+    api_id: str | None = None  # the API of a route, method or authorizer (its statement's SourceArn names it)
+    event_bus: str | None = None  # a rule's event bus (None: the default bus)
+    bucket: str | None = None  # the bucket of a notification entry
+
+
+@dataclass(frozen=True)
 class Resource:
     address: str  # "function.api", "role.api", "log_group.api", "alias.api.live"
     kind: str  # the key into the planner's and executor's tables
     name: str  # the physical name in AWS
-    attrs: Mapping[str, Any]  # compared with the other side; Secret values compare by value, print as (sensitive)
+    # Compared with the other side (its spec's compared fields, derived here); Secret values compare by value,
+    # print as (sensitive). Empty on a stub.
+    attrs: Mapping[str, Any]
     depends_on: tuple[str, ...] = ()
-    extras: Mapping[str, Any] = field(default_factory=dict, compare=False)  # carried for the executor, not diffed
-    # A typed kind's spec: then `attrs` are its compared fields (derived here) and `extras` stay empty.
+    # The kind's typed spec: None only on a stub (what discovery found, or a reader is asked for, before reading).
     spec: Spec | None = field(default=None, compare=False)
     scope: FunctionScope | None = field(default=None, compare=False)  # the function alias it belongs to, if any
+    found: Found | None = field(default=None, compare=False)  # where discovery found a stub
 
     def __post_init__(self) -> None:
         if self.spec is not None:
@@ -190,9 +203,9 @@ class Resource:
         return self.scope
 
     def output(self, attribute: str) -> str | None:
-        """An identifier AWS assigned to it (`id`, `arn`, `uuid`) that references resolve to: a typed spec's field
-        of that name, else (kinds not typed yet) its extras'."""
-        found = getattr(self.spec, attribute, None) if self.spec is not None else self.extras.get(attribute)
+        """An identifier AWS assigned to it (`id`, `arn`, `uuid`) that references resolve to: its spec's field of
+        that name."""
+        found = getattr(self.spec, attribute, None)
         return str(found) if found else None
 
 

@@ -4,15 +4,18 @@ function URL. Read-only AWS calls, through the kinds' own lookups (fnship/kinds)
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnship.kinds.http_api import find_http_api, integrations, routes
 from fnship.kinds.rest_api import find_rest_api, integration_target, rest_resources
 from fnship.model.triggers import api as api_model
 
+if TYPE_CHECKING:
+    from fnship.plan.reads import Reads
+
 
 def read_endpoints(
-    aws: Any,
+    aws: Reads,
     *,
     service: str,
     stage: str,

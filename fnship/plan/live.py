@@ -11,16 +11,19 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnship.arns import parse_arn
 from fnship.kinds import KINDS
-from fnship.kinds.alias import PROVISIONED
 from fnship.kinds.event_rule import EventRule
 from fnship.kinds.function import unqualified_arn
+from fnship.kinds.s3 import Bucket
 from fnship.model.address import Address
 from fnship.model.resources import Resource, State
 from fnship.plan.reads import OnAlias, Reads
+
+if TYPE_CHECKING:
+    from fnship.aws import Aws
 
 # Reads in flight at once: enough for a round of 100+ functions. A read waiting for its API's budget in the
 # client-side limiter (fnship/aws/limits.py) holds its thread, so there are enough threads that reads of every API
@@ -81,9 +84,9 @@ def discover(
         found = _in_parallel(first, [partial(finder, aws) for finder in finders])
     stubs: list[Resource] = [stub for part in found for stub in part]
     functions = {
-        s.name: (Address(s.address).function_key or "", s.extras["arn"])
+        s.name: (Address(s.address).function_key or "", s.found.arn)
         for s in stubs
-        if s.kind == "function" and s.name not in (deferred or {})
+        if s.kind == "function" and s.found is not None and s.found.arn and s.name not in (deferred or {})
     }
     return stubs + _discover_on_aliases(aws, service=service, stage=stage, pool=pool, functions=functions)
 
@@ -115,21 +118,22 @@ def _identity(resource: Resource) -> tuple[str, str]:
 def _locator(resource: Resource) -> tuple[str, str | None, str | None]:
     """Where a movable trigger is: its name, its rule's bus, the alias it serves."""
     # A discovered rule's bus comes from its permission's SourceArn.
-    bus = resource.spec.event_bus if isinstance(resource.spec, EventRule) else resource.extras.get("event_bus")
-    alias_arn = resource.scope.alias_arn if resource.scope else resource.extras.get("alias_arn")
+    if isinstance(resource.spec, EventRule):
+        bus = resource.spec.event_bus
+    else:
+        bus = resource.found.event_bus if resource.found is not None else None
+    alias_arn = resource.scope.alias_arn if resource.scope else None
     return resource.name, bus, alias_arn
 
 
 def function_of(resource: Resource) -> tuple[str, str | None]:
     """(function name, alias) of a resource that lives on a function."""
-    if resource.scope is not None:
-        return resource.scope.function_name, resource.scope.alias
-    alias = resource.name if resource.kind == "alias" else resource.extras.get("alias")
-    return resource.extras["function_name"], alias
+    scope = resource.in_scope()
+    return scope.function_name, scope.alias
 
 
 def read_live(
-    aws: Any,
+    aws: Aws | Reads,
     desired: State,
     *,
     discover_owned: bool = True,
@@ -271,8 +275,8 @@ def read_live(
     # know that before it promises a destroy (see plan.steps.keep_full_buckets).
     desired_addresses = {resource.address for resource in desired.resources}
     found = [
-        replace(r, extras={**r.extras, "holds_objects": reads.s3.holds_objects(r.name)})
-        if r.kind == "s3_bucket" and r.address not in desired_addresses
+        replace(r, spec=replace(r.spec, holds_objects=reads.s3.holds_objects(r.name)))
+        if isinstance(r.spec, Bucket) and r.address not in desired_addresses
         else r
         for r in found
     ]
@@ -345,7 +349,10 @@ def _from_record(
     recorded: then that is what is live. An alias whose release moves is read all the same (ListAliases: its
     weights, revision and release history), since the plan changes it."""
     from fnship import deploy_record
-    from fnship.kinds.alias import live_alias
+    from fnship.kinds.alias import Alias
+    from fnship.kinds.alias import from_aws as alias_from_aws
+    from fnship.kinds.function import from_aws as function_from_aws
+    from fnship.model.build import release_of
     from fnship.plan.steps import resolve_live_refs
 
     live_now = desired.with_resources(found)
@@ -377,9 +384,20 @@ def _from_record(
                 taken.append(resource)
                 recorded.append(resource.address)
                 continue
-            alias = live_alias(resource, version=candidate.entry.aliases[resource.name], served=served[resource.name],
-                               provisioned=resource.attrs.get(PROVISIONED), weights={}, arn=f"{arn}:{resource.name}",
-                               revision_id=None, released=())  # fmt: skip
+            version = candidate.entry.aliases[resource.name]
+            answer = served[resource.name]
+            assert answer is not None
+            release = None
+            if version != "$LATEST":
+                release = release_of(function_from_aws(answer["Configuration"], None, None, answer.get("Code")))
+            # As ListAliases would answer it after the apply that wrote the record: no weights (a shift that did
+            # not end leaves no complete record); its revision and release history are read if it moves.
+            spec = alias_from_aws(
+                {"FunctionVersion": version, "AliasArn": f"{arn}:{resource.name}"},
+                release=release,
+                provisioned_concurrency=resource.spec_as(Alias).provisioned_concurrency,
+            )
+            alias = Resource.of(resource.address, resource.name, spec, scope=resource.scope)
             if KINDS["alias"].diff(resource, alias):
                 read_alias = KINDS["alias"].read
                 assert read_alias is not None

@@ -17,6 +17,21 @@ from fnship.arns import parse_arn
 from fnship.model.resources import OWNER_SERVICE_TAG, OWNER_STAGE_TAG, ownership_tags
 
 if TYPE_CHECKING:
+    from fnship.aws import Aws
+    from fnship.aws.apigateway_api import RestApis
+    from fnship.aws.apigatewayv2_api import HttpApis
+    from fnship.aws.buckets_api import BucketsApi
+    from fnship.aws.cloudwatch_api import CloudWatchApi
+    from fnship.aws.ecr_api import EcrApi
+    from fnship.aws.events_api import EventsApi
+    from fnship.aws.iam_api import IamApi
+    from fnship.aws.lambda_api import LambdaApi
+    from fnship.aws.layers_api import LayersApi
+    from fnship.aws.logs_api import LogsApi
+    from fnship.aws.s3_api import S3Api
+    from fnship.aws.sns_api import SnsApi
+    from fnship.aws.sqs_api import SqsApi
+    from fnship.aws.ssm_api import SsmApi
     from fnship.model.triggers.common import Target
 
 # (fnship.model.triggers imports the kind modules, which import this one: its helpers are imported where used.)
@@ -31,7 +46,23 @@ class Reads:
 
     `owner` is (service, stage) of the reading; `log_groups` the names read in one batch (see `log_group`)."""
 
-    def __init__(self, aws: Any, *, owner: tuple[str, str] | None = None) -> None:
+    if TYPE_CHECKING:  # what readers use of the AWS handle (attribute access goes through to it: `__getattr__`)
+        lambda_: LambdaApi
+        iam: IamApi
+        logs: LogsApi
+        s3: S3Api
+        http_apis: HttpApis
+        rest_apis: RestApis
+        sns: SnsApi
+        sqs: SqsApi
+        events: EventsApi
+        cloudwatch: CloudWatchApi
+        ssm: SsmApi
+        layers: LayersApi
+        ecr: EcrApi
+        buckets: BucketsApi
+
+    def __init__(self, aws: Aws, *, owner: tuple[str, str] | None = None) -> None:
         self.aws = aws
         self.owner = owner
         self.log_groups: frozenset[str] = frozenset()

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from fnship.kinds import KINDS
+from fnship.kinds.s3 import Bucket
 from fnship.model.address import Address
 from fnship.model.resources import (
     OWNER_FUNCTION_TAG,
@@ -267,9 +268,9 @@ def keep_full_buckets(changes: list[Change]) -> tuple[list[Change], list[str]]:
             change.kind == "s3_bucket"
             and change.action == DELETE
             and live is not None
-            and live.extras.get("holds_objects")
+            and live.spec_as(Bucket).holds_objects
         ):
-            tags = live.attrs.get("tags") or {}
+            tags = live.spec_as(Bucket).tags
             fields = tuple(FieldChange(f"tags.{key}", tags[key], None) for key in sorted(tags) if key in OWNER_TAGS)
             change = Change(UPDATE, change.address, change.kind, change.name, fields, None, live)
             warnings.append(

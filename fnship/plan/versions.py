@@ -8,16 +8,21 @@ plan are asked (ListVersionsByFunction and ListAliases, concurrently): an unchan
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING
 
+from fnship.kinds.alias import Alias
+from fnship.manifest.release import default_settings
 from fnship.plan.diff import Plan
 from fnship.plan.steps import with_pruning
 from fnship.releases import prunable
 
+if TYPE_CHECKING:
+    from fnship.plan.reads import Reads
+
 READ_WORKERS = 8
 
 
-def plan_pruning(aws: Any, plan: Plan) -> Plan:
+def plan_pruning(aws: Reads, plan: Plan) -> Plan:
     """`plan` with each shifting alias's release step naming the versions it will delete afterwards."""
     shift = next((step for step in plan.steps if step.type == "release.shift"), None)
     if shift is None:
@@ -26,10 +31,10 @@ def plan_pruning(aws: Any, plan: Plan) -> Plan:
     def doomed(address: str) -> tuple[str, list[str]]:
         alias, live = plan.desired.get(address), plan.live.get(address)
         assert alias is not None and live is not None
-        function = alias.extras["function_name"]
-        settings = alias.extras["release_settings"]
+        function = alias.in_scope().function_name
+        settings = alias.spec_as(Alias).release_settings or default_settings(alias.name)
         versions = [str(v["Version"]) for v in aws.lambda_.list_versions(function) if str(v["Version"]).isdigit()]
-        protected = {str(live.extras.get("version"))}
+        protected = {str(live.spec_as(Alias).version)}
         for found in aws.lambda_.list_aliases(function):
             protected.add(str(found["FunctionVersion"]))
             protected.update((found.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {})

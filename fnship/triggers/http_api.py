@@ -9,14 +9,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from fnship.kinds.http_api import HttpApiRoute
+from fnship.kinds.http_api import HttpApi, HttpApiAuthorizer, HttpApiRoute
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, http_method, http_path, http_route, parse_cors, text_of
 from fnship.manifest.types import EventSpec, HttpApiSpec, JwtAuthorizer, KeyPath
 from fnship.model.address import Address
 from fnship.model.resources import Resource
-from fnship.model.triggers.api import APIGATEWAY, HTTP_API, api_extras, api_name, route_name
+from fnship.model.triggers.api import APIGATEWAY, HTTP_API, api_name, route_name
 from fnship.model.triggers.common import (
     Target,
     cors_configuration,
@@ -209,27 +209,23 @@ def shared_http_api(
     """The HTTP API (with its `$default` auto-deploy stage) and the JWT authorizers its routes use."""
     if not routes:
         return []
-    api = Resource(
-        address=HTTP_API,
-        kind="http_api",
-        name=api_name(service=service, stage=stage),
-        attrs={"cors": cors_configuration(spec.cors), "default_stage": True, "tags": dict(tags)},
-        extras={**api_extras(service=service, stage=stage), "shared": True},
+    api = Resource.of(
+        HTTP_API,
+        api_name(service=service, stage=stage),
+        HttpApi(cors=cors_configuration(spec.cors), default_stage=True, tags=dict(tags)),
     )
     used = sorted({name for route in routes if (name := route.spec_as(HttpApiRoute).authorizer)})
     authorizers = [
-        Resource(
-            address=Address.http_api_authorizer(name),
-            kind="http_api_authorizer",
-            name=name,
-            attrs={
-                "type": "JWT",
-                "identity_source": list(spec.authorizers[name].identity_source),
-                "issuer": spec.authorizers[name].issuer,
-                "audience": list(spec.authorizers[name].audience),
-            },
+        Resource.of(
+            Address.http_api_authorizer(name),
+            name,
+            HttpApiAuthorizer(
+                type="JWT",
+                identity_source=tuple(spec.authorizers[name].identity_source),
+                issuer=spec.authorizers[name].issuer,
+                audience=tuple(spec.authorizers[name].audience),
+            ),
             depends_on=(HTTP_API,),
-            extras={**api_extras(service=service, stage=stage), "shared": True},
         )
         for name in used
     ]

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fnship.kinds.rest_api import RestMethod
+from fnship.kinds.rest_api import RestApi, RestMethod, RestStage
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import (
@@ -24,7 +24,7 @@ from fnship.manifest.events.common import (
 from fnship.manifest.types import EventSpec, KeyPath
 from fnship.model.address import Address
 from fnship.model.resources import Resource
-from fnship.model.triggers.api import APIGATEWAY, REST_API, api_extras, api_name, route_name
+from fnship.model.triggers.api import APIGATEWAY, REST_API, api_name, route_name
 from fnship.model.triggers.common import (
     Target,
     execute_api_arn,
@@ -170,25 +170,19 @@ def shared_rest_api(
     if not methods:
         return []
     paths = rest_paths(methods, cors_by_path)
-    api = Resource(
-        address=REST_API,
-        kind="rest_api",
-        name=api_name(service=service, stage=stage),
-        attrs={"endpoint_type": "EDGE", "paths": paths, "tags": dict(tags)},
-        extras={**api_extras(service=service, stage=stage), "shared": True},
+    api = Resource.of(
+        REST_API, api_name(service=service, stage=stage), RestApi(endpoint_type="EDGE", paths=paths, tags=dict(tags))
     )
     digest_source = {
         "paths": paths,
         "methods": sorted((m.method, m.path, m.target) for m in (r.spec_as(RestMethod) for r in methods)),
     }
     revision = hashlib.sha256(json.dumps(digest_source, sort_keys=True).encode()).hexdigest()[:16]
-    stage_resource = Resource(
-        address=Address.rest_stage(stage),
-        kind="rest_stage",
-        name=stage,
-        attrs={"revision": revision},
+    stage_resource = Resource.of(
+        Address.rest_stage(stage),
+        stage,
+        RestStage(revision=revision),
         depends_on=(REST_API, *(m.address for m in methods)),
-        extras={**api_extras(service=service, stage=stage), "shared": True},
     )
     return [api, stage_resource]
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fnship.arns import arn
-from fnship.kinds.s3 import Notification, notification_id
+from fnship.kinds.s3 import Bucket, Notification, notification_id
 from fnship.local.events import Where
 from fnship.manifest.checks import show
 from fnship.manifest.events.common import EventContext, flag, short_or_mapping
@@ -119,12 +119,7 @@ def render_s3(target: Target, event: EventSpec, name: str) -> list[Resource]:
 
 def shared_buckets(events: list[tuple[Target, EventSpec]], tags: Mapping[str, str]) -> list[Resource]:
     owned = sorted({event.settings.bucket for _t, event in events if not event.settings.existing})
-    owner = next(((t.service, t.stage) for t, _event in events), None)
-    return [
-        Resource(address=Address.bucket(bucket), kind="s3_bucket", name=bucket, attrs={"tags": dict(tags)},
-                 extras={"shared": True, "owner": owner})
-        for bucket in owned
-    ]  # fmt: skip
+    return [Resource.of(Address.bucket(bucket), bucket, Bucket(tags=dict(tags))) for bucket in owned]
 
 
 def s3(where: Where) -> dict[str, Any]:

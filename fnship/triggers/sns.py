@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fnship.arns import arn
-from fnship.kinds.sns import Subscription
+from fnship.kinds.sns import Subscription, Topic
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import show
 from fnship.manifest.events.common import EventContext, json_value, text_of, want_arn
@@ -121,13 +121,7 @@ def shared_topics(events: list[tuple[Target, EventSpec]], tags: Mapping[str, str
                 topics[name] = event.settings.display_name
             arns[name] = topic_arn(region=target.region, account_id=target.account_id, name=name)
     return [
-        Resource(
-            address=Address.topic(name),
-            kind="sns_topic",
-            name=name,
-            attrs={"display_name": display, "tags": dict(tags)},
-            extras={"shared": True, "arn": arns[name]},
-        )
+        Resource.of(Address.topic(name), name, Topic(display_name=display, tags=dict(tags), arn=arns[name]))
         for name, display in sorted(topics.items())
     ]
 

@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 
 from fnship.cli.views import render_plan
+from fnship.kinds.alias import Alias
+from fnship.kinds.log_group import LogGroup
+from fnship.kinds.role import Role
 from fnship.model.iam import LAMBDA_TRUST_POLICY, logs_statement, policy_document
-from fnship.model.resources import Resource, State
+from fnship.model.resources import FunctionScope, Resource, State
 from fnship.plan.steps import make_plan
 from fnship.secret import Secret
 
@@ -28,19 +31,15 @@ def state(*resources: Resource) -> State:
 
 
 def role(statements: list[dict]) -> Resource:
-    return Resource(
-        "role.api",
-        "role",
-        "shop-prod-api-eu-west-1-lambdaRole",
-        {
-            "path": "/fnship/shop/prod/",
-            "trust_policy": policy_document(LAMBDA_TRUST_POLICY["Statement"]),
-            "inline_policy": policy_document(statements),
-            "managed_policies": [],
-            "permissions_boundary": None,
-            "tags": {"fnship:service": "shop", "fnship:stage": "prod"},
-        },
+    spec = Role(
+        path="/fnship/shop/prod/",
+        trust_policy=policy_document(LAMBDA_TRUST_POLICY["Statement"]),
+        inline_policy=policy_document(statements),
+        managed_policies=(),
+        permissions_boundary=None,
+        tags={"fnship:service": "shop", "fnship:stage": "prod"},
     )
+    return Resource.of("role.api", "shop-prod-api-eu-west-1-lambdaRole", spec)
 
 
 def function(memory: int, env: dict) -> Resource:
@@ -53,13 +52,11 @@ def function(memory: int, env: dict) -> Resource:
 
 
 def alias(code: str, version: str | None) -> Resource:
-    return Resource(
-        "alias.api.live",
-        "alias",
-        "live",
-        {"release": {"code_sha256": code}},
-        extras={"function_key": "api", "function_name": "shop-prod-api", "version": version, "publish": True},
+    scope = FunctionScope(
+        "api", "shop-prod-api", "live", "arn:aws:lambda:eu-west-1:123456789012:function:shop-prod-api:live"
     )
+    spec = Alias(release={"code_sha256": code}, version=version, publish=True)
+    return Resource.of("alias.api.live", "live", spec, scope=scope)
 
 
 LOGS = logs_statement("arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shop-prod-api")
@@ -78,7 +75,7 @@ def test_first_deploy_plan(tmp_path):
 
 
 def test_update_and_destroy_plan():
-    old = Resource("log_group.gone", "log_group", "/aws/lambda/shop-prod-gone", {"retention_days": 7})
+    old = Resource.of("log_group.gone", "/aws/lambda/shop-prod-gone", LogGroup(retention_days=7, tags={}))
     plan = make_plan(
         state(role([LOGS, QUERY]), function(512, {"MODE": "slow"}), alias("abc=", None)),
         state(role([LOGS]), function(256, {"MODE": "fast", "OLD": "value"}), alias("old=", "3"), old),

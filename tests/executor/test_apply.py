@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 from fnship.errors import AwsError
 from fnship.executor import apply_plan
+from fnship.kinds.log_group import LogGroup
 from fnship.model.resources import Resource, State
 from fnship.plan.steps import make_plan
 
@@ -36,7 +37,7 @@ class Logs:
 
 
 def group(key: str, *depends: str) -> Resource:
-    return Resource(f"log_group.{key}", "log_group", key, {"retention_days": None, "tags": {}}, tuple(depends))
+    return Resource.of(f"log_group.{key}", key, LogGroup(retention_days=None, tags={}), depends_on=depends)
 
 
 def plan_of(*resources: Resource):

@@ -7,12 +7,12 @@ from __future__ import annotations
 import pytest
 
 from fnship.errors import AwsError
-from fnship.kinds.alarm import alarm_delete
+from fnship.kinds.alarm import Alarm, alarm_delete
 from fnship.model.resources import Resource
 from fnship.plan.diff import Step
 from tests.kinds.test_trigger_handlers import Recorder, context_for
 
-ALARM = Resource("alarm.fnship-svc-dev-api-live-v2-errors", "alarm", "fnship-svc-dev-api-live-v2-errors", {})
+ALARM = Resource.of("alarm.fnship-svc-dev-api-live-v2-errors", "fnship-svc-dev-api-live-v2-errors", Alarm(state="OK"))
 
 
 def _failure(code: str) -> AwsError:

@@ -4,18 +4,20 @@ in-memory adapter double (moto has no provisioned concurrency: see tests/strateg
 from __future__ import annotations
 
 from fnship.kinds import HANDLERS
+from fnship.kinds.alias import Alias
 from fnship.kinds.alias import provisioned_concurrency as _provisioned
 from fnship.kinds.base import Context
-from fnship.model.resources import Resource, State
+from fnship.model.resources import FunctionScope, Resource, State
 from fnship.plan.diff import Step
 from fnship.plan.steps import make_plan
 from tests.strategies.fakes import FakeAws
 
+SCOPE = FunctionScope("api", "svc-dev-api", "live", "arn:aws:lambda:r:111122223333:function:svc-dev-api:live")
+
 
 def alias(provisioned: int | None) -> Resource:
-    attrs = {"release": {"code": "a"}, **({"provisioned_concurrency": provisioned} if provisioned else {})}
-    extras = {"function_key": "api", "function_name": "svc-dev-api", "publish": True, "version": "1"}
-    return Resource("alias.api.live", "alias", "live", attrs, extras=extras)
+    spec = Alias(release={"code": "a"}, provisioned_concurrency=provisioned, publish=True, version="1")
+    return Resource.of("alias.api.live", "live", spec, scope=SCOPE)
 
 
 def run(aws, desired: Resource, live: Resource) -> None:
@@ -54,7 +56,7 @@ def test_alias_set_creates_then_provisions():
     aws = FakeAws()
     aws.lambda_.add("svc-dev-api", versions=1)  # the double's create_alias is not needed: update path
     desired = alias(2)
-    live = Resource("alias.api.live", "alias", "live", {"version": "$LATEST"}, extras={"version": "$LATEST"})
+    live = Resource.of("alias.api.live", "live", Alias(release=None, version="$LATEST"), scope=SCOPE)
     plan = make_plan(State("s", "d", "r", (desired,)), State("s", "d", "r", (live,)), release_id="x")
     context = Context(aws=aws, plan=plan, description="d")
     context.outputs["alias.api.live"] = {"version": "1"}

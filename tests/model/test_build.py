@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from fnship.kinds.alias import Alias
+from fnship.kinds.role import Role
 from fnship.manifest import load_manifest
 from fnship.model import names
 from fnship.model.build import build_desired
@@ -76,8 +78,8 @@ def test_each_function_gets_log_group_role_function_and_alias(tmp_path):
 
 def test_role_policy_is_logs_on_own_group_plus_provider_plus_own_statements_and_no_wildcard(tmp_path):
     state = desired(tmp_path, BASE)
-    api = state.get("role.api").attrs["inline_policy"]["Statement"]
-    worker = state.get("role.worker").attrs["inline_policy"]["Statement"]
+    api = state.get("role.api").spec_as(Role).inline_policy["Statement"]
+    worker = state.get("role.worker").spec_as(Role).inline_policy["Statement"]
     assert api[0] == {
         "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
         "Effect": "Allow",
@@ -88,7 +90,7 @@ def test_role_policy_is_logs_on_own_group_plus_provider_plus_own_statements_and_
     for statement in api + worker:
         assert "*" not in json.dumps(statement["Action"])
         assert statement["Resource"] != "*"
-    assert state.get("role.api").attrs["managed_policies"] == ["arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"]
+    assert state.get("role.api").spec_as(Role).managed_policies == ("arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess",)
 
 
 def test_an_existing_role_arn_creates_no_role(tmp_path):
@@ -125,8 +127,8 @@ def test_long_role_names_differ_by_hash_when_only_their_tails_differ():
 
 def test_versionless_service_points_alias_at_latest(tmp_path):
     state = desired(tmp_path, BASE.replace("  region: eu-west-1", "  region: eu-west-1\n  versionFunctions: false"))
-    alias = state.get("alias.api.live")
-    assert alias.attrs == {"version": "$LATEST"} and alias.extras["publish"] is False
+    alias = state.get("alias.api.live").spec_as(Alias)
+    assert alias.release is None and alias.publish is False
 
 
 def test_code_over_the_direct_upload_limit_plans_the_deployment_bucket(tmp_path):

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from fnship.kinds.rest_api import RestApi
 from fnship.manifest import load_manifest
+from fnship.model.address import Address
 from fnship.model.build import build_desired
 from fnship.model.resources import Ref, resolve_refs
 from fnship.plan.steps import make_plan
@@ -67,7 +69,7 @@ def test_addresses_follow_the_trigger_scheme(tmp_path):
         "trigger.api.stream.clicks",
         "trigger.api.url.live",
     ]
-    shared = sorted(r.address for r in state.resources if r.extras.get("shared"))
+    shared = sorted(r.address for r in state.resources if Address(r.address).function_key is None)
     assert shared == ["bucket.uploads-bucket", "http_api", "rest_api", "rest_api.stage.dev", "topic.alerts"]
 
 
@@ -144,7 +146,7 @@ def test_rest_paths_include_ancestors_and_preflights(tmp_path):
                 cors: true
         """,
     )
-    paths = state.get("rest_api").attrs["paths"]
+    paths = state.get("rest_api").spec_as(RestApi).paths
     assert list(paths) == ["/a", "/a/b", "/a/b/{id}"]
     assert paths["/a"] is None
     assert paths["/a/b/{id}"]["method.response.header.Access-Control-Allow-Methods"] == "'GET,OPTIONS'"

@@ -6,7 +6,10 @@ from dataclasses import replace
 
 import pytest
 
+from fnship.kinds.alias import Alias
 from fnship.kinds.event_source_mapping import StreamMapping
+from fnship.kinds.log_group import LogGroup
+from fnship.kinds.role import Role
 from fnship.model.resources import KNOWN_AFTER_APPLY, FunctionScope, Resource, State
 from fnship.plan.diff import CREATE, DELETE, REPLACE, UPDATE, FieldChange, field_changes
 from fnship.plan.steps import diff, make_plan
@@ -22,20 +25,19 @@ def function(**attrs) -> Resource:
     return Resource("function.api", "function", "svc-dev-api", {**base, **attrs})
 
 
-def alias(release: dict, *, version: str = "1", weights: dict | None = None) -> Resource:
-    return Resource(
-        "alias.api.live",
-        "alias",
-        "live",
-        {"release": release},
-        extras={
-            "function_key": "api",
-            "function_name": "svc-dev-api",
-            "version": version,
-            "weights": weights or {},
-            "publish": True,
-        },
+def role_spec() -> Role:
+    return Role(path="/", trust_policy={}, inline_policy=None, managed_policies=(), permissions_boundary=None, tags={})
+
+
+def alias_scope(key: str, function_name: str) -> FunctionScope:
+    return FunctionScope(
+        key, function_name, "live", f"arn:aws:lambda:us-east-1:111122223333:function:{function_name}:live"
     )
+
+
+def alias(release: dict, *, version: str = "1", weights: dict | None = None) -> Resource:
+    spec = Alias(release=release, publish=True, version=version, weights=weights or {})
+    return Resource.of("alias.api.live", "live", spec, scope=alias_scope("api", "svc-dev-api"))
 
 
 @pytest.mark.parametrize(
@@ -132,17 +134,15 @@ def test_function_update_steps(desired_attrs, expected_steps):
 
 
 def test_steps_follow_depends_on_and_deletes_go_in_reverse():
-    role = Resource("role.api", "role", "r", {"path": "/"})
-    group = Resource("log_group.api", "log_group", "/aws/lambda/f", {"retention_days": 7})
+    role = Resource.of("role.api", "r", role_spec())
+    group = Resource.of("log_group.api", "/aws/lambda/f", LogGroup(retention_days=7, tags={}))
     new_function = Resource(
         "function.api", "function", "svc-dev-api", function().attrs, depends_on=("log_group.api", "role.api")
     )
-    new_alias = Resource(
-        "alias.api.live", "alias", "live", {"release": {}}, ("function.api",), extras=dict(alias({}).extras)
-    )
-    old_role = Resource("role.old", "role", "o", {"path": "/"})
+    new_alias = replace(alias({}), depends_on=("function.api",))
+    old_role = Resource.of("role.old", "o", role_spec())
     old_function = Resource("function.old", "function", "f-old", {"memory_size": 128})
-    old_alias = Resource("alias.old.live", "alias", "live", {"release": {}}, extras={"function_key": "old"})
+    old_alias = Resource.of("alias.old.live", "live", Alias(release={}), scope=alias_scope("old", "f-old"))
     plan = make_plan(
         state(group, role, new_function, new_alias), state(old_role, old_function, old_alias), release_id="r1"
     )

@@ -7,8 +7,10 @@ from dataclasses import replace
 
 from fnship.cli.views import render_plan
 from fnship.kinds.event_rule import EventRule, RuleTarget
-from fnship.kinds.http_api import HttpApiRoute
+from fnship.kinds.http_api import HttpApi, HttpApiRoute
+from fnship.kinds.log_group import LogGroup
 from fnship.kinds.permission import Permission
+from fnship.kinds.s3 import Bucket
 from fnship.model.resources import FunctionScope, Ref, Resource, State
 from fnship.plan.diff import REPLACE
 from fnship.plan.steps import make_plan
@@ -55,7 +57,7 @@ def test_a_renamed_rule_is_replaced_the_new_one_first():
 
 
 def test_what_aws_deletes_with_its_parent_has_no_step_and_says_so():
-    api = Resource("http_api", "http_api", "dev-svc", {"cors": None}, extras={"id": "a1"})
+    api = Resource.of("http_api", "dev-svc", HttpApi(cors=None, default_stage=True, tags={}, id="a1"))
     spec = HttpApiRoute(route_key="GET /", target=SCOPE.alias_arn, payload_format="2.0", authorizer=None, scopes=(),
                         api_id="a1", route_id="r1")  # fmt: skip
     route = Resource.of("trigger.api.httpApi.get", "GET /", spec, scope=SCOPE)
@@ -69,7 +71,7 @@ def test_what_aws_deletes_with_its_parent_has_no_step_and_says_so():
 
 
 def test_a_reference_waits_for_what_it_refers_to():
-    api = Resource("http_api", "http_api", "dev-svc", {"cors": None})
+    api = Resource.of("http_api", "dev-svc", HttpApi(cors=None, default_stage=True, tags={}))
     statement = permission("t", Ref("http_api", "id", "arn:aws:execute-api:r:a:{value}/*"))
     steps = {s.key: s for s in make_plan(state(api, statement), state(), release_id="r").steps}
     assert steps["permission.api.sns.t permission.create"].after == ("http_api http_api.create",)
@@ -82,8 +84,8 @@ def test_statements_of_one_alias_policy_are_made_one_at_a_time():
 
 
 def test_an_owned_bucket_is_deleted_after_everything_else():
-    bucket = Resource("bucket.b", "s3_bucket", "b", {"tags": {}})
-    group = Resource("log_group.api", "log_group", "/aws/lambda/x", {"retention_days": None, "tags": {}})
+    bucket = Resource.of("bucket.b", "b", Bucket(tags={}))
+    group = Resource.of("log_group.api", "/aws/lambda/x", LogGroup(retention_days=None, tags={}))
     plan = make_plan(state(), state(bucket, group), release_id="r")
     assert [s.key for s in plan.steps] == ["log_group.api log_group.delete", "bucket.b s3_bucket.delete"]
     assert plan.steps[-1].after == ("log_group.api log_group.delete",)

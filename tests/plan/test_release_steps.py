@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from fnship.kinds.alias import Alias
 from fnship.manifest.release import ReleaseSettings
 from fnship.manifest.strategy import parse_strategy
-from fnship.model.resources import Resource, State
+from fnship.model.resources import FunctionScope, Resource, State
 from fnship.plan.steps import make_plan
 
 
@@ -15,16 +16,17 @@ def state(*resources: Resource) -> State:
 
 def alias(key: str, release: dict, *, version="1", weights=None, strategy="AllAtOnce", provisioned=None) -> Resource:
     settings = ReleaseSettings(strategy=parse_strategy(strategy), strategy_text=strategy, alarms=("a1",))
-    attrs = {"release": release, **({"provisioned_concurrency": provisioned} if provisioned else {})}
-    extras = {
-        "function_key": key,
-        "function_name": f"svc-dev-{key}",
-        "version": version,
-        "weights": weights or {},
-        "publish": True,
-        "release_settings": settings,
-    }
-    return Resource(f"alias.{key}.live", "alias", "live", attrs, extras=extras)
+    spec = Alias(
+        release=release,
+        provisioned_concurrency=provisioned,
+        version=version,
+        weights=weights or {},
+        publish=True,
+        release_settings=settings,
+    )
+    name = f"svc-dev-{key}"
+    scope = FunctionScope(key, name, "live", f"arn:aws:lambda:us-east-1:111122223333:function:{name}:live")
+    return Resource.of(f"alias.{key}.live", "live", spec, scope=scope)
 
 
 def steps(desired: State, live: State) -> list[tuple[str, str]]:

@@ -6,8 +6,6 @@ One HTTP API and one REST API per service and stage, shared by every function's 
 
 from __future__ import annotations
 
-from typing import Any
-
 from fnship.model.address import Address
 from fnship.model.triggers.common import slug
 
@@ -19,11 +17,6 @@ APIGATEWAY = "apigateway.amazonaws.com"
 def api_name(*, service: str, stage: str) -> str:
     """Serverless names both APIs `{stage}-{service}`."""
     return f"{stage}-{service}"
-
-
-def api_extras(*, service: str, stage: str) -> dict[str, Any]:
-    """What the live reader needs to find the API: its name and the ownership it must carry."""
-    return {"owner": (service, stage), "api_name": api_name(service=service, stage=stage)}
 
 
 def route_name(method: str, path: str) -> str:

@@ -59,16 +59,6 @@ class Target:
             self.stage,
         )
 
-    def extras(self, event_type: str, name: str) -> dict[str, Any]:
-        return {
-            "function_key": self.function_key,
-            "function_name": self.function_name,
-            "alias": self.alias,
-            "event_type": event_type,
-            "trigger_name": name,
-            "alias_arn": self.alias_arn,
-        }
-
 
 def slug(text: str) -> str:
     """A name usable in addresses, statement ids and rule names: lowercase letters, digits and hyphens."""
