@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,8 @@ class Loaded:
     record: Any = None
     # The record header's SSM version once the holder of the deploy lock marked it incomplete (a future of it).
     marked: Any = None
+    # What the holder of the deploy lock does last, beside the release's first read (lock.release's `last`).
+    finishing: list[Callable[[], None]] = field(default_factory=list)
 
 
 def aws_for(options: Options, *, region: str, profile: str | None) -> Any:
@@ -280,11 +283,11 @@ def make_plan(
 def _read_parameters(loaded: Loaded, reads: Any) -> None:
     """fnship's own SSM parameters for this service and stage, in one call: whether a killed `fn tune` left its
     journal, the deploy record, and the layer registry (handed to the reading's memo)."""
-    from fnship import deploy_record, tune
+    from fnship import deploy_record, lock
     from fnship.kinds.layer import registry_name
 
     manifest = loaded.manifest
-    journal = tune.journal_name(manifest.service, manifest.stage)
+    journal = lock.journal_name(manifest.service, manifest.stage)
     registry = registry_name(service=manifest.service, stage=manifest.stage)
     record_names = deploy_record.names(manifest.service, manifest.stage)
     found = loaded.aws.ssm.get_many([journal, registry, *record_names])
@@ -464,6 +467,7 @@ def _lease(loaded: Loaded, *, command: str, strategy: str | None, wait: float, o
         ttl=lock.ttl_for(longest),
         wait=wait,
         unlock_command=unlock_command(loaded),
+        last=loaded.finishing,
         **({"on_wait": on_wait} if on_wait else {}),
     )
 
@@ -697,7 +701,7 @@ def deploy(
         hooks.show_plan(plan)
         if plan.empty or dry_run:
             if locked:  # (live state as the manifest says, and no record that vouches for it: written now)
-                write_record(loaded, plan, {}, only=only, note=hooks.note)
+                loaded.finishing.append(partial(write_record, loaded, plan, {}, only=only, note=hooks.note))
             return Outcome(plan, endpoints=endpoints(loaded, plan) if plan.empty else None)
         if not hooks.confirm(plan):
             return Outcome(plan, declined=True)
@@ -709,8 +713,8 @@ def deploy(
             loaded.marked.result()  # nothing changes before the record stops vouching
             with hooks.reporter(plan) as report:
                 result = apply(loaded, plan, reporter=report, runtime=runtime)
-            if result.ok:
-                write_record(loaded, plan, result.outputs, only=only, note=hooks.note)
+            if result.ok:  # written beside the release's first read, before the lock goes
+                loaded.finishing.append(partial(write_record, loaded, plan, result.outputs, only=only, note=hooks.note))
     if not result.ok:
         return Outcome(plan, applied=True, result=result, error=failure_error(result))
     return Outcome(plan, applied=True, result=result, endpoints=endpoints(loaded, plan, result.outputs))

@@ -355,17 +355,17 @@ def _from_record(
     from fnship.model.build import release_of
     from fnship.plan.steps import resolve_live_refs
 
-    live_now = desired.with_resources(found)
+    # Resolved against live state as the plan resolves it, all in one pass (whatever the number of functions).
     on_alias: dict[str, list[Resource]] = {}
-    for resource in desired.resources:
-        if KINDS[resource.kind].from_record:
+    for resource in resolve_live_refs(desired, desired.with_resources(found)).resources:
+        if KINDS[resource.kind].from_record and function_of(resource)[0] in candidates:
             on_alias.setdefault(function_of(resource)[0], []).append(resource)
     taken: list[Resource] = []
     recorded: list[str] = []
     untrusted: list[str] = []
     for name, candidate in candidates.items():
         function = reads.function(name)
-        resolved = resolve_live_refs(desired.with_resources(on_alias.get(name, [])), live_now).resources
+        resolved = on_alias.get(name, [])
         aliases = [r for r in resolved if r.kind == "alias"]
         served = {alias.name: reads.function(name, alias.name) for alias in aliases}
         if (
