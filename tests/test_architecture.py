@@ -161,21 +161,65 @@ def modules_after(argv: list[str], *, cwd: Path | None = None, env: dict[str, st
 
 
 # What loading a manifest and packaging an unchanged function never needs: the AWS SDK (its loader alone pulls in
-# urllib3, http.client and email), an HTTP client, importlib.metadata. Start-up is most of an unchanged
-# `fn package` (bench/bench_startup.py).
-STARTUP_HEAVY = {"boto3", "botocore", "urllib3", "http.client", "urllib.request", "importlib.metadata", "rich"}
+# urllib3, http.client and email), an HTTP client, importlib.metadata, a thread pool for one artifact (and the
+# `logging` it imports), the tar reader that fetches esbuild. Start-up is most of an unchanged `fn package`
+# (bench/bench_startup.py).
+STARTUP_HEAVY = {"boto3", "botocore", "urllib3", "http.client", "urllib.request", "importlib.metadata", "rich",
+                 "concurrent.futures", "logging", "tarfile"}  # fmt: skip
 
 
 @pytest.mark.parametrize("command", ["validate", "package"])
 def test_the_manifest_load_path_imports_nothing_heavy(tmp_path, command):
-    (tmp_path / "app.py").write_text("def main(event, context):\n    return 1\n")
-    (tmp_path / "serverless.yml").write_text(
+    service = tmp_path / "service"  # the cache outside it: inside, the cache's files would ship (and change)
+    service.mkdir()
+    (service / "app.py").write_text("def main(event, context):\n    return 1\n")
+    (service / "serverless.yml").write_text(
         "service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  api:\n    handler: app.main\n"
     )
     env = {"FN_CACHE_DIR": str(tmp_path / "cache")}
-    first = modules_after(["fn", command], cwd=tmp_path, env=env)  # reads the runtimes from botocore, once
+    first = modules_after(["fn", command], cwd=service, env=env)  # reads the runtimes from botocore, once
     assert "fnship.cli.app" in first and "fnship.manifest.loader" in first
     assert (tmp_path / "cache" / "botocore-models" / "lambda-runtimes.json").is_file()
-    again = modules_after(["fn", command], cwd=tmp_path, env=env)
+    built = service / ".fn" / "build" / "dev" / "s.zip"
+    written = built.stat().st_mtime_ns if command == "package" else None
+    again = modules_after(["fn", command], cwd=service, env=env)
     assert "fnship.manifest.loader" in again
+    if command == "package":
+        assert built.stat().st_mtime_ns == written  # unchanged: the cached zip, not rewritten
     assert again & STARTUP_HEAVY == set()
+    # Nor the stages after packaging: a manifest without events imports no trigger type, no kind, no model.
+    assert sorted(m for m in again if any(within(m, p) for p in AFTER_PACKAGING)) == []
+
+
+# The stages an unchanged `fn package` never reaches; their modules (and the frozen dataclasses, compiled patterns
+# and tables they build at import) are most of a start-up otherwise. The trigger table and the kinds' table load
+# their modules on first use (fnship/lazy.py, fnship/kinds/__init__.py).
+AFTER_PACKAGING = ("fnship.triggers", "fnship.kinds", "fnship.model", "fnship.plan", "fnship.executor",
+                   "fnship.strategies", "fnship.local")  # fmt: skip
+
+
+def test_a_manifest_imports_only_the_trigger_types_it_uses(tmp_path):
+    (tmp_path / "app.py").write_text("def main(event, context):\n    return 1\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  api:\n    handler: app.main\n"
+        "    events:\n      - sqs: arn:aws:sqs:us-east-1:123456789012:orders\n"
+    )
+    modules = modules_after(["fn", "package"], cwd=tmp_path, env={"FN_CACHE_DIR": str(tmp_path / "cache")})
+    triggers = sorted(m for m in modules if m.startswith("fnship.triggers."))
+    assert triggers == ["fnship.triggers.base", "fnship.triggers.sqs"]
+    # The sqs kind's module, not the kinds' table (every kind, the release strategies behind the alarm kind).
+    assert "fnship.kinds.event_source_mapping" in modules
+    assert {"fnship.kinds.alarm", "fnship.kinds.rest_api", "fnship.strategies"} & modules == set()
+
+
+def test_the_lazy_tables_list_every_trigger_type_and_kind():
+    from fnship.kinds import HANDLERS, KINDS
+    from fnship.triggers import TRIGGERS
+    from fnship.triggers.base import TriggerType
+
+    assert all(isinstance(trigger, TriggerType) for trigger in TRIGGERS.values())
+    assert {"httpApi", "sqs", "url"} <= set(TRIGGERS)
+    assert all(name == kind.name for name, kind in KINDS.items())
+    assert "function" in KINDS and len(HANDLERS) >= len(KINDS)
+    with pytest.raises(KeyError):
+        TRIGGERS["websocket"]

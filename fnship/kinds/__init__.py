@@ -7,66 +7,84 @@ and the executor read this table; nothing else keeps a per-kind list.
 
 from __future__ import annotations
 
-from fnship.kinds import (
-    alarm,
-    alias,
-    artifact_stores,
-    event_rule,
-    event_source_mapping,
-    function,
-    function_url,
-    http_api,
-    image,
-    invoke_config,
-    layer,
-    log_group,
-    permission,
-    rest_api,
-    role,
-    s3,
-    sns,
-)
-from fnship.kinds.base import Handler, Kind
+from typing import TYPE_CHECKING, Any
 
-KINDS: dict[str, Kind] = {
-    kind.name: kind
-    for kind in (
-        artifact_stores.DEPLOYMENT_BUCKET_KIND,
-        artifact_stores.ECR_REPOSITORY_KIND,
-        layer.KIND,
-        image.KIND,
-        log_group.KIND,
-        role.KIND,
-        function.KIND,
-        alias.KIND,
-        invoke_config.KIND,
-        permission.KIND,
-        function_url.KIND,
-        http_api.HTTP_API_KIND,
-        http_api.AUTHORIZER_KIND,
-        http_api.ROUTE_KIND,
-        rest_api.REST_API_KIND,
-        rest_api.METHOD_KIND,
-        rest_api.STAGE_KIND,
-        sns.TOPIC_KIND,
-        sns.SUBSCRIPTION_KIND,
-        s3.BUCKET_KIND,
-        s3.NOTIFICATION_KIND,
-        event_rule.KIND,
-        event_source_mapping.KIND,
-        alarm.KIND,
+if TYPE_CHECKING:
+    from fnship.kinds.base import Handler, Kind
+
+    KINDS: dict[str, Kind]
+    HANDLERS: dict[str, Handler]
+
+
+def _kinds() -> dict[str, Kind]:
+    """The table: kind name -> its module's Kind, in the order the planner creates them."""
+    from fnship.kinds import (
+        alarm,
+        alias,
+        artifact_stores,
+        event_rule,
+        event_source_mapping,
+        function,
+        function_url,
+        http_api,
+        image,
+        invoke_config,
+        layer,
+        log_group,
+        permission,
+        rest_api,
+        role,
+        s3,
+        sns,
     )
-}
+
+    return {
+        kind.name: kind
+        for kind in (
+            artifact_stores.DEPLOYMENT_BUCKET_KIND,
+            artifact_stores.ECR_REPOSITORY_KIND,
+            layer.KIND,
+            image.KIND,
+            log_group.KIND,
+            role.KIND,
+            function.KIND,
+            alias.KIND,
+            invoke_config.KIND,
+            permission.KIND,
+            function_url.KIND,
+            http_api.HTTP_API_KIND,
+            http_api.AUTHORIZER_KIND,
+            http_api.ROUTE_KIND,
+            rest_api.REST_API_KIND,
+            rest_api.METHOD_KIND,
+            rest_api.STAGE_KIND,
+            sns.TOPIC_KIND,
+            sns.SUBSCRIPTION_KIND,
+            s3.BUCKET_KIND,
+            s3.NOTIFICATION_KIND,
+            event_rule.KIND,
+            event_source_mapping.KIND,
+            alarm.KIND,
+        )
+    }
 
 
-def handlers() -> dict[str, Handler]:
+def handlers(kinds: dict[str, Kind]) -> dict[str, Handler]:
     """Step type -> handler, over every kind; a step type claimed twice is a programming error."""
     table: dict[str, Handler] = {}
-    for kind in KINDS.values():
+    for kind in kinds.values():
         for step_type, handler in kind.handlers.items():
             assert step_type not in table, f"step type {step_type} has two handlers"
             table[step_type] = handler
     return table
 
 
-HANDLERS = handlers()
+def __getattr__(name: str) -> Any:
+    """KINDS and HANDLERS, built on first use (PEP 562): importing one kind's module (as the triggers do) runs
+    this package's __init__ first, and the kinds' modules import the model, the planner's helpers and the release
+    strategies, which loading a manifest and packaging never need (bench/bench_startup.py)."""
+    if name in ("KINDS", "HANDLERS"):
+        kinds = _kinds()
+        globals().update(KINDS=kinds, HANDLERS=handlers(kinds))
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,6 +23,7 @@ from fnship.manifest.types import (
     DEFAULT_RUNTIME,
     DEFAULT_TIMEOUT_S,
     FunctionSpec,
+    HttpApiSpec,
     IamSpec,
     KeyPath,
     Manifest,
@@ -140,9 +141,6 @@ def _plugins(value: Any, check: Checker) -> list[str]:
 
 # -- provider -----------------------------------------------------------------------------------------------------
 def _provider(value: Any, check: Checker, *, stage: str, region: str) -> ProviderSpec:
-    # The trigger modules build on the model and kinds, which import this package: imported where used.
-    from fnship.triggers.http_api import parse_provider_http_api
-
     path: KeyPath = ("provider",)
     if value is None:
         check.error(path, "provider is required", "add `provider:` with `name: aws`")
@@ -201,8 +199,18 @@ def _provider(value: Any, check: Checker, *, stage: str, region: str) -> Provide
         deployment_bucket=_deployment_bucket(raw.get("deploymentBucket"), (*path, "deploymentBucket"), check),
         iam=_provider_iam(raw, path, check),
         raw=raw,
-        http_api=parse_provider_http_api(raw.get("httpApi"), (*path, "httpApi"), check),
+        http_api=_provider_http_api(raw.get("httpApi"), (*path, "httpApi"), check),
     )
+
+
+def _provider_http_api(value: Any, path: KeyPath, check: Checker) -> HttpApiSpec:
+    # The trigger modules build on the model and kinds, which import this package: imported where used, and only
+    # when there is something to parse (a manifest without `httpApi:` imports no trigger module at all).
+    if value is None:
+        return HttpApiSpec()
+    from fnship.triggers.http_api import parse_provider_http_api
+
+    return parse_provider_http_api(value, path, check)
 
 
 def _deployment_bucket(value: Any, path: KeyPath, check: Checker) -> str | None:
@@ -592,9 +600,11 @@ def _function(
     if raw.get("logRetentionInDays") is not None:
         retention = _retention(raw["logRetentionInDays"], (*path, "logRetentionInDays"), check)
 
-    from fnship.triggers.http_api import parse_function_http_api  # (see _provider)
+    http_api = provider.http_api
+    if raw.get("httpApi") is not None:
+        from fnship.triggers.http_api import parse_function_http_api  # (see _provider_http_api)
 
-    http_api = parse_function_http_api(raw.get("httpApi"), (*path, "httpApi"), check, provider.http_api)
+        http_api = parse_function_http_api(raw["httpApi"], (*path, "httpApi"), check, provider.http_api)
     context = EventContext(check=check, function_key=key, function_keys=function_keys, http_api=http_api)
     events = parse_events(raw, path, context)
     settings = parse_settings(raw, provider.raw, path, check, function_keys=function_keys)

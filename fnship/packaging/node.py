@@ -22,10 +22,8 @@ import json
 import os
 import platform
 import re
-import shlex
 import shutil
 import stat
-import tarfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -360,6 +358,8 @@ def _build_natives(
                 + ("; provider.build.container is `never`" if options.container == "never" else ""),
             )
         )
+    import shlex  # (imported where used: an unchanged `fn package` never gets here)
+
     names = " ".join(shlex.quote(spec.rsplit("@", 1)[0]) for spec in gyp)
     deps.run_in_build_image(
         engine, options.build_image or target.build_image(), f"linux/{target.oci_arch}", scratch,
@@ -593,6 +593,8 @@ def esbuild_binary(
             hint="a proxy or mirror altered it: point npm_config_registry at a faithful registry",
         )
     member = "package/esbuild.exe" if name.startswith("win32") else "package/bin/esbuild"
+    import tarfile  # (imported where used: an unchanged `fn package` never gets here)
+
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
         extracted = tar.extractfile(member)
         if extracted is None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -105,8 +104,13 @@ def package_all(
         report("done", what + (" (cached)" if artifact.cache_hit else ""))
         return artifact
 
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="fnship-build") as pool:
-        built = list(pool.map(build_one, jobs))
+    if len(jobs) == 1 or workers <= 1:
+        built = [build_one(job) for job in jobs]  # no pool to start (nor concurrent.futures and logging to import)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fnship-build") as pool:
+            built = list(pool.map(build_one, jobs))
 
     functions: dict[str, Artifact] = {}
     layers: dict[str, Artifact] = {}

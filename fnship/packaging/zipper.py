@@ -31,10 +31,12 @@ import tempfile
 import zlib
 from collections import deque
 from collections.abc import Collection, Generator, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 DEFAULT_LEVEL = 6
 
@@ -346,6 +348,8 @@ def _prepared(
         for name, source in items:
             yield name, source, _prepare(source, level)
         return
+    from concurrent.futures import ThreadPoolExecutor  # (with `logging`): only when a zip is written
+
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fnship-zip")
     pending: deque[tuple[str, Path, Future[_Prepared]]] = deque()
     it = iter(items)

@@ -11,25 +11,32 @@ owned SNS topics (`topic.<name>`) and owned S3 buckets (`bucket.<name>`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from fnship.manifest.types import EventSpec, HttpApiSpec
-from fnship.model.resources import Resource
-from fnship.model.triggers.common import Target
-from fnship.triggers import http_api, rest, rules, s3, sns, sqs, stream, url
-from fnship.triggers.base import Shared, TriggerType
+from fnship.lazy import LazyTable
 
-# Event type -> its module's TriggerType. A new trigger type is one module and one line here.
-TRIGGERS: dict[str, TriggerType] = {
-    "httpApi": http_api.TRIGGER,
-    "http": rest.TRIGGER,
-    "sqs": sqs.TRIGGER,
-    "sns": sns.TRIGGER,
-    "s3": s3.TRIGGER,
-    "schedule": rules.SCHEDULE,
-    "eventBridge": rules.EVENT_BRIDGE,
-    "stream": stream.TRIGGER,
-    "url": url.TRIGGER,
-}
+if TYPE_CHECKING:
+    from fnship.manifest.types import EventSpec, HttpApiSpec
+    from fnship.model.resources import Resource
+    from fnship.model.triggers.common import Target
+    from fnship.triggers.base import TriggerType
+
+# Event type -> its module's TriggerType. A new trigger type is one module and one line here. A type's module
+# (with the model and kinds it renders) is imported when the type is first looked up: a manifest without events
+# imports none of them.
+TRIGGERS: Mapping[str, TriggerType] = LazyTable(
+    {
+        "httpApi": "fnship.triggers.http_api:TRIGGER",
+        "http": "fnship.triggers.rest:TRIGGER",
+        "sqs": "fnship.triggers.sqs:TRIGGER",
+        "sns": "fnship.triggers.sns:TRIGGER",
+        "s3": "fnship.triggers.s3:TRIGGER",
+        "schedule": "fnship.triggers.rules:SCHEDULE",
+        "eventBridge": "fnship.triggers.rules:EVENT_BRIDGE",
+        "stream": "fnship.triggers.stream:TRIGGER",
+        "url": "fnship.triggers.url:TRIGGER",
+    }
+)
 
 
 def trigger_names(events: tuple[EventSpec, ...]) -> list[str]:
@@ -53,6 +60,8 @@ def render_triggers(
     tags: Mapping[str, str],
 ) -> list[Resource]:
     """Every trigger of every function, then the shared resources they need (in the table's order)."""
+    from fnship.triggers.base import Shared
+
     rendered: list[Resource] = []
     by_type: dict[str, list[tuple[Target, EventSpec]]] = {}
     for target, events in functions:

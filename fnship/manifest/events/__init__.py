@@ -21,10 +21,20 @@ __all__ = ["EventContext", "event_parsers", "parse_events", "parse_settings"]
 
 
 def event_parsers() -> dict[str, Parser]:
-    """Event type -> its parser, from the trigger table (fnship/triggers): an unknown type is a diagnostic."""
+    """Event type -> its parser, from the trigger table (fnship/triggers): an unknown type is a diagnostic.
+    It imports every trigger type's module; parse_events looks up only the types a manifest uses."""
     from fnship.triggers import TRIGGERS  # imported here: the trigger modules use this package's parse helpers
 
     return {name: trigger.parse for name, trigger in TRIGGERS.items() if trigger.parse is not None}
+
+
+def event_parser(kind: str) -> Parser | None:
+    """The parser of one event type (None for an unknown type, or one not written under `events:`), importing
+    only that type's module."""
+    from fnship.triggers import TRIGGERS  # imported here: the trigger modules use this package's parse helpers
+
+    trigger = TRIGGERS.get(kind)
+    return trigger.parse if trigger is not None else None
 
 
 # Serverless event types fnship does not deploy (yet): named so the message says so instead of "unknown".
@@ -36,10 +46,7 @@ UNSUPPORTED_EVENTS = frozenset(
 
 def parse_events(raw: Mapping[str, Any], path: KeyPath, ctx: EventContext) -> tuple[EventSpec, ...]:
     """Every event under `functions.<key>.events`, plus `url:`, validated and normalized."""
-    from fnship.triggers.url import parse_url
-
     check = ctx.check
-    parsers = event_parsers()
     specs: list[EventSpec] = []
     events = raw.get("events")
     if events is not None and (items := check.want_list(events, (*path, "events"))) is not None:
@@ -52,13 +59,15 @@ def parse_events(raw: Mapping[str, Any], path: KeyPath, ctx: EventContext) -> tu
                 )
                 continue
             kind, value = next(iter(event.items()))
-            parser = parsers.get(kind)
+            parser = event_parser(kind)
             if parser is None:
-                _unknown_event(kind, (*where, kind), check, known=list(parsers))
+                _unknown_event(kind, (*where, kind), check, known=list(event_parsers()))
                 continue
             for settings in parser(value, (*where, kind), ctx, index):
                 specs.append(EventSpec(kind, index, settings))
     if raw.get("url") not in (None, False):
+        from fnship.triggers.url import parse_url
+
         url = parse_url(raw["url"], (*path, "url"), check)
         if url is not None:
             specs.append(EventSpec("url", -1, url))
