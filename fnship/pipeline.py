@@ -330,6 +330,7 @@ def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = ())
     marked = loaded.marked.result() if loaded.marked is not None else None
     if seen is not None and marked == seen + 1:
         return shown
+    loaded.record = None  # (what it said may be stale now: a `-f` deploy keeps none of it)
     fresh = _plan_against_live(loaded, shown.desired, only=only)
 
     def changes(plan: Any) -> dict[str, Any]:
