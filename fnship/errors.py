@@ -5,7 +5,7 @@ Pure: no AWS, no filesystem.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from fnship.frozen import frozen
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -15,7 +15,7 @@ EXIT_CHANGES = 4
 EXIT_INTERRUPTED = 130
 
 
-@dataclass(frozen=True)
+@frozen
 class Location:
     """Where a value stands in a file: 1-based line and column."""
 
@@ -27,7 +27,7 @@ class Location:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Diagnostic:
     """One problem with the input: where, which key, what is wrong, what to do."""
 

@@ -19,13 +19,14 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+
+from fnship.frozen import frozen
 
 # Within this many days of the block-create date, a runtime is a warning.
 WARN_DAYS = 90
 
 
-@dataclass(frozen=True)
+@frozen
 class Deprecation:
     deprecated: dt.date
     block_create: dt.date | None
@@ -111,7 +112,7 @@ def today() -> dt.date:
     return dt.datetime.now(dt.timezone.utc).date()
 
 
-@dataclass(frozen=True)
+@frozen
 class Verdict:
     """What the manifest does with a runtime: `error` refuses it, `note` accepts it with a word to the user.
     `create_blocked` is set when Lambda refuses new functions but still updates existing ones."""

@@ -8,15 +8,16 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from dataclasses import dataclass
 from typing import Any
+
+from fnship.frozen import frozen
 
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
 MAX_POOL_CONNECTIONS = 128
 LOCAL_ACCOUNT_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
-@dataclass(frozen=True)
+@frozen
 class Target:
     """Where AWS calls go: region, profile, and an endpoint when talking to an emulator."""
 

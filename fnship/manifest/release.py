@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from fnship.errors import Diagnostic, InputError, Location
+from fnship.frozen import frozen
 from fnship.manifest.strategy import ALL_AT_ONCE, Strategy, StrategyError, parse_strategy
 from fnship.manifest.types import DEFAULT_ALIAS, FunctionSpec, KeyPath, Manifest
 
@@ -31,7 +32,7 @@ ALIAS_NAME = re.compile(r"[A-Za-z0-9_-]+")
 ALIAS_NAME_MAX = 128
 
 
-@dataclass(frozen=True)
+@frozen
 class ReleaseSettings:
     strategy: Strategy
     strategy_text: str

@@ -9,18 +9,19 @@ Custom ones read `canary 25% 90s` and `linear 20% every 30s` (units s, m, h; a b
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from fnship.frozen import frozen
 
 ALL_AT_ONCE = "AllAtOnce"
 
 
-@dataclass(frozen=True)
+@frozen
 class ShiftStep:
     weight: float  # share of traffic on the new version, 0 < weight <= 1
     wait: float  # seconds to bake (and watch alarms) after setting this weight
 
 
-@dataclass(frozen=True)
+@frozen
 class Strategy:
     kind: str  # "all" | "canary" | "linear"
     percent: int = 100  # canary: first share; linear: the increment

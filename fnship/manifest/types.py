@@ -8,11 +8,12 @@ and `Manifest.locate()` points any key path back to its file:line:col for error 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from fnship.errors import Location
+from fnship.frozen import frozen
 from fnship.secret import Secret
 
 KeyPath = tuple[str | int, ...]
@@ -27,7 +28,7 @@ DEFAULT_EPHEMERAL_MB = 512
 DEFAULT_ALIAS = "live"
 
 
-@dataclass(frozen=True)
+@frozen
 class PackageSpec:
     """`package:` (service-wide or per function). `patterns` are in Serverless order, `!` negates."""
 
@@ -36,7 +37,7 @@ class PackageSpec:
     artifact: str | None = None  # a prebuilt zip path, used as is
 
 
-@dataclass(frozen=True)
+@frozen
 class IamSpec:
     """`provider.iam.role` (or a function's `iam.role`): inline statements as IAM JSON dicts."""
 
@@ -47,7 +48,7 @@ class IamSpec:
     mode: str = "perFunction"  # or "shared"
 
 
-@dataclass(frozen=True)
+@frozen
 class EventSpec:
     """One validated entry of `functions.<key>.events` (or the function's `url:`), normalized.
 
@@ -61,7 +62,7 @@ class EventSpec:
     settings: Any  # one of the event spec dataclasses (see fnship/triggers: each type's module)
 
 
-@dataclass(frozen=True)
+@frozen
 class Cors:
     """CORS for an HTTP API or a function URL (`cors: true` or its mapping), with the Serverless defaults."""
 
@@ -73,7 +74,7 @@ class Cors:
     max_age: int | None
 
 
-@dataclass(frozen=True)
+@frozen
 class JwtAuthorizer:
     """A `provider.httpApi.authorizers.<name>` JWT authorizer."""
 
@@ -82,7 +83,7 @@ class JwtAuthorizer:
     audience: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class FunctionSettings:
     """Function settings that come with triggers: network, tracing, async invoke handling, encryption."""
 
@@ -109,7 +110,7 @@ class FunctionSettings:
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class HttpApiSpec:
     """`provider.httpApi`: CORS for the whole HTTP API and its JWT authorizers by name."""
 
@@ -120,7 +121,7 @@ class HttpApiSpec:
     payload_format: str = "2.0"
 
 
-@dataclass(frozen=True)
+@frozen
 class FunctionSpec:
     key: str  # the logical name under `functions:`
     name: str  # the physical Lambda name: `{service}-{stage}-{key}` unless `name:` is set
@@ -143,7 +144,7 @@ class FunctionSpec:
     settings: FunctionSettings = field(default_factory=FunctionSettings)
 
 
-@dataclass(frozen=True)
+@frozen
 class ProviderSpec:
     name: str
     runtime: str
@@ -163,7 +164,7 @@ class ProviderSpec:
     http_api: HttpApiSpec = field(default_factory=HttpApiSpec)
 
 
-@dataclass(frozen=True)
+@frozen
 class Manifest:
     path: Path  # the manifest file
     service: str
@@ -191,7 +192,7 @@ class Manifest:
         return self.locator(path)
 
 
-@dataclass(frozen=True)
+@frozen
 class Lookups:
     """What variable resolution may ask of the outside world, injected so the manifest never imports boto3.
 
@@ -204,7 +205,7 @@ class Lookups:
 
 
 # -- artifacts: dependencies, layers, container images (validated in manifest/artifacts.py) -----------------------
-@dataclass(frozen=True)
+@frozen
 class LayerSpec:
     """A top-level `layers.<key>`: a directory (zipped under `python/` unless it already has one) or the
     requirements it holds. `key` is also how functions reference it (`layers: [key]` or `{Ref: KeyLambdaLayer}`)."""
@@ -218,7 +219,7 @@ class LayerSpec:
     retain: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class ImageSpec:
     """`provider.ecr.images.<name>`: built with a container engine when `path/file` exists, else assembled by
     fnship from the Lambda base image; or a prebuilt `uri` used as is."""
@@ -231,7 +232,7 @@ class ImageSpec:
     uri: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class FunctionImage:
     """A function's `image:`: which image, and the ImageConfig overrides."""
 
@@ -241,7 +242,7 @@ class FunctionImage:
     working_directory: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class BuildSpec:
     """How dependencies are built: `provider.build`, `package.dependencies`, `custom.pythonRequirements`."""
 
@@ -258,7 +259,7 @@ class BuildSpec:
     esbuild_off: bool = False  # `build: {esbuild: false}`: nothing is bundled, TypeScript included
 
 
-@dataclass(frozen=True)
+@frozen
 class ArtifactsSpec:
     layers: Mapping[str, LayerSpec] = field(default_factory=dict)
     images: Mapping[str, ImageSpec] = field(default_factory=dict)

@@ -6,14 +6,15 @@ Pure: no filesystem, no AWS.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from fnship.frozen import frozen
 
 Reporter = Callable[[str, str], None]  # (event "start" | "done", label)
 
 
-@dataclass(frozen=True)
+@frozen
 class Artifact:
     function_keys: tuple[str, ...]  # which functions use it (of those packaged in this call)
     path: Path  # the zip on disk (an OCI layout directory for an image)
@@ -28,7 +29,7 @@ class Artifact:
     image: Any = None  # images.ImageArtifact for kind "image"
 
 
-@dataclass(frozen=True)
+@frozen
 class Packaged:
     functions: dict[str, Artifact]  # function key -> its artifact, in manifest order
     layers: dict[str, Artifact]  # layer key -> its zip

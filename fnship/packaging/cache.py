@@ -12,10 +12,11 @@ import json
 import os
 import shutil
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Protocol
 
+from fnship.frozen import frozen
 from fnship.packaging.zipper import ZipResult
 from fnship.paths import temp_sibling, write_text_atomic
 
@@ -54,7 +55,7 @@ def zip_key(entries: Iterable[tuple[str, Path]], *, level: int, extra: Iterable[
     return digest.hexdigest()
 
 
-@dataclass(frozen=True)
+@frozen
 class Cached:
     key: str
     result: ZipResult

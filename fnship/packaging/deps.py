@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fnship.errors import Diagnostic, FnError, InputError, Location
+from fnship.frozen import frozen
 from fnship.packaging import elfcheck
 from fnship.packaging.platforms import Target, is_pure
 from fnship.packaging.runner import Completed, Runner, Which, subprocess_runner, uv_binary, which
@@ -46,7 +47,7 @@ _NO_WHEEL = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Requirements:
     """Pinned-or-not requirement lines, ready for an installer, and where they came from."""
 
@@ -73,7 +74,7 @@ class Requirements:
         return material
 
 
-@dataclass(frozen=True)
+@frozen
 class BuildOptions:
     container: str = "auto"  # auto | always | never
     build_image: str | None = None  # default: the SAM build image for the runtime and architecture

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
+
+from fnship.frozen import frozen
 
 # e_machine values: https://refspecs.linuxfoundation.org/elf/gabi4+/ch4.eheader.html#elfid
 _MACHINES = {3: "x86", 40: "arm", 62: "x86_64", 183: "aarch64"}
@@ -18,7 +19,7 @@ _MACHO = {b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xca\xfe\xba\xbe"}
 _NATIVE = re.compile(r"(\.so(\.\d+)*|\.node)$")
 
 
-@dataclass(frozen=True)
+@frozen
 class Mismatch:
     path: str  # relative to the scanned tree
     found: str  # "aarch64", "Mach-O (macOS)", "not an ELF file"

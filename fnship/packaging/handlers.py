@@ -12,10 +12,10 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from fnship import runtimes
+from fnship.frozen import frozen
 
 # What the Node.js runtime loads for `path/module.handler`, in its order; TypeScript sources are bundled to `.js`.
 # https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html
@@ -25,7 +25,7 @@ TYPESCRIPT_EXTENSIONS = (".ts", ".mts", ".cts")
 LAYER_ROOTS = {"python": ("python/",)}
 
 
-@dataclass(frozen=True)
+@frozen
 class HandlerRef:
     """A handler string split the runtime's way: the module's candidate files and the function's name."""
 
@@ -51,7 +51,7 @@ def parse_handler(runtime: str, handler: str) -> HandlerRef | None:
     return None
 
 
-@dataclass(frozen=True)
+@frozen
 class Problem:
     message: str
     hint: str

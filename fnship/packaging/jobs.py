@@ -13,13 +13,14 @@ from pathlib import Path
 
 from fnship import runtimes
 from fnship.errors import InputError
+from fnship.frozen import frozen
 from fnship.manifest.types import FunctionSpec, KeyPath, LayerSpec, Manifest
 from fnship.packaging import deps, handlers, node
 from fnship.packaging.diagnostics import located
 from fnship.packaging.platforms import RUNTIMES, Target
 
 
-@dataclass(frozen=True)
+@frozen
 class Job:
     """One artifact to produce. `kind` picks the builder in `BUILDERS`."""
 
@@ -54,7 +55,7 @@ class NodeDeps:
                 self.target.architecture, *self.only)  # fmt: skip
 
 
-@dataclass(frozen=True)
+@frozen
 class Bundle:
     """esbuild bundles the handler's module (`entry`, relative to the service) into `output` in the zip."""
 

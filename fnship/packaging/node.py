@@ -25,11 +25,11 @@ import re
 import shutil
 import stat
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from fnship import runtimes
 from fnship.errors import Diagnostic, FnError, InputError, Location
+from fnship.frozen import frozen
 from fnship.packaging import deps, elfcheck
 from fnship.packaging.platforms import LambdaPlatform
 from fnship.textfile import parse_json_input, read_input
@@ -64,7 +64,7 @@ def node_major(runtime: str) -> str:
 
 
 # -- the project: package.json and its lockfile ------------------------------------------------------------------
-@dataclass(frozen=True)
+@frozen
 class NodeProject:
     directory: Path  # where package.json is
     package: Mapping  # package.json, parsed
@@ -125,7 +125,7 @@ def find_project(*directories: Path) -> NodeProject | None:
 
 
 # -- installing ----------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@frozen
 class NodeTarget(LambdaPlatform):
     """What installed Node.js dependencies must run on; `cpu` is npm's name for the architecture."""
 
@@ -166,7 +166,7 @@ def install_command(manager: str, target: NodeTarget, *, locked: bool, program: 
             "--no-audit", "--no-fund", "--loglevel=error"]  # fmt: skip
 
 
-@dataclass(frozen=True)
+@frozen
 class Manager:
     """The package manager that installs a project: its name (npm | pnpm | yarn | yarn-berry) and program."""
 
@@ -502,7 +502,7 @@ def installed_tree(
 
 
 # -- esbuild ---------------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@frozen
 class EsbuildOptions:
     """`build.esbuild` (Serverless Framework v4), or serverless-esbuild's `custom.esbuild`, read into one shape."""
 

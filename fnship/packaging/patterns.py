@@ -19,8 +19,9 @@ import functools
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+from fnship.frozen import frozen
 
 DEFAULT_EXCLUDES: tuple[str, ...] = (
     "!.git/**",
@@ -164,7 +165,7 @@ def _split_alternatives(s: str) -> list[str]:
     return parts
 
 
-@dataclass(frozen=True)
+@frozen
 class _Rule:
     text: str
     exclude: bool

@@ -8,8 +8,9 @@ tagged `manylinux_2_X` runs there when X is at most that. https://docs.aws.amazo
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import Any
+
+from fnship.frozen import frozen
 
 # runtime -> (Python version, the OS image's glibc minor version)
 RUNTIMES: dict[str, tuple[str, int]] = {
@@ -25,7 +26,7 @@ MACHINES = {"x86_64": "x86_64", "arm64": "aarch64"}
 _UV_GLIBC = (17, 28, 31, 32, 33, 34)
 
 
-@dataclass(frozen=True)
+@frozen
 class LambdaPlatform:
     """A Lambda runtime on an architecture: what any built dependency (Python, Node.js) must run on."""
 
@@ -46,7 +47,7 @@ class LambdaPlatform:
         return f"public.ecr.aws/sam/build-{self.runtime}:latest-{self.architecture}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Target(LambdaPlatform):
     """What a built Python dependency must run on."""
 

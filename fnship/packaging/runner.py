@@ -10,11 +10,12 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from fnship.frozen import frozen
 
-@dataclass(frozen=True)
+
+@frozen
 class Completed:
     returncode: int
     stdout: str

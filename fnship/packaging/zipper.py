@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, BinaryIO
 
+from fnship.frozen import frozen
+
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
@@ -68,7 +70,7 @@ _CHUNK = 1 << 20
 _WINDOW = 32
 
 
-@dataclass(frozen=True)
+@frozen
 class ZipResult:
     sha256_hex: str
     code_sha256: str  # base64 of the SHA-256 digest: what Lambda reports as `CodeSha256`

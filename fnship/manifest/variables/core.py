@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fnship.errors import Diagnostic, FnError, Location
+from fnship.frozen import frozen
 from fnship.manifest.loader import dotted
 from fnship.manifest.types import DEFAULT_REGION, DEFAULT_STAGE, KeyPath, Lookups
 from fnship.secret import Secret
@@ -40,7 +40,7 @@ class VariableError(Exception):
         self.reported = reported  # already turned into a diagnostic elsewhere: do not report twice
 
 
-@dataclass(frozen=True)
+@frozen
 class Reference:
     """One parsed variable: `source(param):address`."""
 
