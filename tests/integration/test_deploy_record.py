@@ -189,3 +189,41 @@ def test_a_first_deploy_with_yes_is_planned_under_the_lock_and_read_once(moto, p
 def _under_lock(loaded, body):
     with pipeline.deploy_lock(loaded, command="test"):
         return body()
+
+
+def test_a_deploy_after_one_that_died_writes_the_record_again_even_with_nothing_to_change(moto, project, deployed):
+    """A record left incomplete (a deploy that died mid-apply, a rollback, a tune) vouches for nothing: the next
+    `--yes` deploy plans under the lock, reading everything, and writes the record even when nothing changes, once;
+    the deploy after it makes no mutating call again."""
+    aws = pipeline.load(pipeline.Options(config=project.root / "serverless.yml")).aws
+    deploy_record.mark_incomplete(aws, "demo", "dev")
+    once = moto.mutating_calls_during(lambda: project.fn("deploy", "--yes"))
+    assert sorted(once) == ["DeleteParameter", "PutParameter", "PutParameter", "PutParameter"]  # lock, mark, record
+    assert header(moto)["complete"] is True
+    assert moto.mutating_calls_during(lambda: project.fn("deploy", "--yes")) == []
+
+
+LAYERED = """\
+service: demo
+provider:
+  name: aws
+layers:
+  shared:
+    path: layer
+functions:
+  api:
+    handler: handler.hello
+    layers:
+      - Ref: SharedLambdaLayer
+"""
+
+
+def test_a_function_with_a_layer_is_vouched_for(moto, project):
+    """The alias's release names the layer's version ARN, a value the plan resolves from live state: resolved the
+    same way, the record vouches for the alias."""
+    project.write("handler.py", HELLO_HANDLER)
+    project.write("layer/helpers.py", "X = 1\n")
+    project.write("serverless.yml", LAYERED)
+    assert project.fn("deploy", "--yes").exit_code == 0
+    plan = project.fn("plan", "--json").json["plan"]
+    assert plan["changes"] == [] and plan["recorded"] == ["alias.api.live"]
