@@ -14,9 +14,25 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnship.errors import Diagnostic, FnError, InputError
+
+if TYPE_CHECKING:  # (the core is imported lazily, inside each job: `fn --help` stays fast)
+    from concurrent.futures import Future
+
+    from fnship.aws import Aws
+    from fnship.deploy_record import Record
+    from fnship.executor import ApplyResult, Reporter
+    from fnship.lock import LockInfo
+    from fnship.manifest.types import Manifest
+    from fnship.model.resources import State
+    from fnship.packaging.artifacts import Artifact, Packaged
+    from fnship.packaging.deps import Tools
+    from fnship.plan.diff import Plan
+    from fnship.plan.live import Discovery
+    from fnship.plan.reads import Reads
+    from fnship.strategies.shifter import Runtime
 
 BUILD_DIR = ".fn"
 NOT_RUN_SHOWN = 10  # steps named after a failure; the --json document lists them all
@@ -37,26 +53,26 @@ class Options:
 
 @dataclass
 class Loaded:
-    manifest: Any
-    aws: Any
-    # What the last plan's discovery found (plan.live.Discovery): the re-plan under the lock reads the same
-    # resources again instead of discovering again.
-    discovery: Any = None
-    # The last plan's read session (plan.reads.Reads): an unchanged service's endpoints are answered from its memo.
-    reads: Any = None
+    manifest: Manifest
+    aws: Aws
+    # What the last plan's discovery found: the re-plan under the lock reads the same resources again instead of
+    # discovering again.
+    discovery: Discovery | None = None
+    # The last plan's read session: an unchanged service's endpoints are answered from its memo.
+    reads: Reads | None = None
     # The last plan's warnings about sources (queues' visibility): the re-plan under the lock gives them again.
     source_warnings: tuple[str, ...] = ()
     # Whether a killed `fn tune` left its journal (read in the plan's first round, with the other parameters).
     tune_journal: bool = False
-    # The deploy record as the plan's first round read it (deploy_record.Record; None: there is none).
-    record: Any = None
-    # The record header's SSM version once the holder of the deploy lock marked it incomplete (a future of it).
-    marked: Any = None
+    # The deploy record as the plan's first round read it (None: there is none).
+    record: Record | None = None
+    # The record header's SSM version once the holder of the deploy lock marked it incomplete.
+    marked: Future[int] | None = None
     # What the holder of the deploy lock does last, beside the release's first read (lock.release's `last`).
     finishing: list[Callable[[], None]] = field(default_factory=list)
 
 
-def aws_for(options: Options, *, region: str, profile: str | None) -> Any:
+def aws_for(options: Options, *, region: str, profile: str | None) -> Aws:
     from fnship.aws import Aws, Target
     from fnship.aws.session import local_requested
 
@@ -72,9 +88,9 @@ def load(options: Options) -> Loaded:
     from fnship.manifest import load_manifest
     from fnship.manifest.types import Lookups
 
-    handles: dict[tuple[str, str | None], Any] = {}
+    handles: dict[tuple[str, str | None], Aws] = {}
 
-    def aws_at(*, region: str, profile: str | None) -> Any:
+    def aws_at(*, region: str, profile: str | None) -> Aws:
         # ${ssm:} and ${aws:accountId} are asked while the manifest loads, in the region and with the profile it
         # deploys to; the deployment then reuses the same handle (and its cached account id).
         if (region, profile) not in handles:
@@ -94,6 +110,8 @@ def load(options: Options) -> Loaded:
         lookups=Lookups(
             ssm=lambda name, **where: aws_at(**where).ssm_parameter(name),
             account_id=lambda **where: aws_at(**where).account_id(),
+            stack_outputs=lambda stack, **where: aws_at(**where).stack_outputs(stack),
+            s3_object=lambda bucket, key, **where: aws_at(**where).s3_object_text(bucket, key),
         ),
     )
     check_region(manifest, options)
@@ -106,7 +124,7 @@ def load(options: Options) -> Loaded:
     return Loaded(manifest, aws_at(region=manifest.region, profile=manifest.provider.profile))
 
 
-def check_region(manifest: Any, options: Options) -> None:
+def check_region(manifest: Manifest, options: Options) -> None:
     """A region botocore does not know fails here, before any call (AWS would answer with a DNS error),
     pointing at where the region came from."""
     from fnship.aws.errors import region_problem
@@ -124,7 +142,7 @@ def check_region(manifest: Any, options: Options) -> None:
     raise InputError(Diagnostic(message, key="AWS_REGION / AWS_DEFAULT_REGION", hint=hint))
 
 
-def build_dir(manifest: Any) -> Path:
+def build_dir(manifest: Manifest) -> Path:
     return manifest.root / BUILD_DIR / "build" / manifest.stage
 
 
@@ -136,7 +154,7 @@ def check_code(loaded: Loaded) -> None:
     check_handlers(loaded.manifest, out_dir=build_dir(loaded.manifest))
 
 
-def refuse_blocked_creates(manifest: Any, plan: Any) -> None:
+def refuse_blocked_creates(manifest: Manifest, plan: Plan) -> None:
     """Lambda refuses creating a function on a runtime past its block-create date (updates go on until the
     block-update date): refuse it here, before any call, naming the date and the successor."""
     from fnship import runtimes
@@ -168,7 +186,7 @@ def refuse_blocked_creates(manifest: Any, plan: Any) -> None:
         raise InputError(problems)
 
 
-def package(loaded: Loaded, *, out_dir: Path | None = None, only: Collection[str] = ()) -> dict[str, Any]:
+def package(loaded: Loaded, *, out_dir: Path | None = None, only: Collection[str] = ()) -> dict[str, Artifact]:
     """Function key -> Artifact (see package_artifacts for layers too)."""
     return package_artifacts(loaded, out_dir=out_dir, only=only).functions
 
@@ -180,9 +198,9 @@ def package_artifacts(
     only: Collection[str] = (),
     reporter: Callable[[str, str], None] | None = None,
     container: str | None = None,
-    tools: Any = None,
+    tools: Tools | None = None,
     cache_writes: bool = True,
-) -> Any:
+) -> Packaged:
     """Every function's artifact and the layers they use (packaging.Packaged). With a deployment bucket set, it
     doubles as a cache shared between machines: artifacts already there are downloaded instead of built, and
     (with `cache_writes`) what was built is stored there."""
@@ -238,7 +256,7 @@ def make_plan(
     cache_writes: bool = True,
     refresh: bool = False,
     before_reads: Callable[[], None] | None = None,
-) -> Any:
+) -> Plan:
     """Package, model and diff: the Plan value that `fn plan` prints and `fn deploy` executes.
     `strategy` (`--strategy`) overrides every function's traffic-shifting strategy. Without `cache_writes`
     (`fn plan`, `--dry-run`) the shared build cache on the deployment bucket is only read: no mutating call.
@@ -280,7 +298,7 @@ def make_plan(
     return plan
 
 
-def _read_parameters(loaded: Loaded, reads: Any) -> None:
+def _read_parameters(loaded: Loaded, reads: Reads) -> None:
     """fnship's own SSM parameters for this service and stage, in one call: whether a killed `fn tune` left its
     journal, the deploy record, and the layer registry (handed to the reading's memo)."""
     from fnship import deploy_record, lock
@@ -297,8 +315,8 @@ def _read_parameters(loaded: Loaded, reads: Any) -> None:
 
 
 def _plan_against_live(
-    loaded: Loaded, desired: Any, *, only: Collection[str], reads: Any = None, record: Any = None
-) -> Any:
+    loaded: Loaded, desired: State, *, only: Collection[str], reads: Reads | None = None, record: Record | None = None
+) -> Plan:
     from concurrent.futures import ThreadPoolExecutor
 
     from fnship.kinds.event_source_mapping import queue_warnings
@@ -316,7 +334,7 @@ def _plan_against_live(
     return plan_pruning(reads, replace(plan, recorded=loaded.discovery.recorded))
 
 
-def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = ()) -> Any:
+def replan_under_lock(loaded: Loaded, shown: Plan, *, only: Collection[str] = ()) -> Plan:
     """The plan again, under the deploy lock: applied only when it makes the same changes as the one shown.
 
     Only live state can have moved since `shown` (another deploy, rollback, tune or remove). Each of them takes
@@ -333,7 +351,7 @@ def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = ())
     loaded.record = None  # (what it said may be stale now: a `-f` deploy keeps none of it)
     fresh = _plan_against_live(loaded, shown.desired, only=only)
 
-    def changes(plan: Any) -> dict[str, Any]:
+    def changes(plan: Plan) -> dict[str, Any]:  # the plan as JSON-like data
         data = plan_to_dict(plan)
         data.pop("release")
         data.pop("recorded", None)
@@ -350,7 +368,9 @@ def replan_under_lock(loaded: Loaded, shown: Any, *, only: Collection[str] = ())
 API_EVENT_TYPES = frozenset({"httpApi", "http"})
 
 
-def endpoints(loaded: Loaded, plan: Any = None, outputs: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def endpoints(
+    loaded: Loaded, plan: Plan | None = None, outputs: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
     """The HTTP API (URL, routes), the REST API (URL, methods) and the function URLs, as deployed.
 
     After `plan` (applied, or empty) live state is its desired state: only the APIs and function URLs it has are
@@ -371,7 +391,7 @@ def endpoints(loaded: Loaded, plan: Any = None, outputs: Mapping[str, Any] | Non
         for spec in manifest.functions.values()
         if any(event.type in API_EVENT_TYPES for event in spec.events)
     ]
-    where: dict[str, Any] = {}
+    where: dict[str, set[str]] = {}
     planned = {r.address for r in plan.desired.of_kind("function")} if plan is not None else set()
     if plan is not None and planned >= {f"function.{key}" for key in manifest.functions}:  # not a `-f` plan
         where["urls"] = {r.in_scope().function_key for r in plan.desired.of_kind("function_url")}
@@ -393,7 +413,7 @@ def endpoints(loaded: Loaded, plan: Any = None, outputs: Mapping[str, Any] | Non
     )
 
 
-def release_record(plan: Any, manifest: Any) -> dict[str, Any]:
+def release_record(plan: Plan, manifest: Manifest) -> dict[str, Any]:
     """Who released what and when: written into each published version's description, and told to hooks."""
     from fnship.releases import who_am_i
 
@@ -408,7 +428,9 @@ def release_record(plan: Any, manifest: Any) -> dict[str, Any]:
     }
 
 
-def apply(loaded: Loaded, plan: Any, *, reporter: Callable[[str, Any], None] | None = None, runtime: Any = None) -> Any:
+def apply(
+    loaded: Loaded, plan: Plan, *, reporter: Reporter | None = None, runtime: Runtime | None = None
+) -> ApplyResult:
     """Run the plan. `runtime` (strategies.shifter.Runtime) carries the clock, progress and interrupt policy."""
     from fnship.executor import apply_plan
     from fnship.releases import format_description
@@ -429,7 +451,7 @@ def deploy_lock(
     wait: float = 0,
     on_wait=None,
     mark_beside: bool = False,
-) -> Iterator[Any]:
+) -> Iterator[LockInfo]:
     """The service-and-stage deploy lock as a context manager: a lease renewed while the command works (however
     long its strategy's waits), so a crashed deploy blocks the next one for at most the lease (fnship.lock).
 
@@ -486,7 +508,7 @@ def unlock_command(loaded: Loaded) -> str:
     return shlex.join([*words, "--yes"])
 
 
-def removal_plan(loaded: Loaded) -> Any:
+def removal_plan(loaded: Loaded) -> Plan:
     """Everything live that carries this service's and stage's tags, planned for deletion."""
     from fnship.model.resources import State
     from fnship.plan.live import read_live
@@ -554,11 +576,12 @@ def info(loaded: Loaded) -> dict[str, Any]:
     }
 
 
-def failure_error(result: Any) -> FnError:
+def failure_error(result: ApplyResult) -> FnError:
     """An apply that stopped: say what completed, what failed and what did not run, and that a re-run converges."""
     done = len(result.completed)
     not_run = len(result.not_run)
     error = result.error
+    assert error is not None, "a stopped apply says why"
     ended = "was interrupted" if result.interrupted else "failed"
     stopped = f"step {result.failed.type} {result.failed.address} {ended}" if result.failed else "the apply stopped"
     message = f"{error.message}\n  {stopped} after {done} completed step(s); {not_run} step(s) not run"
@@ -597,7 +620,7 @@ def clean_tune_leftovers(loaded: Loaded, *, wait: float = 0, on_wait=None) -> li
         return clean_tune_leftovers_locked(loaded)
 
 
-def plan_cost(loaded: Loaded, plan: Any, *, days: int = 30) -> dict[str, Any] | None:
+def plan_cost(loaded: Loaded, plan: Plan, *, days: int = 30) -> dict[str, Any] | None:
     """What the plan's changes cost a month, at the last `days` days' traffic (cost.plan_cost); None when no change
     touches what Lambda bills by (then no metric is read)."""
     from fnship.cost import plan_cost as pricing
@@ -626,10 +649,10 @@ def plan_cost(loaded: Loaded, plan: Any, *, days: int = 30) -> dict[str, Any] | 
 class Outcome:
     """What a deploy or remove did: the plan it showed (or applied), whether it applied it, and how that went."""
 
-    plan: Any
+    plan: Plan
     applied: bool = False
     declined: bool = False  # the user answered no
-    result: Any = None  # executor.ApplyResult when applied
+    result: ApplyResult | None = None  # when applied
     endpoints: dict[str, Any] | None = None
     error: FnError | None = None  # the apply stopped: what completed, failed and did not run
 
@@ -643,10 +666,10 @@ class Hooks:
     """How a command takes part in a workflow without the workflow knowing about terminals: it shows the plan,
     asks to go on, shows progress. Defaults do nothing and never confirm."""
 
-    show_plan: Callable[[Any], None] = lambda _plan: None
-    confirm: Callable[[Any], bool] = lambda _plan: False
+    show_plan: Callable[[Plan], None] = lambda _plan: None
+    confirm: Callable[[Plan], bool] = lambda _plan: False
     working: Callable[[str], AbstractContextManager[None]] = _nothing  # a spinner around reading and building
-    reporter: Callable[[Any], AbstractContextManager[Any]] = lambda _plan: contextlib.nullcontext(None)
+    reporter: Callable[[Plan], AbstractContextManager[Reporter | None]] = lambda _plan: contextlib.nullcontext(None)
     on_lock_wait: Callable[[Any], None] | None = None
     guard: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext  # SIGTERM as Ctrl-C while applying
     note: Callable[[str], None] = lambda _line: None  # something done on the way worth saying (a clean-up)
@@ -662,7 +685,7 @@ def deploy(
     strategy: str | None = None,
     dry_run: bool = False,
     wait_lock: float = 0,
-    runtime: Any = None,
+    runtime: Runtime | None = None,
     refresh: bool = False,
 ) -> Outcome:
     """plan -> show -> confirm -> lock -> re-plan under the lock -> apply -> record -> endpoints.
@@ -711,6 +734,7 @@ def deploy(
         with hooks.guard():
             if not locked:
                 plan = replan_under_lock(loaded, plan, only=only)
+            assert loaded.marked is not None  # (deploy_lock marks the record as it takes the lock)
             loaded.marked.result()  # nothing changes before the record stops vouching
             with hooks.reporter(plan) as report:
                 result = apply(loaded, plan, reporter=report, runtime=runtime)

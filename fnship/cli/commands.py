@@ -230,6 +230,7 @@ def deploy(
                 for line in views.render_endpoints(endpoints)[1:]:
                     console.out(line)
             return 0
+        assert result is not None  # applied
         error = outcome.error
         if json_out:
             console.emit_json(
@@ -240,7 +241,7 @@ def deploy(
                     "plan": plan_to_dict(the_plan),
                     "completed": _step_labels(result.completed),
                     "failed": None
-                    if result.failed is None
+                    if result.failed is None or result.error is None  # (a failed step has its error)
                     else {"step": result.failed.type, "address": result.failed.address, "error": result.error.message},
                     "not_run": _step_labels(result.not_run),
                     "versions": {a: o["version"] for a, o in result.outputs.items() if "version" in o},
@@ -327,6 +328,7 @@ def remove(
             elif json_out:
                 console.emit_json("remove", {"ok": True, "applied": False, "plan": plan_to_dict(the_plan)})
             return 0
+        assert result is not None  # applied
         if json_out:
             console.emit_json(
                 "remove",

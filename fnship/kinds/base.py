@@ -105,6 +105,35 @@ def known(value: T | None, what: str) -> T:
     return value
 
 
+def reading_owner(aws: Reads) -> tuple[str, str]:
+    """(service, stage) the reading is for: what discovery and the shared resources' readers look for."""
+    assert aws.owner is not None, "live state is read for a service and stage"
+    return aws.owner
+
+
+# Our API read by name and owner among the ids the reading knows (kinds.http_api / rest_api `find_*`), or None.
+ApiFinder = Callable[["Reads", str, tuple[str, str]], "dict[str, Any] | None"]
+
+
+def service_api(aws: Reads, find: ApiFinder) -> tuple[str, dict[str, Any]] | None:
+    """(name, read answer) of the reading's service's API that `find` looks up by name and owner, if it exists."""
+    from fnship.model.triggers import api as api_model  # (fnship.model.triggers imports the kind modules)
+
+    service, stage = owner = reading_owner(aws)
+    name = api_model.api_name(service=service, stage=stage)
+    found = find(aws, name, owner)
+    return (name, found) if found is not None else None
+
+
+def api_id_of(aws: Reads, stub: Resource, find: ApiFinder, id_key: str) -> str | None:
+    """The id of the API a route, method, authorizer or stage stub belongs to: the one discovery found it in (its
+    permission's SourceArn names it), else the service's (`id_key`: where the read answer has its id)."""
+    if stub.found is not None and stub.found.api_id:
+        return stub.found.api_id
+    found = service_api(aws, find)
+    return str(found[1][id_key]) if found else None
+
+
 def no_parent(_resource: Resource) -> str | None:
     return None
 

@@ -9,7 +9,17 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from fnship.kinds.base import Context, Kind, function_scoped, known, normalize_cors, tag_delta
+from fnship.kinds.base import (
+    Context,
+    Kind,
+    api_id_of,
+    function_scoped,
+    known,
+    normalize_cors,
+    reading_owner,
+    service_api,
+    tag_delta,
+)
 from fnship.model.address import Address
 from fnship.model.resources import Found, Resource, Spec
 from fnship.plan.diff import Step
@@ -236,22 +246,7 @@ def find_http_api(aws: Reads, name: str, owner: tuple[str, str]) -> dict[str, An
 
 
 def http_api_id(aws: Reads, stub: Resource) -> str | None:
-    """The id of the API a route or authorizer stub belongs to: known from discovery, else looked up."""
-    if stub.found is not None and stub.found.api_id:  # a discovered stub: the API its permission's SourceArn names
-        return stub.found.api_id
-    found = _service_http_api(aws)
-    return found[1]["ApiId"] if found else None
-
-
-def _service_http_api(aws: Reads) -> tuple[str, dict[str, Any]] | None:
-    """(name, GetApi's answer) of the service's HTTP API, if it exists."""
-    from fnship.model.triggers import api as api_model  # (fnship.model.triggers imports the kind modules)
-
-    assert aws.owner is not None, "APIs are read for a service and stage"
-    service, stage = aws.owner
-    name = api_model.api_name(service=service, stage=stage)
-    found = find_http_api(aws, name, aws.owner)
-    return (name, found) if found is not None else None
+    return api_id_of(aws, stub, find_http_api, "ApiId")
 
 
 def routes(aws: Reads, api_id: str) -> list[dict[str, Any]]:
@@ -271,8 +266,7 @@ def _authorizer(aws: Reads, api_id: str, authorizer_id: str) -> dict[str, Any] |
 
 
 def read_http_api(aws: Reads, stub: Resource) -> list[Resource]:
-    assert aws.owner is not None, "APIs are read for a service and stage"
-    found = find_http_api(aws, stub.name, aws.owner)
+    found = find_http_api(aws, stub.name, reading_owner(aws))
     if found is None:
         return []
     spec = http_api_from_aws(found, default_stage=aws.http_apis.has_default_stage(found["ApiId"]))
@@ -336,13 +330,13 @@ def _is_route(stub: Resource, route_key: str, target: str | None) -> bool:
 
 def discover_http_api(aws: Reads) -> list[Resource]:
     """The service's HTTP API (its name, and our ownership tags on it)."""
-    found = _service_http_api(aws)
+    found = service_api(aws, find_http_api)
     return [Resource(HTTP_API, "http_api", found[0], {})] if found is not None else []
 
 
 def discover_authorizers(aws: Reads) -> list[Resource]:
     """The authorizers the service's HTTP API's routes use."""
-    found = _service_http_api(aws)
+    found = service_api(aws, find_http_api)
     if found is None:
         return []
     where = Found(api_id=found[1]["ApiId"])

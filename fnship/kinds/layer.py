@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fnship.errors import FnError
-from fnship.kinds.base import Context, Kind
+from fnship.kinds.base import Context, Kind, reading_owner
 from fnship.kinds.function import upload_location
 from fnship.model.address import Address
 from fnship.model.resources import Resource, Spec
@@ -178,7 +178,9 @@ def read_layer(aws: Reads, stub: Resource) -> list[Resource]:
     if latest is None:
         return []
     # A desired layer names its owner; a discovered one is the reading's (found in its registry).
-    service, stage = (stub.spec_as(Layer).service, stub.spec_as(Layer).stage) if stub.spec is not None else _owner(aws)
+    service, stage = (
+        (stub.spec_as(Layer).service, stub.spec_as(Layer).stage) if stub.spec is not None else reading_owner(aws)
+    )
     _digest, owner, _description = parse_layer_description(latest.get("Description") or "")
     if owner is not None and owner != layer_owner(service=service, stage=stage):
         raise FnError(
@@ -189,14 +191,9 @@ def read_layer(aws: Reads, stub: Resource) -> list[Resource]:
     return [Resource.of(stub.address, stub.name, from_aws(latest, service=service, stage=stage, recorded=recorded))]
 
 
-def _owner(aws: Reads) -> tuple[str, str]:
-    assert aws.owner is not None, "discovery reads for a service and stage"
-    return aws.owner
-
-
 def _registry(aws: Reads) -> dict[str, str]:
     """Layer key -> name of the layers fnship published for the reading's service and stage (one GetParameter)."""
-    service, stage = _owner(aws)
+    service, stage = reading_owner(aws)
     name = registry_name(service=service, stage=stage)
     text = aws.once(("layer registry", name), partial(aws.ssm.get_or_none, name))
     return dict(json.loads(text)) if text else {}

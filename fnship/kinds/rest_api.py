@@ -10,7 +10,16 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fnship.errors import AwsError
-from fnship.kinds.base import Context, Kind, function_scoped, known, tag_delta
+from fnship.kinds.base import (
+    Context,
+    Kind,
+    api_id_of,
+    function_scoped,
+    known,
+    reading_owner,
+    service_api,
+    tag_delta,
+)
 from fnship.model.address import Address
 from fnship.model.resources import Found, Resource, Spec
 from fnship.plan.diff import Step
@@ -187,10 +196,7 @@ def find_rest_api(aws: Reads, name: str, owner: tuple[str, str]) -> dict[str, An
 
 
 def rest_api_id(aws: Reads, stub: Resource) -> str | None:
-    if stub.found is not None and stub.found.api_id:  # a discovered stub: the API its permission's SourceArn names
-        return stub.found.api_id
-    found = _service_rest_api(aws)
-    return found[1]["id"] if found else None
+    return api_id_of(aws, stub, find_rest_api, "id")
 
 
 def rest_resources(aws: Reads, api_id: str) -> list[dict[str, Any]]:
@@ -206,8 +212,7 @@ def integration_target(uri: str | None) -> str | None:
 
 
 def read_rest_api(aws: Reads, stub: Resource) -> list[Resource]:
-    assert aws.owner is not None, "APIs are read for a service and stage"
-    found = find_rest_api(aws, stub.name, aws.owner)
+    found = find_rest_api(aws, stub.name, reading_owner(aws))
     if found is None:
         return []
     api_id = found["id"]
@@ -255,29 +260,17 @@ def read_rest_stage(aws: Reads, stub: Resource) -> list[Resource]:
     return [Resource.of(stub.address, stub.name, stage_from_aws(deployment, api_id=api_id))]
 
 
-def _service_rest_api(aws: Reads) -> tuple[str, dict[str, Any]] | None:
-    """(name, GetRestApi's answer) of the service's REST API, if it exists."""
-    from fnship.model.triggers import api as api_model  # (fnship.model.triggers imports the kind modules)
-
-    assert aws.owner is not None, "APIs are read for a service and stage"
-    service, stage = aws.owner
-    name = api_model.api_name(service=service, stage=stage)
-    found = find_rest_api(aws, name, aws.owner)
-    return (name, found) if found is not None else None
-
-
 def discover_rest_api(aws: Reads) -> list[Resource]:
     """The service's REST API (its name, and our ownership tags on it)."""
-    found = _service_rest_api(aws)
+    found = service_api(aws, find_rest_api)
     return [Resource(REST_API, "rest_api", found[0], {})] if found is not None else []
 
 
 def discover_rest_stage(aws: Reads) -> list[Resource]:
     """The service's REST API's stage (named after the stage)."""
-    if _service_rest_api(aws) is None:
+    if service_api(aws, find_rest_api) is None:
         return []
-    assert aws.owner is not None
-    stage = aws.owner[1]
+    stage = reading_owner(aws)[1]
     return [Resource(Address.rest_stage(stage), "rest_stage", stage, {})]
 
 

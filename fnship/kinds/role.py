@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from fnship.kinds.base import Context, Kind, known, tag_delta
+from fnship.kinds.base import Context, Kind, known, reading_owner, tag_delta
 from fnship.model import iam, names
 from fnship.model.address import Address
 from fnship.model.resources import OWNER_FUNCTION_TAG, Resource, Spec
@@ -120,8 +120,7 @@ def read_role(aws: Reads, stub: Resource) -> list[Resource]:
 
 def discover_roles(aws: Reads) -> list[Resource]:
     """Roles under this service's and stage's IAM path, by name (their tags, read with them, say which are ours)."""
-    assert aws.owner is not None
-    service, stage = aws.owner
+    service, stage = reading_owner(aws)
     return [
         Resource("", "role", role, {})
         for role in aws.iam.list_role_names(names.role_path(service=service, stage=stage))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from fnship.arns import parse_arn
 from fnship.errors import AwsError, FnError
-from fnship.kinds.base import Context, Kind, function_scoped
+from fnship.kinds.base import Context, Kind, function_scoped, reading_owner
 from fnship.model.address import Address
 from fnship.model.resources import Found, Resource, Spec
 from fnship.plan.diff import UPDATE, Change, Step
@@ -166,8 +166,7 @@ def read_s3_bucket(aws: Reads, stub: Resource) -> list[Resource]:
     tags = aws.s3.get_bucket_tags_or_none(stub.name)
     if tags is None:
         return []
-    assert aws.owner is not None, "buckets are read for a service and stage"
-    if not owned(tags, aws.owner):
+    if not owned(tags, reading_owner(aws)):
         raise FnError(
             f"bucket {stub.name} exists and is not owned by this service and stage",
             hint="add `existing: true` to the s3 event to use the bucket as it is, or choose another bucket name",

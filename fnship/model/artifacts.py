@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fnship.kinds.alias import Alias
 from fnship.kinds.artifact_stores import DeploymentBucket, EcrRepository
@@ -21,6 +21,9 @@ from fnship.manifest.types import Manifest
 from fnship.model import names
 from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource, ownership_tags
+
+if TYPE_CHECKING:
+    from fnship.packaging.artifacts import Artifact
 
 # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html: 50 MB zipped for a direct upload.
 DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024
@@ -38,9 +41,9 @@ def ecr_registry(*, account_id: str, region: str) -> str:
 def merge_artifacts(
     manifest: Manifest,
     resources: list[Resource],
-    artifacts: Mapping[str, Any],
+    artifacts: Mapping[str, Artifact],
     *,
-    layers: Mapping[str, Any],
+    layers: Mapping[str, Artifact],
     account_id: str,
     registry: str | None = None,
 ) -> list[Resource]:
@@ -114,7 +117,13 @@ def _upload_bucket(resource: Resource) -> str | None:
 
 
 def _function(
-    manifest: Manifest, resource: Resource, key: str, artifact: Any, host: str, repository: str, extra: list[Resource]
+    manifest: Manifest,
+    resource: Resource,
+    key: str,
+    artifact: Artifact,
+    host: str,
+    repository: str,
+    extra: list[Resource],
 ) -> Resource:
     spec = resource.spec_as(LambdaFunction)
     depends = list(resource.depends_on)

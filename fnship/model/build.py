@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnship.kinds.alias import Alias
 from fnship.kinds.function import LambdaFunction, Vpc
@@ -27,6 +27,9 @@ from fnship.model.resources import (
 )
 from fnship.model.triggers.common import Target
 from fnship.triggers import render_triggers
+
+if TYPE_CHECKING:
+    from fnship.packaging.artifacts import Artifact
 
 SHARED_ROLE_KEY = "shared"  # `provider.iam.role.mode: shared`: one role, addressed role.shared
 # The attributes a published version freezes: when any of them differs from what the alias serves,
@@ -60,12 +63,12 @@ def alias_name(manifest: Manifest, function: FunctionSpec) -> str:
 
 def build_desired(
     manifest: Manifest,
-    artifacts: Mapping[str, Any],
+    artifacts: Mapping[str, Artifact],
     *,
     account_id: str,
     only: Collection[str] = (),
     releases: Mapping[str, ReleaseSettings] | None = None,
-    layers: Mapping[str, Any] | None = None,
+    layers: Mapping[str, Artifact] | None = None,
     registry: str | None = None,
 ) -> State:
     """Every resource the manifest asks for (only those of the `only` functions, when given).
@@ -189,7 +192,7 @@ def _shared_role(manifest: Manifest, *, account_id: str) -> Resource | None:
 def _function_resources(
     manifest: Manifest,
     function: FunctionSpec,
-    artifact: Any,
+    artifact: Artifact,
     *,
     account_id: str,
     shared_role: Resource | None,

@@ -7,7 +7,10 @@ resources of VPC network-interface actions and X-Ray writes, which AWS cannot sc
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fnship.manifest.types import EventSpec, FunctionSettings
 
 POLICY_VERSION = "2012-10-17"
 INLINE_POLICY_NAME = "fnship"
@@ -110,12 +113,15 @@ def send_grant(arn: str) -> Grant:
 
 
 def trigger_statements(
-    events: Iterable[Any], settings: Any, *, destination_arn: Callable[[str], str] = lambda arn: arn
+    events: Iterable[EventSpec],
+    settings: FunctionSettings,
+    *,
+    destination_arn: Callable[[str], str] = lambda arn: arn,
 ) -> list[dict[str, Any]]:
     """The execution role's statements for a function's events and settings: one statement per set of actions,
     scoped to the exact ARNs. `*` only for VPC network interfaces and X-Ray writes, which AWS cannot scope.
 
-    `events` are EventSpecs, `settings` a FunctionSettings; `destination_arn` turns `function:<key>` into an ARN.
+    `destination_arn` turns `function:<key>` into an ARN.
     """
     from fnship.triggers import TRIGGERS  # the trigger modules import this module's grant helpers
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fnship.arns import parse_arn
 from fnship.kinds import KINDS
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 # large (fnship/aws/session.py).
 READ_WORKERS = 128
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class Discovery:
@@ -44,7 +46,7 @@ class Discovery:
     recorded: tuple[str, ...] = ()
 
 
-def _in_parallel(pool: ThreadPoolExecutor, calls: Iterable[Callable[[], Any]]) -> list[Any]:
+def _in_parallel(pool: ThreadPoolExecutor, calls: Iterable[Callable[[], T]]) -> list[T]:
     """Run `calls` on the pool at once and wait for all: one round of reads. (Only the planner's thread and
     discovery's thread wait on the pool, never a pool thread, so a busy pool cannot deadlock.)"""
     return [future.result() for future in [pool.submit(call) for call in calls]]

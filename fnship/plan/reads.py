@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fnship.arns import parse_arn
 from fnship.model.resources import OWNER_SERVICE_TAG, OWNER_STAGE_TAG, ownership_tags
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from fnship.model.triggers.common import Target
 
 # (fnship.model.triggers imports the kind modules, which import this one: its helpers are imported where used.)
+
+T = TypeVar("T")
 
 # Event type -> the kind of API its statements' SourceArn names (as in the API's ARN: `/apis/ID`, `/restapis/ID`).
 API_EVENTS = {"httpApi": "apis", "http": "restapis"}
@@ -74,7 +76,7 @@ class Reads:
         # on them (see plan/live.py); `api_ids` does not read them.
         self.without_api_statements: frozenset[str] = frozenset()
         self._lock = threading.Lock()
-        self._memo: dict[Hashable, Future] = {}
+        self._memo: dict[Hashable, Future[Any]] = {}  # each key's future holds what its `fn` returns
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.aws, name)
@@ -84,11 +86,11 @@ class Reads:
         answers it without asking."""
         with self._lock:
             if key not in self._memo:
-                future: Future = Future()
+                future: Future[Any] = Future()
                 future.set_result(value)
                 self._memo[key] = future
 
-    def once(self, key: Hashable, fn: Callable[[], Any]) -> Any:
+    def once(self, key: Hashable, fn: Callable[[], T]) -> T:
         with self._lock:
             future = self._memo.get(key)
             owner = future is None

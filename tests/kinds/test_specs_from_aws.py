@@ -19,7 +19,7 @@ from fnship.kinds.alarm import Alarm
 from fnship.kinds.alias import Alias
 from fnship.kinds.artifact_stores import DeploymentBucket, EcrRepository
 from fnship.kinds.base import Context
-from fnship.kinds.http_api import HttpApi
+from fnship.kinds.http_api import HttpApi, HttpApiAuthorizer
 from fnship.kinds.layer import Layer, registry_name
 from fnship.kinds.log_group import LogGroup
 from fnship.kinds.rest_api import RestApi, RestStage
@@ -277,3 +277,27 @@ def test_alias_with_its_release_history(aws, moto, tmp_path: Path):
     )
     assert changes(desired, live) == [FieldChange("version", version, KNOWN_AFTER_APPLY)]
     assert changes(replace(desired, spec=Alias(release=dict(spec.release), publish=True)), live) == []
+
+
+def test_http_api_authorizer_found_through_the_routes_that_use_it(aws, moto):
+    api = Resource.of(Address.http_api(), "dev-svc", HttpApi(cors=None, default_stage=True, tags=TAGS))
+    api_id = apply(aws, api, None)[Address.http_api()]["id"]
+    jwt = HttpApiAuthorizer(
+        type="JWT", identity_source=("$request.header.Authorization",), issuer="https://issuer.example",
+        audience=("a", "b"),
+    )  # fmt: skip
+    desired = Resource.of(Address.http_api_authorizer("auth"), "auth", jwt, depends_on=(Address.http_api(),))
+    live_api = read(aws, api, apis=frozenset({api_id}))
+    assert live_api is not None
+    authorizer_id = apply(aws, desired, None, live_api)[desired.address]["authorizer_id"]
+    # GetAuthorizers is not how they are found (the emulator answers it 500): a route names the authorizer.
+    moto.client("apigatewayv2").create_route(
+        ApiId=api_id, RouteKey="GET /me", AuthorizationType="JWT", AuthorizerId=authorizer_id
+    )
+    live = read(aws, desired, apis=frozenset({api_id}))
+    assert live is not None
+    assert live.spec == replace(jwt, api_id=api_id, authorizer_id=authorizer_id)
+    assert changes(desired, live) == []
+    assert changes(replace(desired, spec=replace(jwt, audience=("a",))), live) == [
+        FieldChange("audience", ["a", "b"], ["a"])
+    ]
