@@ -179,7 +179,8 @@ def _load_dotenv(
                 hint=f"create .env (or .env.{env_name}) next to the manifest",
             )
         )
-    missing = [name for name in required.get("env") or [] if not loaded.values.get(name) and not environ.get(name)]
+    names: list[Any] = required["env"] if isinstance(required.get("env"), list) else []
+    missing = [str(name) for name in names if not loaded.values.get(name) and not environ.get(name)]
     if missing:
         out.append(
             Diagnostic(

@@ -323,3 +323,21 @@ def test_dotenv_plugin_parser_is_javascript_and_refused(env: Env):
         "serverless.yml:11:19 custom.dotenv.dotenvParser: serverless-dotenv-plugin: a dotenvParser is JavaScript, "
         "which fnship does not run"
     )
+
+
+def test_pseudo_parameters_inside_resources_become_fn_sub_as_the_plugin_made_them(env: Env):
+    text = PSEUDO + (
+        "resources:\n"
+        "  Resources:\n"
+        "    Topic:\n"
+        "      Type: AWS::SNS::Topic\n"
+        "      Properties:\n"
+        "        TopicName: '#{AWS::StackName}-#{Missing}'\n"
+    )
+    problems = env.problems(text)
+    # cfn-lint checks the Fn::Sub the plugin would have made: `${AWS::StackName}` is fine, `${Missing}` names nothing
+    assert len(problems) == 2, problems
+    assert problems[1].startswith(
+        "serverless.yml:11:20 resources.Resources.Topic.Properties.TopicName.Fn::Sub: Topic (AWS::SNS::Topic): "
+        "'Missing' is not one of"
+    )
