@@ -98,6 +98,8 @@ def load(options: Options) -> Loaded:
         lookups=Lookups(
             ssm=lambda name, **where: aws_at(**where).ssm_parameter(name),
             account_id=lambda **where: aws_at(**where).account_id(),
+            stack_outputs=lambda stack, **where: aws_at(**where).stack_outputs(stack),
+            s3_object=lambda bucket, key, **where: aws_at(**where).s3_object_text(bucket, key),
         ),
     )
     check_region(manifest, options)

@@ -170,6 +170,16 @@ class Aws:
                 self._account_id = str(identity["Account"])
             return self._account_id
 
+    def stack_outputs(self, name: str) -> dict[str, str] | None:
+        """A CloudFormation stack's outputs (OutputKey -> OutputValue); None when there is no such stack."""
+        from fnship.aws.cloudformation_api import CloudFormationApi
+
+        return CloudFormationApi(self.client("cloudformation")).stack_outputs(name)
+
+    def s3_object_text(self, bucket: str, key: str) -> str | None:
+        """The UTF-8 text of an S3 object; None when the key does not exist."""
+        return self.s3.object_text(bucket, key)
+
     def ssm_parameter(self, name: str) -> tuple[str, bool]:
         """(value, is_secure_string); KeyError when the parameter does not exist."""
         ssm = self.client("ssm")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fnship.aws.calls import aws_call, call_or_none, describe, error_code, error_message, tag_list
-from fnship.errors import AwsError
+from fnship.errors import AwsError, FnError
 
 BUCKET_NOT_FOUND = ("NoSuchBucket", "404", "NotFound")
 # S3 checks that it may invoke each Lambda destination when the configuration is written; a permission added
@@ -36,6 +36,28 @@ class S3Api:
             return aws_call(f"s3://{bucket}/{key}", "HeadObject", self._client.head_object, Bucket=bucket, Key=key)
         except BotoCoreError as exc:  # the network lost, a timeout: said as every other call says it
             raise describe(exc, resource=f"s3://{bucket}/{key}", action="HeadObject", client=self._client) from exc
+
+    def object_text(self, bucket: str, key: str, *, limit: int = 1024 * 1024) -> str | None:
+        """The UTF-8 text of an object of at most `limit` bytes (`${s3:bucket/key}`); None when the key does not
+        exist (NoSuchKey; a missing bucket is an error, as Serverless v3 has it)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        where = f"s3://{bucket}/{key}"
+        try:
+            found = self._client.get_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if error_code(exc) == "NoSuchKey":
+                return None
+            raise describe(exc, resource=where, action="GetObject", client=self._client) from exc
+        except BotoCoreError as exc:
+            raise describe(exc, resource=where, action="GetObject", client=self._client) from exc
+        body = found["Body"].read(limit + 1)
+        if len(body) > limit:
+            raise FnError(f"{where} is larger than {limit // 1024} KiB", hint="a variable's value is small text")
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise FnError(f"{where} is not UTF-8 text", hint="a variable's value is text") from None
 
     def upload_file(self, bucket: str, key: str, path: Path) -> None:
         with path.open("rb") as body:

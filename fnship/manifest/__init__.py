@@ -7,13 +7,16 @@ Reads the manifest (and files it includes); AWS only through the injected `Looku
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from fnship.errors import Diagnostic, InputError, Location
+from fnship.manifest import dotenv, pseudo
 from fnship.manifest.build import build_manifest
 from fnship.manifest.checks import Checker
+from fnship.manifest.dialect import plugin_names, read_dialect
 from fnship.manifest.loader import load_file
 from fnship.manifest.types import DEFAULT_REGION, DEFAULT_STAGE, KeyPath, Lookups, Manifest
 from fnship.manifest.variables import SOURCES, Resolver
@@ -60,6 +63,10 @@ def load_manifest(
         )
     doc = loaded.data
     diagnostics = list(loaded.diagnostics)  # duplicate keys and the like: keep going, report them all
+    notes, problems = read_dialect(doc, loaded.locations, display)
+    diagnostics += problems
+    # .env files land in the process environment, as Serverless v3 loads them (an injected `env` is copied).
+    environ: MutableMapping[str, str] = os.environ if env is None else dict(env)
 
     options = dict(options or {})
     stage = stage if stage is not None else options.get("stage")
@@ -77,11 +84,16 @@ def load_manifest(
         stage=stage,
         region=region,
         options=options,
-        env=os.environ if env is None else env,
+        env=environ,
         lookups=lookups,
     )
     final_stage, final_region = _stage_and_region(resolver)
+    plugin_env = _load_dotenv(resolver, environ, options=options, stage=final_stage, notes=notes, out=diagnostics)
     resolver.resolve_all(skip=lambda p: _not_resolved(p, final_stage))
+    if plugin_env is not None:
+        _add_plugin_environment(doc, loaded.locations, plugin_env)
+    if pseudo.PLUGIN in plugin_names(doc):
+        pseudo.apply(resolver, region=final_region)
     _drop_other_stage_params(doc, final_stage)
     diagnostics += resolver.diagnostics
 
@@ -92,12 +104,111 @@ def load_manifest(
         from_variable=resolver.from_variable,
         failed=resolver.failed,
     )
+    check.notes += notes
     manifest = build_manifest(doc, check, path=path, stage=final_stage, region=final_region)
     diagnostics += check.diagnostics
+    if doc.get("resources") not in (None, {}, []):
+        from fnship.manifest.resources import check_resources
+
+        failed = any(failed[:1] == ("resources",) for failed in resolver.failed)  # (reported where it failed)
+        diagnostics += check_resources(
+            None if failed else doc["resources"], region=final_region, locate=resolver.locate_included
+        )
     if diagnostics:
         raise InputError(_in_file_order(diagnostics))
     locations = dict(loaded.locations)
     return _with_locator(manifest, locations, display)
+
+
+def _resolved_setting(resolver: Resolver, path: KeyPath) -> Any:
+    try:
+        return resolver.lookup([str(part) for part in path], what=".".join(map(str, path)))
+    except (Missing, VariableError):
+        return None  # absent, or reported where it is written
+
+
+def _load_dotenv(
+    resolver: Resolver,
+    environ: MutableMapping[str, str],
+    *,
+    options: Mapping[str, str],
+    stage: str,
+    notes: list[str],
+    out: list[Diagnostic],
+) -> PluginEnv | None:
+    """`useDotenv: true` and serverless-dotenv-plugin, before the rest resolves (so `${env:}` sees the files).
+    Returns what the plugin adds to `provider.environment` (values, its settings, where it is listed)."""
+    root, where = resolver.root, str(Path(resolver.file).parent)
+    try:
+        if _resolved_setting(resolver, ("useDotenv",)) is True:
+            loaded = dotenv.use_dotenv(root, stage=stage, environ=environ, display_dir=where)
+            notes.append(f"useDotenv: variables loaded from {loaded.files[0]}" if loaded.files else
+                         f"useDotenv: no .env.{stage} or .env file next to the manifest")  # fmt: skip
+        plugins = plugin_names(resolver.doc)
+        if "serverless-dotenv-plugin" not in plugins:
+            return None
+        config = _resolved_setting(resolver, ("custom", "dotenv"))
+        config = config if isinstance(config, Mapping) else {}
+        if config.get("dotenvParser") is not None:
+            parser_at = resolver.locate(("custom", "dotenv", "dotenvParser"))
+            out.append(Diagnostic("serverless-dotenv-plugin: a dotenvParser is JavaScript, which fnship does not run",
+                                  key="custom.dotenv.dotenvParser", location=parser_at,
+                                  hint="remove it: fnship parses .env files as dotenv does"))  # fmt: skip
+        env_name = environ.get("NODE_ENV") or options.get("env") or options.get("stage") or "development"
+        loaded = dotenv.dotenv_plugin(root, config, env_name=env_name, environ=environ, display_dir=where)
+    except dotenv.DotenvError as exc:
+        out.append(exc.diagnostic)
+        return None
+    index = plugins.index("serverless-dotenv-plugin")
+    modules = ("plugins", "modules") if isinstance(resolver.doc.get("plugins"), Mapping) else ("plugins",)
+    listed = resolver.locate((*modules, index)) or Location(resolver.file, 1, 1)
+    required: Mapping[str, Any] = config["required"] if isinstance(config.get("required"), Mapping) else {}
+    if required.get("file") is True and not loaded.files:
+        out.append(
+            Diagnostic(
+                "serverless-dotenv-plugin: no .env file found",
+                key="custom.dotenv.required.file",
+                location=listed,
+                hint=f"create .env (or .env.{env_name}) next to the manifest",
+            )
+        )
+    missing = [name for name in required.get("env") or [] if not loaded.values.get(name) and not environ.get(name)]
+    if missing:
+        out.append(
+            Diagnostic(
+                f"serverless-dotenv-plugin: required variables are not set: {', '.join(missing)}",
+                key="custom.dotenv.required.env",
+                location=listed,
+                hint="define them in a .env file or the environment",
+            )
+        )
+    return loaded.values, config, listed
+
+
+PluginEnv = tuple[dict[str, str], Mapping[str, Any], Location]
+
+
+def _add_plugin_environment(doc: dict[str, Any], locations: dict[KeyPath, Location], plugin_env: PluginEnv) -> None:
+    """serverless-dotenv-plugin sets every variable it loaded in `provider.environment` (`custom.dotenv.include`
+    names the ones to keep, else `exclude` the ones to drop)."""
+    values, config, listed = plugin_env
+    include, exclude = config.get("include", "*"), config.get("exclude") or []
+    chosen = {
+        name: value
+        for name, value in values.items()
+        if (name in include if isinstance(include, list) else include == "*")
+        and (isinstance(include, list) or name not in exclude)
+    }
+    provider = doc.get("provider")
+    if not chosen or not isinstance(provider, dict):
+        return
+    environment = provider.get("environment")
+    if environment is None:
+        environment = provider["environment"] = {}
+    if isinstance(environment, dict):
+        for name, value in chosen.items():
+            environment[name] = value
+            locations.setdefault(("provider", "environment", name), listed)
 
 
 def _stage_and_region(resolver: Resolver) -> tuple[str, str]:
@@ -115,11 +226,9 @@ def _stage_and_region(resolver: Resolver) -> tuple[str, str]:
 def _not_resolved(path: KeyPath, stage: str) -> bool:
     """Sections left as written.
 
-    `params.<other stage>`: its `${ssm:...}` may not exist in this stage's account. `resources:` is rejected as a
-    whole, and its CloudFormation `Fn::Sub` strings (`${AWS::Region}`) are not ours to resolve.
+    `params.<other stage>`: its `${ssm:...}` may not exist in this stage's account. (`resources:` resolves as the
+    rest: CloudFormation's own `${AWS::Region}` in a `Fn::Sub` is foreign text the resolver leaves alone.)
     """
-    if path == ("resources",):
-        return True
     return len(path) == 2 and path[0] == "params" and path[1] not in (stage, "default")
 
 

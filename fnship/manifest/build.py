@@ -44,13 +44,7 @@ def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: st
 
     service = _service(doc, check)
     plugins = _plugins(doc.get("plugins"), check)
-    if doc.get("resources") not in (None, {}, []):
-        check.error(
-            ("resources",),
-            "CloudFormation resources are not supported yet",
-            "create these resources outside fnship (CloudFormation, Terraform, CDK) and reference them by ARN",
-            at_key=True,
-        )
+    # `resources:` (raw CloudFormation) is assembled, validated and refused in manifest/resources.py.
     for key in ("custom", "layers", "deployment", "params"):
         if doc.get(key) is not None:
             check.want_mapping(doc[key], (key,))
@@ -131,10 +125,12 @@ def _plugins(value: Any, check: Checker) -> list[str]:
             message, hint = schema.REPLACED_PLUGINS[name]
             check.error((*path, index), message, hint)
         else:
+            did = schema.UNSUPPORTED_PLUGINS.get(name, "changes the deployment in ways fnship cannot know")
             check.error(
                 (*path, index),
-                f"plugin '{name}' is not supported: fnship does not run Serverless plugins",
-                "remove it; natively handled plugins are " + ", ".join(schema.SUPPORTED_PLUGINS),
+                f"plugin '{name}' is not supported: fnship does not run Serverless plugins (it {did})",
+                "remove it and do its job another way; natively handled plugins are "
+                + ", ".join(schema.SUPPORTED_PLUGINS),
             )
     return names
 
@@ -462,6 +458,15 @@ def _environment(value: Any, path: KeyPath, check: Checker) -> dict[str, str | S
 def _env_value(value: Any, path: KeyPath, check: Checker) -> str | Secret | None:
     if isinstance(value, (str, Secret)):
         return value
+    if isinstance(value, dict) and len(value) == 1 and (next(iter(value)) in ("Ref", "Condition")
+                                                        or str(next(iter(value))).startswith("Fn::")):  # fmt: skip
+        check.error(
+            path,
+            f"CloudFormation {next(iter(value))} cannot be resolved here yet: fnship deploys no CloudFormation stack "
+            "(CloudFormation resources are issue 11's companion stack)",
+            "write the value, or read it with ${cf:stack.output}, ${ssm:/name}, ${aws:region}, ${aws:accountId}",
+        )
+        return None
     if value is None:
         return ""
     if isinstance(value, bool):

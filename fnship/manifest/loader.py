@@ -5,7 +5,8 @@ Reads files (the manifest and `${file(...)}` includes); no AWS. The only module 
 Serverless parses YAML with js-yaml (YAML 1.2 core schema), so we narrow PyYAML's YAML 1.1 resolvers:
 `yes`/`no`/`on`/`off` stay strings and `1:30` is not a base-60 integer. Duplicate keys are an error
 (PyYAML silently keeps the last one), anchors, aliases and `<<` merge keys work, and CloudFormation short
-tags (`!Ref x`, `!GetAtt a.b`) become their long form (`{"Ref": "x"}`) so they can pass through.
+tags (`!Ref x`, `!GetAtt a.b`) become their long form (`{"Ref": "x"}`, located where the tag is written) so later
+stages can read them; an unknown `!Tag` is an error.
 
 Hostile input is input: limits no honest manifest reaches (file size, nesting depth, aliases and the size they
 expand to) are checked while the work is still small, and anything past them is a diagnostic, never a hang or a
@@ -205,12 +206,35 @@ class _Walker:
             return None
         self.active.add(id(node))
         try:
-            value = self._walk(node, path)
+            if node.tag.startswith("!") and not node.tag.startswith("!!"):
+                return self._intrinsic(node, path)
+            return self._walk(node, path)
         finally:
             self.active.discard(id(node))
-        if node.tag.startswith("!") and not node.tag.startswith("!!"):
-            value = _intrinsic(node.tag[1:], value)
-        return value
+
+    def _intrinsic(self, node: yaml.Node, path: KeyPath) -> dict[str, Any] | None:
+        """A CloudFormation short form in its long form (`!Ref x` -> {"Ref": x}, `!GetAtt a.b` ->
+        {"Fn::GetAtt": [a, b]}), every value inside located at the tag's line."""
+        name = node.tag[1:]
+        if name not in INTRINSICS:
+            self.out.diagnostics.append(
+                Diagnostic(
+                    f"unsupported YAML tag !{name}",
+                    key=dotted(path),
+                    location=self.loc(node),
+                    hint="CloudFormation's short forms are " + ", ".join(f"!{tag}" for tag in sorted(INTRINSICS)),
+                )
+            )
+            return None
+        key = name if name in ("Ref", "Condition") else f"Fn::{name}"
+        inner = (*path, key)
+        self.out.locations[inner] = self.out.key_locations[inner] = self.loc(node)
+        value = self._walk(node, inner)
+        if name == "GetAtt" and isinstance(value, str):
+            value = value.split(".", 1)  # `!GetAtt Table.StreamArn`; an attribute may hold dots itself
+            for index in range(len(value)):
+                self.out.locations[(*inner, index)] = self.loc(node)
+        return {key: value}
 
     def _walk(self, node: yaml.Node, path: KeyPath) -> Any:
         if isinstance(node, yaml.ScalarNode):
@@ -302,10 +326,11 @@ class _Walker:
         return merged
 
 
-def _intrinsic(name: str, value: Any) -> dict[str, Any]:
-    """CloudFormation short form to long form: `!Ref x` -> {"Ref": x}, `!GetAtt a.b` -> {"Fn::GetAtt": [a, b]}."""
-    if name in ("Ref", "Condition"):
-        return {name: value}
-    if name == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    return {f"Fn::{name}": value}
+# CloudFormation's YAML short forms (`!Sub`, ...): every intrinsic function, and the condition functions.
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html
+INTRINSICS = frozenset(
+    {
+        "Ref", "Condition", "GetAtt", "Sub", "Join", "Select", "Split", "ImportValue", "If", "GetAZs", "Equals",
+        "Not", "And", "Or", "Base64", "FindInMap", "Cidr", "Transform", "Length", "ToJsonString",
+    }
+)  # fmt: skip

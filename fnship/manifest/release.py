@@ -98,6 +98,12 @@ def _for_function(
     where: dict[str, tuple[Any, ...]] = {}
     hooks: dict[str, Any] = {}
     custom = doc["custom"] if isinstance(doc.get("custom"), Mapping) else {}
+    # serverless-prune-plugin's `custom.prune: {automatic: true, number: N}` keeps N versions: fnship's own
+    # keepVersions, which `deployment` settings below override.
+    prune = custom.get("prune")
+    if isinstance(prune, Mapping) and prune.get("automatic") is True and prune.get("number") is not None:
+        merged["keepVersions"] = prune["number"]
+        where["keepVersions"] = ("custom", "prune", "number")
     layers = (
         (("custom", "deploymentSettings"), custom.get("deploymentSettings"), True),
         (("deployment",), doc.get("deployment"), False),

@@ -23,13 +23,13 @@ TOP_LEVEL_KEYS = frozenset(
         "variablesResolutionMode",
         "disabledDeprecations",
         "deprecationNotificationMode",
+        "unresolvedVariablesNotificationMode",
         "useDotenv",
         "org",
         "app",
     }
 )
 IGNORED_TOP_LEVEL = {
-    "useDotenv": "useDotenv: fnship does not load .env files; export the variables before running fn",
     "org": "org: Serverless Dashboard settings are ignored by fnship",
     "app": "app: Serverless Dashboard settings are ignored by fnship",
 }
@@ -53,6 +53,7 @@ PROVIDER_KEYS = frozenset(
         "iamRoleStatements",  # deprecated form of iam.role.statements
         "iamManagedPolicies",  # deprecated form of iam.role.managedPolicies
         "role",  # deprecated form of iam.role (an ARN)
+        "lambdaHashingVersion",  # Serverless v2: accepted with a notice (manifest/dialect.py)
         # Kept in `raw` for the stages that handle them.
         "tracing",
         "vpc",
@@ -181,6 +182,21 @@ SUPPORTED_PLUGINS = {
         "plugin serverless-plugin-canary-deployments: deploymentSettings handled natively by fnship"
     ),
     "serverless-iam-roles-per-function": "plugin serverless-iam-roles-per-function: handled natively by fnship",
+    "serverless-offline": "plugin serverless-offline: deploys nothing; `fn dev` runs the service locally",
+    "serverless-dynamodb-local": (
+        "plugin serverless-dynamodb-local: deploys nothing (a local DynamoDB for serverless-offline); ignored"
+    ),
+    "serverless-dotenv-plugin": (
+        "plugin serverless-dotenv-plugin: .env files loaded natively, as the plugin loads them (custom.dotenv is read)"
+    ),
+    "serverless-pseudo-parameters": (
+        "plugin serverless-pseudo-parameters: #{AWS::Region}, #{AWS::AccountId}, #{AWS::Partition} and "
+        "#{AWS::URLSuffix} resolved natively (prefer ${aws:region} and ${aws:accountId})"
+    ),
+    "serverless-prune-plugin": (
+        "plugin serverless-prune-plugin: fnship prunes old versions itself (deployment.keepVersions, default 10; "
+        "custom.prune.number is read when custom.prune.automatic is true; layers are never pruned)"
+    ),
     "serverless-esbuild": "plugin serverless-esbuild: fnship bundles with esbuild itself (custom.esbuild is read)",
     "serverless-plugin-typescript": (
         "plugin serverless-plugin-typescript: fnship bundles TypeScript handlers with esbuild itself "
@@ -194,4 +210,34 @@ REPLACED_PLUGINS = {
         "remove it and add `build: esbuild` (or `build: {esbuild: {minify: true, external: [...]}}`, the Serverless "
         "Framework v4 settings); custom.webpack is not read",
     ),
+}
+
+# What well-known plugins fnship does not run would have done, for the refusal (any other plugin: "changes the
+# deployment in ways fnship cannot know"). From each plugin's own README.
+UNSUPPORTED_PLUGINS = {
+    "serverless-domain-manager": "creates API Gateway custom domain names and their base path mappings",
+    "serverless-step-functions": "deploys Step Functions state machines and their triggers",
+    "serverless-plugin-warmup": "deploys a warmer function that invokes the others on a schedule",
+    "serverless-appsync-plugin": "deploys AppSync GraphQL APIs, data sources and resolvers",
+    "serverless-plugin-aws-alerts": "creates CloudWatch alarms and SNS topics for the functions",
+    "serverless-s3-sync": "uploads local directories to S3 buckets after the deploy",
+    "serverless-finch": "deploys a static website to an S3 bucket",
+    "serverless-wsgi": "packages a WSGI application (Flask, Django) behind a handler it adds",
+    "serverless-plugin-split-stacks": "splits the CloudFormation stack into nested stacks",
+    "serverless-plugin-tracing": "enables X-Ray tracing on functions (fnship reads `tracing:` itself)",
+    "serverless-api-gateway-caching": "configures API Gateway stage caching",
+    "serverless-add-api-key": "creates API Gateway API keys and usage plans",
+    "serverless-plugin-log-subscription": "adds CloudWatch Logs subscription filters to every function",
+    "serverless-stack-output": "writes the CloudFormation stack's outputs to a file",
+    "serverless-export-env": "writes the functions' environment to a .env file",
+    "serverless-plugin-scripts": "runs shell commands at deployment hooks",
+    "serverless-certificate-creator": "creates ACM certificates",
+    "serverless-apigw-binary": "sets binary media types on the REST API",
+    "serverless-plugin-include-dependencies": "adds the Node.js modules a handler requires to its package",
+    "serverless-plugin-optimize": "bundles and minifies Node.js functions with browserify",
+    "serverless-layers": "builds the dependencies into a layer",
+    "serverless-plugin-datadog": "adds the Datadog Lambda layers and forwarder subscriptions",
+    "serverless-iam-helper": "adds IAM permissions from function settings",
+    "serverless-plugin-ifelse": "changes the configuration by conditions at package time",
+    "serverless-cloudside-plugin": "resolves CloudFormation references to deployed resources for local runs",
 }

@@ -198,10 +198,14 @@ class Lookups:
 
     `ssm(name, region=, profile=)` returns (value, is_secure_string) or raises KeyError when the parameter does not
     exist; `account_id(region=, profile=)`. Both are asked in the deployment's region with `provider.profile`.
+    `stack_outputs(stack, region=, profile=)` returns a stack's outputs (None: no such stack), `s3_object(bucket,
+    key, region=, profile=)` an object's text (None: no such key); None when the caller gives no AWS access.
     """
 
     ssm: Callable[..., tuple[str, bool]]
     account_id: Callable[..., str]
+    stack_outputs: Callable[..., dict[str, str] | None] | None = None
+    s3_object: Callable[..., str | None] | None = None
 
 
 # -- artifacts: dependencies, layers, container images (validated in manifest/artifacts.py) -----------------------

@@ -219,7 +219,7 @@ def test_many_problems_are_collected_in_one_error_in_file_order(env: Env):
     provder:
       name: aws
     plugins:
-      - serverless-offline
+      - serverless-domain-manager
     functions:
       api:
         handler: app
@@ -238,14 +238,15 @@ def test_many_problems_are_collected_in_one_error_in_file_order(env: Env):
         "serverless.yml:1:10 service: '9lives' is not a valid service name: use letters, digits and hyphens, "
         "starting with a letter",
         "serverless.yml:2:1 provder: unknown key 'provder' at the top level; did you mean 'provider'?",
-        "serverless.yml:5:5 plugins.0: plugin 'serverless-offline' is not supported: fnship does not run Serverless "
-        "plugins",
+        "serverless.yml:5:5 plugins.0: plugin 'serverless-domain-manager' is not supported: fnship does not run "
+        "Serverless plugins (it creates API Gateway custom domain names and their base path mappings)",
         "serverless.yml:8:14 functions.api.handler: 'app' is not a python3.12 handler of the form path/module.function",
         "serverless.yml:9:17 functions.api.memorySize: 20000 is above the Lambda maximum of 10240 MB",
         "serverless.yml:10:14 functions.api.timeout: 0 is below the Lambda minimum of 1 seconds",
         "serverless.yml:11:3 functions.worker: handler is required (or image: for a container image function)",
         "serverless.yml:12:17 functions.worker.memorySize: must be an integer between 128 and 10240 MB, got 'abc'",
-        "serverless.yml:13:1 resources: CloudFormation resources are not supported yet",
+        "serverless.yml:13:1 resources: CloudFormation resources are issue 11's companion stack, which fnship does "
+        "not deploy yet",
     ]
     assert caught.value.render().startswith("10 problems found:\n")
     assert caught.value.exit_code == 2
@@ -330,9 +331,9 @@ def test_plugins_supported_with_notes_and_other_plugins_rejected(env: Env):
     assert len(manifest.notes) == 3
     modules = env.load(base + "plugins:\n  modules:\n    - serverless-python-requirements\n  localPath: ./p\n")
     assert modules.plugins == ("serverless-python-requirements",)
-    assert env.problem(base + "plugins:\n  modules:\n    - serverless-offline\n") == (
-        "serverless.yml:6:7 plugins.modules.0: plugin 'serverless-offline' is not supported: fnship does not run "
-        "Serverless plugins"
+    assert env.problem(base + "plugins:\n  modules:\n    - my-own-plugin\n") == (
+        "serverless.yml:6:7 plugins.modules.0: plugin 'my-own-plugin' is not supported: fnship does not run "
+        "Serverless plugins (it changes the deployment in ways fnship cannot know)"
     )
     # A bundler plugin is refused with the setting that replaces it.
     assert env.problem(base + "plugins:\n  modules:\n    - serverless-webpack\n") == (
@@ -348,7 +349,10 @@ def test_resources_rejected_with_hint_but_empty_resources_accepted(env: Env):
         env.load(base + "resources:\n  Resources:\n    Q:\n      Type: AWS::SQS::Queue\n")
     (diagnostic,) = caught.value.diagnostics
     assert diagnostic.key == "resources"
-    assert diagnostic.message == "CloudFormation resources are not supported yet"
+    assert diagnostic.message == (
+        "CloudFormation resources are issue 11's companion stack, which fnship does not deploy yet (the template is "
+        "valid: checked with cfn-lint)"
+    )
     assert "Terraform" in diagnostic.hint
 
 

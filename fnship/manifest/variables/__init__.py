@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from fnship.manifest.variables import aws, env, file, opt, param, selfref, sls, ssm
+from fnship.manifest.variables import aws, cf, env, file, opt, param, s3, selfref, sls, ssm
 from fnship.manifest.variables.core import Resolver, SourceFn
 
 SOURCES: Mapping[str, SourceFn] = {
@@ -16,6 +16,8 @@ SOURCES: Mapping[str, SourceFn] = {
     "param": param.resolve,
     "file": file.resolve,
     "ssm": ssm.resolve,
+    "cf": cf.resolve,
+    "s3": s3.resolve,
 }
 
 __all__ = ["SOURCES", "Resolver"]

@@ -71,8 +71,23 @@ def has_variable(value: object) -> bool:
     return isinstance(value, str) and "${" in value
 
 
-def split_template(text: str) -> list[str | tuple[str]]:
-    """`"a-${x:y}-b"` -> ["a-", ("x:y",), "-b"]: literal text and the inside of each top-level `${...}`."""
+# Serverless v3 reads `${` as a variable only when a lowercase source name follows it, then `:` or `(`
+# (lib/configuration/variables/parse.js): anything else (`${AWS::Region}`, `${ItemsTable.Arn}` in a `Fn::Sub`,
+# `${}`) is "foreign" text left for CloudFormation, though variables inside it are still resolved.
+_SOURCE_START = re.compile(r"[a-z][a-zA-Z0-9.]*\s*([:(])\s*(:?)")
+
+
+def _is_foreign(text: str, inner_start: int) -> bool:
+    match = _SOURCE_START.match(text, inner_start)
+    # `${aws::x}`: a source followed by `::` is foreign too (parse.js, state maybeAddressStart)
+    return match is None or (match[1] == ":" and match[2] == ":")
+
+
+def split_template(text: str, *, foreign_ok: bool = True) -> list[str | tuple[str]]:
+    """`"a-${x:y}-b"` -> ["a-", ("x:y",), "-b"]: literal text and the inside of each top-level `${...}`.
+
+    A foreign `${...}` (see `_is_foreign`) stays text, with the variables inside it split out; inside another
+    variable (`foreign_ok=False`) it is an error, as in Serverless v3."""
     parts: list[str | tuple[str]] = []
     literal_start = 0
     i = 0
@@ -80,6 +95,23 @@ def split_template(text: str) -> list[str | tuple[str]]:
         start = text.find("${", i)
         if start < 0:
             break
+        if _is_foreign(text, start + 2):
+            end = _foreign_end(text, start + 2)
+            if not foreign_ok:
+                raise VariableError(
+                    f"{text[start : end + 1] if end > 0 else text[start:]!r} inside a variable is not a variable",
+                    "a variable source is a lowercase name followed by `:` (e.g. ${self:custom.x})",
+                )
+            if end < 0:
+                break  # an unclosed foreign `${` is plain text
+            inner = split_template(text[start + 2 : end])
+            if any(isinstance(part, tuple) for part in inner):
+                if start > literal_start:
+                    parts.append(text[literal_start:start])
+                parts += ["${", *inner, "}"]
+                literal_start = end + 1
+            i = end + 1
+            continue
         end = _matching_brace(text, start + 2)
         if end < 0:
             raise VariableError(f"unterminated variable in {text!r}", "close every `${` with `}`")
@@ -89,7 +121,33 @@ def split_template(text: str) -> list[str | tuple[str]]:
         i = literal_start = end + 1
     if literal_start < len(text):
         parts.append(text[literal_start:])
-    return parts
+    return _merge_text(parts)
+
+
+def _merge_text(parts: list[str | tuple[str]]) -> list[str | tuple[str]]:
+    merged: list[str | tuple[str]] = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        elif part != "":
+            merged.append(part)
+    return merged
+
+
+def _foreign_end(text: str, i: int) -> int:
+    """The `}` closing a foreign `${` whose inside starts at `i` (nested `${...}` skipped; quotes are text)."""
+    depth = 1
+    while i < len(text):
+        if text.startswith("${", i):
+            depth += 1
+            i += 2
+            continue
+        if text[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
 
 
 def _matching_brace(text: str, i: int) -> int:
@@ -208,6 +266,8 @@ class Resolver:
         self.copy_budget = [MAX_COPIED_VALUES]
         self.limit_reported = False  # a limit is reported once, at the first value that crosses it
         self.includes: dict[KeyPath, tuple[tuple[str, str, str], ...]] = {}  # path -> ${file()} chain it came from
+        # manifest path -> where its value is written in the `${file()}`d file it came from
+        self.included_locations: dict[KeyPath, Location] = {}
 
     # -- locations -----------------------------------------------------------------------------------------
     def locate(self, path: KeyPath) -> Location | None:
@@ -249,6 +309,7 @@ class Resolver:
         try:
             value = self.get(path)
             if has_variable(value):
+                written = value
                 try:
                     value = copy_tree(self.resolve_string(value, path), self.copy_budget)
                 except VariableError as exc:
@@ -257,7 +318,8 @@ class Resolver:
                     self.failed.add(path)
                     value = None
                 self.set(path, value)
-                self.from_variable.add(path)
+                if value != written:  # (only foreign `${AWS::Region}` text: nothing came out of a variable)
+                    self.from_variable.add(path)
             if isinstance(value, dict):
                 for key in list(value):
                     if not skip((*path, key)):
@@ -385,7 +447,7 @@ class Resolver:
     def _candidate(self, text: str, path: KeyPath, *, fallback: bool) -> Any:
         if not text:
             raise VariableError("empty variable `${}`" if not fallback else "empty default after a comma")
-        parts = split_template(text)
+        parts = split_template(text, foreign_ok=False)
         if len(parts) == 1 and isinstance(parts[0], tuple):
             return self.resolve_variable(parts[0][0], path)  # `${a, ${b}}`: the nested value as is
         if any(isinstance(part, tuple) for part in parts):
@@ -418,6 +480,14 @@ class Resolver:
         return source(self, reference, path)
 
     # -- ${file()} includes ----------------------------------------------------------------------------------------
+    def locate_included(self, path: KeyPath) -> Location:
+        """Where the value at `path` is written, inside an included file when it came from one."""
+        for end in range(len(path), -1, -1):
+            found = self.included_locations.get(path[:end]) or self.locations.get(path[:end])
+            if found is not None:
+                return found
+        return Location(self.file, 1, 1)
+
     def include_chain(self, path: KeyPath) -> tuple[tuple[str, str, str], ...]:
         """The `${file()}` includes (file, address, display) the value at `path` came through, outermost first;
         the manifest itself (as a whole) is always the first."""

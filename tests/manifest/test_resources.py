@@ -1,0 +1,178 @@
+"""`resources:` assembled (YAML, `${file()}`d fragments, lists merged), validated with cfn-lint at the manifest's
+lines and logical ids, then refused (the companion stack is not deployed yet); CloudFormation short forms."""
+
+from __future__ import annotations
+
+import pytest
+
+from fnship.manifest.loader import load_text
+
+from .conftest import Env
+
+HEAD = "service: svc\nprovider:\n  name: aws\n"
+REFUSED = "resources: CloudFormation resources are issue 11's companion stack, which fnship does not deploy yet"
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "expected"),
+    [
+        ("a: !Ref Table", {"Ref": "Table"}),
+        ("a: !GetAtt Table.Arn", {"Fn::GetAtt": ["Table", "Arn"]}),
+        ("a: !GetAtt Table.StreamSpecification.StreamArn", {"Fn::GetAtt": ["Table", "StreamSpecification.StreamArn"]}),
+        ("a: !GetAtt [Table, Arn]", {"Fn::GetAtt": ["Table", "Arn"]}),
+        ("a: !Sub '${AWS::Region}-x'", {"Fn::Sub": "${AWS::Region}-x"}),
+        ("a: !Join [':', [a, !Ref B]]", {"Fn::Join": [":", ["a", {"Ref": "B"}]]}),
+        ("a: !Select [0, !GetAZs '']", {"Fn::Select": [0, {"Fn::GetAZs": ""}]}),
+        ("a: !Split [',', 'a,b']", {"Fn::Split": [",", "a,b"]}),
+        ("a: !ImportValue shared-TopicArn", {"Fn::ImportValue": "shared-TopicArn"}),
+        ("a: !If [IsProd, 1, 2]", {"Fn::If": ["IsProd", 1, 2]}),
+        ("a: !Equals [!Ref Stage, prod]", {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}),
+        ("a: !Not [!Condition IsProd]", {"Fn::Not": [{"Condition": "IsProd"}]}),
+        ("a: !And [!Condition A, !Condition B]", {"Fn::And": [{"Condition": "A"}, {"Condition": "B"}]}),
+        ("a: !Or [!Condition A, !Condition B]", {"Fn::Or": [{"Condition": "A"}, {"Condition": "B"}]}),
+        ("a: !Base64 text", {"Fn::Base64": "text"}),
+        ("a: !FindInMap [M, k, v]", {"Fn::FindInMap": ["M", "k", "v"]}),
+        ("a: !Cidr ['10.0.0.0/16', 4, 8]", {"Fn::Cidr": ["10.0.0.0/16", 4, 8]}),
+    ],
+)
+def test_short_forms_load_into_long_forms(yaml_text, expected):
+    loaded = load_text(yaml_text, file="t.yml")
+    assert loaded.diagnostics == []
+    assert loaded.data == {"a": expected}
+
+
+def test_short_forms_keep_their_lines():
+    loaded = load_text("x: 1\na: !Join\n  - ':'\n  - - !Ref B\n    - c\n", file="t.yml")
+    assert str(loaded.locations[("a", "Fn::Join")]) == "t.yml:2:4"
+    assert str(loaded.locations[("a", "Fn::Join", 1, 0, "Ref")]) == "t.yml:4:7"
+    assert str(loaded.locations[("a", "Fn::Join", 1, 1)]) == "t.yml:5:7"
+
+
+def test_an_unknown_tag_is_an_error():
+    loaded = load_text("a: !Reff x\n", file="t.yml")
+    assert [str(d).split("\n")[0] for d in loaded.diagnostics] == ["t.yml:1:4 a: unsupported YAML tag !Reff"]
+
+
+def test_an_intrinsic_where_fnship_reads_a_value_is_refused_naming_the_stack_issue(env: Env):
+    text = HEAD + "  environment:\n    TABLE: !Ref ItemsTable\n"
+    assert env.problem(text) == (
+        "serverless.yml:5:12 provider.environment.TABLE: CloudFormation Ref cannot be resolved here yet: fnship "
+        "deploys no CloudFormation stack (CloudFormation resources are issue 11's companion stack)"
+    )
+
+
+VALID = """\
+resources:
+  Resources:
+    ItemsTable:
+      Type: AWS::DynamoDB::Table
+      Properties:
+        TableName: ${self:service}-${sls:stage}-items
+        BillingMode: PAY_PER_REQUEST
+        AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+        KeySchema: [{AttributeName: id, KeyType: HASH}]
+    Queue:
+      Type: AWS::SQS::Queue
+      Properties:
+        QueueName: !Sub "${AWS::StackName}-${self:service}-q"
+  Outputs:
+    TableArn:
+      Value: !GetAtt ItemsTable.Arn
+"""
+
+
+def test_a_valid_template_is_still_refused_saying_it_is_valid(env: Env):
+    valid = f"serverless.yml:4:1 {REFUSED} (the template is valid: checked with cfn-lint)"
+    assert env.problems(HEAD + VALID) == [valid]
+
+
+def test_cfn_lint_findings_at_the_manifest_line_with_the_logical_id(env: Env):
+    text = HEAD + (
+        "resources:\n"
+        "  Resources:\n"
+        "    Queue:\n"
+        "      Type: AWS::SQS::Queue\n"
+        "      Properties:\n"
+        "        QueueNam: x\n"
+        "        VisibilityTimeout: abc\n"
+        "    Table:\n"
+        "      Type: AWS::DynamoDB::Tablex\n"
+        "    Topic:\n"
+        "      Type: AWS::SNS::Topic\n"
+        "      Properties:\n"
+        "        TopicName: !Ref Nothing\n"
+        "    A:\n"
+        "      Type: AWS::SNS::Topic\n"
+        "      DependsOn: B\n"
+        "    B:\n"
+        "      Type: AWS::SNS::Topic\n"
+        "      DependsOn: A\n"
+    )
+    problems = env.problems(text)
+    assert f"serverless.yml:4:1 {REFUSED}" in problems
+    found = "\n".join(problems)
+    assert "serverless.yml:9:19 resources.Resources.Queue.Properties.QueueNam: Queue (AWS::SQS::Queue): Additional " \
+        "properties are not allowed ('QueueNam' was unexpected" in found  # fmt: skip
+    assert "serverless.yml:10:28 resources.Resources.Queue.Properties.VisibilityTimeout: Queue (AWS::SQS::Queue): " \
+        "'abc' is not of type 'integer' [cfn-lint E3012]" in found  # fmt: skip
+    assert "serverless.yml:12:13 resources.Resources.Table.Type: Table (AWS::DynamoDB::Tablex): Resource type " \
+        "'AWS::DynamoDB::Tablex' does not exist in 'us-east-1' [cfn-lint E3006]" in found  # fmt: skip
+    assert "serverless.yml:16:20 resources.Resources.Topic.Properties.TopicName.Ref: Topic (AWS::SNS::Topic): " \
+        "'Nothing' is not one of" in found  # fmt: skip
+    assert "Circular Dependencies for resource A" in found and "[cfn-lint E3004]" in found
+
+
+def test_fragments_from_files_are_merged_and_located_in_their_files(env: Env):
+    env.write(
+        "resources/table.yml",
+        "Resources:\n  Table:\n    Type: AWS::DynamoDB::Tablex\n",
+    )
+    env.write("resources/queue.yml", "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n")
+    text = HEAD + "resources:\n  - ${file(resources/table.yml)}\n  - ${file(resources/queue.yml)}\n  - null\n"
+    problems = env.problems(text)
+    assert sorted(problems) == [
+        "resources/table.yml:3:11 resources.0.Resources.Table.Type: Table (AWS::DynamoDB::Tablex): Resource type "
+        "'AWS::DynamoDB::Tablex' does not exist in 'us-east-1' [cfn-lint E3006]",
+        f"serverless.yml:4:1 {REFUSED}",
+    ]
+
+
+def test_duplicate_logical_ids_across_fragments_name_both_places(env: Env):
+    env.write("a.yml", "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n")
+    env.write("b.yml", "Resources:\n  Other:\n    Type: AWS::SNS::Topic\n  Queue:\n    Type: AWS::SQS::Queue\n")
+    text = HEAD + "resources:\n  - ${file(a.yml)}\n  - ${file(b.yml)}\n"
+    assert sorted(env.problems(text)) == [
+        "b.yml:4:3 resources.1.Resources.Queue: duplicate logical id Queue in Resources: also defined at a.yml:2:3",
+        f"serverless.yml:4:1 {REFUSED}",
+    ]
+
+
+def test_template_shape_problems(env: Env):
+    text = HEAD + (
+        "resources:\n"
+        "  - Resourcez: {}\n"
+        "  - extensions:\n"
+        "      ApiLogGroup:\n"
+        "        Properties: {RetentionInDays: 30}\n"
+        "  - just text\n"
+    )
+    assert env.problems(text) == [
+        f"serverless.yml:4:1 {REFUSED}",
+        "serverless.yml:5:5 resources.0.Resourcez: unknown CloudFormation template section 'Resourcez'",
+        "serverless.yml:7:7 resources.1.extensions.ApiLogGroup: extends ApiLogGroup that the Serverless Framework "
+        "would create: fnship's own resources are not CloudFormation",
+        "serverless.yml:9:5 resources.2: a resources fragment must be a mapping (Resources, Outputs, Conditions, ...)",
+    ]
+
+
+def test_secrets_never_reach_cfn_lint_messages(env: Env):
+    from .test_variables import FakeLookups
+
+    fake = FakeLookups({"/k": ("hunter2-secret", True)})
+    text = HEAD + (
+        "resources:\n  Resources:\n    Q:\n      Type: AWS::SQS::Queue\n"
+        "      Properties:\n        VisibilityTimeout: ${ssm:/k}\n"
+    )
+    problems = env.problems(text, lookups=fake.lookups())
+    assert "hunter2" not in "\n".join(problems)
+    assert "'(sensitive)' is not of type 'integer'" in "\n".join(problems)
