@@ -78,6 +78,23 @@ def median_of(results: list[Result]) -> Result:
     return ordered[len(ordered) // 2]
 
 
+def warm_emulator(direct: str) -> None:
+    """moto builds a service's backend on its first call: SSM's first answer takes about 0.7 s (it loads AWS's
+    public parameters) and Lambda's about 0.2 s. AWS has no such cost, and it would land on whichever tool calls
+    that service first, so every service the tools use is asked once, straight to moto (not timed, not counted)."""
+    import boto3
+
+    keys = {"endpoint_url": direct, "region_name": "us-east-1", "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing"}  # fmt: skip
+    boto3.client("ssm", **keys).get_parameters(Names=["/fnship/warm-up"])
+    boto3.client("lambda", **keys).list_functions()
+    boto3.client("iam", **keys).list_roles(PathPrefix="/warm-up/")
+    boto3.client("logs", **keys).describe_log_groups(logGroupNamePrefix="/warm-up")
+    boto3.client("sts", **keys).get_caller_identity()
+    boto3.client("resourcegroupstaggingapi", **keys).get_resources(TagFilters=[{"Key": "warm-up", "Values": ["x"]}])
+    boto3.client("sqs", **keys).list_queues(QueueNamePrefix="warm-up")
+
+
 def one_function(work: Path, proxy: LatencyProxy, env: dict, *, runs: int, chalice: bool) -> dict[str, Result]:
     project = work / "one"
     project.mkdir()
@@ -168,6 +185,7 @@ def main() -> int:
     missed = []
     with tempfile.TemporaryDirectory(prefix="fnship-rt-") as scratch, moto_server(record=False) as direct:
         work = Path(scratch)
+        warm_emulator(direct)
         with LatencyProxy(direct, delay=args.delay) as proxy:
             env = {**aws_env(proxy.endpoint), "NO_COLOR": "1"}
             env.pop("PYTHONDONTWRITEBYTECODE", None)

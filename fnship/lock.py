@@ -25,7 +25,8 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +92,13 @@ def lock_name(service: str, stage: str) -> str:
 
 def takeover_name(service: str, stage: str) -> str:
     return f"/fnship/{service}/{stage}/deploy-lock-takeover"
+
+
+def journal_name(service: str, stage: str) -> str:
+    """The journal a running `fn tune` keeps while it holds the lock (fnship/tune.py), so the next lock holder can
+    undo what a killed one left. (Named here, with the lock's parameters: a deploy reads it in its first round
+    without importing the tuner.)"""
+    return f"/fnship/{service}/{stage}/tune-journal"
 
 
 def ttl_for(total_wait: float) -> float:
@@ -269,14 +277,42 @@ def release(
     attempts: int = RELEASE_ATTEMPTS,
     sleep: Callable[[float], None] = time.sleep,
     unlock_command: str = "fn unlock",
+    last: Sequence[Callable[[], None]] = (),
 ) -> None:
     """Release our lock, retried; one that is no longer ours (taken over after it ended, broken) is left alone.
-    Raises ReleaseFailed when every attempt failed."""
+    Raises ReleaseFailed when every attempt failed. `last` is what the holder does last under the lock: it runs
+    beside the read of who holds it (one round trip, not two), and is done before the lock is deleted."""
     name = lock_name(service, stage)
+    with ThreadPoolExecutor(max_workers=max(1, len(last))) as beside:
+        jobs = [beside.submit(job) for job in last]
+
+        def finished() -> None:
+            wait(jobs)
+
+        try:
+            _release(aws, name, lock, attempts=attempts, sleep=sleep, unlock_command=unlock_command,
+                     before_delete=finished)  # fmt: skip
+        finally:
+            wait(jobs)
+    for job in jobs:
+        job.result()  # (a job that failed says so now, with the lock released)
+
+
+def _release(
+    aws: Any,
+    name: str,
+    lock: LockInfo,
+    *,
+    attempts: int,
+    sleep: Callable[[float], None],
+    unlock_command: str,
+    before_delete: Callable[[], None] = lambda: None,
+) -> None:
     for attempt in range(attempts):
         try:
             current = parse(aws.ssm.get_or_none(name))
             if current is not None and current.id == lock.id:
+                before_delete()
                 aws.ssm.delete(name)
             return
         except FnError as exc:
@@ -309,12 +345,14 @@ def held(
     renew_every: float = RENEW_EVERY_S,
     renew_wait: Callable[[float, threading.Event], bool] | None = None,
     release_sleep: Callable[[float], None] = time.sleep,
+    last: Sequence[Callable[[], None]] = (),
     **kwargs: Any,
 ) -> Iterator[LockInfo]:
     """The lease for the body of a `with`, renewed in the background while the body runs and released on every
     exit path (errors, Ctrl-C, SIGTERM via the CLI). A release that fails is said with `say` (stderr), naming the
     exact `fn unlock` command; it does not hide the body's own outcome. `say` also tells a takeover and a lost
-    lease."""
+    lease. `last` (a list the body may still add to) is done beside the release's first read, before the lock is
+    deleted (see `release`)."""
     kwargs.setdefault(
         "on_takeover",
         lambda ended: say(
@@ -339,7 +377,8 @@ def held(
     finally:
         lock = renewer.stop()
         try:
-            release(aws, service=service, stage=stage, lock=lock, sleep=release_sleep, unlock_command=unlock_command)
+            release(aws, service=service, stage=stage, lock=lock, sleep=release_sleep, unlock_command=unlock_command,
+                    last=list(last))  # fmt: skip
         except ReleaseFailed as failed:
             say(f"Warning: {failed.render()}")
 

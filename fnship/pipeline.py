@@ -9,16 +9,20 @@ import contextlib
 import datetime as dt
 import os
 import subprocess
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fnship.errors import Diagnostic, FnError, InputError
 
 if TYPE_CHECKING:  # (the core is imported lazily, inside each job: `fn --help` stays fast)
+    from concurrent.futures import Future
+
     from fnship.aws import Aws
+    from fnship.deploy_record import Record
     from fnship.executor import ApplyResult, Reporter
     from fnship.lock import LockInfo
     from fnship.manifest.types import Manifest
@@ -58,6 +62,14 @@ class Loaded:
     reads: Reads | None = None
     # The last plan's warnings about sources (queues' visibility): the re-plan under the lock gives them again.
     source_warnings: tuple[str, ...] = ()
+    # Whether a killed `fn tune` left its journal (read in the plan's first round, with the other parameters).
+    tune_journal: bool = False
+    # The deploy record as the plan's first round read it (None: there is none).
+    record: Record | None = None
+    # The record header's SSM version once the holder of the deploy lock marked it incomplete.
+    marked: Future[int] | None = None
+    # What the holder of the deploy lock does last, beside the release's first read (lock.release's `last`).
+    finishing: list[Callable[[], None]] = field(default_factory=list)
 
 
 def aws_for(options: Options, *, region: str, profile: str | None) -> Aws:
@@ -237,21 +249,41 @@ def git_commit(directory: Path) -> str | None:
 
 
 def make_plan(
-    loaded: Loaded, *, only: Collection[str] = (), strategy: str | None = None, cache_writes: bool = True
+    loaded: Loaded,
+    *,
+    only: Collection[str] = (),
+    strategy: str | None = None,
+    cache_writes: bool = True,
+    refresh: bool = False,
+    before_reads: Callable[[], None] | None = None,
 ) -> Plan:
     """Package, model and diff: the Plan value that `fn plan` prints and `fn deploy` executes.
     `strategy` (`--strategy`) overrides every function's traffic-shifting strategy. Without `cache_writes`
-    (`fn plan`, `--dry-run`) the shared build cache on the deployment bucket is only read: no mutating call."""
+    (`fn plan`, `--dry-run`) the shared build cache on the deployment bucket is only read: no mutating call.
+    With `refresh` nothing is taken from the deploy record: everything is read. `before_reads` runs after the
+    first round (fnship's parameters, the deploy record among them), before live state is read."""
     from concurrent.futures import ThreadPoolExecutor
 
     from fnship.manifest.release import release_settings
     from fnship.model.build import build_desired
+    from fnship.plan.reads import Reads
 
     manifest = loaded.manifest
     releases = release_settings(manifest, strategy=strategy)
-    with ThreadPoolExecutor(max_workers=1) as side:  # who we are is asked while the artifacts build
+    reads = Reads(loaded.aws)
+
+    # Who we are, and fnship's own parameters (the tune journal, the deploy record, the layer registry), are asked
+    # while the artifacts build: one round (then `before_reads`, still beside the build).
+    def first_round() -> None:
+        _read_parameters(loaded, reads)
+        if before_reads is not None:
+            before_reads()
+
+    with ThreadPoolExecutor(max_workers=2) as side:
         account_id = side.submit(loaded.aws.account_id)
+        parameters = side.submit(first_round)
         packaged = package_artifacts(loaded, only=only, cache_writes=cache_writes)
+        parameters.result()
     desired = build_desired(
         manifest,
         packaged.functions,
@@ -261,12 +293,30 @@ def make_plan(
         layers=packaged.layers,
         registry=image_registry(),
     )
-    plan = _plan_against_live(loaded, desired, only=only)
+    plan = _plan_against_live(loaded, desired, only=only, reads=reads, record=None if refresh else loaded.record)
     refuse_blocked_creates(manifest, plan)
     return plan
 
 
-def _plan_against_live(loaded: Loaded, desired: State, *, only: Collection[str]) -> Plan:
+def _read_parameters(loaded: Loaded, reads: Reads) -> None:
+    """fnship's own SSM parameters for this service and stage, in one call: whether a killed `fn tune` left its
+    journal, the deploy record, and the layer registry (handed to the reading's memo)."""
+    from fnship import deploy_record, lock
+    from fnship.kinds.layer import registry_name
+
+    manifest = loaded.manifest
+    journal = lock.journal_name(manifest.service, manifest.stage)
+    registry = registry_name(service=manifest.service, stage=manifest.stage)
+    record_names = deploy_record.names(manifest.service, manifest.stage)
+    found = loaded.aws.ssm.get_many([journal, registry, *record_names])
+    loaded.tune_journal = journal in found
+    loaded.record = deploy_record.parse(found, manifest.service, manifest.stage)
+    reads.known(("layer registry", registry), found[registry][0] if registry in found else None)
+
+
+def _plan_against_live(
+    loaded: Loaded, desired: State, *, only: Collection[str], reads: Reads | None = None, record: Record | None = None
+) -> Plan:
     from concurrent.futures import ThreadPoolExecutor
 
     from fnship.kinds.event_source_mapping import queue_warnings
@@ -275,37 +325,36 @@ def _plan_against_live(loaded: Loaded, desired: State, *, only: Collection[str])
     from fnship.plan.steps import make_plan as plan_of
     from fnship.plan.versions import plan_pruning
 
-    reads = loaded.reads = Reads(loaded.aws)
+    reads = loaded.reads = reads if reads is not None else Reads(loaded.aws)
     with ThreadPoolExecutor(max_workers=1) as side:  # the sources' checks go out beside the live reads
         warnings = side.submit(queue_warnings, reads, desired)
-        live, loaded.discovery = read_live(reads, desired, discover_owned=not only)
+        live, loaded.discovery = read_live(reads, desired, discover_owned=not only, record=record)
     loaded.source_warnings = tuple(warnings.result())
-    return plan_pruning(reads, plan_of(desired, live, release_id=release_id(), warnings=loaded.source_warnings))
+    plan = plan_of(desired, live, release_id=release_id(), warnings=loaded.source_warnings)
+    return plan_pruning(reads, replace(plan, recorded=loaded.discovery.recorded))
 
 
 def replan_under_lock(loaded: Loaded, shown: Plan, *, only: Collection[str] = ()) -> Plan:
     """The plan again, under the deploy lock: applied only when it makes the same changes as the one shown.
 
-    Only live state can have moved since `shown` (another deploy or rollback): its desired state is reused, so
-    nothing is packaged twice, and the resources the first plan read (desired and discovered) are read again,
-    concurrently, without discovering again. The warnings about sources (queues) are the first plan's."""
-    from fnship.plan.live import read_live
-    from fnship.plan.reads import Reads
+    Only live state can have moved since `shown` (another deploy, rollback, tune or remove). Each of them takes
+    the lock and marks the deploy record first, so when the record's header is at the version after the one the
+    plan read (this lock's own mark), nothing was applied meanwhile and `shown` stands without a read. Otherwise
+    (or with no record to tell) it is planned again in full, nothing taken from the record, with its desired state
+    reused (nothing is packaged twice) and the first plan's warnings about sources (queues)."""
     from fnship.plan.serialize import plan_to_dict
-    from fnship.plan.steps import make_plan as plan_of
-    from fnship.plan.versions import plan_pruning
 
-    if loaded.discovery is None:  # not planned in this process (an API caller): a full reading
-        fresh = _plan_against_live(loaded, shown.desired, only=only)
-    else:
-        reads = Reads(loaded.aws)
-        live, _ = read_live(reads, shown.desired, known=loaded.discovery)
-        fresh = plan_of(shown.desired, live, release_id=release_id(), warnings=loaded.source_warnings)
-        fresh = plan_pruning(reads, fresh)
+    seen = loaded.record.version if loaded.record is not None else None
+    marked = loaded.marked.result() if loaded.marked is not None else None
+    if seen is not None and marked == seen + 1:
+        return shown
+    loaded.record = None  # (what it said may be stale now: a `-f` deploy keeps none of it)
+    fresh = _plan_against_live(loaded, shown.desired, only=only)
 
     def changes(plan: Plan) -> dict[str, Any]:  # the plan as JSON-like data
         data = plan_to_dict(plan)
         data.pop("release")
+        data.pop("recorded", None)
         return data
 
     if changes(fresh) != changes(shown):
@@ -393,11 +442,37 @@ def apply(
     return apply_plan(plan, loaded.aws, description=description, reporter=reporter, release=record, runtime=runtime)
 
 
+@contextlib.contextmanager
 def deploy_lock(
-    loaded: Loaded, *, command: str, strategy: str | None = None, wait: float = 0, on_wait=None
-) -> AbstractContextManager[LockInfo]:
+    loaded: Loaded,
+    *,
+    command: str,
+    strategy: str | None = None,
+    wait: float = 0,
+    on_wait=None,
+    mark_beside: bool = False,
+) -> Iterator[LockInfo]:
     """The service-and-stage deploy lock as a context manager: a lease renewed while the command works (however
-    long its strategy's waits), so a crashed deploy blocks the next one for at most the lease (fnship.lock)."""
+    long its strategy's waits), so a crashed deploy blocks the next one for at most the lease (fnship.lock).
+
+    Once held, the deploy record is marked incomplete (fnship/deploy_record.py) before the body runs, so a
+    command that dies half-way never leaves a record that vouches for what it half did. With `mark_beside` the
+    mark goes out beside the body's first reads instead, and the body waits for `loaded.marked` before it changes
+    anything."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fnship import deploy_record
+
+    manifest = loaded.manifest
+    lease = _lease(loaded, command=command, strategy=strategy, wait=wait, on_wait=on_wait)
+    with lease as held, ThreadPoolExecutor(max_workers=1) as side:
+        loaded.marked = side.submit(deploy_record.mark_incomplete, loaded.aws, manifest.service, manifest.stage)
+        if not mark_beside:
+            loaded.marked.result()
+        yield held
+
+
+def _lease(loaded: Loaded, *, command: str, strategy: str | None, wait: float, on_wait) -> Any:
     from fnship import lock
     from fnship.manifest.release import release_settings
     from fnship.manifest.strategy import total_wait
@@ -415,6 +490,7 @@ def deploy_lock(
         ttl=lock.ttl_for(longest),
         wait=wait,
         unlock_command=unlock_command(loaded),
+        last=loaded.finishing,
         **({"on_wait": on_wait} if on_wait else {}),
     )
 
@@ -534,13 +610,12 @@ def clean_tune_leftovers_locked(loaded: Loaded) -> list[str]:
 
 
 def clean_tune_leftovers(loaded: Loaded, *, wait: float = 0, on_wait=None) -> list[str]:
-    """Before a deploy plans: if a killed `fn tune` left its journal, take the lock (waiting up to `wait` for a
-    dead tune's lease) and undo it, so the plan is the one the manifest alone makes. One read when nothing is left."""
-    from fnship import tune
-
-    manifest = loaded.manifest
-    if loaded.aws.ssm.get_or_none(tune.journal_name(manifest.service, manifest.stage)) is None:
+    """If a killed `fn tune` left its journal (the plan's first round read whether it did: `loaded.tune_journal`),
+    take the lock (waiting up to `wait` for a dead tune's lease) and undo it, so the plan is the one the manifest
+    alone makes."""
+    if not loaded.tune_journal:
         return []
+    loaded.tune_journal = False
     with deploy_lock(loaded, command="fn deploy (cleaning up fn tune)", wait=wait, on_wait=on_wait):
         return clean_tune_leftovers_locked(loaded)
 
@@ -598,6 +673,8 @@ class Hooks:
     on_lock_wait: Callable[[Any], None] | None = None
     guard: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext  # SIGTERM as Ctrl-C while applying
     note: Callable[[str], None] = lambda _line: None  # something done on the way worth saying (a clean-up)
+    # `confirm` answers yes without asking (`--yes`): a first deploy may then take the lock before it reads.
+    confirms_without_asking: bool = False
 
 
 def deploy(
@@ -609,30 +686,87 @@ def deploy(
     dry_run: bool = False,
     wait_lock: float = 0,
     runtime: Runtime | None = None,
+    refresh: bool = False,
 ) -> Outcome:
-    """plan -> show -> confirm -> lock -> re-plan under the lock -> apply -> endpoints.
+    """plan -> show -> confirm -> lock -> re-plan under the lock -> apply -> record -> endpoints.
 
     The lock is taken only when there is something to apply (an unchanged service makes no mutating call), and
-    the plan is made again under it: another deploy may have changed live state meanwhile."""
-    if not dry_run:
-        # A killed `fn tune` may have left $LATEST changed and versions behind: undone before planning.
-        for line in clean_tune_leftovers(loaded, wait=wait_lock, on_wait=hooks.on_lock_wait):
-            hooks.note(line)
-    with hooks.working("Building and reading live state"):
-        plan = make_plan(loaded, only=only, strategy=strategy, cache_writes=not dry_run)
-    hooks.show_plan(plan)
-    if plan.empty or dry_run:
-        return Outcome(plan, endpoints=endpoints(loaded, plan) if plan.empty else None)
-    if not hooks.confirm(plan):
-        return Outcome(plan, declined=True)
-    lock = deploy_lock(loaded, command="fn deploy", strategy=strategy, wait=wait_lock, on_wait=hooks.on_lock_wait)
-    with lock, hooks.guard():
-        plan = replan_under_lock(loaded, plan, only=only)
-        with hooks.reporter(plan) as report:
-            result = apply(loaded, plan, reporter=report, runtime=runtime)
+    the plan is checked again under it: another deploy may have changed live state meanwhile (see
+    replan_under_lock). With no complete deploy record to go by (a first deploy, or after a rollback or a deploy
+    that failed) and nothing to ask, the lock is taken right after the first round instead, and the plan is made
+    under it (and the record written even when it changes nothing). After an apply that succeeded, the deploy
+    record says what it left (fnship/deploy_record.py), before the lock is released."""
+
+    def lock(*, mark_beside: bool = False) -> AbstractContextManager[Any]:
+        return deploy_lock(loaded, command="fn deploy", strategy=strategy, wait=wait_lock, on_wait=hooks.on_lock_wait,
+                           mark_beside=mark_beside)  # fmt: skip
+
+    with contextlib.ExitStack() as held:
+        locked = False
+
+        def lock_before_reading() -> None:
+            nonlocal locked
+            vouched = loaded.record is not None and loaded.record.complete
+            if dry_run or not hooks.confirms_without_asking or vouched or loaded.tune_journal:
+                return
+            held.enter_context(lock(mark_beside=True))
+            locked = True
+
+        with hooks.working("Building and reading live state"):
+            plan = make_plan(loaded, only=only, strategy=strategy, cache_writes=not dry_run, refresh=refresh,
+                             before_reads=lock_before_reading)  # fmt: skip
+        if not dry_run and loaded.tune_journal:
+            # A killed `fn tune` left $LATEST changed and versions behind: undone, then planned again (the plan's
+            # first round read the journal, so a deploy with nothing to clean makes no call for it).
+            for line in clean_tune_leftovers(loaded, wait=wait_lock, on_wait=hooks.on_lock_wait):
+                hooks.note(line)
+            with hooks.working("Building and reading live state"):
+                plan = make_plan(loaded, only=only, strategy=strategy, cache_writes=True, refresh=refresh)
+        hooks.show_plan(plan)
+        if plan.empty or dry_run:
+            if locked:  # (live state as the manifest says, and no record that vouches for it: written now)
+                loaded.finishing.append(partial(write_record, loaded, plan, {}, only=only, note=hooks.note))
+            return Outcome(plan, endpoints=endpoints(loaded, plan) if plan.empty else None)
+        if not hooks.confirm(plan):
+            return Outcome(plan, declined=True)
+        if not locked:
+            held.enter_context(lock())
+        with hooks.guard():
+            if not locked:
+                plan = replan_under_lock(loaded, plan, only=only)
+            assert loaded.marked is not None  # (deploy_lock marks the record as it takes the lock)
+            loaded.marked.result()  # nothing changes before the record stops vouching
+            with hooks.reporter(plan) as report:
+                result = apply(loaded, plan, reporter=report, runtime=runtime)
+            if result.ok:  # written beside the release's first read, before the lock goes
+                loaded.finishing.append(partial(write_record, loaded, plan, result.outputs, only=only, note=hooks.note))
     if not result.ok:
         return Outcome(plan, applied=True, result=result, error=failure_error(result))
     return Outcome(plan, applied=True, result=result, endpoints=endpoints(loaded, plan, result.outputs))
+
+
+def write_record(
+    loaded: Loaded,
+    plan: Any,
+    outputs: Mapping[str, Any],
+    *,
+    only: Collection[str] = (),
+    note: Callable[[str], None] = lambda _line: None,
+) -> None:
+    """The deploy record after `plan` was applied (the caller holds the lock). With `-f`, the other functions keep
+    what the record said of them when the plan read it, if it was complete. A write that fails is said with `note`
+    and fails nothing: what was applied stands, and the record, marked incomplete, vouches for nothing (the next
+    plan reads everything)."""
+    from fnship import deploy_record
+
+    manifest = loaded.manifest
+    functions = deploy_record.entries(plan, outputs)
+    if only and loaded.record is not None and loaded.record.complete:
+        functions = {**loaded.record.functions, **functions}
+    try:
+        deploy_record.write(loaded.aws, manifest.service, manifest.stage, functions)
+    except FnError as exc:
+        note(f"the deploy record was not written ({exc.message.splitlines()[0]}): the next plan reads everything")
 
 
 def remove(loaded: Loaded, hooks: Hooks) -> Outcome:
@@ -645,6 +779,12 @@ def remove(loaded: Loaded, hooks: Hooks) -> Outcome:
         return Outcome(plan)
     if not hooks.confirm(plan):
         return Outcome(plan, declined=True)
-    with deploy_lock(loaded, command="fn remove"), hooks.reporter(plan) as report:
-        result = apply(loaded, plan, reporter=report)
+    with deploy_lock(loaded, command="fn remove"):
+        with hooks.reporter(plan) as report:
+            result = apply(loaded, plan, reporter=report)
+        if result.ok:  # everything else is gone: so is the deploy record
+            from fnship import deploy_record
+
+            manifest = loaded.manifest
+            deploy_record.remove(loaded.aws, manifest.service, manifest.stage)
     return Outcome(plan, applied=True, result=result, error=None if result.ok else failure_error(result))

@@ -9,8 +9,10 @@ https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html#runtimes-depre
 older ones as cfn-lint's LmbdRuntimeLifecycle.json recorded them). A date AWS had not announced is None. The block
 dates of python3.9, python3.10 and dotnet8 (2027-02-01 create, 2027-03-03 update; python3.9's after AWS moved them
 from January and February 2026) are the page's as AWS Health's notices and re:Post quote it (the stored copies of
-the page itself stop before its tables); ruby3.2 has none in any copy we could read (it warns from its deprecation
-date until a date is added here).
+the page itself stop before its tables), nodejs18.x's and dotnet6's (the same dates) as cfn-lint recorded the page
+(see their rows); ruby3.2's copies disagree (the English Ruby page: blocks on 2026-08-31 and 2026-09-30; its
+translations: 2026-04-30/05-31 and 2026-06-01/07-01; cfn-lint 1.58: 2027-02-01/03-03), so it warns from its
+deprecation date until one date is settled here.
 """
 
 from __future__ import annotations
@@ -53,7 +55,11 @@ DEPRECATIONS: dict[str, Deprecation] = {
     "nodejs12.x": _row("2023-03-31", "2023-03-31", "2023-04-30", "nodejs24.x"),
     "nodejs14.x": _row("2023-12-04", "2024-07-09", "2025-02-28", "nodejs24.x"),
     "nodejs16.x": _row("2024-06-12", "2025-02-28", "2025-03-31", "nodejs24.x"),
-    "nodejs18.x": _row("2025-09-01", "2025-09-01", "2025-10-01", "nodejs24.x"),
+    # nodejs18.x and dotnet6: AWS moved their blocks (as it moved python3.9's) to 2027-02-01 and 2027-03-03, as
+    # cfn-lint 1.58's LmbdRuntimeLifecycle.json recorded them when it matched the runtimes page again:
+    # https://github.com/aws-cloudformation/cfn-lint/pull/4532 (nodejs18.x read 2025-10-01/2025-11-01 before, then
+    # 2026-02-03/2026-03-09, then 2026-06-01/2026-07-01 as the page said: cfn-lint issues 4249 and 4334).
+    "nodejs18.x": _row("2025-09-01", "2027-02-01", "2027-03-03", "nodejs24.x"),
     "nodejs20.x": _row("2026-04-30", "2027-07-29", "2027-08-31", "nodejs24.x"),
     "nodejs22.x": _row("2027-04-30", "2027-06-01", "2027-07-01", "nodejs24.x"),
     "python2.7": _row("2021-07-15", "2021-07-15", "2022-05-30", "python3.14"),
@@ -72,7 +78,7 @@ DEPRECATIONS: dict[str, Deprecation] = {
     "dotnetcore2.0": _row("2019-05-30", "2019-05-30", "2019-05-30", "dotnet10"),
     "dotnetcore2.1": _row("2022-01-05", "2022-01-05", "2022-04-13", "dotnet10"),
     "dotnetcore3.1": _row("2023-04-03", "2023-04-03", "2023-05-03", "dotnet10"),
-    "dotnet6": _row("2024-11-12", "2025-02-28", "2025-05-31", "dotnet10"),
+    "dotnet6": _row("2024-12-20", "2027-02-01", "2027-03-03", "dotnet10"),  # (see nodejs18.x)
     "dotnet7": _row("2024-05-14", "2024-05-14", "2024-05-14", "dotnet10"),
     "dotnet8": _row("2026-11-10", "2027-02-01", "2027-03-03", "dotnet10"),
 }

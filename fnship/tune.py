@@ -24,6 +24,7 @@ from typing import Any
 from fnship.cost import calc
 from fnship.cost.prices import Prices
 from fnship.errors import FnError, InputError
+from fnship.lock import journal_name
 
 MIN_MEMORY_MB, MAX_MEMORY_MB = 128, 10240
 DEFAULT_MEMORY = (128, 256, 512, 1024, 1536, 2048, 3008)
@@ -39,10 +40,6 @@ X86_ONLY_RUNTIMES = frozenset(
     {"python2.7", "python3.6", "python3.7", "nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x",
      "java8", "go1.x", "ruby2.5", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "provided"}
 )  # fmt: skip
-
-
-def journal_name(service: str, stage: str) -> str:
-    return f"/fnship/{service}/{stage}/tune-journal"
 
 
 # ----------------------------------------------------------------------------------------------- the request

@@ -285,3 +285,28 @@ def test_two_racing_deploys_exactly_one_proceeds(moto, ended_lease):
             winners = [who for who, outcome in outcomes.items() if isinstance(outcome, lock.LockInfo)]
             assert len(outcomes) == 2 and len(winners) == 1, outcomes
             assert stored(clients["a"]).who == winners[0]
+
+
+def test_what_the_holder_does_last_is_done_before_the_lock_goes(aws, moto):
+    """`last` (the deploy record's write) runs beside the release's read of who holds the lock, and is done before
+    the lock is deleted: no one can take the lock while it is still writing."""
+    ssm = moto.client("ssm")
+    seen = []
+
+    def write_record():
+        ssm.put_parameter(Name="/fnship/svc/dev/applied", Value="{}", Type="String", Overwrite=True)
+        names = [p["Name"] for p in ssm.describe_parameters()["Parameters"]]
+        seen.append("/fnship/svc/dev/deploy-lock" in names)
+
+    lock.release(aws, service="svc", stage="dev", lock=take(aws), last=[write_record])
+    assert seen == [True]  # the lock was still there while it wrote
+    assert [p["Name"] for p in ssm.describe_parameters()["Parameters"]] == ["/fnship/svc/dev/applied"]
+
+
+def test_a_last_job_that_fails_still_releases_the_lock_and_says_so(aws, moto):
+    def broken():
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        lock.release(aws, service="svc", stage="dev", lock=take(aws), last=[broken])
+    assert moto.client("ssm").describe_parameters()["Parameters"] == []

@@ -29,13 +29,24 @@ def test_the_catalogue_is_botocores_lambda_model():
         ("nodejs24.x", "2026-12-04", None, None, None),
         # past block-update: refused outright, dates and successor named
         (
-            "nodejs18.x",
+            "nodejs12.x",
             "2026-12-04",
-            "Lambda blocks creating functions with it since 2025-09-01 and updating them "
-            "since 2025-10-01; use nodejs24.x",
+            "Lambda blocks creating functions with it since 2023-03-31 and updating them "
+            "since 2023-04-30; use nodejs24.x",
             None,
             None,
         ),
+        # nodejs18.x and dotnet6: deprecated, their blocks moved by AWS to 2027-02-01 and 2027-03-03
+        (
+            "nodejs18.x",
+            "2026-12-04",
+            None,
+            "deprecated on 2025-09-01; Lambda blocks creating functions with it from "
+            "2027-02-01 (59 days): move to nodejs24.x",
+            None,
+        ),
+        ("nodejs18.x", "2027-03-03", "since 2027-02-01 and updating them since 2027-03-03; use nodejs24.x", None, None),
+        ("dotnet6", "2027-02-01", None, "existing ones can be updated until 2027-03-03", "2027-02-01"),
         # between block-create and block-update: accepted for existing functions, refused when created
         ("nodejs22.x", "2027-06-15", None, "blocks creating new functions with it since 2027-06-01", "2027-06-01"),
         # within 90 days of block-create: a warning with the days left
@@ -96,7 +107,8 @@ def test_judge(runtime, day, error, note, blocked):
 
 def test_an_unknown_runtime_lists_only_what_a_new_function_may_use():
     hint = judge("ruby9", "2026-12-04").hint
-    assert "nodejs24.x" in hint and "nodejs26.x" in hint and "nodejs18.x" not in hint and "python3.8" not in hint
+    assert "nodejs24.x" in hint and "nodejs26.x" in hint and "python3.8" not in hint
+    assert "nodejs18.x" in hint  # deprecated, but new functions may use it until 2027-02-01
 
 
 @pytest.mark.parametrize(

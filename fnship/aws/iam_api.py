@@ -22,13 +22,22 @@ class IamApi:
     def __init__(self, client: Any) -> None:
         self._client = client
 
-    def get_role_or_none(self, name: str) -> dict[str, Any] | None:
+    def get_role_or_none(self, name: str, *, expected_inline: tuple[str, ...] = ()) -> dict[str, Any] | None:
         """The role with its trust policy, inline policies, attached managed policies, boundary and tags.
 
-        Two rounds, each concurrent: GetRole (which carries the tags and the boundary), ListRolePolicies and
-        ListAttachedRolePolicies; then GetRolePolicy for each inline policy."""
+        One round when the role's inline policies are the `expected_inline` ones (fnship's own): GetRole (which
+        carries the tags and the boundary), ListRolePolicies, ListAttachedRolePolicies and GetRolePolicy of each
+        expected policy at once; a second round only for inline policies added outside fnship (drift)."""
         resource = f"role {name}"
-        with ThreadPoolExecutor(max_workers=3) as pool:
+
+        def document(policy: str) -> Any:
+            return aws_call(resource, "GetRolePolicy", self._client.get_role_policy, RoleName=name, PolicyName=policy)
+
+        def document_or_none(policy: str) -> Any:
+            return call_or_none(resource, "GetRolePolicy", self._client.get_role_policy, RoleName=name,
+                                PolicyName=policy)  # fmt: skip
+
+        with ThreadPoolExecutor(max_workers=3 + len(expected_inline)) as pool:
             role_call = pool.submit(call_or_none, resource, "GetRole", self._client.get_role, RoleName=name)
             inline_call = pool.submit(
                 paged_or_none, self._client, "list_role_policies", resource, "PolicyNames", RoleName=name
@@ -36,16 +45,17 @@ class IamApi:
             attached_call = pool.submit(
                 paged_or_none, self._client, "list_attached_role_policies", resource, "AttachedPolicies", RoleName=name
             )
+            expected = {policy: pool.submit(document_or_none, policy) for policy in expected_inline}
             found, inline_names, attached = role_call.result(), inline_call.result(), attached_call.result()
             if found is None or inline_names is None or attached is None:
                 return None
-            documents = pool.map(
-                lambda policy: aws_call(
-                    resource, "GetRolePolicy", self._client.get_role_policy, RoleName=name, PolicyName=policy
-                )["PolicyDocument"],
-                inline_names,
-            )
-            inline = {policy: _document(document) for policy, document in zip(inline_names, documents, strict=True)}
+            early = {policy: call.result() for policy, call in expected.items()}
+            policies = [str(policy) for policy in inline_names]  # (ListRolePolicies answers names)
+            later = [policy for policy in policies if early.get(policy) is None]
+            documents = dict(zip(later, pool.map(document, later), strict=True))
+            inline = {
+                policy: _document((early.get(policy) or documents[policy])["PolicyDocument"]) for policy in policies
+            }
         role = found["Role"]
         return {
             "Arn": role["Arn"],

@@ -78,7 +78,7 @@ class LambdaApi:
         created = self._retry_role_propagation(
             f"function {name}", "CreateFunction", self._client.create_function, request
         )
-        self.wait_ready(name)
+        self.wait_ready(name, answered=created)
         return created
 
     def update_code(self, name: str, *, code: Mapping[str, Any], architecture: str) -> dict[str, Any]:
@@ -90,7 +90,7 @@ class LambdaApi:
             Architectures=[architecture],
             **code,
         )
-        self.wait_updated(name)
+        self.wait_updated(name, answered=updated)
         return updated
 
     def update_configuration(self, name: str, *, config: Mapping[str, Any]) -> dict[str, Any]:
@@ -98,7 +98,7 @@ class LambdaApi:
         updated = self._retry_role_propagation(
             f"function {name}", "UpdateFunctionConfiguration", self._client.update_function_configuration, request
         )
-        self.wait_updated(name)
+        self.wait_updated(name, answered=updated)
         return updated
 
     def publish_version(self, name: str, *, description: str, code_sha256: str | None = None) -> str:
@@ -401,15 +401,17 @@ class LambdaApi:
             Qualifier=qualifier,
         )
 
-    def wait_ready(self, name: str) -> None:
-        self._wait(name, "function_active_v2")
+    def wait_ready(self, name: str, *, answered: Mapping[str, Any] | None = None) -> None:
+        self._wait(name, "function_active_v2", answered=answered)
 
-    def wait_updated(self, name: str) -> None:
-        self._wait(name, "function_updated_v2")
+    def wait_updated(self, name: str, *, answered: Mapping[str, Any] | None = None) -> None:
+        self._wait(name, "function_updated_v2", answered=answered)
 
-    def _wait(self, name: str, waiter_name: str) -> None:
+    def _wait(self, name: str, waiter_name: str, *, answered: Mapping[str, Any] | None = None) -> None:
         """Poll as botocore's waiter `waiter_name` says (its operation, delay, attempts and acceptors: what
-        counts as done, failed or still going), sleeping through the injected `sleep`.
+        counts as done, failed or still going), sleeping through the injected `sleep`. `answered` is the
+        FunctionConfiguration the create or update call answered: when it already says done (State Active,
+        LastUpdateStatus Successful), nothing is polled (one round trip saved).
 
         Configuration and code updates are asynchronous; the next update fails with ResourceConflictException
         until LastUpdateStatus leaves InProgress. https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
@@ -418,8 +420,12 @@ class LambdaApi:
 
         waiter = self._client.get_waiter(waiter_name).config
         operation = getattr(self._client, xform_name(waiter.operation))
-        for _attempt in range(waiter.max_attempts):
-            response = aws_call(f"function {name}", waiter.operation, operation, FunctionName=name)
+        for attempt in range(waiter.max_attempts):
+            if attempt == 0 and answered is not None:
+                # The waiter reads GetFunction's answer, whose `Configuration` is what create/update answer.
+                response: Mapping[str, Any] = {"Configuration": answered}
+            else:
+                response = aws_call(f"function {name}", waiter.operation, operation, FunctionName=name)
             state = next((a.state for a in waiter.acceptors if a.matcher_func(response)), None)
             if state == "success":
                 return
@@ -427,6 +433,8 @@ class LambdaApi:
                 config = response.get("Configuration") or {}
                 reason = config.get("LastUpdateStatusReason") or config.get("StateReason") or "unknown reason"
                 raise AwsError(resource=f"function {name}", action=waiter_name, code="Failed", detail=reason)
+            if attempt == 0 and answered is not None:
+                continue  # not done yet: poll at once (the answer was not a poll)
             self._sleep(waiter.delay)
         raise AwsError(
             resource=f"function {name}",

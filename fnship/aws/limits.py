@@ -3,14 +3,15 @@ calls that honours the service's answer (`Retry-After`, TooManyRequestsException
 
 Lambda's control plane has fixed rates that cannot be raised
 (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html#api-requests): GetFunction 100 requests
-per second, GetPolicy 15, and the rest of the control plane 15 per API; writes are counted here in one shared
-bucket of 15 per second, the safe reading when many kinds of writes go out together. API Gateway's management API
-allows 10 requests per second with a burst of 40 per account
+per second, GetPolicy 15, and "control plane API requests (excludes invocation, GetFunction, and GetPolicy
+requests)" 15 per second: ONE budget that every other Lambda control-plane call spends, reads (ListAliases,
+GetFunctionUrlConfig, ListEventSourceMappings, ...) and writes together. API Gateway's management API allows 10
+requests per second with a burst of 40 per account
 (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html). CloudWatch Logs documents 5 writes and
 10 `Describe*` per second. IAM and the others publish no numbers: IAM writes get a conservative 10 per second
-shared, anything else 50 per second per API (the adaptive retry below finds the real ceiling if that is too
-much). Each family is a token bucket holding one second of its rate, so a command's first round goes out at once
-and only a large service waits.
+shared, IAM reads and anything else 50 per second per API (the adaptive retry below finds the real ceiling if that
+is too much). Each family is a token bucket holding one second of its rate, so a command's first round goes out at
+once and only a large service waits.
 
 When AWS throttles anyway (another tool in the account spends the same budget), the family's rate is halved and
 then recovers by a tenth of its quota per second, and the call is retried after `Retry-After` or a jittered
@@ -51,13 +52,12 @@ def _per_second(rate: float, burst: float | None = None) -> Quota:
     return Quota(rate, burst if burst is not None else rate)
 
 
-# Family name -> quota. Families are named `service:Operation` (one API), `service:writes` (a shared write budget)
-# or `service` (one budget for the whole service); see `family`.
+# Family name -> quota. Families are named `service:Operation` (one API), `service:writes` (a shared write budget),
+# `lambda:control` (Lambda's one control-plane budget) or `service` (one budget for the whole service); see `family`.
 QUOTAS: dict[str, Quota] = {
     "lambda:GetFunction": _per_second(100),
     "lambda:GetPolicy": _per_second(15),
-    "lambda:writes": _per_second(15),
-    "lambda:reads": _per_second(15),  # per API: each read operation gets its own bucket of this size
+    "lambda:control": _per_second(15),  # every other control-plane call, reads and writes, shares this one
     "apigateway": _per_second(10, 40),
     "iam:reads": _per_second(50),
     "iam:writes": _per_second(10),
@@ -90,7 +90,9 @@ def family(service: str, operation: str) -> tuple[str, Quota] | None:
         return f"{ours}:{operation}", exact
     if ours == "apigateway":
         return "apigateway", QUOTAS["apigateway"]
-    if ours in ("lambda", "iam", "logs"):
+    if ours == "lambda":
+        return "lambda:control", QUOTAS["lambda:control"]
+    if ours in ("iam", "logs"):
         if is_read(operation):
             # Reads: one bucket per API, of the service's read size.
             return f"{ours}:{operation}", QUOTAS[f"{ours}:reads"]

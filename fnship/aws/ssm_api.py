@@ -11,6 +11,7 @@ from typing import Any
 from fnship.aws.calls import aws_call, call_or_none, error_code, tag_list
 
 ALREADY_EXISTS = "ParameterAlreadyExists"
+GET_PARAMETERS_MAX = 10  # https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameters.html
 
 
 class SsmApi:
@@ -35,17 +36,39 @@ class SsmApi:
         # Through aws_call: a refusal or a lost connection is an AwsError naming the parameter, never a traceback.
         return aws_call(f"SSM parameter {name}", "PutParameter", put)
 
-    def overwrite(self, name: str, value: str) -> None:
-        """Replace the value of a parameter we hold (a lease renewal). Tags stay as created: PutParameter refuses
-        tags together with Overwrite."""
-        aws_call(
+    def overwrite(self, name: str, value: str) -> int:
+        """Replace the value of a parameter we hold (a lease renewal), or create it; returns its new version (SSM
+        numbers every write of a parameter). Tags stay as created: PutParameter refuses tags together with
+        Overwrite."""
+        answer = aws_call(
             f"SSM parameter {name}", "PutParameter", self._client.put_parameter,
             Name=name, Value=value, Type="String", Overwrite=True,
         )  # fmt: skip
+        return int(answer.get("Version") or 0)
+
+    def get_many(self, names: list[str]) -> dict[str, tuple[str, int]]:
+        """Name -> (value, version) of those of `names` that exist, in one GetParameters call per 10 names (a
+        missing one is simply not in the answer)."""
+        found: dict[str, tuple[str, int]] = {}
+        for start in range(0, len(names), GET_PARAMETERS_MAX):
+            batch = names[start : start + GET_PARAMETERS_MAX]
+            answer = aws_call(f"SSM parameters {', '.join(batch)}", "GetParameters", self._client.get_parameters,
+                              Names=batch)  # fmt: skip
+            found.update({str(p["Name"]): (str(p["Value"]), int(p.get("Version") or 0)) for p in
+                          answer.get("Parameters") or []})  # fmt: skip
+        return found
 
     def get_or_none(self, name: str) -> str | None:
         found = call_or_none(f"SSM parameter {name}", "GetParameter", self._client.get_parameter, Name=name)
         return None if found is None else str(found["Parameter"]["Value"])
+
+    def delete_many(self, names: list[str]) -> None:
+        """Delete those of `names` that exist, in one DeleteParameters call per 10 names (missing ones are named in
+        its answer, not an error)."""
+        for start in range(0, len(names), GET_PARAMETERS_MAX):
+            batch = names[start : start + GET_PARAMETERS_MAX]
+            aws_call(f"SSM parameters {', '.join(batch)}", "DeleteParameters", self._client.delete_parameters,
+                     Names=batch)  # fmt: skip
 
     def delete(self, name: str) -> None:
         call_or_none(f"SSM parameter {name}", "DeleteParameter", self._client.delete_parameter, Name=name)

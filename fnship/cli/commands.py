@@ -9,7 +9,20 @@ from typing import Annotated
 import typer
 
 from fnship.cli import console, progress
-from fnship.cli.options import Config, Debug, Functions, Json, Local, NoColor, Profile, Region, Stage, Yes, load_service
+from fnship.cli.options import (
+    Config,
+    Debug,
+    Functions,
+    Json,
+    Local,
+    NoColor,
+    Profile,
+    Refresh,
+    Region,
+    Stage,
+    Yes,
+    load_service,
+)
 from fnship.cli.release_options import OnInterrupt, Strategy, WaitLock, check_on_interrupt, lock_waiting
 from fnship.errors import EXIT_CHANGES
 
@@ -118,6 +131,7 @@ def plan(
     functions: Functions = None,
     exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 4 when there are changes.")] = False,
     strategy: Strategy = None,
+    refresh: Refresh = False,
     no_cost: Annotated[
         bool, typer.Option("--no-cost", help="Do not price the changes (no CloudWatch metric reads).")
     ] = False,
@@ -136,7 +150,9 @@ def plan(
             config=config, stage=stage, region=region, profile=profile, local=local, functions=functions
         )
         with progress.working("Building and reading live state", mode=progress.mode_for(json_mode=json_out)):
-            the_plan = pipeline.make_plan(loaded, only=functions or (), strategy=strategy, cache_writes=False)
+            the_plan = pipeline.make_plan(
+                loaded, only=functions or (), strategy=strategy, cache_writes=False, refresh=refresh
+            )
             cost = None if no_cost else pipeline.plan_cost(loaded, the_plan)
         if json_out:
             document = {"ok": True, "has_changes": not the_plan.empty, "plan": plan_to_dict(the_plan), "cost": cost}
@@ -158,6 +174,7 @@ def deploy(
     yes: Yes = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan and stop.")] = False,
     strategy: Strategy = None,
+    refresh: Refresh = False,
     on_interrupt: OnInterrupt = "rollback",
     wait_lock: WaitLock = 0,
     json_out: Json = False,
@@ -190,6 +207,7 @@ def deploy(
             on_lock_wait=None if json_out else lock_waiting,
             guard=release_view.sigterm_as_interrupt,
             note=(lambda _line: None) if json_out else (lambda line: console.err(f"note: {line}")),
+            confirms_without_asking=yes,
         )
         outcome = pipeline.deploy(
             loaded,
@@ -199,6 +217,7 @@ def deploy(
             dry_run=dry_run,
             wait_lock=wait_lock,
             runtime=shift_runtime,
+            refresh=refresh,
         )
         the_plan, result, endpoints = outcome.plan, outcome.result, outcome.endpoints
         if not outcome.applied:

@@ -19,6 +19,13 @@ Local = Annotated[bool, typer.Option("--local", help="Use the embedded AWS emula
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 Yes = Annotated[bool, typer.Option("-y", "--yes", help="Do not ask for confirmation.")]
+Refresh = Annotated[
+    bool,
+    typer.Option(
+        "--refresh",
+        help="Read every resource on the functions' aliases instead of taking what the last deploy's record says.",
+    ),
+]
 Functions = Annotated[list[str] | None, typer.Option("-f", "--function", help="Only this function (repeatable).")]
 NoColor = Annotated[bool, typer.Option("--no-color", help="No colour (also NO_COLOR=1; never without a terminal).")]
 

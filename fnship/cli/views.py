@@ -6,6 +6,7 @@ import difflib
 import json
 from typing import Any
 
+from fnship.model.address import Address
 from fnship.plan.diff import CREATE, DELETE, REPLACE, UPDATE
 from fnship.plan.serialize import jsonable
 
@@ -59,8 +60,13 @@ def render_warnings(plan: Any) -> list[str]:
 def render_plan(plan: Any) -> str:
     head = f"{plan.service} · stage {plan.stage} · {plan.region}"
     warnings = "".join(f"{line}\n" for line in render_warnings(plan))
+    recorded = render_recorded(plan)
     if plan.empty:
-        return f"{head}\n\nNo changes. Live state matches the manifest.\n" + (f"\n{warnings}" if warnings else "")
+        return (
+            f"{head}\n\nNo changes. Live state matches the manifest.\n"
+            + (f"\n{recorded}\n" if recorded else "")
+            + (f"\n{warnings}" if warnings else "")
+        )
     lines = [head, "", "fnship will:", ""]
     for change in plan.changes:
         carried = f", with {change.deleted_with}" if change.deleted_with else ""
@@ -80,9 +86,24 @@ def render_plan(plan: Any) -> str:
         lines.append("")
     counts = plan.counts()
     lines.append(f"Plan: {counts[CREATE]} to add, {counts[UPDATE]} to change, {counts[DELETE]} to destroy.")
+    if recorded:
+        lines += ["", recorded]
     if warnings:
         lines += ["", *render_warnings(plan)]
     return "\n".join(lines) + "\n"
+
+
+def render_recorded(plan: Any) -> str:
+    """What the plan took from the last deploy's record instead of reading it (fnship/deploy_record.py)."""
+    recorded = getattr(plan, "recorded", ())
+    if not recorded:
+        return ""
+    functions = {Address(address).function_key for address in recorded}
+    return (
+        f"{len(recorded)} resources on the aliases of {len(functions)} function(s) (alias routing, policy statements, "
+        "URLs, async configs, event source mappings) were taken from the last deploy's record, not read; "
+        "`--refresh` reads them all."
+    )
 
 
 def render_removal(plan: Any) -> str:

@@ -7,7 +7,7 @@ and the executor read this table; nothing else keeps a per-kind list.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from fnship.kinds.base import Handler, Kind
@@ -79,12 +79,14 @@ def handlers(kinds: dict[str, Kind]) -> dict[str, Handler]:
     return table
 
 
-def __getattr__(name: str) -> Any:
-    """KINDS and HANDLERS, built on first use (PEP 562): importing one kind's module (as the triggers do) runs
-    this package's __init__ first, and the kinds' modules import the model, the planner's helpers and the release
-    strategies, which loading a manifest and packaging never need (bench/bench_startup.py)."""
-    if name in ("KINDS", "HANDLERS"):
-        kinds = _kinds()
-        globals().update(KINDS=kinds, HANDLERS=handlers(kinds))
-        return globals()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+if not TYPE_CHECKING:  # the type checker reads KINDS and HANDLERS above; any other name stays an error to it
+
+    def __getattr__(name: str) -> object:
+        """KINDS and HANDLERS, built on first use (PEP 562): importing one kind's module (as the triggers do) runs
+        this package's __init__ first, and the kinds' modules import the model, the planner's helpers and the
+        release strategies, which loading a manifest and packaging never need (bench/bench_startup.py)."""
+        if name in ("KINDS", "HANDLERS"):
+            kinds = _kinds()
+            globals().update(KINDS=kinds, HANDLERS=handlers(kinds))
+            return globals()[name]
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -272,4 +272,5 @@ KIND = Kind(
     read=read_alias,
     discover_on_alias=discover_alias,
     hangs_on_function=True,
+    from_record=True,
 )

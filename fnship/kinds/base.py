@@ -179,6 +179,9 @@ class Kind:
     discover: Discoverer | None = None  # how the service's own resources of the kind are found
     discover_on_alias: AliasDiscoverer | None = None  # how they are found on each alias of an owned function
     hangs_on_function: bool = False  # cannot exist without its function: not asked while the function is missing
+    # On a function's alias, read through Lambda's control-plane budget (ListAliases, GetPolicy, the URL, async
+    # config and mappings): taken from the deploy record when the plan trusts it (fnship/deploy_record.py).
+    from_record: bool = False
 
     def make_steps(self, change: Change) -> list[Step]:
         if self.steps is not None:

@@ -223,4 +223,5 @@ KIND = Kind(
     read=read_event_source_mapping,
     discover_on_alias=discover_event_source_mappings,
     hangs_on_function=True,
+    from_record=True,
 )

@@ -88,4 +88,5 @@ KIND = Kind(
     read=read_function_url,
     discover_on_alias=discover_function_url,
     hangs_on_function=True,
+    from_record=True,
 )

@@ -91,4 +91,5 @@ KIND = Kind(
     read=read_event_invoke_config,
     discover_on_alias=discover_event_invoke_config,
     hangs_on_function=True,
+    from_record=True,
 )

@@ -130,4 +130,5 @@ KIND = Kind(
     read=read_permission,
     discover_on_alias=discover_permissions,
     hangs_on_function=True,
+    from_record=True,
 )

@@ -108,11 +108,14 @@ def load_manifest(
     manifest = build_manifest(doc, check, path=path, stage=final_stage, region=final_region)
     diagnostics += check.diagnostics
     if doc.get("resources") not in (None, {}, []):
-        from fnship.manifest.resources import check_resources
+        from fnship.manifest.resources import check_resources, owned_logical_ids
 
         failed = any(failed[:1] == ("resources",) for failed in resolver.failed)  # (reported where it failed)
         diagnostics += check_resources(
-            None if failed else doc["resources"], region=final_region, locate=resolver.locate_included
+            None if failed else doc["resources"],
+            region=final_region,
+            locate=resolver.locate_included,
+            owned=owned_logical_ids(manifest.functions, manifest.artifacts.layers),
         )
     if diagnostics:
         raise InputError(_in_file_order(diagnostics))
@@ -125,6 +128,10 @@ def _resolved_setting(resolver: Resolver, path: KeyPath) -> Any:
         return resolver.lookup([str(part) for part in path], what=".".join(map(str, path)))
     except (Missing, VariableError):
         return None  # absent, or reported where it is written
+
+
+# serverless-dotenv-plugin's variables for provider.environment, its settings, and where the plugin is listed
+PluginEnv = tuple[dict[str, str], Mapping[str, Any], Location]
 
 
 def _load_dotenv(
@@ -183,9 +190,6 @@ def _load_dotenv(
             )
         )
     return loaded.values, config, listed
-
-
-PluginEnv = tuple[dict[str, str], Mapping[str, Any], Location]
 
 
 def _add_plugin_environment(doc: dict[str, Any], locations: dict[KeyPath, Location], plugin_env: PluginEnv) -> None:

@@ -52,14 +52,19 @@ ARCHITECTURES = ("x86_64", "arm64")
 PLATFORMS = ("linux/amd64", "linux/arm64")
 
 
-def logical_id(layer_key: str) -> str:
-    """Serverless's CloudFormation name for a layer: `my-deps` -> `MyDashdepsLambdaLayer`-like TitleCase.
+def normalized_name(key: str) -> str:
+    """How Serverless spells a function's or layer's key in CloudFormation logical ids: `my-deps` -> `MyDashdeps`.
 
-    Serverless (lib/plugins/aws/lib/naming.js getLambdaLayerLogicalId) upper-cases the first letter and spells
-    `-` as `Dash` and `_` as `Underscore`.
+    Serverless (lib/plugins/aws/lib/naming.js getNormalizedFunctionName, getLambdaLayerLogicalId) upper-cases the
+    first letter and spells `-` as `Dash` and `_` as `Underscore`.
     """
-    normalized = layer_key[:1].upper() + layer_key[1:]
-    return normalized.replace("-", "Dash").replace("_", "Underscore") + "LambdaLayer"
+    normalized = key[:1].upper() + key[1:]
+    return normalized.replace("-", "Dash").replace("_", "Underscore")
+
+
+def logical_id(layer_key: str) -> str:
+    """Serverless's CloudFormation name for a layer: `my-deps` -> `MyDashdepsLambdaLayer`."""
+    return normalized_name(layer_key) + "LambdaLayer"
 
 
 def build_artifacts(doc: Mapping[str, Any], check: Checker, *, service: str, stage: str) -> ArtifactsSpec:

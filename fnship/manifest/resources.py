@@ -17,11 +17,12 @@ template yet (the companion stack is issue 11), so a valid `resources:` is still
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from fnship.errors import Diagnostic, Location
+from fnship.manifest import artifacts
 from fnship.manifest.loader import dotted
 from fnship.manifest.types import KeyPath
 from fnship.secret import Secret
@@ -58,7 +59,37 @@ class Template:
         return ("resources",)
 
 
-def assemble(value: Any, locate: Locate) -> tuple[Template, list[Diagnostic]]:
+def owned_logical_ids(function_keys: Iterable[str], layer_keys: Iterable[str]) -> dict[str, str]:
+    """The Serverless Framework's logical ids of what fnship creates itself (lib/plugins/aws/lib/naming.js) -> what
+    it is. In Serverless, a resource under such an id is merged into the one it generates; fnship creates these
+    without CloudFormation, so such an entry is refused."""
+    owned = {
+        "IamRoleLambdaExecution": "the functions' execution role",
+        "ServerlessDeploymentBucket": "the deployment bucket",
+        "ServerlessDeploymentBucketPolicy": "the deployment bucket's policy",
+        "HttpApi": "the HTTP API",
+        "HttpApiStage": "the HTTP API's stage",
+        "ApiGatewayRestApi": "the REST API",
+        "WebsocketsApi": "the WebSocket API",
+    }
+    for key in function_keys:
+        name = artifacts.normalized_name(key)
+        owned[f"{name}LambdaFunction"] = f"function {key}"
+        owned[f"{name}LogGroup"] = f"the log group of function {key}"
+        owned[f"{name}LambdaVersion"] = f"the versions of function {key}"  # (a prefix: LambdaVersion<hash>)
+    for key in layer_keys:
+        owned[artifacts.logical_id(key)] = f"layer {key}"
+    return owned
+
+
+def _owner(logical_id: str, owned: Mapping[str, str]) -> str | None:
+    if logical_id in owned:
+        return owned[logical_id]
+    head, version, _ = logical_id.partition("LambdaVersion")
+    return owned.get(f"{head}LambdaVersion") if version else None
+
+
+def assemble(value: Any, locate: Locate, owned: Mapping[str, str] | None = None) -> tuple[Template, list[Diagnostic]]:
     """`resources:` (a mapping or a list of fragments) -> one template, with every problem of its shape."""
     template = Template()
     problems: list[Diagnostic] = []
@@ -88,7 +119,7 @@ def assemble(value: Any, locate: Locate) -> tuple[Template, list[Diagnostic]]:
                 if content is not None:
                     problem(where, f"{section} must be a mapping of logical ids")
             else:
-                _merge(template, section, content, where, locate, problem)
+                _merge(template, section, content, where, locate, problem, owned=owned or {})
     return template, problems
 
 
@@ -121,10 +152,21 @@ def _merge(
     where: KeyPath,
     locate: Locate,
     problem: Callable[..., None],
+    *,
+    owned: Mapping[str, str],
 ) -> None:
     merged = template.body.setdefault(section, {})
     template.origin.setdefault((section,), where)
     for logical_id, entry in content.items():
+        owner = _owner(logical_id, owned) if section == "Resources" else None
+        if owner is not None:
+            problem(
+                (*where, logical_id),
+                f"{logical_id} is the Serverless logical id of {owner}, which fnship creates itself, not as "
+                "CloudFormation (Serverless would merge this entry into it)",
+                "set what you need with fnship's own settings for it, or give this resource another logical id",
+            )
+            continue
         if logical_id in merged:
             first = template.origin[(section, logical_id)]
             problem(
@@ -180,13 +222,15 @@ def lint(template: Template, *, region: str, locate: Locate) -> list[Diagnostic]
     return errors
 
 
-def check_resources(value: Any, *, region: str, locate: Locate) -> list[Diagnostic]:
+def check_resources(
+    value: Any, *, region: str, locate: Locate, owned: Mapping[str, str] | None = None
+) -> list[Diagnostic]:
     """Every problem of `resources:` (its shape, duplicate logical ids, cfn-lint's findings), then its refusal.
     `value` None: it failed to resolve (reported there); only the refusal."""
     problems: list[Diagnostic] = []
     linted = False
     if value is not None:
-        template, problems = assemble(value, locate)
+        template, problems = assemble(value, locate, owned)
         linted = not problems and bool(template.body.get("Resources"))  # (no resources: nothing to check)
         if linted:
             problems = lint(template, region=region, locate=locate)

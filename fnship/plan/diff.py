@@ -64,6 +64,8 @@ class Plan:
     desired: State
     live: State
     warnings: tuple[str, ...] = ()  # worth saying before applying (a queue's visibility timeout too short)
+    # Addresses whose live side the deploy record vouched for instead of a read (fnship/deploy_record.py).
+    recorded: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:

@@ -42,6 +42,8 @@ class Discovery:
 
     stubs: tuple[Resource, ...] = ()
     elsewhere: Mapping[str, Resource] = field(default_factory=dict)
+    # Addresses whose live side was taken from the deploy record instead of read (see `_from_record`).
+    recorded: tuple[str, ...] = ()
 
 
 def _in_parallel(pool: ThreadPoolExecutor, calls: Iterable[Callable[[], T]]) -> list[T]:
@@ -66,14 +68,17 @@ def _warm_function(aws: Reads, function_arn: str, aliases: Iterable[str]) -> lis
     return calls
 
 
-def discover(aws: Reads, *, service: str, stage: str, pool: ThreadPoolExecutor) -> list[Resource]:
+def discover(
+    aws: Reads, *, service: str, stage: str, pool: ThreadPoolExecutor, deferred: Mapping[str, Any] | None = None
+) -> list[Resource]:
     """Stubs (address, kind, name) for everything this service and stage owns, found by each kind's `discover`
     (the one tagging call filtered by both ownership tags, roles under the service's IAM path, its APIs and
     layers) and, on every alias of every owned function, by each kind's `discover_on_alias` (what fnship put
     there: policy statements, mappings, URL, async config). No list of the whole account.
 
     Three rounds, each concurrent: every kind's lookups; then every owned function's aliases (with the reads of
-    each alias, all shared with the readers through the memo); then nothing but memo hits."""
+    each alias, all shared with the readers through the memo); then nothing but memo hits. The aliases of the
+    `deferred` functions (which the deploy record may vouch for) are left to `read_live`."""
     aws.owner = (service, stage)
     finders = [kind.discover for kind in KINDS.values() if kind.discover is not None]
     # The first round has threads of its own: the shared pool's queue may hold a round of rate-limited reads.
@@ -83,13 +88,22 @@ def discover(aws: Reads, *, service: str, stage: str, pool: ThreadPoolExecutor) 
     functions = {
         s.name: (Address(s.address).function_key or "", s.found.arn)
         for s in stubs
-        if s.kind == "function" and s.found is not None and s.found.arn
+        if s.kind == "function" and s.found is not None and s.found.arn and s.name not in (deferred or {})
     }
+    return stubs + _discover_on_aliases(aws, service=service, stage=stage, pool=pool, functions=functions)
+
+
+def _discover_on_aliases(
+    aws: Reads, *, service: str, stage: str, pool: ThreadPoolExecutor, functions: Mapping[str, tuple[str, str]]
+) -> list[Resource]:
+    """Stubs of what fnship put on every alias of `functions` (name -> (key, unqualified ARN)): two rounds, their
+    aliases, then every alias's reads."""
     _in_parallel(pool, [partial(aws.aliases, name) for name in functions])
     _in_parallel(
         pool, [call for name, (_, arn) in functions.items() for call in _warm_function(aws, arn, aws.aliases(name))]
     )
     on_alias = [kind.discover_on_alias for kind in KINDS.values() if kind.discover_on_alias is not None]
+    stubs: list[Resource] = []
     for function_name, (key, function_arn) in functions.items():
         for alias in aws.aliases(function_name):
             where = OnAlias(service, stage, key, function_arn, alias)
@@ -114,14 +128,19 @@ def _locator(resource: Resource) -> tuple[str, str | None, str | None]:
     return resource.name, bus, alias_arn
 
 
-def _on_function(resource: Resource) -> tuple[str, str | None]:
+def function_of(resource: Resource) -> tuple[str, str | None]:
     """(function name, alias) of a resource that lives on a function."""
     scope = resource.in_scope()
     return scope.function_name, scope.alias
 
 
 def read_live(
-    aws: Aws | Reads, desired: State, *, discover_owned: bool = True, known: Discovery | None = None
+    aws: Aws | Reads,
+    desired: State,
+    *,
+    discover_owned: bool = True,
+    known: Discovery | None = None,
+    record: Any = None,
 ) -> tuple[State, Discovery]:
     """The live counterpart of every desired resource, plus (with `discover_owned`) every owned leftover; and
     what discovery found, so that a second reading (`known`) reads the same resources without discovering.
@@ -129,22 +148,37 @@ def read_live(
     Everything goes out at once, in a few concurrent rounds whatever the service's size: the functions by name,
     the roles, the log groups (one batch) and the discovery lookups; as each function answers, the reads that
     hang on it (aliases, policies, mappings, URLs), shared by discovery and the readers through the memo; then
-    the triggers whose place discovery may have found moved, and the owned leftovers."""
+    the triggers whose place discovery may have found moved, and the owned leftovers.
+
+    With a complete deploy `record` (fnship/deploy_record.py), a function it names is read through GetFunction
+    only (GetFunction's own budget): when its alias serves the recorded version and what the manifest puts on the
+    alias digests as recorded, the alias's settings and sub-resources are taken from the record (their addresses
+    in `Discovery.recorded`); otherwise, in one more round, that function is read in full."""
     reads = aws if isinstance(aws, Reads) else Reads(aws)
     reads.owner = (desired.service, desired.stage)
     reads.log_groups = frozenset(r.name for r in desired.resources if r.kind == "log_group")
     aliases_of: dict[str, set[str]] = {r.name: set() for r in desired.resources if r.kind == "function"}
     for resource in desired.resources:
         if KINDS[resource.kind].hangs_on_function:
-            function_name, alias = _on_function(resource)
+            function_name, alias = function_of(resource)
             aliases_of.setdefault(function_name, set()).update([alias] if alias else [])
+    candidates = _candidates(record, desired, aliases_of) if known is None else {}
+    reads.without_api_statements = _without_api_statements(desired, candidates)
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
 
-        def warm(name: str, aliases: set[str]) -> None:
+        def warm_reads(name: str, arn: str) -> list[Callable[[], Any]]:
+            aliases = sorted(aliases_of.get(name, ()))
+            if name in candidates:  # GetFunction through each alias: the record says the rest
+                return [partial(reads.function, name, alias) for alias in aliases]
+            return _warm_function(reads, arn, aliases)
+
+        def warm(name: str) -> None:
+            if name in candidates:  # its aliases are named: asked beside the function, not after it
+                for alias in sorted(aliases_of.get(name, ())):
+                    pool.submit(reads.function, name, alias)
             found = reads.function(name)
             if found is not None:
-                arn = unqualified_arn(found["Configuration"]["FunctionArn"])
-                for call in _warm_function(reads, arn, sorted(aliases)):
+                for call in warm_reads(name, unqualified_arn(found["Configuration"]["FunctionArn"])):
                     pool.submit(call)  # errors stay in the memo, for the reader that needs the answer
 
         def warm_owned() -> None:
@@ -161,24 +195,26 @@ def read_live(
                     if name in seen:
                         continue
                     seen.add(name)
-                    for call in _warm_function(reads, unqualified_arn(arn), sorted(aliases_of.get(name, ()))):
+                    for call in warm_reads(name, unqualified_arn(arn)):
                         pool.submit(call)
 
             warm_page(reads.tagged(on_page=warm_page))  # (the pages were seen, unless discovery asked first)
 
-        warming = [pool.submit(warm, name, aliases) for name, aliases in aliases_of.items()]
+        warming = [pool.submit(warm, name) for name in aliases_of]
         warming.append(pool.submit(warm_owned))
         discovered = None
         if known is None and discover_owned:
             # Discovery's own rounds overlap the reads (its thread waits on the pool; no pool thread does).
             side = ThreadPoolExecutor(max_workers=1)
-            discovered = side.submit(discover, reads, service=desired.service, stage=desired.stage, pool=pool)
+            discovered = side.submit(
+                discover, reads, service=desired.service, stage=desired.stage, pool=pool, deferred=candidates
+            )
             side.shutdown(wait=False)
 
         def read(stub: Resource, elsewhere: Mapping[str, Resource]) -> list[Resource]:
             kind = KINDS[stub.kind]
             assert kind.read is not None, f"kind {stub.kind} has no reader"
-            if kind.hangs_on_function and reads.function(_on_function(stub)[0]) is None:
+            if kind.hangs_on_function and reads.function(function_of(stub)[0]) is None:
                 return []
             if stub.address in elsewhere:
                 # The one in use is the live side, so the plan moves it (the update handler replaces it) instead
@@ -188,29 +224,55 @@ def read_live(
                     return found
             return kind.read(reads, stub)
 
-        # What discovery cannot move is read at once; a movable trigger waits for discovery's word on its place.
+        # What the record may vouch for waits for GetFunction's word; what discovery cannot move is read at once;
+        # a movable trigger waits for discovery's word on its place.
+        # (A movable trigger of such a function waits too: only its full reading, if any, says where it is.)
+        deferred = [
+            r
+            for r in desired.resources
+            if (KINDS[r.kind].from_record or KINDS[r.kind].movable) and function_of(r)[0] in candidates
+        ]
+        deferred_addresses = {r.address for r in deferred}
+        plain = [r for r in desired.resources if r.address not in deferred_addresses]
         if known is None:
-            later = [r for r in desired.resources if KINDS[r.kind].movable]
-            early = [r for r in desired.resources if not KINDS[r.kind].movable]
+            later = [r for r in plain if KINDS[r.kind].movable]
+            early = [r for r in plain if not KINDS[r.kind].movable]
         else:
-            later, early = [], [*desired.resources, *known.stubs]
+            later, early = [], [*plain, *known.stubs]
         reading = [pool.submit(read, stub, known.elsewhere if known else {}) for stub in early]
+        wanted = {_identity(r): r for r in desired.resources}
         if known is None:
-            found_stubs: list[Resource] = []
-            elsewhere: dict[str, Resource] = {}
-            wanted = {_identity(r): r for r in desired.resources}
-            for stub in discovered.result() if discovered is not None else ():
-                identity = _identity(stub)
-                if identity not in wanted:
-                    wanted[identity] = stub
-                    found_stubs.append(stub)
-                elif KINDS[stub.kind].movable and _locator(stub) != _locator(wanted[identity]):
-                    elsewhere[stub.address] = stub
+            found_stubs, elsewhere = _merge(discovered.result() if discovered is not None else (), wanted)
             known = Discovery(tuple(found_stubs), elsewhere)
             reading += [pool.submit(read, stub, known.elsewhere) for stub in [*later, *known.stubs]]
         for future in warming:
             future.result()
         found = [resource for future in reading for resource in future.result()]
+        if candidates:
+            taken, recorded, untrusted = _from_record(reads, desired, candidates, found)
+            found += taken
+            vouched = [r for r in deferred if not KINDS[r.kind].from_record and function_of(r)[0] not in untrusted]
+            if untrusted:
+                # One more round for the functions the record does not vouch for: read in full, as without it.
+                more_stubs: list[Resource] = []
+                if discover_owned:
+                    functions = {}
+                    for name in untrusted:
+                        live_function = reads.function(name)
+                        if live_function is not None:
+                            arn = unqualified_arn(live_function["Configuration"]["FunctionArn"])
+                            functions[name] = (candidates[name].key, arn)
+                    discovered_more = _discover_on_aliases(
+                        reads, service=desired.service, stage=desired.stage, pool=pool, functions=functions
+                    )
+                    more_stubs, more_elsewhere = _merge(discovered_more, wanted)
+                    known = replace(known, stubs=(*known.stubs, *more_stubs),
+                                    elsewhere={**known.elsewhere, **more_elsewhere})  # fmt: skip
+                vouched += [r for r in deferred if function_of(r)[0] in untrusted]
+                vouched += more_stubs
+            rereading = [pool.submit(read, stub, known.elsewhere) for stub in vouched]
+            found += [resource for future in rereading for resource in future.result()]
+            known = replace(known, recorded=tuple(sorted(recorded)))
     # An owned bucket the manifest no longer names: S3 refuses to destroy one that holds objects, and the plan must
     # know that before it promises a destroy (see plan.steps.keep_full_buckets).
     desired_addresses = {resource.address for resource in desired.resources}
@@ -221,3 +283,128 @@ def read_live(
         for r in found
     ]
     return desired.with_resources(found), known
+
+
+def _merge(
+    discovered: Iterable[Resource], wanted: dict[tuple[str, str], Resource]
+) -> tuple[list[Resource], dict[str, Resource]]:
+    """Discovered stubs against what is wanted (updated in place): the owned leftovers (new identities), and by
+    address where a movable trigger was found somewhere else than the manifest now says."""
+    found_stubs: list[Resource] = []
+    elsewhere: dict[str, Resource] = {}
+    for stub in discovered:
+        identity = _identity(stub)
+        if identity not in wanted:
+            wanted[identity] = stub
+            found_stubs.append(stub)
+        elif KINDS[stub.kind].movable and _locator(stub) != _locator(wanted[identity]):
+            elsewhere[stub.address] = stub
+    return found_stubs, elsewhere
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A desired function the deploy record names: its key, and what the record says of it (deploy_record.Entry)."""
+
+    key: str
+    entry: Any
+
+
+def _candidates(record: Any, desired: State, aliases_of: Mapping[str, set[str]]) -> dict[str, _Candidate]:
+    """Function name -> what the complete `record` says of it, for the desired functions it names with the same
+    aliases."""
+    if record is None or not record.complete:
+        return {}
+    found = {}
+    for function in desired.of_kind("function"):
+        entry = record.functions.get(function.name)
+        if entry is not None and set(entry.aliases) == aliases_of.get(function.name, set()):
+            found[function.name] = _Candidate(Address(function.address).function_key or "", entry)
+    return found
+
+
+def _without_api_statements(desired: State, candidates: Mapping[str, _Candidate]) -> frozenset[str]:
+    """The functions the record says fnship left no API statement on: what the manifest puts on their aliases has
+    no reference to an API (nor anything else known only after apply) and digests as recorded. Finding the service's
+    APIs from policy statements (when the tagging answer names none: the emulator's) skips them; were the record
+    wrong about one, its full reading would find its statements anyway."""
+    from fnship import deploy_record
+
+    on_alias: dict[str, list[Resource]] = {}
+    for resource in desired.resources:
+        if KINDS[resource.kind].from_record:
+            on_alias.setdefault(function_of(resource)[0], []).append(resource)
+    return frozenset(
+        name
+        for name, candidate in candidates.items()
+        if deploy_record.function_digest(on_alias.get(name, [])) == candidate.entry.digest
+    )
+
+
+def _from_record(
+    reads: Reads, desired: State, candidates: Mapping[str, _Candidate], found: list[Resource]
+) -> tuple[list[Resource], list[str], list[str]]:
+    """(live resources taken from the record, their addresses, the functions it does not vouch for).
+
+    The record vouches for a function when each alias serves the recorded version (GetFunction through the alias)
+    and what the manifest puts on its aliases, resolved against live state as the plan resolves it, digests as
+    recorded: then that is what is live. An alias whose release moves is read all the same (ListAliases: its
+    weights, revision and release history), since the plan changes it."""
+    from fnship import deploy_record
+    from fnship.kinds.alias import Alias
+    from fnship.kinds.alias import from_aws as alias_from_aws
+    from fnship.kinds.function import from_aws as function_from_aws
+    from fnship.model.build import release_of
+    from fnship.plan.steps import resolve_live_refs
+
+    # Resolved against live state as the plan resolves it, all in one pass (whatever the number of functions).
+    on_alias: dict[str, list[Resource]] = {}
+    for resource in resolve_live_refs(desired, desired.with_resources(found)).resources:
+        if KINDS[resource.kind].from_record and function_of(resource)[0] in candidates:
+            on_alias.setdefault(function_of(resource)[0], []).append(resource)
+    taken: list[Resource] = []
+    recorded: list[str] = []
+    untrusted: list[str] = []
+    for name, candidate in candidates.items():
+        function = reads.function(name)
+        resolved = on_alias.get(name, [])
+        aliases = [r for r in resolved if r.kind == "alias"]
+        served = {alias.name: reads.function(name, alias.name) for alias in aliases}
+        if (
+            function is None
+            or any(
+                answer is None or str(answer["Configuration"].get("Version")) != candidate.entry.aliases[alias]
+                for alias, answer in served.items()
+            )
+            or deploy_record.function_digest(resolved) != candidate.entry.digest
+        ):
+            untrusted.append(name)
+            continue
+        arn = unqualified_arn(function["Configuration"]["FunctionArn"])
+        for resource in resolved:
+            if resource.kind != "alias":
+                taken.append(resource)
+                recorded.append(resource.address)
+                continue
+            version = candidate.entry.aliases[resource.name]
+            answer = served[resource.name]
+            assert answer is not None
+            release = None
+            if version != "$LATEST":
+                release = release_of(function_from_aws(answer["Configuration"], None, None, answer.get("Code")))
+            # As ListAliases would answer it after the apply that wrote the record: no weights (a shift that did
+            # not end leaves no complete record); its revision and release history are read if it moves.
+            spec = alias_from_aws(
+                {"FunctionVersion": version, "AliasArn": f"{arn}:{resource.name}"},
+                release=release,
+                provisioned_concurrency=resource.spec_as(Alias).provisioned_concurrency,
+            )
+            alias = Resource.of(resource.address, resource.name, spec, scope=resource.scope)
+            if KINDS["alias"].diff(resource, alias):
+                read_alias = KINDS["alias"].read
+                assert read_alias is not None
+                taken += read_alias(reads, resource)
+            else:
+                taken.append(alias)
+                recorded.append(resource.address)
+    return taken, recorded, untrusted

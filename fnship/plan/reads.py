@@ -72,11 +72,23 @@ class Reads:
         self.known_api_ids: dict[str, frozenset[str]] = {}
         # (function, alias) whose policy statements name the APIs, when known without listing aliases.
         self.api_aliases: list[tuple[str, str]] | None = None
+        # Functions whose policies cannot name an API: the deploy record vouches that fnship put no API statement
+        # on them (see plan/live.py); `api_ids` does not read them.
+        self.without_api_statements: frozenset[str] = frozenset()
         self._lock = threading.Lock()
         self._memo: dict[Hashable, Future[Any]] = {}  # each key's future holds what its `fn` returns
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.aws, name)
+
+    def known(self, key: Hashable, value: Any) -> None:
+        """`value` is the answer of the read `key` (asked together with others in one call): `once(key, ...)`
+        answers it without asking."""
+        with self._lock:
+            if key not in self._memo:
+                future: Future[Any] = Future()
+                future.set_result(value)
+                self._memo[key] = future
 
     def once(self, key: Hashable, fn: Callable[[], T]) -> T:
         with self._lock:
@@ -141,7 +153,9 @@ class Reads:
                 if parts is not None and parts.service == "apigateway" and kind in API_EVENTS.values() and api_id:
                     ids.setdefault(kind, set()).add(api_id)
                 elif parts is not None and parts.service == "lambda" and parts.resource.startswith("function:"):
-                    functions.append(parts.resource.split(":", 2)[1])
+                    function = parts.resource.split(":", 2)[1]
+                    if function not in self.without_api_statements:
+                        functions.append(function)
 
             if any(ids.values()):
                 return {kind: frozenset(found) for kind, found in ids.items()}

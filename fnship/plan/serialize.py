@@ -55,6 +55,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             for step in plan.steps
         ],
         "warnings": list(plan.warnings),
+        **({"recorded": list(plan.recorded)} if plan.recorded else {}),
         "summary": {
             "add": plan.counts()["create"],
             "change": plan.counts()["update"],

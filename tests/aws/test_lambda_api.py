@@ -41,6 +41,7 @@ class ScriptedLambda:
         return answer
 
     def get_function(self, FunctionName):
+        self.polls = getattr(self, "polls", 0) + 1
         state, update = self.states.pop(0) if len(self.states) > 1 else self.states[0]
         return {"Configuration": {"State": state, "LastUpdateStatus": update, "LastUpdateStatusReason": "bad zip"}}
 
@@ -102,3 +103,29 @@ def test_waiter_gives_up_after_botocores_attempts_and_names_the_function():
     with pytest.raises(AwsError) as raised:
         LambdaApi(client, sleep=lambda _s: None).wait_updated("slow")
     assert raised.value.resource == "function slow" and raised.value.code == "Timeout"
+
+
+def test_a_create_that_answers_active_is_not_polled():
+    """CreateFunction answers the new function's configuration: when it already says Active there is nothing to
+    wait for (the emulator always does; AWS mostly answers Pending)."""
+    client = ScriptedLambda([{"FunctionArn": "arn:f", "State": "Active"}], states=[("Pending", None)])
+    LambdaApi(client, sleep=lambda _s: pytest.fail("must not sleep")).create_function("f", config={}, code={}, tags={})
+    assert getattr(client, "polls", 0) == 0
+
+
+def test_a_create_that_answers_pending_is_polled_at_once_until_active():
+    sleeps: list[float] = []
+    client = ScriptedLambda(
+        [{"FunctionArn": "arn:f", "State": "Pending"}], states=[("Pending", None), ("Active", None)]
+    )
+    LambdaApi(client, sleep=sleeps.append).create_function("f", config={}, code={}, tags={})
+    assert client.polls == 2
+    assert sleeps == [1]  # no sleep before the first poll: the create's answer was not one
+
+
+def test_a_create_that_answers_failed_fails_naming_the_reason():
+    client = ScriptedLambda([{"FunctionArn": "arn:f", "State": "Failed", "StateReason": "no subnet"}])
+    with pytest.raises(AwsError) as raised:
+        LambdaApi(client, sleep=lambda _s: None).create_function("f", config={}, code={}, tags={})
+    assert "no subnet" in str(raised.value)
+    assert getattr(client, "polls", 0) == 0

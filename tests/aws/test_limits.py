@@ -43,9 +43,11 @@ def limiter(fake_time: FakeTime) -> RateLimiter:
     [
         ("lambda", "GetFunction", "lambda:GetFunction", 100),
         ("lambda", "GetPolicy", "lambda:GetPolicy", 15),
-        ("lambda", "CreateFunction", "lambda:writes", 15),
-        ("lambda", "UpdateAlias", "lambda:writes", 15),
-        ("lambda", "ListAliases", "lambda:ListAliases", 15),
+        ("lambda", "CreateFunction", "lambda:control", 15),
+        ("lambda", "UpdateAlias", "lambda:control", 15),
+        ("lambda", "ListAliases", "lambda:control", 15),
+        ("lambda", "GetFunctionUrlConfig", "lambda:control", 15),
+        ("lambda", "ListEventSourceMappings", "lambda:control", 15),
         ("iam", "GetRole", "iam:GetRole", 50),
         ("iam", "CreateRole", "iam:writes", 10),
         ("api-gateway", "GetRestApis", "apigateway", 10),
@@ -80,12 +82,18 @@ def test_a_burst_goes_out_at_once_then_the_rate_holds(fake_time):
     assert fake_time.now == before
 
 
-def test_lambda_writes_share_one_budget(fake_time):
+def test_lambda_control_plane_reads_and_writes_share_one_budget(fake_time):
+    """ "Control plane API requests (excludes invocation, GetFunction, and GetPolicy requests): 15 per second": one
+    budget for every other Lambda API, reads and writes together."""
     limits = limiter(fake_time)
-    for operation in ["CreateFunction", "PublishVersion", "CreateAlias"] * 5:
+    for operation in ["CreateFunction", "ListAliases", "GetFunctionUrlConfig", "PublishVersion", "CreateAlias"] * 3:
         limits.acquire("lambda", operation)
     assert fake_time.sleeps == []
-    limits.acquire("lambda", "UpdateFunctionCode")
+    limits.acquire("lambda", "ListEventSourceMappings")  # a read waits for the writes' budget too
+    assert fake_time.sleeps == [pytest.approx(1 / 15)]
+    # GetFunction and GetPolicy are outside it: their own budgets are untouched.
+    limits.acquire("lambda", "GetFunction")
+    limits.acquire("lambda", "GetPolicy")
     assert fake_time.sleeps == [pytest.approx(1 / 15)]
 
 

@@ -105,11 +105,12 @@ def test_the_documented_policy_allows_every_call_plan_and_deploy_make(moto, proj
 
     read: set[str] = actions_of("plan")
     deploy = actions_of("deploy", "--yes")
-    read |= actions_of("plan") | actions_of("info") | actions_of("releases") | actions_of("logs")
+    read |= actions_of("plan") | actions_of("plan", "--refresh") | actions_of("info") | actions_of("releases")
+    read |= actions_of("logs")
     project.write("serverless.yml", HELLO_SERVICE.replace("handler.hello", "handler.world"))
     deploy |= actions_of("deploy", "--yes") | actions_of("rollback", "--yes") | actions_of("remove", "--yes")
 
-    assert {"ssm:GetParameter", "lambda:ListEventSourceMappings", "tag:GetResources"} <= read  # the decoding works
+    assert {"ssm:GetParameters", "lambda:ListEventSourceMappings", "tag:GetResources"} <= read  # the decoding works
     assert {"lambda:PublishVersion", "ssm:PutParameter", "iam:DeleteRole"} <= deploy
     assert read - policy["Read"] == set()
     assert deploy - policy["Read"] - policy["Deploy"] == set()

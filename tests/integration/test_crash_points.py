@@ -47,15 +47,18 @@ def proxied(moto, monkeypatch):
 
 def expected(cut: int, fault: str, last: int) -> dict[str, object]:
     """What a deploy cut at the `cut`th of `last` mutating calls leaves: its exit code, whether it says its release
-    failed, and whether the re-run takes over a lease left behind. The lock is the first call (PutParameter) and
-    its release the last (DeleteParameter). Refused, the cut call was not done; dropped, it was (its answer lost)."""
+    failed, and whether the re-run takes over a lease left behind. The lock is the first call (PutParameter), the
+    deploy record written before its release the one before last, and the release the last (DeleteParameter).
+    Refused, the cut call was not done; dropped, it was (its answer lost)."""
     done = cut if fault == "drop" else cut - 1  # calls that reached AWS
     lease_left = 1 <= done < last  # the lease was created and never deleted
     return {
-        "exit_code": 1 if cut < last else 0,  # cut at the release, the deploy itself is done
+        # Cut at the record or the release, the deploy itself is done (a record not written vouches for nothing).
+        "exit_code": 1 if cut < last - 1 else 0,
         # It knew it held the lock (its creation was answered) and then could not delete it.
         "says_release_failed": cut > 1 and lease_left,
-        # A re-run with work left to do takes the lock, over the lease left behind (with none, it takes no lock).
+        # A re-run takes the lock, over the lease left behind, unless the record says all was done (with no
+        # record to vouch, a `--yes` deploy plans under the lock, and writes the record even with nothing to do).
         "takes_over": lease_left and done < last - 1,
     }
 
@@ -71,8 +74,8 @@ def test_a_deploy_cut_at_each_mutating_call_converges_on_a_plain_rerun(moto, pro
     assert first.exit_code == 0, first.stderr
     calls = list(proxied.mutating)
     assert calls[0] == "PutParameter" and calls[-1] == "DeleteParameter"  # the lock, taken and released
-    assert len(calls) == 12  # lock, log group + retention, role + policy, function, version, alias, permission,
-    # rule + target, unlock
+    assert len(calls) == 14  # lock, record marked, log group + retention, role + policy, function, version,
+    # alias, permission, rule + target, record, unlock
 
     converged = []
     for cut in range(1, len(calls) + 1):

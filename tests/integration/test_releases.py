@@ -350,7 +350,9 @@ def test_sigterm_mid_shift_restores_the_old_version_and_releases_the_lock(moto, 
     alias = alias_of(moto)
     assert alias["FunctionVersion"] == "1" and alias["RoutingConfig"]["AdditionalVersionWeights"] == {}
     ssm = moto.client("ssm")
-    assert ssm.describe_parameters()["Parameters"] == []  # the lock was released
+    names = [p["Name"] for p in ssm.describe_parameters()["Parameters"]]
+    assert names == ["/fnship/demo/dev/applied"]  # the lock was released (the deploy record stays)
+    assert '"complete":false' in ssm.get_parameter(Name=names[0])["Parameter"]["Value"]  # vouching for nothing
 
 
 def test_the_plan_names_the_versions_a_release_prunes_and_the_release_deletes_exactly_those(moto, project):

@@ -176,3 +176,69 @@ def test_secrets_never_reach_cfn_lint_messages(env: Env):
     problems = env.problems(text, lookups=fake.lookups())
     assert "hunter2" not in "\n".join(problems)
     assert "'(sensitive)' is not of type 'integer'" in "\n".join(problems)
+
+
+def test_logical_ids_of_what_fnship_creates_itself_are_refused(env: Env):
+    text = HEAD + (
+        "functions:\n"
+        "  my-api:\n"
+        "    handler: app.handler\n"
+        "resources:\n"
+        "  Resources:\n"
+        "    MyDashapiLambdaFunction:\n"
+        "      Properties: {Timeout: 10}\n"
+        "    IamRoleLambdaExecution:\n"
+        "      Type: AWS::IAM::Role\n"
+        "    MyDashapiLambdaVersionAb12:\n"
+        "      Type: AWS::Lambda::Version\n"
+    )
+    owned = "which fnship creates itself, not as CloudFormation (Serverless would merge this entry into it)"
+    assert env.problems(text) == [
+        f"serverless.yml:7:1 {REFUSED}",
+        "serverless.yml:9:5 resources.Resources.MyDashapiLambdaFunction: MyDashapiLambdaFunction is the Serverless "
+        f"logical id of function my-api, {owned}",
+        "serverless.yml:11:5 resources.Resources.IamRoleLambdaExecution: IamRoleLambdaExecution is the Serverless "
+        f"logical id of the functions' execution role, {owned}",
+        "serverless.yml:13:5 resources.Resources.MyDashapiLambdaVersionAb12: MyDashapiLambdaVersionAb12 is the "
+        f"Serverless logical id of the versions of function my-api, {owned}",
+    ]
+
+
+def test_cfn_lint_is_imported_only_for_a_manifest_with_resources(env: Env):
+    import subprocess
+    import sys
+
+    env.write("plain.yml", HEAD)
+    env.write("with.yml", HEAD + VALID)
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from fnship.errors import InputError\n"
+        "from fnship.manifest import load_manifest\n"
+        "try:\n"
+        "    load_manifest(Path(sys.argv[1]), env={})\n"
+        "except InputError:\n"
+        "    pass\n"
+        "print(any(name.split('.')[0] == 'cfnlint' for name in sys.modules))\n"
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", probe, name], capture_output=True, text=True, cwd=env.root, check=True)
+        for name in ("plain.yml", "with.yml")
+    ]
+    assert [run.stdout.strip() for run in runs] == ["False", "True"]
+
+
+def test_fn_validate_reports_template_errors_with_exit_2_and_no_traceback(tmp_path, monkeypatch):
+    from tests.conftest import Project
+
+    project = Project(tmp_path)
+    project.write("handler.py", "def hello(event, context):\n    return 1\n")
+    project.write(
+        "serverless.yml",
+        HEAD + "functions:\n  hello:\n    handler: handler.hello\n"
+        "resources:\n  Resources:\n    Q:\n      Type: AWS::SQS::Queuex\n",
+    )
+    result = project.fn("validate")
+    assert result.exit_code == 2
+    assert "serverless.yml:10:13 resources.Resources.Q.Type: Q (AWS::SQS::Queuex): Resource type" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout

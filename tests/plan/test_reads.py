@@ -39,19 +39,19 @@ def deployed(project, *args: str) -> None:
 def test_a_deploy_with_changes_discovers_once_and_lists_nothing_account_wide(moto, project):
     write_service(project, 2)
     deployed(project)
-    write_service(project, 2, memory=256)  # a change: the deploy takes the lock and plans again under it
+    write_service(project, 2, memory=256)  # a change: the deploy takes the lock and checks its plan under it
     calls = actions_during(moto, lambda: deployed(project))
-    assert calls["PUT /2015-03-31/functions/reads-dev-f0/configuration"] == 1  # it applied, after the re-plan
-    # Discovery (the IAM path) ran once for the two readings; the tagging call is asked once per reading (the
-    # second time for the log groups' tags, which could have moved). The account's APIs and layers are never
-    # listed (APIs are read by the ids the tags and policies name, layers by the names the registry holds).
+    assert calls["PUT /2015-03-31/functions/reads-dev-f0/configuration"] == 1  # it applied
+    # Discovery (the IAM path) ran once; the plan is not read again under the lock (no one took the lock since
+    # it read the deploy record: see fnship/deploy_record.py). The account's APIs and layers are never listed
+    # (APIs are read by the ids the tags and policies name, layers by the names the registry holds).
     assert calls["ListRoles"] == 1
     assert calls["GET /v2/apis"] == calls["GET /restapis"] == calls["GET /2018-10-31/layers"] == 0
-    assert calls["GetResources"] == 2
+    assert calls["GetResources"] == 1
     # Nothing lists every function or mapping of the account (mappings are asked per alias); log groups are asked
-    # by name, both in one call per reading.
+    # by name, in one call.
     assert calls["GET /2015-03-31/functions/"] == 0
-    assert calls["DescribeLogGroups"] == 2
+    assert calls["DescribeLogGroups"] == 1
 
 
 def test_an_unchanged_service_costs_the_same_calls_per_function_whatever_its_size(moto, project):
