@@ -28,10 +28,13 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnship.errors import FnError
 from fnship.model.resources import ownership_tags
+
+if TYPE_CHECKING:
+    from fnship.aws import Aws
 
 LEASE_S = 120.0  # short: a dead holder blocks the next deploy for at most this long
 RENEW_EVERY_S = LEASE_S / 4  # three renewals in a row may fail (a network blip) before the lease ends
@@ -117,7 +120,7 @@ def parse(value: str | None) -> LockInfo | None:
 
 
 def acquire(
-    aws: Any,
+    aws: Aws,
     *,
     service: str,
     stage: str,
@@ -161,7 +164,7 @@ def acquire(
         sleep(min(POLL_S if holder.expires > now else 1.0, max(0.0, deadline - now)))
 
 
-def _remove_ended(aws: Any, *, service: str, stage: str, ended: LockInfo, who: str, now: float) -> bool:
+def _remove_ended(aws: Aws, *, service: str, stage: str, ended: LockInfo, who: str, now: float) -> bool:
     """Delete the ended lease `ended`, if we win its takeover marker and it is still that lease. True: it is gone
     (by us or by whoever took it over before us); False: another taker is at work, try again shortly."""
     name = lock_name(service, stage)
@@ -179,8 +182,8 @@ def _remove_ended(aws: Any, *, service: str, stage: str, ended: LockInfo, who: s
             aws.ssm.delete(marker)  # its taker died half-way: clear it for the next attempt
         return False
     try:
-        current = parse(aws.ssm.get_or_none(name))
-        if current is not None and current.id == ended.id:
+        held = parse(aws.ssm.get_or_none(name))
+        if held is not None and held.id == ended.id:
             aws.ssm.delete(name)
         return True
     finally:
@@ -188,7 +191,7 @@ def _remove_ended(aws: Any, *, service: str, stage: str, ended: LockInfo, who: s
 
 
 def renew(
-    aws: Any, *, service: str, stage: str, lock: LockInfo, ttl: float = LEASE_S, clock: Callable[[], float] = time.time
+    aws: Aws, *, service: str, stage: str, lock: LockInfo, ttl: float = LEASE_S, clock: Callable[[], float] = time.time
 ) -> LockInfo | None:
     """Extend our lease to `ttl` from now. None: it is no longer ours (it ended and was taken over, or was broken)
     or it already ended (someone may be taking it over: overwriting it now could undo their takeover)."""
@@ -210,7 +213,7 @@ class Renewer:
 
     def __init__(
         self,
-        aws: Any,
+        aws: Aws,
         *,
         service: str,
         stage: str,
@@ -266,7 +269,7 @@ class Renewer:
 
 
 def release(
-    aws: Any,
+    aws: Aws,
     *,
     service: str,
     stage: str,
@@ -318,7 +321,7 @@ def _release(
             sleep(RELEASE_BACKOFF_S * 2**attempt)
 
 
-def break_lock(aws: Any, *, service: str, stage: str) -> LockInfo | None:
+def break_lock(aws: Aws, *, service: str, stage: str) -> LockInfo | None:
     """`fn unlock`: remove the lock whoever holds it; returns who held it (None: nobody)."""
     name = lock_name(service, stage)
     holder = parse(aws.ssm.get_or_none(name))
@@ -333,7 +336,7 @@ def say_on_stderr(message: str) -> None:
 
 @contextlib.contextmanager
 def held(
-    aws: Any,
+    aws: Aws,
     *,
     service: str,
     stage: str,

@@ -35,6 +35,8 @@ if TYPE_CHECKING:  # (the core is imported lazily, inside each job: `fn --help` 
     from fnship.strategies.shifter import Runtime
 
 BUILD_DIR = ".fn"
+# The services every plan reads (functions, roles, log groups, the tagging answer), by boto3's names.
+READ_CLIENTS = ("lambda", "iam", "logs", "resourcegroupstaggingapi")
 NOT_RUN_SHOWN = 10  # steps named after a failure; the --json document lists them all
 
 
@@ -279,11 +281,14 @@ def make_plan(
         if before_reads is not None:
             before_reads()
 
-    with ThreadPoolExecutor(max_workers=2) as side:
+    with ThreadPoolExecutor(max_workers=3) as side:
         account_id = side.submit(loaded.aws.account_id)
         parameters = side.submit(first_round)
+        # The clients every reading uses are made while the first round is in flight, not in the reading's round.
+        clients = side.submit(loaded.aws.clients.prepare, READ_CLIENTS)
         packaged = package_artifacts(loaded, only=only, cache_writes=cache_writes)
         parameters.result()
+        clients.result()
     desired = build_desired(
         manifest,
         packaged.functions,

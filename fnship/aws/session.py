@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import threading
 import weakref
+from collections.abc import Sequence
 from typing import Any
 
 from fnship.frozen import frozen
@@ -168,6 +169,12 @@ class Clients:
         if self._session._session.get_config_variable("max_attempts") is None:  # the botocore session's store
             retries["max_attempts"] = 5
         return retries
+
+    def prepare(self, services: Sequence[str]) -> None:
+        """Make the clients of `services` now (a client's service model takes milliseconds of CPU to load), so a
+        round of calls that needs them later is not held back by their making."""
+        for service in services:
+            self.client(service)
 
     def client(self, service: str) -> Any:
         with self._lock:

@@ -18,12 +18,15 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnship.errors import EXIT_INTERRUPTED, AwsError, FnError, RolledBack
 from fnship.manifest.release import ReleaseSettings
 from fnship.manifest.strategy import schedule
 from fnship.releases import after_release, alias_description, prunable
+
+if TYPE_CHECKING:
+    from fnship.aws import Aws
 
 RELEASED, ROLLED_BACK, INTERRUPTED, FAILED = "released", "rolled_back", "interrupted", "failed"
 DEFAULT_POLL_S = 5.0
@@ -119,7 +122,7 @@ def _errors_alarm_prefix(job: ShiftJob) -> str:
 
 
 class Shifter:
-    def __init__(self, aws: Any, job: ShiftJob, runtime: Runtime) -> None:
+    def __init__(self, aws: Aws, job: ShiftJob, runtime: Runtime) -> None:
         self.aws, self.job, self.runtime = aws, job, runtime
         self.revision = job.revision_id
         self.steps = schedule(job.settings.strategy)
@@ -336,7 +339,7 @@ class Shifter:
             raise _Stop(INTERRUPTED, "interrupted before the shift started")
 
 
-def settle_provisioned(aws: Any, function: str, alias: str, *, count: int | None, had: int | None) -> None:
+def settle_provisioned(aws: Aws, function: str, alias: str, *, count: int | None, had: int | None) -> None:
     """Provisioned concurrency on the alias: `count` (None: none, removed only when it `had` some)."""
     if count == had:
         return
@@ -347,7 +350,7 @@ def settle_provisioned(aws: Any, function: str, alias: str, *, count: int | None
 
 
 def set_provisioned(
-    aws: Any, function: str, alias: str, count: int | None, *, had: int | None, released: tuple[str, ...]
+    aws: Aws, function: str, alias: str, count: int | None, *, had: int | None, released: tuple[str, ...]
 ) -> None:
     """Provisioned concurrency on the alias (None: none), and the alias description marking it, so the live
     reader knows to ask for it (the release history in the description is kept)."""
@@ -368,7 +371,7 @@ def _clip(body: bytes, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def revert(aws: Any, job: ShiftJob, outcome: Outcome, reason: str) -> None:
+def revert(aws: Aws, job: ShiftJob, outcome: Outcome, reason: str) -> None:
     """Take a released function back to its old version (another function of the release rolled back)."""
     shifter = Shifter(aws, job, Runtime())
     shifter.revision = None
@@ -377,7 +380,7 @@ def revert(aws: Any, job: ShiftJob, outcome: Outcome, reason: str) -> None:
     outcome.status, outcome.version, outcome.reason = ROLLED_BACK, job.old_version, reason
 
 
-def prune(aws: Any, job: ShiftJob) -> list[str]:
+def prune(aws: Aws, job: ShiftJob) -> list[str]:
     """Delete versions beyond keepVersions; never one an alias points at (or weights) or the rollback target.
     A plan names them (plan/versions.py): then exactly those go."""
     lam = aws.lambda_
@@ -396,7 +399,7 @@ def prune(aws: Any, job: ShiftJob) -> list[str]:
     return doomed
 
 
-def run_release(aws: Any, jobs: list[ShiftJob], runtime: Runtime) -> list[Outcome]:
+def run_release(aws: Aws, jobs: list[ShiftJob], runtime: Runtime) -> list[Outcome]:
     """Shift every job in parallel. Ctrl-C in the calling thread sets `runtime.stop` and waits for the restores."""
     if not jobs:
         return []
