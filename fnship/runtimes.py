@@ -53,32 +53,35 @@ DEPRECATIONS: dict[str, Deprecation] = {
     "nodejs8.10": _row("2020-03-06", "2020-03-06", "2020-03-06", "nodejs24.x"),
     "nodejs10.x": _row("2021-07-30", "2021-07-30", "2022-02-14", "nodejs24.x"),
     "nodejs12.x": _row("2023-03-31", "2023-03-31", "2023-04-30", "nodejs24.x"),
-    "nodejs14.x": _row("2023-12-04", "2024-07-09", "2025-02-28", "nodejs24.x"),
-    "nodejs16.x": _row("2024-06-12", "2025-02-28", "2025-03-31", "nodejs24.x"),
-    # nodejs18.x and dotnet6: AWS moved their blocks (as it moved python3.9's) to 2027-02-01 and 2027-03-03, as
-    # cfn-lint 1.58's LmbdRuntimeLifecycle.json recorded them when it matched the runtimes page again:
-    # https://github.com/aws-cloudformation/cfn-lint/pull/4532 (nodejs18.x read 2025-10-01/2025-11-01 before, then
-    # 2026-02-03/2026-03-09, then 2026-06-01/2026-07-01 as the page said: cfn-lint issues 4249 and 4334).
+    # From nodejs14.x on, the dates are those of the AWS Lambda runtimes page
+    # (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html#runtimes-deprecated) as cfn-lint 1.58's
+    # data/AdditionalSpecs/LmbdRuntimeLifecycle.json records them after it matched the page again in June 2026
+    # (https://github.com/aws-cloudformation/cfn-lint/pull/4532): AWS moved the block dates of most runtimes
+    # still in use to 2027-02-01 (create) and 2027-03-03 (update). Stored copies of the page disagree on ruby3.2
+    # (2026-04-30/05-31, 2026-06-01/07-01, 2026-08-31/09-30); the newest record is taken.
+    "nodejs14.x": _row("2023-12-04", "2024-01-09", "2027-03-03", "nodejs24.x"),
+    "nodejs16.x": _row("2024-06-12", "2027-02-01", "2027-03-03", "nodejs24.x"),
     "nodejs18.x": _row("2025-09-01", "2027-02-01", "2027-03-03", "nodejs24.x"),
-    "nodejs20.x": _row("2026-04-30", "2027-07-29", "2027-08-31", "nodejs24.x"),
+    "nodejs20.x": _row("2026-04-30", "2027-02-01", "2027-03-03", "nodejs24.x"),
     "nodejs22.x": _row("2027-04-30", "2027-06-01", "2027-07-01", "nodejs24.x"),
     "python2.7": _row("2021-07-15", "2021-07-15", "2022-05-30", "python3.14"),
     "python3.6": _row("2022-07-18", "2022-07-18", "2022-08-29", "python3.14"),
-    "python3.7": _row("2023-12-04", "2024-01-09", "2025-02-28", "python3.14"),
-    "python3.8": _row("2024-10-14", "2025-02-28", "2025-03-31", "python3.14"),
+    "python3.7": _row("2023-12-04", "2024-01-09", "2027-03-03", "python3.14"),
+    "python3.8": _row("2024-10-14", "2027-02-01", "2027-03-03", "python3.14"),
     "python3.9": _row("2025-12-15", "2027-02-01", "2027-03-03", "python3.14"),
     "python3.10": _row("2026-10-31", "2027-02-01", "2027-03-03", "python3.14"),
-    "java8": _row("2024-01-08", "2024-02-08", "2025-02-28", "java21"),
-    "go1.x": _row("2024-01-08", "2024-02-08", "2025-02-28", "provided.al2023"),
-    "provided": _row("2024-01-08", "2024-02-08", "2025-02-28", "provided.al2023"),
+    "java8": _row("2024-01-08", "2024-02-08", "2027-03-03", "java21"),
+    "go1.x": _row("2024-01-08", "2024-02-08", "2027-03-03", "provided.al2023"),
+    "provided": _row("2024-01-08", "2024-02-08", "2027-03-03", "provided.al2023"),
+    "provided.al2": _row("2026-07-31", "2027-02-01", "2027-03-03", "provided.al2023"),
     "ruby2.5": _row("2021-07-30", "2021-07-30", "2022-03-31", "ruby3.4"),
-    "ruby2.7": _row("2023-12-07", "2024-01-09", "2025-02-28", "ruby3.4"),
-    "ruby3.2": _row("2026-03-31", None, None, "ruby3.4"),
+    "ruby2.7": _row("2023-12-07", "2024-01-09", "2027-03-03", "ruby3.4"),
+    "ruby3.2": _row("2026-03-31", "2027-02-01", "2027-03-03", "ruby3.4"),
     "dotnetcore1.0": _row("2019-06-27", "2019-07-30", "2019-07-30", "dotnet10"),
     "dotnetcore2.0": _row("2019-05-30", "2019-05-30", "2019-05-30", "dotnet10"),
     "dotnetcore2.1": _row("2022-01-05", "2022-01-05", "2022-04-13", "dotnet10"),
     "dotnetcore3.1": _row("2023-04-03", "2023-04-03", "2023-05-03", "dotnet10"),
-    "dotnet6": _row("2024-12-20", "2027-02-01", "2027-03-03", "dotnet10"),  # (see nodejs18.x)
+    "dotnet6": _row("2024-12-20", "2027-02-01", "2027-03-03", "dotnet10"),
     "dotnet7": _row("2024-05-14", "2024-05-14", "2024-05-14", "dotnet10"),
     "dotnet8": _row("2026-11-10", "2027-02-01", "2027-03-03", "dotnet10"),
 }

@@ -8,7 +8,7 @@ import pytest
 
 from fnship import runtimes
 
-CATALOGUE = ("nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x", "nodejs26.x", "python3.8", "python3.9",
+CATALOGUE = ("nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x", "nodejs26.x", "python3.6", "python3.8", "python3.9",
              "python3.10", "ruby3.2", "ruby3.4", "python3.13", "python3.14", "python3.15", "provided.al2023",
              "dotnet8", "dotnet10")  # fmt: skip
 
@@ -51,8 +51,8 @@ def test_the_catalogue_is_botocores_lambda_model():
         ("nodejs22.x", "2027-06-15", None, "blocks creating new functions with it since 2027-06-01", "2027-06-01"),
         # within 90 days of block-create: a warning with the days left
         ("nodejs22.x", "2027-04-01", None, "from 2027-06-01 (61 days): move to nodejs24.x", None),
-        # deprecated, no block date yet: a warning
-        ("nodejs20.x", "2026-12-04", None, "deprecated since 2026-04-30", None),
+        # deprecated, its block 59 days away: a warning with the days left
+        ("nodejs20.x", "2026-12-04", None, "from 2027-02-01 (59 days): move to nodejs24.x", None),
         ("nodejs20.x", "2026-01-01", None, None, None),
         # python3.9 and dotnet8: deprecated, then blocked on the dates AWS moved them to
         ("python3.9", "2026-10-01", None, "deprecated since 2025-12-15", None),
@@ -83,9 +83,12 @@ def test_the_catalogue_is_botocores_lambda_model():
             None,
         ),
         ("python3.10", "2027-02-15", None, "blocks creating new functions with it since 2027-02-01", "2027-02-01"),
-        # ruby3.2: deprecated, its block dates not read from a copy of AWS's page: a warning, never refused
-        ("ruby3.2", "2026-12-04", None, "deprecated since 2026-03-31 (no security updates); move to ruby3.4", None),
-        ("ruby3.2", "2030-01-01", None, "deprecated since 2026-03-31", None),
+        # ruby3.2 and python3.8: AWS moved their blocks to 2027-02-01 and 2027-03-03 (a warning until then)
+        ("ruby3.2", "2026-12-04", None, "from 2027-02-01 (59 days): move to ruby3.4", None),
+        ("ruby3.2", "2030-01-01", "updating them since 2027-03-03; use ruby3.4", None, None),
+        ("python3.8", "2026-12-04", None, "from 2027-02-01 (59 days): move to python3.14", None),
+        # go1.x: creating blocked since 2024-02-08, existing functions can be updated until 2027-03-03
+        ("go1.x", "2026-12-04", None, "existing ones can be updated until 2027-03-03", "2024-02-08"),
         ("nodejs26.x", "2026-12-04", None, "in preview", None),
         ("python3.15", "2026-12-04", None, "in preview", None),
         ("python4.0", "2026-12-04", "'python4.0' is not a Lambda runtime; did you mean python3.14?", None, None),
@@ -107,7 +110,7 @@ def test_judge(runtime, day, error, note, blocked):
 
 def test_an_unknown_runtime_lists_only_what_a_new_function_may_use():
     hint = judge("ruby9", "2026-12-04").hint
-    assert "nodejs24.x" in hint and "nodejs26.x" in hint and "python3.8" not in hint
+    assert "nodejs24.x" in hint and "nodejs26.x" in hint and "python3.6" not in hint and "python3.8" in hint
     assert "nodejs18.x" in hint  # deprecated, but new functions may use it until 2027-02-01
 
 

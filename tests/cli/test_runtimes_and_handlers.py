@@ -32,11 +32,11 @@ def test_a_preview_runtime_is_accepted_with_a_note(project):
 
 def test_a_runtime_past_its_block_update_date_is_refused(project):
     project.write("handler.py", "def hello(event, context):\n    return 1\n")
-    project.write("serverless.yml", service("python3.8"))
+    project.write("serverless.yml", service("python3.6"))
     result = project.fn("validate")
     assert result.exit_code == 2
-    assert "serverless.yml:4:12 provider.runtime: runtime python3.8 is deprecated" in result.stderr
-    assert "since 2025-02-28" in result.stderr and "use python3.14" in result.stderr
+    assert "serverless.yml:4:12 provider.runtime: runtime python3.6 is deprecated" in result.stderr
+    assert "since 2022-07-18" in result.stderr and "use python3.14" in result.stderr
 
 
 def test_missing_handler_file_is_refused_by_validate_and_package(project):

@@ -52,14 +52,14 @@ LIMITS = [
     ("runtime: nodejs24.x", None),
     ("runtime: provided.al2023", None),
     (
-        "runtime: python3.8",
-        "7:14 functions.api.runtime: runtime python3.8 is deprecated: Lambda blocks creating functions with it since "
-        "2025-02-28 and updating them since 2025-03-31; use python3.14",
+        "runtime: python3.6",
+        "7:14 functions.api.runtime: runtime python3.6 is deprecated: Lambda blocks creating functions with it since "
+        "2022-07-18 and updating them since 2022-08-29; use python3.14",
     ),
     (
-        "runtime: nodejs16.x",
-        "7:14 functions.api.runtime: runtime nodejs16.x is deprecated: Lambda blocks creating functions with it since "
-        "2025-02-28 and updating them since 2025-03-31; use nodejs24.x",
+        "runtime: nodejs12.x",
+        "7:14 functions.api.runtime: runtime nodejs12.x is deprecated: Lambda blocks creating functions with it since "
+        "2023-03-31 and updating them since 2023-04-30; use nodejs24.x",
     ),
     (
         "runtime: python4.0",
