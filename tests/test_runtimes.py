@@ -8,9 +8,9 @@ import pytest
 
 from fnship import runtimes
 
-CATALOGUE = ("nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x", "nodejs26.x", "python3.6", "python3.8", "python3.9",
-             "python3.10", "ruby3.2", "ruby3.4", "python3.13", "python3.14", "python3.15", "provided.al2023",
-             "dotnet8", "dotnet10")  # fmt: skip
+CATALOGUE = ("nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x", "nodejs26.x", "python3.6", "python3.8",
+             "python3.9", "python3.10", "ruby3.2", "ruby3.4", "python3.13", "python3.14", "python3.15",
+             "provided.al2023", "dotnet8", "dotnet10")  # fmt: skip
 
 
 def judge(runtime: str, day: str) -> runtimes.Verdict:
