@@ -42,7 +42,12 @@ def validate(
     no_color: NoColor = False,
     debug: Debug = False,
 ) -> None:
-    """Check the manifest: syntax, variables, types and Lambda's limits. No AWS call unless ${ssm:} is used."""
+    """Check the manifest: syntax, variables, types and Lambda's limits.
+
+    No AWS call unless the manifest uses a variable that reads AWS: ${ssm:} (SSM Parameter Store, and Secrets
+    Manager through /aws/reference/secretsmanager/), ${aws:accountId} (STS), ${cf:} (CloudFormation stack
+    outputs) or ${s3:} (an S3 object): read-only, in the deploy region with the profile (the emulator with --local).
+    """
 
     def job() -> int:
 

@@ -11,7 +11,29 @@ from typing import Annotated
 
 import typer
 
-Config = Annotated[Path, typer.Option("-c", "--config", help="The manifest.", show_default=True, envvar="FN_CONFIG")]
+
+def _find_config(ctx: typer.Context, param: typer.CallbackParam, value: Path) -> Path:
+    """Without -c (or FN_CONFIG), the manifest is found as Serverless v3 finds it: serverless.yml, .yaml, .json."""
+    source = ctx.get_parameter_source(param.name or "config")
+    if source is None or source.name != "DEFAULT":  # typer ships its own click: compare the enum by name
+        return value
+    from fnship.manifest import find_manifest
+
+    found = find_manifest(Path("."))
+    return Path(found.name)
+
+
+Config = Annotated[
+    Path,
+    typer.Option(
+        "-c",
+        "--config",
+        help="The manifest (default: serverless.yml, .yaml or .json, the first found, as Serverless v3).",
+        show_default=True,
+        envvar="FN_CONFIG",
+        callback=_find_config,
+    ),
+]
 Stage = Annotated[str | None, typer.Option("-s", "--stage", help="Stage (default: provider.stage, else dev).")]
 Region = Annotated[str | None, typer.Option("-r", "--region", help="AWS region (default: provider.region).")]
 Profile = Annotated[str | None, typer.Option("--profile", help="AWS profile.")]

@@ -1,7 +1,7 @@
 """The manifest stage: serverless.yml -> a resolved, validated, typed `Manifest`.
 
 Reads the manifest (and files it includes); AWS only through the injected `Lookups`, and only when a
-`${ssm:...}` or `${aws:accountId}` variable is actually used. Never imports boto3.
+`${ssm:}`, `${aws:accountId}`, `${cf:}` or `${s3:}` variable is actually used. Never imports boto3.
 """
 
 from __future__ import annotations
@@ -22,7 +22,20 @@ from fnship.manifest.types import DEFAULT_REGION, DEFAULT_STAGE, KeyPath, Lookup
 from fnship.manifest.variables import SOURCES, Resolver
 from fnship.manifest.variables.core import Missing, VariableError
 
-__all__ = ["Lookups", "Manifest", "load_manifest"]
+__all__ = ["MANIFEST_NAMES", "Lookups", "Manifest", "find_manifest", "load_manifest"]
+
+# The names Serverless v3 looks for, in its order (lib/cli/resolve-configuration-path.js): the first that exists wins.
+MANIFEST_NAMES = ("serverless.yml", "serverless.yaml", "serverless.json", "serverless.js", "serverless.ts")
+# JavaScript/TypeScript manifests are programs: fnship reads data only (JSON is YAML, so one loader reads both).
+_PROGRAM_SUFFIXES = (".js", ".ts", ".mjs", ".cjs")
+
+
+def find_manifest(directory: Path) -> Path:
+    """The service's manifest in `directory` as Serverless v3 finds it without -c; serverless.yml when none is."""
+    for name in MANIFEST_NAMES:
+        if (directory / name).is_file():
+            return directory / name
+    return directory / MANIFEST_NAMES[0]
 
 
 def load_manifest(
@@ -37,6 +50,13 @@ def load_manifest(
     """Load, resolve and validate the manifest at `path`. Raises InputError with every problem found."""
     path = Path(path)
     display = str(path)
+    if path.suffix in _PROGRAM_SUFFIXES:
+        raise InputError(
+            Diagnostic(
+                f"{display}: fnship reads YAML or JSON manifests, not JavaScript/TypeScript",
+                hint="write the service as serverless.yml (or serverless.json), or give one with -c",
+            )
+        )
     loaded = load_file(path, display=display)
     if loaded.data is None:
         if not loaded.diagnostics:
@@ -50,7 +70,8 @@ def load_manifest(
         elif not path.exists():
             loaded.diagnostics = [
                 Diagnostic(
-                    f"{display}: file not found", hint="run fn in the service directory (next to serverless.yml)"
+                    f"{display}: file not found",
+                    hint="run fn in the service directory (next to serverless.yml, .yaml or .json), or give it with -c",
                 )
             ]
         raise InputError(loaded.diagnostics)

@@ -51,6 +51,7 @@ def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: st
     custom = doc["custom"] if isinstance(doc.get("custom"), dict) else {}
 
     provider = _provider(doc.get("provider"), check, stage=stage, region=region)
+    raw_provider = doc["provider"] if isinstance(doc.get("provider"), dict) else {}
     package = _package(doc.get("package"), ("package",), check)
 
     functions: dict[str, FunctionSpec] = {}
@@ -58,7 +59,16 @@ def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: st
     if raw_functions is not None and check.want_mapping(raw_functions, ("functions",)) is not None:
         keys = frozenset(raw_functions)
         for key, raw in raw_functions.items():
-            spec = _function(key, raw, check, provider=provider, service=service, stage=stage, function_keys=keys)
+            spec = _function(
+                key,
+                raw,
+                check,
+                provider=provider,
+                written_provider_runtime=raw_provider.get("runtime"),
+                service=service,
+                stage=stage,
+                function_keys=keys,
+            )
             if spec is not None:
                 functions[key] = spec
         _check_routes(functions, check)
@@ -538,6 +548,7 @@ def _function(
     service: str | None,
     stage: str,
     function_keys: frozenset[str] = frozenset(),
+    written_provider_runtime: Any = None,
 ) -> FunctionSpec | None:
     path: KeyPath = ("functions", key)
     raw = check.want_mapping(value, path, what="a mapping with at least `handler:`")
@@ -546,14 +557,18 @@ def _function(
     check.keys(raw, path, schema.FUNCTION_KEYS)
 
     runtime = _runtime(raw.get("runtime"), (*path, "runtime"), check) or provider.runtime
+    # The handler is checked for the runtime the file writes, even one refused above (go1.x, nodejs12.x):
+    # `runtime` then holds the default, and a python form would be a misleading second error.
+    written = raw.get("runtime") if raw.get("runtime") is not None else written_provider_runtime
+    handler_runtime = written if isinstance(written, str) else runtime
     handler = None
     if raw.get("handler") is not None:
         handler = check.want_str(raw["handler"], (*path, "handler"))
-        form = schema.HANDLER_FORMS.get(runtimes.family(runtime))
+        form = schema.HANDLER_FORMS.get(runtimes.family(handler_runtime))
         if handler is not None and form is not None and not form[0].match(handler):
             check.error(
                 (*path, "handler"),
-                f"{show(handler)} is not a {runtime} handler of the form {form[1]}",
+                f"{show(handler)} is not a {handler_runtime} handler of the form {form[1]}",
                 form[2],
             )
     elif raw.get("image") is None:

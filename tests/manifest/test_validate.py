@@ -171,6 +171,19 @@ def test_handler_form_follows_the_runtime_family(env: Env, handler, runtime, for
         )
 
 
+def test_refused_runtime_checks_the_handler_for_the_written_runtime_not_the_default(env: Env):
+    # go1.x: a Go binary name is a fine handler; only the runtime is refused (no python3.12 follow-on error)
+    go = "service: svc\nprovider:\n  name: aws\n  runtime: go1.x\nfunctions:\n  auth:\n    handler: bin/auth\n"
+    assert env.problem(go).startswith("serverless.yml:4:12 provider.runtime: runtime go1.x is deprecated")
+    # a function's own refused runtime: its handler form is still checked, for nodejs, not for python3.12
+    node = with_function("runtime: nodejs12.x").replace("app.handler", "index")
+    handler_problem, runtime_problem = env.problems(node)
+    assert handler_problem == (
+        "serverless.yml:6:14 functions.api.handler: 'index' is not a nodejs12.x handler of the form path/module.export"
+    )
+    assert runtime_problem.startswith("serverless.yml:7:14 functions.api.runtime: runtime nodejs12.x is deprecated")
+
+
 def test_generated_function_name_too_long_names_its_origin(env: Env):
     key = "a" * 56  # svc-dev- is 8 characters: 64 is fine, 65 is not
     env.load(f"service: svc\nprovider:\n  name: aws\nfunctions:\n  {key}:\n    handler: app.handler\n")
