@@ -1,10 +1,12 @@
-"""The `event_rule` kind (`schedule` and `eventBridge` events): an EventBridge rule targeting the alias.
+"""The `event_rule` kind (`schedule`, `eventBridge` and `cloudwatchEvent` events): an EventBridge rule targeting
+the alias.
 
 A rule cannot change its name or event bus: a change to one replaces it, the new rule first (then the old one
 goes), so the schedule never has a gap."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -16,6 +18,7 @@ from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, Reads, source_arn
 
 TARGET_ID = "fnship"
+RULE_EVENTS = ("schedule", "eventBridge", "cloudwatchEvent")  # the event types that render a rule
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class RuleTarget:
     input: str | None  # constant JSON instead of the event
     input_path: str | None
     id: str = TARGET_ID
+    # `cloudwatchEvent.inputTransformer` as compact JSON ({"InputPathsMap": ..., "InputTemplate": ...})
+    input_transformer: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,7 +59,14 @@ def from_aws(found: Mapping[str, Any]) -> EventRule:
         description=found.get("Description") or "",
         target=None
         if target is None
-        else RuleTarget(arn=target["Arn"], input=target.get("Input"), input_path=target.get("InputPath")),
+        else RuleTarget(
+            arn=target["Arn"],
+            input=target.get("Input"),
+            input_path=target.get("InputPath"),
+            input_transformer=compact_json(json.dumps(target["InputTransformer"]))
+            if target.get("InputTransformer")
+            else None,
+        ),
         tags=found["Tags"],
         arn=found.get("Arn"),
     )
@@ -76,11 +88,13 @@ def event_rule_put(context: Context, step: Step) -> None:
         if add or remove:
             events.set_tags(arn, add=add, remove=remove)
     assert spec.target is not None, f"{resource.address} has no target"
-    target = {"Id": spec.target.id, "Arn": spec.target.arn}
+    target: dict[str, Any] = {"Id": spec.target.id, "Arn": spec.target.arn}
     if spec.target.input is not None:
         target["Input"] = spec.target.input
     if spec.target.input_path is not None:
         target["InputPath"] = spec.target.input_path
+    if spec.target.input_transformer is not None:
+        target["InputTransformer"] = json.loads(spec.target.input_transformer)
     events.put_target(resource.name, bus=spec.event_bus, target=target)
 
 
@@ -114,7 +128,7 @@ def discover_rules(aws: Reads, on: OnAlias) -> list[Resource]:
     stubs = []
     for event_type, name, statement in on.statements(aws):
         source = source_arn(statement)
-        if event_type in ("schedule", "eventBridge") and source:
+        if event_type in RULE_EVENTS and source:
             bus, _, rule = source.split(":rule/", 1)[1].rpartition("/")
             address = Address.trigger(on.function_key, event_type, name)
             stubs.append(Resource(address, "event_rule", rule, {}, scope=target.scope(event_type, name),

@@ -33,6 +33,7 @@ TRIGGERS: Mapping[str, TriggerType] = LazyTable(
         "s3": "fnship.triggers.s3:TRIGGER",
         "schedule": "fnship.triggers.rules:SCHEDULE",
         "eventBridge": "fnship.triggers.rules:EVENT_BRIDGE",
+        "cloudwatchEvent": "fnship.triggers.rules:CLOUDWATCH_EVENT",
         "stream": "fnship.triggers.stream:TRIGGER",
         "url": "fnship.triggers.url:TRIGGER",
     }

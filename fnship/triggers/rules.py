@@ -25,6 +25,10 @@ SCHEDULE_KEYS = frozenset({"rate", "enabled", "input", "inputPath", "name", "des
 EVENT_BRIDGE_KEYS = frozenset(
     {"pattern", "schedule", "eventBus", "input", "inputPath", "name", "description", "enabled"}
 )
+# Serverless v3's older spelling of an event-pattern rule (https://www.serverless.com/framework/docs/providers/aws/events/cloudwatch-event)
+CLOUDWATCH_EVENT_KEYS = frozenset({"event", "input", "inputPath", "inputTransformer", "description", "name", "enabled"})
+INPUT_TRANSFORMER_KEYS = frozenset({"inputPathsMap", "inputTemplate"})
+INPUT_TEMPLATE_MAX = 8192
 RULE_NAME = re.compile(r"^[\.\-_A-Za-z0-9]{1,64}$")
 RULE_DESCRIPTION_MAX = 512
 
@@ -42,6 +46,7 @@ class RuleEvent:
     description: str
     input: str | None
     input_path: str | None
+    input_transformer: str | None = None  # compact JSON {"InputPathsMap": ..., "InputTemplate": ...}
 
 
 def _input(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> dict[str, Any]:
@@ -157,6 +162,67 @@ def parse_event_bridge(value: Any, path: KeyPath, ctx: EventContext, index: int)
     ]
 
 
+def _input_transformer(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> str | None:
+    """`inputTransformer: {inputPathsMap, inputTemplate}` as EventBridge's InputTransformer, compact JSON."""
+    where = (*path, "inputTransformer")
+    found = check.want_mapping(raw["inputTransformer"], where, what="a mapping (inputPathsMap, inputTemplate)")
+    if found is None:
+        return None
+    check.keys(found, where, INPUT_TRANSFORMER_KEYS)
+    template = text_of(found, "inputTemplate", where, check)
+    if template is None:
+        check.error(where, "inputTemplate is required", at_key=True)
+        return None
+    if len(template) > INPUT_TEMPLATE_MAX:
+        message = f"is {len(template)} characters; EventBridge allows {INPUT_TEMPLATE_MAX}"
+        check.error((*where, "inputTemplate"), message)
+    transformer: dict[str, Any] = {"InputTemplate": template}
+    if found.get("inputPathsMap") is not None:
+        paths = check.want_mapping(found["inputPathsMap"], (*where, "inputPathsMap"))
+        if paths is None:
+            return None
+        transformer["InputPathsMap"] = {
+            str(key): check.want_str(value, (*where, "inputPathsMap", key)) for key, value in paths.items()
+        }
+    return json_value(transformer, where, check)
+
+
+def parse_cloudwatch_event(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[RuleEvent]:
+    """`cloudwatchEvent: {event: <pattern>, ...}`: an event-pattern rule on the default bus, as v3 writes it."""
+    check = ctx.check
+    raw = check.want_mapping(value, path, what="a mapping (event, input, inputPath, inputTransformer, ...)")
+    if raw is None:
+        return []
+    check.keys(raw, path, CLOUDWATCH_EVENT_KEYS)
+    if raw.get("event") is None:
+        check.error(path, "event (the event pattern) is required", at_key=True)
+        return []
+    found = check.want_mapping(raw["event"], (*path, "event"), what="an event pattern (a mapping)")
+    pattern = json_value(found, (*path, "event"), check) if found is not None else None
+    given = [key for key in ("input", "inputPath", "inputTransformer") if raw.get(key) is not None]
+    if len(given) > 1:
+        check.error(
+            (*path, given[1]), f"give one of input, inputPath and inputTransformer, not {' and '.join(given)}",
+            at_key=True,
+        )  # fmt: skip
+        return []
+    transformer = _input_transformer(raw, path, check) if raw.get("inputTransformer") is not None else None
+    if pattern is None:
+        return []
+    return [
+        RuleEvent(
+            schedule=None,
+            pattern=pattern,
+            event_bus=None,
+            name=_rule_name(raw, path, check),
+            enabled=flag(raw, "enabled", path, check, True),
+            description=_description(raw, path, check),
+            input_transformer=transformer,
+            **_input(raw, path, check),
+        )
+    ]
+
+
 EVENTS = "events.amazonaws.com"
 RULE_NAME_MAX = 64
 
@@ -175,7 +241,9 @@ def _render_rule(target: Target, event_type: str, event: EventSpec, name: str) -
         event_bus=s.event_bus,
         state="ENABLED" if s.enabled else "DISABLED",
         description=s.description,
-        target=RuleTarget(arn=target.alias_arn, input=s.input, input_path=s.input_path),
+        target=RuleTarget(
+            arn=target.alias_arn, input=s.input, input_path=s.input_path, input_transformer=s.input_transformer
+        ),
         tags=dict(target.tags),
     )
     rule = Resource.of(
@@ -195,6 +263,10 @@ def schedule_name(event: EventSpec) -> str:
 
 def event_bridge_name(event: EventSpec) -> str:
     return slug(event.settings.name) if event.settings.name else "rule"
+
+
+def render_cloudwatch_event(target: Target, event: EventSpec, name: str) -> list[Resource]:
+    return _render_rule(target, "cloudwatchEvent", event, name)
 
 
 def render_schedule(target: Target, event: EventSpec, name: str) -> list[Resource]:
@@ -230,4 +302,10 @@ SCHEDULE = TriggerType(
 )
 EVENT_BRIDGE = TriggerType(
     parse=parse_event_bridge, name=event_bridge_name, render=render_event_bridge, kinds=("event_rule", "permission")
+)
+CLOUDWATCH_EVENT = TriggerType(
+    parse=parse_cloudwatch_event,
+    name=event_bridge_name,
+    render=render_cloudwatch_event,
+    kinds=("event_rule", "permission"),
 )

@@ -1,0 +1,96 @@
+"""The Serverless v3 trigger types beyond the first nine, against the moto server: what each creates read back
+with boto3 (pointing at the alias ARN), an unchanged redeploy making no mutating call, and remove leaving nothing."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import ACCOUNT, HELLO_HANDLER, REGION
+from tests.moto_calls import mutating_actions
+
+ALIAS = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:svc-dev-api:live"
+
+
+def manifest(events: str, *, provider: str = "") -> str:
+    return (
+        "service: svc\nprovider:\n  name: aws\n"
+        + provider
+        + "functions:\n  api:\n    handler: handler.hello\n    events:\n"
+        + events
+    )
+
+
+def deploy(project, text: str):
+    project.write("handler.py", HELLO_HANDLER)
+    project.write("serverless.yml", text)
+    result = project.fn("deploy", "--yes")
+    assert result.exit_code == 0, result.stderr + result.stdout
+    return result
+
+
+def statements(moto, function: str = "svc-dev-api") -> dict[str, dict]:
+    try:
+        policy = moto.client("lambda").get_policy(FunctionName=function, Qualifier="live")["Policy"]
+    except moto.client("lambda").exceptions.ResourceNotFoundException:
+        return {}
+    return {s["Sid"]: s for s in json.loads(policy)["Statement"]}
+
+
+def assert_converged(moto, project, text: str) -> None:
+    """`fn plan` finds nothing to do, and a redeploy makes no mutating call."""
+    plan = project.fn("plan", "--exit-code")
+    assert plan.exit_code == 0, plan.stdout + plan.stderr
+    assert "No changes" in plan.stdout
+    moto.start_recording()
+    deploy(project, text)
+    assert mutating_actions(moto.stop_recording()) == []
+
+
+def remove(project) -> None:
+    removed = project.fn("remove", "--yes")
+    assert removed.exit_code == 0, removed.stderr
+
+
+CLOUDWATCH_EVENT = """\
+      - cloudwatchEvent:
+          event:
+            source: [aws.ec2]
+            detail-type: [EC2 Instance State-change Notification]
+          {extra}
+"""
+
+
+def test_a_cloudwatch_event_is_a_rule_on_the_default_bus_with_its_input_transformer(moto, project):
+    transformer = (
+        "inputTransformer:\n            inputPathsMap: {state: $.detail.state}\n"
+        "            inputTemplate: '{\"s\": <state>}'"
+    )
+    text = manifest(CLOUDWATCH_EVENT.format(extra=transformer))
+    deploy(project, text)
+
+    events = moto.client("events")
+    (rule,) = events.list_rules(NamePrefix="svc-dev-api")["Rules"]
+    assert rule["Name"] == "svc-dev-api-rule"
+    assert json.loads(rule["EventPattern"]) == {
+        "source": ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"]
+    }  # fmt: skip
+    (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+    assert target["Arn"] == ALIAS
+    assert target["InputTransformer"] == {
+        "InputPathsMap": {"state": "$.detail.state"},
+        "InputTemplate": '{"s": <state>}',
+    }
+    statement = statements(moto)["fnship-cloudwatchEvent-rule"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert statement["Condition"]["ArnLike"]["AWS:SourceArn"] == rule["Arn"]
+    assert_converged(moto, project, text)
+
+    changed = manifest(CLOUDWATCH_EVENT.format(extra="enabled: false\n          input: {key: value}"))
+    deploy(project, changed)
+    (rule,) = events.list_rules(NamePrefix="svc-dev-api")["Rules"]
+    assert rule["State"] == "DISABLED"
+    (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+    assert json.loads(target["Input"]) == {"key": "value"} and "InputTransformer" not in target
+
+    remove(project)
+    assert events.list_rules(NamePrefix="svc-dev-api")["Rules"] == []
