@@ -29,10 +29,19 @@ class Permission(Spec):
     source_account: str | None
     function_url_auth_type: str | None
     invoked_via_function_url: bool
+    event_source_token: str | None = None  # an Alexa skill's id: only that skill may invoke
 
 
 STATEMENT_FIELDS = frozenset(
-    {"action", "principal", "source_arn", "source_account", "function_url_auth_type", "invoked_via_function_url"}
+    {
+        "action",
+        "principal",
+        "source_arn",
+        "source_account",
+        "function_url_auth_type",
+        "invoked_via_function_url",
+        "event_source_token",
+    }
 )
 
 
@@ -53,6 +62,7 @@ def from_aws(statement: Mapping[str, Any]) -> Permission:
         source_account=equals.get("AWS:SourceAccount"),
         function_url_auth_type=equals.get("lambda:FunctionUrlAuthType"),
         invoked_via_function_url=str(via_url).lower() == "true" if via_url is not None else False,
+        event_source_token=equals.get("lambda:EventSourceToken"),
     )
 
 
@@ -66,6 +76,8 @@ def permission_request(spec: Permission) -> dict[str, Any]:
         request["FunctionUrlAuthType"] = spec.function_url_auth_type
     if spec.invoked_via_function_url:
         request["InvokedViaFunctionUrl"] = True
+    if spec.event_source_token:
+        request["EventSourceToken"] = spec.event_source_token
     return request
 
 

@@ -34,6 +34,8 @@ TRIGGERS: Mapping[str, TriggerType] = LazyTable(
         "schedule": "fnship.triggers.rules:SCHEDULE",
         "eventBridge": "fnship.triggers.rules:EVENT_BRIDGE",
         "cloudwatchEvent": "fnship.triggers.rules:CLOUDWATCH_EVENT",
+        "alexaSkill": "fnship.triggers.alexa:ALEXA_SKILL",
+        "alexaSmartHome": "fnship.triggers.alexa:ALEXA_SMART_HOME",
         "stream": "fnship.triggers.stream:TRIGGER",
         "url": "fnship.triggers.url:TRIGGER",
     }

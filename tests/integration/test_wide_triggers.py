@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import ACCOUNT, HELLO_HANDLER, REGION
 from tests.moto_calls import mutating_actions
 
@@ -34,6 +36,12 @@ def statements(moto, function: str = "svc-dev-api") -> dict[str, dict]:
     except moto.client("lambda").exceptions.ResourceNotFoundException:
         return {}
     return {s["Sid"]: s for s in json.loads(policy)["Statement"]}
+
+
+def principal(statement: dict) -> str:
+    """The service a statement allows (moto writes a principal outside amazonaws.com as a bare string)."""
+    found = statement["Principal"]
+    return found["Service"] if isinstance(found, dict) else found
 
 
 def assert_converged(moto, project, text: str) -> None:
@@ -94,3 +102,58 @@ def test_a_cloudwatch_event_is_a_rule_on_the_default_bus_with_its_input_transfor
 
     remove(project)
     assert events.list_rules(NamePrefix="svc-dev-api")["Rules"] == []
+
+
+SKILL = "amzn1.ask.skill.12345678-1234-1234-1234-123456789012"
+SMART_HOME = "amzn1.ask.skill.abcdefab-1234-1234-1234-123456789012"
+
+
+@pytest.fixture
+def policy_double(moto, monkeypatch):
+    """moto drops an Alexa statement's EventSourceToken: a double of the policy calls keeps it, as Lambda does."""
+    from tests.integration.policy_double import PolicyTokenDouble
+
+    served = PolicyTokenDouble(moto.endpoint).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", served.endpoint)
+    yield served
+    served.stop()
+
+
+def test_alexa_skills_get_a_statement_for_their_skill_only(moto, policy_double, project):
+    text = manifest(f"      - alexaSkill: {SKILL}\n      - alexaSmartHome:\n          appId: {SMART_HOME}\n")
+    deploy(project, text)
+    skill_id, smart_home_id = SKILL.rsplit(".", 1)[1], SMART_HOME.rsplit(".", 1)[1]
+    found = statements(moto)
+    assert set(found) == {f"fnship-alexaSkill-{skill_id}", f"fnship-alexaSmartHome-{smart_home_id}"}
+    skill = found[f"fnship-alexaSkill-{skill_id}"]
+    assert principal(skill) == "alexa-appkit.amazon.com"
+    assert skill["Action"] == "lambda:InvokeFunction"
+    assert skill["Resource"] == ALIAS
+    assert principal(found[f"fnship-alexaSmartHome-{smart_home_id}"]) == "alexa-connectedhome.amazon.com"
+    assert policy_double.tokens == {
+        ("svc-dev-api", "live", f"fnship-alexaSkill-{skill_id}"): SKILL,
+        ("svc-dev-api", "live", f"fnship-alexaSmartHome-{smart_home_id}"): SMART_HOME,
+    }
+    assert_converged(moto, project, text)
+
+    disabled = manifest(f"      - alexaSkill:\n          appId: {SKILL}\n          enabled: false\n")
+    deploy(project, disabled)
+    (statement,) = statements(moto).values()
+    assert statement["Action"] == "lambda:DisableInvokeFunction"
+    assert_converged(moto, project, disabled)
+    remove(project)
+    assert policy_double.tokens == {}
+
+
+def test_a_bare_alexa_skill_is_accepted_with_v3s_warning(moto, project):
+    text = manifest("      - alexaSkill\n")
+    project.write("handler.py", HELLO_HANDLER)
+    project.write("serverless.yml", text)
+    validated = project.fn("validate")
+    assert validated.exit_code == 0, validated.stderr
+    assert "without appId lets any Alexa skill invoke the function" in validated.stdout + validated.stderr
+    deploy(project, text)
+    (statement,) = statements(moto).values()
+    assert statement["Sid"] == "fnship-alexaSkill-any"
+    assert "Condition" not in statement
+    assert_converged(moto, project, text)

@@ -39,9 +39,13 @@ def event_parser(kind: str) -> Parser | None:
 
 # Serverless event types fnship does not deploy (yet): named so the message says so instead of "unknown".
 UNSUPPORTED_EVENTS = frozenset(
-    {"websocket", "alb", "alexaSkill", "alexaSmartHome", "iot", "iotFleetProvisioning",
+    {"websocket", "alb", "iot", "iotFleetProvisioning",
      "cloudwatchLog", "cognitoUserPool", "msk", "activemq", "rabbitmq", "kafka"}
 )  # fmt: skip
+
+
+# Event types Serverless v3 accepts written alone (`- alexaSkill`); their parsers take the value None.
+BARE_EVENTS = frozenset({"alexaSkill"})
 
 
 def parse_events(raw: Mapping[str, Any], path: KeyPath, ctx: EventContext) -> tuple[EventSpec, ...]:
@@ -52,6 +56,8 @@ def parse_events(raw: Mapping[str, Any], path: KeyPath, ctx: EventContext) -> tu
     if events is not None and (items := check.want_list(events, (*path, "events"))) is not None:
         for index, event in enumerate(items):
             where = (*path, "events", index)
+            if isinstance(event, str) and event in BARE_EVENTS:
+                event = {event: None}  # `- alexaSkill`: v3's old spelling, the type alone
             if not (isinstance(event, dict) and len(event) == 1):
                 check.error(
                     where,

@@ -94,6 +94,7 @@ def permission(
     url_auth_type: str | None = None,
     via_function_url: bool = False,
     source_account: bool = True,
+    event_source_token: str | None = None,
 ) -> Resource:
     """A statement on the alias's resource policy. SourceArn and SourceAccount pin it to our source, so no
     other account's bucket, topic or API can use it (the confused deputy problem):
@@ -105,6 +106,7 @@ def permission(
         source_account=target.account_id if source_account else None,
         function_url_auth_type=url_auth_type,
         invoked_via_function_url=via_function_url,
+        event_source_token=event_source_token,
     )
     return Resource.of(
         Address.permission(target.function_key, event_type, name),
