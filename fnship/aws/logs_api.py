@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fnship.aws.calls import aws_call, call_or_none, paged
+from fnship.aws.calls import aws_call, call_or_none, paged, paged_or_none
 
 LOG_GROUP_IDENTIFIERS_MAX = 50
 
@@ -65,3 +65,34 @@ class LogsApi:
 
     def delete_log_group(self, name: str) -> None:
         call_or_none(f"log group {name}", "DeleteLogGroup", self._client.delete_log_group, logGroupName=name)
+
+    # -- subscription filters (`cloudwatchLog` events) ------------------------------------------------------------
+    def subscription_filters(self, log_group: str) -> list[dict[str, Any]] | None:
+        """The log group's subscription filters (at most two: AWS's limit); None when the group does not exist.
+        https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DescribeSubscriptionFilters.html"""
+        return paged_or_none(
+            self._client, "describe_subscription_filters", f"log group {log_group}", "subscriptionFilters",
+            logGroupName=log_group,
+        )  # fmt: skip
+
+    def put_subscription_filter(self, log_group: str, name: str, *, pattern: str, destination_arn: str) -> None:
+        """Create or replace the filter (PutSubscriptionFilter is an upsert by name). CloudWatch Logs invokes the
+        destination to test it, so the function's permission for the logs principal must exist first."""
+        aws_call(
+            f"subscription filter {name} on log group {log_group}",
+            "PutSubscriptionFilter",
+            self._client.put_subscription_filter,
+            logGroupName=log_group,
+            filterName=name,
+            filterPattern=pattern,
+            destinationArn=destination_arn,
+        )
+
+    def delete_subscription_filter(self, log_group: str, name: str) -> None:
+        call_or_none(
+            f"subscription filter {name} on log group {log_group}",
+            "DeleteSubscriptionFilter",
+            self._client.delete_subscription_filter,
+            logGroupName=log_group,
+            filterName=name,
+        )

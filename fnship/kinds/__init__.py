@@ -36,6 +36,7 @@ def _kinds() -> dict[str, Kind]:
         role,
         s3,
         sns,
+        subscription_filter,
     )
 
     return {
@@ -63,6 +64,7 @@ def _kinds() -> dict[str, Kind]:
             s3.BUCKET_KIND,
             s3.NOTIFICATION_KIND,
             event_rule.KIND,
+            subscription_filter.KIND,
             event_source_mapping.KIND,
             alarm.KIND,
         )

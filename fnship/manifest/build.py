@@ -22,6 +22,7 @@ from fnship.manifest.types import (
     DEFAULT_MEMORY_MB,
     DEFAULT_RUNTIME,
     DEFAULT_TIMEOUT_S,
+    EventSpec,
     FunctionSpec,
     HttpApiSpec,
     IamSpec,
@@ -73,6 +74,7 @@ def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: st
                 functions[key] = spec
         _check_routes(functions, check)
         _check_s3_overlaps(functions, check)
+        _check_triggers_across_functions(functions, check)
 
     artifacts = build_artifacts(doc, check, service=service or "service", stage=stage)
     releases, problems = parse_releases(doc, functions, check.locate)
@@ -670,6 +672,22 @@ def _check_routes(functions: Mapping[str, FunctionSpec], check: Checker) -> None
                     "each route goes to one function",
                 )
             seen.setdefault(route, key)
+
+
+def _check_triggers_across_functions(functions: Mapping[str, FunctionSpec], check: Checker) -> None:
+    """Each trigger type's own checks across the service's events of that type (fnship/triggers: check_service)."""
+    by_type: dict[str, list[tuple[str, EventSpec]]] = {}
+    for key, function in functions.items():
+        for event in function.events:
+            by_type.setdefault(event.type, []).append((key, event))
+    if not by_type:
+        return  # a manifest without events imports no trigger type
+    from fnship.triggers import TRIGGERS  # (the trigger modules use this package's parse helpers)
+
+    for event_type, events in by_type.items():
+        trigger = TRIGGERS[event_type]
+        if trigger.check_service is not None:
+            trigger.check_service(events, check)
 
 
 def s3_events_overlap(a: S3Event, b: S3Event) -> bool:

@@ -36,6 +36,7 @@ TRIGGERS: Mapping[str, TriggerType] = LazyTable(
         "cloudwatchEvent": "fnship.triggers.rules:CLOUDWATCH_EVENT",
         "alexaSkill": "fnship.triggers.alexa:ALEXA_SKILL",
         "alexaSmartHome": "fnship.triggers.alexa:ALEXA_SMART_HOME",
+        "cloudwatchLog": "fnship.triggers.cloudwatch_log:TRIGGER",
         "stream": "fnship.triggers.stream:TRIGGER",
         "url": "fnship.triggers.url:TRIGGER",
     }

@@ -14,6 +14,7 @@ from fnship.model.triggers.common import Target
 
 if TYPE_CHECKING:
     from fnship.local.events import Where
+    from fnship.manifest.checks import Checker
 
 # (value under `events:`, where, context, index) -> the event specs it stands for (a schedule with two rates is two)
 Parser = Callable[[Any, KeyPath, EventContext, int], list[Any]]
@@ -31,6 +32,9 @@ class Shared:
     tags: Mapping[str, str]
 
 
+# (every event of the type with its function's key, the checker): what AWS refuses across functions (a priority
+# used twice on one listener, a third subscription filter on a log group), reported before any call.
+ServiceCheck = Callable[[list[tuple[str, EventSpec]], "Checker"], None]
 # (every event of the type with its function, the triggers they rendered, context) -> the shared resources
 SharedRenderer = Callable[[list[tuple[Target, EventSpec]], list[Resource], Shared], list[Resource]]
 
@@ -53,3 +57,4 @@ class TriggerType:
     grants: Callable[[EventSpec], list[Grant]] = no_grants  # what the function's role needs (a poller's reads)
     shared: SharedRenderer | None = None
     samples: Mapping[str, Sample] | None = None  # `fn event NAME` -> its builder
+    check_service: ServiceCheck | None = None  # checks across the service's events of the type

@@ -157,3 +157,38 @@ def test_a_bare_alexa_skill_is_accepted_with_v3s_warning(moto, project):
     assert statement["Sid"] == "fnship-alexaSkill-any"
     assert "Condition" not in statement
     assert_converged(moto, project, text)
+
+
+def test_a_cloudwatch_log_event_subscribes_the_alias_to_the_log_group(moto, project):
+    logs = moto.client("logs")
+    for group in ("/app/orders", "/app/audit"):
+        logs.create_log_group(logGroupName=group)
+    events = "      - cloudwatchLog: /app/orders\n      - cloudwatchLog:\n          logGroup: /app/audit\n"
+    text = manifest(events + "          filter: '{filter}'\n")
+    deploy(project, text.format(filter="ERROR"))
+
+    (orders,) = logs.describe_subscription_filters(logGroupName="/app/orders")["subscriptionFilters"]
+    assert (orders["filterName"], orders["destinationArn"], orders["filterPattern"]) == (
+        "svc-dev-api-app-orders", ALIAS, ""
+    )  # fmt: skip
+    (audit,) = logs.describe_subscription_filters(logGroupName="/app/audit")["subscriptionFilters"]
+    assert audit["filterPattern"] == "ERROR"
+    statement = statements(moto)["fnship-cloudwatchLog-app-orders"]
+    assert principal(statement) == f"logs.{REGION}.amazonaws.com"
+    assert (
+        statement["Condition"]["ArnLike"]["AWS:SourceArn"] == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/app/orders:*"
+    )
+    assert_converged(moto, project, text.format(filter="ERROR"))
+
+    project.write("serverless.yml", text.format(filter="WARN"))
+    changes = {c["address"]: c["action"] for c in project.fn("plan", "--json").json["plan"]["changes"]}
+    assert changes == {"trigger.api.cloudwatchLog.app-audit": "update"}
+    deploy(project, text.format(filter="WARN"))
+    (audit,) = logs.describe_subscription_filters(logGroupName="/app/audit")["subscriptionFilters"]
+    assert audit["filterPattern"] == "WARN"
+
+    deploy(project, manifest("      - cloudwatchLog: /app/audit\n"))
+    assert logs.describe_subscription_filters(logGroupName="/app/orders")["subscriptionFilters"] == []
+    assert set(statements(moto)) == {"fnship-cloudwatchLog-app-audit"}
+    remove(project)
+    assert logs.describe_subscription_filters(logGroupName="/app/audit")["subscriptionFilters"] == []
