@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # (each service's module is imported when first used: `fn --h
     from fnship.aws.ecr_api import EcrApi
     from fnship.aws.events_api import EventsApi
     from fnship.aws.iam_api import IamApi
+    from fnship.aws.iot_api import IotApi
     from fnship.aws.lambda_api import LambdaApi
     from fnship.aws.layers_api import LayersApi
     from fnship.aws.logs_api import LogsApi
@@ -116,6 +117,12 @@ class Aws:
         from fnship.aws.events_api import EventsApi
 
         return EventsApi(self.client("events"))
+
+    @functools.cached_property
+    def iot(self) -> IotApi:
+        from fnship.aws.iot_api import IotApi
+
+        return IotApi(self.client("iot"))
 
     @functools.cached_property
     def cloudwatch(self) -> CloudWatchApi:

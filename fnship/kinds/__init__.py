@@ -29,6 +29,7 @@ def _kinds() -> dict[str, Kind]:
         http_api,
         image,
         invoke_config,
+        iot_topic_rule,
         layer,
         log_group,
         permission,
@@ -65,6 +66,7 @@ def _kinds() -> dict[str, Kind]:
             s3.NOTIFICATION_KIND,
             event_rule.KIND,
             subscription_filter.KIND,
+            iot_topic_rule.KIND,
             event_source_mapping.KIND,
             alarm.KIND,
         )

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from fnship.aws.ecr_api import EcrApi
     from fnship.aws.events_api import EventsApi
     from fnship.aws.iam_api import IamApi
+    from fnship.aws.iot_api import IotApi
     from fnship.aws.lambda_api import LambdaApi
     from fnship.aws.layers_api import LayersApi
     from fnship.aws.logs_api import LogsApi
@@ -58,6 +59,7 @@ class Reads:
         sns: SnsApi
         sqs: SqsApi
         events: EventsApi
+        iot: IotApi
         cloudwatch: CloudWatchApi
         ssm: SsmApi
         layers: LayersApi

@@ -37,6 +37,7 @@ TRIGGERS: Mapping[str, TriggerType] = LazyTable(
         "alexaSkill": "fnship.triggers.alexa:ALEXA_SKILL",
         "alexaSmartHome": "fnship.triggers.alexa:ALEXA_SMART_HOME",
         "cloudwatchLog": "fnship.triggers.cloudwatch_log:TRIGGER",
+        "iot": "fnship.triggers.iot:TRIGGER",
         "stream": "fnship.triggers.stream:TRIGGER",
         "url": "fnship.triggers.url:TRIGGER",
     }

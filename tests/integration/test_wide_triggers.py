@@ -192,3 +192,39 @@ def test_a_cloudwatch_log_event_subscribes_the_alias_to_the_log_group(moto, proj
     assert set(statements(moto)) == {"fnship-cloudwatchLog-app-audit"}
     remove(project)
     assert logs.describe_subscription_filters(logGroupName="/app/audit")["subscriptionFilters"] == []
+
+
+IOT = """\
+      - iot:
+          sql: "SELECT * FROM 'sensors/+/temperature' WHERE temperature > {limit}"
+          {extra}
+"""
+
+
+def test_an_iot_event_is_a_topic_rule_invoking_the_alias(moto, project):
+    text = manifest(IOT.format(limit=30, extra="sqlVersion: '2016-03-23'"))
+    deploy(project, text)
+    iot = moto.client("iot")
+    found = iot.get_topic_rule(ruleName="svc_dev_api_rule")
+    rule = found["rule"]
+    assert rule["sql"] == "SELECT * FROM 'sensors/+/temperature' WHERE temperature > 30"
+    assert rule["awsIotSqlVersion"] == "2016-03-23"
+    assert rule["actions"] == [{"lambda": {"functionArn": ALIAS}}]
+    assert rule["ruleDisabled"] is False
+    statement = statements(moto)["fnship-iot-rule"]
+    assert principal(statement) == "iot.amazonaws.com"
+    assert statement["Condition"]["ArnLike"]["AWS:SourceArn"] == found["ruleArn"]
+    assert_converged(moto, project, text)
+
+    changed = manifest(IOT.format(limit=40, extra="enabled: false"))
+    deploy(project, changed)
+    rule = iot.get_topic_rule(ruleName="svc_dev_api_rule")["rule"]
+    assert rule["sql"].endswith("> 40") and rule["ruleDisabled"] is True
+    assert rule["awsIotSqlVersion"] == "2015-10-08"  # AWS's default, sent explicitly
+    assert_converged(moto, project, changed)
+
+    named = manifest(IOT.format(limit=40, extra="name: hot_sensors"))
+    deploy(project, named)
+    assert [r["ruleName"] for r in iot.list_topic_rules()["rules"]] == ["hot_sensors"]
+    remove(project)
+    assert iot.list_topic_rules()["rules"] == []
