@@ -287,7 +287,10 @@ class LambdaApi:
         )
 
     def create_event_source_mapping(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        resource = f"event source mapping {request['EventSourceArn']} -> {request['FunctionName']}"
+        # A self-managed Kafka cluster has no ARN: its bootstrap servers name it.
+        servers = ((request.get("SelfManagedEventSource") or {}).get("Endpoints") or {}).get("KAFKA_BOOTSTRAP_SERVERS")
+        source = request.get("EventSourceArn") or ",".join(servers or ())
+        resource = f"event source mapping {source} -> {request['FunctionName']}"
         return self._retry_role_propagation(
             resource, "CreateEventSourceMapping", self._client.create_event_source_mapping, dict(request)
         )

@@ -1,11 +1,12 @@
-"""The `event_source_mapping` kind (`sqs` and `stream` events): Lambda's poller reading a queue or stream into the
-alias. A mapping cannot move to another source or starting position: a change to one replaces it (a stream
-mapping then starts reading again from its new starting position)."""
+"""The `event_source_mapping` kind (`sqs`, `stream`, `kafka`, `msk`, `activemq` and `rabbitmq` events): Lambda's
+poller reading a queue, stream, Kafka topic or broker queue into the alias. A mapping cannot move to another source,
+topic, queue, consumer group or starting position: a change to one replaces it (a stream mapping then starts
+reading again from its new starting position)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -16,7 +17,17 @@ from fnship.model.resources import Resource, Spec, State
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, Reads
 
-CREATE_ONLY_FIELDS = frozenset({"source_arn", "starting_position", "starting_position_timestamp"})
+CREATE_ONLY_FIELDS = frozenset(
+    {
+        "source_arn",
+        "starting_position",
+        "starting_position_timestamp",
+        "bootstrap_servers",
+        "topic",
+        "queue",
+        "consumer_group_id",
+    }
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,6 +43,10 @@ class MappingSpec(Spec):
     enabled: bool
     filter_patterns: tuple[str, ...]  # compact JSON, sorted
     uuid: str | None = field(default=None, compare=False)  # assigned by Lambda: live only
+
+    def identity(self) -> str:
+        """What tells this mapping from the alias's others (the resource's name): its source."""
+        return self.source_arn
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,10 +70,61 @@ class StreamMapping(MappingSpec):
     on_failure: str | None
 
 
+@dataclass(frozen=True, kw_only=True)
+class KafkaMapping(MappingSpec):
+    """A mapping from a topic of an Amazon MSK cluster (`source_arn`) or of a self-managed Kafka cluster
+    (`bootstrap_servers`; `source_arn` empty)."""
+
+    bootstrap_servers: tuple[str, ...]  # sorted
+    topic: str
+    starting_position: str
+    starting_position_timestamp: int | None
+    consumer_group_id: str | None  # None: Lambda's (the mapping's UUID)
+    access: tuple[tuple[str, str], ...]  # SourceAccessConfigurations (Type, URI), sorted
+
+    def identity(self) -> str:
+        return kafka_identity(self.source_arn, self.bootstrap_servers, self.topic)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BrokerMapping(MappingSpec):
+    """A mapping from a queue of an Amazon MQ broker (ActiveMQ or RabbitMQ)."""
+
+    queue: str
+    access: tuple[tuple[str, str], ...]  # SourceAccessConfigurations (Type, URI), sorted: BASIC_AUTH, VIRTUAL_HOST
+
+    def identity(self) -> str:
+        return f"{self.source_arn}#{self.queue}"
+
+
+KAFKA_SERVERS = "KAFKA_BOOTSTRAP_SERVERS"
+
+
+def kafka_identity(source_arn: str, servers: tuple[str, ...], topic: str) -> str:
+    """An MSK cluster's ARN or a self-managed cluster's servers (`kafka://a:9092,b:9092`), then `#topic`."""
+    return f"{source_arn or 'kafka://' + ','.join(sorted(servers))}#{topic}"
+
+
+def answer_identity(mapping: Mapping[str, Any]) -> str:
+    """The identity (see MappingSpec.identity) of a mapping as Get/ListEventSourceMappings answer it."""
+    source = str(mapping.get("EventSourceArn") or "")
+    topics, queues = mapping.get("Topics") or [], mapping.get("Queues") or []
+    if topics:
+        servers = ((mapping.get("SelfManagedEventSource") or {}).get("Endpoints") or {}).get(KAFKA_SERVERS) or []
+        return kafka_identity(source, tuple(servers), str(topics[0]))
+    if queues:
+        return f"{source}#{queues[0]}"
+    return source
+
+
+def access_of(mapping: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((str(a["Type"]), str(a["URI"])) for a in mapping.get("SourceAccessConfigurations") or ()))
+
+
 def from_aws(mapping: Mapping[str, Any], *, function_arn: str) -> MappingSpec:
     """A GetEventSourceMapping/ListEventSourceMappings item as the spec, with AWS's defaults filled in.
     `function_arn` is the alias it was listed under: AWS answers that alias's ARN as FunctionArn, moto a version's."""
-    source = str(mapping["EventSourceArn"])
+    source = str(mapping.get("EventSourceArn") or "")  # (a self-managed Kafka cluster has none)
     filters = ((mapping.get("FilterCriteria") or {}).get("Filters")) or []
     common: dict[str, Any] = {  # parsed from the response at once
         "source_arn": source,
@@ -70,6 +136,23 @@ def from_aws(mapping: Mapping[str, Any], *, function_arn: str) -> MappingSpec:
         "filter_patterns": tuple(sorted(str(compact_json(f["Pattern"])) for f in filters if f.get("Pattern"))),
         "uuid": mapping.get("UUID"),
     }
+    if mapping.get("Topics"):
+        servers = ((mapping.get("SelfManagedEventSource") or {}).get("Endpoints") or {}).get(KAFKA_SERVERS) or []
+        config = mapping.get("AmazonManagedKafkaEventSourceConfig") or mapping.get("SelfManagedKafkaEventSourceConfig")
+        group = (config or {}).get("ConsumerGroupId")
+        when = mapping.get("StartingPositionTimestamp")
+        return KafkaMapping(
+            **common,
+            bootstrap_servers=tuple(sorted(servers)),
+            topic=str(mapping["Topics"][0]),
+            starting_position=str(mapping.get("StartingPosition") or ""),
+            starting_position_timestamp=int(when.timestamp()) if isinstance(when, dt.datetime) else when,
+            # Lambda names the group after the mapping's UUID when none is given.
+            consumer_group_id=None if group in (None, "", mapping.get("UUID")) else str(group),
+            access=access_of(mapping),
+        )
+    if mapping.get("Queues"):
+        return BrokerMapping(**common, queue=str(mapping["Queues"][0]), access=access_of(mapping))
     if ":sqs:" in source:
         scaling = mapping.get("ScalingConfig") or {}
         return QueueMapping(**common, maximum_concurrency=scaling.get("MaximumConcurrency"))
@@ -93,11 +176,16 @@ def mapping_request(spec: MappingSpec, *, creating: bool) -> dict[str, Any]:
     request: dict[str, Any] = {
         "BatchSize": spec.batch_size,
         "MaximumBatchingWindowInSeconds": spec.maximum_batching_window,
-        "FunctionResponseTypes": list(spec.function_response_types),
         "Enabled": spec.enabled,
     }
     if spec.filter_patterns or not creating:
         request["FilterCriteria"] = {"Filters": [{"Pattern": p} for p in spec.filter_patterns]}
+    if isinstance(spec, (KafkaMapping, BrokerMapping)):
+        request["SourceAccessConfigurations"] = [{"Type": kind, "URI": uri} for kind, uri in spec.access]
+        if creating:
+            request.update(source_request(spec))
+        return request
+    request["FunctionResponseTypes"] = list(spec.function_response_types)
     if isinstance(spec, QueueMapping):
         if spec.maximum_concurrency is not None:
             request["ScalingConfig"] = {"MaximumConcurrency": spec.maximum_concurrency}
@@ -124,13 +212,27 @@ def mapping_request(spec: MappingSpec, *, creating: bool) -> dict[str, Any]:
     return request
 
 
+def source_request(spec: KafkaMapping | BrokerMapping) -> dict[str, Any]:
+    """Where a Kafka or broker mapping reads from, as CreateEventSourceMapping takes it (none of it changes later).
+    https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html"""
+    if isinstance(spec, BrokerMapping):
+        return {"Queues": [spec.queue]}
+    request: dict[str, Any] = {"Topics": [spec.topic], "StartingPosition": spec.starting_position}
+    if spec.starting_position_timestamp is not None:
+        request["StartingPositionTimestamp"] = spec.starting_position_timestamp
+    if not spec.source_arn:
+        request["SelfManagedEventSource"] = {"Endpoints": {KAFKA_SERVERS: list(spec.bootstrap_servers)}}
+    if spec.consumer_group_id:
+        config = "AmazonManagedKafkaEventSourceConfig" if spec.source_arn else "SelfManagedKafkaEventSourceConfig"
+        request[config] = {"ConsumerGroupId": spec.consumer_group_id}
+    return request
+
+
 def event_source_mapping_create(context: Context, step: Step) -> None:
     spec = context.desired_spec(step, MappingSpec)
-    request = {
-        "FunctionName": spec.function_arn,
-        "EventSourceArn": spec.source_arn,
-        **mapping_request(spec, creating=True),
-    }
+    request = {"FunctionName": spec.function_arn, **mapping_request(spec, creating=True)}
+    if spec.source_arn:  # (a self-managed Kafka cluster has none)
+        request["EventSourceArn"] = spec.source_arn
     created = context.aws.lambda_.create_event_source_mapping(request)
     context.outputs[step.address] = {"uuid": created.get("UUID")}
 
@@ -160,7 +262,7 @@ def mapping_depends(resource: Resource) -> tuple[str, ...]:
 def read_event_source_mapping(aws: Reads, stub: Resource) -> list[Resource]:
     scope = stub.in_scope()
     for mapping in aws.alias_mappings(scope.alias_arn):
-        if mapping.get("EventSourceArn") == stub.name:
+        if answer_identity(mapping) == stub.name:
             return [Resource.of(stub.address, stub.name, from_aws(mapping, function_arn=scope.alias_arn), scope=scope)]
     return []
 
@@ -171,13 +273,28 @@ def discover_event_source_mappings(aws: Reads, on: OnAlias) -> list[Resource]:
     target = on.target
     stubs = []
     for mapping in aws.alias_mappings(target.alias_arn):
-        source = mapping["EventSourceArn"]
-        event_type = "sqs" if ":sqs:" in source else "stream"
-        name = source_name(source)
+        event_type, name = event_of(mapping, source_name)
         address = Address.trigger(on.function_key, event_type, name)
-        stubs.append(Resource(address, "event_source_mapping", source, {},
+        stubs.append(Resource(address, "event_source_mapping", answer_identity(mapping), {},
                               scope=target.scope(event_type, name)))  # fmt: skip
     return stubs
+
+
+VIRTUAL_HOST = "VIRTUAL_HOST"  # what a RabbitMQ mapping always carries (fnship writes the default "/" too)
+
+
+def event_of(mapping: Mapping[str, Any], source_name: Callable[[str], str]) -> tuple[str, str]:
+    """(event type, trigger name) of a mapping as AWS answers it: a Kafka mapping is named after its topic, a broker
+    mapping after its queue, the others after their source."""
+    from fnship.model.triggers.common import slug  # (it imports this package)
+
+    source = str(mapping.get("EventSourceArn") or "")
+    if mapping.get("Topics"):
+        return ("msk" if source else "kafka"), slug(str(mapping["Topics"][0]))
+    if mapping.get("Queues"):
+        engine = "rabbitmq" if any(kind == VIRTUAL_HOST for kind, _ in access_of(mapping)) else "activemq"
+        return engine, slug(str(mapping["Queues"][0]))
+    return ("sqs" if ":sqs:" in source else "stream"), source_name(source)
 
 
 SOURCE_READ_WORKERS = 16

@@ -38,6 +38,10 @@ TRIGGERS: Mapping[str, TriggerType] = LazyTable(
         "alexaSmartHome": "fnship.triggers.alexa:ALEXA_SMART_HOME",
         "cloudwatchLog": "fnship.triggers.cloudwatch_log:TRIGGER",
         "iot": "fnship.triggers.iot:TRIGGER",
+        "kafka": "fnship.triggers.kafka:KAFKA",
+        "msk": "fnship.triggers.kafka:MSK",
+        "activemq": "fnship.triggers.mq:ACTIVEMQ",
+        "rabbitmq": "fnship.triggers.mq:RABBITMQ",
         "stream": "fnship.triggers.stream:TRIGGER",
         "url": "fnship.triggers.url:TRIGGER",
     }

@@ -228,3 +228,112 @@ def test_an_iot_event_is_a_topic_rule_invoking_the_alias(moto, project):
     assert [r["ruleName"] for r in iot.list_topic_rules()["rules"]] == ["hot_sensors"]
     remove(project)
     assert iot.list_topic_rules()["rules"] == []
+
+
+SECRET = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:kafka-login-AbCdEf"
+CLUSTER = f"arn:aws:kafka:{REGION}:{ACCOUNT}:cluster/orders/a1b2c3d4-5678-90ab-cdef-11111example-1"
+BROKER = f"arn:aws:mq:{REGION}:{ACCOUNT}:broker:orders:b-1234a5b6-78cd-901e-2fgh-3i45j6k178l9"
+BROKER_EVENTS = """\
+      - kafka:
+          bootstrapServers: [b-1.example.com:9092, b-2.example.com:9092]
+          topic: orders
+          consumerGroupId: order-readers
+          batchSize: {batch}
+          accessConfigurations:
+            saslScram512Auth: {secret}
+            vpcSubnet: [subnet-0abc]
+            vpcSecurityGroup: [sg-0abc]
+      - msk:
+          arn: {cluster}
+          topic: payments
+          startingPosition: LATEST
+          saslScram512: {secret}
+          filterPatterns:
+            - value: {{amount: [{{numeric: [">", 100]}}]}}
+      - activemq:
+          arn: {broker}
+          queue: invoices
+          basicAuthArn: {secret}
+          maximumBatchingWindow: 5
+      - rabbitmq:
+          arn: {broker}
+          queue: refunds
+          basicAuthArn: {secret}
+          enabled: {enabled}
+"""
+
+
+@pytest.fixture
+def mapping_double(moto, monkeypatch):
+    """moto refuses MSK, Kafka and MQ mappings: a double of Lambda's mapping API answers them as Lambda does."""
+    from tests.integration.mapping_double import MappingDouble
+
+    served = MappingDouble(moto.endpoint).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", served.endpoint)
+    yield served
+    served.stop()
+
+
+def test_kafka_msk_and_mq_events_map_the_topic_or_queue_into_the_alias(moto, mapping_double, project):
+    from tests.conftest import Moto
+
+    text = manifest(BROKER_EVENTS.format(secret=SECRET, cluster=CLUSTER, broker=BROKER, batch=50, enabled="true"))
+    deploy(project, text)
+    listed = Moto(mapping_double.endpoint).client("lambda").list_event_source_mappings(FunctionName=ALIAS)
+    found = {tuple(m.get("Topics") or m.get("Queues")): m for m in listed["EventSourceMappings"]}
+    assert set(found) == {("orders",), ("payments",), ("invoices",), ("refunds",)}
+    kafka = found[("orders",)]
+    assert "EventSourceArn" not in kafka
+    assert kafka["SelfManagedEventSource"] == {
+        "Endpoints": {"KAFKA_BOOTSTRAP_SERVERS": ["b-1.example.com:9092", "b-2.example.com:9092"]}
+    }
+    assert kafka["SelfManagedKafkaEventSourceConfig"] == {"ConsumerGroupId": "order-readers"}
+    assert (kafka["BatchSize"], kafka["StartingPosition"]) == (50, "TRIM_HORIZON")
+    assert sorted((a["Type"], a["URI"]) for a in kafka["SourceAccessConfigurations"]) == [
+        ("SASL_SCRAM_512_AUTH", SECRET),
+        ("VPC_SECURITY_GROUP", "security_group:sg-0abc"),
+        ("VPC_SUBNET", "subnet:subnet-0abc"),
+    ]
+    msk = found[("payments",)]
+    assert (msk["EventSourceArn"], msk["StartingPosition"], msk["FunctionArn"]) == (CLUSTER, "LATEST", ALIAS)
+    assert json.loads(msk["FilterCriteria"]["Filters"][0]["Pattern"]) == {
+        "value": {"amount": [{"numeric": [">", 100]}]}
+    }
+    assert found[("invoices",)]["SourceAccessConfigurations"] == [{"Type": "BASIC_AUTH", "URI": SECRET}]
+    assert found[("invoices",)]["MaximumBatchingWindowInSeconds"] == 5
+    assert sorted(a["Type"] for a in found[("refunds",)]["SourceAccessConfigurations"]) == [
+        "BASIC_AUTH",
+        "VIRTUAL_HOST",
+    ]
+
+    iam = moto.client("iam")
+    role = iam.list_roles(PathPrefix="/fnship/svc/dev/")["Roles"][0]["RoleName"]
+    policy = iam.get_role_policy(RoleName=role, PolicyName="fnship")["PolicyDocument"]
+    by_action = {
+        a: s["Resource"]
+        for s in policy["Statement"]
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert by_action["secretsmanager:GetSecretValue"] == SECRET
+    assert by_action["kafka:DescribeClusterV2"] == CLUSTER and by_action["mq:DescribeBroker"] == BROKER
+    assert by_action["ec2:CreateNetworkInterface"] == "*"  # AWS cannot scope network interfaces
+
+    plan = project.fn("plan", "--exit-code")
+    assert plan.exit_code == 0 and "No changes" in plan.stdout, plan.stdout
+    answered = len(mapping_double.requests)
+    moto.start_recording()
+    deploy(project, text)
+    assert mutating_actions(moto.stop_recording()) == []
+    assert [m for m, _ in mapping_double.requests[answered:] if m != "GET"] == []
+
+    changed = manifest(BROKER_EVENTS.format(secret=SECRET, cluster=CLUSTER, broker=BROKER, batch=70, enabled="false"))
+    project.write("serverless.yml", changed)
+    changes = {c["address"]: c["action"] for c in project.fn("plan", "--json").json["plan"]["changes"]}
+    assert changes == {"trigger.api.kafka.orders": "update", "trigger.api.rabbitmq.refunds": "update"}
+    deploy(project, changed)
+    states = {tuple(m.get("Topics") or m.get("Queues")): m for m in mapping_double.mappings.values()}
+    assert states[("orders",)]["BatchSize"] == 70 and states[("refunds",)]["State"] == "Disabled"
+    assert "No changes" in project.fn("plan").stdout
+
+    remove(project)
+    assert mapping_double.mappings == {}

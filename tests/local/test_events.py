@@ -37,5 +37,5 @@ def test_the_table_covers_every_type_the_issue_names():
 
 def test_unknown_type_is_an_input_error():
     with pytest.raises(InputError) as raised:
-        sample_event("kafka")
+        sample_event("carrier-pigeon")
     assert "choose one of" in raised.value.render()

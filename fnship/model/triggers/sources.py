@@ -1,7 +1,9 @@
-"""What the `sqs` and `stream` triggers (fnship/triggers) share: event source mappings on the alias. Pure.
+"""What the event source mapping triggers (fnship/triggers: sqs, stream, kafka, mq) share: event source mappings
+on the alias. Pure.
 
 Lambda's poller reads the source with the function's role (see model/iam.py), so these need no permission
-on the alias. A mapping is identified by (alias ARN, source ARN): Lambda allows one per pair.
+on the alias. A mapping is identified by (alias ARN, source): Lambda allows one per pair (a Kafka topic or broker queue
+is part of the source).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ def source_name(arn: str) -> str:
 def mapping(target: Target, event_type: str, name: str, spec: MappingSpec) -> Resource:
     return Resource.of(
         trigger_address(target, event_type, name),
-        spec.source_arn,
+        spec.identity(),
         spec,
         depends_on=(target.alias_address, Address.function(target.function_key)),
         scope=target.scope(event_type, name),
