@@ -370,7 +370,7 @@ def replan_under_lock(loaded: Loaded, shown: Plan, *, only: Collection[str] = ()
     return fresh
 
 
-API_EVENT_TYPES = frozenset({"httpApi", "http"})
+API_EVENT_TYPES = frozenset({"httpApi", "http", "websocket"})
 
 
 def endpoints(
@@ -400,17 +400,18 @@ def endpoints(
     planned = {r.address for r in plan.desired.of_kind("function")} if plan is not None else set()
     if plan is not None and planned >= {f"function.{key}" for key in manifest.functions}:  # not a `-f` plan
         where["urls"] = {r.in_scope().function_key for r in plan.desired.of_kind("function_url")}
-        where["apis"] = {kind for kind in ("http_api", "rest_api") if plan.desired.of_kind(kind)}
+        where["apis"] = {kind for kind in ("http_api", "rest_api", "websocket_api") if plan.desired.of_kind(kind)}
         if plan.empty and loaded.reads is not None:
             reads = loaded.reads  # (its API ids, if asked, were found while planning)
         known: dict[str, set[str]] = {}
         for kind, address, arn_kind in (("http_api", Address.http_api(), "apis"),
-                                        ("rest_api", Address.rest_api(), "restapis")):  # fmt: skip
+                                        ("rest_api", Address.rest_api(), "restapis"),
+                                        ("websocket_api", Address.websocket_api(), "apis")):  # fmt: skip
             ids = [
                 ((outputs or {}).get(address) or {}).get("id"),
                 *(r.output("id") for r in plan.live.of_kind(kind)),
             ]
-            known[arn_kind] = {str(found) for found in ids if found}
+            known.setdefault(arn_kind, set()).update(str(found) for found in ids if found)
         if any(known.values()):
             reads.known_api_ids = {kind: frozenset(ids) for kind, ids in known.items()}
     return read_endpoints(

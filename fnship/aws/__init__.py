@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # (each service's module is imported when first used: `fn --h
     from fnship.aws.sns_api import SnsApi
     from fnship.aws.sqs_api import SqsApi
     from fnship.aws.ssm_api import SsmApi
+    from fnship.aws.websocket_api import WebsocketApis
 
 __all__ = ["Aws", "Target"]
 
@@ -93,6 +94,12 @@ class Aws:
         from fnship.aws.apigatewayv2_api import HttpApis
 
         return HttpApis(self.client("apigatewayv2"), region=self.region)
+
+    @functools.cached_property
+    def websockets(self) -> WebsocketApis:
+        from fnship.aws.websocket_api import WebsocketApis
+
+        return WebsocketApis(self.client("apigatewayv2"), region=self.region)
 
     @functools.cached_property
     def rest_apis(self) -> RestApis:

@@ -174,7 +174,7 @@ def render_versions(outputs: dict[str, dict[str, Any]]) -> list[str]:
 def render_endpoints(endpoints: dict[str, Any]) -> list[str]:
     """The ways in: HTTP API routes, REST API methods, function URLs. [] when there are none."""
     lines: list[str] = []
-    for key, title in (("http_api", "HTTP API"), ("rest_api", "REST API")):
+    for key, title in (("http_api", "HTTP API"), ("rest_api", "REST API"), ("websocket_api", "WebSocket API")):
         api = endpoints.get(key)
         if not api:
             continue

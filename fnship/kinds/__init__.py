@@ -38,6 +38,7 @@ def _kinds() -> dict[str, Kind]:
         s3,
         sns,
         subscription_filter,
+        websocket_api,
     )
 
     return {
@@ -57,6 +58,9 @@ def _kinds() -> dict[str, Kind]:
             http_api.HTTP_API_KIND,
             http_api.AUTHORIZER_KIND,
             http_api.ROUTE_KIND,
+            websocket_api.API_KIND,
+            websocket_api.AUTHORIZER_KIND,
+            websocket_api.ROUTE_KIND,
             rest_api.REST_API_KIND,
             rest_api.METHOD_KIND,
             rest_api.STAGE_KIND,

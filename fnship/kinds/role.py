@@ -58,7 +58,7 @@ def from_aws(found: Mapping[str, Any]) -> Role:
 
 def role_create(context: Context, step: Step) -> None:
     resource = context.desired(step)
-    spec = resource.spec_as(Role)
+    spec = context.resolved(resource.spec_as(Role))  # (a statement may name an API made earlier in this run)
     arn = context.aws.iam.create_role(
         resource.name,
         path=spec.path,
@@ -76,7 +76,7 @@ def role_create(context: Context, step: Step) -> None:
 
 def role_update(context: Context, step: Step) -> None:
     resource = context.desired(step)
-    want, have = resource.spec_as(Role), context.live_spec(step, Role)
+    want, have = context.resolved(resource.spec_as(Role)), context.live_spec(step, Role)
     api = context.aws.iam
     if want.trust_policy != have.trust_policy:
         api.set_trust_policy(resource.name, want.trust_policy)

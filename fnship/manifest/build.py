@@ -74,7 +74,7 @@ def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: st
                 functions[key] = spec
         _check_routes(functions, check)
         _check_s3_overlaps(functions, check)
-        _check_triggers_across_functions(functions, check)
+        _check_triggers_across_functions(functions, check, raw_provider)
 
     artifacts = build_artifacts(doc, check, service=service or "service", stage=stage)
     releases, problems = parse_releases(doc, functions, check.locate)
@@ -627,7 +627,9 @@ def _function(
         from fnship.triggers.http_api import parse_function_http_api  # (see _provider_http_api)
 
         http_api = parse_function_http_api(raw["httpApi"], (*path, "httpApi"), check, provider.http_api)
-    context = EventContext(check=check, function_key=key, function_keys=function_keys, http_api=http_api)
+    context = EventContext(
+        check=check, function_key=key, function_keys=function_keys, http_api=http_api, provider=provider.raw
+    )
     events = parse_events(raw, path, context)
     settings = parse_settings(raw, provider.raw, path, check, function_keys=function_keys)
 
@@ -674,7 +676,9 @@ def _check_routes(functions: Mapping[str, FunctionSpec], check: Checker) -> None
             seen.setdefault(route, key)
 
 
-def _check_triggers_across_functions(functions: Mapping[str, FunctionSpec], check: Checker) -> None:
+def _check_triggers_across_functions(
+    functions: Mapping[str, FunctionSpec], check: Checker, provider: Mapping[str, Any]
+) -> None:
     """Each trigger type's own checks across the service's events of that type (fnship/triggers: check_service)."""
     by_type: dict[str, list[tuple[str, EventSpec]]] = {}
     for key, function in functions.items():
@@ -687,7 +691,7 @@ def _check_triggers_across_functions(functions: Mapping[str, FunctionSpec], chec
     for event_type, events in by_type.items():
         trigger = TRIGGERS[event_type]
         if trigger.check_service is not None:
-            trigger.check_service(events, check)
+            trigger.check_service(events, check, provider)
 
 
 def s3_events_overlap(a: S3Event, b: S3Event) -> bool:

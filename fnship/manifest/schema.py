@@ -62,6 +62,9 @@ PROVIDER_KEYS = frozenset(
         "build",  # fnship: how dependencies are built (container auto|always|never, images)
         "httpApi",
         "layers",
+        "websocketsApiName",  # `websocket` events' API (fnship/triggers/websocket.py)
+        "websocketsApiRouteSelectionExpression",
+        "websocketsDescription",
     }
 )
 PROVIDER_IAM_KEYS = frozenset({"role"})

@@ -65,6 +65,14 @@ class Address(str):
         return cls(f"http_api.authorizer.{name}")
 
     @classmethod
+    def websocket_api(cls) -> Address:
+        return cls("websocket_api")
+
+    @classmethod
+    def websocket_authorizer(cls, name: str) -> Address:
+        return cls(f"websocket_api.authorizer.{name}")
+
+    @classmethod
     def rest_api(cls) -> Address:
         return cls("rest_api")
 

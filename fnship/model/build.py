@@ -23,6 +23,7 @@ from fnship.model.resources import (
     Resource,
     State,
     ownership_tags,
+    refs_in,
     secret_env_tag,
 )
 from fnship.model.triggers.common import Target
@@ -108,6 +109,7 @@ def build_desired(
             stage=manifest.stage,
             http_api=manifest.provider.http_api,
             tags=shared_tags,
+            targets={key: trigger_target(manifest, f, account_id=account_id) for key, f in manifest.functions.items()},
         )
     )
     resources = merge_artifacts(
@@ -148,7 +150,10 @@ def destination_resolver(manifest: Manifest, *, account_id: str):
 
 def _execution_statements(manifest: Manifest, function: FunctionSpec, *, account_id: str) -> list[dict[str, Any]]:
     return iam.trigger_statements(
-        function.events, function.settings, destination_arn=destination_resolver(manifest, account_id=account_id)
+        function.events,
+        function.settings,
+        destination_arn=destination_resolver(manifest, account_id=account_id),
+        target=trigger_target(manifest, function, account_id=account_id),
     )
 
 
@@ -175,17 +180,19 @@ def _shared_role(manifest: Manifest, *, account_id: str) -> Resource | None:
         dict.fromkeys((*provider_iam.managed_policies, *(p for f in users for p in f.iam.managed_policies)))
     )
     owner = ownership_tags(manifest.service, manifest.stage)
+    policy = iam.policy_document(statements)
     return Resource.of(
         Address.role(SHARED_ROLE_KEY),
         names.shared_role_name(service=manifest.service, stage=manifest.stage, region=region),
         Role(
             path=names.role_path(service=manifest.service, stage=manifest.stage),
             trust_policy=iam.policy_document(iam.LAMBDA_TRUST_POLICY["Statement"]),
-            inline_policy=iam.policy_document(statements),
+            inline_policy=policy,
             managed_policies=tuple(sorted(managed)),
             permissions_boundary=provider_iam.permissions_boundary,
             tags={**manifest.provider.tags, **owner, OWNER_FUNCTION_TAG: SHARED_ROLE_KEY},
         ),
+        depends_on=sorted({ref.address for ref in refs_in(policy)}),  # the API a statement names
     )
 
 
@@ -231,17 +238,19 @@ def _function_resources(
             *_execution_statements(manifest, function, account_id=account_id),
             *iam_spec.statements,
         ]
+        policy = iam.policy_document(statements)
         role = Resource.of(
             Address.role(function.key),
             name,
             Role(
                 path=path,
                 trust_policy=iam.policy_document(iam.LAMBDA_TRUST_POLICY["Statement"]),
-                inline_policy=iam.policy_document(statements),
+                inline_policy=policy,
                 managed_policies=tuple(sorted(iam_spec.managed_policies)),
                 permissions_boundary=iam_spec.permissions_boundary,
                 tags={**user_tags, **scoped_tags},
             ),
+            depends_on=sorted({ref.address for ref in refs_in(policy)}),  # the API a statement names
         )
         role_resources = [role]
         depends.append(role.address)

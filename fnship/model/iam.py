@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from fnship.manifest.types import EventSpec, FunctionSettings
+    from fnship.model.resources import Ref
+    from fnship.model.triggers.common import Target
 
 POLICY_VERSION = "2012-10-17"
 INLINE_POLICY_NAME = "fnship"
@@ -36,7 +38,7 @@ def normalize_statement(statement: Mapping[str, Any]) -> dict[str, Any]:
     for key in sorted(statement):
         value = statement[key]
         if key in ("Action", "NotAction", "Resource", "NotResource"):
-            values = [value] if isinstance(value, str) else list(value)
+            values = list(value) if isinstance(value, (list, tuple)) else [value]  # (a str, or a Ref)
             normalized[key] = values[0] if len(values) == 1 else values
         else:
             normalized[key] = value
@@ -101,7 +103,8 @@ SEND_ACTIONS = {
     "events": ("events:PutEvents",),
 }
 
-Grant = tuple[tuple[str, ...], str]  # (actions, resource ARN)
+# (actions, resource ARN): a Ref when the resource is made by the same deploy (the service's WebSocket API)
+Grant = tuple[tuple[str, ...], "str | Ref"]
 
 
 def _arn_service(arn: str) -> str:
@@ -117,22 +120,27 @@ def trigger_statements(
     settings: FunctionSettings,
     *,
     destination_arn: Callable[[str], str] = lambda arn: arn,
+    target: Target | None = None,
 ) -> list[dict[str, Any]]:
     """The execution role's statements for a function's events and settings: one statement per set of actions,
     scoped to the exact ARNs. `*` only for VPC network interfaces and X-Ray writes, which AWS cannot scope.
 
-    `destination_arn` turns `function:<key>` into an ARN.
+    `destination_arn` turns `function:<key>` into an ARN; `target` is where the function lives (for what names
+    the service's own resources).
     """
     from fnship.triggers import TRIGGERS  # the trigger modules import this module's grant helpers
 
     grants: list[Grant] = []
     for event in events:
-        grants.extend(TRIGGERS[event.type].grants(event))
+        trigger = TRIGGERS[event.type]
+        grants.extend(trigger.grants(event))
+        if trigger.target_grants is not None and target is not None:
+            grants.extend(trigger.target_grants(event, target))
     if settings.dead_letter_arn:
         grants.append(send_grant(settings.dead_letter_arn))
-    for target in (settings.on_success, settings.on_failure):
-        if target:
-            grants.append(send_grant(destination_arn(target)))
+    for destination in (settings.on_success, settings.on_failure):
+        if destination:
+            grants.append(send_grant(destination_arn(destination)))
     if settings.vpc:
         grants.append((VPC_ACTIONS, ANY_RESOURCE))
     if settings.tracing == "Active":
@@ -142,10 +150,14 @@ def trigger_statements(
 
 def merge_grants(grants: Iterable[Grant]) -> list[dict[str, Any]]:
     """Grants with the same actions become one statement over the union of their resources, in a stable order."""
-    by_actions: dict[tuple[str, ...], set[str]] = {}
+    by_actions: dict[tuple[str, ...], set[str | Ref]] = {}
     for actions, resource in grants:
         by_actions.setdefault(tuple(sorted(actions)), set()).add(resource)
     return [
-        normalize_statement({"Effect": "Allow", "Action": list(actions), "Resource": sorted(resources)})
+        normalize_statement({"Effect": "Allow", "Action": list(actions), "Resource": sorted(resources, key=_order)})
         for actions, resources in sorted(by_actions.items())
     ]
+
+
+def _order(resource: str | Ref) -> str:
+    return resource if isinstance(resource, str) else resource.template

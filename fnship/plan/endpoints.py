@@ -1,5 +1,5 @@
-"""Every way into a deployed service: its HTTP API's URL and routes, its REST API's URL and methods, each
-function URL. Read-only AWS calls, through the kinds' own lookups (fnship/kinds)."""
+"""Every way into a deployed service: its HTTP API's URL and routes, its REST API's URL and methods, its WebSocket
+API's wss:// URL and routes, each function URL. Read-only AWS calls, through the kinds' own lookups (fnship/kinds)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from fnship.kinds.http_api import find_http_api, integrations, routes
 from fnship.kinds.rest_api import find_rest_api, integration_target, rest_resources
+from fnship.kinds.websocket_api import find_websocket_api, websocket_routes
 from fnship.model.triggers import api as api_model
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ def read_endpoints(
     stage: str,
     region: str,
     functions: list[tuple[str, str, str]],
-    apis: Collection[str] = ("http_api", "rest_api"),
+    apis: Collection[str] = ("http_api", "rest_api", "websocket_api"),
     urls: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """`aws` is a reading (plan/reads.py `Reads`); `functions` are (key, physical name, alias); `apis` the kinds
@@ -32,7 +33,7 @@ def read_endpoints(
         aws.api_aliases = [(fname, alias) for _key, fname, alias in functions]
     name = api_model.api_name(service=service, stage=stage)
     by_alias = {f"{fname}:{alias}": key for key, fname, alias in functions}
-    result: dict[str, Any] = {"http_api": None, "rest_api": None, "function_urls": {}}
+    result: dict[str, Any] = {"http_api": None, "rest_api": None, "websocket_api": None, "function_urls": {}}
     http = find_http_api(aws, name, owner) if "http_api" in apis else None
     if http is not None:
         by_id = integrations(aws, http["ApiId"])
@@ -57,6 +58,17 @@ def read_endpoints(
             "id": rest["id"],
             "url": f"https://{rest['id']}.execute-api.{region}.amazonaws.com/{stage}",
             "routes": methods,
+        }
+    websocket = find_websocket_api(aws, None, owner) if "websocket_api" in apis else None
+    if websocket is not None:
+        endpoint = websocket.get("ApiEndpoint") or f"wss://{websocket['ApiId']}.execute-api.{region}.amazonaws.com"
+        result["websocket_api"] = {
+            "id": websocket["ApiId"],
+            "url": f"{endpoint}/{stage}",
+            "routes": [
+                {"route": route, "function": by_alias.get(_function_alias(target))}
+                for route, target in websocket_routes(aws, websocket["ApiId"])
+            ],
         }
     for key, fname, alias in functions:
         if urls is not None and key not in urls:

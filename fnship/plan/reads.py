@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from fnship.aws.sns_api import SnsApi
     from fnship.aws.sqs_api import SqsApi
     from fnship.aws.ssm_api import SsmApi
+    from fnship.aws.websocket_api import WebsocketApis
     from fnship.model.triggers.common import Target
 
 # (fnship.model.triggers imports the kind modules, which import this one: its helpers are imported where used.)
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 # Event type -> the kind of API its statements' SourceArn names (as in the API's ARN: `/apis/ID`, `/restapis/ID`).
-API_EVENTS = {"httpApi": "apis", "http": "restapis"}
+API_EVENTS = {"httpApi": "apis", "http": "restapis", "websocket": "apis"}
 
 
 class Reads:
@@ -55,6 +56,7 @@ class Reads:
         logs: LogsApi
         s3: S3Api
         http_apis: HttpApis
+        websockets: WebsocketApis
         rest_apis: RestApis
         sns: SnsApi
         sqs: SqsApi

@@ -28,6 +28,7 @@ TRIGGERS: Mapping[str, TriggerType] = LazyTable(
     {
         "httpApi": "fnship.triggers.http_api:TRIGGER",
         "http": "fnship.triggers.rest:TRIGGER",
+        "websocket": "fnship.triggers.websocket:TRIGGER",
         "sqs": "fnship.triggers.sqs:TRIGGER",
         "sns": "fnship.triggers.sns:TRIGGER",
         "s3": "fnship.triggers.s3:TRIGGER",
@@ -67,6 +68,7 @@ def render_triggers(
     stage: str,
     http_api: HttpApiSpec,
     tags: Mapping[str, str],
+    targets: Mapping[str, Target] | None = None,
 ) -> list[Resource]:
     """Every trigger of every function, then the shared resources they need (in the table's order)."""
     from fnship.triggers.base import Shared
@@ -77,7 +79,7 @@ def render_triggers(
         for event, name in zip(events, trigger_names(events), strict=True):
             rendered.extend(TRIGGERS[event.type].render(target, event, name))
             by_type.setdefault(event.type, []).append((target, event))
-    context = Shared(service=service, stage=stage, http_api=http_api, tags=tags)
+    context = Shared(service=service, stage=stage, http_api=http_api, tags=tags, targets=targets or {})
     shared = [
         resource
         for event_type, trigger in TRIGGERS.items()

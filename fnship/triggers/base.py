@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fnship.manifest.events.common import EventContext
@@ -30,11 +30,13 @@ class Shared:
     stage: str
     http_api: HttpApiSpec
     tags: Mapping[str, str]
+    targets: Mapping[str, Target] = field(default_factory=dict)  # every function's, by key (an authorizer's)
 
 
-# (every event of the type with its function's key, the checker): what AWS refuses across functions (a priority
-# used twice on one listener, a third subscription filter on a log group), reported before any call.
-ServiceCheck = Callable[[list[tuple[str, EventSpec]], "Checker"], None]
+# (every event of the type with its function's key, the checker, `provider:` as written): what AWS refuses across
+# functions (a priority used twice on one listener, a third subscription filter on a log group) and the type's
+# provider-level settings, reported before any call.
+ServiceCheck = Callable[[list[tuple[str, EventSpec]], "Checker", Mapping[str, Any]], None]
 # (every event of the type with its function, the triggers they rendered, context) -> the shared resources
 SharedRenderer = Callable[[list[tuple[Target, EventSpec]], list[Resource], Shared], list[Resource]]
 
@@ -58,3 +60,5 @@ class TriggerType:
     shared: SharedRenderer | None = None
     samples: Mapping[str, Sample] | None = None  # `fn event NAME` -> its builder
     check_service: ServiceCheck | None = None  # checks across the service's events of the type
+    # What the role needs that names where the function lives (its region and account: the service's own API).
+    target_grants: Callable[[EventSpec, Target], list[Grant]] | None = None

@@ -69,7 +69,7 @@ def parse_cloudwatch_log(value: Any, path: KeyPath, ctx: EventContext, index: in
     return [LogEvent(log_group=group, filter_pattern=pattern)]
 
 
-def check_service(events: list[tuple[str, EventSpec]], check: Checker) -> None:
+def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider: Mapping[str, Any]) -> None:
     """AWS allows two subscription filters per log group, whichever functions they serve."""
     count: dict[str, int] = {}
     for key, event in events:

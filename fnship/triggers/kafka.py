@@ -294,7 +294,7 @@ def identity(event: KafkaEvent) -> str:
     return kafka_identity(event.cluster_arn, event.bootstrap_servers, event.topic)
 
 
-def check_service(events: list[tuple[str, EventSpec]], check: Checker) -> None:
+def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider: Mapping[str, Any]) -> None:
     """Lambda allows one mapping per topic of a cluster and function."""
     seen: dict[tuple[str, str], int] = {}
     for key, event in events:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,7 +117,7 @@ def parse_rabbitmq(value: Any, path: KeyPath, ctx: EventContext, index: int) -> 
     return _parse(value, path, ctx.check, rabbit=True)
 
 
-def check_service(events: list[tuple[str, EventSpec]], check: Checker) -> None:
+def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider: Mapping[str, Any]) -> None:
     """Lambda allows one mapping per queue of a broker and function."""
     seen: dict[tuple[str, str, str], int] = {}
     for key, event in events:

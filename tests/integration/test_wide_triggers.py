@@ -337,3 +337,85 @@ def test_kafka_msk_and_mq_events_map_the_topic_or_queue_into_the_alias(moto, map
 
     remove(project)
     assert mapping_double.mappings == {}
+
+
+WEBSOCKET = """\
+service: svc
+provider:
+  name: aws
+  websocketsApiRouteSelectionExpression: {selection}
+functions:
+  api:
+    handler: handler.hello
+    events:
+      - websocket:
+          route: $connect
+          authorizer:
+            name: auth
+            identitySource: [route.request.header.Auth, route.request.querystring.token]
+      - websocket: $disconnect
+      - websocket:
+          route: sendMessage
+          routeResponseSelectionExpression: $default
+  auth:
+    handler: handler.hello
+"""
+AUTH_ALIAS = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:svc-dev-auth:live"
+
+
+def invocation(arn: str) -> str:
+    return f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{arn}/invocations"
+
+
+def test_websocket_routes_authorizer_stage_and_the_roles_own_connections(moto, project):
+    text = WEBSOCKET.format(selection="$request.body.action")
+    moto.start_recording()
+    deploy(project, text)
+    made = mutating_actions(moto.stop_recording())
+    v2 = moto.client("apigatewayv2")
+    (api,) = [a for a in v2.get_apis()["Items"] if a["Name"] == "dev-svc-websockets"]
+    assert (api["ProtocolType"], api["RouteSelectionExpression"]) == ("WEBSOCKET", "$request.body.action")
+    assert api["Tags"] == {"fnship:service": "svc", "fnship:stage": "dev"}
+    assert v2.get_stage(ApiId=api["ApiId"], StageName="dev")["AutoDeploy"] is True
+    integrations = {i["IntegrationId"]: i for i in v2.get_integrations(ApiId=api["ApiId"])["Items"]}
+    routes = {r["RouteKey"]: r for r in v2.get_routes(ApiId=api["ApiId"])["Items"]}
+    assert set(routes) == {"$connect", "$disconnect", "sendMessage"}
+    for route in routes.values():
+        integration = integrations[route["Target"].removeprefix("integrations/")]
+        assert (integration["IntegrationType"], integration["IntegrationUri"]) == ("AWS_PROXY", invocation(ALIAS))
+    connect = routes["$connect"]
+    assert connect["AuthorizationType"] == "CUSTOM"
+    authorizer = v2.get_authorizer(ApiId=api["ApiId"], AuthorizerId=connect["AuthorizerId"])
+    assert (authorizer["AuthorizerType"], authorizer["AuthorizerUri"]) == ("REQUEST", invocation(AUTH_ALIAS))
+    assert authorizer["IdentitySource"] == ["route.request.header.Auth", "route.request.querystring.token"]
+    assert routes["sendMessage"]["RouteResponseSelectionExpression"] == "$default"
+    # (GetRouteResponses answers 500 in moto: the one CreateRouteResponse call is what shows the route answers.)
+    answering = f"/v2/apis/{api['ApiId']}/routes/{routes['sendMessage']['RouteId']}/routeresponses"
+    assert [a for a in made if "routeresponses" in a] == [f"POST {answering}"]
+
+    statement = statements(moto)["fnship-websocket-connect"]
+    assert principal(statement) == "apigateway.amazonaws.com"
+    assert statement["Condition"]["ArnLike"]["AWS:SourceArn"] == (
+        f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api['ApiId']}/*/$connect"
+    )
+    auth_statement = statements(moto, "svc-dev-auth")["fnship-websocketAuthorizer-auth"]
+    assert auth_statement["Condition"]["ArnLike"]["AWS:SourceArn"].endswith(f":{api['ApiId']}/authorizers/*")
+    iam = moto.client("iam")
+    role = [r["RoleName"] for r in iam.list_roles(PathPrefix="/fnship/svc/dev/")["Roles"] if "-api-" in r["RoleName"]]
+    policy = iam.get_role_policy(RoleName=role[0], PolicyName="fnship")["PolicyDocument"]
+    (manage,) = [s for s in policy["Statement"] if s["Action"] == "execute-api:ManageConnections"]
+    assert manage["Resource"] == f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api['ApiId']}/*/*/@connections/*"
+
+    info = project.fn("info")
+    assert f"wss://{api['ApiId']}.execute-api" in info.stdout or f"{api['ApiEndpoint']}/dev" in info.stdout, info.stdout
+    assert_converged(moto, project, text)
+
+    changed = WEBSOCKET.format(selection="$request.body.route").replace("      - websocket: $disconnect\n", "")
+    deploy(project, changed)
+    (api,) = [a for a in v2.get_apis()["Items"] if a["Name"] == "dev-svc-websockets"]
+    assert api["RouteSelectionExpression"] == "$request.body.route"
+    assert {r["RouteKey"] for r in v2.get_routes(ApiId=api["ApiId"])["Items"]} == {"$connect", "sendMessage"}
+    assert_converged(moto, project, changed)
+
+    remove(project)
+    assert [a for a in v2.get_apis()["Items"] if a["Name"] == "dev-svc-websockets"] == []

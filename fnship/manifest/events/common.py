@@ -31,6 +31,7 @@ class EventContext:
     function_keys: frozenset[str]
     http_api: HttpApiSpec
     events: list[EventSpec] = field(default_factory=list)
+    provider: Mapping[str, Any] = field(default_factory=dict)  # `provider:` as written (an event type's settings)
 
 
 # (value, where, context, index under events:) -> the event specs it stands for (a schedule with two rates is two)
