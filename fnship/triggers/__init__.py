@@ -28,12 +28,14 @@ TRIGGERS: Mapping[str, TriggerType] = LazyTable(
     {
         "httpApi": "fnship.triggers.http_api:TRIGGER",
         "http": "fnship.triggers.rest:TRIGGER",
-        "websocket": "fnship.triggers.websocket:TRIGGER",
         "sqs": "fnship.triggers.sqs:TRIGGER",
         "sns": "fnship.triggers.sns:TRIGGER",
         "s3": "fnship.triggers.s3:TRIGGER",
         "schedule": "fnship.triggers.rules:SCHEDULE",
         "eventBridge": "fnship.triggers.rules:EVENT_BRIDGE",
+        "stream": "fnship.triggers.stream:TRIGGER",
+        "url": "fnship.triggers.url:TRIGGER",
+        "websocket": "fnship.triggers.websocket:TRIGGER",
         "cloudwatchEvent": "fnship.triggers.rules:CLOUDWATCH_EVENT",
         "alexaSkill": "fnship.triggers.alexa:ALEXA_SKILL",
         "alexaSmartHome": "fnship.triggers.alexa:ALEXA_SMART_HOME",
@@ -43,8 +45,6 @@ TRIGGERS: Mapping[str, TriggerType] = LazyTable(
         "msk": "fnship.triggers.kafka:MSK",
         "activemq": "fnship.triggers.mq:ACTIVEMQ",
         "rabbitmq": "fnship.triggers.mq:RABBITMQ",
-        "stream": "fnship.triggers.stream:TRIGGER",
-        "url": "fnship.triggers.url:TRIGGER",
     }
 )
 

@@ -169,7 +169,7 @@ def test_event_from_stdin_and_file(local_service):
         (["-f", "hello", "--data", "{}", "--event", "s3"], "--data and --event both give the event"),
         (["-f", "nope"], "function nope is not in serverless.yml"),
         ([], "has 2 functions: say which one"),
-        (["-f", "hello", "--event", "kafka"], "unknown event type 'kafka'"),
+        (["-f", "hello", "--event", "carrier-pigeon"], "unknown event type 'carrier-pigeon'"),
     ],
 )
 def test_bad_input_exits_2(local_service, args, message):
