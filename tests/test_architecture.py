@@ -222,4 +222,4 @@ def test_the_lazy_tables_list_every_trigger_type_and_kind():
     assert all(name == kind.name for name, kind in KINDS.items())
     assert "function" in KINDS and len(HANDLERS) >= len(KINDS)
     with pytest.raises(KeyError):
-        TRIGGERS["websocket"]
+        TRIGGERS["carrierPigeon"]
