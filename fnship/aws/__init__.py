@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # (each service's module is imported when first used: `fn --h
     from fnship.aws.buckets_api import BucketsApi
     from fnship.aws.cloudwatch_api import CloudWatchApi
     from fnship.aws.ecr_api import EcrApi
+    from fnship.aws.elbv2_api import Elbv2Api
     from fnship.aws.events_api import EventsApi
     from fnship.aws.iam_api import IamApi
     from fnship.aws.iot_api import IotApi
@@ -124,6 +125,12 @@ class Aws:
         from fnship.aws.events_api import EventsApi
 
         return EventsApi(self.client("events"))
+
+    @functools.cached_property
+    def elbv2(self) -> Elbv2Api:
+        from fnship.aws.elbv2_api import Elbv2Api
+
+        return Elbv2Api(self.client("elbv2"))
 
     @functools.cached_property
     def iot(self) -> IotApi:

@@ -19,6 +19,8 @@ NOT_FOUND_CODES = frozenset(
         "NotFoundException",
         "NotFound",  # SNS: a missing topic
         "NoSuchBucket",
+        "TargetGroupNotFound",  # ELB v2
+        "RuleNotFound",
     }
 )
 

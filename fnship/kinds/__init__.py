@@ -20,6 +20,7 @@ def _kinds() -> dict[str, Kind]:
     """The table: kind name -> its module's Kind, in the order the planner creates them."""
     from fnship.kinds import (
         alarm,
+        alb,
         alias,
         artifact_stores,
         event_rule,
@@ -71,6 +72,8 @@ def _kinds() -> dict[str, Kind]:
             event_rule.KIND,
             subscription_filter.KIND,
             iot_topic_rule.KIND,
+            alb.TARGET_GROUP_KIND,
+            alb.LISTENER_RULE_KIND,
             event_source_mapping.KIND,
             alarm.KIND,
         )

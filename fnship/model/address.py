@@ -9,7 +9,7 @@ from __future__ import annotations
 
 # The first segment of an address -> what it names. Shared resources (APIs, topics, buckets) carry no function.
 FUNCTION_SCOPED = frozenset(
-    {"function", "alias", "role", "log_group", "invoke_config", "image", "trigger", "permission"}
+    {"function", "alias", "role", "log_group", "invoke_config", "image", "trigger", "permission", "target_group"}
 )
 
 
@@ -55,6 +55,11 @@ class Address(str):
     @classmethod
     def permission(cls, key: str, event_type: str, name: str) -> Address:
         return cls(f"permission.{key}.{event_type}.{name}")
+
+    @classmethod
+    def target_group(cls, key: str, name: str) -> Address:
+        """The lambda target group an `alb` event's listener rule forwards to."""
+        return cls(f"target_group.{key}.{name}")
 
     @classmethod
     def http_api(cls) -> Address:
@@ -127,7 +132,7 @@ class Address(str):
         rest = self.partition(".")[2]
         # Function keys hold no dots (manifest validation); the part after the key may (bucket names do not
         # appear here: they are addresses of their own).
-        return rest.partition(".")[0] if self.head in ("alias", "trigger", "permission") else rest
+        return rest.partition(".")[0] if self.head in ("alias", "trigger", "permission", "target_group") else rest
 
     @property
     def alias_name(self) -> str:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from fnship.aws.buckets_api import BucketsApi
     from fnship.aws.cloudwatch_api import CloudWatchApi
     from fnship.aws.ecr_api import EcrApi
+    from fnship.aws.elbv2_api import Elbv2Api
     from fnship.aws.events_api import EventsApi
     from fnship.aws.iam_api import IamApi
     from fnship.aws.iot_api import IotApi
@@ -62,6 +63,7 @@ class Reads:
         sqs: SqsApi
         events: EventsApi
         iot: IotApi
+        elbv2: Elbv2Api
         cloudwatch: CloudWatchApi
         ssm: SsmApi
         layers: LayersApi

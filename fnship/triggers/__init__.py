@@ -45,6 +45,7 @@ TRIGGERS: Mapping[str, TriggerType] = LazyTable(
         "msk": "fnship.triggers.kafka:MSK",
         "activemq": "fnship.triggers.mq:ACTIVEMQ",
         "rabbitmq": "fnship.triggers.mq:RABBITMQ",
+        "alb": "fnship.triggers.alb:TRIGGER",
     }
 )
 

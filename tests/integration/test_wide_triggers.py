@@ -419,3 +419,76 @@ def test_websocket_routes_authorizer_stage_and_the_roles_own_connections(moto, p
 
     remove(project)
     assert [a for a in v2.get_apis()["Items"] if a["Name"] == "dev-svc-websockets"] == []
+
+
+def load_balancer_listener(moto) -> str:
+    """An application load balancer with an HTTP listener: what an `alb` event attaches its rule to."""
+    ec2, elb = moto.client("ec2"), moto.client("elbv2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{n}.0/24", AvailabilityZone=f"{REGION}{zone}")["Subnet"][
+            "SubnetId"
+        ]
+        for n, zone in ((1, "a"), (2, "b"))
+    ]
+    balancer = elb.create_load_balancer(Name="web", Subnets=subnets, Type="application")["LoadBalancers"][0]
+    listener = elb.create_listener(
+        LoadBalancerArn=balancer["LoadBalancerArn"], Protocol="HTTP", Port=80,
+        DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+    )  # fmt: skip
+    return listener["Listeners"][0]["ListenerArn"]
+
+
+ALB = """\
+      - alb:
+          listenerArn: {listener}
+          priority: 10
+          conditions:
+            path: /users/*
+            method: [GET, POST]
+            {extra}
+          multiValueHeaders: true
+          healthCheck:
+            path: /health
+            intervalSeconds: 60
+"""
+
+
+def test_an_alb_event_is_a_lambda_target_group_and_a_listener_rule_on_the_alias(moto, project):
+    listener = load_balancer_listener(moto)
+    text = manifest(ALB.format(listener=listener, extra="query: {verbose: 'true'}"))
+    deploy(project, text)
+    elb = moto.client("elbv2")
+    (group,) = elb.describe_target_groups(Names=["svc-dev-api-10"])["TargetGroups"]
+    assert group["TargetType"] == "lambda"
+    assert (group["HealthCheckEnabled"], group["HealthCheckPath"], group["HealthCheckIntervalSeconds"]) == (
+        True, "/health", 60
+    )  # fmt: skip
+    attributes = elb.describe_target_group_attributes(TargetGroupArn=group["TargetGroupArn"])["Attributes"]
+    assert {a["Key"]: a["Value"] for a in attributes}["lambda.multi_value_headers.enabled"] == "true"
+    health = elb.describe_target_health(TargetGroupArn=group["TargetGroupArn"])["TargetHealthDescriptions"]
+    assert [d["Target"]["Id"] for d in health] == [ALIAS]
+    (rule,) = [r for r in elb.describe_rules(ListenerArn=listener)["Rules"] if not r["IsDefault"]]
+    assert rule["Priority"] == "10"
+    assert rule["Actions"][0]["Type"] == "forward" and rule["Actions"][0]["TargetGroupArn"] == group["TargetGroupArn"]
+    fields = {c["Field"]: c for c in rule["Conditions"]}
+    assert fields["path-pattern"]["PathPatternConfig"]["Values"] == ["/users/*"]
+    assert sorted(fields["http-request-method"]["HttpRequestMethodConfig"]["Values"]) == ["GET", "POST"]
+    assert fields["query-string"]["QueryStringConfig"]["Values"] == [{"Key": "verbose", "Value": "true"}]
+    statement = statements(moto)["fnship-alb-10"]
+    assert principal(statement) == "elasticloadbalancing.amazonaws.com"
+    assert statement["Condition"]["ArnLike"]["AWS:SourceArn"] == group["TargetGroupArn"]
+    assert_converged(moto, project, text)
+
+    changed = manifest(ALB.format(listener=listener, extra="ip: 10.0.0.0/8"))
+    project.write("serverless.yml", changed)
+    changes = {c["address"]: c["action"] for c in project.fn("plan", "--json").json["plan"]["changes"]}
+    assert changes == {"trigger.api.alb.10": "update"}
+    deploy(project, changed)
+    (rule,) = [r for r in elb.describe_rules(ListenerArn=listener)["Rules"] if not r["IsDefault"]]
+    assert {c["Field"] for c in rule["Conditions"]} == {"path-pattern", "http-request-method", "source-ip"}
+    assert_converged(moto, project, changed)
+
+    remove(project)
+    assert [r for r in elb.describe_rules(ListenerArn=listener)["Rules"] if not r["IsDefault"]] == []
+    assert [g for g in elb.describe_target_groups()["TargetGroups"] if g["TargetGroupName"] == "svc-dev-api-10"] == []

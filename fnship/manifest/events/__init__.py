@@ -39,7 +39,7 @@ def event_parser(kind: str) -> Parser | None:
 
 # Serverless event types fnship does not deploy (yet): named so the message says so instead of "unknown".
 UNSUPPORTED_EVENTS = frozenset(
-    {"alb", "iotFleetProvisioning",
+    {"iotFleetProvisioning",
      "cognitoUserPool"}
 )  # fmt: skip
 
