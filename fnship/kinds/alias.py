@@ -253,7 +253,7 @@ def provisioned_concurrency(aws: Reads, function_name: str, alias: str, descript
 
 
 def discover_alias(_aws: Reads, on: OnAlias) -> list[Resource]:
-    return [Resource(Address.alias(on.function_key, on.alias), "alias", on.alias, {}, scope=on.target.scope())]
+    return [Resource(Address.alias(on.function_key, on.alias), "alias", on.alias, scope=on.target.scope())]
 
 
 KIND = Kind(
