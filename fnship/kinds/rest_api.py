@@ -113,7 +113,7 @@ def rest_api_delete(context: Context, step: Step) -> None:
 def resource_id(context: Context, path: str) -> str:
     made = context.outputs.get(REST_API, {}).get("resource_ids")
     live = context.plan.live.get(REST_API)
-    ids = made or (live.spec_as(RestApi).resource_ids if live else None) or {}
+    ids = made if isinstance(made, Mapping) and made else (live.spec_as(RestApi).resource_ids if live else None) or {}
     if path not in ids:
         raise AwsError(resource=f"REST API path {path}", action="lookup", code="NotFound", detail="no such resource")
     return str(ids[path])
