@@ -246,7 +246,7 @@ def discover_target_groups(aws: Reads, on: OnAlias) -> list[Resource]:
         source = source_arn(statement)
         if event_type == EVENT_TYPE and source and ":targetgroup/" in source:
             group = source.split(":targetgroup/", 1)[1].split("/", 1)[0]
-            stubs.append(Resource(Address.target_group(on.function_key, name), "alb_target_group", group, {},
+            stubs.append(Resource(Address.target_group(on.function_key, name), "alb_target_group", group,
                                   scope=target.scope(event_type, name), found=Found(arn=source)))  # fmt: skip
     return stubs
 

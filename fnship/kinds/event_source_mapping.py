@@ -275,7 +275,7 @@ def discover_event_source_mappings(aws: Reads, on: OnAlias) -> list[Resource]:
     for mapping in aws.alias_mappings(target.alias_arn):
         event_type, name = event_of(mapping, source_name)
         address = Address.trigger(on.function_key, event_type, name)
-        stubs.append(Resource(address, "event_source_mapping", answer_identity(mapping), {},
+        stubs.append(Resource(address, "event_source_mapping", answer_identity(mapping),
                               scope=target.scope(event_type, name)))  # fmt: skip
     return stubs
 

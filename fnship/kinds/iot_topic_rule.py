@@ -95,7 +95,7 @@ def discover_iot_topic_rules(aws: Reads, on: OnAlias) -> list[Resource]:
         if event_type == EVENT_TYPE and source and ":rule/" in source:
             address = Address.trigger(on.function_key, event_type, name)
             rule = source.split(":rule/", 1)[1]
-            stubs.append(Resource(address, "iot_topic_rule", rule, {}, scope=target.scope(event_type, name)))
+            stubs.append(Resource(address, "iot_topic_rule", rule, scope=target.scope(event_type, name)))
     return stubs
 
 

@@ -9,12 +9,24 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from fnship.kinds.base import Context, Kind, known, reading_owner, tag_delta
 from fnship.model import iam, names
 from fnship.model.address import Address
-from fnship.model.resources import OWNER_FUNCTION_TAG, Resource, Spec
+from fnship.model.resources import OWNER_FUNCTION_TAG, Ref, Resource, Spec
 from fnship.plan.diff import Step
 from fnship.plan.reads import owned
 
 if TYPE_CHECKING:
     from fnship.plan.reads import Reads
+
+
+REFERENCED_SID = "FnshipReferenced"  # + a number: a statement naming a resource this deploy makes
+
+
+@dataclass(frozen=True)
+class ReferencedStatement:
+    """A statement of the inline policy whose resource is made by the same deploy (the service's WebSocket API): a
+    Ref until it exists. Kept apart from the JSON policy document, and written into it under a Sid of ours."""
+
+    actions: tuple[str, ...]
+    resource: str | Ref
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,6 +39,7 @@ class Role(Spec):
     path: str
     trust_policy: Mapping[str, Any]
     inline_policy: Mapping[str, Any] | None  # None: ours is missing (live)
+    referenced: tuple[ReferencedStatement, ...] = ()  # written into the inline policy too
     managed_policies: tuple[str, ...]  # sorted ARNs
     permissions_boundary: str | None
     tags: Mapping[str, str]
@@ -40,10 +53,28 @@ def from_aws(found: Mapping[str, Any]) -> Role:
     as the spec."""
     policies = found["InlinePolicies"]
     inline = policies.get(iam.INLINE_POLICY_NAME)
+    document = iam.normalize_document(inline) if inline is not None else None
+    referenced: list[ReferencedStatement] = []
+    if document is not None:
+        statements = document["Statement"] if isinstance(document["Statement"], list) else []
+        kept = []
+        for statement in statements:
+            if isinstance(statement, Mapping) and str(statement.get("Sid", "")).startswith(REFERENCED_SID):
+                actions, resource = statement.get("Action"), statement.get("Resource")
+                referenced.append(
+                    ReferencedStatement(
+                        actions=tuple(sorted(actions)) if isinstance(actions, list) else (str(actions),),
+                        resource=str(resource),
+                    )
+                )
+            else:
+                kept.append(statement)
+        document = {**document, "Statement": kept}
     return Role(
         path=found["Path"],
         trust_policy=iam.normalize_document(found["AssumeRolePolicyDocument"]),
-        inline_policy=iam.normalize_document(inline) if inline is not None else None,
+        inline_policy=document,
+        referenced=tuple(referenced),
         managed_policies=tuple(sorted(found["ManagedPolicies"])),
         permissions_boundary=found["PermissionsBoundary"],
         tags=dict(found["Tags"]),
@@ -54,6 +85,20 @@ def from_aws(found: Mapping[str, Any]) -> Role:
         },
         arn=found["Arn"],
     )
+
+
+def full_policy(spec: Role, step: Step) -> Mapping[str, Any]:
+    """The inline policy as IAM takes it: the document and the referenced statements (resolved), each of those
+    under its own Sid, so the reader tells them apart."""
+    policy = dict(known(spec.inline_policy, f"the inline policy of {step.address}"))
+    extra = [
+        {"Sid": f"{REFERENCED_SID}{number}", "Effect": "Allow", "Action": list(statement.actions),
+         "Resource": str(statement.resource)}
+        for number, statement in enumerate(spec.referenced)
+    ]  # fmt: skip
+    if extra:
+        policy["Statement"] = [*policy["Statement"], *(iam.normalize_statement(s) for s in extra)]
+    return policy
 
 
 def role_create(context: Context, step: Step) -> None:
@@ -67,7 +112,7 @@ def role_create(context: Context, step: Step) -> None:
         permissions_boundary=spec.permissions_boundary,
         description=f"fnship execution role for {Address(resource.address).function_key}",
     )
-    policy = known(spec.inline_policy, f"the inline policy of {step.address}")
+    policy = full_policy(spec, step)
     context.aws.iam.put_inline_policy(resource.name, iam.INLINE_POLICY_NAME, policy)
     for policy_arn in spec.managed_policies:
         context.aws.iam.attach_managed_policy(resource.name, policy_arn)
@@ -80,9 +125,8 @@ def role_update(context: Context, step: Step) -> None:
     api = context.aws.iam
     if want.trust_policy != have.trust_policy:
         api.set_trust_policy(resource.name, want.trust_policy)
-    if want.inline_policy != have.inline_policy:
-        policy = known(want.inline_policy, f"the inline policy of {step.address}")
-        api.put_inline_policy(resource.name, iam.INLINE_POLICY_NAME, policy)
+    if (want.inline_policy, want.referenced) != (have.inline_policy, have.referenced):
+        api.put_inline_policy(resource.name, iam.INLINE_POLICY_NAME, full_policy(want, step))
     for policy_name in sorted(have.other_inline_policies):  # added outside fnship: the plan removes it
         api.delete_inline_policy(resource.name, policy_name)
     for policy_arn in sorted(set(want.managed_policies) - set(have.managed_policies)):
@@ -122,8 +166,7 @@ def discover_roles(aws: Reads) -> list[Resource]:
     """Roles under this service's and stage's IAM path, by name (their tags, read with them, say which are ours)."""
     service, stage = reading_owner(aws)
     return [
-        Resource("", "role", role, {})
-        for role in aws.iam.list_role_names(names.role_path(service=service, stage=stage))
+        Resource("", "role", role) for role in aws.iam.list_role_names(names.role_path(service=service, stage=stage))
     ]
 
 

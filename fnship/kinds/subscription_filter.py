@@ -95,7 +95,7 @@ def discover_subscription_filters(aws: Reads, on: OnAlias) -> list[Resource]:
         source = source_arn(statement)
         if event_type == EVENT_TYPE and source and ":log-group:" in source:
             address = Address.trigger(on.function_key, event_type, name)
-            stubs.append(Resource(address, "subscription_filter", filter_name(on.function_name, name), {},
+            stubs.append(Resource(address, "subscription_filter", filter_name(on.function_name, name),
                                   scope=target.scope(event_type, name), found=Found(arn=source)))  # fmt: skip
     return stubs
 

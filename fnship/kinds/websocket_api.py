@@ -348,7 +348,7 @@ def route_name(route_key: str) -> str:
 
 def discover_websocket_api(aws: Reads) -> list[Resource]:
     found = _service_api(aws)
-    return [Resource(WEBSOCKET_API, "websocket_api", str(found["Name"]), {})] if found is not None else []
+    return [Resource(WEBSOCKET_API, "websocket_api", str(found["Name"]))] if found is not None else []
 
 
 def discover_websocket_authorizers(aws: Reads) -> list[Resource]:
@@ -357,7 +357,7 @@ def discover_websocket_authorizers(aws: Reads) -> list[Resource]:
         return []
     where = Found(api_id=found["ApiId"])
     return [
-        Resource(Address.websocket_authorizer(name), "websocket_authorizer", name, {}, found=where)
+        Resource(Address.websocket_authorizer(name), "websocket_authorizer", name, found=where)
         for name in _route_authorizers(aws, found["ApiId"])
     ]
 
@@ -372,7 +372,7 @@ def discover_websocket_routes(aws: Reads, on: OnAlias) -> list[Resource]:
         if event_type == EVENT_TYPE and source:
             api_id = source.split(":", 5)[5].split("/", 1)[0]
             address = Address.trigger(on.function_key, event_type, name)
-            stubs.append(Resource(address, "websocket_route", "", {}, scope=target.scope(event_type, name),
+            stubs.append(Resource(address, "websocket_route", "", scope=target.scope(event_type, name),
                                   found=Found(api_id=api_id)))  # fmt: skip
     return stubs
 

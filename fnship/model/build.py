@@ -5,25 +5,26 @@ Pure: no AWS, no filesystem. The account id and the artifacts' hashes are passed
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from fnship.jsonvalue import JsonMapping
 from fnship.kinds.alias import Alias
 from fnship.kinds.function import LambdaFunction, Vpc
 from fnship.kinds.invoke_config import ASYNC_DEFAULT_EVENT_AGE_S, ASYNC_DEFAULT_RETRIES, EventInvokeConfig
 from fnship.kinds.log_group import LogGroup
-from fnship.kinds.role import Role
+from fnship.kinds.role import ReferencedStatement, Role
 from fnship.manifest.release import ReleaseSettings
 from fnship.manifest.types import DEFAULT_ALIAS, EventSpec, FunctionSpec, IamSpec, Manifest
 from fnship.model import iam, names
 from fnship.model.address import Address
 from fnship.model.resources import (
     OWNER_FUNCTION_TAG,
+    PlanValue,
     Resource,
     State,
     ownership_tags,
-    refs_in,
     secret_env_tag,
 )
 from fnship.model.triggers.common import Target
@@ -148,13 +149,26 @@ def destination_resolver(manifest: Manifest, *, account_id: str):
     return resolve
 
 
-def _execution_statements(manifest: Manifest, function: FunctionSpec, *, account_id: str) -> list[dict[str, Any]]:
+def _execution_statements(manifest: Manifest, function: FunctionSpec, *, account_id: str) -> list[iam.Policy]:
     return iam.trigger_statements(
-        function.events,
-        function.settings,
-        destination_arn=destination_resolver(manifest, account_id=account_id),
-        target=trigger_target(manifest, function, account_id=account_id),
+        function.events, function.settings, destination_arn=destination_resolver(manifest, account_id=account_id)
     )
+
+
+def _referenced_statements(
+    manifest: Manifest, functions: Iterable[FunctionSpec], *, account_id: str
+) -> tuple[ReferencedStatement, ...]:
+    """What the role needs on resources this deploy makes (each trigger type's `role_statements`), once each."""
+    from fnship.triggers import TRIGGERS
+
+    found: dict[ReferencedStatement, None] = {}
+    for function in functions:
+        target = trigger_target(manifest, function, account_id=account_id)
+        for event in function.events:
+            make = TRIGGERS[event.type].role_statements if event.type in TRIGGERS else None
+            for statement in make(event, target) if make is not None else ():
+                found.setdefault(statement, None)
+    return tuple(found)
 
 
 def _shared_role(manifest: Manifest, *, account_id: str) -> Resource | None:
@@ -172,7 +186,7 @@ def _shared_role(manifest: Manifest, *, account_id: str) -> Resource | None:
     )
     grants = [s for f in users for s in _execution_statements(manifest, f, account_id=account_id)]
     own = [s for f in users for s in f.iam.statements]
-    statements: list[Any] = []
+    statements: list[JsonMapping] = []
     for statement in [logs, *grants, *provider_iam.statements, *own]:
         if iam.normalize_statement(statement) not in [iam.normalize_statement(s) for s in statements]:
             statements.append(statement)
@@ -180,19 +194,18 @@ def _shared_role(manifest: Manifest, *, account_id: str) -> Resource | None:
         dict.fromkeys((*provider_iam.managed_policies, *(p for f in users for p in f.iam.managed_policies)))
     )
     owner = ownership_tags(manifest.service, manifest.stage)
-    policy = iam.policy_document(statements)
     return Resource.of(
         Address.role(SHARED_ROLE_KEY),
         names.shared_role_name(service=manifest.service, stage=manifest.stage, region=region),
         Role(
             path=names.role_path(service=manifest.service, stage=manifest.stage),
-            trust_policy=iam.policy_document(iam.LAMBDA_TRUST_POLICY["Statement"]),
-            inline_policy=policy,
+            trust_policy=iam.policy_document([iam.LAMBDA_TRUST_STATEMENT]),
+            inline_policy=iam.policy_document(statements),
+            referenced=_referenced_statements(manifest, users, account_id=account_id),
             managed_policies=tuple(sorted(managed)),
             permissions_boundary=provider_iam.permissions_boundary,
             tags={**manifest.provider.tags, **owner, OWNER_FUNCTION_TAG: SHARED_ROLE_KEY},
         ),
-        depends_on=sorted({ref.address for ref in refs_in(policy)}),  # the API a statement names
     )
 
 
@@ -238,19 +251,18 @@ def _function_resources(
             *_execution_statements(manifest, function, account_id=account_id),
             *iam_spec.statements,
         ]
-        policy = iam.policy_document(statements)
         role = Resource.of(
             Address.role(function.key),
             name,
             Role(
                 path=path,
-                trust_policy=iam.policy_document(iam.LAMBDA_TRUST_POLICY["Statement"]),
-                inline_policy=policy,
+                trust_policy=iam.policy_document([iam.LAMBDA_TRUST_STATEMENT]),
+                inline_policy=iam.policy_document(statements),
+                referenced=_referenced_statements(manifest, [function], account_id=account_id),
                 managed_policies=tuple(sorted(iam_spec.managed_policies)),
                 permissions_boundary=iam_spec.permissions_boundary,
                 tags={**user_tags, **scoped_tags},
             ),
-            depends_on=sorted({ref.address for ref in refs_in(policy)}),  # the API a statement names
         )
         role_resources = [role]
         depends.append(role.address)
@@ -336,7 +348,7 @@ def merged_iam(provider: IamSpec, function: IamSpec) -> IamSpec:
     )
 
 
-def release_of(function: LambdaFunction) -> dict[str, Any]:
+def release_of(function: LambdaFunction) -> dict[str, PlanValue]:
     """What a published version freezes, from a function (desired or live)."""
     compared = function.compared()
     return {key: compared.get(key) for key in VERSIONED_ATTRS}

@@ -6,24 +6,29 @@ resources of VPC network-interface actions and X-Ray writes, which AWS cannot sc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from fnship.jsonvalue import JsonMapping, JsonValue
 
 if TYPE_CHECKING:
     from fnship.manifest.types import EventSpec, FunctionSettings
-    from fnship.model.resources import Ref
-    from fnship.model.triggers.common import Target
 
 POLICY_VERSION = "2012-10-17"
 INLINE_POLICY_NAME = "fnship"
 
-LAMBDA_TRUST_POLICY: dict[str, Any] = {
-    "Version": POLICY_VERSION,
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+# A policy document or one of its statements: IAM's JSON, read-only (built once, then only compared and sent).
+Policy = dict[str, JsonValue]
+
+LAMBDA_TRUST_STATEMENT: Policy = {
+    "Effect": "Allow",
+    "Principal": {"Service": "lambda.amazonaws.com"},
+    "Action": "sts:AssumeRole",
 }
+LAMBDA_TRUST_POLICY: Policy = {"Version": POLICY_VERSION, "Statement": [LAMBDA_TRUST_STATEMENT]}
 
 
-def logs_statement(*log_group_arns: str) -> dict[str, Any]:
+def logs_statement(*log_group_arns: str) -> Policy:
     """Write to the function's own log group(s) only. We create the groups, so no logs:CreateLogGroup."""
     return {
         "Effect": "Allow",
@@ -32,30 +37,29 @@ def logs_statement(*log_group_arns: str) -> dict[str, Any]:
     }
 
 
-def normalize_statement(statement: Mapping[str, Any]) -> dict[str, Any]:
+def normalize_statement(statement: JsonMapping) -> Policy:
     """One spelling per statement (lists for Action/Resource), so desired and live compare equal."""
-    normalized: dict[str, Any] = {}
+    normalized: Policy = {}
     for key in sorted(statement):
         value = statement[key]
-        if key in ("Action", "NotAction", "Resource", "NotResource"):
-            values = list(value) if isinstance(value, (list, tuple)) else [value]  # (a str, or a Ref)
+        if key in ("Action", "NotAction", "Resource", "NotResource") and isinstance(value, (str, Sequence)):
+            values = [value] if isinstance(value, str) else list(value)
             normalized[key] = values[0] if len(values) == 1 else values
         else:
             normalized[key] = value
     return normalized
 
 
-def policy_document(statements: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+def policy_document(statements: Iterable[JsonMapping]) -> Policy:
     return {"Version": POLICY_VERSION, "Statement": [normalize_statement(s) for s in statements]}
 
 
-def normalize_document(document: Mapping[str, Any]) -> dict[str, Any]:
+def normalize_document(document: JsonMapping) -> Policy:
     statements = document.get("Statement", [])
-    if isinstance(statements, Mapping):
-        statements = [statements]
+    listed = [statements] if isinstance(statements, Mapping) else statements if isinstance(statements, Sequence) else []
     return {
         "Version": document.get("Version", POLICY_VERSION),
-        "Statement": [normalize_statement(s) for s in statements],
+        "Statement": [normalize_statement(s) for s in listed if isinstance(s, Mapping)],
     }
 
 
@@ -103,8 +107,7 @@ SEND_ACTIONS = {
     "events": ("events:PutEvents",),
 }
 
-# (actions, resource ARN): a Ref when the resource is made by the same deploy (the service's WebSocket API)
-Grant = tuple[tuple[str, ...], "str | Ref"]
+Grant = tuple[tuple[str, ...], str]  # (actions, resource ARN)
 
 
 def _arn_service(arn: str) -> str:
@@ -120,27 +123,22 @@ def trigger_statements(
     settings: FunctionSettings,
     *,
     destination_arn: Callable[[str], str] = lambda arn: arn,
-    target: Target | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Policy]:
     """The execution role's statements for a function's events and settings: one statement per set of actions,
     scoped to the exact ARNs. `*` only for VPC network interfaces and X-Ray writes, which AWS cannot scope.
 
-    `destination_arn` turns `function:<key>` into an ARN; `target` is where the function lives (for what names
-    the service's own resources).
+    `destination_arn` turns `function:<key>` into an ARN.
     """
     from fnship.triggers import TRIGGERS  # the trigger modules import this module's grant helpers
 
     grants: list[Grant] = []
     for event in events:
-        trigger = TRIGGERS[event.type]
-        grants.extend(trigger.grants(event))
-        if trigger.target_grants is not None and target is not None:
-            grants.extend(trigger.target_grants(event, target))
+        grants.extend(TRIGGERS[event.type].grants(event))
     if settings.dead_letter_arn:
         grants.append(send_grant(settings.dead_letter_arn))
-    for destination in (settings.on_success, settings.on_failure):
-        if destination:
-            grants.append(send_grant(destination_arn(destination)))
+    for target in (settings.on_success, settings.on_failure):
+        if target:
+            grants.append(send_grant(destination_arn(target)))
     if settings.vpc:
         grants.append((VPC_ACTIONS, ANY_RESOURCE))
     if settings.tracing == "Active":
@@ -148,16 +146,12 @@ def trigger_statements(
     return merge_grants(grants)
 
 
-def merge_grants(grants: Iterable[Grant]) -> list[dict[str, Any]]:
+def merge_grants(grants: Iterable[Grant]) -> list[Policy]:
     """Grants with the same actions become one statement over the union of their resources, in a stable order."""
-    by_actions: dict[tuple[str, ...], set[str | Ref]] = {}
+    by_actions: dict[tuple[str, ...], set[str]] = {}
     for actions, resource in grants:
         by_actions.setdefault(tuple(sorted(actions)), set()).add(resource)
     return [
-        normalize_statement({"Effect": "Allow", "Action": list(actions), "Resource": sorted(resources, key=_order)})
+        normalize_statement({"Effect": "Allow", "Action": list(actions), "Resource": sorted(resources)})
         for actions, resources in sorted(by_actions.items())
     ]
-
-
-def _order(resource: str | Ref) -> str:
-    return resource if isinstance(resource, str) else resource.template

@@ -13,6 +13,7 @@ from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target
 
 if TYPE_CHECKING:
+    from fnship.kinds.role import ReferencedStatement
     from fnship.local.events import Where
     from fnship.manifest.checks import Checker
 
@@ -60,5 +61,5 @@ class TriggerType:
     shared: SharedRenderer | None = None
     samples: Mapping[str, Sample] | None = None  # `fn event NAME` -> its builder
     check_service: ServiceCheck | None = None  # checks across the service's events of the type
-    # What the role needs that names where the function lives (its region and account: the service's own API).
-    target_grants: Callable[[EventSpec, Target], list[Grant]] | None = None
+    # What the role needs on a resource the same deploy makes (the service's WebSocket API: a Ref until then).
+    role_statements: Callable[[EventSpec, Target], list[ReferencedStatement]] | None = None

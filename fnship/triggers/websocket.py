@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fnship.arns import arn
+from fnship.kinds.role import ReferencedStatement
 from fnship.kinds.websocket_api import (
     WEBSOCKET_API,
     WebsocketApi,
@@ -29,7 +30,6 @@ from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, text_of, want_arn
 from fnship.manifest.types import EventSpec, KeyPath
-from fnship.model import iam
 from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource
 from fnship.model.triggers.api import APIGATEWAY
@@ -216,11 +216,11 @@ def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
     return [permission(target, "websocket", name, principal=APIGATEWAY, source_arn=source), route]
 
 
-def target_grants(event: EventSpec, target: Target) -> list[iam.Grant]:
+def role_statements(event: EventSpec, target: Target) -> list[ReferencedStatement]:
     """The function may send to its API's connections (answer, push, disconnect), on no other API.
     https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-control-access-iam.html"""
     where = arn("execute-api", "{value}/*/*/@connections/*", region=target.region, account_id=target.account_id)
-    return [(MANAGE_CONNECTIONS, Ref(WEBSOCKET_API, "id", where))]
+    return [ReferencedStatement(actions=MANAGE_CONNECTIONS, resource=Ref(WEBSOCKET_API, "id", where))]
 
 
 def shared(events: list[tuple[Target, EventSpec]], _rendered: list[Resource], context: Shared) -> list[Resource]:
@@ -313,5 +313,5 @@ TRIGGER = TriggerType(
     samples={"websocket": websocket_message, "websocket-connect": websocket_connect},
     kinds=("websocket_route", "permission", "websocket_api", "websocket_authorizer"),
     check_service=check_service,
-    target_grants=target_grants,
+    role_statements=role_statements,
 )
