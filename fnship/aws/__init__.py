@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # (each service's module is imported when first used: `fn --h
     from fnship.aws.apigatewayv2_api import HttpApis
     from fnship.aws.buckets_api import BucketsApi
     from fnship.aws.cloudwatch_api import CloudWatchApi
+    from fnship.aws.cognito_api import CognitoApi
     from fnship.aws.ecr_api import EcrApi
     from fnship.aws.elbv2_api import Elbv2Api
     from fnship.aws.events_api import EventsApi
@@ -125,6 +126,12 @@ class Aws:
         from fnship.aws.events_api import EventsApi
 
         return EventsApi(self.client("events"))
+
+    @functools.cached_property
+    def cognito(self) -> CognitoApi:
+        from fnship.aws.cognito_api import CognitoApi
+
+        return CognitoApi(self.client("cognito-idp"))
 
     @functools.cached_property
     def elbv2(self) -> Elbv2Api:

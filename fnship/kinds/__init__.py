@@ -23,6 +23,7 @@ def _kinds() -> dict[str, Kind]:
         alb,
         alias,
         artifact_stores,
+        cognito,
         event_rule,
         event_source_mapping,
         function,
@@ -74,6 +75,8 @@ def _kinds() -> dict[str, Kind]:
             iot_topic_rule.KIND,
             alb.TARGET_GROUP_KIND,
             alb.LISTENER_RULE_KIND,
+            cognito.POOL_KIND,
+            cognito.TRIGGER_KIND,
             event_source_mapping.KIND,
             alarm.KIND,
         )

@@ -57,6 +57,11 @@ class Address(str):
         return cls(f"permission.{key}.{event_type}.{name}")
 
     @classmethod
+    def user_pool(cls, name: str) -> Address:
+        """A Cognito user pool a `cognitoUserPool` event names (owned, or `existing: true`)."""
+        return cls(f"user_pool.{name}")
+
+    @classmethod
     def target_group(cls, key: str, name: str) -> Address:
         """The lambda target group an `alb` event's listener rule forwards to."""
         return cls(f"target_group.{key}.{name}")

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from fnship.aws.apigatewayv2_api import HttpApis
     from fnship.aws.buckets_api import BucketsApi
     from fnship.aws.cloudwatch_api import CloudWatchApi
+    from fnship.aws.cognito_api import CognitoApi
     from fnship.aws.ecr_api import EcrApi
     from fnship.aws.elbv2_api import Elbv2Api
     from fnship.aws.events_api import EventsApi
@@ -64,6 +65,7 @@ class Reads:
         events: EventsApi
         iot: IotApi
         elbv2: Elbv2Api
+        cognito: CognitoApi
         cloudwatch: CloudWatchApi
         ssm: SsmApi
         layers: LayersApi

@@ -46,6 +46,7 @@ TRIGGERS: Mapping[str, TriggerType] = LazyTable(
         "activemq": "fnship.triggers.mq:ACTIVEMQ",
         "rabbitmq": "fnship.triggers.mq:RABBITMQ",
         "alb": "fnship.triggers.alb:TRIGGER",
+        "cognitoUserPool": "fnship.triggers.cognito:TRIGGER",
     }
 )
 

@@ -492,3 +492,57 @@ def test_an_alb_event_is_a_lambda_target_group_and_a_listener_rule_on_the_alias(
     remove(project)
     assert [r for r in elb.describe_rules(ListenerArn=listener)["Rules"] if not r["IsDefault"]] == []
     assert [g for g in elb.describe_target_groups()["TargetGroups"] if g["TargetGroupName"] == "svc-dev-api-10"] == []
+
+
+COGNITO = """\
+      - cognitoUserPool:
+          pool: {pool}
+          trigger: PreSignUp
+          {extra}
+      - cognitoUserPool:
+          pool: {pool}
+          trigger: CustomMessage
+          {extra}
+"""
+
+
+def pools(moto, name: str) -> list[dict]:
+    idp = moto.client("cognito-idp")
+    found = [p for p in idp.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == name]
+    return [idp.describe_user_pool(UserPoolId=p["Id"])["UserPool"] for p in found]
+
+
+def test_a_cognito_event_creates_and_owns_its_pool_with_the_alias_as_its_trigger(moto, project):
+    text = manifest(COGNITO.format(pool="members", extra=""))
+    deploy(project, text)
+    (pool,) = pools(moto, "members")
+    assert pool["LambdaConfig"] == {"PreSignUp": ALIAS, "CustomMessage": ALIAS}
+    assert pool["UserPoolTags"] == {"fnship:service": "svc", "fnship:stage": "dev"}
+    statement = statements(moto)["fnship-cognitoUserPool-members-presignup"]
+    assert principal(statement) == "cognito-idp.amazonaws.com"
+    assert statement["Condition"]["ArnLike"]["AWS:SourceArn"] == pool["Arn"]
+    assert_converged(moto, project, text)
+
+    deploy(project, manifest("      - cognitoUserPool:\n          pool: members\n          trigger: PreSignUp\n"))
+    (pool,) = pools(moto, "members")
+    assert pool["LambdaConfig"] == {"PreSignUp": ALIAS}
+    remove(project)
+    assert pools(moto, "members") == []
+
+
+def test_an_existing_pool_keeps_its_settings_and_other_triggers(moto, project):
+    idp = moto.client("cognito-idp")
+    other = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:someone-else"
+    pool_id = idp.create_user_pool(
+        PoolName="customers", MfaConfiguration="OFF", LambdaConfig={"PostConfirmation": other},
+        Policies={"PasswordPolicy": {"MinimumLength": 12}},
+    )["UserPool"]["Id"]  # fmt: skip
+    text = manifest(COGNITO.format(pool="customers", extra="existing: true"))
+    deploy(project, text)
+    pool = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+    assert pool["LambdaConfig"] == {"PostConfirmation": other, "PreSignUp": ALIAS, "CustomMessage": ALIAS}
+    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] == 12
+    assert_converged(moto, project, text)
+    remove(project)
+    pool = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+    assert pool["LambdaConfig"] == {"PostConfirmation": other}  # the pool stays, with only what was not ours
