@@ -8,6 +8,9 @@ from typing import Any
 
 from fnship.aws.calls import aws_call, call_or_none
 
+# The pre-provisioning hook payload AWS IoT documents (its only version).
+HOOK_PAYLOAD_VERSION = "2020-04-01"
+
 
 class IotApi:
     def __init__(self, client: Any) -> None:
@@ -45,3 +48,56 @@ class IotApi:
 
     def delete_topic_rule(self, name: str) -> None:
         call_or_none(f"IoT topic rule {name}", "DeleteTopicRule", self._client.delete_topic_rule, ruleName=name)
+
+    # -- fleet provisioning templates -------------------------------------------------------------------------------
+    def get_provisioning_template_or_none(self, name: str) -> dict[str, Any] | None:
+        """DescribeProvisioningTemplate's answer, or None when there is no such template.
+        https://docs.aws.amazon.com/iot/latest/apireference/API_DescribeProvisioningTemplate.html"""
+        return call_or_none(
+            f"provisioning template {name}", "DescribeProvisioningTemplate",
+            self._client.describe_provisioning_template, templateName=name,
+        )  # fmt: skip
+
+    def create_provisioning_template(
+        self, name: str, *, body: str, role_arn: str, enabled: bool, hook_arn: str, tags: Mapping[str, str]
+    ) -> str:
+        created = aws_call(
+            f"provisioning template {name}",
+            "CreateProvisioningTemplate",
+            self._client.create_provisioning_template,
+            templateName=name,
+            templateBody=body,
+            enabled=enabled,
+            provisioningRoleArn=role_arn,
+            preProvisioningHook={"targetArn": hook_arn, "payloadVersion": HOOK_PAYLOAD_VERSION},
+            tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+        )
+        return str(created["templateArn"])
+
+    def update_provisioning_template(self, name: str, *, role_arn: str, enabled: bool, hook_arn: str) -> None:
+        aws_call(
+            f"provisioning template {name}",
+            "UpdateProvisioningTemplate",
+            self._client.update_provisioning_template,
+            templateName=name,
+            enabled=enabled,
+            provisioningRoleArn=role_arn,
+            preProvisioningHook={"targetArn": hook_arn, "payloadVersion": HOOK_PAYLOAD_VERSION},
+        )
+
+    def set_provisioning_template_body(self, name: str, body: str) -> None:
+        """A template's body changes by a new version made the default (UpdateProvisioningTemplate has no body)."""
+        aws_call(
+            f"provisioning template {name}",
+            "CreateProvisioningTemplateVersion",
+            self._client.create_provisioning_template_version,
+            templateName=name,
+            templateBody=body,
+            setAsDefault=True,
+        )
+
+    def delete_provisioning_template(self, name: str) -> None:
+        call_or_none(
+            f"provisioning template {name}", "DeleteProvisioningTemplate",
+            self._client.delete_provisioning_template, templateName=name,
+        )  # fmt: skip

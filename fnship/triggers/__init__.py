@@ -47,6 +47,7 @@ TRIGGERS: Mapping[str, TriggerType] = LazyTable(
         "rabbitmq": "fnship.triggers.mq:RABBITMQ",
         "alb": "fnship.triggers.alb:TRIGGER",
         "cognitoUserPool": "fnship.triggers.cognito:TRIGGER",
+        "iotFleetProvisioning": "fnship.triggers.iot_fleet_provisioning:TRIGGER",
     }
 )
 

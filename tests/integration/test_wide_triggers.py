@@ -546,3 +546,48 @@ def test_an_existing_pool_keeps_its_settings_and_other_triggers(moto, project):
     remove(project)
     pool = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
     assert pool["LambdaConfig"] == {"PostConfirmation": other}  # the pool stays, with only what was not ours
+
+
+FLEET = """\
+      - iotFleetProvisioning:
+          templateBody:
+            Parameters: {{SerialNumber: {{Type: String}}}}
+            Resources:
+              thing: {{Type: AWS::IoT::Thing, Properties: {{ThingName: {{Ref: SerialNumber}}}}}}
+          provisioningRoleArn: arn:aws:iam::123456789012:role/provisioning
+          {extra}
+"""
+
+
+@pytest.fixture
+def iot_double(moto, monkeypatch):
+    """moto has no fleet provisioning templates: a double of that API answers as AWS IoT does."""
+    from tests.integration.iot_template_double import IotTemplateDouble
+
+    served = IotTemplateDouble(moto.endpoint).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", served.endpoint)
+    yield served
+    served.stop()
+
+
+def test_an_iot_fleet_provisioning_template_hooks_the_alias(moto, iot_double, project):
+    text = manifest(FLEET.format(extra=""))
+    deploy(project, text)
+    (template,) = iot_double.templates.values()
+    assert template["templateName"] == "svc-dev-api" and template["enabled"] is True
+    assert template["preProvisioningHook"] == {"targetArn": ALIAS, "payloadVersion": "2020-04-01"}
+    assert json.loads(template["templateBody"])["Parameters"] == {"SerialNumber": {"Type": "String"}}
+    statement = statements(moto)["fnship-iotFleetProvisioning-template"]
+    assert principal(statement) == "iot.amazonaws.com"
+    assert statement["Condition"]["ArnLike"]["AWS:SourceArn"] == template["templateArn"]
+    answered = len(iot_double.calls)
+    assert_converged(moto, project, text)
+    assert [m for m in iot_double.calls[answered:] if m != "GET"] == []
+
+    deploy(project, manifest(FLEET.format(extra="enabled: false").replace("SerialNumber: {Type: String}",
+                                                                           "Serial: {Type: String}")))  # fmt: skip
+    (template,) = iot_double.templates.values()
+    assert template["enabled"] is False and template["defaultVersionId"] == 2
+    assert "Serial" in json.loads(template["templateBody"])["Parameters"]
+    remove(project)
+    assert iot_double.templates == {}

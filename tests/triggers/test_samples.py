@@ -19,6 +19,7 @@ NEW_SAMPLES = {
     "alexaSkill": "request",
     "alexaSmartHome": "directive",
     "cognitoUserPool": "triggerSource",
+    "iotFleetProvisioning": "templateArn",
 }
 
 

@@ -38,7 +38,7 @@ def event_parser(kind: str) -> Parser | None:
 
 
 # Serverless event types fnship does not deploy (yet): named so the message says so instead of "unknown".
-UNSUPPORTED_EVENTS = frozenset({"iotFleetProvisioning"})
+UNSUPPORTED_EVENTS = frozenset({"cloudFront"})
 
 
 # Event types Serverless v3 accepts written alone (`- alexaSkill`); their parsers take the value None.
