@@ -144,9 +144,10 @@ CASES = [
         "- eventBridge:\n    eventBus: orders",
         "8:9 functions.api.events.0.eventBridge: pattern (or schedule) is required",
     ),
+    ("- websocket: $connect", None),
     (
-        "- websocket: $connect",
-        "8:9 functions.api.events.0.websocket: event type 'websocket' is not supported by fnship",
+        "- cloudFront:\n    eventType: viewer-request",
+        "8:9 functions.api.events.0.cloudFront: event type 'cloudFront' is not supported by fnship",
     ),
     ("- sqqs: x", "8:9 functions.api.events.0.sqqs: unknown event type 'sqqs'; did you mean 'sqs'?"),
     (
