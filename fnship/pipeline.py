@@ -557,7 +557,10 @@ def info(loaded: Loaded) -> dict[str, Any]:
                 "role": config.get("Role"),
                 "alias_version": live_alias["FunctionVersion"] if live_alias else None,
                 "alias_arn": live_alias.get("AliasArn") if live_alias else None,
-                "weights": dict((live_alias or {}).get("RoutingConfig", {}).get("AdditionalVersionWeights") or {}),
+                "weights": dict(
+                    ((live_alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") if live_alias else None)
+                    or {}
+                ),
                 "versions": [
                     {
                         "version": v["Version"],

@@ -37,8 +37,8 @@ def prepare_sources(service: DevService, printer: Printer) -> None:
             try:
                 if event.type == "sqs":
                     name = event.settings.arn.rsplit(":", 1)[1]
-                    attributes = {"FifoQueue": "true"} if name.endswith(".fifo") else {}
-                    aws.client("sqs").create_queue(QueueName=name, Attributes=attributes)
+                    fifo = name.endswith(".fifo")
+                    aws.client("sqs").create_queue(QueueName=name, Attributes={"FifoQueue": "true"} if fifo else {})
                 elif event.type == "s3" and event.settings.existing:
                     with contextlib.suppress(Exception):  # already there
                         aws.client("s3").create_bucket(Bucket=event.settings.bucket)

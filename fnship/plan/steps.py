@@ -24,7 +24,7 @@ from fnship.model.resources import (
     refs_in,
     resolve_refs,
 )
-from fnship.plan.diff import CREATE, DELETE, REPLACE, UPDATE, Change, FieldChange, Plan, Step
+from fnship.plan.diff import CREATE, DELETE, REPLACE, UPDATE, Change, FieldChange, Plan, Step, release_shifts
 
 OWNER_TAGS = frozenset({OWNER_SERVICE_TAG, OWNER_STAGE_TAG, OWNER_FUNCTION_TAG})
 SHIFT = "alias.shift"  # a moved alias's shift: merged into the release's one `release.shift` step
@@ -223,7 +223,7 @@ def with_pruning(plan: Plan, prune: dict[str, list[str]]) -> Plan:
     steps = []
     for step in plan.steps:
         if step.type == RELEASE_SHIFT:
-            aliases = {a: {**detail, "prune": list(prune.get(a, []))} for a, detail in step.detail["aliases"].items()}
+            aliases = {a: {**detail, "prune": list(prune.get(a, []))} for a, detail in release_shifts(step).items()}
             step = replace(step, detail={**step.detail, "aliases": aliases})
         steps.append(step)
     return replace(plan, steps=tuple(steps))
