@@ -4,7 +4,7 @@ calls through boto3's paginators."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Literal, TypedDict, TypeVar, overload
 
 from fnship.errors import FnError
 
@@ -47,7 +47,12 @@ def call_or_none(resource: str, action: str, fn: Callable[..., T], **kwargs: obj
     return _call(resource, action, fn, kwargs, missing_ok=True)
 
 
-def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
+class Tag(TypedDict):
+    Key: str
+    Value: str
+
+
+def tag_list(tags: Mapping[str, str]) -> list[Tag]:
     """Tags in the list form most AWS APIs take (`[{"Key": ..., "Value": ...}]`), sorted by key."""
     return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
 

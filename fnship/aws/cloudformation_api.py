@@ -6,13 +6,16 @@ not-found code: https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReferenc
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fnship.aws.calls import describe, error_code, error_message
 
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation.client import CloudFormationClient
+
 
 class CloudFormationApi:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: CloudFormationClient) -> None:
         self._client = client
 
     def stack_outputs(self, name: str) -> dict[str, str] | None:

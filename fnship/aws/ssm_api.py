@@ -6,16 +6,19 @@ create atomic: https://docs.aws.amazon.com/systems-manager/latest/APIReference/A
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fnship.aws.calls import aws_call, call_or_none, error_code, tag_list
+
+if TYPE_CHECKING:
+    from mypy_boto3_ssm.client import SSMClient
 
 ALREADY_EXISTS = "ParameterAlreadyExists"
 GET_PARAMETERS_MAX = 10  # https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameters.html
 
 
 class SsmApi:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: SSMClient) -> None:
         self._client = client
 
     def create_if_absent(self, name: str, value: str, *, description: str, tags: dict[str, str]) -> bool:

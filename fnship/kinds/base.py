@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from fnship.errors import AwsError
-from fnship.jsonvalue import JsonMapping, JsonValue
+from fnship.jsonvalue import JsonValue
 from fnship.model.address import Address
 from fnship.model.resources import Resource, S, T, has_ref, resolve_refs
 from fnship.plan.diff import CREATE, DELETE, REPLACE, Change, FieldChange, Plan, Step, generic_fields
@@ -214,15 +214,19 @@ def function_scoped(resource: Resource) -> tuple[str, ...]:
     return ()
 
 
-def normalize_cors(config: JsonMapping | None) -> dict[str, JsonValue] | None:
+def normalize_cors(config: Mapping[str, object] | None) -> dict[str, JsonValue] | None:
+    """A CORS configuration (ours, or as an HTTP API or a function URL answers it) in one spelling: unset keys
+    dropped, lists sorted (header names lower-cased)."""
     if not config:
         return None
     out: dict[str, JsonValue] = {}
     for key, value in sorted(config.items()):
         if value in (None, False, [], ""):
             continue
-        out[key] = sorted(str(v).lower() if "Header" in key else str(v) for v in value) if isinstance(value, list) \
-            else value  # fmt: skip
+        if isinstance(value, list):
+            out[key] = sorted(str(v).lower() if "Header" in key else str(v) for v in value)
+        elif isinstance(value, (str, int, float, bool)):
+            out[key] = value
     return out or None
 
 

@@ -54,20 +54,8 @@ class HttpApi(Spec):
 
 def http_api_from_aws(found: GetApiResponseTypeDef, *, default_stage: bool) -> HttpApi:
     """GetApi's answer as the spec; `default_stage`: whether GetStage found `$default` auto-deploying."""
-    cors = found.get("CorsConfiguration")
     return HttpApi(
-        cors=normalize_cors(
-            {
-                "AllowCredentials": cors.get("AllowCredentials"),
-                "AllowHeaders": cors.get("AllowHeaders"),
-                "AllowMethods": cors.get("AllowMethods"),
-                "AllowOrigins": cors.get("AllowOrigins"),
-                "ExposeHeaders": cors.get("ExposeHeaders"),
-                "MaxAge": cors.get("MaxAge"),
-            }
-            if cors
-            else None
-        ),
+        cors=normalize_cors(found.get("CorsConfiguration")),
         default_stage=default_stage,
         tags=dict(found.get("Tags") or {}),
         id=found["ApiId"],
