@@ -4,9 +4,12 @@ calls through boto3's paginators."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Literal, TypedDict, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar, overload
 
 from fnship.errors import FnError
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
 
 T = TypeVar("T")
 
@@ -59,7 +62,7 @@ def tag_list(tags: Mapping[str, str]) -> list[Tag]:
 
 # boto3's paginator for an operation named by a string (the typed clients' `get_paginator` takes only literals).
 def pages(
-    client: Any, operation: str, resource: str, *, missing_ok: bool = False, **kwargs: object
+    client: BaseClient, operation: str, resource: str, *, missing_ok: bool = False, **kwargs: object
 ) -> Iterator[dict[str, Any]]:
     """Each page of a paged call, through boto3's paginator for `operation` (the client method's name), asked for
     as it is consumed: stop early, and no further page is requested. With `missing_ok`, a not-found answer ends
@@ -82,14 +85,14 @@ def pages(
 
 
 def paged(
-    client: Any, operation: str, resource: str, items: str, *, missing_ok: bool = False, **kwargs: object
+    client: BaseClient, operation: str, resource: str, items: str, *, missing_ok: bool = False, **kwargs: object
 ) -> list[Any]:
     """The `items` member of every page of a paged call, in order (see `pages`)."""
     listed = pages(client, operation, resource, missing_ok=missing_ok, **kwargs)
     return [item for page in listed for item in page.get(items) or []]
 
 
-def paged_or_none(client: Any, operation: str, resource: str, items: str, **kwargs: object) -> list[Any] | None:
+def paged_or_none(client: BaseClient, operation: str, resource: str, items: str, **kwargs: object) -> list[Any] | None:
     """Like `paged`, but None when the first page answers not found (the resource the list hangs on is gone)."""
     found: list[Any] = []
     answered = False
