@@ -44,8 +44,7 @@ class BucketsApi:
             return
         kwargs: CreateBucketRequestTypeDef = {"Bucket": bucket}
         if self._region != "us-east-1":  # us-east-1 rejects an explicit LocationConstraint
-            # Every region: the stubs' Literal lists only the regions that existed when they were generated.
-            location: CreateBucketConfigurationTypeDef = {"LocationConstraint": self._region}  # type: ignore[typeddict-item]
+            location: CreateBucketConfigurationTypeDef = {"LocationConstraint": self._region}  # type: ignore[typeddict-item]  # any region: the stubs list only those known when they were made
             kwargs["CreateBucketConfiguration"] = location
         from botocore.exceptions import BotoCoreError, ClientError
 

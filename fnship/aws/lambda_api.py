@@ -492,8 +492,7 @@ class LambdaApi:
         """
         from botocore import xform_name
 
-        # botocore-stubs type Waiter.config as a dict; botocore makes it a SingleWaiterConfig (operation, acceptors...).
-        waiter: SingleWaiterConfig = self._client.get_waiter(waiter_name).config  # type: ignore[assignment]
+        waiter: SingleWaiterConfig = self._client.get_waiter(waiter_name).config  # type: ignore[assignment]  # botocore-stubs say a dict; botocore makes a SingleWaiterConfig
         operation = getattr(self._client, xform_name(waiter.operation))
         for attempt in range(waiter.max_attempts):
             if attempt == 0 and answered is not None:

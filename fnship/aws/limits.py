@@ -236,6 +236,5 @@ def register(client: BaseClient, limiter: RateLimiter) -> None:
     service = client.meta.service_model.service_id.hyphenize()
     events.register(f"before-send.{service}", limiter.before_send, unique_id=f"fnship-limiter-{service}")
     # First among the service's retry handlers, so a throttle is handled here, not by botocore's plain back-off.
-    # (A needs-retry handler answers the delay; botocore-stubs type every handler as answering None.)
-    retry_handler = limiter.on_needs_retry
-    events.register_first(f"needs-retry.{service}", retry_handler, unique_id=f"fnship-throttle-{service}")  # type: ignore[arg-type]
+    retry = limiter.on_needs_retry
+    events.register_first(f"needs-retry.{service}", retry, unique_id=f"fnship-throttle-{service}")  # type: ignore[arg-type]  # botocore-stubs say a handler answers None; needs-retry answers the delay

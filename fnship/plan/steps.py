@@ -98,7 +98,9 @@ def order_steps(changes: list[Change]) -> list[Step]:
             kinds.update({step.key: change.kind for step in steps})
     for name in sorted(batched):
         members = [change for change in changes if change.kind == name and not change.deleted_with]
-        for step, addresses in KINDS[name].batch(members) if members else []:  # type: ignore[misc]
+        batch = KINDS[name].batch
+        assert batch is not None, f"{name} carries its changes in batches"
+        for step, addresses in batch(members) if members else []:
             kinds[step.key] = name
             for address in addresses:
                 chains.setdefault(address, []).append(step)
