@@ -6,16 +6,20 @@ reading again from its new starting position)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypedDict
 
+from fnship.jsonvalue import JsonValue
 from fnship.kinds.base import Context, Kind, compact_json, function_scoped, known
 from fnship.kinds.function import LambdaFunction
 from fnship.model.address import Address
 from fnship.model.resources import Resource, Spec, State
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, Reads
+
+if TYPE_CHECKING:
+    from fnship.aws.lambda_api import MappingConfiguration
 
 CREATE_ONLY_FIELDS = frozenset(
     {
@@ -105,28 +109,43 @@ def kafka_identity(source_arn: str, servers: tuple[str, ...], topic: str) -> str
     return f"{source_arn or 'kafka://' + ','.join(sorted(servers))}#{topic}"
 
 
-def answer_identity(mapping: Mapping[str, Any]) -> str:
+def answer_identity(mapping: MappingConfiguration) -> str:
     """The identity (see MappingSpec.identity) of a mapping as Get/ListEventSourceMappings answer it."""
     source = str(mapping.get("EventSourceArn") or "")
     topics, queues = mapping.get("Topics") or [], mapping.get("Queues") or []
     if topics:
-        servers = ((mapping.get("SelfManagedEventSource") or {}).get("Endpoints") or {}).get(KAFKA_SERVERS) or []
+        servers = ((mapping.get("SelfManagedEventSource") or {}).get("Endpoints") or {}).get(
+            "KAFKA_BOOTSTRAP_SERVERS"
+        ) or []
         return kafka_identity(source, tuple(servers), str(topics[0]))
     if queues:
         return f"{source}#{queues[0]}"
     return source
 
 
-def access_of(mapping: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+def access_of(mapping: MappingConfiguration) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((str(a["Type"]), str(a["URI"])) for a in mapping.get("SourceAccessConfigurations") or ()))
 
 
-def from_aws(mapping: Mapping[str, Any], *, function_arn: str) -> MappingSpec:
+class _MappingFields(TypedDict):
+    """What every mapping spec has (MappingSpec's fields), parsed once for both kinds of source."""
+
+    source_arn: str
+    function_arn: str
+    batch_size: int | None
+    maximum_batching_window: int
+    function_response_types: tuple[str, ...]
+    enabled: bool
+    filter_patterns: tuple[str, ...]
+    uuid: str | None
+
+
+def from_aws(mapping: MappingConfiguration, *, function_arn: str) -> MappingSpec:
     """A GetEventSourceMapping/ListEventSourceMappings item as the spec, with AWS's defaults filled in.
     `function_arn` is the alias it was listed under: AWS answers that alias's ARN as FunctionArn, moto a version's."""
     source = str(mapping.get("EventSourceArn") or "")  # (a self-managed Kafka cluster has none)
     filters = ((mapping.get("FilterCriteria") or {}).get("Filters")) or []
-    common: dict[str, Any] = {  # parsed from the response at once
+    common: _MappingFields = {
         "source_arn": source,
         "function_arn": function_arn,
         "batch_size": mapping.get("BatchSize"),
@@ -137,7 +156,9 @@ def from_aws(mapping: Mapping[str, Any], *, function_arn: str) -> MappingSpec:
         "uuid": mapping.get("UUID"),
     }
     if mapping.get("Topics"):
-        servers = ((mapping.get("SelfManagedEventSource") or {}).get("Endpoints") or {}).get(KAFKA_SERVERS) or []
+        servers = ((mapping.get("SelfManagedEventSource") or {}).get("Endpoints") or {}).get(
+            "KAFKA_BOOTSTRAP_SERVERS"
+        ) or []
         config = mapping.get("AmazonManagedKafkaEventSourceConfig") or mapping.get("SelfManagedKafkaEventSourceConfig")
         group = (config or {}).get("ConsumerGroupId")
         when = mapping.get("StartingPositionTimestamp")
@@ -170,10 +191,10 @@ def from_aws(mapping: Mapping[str, Any], *, function_arn: str) -> MappingSpec:
     )
 
 
-def mapping_request(spec: MappingSpec, *, creating: bool) -> dict[str, Any]:
+def mapping_request(spec: MappingSpec, *, creating: bool) -> dict[str, JsonValue]:
     """The spec as Create/UpdateEventSourceMapping want it. On update, an unset value is sent empty so that
     removing it from the manifest removes it in AWS."""
-    request: dict[str, Any] = {
+    request: dict[str, JsonValue] = {
         "BatchSize": spec.batch_size,
         "MaximumBatchingWindowInSeconds": spec.maximum_batching_window,
         "Enabled": spec.enabled,
@@ -212,12 +233,12 @@ def mapping_request(spec: MappingSpec, *, creating: bool) -> dict[str, Any]:
     return request
 
 
-def source_request(spec: KafkaMapping | BrokerMapping) -> dict[str, Any]:
+def source_request(spec: KafkaMapping | BrokerMapping) -> dict[str, JsonValue]:
     """Where a Kafka or broker mapping reads from, as CreateEventSourceMapping takes it (none of it changes later).
     https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html"""
     if isinstance(spec, BrokerMapping):
         return {"Queues": [spec.queue]}
-    request: dict[str, Any] = {"Topics": [spec.topic], "StartingPosition": spec.starting_position}
+    request: dict[str, JsonValue] = {"Topics": [spec.topic], "StartingPosition": spec.starting_position}
     if spec.starting_position_timestamp is not None:
         request["StartingPositionTimestamp"] = spec.starting_position_timestamp
     if not spec.source_arn:
@@ -230,7 +251,7 @@ def source_request(spec: KafkaMapping | BrokerMapping) -> dict[str, Any]:
 
 def event_source_mapping_create(context: Context, step: Step) -> None:
     spec = context.desired_spec(step, MappingSpec)
-    request = {"FunctionName": spec.function_arn, **mapping_request(spec, creating=True)}
+    request: dict[str, JsonValue] = {"FunctionName": spec.function_arn, **mapping_request(spec, creating=True)}
     if spec.source_arn:  # (a self-managed Kafka cluster has none)
         request["EventSourceArn"] = spec.source_arn
     created = context.aws.lambda_.create_event_source_mapping(request)
@@ -283,7 +304,7 @@ def discover_event_source_mappings(aws: Reads, on: OnAlias) -> list[Resource]:
 VIRTUAL_HOST = "VIRTUAL_HOST"  # what a RabbitMQ mapping always carries (fnship writes the default "/" too)
 
 
-def event_of(mapping: Mapping[str, Any], source_name: Callable[[str], str]) -> tuple[str, str]:
+def event_of(mapping: MappingConfiguration, source_name: Callable[[str], str]) -> tuple[str, str]:
     """(event type, trigger name) of a mapping as AWS answers it: a Kafka mapping is named after its topic, a broker
     mapping after its queue, the others after their source."""
     from fnship.model.triggers.common import slug  # (it imports this package)

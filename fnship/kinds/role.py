@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from fnship.jsonvalue import JsonMapping
 from fnship.kinds.base import Context, Kind, known, reading_owner, tag_delta
 from fnship.model import iam, names
 from fnship.model.address import Address
@@ -14,6 +15,7 @@ from fnship.plan.diff import CREATE, Change, Step
 from fnship.plan.reads import owned
 
 if TYPE_CHECKING:
+    from fnship.aws.iam_api import RoleAnswer
     from fnship.plan.reads import Reads
 
 
@@ -37,18 +39,18 @@ class Role(Spec):
 
     kind: ClassVar[str] = "role"
     path: str
-    trust_policy: Mapping[str, Any]
-    inline_policy: Mapping[str, Any] | None  # None: ours is missing (live)
+    trust_policy: JsonMapping
+    inline_policy: JsonMapping | None  # None: ours is missing (live)
     referenced: tuple[ReferencedStatement, ...] = ()  # written into the inline policy too
     managed_policies: tuple[str, ...]  # sorted ARNs
     permissions_boundary: str | None
     tags: Mapping[str, str]
     # Inline policies added outside fnship (live only): drift on a role fnship owns, which the plan removes.
-    other_inline_policies: Mapping[str, Any] = field(default_factory=dict)
+    other_inline_policies: Mapping[str, JsonMapping] = field(default_factory=dict)
     arn: str | None = field(default=None, compare=False)  # assigned by IAM: live only
 
 
-def from_aws(found: Mapping[str, Any]) -> Role:
+def from_aws(found: RoleAnswer) -> Role:
     """The IAM adapter's role (aws/iam_api.py `get_role_or_none`: GetRole with its inline and attached policies)
     as the spec."""
     policies = found["InlinePolicies"]
@@ -87,17 +89,19 @@ def from_aws(found: Mapping[str, Any]) -> Role:
     )
 
 
-def full_policy(spec: Role, step: Step) -> Mapping[str, Any]:
+def full_policy(spec: Role, step: Step) -> JsonMapping:
     """The inline policy as IAM takes it: the document and the referenced statements (resolved), each of those
     under its own Sid, so the reader tells them apart."""
     policy = dict(known(spec.inline_policy, f"the inline policy of {step.address}"))
+    statements = policy["Statement"]
+    listed = list(statements) if isinstance(statements, (list, tuple)) else []
     extra = [
         {"Sid": f"{REFERENCED_SID}{number}", "Effect": "Allow", "Action": list(statement.actions),
          "Resource": str(statement.resource)}
         for number, statement in enumerate(spec.referenced)
     ]  # fmt: skip
     if extra:
-        policy["Statement"] = [*policy["Statement"], *(iam.normalize_statement(s) for s in extra)]
+        policy["Statement"] = [*listed, *(iam.normalize_statement(s) for s in extra)]
     return policy
 
 
