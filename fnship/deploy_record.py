@@ -183,6 +183,24 @@ def entries(plan: Any, outputs: Mapping[str, Mapping[str, Any]]) -> dict[str, En
     return found
 
 
+def may_write_beside(plan: Any, running: Iterable[Any], outputs: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Whether the record may be written while the steps `running` are still in flight (beside the apply's last
+    round of calls instead of after it): each points a new or $LATEST-serving alias at the version this apply
+    published (known already), with no provisioned concurrency on either side. A plan trusts the record for a
+    function only once GetFunction through each alias answers the recorded version (plan/live.py `_from_record`),
+    so an alias step that does not complete (a failure, a kill) makes the next plan read that function in full;
+    a failure also marks the record incomplete again before the lock goes (pipeline.deploy)."""
+    from fnship.kinds.alias import Alias
+
+    for step in running:
+        desired, live = plan.desired.get(step.address), plan.live.get(step.address)
+        if step.type != "alias.set" or desired is None or not outputs.get(step.address, {}).get("version"):
+            return False
+        if desired.spec_as(Alias).provisioned_concurrency or (live and live.spec_as(Alias).provisioned_concurrency):
+            return False
+    return True
+
+
 class _Unresolved(Exception):
     pass
 

@@ -268,6 +268,13 @@ class Renewer:
             self.tick()
 
 
+def still_ours(aws: Aws, *, service: str, stage: str, lock: LockInfo) -> bool:
+    """Whether the lock is still `lock` (not taken over after its lease ended, nor broken): what a release reads
+    before it deletes. A holder may read it beside its last work and hand the answer to `release` (`checked`)."""
+    current = parse(aws.ssm.get_or_none(lock_name(service, stage)))
+    return current is not None and current.id == lock.id
+
+
 def release(
     aws: Aws,
     *,
@@ -278,11 +285,12 @@ def release(
     sleep: Callable[[float], None] = time.sleep,
     unlock_command: str = "fn unlock",
     last: Sequence[Callable[[], None]] = (),
+    checked: bool | None = None,
 ) -> None:
     """Release our lock, retried; one that is no longer ours (taken over after it ended, broken) is left alone.
     Raises ReleaseFailed when every attempt failed. `last` is what the holder does last under the lock: it runs
-    beside the read of who holds it (one round trip, not two), and is done before the lock is deleted."""
-    name = lock_name(service, stage)
+    beside the read of who holds it (one round trip, not two), and is done before the lock is deleted. `checked`:
+    what `still_ours` answered the holder beside its last work (None: it is read now)."""
     with ThreadPoolExecutor(max_workers=max(1, len(last))) as beside:
         jobs = [beside.submit(job) for job in last]
 
@@ -290,8 +298,8 @@ def release(
             wait(jobs)
 
         try:
-            _release(aws, name, lock, attempts=attempts, sleep=sleep, unlock_command=unlock_command,
-                     before_delete=finished)  # fmt: skip
+            _release(aws, service, stage, lock, attempts=attempts, sleep=sleep, unlock_command=unlock_command,
+                     before_delete=finished, checked=checked)  # fmt: skip
         finally:
             wait(jobs)
     for job in jobs:
@@ -300,18 +308,22 @@ def release(
 
 def _release(
     aws: Any,
-    name: str,
+    service: str,
+    stage: str,
     lock: LockInfo,
     *,
     attempts: int,
     sleep: Callable[[float], None],
     unlock_command: str,
     before_delete: Callable[[], None] = lambda: None,
+    checked: bool | None = None,
 ) -> None:
+    name = lock_name(service, stage)
     for attempt in range(attempts):
         try:
-            current = parse(aws.ssm.get_or_none(name))
-            if current is not None and current.id == lock.id:
+            ours = checked if checked is not None and attempt == 0 else still_ours(aws, service=service, stage=stage,
+                                                                                     lock=lock)  # fmt: skip
+            if ours:
                 before_delete()
                 aws.ssm.delete(name)
             return
@@ -346,13 +358,15 @@ def held(
     renew_wait: Callable[[float, threading.Event], bool] | None = None,
     release_sleep: Callable[[float], None] = time.sleep,
     last: Sequence[Callable[[], None]] = (),
+    checked: Callable[[], bool | None] = lambda: None,
     **kwargs: Any,
 ) -> Iterator[LockInfo]:
     """The lease for the body of a `with`, renewed in the background while the body runs and released on every
     exit path (errors, Ctrl-C, SIGTERM via the CLI). A release that fails is said with `say` (stderr), naming the
     exact `fn unlock` command; it does not hide the body's own outcome. `say` also tells a takeover and a lost
     lease. `last` (a list the body may still add to) is done beside the release's first read, before the lock is
-    deleted (see `release`)."""
+    deleted (see `release`). `checked` says, once the body is done, whether the body found the lock still ours
+    beside its last work (`still_ours`; None: the release reads it)."""
     kwargs.setdefault(
         "on_takeover",
         lambda ended: say(
@@ -378,7 +392,7 @@ def held(
         lock = renewer.stop()
         try:
             release(aws, service=service, stage=stage, lock=lock, sleep=release_sleep, unlock_command=unlock_command,
-                    last=list(last))  # fmt: skip
+                    last=list(last), checked=checked())  # fmt: skip
         except ReleaseFailed as failed:
             say(f"Warning: {failed.render()}")
 

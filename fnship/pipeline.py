@@ -24,12 +24,13 @@ if TYPE_CHECKING:  # (the core is imported lazily, inside each job: `fn --help` 
     from fnship.aws import Aws
     from fnship.deploy_record import Record
     from fnship.executor import ApplyResult, Reporter
+    from fnship.kinds.base import Outputs
     from fnship.lock import LockInfo
     from fnship.manifest.types import Manifest
     from fnship.model.resources import State
     from fnship.packaging.artifacts import Artifact, Packaged
     from fnship.packaging.deps import Tools
-    from fnship.plan.diff import Plan
+    from fnship.plan.diff import Plan, Step
     from fnship.plan.live import Discovery
     from fnship.plan.reads import Reads
     from fnship.strategies.shifter import Runtime
@@ -72,6 +73,9 @@ class Loaded:
     marked: Future[int] | None = None
     # What the holder of the deploy lock does last, beside the release's first read (lock.release's `last`).
     finishing: list[Callable[[], None]] = field(default_factory=list)
+    # Whether the lock was still ours, read beside the apply's last round of calls (lock.still_ours): the release
+    # then deletes it without reading it again.
+    checked: Future[bool] | None = None
 
 
 def aws_for(options: Options, *, region: str, profile: str | None) -> Aws:
@@ -439,9 +443,15 @@ def release_record(plan: Plan, manifest: Manifest) -> dict[str, Any]:
 
 
 def apply(
-    loaded: Loaded, plan: Plan, *, reporter: Reporter | None = None, runtime: Runtime | None = None
+    loaded: Loaded,
+    plan: Plan,
+    *,
+    reporter: Reporter | None = None,
+    runtime: Runtime | None = None,
+    beside_last: Callable[[tuple[Step, ...], Outputs], None] | None = None,
 ) -> ApplyResult:
-    """Run the plan. `runtime` (strategies.shifter.Runtime) carries the clock, progress and interrupt policy."""
+    """Run the plan. `runtime` (strategies.shifter.Runtime) carries the clock, progress and interrupt policy;
+    `beside_last` is told when only the last steps are running (executor.apply_plan)."""
     from fnship.executor import apply_plan
     from fnship.releases import format_description
 
@@ -449,7 +459,8 @@ def apply(
     description = format_description(
         release_id=record["release"], time=record["time"], commit=record["commit"], who=record["by"]
     )
-    return apply_plan(plan, loaded.aws, description=description, reporter=reporter, release=record, runtime=runtime)
+    return apply_plan(plan, loaded.aws, description=description, reporter=reporter, release=record, runtime=runtime,
+                      beside_last=beside_last)  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -501,8 +512,20 @@ def _lease(loaded: Loaded, *, command: str, strategy: str | None, wait: float, o
         wait=wait,
         unlock_command=unlock_command(loaded),
         last=loaded.finishing,
+        checked=partial(_checked_beside_last, loaded),
         **({"on_wait": on_wait} if on_wait else {}),
     )
+
+
+def _checked_beside_last(loaded: Loaded) -> bool | None:
+    """What lock.still_ours answered beside the apply's last round; None when it was not asked (or failed: the
+    release then reads it)."""
+    if loaded.checked is None:
+        return None
+    try:
+        return loaded.checked.result()
+    except FnError:
+        return None
 
 
 def unlock_command(loaded: Loaded) -> str:
@@ -713,13 +736,14 @@ def deploy(
 
     with contextlib.ExitStack() as held:
         locked = False
+        lease: LockInfo | None = None
 
         def lock_before_reading() -> None:
-            nonlocal locked
+            nonlocal locked, lease
             vouched = loaded.record is not None and loaded.record.complete
             if dry_run or not hooks.confirms_without_asking or vouched or loaded.tune_journal:
                 return
-            held.enter_context(lock(mark_beside=True))
+            lease = held.enter_context(lock(mark_beside=True))
             locked = True
 
         with hooks.working("Building and reading live state"):
@@ -739,20 +763,49 @@ def deploy(
             return Outcome(plan, endpoints=endpoints(loaded, plan) if plan.empty else None)
         if not hooks.confirm(plan):
             return Outcome(plan, declined=True)
+        from concurrent.futures import ThreadPoolExecutor
+
         if not locked:
-            held.enter_context(lock())
+            lease = held.enter_context(lock())
+        assert lease is not None
+        # (entered after the lock: its jobs are done before the lock goes)
+        beside = held.enter_context(ThreadPoolExecutor(max_workers=2, thread_name_prefix="fnship-finish"))
+        written: list[Future[None]] = []
+
+        def beside_last(running: tuple[Step, ...], outputs: Outputs) -> None:
+            """The record and the lock's check go out beside the last steps' calls when the next plan checks what
+            those steps do (deploy_record.may_write_beside): one round trip instead of two after the apply."""
+            from fnship import deploy_record, lock
+
+            if deploy_record.may_write_beside(plan, running, outputs):
+                written.append(beside.submit(write_record, loaded, plan, outputs, only=only, note=hooks.note))
+                manifest = loaded.manifest
+                loaded.checked = beside.submit(lock.still_ours, loaded.aws, service=manifest.service,
+                                               stage=manifest.stage, lock=lease)  # fmt: skip
+
         with hooks.guard():
             if not locked:
                 plan = replan_under_lock(loaded, plan, only=only)
             assert loaded.marked is not None  # (deploy_lock marks the record as it takes the lock)
             loaded.marked.result()  # nothing changes before the record stops vouching
             with hooks.reporter(plan) as report:
-                result = apply(loaded, plan, reporter=report, runtime=runtime)
-            if result.ok:  # written beside the release's first read, before the lock goes
+                result = apply(loaded, plan, reporter=report, runtime=runtime, beside_last=beside_last)
+            if result.ok and not written:  # written beside the release's first read, before the lock goes
                 loaded.finishing.append(partial(write_record, loaded, plan, result.outputs, only=only, note=hooks.note))
+            elif not result.ok and written:  # written complete beside a step that then failed: it vouches no more
+                loaded.finishing.append(partial(_mark_incomplete_after, written[0], loaded))
     if not result.ok:
         return Outcome(plan, applied=True, result=result, error=failure_error(result))
     return Outcome(plan, applied=True, result=result, endpoints=endpoints(loaded, plan, result.outputs))
+
+
+def _mark_incomplete_after(written: Future[None], loaded: Loaded) -> None:
+    from concurrent.futures import wait
+
+    from fnship import deploy_record
+
+    wait([written])
+    deploy_record.mark_incomplete(loaded.aws, loaded.manifest.service, loaded.manifest.stage)
 
 
 def write_record(
