@@ -390,9 +390,10 @@ def held(
         yield lock
     finally:
         lock = renewer.stop()
+        told = checked()
         try:
             release(aws, service=service, stage=stage, lock=lock, sleep=release_sleep, unlock_command=unlock_command,
-                    last=list(last), checked=checked())  # fmt: skip
+                    last=list(last), checked=None if renewer.lost else told)  # fmt: skip
         except ReleaseFailed as failed:
             say(f"Warning: {failed.render()}")
 

@@ -520,10 +520,11 @@ def _lease(loaded: Loaded, *, command: str, strategy: str | None, wait: float, o
 def _checked_beside_last(loaded: Loaded) -> bool | None:
     """What lock.still_ours answered beside the apply's last round; None when it was not asked (or failed: the
     release then reads it)."""
-    if loaded.checked is None:
+    checked, loaded.checked = loaded.checked, None  # (said of this lock only: a later one reads its own)
+    if checked is None:
         return None
     try:
-        return loaded.checked.result()
+        return checked.result()
     except FnError:
         return None
 
