@@ -696,7 +696,8 @@ def _check_rest_path_variables(functions: Mapping[str, FunctionSpec], check: Che
                         f"REST path {event.settings.path} has the path variable {part} where {first[1]} "
                         f"({dotted(first[2])}) has {first[0]}: API Gateway allows one variable name per level",
                         f"use one name for both, like {first[1]} and "
-                        + "/" + "/".join([*parts[:depth], first[0], *parts[depth + 1 :]]),
+                        + "/"
+                        + "/".join([*parts[:depth], first[0], *parts[depth + 1 :]]),
                     )
                     break
 

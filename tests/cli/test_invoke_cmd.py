@@ -130,7 +130,8 @@ def test_local_invoke_with_a_sample_event_and_json_output(local_service):
 
 
 def test_local_invoke_with_the_rest_authorizer_context_sample(local_service):
-    local_service.write("authorized.py", "def handler(event, context):\n    return event['requestContext']['authorizer']\n")
+    handler = "def handler(event, context):\n    return event['requestContext']['authorizer']\n"
+    local_service.write("authorized.py", handler)
     local_service.write("serverless.yml", SERVICE.format(py=PY) + "  authorized:\n    handler: authorized.handler\n")
     result = local_service.fn("invoke", "--local", "-f", "authorized", "--event", "http-authorized", "--json")
     assert result.exit_code == 0, result.stderr

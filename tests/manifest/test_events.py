@@ -391,8 +391,10 @@ def test_sibling_rest_path_variables_with_different_names_are_refused_naming_bot
 
 def test_cors_true_allows_exactly_the_headers_serverless_v3_allows(env: Env):
     manifest = env.load(
-        with_function("events:\n  - http:\n      method: GET\n      path: /a\n      cors: true\n  - httpApi: GET /b",
-                      provider="httpApi:\n  cors: true")  # fmt: skip
+        with_function(
+            "events:\n  - http:\n      method: GET\n      path: /a\n      cors: true\n  - httpApi: GET /b",
+            provider="httpApi:\n  cors: true",
+        )  # fmt: skip
     )
     expected = ("Content-Type", "X-Amz-Date", "Authorization", "X-Api-Key", "X-Amz-Security-Token",
                 "X-Amz-User-Agent", "X-Amzn-Trace-Id")  # fmt: skip
