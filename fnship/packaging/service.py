@@ -13,7 +13,7 @@ from typing import Any
 
 from fnship.errors import Diagnostic, InputError
 from fnship.manifest.types import Manifest
-from fnship.packaging import deps, node
+from fnship.packaging import deps
 from fnship.packaging.artifacts import Artifact, Packaged, Reporter
 from fnship.packaging.build import BUILDERS, BuildContext
 from fnship.packaging.cache import RemoteCache
@@ -90,7 +90,7 @@ def package_all(
         raise InputError(problems)
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    concurrency = node.esbuild_options(build.esbuild).concurrency
+    concurrency = build.esbuild.concurrency
     ctx = BuildContext(
         manifest=manifest, selections=selections, level=level, tools=tools,
         cache_dir=cache_dir or default_cache_dir(), remote=remote, options=options,
