@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fnship import runtimes
+from fnship.jsonvalue import JsonObject
 from fnship.manifest import schema
 from fnship.manifest.artifacts import build_artifacts
 from fnship.manifest.checks import Checker, mapping_at, show
@@ -234,7 +235,7 @@ def _deployment_bucket(value: Value, path: KeyPath, check: Checker) -> str | Non
 class _Iam:
     """An IamSpec being read: the provider and each function fill it from `iam.role` and their older keys."""
 
-    statements: list[Mapping[str, Value]] = field(default_factory=list)
+    statements: list[JsonObject] = field(default_factory=list)
     managed: list[str] = field(default_factory=list)
     boundary: str | None = None
     role_arn: str | None = None
@@ -339,10 +340,10 @@ def _arns(value: Value, path: KeyPath, check: Checker) -> list[str]:
     return [arn for index, item in enumerate(items) if (arn := _arn(item, (*path, index), check)) is not None]
 
 
-def _statements(value: Value, path: KeyPath, check: Checker) -> list[Mapping[str, Value]]:
+def _statements(value: Value, path: KeyPath, check: Checker) -> list[JsonObject]:
     if value is None:
         return []
-    out: list[Mapping[str, Value]] = []
+    out: list[JsonObject] = []
     for index, item in enumerate(check.want_list(value, path) or []):
         statement = _statement(item, (*path, index), check)
         if statement is not None:
@@ -350,7 +351,7 @@ def _statements(value: Value, path: KeyPath, check: Checker) -> list[Mapping[str
     return out
 
 
-def _statement(value: Value, path: KeyPath, check: Checker) -> ValueMap | None:
+def _statement(value: Value, path: KeyPath, check: Checker) -> JsonObject | None:
     raw = check.want_mapping(value, path, what="an IAM statement (Effect, Action, Resource)")
     if raw is None:
         return None
@@ -378,7 +379,10 @@ def _statement(value: Value, path: KeyPath, check: Checker) -> ValueMap | None:
         check.want_mapping(raw["Condition"], (*path, "Condition"))
     if raw.get("Sid") is not None:
         check.want_str(raw["Sid"], (*path, "Sid"))
-    return dict(raw) if len(check.diagnostics) == before else None
+    if len(check.diagnostics) != before:
+        return None
+    statement = check.want_json(raw, path)
+    return statement if isinstance(statement, dict) and len(check.diagnostics) == before else None
 
 
 def _has_intrinsic(value: Value) -> bool:

@@ -10,6 +10,7 @@ import difflib
 from collections.abc import Collection, Mapping
 
 from fnship.errors import Diagnostic, Location
+from fnship.jsonvalue import Json
 from fnship.manifest.loader import dotted
 from fnship.manifest.types import KeyPath, Value, ValueList, ValueMap
 from fnship.secret import Secret
@@ -121,6 +122,17 @@ class Checker:
             return None
         self.error(path, f"must be a string, got {show(value)}")
         return None
+
+    def want_json(self, value: Value, path: KeyPath) -> Json:
+        """`value` as plain JSON; a secret (SecureString) inside is an error (and null here)."""
+        if isinstance(value, Secret):
+            self.error(path, "a secret (SecureString) cannot be used here", "secrets may only flow into environment")
+            return None
+        if isinstance(value, dict):
+            return {key: self.want_json(item, (*path, key)) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.want_json(item, (*path, index)) for index, item in enumerate(value)]
+        return value
 
     def want_bool(self, value: Value, path: KeyPath) -> bool | None:
         if isinstance(value, bool):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
 from fnship.errors import Location
 from fnship.frozen import frozen
-from fnship.jsonvalue import JsonScalar
+from fnship.jsonvalue import JsonMapping, JsonScalar
 from fnship.secret import Secret
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ class PackageSpec:
 class IamSpec:
     """`provider.iam.role` (or a function's `iam.role`): inline statements as IAM JSON dicts."""
 
-    statements: tuple[Mapping[str, Value], ...] = ()
+    statements: tuple[JsonMapping, ...] = ()
     managed_policies: tuple[str, ...] = ()
     permissions_boundary: str | None = None
     role_arn: str | None = None  # `provider.iam.role: arn:...`: use this role, create none
