@@ -160,8 +160,8 @@ def sample_of(response: dict[str, Any]) -> Sample:
         return Sample(error=error or "no REPORT line in the log tail")
     report = parse_report(report_line)
     return Sample(
-        billed_ms=float(report.get("billed_ms") or 0.0),
-        duration_ms=float(report.get("duration_ms") or 0.0),
+        billed_ms=_number(report.get("billed_ms")) or 0.0,
+        duration_ms=_number(report.get("duration_ms")) or 0.0,
         init_ms=_number(report.get("init_ms")),
         restore_ms=_number(report.get("restore_ms")),
         error=error,
