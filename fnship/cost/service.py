@@ -6,27 +6,33 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnship.cost import calc, traffic
 from fnship.cost.prices import PriceBook
 
+if TYPE_CHECKING:
+    from fnship.aws import Aws
+    from fnship.aws.lambda_api import LambdaApi
+    from fnship.manifest.types import Manifest
+    from fnship.pipeline import Loaded
 
-def price_book(aws: Any) -> PriceBook:
+
+def price_book(aws: Aws) -> PriceBook:
     """Prices through the Price List API, cached for a day under fnship's cache directory."""
     from fnship.paths import default_cache_dir
 
     return PriceBook(fetch=aws.pricing.lambda_products, cache_dir=default_cache_dir())
 
 
-def provisioned_of(manifest: Any) -> dict[str, int]:
+def provisioned_of(manifest: Manifest) -> dict[str, int]:
     """function key -> the provisioned concurrency the manifest configures on its alias (0: none)."""
     from fnship.manifest.release import release_settings
 
     return {key: int(s.provisioned_concurrency or 0) for key, s in release_settings(manifest).items()}
 
 
-def provisioned_configured(lam: Any, names: list[str]) -> tuple[dict[str, dict[str, int]], str | None]:
+def provisioned_configured(lam: LambdaApi, names: list[str]) -> tuple[dict[str, dict[str, int]], str | None]:
     """function name -> qualifier -> the provisioned concurrency allocated to that alias or version, as Lambda has
     it configured now (what it bills by, whatever the manifest says). When it cannot be read (no
     lambda:ListProvisionedConcurrencyConfigs permission, or an emulator without the API): ({}, why)."""
@@ -53,7 +59,7 @@ def provisioned_configured(lam: Any, names: list[str]) -> tuple[dict[str, dict[s
 
 
 def service_cost(
-    loaded: Any,
+    loaded: Loaded,
     *,
     only: Collection[str] = (),
     days: int = 30,
@@ -96,13 +102,15 @@ def service_cost(
         qualifiers = {name: list(by_qualifier) for name, by_qualifier in configured.items()}
         read = traffic.read_traffic(aws.cloudwatch, list(names), days=days, provisioned=qualifiers) if names else {}
         for name, key in names.items():
-            month = read.get(name)
+            month, function = read.get(name), live[key]
+            if function is None:
+                continue  # (not deployed: skipped above)
             if month is None:
                 skipped.append({"function": key, "name": name, "reason": f"no invocations in the last {days} days"})
                 continue
             allocated = sum(configured[name].values()) if note is None else provisioned.get(key)
             config = traffic.config_of_live(
-                key, live[key]["Configuration"], region=manifest.region, provisioned=allocated
+                key, function["Configuration"], region=manifest.region, provisioned=allocated
             )
             usages.append(traffic.usage(config, month, init_ms=init_ms, cold_share=cold_share))
         source = {"kind": "metrics", "days": days}
