@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from fnship.cost.prices import FREE_GB_S, FREE_REQUESTS, Prices, Tier
-from fnship.jsonvalue import JsonObject
 
 MONTH_HOURS = 730.0  # AWS's month in its pricing examples and calculator
 MONTH_S = MONTH_HOURS * 3600
@@ -40,6 +40,50 @@ class Usage:
     provisioned_used: dict[str, float | None] | None = None  # what the metrics say of its use (reported, not billed)
 
 
+class CostParts(TypedDict):
+    requests: float
+    duration: float
+    init: float
+    ephemeral_storage: float
+    provisioned_concurrency: float
+    provisioned_duration: float
+    total: float
+
+
+class FunctionCostDoc(TypedDict):
+    """One function's monthly cost as `fn cost` shows it (`cost` None: no price known for its region)."""
+
+    function: str
+    name: str
+    region: str
+    architecture: str
+    memory_size: int
+    ephemeral_storage: int
+    invocations: float
+    duration_ms: float
+    init_ms: float
+    provisioned_concurrency: int
+    provisioned_used: dict[str, float | None] | None
+    gb_seconds: float
+    cost: CostParts | None
+
+
+class FreeTierDoc(TypedDict):
+    requests: int
+    gb_seconds: float
+    value: float
+    per_account: bool
+
+
+class EstimateDoc(TypedDict):
+    functions: list[FunctionCostDoc]
+    total: float
+    free_tier: FreeTierDoc
+    total_after_free_tier: float
+    unknown: list[str]
+    notes: list[str]
+
+
 @dataclass(frozen=True)
 class FunctionCost:
     usage: Usage
@@ -63,7 +107,7 @@ class FunctionCost:
         parts = (self.requests, self.duration, self.init, self.ephemeral, self.provisioned, self.provisioned_duration)
         return sum(parts)
 
-    def to_dict(self) -> JsonObject:
+    def to_dict(self) -> FunctionCostDoc:
         u = self.usage
         return {
             "function": u.function,
@@ -76,7 +120,7 @@ class FunctionCost:
             "duration_ms": round(u.duration_ms, 3),
             "init_ms": round(u.init_ms, 3),
             "provisioned_concurrency": u.provisioned,
-            "provisioned_used": None if u.provisioned_used is None else {**u.provisioned_used},
+            "provisioned_used": u.provisioned_used,
             "gb_seconds": round(self.gb_s, 3),
             "cost": None
             if not self.known
@@ -108,7 +152,7 @@ class Estimate:
     def total_after_free_tier(self) -> float:
         return max(0.0, self.total - self.free_value)
 
-    def to_dict(self) -> JsonObject:
+    def to_dict(self) -> EstimateDoc:
         return {
             "functions": [f.to_dict() for f in self.functions],
             "total": _usd(self.total),

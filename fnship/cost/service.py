@@ -6,16 +6,43 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from fnship.cost import calc, traffic
 from fnship.cost.prices import PriceBook
+from fnship.jsonvalue import JsonObject
 
 if TYPE_CHECKING:
     from fnship.aws import Aws
     from fnship.aws.lambda_api import LambdaApi
     from fnship.manifest.types import Manifest
     from fnship.pipeline import Loaded
+
+
+class TrafficSource(TypedDict, total=False):
+    """Where the traffic came from: `metrics` (of the last `days`) or `given` (invocations, duration_ms)."""
+
+    kind: str
+    days: int
+    invocations: float
+    duration_ms: float | None
+
+
+class Skipped(TypedDict):
+    function: str
+    name: str
+    reason: str
+
+
+class CostDoc(calc.EstimateDoc):
+    """The `fn cost` document."""
+
+    service: str
+    stage: str
+    region: str
+    traffic: TrafficSource
+    skipped: list[Skipped]
+    prices: list[JsonObject]
 
 
 def price_book(aws: Aws) -> PriceBook:
@@ -68,7 +95,7 @@ def service_cost(
     init_ms: float = 0.0,
     cold_share: float = traffic.DEFAULT_COLD_SHARE,
     book: PriceBook | None = None,
-) -> dict[str, Any]:
+) -> CostDoc:
     """The `fn cost` document: per function and in total, with the free tier apart and where the traffic and
     the prices came from."""
     manifest, aws = loaded.manifest, loaded.aws
@@ -77,14 +104,14 @@ def service_cost(
     book = book or price_book(aws)
     notes: list[str] = []
     usages: list[calc.Usage] = []
-    skipped: list[dict[str, Any]] = []
+    skipped: list[Skipped] = []
     if invocations is not None:
         given = traffic.Traffic(invocations=float(invocations), duration_ms=float(duration_ms or 0.0))
         for key in keys:
             spec = manifest.functions[key]
             config = traffic.config_of_spec(spec, region=manifest.region, provisioned=provisioned.get(key))
             usages.append(traffic.usage(config, given, init_ms=init_ms, cold_share=cold_share))
-        source = {"kind": "given", "invocations": invocations, "duration_ms": duration_ms}
+        source: TrafficSource = {"kind": "given", "invocations": invocations, "duration_ms": duration_ms}
     else:
         lam = aws.lambda_
         with ThreadPoolExecutor(max_workers=8) as pool:
@@ -124,7 +151,9 @@ def service_cost(
     notes.extend(estimate.notes)
     prices = _prices_used(usages, book)
     for entry in prices:
-        notes.extend(entry.get("notes") or [])
+        listed = entry.get("notes")
+        if isinstance(listed, list):
+            notes.extend(str(note) for note in listed)
     return {
         "service": manifest.service,
         "stage": manifest.stage,
@@ -137,8 +166,8 @@ def service_cost(
     }
 
 
-def _prices_used(usages: list[calc.Usage], book: PriceBook) -> list[dict[str, Any]]:
-    used = []
+def _prices_used(usages: list[calc.Usage], book: PriceBook) -> list[JsonObject]:
+    used: list[JsonObject] = []
     for region, arch in sorted({(u.region, u.architecture) for u in usages}):
         prices = book.prices(region, arch)
         if prices is not None:
