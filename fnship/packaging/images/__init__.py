@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TypedDict
 
 from fnship.errors import FnError
+from fnship.jsonvalue import JsonMapping, JsonObject
 from fnship.manifest.types import Manifest
 from fnship.packaging import cache, deps, patterns
 from fnship.packaging.images import oci
@@ -160,7 +161,7 @@ def _digest_of(uri: str) -> str | None:
     return uri.split("@", 1)[1] if "@" in uri else None
 
 
-def _key(material: dict) -> str:
+def _key(material: JsonMapping) -> str:
     return hashlib.sha256(json.dumps({"builder": IMAGE_BUILDER, **material}, sort_keys=True).encode()).hexdigest()
 
 
@@ -234,7 +235,7 @@ def assemble(
     config_blob = oci.write_blob(layout, oci.canonical(config), oci.DOCKER_CONFIG if docker else oci.OCI_CONFIG)
 
     media_type = oci.DOCKER_MANIFEST if docker else oci.OCI_MANIFEST
-    manifest = {
+    manifest: JsonObject = {
         "schemaVersion": 2,
         "mediaType": media_type,
         "config": config_blob.descriptor(),
