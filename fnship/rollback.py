@@ -100,8 +100,9 @@ def list_releases(aws: Aws, manifest: Manifest, *, only: Collection[str] = ()) -
             return {"function": key, "name": name, "alias": alias, "deployed": False, "releases": []}
         live = lam.get_alias_or_none(name, alias)
         serving = str(live["FunctionVersion"]) if live else None
-        weights = dict(((live or {}).get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {})
-        history = released_history((live or {}).get("Description"))
+        routing = live.get("RoutingConfig") if live else None
+        weights = dict(routing.get("AdditionalVersionWeights") or {}) if routing else {}
+        history = released_history(live.get("Description") if live else None)
         oldest = min((int(v) for v in history), default=None)
         rows: list[ReleaseRow] = []
         for release in reversed(releases_of(lam.list_versions(name))):

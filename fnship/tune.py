@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,7 +141,7 @@ class Sample:
     error: str | None = None  # "Type: message" of a function error
 
 
-def sample_of(response: dict[str, Any]) -> Sample:
+def sample_of(response: Mapping[str, Any]) -> Sample:
     """A Sample from an Invoke response (LogType=Tail): the REPORT line of the log tail, the function error."""
     from fnship.logs import parse_report
 
@@ -426,7 +426,7 @@ def cleanup(aws: Aws, *, service: str, stage: str, code_for: Callable[[str, str]
 def _restore(
     lam: LambdaApi,
     function: str,
-    config: dict[str, Any],
+    config: Mapping[str, Any],
     *,
     memory: int,
     architecture: str,
@@ -452,7 +452,7 @@ def run(
     target: Target,
     request: Request,
     *,
-    live: dict[str, Any],
+    live: Mapping[str, Any],
     prices_for: Callable[[str], Prices | None],
     code_for: Callable[[str], bytes] | None,
     progress: Callable[[str], None] = lambda _line: None,

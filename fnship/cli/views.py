@@ -77,14 +77,14 @@ def render_plan(plan: Plan) -> str:
     for change in plan.changes:
         carried = f", with {change.deleted_with}" if change.deleted_with else ""
         lines.append(f"  {SYMBOLS[change.action]} {change.address}  ({VERBS[change.action]} {change.name}{carried})")
-        shift = next((s for s in plan.steps if s.type == "release.shift"), None)
-        if shift is not None and change.address in shift.detail["aliases"]:
-            detail = shift.detail["aliases"][change.address]
-            lines.append(f"      strategy: {detail['strategy']} ({detail['schedule']})")
+        detail = _shift_of(plan, change.address)
+        if detail is not None:
+            lines.append(f"      strategy: {detail.get('strategy')} ({detail.get('schedule')})")
             if detail.get("errors_alarm"):
                 lines.append(f"      errors alarm: {detail['errors_alarm']} (removed when the shift ends)")
-            if detail.get("prune"):
-                lines.append(f"      prune versions: {', '.join(detail['prune'])} (after the release)")
+            prune = detail.get("prune")
+            if prune and isinstance(prune, (list, tuple)):
+                lines.append(f"      prune versions: {', '.join(str(v) for v in prune)} (after the release)")
         if change.action != DELETE:
             for field in change.fields:
                 forces = field.path.split(".", 1)[0] in change.forces_replacement
@@ -97,6 +97,14 @@ def render_plan(plan: Plan) -> str:
     if warnings:
         lines += ["", *render_warnings(plan)]
     return "\n".join(lines) + "\n"
+
+
+def _shift_of(plan: Plan, address: str) -> Mapping[str, object] | None:
+    """What the release shift does to the alias at `address` (strategy, schedule, alarm, prune), if it moves it."""
+    shift = next((s for s in plan.steps if s.type == "release.shift"), None)
+    aliases = shift.detail.get("aliases") if shift is not None else None
+    detail = aliases.get(address) if isinstance(aliases, Mapping) else None
+    return detail if isinstance(detail, Mapping) else None
 
 
 def render_recorded(plan: Plan) -> str:
