@@ -112,12 +112,10 @@ class Checker:
         self.error(path, f"must be a list, got {show(value)}")
         return None
 
-    def want_str(self, value: Value, path: KeyPath, *, secret_ok: bool = False) -> str | None:
+    def want_str(self, value: Value, path: KeyPath) -> str | None:
         if isinstance(value, str):
             return value
         if isinstance(value, Secret):
-            if secret_ok:
-                return value  # type: ignore[return-value]
             self.error(path, "a secret (SecureString) cannot be used here", "secrets may only flow into environment")
             return None
         self.error(path, f"must be a string, got {show(value)}")

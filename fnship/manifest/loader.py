@@ -63,7 +63,7 @@ else:
     _PARSER_BASES = (yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser)
 
 
-class _Loader(yaml.composer.Composer, *_PARSER_BASES, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):  # type: ignore[misc]
+class _Loader(yaml.composer.Composer, *_PARSER_BASES, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):  # type: ignore[misc]  # bases chosen at import (libyaml or not)
     """YAML events (libyaml when present) composed in Python with limits on nesting depth and alias count, the
     safe constructor for scalars, and YAML 1.2 core booleans and integers."""
 
