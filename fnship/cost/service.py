@@ -6,17 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from fnship.cost import calc, traffic
 from fnship.cost.prices import PriceBook
 from fnship.jsonvalue import JsonObject
 
 if TYPE_CHECKING:
-    from fnship.aws import Aws
-    from fnship.aws.lambda_api import LambdaApi
     from fnship.manifest.types import Manifest
-    from fnship.pipeline import Loaded
 
 
 class TrafficSource(TypedDict, total=False):
@@ -45,7 +42,7 @@ class CostDoc(calc.EstimateDoc):
     prices: list[JsonObject]
 
 
-def price_book(aws: Aws) -> PriceBook:
+def price_book(aws: Any) -> PriceBook:
     """Prices through the Price List API, cached for a day under fnship's cache directory."""
     from fnship.paths import default_cache_dir
 
@@ -59,7 +56,7 @@ def provisioned_of(manifest: Manifest) -> dict[str, int]:
     return {key: int(s.provisioned_concurrency or 0) for key, s in release_settings(manifest).items()}
 
 
-def provisioned_configured(lam: LambdaApi, names: list[str]) -> tuple[dict[str, dict[str, int]], str | None]:
+def provisioned_configured(lam: Any, names: list[str]) -> tuple[dict[str, dict[str, int]], str | None]:
     """function name -> qualifier -> the provisioned concurrency allocated to that alias or version, as Lambda has
     it configured now (what it bills by, whatever the manifest says). When it cannot be read (no
     lambda:ListProvisionedConcurrencyConfigs permission, or an emulator without the API): ({}, why)."""
@@ -86,7 +83,7 @@ def provisioned_configured(lam: LambdaApi, names: list[str]) -> tuple[dict[str, 
 
 
 def service_cost(
-    loaded: Loaded,
+    loaded: Any,
     *,
     only: Collection[str] = (),
     days: int = 30,

@@ -13,7 +13,6 @@ from fnship.cost.calc import FREE_EPHEMERAL_MB, MONTH_HOURS, Usage
 from fnship.errors import InputError
 
 if TYPE_CHECKING:
-    from fnship.aws.cloudwatch_api import CloudWatchApi
     from fnship.manifest.types import FunctionSpec
 
 # Lambda's own metrics of the function (all its versions and aliases together), and the statistic over the period.
@@ -145,7 +144,7 @@ def _used(traffic: Traffic) -> dict[str, float | None] | None:
 
 
 def read_traffic(
-    cloudwatch: CloudWatchApi,
+    cloudwatch: Any,
     names: Iterable[str],
     *,
     days: int,
