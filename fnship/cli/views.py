@@ -185,7 +185,7 @@ def render_versions(outputs: Mapping[str, Mapping[str, JsonValue]]) -> list[str]
     return [f"  {count} aliases -> version {version}" for version, count in sorted(by_version.items())]
 
 
-def render_endpoints(endpoints: dict[str, Any]) -> list[str]:
+def render_endpoints(endpoints: Mapping[str, Any]) -> list[str]:
     """The ways in: HTTP API routes, REST API methods, function URLs. [] when there are none."""
     lines: list[str] = []
     for key, title in (("http_api", "HTTP API"), ("rest_api", "REST API")):

@@ -100,19 +100,19 @@ class Checker:
             )
 
     # -- typed reads -------------------------------------------------------------------------------------------
-    def want_mapping(self, value: Value, path: KeyPath, *, what: str = "a mapping") -> ValueMap | None:
+    def want_mapping(self, value: object, path: KeyPath, *, what: str = "a mapping") -> ValueMap | None:
         if isinstance(value, dict):
             return value
         self.error(path, f"must be {what}, got {show(value)}")
         return None
 
-    def want_list(self, value: Value, path: KeyPath) -> ValueList | None:
+    def want_list(self, value: object, path: KeyPath) -> ValueList | None:
         if isinstance(value, list):
             return value
         self.error(path, f"must be a list, got {show(value)}")
         return None
 
-    def want_str(self, value: Value, path: KeyPath) -> str | None:
+    def want_str(self, value: object, path: KeyPath) -> str | None:
         if isinstance(value, str):
             return value
         if isinstance(value, Secret):
@@ -132,7 +132,7 @@ class Checker:
             return [self.want_json(item, (*path, index)) for index, item in enumerate(value)]
         return value
 
-    def want_bool(self, value: Value, path: KeyPath) -> bool | None:
+    def want_bool(self, value: object, path: KeyPath) -> bool | None:
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value in ("true", "false") and self.coercible(path):
@@ -142,7 +142,7 @@ class Checker:
 
     def want_int(
         self,
-        value: Value,
+        value: object,
         path: KeyPath,
         *,
         minimum: int | None = None,
@@ -169,7 +169,7 @@ class Checker:
             return None
         return value
 
-    def want_choice(self, value: Value, path: KeyPath, choices: Collection[str], *, what: str) -> str | None:
+    def want_choice(self, value: object, path: KeyPath, choices: Collection[str], *, what: str) -> str | None:
         text = self.want_str(value, path)
         if text is None:
             return None
@@ -180,7 +180,7 @@ class Checker:
             return None
         return text
 
-    def want_str_list(self, value: Value, path: KeyPath, *, single_ok: bool = False) -> list[str] | None:
+    def want_str_list(self, value: object, path: KeyPath, *, single_ok: bool = False) -> list[str] | None:
         if single_ok and isinstance(value, str):
             return [value]
         items = self.want_list(value, path)
