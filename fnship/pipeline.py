@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from fnship.errors import Diagnostic, FnError, InputError
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # (the core is imported lazily, inside each job: `fn --help` 
     from fnship.cost.traffic import Traffic
     from fnship.deploy_record import Record
     from fnship.executor import ApplyResult, Reporter
-    from fnship.jsonvalue import JsonValue
+    from fnship.jsonvalue import JsonObject, JsonValue
     from fnship.lock import LockInfo
     from fnship.manifest.types import Manifest
     from fnship.model.resources import State
@@ -366,7 +366,7 @@ def replan_under_lock(loaded: Loaded, shown: Plan, *, only: Collection[str] = ()
     loaded.record = None  # (what it said may be stale now: a `-f` deploy keeps none of it)
     fresh = _plan_against_live(loaded, shown.desired, only=only)
 
-    def changes(plan: Plan) -> dict[str, Any]:  # the plan as JSON-like data
+    def changes(plan: Plan) -> JsonObject:  # the plan as JSON-like data
         data = plan_to_dict(plan)
         data.pop("release")
         data.pop("recorded", None)
@@ -384,7 +384,7 @@ API_EVENT_TYPES = frozenset({"httpApi", "http"})
 
 
 def endpoints(
-    loaded: Loaded, plan: Plan | None = None, outputs: Mapping[str, Mapping[str, Any]] | None = None
+    loaded: Loaded, plan: Plan | None = None, outputs: Mapping[str, Mapping[str, JsonValue]] | None = None
 ) -> Endpoints:
     """The HTTP API (URL, routes), the REST API (URL, methods) and the function URLs, as deployed.
 
@@ -541,7 +541,46 @@ def removal_plan(loaded: Loaded) -> Plan:
     return plan_of(empty, live, release_id=release_id())
 
 
-def info(loaded: Loaded) -> dict[str, Any]:
+class VersionInfo(TypedDict):
+    version: str
+    description: str
+    code_sha256: str | None
+
+
+class _FunctionInfo(TypedDict):
+    key: str
+    name: str
+    deployed: bool
+    alias: str
+
+
+class FunctionInfo(_FunctionInfo, total=False):
+    """One function in `fn info` (one not deployed has only the four keys above)."""
+
+    arn: str
+    runtime: str | None
+    handler: str | None
+    memory_size: int | None
+    timeout: int | None
+    architecture: str
+    code_size: int | None
+    last_modified: str | None
+    role: str | None
+    alias_version: str | None
+    alias_arn: str | None
+    weights: dict[str, float]
+    versions: list[VersionInfo]
+
+
+class ServiceInfo(TypedDict):
+    service: str
+    stage: str
+    region: str
+    functions: list[FunctionInfo]
+    endpoints: Endpoints
+
+
+def info(loaded: Loaded) -> ServiceInfo:
     """What is deployed: per function its name, runtime, alias target, versions and role."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -550,11 +589,11 @@ def info(loaded: Loaded) -> dict[str, Any]:
     manifest = loaded.manifest
     lam = loaded.aws.lambda_
 
-    def describe(key: str) -> dict[str, Any]:
+    def describe(key: str) -> FunctionInfo:
         spec = manifest.functions[key]
         found = lam.get_function_or_none(spec.name)
         alias = alias_name(manifest, spec)
-        entry: dict[str, Any] = {"key": key, "name": spec.name, "deployed": found is not None, "alias": alias}
+        entry: FunctionInfo = {"key": key, "name": spec.name, "deployed": found is not None, "alias": alias}
         if found is None:
             return entry
         config = found["Configuration"]

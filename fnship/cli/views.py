@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fnship.model.address import Address
 from fnship.plan.diff import CREATE, DELETE, REPLACE, UPDATE
@@ -14,7 +14,9 @@ from fnship.plan.serialize import jsonable
 if TYPE_CHECKING:
     from fnship.cost.plan_cost import PlanCost
     from fnship.jsonvalue import JsonValue
+    from fnship.pipeline import ServiceInfo
     from fnship.plan.diff import FieldChange, Plan, Step
+    from fnship.plan.endpoints import Endpoints
 
 SYMBOLS = {CREATE: "+", UPDATE: "~", DELETE: "-", REPLACE: "-/+"}
 VERBS = {CREATE: "create", UPDATE: "update", DELETE: "destroy", REPLACE: "replace"}
@@ -139,7 +141,7 @@ def render_step(event: str, step: Step) -> str | None:
     return None
 
 
-def render_info(info: dict[str, Any]) -> str:
+def render_info(info: ServiceInfo) -> str:
     lines = [f"{info['service']} · stage {info['stage']} · {info['region']}", ""]
     for fn in info["functions"]:
         if not fn["deployed"]:
@@ -164,7 +166,7 @@ def render_info(info: dict[str, Any]) -> str:
             latest = versions[-1]
             lines.append(f"      latest: v{latest['version']} {latest['description']}")
         lines.append(f"      role {fn['role']}")
-    lines += render_endpoints(info.get("endpoints") or {})
+    lines += render_endpoints(info.get("endpoints"))
     return "\n".join(lines) + "\n"
 
 
@@ -185,11 +187,12 @@ def render_versions(outputs: Mapping[str, Mapping[str, JsonValue]]) -> list[str]
     return [f"  {count} aliases -> version {version}" for version, count in sorted(by_version.items())]
 
 
-def render_endpoints(endpoints: Mapping[str, Any]) -> list[str]:
+def render_endpoints(endpoints: Endpoints | None) -> list[str]:
     """The ways in: HTTP API routes, REST API methods, function URLs. [] when there are none."""
+    if endpoints is None:
+        return []
     lines: list[str] = []
-    for key, title in (("http_api", "HTTP API"), ("rest_api", "REST API")):
-        api = endpoints.get(key)
+    for api, title in ((endpoints.get("http_api"), "HTTP API"), (endpoints.get("rest_api"), "REST API")):
         if not api:
             continue
         lines.append(f"  {title}: {api['url']}")
