@@ -4,9 +4,9 @@ Read-only AWS calls (GetFunction, GetMetricData, the Price List API); everything
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 from fnship.cost import calc, traffic
 from fnship.cost.prices import PriceBook
@@ -42,7 +42,36 @@ class CostDoc(calc.EstimateDoc):
     prices: list[JsonObject]
 
 
-def price_book(aws: Any) -> PriceBook:
+class _Pricing(Protocol):
+    def lambda_products(self, region: str) -> list[str]: ...
+
+
+class _Functions(Protocol):
+    def get_function_or_none(self, name: str) -> Mapping[str, Any] | None: ...
+    def provisioned_concurrency_configs(self, function: str) -> Sequence[Mapping[str, Any]]: ...
+
+
+class AwsHandle(Protocol):
+    """What `fn cost` asks of AWS: fnship.aws's `Aws`, which fnship.cost does not import."""
+
+    @property
+    def lambda_(self) -> _Functions: ...
+    @property
+    def cloudwatch(self) -> traffic.MetricsReader: ...
+    @property
+    def pricing(self) -> _Pricing: ...
+
+
+class LoadedService(Protocol):
+    """The loaded service (fnship.pipeline's `Loaded`): its manifest and its AWS handle."""
+
+    @property
+    def manifest(self) -> Manifest: ...
+    @property
+    def aws(self) -> AwsHandle: ...
+
+
+def price_book(aws: AwsHandle) -> PriceBook:
     """Prices through the Price List API, cached for a day under fnship's cache directory."""
     from fnship.paths import default_cache_dir
 
@@ -56,7 +85,7 @@ def provisioned_of(manifest: Manifest) -> dict[str, int]:
     return {key: int(s.provisioned_concurrency or 0) for key, s in release_settings(manifest).items()}
 
 
-def provisioned_configured(lam: Any, names: list[str]) -> tuple[dict[str, dict[str, int]], str | None]:
+def provisioned_configured(lam: _Functions, names: list[str]) -> tuple[dict[str, dict[str, int]], str | None]:
     """function name -> qualifier -> the provisioned concurrency allocated to that alias or version, as Lambda has
     it configured now (what it bills by, whatever the manifest says). When it cannot be read (no
     lambda:ListProvisionedConcurrencyConfigs permission, or an emulator without the API): ({}, why)."""
@@ -83,7 +112,7 @@ def provisioned_configured(lam: Any, names: list[str]) -> tuple[dict[str, dict[s
 
 
 def service_cost(
-    loaded: Any,
+    loaded: LoadedService,
     *,
     only: Collection[str] = (),
     days: int = 30,

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fnship.cost.calc import FREE_EPHEMERAL_MB, MONTH_HOURS, Usage
 from fnship.errors import InputError
@@ -66,6 +66,19 @@ class Config:
     memory_mb: int
     ephemeral_mb: int = FREE_EPHEMERAL_MB
     provisioned: int = 0
+
+
+class MetricsReader(Protocol):
+    """What `read_traffic` asks of CloudWatch (fnship.aws's CloudWatch adapter, which fnship.cost does not import)."""
+
+    def lambda_metrics(
+        self,
+        series: Iterable[tuple[str, str | None]],
+        metrics: Iterable[tuple[str, str]],
+        *,
+        start: dt.datetime,
+        end: dt.datetime,
+    ) -> Mapping[tuple[str, str | None], Mapping[str, float | None]]: ...
 
 
 def config_of_spec(spec: FunctionSpec, *, region: str, provisioned: int | None) -> Config:
@@ -144,7 +157,7 @@ def _used(traffic: Traffic) -> dict[str, float | None] | None:
 
 
 def read_traffic(
-    cloudwatch: Any,
+    cloudwatch: MetricsReader,
     names: Iterable[str],
     *,
     days: int,
