@@ -28,9 +28,10 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fnship.errors import FnError
+from fnship.jsonvalue import JsonObject
 from fnship.model.resources import ownership_tags
 
 if TYPE_CHECKING:
@@ -56,8 +57,10 @@ class LockInfo:
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "acquired_at": _iso(self.acquired), "expires_at": _iso(self.expires)}
+    def to_dict(self) -> JsonObject:
+        fields: JsonObject = {"id": self.id, "who": self.who, "command": self.command, "acquired": self.acquired,
+                              "expires": self.expires}  # fmt: skip
+        return {**fields, "acquired_at": _iso(self.acquired), "expires_at": _iso(self.expires)}
 
     def describe(self) -> str:
         return f"{self.who} since {_iso(self.acquired)} ({self.command}), expires {_iso(self.expires)}"
@@ -307,7 +310,7 @@ def release(
 
 
 def _release(
-    aws: Any,
+    aws: Aws,
     service: str,
     stage: str,
     lock: LockInfo,
@@ -352,6 +355,14 @@ def held(
     *,
     service: str,
     stage: str,
+    who: str,
+    command: str,
+    ttl: float = LEASE_S,
+    wait: float = 0,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+    on_wait: Callable[[LockInfo | None], None] = lambda _holder: None,
+    on_takeover: Callable[[LockInfo], None] | None = None,
     say: Callable[[str], None] = say_on_stderr,
     unlock_command: str = "fn unlock",
     renew_every: float = RENEW_EVERY_S,
@@ -359,7 +370,6 @@ def held(
     release_sleep: Callable[[float], None] = time.sleep,
     last: Sequence[Callable[[], None]] = (),
     checked: Callable[[], bool | None] = lambda: None,
-    **kwargs: Any,
 ) -> Iterator[LockInfo]:
     """The lease for the body of a `with`, renewed in the background while the body runs and released on every
     exit path (errors, Ctrl-C, SIGTERM via the CLI). A release that fails is said with `say` (stderr), naming the
@@ -367,22 +377,23 @@ def held(
     lease. `last` (a list the body may still add to) is done beside the release's first read, before the lock is
     deleted (see `release`). `checked` says, once the body is done, whether the body found the lock still ours
     beside its last work (`still_ours`; None: the release reads it)."""
-    kwargs.setdefault(
-        "on_takeover",
-        lambda ended: say(
+
+    def said_takeover(ended: LockInfo) -> None:
+        say(
             f"Took over the deploy lock: the lease of {ended.who} ({ended.command}) ended "
             f"{_iso(ended.expires)} without a release."
-        ),
-    )
-    lock = acquire(aws, service=service, stage=stage, **kwargs)
+        )
+
+    lock = acquire(aws, service=service, stage=stage, who=who, command=command, ttl=ttl, wait=wait, clock=clock,
+                   sleep=sleep, on_wait=on_wait, on_takeover=on_takeover or said_takeover)  # fmt: skip
     renewer = Renewer(
         aws,
         service=service,
         stage=stage,
         lock=lock,
-        ttl=kwargs.get("ttl", LEASE_S),
+        ttl=ttl,
         every=renew_every,
-        clock=kwargs.get("clock", time.time),
+        clock=clock,
         wait=renew_wait,
         on_lost=say,
     ).start()

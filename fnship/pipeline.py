@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from fnship.errors import Diagnostic, FnError, InputError
 
@@ -22,8 +22,11 @@ if TYPE_CHECKING:  # (the core is imported lazily, inside each job: `fn --help` 
     from concurrent.futures import Future
 
     from fnship.aws import Aws
+    from fnship.cost.plan_cost import PlanCost
+    from fnship.cost.traffic import Traffic
     from fnship.deploy_record import Record
     from fnship.executor import ApplyResult, Reporter
+    from fnship.jsonvalue import JsonObject, JsonValue
     from fnship.kinds.base import Outputs
     from fnship.lock import LockInfo
     from fnship.manifest.types import Manifest
@@ -35,6 +38,8 @@ if TYPE_CHECKING:  # (the core is imported lazily, inside each job: `fn --help` 
     from fnship.plan.live import Discovery
     from fnship.plan.reads import Reads
     from fnship.strategies.shifter import Runtime
+
+    LockWait = Callable[[LockInfo | None], None]  # told who holds the lock while a command waits for it
 
 BUILD_DIR = ".fn"
 # The services every plan reads (functions, roles, log groups, the tagging answer), by boto3's names.
@@ -365,7 +370,7 @@ def replan_under_lock(loaded: Loaded, shown: Plan, *, only: Collection[str] = ()
     loaded.record = None  # (what it said may be stale now: a `-f` deploy keeps none of it)
     fresh = _plan_against_live(loaded, shown.desired, only=only)
 
-    def changes(plan: Plan) -> dict[str, Any]:  # the plan as JSON-like data
+    def changes(plan: Plan) -> JsonObject:  # the plan as JSON-like data
         data = plan_to_dict(plan)
         data.pop("release")
         data.pop("recorded", None)
@@ -383,7 +388,7 @@ API_EVENT_TYPES = frozenset({"httpApi", "http"})
 
 
 def endpoints(
-    loaded: Loaded, plan: Plan | None = None, outputs: Mapping[str, Mapping[str, Any]] | None = None
+    loaded: Loaded, plan: Plan | None = None, outputs: Mapping[str, Mapping[str, JsonValue]] | None = None
 ) -> Endpoints:
     """The HTTP API (URL, routes), the REST API (URL, methods) and the function URLs, as deployed.
 
@@ -427,19 +432,23 @@ def endpoints(
     )
 
 
-def release_record(plan: Plan, manifest: Manifest) -> dict[str, Any]:
+def release_record(plan: Plan, manifest: Manifest) -> dict[str, str | None]:
     """Who released what and when: written into each published version's description, and told to hooks."""
     from fnship.releases import who_am_i
 
-    moment = dt.datetime.strptime(plan.release_id, "%Y%m%dT%H%M%SZ")
     return {
         "release": plan.release_id,
-        "time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "time": _release_time(plan),
         "commit": git_commit(manifest.root),
         "by": who_am_i(),
         "service": plan.service,
         "stage": plan.stage,
     }
+
+
+def _release_time(plan: Plan) -> str:
+    """When the release was planned, as ISO 8601 (its id is the compact form)."""
+    return dt.datetime.strptime(plan.release_id, "%Y%m%dT%H%M%SZ").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def apply(
@@ -457,7 +466,7 @@ def apply(
 
     record = release_record(plan, loaded.manifest)
     description = format_description(
-        release_id=record["release"], time=record["time"], commit=record["commit"], who=record["by"]
+        release_id=plan.release_id, time=_release_time(plan), commit=record["commit"], who=record["by"]
     )
     return apply_plan(plan, loaded.aws, description=description, reporter=reporter, release=record, runtime=runtime,
                       beside_last=beside_last)  # fmt: skip
@@ -470,7 +479,7 @@ def deploy_lock(
     command: str,
     strategy: str | None = None,
     wait: float = 0,
-    on_wait=None,
+    on_wait: LockWait | None = None,
     mark_beside: bool = False,
 ) -> Iterator[LockInfo]:
     """The service-and-stage deploy lock as a context manager: a lease renewed while the command works (however
@@ -493,7 +502,9 @@ def deploy_lock(
         yield held
 
 
-def _lease(loaded: Loaded, *, command: str, strategy: str | None, wait: float, on_wait) -> Any:
+def _lease(
+    loaded: Loaded, *, command: str, strategy: str | None, wait: float, on_wait: LockWait | None
+) -> AbstractContextManager[LockInfo]:
     from fnship import lock
     from fnship.manifest.release import release_settings
     from fnship.manifest.strategy import total_wait
@@ -512,8 +523,8 @@ def _lease(loaded: Loaded, *, command: str, strategy: str | None, wait: float, o
         wait=wait,
         unlock_command=unlock_command(loaded),
         last=loaded.finishing,
+        on_wait=on_wait or (lambda _holder: None),
         checked=partial(_checked_beside_last, loaded),
-        **({"on_wait": on_wait} if on_wait else {}),
     )
 
 
@@ -554,7 +565,46 @@ def removal_plan(loaded: Loaded) -> Plan:
     return plan_of(empty, live, release_id=release_id())
 
 
-def info(loaded: Loaded) -> dict[str, Any]:
+class VersionInfo(TypedDict):
+    version: str
+    description: str
+    code_sha256: str | None
+
+
+class _FunctionInfo(TypedDict):
+    key: str
+    name: str
+    deployed: bool
+    alias: str
+
+
+class FunctionInfo(_FunctionInfo, total=False):
+    """One function in `fn info` (one not deployed has only the four keys above)."""
+
+    arn: str
+    runtime: str | None
+    handler: str | None
+    memory_size: int | None
+    timeout: int | None
+    architecture: str
+    code_size: int | None
+    last_modified: str | None
+    role: str | None
+    alias_version: str | None
+    alias_arn: str | None
+    weights: dict[str, float]
+    versions: list[VersionInfo]
+
+
+class ServiceInfo(TypedDict):
+    service: str
+    stage: str
+    region: str
+    functions: list[FunctionInfo]
+    endpoints: Endpoints
+
+
+def info(loaded: Loaded) -> ServiceInfo:
     """What is deployed: per function its name, runtime, alias target, versions and role."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -563,11 +613,11 @@ def info(loaded: Loaded) -> dict[str, Any]:
     manifest = loaded.manifest
     lam = loaded.aws.lambda_
 
-    def describe(key: str) -> dict[str, Any]:
+    def describe(key: str) -> FunctionInfo:
         spec = manifest.functions[key]
         found = lam.get_function_or_none(spec.name)
         alias = alias_name(manifest, spec)
-        entry: dict[str, Any] = {"key": key, "name": spec.name, "deployed": found is not None, "alias": alias}
+        entry: FunctionInfo = {"key": key, "name": spec.name, "deployed": found is not None, "alias": alias}
         if found is None:
             return entry
         config = found["Configuration"]
@@ -646,7 +696,7 @@ def clean_tune_leftovers_locked(loaded: Loaded) -> list[str]:
     return tune.cleanup(loaded.aws, service=manifest.service, stage=manifest.stage, code_for=code_for)
 
 
-def clean_tune_leftovers(loaded: Loaded, *, wait: float = 0, on_wait=None) -> list[str]:
+def clean_tune_leftovers(loaded: Loaded, *, wait: float = 0, on_wait: LockWait | None = None) -> list[str]:
     """If a killed `fn tune` left its journal (the plan's first round read whether it did: `loaded.tune_journal`),
     take the lock (waiting up to `wait` for a dead tune's lease) and undo it, so the plan is the one the manifest
     alone makes."""
@@ -657,7 +707,7 @@ def clean_tune_leftovers(loaded: Loaded, *, wait: float = 0, on_wait=None) -> li
         return clean_tune_leftovers_locked(loaded)
 
 
-def plan_cost(loaded: Loaded, plan: Plan, *, days: int = 30) -> dict[str, Any] | None:
+def plan_cost(loaded: Loaded, plan: Plan, *, days: int = 30) -> PlanCost | None:
     """What the plan's changes cost a month, at the last `days` days' traffic (cost.plan_cost); None when no change
     touches what Lambda bills by (then no metric is read)."""
     from fnship.cost import plan_cost as pricing
@@ -670,7 +720,7 @@ def plan_cost(loaded: Loaded, plan: Plan, *, days: int = 30) -> dict[str, Any] |
     try:
         # The invocations provisioned concurrency served are in the alias's own metrics (where it is configured).
         provisioned = {c.name: [c.alias] for c in changes if c.alias and c.before.provisioned}
-        traffic: Any = read_traffic(
+        traffic: Mapping[str, Traffic | None] | str = read_traffic(
             loaded.aws.cloudwatch, [c.name for c in changes], days=days, provisioned=provisioned
         )
     except FnError as exc:  # no cloudwatch:GetMetricData permission: the plan still shows, the cost says why not
@@ -707,7 +757,7 @@ class Hooks:
     confirm: Callable[[Plan], bool] = lambda _plan: False
     working: Callable[[str], AbstractContextManager[None]] = _nothing  # a spinner around reading and building
     reporter: Callable[[Plan], AbstractContextManager[Reporter | None]] = lambda _plan: contextlib.nullcontext(None)
-    on_lock_wait: Callable[[Any], None] | None = None
+    on_lock_wait: LockWait | None = None
     guard: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext  # SIGTERM as Ctrl-C while applying
     note: Callable[[str], None] = lambda _line: None  # something done on the way worth saying (a clean-up)
     # `confirm` answers yes without asking (`--yes`): a first deploy may then take the lock before it reads.
@@ -734,7 +784,7 @@ def deploy(
     under it (and the record written even when it changes nothing). After an apply that succeeded, the deploy
     record says what it left (fnship/deploy_record.py), before the lock is released."""
 
-    def lock(*, mark_beside: bool = False) -> AbstractContextManager[Any]:
+    def lock(*, mark_beside: bool = False) -> AbstractContextManager[LockInfo]:
         return deploy_lock(loaded, command="fn deploy", strategy=strategy, wait=wait_lock, on_wait=hooks.on_lock_wait,
                            mark_beside=mark_beside)  # fmt: skip
 
@@ -814,8 +864,8 @@ def _mark_incomplete_after(written: Future[None], loaded: Loaded) -> None:
 
 def write_record(
     loaded: Loaded,
-    plan: Any,
-    outputs: Mapping[str, Any],
+    plan: Plan,
+    outputs: Mapping[str, Mapping[str, JsonValue]],
     *,
     only: Collection[str] = (),
     note: Callable[[str], None] = lambda _line: None,
