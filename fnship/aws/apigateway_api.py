@@ -3,7 +3,7 @@ the stage, tags."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fnship.arns import arn
@@ -104,6 +104,37 @@ class RestApis:
             uri=self.lambda_uri(target_arn),
         )
 
+    def replace_method(
+        self,
+        api_id: str,
+        resource_id: str,
+        *,
+        method: str,
+        settings: Mapping[str, Any],
+        target_arn: str,
+        integration: Mapping[str, Any],
+        responses: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        """The method made anew (an existing one is deleted first: PutMethod does not replace one) with its
+        settings (authorizationType, authorizerId, apiKeyRequired, requestParameters, ...), its integration with
+        `target_arn` (type AWS_PROXY, or AWS with requestTemplates and passthroughBehavior) and, for an AWS
+        integration, a method response and an integration response per status code (statusCode,
+        selectionPattern, responseTemplates, responseParameters: `method.response.header.<name>` -> value).
+        https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-method-settings.html"""
+        where = f"REST API {api_id} {method} on {resource_id}"
+        ids = {"restApiId": api_id, "resourceId": resource_id, "httpMethod": method}
+        if call_or_none(where, "GetMethod", self._client.get_method, **ids) is not None:
+            aws_call(where, "DeleteMethod", self._client.delete_method, **ids)
+        aws_call(where, "PutMethod", self._client.put_method, **ids, **settings)
+        aws_call(where, "PutIntegration", self._client.put_integration, **ids, integrationHttpMethod="POST",
+                 uri=self.lambda_uri(target_arn), **integration)  # fmt: skip
+        for response in responses:
+            status = response["statusCode"]
+            headers = {name: False for name in response.get("responseParameters") or {}}
+            aws_call(where, "PutMethodResponse", self._client.put_method_response, **ids, statusCode=status,
+                     responseParameters=headers)  # fmt: skip
+            aws_call(where, "PutIntegrationResponse", self._client.put_integration_response, **ids, **response)
+
     def delete_method(self, api_id: str, resource_id: str, *, method: str) -> None:
         call_or_none(
             f"REST API {api_id} {method} on {resource_id}",
@@ -154,6 +185,24 @@ class RestApis:
             responseParameters=dict(headers),
             **ids,
         )
+
+    # -- authorizers ----------------------------------------------------------------------------------------------
+    def get_authorizers(self, api_id: str) -> list[dict[str, Any]]:
+        return paged(self._client, "get_authorizers", f"REST API {api_id}", "items", missing_ok=True,
+                     restApiId=api_id)  # fmt: skip
+
+    def create_authorizer(self, api_id: str, *, name: str, settings: Mapping[str, Any]) -> str:
+        created = aws_call(f"REST API {api_id} authorizer {name}", "CreateAuthorizer",
+                           self._client.create_authorizer, restApiId=api_id, name=name, **settings)  # fmt: skip
+        return str(created["id"])
+
+    def update_authorizer(self, api_id: str, authorizer_id: str, *, operations: list[dict[str, str]]) -> None:
+        aws_call(f"REST API {api_id} authorizer {authorizer_id}", "UpdateAuthorizer", self._client.update_authorizer,
+                 restApiId=api_id, authorizerId=authorizer_id, patchOperations=operations)  # fmt: skip
+
+    def delete_authorizer(self, api_id: str, authorizer_id: str) -> None:
+        call_or_none(f"REST API {api_id} authorizer {authorizer_id}", "DeleteAuthorizer",
+                     self._client.delete_authorizer, restApiId=api_id, authorizerId=authorizer_id)  # fmt: skip
 
     # -- deployments and the stage ------------------------------------------------------------------------------
     def get_stage_or_none(self, api_id: str, stage: str) -> dict[str, Any] | None:

@@ -121,24 +121,97 @@ def resource_id(context: Context, path: str) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class RestMethod(Spec):
-    """A method of the service's REST API with its Lambda proxy integration (`GET /items/{id}` is its name)."""
+    """A method of the service's REST API (`GET /items/{id}` is its name) with its integration to the alias: the
+    Lambda proxy (`AWS_PROXY`) or, for `integration: lambda`, a Lambda integration (`AWS`) with request templates
+    and one response per status code; its authorization, API key and request parameters."""
 
     kind: ClassVar[str] = "rest_method"
     method: str
     path: str
-    integration: str | None  # AWS_PROXY
+    integration: str | None  # AWS_PROXY | AWS
     target: str | None  # the alias ARN the integration invokes
+    authorization: str = "NONE"  # NONE | AWS_IAM | CUSTOM | COGNITO_USER_POOLS
+    authorizer: str | None = None  # the name of the API's authorizer (rest_api.authorizer.<name>)
+    scopes: tuple[str, ...] = ()  # sorted
+    api_key_required: bool = False
+    request_parameters: Mapping[str, bool] = field(default_factory=dict)  # method.request.<where>.<name> -> required
+    request_templates: Mapping[str, str] = field(default_factory=dict)  # AWS only: content type -> template
+    pass_through: str | None = None  # AWS only: NEVER | WHEN_NO_MATCH | WHEN_NO_TEMPLATES
+    # AWS only: status code -> {"pattern": selection pattern, "templates": {...}, "headers": {header: value}}
+    responses: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # Assigned by API Gateway: live only.
     api_id: str | None = field(default=None, compare=False)
     resource_id: str | None = field(default=None, compare=False)
 
 
+def method_from_aws(found: Mapping[str, Any], *, path: str, authorizer: str | None, api_id: str,
+                    resource_id: str) -> RestMethod:  # fmt: skip
+    """A GetResources item's embedded method as the spec; `authorizer` is the name of its authorizer."""
+    integration = found.get("methodIntegration") or {}
+    lambda_integration = integration.get("type") == "AWS"
+    responses = {
+        status: {
+            "pattern": response.get("selectionPattern") or "",
+            "templates": dict(sorted((response.get("responseTemplates") or {}).items())),
+            "headers": {
+                name.removeprefix(HEADER_PARAMETER): value
+                for name, value in sorted((response.get("responseParameters") or {}).items())
+            },
+        }
+        for status, response in sorted((integration.get("integrationResponses") or {}).items())
+    }
+    return RestMethod(
+        method=found["httpMethod"],
+        path=path,
+        integration=integration.get("type"),
+        target=integration_target(integration.get("uri")),
+        authorization=found.get("authorizationType") or "NONE",
+        authorizer=authorizer,
+        scopes=tuple(sorted(found.get("authorizationScopes") or [])),
+        api_key_required=bool(found.get("apiKeyRequired")),
+        request_parameters=dict(sorted((found.get("requestParameters") or {}).items())),
+        request_templates=dict(sorted((integration.get("requestTemplates") or {}).items())) if lambda_integration
+        else {},
+        pass_through=integration.get("passthroughBehavior") if lambda_integration else None,
+        responses=responses if lambda_integration else {},
+        api_id=api_id,
+        resource_id=resource_id,
+    )  # fmt: skip
+
+
+HEADER_PARAMETER = "method.response.header."
+
+
 def rest_method_put(context: Context, step: Step) -> None:
+    """The method made whole (a method's settings change by making it anew: what a REST API serves changes only
+    with the stage's next deployment, which follows every method change)."""
     spec = context.desired_spec(step, RestMethod)
     target = known(spec.target, f"the target of {step.address}")
-    context.aws.rest_apis.put_lambda_method(
-        context.require(REST_API), resource_id(context, spec.path), method=spec.method, target_arn=target
-    )
+    settings: dict[str, Any] = {
+        "authorizationType": spec.authorization,
+        "apiKeyRequired": spec.api_key_required,
+        "requestParameters": dict(spec.request_parameters),
+    }
+    if spec.authorizer:
+        settings["authorizerId"] = context.require(Address.rest_authorizer(spec.authorizer), "authorizer_id")
+    if spec.scopes:
+        settings["authorizationScopes"] = list(spec.scopes)
+    integration: dict[str, Any] = {"type": spec.integration or "AWS_PROXY"}
+    if spec.integration == "AWS":
+        integration.update(requestTemplates=dict(spec.request_templates), passthroughBehavior=spec.pass_through)
+    responses = [
+        {
+            "statusCode": status,
+            "selectionPattern": response["pattern"],
+            "responseTemplates": dict(response["templates"]),
+            "responseParameters": {HEADER_PARAMETER + name: value for name, value in response["headers"].items()},
+        }
+        for status, response in spec.responses.items()
+    ]
+    context.aws.rest_apis.replace_method(
+        context.require(REST_API), resource_id(context, spec.path), method=spec.method, settings=settings,
+        target_arn=target, integration=integration, responses=responses,
+    )  # fmt: skip
 
 
 def rest_method_delete(context: Context, step: Step) -> None:
@@ -176,6 +249,13 @@ def rest_stage_deploy(context: Context, step: Step) -> None:
 def rest_stage_delete(context: Context, step: Step) -> None:
     live = context.live_at(step.address)
     context.aws.rest_apis.delete_stage(known(live.spec_as(RestStage).api_id, f"the API of {step.address}"), live.name)
+
+
+def method_authorizer(resource: Resource) -> tuple[str, ...]:
+    """The authorizer a method uses: made before it, deleted after it (API Gateway refuses to delete an authorizer
+    a method uses)."""
+    name = resource.spec_as(RestMethod).authorizer if resource.spec is not None else None
+    return (Address.rest_authorizer(name),) if name else ()
 
 
 def part_of_api(_resource: Resource) -> str:
@@ -243,8 +323,13 @@ def read_rest_method(aws: Reads, stub: Resource) -> list[Resource]:
                 api_model.route_name(method, item["path"]) != stub.in_scope().trigger_name
             ):
                 continue
-            found = RestMethod(method=method, path=item["path"], integration=integration.get("type"), target=target,
-                               api_id=api_id, resource_id=item["id"])  # fmt: skip
+            authorizer = None
+            if spec.get("authorizerId"):
+                from fnship.kinds.rest_authorizer import authorizer_names  # (it builds on this module)
+
+                authorizer = authorizer_names(aws, api_id).get(spec["authorizerId"], spec["authorizerId"])
+            found = method_from_aws(spec, path=item["path"], authorizer=authorizer, api_id=api_id,
+                                    resource_id=item["id"])  # fmt: skip
             return [Resource.of(stub.address, name, found, scope=stub.scope)]
     return []
 
@@ -309,7 +394,7 @@ METHOD_KIND = Kind(
         "rest_method.update": rest_method_put,
         "rest_method.delete": rest_method_delete,
     },  # fmt: skip
-    depends=lambda resource: (REST_API, *function_scoped(resource)),
+    depends=lambda resource: (REST_API, *function_scoped(resource), *method_authorizer(resource)),
     parent=part_of_api,
     serial=lambda _resource: REST_API,
     read=read_rest_method,

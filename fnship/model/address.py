@@ -69,6 +69,10 @@ class Address(str):
         return cls("rest_api")
 
     @classmethod
+    def rest_authorizer(cls, name: str) -> Address:
+        return cls(f"rest_api.authorizer.{name}")
+
+    @classmethod
     def rest_stage(cls, stage: str) -> Address:
         return cls(f"rest_api.stage.{stage}")
 

@@ -108,6 +108,9 @@ def build_desired(
             stage=manifest.stage,
             http_api=manifest.provider.http_api,
             tags=shared_tags,
+            every_function={
+                key: trigger_target(manifest, f, account_id=account_id) for key, f in manifest.functions.items()
+            },
         )
     )
     resources = merge_artifacts(

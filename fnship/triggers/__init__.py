@@ -58,6 +58,7 @@ def render_triggers(
     stage: str,
     http_api: HttpApiSpec,
     tags: Mapping[str, str],
+    every_function: Mapping[str, Target] | None = None,
 ) -> list[Resource]:
     """Every trigger of every function, then the shared resources they need (in the table's order)."""
     from fnship.triggers.base import Shared
@@ -68,7 +69,8 @@ def render_triggers(
         for event, name in zip(events, trigger_names(events), strict=True):
             rendered.extend(TRIGGERS[event.type].render(target, event, name))
             by_type.setdefault(event.type, []).append((target, event))
-    context = Shared(service=service, stage=stage, http_api=http_api, tags=tags)
+    every = every_function if every_function is not None else {target.function_key: target for target, _ in functions}
+    context = Shared(service=service, stage=stage, http_api=http_api, tags=tags, functions=every)
     shared = [
         resource
         for event_type, trigger in TRIGGERS.items()

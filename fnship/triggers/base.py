@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fnship.manifest.events.common import EventContext
@@ -29,6 +29,7 @@ class Shared:
     stage: str
     http_api: HttpApiSpec
     tags: Mapping[str, str]
+    functions: Mapping[str, Target] = field(default_factory=dict)  # every function of the service, by key
 
 
 # (every event of the type with its function, the triggers they rendered, context) -> the shared resources

@@ -6,10 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from fnship.arns import arn
 from fnship.kinds.rest_api import RestApi, RestMethod, RestStage
+from fnship.kinds.rest_authorizer import RestAuthorizer
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import (
@@ -19,22 +21,38 @@ from fnship.manifest.events.common import (
     http_method,
     http_path,
     http_route,
+    text_of,
     want_bounded,
 )
 from fnship.manifest.types import EventSpec, KeyPath
 from fnship.model.address import Address
-from fnship.model.resources import Resource
+from fnship.model.resources import Ref, Resource, plain
 from fnship.model.triggers.api import APIGATEWAY, REST_API, api_name, route_name
 from fnship.model.triggers.common import (
     Target,
     execute_api_arn,
     permission,
+    slug,
     trigger_address,
 )
 from fnship.triggers.base import Shared, TriggerType
+from fnship.triggers.rest_settings import (
+    RestAuthorizerRef,
+    RestRequest,
+    RestResponse,
+    lambda_request_templates,
+    parse_authorizer,
+    parse_request,
+    parse_response,
+)
 
-HTTP_KEYS = frozenset({"method", "path", "cors", "integration"})
-REST_CORS_KEYS = frozenset({"origin", "origins", "headers", "allowCredentials", "maxAge"})
+HTTP_KEYS = frozenset({"method", "path", "cors", "integration", "authorizer", "private", "request", "response"})
+REST_CORS_KEYS = frozenset({"origin", "origins", "headers", "methods", "allowCredentials", "maxAge", "cacheControl"})
+# The event type of the statement that lets API Gateway invoke a Lambda authorizer of this service (its statement
+# id is `fnship-httpAuthorizer-<name>`).
+AUTHORIZER_EVENT = "httpAuthorizer"
+# `integration:` as Serverless v3 spells it (upper-cased, `-` as `_`) -> the API Gateway integration type.
+INTEGRATIONS = {"LAMBDA_PROXY": "AWS_PROXY", "AWS_PROXY": "AWS_PROXY", "LAMBDA": "AWS", "AWS": "AWS"}
 
 
 @dataclass(frozen=True)
@@ -45,20 +63,29 @@ class RestCors:
     headers: tuple[str, ...]
     allow_credentials: bool
     max_age: int | None
+    methods: tuple[str, ...] = ()  # besides OPTIONS and the event's own method
+    cache_control: str | None = None
 
 
 @dataclass(frozen=True)
 class RestEvent:
-    """A method of the service's REST API (Lambda proxy integration)."""
+    """A method of the service's REST API: a Lambda proxy integration (`AWS_PROXY`) or, for `integration: lambda`,
+    a Lambda integration (`AWS`) with request templates and status codes; its authorizer, API key and request
+    parameters."""
 
     method: str
     path: str
     cors: RestCors | None
+    integration: str = "AWS_PROXY"
+    authorizer: RestAuthorizerRef | None = None
+    api_key_required: bool = False  # `private: true`
+    request: RestRequest = field(default_factory=RestRequest)
+    responses: tuple[RestResponse, ...] = ()  # `integration: lambda` only
 
 
 def parse_http(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[RestEvent]:
     check = ctx.check
-    cors_value: Any = None
+    raw: dict[str, Any] = {}
     if isinstance(value, str):
         route = http_route(value, path, check)
         if route is None:
@@ -66,9 +93,10 @@ def parse_http(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list
         method_text, path_text = route
         where = path
     else:
-        raw = check.want_mapping(value, path, what="'METHOD /path' or a mapping (method, path, cors)")
-        if raw is None:
+        found = check.want_mapping(value, path, what="'METHOD /path' or a mapping (method, path, cors, ...)")
+        if found is None:
             return []
+        raw = found
         check.keys(raw, path, HTTP_KEYS)
         for key in ("method", "path"):
             if raw.get(key) is None:
@@ -77,22 +105,48 @@ def parse_http(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list
         method_text = check.want_str(raw["method"], (*path, "method")) or "GET"
         path_text = check.want_str(raw["path"], (*path, "path")) or "/"
         where = (*path, "path")
-        integration = raw.get("integration")
-        if integration is not None and str(integration).lower() not in ("lambda-proxy", "aws_proxy", "lambda_proxy"):
-            check.error(
-                (*path, "integration"),
-                f"{show(integration)} is not supported: fnship uses the Lambda proxy integration",
-                "remove `integration:` (lambda-proxy is the default)",
-            )
-        cors_value = raw.get("cors")
     method = http_method(method_text, where if isinstance(value, str) else (*path, "method"), check)
     route_path = http_path(path_text if path_text.startswith("/") else "/" + path_text, where, check)
     if method is None or route_path is None:
         return []
-    return [RestEvent(method, route_path, _rest_cors(cors_value, (*path, "cors"), check))]
+    integration = "AWS_PROXY"
+    if raw.get("integration") is not None:
+        text = str(raw["integration"]).upper().replace("-", "_")
+        if text not in INTEGRATIONS:
+            check.error(
+                (*path, "integration"),
+                f"{show(raw['integration'])} is not supported: fnship integrates the function itself",
+                "write lambda-proxy (the default) or lambda",
+            )
+        integration = INTEGRATIONS.get(text, "AWS_PROXY")
+    cors = _rest_cors(raw.get("cors"), (*path, "cors"), check)
+    authorizer = None
+    if raw.get("authorizer") is not None:
+        authorizer = parse_authorizer(raw["authorizer"], (*path, "authorizer"), check,
+                                      function_keys=ctx.function_keys, integration=integration)  # fmt: skip
+    request = RestRequest()
+    if raw.get("request") is not None:
+        request = parse_request(raw["request"], (*path, "request"), check, integration=integration)
+    for name in request.parameters:
+        if name.startswith("method.request.path.") and "{" + name.rsplit(".", 1)[1] not in route_path:
+            check.error((*path, "request", "parameters", "paths"),
+                        f"path parameter {name.rsplit('.', 1)[1]} is not in the path {route_path}")  # fmt: skip
+    responses: tuple[RestResponse, ...] = ()
+    if integration == "AWS":
+        origin = ",".join(cors.origins) if cors else None
+        responses = parse_response(raw.get("response"), (*path, "response"), check, cors_origin=origin,
+                                   cors_credentials=bool(cors and cors.allow_credentials))  # fmt: skip
+    elif raw.get("response") is not None:
+        check.error((*path, "response"), "response applies to `integration: lambda` only",
+                    "with the Lambda proxy integration the function's answer is the response: remove it")  # fmt: skip
+    private = flag(raw, "private", path, check, False)
+    return [RestEvent(method, route_path, cors, integration, authorizer, private, request, responses)]
 
 
 def _rest_cors(value: Any, path: KeyPath, check: Checker) -> RestCors | None:
+    """`cors: true` or its mapping, as Serverless v3 reads it (validate.js getCors): `origin` or `origins`,
+    `headers` (default: v3's list), `methods` (the event's own and OPTIONS are always added), `allowCredentials`,
+    `maxAge`, `cacheControl`."""
     if value is None or value is False:
         return None
     if value is True:
@@ -108,10 +162,18 @@ def _rest_cors(value: Any, path: KeyPath, check: Checker) -> RestCors | None:
     headers = list(DEFAULT_CORS_HEADERS)
     if raw.get("headers") is not None:
         headers = check.want_str_list(raw["headers"], (*path, "headers"), single_ok=True) or headers
+    methods: list[str] = []
+    for index, text in enumerate(check.want_str_list(raw["methods"], (*path, "methods"), single_ok=True) or []
+                                 if raw.get("methods") is not None else []):  # fmt: skip
+        found = http_method(text, (*path, "methods", index), check)
+        if found is not None:
+            methods.append(found)
     max_age = None
     if raw.get("maxAge") is not None:
         max_age = want_bounded(raw["maxAge"], (*path, "maxAge"), check, (0, 86400), unit="seconds")
-    return RestCors(tuple(origins), tuple(headers), flag(raw, "allowCredentials", path, check, False), max_age)
+    cache_control = text_of(raw, "cacheControl", path, check)
+    return RestCors(tuple(origins), tuple(headers), flag(raw, "allowCredentials", path, check, False), max_age,
+                    tuple(methods), cache_control)  # fmt: skip
 
 
 def rest_method_name(event: EventSpec) -> str:
@@ -119,32 +181,108 @@ def rest_method_name(event: EventSpec) -> str:
 
 
 def render_rest_method(target: Target, event: EventSpec, name: str) -> list[Resource]:
-    settings = event.settings
+    settings: RestEvent = event.settings
+    authorizer = settings.authorizer
+    spec = RestMethod(
+        method=settings.method,
+        path=settings.path,
+        integration=settings.integration,
+        target=target.alias_arn,
+        authorization=authorizer.authorization_type if authorizer else "NONE",
+        authorizer=authorizer.name if authorizer and authorizer.type != "AWS_IAM" else None,
+        scopes=authorizer.scopes if authorizer else (),
+        api_key_required=settings.api_key_required,
+        request_parameters=dict(settings.request.parameters),
+        request_templates=lambda_request_templates(settings.request, authorizer.claims if authorizer else ())
+        if settings.integration == "AWS" else {},
+        pass_through=(settings.request.pass_through or "NEVER") if settings.integration == "AWS" else None,
+        responses={
+            response.status: {"pattern": response.pattern, "templates": dict(response.templates),
+                              "headers": dict(response.headers)}
+            for response in settings.responses
+        },
+    )  # fmt: skip
     method = Resource.of(
         trigger_address(target, "http", name),
         f"{settings.method} {settings.path}",
-        RestMethod(method=settings.method, path=settings.path, integration="AWS_PROXY", target=target.alias_arn),
-        depends_on=(REST_API, target.alias_address, Address.permission(target.function_key, "http", name)),
+        spec,
+        depends_on=(
+            REST_API,
+            target.alias_address,
+            Address.permission(target.function_key, "http", name),
+            *([Address.rest_authorizer(spec.authorizer)] if spec.authorizer else []),
+        ),
         scope=target.scope("http", name),
     )
     source = execute_api_arn(target, REST_API, settings.method, settings.path)
     return [permission(target, "http", name, principal=APIGATEWAY, source_arn=source), method]
 
 
-def rest_paths(methods: list[Resource], cors_by_path: Mapping[str, Any]) -> dict[str, Any]:
+def rest_authorizers(events: list[tuple[Target, EventSpec]], functions: Mapping[str, Target]) -> list[Resource]:
+    """The API's authorizers the methods name (the first event that defines a name defines it, as in Serverless
+    v3), and for a Lambda authorizer of this service the statement on its function's alias that lets API Gateway
+    invoke it for this API's authorizers only."""
+    seen: dict[str, RestAuthorizerRef] = {}
+    for _target, event in events:
+        ref = event.settings.authorizer
+        if ref is not None and ref.name and ref.type != "AWS_IAM":
+            seen.setdefault(ref.name, ref)
+    out: list[Resource] = []
+    for name, ref in sorted(seen.items()):
+        function = functions.get(ref.function_key) if ref.function_key else None
+        spec = RestAuthorizer(
+            type=ref.type,
+            function_arn=function.alias_arn if function else (ref.arn if ref.type != "COGNITO_USER_POOLS" else None),
+            provider_arns=(ref.arn,) if ref.type == "COGNITO_USER_POOLS" and ref.arn else (),
+            identity_source=ref.identity_source,
+            ttl=ref.ttl,
+            validation_expression=ref.validation_expression,
+        )
+        depends = [REST_API]
+        if function is not None:
+            source = Ref(REST_API, "id", arn("execute-api", "{value}/authorizers/*", region=function.region,
+                                             account_id=function.account_id))  # fmt: skip
+            out.append(permission(function, AUTHORIZER_EVENT, slug(name), principal=APIGATEWAY, source_arn=source))
+            depends.append(Address.permission(function.function_key, AUTHORIZER_EVENT, slug(name)))
+        out.append(Resource.of(Address.rest_authorizer(name), name, spec, depends_on=depends))
+    return out
+
+
+def rest_paths(methods: list[Resource], cors_by_path: Mapping[str, RestCors]) -> dict[str, Any]:
     """Every resource path the methods need (ancestors included), with the CORS preflight each answers."""
     paths: dict[str, Any] = {}
-    allowed: dict[str, set[str]] = {}
     for method in (m.spec_as(RestMethod) for m in methods):
         parts = [p for p in method.path.split("/") if p]
         for end in range(1, len(parts) + 1):
             paths.setdefault("/" + "/".join(parts[:end]), None)
-        allowed.setdefault(method.path, set()).add(method.method)
     for path, cors in cors_by_path.items():
-        if cors:
-            methods_here = sorted(allowed.get(path, set()) | {"OPTIONS"})
-            paths[path] = rest_cors_headers(cors, methods_here)
+        paths[path] = rest_cors_headers(cors, sorted(set(cors.methods) | {"OPTIONS"}))
     return dict(sorted(paths.items()))
+
+
+def merged_cors(events: list[tuple[Target, EventSpec]]) -> dict[str, RestCors]:
+    """Path -> the CORS its preflight answers: Serverless v3 merges the `cors` of every event on a path (origins,
+    headers and methods united, each event's own method added; credentials if any allows them; the last maxAge
+    and cacheControl given win)."""
+    merged: dict[str, RestCors] = {}
+    for _target, event in events:
+        cors: RestCors | None = event.settings.cors
+        if cors is None:
+            continue
+        own = (*cors.methods, event.settings.method)
+        before = merged.get(event.settings.path)
+        if before is None:
+            merged[event.settings.path] = replace(cors, methods=tuple(dict.fromkeys(own)))
+            continue
+        merged[event.settings.path] = RestCors(
+            origins=tuple(dict.fromkeys((*before.origins, *cors.origins))),
+            headers=tuple(dict.fromkeys((*before.headers, *cors.headers))),
+            allow_credentials=before.allow_credentials or cors.allow_credentials,
+            max_age=cors.max_age if cors.max_age is not None else before.max_age,
+            methods=tuple(dict.fromkeys((*before.methods, *own))),
+            cache_control=cors.cache_control or before.cache_control,
+        )
+    return merged
 
 
 def rest_cors_headers(cors: RestCors, methods: list[str]) -> dict[str, str]:
@@ -159,14 +297,23 @@ def rest_cors_headers(cors: RestCors, methods: list[str]) -> dict[str, str]:
         headers["Access-Control-Allow-Credentials"] = "true"
     if cors.max_age is not None:
         headers["Access-Control-Max-Age"] = str(cors.max_age)
+    if cors.cache_control:
+        headers["Cache-Control"] = cors.cache_control
     return {f"method.response.header.{k}": f"'{v}'" for k, v in sorted(headers.items())}
 
 
 def shared_rest_api(
-    *, service: str, stage: str, methods: list[Resource], cors_by_path: Mapping[str, Any], tags: Mapping[str, str]
+    *,
+    service: str,
+    stage: str,
+    methods: list[Resource],
+    cors_by_path: Mapping[str, RestCors],
+    tags: Mapping[str, str],
+    authorizers: list[Resource] = (),  # type: ignore[assignment]
 ) -> list[Resource]:
-    """The REST API with its path tree, and its stage. The stage's `revision` digests every method and path, so
-    any change to them plans one new deployment, made after every method change (see plan/steps.py)."""
+    """The REST API with its path tree, its authorizers, and its stage. The stage's `revision` digests every
+    method, path and authorizer, so any change to them plans one new deployment, made after every method change
+    (see plan/steps.py)."""
     if not methods:
         return []
     paths = rest_paths(methods, cors_by_path)
@@ -175,16 +322,21 @@ def shared_rest_api(
     )
     digest_source = {
         "paths": paths,
-        "methods": sorted((m.method, m.path, m.target) for m in (r.spec_as(RestMethod) for r in methods)),
+        "methods": sorted(json.dumps(plain(r.spec_as(RestMethod).compared()), sort_keys=True) for r in methods),
+        "authorizers": sorted(
+            json.dumps([r.name, plain(r.spec_as(RestAuthorizer).compared())], sort_keys=True)
+            for r in authorizers
+            if r.kind == "rest_authorizer"
+        ),  # fmt: skip
     }
     revision = hashlib.sha256(json.dumps(digest_source, sort_keys=True).encode()).hexdigest()[:16]
     stage_resource = Resource.of(
         Address.rest_stage(stage),
         stage,
         RestStage(revision=revision),
-        depends_on=(REST_API, *(m.address for m in methods)),
+        depends_on=(REST_API, *(m.address for m in methods), *(r.address for r in authorizers)),
     )
-    return [api, stage_resource]
+    return [api, *authorizers, stage_resource]
 
 
 def http(where: Where) -> dict[str, Any]:
@@ -257,13 +409,10 @@ def http_authorizer_request(where: Where) -> dict[str, Any]:
 
 
 def shared(events: list[tuple[Target, EventSpec]], rendered: list[Resource], context: Shared) -> list[Resource]:
-    cors_by_path: dict[str, RestCors] = {}
-    for _target, event in events:
-        if event.settings.cors:
-            cors_by_path.setdefault(event.settings.path, event.settings.cors)
     methods = [r for r in rendered if r.kind == "rest_method"]
-    return shared_rest_api(service=context.service, stage=context.stage, methods=methods, cors_by_path=cors_by_path,
-                           tags=context.tags)  # fmt: skip
+    return shared_rest_api(service=context.service, stage=context.stage, methods=methods,
+                           cors_by_path=merged_cors(events), tags=context.tags,
+                           authorizers=rest_authorizers(events, context.functions))  # fmt: skip
 
 
 TRIGGER = TriggerType(
@@ -277,5 +426,5 @@ TRIGGER = TriggerType(
         "http-authorizer-token": http_authorizer_token,
         "http-authorizer-request": http_authorizer_request,
     },
-    kinds=("rest_method", "permission", "rest_api", "rest_stage"),
+    kinds=("rest_method", "permission", "rest_api", "rest_authorizer", "rest_stage"),
 )

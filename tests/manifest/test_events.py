@@ -117,10 +117,46 @@ CASES = [
         "provider.httpApi.authorizers (defined: (none))",
     ),
     ("- http: GET items/{id}", None),
+    ("- http:\n    method: get\n    path: /a\n    integration: lambda", None),
     (
-        "- http:\n    method: get\n    path: /a\n    integration: lambda",
-        "11:24 functions.api.events.0.http.integration: 'lambda' is not supported: fnship uses the Lambda proxy "
-        "integration",
+        "- http:\n    method: get\n    path: /a\n    integration: http",
+        "11:24 functions.api.events.0.http.integration: 'http' is not supported: fnship integrates the function itself",
+    ),
+    (
+        "- http:\n    method: get\n    path: /a\n    authorizer: nope",
+        "11:23 functions.api.events.0.http.authorizer: authorizer 'nope' is not a function of this service "
+        "(functions: api)",
+    ),
+    (
+        "- http:\n    method: get\n    path: /a\n    authorizer:\n      name: api\n      type: request\n"
+        "      identityValidationExpression: x",
+        "14:43 functions.api.events.0.http.authorizer.identityValidationExpression: API Gateway applies "
+        "identityValidationExpression to TOKEN authorizers only",
+    ),
+    (
+        "- http:\n    method: get\n    path: /a\n    authorizer:\n"
+        "      arn: arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc\n      claims: [email]",
+        "13:13 functions.api.events.0.http.authorizer.claims: Cognito claims can only be filtered when using the "
+        "lambda integration type",
+    ),
+    (
+        "- http:\n    method: get\n    path: /a\n    authorizer:\n      name: api\n      resultTtlInSeconds: 3601",
+        "13:33 functions.api.events.0.http.authorizer.resultTtlInSeconds: 3601 is above the AWS maximum of 3600 "
+        "seconds",
+    ),
+    (
+        "- http:\n    method: get\n    path: /a\n    response:\n      template: x",
+        "11:11 functions.api.events.0.http.response: response applies to `integration: lambda` only",
+    ),
+    (
+        "- http:\n    method: get\n    path: /a/{id}\n    request:\n      parameters:\n        paths:\n"
+        "          other: true",
+        "13:15 functions.api.events.0.http.request.parameters.paths: path parameter other is not in the path /a/{id}",
+    ),
+    (
+        "- http:\n    method: get\n    path: /a\n    integration: lambda\n    response:\n      statusCodes:\n"
+        "        20: {pattern: ''}",
+        "14:15 functions.api.events.0.http.response.statusCodes.20: '20' is not an HTTP status code",
     ),
     ("- sns: alerts", None),
     (

@@ -1,0 +1,192 @@
+"""REST API (`http` events) beyond the Lambda proxy, against the moto server: authorizers (a Lambda of this service,
+one by ARN, a Cognito user pool, AWS_IAM), `private: true`, request parameters, `integration: lambda` with its
+templates and status codes, CORS; read back with boto3, a redeploy that changes nothing makes no call, changes
+are deployed, remove leaves nothing."""
+
+from __future__ import annotations
+
+from tests.conftest import ACCOUNT, HELLO_HANDLER, REGION
+from tests.integration.test_triggers import deploy, rest_api, statements
+from tests.moto_calls import mutating_actions
+
+POOL = f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{REGION}_abc123"
+THEIR_AUTHORIZER = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:their-authorizer"
+
+MANIFEST = """\
+service: svc
+provider:
+  name: aws
+functions:
+  auth:
+    handler: handler.hello
+  api:
+    handler: handler.hello
+    events:
+      - http:
+          method: get
+          path: items/{{id}}
+          private: true
+          authorizer:
+            name: auth
+            resultTtlInSeconds: {ttl}
+            identitySource: method.request.header.{header}
+          request:
+            parameters:
+              querystrings:
+                page: true
+              headers:
+                X-Trace: false
+      - http:
+          method: post
+          path: items
+          integration: lambda
+          authorizer:
+            arn: {pool}
+            scopes: [items/write]
+          cors:
+            origin: https://app.example.com
+            headers: [Content-Type, X-Custom]
+            allowCredentials: true
+          response:
+            headers:
+              X-Powered-By: "'fnship'"
+            statusCodes:
+              201:
+                pattern: ''
+              409:
+                pattern: '.*\\[409\\].*'
+                template: '{{"error": "conflict"}}'
+      - http:
+          method: delete
+          path: items/{{id}}
+          authorizer: aws_iam
+      - http:
+          method: put
+          path: items/{{id}}
+          authorizer:
+            arn: {theirs}
+            type: request
+            identitySource: method.request.header.Authorization, method.request.querystring.key
+            resultTtlInSeconds: 0
+"""
+FIRST = {"ttl": 300, "header": "Authorization", "pool": POOL, "theirs": THEIR_AUTHORIZER}
+
+
+def methods(moto) -> dict[str, dict]:
+    gateway = moto.client("apigateway")
+    api = rest_api(moto)
+    found = {}
+    for item in gateway.get_resources(restApiId=api["id"], embed=["methods"])["items"]:
+        for verb, method in (item.get("resourceMethods") or {}).items():
+            found[f"{verb} {item['path']}"] = method
+    return found
+
+
+def authorizers(moto) -> dict[str, dict]:
+    gateway = moto.client("apigateway")
+    return {a["name"]: a for a in gateway.get_authorizers(restApiId=rest_api(moto)["id"])["items"]}
+
+
+def test_authorizers_api_keys_parameters_and_the_lambda_integration_are_created(moto, project):
+    deploy(project, MANIFEST.format(**FIRST))
+    found = authorizers(moto)
+    assert set(found) == {"auth", f"{REGION}_abc123", "their-authorizer"}
+    assert found["auth"]["type"] == "TOKEN"
+    assert found["auth"]["authorizerUri"].endswith(":function:svc-dev-auth:live/invocations") and found["auth"][
+        "authorizerUri"
+    ].startswith(f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/")
+    assert found["auth"]["identitySource"] == "method.request.header.Authorization"
+    assert found["auth"]["authorizerResultTtlInSeconds"] == 300
+    assert found[f"{REGION}_abc123"]["type"] == "COGNITO_USER_POOLS"
+    assert found[f"{REGION}_abc123"]["providerARNs"] == [POOL]
+    assert found["their-authorizer"]["type"] == "REQUEST"
+    assert found["their-authorizer"]["authorizerResultTtlInSeconds"] == 0
+
+    by_route = methods(moto)
+    get = by_route["GET /items/{id}"]
+    assert get["authorizationType"] == "CUSTOM" and get["authorizerId"] == found["auth"]["id"]
+    assert get["apiKeyRequired"] is True
+    assert get["requestParameters"] == {"method.request.querystring.page": True, "method.request.header.X-Trace": False}
+    assert get["methodIntegration"]["type"] == "AWS_PROXY"
+
+    post = by_route["POST /items"]
+    assert post["authorizationType"] == "COGNITO_USER_POOLS" and post["authorizationScopes"] == ["items/write"]
+    integration = post["methodIntegration"]
+    assert integration["type"] == "AWS" and integration["passthroughBehavior"] == "NEVER"
+    assert integration["uri"].endswith(":function:svc-dev-api:live/invocations")
+    assert set(integration["requestTemplates"]) == {"application/json", "application/x-www-form-urlencoded"}
+    assert '"principalId": "$context.authorizer.principalId"' in integration["requestTemplates"]["application/json"]
+    responses = integration["integrationResponses"]
+    assert set(responses) == {"201", "409"}
+    assert responses["409"]["selectionPattern"] == ".*\\[409\\].*"
+    assert responses["409"]["responseTemplates"] == {"application/json": '{"error": "conflict"}'}
+    assert responses["201"]["responseParameters"] == {
+        "method.response.header.Access-Control-Allow-Origin": "'https://app.example.com'",
+        "method.response.header.Access-Control-Allow-Credentials": "'true'",
+        "method.response.header.X-Powered-By": "'fnship'",
+    }
+    assert set(post["methodResponses"]) == {"201", "409"}
+    preflight = by_route["OPTIONS /items"]["methodIntegration"]["integrationResponses"]["200"]["responseParameters"]
+    assert preflight["method.response.header.Access-Control-Allow-Headers"] == "'Content-Type,X-Custom'"
+    assert preflight["method.response.header.Access-Control-Allow-Methods"] == "'OPTIONS,POST'"
+
+    assert by_route["DELETE /items/{id}"]["authorizationType"] == "AWS_IAM"
+    assert by_route["PUT /items/{id}"]["authorizerId"] == found["their-authorizer"]["id"]
+
+    # API Gateway may invoke the service's own authorizer, for this API's authorizers only.
+    statement = statements(moto, "svc-dev-auth")["fnship-httpAuthorizer-auth"]
+    assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    assert statement["Condition"]["ArnLike"] == {
+        "AWS:SourceArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{rest_api(moto)['id']}/authorizers/*"
+    }
+
+
+def test_an_unchanged_rest_api_makes_no_call_and_changes_are_deployed(moto, project):
+    deploy(project, MANIFEST.format(**FIRST))
+    plan = project.fn("plan", "--exit-code")
+    assert plan.exit_code == 0, plan.stdout
+    moto.start_recording()
+    deploy(project, MANIFEST.format(**FIRST))
+    assert mutating_actions(moto.stop_recording()) == []
+
+    gateway = moto.client("apigateway")
+    api_id = rest_api(moto)["id"]
+    before = gateway.get_stage(restApiId=api_id, stageName="dev")["deploymentId"]
+    auth_id = authorizers(moto)["auth"]["id"]
+    deploy(project, MANIFEST.format(**{**FIRST, "ttl": 60, "header": "X-Token"}))
+    changed = authorizers(moto)["auth"]
+    assert changed["id"] == auth_id  # changed in place: the methods keep naming it
+    assert changed["authorizerResultTtlInSeconds"] == 60
+    assert changed["identitySource"] == "method.request.header.X-Token"
+    assert gateway.get_stage(restApiId=api_id, stageName="dev")["deploymentId"] != before
+    assert project.fn("plan", "--exit-code").exit_code == 0
+
+
+def test_remove_leaves_no_authorizer_method_or_statement(moto, project):
+    deploy(project, MANIFEST.format(**FIRST))
+    result = project.fn("remove", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert [a for a in moto.client("apigateway").get_rest_apis()["items"] if a["name"] == "dev-svc"] == []
+    lam = moto.client("lambda")
+    assert [f["FunctionName"] for f in lam.list_functions()["Functions"]] == []
+
+
+def test_a_removed_authorizer_goes_after_its_methods(moto, project):
+    deploy(project, MANIFEST.format(**FIRST))
+    without = MANIFEST.format(**FIRST).split("      - http:\n          method: put")[0]
+    deploy(project, without)
+    assert set(authorizers(moto)) == {"auth", f"{REGION}_abc123"}
+    assert "PUT /items/{id}" not in methods(moto)
+    assert project.fn("plan", "--exit-code").exit_code == 0
+
+
+def test_a_lambda_integration_without_responses_gets_serverless_v3s_status_codes(moto, project):
+    project.write("handler.py", HELLO_HANDLER)
+    text = MANIFEST.format(**FIRST).split("      - http:\n          method: post")[0] + (
+        "      - http: {method: post, path: legacy, integration: lambda}\n"
+    )
+    deploy(project, text)
+    responses = methods(moto)["POST /legacy"]["methodIntegration"]["integrationResponses"]
+    assert sorted(responses) == ["200", "400", "401", "403", "404", "422", "500", "502", "504"]
+    assert "selectionPattern" not in responses["200"]
+    assert responses["404"]["selectionPattern"] == "[\\s\\S]*\\[404\\][\\s\\S]*"
