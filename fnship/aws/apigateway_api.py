@@ -29,7 +29,11 @@ class RestApis:
         """One REST API by id, with its tags (GetRestApi)."""
         return call_or_none(f"REST API {api_id}", "GetRestApi", self._client.get_rest_api, restApiId=api_id)
 
-    def create_api(self, name: str, *, endpoint_type: str, tags: Mapping[str, str]) -> dict[str, Any]:
+    def create_api(
+        self, name: str, *, endpoint_type: str, tags: Mapping[str, str], settings: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """A REST API; `settings`: CreateRestApi's other fields (description, policy, binaryMediaTypes,
+        minimumCompressionSize)."""
         return aws_call(
             f"REST API {name}",
             "CreateRestApi",
@@ -37,7 +41,12 @@ class RestApis:
             name=name,
             endpointConfiguration={"types": [endpoint_type]},
             tags=dict(tags),
+            **(settings or {}),
         )
+
+    def update_api(self, api_id: str, *, operations: list[dict[str, str]]) -> None:
+        aws_call(f"REST API {api_id}", "UpdateRestApi", self._client.update_rest_api, restApiId=api_id,
+                 patchOperations=operations)  # fmt: skip
 
     def delete_api(self, api_id: str) -> None:
         call_or_none(f"REST API {api_id}", "DeleteRestApi", self._client.delete_rest_api, restApiId=api_id)
@@ -248,6 +257,10 @@ class RestApis:
                 patchOperations=[{"op": "replace", "path": "/deploymentId", "value": deployment_id}],
             )
         return deployment_id
+
+    def update_stage(self, api_id: str, stage: str, *, operations: list[dict[str, str]]) -> None:
+        aws_call(f"REST API {api_id} stage {stage}", "UpdateStage", self._client.update_stage, restApiId=api_id,
+                 stageName=stage, patchOperations=operations)  # fmt: skip
 
     def delete_stage(self, api_id: str, stage: str) -> None:
         call_or_none(

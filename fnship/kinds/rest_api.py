@@ -5,7 +5,7 @@ change to a REST API is live only once deployed, so the stage deploys after ever
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -14,6 +14,7 @@ from fnship.kinds.base import (
     Context,
     Kind,
     api_id_of,
+    compact_json,
     function_scoped,
     known,
     reading_owner,
@@ -41,6 +42,11 @@ class RestApi(Spec):
     endpoint_type: str  # EDGE | REGIONAL | PRIVATE
     paths: Mapping[str, Preflight | None]  # every path but `/`, sorted, with its preflight (None: none)
     tags: Mapping[str, str]
+    title: str | None = None  # its name (`{stage}-{service}`, or `{service}-{stage}`): renamed in place
+    description: str | None = None
+    binary_media_types: tuple[str, ...] = ()  # sorted
+    minimum_compression_size: int | None = None  # None: compression off
+    policy: str | None = None  # the resource policy (compact JSON)
     # Assigned by API Gateway: live only.
     id: str | None = field(default=None, compare=False)
     resource_ids: Mapping[str, str] = field(default_factory=dict, compare=False)  # path -> resource id
@@ -60,9 +66,41 @@ def rest_api_from_aws(
         endpoint_type=((found.get("endpointConfiguration") or {}).get("types") or ["EDGE"])[0],
         paths=dict(sorted(paths.items())),
         tags=dict(found.get("tags") or {}),
+        title=found.get("name"),
+        description=found.get("description") or None,
+        binary_media_types=tuple(sorted(found.get("binaryMediaTypes") or [])),
+        minimum_compression_size=found.get("minimumCompressionSize"),
+        policy=stored_policy(found.get("policy")),
         id=found["id"],
         resource_ids={item["path"]: item["id"] for item in items},
     )
+
+
+def stored_policy(text: str | None) -> str | None:
+    """The resource policy GetRestApi answers in the model's spelling (compact JSON, sorted keys). AWS answers it
+    with its quotes escaped (`{\\"Version\\": ...}`), which is not JSON until they are unescaped."""
+    if not text:
+        return None
+    escaped = '\\"' in text
+    return compact_json(text.replace('\\"', '"') if escaped else text)
+
+
+def api_settings_patch(want: RestApi, have: RestApi) -> list[dict[str, str]]:
+    """UpdateRestApi's patch operations from `have` to `want` (name, description, compression, policy, binary
+    media types: each added or removed by its own path, `/` written `~1`).
+    https://docs.aws.amazon.com/apigateway/latest/api/patch-operations.html"""
+    operations = []
+    for key, path in (("title", "/name"), ("description", "/description"), ("policy", "/policy")):
+        if getattr(want, key) != getattr(have, key):
+            operations.append({"op": "replace", "path": path, "value": getattr(want, key) or ""})
+    if want.minimum_compression_size != have.minimum_compression_size:
+        value = "" if want.minimum_compression_size is None else str(want.minimum_compression_size)
+        operations.append({"op": "replace", "path": "/minimumCompressionSize", "value": value})
+    for kind in sorted(set(want.binary_media_types) - set(have.binary_media_types)):
+        operations.append({"op": "add", "path": "/binaryMediaTypes/" + kind.replace("/", "~1")})
+    for kind in sorted(set(have.binary_media_types) - set(want.binary_media_types)):
+        operations.append({"op": "remove", "path": "/binaryMediaTypes/" + kind.replace("/", "~1")})
+    return operations
 
 
 def sync_paths(context: Context, api_id: str, want: Mapping[str, Preflight | None],
@@ -88,7 +126,11 @@ def sync_paths(context: Context, api_id: str, want: Mapping[str, Preflight | Non
 def rest_api_create(context: Context, step: Step) -> None:
     resource = context.desired(step)
     spec, api = resource.spec_as(RestApi), context.aws.rest_apis
-    created = api.create_api(resource.name, endpoint_type=spec.endpoint_type, tags=spec.tags)
+    settings: dict[str, Any] = {"description": spec.description, "policy": spec.policy,
+                                "minimumCompressionSize": spec.minimum_compression_size,
+                                "binaryMediaTypes": list(spec.binary_media_types) or None}  # fmt: skip
+    created = api.create_api(resource.name, endpoint_type=spec.endpoint_type, tags=spec.tags,
+                             settings={k: v for k, v in settings.items() if v is not None})  # fmt: skip
     api_id = created["id"]
     ids = {item["path"]: item["id"] for item in api.get_resources(api_id)}
     sync_paths(context, api_id, spec.paths, {}, ids)
@@ -99,6 +141,9 @@ def rest_api_update(context: Context, step: Step) -> None:
     spec, live = context.desired_spec(step, RestApi), context.live_spec(step, RestApi)
     api_id = known(live.id, f"the id of {step.address}")
     ids = dict(live.resource_ids)
+    operations = api_settings_patch(replace(spec, title=spec.title or live.title), live)
+    if operations:
+        context.aws.rest_apis.update_api(api_id, operations=operations)
     sync_paths(context, api_id, spec.paths, live.paths, ids)
     add, remove = tag_delta(live.tags, spec.tags)
     if add or remove:
@@ -227,23 +272,36 @@ class RestStage(Spec):
 
     kind: ClassVar[str] = "rest_stage"
     revision: str | None  # a digest of every method and path (triggers/rest.py); None: not deployed by fnship
+    tracing: bool = False  # X-Ray tracing (provider.tracing.apiGateway)
     api_id: str | None = field(default=None, compare=False)  # assigned by API Gateway: live only
 
 
-def stage_from_aws(deployment: Mapping[str, Any] | None, *, api_id: str) -> RestStage:
-    """GetDeployment's answer for the stage's deployment as the spec (our revision is in its description)."""
+def stage_from_aws(
+    deployment: Mapping[str, Any] | None, *, api_id: str, stage: Mapping[str, Any] | None = None
+) -> RestStage:
+    """GetDeployment's answer for the stage's deployment, and GetStage's, as the spec (our revision is in the
+    deployment's description)."""
     description = (deployment or {}).get("description") or ""
     revision = description.removeprefix(REVISION_PREFIX) if description.startswith(REVISION_PREFIX) else None
-    return RestStage(revision=revision, api_id=api_id)
+    return RestStage(revision=revision, tracing=bool((stage or {}).get("tracingEnabled")), api_id=api_id)
 
 
 def rest_stage_deploy(context: Context, step: Step) -> None:
+    """A new deployment on the stage when what it serves changed (or the stage is new), then the stage's own
+    settings patched where they differ."""
     resource = context.desired(step)
-    revision = resource.spec_as(RestStage).revision
-    deployment = context.aws.rest_apis.deploy(
-        context.require(REST_API), stage=resource.name, description=f"{REVISION_PREFIX}{revision}"
-    )
-    context.outputs[step.address] = {"deployment": deployment}
+    spec = resource.spec_as(RestStage)
+    live = context.plan.live.get(step.address)
+    have = live.spec_as(RestStage) if live is not None else RestStage(revision=None)
+    api_id = context.require(REST_API)
+    if live is None or spec.revision != have.revision:
+        deployment = context.aws.rest_apis.deploy(
+            api_id, stage=resource.name, description=f"{REVISION_PREFIX}{spec.revision}"
+        )
+        context.outputs[step.address] = {"deployment": deployment}
+    if spec.tracing != have.tracing:
+        operation = {"op": "replace", "path": "/tracingEnabled", "value": str(spec.tracing).lower()}
+        context.aws.rest_apis.update_stage(api_id, resource.name, operations=[operation])
 
 
 def rest_stage_delete(context: Context, step: Step) -> None:
@@ -268,9 +326,14 @@ def part_of_api(_resource: Resource) -> str:
 def find_rest_api(aws: Reads, name: str, owner: tuple[str, str]) -> dict[str, Any] | None:
     """Our REST API: one of the ids the service's tags and statements name (plan/reads.py `api_ids`), read by
     id, with our name and our ownership tags."""
+    from fnship.model.triggers.api import api_name  # (fnship.model.triggers imports the kind modules)
+
+    service, stage = owner
+    # Either name Serverless gives it (`provider.apiGateway.shouldStartNameWithService` renames it in place).
+    names = {name, api_name(service=service, stage=stage), f"{service}-{stage}"}
     for api_id in sorted(aws.api_ids().get("restapis", ())):
         found = aws.once(("rest_api", api_id), partial(aws.rest_apis.get_api_or_none, api_id))
-        if found is not None and found.get("name") == name and owned(found.get("tags"), owner):
+        if found is not None and found.get("name") in names and owned(found.get("tags"), owner):
             return found
     return None
 
@@ -342,7 +405,7 @@ def read_rest_stage(aws: Reads, stub: Resource) -> list[Resource]:
     if stage is None:
         return []
     deployment = aws.rest_apis.get_deployment_or_none(api_id, stage.get("deploymentId", ""))
-    return [Resource.of(stub.address, stub.name, stage_from_aws(deployment, api_id=api_id))]
+    return [Resource.of(stub.address, stub.name, stage_from_aws(deployment, api_id=api_id, stage=stage))]
 
 
 def discover_rest_api(aws: Reads) -> list[Resource]:

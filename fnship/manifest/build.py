@@ -29,6 +29,7 @@ from fnship.manifest.types import (
     Manifest,
     PackageSpec,
     ProviderSpec,
+    RestApiSettings,
 )
 from fnship.secret import Secret, reveal
 
@@ -206,7 +207,16 @@ def _provider(value: Any, check: Checker, *, stage: str, region: str) -> Provide
         iam=_provider_iam(raw, path, check),
         raw=raw,
         http_api=_provider_http_api(raw.get("httpApi"), (*path, "httpApi"), check),
+        rest_api=_provider_rest_api(raw, path, check),
     )
+
+
+def _provider_rest_api(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> RestApiSettings:
+    if raw.get("apiGateway") is None and raw.get("logs") is None and raw.get("tracing") is None:
+        return RestApiSettings()
+    from fnship.triggers.rest import parse_provider_rest_api  # (see _provider_http_api)
+
+    return parse_provider_rest_api(raw, path, check)
 
 
 def _provider_http_api(value: Any, path: KeyPath, check: Checker) -> HttpApiSpec:

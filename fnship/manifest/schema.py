@@ -62,6 +62,8 @@ PROVIDER_KEYS = frozenset(
         "build",  # fnship: how dependencies are built (container auto|always|never, images)
         "httpApi",
         "layers",
+        "apiGateway",  # the REST API of `http` events (fnship/triggers/rest.py)
+        "logs",  # restApi: the REST API stage's access logs
     }
 )
 PROVIDER_IAM_KEYS = frozenset({"role"})

@@ -122,6 +122,21 @@ class HttpApiSpec:
 
 
 @frozen
+class RestApiSettings:
+    """`provider.apiGateway` (and `provider.logs.restApi`, `provider.tracing.apiGateway`): the service's REST API
+    and its stage, as Serverless v3 configures them."""
+
+    description: str | None = None
+    binary_media_types: tuple[str, ...] = ()
+    minimum_compression_size: int | None = None
+    policy: str | None = None  # the resource policy document (compact JSON)
+    name_starts_with_service: bool = False  # `{service}-{stage}` instead of `{stage}-{service}`
+    tracing: bool = False  # X-Ray tracing on the stage
+    access_log_format: str | None = None  # None: no access logs
+    throttle: tuple[int, float] | None = None  # the stage's default method throttling (burst, rate)
+
+
+@frozen
 class FunctionSpec:
     key: str  # the logical name under `functions:`
     name: str  # the physical Lambda name: `{service}-{stage}-{key}` unless `name:` is set
@@ -162,6 +177,7 @@ class ProviderSpec:
     iam: IamSpec
     raw: Mapping[str, Any] = field(default_factory=dict)
     http_api: HttpApiSpec = field(default_factory=HttpApiSpec)
+    rest_api: RestApiSettings = field(default_factory=RestApiSettings)
 
 
 @frozen

@@ -111,6 +111,7 @@ def build_desired(
             every_function={
                 key: trigger_target(manifest, f, account_id=account_id) for key, f in manifest.functions.items()
             },
+            rest_api=manifest.provider.rest_api,
         )
     )
     resources = merge_artifacts(

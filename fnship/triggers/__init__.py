@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from fnship.lazy import LazyTable
 
 if TYPE_CHECKING:
-    from fnship.manifest.types import EventSpec, HttpApiSpec
+    from fnship.manifest.types import EventSpec, HttpApiSpec, RestApiSettings
     from fnship.model.resources import Resource
     from fnship.model.triggers.common import Target
     from fnship.triggers.base import TriggerType
@@ -59,8 +59,10 @@ def render_triggers(
     http_api: HttpApiSpec,
     tags: Mapping[str, str],
     every_function: Mapping[str, Target] | None = None,
+    rest_api: RestApiSettings | None = None,
 ) -> list[Resource]:
     """Every trigger of every function, then the shared resources they need (in the table's order)."""
+    from fnship.manifest.types import RestApiSettings
     from fnship.triggers.base import Shared
 
     rendered: list[Resource] = []
@@ -70,7 +72,8 @@ def render_triggers(
             rendered.extend(TRIGGERS[event.type].render(target, event, name))
             by_type.setdefault(event.type, []).append((target, event))
     every = every_function if every_function is not None else {target.function_key: target for target, _ in functions}
-    context = Shared(service=service, stage=stage, http_api=http_api, tags=tags, functions=every)
+    context = Shared(service=service, stage=stage, http_api=http_api, tags=tags, functions=every,
+                     rest_api=rest_api or RestApiSettings())  # fmt: skip
     shared = [
         resource
         for event_type, trigger in TRIGGERS.items()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fnship.manifest.events.common import EventContext
-from fnship.manifest.types import EventSpec, HttpApiSpec, KeyPath
+from fnship.manifest.types import EventSpec, HttpApiSpec, KeyPath, RestApiSettings
 from fnship.model.iam import Grant
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target
@@ -30,6 +30,7 @@ class Shared:
     http_api: HttpApiSpec
     tags: Mapping[str, str]
     functions: Mapping[str, Target] = field(default_factory=dict)  # every function of the service, by key
+    rest_api: RestApiSettings = field(default_factory=RestApiSettings)  # provider.apiGateway
 
 
 # (every event of the type with its function, the triggers they rendered, context) -> the shared resources

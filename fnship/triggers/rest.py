@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -24,7 +24,7 @@ from fnship.manifest.events.common import (
     text_of,
     want_bounded,
 )
-from fnship.manifest.types import EventSpec, KeyPath
+from fnship.manifest.types import EventSpec, KeyPath, RestApiSettings
 from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource, plain
 from fnship.model.triggers.api import APIGATEWAY, REST_API, api_name, route_name
@@ -44,6 +44,7 @@ from fnship.triggers.rest_settings import (
     parse_authorizer,
     parse_request,
     parse_response,
+    policy_json,
 )
 
 HTTP_KEYS = frozenset({"method", "path", "cors", "integration", "authorizer", "private", "request", "response"})
@@ -174,6 +175,60 @@ def _rest_cors(value: Any, path: KeyPath, check: Checker) -> RestCors | None:
     cache_control = text_of(raw, "cacheControl", path, check)
     return RestCors(tuple(origins), tuple(headers), flag(raw, "allowCredentials", path, check, False), max_age,
                     tuple(methods), cache_control)  # fmt: skip
+
+
+PROVIDER_API_GATEWAY_KEYS = frozenset(
+    {"description", "binaryMediaTypes", "minimumCompressionSize", "resourcePolicy", "shouldStartNameWithService",
+     "apiKeys", "usagePlan", "restApiId", "restApiRootResourceId", "restApiResources", "apiKeySourceType",
+     "disableDefaultEndpoint", "metrics", "request", "websocketApiId", "timeoutInMillis"}
+)  # fmt: skip
+# Serverless v3 keys of provider.apiGateway that fnship does not deploy yet: refused, so no deploy half-does them.
+API_GATEWAY_NOT_YET = ("apiKeys", "usagePlan", "restApiId", "restApiRootResourceId", "restApiResources",
+                       "apiKeySourceType", "disableDefaultEndpoint", "metrics", "request", "websocketApiId",
+                       "timeoutInMillis")  # fmt: skip
+# https://docs.aws.amazon.com/apigateway/latest/api/API_CreateRestApi.html: minimumCompressionSize
+COMPRESSION_BYTES = (0, 10485760)
+
+
+def parse_provider_rest_api(provider: Mapping[str, Any], path: KeyPath, check: Checker) -> RestApiSettings:
+    """`provider.apiGateway`, `provider.tracing.apiGateway` and `provider.logs` as the REST API's settings."""
+    raw: dict[str, Any] = {}
+    where = (*path, "apiGateway")
+    if provider.get("apiGateway") is not None:
+        raw = check.want_mapping(provider["apiGateway"], where) or {}
+        check.keys(raw, where, PROVIDER_API_GATEWAY_KEYS)
+    for key in API_GATEWAY_NOT_YET:
+        if raw.get(key) is not None:
+            check.error((*where, key), f"provider.apiGateway.{key} is not supported by fnship yet",
+                        "remove it (the README's REST API section lists what fnship deploys)", at_key=True)  # fmt: skip
+    if provider.get("logs") is not None:
+        logs = check.want_mapping(provider["logs"], (*path, "logs")) or {}
+        for key in logs:
+            hint = "remove it: fnship does not set up API Gateway's access or execution logs"
+            check.error((*path, "logs", key), f"provider.logs.{key} is not supported by fnship yet", hint, at_key=True)
+    binary: tuple[str, ...] = ()
+    if raw.get("binaryMediaTypes") is not None:
+        binary = tuple(check.want_str_list(raw["binaryMediaTypes"], (*where, "binaryMediaTypes"),
+                                           single_ok=True) or [])  # fmt: skip
+    compression = None
+    if raw.get("minimumCompressionSize") is not None:
+        compression = want_bounded(raw["minimumCompressionSize"], (*where, "minimumCompressionSize"), check,
+                                   COMPRESSION_BYTES, unit="bytes")  # fmt: skip
+    policy = None
+    if raw.get("resourcePolicy") is not None:
+        policy = policy_json(raw["resourcePolicy"], (*where, "resourcePolicy"), check)
+    tracing = False
+    tracing_raw = provider.get("tracing")
+    if isinstance(tracing_raw, dict) and tracing_raw.get("apiGateway") is not None:
+        tracing = bool(check.want_bool(tracing_raw["apiGateway"], (*path, "tracing", "apiGateway")))
+    return RestApiSettings(
+        description=text_of(raw, "description", where, check),
+        binary_media_types=tuple(sorted(set(binary))),
+        minimum_compression_size=compression,
+        policy=policy,
+        name_starts_with_service=flag(raw, "shouldStartNameWithService", where, check, False),
+        tracing=tracing,
+    )
 
 
 def rest_method_name(event: EventSpec) -> str:
@@ -309,7 +364,8 @@ def shared_rest_api(
     methods: list[Resource],
     cors_by_path: Mapping[str, RestCors],
     tags: Mapping[str, str],
-    authorizers: list[Resource] = (),  # type: ignore[assignment]
+    authorizers: Sequence[Resource] = (),
+    settings: RestApiSettings | None = None,
 ) -> list[Resource]:
     """The REST API with its path tree, its authorizers, and its stage. The stage's `revision` digests every
     method, path and authorizer, so any change to them plans one new deployment, made after every method change
@@ -317,9 +373,19 @@ def shared_rest_api(
     if not methods:
         return []
     paths = rest_paths(methods, cors_by_path)
-    api = Resource.of(
-        REST_API, api_name(service=service, stage=stage), RestApi(endpoint_type="EDGE", paths=paths, tags=dict(tags))
+    settings = settings or RestApiSettings()
+    name = f"{service}-{stage}" if settings.name_starts_with_service else api_name(service=service, stage=stage)
+    spec = RestApi(
+        endpoint_type="EDGE",
+        paths=paths,
+        tags=dict(tags),
+        title=name,
+        description=settings.description,
+        binary_media_types=settings.binary_media_types,
+        minimum_compression_size=settings.minimum_compression_size,
+        policy=settings.policy,
     )
+    api = Resource.of(REST_API, name, spec)
     digest_source = {
         "paths": paths,
         "methods": sorted(json.dumps(plain(r.spec_as(RestMethod).compared()), sort_keys=True) for r in methods),
@@ -333,7 +399,7 @@ def shared_rest_api(
     stage_resource = Resource.of(
         Address.rest_stage(stage),
         stage,
-        RestStage(revision=revision),
+        RestStage(revision=revision, tracing=settings.tracing),
         depends_on=(REST_API, *(m.address for m in methods), *(r.address for r in authorizers)),
     )
     return [api, *authorizers, stage_resource]
@@ -412,7 +478,8 @@ def shared(events: list[tuple[Target, EventSpec]], rendered: list[Resource], con
     methods = [r for r in rendered if r.kind == "rest_method"]
     return shared_rest_api(service=context.service, stage=context.stage, methods=methods,
                            cors_by_path=merged_cors(events), tags=context.tags,
-                           authorizers=rest_authorizers(events, context.functions))  # fmt: skip
+                           authorizers=rest_authorizers(events, context.functions),
+                           settings=context.rest_api)  # fmt: skip
 
 
 TRIGGER = TriggerType(

@@ -190,3 +190,71 @@ def test_a_lambda_integration_without_responses_gets_serverless_v3s_status_codes
     assert sorted(responses) == ["200", "400", "401", "403", "404", "422", "500", "502", "504"]
     assert "selectionPattern" not in responses["200"]
     assert responses["404"]["selectionPattern"] == "[\\s\\S]*\\[404\\][\\s\\S]*"
+
+
+SETTINGS = """\
+service: svc
+provider:
+  name: aws
+  tracing:
+    apiGateway: {tracing}
+  apiGateway:
+    description: {description}
+    shouldStartNameWithService: {with_service}
+    minimumCompressionSize: 1024
+    resourcePolicy:
+      - Effect: Allow
+        Principal: '*'
+        Action: execute-api:Invoke
+        Resource: execute-api:/*/*/*
+        Condition:
+          IpAddress:
+            aws:SourceIp: [{ip}]
+functions:
+  api:
+    handler: handler.hello
+    events:
+      - http: GET /items
+"""
+
+
+def test_provider_api_gateway_settings_reach_the_api_and_change_in_place(moto, project):
+    first = {"tracing": "true", "description": "Orders", "with_service": "false", "ip": "10.0.0.0/8"}
+    deploy(project, SETTINGS.format(**first))
+    gateway = moto.client("apigateway")
+    api = rest_api(moto)
+    # (moto drops CreateRestApi's binaryMediaTypes: tests/kinds/test_rest_settings.py has them)
+    assert api["description"] == "Orders"
+    assert api["minimumCompressionSize"] == 1024
+    assert '"aws:SourceIp":["10.0.0.0/8"]' in api["policy"].replace('\\"', '"')
+    assert gateway.get_stage(restApiId=api["id"], stageName="dev")["tracingEnabled"] is True
+    moto.start_recording()
+    deploy(project, SETTINGS.format(**first))
+    assert mutating_actions(moto.stop_recording()) == []
+
+    second = {"tracing": "false", "description": "Orders API", "with_service": "true", "ip": "192.168.0.0/16"}
+    deploy(project, SETTINGS.format(**second))
+    (renamed,) = [a for a in gateway.get_rest_apis()["items"] if a["id"] == api["id"]]
+    assert renamed["name"] == "svc-dev" and renamed["description"] == "Orders API"
+    assert "192.168.0.0/16" in renamed["policy"]
+    assert gateway.get_stage(restApiId=api["id"], stageName="dev")["tracingEnabled"] is False
+    assert project.fn("plan", "--exit-code").exit_code == 0
+    assert project.fn("remove", "--yes").exit_code == 0
+    assert gateway.get_rest_apis()["items"] == []
+
+
+def test_what_fnship_does_not_deploy_yet_is_refused_before_any_call(moto, project):
+    project.write("handler.py", HELLO_HANDLER)
+    project.write(
+        "serverless.yml",
+        "service: svc\nprovider:\n  name: aws\n  apiGateway:\n    restApiId: abc\n  logs:\n    restApi: true\n"
+        "functions:\n  api:\n    handler: handler.hello\n",
+    )
+    moto.start_recording()
+    result = project.fn("deploy", "--yes")
+    assert moto.stop_recording() == []
+    assert result.exit_code == 2
+    assert "serverless.yml:5:5 provider.apiGateway.restApiId: provider.apiGateway.restApiId is not supported" in (
+        result.stderr
+    )
+    assert "serverless.yml:7:5 provider.logs.restApi: provider.logs.restApi is not supported" in result.stderr
