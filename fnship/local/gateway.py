@@ -144,6 +144,8 @@ def route_table(manifest: Any, *, only: Sequence[str] = ()) -> RouteTable:
     (manifest/events/) become this module's plain mappings here."""
     from dataclasses import asdict
 
+    from fnship.manifest.types import JwtAuthorizer
+
     def plain(spec: Any) -> dict[str, Any] | None:
         return asdict(spec) if spec is not None else None
 
@@ -151,7 +153,12 @@ def route_table(manifest: Any, *, only: Sequence[str] = ()) -> RouteTable:
     table = RouteTable(
         stage=manifest.stage,
         http_api_cors=plain(http_api.cors),
-        authorizers={name: asdict(authorizer) for name, authorizer in http_api.authorizers.items()},
+        # JWT authorizers are checked here; a Lambda authorizer is not run (see the README's `fn dev` section).
+        authorizers={
+            name: asdict(authorizer)
+            for name, authorizer in http_api.authorizers.items()
+            if isinstance(authorizer, JwtAuthorizer)
+        },
     )
     for key, spec in manifest.functions.items():
         if only and key not in only:
@@ -167,7 +174,7 @@ def route_table(manifest: Any, *, only: Sequence[str] = ()) -> RouteTable:
                         settings.path,
                         # `provider.httpApi.payload` or the function's `httpApi.payload` (the manifest resolves which)
                         payload_version=settings.payload_format,
-                        authorizer=settings.authorizer,
+                        authorizer=settings.authorizer if settings.authorization == "JWT" else None,
                         scopes=tuple(settings.scopes),
                     )
                 )

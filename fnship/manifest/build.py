@@ -5,7 +5,7 @@ Every problem becomes a Diagnostic on the Checker; the caller raises once with a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,7 @@ from fnship.manifest.types import (
     Manifest,
     PackageSpec,
     ProviderSpec,
+    RequestAuthorizer,
     RestApiSettings,
 )
 from fnship.secret import Secret, reveal
@@ -73,6 +74,7 @@ def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: st
             if spec is not None:
                 functions[key] = spec
         _check_routes(functions, check)
+        _check_authorizer_functions(provider.http_api, keys, check)
         _check_s3_overlaps(functions, check)
 
     artifacts = build_artifacts(doc, check, service=service or "service", stage=stage)
@@ -681,6 +683,19 @@ def _check_routes(functions: Mapping[str, FunctionSpec], check: Checker) -> None
                 )
             seen.setdefault(route, key)
     _check_rest_path_variables(functions, check)
+
+
+def _check_authorizer_functions(http_api: HttpApiSpec, function_keys: Collection[str], check: Checker) -> None:
+    """An HTTP API Lambda authorizer's `functionName` is a function of this service (Serverless v3:
+    HTTP_API_CUSTOM_AUTHORIZER_FUNCTION_NOT_FOUND_IN_SERVICE)."""
+    for name, authorizer in http_api.authorizers.items():
+        key = authorizer.function_key if isinstance(authorizer, RequestAuthorizer) else None
+        if key is not None and key not in function_keys:
+            check.error(
+                ("provider", "httpApi", "authorizers", name, "functionName"),
+                f"{show(key)} is not a function of this service",
+                "name a function under `functions:` or give functionArn",
+            )
 
 
 def _check_rest_path_variables(functions: Mapping[str, FunctionSpec], check: Checker) -> None:

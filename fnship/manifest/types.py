@@ -84,6 +84,19 @@ class JwtAuthorizer:
 
 
 @frozen
+class RequestAuthorizer:
+    """A `provider.httpApi.authorizers.<name>` Lambda (`type: request`) authorizer: a function of this service
+    (`functionName`) or one by ARN (`functionArn`)."""
+
+    function_key: str | None
+    function_arn: str | None
+    identity_source: tuple[str, ...]
+    ttl: int  # resultTtlInSeconds (0: no caching)
+    simple_responses: bool  # enableSimpleResponses: the function answers {"isAuthorized": bool, "context": {}}
+    payload_version: str  # "1.0" | "2.0"
+
+
+@frozen
 class FunctionSettings:
     """Function settings that come with triggers: network, tracing, async invoke handling, encryption."""
 
@@ -115,7 +128,8 @@ class HttpApiSpec:
     """`provider.httpApi`: CORS for the whole HTTP API and its JWT authorizers by name."""
 
     cors: Cors | None = None
-    authorizers: Mapping[str, JwtAuthorizer] = field(default_factory=dict)
+    authorizers: Mapping[str, JwtAuthorizer | RequestAuthorizer] = field(default_factory=dict)
+    api_id: str | None = None  # `provider.httpApi.id`: routes go on this existing API, which fnship does not own
     # `provider.httpApi.payload` (or a function's `httpApi.payload`, which wins for its routes): the event format
     # API Gateway sends the Lambda integration, "2.0" unless set, as in Serverless v3.
     payload_format: str = "2.0"

@@ -258,3 +258,89 @@ def test_what_fnship_does_not_deploy_yet_is_refused_before_any_call(moto, projec
         result.stderr
     )
     assert "serverless.yml:7:5 provider.logs.restApi: provider.logs.restApi is not supported" in result.stderr
+
+
+HTTP_API = """\
+service: svc
+provider:
+  name: aws
+  httpApi:
+    authorizers:
+      custom:
+        type: request
+        functionName: auth
+        identitySource: [$request.header.Authorization]
+        resultTtlInSeconds: {ttl}
+        enableSimpleResponses: true
+functions:
+  auth:
+    handler: handler.hello
+  api:
+    handler: handler.hello
+    events:
+      - httpApi:
+          method: GET
+          path: /me
+          authorizer: custom
+      - httpApi:
+          method: GET
+          path: /admin
+          authorizer:
+            type: aws_iam
+"""
+
+
+def http_api_routes(moto) -> tuple[str, dict[str, dict]]:
+    client = moto.client("apigatewayv2")
+    (api,) = [a for a in client.get_apis()["Items"] if a["Name"] == "dev-svc"]
+    return api["ApiId"], {r["RouteKey"]: r for r in client.get_routes(ApiId=api["ApiId"])["Items"]}
+
+
+def test_http_api_lambda_request_authorizers_and_aws_iam_routes(moto, project):
+    deploy(project, HTTP_API.format(ttl=300))
+    client = moto.client("apigatewayv2")
+    api_id, routes = http_api_routes(moto)
+    me = routes["GET /me"]
+    assert me["AuthorizationType"] == "CUSTOM"
+    authorizer = client.get_authorizer(ApiId=api_id, AuthorizerId=me["AuthorizerId"])
+    assert authorizer["AuthorizerType"] == "REQUEST" and authorizer["Name"] == "custom"
+    assert authorizer["AuthorizerUri"].endswith(":function:svc-dev-auth:live/invocations")
+    assert authorizer["IdentitySource"] == ["$request.header.Authorization"]
+    assert authorizer["AuthorizerResultTtlInSeconds"] == 300 and authorizer["EnableSimpleResponses"] is True
+    assert authorizer["AuthorizerPayloadFormatVersion"] == "2.0"
+    assert routes["GET /admin"]["AuthorizationType"] == "AWS_IAM"
+    statement = statements(moto, "svc-dev-auth")["fnship-httpApiAuthorizer-custom"]
+    assert statement["Condition"]["ArnLike"] == {
+        "AWS:SourceArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/authorizers/*"
+    }
+    moto.start_recording()
+    deploy(project, HTTP_API.format(ttl=300))
+    assert mutating_actions(moto.stop_recording()) == []
+    deploy(project, HTTP_API.format(ttl=60))
+    changed = client.get_authorizer(ApiId=api_id, AuthorizerId=me["AuthorizerId"])
+    assert changed["AuthorizerResultTtlInSeconds"] == 60
+    assert project.fn("plan", "--exit-code").exit_code == 0
+    assert project.fn("remove", "--yes").exit_code == 0
+    assert client.get_apis()["Items"] == []
+
+
+def test_routes_go_on_an_existing_http_api_which_remove_leaves_in_place(moto, project):
+    client = moto.client("apigatewayv2")
+    theirs = client.create_api(Name="shared", ProtocolType="HTTP")["ApiId"]
+    text = (
+        "service: svc\nprovider:\n  name: aws\n  httpApi:\n    id: " + theirs + "\n"
+        "functions:\n  api:\n    handler: handler.hello\n    events:\n      - httpApi: GET /mine\n"
+    )
+    deploy(project, text)
+    routes = {r["RouteKey"]: r for r in client.get_routes(ApiId=theirs)["Items"]}
+    assert set(routes) == {"GET /mine"}
+    assert [a["Name"] for a in client.get_apis()["Items"]] == ["shared"]
+    assert statements(moto)["fnship-httpApi-get-mine"]["Condition"]["ArnLike"] == {
+        "AWS:SourceArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{theirs}/*/GET/mine"
+    }
+    moto.start_recording()
+    deploy(project, text)
+    assert mutating_actions(moto.stop_recording()) == []
+    assert project.fn("remove", "--yes").exit_code == 0
+    assert client.get_routes(ApiId=theirs)["Items"] == []
+    assert [a["Name"] for a in client.get_apis()["Items"]] == ["shared"]
