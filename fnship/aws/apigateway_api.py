@@ -213,6 +213,63 @@ class RestApis:
         call_or_none(f"REST API {api_id} authorizer {authorizer_id}", "DeleteAuthorizer",
                      self._client.delete_authorizer, restApiId=api_id, authorizerId=authorizer_id)  # fmt: skip
 
+    # -- API keys and usage plans ------------------------------------------------------------------------------
+    def api_key_arn(self, key_id: str) -> str:
+        return arn("apigateway", f"/apikeys/{key_id}", region=self._region)
+
+    def usage_plan_arn(self, plan_id: str) -> str:
+        return arn("apigateway", f"/usageplans/{plan_id}", region=self._region)
+
+    def set_tags_of(self, resource_arn: str, *, add: Mapping[str, str], remove: list[str]) -> None:
+        if remove:
+            aws_call(resource_arn, "UntagResource", self._client.untag_resource, resourceArn=resource_arn,
+                     tagKeys=list(remove))  # fmt: skip
+        if add:
+            aws_call(resource_arn, "TagResource", self._client.tag_resource, resourceArn=resource_arn, tags=dict(add))
+
+    def get_api_keys(self, *, name: str, include_values: bool) -> list[dict[str, Any]]:
+        """The API keys whose name starts with `name` (GetApiKeys' nameQuery), with their values if asked."""
+        return paged(self._client, "get_api_keys", f"API key {name}", "items", nameQuery=name,
+                     includeValues=include_values)  # fmt: skip
+
+    def create_api_key(self, name: str, *, settings: Mapping[str, Any]) -> str:
+        created = aws_call(f"API key {name}", "CreateApiKey", self._client.create_api_key, name=name, **settings)
+        return str(created["id"])
+
+    def update_api_key(self, key_id: str, *, operations: list[dict[str, str]]) -> None:
+        aws_call(f"API key {key_id}", "UpdateApiKey", self._client.update_api_key, apiKey=key_id,
+                 patchOperations=operations)  # fmt: skip
+
+    def delete_api_key(self, key_id: str) -> None:
+        call_or_none(f"API key {key_id}", "DeleteApiKey", self._client.delete_api_key, apiKey=key_id)
+
+    def get_usage_plans(self) -> list[dict[str, Any]]:
+        return paged(self._client, "get_usage_plans", "usage plans", "items")
+
+    def get_usage_plan_keys(self, plan_id: str) -> list[dict[str, Any]]:
+        return paged(self._client, "get_usage_plan_keys", f"usage plan {plan_id}", "items", missing_ok=True,
+                     usagePlanId=plan_id)  # fmt: skip
+
+    def create_usage_plan(self, name: str, *, settings: Mapping[str, Any]) -> str:
+        created = aws_call(f"usage plan {name}", "CreateUsagePlan", self._client.create_usage_plan, name=name,
+                           **settings)  # fmt: skip
+        return str(created["id"])
+
+    def update_usage_plan(self, plan_id: str, *, operations: list[dict[str, str]]) -> None:
+        aws_call(f"usage plan {plan_id}", "UpdateUsagePlan", self._client.update_usage_plan, usagePlanId=plan_id,
+                 patchOperations=operations)  # fmt: skip
+
+    def delete_usage_plan(self, plan_id: str) -> None:
+        call_or_none(f"usage plan {plan_id}", "DeleteUsagePlan", self._client.delete_usage_plan, usagePlanId=plan_id)
+
+    def add_usage_plan_key(self, plan_id: str, *, key_id: str) -> None:
+        aws_call(f"usage plan {plan_id} key {key_id}", "CreateUsagePlanKey", self._client.create_usage_plan_key,
+                 usagePlanId=plan_id, keyId=key_id, keyType="API_KEY")  # fmt: skip
+
+    def remove_usage_plan_key(self, plan_id: str, *, key_id: str) -> None:
+        call_or_none(f"usage plan {plan_id} key {key_id}", "DeleteUsagePlanKey", self._client.delete_usage_plan_key,
+                     usagePlanId=plan_id, keyId=key_id)  # fmt: skip
+
     # -- deployments and the stage ------------------------------------------------------------------------------
     def get_stage_or_none(self, api_id: str, stage: str) -> dict[str, Any] | None:
         return call_or_none(

@@ -21,6 +21,7 @@ def _kinds() -> dict[str, Kind]:
     from fnship.kinds import (
         alarm,
         alias,
+        api_keys,
         artifact_stores,
         event_rule,
         event_source_mapping,
@@ -60,6 +61,8 @@ def _kinds() -> dict[str, Kind]:
             rest_authorizer.KIND,
             rest_api.METHOD_KIND,
             rest_api.STAGE_KIND,
+            api_keys.API_KEY_KIND,
+            api_keys.USAGE_PLAN_KIND,
             sns.TOPIC_KIND,
             sns.SUBSCRIPTION_KIND,
             s3.BUCKET_KIND,

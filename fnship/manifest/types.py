@@ -136,6 +136,28 @@ class HttpApiSpec:
 
 
 @frozen
+class ApiKeySpec:
+    """A `provider.apiGateway.apiKeys` entry: an API key of the REST API's usage plans (`plans`: the names of the
+    `usagePlan` entries it belongs to; "" is the one plan of a `usagePlan` mapping)."""
+
+    name: str
+    value: Secret | None = None  # None: API Gateway generates it
+    description: str | None = None
+    customer_id: str | None = None
+    enabled: bool = True
+    plans: tuple[str, ...] = ("",)
+
+
+@frozen
+class UsagePlanSpec:
+    """A `provider.apiGateway.usagePlan` plan ("" names the one plan of a mapping) on the REST API's stage."""
+
+    name: str
+    quota: tuple[int, int, str] | None = None  # limit, offset, period (DAY | WEEK | MONTH)
+    throttle: tuple[int, float] | None = None  # burstLimit, rateLimit
+
+
+@frozen
 class RestApiSettings:
     """`provider.apiGateway` (and `provider.logs.restApi`, `provider.tracing.apiGateway`): the service's REST API
     and its stage, as Serverless v3 configures them."""
@@ -146,8 +168,8 @@ class RestApiSettings:
     policy: str | None = None  # the resource policy document (compact JSON)
     name_starts_with_service: bool = False  # `{service}-{stage}` instead of `{stage}-{service}`
     tracing: bool = False  # X-Ray tracing on the stage
-    access_log_format: str | None = None  # None: no access logs
-    throttle: tuple[int, float] | None = None  # the stage's default method throttling (burst, rate)
+    api_keys: tuple[ApiKeySpec, ...] = ()
+    usage_plans: tuple[UsagePlanSpec, ...] = ()  # a default plan when there are API keys but no usagePlan
 
 
 @frozen

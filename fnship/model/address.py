@@ -77,6 +77,14 @@ class Address(str):
         return cls(f"rest_api.stage.{stage}")
 
     @classmethod
+    def api_key(cls, name: str) -> Address:
+        return cls(f"api_key.{name}")
+
+    @classmethod
+    def usage_plan(cls, name: str) -> Address:
+        return cls(f"usage_plan.{name}")
+
+    @classmethod
     def topic(cls, name: str) -> Address:
         return cls(f"topic.{name}")
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fnship.arns import arn
+from fnship.kinds.api_keys import ApiKey, UsagePlan
 from fnship.kinds.rest_api import RestApi, RestMethod, RestStage
 from fnship.kinds.rest_authorizer import RestAuthorizer
 from fnship.local.events import Where, stable_id
@@ -44,6 +45,7 @@ from fnship.triggers.rest_settings import (
     parse_authorizer,
     parse_request,
     parse_response,
+    parse_usage_plans,
     policy_json,
 )
 
@@ -183,7 +185,7 @@ PROVIDER_API_GATEWAY_KEYS = frozenset(
      "disableDefaultEndpoint", "metrics", "request", "websocketApiId", "timeoutInMillis"}
 )  # fmt: skip
 # Serverless v3 keys of provider.apiGateway that fnship does not deploy yet: refused, so no deploy half-does them.
-API_GATEWAY_NOT_YET = ("apiKeys", "usagePlan", "restApiId", "restApiRootResourceId", "restApiResources",
+API_GATEWAY_NOT_YET = ("restApiId", "restApiRootResourceId", "restApiResources",
                        "apiKeySourceType", "disableDefaultEndpoint", "metrics", "request", "websocketApiId",
                        "timeoutInMillis")  # fmt: skip
 # https://docs.aws.amazon.com/apigateway/latest/api/API_CreateRestApi.html: minimumCompressionSize
@@ -221,7 +223,10 @@ def parse_provider_rest_api(provider: Mapping[str, Any], path: KeyPath, check: C
     tracing_raw = provider.get("tracing")
     if isinstance(tracing_raw, dict) and tracing_raw.get("apiGateway") is not None:
         tracing = bool(check.want_bool(tracing_raw["apiGateway"], (*path, "tracing", "apiGateway")))
+    plans, keys = parse_usage_plans(raw.get("usagePlan"), raw.get("apiKeys"), where, check)
     return RestApiSettings(
+        api_keys=keys,
+        usage_plans=plans,
         description=text_of(raw, "description", where, check),
         binary_media_types=tuple(sorted(set(binary))),
         minimum_compression_size=compression,
@@ -402,7 +407,34 @@ def shared_rest_api(
         RestStage(revision=revision, tracing=settings.tracing),
         depends_on=(REST_API, *(m.address for m in methods), *(r.address for r in authorizers)),
     )
-    return [api, *authorizers, stage_resource]
+    return [api, *authorizers, stage_resource, *usage_plans(service=service, stage=stage, settings=settings,
+                                                           tags=tags)]  # fmt: skip
+
+
+def usage_plans(*, service: str, stage: str, settings: RestApiSettings, tags: Mapping[str, str]) -> list[Resource]:
+    """The API keys and the usage plans that hold them, on the REST API's stage, named as Serverless v3 names them
+    (`{service}-{stage}`, `{service}-{plan}-{stage}`)."""
+    keys = [
+        Resource.of(Address.api_key(key.name), key.name, ApiKey(description=key.description,
+                    customer_id=key.customer_id, enabled=key.enabled, value=key.value, tags=dict(tags)))
+        for key in settings.api_keys
+    ]  # fmt: skip
+    plans = []
+    for plan in settings.usage_plans:
+        members = tuple(sorted(key.name for key in settings.api_keys if plan.name in key.plans))
+        spec = UsagePlan(
+            description=f'Usage plan "{plan.name}" for {service} {stage} stage' if plan.name
+            else f"Usage plan for {service} {stage} stage",
+            stage=stage,
+            quota=dict(zip(("limit", "offset", "period"), plan.quota, strict=True)) if plan.quota else None,
+            throttle=dict(zip(("burstLimit", "rateLimit"), plan.throttle, strict=True)) if plan.throttle else None,
+            keys=members,
+            tags=dict(tags),
+        )  # fmt: skip
+        name = f"{service}-{plan.name}-{stage}" if plan.name else f"{service}-{stage}"
+        depends = (REST_API, Address.rest_stage(stage), *(Address.api_key(key) for key in members))
+        plans.append(Resource.of(Address.usage_plan(plan.name or "default"), name, spec, depends_on=depends))
+    return [*keys, *plans]
 
 
 def http(where: Where) -> dict[str, Any]:
@@ -493,5 +525,5 @@ TRIGGER = TriggerType(
         "http-authorizer-token": http_authorizer_token,
         "http-authorizer-request": http_authorizer_request,
     },
-    kinds=("rest_method", "permission", "rest_api", "rest_authorizer", "rest_stage"),
+    kinds=("rest_method", "permission", "rest_api", "rest_authorizer", "rest_stage", "api_key", "usage_plan"),
 )

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fnship.manifest.checks import Checker, show
-from fnship.manifest.events.common import arn_parts, json_value, want_bounded
-from fnship.manifest.types import KeyPath
+from fnship.manifest.events.common import arn_parts, flag, json_value, want_bounded
+from fnship.manifest.types import ApiKeySpec, KeyPath, UsagePlanSpec
+from fnship.secret import Secret, reveal
 
 AUTHORIZER_KEYS = frozenset(
     {"name", "arn", "type", "identitySource", "resultTtlInSeconds", "identityValidationExpression", "scopes",
@@ -372,3 +373,116 @@ def policy_json(value: Any, path: KeyPath, check: Checker) -> str | None:
     if statements is None:
         return None
     return json_value({"Version": "2012-10-17", "Statement": statements}, path, check)
+
+
+API_KEY_KEYS = frozenset({"name", "value", "description", "customerId", "enabled"})
+PLAN_KEYS = frozenset({"quota", "throttle"})
+QUOTA_KEYS = frozenset({"limit", "offset", "period"})
+THROTTLE_KEYS = frozenset({"burstLimit", "rateLimit"})
+QUOTA_PERIODS = ("DAY", "WEEK", "MONTH")
+API_KEY_MIN_LENGTH = 20  # https://docs.aws.amazon.com/apigateway/latest/api/API_CreateApiKey.html: value
+
+
+def parse_usage_plans(
+    plans_value: Any, keys_value: Any, path: KeyPath, check: Checker
+) -> tuple[tuple[UsagePlanSpec, ...], tuple[ApiKeySpec, ...]]:
+    """`provider.apiGateway.usagePlan` (a mapping: one plan; a list of `{name: {quota, throttle}}`: several) and
+    `apiKeys` (names or mappings; with several plans, grouped as `{plan name: [keys]}`), as Serverless v3 reads
+    them: API keys without `usagePlan` get one plan without limits."""
+    plans: list[UsagePlanSpec] = []
+    if isinstance(plans_value, list):
+        for index, item in enumerate(plans_value):
+            where = (*path, "usagePlan", index)
+            entry = check.want_mapping(item, where, what="{plan name: {quota, throttle}}")
+            if entry is None or len(entry) != 1:
+                if entry is not None:
+                    check.error(where, "each usagePlan entry is one plan: {plan name: {quota, throttle}}")
+                continue
+            name, config = next(iter(entry.items()))
+            if not re.match(r"^[A-Za-z0-9_-]+$", str(name)):
+                check.error(where, f"{show(name)} is not a usage plan name (letters, digits, - and _)", at_key=True)
+                continue
+            plans.append(_plan(str(name), config, (*where, name), check))
+    elif plans_value is not None:
+        plans.append(_plan("", plans_value, (*path, "usagePlan"), check))
+    keys: list[ApiKeySpec] = []
+    if keys_value is not None:
+        named = {plan.name for plan in plans}
+        for index, item in enumerate(check.want_list(keys_value, (*path, "apiKeys")) or []):
+            where = (*path, "apiKeys", index)
+            if isinstance(item, dict) and len(item) == 1 and next(iter(item)) in named - {""}:
+                plan, group = next(iter(item.items()))
+                for sub, key in enumerate(check.want_list(group, (*where, plan)) or []):
+                    found = _api_key(key, (*where, plan, sub), check, plans=(plan,))
+                    if found is not None:
+                        keys.append(found)
+                continue
+            if len(named) > 1 or named - {""}:
+                check.error(where, "with several usage plans, each API key is listed under its plan's name",
+                            f"write `- {sorted(named - {''})[0]}: [<key>]`")  # fmt: skip
+                continue
+            found = _api_key(item, where, check, plans=("",))
+            if found is not None:
+                keys.append(found)
+        if not plans:
+            plans.append(UsagePlanSpec(""))
+    seen: set[str] = set()
+    for key in keys:
+        if key.name in seen:
+            check.error((*path, "apiKeys"), f"API key {key.name} is listed twice")
+        seen.add(key.name)
+    return tuple(plans), tuple(keys)
+
+
+def _plan(name: str, value: Any, path: KeyPath, check: Checker) -> UsagePlanSpec:
+    raw = check.want_mapping(value, path, what="a mapping (quota, throttle)") or {}
+    check.keys(raw, path, PLAN_KEYS)
+    quota = None
+    if raw.get("quota") is not None:
+        found = check.want_mapping(raw["quota"], (*path, "quota"), what="a mapping (limit, offset, period)") or {}
+        check.keys(found, (*path, "quota"), QUOTA_KEYS)
+        limit = check.want_int(found.get("limit"), (*path, "quota", "limit"), minimum=0)
+        offset = check.want_int(found["offset"], (*path, "quota", "offset"), minimum=0) if found.get("offset") else 0
+        period = check.want_choice(str(found.get("period") or "").upper(), (*path, "quota", "period"),
+                                   QUOTA_PERIODS, what="a quota period")  # fmt: skip
+        if limit is not None and period is not None:
+            quota = (limit, offset or 0, period)
+    throttle = None
+    if raw.get("throttle") is not None:
+        limits = check.want_mapping(raw["throttle"], (*path, "throttle"), what="a mapping (burstLimit, rateLimit)")
+        limits = limits or {}
+        check.keys(limits, (*path, "throttle"), THROTTLE_KEYS)
+        burst = check.want_int(limits.get("burstLimit"), (*path, "throttle", "burstLimit"), minimum=0)
+        rate = limits.get("rateLimit")
+        if not isinstance(rate, (int, float)) or isinstance(rate, bool) or rate < 0:
+            check.error((*path, "throttle", "rateLimit"), f"{show(rate)} is not a rate (requests per second)")
+        elif burst is not None:
+            throttle = (burst, float(rate))
+    return UsagePlanSpec(name, quota, throttle)
+
+
+def _api_key(value: Any, path: KeyPath, check: Checker, *, plans: tuple[str, ...]) -> ApiKeySpec | None:
+    if isinstance(value, str):
+        return ApiKeySpec(value, plans=plans)
+    raw = check.want_mapping(value, path, what="a key name or a mapping (name, value, description, ...)")
+    if raw is None:
+        return None
+    check.keys(raw, path, API_KEY_KEYS)
+    name = check.want_str(raw.get("name"), (*path, "name"))
+    if name is None:
+        return None
+    key_value: Secret | None = None  # a key is a credential: plans print it as (sensitive)
+    if raw.get("value") is not None:
+        text = check.want_str(raw["value"], (*path, "value"), secret_ok=True)
+        if text is not None and len(str(reveal(text))) < API_KEY_MIN_LENGTH:
+            check.error((*path, "value"), f"an API key value has at least {API_KEY_MIN_LENGTH} characters")
+        elif text is not None:
+            key_value = text if isinstance(text, Secret) else Secret(text)
+    return ApiKeySpec(
+        name=name,
+        value=key_value,
+        description=check.want_str(raw["description"], (*path, "description")) if raw.get("description") else None,
+        customer_id=check.want_str(raw["customerId"], (*path, "customerId")) if raw.get("customerId") else None,
+        enabled=flag(raw, "enabled", path, check, True),
+        plans=plans,
+    )

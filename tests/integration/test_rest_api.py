@@ -344,3 +344,93 @@ def test_routes_go_on_an_existing_http_api_which_remove_leaves_in_place(moto, pr
     assert project.fn("remove", "--yes").exit_code == 0
     assert client.get_routes(ApiId=theirs)["Items"] == []
     assert [a["Name"] for a in client.get_apis()["Items"]] == ["shared"]
+
+
+KEYS = """\
+service: svc
+provider:
+  name: aws
+  apiGateway:
+    apiKeys:
+      - free:
+          - {first}
+      - paid:
+          - name: partner
+            value: {value}
+            description: Partner key
+    usagePlan:
+      - free:
+          quota:
+            limit: {limit}
+            period: MONTH
+          throttle:
+            burstLimit: 20
+            rateLimit: 10
+      - paid:
+          throttle:
+            burstLimit: 200
+            rateLimit: 100
+functions:
+  api:
+    handler: handler.hello
+    events:
+      - http:
+          method: get
+          path: items
+          private: true
+"""
+VALUE = "p" * 24
+
+
+def plans(moto) -> dict[str, dict]:
+    gateway = moto.client("apigateway")
+    found = {}
+    for plan in gateway.get_usage_plans()["items"]:
+        keys = gateway.get_usage_plan_keys(usagePlanId=plan["id"])["items"]
+        found[plan["name"]] = {**plan, "keys": sorted(k["name"] for k in keys)}
+    return found
+
+
+def test_api_keys_and_usage_plans_are_created_changed_and_removed(moto, project):
+    deploy(project, KEYS.format(first="mobile", value=VALUE, limit=5000))
+    gateway = moto.client("apigateway")
+    api_id = rest_api(moto)["id"]
+    found = plans(moto)
+    assert set(found) == {"svc-free-dev", "svc-paid-dev"}
+    free, paid = found["svc-free-dev"], found["svc-paid-dev"]
+    assert free["apiStages"] == [{"apiId": api_id, "stage": "dev"}] and free["keys"] == ["mobile"]
+    assert free["quota"] == {"limit": 5000, "offset": 0, "period": "MONTH"}
+    assert free["throttle"] == {"burstLimit": 20, "rateLimit": 10.0}
+    assert paid["keys"] == ["partner"] and paid["description"] == 'Usage plan "paid" for svc dev stage'
+    keys = {k["name"]: k for k in gateway.get_api_keys(includeValues=True)["items"]}
+    assert keys["partner"]["value"] == VALUE and keys["partner"]["description"] == "Partner key"
+    assert keys["mobile"]["enabled"] is True
+    plan = project.fn("plan", "--exit-code")
+    assert plan.exit_code == 0, plan.stdout
+    assert VALUE not in project.fn("plan", "--json").stdout
+    moto.start_recording()
+    deploy(project, KEYS.format(first="mobile", value=VALUE, limit=5000))
+    assert mutating_actions(moto.stop_recording()) == []
+
+    # A renamed key replaces the old one in its plan; a quota changes in place.
+    deploy(project, KEYS.format(first="web", value=VALUE, limit=100))
+    found = plans(moto)
+    assert found["svc-free-dev"]["keys"] == ["web"] and found["svc-free-dev"]["quota"]["limit"] == 100
+    assert sorted(k["name"] for k in gateway.get_api_keys()["items"]) == ["partner", "web"]
+    assert project.fn("plan", "--exit-code").exit_code == 0
+
+    assert project.fn("remove", "--yes").exit_code == 0
+    assert gateway.get_usage_plans()["items"] == [] and gateway.get_api_keys()["items"] == []
+    assert gateway.get_rest_apis()["items"] == []
+
+
+def test_api_keys_without_a_usage_plan_get_one_plan_named_after_the_service(moto, project):
+    text = (
+        "service: svc\nprovider:\n  name: aws\n  apiGateway:\n    apiKeys:\n      - partner\n"
+        "functions:\n  api:\n    handler: handler.hello\n    events:\n      - http: GET /items\n"
+    )
+    deploy(project, text)
+    found = plans(moto)
+    assert list(found) == ["svc-dev"] and found["svc-dev"]["keys"] == ["partner"]
+    assert found["svc-dev"]["description"] == "Usage plan for svc dev stage"
+    assert "quota" not in found["svc-dev"] or not found["svc-dev"]["quota"]

@@ -436,3 +436,44 @@ def test_cors_true_allows_exactly_the_headers_serverless_v3_allows(env: Env):
                 "X-Amz-User-Agent", "X-Amzn-Trace-Id")  # fmt: skip
     assert manifest.functions["api"].events[0].settings.cors.headers == expected
     assert manifest.provider.http_api.cors.allow_headers == expected
+
+
+@pytest.mark.parametrize(
+    ("provider", "expected"),
+    [
+        (
+            "apiGateway:\n  apiKeys:\n    - name: k\n      value: short",
+            "7:16 provider.apiGateway.apiKeys.0.value: an API key value has at least 20 characters",
+        ),
+        (
+            "apiGateway:\n  usagePlan:\n    - free: {}\n    - paid: {}\n  apiKeys: [k]",
+            "8:15 provider.apiGateway.apiKeys.0: with several usage plans, each API key is listed under its plan's "
+            "name",
+        ),
+        (
+            "apiGateway:\n  usagePlan:\n    quota: {limit: 10, period: YEAR}",
+            "6:34 provider.apiGateway.usagePlan.quota.period: 'YEAR' is not a quota period; allowed: DAY, WEEK, MONTH",
+        ),
+        (
+            "apiGateway:\n  minimumCompressionSize: 10485761",
+            "5:29 provider.apiGateway.minimumCompressionSize: 10485761 is above the AWS maximum of 10485760 bytes",
+        ),
+        (
+            "httpApi:\n  authorizers:\n    a:\n      type: request\n      functionName: nope",
+            "8:23 provider.httpApi.authorizers.a.functionName: 'nope' is not a function of this service",
+        ),
+        (
+            "httpApi:\n  authorizers:\n    a:\n      type: request\n      functionName: api\n"
+            "      resultTtlInSeconds: 60",
+            "9:29 provider.httpApi.authorizers.a.resultTtlInSeconds: a request authorizer that caches needs "
+            '"identitySource": it is the cache key',
+        ),
+        (
+            "httpApi:\n  id: abc\n  cors: true",
+            "6:11 provider.httpApi.cors: cannot set up cors for an externally configured HTTP API "
+            "(provider.httpApi.id)",
+        ),
+    ],
+)
+def test_provider_api_gateway_and_http_api_settings_are_checked(env: Env, provider: str, expected: str):
+    assert env.problem(with_function("", provider=provider)) == f"serverless.yml:{expected}"
