@@ -212,7 +212,7 @@ def discover_usage_plans(aws: Reads) -> list[Resource]:
     for found in our_usage_plans(aws):
         name = str(found["name"])
         key = name.removeprefix(f"{service}-").removesuffix(f"-{stage}") if name != f"{service}-{stage}" else ""
-        stubs.append(Resource(Address.usage_plan(key or "default"), "usage_plan", name, {}))
+        stubs.append(Resource(Address.usage_plan(key or "default"), "usage_plan", name))
     return stubs
 
 
@@ -236,7 +236,7 @@ def read_api_key(aws: Reads, stub: Resource) -> list[Resource]:
 def discover_api_keys(aws: Reads) -> list[Resource]:
     """The keys of the service's usage plans that carry its ownership tags."""
     names = {name for plan in our_usage_plans(aws) for name in plan_keys(aws, plan["id"])}
-    return [Resource(Address.api_key(name), "api_key", name, {}) for name in sorted(names)]
+    return [Resource(Address.api_key(name), "api_key", name) for name in sorted(names)]
 
 
 API_KEY_KIND = Kind(

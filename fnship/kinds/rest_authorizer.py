@@ -130,7 +130,7 @@ def discover_rest_authorizers(aws: Reads) -> list[Resource]:
         return []
     where = Found(api_id=found[1]["id"])
     return [
-        Resource(Address.rest_authorizer(item["name"]), "rest_authorizer", item["name"], {}, found=where)
+        Resource(Address.rest_authorizer(item["name"]), "rest_authorizer", item["name"], found=where)
         for item in authorizers(aws, found[1]["id"])
     ]
 
