@@ -213,6 +213,43 @@ class RestApis:
         call_or_none(f"REST API {api_id} authorizer {authorizer_id}", "DeleteAuthorizer",
                      self._client.delete_authorizer, restApiId=api_id, authorizerId=authorizer_id)  # fmt: skip
 
+    # -- models and request validators ------------------------------------------------------------------------
+    def get_models(self, api_id: str) -> list[dict[str, Any]]:
+        return paged(self._client, "get_models", f"REST API {api_id}", "items", missing_ok=True, restApiId=api_id)
+
+    def create_model(self, api_id: str, *, name: str, content_type: str, schema: str, description: str | None) -> None:
+        extra = {"description": description} if description else {}
+        aws_call(f"REST API {api_id} model {name}", "CreateModel", self._client.create_model, restApiId=api_id,
+                 name=name, contentType=content_type, schema=schema, **extra)  # fmt: skip
+
+    def update_model(self, api_id: str, name: str, *, operations: list[dict[str, str]]) -> None:
+        aws_call(f"REST API {api_id} model {name}", "UpdateModel", self._client.update_model, restApiId=api_id,
+                 modelName=name, patchOperations=operations)  # fmt: skip
+
+    def delete_model(self, api_id: str, name: str) -> None:
+        call_or_none(f"REST API {api_id} model {name}", "DeleteModel", self._client.delete_model, restApiId=api_id,
+                     modelName=name)  # fmt: skip
+
+    def get_request_validators(self, api_id: str) -> list[dict[str, Any]]:
+        return paged(self._client, "get_request_validators", f"REST API {api_id}", "items", missing_ok=True,
+                     restApiId=api_id)  # fmt: skip
+
+    def create_request_validator(self, api_id: str, *, name: str, body: bool, parameters: bool) -> str:
+        created = aws_call(f"REST API {api_id} validator {name}", "CreateRequestValidator",
+                           self._client.create_request_validator, restApiId=api_id, name=name,
+                           validateRequestBody=body, validateRequestParameters=parameters)  # fmt: skip
+        return str(created["id"])
+
+    def update_request_validator(self, api_id: str, validator_id: str, *, operations: list[dict[str, str]]) -> None:
+        aws_call(f"REST API {api_id} validator {validator_id}", "UpdateRequestValidator",
+                 self._client.update_request_validator, restApiId=api_id, requestValidatorId=validator_id,
+                 patchOperations=operations)  # fmt: skip
+
+    def delete_request_validator(self, api_id: str, validator_id: str) -> None:
+        call_or_none(f"REST API {api_id} validator {validator_id}", "DeleteRequestValidator",
+                     self._client.delete_request_validator, restApiId=api_id,
+                     requestValidatorId=validator_id)  # fmt: skip
+
     # -- API keys and usage plans ------------------------------------------------------------------------------
     def api_key_arn(self, key_id: str) -> str:
         return arn("apigateway", f"/apikeys/{key_id}", region=self._region)

@@ -180,6 +180,8 @@ class RestMethod(Spec):
     scopes: tuple[str, ...] = ()  # sorted
     api_key_required: bool = False
     request_parameters: Mapping[str, bool] = field(default_factory=dict)  # method.request.<where>.<name> -> required
+    request_models: Mapping[str, str] = field(default_factory=dict)  # content type -> model name (request.schemas)
+    validated: bool = False  # checked by the API's request validator (body and parameters)
     request_templates: Mapping[str, str] = field(default_factory=dict)  # AWS only: content type -> template
     pass_through: str | None = None  # AWS only: NEVER | WHEN_NO_MATCH | WHEN_NO_TEMPLATES
     # AWS only: status code -> {"pattern": selection pattern, "templates": {...}, "headers": {header: value}}
@@ -215,6 +217,8 @@ def method_from_aws(found: Mapping[str, Any], *, path: str, authorizer: str | No
         scopes=tuple(sorted(found.get("authorizationScopes") or [])),
         api_key_required=bool(found.get("apiKeyRequired")),
         request_parameters=dict(sorted((found.get("requestParameters") or {}).items())),
+        request_models=dict(sorted((found.get("requestModels") or {}).items())),
+        validated=bool(found.get("requestValidatorId")),
         request_templates=dict(sorted((integration.get("requestTemplates") or {}).items())) if lambda_integration
         else {},
         pass_through=integration.get("passthroughBehavior") if lambda_integration else None,
@@ -241,6 +245,10 @@ def rest_method_put(context: Context, step: Step) -> None:
         settings["authorizerId"] = context.require(Address.rest_authorizer(spec.authorizer), "authorizer_id")
     if spec.scopes:
         settings["authorizationScopes"] = list(spec.scopes)
+    if spec.request_models:
+        settings["requestModels"] = dict(spec.request_models)
+    if spec.validated:
+        settings["requestValidatorId"] = context.require(Address.rest_validator())
     integration: dict[str, Any] = {"type": spec.integration or "AWS_PROXY"}
     if spec.integration == "AWS":
         integration.update(requestTemplates=dict(spec.request_templates), passthroughBehavior=spec.pass_through)
@@ -310,10 +318,16 @@ def rest_stage_delete(context: Context, step: Step) -> None:
 
 
 def method_authorizer(resource: Resource) -> tuple[str, ...]:
-    """The authorizer a method uses: made before it, deleted after it (API Gateway refuses to delete an authorizer
-    a method uses)."""
-    name = resource.spec_as(RestMethod).authorizer if resource.spec is not None else None
-    return (Address.rest_authorizer(name),) if name else ()
+    """The authorizer, models and validator a method uses: made before it, deleted after it (API Gateway refuses
+    to delete one a method uses)."""
+    if resource.spec is None:
+        return ()
+    spec = resource.spec_as(RestMethod)
+    return (
+        *([Address.rest_authorizer(spec.authorizer)] if spec.authorizer else []),
+        *(Address.rest_model(name) for name in sorted(set(spec.request_models.values()))),
+        *([Address.rest_validator()] if spec.validated else []),
+    )
 
 
 def part_of_api(_resource: Resource) -> str:

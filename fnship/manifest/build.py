@@ -637,7 +637,8 @@ def _function(
         from fnship.triggers.http_api import parse_function_http_api  # (see _provider_http_api)
 
         http_api = parse_function_http_api(raw["httpApi"], (*path, "httpApi"), check, provider.http_api)
-    context = EventContext(check=check, function_key=key, function_keys=function_keys, http_api=http_api)
+    context = EventContext(check=check, function_key=key, function_keys=function_keys, http_api=http_api,
+                           rest_api=provider.rest_api)  # fmt: skip
     events = parse_events(raw, path, context)
     settings = parse_settings(raw, provider.raw, path, check, function_keys=function_keys)
 

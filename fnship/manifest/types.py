@@ -136,6 +136,17 @@ class HttpApiSpec:
 
 
 @frozen
+class RequestSchema:
+    """A model of the REST API for `request.schemas`: given inline, or by its key under
+    `provider.apiGateway.request.schemas` (`ref`, until resolved)."""
+
+    name: str | None = None  # letters and digits
+    schema: str | None = None  # compact JSON
+    description: str | None = None
+    ref: str | None = None
+
+
+@frozen
 class ApiKeySpec:
     """A `provider.apiGateway.apiKeys` entry: an API key of the REST API's usage plans (`plans`: the names of the
     `usagePlan` entries it belongs to; "" is the one plan of a `usagePlan` mapping)."""
@@ -168,6 +179,7 @@ class RestApiSettings:
     policy: str | None = None  # the resource policy document (compact JSON)
     name_starts_with_service: bool = False  # `{service}-{stage}` instead of `{stage}-{service}`
     tracing: bool = False  # X-Ray tracing on the stage
+    models: Mapping[str, RequestSchema] = field(default_factory=dict)  # provider.apiGateway.request.schemas
     api_keys: tuple[ApiKeySpec, ...] = ()
     usage_plans: tuple[UsagePlanSpec, ...] = ()  # a default plan when there are API keys but no usagePlan
 

@@ -73,6 +73,14 @@ class Address(str):
         return cls(f"rest_api.authorizer.{name}")
 
     @classmethod
+    def rest_model(cls, name: str) -> Address:
+        return cls(f"rest_api.model.{name}")
+
+    @classmethod
+    def rest_validator(cls) -> Address:
+        return cls("rest_api.validator")
+
+    @classmethod
     def rest_stage(cls, stage: str) -> Address:
         return cls(f"rest_api.stage.{stage}")
 

@@ -13,6 +13,7 @@ from fnship.arns import arn
 from fnship.kinds.api_keys import ApiKey, UsagePlan
 from fnship.kinds.rest_api import RestApi, RestMethod, RestStage
 from fnship.kinds.rest_authorizer import RestAuthorizer
+from fnship.kinds.rest_models import RestModel, RestValidator
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import (
@@ -41,8 +42,10 @@ from fnship.triggers.rest_settings import (
     RestAuthorizerRef,
     RestRequest,
     RestResponse,
+    camel,
     lambda_request_templates,
     parse_authorizer,
+    parse_provider_schemas,
     parse_request,
     parse_response,
     parse_usage_plans,
@@ -129,7 +132,9 @@ def parse_http(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list
                                       function_keys=ctx.function_keys, integration=integration)  # fmt: skip
     request = RestRequest()
     if raw.get("request") is not None:
-        request = parse_request(raw["request"], (*path, "request"), check, integration=integration)
+        request = parse_request(raw["request"], (*path, "request"), check, integration=integration,
+                                models=ctx.rest_api.models,
+                                model_prefix=camel(method.lower()) + camel(route_path))  # fmt: skip
     for name in request.parameters:
         if name.startswith("method.request.path.") and "{" + name.rsplit(".", 1)[1] not in route_path:
             check.error((*path, "request", "parameters", "paths"),
@@ -186,7 +191,7 @@ PROVIDER_API_GATEWAY_KEYS = frozenset(
 )  # fmt: skip
 # Serverless v3 keys of provider.apiGateway that fnship does not deploy yet: refused, so no deploy half-does them.
 API_GATEWAY_NOT_YET = ("restApiId", "restApiRootResourceId", "restApiResources",
-                       "apiKeySourceType", "disableDefaultEndpoint", "metrics", "request", "websocketApiId",
+                       "apiKeySourceType", "disableDefaultEndpoint", "metrics", "websocketApiId",
                        "timeoutInMillis")  # fmt: skip
 # https://docs.aws.amazon.com/apigateway/latest/api/API_CreateRestApi.html: minimumCompressionSize
 COMPRESSION_BYTES = (0, 10485760)
@@ -224,7 +229,14 @@ def parse_provider_rest_api(provider: Mapping[str, Any], path: KeyPath, check: C
     if isinstance(tracing_raw, dict) and tracing_raw.get("apiGateway") is not None:
         tracing = bool(check.want_bool(tracing_raw["apiGateway"], (*path, "tracing", "apiGateway")))
     plans, keys = parse_usage_plans(raw.get("usagePlan"), raw.get("apiKeys"), where, check)
+    models = {}
+    if raw.get("request") is not None:
+        request = check.want_mapping(raw["request"], (*where, "request"), what="a mapping (schemas)") or {}
+        check.keys(request, (*where, "request"), {"schemas"})
+        if request.get("schemas") is not None:
+            models = parse_provider_schemas(request["schemas"], (*where, "request", "schemas"), check)
     return RestApiSettings(
+        models=models,
         api_keys=keys,
         usage_plans=plans,
         description=text_of(raw, "description", where, check),
@@ -253,6 +265,8 @@ def render_rest_method(target: Target, event: EventSpec, name: str) -> list[Reso
         scopes=authorizer.scopes if authorizer else (),
         api_key_required=settings.api_key_required,
         request_parameters=dict(settings.request.parameters),
+        request_models={content_type: str(schema.name) for content_type, schema in settings.request.schemas.items()},
+        validated=bool(settings.request.schemas),
         request_templates=lambda_request_templates(settings.request, authorizer.claims if authorizer else ())
         if settings.integration == "AWS" else {},
         pass_through=(settings.request.pass_through or "NEVER") if settings.integration == "AWS" else None,
@@ -271,6 +285,8 @@ def render_rest_method(target: Target, event: EventSpec, name: str) -> list[Reso
             target.alias_address,
             Address.permission(target.function_key, "http", name),
             *([Address.rest_authorizer(spec.authorizer)] if spec.authorizer else []),
+            *(Address.rest_model(model) for model in sorted(set(spec.request_models.values()))),
+            *([Address.rest_validator()] if spec.validated else []),
         ),
         scope=target.scope("http", name),
     )
@@ -395,9 +411,9 @@ def shared_rest_api(
         "paths": paths,
         "methods": sorted(json.dumps(plain(r.spec_as(RestMethod).compared()), sort_keys=True) for r in methods),
         "authorizers": sorted(
-            json.dumps([r.name, plain(r.spec_as(RestAuthorizer).compared())], sort_keys=True)
+            json.dumps([r.kind, r.name, plain(r.spec.compared() if r.spec else {})], sort_keys=True, default=str)
             for r in authorizers
-            if r.kind == "rest_authorizer"
+            if r.kind != "permission"
         ),  # fmt: skip
     }
     revision = hashlib.sha256(json.dumps(digest_source, sort_keys=True).encode()).hexdigest()[:16]
@@ -409,6 +425,22 @@ def shared_rest_api(
     )
     return [api, *authorizers, stage_resource, *usage_plans(service=service, stage=stage, settings=settings,
                                                            tags=tags)]  # fmt: skip
+
+
+def request_validation(events: list[tuple[Target, EventSpec]], *, service: str, stage: str) -> list[Resource]:
+    """The models the events' `request.schemas` name (the first event to define a name defines it) and, when any
+    event has schemas, the API's one validator of request bodies and parameters, as Serverless v3 makes them."""
+    models: dict[str, Resource] = {}
+    for _target, event in events:
+        for content_type, schema in event.settings.request.schemas.items():
+            name = str(schema.name)
+            spec = RestModel(content_type=content_type, schema=str(schema.schema), description=schema.description)
+            models.setdefault(name, Resource.of(Address.rest_model(name), name, spec, depends_on=(REST_API,)))
+    if not models:
+        return []
+    validator = RestValidator(validate_body=True, validate_parameters=True)
+    name = f"{service}-{stage} | Validate request body and querystring parameters"
+    return [*models.values(), Resource.of(Address.rest_validator(), name, validator, depends_on=(REST_API,))]
 
 
 def usage_plans(*, service: str, stage: str, settings: RestApiSettings, tags: Mapping[str, str]) -> list[Resource]:
@@ -510,7 +542,8 @@ def shared(events: list[tuple[Target, EventSpec]], rendered: list[Resource], con
     methods = [r for r in rendered if r.kind == "rest_method"]
     return shared_rest_api(service=context.service, stage=context.stage, methods=methods,
                            cors_by_path=merged_cors(events), tags=context.tags,
-                           authorizers=rest_authorizers(events, context.functions),
+                           authorizers=[*rest_authorizers(events, context.functions),
+                                        *request_validation(events, service=context.service, stage=context.stage)],
                            settings=context.rest_api)  # fmt: skip
 
 

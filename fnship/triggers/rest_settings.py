@@ -16,7 +16,7 @@ from typing import Any
 
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import arn_parts, flag, json_value, want_bounded
-from fnship.manifest.types import ApiKeySpec, KeyPath, UsagePlanSpec
+from fnship.manifest.types import ApiKeySpec, KeyPath, RequestSchema, UsagePlanSpec
 from fnship.secret import Secret, reveal
 
 AUTHORIZER_KEYS = frozenset(
@@ -141,11 +141,12 @@ class RestResponse:
 
 @dataclass(frozen=True)
 class RestRequest:
-    """`request:` of an `http` event (proxy: parameters only; lambda: templates and passThrough too)."""
+    """`request:` of an `http` event (proxy: parameters and schemas only; lambda: templates and passThrough too)."""
 
     parameters: Mapping[str, bool] = field(default_factory=dict)  # method.request.<where>.<name> -> required
     templates: Mapping[str, str] = field(default_factory=dict)  # content type -> mapping template
     pass_through: str | None = None
+    schemas: Mapping[str, RequestSchema] = field(default_factory=dict)  # content type -> its model
 
 
 def parse_authorizer(
@@ -256,15 +257,43 @@ def _arn_name(arn: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "", last) or "authorizer"
 
 
-def parse_request(value: Any, path: KeyPath, check: Checker, *, integration: str) -> RestRequest:
+def parse_request(
+    value: Any,
+    path: KeyPath,
+    check: Checker,
+    *,
+    integration: str,
+    models: Mapping[str, RequestSchema] | None = None,
+    model_prefix: str = "",
+) -> RestRequest:
+    """`request:`; a schema given by key is the provider's model of that key (`models`); an inline one without a
+    name is named `model_prefix` + its content type (`PostItemsApplicationJsonModel`)."""
     raw = check.want_mapping(value, path, what="a mapping (parameters, template, passThrough)")
     if raw is None:
         return RestRequest()
     check.keys(raw, path, REQUEST_KEYS)
-    for key in ("schemas", "contentHandling"):
-        if raw.get(key) is not None:
-            check.error((*path, key), f"request.{key} is not supported by fnship yet",
-                        "remove it (see the README's REST API section)")  # fmt: skip
+    if raw.get("contentHandling") is not None:
+        check.error((*path, "contentHandling"), "request.contentHandling is not supported by fnship yet",
+                    "remove it (see the README's REST API section)")  # fmt: skip
+    schemas: dict[str, RequestSchema] = {}
+    if raw.get("schemas") is not None:
+        found = check.want_mapping(raw["schemas"], (*path, "schemas"), what="content type -> schema") or {}
+        for content_type, value in found.items():
+            where = (*path, "schemas", content_type)
+            schema = parse_schema(value, where, check, inline_ok=True)
+            if schema is not None and schema.ref is not None:
+                known = (models or {}).get(schema.ref)
+                if known is None:
+                    defined = ", ".join(models or {}) or "(none)"
+                    check.error(where, f"schema {show(schema.ref)} is not defined in provider.apiGateway.request."
+                                f"schemas (defined: {defined})")  # fmt: skip
+                    continue
+                schema = known
+            elif schema is not None and schema.name is None:
+                schema = RequestSchema(name=model_prefix + camel(content_type) + "Model", schema=schema.schema,
+                                       description=schema.description)  # fmt: skip
+            if schema is not None:
+                schemas[content_type] = schema
     parameters: dict[str, bool] = {}
     if raw.get("parameters") is not None:
         found = check.want_mapping(raw["parameters"], (*path, "parameters"),
@@ -295,7 +324,59 @@ def parse_request(value: Any, path: KeyPath, check: Checker, *, integration: str
         if raw.get("passThrough") is not None:
             pass_through = check.want_choice(raw["passThrough"], (*path, "passThrough"), PASS_THROUGH,
                                              what="a passThrough behaviour")  # fmt: skip
-    return RestRequest(dict(sorted(parameters.items())), templates, pass_through)
+    return RestRequest(dict(sorted(parameters.items())), templates, pass_through, schemas)
+
+
+SCHEMA_KEYS = frozenset({"name", "description", "schema"})
+
+
+def camel(text: str) -> str:
+    """`/items/{id}` -> `ItemsId`, `application/json` -> `ApplicationJson`: a part of a model's name."""
+    return "".join(word.capitalize() for word in re.split(r"[^A-Za-z0-9]+", text) if word)
+
+
+def parse_schema(value: Any, path: KeyPath, check: Checker, *, inline_ok: bool) -> RequestSchema | None:
+    """A JSON schema (a mapping), `{name, description, schema}`, or (in an event) the key of one under
+    `provider.apiGateway.request.schemas`."""
+    if isinstance(value, str) and inline_ok:
+        return RequestSchema(ref=value)
+    raw = check.want_mapping(value, path, what="a JSON schema or a mapping (name, description, schema)")
+    if raw is None:
+        return None
+    if "schema" not in raw:
+        text = json_value(raw, path, check)
+        return RequestSchema(schema=text) if text is not None else None
+    check.keys(raw, path, SCHEMA_KEYS)
+    name = check.want_str(raw["name"], (*path, "name")) if raw.get("name") is not None else None
+    if name is not None and not re.match(r"^[A-Za-z0-9]+$", name):
+        check.error((*path, "name"), f"{show(name)} is not a model name: API Gateway allows letters and digits only")
+        return None
+    if isinstance(raw["schema"], str):
+        check.error((*path, "schema"), "give the schema itself (a mapping); a schema file needs ${file(...)}")
+        return None
+    schema_raw = check.want_mapping(raw["schema"], (*path, "schema"), what="a JSON schema")
+    text = json_value(schema_raw, (*path, "schema"), check) if schema_raw is not None else None
+    if text is None:
+        return None
+    description = check.want_str(raw["description"], (*path, "description")) if raw.get("description") else None
+    return RequestSchema(name=name, schema=text, description=description)
+
+
+def parse_provider_schemas(value: Any, path: KeyPath, check: Checker) -> dict[str, RequestSchema]:
+    """`provider.apiGateway.request.schemas`: key -> its model (named by `name`, else by the key)."""
+    found = check.want_mapping(value, path, what="a mapping (key -> {name, description, schema})") or {}
+    out = {}
+    for key, entry in found.items():
+        schema = parse_schema(entry, (*path, key), check, inline_ok=False)
+        if schema is None:
+            continue
+        name = schema.name or str(key)
+        if not re.match(r"^[A-Za-z0-9]+$", name):
+            check.error((*path, key), f"{show(name)} is not a model name: API Gateway allows letters and digits "
+                        "only", "give it a `name:`", at_key=True)  # fmt: skip
+            continue
+        out[str(key)] = RequestSchema(name=name, schema=schema.schema, description=schema.description)
+    return out
 
 
 def lambda_request_templates(request: RestRequest | None, claims: tuple[str, ...]) -> dict[str, str]:

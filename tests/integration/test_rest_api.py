@@ -5,6 +5,8 @@ are deployed, remove leaves nothing."""
 
 from __future__ import annotations
 
+import json
+
 from tests.conftest import ACCOUNT, HELLO_HANDLER, REGION
 from tests.integration.test_triggers import deploy, rest_api, statements
 from tests.moto_calls import mutating_actions
@@ -434,3 +436,67 @@ def test_api_keys_without_a_usage_plan_get_one_plan_named_after_the_service(moto
     assert list(found) == ["svc-dev"] and found["svc-dev"]["keys"] == ["partner"]
     assert found["svc-dev"]["description"] == "Usage plan for svc dev stage"
     assert "quota" not in found["svc-dev"] or not found["svc-dev"]["quota"]
+
+
+SCHEMAS = """\
+service: svc
+provider:
+  name: aws
+  apiGateway:
+    request:
+      schemas:
+        item:
+          name: Item
+          description: An item
+          schema:
+            type: object
+            required: [name]
+            properties:
+              name: {{type: string}}
+functions:
+  api:
+    handler: handler.hello
+    events:
+      - http:
+          method: post
+          path: items
+          request:
+            schemas:
+              application/json: item
+      - http:
+          method: put
+          path: items/{{id}}
+          request:
+            schemas:
+              application/json:
+                type: object
+                properties:
+                  {field}: {{type: integer}}
+"""
+
+
+def test_request_schemas_make_models_and_the_validator_the_methods_use(moto, project):
+    deploy(project, SCHEMAS.format(field="count"))
+    gateway = moto.client("apigateway")
+    api_id = rest_api(moto)["id"]
+    models = {m["name"]: m for m in gateway.get_models(restApiId=api_id)["items"]}
+    assert set(models) == {"Item", "PutItemsIdApplicationJsonModel"}
+    assert json.loads(models["Item"]["schema"])["required"] == ["name"] and models["Item"]["description"] == "An item"
+    (validator,) = gateway.get_request_validators(restApiId=api_id)["items"]
+    assert validator["validateRequestBody"] is True and validator["validateRequestParameters"] is True
+    assert validator["name"] == "svc-dev | Validate request body and querystring parameters"
+    by_route = methods(moto)
+    assert by_route["POST /items"]["requestModels"] == {"application/json": "Item"}
+    assert by_route["POST /items"]["requestValidatorId"] == validator["id"]
+    assert by_route["PUT /items/{id}"]["requestModels"] == {"application/json": "PutItemsIdApplicationJsonModel"}
+    moto.start_recording()
+    deploy(project, SCHEMAS.format(field="count"))
+    assert mutating_actions(moto.stop_recording()) == []
+
+    # Without schemas the models and the validator go, after the methods stop naming them.
+    without = SCHEMAS.format(field="count").split("          request:")[0] + ("      - http: PUT items/{id}\n")
+    deploy(project, without)
+    assert gateway.get_models(restApiId=api_id)["items"] == []
+    assert gateway.get_request_validators(restApiId=api_id)["items"] == []
+    assert "requestModels" not in methods(moto)["POST /items"] or not methods(moto)["POST /items"]["requestModels"]
+    assert project.fn("plan", "--exit-code").exit_code == 0

@@ -158,6 +158,11 @@ CASES = [
         "        20: {pattern: ''}",
         "14:15 functions.api.events.0.http.response.statusCodes.20: '20' is not an HTTP status code",
     ),
+    (
+        "- http:\n    method: post\n    path: /a\n    request:\n      schemas:\n        application/json: nope",
+        "13:33 functions.api.events.0.http.request.schemas.application/json: schema 'nope' is not defined in "
+        "provider.apiGateway.request.schemas (defined: (none))",
+    ),
     ("- sns: alerts", None),
     (
         "- sns:\n    topicName: alerts\n    filterPolicyScope: Body",
@@ -467,6 +472,11 @@ def test_cors_true_allows_exactly_the_headers_serverless_v3_allows(env: Env):
             "      resultTtlInSeconds: 60",
             "9:29 provider.httpApi.authorizers.a.resultTtlInSeconds: a request authorizer that caches needs "
             '"identitySource": it is the cache key',
+        ),
+        (
+            "apiGateway:\n  request:\n    schemas:\n      bad-name:\n        schema: {type: object}",
+            "7:9 provider.apiGateway.request.schemas.bad-name: 'bad-name' is not a model name: API Gateway allows "
+            "letters and digits only",
         ),
         (
             "httpApi:\n  id: abc\n  cors: true",

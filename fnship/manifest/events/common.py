@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fnship.manifest.checks import Checker, show
-from fnship.manifest.types import Cors, EventSpec, HttpApiSpec, KeyPath
+from fnship.manifest.types import Cors, EventSpec, HttpApiSpec, KeyPath, RestApiSettings
 from fnship.secret import Secret
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
@@ -41,6 +41,7 @@ class EventContext:
     function_keys: frozenset[str]
     http_api: HttpApiSpec
     events: list[EventSpec] = field(default_factory=list)
+    rest_api: RestApiSettings = field(default_factory=RestApiSettings)  # provider.apiGateway
 
 
 # (value, where, context, index under events:) -> the event specs it stands for (a schedule with two rates is two)
