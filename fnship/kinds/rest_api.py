@@ -281,7 +281,41 @@ class RestStage(Spec):
     kind: ClassVar[str] = "rest_stage"
     revision: str | None  # a digest of every method and path (triggers/rest.py); None: not deployed by fnship
     tracing: bool = False  # X-Ray tracing (provider.tracing.apiGateway)
+    # Method settings path (`*/*` for the stage, `~1items~1{id}/GET` for a method) -> [burstLimit, rateLimit]:
+    # only those that differ from what they inherit (see `effective_throttling`).
+    throttling: Mapping[str, tuple[int, float]] = field(default_factory=dict)
     api_id: str | None = field(default=None, compare=False)  # assigned by API Gateway: live only
+
+
+# API Gateway's own throttle of a stage that sets none (burstLimit, rateLimit).
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
+DEFAULT_THROTTLE = (5000, 10000.0)
+
+
+def effective_throttling(settings: Mapping[str, tuple[int, float]]) -> dict[str, tuple[int, float]]:
+    """Method settings' throttles as compared: the stage's (`*/*`) unless it is API Gateway's default, and each
+    method's unless it is what the method inherits from the stage (so a removed override, set back to the stage's
+    values, compares equal to none)."""
+    stage = tuple(settings.get("*/*", DEFAULT_THROTTLE))
+    out: dict[str, tuple[int, float]] = {}
+    for key, (burst, rate) in sorted(settings.items()):
+        value = (int(burst), float(rate))
+        if value != (DEFAULT_THROTTLE if key == "*/*" else stage):
+            out[key] = value
+    return out
+
+
+def throttling_patch(want: RestStage, have: RestStage) -> list[dict[str, str]]:
+    """UpdateStage's patch operations from `have`'s throttles to `want`'s (a removed one set back to what it
+    inherits)."""
+    stage = want.throttling.get("*/*", DEFAULT_THROTTLE)
+    operations = []
+    for key in sorted(set(want.throttling) | set(have.throttling)):
+        value = want.throttling.get(key, DEFAULT_THROTTLE if key == "*/*" else stage)
+        if value != have.throttling.get(key):
+            operations.append({"op": "replace", "path": f"/{key}/throttling/burstLimit", "value": str(value[0])})
+            operations.append({"op": "replace", "path": f"/{key}/throttling/rateLimit", "value": str(value[1])})
+    return operations
 
 
 def stage_from_aws(
@@ -291,7 +325,13 @@ def stage_from_aws(
     deployment's description)."""
     description = (deployment or {}).get("description") or ""
     revision = description.removeprefix(REVISION_PREFIX) if description.startswith(REVISION_PREFIX) else None
-    return RestStage(revision=revision, tracing=bool((stage or {}).get("tracingEnabled")), api_id=api_id)
+    throttles = {
+        key: (int(found["throttlingBurstLimit"]), float(found["throttlingRateLimit"]))
+        for key, found in ((stage or {}).get("methodSettings") or {}).items()
+        if "throttlingBurstLimit" in found and "throttlingRateLimit" in found
+    }
+    return RestStage(revision=revision, tracing=bool((stage or {}).get("tracingEnabled")),
+                     throttling=effective_throttling(throttles), api_id=api_id)  # fmt: skip
 
 
 def rest_stage_deploy(context: Context, step: Step) -> None:
@@ -307,9 +347,11 @@ def rest_stage_deploy(context: Context, step: Step) -> None:
             api_id, stage=resource.name, description=f"{REVISION_PREFIX}{spec.revision}"
         )
         context.outputs[step.address] = {"deployment": deployment}
+    operations = throttling_patch(spec, have)
     if spec.tracing != have.tracing:
-        operation = {"op": "replace", "path": "/tracingEnabled", "value": str(spec.tracing).lower()}
-        context.aws.rest_apis.update_stage(api_id, resource.name, operations=[operation])
+        operations.append({"op": "replace", "path": "/tracingEnabled", "value": str(spec.tracing).lower()})
+    if operations:
+        context.aws.rest_apis.update_stage(api_id, resource.name, operations=operations)
 
 
 def rest_stage_delete(context: Context, step: Step) -> None:

@@ -52,7 +52,9 @@ def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: st
             check.want_mapping(doc[key], (key,))
     custom = doc["custom"] if isinstance(doc.get("custom"), dict) else {}
 
-    provider = _provider(doc.get("provider"), check, stage=stage, region=region)
+    # serverless-api-gateway-throttling's settings count only with the plugin listed (it defines them).
+    throttling = custom.get("apiGatewayThrottling") if THROTTLING_PLUGIN in plugins else None
+    provider = _provider(doc.get("provider"), check, stage=stage, region=region, throttling=throttling)
     raw_provider = doc["provider"] if isinstance(doc.get("provider"), dict) else {}
     package = _package(doc.get("package"), ("package",), check)
 
@@ -149,7 +151,10 @@ def _plugins(value: Any, check: Checker) -> list[str]:
 
 
 # -- provider -----------------------------------------------------------------------------------------------------
-def _provider(value: Any, check: Checker, *, stage: str, region: str) -> ProviderSpec:
+THROTTLING_PLUGIN = "serverless-api-gateway-throttling"
+
+
+def _provider(value: Any, check: Checker, *, stage: str, region: str, throttling: Any = None) -> ProviderSpec:
     path: KeyPath = ("provider",)
     if value is None:
         check.error(path, "provider is required", "add `provider:` with `name: aws`")
@@ -209,16 +214,16 @@ def _provider(value: Any, check: Checker, *, stage: str, region: str) -> Provide
         iam=_provider_iam(raw, path, check),
         raw=raw,
         http_api=_provider_http_api(raw.get("httpApi"), (*path, "httpApi"), check),
-        rest_api=_provider_rest_api(raw, path, check),
+        rest_api=_provider_rest_api(raw, path, check, throttling=throttling),
     )
 
 
-def _provider_rest_api(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> RestApiSettings:
-    if raw.get("apiGateway") is None and raw.get("logs") is None and raw.get("tracing") is None:
+def _provider_rest_api(raw: Mapping[str, Any], path: KeyPath, check: Checker, *, throttling: Any) -> RestApiSettings:
+    if all(raw.get(key) is None for key in ("apiGateway", "logs", "tracing")) and throttling is None:
         return RestApiSettings()
     from fnship.triggers.rest import parse_provider_rest_api  # (see _provider_http_api)
 
-    return parse_provider_rest_api(raw, path, check)
+    return parse_provider_rest_api(raw, path, check, throttling=throttling)
 
 
 def _provider_http_api(value: Any, path: KeyPath, check: Checker) -> HttpApiSpec:

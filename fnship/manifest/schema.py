@@ -200,6 +200,10 @@ SUPPORTED_PLUGINS = {
         "custom.prune.number is read when custom.prune.automatic is true; layers are never pruned)"
     ),
     "serverless-esbuild": "plugin serverless-esbuild: fnship bundles with esbuild itself (custom.esbuild is read)",
+    "serverless-api-gateway-throttling": (
+        "plugin serverless-api-gateway-throttling: REST API throttling handled natively by fnship "
+        "(custom.apiGatewayThrottling and each http event's throttling are read)"
+    ),
     "serverless-plugin-typescript": (
         "plugin serverless-plugin-typescript: fnship bundles TypeScript handlers with esbuild itself "
         "(custom.serverlessPluginTypescript.tsConfigFileLocation is read)"

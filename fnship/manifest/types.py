@@ -180,6 +180,10 @@ class RestApiSettings:
     name_starts_with_service: bool = False  # `{service}-{stage}` instead of `{stage}-{service}`
     tracing: bool = False  # X-Ray tracing on the stage
     models: Mapping[str, RequestSchema] = field(default_factory=dict)  # provider.apiGateway.request.schemas
+    # serverless-api-gateway-throttling: whether it is listed (events may then say `throttling`), and the stage's
+    # throttle (burstLimit, rateLimit) from custom.apiGatewayThrottling.
+    throttling_plugin: bool = False
+    throttle: tuple[int, float] | None = None
     api_keys: tuple[ApiKeySpec, ...] = ()
     usage_plans: tuple[UsagePlanSpec, ...] = ()  # a default plan when there are API keys but no usagePlan
 

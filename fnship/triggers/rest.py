@@ -11,7 +11,7 @@ from typing import Any
 
 from fnship.arns import arn
 from fnship.kinds.api_keys import ApiKey, UsagePlan
-from fnship.kinds.rest_api import RestApi, RestMethod, RestStage
+from fnship.kinds.rest_api import RestApi, RestMethod, RestStage, effective_throttling
 from fnship.kinds.rest_authorizer import RestAuthorizer
 from fnship.kinds.rest_models import RestModel, RestValidator
 from fnship.local.events import Where, stable_id
@@ -39,6 +39,7 @@ from fnship.model.triggers.common import (
 )
 from fnship.triggers.base import Shared, TriggerType
 from fnship.triggers.rest_settings import (
+    DISABLED,
     RestAuthorizerRef,
     RestRequest,
     RestResponse,
@@ -48,11 +49,14 @@ from fnship.triggers.rest_settings import (
     parse_provider_schemas,
     parse_request,
     parse_response,
+    parse_throttle,
     parse_usage_plans,
     policy_json,
 )
 
-HTTP_KEYS = frozenset({"method", "path", "cors", "integration", "authorizer", "private", "request", "response"})
+HTTP_KEYS = frozenset(
+    {"method", "path", "cors", "integration", "authorizer", "private", "request", "response", "throttling"}
+)
 REST_CORS_KEYS = frozenset({"origin", "origins", "headers", "methods", "allowCredentials", "maxAge", "cacheControl"})
 # The event type of the statement that lets API Gateway invoke a Lambda authorizer of this service (its statement
 # id is `fnship-httpAuthorizer-<name>`).
@@ -87,6 +91,7 @@ class RestEvent:
     api_key_required: bool = False  # `private: true`
     request: RestRequest = field(default_factory=RestRequest)
     responses: tuple[RestResponse, ...] = ()  # `integration: lambda` only
+    throttle: tuple[int, float] | None = None  # serverless-api-gateway-throttling's `throttling` (burst, rate)
 
 
 def parse_http(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[RestEvent]:
@@ -148,7 +153,15 @@ def parse_http(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list
         check.error((*path, "response"), "response applies to `integration: lambda` only",
                     "with the Lambda proxy integration the function's answer is the response: remove it")  # fmt: skip
     private = flag(raw, "private", path, check, False)
-    return [RestEvent(method, route_path, cors, integration, authorizer, private, request, responses)]
+    throttle = None
+    if raw.get("throttling") is not None:
+        if not ctx.rest_api.throttling_plugin:
+            check.error((*path, "throttling"), "throttling is a key of the serverless-api-gateway-throttling plugin",
+                        "list the plugin under `plugins:` (fnship does what it does), or remove the key",
+                        at_key=True)  # fmt: skip
+        else:
+            throttle = parse_throttle(raw["throttling"], (*path, "throttling"), check)
+    return [RestEvent(method, route_path, cors, integration, authorizer, private, request, responses, throttle)]
 
 
 def _rest_cors(value: Any, path: KeyPath, check: Checker) -> RestCors | None:
@@ -197,8 +210,11 @@ API_GATEWAY_NOT_YET = ("restApiId", "restApiRootResourceId", "restApiResources",
 COMPRESSION_BYTES = (0, 10485760)
 
 
-def parse_provider_rest_api(provider: Mapping[str, Any], path: KeyPath, check: Checker) -> RestApiSettings:
-    """`provider.apiGateway`, `provider.tracing.apiGateway` and `provider.logs` as the REST API's settings."""
+def parse_provider_rest_api(
+    provider: Mapping[str, Any], path: KeyPath, check: Checker, *, throttling: Any = None
+) -> RestApiSettings:
+    """`provider.apiGateway`, `provider.tracing.apiGateway` and `provider.logs` as the REST API's settings;
+    `throttling`: custom.apiGatewayThrottling when serverless-api-gateway-throttling is listed (None otherwise)."""
     raw: dict[str, Any] = {}
     where = (*path, "apiGateway")
     if provider.get("apiGateway") is not None:
@@ -235,7 +251,12 @@ def parse_provider_rest_api(provider: Mapping[str, Any], path: KeyPath, check: C
         check.keys(request, (*where, "request"), {"schemas"})
         if request.get("schemas") is not None:
             models = parse_provider_schemas(request["schemas"], (*where, "request", "schemas"), check)
+    throttle = None
+    if throttling is not None:
+        throttle = parse_throttle(throttling, ("custom", "apiGatewayThrottling"), check)
     return RestApiSettings(
+        throttling_plugin=throttling is not None,
+        throttle=throttle if throttle != DISABLED else None,
         models=models,
         api_keys=keys,
         usage_plans=plans,
@@ -387,6 +408,7 @@ def shared_rest_api(
     tags: Mapping[str, str],
     authorizers: Sequence[Resource] = (),
     settings: RestApiSettings | None = None,
+    throttling: Mapping[str, tuple[int, float]] | None = None,
 ) -> list[Resource]:
     """The REST API with its path tree, its authorizers, and its stage. The stage's `revision` digests every
     method, path and authorizer, so any change to them plans one new deployment, made after every method change
@@ -420,7 +442,7 @@ def shared_rest_api(
     stage_resource = Resource.of(
         Address.rest_stage(stage),
         stage,
-        RestStage(revision=revision, tracing=settings.tracing),
+        RestStage(revision=revision, tracing=settings.tracing, throttling=effective_throttling(throttling or {})),
         depends_on=(REST_API, *(m.address for m in methods), *(r.address for r in authorizers)),
     )
     return [api, *authorizers, stage_resource, *usage_plans(service=service, stage=stage, settings=settings,
@@ -544,7 +566,29 @@ def shared(events: list[tuple[Target, EventSpec]], rendered: list[Resource], con
                            cors_by_path=merged_cors(events), tags=context.tags,
                            authorizers=[*rest_authorizers(events, context.functions),
                                         *request_validation(events, service=context.service, stage=context.stage)],
-                           settings=context.rest_api)  # fmt: skip
+                           settings=context.rest_api,
+                           throttling=method_throttling(events, context.rest_api))  # fmt: skip
+
+
+# serverless-api-gateway-throttling applies an `ANY` method's throttling to each of these.
+ANY_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def method_throttling(
+    events: list[tuple[Target, EventSpec]], settings: RestApiSettings
+) -> dict[str, tuple[int, float]]:
+    """The stage's throttle (`*/*`) and each method's own, keyed by their method settings path."""
+    out: dict[str, tuple[int, float]] = {}
+    if settings.throttle is not None:
+        out["*/*"] = settings.throttle
+    for _target, event in events:
+        throttle = event.settings.throttle
+        if throttle is None:
+            continue
+        resource = event.settings.path.replace("/", "~1")
+        for verb in ANY_METHODS if event.settings.method == "ANY" else (event.settings.method,):
+            out[f"{resource}/{verb}"] = throttle
+    return out
 
 
 TRIGGER = TriggerType(

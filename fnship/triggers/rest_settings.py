@@ -567,3 +567,27 @@ def _api_key(value: Any, path: KeyPath, check: Checker, *, plans: tuple[str, ...
         enabled=flag(raw, "enabled", path, check, True),
         plans=plans,
     )
+
+
+THROTTLING_KEYS = frozenset({"maxRequestsPerSecond", "maxConcurrentRequests", "disabled"})
+# serverless-api-gateway-throttling's `disabled: true`: -1 for both limits turns a method's throttling off.
+DISABLED = (-1, -1.0)
+
+
+def parse_throttle(value: Any, path: KeyPath, check: Checker) -> tuple[int, float] | None:
+    """serverless-api-gateway-throttling's settings (`maxRequestsPerSecond`, `maxConcurrentRequests`, an event's
+    `disabled`) as (burstLimit, rateLimit); a limit not given is API Gateway's default (10000/s, 5000)."""
+    raw = check.want_mapping(value, path, what="a mapping (maxRequestsPerSecond, maxConcurrentRequests)")
+    if raw is None:
+        return None
+    check.keys(raw, path, THROTTLING_KEYS)
+    if flag(raw, "disabled", path, check, False):
+        return DISABLED
+    burst = 5000
+    if raw.get("maxConcurrentRequests") is not None:
+        burst = check.want_int(raw["maxConcurrentRequests"], (*path, "maxConcurrentRequests"), minimum=0) or 0
+    rate = raw.get("maxRequestsPerSecond", 10000)
+    if not isinstance(rate, (int, float)) or isinstance(rate, bool) or rate < 0:
+        check.error((*path, "maxRequestsPerSecond"), f"{show(rate)} is not a rate (requests per second)")
+        return None
+    return (burst, float(rate))

@@ -500,3 +500,56 @@ def test_request_schemas_make_models_and_the_validator_the_methods_use(moto, pro
     assert gateway.get_request_validators(restApiId=api_id)["items"] == []
     assert "requestModels" not in methods(moto)["POST /items"] or not methods(moto)["POST /items"]["requestModels"]
     assert project.fn("plan", "--exit-code").exit_code == 0
+
+
+THROTTLED = """\
+service: svc
+plugins:
+  - serverless-api-gateway-throttling
+custom:
+  apiGatewayThrottling:
+    maxRequestsPerSecond: {rate}
+    maxConcurrentRequests: 50
+provider:
+  name: aws
+functions:
+  api:
+    handler: handler.hello
+    events:
+      - http:
+          method: get
+          path: items/{{id}}
+{throttling}
+      - http: POST items
+"""
+OVERRIDE = "          throttling:\n            maxRequestsPerSecond: 5\n            maxConcurrentRequests: 2"
+
+
+def test_stage_and_method_throttling_as_serverless_api_gateway_throttling_sets_them(moto, project):
+    deploy(project, THROTTLED.format(rate=100, throttling=OVERRIDE))
+    gateway = moto.client("apigateway")
+    api_id = rest_api(moto)["id"]
+    settings = gateway.get_stage(restApiId=api_id, stageName="dev")["methodSettings"]
+    assert (settings["*/*"]["throttlingBurstLimit"], settings["*/*"]["throttlingRateLimit"]) == (50, 100.0)
+    method = settings["~1items~1{id}/GET"]
+    assert (method["throttlingBurstLimit"], method["throttlingRateLimit"]) == (2, 5.0)
+    moto.start_recording()
+    deploy(project, THROTTLED.format(rate=100, throttling=OVERRIDE))
+    assert mutating_actions(moto.stop_recording()) == []
+    # The method's own throttle removed: it inherits the stage's again; the stage's changes in place.
+    deploy(project, THROTTLED.format(rate=200, throttling=""))
+    settings = gateway.get_stage(restApiId=api_id, stageName="dev")["methodSettings"]
+    assert settings["*/*"]["throttlingRateLimit"] == 200.0
+    assert settings["~1items~1{id}/GET"]["throttlingRateLimit"] == 200.0
+    assert project.fn("plan", "--exit-code").exit_code == 0
+
+
+def test_throttling_without_its_plugin_is_refused(moto, project):
+    project.write("handler.py", HELLO_HANDLER)
+    project.write("serverless.yml", THROTTLED.format(rate=1, throttling=OVERRIDE).replace(
+        "plugins:\n  - serverless-api-gateway-throttling\n", ""))  # fmt: skip
+    result = project.fn("validate")
+    assert result.exit_code == 2
+    assert "functions.api.events.0.http.throttling: throttling is a key of the serverless-api-gateway-throttling" in (
+        result.stderr
+    )
