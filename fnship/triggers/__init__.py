@@ -74,10 +74,12 @@ def render_triggers(
     every = every_function if every_function is not None else {target.function_key: target for target, _ in functions}
     context = Shared(service=service, stage=stage, http_api=http_api, tags=tags, functions=every,
                      rest_api=rest_api or RestApiSettings())  # fmt: skip
+    # (the types the service uses, in the table's order: looking up the others would import their modules)
+    used = [(event_type, TRIGGERS[event_type]) for event_type in TRIGGERS if event_type in by_type]
     shared = [
         resource
-        for event_type, trigger in TRIGGERS.items()
-        if trigger.shared is not None and event_type in by_type
+        for event_type, trigger in used
+        if trigger.shared is not None
         for resource in trigger.shared(by_type[event_type], rendered, context)
     ]
     return [*shared, *rendered]
