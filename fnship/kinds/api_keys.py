@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fnship.kinds.base import Context, Kind, known, reading_owner, tag_delta
-from fnship.kinds.rest_api import REST_API
+from fnship.kinds.rest_api import REST_API, find_rest_api
 from fnship.model.address import Address
 from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import Step
@@ -165,10 +165,13 @@ def usage_plan_delete(context: Context, step: Step) -> None:
 def our_usage_plans(aws: Reads) -> list[dict[str, Any]]:
     """The usage plans carrying the reading's ownership tags. (API Gateway has no usage plans-of-an-API call:
     GetUsagePlans lists the account's, which are few; read once per reading.)"""
+    from fnship.kinds.base import service_api
+
+    if service_api(aws, find_rest_api) is None:
+        return []  # a usage plan of ours covers our REST API's stage, and goes before the API does
     owner = reading_owner(aws)
-    return [
-        plan for plan in aws.once(("usage_plans",), aws.rest_apis.get_usage_plans) if owned(plan.get("tags"), owner)
-    ]
+    plans = aws.once(("usage_plans",), aws.rest_apis.get_usage_plans)
+    return [plan for plan in plans if owned(plan.get("tags"), owner)]
 
 
 def plan_keys(aws: Reads, plan_id: str) -> dict[str, str]:
