@@ -10,6 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fnship.errors import AwsError
+from fnship.jsonvalue import JsonMapping, JsonValue
 from fnship.kinds.base import (
     Context,
     Kind,
@@ -27,6 +28,8 @@ from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, owned, source_arn
 
 if TYPE_CHECKING:
+    from mypy_boto3_apigateway.type_defs import DeploymentResponseTypeDef, ResourceTypeDef, RestApiResponseTypeDef
+
     from fnship.plan.reads import Reads
 
 REST_API = Address.rest_api()
@@ -53,7 +56,7 @@ class RestApi(Spec):
 
 
 def rest_api_from_aws(
-    found: Mapping[str, Any], items: Sequence[Mapping[str, Any]], preflights: Mapping[str, Preflight | None]
+    found: RestApiResponseTypeDef, items: Sequence[ResourceTypeDef], preflights: Mapping[str, Preflight | None]
 ) -> RestApi:
     """GetRestApi's answer, its GetResources items and the preflight headers of each resource that has an
     OPTIONS method (by resource id) as the spec."""
@@ -126,7 +129,7 @@ def sync_paths(context: Context, api_id: str, want: Mapping[str, Preflight | Non
 def rest_api_create(context: Context, step: Step) -> None:
     resource = context.desired(step)
     spec, api = resource.spec_as(RestApi), context.aws.rest_apis
-    settings: dict[str, Any] = {"description": spec.description, "policy": spec.policy,
+    settings: dict[str, JsonValue] = {"description": spec.description, "policy": spec.policy,
                                 "minimumCompressionSize": spec.minimum_compression_size,
                                 "binaryMediaTypes": list(spec.binary_media_types) or None}  # fmt: skip
     created = api.create_api(resource.name, endpoint_type=spec.endpoint_type, tags=spec.tags,
@@ -185,7 +188,7 @@ class RestMethod(Spec):
     request_templates: Mapping[str, str] = field(default_factory=dict)  # AWS only: content type -> template
     pass_through: str | None = None  # AWS only: NEVER | WHEN_NO_MATCH | WHEN_NO_TEMPLATES
     # AWS only: status code -> {"pattern": selection pattern, "templates": {...}, "headers": {header: value}}
-    responses: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    responses: Mapping[str, JsonMapping] = field(default_factory=dict)
     # Assigned by API Gateway: live only.
     api_id: str | None = field(default=None, compare=False)
     resource_id: str | None = field(default=None, compare=False)
@@ -236,7 +239,7 @@ def rest_method_put(context: Context, step: Step) -> None:
     with the stage's next deployment, which follows every method change)."""
     spec = context.desired_spec(step, RestMethod)
     target = known(spec.target, f"the target of {step.address}")
-    settings: dict[str, Any] = {
+    settings: dict[str, JsonValue] = {
         "authorizationType": spec.authorization,
         "apiKeyRequired": spec.api_key_required,
         "requestParameters": dict(spec.request_parameters),
@@ -249,18 +252,19 @@ def rest_method_put(context: Context, step: Step) -> None:
         settings["requestModels"] = dict(spec.request_models)
     if spec.validated:
         settings["requestValidatorId"] = context.require(Address.rest_validator())
-    integration: dict[str, Any] = {"type": spec.integration or "AWS_PROXY"}
+    integration: dict[str, JsonValue] = {"type": spec.integration or "AWS_PROXY"}
     if spec.integration == "AWS":
         integration.update(requestTemplates=dict(spec.request_templates), passthroughBehavior=spec.pass_through)
-    responses = [
-        {
+    responses: list[JsonMapping] = []
+    for status, response in spec.responses.items():
+        templates, headers = response["templates"], response["headers"]
+        assert isinstance(templates, Mapping) and isinstance(headers, Mapping)  # (the model makes both mappings)
+        responses.append({
             "statusCode": status,
             "selectionPattern": response["pattern"],
-            "responseTemplates": dict(response["templates"]),
-            "responseParameters": {HEADER_PARAMETER + name: value for name, value in response["headers"].items()},
-        }
-        for status, response in spec.responses.items()
-    ]
+            "responseTemplates": dict(templates),
+            "responseParameters": {HEADER_PARAMETER + name: value for name, value in headers.items()},
+        })  # fmt: skip
     context.aws.rest_apis.replace_method(
         context.require(REST_API), resource_id(context, spec.path), method=spec.method, settings=settings,
         target_arn=target, integration=integration, responses=responses,
@@ -319,11 +323,11 @@ def throttling_patch(want: RestStage, have: RestStage) -> list[dict[str, str]]:
 
 
 def stage_from_aws(
-    deployment: Mapping[str, Any] | None, *, api_id: str, stage: Mapping[str, Any] | None = None
+    deployment: DeploymentResponseTypeDef | None, *, api_id: str, stage: Mapping[str, Any] | None = None
 ) -> RestStage:
     """GetDeployment's answer for the stage's deployment, and GetStage's, as the spec (our revision is in the
     deployment's description)."""
-    description = (deployment or {}).get("description") or ""
+    description = (deployment.get("description") if deployment else None) or ""
     revision = description.removeprefix(REVISION_PREFIX) if description.startswith(REVISION_PREFIX) else None
     throttles = {
         key: (int(found["throttlingBurstLimit"]), float(found["throttlingRateLimit"]))
@@ -379,7 +383,7 @@ def part_of_api(_resource: Resource) -> str:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def find_rest_api(aws: Reads, name: str, owner: tuple[str, str]) -> dict[str, Any] | None:
+def find_rest_api(aws: Reads, name: str, owner: tuple[str, str]) -> RestApiResponseTypeDef | None:
     """Our REST API: one of the ids the service's tags and statements name (plan/reads.py `api_ids`), read by
     id, with our name and our ownership tags."""
     from fnship.model.triggers.api import api_name  # (fnship.model.triggers imports the kind modules)
@@ -395,10 +399,10 @@ def find_rest_api(aws: Reads, name: str, owner: tuple[str, str]) -> dict[str, An
 
 
 def rest_api_id(aws: Reads, stub: Resource) -> str | None:
-    return api_id_of(aws, stub, find_rest_api, "id")
+    return api_id_of(aws, stub, find_rest_api, lambda api: api["id"])
 
 
-def rest_resources(aws: Reads, api_id: str) -> list[dict[str, Any]]:
+def rest_resources(aws: Reads, api_id: str) -> list[ResourceTypeDef]:
     return aws.once(("rest_resources", api_id), lambda: aws.rest_apis.get_resources(api_id))
 
 

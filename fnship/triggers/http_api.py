@@ -8,9 +8,9 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
 
 from fnship.arns import arn
+from fnship.jsonvalue import JsonObject
 from fnship.kinds.http_api import HttpApi, HttpApiAuthorizer, HttpApiRoute
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
@@ -72,7 +72,7 @@ class HttpApiEvent:
     api_id: str | None = None  # provider.httpApi.id: the existing API the route goes on
 
 
-def parse_http_api(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[HttpApiEvent]:
+def parse_http_api(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[HttpApiEvent]:
     check = ctx.check
     authorizer: str | None = None
     scopes: tuple[str, ...] = ()
@@ -112,7 +112,7 @@ def parse_http_api(value: Any, path: KeyPath, ctx: EventContext, index: int) -> 
     ]
 
 
-def _http_api_authorizer(value: Any, path: KeyPath, ctx: EventContext) -> tuple[str | None, tuple[str, ...], str]:
+def _http_api_authorizer(value: object, path: KeyPath, ctx: EventContext) -> tuple[str | None, tuple[str, ...], str]:
     """(authorizer name, scopes, the route's authorizationType) of an event's `authorizer`."""
     check = ctx.check
     if isinstance(value, str):
@@ -144,7 +144,7 @@ def _http_api_authorizer(value: Any, path: KeyPath, ctx: EventContext) -> tuple[
     return name, tuple(sorted(scopes)), "JWT"
 
 
-def parse_provider_http_api(value: Any, path: KeyPath, check: Checker) -> HttpApiSpec:
+def parse_provider_http_api(value: object, path: KeyPath, check: Checker) -> HttpApiSpec:
     if value is None:
         return HttpApiSpec()
     raw = check.want_mapping(value, path)
@@ -177,7 +177,7 @@ def parse_provider_http_api(value: Any, path: KeyPath, check: Checker) -> HttpAp
     )
 
 
-def _request_authorizer(raw: dict[str, Any], path: KeyPath, check: Checker) -> RequestAuthorizer | None:
+def _request_authorizer(raw: dict[str, object], path: KeyPath, check: Checker) -> RequestAuthorizer | None:
     """A Lambda (`type: request`) authorizer, with Serverless v3's rules: `functionName` or `functionArn` (not
     both), an identity source when it caches."""
     check.keys(raw, path, REQUEST_AUTHORIZER_KEYS)
@@ -217,7 +217,7 @@ def _request_authorizer(raw: dict[str, Any], path: KeyPath, check: Checker) -> R
     return RequestAuthorizer(function_key, function_arn, tuple(sources), ttl, simple, version)
 
 
-def parse_function_http_api(value: Any, path: KeyPath, check: Checker, provider: HttpApiSpec) -> HttpApiSpec:
+def parse_function_http_api(value: object, path: KeyPath, check: Checker, provider: HttpApiSpec) -> HttpApiSpec:
     """`functions.<key>.httpApi` (`payload` only, as in Serverless v3): the provider's HTTP API settings with the
     function's payload format, which its routes use."""
     if value is None:
@@ -229,7 +229,7 @@ def parse_function_http_api(value: Any, path: KeyPath, check: Checker, provider:
     return replace(provider, payload_format=_payload_format(raw, path, check) or provider.payload_format)
 
 
-def _payload_format(raw: dict[str, Any], path: KeyPath, check: Checker) -> str | None:
+def _payload_format(raw: dict[str, object], path: KeyPath, check: Checker) -> str | None:
     if raw.get("payload") is None:
         return None
     value = raw["payload"]
@@ -245,7 +245,7 @@ def _payload_format(raw: dict[str, Any], path: KeyPath, check: Checker) -> str |
     return text
 
 
-def _jwt_authorizer(value: Any, path: KeyPath, check: Checker) -> JwtAuthorizer | None:
+def _jwt_authorizer(value: object, path: KeyPath, check: Checker) -> JwtAuthorizer | None:
     raw = check.want_mapping(value, path, what="a mapping (identitySource, issuerUrl, audience)")
     if raw is None:
         return None
@@ -346,7 +346,7 @@ def shared_http_api(
     return [api, *authorizers]
 
 
-def http_api(where: Where) -> dict[str, Any]:
+def http_api(where: Where) -> JsonObject:
     """Serverless's `httpApi` event: API Gateway HTTP API (payload format 2.0).
     https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html"""
     return {

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fnship.arns import arn
+from fnship.jsonvalue import JsonObject
 from fnship.kinds.api_keys import ApiKey, UsagePlan
-from fnship.kinds.rest_api import RestApi, RestMethod, RestStage, effective_throttling
+from fnship.kinds.rest_api import Preflight, RestApi, RestMethod, RestStage, effective_throttling
 from fnship.kinds.rest_authorizer import RestAuthorizer
 from fnship.kinds.rest_models import RestModel, RestValidator
 from fnship.local.events import Where, stable_id
@@ -94,9 +95,9 @@ class RestEvent:
     throttle: tuple[int, float] | None = None  # serverless-api-gateway-throttling's `throttling` (burst, rate)
 
 
-def parse_http(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[RestEvent]:
+def parse_http(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[RestEvent]:
     check = ctx.check
-    raw: dict[str, Any] = {}
+    raw: dict[str, object] = {}
     if isinstance(value, str):
         route = http_route(value, path, check)
         if route is None:
@@ -164,7 +165,7 @@ def parse_http(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list
     return [RestEvent(method, route_path, cors, integration, authorizer, private, request, responses, throttle)]
 
 
-def _rest_cors(value: Any, path: KeyPath, check: Checker) -> RestCors | None:
+def _rest_cors(value: object, path: KeyPath, check: Checker) -> RestCors | None:
     """`cors: true` or its mapping, as Serverless v3 reads it (validate.js getCors): `origin` or `origins`,
     `headers` (default: v3's list), `methods` (the event's own and OPTIONS are always added), `allowCredentials`,
     `maxAge`, `cacheControl`."""
@@ -345,9 +346,9 @@ def rest_authorizers(events: list[tuple[Target, EventSpec]], functions: Mapping[
     return out
 
 
-def rest_paths(methods: list[Resource], cors_by_path: Mapping[str, RestCors]) -> dict[str, Any]:
+def rest_paths(methods: list[Resource], cors_by_path: Mapping[str, RestCors]) -> dict[str, Preflight | None]:
     """Every resource path the methods need (ancestors included), with the CORS preflight each answers."""
-    paths: dict[str, Any] = {}
+    paths: dict[str, Preflight | None] = {}
     for method in (m.spec_as(RestMethod) for m in methods):
         parts = [p for p in method.path.split("/") if p]
         for end in range(1, len(parts) + 1):
@@ -491,7 +492,7 @@ def usage_plans(*, service: str, stage: str, settings: RestApiSettings, tags: Ma
     return [*keys, *plans]
 
 
-def http(where: Where) -> dict[str, Any]:
+def http(where: Where) -> JsonObject:
     """Serverless's `http` event: API Gateway REST API, Lambda proxy integration (payload format 1.0).
     https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html"""
     return {
@@ -524,14 +525,16 @@ def http(where: Where) -> dict[str, Any]:
     }
 
 
-def http_authorized(where: Where) -> dict[str, Any]:
+def http_authorized(where: Where) -> JsonObject:
     """The `http` event of a method behind a Lambda authorizer: what the authorizer returned (its principalId and
     `context` keys, as strings, numbers or booleans) is in `requestContext.authorizer`, with `integrationLatency`.
     https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html"""
     event = http(where)
-    event["headers"]["Authorization"] = "Bearer allow"
-    event["multiValueHeaders"]["Authorization"] = ["Bearer allow"]
-    event["requestContext"]["authorizer"] = {
+    headers, multi, context = event["headers"], event["multiValueHeaders"], event["requestContext"]
+    assert isinstance(headers, dict) and isinstance(multi, dict) and isinstance(context, dict)  # (http() makes them)
+    headers["Authorization"] = "Bearer allow"
+    multi["Authorization"] = ["Bearer allow"]
+    context["authorizer"] = {
         "principalId": "user-123",
         "integrationLatency": 12,
         "tenant": "acme",
@@ -545,13 +548,13 @@ def _method_arn(where: Where) -> str:
     return f"arn:aws:execute-api:{where.region}:{where.account_id}:example/dev/POST/hello"
 
 
-def http_authorizer_token(where: Where) -> dict[str, Any]:
+def http_authorizer_token(where: Where) -> JsonObject:
     """What API Gateway sends a TOKEN Lambda authorizer: the identity source's value and the method's ARN.
     https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-input.html"""
     return {"type": "TOKEN", "authorizationToken": "Bearer allow", "methodArn": _method_arn(where)}
 
 
-def http_authorizer_request(where: Where) -> dict[str, Any]:
+def http_authorizer_request(where: Where) -> JsonObject:
     """What API Gateway sends a REQUEST Lambda authorizer: the method's ARN and the request (no body).
     https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-input.html"""
     request = http(where)
