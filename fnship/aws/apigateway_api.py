@@ -3,8 +3,8 @@ the stage, tags."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from fnship.arns import arn
 from fnship.aws.calls import aws_call, call_or_none, paged
@@ -38,7 +38,11 @@ class RestApis:
         """One REST API by id, with its tags (GetRestApi)."""
         return call_or_none(f"REST API {api_id}", "GetRestApi", self._client.get_rest_api, restApiId=api_id)
 
-    def create_api(self, name: str, *, endpoint_type: str, tags: Mapping[str, str]) -> RestApiResponseTypeDef:
+    def create_api(
+        self, name: str, *, endpoint_type: str, tags: Mapping[str, str], settings: Mapping[str, Any] | None = None
+    ) -> RestApiResponseTypeDef:
+        """A REST API; `settings`: CreateRestApi's other fields (description, policy, binaryMediaTypes,
+        minimumCompressionSize)."""
         return aws_call(
             f"REST API {name}",
             "CreateRestApi",
@@ -46,7 +50,12 @@ class RestApis:
             name=name,
             endpointConfiguration={"types": [endpoint_type]},
             tags=dict(tags),
+            **(settings or {}),
         )
+
+    def update_api(self, api_id: str, *, operations: list[dict[str, str]]) -> None:
+        aws_call(f"REST API {api_id}", "UpdateRestApi", self._client.update_rest_api, restApiId=api_id,
+                 patchOperations=operations)  # fmt: skip
 
     def delete_api(self, api_id: str) -> None:
         call_or_none(f"REST API {api_id}", "DeleteRestApi", self._client.delete_rest_api, restApiId=api_id)
@@ -113,6 +122,37 @@ class RestApis:
             uri=self.lambda_uri(target_arn),
         )
 
+    def replace_method(
+        self,
+        api_id: str,
+        resource_id: str,
+        *,
+        method: str,
+        settings: Mapping[str, Any],
+        target_arn: str,
+        integration: Mapping[str, Any],
+        responses: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        """The method made anew (an existing one is deleted first: PutMethod does not replace one) with its
+        settings (authorizationType, authorizerId, apiKeyRequired, requestParameters, ...), its integration with
+        `target_arn` (type AWS_PROXY, or AWS with requestTemplates and passthroughBehavior) and, for an AWS
+        integration, a method response and an integration response per status code (statusCode,
+        selectionPattern, responseTemplates, responseParameters: `method.response.header.<name>` -> value).
+        https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-method-settings.html"""
+        where = f"REST API {api_id} {method} on {resource_id}"
+        ids = {"restApiId": api_id, "resourceId": resource_id, "httpMethod": method}
+        if call_or_none(where, "GetMethod", self._client.get_method, **ids) is not None:
+            aws_call(where, "DeleteMethod", self._client.delete_method, **ids)
+        aws_call(where, "PutMethod", self._client.put_method, **ids, **settings)
+        aws_call(where, "PutIntegration", self._client.put_integration, **ids, integrationHttpMethod="POST",
+                 uri=self.lambda_uri(target_arn), **integration)  # fmt: skip
+        for response in responses:
+            status = response["statusCode"]
+            headers = {name: False for name in response.get("responseParameters") or {}}
+            aws_call(where, "PutMethodResponse", self._client.put_method_response, **ids, statusCode=status,
+                     responseParameters=headers)  # fmt: skip
+            aws_call(where, "PutIntegrationResponse", self._client.put_integration_response, **ids, **response)
+
     def delete_method(self, api_id: str, resource_id: str, *, method: str) -> None:
         call_or_none(
             f"REST API {api_id} {method} on {resource_id}",
@@ -164,6 +204,118 @@ class RestApis:
             **ids,
         )
 
+    # -- authorizers ----------------------------------------------------------------------------------------------
+    def get_authorizers(self, api_id: str) -> list[dict[str, Any]]:
+        return paged(self._client, "get_authorizers", f"REST API {api_id}", "items", missing_ok=True,
+                     restApiId=api_id)  # fmt: skip
+
+    def create_authorizer(self, api_id: str, *, name: str, settings: Mapping[str, Any]) -> str:
+        created = aws_call(f"REST API {api_id} authorizer {name}", "CreateAuthorizer",
+                           self._client.create_authorizer, restApiId=api_id, name=name, **settings)  # fmt: skip
+        return str(created["id"])
+
+    def update_authorizer(self, api_id: str, authorizer_id: str, *, operations: list[dict[str, str]]) -> None:
+        aws_call(f"REST API {api_id} authorizer {authorizer_id}", "UpdateAuthorizer", self._client.update_authorizer,
+                 restApiId=api_id, authorizerId=authorizer_id, patchOperations=operations)  # fmt: skip
+
+    def delete_authorizer(self, api_id: str, authorizer_id: str) -> None:
+        call_or_none(f"REST API {api_id} authorizer {authorizer_id}", "DeleteAuthorizer",
+                     self._client.delete_authorizer, restApiId=api_id, authorizerId=authorizer_id)  # fmt: skip
+
+    # -- models and request validators ------------------------------------------------------------------------
+    def get_models(self, api_id: str) -> list[dict[str, Any]]:
+        return paged(self._client, "get_models", f"REST API {api_id}", "items", missing_ok=True, restApiId=api_id)
+
+    def create_model(self, api_id: str, *, name: str, content_type: str, schema: str, description: str | None) -> None:
+        extra = {"description": description} if description else {}
+        aws_call(f"REST API {api_id} model {name}", "CreateModel", self._client.create_model, restApiId=api_id,
+                 name=name, contentType=content_type, schema=schema, **extra)  # fmt: skip
+
+    def update_model(self, api_id: str, name: str, *, operations: list[dict[str, str]]) -> None:
+        aws_call(f"REST API {api_id} model {name}", "UpdateModel", self._client.update_model, restApiId=api_id,
+                 modelName=name, patchOperations=operations)  # fmt: skip
+
+    def delete_model(self, api_id: str, name: str) -> None:
+        call_or_none(f"REST API {api_id} model {name}", "DeleteModel", self._client.delete_model, restApiId=api_id,
+                     modelName=name)  # fmt: skip
+
+    def get_request_validators(self, api_id: str) -> list[dict[str, Any]]:
+        return paged(self._client, "get_request_validators", f"REST API {api_id}", "items", missing_ok=True,
+                     restApiId=api_id)  # fmt: skip
+
+    def create_request_validator(self, api_id: str, *, name: str, body: bool, parameters: bool) -> str:
+        created = aws_call(f"REST API {api_id} validator {name}", "CreateRequestValidator",
+                           self._client.create_request_validator, restApiId=api_id, name=name,
+                           validateRequestBody=body, validateRequestParameters=parameters)  # fmt: skip
+        return str(created["id"])
+
+    def update_request_validator(self, api_id: str, validator_id: str, *, operations: list[dict[str, str]]) -> None:
+        aws_call(f"REST API {api_id} validator {validator_id}", "UpdateRequestValidator",
+                 self._client.update_request_validator, restApiId=api_id, requestValidatorId=validator_id,
+                 patchOperations=operations)  # fmt: skip
+
+    def delete_request_validator(self, api_id: str, validator_id: str) -> None:
+        call_or_none(f"REST API {api_id} validator {validator_id}", "DeleteRequestValidator",
+                     self._client.delete_request_validator, restApiId=api_id,
+                     requestValidatorId=validator_id)  # fmt: skip
+
+    # -- API keys and usage plans ------------------------------------------------------------------------------
+    def api_key_arn(self, key_id: str) -> str:
+        return arn("apigateway", f"/apikeys/{key_id}", region=self._region)
+
+    def usage_plan_arn(self, plan_id: str) -> str:
+        return arn("apigateway", f"/usageplans/{plan_id}", region=self._region)
+
+    def set_tags_of(self, resource_arn: str, *, add: Mapping[str, str], remove: list[str]) -> None:
+        if remove:
+            aws_call(resource_arn, "UntagResource", self._client.untag_resource, resourceArn=resource_arn,
+                     tagKeys=list(remove))  # fmt: skip
+        if add:
+            aws_call(resource_arn, "TagResource", self._client.tag_resource, resourceArn=resource_arn, tags=dict(add))
+
+    def get_api_keys(self, *, name: str, include_values: bool) -> list[dict[str, Any]]:
+        """The API keys whose name starts with `name` (GetApiKeys' nameQuery), with their values if asked."""
+        return paged(self._client, "get_api_keys", f"API key {name}", "items", nameQuery=name,
+                     includeValues=include_values)  # fmt: skip
+
+    def create_api_key(self, name: str, *, settings: Mapping[str, Any]) -> str:
+        created = aws_call(f"API key {name}", "CreateApiKey", self._client.create_api_key, name=name, **settings)
+        return str(created["id"])
+
+    def update_api_key(self, key_id: str, *, operations: list[dict[str, str]]) -> None:
+        aws_call(f"API key {key_id}", "UpdateApiKey", self._client.update_api_key, apiKey=key_id,
+                 patchOperations=operations)  # fmt: skip
+
+    def delete_api_key(self, key_id: str) -> None:
+        call_or_none(f"API key {key_id}", "DeleteApiKey", self._client.delete_api_key, apiKey=key_id)
+
+    def get_usage_plans(self) -> list[dict[str, Any]]:
+        return paged(self._client, "get_usage_plans", "usage plans", "items")
+
+    def get_usage_plan_keys(self, plan_id: str) -> list[dict[str, Any]]:
+        return paged(self._client, "get_usage_plan_keys", f"usage plan {plan_id}", "items", missing_ok=True,
+                     usagePlanId=plan_id)  # fmt: skip
+
+    def create_usage_plan(self, name: str, *, settings: Mapping[str, Any]) -> str:
+        created = aws_call(f"usage plan {name}", "CreateUsagePlan", self._client.create_usage_plan, name=name,
+                           **settings)  # fmt: skip
+        return str(created["id"])
+
+    def update_usage_plan(self, plan_id: str, *, operations: list[dict[str, str]]) -> None:
+        aws_call(f"usage plan {plan_id}", "UpdateUsagePlan", self._client.update_usage_plan, usagePlanId=plan_id,
+                 patchOperations=operations)  # fmt: skip
+
+    def delete_usage_plan(self, plan_id: str) -> None:
+        call_or_none(f"usage plan {plan_id}", "DeleteUsagePlan", self._client.delete_usage_plan, usagePlanId=plan_id)
+
+    def add_usage_plan_key(self, plan_id: str, *, key_id: str) -> None:
+        aws_call(f"usage plan {plan_id} key {key_id}", "CreateUsagePlanKey", self._client.create_usage_plan_key,
+                 usagePlanId=plan_id, keyId=key_id, keyType="API_KEY")  # fmt: skip
+
+    def remove_usage_plan_key(self, plan_id: str, *, key_id: str) -> None:
+        call_or_none(f"usage plan {plan_id} key {key_id}", "DeleteUsagePlanKey", self._client.delete_usage_plan_key,
+                     usagePlanId=plan_id, keyId=key_id)  # fmt: skip
+
     # -- deployments and the stage ------------------------------------------------------------------------------
     def get_stage_or_none(self, api_id: str, stage: str) -> StageResponseTypeDef | None:
         return call_or_none(
@@ -208,6 +360,10 @@ class RestApis:
                 patchOperations=[{"op": "replace", "path": "/deploymentId", "value": deployment_id}],
             )
         return deployment_id
+
+    def update_stage(self, api_id: str, stage: str, *, operations: list[dict[str, str]]) -> None:
+        aws_call(f"REST API {api_id} stage {stage}", "UpdateStage", self._client.update_stage, restApiId=api_id,
+                 stageName=stage, patchOperations=operations)  # fmt: skip
 
     def delete_stage(self, api_id: str, stage: str) -> None:
         call_or_none(

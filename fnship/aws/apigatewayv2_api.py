@@ -164,7 +164,7 @@ class HttpApis:
             RouteId=route_id,
         )
 
-    # -- JWT authorizers ----------------------------------------------------------------------------------------
+    # -- authorizers (JWT and Lambda) --------------------------------------------------------------------------
     def get_authorizer_or_none(self, api_id: str, authorizer_id: str) -> GetAuthorizerResponseTypeDef | None:
         return call_or_none(
             f"HTTP API {api_id} authorizer {authorizer_id}",
@@ -174,19 +174,19 @@ class HttpApis:
             AuthorizerId=authorizer_id,
         )
 
-    def create_jwt_authorizer(self, api_id: str, *, name: str, config: JsonMapping) -> str:
+    def create_authorizer(self, api_id: str, *, name: str, config: JsonMapping) -> str:
+        """A JWT or Lambda (REQUEST) authorizer; `config` holds its AuthorizerType and settings."""
         created = aws_call(
             f"HTTP API {api_id} authorizer {name}",
             "CreateAuthorizer",
             self._client.create_authorizer,
             ApiId=api_id,
             Name=name,
-            AuthorizerType="JWT",
             **config,
         )
         return str(created["AuthorizerId"])
 
-    def update_jwt_authorizer(self, api_id: str, authorizer_id: str, *, config: JsonMapping) -> None:
+    def update_authorizer(self, api_id: str, authorizer_id: str, *, config: JsonMapping) -> None:
         aws_call(
             f"HTTP API {api_id} authorizer {authorizer_id}",
             "UpdateAuthorizer",

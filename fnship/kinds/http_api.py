@@ -4,7 +4,7 @@ the alias). Routes and authorizers go with the API when it is deleted."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
@@ -92,10 +92,15 @@ class HttpApiAuthorizer(Spec):
     """A JWT authorizer of the service's HTTP API (its name is the resource's name)."""
 
     kind: ClassVar[str] = "http_api_authorizer"
-    type: str | None  # JWT
+    type: str | None  # JWT | REQUEST
     identity_source: tuple[str, ...]
     issuer: str | None
     audience: tuple[str, ...]
+    # REQUEST (a Lambda authorizer) only:
+    function_arn: str | None = None  # the function (alias) it invokes
+    ttl: int | None = None  # AuthorizerResultTtlInSeconds
+    simple_responses: bool | None = None
+    payload_version: str | None = None
     # Assigned by API Gateway: live only.
     api_id: str | None = field(default=None, compare=False)
     authorizer_id: str | None = field(default=None, compare=False)
@@ -103,19 +108,39 @@ class HttpApiAuthorizer(Spec):
 
 def authorizer_from_aws(found: GetAuthorizerResponseTypeDef, *, api_id: str) -> HttpApiAuthorizer:
     """GetAuthorizer's answer as the spec."""
+    from fnship.kinds.rest_api import integration_target  # (the URI form both API Gateways use)
+
     jwt = found.get("JwtConfiguration") or {}
+    request = found.get("AuthorizerType") == "REQUEST"
     return HttpApiAuthorizer(
         type=found.get("AuthorizerType"),
         identity_source=tuple(found.get("IdentitySource") or []),
         issuer=jwt.get("Issuer"),
         audience=tuple(sorted(jwt.get("Audience") or [])),
+        function_arn=integration_target(found.get("AuthorizerUri")) if request else None,
+        ttl=int(found.get("AuthorizerResultTtlInSeconds") or 0) if request else None,
+        simple_responses=bool(found.get("EnableSimpleResponses")) if request else None,
+        payload_version=found.get("AuthorizerPayloadFormatVersion") if request else None,
         api_id=api_id,
         authorizer_id=found["AuthorizerId"],
     )
 
 
-def jwt_config(spec: HttpApiAuthorizer) -> dict[str, JsonValue]:
+def jwt_config(spec: HttpApiAuthorizer, *, lambda_uri: Callable[[str], str] | None = None) -> dict[str, JsonValue]:
+    """CreateAuthorizer's and UpdateAuthorizer's settings for the spec: a JWT authorizer's issuer and audience, a
+    Lambda (REQUEST) authorizer's function (`lambda_uri` makes its invocation URI), cache, response format."""
+    if spec.type == "REQUEST":
+        assert lambda_uri is not None and spec.function_arn is not None, "a REQUEST authorizer invokes a function"
+        return {
+            "AuthorizerType": "REQUEST",
+            "IdentitySource": list(spec.identity_source),
+            "AuthorizerUri": lambda_uri(spec.function_arn),
+            "AuthorizerResultTtlInSeconds": spec.ttl or 0,
+            "EnableSimpleResponses": bool(spec.simple_responses),
+            "AuthorizerPayloadFormatVersion": spec.payload_version or "2.0",
+        }
     return {
+        "AuthorizerType": "JWT",
         "IdentitySource": list(spec.identity_source),
         "JwtConfiguration": {"Issuer": spec.issuer, "Audience": list(spec.audience)},
     }
@@ -124,15 +149,16 @@ def jwt_config(spec: HttpApiAuthorizer) -> dict[str, JsonValue]:
 def http_api_authorizer_create(context: Context, step: Step) -> None:
     resource = context.desired(step)
     api_id = context.require(HTTP_API)
-    config = jwt_config(resource.spec_as(HttpApiAuthorizer))
-    made = context.aws.http_apis.create_jwt_authorizer(api_id, name=resource.name, config=config)
+    config = jwt_config(resource.spec_as(HttpApiAuthorizer), lambda_uri=context.aws.rest_apis.lambda_uri)
+    made = context.aws.http_apis.create_authorizer(api_id, name=resource.name, config=config)
     context.outputs[step.address] = {"authorizer_id": made}
 
 
 def http_api_authorizer_update(context: Context, step: Step) -> None:
     spec, live = context.desired_spec(step, HttpApiAuthorizer), context.live_spec(step, HttpApiAuthorizer)
     api_id, authorizer_id = _authorizer_ids(live, step)
-    context.aws.http_apis.update_jwt_authorizer(api_id, authorizer_id, config=jwt_config(spec))
+    config = jwt_config(spec, lambda_uri=context.aws.rest_apis.lambda_uri)
+    context.aws.http_apis.update_authorizer(api_id, authorizer_id, config=config)
 
 
 def http_api_authorizer_delete(context: Context, step: Step) -> None:
@@ -151,9 +177,10 @@ class HttpApiRoute(Spec):
     route_key: str  # `GET /todos/{id}` or `$default`
     target: str | None  # the alias ARN the integration invokes
     payload_format: str | None  # "1.0" | "2.0"
-    authorizer: str | None  # a JWT authorizer's name
+    authorizer: str | None  # a JWT or Lambda authorizer's name
     scopes: tuple[str, ...]  # sorted
-    # Assigned by API Gateway: live only.
+    authorization: str = "NONE"  # NONE | JWT | CUSTOM | AWS_IAM
+    # Assigned by API Gateway (set on the desired side too for an existing API, `provider.httpApi.id`).
     api_id: str | None = field(default=None, compare=False)
     route_id: str | None = field(default=None, compare=False)
     integration_id: str | None = field(default=None, compare=False)
@@ -169,6 +196,7 @@ def route_from_aws(
         payload_format=integration.get("PayloadFormatVersion"),
         authorizer=authorizer,
         scopes=tuple(sorted(route.get("AuthorizationScopes") or [])),
+        authorization=route.get("AuthorizationType") or "NONE",
         api_id=api_id,
         route_id=route["RouteId"],
         integration_id=integration.get("IntegrationId"),
@@ -176,19 +204,20 @@ def route_from_aws(
 
 
 def route_settings(context: Context, spec: HttpApiRoute, integration_id: str) -> dict[str, JsonValue]:
-    settings: dict[str, JsonValue] = {"Target": f"integrations/{integration_id}", "AuthorizationType": "NONE"}
+    settings: dict[str, JsonValue] = {
+        "Target": f"integrations/{integration_id}",
+        "AuthorizationType": spec.authorization,
+    }
     if spec.authorizer:
-        settings.update(
-            AuthorizationType="JWT",
-            AuthorizerId=context.require(Address.http_api_authorizer(spec.authorizer), "authorizer_id"),
-            AuthorizationScopes=list(spec.scopes),
-        )
+        settings["AuthorizerId"] = context.require(Address.http_api_authorizer(spec.authorizer), "authorizer_id")
+        if spec.authorization == "JWT":
+            settings["AuthorizationScopes"] = list(spec.scopes)
     return settings
 
 
 def http_api_route_create(context: Context, step: Step) -> None:
     spec = context.desired_spec(step, HttpApiRoute)
-    api, api_id = context.aws.http_apis, context.require(HTTP_API)
+    api, api_id = context.aws.http_apis, spec.api_id or context.require(HTTP_API)
     target, payload_format = _integration(spec, step)
     integration = api.create_lambda_integration(api_id, target_arn=target, payload_format=payload_format)
     api.create_route(api_id, route_key=spec.route_key, settings=route_settings(context, spec, integration))
@@ -254,6 +283,8 @@ def find_http_api(aws: Reads, name: str, owner: tuple[str, str]) -> GetApiRespon
 
 
 def http_api_id(aws: Reads, stub: Resource) -> str | None:
+    if isinstance(stub.spec, HttpApiRoute) and stub.spec.api_id:  # a route on an existing API (provider.httpApi.id)
+        return stub.spec.api_id
     return api_id_of(aws, stub, find_http_api, lambda api: api["ApiId"])
 
 
@@ -286,7 +317,7 @@ def _route_authorizers(aws: Reads, api_id: str) -> dict[str, GetAuthorizerRespon
     GetAuthorizers is the other way, which the moto server does not implement.)"""
     found: dict[str, GetAuthorizerResponseTypeDef] = {}
     for route in routes(aws, api_id):
-        if route.get("AuthorizerId") and route.get("AuthorizationType") == "JWT":
+        if route.get("AuthorizerId") and route.get("AuthorizationType") in ("JWT", "CUSTOM"):
             authorizer = _authorizer(aws, api_id, route["AuthorizerId"])
             if authorizer:
                 found[authorizer["Name"]] = authorizer
@@ -313,7 +344,7 @@ def read_http_api_route(aws: Reads, stub: Resource) -> list[Resource]:
         if not _is_route(stub, route["RouteKey"], integration.get("IntegrationUri")):
             continue
         authorizer = None
-        if route.get("AuthorizerId") and route.get("AuthorizationType") == "JWT":
+        if route.get("AuthorizerId") and route.get("AuthorizationType") in ("JWT", "CUSTOM"):
             found = _authorizer(aws, api_id, route["AuthorizerId"])
             authorizer = found["Name"] if found else route["AuthorizerId"]
         spec = route_from_aws(route, integration, authorizer=authorizer, api_id=api_id)

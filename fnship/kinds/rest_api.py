@@ -5,15 +5,17 @@ change to a REST API is live only once deployed, so the stage deploys after ever
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fnship.errors import AwsError
+from fnship.jsonvalue import JsonMapping, JsonValue
 from fnship.kinds.base import (
     Context,
     Kind,
     api_id_of,
+    compact_json,
     function_scoped,
     known,
     reading_owner,
@@ -43,6 +45,11 @@ class RestApi(Spec):
     endpoint_type: str  # EDGE | REGIONAL | PRIVATE
     paths: Mapping[str, Preflight | None]  # every path but `/`, sorted, with its preflight (None: none)
     tags: Mapping[str, str]
+    title: str | None = None  # its name (`{stage}-{service}`, or `{service}-{stage}`): renamed in place
+    description: str | None = None
+    binary_media_types: tuple[str, ...] = ()  # sorted
+    minimum_compression_size: int | None = None  # None: compression off
+    policy: str | None = None  # the resource policy (compact JSON)
     # Assigned by API Gateway: live only.
     id: str | None = field(default=None, compare=False)
     resource_ids: Mapping[str, str] = field(default_factory=dict, compare=False)  # path -> resource id
@@ -62,9 +69,41 @@ def rest_api_from_aws(
         endpoint_type=((found.get("endpointConfiguration") or {}).get("types") or ["EDGE"])[0],
         paths=dict(sorted(paths.items())),
         tags=dict(found.get("tags") or {}),
+        title=found.get("name"),
+        description=found.get("description") or None,
+        binary_media_types=tuple(sorted(found.get("binaryMediaTypes") or [])),
+        minimum_compression_size=found.get("minimumCompressionSize"),
+        policy=stored_policy(found.get("policy")),
         id=found["id"],
         resource_ids={item["path"]: item["id"] for item in items},
     )
+
+
+def stored_policy(text: str | None) -> str | None:
+    """The resource policy GetRestApi answers in the model's spelling (compact JSON, sorted keys). AWS answers it
+    with its quotes escaped (`{\\"Version\\": ...}`), which is not JSON until they are unescaped."""
+    if not text:
+        return None
+    escaped = '\\"' in text
+    return compact_json(text.replace('\\"', '"') if escaped else text)
+
+
+def api_settings_patch(want: RestApi, have: RestApi) -> list[dict[str, str]]:
+    """UpdateRestApi's patch operations from `have` to `want` (name, description, compression, policy, binary
+    media types: each added or removed by its own path, `/` written `~1`).
+    https://docs.aws.amazon.com/apigateway/latest/api/patch-operations.html"""
+    operations = []
+    for key, path in (("title", "/name"), ("description", "/description"), ("policy", "/policy")):
+        if getattr(want, key) != getattr(have, key):
+            operations.append({"op": "replace", "path": path, "value": getattr(want, key) or ""})
+    if want.minimum_compression_size != have.minimum_compression_size:
+        value = "" if want.minimum_compression_size is None else str(want.minimum_compression_size)
+        operations.append({"op": "replace", "path": "/minimumCompressionSize", "value": value})
+    for kind in sorted(set(want.binary_media_types) - set(have.binary_media_types)):
+        operations.append({"op": "add", "path": "/binaryMediaTypes/" + kind.replace("/", "~1")})
+    for kind in sorted(set(have.binary_media_types) - set(want.binary_media_types)):
+        operations.append({"op": "remove", "path": "/binaryMediaTypes/" + kind.replace("/", "~1")})
+    return operations
 
 
 def sync_paths(context: Context, api_id: str, want: Mapping[str, Preflight | None],
@@ -90,7 +129,11 @@ def sync_paths(context: Context, api_id: str, want: Mapping[str, Preflight | Non
 def rest_api_create(context: Context, step: Step) -> None:
     resource = context.desired(step)
     spec, api = resource.spec_as(RestApi), context.aws.rest_apis
-    created = api.create_api(resource.name, endpoint_type=spec.endpoint_type, tags=spec.tags)
+    settings: dict[str, JsonValue] = {"description": spec.description, "policy": spec.policy,
+                                "minimumCompressionSize": spec.minimum_compression_size,
+                                "binaryMediaTypes": list(spec.binary_media_types) or None}  # fmt: skip
+    created = api.create_api(resource.name, endpoint_type=spec.endpoint_type, tags=spec.tags,
+                             settings={k: v for k, v in settings.items() if v is not None})  # fmt: skip
     api_id = created["id"]
     ids = {item["path"]: item["id"] for item in api.get_resources(api_id)}
     sync_paths(context, api_id, spec.paths, {}, ids)
@@ -101,6 +144,9 @@ def rest_api_update(context: Context, step: Step) -> None:
     spec, live = context.desired_spec(step, RestApi), context.live_spec(step, RestApi)
     api_id = known(live.id, f"the id of {step.address}")
     ids = dict(live.resource_ids)
+    operations = api_settings_patch(replace(spec, title=spec.title or live.title), live)
+    if operations:
+        context.aws.rest_apis.update_api(api_id, operations=operations)
     sync_paths(context, api_id, spec.paths, live.paths, ids)
     add, remove = tag_delta(live.tags, spec.tags)
     if add or remove:
@@ -123,24 +169,106 @@ def resource_id(context: Context, path: str) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class RestMethod(Spec):
-    """A method of the service's REST API with its Lambda proxy integration (`GET /items/{id}` is its name)."""
+    """A method of the service's REST API (`GET /items/{id}` is its name) with its integration to the alias: the
+    Lambda proxy (`AWS_PROXY`) or, for `integration: lambda`, a Lambda integration (`AWS`) with request templates
+    and one response per status code; its authorization, API key and request parameters."""
 
     kind: ClassVar[str] = "rest_method"
     method: str
     path: str
-    integration: str | None  # AWS_PROXY
+    integration: str | None  # AWS_PROXY | AWS
     target: str | None  # the alias ARN the integration invokes
+    authorization: str = "NONE"  # NONE | AWS_IAM | CUSTOM | COGNITO_USER_POOLS
+    authorizer: str | None = None  # the name of the API's authorizer (rest_api.authorizer.<name>)
+    scopes: tuple[str, ...] = ()  # sorted
+    api_key_required: bool = False
+    request_parameters: Mapping[str, bool] = field(default_factory=dict)  # method.request.<where>.<name> -> required
+    request_models: Mapping[str, str] = field(default_factory=dict)  # content type -> model name (request.schemas)
+    validated: bool = False  # checked by the API's request validator (body and parameters)
+    request_templates: Mapping[str, str] = field(default_factory=dict)  # AWS only: content type -> template
+    pass_through: str | None = None  # AWS only: NEVER | WHEN_NO_MATCH | WHEN_NO_TEMPLATES
+    # AWS only: status code -> {"pattern": selection pattern, "templates": {...}, "headers": {header: value}}
+    responses: Mapping[str, JsonMapping] = field(default_factory=dict)
     # Assigned by API Gateway: live only.
     api_id: str | None = field(default=None, compare=False)
     resource_id: str | None = field(default=None, compare=False)
 
 
+def method_from_aws(found: Mapping[str, Any], *, path: str, authorizer: str | None, api_id: str,
+                    resource_id: str) -> RestMethod:  # fmt: skip
+    """A GetResources item's embedded method as the spec; `authorizer` is the name of its authorizer."""
+    integration = found.get("methodIntegration") or {}
+    lambda_integration = integration.get("type") == "AWS"
+    responses = {
+        status: {
+            "pattern": response.get("selectionPattern") or "",
+            "templates": dict(sorted((response.get("responseTemplates") or {}).items())),
+            "headers": {
+                name.removeprefix(HEADER_PARAMETER): value
+                for name, value in sorted((response.get("responseParameters") or {}).items())
+            },
+        }
+        for status, response in sorted((integration.get("integrationResponses") or {}).items())
+    }
+    return RestMethod(
+        method=found["httpMethod"],
+        path=path,
+        integration=integration.get("type"),
+        target=integration_target(integration.get("uri")),
+        authorization=found.get("authorizationType") or "NONE",
+        authorizer=authorizer,
+        scopes=tuple(sorted(found.get("authorizationScopes") or [])),
+        api_key_required=bool(found.get("apiKeyRequired")),
+        request_parameters=dict(sorted((found.get("requestParameters") or {}).items())),
+        request_models=dict(sorted((found.get("requestModels") or {}).items())),
+        validated=bool(found.get("requestValidatorId")),
+        request_templates=dict(sorted((integration.get("requestTemplates") or {}).items())) if lambda_integration
+        else {},
+        pass_through=integration.get("passthroughBehavior") if lambda_integration else None,
+        responses=responses if lambda_integration else {},
+        api_id=api_id,
+        resource_id=resource_id,
+    )  # fmt: skip
+
+
+HEADER_PARAMETER = "method.response.header."
+
+
 def rest_method_put(context: Context, step: Step) -> None:
+    """The method made whole (a method's settings change by making it anew: what a REST API serves changes only
+    with the stage's next deployment, which follows every method change)."""
     spec = context.desired_spec(step, RestMethod)
     target = known(spec.target, f"the target of {step.address}")
-    context.aws.rest_apis.put_lambda_method(
-        context.require(REST_API), resource_id(context, spec.path), method=spec.method, target_arn=target
-    )
+    settings: dict[str, JsonValue] = {
+        "authorizationType": spec.authorization,
+        "apiKeyRequired": spec.api_key_required,
+        "requestParameters": dict(spec.request_parameters),
+    }
+    if spec.authorizer:
+        settings["authorizerId"] = context.require(Address.rest_authorizer(spec.authorizer), "authorizer_id")
+    if spec.scopes:
+        settings["authorizationScopes"] = list(spec.scopes)
+    if spec.request_models:
+        settings["requestModels"] = dict(spec.request_models)
+    if spec.validated:
+        settings["requestValidatorId"] = context.require(Address.rest_validator())
+    integration: dict[str, JsonValue] = {"type": spec.integration or "AWS_PROXY"}
+    if spec.integration == "AWS":
+        integration.update(requestTemplates=dict(spec.request_templates), passthroughBehavior=spec.pass_through)
+    responses: list[JsonMapping] = []
+    for status, response in spec.responses.items():
+        templates, headers = response["templates"], response["headers"]
+        assert isinstance(templates, Mapping) and isinstance(headers, Mapping)  # (the model makes both mappings)
+        responses.append({
+            "statusCode": status,
+            "selectionPattern": response["pattern"],
+            "responseTemplates": dict(templates),
+            "responseParameters": {HEADER_PARAMETER + name: value for name, value in headers.items()},
+        })  # fmt: skip
+    context.aws.rest_apis.replace_method(
+        context.require(REST_API), resource_id(context, spec.path), method=spec.method, settings=settings,
+        target_arn=target, integration=integration, responses=responses,
+    )  # fmt: skip
 
 
 def rest_method_delete(context: Context, step: Step) -> None:
@@ -156,28 +284,96 @@ class RestStage(Spec):
 
     kind: ClassVar[str] = "rest_stage"
     revision: str | None  # a digest of every method and path (triggers/rest.py); None: not deployed by fnship
+    tracing: bool = False  # X-Ray tracing (provider.tracing.apiGateway)
+    # Method settings path (`*/*` for the stage, `~1items~1{id}/GET` for a method) -> [burstLimit, rateLimit]:
+    # only those that differ from what they inherit (see `effective_throttling`).
+    throttling: Mapping[str, tuple[int, float]] = field(default_factory=dict)
     api_id: str | None = field(default=None, compare=False)  # assigned by API Gateway: live only
 
 
-def stage_from_aws(deployment: DeploymentResponseTypeDef | None, *, api_id: str) -> RestStage:
-    """GetDeployment's answer for the stage's deployment as the spec (our revision is in its description)."""
+# API Gateway's own throttle of a stage that sets none (burstLimit, rateLimit).
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
+DEFAULT_THROTTLE = (5000, 10000.0)
+
+
+def effective_throttling(settings: Mapping[str, tuple[int, float]]) -> dict[str, tuple[int, float]]:
+    """Method settings' throttles as compared: the stage's (`*/*`) unless it is API Gateway's default, and each
+    method's unless it is what the method inherits from the stage (so a removed override, set back to the stage's
+    values, compares equal to none)."""
+    stage = tuple(settings.get("*/*", DEFAULT_THROTTLE))
+    out: dict[str, tuple[int, float]] = {}
+    for key, (burst, rate) in sorted(settings.items()):
+        value = (int(burst), float(rate))
+        if value != (DEFAULT_THROTTLE if key == "*/*" else stage):
+            out[key] = value
+    return out
+
+
+def throttling_patch(want: RestStage, have: RestStage) -> list[dict[str, str]]:
+    """UpdateStage's patch operations from `have`'s throttles to `want`'s (a removed one set back to what it
+    inherits)."""
+    stage = want.throttling.get("*/*", DEFAULT_THROTTLE)
+    operations = []
+    for key in sorted(set(want.throttling) | set(have.throttling)):
+        value = want.throttling.get(key, DEFAULT_THROTTLE if key == "*/*" else stage)
+        if value != have.throttling.get(key):
+            operations.append({"op": "replace", "path": f"/{key}/throttling/burstLimit", "value": str(value[0])})
+            operations.append({"op": "replace", "path": f"/{key}/throttling/rateLimit", "value": str(value[1])})
+    return operations
+
+
+def stage_from_aws(
+    deployment: DeploymentResponseTypeDef | None, *, api_id: str, stage: Mapping[str, Any] | None = None
+) -> RestStage:
+    """GetDeployment's answer for the stage's deployment, and GetStage's, as the spec (our revision is in the
+    deployment's description)."""
     description = (deployment.get("description") if deployment else None) or ""
     revision = description.removeprefix(REVISION_PREFIX) if description.startswith(REVISION_PREFIX) else None
-    return RestStage(revision=revision, api_id=api_id)
+    throttles = {
+        key: (int(found["throttlingBurstLimit"]), float(found["throttlingRateLimit"]))
+        for key, found in ((stage or {}).get("methodSettings") or {}).items()
+        if "throttlingBurstLimit" in found and "throttlingRateLimit" in found
+    }
+    return RestStage(revision=revision, tracing=bool((stage or {}).get("tracingEnabled")),
+                     throttling=effective_throttling(throttles), api_id=api_id)  # fmt: skip
 
 
 def rest_stage_deploy(context: Context, step: Step) -> None:
+    """A new deployment on the stage when what it serves changed (or the stage is new), then the stage's own
+    settings patched where they differ."""
     resource = context.desired(step)
-    revision = resource.spec_as(RestStage).revision
-    deployment = context.aws.rest_apis.deploy(
-        context.require(REST_API), stage=resource.name, description=f"{REVISION_PREFIX}{revision}"
-    )
-    context.outputs[step.address] = {"deployment": deployment}
+    spec = resource.spec_as(RestStage)
+    live = context.plan.live.get(step.address)
+    have = live.spec_as(RestStage) if live is not None else RestStage(revision=None)
+    api_id = context.require(REST_API)
+    if live is None or spec.revision != have.revision:
+        deployment = context.aws.rest_apis.deploy(
+            api_id, stage=resource.name, description=f"{REVISION_PREFIX}{spec.revision}"
+        )
+        context.outputs[step.address] = {"deployment": deployment}
+    operations = throttling_patch(spec, have)
+    if spec.tracing != have.tracing:
+        operations.append({"op": "replace", "path": "/tracingEnabled", "value": str(spec.tracing).lower()})
+    if operations:
+        context.aws.rest_apis.update_stage(api_id, resource.name, operations=operations)
 
 
 def rest_stage_delete(context: Context, step: Step) -> None:
     live = context.live_at(step.address)
     context.aws.rest_apis.delete_stage(known(live.spec_as(RestStage).api_id, f"the API of {step.address}"), live.name)
+
+
+def method_authorizer(resource: Resource) -> tuple[str, ...]:
+    """The authorizer, models and validator a method uses: made before it, deleted after it (API Gateway refuses
+    to delete one a method uses)."""
+    if resource.spec is None:
+        return ()
+    spec = resource.spec_as(RestMethod)
+    return (
+        *([Address.rest_authorizer(spec.authorizer)] if spec.authorizer else []),
+        *(Address.rest_model(name) for name in sorted(set(spec.request_models.values()))),
+        *([Address.rest_validator()] if spec.validated else []),
+    )
 
 
 def part_of_api(_resource: Resource) -> str:
@@ -190,9 +386,14 @@ def part_of_api(_resource: Resource) -> str:
 def find_rest_api(aws: Reads, name: str, owner: tuple[str, str]) -> RestApiResponseTypeDef | None:
     """Our REST API: one of the ids the service's tags and statements name (plan/reads.py `api_ids`), read by
     id, with our name and our ownership tags."""
+    from fnship.model.triggers.api import api_name  # (fnship.model.triggers imports the kind modules)
+
+    service, stage = owner
+    # Either name Serverless gives it (`provider.apiGateway.shouldStartNameWithService` renames it in place).
+    names = {name, api_name(service=service, stage=stage), f"{service}-{stage}"}
     for api_id in sorted(aws.api_ids().get("restapis", ())):
         found = aws.once(("rest_api", api_id), partial(aws.rest_apis.get_api_or_none, api_id))
-        if found is not None and found.get("name") == name and owned(found.get("tags"), owner):
+        if found is not None and found.get("name") in names and owned(found.get("tags"), owner):
             return found
     return None
 
@@ -245,8 +446,13 @@ def read_rest_method(aws: Reads, stub: Resource) -> list[Resource]:
                 api_model.route_name(method, item["path"]) != stub.in_scope().trigger_name
             ):
                 continue
-            found = RestMethod(method=method, path=item["path"], integration=integration.get("type"), target=target,
-                               api_id=api_id, resource_id=item["id"])  # fmt: skip
+            authorizer = None
+            if spec.get("authorizerId"):
+                from fnship.kinds.rest_authorizer import authorizer_names  # (it builds on this module)
+
+                authorizer = authorizer_names(aws, api_id).get(spec["authorizerId"], spec["authorizerId"])
+            found = method_from_aws(spec, path=item["path"], authorizer=authorizer, api_id=api_id,
+                                    resource_id=item["id"])  # fmt: skip
             return [Resource.of(stub.address, name, found, scope=stub.scope)]
     return []
 
@@ -259,7 +465,7 @@ def read_rest_stage(aws: Reads, stub: Resource) -> list[Resource]:
     if stage is None:
         return []
     deployment = aws.rest_apis.get_deployment_or_none(api_id, stage.get("deploymentId", ""))
-    return [Resource.of(stub.address, stub.name, stage_from_aws(deployment, api_id=api_id))]
+    return [Resource.of(stub.address, stub.name, stage_from_aws(deployment, api_id=api_id, stage=stage))]
 
 
 def discover_rest_api(aws: Reads) -> list[Resource]:
@@ -311,7 +517,7 @@ METHOD_KIND = Kind(
         "rest_method.update": rest_method_put,
         "rest_method.delete": rest_method_delete,
     },  # fmt: skip
-    depends=lambda resource: (REST_API, *function_scoped(resource)),
+    depends=lambda resource: (REST_API, *function_scoped(resource), *method_authorizer(resource)),
     parent=part_of_api,
     serial=lambda _resource: REST_API,
     read=read_rest_method,

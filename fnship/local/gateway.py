@@ -148,8 +148,12 @@ def best_match(routes: Sequence[Route], method: str, path: str) -> Match | None:
 def route_table(manifest: Manifest, *, only: Sequence[str] = ()) -> RouteTable:
     """Every HTTP route of the service (of the functions in `only`, when given), from the manifest's typed event
     specs (manifest/events/)."""
+    from fnship.manifest.types import JwtAuthorizer
+
     http_api = manifest.provider.http_api
-    table = RouteTable(stage=manifest.stage, http_api_cors=http_api.cors, authorizers=dict(http_api.authorizers))
+    # JWT authorizers are checked here; a Lambda authorizer is not run (see the README's `fn dev` section).
+    jwt = {name: found for name, found in http_api.authorizers.items() if isinstance(found, JwtAuthorizer)}
+    table = RouteTable(stage=manifest.stage, http_api_cors=http_api.cors, authorizers=jwt)
     for key, spec in manifest.functions.items():
         if only and key not in only:
             continue
@@ -164,7 +168,7 @@ def route_table(manifest: Manifest, *, only: Sequence[str] = ()) -> RouteTable:
                         settings.path,
                         # `provider.httpApi.payload` or the function's `httpApi.payload` (the manifest resolves which)
                         payload_version=settings.payload_format,
-                        authorizer=settings.authorizer,
+                        authorizer=settings.authorizer if settings.authorization == "JWT" else None,
                         scopes=tuple(settings.scopes),
                     )
                 )

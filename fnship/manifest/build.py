@@ -5,7 +5,7 @@ Every problem becomes a Diagnostic on the Checker; the caller raises once with a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +31,8 @@ from fnship.manifest.types import (
     Manifest,
     PackageSpec,
     ProviderSpec,
+    RequestAuthorizer,
+    RestApiSettings,
     Value,
     ValueMap,
 )
@@ -54,7 +56,9 @@ def build_manifest(doc: ValueMap, check: Checker, *, path: Path, stage: str, reg
             check.want_mapping(doc[key], (key,))
     custom = mapping_at(doc, "custom")
 
-    provider = _provider(doc.get("provider"), check, stage=stage, region=region)
+    # serverless-api-gateway-throttling's settings count only with the plugin listed (it defines them).
+    throttling = custom.get("apiGatewayThrottling") if THROTTLING_PLUGIN in plugins else None
+    provider = _provider(doc.get("provider"), check, stage=stage, region=region, throttling=throttling)
     raw_provider = mapping_at(doc, "provider")
     package = _package(doc.get("package"), ("package",), check)
 
@@ -76,6 +80,7 @@ def build_manifest(doc: ValueMap, check: Checker, *, path: Path, stage: str, reg
             if spec is not None:
                 functions[key] = spec
         _check_routes(functions, check)
+        _check_authorizer_functions(provider.http_api, keys, check)
         _check_s3_overlaps(functions, check)
         _check_triggers_across_functions(functions, check, raw_provider)
 
@@ -151,7 +156,10 @@ def _plugins(value: Value, check: Checker) -> list[str]:
 
 
 # -- provider -----------------------------------------------------------------------------------------------------
-def _provider(value: Value, check: Checker, *, stage: str, region: str) -> ProviderSpec:
+THROTTLING_PLUGIN = "serverless-api-gateway-throttling"
+
+
+def _provider(value: Value, check: Checker, *, stage: str, region: str, throttling: Value = None) -> ProviderSpec:
     path: KeyPath = ("provider",)
     if value is None:
         check.error(path, "provider is required", "add `provider:` with `name: aws`")
@@ -211,7 +219,18 @@ def _provider(value: Value, check: Checker, *, stage: str, region: str) -> Provi
         iam=_provider_iam(raw, path, check),
         raw=raw,
         http_api=_provider_http_api(raw.get("httpApi"), (*path, "httpApi"), check),
+        rest_api=_provider_rest_api(raw, path, check, throttling=throttling),
     )
+
+
+def _provider_rest_api(
+    raw: Mapping[str, Value], path: KeyPath, check: Checker, *, throttling: Value
+) -> RestApiSettings:
+    if all(raw.get(key) is None for key in ("apiGateway", "logs", "tracing")) and throttling is None:
+        return RestApiSettings()
+    from fnship.triggers.rest import parse_provider_rest_api  # (see _provider_http_api)
+
+    return parse_provider_rest_api(raw, path, check, throttling=throttling)
 
 
 def _provider_http_api(value: Value, path: KeyPath, check: Checker) -> HttpApiSpec:
@@ -634,7 +653,12 @@ def _function(
 
         http_api = parse_function_http_api(raw["httpApi"], (*path, "httpApi"), check, provider.http_api)
     context = EventContext(
-        check=check, function_key=key, function_keys=function_keys, http_api=http_api, provider=provider.raw
+        check=check,
+        function_key=key,
+        function_keys=function_keys,
+        http_api=http_api,
+        provider=provider.raw,
+        rest_api=provider.rest_api,
     )
     events = parse_events(raw, path, context)
     settings = parse_settings(raw, provider.raw, path, check, function_keys=function_keys)
@@ -681,6 +705,19 @@ def _check_routes(functions: Mapping[str, FunctionSpec], check: Checker) -> None
                 )
             seen.setdefault(route, key)
     _check_rest_path_variables(functions, check)
+
+
+def _check_authorizer_functions(http_api: HttpApiSpec, function_keys: Collection[str], check: Checker) -> None:
+    """An HTTP API Lambda authorizer's `functionName` is a function of this service (Serverless v3:
+    HTTP_API_CUSTOM_AUTHORIZER_FUNCTION_NOT_FOUND_IN_SERVICE)."""
+    for name, authorizer in http_api.authorizers.items():
+        key = authorizer.function_key if isinstance(authorizer, RequestAuthorizer) else None
+        if key is not None and key not in function_keys:
+            check.error(
+                ("provider", "httpApi", "authorizers", name, "functionName"),
+                f"{show(key)} is not a function of this service",
+                "name a function under `functions:` or give functionArn",
+            )
 
 
 def _check_rest_path_variables(functions: Mapping[str, FunctionSpec], check: Checker) -> None:

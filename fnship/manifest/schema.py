@@ -65,6 +65,8 @@ PROVIDER_KEYS = frozenset(
         "websocketsApiName",  # `websocket` events' API (fnship/triggers/websocket.py)
         "websocketsApiRouteSelectionExpression",
         "websocketsDescription",
+        "apiGateway",  # the REST API of `http` events (fnship/triggers/rest.py)
+        "logs",  # restApi: the REST API stage's access logs
     }
 )
 PROVIDER_IAM_KEYS = frozenset({"role"})
@@ -201,6 +203,10 @@ SUPPORTED_PLUGINS = {
         "custom.prune.number is read when custom.prune.automatic is true; layers are never pruned)"
     ),
     "serverless-esbuild": "plugin serverless-esbuild: fnship bundles with esbuild itself (custom.esbuild is read)",
+    "serverless-api-gateway-throttling": (
+        "plugin serverless-api-gateway-throttling: REST API throttling handled natively by fnship "
+        "(custom.apiGatewayThrottling and each http event's throttling are read)"
+    ),
     "serverless-plugin-typescript": (
         "plugin serverless-plugin-typescript: fnship bundles TypeScript handlers with esbuild itself "
         "(custom.serverlessPluginTypescript.tsConfigFileLocation is read)"

@@ -94,6 +94,19 @@ class JwtAuthorizer:
 
 
 @frozen
+class RequestAuthorizer:
+    """A `provider.httpApi.authorizers.<name>` Lambda (`type: request`) authorizer: a function of this service
+    (`functionName`) or one by ARN (`functionArn`)."""
+
+    function_key: str | None
+    function_arn: str | None
+    identity_source: tuple[str, ...]
+    ttl: int  # resultTtlInSeconds (0: no caching)
+    simple_responses: bool  # enableSimpleResponses: the function answers {"isAuthorized": bool, "context": {}}
+    payload_version: str  # "1.0" | "2.0"
+
+
+@frozen
 class FunctionSettings:
     """Function settings that come with triggers: network, tracing, async invoke handling, encryption."""
 
@@ -125,10 +138,64 @@ class HttpApiSpec:
     """`provider.httpApi`: CORS for the whole HTTP API and its JWT authorizers by name."""
 
     cors: Cors | None = None
-    authorizers: Mapping[str, JwtAuthorizer] = field(default_factory=dict)
+    authorizers: Mapping[str, JwtAuthorizer | RequestAuthorizer] = field(default_factory=dict)
+    api_id: str | None = None  # `provider.httpApi.id`: routes go on this existing API, which fnship does not own
     # `provider.httpApi.payload` (or a function's `httpApi.payload`, which wins for its routes): the event format
     # API Gateway sends the Lambda integration, "2.0" unless set, as in Serverless v3.
     payload_format: str = "2.0"
+
+
+@frozen
+class RequestSchema:
+    """A model of the REST API for `request.schemas`: given inline, or by its key under
+    `provider.apiGateway.request.schemas` (`ref`, until resolved)."""
+
+    name: str | None = None  # letters and digits
+    schema: str | None = None  # compact JSON
+    description: str | None = None
+    ref: str | None = None
+
+
+@frozen
+class ApiKeySpec:
+    """A `provider.apiGateway.apiKeys` entry: an API key of the REST API's usage plans (`plans`: the names of the
+    `usagePlan` entries it belongs to; "" is the one plan of a `usagePlan` mapping)."""
+
+    name: str
+    value: Secret | None = None  # None: API Gateway generates it
+    description: str | None = None
+    customer_id: str | None = None
+    enabled: bool = True
+    plans: tuple[str, ...] = ("",)
+
+
+@frozen
+class UsagePlanSpec:
+    """A `provider.apiGateway.usagePlan` plan ("" names the one plan of a mapping) on the REST API's stage."""
+
+    name: str
+    quota: tuple[int, int, str] | None = None  # limit, offset, period (DAY | WEEK | MONTH)
+    throttle: tuple[int, float] | None = None  # burstLimit, rateLimit
+
+
+@frozen
+class RestApiSettings:
+    """`provider.apiGateway` (and `provider.logs.restApi`, `provider.tracing.apiGateway`): the service's REST API
+    and its stage, as Serverless v3 configures them."""
+
+    description: str | None = None
+    binary_media_types: tuple[str, ...] = ()
+    minimum_compression_size: int | None = None
+    policy: str | None = None  # the resource policy document (compact JSON)
+    name_starts_with_service: bool = False  # `{service}-{stage}` instead of `{stage}-{service}`
+    tracing: bool = False  # X-Ray tracing on the stage
+    models: Mapping[str, RequestSchema] = field(default_factory=dict)  # provider.apiGateway.request.schemas
+    # serverless-api-gateway-throttling: whether it is listed (events may then say `throttling`), and the stage's
+    # throttle (burstLimit, rateLimit) from custom.apiGatewayThrottling.
+    throttling_plugin: bool = False
+    throttle: tuple[int, float] | None = None
+    api_keys: tuple[ApiKeySpec, ...] = ()
+    usage_plans: tuple[UsagePlanSpec, ...] = ()  # a default plan when there are API keys but no usagePlan
 
 
 @frozen
@@ -172,6 +239,7 @@ class ProviderSpec:
     iam: IamSpec
     raw: Mapping[str, Value] = field(default_factory=dict)
     http_api: HttpApiSpec = field(default_factory=HttpApiSpec)
+    rest_api: RestApiSettings = field(default_factory=RestApiSettings)
 
 
 @frozen

@@ -87,8 +87,28 @@ class Address(str):
         return cls("rest_api")
 
     @classmethod
+    def rest_authorizer(cls, name: str) -> Address:
+        return cls(f"rest_api.authorizer.{name}")
+
+    @classmethod
+    def rest_model(cls, name: str) -> Address:
+        return cls(f"rest_api.model.{name}")
+
+    @classmethod
+    def rest_validator(cls) -> Address:
+        return cls("rest_api.validator")
+
+    @classmethod
     def rest_stage(cls, stage: str) -> Address:
         return cls(f"rest_api.stage.{stage}")
+
+    @classmethod
+    def api_key(cls, name: str) -> Address:
+        return cls(f"api_key.{name}")
+
+    @classmethod
+    def usage_plan(cls, name: str) -> Address:
+        return cls(f"usage_plan.{name}")
 
     @classmethod
     def topic(cls, name: str) -> Address:

@@ -110,7 +110,10 @@ def build_desired(
             stage=manifest.stage,
             http_api=manifest.provider.http_api,
             tags=shared_tags,
-            targets={key: trigger_target(manifest, f, account_id=account_id) for key, f in manifest.functions.items()},
+            every_function={
+                key: trigger_target(manifest, f, account_id=account_id) for key, f in manifest.functions.items()
+            },
+            rest_api=manifest.provider.rest_api,
         )
     )
     resources = merge_artifacts(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from fnship.lazy import LazyTable
 
 if TYPE_CHECKING:
-    from fnship.manifest.types import EventSpec, HttpApiSpec
+    from fnship.manifest.types import EventSpec, HttpApiSpec, RestApiSettings
     from fnship.model.resources import Resource
     from fnship.model.triggers.common import Target
     from fnship.triggers.base import TriggerType
@@ -71,9 +71,11 @@ def render_triggers(
     stage: str,
     http_api: HttpApiSpec,
     tags: Mapping[str, str],
-    targets: Mapping[str, Target] | None = None,
+    every_function: Mapping[str, Target] | None = None,
+    rest_api: RestApiSettings | None = None,
 ) -> list[Resource]:
     """Every trigger of every function, then the shared resources they need (in the table's order)."""
+    from fnship.manifest.types import RestApiSettings
     from fnship.triggers.base import Shared
 
     rendered: list[Resource] = []
@@ -82,7 +84,9 @@ def render_triggers(
         for event, name in zip(events, trigger_names(events), strict=True):
             rendered.extend(TRIGGERS[event.type].render(target, event, name))
             by_type.setdefault(event.type, []).append((target, event))
-    context = Shared(service=service, stage=stage, http_api=http_api, tags=tags, targets=targets or {})
+    every = every_function if every_function is not None else {target.function_key: target for target, _ in functions}
+    context = Shared(service=service, stage=stage, http_api=http_api, tags=tags, functions=every,
+                     rest_api=rest_api or RestApiSettings())  # fmt: skip
     # (the types the service uses, in the table's order: looking up the others would import their modules)
     used = [(event_type, TRIGGERS[event_type]) for event_type in TRIGGERS if event_type in by_type]
     shared = [

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fnship.jsonvalue import JsonObject
 from fnship.manifest.events.common import Parser
-from fnship.manifest.types import EventSpec, HttpApiSpec
+from fnship.manifest.types import EventSpec, HttpApiSpec, RestApiSettings, Value
 from fnship.model.iam import Grant
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target
@@ -30,13 +30,14 @@ class Shared:
     stage: str
     http_api: HttpApiSpec
     tags: Mapping[str, str]
-    targets: Mapping[str, Target] = field(default_factory=dict)  # every function's, by key (an authorizer's)
+    functions: Mapping[str, Target] = field(default_factory=dict)  # every function of the service, by key
+    rest_api: RestApiSettings = field(default_factory=RestApiSettings)  # provider.apiGateway
 
 
 # (every event of the type with its function's key, the checker, `provider:` as written): what AWS refuses across
 # functions (a priority used twice on one listener, a third subscription filter on a log group) and the type's
 # provider-level settings, reported before any call.
-ServiceCheck = Callable[[list[tuple[str, EventSpec]], "Checker", Mapping[str, Any]], None]
+ServiceCheck = Callable[[list[tuple[str, EventSpec]], "Checker", Mapping[str, Value]], None]
 # (every event of the type with its function, the triggers they rendered, context) -> the shared resources
 SharedRenderer = Callable[[list[tuple[Target, EventSpec]], list[Resource], Shared], list[Resource]]
 

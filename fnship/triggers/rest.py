@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+from fnship.arns import arn
 from fnship.jsonvalue import JsonObject
-from fnship.kinds.rest_api import Preflight, RestApi, RestMethod, RestStage
+from fnship.kinds.api_keys import ApiKey, UsagePlan
+from fnship.kinds.rest_api import Preflight, RestApi, RestMethod, RestStage, effective_throttling
+from fnship.kinds.rest_authorizer import RestAuthorizer
+from fnship.kinds.rest_models import RestModel, RestValidator
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import (
@@ -19,22 +24,46 @@ from fnship.manifest.events.common import (
     http_method,
     http_path,
     http_route,
+    text_of,
     want_bounded,
 )
-from fnship.manifest.types import EventSpec, KeyPath
+from fnship.manifest.types import EventSpec, KeyPath, RestApiSettings, ValueMap
 from fnship.model.address import Address
-from fnship.model.resources import Resource
+from fnship.model.resources import Ref, Resource, plain
 from fnship.model.triggers.api import APIGATEWAY, REST_API, api_name, route_name
 from fnship.model.triggers.common import (
     Target,
     execute_api_arn,
     permission,
+    slug,
     trigger_address,
 )
 from fnship.triggers.base import Shared, TriggerType
+from fnship.triggers.rest_settings import (
+    DISABLED,
+    RestAuthorizerRef,
+    RestRequest,
+    RestResponse,
+    camel,
+    lambda_request_templates,
+    parse_authorizer,
+    parse_provider_schemas,
+    parse_request,
+    parse_response,
+    parse_throttle,
+    parse_usage_plans,
+    policy_json,
+)
 
-HTTP_KEYS = frozenset({"method", "path", "cors", "integration"})
-REST_CORS_KEYS = frozenset({"origin", "origins", "headers", "allowCredentials", "maxAge"})
+HTTP_KEYS = frozenset(
+    {"method", "path", "cors", "integration", "authorizer", "private", "request", "response", "throttling"}
+)
+REST_CORS_KEYS = frozenset({"origin", "origins", "headers", "methods", "allowCredentials", "maxAge", "cacheControl"})
+# The event type of the statement that lets API Gateway invoke a Lambda authorizer of this service (its statement
+# id is `fnship-httpAuthorizer-<name>`).
+AUTHORIZER_EVENT = "httpAuthorizer"
+# `integration:` as Serverless v3 spells it (upper-cased, `-` as `_`) -> the API Gateway integration type.
+INTEGRATIONS = {"LAMBDA_PROXY": "AWS_PROXY", "AWS_PROXY": "AWS_PROXY", "LAMBDA": "AWS", "AWS": "AWS"}
 
 
 @dataclass(frozen=True)
@@ -45,20 +74,30 @@ class RestCors:
     headers: tuple[str, ...]
     allow_credentials: bool
     max_age: int | None
+    methods: tuple[str, ...] = ()  # besides OPTIONS and the event's own method
+    cache_control: str | None = None
 
 
 @dataclass(frozen=True)
 class RestEvent:
-    """A method of the service's REST API (Lambda proxy integration)."""
+    """A method of the service's REST API: a Lambda proxy integration (`AWS_PROXY`) or, for `integration: lambda`,
+    a Lambda integration (`AWS`) with request templates and status codes; its authorizer, API key and request
+    parameters."""
 
     method: str
     path: str
     cors: RestCors | None
+    integration: str = "AWS_PROXY"
+    authorizer: RestAuthorizerRef | None = None
+    api_key_required: bool = False  # `private: true`
+    request: RestRequest = field(default_factory=RestRequest)
+    responses: tuple[RestResponse, ...] = ()  # `integration: lambda` only
+    throttle: tuple[int, float] | None = None  # serverless-api-gateway-throttling's `throttling` (burst, rate)
 
 
 def parse_http(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[RestEvent]:
     check = ctx.check
-    cors_value: object = None
+    raw: ValueMap = {}
     if isinstance(value, str):
         route = http_route(value, path, check)
         if route is None:
@@ -66,9 +105,10 @@ def parse_http(value: object, path: KeyPath, ctx: EventContext, index: int) -> l
         method_text, path_text = route
         where = path
     else:
-        raw = check.want_mapping(value, path, what="'METHOD /path' or a mapping (method, path, cors)")
-        if raw is None:
+        found = check.want_mapping(value, path, what="'METHOD /path' or a mapping (method, path, cors, ...)")
+        if found is None:
             return []
+        raw = found
         check.keys(raw, path, HTTP_KEYS)
         for key in ("method", "path"):
             if raw.get(key) is None:
@@ -77,22 +117,58 @@ def parse_http(value: object, path: KeyPath, ctx: EventContext, index: int) -> l
         method_text = check.want_str(raw["method"], (*path, "method")) or "GET"
         path_text = check.want_str(raw["path"], (*path, "path")) or "/"
         where = (*path, "path")
-        integration = raw.get("integration")
-        if integration is not None and str(integration).lower() not in ("lambda-proxy", "aws_proxy", "lambda_proxy"):
-            check.error(
-                (*path, "integration"),
-                f"{show(integration)} is not supported: fnship uses the Lambda proxy integration",
-                "remove `integration:` (lambda-proxy is the default)",
-            )
-        cors_value = raw.get("cors")
     method = http_method(method_text, where if isinstance(value, str) else (*path, "method"), check)
     route_path = http_path(path_text if path_text.startswith("/") else "/" + path_text, where, check)
     if method is None or route_path is None:
         return []
-    return [RestEvent(method, route_path, _rest_cors(cors_value, (*path, "cors"), check))]
+    integration = "AWS_PROXY"
+    if raw.get("integration") is not None:
+        text = str(raw["integration"]).upper().replace("-", "_")
+        if text not in INTEGRATIONS:
+            check.error(
+                (*path, "integration"),
+                f"{show(raw['integration'])} is not supported: fnship integrates the function itself",
+                "write lambda-proxy (the default) or lambda",
+            )
+        integration = INTEGRATIONS.get(text, "AWS_PROXY")
+    cors = _rest_cors(raw.get("cors"), (*path, "cors"), check)
+    authorizer = None
+    if raw.get("authorizer") is not None:
+        authorizer = parse_authorizer(raw["authorizer"], (*path, "authorizer"), check,
+                                      function_keys=ctx.function_keys, integration=integration)  # fmt: skip
+    request = RestRequest()
+    if raw.get("request") is not None:
+        request = parse_request(raw["request"], (*path, "request"), check, integration=integration,
+                                models=ctx.rest_api.models,
+                                model_prefix=camel(method.lower()) + camel(route_path))  # fmt: skip
+    for name in request.parameters:
+        if name.startswith("method.request.path.") and "{" + name.rsplit(".", 1)[1] not in route_path:
+            check.error((*path, "request", "parameters", "paths"),
+                        f"path parameter {name.rsplit('.', 1)[1]} is not in the path {route_path}")  # fmt: skip
+    responses: tuple[RestResponse, ...] = ()
+    if integration == "AWS":
+        origin = ",".join(cors.origins) if cors else None
+        responses = parse_response(raw.get("response"), (*path, "response"), check, cors_origin=origin,
+                                   cors_credentials=bool(cors and cors.allow_credentials))  # fmt: skip
+    elif raw.get("response") is not None:
+        check.error((*path, "response"), "response applies to `integration: lambda` only",
+                    "with the Lambda proxy integration the function's answer is the response: remove it")  # fmt: skip
+    private = flag(raw, "private", path, check, False)
+    throttle = None
+    if raw.get("throttling") is not None:
+        if not ctx.rest_api.throttling_plugin:
+            check.error((*path, "throttling"), "throttling is a key of the serverless-api-gateway-throttling plugin",
+                        "list the plugin under `plugins:` (fnship does what it does), or remove the key",
+                        at_key=True)  # fmt: skip
+        else:
+            throttle = parse_throttle(raw["throttling"], (*path, "throttling"), check)
+    return [RestEvent(method, route_path, cors, integration, authorizer, private, request, responses, throttle)]
 
 
 def _rest_cors(value: object, path: KeyPath, check: Checker) -> RestCors | None:
+    """`cors: true` or its mapping, as Serverless v3 reads it (validate.js getCors): `origin` or `origins`,
+    `headers` (default: v3's list), `methods` (the event's own and OPTIONS are always added), `allowCredentials`,
+    `maxAge`, `cacheControl`."""
     if value is None or value is False:
         return None
     if value is True:
@@ -108,10 +184,90 @@ def _rest_cors(value: object, path: KeyPath, check: Checker) -> RestCors | None:
     headers = list(DEFAULT_CORS_HEADERS)
     if raw.get("headers") is not None:
         headers = check.want_str_list(raw["headers"], (*path, "headers"), single_ok=True) or headers
+    methods: list[str] = []
+    for index, text in enumerate(check.want_str_list(raw["methods"], (*path, "methods"), single_ok=True) or []
+                                 if raw.get("methods") is not None else []):  # fmt: skip
+        found = http_method(text, (*path, "methods", index), check)
+        if found is not None:
+            methods.append(found)
     max_age = None
     if raw.get("maxAge") is not None:
         max_age = want_bounded(raw["maxAge"], (*path, "maxAge"), check, (0, 86400), unit="seconds")
-    return RestCors(tuple(origins), tuple(headers), flag(raw, "allowCredentials", path, check, False), max_age)
+    cache_control = text_of(raw, "cacheControl", path, check)
+    return RestCors(tuple(origins), tuple(headers), flag(raw, "allowCredentials", path, check, False), max_age,
+                    tuple(methods), cache_control)  # fmt: skip
+
+
+PROVIDER_API_GATEWAY_KEYS = frozenset(
+    {"description", "binaryMediaTypes", "minimumCompressionSize", "resourcePolicy", "shouldStartNameWithService",
+     "apiKeys", "usagePlan", "restApiId", "restApiRootResourceId", "restApiResources", "apiKeySourceType",
+     "disableDefaultEndpoint", "metrics", "request", "websocketApiId", "timeoutInMillis"}
+)  # fmt: skip
+# Serverless v3 keys of provider.apiGateway that fnship does not deploy yet: refused, so no deploy half-does them.
+API_GATEWAY_NOT_YET = ("restApiId", "restApiRootResourceId", "restApiResources",
+                       "apiKeySourceType", "disableDefaultEndpoint", "metrics", "websocketApiId",
+                       "timeoutInMillis")  # fmt: skip
+# https://docs.aws.amazon.com/apigateway/latest/api/API_CreateRestApi.html: minimumCompressionSize
+COMPRESSION_BYTES = (0, 10485760)
+
+
+def parse_provider_rest_api(
+    provider: Mapping[str, Any], path: KeyPath, check: Checker, *, throttling: Any = None
+) -> RestApiSettings:
+    """`provider.apiGateway`, `provider.tracing.apiGateway` and `provider.logs` as the REST API's settings;
+    `throttling`: custom.apiGatewayThrottling when serverless-api-gateway-throttling is listed (None otherwise)."""
+    raw: dict[str, Any] = {}
+    where = (*path, "apiGateway")
+    if provider.get("apiGateway") is not None:
+        raw = check.want_mapping(provider["apiGateway"], where) or {}
+        check.keys(raw, where, PROVIDER_API_GATEWAY_KEYS)
+    for key in API_GATEWAY_NOT_YET:
+        if raw.get(key) is not None:
+            check.error((*where, key), f"provider.apiGateway.{key} is not supported by fnship yet",
+                        "remove it (the README's REST API section lists what fnship deploys)", at_key=True)  # fmt: skip
+    if provider.get("logs") is not None:
+        logs = check.want_mapping(provider["logs"], (*path, "logs")) or {}
+        for key in logs:
+            hint = "remove it: fnship does not set up API Gateway's access or execution logs"
+            check.error((*path, "logs", key), f"provider.logs.{key} is not supported by fnship yet", hint, at_key=True)
+    binary: tuple[str, ...] = ()
+    if raw.get("binaryMediaTypes") is not None:
+        binary = tuple(check.want_str_list(raw["binaryMediaTypes"], (*where, "binaryMediaTypes"),
+                                           single_ok=True) or [])  # fmt: skip
+    compression = None
+    if raw.get("minimumCompressionSize") is not None:
+        compression = want_bounded(raw["minimumCompressionSize"], (*where, "minimumCompressionSize"), check,
+                                   COMPRESSION_BYTES, unit="bytes")  # fmt: skip
+    policy = None
+    if raw.get("resourcePolicy") is not None:
+        policy = policy_json(raw["resourcePolicy"], (*where, "resourcePolicy"), check)
+    tracing = False
+    tracing_raw = provider.get("tracing")
+    if isinstance(tracing_raw, dict) and tracing_raw.get("apiGateway") is not None:
+        tracing = bool(check.want_bool(tracing_raw["apiGateway"], (*path, "tracing", "apiGateway")))
+    plans, keys = parse_usage_plans(raw.get("usagePlan"), raw.get("apiKeys"), where, check)
+    models = {}
+    if raw.get("request") is not None:
+        request = check.want_mapping(raw["request"], (*where, "request"), what="a mapping (schemas)") or {}
+        check.keys(request, (*where, "request"), {"schemas"})
+        if request.get("schemas") is not None:
+            models = parse_provider_schemas(request["schemas"], (*where, "request", "schemas"), check)
+    throttle = None
+    if throttling is not None:
+        throttle = parse_throttle(throttling, ("custom", "apiGatewayThrottling"), check)
+    return RestApiSettings(
+        throttling_plugin=throttling is not None,
+        throttle=throttle if throttle != DISABLED else None,
+        models=models,
+        api_keys=keys,
+        usage_plans=plans,
+        description=text_of(raw, "description", where, check),
+        binary_media_types=tuple(sorted(set(binary))),
+        minimum_compression_size=compression,
+        policy=policy,
+        name_starts_with_service=flag(raw, "shouldStartNameWithService", where, check, False),
+        tracing=tracing,
+    )
 
 
 def rest_method_name(event: EventSpec) -> str:
@@ -119,32 +275,112 @@ def rest_method_name(event: EventSpec) -> str:
 
 
 def render_rest_method(target: Target, event: EventSpec, name: str) -> list[Resource]:
-    settings = event.settings
+    settings: RestEvent = event.settings
+    authorizer = settings.authorizer
+    spec = RestMethod(
+        method=settings.method,
+        path=settings.path,
+        integration=settings.integration,
+        target=target.alias_arn,
+        authorization=authorizer.authorization_type if authorizer else "NONE",
+        authorizer=authorizer.name if authorizer and authorizer.type != "AWS_IAM" else None,
+        scopes=authorizer.scopes if authorizer else (),
+        api_key_required=settings.api_key_required,
+        request_parameters=dict(settings.request.parameters),
+        request_models={content_type: str(schema.name) for content_type, schema in settings.request.schemas.items()},
+        validated=bool(settings.request.schemas),
+        request_templates=lambda_request_templates(settings.request, authorizer.claims if authorizer else ())
+        if settings.integration == "AWS" else {},
+        pass_through=(settings.request.pass_through or "NEVER") if settings.integration == "AWS" else None,
+        responses={
+            response.status: {"pattern": response.pattern, "templates": dict(response.templates),
+                              "headers": dict(response.headers)}
+            for response in settings.responses
+        },
+    )  # fmt: skip
     method = Resource.of(
         trigger_address(target, "http", name),
         f"{settings.method} {settings.path}",
-        RestMethod(method=settings.method, path=settings.path, integration="AWS_PROXY", target=target.alias_arn),
-        depends_on=(REST_API, target.alias_address, Address.permission(target.function_key, "http", name)),
+        spec,
+        depends_on=(
+            REST_API,
+            target.alias_address,
+            Address.permission(target.function_key, "http", name),
+            *([Address.rest_authorizer(spec.authorizer)] if spec.authorizer else []),
+            *(Address.rest_model(model) for model in sorted(set(spec.request_models.values()))),
+            *([Address.rest_validator()] if spec.validated else []),
+        ),
         scope=target.scope("http", name),
     )
     source = execute_api_arn(target, REST_API, settings.method, settings.path)
     return [permission(target, "http", name, principal=APIGATEWAY, source_arn=source), method]
 
 
-def rest_paths(methods: list[Resource], cors_by_path: Mapping[str, RestCors | None]) -> dict[str, Preflight | None]:
+def rest_authorizers(events: list[tuple[Target, EventSpec]], functions: Mapping[str, Target]) -> list[Resource]:
+    """The API's authorizers the methods name (the first event that defines a name defines it, as in Serverless
+    v3), and for a Lambda authorizer of this service the statement on its function's alias that lets API Gateway
+    invoke it for this API's authorizers only."""
+    seen: dict[str, RestAuthorizerRef] = {}
+    for _target, event in events:
+        ref = event.settings.authorizer
+        if ref is not None and ref.name and ref.type != "AWS_IAM":
+            seen.setdefault(ref.name, ref)
+    out: list[Resource] = []
+    for name, ref in sorted(seen.items()):
+        function = functions.get(ref.function_key) if ref.function_key else None
+        spec = RestAuthorizer(
+            type=ref.type,
+            function_arn=function.alias_arn if function else (ref.arn if ref.type != "COGNITO_USER_POOLS" else None),
+            provider_arns=(ref.arn,) if ref.type == "COGNITO_USER_POOLS" and ref.arn else (),
+            identity_source=ref.identity_source,
+            ttl=ref.ttl,
+            validation_expression=ref.validation_expression,
+        )
+        depends = [REST_API]
+        if function is not None:
+            source = Ref(REST_API, "id", arn("execute-api", "{value}/authorizers/*", region=function.region,
+                                             account_id=function.account_id))  # fmt: skip
+            out.append(permission(function, AUTHORIZER_EVENT, slug(name), principal=APIGATEWAY, source_arn=source))
+            depends.append(Address.permission(function.function_key, AUTHORIZER_EVENT, slug(name)))
+        out.append(Resource.of(Address.rest_authorizer(name), name, spec, depends_on=depends))
+    return out
+
+
+def rest_paths(methods: list[Resource], cors_by_path: Mapping[str, RestCors]) -> dict[str, Preflight | None]:
     """Every resource path the methods need (ancestors included), with the CORS preflight each answers."""
     paths: dict[str, Preflight | None] = {}
-    allowed: dict[str, set[str]] = {}
     for method in (m.spec_as(RestMethod) for m in methods):
         parts = [p for p in method.path.split("/") if p]
         for end in range(1, len(parts) + 1):
             paths.setdefault("/" + "/".join(parts[:end]), None)
-        allowed.setdefault(method.path, set()).add(method.method)
     for path, cors in cors_by_path.items():
-        if cors:
-            methods_here = sorted(allowed.get(path, set()) | {"OPTIONS"})
-            paths[path] = rest_cors_headers(cors, methods_here)
+        paths[path] = rest_cors_headers(cors, sorted(set(cors.methods) | {"OPTIONS"}))
     return dict(sorted(paths.items()))
+
+
+def merged_cors(events: list[tuple[Target, EventSpec]]) -> dict[str, RestCors]:
+    """Path -> the CORS its preflight answers: Serverless v3 merges the `cors` of every event on a path (origins,
+    headers and methods united, each event's own method added; credentials if any allows them; the last maxAge
+    and cacheControl given win)."""
+    merged: dict[str, RestCors] = {}
+    for _target, event in events:
+        cors: RestCors | None = event.settings.cors
+        if cors is None:
+            continue
+        own = (*cors.methods, event.settings.method)
+        before = merged.get(event.settings.path)
+        if before is None:
+            merged[event.settings.path] = replace(cors, methods=tuple(dict.fromkeys(own)))
+            continue
+        merged[event.settings.path] = RestCors(
+            origins=tuple(dict.fromkeys((*before.origins, *cors.origins))),
+            headers=tuple(dict.fromkeys((*before.headers, *cors.headers))),
+            allow_credentials=before.allow_credentials or cors.allow_credentials,
+            max_age=cors.max_age if cors.max_age is not None else before.max_age,
+            methods=tuple(dict.fromkeys((*before.methods, *own))),
+            cache_control=cors.cache_control or before.cache_control,
+        )
+    return merged
 
 
 def rest_cors_headers(cors: RestCors, methods: list[str]) -> dict[str, str]:
@@ -159,6 +395,8 @@ def rest_cors_headers(cors: RestCors, methods: list[str]) -> dict[str, str]:
         headers["Access-Control-Allow-Credentials"] = "true"
     if cors.max_age is not None:
         headers["Access-Control-Max-Age"] = str(cors.max_age)
+    if cors.cache_control:
+        headers["Cache-Control"] = cors.cache_control
     return {f"method.response.header.{k}": f"'{v}'" for k, v in sorted(headers.items())}
 
 
@@ -167,29 +405,91 @@ def shared_rest_api(
     service: str,
     stage: str,
     methods: list[Resource],
-    cors_by_path: Mapping[str, RestCors | None],
+    cors_by_path: Mapping[str, RestCors],
     tags: Mapping[str, str],
+    authorizers: Sequence[Resource] = (),
+    settings: RestApiSettings | None = None,
+    throttling: Mapping[str, tuple[int, float]] | None = None,
 ) -> list[Resource]:
-    """The REST API with its path tree, and its stage. The stage's `revision` digests every method and path, so
-    any change to them plans one new deployment, made after every method change (see plan/steps.py)."""
+    """The REST API with its path tree, its authorizers, and its stage. The stage's `revision` digests every
+    method, path and authorizer, so any change to them plans one new deployment, made after every method change
+    (see plan/steps.py)."""
     if not methods:
         return []
     paths = rest_paths(methods, cors_by_path)
-    api = Resource.of(
-        REST_API, api_name(service=service, stage=stage), RestApi(endpoint_type="EDGE", paths=paths, tags=dict(tags))
+    settings = settings or RestApiSettings()
+    name = f"{service}-{stage}" if settings.name_starts_with_service else api_name(service=service, stage=stage)
+    spec = RestApi(
+        endpoint_type="EDGE",
+        paths=paths,
+        tags=dict(tags),
+        title=name,
+        description=settings.description,
+        binary_media_types=settings.binary_media_types,
+        minimum_compression_size=settings.minimum_compression_size,
+        policy=settings.policy,
     )
+    api = Resource.of(REST_API, name, spec)
     digest_source = {
         "paths": paths,
-        "methods": sorted((m.method, m.path, m.target) for m in (r.spec_as(RestMethod) for r in methods)),
+        "methods": sorted(json.dumps(plain(r.spec_as(RestMethod).compared()), sort_keys=True) for r in methods),
+        "authorizers": sorted(
+            json.dumps([r.kind, r.name, plain(r.spec.compared() if r.spec else {})], sort_keys=True, default=str)
+            for r in authorizers
+            if r.kind != "permission"
+        ),  # fmt: skip
     }
     revision = hashlib.sha256(json.dumps(digest_source, sort_keys=True).encode()).hexdigest()[:16]
     stage_resource = Resource.of(
         Address.rest_stage(stage),
         stage,
-        RestStage(revision=revision),
-        depends_on=(REST_API, *(m.address for m in methods)),
+        RestStage(revision=revision, tracing=settings.tracing, throttling=effective_throttling(throttling or {})),
+        depends_on=(REST_API, *(m.address for m in methods), *(r.address for r in authorizers)),
     )
-    return [api, stage_resource]
+    return [api, *authorizers, stage_resource, *usage_plans(service=service, stage=stage, settings=settings,
+                                                           tags=tags)]  # fmt: skip
+
+
+def request_validation(events: list[tuple[Target, EventSpec]], *, service: str, stage: str) -> list[Resource]:
+    """The models the events' `request.schemas` name (the first event to define a name defines it) and, when any
+    event has schemas, the API's one validator of request bodies and parameters, as Serverless v3 makes them."""
+    models: dict[str, Resource] = {}
+    for _target, event in events:
+        for content_type, schema in event.settings.request.schemas.items():
+            name = str(schema.name)
+            spec = RestModel(content_type=content_type, schema=str(schema.schema), description=schema.description)
+            models.setdefault(name, Resource.of(Address.rest_model(name), name, spec, depends_on=(REST_API,)))
+    if not models:
+        return []
+    validator = RestValidator(validate_body=True, validate_parameters=True)
+    name = f"{service}-{stage} | Validate request body and querystring parameters"
+    return [*models.values(), Resource.of(Address.rest_validator(), name, validator, depends_on=(REST_API,))]
+
+
+def usage_plans(*, service: str, stage: str, settings: RestApiSettings, tags: Mapping[str, str]) -> list[Resource]:
+    """The API keys and the usage plans that hold them, on the REST API's stage, named as Serverless v3 names them
+    (`{service}-{stage}`, `{service}-{plan}-{stage}`)."""
+    keys = [
+        Resource.of(Address.api_key(key.name), key.name, ApiKey(description=key.description,
+                    customer_id=key.customer_id, enabled=key.enabled, value=key.value, tags=dict(tags)))
+        for key in settings.api_keys
+    ]  # fmt: skip
+    plans = []
+    for plan in settings.usage_plans:
+        members = tuple(sorted(key.name for key in settings.api_keys if plan.name in key.plans))
+        spec = UsagePlan(
+            description=f'Usage plan "{plan.name}" for {service} {stage} stage' if plan.name
+            else f"Usage plan for {service} {stage} stage",
+            stage=stage,
+            quota=dict(zip(("limit", "offset", "period"), plan.quota, strict=True)) if plan.quota else None,
+            throttle=dict(zip(("burstLimit", "rateLimit"), plan.throttle, strict=True)) if plan.throttle else None,
+            keys=members,
+            tags=dict(tags),
+        )  # fmt: skip
+        name = f"{service}-{plan.name}-{stage}" if plan.name else f"{service}-{stage}"
+        depends = (REST_API, Address.rest_stage(stage), *(Address.api_key(key) for key in members))
+        plans.append(Resource.of(Address.usage_plan(plan.name or "default"), name, spec, depends_on=depends))
+    return [*keys, *plans]
 
 
 def http(where: Where) -> JsonObject:
@@ -264,13 +564,34 @@ def http_authorizer_request(where: Where) -> JsonObject:
 
 
 def shared(events: list[tuple[Target, EventSpec]], rendered: list[Resource], context: Shared) -> list[Resource]:
-    cors_by_path: dict[str, RestCors] = {}
-    for _target, event in events:
-        if event.settings.cors:
-            cors_by_path.setdefault(event.settings.path, event.settings.cors)
     methods = [r for r in rendered if r.kind == "rest_method"]
-    return shared_rest_api(service=context.service, stage=context.stage, methods=methods, cors_by_path=cors_by_path,
-                           tags=context.tags)  # fmt: skip
+    return shared_rest_api(service=context.service, stage=context.stage, methods=methods,
+                           cors_by_path=merged_cors(events), tags=context.tags,
+                           authorizers=[*rest_authorizers(events, context.functions),
+                                        *request_validation(events, service=context.service, stage=context.stage)],
+                           settings=context.rest_api,
+                           throttling=method_throttling(events, context.rest_api))  # fmt: skip
+
+
+# serverless-api-gateway-throttling applies an `ANY` method's throttling to each of these.
+ANY_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def method_throttling(
+    events: list[tuple[Target, EventSpec]], settings: RestApiSettings
+) -> dict[str, tuple[int, float]]:
+    """The stage's throttle (`*/*`) and each method's own, keyed by their method settings path."""
+    out: dict[str, tuple[int, float]] = {}
+    if settings.throttle is not None:
+        out["*/*"] = settings.throttle
+    for _target, event in events:
+        throttle = event.settings.throttle
+        if throttle is None:
+            continue
+        resource = event.settings.path.replace("/", "~1")
+        for verb in ANY_METHODS if event.settings.method == "ANY" else (event.settings.method,):
+            out[f"{resource}/{verb}"] = throttle
+    return out
 
 
 TRIGGER = TriggerType(
@@ -284,5 +605,5 @@ TRIGGER = TriggerType(
         "http-authorizer-token": http_authorizer_token,
         "http-authorizer-request": http_authorizer_request,
     },
-    kinds=("rest_method", "permission", "rest_api", "rest_stage"),
+    kinds=("rest_method", "permission", "rest_api", "rest_authorizer", "rest_stage", "api_key", "usage_plan"),
 )

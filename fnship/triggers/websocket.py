@@ -243,7 +243,7 @@ def shared(events: list[tuple[Target, EventSpec]], _rendered: list[Resource], co
         if authorizer is None or authorizer.name in seen:
             continue
         seen.add(authorizer.name)
-        function = context.targets.get(authorizer.function_key) if authorizer.function_key else None
+        function = context.functions.get(authorizer.function_key) if authorizer.function_key else None
         function_arn = function.alias_arn if function is not None else authorizer.arn
         depends: list[str] = [WEBSOCKET_API]
         if function is not None:

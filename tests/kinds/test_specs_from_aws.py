@@ -163,7 +163,7 @@ def test_http_api(aws):
 
 def test_rest_api_paths_preflights_and_stage(aws):
     headers = {"method.response.header.Access-Control-Allow-Origin": "'*'"}
-    spec = RestApi(endpoint_type="EDGE", paths={"/items": None, "/items/{id}": headers}, tags=TAGS)
+    spec = RestApi(endpoint_type="EDGE", paths={"/items": None, "/items/{id}": headers}, tags=TAGS, title="dev-svc")
     desired = Resource.of(Address.rest_api(), "dev-svc", spec)
     live = round_trip(aws, desired, restapis=frozenset())
     assert isinstance(live, RestApi) and live.id is not None

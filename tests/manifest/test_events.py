@@ -117,10 +117,51 @@ CASES = [
         "provider.httpApi.authorizers (defined: (none))",
     ),
     ("- http: GET items/{id}", None),
+    ("- http:\n    method: get\n    path: /a\n    integration: lambda", None),
     (
-        "- http:\n    method: get\n    path: /a\n    integration: lambda",
-        "11:24 functions.api.events.0.http.integration: 'lambda' is not supported: fnship uses the Lambda proxy "
-        "integration",
+        "- http:\n    method: get\n    path: /a\n    integration: http",
+        "11:24 functions.api.events.0.http.integration: 'http' is not supported: fnship integrates the function itself",
+    ),
+    (
+        "- http:\n    method: get\n    path: /a\n    authorizer: nope",
+        "11:23 functions.api.events.0.http.authorizer: authorizer 'nope' is not a function of this service "
+        "(functions: api)",
+    ),
+    (
+        "- http:\n    method: get\n    path: /a\n    authorizer:\n      name: api\n      type: request\n"
+        "      identityValidationExpression: x",
+        "14:43 functions.api.events.0.http.authorizer.identityValidationExpression: API Gateway applies "
+        "identityValidationExpression to TOKEN authorizers only",
+    ),
+    (
+        "- http:\n    method: get\n    path: /a\n    authorizer:\n"
+        "      arn: arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc\n      claims: [email]",
+        "13:13 functions.api.events.0.http.authorizer.claims: Cognito claims can only be filtered when using the "
+        "lambda integration type",
+    ),
+    (
+        "- http:\n    method: get\n    path: /a\n    authorizer:\n      name: api\n      resultTtlInSeconds: 3601",
+        "13:33 functions.api.events.0.http.authorizer.resultTtlInSeconds: 3601 is above the AWS maximum of 3600 "
+        "seconds",
+    ),
+    (
+        "- http:\n    method: get\n    path: /a\n    response:\n      template: x",
+        "11:11 functions.api.events.0.http.response: response applies to `integration: lambda` only",
+    ),
+    (
+        "- http:\n    method: get\n    path: /a/{id}\n    request:\n      parameters:\n        paths:\n"
+        "          other: true",
+        "13:15 functions.api.events.0.http.request.parameters.paths: path parameter other is not in the path /a/{id}",
+    ),
+    (
+        "- http:\n    method: get\n    path: /a\n    integration: lambda\n    response:\n      statusCodes:\n"
+        "        20: {pattern: ''}",
+        "14:15 functions.api.events.0.http.response.statusCodes.20: '20' is not an HTTP status code",
+    ),
+    (
+        "- http:\n    method: post\n    path: /a\n    request:\n      schemas:\n        application/json: nope",
+        "13:33 functions.api.events.0.http.request.schemas.application/json: schema 'nope' is not defined in "
+        "provider.apiGateway.request.schemas (defined: (none))",
     ),
     ("- sns: alerts", None),
     (
@@ -401,3 +442,49 @@ def test_cors_true_allows_exactly_the_headers_serverless_v3_allows(env: Env):
                 "X-Amz-User-Agent", "X-Amzn-Trace-Id")  # fmt: skip
     assert manifest.functions["api"].events[0].settings.cors.headers == expected
     assert manifest.provider.http_api.cors.allow_headers == expected
+
+
+@pytest.mark.parametrize(
+    ("provider", "expected"),
+    [
+        (
+            "apiGateway:\n  apiKeys:\n    - name: k\n      value: short",
+            "7:16 provider.apiGateway.apiKeys.0.value: an API key value has at least 20 characters",
+        ),
+        (
+            "apiGateway:\n  usagePlan:\n    - free: {}\n    - paid: {}\n  apiKeys: [k]",
+            "8:15 provider.apiGateway.apiKeys.0: with several usage plans, each API key is listed under its plan's "
+            "name",
+        ),
+        (
+            "apiGateway:\n  usagePlan:\n    quota: {limit: 10, period: YEAR}",
+            "6:34 provider.apiGateway.usagePlan.quota.period: 'YEAR' is not a quota period; allowed: DAY, WEEK, MONTH",
+        ),
+        (
+            "apiGateway:\n  minimumCompressionSize: 10485761",
+            "5:29 provider.apiGateway.minimumCompressionSize: 10485761 is above the AWS maximum of 10485760 bytes",
+        ),
+        (
+            "httpApi:\n  authorizers:\n    a:\n      type: request\n      functionName: nope",
+            "8:23 provider.httpApi.authorizers.a.functionName: 'nope' is not a function of this service",
+        ),
+        (
+            "httpApi:\n  authorizers:\n    a:\n      type: request\n      functionName: api\n"
+            "      resultTtlInSeconds: 60",
+            "9:29 provider.httpApi.authorizers.a.resultTtlInSeconds: a request authorizer that caches needs "
+            '"identitySource": it is the cache key',
+        ),
+        (
+            "apiGateway:\n  request:\n    schemas:\n      bad-name:\n        schema: {type: object}",
+            "7:9 provider.apiGateway.request.schemas.bad-name: 'bad-name' is not a model name: API Gateway allows "
+            "letters and digits only",
+        ),
+        (
+            "httpApi:\n  id: abc\n  cors: true",
+            "6:11 provider.httpApi.cors: cannot set up cors for an externally configured HTTP API "
+            "(provider.httpApi.id)",
+        ),
+    ],
+)
+def test_provider_api_gateway_and_http_api_settings_are_checked(env: Env, provider: str, expected: str):
+    assert env.problem(with_function("", provider=provider)) == f"serverless.yml:{expected}"

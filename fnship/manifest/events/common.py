@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from fnship.manifest.checks import Checker, show
-from fnship.manifest.types import Cors, EventSpec, HttpApiSpec, KeyPath, Value, ValueMap
+from fnship.manifest.types import Cors, EventSpec, HttpApiSpec, KeyPath, RestApiSettings, Value, ValueMap
 from fnship.secret import Secret
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
@@ -41,6 +41,7 @@ class EventContext:
     http_api: HttpApiSpec
     events: list[EventSpec] = field(default_factory=list)
     provider: Mapping[str, Value] = field(default_factory=dict)  # `provider:` as written (an event type's settings)
+    rest_api: RestApiSettings = field(default_factory=RestApiSettings)  # provider.apiGateway
 
 
 # (value, where, context, index under events:) -> the event specs it stands for (a schedule with two rates is two)
