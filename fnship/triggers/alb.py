@@ -12,13 +12,13 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
+from fnship.jsonvalue import JsonMapping, JsonObject
 from fnship.kinds.alb import AlbListenerRule, AlbTargetGroup, HealthCheck, normalize_condition
 from fnship.local.events import Where
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, flag, text_of, want_bounded
-from fnship.manifest.types import EventSpec, KeyPath
+from fnship.manifest.types import EventSpec, KeyPath, Value
 from fnship.model import names
 from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource
@@ -56,7 +56,7 @@ class AlbEvent:
     target_group_name: str | None
 
 
-def _strings(value: Any, path: KeyPath, check: Checker, pattern: re.Pattern[str], what: str) -> list[str]:
+def _strings(value: object, path: KeyPath, check: Checker, pattern: re.Pattern[str], what: str) -> list[str]:
     found = check.want_str_list(value, path, single_ok=True) or []
     for index, item in enumerate(found):
         if not pattern.match(item):
@@ -64,14 +64,14 @@ def _strings(value: Any, path: KeyPath, check: Checker, pattern: re.Pattern[str]
     return found
 
 
-def _conditions(value: Any, path: KeyPath, check: Checker) -> tuple[str, ...]:
+def _conditions(value: object, path: KeyPath, check: Checker) -> tuple[str, ...]:
     raw = check.want_mapping(value, path, what="a mapping (path, method, host, header, query, ip)")
     if raw is None:
         return ()
     check.keys(raw, path, CONDITION_KEYS)
     if raw.get("path") is None:
         check.error(path, "path is required (a path pattern such as /users/*)", at_key=True)
-    out: list[dict[str, Any]] = []
+    out: list[JsonMapping] = []  # (read-only: its lists are the checked strings as they are)
     if raw.get("path") is not None:
         values = _strings(raw["path"], (*path, "path"), check, PATH, "a path pattern")
         out.append({"Field": "path-pattern", "PathPatternConfig": {"Values": values}})
@@ -110,7 +110,7 @@ def _conditions(value: Any, path: KeyPath, check: Checker) -> tuple[str, ...]:
     return tuple(sorted(normalize_condition(c) for c in out))
 
 
-def _health_check(value: Any, path: KeyPath, check: Checker) -> HealthCheck | None:
+def _health_check(value: object, path: KeyPath, check: Checker) -> HealthCheck | None:
     if isinstance(value, bool):
         return HEALTH_DEFAULTS if value else None
     raw = check.want_mapping(value, path, what="true, false or a mapping (path, intervalSeconds, ...)")
@@ -142,7 +142,7 @@ def _health_check(value: Any, path: KeyPath, check: Checker) -> HealthCheck | No
     return health
 
 
-def parse_alb(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[AlbEvent]:
+def parse_alb(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[AlbEvent]:
     check = ctx.check
     raw = check.want_mapping(value, path, what="a mapping (listenerArn, priority, conditions, ...)")
     if raw is None:
@@ -180,7 +180,7 @@ def parse_alb(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[
     ]
 
 
-def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider: Mapping[str, Any]) -> None:
+def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider: Mapping[str, Value]) -> None:
     """A priority is one rule's on a listener: ELB refuses a second (PriorityInUse)."""
     seen: dict[tuple[str, int], str] = {}
     for key, event in events:
@@ -235,7 +235,7 @@ def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
     return [group, statement, rule]
 
 
-def alb(where: Where) -> dict[str, Any]:
+def alb(where: Where) -> JsonObject:
     """What a load balancer sends a lambda target (multi-value headers off).
     https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html#receive-event-from-load-balancer"""
     group = f"arn:aws:elasticloadbalancing:{where.region}:{where.account_id}:targetgroup/example/0123456789abcdef"

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
+from fnship.jsonvalue import JsonObject
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, flag
@@ -42,7 +42,7 @@ class AlexaEvent:
     enabled: bool
 
 
-def _app_id(value: Any, path: KeyPath, check: Checker) -> str | None:
+def _app_id(value: object, path: KeyPath, check: Checker) -> str | None:
     text = check.want_str(value, path)
     if text is not None and not APP_ID.match(text):
         check.error(path, f"{show(text)} is not an Alexa skill id: letters, digits, '.', '_' and '-'")
@@ -50,7 +50,7 @@ def _app_id(value: Any, path: KeyPath, check: Checker) -> str | None:
     return text
 
 
-def _parse(value: Any, path: KeyPath, check: Checker, *, what: str) -> list[AlexaEvent]:
+def _parse(value: object, path: KeyPath, check: Checker, *, what: str) -> list[AlexaEvent]:
     if isinstance(value, dict):
         check.keys(value, path, ALEXA_KEYS)
         if value.get("appId") is None:
@@ -66,14 +66,14 @@ def _parse(value: Any, path: KeyPath, check: Checker, *, what: str) -> list[Alex
     return [AlexaEvent(app_id=app_id, enabled=enabled)] if app_id is not None else []
 
 
-def parse_alexa_skill(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[AlexaEvent]:
+def parse_alexa_skill(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[AlexaEvent]:
     if value is None:  # `- alexaSkill` alone: accepted, as v3 does, with its warning
         ctx.check.notes.append(f"{'.'.join(map(str, path[:-1]))}: {ANY_SKILL_WARNING}")
         return [AlexaEvent(app_id=None, enabled=True)]
     return _parse(value, path, ctx.check, what="skill")
 
 
-def parse_alexa_smart_home(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[AlexaEvent]:
+def parse_alexa_smart_home(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[AlexaEvent]:
     return _parse(value, path, ctx.check, what="smart home skill")
 
 
@@ -110,11 +110,11 @@ def render_alexa_smart_home(target: Target, event: EventSpec, name: str) -> list
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 
 
-def alexa_skill(where: Where) -> dict[str, Any]:
+def alexa_skill(where: Where) -> JsonObject:
     """A custom skill's LaunchRequest.
     https://developer.amazon.com/en-US/docs/alexa/custom-skills/request-and-response-json-reference.html"""
-    application = {"applicationId": SKILL_ID}
-    user = {"userId": f"amzn1.ask.account.{stable_id('alexa-user')}"}
+    application: JsonObject = {"applicationId": SKILL_ID}
+    user: JsonObject = {"userId": f"amzn1.ask.account.{stable_id('alexa-user')}"}
     return {
         "version": "1.0",
         "session": {
@@ -141,7 +141,7 @@ def alexa_skill(where: Where) -> dict[str, Any]:
     }
 
 
-def alexa_smart_home(where: Where) -> dict[str, Any]:
+def alexa_smart_home(where: Where) -> JsonObject:
     """A smart home skill's Discover directive.
     https://developer.amazon.com/en-US/docs/alexa/device-apis/alexa-discovery.html"""
     return {

@@ -15,14 +15,14 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from fnship.arns import arn
+from fnship.jsonvalue import JsonObject
 from fnship.kinds.subscription_filter import SubscriptionFilter, filter_name
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, text_of
-from fnship.manifest.types import EventSpec, KeyPath
+from fnship.manifest.types import EventSpec, KeyPath, Value
 from fnship.model.address import Address
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target, permission, slug, trigger_address
@@ -43,10 +43,10 @@ class LogEvent:
     filter_pattern: str
 
 
-def parse_cloudwatch_log(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[LogEvent]:
+def parse_cloudwatch_log(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[LogEvent]:
     check = ctx.check
     if isinstance(value, str):
-        raw: Mapping[str, Any] = {"logGroup": value}
+        raw: Mapping[str, Value] = {"logGroup": value}
         group_path = path
     else:
         found = check.want_mapping(value, path, what="a log group name or a mapping (logGroup, filter)")
@@ -69,7 +69,7 @@ def parse_cloudwatch_log(value: Any, path: KeyPath, ctx: EventContext, index: in
     return [LogEvent(log_group=group, filter_pattern=pattern)]
 
 
-def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider: Mapping[str, Any]) -> None:
+def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider: Mapping[str, Value]) -> None:
     """AWS allows two subscription filters per log group, whichever functions they serve."""
     count: dict[str, int] = {}
     for key, event in events:
@@ -108,7 +108,7 @@ def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
     return [statement, subscription]
 
 
-def cloudwatch_logs(where: Where) -> dict[str, Any]:
+def cloudwatch_logs(where: Where) -> JsonObject:
     """What a subscription filter sends: the log events, gzipped and base64-encoded under `awslogs.data`.
     https://docs.aws.amazon.com/lambda/latest/dg/services-cloudwatchlogs.html"""
     data = {

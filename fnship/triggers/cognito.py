@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
+from fnship.jsonvalue import JsonObject
 from fnship.kinds.cognito import TRIGGERS, CognitoTrigger, CognitoUserPool, pool_key
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, flag, text_of
-from fnship.manifest.types import EventSpec, KeyPath
+from fnship.manifest.types import EventSpec, KeyPath, Value
 from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource
 from fnship.model.triggers.common import Target, permission, slug, trigger_address
@@ -36,7 +36,7 @@ class CognitoEvent:
     existing: bool
 
 
-def parse_cognito(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[CognitoEvent]:
+def parse_cognito(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[CognitoEvent]:
     check = ctx.check
     raw = check.want_mapping(value, path, what="a mapping (pool, trigger, existing)")
     if raw is None:
@@ -59,7 +59,7 @@ def parse_cognito(value: Any, path: KeyPath, ctx: EventContext, index: int) -> l
     return [CognitoEvent(pool=pool, trigger=trigger, existing=flag(raw, "existing", path, check, False))]
 
 
-def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider: Mapping[str, Any]) -> None:
+def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider: Mapping[str, Value]) -> None:
     """A pool's trigger invokes one function; a pool is either the service's own or an existing one."""
     triggers: dict[tuple[str, str], str] = {}
     existing: dict[str, bool] = {}
@@ -109,7 +109,7 @@ def shared(events: list[tuple[Target, EventSpec]], _rendered: list[Resource], co
     ]
 
 
-def cognito(where: Where) -> dict[str, Any]:
+def cognito(where: Where) -> JsonObject:
     """A PreSignUp trigger's event.
     https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-sign-up.html"""
     return {

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from fnship.arns import arn
+from fnship.jsonvalue import JsonObject
 from fnship.kinds.iot_topic_rule import IotTopicRule
 from fnship.local.events import Where
 from fnship.manifest.checks import show
@@ -44,7 +44,7 @@ class IotEvent:
     description: str
 
 
-def parse_iot(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[IotEvent]:
+def parse_iot(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[IotEvent]:
     check = ctx.check
     raw = check.want_mapping(value, path, what="a mapping (sql, sqlVersion, name, enabled, description)")
     if raw is None:
@@ -113,7 +113,7 @@ def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
     return [permission(target, "iot", name, principal=IOT, source_arn=rule_arn), rule]
 
 
-def iot(where: Where) -> dict[str, Any]:
+def iot(where: Where) -> JsonObject:
     """What a rule's Lambda action sends: the SELECT's result, here a device's reading on its topic.
     https://docs.aws.amazon.com/iot/latest/developerguide/lambda-rule-action.html"""
     return {"deviceId": "thermostat-01", "temperature": 24.5, "humidity": 41, "timestamp": where.now_ms}

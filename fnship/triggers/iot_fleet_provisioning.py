@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from fnship.arns import arn
+from fnship.jsonvalue import JsonObject
 from fnship.kinds.iot_provisioning_template import IotProvisioningTemplate
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, flag, json_value, text_of, want_arn
-from fnship.manifest.types import EventSpec, KeyPath
+from fnship.manifest.types import EventSpec, KeyPath, Value
 from fnship.model import names
 from fnship.model.address import Address
 from fnship.model.resources import Resource
@@ -42,7 +42,9 @@ class FleetProvisioningEvent:
     template_name: str | None
 
 
-def parse_fleet_provisioning(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[FleetProvisioningEvent]:
+def parse_fleet_provisioning(
+    value: object, path: KeyPath, ctx: EventContext, index: int
+) -> list[FleetProvisioningEvent]:
     check = ctx.check
     raw = check.want_mapping(value, path, what="a mapping (templateBody, provisioningRoleArn, ...)")
     if raw is None:
@@ -73,7 +75,7 @@ def parse_fleet_provisioning(value: Any, path: KeyPath, ctx: EventContext, index
     return [FleetProvisioningEvent(body, role, flag(raw, "enabled", path, check, True), name)]
 
 
-def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider: Mapping[str, Any]) -> None:
+def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider: Mapping[str, Value]) -> None:
     """Serverless v3 allows one template per function; a template name is the account's once."""
     functions: set[str] = set()
     for key, event in events:
@@ -113,7 +115,7 @@ def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
     return [statement, template]
 
 
-def iot_fleet_provisioning(where: Where) -> dict[str, Any]:
+def iot_fleet_provisioning(where: Where) -> JsonObject:
     """What AWS IoT sends a pre-provisioning hook when a device calls RegisterThing."""
     return {
         "claimCertificateId": stable_id("claim-certificate").replace("-", ""),

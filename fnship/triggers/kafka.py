@@ -15,8 +15,8 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
+from fnship.jsonvalue import JsonObject
 from fnship.kinds.event_source_mapping import KafkaMapping, kafka_identity
 from fnship.local.events import Where
 from fnship.manifest.checks import Checker, show
@@ -30,7 +30,7 @@ from fnship.manifest.events.common import (
     want_arn,
     want_bounded,
 )
-from fnship.manifest.types import EventSpec, KeyPath
+from fnship.manifest.types import EventSpec, KeyPath, Value
 from fnship.model import iam
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target, slug
@@ -116,7 +116,7 @@ class KafkaEvent:
     filter_patterns: tuple[str, ...]
 
 
-def _topic(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> str | None:
+def _topic(raw: Mapping[str, Value], path: KeyPath, check: Checker) -> str | None:
     if raw.get("topic") is None:
         check.error(path, "topic is required: the Kafka topic the function reads", at_key=True)
         return None
@@ -128,7 +128,7 @@ def _topic(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> str | None:
     return topic
 
 
-def _position(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> tuple[str, int | None]:
+def _position(raw: Mapping[str, Value], path: KeyPath, check: Checker) -> tuple[str, int | None]:
     position = "TRIM_HORIZON"  # Serverless v3's default
     if raw.get("startingPosition") is not None:
         where = (*path, "startingPosition")
@@ -144,7 +144,7 @@ def _position(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> tuple[st
     return position, timestamp
 
 
-def _consumer_group(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> str | None:
+def _consumer_group(raw: Mapping[str, Value], path: KeyPath, check: Checker) -> str | None:
     group = text_of(raw, "consumerGroupId", path, check)
     if group is not None and not CONSUMER_GROUP.match(group):
         check.error(
@@ -154,7 +154,7 @@ def _consumer_group(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> st
     return group
 
 
-def _batching(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> tuple[int, int]:
+def _batching(raw: Mapping[str, Value], path: KeyPath, check: Checker) -> tuple[int, int]:
     batch = batch_limit(
         raw.get("batchSize"), (*path, "batchSize"), check, KAFKA_BATCH, source="Kafka", default=DEFAULT_BATCH
     )
@@ -165,7 +165,7 @@ def _batching(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> tuple[in
     return batch, window
 
 
-def _access(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> tuple[list[tuple[str, str]], list[str], bool]:
+def _access(raw: Mapping[str, Value], path: KeyPath, check: Checker) -> tuple[list[tuple[str, str]], list[str], bool]:
     """`accessConfigurations` -> (SourceAccessConfigurations, the secrets among them, whether it names a VPC)."""
     where = (*path, "accessConfigurations")
     if raw.get("accessConfigurations") is None:
@@ -204,7 +204,7 @@ def _access(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> tuple[list
     return access, secrets, subnets or groups
 
 
-def parse_kafka(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[KafkaEvent]:
+def parse_kafka(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[KafkaEvent]:
     check = ctx.check
     raw = check.want_mapping(value, path, what="a mapping (bootstrapServers, topic, accessConfigurations, ...)")
     if raw is None:
@@ -245,7 +245,7 @@ def parse_kafka(value: Any, path: KeyPath, ctx: EventContext, index: int) -> lis
     ]
 
 
-def parse_msk(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[KafkaEvent]:
+def parse_msk(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[KafkaEvent]:
     check = ctx.check
     raw = check.want_mapping(value, path, what="a mapping (arn, topic, ...)")
     if raw is None:
@@ -294,7 +294,7 @@ def identity(event: KafkaEvent) -> str:
     return kafka_identity(event.cluster_arn, event.bootstrap_servers, event.topic)
 
 
-def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider: Mapping[str, Any]) -> None:
+def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider: Mapping[str, Value]) -> None:
     """Lambda allows one mapping per topic of a cluster and function."""
     seen: dict[tuple[str, str], int] = {}
     for key, event in events:
@@ -344,7 +344,7 @@ def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
     return [mapping(target, event.type, name, spec)]
 
 
-def _records(topic: str) -> dict[str, Any]:
+def _records(topic: str) -> JsonObject:
     value = base64.b64encode(json.dumps({"orderId": "1001", "amount": 42}).encode()).decode()
     return {
         f"{topic}-0": [
@@ -362,14 +362,14 @@ def _records(topic: str) -> dict[str, Any]:
     }
 
 
-def kafka(where: Where) -> dict[str, Any]:
+def kafka(where: Where) -> JsonObject:
     """Self-managed Apache Kafka: record keys and values base64-encoded, grouped by topic-partition.
     https://docs.aws.amazon.com/lambda/latest/dg/with-kafka.html"""
     return {"eventSource": "SelfManagedKafka", "bootstrapServers": "b-1.example.com:9092,b-2.example.com:9092",
             "records": _records("orders")}  # fmt: skip
 
 
-def msk(where: Where) -> dict[str, Any]:
+def msk(where: Where) -> JsonObject:
     """Amazon MSK. https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html"""
     cluster = f"arn:aws:kafka:{where.region}:{where.account_id}:cluster/example/a1b2c3d4-5678-90ab-cdef-11111EXAMPLE-1"
     return {

@@ -14,8 +14,8 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
+from fnship.jsonvalue import JsonObject
 from fnship.kinds.event_source_mapping import VIRTUAL_HOST, BrokerMapping
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
@@ -29,7 +29,7 @@ from fnship.manifest.events.common import (
     want_arn,
     want_bounded,
 )
-from fnship.manifest.types import EventSpec, KeyPath
+from fnship.manifest.types import EventSpec, KeyPath, Value
 from fnship.model import iam
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target, slug
@@ -65,7 +65,7 @@ class BrokerEvent:
     filter_patterns: tuple[str, ...]
 
 
-def _parse(value: Any, path: KeyPath, check: Checker, *, rabbit: bool) -> list[BrokerEvent]:
+def _parse(value: object, path: KeyPath, check: Checker, *, rabbit: bool) -> list[BrokerEvent]:
     raw = check.want_mapping(value, path, what="a mapping (arn, queue, basicAuthArn, ...)")
     if raw is None:
         return []
@@ -109,15 +109,15 @@ def _parse(value: Any, path: KeyPath, check: Checker, *, rabbit: bool) -> list[B
     ]
 
 
-def parse_activemq(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[BrokerEvent]:
+def parse_activemq(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[BrokerEvent]:
     return _parse(value, path, ctx.check, rabbit=False)
 
 
-def parse_rabbitmq(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[BrokerEvent]:
+def parse_rabbitmq(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[BrokerEvent]:
     return _parse(value, path, ctx.check, rabbit=True)
 
 
-def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider: Mapping[str, Any]) -> None:
+def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider: Mapping[str, Value]) -> None:
     """Lambda allows one mapping per queue of a broker and function."""
     seen: dict[tuple[str, str, str], int] = {}
     for key, event in events:
@@ -166,7 +166,7 @@ def _broker(where: Where) -> str:
     return f"arn:aws:mq:{where.region}:{where.account_id}:broker:example-broker:b-{stable_id('broker')}"
 
 
-def activemq(where: Where) -> dict[str, Any]:
+def activemq(where: Where) -> JsonObject:
     """https://docs.aws.amazon.com/lambda/latest/dg/with-mq.html"""
     data = base64.b64encode(b"ABC:AAAA").decode()
     return {
@@ -189,7 +189,7 @@ def activemq(where: Where) -> dict[str, Any]:
     }
 
 
-def rabbitmq(where: Where) -> dict[str, Any]:
+def rabbitmq(where: Where) -> JsonObject:
     """https://docs.aws.amazon.com/lambda/latest/dg/with-mq.html"""
     body = base64.b64encode(json.dumps({"orderId": "1001"}).encode()).decode()
     return {

@@ -7,7 +7,6 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from fnship.arns import arn
 from fnship.jsonvalue import JsonObject
@@ -27,7 +26,7 @@ from fnship.manifest.events.common import (
     text_of,
     want_bounded,
 )
-from fnship.manifest.types import EventSpec, KeyPath, RestApiSettings, ValueMap
+from fnship.manifest.types import EventSpec, KeyPath, RestApiSettings, Value, ValueMap
 from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource, plain
 from fnship.model.triggers.api import APIGATEWAY, REST_API, api_name, route_name
@@ -212,11 +211,11 @@ COMPRESSION_BYTES = (0, 10485760)
 
 
 def parse_provider_rest_api(
-    provider: Mapping[str, Any], path: KeyPath, check: Checker, *, throttling: Any = None
+    provider: Mapping[str, Value], path: KeyPath, check: Checker, *, throttling: Value = None
 ) -> RestApiSettings:
     """`provider.apiGateway`, `provider.tracing.apiGateway` and `provider.logs` as the REST API's settings;
     `throttling`: custom.apiGatewayThrottling when serverless-api-gateway-throttling is listed (None otherwise)."""
-    raw: dict[str, Any] = {}
+    raw: ValueMap = {}
     where = (*path, "apiGateway")
     if provider.get("apiGateway") is not None:
         raw = check.want_mapping(provider["apiGateway"], where) or {}

@@ -12,11 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import arn_parts, flag, json_value, want_bounded
-from fnship.manifest.types import ApiKeySpec, KeyPath, RequestSchema, UsagePlanSpec
+from fnship.manifest.types import ApiKeySpec, KeyPath, RequestSchema, UsagePlanSpec, Value, ValueMap
 from fnship.secret import Secret, reveal
 
 AUTHORIZER_KEYS = frozenset(
@@ -150,7 +149,7 @@ class RestRequest:
 
 
 def parse_authorizer(
-    value: Any, path: KeyPath, check: Checker, *, function_keys: frozenset[str], integration: str
+    value: object, path: KeyPath, check: Checker, *, function_keys: frozenset[str], integration: str
 ) -> RestAuthorizerRef | None:
     """`authorizer: aws_iam | <function of this service> | <ARN>` or its mapping, as Serverless v3 reads it."""
     if isinstance(value, str):
@@ -230,7 +229,7 @@ def parse_authorizer(
 
 
 def _authorizer_target(
-    raw: Mapping[str, Any], value: Any, path: KeyPath, check: Checker, *, function_keys: frozenset[str]
+    raw: Mapping[str, Value], value: object, path: KeyPath, check: Checker, *, function_keys: frozenset[str]
 ) -> RestAuthorizerRef | None:
     text = check.want_str(value, path)
     if text is None:
@@ -258,7 +257,7 @@ def _arn_name(arn: str) -> str:
 
 
 def parse_request(
-    value: Any,
+    value: object,
     path: KeyPath,
     check: Checker,
     *,
@@ -335,7 +334,7 @@ def camel(text: str) -> str:
     return "".join(word.capitalize() for word in re.split(r"[^A-Za-z0-9]+", text) if word)
 
 
-def parse_schema(value: Any, path: KeyPath, check: Checker, *, inline_ok: bool) -> RequestSchema | None:
+def parse_schema(value: object, path: KeyPath, check: Checker, *, inline_ok: bool) -> RequestSchema | None:
     """A JSON schema (a mapping), `{name, description, schema}`, or (in an event) the key of one under
     `provider.apiGateway.request.schemas`."""
     if isinstance(value, str) and inline_ok:
@@ -362,7 +361,7 @@ def parse_schema(value: Any, path: KeyPath, check: Checker, *, inline_ok: bool) 
     return RequestSchema(name=name, schema=text, description=description)
 
 
-def parse_provider_schemas(value: Any, path: KeyPath, check: Checker) -> dict[str, RequestSchema]:
+def parse_provider_schemas(value: object, path: KeyPath, check: Checker) -> dict[str, RequestSchema]:
     """`provider.apiGateway.request.schemas`: key -> its model (named by `name`, else by the key)."""
     found = check.want_mapping(value, path, what="a mapping (key -> {name, description, schema})") or {}
     out = {}
@@ -392,7 +391,7 @@ def lambda_request_templates(request: RestRequest | None, claims: tuple[str, ...
     return dict(sorted(templates.items()))
 
 
-def parse_response(value: Any, path: KeyPath, check: Checker, *, cors_origin: str | None,
+def parse_response(value: object, path: KeyPath, check: Checker, *, cors_origin: str | None,
                    cors_credentials: bool) -> tuple[RestResponse, ...]:  # fmt: skip
     """`response:` of an `integration: lambda` event (or None: v3's default status codes) -> one entry per status
     code, each with the CORS origin header when the event has `cors` (as v3 adds it)."""
@@ -401,7 +400,7 @@ def parse_response(value: Any, path: KeyPath, check: Checker, *, cors_origin: st
         headers["Access-Control-Allow-Origin"] = f"'{cors_origin}'"
         if cors_credentials:
             headers["Access-Control-Allow-Credentials"] = "'true'"
-    raw: dict[str, Any] = {}
+    raw: ValueMap = {}
     if value is not None:
         raw = check.want_mapping(value, path, what="a mapping (headers, template, statusCodes)") or {}
         check.keys(raw, path, RESPONSE_KEYS)
@@ -413,7 +412,7 @@ def parse_response(value: Any, path: KeyPath, check: Checker, *, cors_origin: st
                 if header is not None:
                     headers[name] = header
     template = check.want_str(raw["template"], (*path, "template")) if raw.get("template") is not None else None
-    codes: list[tuple[str, dict[str, Any], KeyPath]] = []
+    codes: list[tuple[str, ValueMap, KeyPath]] = []
     if raw.get("statusCodes") is not None:
         found = check.want_mapping(raw["statusCodes"], (*path, "statusCodes")) or {}
         for code, config in found.items():
@@ -448,7 +447,7 @@ def parse_response(value: Any, path: KeyPath, check: Checker, *, cors_origin: st
     return tuple(sorted(out, key=lambda r: r.status))
 
 
-def policy_json(value: Any, path: KeyPath, check: Checker) -> str | None:
+def policy_json(value: object, path: KeyPath, check: Checker) -> str | None:
     """`provider.apiGateway.resourcePolicy` (a list of statements) as the policy document AWS stores."""
     statements = check.want_list(value, path)
     if statements is None:
@@ -465,7 +464,7 @@ API_KEY_MIN_LENGTH = 20  # https://docs.aws.amazon.com/apigateway/latest/api/API
 
 
 def parse_usage_plans(
-    plans_value: Any, keys_value: Any, path: KeyPath, check: Checker
+    plans_value: Value, keys_value: Value, path: KeyPath, check: Checker
 ) -> tuple[tuple[UsagePlanSpec, ...], tuple[ApiKeySpec, ...]]:
     """`provider.apiGateway.usagePlan` (a mapping: one plan; a list of `{name: {quota, throttle}}`: several) and
     `apiKeys` (names or mappings; with several plans, grouped as `{plan name: [keys]}`), as Serverless v3 reads
@@ -515,7 +514,7 @@ def parse_usage_plans(
     return tuple(plans), tuple(keys)
 
 
-def _plan(name: str, value: Any, path: KeyPath, check: Checker) -> UsagePlanSpec:
+def _plan(name: str, value: object, path: KeyPath, check: Checker) -> UsagePlanSpec:
     raw = check.want_mapping(value, path, what="a mapping (quota, throttle)") or {}
     check.keys(raw, path, PLAN_KEYS)
     quota = None
@@ -542,7 +541,7 @@ def _plan(name: str, value: Any, path: KeyPath, check: Checker) -> UsagePlanSpec
     return UsagePlanSpec(name, quota, throttle)
 
 
-def _api_key(value: Any, path: KeyPath, check: Checker, *, plans: tuple[str, ...]) -> ApiKeySpec | None:
+def _api_key(value: object, path: KeyPath, check: Checker, *, plans: tuple[str, ...]) -> ApiKeySpec | None:
     if isinstance(value, str):
         return ApiKeySpec(value, plans=plans)
     raw = check.want_mapping(value, path, what="a key name or a mapping (name, value, description, ...)")
@@ -575,7 +574,7 @@ THROTTLING_KEYS = frozenset({"maxRequestsPerSecond", "maxConcurrentRequests", "d
 DISABLED = (-1, -1.0)
 
 
-def parse_throttle(value: Any, path: KeyPath, check: Checker) -> tuple[int, float] | None:
+def parse_throttle(value: object, path: KeyPath, check: Checker) -> tuple[int, float] | None:
     """serverless-api-gateway-throttling's settings (`maxRequestsPerSecond`, `maxConcurrentRequests`, an event's
     `disabled`) as (burstLimit, rateLimit); a limit not given is API Gateway's default (10000/s, 5000)."""
     raw = check.want_mapping(value, path, what="a mapping (maxRequestsPerSecond, maxConcurrentRequests)")

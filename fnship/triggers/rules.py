@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from fnship.arns import arn
 from fnship.jsonvalue import JsonObject
@@ -15,7 +15,7 @@ from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, flag, json_value, short_or_mapping, text_of
 from fnship.manifest.schedule import check_expression
-from fnship.manifest.types import EventSpec, KeyPath
+from fnship.manifest.types import EventSpec, KeyPath, Value
 from fnship.model import names
 from fnship.model.address import Address
 from fnship.model.resources import Resource
@@ -165,7 +165,7 @@ def parse_event_bridge(value: object, path: KeyPath, ctx: EventContext, index: i
     ]
 
 
-def _input_transformer(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> str | None:
+def _input_transformer(raw: Mapping[str, Value], path: KeyPath, check: Checker) -> str | None:
     """`inputTransformer: {inputPathsMap, inputTemplate}` as EventBridge's InputTransformer, compact JSON."""
     where = (*path, "inputTransformer")
     found = check.want_mapping(raw["inputTransformer"], where, what="a mapping (inputPathsMap, inputTemplate)")
@@ -179,7 +179,7 @@ def _input_transformer(raw: Mapping[str, Any], path: KeyPath, check: Checker) ->
     if len(template) > INPUT_TEMPLATE_MAX:
         message = f"is {len(template)} characters; EventBridge allows {INPUT_TEMPLATE_MAX}"
         check.error((*where, "inputTemplate"), message)
-    transformer: dict[str, Any] = {"InputTemplate": template}
+    transformer: JsonObject = {"InputTemplate": template}
     if found.get("inputPathsMap") is not None:
         paths = check.want_mapping(found["inputPathsMap"], (*where, "inputPathsMap"))
         if paths is None:
@@ -190,7 +190,7 @@ def _input_transformer(raw: Mapping[str, Any], path: KeyPath, check: Checker) ->
     return json_value(transformer, where, check)
 
 
-def parse_cloudwatch_event(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[RuleEvent]:
+def parse_cloudwatch_event(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[RuleEvent]:
     """`cloudwatchEvent: {event: <pattern>, ...}`: an event-pattern rule on the default bus, as v3 writes it."""
     check = ctx.check
     raw = check.want_mapping(value, path, what="a mapping (event, input, inputPath, inputTransformer, ...)")

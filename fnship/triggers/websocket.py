@@ -14,9 +14,9 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from fnship.arns import arn
+from fnship.jsonvalue import Json, JsonObject
 from fnship.kinds.role import ReferencedStatement
 from fnship.kinds.websocket_api import (
     WEBSOCKET_API,
@@ -29,7 +29,7 @@ from fnship.kinds.websocket_api import (
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, text_of, want_arn
-from fnship.manifest.types import EventSpec, KeyPath
+from fnship.manifest.types import EventSpec, KeyPath, Value
 from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource
 from fnship.model.triggers.api import APIGATEWAY
@@ -71,10 +71,10 @@ class WebsocketEvent:
     description: str
 
 
-def _authorizer(value: Any, path: KeyPath, ctx: EventContext) -> WebsocketAuthorizerSpec | None:
+def _authorizer(value: object, path: KeyPath, ctx: EventContext) -> WebsocketAuthorizerSpec | None:
     check = ctx.check
     if isinstance(value, str):
-        raw: Mapping[str, Any] = {"arn": value} if value.startswith("arn:") else {"name": value}
+        raw: Mapping[str, Value] = {"arn": value} if value.startswith("arn:") else {"name": value}
         at = {"name": path, "arn": path}
     else:
         found = check.want_mapping(value, path, what="a function name, an ARN or a mapping (name, arn, identitySource)")
@@ -103,15 +103,15 @@ def _authorizer(value: Any, path: KeyPath, ctx: EventContext) -> WebsocketAuthor
     return WebsocketAuthorizerSpec(name=name, function_key=name, arn=None, identity_source=sources)
 
 
-def _provider_text(provider: Mapping[str, Any], key: str) -> str | None:
+def _provider_text(provider: Mapping[str, Value], key: str) -> str | None:
     value = provider.get(key)
     return value if isinstance(value, str) and value else None
 
 
-def parse_websocket(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[WebsocketEvent]:
+def parse_websocket(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[WebsocketEvent]:
     check = ctx.check
     if isinstance(value, str):
-        raw: Mapping[str, Any] = {"route": value}
+        raw: Mapping[str, Value] = {"route": value}
         route_path = path
     else:
         found = check.want_mapping(value, path, what="a route key or a mapping (route, authorizer, ...)")
@@ -157,7 +157,7 @@ def parse_websocket(value: Any, path: KeyPath, ctx: EventContext, index: int) ->
     ]
 
 
-def check_service(events: list[tuple[str, EventSpec]], check: Checker, provider: Mapping[str, Any]) -> None:
+def check_service(events: list[tuple[str, EventSpec]], check: Checker, provider: Mapping[str, Value]) -> None:
     """A route key belongs to one function (the API is shared); one authorizer per name; the provider's
     WebSocket settings are strings."""
     for key in ("websocketsApiName", "websocketsApiRouteSelectionExpression", "websocketsDescription"):
@@ -265,7 +265,7 @@ def shared(events: list[tuple[Target, EventSpec]], _rendered: list[Resource], co
     return resources
 
 
-def _context(where: Where, event_type: str, route_key: str) -> dict[str, Any]:
+def _context(where: Where, event_type: str, route_key: str) -> JsonObject:
     return {
         "routeKey": route_key,
         "eventType": event_type,
@@ -283,11 +283,15 @@ def _context(where: Where, event_type: str, route_key: str) -> dict[str, Any]:
     }
 
 
-def websocket_connect(where: Where) -> dict[str, Any]:
+def websocket_connect(where: Where) -> JsonObject:
     """A client opening a connection (`$connect`), with the headers an authorizer reads.
     https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-mapping-template-reference.html"""
-    headers = {"Host": f"example.execute-api.{where.region}.amazonaws.com", "Sec-WebSocket-Version": "13",
-               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Auth": "secret-token"}  # fmt: skip
+    headers: dict[str, Json] = {
+        "Host": f"example.execute-api.{where.region}.amazonaws.com",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Auth": "secret-token",
+    }
     return {
         "headers": headers,
         "multiValueHeaders": {key: [value] for key, value in headers.items()},
@@ -296,7 +300,7 @@ def websocket_connect(where: Where) -> dict[str, Any]:
     }
 
 
-def websocket_message(where: Where) -> dict[str, Any]:
+def websocket_message(where: Where) -> JsonObject:
     """A message on a custom route (chosen by `$request.body.action`)."""
     return {
         "requestContext": {**_context(where, "MESSAGE", "sendMessage"), "messageId": stable_id("ws-message")[:16]},
