@@ -50,6 +50,11 @@ class RestApi(Spec):
     binary_media_types: tuple[str, ...] = ()  # sorted
     minimum_compression_size: int | None = None  # None: compression off
     policy: str | None = None  # the resource policy (compact JSON)
+    # provider.apiGateway.restApiId: an existing API (fnship adds the paths its methods need, and neither changes
+    # the API's settings nor deletes the API or a path), its root resource and the paths v3 is told it has.
+    existing_id: str | None = None
+    root_id: str | None = field(default=None, compare=False)
+    known_ids: Mapping[str, str] = field(default_factory=dict, compare=False)
     # Assigned by API Gateway: live only.
     id: str | None = field(default=None, compare=False)
     resource_ids: Mapping[str, str] = field(default_factory=dict, compare=False)  # path -> resource id
@@ -126,9 +131,23 @@ def sync_paths(context: Context, api_id: str, want: Mapping[str, Preflight | Non
             api.delete_resource(api_id, ids.pop(path))
 
 
+def existing_api_ids(api_id: str, spec: RestApi, items: Sequence[ResourceTypeDef]) -> dict[str, str]:
+    """Path -> resource id on an existing API: what it has, the root and paths the manifest names included."""
+    ids = {item["path"]: item["id"] for item in items}
+    ids.update(spec.known_ids)
+    if spec.root_id:
+        ids["/"] = spec.root_id
+    return ids
+
+
 def rest_api_create(context: Context, step: Step) -> None:
     resource = context.desired(step)
     spec, api = resource.spec_as(RestApi), context.aws.rest_apis
+    if spec.existing_id:  # the methods go on it: only the paths they need are added
+        ids = existing_api_ids(spec.existing_id, spec, api.get_resources(spec.existing_id))
+        sync_paths(context, spec.existing_id, spec.paths, {}, ids)
+        context.outputs[step.address] = {"id": spec.existing_id, "resource_ids": ids}
+        return
     settings: dict[str, JsonValue] = {"description": spec.description, "policy": spec.policy,
                                 "minimumCompressionSize": spec.minimum_compression_size,
                                 "binaryMediaTypes": list(spec.binary_media_types) or None}  # fmt: skip
@@ -144,6 +163,10 @@ def rest_api_update(context: Context, step: Step) -> None:
     spec, live = context.desired_spec(step, RestApi), context.live_spec(step, RestApi)
     api_id = known(live.id, f"the id of {step.address}")
     ids = dict(live.resource_ids)
+    if spec.existing_id:  # never its settings, tags or other paths (`live.paths` holds only the desired ones)
+        sync_paths(context, api_id, spec.paths, live.paths, ids)
+        context.outputs[step.address] = {"id": api_id, "resource_ids": ids}
+        return
     operations = api_settings_patch(replace(spec, title=spec.title or live.title), live)
     if operations:
         context.aws.rest_apis.update_api(api_id, operations=operations)
@@ -155,6 +178,8 @@ def rest_api_update(context: Context, step: Step) -> None:
 
 
 def rest_api_delete(context: Context, step: Step) -> None:
+    if context.live_spec(step, RestApi).existing_id:
+        return  # not ours to delete (discovery never plans it; a manifest switching to its own API may)
     context.aws.rest_apis.delete_api(known(context.live_spec(step, RestApi).id, f"the id of {step.address}"))
 
 
@@ -383,11 +408,23 @@ def part_of_api(_resource: Resource) -> str:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
+def existing_rest_api(resources: Sequence[Resource]) -> str | None:
+    """The existing REST API (provider.apiGateway.restApiId) the desired resources put methods on, if any."""
+    for resource in resources:
+        if resource.kind == "rest_api" and resource.spec is not None:
+            return resource.spec_as(RestApi).existing_id
+    return None
+
+
 def find_rest_api(aws: Reads, name: str, owner: tuple[str, str]) -> RestApiResponseTypeDef | None:
-    """Our REST API: one of the ids the service's tags and statements name (plan/reads.py `api_ids`), read by
-    id, with our name and our ownership tags."""
+    """Our REST API: the existing one the manifest names (provider.apiGateway.restApiId), else one of the ids
+    the service's tags and statements name (plan/reads.py `api_ids`), read by id, with our name and our
+    ownership tags."""
     from fnship.model.triggers.api import api_name  # (fnship.model.triggers imports the kind modules)
 
+    if aws.existing_rest_api:
+        existing = aws.existing_rest_api
+        return aws.once(("rest_api", existing), partial(aws.rest_apis.get_api_or_none, existing))
     service, stage = owner
     # Either name Serverless gives it (`provider.apiGateway.shouldStartNameWithService` renames it in place).
     names = {name, api_name(service=service, stage=stage), f"{service}-{stage}"}
@@ -420,12 +457,25 @@ def read_rest_api(aws: Reads, stub: Resource) -> list[Resource]:
         return []
     api_id = found["id"]
     items = rest_resources(aws, api_id)
+    desired = stub.spec_as(RestApi) if isinstance(stub.spec, RestApi) else None
+    if desired is not None and desired.existing_id:
+        # Someone else's API: only the paths the methods need are compared (the others are not ours to remove).
+        items = [item for item in items if item["path"] in desired.paths]
     preflights = {
         item["id"]: aws.rest_apis.get_preflight_headers(api_id, item["id"])
         for item in items
         if item["path"] != "/" and "OPTIONS" in (item.get("resourceMethods") or {})
     }
-    return [Resource.of(stub.address, stub.name, rest_api_from_aws(found, items, preflights))]
+    live = rest_api_from_aws(found, items, preflights)
+    if desired is not None and desired.existing_id:
+        live = replace(desired, paths=live.paths, id=api_id,
+                       resource_ids=existing_api_ids(api_id, desired, rest_resources(aws, api_id)))  # fmt: skip
+    return [Resource.of(stub.address, stub.name, live)]
+
+
+def owned_rest_api(aws: Reads) -> tuple[str, RestApiResponseTypeDef] | None:
+    """The service's REST API when fnship made it, so that all it holds is ours (not an existing API's)."""
+    return None if aws.existing_rest_api else service_api(aws, find_rest_api)
 
 
 def read_rest_method(aws: Reads, stub: Resource) -> list[Resource]:
@@ -470,13 +520,13 @@ def read_rest_stage(aws: Reads, stub: Resource) -> list[Resource]:
 
 def discover_rest_api(aws: Reads) -> list[Resource]:
     """The service's REST API (its name, and our ownership tags on it)."""
-    found = service_api(aws, find_rest_api)
+    found = owned_rest_api(aws)
     return [Resource(REST_API, "rest_api", found[0])] if found is not None else []
 
 
 def discover_rest_stage(aws: Reads) -> list[Resource]:
     """The service's REST API's stage (named after the stage)."""
-    if service_api(aws, find_rest_api) is None:
+    if owned_rest_api(aws) is None:
         return []
     stage = reading_owner(aws)[1]
     return [Resource(Address.rest_stage(stage), "rest_stage", stage)]

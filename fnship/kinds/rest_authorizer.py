@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fnship.kinds.base import Context, Kind, known
-from fnship.kinds.rest_api import REST_API, find_rest_api, integration_target, part_of_api, rest_api_id
+from fnship.kinds.rest_api import REST_API, integration_target, owned_rest_api, part_of_api, rest_api_id
 from fnship.model.address import Address
 from fnship.model.resources import Found, Resource, Spec
 from fnship.plan.diff import Step
@@ -123,9 +123,7 @@ def read_rest_authorizer(aws: Reads, stub: Resource) -> list[Resource]:
 
 def discover_rest_authorizers(aws: Reads) -> list[Resource]:
     """The authorizers of the service's REST API (the API is ours: all of them)."""
-    from fnship.kinds.base import service_api
-
-    found = service_api(aws, find_rest_api)
+    found = owned_rest_api(aws)
     if found is None:
         return []
     where = Found(api_id=found[1]["id"])

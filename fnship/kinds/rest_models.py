@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fnship.kinds.base import Context, Kind, compact_json, known
-from fnship.kinds.rest_api import REST_API, find_rest_api, part_of_api, rest_api_id
+from fnship.kinds.rest_api import REST_API, owned_rest_api, part_of_api, rest_api_id
 from fnship.model.address import Address
 from fnship.model.resources import Found, Resource, Spec
 from fnship.plan.diff import Step
@@ -148,9 +148,7 @@ def read_rest_validator(aws: Reads, stub: Resource) -> list[Resource]:
 
 def discover_rest_models(aws: Reads) -> list[Resource]:
     """The models of the service's REST API (but the two API Gateway gives every API)."""
-    from fnship.kinds.base import service_api
-
-    found = service_api(aws, find_rest_api)
+    found = owned_rest_api(aws)
     if found is None:
         return []
     where = Found(api_id=found[1]["id"])
@@ -162,9 +160,7 @@ def discover_rest_models(aws: Reads) -> list[Resource]:
 
 
 def discover_rest_validator(aws: Reads) -> list[Resource]:
-    from fnship.kinds.base import service_api
-
-    found = service_api(aws, find_rest_api)
+    found = owned_rest_api(aws)
     if found is None:
         return []
     where = Found(api_id=found[1]["id"])

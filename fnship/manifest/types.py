@@ -196,6 +196,11 @@ class RestApiSettings:
     throttle: tuple[int, float] | None = None
     api_keys: tuple[ApiKeySpec, ...] = ()
     usage_plans: tuple[UsagePlanSpec, ...] = ()  # a default plan when there are API keys but no usagePlan
+    # provider.apiGateway.restApiId: an existing REST API the methods go on (fnship neither changes its settings
+    # nor deletes it), with restApiRootResourceId and restApiResources (path -> resource id) as v3 reads them.
+    existing_id: str | None = None
+    root_resource_id: str | None = None
+    existing_paths: Mapping[str, str] = field(default_factory=dict)
 
 
 @frozen

@@ -17,6 +17,7 @@ from fnship.arns import parse_arn
 from fnship.kinds import KINDS
 from fnship.kinds.event_rule import EventRule
 from fnship.kinds.function import unqualified_arn
+from fnship.kinds.rest_api import existing_rest_api
 from fnship.kinds.s3 import Bucket
 from fnship.model.address import Address
 from fnship.model.resources import Resource, State
@@ -158,6 +159,7 @@ def read_live(
     reads = aws if isinstance(aws, Reads) else Reads(aws)
     reads.owner = (desired.service, desired.stage)
     reads.log_groups = frozenset(r.name for r in desired.resources if r.kind == "log_group")
+    reads.existing_rest_api = existing_rest_api(desired.resources)
     aliases_of: dict[str, set[str]] = {r.name: set() for r in desired.resources if r.kind == "function"}
     for resource in desired.resources:
         if KINDS[resource.kind].hangs_on_function:

@@ -91,6 +91,8 @@ class Reads:
         # Functions whose policies cannot name an API: the deploy record vouches that fnship put no API statement
         # on them (see plan/live.py); `api_ids` does not read them.
         self.without_api_statements: frozenset[str] = frozenset()
+        # provider.apiGateway.restApiId: the existing REST API the desired methods go on (see kinds/rest_api.py).
+        self.existing_rest_api: str | None = None
         self._lock = threading.Lock()
         self._memo: dict[Hashable, Future[object]] = {}  # each key's future holds what its `fn` returns
 

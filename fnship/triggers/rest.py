@@ -203,8 +203,7 @@ PROVIDER_API_GATEWAY_KEYS = frozenset(
      "disableDefaultEndpoint", "metrics", "request", "websocketApiId", "timeoutInMillis"}
 )  # fmt: skip
 # Serverless v3 keys of provider.apiGateway that fnship does not deploy yet: refused, so no deploy half-does them.
-API_GATEWAY_NOT_YET = ("restApiId", "restApiRootResourceId", "restApiResources",
-                       "apiKeySourceType", "disableDefaultEndpoint", "metrics", "websocketApiId",
+API_GATEWAY_NOT_YET = ("apiKeySourceType", "disableDefaultEndpoint", "metrics", "websocketApiId",
                        "timeoutInMillis")  # fmt: skip
 # https://docs.aws.amazon.com/apigateway/latest/api/API_CreateRestApi.html: minimumCompressionSize
 COMPRESSION_BYTES = (0, 10485760)
@@ -240,6 +239,7 @@ def parse_provider_rest_api(
     policy = None
     if raw.get("resourcePolicy") is not None:
         policy = policy_json(raw["resourcePolicy"], (*where, "resourcePolicy"), check)
+    existing_id, root_id, existing_paths = _existing_rest_api(raw, where, check)
     tracing = False
     tracing_raw = provider.get("tracing")
     if isinstance(tracing_raw, dict) and tracing_raw.get("apiGateway") is not None:
@@ -266,7 +266,42 @@ def parse_provider_rest_api(
         policy=policy,
         name_starts_with_service=flag(raw, "shouldStartNameWithService", where, check, False),
         tracing=tracing,
+        existing_id=existing_id,
+        root_resource_id=root_id,
+        existing_paths=existing_paths,
     )
+
+
+# What an existing REST API keeps as its owner set it: Serverless v3 does not apply these to it either.
+EXISTING_API_SETTINGS = ("description", "binaryMediaTypes", "minimumCompressionSize", "resourcePolicy")
+
+
+def _existing_rest_api(
+    raw: Mapping[str, Value], where: KeyPath, check: Checker
+) -> tuple[str | None, str | None, dict[str, str]]:
+    """`restApiId`, `restApiRootResourceId` and `restApiResources` (path -> resource id of paths the API has)."""
+    api_id = text_of(raw, "restApiId", where, check)
+    root_id = text_of(raw, "restApiRootResourceId", where, check)
+    paths: dict[str, str] = {}
+    if raw.get("restApiResources") is not None:
+        found = check.want_mapping(raw["restApiResources"], (*where, "restApiResources"),
+                                   what="a mapping of path: resource id") or {}  # fmt: skip
+        for key, value in found.items():
+            resource = check.want_str(value, (*where, "restApiResources", key))
+            if resource is not None:
+                paths["/" + key.strip("/") if key.strip("/") else "/"] = resource
+    if api_id is None:
+        for key in ("restApiRootResourceId", "restApiResources"):
+            if raw.get(key) is not None:
+                check.error((*where, key), f"{key} needs provider.apiGateway.restApiId (the existing REST API)",
+                            "add restApiId, or remove this key", at_key=True)  # fmt: skip
+        return None, None, {}
+    for key in EXISTING_API_SETTINGS:
+        if raw.get(key) is not None:
+            hint = "set it on the API itself, or remove restApiId to have fnship make the API"
+            check.error((*where, key), f"cannot set {key} on an existing REST API (provider.apiGateway.restApiId)",
+                        hint, at_key=True)  # fmt: skip
+    return api_id, root_id, paths
 
 
 def rest_method_name(event: EventSpec) -> str:
@@ -418,16 +453,21 @@ def shared_rest_api(
     paths = rest_paths(methods, cors_by_path)
     settings = settings or RestApiSettings()
     name = f"{service}-{stage}" if settings.name_starts_with_service else api_name(service=service, stage=stage)
-    spec = RestApi(
-        endpoint_type="EDGE",
-        paths=paths,
-        tags=dict(tags),
-        title=name,
-        description=settings.description,
-        binary_media_types=settings.binary_media_types,
-        minimum_compression_size=settings.minimum_compression_size,
-        policy=settings.policy,
-    )
+    if settings.existing_id:  # provider.apiGateway.restApiId: only the paths go on it
+        name = settings.existing_id
+        spec = RestApi(endpoint_type="EDGE", paths=paths, tags={}, existing_id=settings.existing_id,
+                       root_id=settings.root_resource_id, known_ids=settings.existing_paths)  # fmt: skip
+    else:
+        spec = RestApi(
+            endpoint_type="EDGE",
+            paths=paths,
+            tags=dict(tags),
+            title=name,
+            description=settings.description,
+            binary_media_types=settings.binary_media_types,
+            minimum_compression_size=settings.minimum_compression_size,
+            policy=settings.policy,
+        )
     api = Resource.of(REST_API, name, spec)
     digest_source = {
         "paths": paths,

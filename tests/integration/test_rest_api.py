@@ -249,17 +249,86 @@ def test_what_fnship_does_not_deploy_yet_is_refused_before_any_call(moto, projec
     project.write("handler.py", HELLO_HANDLER)
     project.write(
         "serverless.yml",
-        "service: svc\nprovider:\n  name: aws\n  apiGateway:\n    restApiId: abc\n  logs:\n    restApi: true\n"
-        "functions:\n  api:\n    handler: handler.hello\n",
+        "service: svc\nprovider:\n  name: aws\n  apiGateway:\n    restApiId: abc\n    description: mine\n"
+        "    apiKeySourceType: HEADER\nfunctions:\n  api:\n    handler: handler.hello\n",
     )
     moto.start_recording()
     result = project.fn("deploy", "--yes")
     assert moto.stop_recording() == []
     assert result.exit_code == 2
-    assert "serverless.yml:5:5 provider.apiGateway.restApiId: provider.apiGateway.restApiId is not supported" in (
+    assert "serverless.yml:6:5 provider.apiGateway.description: cannot set description on an existing REST API" in (
         result.stderr
     )
-    assert "serverless.yml:7:5 provider.logs.restApi: provider.logs.restApi is not supported" in result.stderr
+    assert "serverless.yml:7:5 provider.apiGateway.apiKeySourceType: provider.apiGateway.apiKeySourceType is not" in (
+        result.stderr
+    )
+    project.write(
+        "serverless.yml",
+        "service: svc\nprovider:\n  name: aws\n  apiGateway:\n    restApiRootResourceId: r00t\n"
+        "functions:\n  api:\n    handler: handler.hello\n",
+    )
+    result = project.fn("validate")
+    assert result.exit_code == 2
+    assert "serverless.yml:5:5 provider.apiGateway.restApiRootResourceId: restApiRootResourceId needs" in result.stderr
+
+
+EXISTING_REST = """\
+service: svc
+provider:
+  name: aws
+  apiGateway:
+    restApiId: {api}
+    restApiRootResourceId: {root}
+    restApiResources:
+      /shared: {shared}
+functions:
+  api:
+    handler: handler.hello
+    events:
+      - http: GET shared/{{id}}
+      - http:
+          method: post
+          path: {second}
+          cors: true
+"""
+
+
+def test_methods_go_on_an_existing_rest_api_which_remove_leaves_in_place(moto, project):
+    gateway = moto.client("apigateway")
+    theirs = gateway.create_rest_api(name="shared-api", description="not ours")
+    api_id = theirs["id"]
+    root = next(r["id"] for r in gateway.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
+    shared = gateway.create_resource(restApiId=api_id, parentId=root, pathPart="shared")["id"]
+    other = gateway.create_resource(restApiId=api_id, parentId=root, pathPart="others")["id"]
+    gateway.put_method(restApiId=api_id, resourceId=other, httpMethod="GET", authorizationType="NONE")
+    values = {"api": api_id, "root": root, "shared": shared, "second": "mine"}
+    deploy(project, EXISTING_REST.format(**values))
+
+    def paths() -> dict[str, set[str]]:
+        items = gateway.get_resources(restApiId=api_id, embed=["methods"])["items"]
+        return {item["path"]: set(item.get("resourceMethods") or {}) for item in items}
+
+    assert paths() == {"/": set(), "/shared": set(), "/shared/{id}": {"GET"}, "/others": {"GET"},
+                       "/mine": {"POST", "OPTIONS"}}  # fmt: skip
+    assert [a["name"] for a in gateway.get_rest_apis()["items"]] == ["shared-api"]
+    found = gateway.get_rest_api(restApiId=api_id)
+    assert found["description"] == "not ours" and not found.get("tags")
+    assert gateway.get_stage(restApiId=api_id, stageName="dev")["deploymentId"]
+    assert statements(moto)["fnship-http-get-shared-id"]["Condition"]["ArnLike"] == {
+        "AWS:SourceArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/*/GET/shared/*"
+    }
+    plan = project.fn("plan", "--exit-code")
+    assert plan.exit_code == 0, plan.stdout
+    moto.start_recording()
+    deploy(project, EXISTING_REST.format(**values))
+    assert mutating_actions(moto.stop_recording()) == []
+
+    deploy(project, EXISTING_REST.format(**{**values, "second": "yours"}))  # a path of ours is left, not removed
+    assert paths()["/yours"] == {"POST", "OPTIONS"} and paths()["/others"] == {"GET"}
+    assert project.fn("remove", "--yes").exit_code == 0
+    left = paths()
+    assert left["/others"] == {"GET"} and left["/shared/{id}"] == set()
+    assert [a["name"] for a in gateway.get_rest_apis()["items"]] == ["shared-api"]
 
 
 HTTP_API = """\
