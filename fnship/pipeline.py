@@ -428,6 +428,7 @@ def endpoints(
             known.setdefault(arn_kind, set()).update(str(found) for found in ids if found)
         if any(known.values()):
             reads.known_api_ids = {kind: frozenset(ids) for kind, ids in known.items()}
+    reads.existing_rest_api = manifest.provider.rest_api.existing_id  # (its methods' REST API: not ours by name)
     return read_endpoints(
         reads, service=manifest.service, stage=manifest.stage, region=manifest.region, functions=functions, **where
     )

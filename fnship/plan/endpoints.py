@@ -71,6 +71,8 @@ def read_endpoints(
                 if method == "OPTIONS" and not integration:
                     continue
                 function = by_alias.get(_function_alias(integration))
+                if function is None and aws.existing_rest_api:
+                    continue  # another's method on the existing API the service shares
                 methods.append({"route": f"{method} {item['path']}", "function": function})
         result["rest_api"] = {
             "id": rest["id"],

@@ -319,6 +319,9 @@ def test_methods_go_on_an_existing_rest_api_which_remove_leaves_in_place(moto, p
     }
     plan = project.fn("plan", "--exit-code")
     assert plan.exit_code == 0, plan.stdout
+    info = project.fn("info")
+    assert f"REST API: https://{api_id}.execute-api.{REGION}.amazonaws.com/dev" in info.stdout, info.stdout
+    assert "GET /shared/{id}  -> api" in info.stdout and "/others" not in info.stdout
     moto.start_recording()
     deploy(project, EXISTING_REST.format(**values))
     assert mutating_actions(moto.stop_recording()) == []
