@@ -87,6 +87,20 @@ class Moto:
         return mutating_actions(self.stop_recording())
 
 
+def _aws_default_method_settings() -> None:
+    """Where this moto is not AWS: a REST API stage's method setting made by another setting (execution logging on
+    `*/*`) carries API Gateway's default throttle, 5000 burst and 10000 requests per second, as GetStage answers on
+    AWS (moto filled in 2000 and 1000, which read back as a throttle the manifest never set)."""
+    from moto.apigateway.models import Stage
+
+    defaults = Stage._get_default_method_settings
+
+    def aws_defaults(self: Stage) -> dict[str, object]:
+        return {**defaults(self), "throttlingBurstLimit": 5000, "throttlingRateLimit": 10000.0}
+
+    Stage._get_default_method_settings = aws_defaults  # type: ignore[method-assign]
+
+
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[Moto]:
     from moto.server import ThreadedMotoServer
@@ -94,6 +108,7 @@ def moto_server() -> Iterator[Moto]:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     # (MOTO_ENABLE_RECORDING and MOTO_RECORDER_FILEPATH are set when this module is imported, above: the recorder
     # writes relative to the working directory otherwise, which the in-process CLI runs change to the project.)
+    _aws_default_method_settings()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

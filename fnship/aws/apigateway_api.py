@@ -3,16 +3,19 @@ the stage, tags."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fnship.arns import arn
-from fnship.aws.calls import aws_call, call_or_none, paged
+from fnship.aws.calls import aws_call, call_or_none, error_code, error_message, paged
+from fnship.errors import AwsError
 
 if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
     from mypy_boto3_apigateway.client import APIGatewayClient
     from mypy_boto3_apigateway.type_defs import (
         DeploymentResponseTypeDef,
+        PatchOperationTypeDef,
         ResourceTypeDef,
         RestApiResponseTypeDef,
         StageResponseTypeDef,
@@ -21,10 +24,38 @@ if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
 PREFLIGHT_TEMPLATE = {"application/json": '{"statusCode": 200}'}
 
 
+# A CloudWatch role just made is refused by UpdateAccount until IAM has propagated it ("The role ARN does not have
+# required permissions set to API Gateway"): asked again after these delays (seconds).
+ACCOUNT_ROLE_RETRY_DELAYS = (1, 2, 3, 4, 5, 5, 5, 5)
+
+
 class RestApis:
-    def __init__(self, client: APIGatewayClient, *, region: str) -> None:
+    def __init__(self, client: APIGatewayClient, *, region: str, sleep: Callable[[float], None] = time.sleep) -> None:
         self._client = client
         self._region = region
+        self._sleep = sleep
+
+    # -- the account's settings (per region, shared by every API) ----------------------------------------------
+
+    def cloudwatch_role(self) -> str | None:
+        """GetAccount's `cloudwatchRoleArn`: the role API Gateway writes logs with (None: unset)."""
+        found = aws_call("API Gateway account", "GetAccount", self._client.get_account)
+        return found.get("cloudwatchRoleArn") or None
+
+    def set_cloudwatch_role(self, role_arn: str) -> None:
+        from botocore.exceptions import ClientError
+
+        operations: list[PatchOperationTypeDef] = [{"op": "replace", "path": "/cloudwatchRoleArn", "value": role_arn}]
+        for delay in (*ACCOUNT_ROLE_RETRY_DELAYS, None):
+            try:
+                self._client.update_account(patchOperations=operations)
+                return
+            except ClientError as exc:
+                if error_code(exc) == "BadRequestException" and "permissions" in error_message(exc) and delay:
+                    self._sleep(delay)
+                    continue
+                raise AwsError(resource="API Gateway account", action="UpdateAccount", code=error_code(exc),
+                               detail=error_message(exc)) from exc  # fmt: skip
 
     def arn(self, api_id: str) -> str:
         return arn("apigateway", f"/restapis/{api_id}", region=self._region)

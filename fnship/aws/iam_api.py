@@ -90,6 +90,11 @@ class IamApi:
             "Tags": {t["Key"]: t["Value"] for t in role.get("Tags") or []},
         }
 
+    def role_arn_or_none(self, name: str) -> str | None:
+        """GetRole's ARN alone (None: no such role)."""
+        found = call_or_none(f"role {name}", "GetRole", self._client.get_role, RoleName=name)
+        return found["Role"]["Arn"] if found is not None else None
+
     def list_role_names(self, path_prefix: str) -> list[str]:
         """The roles under an IAM path (ListRoles filters by the path: not every role of the account)."""
         roles = paged(self._client, "list_roles", f"roles under {path_prefix}", "Roles", PathPrefix=path_prefix)

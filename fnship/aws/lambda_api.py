@@ -306,14 +306,15 @@ class LambdaApi:
         )
 
     # -- resource-based policy statements (on an alias) ------------------------------------------------------
-    def get_policy_statements(self, name: str, *, qualifier: str) -> list[PolicyStatement]:
-        """The statements of the alias's resource policy; [] when it has none."""
+    def get_policy_statements(self, name: str, *, qualifier: str | None) -> list[PolicyStatement]:
+        """The statements of the alias's resource policy (the function's, without a qualifier); [] when it has
+        none."""
         found = call_or_none(
-            f"policy of {name}:{qualifier}",
+            f"policy of {name}:{qualifier}" if qualifier else f"policy of {name}",
             "GetPolicy",
             self._client.get_policy,
             FunctionName=name,
-            Qualifier=qualifier,
+            **({"Qualifier": qualifier} if qualifier else {}),
         )
         if not found:
             return []
@@ -321,26 +322,26 @@ class LambdaApi:
         statements: PolicyStatement | list[PolicyStatement] = json.loads(found["Policy"]).get("Statement", [])
         return [statements] if isinstance(statements, dict) else list(statements)
 
-    def add_permission(self, name: str, *, qualifier: str, sid: str, request: JsonMapping) -> None:
+    def add_permission(self, name: str, *, qualifier: str | None, sid: str, request: JsonMapping) -> None:
         """Add one statement; `request` holds Action, Principal and the optional conditions."""
         aws_call(
-            f"permission {sid} on {name}:{qualifier}",
+            f"permission {sid} on {name}:{qualifier}" if qualifier else f"permission {sid} on {name}",
             "AddPermission",
             self._client.add_permission,
             FunctionName=name,
-            Qualifier=qualifier,
             StatementId=sid,
+            **({"Qualifier": qualifier} if qualifier else {}),
             **request,
         )
 
-    def remove_permission(self, name: str, *, qualifier: str, sid: str) -> None:
+    def remove_permission(self, name: str, *, qualifier: str | None, sid: str) -> None:
         call_or_none(
-            f"permission {sid} on {name}:{qualifier}",
+            f"permission {sid} on {name}:{qualifier}" if qualifier else f"permission {sid} on {name}",
             "RemovePermission",
             self._client.remove_permission,
             FunctionName=name,
-            Qualifier=qualifier,
             StatementId=sid,
+            **({"Qualifier": qualifier} if qualifier else {}),
         )
 
     # -- event source mappings ----------------------------------------------------------------------------------

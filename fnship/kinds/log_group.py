@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 from fnship.arns import parse_arn
 from fnship.kinds.base import Context, Kind, known, tag_delta
 from fnship.model.address import Address
-from fnship.model.resources import OWNER_FUNCTION_TAG, Resource, Spec
+from fnship.model.resources import OWNER_API_TAG, OWNER_FUNCTION_TAG, Resource, Spec
 from fnship.plan.diff import Step
 
 if TYPE_CHECKING:
@@ -81,12 +81,15 @@ def _tagged_log_groups(aws: Reads) -> dict[str, dict[str, str]]:
 
 
 def discover_log_groups(aws: Reads) -> list[Resource]:
-    """The log groups carrying this service's and stage's tags, keyed by their function tag."""
+    """The log groups carrying this service's and stage's tags, keyed by their function tag (or the REST API's
+    access log group, by its API tag)."""
     stubs = []
     for name, tags in _tagged_log_groups(aws).items():
         key = tags.get(OWNER_FUNCTION_TAG)
         if key:
             stubs.append(Resource(Address.log_group(key), "log_group", name))
+        elif tags.get(OWNER_API_TAG) == "rest_api":
+            stubs.append(Resource(Address.rest_log_group(), "log_group", name))
     return stubs
 
 

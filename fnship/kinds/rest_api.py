@@ -313,6 +313,10 @@ class RestStage(Spec):
     # Method settings path (`*/*` for the stage, `~1items~1{id}/GET` for a method) -> [burstLimit, rateLimit]:
     # only those that differ from what they inherit (see `effective_throttling`).
     throttling: Mapping[str, tuple[int, float]] = field(default_factory=dict)
+    # provider.logs.restApi: access logs (the log group's ARN, the line format) and execution logs (level, full data)
+    access_log: tuple[str, str] | None = None
+    logging_level: str = "OFF"  # OFF | INFO | ERROR
+    data_trace: bool = False
     api_id: str | None = field(default=None, compare=False)  # assigned by API Gateway: live only
 
 
@@ -347,6 +351,24 @@ def throttling_patch(want: RestStage, have: RestStage) -> list[dict[str, str]]:
     return operations
 
 
+def logging_patch(want: RestStage, have: RestStage) -> list[dict[str, str]]:
+    """UpdateStage's patch operations for the stage's access log settings and its execution logging (`*/*`).
+    https://docs.aws.amazon.com/apigateway/latest/api/patch-operations.html#UpdateStage-Patch"""
+    operations = []
+    if want.access_log != have.access_log:
+        if want.access_log is None:
+            operations.append({"op": "remove", "path": "/accessLogSettings"})
+        else:
+            destination, line_format = want.access_log
+            operations.append({"op": "replace", "path": "/accessLogSettings/destinationArn", "value": destination})
+            operations.append({"op": "replace", "path": "/accessLogSettings/format", "value": line_format})
+    if want.logging_level != have.logging_level:
+        operations.append({"op": "replace", "path": "/*/*/logging/loglevel", "value": want.logging_level})
+    if want.data_trace != have.data_trace:
+        operations.append({"op": "replace", "path": "/*/*/logging/dataTrace", "value": str(want.data_trace).lower()})
+    return operations
+
+
 def stage_from_aws(
     deployment: DeploymentResponseTypeDef | None, *, api_id: str, stage: Mapping[str, Any] | None = None
 ) -> RestStage:
@@ -359,8 +381,14 @@ def stage_from_aws(
         for key, found in ((stage or {}).get("methodSettings") or {}).items()
         if "throttlingBurstLimit" in found and "throttlingRateLimit" in found
     }
+    access = (stage or {}).get("accessLogSettings") or {}
+    everything = ((stage or {}).get("methodSettings") or {}).get("*/*") or {}
     return RestStage(revision=revision, tracing=bool((stage or {}).get("tracingEnabled")),
-                     throttling=effective_throttling(throttles), api_id=api_id)  # fmt: skip
+                     throttling=effective_throttling(throttles),
+                     access_log=(access["destinationArn"], access.get("format", "")) if access.get("destinationArn")
+                     else None,
+                     logging_level=everything.get("loggingLevel") or "OFF",
+                     data_trace=bool(everything.get("dataTraceEnabled")), api_id=api_id)  # fmt: skip
 
 
 def rest_stage_deploy(context: Context, step: Step) -> None:
@@ -376,7 +404,7 @@ def rest_stage_deploy(context: Context, step: Step) -> None:
             api_id, stage=resource.name, description=f"{REVISION_PREFIX}{spec.revision}"
         )
         context.outputs[step.address] = {"deployment": deployment}
-    operations = throttling_patch(spec, have)
+    operations = [*throttling_patch(spec, have), *logging_patch(spec, have)]
     if spec.tracing != have.tracing:
         operations.append({"op": "replace", "path": "/tracingEnabled", "value": str(spec.tracing).lower()})
     if operations:

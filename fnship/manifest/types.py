@@ -179,6 +179,18 @@ class UsagePlanSpec:
 
 
 @frozen
+class RestApiLogs:
+    """`provider.logs.restApi`, with Serverless v3's defaults."""
+
+    access_format: str | None  # the access log line's format; None: access logging off
+    level: str  # execution logging: INFO | ERROR | OFF
+    full_data: bool  # execution logs carry the full requests and responses (dataTrace)
+    retention_days: int | None  # provider.logRetentionInDays, for the access log group
+    role: str | None = None  # the CloudWatch role to give API Gateway's account settings when none is set
+    role_managed_externally: bool = False  # leave the account's CloudWatch role alone
+
+
+@frozen
 class RestApiSettings:
     """`provider.apiGateway` (and `provider.logs.restApi`, `provider.tracing.apiGateway`): the service's REST API
     and its stage, as Serverless v3 configures them."""
@@ -199,6 +211,7 @@ class RestApiSettings:
     # provider.apiGateway.restApiId: an existing REST API the methods go on (fnship neither changes its settings
     # nor deletes it), with restApiRootResourceId and restApiResources (path -> resource id) as v3 reads them.
     existing_id: str | None = None
+    logs: RestApiLogs | None = None  # provider.logs.restApi
     root_resource_id: str | None = None
     existing_paths: Mapping[str, str] = field(default_factory=dict)
 

@@ -103,6 +103,21 @@ class Address(str):
         return cls(f"rest_api.stage.{stage}")
 
     @classmethod
+    def authorizer_permission(cls, api: str, name: str) -> Address:
+        """The statement on a Lambda authorizer given by ARN that lets `api` (an API's address) invoke it."""
+        return cls(f"{api}.authorizer_permission.{name}")
+
+    @classmethod
+    def rest_log_group(cls) -> Address:
+        """The REST API's access log group (provider.logs.restApi)."""
+        return cls("rest_api.logs")
+
+    @classmethod
+    def apigateway_account(cls) -> Address:
+        """API Gateway's account settings in the region: the CloudWatch role it logs with."""
+        return cls("apigateway_account")
+
+    @classmethod
     def api_key(cls, name: str) -> Address:
         return cls(f"api_key.{name}")
 

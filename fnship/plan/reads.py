@@ -200,7 +200,7 @@ class Reads:
             return self.known_api_ids
         return self.once(("api_ids",), found)
 
-    def alias_policy(self, function: str, qualifier: str) -> list[PolicyStatement]:
+    def alias_policy(self, function: str, qualifier: str | None) -> list[PolicyStatement]:
         return self.once(
             ("policy", function, qualifier),
             lambda: self.aws.lambda_.get_policy_statements(function, qualifier=qualifier),

@@ -7,10 +7,14 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TypedDict
 
-from fnship.arns import arn
+from fnship.arns import arn, parse_arn
 from fnship.jsonvalue import JsonObject
 from fnship.kinds.api_keys import ApiKey, UsagePlan
+from fnship.kinds.apigateway_account import ApiGatewayAccount
+from fnship.kinds.authorizer_permission import AuthorizerPermission, statement_id
+from fnship.kinds.log_group import LogGroup
 from fnship.kinds.rest_api import Preflight, RestApi, RestMethod, RestStage, effective_throttling
 from fnship.kinds.rest_authorizer import RestAuthorizer
 from fnship.kinds.rest_models import RestModel, RestValidator
@@ -24,13 +28,15 @@ from fnship.manifest.events.common import (
     http_path,
     http_route,
     text_of,
+    want_arn,
     want_bounded,
 )
-from fnship.manifest.types import EventSpec, KeyPath, RestApiSettings, Value, ValueMap
+from fnship.manifest.types import EventSpec, KeyPath, RestApiLogs, RestApiSettings, Value, ValueMap
 from fnship.model.address import Address
-from fnship.model.resources import Ref, Resource, plain
+from fnship.model.resources import OWNER_API_TAG, Ref, Resource, plain
 from fnship.model.triggers.api import APIGATEWAY, REST_API, api_name, route_name
 from fnship.model.triggers.common import (
+    INVOKE,
     Target,
     execute_api_arn,
     permission,
@@ -223,11 +229,7 @@ def parse_provider_rest_api(
         if raw.get(key) is not None:
             check.error((*where, key), f"provider.apiGateway.{key} is not supported by fnship yet",
                         "remove it (the README's REST API section lists what fnship deploys)", at_key=True)  # fmt: skip
-    if provider.get("logs") is not None:
-        logs = check.want_mapping(provider["logs"], (*path, "logs")) or {}
-        for key in logs:
-            hint = "remove it: fnship does not set up API Gateway's access or execution logs"
-            check.error((*path, "logs", key), f"provider.logs.{key} is not supported by fnship yet", hint, at_key=True)
+    logs = _rest_api_logs(provider, path, check)
     binary: tuple[str, ...] = ()
     if raw.get("binaryMediaTypes") is not None:
         binary = tuple(check.want_str_list(raw["binaryMediaTypes"], (*where, "binaryMediaTypes"),
@@ -267,8 +269,61 @@ def parse_provider_rest_api(
         name_starts_with_service=flag(raw, "shouldStartNameWithService", where, check, False),
         tracing=tracing,
         existing_id=existing_id,
+        logs=logs,
         root_resource_id=root_id,
         existing_paths=existing_paths,
+    )
+
+
+# Serverless v3's access log format when `provider.logs.restApi` sets none.
+DEFAULT_ACCESS_LOG_FORMAT = (
+    "requestId: $context.requestId, ip: $context.identity.sourceIp, caller: $context.identity.caller, "
+    "user: $context.identity.user, requestTime: $context.requestTime, httpMethod: $context.httpMethod, "
+    "resourcePath: $context.resourcePath, status: $context.status, protocol: $context.protocol, "
+    "responseLength: $context.responseLength"
+)
+REST_LOGS_KEYS = frozenset(
+    {"accessLogging", "format", "executionLogging", "level", "fullExecutionData", "role", "roleManagedExternally"}
+)
+
+
+def _rest_api_logs(provider: Mapping[str, Value], path: KeyPath, check: Checker) -> RestApiLogs | None:
+    """`provider.logs.restApi` (`true` or its settings) as Serverless v3 reads it: access logs in
+    `/aws/api-gateway/{service}-{stage}` and INFO execution logs with full data unless told otherwise."""
+    if provider.get("logs") is None:
+        return None
+    where = (*path, "logs")
+    logs = check.want_mapping(provider["logs"], where) or {}
+    for key in logs:
+        if key != "restApi":
+            hint = "remove it: fnship sets up the REST API's logs only (provider.logs.restApi)"
+            check.error((*where, key), f"provider.logs.{key} is not supported by fnship yet", hint, at_key=True)
+    value = logs.get("restApi")
+    if value is None or value is False:
+        return None
+    raw: Mapping[str, Value] = {}
+    if value is not True:
+        raw = (
+            check.want_mapping(value, (*where, "restApi"), what="true or a mapping (accessLogging, format, ...)") or {}
+        )
+        check.keys(raw, (*where, "restApi"), REST_LOGS_KEYS)
+    at = (*where, "restApi")
+    level = "INFO"
+    if raw.get("level") is not None:
+        level = check.want_choice(raw["level"], (*at, "level"), ("INFO", "ERROR"), what="a log level") or "INFO"
+    role = None
+    if raw.get("role") is not None:
+        role = want_arn(raw["role"], (*at, "role"), check, services=("iam",), what="IAM role")
+    retention = provider.get("logRetentionInDays")
+    return RestApiLogs(
+        access_format=(text_of(raw, "format", at, check) or DEFAULT_ACCESS_LOG_FORMAT)
+        if flag(raw, "accessLogging", at, check, True)
+        else None,
+        level=level if flag(raw, "executionLogging", at, check, True) else "OFF",
+        full_data=flag(raw, "fullExecutionData", at, check, True),
+        retention_days=retention if isinstance(retention, int) and not isinstance(retention, bool) else None,
+        role=role,
+        role_managed_externally=flag(raw, "roleManagedExternally", at, check, False),
     )
 
 
@@ -350,10 +405,13 @@ def render_rest_method(target: Target, event: EventSpec, name: str) -> list[Reso
     return [permission(target, "http", name, principal=APIGATEWAY, source_arn=source), method]
 
 
-def rest_authorizers(events: list[tuple[Target, EventSpec]], functions: Mapping[str, Target]) -> list[Resource]:
+def rest_authorizers(
+    events: list[tuple[Target, EventSpec]], functions: Mapping[str, Target], *, service: str = "", stage: str = ""
+) -> list[Resource]:
     """The API's authorizers the methods name (the first event that defines a name defines it, as in Serverless
-    v3), and for a Lambda authorizer of this service the statement on its function's alias that lets API Gateway
-    invoke it for this API's authorizers only."""
+    v3), and for a Lambda authorizer the statement that lets API Gateway invoke it for this API's authorizers only:
+    on its alias for a function of this service, on the function the ARN names otherwise (unless
+    `managedExternally`)."""
     seen: dict[str, RestAuthorizerRef] = {}
     for _target, event in events:
         ref = event.settings.authorizer
@@ -376,8 +434,30 @@ def rest_authorizers(events: list[tuple[Target, EventSpec]], functions: Mapping[
                                              account_id=function.account_id))  # fmt: skip
             out.append(permission(function, AUTHORIZER_EVENT, slug(name), principal=APIGATEWAY, source_arn=source))
             depends.append(Address.permission(function.function_key, AUTHORIZER_EVENT, slug(name)))
+        elif ref.type in ("TOKEN", "REQUEST") and ref.arn and not ref.managed_externally:
+            out.append(external_authorizer_permission(ref.arn, name, api="rest", service=service, stage=stage))
+            depends.append(Address.authorizer_permission(REST_API, slug(name)))
         out.append(Resource.of(Address.rest_authorizer(name), name, spec, depends_on=depends))
     return out
+
+
+def external_authorizer_permission(function_arn: str, name: str, *, api: str, service: str, stage: str) -> Resource:
+    """The statement on a Lambda authorizer given by ARN letting the service's `api` (rest) invoke it for its
+    authorizers, pinned to this account (the function may be another service's)."""
+    parts = parse_arn(function_arn)
+    region, account_id = (parts.region, parts.account_id) if parts else ("", "")
+    source = Ref(REST_API, "id", arn("execute-api", "{value}/authorizers/*", region=region, account_id=account_id))
+    spec = AuthorizerPermission(
+        function=function_arn,
+        action=INVOKE,
+        principal=APIGATEWAY,
+        source_arn=source,
+        source_account=account_id or None,
+        function_url_auth_type=None,
+        invoked_via_function_url=False,
+    )
+    sid = statement_id(api=api, service=service, stage=stage, name=slug(name))
+    return Resource.of(Address.authorizer_permission(REST_API, slug(name)), sid, spec, depends_on=(REST_API,))
 
 
 def rest_paths(methods: list[Resource], cors_by_path: Mapping[str, RestCors]) -> dict[str, Preflight | None]:
@@ -444,6 +524,8 @@ def shared_rest_api(
     authorizers: Sequence[Resource] = (),
     settings: RestApiSettings | None = None,
     throttling: Mapping[str, tuple[int, float]] | None = None,
+    region: str = "",
+    account_id: str = "",
 ) -> list[Resource]:
     """The REST API with its path tree, its authorizers, and its stage. The stage's `revision` digests every
     method, path and authorizer, so any change to them plans one new deployment, made after every method change
@@ -479,14 +561,62 @@ def shared_rest_api(
         ),  # fmt: skip
     }
     revision = hashlib.sha256(json.dumps(digest_source, sort_keys=True).encode()).hexdigest()[:16]
+    logging = rest_logging(service=service, stage=stage, settings=settings, tags=tags)
     stage_resource = Resource.of(
         Address.rest_stage(stage),
         stage,
-        RestStage(revision=revision, tracing=settings.tracing, throttling=effective_throttling(throttling or {})),
-        depends_on=(REST_API, *(m.address for m in methods), *(r.address for r in authorizers)),
+        RestStage(
+            revision=revision,
+            tracing=settings.tracing,
+            throttling=effective_throttling(throttling or {}),
+            **logging_settings(settings.logs, logging, region=region, account_id=account_id),
+        ),  # fmt: skip
+        depends_on=(
+            REST_API,
+            *(m.address for m in methods),
+            *(r.address for r in authorizers),
+            *(r.address for r in logging),
+        ),  # fmt: skip
     )
-    return [api, *authorizers, stage_resource, *usage_plans(service=service, stage=stage, settings=settings,
-                                                           tags=tags)]  # fmt: skip
+    return [api, *authorizers, *logging, stage_resource,
+            *usage_plans(service=service, stage=stage, settings=settings, tags=tags)]  # fmt: skip
+
+
+def rest_logging(*, service: str, stage: str, settings: RestApiSettings, tags: Mapping[str, str]) -> list[Resource]:
+    """provider.logs.restApi: the access log group `/aws/api-gateway/{service}-{stage}` (as v3 names it) and the
+    account's CloudWatch role (unless `roleManagedExternally`)."""
+    logs = settings.logs
+    if logs is None:
+        return []
+    made: list[Resource] = []
+    if logs.access_format is not None:
+        group = LogGroup(retention_days=logs.retention_days, tags={**tags, OWNER_API_TAG: "rest_api"})
+        made.append(Resource.of(Address.rest_log_group(), f"/aws/api-gateway/{service}-{stage}", group))
+    if not logs.role_managed_externally and (logs.access_format is not None or logs.level != "OFF"):
+        made.append(Resource.of(Address.apigateway_account(), "apigateway_account", ApiGatewayAccount(role=logs.role)))
+    return made
+
+
+class StageLogging(TypedDict, total=False):
+    """RestStage's logging fields."""
+
+    access_log: tuple[str, str] | None
+    logging_level: str
+    data_trace: bool
+
+
+def logging_settings(
+    logs: RestApiLogs | None, logging: list[Resource], *, region: str, account_id: str
+) -> StageLogging:
+    """The stage's logging fields for provider.logs.restApi: access logs to the log group (its ARN without `:*`,
+    as API Gateway wants it), execution logs at the level asked, with full data unless `fullExecutionData: false`."""
+    if logs is None:
+        return {}
+    group = next((r for r in logging if r.address == Address.rest_log_group()), None)
+    access = None
+    if group is not None and logs.access_format is not None:
+        access = (arn("logs", f"log-group:{group.name}", region=region, account_id=account_id), logs.access_format)
+    return {"access_log": access, "logging_level": logs.level, "data_trace": logs.full_data and logs.level != "OFF"}
 
 
 def request_validation(events: list[tuple[Target, EventSpec]], *, service: str, stage: str) -> list[Resource]:
@@ -606,10 +736,13 @@ def shared(events: list[tuple[Target, EventSpec]], rendered: list[Resource], con
     methods = [r for r in rendered if r.kind == "rest_method"]
     return shared_rest_api(service=context.service, stage=context.stage, methods=methods,
                            cors_by_path=merged_cors(events), tags=context.tags,
-                           authorizers=[*rest_authorizers(events, context.functions),
+                           authorizers=[*rest_authorizers(events, context.functions, service=context.service,
+                                                          stage=context.stage),
                                         *request_validation(events, service=context.service, stage=context.stage)],
                            settings=context.rest_api,
-                           throttling=method_throttling(events, context.rest_api))  # fmt: skip
+                           throttling=method_throttling(events, context.rest_api),
+                           region=events[0][0].region if events else "",
+                           account_id=events[0][0].account_id if events else "")  # fmt: skip
 
 
 # serverless-api-gateway-throttling applies an `ANY` method's throttling to each of these.
@@ -644,5 +777,15 @@ TRIGGER = TriggerType(
         "http-authorizer-token": http_authorizer_token,
         "http-authorizer-request": http_authorizer_request,
     },
-    kinds=("rest_method", "permission", "rest_api", "rest_authorizer", "rest_stage", "api_key", "usage_plan"),
+    kinds=(
+        "rest_method",
+        "permission",
+        "rest_api",
+        "rest_authorizer",
+        "rest_stage",
+        "api_key",
+        "usage_plan",
+        "log_group",
+        "apigateway_account",
+    ),  # fmt: skip
 )

@@ -120,6 +120,8 @@ class RestAuthorizerRef:
     validation_expression: str | None = None
     scopes: tuple[str, ...] = ()
     claims: tuple[str, ...] = ()  # Cognito claims added to a Lambda integration's `cognitoPoolClaims`
+    # A Lambda authorizer by ARN: its statement for API Gateway is someone else's to make (v3's managedExternally).
+    managed_externally: bool = False
 
     @property
     def authorization_type(self) -> str:
@@ -160,10 +162,9 @@ def parse_authorizer(
     if raw is None:
         return None
     check.keys(raw, path, AUTHORIZER_KEYS)
-    for key in ("authorizerId", "managedExternally"):
-        if raw.get(key) is not None:
-            check.error((*path, key), f"{key} is not supported: fnship creates the API's authorizers itself",
-                        "name the authorizer's function or ARN instead")  # fmt: skip
+    if raw.get("authorizerId") is not None:
+        check.error((*path, "authorizerId"), "authorizerId is not supported: fnship creates the API's authorizers "
+                    "itself", "name the authorizer's function or ARN instead")  # fmt: skip
     kind = str(raw.get("type") or "").upper()
     if kind == "AWS_IAM":
         return RestAuthorizerRef("AWS_IAM")
@@ -225,6 +226,7 @@ def parse_authorizer(
         validation_expression=validation,
         scopes=tuple(sorted(scopes)),
         claims=claims,
+        managed_externally=flag(raw, "managedExternally", path, check, False),
     )
 
 

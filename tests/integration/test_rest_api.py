@@ -74,6 +74,24 @@ functions:
 FIRST = {"ttl": 300, "header": "Authorization", "pool": POOL, "theirs": THEIR_AUTHORIZER}
 
 
+def their_authorizer(moto) -> None:
+    """The Lambda authorizer another team deploys, which the manifest names by ARN."""
+    import io
+    import zipfile
+
+    role = moto.client("iam").create_role(RoleName="theirs", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", HELLO_HANDLER)
+    moto.client("lambda").create_function(FunctionName="their-authorizer", Runtime="python3.12", Role=role,
+                                          Handler="handler.hello", Code={"ZipFile": code.getvalue()})  # fmt: skip
+
+
+def their_statements(moto) -> dict[str, dict]:
+    found = moto.client("lambda").get_policy(FunctionName="their-authorizer")["Policy"]
+    return {s["Sid"]: s for s in json.loads(found)["Statement"]}
+
+
 def methods(moto) -> dict[str, dict]:
     gateway = moto.client("apigateway")
     api = rest_api(moto)
@@ -90,6 +108,7 @@ def authorizers(moto) -> dict[str, dict]:
 
 
 def test_authorizers_api_keys_parameters_and_the_lambda_integration_are_created(moto, project):
+    their_authorizer(moto)
     deploy(project, MANIFEST.format(**FIRST))
     found = authorizers(moto)
     assert set(found) == {"auth", f"{REGION}_abc123", "their-authorizer"}
@@ -141,9 +160,17 @@ def test_authorizers_api_keys_parameters_and_the_lambda_integration_are_created(
     assert statement["Condition"]["ArnLike"] == {
         "AWS:SourceArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{rest_api(moto)['id']}/authorizers/*"
     }
+    # ... and the authorizer given by ARN, as v3 allows it (its function is not the service's: a statement of its own).
+    theirs = their_statements(moto)["fnshipauth-svc-dev-rest-their-authorizer"]
+    assert theirs["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    assert theirs["Action"] == "lambda:InvokeFunction"
+    assert theirs["Condition"]["ArnLike"] == {
+        "AWS:SourceArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{rest_api(moto)['id']}/authorizers/*"
+    }
 
 
 def test_an_unchanged_rest_api_makes_no_call_and_changes_are_deployed(moto, project):
+    their_authorizer(moto)
     deploy(project, MANIFEST.format(**FIRST))
     plan = project.fn("plan", "--exit-code")
     assert plan.exit_code == 0, plan.stdout
@@ -164,20 +191,32 @@ def test_an_unchanged_rest_api_makes_no_call_and_changes_are_deployed(moto, proj
     assert project.fn("plan", "--exit-code").exit_code == 0
 
 
+def their_statements_left(moto) -> dict[str, dict]:
+    try:
+        return their_statements(moto)
+    except moto.client("lambda").exceptions.ResourceNotFoundException:  # no policy left at all
+        return {}
+
+
 def test_remove_leaves_no_authorizer_method_or_statement(moto, project):
+    their_authorizer(moto)
     deploy(project, MANIFEST.format(**FIRST))
+    assert set(their_statements(moto)) == {"fnshipauth-svc-dev-rest-their-authorizer"}
     result = project.fn("remove", "--yes")
     assert result.exit_code == 0, result.stderr
+    assert their_statements_left(moto) == {}
     assert [a for a in moto.client("apigateway").get_rest_apis()["items"] if a["name"] == "dev-svc"] == []
     lam = moto.client("lambda")
-    assert [f["FunctionName"] for f in lam.list_functions()["Functions"]] == []
+    assert [f["FunctionName"] for f in lam.list_functions()["Functions"]] == ["their-authorizer"]
 
 
 def test_a_removed_authorizer_goes_after_its_methods(moto, project):
+    their_authorizer(moto)
     deploy(project, MANIFEST.format(**FIRST))
     without = MANIFEST.format(**FIRST).split("      - http:\n          method: put")[0]
     deploy(project, without)
     assert set(authorizers(moto)) == {"auth", f"{REGION}_abc123"}
+    assert their_statements_left(moto) == {}  # its statement on the function given by ARN went with it
     assert "PUT /items/{id}" not in methods(moto)
     assert project.fn("plan", "--exit-code").exit_code == 0
 
@@ -625,3 +664,109 @@ def test_throttling_without_its_plugin_is_refused(moto, project):
     assert "functions.api.events.0.http.throttling: throttling is a key of the serverless-api-gateway-throttling" in (
         result.stderr
     )
+
+
+LOGS = """\
+service: svc
+provider:
+  name: aws
+  logRetentionInDays: 14
+  logs:
+    restApi: {logs}
+functions:
+  api:
+    handler: handler.hello
+    events:
+      - http: GET items
+"""
+
+
+def test_rest_api_logs_set_access_and_execution_logging_and_the_accounts_cloudwatch_role(moto, project):
+    gateway, logs, iam = moto.client("apigateway"), moto.client("logs"), moto.client("iam")
+    deploy(project, LOGS.format(logs="true"))
+    api_id = rest_api(moto)["id"]
+    stage = gateway.get_stage(restApiId=api_id, stageName="dev")
+    group = logs.describe_log_groups(logGroupNamePrefix="/aws/api-gateway/")["logGroups"]
+    assert [(g["logGroupName"], g.get("retentionInDays")) for g in group] == [("/aws/api-gateway/svc-dev", 14)]
+    assert stage["accessLogSettings"] == {
+        "destinationArn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/api-gateway/svc-dev",
+        "format": "requestId: $context.requestId, ip: $context.identity.sourceIp, caller: $context.identity.caller, "
+        "user: $context.identity.user, requestTime: $context.requestTime, httpMethod: $context.httpMethod, "
+        "resourcePath: $context.resourcePath, status: $context.status, protocol: $context.protocol, "
+        "responseLength: $context.responseLength",
+    }
+    everything = stage["methodSettings"]["*/*"]
+    assert (everything["loggingLevel"], everything["dataTraceEnabled"]) == ("INFO", True)
+    role = iam.get_role(RoleName="serverlessApiGatewayCloudWatchRole")["Role"]
+    assert gateway.get_account()["cloudwatchRoleArn"] == role["Arn"]
+    policy = iam.get_role_policy(RoleName="serverlessApiGatewayCloudWatchRole", PolicyName="push-to-cloudwatch-logs")
+    assert policy["PolicyDocument"]["Statement"][0]["Action"][:2] == ["logs:CreateLogGroup", "logs:CreateLogStream"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "apigateway.amazonaws.com"}
+
+    plan = project.fn("plan", "--exit-code")
+    assert plan.exit_code == 0, plan.stdout
+    moto.start_recording()
+    deploy(project, LOGS.format(logs="true"))
+    assert mutating_actions(moto.stop_recording()) == []
+
+    ours = f"arn:aws:iam::{ACCOUNT}:role/ours"
+    deploy(
+        project, LOGS.format(logs="{accessLogging: false, level: ERROR, fullExecutionData: false, role: " + ours + "}")
+    )
+    stage = gateway.get_stage(restApiId=api_id, stageName="dev")
+    assert not stage.get("accessLogSettings")
+    everything = stage["methodSettings"]["*/*"]
+    assert (everything["loggingLevel"], everything["dataTraceEnabled"]) == ("ERROR", False)
+    assert logs.describe_log_groups(logGroupNamePrefix="/aws/api-gateway/")["logGroups"] == []
+    # The region's setting already names a role: v3 leaves it as it is, and so does fnship.
+    assert gateway.get_account()["cloudwatchRoleArn"] == role["Arn"]
+    assert project.fn("plan", "--exit-code").exit_code == 0
+
+    deploy(project, LOGS.format(logs="{level: INFO}"))
+    assert logs.describe_log_groups(logGroupNamePrefix="/aws/api-gateway/")["logGroups"]
+    assert project.fn("remove", "--yes").exit_code == 0
+    assert logs.describe_log_groups(logGroupNamePrefix="/aws/api-gateway/")["logGroups"] == []
+    assert gateway.get_account()["cloudwatchRoleArn"] == role["Arn"]  # the region's, kept
+
+
+def test_rest_api_logs_with_a_role_given_and_managed_externally(moto, project):
+    gateway = moto.client("apigateway")
+    ours = f"arn:aws:iam::{ACCOUNT}:role/ours"
+    deploy(project, LOGS.format(logs="{roleManagedExternally: true, executionLogging: false}"))
+    assert not gateway.get_account().get("cloudwatchRoleArn")
+    stage = gateway.get_stage(restApiId=rest_api(moto)["id"], stageName="dev")
+    assert "loggingLevel" not in stage.get("methodSettings", {}).get("*/*", {})  # execution logging stays off
+    assert stage["accessLogSettings"]["destinationArn"].endswith(":log-group:/aws/api-gateway/svc-dev")
+    deploy(project, LOGS.format(logs="{role: " + ours + "}"))
+    assert gateway.get_account()["cloudwatchRoleArn"] == ours
+    assert "serverlessApiGatewayCloudWatchRole" not in [r["RoleName"] for r in moto.client("iam").list_roles()["Roles"]]
+
+
+def test_rest_api_logs_bad_settings_are_refused_before_any_call(moto, project):
+    project.write("handler.py", HELLO_HANDLER)
+    project.write(
+        "serverless.yml",
+        "service: svc\nprovider:\n  name: aws\n  logs:\n    restApi:\n      level: DEBUG\n      formats: x\n"
+        "    websocket: true\nfunctions:\n  api:\n    handler: handler.hello\n",
+    )
+    moto.start_recording()
+    result = project.fn("deploy", "--yes")
+    assert moto.stop_recording() == []
+    assert result.exit_code == 2
+    assert "serverless.yml:6:14 provider.logs.restApi.level: 'DEBUG' is not a log level; allowed: INFO, ERROR" in (
+        result.stderr
+    )
+    assert "serverless.yml:7:7 provider.logs.restApi.formats" in result.stderr
+    assert "serverless.yml:8:5 provider.logs.websocket: provider.logs.websocket is not supported" in result.stderr
+
+
+def test_an_authorizer_by_arn_managed_externally_gets_no_statement(moto, project):
+    their_authorizer(moto)
+    text = MANIFEST.format(**FIRST).replace(
+        "            resultTtlInSeconds: 0\n",
+        "            resultTtlInSeconds: 0\n            managedExternally: true\n",
+    )
+    deploy(project, text)
+    assert "their-authorizer" in authorizers(moto)
+    assert their_statements_left(moto) == {}
+    assert project.fn("plan", "--exit-code").exit_code == 0
