@@ -14,11 +14,15 @@ from fnship.errors import AwsError
 if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
     from mypy_boto3_apigateway.client import APIGatewayClient
     from mypy_boto3_apigateway.type_defs import (
+        ApiKeyResponseTypeDef,
+        ApiKeyTypeDef,
         DeploymentResponseTypeDef,
         PatchOperationTypeDef,
         ResourceTypeDef,
         RestApiResponseTypeDef,
         StageResponseTypeDef,
+        UsagePlanResponseTypeDef,
+        UsagePlanTypeDef,
     )
 
 PREFLIGHT_TEMPLATE = {"application/json": '{"statusCode": 200}'}
@@ -304,7 +308,7 @@ class RestApis:
         if add:
             aws_call(resource_arn, "TagResource", self._client.tag_resource, resourceArn=resource_arn, tags=dict(add))
 
-    def get_api_keys(self, *, name: str, include_values: bool) -> list[dict[str, Any]]:
+    def get_api_keys(self, *, name: str, include_values: bool) -> list[ApiKeyTypeDef]:
         """The API keys whose name starts with `name` (GetApiKeys' nameQuery), with their values if asked."""
         return paged(self._client, "get_api_keys", f"API key {name}", "items", nameQuery=name,
                      includeValues=include_values)  # fmt: skip
@@ -320,8 +324,17 @@ class RestApis:
     def delete_api_key(self, key_id: str) -> None:
         call_or_none(f"API key {key_id}", "DeleteApiKey", self._client.delete_api_key, apiKey=key_id)
 
-    def get_usage_plans(self) -> list[dict[str, Any]]:
+    def get_usage_plans(self) -> list[UsagePlanTypeDef]:
+        """Every usage plan of the account. Only for an endpoint whose tagging answer holds no API Gateway resources
+        (the emulator): on AWS, plans are read by the ids the tagging answer names (`get_usage_plan_or_none`)."""
         return paged(self._client, "get_usage_plans", "usage plans", "items")
+
+    def get_usage_plan_or_none(self, plan_id: str) -> UsagePlanResponseTypeDef | None:
+        return call_or_none(f"usage plan {plan_id}", "GetUsagePlan", self._client.get_usage_plan, usagePlanId=plan_id)
+
+    def get_api_key_or_none(self, key_id: str, *, include_value: bool) -> ApiKeyResponseTypeDef | None:
+        return call_or_none(f"API key {key_id}", "GetApiKey", self._client.get_api_key, apiKey=key_id,
+                            includeValue=include_value)  # fmt: skip
 
     def get_usage_plan_keys(self, plan_id: str) -> list[dict[str, Any]]:
         return paged(self._client, "get_usage_plan_keys", f"usage plan {plan_id}", "items", missing_ok=True,

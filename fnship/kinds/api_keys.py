@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from fnship.arns import parse_arn
 from fnship.kinds.base import Context, Kind, known, reading_owner, tag_delta
-from fnship.kinds.rest_api import REST_API, find_rest_api
+from fnship.kinds.rest_api import REST_API, find_rest_api, owned_rest_api
 from fnship.model.address import Address
 from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import Step
@@ -18,7 +20,16 @@ from fnship.plan.reads import owned
 from fnship.secret import Secret, reveal
 
 if TYPE_CHECKING:
+    from mypy_boto3_apigateway.type_defs import (
+        ApiKeyResponseTypeDef,
+        ApiKeyTypeDef,
+        UsagePlanResponseTypeDef,
+        UsagePlanTypeDef,
+    )
+
     from fnship.plan.reads import Reads
+
+    UsagePlanAnswer = UsagePlanResponseTypeDef | UsagePlanTypeDef  # GetUsagePlan's, or an item of GetUsagePlans
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,15 +173,42 @@ def usage_plan_delete(context: Context, step: Step) -> None:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def our_usage_plans(aws: Reads) -> list[dict[str, Any]]:
-    """The usage plans carrying the reading's ownership tags. (API Gateway has no usage plans-of-an-API call:
-    GetUsagePlans lists the account's, which are few; read once per reading.)"""
+def tagged_ids(aws: Reads, collection: str) -> list[str]:
+    """The ids of the API Gateway resources of `collection` (`usageplans`, `apikeys`) in the tagging answer (what
+    carries the reading's ownership tags): `arn:aws:apigateway:{region}::/{collection}/{id}`."""
+    ids = set()
+    for arn in aws.tagged():
+        parts = parse_arn(arn)
+        if parts is not None and parts.service == "apigateway":
+            kind, _, found = parts.resource.strip("/").partition("/")
+            if kind == collection and found and "/" not in found:
+                ids.add(found)
+    return sorted(ids)
+
+
+def tagging_knows_api_gateway(aws: Reads) -> bool:
+    """Whether the endpoint's tagging answer holds API Gateway resources. AWS's does: it names our own REST API,
+    which carries our tags. The emulator's holds none (see plan/reads.py `api_ids`)."""
+    if any((parts := parse_arn(arn)) is not None and parts.service == "apigateway" for arn in aws.tagged()):
+        return True
+    return owned_rest_api(aws) is None  # an existing API (restApiId) carries no tags of ours: nothing to tell by
+
+
+def our_usage_plans(aws: Reads) -> list[UsagePlanAnswer]:
+    """The usage plans carrying the reading's ownership tags, read one by one by the ids the tagging answer names
+    (API Gateway has no call for the plans of one API, nor a name lookup). Where the tagging answer holds no API
+    Gateway resources (the emulator), the account's plans are listed instead."""
     from fnship.kinds.base import service_api
 
     if service_api(aws, find_rest_api) is None:
         return []  # a usage plan of ours covers our REST API's stage, and goes before the API does
     owner = reading_owner(aws)
-    plans = aws.once(("usage_plans",), aws.rest_apis.get_usage_plans)
+    if tagging_knows_api_gateway(aws):
+        read = aws.rest_apis.get_usage_plan_or_none
+        found = [aws.once(("usage_plan", plan_id), partial(read, plan_id)) for plan_id in tagged_ids(aws, "usageplans")]
+        plans: list[UsagePlanAnswer] = [plan for plan in found if plan is not None]
+    else:
+        plans = list(aws.once(("usage_plans",), aws.rest_apis.get_usage_plans))
     return [plan for plan in plans if owned(plan.get("tags"), owner)]
 
 
@@ -220,9 +258,19 @@ def discover_usage_plans(aws: Reads) -> list[Resource]:
 
 
 def read_api_key(aws: Reads, stub: Resource) -> list[Resource]:
+    """The key by the ids the tagging answer names (GetApiKey each); where it holds no API Gateway resources (the
+    emulator), by GetApiKeys' name filter."""
     owner = reading_owner(aws)
     want_value = isinstance(stub.spec, ApiKey) and stub.spec.value is not None
-    for found in aws.rest_apis.get_api_keys(name=stub.name, include_values=want_value):
+    if tagging_knows_api_gateway(aws):
+        read = partial(aws.rest_apis.get_api_key_or_none, include_value=want_value)
+        answers = [
+            aws.once(("api_key", key_id, want_value), partial(read, key_id)) for key_id in tagged_ids(aws, "apikeys")
+        ]
+        candidates: list[ApiKeyResponseTypeDef | ApiKeyTypeDef] = [answer for answer in answers if answer is not None]
+    else:
+        candidates = list(aws.rest_apis.get_api_keys(name=stub.name, include_values=want_value))
+    for found in candidates:
         if found.get("name") == stub.name and owned(found.get("tags"), owner):
             spec = ApiKey(
                 description=found.get("description") or None,

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import ACCOUNT, HELLO_HANDLER, REGION
 from tests.integration.test_triggers import deploy, rest_api, statements
 from tests.moto_calls import mutating_actions
@@ -505,10 +507,36 @@ def plans(moto) -> dict[str, dict]:
 
 
 def test_api_keys_and_usage_plans_are_created_changed_and_removed(moto, project):
+    keys_and_plans_lifecycle(moto, project)
+
+
+@pytest.fixture
+def tagging_double(moto, monkeypatch):
+    """moto's tagging API indexes no API Gateway resource: a double answers them as AWS's does."""
+    from tests.integration.tagging_double import TaggingDouble
+
+    served = TaggingDouble(moto.endpoint).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", served.endpoint)
+    yield served
+    served.stop()
+
+
+def test_usage_plans_and_api_keys_are_read_by_the_ids_the_tagging_answer_names(moto, tagging_double, project):
+    gateway = moto.client("apigateway")
+    theirs = gateway.create_usage_plan(name="svc-free-dev", tags={"team": "other"})["id"]  # our plan's name, not ours
+    keys_and_plans_lifecycle(moto, project, keep={theirs})
+    listed = [(path, query) for method, path, query in tagging_double.seen
+              if method == "GET" and path in ("/usageplans", "/apikeys")]  # fmt: skip
+    assert listed == []  # never the account's plans or keys: GetUsagePlan / GetApiKey by id only
+    assert any(path.startswith("/usageplans/") for _method, path, _query in tagging_double.seen)
+
+
+def keys_and_plans_lifecycle(moto, project, keep: set[str] = frozenset()) -> None:
+    """Keys and plans created, left alone by an unchanged deploy, changed, and removed (but plans in `keep`)."""
     deploy(project, KEYS.format(first="mobile", value=VALUE, limit=5000))
     gateway = moto.client("apigateway")
     api_id = rest_api(moto)["id"]
-    found = plans(moto)
+    found = {name: plan for name, plan in plans(moto).items() if plan["id"] not in keep}
     assert set(found) == {"svc-free-dev", "svc-paid-dev"}
     free, paid = found["svc-free-dev"], found["svc-paid-dev"]
     assert free["apiStages"] == [{"apiId": api_id, "stage": "dev"}] and free["keys"] == ["mobile"]
@@ -527,14 +555,14 @@ def test_api_keys_and_usage_plans_are_created_changed_and_removed(moto, project)
 
     # A renamed key replaces the old one in its plan; a quota changes in place.
     deploy(project, KEYS.format(first="web", value=VALUE, limit=100))
-    found = plans(moto)
+    found = {name: plan for name, plan in plans(moto).items() if plan["id"] not in keep}
     assert found["svc-free-dev"]["keys"] == ["web"] and found["svc-free-dev"]["quota"]["limit"] == 100
     assert sorted(k["name"] for k in gateway.get_api_keys()["items"]) == ["partner", "web"]
     assert project.fn("plan", "--exit-code").exit_code == 0
 
     assert project.fn("remove", "--yes").exit_code == 0
-    assert gateway.get_usage_plans()["items"] == [] and gateway.get_api_keys()["items"] == []
-    assert gateway.get_rest_apis()["items"] == []
+    assert [p["id"] for p in gateway.get_usage_plans()["items"]] == sorted(keep)
+    assert gateway.get_api_keys()["items"] == [] and gateway.get_rest_apis()["items"] == []
 
 
 def test_api_keys_without_a_usage_plan_get_one_plan_named_after_the_service(moto, project):
