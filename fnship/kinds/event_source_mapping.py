@@ -6,7 +6,8 @@ reading again from its new starting position)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, TypedDict
 
@@ -85,6 +86,8 @@ class KafkaMapping(MappingSpec):
     starting_position_timestamp: int | None
     consumer_group_id: str | None  # None: Lambda's (the mapping's UUID)
     access: tuple[tuple[str, str], ...]  # SourceAccessConfigurations (Type, URI), sorted
+    pollers: tuple[int, int] | None = None  # provisioned mode: (MinimumPollers, MaximumPollers); None: on demand
+    schema_registry: str | None = None  # the SchemaRegistryConfig (compact JSON, lists sorted); None: none
 
     def identity(self) -> str:
         return kafka_identity(self.source_arn, self.bootstrap_servers, self.topic)
@@ -107,6 +110,23 @@ KAFKA_SERVERS = "KAFKA_BOOTSTRAP_SERVERS"
 def kafka_identity(source_arn: str, servers: tuple[str, ...], topic: str) -> str:
     """An MSK cluster's ARN or a self-managed cluster's servers (`kafka://a:9092,b:9092`), then `#topic`."""
     return f"{source_arn or 'kafka://' + ','.join(sorted(servers))}#{topic}"
+
+
+def schema_registry_json(config: Mapping[str, object] | None) -> str | None:
+    """A KafkaSchemaRegistryConfig in the spec's spelling (compact JSON, its lists sorted), or None when empty.
+    https://docs.aws.amazon.com/lambda/latest/api/API_KafkaSchemaRegistryConfig.html"""
+    if not config or not config.get("SchemaRegistryURI"):
+        return None
+    access = config.get("AccessConfigs") or []
+    checks = config.get("SchemaValidationConfigs") or []
+    assert isinstance(access, list) and isinstance(checks, list)  # (as AWS answers them, and the trigger writes them)
+    normal = {
+        "SchemaRegistryURI": config["SchemaRegistryURI"],
+        "EventRecordFormat": config.get("EventRecordFormat"),
+        "AccessConfigs": sorted(access, key=lambda a: (str(a.get("Type")), str(a.get("URI")))),
+        "SchemaValidationConfigs": sorted(checks, key=lambda c: str(c.get("Attribute"))),
+    }
+    return json.dumps(normal, separators=(",", ":"), sort_keys=True)
 
 
 def answer_identity(mapping: MappingConfiguration) -> str:
@@ -162,6 +182,7 @@ def from_aws(mapping: MappingConfiguration, *, function_arn: str) -> MappingSpec
         config = mapping.get("AmazonManagedKafkaEventSourceConfig") or mapping.get("SelfManagedKafkaEventSourceConfig")
         group = (config or {}).get("ConsumerGroupId")
         when = mapping.get("StartingPositionTimestamp")
+        pollers = mapping.get("ProvisionedPollerConfig") or {}
         return KafkaMapping(
             **common,
             bootstrap_servers=tuple(sorted(servers)),
@@ -171,6 +192,10 @@ def from_aws(mapping: MappingConfiguration, *, function_arn: str) -> MappingSpec
             # Lambda names the group after the mapping's UUID when none is given.
             consumer_group_id=None if group in (None, "", mapping.get("UUID")) else str(group),
             access=access_of(mapping),
+            pollers=(pollers["MinimumPollers"], pollers["MaximumPollers"])
+            if "MinimumPollers" in pollers and "MaximumPollers" in pollers
+            else None,
+            schema_registry=schema_registry_json((config or {}).get("SchemaRegistryConfig")),
         )
     if mapping.get("Queues"):
         return BrokerMapping(**common, queue=str(mapping["Queues"][0]), access=access_of(mapping))
@@ -205,6 +230,8 @@ def mapping_request(spec: MappingSpec, *, creating: bool) -> dict[str, JsonValue
         request["SourceAccessConfigurations"] = [{"Type": kind, "URI": uri} for kind, uri in spec.access]
         if creating:
             request.update(source_request(spec))
+        if isinstance(spec, KafkaMapping):
+            request.update(kafka_settings(spec, creating=creating))
         return request
     request["FunctionResponseTypes"] = list(spec.function_response_types)
     if isinstance(spec, QueueMapping):
@@ -233,6 +260,31 @@ def mapping_request(spec: MappingSpec, *, creating: bool) -> dict[str, JsonValue
     return request
 
 
+def kafka_config_key(spec: KafkaMapping) -> str:
+    return "AmazonManagedKafkaEventSourceConfig" if spec.source_arn else "SelfManagedKafkaEventSourceConfig"
+
+
+def kafka_settings(spec: KafkaMapping, *, creating: bool) -> dict[str, JsonValue]:
+    """Provisioned mode and the schema registry, which change in place (on update, an unset one is sent empty so
+    that removing it from the manifest removes it). The consumer group goes with the source (`source_request`)."""
+    out: dict[str, JsonValue] = {}
+    if spec.pollers is not None:
+        out["ProvisionedPollerConfig"] = {"MinimumPollers": spec.pollers[0], "MaximumPollers": spec.pollers[1]}
+    elif not creating:
+        out["ProvisionedPollerConfig"] = {}
+    registry: JsonValue = json.loads(spec.schema_registry) if spec.schema_registry else None
+    config: dict[str, JsonValue] = {}
+    if creating and spec.consumer_group_id:
+        config["ConsumerGroupId"] = spec.consumer_group_id
+    if registry is not None:
+        config["SchemaRegistryConfig"] = registry
+    elif not creating:
+        config["SchemaRegistryConfig"] = {}
+    if config:
+        out[kafka_config_key(spec)] = config
+    return out
+
+
 def source_request(spec: KafkaMapping | BrokerMapping) -> dict[str, JsonValue]:
     """Where a Kafka or broker mapping reads from, as CreateEventSourceMapping takes it (none of it changes later).
     https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html"""
@@ -243,9 +295,6 @@ def source_request(spec: KafkaMapping | BrokerMapping) -> dict[str, JsonValue]:
         request["StartingPositionTimestamp"] = spec.starting_position_timestamp
     if not spec.source_arn:
         request["SelfManagedEventSource"] = {"Endpoints": {KAFKA_SERVERS: list(spec.bootstrap_servers)}}
-    if spec.consumer_group_id:
-        config = "AmazonManagedKafkaEventSourceConfig" if spec.source_arn else "SelfManagedKafkaEventSourceConfig"
-        request[config] = {"ConsumerGroupId": spec.consumer_group_id}
     return request
 
 

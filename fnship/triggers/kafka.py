@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fnship.jsonvalue import JsonObject
-from fnship.kinds.event_source_mapping import KafkaMapping, kafka_identity
+from fnship.kinds.event_source_mapping import KafkaMapping, kafka_identity, schema_registry_json
 from fnship.local.events import Where
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import (
@@ -49,6 +49,8 @@ KAFKA_KEYS = frozenset(
         "topic",
         "consumerGroupId",
         "filterPatterns",
+        "provisionedPollers",
+        "schemaRegistry",
     }
 )
 MSK_KEYS = frozenset(
@@ -63,6 +65,8 @@ MSK_KEYS = frozenset(
         "saslScram512",
         "consumerGroupId",
         "filterPatterns",
+        "provisionedPollers",
+        "schemaRegistry",
     }
 )
 # accessConfigurations key -> (SourceAccessConfigurations Type, URI prefix, a Secrets Manager secret?)
@@ -75,6 +79,22 @@ ACCESS_TYPES = {
     "clientCertificateTlsAuth": ("CLIENT_CERTIFICATE_TLS_AUTH", "", True),
     "serverRootCaCertificate": ("SERVER_ROOT_CA_CERTIFICATE", "", True),
 }
+# Provisioned mode (the platform issue's `provisionedPollers`) for Kafka and MSK mappings.
+# https://docs.aws.amazon.com/lambda/latest/api/API_ProvisionedPollerConfig.html
+MINIMUM_POLLERS = (1, 200)
+MAXIMUM_POLLERS = (1, 2000)
+DEFAULT_MAXIMUM_POLLERS = 200
+# schemaRegistry: a Glue registry (its ARN) or a Confluent one (its URL, with its authentication secrets).
+# https://docs.aws.amazon.com/lambda/latest/api/API_KafkaSchemaRegistryConfig.html
+SCHEMA_REGISTRY_KEYS = frozenset({"uri", "eventRecordFormat", "accessConfigurations", "validate"})
+REGISTRY_ACCESS = {
+    "basicAuth": "BASIC_AUTH",
+    "clientCertificateTlsAuth": "CLIENT_CERTIFICATE_TLS_AUTH",
+    "serverRootCaCertificate": "SERVER_ROOT_CA_CERTIFICATE",
+}
+RECORD_FORMATS = ("JSON", "SOURCE")
+# https://docs.aws.amazon.com/lambda/latest/dg/services-consume-kafka-events.html (schema registry permissions)
+GLUE_REGISTRY_READ = ("glue:GetRegistry", "glue:GetSchemaVersion")
 SUBNET = re.compile(r"^subnet-[a-z0-9]+$")
 SECURITY_GROUP = re.compile(r"^sg-[a-z0-9]+$")
 # https://docs.aws.amazon.com/lambda/latest/api/API_AmazonManagedKafkaEventSourceConfig.html
@@ -111,9 +131,12 @@ class KafkaEvent:
     starting_position_timestamp: int | None
     consumer_group_id: str | None
     access: tuple[tuple[str, str], ...]  # SourceAccessConfigurations (Type, URI), sorted
-    secrets: tuple[str, ...]  # the Secrets Manager ARNs among them
+    secrets: tuple[str, ...]  # the Secrets Manager ARNs among them (and the schema registry's)
     in_vpc: bool
     filter_patterns: tuple[str, ...]
+    pollers: tuple[int, int] | None = None  # provisionedPollers (minimum, maximum)
+    schema_registry: str | None = None  # the SchemaRegistryConfig as the mapping kind compares it
+    glue_registry: str | None = None  # a Glue registry's ARN: the role reads its schemas
 
 
 def _topic(raw: Mapping[str, Value], path: KeyPath, check: Checker) -> str | None:
@@ -204,6 +227,84 @@ def _access(raw: Mapping[str, Value], path: KeyPath, check: Checker) -> tuple[li
     return access, secrets, subnets or groups
 
 
+def _pollers(raw: Mapping[str, Value], path: KeyPath, check: Checker) -> tuple[int, int] | None:
+    """`provisionedPollers: {minimum, maximum}` (Lambda's defaults 1 and 200)."""
+    if raw.get("provisionedPollers") is None:
+        return None
+    where = (*path, "provisionedPollers")
+    found = check.want_mapping(raw["provisionedPollers"], where, what="a mapping (minimum, maximum)")
+    if found is None:
+        return None
+    check.keys(found, where, {"minimum", "maximum"})
+    low = want_bounded(found["minimum"], (*where, "minimum"), check, MINIMUM_POLLERS) if "minimum" in found else 1
+    high: int | None = DEFAULT_MAXIMUM_POLLERS
+    if found.get("maximum") is not None:
+        high = want_bounded(found["maximum"], (*where, "maximum"), check, MAXIMUM_POLLERS)
+    if low is None or high is None:
+        return None
+    if low > high:
+        check.error(where, f"minimum ({low}) is above maximum ({high})")
+        return None
+    return low, high
+
+
+def _schema_registry(
+    raw: Mapping[str, Value], path: KeyPath, check: Checker, *, pollers: tuple[int, int] | None
+) -> tuple[str | None, list[str], str | None]:
+    """`schemaRegistry` -> (the SchemaRegistryConfig as compared, its secrets, a Glue registry's ARN)."""
+    if raw.get("schemaRegistry") is None:
+        return None, [], None
+    where = (*path, "schemaRegistry")
+    found = check.want_mapping(raw["schemaRegistry"], where, what="a mapping (uri, eventRecordFormat, ...)")
+    if found is None:
+        return None, [], None
+    check.keys(found, where, SCHEMA_REGISTRY_KEYS)
+    if pollers is None:
+        check.error(where, "a schema registry needs provisioned mode: add provisionedPollers (minimum, maximum)",
+                    "Lambda validates records against a schema registry only in provisioned mode")  # fmt: skip
+    uri = text_of(found, "uri", where, check)
+    glue = None
+    if uri is None:
+        check.error(where, "uri is required: a Glue registry's ARN or a Confluent registry's https URL", at_key=True)
+    elif uri.startswith("arn:"):
+        glue = want_arn(uri, (*where, "uri"), check, services=("glue",), what="Glue schema registry")
+        if glue and ":registry/" not in glue:
+            check.error((*where, "uri"), f"{show(glue)} is not a Glue registry ARN (…:registry/NAME)")
+            glue = None
+    elif not re.match(r"^https?://\S+$", uri):
+        check.error((*where, "uri"), f"{show(uri)} is not a schema registry: a Glue registry ARN or an https URL")
+    record_format = "JSON"
+    if found.get("eventRecordFormat") is not None:
+        record_format = check.want_choice(found["eventRecordFormat"], (*where, "eventRecordFormat"), RECORD_FORMATS,
+                                          what="an event record format") or record_format  # fmt: skip
+    access: list[JsonObject] = []
+    secrets: list[str] = []
+    if found.get("accessConfigurations") is not None:
+        at = (*where, "accessConfigurations")
+        configs = check.want_mapping(found["accessConfigurations"], at, what="a mapping (basicAuth, ...)") or {}
+        check.keys(configs, at, REGISTRY_ACCESS)
+        if configs and glue:
+            check.error(at, "a Glue schema registry is reached with the function's role: it takes no secrets")
+        for key, value in configs.items():
+            if key in REGISTRY_ACCESS:
+                secret = want_arn(value, (*at, key), check, services=("secretsmanager",),
+                                  what="AWS Secrets Manager secret")  # fmt: skip
+                if secret:
+                    secrets.append(secret)
+                    access.append({"Type": REGISTRY_ACCESS[key], "URI": secret})
+    checks: list[JsonObject] = []
+    for index, item in enumerate(check.want_str_list(found.get("validate") or [], (*where, "validate")) or []):
+        if item.upper() not in ("KEY", "VALUE"):
+            check.error((*where, "validate", index), f"{show(item)} is not a record part: write key or value")
+        elif {"Attribute": item.upper()} not in checks:
+            checks.append({"Attribute": item.upper()})
+    if uri is None:
+        return None, secrets, None
+    config = {"SchemaRegistryURI": uri, "EventRecordFormat": record_format, "AccessConfigs": access,
+              "SchemaValidationConfigs": checks}  # fmt: skip
+    return schema_registry_json(config), secrets, glue
+
+
 def parse_kafka(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[KafkaEvent]:
     check = ctx.check
     raw = check.want_mapping(value, path, what="a mapping (bootstrapServers, topic, accessConfigurations, ...)")
@@ -224,6 +325,8 @@ def parse_kafka(value: object, path: KeyPath, ctx: EventContext, index: int) -> 
     batch, window = _batching(raw, path, check)
     position, timestamp = _position(raw, path, check)
     group = _consumer_group(raw, path, check)
+    pollers = _pollers(raw, path, check)
+    registry, registry_secrets, glue = _schema_registry(raw, path, check, pollers=pollers)
     if topic is None or not servers:
         return []
     return [
@@ -238,9 +341,12 @@ def parse_kafka(value: object, path: KeyPath, ctx: EventContext, index: int) -> 
             starting_position_timestamp=timestamp,
             consumer_group_id=group,
             access=tuple(sorted(access)),
-            secrets=tuple(sorted(secrets)),
+            secrets=tuple(sorted({*secrets, *registry_secrets})),
             in_vpc=in_vpc,
             filter_patterns=filter_patterns(raw, path, check),
+            pollers=pollers,
+            schema_registry=registry,
+            glue_registry=glue,
         )
     ]
 
@@ -269,6 +375,8 @@ def parse_msk(value: object, path: KeyPath, ctx: EventContext, index: int) -> li
     batch, window = _batching(raw, path, check)
     position, timestamp = _position(raw, path, check)
     group = _consumer_group(raw, path, check)
+    pollers = _pollers(raw, path, check)
+    registry, registry_secrets, glue = _schema_registry(raw, path, check, pollers=pollers)
     if arn is None or topic is None:
         return []
     return [
@@ -283,9 +391,12 @@ def parse_msk(value: object, path: KeyPath, ctx: EventContext, index: int) -> li
             starting_position_timestamp=timestamp,
             consumer_group_id=group,
             access=(("SASL_SCRAM_512_AUTH", secret),) if secret else (),
-            secrets=(secret,) if secret else (),
+            secrets=tuple(sorted({*([secret] if secret else []), *registry_secrets})),
             in_vpc=True,  # an MSK cluster always lives in a VPC
             filter_patterns=filter_patterns(raw, path, check),
+            pollers=pollers,
+            schema_registry=registry,
+            glue_registry=glue,
         )
     ]
 
@@ -319,6 +430,10 @@ def grants(event: EventSpec) -> list[iam.Grant]:
     found: list[iam.Grant] = [(SECRET_READ, secret) for secret in s.secrets]
     if s.cluster_arn:
         found.append((MSK_ACTIONS, s.cluster_arn))
+    if s.glue_registry:  # the registry and its schemas (`…:schema/{registry}/*`)
+        registry = s.glue_registry.split(":registry/", 1)
+        found.append((GLUE_REGISTRY_READ, s.glue_registry))
+        found.append((GLUE_REGISTRY_READ, f"{registry[0]}:schema/{registry[1]}/*"))
     if s.in_vpc:
         found.append((NETWORK_ACTIONS, iam.ANY_RESOURCE))
     return found
@@ -340,6 +455,8 @@ def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
         starting_position_timestamp=s.starting_position_timestamp,
         consumer_group_id=s.consumer_group_id,
         access=s.access,
+        pollers=s.pollers,
+        schema_registry=s.schema_registry,
     )
     return [mapping(target, event.type, name, spec)]
 

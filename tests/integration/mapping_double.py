@@ -11,6 +11,10 @@ Amazon MQ. It sits in front of the moto server and follows the Lambda API refere
   consumer group cannot be updated
   https://docs.aws.amazon.com/lambda/latest/api/API_UpdateEventSourceMapping.html
 - ListEventSourceMappings `GET ...?FunctionName=<alias ARN>`: moto's answer with these mappings added
+- Provisioned mode (`ProvisionedPollerConfig`, `{}` on update turns it off) and a Kafka mapping's
+  `SchemaRegistryConfig` (in `AmazonManagedKafkaEventSourceConfig` / `SelfManagedKafkaEventSourceConfig`; `{}` on
+  update removes it), both changed in place; AWS accepts a schema registry only in provisioned mode
+  https://docs.aws.amazon.com/lambda/latest/api/API_KafkaSchemaRegistryConfig.html
 Every other request goes to moto. `mappings` is the state: UUID -> the configuration as GetEventSourceMapping
 answers it.
 """
@@ -25,6 +29,7 @@ from tests.front_double import Answer, FrontDouble
 
 PREFIX = "/2015-03-31/event-source-mappings"
 UPDATABLE = ("BatchSize", "MaximumBatchingWindowInSeconds", "FilterCriteria", "SourceAccessConfigurations")
+KAFKA_CONFIGS = ("AmazonManagedKafkaEventSourceConfig", "SelfManagedKafkaEventSourceConfig")
 
 
 def ours(request: dict) -> bool:
@@ -47,6 +52,9 @@ class MappingDouble(FrontDouble):
         with self._lock:
             if method == "POST" and not rest and ours(request):
                 self.requests.append((method, request))
+                refused = self._refused(request)
+                if refused:
+                    return self.json_answer(400, {"message": refused}, error_type="InvalidParameterValueException")
                 return self.json_answer(202, self._create(request))
             if method == "GET" and not rest:
                 return self._list(path, query, headers)
@@ -60,6 +68,13 @@ class MappingDouble(FrontDouble):
                 if method == "DELETE":
                     del self.mappings[rest]
                     return self.json_answer(202, {**mapping, "State": "Deleting"})
+        return None
+
+    @staticmethod
+    def _refused(request: dict) -> str | None:
+        registry = any((request.get(key) or {}).get("SchemaRegistryConfig") for key in KAFKA_CONFIGS)
+        if registry and not request.get("ProvisionedPollerConfig"):
+            return "Schema registry configuration requires provisioned mode (ProvisionedPollerConfig)."
         return None
 
     def _create(self, request: dict) -> dict:
@@ -82,6 +97,10 @@ class MappingDouble(FrontDouble):
                 "AmazonManagedKafkaEventSourceConfig"  # fmt: skip
             group = (request.get(config) or {}).get("ConsumerGroupId") or mapping_id
             mapping[config] = {"ConsumerGroupId": group}
+            if (request.get(config) or {}).get("SchemaRegistryConfig"):
+                mapping[config]["SchemaRegistryConfig"] = request[config]["SchemaRegistryConfig"]
+        if request.get("ProvisionedPollerConfig"):
+            mapping["ProvisionedPollerConfig"] = request["ProvisionedPollerConfig"]
         self.mappings[mapping_id] = mapping
         return {**mapping, "State": "Creating"}
 
@@ -91,6 +110,17 @@ class MappingDouble(FrontDouble):
                 mapping[key] = request[key]
         if "Enabled" in request:
             mapping["State"] = "Enabled" if request["Enabled"] else "Disabled"
+        if "ProvisionedPollerConfig" in request:
+            if request["ProvisionedPollerConfig"]:
+                mapping["ProvisionedPollerConfig"] = request["ProvisionedPollerConfig"]
+            else:
+                mapping.pop("ProvisionedPollerConfig", None)
+        for config in KAFKA_CONFIGS:
+            if config in request and "SchemaRegistryConfig" in request[config]:
+                if request[config]["SchemaRegistryConfig"]:
+                    mapping.setdefault(config, {})["SchemaRegistryConfig"] = request[config]["SchemaRegistryConfig"]
+                else:
+                    mapping.get(config, {}).pop("SchemaRegistryConfig", None)
         if request.get("FunctionName"):
             mapping["FunctionArn"] = request["FunctionName"]
         return {**mapping, "State": "Updating"}

@@ -339,6 +339,105 @@ def test_kafka_msk_and_mq_events_map_the_topic_or_queue_into_the_alias(moto, map
     assert mapping_double.mappings == {}
 
 
+REGISTRY = f"arn:aws:glue:{REGION}:{ACCOUNT}:registry/orders"
+POLLED = """\
+      - msk:
+          arn: {cluster}
+          topic: payments
+          provisionedPollers:
+            minimum: {low}
+            maximum: 10
+{registry}
+      - kafka:
+          bootstrapServers: [b-1.example.com:9092]
+          topic: orders
+          accessConfigurations:
+            saslScram512Auth: {secret}
+          provisionedPollers: {{minimum: 2}}
+          schemaRegistry:
+            uri: https://registry.example.com
+            eventRecordFormat: SOURCE
+            accessConfigurations:
+              basicAuth: {registry_secret}
+            validate: [value]
+"""
+GLUE = """\
+          schemaRegistry:
+            uri: {registry}
+            validate: [key, value]"""
+
+
+def test_kafka_schema_registries_and_provisioned_pollers(moto, mapping_double, project):
+    registry_secret = SECRET.replace("kafka", "registry")
+    values = {"cluster": CLUSTER, "secret": SECRET, "registry_secret": registry_secret, "low": 1,
+              "registry": GLUE.format(registry=REGISTRY)}  # fmt: skip
+    text = manifest(POLLED.format(**values))
+    deploy(project, text)
+    found = {m["Topics"][0]: m for m in mapping_double.mappings.values()}
+    msk, kafka = found["payments"], found["orders"]
+    assert msk["ProvisionedPollerConfig"] == {"MinimumPollers": 1, "MaximumPollers": 10}
+    assert msk["AmazonManagedKafkaEventSourceConfig"]["SchemaRegistryConfig"] == {
+        "SchemaRegistryURI": REGISTRY,
+        "EventRecordFormat": "JSON",
+        "AccessConfigs": [],
+        "SchemaValidationConfigs": [{"Attribute": "KEY"}, {"Attribute": "VALUE"}],
+    }
+    assert kafka["ProvisionedPollerConfig"] == {"MinimumPollers": 2, "MaximumPollers": 200}  # Lambda's maximum
+    assert kafka["SelfManagedKafkaEventSourceConfig"]["SchemaRegistryConfig"] == {
+        "SchemaRegistryURI": "https://registry.example.com",
+        "EventRecordFormat": "SOURCE",
+        "AccessConfigs": [{"Type": "BASIC_AUTH", "URI": registry_secret}],
+        "SchemaValidationConfigs": [{"Attribute": "VALUE"}],
+    }
+    iam = moto.client("iam")
+    role = iam.list_roles(PathPrefix="/fnship/svc/dev/")["Roles"][0]["RoleName"]
+    statements_ = iam.get_role_policy(RoleName=role, PolicyName="fnship")["PolicyDocument"]["Statement"]
+    resources = {
+        (action, resource)
+        for s in statements_
+        for action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        for resource in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])
+    }
+    assert ("glue:GetSchemaVersion", REGISTRY) in resources
+    assert ("glue:GetSchemaVersion", f"arn:aws:glue:{REGION}:{ACCOUNT}:schema/orders/*") in resources
+    assert ("secretsmanager:GetSecretValue", registry_secret) in resources
+    assert_converged(moto, project, text)
+
+    # Pollers and the registry change in place (the same mapping); removing the registry removes it.
+    changed = manifest(POLLED.format(**{**values, "low": 3, "registry": ""}))
+    project.write("serverless.yml", changed)
+    changes = {c["address"]: c["action"] for c in project.fn("plan", "--json").json["plan"]["changes"]}
+    assert changes == {"trigger.api.msk.payments": "update", "role.api": "update"}  # (the role: no Glue reads)
+    deploy(project, changed)
+    msk = mapping_double.mappings[msk["UUID"]]
+    assert msk["ProvisionedPollerConfig"]["MinimumPollers"] == 3
+    assert "SchemaRegistryConfig" not in msk["AmazonManagedKafkaEventSourceConfig"]
+    assert "No changes" in project.fn("plan").stdout
+    remove(project)
+
+
+def test_a_schema_registry_without_provisioned_pollers_is_refused(moto, project):
+    text = manifest(
+        "      - msk:\n          arn: " + CLUSTER + "\n          topic: t\n          provisionedPollers:\n"
+        "            minimum: 5\n            maximum: 2\n"
+        "      - msk:\n          arn: " + CLUSTER + "\n          topic: u\n          schemaRegistry:\n"
+        "            uri: " + REGISTRY + "\n            validate: [headers]\n"
+        "            accessConfigurations: {basicAuth: " + SECRET + "}\n"
+    )
+    project.write("handler.py", HELLO_HANDLER)
+    project.write("serverless.yml", text)
+    moto.start_recording()
+    result = project.fn("deploy", "--yes")
+    assert moto.stop_recording() == []
+    assert result.exit_code == 2
+    assert "serverless.yml:11:11 functions.api.events.0.msk.provisionedPollers: minimum (5) is above maximum (2)" in (
+        result.stderr
+    )
+    assert "functions.api.events.1.msk.schemaRegistry: a schema registry needs provisioned mode" in result.stderr
+    assert "'headers' is not a record part: write key or value" in result.stderr
+    assert "a Glue schema registry is reached with the function's role: it takes no secrets" in result.stderr
+
+
 WEBSOCKET = """\
 service: svc
 provider:
