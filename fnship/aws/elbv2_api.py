@@ -109,8 +109,9 @@ class Elbv2Api:
         return paged(self._client, "describe_rules", f"listener {listener_arn}", "Rules", ListenerArn=listener_arn)
 
     def create_rule(
-        self, listener_arn: str, *, priority: int, conditions: list[dict[str, Any]], target_group_arn: str
+        self, listener_arn: str, *, priority: int, conditions: list[dict[str, Any]], actions: list[dict[str, Any]]
     ) -> str:
+        """A rule with its actions in order (authenticate actions, then the forward to a target group)."""
         created = aws_call(
             f"listener {listener_arn} rule {priority}",
             "CreateRule",
@@ -118,18 +119,18 @@ class Elbv2Api:
             ListenerArn=listener_arn,
             Priority=priority,
             Conditions=conditions,
-            Actions=[{"Type": "forward", "TargetGroupArn": target_group_arn}],
+            Actions=actions,
         )
         return str(created["Rules"][0]["RuleArn"])
 
-    def modify_rule(self, rule_arn: str, *, conditions: list[dict[str, Any]], target_group_arn: str) -> None:
+    def modify_rule(self, rule_arn: str, *, conditions: list[dict[str, Any]], actions: list[dict[str, Any]]) -> None:
         aws_call(
             f"listener rule {rule_arn}",
             "ModifyRule",
             self._client.modify_rule,
             RuleArn=rule_arn,
             Conditions=conditions,
-            Actions=[{"Type": "forward", "TargetGroupArn": target_group_arn}],
+            Actions=actions,
         )
 
     def delete_rule(self, rule_arn: str) -> None:

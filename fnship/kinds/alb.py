@@ -17,6 +17,7 @@ from fnship.model.address import Address
 from fnship.model.resources import Found, Ref, Resource, Spec
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, Reads, owned, source_arn
+from fnship.secret import Secret, reveal
 
 EVENT_TYPE = "alb"
 MULTI_VALUE_HEADERS = "lambda.multi_value_headers.enabled"
@@ -125,7 +126,56 @@ class AlbListenerRule(Spec):
     target_group_name: str
     target_group: str | Ref  # its ARN (a Ref until the group exists)
     target: str | None  # the alias registered in the group (None: ours is not)
+    # The authenticate actions before the forward (provider.alb.authorizers), each as compact JSON with ELB's
+    # defaults filled in and without an OIDC client secret, which DescribeRules never answers.
+    authenticate: tuple[str, ...] = ()
+    client_secrets: tuple[Secret | None, ...] = field(default=(), compare=False)  # each action's OIDC secret
     rule_arn: str | None = field(default=None, compare=False)  # assigned by ELB: live only
+
+
+# What ELB fills in when an authenticate action leaves it out (its answer carries them).
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_AuthenticateCognitoActionConfig.html
+AUTHENTICATE_DEFAULTS = {
+    "OnUnauthenticatedRequest": "authenticate",
+    "Scope": "openid",
+    "SessionCookieName": "AWSELBAuthSessionCookie",
+    "SessionTimeout": 604800,
+    "AuthenticationRequestExtraParams": {},
+}
+AUTHENTICATE_CONFIGS = {
+    "authenticate-cognito": "AuthenticateCognitoConfig",
+    "authenticate-oidc": "AuthenticateOidcConfig",
+}
+
+
+def normalize_authenticate(action: Mapping[str, Any]) -> str:
+    """An authenticate action as compared: its type and config with ELB's defaults, no client secret, no order."""
+    kind = str(action["Type"])
+    config = {**AUTHENTICATE_DEFAULTS, **dict(action.get(AUTHENTICATE_CONFIGS[kind]) or {})}
+    for key in ("ClientSecret", "UseExistingClientSecret"):
+        config.pop(key, None)
+    config["SessionTimeout"] = int(config["SessionTimeout"])
+    return json.dumps({"Type": kind, AUTHENTICATE_CONFIGS[kind]: config}, separators=(",", ":"), sort_keys=True)
+
+
+def rule_actions(spec: AlbListenerRule, target_group_arn: str) -> list[dict[str, Any]]:
+    """The rule's actions in order: each authenticate action (its OIDC client secret put back, or ELB told to
+    keep the one it has), then the forward to the target group."""
+    actions: list[dict[str, Any]] = []
+    secrets = spec.client_secrets or (None,) * len(spec.authenticate)
+    for order, (text, secret) in enumerate(zip(spec.authenticate, secrets, strict=True), start=1):
+        action = json.loads(text)
+        if action["Type"] == "authenticate-oidc":
+            config = action["AuthenticateOidcConfig"]
+            if secret is not None:
+                config["ClientSecret"] = reveal(secret)
+            else:
+                config["UseExistingClientSecret"] = True
+        actions.append({**action, "Order": order})
+    forward: dict[str, Any] = {"Type": "forward", "TargetGroupArn": target_group_arn}
+    if actions:
+        forward["Order"] = len(actions) + 1
+    return [*actions, forward]
 
 
 def normalize_condition(condition: Mapping[str, Any]) -> str:
@@ -151,7 +201,7 @@ def alb_listener_rule_create(context: Context, step: Step) -> None:
     elb.register_target(group, known(spec.target, f"the target of {step.address}"))
     made = elb.create_rule(
         spec.listener_arn, priority=spec.priority, conditions=[json.loads(c) for c in spec.conditions],
-        target_group_arn=group,
+        actions=rule_actions(spec, group),
     )  # fmt: skip
     context.outputs[step.address] = {"rule_arn": made}
 
@@ -164,10 +214,11 @@ def alb_listener_rule_update(context: Context, step: Step) -> None:
         elb.register_target(group, known(spec.target, f"the target of {step.address}"))
         if live.target:
             elb.deregister_target(str(live.target_group), live.target)
-    if (spec.conditions, spec.target_group) != (live.conditions, live.target_group):
+    if (spec.conditions, spec.target_group, spec.authenticate) != (live.conditions, live.target_group,
+                                                                   live.authenticate):  # fmt: skip
         elb.modify_rule(
             known(live.rule_arn, f"the ARN of {step.address}"), conditions=[json.loads(c) for c in spec.conditions],
-            target_group_arn=group,
+            actions=rule_actions(spec, group),
         )  # fmt: skip
 
 
@@ -231,6 +282,11 @@ def read_alb_listener_rule(aws: Reads, stub: Resource) -> list[Resource]:
             target_group_name=want.target_group_name,
             target_group=groups[0],
             target=scope.alias_arn if scope.alias_arn in registered else (registered[0] if registered else None),
+            authenticate=tuple(
+                normalize_authenticate(action)
+                for action in sorted(rule.get("Actions") or [], key=lambda a: int(a.get("Order") or 0))
+                if action.get("Type") in AUTHENTICATE_CONFIGS
+            ),
             rule_arn=rule["RuleArn"],
         )
         return [Resource.of(stub.address, stub.name, spec, scope=scope)]

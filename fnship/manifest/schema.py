@@ -67,6 +67,7 @@ PROVIDER_KEYS = frozenset(
         "websocketsDescription",
         "apiGateway",  # the REST API of `http` events (fnship/triggers/rest.py)
         "logs",  # restApi: the REST API stage's access logs
+        "alb",  # authorizers: the ALB authenticate actions `alb` events name (fnship/triggers/alb.py)
     }
 )
 PROVIDER_IAM_KEYS = frozenset({"role"})

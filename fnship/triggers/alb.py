@@ -13,19 +13,35 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from fnship.jsonvalue import JsonMapping, JsonObject
-from fnship.kinds.alb import AlbListenerRule, AlbTargetGroup, HealthCheck, normalize_condition
+from fnship.jsonvalue import Json, JsonMapping, JsonObject
+from fnship.kinds.alb import AlbListenerRule, AlbTargetGroup, HealthCheck, normalize_authenticate, normalize_condition
 from fnship.local.events import Where
 from fnship.manifest.checks import Checker, show
-from fnship.manifest.events.common import EventContext, flag, text_of, want_bounded
+from fnship.manifest.events.common import EventContext, flag, text_of, want_arn, want_bounded
 from fnship.manifest.types import EventSpec, KeyPath, Value
 from fnship.model import names
 from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource
 from fnship.model.triggers.common import Target, permission, trigger_address
+from fnship.secret import Secret
 from fnship.triggers.base import TriggerType
 
-ALB_KEYS = frozenset({"listenerArn", "priority", "conditions", "healthCheck", "multiValueHeaders", "targetGroupName"})
+ALB_KEYS = frozenset(
+    {"listenerArn", "priority", "conditions", "healthCheck", "multiValueHeaders", "targetGroupName", "authorizer"}
+)
+# provider.alb.authorizers, as Serverless v3 reads them: an authenticate-cognito or authenticate-oidc action.
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_AuthenticateOidcActionConfig.html
+COMMON_AUTHORIZER_KEYS = frozenset(
+    {"type", "onUnauthenticatedRequest", "allowUnauthenticated", "requestExtraParams", "scope", "sessionCookieName",
+     "sessionTimeout"}
+)  # fmt: skip
+COGNITO_KEYS = COMMON_AUTHORIZER_KEYS | {"userPoolArn", "userPoolClientId", "userPoolDomain"}
+OIDC_KEYS = COMMON_AUTHORIZER_KEYS | {
+    "authorizationEndpoint", "clientId", "clientSecret", "useExistingClientSecret", "issuer", "tokenEndpoint",
+    "userInfoEndpoint",
+}  # fmt: skip
+UNAUTHENTICATED = ("deny", "allow", "authenticate")
+EXTRA_PARAMS_MAX = 10
 CONDITION_KEYS = frozenset({"path", "method", "host", "header", "query", "ip"})
 HEADER_KEYS = frozenset({"name", "values"})
 HEALTH_KEYS = frozenset(
@@ -54,6 +70,104 @@ class AlbEvent:
     health_check: HealthCheck | None
     multi_value_headers: bool
     target_group_name: str | None
+    authenticate: tuple[str, ...] = ()  # the authorizers' actions, in the event's order (kinds.alb)
+    client_secrets: tuple[Secret | None, ...] = ()  # each one's OIDC client secret
+
+
+def parse_authorizer(value: object, path: KeyPath, check: Checker) -> tuple[str, Secret | None] | None:
+    """One of provider.alb.authorizers -> (its authenticate action as compared, its OIDC client secret)."""
+    raw = check.want_mapping(value, path, what="a mapping (type: cognito or oidc, ...)")
+    if raw is None:
+        return None
+    kind = check.want_choice(raw.get("type"), (*path, "type"), ("cognito", "oidc"), what="an ALB authorizer type")
+    if kind is None:
+        return None
+    check.keys(raw, path, COGNITO_KEYS if kind == "cognito" else OIDC_KEYS)
+    config: dict[str, Json] = {}
+    required: tuple[tuple[str, str], ...]
+    if kind == "cognito":
+        required = (("userPoolArn", "UserPoolArn"), ("userPoolClientId", "UserPoolClientId"),
+                    ("userPoolDomain", "UserPoolDomain"))  # fmt: skip
+    else:
+        required = (("authorizationEndpoint", "AuthorizationEndpoint"), ("clientId", "ClientId"), ("issuer", "Issuer"),
+                    ("tokenEndpoint", "TokenEndpoint"), ("userInfoEndpoint", "UserInfoEndpoint"))  # fmt: skip
+    for key, field_name in required:
+        if raw.get(key) is None:
+            check.error(path, f"{key} is required for {'an oidc' if kind == 'oidc' else 'a cognito'} authorizer",
+                        at_key=True)  # fmt: skip
+        else:
+            config[field_name] = text_of(raw, key, path, check)
+    pool = config.get("UserPoolArn")
+    if isinstance(pool, str):
+        want_arn(pool, (*path, "userPoolArn"), check, services=("cognito-idp",), what="Cognito user pool")
+    secret: Secret | None = None
+    if kind == "oidc":
+        written = raw.get("clientSecret")
+        if isinstance(written, Secret):
+            secret = written
+        elif written is not None:
+            text = check.want_str(written, (*path, "clientSecret"))
+            secret = Secret(text) if text is not None else None
+        elif not flag(raw, "useExistingClientSecret", path, check, False):
+            check.error(path, "clientSecret is required for an oidc authorizer (or useExistingClientSecret: true on "
+                        "a rule that has one)", at_key=True)  # fmt: skip
+    unauthenticated = "deny"  # Serverless v3's default (ELB's own is authenticate)
+    if raw.get("onUnauthenticatedRequest") is not None:
+        where = (*path, "onUnauthenticatedRequest")
+        written_action = check.want_choice(raw["onUnauthenticatedRequest"], where, UNAUTHENTICATED,
+                                           what="an unauthenticated request action")  # fmt: skip
+        unauthenticated = written_action or unauthenticated
+    elif flag(raw, "allowUnauthenticated", path, check, False):
+        unauthenticated = "allow"
+    config["OnUnauthenticatedRequest"] = unauthenticated
+    if raw.get("requestExtraParams") is not None:
+        params = check.want_mapping(raw["requestExtraParams"], (*path, "requestExtraParams")) or {}
+        if len(params) > EXTRA_PARAMS_MAX:
+            check.error((*path, "requestExtraParams"), f"at most {EXTRA_PARAMS_MAX} parameters (ELB's limit)")
+        # (v3 writes `redirect: false`: ELB takes strings)
+        config["AuthenticationRequestExtraParams"] = {
+            str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in params.items()
+        }
+    for key, field_name in (("scope", "Scope"), ("sessionCookieName", "SessionCookieName")):
+        if raw.get(key) is not None:
+            config[field_name] = text_of(raw, key, path, check)
+    if raw.get("sessionTimeout") is not None:
+        config["SessionTimeout"] = check.want_int(raw["sessionTimeout"], (*path, "sessionTimeout"), minimum=1,
+                                                  maximum=604800, unit="seconds")  # fmt: skip
+    if kind == "cognito":
+        return normalize_authenticate({"Type": "authenticate-cognito", "AuthenticateCognitoConfig": config}), None
+    return normalize_authenticate({"Type": "authenticate-oidc", "AuthenticateOidcConfig": config}), secret
+
+
+def _alb_authorizers(provider: Mapping[str, Value]) -> Mapping[str, Value]:
+    alb = provider.get("alb")
+    found = alb.get("authorizers") if isinstance(alb, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def _event_authorizers(
+    value: object, path: KeyPath, ctx: EventContext
+) -> tuple[tuple[str, ...], tuple[Secret | None, ...]]:
+    """An event's `authorizer` (a name or a list of names of provider.alb.authorizers) -> their actions, in order.
+    The definitions themselves are checked once, for the service (check_service)."""
+    check = ctx.check
+    names_given = check.want_str_list(value, path, single_ok=True) or []
+    defined = _alb_authorizers(ctx.provider)
+    quiet = Checker(file=check.file, locations=check.locations, key_locations=check.key_locations)
+    actions: list[str] = []
+    secrets: list[Secret | None] = []
+    for index, name_given in enumerate(names_given):
+        if name_given not in defined:
+            where = path if isinstance(value, str) else (*path, index)
+            known_names = f"; defined: {', '.join(defined)}" if defined else ""
+            check.error(where, f"{show(name_given)} is not an authorizer of provider.alb.authorizers",
+                        f"define it there (type: cognito or oidc){known_names}")  # fmt: skip
+            continue
+        parsed = parse_authorizer(defined[name_given], ("provider", "alb", "authorizers", name_given), quiet)
+        if parsed is not None:
+            actions.append(parsed[0])
+            secrets.append(parsed[1])
+    return tuple(actions), tuple(secrets)
 
 
 def _strings(value: object, path: KeyPath, check: Checker, pattern: re.Pattern[str], what: str) -> list[str]:
@@ -166,6 +280,10 @@ def parse_alb(value: object, path: KeyPath, ctx: EventContext, index: int) -> li
     if group is not None and not TARGET_GROUP_NAME.match(group):
         check.error((*path, "targetGroupName"), f"{show(group)} is not a target group name: 1-32 letters, digits, '-'")
         group = None
+    actions: tuple[str, ...] = ()
+    secrets: tuple[Secret | None, ...] = ()
+    if raw.get("authorizer") is not None:
+        actions, secrets = _event_authorizers(raw["authorizer"], (*path, "authorizer"), ctx)
     if listener is None or priority is None or not conditions:
         return []
     return [
@@ -176,12 +294,22 @@ def parse_alb(value: object, path: KeyPath, ctx: EventContext, index: int) -> li
             health_check=health,
             multi_value_headers=flag(raw, "multiValueHeaders", path, check, False),
             target_group_name=group,
+            authenticate=actions,
+            client_secrets=secrets,
         )
     ]
 
 
-def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider: Mapping[str, Value]) -> None:
-    """A priority is one rule's on a listener: ELB refuses a second (PriorityInUse)."""
+def check_service(events: list[tuple[str, EventSpec]], check: Checker, provider: Mapping[str, Value]) -> None:
+    """A priority is one rule's on a listener: ELB refuses a second (PriorityInUse). provider.alb.authorizers
+    are checked here, once."""
+    alb = provider.get("alb")
+    if alb is not None:
+        settings = check.want_mapping(alb, ("provider", "alb"), what="a mapping (authorizers)") or {}
+        check.keys(settings, ("provider", "alb"), {"authorizers"})
+        found = check.want_mapping(settings.get("authorizers") or {}, ("provider", "alb", "authorizers")) or {}
+        for authorizer, definition in found.items():
+            parse_authorizer(definition, ("provider", "alb", "authorizers", authorizer), check)
     seen: dict[tuple[str, int], str] = {}
     for key, event in events:
         s = event.settings
@@ -228,6 +356,8 @@ def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
             target_group_name=group_name,
             target_group=group_arn,
             target=target.alias_arn,
+            authenticate=s.authenticate,
+            client_secrets=s.client_secrets,
         ),
         depends_on=(target.alias_address, group_address, statement.address),
         scope=target.scope("alb", name),

@@ -593,6 +593,104 @@ def test_an_alb_event_is_a_lambda_target_group_and_a_listener_rule_on_the_alias(
     assert [g for g in elb.describe_target_groups()["TargetGroups"] if g["TargetGroupName"] == "svc-dev-api-10"] == []
 
 
+USER_POOL = f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{REGION}_abc123"
+ALB_AUTHORIZERS = """\
+  alb:
+    authorizers:
+      members:
+        type: cognito
+        userPoolArn: {pool}
+        userPoolClientId: 1h57kf5cpq17m0eml12EXAMPLE
+        userPoolDomain: members-login
+        scope: openid email
+      partners:
+        type: oidc
+        authorizationEndpoint: https://idp.example.com/authorize
+        clientId: partner-portal
+        clientSecret: {secret}
+        issuer: https://idp.example.com
+        tokenEndpoint: https://idp.example.com/token
+        userInfoEndpoint: https://idp.example.com/userinfo
+        onUnauthenticatedRequest: authenticate
+        requestExtraParams:
+          prompt: login
+          redirect: false
+        sessionTimeout: {timeout}
+"""
+AUTHORIZED_ALB = """\
+      - alb:
+          listenerArn: {listener}
+          priority: 20
+          conditions:
+            path: /members/*
+          authorizer: {authorizer}
+"""
+
+
+def test_alb_authorizers_put_authenticate_actions_before_the_forward(moto, project):
+    listener = load_balancer_listener(moto)
+    client_secret = "oidc-client-secret-value"
+    provider = ALB_AUTHORIZERS.format(pool=USER_POOL, secret=client_secret, timeout=3600)
+    text = manifest(AUTHORIZED_ALB.format(listener=listener, authorizer="[members, partners]"), provider=provider)
+    deploy(project, text)
+    elb = moto.client("elbv2")
+    (rule,) = [r for r in elb.describe_rules(ListenerArn=listener)["Rules"] if not r["IsDefault"]]
+    actions = sorted(rule["Actions"], key=lambda a: a["Order"])
+    assert [a["Type"] for a in actions] == ["authenticate-cognito", "authenticate-oidc", "forward"]
+    cognito = actions[0]["AuthenticateCognitoConfig"]
+    assert (cognito["UserPoolArn"], cognito["UserPoolDomain"], cognito["Scope"]) == (
+        USER_POOL, "members-login", "openid email"
+    )  # fmt: skip
+    assert cognito["OnUnauthenticatedRequest"] == "deny"  # Serverless v3's default
+    oidc = actions[1]["AuthenticateOidcConfig"]
+    assert (oidc["Issuer"], oidc["OnUnauthenticatedRequest"], int(oidc["SessionTimeout"])) == (
+        "https://idp.example.com", "authenticate", 3600
+    )  # fmt: skip
+    assert oidc["AuthenticationRequestExtraParams"] == {"prompt": "login", "redirect": "false"}
+    (group,) = elb.describe_target_groups(Names=["svc-dev-api-20"])["TargetGroups"]
+    assert actions[2]["TargetGroupArn"] == group["TargetGroupArn"]
+    plan = project.fn("plan", "--json")
+    assert client_secret not in plan.stdout and client_secret not in project.fn("plan").stdout
+    assert_converged(moto, project, text)
+
+    # An authorizer's settings change the rule in place; dropping the authorizers leaves the forward alone.
+    changed = manifest(AUTHORIZED_ALB.format(listener=listener, authorizer="partners"),
+                       provider=ALB_AUTHORIZERS.format(pool=USER_POOL, secret=client_secret, timeout=600))  # fmt: skip
+    project.write("serverless.yml", changed)
+    changes = {c["address"]: c["action"] for c in project.fn("plan", "--json").json["plan"]["changes"]}
+    assert changes == {"trigger.api.alb.20": "update"}
+    deploy(project, changed)
+    (rule,) = [r for r in elb.describe_rules(ListenerArn=listener)["Rules"] if not r["IsDefault"]]
+    actions = sorted(rule["Actions"], key=lambda a: a["Order"])
+    assert [a["Type"] for a in actions] == ["authenticate-oidc", "forward"]
+    assert int(actions[0]["AuthenticateOidcConfig"]["SessionTimeout"]) == 600
+    assert actions[0]["AuthenticateOidcConfig"]["ClientSecret"] == client_secret  # sent again with the change
+    assert_converged(moto, project, changed)
+    plain = AUTHORIZED_ALB.format(listener=listener, authorizer="x").replace("          authorizer: x\n", "")
+    deploy(project, manifest(plain, provider=provider))
+    (rule,) = [r for r in elb.describe_rules(ListenerArn=listener)["Rules"] if not r["IsDefault"]]
+    assert [a["Type"] for a in rule["Actions"]] == ["forward"]
+    remove(project)
+
+
+def test_alb_authorizers_that_elb_would_refuse_are_refused_before_any_call(moto, project):
+    listener = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2"
+    provider = "  alb:\n    authorizers:\n      broken:\n        type: oidc\n        clientId: x\n"
+    text = manifest(AUTHORIZED_ALB.format(listener=listener, authorizer="[broken, missing]"), provider=provider)
+    project.write("handler.py", HELLO_HANDLER)
+    project.write("serverless.yml", text)
+    moto.start_recording()
+    result = project.fn("deploy", "--yes")
+    assert moto.stop_recording() == []
+    assert result.exit_code == 2
+    assert "provider.alb.authorizers.broken: issuer is required for an oidc authorizer" in result.stderr
+    assert "clientSecret is required for an oidc authorizer" in result.stderr
+    assert "functions.api.events.0.alb.authorizer.1: 'missing' is not an authorizer of provider.alb.authorizers" in (
+        result.stderr
+    )
+    assert result.stderr.count("issuer is required") == 1  # the definition is checked once, not per event
+
+
 COGNITO = """\
       - cognitoUserPool:
           pool: {pool}
