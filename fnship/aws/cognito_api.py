@@ -32,6 +32,9 @@ UPDATABLE = (
 )
 
 
+SENDERS = ("CustomSMSSender", "CustomEmailSender")  # LambdaConfig's custom sender triggers
+
+
 class CognitoApi:
     def __init__(self, client: Any) -> None:
         self._client = client
@@ -61,9 +64,12 @@ class CognitoApi:
         if add:
             aws_call(arn, "TagResource", self._client.tag_resource, ResourceArn=arn, Tags=dict(add))
 
-    def set_lambda_trigger(self, pool_id: str, trigger: str, function_arn: str | None) -> None:
+    def set_lambda_trigger(
+        self, pool_id: str, trigger: str, function_arn: str | None, *, kms_key: str | None = None
+    ) -> None:
         """Point one of the pool's Lambda triggers at `function_arn` (None: remove it), leaving every other
-        setting of the pool as it is."""
+        setting of the pool as it is. A custom sender (CustomSMSSender, CustomEmailSender) is written
+        `{LambdaVersion, LambdaArn}` with the pool's `KMSKeyID`, which goes when no sender is left."""
         pool = self.get_pool_or_none(pool_id)
         if pool is None:
             from fnship.errors import AwsError
@@ -78,8 +84,13 @@ class CognitoApi:
         config = dict(pool.get("LambdaConfig") or {})
         if function_arn is None:
             config.pop(trigger, None)
+        elif trigger in SENDERS:
+            config[trigger] = {"LambdaVersion": "V1_0", "LambdaArn": function_arn}
+            config["KMSKeyID"] = kms_key
         else:
             config[trigger] = function_arn
+        if not any(sender in config for sender in SENDERS):
+            config.pop("KMSKeyID", None)
         aws_call(f"user pool {pool_id}", "UpdateUserPool", self._client.update_user_pool, UserPoolId=pool_id,
                  LambdaConfig=config, **settings)  # fmt: skip
 

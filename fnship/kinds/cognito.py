@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from fnship.aws.cognito_api import SENDERS
 from fnship.errors import AwsError
 from fnship.kinds.base import Context, Kind, function_scoped, known, reading_owner, tag_delta
 from fnship.model.address import Address
@@ -76,13 +77,14 @@ class CognitoTrigger(Spec):
     pool: str  # the pool's name
     trigger: str  # its LambdaConfig key
     target: str | None  # the alias ARN (None: the trigger points elsewhere, or nowhere)
+    kms_key: str | None = None  # a custom sender's: the KMS key Cognito encrypts the codes it sends with
     pool_id: str | None = field(default=None, compare=False)  # live only
 
 
 def cognito_trigger_put(context: Context, step: Step) -> None:
     spec = context.desired_spec(step, CognitoTrigger)
     pool_id = context.require(Address.user_pool(pool_key(spec.pool)), "id")  # made earlier in this run, or live
-    context.aws.cognito.set_lambda_trigger(pool_id, spec.trigger, spec.target)
+    context.aws.cognito.set_lambda_trigger(pool_id, spec.trigger, spec.target, kms_key=spec.kms_key)
 
 
 def cognito_trigger_delete(context: Context, step: Step) -> None:
@@ -155,8 +157,13 @@ def read_cognito_trigger(aws: Reads, stub: Resource) -> list[Resource]:
         trigger = trigger_of(scope.trigger_name)
     if found is None or trigger is None:
         return []
-    target = (found.get("LambdaConfig") or {}).get(trigger)
-    spec = CognitoTrigger(pool=str(found["Name"]), trigger=trigger, target=target, pool_id=found["Id"])
+    config = found.get("LambdaConfig") or {}
+    target = config.get(trigger)
+    if isinstance(target, Mapping):  # a custom sender: {LambdaVersion, LambdaArn}, with the pool's KMS key
+        spec = CognitoTrigger(pool=str(found["Name"]), trigger=trigger, target=target.get("LambdaArn"),
+                              kms_key=config.get("KMSKeyID"), pool_id=found["Id"])  # fmt: skip
+    else:
+        spec = CognitoTrigger(pool=str(found["Name"]), trigger=trigger, target=target, pool_id=found["Id"])
     return [Resource.of(stub.address, stub.name, spec, scope=scope)]
 
 
@@ -172,6 +179,7 @@ TRIGGERS = (
     "CreateAuthChallenge",
     "VerifyAuthChallengeResponse",
     "UserMigration",
+    *SENDERS,  # custom senders: Cognito hands them codes encrypted with the pool's KMS key (LambdaConfig.KMSKeyID)
 )
 
 

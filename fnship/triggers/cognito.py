@@ -13,17 +13,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fnship.jsonvalue import JsonObject
-from fnship.kinds.cognito import TRIGGERS, CognitoTrigger, CognitoUserPool, pool_key
+from fnship.kinds.cognito import SENDERS, TRIGGERS, CognitoTrigger, CognitoUserPool, pool_key
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
-from fnship.manifest.events.common import EventContext, flag, text_of
+from fnship.manifest.events.common import EventContext, flag, text_of, want_arn
 from fnship.manifest.types import EventSpec, KeyPath, Value
+from fnship.model import iam
 from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource
 from fnship.model.triggers.common import Target, permission, slug, trigger_address
 from fnship.triggers.base import Shared, TriggerType
 
-COGNITO_KEYS = frozenset({"pool", "trigger", "existing", "forceDeploy"})
+COGNITO_KEYS = frozenset({"pool", "trigger", "existing", "forceDeploy", "kmsKeyId"})
+# A custom sender decrypts the code Cognito hands it with the pool's key.
+# https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-custom-sender-triggers.html
+KMS_DECRYPT = ("kms:Decrypt",)
 # https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPool.html
 POOL_NAME = re.compile(r"^[\w\s+=,.@-]{1,128}$")
 COGNITO = "cognito-idp.amazonaws.com"
@@ -34,6 +38,7 @@ class CognitoEvent:
     pool: str
     trigger: str  # a LambdaConfig key
     existing: bool
+    kms_key: str | None = None  # a custom sender's KMS key (kmsKeyId)
 
 
 def parse_cognito(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[CognitoEvent]:
@@ -54,15 +59,26 @@ def parse_cognito(value: object, path: KeyPath, ctx: EventContext, index: int) -
     else:
         trigger = check.want_choice(raw["trigger"], (*path, "trigger"), TRIGGERS, what="a user pool trigger")
     flag(raw, "forceDeploy", path, check, False)  # v3 re-runs its custom resource; fnship converges every deploy
+    kms_key = None
+    if raw.get("kmsKeyId") is not None:
+        kms_key = want_arn(raw["kmsKeyId"], (*path, "kmsKeyId"), check, services=("kms",), what="KMS key")
+        if trigger is not None and trigger not in SENDERS:
+            check.error((*path, "kmsKeyId"), f"kmsKeyId is for the custom sender triggers ({', '.join(SENDERS)}) only",
+                        "remove it")  # fmt: skip
+    elif trigger in SENDERS:
+        check.error(path, f"kmsKeyId is required with {trigger}: the KMS key Cognito encrypts the codes with",
+                    "give the key's ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)", at_key=True)  # fmt: skip
     if pool is None or trigger is None:
         return []
-    return [CognitoEvent(pool=pool, trigger=trigger, existing=flag(raw, "existing", path, check, False))]
+    existing = flag(raw, "existing", path, check, False)
+    return [CognitoEvent(pool=pool, trigger=trigger, existing=existing, kms_key=kms_key)]
 
 
 def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider: Mapping[str, Value]) -> None:
     """A pool's trigger invokes one function; a pool is either the service's own or an existing one."""
     triggers: dict[tuple[str, str], str] = {}
     existing: dict[str, bool] = {}
+    keys: dict[str, str] = {}  # a pool's custom senders' KMS key (LambdaConfig.KMSKeyID: one per pool)
     for key, event in events:
         s = event.settings
         where = ("functions", key, "events", event.index, "cognitoUserPool")
@@ -74,6 +90,11 @@ def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider
         if existing.setdefault(s.pool, s.existing) != s.existing:
             check.error(where, f"user pool {s.pool} is `existing: true` in one event and not in another",
                         "give every event on a pool the same `existing`")  # fmt: skip
+        if s.kms_key is not None:
+            key_of_pool = keys.setdefault(s.pool, s.kms_key)
+            if key_of_pool != s.kms_key:
+                check.error((*where, "kmsKeyId"), f"user pool {s.pool} has one KMS key for its custom senders: "
+                            f"another event gives {key_of_pool}", "give both senders the same kmsKeyId")  # fmt: skip
 
 
 def name(event: EventSpec) -> str:
@@ -87,11 +108,16 @@ def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
     trigger = Resource.of(
         trigger_address(target, "cognitoUserPool", name),
         name,
-        CognitoTrigger(pool=s.pool, trigger=s.trigger, target=target.alias_arn),
+        CognitoTrigger(pool=s.pool, trigger=s.trigger, target=target.alias_arn, kms_key=s.kms_key),
         depends_on=(target.alias_address, pool, statement.address),
         scope=target.scope("cognitoUserPool", name),
     )
     return [statement, trigger]
+
+
+def grants(event: EventSpec) -> list[iam.Grant]:
+    """A custom sender decrypts what Cognito encrypted with the pool's key: that key only."""
+    return [(KMS_DECRYPT, event.settings.kms_key)] if event.settings.kms_key else []
 
 
 def shared(events: list[tuple[Target, EventSpec]], _rendered: list[Resource], context: Shared) -> list[Resource]:
@@ -128,6 +154,7 @@ TRIGGER = TriggerType(
     parse=parse_cognito,
     name=name,
     render=render,
+    grants=grants,
     shared=shared,
     samples={"cognitoUserPool": cognito},
     kinds=("cognito_trigger", "permission", "cognito_user_pool"),

@@ -727,6 +727,73 @@ def test_a_cognito_event_creates_and_owns_its_pool_with_the_alias_as_its_trigger
     assert pools(moto, "members") == []
 
 
+KMS_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/12345678-9abc-def0-1234-56789abcdef1"
+SENDERS = """\
+      - cognitoUserPool:
+          pool: customers
+          trigger: CustomEmailSender
+          kmsKeyId: {key}
+          existing: true
+      - cognitoUserPool:
+          pool: customers
+          trigger: CustomSMSSender
+          kmsKeyId: {key}
+          existing: true
+"""
+
+
+def test_cognito_custom_senders_take_the_pools_kms_key(moto, project):
+    idp = moto.client("cognito-idp")
+    other = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:someone-else"
+    pool_id = idp.create_user_pool(PoolName="customers", LambdaConfig={"PostConfirmation": other})["UserPool"]["Id"]
+    text = manifest(SENDERS.format(key=KMS_KEY))
+    deploy(project, text)
+    config = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]["LambdaConfig"]
+    assert config == {
+        "PostConfirmation": other,
+        "CustomEmailSender": {"LambdaVersion": "V1_0", "LambdaArn": ALIAS},
+        "CustomSMSSender": {"LambdaVersion": "V1_0", "LambdaArn": ALIAS},
+        "KMSKeyID": KMS_KEY,
+    }
+    iam = moto.client("iam")
+    role = iam.list_roles(PathPrefix="/fnship/svc/dev/")["Roles"][0]["RoleName"]
+    policy = iam.get_role_policy(RoleName=role, PolicyName="fnship")["PolicyDocument"]
+    decrypt = [s for s in policy["Statement"] if "kms:Decrypt" in ([s["Action"]] if isinstance(s["Action"], str)
+                                                                  else s["Action"])]  # fmt: skip
+    assert [s["Resource"] for s in decrypt] == [KMS_KEY]  # that key only
+    assert principal(statements(moto)["fnship-cognitoUserPool-customers-customemailsender"]) == (
+        "cognito-idp.amazonaws.com"
+    )
+    assert_converged(moto, project, text)
+
+    other_key = KMS_KEY.replace("12345678", "87654321")
+    deploy(project, manifest(SENDERS.format(key=other_key)))
+    assert idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]["LambdaConfig"]["KMSKeyID"] == other_key
+    remove(project)
+    assert idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]["LambdaConfig"] == {"PostConfirmation": other}
+
+
+def test_a_custom_sender_without_its_key_is_refused(moto, project):
+    text = manifest(
+        "      - cognitoUserPool:\n          pool: customers\n          trigger: CustomEmailSender\n"
+        "      - cognitoUserPool:\n          pool: customers\n          trigger: PreSignUp\n"
+        "          kmsKeyId: " + KMS_KEY + "\n"
+        "      - cognitoUserPool:\n          pool: others\n          trigger: CustomSMSSender\n"
+        "          kmsKeyId: " + KMS_KEY + "\n"
+        "      - cognitoUserPool:\n          pool: others\n          trigger: CustomEmailSender\n"
+        "          kmsKeyId: " + KMS_KEY.replace("12345678", "87654321") + "\n"
+    )
+    project.write("handler.py", HELLO_HANDLER)
+    project.write("serverless.yml", text)
+    result = project.fn("validate")
+    assert result.exit_code == 2
+    assert "functions.api.events.0.cognitoUserPool: kmsKeyId is required with CustomEmailSender" in result.stderr
+    assert "functions.api.events.1.cognitoUserPool.kmsKeyId: kmsKeyId is for the custom sender triggers" in (
+        result.stderr
+    )
+    assert "functions.api.events.3.cognitoUserPool.kmsKeyId: user pool others has one KMS key" in result.stderr
+
+
 def test_an_existing_pool_keeps_its_settings_and_other_triggers(moto, project):
     idp = moto.client("cognito-idp")
     other = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:someone-else"
