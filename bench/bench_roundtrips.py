@@ -95,7 +95,35 @@ def warm_emulator(direct: str) -> None:
     boto3.client("sqs", **keys).list_queues(QueueNamePrefix="warm-up")
 
 
-def one_function(work: Path, proxy: LatencyProxy, env: dict, *, runs: int, chalice: bool) -> dict[str, Result]:
+def warm_operations(work: Path, direct: str, chalice_bin: Path | None, *, fn_cache: str) -> None:
+    """moto also pays on the first call of each operation (its request routing and response templates), which AWS
+    does not; it would land on whichever tool is timed first. So each tool first deploys and removes a throwaway
+    function of its own straight against moto (not through the proxy, not timed): every operation either tool
+    calls then answers at its steady speed. fn's uses the timed deploys' cache directory, as a machine that has
+    run fn before has it (its botocore models parsed, the credentials' account known); the timed function itself
+    was never deployed."""
+    env = {**aws_env(direct), "FN_CACHE_DIR": fn_cache}
+    project = work / "warm-fn"
+    project.mkdir()
+    (project / "app.py").write_text("def main(event, context):\n    return event\n")
+    (project / "serverless.yml").write_text(ONE_FUNCTION.replace("rt-one", "rt-warm"))
+    for command in (("deploy", "--yes"), ("deploy", "--yes"), ("remove", "--yes")):
+        subprocess.run(fn_argv(*command), env=env, cwd=project, check=True, capture_output=True)
+    if chalice_bin is None:
+        return
+    app = work / "warm-chalice"
+    (app / ".chalice").mkdir(parents=True)
+    (app / "app.py").write_text(CHALICE_APP.replace("rt-chalice", "rt-chalice-warm"))
+    (app / ".chalice" / "config.json").write_text(
+        json.dumps({"version": "2.0", "app_name": "rt-chalice-warm", "stages": {"dev": {"api_gateway_stage": "api"}}})
+    )
+    for command in (["deploy"], ["deploy"], ["delete"]):
+        subprocess.run([str(chalice_bin / "chalice"), *command], env=env, cwd=app, check=True, capture_output=True)
+
+
+def one_function(
+    work: Path, proxy: LatencyProxy, env: dict, direct: str, *, runs: int, chalice: bool
+) -> dict[str, Result]:
     project = work / "one"
     project.mkdir()
     (project / "app.py").write_text(HANDLER)
@@ -105,15 +133,15 @@ def one_function(work: Path, proxy: LatencyProxy, env: dict, *, runs: int, chali
     # Dependencies are built once before timing (both tools then reuse their build caches): this measures AWS
     # round trips, and bench_package.py measures building.
     subprocess.run(fn_argv("package"), env=fn_env, cwd=project, check=True, capture_output=True)
+    bin_dir = tool_venv("chalice", "chalice") if chalice else None
+    if chalice and bin_dir is None:
+        print("chalice: could not be installed (no PyPI?): no baseline this run", file=sys.stderr)
+    warm_operations(work, direct, bin_dir, fn_cache=fn_env["FN_CACHE_DIR"])
     out = {"fn first": measured("one function: fn deploy, first", fn_argv("deploy", "--yes"), proxy=proxy,
                                 env=fn_env, cwd=project)}  # fmt: skip
     out["fn unchanged"] = median_of([measured("one function: fn deploy, unchanged", fn_argv("deploy", "--yes"),
                                               proxy=proxy, env=fn_env, cwd=project) for _ in range(runs)])  # fmt: skip
-    if not chalice:
-        return out
-    bin_dir = tool_venv("chalice", "chalice")
     if bin_dir is None:
-        print("chalice: could not be installed (no PyPI?): no baseline this run", file=sys.stderr)
         return out
     app = work / "chalice"
     (app / ".chalice").mkdir(parents=True)
@@ -189,7 +217,7 @@ def main() -> int:
         with LatencyProxy(direct, delay=args.delay) as proxy:
             env = {**aws_env(proxy.endpoint), "NO_COLOR": "1"}
             env.pop("PYTHONDONTWRITEBYTECODE", None)
-            one = {} if args.only == "many" else one_function(work, proxy, env, runs=args.runs,
+            one = {} if args.only == "many" else one_function(work, proxy, env, direct, runs=args.runs,
                                                               chalice=not args.skip_chalice)  # fmt: skip
             many = {} if args.only == "one" else many_functions(work, proxy, env, direct, count=args.functions,
                                                                 runs=args.runs)  # fmt: skip
