@@ -56,12 +56,14 @@ def _remembered_accounts() -> dict[str, str]:
     return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
-def _remember_account(key: str, account: str) -> None:
+def _remember_account(key: str | None, account: str) -> None:
     """Written when new (a cache: losing it, or a write racing another command's, costs one GetCallerIdentity)."""
     import json
 
     from fnship.paths import write_text_atomic
 
+    if key is None:
+        return
     known = _remembered_accounts()
     if known.get(key) == account:
         return
@@ -224,7 +226,8 @@ class Aws:
         GetCallerIdentity in its first round)."""
         with self._lock:
             if self._account_id is None:
-                self._account_id = _remembered_accounts().get(self._credentials_key())
+                key = self._credentials_key()
+                self._account_id = _remembered_accounts().get(key) if key is not None else None
             return self._account_id
 
     def account_id(self) -> str:
@@ -236,16 +239,18 @@ class Aws:
                 _remember_account(self._credentials_key(), self._account_id)
             return self._account_id
 
-    def _credentials_key(self) -> str:
+    def _credentials_key(self) -> str | None:
         """The remembered-accounts key of this target's credentials: a digest of the endpoint and access key id
-        (the key itself is not written down)."""
+        (the key itself is not written down); None without credentials to go by."""
         import hashlib
         import os
 
+        access_key = self.clients.access_key()
+        if not access_key:
+            return None
         # (an emulator's dummy keys may be any emulator's: its endpoint is part of the key)
         endpoint = self.target.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or ""
-        key = f"{endpoint}|{self.clients.access_key() or ''}"
-        return hashlib.sha256(key.encode()).hexdigest()[:32]
+        return hashlib.sha256(f"{endpoint}|{access_key}".encode()).hexdigest()[:32]
 
     def stack_outputs(self, name: str) -> dict[str, str] | None:
         """A CloudFormation stack's outputs (OutputKey -> OutputValue); None when there is no such stack."""

@@ -5,7 +5,6 @@ The only package that imports boto3/botocore is `fnship.aws`; everything else as
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 import weakref
@@ -99,47 +98,20 @@ def _model_loader(data_path: str | None) -> botocore.loaders.Loader:
             return sorted(services)
 
     class MarshalledModels(botocore.loaders.JSONFileLoader):
-        """botocore's JSON model files, each parsed once per machine: kept in fnship's cache directory in `marshal`'s
-        format, which Python reads back four times faster than it parses the (gzipped) JSON (some 50 ms of a first
-        deploy's CPU, before its reads can go out). The key names the file, its size and mtime, and the Python version
-        (marshal's format is Python's own); anything unreadable is parsed from the JSON again. The data is the same,
-        with dicts where botocore's parser makes OrderedDicts (dicts keep their order)."""
+        """botocore's JSON model files, each parsed once per machine (service_models.parsed_model)."""
 
         def load_file(self, file_path: str) -> object:
-            import marshal
-
-            from fnship.paths import write_bytes_atomic
+            from fnship.aws.service_models import parsed_model
 
             for ext in (".json", ".json.gz"):  # botocore's own order
-                try:
-                    stat = os.stat(file_path + ext)
-                except OSError:
-                    continue
-                cached = _marshalled_path(f"{file_path}{ext}|{stat.st_size}|{stat.st_mtime_ns}")
-                try:
-                    return marshal.loads(cached.read_bytes())
-                except (OSError, ValueError, EOFError, TypeError):
-                    pass
-                data = super().load_file(file_path)
-                with contextlib.suppress(OSError, ValueError):  # (not kept: parsed again next time)
-                    write_bytes_atomic(cached, marshal.dumps(data))
-                return data
+                if os.path.isfile(file_path + ext):
+                    return parsed_model(Path(file_path + ext))
             return None
 
     paths = botocore.loaders.create_loader(data_path).search_paths
     return ModelLoader(
         extra_search_paths=list(paths), include_default_search_paths=False, file_loader=MarshalledModels()
     )
-
-
-def _marshalled_path(identity: str) -> Path:
-    import hashlib
-    import sys
-
-    from fnship.paths import default_cache_dir
-
-    digest = hashlib.sha256(f"{sys.version}|{identity}".encode()).hexdigest()[:40]
-    return default_cache_dir() / "botocore-models" / f"{digest}.marshal"
 
 
 def _botocore_session(profile: str | None = None) -> botocore.session.Session:
@@ -213,11 +185,17 @@ class Clients:
         return self._session
 
     def access_key(self) -> str | None:
-        """The access key id of this target's credentials (resolved as for any call); None when there are none."""
+        """The access key id of this target's credentials (resolved as for any call); None when there are none or
+        they cannot be resolved (the first call then says why, as a failed call does)."""
+        from botocore.exceptions import BotoCoreError
+
         with self._lock:
             session = self._session_made()
-        credentials = session.get_credentials()
-        return credentials.access_key if credentials is not None else None
+        try:
+            credentials = session.get_credentials()
+            return credentials.access_key if credentials is not None else None  # (refreshable ones resolve here)
+        except BotoCoreError:
+            return None
 
     def streaming_client(self, service: Literal["logs"]) -> CloudWatchLogsClient:
         """A client for a streaming action (StartLiveTail): no retries of the long-lived call, and no `stream-`
