@@ -4,7 +4,8 @@ Run: .venv/bin/python bench/bench_roundtrips.py [--delay 0.05] [--functions 50] 
 
 Measured in one run, against one moto server behind one proxy:
 - one function (a handler with requests, pyyaml and pydantic): `fn deploy` from nothing and unchanged, beside
-  `chalice deploy` of the same function, from nothing and unchanged (chalice installed into its own venv under
+  `chalice deploy` of the same function, from nothing and unchanged (medians of --runs; each deploy from nothing
+  follows a remove of the one before) (chalice installed into its own venv under
   the bench cache; it reaches the proxy through AWS_ENDPOINT_URL, which its boto3 honours). Targets: first
   deploy <= 1.0x chalice, unchanged <= 0.5x chalice, unchanged = 0 mutating calls;
 - N functions (default 50) with one SQS trigger each: first deploy (target <= 30 s, the client-side limiter on),
@@ -78,6 +79,18 @@ def median_of(results: list[Result]) -> Result:
     return ordered[len(ordered) // 2]
 
 
+def first_deploys(
+    label: str, deploy: list[str], remove: list[str], *, proxy: LatencyProxy, env: dict, cwd: Path, runs: int
+) -> Result:
+    """The median of `runs` deploys from nothing, each after `remove` (not timed); the last one stays deployed."""
+    results = []
+    for run in range(runs):
+        if run:
+            subprocess.run(remove, env=env, cwd=cwd, check=True, capture_output=True)
+        results.append(measured(label, deploy, proxy=proxy, env=env, cwd=cwd))
+    return median_of(results)
+
+
 def warm_emulator(direct: str) -> None:
     """moto builds a service's backend on its first call: SSM's first answer takes about 0.7 s (it loads AWS's
     public parameters) and Lambda's about 0.2 s. AWS has no such cost, and it would land on whichever tool calls
@@ -137,8 +150,9 @@ def one_function(
     if chalice and bin_dir is None:
         print("chalice: could not be installed (no PyPI?): no baseline this run", file=sys.stderr)
     warm_operations(work, direct, bin_dir, fn_cache=fn_env["FN_CACHE_DIR"])
-    out = {"fn first": measured("one function: fn deploy, first", fn_argv("deploy", "--yes"), proxy=proxy,
-                                env=fn_env, cwd=project)}  # fmt: skip
+    out = {"fn first": first_deploys("one function: fn deploy, first", fn_argv("deploy", "--yes"),
+                                     fn_argv("remove", "--yes"), proxy=proxy, env=fn_env, cwd=project,
+                                     runs=runs)}  # fmt: skip
     out["fn unchanged"] = median_of([measured("one function: fn deploy, unchanged", fn_argv("deploy", "--yes"),
                                               proxy=proxy, env=fn_env, cwd=project) for _ in range(runs)])  # fmt: skip
     if bin_dir is None:
@@ -155,7 +169,9 @@ def one_function(
     # with `chalice package` first, so both tools are timed on AWS calls, not on building.
     subprocess.run([str(bin_dir / "chalice"), "package", str(work / "chalice-out")], env=env, cwd=app, check=True,
                    capture_output=True)  # fmt: skip
-    out["chalice first"] = measured("one function: chalice deploy, first", chalice, proxy=proxy, env=env, cwd=app)
+    out["chalice first"] = first_deploys("one function: chalice deploy, first", chalice,
+                                         [str(bin_dir / "chalice"), "delete"], proxy=proxy, env=env, cwd=app,
+                                         runs=runs)  # fmt: skip
     out["chalice unchanged"] = median_of([measured("one function: chalice deploy, unchanged", chalice, proxy=proxy,
                                                    env=env, cwd=app) for _ in range(runs)])  # fmt: skip
     return out
