@@ -135,16 +135,24 @@ def _ours(attributes: JsonMapping, region: str) -> tuple[str, str] | None:
 PricePoint = tuple[float, float | None, float]  # a price dimension: (begin, end or None, USD per unit)
 
 
-def _object(value: JsonValue) -> JsonMapping:
+def _object_or_empty(value: JsonValue) -> JsonMapping:
     """A part of the answer that should be a JSON object: {} when it is missing (or is not one)."""
     return value if isinstance(value, Mapping) else {}
 
 
+# The narrowings below raise TypeError on a value of another type: a Price List answer AWS did not write, or a
+# damaged cache (which is then read again from the API).
 def _number(value: JsonValue) -> float:
     """A price or an amount: a decimal string in the Price List, a number in the cache."""
     if isinstance(value, (str, int, float)):
         return float(value)
     raise TypeError(f"not a number: {value!r}")
+
+
+def _object(value: JsonValue) -> JsonMapping:
+    if isinstance(value, Mapping):
+        return value
+    raise TypeError(f"not an object: {value!r}")
 
 
 def _text(value: JsonValue) -> str:
@@ -165,14 +173,14 @@ def parse_price_list(region: str, products: Iterable[str | JsonMapping], *, toda
     found: dict[tuple[str, str], list[PricePoint]] = {}
     for raw in products:
         parsed: JsonValue = json.loads(raw) if isinstance(raw, str) else raw
-        product = _object(parsed)
-        key = _ours(_object(_object(product.get("product")).get("attributes")), region)
+        product = _object_or_empty(parsed)
+        key = _ours(_object_or_empty(_object_or_empty(product.get("product")).get("attributes")), region)
         if key is None:
             continue
-        for term in _object(_object(product.get("terms")).get("OnDemand")).values():
-            for entry in _object(_object(term).get("priceDimensions")).values():
-                dimension = _object(entry)
-                usd = _object(dimension.get("pricePerUnit")).get("USD")
+        for term in _object_or_empty(_object_or_empty(product.get("terms")).get("OnDemand")).values():
+            for entry in _object_or_empty(_object_or_empty(term).get("priceDimensions")).values():
+                dimension = _object_or_empty(entry)
+                usd = _object_or_empty(dimension.get("pricePerUnit")).get("USD")
                 if usd is None:
                     continue
                 begin = _number(dimension.get("beginRange") or 0)
