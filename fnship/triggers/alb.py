@@ -18,7 +18,7 @@ from fnship.kinds.alb import AlbListenerRule, AlbTargetGroup, HealthCheck, norma
 from fnship.local.events import Where
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, flag, text_of, want_arn, want_bounded
-from fnship.manifest.types import EventSpec, KeyPath, Value
+from fnship.manifest.types import EventSettings, EventSpec, KeyPath, Value
 from fnship.model import names
 from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource
@@ -61,7 +61,7 @@ ELB = "elasticloadbalancing.amazonaws.com"
 
 
 @dataclass(frozen=True)
-class AlbEvent:
+class AlbEvent(EventSettings):
     """A listener rule forwarding to a target group of the function's alias."""
 
     listener_arn: str
@@ -312,7 +312,7 @@ def check_service(events: list[tuple[str, EventSpec]], check: Checker, provider:
             parse_authorizer(definition, ("provider", "alb", "authorizers", authorizer), check)
     seen: dict[tuple[str, int], str] = {}
     for key, event in events:
-        s = event.settings
+        s = event.settings_as(AlbEvent)
         where = ("functions", key, "events", event.index, "alb", "priority")
         taken = seen.get((s.listener_arn, s.priority))
         if taken is not None:
@@ -322,19 +322,19 @@ def check_service(events: list[tuple[str, EventSpec]], check: Checker, provider:
 
 
 def name(event: EventSpec) -> str:
-    return str(event.settings.priority)
+    return str(event.settings_as(AlbEvent).priority)
 
 
 def target_group_name(target: Target, event: EventSpec, name: str) -> str:
     """The name given, else one made of the function's name and the rule's priority (1-32 letters, digits, '-')."""
-    if event.settings.target_group_name:
-        return str(event.settings.target_group_name)
+    if event.settings_as(AlbEvent).target_group_name:
+        return str(event.settings_as(AlbEvent).target_group_name)
     cleaned = re.sub(r"[^A-Za-z0-9-]+", "-", f"{target.function_name}-{name}").strip("-")
     return names.shorten(cleaned, TARGET_GROUP_NAME_MAX)
 
 
 def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
-    s = event.settings
+    s = event.settings_as(AlbEvent)
     group_address = Address.target_group(target.function_key, name)
     group_name = target_group_name(target, event, name)
     group = Resource.of(

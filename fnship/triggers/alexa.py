@@ -15,7 +15,7 @@ from fnship.jsonvalue import JsonObject
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, flag
-from fnship.manifest.types import EventSpec, KeyPath
+from fnship.manifest.types import EventSettings, EventSpec, KeyPath
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import INVOKE, Target, permission, slug
 from fnship.triggers.base import TriggerType
@@ -35,7 +35,7 @@ ANY_SKILL_WARNING = (
 
 
 @dataclass(frozen=True)
-class AlexaEvent:
+class AlexaEvent(EventSettings):
     """The skill allowed to invoke the alias (None: any skill, `- alexaSkill` alone), and whether it may."""
 
     app_id: str | None
@@ -79,12 +79,12 @@ def parse_alexa_smart_home(value: object, path: KeyPath, ctx: EventContext, inde
 
 def name(event: EventSpec) -> str:
     """The skill id's last part (`amzn1.ask.skill.<uuid>` -> the uuid); `any` for a bare `- alexaSkill`."""
-    app_id = event.settings.app_id
+    app_id = event.settings_as(AlexaEvent).app_id
     return slug(app_id.rsplit(".", 1)[-1]) if app_id else "any"
 
 
 def _render(target: Target, event: EventSpec, name: str, *, event_type: str, principal: str) -> list[Resource]:
-    s = event.settings
+    s = event.settings_as(AlexaEvent)
     # No SourceArn or SourceAccount: Alexa calls from Amazon's own account; the skill id is what pins the caller.
     statement = permission(
         target,

@@ -22,7 +22,7 @@ from fnship.kinds.subscription_filter import SubscriptionFilter, filter_name
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, text_of
-from fnship.manifest.types import EventSpec, KeyPath, Value
+from fnship.manifest.types import EventSettings, EventSpec, KeyPath, Value
 from fnship.model.address import Address
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target, permission, slug, trigger_address
@@ -36,7 +36,7 @@ FILTERS_PER_LOG_GROUP = 2  # https://docs.aws.amazon.com/AmazonCloudWatch/latest
 
 
 @dataclass(frozen=True)
-class LogEvent:
+class LogEvent(EventSettings):
     """A subscription filter on `log_group` ("" pattern: every event)."""
 
     log_group: str
@@ -73,7 +73,7 @@ def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider
     """AWS allows two subscription filters per log group, whichever functions they serve."""
     count: dict[str, int] = {}
     for key, event in events:
-        group = event.settings.log_group
+        group = event.settings_as(LogEvent).log_group
         count[group] = count.get(group, 0) + 1
         if count[group] == FILTERS_PER_LOG_GROUP + 1:
             check.error(
@@ -85,7 +85,7 @@ def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider
 
 
 def name(event: EventSpec) -> str:
-    return slug(event.settings.log_group)
+    return slug(event.settings_as(LogEvent).log_group)
 
 
 def logs_principal(region: str) -> str:
@@ -94,7 +94,7 @@ def logs_principal(region: str) -> str:
 
 
 def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
-    s = event.settings
+    s = event.settings_as(LogEvent)
     group_arn = arn("logs", f"log-group:{s.log_group}:*", region=target.region, account_id=target.account_id)
     statement = permission(target, "cloudwatchLog", name, principal=logs_principal(target.region), source_arn=group_arn)
     spec = SubscriptionFilter(log_group=s.log_group, filter_pattern=s.filter_pattern, destination_arn=target.alias_arn)

@@ -17,7 +17,7 @@ from fnship.kinds.cognito import SENDERS, TRIGGERS, CognitoTrigger, CognitoUserP
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, flag, text_of, want_arn
-from fnship.manifest.types import EventSpec, KeyPath, Value
+from fnship.manifest.types import EventSettings, EventSpec, KeyPath, Value
 from fnship.model import iam
 from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource
@@ -34,7 +34,7 @@ COGNITO = "cognito-idp.amazonaws.com"
 
 
 @dataclass(frozen=True)
-class CognitoEvent:
+class CognitoEvent(EventSettings):
     pool: str
     trigger: str  # a LambdaConfig key
     existing: bool
@@ -80,7 +80,7 @@ def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider
     existing: dict[str, bool] = {}
     keys: dict[str, str] = {}  # a pool's custom senders' KMS key (LambdaConfig.KMSKeyID: one per pool)
     for key, event in events:
-        s = event.settings
+        s = event.settings_as(CognitoEvent)
         where = ("functions", key, "events", event.index, "cognitoUserPool")
         taken = triggers.get((s.pool, s.trigger))
         if taken is not None:
@@ -98,11 +98,12 @@ def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider
 
 
 def name(event: EventSpec) -> str:
-    return slug(f"{event.settings.pool}-{event.settings.trigger}")
+    settings = event.settings_as(CognitoEvent)
+    return slug(f"{settings.pool}-{settings.trigger}")
 
 
 def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
-    s = event.settings
+    s = event.settings_as(CognitoEvent)
     pool = Address.user_pool(pool_key(s.pool))
     statement = permission(target, "cognitoUserPool", name, principal=COGNITO, source_arn=Ref(pool, "arn"))
     trigger = Resource.of(
@@ -117,14 +118,16 @@ def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
 
 def grants(event: EventSpec) -> list[iam.Grant]:
     """A custom sender decrypts what Cognito encrypted with the pool's key: that key only."""
-    return [(KMS_DECRYPT, event.settings.kms_key)] if event.settings.kms_key else []
+    key = event.settings_as(CognitoEvent).kms_key
+    return [(KMS_DECRYPT, key)] if key else []
 
 
 def shared(events: list[tuple[Target, EventSpec]], _rendered: list[Resource], context: Shared) -> list[Resource]:
     """Each pool the events name: owned (tagged as the service's) or existing."""
     pools: dict[str, bool] = {}
     for _target, event in events:
-        pools.setdefault(event.settings.pool, event.settings.existing)
+        settings = event.settings_as(CognitoEvent)
+        pools.setdefault(settings.pool, settings.existing)
     return [
         Resource.of(
             Address.user_pool(pool_key(name)),

@@ -25,7 +25,15 @@ from fnship.manifest.events.common import (
     want_arn,
     want_bounded,
 )
-from fnship.manifest.types import EventSpec, HttpApiSpec, JwtAuthorizer, KeyPath, RequestAuthorizer, Value
+from fnship.manifest.types import (
+    EventSettings,
+    EventSpec,
+    HttpApiSpec,
+    JwtAuthorizer,
+    KeyPath,
+    RequestAuthorizer,
+    Value,
+)
 from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource
 from fnship.model.triggers.api import APIGATEWAY, HTTP_API, api_name, route_name
@@ -59,7 +67,7 @@ IDENTITY_SOURCE = re.compile(r"^\$(request\.(header|querystring)\.[^\s.]+|contex
 
 
 @dataclass(frozen=True)
-class HttpApiEvent:
+class HttpApiEvent(EventSettings):
     """A route of the service's HTTP API: `GET /todos/{id}`, or the catch-all `$default` (method ANY, path `*`)."""
 
     route_key: str
@@ -270,11 +278,12 @@ def _jwt_authorizer(value: object, path: KeyPath, check: Checker) -> JwtAuthoriz
 
 
 def http_api_route_name(event: EventSpec) -> str:
-    return route_name(event.settings.method, event.settings.path)
+    settings = event.settings_as(HttpApiEvent)
+    return route_name(settings.method, settings.path)
 
 
 def render_http_api_route(target: Target, event: EventSpec, name: str) -> list[Resource]:
-    settings: HttpApiEvent = event.settings
+    settings = event.settings_as(HttpApiEvent)
     spec = HttpApiRoute(
         route_key=settings.route_key,
         target=target.alias_arn,

@@ -16,7 +16,7 @@ from fnship.kinds.iot_topic_rule import IotTopicRule
 from fnship.local.events import Where
 from fnship.manifest.checks import show
 from fnship.manifest.events.common import EventContext, flag, text_of
-from fnship.manifest.types import EventSpec, KeyPath
+from fnship.manifest.types import EventSettings, EventSpec, KeyPath
 from fnship.model import names
 from fnship.model.address import Address
 from fnship.model.resources import Resource
@@ -34,7 +34,7 @@ IOT = "iot.amazonaws.com"
 
 
 @dataclass(frozen=True)
-class IotEvent:
+class IotEvent(EventSettings):
     """A topic rule: its SQL statement and version, its name when given, and whether it runs."""
 
     sql: str
@@ -82,17 +82,18 @@ def parse_iot(value: object, path: KeyPath, ctx: EventContext, index: int) -> li
 def rule_name(target: Target, event: EventSpec, name: str) -> str:
     """The name given, else one made of the function's name and the trigger's (IoT allows only letters, digits
     and '_' in it)."""
-    if event.settings.name:
-        return str(event.settings.name)
+    if event.settings_as(IotEvent).name:
+        return str(event.settings_as(IotEvent).name)
     return names.shorten(re.sub(r"[^A-Za-z0-9_]", "_", f"{target.function_name}_{name}"), RULE_NAME_MAX)
 
 
 def iot_name(event: EventSpec) -> str:
-    return slug(event.settings.name) if event.settings.name else "rule"
+    given = event.settings_as(IotEvent).name
+    return slug(given) if given else "rule"
 
 
 def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
-    s = event.settings
+    s = event.settings_as(IotEvent)
     physical = rule_name(target, event, name)
     spec = IotTopicRule(
         sql=s.sql,

@@ -18,7 +18,7 @@ from fnship.kinds.iot_provisioning_template import IotProvisioningTemplate
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, flag, json_value, text_of, want_arn
-from fnship.manifest.types import EventSpec, KeyPath, Value
+from fnship.manifest.types import EventSettings, EventSpec, KeyPath, Value
 from fnship.model import names
 from fnship.model.address import Address
 from fnship.model.resources import Resource
@@ -35,7 +35,7 @@ NAME = "template"  # the trigger's name: a function has one template
 
 
 @dataclass(frozen=True)
-class FleetProvisioningEvent:
+class FleetProvisioningEvent(EventSettings):
     template_body: str  # compact JSON
     provisioning_role_arn: str
     enabled: bool
@@ -87,7 +87,9 @@ def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider
 
 
 def template_name(target: Target, event: EventSpec) -> str:
-    return event.settings.template_name or names.shorten(target.function_name, TEMPLATE_NAME_MAX)
+    return event.settings_as(FleetProvisioningEvent).template_name or names.shorten(
+        target.function_name, TEMPLATE_NAME_MAX
+    )
 
 
 def name(_event: EventSpec) -> str:
@@ -95,7 +97,7 @@ def name(_event: EventSpec) -> str:
 
 
 def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
-    s = event.settings
+    s = event.settings_as(FleetProvisioningEvent)
     physical = template_name(target, event)
     template_arn = arn("iot", f"provisioningtemplate/{physical}", region=target.region, account_id=target.account_id)
     statement = permission(target, "iotFleetProvisioning", name, principal=IOT, source_arn=template_arn)

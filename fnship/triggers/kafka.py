@@ -30,7 +30,7 @@ from fnship.manifest.events.common import (
     want_arn,
     want_bounded,
 )
-from fnship.manifest.types import EventSpec, KeyPath, Value
+from fnship.manifest.types import EventSettings, EventSpec, KeyPath, Value
 from fnship.model import iam
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target, slug
@@ -118,7 +118,7 @@ NETWORK_ACTIONS = (
 
 
 @dataclass(frozen=True)
-class KafkaEvent:
+class KafkaEvent(EventSettings):
     """A mapping from one topic: of an MSK cluster (`cluster_arn`) or of self-managed `bootstrap_servers`."""
 
     cluster_arn: str  # "" for a self-managed cluster
@@ -409,24 +409,24 @@ def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider
     """Lambda allows one mapping per topic of a cluster and function."""
     seen: dict[tuple[str, str], int] = {}
     for key, event in events:
-        found = (key, identity(event.settings))
+        settings = event.settings_as(KafkaEvent)
+        found = (key, identity(settings))
         if found in seen:
             check.error(
                 ("functions", key, "events", event.index, event.type),
-                f"topic {event.settings.topic} of this cluster is already mapped to this function by event "
-                f"{seen[found]}",
+                f"topic {settings.topic} of this cluster is already mapped to this function by event {seen[found]}",
                 "Lambda allows one event source mapping per topic, cluster and function",
             )
         seen.setdefault(found, event.index)
 
 
 def name(event: EventSpec) -> str:
-    return slug(event.settings.topic)
+    return slug(event.settings_as(KafkaEvent).topic)
 
 
 def grants(event: EventSpec) -> list[iam.Grant]:
     """The poller reads the secrets that authenticate it, describes an MSK cluster, and reaches a VPC."""
-    s = event.settings
+    s = event.settings_as(KafkaEvent)
     found: list[iam.Grant] = [(SECRET_READ, secret) for secret in s.secrets]
     if s.cluster_arn:
         found.append((MSK_ACTIONS, s.cluster_arn))
@@ -440,7 +440,7 @@ def grants(event: EventSpec) -> list[iam.Grant]:
 
 
 def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
-    s = event.settings
+    s = event.settings_as(KafkaEvent)
     spec = KafkaMapping(
         source_arn=s.cluster_arn,
         function_arn=target.alias_arn,

@@ -29,7 +29,7 @@ from fnship.manifest.events.common import (
     want_arn,
     want_bounded,
 )
-from fnship.manifest.types import EventSpec, KeyPath, Value
+from fnship.manifest.types import EventSettings, EventSpec, KeyPath, Value
 from fnship.model import iam
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target, slug
@@ -52,7 +52,7 @@ BROKER_ACTIONS = (
 
 
 @dataclass(frozen=True)
-class BrokerEvent:
+class BrokerEvent(EventSettings):
     """A mapping from one queue of an Amazon MQ broker, with Lambda's defaults filled in."""
 
     broker_arn: str
@@ -121,29 +121,29 @@ def check_service(events: list[tuple[str, EventSpec]], check: Checker, _provider
     """Lambda allows one mapping per queue of a broker and function."""
     seen: dict[tuple[str, str, str], int] = {}
     for key, event in events:
-        found = (key, event.settings.broker_arn, event.settings.queue)
+        settings = event.settings_as(BrokerEvent)
+        found = (key, settings.broker_arn, settings.queue)
         if found in seen:
             check.error(
                 ("functions", key, "events", event.index, event.type),
-                f"queue {event.settings.queue} of this broker is already mapped to this function by event "
-                f"{seen[found]}",
+                f"queue {settings.queue} of this broker is already mapped to this function by event {seen[found]}",
                 "Lambda allows one event source mapping per queue, broker and function",
             )
         seen.setdefault(found, event.index)
 
 
 def name(event: EventSpec) -> str:
-    return slug(event.settings.queue)
+    return slug(event.settings_as(BrokerEvent).queue)
 
 
 def grants(event: EventSpec) -> list[iam.Grant]:
     """The poller reads the broker's credentials, describes the broker, and reaches it in its VPC."""
-    s = event.settings
+    s = event.settings_as(BrokerEvent)
     return [(SECRET_READ, s.basic_auth_arn), (BROKER_ACTIONS, s.broker_arn), (NETWORK_ACTIONS, iam.ANY_RESOURCE)]
 
 
 def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
-    s = event.settings
+    s = event.settings_as(BrokerEvent)
     access = [("BASIC_AUTH", s.basic_auth_arn)]
     if s.virtual_host is not None:
         # Always written for RabbitMQ (its default too): it tells a RabbitMQ mapping from an ActiveMQ one.

@@ -31,7 +31,7 @@ from fnship.manifest.events.common import (
     want_arn,
     want_bounded,
 )
-from fnship.manifest.types import EventSpec, KeyPath, RestApiLogs, RestApiSettings, Value, ValueMap
+from fnship.manifest.types import EventSettings, EventSpec, KeyPath, RestApiLogs, RestApiSettings, Value, ValueMap
 from fnship.model.address import Address
 from fnship.model.resources import OWNER_API_TAG, Ref, Resource, plain
 from fnship.model.triggers.api import APIGATEWAY, REST_API, api_name, route_name
@@ -84,7 +84,7 @@ class RestCors:
 
 
 @dataclass(frozen=True)
-class RestEvent:
+class RestEvent(EventSettings):
     """A method of the service's REST API: a Lambda proxy integration (`AWS_PROXY`) or, for `integration: lambda`,
     a Lambda integration (`AWS`) with request templates and status codes; its authorizer, API key and request
     parameters."""
@@ -360,11 +360,12 @@ def _existing_rest_api(
 
 
 def rest_method_name(event: EventSpec) -> str:
-    return route_name(event.settings.method, event.settings.path)
+    settings = event.settings_as(RestEvent)
+    return route_name(settings.method, settings.path)
 
 
 def render_rest_method(target: Target, event: EventSpec, name: str) -> list[Resource]:
-    settings: RestEvent = event.settings
+    settings = event.settings_as(RestEvent)
     authorizer = settings.authorizer
     spec = RestMethod(
         method=settings.method,
@@ -414,7 +415,7 @@ def rest_authorizers(
     `managedExternally`)."""
     seen: dict[str, RestAuthorizerRef] = {}
     for _target, event in events:
-        ref = event.settings.authorizer
+        ref = event.settings_as(RestEvent).authorizer
         if ref is not None and ref.name and ref.type != "AWS_IAM":
             seen.setdefault(ref.name, ref)
     out: list[Resource] = []
@@ -478,15 +479,16 @@ def merged_cors(events: list[tuple[Target, EventSpec]]) -> dict[str, RestCors]:
     and cacheControl given win)."""
     merged: dict[str, RestCors] = {}
     for _target, event in events:
-        cors: RestCors | None = event.settings.cors
+        method = event.settings_as(RestEvent)
+        cors = method.cors
         if cors is None:
             continue
-        own = (*cors.methods, event.settings.method)
-        before = merged.get(event.settings.path)
+        own = (*cors.methods, method.method)
+        before = merged.get(method.path)
         if before is None:
-            merged[event.settings.path] = replace(cors, methods=tuple(dict.fromkeys(own)))
+            merged[method.path] = replace(cors, methods=tuple(dict.fromkeys(own)))
             continue
-        merged[event.settings.path] = RestCors(
+        merged[method.path] = RestCors(
             origins=tuple(dict.fromkeys((*before.origins, *cors.origins))),
             headers=tuple(dict.fromkeys((*before.headers, *cors.headers))),
             allow_credentials=before.allow_credentials or cors.allow_credentials,
@@ -624,7 +626,7 @@ def request_validation(events: list[tuple[Target, EventSpec]], *, service: str, 
     event has schemas, the API's one validator of request bodies and parameters, as Serverless v3 makes them."""
     models: dict[str, Resource] = {}
     for _target, event in events:
-        for content_type, schema in event.settings.request.schemas.items():
+        for content_type, schema in event.settings_as(RestEvent).request.schemas.items():
             name = str(schema.name)
             spec = RestModel(content_type=content_type, schema=str(schema.schema), description=schema.description)
             models.setdefault(name, Resource.of(Address.rest_model(name), name, spec, depends_on=(REST_API,)))
@@ -757,12 +759,12 @@ def method_throttling(
     if settings.throttle is not None:
         out["*/*"] = settings.throttle
     for _target, event in events:
-        throttle = event.settings.throttle
-        if throttle is None:
+        method = event.settings_as(RestEvent)
+        if method.throttle is None:
             continue
-        resource = event.settings.path.replace("/", "~1")
-        for verb in ANY_METHODS if event.settings.method == "ANY" else (event.settings.method,):
-            out[f"{resource}/{verb}"] = throttle
+        resource = method.path.replace("/", "~1")
+        for verb in ANY_METHODS if method.method == "ANY" else (method.method,):
+            out[f"{resource}/{verb}"] = method.throttle
     return out
 
 

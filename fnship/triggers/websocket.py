@@ -29,7 +29,7 @@ from fnship.kinds.websocket_api import (
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, text_of, want_arn
-from fnship.manifest.types import EventSpec, KeyPath, Value
+from fnship.manifest.types import EventSettings, EventSpec, KeyPath, Value
 from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource
 from fnship.model.triggers.api import APIGATEWAY
@@ -60,7 +60,7 @@ class WebsocketAuthorizerSpec:
 
 
 @dataclass(frozen=True)
-class WebsocketEvent:
+class WebsocketEvent(EventSettings):
     """A route of the service's WebSocket API, and the API's settings (`provider.websockets*`)."""
 
     route_key: str
@@ -170,7 +170,7 @@ def check_service(events: list[tuple[str, EventSpec]], check: Checker, provider:
     routes: dict[str, str] = {}
     authorizers: dict[str, WebsocketAuthorizerSpec] = {}
     for key, event in events:
-        s = event.settings
+        s = event.settings_as(WebsocketEvent)
         where = ("functions", key, "events", event.index, "websocket")
         if s.route_key in routes:
             check.error(where, f"websocket route {s.route_key} is already served by function {routes[s.route_key]}",
@@ -183,7 +183,7 @@ def check_service(events: list[tuple[str, EventSpec]], check: Checker, provider:
 
 
 def name(event: EventSpec) -> str:
-    return route_name(event.settings.route_key)
+    return route_name(event.settings_as(WebsocketEvent).route_key)
 
 
 def _source_arn(target: Target, route_key: str) -> Ref:
@@ -193,7 +193,7 @@ def _source_arn(target: Target, route_key: str) -> Ref:
 
 
 def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
-    s = event.settings
+    s = event.settings_as(WebsocketEvent)
     spec = WebsocketRoute(
         route_key=s.route_key,
         target=target.alias_arn,
@@ -225,7 +225,7 @@ def role_statements(event: EventSpec, target: Target) -> list[ReferencedStatemen
 
 def shared(events: list[tuple[Target, EventSpec]], _rendered: list[Resource], context: Shared) -> list[Resource]:
     """The API (with its stage), its authorizers, and each authorizer function's statement for API Gateway."""
-    first = events[0][1].settings
+    first = events[0][1].settings_as(WebsocketEvent)
     api = Resource.of(
         WEBSOCKET_API,
         first.api_name or websocket_api_name(service=context.service, stage=context.stage),
@@ -239,7 +239,7 @@ def shared(events: list[tuple[Target, EventSpec]], _rendered: list[Resource], co
     resources = [api]
     seen: set[str] = set()
     for _target, event in events:
-        authorizer = event.settings.authorizer
+        authorizer = event.settings_as(WebsocketEvent).authorizer
         if authorizer is None or authorizer.name in seen:
             continue
         seen.add(authorizer.name)
