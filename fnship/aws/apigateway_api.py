@@ -16,11 +16,15 @@ if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
     from mypy_boto3_apigateway.type_defs import (
         ApiKeyResponseTypeDef,
         ApiKeyTypeDef,
+        AuthorizerTypeDef,
         DeploymentResponseTypeDef,
+        ModelTypeDef,
         PatchOperationTypeDef,
+        RequestValidatorTypeDef,
         ResourceTypeDef,
         RestApiResponseTypeDef,
         StageResponseTypeDef,
+        UsagePlanKeyTypeDef,
         UsagePlanResponseTypeDef,
         UsagePlanTypeDef,
     )
@@ -240,7 +244,7 @@ class RestApis:
         )
 
     # -- authorizers ----------------------------------------------------------------------------------------------
-    def get_authorizers(self, api_id: str) -> list[dict[str, Any]]:
+    def get_authorizers(self, api_id: str) -> list[AuthorizerTypeDef]:
         return paged(self._client, "get_authorizers", f"REST API {api_id}", "items", missing_ok=True,
                      restApiId=api_id)  # fmt: skip
 
@@ -258,7 +262,7 @@ class RestApis:
                      self._client.delete_authorizer, restApiId=api_id, authorizerId=authorizer_id)  # fmt: skip
 
     # -- models and request validators ------------------------------------------------------------------------
-    def get_models(self, api_id: str) -> list[dict[str, Any]]:
+    def get_models(self, api_id: str) -> list[ModelTypeDef]:
         return paged(self._client, "get_models", f"REST API {api_id}", "items", missing_ok=True, restApiId=api_id)
 
     def create_model(self, api_id: str, *, name: str, content_type: str, schema: str, description: str | None) -> None:
@@ -274,7 +278,7 @@ class RestApis:
         call_or_none(f"REST API {api_id} model {name}", "DeleteModel", self._client.delete_model, restApiId=api_id,
                      modelName=name)  # fmt: skip
 
-    def get_request_validators(self, api_id: str) -> list[dict[str, Any]]:
+    def get_request_validators(self, api_id: str) -> list[RequestValidatorTypeDef]:
         return paged(self._client, "get_request_validators", f"REST API {api_id}", "items", missing_ok=True,
                      restApiId=api_id)  # fmt: skip
 
@@ -336,7 +340,7 @@ class RestApis:
         return call_or_none(f"API key {key_id}", "GetApiKey", self._client.get_api_key, apiKey=key_id,
                             includeValue=include_value)  # fmt: skip
 
-    def get_usage_plan_keys(self, plan_id: str) -> list[dict[str, Any]]:
+    def get_usage_plan_keys(self, plan_id: str) -> list[UsagePlanKeyTypeDef]:
         return paged(self._client, "get_usage_plan_keys", f"usage plan {plan_id}", "items", missing_ok=True,
                      usagePlanId=plan_id)  # fmt: skip
 

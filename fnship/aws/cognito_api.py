@@ -4,9 +4,13 @@ does not say `existing: true`, and their Lambda triggers (LambdaConfig)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnship.aws.calls import aws_call, call_or_none, paged
+
+if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
+    from mypy_boto3_cognito_idp.client import CognitoIdentityProviderClient
+    from mypy_boto3_cognito_idp.type_defs import UserPoolTypeTypeDef
 
 # What UpdateUserPool takes of DescribeUserPool's answer: UpdateUserPool resets every setting it is not given to
 # its default, so a change of the Lambda triggers sends all of them back as they are.
@@ -36,7 +40,7 @@ SENDERS = ("CustomSMSSender", "CustomEmailSender")  # LambdaConfig's custom send
 
 
 class CognitoApi:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: CognitoIdentityProviderClient) -> None:
         self._client = client
 
     def pool_ids_named(self, name: str) -> list[str]:
@@ -45,18 +49,18 @@ class CognitoApi:
         pools = paged(self._client, "list_user_pools", f"user pool {name}", "UserPools", MaxResults=60)
         return sorted(str(p["Id"]) for p in pools if p.get("Name") == name)
 
-    def get_pool_or_none(self, pool_id: str) -> dict[str, Any] | None:
+    def get_pool_or_none(self, pool_id: str) -> UserPoolTypeTypeDef | None:
         """DescribeUserPool's `UserPool` (Id, Name, Arn, LambdaConfig, UserPoolTags, ...), or None."""
         found = call_or_none(
             f"user pool {pool_id}", "DescribeUserPool", self._client.describe_user_pool, UserPoolId=pool_id
         )
-        return dict(found["UserPool"]) if found else None
+        return found.get("UserPool") if found else None
 
-    def create_pool(self, name: str, *, tags: Mapping[str, str]) -> dict[str, Any]:
+    def create_pool(self, name: str, *, tags: Mapping[str, str]) -> UserPoolTypeTypeDef:
         created = aws_call(
             f"user pool {name}", "CreateUserPool", self._client.create_user_pool, PoolName=name, UserPoolTags=dict(tags)
         )
-        return dict(created["UserPool"])
+        return created["UserPool"]
 
     def set_tags(self, arn: str, *, add: Mapping[str, str], remove: list[str]) -> None:
         if remove:
@@ -76,12 +80,13 @@ class CognitoApi:
 
             raise AwsError(resource=f"user pool {pool_id}", action="DescribeUserPool", code="NotFound",
                            detail="the user pool does not exist")  # fmt: skip
-        settings = {key: pool[key] for key in UPDATABLE if pool.get(key) is not None}
+        described: dict[str, Any] = dict(pool)  # (its settings go back as they are: sent by name, below)
+        settings = {key: described[key] for key in UPDATABLE if described.get(key) is not None}
         admin = dict(settings.get("AdminCreateUserConfig") or {})
         admin.pop("UnusedAccountValidityDays", None)  # deprecated: refused beside the password policy's
         if admin:
             settings["AdminCreateUserConfig"] = admin
-        config = dict(pool.get("LambdaConfig") or {})
+        config: dict[str, Any] = dict(pool.get("LambdaConfig") or {})
         if function_arn is None:
             config.pop(trigger, None)
         elif trigger in SENDERS:

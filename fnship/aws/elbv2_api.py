@@ -4,37 +4,49 @@ listener rules forwarding to them, tags."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnship.aws.calls import aws_call, call_or_none, paged, tag_list
+
+if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
+    from mypy_boto3_elbv2.client import ElasticLoadBalancingv2Client
+    from mypy_boto3_elbv2.type_defs import RuleTypeDef, TargetGroupTypeDef
+
+    class TargetGroupAnswer(TargetGroupTypeDef, total=False):
+        """DescribeTargetGroups' item with what the other reads of a group say."""
+
+        Attributes: dict[str, str]  # DescribeTargetGroupAttributes, as a mapping
+        Targets: list[str]  # the registered targets' ids (DescribeTargetHealth)
+        Tags: dict[str, str]  # DescribeTags
+
 
 MULTI_VALUE_HEADERS = "lambda.multi_value_headers.enabled"
 
 
 class Elbv2Api:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: ElasticLoadBalancingv2Client) -> None:
         self._client = client
 
     # -- target groups --------------------------------------------------------------------------------------------
-    def get_target_group_or_none(self, arn: str) -> dict[str, Any] | None:
+    def get_target_group_or_none(self, arn: str) -> TargetGroupAnswer | None:
         """DescribeTargetGroups' item with the group's `Attributes` (a mapping), registered `Targets` (ids) and
         `Tags`, or None when it does not exist."""
         found = call_or_none(
             f"target group {arn}", "DescribeTargetGroups", self._client.describe_target_groups, TargetGroupArns=[arn]
         )
-        groups = (found or {}).get("TargetGroups") or []
+        groups = found.get("TargetGroups") if found is not None else None
         return self._detail(groups[0]) if groups else None
 
-    def find_target_group_or_none(self, name: str) -> dict[str, Any] | None:
+    def find_target_group_or_none(self, name: str) -> TargetGroupAnswer | None:
         """The target group named `name` (names are unique per account and region), as get_target_group_or_none."""
         found = call_or_none(
             f"target group {name}", "DescribeTargetGroups", self._client.describe_target_groups, Names=[name]
         )
-        groups = (found or {}).get("TargetGroups") or []
+        groups = found.get("TargetGroups") if found is not None else None
         return self._detail(groups[0]) if groups else None
 
-    def _detail(self, group: Mapping[str, Any]) -> dict[str, Any]:
-        arn = str(group["TargetGroupArn"])
+    def _detail(self, group: TargetGroupTypeDef) -> TargetGroupAnswer:
+        arn = group.get("TargetGroupArn", "")
         attributes = aws_call(
             f"target group {arn}", "DescribeTargetGroupAttributes", self._client.describe_target_group_attributes,
             TargetGroupArn=arn,
@@ -95,7 +107,7 @@ class Elbv2Api:
         group = call_or_none(
             f"target group {arn}", "DescribeTargetGroups", self._client.describe_target_groups, TargetGroupArns=[arn]
         )
-        for found in (group or {}).get("TargetGroups") or []:
+        for found in (group.get("TargetGroups") if group is not None else None) or []:
             for balancer in found.get("LoadBalancerArns") or []:
                 for listener in paged(self._client, "describe_listeners", f"load balancer {balancer}", "Listeners",
                                       LoadBalancerArn=balancer):  # fmt: skip
@@ -105,7 +117,7 @@ class Elbv2Api:
         call_or_none(f"target group {arn}", "DeleteTargetGroup", self._client.delete_target_group, TargetGroupArn=arn)
 
     # -- listener rules -------------------------------------------------------------------------------------------
-    def rules(self, listener_arn: str) -> list[dict[str, Any]]:
+    def rules(self, listener_arn: str) -> list[RuleTypeDef]:
         return paged(self._client, "describe_rules", f"listener {listener_arn}", "Rules", ListenerArn=listener_arn)
 
     def create_rule(
@@ -137,7 +149,7 @@ class Elbv2Api:
         call_or_none(f"listener rule {rule_arn}", "DeleteRule", self._client.delete_rule, RuleArn=rule_arn)
 
 
-def forwarded_groups(rule: Mapping[str, Any]) -> list[str]:
+def forwarded_groups(rule: RuleTypeDef) -> list[str]:
     """The target groups a rule's forward actions send to."""
     found = []
     for action in rule.get("Actions") or []:

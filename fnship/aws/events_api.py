@@ -55,7 +55,7 @@ class EventsApi:
             kwargs["EventBusName"] = bus
         return str(aws_call(f"rule {name}", "PutRule", self._client.put_rule, **kwargs)["RuleArn"])
 
-    def put_target(self, name: str, *, bus: str | None, target: Mapping[str, str]) -> None:
+    def put_target(self, name: str, *, bus: str | None, target: JsonMapping) -> None:
         kwargs: dict[str, object] = {"Rule": name, "Targets": [dict(target)]}
         if bus:
             kwargs["EventBusName"] = bus

@@ -4,28 +4,31 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fnship.aws.calls import aws_call, call_or_none
+from fnship.jsonvalue import JsonMapping
+
+if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
+    from mypy_boto3_iot.client import IoTClient
+    from mypy_boto3_iot.type_defs import DescribeProvisioningTemplateResponseTypeDef, TopicRuleTypeDef
 
 # The pre-provisioning hook payload AWS IoT documents (its only version).
 HOOK_PAYLOAD_VERSION = "2020-04-01"
 
 
 class IotApi:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: IoTClient) -> None:
         self._client = client
 
     # -- topic rules --------------------------------------------------------------------------------------------
-    def get_topic_rule_or_none(self, name: str) -> dict[str, Any] | None:
-        """GetTopicRule's `rule` with its `ruleArn`, or None when there is no such rule.
+    def get_topic_rule_or_none(self, name: str) -> TopicRuleTypeDef | None:
+        """GetTopicRule's `rule`, or None when there is no such rule.
         https://docs.aws.amazon.com/iot/latest/apireference/API_GetTopicRule.html"""
         found = call_or_none(f"IoT topic rule {name}", "GetTopicRule", self._client.get_topic_rule, ruleName=name)
-        if found is None:
-            return None
-        return {**found["rule"], "ruleArn": found.get("ruleArn")}
+        return found.get("rule") if found is not None else None
 
-    def create_topic_rule(self, name: str, payload: Mapping[str, Any], *, tags: Mapping[str, str]) -> None:
+    def create_topic_rule(self, name: str, payload: JsonMapping, *, tags: Mapping[str, str]) -> None:
         """`tags` go as CreateTopicRule wants them: one URL query string (`k1=v1&k2=v2`)."""
         aws_call(
             f"IoT topic rule {name}",
@@ -36,7 +39,7 @@ class IotApi:
             tags=urllib.parse.urlencode(sorted(tags.items())),
         )
 
-    def replace_topic_rule(self, name: str, payload: Mapping[str, Any]) -> None:
+    def replace_topic_rule(self, name: str, payload: JsonMapping) -> None:
         """The whole rule is replaced (its SQL, actions, state and description)."""
         aws_call(
             f"IoT topic rule {name}",
@@ -50,7 +53,7 @@ class IotApi:
         call_or_none(f"IoT topic rule {name}", "DeleteTopicRule", self._client.delete_topic_rule, ruleName=name)
 
     # -- fleet provisioning templates -------------------------------------------------------------------------------
-    def get_provisioning_template_or_none(self, name: str) -> dict[str, Any] | None:
+    def get_provisioning_template_or_none(self, name: str) -> DescribeProvisioningTemplateResponseTypeDef | None:
         """DescribeProvisioningTemplate's answer, or None when there is no such template.
         https://docs.aws.amazon.com/iot/latest/apireference/API_DescribeProvisioningTemplate.html"""
         return call_or_none(

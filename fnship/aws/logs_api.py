@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from fnship.aws.calls import aws_call, call_or_none, paged, paged_or_none
 
 if TYPE_CHECKING:
     from mypy_boto3_logs.client import CloudWatchLogsClient
-    from mypy_boto3_logs.type_defs import LogGroupTypeDef
+    from mypy_boto3_logs.type_defs import LogGroupTypeDef, SubscriptionFilterTypeDef
 
 LOG_GROUP_IDENTIFIERS_MAX = 50
 
@@ -79,7 +79,7 @@ class LogsApi:
         call_or_none(f"log group {name}", "DeleteLogGroup", self._client.delete_log_group, logGroupName=name)
 
     # -- subscription filters (`cloudwatchLog` events) ------------------------------------------------------------
-    def subscription_filters(self, log_group: str) -> list[dict[str, Any]] | None:
+    def subscription_filters(self, log_group: str) -> list[SubscriptionFilterTypeDef] | None:
         """The log group's subscription filters (at most two: AWS's limit); None when the group does not exist.
         https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DescribeSubscriptionFilters.html"""
         return paged_or_none(

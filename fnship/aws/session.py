@@ -24,9 +24,12 @@ if TYPE_CHECKING:  # boto3-stubs: the typed clients of the services fnship calls
     from mypy_boto3_apigatewayv2.client import ApiGatewayV2Client
     from mypy_boto3_cloudformation.client import CloudFormationClient
     from mypy_boto3_cloudwatch.client import CloudWatchClient
+    from mypy_boto3_cognito_idp.client import CognitoIdentityProviderClient
     from mypy_boto3_ecr.client import ECRClient
+    from mypy_boto3_elbv2.client import ElasticLoadBalancingv2Client
     from mypy_boto3_events.client import EventBridgeClient
     from mypy_boto3_iam.client import IAMClient
+    from mypy_boto3_iot.client import IoTClient
     from mypy_boto3_lambda.client import LambdaClient
     from mypy_boto3_logs.client import CloudWatchLogsClient
     from mypy_boto3_pricing.client import PricingClient
@@ -259,11 +262,17 @@ class Clients:
     @overload
     def client(self, service: Literal["cloudwatch"]) -> CloudWatchClient: ...
     @overload
+    def client(self, service: Literal["cognito-idp"]) -> CognitoIdentityProviderClient: ...
+    @overload
     def client(self, service: Literal["ecr"]) -> ECRClient: ...
+    @overload
+    def client(self, service: Literal["elbv2"]) -> ElasticLoadBalancingv2Client: ...
     @overload
     def client(self, service: Literal["events"]) -> EventBridgeClient: ...
     @overload
     def client(self, service: Literal["iam"]) -> IAMClient: ...
+    @overload
+    def client(self, service: Literal["iot"]) -> IoTClient: ...
     @overload
     def client(self, service: Literal["lambda"]) -> LambdaClient: ...
     @overload

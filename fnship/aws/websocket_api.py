@@ -4,27 +4,38 @@ routes with their route responses, Lambda REQUEST authorizers, tags."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnship.arns import arn
 from fnship.aws.calls import aws_call, call_or_none, paged
 from fnship.errors import AwsError
 
+if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
+    from mypy_boto3_apigatewayv2.client import ApiGatewayV2Client
+    from mypy_boto3_apigatewayv2.type_defs import (
+        CreateApiResponseTypeDef,
+        GetApiResponseTypeDef,
+        GetAuthorizerResponseTypeDef,
+        GetStageResponseTypeDef,
+        IntegrationTypeDef,
+        RouteTypeDef,
+    )
+
 
 class WebsocketApis:
-    def __init__(self, client: Any, *, region: str) -> None:
+    def __init__(self, client: ApiGatewayV2Client, *, region: str) -> None:
         self._client = client
         self._region = region
 
     def arn(self, api_id: str) -> str:
         return arn("apigateway", f"/apis/{api_id}", region=self._region)
 
-    def get_api_or_none(self, api_id: str) -> dict[str, Any] | None:
+    def get_api_or_none(self, api_id: str) -> GetApiResponseTypeDef | None:
         return call_or_none(f"WebSocket API {api_id}", "GetApi", self._client.get_api, ApiId=api_id)
 
     def create_api(
         self, name: str, *, route_selection: str, description: str, tags: Mapping[str, str]
-    ) -> dict[str, Any]:
+    ) -> CreateApiResponseTypeDef:
         return aws_call(
             f"WebSocket API {name}",
             "CreateApi",
@@ -46,7 +57,7 @@ class WebsocketApis:
             Description=description,
         )
 
-    def get_stage_or_none(self, api_id: str, stage: str) -> dict[str, Any] | None:
+    def get_stage_or_none(self, api_id: str, stage: str) -> GetStageResponseTypeDef | None:
         return call_or_none(
             f"WebSocket API {api_id} stage {stage}", "GetStage", self._client.get_stage, ApiId=api_id, StageName=stage
         )
@@ -71,15 +82,12 @@ class WebsocketApis:
         call_or_none(f"WebSocket API {api_id}", "DeleteApi", self._client.delete_api, ApiId=api_id)
 
     # -- routes, integrations, route responses --------------------------------------------------------------------
-    def _items(self, api_id: str, operation: str, **kwargs: Any) -> list[dict[str, Any]]:
-        return paged(self._client, operation, f"WebSocket API {api_id}", "Items", missing_ok=True, ApiId=api_id,
-                     **kwargs)  # fmt: skip
+    def get_routes(self, api_id: str) -> list[RouteTypeDef]:
+        return paged(self._client, "get_routes", f"WebSocket API {api_id}", "Items", missing_ok=True, ApiId=api_id)
 
-    def get_routes(self, api_id: str) -> list[dict[str, Any]]:
-        return self._items(api_id, "get_routes")
-
-    def get_integrations(self, api_id: str) -> list[dict[str, Any]]:
-        return self._items(api_id, "get_integrations")
+    def get_integrations(self, api_id: str) -> list[IntegrationTypeDef]:
+        return paged(self._client, "get_integrations", f"WebSocket API {api_id}", "Items", missing_ok=True,
+                     ApiId=api_id)  # fmt: skip
 
     def create_lambda_integration(self, api_id: str, *, uri: str) -> str:
         """A Lambda proxy integration; `uri` is the function's invocation URI (a WebSocket API takes no bare ARN)."""
@@ -158,7 +166,7 @@ class WebsocketApis:
                 raise
 
     # -- Lambda REQUEST authorizers (on $connect) -----------------------------------------------------------------
-    def get_authorizer_or_none(self, api_id: str, authorizer_id: str) -> dict[str, Any] | None:
+    def get_authorizer_or_none(self, api_id: str, authorizer_id: str) -> GetAuthorizerResponseTypeDef | None:
         return call_or_none(
             f"WebSocket API {api_id} authorizer {authorizer_id}",
             "GetAuthorizer",

@@ -9,15 +9,19 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from fnship.aws.elbv2_api import forwarded_groups
+from fnship.jsonvalue import JsonObject
 from fnship.kinds.base import Context, Kind, function_scoped, known, reading_owner, tag_delta
 from fnship.model.address import Address
 from fnship.model.resources import Found, Ref, Resource, Spec
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, Reads, owned, source_arn
 from fnship.secret import Secret, reveal
+
+if TYPE_CHECKING:
+    from fnship.aws.elbv2_api import TargetGroupAnswer
 
 EVENT_TYPE = "alb"
 MULTI_VALUE_HEADERS = "lambda.multi_value_headers.enabled"
@@ -55,7 +59,7 @@ class AlbTargetGroup(Spec):
     arn: str | None = field(default=None, compare=False)  # assigned by ELB: live only
 
 
-def health_request(check: HealthCheck | None) -> dict[str, Any]:
+def health_request(check: HealthCheck | None) -> JsonObject:
     if check is None:
         return {"HealthCheckEnabled": False}
     return {
@@ -69,22 +73,23 @@ def health_request(check: HealthCheck | None) -> dict[str, Any]:
     }
 
 
-def target_group_from_aws(found: Mapping[str, Any]) -> AlbTargetGroup:
+def target_group_from_aws(found: TargetGroupAnswer) -> AlbTargetGroup:
     health = None
     if found.get("HealthCheckEnabled"):
+        matcher = found.get("Matcher")
         health = HealthCheck(
-            path=str(found.get("HealthCheckPath") or "/"),
-            interval=int(found.get("HealthCheckIntervalSeconds") or 0),
-            timeout=int(found.get("HealthCheckTimeoutSeconds") or 0),
-            healthy=int(found.get("HealthyThresholdCount") or 0),
-            unhealthy=int(found.get("UnhealthyThresholdCount") or 0),
-            matcher=str((found.get("Matcher") or {}).get("HttpCode") or ""),
+            path=found.get("HealthCheckPath") or "/",
+            interval=found.get("HealthCheckIntervalSeconds") or 0,
+            timeout=found.get("HealthCheckTimeoutSeconds") or 0,
+            healthy=found.get("HealthyThresholdCount") or 0,
+            unhealthy=found.get("UnhealthyThresholdCount") or 0,
+            matcher=(matcher.get("HttpCode") if matcher is not None else None) or "",
         )
     return AlbTargetGroup(
-        multi_value_headers=str(found["Attributes"].get(MULTI_VALUE_HEADERS, "false")).lower() == "true",
+        multi_value_headers=found.get("Attributes", {}).get(MULTI_VALUE_HEADERS, "false").lower() == "true",
         health_check=health,
         tags=dict(found.get("Tags") or {}),
-        arn=found["TargetGroupArn"],
+        arn=found.get("TargetGroupArn"),
     )
 
 
@@ -135,7 +140,7 @@ class AlbListenerRule(Spec):
 
 # What ELB fills in when an authenticate action leaves it out (its answer carries them).
 # https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_AuthenticateCognitoActionConfig.html
-AUTHENTICATE_DEFAULTS = {
+AUTHENTICATE_DEFAULTS: JsonObject = {
     "OnUnauthenticatedRequest": "authenticate",
     "Scope": "openid",
     "SessionCookieName": "AWSELBAuthSessionCookie",
@@ -148,48 +153,60 @@ AUTHENTICATE_CONFIGS = {
 }
 
 
-def normalize_authenticate(action: Mapping[str, Any]) -> str:
+def json_object(value: object) -> JsonObject:
+    """A mapping (an AWS answer's, the model's) as plain JSON: what a rule's parts are compared and sent as."""
+    loaded = json.loads(json.dumps(value, default=str))
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def normalize_authenticate(action: Mapping[str, object]) -> str:
     """An authenticate action as compared: its type and config with ELB's defaults, no client secret, no order."""
-    kind = str(action["Type"])
-    config = {**AUTHENTICATE_DEFAULTS, **dict(action.get(AUTHENTICATE_CONFIGS[kind]) or {})}
+    data = json_object(action)
+    kind = str(data.get("Type"))
+    written = data.get(AUTHENTICATE_CONFIGS[kind])
+    config: JsonObject = {**AUTHENTICATE_DEFAULTS, **(written if isinstance(written, dict) else {})}
     for key in ("ClientSecret", "UseExistingClientSecret"):
         config.pop(key, None)
-    config["SessionTimeout"] = int(config["SessionTimeout"])
+    timeout = config.get("SessionTimeout")
+    config["SessionTimeout"] = int(timeout) if isinstance(timeout, (int, float, str)) else 604800
     return json.dumps({"Type": kind, AUTHENTICATE_CONFIGS[kind]: config}, separators=(",", ":"), sort_keys=True)
 
 
-def rule_actions(spec: AlbListenerRule, target_group_arn: str) -> list[dict[str, Any]]:
+def rule_actions(spec: AlbListenerRule, target_group_arn: str) -> list[JsonObject]:
     """The rule's actions in order: each authenticate action (its OIDC client secret put back, or ELB told to
     keep the one it has), then the forward to the target group."""
-    actions: list[dict[str, Any]] = []
+    actions: list[JsonObject] = []
     secrets = spec.client_secrets or (None,) * len(spec.authenticate)
     for order, (text, secret) in enumerate(zip(spec.authenticate, secrets, strict=True), start=1):
-        action = json.loads(text)
-        if action["Type"] == "authenticate-oidc":
-            config = action["AuthenticateOidcConfig"]
+        action = json_object(json.loads(text))
+        config = action.get("AuthenticateOidcConfig")
+        if isinstance(config, dict):
             if secret is not None:
-                config["ClientSecret"] = reveal(secret)
+                config["ClientSecret"] = str(reveal(secret))
             else:
                 config["UseExistingClientSecret"] = True
         actions.append({**action, "Order": order})
-    forward: dict[str, Any] = {"Type": "forward", "TargetGroupArn": target_group_arn}
+    forward: JsonObject = {"Type": "forward", "TargetGroupArn": target_group_arn}
     if actions:
         forward["Order"] = len(actions) + 1
     return [*actions, forward]
 
 
-def normalize_condition(condition: Mapping[str, Any]) -> str:
+def normalize_condition(condition: Mapping[str, object]) -> str:
     """A Condition in its config form (`{"Field": ..., "<Field>Config": {...}}`), values sorted, as compact JSON:
     what the model writes and what DescribeRules' answer reads as."""
-    name = str(condition["Field"])
+    data = json_object(condition)
+    name = str(data.get("Field"))
     key = CONDITION_CONFIGS.get(name)
-    config = dict(condition.get(key) or {}) if key else {}
-    if not config and condition.get("Values"):
-        config = {"Values": list(condition["Values"])}
-    if isinstance(config.get("Values"), list):
-        values = config["Values"]
-        config["Values"] = sorted(values, key=lambda v: json.dumps(v, sort_keys=True))
-    out: dict[str, Any] = {"Field": name}
+    written = data.get(key) if key else None
+    config: JsonObject = dict(written) if isinstance(written, dict) else {}
+    values = data.get("Values")
+    if not config and isinstance(values, list) and values:
+        config = {"Values": values}
+    listed = config.get("Values")
+    if isinstance(listed, list):
+        config["Values"] = sorted(listed, key=lambda v: json.dumps(v, sort_keys=True))
+    out: JsonObject = {"Field": name}
     if key:
         out[key] = config
     return json.dumps(out, separators=(",", ":"), sort_keys=True)
@@ -244,7 +261,7 @@ def rule_depends(resource: Resource) -> tuple[str, ...]:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def _group(aws: Reads, *, name: str | None = None, arn: str | None = None) -> dict[str, Any] | None:
+def _group(aws: Reads, *, name: str | None = None, arn: str | None = None) -> TargetGroupAnswer | None:
     """Our target group by name or ARN (ours: it carries the reading's ownership tags)."""
     if arn:
         found = aws.once(("target_group", arn), lambda: aws.elbv2.get_target_group_or_none(arn))

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from fnship.arns import parse_arn
+from fnship.jsonvalue import JsonValue
 from fnship.kinds.base import Context, Kind, known, reading_owner, tag_delta
 from fnship.kinds.rest_api import REST_API, find_rest_api, owned_rest_api
 from fnship.model.address import Address
@@ -48,13 +49,13 @@ class ApiKey(Spec):
 def api_key_create(context: Context, step: Step) -> None:
     resource = context.desired(step)
     spec = resource.spec_as(ApiKey)
-    settings: dict[str, Any] = {"enabled": spec.enabled, "tags": dict(spec.tags)}
+    settings: dict[str, JsonValue] = {"enabled": spec.enabled, "tags": dict(spec.tags)}
     if spec.description:
         settings["description"] = spec.description
     if spec.customer_id:
         settings["customerId"] = spec.customer_id
     if spec.value is not None:
-        settings["value"] = reveal(spec.value)
+        settings["value"] = str(reveal(spec.value))
     key_id = context.aws.rest_apis.create_api_key(resource.name, settings=settings)
     context.outputs[step.address] = {"id": key_id}
     # A key made anew (its value changed) joins the plans that already exist; a new plan takes its keys itself.
@@ -96,8 +97,8 @@ class UsagePlan(Spec):
     kind: ClassVar[str] = "usage_plan"
     description: str | None
     stage: str  # the REST API stage it covers
-    quota: Mapping[str, Any] | None  # {"limit", "offset", "period"}
-    throttle: Mapping[str, Any] | None  # {"burstLimit", "rateLimit"}
+    quota: Mapping[str, int | str] | None  # {"limit", "offset", "period"}
+    throttle: Mapping[str, int | float] | None  # {"burstLimit", "rateLimit"}
     keys: tuple[str, ...]  # the names of its API keys, sorted
     tags: Mapping[str, str]
     # Assigned by API Gateway: live only.
@@ -109,13 +110,16 @@ class UsagePlan(Spec):
 def usage_plan_create(context: Context, step: Step) -> None:
     resource = context.desired(step)
     spec, api = resource.spec_as(UsagePlan), context.aws.rest_apis
-    settings: dict[str, Any] = {
+    settings: dict[str, JsonValue] = {
         "apiStages": [{"apiId": context.require(REST_API), "stage": spec.stage}],
         "tags": dict(spec.tags),
     }
-    for key in ("description", "quota", "throttle"):
-        if getattr(spec, key):
-            settings[key] = dict(getattr(spec, key)) if key != "description" else spec.description
+    if spec.description:
+        settings["description"] = spec.description
+    if spec.quota:
+        settings["quota"] = dict(spec.quota)
+    if spec.throttle:
+        settings["throttle"] = dict(spec.throttle)
     plan_id = api.create_usage_plan(resource.name, settings=settings)
     for name in spec.keys:
         api.add_usage_plan_key(plan_id, key_id=context.require(Address.api_key(name)))
@@ -215,23 +219,31 @@ def our_usage_plans(aws: Reads) -> list[UsagePlanAnswer]:
 def plan_keys(aws: Reads, plan_id: str) -> dict[str, str]:
     """Key name -> id, of a usage plan's API keys."""
     found = aws.once(("usage_plan_keys", plan_id), lambda: aws.rest_apis.get_usage_plan_keys(plan_id))
-    return {item["name"]: item["id"] for item in found}
+    return {item.get("name", ""): item.get("id", "") for item in found}
 
 
-def plan_from_aws(found: Mapping[str, Any], *, keys: Mapping[str, str]) -> UsagePlan:
-    stages = found.get("apiStages") or [{}]
-    quota = found.get("quota") or None
-    throttle = found.get("throttle") or None
+def plan_from_aws(found: UsagePlanAnswer, *, keys: Mapping[str, str]) -> UsagePlan:
+    stages = found.get("apiStages") or []
+    quota = found.get("quota")
+    throttle = found.get("throttle")
+    quota_fields: dict[str, int | str] = {}
+    if quota:
+        written_quota = {"limit": quota.get("limit"), "offset": quota.get("offset"), "period": quota.get("period")}
+        quota_fields = {key: value for key, value in written_quota.items() if value is not None}
+    throttle_fields: dict[str, int | float] = {}
+    if throttle:
+        written_throttle = {"burstLimit": throttle.get("burstLimit"), "rateLimit": throttle.get("rateLimit")}
+        throttle_fields = {key: value for key, value in written_throttle.items() if value is not None}
     return UsagePlan(
         description=found.get("description") or None,
-        stage=str(stages[0].get("stage", "")),
-        quota={k: quota[k] for k in ("limit", "offset", "period") if k in quota} if quota else None,
-        throttle={k: throttle[k] for k in ("burstLimit", "rateLimit") if k in throttle} if throttle else None,
+        stage=stages[0].get("stage", "") if stages else "",
+        quota=quota_fields or None,
+        throttle=throttle_fields or None,
         keys=tuple(sorted(keys)),
         tags=dict(found.get("tags") or {}),
-        id=found["id"],
+        id=found.get("id"),
         key_ids=dict(keys),
-        api_id=stages[0].get("apiId"),
+        api_id=stages[0].get("apiId") if stages else None,
     )
 
 

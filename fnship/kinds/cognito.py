@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from fnship.aws.cognito_api import SENDERS
 from fnship.errors import AwsError
@@ -17,6 +17,9 @@ from fnship.model.address import Address
 from fnship.model.resources import Found, Resource, Spec
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, Reads, owned, source_arn
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp.type_defs import UserPoolTypeTypeDef
 
 EVENT_TYPE = "cognitoUserPool"
 
@@ -34,11 +37,11 @@ class CognitoUserPool(Spec):
     arn: str | None = field(default=None, compare=False)
 
 
-def pool_from_aws(found: Mapping[str, Any], *, existing: bool) -> CognitoUserPool:
+def pool_from_aws(found: UserPoolTypeTypeDef, *, existing: bool) -> CognitoUserPool:
     return CognitoUserPool(
         existing=existing,
         tags={} if existing else dict(found.get("UserPoolTags") or {}),
-        id=found["Id"],
+        id=found.get("Id"),
         arn=found.get("Arn"),
     )
 
@@ -115,16 +118,16 @@ def trigger_document(resource: Resource) -> str | None:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def _pools_named(aws: Reads, name: str) -> list[dict[str, Any]]:
+def _pools_named(aws: Reads, name: str) -> list[UserPoolTypeTypeDef]:
     ids = aws.once(("user_pools_named", name), lambda: aws.cognito.pool_ids_named(name))
     return [found for pool_id in ids if (found := _pool(aws, pool_id)) is not None]
 
 
-def _pool(aws: Reads, pool_id: str) -> dict[str, Any] | None:
+def _pool(aws: Reads, pool_id: str) -> UserPoolTypeTypeDef | None:
     return aws.once(("user_pool", pool_id), lambda: aws.cognito.get_pool_or_none(pool_id))
 
 
-def _find(aws: Reads, name: str, *, existing: bool) -> dict[str, Any] | None:
+def _find(aws: Reads, name: str, *, existing: bool) -> UserPoolTypeTypeDef | None:
     """An existing pool: the one of that name (the first, if Cognito holds several); an owned one: the one of that
     name that carries our ownership tags."""
     pools = _pools_named(aws, name)
@@ -157,13 +160,16 @@ def read_cognito_trigger(aws: Reads, stub: Resource) -> list[Resource]:
         trigger = trigger_of(scope.trigger_name)
     if found is None or trigger is None:
         return []
-    config = found.get("LambdaConfig") or {}
+    config: Mapping[str, object] = found.get("LambdaConfig") or {}  # (read by the trigger's name)
     target = config.get(trigger)
+    name, pool_id = found.get("Name", ""), found.get("Id")
     if isinstance(target, Mapping):  # a custom sender: {LambdaVersion, LambdaArn}, with the pool's KMS key
-        spec = CognitoTrigger(pool=str(found["Name"]), trigger=trigger, target=target.get("LambdaArn"),
-                              kms_key=config.get("KMSKeyID"), pool_id=found["Id"])  # fmt: skip
+        key = config.get("KMSKeyID")
+        arn = target.get("LambdaArn")
+        spec = CognitoTrigger(pool=name, trigger=trigger, target=str(arn) if arn else None,
+                              kms_key=str(key) if key else None, pool_id=pool_id)  # fmt: skip
     else:
-        spec = CognitoTrigger(pool=str(found["Name"]), trigger=trigger, target=target, pool_id=found["Id"])
+        spec = CognitoTrigger(pool=name, trigger=trigger, target=str(target) if target else None, pool_id=pool_id)
     return [Resource.of(stub.address, stub.name, spec, scope=scope)]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from fnship.jsonvalue import JsonValue
 from fnship.kinds.base import Context, Kind, compact_json, function_scoped, tag_delta
@@ -93,7 +93,7 @@ def event_rule_put(context: Context, step: Step) -> None:
         if add or remove:
             events.set_tags(arn, add=add, remove=remove)
     assert spec.target is not None, f"{resource.address} has no target"
-    target: dict[str, Any] = {"Id": spec.target.id, "Arn": spec.target.arn}
+    target: dict[str, JsonValue] = {"Id": spec.target.id, "Arn": spec.target.arn}
     if spec.target.input is not None:
         target["Input"] = spec.target.input
     if spec.target.input_path is not None:

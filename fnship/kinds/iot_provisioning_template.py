@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from fnship.kinds.base import Context, Kind, compact_json, function_scoped, known
 from fnship.model.address import Address
 from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, Reads, source_arn
+
+if TYPE_CHECKING:
+    from mypy_boto3_iot.type_defs import DescribeProvisioningTemplateResponseTypeDef
 
 EVENT_TYPE = "iotFleetProvisioning"
 
@@ -30,12 +33,13 @@ class IotProvisioningTemplate(Spec):
     arn: str | None = field(default=None, compare=False)  # live only
 
 
-def from_aws(found: Mapping[str, Any]) -> IotProvisioningTemplate:
+def from_aws(found: DescribeProvisioningTemplateResponseTypeDef) -> IotProvisioningTemplate:
+    hook = found.get("preProvisioningHook")
     return IotProvisioningTemplate(
-        template_body=str(compact_json(found.get("templateBody")) or ""),
-        provisioning_role_arn=str(found.get("provisioningRoleArn") or ""),
+        template_body=compact_json(found.get("templateBody")) or "",
+        provisioning_role_arn=found.get("provisioningRoleArn") or "",
         enabled=bool(found.get("enabled")),
-        hook=(found.get("preProvisioningHook") or {}).get("targetArn"),
+        hook=hook.get("targetArn") if hook is not None else None,
         arn=found.get("templateArn"),
     )
 

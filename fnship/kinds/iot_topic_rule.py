@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from fnship.jsonvalue import JsonObject
 from fnship.kinds.base import Context, Kind, function_scoped
 from fnship.model.address import Address
 from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, Reads, source_arn
+
+if TYPE_CHECKING:
+    from mypy_boto3_iot.type_defs import TopicRuleTypeDef
 
 EVENT_TYPE = "iot"
 
@@ -32,19 +36,19 @@ class IotTopicRule(Spec):
     tags: Mapping[str, str] = field(default_factory=dict, compare=False)  # set on create; IoT has no upsert of them
 
 
-def from_aws(found: Mapping[str, Any]) -> IotTopicRule:
+def from_aws(found: TopicRuleTypeDef) -> IotTopicRule:
     """GetTopicRule's `rule` as the spec."""
     actions = found.get("actions") or []
     return IotTopicRule(
-        sql=str(found.get("sql") or ""),
-        sql_version=str(found.get("awsIotSqlVersion") or ""),
-        description=str(found.get("description") or ""),
+        sql=found.get("sql") or "",
+        sql_version=found.get("awsIotSqlVersion") or "",
+        description=found.get("description") or "",
         enabled=not found.get("ruleDisabled", False),
-        function_arns=tuple(str(a["lambda"]["functionArn"]) for a in actions if "lambda" in a),
+        function_arns=tuple(action["lambda"]["functionArn"] for action in actions if "lambda" in action),
     )
 
 
-def rule_payload(spec: IotTopicRule) -> dict[str, Any]:
+def rule_payload(spec: IotTopicRule) -> JsonObject:
     """The spec as CreateTopicRule/ReplaceTopicRule's topicRulePayload (the SQL version always sent: AWS's
     default differs from the emulator's)."""
     return {

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from fnship.errors import AwsError
 from fnship.jsonvalue import JsonMapping, JsonValue
@@ -28,7 +28,13 @@ from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, owned, source_arn
 
 if TYPE_CHECKING:
-    from mypy_boto3_apigateway.type_defs import DeploymentResponseTypeDef, ResourceTypeDef, RestApiResponseTypeDef
+    from mypy_boto3_apigateway.type_defs import (
+        DeploymentResponseTypeDef,
+        MethodTypeDef,
+        ResourceTypeDef,
+        RestApiResponseTypeDef,
+        StageResponseTypeDef,
+    )
 
     from fnship.plan.reads import Reads
 
@@ -219,12 +225,12 @@ class RestMethod(Spec):
     resource_id: str | None = field(default=None, compare=False)
 
 
-def method_from_aws(found: Mapping[str, Any], *, path: str, authorizer: str | None, api_id: str,
+def method_from_aws(found: MethodTypeDef, *, path: str, authorizer: str | None, api_id: str,
                     resource_id: str) -> RestMethod:  # fmt: skip
     """A GetResources item's embedded method as the spec; `authorizer` is the name of its authorizer."""
     integration = found.get("methodIntegration") or {}
     lambda_integration = integration.get("type") == "AWS"
-    responses = {
+    responses: dict[str, JsonMapping] = {
         status: {
             "pattern": response.get("selectionPattern") or "",
             "templates": dict(sorted((response.get("responseTemplates") or {}).items())),
@@ -236,7 +242,7 @@ def method_from_aws(found: Mapping[str, Any], *, path: str, authorizer: str | No
         for status, response in sorted((integration.get("integrationResponses") or {}).items())
     }
     return RestMethod(
-        method=found["httpMethod"],
+        method=found.get("httpMethod", ""),
         path=path,
         integration=integration.get("type"),
         target=integration_target(integration.get("uri")),
@@ -370,25 +376,30 @@ def logging_patch(want: RestStage, have: RestStage) -> list[dict[str, str]]:
 
 
 def stage_from_aws(
-    deployment: DeploymentResponseTypeDef | None, *, api_id: str, stage: Mapping[str, Any] | None = None
+    deployment: DeploymentResponseTypeDef | None, *, api_id: str, stage: StageResponseTypeDef | None = None
 ) -> RestStage:
     """GetDeployment's answer for the stage's deployment, and GetStage's, as the spec (our revision is in the
     deployment's description)."""
     description = (deployment.get("description") if deployment else None) or ""
     revision = description.removeprefix(REVISION_PREFIX) if description.startswith(REVISION_PREFIX) else None
+    settings = stage.get("methodSettings") or {} if stage is not None else {}
     throttles = {
         key: (int(found["throttlingBurstLimit"]), float(found["throttlingRateLimit"]))
-        for key, found in ((stage or {}).get("methodSettings") or {}).items()
+        for key, found in settings.items()
         if "throttlingBurstLimit" in found and "throttlingRateLimit" in found
     }
-    access = (stage or {}).get("accessLogSettings") or {}
-    everything = ((stage or {}).get("methodSettings") or {}).get("*/*") or {}
-    return RestStage(revision=revision, tracing=bool((stage or {}).get("tracingEnabled")),
-                     throttling=effective_throttling(throttles),
-                     access_log=(access["destinationArn"], access.get("format", "")) if access.get("destinationArn")
-                     else None,
-                     logging_level=everything.get("loggingLevel") or "OFF",
-                     data_trace=bool(everything.get("dataTraceEnabled")), api_id=api_id)  # fmt: skip
+    access = stage.get("accessLogSettings") if stage is not None else None
+    destination = access.get("destinationArn") if access is not None else None
+    everything = settings.get("*/*")
+    return RestStage(
+        revision=revision,
+        tracing=bool(stage.get("tracingEnabled")) if stage is not None else False,
+        throttling=effective_throttling(throttles),
+        access_log=(destination, access.get("format", "")) if destination and access is not None else None,
+        logging_level=(everything.get("loggingLevel") if everything else None) or "OFF",
+        data_trace=bool(everything.get("dataTraceEnabled")) if everything else False,
+        api_id=api_id,
+    )
 
 
 def rest_stage_deploy(context: Context, step: Step) -> None:

@@ -5,10 +5,10 @@ https://docs.aws.amazon.com/apigateway/latest/api/API_CreateAuthorizer.html"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from fnship.jsonvalue import JsonValue
 from fnship.kinds.base import Context, Kind, known
 from fnship.kinds.rest_api import REST_API, integration_target, owned_rest_api, part_of_api, rest_api_id
 from fnship.model.address import Address
@@ -16,6 +16,8 @@ from fnship.model.resources import Found, Resource, Spec
 from fnship.plan.diff import Step
 
 if TYPE_CHECKING:
+    from mypy_boto3_apigateway.type_defs import AuthorizerTypeDef
+
     from fnship.plan.reads import Reads
 
 
@@ -35,23 +37,23 @@ class RestAuthorizer(Spec):
     authorizer_id: str | None = field(default=None, compare=False)
 
 
-def authorizer_from_aws(found: Mapping[str, Any], *, api_id: str) -> RestAuthorizer:
+def authorizer_from_aws(found: AuthorizerTypeDef, *, api_id: str) -> RestAuthorizer:
     """A GetAuthorizers item as the spec."""
     return RestAuthorizer(
-        type=found["type"],
+        type=found.get("type", ""),
         function_arn=integration_target(found.get("authorizerUri")),
         provider_arns=tuple(sorted(found.get("providerARNs") or [])),
         identity_source=found.get("identitySource") or None,
         ttl=int(found.get("authorizerResultTtlInSeconds", 300)),
         validation_expression=found.get("identityValidationExpression") or None,
         api_id=api_id,
-        authorizer_id=found["id"],
+        authorizer_id=found.get("id"),
     )
 
 
-def authorizer_settings(context: Context, spec: RestAuthorizer) -> dict[str, Any]:
+def authorizer_settings(context: Context, spec: RestAuthorizer) -> dict[str, JsonValue]:
     """CreateAuthorizer's settings for the spec (AWS's field names)."""
-    settings: dict[str, Any] = {"type": spec.type, "authorizerResultTtlInSeconds": spec.ttl}
+    settings: dict[str, JsonValue] = {"type": spec.type, "authorizerResultTtlInSeconds": spec.ttl}
     if spec.function_arn:
         settings["authorizerUri"] = context.aws.rest_apis.lambda_uri(spec.function_arn)
     if spec.provider_arns:
@@ -102,13 +104,13 @@ def _ids(live: RestAuthorizer, step: Step) -> tuple[str, str]:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def authorizers(aws: Reads, api_id: str) -> list[dict[str, Any]]:
+def authorizers(aws: Reads, api_id: str) -> list[AuthorizerTypeDef]:
     return aws.once(("rest_authorizers", api_id), lambda: aws.rest_apis.get_authorizers(api_id))
 
 
 def authorizer_names(aws: Reads, api_id: str) -> dict[str, str]:
     """Authorizer id -> name, for the methods that name one."""
-    return {item["id"]: item["name"] for item in authorizers(aws, api_id)}
+    return {item.get("id", ""): item.get("name", "") for item in authorizers(aws, api_id)}
 
 
 def read_rest_authorizer(aws: Reads, stub: Resource) -> list[Resource]:
@@ -116,7 +118,7 @@ def read_rest_authorizer(aws: Reads, stub: Resource) -> list[Resource]:
     if api_id is None:
         return []
     for item in authorizers(aws, api_id):
-        if item["name"] == stub.name:
+        if item.get("name") == stub.name:
             return [Resource.of(stub.address, stub.name, authorizer_from_aws(item, api_id=api_id))]
     return []
 
@@ -128,7 +130,7 @@ def discover_rest_authorizers(aws: Reads) -> list[Resource]:
         return []
     where = Found(api_id=found[1]["id"])
     return [
-        Resource(Address.rest_authorizer(item["name"]), "rest_authorizer", item["name"], found=where)
+        Resource(Address.rest_authorizer(item.get("name", "")), "rest_authorizer", item.get("name", ""), found=where)
         for item in authorizers(aws, found[1]["id"])
     ]
 

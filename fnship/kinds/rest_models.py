@@ -5,9 +5,8 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from fnship.kinds.base import Context, Kind, compact_json, known
 from fnship.kinds.rest_api import REST_API, owned_rest_api, part_of_api, rest_api_id
@@ -16,6 +15,8 @@ from fnship.model.resources import Found, Resource, Spec
 from fnship.plan.diff import Step
 
 if TYPE_CHECKING:
+    from mypy_boto3_apigateway.type_defs import ModelTypeDef, RequestValidatorTypeDef
+
     from fnship.plan.reads import Reads
 
 VALIDATOR = Address.rest_validator()
@@ -107,15 +108,15 @@ def _validator_ids(live: RestValidator, step: Step) -> tuple[str, str]:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def models(aws: Reads, api_id: str) -> list[dict[str, Any]]:
+def models(aws: Reads, api_id: str) -> list[ModelTypeDef]:
     return aws.once(("rest_models", api_id), lambda: aws.rest_apis.get_models(api_id))
 
 
-def validators(aws: Reads, api_id: str) -> list[dict[str, Any]]:
+def validators(aws: Reads, api_id: str) -> list[RequestValidatorTypeDef]:
     return aws.once(("rest_validators", api_id), lambda: aws.rest_apis.get_request_validators(api_id))
 
 
-def model_from_aws(found: Mapping[str, Any], *, api_id: str) -> RestModel:
+def model_from_aws(found: ModelTypeDef, *, api_id: str) -> RestModel:
     return RestModel(
         content_type=found.get("contentType") or "application/json",
         schema=compact_json(found.get("schema")) or "",
@@ -140,7 +141,7 @@ def read_rest_validator(aws: Reads, stub: Resource) -> list[Resource]:
                 validate_body=bool(found.get("validateRequestBody")),
                 validate_parameters=bool(found.get("validateRequestParameters")),
                 api_id=api_id,
-                id=found["id"],
+                id=found.get("id"),
             )
             return [Resource.of(stub.address, stub.name, spec)]
     return []
@@ -153,9 +154,9 @@ def discover_rest_models(aws: Reads) -> list[Resource]:
         return []
     where = Found(api_id=found[1]["id"])
     return [
-        Resource(Address.rest_model(item["name"]), "rest_model", item["name"], found=where)
+        Resource(Address.rest_model(item.get("name", "")), "rest_model", item.get("name", ""), found=where)
         for item in models(aws, found[1]["id"])
-        if item["name"] not in BUILT_IN_MODELS
+        if item.get("name") not in BUILT_IN_MODELS
     ]
 
 
@@ -164,7 +165,7 @@ def discover_rest_validator(aws: Reads) -> list[Resource]:
     if found is None:
         return []
     where = Found(api_id=found[1]["id"])
-    return [Resource(VALIDATOR, "rest_validator", item["name"], found=where)
+    return [Resource(VALIDATOR, "rest_validator", item.get("name", ""), found=where)
             for item in validators(aws, found[1]["id"])][:1]  # fmt: skip
 
 

@@ -6,9 +6,8 @@ https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutSubs
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from fnship.kinds.base import Context, Kind, function_scoped
 from fnship.model import names
@@ -19,6 +18,9 @@ from fnship.plan.reads import OnAlias, Reads, source_arn
 
 FILTER_NAME_MAX = 512
 EVENT_TYPE = "cloudwatchLog"
+
+if TYPE_CHECKING:
+    from mypy_boto3_logs.type_defs import SubscriptionFilterTypeDef
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,12 +43,12 @@ def log_group_of(arn: str) -> str:
     return arn.split(":log-group:", 1)[1].removesuffix(":*")
 
 
-def from_aws(found: Mapping[str, Any]) -> SubscriptionFilter:
+def from_aws(found: SubscriptionFilterTypeDef) -> SubscriptionFilter:
     """An item of DescribeSubscriptionFilters as the spec."""
     return SubscriptionFilter(
-        log_group=str(found["logGroupName"]),
-        filter_pattern=str(found.get("filterPattern") or ""),
-        destination_arn=str(found["destinationArn"]),
+        log_group=found.get("logGroupName", ""),
+        filter_pattern=found.get("filterPattern") or "",
+        destination_arn=found.get("destinationArn", ""),
     )
 
 

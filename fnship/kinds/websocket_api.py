@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from fnship.jsonvalue import JsonValue
 from fnship.kinds.base import Context, Kind, function_scoped, known, reading_owner, tag_delta
 from fnship.model.address import Address
 from fnship.model.resources import Found, Resource, Spec
@@ -18,6 +19,13 @@ from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, owned, source_arn
 
 if TYPE_CHECKING:
+    from mypy_boto3_apigatewayv2.type_defs import (
+        GetApiResponseTypeDef,
+        GetAuthorizerResponseTypeDef,
+        IntegrationTypeDef,
+        RouteTypeDef,
+    )
+
     from fnship.plan.reads import Reads
 
 WEBSOCKET_API = Address.websocket_api()
@@ -50,7 +58,7 @@ class WebsocketApi(Spec):
     endpoint: str | None = field(default=None, compare=False)  # wss://ID.execute-api.REGION.amazonaws.com
 
 
-def api_from_aws(found: Mapping[str, Any], *, stage: str | None) -> WebsocketApi:
+def api_from_aws(found: GetApiResponseTypeDef, *, stage: str | None) -> WebsocketApi:
     return WebsocketApi(
         route_selection_expression=str(found.get("RouteSelectionExpression") or ""),
         description=str(found.get("Description") or ""),
@@ -99,7 +107,7 @@ class WebsocketAuthorizer(Spec):
     authorizer_id: str | None = field(default=None, compare=False)
 
 
-def authorizer_from_aws(found: Mapping[str, Any], *, api_id: str) -> WebsocketAuthorizer:
+def authorizer_from_aws(found: GetAuthorizerResponseTypeDef, *, api_id: str) -> WebsocketAuthorizer:
     return WebsocketAuthorizer(
         function_arn=function_of_uri(found.get("AuthorizerUri")),
         identity_source=tuple(found.get("IdentitySource") or ()),
@@ -149,8 +157,8 @@ class WebsocketRoute(Spec):
     integration_id: str | None = field(default=None, compare=False)
 
 
-def route_settings(context: Context, spec: WebsocketRoute, integration_id: str) -> dict[str, Any]:
-    settings: dict[str, Any] = {"Target": f"integrations/{integration_id}", "AuthorizationType": "NONE"}
+def route_settings(context: Context, spec: WebsocketRoute, integration_id: str) -> dict[str, JsonValue]:
+    settings: dict[str, JsonValue] = {"Target": f"integrations/{integration_id}", "AuthorizationType": "NONE"}
     if spec.authorizer:
         settings.update(
             AuthorizationType="CUSTOM",
@@ -218,7 +226,7 @@ def route_depends(resource: Resource) -> tuple[str, ...]:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def find_websocket_api(aws: Reads, name: str | None, owner: tuple[str, str]) -> dict[str, Any] | None:
+def find_websocket_api(aws: Reads, name: str | None, owner: tuple[str, str]) -> GetApiResponseTypeDef | None:
     """Our WebSocket API: one of the ids the service's tags and statements name (plan/reads.py `api_ids`), read by
     id, with our ownership tags (and `name`, when given: discovery looks for it under any name, since
     `provider.websocketsApiName` may have named it)."""
@@ -239,7 +247,7 @@ def websocket_api_name(*, service: str, stage: str) -> str:
     return f"{stage}-{service}-websockets"
 
 
-def _service_api(aws: Reads) -> dict[str, Any] | None:
+def _service_api(aws: Reads) -> GetApiResponseTypeDef | None:
     """The reading's service's WebSocket API, whatever its name (one per service and stage)."""
     return find_websocket_api(aws, None, reading_owner(aws))
 
@@ -251,26 +259,27 @@ def _api_id(aws: Reads, stub: Resource) -> str | None:
     return str(found["ApiId"]) if found else None
 
 
-def _routes(aws: Reads, api_id: str) -> list[dict[str, Any]]:
+def _routes(aws: Reads, api_id: str) -> list[RouteTypeDef]:
     return aws.once(("websocket_routes", api_id), lambda: aws.websockets.get_routes(api_id))
 
 
-def _integrations(aws: Reads, api_id: str) -> dict[str, dict[str, Any]]:
+def _integrations(aws: Reads, api_id: str) -> dict[str, IntegrationTypeDef]:
     return aws.once(
         ("websocket_integrations", api_id),
-        lambda: {i["IntegrationId"]: i for i in aws.websockets.get_integrations(api_id)},
+        lambda: {i.get("IntegrationId", ""): i for i in aws.websockets.get_integrations(api_id)},
     )
 
 
-def _route_authorizers(aws: Reads, api_id: str) -> dict[str, dict[str, Any]]:
+def _route_authorizers(aws: Reads, api_id: str) -> dict[str, GetAuthorizerResponseTypeDef]:
     """Authorizer name -> authorizer, for every authorizer a route uses (GetAuthorizers is the other way, which
     the moto server does not implement)."""
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, GetAuthorizerResponseTypeDef] = {}
     for route in _routes(aws, api_id):
-        if route.get("AuthorizerId") and route.get("AuthorizationType") == "CUSTOM":
+        authorizer_id = route.get("AuthorizerId")
+        if authorizer_id and route.get("AuthorizationType") == "CUSTOM":
             authorizer = aws.once(
-                ("websocket_authorizer", api_id, route["AuthorizerId"]),
-                partial(aws.websockets.get_authorizer_or_none, api_id, route["AuthorizerId"]),
+                ("websocket_authorizer", api_id, authorizer_id),
+                partial(aws.websockets.get_authorizer_or_none, api_id, authorizer_id),
             )
             if authorizer:
                 found[authorizer["Name"]] = authorizer
