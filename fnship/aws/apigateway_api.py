@@ -202,8 +202,9 @@ class RestApis:
             httpMethod=method,
         )
 
-    def get_preflight_headers(self, api_id: str, resource_id: str) -> dict[str, str] | None:
-        """The response headers the OPTIONS mock integration answers with, or None without a preflight."""
+    def get_preflight(self, api_id: str, resource_id: str) -> tuple[dict[str, str], str | None] | None:
+        """The response headers the OPTIONS mock integration answers with and its response template, or None
+        without a preflight."""
         found = call_or_none(
             f"REST API {api_id} OPTIONS on {resource_id}",
             "GetIntegrationResponse",
@@ -213,10 +214,17 @@ class RestApis:
             httpMethod="OPTIONS",
             statusCode="200",
         )
-        return dict(found.get("responseParameters") or {}) if found else None
+        if not found:
+            return None
+        return dict(found.get("responseParameters") or {}), (found.get("responseTemplates") or {}).get(
+            "application/json"
+        )
 
-    def put_preflight(self, api_id: str, resource_id: str, *, headers: Mapping[str, str]) -> None:
-        """An OPTIONS method answered by a mock integration with the CORS headers (no Lambda call).
+    def put_preflight(
+        self, api_id: str, resource_id: str, *, headers: Mapping[str, str], template: str | None = None
+    ) -> None:
+        """An OPTIONS method answered by a mock integration with the CORS headers (no Lambda call), and its response
+        template (one that picks the request's Origin among several allowed), if any.
         https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-cors.html"""
         where = f"REST API {api_id} OPTIONS on {resource_id}"
         ids = {"restApiId": api_id, "resourceId": resource_id, "httpMethod": "OPTIONS"}
@@ -240,6 +248,7 @@ class RestApis:
             self._client.put_integration_response,
             statusCode="200",
             responseParameters=dict(headers),
+            responseTemplates={"application/json": template} if template else {},
             **ids,
         )
 

@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 REST_API = Address.rest_api()
 REVISION_PREFIX = "fnship revision "
 Preflight = Mapping[str, str]  # an OPTIONS mock integration's response headers, as API Gateway stores them
+# A preflight's response template, kept among its headers under this key (no header is named so): the template that
+# answers a request's own Origin when it is one of several allowed (triggers/rest.py `origin_template`).
+PREFLIGHT_RESPONSE_TEMPLATE = "$template"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +67,14 @@ class RestApi(Spec):
     # Assigned by API Gateway: live only.
     id: str | None = field(default=None, compare=False)
     resource_ids: Mapping[str, str] = field(default_factory=dict, compare=False)  # path -> resource id
+
+
+def preflight_of(found: tuple[dict[str, str], str | None] | None) -> dict[str, str] | None:
+    """GetIntegrationResponse's headers and template of a preflight as the Preflight compared."""
+    if found is None:
+        return None
+    headers, template = found
+    return {**headers, PREFLIGHT_RESPONSE_TEMPLATE: template} if template else headers
 
 
 def rest_api_from_aws(
@@ -129,7 +140,10 @@ def sync_paths(context: Context, api_id: str, want: Mapping[str, Preflight | Non
         preflight = want[path]
         if preflight != have.get(path):
             if preflight:
-                api.put_preflight(api_id, ids[path], headers=preflight)
+                headers = {name: value for name, value in preflight.items() if name != PREFLIGHT_RESPONSE_TEMPLATE}
+                api.put_preflight(
+                    api_id, ids[path], headers=headers, template=preflight.get(PREFLIGHT_RESPONSE_TEMPLATE)
+                )
             elif have.get(path):
                 api.delete_method(api_id, ids[path], method="OPTIONS")
     for path in sorted(set(have) - set(want), key=lambda p: -p.count("/")):
@@ -501,7 +515,7 @@ def read_rest_api(aws: Reads, stub: Resource) -> list[Resource]:
         # Someone else's API: only the paths the methods need are compared (the others are not ours to remove).
         items = [item for item in items if item["path"] in desired.paths]
     preflights = {
-        item["id"]: aws.rest_apis.get_preflight_headers(api_id, item["id"])
+        item["id"]: preflight_of(aws.rest_apis.get_preflight(api_id, item["id"]))
         for item in items
         if item["path"] != "/" and "OPTIONS" in (item.get("resourceMethods") or {})
     }

@@ -15,7 +15,14 @@ from fnship.kinds.api_keys import ApiKey, UsagePlan
 from fnship.kinds.apigateway_account import ApiGatewayAccount
 from fnship.kinds.authorizer_permission import AuthorizerPermission, statement_id
 from fnship.kinds.log_group import LogGroup
-from fnship.kinds.rest_api import Preflight, RestApi, RestMethod, RestStage, effective_throttling
+from fnship.kinds.rest_api import (
+    PREFLIGHT_RESPONSE_TEMPLATE,
+    Preflight,
+    RestApi,
+    RestMethod,
+    RestStage,
+    effective_throttling,
+)
 from fnship.kinds.rest_authorizer import RestAuthorizer
 from fnship.kinds.rest_models import RestModel, RestValidator
 from fnship.local.events import Where, stable_id
@@ -499,8 +506,23 @@ def merged_cors(events: list[tuple[Target, EventSpec]]) -> dict[str, RestCors]:
     return merged
 
 
+def origin_template(origins: Sequence[str]) -> str | None:
+    """The preflight's response template answering a request's own Origin when it matches one of several allowed
+    origins (wildcards as `.*`), as Serverless v3 writes it; None for one literal origin or `*`."""
+    if "*" in origins or (len(origins) == 1 and "*" not in origins[0]):
+        return None
+    patterns = "|".join(origin.replace(".", "\\.").replace("*", ".*") for origin in origins)
+    return (
+        '#set($origin = $input.params("Origin"))\n'
+        '#if($origin == "") #set($origin = $input.params("origin")) #end\n'
+        f'#if($origin.matches("{patterns}"))'
+        " #set($context.responseOverride.header.Access-Control-Allow-Origin = $origin) #end"
+    )
+
+
 def rest_cors_headers(cors: RestCors, methods: list[str]) -> dict[str, str]:
-    """The preflight (OPTIONS, mock integration) response headers, as API Gateway stores them (quoted)."""
+    """The preflight (OPTIONS, mock integration) response headers, as API Gateway stores them (quoted), and the
+    response template choosing among several origins (under PREFLIGHT_RESPONSE_TEMPLATE)."""
     methods = ["*"] if "ANY" in methods else methods
     headers = {
         "Access-Control-Allow-Origin": ",".join(cors.origins),
@@ -513,7 +535,11 @@ def rest_cors_headers(cors: RestCors, methods: list[str]) -> dict[str, str]:
         headers["Access-Control-Max-Age"] = str(cors.max_age)
     if cors.cache_control:
         headers["Cache-Control"] = cors.cache_control
-    return {f"method.response.header.{k}": f"'{v}'" for k, v in sorted(headers.items())}
+    out = {f"method.response.header.{k}": f"'{v}'" for k, v in sorted(headers.items())}
+    template = origin_template(cors.origins)
+    if template is not None:
+        out[PREFLIGHT_RESPONSE_TEMPLATE] = template
+    return out
 
 
 def shared_rest_api(

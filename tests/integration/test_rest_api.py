@@ -798,3 +798,38 @@ def test_an_authorizer_by_arn_managed_externally_gets_no_statement(moto, project
     assert "their-authorizer" in authorizers(moto)
     assert their_statements_left(moto) == {}
     assert project.fn("plan", "--exit-code").exit_code == 0
+
+
+def test_several_cors_origins_answer_each_request_with_its_own_origin(moto, project):
+    text = (
+        "service: svc\nprovider:\n  name: aws\nfunctions:\n  api:\n    handler: handler.hello\n    events:\n"
+        "      - http:\n          method: get\n          path: items\n          cors:\n"
+        "            origins: [https://app.example.com, 'https://*.partners.example.com']\n"
+    )
+    deploy(project, text)
+    gateway = moto.client("apigateway")
+    api_id = rest_api(moto)["id"]
+    (items,) = [r for r in gateway.get_resources(restApiId=api_id)["items"] if r["path"] == "/items"]
+    answer = gateway.get_integration_response(restApiId=api_id, resourceId=items["id"], httpMethod="OPTIONS",
+                                              statusCode="200")  # fmt: skip
+    template = answer["responseTemplates"]["application/json"]
+    # As Serverless v3 writes it: the request's Origin is answered when it matches one of them (wildcards as .*).
+    assert '#if($origin.matches("https://app\\.example\\.com|https://.*\\.partners\\.example\\.com"))' in template
+    assert "#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)" in template
+    plan = project.fn("plan", "--exit-code")
+    assert plan.exit_code == 0, plan.stdout
+    moto.start_recording()
+    deploy(project, text)
+    assert mutating_actions(moto.stop_recording()) == []
+    # Back to one origin: the template goes, the header is that origin.
+    deploy(
+        project,
+        text.replace("[https://app.example.com, 'https://*.partners.example.com']", "[https://app.example.com]"),
+    )
+    answer = gateway.get_integration_response(restApiId=api_id, resourceId=items["id"], httpMethod="OPTIONS",
+                                              statusCode="200")  # fmt: skip
+    assert not (answer.get("responseTemplates") or {}).get("application/json")
+    assert (
+        answer["responseParameters"]["method.response.header.Access-Control-Allow-Origin"]
+        == "'https://app.example.com'"
+    )
