@@ -96,27 +96,48 @@ def read_authorizer_permission(aws: Reads, stub: Resource) -> list[Resource]:
     return []
 
 
-def discover_rest_authorizer_permissions(aws: Reads) -> list[Resource]:
-    """Our statements on the functions the service's REST API authorizers name (for the authorizers the manifest
-    no longer has, and `fn remove`)."""
-    from fnship.kinds.base import reading_owner
+def discover_authorizer_permissions(aws: Reads) -> list[Resource]:
+    """Our statements on the functions the authorizers of the service's APIs name: its REST API's (all of them),
+    its HTTP and WebSocket APIs' (those a route uses): for the authorizers the manifest no longer has, and
+    `fn remove`."""
+    from fnship.kinds.base import reading_owner, service_api
+    from fnship.kinds.http_api import find_http_api
+    from fnship.kinds.http_api import route_authorizers as http_route_authorizers
     from fnship.kinds.rest_api import integration_target, owned_rest_api
     from fnship.kinds.rest_authorizer import authorizers
+    from fnship.kinds.websocket_api import function_of_uri, service_websocket_api
+    from fnship.kinds.websocket_api import route_authorizers as websocket_route_authorizers
 
-    found = owned_rest_api(aws)
-    if found is None:
-        return []
     service, stage = reading_owner(aws)
-    prefix = statement_id(api="rest", service=service, stage=stage, name="")
+    functions: dict[tuple[str, Address], set[str]] = {}
+    rest = owned_rest_api(aws)
+    if rest is not None:
+        found = {integration_target(item.get("authorizerUri")) for item in authorizers(aws, rest[1]["id"])}
+        functions[("rest", Address.rest_api())] = {arn for arn in found if arn}
+    http = service_api(aws, find_http_api)
+    if http is not None:
+        used = http_route_authorizers(aws, http[1]["ApiId"]).values()
+        functions[("http", Address.http_api())] = {a for u in used if (a := integration_target(u.get("AuthorizerUri")))}
+    websocket = service_websocket_api(aws)
+    if websocket is not None:
+        used = websocket_route_authorizers(aws, websocket["ApiId"]).values()
+        functions[("ws", Address.websocket_api())] = {a for u in used if (a := function_of_uri(u.get("AuthorizerUri")))}
     stubs = []
-    for function_arn in sorted({str(target) for item in authorizers(aws, found[1]["id"])
-                                if (target := integration_target(item.get("authorizerUri")))}):  # fmt: skip
-        function, qualifier = function_and_qualifier(function_arn)
-        for statement in aws.alias_policy(function, qualifier):
-            sid = str(statement.get("Sid", ""))
-            if sid.startswith(prefix):
-                address = Address.authorizer_permission(Address.rest_api(), sid.removeprefix(prefix))
-                stubs.append(Resource(address, "authorizer_permission", sid, found=Found(arn=function_arn)))
+    for (api_kind, api), arns in functions.items():
+        prefix = statement_id(api=api_kind, service=service, stage=stage, name="")
+        for function_arn in sorted(arns):
+            function, qualifier = function_and_qualifier(function_arn)
+            try:
+                statements = aws.alias_policy(function, qualifier)
+            except AwsError as exc:
+                if exc.code not in ("AccessDeniedException", "AccessDenied"):
+                    raise
+                continue  # another account's function, which the manifest leaves to it (managedExternally)
+            for statement in statements:
+                sid = str(statement.get("Sid", ""))
+                if sid.startswith(prefix):
+                    address = Address.authorizer_permission(api, sid.removeprefix(prefix))
+                    stubs.append(Resource(address, "authorizer_permission", sid, found=Found(arn=function_arn)))
     return stubs
 
 
@@ -129,5 +150,5 @@ KIND = Kind(
     replace_on=STATEMENT_FIELDS | {"function"},
     serial=policy_of,
     read=read_authorizer_permission,
-    discover=discover_rest_authorizer_permissions,
+    discover=discover_authorizer_permissions,
 )

@@ -312,7 +312,7 @@ def read_http_api(aws: Reads, stub: Resource) -> list[Resource]:
     return [Resource.of(stub.address, stub.name, spec)]
 
 
-def _route_authorizers(aws: Reads, api_id: str) -> dict[str, GetAuthorizerResponseTypeDef]:
+def route_authorizers(aws: Reads, api_id: str) -> dict[str, GetAuthorizerResponseTypeDef]:
     """Authorizer name -> authorizer, for every authorizer a route uses. (Routes are where we find them:
     GetAuthorizers is the other way, which the moto server does not implement.)"""
     found: dict[str, GetAuthorizerResponseTypeDef] = {}
@@ -328,7 +328,7 @@ def read_http_api_authorizer(aws: Reads, stub: Resource) -> list[Resource]:
     api_id = http_api_id(aws, stub)
     if api_id is None:
         return []
-    found = _route_authorizers(aws, api_id).get(stub.name)
+    found = route_authorizers(aws, api_id).get(stub.name)
     if found is None:
         return []
     return [Resource.of(stub.address, stub.name, authorizer_from_aws(found, api_id=api_id))]
@@ -381,7 +381,7 @@ def discover_authorizers(aws: Reads) -> list[Resource]:
     where = Found(api_id=found[1]["ApiId"])
     return [
         Resource(Address.http_api_authorizer(authorizer), "http_api_authorizer", authorizer, found=where)
-        for authorizer in _route_authorizers(aws, found[1]["ApiId"])
+        for authorizer in route_authorizers(aws, found[1]["ApiId"])
     ]
 
 

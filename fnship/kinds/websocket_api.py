@@ -247,7 +247,7 @@ def websocket_api_name(*, service: str, stage: str) -> str:
     return f"{stage}-{service}-websockets"
 
 
-def _service_api(aws: Reads) -> GetApiResponseTypeDef | None:
+def service_websocket_api(aws: Reads) -> GetApiResponseTypeDef | None:
     """The reading's service's WebSocket API, whatever its name (one per service and stage)."""
     return find_websocket_api(aws, None, reading_owner(aws))
 
@@ -255,7 +255,7 @@ def _service_api(aws: Reads) -> GetApiResponseTypeDef | None:
 def _api_id(aws: Reads, stub: Resource) -> str | None:
     if stub.found is not None and stub.found.api_id:
         return stub.found.api_id
-    found = _service_api(aws)
+    found = service_websocket_api(aws)
     return str(found["ApiId"]) if found else None
 
 
@@ -270,7 +270,7 @@ def _integrations(aws: Reads, api_id: str) -> dict[str, IntegrationTypeDef]:
     )
 
 
-def _route_authorizers(aws: Reads, api_id: str) -> dict[str, GetAuthorizerResponseTypeDef]:
+def route_authorizers(aws: Reads, api_id: str) -> dict[str, GetAuthorizerResponseTypeDef]:
     """Authorizer name -> authorizer, for every authorizer a route uses (GetAuthorizers is the other way, which
     the moto server does not implement)."""
     found: dict[str, GetAuthorizerResponseTypeDef] = {}
@@ -298,7 +298,7 @@ def read_websocket_api(aws: Reads, stub: Resource) -> list[Resource]:
 
 def read_websocket_authorizer(aws: Reads, stub: Resource) -> list[Resource]:
     api_id = _api_id(aws, stub)
-    found = _route_authorizers(aws, api_id).get(stub.name) if api_id else None
+    found = route_authorizers(aws, api_id).get(stub.name) if api_id else None
     if api_id is None or found is None:
         return []
     return [Resource.of(stub.address, stub.name, authorizer_from_aws(found, api_id=api_id))]
@@ -356,18 +356,18 @@ def route_name(route_key: str) -> str:
 
 
 def discover_websocket_api(aws: Reads) -> list[Resource]:
-    found = _service_api(aws)
+    found = service_websocket_api(aws)
     return [Resource(WEBSOCKET_API, "websocket_api", str(found["Name"]))] if found is not None else []
 
 
 def discover_websocket_authorizers(aws: Reads) -> list[Resource]:
-    found = _service_api(aws)
+    found = service_websocket_api(aws)
     if found is None:
         return []
     where = Found(api_id=found["ApiId"])
     return [
         Resource(Address.websocket_authorizer(name), "websocket_authorizer", name, found=where)
-        for name in _route_authorizers(aws, found["ApiId"])
+        for name in route_authorizers(aws, found["ApiId"])
     ]
 
 

@@ -124,6 +124,7 @@ class RequestAuthorizer:
     ttl: int  # resultTtlInSeconds (0: no caching)
     simple_responses: bool  # enableSimpleResponses: the function answers {"isAuthorized": bool, "context": {}}
     payload_version: str  # "1.0" | "2.0"
+    managed_externally: bool = False  # by ARN: its statement for API Gateway is someone else's to make
 
 
 @frozen

@@ -36,7 +36,7 @@ from fnship.manifest.types import (
 )
 from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource
-from fnship.model.triggers.api import APIGATEWAY, HTTP_API, api_name, route_name
+from fnship.model.triggers.api import APIGATEWAY, HTTP_API, api_name, external_authorizer_permission, route_name
 from fnship.model.triggers.common import (
     Target,
     cors_configuration,
@@ -59,7 +59,7 @@ PAYLOAD_FORMATS = ("1.0", "2.0")
 AUTHORIZER_KEYS = frozenset({"type", "identitySource", "issuerUrl", "audience"})
 REQUEST_AUTHORIZER_KEYS = frozenset(
     {"type", "name", "functionName", "functionArn", "identitySource", "resultTtlInSeconds", "enableSimpleResponses",
-     "payloadVersion"}
+     "payloadVersion", "managedExternally"}
 )  # fmt: skip
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html
 AUTHORIZER_TTL_S = (0, 3600)
@@ -222,7 +222,8 @@ def _request_authorizer(raw: Mapping[str, Value], path: KeyPath, check: Checker)
     if simple and version != "2.0":
         check.error((*path, "enableSimpleResponses"), "simple responses need payloadVersion '2.0' (AWS refuses them "
                     "with '1.0')")  # fmt: skip
-    return RequestAuthorizer(function_key, function_arn, tuple(sources), ttl, simple, version)
+    managed = flag(raw, "managedExternally", path, check, False)
+    return RequestAuthorizer(function_key, function_arn, tuple(sources), ttl, simple, version, managed)
 
 
 def parse_function_http_api(value: object, path: KeyPath, check: Checker, provider: HttpApiSpec) -> HttpApiSpec:
@@ -334,7 +335,7 @@ def shared_http_api(
     authorizers: list[Resource] = []
     for name in used:
         found = spec.authorizers[name]
-        depends = [HTTP_API]
+        depends: list[str] = [HTTP_API]
         if isinstance(found, RequestAuthorizer):
             function = (functions or {}).get(found.function_key) if found.function_key else None
             arn_of = function.alias_arn if function is not None else found.function_arn
@@ -348,6 +349,11 @@ def shared_http_api(
                 authorizers.append(permission(function, AUTHORIZER_EVENT, slug(name), principal=APIGATEWAY,
                                               source_arn=source))  # fmt: skip
                 depends.append(Address.permission(function.function_key, AUTHORIZER_EVENT, slug(name)))
+            elif found.function_arn and not found.managed_externally:
+                statement = external_authorizer_permission(found.function_arn, name, api=HTTP_API, api_kind="http",
+                                                           service=service, stage=stage)  # fmt: skip
+                authorizers.append(statement)
+                depends.append(statement.address)
         else:
             authorizer = HttpApiAuthorizer(type="JWT", identity_source=tuple(found.identity_source),
                                            issuer=found.issuer, audience=tuple(found.audience))  # fmt: skip

@@ -9,11 +9,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypedDict
 
-from fnship.arns import arn, parse_arn
+from fnship.arns import arn
 from fnship.jsonvalue import JsonObject
 from fnship.kinds.api_keys import ApiKey, UsagePlan
 from fnship.kinds.apigateway_account import ApiGatewayAccount
-from fnship.kinds.authorizer_permission import AuthorizerPermission, statement_id
 from fnship.kinds.log_group import LogGroup
 from fnship.kinds.rest_api import (
     PREFLIGHT_RESPONSE_TEMPLATE,
@@ -41,9 +40,8 @@ from fnship.manifest.events.common import (
 from fnship.manifest.types import EventSettings, EventSpec, KeyPath, RestApiLogs, RestApiSettings, Value, ValueMap
 from fnship.model.address import Address
 from fnship.model.resources import OWNER_API_TAG, Ref, Resource, plain
-from fnship.model.triggers.api import APIGATEWAY, REST_API, api_name, route_name
+from fnship.model.triggers.api import APIGATEWAY, REST_API, api_name, external_authorizer_permission, route_name
 from fnship.model.triggers.common import (
-    INVOKE,
     Target,
     execute_api_arn,
     permission,
@@ -443,29 +441,11 @@ def rest_authorizers(
             out.append(permission(function, AUTHORIZER_EVENT, slug(name), principal=APIGATEWAY, source_arn=source))
             depends.append(Address.permission(function.function_key, AUTHORIZER_EVENT, slug(name)))
         elif ref.type in ("TOKEN", "REQUEST") and ref.arn and not ref.managed_externally:
-            out.append(external_authorizer_permission(ref.arn, name, api="rest", service=service, stage=stage))
+            out.append(external_authorizer_permission(ref.arn, name, api=REST_API, api_kind="rest", service=service,
+                                                      stage=stage))  # fmt: skip
             depends.append(Address.authorizer_permission(REST_API, slug(name)))
         out.append(Resource.of(Address.rest_authorizer(name), name, spec, depends_on=depends))
     return out
-
-
-def external_authorizer_permission(function_arn: str, name: str, *, api: str, service: str, stage: str) -> Resource:
-    """The statement on a Lambda authorizer given by ARN letting the service's `api` (rest) invoke it for its
-    authorizers, pinned to this account (the function may be another service's)."""
-    parts = parse_arn(function_arn)
-    region, account_id = (parts.region, parts.account_id) if parts else ("", "")
-    source = Ref(REST_API, "id", arn("execute-api", "{value}/authorizers/*", region=region, account_id=account_id))
-    spec = AuthorizerPermission(
-        function=function_arn,
-        action=INVOKE,
-        principal=APIGATEWAY,
-        source_arn=source,
-        source_account=account_id or None,
-        function_url_auth_type=None,
-        invoked_via_function_url=False,
-    )
-    sid = statement_id(api=api, service=service, stage=stage, name=slug(name))
-    return Resource.of(Address.authorizer_permission(REST_API, slug(name)), sid, spec, depends_on=(REST_API,))
 
 
 def rest_paths(methods: list[Resource], cors_by_path: Mapping[str, RestCors]) -> dict[str, Preflight | None]:

@@ -28,16 +28,16 @@ from fnship.kinds.websocket_api import (
 )
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
-from fnship.manifest.events.common import EventContext, text_of, want_arn
+from fnship.manifest.events.common import EventContext, flag, text_of, want_arn
 from fnship.manifest.types import EventSettings, EventSpec, KeyPath, Value
 from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource
-from fnship.model.triggers.api import APIGATEWAY
+from fnship.model.triggers.api import APIGATEWAY, external_authorizer_permission
 from fnship.model.triggers.common import Target, permission, slug, trigger_address
 from fnship.triggers.base import Shared, TriggerType
 
 WEBSOCKET_KEYS = frozenset({"route", "routeResponseSelectionExpression", "authorizer"})
-AUTHORIZER_KEYS = frozenset({"name", "arn", "identitySource"})
+AUTHORIZER_KEYS = frozenset({"name", "arn", "identitySource", "managedExternally"})
 CONNECT = "$connect"
 DEFAULT_ROUTE_SELECTION = "$request.body.action"  # Serverless v3's
 DEFAULT_DESCRIPTION = "Serverless Websockets"  # Serverless v3's
@@ -57,6 +57,7 @@ class WebsocketAuthorizerSpec:
     function_key: str | None
     arn: str | None
     identity_source: tuple[str, ...]
+    managed_externally: bool = False  # by ARN: its statement for API Gateway is someone else's to make
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,9 @@ def _authorizer(value: object, path: KeyPath, ctx: EventContext) -> WebsocketAut
         if found_arn is None:
             return None
         named = str(raw.get("name") or found_arn.split(":function:", 1)[-1].split(":")[0])
-        return WebsocketAuthorizerSpec(name=named, function_key=None, arn=found_arn, identity_source=sources)
+        managed = flag(raw, "managedExternally", path, check, False)
+        return WebsocketAuthorizerSpec(name=named, function_key=None, arn=found_arn, identity_source=sources,
+                                       managed_externally=managed)  # fmt: skip
     name = check.want_str(raw.get("name"), at["name"]) if raw.get("name") is not None else None
     if not name:
         check.error(path, "name (a function of this service) or arn is required", at_key=True)
@@ -254,6 +257,17 @@ def shared(events: list[tuple[Target, EventSpec]], _rendered: list[Resource], co
                                    source_arn=source)  # fmt: skip
             resources.append(statement)
             depends += [function.alias_address, statement.address]
+        elif authorizer.arn and not authorizer.managed_externally:
+            external = external_authorizer_permission(
+                authorizer.arn,
+                authorizer.name,
+                api=WEBSOCKET_API,
+                api_kind="ws",
+                service=context.service,
+                stage=context.stage,
+            )
+            resources.append(external)
+            depends.append(external.address)
         resources.append(
             Resource.of(
                 Address.websocket_authorizer(authorizer.name),

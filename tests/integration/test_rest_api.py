@@ -833,3 +833,52 @@ def test_several_cors_origins_answer_each_request_with_its_own_origin(moto, proj
         answer["responseParameters"]["method.response.header.Access-Control-Allow-Origin"]
         == "'https://app.example.com'"
     )
+
+
+BY_ARN = """\
+service: svc
+provider:
+  name: aws
+  httpApi:
+    authorizers:
+      theirs:
+        type: request
+        functionArn: {theirs}
+        identitySource: [$request.header.Authorization]
+functions:
+  api:
+    handler: handler.hello
+    events:
+      - httpApi:
+          method: GET
+          path: /me
+          authorizer: theirs
+      - websocket:
+          route: $connect
+          authorizer: {theirs}
+      - websocket: $default
+"""
+
+
+def test_http_and_websocket_authorizers_by_arn_get_their_statements(moto, project):
+    their_authorizer(moto)
+    text = BY_ARN.format(theirs=THEIR_AUTHORIZER)
+    deploy(project, text)
+    v2 = moto.client("apigatewayv2")
+    apis = {a["ProtocolType"]: a["ApiId"] for a in v2.get_apis()["Items"]}
+    theirs = their_statements(moto)
+    assert set(theirs) == {"fnshipauth-svc-dev-http-theirs", "fnshipauth-svc-dev-ws-their-authorizer"}
+    for sid, api in (
+        ("fnshipauth-svc-dev-http-theirs", "HTTP"),
+        ("fnshipauth-svc-dev-ws-their-authorizer", "WEBSOCKET"),
+    ):
+        assert theirs[sid]["Condition"]["ArnLike"] == {
+            "AWS:SourceArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{apis[api]}/authorizers/*"
+        }
+    plan = project.fn("plan", "--exit-code")
+    assert plan.exit_code == 0, plan.stdout
+    moto.start_recording()
+    deploy(project, text)
+    assert mutating_actions(moto.stop_recording()) == []
+    assert project.fn("remove", "--yes").exit_code == 0
+    assert their_statements_left(moto) == {}
