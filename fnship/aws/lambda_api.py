@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from fnship.aws.calls import aws_call, call_or_none, describe, error_code, error_message, paged, paged_or_none
@@ -45,10 +45,17 @@ class LambdaApi:
         )
 
     def invoke(
-        self, name: str, *, payload: bytes, qualifier: str | None = None, log_tail: bool = False
+        self,
+        name: str,
+        *,
+        payload: bytes,
+        qualifier: str | None = None,
+        log_tail: bool = False,
+        tenant_id: str | None = None,
     ) -> dict[str, Any]:
         """`Invoke` synchronously (RequestResponse). Returns StatusCode, FunctionError (absent on success),
-        ExecutedVersion, the payload bytes, and LogResult decoded (the last 4 KB of the log) when `log_tail`."""
+        ExecutedVersion, the payload bytes, and LogResult decoded (the last 4 KB of the log) when `log_tail`.
+        `tenant_id`: the tenant a tenant-isolated function runs the invocation for (TenantId)."""
         import base64
 
         kwargs: dict[str, Any] = {
@@ -59,6 +66,8 @@ class LambdaApi:
         }
         if qualifier:
             kwargs["Qualifier"] = qualifier
+        if tenant_id:
+            kwargs["TenantId"] = tenant_id
         target = f"function {name}:{qualifier}" if qualifier else f"function {name}"
         response = aws_call(target, "Invoke", self._client.invoke, **kwargs)
         body = response.get("Payload")
@@ -70,6 +79,67 @@ class LambdaApi:
             "Payload": body.read() if hasattr(body, "read") else (body or b""),
             "LogResult": base64.b64decode(log).decode("utf-8", "replace") if log else None,
         }
+
+    def invoke_stream(
+        self,
+        name: str,
+        *,
+        payload: bytes,
+        qualifier: str | None = None,
+        log_tail: bool = False,
+        tenant_id: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """`InvokeWithResponseStream`: the response as it arrives, one event at a time: {"chunk": bytes} for each
+        PayloadChunk, then one {"done": ...} with ErrorCode/ErrorDetails (a function error) and LogResult decoded.
+        https://docs.aws.amazon.com/lambda/latest/api/API_InvokeWithResponseStream.html"""
+        import base64
+
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        kwargs: dict[str, Any] = {"FunctionName": name, "Payload": payload, "LogType": "Tail" if log_tail else "None"}
+        if qualifier:
+            kwargs["Qualifier"] = qualifier
+        if tenant_id:
+            kwargs["TenantId"] = tenant_id
+        target = f"function {name}:{qualifier}" if qualifier else f"function {name}"
+        response = aws_call(target, "InvokeWithResponseStream", self._client.invoke_with_response_stream, **kwargs)
+        try:
+            for event in response["EventStream"]:
+                if "PayloadChunk" in event:
+                    yield {"chunk": event["PayloadChunk"].get("Payload") or b""}
+                elif "InvokeComplete" in event:
+                    done = dict(event["InvokeComplete"])
+                    log = done.pop("LogResult", None)
+                    done["LogResult"] = base64.b64decode(log).decode("utf-8", "replace") if log else None
+                    done["ExecutedVersion"] = response.get("ExecutedVersion")
+                    yield {"done": done}
+        except (ClientError, BotoCoreError) as exc:  # the stream broke off: said like every other failed call
+            raise describe(exc, resource=target, action="InvokeWithResponseStream", client=self._client) from exc
+
+    def set_recursion(self, name: str, recursive_loop: str) -> None:
+        """`PutFunctionRecursionConfig` (Allow | Terminate).
+        https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionRecursionConfig.html"""
+        aws_call(f"function {name}", "PutFunctionRecursionConfig", self._client.put_function_recursion_config,
+                 FunctionName=name, RecursiveLoop=recursive_loop)  # fmt: skip
+
+    def get_recursion(self, name: str) -> str:
+        answer = aws_call(f"function {name}", "GetFunctionRecursionConfig",
+                          self._client.get_function_recursion_config, FunctionName=name)  # fmt: skip
+        return str(answer.get("RecursiveLoop") or "Terminate")
+
+    def set_runtime_management(self, name: str, *, mode: str, runtime_version_arn: str | None = None) -> None:
+        """`PutRuntimeManagementConfig` on $LATEST (versions published afterwards keep it).
+        https://docs.aws.amazon.com/lambda/latest/api/API_PutRuntimeManagementConfig.html"""
+        kwargs: dict[str, Any] = {"FunctionName": name, "UpdateRuntimeOn": mode}
+        if runtime_version_arn:
+            kwargs["RuntimeVersionArn"] = runtime_version_arn
+        aws_call(f"function {name}", "PutRuntimeManagementConfig", self._client.put_runtime_management_config,
+                 **kwargs)  # fmt: skip
+
+    def get_runtime_management(self, name: str) -> dict[str, Any]:
+        """UpdateRuntimeOn and (Manual only) RuntimeVersionArn."""
+        return aws_call(f"function {name}", "GetRuntimeManagementConfig",
+                        self._client.get_runtime_management_config, FunctionName=name)  # fmt: skip
 
     def create_function(
         self, name: str, *, config: Mapping[str, Any], code: Mapping[str, Any], tags: Mapping[str, str]

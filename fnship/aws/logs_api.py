@@ -15,7 +15,7 @@ class LogsApi:
         self._client = client
 
     def describe_log_groups(self, names: list[str]) -> dict[str, dict[str, Any]]:
-        """Name -> {Name, Arn, RetentionInDays} of those of `names` that exist: 50 names per DescribeLogGroups
+        """Name -> {Name, Arn, RetentionInDays, logGroupClass} of those of `names` that exist: 50 names per DescribeLogGroups
         call (`logGroupIdentifiers`), instead of one call per group.
         https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DescribeLogGroups.html"""
         found: dict[str, dict[str, Any]] = {}
@@ -31,6 +31,7 @@ class LogsApi:
                     "Name": group["logGroupName"],
                     "Arn": arn,
                     "RetentionInDays": group.get("retentionInDays"),
+                    "logGroupClass": group.get("logGroupClass") or "STANDARD",
                 }
         return found
 
@@ -38,10 +39,13 @@ class LogsApi:
         tags = aws_call(f"log group {arn}", "ListTagsForResource", self._client.list_tags_for_resource, resourceArn=arn)
         return dict(tags.get("tags", {}))
 
-    def create_log_group(self, name: str, *, tags: Mapping[str, str]) -> None:
-        aws_call(
-            f"log group {name}", "CreateLogGroup", self._client.create_log_group, logGroupName=name, tags=dict(tags)
-        )
+    def create_log_group(self, name: str, *, tags: Mapping[str, str], log_group_class: str | None = None) -> None:
+        """`CreateLogGroup`; `log_group_class` (STANDARD, INFREQUENT_ACCESS) is fixed at creation.
+        https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html"""
+        kwargs: dict[str, Any] = {"logGroupName": name, "tags": dict(tags)}
+        if log_group_class:
+            kwargs["logGroupClass"] = log_group_class
+        aws_call(f"log group {name}", "CreateLogGroup", self._client.create_log_group, **kwargs)
 
     def set_retention(self, name: str, days: int | None) -> None:
         if days is None:

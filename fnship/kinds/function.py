@@ -16,12 +16,21 @@ from fnship.kinds.base import Context, Kind, known, tag_delta
 from fnship.manifest.types import DEFAULT_EPHEMERAL_MB
 from fnship.model.address import Address
 from fnship.model.resources import OWNER_FUNCTION_TAG, Found, Ref, Resource, Spec
-from fnship.plan.diff import CREATE, DELETE, Change, Step, top_fields
+from fnship.plan.diff import CREATE, DELETE, REPLACE, Change, Step, top_fields
 from fnship.secret import Secret, reveal
 
 # Function fields that only UpdateFunctionCode can change; the rest go through UpdateFunctionConfiguration.
 CODE_FIELDS = frozenset({"code_sha256", "architecture", "image_uri"})
-SEPARATE_FUNCTION_FIELDS = frozenset({"tags", "reserved_concurrency"})
+SEPARATE_FUNCTION_FIELDS = frozenset({"tags", "reserved_concurrency", "recursive_loop", "runtime_update", "tenancy"})
+# Lambda's defaults for the settings read from their own APIs, assumed while fnship has not set them (the function's
+# SETTINGS_TAG says which it set): https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionRecursionConfig.html,
+# https://docs.aws.amazon.com/lambda/latest/api/API_GetRuntimeManagementConfig.html
+DEFAULT_RECURSIVE_LOOP = "Terminate"
+DEFAULT_RUNTIME_UPDATE = "Auto"
+# A function tag naming the settings fnship set through their own APIs (`recursion`, `runtime`): only those are
+# read back, so a plan of a service that sets none makes no extra call per function.
+SETTINGS_TAG = "fnship:settings"
+SNAPSTART_OFF = "None"
 
 if TYPE_CHECKING:
     from fnship.plan.reads import Reads
@@ -30,6 +39,8 @@ if TYPE_CHECKING:
 def function_steps(change: Change) -> list[Step]:
     if change.action in (CREATE, DELETE):
         return [Step(f"function.{change.action}", change.address)]
+    if change.action == REPLACE:  # a create-only field (tenancy) changed: what hangs on it is planned anew
+        return [Step("function.delete", change.address), Step("function.create", change.address)]
     fields = top_fields(change)
     steps = []
     if fields & CODE_FIELDS:
@@ -40,6 +51,10 @@ def function_steps(change: Change) -> list[Step]:
         steps.append(Step("function.tag", change.address))
     if "reserved_concurrency" in fields:
         steps.append(Step("function.concurrency", change.address))
+    if "recursive_loop" in fields:
+        steps.append(Step("function.recursion", change.address))
+    if "runtime_update" in fields:
+        steps.append(Step("function.runtime_management", change.address))
     return steps
 
 
@@ -47,6 +62,42 @@ def function_steps(change: Change) -> list[Step]:
 class Vpc:
     subnet_ids: tuple[str, ...]  # sorted
     security_group_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Logging:
+    """LoggingConfig other than Lambda's default (Text to /aws/lambda/<name>); levels are JSON's only."""
+
+    log_format: str  # JSON | Text
+    log_group: str
+    application_log_level: str | None = None
+    system_log_level: str | None = None
+
+
+@dataclass(frozen=True)
+class RuntimeUpdate:
+    """How Lambda updates the runtime (PutRuntimeManagementConfig)."""
+
+    mode: str = DEFAULT_RUNTIME_UPDATE  # Auto | FunctionUpdate | Manual
+    runtime_version_arn: str | None = None  # Manual only
+
+
+def logging_of(config: Mapping[str, Any] | None, function_name: str) -> Logging | None:
+    """LoggingConfig as the spec holds it: None when it is Lambda's default; JSON levels filled with INFO, as
+    Lambda answers them. https://docs.aws.amazon.com/lambda/latest/api/API_LoggingConfig.html"""
+    config = config or {}
+    log_format = config.get("LogFormat") or "Text"
+    group = config.get("LogGroup") or f"/aws/lambda/{function_name}"
+    if log_format == "Text" and group == f"/aws/lambda/{function_name}":
+        return None
+    if log_format != "JSON":
+        return Logging(log_format=log_format, log_group=group)
+    return Logging(
+        log_format=log_format,
+        log_group=group,
+        application_log_level=config.get("ApplicationLogLevel") or "INFO",
+        system_log_level=config.get("SystemLogLevel") or "INFO",
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +124,11 @@ class LambdaFunction(Spec):
     tracing: str  # Active | PassThrough
     dead_letter_arn: str | None
     kms_key_arn: str | None
+    snap_start: str = SNAPSTART_OFF  # SnapStart.ApplyOn: PublishedVersions | None
+    logging: Logging | None = None  # None: Text logs to /aws/lambda/<name>
+    tenancy: str | None = None  # TenancyConfig.TenantIsolationMode: create-only
+    recursive_loop: str = DEFAULT_RECURSIVE_LOOP
+    runtime_update: RuntimeUpdate = field(default_factory=RuntimeUpdate)
     # The desired side: where its zip is and where it goes (not compared: the hash is).
     artifact_path: str | None = field(default=None, compare=False)
     upload_bucket: str | None = field(default=None, compare=False)  # None: inline
@@ -88,6 +144,9 @@ def from_aws(
     tags: Mapping[str, str] | None,
     concurrency: Mapping[str, Any] | None,
     code: Mapping[str, Any] | None = None,
+    *,
+    recursive_loop: str = DEFAULT_RECURSIVE_LOOP,
+    runtime_update: RuntimeUpdate | None = None,
 ) -> LambdaFunction:
     """Lambda's GetFunction answer (or a version's configuration) as the spec, with AWS defaults filled in."""
     variables = (config.get("Environment") or {}).get("Variables") or {}
@@ -118,6 +177,11 @@ def from_aws(
         tracing=(config.get("TracingConfig") or {}).get("Mode") or "PassThrough",
         dead_letter_arn=(config.get("DeadLetterConfig") or {}).get("TargetArn") or None,
         kms_key_arn=config.get("KMSKeyArn") or None,
+        snap_start=(config.get("SnapStart") or {}).get("ApplyOn") or SNAPSTART_OFF,
+        logging=logging_of(config.get("LoggingConfig"), str(config.get("FunctionName") or "")),
+        tenancy=(config.get("TenancyConfig") or {}).get("TenantIsolationMode"),
+        recursive_loop=recursive_loop,
+        runtime_update=runtime_update or RuntimeUpdate(),
         arn=config.get("FunctionArn"),
         version=config.get("Version"),
     )
@@ -156,7 +220,7 @@ def function_code(context: Context, spec: LambdaFunction) -> dict[str, Any]:
 
 
 def lambda_configuration(
-    spec: LambdaFunction, context: Context | None = None, *, creating: bool = False
+    spec: LambdaFunction, context: Context | None = None, *, creating: bool = False, function_name: str = ""
 ) -> dict[str, Any]:
     """The spec as Create/UpdateFunctionConfiguration want it. Secrets are revealed only here.
 
@@ -174,6 +238,18 @@ def lambda_configuration(
         settings["DeadLetterConfig"] = {"TargetArn": spec.dead_letter_arn or ""}
     if spec.kms_key_arn or not creating:
         settings["KMSKeyArn"] = spec.kms_key_arn or ""
+    if spec.snap_start != SNAPSTART_OFF or not creating:
+        settings["SnapStart"] = {"ApplyOn": spec.snap_start}
+    if spec.logging is not None:
+        logging = spec.logging
+        settings["LoggingConfig"] = {"LogFormat": logging.log_format, "LogGroup": logging.log_group}
+        if logging.log_format == "JSON":
+            settings["LoggingConfig"]["ApplicationLogLevel"] = logging.application_log_level or "INFO"
+            settings["LoggingConfig"]["SystemLogLevel"] = logging.system_log_level or "INFO"
+    elif not creating:  # back to Lambda's default
+        settings["LoggingConfig"] = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{function_name}"}
+    if spec.tenancy and creating:
+        settings["TenancyConfig"] = {"TenantIsolationMode": spec.tenancy}
     layers = context.resolved(list(spec.layers)) if context is not None else list(spec.layers)
     config = {
         **settings,
@@ -208,6 +284,13 @@ def function_create(context: Context, step: Step) -> None:
     context.outputs[step.address] = {"arn": created["FunctionArn"]}
     if spec.reserved_concurrency is not None:
         context.aws.lambda_.set_reserved_concurrency(resource.name, spec.reserved_concurrency)
+    if spec.recursive_loop != DEFAULT_RECURSIVE_LOOP:
+        context.aws.lambda_.set_recursion(resource.name, spec.recursive_loop)
+    if spec.runtime_update != RuntimeUpdate():
+        update = spec.runtime_update
+        context.aws.lambda_.set_runtime_management(
+            resource.name, mode=update.mode, runtime_version_arn=update.runtime_version_arn
+        )
 
 
 def function_update_code(context: Context, step: Step) -> None:
@@ -218,7 +301,7 @@ def function_update_code(context: Context, step: Step) -> None:
 
 def function_update_config(context: Context, step: Step) -> None:
     resource = context.desired_at(step.address)
-    config = lambda_configuration(resource.spec_as(LambdaFunction), context)
+    config = lambda_configuration(resource.spec_as(LambdaFunction), context, function_name=resource.name)
     context.aws.lambda_.update_configuration(resource.name, config=config)
 
 
@@ -231,6 +314,26 @@ def function_tag(context: Context, step: Step) -> None:
 def function_concurrency(context: Context, step: Step) -> None:
     resource = context.desired_at(step.address)
     context.aws.lambda_.set_reserved_concurrency(resource.name, resource.spec_as(LambdaFunction).reserved_concurrency)
+
+
+def function_recursion(context: Context, step: Step) -> None:
+    resource = context.desired_at(step.address)
+    context.aws.lambda_.set_recursion(resource.name, resource.spec_as(LambdaFunction).recursive_loop)
+
+
+def function_runtime_management(context: Context, step: Step) -> None:
+    resource = context.desired_at(step.address)
+    update = resource.spec_as(LambdaFunction).runtime_update
+    context.aws.lambda_.set_runtime_management(
+        resource.name, mode=update.mode, runtime_version_arn=update.runtime_version_arn
+    )
+
+
+def settings_tag(spec: LambdaFunction) -> dict[str, str]:
+    """The SETTINGS_TAG naming the settings this spec sets through their own APIs ({} when none)."""
+    names = [name for name, is_set in (("recursion", spec.recursive_loop != DEFAULT_RECURSIVE_LOOP),
+                                       ("runtime", spec.runtime_update != RuntimeUpdate())) if is_set]  # fmt: skip
+    return {SETTINGS_TAG: "/".join(names)} if names else {}
 
 
 def function_delete(context: Context, step: Step) -> None:
@@ -250,7 +353,16 @@ def read_function(aws: Reads, stub: Resource) -> list[Resource]:
     found = aws.function(stub.name)
     if found is None:
         return []
-    spec = from_aws(found["Configuration"], found.get("Tags"), found.get("Concurrency"), found.get("Code"))
+    tags = found.get("Tags") or {}
+    marked = set(str(tags.get(SETTINGS_TAG, "")).split("/"))
+    recursive_loop = aws.lambda_.get_recursion(stub.name) if "recursion" in marked else DEFAULT_RECURSIVE_LOOP
+    runtime_update = None
+    if "runtime" in marked:
+        config = aws.lambda_.get_runtime_management(stub.name)
+        runtime_update = RuntimeUpdate(config.get("UpdateRuntimeOn") or DEFAULT_RUNTIME_UPDATE,
+                                       config.get("RuntimeVersionArn") or None)  # fmt: skip
+    spec = from_aws(found["Configuration"], tags, found.get("Concurrency"), found.get("Code"),
+                    recursive_loop=recursive_loop, runtime_update=runtime_update)  # fmt: skip
     return [Resource.of(stub.address, stub.name, spec)]
 
 
@@ -282,8 +394,11 @@ KIND = Kind(
         "function.update_config": function_update_config,
         "function.tag": function_tag,
         "function.concurrency": function_concurrency,
+        "function.recursion": function_recursion,
+        "function.runtime_management": function_runtime_management,
         "function.delete": function_delete,
     },
+    replace_on=frozenset({"tenancy"}),
     depends=function_depends,
     serial=lambda resource: f"function:{resource.name}",
     by_name=True,

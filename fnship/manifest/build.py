@@ -15,6 +15,7 @@ from fnship.manifest import schema
 from fnship.manifest.artifacts import build_artifacts
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events import EventContext, parse_events, parse_settings
+from fnship.manifest.lambda_settings import parse_lambda_settings
 from fnship.manifest.release import parse_releases
 from fnship.manifest.types import (
     DEFAULT_ARCHITECTURE,
@@ -628,6 +629,17 @@ def _function(
     context = EventContext(check=check, function_key=key, function_keys=function_keys, http_api=http_api)
     events = parse_events(raw, path, context)
     settings = parse_settings(raw, provider.raw, path, check, function_keys=function_keys)
+    lambda_settings = parse_lambda_settings(
+        raw,
+        provider.raw,
+        path,
+        check,
+        runtime=None if raw.get("image") is not None else runtime,
+        ephemeral_storage=ephemeral,
+        image=raw.get("image") is not None,
+        version_functions=provider.version_functions,
+        event_types=tuple((event.index, event.type) for event in events if event.index >= 0),
+    )
 
     return FunctionSpec(
         key=key,
@@ -649,6 +661,7 @@ def _function(
         raw=raw,
         events=events,
         settings=settings,
+        lambda_settings=lambda_settings,
     )
 
 

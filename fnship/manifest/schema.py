@@ -62,6 +62,7 @@ PROVIDER_KEYS = frozenset(
         "build",  # fnship: how dependencies are built (container auto|always|never, images)
         "httpApi",
         "layers",
+        "logs",  # logs.lambda: every function's logging controls (manifest/lambda_settings.py)
     }
 )
 PROVIDER_IAM_KEYS = frozenset({"role"})
@@ -107,6 +108,12 @@ FUNCTION_KEYS = frozenset(
         "provisionedConcurrency",
         "deployment",
         "deploymentSettings",  # serverless-plugin-canary-deployments
+        # Newer Lambda settings (manifest/lambda_settings.py).
+        "snapStart",
+        "logs",
+        "recursiveLoop",
+        "runtimeManagement",
+        "tenancy",
     }
 )
 PACKAGE_KEYS = frozenset(

@@ -9,8 +9,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from fnship.kinds import alias as alias_kind
 from fnship.kinds.alias import Alias
-from fnship.kinds.function import LambdaFunction, Vpc
+from fnship.kinds.function import SNAPSTART_OFF, LambdaFunction, Logging, RuntimeUpdate, Vpc, settings_tag
 from fnship.kinds.invoke_config import ASYNC_DEFAULT_EVENT_AGE_S, ASYNC_DEFAULT_RETRIES, EventInvokeConfig
 from fnship.kinds.log_group import LogGroup
 from fnship.kinds.role import Role
@@ -53,6 +54,8 @@ VERSIONED_ATTRS = (
     "image_uri",
     "image_config",
 )
+# Frozen by a version too, but named in a release only when set: releases recorded before SnapStart existed stay equal.
+SNAPSHOT_ATTR = alias_kind.SNAPSHOT_ATTR
 
 
 def alias_name(manifest: Manifest, function: FunctionSpec) -> str:
@@ -86,6 +89,7 @@ def build_desired(
     if shared_role is not None:
         resources.append(shared_role)
     targets: list[tuple[Target, tuple[EventSpec, ...]]] = []
+    log_groups_made: dict[str, str] = {}  # log group name -> the address of the one resource making it
     for key, function in manifest.functions.items():
         if only and key not in only:
             continue
@@ -97,6 +101,7 @@ def build_desired(
                 account_id=account_id,
                 shared_role=shared_role,
                 release=releases.get(key),
+                log_groups_made=log_groups_made,
             )
         )
         targets.append((trigger_target(manifest, function, account_id=account_id), function.events))
@@ -163,8 +168,12 @@ def _shared_role(manifest: Manifest, *, account_id: str) -> Resource | None:
         return None
     region = manifest.region
     logs = iam.logs_statement(
-        *(names.log_group_arn(region=region, account_id=account_id, function_name=f.name) for f in users)
-    )
+        *dict.fromkeys(
+            names.log_group_arn(region=region, account_id=account_id, function_name=f.name,
+                                group=names.function_log_group(f))
+            for f in users
+        )
+    )  # fmt: skip
     grants = [s for f in users for s in _execution_statements(manifest, f, account_id=account_id)]
     own = [s for f in users for s in f.iam.statements]
     statements: list[Any] = []
@@ -197,19 +206,26 @@ def _function_resources(
     account_id: str,
     shared_role: Resource | None,
     release: ReleaseSettings | None,
+    log_groups_made: dict[str, str],
 ) -> list[Resource]:
     owner = ownership_tags(manifest.service, manifest.stage)
     scoped_tags = {**owner, OWNER_FUNCTION_TAG: function.key}
     user_tags = dict(function.tags)
     region = manifest.region
-    group_name = names.log_group_name(function.name)
-    group_arn = names.log_group_arn(region=region, account_id=account_id, function_name=function.name)
-
+    group_name = names.function_log_group(function)
+    group_arn = names.log_group_arn(region=region, account_id=account_id, function_name=function.name, group=group_name)
+    logging = function.lambda_settings.logging
+    group_class = (logging.log_group_class if logging is not None else None) or "STANDARD"
+    # A custom log group several functions share (provider.logs.lambda.logGroup) is made once, by the first of them.
+    shared_group = log_groups_made.get(group_name)
     log_group = Resource.of(
-        Address.log_group(function.key),
+        shared_group or Address.log_group(function.key),
         group_name,
-        LogGroup(retention_days=function.log_retention_days, tags={**user_tags, **scoped_tags}),
+        LogGroup(
+            retention_days=function.log_retention_days, tags={**user_tags, **scoped_tags}, log_group_class=group_class
+        ),
     )
+    log_groups_made.setdefault(group_name, log_group.address)
 
     iam_spec = merged_iam(manifest.provider.iam, function.iam)
     depends: list[str] = [log_group.address]
@@ -247,6 +263,8 @@ def _function_resources(
         depends.append(role.address)
 
     settings = function.settings
+    platform = function.lambda_settings
+    management = platform.runtime_management
     spec = LambdaFunction(
         runtime=function.runtime,
         handler=function.handler,
@@ -266,10 +284,16 @@ def _function_resources(
         tracing=settings.tracing or "PassThrough",
         dead_letter_arn=settings.dead_letter_arn,
         kms_key_arn=settings.kms_key_arn,
+        snap_start="PublishedVersions" if platform.snap_start else SNAPSTART_OFF,
+        logging=_logging(function, group_name),
+        tenancy=platform.tenancy,
+        recursive_loop=platform.recursive_loop or "Terminate",
+        runtime_update=RuntimeUpdate(management.mode, management.runtime_version_arn) if management else RuntimeUpdate(),
         artifact_path=str(artifact.path),
         service=manifest.service,
         stage=manifest.stage,
     )
+    spec = replace(spec, tags={**spec.tags, **settings_tag(spec)})
     lambda_function = Resource.of(Address.function(function.key), function.name, spec, depends_on=depends)
     alias = release.alias if release is not None else alias_name(manifest, function)
     provisioned = release.provisioned_concurrency if release is not None else None
@@ -289,11 +313,27 @@ def _function_resources(
         depends_on=(lambda_function.address,),
         scope=target.scope(),
     )
-    resources = [log_group, *role_resources, lambda_function, alias_resource]
+    resources = [*([] if shared_group else [log_group]), *role_resources, lambda_function, alias_resource]
     invoke_config = _invoke_config(manifest, function, alias, account_id=account_id)
     if invoke_config is not None:
         resources.append(invoke_config)
     return resources
+
+
+def _logging(function: FunctionSpec, group_name: str) -> Logging | None:
+    """The function's LoggingConfig as the spec holds it (None: Lambda's default, Text to /aws/lambda/<name>)."""
+    from fnship.kinds.function import logging_of
+
+    settings = function.lambda_settings.logging
+    if settings is None:
+        return None
+    config = {
+        "LogFormat": settings.log_format,
+        "LogGroup": group_name,
+        "ApplicationLogLevel": settings.application_log_level,
+        "SystemLogLevel": settings.system_log_level,
+    }
+    return logging_of(config, function.name)
 
 
 def _invoke_config(manifest: Manifest, function: FunctionSpec, alias: str, *, account_id: str) -> Resource | None:
@@ -330,4 +370,7 @@ def merged_iam(provider: IamSpec, function: IamSpec) -> IamSpec:
 def release_of(function: LambdaFunction) -> dict[str, Any]:
     """What a published version freezes, from a function (desired or live)."""
     compared = function.compared()
-    return {key: compared.get(key) for key in VERSIONED_ATTRS}
+    release = {key: compared.get(key) for key in VERSIONED_ATTRS}
+    if function.snap_start != SNAPSTART_OFF:
+        release[SNAPSHOT_ATTR] = function.snap_start
+    return release

@@ -6,8 +6,12 @@ Pure: no AWS, no filesystem.
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from fnship.arns import arn
+
+if TYPE_CHECKING:
+    from fnship.manifest.types import FunctionSpec
 
 IAM_ROLE_NAME_MAX = 64
 
@@ -48,8 +52,16 @@ def log_group_name(function_name: str) -> str:
     return f"/aws/lambda/{function_name}"
 
 
-def log_group_arn(*, region: str, account_id: str, function_name: str) -> str:
-    return arn("logs", f"log-group:{log_group_name(function_name)}", region=region, account_id=account_id)
+def log_group_arn(*, region: str, account_id: str, function_name: str, group: str | None = None) -> str:
+    """The ARN of the function's log group: `group` (a custom `logs.logGroup`) or its /aws/lambda/ one."""
+    name = group or log_group_name(function_name)
+    return arn("logs", f"log-group:{name}", region=region, account_id=account_id)
+
+
+def function_log_group(function: FunctionSpec) -> str:
+    """Where a function's logs go: its `logs.logGroup` (or provider.logs.lambda's), else /aws/lambda/<name>."""
+    logging = function.lambda_settings.logging
+    return (logging.log_group if logging is not None else None) or log_group_name(function.name)
 
 
 def function_arn(*, region: str, account_id: str, function_name: str) -> str:

@@ -88,7 +88,8 @@ def same(a: Any, b: Any) -> bool:
 
 
 # Attributes whose values are flat mappings are compared and shown key by key.
-KEYED_ATTRS = frozenset({"environment", "tags", "paths", "other_inline_policies"})
+# Mappings shown key by key (`logging.log_format`): a function's LoggingConfig and runtime update mode too.
+KEYED_ATTRS = frozenset({"environment", "tags", "paths", "other_inline_policies", "logging", "runtime_update"})
 
 
 def field_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[FieldChange]:

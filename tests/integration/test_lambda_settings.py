@@ -1,0 +1,146 @@
+"""Issue 13's function settings end to end: SnapStart, logging controls, recursive loop detection, runtime management,
+tenant isolation. moto drops or lacks all of them (TESTING.md), so fn talks to tests/lambda_settings_double.py, an HTTP
+double in front of the moto server that follows the Lambda and CloudWatch Logs API reference."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.lambda_settings_double import LambdaSettingsDouble
+
+RUNTIME_ARN = "arn:aws:lambda:us-east-1::runtime:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+SERVICE = """\
+service: settings
+provider:
+  name: aws
+  runtime: python3.12
+  logs:
+    lambda:
+      logFormat: JSON
+functions:
+  api:
+    handler: handler.hello
+    snapStart: true
+    recursiveLoop: allow
+    runtimeManagement:
+      mode: manual
+      arn: {arn}
+    logs:
+      applicationLogLevel: {level}
+      logGroup: /custom/settings-api
+      logGroupClass: infrequent_access
+  tenants:
+    handler: handler.hello
+    tenancy:
+      mode: per_tenant
+{tenants_extra}
+"""
+
+HANDLER = "def hello(event, context):\n    return {'ok': True}\n"
+
+
+@pytest.fixture
+def double(moto, monkeypatch):
+    served = LambdaSettingsDouble(moto.endpoint).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", served.endpoint)
+    yield served
+    served.stop()
+
+
+def write(project, *, level="DEBUG", tenants_extra=""):
+    project.write("handler.py", HANDLER)
+    project.write("serverless.yml", SERVICE.format(arn=RUNTIME_ARN, level=level, tenants_extra=tenants_extra))
+
+
+def test_settings_deploy_read_back_and_redeploy_makes_no_call(project, moto, double):
+    write(project)
+    deployed = project.fn("deploy", "--yes")
+    assert deployed.exit_code == 0, deployed.stderr + deployed.stdout
+
+    lam = moto.client("lambda")
+    assert double.settings["settings-dev-api"] == {
+        "SnapStart": {"ApplyOn": "PublishedVersions"},
+        "LoggingConfig": {"LogFormat": "JSON", "LogGroup": "/custom/settings-api",
+                          "ApplicationLogLevel": "DEBUG", "SystemLogLevel": "INFO"},
+    }  # fmt: skip
+    assert double.settings["settings-dev-tenants"]["TenancyConfig"] == {"TenantIsolationMode": "PER_TENANT"}
+    assert double.recursion == {"settings-dev-api": "Allow"}
+    assert double.runtime == {"settings-dev-api": {"UpdateRuntimeOn": "Manual", "RuntimeVersionArn": RUNTIME_ARN}}
+    # The custom group is the one fnship made (with its class), and the role writes there, not to /aws/lambda/.
+    assert double.log_classes["/custom/settings-api"] == "INFREQUENT_ACCESS"
+    groups = {g["logGroupName"] for g in moto.client("logs").describe_log_groups()["logGroups"]}
+    assert "/custom/settings-api" in groups and "/aws/lambda/settings-dev-api" not in groups
+    role = lam.get_function(FunctionName="settings-dev-api")["Configuration"]["Role"].rsplit("/", 1)[1]
+    policy = json.dumps(moto.client("iam").get_role_policy(RoleName=role, PolicyName="fnship")["PolicyDocument"])
+    assert "log-group:/custom/settings-api:*" in policy and "/aws/lambda/" not in policy
+    # The SnapStart version was Pending when published: the deploy waited for it before pointing the alias.
+    alias = lam.get_alias(FunctionName="settings-dev-api", Name="live")
+    assert double.versions[("settings-dev-api", alias["FunctionVersion"])]["reads"] >= 2
+
+    double.calls.clear()
+    plan = project.fn("plan")
+    assert "No changes" in plan.stdout, plan.stdout
+    mutating = moto.mutating_calls_during(lambda: project.fn("deploy", "--yes"))
+    assert mutating == []
+    assert [call for call in double.calls if call.startswith("PUT")] == []
+    plan = project.fn("plan")
+    assert "No changes" in plan.stdout, plan.stdout
+
+
+def test_changed_log_level_is_a_field_level_update_and_a_new_snapshot_version(project, moto, double):
+    write(project)
+    assert project.fn("deploy", "--yes").exit_code == 0
+    write(project, level="WARN")
+    plan = project.fn("plan", "--json")
+    assert plan.exit_code == 0, plan.stderr
+    changes = {c["address"]: c for c in plan.json["plan"]["changes"]}
+    fields = {f["path"]: (f["before"], f["after"]) for f in changes["function.api"]["fields"]}
+    assert fields == {"logging.application_log_level": ("DEBUG", "WARN")}
+    assert project.fn("deploy", "--yes").exit_code == 0
+    assert double.settings["settings-dev-api"]["LoggingConfig"]["ApplicationLogLevel"] == "WARN"
+    assert "No changes" in project.fn("plan").stdout
+
+
+def test_plan_says_the_publish_takes_a_snapshot(project, moto, double):
+    write(project)
+    text = project.fn("plan").stdout
+    assert "snapshot taken at publish" in text
+
+
+def test_removing_recursive_loop_puts_lambda_default_back(project, moto, double):
+    write(project)
+    assert project.fn("deploy", "--yes").exit_code == 0
+    text = (project.root / "serverless.yml").read_text().replace("    recursiveLoop: allow\n", "")
+    project.write("serverless.yml", text)
+    plan = project.fn("plan", "--json")
+    fields = {f["path"]: (f["before"], f["after"]) for f in {c["address"]: c for c in plan.json["plan"]["changes"]}[
+        "function.api"]["fields"]}  # fmt: skip
+    assert fields["recursive_loop"] == ("Allow", "Terminate")
+    assert project.fn("deploy", "--yes").exit_code == 0
+    assert double.recursion["settings-dev-api"] == "Terminate"
+    assert "No changes" in project.fn("plan").stdout
+
+
+def test_tenancy_change_is_a_replacement_and_remove_leaves_nothing(project, moto, double):
+    write(project)
+    assert project.fn("deploy", "--yes").exit_code == 0
+    text = (project.root / "serverless.yml").read_text().replace(
+        "    tenancy:\n      mode: per_tenant\n", "    memorySize: 256\n"
+    )
+    project.write("serverless.yml", text)
+    plan = project.fn("plan")
+    assert "-/+" in plan.stdout and "tenancy" in plan.stdout, plan.stdout
+    applied = project.fn("deploy", "--yes")
+    assert applied.exit_code == 0, applied.stderr + applied.stdout
+    assert "TenancyConfig" not in double.settings["settings-dev-tenants"]
+    assert moto.client("lambda").get_alias(FunctionName="settings-dev-tenants", Name="live")
+    assert "No changes" in project.fn("plan").stdout
+
+    removed = project.fn("remove", "--yes")
+    assert removed.exit_code == 0, removed.stderr
+    assert moto.client("lambda").list_functions()["Functions"] == []
+    groups = moto.client("logs").describe_log_groups()["logGroups"]
+    assert [g["logGroupName"] for g in groups] == []
