@@ -111,9 +111,13 @@ class LambdaSettingsDouble(FrontDouble):
                 self.calls.append(f"{method} runtime")
                 if method == "PUT":
                     sent = json.loads(body)
-                    self.runtime[name] = {k: v for k, v in sent.items() if k in ("UpdateRuntimeOn", "RuntimeVersionArn")}
+                    self.runtime[name] = {
+                        k: v for k, v in sent.items() if k in ("UpdateRuntimeOn", "RuntimeVersionArn")
+                    }
                 found = self.runtime.get(name, {"UpdateRuntimeOn": "Auto"})
-                return self.json_answer(200, {**found, "FunctionArn": f"arn:aws:lambda:us-east-1:123456789012:function:{name}"})
+                return self.json_answer(
+                    200, {**found, "FunctionArn": f"arn:aws:lambda:us-east-1:123456789012:function:{name}"}
+                )
             if tail == "response-streaming-invocations":
                 self.calls.append("stream")
                 self.tenants.append(lower.get("x-amz-tenant-id"))
@@ -128,7 +132,9 @@ class LambdaSettingsDouble(FrontDouble):
                 self.tenants.append(tenant)
             if isolated != bool(tenant):
                 detail = "this function needs a tenant id" if isolated else "this function is not tenant-isolated"
-                return self.json_answer(400, {"Type": "User", "message": detail}, error_type="InvalidParameterValueException")
+                return self.json_answer(
+                    400, {"Type": "User", "message": detail}, error_type="InvalidParameterValueException"
+                )
             return None
         if method == "PUT" and tail == "configuration":  # UpdateFunctionConfiguration
             sent = json.loads(body)

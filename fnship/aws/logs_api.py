@@ -15,8 +15,8 @@ class LogsApi:
         self._client = client
 
     def describe_log_groups(self, names: list[str]) -> dict[str, dict[str, Any]]:
-        """Name -> {Name, Arn, RetentionInDays, logGroupClass} of those of `names` that exist: 50 names per DescribeLogGroups
-        call (`logGroupIdentifiers`), instead of one call per group.
+        """Name -> {Name, Arn, RetentionInDays, logGroupClass} of those of `names` that exist: 50 names per
+        DescribeLogGroups call (`logGroupIdentifiers`), instead of one call per group.
         https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DescribeLogGroups.html"""
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(names), LOG_GROUP_IDENTIFIERS_MAX):

@@ -220,7 +220,7 @@ def function_code(context: Context, spec: LambdaFunction) -> dict[str, Any]:
 
 
 def lambda_configuration(
-    spec: LambdaFunction, context: Context | None = None, *, creating: bool = False, function_name: str = ""
+    spec: LambdaFunction, context: Context | None = None, *, function_name: str, creating: bool = False
 ) -> dict[str, Any]:
     """The spec as Create/UpdateFunctionConfiguration want it. Secrets are revealed only here.
 
@@ -274,7 +274,7 @@ def function_create(context: Context, step: Step) -> None:
     resource = context.desired_at(step.address)
     spec = resource.spec_as(LambdaFunction)
     config = {
-        **lambda_configuration(spec, context, creating=True),
+        **lambda_configuration(spec, context, function_name=resource.name, creating=True),
         "Architectures": [spec.architecture],
         "PackageType": "Image" if spec.image_uri else "Zip",
     }

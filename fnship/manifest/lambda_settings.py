@@ -36,7 +36,9 @@ RECURSIVE_LOOP = ("Allow", "Terminate")
 # https://docs.aws.amazon.com/lambda/latest/api/API_PutRuntimeManagementConfig.html
 RUNTIME_MODES = {"auto": "Auto", "onFunctionUpdate": "FunctionUpdate", "manual": "Manual"}
 RUNTIME_MANAGEMENT_KEYS = frozenset({"mode", "arn"})
-RUNTIME_VERSION_ARN = re.compile(r"^arn:(aws[a-zA-Z0-9-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}::runtime:.+$")
+RUNTIME_VERSION_ARN = re.compile(
+    r"^arn:(aws[a-zA-Z0-9-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}::runtime:.+$"
+)
 TENANCY_KEYS = frozenset({"mode"})
 TENANCY_MODES = {"per_tenant": "PER_TENANT"}
 # SnapStart runtimes: https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html#snapstart-runtimes
@@ -245,8 +247,11 @@ def _runtime_management(value: Any, path: KeyPath, check: Checker) -> RuntimeMan
     arn = mapping.get("arn")
     if mode == "Manual":
         if arn is None:
-            check.error(path, "mode: manual needs the runtime version ARN to pin (arn:)",
-                        "copy it from the function's INIT_START log line or `aws lambda get-function-configuration`")
+            check.error(
+                path,
+                "mode: manual needs the runtime version ARN to pin (arn:)",
+                "copy it from the function's INIT_START log line or `aws lambda get-function-configuration`",
+            )
             return None
         text = check.want_str(arn, (*path, "arn"))
         if text is None or not RUNTIME_VERSION_ARN.match(text):

@@ -288,7 +288,9 @@ def _function_resources(
         logging=_logging(function, group_name),
         tenancy=platform.tenancy,
         recursive_loop=platform.recursive_loop or "Terminate",
-        runtime_update=RuntimeUpdate(management.mode, management.runtime_version_arn) if management else RuntimeUpdate(),
+        runtime_update=RuntimeUpdate(management.mode, management.runtime_version_arn)
+        if management
+        else RuntimeUpdate(),
         artifact_path=str(artifact.path),
         service=manifest.service,
         stage=manifest.stage,

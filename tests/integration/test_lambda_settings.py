@@ -127,8 +127,10 @@ def test_removing_recursive_loop_puts_lambda_default_back(project, moto, double)
 def test_tenancy_change_is_a_replacement_and_remove_leaves_nothing(project, moto, double):
     write(project)
     assert project.fn("deploy", "--yes").exit_code == 0
-    text = (project.root / "serverless.yml").read_text().replace(
-        "    tenancy:\n      mode: per_tenant\n", "    memorySize: 256\n"
+    text = (
+        (project.root / "serverless.yml")
+        .read_text()
+        .replace("    tenancy:\n      mode: per_tenant\n", "    memorySize: 256\n")
     )
     project.write("serverless.yml", text)
     plan = project.fn("plan")
