@@ -211,6 +211,11 @@ def _logging(value: Any, provider_value: Any, path: KeyPath, check: Checker) -> 
             check.error(group_path, f"{show(log_group)} is not a CloudWatch Logs group name: 1-512 letters, digits "
                         "and . - _ / #")  # fmt: skip
             log_group = None
+        elif log_group is not None and log_group.startswith("aws/"):
+            # https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-loggroups.html
+            check.error(group_path, f"{show(log_group)} begins with aws/, which Lambda cannot write to",
+                        "use another name, e.g. /aws/lambda/... or /my-app/...")  # fmt: skip
+            log_group = None
     # Levels filter JSON records only; Lambda refuses them on Text logs:
     # https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html
     if settings["logFormat"] != "JSON":

@@ -60,6 +60,10 @@ CASES = [
          "and . - _ / #"],
     ),
     (
+        "logs:\n  logGroup: aws/mine",
+        ["8:17 functions.api.logs.logGroup: 'aws/mine' begins with aws/, which Lambda cannot write to"],
+    ),
+    (
         "logs:\n  logGroupClass: DELIVERY",
         ["8:22 functions.api.logs.logGroupClass: 'DELIVERY' is not a log group class; allowed: STANDARD, "
          "INFREQUENT_ACCESS"],
