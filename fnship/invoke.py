@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sys
 import threading
 import time
@@ -158,16 +159,61 @@ def _read_event_file(path: Path, source: str) -> str:
         raise InputError(f"{source}: no such file", hint="give the path of a JSON file, or - for stdin") from exc
 
 
+# https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#lambda-Invoke-request-TenantId
+TENANT_ID = re.compile(r"^[a-zA-Z0-9._:/=+\-@ ]{1,256}$")
+
+
+def streams_response(spec: Any) -> bool:
+    """Whether the function answers as a stream: its URL's `invokeMode: RESPONSE_STREAM`, or an `http` event's
+    `response.transferMode: STREAM`."""
+    for event in spec.events:
+        if event.type == "url" and event.settings.invoke_mode == "RESPONSE_STREAM":
+            return True
+        if event.type == "http" and getattr(event.settings, "transfer_mode", None) == "STREAM":
+            return True
+    return False
+
+
+def check_tenant(spec: Any, key: str, tenant: str | None) -> None:
+    """A tenant-isolated function is invoked for one tenant (Lambda refuses an invoke without one); any other
+    function takes none. https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html"""
+    isolated = spec.lambda_settings.tenancy is not None
+    if isolated and not tenant:
+        raise InputError(
+            f"function {key} is tenant-isolated (tenancy: per_tenant): Lambda runs each invocation for one tenant",
+            hint="say which with --tenant ID",
+        )
+    if tenant and not isolated:
+        raise InputError(f"--tenant is for tenant-isolated functions; {key} has no `tenancy:`", hint="remove --tenant")
+    if tenant and not TENANT_ID.match(tenant):
+        raise InputError(
+            f"--tenant {tenant!r} is not a Lambda tenant id: 1-256 letters, digits, spaces and . _ : / = + - @"
+        )
+
+
 def invoke_remote(
-    loaded: Any, key: str, payload: bytes, *, qualifier: str | None = None, log_tail: bool = False
+    loaded: Any,
+    key: str,
+    payload: bytes,
+    *,
+    qualifier: str | None = None,
+    log_tail: bool = False,
+    tenant: str | None = None,
+    on_chunk: Callable[[bytes], None] | None = None,
 ) -> Invocation:
-    """Invoke the deployed function (its alias unless `qualifier` says otherwise), synchronously."""
+    """Invoke the deployed function (its alias unless `qualifier` says otherwise), synchronously. With `on_chunk`,
+    through InvokeWithResponseStream: each piece of the response is handed over as it arrives."""
     from fnship.model.build import alias_name
 
     manifest = loaded.manifest
     spec = manifest.functions[key]
+    check_tenant(spec, key, tenant)
     target = qualifier or alias_name(manifest, spec)
-    response = loaded.aws.lambda_.invoke(spec.name, payload=payload, qualifier=target, log_tail=log_tail)
+    if on_chunk is not None:
+        return _invoke_streaming(loaded, key, spec.name, payload, target, log_tail, tenant, on_chunk)
+    response = loaded.aws.lambda_.invoke(
+        spec.name, payload=payload, qualifier=target, log_tail=log_tail, tenant_id=tenant
+    )
     return Invocation(
         function=key,
         function_name=spec.name,
@@ -178,6 +224,42 @@ def invoke_remote(
         status_code=response["StatusCode"],
         executed_version=response["ExecutedVersion"],
         log=response["LogResult"],
+    )
+
+
+def _invoke_streaming(
+    loaded: Any,
+    key: str,
+    name: str,
+    payload: bytes,
+    target: str,
+    log_tail: bool,
+    tenant: str | None,
+    on_chunk: Callable[[bytes], None],
+) -> Invocation:
+    received = bytearray()
+    done: dict[str, Any] = {}
+    for event in loaded.aws.lambda_.invoke_stream(
+        name, payload=payload, qualifier=target, log_tail=log_tail, tenant_id=tenant
+    ):
+        if "chunk" in event:
+            received += event["chunk"]
+            on_chunk(event["chunk"])
+        else:
+            done = event["done"]
+    error = done.get("ErrorCode") or None
+    if error:  # a function error ends the stream: its details replace what the caller reads as the payload
+        received = bytearray(json.dumps({"errorType": error, "errorMessage": done.get("ErrorDetails") or ""}).encode())
+    return Invocation(
+        function=key,
+        function_name=name,
+        qualifier=target,
+        local=False,
+        payload=bytes(received),
+        error_type=error,
+        status_code=200,
+        executed_version=done.get("ExecutedVersion"),
+        log=done.get("LogResult"),
     )
 
 

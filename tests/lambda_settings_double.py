@@ -16,7 +16,8 @@ a log group's class), following the AWS API reference:
   `PayloadChunk` events (the scripted `stream_chunks`), then `InvokeComplete`
   https://docs.aws.amazon.com/lambda/latest/api/API_InvokeWithResponseStream.html
 - Invoke's `X-Amz-Tenant-Id` header is recorded (`tenants`) and refused on a function without tenant isolation,
-  and required on one with it (https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html).
+  and required on one with it (https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html); a
+  tenant-isolated function answers `{"tenant": <id>}` (moto cannot run it).
 - CloudWatch Logs CreateLogGroup keeps `logGroupClass`; DescribeLogGroups answers it (STANDARD when unset)
   https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_LogGroup.html
 Every other request goes to moto unchanged.
@@ -134,6 +135,12 @@ class LambdaSettingsDouble(FrontDouble):
                 detail = "this function needs a tenant id" if isolated else "this function is not tenant-isolated"
                 return self.json_answer(
                     400, {"Type": "User", "message": detail}, error_type="InvalidParameterValueException"
+                )
+            if isolated:  # moto cannot run it: the tenant's environment answers who it ran for
+                return (
+                    200,
+                    [("Content-Type", "application/json"), ("X-Amz-Executed-Version", "1")],
+                    json.dumps({"tenant": tenant}).encode(),
                 )
             return None
         if method == "PUT" and tail == "configuration":  # UpdateFunctionConfiguration

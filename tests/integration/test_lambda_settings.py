@@ -146,3 +146,70 @@ def test_tenancy_change_is_a_replacement_and_remove_leaves_nothing(project, moto
     assert moto.client("lambda").list_functions()["Functions"] == []
     groups = moto.client("logs").describe_log_groups()["logGroups"]
     assert [g["logGroupName"] for g in groups] == []
+
+
+STREAMING = """\
+service: streams
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  chat:
+    handler: handler.hello
+    url:
+      invokeMode: RESPONSE_STREAM
+  tenants:
+    handler: handler.hello
+    tenancy:
+      mode: per_tenant
+  plain:
+    handler: handler.hello
+"""
+
+
+@pytest.fixture
+def streams(project, moto, double):
+    project.write("handler.py", HANDLER)
+    project.write("serverless.yml", STREAMING)
+    deployed = project.fn("deploy", "--yes")
+    assert deployed.exit_code == 0, deployed.stderr + deployed.stdout
+    return project
+
+
+def test_invoke_prints_a_streamed_response(streams, double):
+    double.stream_chunks = [b"data: one\n", b"data: two\n"]
+    result = streams.fn("invoke", "-f", "chat")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "data: one\ndata: two\n"
+    assert "stream" in double.calls
+    as_json = streams.fn("invoke", "-f", "chat", "--json")
+    assert as_json.json["payload"] == "data: one\ndata: two\n"
+
+
+def test_streamed_chunks_are_handed_over_one_by_one(streams, double):
+    """Each PayloadChunk reaches the caller on its own, in order, as the event stream yields it."""
+    from fnship import invoke
+    from fnship.cli.options import load_service
+
+    double.stream_chunks = [b"a", b"bc", b"def"]
+    loaded = load_service(config=streams.root / "serverless.yml", stage=None, region=None, profile=None, local=False)
+    seen: list[bytes] = []
+    result = invoke.invoke_remote(loaded, "chat", b"{}", on_chunk=seen.append)
+    assert seen == [b"a", b"bc", b"def"]
+    assert result.ok and result.payload == b"abcdef"
+
+
+def test_invoke_with_a_tenant(streams, double):
+    result = streams.fn("invoke", "-f", "tenants", "--tenant", "acme")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == {"tenant": "acme"}
+    assert double.tenants[-1] == "acme"
+
+    missing = streams.fn("invoke", "-f", "tenants")
+    assert missing.exit_code == 2
+    assert "tenant-isolated" in missing.stderr and "--tenant ID" in missing.stderr
+    wrong = streams.fn("invoke", "-f", "plain", "--tenant", "acme")
+    assert wrong.exit_code == 2 and "has no `tenancy:`" in wrong.stderr
+    bad = streams.fn("invoke", "-f", "tenants", "--tenant", "a;b")
+    assert bad.exit_code == 2 and "not a Lambda tenant id" in bad.stderr
+    assert double.tenants[-1] == "acme"  # none of the refused ones reached Lambda
