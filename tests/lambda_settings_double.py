@@ -25,28 +25,13 @@ Every other request goes to moto unchanged.
 
 from __future__ import annotations
 
-import binascii
 import json
-import struct
 import urllib.parse
 
+from fnship.local.eventstream import event_message
 from tests.front_double import Answer, FrontDouble
 
 SETTINGS = ("SnapStart", "LoggingConfig", "TenancyConfig")
-
-
-def event_message(event_type: str, payload: bytes) -> bytes:
-    """One message of the AWS event stream encoding (prelude, headers, payload, CRC32s)."""
-    headers = b""
-    for name, value in ((":event-type", event_type), (":message-type", "event"),
-                        (":content-type", "application/octet-stream")):  # fmt: skip
-        raw = value.encode()
-        headers += bytes([len(name)]) + name.encode() + b"\x07" + struct.pack(">H", len(raw)) + raw
-    total = 12 + len(headers) + len(payload) + 4
-    prelude = struct.pack(">II", total, len(headers))
-    prelude += struct.pack(">I", binascii.crc32(prelude))
-    message = prelude + headers + payload
-    return message + struct.pack(">I", binascii.crc32(message))
 
 
 class LambdaSettingsDouble(FrontDouble):
@@ -123,7 +108,7 @@ class LambdaSettingsDouble(FrontDouble):
                 self.calls.append("stream")
                 self.tenants.append(lower.get("x-amz-tenant-id"))
                 stream = b"".join(event_message("PayloadChunk", chunk) for chunk in self.stream_chunks)
-                stream += event_message("InvokeComplete", json.dumps({}).encode())
+                stream += event_message("InvokeComplete", b"{}", content_type="application/json")
                 return 200, [("Content-Type", "application/vnd.amazon.eventstream"),
                              ("X-Amz-Executed-Version", "$LATEST")], stream  # fmt: skip
         if tail == "invocations":

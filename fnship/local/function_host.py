@@ -12,6 +12,7 @@ import base64
 import contextlib
 import hashlib
 import json
+import re
 import sys
 import threading
 import urllib.error
@@ -152,17 +153,61 @@ class FunctionHost:
         from moto.logs.models import logs_backends
 
         logs = logs_backends[function.account_id][function.region]
-        group = f"/aws/lambda/{function.function_name}"
+        config = function.get_configuration().get("LoggingConfig") or {}
+        group = config.get("LogGroup") or f"/aws/lambda/{function.function_name}"
+        stream = result.log_stream
+        if group != f"/aws/lambda/{function.function_name}":
+            # A custom group's streams name their function: YYYY/MM/DD/<function_name>[<version>]<environment>
+            # https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-loggroups.html
+            day, _, rest = stream.rpartition("/")
+            stream = f"{day}/{function.function_name}{rest}"
         with contextlib.suppress(Exception):
             logs.ensure_log_group(group)
         with contextlib.suppress(Exception):
-            logs.create_log_stream(group, result.log_stream)
-        events = [{"timestamp": stamp, "message": message} for stamp, message in result.logs]
+            logs.create_log_stream(group, stream)
+        json_format = config.get("LogFormat") == "JSON"
+        events = [
+            {"timestamp": stamp, "message": platform_json(message, stamp) if json_format else message}
+            for stamp, message in result.logs
+        ]
         with contextlib.suppress(Exception):
-            logs.put_log_events(group, result.log_stream, events)
+            logs.put_log_events(group, stream, events)
 
     def close(self) -> None:
         with self._lock:
             pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
             pool.close()
+
+
+_START = re.compile(r"^START RequestId: (\S+)(?: Version: (\S+))?")
+_END = re.compile(r"^END RequestId: (\S+)")
+_REPORT = re.compile(r"^REPORT RequestId: (\S+)")
+# The JSON system log records' metric names (fnship.logs reads them back the same way).
+_METRICS = {
+    "duration_ms": "durationMs",
+    "billed_ms": "billedDurationMs",
+    "memory_mb": "memorySizeMB",
+    "max_memory_used_mb": "maxMemoryUsedMB",
+    "init_ms": "initDurationMs",
+}
+
+
+def platform_json(message: str, stamp: int) -> str:
+    """A START / END / REPORT line as `logFormat: JSON` writes it (a platform.* record); other lines as they are.
+    https://docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html"""
+    from fnship.logs import iso_time, parse_report
+
+    record: dict[str, Any]
+    if match := _START.match(message):
+        kind, record = "platform.start", {"requestId": match.group(1), "version": match.group(2) or "$LATEST"}
+    elif match := _END.match(message):
+        kind, record = "platform.runtimeDone", {"requestId": match.group(1), "status": "success"}
+    elif match := _REPORT.match(message):
+        report = parse_report(message)
+        metrics = {_METRICS[key]: value for key, value in report.items() if key in _METRICS}
+        kind = "platform.report"
+        record = {"requestId": match.group(1), "metrics": metrics, "status": report.get("status") or "success"}
+    else:
+        return message
+    return json.dumps({"time": iso_time(stamp), "type": kind, "record": record})

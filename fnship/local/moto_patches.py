@@ -15,6 +15,9 @@ Applied once by fnship/local/emulator_app.py before it serves:
   `Input`, `InputPath` or `InputTransformer`), as it delivers to SQS (moto raised NotImplementedError: 500).
 - AddPermission's `FunctionUrlAuthType` and `InvokedViaFunctionUrl` become the statement's conditions, as AWS
   writes them (moto kept them as top-level keys, so a function URL's permissions re-planned on every deploy).
+- SnapStart, LoggingConfig and TenancyConfig are kept and answered (moto dropped them); a log group keeps its class;
+  the recursion and runtime management configs and InvokeWithResponseStream are answered by the emulator's front
+  (`function_config`, `stream_invoke`: moto answered 404).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -42,6 +46,7 @@ def apply(host: Any) -> None:
     _route_authorization_none()
     _eventbridge_lambda_targets()
     _function_url_conditions()
+    _lambda_settings()
 
 
 # -- Invoke --------------------------------------------------------------------------------------------------------
@@ -320,3 +325,174 @@ def _function_url_conditions() -> None:
         return original(self, url_conditions(obj))
 
     cast(Any, Policy).decode_policy = decode_policy
+
+
+# -- Newer Lambda settings (issue 13) ----------------------------------------------------------------------------------
+# moto 5.2.5 accepts SnapStart, LoggingConfig and TenancyConfig and drops them, has no recursion, runtime management
+# or response-streaming API, and drops a log group's class; the emulator keeps and answers them as AWS does.
+LAMBDA_SETTINGS = ("SnapStart", "LoggingConfig", "TenancyConfig")
+FUNCTION_CONFIG = re.compile(
+    r"^/(?:2024-08-31|2021-07-20)/functions/(?P<name>[^/]+)/(?P<what>recursion-config|runtime-management-config)$"
+)
+STREAM_INVOKE = re.compile(r"^/2021-11-15/functions/(?P<name>[^/]+)/response-streaming-invocations$")
+EMULATOR_ACCOUNT = "123456789012"
+# (region, function name, what) -> the document Put*Config stored
+_function_configs: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+
+def settings_answer(sent: Mapping[str, Any], function_name: str, version: str) -> dict[str, Any]:
+    """SnapStart, LoggingConfig and TenancyConfig as GetFunctionConfiguration answers them, from what Create/Update
+    sent: SnapStart with its OptimizationStatus (On for a published version that snapshots), LoggingConfig with the
+    default group and, for JSON, INFO levels filled. https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html"""
+    apply_on = (sent.get("SnapStart") or {}).get("ApplyOn") or "None"
+    published = version.isdigit()
+    answer: dict[str, Any] = {
+        "SnapStart": {"ApplyOn": apply_on, "OptimizationStatus": "On" if apply_on != "None" and published else "Off"}
+    }
+    logging = dict(sent.get("LoggingConfig") or {})
+    logging["LogFormat"] = logging.get("LogFormat") or "Text"
+    logging["LogGroup"] = logging.get("LogGroup") or f"/aws/lambda/{function_name}"
+    if logging["LogFormat"] == "JSON":
+        logging["ApplicationLogLevel"] = logging.get("ApplicationLogLevel") or "INFO"
+        logging["SystemLogLevel"] = logging.get("SystemLogLevel") or "INFO"
+    else:
+        logging.pop("ApplicationLogLevel", None)
+        logging.pop("SystemLogLevel", None)
+    answer["LoggingConfig"] = logging
+    if sent.get("TenancyConfig"):
+        answer["TenancyConfig"] = dict(sent["TenancyConfig"])
+    return answer
+
+
+def _lambda_settings() -> None:
+    from moto.awslambda.models import LambdaBackend, LambdaFunction
+
+    original_init = LambdaFunction.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        spec: dict[str, Any] = kwargs["spec"] if "spec" in kwargs else args[1]
+        self._fnship_settings = {key: spec[key] for key in LAMBDA_SETTINGS if spec.get(key)}
+
+    original_configuration = LambdaFunction.get_configuration
+
+    def get_configuration(self: Any, on_create: bool = False) -> dict[str, Any]:
+        config = original_configuration(self, on_create)
+        config.update(settings_answer(getattr(self, "_fnship_settings", {}), self.function_name, str(self.version)))
+        return config
+
+    original_update = LambdaFunction.update_configuration
+
+    def update_configuration(self: Any, config_updates: dict[str, Any]) -> dict[str, Any]:
+        settings = getattr(self, "_fnship_settings", {})
+        settings.update({key: config_updates[key] for key in ("SnapStart", "LoggingConfig") if key in config_updates})
+        self._fnship_settings = settings  # TenancyConfig is create-only: UpdateFunctionConfiguration has no field
+        return original_update(self, config_updates)
+
+    original_delete = LambdaBackend.delete_function
+
+    def delete_function(self: Any, function_name: str, qualifier: str | None = None) -> None:
+        original_delete(self, function_name, qualifier)
+        if not qualifier:
+            name = function_name.rsplit(":function:", 1)[-1].split(":")[0]
+            for key in [key for key in _function_configs if key[:2] == (self.region_name, name)]:
+                _function_configs.pop(key, None)
+
+    cast(Any, LambdaFunction).__init__ = __init__
+    cast(Any, LambdaFunction).get_configuration = get_configuration
+    cast(Any, LambdaFunction).update_configuration = update_configuration
+    cast(Any, LambdaBackend).delete_function = delete_function
+    _log_group_class()
+
+
+def _log_group_class() -> None:
+    """CreateLogGroup's `logGroupClass` kept, and DescribeLogGroups answering it (STANDARD when unset)."""
+    from moto.logs.models import LogGroup
+    from moto.logs.responses import LogsResponse
+
+    original_create = LogsResponse.create_log_group
+
+    def create_log_group(self: Any) -> str:
+        answer = original_create(self)
+        group = self.logs_backend.groups.get(self._get_param("logGroupName"))
+        if group is not None:
+            group._fnship_class = self._get_param("logGroupClass") or "STANDARD"
+        return answer
+
+    original_describe = LogGroup.to_describe_dict
+
+    def to_describe_dict(self: Any) -> dict[str, Any]:
+        return {**original_describe(self), "logGroupClass": getattr(self, "_fnship_class", "STANDARD")}
+
+    cast(Any, LogsResponse).create_log_group = create_log_group
+    cast(Any, LogGroup).to_describe_dict = to_describe_dict
+
+
+def region_of(authorization: str) -> str:
+    """The region a SigV4 `Authorization` header's credential scope names (`Credential=AKID/date/REGION/...`)."""
+    match = re.search(r"Credential=[^/]+/\d+/([^/]+)/", authorization)
+    return match.group(1) if match else "us-east-1"
+
+
+def _function_or_none(region: str, name: str, qualifier: str | None = None) -> Any:
+    from moto.awslambda.models import lambda_backends
+
+    try:
+        return lambda_backends[EMULATOR_ACCOUNT][region].get_function(name, qualifier)
+    except Exception:  # moto's UnknownFunctionException and its kin: the caller answers 404
+        return None
+
+
+def _not_found(name: str) -> tuple[int, dict[str, Any]]:
+    return 404, {"Type": "User", "message": f"Function not found: {name}", "__type": "ResourceNotFoundException"}
+
+
+def function_config(method: str, path: str, region: str, body: bytes) -> tuple[int, dict[str, Any]]:
+    """Put/GetFunctionRecursionConfig (default Terminate) and Put/GetRuntimeManagementConfig (default Auto; the
+    version ARN in Manual mode only).
+    https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionRecursionConfig.html,
+    https://docs.aws.amazon.com/lambda/latest/api/API_PutRuntimeManagementConfig.html"""
+    found = FUNCTION_CONFIG.match(path)
+    assert found is not None
+    name = urllib.parse.unquote(found["name"]).rsplit(":function:", 1)[-1].split(":")[0]
+    function = _function_or_none(region, name)
+    if function is None:
+        return _not_found(name)
+    key = (region, name, found["what"])
+    if method == "PUT":
+        sent = json.loads(body or b"{}")
+        if found["what"] == "recursion-config":
+            _function_configs[key] = {"RecursiveLoop": sent.get("RecursiveLoop", "Terminate")}
+        else:
+            kept = {"UpdateRuntimeOn": sent.get("UpdateRuntimeOn", "Auto")}
+            if kept["UpdateRuntimeOn"] == "Manual":
+                kept["RuntimeVersionArn"] = sent.get("RuntimeVersionArn")
+            _function_configs[key] = kept
+    if found["what"] == "recursion-config":
+        return 200, _function_configs.get(key, {"RecursiveLoop": "Terminate"})
+    return 200, {**_function_configs.get(key, {"UpdateRuntimeOn": "Auto"}), "FunctionArn": function.function_arn}
+
+
+def stream_invoke(host: Any, path: str, region: str, qualifier: str | None, body: bytes) -> tuple[int, dict, bytes]:
+    """InvokeWithResponseStream: the handler runs as Invoke runs it, and its response is one PayloadChunk, then
+    InvokeComplete (with ErrorCode and ErrorDetails for a function error). The local runner returns a handler's
+    response whole, so it arrives in one piece here."""
+    from fnship.local.eventstream import event_message
+
+    found = STREAM_INVOKE.match(path)
+    assert found is not None
+    name = urllib.parse.unquote(found["name"]).rsplit(":function:", 1)[-1].split(":")[0]
+    function = _function_or_none(region, name, qualifier)
+    if function is None:
+        status, document = _not_found(name)
+        return status, {"Content-Type": "application/json"}, json.dumps(document).encode()
+    outcome = host.invoke(function, body)
+    complete: dict[str, Any] = {}
+    stream = b""
+    if outcome.error_type:
+        complete = {"ErrorCode": outcome.error_type, "ErrorDetails": outcome.payload.decode("utf-8", "replace")}
+    else:
+        stream += event_message("PayloadChunk", outcome.payload)
+    stream += event_message("InvokeComplete", json.dumps(complete).encode(), content_type="application/json")
+    headers = {"Content-Type": "application/vnd.amazon.eventstream", "X-Amz-Executed-Version": str(function.version)}
+    return 200, headers, stream
