@@ -7,7 +7,11 @@ from __future__ import annotations
 import json
 import sys
 
-from tests.local.test_emulator_runs_functions import client, emulator, local  # noqa: F401 (fixtures)
+from tests.local import test_emulator_runs_functions as runs
+
+client = runs.client
+emulator = runs.emulator  # the module's emulator process and its `local` environment: fixtures shared
+local = runs.local
 
 RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
 RUNTIME_ARN = "arn:aws:lambda:us-east-1::runtime:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
