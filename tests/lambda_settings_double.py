@@ -18,6 +18,8 @@ a log group's class), following the AWS API reference:
 - Invoke's `X-Amz-Tenant-Id` header is recorded (`tenants`) and refused on a function without tenant isolation,
   and required on one with it (https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html); a
   tenant-isolated function answers `{"tenant": <id>}` (moto cannot run it).
+- API Gateway PutIntegration keeps `responseTransferMode`; GetResources (embed=methods) answers it (BUFFERED when
+  unset) https://docs.aws.amazon.com/apigateway/latest/api/API_Integration.html
 - CloudWatch Logs CreateLogGroup keeps `logGroupClass`; DescribeLogGroups answers it (STANDARD when unset)
   https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_LogGroup.html
 Every other request goes to moto unchanged.
@@ -43,6 +45,8 @@ class LambdaSettingsDouble(FrontDouble):
         self.runtime: dict[str, dict] = {}
         self.log_classes: dict[str, str] = {}
         self.tenants: list[str | None] = []
+        self.transfer_modes: dict[tuple[str, str, str], str] = {}  # (api, resource, method) -> responseTransferMode
+        self.uris: dict[tuple[str, str, str], str | None] = {}
         self.stream_chunks: list[bytes] = [b"first ", b"second"]
         self.calls: list[str] = []  # the operations this double answered or changed
 
@@ -80,6 +84,8 @@ class LambdaSettingsDouble(FrontDouble):
         if target.startswith("Logs_20140328."):
             return self._logs(target.split(".", 1)[1], path, headers, body)
         parts = [urllib.parse.unquote(p) for p in path.split("/")]
+        if len(parts) > 2 and parts[1] == "restapis":
+            return self._rest_api(method, path, query, headers, body, parts)
         if method == "POST" and parts[1:] == ["2015-03-31", "functions"]:
             return self._create(path, query, headers, body)
         if len(parts) < 4 or parts[2] != "functions":
@@ -171,6 +177,32 @@ class LambdaSettingsDouble(FrontDouble):
                 self.recursion.pop(name, None)
                 self.runtime.pop(name, None)
             return None
+        return None
+
+    def _rest_api(
+        self, method: str, path: str, query: dict, headers: dict, body: bytes, parts: list[str]
+    ) -> Answer | None:
+        """PutIntegration keeps `responseTransferMode`; GetResources (embed=methods) and GetIntegration answer it."""
+        if method == "PUT" and len(parts) == 8 and parts[3] == "resources" and parts[7] == "integration":
+            status, out, answer = self._forward_json(method, path, query, headers, body)
+            if status >= 300:
+                return None
+            mode = json.loads(body or b"{}").get("responseTransferMode") or "BUFFERED"
+            with self._lock:
+                self.transfer_modes[(parts[2], parts[4], parts[6])] = mode
+                self.uris[(parts[2], parts[4], parts[6])] = answer.get("uri")
+            return self.json_answer(status, {**answer, "responseTransferMode": mode})
+        if method == "GET" and len(parts) == 4 and parts[3] == "resources":
+            status, out, answer = self._forward_json(method, path, query, headers, body)
+            if status >= 300:
+                return None
+            with self._lock:
+                for item in answer.get("item", []):
+                    for name, found in (item.get("resourceMethods") or {}).items():
+                        if found.get("methodIntegration"):
+                            mode = self.transfer_modes.get((parts[2], item["id"], name), "BUFFERED")
+                            found["methodIntegration"]["responseTransferMode"] = mode
+            return self.json_answer(status, answer)
         return None
 
     def _create(self, path: str, query: dict, headers: dict, body: bytes) -> Answer | None:

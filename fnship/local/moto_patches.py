@@ -17,11 +17,12 @@ Applied once by fnship/local/emulator_app.py before it serves:
   writes them (moto kept them as top-level keys, so a function URL's permissions re-planned on every deploy).
 - SnapStart, LoggingConfig and TenancyConfig are kept and answered (moto dropped them); a log group keeps its class;
   the recursion and runtime management configs and InvokeWithResponseStream are answered by the emulator's front
-  (`function_config`, `stream_invoke`: moto answered 404).
+  (`function_config`, `stream_invoke`: moto answered 404); a REST integration keeps its `responseTransferMode`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -47,6 +48,7 @@ def apply(host: Any) -> None:
     _eventbridge_lambda_targets()
     _function_url_conditions()
     _lambda_settings()
+    _integration_transfer_mode()
 
 
 # -- Invoke --------------------------------------------------------------------------------------------------------
@@ -496,3 +498,28 @@ def stream_invoke(host: Any, path: str, region: str, qualifier: str | None, body
     stream += event_message("InvokeComplete", json.dumps(complete).encode(), content_type="application/json")
     headers = {"Content-Type": "application/vnd.amazon.eventstream", "X-Amz-Executed-Version": str(function.version)}
     return 200, headers, stream
+
+
+def _integration_transfer_mode() -> None:
+    """PutIntegration's `responseTransferMode` kept and answered (BUFFERED when unset), as API Gateway does:
+    https://docs.aws.amazon.com/apigateway/latest/api/API_Integration.html"""
+    from moto.apigateway.models import Integration
+    from moto.apigateway.responses import APIGatewayResponse
+
+    original_put = APIGatewayResponse.put_integration
+
+    def put_integration(self: Any) -> Any:
+        answer = original_put(self)
+        parts = self.path.split("/")
+        with contextlib.suppress(Exception):  # moto refused the request: its answer says why
+            integration = self.backend.get_integration(parts[2], parts[4], parts[6])
+            integration._fnship_transfer = self._get_param("responseTransferMode") or "BUFFERED"
+        return answer
+
+    original_json = Integration.to_json
+
+    def to_json(self: Any) -> dict[str, Any]:
+        return {**original_json(self), "responseTransferMode": getattr(self, "_fnship_transfer", "BUFFERED")}
+
+    cast(Any, APIGatewayResponse).put_integration = put_integration
+    cast(Any, Integration).to_json = to_json

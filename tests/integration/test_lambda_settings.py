@@ -213,3 +213,57 @@ def test_invoke_with_a_tenant(streams, double):
     bad = streams.fn("invoke", "-f", "tenants", "--tenant", "a;b")
     assert bad.exit_code == 2 and "not a Lambda tenant id" in bad.stderr
     assert double.tenants[-1] == "acme"  # none of the refused ones reached Lambda
+
+
+REST_STREAM = """\
+service: reststream
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  chat:
+    handler: handler.hello
+    events:
+      - http:
+          method: post
+          path: /chat
+          response:
+            transferMode: {mode}
+      - http: GET /status
+"""
+
+
+def test_rest_streamed_method_is_planned_applied_and_read_back(project, moto, double):
+    project.write("handler.py", HANDLER)
+    project.write("serverless.yml", REST_STREAM.format(mode="STREAM"))
+    deployed = project.fn("deploy", "--yes")
+    assert deployed.exit_code == 0, deployed.stderr + deployed.stdout
+    modes = {key[2]: mode for key, mode in double.transfer_modes.items()}
+    assert modes == {"POST": "STREAM", "GET": "BUFFERED"}
+    uris = {key[2]: uri for key, uri in double.uris.items()}
+    # API Gateway invokes a streamed method with InvokeWithResponseStream, through its own URI:
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode-lambda.html
+    assert uris["POST"].endswith(":function:reststream-dev-chat:live/response-streaming-invocations")
+    assert uris["POST"].split(":lambda:path/")[1].startswith("2021-11-15/functions/")
+    assert uris["GET"].endswith(":function:reststream-dev-chat:live/invocations")
+    assert "No changes" in project.fn("plan").stdout
+
+    project.write("serverless.yml", REST_STREAM.format(mode="BUFFERED"))
+    plan = project.fn("plan", "--json").json["plan"]
+    changed = {c["address"]: c for c in plan["changes"]}
+    method = next(c for address, c in changed.items() if c["kind"] == "rest_method")
+    assert [(f["path"], f["before"], f["after"]) for f in method["fields"]] == [("transfer_mode", "STREAM", "BUFFERED")]
+    assert any(c["kind"] == "rest_stage" for c in changed.values())  # a new deployment carries it
+    assert project.fn("deploy", "--yes").exit_code == 0
+    assert {key[2]: mode for key, mode in double.transfer_modes.items()}["POST"] == "BUFFERED"
+    assert "No changes" in project.fn("plan").stdout
+
+
+def test_fn_invoke_streams_a_rest_streamed_function(project, moto, double):
+    project.write("handler.py", HANDLER)
+    project.write("serverless.yml", REST_STREAM.format(mode="stream"))
+    assert project.fn("deploy", "--yes").exit_code == 0
+    double.stream_chunks = [b"part 1, ", b"part 2"]
+    result = project.fn("invoke", "-f", "chat")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "part 1, part 2\n"

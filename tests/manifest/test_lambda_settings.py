@@ -97,6 +97,12 @@ CASES = [
          "or {mode: manual, arn: <runtime version ARN>}"],
     ),
     ("tenancy:\n  mode: per_tenant\nevents:\n  - httpApi: GET /a", []),
+    ("events:\n  - http:\n      method: get\n      path: /a\n      response:\n        transferMode: stream", []),
+    (
+        "events:\n  - http:\n      method: get\n      path: /a\n      response:\n        transferMode: CHUNKED",
+        ["12:27 functions.api.events.0.http.response.transferMode: 'CHUNKED' is not a response transfer mode; allowed: "
+         "BUFFERED, STREAM"],
+    ),
     (
         "tenancy:\n  mode: shared",
         ["8:13 functions.api.tenancy.mode: 'shared' is not a tenant isolation mode; allowed: per_tenant"],
