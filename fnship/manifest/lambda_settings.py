@@ -44,9 +44,15 @@ TENANCY_MODES = {"per_tenant": "PER_TENANT"}
 # SnapStart runtimes: https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html#snapstart-runtimes
 SNAPSTART_MINIMUM = {"python": (3, 12), "dotnet": (8,), "java": (11,)}
 SNAPSTART_RUNTIMES = "Python 3.12 and later, .NET 8 and later, Java 11 and later"
-# Tenant isolation works with API Gateway triggers only, and not with SnapStart, provisioned concurrency or
-# function URLs: https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html
-TENANCY_EVENTS = frozenset({"http", "httpApi"})
+# Tenant isolation: not with SnapStart, provisioned concurrency or function URLs
+# (https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html); every invocation names its tenant
+# (X-Amz-Tenant-Id), which event sources cannot, nor HTTP APIs (they cannot set that header); a REST API can map a
+# request header onto it (https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation-invoke.html), which fnship
+# does not configure yet.
+TENANCY_EVENT_REASONS = {
+    "httpApi": "an HTTP API cannot pass the tenant id Lambda needs (it cannot set the X-Amz-Tenant-Id header)",
+    "http": "fnship does not yet map a request header onto the X-Amz-Tenant-Id header API Gateway must send",
+}
 
 
 def snapstart_runtime(runtime: str | None) -> bool:
@@ -152,11 +158,10 @@ def _check_tenancy(
     if raw.get("url") is not None:
         check.error(where, f"tenancy cannot be used with a function URL: {why}", "remove url or tenancy")
     for index, event_type in event_types:
-        if event_type not in TENANCY_EVENTS:
-            check.error((*path, "events", index),
-                        f"a tenant-isolated function is invoked through API Gateway only; {event_type} events cannot "
-                        "say which tenant they are for",
-                        "use http or httpApi events, or remove tenancy")  # fmt: skip
+        reason = TENANCY_EVENT_REASONS.get(event_type, f"{event_type} events cannot say which tenant they are for")
+        check.error((*path, "events", index),
+                    f"a tenant-isolated function is invoked with a tenant id, and {reason}",
+                    "invoke it with the SDK's TenantId (`fn invoke --tenant ID`), or remove tenancy")  # fmt: skip
 
 
 def _case_choice(value: Any, path: KeyPath, check: Checker, choices: tuple[str, ...], *, what: str) -> str | None:

@@ -96,7 +96,17 @@ CASES = [
         ["7:24 functions.api.runtimeManagement: 'manual' is not a runtime update mode; use auto, onFunctionUpdate, "
          "or {mode: manual, arn: <runtime version ARN>}"],
     ),
-    ("tenancy:\n  mode: per_tenant\nevents:\n  - httpApi: GET /a", []),
+    ("tenancy:\n  mode: per_tenant", []),
+    (
+        "tenancy:\n  mode: per_tenant\nevents:\n  - httpApi: GET /a",
+        ["10:9 functions.api.events.0: a tenant-isolated function is invoked with a tenant id, and an HTTP API cannot "
+         "pass the tenant id Lambda needs (it cannot set the X-Amz-Tenant-Id header)"],
+    ),
+    (
+        "tenancy:\n  mode: per_tenant\nevents:\n  - http: GET /a",
+        ["10:9 functions.api.events.0: a tenant-isolated function is invoked with a tenant id, and fnship does not "
+         "yet map a request header onto the X-Amz-Tenant-Id header API Gateway must send"],
+    ),
     ("events:\n  - http:\n      method: get\n      path: /a\n      response:\n        transferMode: stream", []),
     (
         "events:\n  - http:\n      method: get\n      path: /a\n      response:\n        transferMode: CHUNKED",
@@ -124,7 +134,7 @@ CASES = [
     ),
     (
         "tenancy:\n  mode: per_tenant\nevents:\n  - sqs: arn:aws:sqs:us-east-1:123456789012:q",
-        ["10:9 functions.api.events.0: a tenant-isolated function is invoked through API Gateway only; sqs events "
+        ["10:9 functions.api.events.0: a tenant-isolated function is invoked with a tenant id, and sqs events "
          "cannot say which tenant they are for"],
     ),
 ]  # fmt: skip
