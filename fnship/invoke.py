@@ -273,7 +273,8 @@ def invoke_local(
     """Run the handler on this machine. When `loaded` targets the local emulator, its log lines are written to
     the emulator's CloudWatch Logs and the handler's own AWS calls go to the emulator too."""
     from fnship.local import runner, shims
-    from fnship.model.names import log_group_name
+    from fnship.local.lambda_logs import stream_in_group
+    from fnship.model.names import function_log_group
 
     manifest = loaded.manifest
     spec = manifest.functions[key]
@@ -284,9 +285,11 @@ def invoke_local(
     emulated = bool(aws.target.local)
     warnings: list[str] = []
     warnings.extend(w for w in (shims.version_warning(spec.runtime),) if w)
-    stream = runner.log_stream_name(str(uuid.uuid4()), version="$LATEST", now=time.time())
+    group = function_log_group(spec)
+    stream = stream_in_group(group, spec.name, runner.log_stream_name(str(uuid.uuid4()), version="$LATEST",
+                                                                      now=time.time()))  # fmt: skip
     # Started first: its client's boto3 import (a few hundred ms) overlaps the packaging and the run.
-    shipper = LogShipper(aws, log_group_name(spec.name), stream) if emulated else None
+    shipper = LogShipper(aws, group, stream, json_format=json_logs(spec)) if emulated else None
 
     def log(stamp: int, message: str) -> None:
         if shipper is not None:
@@ -326,7 +329,7 @@ def run_spec(loaded: Any, key: str, warnings: list[str]) -> Any:
     """The function packaged, extracted with its built layers, and described for the runner."""
     from fnship import pipeline
     from fnship.local import runner
-    from fnship.model.names import function_arn, log_group_name
+    from fnship.model.names import function_arn, function_log_group
     from fnship.secret import reveal
 
     manifest = loaded.manifest
@@ -366,18 +369,27 @@ def run_spec(loaded: Any, key: str, warnings: list[str]) -> Any:
         timeout_s=spec.timeout,
         region=manifest.region,
         runtime=spec.runtime,
-        log_group=log_group_name(spec.name),
+        log_group=function_log_group(spec),
         environment={name: str(reveal(value)) for name, value in spec.environment.items()},
         extra_env=extra_env,
     )
+
+
+def json_logs(spec: Any) -> bool:
+    """Whether the function logs in JSON (`logs.logFormat` or provider.logs.lambda's)."""
+    logging = spec.lambda_settings.logging
+    return logging is not None and logging.log_format == "JSON"
 
 
 class LogShipper:
     """Writes a local run's log lines to the emulator's CloudWatch Logs while the handler runs, as Lambda streams
     them, so `fn logs --local --tail` shows a line soon after it is printed, not when the invocation ends."""
 
-    def __init__(self, aws: Any, group: str, stream: str, *, interval_s: float = SHIP_INTERVAL_S) -> None:
+    def __init__(
+        self, aws: Any, group: str, stream: str, *, interval_s: float = SHIP_INTERVAL_S, json_format: bool = False
+    ) -> None:
         self._aws, self._group, self._stream, self._interval = aws, group, stream, interval_s
+        self._json = json_format  # `logs.logFormat: JSON`: START, END and REPORT go as platform records
         self._pending: list[tuple[int, str]] = []
         self._lock = threading.Lock()
         self._closed = threading.Event()
@@ -386,6 +398,10 @@ class LogShipper:
         self._thread.start()
 
     def add(self, stamp: int, message: str) -> None:
+        if self._json:
+            from fnship.local.lambda_logs import platform_json
+
+            message = platform_json(message, stamp)
         with self._lock:
             self._pending.append((stamp, message))
 

@@ -12,7 +12,6 @@ import base64
 import contextlib
 import hashlib
 import json
-import re
 import sys
 import threading
 import urllib.error
@@ -149,18 +148,16 @@ class FunctionHost:
             return pool
 
     def _store_logs(self, function: Any, result: runner.RunResult) -> None:
-        """The invocation's lines in the emulator's CloudWatch Logs (moto's backend, in this process)."""
+        """The invocation's lines in the emulator's CloudWatch Logs (moto's backend, in this process): in the
+        function's log group, as its LoggingConfig says (fnship/local/lambda_logs.py)."""
         from moto.logs.models import logs_backends
+
+        from fnship.local.lambda_logs import platform_json, stream_in_group
 
         logs = logs_backends[function.account_id][function.region]
         config = function.get_configuration().get("LoggingConfig") or {}
         group = config.get("LogGroup") or f"/aws/lambda/{function.function_name}"
-        stream = result.log_stream
-        if group != f"/aws/lambda/{function.function_name}":
-            # A custom group's streams name their function: YYYY/MM/DD/<function_name>[<version>]<environment>
-            # https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-loggroups.html
-            day, _, rest = stream.rpartition("/")
-            stream = f"{day}/{function.function_name}{rest}"
+        stream = stream_in_group(group, function.function_name, result.log_stream)
         with contextlib.suppress(Exception):
             logs.ensure_log_group(group)
         with contextlib.suppress(Exception):
@@ -178,36 +175,3 @@ class FunctionHost:
             pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
             pool.close()
-
-
-_START = re.compile(r"^START RequestId: (\S+)(?: Version: (\S+))?")
-_END = re.compile(r"^END RequestId: (\S+)")
-_REPORT = re.compile(r"^REPORT RequestId: (\S+)")
-# The JSON system log records' metric names (fnship.logs reads them back the same way).
-_METRICS = {
-    "duration_ms": "durationMs",
-    "billed_ms": "billedDurationMs",
-    "memory_mb": "memorySizeMB",
-    "max_memory_used_mb": "maxMemoryUsedMB",
-    "init_ms": "initDurationMs",
-}
-
-
-def platform_json(message: str, stamp: int) -> str:
-    """A START / END / REPORT line as `logFormat: JSON` writes it (a platform.* record); other lines as they are.
-    https://docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html"""
-    from fnship.logs import iso_time, parse_report
-
-    record: dict[str, Any]
-    if match := _START.match(message):
-        kind, record = "platform.start", {"requestId": match.group(1), "version": match.group(2) or "$LATEST"}
-    elif match := _END.match(message):
-        kind, record = "platform.runtimeDone", {"requestId": match.group(1), "status": "success"}
-    elif match := _REPORT.match(message):
-        report = parse_report(message)
-        metrics = {_METRICS[key]: value for key, value in report.items() if key in _METRICS}
-        kind = "platform.report"
-        record = {"requestId": match.group(1), "metrics": metrics, "status": report.get("status") or "success"}
-    else:
-        return message
-    return json.dumps({"time": iso_time(stamp), "type": kind, "record": record})

@@ -85,6 +85,16 @@ def test_settings_run_on_the_emulator(project, local):
     assert all(record["log_group"] == "/emuset/shared" for record in records)
     assert any(record["message"] == "chatting" for record in records)
 
+    # Run here (`--local`), the function's lines go where Lambda would put them: its custom group, a stream naming
+    # it, START/END/REPORT as JSON platform records.
+    assert project.fn("invoke", "-f", "chat", "--local").exit_code == 0
+    events = client(local, "logs").filter_log_events(logGroupName="/emuset/shared")["events"]
+    reports = [
+        e for e in events if e["message"].startswith("{") and json.loads(e["message"])["type"] == "platform.report"
+    ]
+    assert len(reports) >= 2  # the emulator's run of the deployed version, and the local run
+    assert all("/emuset-dev-chat[" in e["logStreamName"] for e in events)
+
     removed = project.fn("remove", "--yes")
     assert removed.exit_code == 0, removed.stderr
     assert lam.list_functions()["Functions"] == []
