@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from fnship.jsonvalue import JsonMapping
 from fnship.kinds import alias as alias_kind
 from fnship.kinds.alias import Alias
 from fnship.kinds.function import SNAPSTART_OFF, LambdaFunction, Logging, RuntimeUpdate, Vpc, settings_tag
@@ -21,6 +22,7 @@ from fnship.model import iam, names
 from fnship.model.address import Address
 from fnship.model.resources import (
     OWNER_FUNCTION_TAG,
+    PlanValue,
     Resource,
     State,
     ownership_tags,
@@ -151,7 +153,7 @@ def destination_resolver(manifest: Manifest, *, account_id: str):
     return resolve
 
 
-def _execution_statements(manifest: Manifest, function: FunctionSpec, *, account_id: str) -> list[dict[str, Any]]:
+def _execution_statements(manifest: Manifest, function: FunctionSpec, *, account_id: str) -> list[iam.Policy]:
     return iam.trigger_statements(
         function.events, function.settings, destination_arn=destination_resolver(manifest, account_id=account_id)
     )
@@ -176,7 +178,7 @@ def _shared_role(manifest: Manifest, *, account_id: str) -> Resource | None:
     )  # fmt: skip
     grants = [s for f in users for s in _execution_statements(manifest, f, account_id=account_id)]
     own = [s for f in users for s in f.iam.statements]
-    statements: list[Any] = []
+    statements: list[JsonMapping] = []
     for statement in [logs, *grants, *provider_iam.statements, *own]:
         if iam.normalize_statement(statement) not in [iam.normalize_statement(s) for s in statements]:
             statements.append(statement)
@@ -189,7 +191,7 @@ def _shared_role(manifest: Manifest, *, account_id: str) -> Resource | None:
         names.shared_role_name(service=manifest.service, stage=manifest.stage, region=region),
         Role(
             path=names.role_path(service=manifest.service, stage=manifest.stage),
-            trust_policy=iam.policy_document(iam.LAMBDA_TRUST_POLICY["Statement"]),
+            trust_policy=iam.policy_document([iam.LAMBDA_TRUST_STATEMENT]),
             inline_policy=iam.policy_document(statements),
             managed_policies=tuple(sorted(managed)),
             permissions_boundary=provider_iam.permissions_boundary,
@@ -252,7 +254,7 @@ def _function_resources(
             name,
             Role(
                 path=path,
-                trust_policy=iam.policy_document(iam.LAMBDA_TRUST_POLICY["Statement"]),
+                trust_policy=iam.policy_document([iam.LAMBDA_TRUST_STATEMENT]),
                 inline_policy=iam.policy_document(statements),
                 managed_policies=tuple(sorted(iam_spec.managed_policies)),
                 permissions_boundary=iam_spec.permissions_boundary,
@@ -369,7 +371,7 @@ def merged_iam(provider: IamSpec, function: IamSpec) -> IamSpec:
     )
 
 
-def release_of(function: LambdaFunction) -> dict[str, Any]:
+def release_of(function: LambdaFunction) -> dict[str, PlanValue]:
     """What a published version freezes, from a function (desired or live)."""
     compared = function.compared()
     release = {key: compared.get(key) for key in VERSIONED_ATTRS}
