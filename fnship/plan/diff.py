@@ -101,6 +101,8 @@ def field_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | N
         if key in KEYED_ATTRS and isinstance(old or {}, Mapping) and isinstance(new or {}, Mapping):
             old_map, new_map = old or {}, new or {}
             for sub in sorted(set(old_map) | set(new_map)):
+                if old_map.get(sub) is None and new_map.get(sub) is None:
+                    continue  # unset on both sides (a runtime version ARN outside Manual mode)
                 if sub not in new_map or sub not in old_map or not same(old_map[sub], new_map[sub]):
                     shown_old = old_map.get(sub)
                     if key == "environment" and sub in old_map and _maybe_secret(sub, new_map.get(sub), before):

@@ -24,7 +24,7 @@ class Logs:
         self.gate = gate
         self._lock = threading.Lock()
 
-    def create_log_group(self, name: str, *, tags: dict) -> None:
+    def create_log_group(self, name: str, *, tags: dict, log_group_class: str | None = None) -> None:
         if self.gate is not None:
             self.gate.wait()
         if name in self.fail:
