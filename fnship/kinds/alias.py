@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fnship.kinds.base import Context, Kind
-from fnship.kinds.function import SNAPSTART_OFF, LambdaFunction
+from fnship.kinds.function import LambdaFunction
 from fnship.kinds.function import from_aws as function_from_aws
 from fnship.model.address import Address
 from fnship.model.resources import KNOWN_AFTER_APPLY, Resource, Spec
@@ -104,7 +104,7 @@ def alias_steps(change: Change) -> list[Step]:
 def publish_detail(spec: Alias) -> dict[str, Any]:
     """What the plan says of a publish: with SnapStart, Lambda snapshots the version as it publishes it, and traffic
     moves only once the version is Active. https://docs.aws.amazon.com/lambda/latest/dg/snapstart-activate.html"""
-    if (spec.release or {}).get(SNAPSHOT_ATTR, SNAPSTART_OFF) == SNAPSTART_OFF:
+    if not (spec.release or {}).get(SNAPSHOT_ATTR):
         return {}
     return {"snapstart": "snapshot taken at publish; traffic moves once the version is Active"}
 
@@ -133,7 +133,7 @@ def version_publish(context: Context, step: Step) -> None:
     version = context.aws.lambda_.publish_version(
         scope.function_name, description=context.description, code_sha256=spec.code_sha256
     )
-    if spec.snap_start != SNAPSTART_OFF:  # the snapshot is made now: no traffic before the version is Active
+    if spec.snap_start:  # the snapshot is made now: no traffic before the version is Active
         context.aws.lambda_.wait_version_ready(scope.function_name, version)
     context.outputs.setdefault(step.address, {})["version"] = version
 

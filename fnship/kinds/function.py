@@ -23,14 +23,16 @@ from fnship.secret import Secret, reveal
 CODE_FIELDS = frozenset({"code_sha256", "architecture", "image_uri"})
 SEPARATE_FUNCTION_FIELDS = frozenset({"tags", "reserved_concurrency", "recursive_loop", "runtime_update", "tenancy"})
 # Lambda's defaults for the settings read from their own APIs, assumed while fnship has not set them (the function's
-# SETTINGS_TAG says which it set): https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionRecursionConfig.html,
+# SETTINGS_TAG says which it set), and held as None on both sides (a create plan shows nothing for them):
+# https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionRecursionConfig.html,
 # https://docs.aws.amazon.com/lambda/latest/api/API_GetRuntimeManagementConfig.html
 DEFAULT_RECURSIVE_LOOP = "Terminate"
 DEFAULT_RUNTIME_UPDATE = "Auto"
 # A function tag naming the settings fnship set through their own APIs (`recursion`, `runtime`): only those are
 # read back, so a plan of a service that sets none makes no extra call per function.
 SETTINGS_TAG = "fnship:settings"
-SNAPSTART_OFF = "None"
+SNAPSTART_OFF = "None"  # SnapStart.ApplyOn when it is off (the spec holds None)
+SNAPSTART_ON = "PublishedVersions"
 
 if TYPE_CHECKING:
     from fnship.plan.reads import Reads
@@ -124,11 +126,11 @@ class LambdaFunction(Spec):
     tracing: str  # Active | PassThrough
     dead_letter_arn: str | None
     kms_key_arn: str | None
-    snap_start: str = SNAPSTART_OFF  # SnapStart.ApplyOn: PublishedVersions | None
+    snap_start: str | None = None  # SnapStart.ApplyOn PublishedVersions; None: off
     logging: Logging | None = None  # None: Text logs to /aws/lambda/<name>
     tenancy: str | None = None  # TenancyConfig.TenantIsolationMode: create-only
-    recursive_loop: str = DEFAULT_RECURSIVE_LOOP
-    runtime_update: RuntimeUpdate = field(default_factory=RuntimeUpdate)
+    recursive_loop: str | None = None  # Allow; None: Lambda's Terminate
+    runtime_update: RuntimeUpdate | None = None  # None: Lambda's Auto
     # The desired side: where its zip is and where it goes (not compared: the hash is).
     artifact_path: str | None = field(default=None, compare=False)
     upload_bucket: str | None = field(default=None, compare=False)  # None: inline
@@ -145,13 +147,14 @@ def from_aws(
     concurrency: Mapping[str, Any] | None,
     code: Mapping[str, Any] | None = None,
     *,
-    recursive_loop: str = DEFAULT_RECURSIVE_LOOP,
+    recursive_loop: str | None = None,
     runtime_update: RuntimeUpdate | None = None,
 ) -> LambdaFunction:
     """Lambda's GetFunction answer (or a version's configuration) as the spec, with AWS defaults filled in."""
     variables = (config.get("Environment") or {}).get("Variables") or {}
     vpc = config.get("VpcConfig") or {}
     image = config.get("PackageType") == "Image"
+    apply_on = (config.get("SnapStart") or {}).get("ApplyOn")
     return LambdaFunction(
         runtime=config.get("Runtime"),
         handler=config.get("Handler"),
@@ -177,11 +180,11 @@ def from_aws(
         tracing=(config.get("TracingConfig") or {}).get("Mode") or "PassThrough",
         dead_letter_arn=(config.get("DeadLetterConfig") or {}).get("TargetArn") or None,
         kms_key_arn=config.get("KMSKeyArn") or None,
-        snap_start=(config.get("SnapStart") or {}).get("ApplyOn") or SNAPSTART_OFF,
+        snap_start=None if apply_on in (None, SNAPSTART_OFF) else apply_on,
         logging=logging_of(config.get("LoggingConfig"), str(config.get("FunctionName") or "")),
         tenancy=(config.get("TenancyConfig") or {}).get("TenantIsolationMode"),
-        recursive_loop=recursive_loop,
-        runtime_update=runtime_update or RuntimeUpdate(),
+        recursive_loop=None if recursive_loop == DEFAULT_RECURSIVE_LOOP else recursive_loop,
+        runtime_update=None if runtime_update == RuntimeUpdate() else runtime_update,
         arn=config.get("FunctionArn"),
         version=config.get("Version"),
     )
@@ -238,8 +241,8 @@ def lambda_configuration(
         settings["DeadLetterConfig"] = {"TargetArn": spec.dead_letter_arn or ""}
     if spec.kms_key_arn or not creating:
         settings["KMSKeyArn"] = spec.kms_key_arn or ""
-    if spec.snap_start != SNAPSTART_OFF or not creating:
-        settings["SnapStart"] = {"ApplyOn": spec.snap_start}
+    if spec.snap_start or not creating:
+        settings["SnapStart"] = {"ApplyOn": spec.snap_start or SNAPSTART_OFF}
     if spec.logging is not None:
         logging = spec.logging
         settings["LoggingConfig"] = {"LogFormat": logging.log_format, "LogGroup": logging.log_group}
@@ -284,9 +287,9 @@ def function_create(context: Context, step: Step) -> None:
     context.outputs[step.address] = {"arn": created["FunctionArn"]}
     if spec.reserved_concurrency is not None:
         context.aws.lambda_.set_reserved_concurrency(resource.name, spec.reserved_concurrency)
-    if spec.recursive_loop != DEFAULT_RECURSIVE_LOOP:
+    if spec.recursive_loop is not None:
         context.aws.lambda_.set_recursion(resource.name, spec.recursive_loop)
-    if spec.runtime_update != RuntimeUpdate():
+    if spec.runtime_update is not None:
         update = spec.runtime_update
         context.aws.lambda_.set_runtime_management(
             resource.name, mode=update.mode, runtime_version_arn=update.runtime_version_arn
@@ -318,12 +321,14 @@ def function_concurrency(context: Context, step: Step) -> None:
 
 def function_recursion(context: Context, step: Step) -> None:
     resource = context.desired_at(step.address)
-    context.aws.lambda_.set_recursion(resource.name, resource.spec_as(LambdaFunction).recursive_loop)
+    context.aws.lambda_.set_recursion(
+        resource.name, resource.spec_as(LambdaFunction).recursive_loop or DEFAULT_RECURSIVE_LOOP
+    )
 
 
 def function_runtime_management(context: Context, step: Step) -> None:
     resource = context.desired_at(step.address)
-    update = resource.spec_as(LambdaFunction).runtime_update
+    update = resource.spec_as(LambdaFunction).runtime_update or RuntimeUpdate()
     context.aws.lambda_.set_runtime_management(
         resource.name, mode=update.mode, runtime_version_arn=update.runtime_version_arn
     )
@@ -331,8 +336,8 @@ def function_runtime_management(context: Context, step: Step) -> None:
 
 def settings_tag(spec: LambdaFunction) -> dict[str, str]:
     """The SETTINGS_TAG naming the settings this spec sets through their own APIs ({} when none)."""
-    names = [name for name, is_set in (("recursion", spec.recursive_loop != DEFAULT_RECURSIVE_LOOP),
-                                       ("runtime", spec.runtime_update != RuntimeUpdate())) if is_set]  # fmt: skip
+    names = [name for name, is_set in (("recursion", spec.recursive_loop is not None),
+                                       ("runtime", spec.runtime_update is not None)) if is_set]  # fmt: skip
     return {SETTINGS_TAG: "/".join(names)} if names else {}
 
 

@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING
 from fnship.jsonvalue import JsonMapping
 from fnship.kinds import alias as alias_kind
 from fnship.kinds.alias import Alias
-from fnship.kinds.function import SNAPSTART_OFF, LambdaFunction, Logging, RuntimeUpdate, Vpc, settings_tag
+from fnship.kinds.function import (
+    DEFAULT_RECURSIVE_LOOP,
+    DEFAULT_RUNTIME_UPDATE,
+    SNAPSTART_ON,
+    LambdaFunction,
+    Logging,
+    RuntimeUpdate,
+    Vpc,
+    settings_tag,
+)
 from fnship.kinds.invoke_config import ASYNC_DEFAULT_EVENT_AGE_S, ASYNC_DEFAULT_RETRIES, EventInvokeConfig
 from fnship.kinds.log_group import LogGroup
 from fnship.kinds.role import Role
@@ -286,13 +295,13 @@ def _function_resources(
         tracing=settings.tracing or "PassThrough",
         dead_letter_arn=settings.dead_letter_arn,
         kms_key_arn=settings.kms_key_arn,
-        snap_start="PublishedVersions" if platform.snap_start else SNAPSTART_OFF,
+        snap_start=SNAPSTART_ON if platform.snap_start else None,
         logging=_logging(function, group_name),
         tenancy=platform.tenancy,
-        recursive_loop=platform.recursive_loop or "Terminate",
+        recursive_loop=None if platform.recursive_loop in (None, DEFAULT_RECURSIVE_LOOP) else platform.recursive_loop,
         runtime_update=RuntimeUpdate(management.mode, management.runtime_version_arn)
-        if management
-        else RuntimeUpdate(),
+        if management is not None and management.mode != DEFAULT_RUNTIME_UPDATE
+        else None,
         artifact_path=str(artifact.path),
         service=manifest.service,
         stage=manifest.stage,
@@ -375,6 +384,6 @@ def release_of(function: LambdaFunction) -> dict[str, PlanValue]:
     """What a published version freezes, from a function (desired or live)."""
     compared = function.compared()
     release = {key: compared.get(key) for key in VERSIONED_ATTRS}
-    if function.snap_start != SNAPSTART_OFF:
+    if function.snap_start:
         release[SNAPSHOT_ATTR] = function.snap_start
     return release

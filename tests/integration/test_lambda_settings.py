@@ -118,7 +118,7 @@ def test_removing_recursive_loop_puts_lambda_default_back(project, moto, double)
     plan = project.fn("plan", "--json")
     fields = {f["path"]: (f["before"], f["after"]) for f in {c["address"]: c for c in plan.json["plan"]["changes"]}[
         "function.api"]["fields"]}  # fmt: skip
-    assert fields["recursive_loop"] == ("Allow", "Terminate")
+    assert fields["recursive_loop"] == ("Allow", None)  # None: Lambda's default, Terminate
     assert project.fn("deploy", "--yes").exit_code == 0
     assert double.recursion["settings-dev-api"] == "Terminate"
     assert "No changes" in project.fn("plan").stdout
