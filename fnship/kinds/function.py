@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from fnship.arns import parse_arn
+from fnship.jsonvalue import JsonValue
 from fnship.kinds.base import Context, Kind, known, tag_delta
 from fnship.manifest.types import DEFAULT_EPHEMERAL_MB
 from fnship.model.address import Address
@@ -35,6 +36,9 @@ SNAPSTART_OFF = "None"  # SnapStart.ApplyOn when it is off (the spec holds None)
 SNAPSTART_ON = "PublishedVersions"
 
 if TYPE_CHECKING:
+    from mypy_boto3_lambda.type_defs import ConcurrencyTypeDef, FunctionCodeLocationTypeDef
+
+    from fnship.aws.lambda_api import FunctionConfiguration
     from fnship.plan.reads import Reads
 
 
@@ -84,12 +88,12 @@ class RuntimeUpdate:
     runtime_version_arn: str | None = None  # Manual only
 
 
-def logging_of(config: Mapping[str, Any] | None, function_name: str) -> Logging | None:
+def logging_of(config: Mapping[str, object] | None, function_name: str) -> Logging | None:
     """LoggingConfig as the spec holds it: None when it is Lambda's default; JSON levels filled with INFO, as
     Lambda answers them. https://docs.aws.amazon.com/lambda/latest/api/API_LoggingConfig.html"""
     config = config or {}
-    log_format = config.get("LogFormat") or "Text"
-    group = config.get("LogGroup") or f"/aws/lambda/{function_name}"
+    log_format = str(config.get("LogFormat") or "Text")
+    group = str(config.get("LogGroup") or f"/aws/lambda/{function_name}")
     if log_format == "Text" and group == f"/aws/lambda/{function_name}":
         return None
     if log_format != "JSON":
@@ -97,8 +101,8 @@ def logging_of(config: Mapping[str, Any] | None, function_name: str) -> Logging 
     return Logging(
         log_format=log_format,
         log_group=group,
-        application_log_level=config.get("ApplicationLogLevel") or "INFO",
-        system_log_level=config.get("SystemLogLevel") or "INFO",
+        application_log_level=str(config.get("ApplicationLogLevel") or "INFO"),
+        system_log_level=str(config.get("SystemLogLevel") or "INFO"),
     )
 
 
@@ -119,7 +123,7 @@ class LambdaFunction(Spec):
     role: str
     code_sha256: str | None  # None for an image function
     image_uri: str | None = None
-    image_config: Mapping[str, Any] = field(default_factory=dict)
+    image_config: Mapping[str, JsonValue] = field(default_factory=dict)  # ImageConfig as Lambda spells it
     reserved_concurrency: int | None
     tags: Mapping[str, str]
     vpc: Vpc | None
@@ -142,10 +146,10 @@ class LambdaFunction(Spec):
 
 
 def from_aws(
-    config: Mapping[str, Any],
+    config: FunctionConfiguration,
     tags: Mapping[str, str] | None,
-    concurrency: Mapping[str, Any] | None,
-    code: Mapping[str, Any] | None = None,
+    concurrency: ConcurrencyTypeDef | None,
+    code: FunctionCodeLocationTypeDef | None = None,
     *,
     recursive_loop: str | None = None,
     runtime_update: RuntimeUpdate | None = None,
@@ -155,6 +159,14 @@ def from_aws(
     vpc = config.get("VpcConfig") or {}
     image = config.get("PackageType") == "Image"
     apply_on = (config.get("SnapStart") or {}).get("ApplyOn")
+    tenancy = config.get("TenancyConfig")
+    storage = config.get("EphemeralStorage")
+    image_settings = (config.get("ImageConfigResponse") or {}).get("ImageConfig") or {}
+    image_config: dict[str, JsonValue] = {
+        "EntryPoint": image_settings.get("EntryPoint"),
+        "Command": image_settings.get("Command"),
+        "WorkingDirectory": image_settings.get("WorkingDirectory"),
+    }
     return LambdaFunction(
         runtime=config.get("Runtime"),
         handler=config.get("Handler"),
@@ -163,15 +175,13 @@ def from_aws(
         architecture=(config.get("Architectures") or ["x86_64"])[0],
         description=config.get("Description") or "",
         environment=dict(sorted(variables.items())),
-        ephemeral_storage=(config.get("EphemeralStorage") or {}).get("Size", DEFAULT_EPHEMERAL_MB),
+        ephemeral_storage=storage["Size"] if storage else DEFAULT_EPHEMERAL_MB,
         layers=tuple(layer["Arn"] for layer in config.get("Layers") or []),
         role=config.get("Role") or "",
         code_sha256=None if image else config.get("CodeSha256"),
         image_uri=(code or {}).get("ImageUri") if image else None,
         # Unset ImageConfig fields come back empty ([] or ""): the same as not set.
-        image_config={
-            k: v for k, v in ((config.get("ImageConfigResponse") or {}).get("ImageConfig") or {}).items() if v
-        },
+        image_config={k: v for k, v in image_config.items() if v},
         reserved_concurrency=(concurrency or {}).get("ReservedConcurrentExecutions"),
         tags=dict(tags or {}),
         vpc=Vpc(tuple(sorted(vpc["SubnetIds"])), tuple(sorted(vpc.get("SecurityGroupIds") or [])))
@@ -182,7 +192,7 @@ def from_aws(
         kms_key_arn=config.get("KMSKeyArn") or None,
         snap_start=None if apply_on in (None, SNAPSTART_OFF) else apply_on,
         logging=logging_of(config.get("LoggingConfig"), str(config.get("FunctionName") or "")),
-        tenancy=(config.get("TenancyConfig") or {}).get("TenantIsolationMode"),
+        tenancy=tenancy["TenantIsolationMode"] if tenancy else None,
         recursive_loop=None if recursive_loop == DEFAULT_RECURSIVE_LOOP else recursive_loop,
         runtime_update=None if runtime_update == RuntimeUpdate() else runtime_update,
         arn=config.get("FunctionArn"),
@@ -192,7 +202,7 @@ def from_aws(
 
 def upload_location(
     context: Context, *, bucket: str | None, service: str, stage: str, path: Path, digest: str
-) -> dict[str, Any]:
+) -> dict[str, str | bytes]:
     """Where Lambda reads a zip, as the model decided (model/artifacts.py `upload_bucket`): inline, or a bucket
     (the configured deployment bucket, or the one fnship keeps, planned as `deployment_bucket`).
 
@@ -207,7 +217,7 @@ def upload_location(
     return {"S3Bucket": bucket, "S3Key": key}
 
 
-def function_code(context: Context, spec: LambdaFunction) -> dict[str, Any]:
+def function_code(context: Context, spec: LambdaFunction) -> dict[str, str | bytes]:
     """Where the function's code is: an image URI, the deployment bucket, inline bytes."""
     if spec.image_uri:
         return {"ImageUri": spec.image_uri}
@@ -224,14 +234,14 @@ def function_code(context: Context, spec: LambdaFunction) -> dict[str, Any]:
 
 def lambda_configuration(
     spec: LambdaFunction, context: Context | None = None, *, function_name: str, creating: bool = False
-) -> dict[str, Any]:
+) -> dict[str, JsonValue]:
     """The spec as Create/UpdateFunctionConfiguration want it. Secrets are revealed only here.
 
     On update, an unset VPC, dead-letter target or KMS key is sent empty: that is how Lambda removes them.
     Layer references become version ARNs (published earlier in this run, or live); image functions have no
     runtime, handler or layers, and carry ImageConfig instead.
     """
-    settings: dict[str, Any] = {"TracingConfig": {"Mode": spec.tracing or "PassThrough"}}
+    settings: dict[str, JsonValue] = {"TracingConfig": {"Mode": spec.tracing or "PassThrough"}}
     if spec.vpc or not creating:
         settings["VpcConfig"] = {
             "SubnetIds": list(spec.vpc.subnet_ids if spec.vpc else ()),
@@ -245,16 +255,17 @@ def lambda_configuration(
         settings["SnapStart"] = {"ApplyOn": spec.snap_start or SNAPSTART_OFF}
     if spec.logging is not None:
         logging = spec.logging
-        settings["LoggingConfig"] = {"LogFormat": logging.log_format, "LogGroup": logging.log_group}
+        logging_config: dict[str, JsonValue] = {"LogFormat": logging.log_format, "LogGroup": logging.log_group}
         if logging.log_format == "JSON":
-            settings["LoggingConfig"]["ApplicationLogLevel"] = logging.application_log_level or "INFO"
-            settings["LoggingConfig"]["SystemLogLevel"] = logging.system_log_level or "INFO"
+            logging_config["ApplicationLogLevel"] = logging.application_log_level or "INFO"
+            logging_config["SystemLogLevel"] = logging.system_log_level or "INFO"
+        settings["LoggingConfig"] = logging_config
     elif not creating:  # back to Lambda's default
         settings["LoggingConfig"] = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{function_name}"}
     if spec.tenancy and creating:
         settings["TenancyConfig"] = {"TenantIsolationMode": spec.tenancy}
     layers = context.resolved(list(spec.layers)) if context is not None else list(spec.layers)
-    config = {
+    config: dict[str, JsonValue] = {
         **settings,
         "Runtime": spec.runtime,
         "Handler": spec.handler,
@@ -263,7 +274,7 @@ def lambda_configuration(
         "Description": spec.description,
         "Environment": {"Variables": {k: str(reveal(v)) for k, v in spec.environment.items()}},
         "EphemeralStorage": {"Size": spec.ephemeral_storage},
-        "Layers": layers,
+        "Layers": [str(layer) for layer in layers],  # version ARNs: `context.resolved` leaves no reference
         "Role": spec.role,
     }
     if spec.image_uri:
@@ -276,7 +287,7 @@ def lambda_configuration(
 def function_create(context: Context, step: Step) -> None:
     resource = context.desired_at(step.address)
     spec = resource.spec_as(LambdaFunction)
-    config = {
+    config: dict[str, JsonValue] = {
         **lambda_configuration(spec, context, function_name=resource.name, creating=True),
         "Architectures": [spec.architecture],
         "PackageType": "Image" if spec.image_uri else "Zip",
@@ -363,9 +374,8 @@ def read_function(aws: Reads, stub: Resource) -> list[Resource]:
     recursive_loop = aws.lambda_.get_recursion(stub.name) if "recursion" in marked else DEFAULT_RECURSIVE_LOOP
     runtime_update = None
     if "runtime" in marked:
-        config = aws.lambda_.get_runtime_management(stub.name)
-        runtime_update = RuntimeUpdate(config.get("UpdateRuntimeOn") or DEFAULT_RUNTIME_UPDATE,
-                                       config.get("RuntimeVersionArn") or None)  # fmt: skip
+        mode, version_arn = aws.lambda_.get_runtime_management(stub.name)
+        runtime_update = RuntimeUpdate(mode, version_arn)
     spec = from_aws(found["Configuration"], tags, found.get("Concurrency"), found.get("Code"),
                     recursive_loop=recursive_loop, runtime_update=runtime_update)  # fmt: skip
     return [Resource.of(stub.address, stub.name, spec)]

@@ -14,10 +14,18 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import TYPE_CHECKING
 
+from fnship.jsonvalue import JsonObject
 from fnship.local.moto_patches import FUNCTION_CONFIG, REST_API_TAGS, STREAM_INVOKE
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from fnship.local.function_host import FunctionHost
 
 FRONT = "/__fnship/"
 
@@ -25,11 +33,11 @@ FRONT = "/__fnship/"
 class FrontApp:
     """`POST /__fnship/dev/register {"url", "functions"}` and `/__fnship/dev/unregister {"url"}`; the rest to moto."""
 
-    def __init__(self, moto_app: Any, host: Any) -> None:
+    def __init__(self, moto_app: WSGIApplication, host: FunctionHost) -> None:
         self.moto_app = moto_app
         self.host = host
 
-    def __call__(self, environ: dict, start_response: Any) -> Any:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if REST_API_TAGS.match(path):
             answer = self._rest_api_tags(environ, path)
@@ -43,9 +51,11 @@ class FrontApp:
         if not path.startswith(FRONT):
             return self.moto_app(environ, start_response)
         length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        body: JsonObject = json.loads(environ["wsgi.input"].read(length) or b"{}")  # fn dev's request
+        functions = body.get("functions")
+        names = [str(name) for name in functions] if isinstance(functions, list) else []
         if path == FRONT + "dev/register":
-            self.host.register(str(body["url"]), [str(name) for name in body.get("functions", [])])
+            self.host.register(str(body["url"]), names)
         elif path == FRONT + "dev/unregister":
             self.host.unregister(str(body["url"]))
         else:
@@ -54,7 +64,7 @@ class FrontApp:
         start_response("200 OK", [("Content-Type", "application/json")])
         return [b"{}"]
 
-    def _lambda_api(self, environ: dict, start_response: Any, path: str) -> list[bytes]:
+    def _lambda_api(self, environ: WSGIEnvironment, start_response: StartResponse, path: str) -> list[bytes]:
         """The Lambda APIs moto lacks (recursion and runtime management configs, InvokeWithResponseStream)."""
         from urllib.parse import parse_qs
 
@@ -77,7 +87,7 @@ class FrontApp:
         return [json.dumps(document).encode()]
 
     @staticmethod
-    def _rest_api_tags(environ: dict, path: str) -> tuple[int, dict] | None:
+    def _rest_api_tags(environ: WSGIEnvironment, path: str) -> tuple[int, JsonObject] | None:
         from urllib.parse import parse_qs
 
         from fnship.local.moto_patches import rest_api_tags
@@ -115,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     stream_poller = threading.Thread(target=streams.run_streams, args=(host, stop), daemon=True, name="streams")
     stream_poller.start()
 
-    def shutdown(_signum: int, _frame: Any) -> None:
+    def shutdown(_signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, shutdown)
