@@ -19,13 +19,27 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from fnship.errors import FnError, InputError
+from fnship.jsonvalue import Json, JsonObject
+
+if TYPE_CHECKING:
+    from fnship.aws import Aws
+    from fnship.aws.lambda_api import StreamEnd
+    from fnship.local.runner import RunSpec
+    from fnship.manifest.types import FunctionSpec, Manifest
+    from fnship.pipeline import Loaded
 
 LOCAL_ACCOUNT = "123456789012"  # the account id `sam local` and the emulator use
 # How often a local run's new log lines are written to the emulator while the handler runs.
 SHIP_INTERVAL_S = 0.2
+
+
+class FunctionError(TypedDict):
+    type: str
+    message: str
+    trace: list[str]
 
 
 @dataclass
@@ -43,14 +57,14 @@ class Invocation:
     log: str | None = None  # remote --log: the tail AWS returned
     request_id: str | None = None
     log_stream: str | None = None
-    report: dict[str, Any] = field(default_factory=dict)
+    report: JsonObject = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.error_type is None
 
-    def payload_value(self) -> Any:
+    def payload_value(self) -> Json:
         """The response as JSON when it is JSON, else the text."""
         text = self.payload.decode("utf-8", "replace")
         try:
@@ -58,19 +72,19 @@ class Invocation:
         except ValueError:
             return text
 
-    def error(self) -> dict[str, Any]:
+    def error(self) -> FunctionError:
         """{type, message, trace} of a function error, from Lambda's error document."""
         value = self.payload_value()
         doc = value if isinstance(value, dict) else {"errorMessage": str(value)}
-        return {
-            "type": str(doc.get("errorType") or self.error_type or "Error"),
-            "message": str(doc.get("errorMessage", "")),
-            # Python's runtime says stackTrace, Node.js's says trace.
-            "trace": [str(line) for line in doc.get("stackTrace") or doc.get("trace") or []],
-        }
+        trace = doc.get("stackTrace") or doc.get("trace") or []  # Python's runtime says stackTrace, Node.js's trace
+        return FunctionError(
+            type=str(doc.get("errorType") or self.error_type or "Error"),
+            message=str(doc.get("errorMessage", "")),
+            trace=[str(line) for line in trace] if isinstance(trace, list) else [str(trace)],
+        )
 
 
-def choose_function(manifest: Any, name: str | None) -> str:
+def choose_function(manifest: Manifest, name: str | None) -> str:
     """The function to invoke: `-f NAME` (a key, or the physical name), else the only one."""
     if name:
         if name in manifest.functions:
@@ -163,7 +177,7 @@ def _read_event_file(path: Path, source: str) -> str:
 TENANT_ID = re.compile(r"^[a-zA-Z0-9._:/=+\-@ ]{1,256}$")
 
 
-def streams_response(spec: Any) -> bool:
+def streams_response(spec: FunctionSpec) -> bool:
     """Whether the function answers as a stream: its URL's `invokeMode: RESPONSE_STREAM`, or an `http` event's
     `response.transferMode: STREAM`."""
     for event in spec.events:
@@ -174,7 +188,7 @@ def streams_response(spec: Any) -> bool:
     return False
 
 
-def check_tenant(spec: Any, key: str, tenant: str | None) -> None:
+def check_tenant(spec: FunctionSpec, key: str, tenant: str | None) -> None:
     """A tenant-isolated function is invoked for one tenant (Lambda refuses an invoke without one); any other
     function takes none. https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html"""
     isolated = spec.lambda_settings.tenancy is not None
@@ -192,7 +206,7 @@ def check_tenant(spec: Any, key: str, tenant: str | None) -> None:
 
 
 def invoke_remote(
-    loaded: Any,
+    loaded: Loaded,
     key: str,
     payload: bytes,
     *,
@@ -228,7 +242,7 @@ def invoke_remote(
 
 
 def _invoke_streaming(
-    loaded: Any,
+    loaded: Loaded,
     key: str,
     name: str,
     payload: bytes,
@@ -238,7 +252,7 @@ def _invoke_streaming(
     on_chunk: Callable[[bytes], None],
 ) -> Invocation:
     received = bytearray()
-    done: dict[str, Any] = {}
+    done: StreamEnd = {"ErrorCode": None, "ErrorDetails": None, "LogResult": None, "ExecutedVersion": None}
     for event in loaded.aws.lambda_.invoke_stream(
         name, payload=payload, qualifier=target, log_tail=log_tail, tenant_id=tenant
     ):
@@ -264,7 +278,7 @@ def _invoke_streaming(
 
 
 def invoke_local(
-    loaded: Any,
+    loaded: Loaded,
     key: str,
     payload: bytes,
     *,
@@ -279,8 +293,7 @@ def invoke_local(
     manifest = loaded.manifest
     spec = manifest.functions[key]
     shims.shim_for(spec.runtime)  # a runtime with no local runner: say which ones run here, before packaging
-    if not spec.handler:
-        raise InputError(f"function {key} has no handler (an image function?): fnship runs only zip handlers locally")
+    zip_handler(key, spec)
     aws = loaded.aws
     emulated = bool(aws.target.local)
     warnings: list[str] = []
@@ -325,7 +338,14 @@ def invoke_local(
     )
 
 
-def run_spec(loaded: Any, key: str, warnings: list[str]) -> Any:
+def zip_handler(key: str, spec: FunctionSpec) -> str:
+    """The function's handler; an InputError when it has none (an image function), which runs only on Lambda."""
+    if not spec.handler:
+        raise InputError(f"function {key} has no handler (an image function?): fnship runs only zip handlers locally")
+    return spec.handler
+
+
+def run_spec(loaded: Loaded, key: str, warnings: list[str]) -> RunSpec:
     """The function packaged, extracted with its built layers, and described for the runner."""
     from fnship import pipeline
     from fnship.local import runner
@@ -334,6 +354,7 @@ def run_spec(loaded: Any, key: str, warnings: list[str]) -> Any:
 
     manifest = loaded.manifest
     spec = manifest.functions[key]
+    handler = zip_handler(key, spec)
     aws = loaded.aws
     emulated = bool(aws.target.local)
     packaged = pipeline.package_artifacts(loaded, only=[key])
@@ -361,7 +382,7 @@ def run_spec(loaded: Any, key: str, warnings: list[str]) -> Any:
             "AWS_SECRET_ACCESS_KEY": "testing",
         }
     return runner.RunSpec(
-        handler=spec.handler,
+        handler=handler,
         code_paths=runner.code_paths(code_dir, layer_dirs, python=local_python, runtime=spec.runtime),
         function_name=spec.name,
         invoked_arn=function_arn(region=manifest.region, account_id=LOCAL_ACCOUNT, function_name=spec.name),
@@ -375,7 +396,7 @@ def run_spec(loaded: Any, key: str, warnings: list[str]) -> Any:
     )
 
 
-def json_logs(spec: Any) -> bool:
+def json_logs(spec: FunctionSpec) -> bool:
     """Whether the function logs in JSON (`logs.logFormat` or provider.logs.lambda's)."""
     logging = spec.lambda_settings.logging
     return logging is not None and logging.log_format == "JSON"
@@ -386,7 +407,7 @@ class LogShipper:
     them, so `fn logs --local --tail` shows a line soon after it is printed, not when the invocation ends."""
 
     def __init__(
-        self, aws: Any, group: str, stream: str, *, interval_s: float = SHIP_INTERVAL_S, json_format: bool = False
+        self, aws: Aws, group: str, stream: str, *, interval_s: float = SHIP_INTERVAL_S, json_format: bool = False
     ) -> None:
         self._aws, self._group, self._stream, self._interval = aws, group, stream, interval_s
         self._json = json_format  # `logs.logFormat: JSON`: START, END and REPORT go as platform records

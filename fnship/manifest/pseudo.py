@@ -12,10 +12,9 @@ knows itself: `AWS::Region`, `AWS::AccountId`, `AWS::Partition` and `AWS::URLSuf
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from fnship.arns import partition
-from fnship.manifest.types import KeyPath
+from fnship.manifest.types import KeyPath, Value
 from fnship.manifest.variables.core import Resolver, VariableError
 
 PLUGIN = "serverless-pseudo-parameters"
@@ -37,7 +36,7 @@ def apply(resolver: Resolver, *, region: str) -> None:
             resolver.doc[key] = _walk(resolver, resolver.doc[key], (key,), region)
 
 
-def _walk(resolver: Resolver, value: Any, path: KeyPath, region: str) -> Any:
+def _walk(resolver: Resolver, value: Value, path: KeyPath, region: str) -> Value:
     if isinstance(value, dict):
         return {key: _walk(resolver, item, (*path, key), region) for key, item in value.items()}
     if isinstance(value, list):
@@ -65,7 +64,7 @@ def _value(resolver: Resolver, name: str, path: KeyPath, region: str) -> str:
     raise VariableError(f"#{{{name}}} ({PLUGIN}) refers to {what}", STACK_HINT)
 
 
-def _to_sub(value: Any) -> Any:
+def _to_sub(value: Value) -> Value:
     if isinstance(value, dict):
         return {key: _to_sub(item) for key, item in value.items()}
     if isinstance(value, list):

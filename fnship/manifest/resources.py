@@ -17,14 +17,14 @@ template yet (the companion stack is issue 11), so a valid `resources:` is still
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from fnship.errors import Diagnostic, Location
+from fnship.jsonvalue import Json
 from fnship.manifest import artifacts
 from fnship.manifest.loader import dotted
-from fnship.manifest.types import KeyPath
+from fnship.manifest.types import KeyPath, Value, ValueMap
 from fnship.secret import Secret
 
 # Sections merged logical id by logical id, and sections holding one value.
@@ -47,10 +47,10 @@ Locate = Callable[[KeyPath], Location]
 class Template:
     """The assembled template and, per entry, the manifest path it was written at."""
 
-    body: dict[str, Any] = field(default_factory=lambda: {"AWSTemplateFormatVersion": TEMPLATE_VERSION})
+    body: ValueMap = field(default_factory=lambda: {"AWSTemplateFormatVersion": TEMPLATE_VERSION})
     origin: dict[tuple[str, ...], KeyPath] = field(default_factory=dict)  # (section[, logical id]) -> manifest path
 
-    def manifest_path(self, template_path: list[Any]) -> KeyPath:
+    def manifest_path(self, template_path: Sequence[str | int]) -> KeyPath:
         """Where a template path (`["Resources", "Q", "Properties", "X"]`) was written in the manifest."""
         for end in (2, 1):
             head = tuple(str(part) for part in template_path[:end])
@@ -89,7 +89,7 @@ def _owner(logical_id: str, owned: Mapping[str, str]) -> str | None:
     return owned.get(f"{head}LambdaVersion") if version else None
 
 
-def assemble(value: Any, locate: Locate, owned: Mapping[str, str] | None = None) -> tuple[Template, list[Diagnostic]]:
+def assemble(value: Value, locate: Locate, owned: Mapping[str, str] | None = None) -> tuple[Template, list[Diagnostic]]:
     """`resources:` (a mapping or a list of fragments) -> one template, with every problem of its shape."""
     template = Template()
     problems: list[Diagnostic] = []
@@ -97,7 +97,7 @@ def assemble(value: Any, locate: Locate, owned: Mapping[str, str] | None = None)
     def problem(path: KeyPath, message: str, hint: str = "") -> None:
         problems.append(Diagnostic(message, key=dotted(path), location=locate(path), hint=hint))
 
-    fragments: list[tuple[KeyPath, Any]]
+    fragments: list[tuple[KeyPath, Value]]
     if isinstance(value, list):
         fragments = [(("resources", index), item) for index, item in enumerate(value) if item is not None]
     else:
@@ -123,8 +123,8 @@ def assemble(value: Any, locate: Locate, owned: Mapping[str, str] | None = None)
     return template, problems
 
 
-def _refuse_extensions(content: Any, where: KeyPath, problem: Callable[..., None]) -> None:
-    names = list(content) if isinstance(content, dict) else []
+def _refuse_extensions(content: Value, where: KeyPath, problem: Callable[..., None]) -> None:
+    names: list[str | None] = list(content) if isinstance(content, dict) else []
     for name in names or [None]:
         problem(
             (*where, name) if name is not None else where,
@@ -135,7 +135,7 @@ def _refuse_extensions(content: Any, where: KeyPath, problem: Callable[..., None
 
 
 def _single(
-    template: Template, section: str, content: Any, where: KeyPath, locate: Locate, problem: Callable[..., None]
+    template: Template, section: str, content: Value, where: KeyPath, locate: Locate, problem: Callable[..., None]
 ) -> None:
     if (section,) in template.origin and template.body.get(section) != content:
         first = template.origin[(section,)]
@@ -148,14 +148,16 @@ def _single(
 def _merge(
     template: Template,
     section: str,
-    content: dict[str, Any],
+    content: ValueMap,
     where: KeyPath,
     locate: Locate,
     problem: Callable[..., None],
     *,
     owned: Mapping[str, str],
 ) -> None:
-    merged = template.body.setdefault(section, {})
+    merged = template.body.get(section)
+    if not isinstance(merged, dict):  # (only this function writes these sections)
+        merged = template.body[section] = {}
     template.origin.setdefault((section,), where)
     for logical_id, entry in content.items():
         owner = _owner(logical_id, owned) if section == "Resources" else None
@@ -179,7 +181,7 @@ def _merge(
         template.origin[(section, logical_id)] = (*where, logical_id)
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: Value) -> Json:
     if isinstance(value, Secret):
         return SECRET_PLACEHOLDER
     if isinstance(value, dict):
@@ -203,7 +205,8 @@ def lint(template: Template, *, region: str, locate: Locate) -> list[Diagnostic]
         where = locate(("resources",))
         return [Diagnostic(f"cfn-lint could not check the template: {exc}", key="resources", location=where)]
     errors: list[Diagnostic] = []
-    resources = template.body.get("Resources") or {}
+    resources = template.body.get("Resources")
+    resources = resources if isinstance(resources, dict) else {}
     for match in matches:
         rule = str(match.rule.id)
         if not rule.startswith("E"):
@@ -214,7 +217,7 @@ def lint(template: Template, *, region: str, locate: Locate) -> list[Diagnostic]
         if len(template_path) >= 2:
             logical_id = str(template_path[1])
             entry = resources.get(logical_id) if template_path[0] == "Resources" else None
-            kind = entry.get("Type") if isinstance(entry, Mapping) else None
+            kind = entry.get("Type") if isinstance(entry, dict) else None
             subject = f"{logical_id} ({kind}): " if isinstance(kind, str) else f"{logical_id}: "
         errors.append(
             Diagnostic(f"{subject}{match.message} [cfn-lint {rule}]", key=dotted(path), location=locate(path))
@@ -223,7 +226,7 @@ def lint(template: Template, *, region: str, locate: Locate) -> list[Diagnostic]
 
 
 def check_resources(
-    value: Any, *, region: str, locate: Locate, owned: Mapping[str, str] | None = None
+    value: Value, *, region: str, locate: Locate, owned: Mapping[str, str] | None = None
 ) -> list[Diagnostic]:
     """Every problem of `resources:` (its shape, duplicate logical ids, cfn-lint's findings), then its refusal.
     `value` None: it failed to resolve (reported there); only the refusal."""

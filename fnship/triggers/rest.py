@@ -268,7 +268,7 @@ def http_authorized(where: Where) -> JsonObject:
     https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html"""
     event = http(where)
     headers, multi, context = event["headers"], event["multiValueHeaders"], event["requestContext"]
-    assert isinstance(headers, dict) and isinstance(multi, dict) and isinstance(context, dict)  # (http's own)
+    assert isinstance(headers, dict) and isinstance(multi, dict) and isinstance(context, dict)  # (http() makes them)
     headers["Authorization"] = "Bearer allow"
     multi["Authorization"] = ["Bearer allow"]
     context["authorizer"] = {
