@@ -19,6 +19,14 @@ from fnship.plan.reads import OnAlias, Reads
 CREATE_ONLY_FIELDS = frozenset({"source_arn", "starting_position", "starting_position_timestamp"})
 
 
+@dataclass(frozen=True)
+class Pollers:
+    """Provisioned mode: the pollers Lambda keeps for the mapping (ProvisionedPollerConfig), AWS's defaults filled."""
+
+    minimum: int
+    maximum: int
+
+
 @dataclass(frozen=True, kw_only=True)
 class MappingSpec(Spec):
     """What every event source mapping has, with Lambda's defaults filled in."""
@@ -31,6 +39,7 @@ class MappingSpec(Spec):
     function_response_types: tuple[str, ...]
     enabled: bool
     filter_patterns: tuple[str, ...]  # compact JSON, sorted
+    metrics: tuple[str, ...] = ()  # MetricsConfig.Metrics, sorted: () publishes none
     uuid: str | None = field(default=None, compare=False)  # assigned by Lambda: live only
 
 
@@ -39,6 +48,7 @@ class QueueMapping(MappingSpec):
     """A mapping from an SQS queue."""
 
     maximum_concurrency: int | None
+    provisioned_pollers: Pollers | None = None  # None: on-demand polling (AWS's default)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,11 +78,19 @@ def from_aws(mapping: Mapping[str, Any], *, function_arn: str) -> MappingSpec:
         "function_response_types": tuple(mapping.get("FunctionResponseTypes") or ()),
         "enabled": mapping.get("State") not in ("Disabled", "Disabling"),
         "filter_patterns": tuple(sorted(str(compact_json(f["Pattern"])) for f in filters if f.get("Pattern"))),
+        "metrics": tuple(sorted((mapping.get("MetricsConfig") or {}).get("Metrics") or ())),
         "uuid": mapping.get("UUID"),
     }
     if ":sqs:" in source:
         scaling = mapping.get("ScalingConfig") or {}
-        return QueueMapping(**common, maximum_concurrency=scaling.get("MaximumConcurrency"))
+        pollers = mapping.get("ProvisionedPollerConfig") or {}
+        return QueueMapping(
+            **common,
+            maximum_concurrency=scaling.get("MaximumConcurrency"),
+            provisioned_pollers=Pollers(pollers["MinimumPollers"], pollers["MaximumPollers"])
+            if pollers.get("MinimumPollers") and pollers.get("MaximumPollers")
+            else None,
+        )
     timestamp = mapping.get("StartingPositionTimestamp")
     return StreamMapping(
         **common,
@@ -98,11 +116,19 @@ def mapping_request(spec: MappingSpec, *, creating: bool) -> dict[str, Any]:
     }
     if spec.filter_patterns or not creating:
         request["FilterCriteria"] = {"Filters": [{"Pattern": p} for p in spec.filter_patterns]}
+    if spec.metrics or not creating:  # an empty list turns the metrics off
+        request["MetricsConfig"] = {"Metrics": list(spec.metrics)}
     if isinstance(spec, QueueMapping):
         if spec.maximum_concurrency is not None:
             request["ScalingConfig"] = {"MaximumConcurrency": spec.maximum_concurrency}
         elif not creating:
             request["ScalingConfig"] = {}
+        if spec.provisioned_pollers is not None:
+            pollers = spec.provisioned_pollers
+            request["ProvisionedPollerConfig"] = {"MinimumPollers": pollers.minimum, "MaximumPollers": pollers.maximum}
+        elif not creating:
+            # Back to on-demand polling: the setting sent empty, as ScalingConfig above.
+            request["ProvisionedPollerConfig"] = {}
         return request
     assert isinstance(spec, StreamMapping)
     request.update(
