@@ -35,6 +35,7 @@ def _kinds() -> dict[str, Kind]:
         rest_api,
         role,
         s3,
+        scheduler,
         sns,
     )
 
@@ -63,6 +64,8 @@ def _kinds() -> dict[str, Kind]:
             s3.BUCKET_KIND,
             s3.NOTIFICATION_KIND,
             event_rule.KIND,
+            scheduler.GROUP_KIND,
+            scheduler.SCHEDULE_KIND,
             event_source_mapping.KIND,
             alarm.KIND,
         )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from fnship.kinds.base import Context, Kind, known, reading_owner, tag_delta
 from fnship.model import iam, names
 from fnship.model.address import Address
-from fnship.model.resources import OWNER_FUNCTION_TAG, Resource, Spec
+from fnship.model.resources import OWNER_FUNCTION_TAG, ROLE_PURPOSE_TAG, Resource, Spec
 from fnship.plan.diff import Step
 from fnship.plan.reads import owned
 
@@ -65,7 +65,8 @@ def role_create(context: Context, step: Step) -> None:
         trust_policy=spec.trust_policy,
         tags=spec.tags,
         permissions_boundary=spec.permissions_boundary,
-        description=f"fnship execution role for {Address(resource.address).function_key}",
+        description=f"fnship {spec.tags.get(ROLE_PURPOSE_TAG, 'execution')} role for "
+        f"{Address(resource.address).function_key}",
     )
     policy = known(spec.inline_policy, f"the inline policy of {step.address}")
     context.aws.iam.put_inline_policy(resource.name, iam.INLINE_POLICY_NAME, policy)
@@ -114,7 +115,8 @@ def read_role(aws: Reads, stub: Resource) -> list[Resource]:
         tags = found["Tags"]
         if aws.owner is None or not owned(tags, aws.owner):
             return []
-        address = Address.role(tags.get(OWNER_FUNCTION_TAG) or stub.name)
+        key = tags.get(OWNER_FUNCTION_TAG) or stub.name
+        address = Address.scheduler_role(key) if tags.get(ROLE_PURPOSE_TAG) == "scheduler" else Address.role(key)
     return [Resource.of(address, stub.name, from_aws(found))]
 
 

@@ -33,6 +33,16 @@ class Address(str):
         return cls(f"role.{key}")
 
     @classmethod
+    def scheduler_role(cls, key: str) -> Address:
+        """The role EventBridge Scheduler assumes to invoke function `key`'s alias (`method: scheduler`)."""
+        return cls(f"role.{key}.scheduler")
+
+    @classmethod
+    def schedule_group(cls) -> Address:
+        """The service's and stage's EventBridge Scheduler schedule group."""
+        return cls("schedule_group")
+
+    @classmethod
     def log_group(cls, key: str) -> Address:
         return cls(f"log_group.{key}")
 
@@ -119,7 +129,7 @@ class Address(str):
         rest = self.partition(".")[2]
         # Function keys hold no dots (manifest validation); the part after the key may (bucket names do not
         # appear here: they are addresses of their own).
-        return rest.partition(".")[0] if self.head in ("alias", "trigger", "permission") else rest
+        return rest.partition(".")[0] if self.head in ("alias", "trigger", "permission", "role") else rest
 
     @property
     def alias_name(self) -> str:

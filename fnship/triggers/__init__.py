@@ -32,6 +32,7 @@ TRIGGERS: Mapping[str, TriggerType] = LazyTable(
         "sns": "fnship.triggers.sns:TRIGGER",
         "s3": "fnship.triggers.s3:TRIGGER",
         "schedule": "fnship.triggers.rules:SCHEDULE",
+        "scheduler": "fnship.triggers.scheduler:TRIGGER",  # `schedule` with `method: scheduler`
         "eventBridge": "fnship.triggers.rules:EVENT_BRIDGE",
         "stream": "fnship.triggers.stream:TRIGGER",
         "url": "fnship.triggers.url:TRIGGER",

@@ -64,7 +64,8 @@ def parse_events(raw: Mapping[str, Any], path: KeyPath, ctx: EventContext) -> tu
                 _unknown_event(kind, (*where, kind), check, known=list(event_parsers()))
                 continue
             for settings in parser(value, (*where, kind), ctx, index):
-                specs.append(EventSpec(kind, index, settings))
+                # A parser may hand an event to another trigger type (`schedule` with `method: scheduler`).
+                specs.append(EventSpec(getattr(settings, "EVENT_TYPE", kind), index, settings))
     if raw.get("url") not in (None, False):
         from fnship.triggers.url import parse_url
 
