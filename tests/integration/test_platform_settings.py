@@ -4,7 +4,9 @@ a field-level plan, redeployed unchanged with no mutating call, and removed by `
 
 from __future__ import annotations
 
-from tests.conftest import ACCOUNT, HELLO_HANDLER, REGION
+import pytest
+
+from tests.conftest import ACCOUNT, REGION
 from tests.integration.test_triggers import deploy, mappings, prepare_sources
 
 ALIAS = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:svc-dev-api:live"
@@ -54,3 +56,111 @@ def test_provisioned_pollers_and_metrics_reach_the_mapping_and_change_in_place(m
 
     assert project.fn("remove", "--yes").exit_code == 0
     assert mappings(moto) == {}
+
+
+SCHEDULER = """\
+service: svc
+provider:
+  name: aws
+functions:
+  api:
+    handler: handler.hello
+    events:
+      - schedule:
+          method: scheduler
+          rate: cron(0 9 ? * MON-FRI *)
+          timezone: {timezone}
+          flexibleTimeWindow: 15
+          input: {{hello: world}}
+          retryPolicy: {{maximumRetryAttempts: 3, maximumEventAge: 3600}}
+          deadLetterQueueArn: {dlq}
+      - schedule:
+          method: scheduler
+          rate: at(2030-01-01T00:00:00)
+          name: new-year
+      - schedule: rate(5 minutes)
+"""
+
+
+def schedules(moto) -> dict[str, dict]:
+    scheduler = moto.client("scheduler")
+    names = [s["Name"] for s in scheduler.list_schedules(GroupName="svc-dev")["Schedules"]]
+    return {name: scheduler.get_schedule(GroupName="svc-dev", Name=name) for name in names}
+
+
+def test_scheduler_schedules_invoke_the_alias_with_a_role_scoped_to_it(moto, project):
+    import json
+
+    dlq = moto.client("sqs").create_queue(QueueName="dlq")["QueueUrl"]
+    dlq_arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:dlq"
+    assert dlq.endswith("/dlq")
+    text = SCHEDULER.format(timezone="Europe/Paris", dlq=dlq_arn)
+    deploy(project, text)
+
+    group = moto.client("scheduler").get_schedule_group(Name="svc-dev")
+    tags = moto.client("scheduler").list_tags_for_resource(ResourceArn=group["Arn"])["Tags"]
+    assert {"Key": "fnship:service", "Value": "svc"} in tags
+    found = schedules(moto)
+    assert sorted(found) == ["api-schedule", "new-year"]
+    weekday, once = found["api-schedule"], found["new-year"]
+    role = f"arn:aws:iam::{ACCOUNT}:role/fnship/svc/dev/svc-dev-api-{REGION}-schedulerRole"
+    assert weekday["ScheduleExpression"] == "cron(0 9 ? * MON-FRI *)"
+    assert weekday["ScheduleExpressionTimezone"] == "Europe/Paris"
+    assert weekday["FlexibleTimeWindow"] == {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 15}
+    assert weekday["Target"]["Arn"] == ALIAS and weekday["Target"]["RoleArn"] == role
+    assert json.loads(weekday["Target"]["Input"]) == {"hello": "world"}
+    assert weekday["Target"]["RetryPolicy"] == {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600}
+    assert weekday["Target"]["DeadLetterConfig"] == {"Arn": dlq_arn}
+    assert (once["ScheduleExpression"], once["ActionAfterCompletion"]) == ("at(2030-01-01T00:00:00)", "NONE")
+    # The plain `schedule:` stays an EventBridge rule.
+    assert [r["Name"] for r in moto.client("events").list_rules()["Rules"]] == ["svc-dev-api-schedule"]
+
+    iam = moto.client("iam")
+    trust = iam.get_role(RoleName=f"svc-dev-api-{REGION}-schedulerRole")["Role"]["AssumeRolePolicyDocument"]
+    assert trust["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "scheduler.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        }
+    ]
+    policy = iam.get_role_policy(RoleName=f"svc-dev-api-{REGION}-schedulerRole", PolicyName="fnship")
+    assert sorted((s["Action"], s["Resource"]) for s in policy["PolicyDocument"]["Statement"]) == [
+        ("lambda:InvokeFunction", ALIAS),
+        ("sqs:SendMessage", dlq_arn),
+    ]
+    # The execution role gains nothing for it: Scheduler invokes with its own role.
+    execution = iam.get_role_policy(RoleName=f"svc-dev-api-{REGION}-lambdaRole", PolicyName="fnship")
+    assert "sqs:SendMessage" not in json.dumps(execution["PolicyDocument"])
+
+    assert moto.mutating_calls_during(lambda: deploy(project, text)) == []
+
+    changed = SCHEDULER.format(timezone="America/New_York", dlq=dlq_arn).replace("          name: new-year\n", "")
+    project.write("serverless.yml", changed)
+    plan = project.fn("plan", "--no-color")
+    assert 'timezone: "Europe/Paris" -> "America/New_York"' in plan.stdout, plan.stdout
+    assert "- trigger.api.scheduler.new-year" in plan.stdout
+    assert "+ trigger.api.scheduler.api-schedule-2" in plan.stdout
+    deploy(project, changed)
+    found = schedules(moto)
+    assert sorted(found) == ["api-schedule", "api-schedule-2"]
+    assert found["api-schedule"]["ScheduleExpressionTimezone"] == "America/New_York"
+    assert "No changes" in project.fn("plan").stdout
+
+    assert project.fn("remove", "--yes").exit_code == 0
+    assert [g["Name"] for g in moto.client("scheduler").list_schedule_groups()["ScheduleGroups"]] == ["default"]
+    assert not [r for r in iam.list_roles()["Roles"] if "schedulerRole" in r["RoleName"]]
+
+
+def test_a_schedule_moved_from_a_rule_to_scheduler_leaves_no_rule_behind(moto, project):
+    rule = "service: svc\nprovider:\n  name: aws\nfunctions:\n  api:\n    handler: handler.hello\n    events:\n"
+    deploy(project, rule + "      - schedule: rate(1 hour)\n")
+    moved = rule + "      - schedule:\n          method: scheduler\n          rate: rate(1 hour)\n"
+    deploy(project, moved)
+    assert moto.client("events").list_rules()["Rules"] == []
+    assert list(schedules(moto)) == ["api-schedule"]
+    # EventBridge's statement on the alias went with the rule (the last one: the alias has no policy left).
+    lam = moto.client("lambda")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_policy(FunctionName="svc-dev-api", Qualifier="live")

@@ -69,3 +69,95 @@ def test_pollers_left_out_are_aws_defaults_so_the_plan_compares_what_aws_reads_b
     first, second = (event.settings for event in env.load(text).functions["api"].events)
     assert (first.provisioned_pollers, first.metrics) == ((2, 50), ("EventCount",))
     assert (second.provisioned_pollers, second.metrics) == (None, ())
+
+
+DLQ = "arn:aws:sqs:us-east-1:123456789012:dlq"
+SCHEDULER_CASES = [
+    ("method: scheduler\nrate: cron(0 9 ? * MON-FRI *)\ntimezone: Europe/Paris", None),
+    ("method: scheduler\nrate: at(2030-01-01T09:00:00)\ntimezone: America/New_York", None),
+    (
+        "method: scheduler\nrate: rate(1 hour)\nflexibleTimeWindow: 15\nstartDate: 2030-01-01T00:00:00Z\n"
+        f"endDate: '2031-01-01T00:00:00+01:00'\nstate: DISABLED\nretryPolicy: {{maximumRetryAttempts: 0, "
+        f"maximumEventAge: 60}}\ndeadLetterQueueArn: {DLQ}\ninput: {{a: 1}}",
+        None,
+    ),
+    (
+        "method: scheduler\nrate: rate(1 hour)\ntimezone: Mars/Olympus",
+        "11:21 functions.api.events.0.schedule.timezone: 'Mars/Olympus' is not an IANA time zone",
+    ),
+    (
+        "method: scheduler\nrate: at(2030-02-30T09:00:00)",
+        "10:17 functions.api.events.0.schedule.rate: 'at(2030-02-30T09:00:00)' is not a valid schedule expression: "
+        "2030-02-30T09:00:00 is not a date and time",
+    ),
+    (
+        "method: scheduler\nrate: at(tomorrow)",
+        "10:17 functions.api.events.0.schedule.rate: 'at(tomorrow)' is not a valid schedule expression: a one-time "
+        "schedule is at(yyyy-mm-ddThh:mm:ss), e.g. at(2026-06-01T09:00:00)",
+    ),
+    (
+        "method: scheduler\nrate: rate(1 hour)\nflexibleTimeWindow: 1441",
+        "11:31 functions.api.events.0.schedule.flexibleTimeWindow: 1441 is above the AWS maximum of 1440 minutes",
+    ),
+    (
+        "method: scheduler\nrate: rate(1 hour)\nstartDate: 2031-01-01T00:00:00Z\nendDate: 2030-01-01T00:00:00Z",
+        "12:20 functions.api.events.0.schedule.endDate: 2030-01-01T00:00:00Z is not after the startDate "
+        "2031-01-01T00:00:00Z",
+    ),
+    (
+        "method: scheduler\nrate: at(2030-01-01T00:00:00)\nendDate: 2031-01-01T00:00:00Z",
+        "11:11 functions.api.events.0.schedule.endDate: a one-time at() schedule has no start or end date "
+        "(Scheduler ignores them)",
+    ),
+    (
+        "method: scheduler\nrate: rate(1 hour)\nretryPolicy: {maximumRetryAttempts: 186}",
+        "11:47 functions.api.events.0.schedule.retryPolicy.maximumRetryAttempts: 186 is above the AWS maximum of 185",
+    ),
+    (
+        "method: scheduler\nrate: rate(1 hour)\ndeadLetterQueueArn: arn:aws:sns:us-east-1:123456789012:t",
+        "11:31 functions.api.events.0.schedule.deadLetterQueueArn: 'arn:aws:sns:us-east-1:123456789012:t' is not an "
+        "SQS queue ARN (arn:aws:sqs:<region>:<account>:...)",
+    ),
+    (
+        "method: scheduler\nrate: rate(1 hour)\nstate: DISABLED\nenabled: false",
+        "11:11 functions.api.events.0.schedule.state: give either state or enabled, not both",
+    ),
+    (
+        "method: scheduler\nrate: rate(1 hour)\ninputPath: $.detail",
+        "11:11 functions.api.events.0.schedule.inputPath: inputPath is not supported with method: scheduler "
+        "(Scheduler sends the input as written)",
+    ),
+    (
+        "rate: rate(1 hour)\ntimezone: Europe/Paris",
+        "10:11 functions.api.events.0.schedule.timezone: timezone is for method: scheduler (an EventBridge rule's "
+        "schedule runs in UTC, from now on)",
+    ),
+    (
+        "method: cron\nrate: rate(1 hour)",
+        "9:19 functions.api.events.0.schedule.method: 'cron' is not a method; allowed: eventBus, scheduler",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), SCHEDULER_CASES, ids=[c[0][18:60] for c in SCHEDULER_CASES])
+def test_scheduler_schedules(env: Env, body: str, expected: str | None):
+    lines = "\n".join("      " + line for line in body.split("\n"))
+    text = with_function(f"events:\n  - schedule:\n{lines}")
+    if expected is None:
+        (event,) = env.load(text).functions["api"].events
+        assert event.type == "scheduler"
+    else:
+        assert env.problem(text) == f"serverless.yml:{expected}"
+
+
+def test_scheduler_settings_are_normalized_with_schedulers_defaults(env: Env):
+    text = with_function(
+        "events:\n  - schedule:\n      method: scheduler\n      rate: [rate(1 hour), cron(0 9 * * ? *)]\n"
+        "      startDate: '2030-01-01T09:00:00+02:00'\n  - schedule: rate(5 minutes)\n"
+    )
+    first, second, rule = env.load(text).functions["api"].events
+    assert (first.type, second.type, rule.type) == ("scheduler", "scheduler", "schedule")
+    s = first.settings
+    assert (s.base_name, s.timezone, s.state, s.flexible_window) == ("api-schedule", "UTC", "ENABLED", None)
+    assert (s.maximum_retry_attempts, s.maximum_event_age, s.start_date) == (185, 86400, "2030-01-01T07:00:00Z")
+    assert second.settings.expression == "cron(0 9 * * ? *)"
