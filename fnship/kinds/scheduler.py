@@ -229,9 +229,14 @@ def discover_group(aws: Reads) -> list[Resource]:
     return [Resource(Address.schedule_group(), "schedule_group", found["Name"], {})] if found else []
 
 
+def read_once(aws: Reads, name: str, *, group: str) -> dict[str, Any] | None:
+    """GetSchedule, asked once per reading (discovery and the reader both want it)."""
+    return aws.once(("schedule", group, name), lambda: aws.scheduler.get_schedule_or_none(name, group=group))
+
+
 def read_schedule(aws: Reads, stub: Resource) -> list[Resource]:
-    group = names.schedule_group_name(service=reading_owner(aws)[0], stage=reading_owner(aws)[1])
-    found = aws.once(("schedule", group, stub.name), lambda: aws.scheduler.get_schedule_or_none(stub.name, group=group))
+    service, stage = reading_owner(aws)
+    found = read_once(aws, stub.name, group=names.schedule_group_name(service=service, stage=stage))
     if found is None:
         return []
     return [Resource.of(stub.address, stub.name, schedule_from_aws(found), scope=stub.scope)]
@@ -248,10 +253,7 @@ def discover_schedules(aws: Reads) -> list[Resource]:
     }
     stubs = []
     for name in aws.scheduler.list_schedule_names(group["Name"]) or []:
-        found = aws.once(
-            ("schedule", group["Name"], name),
-            lambda name=name: aws.scheduler.get_schedule_or_none(name, group=group["Name"]),
-        )
+        found = read_once(aws, name, group=group["Name"])
         if found is None:
             continue
         target = str((found.get("Target") or {}).get("Arn") or "")

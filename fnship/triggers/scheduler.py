@@ -9,6 +9,7 @@ https://docs.aws.amazon.com/scheduler/latest/UserGuide/what-is-scheduler.html
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import zoneinfo
@@ -190,21 +191,22 @@ def parse_scheduler(
     if raw.get("roleArn") is not None:
         role = want_arn(raw["roleArn"], (*path, "roleArn"), check, services=("iam",), what="IAM role")
     attempts, age = _retry(raw, path, check)
-    common = {
-        "timezone": _timezone(raw, path, check),
-        "state": _state(raw, path, check),
-        "description": description,
-        "input": payload,
-        "flexible_window": _window(raw, path, check),
-        "start_date": start,
-        "end_date": end,
-        "maximum_retry_attempts": attempts,
-        "maximum_event_age": age,
-        "dead_letter_arn": dead_letter,
-        "role_arn": role,
-    }
-    base = name or names.shorten(f"{ctx.function_key}-schedule", NAME_BASE_MAX)
-    return [SchedulerEvent(base_name=base, expression=text, **common) for text in good]
+    first = SchedulerEvent(
+        base_name=name or names.shorten(f"{ctx.function_key}-schedule", NAME_BASE_MAX),
+        expression="",
+        timezone=_timezone(raw, path, check),
+        state=_state(raw, path, check),
+        description=description,
+        input=payload,
+        flexible_window=_window(raw, path, check),
+        start_date=start,
+        end_date=end,
+        maximum_retry_attempts=attempts,
+        maximum_event_age=age,
+        dead_letter_arn=dead_letter,
+        role_arn=role,
+    )
+    return [dataclasses.replace(first, expression=text) for text in good]
 
 
 def name(event: EventSpec) -> str:

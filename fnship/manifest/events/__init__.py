@@ -65,7 +65,7 @@ def parse_events(raw: Mapping[str, Any], path: KeyPath, ctx: EventContext) -> tu
                 continue
             for settings in parser(value, (*where, kind), ctx, index):
                 # A parser may hand an event to another trigger type (`schedule` with `method: scheduler`).
-                specs.append(EventSpec(getattr(settings, "EVENT_TYPE", kind), index, settings))
+                specs.append(EventSpec(str(getattr(settings, "EVENT_TYPE", kind)), index, settings))
     if raw.get("url") not in (None, False):
         from fnship.triggers.url import parse_url
 
