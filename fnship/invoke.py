@@ -167,6 +167,13 @@ def invoke_remote(
     manifest = loaded.manifest
     spec = manifest.functions[key]
     target = qualifier or alias_name(manifest, spec)
+    if spec.durable is not None and target == "$LATEST":
+        # durable functions take qualified ARNs only: https://docs.aws.amazon.com/lambda/latest/dg/durable-getting-started-iac.html
+        raise InputError(
+            f"function {key} is durable: Lambda runs durable executions on published versions, and refuses an "
+            "unqualified ($LATEST) invoke",
+            hint=f"invoke its alias (fn invoke -f {key}) or a version number (-q 3)",
+        )
     response = loaded.aws.lambda_.invoke(spec.name, payload=payload, qualifier=target, log_tail=log_tail)
     return Invocation(
         function=key,

@@ -188,6 +188,36 @@ def refuse_blocked_creates(manifest: Manifest, plan: Plan) -> None:
         raise InputError(problems)
 
 
+def refuse_function_replacements(manifest: Manifest, plan: Plan) -> None:
+    """A function the plan must replace (durable execution turned on or off: Lambda sets it only when it creates a
+    function) would take its aliases, versions and triggers with it: `fn deploy` shows the plan, then refuses it,
+    before any change, saying why and how to get there."""
+    from fnship.model.address import Address
+    from fnship.plan.diff import REPLACE
+
+    problems = []
+    for change in plan.changes:
+        if change.kind != "function" or change.action != REPLACE:
+            continue
+        key = Address(change.address).function_key or ""
+        function = manifest.functions.get(key)
+        where = ("functions", key, "durableConfig")
+        problems.append(
+            Diagnostic(
+                f"function {key} exists {'without' if function and function.durable else 'with'} durable execution, "
+                "and Lambda sets it only when it creates a function: the plan replaces the function "
+                f"({', '.join(change.forces_replacement)}), which would take its aliases, versions and triggers "
+                "with it",
+                key=".".join(where),
+                location=manifest.locate(where) if function is not None and "durableConfig" in function.raw else None,
+                hint="deploy it as a new function (another key or `name:`), or remove the function from the manifest, "
+                "deploy, then add it back",
+            )
+        )
+    if problems:
+        raise InputError(problems)
+
+
 def package(loaded: Loaded, *, out_dir: Path | None = None, only: Collection[str] = ()) -> dict[str, Artifact]:
     """Function key -> Artifact (see package_artifacts for layers too)."""
     return package_artifacts(loaded, out_dir=out_dir, only=only).functions
@@ -728,6 +758,8 @@ def deploy(
             with hooks.working("Building and reading live state"):
                 plan = make_plan(loaded, only=only, strategy=strategy, cache_writes=True, refresh=refresh)
         hooks.show_plan(plan)
+        if not dry_run:
+            refuse_function_replacements(loaded.manifest, plan)
         if plan.empty or dry_run:
             if locked:  # (live state as the manifest says, and no record that vouches for it: written now)
                 loaded.finishing.append(partial(write_record, loaded, plan, {}, only=only, note=hooks.note))

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from fnship.arns import parse_arn
 from fnship.kinds.base import Context, Kind, known, tag_delta
+from fnship.manifest.platform import DEFAULT_RETENTION_DAYS as DEFAULT_DURABLE_RETENTION_DAYS
 from fnship.manifest.types import DEFAULT_EPHEMERAL_MB
 from fnship.model.address import Address
 from fnship.model.resources import OWNER_FUNCTION_TAG, Found, Ref, Resource, Spec
-from fnship.plan.diff import CREATE, DELETE, Change, Step, top_fields
+from fnship.plan.diff import CREATE, DELETE, REPLACE, Change, Step, top_fields
 from fnship.secret import Secret, reveal
 
 # Function fields that only UpdateFunctionCode can change; the rest go through UpdateFunctionConfiguration.
@@ -30,6 +31,11 @@ if TYPE_CHECKING:
 def function_steps(change: Change) -> list[Step]:
     if change.action in (CREATE, DELETE):
         return [Step(f"function.{change.action}", change.address)]
+    if change.action == REPLACE:
+        # What Lambda sets only when it creates a function (durable execution): `fn deploy` refuses the plan before
+        # applying it (pipeline.refuse_function_replacements), as a replaced function takes its aliases, versions
+        # and triggers with it.
+        return [Step("function.delete", change.address), Step("function.create", change.address)]
     fields = top_fields(change)
     steps = []
     if fields & CODE_FIELDS:
@@ -41,6 +47,15 @@ def function_steps(change: Change) -> list[Step]:
     if "reserved_concurrency" in fields:
         steps.append(Step("function.concurrency", change.address))
     return steps
+
+
+@dataclass(frozen=True)
+class Durable:
+    """DurableConfig: how long a durable execution may run, how long its history stays, the key encrypting it."""
+
+    execution_timeout: int
+    retention_days: int
+    kms_key_arn: str | None
 
 
 @dataclass(frozen=True)
@@ -73,6 +88,11 @@ class LambdaFunction(Spec):
     tracing: str  # Active | PassThrough
     dead_letter_arn: str | None
     kms_key_arn: str | None
+    # Durable execution is chosen when Lambda creates the function, never after (`durable_execution` forces a
+    # replacement); its settings change in place.
+    # https://docs.aws.amazon.com/lambda/latest/dg/durable-configuration.html
+    durable_execution: bool = False
+    durable: Durable | None = None
     # The desired side: where its zip is and where it goes (not compared: the hash is).
     artifact_path: str | None = field(default=None, compare=False)
     upload_bucket: str | None = field(default=None, compare=False)  # None: inline
@@ -93,6 +113,7 @@ def from_aws(
     variables = (config.get("Environment") or {}).get("Variables") or {}
     vpc = config.get("VpcConfig") or {}
     image = config.get("PackageType") == "Image"
+    durable = config.get("DurableConfig") or {}
     return LambdaFunction(
         runtime=config.get("Runtime"),
         handler=config.get("Handler"),
@@ -118,6 +139,14 @@ def from_aws(
         tracing=(config.get("TracingConfig") or {}).get("Mode") or "PassThrough",
         dead_letter_arn=(config.get("DeadLetterConfig") or {}).get("TargetArn") or None,
         kms_key_arn=config.get("KMSKeyArn") or None,
+        durable_execution=bool(durable),
+        durable=Durable(
+            execution_timeout=durable["ExecutionTimeout"],
+            retention_days=durable.get("RetentionPeriodInDays", DEFAULT_DURABLE_RETENTION_DAYS),
+            kms_key_arn=durable.get("KMSKeyArn") or None,
+        )
+        if durable
+        else None,
         arn=config.get("FunctionArn"),
         version=config.get("Version"),
     )
@@ -174,6 +203,12 @@ def lambda_configuration(
         settings["DeadLetterConfig"] = {"TargetArn": spec.dead_letter_arn or ""}
     if spec.kms_key_arn or not creating:
         settings["KMSKeyArn"] = spec.kms_key_arn or ""
+    if spec.durable is not None:  # (never sent for a function without it: it cannot be turned on or off later)
+        settings["DurableConfig"] = {
+            "ExecutionTimeout": spec.durable.execution_timeout,
+            "RetentionPeriodInDays": spec.durable.retention_days,
+            **({"KMSKeyArn": spec.durable.kms_key_arn} if spec.durable.kms_key_arn else {}),
+        }
     layers = context.resolved(list(spec.layers)) if context is not None else list(spec.layers)
     config = {
         **settings,
@@ -285,6 +320,7 @@ KIND = Kind(
         "function.delete": function_delete,
     },
     depends=function_depends,
+    replace_on=frozenset({"durable_execution"}),
     serial=lambda resource: f"function:{resource.name}",
     by_name=True,
     read=read_function,

@@ -15,6 +15,8 @@ Applied once by fnship/local/emulator_app.py before it serves:
   `Input`, `InputPath` or `InputTransformer`), as it delivers to SQS (moto raised NotImplementedError: 500).
 - AddPermission's `FunctionUrlAuthType` and `InvokedViaFunctionUrl` become the statement's conditions, as AWS
   writes them (moto kept them as top-level keys, so a function URL's permissions re-planned on every deploy).
+- A function's `DurableConfig` is kept and answered (GetFunction, its versions), as Lambda keeps it (moto dropped
+  it, so every plan after a deploy saw a durable function without it and planned its replacement).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def apply(host: Any) -> None:
     _route_authorization_none()
     _eventbridge_lambda_targets()
     _function_url_conditions()
+    _kept_function_settings()
 
 
 # -- Invoke --------------------------------------------------------------------------------------------------------
@@ -320,3 +323,34 @@ def _function_url_conditions() -> None:
         return original(self, url_conditions(obj))
 
     cast(Any, Policy).decode_policy = decode_policy
+
+
+# -- settings moto drops -------------------------------------------------------------------------------------------
+KEPT_SETTINGS = ("DurableConfig",)
+
+
+def _kept_function_settings() -> None:
+    """CreateFunction's and UpdateFunctionConfiguration's KEPT_SETTINGS, answered in the function's configuration.
+    A published version is a copy of the function: it keeps what the function had when it was published (an update
+    replaces the kept mapping, never changes it in place)."""
+    from moto.awslambda.models import LambdaFunction
+
+    init, configuration, update = LambdaFunction.__init__, LambdaFunction.get_configuration, \
+        LambdaFunction.update_configuration  # fmt: skip
+
+    def __init__(self: Any, account_id: str, spec: dict[str, Any], region: str, version: str | int = 1) -> None:
+        init(self, account_id, spec, region, version)
+        self.fnship_kept = {key: spec[key] for key in KEPT_SETTINGS if spec.get(key)}
+
+    def get_configuration(self: Any, on_create: bool = False) -> dict[str, Any]:
+        return {**configuration(self, on_create), **getattr(self, "fnship_kept", {})}
+
+    def update_configuration(self: Any, config_updates: dict[str, Any]) -> dict[str, Any]:
+        kept = dict(getattr(self, "fnship_kept", {}))
+        kept.update({key: config_updates[key] for key in KEPT_SETTINGS if config_updates.get(key)})
+        self.fnship_kept = kept
+        return update(self, config_updates)
+
+    cast(Any, LambdaFunction).__init__ = __init__
+    cast(Any, LambdaFunction).get_configuration = get_configuration
+    cast(Any, LambdaFunction).update_configuration = update_configuration

@@ -15,6 +15,7 @@ from fnship.manifest import schema
 from fnship.manifest.artifacts import build_artifacts
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events import EventContext, parse_events, parse_settings
+from fnship.manifest.platform import parse_durable
 from fnship.manifest.release import parse_releases
 from fnship.manifest.types import (
     DEFAULT_ARCHITECTURE,
@@ -649,6 +650,14 @@ def _function(
         raw=raw,
         events=events,
         settings=settings,
+        durable=parse_durable(
+            raw,
+            path,
+            check,
+            runtime=runtime,
+            image=raw.get("image") is not None,
+            versioned=provider.version_functions,
+        ),
     )
 
 

@@ -62,6 +62,7 @@ PROVIDER_KEYS = frozenset(
         "build",  # fnship: how dependencies are built (container auto|always|never, images)
         "httpApi",
         "layers",
+        "capacityProviders",  # Lambda Managed Instances (Serverless v4; fnship/manifest/platform.py)
     }
 )
 PROVIDER_IAM_KEYS = frozenset({"role"})
@@ -107,6 +108,8 @@ FUNCTION_KEYS = frozenset(
         "provisionedConcurrency",
         "deployment",
         "deploymentSettings",  # serverless-plugin-canary-deployments
+        "durableConfig",  # durable execution (fnship/manifest/platform.py)
+        "capacityProvider",  # Lambda Managed Instances (Serverless v4)
     }
 )
 PACKAGE_KEYS = frozenset(

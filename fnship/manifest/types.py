@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnship.errors import Location
 from fnship.frozen import frozen
 from fnship.secret import Secret
+
+if TYPE_CHECKING:  # (manifest/platform.py builds on this module's types)
+    from fnship.manifest.platform import DurableSpec, FunctionCapacity
 
 KeyPath = tuple[str | int, ...]
 
@@ -142,6 +145,8 @@ class FunctionSpec:
     raw: Mapping[str, Any] = field(default_factory=dict)  # the resolved `functions.<key>` mapping
     events: tuple[EventSpec, ...] = ()  # validated triggers, `url:` included (type "url")
     settings: FunctionSettings = field(default_factory=FunctionSettings)
+    durable: DurableSpec | None = None  # `durableConfig`; None: not a durable function
+    capacity: FunctionCapacity | None = None  # `capacityProvider`; None: Lambda's own fleet
 
 
 @frozen

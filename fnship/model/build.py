@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from fnship.kinds.alias import Alias
-from fnship.kinds.function import LambdaFunction, Vpc
+from fnship.kinds.function import Durable, LambdaFunction, Vpc
 from fnship.kinds.invoke_config import ASYNC_DEFAULT_EVENT_AGE_S, ASYNC_DEFAULT_RETRIES, EventInvokeConfig
 from fnship.kinds.log_group import LogGroup
 from fnship.kinds.role import Role
@@ -52,6 +52,7 @@ VERSIONED_ATTRS = (
     "kms_key_arn",
     "image_uri",
     "image_config",
+    "durable",
 )
 
 
@@ -147,9 +148,13 @@ def destination_resolver(manifest: Manifest, *, account_id: str):
 
 
 def _execution_statements(manifest: Manifest, function: FunctionSpec, *, account_id: str) -> list[dict[str, Any]]:
-    return iam.trigger_statements(
+    statements = iam.trigger_statements(
         function.events, function.settings, destination_arn=destination_resolver(manifest, account_id=account_id)
     )
+    if function.durable is not None:
+        arn = names.function_arn(region=manifest.region, account_id=account_id, function_name=function.name)
+        statements.append(iam.durable_statement(arn))
+    return statements
 
 
 def _shared_role(manifest: Manifest, *, account_id: str) -> Resource | None:
@@ -266,6 +271,14 @@ def _function_resources(
         tracing=settings.tracing or "PassThrough",
         dead_letter_arn=settings.dead_letter_arn,
         kms_key_arn=settings.kms_key_arn,
+        durable_execution=function.durable is not None,
+        durable=Durable(
+            execution_timeout=function.durable.execution_timeout,
+            retention_days=function.durable.retention_days,
+            kms_key_arn=function.durable.kms_key_arn,
+        )
+        if function.durable is not None
+        else None,
         artifact_path=str(artifact.path),
         service=manifest.service,
         stage=manifest.stage,

@@ -103,6 +103,16 @@ SEND_ACTIONS = {
 
 Grant = tuple[tuple[str, ...], str]  # (actions, resource ARN)
 
+# A durable function checkpoints its steps and reads its state back through these. Lambda authorizes them against
+# the durable execution's ARN, under a version (`function:NAME:VERSION/durable-execution/...`): `:*` matches every
+# version, and nothing else. https://docs.aws.amazon.com/lambda/latest/dg/durable-security.html
+DURABLE_ACTIONS = ("lambda:CheckpointDurableExecution", "lambda:GetDurableExecutionState")
+
+
+def durable_statement(function_arn: str) -> dict[str, Any]:
+    """What a durable function's execution role needs: its own durable executions, of any version."""
+    return normalize_statement({"Effect": "Allow", "Action": list(DURABLE_ACTIONS), "Resource": f"{function_arn}:*"})
+
 
 def _arn_service(arn: str) -> str:
     return arn.split(":", 3)[2]
