@@ -5,6 +5,7 @@ Every problem becomes a Diagnostic on the Checker; the caller raises once with a
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from fnship.manifest import schema
 from fnship.manifest.artifacts import build_artifacts
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events import EventContext, parse_events, parse_settings
-from fnship.manifest.platform import parse_durable
+from fnship.manifest.platform import parse_capacity_providers, parse_durable, parse_function_capacity
 from fnship.manifest.release import parse_releases
 from fnship.manifest.types import (
     DEFAULT_ARCHITECTURE,
@@ -54,6 +55,7 @@ def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: st
     provider = _provider(doc.get("provider"), check, stage=stage, region=region)
     raw_provider = doc["provider"] if isinstance(doc.get("provider"), dict) else {}
     package = _package(doc.get("package"), ("package",), check)
+    capacity_providers = parse_capacity_providers(raw_provider, check, architecture=provider.architecture)
 
     functions: dict[str, FunctionSpec] = {}
     raw_functions = doc.get("functions")
@@ -71,7 +73,17 @@ def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: st
                 function_keys=keys,
             )
             if spec is not None:
-                functions[key] = spec
+                capacity = parse_function_capacity(
+                    raw,
+                    ("functions", key),
+                    check,
+                    providers=capacity_providers,
+                    runtime_family=runtimes.family(spec.runtime),
+                    memory=spec.memory_size,
+                    versioned=provider.version_functions,
+                    durable=spec.durable is not None,
+                )
+                functions[key] = dataclasses.replace(spec, capacity=capacity) if capacity is not None else spec
         _check_routes(functions, check)
         _check_s3_overlaps(functions, check)
 
@@ -92,6 +104,7 @@ def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: st
         notes=tuple(check.notes),
         artifacts=artifacts,
         releases=releases,
+        capacity_providers=capacity_providers,
     )
 
 

@@ -17,7 +17,7 @@ from fnship.frozen import frozen
 from fnship.secret import Secret
 
 if TYPE_CHECKING:  # (manifest/platform.py builds on this module's types)
-    from fnship.manifest.platform import DurableSpec, FunctionCapacity
+    from fnship.manifest.platform import CapacityProviderSpec, DurableSpec, FunctionCapacity
 
 KeyPath = tuple[str | int, ...]
 
@@ -186,6 +186,8 @@ class Manifest:
     # function key -> its manifest.release.ReleaseSettings (deployment, deploymentSettings, provisionedConcurrency)
     releases: Mapping[str, Any] = field(default_factory=dict)
     locator: Callable[[KeyPath], Location | None] = field(default=lambda _path: None, repr=False, compare=False)
+    # `provider.capacityProviders`: key -> its manifest.platform.CapacityProviderSpec (Lambda Managed Instances)
+    capacity_providers: Mapping[str, CapacityProviderSpec] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
