@@ -125,6 +125,10 @@ def version_publish(context: Context, step: Step) -> None:
         description=context.description,
         code_sha256=function.spec_as(LambdaFunction).code_sha256,
     )
+    if function.spec_as(LambdaFunction).capacity_provider is not None:
+        # A managed-instances version is deployed to its capacity provider's instances before it can serve:
+        # traffic moves once it is Active. https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances.html
+        context.aws.lambda_.wait_version_ready(scope.function_name, version)
     context.outputs.setdefault(step.address, {})["version"] = version
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from fnship.arns import parse_arn
 from fnship.kinds.base import Context, Kind, known, tag_delta
+from fnship.manifest.platform import DEFAULT_MEMORY_PER_VCPU
 from fnship.manifest.platform import DEFAULT_RETENTION_DAYS as DEFAULT_DURABLE_RETENTION_DAYS
 from fnship.manifest.types import DEFAULT_EPHEMERAL_MB
 from fnship.model.address import Address
@@ -59,6 +60,15 @@ class Durable:
 
 
 @dataclass(frozen=True)
+class ManagedInstances:
+    """CapacityProviderConfig: the capacity provider the function's versions run on, with Lambda's defaults."""
+
+    capacity_provider: str | Ref  # its ARN; a Ref to the capacity provider this plan creates
+    memory_per_vcpu: float
+    max_concurrency: int
+
+
+@dataclass(frozen=True)
 class Vpc:
     subnet_ids: tuple[str, ...]  # sorted
     security_group_ids: tuple[str, ...]
@@ -93,6 +103,10 @@ class LambdaFunction(Spec):
     # https://docs.aws.amazon.com/lambda/latest/dg/durable-configuration.html
     durable_execution: bool = False
     durable: Durable | None = None
+    # Lambda Managed Instances: chosen when Lambda creates the function too (`managed_instances` forces a
+    # replacement); the provider and its settings change in place.
+    managed_instances: bool = False
+    capacity_provider: ManagedInstances | None = None
     # The desired side: where its zip is and where it goes (not compared: the hash is).
     artifact_path: str | None = field(default=None, compare=False)
     upload_bucket: str | None = field(default=None, compare=False)  # None: inline
@@ -114,6 +128,7 @@ def from_aws(
     vpc = config.get("VpcConfig") or {}
     image = config.get("PackageType") == "Image"
     durable = config.get("DurableConfig") or {}
+    managed = (config.get("CapacityProviderConfig") or {}).get("LambdaManagedInstancesCapacityProviderConfig") or {}
     return LambdaFunction(
         runtime=config.get("Runtime"),
         handler=config.get("Handler"),
@@ -146,6 +161,14 @@ def from_aws(
             kms_key_arn=durable.get("KMSKeyArn") or None,
         )
         if durable
+        else None,
+        managed_instances=bool(managed),
+        capacity_provider=ManagedInstances(
+            capacity_provider=managed["CapacityProviderArn"],
+            memory_per_vcpu=float(managed.get("ExecutionEnvironmentMemoryGiBPerVCpu") or DEFAULT_MEMORY_PER_VCPU),
+            max_concurrency=int(managed.get("PerExecutionEnvironmentMaxConcurrency") or 0),
+        )
+        if managed
         else None,
         arn=config.get("FunctionArn"),
         version=config.get("Version"),
@@ -208,6 +231,16 @@ def lambda_configuration(
             "ExecutionTimeout": spec.durable.execution_timeout,
             "RetentionPeriodInDays": spec.durable.retention_days,
             **({"KMSKeyArn": spec.durable.kms_key_arn} if spec.durable.kms_key_arn else {}),
+        }
+    if spec.capacity_provider is not None:  # (never sent without it: it cannot be added or removed later)
+        managed = spec.capacity_provider
+        provider = context.resolved(managed.capacity_provider) if context is not None else managed.capacity_provider
+        settings["CapacityProviderConfig"] = {
+            "LambdaManagedInstancesCapacityProviderConfig": {
+                "CapacityProviderArn": provider,
+                "ExecutionEnvironmentMemoryGiBPerVCpu": managed.memory_per_vcpu,
+                "PerExecutionEnvironmentMaxConcurrency": managed.max_concurrency,
+            }
         }
     layers = context.resolved(list(spec.layers)) if context is not None else list(spec.layers)
     config = {
@@ -320,7 +353,7 @@ KIND = Kind(
         "function.delete": function_delete,
     },
     depends=function_depends,
-    replace_on=frozenset({"durable_execution"}),
+    replace_on=frozenset({"durable_execution", "managed_instances"}),
     serial=lambda resource: f"function:{resource.name}",
     by_name=True,
     read=read_function,

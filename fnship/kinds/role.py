@@ -116,7 +116,8 @@ def read_role(aws: Reads, stub: Resource) -> list[Resource]:
         if aws.owner is None or not owned(tags, aws.owner):
             return []
         key = tags.get(OWNER_FUNCTION_TAG) or stub.name
-        address = Address.scheduler_role(key) if tags.get(ROLE_PURPOSE_TAG) == "scheduler" else Address.role(key)
+        purpose = tags.get(ROLE_PURPOSE_TAG)
+        address = Address(f"{Address.role(key)}.{purpose}") if purpose else Address.role(key)
     return [Resource.of(address, stub.name, from_aws(found))]
 
 

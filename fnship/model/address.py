@@ -38,6 +38,21 @@ class Address(str):
         return cls(f"role.{key}.scheduler")
 
     @classmethod
+    def operator_role(cls, key: str) -> Address:
+        """The role Lambda assumes to manage capacity provider `key`'s instances (Lambda Managed Instances)."""
+        return cls(f"role.{key}.operator")
+
+    @classmethod
+    def capacity_provider(cls, key: str) -> Address:
+        """A `provider.capacityProviders` entry."""
+        return cls(f"capacity_provider.{key}")
+
+    @classmethod
+    def function_scaling(cls, key: str) -> Address:
+        """The execution environments function `key`'s served version keeps (Lambda Managed Instances)."""
+        return cls(f"function_scaling.{key}")
+
+    @classmethod
     def schedule_group(cls) -> Address:
         """The service's and stage's EventBridge Scheduler schedule group."""
         return cls("schedule_group")

@@ -9,8 +9,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from fnship.arns import partition as arn_partition
 from fnship.kinds.alias import Alias
-from fnship.kinds.function import Durable, LambdaFunction, Vpc
+from fnship.kinds.capacity_provider import CapacityProvider, FunctionScaling, Policy
+from fnship.kinds.function import Durable, LambdaFunction, ManagedInstances, Vpc
 from fnship.kinds.invoke_config import ASYNC_DEFAULT_EVENT_AGE_S, ASYNC_DEFAULT_RETRIES, EventInvokeConfig
 from fnship.kinds.log_group import LogGroup
 from fnship.kinds.role import Role
@@ -20,6 +22,8 @@ from fnship.model import iam, names
 from fnship.model.address import Address
 from fnship.model.resources import (
     OWNER_FUNCTION_TAG,
+    ROLE_PURPOSE_TAG,
+    Ref,
     Resource,
     State,
     ownership_tags,
@@ -53,6 +57,7 @@ VERSIONED_ATTRS = (
     "image_uri",
     "image_config",
     "durable",
+    "capacity_provider",
 )
 
 
@@ -82,7 +87,7 @@ def build_desired(
     from fnship.model.artifacts import merge_artifacts
 
     releases = releases if releases is not None else manifest.releases
-    resources: list[Resource] = []
+    resources: list[Resource] = _capacity_providers(manifest, account_id=account_id)
     shared_role = _shared_role(manifest, account_id=account_id)
     if shared_role is not None:
         resources.append(shared_role)
@@ -155,6 +160,76 @@ def _execution_statements(manifest: Manifest, function: FunctionSpec, *, account
         arn = names.function_arn(region=manifest.region, account_id=account_id, function_name=function.name)
         statements.append(iam.durable_statement(arn))
     return statements
+
+
+def _capacity_providers(manifest: Manifest, *, account_id: str) -> list[Resource]:
+    """`provider.capacityProviders` (Lambda Managed Instances), each with the operator role fnship makes for it
+    unless it names one: trusted by Lambda, allowed to run instances in the provider's subnets and security
+    groups only."""
+    resources = []
+    owner = ownership_tags(manifest.service, manifest.stage)
+    region = manifest.region
+    path = names.role_path(service=manifest.service, stage=manifest.stage)
+    for key, provider in manifest.capacity_providers.items():
+        role_arn = provider.operator_role_arn
+        if role_arn is None:
+            role_name = names.operator_role_name(service=manifest.service, stage=manifest.stage, key=key, region=region)
+            role_arn = names.role_arn(account_id=account_id, path=path, name=role_name, region=region)
+            ec2 = f"arn:{arn_partition(region)}:ec2:{region}:{account_id}"
+            statements = iam.operator_statements(
+                subnet_arns=[f"{ec2}:subnet/{subnet}" for subnet in provider.subnet_ids],
+                security_group_arns=[f"{ec2}:security-group/{group}" for group in provider.security_group_ids],
+            )
+            resources.append(
+                Resource.of(
+                    Address.operator_role(key),
+                    role_name,
+                    Role(
+                        path=path,
+                        trust_policy=iam.policy_document(iam.LAMBDA_TRUST_POLICY["Statement"]),
+                        inline_policy=iam.policy_document(statements),
+                        managed_policies=(),
+                        permissions_boundary=manifest.provider.iam.permissions_boundary,
+                        tags={**manifest.provider.tags, **owner, OWNER_FUNCTION_TAG: key, ROLE_PURPOSE_TAG: "operator"},
+                    ),
+                )
+            )
+        spec = CapacityProvider(
+            subnet_ids=provider.subnet_ids,
+            security_group_ids=provider.security_group_ids,
+            operator_role=role_arn,
+            architecture=provider.architecture,
+            allowed_instance_types=provider.allowed_instance_types,
+            excluded_instance_types=provider.excluded_instance_types,
+            scaling_mode=provider.scaling_mode,
+            max_vcpu=provider.max_vcpu,
+            policies=tuple(Policy(metric=p.metric, target=p.target) for p in provider.policies),
+            kms_key_arn=provider.kms_key_arn,
+            tags={**manifest.provider.tags, **owner},
+        )
+        depends = () if provider.operator_role_arn else (Address.operator_role(key),)
+        name = names.capacity_provider_name(service=manifest.service, stage=manifest.stage, key=key)
+        resources.append(Resource.of(Address.capacity_provider(key), name, spec, depends_on=depends))
+    return resources
+
+
+def _managed_instances(function: FunctionSpec) -> tuple[ManagedInstances | None, tuple[str, ...]]:
+    """A function's CapacityProviderConfig, and what it depends on (the provider this service creates)."""
+    capacity = function.capacity
+    if capacity is None:
+        return None, ()
+    if capacity.provider.startswith("arn:"):
+        provider: str | Ref = capacity.provider
+        depends: tuple[str, ...] = ()
+    else:
+        provider = Ref(Address.capacity_provider(capacity.provider), "arn")
+        depends = (Address.capacity_provider(capacity.provider),)
+    managed = ManagedInstances(
+        capacity_provider=provider,
+        memory_per_vcpu=capacity.memory_per_vcpu,
+        max_concurrency=capacity.max_concurrency,
+    )
+    return managed, depends
 
 
 def _shared_role(manifest: Manifest, *, account_id: str) -> Resource | None:
@@ -252,6 +327,8 @@ def _function_resources(
         depends.append(role.address)
 
     settings = function.settings
+    managed, on_provider = _managed_instances(function)
+    depends.extend(on_provider)
     spec = LambdaFunction(
         runtime=function.runtime,
         handler=function.handler,
@@ -279,6 +356,8 @@ def _function_resources(
         )
         if function.durable is not None
         else None,
+        managed_instances=managed is not None,
+        capacity_provider=managed,
         artifact_path=str(artifact.path),
         service=manifest.service,
         stage=manifest.stage,
@@ -303,6 +382,19 @@ def _function_resources(
         scope=target.scope(),
     )
     resources = [log_group, *role_resources, lambda_function, alias_resource]
+    capacity = function.capacity
+    if capacity is not None and (capacity.min_environments, capacity.max_environments) != (None, None):
+        # Set on the version the alias serves, once it is published (PutFunctionScalingConfig takes a version).
+        scaling = FunctionScaling(
+            version=Ref(alias_resource.address, "version"),
+            min_environments=capacity.min_environments,
+            max_environments=capacity.max_environments,
+        )
+        resources.append(
+            Resource.of(
+                Address.function_scaling(function.key), function.name, scaling, depends_on=(alias_resource.address,)
+            )
+        )
     invoke_config = _invoke_config(manifest, function, alias, account_id=account_id)
     if invoke_config is not None:
         resources.append(invoke_config)

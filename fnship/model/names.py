@@ -42,6 +42,16 @@ def schedule_group_name(*, service: str, stage: str) -> str:
     return shorten(f"{service}-{stage}", SCHEDULE_GROUP_NAME_MAX)
 
 
+def capacity_provider_name(*, service: str, stage: str, key: str) -> str:
+    """A `provider.capacityProviders` entry's name (Lambda allows letters, digits, '-' and '_', 140 characters)."""
+    return f"{service}-{stage}-{key}"
+
+
+def operator_role_name(*, service: str, stage: str, key: str, region: str) -> str:
+    """The role Lambda assumes to run a capacity provider's instances."""
+    return shorten(f"{service}-{stage}-{key}-{region}-operatorRole", IAM_ROLE_NAME_MAX)
+
+
 def role_path(*, service: str, stage: str) -> str:
     """Our roles live under their own IAM path, so `fn remove` can list exactly this service and stage's roles."""
     return f"/fnship/{service}/{stage}/"
