@@ -188,10 +188,16 @@ def refuse_blocked_creates(manifest: Manifest, plan: Plan) -> None:
         raise InputError(problems)
 
 
+CREATE_ONLY_SETTINGS = {
+    "durable_execution": ("durableConfig", "durable execution"),
+    "managed_instances": ("capacityProvider", "a capacity provider (Lambda Managed Instances)"),
+}
+
+
 def refuse_function_replacements(manifest: Manifest, plan: Plan) -> None:
-    """A function the plan must replace (durable execution turned on or off: Lambda sets it only when it creates a
-    function) would take its aliases, versions and triggers with it: `fn deploy` shows the plan, then refuses it,
-    before any change, saying why and how to get there."""
+    """A function the plan must replace (durable execution or a capacity provider added or taken away: Lambda sets
+    them only when it creates a function) would take its aliases, versions and triggers with it: `fn deploy` shows
+    the plan, then refuses it, before any change, saying why and how to get there."""
     from fnship.model.address import Address
     from fnship.plan.diff import REPLACE
 
@@ -201,19 +207,21 @@ def refuse_function_replacements(manifest: Manifest, plan: Plan) -> None:
             continue
         key = Address(change.address).function_key or ""
         function = manifest.functions.get(key)
-        where = ("functions", key, "durableConfig")
-        problems.append(
-            Diagnostic(
-                f"function {key} exists {'without' if function and function.durable else 'with'} durable execution, "
-                "and Lambda sets it only when it creates a function: the plan replaces the function "
-                f"({', '.join(change.forces_replacement)}), which would take its aliases, versions and triggers "
-                "with it",
-                key=".".join(where),
-                location=manifest.locate(where) if function is not None and "durableConfig" in function.raw else None,
-                hint="deploy it as a new function (another key or `name:`), or remove the function from the manifest, "
-                "deploy, then add it back",
+        for field_name in change.forces_replacement:
+            setting, what = CREATE_ONLY_SETTINGS.get(field_name, (field_name, field_name))
+            where = ("functions", key, setting)
+            located = function is not None and setting in function.raw
+            problems.append(
+                Diagnostic(
+                    f"function {key} exists {'without' if located else 'with'} {what}, which Lambda sets only when it "
+                    "creates a function: the plan replaces the function, which would take its aliases, versions and "
+                    "triggers with it",
+                    key=".".join(where),
+                    location=manifest.locate(where) if located else manifest.locate(("functions", key)),
+                    hint="deploy it as a new function (another key or `name:`), or remove the function from the "
+                    "manifest, deploy, then add it back",
+                )
             )
-        )
     if problems:
         raise InputError(problems)
 

@@ -169,7 +169,7 @@ def discover_capacity_providers(aws: Reads) -> list[Resource]:
         provider = (config.get("LambdaManagedInstancesCapacityProviderConfig") or {}).get("CapacityProviderArn")
         if provider:
             names.add(provider.rsplit(":", 1)[-1])
-    return [Resource("", "capacity_provider", name, {}) for name in sorted(names)]
+    return [Resource("", "capacity_provider", name) for name in sorted(names)]
 
 
 # -- the execution environments of the served version ------------------------------------------------------------

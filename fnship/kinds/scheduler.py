@@ -226,7 +226,7 @@ def read_group(aws: Reads, stub: Resource) -> list[Resource]:
 
 def discover_group(aws: Reads) -> list[Resource]:
     found = service_group(aws)
-    return [Resource(Address.schedule_group(), "schedule_group", found["Name"], {})] if found else []
+    return [Resource(Address.schedule_group(), "schedule_group", found["Name"])] if found else []
 
 
 def read_once(aws: Reads, name: str, *, group: str) -> dict[str, Any] | None:
@@ -262,7 +262,7 @@ def discover_schedules(aws: Reads) -> list[Resource]:
         key = keys.get(unqualified_arn(target)) if ":function:" in target else None
         key = key or function_name or "_"
         scope = FunctionScope(key, function_name, alias, target, "scheduler", name)
-        stubs.append(Resource(Address.trigger(key, "scheduler", name), "schedule", name, {}, scope=scope))
+        stubs.append(Resource(Address.trigger(key, "scheduler", name), "schedule", name, scope=scope))
     return stubs
 
 

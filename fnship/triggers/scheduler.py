@@ -275,7 +275,7 @@ def shared(events: list[tuple[Target, EventSpec]], rendered: list[Resource], con
     for key, (target, settings) in by_function.items():
         grants: list[iam.Grant] = [((INVOKE,), target.alias_arn)]
         grants += [iam.send_grant(s.dead_letter_arn) for s in settings if s.dead_letter_arn]
-        trust = {
+        trust: iam.Policy = {
             "Effect": "Allow",
             "Principal": {"Service": SCHEDULER},
             "Action": "sts:AssumeRole",
