@@ -229,8 +229,6 @@ CAPACITY_PROVIDER_KIND = Kind(
     replace_on=CREATE_ONLY,
     stable_outputs=frozenset({"arn"}),
     depends=provider_depends,
-    # AWS refuses to delete a provider that a function version still uses: last, so that refusal stops nothing.
-    delete_last=True,
     by_name=True,
     read=read_capacity_provider,
     discover=discover_capacity_providers,

@@ -63,7 +63,7 @@ class Durable:
 class ManagedInstances:
     """CapacityProviderConfig: the capacity provider the function's versions run on, with Lambda's defaults."""
 
-    capacity_provider: str | Ref  # its ARN; a Ref to the capacity provider this plan creates
+    capacity_provider: str  # its ARN (one the service creates has a known ARN: its name decides it)
     memory_per_vcpu: float
     max_concurrency: int
 
@@ -234,10 +234,9 @@ def lambda_configuration(
         }
     if spec.capacity_provider is not None:  # (never sent without it: it cannot be added or removed later)
         managed = spec.capacity_provider
-        provider = context.resolved(managed.capacity_provider) if context is not None else managed.capacity_provider
         settings["CapacityProviderConfig"] = {
             "LambdaManagedInstancesCapacityProviderConfig": {
-                "CapacityProviderArn": provider,
+                "CapacityProviderArn": managed.capacity_provider,
                 "ExecutionEnvironmentMemoryGiBPerVCpu": managed.memory_per_vcpu,
                 "PerExecutionEnvironmentMaxConcurrency": managed.max_concurrency,
             }

@@ -215,16 +215,20 @@ def _capacity_providers(manifest: Manifest, *, account_id: str) -> list[Resource
     return resources
 
 
-def _managed_instances(function: FunctionSpec) -> tuple[ManagedInstances | None, tuple[str, ...]]:
-    """A function's CapacityProviderConfig, and what it depends on (the provider this service creates)."""
+def _managed_instances(
+    manifest: Manifest, function: FunctionSpec, *, account_id: str
+) -> tuple[ManagedInstances | None, tuple[str, ...]]:
+    """A function's CapacityProviderConfig, and what it depends on (the provider this service creates, whose ARN
+    its name decides)."""
     capacity = function.capacity
     if capacity is None:
         return None, ()
     if capacity.provider.startswith("arn:"):
-        provider: str | Ref = capacity.provider
+        provider = capacity.provider
         depends: tuple[str, ...] = ()
     else:
-        provider = Ref(Address.capacity_provider(capacity.provider), "arn")
+        name = names.capacity_provider_name(service=manifest.service, stage=manifest.stage, key=capacity.provider)
+        provider = names.capacity_provider_arn(region=manifest.region, account_id=account_id, name=name)
         depends = (Address.capacity_provider(capacity.provider),)
     managed = ManagedInstances(
         capacity_provider=provider,
@@ -329,7 +333,7 @@ def _function_resources(
         depends.append(role.address)
 
     settings = function.settings
-    managed, on_provider = _managed_instances(function)
+    managed, on_provider = _managed_instances(manifest, function, account_id=account_id)
     depends.extend(on_provider)
     spec = LambdaFunction(
         runtime=function.runtime,
@@ -394,7 +398,11 @@ def _function_resources(
         )
         resources.append(
             Resource.of(
-                Address.function_scaling(function.key), function.name, scaling, depends_on=(alias_resource.address,)
+                Address.function_scaling(function.key),
+                function.name,
+                scaling,
+                depends_on=(alias_resource.address,),
+                scope=alias_resource.scope,
             )
         )
     invoke_config = _invoke_config(manifest, function, alias, account_id=account_id)

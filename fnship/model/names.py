@@ -47,6 +47,10 @@ def capacity_provider_name(*, service: str, stage: str, key: str) -> str:
     return f"{service}-{stage}-{key}"
 
 
+def capacity_provider_arn(*, region: str, account_id: str, name: str) -> str:
+    return arn("lambda", f"capacity-provider:{name}", region=region, account_id=account_id)
+
+
 def operator_role_name(*, service: str, stage: str, key: str, region: str) -> str:
     """The role Lambda assumes to run a capacity provider's instances."""
     return shorten(f"{service}-{stage}-{key}-{region}-operatorRole", IAM_ROLE_NAME_MAX)

@@ -164,3 +164,163 @@ def test_a_schedule_moved_from_a_rule_to_scheduler_leaves_no_rule_behind(moto, p
     lam = moto.client("lambda")
     with pytest.raises(lam.exceptions.ResourceNotFoundException):
         lam.get_policy(FunctionName="svc-dev-api", Qualifier="live")
+
+
+@pytest.fixture
+def platform(moto, monkeypatch):
+    """Lambda's durable and managed-instances APIs (which moto lacks) answered by a double that follows the Lambda
+    API reference, in front of moto (tests/lambda_platform_double.py)."""
+    from tests.lambda_platform_double import LambdaPlatformDouble
+
+    served = LambdaPlatformDouble(moto.endpoint).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", served.endpoint)
+    yield served
+    served.stop()
+
+
+def served_config(platform) -> dict:
+    """The configuration of the version the alias serves, asked through the double (as fnship asks)."""
+    from tests.conftest import Moto
+
+    client = Moto(platform.endpoint).client("lambda")
+    return client.get_function(FunctionName="svc-dev-api", Qualifier="live")["Configuration"]
+
+
+DURABLE = """\
+service: svc
+provider:
+  name: aws
+  runtime: python3.13
+functions:
+  api:
+    handler: handler.hello
+    {durable}
+"""
+
+
+def test_a_durable_function_is_created_durable_changes_in_place_and_its_role_checkpoints(platform, moto, project):
+    import json
+
+    durable = "durableConfig: {executionTimeout: 3600, retentionPeriodInDays: 30}"
+    deploy(project, DURABLE.format(durable=durable))
+    function = served_config(platform)
+    assert function["DurableConfig"] == {"ExecutionTimeout": 3600, "RetentionPeriodInDays": 30}
+    policy = moto.client("iam").get_role_policy(RoleName=f"svc-dev-api-{REGION}-lambdaRole", PolicyName="fnship")
+    statement = {
+        "Effect": "Allow",
+        "Action": ["lambda:CheckpointDurableExecution", "lambda:GetDurableExecutionState"],
+        "Resource": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:svc-dev-api:*",
+    }
+    assert statement in policy["PolicyDocument"]["Statement"], json.dumps(policy["PolicyDocument"])
+    assert moto.mutating_calls_during(lambda: deploy(project, DURABLE.format(durable=durable))) == []
+
+    longer = "durableConfig: {executionTimeout: 86400, retentionPeriodInDays: 30}"
+    project.write("serverless.yml", DURABLE.format(durable=longer))
+    plan = project.fn("plan", "--no-color")
+    assert '"execution_timeout": 3600' in plan.stdout and '"execution_timeout": 86400' in plan.stdout, plan.stdout
+    assert "-/+" not in plan.stdout
+    deploy(project, DURABLE.format(durable=longer))
+    served = served_config(platform)
+    assert served["DurableConfig"]["ExecutionTimeout"] == 86400  # the new version carries it
+
+    # An unqualified invoke is refused before any call, with the reason.
+    refused = project.fn("invoke", "-f", "api", "-q", "$LATEST")
+    assert refused.exit_code == 2 and "durable" in refused.stderr and "unqualified" in refused.stderr
+
+    assert project.fn("remove", "--yes").exit_code == 0
+
+
+def test_turning_durable_execution_on_for_a_live_function_is_planned_as_a_replacement_and_refused(
+    platform, moto, project
+):
+    deploy(project, DURABLE.format(durable=""))
+    durable = "durableConfig: {executionTimeout: 3600}"
+    project.write("serverless.yml", DURABLE.format(durable=durable))
+    plan = project.fn("plan", "--no-color")
+    assert plan.exit_code == 0, plan.stderr
+    assert "-/+ function.api" in plan.stdout and "durable_execution: false -> true" in plan.stdout, plan.stdout
+    assert "# forces replacement" in plan.stdout
+    moto.start_recording()
+    refused = project.fn("deploy", "--yes")
+    from tests.moto_calls import mutating_actions
+
+    assert mutating_actions(moto.stop_recording()) == []
+    assert refused.exit_code == 2, refused.stdout
+    assert "serverless.yml:8:5 functions.api.durableConfig: function api exists without durable execution" in (
+        refused.stderr
+    ), refused.stderr
+    assert "new function" in refused.stderr
+
+
+MANAGED = """\
+service: svc
+provider:
+  name: aws
+  runtime: python3.13
+  vpc:
+    subnetIds: [subnet-1, subnet-2]
+    securityGroupIds: [sg-1]
+  capacityProviders:
+    fleet:
+      scaling:
+        mode: manual
+        maxVCpuCount: {vcpus}
+        policies: [{{predefinedMetricType: LambdaCapacityProviderAverageCPUUtilization, targetValue: 70}}]
+      instanceRequirements: {{architectures: [arm64], allowedInstanceTypes: [m7g.large]}}
+functions:
+  api:
+    handler: handler.hello
+    memorySize: 4096
+    capacityProvider:
+      name: fleet
+      memoryPerVCpu: 4
+      maxConcurrency: 10
+      scaling: {{min: {low}, max: 10}}
+"""
+
+
+def test_a_capacity_provider_and_its_function_are_planned_applied_and_removed(platform, moto, project):
+    text = MANAGED.format(vcpus=100, low=2)
+    deploy(project, text)
+    provider = platform.providers["svc-dev-fleet"]
+    role = f"arn:aws:iam::{ACCOUNT}:role/fnship/svc/dev/svc-dev-fleet-{REGION}-operatorRole"
+    assert provider["PermissionsConfig"] == {"CapacityProviderOperatorRoleArn": role}
+    assert provider["VpcConfig"] == {"SubnetIds": ["subnet-1", "subnet-2"], "SecurityGroupIds": ["sg-1"]}
+    assert provider["InstanceRequirements"] == {"Architectures": ["arm64"], "AllowedInstanceTypes": ["m7g.large"]}
+    assert provider["CapacityProviderScalingConfig"]["MaxVCpuCount"] == 100
+    assert provider["Tags"] == {"fnship:service": "svc", "fnship:stage": "dev"}
+    function = served_config(platform)
+    assert function["CapacityProviderConfig"] == {
+        "LambdaManagedInstancesCapacityProviderConfig": {
+            "CapacityProviderArn": provider["CapacityProviderArn"],
+            "ExecutionEnvironmentMemoryGiBPerVCpu": 4.0,
+            "PerExecutionEnvironmentMaxConcurrency": 10,
+        }
+    }
+    # The scaling is set on the version the alias serves, after it is published.
+    assert platform.scaling == {("svc-dev-api", function["Version"]): {"MinExecutionEnvironments": 2,
+                                                                       "MaxExecutionEnvironments": 10}}  # fmt: skip
+    operator = moto.client("iam").get_role_policy(RoleName=f"svc-dev-fleet-{REGION}-operatorRole", PolicyName="fnship")
+    launch = [s for s in operator["PolicyDocument"]["Statement"] if "ec2:CreateNetworkInterface" in s["Action"]]
+    assert launch[0]["Resource"] == [
+        f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/sg-1",
+        f"arn:aws:ec2:{REGION}:{ACCOUNT}:subnet/subnet-1",
+        f"arn:aws:ec2:{REGION}:{ACCOUNT}:subnet/subnet-2",
+    ]
+    assert moto.mutating_calls_during(lambda: deploy(project, text)) == []
+    assert "No changes" in project.fn("plan").stdout
+
+    changed = MANAGED.format(vcpus=200, low=4)
+    project.write("serverless.yml", changed)
+    plan = project.fn("plan", "--no-color")
+    assert "~ capacity_provider.fleet" in plan.stdout and "max_vcpu: 100 -> 200" in plan.stdout, plan.stdout
+    assert "~ function_scaling.api" in plan.stdout and "min_environments: 2 -> 4" in plan.stdout
+    platform.calls.clear()
+    deploy(project, changed)
+    assert sorted(platform.calls) == [f"PutFunctionScalingConfig {function['Version']}", "UpdateCapacityProvider"]
+    assert "No changes" in project.fn("plan").stdout
+
+    assert project.fn("remove", "--yes").exit_code == 0
+    assert platform.providers == {}
+    roles = moto.client("iam").list_roles(PathPrefix="/fnship/svc/dev/")["Roles"]
+    assert roles == []
