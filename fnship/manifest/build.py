@@ -78,6 +78,9 @@ def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: st
                     ("functions", key),
                     check,
                     providers=capacity_providers,
+                    declared=frozenset(raw_provider.get("capacityProviders") or ())
+                    if isinstance(raw_provider.get("capacityProviders"), dict)
+                    else frozenset(),
                     runtime_family=runtimes.family(spec.runtime),
                     memory=spec.memory_size,
                     versioned=provider.version_functions,

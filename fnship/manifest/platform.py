@@ -311,6 +311,7 @@ def parse_function_capacity(
     check: Checker,
     *,
     providers: Mapping[str, CapacityProviderSpec],
+    declared: frozenset[str] = frozenset(),
     runtime_family: str,
     memory: int,
     versioned: bool,
@@ -334,6 +335,8 @@ def parse_function_capacity(
         name, name_path = settings["name"], (*where, "name")
         name = check.want_str(name, name_path) or ""
     if not name.startswith("arn:") and name not in providers:
+        if name in declared:  # written, and its own problem already reported
+            return None
         check.error(name_path, f"capacity provider {show(name)} is not defined in provider.capacityProviders "
                     f"(defined: {', '.join(sorted(providers)) or '(none)'}); or give an ARN")  # fmt: skip
         return None

@@ -161,3 +161,138 @@ def test_scheduler_settings_are_normalized_with_schedulers_defaults(env: Env):
     assert (s.base_name, s.timezone, s.state, s.flexible_window) == ("api-schedule", "UTC", "ENABLED", None)
     assert (s.maximum_retry_attempts, s.maximum_event_age, s.start_date) == (185, 86400, "2030-01-01T07:00:00Z")
     assert second.settings.expression == "cron(0 9 * * ? *)"
+
+
+DURABLE_CASES = [
+    ("runtime: python3.13\ndurableConfig: {executionTimeout: 3600}", None),
+    ("runtime: nodejs24.x\ndurableConfig: {executionTimeout: 31622400, retentionPeriodInDays: 90}", None),
+    (
+        "runtime: python3.12\ndurableConfig: {executionTimeout: 60}",
+        "7:14 functions.api.runtime: runtime python3.12 does not support durable execution; it runs on nodejs22.x, "
+        "nodejs24.x, python3.13, python3.14, java17, java21, java25, dotnet8, dotnet10 (or a container image)",
+    ),
+    (
+        "runtime: python3.13\ndurableConfig: {retentionPeriodInDays: 7}",
+        "8:5 functions.api.durableConfig: executionTimeout is required (seconds a durable execution may run)",
+    ),
+    (
+        "runtime: python3.13\ndurableConfig: {executionTimeout: 31622401}",
+        "8:39 functions.api.durableConfig.executionTimeout: 31622401 is above the AWS maximum of 31622400 seconds",
+    ),
+    (
+        "runtime: python3.13\ndurableConfig: {executionTimeout: 60, retentionPeriodInDays: 91}",
+        "8:66 functions.api.durableConfig.retentionPeriodInDays: 91 is above the AWS maximum of 90 days",
+    ),
+    (
+        "runtime: python3.13\ndurableConfig: {executionTimeout: 60, kmsKeyArn: my-key}",
+        "8:54 functions.api.durableConfig.kmsKeyArn: 'my-key' is not a KMS key ARN "
+        "(arn:aws:kms:<region>:<account>:key/...)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), DURABLE_CASES, ids=[c[0][:60] for c in DURABLE_CASES])
+def test_durable_functions(env: Env, body: str, expected: str | None):
+    text = with_function(body)
+    if expected is None:
+        assert env.load(text).functions["api"].durable is not None
+    else:
+        assert env.problem(text) == f"serverless.yml:{expected}"
+
+
+def test_a_durable_function_needs_published_versions(env: Env):
+    text = with_function(
+        "runtime: python3.13\ndurableConfig: {executionTimeout: 60}", provider="versionFunctions: false"
+    )
+    assert env.problem(text).startswith(
+        "serverless.yml:9:5 functions.api.durableConfig: a durable function needs published versions"
+    )
+
+
+VPC = "vpc: {subnetIds: [subnet-1], securityGroupIds: [sg-1]}\ncapacityProviders:\n  fleet: {}"
+MANAGED_CASES = [
+    ("memorySize: 2048\ncapacityProvider: fleet", VPC, None),
+    (
+        "memorySize: 8192\ncapacityProvider: {name: fleet, memoryPerVCpu: 8, maxConcurrency: 1600, "
+        "scaling: {min: 0, max: 0}}",
+        VPC,
+        None,
+    ),
+    ("memorySize: 2048\ncapacityProvider: arn:aws:lambda:us-east-1:123456789012:capacity-provider:x", "", None),
+    (
+        "memorySize: 2048\ncapacityProvider: pool",
+        VPC,
+        "11:23 functions.api.capacityProvider: capacity provider 'pool' is not defined in "
+        "provider.capacityProviders (defined: fleet); or give an ARN",
+    ),
+    (
+        "capacityProvider: fleet",
+        VPC,
+        "10:23 functions.api.capacityProvider: a function on managed instances needs at least 2048 MB (memorySize "
+        "is 1024)",
+    ),
+    (
+        "memorySize: 2048\ncapacityProvider: {name: fleet, memoryPerVCpu: 4}",
+        VPC,
+        "11:52 functions.api.capacityProvider.memoryPerVCpu: 4 GiB per vCPU is more than the function's 2048 MB",
+    ),
+    (
+        "memorySize: 4096\ncapacityProvider: {name: fleet, memoryPerVCpu: 3}",
+        VPC,
+        "11:52 functions.api.capacityProvider.memoryPerVCpu: must be 2, 4 or 8 (GiB per vCPU), got 3",
+    ),
+    (
+        "memorySize: 2048\ncapacityProvider: {name: fleet, maxConcurrency: 1601}",
+        VPC,
+        "11:53 functions.api.capacityProvider.maxConcurrency: 1601 is above the AWS maximum of 1600",
+    ),
+    (
+        "memorySize: 2048\ncapacityProvider: {name: fleet, scaling: {min: 0, max: 5}}",
+        VPC,
+        "11:60 functions.api.capacityProvider.scaling.max: with min 0 (the function scaled to zero), max must be 0 too",
+    ),
+    (
+        "memorySize: 2048\ncapacityProvider: fleet",
+        "capacityProviders:\n  fleet: {}",
+        "5:5 provider.capacityProviders.fleet: a capacity provider needs a VPC: give its vpc (subnetIds, "
+        "securityGroupIds) or provider.vpc",
+    ),
+    (
+        "memorySize: 2048\ncapacityProvider: fleet",
+        VPC.replace("fleet: {}", "fleet: {scaling: {mode: manual}}"),
+        "6:13 provider.capacityProviders.fleet.scaling: mode: manual needs policies (predefinedMetricType, "
+        "targetValue)",
+    ),
+    (
+        "memorySize: 2048\ncapacityProvider: fleet",
+        VPC.replace("fleet: {}", "fleet: {scaling: {maxVCpuCount: 1}}"),
+        "6:37 provider.capacityProviders.fleet.scaling.maxVCpuCount: 1 is below the AWS minimum of 2 vCPUs",
+    ),
+    (
+        "memorySize: 2048\ncapacityProvider: fleet\ndurableConfig: {executionTimeout: 60}\nruntime: python3.13",
+        VPC,
+        "11:5 functions.api.capacityProvider: a function on managed instances cannot be durable (durableConfig)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "provider", "expected"), MANAGED_CASES, ids=[c[0][:60] for c in MANAGED_CASES])
+def test_managed_instances(env: Env, body: str, provider: str, expected: str | None):
+    text = with_function(body, provider=provider)
+    if expected is None:
+        assert env.load(text).functions["api"].capacity is not None
+    else:
+        assert env.problem(text) == f"serverless.yml:{expected}"
+
+
+def test_managed_instances_defaults_are_lambdas(env: Env):
+    manifest = env.load(with_function("memorySize: 2048\nruntime: nodejs22.x\ncapacityProvider: fleet", provider=VPC))
+    capacity = manifest.functions["api"].capacity
+    assert (capacity.memory_per_vcpu, capacity.max_concurrency) == (2.0, 64)
+    fleet = manifest.capacity_providers["fleet"]
+    assert (fleet.subnet_ids, fleet.security_group_ids, fleet.scaling_mode, fleet.operator_role_arn) == (
+        ("subnet-1",),
+        ("sg-1",),
+        "Auto",
+        None,
+    )
