@@ -25,6 +25,8 @@ from fnship.plan.reads import owned
 if TYPE_CHECKING:
     from fnship.plan.reads import Reads
 
+DISCOVERY_WORKERS = 16  # GetFunction has its own budget (100/s): the functions are asked together
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -157,14 +159,21 @@ def read_capacity_provider(aws: Reads, stub: Resource) -> list[Resource]:
 
 def discover_capacity_providers(aws: Reads) -> list[Resource]:
     """The providers the service's functions run on (their CapacityProviderConfig names them); the reader keeps
-    those carrying the service's tags."""
+    those carrying the service's tags. The functions' GetFunction answers are the ones their readers use (asked
+    once, all at once)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from fnship.kinds.function import unqualified_arn
 
+    functions = [
+        unqualified_arn(arn).rsplit(":", 1)[-1]
+        for arn, tags in aws.tagged().items()
+        if ":function:" in arn and tags.get(OWNER_FUNCTION_TAG)
+    ]
+    with ThreadPoolExecutor(max_workers=DISCOVERY_WORKERS) as pool:
+        answers = list(pool.map(aws.function, functions))
     names = set()
-    for arn, tags in aws.tagged().items():
-        if ":function:" not in arn or not tags.get(OWNER_FUNCTION_TAG):
-            continue
-        found = aws.function(unqualified_arn(arn).rsplit(":", 1)[-1])
+    for found in answers:
         config = ((found or {}).get("Configuration") or {}).get("CapacityProviderConfig") or {}
         provider = (config.get("LambdaManagedInstancesCapacityProviderConfig") or {}).get("CapacityProviderArn")
         if provider:

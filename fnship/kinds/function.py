@@ -17,7 +17,7 @@ from fnship.manifest.platform import DEFAULT_MEMORY_PER_VCPU
 from fnship.manifest.platform import DEFAULT_RETENTION_DAYS as DEFAULT_DURABLE_RETENTION_DAYS
 from fnship.manifest.types import DEFAULT_EPHEMERAL_MB
 from fnship.model.address import Address
-from fnship.model.resources import OWNER_FUNCTION_TAG, Found, Ref, Resource, Spec
+from fnship.model.resources import OWNER_FUNCTION_TAG, OWNER_SERVICE_TAG, OWNER_STAGE_TAG, Found, Ref, Resource, Spec
 from fnship.plan.diff import CREATE, DELETE, REPLACE, Change, Step, top_fields
 from fnship.secret import Secret, reveal
 
@@ -305,9 +305,17 @@ def function_delete(context: Context, step: Step) -> None:
 
 
 def function_depends(resource: Resource) -> tuple[str, ...]:
-    """A live function depends on its log group and role (deleted after it)."""
+    """A live function depends on its log group and role, and the capacity provider of this service it runs on
+    (deleted after it: AWS refuses to delete a provider a function still uses)."""
     key = Address(resource.address).function_key or ""
-    return (Address.log_group(key), Address.role(key))
+    found: tuple[str, ...] = (Address.log_group(key), Address.role(key))
+    spec = resource.spec
+    if isinstance(spec, LambdaFunction) and spec.capacity_provider is not None:
+        prefix = f"{spec.tags.get(OWNER_SERVICE_TAG)}-{spec.tags.get(OWNER_STAGE_TAG)}-"
+        provider = spec.capacity_provider.capacity_provider.rsplit(":", 1)[-1]
+        if provider.startswith(prefix):
+            found += (Address.capacity_provider(provider.removeprefix(prefix)),)
+    return found
 
 
 # -- reading live state (read-only) ------------------------------------------------------------------------------
