@@ -116,7 +116,7 @@ def mapping_request(spec: MappingSpec, *, creating: bool) -> dict[str, Any]:
     }
     if spec.filter_patterns or not creating:
         request["FilterCriteria"] = {"Filters": [{"Pattern": p} for p in spec.filter_patterns]}
-    if spec.metrics or not creating:  # an empty list turns the metrics off
+    if spec.metrics:
         request["MetricsConfig"] = {"Metrics": list(spec.metrics)}
     if isinstance(spec, QueueMapping):
         if spec.maximum_concurrency is not None:
@@ -126,9 +126,6 @@ def mapping_request(spec: MappingSpec, *, creating: bool) -> dict[str, Any]:
         if spec.provisioned_pollers is not None:
             pollers = spec.provisioned_pollers
             request["ProvisionedPollerConfig"] = {"MinimumPollers": pollers.minimum, "MaximumPollers": pollers.maximum}
-        elif not creating:
-            # Back to on-demand polling: the setting sent empty, as ScalingConfig above.
-            request["ProvisionedPollerConfig"] = {}
         return request
     assert isinstance(spec, StreamMapping)
     request.update(
@@ -168,6 +165,13 @@ def event_source_mapping_update(context: Context, step: Step) -> None:
     request = mapping_request(spec, creating=False)
     if spec.function_arn != live.function_arn:
         request["FunctionName"] = spec.function_arn
+    # Settings taken away are sent empty, and only then (a mapping that never had them is not asked to change):
+    # no metrics, and on-demand polling again.
+    if live.metrics and not spec.metrics:
+        request["MetricsConfig"] = {"Metrics": []}
+    had = live.provisioned_pollers if isinstance(live, QueueMapping) else None
+    if had is not None and isinstance(spec, QueueMapping) and spec.provisioned_pollers is None:
+        request["ProvisionedPollerConfig"] = {}
     context.aws.lambda_.update_event_source_mapping(known(live.uuid, f"the UUID of {step.address}"), request)
 
 

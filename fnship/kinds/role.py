@@ -117,7 +117,7 @@ def read_role(aws: Reads, stub: Resource) -> list[Resource]:
             return []
         key = tags.get(OWNER_FUNCTION_TAG) or stub.name
         purpose = tags.get(ROLE_PURPOSE_TAG)
-        address = Address(f"{Address.role(key)}.{purpose}") if purpose else Address.role(key)
+        address = Address.role_for(key, purpose) if purpose else Address.role(key)
     return [Resource.of(address, stub.name, from_aws(found))]
 
 

@@ -33,14 +33,19 @@ class Address(str):
         return cls(f"role.{key}")
 
     @classmethod
+    def role_for(cls, key: str, purpose: str) -> Address:
+        """A role fnship makes for a service rather than for Lambda to run a function (its `fnship:role` tag)."""
+        return cls(f"role.{key}.{purpose}")
+
+    @classmethod
     def scheduler_role(cls, key: str) -> Address:
         """The role EventBridge Scheduler assumes to invoke function `key`'s alias (`method: scheduler`)."""
-        return cls(f"role.{key}.scheduler")
+        return cls.role_for(key, "scheduler")
 
     @classmethod
     def operator_role(cls, key: str) -> Address:
         """The role Lambda assumes to manage capacity provider `key`'s instances (Lambda Managed Instances)."""
-        return cls(f"role.{key}.operator")
+        return cls.role_for(key, "operator")
 
     @classmethod
     def capacity_provider(cls, key: str) -> Address:
