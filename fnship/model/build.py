@@ -116,6 +116,7 @@ def build_desired(
             stage=manifest.stage,
             http_api=manifest.provider.http_api,
             tags=shared_tags,
+            permissions_boundary=manifest.provider.iam.permissions_boundary,
         )
     )
     resources = merge_artifacts(

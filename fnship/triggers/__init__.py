@@ -59,6 +59,7 @@ def render_triggers(
     stage: str,
     http_api: HttpApiSpec,
     tags: Mapping[str, str],
+    permissions_boundary: str | None = None,
 ) -> list[Resource]:
     """Every trigger of every function, then the shared resources they need (in the table's order)."""
     from fnship.triggers.base import Shared
@@ -69,7 +70,9 @@ def render_triggers(
         for event, name in zip(events, trigger_names(events), strict=True):
             rendered.extend(TRIGGERS[event.type].render(target, event, name))
             by_type.setdefault(event.type, []).append((target, event))
-    context = Shared(service=service, stage=stage, http_api=http_api, tags=tags)
+    context = Shared(
+        service=service, stage=stage, http_api=http_api, tags=tags, permissions_boundary=permissions_boundary
+    )
     shared = [
         resource
         for event_type, trigger in TRIGGERS.items()

@@ -292,7 +292,7 @@ def shared(events: list[tuple[Target, EventSpec]], rendered: list[Resource], con
                     trust_policy=iam.policy_document([trust]),
                     inline_policy=iam.policy_document(iam.merge_grants(grants)),
                     managed_policies=(),
-                    permissions_boundary=None,
+                    permissions_boundary=context.permissions_boundary,
                     tags={**context.tags, OWNER_FUNCTION_TAG: key, ROLE_PURPOSE_TAG: "scheduler"},
                 ),
             )
