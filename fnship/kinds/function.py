@@ -101,11 +101,11 @@ class LambdaFunction(Spec):
     # Durable execution is chosen when Lambda creates the function, never after (`durable_execution` forces a
     # replacement); its settings change in place.
     # https://docs.aws.amazon.com/lambda/latest/dg/durable-configuration.html
-    durable_execution: bool = False
+    durable_execution: bool | None = None  # True, or None (not durable: a create plan shows nothing for it)
     durable: Durable | None = None
     # Lambda Managed Instances: chosen when Lambda creates the function too (`managed_instances` forces a
     # replacement); the provider and its settings change in place.
-    managed_instances: bool = False
+    managed_instances: bool | None = None  # True, or None (Lambda's own fleet)
     capacity_provider: ManagedInstances | None = None
     # The desired side: where its zip is and where it goes (not compared: the hash is).
     artifact_path: str | None = field(default=None, compare=False)
@@ -154,7 +154,7 @@ def from_aws(
         tracing=(config.get("TracingConfig") or {}).get("Mode") or "PassThrough",
         dead_letter_arn=(config.get("DeadLetterConfig") or {}).get("TargetArn") or None,
         kms_key_arn=config.get("KMSKeyArn") or None,
-        durable_execution=bool(durable),
+        durable_execution=True if durable else None,
         durable=Durable(
             execution_timeout=durable["ExecutionTimeout"],
             retention_days=durable.get("RetentionPeriodInDays", DEFAULT_DURABLE_RETENTION_DAYS),
@@ -162,7 +162,7 @@ def from_aws(
         )
         if durable
         else None,
-        managed_instances=bool(managed),
+        managed_instances=True if managed else None,
         capacity_provider=ManagedInstances(
             capacity_provider=managed["CapacityProviderArn"],
             memory_per_vcpu=float(managed.get("ExecutionEnvironmentMemoryGiBPerVCpu") or DEFAULT_MEMORY_PER_VCPU),

@@ -355,7 +355,7 @@ def _function_resources(
         tracing=settings.tracing or "PassThrough",
         dead_letter_arn=settings.dead_letter_arn,
         kms_key_arn=settings.kms_key_arn,
-        durable_execution=function.durable is not None,
+        durable_execution=True if function.durable is not None else None,
         durable=Durable(
             execution_timeout=function.durable.execution_timeout,
             retention_days=function.durable.retention_days,
@@ -363,7 +363,7 @@ def _function_resources(
         )
         if function.durable is not None
         else None,
-        managed_instances=managed is not None,
+        managed_instances=True if managed is not None else None,
         capacity_provider=managed,
         artifact_path=str(artifact.path),
         service=manifest.service,

@@ -238,7 +238,9 @@ def test_turning_durable_execution_on_for_a_live_function_is_planned_as_a_replac
     project.write("serverless.yml", DURABLE.format(durable=durable))
     plan = project.fn("plan", "--no-color")
     assert plan.exit_code == 0, plan.stderr
-    assert "-/+ function.api" in plan.stdout and "durable_execution: false -> true" in plan.stdout, plan.stdout
+    assert (
+        "-/+ function.api" in plan.stdout and "durable_execution: null -> true  # forces replacement" in plan.stdout
+    ), plan.stdout
     assert "# forces replacement" in plan.stdout
     moto.start_recording()
     refused = project.fn("deploy", "--yes")
