@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # (each service's module is imported when first used: `fn --h
     from fnship.aws.apigateway_api import RestApis
     from fnship.aws.apigatewayv2_api import HttpApis
     from fnship.aws.buckets_api import BucketsApi
+    from fnship.aws.cloudformation_api import CloudFormationApi
     from fnship.aws.cloudwatch_api import CloudWatchApi
     from fnship.aws.ecr_api import EcrApi
     from fnship.aws.events_api import EventsApi
@@ -125,6 +126,12 @@ class Aws:
         return SchedulerApi(self.client("scheduler"))
 
     @functools.cached_property
+    def cloudformation(self) -> CloudFormationApi:
+        from fnship.aws.cloudformation_api import CloudFormationApi
+
+        return CloudFormationApi(self.client("cloudformation"), sleep=self.sleep)
+
+    @functools.cached_property
     def cloudwatch(self) -> CloudWatchApi:
         from fnship.aws.cloudwatch_api import CloudWatchApi
 
@@ -134,7 +141,7 @@ class Aws:
     def ssm(self) -> SsmApi:
         from fnship.aws.ssm_api import SsmApi
 
-        return SsmApi(self.client("ssm"))
+        return SsmApi(self.client("ssm"), on_account=self.learn_account_id)
 
     @functools.cached_property
     def layers(self) -> LayersApi:
@@ -169,6 +176,17 @@ class Aws:
         clients = Clients(target)
         return PricingApi(lambda: clients.one_shot_client("pricing"))
 
+    def learn_account_id(self, account: str) -> None:
+        """The account id, as the ARN of one of the account's own resources names it (fnship's parameters, read
+        in a plan's first round): `account_id()` then needs no GetCallerIdentity."""
+        with self._lock:
+            if self._account_id is None:
+                self._account_id = account
+
+    def known_account_id(self) -> str | None:
+        """The account id if it is known without a call (asked before, or learnt from an ARN)."""
+        return self._account_id
+
     def account_id(self) -> str:
         with self._lock:
             if self._account_id is None:
@@ -179,9 +197,7 @@ class Aws:
 
     def stack_outputs(self, name: str) -> dict[str, str] | None:
         """A CloudFormation stack's outputs (OutputKey -> OutputValue); None when there is no such stack."""
-        from fnship.aws.cloudformation_api import CloudFormationApi
-
-        return CloudFormationApi(self.client("cloudformation")).stack_outputs(name)
+        return self.cloudformation.stack_outputs(name)
 
     def s3_object_text(self, bucket: str, key: str) -> str | None:
         """The UTF-8 text of an S3 object; None when the key does not exist."""
