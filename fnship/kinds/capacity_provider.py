@@ -174,7 +174,7 @@ def discover_capacity_providers(aws: Reads) -> list[Resource]:
         answers = list(pool.map(aws.function, functions))
     names = set()
     for found in answers:
-        config = ((found or {}).get("Configuration") or {}).get("CapacityProviderConfig") or {}
+        config = ((found or {}).get("Configuration") or {}).get("CapacityProviderConfig") or {}  # type: ignore[call-overload]  # stubs 1.43 lack it
         provider = (config.get("LambdaManagedInstancesCapacityProviderConfig") or {}).get("CapacityProviderArn")
         if provider:
             names.add(provider.rsplit(":", 1)[-1])

@@ -157,7 +157,11 @@ def schedule_fields(desired: Resource | None, live: Resource | None) -> list[Fie
     after it passed does not send it, see `started`) is no change."""
     changes = generic_fields(desired, live)
     now = dt.datetime.now(dt.timezone.utc)
-    return [c for c in changes if not (c.path == "start_date" and c.before is None and started(c.after, now))]
+    return [
+        c
+        for c in changes
+        if not (c.path == "start_date" and c.before is None and isinstance(c.after, str) and started(c.after, now))
+    ]
 
 
 def schedule_create(context: Context, step: Step) -> None:

@@ -7,9 +7,9 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from fnship.kinds.rest_api import RestApi, RestMethod, RestStage
+from fnship.jsonvalue import JsonObject
+from fnship.kinds.rest_api import Preflight, RestApi, RestMethod, RestStage
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import (
@@ -56,9 +56,9 @@ class RestEvent:
     cors: RestCors | None
 
 
-def parse_http(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[RestEvent]:
+def parse_http(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[RestEvent]:
     check = ctx.check
-    cors_value: Any = None
+    cors_value: object = None
     if isinstance(value, str):
         route = http_route(value, path, check)
         if route is None:
@@ -92,7 +92,7 @@ def parse_http(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list
     return [RestEvent(method, route_path, _rest_cors(cors_value, (*path, "cors"), check))]
 
 
-def _rest_cors(value: Any, path: KeyPath, check: Checker) -> RestCors | None:
+def _rest_cors(value: object, path: KeyPath, check: Checker) -> RestCors | None:
     if value is None or value is False:
         return None
     if value is True:
@@ -131,9 +131,9 @@ def render_rest_method(target: Target, event: EventSpec, name: str) -> list[Reso
     return [permission(target, "http", name, principal=APIGATEWAY, source_arn=source), method]
 
 
-def rest_paths(methods: list[Resource], cors_by_path: Mapping[str, Any]) -> dict[str, Any]:
+def rest_paths(methods: list[Resource], cors_by_path: Mapping[str, RestCors | None]) -> dict[str, Preflight | None]:
     """Every resource path the methods need (ancestors included), with the CORS preflight each answers."""
-    paths: dict[str, Any] = {}
+    paths: dict[str, Preflight | None] = {}
     allowed: dict[str, set[str]] = {}
     for method in (m.spec_as(RestMethod) for m in methods):
         parts = [p for p in method.path.split("/") if p]
@@ -163,7 +163,12 @@ def rest_cors_headers(cors: RestCors, methods: list[str]) -> dict[str, str]:
 
 
 def shared_rest_api(
-    *, service: str, stage: str, methods: list[Resource], cors_by_path: Mapping[str, Any], tags: Mapping[str, str]
+    *,
+    service: str,
+    stage: str,
+    methods: list[Resource],
+    cors_by_path: Mapping[str, RestCors | None],
+    tags: Mapping[str, str],
 ) -> list[Resource]:
     """The REST API with its path tree, and its stage. The stage's `revision` digests every method and path, so
     any change to them plans one new deployment, made after every method change (see plan/steps.py)."""
@@ -187,7 +192,7 @@ def shared_rest_api(
     return [api, stage_resource]
 
 
-def http(where: Where) -> dict[str, Any]:
+def http(where: Where) -> JsonObject:
     """Serverless's `http` event: API Gateway REST API, Lambda proxy integration (payload format 1.0).
     https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html"""
     return {
