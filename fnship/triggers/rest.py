@@ -225,6 +225,44 @@ def http(where: Where) -> JsonObject:
     }
 
 
+def http_authorized(where: Where) -> JsonObject:
+    """The `http` event of a method behind a Lambda authorizer: what the authorizer returned (its principalId and
+    `context` keys, as strings, numbers or booleans) is in `requestContext.authorizer`, with `integrationLatency`.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html"""
+    event = http(where)
+    headers, multi, context = event["headers"], event["multiValueHeaders"], event["requestContext"]
+    assert isinstance(headers, dict) and isinstance(multi, dict) and isinstance(context, dict)  # (http() makes them)
+    headers["Authorization"] = "Bearer allow"
+    multi["Authorization"] = ["Bearer allow"]
+    context["authorizer"] = {
+        "principalId": "user-123",
+        "integrationLatency": 12,
+        "tenant": "acme",
+        "role": "admin",
+        "verified": "true",
+    }
+    return event
+
+
+def _method_arn(where: Where) -> str:
+    return f"arn:aws:execute-api:{where.region}:{where.account_id}:example/dev/POST/hello"
+
+
+def http_authorizer_token(where: Where) -> JsonObject:
+    """What API Gateway sends a TOKEN Lambda authorizer: the identity source's value and the method's ARN.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-input.html"""
+    return {"type": "TOKEN", "authorizationToken": "Bearer allow", "methodArn": _method_arn(where)}
+
+
+def http_authorizer_request(where: Where) -> JsonObject:
+    """What API Gateway sends a REQUEST Lambda authorizer: the method's ARN and the request (no body).
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-input.html"""
+    request = http(where)
+    for key in ("body", "isBase64Encoded"):
+        request.pop(key)
+    return {"type": "REQUEST", "methodArn": _method_arn(where), **request}
+
+
 def shared(events: list[tuple[Target, EventSpec]], rendered: list[Resource], context: Shared) -> list[Resource]:
     cors_by_path: dict[str, RestCors] = {}
     for _target, event in events:
@@ -240,6 +278,11 @@ TRIGGER = TriggerType(
     name=rest_method_name,
     render=render_rest_method,
     shared=shared,
-    samples={"http": http},
+    samples={
+        "http": http,
+        "http-authorized": http_authorized,
+        "http-authorizer-token": http_authorizer_token,
+        "http-authorizer-request": http_authorizer_request,
+    },
     kinds=("rest_method", "permission", "rest_api", "rest_stage"),
 )
