@@ -223,6 +223,13 @@ def invoke_remote(
     spec = manifest.functions[key]
     check_tenant(spec, key, tenant)
     target = qualifier or alias_name(manifest, spec)
+    if spec.durable is not None and target == "$LATEST":
+        # durable functions take qualified ARNs only: https://docs.aws.amazon.com/lambda/latest/dg/durable-getting-started-iac.html
+        raise InputError(
+            f"function {key} is durable: Lambda runs durable executions on published versions, and refuses an "
+            "unqualified ($LATEST) invoke",
+            hint=f"invoke its alias (fn invoke -f {key}) or a version number (-q 3)",
+        )
     if on_chunk is not None:
         return _invoke_streaming(loaded, key, spec.name, payload, target, log_tail, tenant, on_chunk)
     response = loaded.aws.lambda_.invoke(

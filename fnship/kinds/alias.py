@@ -133,7 +133,11 @@ def version_publish(context: Context, step: Step) -> None:
     version = context.aws.lambda_.publish_version(
         scope.function_name, description=context.description, code_sha256=spec.code_sha256
     )
-    if spec.snap_start:  # the snapshot is made now: no traffic before the version is Active
+    # The snapshot is made now (SnapStart), or the version is deployed to its capacity provider's instances (Managed
+    # Instances): traffic moves once the version is Active.
+    # https://docs.aws.amazon.com/lambda/latest/dg/snapstart-activate.html,
+    # https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances.html
+    if spec.snap_start or spec.capacity_provider is not None:
         context.aws.lambda_.wait_version_ready(scope.function_name, version)
     context.outputs.setdefault(step.address, {})["version"] = version
 

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, ClassVar
 from fnship.arns import parse_arn
 from fnship.jsonvalue import JsonValue
 from fnship.kinds.base import Context, Kind, known, tag_delta
+from fnship.manifest.platform import DEFAULT_MEMORY_PER_VCPU
+from fnship.manifest.platform import DEFAULT_RETENTION_DAYS as DEFAULT_DURABLE_RETENTION_DAYS
 from fnship.manifest.types import DEFAULT_EPHEMERAL_MB
 from fnship.model.address import Address
-from fnship.model.resources import OWNER_FUNCTION_TAG, Found, Ref, Resource, Spec
+from fnship.model.resources import OWNER_FUNCTION_TAG, OWNER_SERVICE_TAG, OWNER_STAGE_TAG, Found, Ref, Resource, Spec
 from fnship.plan.diff import CREATE, DELETE, REPLACE, Change, Step, top_fields
 from fnship.secret import Secret, reveal
 
@@ -45,7 +47,9 @@ if TYPE_CHECKING:
 def function_steps(change: Change) -> list[Step]:
     if change.action in (CREATE, DELETE):
         return [Step(f"function.{change.action}", change.address)]
-    if change.action == REPLACE:  # a create-only field (tenancy) changed: what hangs on it is planned anew
+    if change.action == REPLACE:
+        # A field Lambda sets only when it creates a function changed (tenancy, durable execution, managed
+        # instances): what hangs on the function is planned anew (plan/steps.py).
         return [Step("function.delete", change.address), Step("function.create", change.address)]
     fields = top_fields(change)
     steps = []
@@ -62,6 +66,24 @@ def function_steps(change: Change) -> list[Step]:
     if "runtime_update" in fields:
         steps.append(Step("function.runtime_management", change.address))
     return steps
+
+
+@dataclass(frozen=True)
+class Durable:
+    """DurableConfig: how long a durable execution may run, how long its history stays, the key encrypting it."""
+
+    execution_timeout: int
+    retention_days: int
+    kms_key_arn: str | None
+
+
+@dataclass(frozen=True)
+class ManagedInstances:
+    """CapacityProviderConfig: the capacity provider the function's versions run on, with Lambda's defaults."""
+
+    capacity_provider: str  # its ARN (one the service creates has a known ARN: its name decides it)
+    memory_per_vcpu: float
+    max_concurrency: int
 
 
 @dataclass(frozen=True)
@@ -135,6 +157,15 @@ class LambdaFunction(Spec):
     tenancy: str | None = None  # TenancyConfig.TenantIsolationMode: create-only
     recursive_loop: str | None = None  # Allow; None: Lambda's Terminate
     runtime_update: RuntimeUpdate | None = None  # None: Lambda's Auto
+    # Durable execution is chosen when Lambda creates the function, never after (`durable_execution` forces a
+    # replacement); its settings change in place.
+    # https://docs.aws.amazon.com/lambda/latest/dg/durable-configuration.html
+    durable_execution: bool | None = None  # True, or None (not durable: a create plan shows nothing for it)
+    durable: Durable | None = None
+    # Lambda Managed Instances: chosen when Lambda creates the function too (`managed_instances` forces a
+    # replacement); the provider and its settings change in place.
+    managed_instances: bool | None = None  # True, or None (Lambda's own fleet)
+    capacity_provider: ManagedInstances | None = None
     # The desired side: where its zip is and where it goes (not compared: the hash is).
     artifact_path: str | None = field(default=None, compare=False)
     upload_bucket: str | None = field(default=None, compare=False)  # None: inline
@@ -160,6 +191,12 @@ def from_aws(
     image = config.get("PackageType") == "Image"
     apply_on = (config.get("SnapStart") or {}).get("ApplyOn")
     tenancy = config.get("TenancyConfig")
+    durable = config.get("DurableConfig") or {}
+    answered: Mapping[str, object] = config  # (boto3-stubs-lite 1.43 does not know CapacityProviderConfig yet)
+    capacity = answered.get("CapacityProviderConfig")
+    managed = (
+        capacity.get("LambdaManagedInstancesCapacityProviderConfig") if isinstance(capacity, dict) else None
+    ) or {}
     storage = config.get("EphemeralStorage")
     image_settings = (config.get("ImageConfigResponse") or {}).get("ImageConfig") or {}
     image_config: dict[str, JsonValue] = {
@@ -195,6 +232,22 @@ def from_aws(
         tenancy=tenancy["TenantIsolationMode"] if tenancy else None,
         recursive_loop=None if recursive_loop == DEFAULT_RECURSIVE_LOOP else recursive_loop,
         runtime_update=None if runtime_update == RuntimeUpdate() else runtime_update,
+        durable_execution=True if durable else None,
+        durable=Durable(
+            execution_timeout=durable["ExecutionTimeout"],
+            retention_days=durable.get("RetentionPeriodInDays", DEFAULT_DURABLE_RETENTION_DAYS),
+            kms_key_arn=durable.get("KMSKeyArn") or None,
+        )
+        if durable
+        else None,
+        managed_instances=True if managed else None,
+        capacity_provider=ManagedInstances(
+            capacity_provider=managed["CapacityProviderArn"],
+            memory_per_vcpu=float(managed.get("ExecutionEnvironmentMemoryGiBPerVCpu") or DEFAULT_MEMORY_PER_VCPU),
+            max_concurrency=int(managed.get("PerExecutionEnvironmentMaxConcurrency") or 0),
+        )
+        if managed
+        else None,
         arn=config.get("FunctionArn"),
         version=config.get("Version"),
     )
@@ -264,6 +317,21 @@ def lambda_configuration(
         settings["LoggingConfig"] = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{function_name}"}
     if spec.tenancy and creating:
         settings["TenancyConfig"] = {"TenantIsolationMode": spec.tenancy}
+    if spec.durable is not None:  # (never sent for a function without it: it cannot be turned on or off later)
+        settings["DurableConfig"] = {
+            "ExecutionTimeout": spec.durable.execution_timeout,
+            "RetentionPeriodInDays": spec.durable.retention_days,
+            **({"KMSKeyArn": spec.durable.kms_key_arn} if spec.durable.kms_key_arn else {}),
+        }
+    if spec.capacity_provider is not None:  # (never sent without it: it cannot be added or removed later)
+        managed = spec.capacity_provider
+        settings["CapacityProviderConfig"] = {
+            "LambdaManagedInstancesCapacityProviderConfig": {
+                "CapacityProviderArn": managed.capacity_provider,
+                "ExecutionEnvironmentMemoryGiBPerVCpu": managed.memory_per_vcpu,
+                "PerExecutionEnvironmentMaxConcurrency": managed.max_concurrency,
+            }
+        }
     layers = context.resolved(list(spec.layers)) if context is not None else list(spec.layers)
     config: dict[str, JsonValue] = {
         **settings,
@@ -366,9 +434,17 @@ def created_without_permissions(resource: Resource) -> bool:
 
 
 def function_depends(resource: Resource) -> tuple[str, ...]:
-    """A live function depends on its log group and role (deleted after it)."""
+    """A live function depends on its log group and role, and the capacity provider of this service it runs on
+    (deleted after it: AWS refuses to delete a provider a function still uses)."""
     key = Address(resource.address).function_key or ""
-    return (Address.log_group(key), Address.role(key))
+    found: tuple[str, ...] = (Address.log_group(key), Address.role(key))
+    spec = resource.spec
+    if isinstance(spec, LambdaFunction) and spec.capacity_provider is not None:
+        prefix = f"{spec.tags.get(OWNER_SERVICE_TAG)}-{spec.tags.get(OWNER_STAGE_TAG)}-"
+        provider = spec.capacity_provider.capacity_provider.rsplit(":", 1)[-1]
+        if provider.startswith(prefix):
+            found += (Address.capacity_provider(provider.removeprefix(prefix)),)
+    return found
 
 
 # -- reading live state (read-only) ------------------------------------------------------------------------------
@@ -422,7 +498,7 @@ KIND = Kind(
         "function.runtime_management": function_runtime_management,
         "function.delete": function_delete,
     },
-    replace_on=frozenset({"tenancy"}),
+    replace_on=frozenset({"tenancy", "durable_execution", "managed_instances"}),
     depends=function_depends,
     starts_on_usable=created_without_permissions,
     serial=lambda resource: f"function:{resource.name}",

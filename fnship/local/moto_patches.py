@@ -15,7 +15,8 @@ Applied once by fnship/local/emulator_app.py before it serves:
   `Input`, `InputPath` or `InputTransformer`), as it delivers to SQS (moto raised NotImplementedError: 500).
 - AddPermission's `FunctionUrlAuthType` and `InvokedViaFunctionUrl` become the statement's conditions, as AWS
   writes them (moto kept them as top-level keys, so a function URL's permissions re-planned on every deploy).
-- SnapStart, LoggingConfig and TenancyConfig are kept and answered (moto dropped them); a log group keeps its class;
+- SnapStart, LoggingConfig, TenancyConfig and DurableConfig are kept and answered, by the function and the versions
+  published from it (moto dropped them, so every plan after a deploy saw them changed); a log group keeps its class;
   the recursion and runtime management configs and InvokeWithResponseStream are answered by the emulator's front
   (`function_config`, `stream_invoke`: moto answered 404); a REST integration keeps its `responseTransferMode`.
 - A stack created or updated through a change set has the `Outputs` its template declares, as on AWS (moto 5.2
@@ -30,7 +31,7 @@ import re
 import threading
 import urllib.parse
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fnship.jsonvalue import Json, JsonObject
 
@@ -69,7 +70,7 @@ def apply(host: FunctionHost) -> None:
     _route_authorization_none()
     _eventbridge_lambda_targets()
     _function_url_conditions()
-    _lambda_settings()
+    _kept_function_settings()
     _integration_transfer_mode()
     change_set_outputs()
 
@@ -371,28 +372,34 @@ def _function_url_conditions() -> None:
 
 
 # -- Newer Lambda settings (issue 13) ----------------------------------------------------------------------------------
-# moto 5.2.5 accepts SnapStart, LoggingConfig and TenancyConfig and drops them, has no recursion, runtime management
-# or response-streaming API, and drops a log group's class; the emulator keeps and answers them as AWS does.
-LAMBDA_SETTINGS = ("SnapStart", "LoggingConfig", "TenancyConfig")
+# moto 5.2.5 accepts SnapStart, LoggingConfig, TenancyConfig and DurableConfig and drops them, has no recursion,
+# runtime management or response-streaming API, and drops a log group's class; the emulator keeps and answers them as
+# AWS does.
+KEPT_SETTINGS = ("SnapStart", "LoggingConfig", "TenancyConfig", "DurableConfig")
+KEPT_ATTRIBUTE = "_fnship_kept"
+CLASS_ATTRIBUTE = "_fnship_class"  # a log group's logGroupClass
+TRANSFER_ATTRIBUTE = "_fnship_transfer"  # a REST integration's responseTransferMode
 FUNCTION_CONFIG = re.compile(
     r"^/(?:2024-08-31|2021-07-20)/functions/(?P<name>[^/]+)/(?P<what>recursion-config|runtime-management-config)$"
 )
 STREAM_INVOKE = re.compile(r"^/2021-11-15/functions/(?P<name>[^/]+)/response-streaming-invocations$")
 EMULATOR_ACCOUNT = "123456789012"
 # (region, function name, what) -> the document Put*Config stored
-_function_configs: dict[tuple[str, str, str], dict[str, Any]] = {}
+_function_configs: dict[tuple[str, str, str], JsonObject] = {}
 
 
-def settings_answer(sent: Mapping[str, Any], function_name: str, version: str) -> dict[str, Any]:
+def settings_answer(sent: JsonObject, function_name: str, version: str) -> JsonObject:
     """SnapStart, LoggingConfig and TenancyConfig as GetFunctionConfiguration answers them, from what Create/Update
     sent: SnapStart with its OptimizationStatus (On for a published version that snapshots), LoggingConfig with the
     default group and, for JSON, INFO levels filled. https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html"""
-    apply_on = (sent.get("SnapStart") or {}).get("ApplyOn") or "None"
+    snap_start = sent.get("SnapStart")
+    apply_on = (snap_start.get("ApplyOn") if isinstance(snap_start, dict) else None) or "None"
     published = version.isdigit()
-    answer: dict[str, Any] = {
+    answer: JsonObject = {
         "SnapStart": {"ApplyOn": apply_on, "OptimizationStatus": "On" if apply_on != "None" and published else "Off"}
     }
-    logging = dict(sent.get("LoggingConfig") or {})
+    sent_logging = sent.get("LoggingConfig")
+    logging: JsonObject = dict(sent_logging) if isinstance(sent_logging, dict) else {}
     logging["LogFormat"] = logging.get("LogFormat") or "Text"
     logging["LogGroup"] = logging.get("LogGroup") or f"/aws/lambda/{function_name}"
     if logging["LogFormat"] == "JSON":
@@ -402,39 +409,40 @@ def settings_answer(sent: Mapping[str, Any], function_name: str, version: str) -
         logging.pop("ApplicationLogLevel", None)
         logging.pop("SystemLogLevel", None)
     answer["LoggingConfig"] = logging
-    if sent.get("TenancyConfig"):
-        answer["TenancyConfig"] = dict(sent["TenancyConfig"])
+    tenancy = sent.get("TenancyConfig")
+    if isinstance(tenancy, dict) and tenancy:
+        answer["TenancyConfig"] = dict(tenancy)
     return answer
 
 
-def _lambda_settings() -> None:
+def _kept_function_settings() -> None:
+    """CreateFunction's and UpdateFunctionConfiguration's KEPT_SETTINGS, answered in the function's configuration
+    (SnapStart, LoggingConfig and TenancyConfig with Lambda's defaults filled in: `settings_answer`). A published
+    version is a copy of the function: it keeps what the function had when it was published (an update replaces the
+    kept mapping, never changes it in place). A function's recursion and runtime management configs go with it."""
     from moto.awslambda.models import LambdaBackend, LambdaFunction
 
-    original_init = LambdaFunction.__init__
-
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        original_init(self, *args, **kwargs)
-        spec: dict[str, Any] = kwargs["spec"] if "spec" in kwargs else args[1]
-        self._fnship_settings = {key: spec[key] for key in LAMBDA_SETTINGS if spec.get(key)}
-
-    original_configuration = LambdaFunction.get_configuration
-
-    def get_configuration(self: Any, on_create: bool = False) -> dict[str, Any]:
-        config = original_configuration(self, on_create)
-        config.update(settings_answer(getattr(self, "_fnship_settings", {}), self.function_name, str(self.version)))
-        return config
-
-    original_update = LambdaFunction.update_configuration
-
-    def update_configuration(self: Any, config_updates: dict[str, Any]) -> dict[str, Any]:
-        settings = getattr(self, "_fnship_settings", {})
-        settings.update({key: config_updates[key] for key in ("SnapStart", "LoggingConfig") if key in config_updates})
-        self._fnship_settings = settings  # TenancyConfig is create-only: UpdateFunctionConfiguration has no field
-        return original_update(self, config_updates)
-
+    init, configuration, update = LambdaFunction.__init__, LambdaFunction.get_configuration, \
+        LambdaFunction.update_configuration  # fmt: skip
     original_delete = LambdaBackend.delete_function
 
-    def delete_function(self: Any, function_name: str, qualifier: str | None = None) -> None:
+    def __init__(self: LambdaFunction, account_id: str, spec: JsonObject, region: str, version: str | int = 1) -> None:
+        init(self, account_id, spec, region, version)
+        setattr(self, KEPT_ATTRIBUTE, {key: spec[key] for key in KEPT_SETTINGS if spec.get(key)})
+
+    def get_configuration(self: LambdaFunction, on_create: bool = False) -> JsonObject:
+        kept: JsonObject = getattr(self, KEPT_ATTRIBUTE, {})
+        answered = settings_answer(kept, self.function_name, str(self.version))
+        return {**configuration(self, on_create), **kept, **answered}
+
+    def update_configuration(self: LambdaFunction, config_updates: JsonObject) -> JsonObject:
+        # (TenancyConfig and DurableExecution's turning on are create-only: UpdateFunctionConfiguration has no field)
+        kept: JsonObject = dict(getattr(self, KEPT_ATTRIBUTE, {}))
+        kept.update({key: config_updates[key] for key in KEPT_SETTINGS if config_updates.get(key)})
+        setattr(self, KEPT_ATTRIBUTE, kept)
+        return dict(update(self, config_updates))
+
+    def delete_function(self: LambdaBackend, function_name: str, qualifier: str | None = None) -> None:
         original_delete(self, function_name, qualifier)
         if not qualifier:
             name = function_name.rsplit(":function:", 1)[-1].split(":")[0]
@@ -455,17 +463,17 @@ def _log_group_class() -> None:
 
     original_create = LogsResponse.create_log_group
 
-    def create_log_group(self: Any) -> str:
+    def create_log_group(self: LogsResponse) -> str:
         answer = original_create(self)
         group = self.logs_backend.groups.get(self._get_param("logGroupName"))
         if group is not None:
-            group._fnship_class = self._get_param("logGroupClass") or "STANDARD"
+            setattr(group, CLASS_ATTRIBUTE, self._get_param("logGroupClass") or "STANDARD")
         return answer
 
     original_describe = LogGroup.to_describe_dict
 
-    def to_describe_dict(self: Any) -> dict[str, Any]:
-        return {**original_describe(self), "logGroupClass": getattr(self, "_fnship_class", "STANDARD")}
+    def to_describe_dict(self: LogGroup) -> JsonObject:
+        return {**original_describe(self), "logGroupClass": getattr(self, CLASS_ATTRIBUTE, "STANDARD")}
 
     _patch(LogsResponse, "create_log_group", create_log_group)
     _patch(LogGroup, "to_describe_dict", to_describe_dict)
@@ -477,7 +485,7 @@ def region_of(authorization: str) -> str:
     return match.group(1) if match else "us-east-1"
 
 
-def _function_or_none(region: str, name: str, qualifier: str | None = None) -> Any:
+def _function_or_none(region: str, name: str, qualifier: str | None = None) -> LambdaFunction | None:
     from moto.awslambda.models import lambda_backends
 
     try:
@@ -486,11 +494,11 @@ def _function_or_none(region: str, name: str, qualifier: str | None = None) -> A
         return None
 
 
-def _not_found(name: str) -> tuple[int, dict[str, Any]]:
+def _not_found(name: str) -> tuple[int, JsonObject]:
     return 404, {"Type": "User", "message": f"Function not found: {name}", "__type": "ResourceNotFoundException"}
 
 
-def function_config(method: str, path: str, region: str, body: bytes) -> tuple[int, dict[str, Any]]:
+def function_config(method: str, path: str, region: str, body: bytes) -> tuple[int, JsonObject]:
     """Put/GetFunctionRecursionConfig (default Terminate) and Put/GetRuntimeManagementConfig (default Auto; the
     version ARN in Manual mode only).
     https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionRecursionConfig.html,
@@ -503,11 +511,12 @@ def function_config(method: str, path: str, region: str, body: bytes) -> tuple[i
         return _not_found(name)
     key = (region, name, found["what"])
     if method == "PUT":
-        sent = json.loads(body or b"{}")
+        parsed = json.loads(body or b"{}")
+        sent: JsonObject = parsed if isinstance(parsed, dict) else {}
         if found["what"] == "recursion-config":
             _function_configs[key] = {"RecursiveLoop": sent.get("RecursiveLoop", "Terminate")}
         else:
-            kept = {"UpdateRuntimeOn": sent.get("UpdateRuntimeOn", "Auto")}
+            kept: JsonObject = {"UpdateRuntimeOn": sent.get("UpdateRuntimeOn", "Auto")}
             if kept["UpdateRuntimeOn"] == "Manual":
                 kept["RuntimeVersionArn"] = sent.get("RuntimeVersionArn")
             _function_configs[key] = kept
@@ -516,7 +525,9 @@ def function_config(method: str, path: str, region: str, body: bytes) -> tuple[i
     return 200, {**_function_configs.get(key, {"UpdateRuntimeOn": "Auto"}), "FunctionArn": function.function_arn}
 
 
-def stream_invoke(host: Any, path: str, region: str, qualifier: str | None, body: bytes) -> tuple[int, dict, bytes]:
+def stream_invoke(
+    host: FunctionHost, path: str, region: str, qualifier: str | None, body: bytes
+) -> tuple[int, dict[str, str], bytes]:
     """InvokeWithResponseStream: the handler runs as Invoke runs it, and its response is one PayloadChunk, then
     InvokeComplete (with ErrorCode and ErrorDetails for a function error). The local runner returns a handler's
     response whole, so it arrives in one piece here."""
@@ -530,7 +541,7 @@ def stream_invoke(host: Any, path: str, region: str, qualifier: str | None, body
         status, document = _not_found(name)
         return status, {"Content-Type": "application/json"}, json.dumps(document).encode()
     outcome = host.invoke(function, body)
-    complete: dict[str, Any] = {}
+    complete: JsonObject = {}
     stream = b""
     if outcome.error_type:
         complete = {"ErrorCode": outcome.error_type, "ErrorDetails": outcome.payload.decode("utf-8", "replace")}
@@ -549,18 +560,18 @@ def _integration_transfer_mode() -> None:
 
     original_put = APIGatewayResponse.put_integration
 
-    def put_integration(self: Any) -> Any:
+    def put_integration(self: APIGatewayResponse) -> tuple[int, dict[str, object], str | bytes]:
         answer = original_put(self)
         parts = self.path.split("/")
         with contextlib.suppress(Exception):  # moto refused the request: its answer says why
             integration = self.backend.get_integration(parts[2], parts[4], parts[6])
-            integration._fnship_transfer = self._get_param("responseTransferMode") or "BUFFERED"
+            setattr(integration, TRANSFER_ATTRIBUTE, self._get_param("responseTransferMode") or "BUFFERED")
         return answer
 
     original_json = Integration.to_json
 
-    def to_json(self: Any) -> dict[str, Any]:
-        return {**original_json(self), "responseTransferMode": getattr(self, "_fnship_transfer", "BUFFERED")}
+    def to_json(self: Integration) -> JsonObject:
+        return {**original_json(self), "responseTransferMode": getattr(self, TRANSFER_ATTRIBUTE, "BUFFERED")}
 
     _patch(APIGatewayResponse, "put_integration", put_integration)
     _patch(Integration, "to_json", to_json)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from fnship import runtimes
 from fnship.manifest.checks import Checker, show
@@ -19,6 +18,7 @@ from fnship.manifest.types import (
     LambdaSettings,
     LoggingSettings,
     RuntimeManagement,
+    Value,
 )
 
 LOGS_KEYS = frozenset({"logFormat", "applicationLogLevel", "systemLogLevel", "logGroup", "logGroupClass"})
@@ -69,8 +69,8 @@ def snapstart_runtime(runtime: str | None) -> bool:
 
 
 def parse_lambda_settings(
-    raw: Mapping[str, Any],
-    provider_raw: Mapping[str, Any],
+    raw: Mapping[str, Value],
+    provider_raw: Mapping[str, Value],
     path: KeyPath,
     check: Checker,
     *,
@@ -113,7 +113,7 @@ def parse_lambda_settings(
 
 
 def _check_snapstart(
-    raw: Mapping[str, Any],
+    raw: Mapping[str, Value],
     path: KeyPath,
     check: Checker,
     *,
@@ -146,7 +146,12 @@ def _check_snapstart(
 
 
 def _check_tenancy(
-    raw: Mapping[str, Any], path: KeyPath, check: Checker, *, snap_start: bool, event_types: tuple[tuple[int, str], ...]
+    raw: Mapping[str, Value],
+    path: KeyPath,
+    check: Checker,
+    *,
+    snap_start: bool,
+    event_types: tuple[tuple[int, str], ...],
 ) -> None:
     where = (*path, "tenancy")
     why = "Lambda refuses it on a tenant-isolated function (each tenant has its own execution environments)"
@@ -164,7 +169,7 @@ def _check_tenancy(
                     "invoke it with the SDK's TenantId (`fn invoke --tenant ID`), or remove tenancy")  # fmt: skip
 
 
-def _case_choice(value: Any, path: KeyPath, check: Checker, choices: tuple[str, ...], *, what: str) -> str | None:
+def _case_choice(value: Value, path: KeyPath, check: Checker, choices: tuple[str, ...], *, what: str) -> str | None:
     """One of `choices`, written in any case (`terminate`, `Terminate`): the spelling AWS wants."""
     text = check.want_str(value, path)
     if text is None:
@@ -176,9 +181,9 @@ def _case_choice(value: Any, path: KeyPath, check: Checker, choices: tuple[str, 
     return None
 
 
-def _logging(value: Any, provider_value: Any, path: KeyPath, check: Checker) -> LoggingSettings | None:
+def _logging(value: Value, provider_value: Value, path: KeyPath, check: Checker) -> LoggingSettings | None:
     """`provider.logs.lambda` merged under the function's `logs:` (the function's keys win), or None if neither."""
-    provider_logs: Mapping[str, Any] = {}
+    provider_logs: Mapping[str, Value] = {}
     if provider_value is not None:
         where: KeyPath = ("provider", "logs")
         mapping = check.want_mapping(provider_value, where)
@@ -187,14 +192,14 @@ def _logging(value: Any, provider_value: Any, path: KeyPath, check: Checker) -> 
             if mapping.get("lambda") is not None:
                 provider_logs = check.want_mapping(mapping["lambda"], (*where, "lambda")) or {}
                 check.keys(provider_logs, (*where, "lambda"), LOGS_KEYS)
-    function_logs: Mapping[str, Any] = {}
+    function_logs: Mapping[str, Value] = {}
     if value is not None:
         function_logs = check.want_mapping(value, (*path, "logs")) or {}
         check.keys(function_logs, (*path, "logs"), LOGS_KEYS)
     if not provider_logs and not function_logs:
         return None
 
-    def read(key: str) -> tuple[Any, KeyPath]:
+    def read(key: str) -> tuple[Value, KeyPath]:
         if function_logs.get(key) is not None:
             return function_logs[key], (*path, "logs", key)
         return provider_logs.get(key), ("provider", "logs", "lambda", key)
@@ -237,7 +242,7 @@ def _logging(value: Any, provider_value: Any, path: KeyPath, check: Checker) -> 
     )
 
 
-def _runtime_management(value: Any, path: KeyPath, check: Checker) -> RuntimeManagement | None:
+def _runtime_management(value: Value, path: KeyPath, check: Checker) -> RuntimeManagement | None:
     """`auto`, `onFunctionUpdate`, or `{mode: manual, arn: <runtime version ARN>}` (Serverless v3/v4 spelling)."""
     if isinstance(value, str):
         mode = RUNTIME_MODES.get(value)
@@ -274,7 +279,7 @@ def _runtime_management(value: Any, path: KeyPath, check: Checker) -> RuntimeMan
     return RuntimeManagement(mode=mode)
 
 
-def _tenancy(value: Any, path: KeyPath, check: Checker) -> str | None:
+def _tenancy(value: Value, path: KeyPath, check: Checker) -> str | None:
     mapping = check.want_mapping(value, path, what="a mapping like {mode: per_tenant}")
     if mapping is None:
         return None

@@ -63,6 +63,7 @@ PROVIDER_KEYS = frozenset(
         "httpApi",
         "layers",
         "logs",  # logs.lambda: every function's logging controls (manifest/lambda_settings.py)
+        "capacityProviders",  # Lambda Managed Instances (Serverless v4; fnship/manifest/platform.py)
     }
 )
 PROVIDER_IAM_KEYS = frozenset({"role"})
@@ -114,6 +115,8 @@ FUNCTION_KEYS = frozenset(
         "recursiveLoop",
         "runtimeManagement",
         "tenancy",
+        "durableConfig",  # durable execution (fnship/manifest/platform.py)
+        "capacityProvider",  # Lambda Managed Instances (Serverless v4)
     }
 )
 PACKAGE_KEYS = frozenset(

@@ -19,6 +19,7 @@ from fnship.jsonvalue import JsonMapping, JsonScalar
 from fnship.secret import Secret
 
 if TYPE_CHECKING:
+    from fnship.manifest.platform import CapacityProviderSpec, DurableSpec, FunctionCapacity
     from fnship.manifest.release import ReleaseSettings
 
 KeyPath = tuple[str | int, ...]
@@ -183,6 +184,8 @@ class FunctionSpec:
     events: tuple[EventSpec, ...] = ()  # validated triggers, `url:` included (type "url")
     settings: FunctionSettings = field(default_factory=FunctionSettings)
     lambda_settings: LambdaSettings = field(default_factory=LambdaSettings)
+    durable: DurableSpec | None = None  # `durableConfig`; None: not a durable function
+    capacity: FunctionCapacity | None = None  # `capacityProvider`; None: Lambda's own fleet
 
 
 @frozen
@@ -222,6 +225,8 @@ class Manifest:
     # function key -> its release settings (deployment, deploymentSettings, provisionedConcurrency)
     releases: Mapping[str, ReleaseSettings] = field(default_factory=dict)
     locator: Callable[[KeyPath], Location | None] = field(default=lambda _path: None, repr=False, compare=False)
+    # `provider.capacityProviders`: key -> its manifest.platform.CapacityProviderSpec (Lambda Managed Instances)
+    capacity_providers: Mapping[str, CapacityProviderSpec] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
