@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Literal, TypedDict, TypeVar
 
 from fnship.aws.calls import aws_call, call_or_none, describe, error_code, error_message, paged, paged_or_none
 from fnship.errors import AwsError
@@ -21,6 +21,10 @@ if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
     )
     from mypy_boto3_lambda.type_defs import (
         AliasConfigurationTypeDef as AliasConfiguration,
+    )
+    from mypy_boto3_lambda.type_defs import (
+        CapacityProviderTypeDef,
+        FunctionScalingConfigTypeDef,
     )
     from mypy_boto3_lambda.type_defs import (
         CreateFunctionUrlConfigResponseTypeDef as CreatedUrlAnswer,
@@ -57,6 +61,13 @@ if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
     )
 
 T = TypeVar("T")
+
+if TYPE_CHECKING:
+
+    class CapacityProviderAnswer(CapacityProviderTypeDef):
+        """GetCapacityProvider's `CapacityProvider`, with its tags (ListTags)."""
+
+        Tags: dict[str, str]
 
 
 class PolicyStatement(TypedDict, total=False):
@@ -713,7 +724,7 @@ class LambdaApi:
 
     # -- Lambda Managed Instances: capacity providers, and the execution environments a version keeps --------------
     # https://docs.aws.amazon.com/lambda/latest/api/API_CreateCapacityProvider.html (and Get/Update/Delete)
-    def get_capacity_provider_or_none(self, name: str) -> dict[str, Any] | None:
+    def get_capacity_provider_or_none(self, name: str) -> CapacityProviderAnswer | None:
         """GetCapacityProvider's `CapacityProvider` with its tags (`Tags`), or None when there is no such provider."""
         found = call_or_none(
             f"capacity provider {name}",
@@ -723,13 +734,13 @@ class LambdaApi:
         )
         if found is None:
             return None
-        provider = dict(found["CapacityProvider"])
+        provider = found["CapacityProvider"]
         tags = aws_call(
             f"capacity provider {name}", "ListTags", self._client.list_tags, Resource=provider["CapacityProviderArn"]
         )
         return {**provider, "Tags": dict(tags.get("Tags") or {})}
 
-    def create_capacity_provider(self, name: str, request: Mapping[str, Any]) -> str:
+    def create_capacity_provider(self, name: str, request: JsonMapping) -> str:
         created = aws_call(
             f"capacity provider {name}",
             "CreateCapacityProvider",
@@ -739,7 +750,7 @@ class LambdaApi:
         )
         return str(created["CapacityProvider"]["CapacityProviderArn"])
 
-    def update_capacity_provider(self, name: str, request: Mapping[str, Any]) -> None:
+    def update_capacity_provider(self, name: str, request: JsonMapping) -> None:
         """What UpdateCapacityProvider can change: its scaling (the rest is fixed at creation)."""
         aws_call(
             f"capacity provider {name}",
@@ -757,7 +768,7 @@ class LambdaApi:
             CapacityProviderName=name,
         )
 
-    def get_function_scaling_or_none(self, name: str, *, qualifier: str) -> dict[str, Any] | None:
+    def get_function_scaling_or_none(self, name: str, *, qualifier: str) -> FunctionScalingConfigTypeDef | None:
         """The execution environments asked of a published version (`RequestedFunctionScalingConfig`), or None."""
         found = call_or_none(
             f"function {name}:{qualifier}",
@@ -766,7 +777,7 @@ class LambdaApi:
             FunctionName=name,
             Qualifier=qualifier,
         )
-        return None if found is None else dict(found.get("RequestedFunctionScalingConfig") or {})
+        return None if found is None else found.get("RequestedFunctionScalingConfig") or {}
 
     def put_function_scaling(self, name: str, *, qualifier: str, config: Mapping[str, int]) -> None:
         """https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionScalingConfig.html"""

@@ -6,17 +6,29 @@ https://docs.aws.amazon.com/scheduler/latest/APIReference/API_Operations.html
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from fnship.aws.calls import aws_call, call_or_none, paged_or_none, tag_list
 
+if TYPE_CHECKING:
+    from mypy_boto3_scheduler.client import EventBridgeSchedulerClient
+    from mypy_boto3_scheduler.type_defs import GetScheduleOutputTypeDef as ScheduleAnswer
+
+
+class GroupAnswer(TypedDict):
+    """GetScheduleGroup's answer that fnship reads, with the group's tags."""
+
+    Name: str
+    Arn: str
+    Tags: dict[str, str]
+
 
 class SchedulerApi:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: EventBridgeSchedulerClient) -> None:
         self._client = client
 
     # -- groups -------------------------------------------------------------------------------------------------
-    def get_group_or_none(self, name: str) -> dict[str, Any] | None:
+    def get_group_or_none(self, name: str) -> GroupAnswer | None:
         """GetScheduleGroup with the group's tags (`Tags`, a mapping), or None when it does not exist."""
         found = call_or_none(f"schedule group {name}", "GetScheduleGroup", self._client.get_schedule_group, Name=name)
         if found is None:
@@ -27,7 +39,11 @@ class SchedulerApi:
             self._client.list_tags_for_resource,
             ResourceArn=found["Arn"],
         )
-        return {**found, "Tags": {t["Key"]: t["Value"] for t in tags.get("Tags") or []}}
+        return {
+            "Name": found["Name"],
+            "Arn": found["Arn"],
+            "Tags": {t["Key"]: t["Value"] for t in tags.get("Tags") or []},
+        }
 
     def create_group(self, name: str, *, tags: Mapping[str, str]) -> str:
         created = aws_call(
@@ -55,12 +71,12 @@ class SchedulerApi:
         found = paged_or_none(self._client, "list_schedules", f"schedule group {group}", "Schedules", GroupName=group)
         return None if found is None else sorted(str(item["Name"]) for item in found)
 
-    def get_schedule_or_none(self, name: str, *, group: str) -> dict[str, Any] | None:
+    def get_schedule_or_none(self, name: str, *, group: str) -> ScheduleAnswer | None:
         return call_or_none(
             f"schedule {group}/{name}", "GetSchedule", self._client.get_schedule, Name=name, GroupName=group
         )
 
-    def create_schedule(self, name: str, *, group: str, settings: Mapping[str, Any]) -> str:
+    def create_schedule(self, name: str, *, group: str, settings: Mapping[str, object]) -> str:
         created = aws_call(
             f"schedule {group}/{name}",
             "CreateSchedule",
@@ -71,7 +87,7 @@ class SchedulerApi:
         )
         return str(created["ScheduleArn"])
 
-    def update_schedule(self, name: str, *, group: str, settings: Mapping[str, Any]) -> None:
+    def update_schedule(self, name: str, *, group: str, settings: Mapping[str, object]) -> None:
         """UpdateSchedule replaces the whole definition: `settings` is all of it, not a difference."""
         aws_call(
             f"schedule {group}/{name}",

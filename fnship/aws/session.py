@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # boto3-stubs: the typed clients of the services fnship calls
     from mypy_boto3_pricing.client import PricingClient
     from mypy_boto3_resourcegroupstaggingapi.client import ResourceGroupsTaggingAPIClient
     from mypy_boto3_s3.client import S3Client
+    from mypy_boto3_scheduler.client import EventBridgeSchedulerClient
     from mypy_boto3_sns.client import SNSClient
     from mypy_boto3_sqs.client import SQSClient
     from mypy_boto3_ssm.client import SSMClient
@@ -244,6 +245,8 @@ class Clients:
     def client(self, service: Literal["resourcegroupstaggingapi"]) -> ResourceGroupsTaggingAPIClient: ...
     @overload
     def client(self, service: Literal["s3"]) -> S3Client: ...
+    @overload
+    def client(self, service: Literal["scheduler"]) -> EventBridgeSchedulerClient: ...
     @overload
     def client(self, service: Literal["sns"]) -> SNSClient: ...
     @overload

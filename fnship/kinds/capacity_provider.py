@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from fnship.jsonvalue import JsonValue
 from fnship.kinds.base import Context, Kind, known, reading_owner
 from fnship.model import names
 from fnship.model.address import Address
@@ -23,6 +24,7 @@ from fnship.plan.diff import Step
 from fnship.plan.reads import owned
 
 if TYPE_CHECKING:
+    from fnship.aws.lambda_api import CapacityProviderAnswer
     from fnship.plan.reads import Reads
 
 DISCOVERY_WORKERS = 16  # GetFunction has its own budget (100/s): the functions are asked together
@@ -59,7 +61,7 @@ CREATE_ONLY = frozenset(
 )  # fmt: skip
 
 
-def provider_from_aws(found: Mapping[str, Any]) -> CapacityProvider:
+def provider_from_aws(found: CapacityProviderAnswer) -> CapacityProvider:
     """GetCapacityProvider's `CapacityProvider` (with `Tags`) as the spec."""
     vpc = found.get("VpcConfig") or {}
     requirements = found.get("InstanceRequirements") or {}
@@ -83,8 +85,8 @@ def provider_from_aws(found: Mapping[str, Any]) -> CapacityProvider:
     )
 
 
-def scaling_request(spec: CapacityProvider) -> dict[str, Any]:
-    scaling: dict[str, Any] = {"ScalingMode": spec.scaling_mode}
+def scaling_request(spec: CapacityProvider) -> dict[str, JsonValue]:
+    scaling: dict[str, JsonValue] = {"ScalingMode": spec.scaling_mode}
     if spec.max_vcpu is not None:
         scaling["MaxVCpuCount"] = spec.max_vcpu
     if spec.policies:
@@ -94,14 +96,14 @@ def scaling_request(spec: CapacityProvider) -> dict[str, Any]:
     return {"CapacityProviderScalingConfig": scaling}
 
 
-def provider_request(spec: CapacityProvider, *, operator_role: str) -> dict[str, Any]:
+def provider_request(spec: CapacityProvider, *, operator_role: str) -> dict[str, JsonValue]:
     """CreateCapacityProvider's request (but its name)."""
-    requirements: dict[str, Any] = {"Architectures": [spec.architecture]}
+    requirements: dict[str, JsonValue] = {"Architectures": [spec.architecture]}
     if spec.allowed_instance_types:
         requirements["AllowedInstanceTypes"] = list(spec.allowed_instance_types)
     if spec.excluded_instance_types:
         requirements["ExcludedInstanceTypes"] = list(spec.excluded_instance_types)
-    request: dict[str, Any] = {
+    request: dict[str, JsonValue] = {
         "VpcConfig": {"SubnetIds": list(spec.subnet_ids), "SecurityGroupIds": list(spec.security_group_ids)},
         "PermissionsConfig": {"CapacityProviderOperatorRoleArn": operator_role},
         "InstanceRequirements": requirements,
@@ -174,9 +176,9 @@ def discover_capacity_providers(aws: Reads) -> list[Resource]:
         answers = list(pool.map(aws.function, functions))
     names = set()
     for found in answers:
-        config = ((found or {}).get("Configuration") or {}).get("CapacityProviderConfig") or {}  # type: ignore[call-overload]  # stubs 1.43 lack it
-        provider = (config.get("LambdaManagedInstancesCapacityProviderConfig") or {}).get("CapacityProviderArn")
-        if provider:
+        config = found["Configuration"].get("CapacityProviderConfig") if found is not None else None
+        if config is not None:
+            provider = config["LambdaManagedInstancesCapacityProviderConfig"]["CapacityProviderArn"]
             names.add(provider.rsplit(":", 1)[-1])
     return [Resource("", "capacity_provider", name) for name in sorted(names)]
 

@@ -192,11 +192,8 @@ def from_aws(
     apply_on = (config.get("SnapStart") or {}).get("ApplyOn")
     tenancy = config.get("TenancyConfig")
     durable = config.get("DurableConfig") or {}
-    answered: Mapping[str, object] = config  # (boto3-stubs-lite 1.43 does not know CapacityProviderConfig yet)
-    capacity = answered.get("CapacityProviderConfig")
-    managed = (
-        capacity.get("LambdaManagedInstancesCapacityProviderConfig") if isinstance(capacity, dict) else None
-    ) or {}
+    capacity = config.get("CapacityProviderConfig")
+    managed = capacity["LambdaManagedInstancesCapacityProviderConfig"] if capacity is not None else None
     storage = config.get("EphemeralStorage")
     image_settings = (config.get("ImageConfigResponse") or {}).get("ImageConfig") or {}
     image_config: dict[str, JsonValue] = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from fnship.kinds.base import Context, Kind, known, reading_owner, tag_delta
 from fnship.kinds.function import unqualified_arn
@@ -23,6 +23,7 @@ from fnship.plan.diff import FieldChange, Step, generic_fields
 from fnship.plan.reads import owned
 
 if TYPE_CHECKING:
+    from fnship.aws.scheduler_api import GroupAnswer, ScheduleAnswer
     from fnship.plan.reads import Reads
 
 # What Scheduler fills in when a schedule leaves them out: retries for a day, 185 times; times in UTC.
@@ -74,20 +75,20 @@ class Schedule(Spec):
     arn: str | None = field(default=None, compare=False)
 
 
-def iso_utc(value: Any) -> str | None:
+def iso_utc(value: dt.datetime | str | float | None) -> str | None:
     """A date Scheduler answers (a datetime) or the manifest gives, as `YYYY-MM-DDTHH:MM:SSZ`."""
     if value is None:
         return None
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if isinstance(value, (int, float)):
+    elif isinstance(value, (int, float)):
         value = dt.datetime.fromtimestamp(value, tz=dt.timezone.utc)
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
     return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def schedule_from_aws(found: Mapping[str, Any]) -> Schedule:
+def schedule_from_aws(found: ScheduleAnswer) -> Schedule:
     """GetSchedule's answer as the spec."""
     target = found.get("Target") or {}
     retry = target.get("RetryPolicy") or {}
@@ -119,10 +120,10 @@ def started(date: str | None, now: dt.datetime) -> bool:
     return date is not None and dt.datetime.fromisoformat(date.replace("Z", "+00:00")) <= now
 
 
-def schedule_request(spec: Schedule, *, now: dt.datetime) -> dict[str, Any]:
+def schedule_request(spec: Schedule, *, now: dt.datetime) -> dict[str, object]:
     """The spec as Create/UpdateSchedule want it: the whole definition (an update replaces it)."""
     target = spec.target
-    request_target: dict[str, Any] = {
+    request_target: dict[str, object] = {
         "Arn": target.arn,
         "RoleArn": known(target.role_arn, "the schedule's role"),
         "RetryPolicy": {
@@ -134,7 +135,7 @@ def schedule_request(spec: Schedule, *, now: dt.datetime) -> dict[str, Any]:
         request_target["Input"] = target.input
     if target.dead_letter_arn:
         request_target["DeadLetterConfig"] = {"Arn": target.dead_letter_arn}
-    request: dict[str, Any] = {
+    request: dict[str, object] = {
         "ScheduleExpression": spec.expression,
         "ScheduleExpressionTimezone": spec.timezone,
         "State": spec.state,
@@ -213,7 +214,7 @@ def group_delete(context: Context, step: Step) -> None:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def service_group(aws: Reads) -> dict[str, Any] | None:
+def service_group(aws: Reads) -> GroupAnswer | None:
     """The reading's service's schedule group, if it exists and carries the service's tags (one read)."""
     service, stage = owner = reading_owner(aws)
     name = names.schedule_group_name(service=service, stage=stage)
@@ -233,7 +234,7 @@ def discover_group(aws: Reads) -> list[Resource]:
     return [Resource(Address.schedule_group(), "schedule_group", found["Name"])] if found else []
 
 
-def read_once(aws: Reads, name: str, *, group: str) -> dict[str, Any] | None:
+def read_once(aws: Reads, name: str, *, group: str) -> ScheduleAnswer | None:
     """GetSchedule, asked once per reading (discovery and the reader both want it)."""
     return aws.once(("schedule", group, name), lambda: aws.scheduler.get_schedule_or_none(name, group=group))
 
