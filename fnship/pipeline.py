@@ -197,46 +197,6 @@ def refuse_blocked_creates(manifest: Manifest, plan: Plan) -> None:
         raise InputError(problems)
 
 
-CREATE_ONLY_SETTINGS = {
-    "durable_execution": ("durableConfig", "durable execution"),
-    "managed_instances": ("capacityProvider", "a capacity provider (Lambda Managed Instances)"),
-}
-
-
-def refuse_function_replacements(manifest: Manifest, plan: Plan) -> None:
-    """A function the plan must replace (durable execution or a capacity provider added or taken away: Lambda sets
-    them only when it creates a function) would take its aliases, versions and triggers with it: `fn deploy` shows
-    the plan, then refuses it, before any change, saying why and how to get there."""
-    from fnship.model.address import Address
-    from fnship.plan.diff import REPLACE
-
-    problems = []
-    for change in plan.changes:
-        if change.kind != "function" or change.action != REPLACE:
-            continue
-        key = Address(change.address).function_key or ""
-        function = manifest.functions.get(key)
-        for field_name in change.forces_replacement:
-            if field_name not in CREATE_ONLY_SETTINGS:
-                continue  # tenancy: replaced, with what hangs on the function planned anew (plan/steps.py)
-            setting, what = CREATE_ONLY_SETTINGS[field_name]
-            where = ("functions", key, setting)
-            located = function is not None and setting in function.raw
-            problems.append(
-                Diagnostic(
-                    f"function {key} exists {'without' if located else 'with'} {what}, which Lambda sets only when it "
-                    "creates a function: the plan replaces the function, which would take its aliases, versions and "
-                    "triggers with it",
-                    key=".".join(where),
-                    location=manifest.locate(where) if located else manifest.locate(("functions", key)),
-                    hint="deploy it as a new function (another key or `name:`), or remove the function from the "
-                    "manifest, deploy, then add it back",
-                )
-            )
-    if problems:
-        raise InputError(problems)
-
-
 def package(loaded: Loaded, *, out_dir: Path | None = None, only: Collection[str] = ()) -> dict[str, Artifact]:
     """Function key -> Artifact (see package_artifacts for layers too)."""
     return package_artifacts(loaded, out_dir=out_dir, only=only).functions
@@ -851,8 +811,6 @@ def deploy(
             with hooks.working("Building and reading live state"):
                 plan = make_plan(loaded, only=only, strategy=strategy, cache_writes=True, refresh=refresh)
         hooks.show_plan(plan)
-        if not dry_run:
-            refuse_function_replacements(loaded.manifest, plan)
         if plan.empty or dry_run:
             if locked:  # (live state as the manifest says, and no record that vouches for it: written now)
                 loaded.finishing.append(partial(write_record, loaded, plan, {}, only=only, note=hooks.note))

@@ -5,8 +5,9 @@ function's served version keeps, PutFunctionScalingConfig).
 Only a provider's scaling changes in place (UpdateCapacityProvider); its VPC, operator role, instance requirements
 and KMS key are set when it is created, so a change to one replaces it.
 https://docs.aws.amazon.com/lambda/latest/api/API_UpdateCapacityProvider.html
-Capacity providers are found through the functions that use them (their CapacityProviderConfig), never by listing
-the account's; one whose tags are not this service's and stage's is not ours.
+Capacity providers are found by their ownership tags (the one tagging call) and through the functions that use them
+(their CapacityProviderConfig), never by listing the account's; one whose tags are not this service's and stage's is
+not ours.
 """
 
 from __future__ import annotations
@@ -160,21 +161,24 @@ def read_capacity_provider(aws: Reads, stub: Resource) -> list[Resource]:
 
 
 def discover_capacity_providers(aws: Reads) -> list[Resource]:
-    """The providers the service's functions run on (their CapacityProviderConfig names them); the reader keeps
-    those carrying the service's tags. The functions' GetFunction answers are the ones their readers use (asked
-    once, all at once)."""
+    """The service's providers: those the one tagging call finds with its ownership tags (GetResources covers
+    every resource type), and those its functions run on (their CapacityProviderConfig names them), which the
+    reader keeps when they carry the service's tags. So a provider no function uses any more is still found, and
+    `fn remove` deletes it. The functions' GetFunction answers are the ones their readers use (asked once, all
+    at once)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from fnship.kinds.function import unqualified_arn
 
+    tagged = aws.tagged()
+    names = {arn.rsplit(":", 1)[-1] for arn in tagged if ":capacity-provider:" in arn}
     functions = [
         unqualified_arn(arn).rsplit(":", 1)[-1]
-        for arn, tags in aws.tagged().items()
+        for arn, tags in tagged.items()
         if ":function:" in arn and tags.get(OWNER_FUNCTION_TAG)
     ]
     with ThreadPoolExecutor(max_workers=DISCOVERY_WORKERS) as pool:
         answers = list(pool.map(aws.function, functions))
-    names = set()
     for found in answers:
         config = found["Configuration"].get("CapacityProviderConfig") if found is not None else None
         if config is not None:

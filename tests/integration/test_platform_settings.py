@@ -230,28 +230,36 @@ def test_a_durable_function_is_created_durable_changes_in_place_and_its_role_che
     assert project.fn("remove", "--yes").exit_code == 0
 
 
-def test_turning_durable_execution_on_for_a_live_function_is_planned_as_a_replacement_and_refused(
-    platform, moto, project
-):
+def test_turning_durable_execution_on_or_off_replaces_the_function_as_the_plan_says(platform, moto, project):
+    """Lambda enables durable execution only when it creates a function
+    (https://docs.aws.amazon.com/lambda/latest/dg/durable-configuration.html): the plan shows the replacement, naming
+    the field that forces it, and the deploy applies it, with the alias and the role's grants made anew."""
     deploy(project, DURABLE.format(durable=""))
     durable = "durableConfig: {executionTimeout: 3600}"
     project.write("serverless.yml", DURABLE.format(durable=durable))
     plan = project.fn("plan", "--no-color")
     assert plan.exit_code == 0, plan.stderr
-    assert (
-        "-/+ function.api" in plan.stdout and "durable_execution: null -> true  # forces replacement" in plan.stdout
-    ), plan.stdout
-    assert "# forces replacement" in plan.stdout
-    moto.start_recording()
-    refused = project.fn("deploy", "--yes")
-    from tests.moto_calls import mutating_actions
+    assert "-/+ function.api" in plan.stdout, plan.stdout
+    assert "durable_execution: null -> true  # forces replacement" in plan.stdout, plan.stdout
+    assert "+ alias.api.live" in plan.stdout, plan.stdout  # DeleteFunction takes the alias with it
+    deployed = project.fn("deploy", "--yes", "--no-color")
+    assert deployed.exit_code == 0, deployed.stderr
+    served = served_config(platform)
+    assert served["DurableConfig"]["ExecutionTimeout"] == 3600
+    assert "No changes" in project.fn("plan").stdout
+    assert moto.mutating_calls_during(lambda: deploy(project, DURABLE.format(durable=durable))) == []
 
-    assert mutating_actions(moto.stop_recording()) == []
-    assert refused.exit_code == 2, refused.stdout
-    assert "serverless.yml:8:5 functions.api.durableConfig: function api exists without durable execution" in (
-        refused.stderr
-    ), refused.stderr
-    assert "new function" in refused.stderr
+    # And back: a durable function cannot stop being one either.
+    project.write("serverless.yml", DURABLE.format(durable=""))
+    plan = project.fn("plan", "--no-color")
+    assert "-/+ function.api" in plan.stdout and "durable_execution: true -> null  # forces replacement" in (
+        plan.stdout
+    ), plan.stdout
+    deployed = project.fn("deploy", "--yes", "--no-color")
+    assert deployed.exit_code == 0, deployed.stderr
+    assert "DurableConfig" not in served_config(platform)
+    assert "No changes" in project.fn("plan").stdout
+    assert project.fn("remove", "--yes").exit_code == 0
 
 
 MANAGED = """\
@@ -326,3 +334,39 @@ def test_a_capacity_provider_and_its_function_are_planned_applied_and_removed(pl
     assert platform.providers == {}
     roles = moto.client("iam").list_roles(PathPrefix="/fnship/svc/dev/")["Roles"]
     assert roles == []
+
+
+def test_moving_a_function_onto_a_capacity_provider_replaces_it_as_the_plan_says(platform, moto, project):
+    """A function's compute type (a capacity provider or Lambda's own fleet) is set when Lambda creates it: it
+    "can't be added or removed after the function resource has been created"
+    (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-capacityproviderconfig.html)."""
+    managed = MANAGED.format(vcpus=100, low=2)
+    on_lambda = managed.replace(managed[managed.index("    capacityProvider:") :], "")
+    deploy(project, on_lambda)
+    assert "CapacityProviderConfig" not in served_config(platform)
+
+    project.write("serverless.yml", managed)
+    plan = project.fn("plan", "--no-color")
+    assert plan.exit_code == 0, plan.stderr
+    assert "-/+ function.api" in plan.stdout, plan.stdout
+    assert "managed_instances: null -> true  # forces replacement" in plan.stdout, plan.stdout
+    deployed = project.fn("deploy", "--yes", "--no-color")
+    assert deployed.exit_code == 0, deployed.stderr
+    function = served_config(platform)
+    config = function["CapacityProviderConfig"]["LambdaManagedInstancesCapacityProviderConfig"]
+    assert config["CapacityProviderArn"] == platform.providers["svc-dev-fleet"]["CapacityProviderArn"]
+    assert platform.scaling == {("svc-dev-api", function["Version"]): {"MinExecutionEnvironments": 2,
+                                                                       "MaxExecutionEnvironments": 10}}  # fmt: skip
+    assert "No changes" in project.fn("plan").stdout
+
+    project.write("serverless.yml", on_lambda)
+    plan = project.fn("plan", "--no-color")
+    assert "-/+ function.api" in plan.stdout and "managed_instances: true -> null  # forces replacement" in (
+        plan.stdout
+    ), plan.stdout
+    deployed = project.fn("deploy", "--yes", "--no-color")
+    assert deployed.exit_code == 0, deployed.stderr
+    assert "CapacityProviderConfig" not in served_config(platform)
+    assert "No changes" in project.fn("plan").stdout
+    assert project.fn("remove", "--yes").exit_code == 0
+    assert platform.providers == {}
