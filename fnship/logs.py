@@ -226,25 +226,30 @@ _PLATFORM_METRICS = {
 }
 
 
-def report_of_platform(record: Mapping[str, Any]) -> dict[str, Any]:
+def report_of_platform(record: JsonMapping) -> JsonObject:
     """A `platform.report` record as parse_report reads a text REPORT line (status only when not a success)."""
-    metrics = record.get("metrics") or {}
-    report = {name: metrics[key] for key, name in _PLATFORM_METRICS.items() if key in metrics}
+    found = record.get("metrics")
+    metrics = found if isinstance(found, Mapping) else {}
+    report: JsonObject = {}
+    for key, name in _PLATFORM_METRICS.items():
+        value = metrics.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            report[name] = value
     status = record.get("status")
     if status and status != "success":
-        report["status"] = status
+        report["status"] = str(status)
     return report
 
 
-def _platform_event(message: str) -> tuple[str, str, str, dict[str, Any]] | None:
+def _platform_event(message: str) -> tuple[str, str, str, JsonObject] | None:
     """(kind, severity, text, record) of a JSON platform line; None for anything else."""
     data = _parse_json(message)
     if not isinstance(data, dict) or not str(data.get("type", "")).startswith("platform."):
         return None
     event_type = str(data["type"])
     found_record = data.get("record")
-    record: dict[str, Any] = found_record if isinstance(found_record, dict) else {}
-    found: dict[str, Any] = {"request_id": record.get("requestId"), "platform": event_type}
+    record: JsonObject = found_record if isinstance(found_record, dict) else {}
+    found: JsonObject = {"request_id": record.get("requestId"), "platform": event_type}
     if event_type == "platform.start":
         version = record.get("version")
         return "start", "meta", f"START version {version}" if version else "START", found
@@ -259,7 +264,8 @@ def _platform_event(message: str) -> tuple[str, str, str, dict[str, Any]] | None
         return "report", severity, summarize_report(report), found
     # initStart, initRuntimeDone, initReport, restoreStart, restoreReport...: said by name
     name = event_type.removeprefix("platform.")
-    detail = record.get("restoreDurationMs") or (record.get("metrics") or {}).get("durationMs")
+    metrics = record.get("metrics")
+    detail = record.get("restoreDurationMs") or (metrics.get("durationMs") if isinstance(metrics, dict) else None)
     return "platform", "meta", f"{name}" + (f" {detail} ms" if detail is not None else ""), found
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+
+from fnship.jsonvalue import JsonObject
 
 _START = re.compile(r"^START RequestId: (\S+)(?: Version: (\S+))?")
 _END = re.compile(r"^END RequestId: (\S+)")
@@ -35,7 +36,7 @@ def platform_json(message: str, stamp: int) -> str:
     https://docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html"""
     from fnship.logs import iso_time, parse_report
 
-    record: dict[str, Any]
+    record: JsonObject
     if match := _START.match(message):
         kind, record = "platform.start", {"requestId": match.group(1), "version": match.group(2) or "$LATEST"}
     elif match := _END.match(message):
