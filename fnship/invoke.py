@@ -180,10 +180,13 @@ TENANT_ID = re.compile(r"^[a-zA-Z0-9._:/=+\-@ ]{1,256}$")
 def streams_response(spec: FunctionSpec) -> bool:
     """Whether the function answers as a stream: its URL's `invokeMode: RESPONSE_STREAM`, or an `http` event's
     `response.transferMode: STREAM`."""
+    from fnship.triggers.rest import RestEvent
+    from fnship.triggers.url import UrlEvent
+
     for event in spec.events:
-        if event.type == "url" and event.settings.invoke_mode == "RESPONSE_STREAM":
+        if event.type == "url" and event.settings_as(UrlEvent).invoke_mode == "RESPONSE_STREAM":
             return True
-        if event.type == "http" and getattr(event.settings, "transfer_mode", None) == "STREAM":
+        if event.type == "http" and event.settings_as(RestEvent).transfer_mode == "STREAM":
             return True
     return False
 

@@ -16,13 +16,15 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fnship.errors import AwsError, FnError, InputError
 from fnship.jsonvalue import Json, JsonMapping, JsonObject
 
 if TYPE_CHECKING:
-    from fnship.aws.logs_read_api import LogsReadApi
+    from mypy_boto3_logs.type_defs import FilteredLogEventTypeDef
+
+    from fnship.aws.logs_read_api import LiveTailResult, LogsReadApi
     from fnship.manifest.types import Manifest
 
 # Polling (FilterLogEvents): pause after an empty poll; back off on throttling (the API allows 5 requests per
@@ -105,7 +107,7 @@ class LogEvent:
         return (self.source.group, self.stream, self.timestamp, self.message)
 
 
-def _event(source: Source, raw: Mapping[str, Any]) -> LogEvent:
+def _event(source: Source, raw: FilteredLogEventTypeDef | LiveTailResult) -> LogEvent:
     return LogEvent(
         source=source,
         stream=str(raw.get("logStreamName", "")),
@@ -569,6 +571,6 @@ class Tailer:
             self.sleep(float(2**early_ends))
 
 
-def _by_name(sources: Sequence[Source], result: Mapping[str, Any]) -> list[Source]:
+def _by_name(sources: Sequence[Source], result: LiveTailResult) -> list[Source]:
     ident = str(result.get("logGroupIdentifier", ""))
     return [s for s in sources if ident == s.group or ident.endswith(f":log-group:{s.group}")]

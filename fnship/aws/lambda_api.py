@@ -23,8 +23,13 @@ if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
         AliasConfigurationTypeDef as AliasConfiguration,
     )
     from mypy_boto3_lambda.type_defs import (
+        CapacityProviderPermissionsConfigTypeDef,
+        CapacityProviderScalingConfigUnionTypeDef,
+        CapacityProviderTelemetryConfigTypeDef,
         CapacityProviderTypeDef,
-        FunctionScalingConfigTypeDef,
+        CapacityProviderVpcConfigUnionTypeDef,
+        InstanceRequirementsUnionTypeDef,
+        PropagateTagsUnionTypeDef,
     )
     from mypy_boto3_lambda.type_defs import (
         CreateFunctionUrlConfigResponseTypeDef as CreatedUrlAnswer,
@@ -45,6 +50,9 @@ if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
         FunctionEventInvokeConfigResponseTypeDef as EventInvokeConfigAnswer,
     )
     from mypy_boto3_lambda.type_defs import (
+        FunctionScalingConfigTypeDef as FunctionScaling,
+    )
+    from mypy_boto3_lambda.type_defs import (
         GetFunctionResponseTypeDef as FunctionAnswer,
     )
     from mypy_boto3_lambda.type_defs import (
@@ -60,14 +68,34 @@ if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
         UpdateFunctionUrlConfigResponseTypeDef as UpdatedUrlAnswer,
     )
 
-T = TypeVar("T")
-
-if TYPE_CHECKING:
-
-    class CapacityProviderAnswer(CapacityProviderTypeDef):
-        """GetCapacityProvider's `CapacityProvider`, with its tags (ListTags)."""
+    class CapacityProvider(CapacityProviderTypeDef):
+        """GetCapacityProvider's `CapacityProvider` with its tags (for mypy only: it is the answer as a dict)."""
 
         Tags: dict[str, str]
+
+
+T = TypeVar("T")
+
+
+class CapacityProviderChange(TypedDict, total=False):
+    """What UpdateCapacityProvider can change (the rest is fixed at creation)."""
+
+    CapacityProviderScalingConfig: CapacityProviderScalingConfigUnionTypeDef
+    PropagateTags: PropagateTagsUnionTypeDef
+    TelemetryConfig: CapacityProviderTelemetryConfigTypeDef
+
+
+class _NewCapacityProviderRequired(TypedDict):
+    VpcConfig: CapacityProviderVpcConfigUnionTypeDef
+    PermissionsConfig: CapacityProviderPermissionsConfigTypeDef
+
+
+class NewCapacityProvider(_NewCapacityProviderRequired, CapacityProviderChange, total=False):
+    """CreateCapacityProvider's request but its name."""
+
+    InstanceRequirements: InstanceRequirementsUnionTypeDef
+    KmsKeyArn: str
+    Tags: Mapping[str, str]
 
 
 class PolicyStatement(TypedDict, total=False):
@@ -724,7 +752,7 @@ class LambdaApi:
 
     # -- Lambda Managed Instances: capacity providers, and the execution environments a version keeps --------------
     # https://docs.aws.amazon.com/lambda/latest/api/API_CreateCapacityProvider.html (and Get/Update/Delete)
-    def get_capacity_provider_or_none(self, name: str) -> CapacityProviderAnswer | None:
+    def get_capacity_provider_or_none(self, name: str) -> CapacityProvider | None:
         """GetCapacityProvider's `CapacityProvider` with its tags (`Tags`), or None when there is no such provider."""
         found = call_or_none(
             f"capacity provider {name}",
@@ -740,7 +768,7 @@ class LambdaApi:
         )
         return {**provider, "Tags": dict(tags.get("Tags") or {})}
 
-    def create_capacity_provider(self, name: str, request: JsonMapping) -> str:
+    def create_capacity_provider(self, name: str, request: NewCapacityProvider) -> str:
         created = aws_call(
             f"capacity provider {name}",
             "CreateCapacityProvider",
@@ -750,8 +778,7 @@ class LambdaApi:
         )
         return str(created["CapacityProvider"]["CapacityProviderArn"])
 
-    def update_capacity_provider(self, name: str, request: JsonMapping) -> None:
-        """What UpdateCapacityProvider can change: its scaling (the rest is fixed at creation)."""
+    def update_capacity_provider(self, name: str, request: CapacityProviderChange) -> None:
         aws_call(
             f"capacity provider {name}",
             "UpdateCapacityProvider",
@@ -768,7 +795,7 @@ class LambdaApi:
             CapacityProviderName=name,
         )
 
-    def get_function_scaling_or_none(self, name: str, *, qualifier: str) -> FunctionScalingConfigTypeDef | None:
+    def get_function_scaling_or_none(self, name: str, *, qualifier: str) -> FunctionScaling | None:
         """The execution environments asked of a published version (`RequestedFunctionScalingConfig`), or None."""
         found = call_or_none(
             f"function {name}:{qualifier}",

@@ -10,17 +10,40 @@ from typing import TYPE_CHECKING, TypedDict
 
 from fnship.aws.calls import aws_call, call_or_none, paged_or_none, tag_list
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # AWS's answers and requests as boto3-stubs types them
     from mypy_boto3_scheduler.client import EventBridgeSchedulerClient
-    from mypy_boto3_scheduler.type_defs import GetScheduleOutputTypeDef as ScheduleAnswer
+    from mypy_boto3_scheduler.literals import ActionAfterCompletionType, ScheduleStateType
+    from mypy_boto3_scheduler.type_defs import (
+        FlexibleTimeWindowTypeDef,
+        GetScheduleGroupOutputTypeDef,
+        GetScheduleOutputTypeDef,
+        ScheduleSummaryTypeDef,
+        TargetTypeDef,
+        TimestampTypeDef,
+    )
+
+    class ScheduleGroup(GetScheduleGroupOutputTypeDef):
+        """GetScheduleGroup's answer with the group's tags (for mypy only: it is the answer as a dict)."""
+
+        Tags: dict[str, str]
 
 
-class GroupAnswer(TypedDict):
-    """GetScheduleGroup's answer that fnship reads, with the group's tags."""
+class _ScheduleRequired(TypedDict):
+    ScheduleExpression: str
+    FlexibleTimeWindow: FlexibleTimeWindowTypeDef
+    Target: TargetTypeDef
 
-    Name: str
-    Arn: str
-    Tags: dict[str, str]
+
+class ScheduleDefinition(_ScheduleRequired, total=False):
+    """A schedule's whole definition as CreateSchedule and UpdateSchedule take it, but its name and group."""
+
+    ScheduleExpressionTimezone: str
+    State: ScheduleStateType
+    Description: str
+    StartDate: TimestampTypeDef
+    EndDate: TimestampTypeDef
+    KmsKeyArn: str
+    ActionAfterCompletion: ActionAfterCompletionType
 
 
 class SchedulerApi:
@@ -28,7 +51,7 @@ class SchedulerApi:
         self._client = client
 
     # -- groups -------------------------------------------------------------------------------------------------
-    def get_group_or_none(self, name: str) -> GroupAnswer | None:
+    def get_group_or_none(self, name: str) -> ScheduleGroup | None:
         """GetScheduleGroup with the group's tags (`Tags`, a mapping), or None when it does not exist."""
         found = call_or_none(f"schedule group {name}", "GetScheduleGroup", self._client.get_schedule_group, Name=name)
         if found is None:
@@ -39,11 +62,7 @@ class SchedulerApi:
             self._client.list_tags_for_resource,
             ResourceArn=found["Arn"],
         )
-        return {
-            "Name": found["Name"],
-            "Arn": found["Arn"],
-            "Tags": {t["Key"]: t["Value"] for t in tags.get("Tags") or []},
-        }
+        return {**found, "Tags": {t["Key"]: t["Value"] for t in tags.get("Tags") or []}}
 
     def create_group(self, name: str, *, tags: Mapping[str, str]) -> str:
         created = aws_call(
@@ -68,15 +87,17 @@ class SchedulerApi:
     # -- schedules ----------------------------------------------------------------------------------------------
     def list_schedule_names(self, group: str) -> list[str] | None:
         """The names of the group's schedules; None when the group does not exist."""
-        found = paged_or_none(self._client, "list_schedules", f"schedule group {group}", "Schedules", GroupName=group)
+        found: list[ScheduleSummaryTypeDef] | None = paged_or_none(
+            self._client, "list_schedules", f"schedule group {group}", "Schedules", GroupName=group
+        )
         return None if found is None else sorted(str(item["Name"]) for item in found)
 
-    def get_schedule_or_none(self, name: str, *, group: str) -> ScheduleAnswer | None:
+    def get_schedule_or_none(self, name: str, *, group: str) -> GetScheduleOutputTypeDef | None:
         return call_or_none(
             f"schedule {group}/{name}", "GetSchedule", self._client.get_schedule, Name=name, GroupName=group
         )
 
-    def create_schedule(self, name: str, *, group: str, settings: Mapping[str, object]) -> str:
+    def create_schedule(self, name: str, *, group: str, settings: ScheduleDefinition) -> str:
         created = aws_call(
             f"schedule {group}/{name}",
             "CreateSchedule",
@@ -87,7 +108,7 @@ class SchedulerApi:
         )
         return str(created["ScheduleArn"])
 
-    def update_schedule(self, name: str, *, group: str, settings: Mapping[str, object]) -> None:
+    def update_schedule(self, name: str, *, group: str, settings: ScheduleDefinition) -> None:
         """UpdateSchedule replaces the whole definition: `settings` is all of it, not a difference."""
         aws_call(
             f"schedule {group}/{name}",

@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-from fnship.jsonvalue import JsonValue
 from fnship.kinds.base import Context, Kind, known, reading_owner
 from fnship.model import names
 from fnship.model.address import Address
@@ -25,7 +24,10 @@ from fnship.plan.diff import Step
 from fnship.plan.reads import owned
 
 if TYPE_CHECKING:
-    from fnship.aws.lambda_api import CapacityProviderAnswer
+    from mypy_boto3_lambda.type_defs import CapacityProviderScalingConfigTypeDef, InstanceRequirementsTypeDef
+
+    from fnship.aws.lambda_api import CapacityProvider as CapacityProviderAnswer
+    from fnship.aws.lambda_api import CapacityProviderChange, NewCapacityProvider
     from fnship.plan.reads import Reads
 
 DISCOVERY_WORKERS = 16  # GetFunction has its own budget (100/s): the functions are asked together
@@ -86,25 +88,32 @@ def provider_from_aws(found: CapacityProviderAnswer) -> CapacityProvider:
     )
 
 
-def scaling_request(spec: CapacityProvider) -> dict[str, JsonValue]:
-    scaling: dict[str, JsonValue] = {"ScalingMode": spec.scaling_mode}
+def scaling_request(spec: CapacityProvider) -> CapacityProviderChange:
+    """What UpdateCapacityProvider takes (and CreateCapacityProvider with the rest): the scaling."""
+    scaling: CapacityProviderScalingConfigTypeDef = {
+        "ScalingMode": "Manual" if spec.scaling_mode == "Manual" else "Auto"
+    }
     if spec.max_vcpu is not None:
         scaling["MaxVCpuCount"] = spec.max_vcpu
     if spec.policies:
+        # (Lambda has one predefined metric, the only one the manifest accepts: manifest/platform.py METRICS)
         scaling["ScalingPolicies"] = [
-            {"PredefinedMetricType": p.metric, "TargetValue": p.target} for p in spec.policies
-        ]  # fmt: skip
+            {"PredefinedMetricType": "LambdaCapacityProviderAverageCPUUtilization", "TargetValue": p.target}
+            for p in spec.policies
+        ]
     return {"CapacityProviderScalingConfig": scaling}
 
 
-def provider_request(spec: CapacityProvider, *, operator_role: str) -> dict[str, JsonValue]:
+def provider_request(spec: CapacityProvider, *, operator_role: str) -> NewCapacityProvider:
     """CreateCapacityProvider's request (but its name)."""
-    requirements: dict[str, JsonValue] = {"Architectures": [spec.architecture]}
+    requirements: InstanceRequirementsTypeDef = {
+        "Architectures": ["arm64" if spec.architecture == "arm64" else "x86_64"]
+    }
     if spec.allowed_instance_types:
         requirements["AllowedInstanceTypes"] = list(spec.allowed_instance_types)
     if spec.excluded_instance_types:
         requirements["ExcludedInstanceTypes"] = list(spec.excluded_instance_types)
-    request: dict[str, JsonValue] = {
+    request: NewCapacityProvider = {
         "VpcConfig": {"SubnetIds": list(spec.subnet_ids), "SecurityGroupIds": list(spec.security_group_ids)},
         "PermissionsConfig": {"CapacityProviderOperatorRoleArn": operator_role},
         "InstanceRequirements": requirements,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from fnship.kinds.base import Context, Kind, known, reading_owner, tag_delta
 from fnship.kinds.function import unqualified_arn
@@ -23,7 +23,11 @@ from fnship.plan.diff import FieldChange, Step, generic_fields
 from fnship.plan.reads import owned
 
 if TYPE_CHECKING:
-    from fnship.aws.scheduler_api import GroupAnswer, ScheduleAnswer
+    from mypy_boto3_scheduler.type_defs import FlexibleTimeWindowTypeDef, TargetTypeDef
+    from mypy_boto3_scheduler.type_defs import GetScheduleOutputTypeDef as ScheduleAnswer
+
+    from fnship.aws.scheduler_api import ScheduleDefinition
+    from fnship.aws.scheduler_api import ScheduleGroup as GroupAnswer
     from fnship.plan.reads import Reads
 
 # What Scheduler fills in when a schedule leaves them out: retries for a day, 185 times; times in UTC.
@@ -33,7 +37,7 @@ DEFAULT_EVENT_AGE_S = 86400
 DEFAULT_TIMEZONE = "UTC"
 # A one-time at() schedule stays after it fires (Scheduler's NONE): deleting itself would make the next deploy
 # create it again. https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html
-ACTION_AFTER_COMPLETION = "NONE"
+ACTION_AFTER_COMPLETION: Final = "NONE"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,10 +124,10 @@ def started(date: str | None, now: dt.datetime) -> bool:
     return date is not None and dt.datetime.fromisoformat(date.replace("Z", "+00:00")) <= now
 
 
-def schedule_request(spec: Schedule, *, now: dt.datetime) -> dict[str, object]:
+def schedule_request(spec: Schedule, *, now: dt.datetime) -> ScheduleDefinition:
     """The spec as Create/UpdateSchedule want it: the whole definition (an update replaces it)."""
     target = spec.target
-    request_target: dict[str, object] = {
+    request_target: TargetTypeDef = {
         "Arn": target.arn,
         "RoleArn": known(target.role_arn, "the schedule's role"),
         "RetryPolicy": {
@@ -135,14 +139,17 @@ def schedule_request(spec: Schedule, *, now: dt.datetime) -> dict[str, object]:
         request_target["Input"] = target.input
     if target.dead_letter_arn:
         request_target["DeadLetterConfig"] = {"Arn": target.dead_letter_arn}
-    request: dict[str, object] = {
+    window: FlexibleTimeWindowTypeDef = (
+        {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": spec.flexible_window}
+        if spec.flexible_window
+        else {"Mode": "OFF"}
+    )
+    request: ScheduleDefinition = {
         "ScheduleExpression": spec.expression,
         "ScheduleExpressionTimezone": spec.timezone,
-        "State": spec.state,
+        "State": "DISABLED" if spec.state == "DISABLED" else "ENABLED",
         "Description": spec.description,
-        "FlexibleTimeWindow": {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": spec.flexible_window}
-        if spec.flexible_window
-        else {"Mode": "OFF"},
+        "FlexibleTimeWindow": window,
         "Target": request_target,
         "ActionAfterCompletion": ACTION_AFTER_COMPLETION,
     }

@@ -113,7 +113,9 @@ CAPACITY_PROVIDER_NAME = re.compile(r"^[a-zA-Z0-9_-]+$")
 CAPACITY_PROVIDER_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:capacity-provider:[a-zA-Z0-9_-]+$")
 MAX_VCPU = (2, 15_000)
 MAX_POLICIES = 10
-METRICS = ("LambdaCapacityProviderAverageCPUUtilization", "LambdaCapacityProviderAverageGPUUtilization")
+# The one metric a capacity provider's target tracking takes:
+# https://docs.aws.amazon.com/lambda/latest/api/API_TargetTrackingScalingPolicy.html
+METRICS = ("LambdaCapacityProviderAverageCPUUtilization",)
 MAX_CONCURRENCY = (1, 1600)
 MEMORY_PER_VCPU = (2, 4, 8)  # GiB per vCPU
 ENVIRONMENTS = (0, 15_000)

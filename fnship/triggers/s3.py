@@ -14,7 +14,7 @@ from fnship.kinds.s3 import Bucket, Notification, notification_id
 from fnship.local.events import Where
 from fnship.manifest.checks import show
 from fnship.manifest.events.common import EventContext, flag, short_or_mapping
-from fnship.manifest.types import EventSpec, KeyPath
+from fnship.manifest.types import EventSettings, EventSpec, KeyPath
 from fnship.model.address import Address
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target, permission, slug, trigger_address
@@ -37,7 +37,7 @@ S3_EVENTS = (
 
 
 @dataclass(frozen=True)
-class S3Event:
+class S3Event(EventSettings):
     """A notification entry on a bucket: owned by this service unless `existing: true`."""
 
     bucket: str
@@ -96,11 +96,11 @@ S3 = "s3.amazonaws.com"
 
 
 def s3_name(event: EventSpec) -> str:
-    return slug(event.settings.bucket)
+    return slug(event.settings_as(S3Event).bucket)
 
 
 def render_s3(target: Target, event: EventSpec, name: str) -> list[Resource]:
-    s = event.settings
+    s = event.settings_as(S3Event)
     depends = [target.alias_address, Address.permission(target.function_key, "s3", name)]
     if not s.existing:
         depends.append(Address.bucket(s.bucket))
@@ -118,7 +118,8 @@ def render_s3(target: Target, event: EventSpec, name: str) -> list[Resource]:
 
 
 def shared_buckets(events: list[tuple[Target, EventSpec]], tags: Mapping[str, str]) -> list[Resource]:
-    owned = sorted({event.settings.bucket for _t, event in events if not event.settings.existing})
+    settings = [event.settings_as(S3Event) for _target, event in events]
+    owned = sorted({s.bucket for s in settings if not s.existing})
     return [Resource.of(Address.bucket(bucket), bucket, Bucket(tags=dict(tags))) for bucket in owned]
 
 

@@ -30,7 +30,7 @@ from fnship.kinds.scheduler import (
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, json_value, text_of, want_arn, want_bounded
 from fnship.manifest.schedule import check_scheduler_expression
-from fnship.manifest.types import EventSpec, KeyPath, Value
+from fnship.manifest.types import EventSettings, EventSpec, KeyPath, Value
 from fnship.model import iam, names
 from fnship.model.address import Address
 from fnship.model.resources import OWNER_FUNCTION_TAG, ROLE_PURPOSE_TAG, Resource
@@ -50,7 +50,7 @@ DOCS = "https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule
 
 
 @dataclass(frozen=True)
-class SchedulerEvent:
+class SchedulerEvent(EventSettings):
     """One schedule expression of a `schedule` event with `method: scheduler`, Scheduler's defaults filled in."""
 
     EVENT_TYPE: ClassVar[str] = "scheduler"  # the trigger type it renders as (see manifest/events parse_events)
@@ -211,7 +211,7 @@ def parse_scheduler(
 
 def name(event: EventSpec) -> str:
     """The schedule's own name: unique in the service's group (the function's key in it unless given)."""
-    return str(event.settings.base_name)
+    return str(event.settings_as(SchedulerEvent).base_name)
 
 
 def role_arn(target: Target) -> str:
@@ -224,7 +224,7 @@ def role_arn(target: Target) -> str:
 
 
 def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
-    s: SchedulerEvent = event.settings
+    s = event.settings_as(SchedulerEvent)
     spec = Schedule(
         group=names.schedule_group_name(service=target.service, stage=target.stage),
         expression=s.expression,
@@ -269,8 +269,9 @@ def shared(events: list[tuple[Target, EventSpec]], rendered: list[Resource], con
     )
     by_function: dict[str, tuple[Target, list[SchedulerEvent]]] = {}
     for target, event in events:
-        if event.settings.role_arn is None:
-            by_function.setdefault(target.function_key, (target, []))[1].append(event.settings)
+        schedule = event.settings_as(SchedulerEvent)
+        if schedule.role_arn is None:
+            by_function.setdefault(target.function_key, (target, []))[1].append(schedule)
     roles = []
     for key, (target, settings) in by_function.items():
         grants: list[iam.Grant] = [((INVOKE,), target.alias_arn)]
