@@ -22,6 +22,7 @@ def _kinds() -> dict[str, Kind]:
         alarm,
         alias,
         artifact_stores,
+        capacity_provider,
         event_rule,
         event_source_mapping,
         function,
@@ -35,6 +36,7 @@ def _kinds() -> dict[str, Kind]:
         rest_api,
         role,
         s3,
+        scheduler,
         sns,
     )
 
@@ -47,8 +49,10 @@ def _kinds() -> dict[str, Kind]:
             image.KIND,
             log_group.KIND,
             role.KIND,
+            capacity_provider.CAPACITY_PROVIDER_KIND,
             function.KIND,
             alias.KIND,
+            capacity_provider.FUNCTION_SCALING_KIND,
             invoke_config.KIND,
             permission.KIND,
             function_url.KIND,
@@ -63,6 +67,8 @@ def _kinds() -> dict[str, Kind]:
             s3.BUCKET_KIND,
             s3.NOTIFICATION_KIND,
             event_rule.KIND,
+            scheduler.GROUP_KIND,
+            scheduler.SCHEDULE_KIND,
             event_source_mapping.KIND,
             alarm.KIND,
         )
