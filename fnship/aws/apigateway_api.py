@@ -68,9 +68,14 @@ class RestApis:
     def arn(self, api_id: str) -> str:
         return arn("apigateway", f"/restapis/{api_id}", region=self._region)
 
-    def lambda_uri(self, function_arn: str) -> str:
-        """The integration URI that invokes a function (or alias) ARN."""
-        return arn("apigateway", f"path/2015-03-31/functions/{function_arn}/invocations", region=self._region,
+    def lambda_uri(self, function_arn: str, *, streaming: bool = False) -> str:
+        """The integration URI that invokes a function (or alias) ARN: Invoke, or InvokeWithResponseStream."""
+        action = (
+            "2021-11-15/functions/{}/response-streaming-invocations"
+            if streaming
+            else "2015-03-31/functions/{}/invocations"
+        )
+        return arn("apigateway", "path/" + action.format(function_arn), region=self._region,
                    account_id="lambda")  # fmt: skip
 
     def get_api_or_none(self, api_id: str) -> RestApiResponseTypeDef | None:
@@ -133,34 +138,6 @@ class RestApis:
         )
 
     # -- methods ----------------------------------------------------------------------------------------------
-    def put_lambda_method(self, api_id: str, resource_id: str, *, method: str, target_arn: str) -> None:
-        """The method (no authorization) with a Lambda proxy integration to `target_arn`."""
-        where = f"REST API {api_id} {method} on {resource_id}"
-        existing = call_or_none(
-            where, "GetMethod", self._client.get_method, restApiId=api_id, resourceId=resource_id, httpMethod=method
-        )
-        if existing is None:
-            aws_call(
-                where,
-                "PutMethod",
-                self._client.put_method,
-                restApiId=api_id,
-                resourceId=resource_id,
-                httpMethod=method,
-                authorizationType="NONE",
-            )
-        aws_call(
-            where,
-            "PutIntegration",
-            self._client.put_integration,
-            restApiId=api_id,
-            resourceId=resource_id,
-            httpMethod=method,
-            type="AWS_PROXY",
-            integrationHttpMethod="POST",
-            uri=self.lambda_uri(target_arn),
-        )
-
     def replace_method(
         self,
         api_id: str,
@@ -171,12 +148,15 @@ class RestApis:
         target_arn: str,
         integration: Mapping[str, Any],
         responses: Sequence[Mapping[str, Any]] = (),
+        transfer_mode: str = "BUFFERED",
     ) -> None:
         """The method made anew (an existing one is deleted first: PutMethod does not replace one) with its
         settings (authorizationType, authorizerId, apiKeyRequired, requestParameters, ...), its integration with
         `target_arn` (type AWS_PROXY, or AWS with requestTemplates and passthroughBehavior) and, for an AWS
         integration, a method response and an integration response per status code (statusCode,
         selectionPattern, responseTemplates, responseParameters: `method.response.header.<name>` -> value).
+        `transfer_mode` STREAM invokes the function with InvokeWithResponseStream (its own URI) and streams the
+        answer (https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode-lambda.html).
         https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-method-settings.html"""
         where = f"REST API {api_id} {method} on {resource_id}"
         ids = {"restApiId": api_id, "resourceId": resource_id, "httpMethod": method}
@@ -184,7 +164,8 @@ class RestApis:
             aws_call(where, "DeleteMethod", self._client.delete_method, **ids)
         aws_call(where, "PutMethod", self._client.put_method, **ids, **settings)
         aws_call(where, "PutIntegration", self._client.put_integration, **ids, integrationHttpMethod="POST",
-                 uri=self.lambda_uri(target_arn), **integration)  # fmt: skip
+                 uri=self.lambda_uri(target_arn, streaming=transfer_mode == "STREAM"),
+                 responseTransferMode=transfer_mode, **integration)  # fmt: skip
         for response in responses:
             status = response["statusCode"]
             headers = {name: False for name in response.get("responseParameters") or {}}

@@ -35,6 +35,14 @@ CREATE_ONLY_FIELDS = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class Pollers:
+    """Provisioned mode: the pollers Lambda keeps for the mapping (ProvisionedPollerConfig), AWS's defaults filled."""
+
+    minimum: int
+    maximum: int
+
+
 @dataclass(frozen=True, kw_only=True)
 class MappingSpec(Spec):
     """What every event source mapping has, with Lambda's defaults filled in."""
@@ -47,6 +55,7 @@ class MappingSpec(Spec):
     function_response_types: tuple[str, ...]
     enabled: bool
     filter_patterns: tuple[str, ...]  # compact JSON, sorted
+    metrics: tuple[str, ...] = ()  # MetricsConfig.Metrics, sorted: () publishes none
     uuid: str | None = field(default=None, compare=False)  # assigned by Lambda: live only
 
     def identity(self) -> str:
@@ -59,6 +68,7 @@ class QueueMapping(MappingSpec):
     """A mapping from an SQS queue."""
 
     maximum_concurrency: int | None
+    provisioned_pollers: Pollers | None = None  # None: on-demand polling (AWS's default)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,7 +96,7 @@ class KafkaMapping(MappingSpec):
     starting_position_timestamp: int | None
     consumer_group_id: str | None  # None: Lambda's (the mapping's UUID)
     access: tuple[tuple[str, str], ...]  # SourceAccessConfigurations (Type, URI), sorted
-    pollers: tuple[int, int] | None = None  # provisioned mode: (MinimumPollers, MaximumPollers); None: on demand
+    provisioned_pollers: Pollers | None = None  # provisioned mode; None: on demand
     schema_registry: str | None = None  # the SchemaRegistryConfig (compact JSON, lists sorted); None: none
 
     def identity(self) -> str:
@@ -157,6 +167,7 @@ class _MappingFields(TypedDict):
     function_response_types: tuple[str, ...]
     enabled: bool
     filter_patterns: tuple[str, ...]
+    metrics: tuple[str, ...]
     uuid: str | None
 
 
@@ -173,6 +184,7 @@ def from_aws(mapping: MappingConfiguration, *, function_arn: str) -> MappingSpec
         "function_response_types": tuple(mapping.get("FunctionResponseTypes") or ()),
         "enabled": mapping.get("State") not in ("Disabled", "Disabling"),
         "filter_patterns": tuple(sorted(str(compact_json(f["Pattern"])) for f in filters if f.get("Pattern"))),
+        "metrics": tuple(sorted((mapping.get("MetricsConfig") or {}).get("Metrics") or ())),
         "uuid": mapping.get("UUID"),
     }
     if mapping.get("Topics"):
@@ -192,8 +204,8 @@ def from_aws(mapping: MappingConfiguration, *, function_arn: str) -> MappingSpec
             # Lambda names the group after the mapping's UUID when none is given.
             consumer_group_id=None if group in (None, "", mapping.get("UUID")) else str(group),
             access=access_of(mapping),
-            pollers=(pollers["MinimumPollers"], pollers["MaximumPollers"])
-            if "MinimumPollers" in pollers and "MaximumPollers" in pollers
+            provisioned_pollers=Pollers(pollers["MinimumPollers"], pollers["MaximumPollers"])
+            if pollers.get("MinimumPollers") and pollers.get("MaximumPollers")
             else None,
             schema_registry=schema_registry_json((config or {}).get("SchemaRegistryConfig")),
         )
@@ -201,7 +213,14 @@ def from_aws(mapping: MappingConfiguration, *, function_arn: str) -> MappingSpec
         return BrokerMapping(**common, queue=str(mapping["Queues"][0]), access=access_of(mapping))
     if ":sqs:" in source:
         scaling = mapping.get("ScalingConfig") or {}
-        return QueueMapping(**common, maximum_concurrency=scaling.get("MaximumConcurrency"))
+        pollers = mapping.get("ProvisionedPollerConfig") or {}
+        return QueueMapping(
+            **common,
+            maximum_concurrency=scaling.get("MaximumConcurrency"),
+            provisioned_pollers=Pollers(pollers["MinimumPollers"], pollers["MaximumPollers"])
+            if pollers.get("MinimumPollers") and pollers.get("MaximumPollers")
+            else None,
+        )
     timestamp = mapping.get("StartingPositionTimestamp")
     return StreamMapping(
         **common,
@@ -226,6 +245,8 @@ def mapping_request(spec: MappingSpec, *, creating: bool) -> dict[str, JsonValue
     }
     if spec.filter_patterns or not creating:
         request["FilterCriteria"] = {"Filters": [{"Pattern": p} for p in spec.filter_patterns]}
+    if spec.metrics:
+        request["MetricsConfig"] = {"Metrics": list(spec.metrics)}
     if isinstance(spec, (KafkaMapping, BrokerMapping)):
         request["SourceAccessConfigurations"] = [{"Type": kind, "URI": uri} for kind, uri in spec.access]
         if creating:
@@ -239,6 +260,8 @@ def mapping_request(spec: MappingSpec, *, creating: bool) -> dict[str, JsonValue
             request["ScalingConfig"] = {"MaximumConcurrency": spec.maximum_concurrency}
         elif not creating:
             request["ScalingConfig"] = {}
+        if spec.provisioned_pollers is not None:
+            request["ProvisionedPollerConfig"] = poller_config(spec.provisioned_pollers)
         return request
     assert isinstance(spec, StreamMapping)
     request.update(
@@ -260,26 +283,26 @@ def mapping_request(spec: MappingSpec, *, creating: bool) -> dict[str, JsonValue
     return request
 
 
+def poller_config(pollers: Pollers) -> dict[str, JsonValue]:
+    """ProvisionedPollerConfig. https://docs.aws.amazon.com/lambda/latest/api/API_ProvisionedPollerConfig.html"""
+    return {"MinimumPollers": pollers.minimum, "MaximumPollers": pollers.maximum}
+
+
 def kafka_config_key(spec: KafkaMapping) -> str:
     return "AmazonManagedKafkaEventSourceConfig" if spec.source_arn else "SelfManagedKafkaEventSourceConfig"
 
 
 def kafka_settings(spec: KafkaMapping, *, creating: bool) -> dict[str, JsonValue]:
-    """Provisioned mode and the schema registry, which change in place (on update, an unset one is sent empty so
-    that removing it from the manifest removes it). The consumer group goes with the source (`source_request`)."""
+    """Provisioned mode and the schema registry, which change in place (one taken away is sent empty by the update,
+    see `event_source_mapping_update`). The consumer group is sent once, when the mapping is made."""
     out: dict[str, JsonValue] = {}
-    if spec.pollers is not None:
-        out["ProvisionedPollerConfig"] = {"MinimumPollers": spec.pollers[0], "MaximumPollers": spec.pollers[1]}
-    elif not creating:
-        out["ProvisionedPollerConfig"] = {}
-    registry: JsonValue = json.loads(spec.schema_registry) if spec.schema_registry else None
+    if spec.provisioned_pollers is not None:
+        out["ProvisionedPollerConfig"] = poller_config(spec.provisioned_pollers)
     config: dict[str, JsonValue] = {}
     if creating and spec.consumer_group_id:
         config["ConsumerGroupId"] = spec.consumer_group_id
-    if registry is not None:
-        config["SchemaRegistryConfig"] = registry
-    elif not creating:
-        config["SchemaRegistryConfig"] = {}
+    if spec.schema_registry:
+        config["SchemaRegistryConfig"] = json.loads(spec.schema_registry)
     if config:
         out[kafka_config_key(spec)] = config
     return out
@@ -314,6 +337,18 @@ def event_source_mapping_update(context: Context, step: Step) -> None:
     request = mapping_request(spec, creating=False)
     if spec.function_arn != live.function_arn:
         request["FunctionName"] = spec.function_arn
+    # Settings taken away are sent empty, and only then (a mapping that never had them is not asked to change):
+    # no metrics, on-demand polling again, no schema registry.
+    if live.metrics and not spec.metrics:
+        request["MetricsConfig"] = {"Metrics": []}
+    had = live.provisioned_pollers if isinstance(live, (QueueMapping, KafkaMapping)) else None
+    if had is not None and isinstance(spec, (QueueMapping, KafkaMapping)) and spec.provisioned_pollers is None:
+        request["ProvisionedPollerConfig"] = {}
+    registry_before = live.schema_registry if isinstance(live, KafkaMapping) else None
+    if isinstance(spec, KafkaMapping) and registry_before and not spec.schema_registry:
+        config = request.setdefault(kafka_config_key(spec), {})
+        assert isinstance(config, dict)  # (kafka_settings writes a mapping)
+        config["SchemaRegistryConfig"] = {}
     context.aws.lambda_.update_event_source_mapping(known(live.uuid, f"the UUID of {step.address}"), request)
 
 

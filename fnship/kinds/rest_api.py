@@ -234,6 +234,7 @@ class RestMethod(Spec):
     pass_through: str | None = None  # AWS only: NEVER | WHEN_NO_MATCH | WHEN_NO_TEMPLATES
     # AWS only: status code -> {"pattern": selection pattern, "templates": {...}, "headers": {header: value}}
     responses: Mapping[str, JsonMapping] = field(default_factory=dict)
+    transfer_mode: str = "BUFFERED"  # STREAM: invoked with InvokeWithResponseStream, the answer streamed
     # Assigned by API Gateway: live only.
     api_id: str | None = field(default=None, compare=False)
     resource_id: str | None = field(default=None, compare=False)
@@ -271,6 +272,7 @@ def method_from_aws(found: MethodTypeDef, *, path: str, authorizer: str | None, 
         else {},
         pass_through=integration.get("passthroughBehavior") if lambda_integration else None,
         responses=responses if lambda_integration else {},
+        transfer_mode=integration.get("responseTransferMode") or "BUFFERED",
         api_id=api_id,
         resource_id=resource_id,
     )  # fmt: skip
@@ -312,7 +314,7 @@ def rest_method_put(context: Context, step: Step) -> None:
         })  # fmt: skip
     context.aws.rest_apis.replace_method(
         context.require(REST_API), resource_id(context, spec.path), method=spec.method, settings=settings,
-        target_arn=target, integration=integration, responses=responses,
+        target_arn=target, integration=integration, responses=responses, transfer_mode=spec.transfer_mode,
     )  # fmt: skip
 
 
@@ -497,11 +499,11 @@ def rest_resources(aws: Reads, api_id: str) -> list[ResourceTypeDef]:
 
 
 def integration_target(uri: str | None) -> str | None:
-    """`arn:<partition>:apigateway:...:lambda:path/2015-03-31/functions/<function ARN>/invocations` -> the
-    function ARN."""
+    """`arn:<partition>:apigateway:...:lambda:path/2015-03-31/functions/<function ARN>/invocations` (or a streamed
+    integration's `.../2021-11-15/functions/<function ARN>/response-streaming-invocations`) -> the function ARN."""
     if not uri or "/functions/" not in uri:
         return uri
-    return uri.split("/functions/", 1)[1].removesuffix("/invocations")
+    return uri.split("/functions/", 1)[1].removesuffix("/invocations").removesuffix("/response-streaming-invocations")
 
 
 def read_rest_api(aws: Reads, stub: Resource) -> list[Resource]:

@@ -66,8 +66,9 @@ PROVIDER_KEYS = frozenset(
         "websocketsApiRouteSelectionExpression",
         "websocketsDescription",
         "apiGateway",  # the REST API of `http` events (fnship/triggers/rest.py)
-        "logs",  # restApi: the REST API stage's access logs
+        "logs",  # lambda: every function's logging controls (manifest/lambda_settings.py); restApi: the REST API's
         "alb",  # authorizers: the ALB authenticate actions `alb` events name (fnship/triggers/alb.py)
+        "capacityProviders",  # Lambda Managed Instances (Serverless v4; fnship/manifest/platform.py)
     }
 )
 PROVIDER_IAM_KEYS = frozenset({"role"})
@@ -113,6 +114,14 @@ FUNCTION_KEYS = frozenset(
         "provisionedConcurrency",
         "deployment",
         "deploymentSettings",  # serverless-plugin-canary-deployments
+        # Newer Lambda settings (manifest/lambda_settings.py).
+        "snapStart",
+        "logs",
+        "recursiveLoop",
+        "runtimeManagement",
+        "tenancy",
+        "durableConfig",  # durable execution (fnship/manifest/platform.py)
+        "capacityProvider",  # Lambda Managed Instances (Serverless v4)
     }
 )
 PACKAGE_KEYS = frozenset(

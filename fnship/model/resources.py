@@ -16,6 +16,9 @@ from fnship.secret import Secret
 OWNER_SERVICE_TAG = "fnship:service"
 OWNER_STAGE_TAG = "fnship:stage"
 OWNER_FUNCTION_TAG = "fnship:function"
+# On a role fnship makes for a service rather than for Lambda (EventBridge Scheduler's): what it is for, so
+# discovery gives it its own address (`role.<function>.scheduler`), not the execution role's.
+ROLE_PURPOSE_TAG = "fnship:role"
 OWNER_API_TAG = "fnship:api"  # a shared API's own resource (the REST API's access log group): which API
 # On a function with environment variables: the names of those that are secrets (space-separated), so a plan can
 # show a removed plain variable's value and still hide a removed secret's. "*" when the names do not fit in a tag.

@@ -32,6 +32,7 @@ TRIGGERS: Mapping[str, TriggerType] = LazyTable(
         "sns": "fnship.triggers.sns:TRIGGER",
         "s3": "fnship.triggers.s3:TRIGGER",
         "schedule": "fnship.triggers.rules:SCHEDULE",
+        "scheduler": "fnship.triggers.scheduler:TRIGGER",  # `schedule` with `method: scheduler`
         "eventBridge": "fnship.triggers.rules:EVENT_BRIDGE",
         "stream": "fnship.triggers.stream:TRIGGER",
         "url": "fnship.triggers.url:TRIGGER",
@@ -73,6 +74,7 @@ def render_triggers(
     tags: Mapping[str, str],
     every_function: Mapping[str, Target] | None = None,
     rest_api: RestApiSettings | None = None,
+    permissions_boundary: str | None = None,
 ) -> list[Resource]:
     """Every trigger of every function, then the shared resources they need (in the table's order)."""
     from fnship.manifest.types import RestApiSettings
@@ -86,7 +88,7 @@ def render_triggers(
             by_type.setdefault(event.type, []).append((target, event))
     every = every_function if every_function is not None else {target.function_key: target for target, _ in functions}
     context = Shared(service=service, stage=stage, http_api=http_api, tags=tags, functions=every,
-                     rest_api=rest_api or RestApiSettings())  # fmt: skip
+                     rest_api=rest_api or RestApiSettings(), permissions_boundary=permissions_boundary)  # fmt: skip
     # (the types the service uses, in the table's order: looking up the others would import their modules)
     used = [(event_type, TRIGGERS[event_type]) for event_type in TRIGGERS if event_type in by_type]
     shared = [

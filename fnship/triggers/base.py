@@ -32,6 +32,7 @@ class Shared:
     tags: Mapping[str, str]
     functions: Mapping[str, Target] = field(default_factory=dict)  # every function of the service, by key
     rest_api: RestApiSettings = field(default_factory=RestApiSettings)  # provider.apiGateway
+    permissions_boundary: str | None = None  # `provider.iam.role.permissionsBoundary`: on the roles triggers make
 
 
 # (every event of the type with its function's key, the checker, `provider:` as written): what AWS refuses across

@@ -17,15 +17,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fnship.jsonvalue import JsonObject
-from fnship.kinds.event_source_mapping import KafkaMapping, kafka_identity, schema_registry_json
+from fnship.kinds.event_source_mapping import KafkaMapping, Pollers, kafka_identity, schema_registry_json
 from fnship.local.events import Where
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import (
     BATCHING_WINDOW_S,
+    KAFKA_METRICS,
+    KAFKA_POLLERS,
     EventContext,
     batch_limit,
     filter_patterns,
     flag,
+    metrics_config,
+    provisioned_pollers,
     text_of,
     want_arn,
     want_bounded,
@@ -49,8 +53,10 @@ KAFKA_KEYS = frozenset(
         "topic",
         "consumerGroupId",
         "filterPatterns",
+        "provisioned",
         "provisionedPollers",
         "schemaRegistry",
+        "metricsConfig",
     }
 )
 MSK_KEYS = frozenset(
@@ -65,8 +71,10 @@ MSK_KEYS = frozenset(
         "saslScram512",
         "consumerGroupId",
         "filterPatterns",
+        "provisioned",
         "provisionedPollers",
         "schemaRegistry",
+        "metricsConfig",
     }
 )
 # accessConfigurations key -> (SourceAccessConfigurations Type, URI prefix, a Secrets Manager secret?)
@@ -79,11 +87,6 @@ ACCESS_TYPES = {
     "clientCertificateTlsAuth": ("CLIENT_CERTIFICATE_TLS_AUTH", "", True),
     "serverRootCaCertificate": ("SERVER_ROOT_CA_CERTIFICATE", "", True),
 }
-# Provisioned mode (the platform issue's `provisionedPollers`) for Kafka and MSK mappings.
-# https://docs.aws.amazon.com/lambda/latest/api/API_ProvisionedPollerConfig.html
-MINIMUM_POLLERS = (1, 200)
-MAXIMUM_POLLERS = (1, 2000)
-DEFAULT_MAXIMUM_POLLERS = 200
 # schemaRegistry: a Glue registry (its ARN) or a Confluent one (its URL, with its authentication secrets).
 # https://docs.aws.amazon.com/lambda/latest/api/API_KafkaSchemaRegistryConfig.html
 SCHEMA_REGISTRY_KEYS = frozenset({"uri", "eventRecordFormat", "accessConfigurations", "validate"})
@@ -134,7 +137,8 @@ class KafkaEvent(EventSettings):
     secrets: tuple[str, ...]  # the Secrets Manager ARNs among them (and the schema registry's)
     in_vpc: bool
     filter_patterns: tuple[str, ...]
-    pollers: tuple[int, int] | None = None  # provisionedPollers (minimum, maximum)
+    pollers: tuple[int, int] | None = None  # provisioned mode (minimum, maximum): `provisioned`/`provisionedPollers`
+    metrics: tuple[str, ...] = ()  # metricsConfig
     schema_registry: str | None = None  # the SchemaRegistryConfig as the mapping kind compares it
     glue_registry: str | None = None  # a Glue registry's ARN: the role reads its schemas
 
@@ -227,27 +231,6 @@ def _access(raw: Mapping[str, Value], path: KeyPath, check: Checker) -> tuple[li
     return access, secrets, subnets or groups
 
 
-def _pollers(raw: Mapping[str, Value], path: KeyPath, check: Checker) -> tuple[int, int] | None:
-    """`provisionedPollers: {minimum, maximum}` (Lambda's defaults 1 and 200)."""
-    if raw.get("provisionedPollers") is None:
-        return None
-    where = (*path, "provisionedPollers")
-    found = check.want_mapping(raw["provisionedPollers"], where, what="a mapping (minimum, maximum)")
-    if found is None:
-        return None
-    check.keys(found, where, {"minimum", "maximum"})
-    low = want_bounded(found["minimum"], (*where, "minimum"), check, MINIMUM_POLLERS) if "minimum" in found else 1
-    high: int | None = DEFAULT_MAXIMUM_POLLERS
-    if found.get("maximum") is not None:
-        high = want_bounded(found["maximum"], (*where, "maximum"), check, MAXIMUM_POLLERS)
-    if low is None or high is None:
-        return None
-    if low > high:
-        check.error(where, f"minimum ({low}) is above maximum ({high})")
-        return None
-    return low, high
-
-
 def _schema_registry(
     raw: Mapping[str, Value], path: KeyPath, check: Checker, *, pollers: tuple[int, int] | None
 ) -> tuple[str | None, list[str], str | None]:
@@ -260,7 +243,7 @@ def _schema_registry(
         return None, [], None
     check.keys(found, where, SCHEMA_REGISTRY_KEYS)
     if pollers is None:
-        check.error(where, "a schema registry needs provisioned mode: add provisionedPollers (minimum, maximum)",
+        check.error(where, "a schema registry needs provisioned mode: add provisionedPollers (min, max)",
                     "Lambda validates records against a schema registry only in provisioned mode")  # fmt: skip
     uri = text_of(found, "uri", where, check)
     glue = None
@@ -325,8 +308,9 @@ def parse_kafka(value: object, path: KeyPath, ctx: EventContext, index: int) -> 
     batch, window = _batching(raw, path, check)
     position, timestamp = _position(raw, path, check)
     group = _consumer_group(raw, path, check)
-    pollers = _pollers(raw, path, check)
+    pollers = provisioned_pollers(raw, path, check, KAFKA_POLLERS)
     registry, registry_secrets, glue = _schema_registry(raw, path, check, pollers=pollers)
+    metrics = metrics_config(raw, path, check, KAFKA_METRICS, source=KAFKA_POLLERS.source)
     if topic is None or not servers:
         return []
     return [
@@ -345,6 +329,7 @@ def parse_kafka(value: object, path: KeyPath, ctx: EventContext, index: int) -> 
             in_vpc=in_vpc,
             filter_patterns=filter_patterns(raw, path, check),
             pollers=pollers,
+            metrics=metrics,
             schema_registry=registry,
             glue_registry=glue,
         )
@@ -375,8 +360,9 @@ def parse_msk(value: object, path: KeyPath, ctx: EventContext, index: int) -> li
     batch, window = _batching(raw, path, check)
     position, timestamp = _position(raw, path, check)
     group = _consumer_group(raw, path, check)
-    pollers = _pollers(raw, path, check)
+    pollers = provisioned_pollers(raw, path, check, KAFKA_POLLERS)
     registry, registry_secrets, glue = _schema_registry(raw, path, check, pollers=pollers)
+    metrics = metrics_config(raw, path, check, KAFKA_METRICS, source=KAFKA_POLLERS.source)
     if arn is None or topic is None:
         return []
     return [
@@ -395,6 +381,7 @@ def parse_msk(value: object, path: KeyPath, ctx: EventContext, index: int) -> li
             in_vpc=True,  # an MSK cluster always lives in a VPC
             filter_patterns=filter_patterns(raw, path, check),
             pollers=pollers,
+            metrics=metrics,
             schema_registry=registry,
             glue_registry=glue,
         )
@@ -455,7 +442,8 @@ def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
         starting_position_timestamp=s.starting_position_timestamp,
         consumer_group_id=s.consumer_group_id,
         access=s.access,
-        pollers=s.pollers,
+        provisioned_pollers=Pollers(*s.pollers) if s.pollers else None,
+        metrics=s.metrics,
         schema_registry=s.schema_registry,
     )
     return [mapping(target, event.type, name, spec)]

@@ -74,6 +74,9 @@ REST_CORS_KEYS = frozenset({"origin", "origins", "headers", "methods", "allowCre
 AUTHORIZER_EVENT = "httpAuthorizer"
 # `integration:` as Serverless v3 spells it (upper-cased, `-` as `_`) -> the API Gateway integration type.
 INTEGRATIONS = {"LAMBDA_PROXY": "AWS_PROXY", "AWS_PROXY": "AWS_PROXY", "LAMBDA": "AWS", "AWS": "AWS"}
+TRANSFER_RESPONSE_KEYS = frozenset({"transferMode"})  # `response` of a Lambda proxy method
+# https://docs.aws.amazon.com/apigateway/latest/api/API_PutIntegration.html (responseTransferMode)
+TRANSFER_MODES = ("BUFFERED", "STREAM")
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ class RestEvent(EventSettings):
     request: RestRequest = field(default_factory=RestRequest)
     responses: tuple[RestResponse, ...] = ()  # `integration: lambda` only
     throttle: tuple[int, float] | None = None  # serverless-api-gateway-throttling's `throttling` (burst, rate)
+    transfer_mode: str = "BUFFERED"  # `response.transferMode: STREAM`: API Gateway streams the function's answer
 
 
 def parse_http(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[RestEvent]:
@@ -160,9 +164,9 @@ def parse_http(value: object, path: KeyPath, ctx: EventContext, index: int) -> l
         origin = ",".join(cors.origins) if cors else None
         responses = parse_response(raw.get("response"), (*path, "response"), check, cors_origin=origin,
                                    cors_credentials=bool(cors and cors.allow_credentials))  # fmt: skip
-    elif raw.get("response") is not None:
-        check.error((*path, "response"), "response applies to `integration: lambda` only",
-                    "with the Lambda proxy integration the function's answer is the response: remove it")  # fmt: skip
+    transfer_mode = "BUFFERED"
+    if integration != "AWS" and raw.get("response") is not None:
+        transfer_mode = _transfer_mode(raw["response"], (*path, "response"), check)
     private = flag(raw, "private", path, check, False)
     throttle = None
     if raw.get("throttling") is not None:
@@ -172,7 +176,32 @@ def parse_http(value: object, path: KeyPath, ctx: EventContext, index: int) -> l
                         at_key=True)  # fmt: skip
         else:
             throttle = parse_throttle(raw["throttling"], (*path, "throttling"), check)
-    return [RestEvent(method, route_path, cors, integration, authorizer, private, request, responses, throttle)]
+    return [RestEvent(method, route_path, cors, integration, authorizer, private, request, responses, throttle,
+                      transfer_mode)]  # fmt: skip
+
+
+def _transfer_mode(value: object, path: KeyPath, check: Checker) -> str:
+    """`response: {transferMode: STREAM}`: API Gateway invokes the function with InvokeWithResponseStream and streams
+    its answer to the client. https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode.html"""
+    raw = check.want_mapping(value, path, what="a mapping like {transferMode: STREAM}")
+    if raw is None:
+        return "BUFFERED"
+    for key in raw:
+        if key not in TRANSFER_RESPONSE_KEYS:
+            check.error((*path, key), f"response.{key} applies to `integration: lambda` only",
+                        "with the Lambda proxy integration the function's answer is the response (only transferMode "
+                        "applies)", at_key=True)  # fmt: skip
+    if raw.get("transferMode") is None:
+        return "BUFFERED"
+    written = check.want_str(raw["transferMode"], (*path, "transferMode"))
+    if written is None:
+        return "BUFFERED"
+    if written.upper() not in TRANSFER_MODES:
+        check.error(
+            (*path, "transferMode"), f"{show(written)} is not a response transfer mode; allowed: BUFFERED, STREAM"
+        )
+        return "BUFFERED"
+    return written.upper()
 
 
 def _rest_cors(value: object, path: KeyPath, check: Checker) -> RestCors | None:
@@ -287,6 +316,7 @@ DEFAULT_ACCESS_LOG_FORMAT = (
     "resourcePath: $context.resourcePath, status: $context.status, protocol: $context.protocol, "
     "responseLength: $context.responseLength"
 )
+LOGS_NOT_YET = ("websocket", "httpApi", "frameworkLambda")  # Serverless v3's other provider.logs keys
 REST_LOGS_KEYS = frozenset(
     {"accessLogging", "format", "executionLogging", "level", "fullExecutionData", "role", "roleManagedExternally"}
 )
@@ -300,8 +330,8 @@ def _rest_api_logs(provider: Mapping[str, Value], path: KeyPath, check: Checker)
     where = (*path, "logs")
     logs = check.want_mapping(provider["logs"], where) or {}
     for key in logs:
-        if key != "restApi":
-            hint = "remove it: fnship sets up the REST API's logs only (provider.logs.restApi)"
+        if key in LOGS_NOT_YET:  # (`lambda` is manifest/lambda_settings.py's, which also reports unknown keys)
+            hint = "remove it: fnship sets up the REST API's logs (provider.logs.restApi) and the functions' (lambda)"
             check.error((*where, key), f"provider.logs.{key} is not supported by fnship yet", hint, at_key=True)
     value = logs.get("restApi")
     if value is None or value is False:
@@ -392,6 +422,7 @@ def render_rest_method(target: Target, event: EventSpec, name: str) -> list[Reso
                               "headers": dict(response.headers)}
             for response in settings.responses
         },
+        transfer_mode=settings.transfer_mode,
     )  # fmt: skip
     method = Resource.of(
         trigger_address(target, "http", name),
@@ -561,7 +592,8 @@ def shared_rest_api(
     api = Resource.of(REST_API, name, spec)
     digest_source = {
         "paths": paths,
-        "methods": sorted(json.dumps(plain(r.spec_as(RestMethod).compared()), sort_keys=True) for r in methods),
+        # (a streamed method adds its mode: stages of services that stream nothing keep their revision)
+        "methods": sorted(method_digest(r.spec_as(RestMethod)) for r in methods),
         "authorizers": sorted(
             json.dumps([r.kind, r.name, plain(r.spec.compared() if r.spec else {})], sort_keys=True, default=str)
             for r in authorizers
@@ -625,6 +657,12 @@ def logging_settings(
     if group is not None and logs.access_format is not None:
         access = (arn("logs", f"log-group:{group.name}", region=region, account_id=account_id), logs.access_format)
     return {"access_log": access, "logging_level": logs.level, "data_trace": logs.full_data and logs.level != "OFF"}
+
+
+def method_digest(method: RestMethod) -> str:
+    """A method as the stage's revision digests it (a buffered method as before streaming existed)."""
+    fields = {k: v for k, v in method.compared().items() if k != "transfer_mode" or v != "BUFFERED"}
+    return json.dumps(plain(fields), sort_keys=True)
 
 
 def request_validation(events: list[tuple[Target, EventSpec]], *, service: str, stage: str) -> list[Resource]:
