@@ -146,7 +146,7 @@ CASES = [
     ),
     (
         "- http:\n    method: get\n    path: /a\n    response:\n      template: x",
-        "11:11 functions.api.events.0.http.response: response applies to `integration: lambda` only",
+        "12:13 functions.api.events.0.http.response.template: response.template applies to `integration: lambda` only",
     ),
     (
         "- http:\n    method: get\n    path: /a/{id}\n    request:\n      parameters:\n        paths:\n"

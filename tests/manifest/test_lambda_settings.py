@@ -175,8 +175,11 @@ def test_settings_are_parsed_in_aws_spelling(env: Env):
 
 
 def test_provider_logs_other_sections_are_named(env: Env):
-    problems = env.problems(with_function("", provider="logs:\n  restApi: true"))
-    assert problems == ["serverless.yml:5:5 provider.logs.restApi: unknown key 'restApi' in provider.logs"]  # fmt: skip
+    problems = env.problems(with_function("", provider="logs:\n  websocket: true\n  tracing: true"))
+    assert problems == [
+        "serverless.yml:5:5 provider.logs.websocket: provider.logs.websocket is not supported by fnship yet",
+        "serverless.yml:6:5 provider.logs.tracing: unknown key 'tracing' in provider.logs",
+    ]
 
 
 def test_snapstart_needs_published_versions(env: Env):
