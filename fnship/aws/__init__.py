@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # (each service's module is imported when first used: `fn --h
     from fnship.aws.apigateway_api import RestApis
     from fnship.aws.apigatewayv2_api import HttpApis
     from fnship.aws.buckets_api import BucketsApi
+    from fnship.aws.cloudformation_api import CloudFormationApi
     from fnship.aws.cloudwatch_api import CloudWatchApi
     from fnship.aws.ecr_api import EcrApi
     from fnship.aws.events_api import EventsApi
@@ -118,6 +119,12 @@ class Aws:
         return EventsApi(self.client("events"))
 
     @functools.cached_property
+    def cloudformation(self) -> CloudFormationApi:
+        from fnship.aws.cloudformation_api import CloudFormationApi
+
+        return CloudFormationApi(self.client("cloudformation"), sleep=self.sleep)
+
+    @functools.cached_property
     def cloudwatch(self) -> CloudWatchApi:
         from fnship.aws.cloudwatch_api import CloudWatchApi
 
@@ -172,9 +179,7 @@ class Aws:
 
     def stack_outputs(self, name: str) -> dict[str, str] | None:
         """A CloudFormation stack's outputs (OutputKey -> OutputValue); None when there is no such stack."""
-        from fnship.aws.cloudformation_api import CloudFormationApi
-
-        return CloudFormationApi(self.client("cloudformation")).stack_outputs(name)
+        return self.cloudformation.stack_outputs(name)
 
     def s3_object_text(self, bucket: str, key: str) -> str | None:
         """The UTF-8 text of an S3 object; None when the key does not exist."""
