@@ -325,12 +325,13 @@ def _plan_against_live(
     from concurrent.futures import ThreadPoolExecutor
 
     from fnship.kinds.event_source_mapping import queue_warnings
-    from fnship.plan.live import read_live
+    from fnship.plan.live import read_live, with_stack_values
     from fnship.plan.reads import Reads
     from fnship.plan.steps import make_plan as plan_of
     from fnship.plan.versions import plan_pruning
 
     reads = loaded.reads = reads if reads is not None else Reads(loaded.aws)
+    desired = with_stack_values(reads, desired)  # (the companion stack's values first: names hang on them)
     with ThreadPoolExecutor(max_workers=1) as side:  # the sources' checks go out beside the live reads
         warnings = side.submit(queue_warnings, reads, desired)
         live, loaded.discovery = read_live(reads, desired, discover_owned=not only, record=record)

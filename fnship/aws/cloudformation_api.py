@@ -162,10 +162,17 @@ class CloudFormationApi:
     ) -> tuple[str | None, tuple[ResourceChange, ...]]:
         """Create a change set and wait until CloudFormation has worked it out: (its id, its changes), or (None, ())
         when it would change nothing (then it is deleted again). An IAM-creating template needs the capabilities,
-        a macro (`Transform`) the auto-expand one."""
+        a macro (`Transform`) the auto-expand one. A change set of that name that is ready to run is taken as it is
+        (the caller names a change set by what it carries: a plan's reading and the deploy after it agree)."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         resource = f"CloudFormation stack {name}"
+        existing = self._change_set_or_none(name, change_set)
+        if existing is not None:
+            if existing.get("Status") == "CREATE_COMPLETE" and existing.get("ExecutionStatus") == "AVAILABLE":
+                change_set_id = str(existing["ChangeSetId"])
+                return change_set_id, self.change_set_changes(name, change_set_id)
+            self.delete_change_set(name, str(existing["ChangeSetId"]))
         try:
             made = self._client.create_change_set(
                 StackName=name,
@@ -189,6 +196,19 @@ class CloudFormationApi:
                 return None, ()
             raise AwsError(resource=resource, action="CreateChangeSet", code="FAILED", detail=reason)
         return change_set_id, self.change_set_changes(name, change_set_id)
+
+    def _change_set_or_none(self, name: str, change_set: str) -> dict[str, Any] | None:
+        """The change set `change_set` of stack `name`, None when there is none (or no stack)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return dict(self._client.describe_change_set(StackName=name, ChangeSetName=change_set))
+        except ClientError as exc:
+            if error_code(exc) in ("ChangeSetNotFound", "ChangeSetNotFoundException", "ValidationError"):
+                return None
+            raise self._fail(exc, name=name, action="DescribeChangeSet") from exc
+        except BotoCoreError as exc:
+            raise self._fail(exc, name=name, action="DescribeChangeSet") from exc
 
     def _wait_change_set(self, name: str, change_set_id: str) -> dict[str, Any]:
         deadline = time.monotonic() + WAIT_S

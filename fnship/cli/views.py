@@ -122,6 +122,8 @@ def render_step(event: str, step: Any) -> str | None:
         return f"  ✓ {step.type} {step.address}"
     if event == "failed":
         return f"  ✗ {step.type} {step.address}"
+    if event == "progress":  # a long step's news (a stack's events)
+        return f"    {step.address}: {step.detail.get('message', '')}"
     return None
 
 

@@ -36,6 +36,7 @@ def _kinds() -> dict[str, Kind]:
         role,
         s3,
         sns,
+        stack,
     )
 
     return {
@@ -45,6 +46,7 @@ def _kinds() -> dict[str, Kind]:
             artifact_stores.ECR_REPOSITORY_KIND,
             layer.KIND,
             image.KIND,
+            stack.KIND,
             log_group.KIND,
             role.KIND,
             function.KIND,

@@ -15,6 +15,8 @@ Applied once by fnship/local/emulator_app.py before it serves:
   `Input`, `InputPath` or `InputTransformer`), as it delivers to SQS (moto raised NotImplementedError: 500).
 - AddPermission's `FunctionUrlAuthType` and `InvokedViaFunctionUrl` become the statement's conditions, as AWS
   writes them (moto kept them as top-level keys, so a function URL's permissions re-planned on every deploy).
+- A stack created or updated through a change set has the `Outputs` its template declares, as on AWS (moto 5.2
+  kept the outputs of the template the stack was first made with: none for a stack made by a change set).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def apply(host: Any) -> None:
     _route_authorization_none()
     _eventbridge_lambda_targets()
     _function_url_conditions()
+    change_set_outputs()
 
 
 # -- Invoke --------------------------------------------------------------------------------------------------------
@@ -320,3 +323,30 @@ def _function_url_conditions() -> None:
         return original(self, url_conditions(obj))
 
     cast(Any, Policy).decode_policy = decode_policy
+
+
+# -- CloudFormation ----------------------------------------------------------------------------------------------
+_change_set_outputs_applied = False
+
+
+def change_set_outputs() -> None:
+    """After ExecuteChangeSet, the stack's template and outputs are those of the change set's template (moto kept
+    the ones it was made with). Applied by the emulator, and by the tests of the companion stack on their own moto
+    server (tests/integration/test_companion_stack.py), which read outputs as AWS gives them."""
+    global _change_set_outputs_applied
+    if _change_set_outputs_applied:
+        return
+    _change_set_outputs_applied = True
+    from moto.cloudformation.models import CloudFormationBackend
+
+    original = CloudFormationBackend.execute_change_set
+
+    def execute_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
+        original(self, change_set_name, stack_name)
+        for change_set in self.change_sets.values():
+            if change_set_name in (change_set.change_set_id, change_set.change_set_name):
+                stack = self.stacks[change_set.stack_id]
+                stack._parse_template()
+                stack.output_map = stack._create_output_map()
+
+    cast(Any, CloudFormationBackend).execute_change_set = execute_change_set

@@ -15,6 +15,7 @@ from fnship.manifest import schema
 from fnship.manifest.artifacts import build_artifacts
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events import EventContext, parse_events, parse_settings
+from fnship.manifest.intrinsics import StackValue, is_intrinsic
 from fnship.manifest.release import parse_releases
 from fnship.manifest.types import (
     DEFAULT_ARCHITECTURE,
@@ -316,12 +317,10 @@ def _role_arn(value: Any, path: KeyPath, check: Checker) -> str | None:
 
 
 def _arn(value: Any, path: KeyPath, check: Checker) -> str | None:
+    if is_intrinsic(value):
+        return check.stack_value(value, path)  # type: ignore[no-any-return]
     if isinstance(value, dict):
-        check.error(
-            path,
-            "CloudFormation intrinsic functions are not supported here",
-            "write the ARN; ${aws:accountId} and ${aws:region} can help",
-        )
+        check.error(path, "must be an ARN or a CloudFormation intrinsic function, got a mapping")
         return None
     text = check.want_str(value, path)
     if text is not None and not text.startswith("arn:"):
@@ -362,25 +361,17 @@ def _statement(value: Any, path: KeyPath, check: Checker) -> dict[str, Any] | No
             continue
         key = present[0]
         field = raw[key]
-        if key.endswith("Resource") and _has_intrinsic(field):
-            check.error(
-                (*path, key),
-                "CloudFormation intrinsic functions are not supported in IAM statements",
-                "write the ARN; ${aws:accountId} and ${aws:region} can help",
-            )
-            continue
-        items = check.want_str_list(field, (*path, key), single_ok=True)
+        stack_ok = key.endswith("Resource")  # an ARN the companion stack decides (`!GetAtt Table.Arn`)
+        items = check.want_str_list(field, (*path, key), single_ok=True, stack_ok=stack_ok)
+        if stack_ok and items:
+            raw = {**raw, key: items if isinstance(field, list) else items[0]}
         if items is not None and not items:
             check.error((*path, key), f"{key} must not be empty")
-    if raw.get("Condition") is not None:
-        check.want_mapping(raw["Condition"], (*path, "Condition"))
+    if raw.get("Condition") is not None and check.want_mapping(raw["Condition"], (*path, "Condition")) is not None:
+        raw = {**raw, "Condition": check.stack_value(raw["Condition"], (*path, "Condition"))}
     if raw.get("Sid") is not None:
         check.want_str(raw["Sid"], (*path, "Sid"))
     return dict(raw) if len(check.diagnostics) == before else None
-
-
-def _has_intrinsic(value: Any) -> bool:
-    return isinstance(value, dict) or (isinstance(value, list) and any(isinstance(item, dict) for item in value))
 
 
 # -- shared function/provider settings ---------------------------------------------------------------------------
@@ -468,15 +459,8 @@ def _environment(value: Any, path: KeyPath, check: Checker) -> dict[str, str | S
 def _env_value(value: Any, path: KeyPath, check: Checker) -> str | Secret | None:
     if isinstance(value, (str, Secret)):
         return value
-    if isinstance(value, dict) and len(value) == 1 and (next(iter(value)) in ("Ref", "Condition")
-                                                        or str(next(iter(value))).startswith("Fn::")):  # fmt: skip
-        check.error(
-            path,
-            f"CloudFormation {next(iter(value))} cannot be resolved here yet: fnship deploys no CloudFormation stack "
-            "(CloudFormation resources are issue 11's companion stack)",
-            "write the value, or read it with ${cf:stack.output}, ${ssm:/name}, ${aws:region}, ${aws:accountId}",
-        )
-        return None
+    if is_intrinsic(value):
+        return check.stack_value(value, path)  # type: ignore[no-any-return]
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -499,13 +483,13 @@ def _tags(value: Any, path: KeyPath, check: Checker) -> dict[str, str]:
         if len(key) > schema.TAG_KEY_MAX:
             check.error(where, f"a tag key is at most {schema.TAG_KEY_MAX} characters", at_key=True)
             continue
-        if isinstance(item, (dict, list, Secret)):
+        if isinstance(item, (dict, list, Secret)) and not is_intrinsic(item):
             check.error(where, f"a tag value must be a string, number or boolean, got {show(item)}")
             continue
         text = _env_value(item, where, check)
         if text is None or isinstance(text, Secret):  # a Secret is refused above
             continue
-        if len(text) > schema.TAG_VALUE_MAX:
+        if len(text) > schema.TAG_VALUE_MAX and not isinstance(text, StackValue):
             check.error(where, f"a tag value is at most {schema.TAG_VALUE_MAX} characters")
             continue
         out[key] = str(text)

@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from fnship.errors import Diagnostic, Location
+from fnship.manifest.intrinsics import StackValue, is_intrinsic, with_stack_values
 from fnship.manifest.loader import dotted
 from fnship.manifest.types import KeyPath
 from fnship.secret import Secret
@@ -50,6 +51,8 @@ class Checker:
         self.failed = set(failed)
         self.diagnostics: list[Diagnostic] = []
         self.notes: list[str] = []
+        # Intrinsic functions accepted where fnship reads a value: checked against `resources:` once it is assembled.
+        self.stack_values: list[StackValue] = []
 
     # -- where -------------------------------------------------------------------------------------------------
     def locate(self, path: KeyPath) -> Location:
@@ -165,15 +168,26 @@ class Checker:
             return None
         return text
 
-    def want_str_list(self, value: Any, path: KeyPath, *, single_ok: bool = False) -> list[str] | None:
-        if single_ok and isinstance(value, str):
-            return [value]
+    def stack_value(self, value: Any, path: KeyPath) -> Any:
+        """`value` with its CloudFormation intrinsic functions as StackValues (manifest/intrinsics.py), which the
+        companion stack decides."""
+        return with_stack_values(value, path, self.stack_values.append)
+
+    def want_str_or_stack(self, value: Any, path: KeyPath) -> str | None:
+        """A string, or an intrinsic function the companion stack evaluates (a StackValue, which is a string)."""
+        return self.stack_value(value, path) if is_intrinsic(value) else self.want_str(value, path)
+
+    def want_str_list(
+        self, value: Any, path: KeyPath, *, single_ok: bool = False, stack_ok: bool = False
+    ) -> list[str] | None:
+        if single_ok and (isinstance(value, str) or (stack_ok and is_intrinsic(value))):
+            value = [value]
         items = self.want_list(value, path)
         if items is None:
             return None
         out = []
         for index, item in enumerate(items):
-            text = self.want_str(item, (*path, index))
+            text = self.want_str_or_stack(item, (*path, index)) if stack_ok else self.want_str(item, (*path, index))
             if text is not None:
                 out.append(text)
         return out if len(out) == len(items) else None

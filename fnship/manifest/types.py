@@ -7,7 +7,7 @@ and `Manifest.locate()` points any key path back to its file:line:col for error 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import field
 from pathlib import Path
 from typing import Any
@@ -165,6 +165,30 @@ class ProviderSpec:
 
 
 @frozen
+class CompanionStack:
+    """`resources:` as the template fnship deploys as the service's CloudFormation stack (manifest/resources.py):
+    references to fnship's own resources rewritten into parameters (parameter -> resources.FnshipReference), and
+    where each template entry was written (`Template.origin`)."""
+
+    template: Mapping[str, Any]
+    references: Mapping[str, Any]
+    origin: Mapping[tuple[str, ...], KeyPath]
+
+    def manifest_path(self, template_path: Sequence[Any]) -> KeyPath:
+        return origin_path(self.origin, template_path)
+
+
+def origin_path(origin: Mapping[tuple[str, ...], KeyPath], template_path: Sequence[Any]) -> KeyPath:
+    """Where a template path (`["Resources", "Q", "Properties", "X"]`) was written in the manifest, by the origin
+    of its entry (section, logical id) or its section."""
+    for end in (2, 1):
+        head = tuple(str(part) for part in template_path[:end])
+        if head in origin:
+            return (*origin[head], *template_path[end:])
+    return ("resources",)
+
+
+@frozen
 class Manifest:
     path: Path  # the manifest file
     service: str
@@ -181,6 +205,9 @@ class Manifest:
     # function key -> its manifest.release.ReleaseSettings (deployment, deploymentSettings, provisionedConcurrency)
     releases: Mapping[str, Any] = field(default_factory=dict)
     locator: Callable[[KeyPath], Location | None] = field(default=lambda _path: None, repr=False, compare=False)
+    stack: CompanionStack | None = None  # `resources:`, deployed as the companion stack
+    # Intrinsic functions where fnship reads a value (manifest/intrinsics.py StackValue), which the stack decides.
+    stack_values: tuple[Any, ...] = ()
 
     @property
     def root(self) -> Path:

@@ -119,6 +119,12 @@ class Spec:
     kind: ClassVar[str]  # the key into fnship.kinds.KINDS
     __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]  # every Spec is a dataclass
 
+    def output_value(self, attribute: str) -> str | None:
+        """An identifier AWS assigned (`id`, `arn`, `uuid`): the field of that name (a kind with other outputs
+        says how to find them)."""
+        found = getattr(self, attribute, None)
+        return str(found) if found else None
+
     def compared(self) -> dict[str, Any]:
         """The compared fields as plain data (tuples as lists, nested specs as mappings): the plan's attributes."""
         return {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self) if f.compare}
@@ -205,8 +211,7 @@ class Resource:
     def output(self, attribute: str) -> str | None:
         """An identifier AWS assigned to it (`id`, `arn`, `uuid`) that references resolve to: its spec's field of
         that name."""
-        found = getattr(self.spec, attribute, None)
-        return str(found) if found else None
+        return self.spec.output_value(attribute) if self.spec is not None else None
 
 
 @dataclass(frozen=True)

@@ -285,6 +285,48 @@ def read_live(
     return desired.with_resources(found), known
 
 
+def with_stack_values(reads: Reads, desired: State) -> State:
+    """`desired` with the values the companion stack decides filled in where the deployed stack has them and this
+    plan keeps them (see plan.steps.resolve_live_refs), names included (an event source mapping is named by its
+    queue's ARN): read first, so every other reading looks for the real names."""
+    from fnship.manifest.intrinsics import MARKED
+    from fnship.plan.steps import resolve_live_refs
+
+    stack = desired.get(Address.stack())
+    if stack is None:
+        return desired
+    read = KINDS["stack"].read
+    assert read is not None
+    live = desired.with_resources(read(reads, stack))
+    resolved = resolve_live_refs(desired, live)
+    live_stack = live.get(Address.stack())
+
+    def named(resource: Resource) -> Resource:
+        found = MARKED.search(resource.name)
+        if found is None:
+            return resource
+        value = live_stack.output(found.group(1)) if live_stack is not None else None
+        if value is None or resource.kind == "stack":
+            return resource
+        from fnship.kinds import KINDS as kinds  # (the stack kind decides whether the plan keeps the value)
+
+        keeps = kinds["stack"].keeps_output
+        if keeps is not None and live_stack is not None and not keeps(stack, live_stack, found.group(1)):
+            return resource
+        renamed = replace(resource, name=resource.name.replace(found.group(0), value))
+        scope = resource.scope
+        if resource.kind == "event_source_mapping" and scope is not None:
+            # Addressed by its source's name, as discovery addresses the mapping it finds (kinds/event_source_mapping)
+            from fnship.model.triggers.sources import source_name
+
+            trigger = source_name(renamed.name)
+            renamed = replace(renamed, address=Address.trigger(scope.function_key, scope.event_type, trigger),
+                              scope=replace(scope, trigger_name=trigger))  # fmt: skip
+        return renamed
+
+    return resolved.with_resources(named(resource) for resource in resolved.resources)
+
+
 def _merge(
     discovered: Iterable[Resource], wanted: dict[tuple[str, str], Resource]
 ) -> tuple[list[Resource], dict[str, Resource]]:

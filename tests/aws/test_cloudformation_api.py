@@ -77,3 +77,11 @@ def test_a_failed_call_names_the_stack_and_the_action(cfn):
             "svc-dev", change_set="fnship-1", template=template(), parameters={}, tags={}, create=False
         )
     assert "CloudFormation stack svc-dev" in failed.value.message and "CreateChangeSet" in failed.value.message
+
+
+def test_a_change_set_of_the_same_name_ready_to_run_is_taken_as_it_is(cfn):
+    args = {"template": template(Queue=QUEUE), "parameters": {"Suffix": "a"}, "tags": {}, "create": True}
+    first, changes = cfn.create_change_set("svc-dev", change_set="fnship-same", **args)
+    again, changes_again = cfn.create_change_set("svc-dev", change_set="fnship-same", **args)
+    assert first is not None and again == first and changes_again == changes
+    assert cfn.execute_change_set("svc-dev", again).ok

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fnship.manifest.intrinsics import is_intrinsic
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.types import Cors, EventSpec, HttpApiSpec, KeyPath
 from fnship.secret import Secret
@@ -42,15 +43,10 @@ def arn_parts(text: str) -> re.Match[str] | None:
 
 
 def want_arn(value: Any, path: KeyPath, check: Checker, *, services: tuple[str, ...], what: str) -> str | None:
+    if is_intrinsic(value):  # `!GetAtt Queue.Arn`: the companion stack decides it (manifest/intrinsics.py)
+        return check.stack_value(value, path)  # type: ignore[no-any-return]
     if isinstance(value, dict):
-        if "Fn::GetAtt" in value or "Ref" in value:
-            check.error(
-                path,
-                f"{what} given as a CloudFormation reference: fnship does not create {what}s yet",
-                f"write the {what}'s ARN; ${{aws:region}} and ${{aws:accountId}} can help",
-            )
-        else:
-            check.error(path, f"must be the {what}'s ARN, got a mapping")
+        check.error(path, f"must be the {what}'s ARN, got a mapping")
         return None
     text = check.want_str(value, path)
     if text is None:
