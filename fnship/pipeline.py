@@ -520,10 +520,12 @@ def removal_plan(loaded: Loaded) -> Plan:
     from fnship.plan.live import read_live
     from fnship.plan.steps import make_plan as plan_of
 
+    from fnship.kinds.stack import removal_warnings
+
     manifest = loaded.manifest
     empty = State(manifest.service, manifest.stage, manifest.region, ())
     live, loaded.discovery = read_live(loaded.aws, empty, discover_owned=True)
-    return plan_of(empty, live, release_id=release_id())
+    return plan_of(empty, live, release_id=release_id(), warnings=tuple(removal_warnings(live)))
 
 
 def info(loaded: Loaded) -> dict[str, Any]:
@@ -578,8 +580,21 @@ def info(loaded: Loaded) -> dict[str, Any]:
         "stage": manifest.stage,
         "region": manifest.region,
         "functions": functions,
+        **({"stack": stack_info(loaded)} if manifest.stack is not None else {}),
         "endpoints": endpoints(loaded),
     }
+
+
+def stack_info(loaded: Loaded) -> dict[str, Any]:
+    """The companion stack: its name, status and outputs (not the ones fnship adds for what it reads)."""
+    from fnship.kinds.stack import stack_name, user_outputs
+
+    manifest = loaded.manifest
+    name = stack_name(service=manifest.service, stage=manifest.stage)
+    found = loaded.aws.cloudformation.stack_or_none(name, details=False)
+    if found is None:
+        return {"name": name, "status": None, "outputs": {}}
+    return {"name": name, "status": found.status, "outputs": user_outputs(found.outputs)}
 
 
 def failure_error(result: ApplyResult) -> FnError:

@@ -6,6 +6,7 @@ import difflib
 import json
 from typing import Any
 
+from fnship.manifest.intrinsics import shown
 from fnship.model.address import Address
 from fnship.plan.diff import CREATE, DELETE, REPLACE, UPDATE
 from fnship.plan.serialize import jsonable
@@ -70,7 +71,8 @@ def render_plan(plan: Any) -> str:
     lines = [head, "", "fnship will:", ""]
     for change in plan.changes:
         carried = f", with {change.deleted_with}" if change.deleted_with else ""
-        lines.append(f"  {SYMBOLS[change.action]} {change.address}  ({VERBS[change.action]} {change.name}{carried})")
+        name = shown(change.name)
+        lines.append(f"  {SYMBOLS[change.action]} {change.address}  ({VERBS[change.action]} {name}{carried})")
         shift = next((s for s in plan.steps if s.type == "release.shift"), None)
         if shift is not None and change.address in shift.detail["aliases"]:
             detail = shift.detail["aliases"][change.address]
@@ -152,6 +154,10 @@ def render_info(info: dict[str, Any]) -> str:
             latest = versions[-1]
             lines.append(f"      latest: v{latest['version']} {latest['description']}")
         lines.append(f"      role {fn['role']}")
+    stack = info.get("stack")
+    if stack:
+        lines.append(f"  stack: {stack['name']} ({stack['status'] or 'not deployed'})")
+        lines += [f"      {key}: {value}" for key, value in sorted((stack.get("outputs") or {}).items())]
     lines += render_endpoints(info.get("endpoints") or {})
     return "\n".join(lines) + "\n"
 

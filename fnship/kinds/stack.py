@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from fnship.errors import AwsError, FnError
 from fnship.kinds.base import Context, Kind, reading_owner
+from fnship.manifest.intrinsics import OUTPUT_PREFIX
 from fnship.model.address import Address
-from fnship.model.resources import Ref, Resource, Spec
+from fnship.model.resources import Ref, Resource, Spec, State
 from fnship.plan.diff import FieldChange, Step, field_changes
 from fnship.plan.reads import owned
 
@@ -150,6 +151,10 @@ def diff_stack(desired: Resource | None, live: Resource | None) -> list[FieldCha
 
     for name in ("Parameters", "Outputs", "Conditions", "Mappings"):
         lines += _keyed(name.lower(), section(have, name), section(want, name))
+    # The outputs fnship adds for what it reads are shown only when nothing else changes (they follow the manifest).
+    own = [line for line in lines if line.path.startswith(f"outputs.{OUTPUT_PREFIX}")]
+    if len(own) < len(lines):
+        lines = [line for line in lines if line not in own]
     other = {"Description", "Transform", "Metadata"}
     lines += _keyed("template", {k: v for k, v in (have.template if have else {}).items() if k in other},
                     {k: v for k, v in (want.template if want else {}).items() if k in other})  # fmt: skip
@@ -173,6 +178,23 @@ def retained(template: Mapping[str, Any]) -> list[str]:
         for logical_id, entry in (template.get("Resources") or {}).items()
         if isinstance(entry, Mapping) and entry.get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate")
     )
+
+
+def removal_warnings(live: State) -> list[str]:
+    """What deleting the stack leaves behind (`DeletionPolicy: Retain`), said before it is deleted."""
+    stack = live.get(Address.stack())
+    if stack is None or stack.spec is None:
+        return []
+    kept = retained(stack.spec_as(Stack).template)
+    if not kept:
+        return []
+    return [f"stack: deleting {stack.name} keeps what has DeletionPolicy: Retain (CloudFormation leaves it in the "
+            f"account, and fnship no longer manages it): {', '.join(kept)}"]  # fmt: skip
+
+
+def user_outputs(outputs: Mapping[str, str]) -> dict[str, str]:
+    """The stack's outputs the template declares, without those fnship adds for the values it reads."""
+    return {key: value for key, value in outputs.items() if not key.startswith(OUTPUT_PREFIX)}
 
 
 # -- references to what the stack decides -------------------------------------------------------------------------
@@ -219,9 +241,16 @@ def keeps_output(wanted: Resource, current: Resource, attribute: str) -> bool:
         names = _names_in(outputs_want[key])
     wanted_resources, live_resources = _resources(want), _resources(have)
     wanted_parameters = want.template.get("Parameters") or {}
+    previewed = {change.logical_id: change for change in have.preview or ()}
     for name in names:
         if name in wanted_resources and wanted_resources.get(name) != live_resources.get(name):
-            return False
+            change = previewed.get(name)
+            # What the change set says: a resource updated in place keeps its physical id and attributes' identity
+            # (the emulator reports no replacement flag: taken as in place); without a change set, assume not.
+            if have.preview is None or name not in live_resources or (
+                change is not None and (change.action != "Modify" or change.replacement in ("True", "Conditional"))
+            ):
+                return False
         if name in wanted_parameters and want.parameters.get(name) != have.parameters.get(name):
             return False
     return True

@@ -180,8 +180,10 @@ class Checker:
     def want_str_list(
         self, value: Any, path: KeyPath, *, single_ok: bool = False, stack_ok: bool = False
     ) -> list[str] | None:
-        if single_ok and (isinstance(value, str) or (stack_ok and is_intrinsic(value))):
-            value = [value]
+        if single_ok and isinstance(value, str):
+            return [value]
+        if single_ok and stack_ok and is_intrinsic(value):
+            return [self.stack_value(value, path)]
         items = self.want_list(value, path)
         if items is None:
             return None

@@ -121,6 +121,11 @@ class StackValue(str):
         return (StackValue, (dict(self.expression), self.path))
 
 
+def shown(text: str) -> str:
+    """A name as a plan shows it: a part the companion stack decides is (known after apply)."""
+    return MARKED.sub("(known after apply)", text)
+
+
 def marked_keys(text: str) -> list[str]:
     """The stack keys a string (a StackValue, or a string built from one) holds."""
     return MARKED.findall(text)

@@ -356,6 +356,30 @@ def pass_references(
     return passed, problems
 
 
+def _secrets(template: Template, locate: Locate) -> list[Diagnostic]:
+    """A secret (an `${ssm:}` SecureString) in the template: CloudFormation shows templates to anyone who can read
+    the stack, so it is refused; CloudFormation's dynamic reference resolves it without writing it down."""
+    found: list[Diagnostic] = []
+
+    def visit(value: Any, template_path: list[Any]) -> None:
+        if isinstance(value, Secret):
+            path = template.manifest_path(template_path)
+            found.append(Diagnostic(
+                "a secret (SecureString) cannot be written into a CloudFormation template: anyone who can read the "
+                "stack would see it", key=dotted(path), location=locate(path),
+                hint="use CloudFormation's dynamic reference '{{resolve:ssm-secure:/parameter/name}}' instead"))  # fmt: skip
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                visit(item, [*template_path, key])
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                visit(item, [*template_path, index])
+
+    for section in BY_LOGICAL_ID:
+        visit(template.body.get(section) or {}, [section])
+    return found
+
+
 @dataclass(frozen=True)
 class Checked:
     """`resources:` once checked: the template to deploy (None when it has problems, or nothing to deploy), the
@@ -384,6 +408,7 @@ def check_resources(
         references, problems = pass_references(template, owned or {}, function_keys, locate)
     if not problems and template.body.get("Resources"):
         problems = lint(template, region=region, locate=locate)
+    problems += _secrets(template, locate)
     if not problems and not template.body.get("Resources") and len(template.body) > 1:
         problems.append(Diagnostic("resources has no Resources: a CloudFormation stack needs at least one",
                                    key="resources", location=locate(("resources",)),

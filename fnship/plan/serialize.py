@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from fnship.manifest.intrinsics import shown
 from fnship.model.resources import KNOWN_AFTER_APPLY, Ref
 from fnship.plan.diff import Plan
 from fnship.secret import SENSITIVE, Secret
@@ -36,7 +37,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "action": change.action,
                 "address": change.address,
                 "kind": change.kind,
-                "name": change.name,
+                "name": shown(change.name),
                 "fields": [
                     {"path": f.path, "before": jsonable(f.before), "after": jsonable(f.after)} for f in change.fields
                 ],
