@@ -492,7 +492,7 @@ def _tags(value: Any, path: KeyPath, check: Checker) -> dict[str, str]:
         if len(text) > schema.TAG_VALUE_MAX and not isinstance(text, StackValue):
             check.error(where, f"a tag value is at most {schema.TAG_VALUE_MAX} characters")
             continue
-        out[key] = str(text)
+        out[key] = text if isinstance(text, StackValue) else str(text)
     return out
 
 

@@ -181,7 +181,7 @@ def check_against(value: StackValue, template: Mapping[str, Any] | None, problem
         value.service = SERVICES.get(str(resource.get("Type", "")).split("::")[1:2][0].lower()
                                      if str(resource.get("Type", "")).count("::") == 2 else "", None)  # fmt: skip
     if function in LIST_FUNCTIONS:
-        problem(path, f"CloudFormation {function} gives a list, and fnship needs one string here",
+        problem((*path, function), f"CloudFormation {function} gives a list, and fnship needs one string here",
                 "pick one item with !Select, or join them with !Join")  # fmt: skip
         return
     _check(value.expression, path, names, problem, local=frozenset())
