@@ -123,9 +123,11 @@ def _text(data: Mapping[str, Any]) -> str:
 def digest(resources: Iterable[Resource]) -> str | None:
     """A digest of what fnship put on a function's aliases (the resources' addresses, names and compared
     attributes); None when one of them still has a value known only after apply (a Ref): nothing to compare."""
-    items = []
-    for resource in sorted(resources, key=lambda r: r.address):
-        items.append([resource.address, resource.kind, resource.name, resource.attrs])
+    return _digest((r.address, r.kind, r.name, r.attrs) for r in resources)
+
+
+def _digest(rows: Iterable[tuple[str, str, str, Mapping[str, object]]]) -> str | None:
+    items = [list(row) for row in sorted(rows, key=lambda row: row[0])]
     try:
         text = json.dumps(items, sort_keys=True, separators=(",", ":"), default=_plain)
     except _Unresolved:
@@ -139,8 +141,8 @@ def function_digest(resources: Iterable[Resource]) -> str | None:
     of the others everything they compare."""
     from fnship.kinds.alias import PROVISIONED
 
-    return digest(
-        Resource(r.address, r.kind, r.name, {PROVISIONED: r.attrs.get(PROVISIONED)}) if r.kind == "alias" else r
+    return _digest(
+        (r.address, r.kind, r.name, {PROVISIONED: r.attrs.get(PROVISIONED)} if r.kind == "alias" else r.attrs)
         for r in resources
     )
 
@@ -165,8 +167,6 @@ def entries(plan: Any, outputs: Mapping[str, Mapping[str, Any]]) -> dict[str, En
         if KINDS[resource.kind].from_record:
             if resource.spec is not None:
                 resource = replace(resource, spec=resolve_refs(resource.spec, lookup))
-            else:
-                resource = replace(resource, attrs=resolve_refs(resource.attrs, lookup))
             on_alias.setdefault(function_of(resource)[0], []).append(resource)
     found: dict[str, Entry] = {}
     for function in plan.desired.of_kind("function"):

@@ -516,11 +516,10 @@ def unlock_command(loaded: Loaded) -> str:
 
 def removal_plan(loaded: Loaded) -> Plan:
     """Everything live that carries this service's and stage's tags, planned for deletion."""
+    from fnship.kinds.stack import removal_warnings
     from fnship.model.resources import State
     from fnship.plan.live import read_live
     from fnship.plan.steps import make_plan as plan_of
-
-    from fnship.kinds.stack import removal_warnings
 
     manifest = loaded.manifest
     empty = State(manifest.service, manifest.stage, manifest.region, ())

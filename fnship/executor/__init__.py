@@ -9,14 +9,14 @@ converges. Handlers do what the plan says and nothing else: no second diff, no s
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fnship.errors import EXIT_INTERRUPTED, FnError
 from fnship.kinds import HANDLERS
-from fnship.kinds.base import Context
+from fnship.kinds.base import Context, Outputs
 from fnship.model.address import Address
 from fnship.plan.diff import Plan, Step
 
@@ -41,7 +41,7 @@ class ApplyResult:
     error: FnError | None = None
     not_run: list[Step] = field(default_factory=list)
     interrupted: bool = False  # Ctrl-C or SIGTERM: `failed` (and `also_failed`) were cut short
-    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outputs: Outputs = field(default_factory=dict)
     also_failed: list[tuple[Step, FnError]] = field(default_factory=list)  # failed while the first failure ran
 
     @property
@@ -67,7 +67,7 @@ def apply_plan(
     *,
     description: str,
     reporter: Reporter | None = None,
-    release: dict[str, Any] | None = None,
+    release: Mapping[str, str | None] | None = None,
     runtime: Runtime | None = None,
     parallel: int = MAX_PARALLEL_STEPS,
 ) -> ApplyResult:

@@ -62,7 +62,7 @@ def discover_alarms(aws: Reads) -> list[Resource]:
             continue
         alarm = parts.resource.removeprefix("alarm:")
         if ERRORS_ALARM_NAME.fullmatch(alarm):
-            stubs.append(Resource(Address.alarm(alarm), "alarm", alarm, {}))
+            stubs.append(Resource(Address.alarm(alarm), "alarm", alarm))
     return stubs
 
 

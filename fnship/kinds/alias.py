@@ -135,7 +135,7 @@ def alias_set(context: Context, step: Step) -> None:
 
     alias, live = context.desired(step), context.live(step)
     spec, was = alias.spec_as(Alias), live.spec_as(Alias) if live is not None else None
-    version = context.outputs.get(step.address, {}).get("version", "$LATEST")
+    version = str(context.outputs.get(step.address, {}).get("version", "$LATEST"))
     function_name = alias.in_scope().function_name
     provisioned = spec.provisioned_concurrency
     before = str(was.version) if was is not None else ""
@@ -186,7 +186,7 @@ def release_shift(context: Context, step: Step) -> None:
                 function=scope.function_name,
                 function_key=scope.function_key,
                 old_version=str(live.version),
-                new_version=context.outputs[address]["version"],
+                new_version=str(context.outputs[address]["version"]),
                 settings=spec.release_settings or default_settings(alias.name),
                 release=context.release,
                 revision_id=live.revision_id,
@@ -253,7 +253,7 @@ def provisioned_concurrency(aws: Reads, function_name: str, alias: str, descript
 
 
 def discover_alias(_aws: Reads, on: OnAlias) -> list[Resource]:
-    return [Resource(Address.alias(on.function_key, on.alias), "alias", on.alias, {}, scope=on.target.scope())]
+    return [Resource(Address.alias(on.function_key, on.alias), "alias", on.alias, scope=on.target.scope())]
 
 
 KIND = Kind(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from fnship.errors import AwsError
+from fnship.jsonvalue import JsonMapping, JsonValue
 from fnship.model.address import Address
 from fnship.model.resources import Resource, S, T, has_ref, resolve_refs
 from fnship.plan.diff import CREATE, DELETE, REPLACE, Change, FieldChange, Plan, Step, generic_fields
@@ -24,6 +25,11 @@ if TYPE_CHECKING:  # (plan/reads.py imports the model's trigger helpers, which i
     from fnship.strategies.shifter import Runtime
 
 
+# What apply steps report, by address: the identifiers AWS assigned (`id`, `arn`, `version`...), and under
+# "release" the release's outcome per function.
+Outputs = dict[str, dict[str, JsonValue]]
+
+
 @dataclass
 class Context:
     """What a handler gets: the AWS handle, the plan it applies, and what earlier steps reported."""
@@ -31,8 +37,8 @@ class Context:
     aws: Aws
     plan: Plan
     description: str  # the published version's description: names the release
-    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    release: dict[str, Any] = field(default_factory=dict)  # release id, commit, who: what hooks are told
+    outputs: Outputs = field(default_factory=dict)
+    release: Mapping[str, str | None] = field(default_factory=dict)  # release id, commit, who: what hooks are told
     runtime: Runtime | None = None  # clock, sleep, progress, interrupt policy
     # The executor's progress reporter: ("progress", step with a `message` detail) says how a long step goes.
     report: Callable[[str, Step], None] = lambda _event, _step: None
@@ -215,10 +221,10 @@ def function_scoped(resource: Resource) -> tuple[str, ...]:
     return ()
 
 
-def normalize_cors(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def normalize_cors(config: JsonMapping | None) -> dict[str, JsonValue] | None:
     if not config:
         return None
-    out: dict[str, Any] = {}
+    out: dict[str, JsonValue] = {}
     for key, value in sorted(config.items()):
         if value in (None, False, [], ""):
             continue

@@ -117,7 +117,7 @@ def discover_rules(aws: Reads, on: OnAlias) -> list[Resource]:
         if event_type in ("schedule", "eventBridge") and source:
             bus, _, rule = source.split(":rule/", 1)[1].rpartition("/")
             address = Address.trigger(on.function_key, event_type, name)
-            stubs.append(Resource(address, "event_rule", rule, {}, scope=target.scope(event_type, name),
+            stubs.append(Resource(address, "event_rule", rule, scope=target.scope(event_type, name),
                                   found=Found(event_bus=bus or None)))  # fmt: skip
     return stubs
 

@@ -175,7 +175,7 @@ def discover_event_source_mappings(aws: Reads, on: OnAlias) -> list[Resource]:
         event_type = "sqs" if ":sqs:" in source else "stream"
         name = source_name(source)
         address = Address.trigger(on.function_key, event_type, name)
-        stubs.append(Resource(address, "event_source_mapping", source, {},
+        stubs.append(Resource(address, "event_source_mapping", source,
                               scope=target.scope(event_type, name)))  # fmt: skip
     return stubs
 

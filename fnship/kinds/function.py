@@ -269,7 +269,7 @@ def discover_functions(aws: Reads) -> list[Resource]:
         if key and parts is not None and parts.service == "lambda" and parts.resource.startswith("function:"):
             name = parts.resource.split(":", 2)[1]
             found = Found(arn=unqualified_arn(arn))
-            stubs.append(Resource(Address.function(key), "function", name, {}, found=found))
+            stubs.append(Resource(Address.function(key), "function", name, found=found))
     return stubs
 
 

@@ -74,7 +74,7 @@ def discover_function_url(aws: Reads, on: OnAlias) -> list[Resource]:
         return []
     target = on.target
     address = Address.trigger(on.function_key, "url", on.alias)
-    return [Resource(address, "function_url", on.alias, {}, scope=target.scope("url", on.alias))]
+    return [Resource(address, "function_url", on.alias, scope=target.scope("url", on.alias))]
 
 
 KIND = Kind(

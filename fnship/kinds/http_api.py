@@ -331,7 +331,7 @@ def _is_route(stub: Resource, route_key: str, target: str | None) -> bool:
 def discover_http_api(aws: Reads) -> list[Resource]:
     """The service's HTTP API (its name, and our ownership tags on it)."""
     found = service_api(aws, find_http_api)
-    return [Resource(HTTP_API, "http_api", found[0], {})] if found is not None else []
+    return [Resource(HTTP_API, "http_api", found[0])] if found is not None else []
 
 
 def discover_authorizers(aws: Reads) -> list[Resource]:
@@ -341,7 +341,7 @@ def discover_authorizers(aws: Reads) -> list[Resource]:
         return []
     where = Found(api_id=found[1]["ApiId"])
     return [
-        Resource(Address.http_api_authorizer(authorizer), "http_api_authorizer", authorizer, {}, found=where)
+        Resource(Address.http_api_authorizer(authorizer), "http_api_authorizer", authorizer, found=where)
         for authorizer in _route_authorizers(aws, found[1]["ApiId"])
     ]
 
@@ -356,7 +356,7 @@ def discover_routes(aws: Reads, on: OnAlias) -> list[Resource]:
         if event_type == "httpApi" and source:
             api_id = source.split(":", 5)[5].split("/", 1)[0]
             address = Address.trigger(on.function_key, event_type, name)
-            stubs.append(Resource(address, "http_api_route", "", {}, scope=target.scope(event_type, name),
+            stubs.append(Resource(address, "http_api_route", "", scope=target.scope(event_type, name),
                                   found=Found(api_id=api_id)))  # fmt: skip
     return stubs
 

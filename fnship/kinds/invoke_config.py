@@ -77,7 +77,7 @@ def discover_event_invoke_config(aws: Reads, on: OnAlias) -> list[Resource]:
     if aws.alias_invoke_config(on.function_name, on.alias) is None:
         return []
     address = Address.invoke_config(on.function_key)
-    return [Resource(address, "event_invoke_config", on.alias, {}, scope=on.target.scope())]
+    return [Resource(address, "event_invoke_config", on.alias, scope=on.target.scope())]
 
 
 KIND = Kind(

@@ -202,7 +202,7 @@ def _registry(aws: Reads) -> dict[str, str]:
 def discover_layers(aws: Reads) -> list[Resource]:
     """The layers the registry names for this service and stage (layers cannot be tagged; a name prefix is
     shared: `demo-dev-` also starts stage `dev-feature1`'s layers; and the account's list is not read)."""
-    return [Resource(Address.layer(key), "layer", name, {}) for key, name in _registry(aws).items()]
+    return [Resource(Address.layer(key), "layer", name) for key, name in _registry(aws).items()]
 
 
 KIND = Kind(

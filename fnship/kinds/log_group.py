@@ -85,7 +85,7 @@ def discover_log_groups(aws: Reads) -> list[Resource]:
     for name, tags in _tagged_log_groups(aws).items():
         key = tags.get(OWNER_FUNCTION_TAG)
         if key:
-            stubs.append(Resource(Address.log_group(key), "log_group", name, {}))
+            stubs.append(Resource(Address.log_group(key), "log_group", name))
     return stubs
 
 

@@ -114,7 +114,6 @@ def discover_permissions(aws: Reads, on: OnAlias) -> list[Resource]:
             Address.permission(on.function_key, event_type, name),
             "permission",
             statement["Sid"],
-            {},
             scope=target.scope(event_type, name),
         )  # fmt: skip
         for event_type, name, statement in on.statements(aws)

@@ -113,7 +113,7 @@ def rest_api_delete(context: Context, step: Step) -> None:
 def resource_id(context: Context, path: str) -> str:
     made = context.outputs.get(REST_API, {}).get("resource_ids")
     live = context.plan.live.get(REST_API)
-    ids = made or (live.spec_as(RestApi).resource_ids if live else None) or {}
+    ids = made if isinstance(made, Mapping) and made else (live.spec_as(RestApi).resource_ids if live else None) or {}
     if path not in ids:
         raise AwsError(resource=f"REST API path {path}", action="lookup", code="NotFound", detail="no such resource")
     return str(ids[path])
@@ -263,7 +263,7 @@ def read_rest_stage(aws: Reads, stub: Resource) -> list[Resource]:
 def discover_rest_api(aws: Reads) -> list[Resource]:
     """The service's REST API (its name, and our ownership tags on it)."""
     found = service_api(aws, find_rest_api)
-    return [Resource(REST_API, "rest_api", found[0], {})] if found is not None else []
+    return [Resource(REST_API, "rest_api", found[0])] if found is not None else []
 
 
 def discover_rest_stage(aws: Reads) -> list[Resource]:
@@ -271,7 +271,7 @@ def discover_rest_stage(aws: Reads) -> list[Resource]:
     if service_api(aws, find_rest_api) is None:
         return []
     stage = reading_owner(aws)[1]
-    return [Resource(Address.rest_stage(stage), "rest_stage", stage, {})]
+    return [Resource(Address.rest_stage(stage), "rest_stage", stage)]
 
 
 def discover_methods(aws: Reads, on: OnAlias) -> list[Resource]:
@@ -283,7 +283,7 @@ def discover_methods(aws: Reads, on: OnAlias) -> list[Resource]:
         if event_type == "http" and source:
             api_id = source.split(":", 5)[5].split("/", 1)[0]
             address = Address.trigger(on.function_key, event_type, name)
-            stubs.append(Resource(address, "rest_method", "", {}, scope=target.scope(event_type, name),
+            stubs.append(Resource(address, "rest_method", "", scope=target.scope(event_type, name),
                                   found=Found(api_id=api_id)))  # fmt: skip
     return stubs
 

@@ -122,8 +122,7 @@ def discover_roles(aws: Reads) -> list[Resource]:
     """Roles under this service's and stage's IAM path, by name (their tags, read with them, say which are ours)."""
     service, stage = reading_owner(aws)
     return [
-        Resource("", "role", role, {})
-        for role in aws.iam.list_role_names(names.role_path(service=service, stage=stage))
+        Resource("", "role", role) for role in aws.iam.list_role_names(names.role_path(service=service, stage=stage))
     ]
 
 

@@ -192,7 +192,7 @@ def discover_buckets(aws: Reads) -> list[Resource]:
     for arn in aws.tagged():
         parts = parse_arn(arn)
         if parts is not None and parts.service == "s3" and "/" not in parts.resource:
-            stubs.append(Resource(Address.bucket(parts.resource), "s3_bucket", parts.resource, {}))
+            stubs.append(Resource(Address.bucket(parts.resource), "s3_bucket", parts.resource))
     return stubs
 
 
@@ -208,7 +208,7 @@ def discover_notifications(aws: Reads, on: OnAlias) -> list[Resource]:
             bucket = source.split(":::", 1)[1]
             entry = notification_id(service=on.service, stage=on.stage, function_key=on.function_key, name=name)
             address = Address.trigger(on.function_key, event_type, name)
-            stubs.append(Resource(address, "s3_notification", entry, {},
+            stubs.append(Resource(address, "s3_notification", entry,
                                   scope=target.scope(event_type, name), found=Found(bucket=bucket)))  # fmt: skip
     return stubs
 

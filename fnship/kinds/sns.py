@@ -142,7 +142,7 @@ def discover_topics(aws: Reads) -> list[Resource]:
     for arn in aws.tagged():
         parts = parse_arn(arn)
         if parts is not None and parts.service == "sns":
-            stubs.append(Resource(Address.topic(parts.resource), "sns_topic", parts.resource, {}, found=Found(arn=arn)))
+            stubs.append(Resource(Address.topic(parts.resource), "sns_topic", parts.resource, found=Found(arn=arn)))
     return stubs
 
 
@@ -154,7 +154,7 @@ def discover_subscriptions(aws: Reads, on: OnAlias) -> list[Resource]:
         source = source_arn(statement)
         if event_type == "sns" and source:
             address, scope = Address.trigger(on.function_key, event_type, name), target.scope(event_type, name)
-            stubs.append(Resource(address, "sns_subscription", source, {}, scope=scope))
+            stubs.append(Resource(address, "sns_subscription", source, scope=scope))
     return stubs
 
 

@@ -247,8 +247,10 @@ def keeps_output(wanted: Resource, current: Resource, attribute: str) -> bool:
             change = previewed.get(name)
             # What the change set says: a resource updated in place keeps its physical id and attributes' identity
             # (the emulator reports no replacement flag: taken as in place); without a change set, assume not.
-            if have.preview is None or name not in live_resources or (
-                change is not None and (change.action != "Modify" or change.replacement in ("True", "Conditional"))
+            if (
+                have.preview is None
+                or name not in live_resources
+                or (change is not None and (change.action != "Modify" or change.replacement in ("True", "Conditional")))
             ):
                 return False
         if name in wanted_parameters and want.parameters.get(name) != have.parameters.get(name):
@@ -387,7 +389,7 @@ def discover_stack(aws: Reads) -> list[Resource]:
     found = aws.cloudformation.stack_or_none(name, details=False)
     if found is None or not owned(found.tags, (service, stage)):
         return []
-    return [Resource(Address.stack(), "stack", name, {})]
+    return [Resource(Address.stack(), "stack", name)]
 
 
 KIND = Kind(

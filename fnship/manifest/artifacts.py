@@ -13,8 +13,8 @@ from typing import Any
 
 from fnship import runtimes as lambda_runtimes
 from fnship.manifest import schema
-from fnship.manifest.intrinsics import is_intrinsic
 from fnship.manifest.checks import Checker, show
+from fnship.manifest.intrinsics import is_intrinsic
 from fnship.manifest.types import (
     ArtifactsSpec,
     BuildSpec,

@@ -318,7 +318,7 @@ def _role_arn(value: Any, path: KeyPath, check: Checker) -> str | None:
 
 def _arn(value: Any, path: KeyPath, check: Checker) -> str | None:
     if is_intrinsic(value):
-        return check.stack_value(value, path)  # type: ignore[no-any-return]
+        return check.stack_value(value, path)
     if isinstance(value, dict):
         check.error(path, "must be an ARN or a CloudFormation intrinsic function, got a mapping")
         return None
@@ -460,7 +460,7 @@ def _env_value(value: Any, path: KeyPath, check: Checker) -> str | Secret | None
     if isinstance(value, (str, Secret)):
         return value
     if is_intrinsic(value):
-        return check.stack_value(value, path)  # type: ignore[no-any-return]
+        return check.stack_value(value, path)
     if value is None:
         return ""
     if isinstance(value, bool):

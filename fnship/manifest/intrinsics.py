@@ -178,8 +178,8 @@ def check_against(value: StackValue, template: Mapping[str, Any] | None, problem
     function = str(next(iter(value.expression)))
     resource = (template.get("Resources") or {}).get(value.label)
     if isinstance(resource, Mapping):
-        value.service = SERVICES.get(str(resource.get("Type", "")).split("::")[1:2][0].lower()
-                                     if str(resource.get("Type", "")).count("::") == 2 else "", None)  # fmt: skip
+        parts = str(resource.get("Type", "")).split("::")
+        value.service = SERVICES.get(parts[1].lower()) if len(parts) == 3 else None
     if function in LIST_FUNCTIONS:
         problem((*path, function), f"CloudFormation {function} gives a list, and fnship needs one string here",
                 "pick one item with !Select, or join them with !Join")  # fmt: skip

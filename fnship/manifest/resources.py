@@ -367,7 +367,7 @@ def _secrets(template: Template, locate: Locate) -> list[Diagnostic]:
             found.append(Diagnostic(
                 "a secret (SecureString) cannot be written into a CloudFormation template: anyone who can read the "
                 "stack would see it", key=dotted(path), location=locate(path),
-                hint="use CloudFormation's dynamic reference '{{resolve:ssm-secure:/parameter/name}}' instead"))  # fmt: skip
+                hint="use CloudFormation's dynamic reference '{{resolve:ssm-secure:/name}}' instead"))  # fmt: skip
         elif isinstance(value, dict):
             for key, item in value.items():
                 visit(item, [*template_path, key])

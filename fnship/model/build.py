@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from fnship.jsonvalue import JsonMapping
 from fnship.kinds.alias import Alias
 from fnship.kinds.function import LambdaFunction, Vpc
 from fnship.kinds.invoke_config import ASYNC_DEFAULT_EVENT_AGE_S, ASYNC_DEFAULT_RETRIES, EventInvokeConfig
@@ -20,6 +21,7 @@ from fnship.model import iam, names
 from fnship.model.address import Address
 from fnship.model.resources import (
     OWNER_FUNCTION_TAG,
+    PlanValue,
     Resource,
     State,
     ownership_tags,
@@ -148,7 +150,7 @@ def destination_resolver(manifest: Manifest, *, account_id: str):
     return resolve
 
 
-def _execution_statements(manifest: Manifest, function: FunctionSpec, *, account_id: str) -> list[dict[str, Any]]:
+def _execution_statements(manifest: Manifest, function: FunctionSpec, *, account_id: str) -> list[iam.Policy]:
     return iam.trigger_statements(
         function.events, function.settings, destination_arn=destination_resolver(manifest, account_id=account_id)
     )
@@ -169,7 +171,7 @@ def _shared_role(manifest: Manifest, *, account_id: str) -> Resource | None:
     )
     grants = [s for f in users for s in _execution_statements(manifest, f, account_id=account_id)]
     own = [s for f in users for s in f.iam.statements]
-    statements: list[Any] = []
+    statements: list[JsonMapping] = []
     for statement in [logs, *grants, *provider_iam.statements, *own]:
         if iam.normalize_statement(statement) not in [iam.normalize_statement(s) for s in statements]:
             statements.append(statement)
@@ -182,7 +184,7 @@ def _shared_role(manifest: Manifest, *, account_id: str) -> Resource | None:
         names.shared_role_name(service=manifest.service, stage=manifest.stage, region=region),
         Role(
             path=names.role_path(service=manifest.service, stage=manifest.stage),
-            trust_policy=iam.policy_document(iam.LAMBDA_TRUST_POLICY["Statement"]),
+            trust_policy=iam.policy_document([iam.LAMBDA_TRUST_STATEMENT]),
             inline_policy=iam.policy_document(statements),
             managed_policies=tuple(sorted(managed)),
             permissions_boundary=provider_iam.permissions_boundary,
@@ -238,7 +240,7 @@ def _function_resources(
             name,
             Role(
                 path=path,
-                trust_policy=iam.policy_document(iam.LAMBDA_TRUST_POLICY["Statement"]),
+                trust_policy=iam.policy_document([iam.LAMBDA_TRUST_STATEMENT]),
                 inline_policy=iam.policy_document(statements),
                 managed_policies=tuple(sorted(iam_spec.managed_policies)),
                 permissions_boundary=iam_spec.permissions_boundary,
@@ -329,7 +331,7 @@ def merged_iam(provider: IamSpec, function: IamSpec) -> IamSpec:
     )
 
 
-def release_of(function: LambdaFunction) -> dict[str, Any]:
+def release_of(function: LambdaFunction) -> dict[str, PlanValue]:
     """What a published version freezes, from a function (desired or live)."""
     compared = function.compared()
     return {key: compared.get(key) for key in VERSIONED_ATTRS}

@@ -6,8 +6,10 @@ resources of VPC network-interface actions and X-Ray writes, which AWS cannot sc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from fnship.jsonvalue import JsonMapping, JsonValue
 
 if TYPE_CHECKING:
     from fnship.manifest.types import EventSpec, FunctionSettings
@@ -15,13 +17,18 @@ if TYPE_CHECKING:
 POLICY_VERSION = "2012-10-17"
 INLINE_POLICY_NAME = "fnship"
 
-LAMBDA_TRUST_POLICY: dict[str, Any] = {
-    "Version": POLICY_VERSION,
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+# A policy document or one of its statements: IAM's JSON, read-only (built once, then only compared and sent).
+Policy = dict[str, JsonValue]
+
+LAMBDA_TRUST_STATEMENT: Policy = {
+    "Effect": "Allow",
+    "Principal": {"Service": "lambda.amazonaws.com"},
+    "Action": "sts:AssumeRole",
 }
+LAMBDA_TRUST_POLICY: Policy = {"Version": POLICY_VERSION, "Statement": [LAMBDA_TRUST_STATEMENT]}
 
 
-def logs_statement(*log_group_arns: str) -> dict[str, Any]:
+def logs_statement(*log_group_arns: str) -> Policy:
     """Write to the function's own log group(s) only. We create the groups, so no logs:CreateLogGroup."""
     return {
         "Effect": "Allow",
@@ -30,12 +37,12 @@ def logs_statement(*log_group_arns: str) -> dict[str, Any]:
     }
 
 
-def normalize_statement(statement: Mapping[str, Any]) -> dict[str, Any]:
+def normalize_statement(statement: JsonMapping) -> Policy:
     """One spelling per statement (lists for Action/Resource), so desired and live compare equal."""
-    normalized: dict[str, Any] = {}
+    normalized: Policy = {}
     for key in sorted(statement):
         value = statement[key]
-        if key in ("Action", "NotAction", "Resource", "NotResource"):
+        if key in ("Action", "NotAction", "Resource", "NotResource") and isinstance(value, (str, Sequence)):
             values = [value] if isinstance(value, str) else list(value)
             normalized[key] = values[0] if len(values) == 1 else values
         else:
@@ -43,17 +50,16 @@ def normalize_statement(statement: Mapping[str, Any]) -> dict[str, Any]:
     return normalized
 
 
-def policy_document(statements: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+def policy_document(statements: Iterable[JsonMapping]) -> Policy:
     return {"Version": POLICY_VERSION, "Statement": [normalize_statement(s) for s in statements]}
 
 
-def normalize_document(document: Mapping[str, Any]) -> dict[str, Any]:
+def normalize_document(document: JsonMapping) -> Policy:
     statements = document.get("Statement", [])
-    if isinstance(statements, Mapping):
-        statements = [statements]
+    listed = [statements] if isinstance(statements, Mapping) else statements if isinstance(statements, Sequence) else []
     return {
         "Version": document.get("Version", POLICY_VERSION),
-        "Statement": [normalize_statement(s) for s in statements],
+        "Statement": [normalize_statement(s) for s in listed if isinstance(s, Mapping)],
     }
 
 
@@ -121,7 +127,7 @@ def trigger_statements(
     settings: FunctionSettings,
     *,
     destination_arn: Callable[[str], str] = lambda arn: arn,
-) -> list[dict[str, Any]]:
+) -> list[Policy]:
     """The execution role's statements for a function's events and settings: one statement per set of actions,
     scoped to the exact ARNs. `*` only for VPC network interfaces and X-Ray writes, which AWS cannot scope.
 
@@ -144,7 +150,7 @@ def trigger_statements(
     return merge_grants(grants)
 
 
-def merge_grants(grants: Iterable[Grant]) -> list[dict[str, Any]]:
+def merge_grants(grants: Iterable[Grant]) -> list[Policy]:
     """Grants with the same actions become one statement over the union of their resources, in a stable order."""
     by_actions: dict[tuple[str, ...], set[str]] = {}
     for actions, resource in grants:

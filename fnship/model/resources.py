@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from dataclasses import KW_ONLY, dataclass, field
+from typing import ClassVar, TypeAlias, TypeVar, Union, cast
 
 from fnship.secret import Secret
 
@@ -72,11 +72,11 @@ T = TypeVar("T")
 def resolve_refs(value: T, lookup: Lookup) -> T:
     """`value` with every Ref that `lookup` knows replaced by its text (recursively, into specs too); the others
     stay Refs."""
-    resolved: Any = _resolve(value, lookup)
-    return resolved  # the same shape as `value`, a Ref in it replaced by the text it stands for
+    # The same shape as `value` (each container rebuilt as its own type), a Ref in it replaced by its text.
+    return cast(T, _resolve(value, lookup))
 
 
-def _resolve(value: Any, lookup: Lookup) -> Any:
+def _resolve(value: object, lookup: Lookup) -> object:
     if isinstance(value, Ref):
         found = lookup(value.address, value.attribute)
         return value.with_value(found) if found else value
@@ -90,7 +90,7 @@ def _resolve(value: Any, lookup: Lookup) -> Any:
     return value
 
 
-def refs_in(value: Any) -> list[Ref]:
+def refs_in(value: object) -> list[Ref]:
     """Every Ref inside `value` (recursively)."""
     if isinstance(value, Ref):
         return [value]
@@ -103,7 +103,7 @@ def refs_in(value: Any) -> list[Ref]:
     return []
 
 
-def has_ref(value: Any) -> bool:
+def has_ref(value: object) -> bool:
     return bool(refs_in(value))
 
 
@@ -117,7 +117,7 @@ class Spec:
     """
 
     kind: ClassVar[str]  # the key into fnship.kinds.KINDS
-    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]  # every Spec is a dataclass
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[object]]]  # every Spec is a dataclass
 
     def output_value(self, attribute: str) -> str | None:
         """An identifier AWS assigned (`id`, `arn`, `uuid`): the field of that name (a kind with other outputs
@@ -125,14 +125,20 @@ class Spec:
         found = getattr(self, attribute, None)
         return str(found) if found else None
 
-    def compared(self) -> dict[str, Any]:
+    def compared(self) -> dict[str, PlanValue]:
         """The compared fields as plain data (tuples as lists, nested specs as mappings): the plan's attributes."""
         return {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self) if f.compare}
 
 
-def plain(value: Any) -> Any:
+# A value as the plan compares and shows it: JSON-like data, with Secrets and Refs kept as they are.
+PlanValue: TypeAlias = Union[str, int, float, bool, None, Ref, Secret, _KnownAfterApply, "PlanMapping", "PlanList"]
+PlanMapping: TypeAlias = Mapping[str, PlanValue]
+PlanList: TypeAlias = list[PlanValue]
+
+
+def plain(value: object) -> PlanValue:
     """A spec's value as the plan shows and compares it: JSON-like data, Secrets and Refs kept as they are."""
-    if isinstance(value, (Ref, Secret)):
+    if value is None or isinstance(value, (str, int, float, bool, Ref, Secret, _KnownAfterApply)):
         return value
     if isinstance(value, Spec):
         return value.compared()
@@ -142,7 +148,7 @@ def plain(value: Any) -> Any:
         return {key: plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain(item) for item in value]
-    return value
+    raise TypeError(f"a spec holds {value!r}, which a plan cannot show")
 
 
 S = TypeVar("S", bound=Spec)
@@ -176,20 +182,25 @@ class Found:
 
 @dataclass(frozen=True)
 class Resource:
+    """A resource of a typed kind (`of`: its kind and compared attributes come from its spec), or a stub: what
+    discovery found, or a reader is asked for, before reading (no spec, no attributes)."""
+
     address: str  # "function.api", "role.api", "log_group.api", "alias.api.live"
     kind: str  # the key into the planner's and executor's tables
     name: str  # the physical name in AWS
-    # Compared with the other side (its spec's compared fields, derived here); Secret values compare by value,
-    # print as (sensitive). Empty on a stub.
-    attrs: Mapping[str, Any]
+    _: KW_ONLY
     depends_on: tuple[str, ...] = ()
-    # The kind's typed spec: None only on a stub (what discovery found, or a reader is asked for, before reading).
+    # The kind's typed spec: None only on a stub.
     spec: Spec | None = field(default=None, compare=False)
     scope: FunctionScope | None = field(default=None, compare=False)  # the function alias it belongs to, if any
     found: Found | None = field(default=None, compare=False)  # where discovery found a stub
+    # Compared with the other side: the spec's compared fields, derived here (never given); Secret values compare
+    # by value, print as (sensitive). Empty on a stub.
+    attrs: PlanMapping = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.spec is not None:
+            assert self.spec.kind == self.kind, f"{self.address}: a {self.spec.kind} spec on a {self.kind}"
             object.__setattr__(self, "attrs", self.spec.compared())
 
     @classmethod
@@ -197,7 +208,7 @@ class Resource:
         cls, address: str, name: str, spec: Spec, *, depends_on: Iterable[str] = (), scope: FunctionScope | None = None
     ) -> Resource:
         """A resource of a typed kind: its kind and attributes come from its spec."""
-        return cls(address, spec.kind, name, {}, tuple(depends_on), spec=spec, scope=scope)
+        return cls(address, spec.kind, name, depends_on=tuple(depends_on), spec=spec, scope=scope)
 
     def spec_as(self, spec_type: type[S]) -> S:
         """The typed spec, checked to be of the kind's type (a reader that made another is a programming error)."""
@@ -240,7 +251,7 @@ def ownership_tags(service: str, stage: str) -> dict[str, str]:
     return {OWNER_SERVICE_TAG: service, OWNER_STAGE_TAG: stage}
 
 
-def secret_env_tag(environment: Mapping[str, Any]) -> dict[str, str]:
+def secret_env_tag(environment: Mapping[str, object]) -> dict[str, str]:
     """The SECRET_ENV_TAG for a function's environment (none without environment variables)."""
     if not environment:
         return {}

@@ -117,8 +117,9 @@ def _fnship_value(
         address = Address.http_api() if kind == "http_api" else Address.rest_api()
         if address not in by_address:
             events = "httpApi" if kind == "http_api" else "http"
-            raise refuse(f"{reference.logical_id}: this service has no {'HTTP' if kind == 'http_api' else 'REST'} "
-                         f"API (no function has {events} events)", f"add {events} events, or refer to another API")  # fmt: skip
+            api = "HTTP" if kind == "http_api" else "REST"
+            raise refuse(f"{reference.logical_id}: this service has no {api} API (no function has {events} events)",
+                         f"add {events} events, or refer to another API")  # fmt: skip
         return Ref(address, "id"), address
     bucket = manifest.provider.deployment_bucket
     if kind == "deployment_bucket" and bucket:
@@ -141,11 +142,11 @@ def refer_to_stack(resources: list[Resource], attributes: Mapping[str, str]) -> 
             if not keys:
                 return value
             assert len(keys) == 1 and keys[0] in attributes, f"a value made of several stack values: {value}"
-            head, _, tail = str(value).partition(MARKED.search(value).group(0))  # type: ignore[union-attr]
+            head, _, tail = str(value).partition(f"${{stack:{keys[0]}}}")
             return Ref(Address.stack(), attributes[keys[0]], template=f"{head}{{value}}{tail}")
         if isinstance(value, Spec) or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
             changed = {f.name: convert(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
-            return dataclasses.replace(value, **changed)  # type: ignore[type-var]
+            return dataclasses.replace(value, **changed)
         if isinstance(value, Mapping):
             return {key: convert(item) for key, item in value.items()}
         if isinstance(value, (list, tuple)):
@@ -158,8 +159,9 @@ def refer_to_stack(resources: list[Resource], attributes: Mapping[str, str]) -> 
             out.append(resource)
             continue
         spec = convert(resource.spec)
-        out.append(resource if spec == resource.spec and not refs_in(spec) else dataclasses.replace(resource, spec=spec,
-                   attrs=spec.compared()))  # fmt: skip
+        out.append(
+            resource if spec == resource.spec and not refs_in(spec) else dataclasses.replace(resource, spec=spec)
+        )
     return out
 
 
@@ -197,9 +199,10 @@ def refuse_cycles(
                                + " -> ".join([*trail, "stack"]))  # fmt: skip
                     if use is not None:
                         message += f"; {address} uses it at {use.location} {use.key}"
-                    problems.append(Diagnostic(message, key="resources", location=use.location if use else None,
-                                               hint="move one of the two ends: a resource of resources: cannot refer "
-                                               "to a function (or its role) that reads a value of resources:"))  # fmt: skip
+                    hint = "move one of the two ends: a resource of resources: cannot refer to a function (or its " \
+                        "role) that reads a value of resources:"  # fmt: skip
+                    location = use.location if use else None
+                    problems.append(Diagnostic(message, key="resources", location=location, hint=hint))
                     todo = []
                     break
                 todo.append((need, [*trail, need]))

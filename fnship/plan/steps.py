@@ -251,9 +251,7 @@ def resolve_live_refs(desired: State, live: State) -> State:
         return current.output(attribute)
 
     def resolved(resource: Resource) -> Resource:
-        if resource.spec is not None:
-            return replace(resource, spec=resolve_refs(resource.spec, lookup))
-        return replace(resource, attrs=resolve_refs(resource.attrs, lookup))
+        return resource if resource.spec is None else replace(resource, spec=resolve_refs(resource.spec, lookup))
 
     return desired.with_resources(resolved(r) for r in desired.resources)
 

@@ -15,12 +15,13 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fnship.errors import EXIT_INTERRUPTED, AwsError, FnError, RolledBack
+from fnship.jsonvalue import JsonValue
 from fnship.manifest.release import ReleaseSettings
 from fnship.manifest.strategy import schedule
 from fnship.releases import after_release, alias_description, prunable
@@ -41,7 +42,7 @@ class ShiftJob:
     old_version: str
     new_version: str
     settings: ReleaseSettings
-    release: dict[str, Any]  # release id, commit, who: passed to hooks
+    release: Mapping[str, str | None]  # release id, commit, who: passed to hooks
     revision_id: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     live_provisioned: int | None = None  # what the alias has before the release (restored on a rollback)
@@ -59,7 +60,7 @@ class Runtime:
 
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] | None = None  # default: wait on `stop`, so an interrupt wakes us at once
-    progress: Callable[[dict[str, Any]], None] = lambda _event: None
+    progress: Callable[[dict[str, JsonValue]], None] = lambda _event: None
     poll: float = DEFAULT_POLL_S
     on_interrupt: str = "rollback"  # or "continue"
     stop: threading.Event = field(default_factory=threading.Event)  # set on Ctrl-C / SIGTERM
@@ -87,7 +88,7 @@ class Outcome:
     pruned: list[str] = field(default_factory=list)
     error: FnError | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, JsonValue]:
         return {
             "address": self.address,
             "function": self.function_key,
@@ -133,7 +134,7 @@ class Shifter:
         self.already_firing: set[str] = set()
 
     # -- progress ------------------------------------------------------------------------------------------
-    def emit(self, event: str, **data: Any) -> None:
+    def emit(self, event: str, **data: JsonValue) -> None:
         self.runtime.progress({"event": event, "function": self.job.function_key, "alias": self.job.alias, **data})
 
     def remaining_after(self, index: int) -> float:

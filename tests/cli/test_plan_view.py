@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from fnship.model.iam import LAMBDA_TRUST_POLICY, logs_statement, policy_documen
 from fnship.model.resources import FunctionScope, Resource, State
 from fnship.plan.steps import make_plan
 from fnship.secret import Secret
+from tests.specs import FUNCTION
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -43,12 +45,8 @@ def role(statements: list[dict]) -> Resource:
 
 
 def function(memory: int, env: dict) -> Resource:
-    return Resource(
-        "function.api",
-        "function",
-        "shop-prod-api",
-        {"memory_size": memory, "code_sha256": "abc=", "environment": env, "timeout": 6},
-    )
+    spec = replace(FUNCTION, memory_size=memory, code_sha256="abc=", environment=env, timeout=6)
+    return Resource.of("function.api", "shop-prod-api", spec)
 
 
 def alias(code: str, version: str | None) -> Resource:

@@ -132,7 +132,7 @@ def test_a_role_found_under_the_path_without_our_tags_is_not_ours(aws, moto):
     moto.client("iam").create_role(
         RoleName="theirs", Path="/fnship/svc/dev/", AssumeRolePolicyDocument=json.dumps(iam.LAMBDA_TRUST_POLICY)
     )
-    assert read(aws, Resource("", "role", "theirs", {})) is None
+    assert read(aws, Resource("", "role", "theirs")) is None
 
 
 def test_topic(aws):
@@ -242,10 +242,10 @@ def test_alarm(aws, moto):
         AlarmName=name, MetricName="Errors", Namespace="AWS/Lambda", Statistic="Sum", Period=60,
         EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
     )  # fmt: skip
-    stub = Resource(Address.alarm(name), "alarm", name, {})
+    stub = Resource(Address.alarm(name), "alarm", name)
     live = read(aws, stub)
     assert live is not None and live.spec == Alarm(state="OK")
-    assert read(aws, Resource(Address.alarm("gone"), "alarm", "gone", {})) is None
+    assert read(aws, Resource(Address.alarm("gone"), "alarm", "gone")) is None
 
 
 def test_alias_with_its_release_history(aws, moto, tmp_path: Path):
@@ -265,7 +265,7 @@ def test_alias_with_its_release_history(aws, moto, tmp_path: Path):
     )  # fmt: skip
     arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:svc-dev-api"
     scope = FunctionScope("api", "svc-dev-api", "live", f"{arn}:live")
-    live = read(aws, Resource(Address.alias("api", "live"), "alias", "live", {}, scope=scope))
+    live = read(aws, Resource(Address.alias("api", "live"), "alias", "live", scope=scope))
     assert live is not None and live.scope == scope
     spec = live.spec_as(Alias)
     assert (spec.version, spec.released, spec.weights, spec.provisioned_concurrency) == (version, (version,), {}, None)

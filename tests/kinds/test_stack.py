@@ -54,7 +54,8 @@ def test_plan_lines_come_from_the_change_set_with_the_replacement_flag():
                  preview=preview)  # fmt: skip
     lines = {line.path: (line.before, line.after) for line in diff_stack(want, have)}
     assert lines["resources.Table"] == (
-        "AWS::DynamoDB::Table", {"action": "replace", "type": "AWS::DynamoDB::Table", "replacement": "True"}
+        "AWS::DynamoDB::Table",
+        {"action": "replace", "type": "AWS::DynamoDB::Table", "replacement": "True"},
     )
     assert lines["resources.Queue"][1] == {"action": "modify", "type": "AWS::SQS::Queue", "replacement": "Conditional"}
     assert lines["resources.Topic"] == (None, {"action": "add", "type": "AWS::SNS::Topic"})

@@ -12,12 +12,13 @@ import pytest
 from fnship.errors import AwsError
 from fnship.kinds.base import Context
 from fnship.kinds.event_source_mapping import StreamMapping, event_source_mapping_update, mapping_request
-from fnship.kinds.function import LambdaFunction, Vpc, lambda_configuration
+from fnship.kinds.function import Vpc, lambda_configuration
 from fnship.kinds.invoke_config import EventInvokeConfig, event_invoke_config_put
 from fnship.kinds.permission import Permission, permission_create
 from fnship.kinds.sns import Subscription, sns_subscription_update
 from fnship.model.resources import FunctionScope, Resource, State
 from fnship.plan.diff import Plan, Step
+from tests.specs import FUNCTION
 
 
 class Recorder:
@@ -43,25 +44,6 @@ def context_for(resource: Resource | None, live: Resource | None = None, **apis)
     return Context(aws=SimpleNamespace(**apis), plan=plan, description="d")
 
 
-BASE = LambdaFunction(
-    runtime="python3.12",
-    handler="app.main",
-    memory_size=128,
-    timeout=3,
-    architecture="x86_64",
-    description="",
-    environment={},
-    ephemeral_storage=512,
-    layers=(),
-    role="arn:aws:iam::123456789012:role/r",
-    code_sha256="abc",
-    reserved_concurrency=None,
-    tags={},
-    vpc=None,
-    tracing="PassThrough",
-    dead_letter_arn=None,
-    kms_key_arn=None,
-)
 VPC = Vpc(subnet_ids=("subnet-1",), security_group_ids=("sg-1",))
 DLQ = "arn:aws:sqs:us-east-1:123456789012:dlq"
 KMS = "arn:aws:kms:us-east-1:123456789012:key/k"
@@ -97,7 +79,7 @@ SCOPE = FunctionScope("api", "svc-dev-api", "live", "arn:aws:lambda:us-east-1:12
     ],
 )
 def test_function_settings_in_the_lambda_request(settings, creating, expected):
-    request = lambda_configuration(replace(BASE, **settings), creating=creating)
+    request = lambda_configuration(replace(FUNCTION, **settings), creating=creating)
     assert {k: request[k] for k in request if k not in {"Runtime", "Handler", "MemorySize", "Timeout",
             "Description", "Environment", "EphemeralStorage", "Layers", "Role"}} == expected  # fmt: skip
 

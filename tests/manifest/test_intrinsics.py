@@ -50,8 +50,7 @@ def test_values_everywhere_fnship_reads_them_become_stack_values(env: Env):
         "functions:\n  api:\n    handler: app.main\n"
         "    onError: !Ref Topic\n"
         "    destinations:\n      onFailure: !GetAtt Queue.Arn\n"
-        "    events:\n      - sqs: !GetAtt Queue.Arn\n"
-        + TEMPLATE
+        "    events:\n      - sqs: !GetAtt Queue.Arn\n" + TEMPLATE
     )
     manifest = env.load(text)
     environment = manifest.provider.environment
@@ -83,8 +82,8 @@ def test_values_everywhere_fnship_reads_them_become_stack_values(env: Env):
          "resource of resources.Resources"),
         ("!If [IsDev, a, b]", "5:13 provider.environment.X.Fn::If.0: Fn::If names condition IsDev, which "
          "resources.Conditions does not declare"),
-        ("!GetAZs ''", "5:8 provider.environment.X.Fn::GetAZs: CloudFormation Fn::GetAZs gives a list, and fnship needs one "
-         "string here"),
+        ("!GetAZs ''", "5:8 provider.environment.X.Fn::GetAZs: CloudFormation Fn::GetAZs gives a list, and fnship "
+         "needs one string here"),
         ("!Equals [a, b]", "5:8 provider.environment.X.Fn::Equals: CloudFormation Fn::Equals does not give a value "
          "fnship can use here"),
     ],

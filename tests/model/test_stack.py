@@ -12,8 +12,8 @@ from fnship.kinds.function import LambdaFunction
 from fnship.kinds.role import Role
 from fnship.kinds.stack import Stack
 from fnship.model.resources import Ref, refs_in
-from fnship.plan.steps import order_steps
 from fnship.plan.diff import CREATE, Change
+from fnship.plan.steps import order_steps
 
 from .test_build import desired
 

@@ -3,8 +3,13 @@ record that is not one complete writing trusts nothing."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fnship import deploy_record
 from fnship.deploy_record import CHUNK_BYTES, MAX_CHUNKS, Entry, names, parse
+from fnship.kinds.alias import Alias
+from fnship.kinds.event_source_mapping import QueueMapping
+from fnship.kinds.permission import Permission
 from fnship.model.resources import Ref, Resource
 
 
@@ -50,14 +55,26 @@ def test_a_record_too_large_for_its_parameters_is_not_kept():
 
 
 def test_the_digest_covers_what_is_compared_and_refuses_values_known_only_after_apply():
-    mapping = Resource("trigger.api.sqs.q", "event_source_mapping", "arn:q", {"batch_size": 5})
-    alias = Resource("alias.api.live", "alias", "live", {"release": {"memory_size": 128}})
+    queue = QueueMapping(
+        source_arn="arn:q", function_arn="arn:f:live", batch_size=5, maximum_batching_window=0,
+        function_response_types=(), enabled=True, filter_patterns=(), maximum_concurrency=None,
+    )  # fmt: skip
+    mapping = Resource.of("trigger.api.sqs.q", "arn:q", queue)
+    alias = Resource.of("alias.api.live", "live", Alias(release={"memory_size": 128}))
     same = deploy_record.function_digest([mapping, alias])
     assert same is not None
     # An alias's release is recorded by the version it serves, not in the digest; a mapping's settings are.
-    moved = Resource("alias.api.live", "alias", "live", {"release": {"memory_size": 256}})
+    moved = Resource.of("alias.api.live", "live", Alias(release={"memory_size": 256}))
     assert deploy_record.function_digest([mapping, moved]) == same
-    bigger = Resource("trigger.api.sqs.q", "event_source_mapping", "arn:q", {"batch_size": 6})
+    bigger = Resource.of("trigger.api.sqs.q", "arn:q", replace(queue, batch_size=6))
     assert deploy_record.function_digest([bigger, alias]) != same
-    pending = Resource("permission.api.x", "permission", "p", {"source_arn": Ref("http_api", "id")})
+    more_provisioned = Resource.of(
+        "alias.api.live", "live", Alias(release={"memory_size": 128}, provisioned_concurrency=2)
+    )
+    assert deploy_record.function_digest([mapping, more_provisioned]) != same
+    permission = Permission(
+        action="lambda:InvokeFunction", principal="apigateway.amazonaws.com", source_arn=Ref("http_api", "id"),
+        source_account=None, function_url_auth_type=None, invoked_via_function_url=False,
+    )  # fmt: skip
+    pending = Resource.of("permission.api.x", "p", permission)
     assert deploy_record.function_digest([pending]) is None

@@ -14,15 +14,15 @@ from fnship.model.resources import KNOWN_AFTER_APPLY, FunctionScope, Resource, S
 from fnship.plan.diff import CREATE, DELETE, REPLACE, UPDATE, FieldChange, field_changes
 from fnship.plan.steps import diff, make_plan
 from fnship.secret import Secret
+from tests.specs import FUNCTION
 
 
 def state(*resources: Resource) -> State:
     return State("svc", "dev", "us-east-1", tuple(resources))
 
 
-def function(**attrs) -> Resource:
-    base = {"memory_size": 128, "code_sha256": "abc", "environment": {}, "tags": {}, "reserved_concurrency": None}
-    return Resource("function.api", "function", "svc-dev-api", {**base, **attrs})
+def function(**fields) -> Resource:
+    return Resource.of("function.api", "svc-dev-api", replace(FUNCTION, **fields))
 
 
 def role_spec() -> Role:
@@ -136,12 +136,10 @@ def test_function_update_steps(desired_attrs, expected_steps):
 def test_steps_follow_depends_on_and_deletes_go_in_reverse():
     role = Resource.of("role.api", "r", role_spec())
     group = Resource.of("log_group.api", "/aws/lambda/f", LogGroup(retention_days=7, tags={}))
-    new_function = Resource(
-        "function.api", "function", "svc-dev-api", function().attrs, depends_on=("log_group.api", "role.api")
-    )
+    new_function = replace(function(), depends_on=("log_group.api", "role.api"))
     new_alias = replace(alias({}), depends_on=("function.api",))
     old_role = Resource.of("role.old", "o", role_spec())
-    old_function = Resource("function.old", "function", "f-old", {"memory_size": 128})
+    old_function = Resource.of("function.old", "f-old", FUNCTION)
     old_alias = Resource.of("alias.old.live", "live", Alias(release={}), scope=alias_scope("old", "f-old"))
     plan = make_plan(
         state(group, role, new_function, new_alias), state(old_role, old_function, old_alias), release_id="r1"

@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fnship.manifest.intrinsics import is_intrinsic
 from fnship.manifest.checks import Checker, show
+from fnship.manifest.intrinsics import is_intrinsic
 from fnship.manifest.types import Cors, EventSpec, HttpApiSpec, KeyPath
 from fnship.secret import Secret
 
@@ -44,7 +44,7 @@ def arn_parts(text: str) -> re.Match[str] | None:
 
 def want_arn(value: Any, path: KeyPath, check: Checker, *, services: tuple[str, ...], what: str) -> str | None:
     if is_intrinsic(value):  # `!GetAtt Queue.Arn`: the companion stack decides it (manifest/intrinsics.py)
-        return check.stack_value(value, path)  # type: ignore[no-any-return]
+        return check.stack_value(value, path)
     if isinstance(value, dict):
         check.error(path, f"must be the {what}'s ARN, got a mapping")
         return None

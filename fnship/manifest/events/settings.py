@@ -110,7 +110,7 @@ def _destination(value: Any, path: KeyPath, check: Checker, *, function_keys: fr
         check.keys(value, path, {"arn", "type"})
         value, path = value.get("arn"), (*path, "arn")
     if is_intrinsic(value):
-        return check.stack_value(value, path)  # type: ignore[no-any-return]
+        return check.stack_value(value, path)
     text = check.want_str(value, path)
     if text is None:
         return None

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from fnship.arns import arn
+from fnship.jsonvalue import JsonValue
 from fnship.kinds.base import normalize_cors
 from fnship.kinds.permission import Permission
 from fnship.manifest.types import Cors
@@ -129,12 +129,12 @@ def execute_api_arn(target: Target, api: Address, method: str, path: str) -> Ref
     )
 
 
-def cors_configuration(cors: Cors | None) -> dict[str, Any] | None:
+def cors_configuration(cors: Cors | None) -> dict[str, JsonValue] | None:
     """Our CORS settings as the CorsConfiguration of an HTTP API or a function URL, normalized: the form the
     live reader produces from AWS's answer too (unset keys dropped, lists sorted)."""
     if not cors:
         return None
-    config = {
+    config: dict[str, JsonValue] = {
         "AllowOrigins": list(cors.allow_origins),
         "AllowHeaders": list(cors.allow_headers),
         "AllowMethods": list(cors.allow_methods),
