@@ -84,6 +84,11 @@ class Moto:
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moto]:
     from moto.server import ThreadedMotoServer
 
+    from fnship.local.moto_patches import change_set_outputs
+
+    # moto 5.2 gives a stack made or updated through a change set no Outputs (AWS does): fixed as fnship's emulator
+    # fixes it, so values the companion stack decides resolve as on AWS (tests/integration/test_companion_stack.py).
+    change_set_outputs()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     os.environ.setdefault("MOTO_ENABLE_RECORDING", "true")
     # The recorder writes relative to the working directory, which the in-process CLI runs change to the

@@ -3,16 +3,14 @@ dead-letter queue, a topic and a bucket, referenced from functions' environment,
 back with boto3; an unchanged redeploy makes no mutating call; a template change goes through a change set the plan
 shows; `fn remove` leaves nothing but what `DeletionPolicy: Retain` keeps, and says so.
 
-moto 5.2 gives a stack made or updated through a change set no `Outputs` (../shared/TESTING.md); AWS does. These
-tests apply the fix fnship's own emulator applies (fnship/local/moto_patches.py `change_set_outputs`) to the
-in-process moto server, so values read from outputs (`!GetAtt`, `!Sub`, `!Join`) resolve as on AWS.
+moto 5.2 gives a stack made or updated through a change set no `Outputs` (../shared/TESTING.md); AWS does. The
+tests' moto server has the fix fnship's own emulator applies (fnship/local/moto_patches.py `change_set_outputs`,
+applied in tests/conftest.py), so values read from outputs (`!GetAtt`, `!Sub`, `!Join`) resolve as on AWS.
 """
 
 from __future__ import annotations
 
 import json
-
-import pytest
 
 from tests.conftest import ACCOUNT, HELLO_HANDLER, REGION
 
@@ -82,13 +80,6 @@ resources:
 TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/shop-dev-items"
 QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:shop-dev-jobs"
 TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:shop-dev-events"
-
-
-@pytest.fixture(autouse=True)
-def _outputs_as_on_aws():
-    from fnship.local.moto_patches import change_set_outputs
-
-    change_set_outputs()
 
 
 def write_service(project, text: str = SERVICE) -> None:
