@@ -82,18 +82,18 @@ class Moto:
 
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moto]:
-    from moto.server import ThreadedMotoServer
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    os.environ.setdefault("MOTO_ENABLE_RECORDING", "true")
+    # The recorder writes relative to the working directory, which the in-process CLI runs change to the
+    # project: keep it out of the project, or it is packaged into the function's zip.
+    os.environ.setdefault("MOTO_RECORDER_FILEPATH", str(tmp_path_factory.mktemp("moto") / "recording"))
+    from moto.server import ThreadedMotoServer  # (after the recorder's settings: moto reads them on import)
 
     from fnship.local.moto_patches import change_set_outputs
 
     # moto 5.2 gives a stack made or updated through a change set no Outputs (AWS does): fixed as fnship's emulator
     # fixes it, so values the companion stack decides resolve as on AWS (tests/integration/test_companion_stack.py).
     change_set_outputs()
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    os.environ.setdefault("MOTO_ENABLE_RECORDING", "true")
-    # The recorder writes relative to the working directory, which the in-process CLI runs change to the
-    # project: keep it out of the project, or it is packaged into the function's zip.
-    os.environ.setdefault("MOTO_RECORDER_FILEPATH", str(tmp_path_factory.mktemp("moto") / "recording"))
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -100,9 +100,12 @@ def test_the_stack_and_what_reads_it_deploy_converge_and_go(project, moto):
     environment = {f["path"]: f["after"] for f in function["fields"] if f["path"].startswith("environment.")}
     assert environment["environment.TABLE"] == "(known after apply)"
 
-    deployed = project.fn("deploy", "--yes")
+    runs = []
+    made = moto.mutating_calls_during(lambda: runs.append(project.fn("deploy", "--yes")))
+    deployed = runs[0]
     assert deployed.exit_code == 0, deployed.stderr
     assert "stack: shop-dev-resources (AWS::CloudFormation::Stack) CREATE_COMPLETE" in deployed.stderr
+    assert made.count("CreateChangeSet") == made.count("ExecuteChangeSet") == 1
 
     cloudformation = moto.client("cloudformation")
     described = cloudformation.describe_stacks(StackName="shop-dev-resources")["Stacks"][0]
