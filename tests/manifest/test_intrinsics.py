@@ -162,3 +162,14 @@ def test_a_secret_in_resources_is_refused(env: Env):
     (problem,) = env.problems(text, lookups=fake.lookups())
     assert problem.startswith("serverless.yml:9:22 resources.Resources.T.Properties.DisplayName: a secret")
     assert "hunter2" not in problem
+
+
+def test_pseudo_parameters_of_the_stack_become_its_fn_sub_when_there_is_one(env: Env):
+    text = (
+        HEAD + "  environment:\n    T: '#{Table.Arn}/index/#{AWS::Region}'\n    R: '#{AWS::Region}'\n"
+        "plugins:\n  - serverless-pseudo-parameters\n" + TEMPLATE
+    )
+    environment = env.load(text).provider.environment
+    assert isinstance(environment["T"], StackValue)
+    assert environment["T"].expression == {"Fn::Sub": "${Table.Arn}/index/${AWS::Region}"}
+    assert environment["R"] == "us-east-1"  # (what fnship knows itself is filled in)
