@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import re
+import socket
 import sys
 import threading
 import time
@@ -109,6 +110,10 @@ def _handler(upstream: urllib.parse.ParseResult, delay: float, counts: Counts, s
 
     class Forward(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as AWS endpoints do: the client's connection pool works
+        # An answer is written in two sends (head, then body): with Nagle's algorithm on, the body waits for the
+        # client's delayed ACK of the head (about 40 ms on Linux) on every call but a connection's first, and a
+        # call would cost the delay plus that. Off, as on AWS's endpoints: every call costs `delay`.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base class's name)
             pass
@@ -129,7 +134,11 @@ def _handler(upstream: urllib.parse.ParseResult, delay: float, counts: Counts, s
 
         def _connection(self) -> http.client.HTTPConnection:
             if getattr(local, "connection", None) is None:
-                local.connection = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=120)
+                connection = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=120)
+                connection.connect()
+                # (the same stall on the way to moto: a request's head and body are two sends)
+                connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                local.connection = connection
             return local.connection
 
         def _forward(self) -> None:

@@ -274,20 +274,25 @@ def make_plan(
     releases = release_settings(manifest, strategy=strategy)
     reads = Reads(loaded.aws)
 
-    # Who we are, and fnship's own parameters (the tune journal, the deploy record, the layer registry), are asked
-    # while the artifacts build: one round (then `before_reads`, still beside the build).
-    def first_round() -> None:
+    # fnship's own parameters (the tune journal, the deploy record, the layer registry) are asked while the
+    # artifacts build: one round. Their ARNs name the account; only when there are none (nothing deployed yet) is
+    # GetCallerIdentity asked, beside `before_reads` (then still beside the build).
+    def first_round() -> str:
         _read_parameters(loaded, reads)
+        known = loaded.aws.known_account_id()
+        identity = None if known is not None else side.submit(loaded.aws.account_id)
         if before_reads is not None:
             before_reads()
+        return identity.result() if identity is not None else loaded.aws.account_id()
 
+    # One client is made at a time (each loads its service's model): the first round's goes first.
+    loaded.aws.clients.prepare(("ssm",))
     with ThreadPoolExecutor(max_workers=3) as side:
-        account_id = side.submit(loaded.aws.account_id)
-        parameters = side.submit(first_round)
+        account_id = side.submit(first_round)
         # The clients every reading uses are made while the first round is in flight, not in the reading's round.
         clients = side.submit(loaded.aws.clients.prepare, READ_CLIENTS)
         packaged = package_artifacts(loaded, only=only, cache_writes=cache_writes)
-        parameters.result()
+        account_id.result()
         clients.result()
     desired = build_desired(
         manifest,

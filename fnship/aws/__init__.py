@@ -134,7 +134,7 @@ class Aws:
     def ssm(self) -> SsmApi:
         from fnship.aws.ssm_api import SsmApi
 
-        return SsmApi(self.client("ssm"))
+        return SsmApi(self.client("ssm"), on_account=self.learn_account_id)
 
     @functools.cached_property
     def layers(self) -> LayersApi:
@@ -168,6 +168,17 @@ class Aws:
         )
         clients = Clients(target)
         return PricingApi(lambda: clients.one_shot_client("pricing"))
+
+    def learn_account_id(self, account: str) -> None:
+        """The account id, as the ARN of one of the account's own resources names it (fnship's parameters, read
+        in a plan's first round): `account_id()` then needs no GetCallerIdentity."""
+        with self._lock:
+            if self._account_id is None:
+                self._account_id = account
+
+    def known_account_id(self) -> str | None:
+        """The account id if it is known without a call (asked before, or learnt from an ARN)."""
+        return self._account_id
 
     def account_id(self) -> str:
         with self._lock:

@@ -6,8 +6,10 @@ create atomic: https://docs.aws.amazon.com/systems-manager/latest/APIReference/A
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from fnship.arns import parse_arn
 from fnship.aws.calls import aws_call, call_or_none, error_code, tag_list
 
 ALREADY_EXISTS = "ParameterAlreadyExists"
@@ -15,8 +17,10 @@ GET_PARAMETERS_MAX = 10  # https://docs.aws.amazon.com/systems-manager/latest/AP
 
 
 class SsmApi:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, *, on_account: Callable[[str], None] = lambda _account: None) -> None:
         self._client = client
+        # Told the account id a parameter's ARN names (parameters read by name are the caller's account's own).
+        self._on_account = on_account
 
     def create_if_absent(self, name: str, value: str, *, description: str, tags: dict[str, str]) -> bool:
         """True when we created it; False when it already existed (someone else holds it)."""
@@ -54,8 +58,11 @@ class SsmApi:
             batch = names[start : start + GET_PARAMETERS_MAX]
             answer = aws_call(f"SSM parameters {', '.join(batch)}", "GetParameters", self._client.get_parameters,
                               Names=batch)  # fmt: skip
-            found.update({str(p["Name"]): (str(p["Value"]), int(p.get("Version") or 0)) for p in
-                          answer.get("Parameters") or []})  # fmt: skip
+            parameters = answer.get("Parameters") or []
+            found.update({str(p["Name"]): (str(p["Value"]), int(p.get("Version") or 0)) for p in parameters})
+            arn = parse_arn(str(parameters[0].get("ARN") or "")) if parameters else None
+            if arn is not None and arn.account_id:
+                self._on_account(arn.account_id)
         return found
 
     def get_or_none(self, name: str) -> str | None:

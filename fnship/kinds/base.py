@@ -173,6 +173,10 @@ class Kind:
     # A create or update of this kind runs after every delete of these kinds (a REST API stage deploys a snapshot
     # of the API's methods, so the removed ones must be gone first).
     after_deletes_of: frozenset[str] = frozenset()
+    # The step of its creation after which what depends on it may start (a new role may be named by a function
+    # before its policies are in place). Whatever waits for that dependent also waits for this one's last step
+    # (plan/steps.py). None: dependents wait for its last step.
+    usable_after: str | None = None
     # Its delete runs after every other step: a delete AWS may refuse (a bucket that still holds objects) then
     # stops nothing else.
     delete_last: bool = False

@@ -10,7 +10,7 @@ from fnship.kinds.base import Context, Kind, known, reading_owner, tag_delta
 from fnship.model import iam, names
 from fnship.model.address import Address
 from fnship.model.resources import OWNER_FUNCTION_TAG, Resource, Spec
-from fnship.plan.diff import Step
+from fnship.plan.diff import CREATE, Change, Step
 from fnship.plan.reads import owned
 
 if TYPE_CHECKING:
@@ -67,11 +67,26 @@ def role_create(context: Context, step: Step) -> None:
         permissions_boundary=spec.permissions_boundary,
         description=f"fnship execution role for {Address(resource.address).function_key}",
     )
+    context.outputs[step.address] = {"arn": arn}
+
+
+def role_policies(context: Context, step: Step) -> None:
+    """A new role's inline policy and managed policies (the step after `role.create`)."""
+    resource = context.desired(step)
+    spec = resource.spec_as(Role)
     policy = known(spec.inline_policy, f"the inline policy of {step.address}")
     context.aws.iam.put_inline_policy(resource.name, iam.INLINE_POLICY_NAME, policy)
     for policy_arn in spec.managed_policies:
         context.aws.iam.attach_managed_policy(resource.name, policy_arn)
-    context.outputs[step.address] = {"arn": arn}
+
+
+def role_steps(change: Change) -> list[Step]:
+    """A new role is made in two steps: the role itself, which is all a function needs to be created with it
+    (CreateFunction names the role; Lambda checks only that it can assume it), then its policies, which what runs
+    the function needs (its version and alias, its triggers, the release: see `usable_after`)."""
+    if change.action == CREATE:
+        return [Step("role.create", change.address), Step("role.policies", change.address)]
+    return [Step(f"role.{change.action}", change.address)]
 
 
 def role_update(context: Context, step: Step) -> None:
@@ -128,7 +143,14 @@ def discover_roles(aws: Reads) -> list[Resource]:
 
 KIND = Kind(
     name="role",
-    handlers={"role.create": role_create, "role.update": role_update, "role.delete": role_delete},
+    handlers={
+        "role.create": role_create,
+        "role.policies": role_policies,
+        "role.update": role_update,
+        "role.delete": role_delete,
+    },
+    steps=role_steps,
+    usable_after="role.create",
     by_name=True,
     read=read_role,
     discover=discover_roles,

@@ -112,10 +112,30 @@ def order_steps(changes: list[Change]) -> list[Step]:
             change = by_address.get(address)
         return address
 
-    def ready(address: str) -> str | None:
-        """The step after which the resource at `address` is in place (a shift does not hold its dependents)."""
-        chain = [step for step in chains.get(carried_by(address), []) if step.type != SHIFT]
-        return chain[-1].key if chain else None
+    def waits_for(change: Change, dependency: str) -> bool:
+        """Whether `change` waits for the steps of `dependency` (unchanged, or deleted: there are none to wait for)."""
+        carrier = by_address.get(carried_by(dependency))
+        return dependency != change.address and carrier is not None and carrier.action != DELETE
+
+    def usable(address: str) -> str | None:
+        """The step after which what depends on the resource at `address` may start, when it comes before the end
+        of its chain (a new role: see Kind.usable_after); else None."""
+        change = by_address.get(address)
+        wanted = KINDS[change.kind].usable_after if change is not None else None
+        return next((step.key for step in chains.get(address, [])[:-1] if step.type == wanted), None)
+
+    def ready(address: str) -> set[str]:
+        """The steps after which the resource at `address` is in place (a shift does not hold its dependents). A
+        resource that started once a dependency was merely usable is in place once that dependency is too."""
+        address = carried_by(address)
+        chain = [step for step in chains.get(address, []) if step.type != SHIFT]
+        keys = {chain[-1].key} if chain else set()
+        change = by_address.get(address)
+        if chain and change is not None and change.desired is not None:
+            for dependency in change.desired.depends_on:
+                if waits_for(change, dependency) and usable(carried_by(dependency)) is not None:
+                    keys |= ready(dependency)
+        return keys
 
     def first(address: str) -> str | None:
         chain = chains.get(address)
@@ -134,9 +154,9 @@ def order_steps(changes: list[Change]) -> list[Step]:
         # A value that refers to another resource (an API id in a SourceArn) depends on it too.
         referenced = [ref.address for ref in refs_in(change.desired.attrs)]
         for dependency in (*change.desired.depends_on, *referenced):
-            done = ready(dependency)
-            if done and dependency != change.address and by_address[carried_by(dependency)].action != DELETE:
-                edges[start].add(done)
+            if waits_for(change, dependency):
+                early = usable(carried_by(dependency)) if dependency in change.desired.depends_on else None
+                edges[start].update({early} if early is not None else ready(dependency))
         for other in deletes:
             if other.kind in KINDS[change.kind].after_deletes_of:
                 edges[start].add(chains[other.address][-1].key)

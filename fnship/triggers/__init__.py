@@ -69,10 +69,12 @@ def render_triggers(
             rendered.extend(TRIGGERS[event.type].render(target, event, name))
             by_type.setdefault(event.type, []).append((target, event))
     context = Shared(service=service, stage=stage, http_api=http_api, tags=tags)
+    # (the types the service uses, in the table's order: looking up the others would import their modules)
+    used = [(event_type, TRIGGERS[event_type]) for event_type in TRIGGERS if event_type in by_type]
     shared = [
         resource
-        for event_type, trigger in TRIGGERS.items()
-        if trigger.shared is not None and event_type in by_type
+        for event_type, trigger in used
+        if trigger.shared is not None
         for resource in trigger.shared(by_type[event_type], rendered, context)
     ]
     return [*shared, *rendered]

@@ -52,3 +52,21 @@ def test_every_session_of_the_process_shares_the_parsed_service_models(moto):
     assert first.client("ssm")._loader is second.client("lambda")._loader  # botocore's one loader per data path
     assert first.client("ssm").meta.region_name == "us-east-1"
     assert second.client("lambda").meta.region_name == "eu-west-1"
+
+
+def test_the_model_loader_does_not_probe_every_service_before_loading_one(moto):
+    """botocore asks "the services that have this kind of model" before loading any model (a stat of every version
+    directory of ~450 services, per kind); fnship's loader lists the service directories only, so a service
+    without waiters is among them, and what a client loads, and the errors it gets, stay botocore's."""
+    from botocore.exceptions import DataNotFoundError, UnknownServiceError
+
+    clients = Clients(Target(region="us-east-1"))
+    loader = clients.client("sts")._loader
+    assert "sts" in loader.list_available_services("waiters-2")  # botocore's own list leaves it out
+    with pytest.raises(DataNotFoundError):
+        loader.load_service_model("sts", "waiters-2")
+    with pytest.raises(UnknownServiceError):
+        loader.load_service_model("no-such-service", "service-2")
+    assert not clients.client("sts").can_paginate("get_caller_identity")
+    assert clients.client("lambda").get_waiter("function_active_v2").name == "FunctionActiveV2"
+    assert "get_caller_identity" in dir(clients.client("sts"))

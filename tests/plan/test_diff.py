@@ -152,6 +152,7 @@ def test_steps_follow_depends_on_and_deletes_go_in_reverse():
         "function.old function.delete",
         "log_group.api log_group.create",
         "role.api role.create",
+        "role.api role.policies",
         "role.old role.delete",
     ]
     # The order is topological: every step comes after the ones it waits for.
@@ -163,7 +164,13 @@ def test_steps_follow_depends_on_and_deletes_go_in_reverse():
         "log_group.api log_group.create",
         "role.api role.create",
     }
-    assert steps["alias.api.live version.publish"].after == ("function.api function.create",)
+    # The function is created once its role exists, beside the role's policies (one round, not two); its version
+    # and alias (what runs it) wait for the policies too.
+    assert steps["role.api role.policies"].after == ("role.api role.create",)
+    assert set(steps["alias.api.live version.publish"].after) == {
+        "function.api function.create",
+        "role.api role.policies",
+    }
     # A function's role goes after the function; the alias goes with its function (no step of its own).
     assert steps["role.old role.delete"].after == ("function.old function.delete",)
     assert steps["function.old function.delete"].after == ()

@@ -84,3 +84,19 @@ def test_info_of_a_service_without_api_events_reads_no_policy_to_find_apis(moto,
     assert results[0].exit_code == 0, results[0].stderr
     assert not [action for action in calls if action.endswith("/policy")]
     assert calls["GET /v2/apis"] == calls["GET /restapis"] == 0
+
+
+def test_the_account_id_comes_from_the_deploy_records_arn_once_there_is_one(moto, project):
+    """GetCallerIdentity is asked only when fnship's parameters (read in the plan's first round) do not name the
+    account in their ARNs: by a first deploy, beside taking the lock, and by nothing after it."""
+    write_service(project, 1)
+    first = actions_during(moto, lambda: deployed(project))
+    assert first["GetCallerIdentity"] == 1
+    write_service(project, 1, memory=256)
+    changed = actions_during(moto, lambda: deployed(project))
+    assert changed["PUT /2015-03-31/functions/reads-dev-f0/configuration"] == 1
+    assert changed["GetCallerIdentity"] == 0
+    results = []
+    planned = actions_during(moto, lambda: results.append(project.fn("plan")))
+    assert "No changes" in results[0].stdout
+    assert planned["GetCallerIdentity"] == 0
