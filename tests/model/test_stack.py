@@ -146,3 +146,55 @@ def test_the_execution_role_is_passed_only_when_there_is_one(tmp_path):
     assert "IamRoleLambdaExecution names the execution role, and fnship makes 2 here: role.other, role.api" in str(
         caught.value.diagnostics[0]
     )
+
+
+EVERYWHERE = """\
+service: shop
+provider:
+  name: aws
+functions:
+  api:
+    handler: app.handler
+    layers:
+      - !Ref SharedLayer
+    vpc:
+      subnetIds: [!ImportValue net-SubnetA]
+      securityGroupIds: [!GetAtt Group.GroupId]
+    onError: !Ref Alerts
+    destinations:
+      onFailure: !GetAtt Failures.Arn
+resources:
+  Resources:
+    SharedLayer:
+      Type: AWS::Lambda::LayerVersion
+      Properties:
+        Content: {S3Bucket: layers-bucket, S3Key: shared.zip}
+    Group:
+      Type: AWS::EC2::SecurityGroup
+      Properties: {GroupDescription: g}
+    Alerts:
+      Type: AWS::SNS::Topic
+    Failures:
+      Type: AWS::SQS::Queue
+"""
+
+
+def test_layers_vpc_dead_letters_and_destinations_take_stack_values(tmp_path):
+    from fnship.kinds.invoke_config import EventInvokeConfig
+
+    state = desired(tmp_path, EVERYWHERE)
+    function = state.get("function.api").spec_as(LambdaFunction)
+    assert function.layers == (Ref("stack", "ref:SharedLayer"),)  # (a layer version's Ref is its ARN)
+    assert function.vpc is not None
+    assert [ref.attribute.split(":")[0] for ref in (*function.vpc.subnet_ids, *function.vpc.security_group_ids)] == [
+        "output",
+        "output",
+    ]
+    assert function.dead_letter_arn == Ref("stack", "ref:Alerts")
+    (config,) = state.of_kind("event_invoke_config")
+    assert isinstance(config.spec_as(EventInvokeConfig).on_failure, Ref)
+    role = state.get("role.api").spec_as(Role)
+    statements = role.inline_policy["Statement"]
+    sends = {s["Action"] if isinstance(s["Action"], str) else s["Action"][0]: s for s in statements}
+    assert sends["sns:Publish"]["Resource"] == Ref("stack", "ref:Alerts")  # (the grant for the dead-letter topic)
+    assert sends["sqs:SendMessage"]["Resource"].address == "stack"
