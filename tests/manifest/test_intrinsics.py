@@ -173,3 +173,13 @@ def test_pseudo_parameters_of_the_stack_become_its_fn_sub_when_there_is_one(env:
     assert isinstance(environment["T"], StackValue)
     assert environment["T"].expression == {"Fn::Sub": "${Table.Arn}/index/${AWS::Region}"}
     assert environment["R"] == "us-east-1"  # (what fnship knows itself is filled in)
+
+
+def test_a_stream_from_the_stack_says_its_type(env: Env):
+    events = "functions:\n  api:\n    handler: app.main\n    events:\n      - stream:\n          arn: !GetAtt Table.StreamArn\n"
+    manifest = env.load(HEAD + events + "          type: dynamodb\n" + TEMPLATE)
+    assert manifest.functions["api"].events[0].settings.source == "dynamodb"
+    assert env.problem(HEAD + events + TEMPLATE) == (
+        "serverless.yml:8:9 functions.api.events.0.stream.type: type: dynamodb or kinesis is required when the "
+        "stream's ARN is a CloudFormation function"
+    )
