@@ -176,7 +176,10 @@ def test_pseudo_parameters_of_the_stack_become_its_fn_sub_when_there_is_one(env:
 
 
 def test_a_stream_from_the_stack_says_its_type(env: Env):
-    events = "functions:\n  api:\n    handler: app.main\n    events:\n      - stream:\n          arn: !GetAtt Table.StreamArn\n"
+    events = (
+        "functions:\n  api:\n    handler: app.main\n    events:\n      - stream:\n"
+        "          arn: !GetAtt Table.StreamArn\n"
+    )
     manifest = env.load(HEAD + events + "          type: dynamodb\n" + TEMPLATE)
     assert manifest.functions["api"].events[0].settings.source == "dynamodb"
     assert env.problem(HEAD + events + TEMPLATE) == (
