@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # (the core is imported lazily, inside each job: `fn --help` 
     from fnship.packaging.artifacts import Artifact, Packaged
     from fnship.packaging.deps import Tools
     from fnship.plan.diff import Plan
+    from fnship.plan.endpoints import Endpoints
     from fnship.plan.live import Discovery
     from fnship.plan.reads import Reads
     from fnship.strategies.shifter import Runtime
@@ -160,12 +161,11 @@ def refuse_blocked_creates(manifest: Manifest, plan: Plan) -> None:
     """Lambda refuses creating a function on a runtime past its block-create date (updates go on until the
     block-update date): refuse it here, before any call, naming the date and the successor."""
     from fnship import runtimes
-    from fnship.plan.serialize import plan_to_dict
 
     created = {
-        change["address"].split(".", 1)[1]
-        for change in plan_to_dict(plan)["changes"]
-        if change["action"] == "create" and change["kind"] == "function"
+        change.address.split(".", 1)[1]
+        for change in plan.changes
+        if change.action == "create" and change.kind == "function"
     }
     problems = []
     for key in sorted(created & set(manifest.functions)):
@@ -381,7 +381,7 @@ API_EVENT_TYPES = frozenset({"httpApi", "http"})
 
 def endpoints(
     loaded: Loaded, plan: Plan | None = None, outputs: Mapping[str, Mapping[str, Any]] | None = None
-) -> dict[str, Any]:
+) -> Endpoints:
     """The HTTP API (URL, routes), the REST API (URL, methods) and the function URLs, as deployed.
 
     After `plan` (applied, or empty) live state is its desired state: only the APIs and function URLs it has are
@@ -564,7 +564,10 @@ def info(loaded: Loaded) -> dict[str, Any]:
                 "role": config.get("Role"),
                 "alias_version": live_alias["FunctionVersion"] if live_alias else None,
                 "alias_arn": live_alias.get("AliasArn") if live_alias else None,
-                "weights": dict((live_alias or {}).get("RoutingConfig", {}).get("AdditionalVersionWeights") or {}),
+                "weights": dict(
+                    ((live_alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") if live_alias else None)
+                    or {}
+                ),
                 "versions": [
                     {
                         "version": v["Version"],
@@ -678,7 +681,7 @@ class Outcome:
     applied: bool = False
     declined: bool = False  # the user answered no
     result: ApplyResult | None = None  # when applied
-    endpoints: dict[str, Any] | None = None
+    endpoints: Endpoints | None = None
     error: FnError | None = None  # the apply stopped: what completed, failed and did not run
 
 

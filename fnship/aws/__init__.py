@@ -9,7 +9,7 @@ import functools
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fnship.aws.calls import aws_call, call_or_none, pages
 from fnship.aws.session import Clients, Target
@@ -41,6 +41,7 @@ class Aws:
     def __init__(self, target: Target, *, sleep: Callable[[float], None] = time.sleep) -> None:
         self.target = target
         self.clients = Clients(target)
+        self.client = self.clients.client  # the typed client of a service, by its name
         self.sleep = sleep
         self._lock = threading.Lock()
         self._account_id: str | None = None
@@ -48,9 +49,6 @@ class Aws:
     @property
     def region(self) -> str:
         return self.target.region
-
-    def client(self, service: str) -> Any:
-        return self.clients.client(service)
 
     @functools.cached_property
     def lambda_(self) -> LambdaApi:

@@ -4,16 +4,25 @@ the stage, tags."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fnship.arns import arn
 from fnship.aws.calls import aws_call, call_or_none, paged
+
+if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
+    from mypy_boto3_apigateway.client import APIGatewayClient
+    from mypy_boto3_apigateway.type_defs import (
+        DeploymentResponseTypeDef,
+        ResourceTypeDef,
+        RestApiResponseTypeDef,
+        StageResponseTypeDef,
+    )
 
 PREFLIGHT_TEMPLATE = {"application/json": '{"statusCode": 200}'}
 
 
 class RestApis:
-    def __init__(self, client: Any, *, region: str) -> None:
+    def __init__(self, client: APIGatewayClient, *, region: str) -> None:
         self._client = client
         self._region = region
 
@@ -25,11 +34,11 @@ class RestApis:
         return arn("apigateway", f"path/2015-03-31/functions/{function_arn}/invocations", region=self._region,
                    account_id="lambda")  # fmt: skip
 
-    def get_api_or_none(self, api_id: str) -> dict[str, Any] | None:
+    def get_api_or_none(self, api_id: str) -> RestApiResponseTypeDef | None:
         """One REST API by id, with its tags (GetRestApi)."""
         return call_or_none(f"REST API {api_id}", "GetRestApi", self._client.get_rest_api, restApiId=api_id)
 
-    def create_api(self, name: str, *, endpoint_type: str, tags: Mapping[str, str]) -> dict[str, Any]:
+    def create_api(self, name: str, *, endpoint_type: str, tags: Mapping[str, str]) -> RestApiResponseTypeDef:
         return aws_call(
             f"REST API {name}",
             "CreateRestApi",
@@ -50,7 +59,7 @@ class RestApis:
             aws_call(arn, "TagResource", self._client.tag_resource, resourceArn=arn, tags=dict(add))
 
     # -- the resource tree ----------------------------------------------------------------------------------------
-    def get_resources(self, api_id: str) -> list[dict[str, Any]]:
+    def get_resources(self, api_id: str) -> list[ResourceTypeDef]:
         """Every resource (path) of the API with its methods and their integrations embedded."""
         return paged(self._client, "get_resources", f"REST API {api_id}", "items", missing_ok=True, restApiId=api_id,
                      embed=["methods"], PaginationConfig={"PageSize": 500})  # fmt: skip
@@ -156,12 +165,12 @@ class RestApis:
         )
 
     # -- deployments and the stage ------------------------------------------------------------------------------
-    def get_stage_or_none(self, api_id: str, stage: str) -> dict[str, Any] | None:
+    def get_stage_or_none(self, api_id: str, stage: str) -> StageResponseTypeDef | None:
         return call_or_none(
             f"REST API {api_id} stage {stage}", "GetStage", self._client.get_stage, restApiId=api_id, stageName=stage
         )
 
-    def get_deployment_or_none(self, api_id: str, deployment_id: str) -> dict[str, Any] | None:
+    def get_deployment_or_none(self, api_id: str, deployment_id: str) -> DeploymentResponseTypeDef | None:
         return call_or_none(
             f"REST API {api_id} deployment {deployment_id}",
             "GetDeployment",

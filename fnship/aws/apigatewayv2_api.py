@@ -4,36 +4,46 @@ authorizers, tags."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnship.arns import arn
 from fnship.aws.calls import aws_call, call_or_none, paged
+from fnship.jsonvalue import JsonMapping
+
+if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
+    from mypy_boto3_apigatewayv2.client import ApiGatewayV2Client
+    from mypy_boto3_apigatewayv2.type_defs import (
+        CreateApiResponseTypeDef,
+        GetApiResponseTypeDef,
+        GetAuthorizerResponseTypeDef,
+        IntegrationTypeDef,
+        RouteTypeDef,
+    )
 
 DEFAULT_STAGE = "$default"
 
 
 class HttpApis:
-    def __init__(self, client: Any, *, region: str) -> None:
+    def __init__(self, client: ApiGatewayV2Client, *, region: str) -> None:
         self._client = client
         self._region = region
 
     def arn(self, api_id: str) -> str:
         return arn("apigateway", f"/apis/{api_id}", region=self._region)
 
-    def get_api_or_none(self, api_id: str) -> dict[str, Any] | None:
+    def get_api_or_none(self, api_id: str) -> GetApiResponseTypeDef | None:
         return call_or_none(f"HTTP API {api_id}", "GetApi", self._client.get_api, ApiId=api_id)
 
-    def create_api(self, name: str, *, cors: Mapping[str, Any] | None, tags: Mapping[str, str]) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"Name": name, "ProtocolType": "HTTP", "Tags": dict(tags)}
+    def create_api(self, name: str, *, cors: JsonMapping | None, tags: Mapping[str, str]) -> CreateApiResponseTypeDef:
+        kwargs: dict[str, object] = {"Name": name, "ProtocolType": "HTTP", "Tags": dict(tags)}
         if cors:
             kwargs["CorsConfiguration"] = dict(cors)
         return aws_call(f"HTTP API {name}", "CreateApi", self._client.create_api, **kwargs)
 
-    def set_cors(self, api_id: str, cors: Mapping[str, Any] | None) -> None:
+    def set_cors(self, api_id: str, cors: JsonMapping | None) -> None:
         if cors:
-            aws_call(
-                f"HTTP API {api_id}", "UpdateApi", self._client.update_api, ApiId=api_id, CorsConfiguration=dict(cors)
-            )
+            update = self._client.update_api
+            aws_call(f"HTTP API {api_id}", "UpdateApi", update, ApiId=api_id, CorsConfiguration=dict(cors))
         else:
             call_or_none(
                 f"HTTP API {api_id}", "DeleteCorsConfiguration", self._client.delete_cors_configuration, ApiId=api_id
@@ -80,13 +90,13 @@ class HttpApis:
         call_or_none(f"HTTP API {api_id}", "DeleteApi", self._client.delete_api, ApiId=api_id)
 
     # -- routes and integrations ----------------------------------------------------------------------------------
-    def _items(self, api_id: str, operation: str) -> list[dict[str, Any]]:
+    def _items(self, api_id: str, operation: str) -> list[Any]:  # (the caller says what the items are)
         return paged(self._client, operation, f"HTTP API {api_id}", "Items", missing_ok=True, ApiId=api_id)
 
-    def get_routes(self, api_id: str) -> list[dict[str, Any]]:
+    def get_routes(self, api_id: str) -> list[RouteTypeDef]:
         return self._items(api_id, "get_routes")
 
-    def get_integrations(self, api_id: str) -> list[dict[str, Any]]:
+    def get_integrations(self, api_id: str) -> list[IntegrationTypeDef]:
         return self._items(api_id, "get_integrations")
 
     def create_lambda_integration(self, api_id: str, *, target_arn: str, payload_format: str) -> str:
@@ -124,7 +134,7 @@ class HttpApis:
             IntegrationId=integration_id,
         )
 
-    def create_route(self, api_id: str, *, route_key: str, settings: Mapping[str, Any]) -> str:
+    def create_route(self, api_id: str, *, route_key: str, settings: JsonMapping) -> str:
         created = aws_call(
             f"HTTP API {api_id} route {route_key}",
             "CreateRoute",
@@ -135,7 +145,7 @@ class HttpApis:
         )
         return str(created["RouteId"])
 
-    def update_route(self, api_id: str, route_id: str, *, settings: Mapping[str, Any]) -> None:
+    def update_route(self, api_id: str, route_id: str, *, settings: JsonMapping) -> None:
         aws_call(
             f"HTTP API {api_id} route {route_id}",
             "UpdateRoute",
@@ -155,7 +165,7 @@ class HttpApis:
         )
 
     # -- JWT authorizers ----------------------------------------------------------------------------------------
-    def get_authorizer_or_none(self, api_id: str, authorizer_id: str) -> dict[str, Any] | None:
+    def get_authorizer_or_none(self, api_id: str, authorizer_id: str) -> GetAuthorizerResponseTypeDef | None:
         return call_or_none(
             f"HTTP API {api_id} authorizer {authorizer_id}",
             "GetAuthorizer",
@@ -164,7 +174,7 @@ class HttpApis:
             AuthorizerId=authorizer_id,
         )
 
-    def create_jwt_authorizer(self, api_id: str, *, name: str, config: Mapping[str, Any]) -> str:
+    def create_jwt_authorizer(self, api_id: str, *, name: str, config: JsonMapping) -> str:
         created = aws_call(
             f"HTTP API {api_id} authorizer {name}",
             "CreateAuthorizer",
@@ -176,7 +186,7 @@ class HttpApis:
         )
         return str(created["AuthorizerId"])
 
-    def update_jwt_authorizer(self, api_id: str, authorizer_id: str, *, config: Mapping[str, Any]) -> None:
+    def update_jwt_authorizer(self, api_id: str, authorizer_id: str, *, config: JsonMapping) -> None:
         aws_call(
             f"HTTP API {api_id} authorizer {authorizer_id}",
             "UpdateAuthorizer",

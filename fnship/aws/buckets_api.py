@@ -8,15 +8,19 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fnship.aws.calls import aws_call, describe, error_code, tag_list
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.client import S3Client
+    from mypy_boto3_s3.type_defs import CreateBucketConfigurationTypeDef, CreateBucketRequestTypeDef
 
 CACHE_PREFIX = "fnship/cache/"
 
 
 class BucketsApi:
-    def __init__(self, client: Any, *, region: str) -> None:
+    def __init__(self, client: S3Client, *, region: str) -> None:
         self._client = client
         self._region = region
 
@@ -38,9 +42,10 @@ class BucketsApi:
         """Create the bucket once: public access blocked, default encryption (SSE-S3), our tags."""
         if self.exists(bucket):
             return
-        kwargs: dict[str, Any] = {"Bucket": bucket}
+        kwargs: CreateBucketRequestTypeDef = {"Bucket": bucket}
         if self._region != "us-east-1":  # us-east-1 rejects an explicit LocationConstraint
-            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": self._region}
+            location: CreateBucketConfigurationTypeDef = {"LocationConstraint": self._region}  # type: ignore[typeddict-item]  # any region: the stubs list only those known when they were made
+            kwargs["CreateBucketConfiguration"] = location
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
@@ -74,7 +79,7 @@ class S3ArtifactCache:
     fails a build.
     """
 
-    def __init__(self, client: Any, bucket: str, *, prefix: str, read_only: bool = False) -> None:
+    def __init__(self, client: S3Client, bucket: str, *, prefix: str, read_only: bool = False) -> None:
         self._client = client
         self._bucket = bucket
         self._prefix = prefix

@@ -4,9 +4,12 @@ calls through boto3's paginators."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar, overload
 
 from fnship.errors import FnError
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
 
 T = TypeVar("T")
 
@@ -37,27 +40,34 @@ def is_not_found(exc: BaseException) -> bool:
     return error_code(exc) in NOT_FOUND_CODES
 
 
-def aws_call(resource: str, action: str, fn: Callable[..., T], **kwargs: Any) -> T:
+def aws_call(resource: str, action: str, fn: Callable[..., T], **kwargs: object) -> T:
     """Run one boto3 call; a failure becomes an AwsError naming `resource` and `action`."""
-    return _call(resource, action, fn, kwargs, missing_ok=False)  # type: ignore[return-value]
+    return _call(resource, action, fn, kwargs, missing_ok=False)
 
 
-def call_or_none(resource: str, action: str, fn: Callable[..., T], **kwargs: Any) -> T | None:
+def call_or_none(resource: str, action: str, fn: Callable[..., T], **kwargs: object) -> T | None:
     """Like aws_call, but a not-found answer is None."""
     return _call(resource, action, fn, kwargs, missing_ok=True)
 
 
-def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
+class Tag(TypedDict):
+    Key: str
+    Value: str
+
+
+def tag_list(tags: Mapping[str, str]) -> list[Tag]:
     """Tags in the list form most AWS APIs take (`[{"Key": ..., "Value": ...}]`), sorted by key."""
     return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
 
 
+# boto3's paginator for an operation named by a string (the typed clients' `get_paginator` takes only literals).
 def pages(
-    client: Any, operation: str, resource: str, *, missing_ok: bool = False, **kwargs: Any
+    client: BaseClient, operation: str, resource: str, *, missing_ok: bool = False, **kwargs: object
 ) -> Iterator[dict[str, Any]]:
     """Each page of a paged call, through boto3's paginator for `operation` (the client method's name), asked for
     as it is consumed: stop early, and no further page is requested. With `missing_ok`, a not-found answer ends
-    the pages instead of failing."""
+    the pages instead of failing. A page is boto3's answer as it enters: the adapter method that asked says what
+    its items are (its return type)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     action = client.meta.method_to_api_mapping.get(operation, operation)  # GetRestApis, as errors name it
@@ -74,14 +84,17 @@ def pages(
         yield page
 
 
-def paged(client: Any, operation: str, resource: str, items: str, **kwargs: Any) -> list[dict[str, Any]]:
+def paged(
+    client: BaseClient, operation: str, resource: str, items: str, *, missing_ok: bool = False, **kwargs: object
+) -> list[Any]:
     """The `items` member of every page of a paged call, in order (see `pages`)."""
-    return [item for page in pages(client, operation, resource, **kwargs) for item in page.get(items) or []]
+    listed = pages(client, operation, resource, missing_ok=missing_ok, **kwargs)
+    return [item for page in listed for item in page.get(items) or []]
 
 
-def paged_or_none(client: Any, operation: str, resource: str, items: str, **kwargs: Any) -> list[dict[str, Any]] | None:
+def paged_or_none(client: BaseClient, operation: str, resource: str, items: str, **kwargs: object) -> list[Any] | None:
     """Like `paged`, but None when the first page answers not found (the resource the list hangs on is gone)."""
-    found: list[dict[str, Any]] = []
+    found: list[Any] = []
     answered = False
     for page in pages(client, operation, resource, missing_ok=True, **kwargs):
         answered = True
@@ -89,7 +102,15 @@ def paged_or_none(client: Any, operation: str, resource: str, items: str, **kwar
     return found if answered else None
 
 
-def _call(resource: str, action: str, fn: Callable[..., T], kwargs: dict[str, Any], *, missing_ok: bool) -> T | None:
+@overload
+def _call(
+    resource: str, action: str, fn: Callable[..., T], kwargs: dict[str, object], *, missing_ok: Literal[False]
+) -> T: ...
+@overload
+def _call(
+    resource: str, action: str, fn: Callable[..., T], kwargs: dict[str, object], *, missing_ok: Literal[True]
+) -> T | None: ...
+def _call(resource: str, action: str, fn: Callable[..., T], kwargs: dict[str, object], *, missing_ok: bool) -> T | None:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
@@ -100,7 +121,7 @@ def _call(resource: str, action: str, fn: Callable[..., T], kwargs: dict[str, An
         raise describe(exc, resource=resource, action=action, client=getattr(fn, "__self__", None)) from exc
 
 
-def describe(exc: BaseException, *, resource: str, action: str, client: Any = None) -> FnError:
+def describe(exc: BaseException, *, resource: str, action: str, client: object = None) -> FnError:
     """The FnError for a failed call, with the profile, region and service of the client that made it."""
     from fnship.aws.errors import explain
     from fnship.aws.session import target_of

@@ -14,10 +14,20 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fnship.aws.calls import aws_call, describe, error_code, error_message, paged, tag_list
 from fnship.errors import AwsError
+from fnship.jsonvalue import JsonMapping, JsonObject
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation.client import CloudFormationClient
+    from mypy_boto3_cloudformation.type_defs import (
+        DescribeChangeSetInputTypeDef,
+        DescribeChangeSetOutputTypeDef,
+        StackEventTypeDef,
+        StackTypeDef,
+    )
 
 NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
 POLL_S = 2.0  # between DescribeStacks while a stack changes (CloudFormation takes seconds to minutes)
@@ -36,7 +46,7 @@ class StackFound:
     parameters: Mapping[str, str]
     tags: Mapping[str, str]
     outputs: Mapping[str, str]
-    template: Mapping[str, Any] = field(default_factory=dict)
+    template: JsonMapping = field(default_factory=dict)
     physical_ids: Mapping[str, str] = field(default_factory=dict)  # logical id -> physical id
 
 
@@ -76,7 +86,7 @@ def _missing_stack(exc: BaseException) -> bool:
     return error_code(exc) == "ValidationError" and "does not exist" in error_message(exc)
 
 
-def parse_template_body(body: Any) -> dict[str, Any]:
+def parse_template_body(body: object) -> JsonObject:
     """GetTemplate's TemplateBody: botocore parses a JSON template into a mapping; a string is JSON (what fnship
     sends) or, for a stack written by others, YAML (then it is compared as text only: never equal to ours)."""
     if isinstance(body, Mapping):
@@ -89,7 +99,7 @@ def parse_template_body(body: Any) -> dict[str, Any]:
 
 
 class CloudFormationApi:
-    def __init__(self, client: Any, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, client: CloudFormationClient, *, sleep: Callable[[float], None] = time.sleep) -> None:
         self._client = client
         self._sleep = sleep
 
@@ -102,7 +112,7 @@ class CloudFormationApi:
         return None if found is None else {str(o["OutputKey"]): str(o.get("OutputValue", "")) for o in
                                            found.get("Outputs") or []}  # fmt: skip
 
-    def _describe(self, name: str) -> dict[str, Any] | None:
+    def _describe(self, name: str) -> StackTypeDef | None:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
@@ -116,7 +126,7 @@ class CloudFormationApi:
         stacks = found.get("Stacks") or []
         if not stacks or stacks[0].get("StackStatus") == "DELETE_COMPLETE":
             return None
-        return dict(stacks[0])
+        return stacks[0]
 
     def stack_or_none(self, name: str, *, details: bool = True) -> StackFound | None:
         """The stack `name`, with (`details`) its template and resources' physical ids; None when it does not
@@ -124,7 +134,7 @@ class CloudFormationApi:
         found = self._describe(name)
         if found is None:
             return None
-        template: dict[str, Any] = {}
+        template: JsonObject = {}
         physical: dict[str, str] = {}
         status = str(found["StackStatus"])
         if details and status != "REVIEW_IN_PROGRESS":  # (a stack made by a change set never executed has neither)
@@ -155,7 +165,7 @@ class CloudFormationApi:
         name: str,
         *,
         change_set: str,
-        template: Mapping[str, Any],
+        template: JsonMapping,
         parameters: Mapping[str, str],
         tags: Mapping[str, str],
         create: bool,
@@ -197,12 +207,12 @@ class CloudFormationApi:
             raise AwsError(resource=resource, action="CreateChangeSet", code="FAILED", detail=reason)
         return change_set_id, self.change_set_changes(name, change_set_id)
 
-    def _change_set_or_none(self, name: str, change_set: str) -> dict[str, Any] | None:
+    def _change_set_or_none(self, name: str, change_set: str) -> DescribeChangeSetOutputTypeDef | None:
         """The change set `change_set` of stack `name`, None when there is none (or no stack)."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            return dict(self._client.describe_change_set(StackName=name, ChangeSetName=change_set))
+            return self._client.describe_change_set(StackName=name, ChangeSetName=change_set)
         except ClientError as exc:
             if error_code(exc) in ("ChangeSetNotFound", "ChangeSetNotFoundException", "ValidationError"):
                 return None
@@ -210,13 +220,13 @@ class CloudFormationApi:
         except BotoCoreError as exc:
             raise self._fail(exc, name=name, action="DescribeChangeSet") from exc
 
-    def _wait_change_set(self, name: str, change_set_id: str) -> dict[str, Any]:
+    def _wait_change_set(self, name: str, change_set_id: str) -> DescribeChangeSetOutputTypeDef:
         deadline = time.monotonic() + WAIT_S
         while True:
             described = aws_call(f"CloudFormation stack {name}", "DescribeChangeSet",
                                  self._client.describe_change_set, ChangeSetName=change_set_id)  # fmt: skip
             if described.get("Status") not in ("CREATE_PENDING", "CREATE_IN_PROGRESS") or time.monotonic() > deadline:
-                return dict(described)
+                return described
             self._sleep(POLL_S)
 
     def change_set_changes(self, name: str, change_set_id: str) -> tuple[ResourceChange, ...]:
@@ -224,7 +234,9 @@ class CloudFormationApi:
         changes: list[ResourceChange] = []
         token: str | None = None
         while True:
-            kwargs: dict[str, Any] = {"ChangeSetName": change_set_id, **({"NextToken": token} if token else {})}
+            kwargs: DescribeChangeSetInputTypeDef = {"ChangeSetName": change_set_id}
+            if token:
+                kwargs["NextToken"] = token
             page = aws_call(f"CloudFormation stack {name}", "DescribeChangeSet", self._client.describe_change_set,
                             **kwargs)  # fmt: skip
             for item in page.get("Changes") or []:
@@ -266,8 +278,9 @@ class CloudFormationApi:
 
     def events(self, name: str) -> list[StackEvent]:
         """The stack's events, oldest first."""
-        items = paged(self._client, "describe_stack_events", f"CloudFormation stack {name}", "StackEvents",
-                      StackName=name)  # fmt: skip
+        items: list[StackEventTypeDef] = paged(
+            self._client, "describe_stack_events", f"CloudFormation stack {name}", "StackEvents", StackName=name
+        )
         return [
             StackEvent(
                 event_id=str(item.get("EventId", "")),

@@ -4,9 +4,15 @@ alarm fnship adds to every shift. Metrics: a period's totals of Lambda's own met
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fnship.aws.calls import aws_call, paged, tag_list
+
+if TYPE_CHECKING:
+    import datetime
+
+    from mypy_boto3_cloudwatch.client import CloudWatchClient
+    from mypy_boto3_cloudwatch.type_defs import DimensionTypeDef, GetMetricDataInputTypeDef, MetricDataQueryTypeDef
 
 # DescribeAlarms takes at most 100 names per call.
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
@@ -16,7 +22,7 @@ METRIC_QUERIES_PER_CALL = 500
 
 
 class CloudWatchApi:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: CloudWatchClient) -> None:
         self._client = client
 
     def alarm_states(self, names: Iterable[str]) -> dict[str, str | None]:
@@ -82,7 +88,12 @@ class CloudWatchApi:
             aws_call(f"alarms {', '.join(batch)}", "DeleteAlarms", self._client.delete_alarms, AlarmNames=batch)
 
     def lambda_metrics(
-        self, series: Iterable[tuple[str, str | None]], metrics: Iterable[tuple[str, str]], *, start: Any, end: Any
+        self,
+        series: Iterable[tuple[str, str | None]],
+        metrics: Iterable[tuple[str, str]],
+        *,
+        start: datetime.datetime,
+        end: datetime.datetime,
     ) -> dict[tuple[str, str | None], dict[str, float | None]]:
         """(function name, qualifier) -> metric -> the statistic over [start, end) of Lambda's own metrics
         (`AWS/Lambda`), or None where there is no data point. A series without a qualifier is the function's
@@ -95,10 +106,10 @@ class CloudWatchApi:
         wanted = list(metrics)
         seconds = max(60, int((end - start).total_seconds()))
         period = ((seconds + 59) // 60) * 60
-        queries: list[dict[str, Any]] = []
+        queries: list[MetricDataQueryTypeDef] = []
         ids: dict[str, tuple[tuple[str, str | None], str, str]] = {}
         for s_index, (name, qualifier) in enumerate(keys):
-            dimensions = [{"Name": "FunctionName", "Value": name}]
+            dimensions: list[DimensionTypeDef] = [{"Name": "FunctionName", "Value": name}]
             if qualifier:
                 dimensions.append({"Name": "Resource", "Value": f"{name}:{qualifier}"})
             for m_index, (metric, stat) in enumerate(wanted):
@@ -120,7 +131,7 @@ class CloudWatchApi:
             batch = queries[batch_start : batch_start + METRIC_QUERIES_PER_CALL]
             token: str | None = None
             while True:
-                kwargs: dict[str, Any] = {"MetricDataQueries": batch, "StartTime": start, "EndTime": end}
+                kwargs: GetMetricDataInputTypeDef = {"MetricDataQueries": batch, "StartTime": start, "EndTime": end}
                 if token:
                     kwargs["NextToken"] = token
                 page = aws_call("Lambda metrics", "GetMetricData", self._client.get_metric_data, **kwargs)

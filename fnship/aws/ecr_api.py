@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fnship.aws.calls import aws_call, call_or_none, describe, error_code, tag_list
 
+if TYPE_CHECKING:
+    from mypy_boto3_ecr.client import ECRClient
+    from mypy_boto3_ecr.type_defs import RepositoryTypeDef
+
 
 class EcrApi:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: ECRClient) -> None:
         self._client = client
 
     def credentials(self) -> tuple[str, str, str]:
@@ -23,7 +27,7 @@ class EcrApi:
         host = data.get("proxyEndpoint", "").removeprefix("https://").removeprefix("http://")
         return host, user, password
 
-    def repository_or_none(self, name: str) -> dict[str, Any] | None:
+    def repository_or_none(self, name: str) -> RepositoryTypeDef | None:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
@@ -36,10 +40,10 @@ class EcrApi:
                 return None
             found = aws_call(f"ECR repository {name}", "DescribeRepositories", self._client.describe_repositories,
                              repositoryNames=[name])  # fmt: skip
-        repositories = (found or {}).get("repositories") or []
+        repositories = found.get("repositories") or []
         return repositories[0] if repositories else None
 
-    def ensure_repository(self, name: str, *, tags: Mapping[str, str], scan_on_push: bool = False) -> dict[str, Any]:
+    def ensure_repository(self, name: str, *, tags: Mapping[str, str], scan_on_push: bool = False) -> RepositoryTypeDef:
         """The repository, created (with our tags, scan on push as asked) when missing."""
         existing = self.repository_or_none(name)
         if existing is not None:

@@ -12,7 +12,6 @@ import functools
 import os
 import re
 from pathlib import Path
-from typing import Any
 
 from fnship.errors import AwsError, FnError
 
@@ -243,7 +242,7 @@ def explain(
     raise TypeError(f"not a botocore error: {exc!r}")
 
 
-def iam_action_for(exc: Any, *, action: str, service: str) -> str:
+def iam_action_for(exc: BaseException, *, action: str, service: str) -> str:
     """The IAM action a denied call needed: AWS's own message when it names it, else the call's IAM action."""
     found = NOT_AUTHORIZED.search(_message(exc))
     if found:

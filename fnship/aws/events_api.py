@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from fnship.aws.calls import aws_call, call_or_none, tag_list
+from fnship.jsonvalue import JsonMapping
+
+if TYPE_CHECKING:
+    from mypy_boto3_events.client import EventBridgeClient
+    from mypy_boto3_events.type_defs import DescribeRuleResponseTypeDef, TargetOutputTypeDef
+
+
+class RuleAnswer(TypedDict):
+    """A rule: DescribeRule's answer, its targets (ListTargetsByRule) and its tags."""
+
+    Rule: DescribeRuleResponseTypeDef
+    Targets: list[TargetOutputTypeDef]
+    Tags: dict[str, str]
 
 
 class EventsApi:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: EventBridgeClient) -> None:
         self._client = client
 
-    def get_rule_or_none(self, name: str, *, bus: str | None) -> dict[str, Any] | None:
+    def get_rule_or_none(self, name: str, *, bus: str | None) -> RuleAnswer | None:
         """The rule with its targets and tags, or None when it does not exist."""
-        kwargs: dict[str, Any] = {"Name": name}
+        kwargs: dict[str, object] = {"Name": name}
         if bus:
             kwargs["EventBusName"] = bus
         found = call_or_none(f"rule {name}", "DescribeRule", self._client.describe_rule, **kwargs)
@@ -26,20 +39,24 @@ class EventsApi:
             f"rule {name}", "ListTagsForResource", self._client.list_tags_for_resource, ResourceARN=found["Arn"]
         )
         return {
-            **found,
+            "Rule": found,
             "Targets": targets.get("Targets", []),
             "Tags": {t["Key"]: t["Value"] for t in tags.get("Tags", [])},
         }
 
-    def put_rule(self, name: str, *, bus: str | None, settings: Mapping[str, Any], tags: Mapping[str, str]) -> str:
+    def put_rule(self, name: str, *, bus: str | None, settings: JsonMapping, tags: Mapping[str, str]) -> str:
         """Create or update the rule (PutRule is an upsert); returns its ARN."""
-        kwargs: dict[str, Any] = {"Name": name, **settings, "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+        kwargs: dict[str, object] = {
+            "Name": name,
+            **settings,
+            "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
+        }
         if bus:
             kwargs["EventBusName"] = bus
         return str(aws_call(f"rule {name}", "PutRule", self._client.put_rule, **kwargs)["RuleArn"])
 
-    def put_target(self, name: str, *, bus: str | None, target: Mapping[str, Any]) -> None:
-        kwargs: dict[str, Any] = {"Rule": name, "Targets": [dict(target)]}
+    def put_target(self, name: str, *, bus: str | None, target: Mapping[str, str]) -> None:
+        kwargs: dict[str, object] = {"Rule": name, "Targets": [dict(target)]}
         if bus:
             kwargs["EventBusName"] = bus
         answer = aws_call(f"rule {name}", "PutTargets", self._client.put_targets, **kwargs)

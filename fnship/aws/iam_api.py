@@ -6,23 +6,43 @@ import json
 import urllib.parse
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from fnship.aws.calls import aws_call, call_or_none, paged, paged_or_none, tag_list
+from fnship.jsonvalue import JsonMapping
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam.client import IAMClient
+    from mypy_boto3_iam.type_defs import AttachedPolicyTypeDef, GetRolePolicyResponseTypeDef
 
 
-def _document(raw: Any) -> dict[str, Any]:
-    # boto3 decodes policy documents to dicts; some endpoints hand back URL-encoded JSON strings.
-    if isinstance(raw, str):
-        return json.loads(urllib.parse.unquote(raw))
-    return dict(raw)
+class RoleAnswer(TypedDict):
+    """A role with what hangs on it (GetRole, its inline policies' documents, its attached policies)."""
+
+    Arn: str
+    RoleName: str
+    Path: str
+    AssumeRolePolicyDocument: JsonMapping
+    PermissionsBoundary: str | None
+    InlinePolicies: dict[str, JsonMapping]  # policy name -> document
+    ManagedPolicies: list[str]  # sorted ARNs
+    Tags: dict[str, str]
+
+
+def _document(raw: object) -> JsonMapping:
+    """A policy document as IAM answers it, parsed at once: boto3 decodes documents to dicts (the stubs say
+    `str`), and some endpoints hand back URL-encoded JSON strings."""
+    parsed = json.loads(urllib.parse.unquote(raw)) if isinstance(raw, str) else raw
+    if not isinstance(parsed, Mapping):
+        raise TypeError(f"an IAM policy document that is not a JSON object: {parsed!r}")
+    return dict(parsed)
 
 
 class IamApi:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: IAMClient) -> None:
         self._client = client
 
-    def get_role_or_none(self, name: str, *, expected_inline: tuple[str, ...] = ()) -> dict[str, Any] | None:
+    def get_role_or_none(self, name: str, *, expected_inline: tuple[str, ...] = ()) -> RoleAnswer | None:
         """The role with its trust policy, inline policies, attached managed policies, boundary and tags.
 
         One round when the role's inline policies are the `expected_inline` ones (fnship's own): GetRole (which
@@ -30,10 +50,10 @@ class IamApi:
         expected policy at once; a second round only for inline policies added outside fnship (drift)."""
         resource = f"role {name}"
 
-        def document(policy: str) -> Any:
+        def document(policy: str) -> GetRolePolicyResponseTypeDef:
             return aws_call(resource, "GetRolePolicy", self._client.get_role_policy, RoleName=name, PolicyName=policy)
 
-        def document_or_none(policy: str) -> Any:
+        def document_or_none(policy: str) -> GetRolePolicyResponseTypeDef | None:
             return call_or_none(resource, "GetRolePolicy", self._client.get_role_policy, RoleName=name,
                                 PolicyName=policy)  # fmt: skip
 
@@ -46,7 +66,8 @@ class IamApi:
                 paged_or_none, self._client, "list_attached_role_policies", resource, "AttachedPolicies", RoleName=name
             )
             expected = {policy: pool.submit(document_or_none, policy) for policy in expected_inline}
-            found, inline_names, attached = role_call.result(), inline_call.result(), attached_call.result()
+            found, inline_names = role_call.result(), inline_call.result()
+            attached: list[AttachedPolicyTypeDef] | None = attached_call.result()
             if found is None or inline_names is None or attached is None:
                 return None
             early = {policy: call.result() for policy, call in expected.items()}
@@ -79,12 +100,12 @@ class IamApi:
         name: str,
         *,
         path: str,
-        trust_policy: Mapping[str, Any],
+        trust_policy: JsonMapping,
         tags: Mapping[str, str],
         permissions_boundary: str | None,
         description: str,
     ) -> str:
-        kwargs: dict[str, Any] = {
+        kwargs: dict[str, object] = {
             "RoleName": name,
             "Path": path,
             "AssumeRolePolicyDocument": json.dumps(trust_policy),
@@ -96,7 +117,7 @@ class IamApi:
         created = aws_call(f"role {name}", "CreateRole", self._client.create_role, **kwargs)
         return str(created["Role"]["Arn"])
 
-    def set_trust_policy(self, name: str, trust_policy: Mapping[str, Any]) -> None:
+    def set_trust_policy(self, name: str, trust_policy: JsonMapping) -> None:
         aws_call(
             f"role {name}",
             "UpdateAssumeRolePolicy",
@@ -105,7 +126,7 @@ class IamApi:
             PolicyDocument=json.dumps(trust_policy),
         )
 
-    def put_inline_policy(self, name: str, policy_name: str, document: Mapping[str, Any]) -> None:
+    def put_inline_policy(self, name: str, policy_name: str, document: JsonMapping) -> None:
         aws_call(
             f"role {name}",
             "PutRolePolicy",

@@ -7,10 +7,79 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Literal, TypedDict, TypeVar
 
 from fnship.aws.calls import aws_call, call_or_none, describe, error_code, error_message, paged, paged_or_none
 from fnship.errors import AwsError
+from fnship.jsonvalue import JsonMapping, JsonValue
+
+if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
+    from botocore.waiter import SingleWaiterConfig
+    from mypy_boto3_lambda.client import LambdaClient
+    from mypy_boto3_lambda.type_defs import (
+        AliasConfigurationResponseTypeDef as AliasAnswer,
+    )
+    from mypy_boto3_lambda.type_defs import (
+        AliasConfigurationTypeDef as AliasConfiguration,
+    )
+    from mypy_boto3_lambda.type_defs import (
+        CreateFunctionUrlConfigResponseTypeDef as CreatedUrlAnswer,
+    )
+    from mypy_boto3_lambda.type_defs import (
+        EventSourceMappingConfigurationResponseTypeDef as MappingAnswer,
+    )
+    from mypy_boto3_lambda.type_defs import (
+        EventSourceMappingConfigurationTypeDef as MappingConfiguration,
+    )
+    from mypy_boto3_lambda.type_defs import (
+        FunctionConfigurationResponseTypeDef as FunctionConfigurationAnswer,
+    )
+    from mypy_boto3_lambda.type_defs import (
+        FunctionConfigurationTypeDef as FunctionConfiguration,
+    )
+    from mypy_boto3_lambda.type_defs import (
+        FunctionEventInvokeConfigResponseTypeDef as EventInvokeConfigAnswer,
+    )
+    from mypy_boto3_lambda.type_defs import (
+        GetFunctionResponseTypeDef as FunctionAnswer,
+    )
+    from mypy_boto3_lambda.type_defs import (
+        GetFunctionUrlConfigResponseTypeDef as FunctionUrlAnswer,
+    )
+    from mypy_boto3_lambda.type_defs import (
+        GetProvisionedConcurrencyConfigResponseTypeDef as ProvisionedConcurrencyAnswer,
+    )
+    from mypy_boto3_lambda.type_defs import (
+        ProvisionedConcurrencyConfigListItemTypeDef as ProvisionedConcurrencyItem,
+    )
+    from mypy_boto3_lambda.type_defs import (
+        UpdateFunctionUrlConfigResponseTypeDef as UpdatedUrlAnswer,
+    )
+
+T = TypeVar("T")
+
+
+class PolicyStatement(TypedDict, total=False):
+    """One statement of a function's resource-based policy (GetPolicy's `Policy`, a JSON document) as Lambda
+    writes the ones AddPermission makes."""
+
+    Sid: str
+    Effect: str
+    Principal: JsonValue  # {"Service": ...} or {"AWS": ...}
+    Action: str | list[str]
+    Resource: str
+    Condition: dict[str, dict[str, str]]  # {"ArnLike": {"AWS:SourceArn": ...}, ...}
+
+
+class Invocation(TypedDict):
+    """What `invoke` answers: Invoke's answer with the payload read and the log tail decoded."""
+
+    StatusCode: int | None
+    FunctionError: str | None
+    ExecutedVersion: str | None
+    Payload: bytes
+    LogResult: str | None
+
 
 # A role created seconds ago may not be assumable by Lambda yet (IAM is eventually consistent):
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency
@@ -28,30 +97,28 @@ ROLE_RETRY_DELAYS = (1, 2, 3, 4, 5, 5, 5, 5)
 
 
 class LambdaApi:
-    def __init__(self, client: Any, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, client: LambdaClient, *, sleep: Callable[[float], None] = time.sleep) -> None:
         self._client = client
         self._sleep = sleep
 
-    def get_function_or_none(self, name: str, *, qualifier: str | None = None) -> dict[str, Any] | None:
+    def get_function_or_none(self, name: str, *, qualifier: str | None = None) -> FunctionAnswer | None:
         """`GetFunction`: Configuration, Code, Tags and Concurrency, or None when the function does not exist."""
-        kwargs: dict[str, Any] = {"FunctionName": name}
+        kwargs: dict[str, object] = {"FunctionName": name}
         if qualifier:
             kwargs["Qualifier"] = qualifier
         return call_or_none(f"function {name}", "GetFunction", self._client.get_function, **kwargs)
 
-    def get_alias_or_none(self, function: str, alias: str) -> dict[str, Any] | None:
+    def get_alias_or_none(self, function: str, alias: str) -> AliasAnswer | None:
         return call_or_none(
             f"alias {function}:{alias}", "GetAlias", self._client.get_alias, FunctionName=function, Name=alias
         )
 
-    def invoke(
-        self, name: str, *, payload: bytes, qualifier: str | None = None, log_tail: bool = False
-    ) -> dict[str, Any]:
+    def invoke(self, name: str, *, payload: bytes, qualifier: str | None = None, log_tail: bool = False) -> Invocation:
         """`Invoke` synchronously (RequestResponse). Returns StatusCode, FunctionError (absent on success),
         ExecutedVersion, the payload bytes, and LogResult decoded (the last 4 KB of the log) when `log_tail`."""
         import base64
 
-        kwargs: dict[str, Any] = {
+        kwargs: dict[str, object] = {
             "FunctionName": name,
             "InvocationType": "RequestResponse",
             "LogType": "Tail" if log_tail else "None",
@@ -67,13 +134,13 @@ class LambdaApi:
             "StatusCode": response.get("StatusCode"),
             "FunctionError": response.get("FunctionError"),
             "ExecutedVersion": response.get("ExecutedVersion"),
-            "Payload": body.read() if hasattr(body, "read") else (body or b""),
+            "Payload": body.read() if body is not None else b"",
             "LogResult": base64.b64decode(log).decode("utf-8", "replace") if log else None,
         }
 
     def create_function(
-        self, name: str, *, config: Mapping[str, Any], code: Mapping[str, Any], tags: Mapping[str, str]
-    ):
+        self, name: str, *, config: JsonMapping, code: Mapping[str, object], tags: Mapping[str, str]
+    ) -> FunctionConfigurationAnswer:
         request = {"FunctionName": name, **config, "Code": dict(code), "Tags": dict(tags), "Publish": False}
         created = self._retry_role_propagation(
             f"function {name}", "CreateFunction", self._client.create_function, request
@@ -81,7 +148,7 @@ class LambdaApi:
         self.wait_ready(name, answered=created)
         return created
 
-    def update_code(self, name: str, *, code: Mapping[str, Any], architecture: str) -> dict[str, Any]:
+    def update_code(self, name: str, *, code: Mapping[str, object], architecture: str) -> FunctionConfigurationAnswer:
         updated = aws_call(
             f"function {name}",
             "UpdateFunctionCode",
@@ -93,7 +160,7 @@ class LambdaApi:
         self.wait_updated(name, answered=updated)
         return updated
 
-    def update_configuration(self, name: str, *, config: Mapping[str, Any]) -> dict[str, Any]:
+    def update_configuration(self, name: str, *, config: JsonMapping) -> FunctionConfigurationAnswer:
         request = {"FunctionName": name, **config}
         updated = self._retry_role_propagation(
             f"function {name}", "UpdateFunctionConfiguration", self._client.update_function_configuration, request
@@ -102,13 +169,13 @@ class LambdaApi:
         return updated
 
     def publish_version(self, name: str, *, description: str, code_sha256: str | None = None) -> str:
-        kwargs: dict[str, Any] = {"FunctionName": name, "Description": description}
+        kwargs: dict[str, object] = {"FunctionName": name, "Description": description}
         if code_sha256:
             kwargs["CodeSha256"] = code_sha256
         published = aws_call(f"function {name}", "PublishVersion", self._client.publish_version, **kwargs)
         return str(published["Version"])
 
-    def publish_version_detail(self, name: str, *, description: str) -> dict[str, Any]:
+    def publish_version_detail(self, name: str, *, description: str) -> FunctionConfigurationAnswer:
         """`PublishVersion`'s whole answer. When code and configuration equal the newest version's, Lambda publishes
         nothing and answers with that version (its own Description tells it apart).
         https://docs.aws.amazon.com/lambda/latest/api/API_PublishVersion.html"""
@@ -145,7 +212,7 @@ class LambdaApi:
             detail="the version did not become active within 300 s",
         )
 
-    def create_alias(self, function: str, alias: str, *, version: str, description: str = "") -> dict[str, Any]:
+    def create_alias(self, function: str, alias: str, *, version: str, description: str = "") -> AliasAnswer:
         return aws_call(
             f"alias {function}:{alias}",
             "CreateAlias",
@@ -165,10 +232,10 @@ class LambdaApi:
         weights: Mapping[str, float] | None = None,
         revision_id: str | None = None,
         description: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> AliasAnswer:
         """Point the alias at `version`, with `weights` for at most one additional version (empty: none).
         `description` None leaves the alias's description as it is."""
-        kwargs: dict[str, Any] = {
+        kwargs: dict[str, object] = {
             "FunctionName": function,
             "Name": alias,
             "FunctionVersion": version,
@@ -187,13 +254,13 @@ class LambdaApi:
                 exc.hint = "another deploy or rollback moved this alias; check `fn info` and run again"
             raise
 
-    def list_versions(self, name: str) -> list[dict[str, Any]]:
+    def list_versions(self, name: str) -> list[FunctionConfiguration]:
         return paged(self._client, "list_versions_by_function", f"function {name}", "Versions", FunctionName=name)
 
-    def list_aliases(self, name: str) -> list[dict[str, Any]]:
+    def list_aliases(self, name: str) -> list[AliasConfiguration]:
         return self.list_aliases_or_none(name) or []
 
-    def list_aliases_or_none(self, name: str) -> list[dict[str, Any]] | None:
+    def list_aliases_or_none(self, name: str) -> list[AliasConfiguration] | None:
         """Every alias of the function with its version, weights, description and revision (what GetAlias
         answers, for all of them in one call); None when the function does not exist."""
         return paged_or_none(self._client, "list_aliases", f"function {name}", "Aliases", FunctionName=name)
@@ -239,7 +306,7 @@ class LambdaApi:
         )
 
     # -- resource-based policy statements (on an alias) ------------------------------------------------------
-    def get_policy_statements(self, name: str, *, qualifier: str) -> list[dict[str, Any]]:
+    def get_policy_statements(self, name: str, *, qualifier: str) -> list[PolicyStatement]:
         """The statements of the alias's resource policy; [] when it has none."""
         found = call_or_none(
             f"policy of {name}:{qualifier}",
@@ -250,10 +317,11 @@ class LambdaApi:
         )
         if not found:
             return []
-        statements = json.loads(found["Policy"]).get("Statement", [])
+        # The policy document enters here and is parsed at once: its statements are what AddPermission wrote.
+        statements: PolicyStatement | list[PolicyStatement] = json.loads(found["Policy"]).get("Statement", [])
         return [statements] if isinstance(statements, dict) else list(statements)
 
-    def add_permission(self, name: str, *, qualifier: str, sid: str, request: Mapping[str, Any]) -> None:
+    def add_permission(self, name: str, *, qualifier: str, sid: str, request: JsonMapping) -> None:
         """Add one statement; `request` holds Action, Principal and the optional conditions."""
         aws_call(
             f"permission {sid} on {name}:{qualifier}",
@@ -276,7 +344,7 @@ class LambdaApi:
         )
 
     # -- event source mappings ----------------------------------------------------------------------------------
-    def list_event_source_mappings(self, function_arn: str) -> list[dict[str, Any]]:
+    def list_event_source_mappings(self, function_arn: str) -> list[MappingConfiguration]:
         """The mappings whose target is exactly `function_arn` (an alias ARN: the target we create)."""
         return paged(
             self._client,
@@ -286,13 +354,13 @@ class LambdaApi:
             FunctionName=function_arn,
         )
 
-    def create_event_source_mapping(self, request: Mapping[str, Any]) -> dict[str, Any]:
+    def create_event_source_mapping(self, request: JsonMapping) -> MappingAnswer:
         resource = f"event source mapping {request['EventSourceArn']} -> {request['FunctionName']}"
         return self._retry_role_propagation(
             resource, "CreateEventSourceMapping", self._client.create_event_source_mapping, dict(request)
         )
 
-    def update_event_source_mapping(self, uuid: str, request: Mapping[str, Any]) -> dict[str, Any]:
+    def update_event_source_mapping(self, uuid: str, request: JsonMapping) -> MappingAnswer:
         self._wait_mapping(uuid)
         return aws_call(
             f"event source mapping {uuid}",
@@ -333,7 +401,7 @@ class LambdaApi:
         )
 
     # -- function URLs --------------------------------------------------------------------------------------------
-    def get_function_url_or_none(self, name: str, *, qualifier: str) -> dict[str, Any] | None:
+    def get_function_url_or_none(self, name: str, *, qualifier: str) -> FunctionUrlAnswer | None:
         return call_or_none(
             f"function URL of {name}:{qualifier}",
             "GetFunctionUrlConfig",
@@ -342,7 +410,7 @@ class LambdaApi:
             Qualifier=qualifier,
         )
 
-    def create_function_url(self, name: str, *, qualifier: str, config: Mapping[str, Any]) -> dict[str, Any]:
+    def create_function_url(self, name: str, *, qualifier: str, config: JsonMapping) -> CreatedUrlAnswer:
         return aws_call(
             f"function URL of {name}:{qualifier}",
             "CreateFunctionUrlConfig",
@@ -352,7 +420,7 @@ class LambdaApi:
             **config,
         )
 
-    def update_function_url(self, name: str, *, qualifier: str, config: Mapping[str, Any]) -> dict[str, Any]:
+    def update_function_url(self, name: str, *, qualifier: str, config: JsonMapping) -> UpdatedUrlAnswer:
         return aws_call(
             f"function URL of {name}:{qualifier}",
             "UpdateFunctionUrlConfig",
@@ -372,7 +440,7 @@ class LambdaApi:
         )
 
     # -- asynchronous invocation ----------------------------------------------------------------------------------
-    def get_event_invoke_config_or_none(self, name: str, *, qualifier: str) -> dict[str, Any] | None:
+    def get_event_invoke_config_or_none(self, name: str, *, qualifier: str) -> EventInvokeConfigAnswer | None:
         return call_or_none(
             f"async invoke config of {name}:{qualifier}",
             "GetFunctionEventInvokeConfig",
@@ -381,7 +449,7 @@ class LambdaApi:
             Qualifier=qualifier,
         )
 
-    def put_event_invoke_config(self, name: str, *, qualifier: str, config: Mapping[str, Any]) -> None:
+    def put_event_invoke_config(self, name: str, *, qualifier: str, config: JsonMapping) -> None:
         """Replace the whole configuration (PutFunctionEventInvokeConfig overwrites; unset values reset)."""
         aws_call(
             f"async invoke config of {name}:{qualifier}",
@@ -401,13 +469,19 @@ class LambdaApi:
             Qualifier=qualifier,
         )
 
-    def wait_ready(self, name: str, *, answered: Mapping[str, Any] | None = None) -> None:
+    def wait_ready(self, name: str, *, answered: FunctionConfigurationAnswer | None = None) -> None:
         self._wait(name, "function_active_v2", answered=answered)
 
-    def wait_updated(self, name: str, *, answered: Mapping[str, Any] | None = None) -> None:
+    def wait_updated(self, name: str, *, answered: FunctionConfigurationAnswer | None = None) -> None:
         self._wait(name, "function_updated_v2", answered=answered)
 
-    def _wait(self, name: str, waiter_name: str, *, answered: Mapping[str, Any] | None = None) -> None:
+    def _wait(
+        self,
+        name: str,
+        waiter_name: Literal["function_active_v2", "function_updated_v2"],
+        *,
+        answered: FunctionConfigurationAnswer | None = None,
+    ) -> None:
         """Poll as botocore's waiter `waiter_name` says (its operation, delay, attempts and acceptors: what
         counts as done, failed or still going), sleeping through the injected `sleep`. `answered` is the
         FunctionConfiguration the create or update call answered: when it already says done (State Active,
@@ -418,20 +492,20 @@ class LambdaApi:
         """
         from botocore import xform_name
 
-        waiter = self._client.get_waiter(waiter_name).config
+        waiter: SingleWaiterConfig = self._client.get_waiter(waiter_name).config  # type: ignore[assignment]  # botocore-stubs say a dict; botocore makes a SingleWaiterConfig
         operation = getattr(self._client, xform_name(waiter.operation))
         for attempt in range(waiter.max_attempts):
             if attempt == 0 and answered is not None:
                 # The waiter reads GetFunction's answer, whose `Configuration` is what create/update answer.
-                response: Mapping[str, Any] = {"Configuration": answered}
+                config: Mapping[str, object] = answered
             else:
-                response = aws_call(f"function {name}", waiter.operation, operation, FunctionName=name)
-            state = next((a.state for a in waiter.acceptors if a.matcher_func(response)), None)
+                polled: FunctionAnswer = aws_call(f"function {name}", waiter.operation, operation, FunctionName=name)
+                config = polled.get("Configuration") or {}
+            state = next((a.state for a in waiter.acceptors if a.matcher_func({"Configuration": config})), None)
             if state == "success":
                 return
             if state == "failure":
-                config = response.get("Configuration") or {}
-                reason = config.get("LastUpdateStatusReason") or config.get("StateReason") or "unknown reason"
+                reason = str(config.get("LastUpdateStatusReason") or config.get("StateReason") or "unknown reason")
                 raise AwsError(resource=f"function {name}", action=waiter_name, code="Failed", detail=reason)
             if attempt == 0 and answered is not None:
                 continue  # not done yet: poll at once (the answer was not a poll)
@@ -443,7 +517,9 @@ class LambdaApi:
             detail=f"the function did not become ready within {waiter.max_attempts * waiter.delay} s",
         )
 
-    def _retry_role_propagation(self, resource: str, action: str, fn: Callable[..., Any], request: dict[str, Any]):
+    def _retry_role_propagation(
+        self, resource: str, action: str, fn: Callable[..., T], request: Mapping[str, object]
+    ) -> T:
         from botocore.exceptions import BotoCoreError, ClientError
 
         for delay in (*ROLE_RETRY_DELAYS, None):
@@ -476,7 +552,7 @@ class LambdaApi:
         )
         return answer.get("FunctionError"), answer["Payload"].read()
 
-    def get_provisioned_concurrency_or_none(self, function: str, qualifier: str) -> dict[str, Any] | None:
+    def get_provisioned_concurrency_or_none(self, function: str, qualifier: str) -> ProvisionedConcurrencyAnswer | None:
         from botocore.exceptions import BotoCoreError, ClientError
 
         # No config answers ProvisionedConcurrencyConfigNotFoundException (HTTP 404).
@@ -496,7 +572,7 @@ class LambdaApi:
                 detail=error_message(exc),
             ) from exc
 
-    def provisioned_concurrency_configs(self, function: str) -> list[dict[str, Any]]:
+    def provisioned_concurrency_configs(self, function: str) -> list[ProvisionedConcurrencyItem]:
         """Every alias's and version's provisioned concurrency of `function` (ListProvisionedConcurrencyConfigs):
         `FunctionArn` ends in the qualifier; `AllocatedProvisionedConcurrentExecutions` is what Lambda bills.
         https://docs.aws.amazon.com/lambda/latest/api/API_ListProvisionedConcurrencyConfigs.html"""

@@ -6,22 +6,26 @@ https://docs.aws.amazon.com/lambda/latest/api/API_PublishLayerVersion.html
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fnship.aws.calls import aws_call, call_or_none, paged
 
+if TYPE_CHECKING:
+    from mypy_boto3_lambda.client import LambdaClient
+    from mypy_boto3_lambda.type_defs import LayerVersionsListItemTypeDef, PublishLayerVersionResponseTypeDef
+
 
 class LayersApi:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: LambdaClient) -> None:
         self._client = client
 
-    def latest_version_or_none(self, name: str) -> dict[str, Any] | None:
+    def latest_version_or_none(self, name: str) -> LayerVersionsListItemTypeDef | None:
         """The newest version of a layer (LayerVersionArn, Version, Description, CompatibleRuntimes, ...)."""
         page = call_or_none(f"layer {name}", "ListLayerVersions", self._client.list_layer_versions, LayerName=name)
-        versions = (page or {}).get("LayerVersions") or []
+        versions = (page.get("LayerVersions") if page else None) or []
         return max(versions, key=lambda v: int(v["Version"])) if versions else None
 
-    def list_versions(self, name: str) -> list[dict[str, Any]]:
+    def list_versions(self, name: str) -> list[LayerVersionsListItemTypeDef]:
         return paged(self._client, "list_layer_versions", f"layer {name}", "LayerVersions", missing_ok=True,
                      LayerName=name)  # fmt: skip
 
@@ -29,12 +33,12 @@ class LayersApi:
         self,
         name: str,
         *,
-        content: Mapping[str, Any],
+        content: Mapping[str, str | bytes],
         description: str,
         runtimes: Sequence[str],
         architectures: Sequence[str],
-    ) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"LayerName": name, "Content": dict(content), "Description": description}
+    ) -> PublishLayerVersionResponseTypeDef:
+        kwargs: dict[str, object] = {"LayerName": name, "Content": dict(content), "Description": description}
         if runtimes:
             kwargs["CompatibleRuntimes"] = list(runtimes)
         if architectures:

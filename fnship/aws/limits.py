@@ -30,9 +30,12 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
 
 READ_PREFIXES = ("Get", "List", "Describe", "Head", "Filter")
 THROTTLE_ATTEMPTS = 8  # throttled calls are retried this often (other failures: botocore's standard retries)
@@ -179,31 +182,33 @@ class RateLimiter:
 
     # -- botocore hooks (see session.Clients) ---------------------------------------------------------------------
 
-    def before_send(self, event_name: str = "", **_kwargs: Any) -> None:
+    def before_send(self, event_name: str = "", **_kwargs: object) -> None:
         """`before-send.<service>.<Operation>`: every HTTP attempt takes a token. Returns None (a value would
         stand for the response)."""
         _before, service, operation = (event_name.split(".", 2) + ["", ""])[:3]
         self.acquire(service, operation)
 
-    def on_needs_retry(self, **kwargs: Any) -> float | None:
+    def on_needs_retry(self, **kwargs: object) -> float | None:
         """`needs-retry.<service>`, registered before botocore's own handler: a throttled answer is retried here
         (after our wait, so botocore sleeps 0); anything else is left to botocore's standard retries."""
+        from botocore.model import OperationModel
         from botocore.retries.standard import RetryEventAdapter, ThrottlingErrorDetector
 
-        attempts = int(kwargs.get("attempts") or 1)
-        if kwargs.get("response") is None or attempts >= THROTTLE_ATTEMPTS:
+        found_attempts, response, operation = kwargs.get("attempts"), kwargs.get("response"), kwargs.get("operation")
+        attempts = found_attempts if isinstance(found_attempts, int) and found_attempts else 1
+        if not isinstance(response, tuple) or attempts >= THROTTLE_ATTEMPTS:  # (http response, parsed answer)
             return None
         if not ThrottlingErrorDetector(RetryEventAdapter()).is_throttling_error(**kwargs):
             return None
-        http_response, _parsed = kwargs["response"]
-        operation = kwargs["operation"]
+        http_response, _parsed = response
+        assert isinstance(operation, OperationModel), "botocore's needs-retry event names the operation"
         service = operation.service_model.service_id.hyphenize()
         delay = self.throttled(service, operation.name, attempt=attempts, retry_after=_retry_after(http_response))
         self._sleep(delay)
         return 0
 
 
-def _retry_after(http_response: Any) -> float | None:
+def _retry_after(http_response: object) -> float | None:
     """The `Retry-After` header in seconds (Lambda's 429 carries it), or None."""
     value = (getattr(http_response, "headers", None) or {}).get("Retry-After")
     try:
@@ -212,11 +217,11 @@ def _retry_after(http_response: Any) -> float | None:
         return None
 
 
-_SHARED: dict[Any, RateLimiter] = {}
+_SHARED: dict[Hashable, RateLimiter] = {}
 _SHARED_LOCK = threading.Lock()
 
 
-def shared_limiter(key: Any) -> RateLimiter:
+def shared_limiter(key: Hashable) -> RateLimiter:
     """One limiter per account target (region, profile, endpoint) in this process: every handle on the same
     target spends the same budgets, as AWS counts them."""
     with _SHARED_LOCK:
@@ -225,10 +230,11 @@ def shared_limiter(key: Any) -> RateLimiter:
         return _SHARED[key]
 
 
-def register(client: Any, limiter: RateLimiter) -> None:
+def register(client: BaseClient, limiter: RateLimiter) -> None:
     """Put every call of a boto3 client through `limiter`."""
     events = client.meta.events
     service = client.meta.service_model.service_id.hyphenize()
     events.register(f"before-send.{service}", limiter.before_send, unique_id=f"fnship-limiter-{service}")
     # First among the service's retry handlers, so a throttle is handled here, not by botocore's plain back-off.
-    events.register_first(f"needs-retry.{service}", limiter.on_needs_retry, unique_id=f"fnship-throttle-{service}")
+    retry = limiter.on_needs_retry
+    events.register_first(f"needs-retry.{service}", retry, unique_id=f"fnship-throttle-{service}")  # type: ignore[arg-type]  # botocore-stubs say a handler answers None; needs-retry answers the delay

@@ -3,25 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from fnship.aws.calls import aws_call, call_or_none, paged
+
+if TYPE_CHECKING:
+    from mypy_boto3_logs.client import CloudWatchLogsClient
+    from mypy_boto3_logs.type_defs import LogGroupTypeDef
 
 LOG_GROUP_IDENTIFIERS_MAX = 50
 
 
+class LogGroupAnswer(TypedDict):
+    """A log group as DescribeLogGroups answers it, in the names the log group kind reads."""
+
+    Name: str
+    Arn: str
+    RetentionInDays: int | None
+
+
 class LogsApi:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: CloudWatchLogsClient) -> None:
         self._client = client
 
-    def describe_log_groups(self, names: list[str]) -> dict[str, dict[str, Any]]:
+    def describe_log_groups(self, names: list[str]) -> dict[str, LogGroupAnswer]:
         """Name -> {Name, Arn, RetentionInDays} of those of `names` that exist: 50 names per DescribeLogGroups
         call (`logGroupIdentifiers`), instead of one call per group.
         https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DescribeLogGroups.html"""
-        found: dict[str, dict[str, Any]] = {}
+        found: dict[str, LogGroupAnswer] = {}
         for start in range(0, len(names), LOG_GROUP_IDENTIFIERS_MAX):
             chunk = names[start : start + LOG_GROUP_IDENTIFIERS_MAX]
-            groups = paged(
+            groups: list[LogGroupTypeDef] = paged(
                 self._client, "describe_log_groups", f"log groups {', '.join(chunk)}", "logGroups",
                 logGroupIdentifiers=chunk,
             )  # fmt: skip

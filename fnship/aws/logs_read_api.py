@@ -8,10 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from fnship.aws.calls import aws_call, error_code, error_message
 from fnship.errors import AwsError
+
+if TYPE_CHECKING:
+    from mypy_boto3_logs.client import CloudWatchLogsClient
+    from mypy_boto3_logs.type_defs import (
+        FilteredLogEventTypeDef,
+        FilterLogEventsRequestTypeDef,
+        StartLiveTailRequestTypeDef,
+        StartLiveTailResponseStreamTypeDef,
+    )
 
 # StartLiveTail takes at most 10 log groups per session.
 # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_StartLiveTail.html
@@ -50,16 +59,26 @@ class LiveTailEnded(Exception):
         self.message = message
 
 
+class LiveTailResult(TypedDict):
+    """One log event of a live-tail session update."""
+
+    logGroupIdentifier: str  # the group's ARN
+    logStreamName: str
+    message: str
+    timestamp: int  # ms
+    ingestionTime: int  # ms
+
+
 @dataclass(frozen=True)
 class LiveTailUpdate:
     """One item of a live-tail session: `started` for sessionStart, else the results of a sessionUpdate."""
 
     started: bool = False
     sampled: bool = False
-    results: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    results: tuple[LiveTailResult, ...] = field(default_factory=tuple)
 
 
-def parse_live_tail_event(raw: dict[str, Any]) -> LiveTailUpdate:
+def parse_live_tail_event(raw: StartLiveTailResponseStreamTypeDef) -> LiveTailUpdate:
     """One event of StartLiveTail's responseStream -> LiveTailUpdate; a stream exception -> LiveTailEnded.
 
     Shapes (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_StartLiveTail.html):
@@ -72,26 +91,29 @@ def parse_live_tail_event(raw: dict[str, Any]) -> LiveTailUpdate:
     if "sessionUpdate" in raw:
         update = raw["sessionUpdate"] or {}
         results = tuple(
-            {
-                "logGroupIdentifier": str(item.get("logGroupIdentifier", "")),
-                "logStreamName": str(item.get("logStreamName", "")),
-                "message": str(item.get("message", "")),
-                "timestamp": int(item.get("timestamp") or 0),
-                "ingestionTime": int(item.get("ingestionTime") or 0),
-            }
+            LiveTailResult(
+                logGroupIdentifier=str(item.get("logGroupIdentifier", "")),
+                logStreamName=str(item.get("logStreamName", "")),
+                message=str(item.get("message", "")),
+                timestamp=int(item.get("timestamp") or 0),
+                ingestionTime=int(item.get("ingestionTime") or 0),
+            )
             for item in update.get("sessionResults") or ()
         )
         return LiveTailUpdate(sampled=bool((update.get("sessionMetadata") or {}).get("sampled")), results=results)
-    for code in ("SessionTimeoutException", "SessionStreamingException"):
-        if code in raw:
-            raise LiveTailEnded(code, str((raw[code] or {}).get("message", "")))
+    if "SessionTimeoutException" in raw:
+        ended = raw["SessionTimeoutException"] or {}
+        raise LiveTailEnded("SessionTimeoutException", str(ended.get("message", "")))
+    if "SessionStreamingException" in raw:
+        failed = raw["SessionStreamingException"] or {}
+        raise LiveTailEnded("SessionStreamingException", str(failed.get("message", "")))
     raise LiveTailEnded("UnknownEvent", f"unexpected live tail event {sorted(raw)}")
 
 
 class LogsReadApi:
     """`client` serves FilterLogEvents; `live_client()` makes the client for StartLiveTail's streaming host."""
 
-    def __init__(self, client: Any, *, live_client: Callable[[], Any]) -> None:
+    def __init__(self, client: CloudWatchLogsClient, *, live_client: Callable[[], CloudWatchLogsClient]) -> None:
         self._client = client
         self._live_client = live_client
 
@@ -103,11 +125,11 @@ class LogsReadApi:
         end_ms: int | None = None,
         pattern: str | None = None,
         token: str | None = None,
-    ) -> tuple[list[dict[str, Any]], str | None]:
+    ) -> tuple[list[FilteredLogEventTypeDef], str | None]:
         """One FilterLogEvents page of `group`: (events, next token or None). A missing group has no events."""
         from botocore.exceptions import ClientError
 
-        kwargs: dict[str, Any] = {"logGroupName": group, "interleaved": True}
+        kwargs: FilterLogEventsRequestTypeDef = {"logGroupName": group, "interleaved": True}
         if start_ms is not None:
             kwargs["startTime"] = int(start_ms)
         if end_ms is not None:
@@ -145,7 +167,7 @@ class LogsReadApi:
 
         if len(group_arns) > LIVE_TAIL_MAX_GROUPS:
             raise ValueError(f"StartLiveTail takes at most {LIVE_TAIL_MAX_GROUPS} log groups")
-        kwargs: dict[str, Any] = {"logGroupIdentifiers": list(group_arns)}
+        kwargs: StartLiveTailRequestTypeDef = {"logGroupIdentifiers": list(group_arns)}
         if pattern:
             kwargs["logEventFilterPattern"] = pattern
         try:

@@ -5,11 +5,14 @@ Used for handlers run on this machine against the local emulator, so `fn logs --
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from fnship.aws.calls import aws_call, error_code, error_message
 from fnship.errors import AwsError
+
+if TYPE_CHECKING:
+    from mypy_boto3_logs.client import CloudWatchLogsClient
 
 # PutLogEvents takes at most 10,000 events or 1,048,576 bytes (each event counts 26 bytes more) per call.
 # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html
@@ -19,7 +22,7 @@ EVENT_OVERHEAD_BYTES = 26
 
 
 class LogsWriteApi:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: CloudWatchLogsClient) -> None:
         self._client = client
 
     def write_stream(self, group: str, stream: str, events: Sequence[tuple[int, str]], *, create: bool = True) -> None:
@@ -27,16 +30,13 @@ class LogsWriteApi:
         `events` ((timestamp ms, message)) in time order."""
         from botocore.exceptions import BotoCoreError, ClientError
 
-        for action, fn, kwargs in (
-            ()
-            if not create
-            else (
-                ("CreateLogGroup", self._client.create_log_group, {"logGroupName": group}),
-                ("CreateLogStream", self._client.create_log_stream, {"logGroupName": group, "logStreamName": stream}),
-            )
-        ):
+        creates: list[tuple[str, Callable[[], object]]] = [
+            ("CreateLogGroup", lambda: self._client.create_log_group(logGroupName=group)),
+            ("CreateLogStream", lambda: self._client.create_log_stream(logGroupName=group, logStreamName=stream)),
+        ]
+        for action, create_one in creates if create else []:
             try:
-                fn(**kwargs)
+                create_one()
             except ClientError as exc:
                 if error_code(exc) != "ResourceAlreadyExistsException":
                     raise AwsError(

@@ -8,16 +8,19 @@ A failure is an FnError: the caller falls back to its built-in table (us-east-1)
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fnship.aws.calls import aws_call
+
+if TYPE_CHECKING:
+    from mypy_boto3_pricing.client import PricingClient
 
 PRICING_REGION = "us-east-1"
 LAMBDA_SERVICE_CODE = "AWSLambda"
 
 
 class PricingApi:
-    def __init__(self, client: Callable[[], Any]) -> None:
+    def __init__(self, client: Callable[[], PricingClient]) -> None:
         self._client = client  # made on first use: a plan that prices nothing never builds it
 
     def lambda_products(self, region: str) -> list[str]:
@@ -26,7 +29,7 @@ class PricingApi:
         products: list[str] = []
         token: str | None = None
         while True:
-            kwargs: dict[str, Any] = {
+            kwargs: dict[str, object] = {
                 "ServiceCode": LAMBDA_SERVICE_CODE,
                 "Filters": [{"Type": "TERM_MATCH", "Field": "regionCode", "Value": region}],
                 "FormatVersion": "aws_v1",

@@ -6,10 +6,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnship.aws.calls import aws_call, call_or_none, describe, error_code, error_message, tag_list
 from fnship.errors import AwsError, FnError
+from fnship.jsonvalue import JsonMapping, JsonValue
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.client import S3Client
 
 BUCKET_NOT_FOUND = ("NoSuchBucket", "404", "NotFound")
 # S3 checks that it may invoke each Lambda destination when the configuration is written; a permission added
@@ -19,7 +23,9 @@ VALIDATION_RETRY_DELAYS = (1, 2, 3, 5, 5)
 
 
 class S3Api:
-    def __init__(self, client: Any, *, region: str = "us-east-1", sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self, client: S3Client, *, region: str = "us-east-1", sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self._client = client
         self._region = region
         self._sleep = sleep
@@ -33,7 +39,8 @@ class S3Api:
         except ClientError as exc:
             if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
                 return False
-            return aws_call(f"s3://{bucket}/{key}", "HeadObject", self._client.head_object, Bucket=bucket, Key=key)
+            aws_call(f"s3://{bucket}/{key}", "HeadObject", self._client.head_object, Bucket=bucket, Key=key)
+            return True  # (the same call failing again raises, naming the object)
         except BotoCoreError as exc:  # the network lost, a timeout: said as every other call says it
             raise describe(exc, resource=f"s3://{bucket}/{key}", action="HeadObject", client=self._client) from exc
 
@@ -85,7 +92,7 @@ class S3Api:
         return {t["Key"]: t["Value"] for t in found.get("TagSet", [])}
 
     def create_bucket(self, bucket: str, *, tags: Mapping[str, str]) -> None:
-        kwargs: dict[str, Any] = {"Bucket": bucket}
+        kwargs: dict[str, object] = {"Bucket": bucket}
         if self._region != "us-east-1":  # us-east-1 refuses a LocationConstraint naming itself
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": self._region}
         aws_call(f"bucket {bucket}", "CreateBucket", self._client.create_bucket, **kwargs)
@@ -130,9 +137,10 @@ class S3Api:
                 hint=hint,
             ) from exc  # fmt: skip
 
-    def get_notifications_or_none(self, bucket: str) -> dict[str, Any] | None:
-        """The bucket's whole notification configuration, or None when the bucket does not exist."""
-        found = call_or_none(
+    def get_notifications_or_none(self, bucket: str) -> dict[str, JsonValue] | None:
+        """The bucket's whole notification configuration, or None when the bucket does not exist: JSON-shaped
+        data, kept whole to be written back with our entries changed."""
+        found: Mapping[str, Any] | None = call_or_none(  # boto3's answer enters here
             f"bucket {bucket}",
             "GetBucketNotificationConfiguration",
             self._client.get_bucket_notification_configuration,
@@ -142,14 +150,15 @@ class S3Api:
             return None
         return {key: value for key, value in found.items() if key != "ResponseMetadata"}
 
-    def put_notifications(self, bucket: str, configuration: Mapping[str, Any]) -> None:
+    def put_notifications(self, bucket: str, configuration: JsonMapping) -> None:
         from botocore.exceptions import BotoCoreError, ClientError
 
         for delay in (*VALIDATION_RETRY_DELAYS, None):
             try:
-                self._client.put_bucket_notification_configuration(
-                    Bucket=bucket, NotificationConfiguration=dict(configuration)
-                )
+                # The configuration is the JSON read back from S3 with our entries changed: a document passed
+                # through, which the stubs' request TypedDicts (literal event names) cannot describe.
+                put: Callable[..., object] = self._client.put_bucket_notification_configuration
+                put(Bucket=bucket, NotificationConfiguration=dict(configuration))
                 return
             except BotoCoreError as exc:  # the network lost, a timeout: said as every other call says it
                 action = "PutBucketNotificationConfiguration"

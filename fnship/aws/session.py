@@ -9,9 +9,34 @@ import os
 import threading
 import weakref
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Literal, overload
 
 from fnship.frozen import frozen
+
+if TYPE_CHECKING:  # boto3-stubs: the typed clients of the services fnship calls (mypy only; boto3 loads lazily)
+    import boto3.session
+    import botocore.loaders
+    import botocore.session
+    from botocore.client import BaseClient
+    from botocore.config import _RetryDict
+    from mypy_boto3_apigateway.client import APIGatewayClient
+    from mypy_boto3_apigatewayv2.client import ApiGatewayV2Client
+    from mypy_boto3_cloudformation.client import CloudFormationClient
+    from mypy_boto3_cloudwatch.client import CloudWatchClient
+    from mypy_boto3_ecr.client import ECRClient
+    from mypy_boto3_events.client import EventBridgeClient
+    from mypy_boto3_iam.client import IAMClient
+    from mypy_boto3_lambda.client import LambdaClient
+    from mypy_boto3_logs.client import CloudWatchLogsClient
+    from mypy_boto3_pricing.client import PricingClient
+    from mypy_boto3_resourcegroupstaggingapi.client import ResourceGroupsTaggingAPIClient
+    from mypy_boto3_s3.client import S3Client
+    from mypy_boto3_sns.client import SNSClient
+    from mypy_boto3_sqs.client import SQSClient
+    from mypy_boto3_ssm.client import SSMClient
+    from mypy_boto3_sts.client import STSClient
+
+    from fnship.aws.limits import RateLimiter
 
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
 MAX_POOL_CONNECTIONS = 128
@@ -30,10 +55,10 @@ class Target:
 
 # Which target each client we made talks to, so a failed call can say which profile and region it used
 # (a boto3 client does not remember its session's profile). Weak: a client's entry goes with the client.
-_CLIENT_TARGETS: weakref.WeakKeyDictionary[Any, Target] = weakref.WeakKeyDictionary()
+_CLIENT_TARGETS: weakref.WeakKeyDictionary[object, Target] = weakref.WeakKeyDictionary()
 
 
-def target_of(client: Any) -> Target | None:
+def target_of(client: object) -> Target | None:
     try:
         return _CLIENT_TARGETS.get(client)
     except TypeError:  # not weak-referenceable: not one of our clients
@@ -48,11 +73,11 @@ def local_requested(flag: bool) -> bool:
 # botocore's loader of service models (endpoints, API and paginator definitions: JSON it parses on first use), one
 # per data path, shared by every session of this process: a command that makes several sessions (another region,
 # the local emulator) or a process that runs many commands (tests) parses each model once, not per session.
-_LOADERS: dict[Any, Any] = {}
+_LOADERS: dict[str, botocore.loaders.Loader] = {}
 _LOADERS_LOCK = threading.Lock()
 
 
-def _model_loader(data_path: str | None) -> Any:
+def _model_loader(data_path: str | None) -> botocore.loaders.Loader:
     """botocore's model loader for `data_path`, except in one respect: before loading any model, botocore's lists
     "the available services" for that kind of model (service-2, endpoint-rule-set-1, paginators-1, waiters-2),
     which stats every version directory of its ~450 services: some 10-20 ms per kind, half the CPU of making a
@@ -75,7 +100,7 @@ def _model_loader(data_path: str | None) -> Any:
     return ModelLoader(extra_search_paths=list(paths), include_default_search_paths=False)
 
 
-def _botocore_session(profile: str | None = None) -> Any:
+def _botocore_session(profile: str | None = None) -> botocore.session.Session:
     """A new botocore session (credentials, profile and configuration of its own) with the shared model loader.
     An unknown `profile` raises ProfileNotFound here, as boto3's own session would."""
     import botocore.session
@@ -93,14 +118,14 @@ def _botocore_session(profile: str | None = None) -> Any:
 class Clients:
     """Lazily created, cached boto3 clients for one target. Clients are thread-safe; creating them is not."""
 
-    def __init__(self, target: Target, *, limiter: Any = None) -> None:
+    def __init__(self, target: Target, *, limiter: RateLimiter | None = None) -> None:
         self.target = target
         self._limiter = limiter
         self._lock = threading.Lock()
-        self._clients: dict[str, Any] = {}
-        self._session: Any = None
+        self._clients: dict[str, BaseClient] = {}
+        self._session: boto3.session.Session | None = None
 
-    def _make_session(self) -> Any:
+    def _make_session(self) -> boto3.session.Session:
         import boto3
         from botocore.exceptions import ProfileNotFound
 
@@ -125,7 +150,7 @@ class Clients:
             raise profile_not_found(profile_in_use(self.target.profile), available) from exc
 
     @property
-    def limiter(self) -> Any:
+    def limiter(self) -> RateLimiter | None:
         """The client-side rate limiter (fnship/aws/limits.py) every call of every client passes, shared by all
         handles on the same target; None for the local emulator, which has no quotas to keep. Made on first use:
         commands that make no call (`fn package`) do not import it."""
@@ -136,17 +161,22 @@ class Clients:
         return self._limiter
 
     @limiter.setter
-    def limiter(self, limiter: Any) -> None:
+    def limiter(self, limiter: RateLimiter | None) -> None:
         self._limiter = limiter
 
-    def streaming_client(self, service: str) -> Any:
+    def _session_made(self) -> boto3.session.Session:
+        """The boto3 session, made on first use (callers hold the lock)."""
+        if self._session is None:
+            self._session = self._make_session()
+        return self._session
+
+    def streaming_client(self, service: Literal["logs"]) -> CloudWatchLogsClient:
         """A client for a streaming action (StartLiveTail): no retries of the long-lived call, and no `stream-`
         host prefix when an endpoint is overridden (an emulator or proxy has no such host)."""
         from botocore.config import Config
 
         with self._lock:
-            if self._session is None:
-                self._session = self._make_session()
+            session = self._session_made()
         overridden = bool(
             self.target.endpoint_url
             or os.environ.get("AWS_ENDPOINT_URL")
@@ -158,37 +188,30 @@ class Clients:
             inject_host_prefix=not overridden,
             read_timeout=120,
         )
-        kwargs: dict[str, Any] = {"config": config}
-        if self.target.endpoint_url:
-            kwargs["endpoint_url"] = self.target.endpoint_url
-        return self._session.client(service, **kwargs)
+        return session.client(service, config=config, endpoint_url=self.target.endpoint_url)
 
-    def one_shot_client(self, service: str) -> Any:
+    def one_shot_client(self, service: Literal["pricing"]) -> PricingClient:
         """A client that tries once with short timeouts, for calls that have a fallback (the Price List API)."""
         from botocore.config import Config
 
         with self._lock:
-            if self._session is None:
-                self._session = self._make_session()
+            session = self._session_made()
         config = Config(
             retries={"mode": "standard", "max_attempts": 1},
             user_agent_extra="fnship",
             connect_timeout=5,
             read_timeout=20,
         )
-        kwargs: dict[str, Any] = {"config": config}
-        if self.target.endpoint_url:
-            kwargs["endpoint_url"] = self.target.endpoint_url
-        made = self._session.client(service, **kwargs)
+        made = session.client(service, config=config, endpoint_url=self.target.endpoint_url)
         _CLIENT_TARGETS[made] = self.target
         return made
 
-    def _retries(self) -> dict[str, Any]:
+    def _retries(self, session: boto3.session.Session) -> _RetryDict:
         """Standard retries, 5 after the first attempt, unless the user set their own number of attempts
         (`AWS_MAX_ATTEMPTS` or the profile's `max_attempts`), which every AWS SDK honours: an explicit
         `max_attempts` in the client's config would override it."""
-        retries: dict[str, Any] = {"mode": "standard"}
-        if self._session._session.get_config_variable("max_attempts") is None:  # the botocore session's store
+        retries: _RetryDict = {"mode": "standard"}
+        if session._session.get_config_variable("max_attempts") is None:  # the botocore session's store
             retries["max_attempts"] = 5
         return retries
 
@@ -198,7 +221,40 @@ class Clients:
         for service in services:
             self.client(service)
 
-    def client(self, service: str) -> Any:
+    # The typed client of each service fnship calls (boto3-stubs), by its name.
+    @overload
+    def client(self, service: Literal["apigateway"]) -> APIGatewayClient: ...
+    @overload
+    def client(self, service: Literal["apigatewayv2"]) -> ApiGatewayV2Client: ...
+    @overload
+    def client(self, service: Literal["cloudformation"]) -> CloudFormationClient: ...
+    @overload
+    def client(self, service: Literal["cloudwatch"]) -> CloudWatchClient: ...
+    @overload
+    def client(self, service: Literal["ecr"]) -> ECRClient: ...
+    @overload
+    def client(self, service: Literal["events"]) -> EventBridgeClient: ...
+    @overload
+    def client(self, service: Literal["iam"]) -> IAMClient: ...
+    @overload
+    def client(self, service: Literal["lambda"]) -> LambdaClient: ...
+    @overload
+    def client(self, service: Literal["logs"]) -> CloudWatchLogsClient: ...
+    @overload
+    def client(self, service: Literal["resourcegroupstaggingapi"]) -> ResourceGroupsTaggingAPIClient: ...
+    @overload
+    def client(self, service: Literal["s3"]) -> S3Client: ...
+    @overload
+    def client(self, service: Literal["sns"]) -> SNSClient: ...
+    @overload
+    def client(self, service: Literal["sqs"]) -> SQSClient: ...
+    @overload
+    def client(self, service: Literal["ssm"]) -> SSMClient: ...
+    @overload
+    def client(self, service: Literal["sts"]) -> STSClient: ...
+    @overload
+    def client(self, service: str) -> BaseClient: ...
+    def client(self, service: str) -> BaseClient:
         existing = self._clients.get(service)  # (made already: no wait while another client is being made)
         if existing is not None:
             return existing
@@ -208,19 +264,15 @@ class Clients:
                 return existing
             from botocore.config import Config
 
-            if self._session is None:
-                self._session = self._make_session()
+            session = self._session_made()
             # As many pooled connections as the planner has reads in flight (plan/live.py READ_WORKERS): botocore's
             # default of 10 would queue a round of reads behind each other.
             config = Config(
-                retries=self._retries(),
+                retries=self._retries(session),
                 user_agent_extra="fnship",
                 max_pool_connections=MAX_POOL_CONNECTIONS,
             )
-            kwargs: dict[str, Any] = {"config": config}
-            if self.target.endpoint_url:
-                kwargs["endpoint_url"] = self.target.endpoint_url
-            made = self._session.client(service, **kwargs)
+            made = session.client(service, config=config, endpoint_url=self.target.endpoint_url)
             if self.limiter is not None:
                 from fnship.aws.limits import register
 

@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from fnship.aws.calls import aws_call, call_or_none, pages, tag_list
 
+if TYPE_CHECKING:
+    from mypy_boto3_sns.client import SNSClient
+
+
+class TopicAnswer(TypedDict):
+    """A topic: GetTopicAttributes' attributes and its tags."""
+
+    Attributes: dict[str, str]
+    Tags: dict[str, str]
+
+
+class SubscriptionAnswer(TypedDict):
+    """A lambda subscription to a topic: its ARN and GetSubscriptionAttributes' attributes."""
+
+    SubscriptionArn: str
+    Attributes: dict[str, str]
+
 
 class SnsApi:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: SNSClient) -> None:
         self._client = client
 
-    def get_topic_or_none(self, arn: str) -> dict[str, Any] | None:
+    def get_topic_or_none(self, arn: str) -> TopicAnswer | None:
         """The topic's attributes and tags, or None when it does not exist."""
         found = call_or_none(f"topic {arn}", "GetTopicAttributes", self._client.get_topic_attributes, TopicArn=arn)
         if found is None:
@@ -24,7 +41,7 @@ class SnsApi:
         }
 
     def create_topic(self, name: str, *, display_name: str, tags: Mapping[str, str]) -> str:
-        kwargs: dict[str, Any] = {"Name": name, "Tags": tag_list(tags)}
+        kwargs: dict[str, object] = {"Name": name, "Tags": tag_list(tags)}
         if display_name:
             kwargs["Attributes"] = {"DisplayName": display_name}
         created = aws_call(f"topic {name}", "CreateTopic", self._client.create_topic, **kwargs)
@@ -55,7 +72,7 @@ class SnsApi:
     def delete_topic(self, arn: str) -> None:
         call_or_none(f"topic {arn}", "DeleteTopic", self._client.delete_topic, TopicArn=arn)
 
-    def find_subscription_or_none(self, topic_arn: str, endpoint: str) -> dict[str, Any] | None:
+    def find_subscription_or_none(self, topic_arn: str, endpoint: str) -> SubscriptionAnswer | None:
         """The subscription of `endpoint` (an alias ARN) to the topic, with its attributes."""
         subscriptions = pages(
             self._client, "list_subscriptions_by_topic", f"topic {topic_arn}", missing_ok=True, TopicArn=topic_arn
@@ -70,7 +87,8 @@ class SnsApi:
                         self._client.get_subscription_attributes,
                         SubscriptionArn=arn,
                     )
-                    return {"SubscriptionArn": arn, "Attributes": (attributes or {}).get("Attributes", {})}
+                    found = attributes.get("Attributes", {}) if attributes else {}
+                    return {"SubscriptionArn": arn, "Attributes": found}
         return None
 
     def subscribe_lambda(self, topic_arn: str, endpoint: str, *, attributes: Mapping[str, str]) -> str:

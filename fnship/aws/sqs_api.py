@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fnship.aws.calls import describe
 
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.client import SQSClient
+
 
 class SqsApi:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: SQSClient) -> None:
         self._client = client
 
     def visibility_timeout_or_none(self, queue_arn: str) -> int | None:

@@ -7,17 +7,20 @@ create atomic: https://docs.aws.amazon.com/systems-manager/latest/APIReference/A
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fnship.arns import parse_arn
 from fnship.aws.calls import aws_call, call_or_none, error_code, tag_list
+
+if TYPE_CHECKING:
+    from mypy_boto3_ssm.client import SSMClient
 
 ALREADY_EXISTS = "ParameterAlreadyExists"
 GET_PARAMETERS_MAX = 10  # https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameters.html
 
 
 class SsmApi:
-    def __init__(self, client: Any, *, on_account: Callable[[str], None] = lambda _account: None) -> None:
+    def __init__(self, client: SSMClient, *, on_account: Callable[[str], None] = lambda _account: None) -> None:
         self._client = client
         # Told the account id a parameter's ARN names (parameters read by name are the caller's account's own).
         self._on_account = on_account

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from fnship.manifest.intrinsics import shown
@@ -179,7 +180,7 @@ def render_versions(outputs: dict[str, dict[str, Any]]) -> list[str]:
     return [f"  {count} aliases -> version {version}" for version, count in sorted(by_version.items())]
 
 
-def render_endpoints(endpoints: dict[str, Any]) -> list[str]:
+def render_endpoints(endpoints: Mapping[str, Any]) -> list[str]:
     """The ways in: HTTP API routes, REST API methods, function URLs. [] when there are none."""
     lines: list[str] = []
     for key, title in (("http_api", "HTTP API"), ("rest_api", "REST API")):

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from fnship.jsonvalue import JsonValue
 from fnship.kinds.base import Context, Kind
 from fnship.kinds.function import LambdaFunction
 from fnship.kinds.function import from_aws as function_from_aws
 from fnship.model.address import Address
-from fnship.model.resources import KNOWN_AFTER_APPLY, Resource, Spec
-from fnship.plan.diff import DELETE, UPDATE, Change, FieldChange, Step, same, top_fields
+from fnship.model.resources import KNOWN_AFTER_APPLY, PlanMapping, Resource, Spec
+from fnship.plan.diff import DELETE, UPDATE, Change, FieldChange, Step, release_shifts, same, top_fields
 from fnship.plan.reads import OnAlias
 from fnship.releases import PROVISIONED_MARKER, released_history
 
 if TYPE_CHECKING:
+    from fnship.aws.lambda_api import AliasConfiguration
     from fnship.manifest.release import ReleaseSettings
     from fnship.plan.reads import Reads
 
@@ -30,7 +32,7 @@ class Alias(Spec):
 
     kind: ClassVar[str] = "alias"
     # The served version's configuration and code (model.build.release_of); None: it serves $LATEST.
-    release: Mapping[str, Any] | None
+    release: PlanMapping | None
     provisioned_concurrency: int | None = None
     # The desired side: whether a release publishes a version, how it shifts, the tags of what a shift creates.
     publish: bool = field(default=False, compare=False)
@@ -44,9 +46,7 @@ class Alias(Spec):
     released: tuple[str, ...] = field(default=(), compare=False)  # releases.released_history, newest first
 
 
-def from_aws(
-    found: Mapping[str, Any], *, release: Mapping[str, Any] | None, provisioned_concurrency: int | None
-) -> Alias:
+def from_aws(found: AliasConfiguration, *, release: PlanMapping | None, provisioned_concurrency: int | None) -> Alias:
     """A ListAliases item as the spec; `release` is what the version it points at freezes (None: $LATEST), read
     with GetFunction."""
     return Alias(
@@ -100,11 +100,11 @@ def alias_steps(change: Change) -> list[Step]:
     return steps
 
 
-def shift_detail(alias: Resource) -> dict[str, Any]:
+def shift_detail(alias: Resource) -> dict[str, JsonValue]:
     from fnship.manifest.release import default_settings
 
     settings = alias.spec_as(Alias).release_settings or default_settings(alias.name)
-    detail: dict[str, Any] = {
+    detail: dict[str, JsonValue] = {
         "strategy": settings.strategy_text,
         "schedule": settings.strategy.describe(),
         "alarms": list(settings.alarms),
@@ -177,7 +177,8 @@ def release_shift(context: Context, step: Step) -> None:
     from fnship.strategies import shifter
 
     jobs = []
-    for address in step.detail["aliases"]:
+    for address, shift in release_shifts(step).items():
+        prune = shift.get("prune")
         alias, live = context.desired_at(address), context.live_at(address).spec_as(Alias)
         spec, scope = alias.spec_as(Alias), alias.in_scope()
         jobs.append(
@@ -193,9 +194,7 @@ def release_shift(context: Context, step: Step) -> None:
                 tags=dict(spec.tags),
                 live_provisioned=live.provisioned_concurrency,
                 released=live.released,
-                prune=tuple(step.detail["aliases"][address]["prune"])
-                if "prune" in step.detail["aliases"][address]
-                else None,
+                prune=tuple(str(version) for version in prune) if isinstance(prune, (list, tuple)) else None,
             )
         )
     outcomes = shifter.run_release(context.aws, jobs, context.runtime or shifter.Runtime())

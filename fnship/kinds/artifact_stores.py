@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from fnship.kinds.base import Context, Kind
 from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import Step
 
 if TYPE_CHECKING:
+    from mypy_boto3_ecr.type_defs import RepositoryTypeDef
+
     from fnship.plan.reads import Reads
 
 
@@ -38,7 +40,7 @@ class EcrRepository(Spec):
     tags: Mapping[str, str] = field(default_factory=dict, compare=False)  # set when created (desired only)
 
 
-def repository_from_aws(found: Mapping[str, Any]) -> EcrRepository:
+def repository_from_aws(found: RepositoryTypeDef) -> EcrRepository:
     """A DescribeRepositories item as the spec."""
     return EcrRepository(scan_on_push=bool((found.get("imageScanningConfiguration") or {}).get("scanOnPush")))
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 from fnship.errors import AwsError
-from fnship.jsonvalue import JsonMapping, JsonValue
+from fnship.jsonvalue import JsonValue
 from fnship.model.address import Address
 from fnship.model.resources import Resource, S, T, has_ref, resolve_refs
 from fnship.plan.diff import CREATE, DELETE, REPLACE, Change, FieldChange, Plan, Step, generic_fields
@@ -122,11 +122,12 @@ def reading_owner(aws: Reads) -> tuple[str, str]:
     return aws.owner
 
 
+A = TypeVar("A")  # an API as API Gateway answers it (an HTTP API's GetApi, a REST API's GetRestApi)
 # Our API read by name and owner among the ids the reading knows (kinds.http_api / rest_api `find_*`), or None.
-ApiFinder = Callable[["Reads", str, tuple[str, str]], "dict[str, Any] | None"]
+ApiFinder = Callable[["Reads", str, tuple[str, str]], "A | None"]
 
 
-def service_api(aws: Reads, find: ApiFinder) -> tuple[str, dict[str, Any]] | None:
+def service_api(aws: Reads, find: ApiFinder[A]) -> tuple[str, A] | None:
     """(name, read answer) of the reading's service's API that `find` looks up by name and owner, if it exists."""
     from fnship.model.triggers import api as api_model  # (fnship.model.triggers imports the kind modules)
 
@@ -136,13 +137,13 @@ def service_api(aws: Reads, find: ApiFinder) -> tuple[str, dict[str, Any]] | Non
     return (name, found) if found is not None else None
 
 
-def api_id_of(aws: Reads, stub: Resource, find: ApiFinder, id_key: str) -> str | None:
+def api_id_of(aws: Reads, stub: Resource, find: ApiFinder[A], id_of: Callable[[A], str]) -> str | None:
     """The id of the API a route, method, authorizer or stage stub belongs to: the one discovery found it in (its
-    permission's SourceArn names it), else the service's (`id_key`: where the read answer has its id)."""
+    permission's SourceArn names it), else the service's (`id_of`: its id in the read answer)."""
     if stub.found is not None and stub.found.api_id:
         return stub.found.api_id
     found = service_api(aws, find)
-    return str(found[1][id_key]) if found else None
+    return id_of(found[1]) if found else None
 
 
 def no_parent(_resource: Resource) -> str | None:
@@ -225,15 +226,19 @@ def function_scoped(resource: Resource) -> tuple[str, ...]:
     return ()
 
 
-def normalize_cors(config: JsonMapping | None) -> dict[str, JsonValue] | None:
+def normalize_cors(config: Mapping[str, object] | None) -> dict[str, JsonValue] | None:
+    """A CORS configuration (ours, or as an HTTP API or a function URL answers it) in one spelling: unset keys
+    dropped, lists sorted (header names lower-cased)."""
     if not config:
         return None
     out: dict[str, JsonValue] = {}
     for key, value in sorted(config.items()):
         if value in (None, False, [], ""):
             continue
-        out[key] = sorted(str(v).lower() if "Header" in key else str(v) for v in value) if isinstance(value, list) \
-            else value  # fmt: skip
+        if isinstance(value, list):
+            out[key] = sorted(str(v).lower() if "Header" in key else str(v) for v in value)
+        elif isinstance(value, (str, int, float, bool)):
+            out[key] = value
     return out or None
 
 

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from fnship.jsonvalue import JsonValue
 from fnship.kinds.base import Context, Kind, compact_json, function_scoped, tag_delta
 from fnship.model.address import Address
 from fnship.model.resources import Found, Resource, Spec
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, Reads, source_arn
+
+if TYPE_CHECKING:
+    from fnship.aws.events_api import RuleAnswer
 
 TARGET_ID = "fnship"
 
@@ -43,9 +47,10 @@ class EventRule(Spec):
     arn: str | None = field(default=None, compare=False)  # assigned by EventBridge: live only
 
 
-def from_aws(found: Mapping[str, Any]) -> EventRule:
+def from_aws(answer: RuleAnswer) -> EventRule:
     """DescribeRule's answer with the rule's targets (`Targets`) and tags (`Tags`) as the spec."""
-    target = next((t for t in found["Targets"] if t.get("Id") == TARGET_ID), None)
+    target = next((t for t in answer["Targets"] if t.get("Id") == TARGET_ID), None)
+    found = answer["Rule"]
     return EventRule(
         schedule=found.get("ScheduleExpression"),
         pattern=compact_json(found.get("EventPattern")),
@@ -55,7 +60,7 @@ def from_aws(found: Mapping[str, Any]) -> EventRule:
         target=None
         if target is None
         else RuleTarget(arn=target["Arn"], input=target.get("Input"), input_path=target.get("InputPath")),
-        tags=found["Tags"],
+        tags=answer["Tags"],
         arn=found.get("Arn"),
     )
 
@@ -63,7 +68,7 @@ def from_aws(found: Mapping[str, Any]) -> EventRule:
 def event_rule_put(context: Context, step: Step) -> None:
     resource, live = context.desired_at(step.address), context.plan.live.get(step.address)
     spec, events = resource.spec_as(EventRule), context.aws.events
-    settings: dict[str, Any] = {"State": spec.state, "Description": spec.description}
+    settings: dict[str, JsonValue] = {"State": spec.state, "Description": spec.description}
     if spec.schedule:
         settings["ScheduleExpression"] = spec.schedule
     if spec.pattern:

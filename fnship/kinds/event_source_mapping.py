@@ -5,16 +5,19 @@ mapping then starts reading again from its new starting position)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypedDict
 
+from fnship.jsonvalue import JsonValue
 from fnship.kinds.base import Context, Kind, compact_json, function_scoped, known
 from fnship.kinds.function import LambdaFunction
 from fnship.model.address import Address
 from fnship.model.resources import Resource, Spec, State
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, Reads
+
+if TYPE_CHECKING:
+    from fnship.aws.lambda_api import MappingConfiguration
 
 CREATE_ONLY_FIELDS = frozenset({"source_arn", "starting_position", "starting_position_timestamp"})
 
@@ -55,12 +58,25 @@ class StreamMapping(MappingSpec):
     on_failure: str | None
 
 
-def from_aws(mapping: Mapping[str, Any], *, function_arn: str) -> MappingSpec:
+class _MappingFields(TypedDict):
+    """What every mapping spec has (MappingSpec's fields), parsed once for both kinds of source."""
+
+    source_arn: str
+    function_arn: str
+    batch_size: int | None
+    maximum_batching_window: int
+    function_response_types: tuple[str, ...]
+    enabled: bool
+    filter_patterns: tuple[str, ...]
+    uuid: str | None
+
+
+def from_aws(mapping: MappingConfiguration, *, function_arn: str) -> MappingSpec:
     """A GetEventSourceMapping/ListEventSourceMappings item as the spec, with AWS's defaults filled in.
     `function_arn` is the alias it was listed under: AWS answers that alias's ARN as FunctionArn, moto a version's."""
     source = str(mapping["EventSourceArn"])
     filters = ((mapping.get("FilterCriteria") or {}).get("Filters")) or []
-    common: dict[str, Any] = {  # parsed from the response at once
+    common: _MappingFields = {
         "source_arn": source,
         "function_arn": function_arn,
         "batch_size": mapping.get("BatchSize"),
@@ -87,10 +103,10 @@ def from_aws(mapping: Mapping[str, Any], *, function_arn: str) -> MappingSpec:
     )
 
 
-def mapping_request(spec: MappingSpec, *, creating: bool) -> dict[str, Any]:
+def mapping_request(spec: MappingSpec, *, creating: bool) -> dict[str, JsonValue]:
     """The spec as Create/UpdateEventSourceMapping want it. On update, an unset value is sent empty so that
     removing it from the manifest removes it in AWS."""
-    request: dict[str, Any] = {
+    request: dict[str, JsonValue] = {
         "BatchSize": spec.batch_size,
         "MaximumBatchingWindowInSeconds": spec.maximum_batching_window,
         "FunctionResponseTypes": list(spec.function_response_types),
@@ -126,7 +142,7 @@ def mapping_request(spec: MappingSpec, *, creating: bool) -> dict[str, Any]:
 
 def event_source_mapping_create(context: Context, step: Step) -> None:
     spec = context.desired_spec(step, MappingSpec)
-    request = {
+    request: dict[str, JsonValue] = {
         "FunctionName": spec.function_arn,
         "EventSourceArn": spec.source_arn,
         **mapping_request(spec, creating=True),

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from fnship.arns import parse_arn
+from fnship.jsonvalue import JsonValue
 from fnship.kinds.base import Context, Kind, known, tag_delta
 from fnship.manifest.types import DEFAULT_EPHEMERAL_MB
 from fnship.model.address import Address
@@ -24,6 +25,9 @@ CODE_FIELDS = frozenset({"code_sha256", "architecture", "image_uri"})
 SEPARATE_FUNCTION_FIELDS = frozenset({"tags", "reserved_concurrency"})
 
 if TYPE_CHECKING:
+    from mypy_boto3_lambda.type_defs import ConcurrencyTypeDef, FunctionCodeLocationTypeDef
+
+    from fnship.aws.lambda_api import FunctionConfiguration
     from fnship.plan.reads import Reads
 
 
@@ -66,7 +70,7 @@ class LambdaFunction(Spec):
     role: str
     code_sha256: str | None  # None for an image function
     image_uri: str | None = None
-    image_config: Mapping[str, Any] = field(default_factory=dict)
+    image_config: Mapping[str, JsonValue] = field(default_factory=dict)  # ImageConfig as Lambda spells it
     reserved_concurrency: int | None
     tags: Mapping[str, str]
     vpc: Vpc | None
@@ -84,15 +88,22 @@ class LambdaFunction(Spec):
 
 
 def from_aws(
-    config: Mapping[str, Any],
+    config: FunctionConfiguration,
     tags: Mapping[str, str] | None,
-    concurrency: Mapping[str, Any] | None,
-    code: Mapping[str, Any] | None = None,
+    concurrency: ConcurrencyTypeDef | None,
+    code: FunctionCodeLocationTypeDef | None = None,
 ) -> LambdaFunction:
     """Lambda's GetFunction answer (or a version's configuration) as the spec, with AWS defaults filled in."""
     variables = (config.get("Environment") or {}).get("Variables") or {}
     vpc = config.get("VpcConfig") or {}
     image = config.get("PackageType") == "Image"
+    storage = config.get("EphemeralStorage")
+    image_settings = (config.get("ImageConfigResponse") or {}).get("ImageConfig") or {}
+    image_config: dict[str, JsonValue] = {
+        "EntryPoint": image_settings.get("EntryPoint"),
+        "Command": image_settings.get("Command"),
+        "WorkingDirectory": image_settings.get("WorkingDirectory"),
+    }
     return LambdaFunction(
         runtime=config.get("Runtime"),
         handler=config.get("Handler"),
@@ -101,15 +112,13 @@ def from_aws(
         architecture=(config.get("Architectures") or ["x86_64"])[0],
         description=config.get("Description") or "",
         environment=dict(sorted(variables.items())),
-        ephemeral_storage=(config.get("EphemeralStorage") or {}).get("Size", DEFAULT_EPHEMERAL_MB),
+        ephemeral_storage=storage["Size"] if storage else DEFAULT_EPHEMERAL_MB,
         layers=tuple(layer["Arn"] for layer in config.get("Layers") or []),
         role=config.get("Role") or "",
         code_sha256=None if image else config.get("CodeSha256"),
         image_uri=(code or {}).get("ImageUri") if image else None,
         # Unset ImageConfig fields come back empty ([] or ""): the same as not set.
-        image_config={
-            k: v for k, v in ((config.get("ImageConfigResponse") or {}).get("ImageConfig") or {}).items() if v
-        },
+        image_config={k: v for k, v in image_config.items() if v},
         reserved_concurrency=(concurrency or {}).get("ReservedConcurrentExecutions"),
         tags=dict(tags or {}),
         vpc=Vpc(tuple(sorted(vpc["SubnetIds"])), tuple(sorted(vpc.get("SecurityGroupIds") or [])))
@@ -125,7 +134,7 @@ def from_aws(
 
 def upload_location(
     context: Context, *, bucket: str | None, service: str, stage: str, path: Path, digest: str
-) -> dict[str, Any]:
+) -> dict[str, str | bytes]:
     """Where Lambda reads a zip, as the model decided (model/artifacts.py `upload_bucket`): inline, or a bucket
     (the configured deployment bucket, or the one fnship keeps, planned as `deployment_bucket`).
 
@@ -140,7 +149,7 @@ def upload_location(
     return {"S3Bucket": bucket, "S3Key": key}
 
 
-def function_code(context: Context, spec: LambdaFunction) -> dict[str, Any]:
+def function_code(context: Context, spec: LambdaFunction) -> dict[str, str | bytes]:
     """Where the function's code is: an image URI, the deployment bucket, inline bytes."""
     if spec.image_uri:
         return {"ImageUri": spec.image_uri}
@@ -157,14 +166,14 @@ def function_code(context: Context, spec: LambdaFunction) -> dict[str, Any]:
 
 def lambda_configuration(
     spec: LambdaFunction, context: Context | None = None, *, creating: bool = False
-) -> dict[str, Any]:
+) -> dict[str, JsonValue]:
     """The spec as Create/UpdateFunctionConfiguration want it. Secrets are revealed only here.
 
     On update, an unset VPC, dead-letter target or KMS key is sent empty: that is how Lambda removes them.
     Layer references become version ARNs (published earlier in this run, or live); image functions have no
     runtime, handler or layers, and carry ImageConfig instead.
     """
-    settings: dict[str, Any] = {"TracingConfig": {"Mode": spec.tracing or "PassThrough"}}
+    settings: dict[str, JsonValue] = {"TracingConfig": {"Mode": spec.tracing or "PassThrough"}}
     if spec.vpc or not creating:
         settings["VpcConfig"] = {
             "SubnetIds": list(spec.vpc.subnet_ids if spec.vpc else ()),
@@ -175,7 +184,7 @@ def lambda_configuration(
     if spec.kms_key_arn or not creating:
         settings["KMSKeyArn"] = spec.kms_key_arn or ""
     layers = context.resolved(list(spec.layers)) if context is not None else list(spec.layers)
-    config = {
+    config: dict[str, JsonValue] = {
         **settings,
         "Runtime": spec.runtime,
         "Handler": spec.handler,
@@ -184,7 +193,7 @@ def lambda_configuration(
         "Description": spec.description,
         "Environment": {"Variables": {k: str(reveal(v)) for k, v in spec.environment.items()}},
         "EphemeralStorage": {"Size": spec.ephemeral_storage},
-        "Layers": layers,
+        "Layers": [str(layer) for layer in layers],  # version ARNs: `context.resolved` leaves no reference
         "Role": spec.role,
     }
     if spec.image_uri:
@@ -197,7 +206,7 @@ def lambda_configuration(
 def function_create(context: Context, step: Step) -> None:
     resource = context.desired_at(step.address)
     spec = resource.spec_as(LambdaFunction)
-    config = {
+    config: dict[str, JsonValue] = {
         **lambda_configuration(spec, context, creating=True),
         "Architectures": [spec.architecture],
         "PackageType": "Image" if spec.image_uri else "Zip",

@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from fnship.jsonvalue import JsonMapping, JsonValue
 from fnship.kinds.base import Context, Kind, function_scoped, normalize_cors
 from fnship.model.address import Address
 from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, Reads
 
+if TYPE_CHECKING:
+    from fnship.aws.lambda_api import FunctionUrlAnswer
+
 
 @dataclass(frozen=True, kw_only=True)
 class FunctionUrl(Spec):
     kind: ClassVar[str] = "function_url"
     auth_type: str  # NONE | AWS_IAM
-    cors: Mapping[str, Any] | None  # the Cors configuration as AWS spells it, normalized (kinds.base.normalize_cors)
+    cors: JsonMapping | None  # the Cors configuration as AWS spells it, normalized (kinds.base.normalize_cors)
     invoke_mode: str  # BUFFERED | RESPONSE_STREAM
     url: str | None = field(default=None, compare=False)  # assigned by Lambda: live only
 
 
-def from_aws(found: Mapping[str, Any]) -> FunctionUrl:
+def from_aws(found: FunctionUrlAnswer) -> FunctionUrl:
     """GetFunctionUrlConfig's answer as the spec."""
     return FunctionUrl(
         auth_type=found.get("AuthType") or "",
@@ -32,7 +35,7 @@ def from_aws(found: Mapping[str, Any]) -> FunctionUrl:
     )
 
 
-def url_config(spec: FunctionUrl) -> dict[str, Any]:
+def url_config(spec: FunctionUrl) -> dict[str, JsonValue]:
     return {"AuthType": spec.auth_type, "Cors": dict(spec.cors or {}), "InvokeMode": spec.invoke_mode}
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from fnship.jsonvalue import JsonMapping, JsonValue
 from fnship.kinds.base import (
     Context,
     Kind,
@@ -26,6 +27,13 @@ from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, owned, source_arn
 
 if TYPE_CHECKING:
+    from mypy_boto3_apigatewayv2.type_defs import (
+        GetApiResponseTypeDef,
+        GetAuthorizerResponseTypeDef,
+        IntegrationTypeDef,
+        RouteTypeDef,
+    )
+
     from fnship.plan.reads import Reads
 
 HTTP_API = Address.http_api()
@@ -36,7 +44,7 @@ class HttpApi(Spec):
     """The service's HTTP API (its name is the resource's name) with its `$default` auto-deploy stage."""
 
     kind: ClassVar[str] = "http_api"
-    cors: Mapping[str, Any] | None  # the CorsConfiguration as AWS spells it, normalized (kinds.base.normalize_cors)
+    cors: JsonMapping | None  # the CorsConfiguration as AWS spells it, normalized (kinds.base.normalize_cors)
     default_stage: bool  # whether the `$default` stage exists and auto-deploys
     tags: Mapping[str, str]
     # Assigned by API Gateway: live only.
@@ -44,7 +52,7 @@ class HttpApi(Spec):
     endpoint: str | None = field(default=None, compare=False)
 
 
-def http_api_from_aws(found: Mapping[str, Any], *, default_stage: bool) -> HttpApi:
+def http_api_from_aws(found: GetApiResponseTypeDef, *, default_stage: bool) -> HttpApi:
     """GetApi's answer as the spec; `default_stage`: whether GetStage found `$default` auto-deploying."""
     return HttpApi(
         cors=normalize_cors(found.get("CorsConfiguration")),
@@ -93,7 +101,7 @@ class HttpApiAuthorizer(Spec):
     authorizer_id: str | None = field(default=None, compare=False)
 
 
-def authorizer_from_aws(found: Mapping[str, Any], *, api_id: str) -> HttpApiAuthorizer:
+def authorizer_from_aws(found: GetAuthorizerResponseTypeDef, *, api_id: str) -> HttpApiAuthorizer:
     """GetAuthorizer's answer as the spec."""
     jwt = found.get("JwtConfiguration") or {}
     return HttpApiAuthorizer(
@@ -106,7 +114,7 @@ def authorizer_from_aws(found: Mapping[str, Any], *, api_id: str) -> HttpApiAuth
     )
 
 
-def jwt_config(spec: HttpApiAuthorizer) -> dict[str, Any]:
+def jwt_config(spec: HttpApiAuthorizer) -> dict[str, JsonValue]:
     return {
         "IdentitySource": list(spec.identity_source),
         "JwtConfiguration": {"Issuer": spec.issuer, "Audience": list(spec.audience)},
@@ -152,7 +160,7 @@ class HttpApiRoute(Spec):
 
 
 def route_from_aws(
-    route: Mapping[str, Any], integration: Mapping[str, Any], *, authorizer: str | None, api_id: str
+    route: RouteTypeDef, integration: IntegrationTypeDef, *, authorizer: str | None, api_id: str
 ) -> HttpApiRoute:
     """A GetRoutes item and its GetIntegrations item as the spec; `authorizer` is the name of its JWT authorizer."""
     return HttpApiRoute(
@@ -167,8 +175,8 @@ def route_from_aws(
     )
 
 
-def route_settings(context: Context, spec: HttpApiRoute, integration_id: str) -> dict[str, Any]:
-    settings: dict[str, Any] = {"Target": f"integrations/{integration_id}", "AuthorizationType": "NONE"}
+def route_settings(context: Context, spec: HttpApiRoute, integration_id: str) -> dict[str, JsonValue]:
+    settings: dict[str, JsonValue] = {"Target": f"integrations/{integration_id}", "AuthorizationType": "NONE"}
     if spec.authorizer:
         settings.update(
             AuthorizationType="JWT",
@@ -230,7 +238,7 @@ def route_depends(resource: Resource) -> tuple[str, ...]:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def find_http_api(aws: Reads, name: str, owner: tuple[str, str]) -> dict[str, Any] | None:
+def find_http_api(aws: Reads, name: str, owner: tuple[str, str]) -> GetApiResponseTypeDef | None:
     """Our HTTP API: one of the ids the service's tags and statements name (plan/reads.py `api_ids`), read by
     id, with our name and our ownership tags."""
     for api_id in sorted(aws.api_ids().get("apis", ())):
@@ -246,20 +254,20 @@ def find_http_api(aws: Reads, name: str, owner: tuple[str, str]) -> dict[str, An
 
 
 def http_api_id(aws: Reads, stub: Resource) -> str | None:
-    return api_id_of(aws, stub, find_http_api, "ApiId")
+    return api_id_of(aws, stub, find_http_api, lambda api: api["ApiId"])
 
 
-def routes(aws: Reads, api_id: str) -> list[dict[str, Any]]:
+def routes(aws: Reads, api_id: str) -> list[RouteTypeDef]:
     return aws.once(("routes", api_id), lambda: aws.http_apis.get_routes(api_id))
 
 
-def integrations(aws: Reads, api_id: str) -> dict[str, dict[str, Any]]:
+def integrations(aws: Reads, api_id: str) -> dict[str, IntegrationTypeDef]:
     return aws.once(
         ("integrations", api_id), lambda: {i["IntegrationId"]: i for i in aws.http_apis.get_integrations(api_id)}
     )
 
 
-def _authorizer(aws: Reads, api_id: str, authorizer_id: str) -> dict[str, Any] | None:
+def _authorizer(aws: Reads, api_id: str, authorizer_id: str) -> GetAuthorizerResponseTypeDef | None:
     return aws.once(
         ("authorizer", api_id, authorizer_id), lambda: aws.http_apis.get_authorizer_or_none(api_id, authorizer_id)
     )
@@ -273,10 +281,10 @@ def read_http_api(aws: Reads, stub: Resource) -> list[Resource]:
     return [Resource.of(stub.address, stub.name, spec)]
 
 
-def _route_authorizers(aws: Reads, api_id: str) -> dict[str, dict[str, Any]]:
+def _route_authorizers(aws: Reads, api_id: str) -> dict[str, GetAuthorizerResponseTypeDef]:
     """Authorizer name -> authorizer, for every authorizer a route uses. (Routes are where we find them:
     GetAuthorizers is the other way, which the moto server does not implement.)"""
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, GetAuthorizerResponseTypeDef] = {}
     for route in routes(aws, api_id):
         if route.get("AuthorizerId") and route.get("AuthorizationType") == "JWT":
             authorizer = _authorizer(aws, api_id, route["AuthorizerId"])

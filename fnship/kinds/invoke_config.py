@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from fnship.kinds.base import Context, Kind, function_scoped
 from fnship.model.address import Address
 from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, Reads
+
+if TYPE_CHECKING:
+    from fnship.aws.lambda_api import EventInvokeConfigAnswer
 
 # Lambda's defaults for asynchronous invocation, filled in so an unset value compares equal to AWS's answer.
 # https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
@@ -27,7 +29,7 @@ class EventInvokeConfig(Spec):
     on_failure: str | None
 
 
-def from_aws(found: Mapping[str, Any]) -> EventInvokeConfig:
+def from_aws(found: EventInvokeConfigAnswer) -> EventInvokeConfig:
     """GetFunctionEventInvokeConfig's answer as the spec, with Lambda's defaults filled in."""
     destinations = found.get("DestinationConfig") or {}
     return EventInvokeConfig(

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from fnship.errors import FnError
 from fnship.kinds.base import Context, Kind, reading_owner
@@ -24,6 +23,8 @@ from fnship.model.resources import Resource, Spec
 from fnship.plan.diff import DELETE, UPDATE, Change, FieldChange, Step, generic_fields, top_fields
 
 if TYPE_CHECKING:
+    from mypy_boto3_lambda.type_defs import LayerVersionsListItemTypeDef
+
     from fnship.plan.reads import Reads
 
 LAYER_HASH_PREFIX = "fnship sha256:"
@@ -77,7 +78,7 @@ class Layer(Spec):
     recorded: bool | None = field(default=None, compare=False)
 
 
-def from_aws(latest: Mapping[str, Any], *, service: str, stage: str, recorded: bool | None) -> Layer:
+def from_aws(latest: LayerVersionsListItemTypeDef, *, service: str, stage: str, recorded: bool | None) -> Layer:
     """ListLayerVersions' newest item as the spec; `recorded`: whether the registry names the layer."""
     digest, _owner, description = parse_layer_description(latest.get("Description") or "")
     return Layer(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from fnship.arns import parse_arn
 from fnship.kinds.base import Context, Kind, known, tag_delta
@@ -13,6 +13,7 @@ from fnship.model.resources import OWNER_FUNCTION_TAG, Resource, Spec
 from fnship.plan.diff import Step
 
 if TYPE_CHECKING:
+    from fnship.aws.logs_api import LogGroupAnswer
     from fnship.plan.reads import Reads
 
 
@@ -26,7 +27,7 @@ class LogGroup(Spec):
     arn: str | None = field(default=None, compare=False)  # assigned by CloudWatch Logs: live only
 
 
-def from_aws(found: Mapping[str, Any], tags: Mapping[str, str]) -> LogGroup:
+def from_aws(found: LogGroupAnswer, tags: Mapping[str, str]) -> LogGroup:
     """A DescribeLogGroups item, with the group's tags (ListTagsForResource, or the tagging answer), as the spec."""
     return LogGroup(retention_days=found.get("RetentionInDays"), tags=dict(tags), arn=found.get("Arn"))
 

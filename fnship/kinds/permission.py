@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from fnship.errors import AwsError
+from fnship.jsonvalue import JsonValue
 from fnship.kinds.base import Context, Kind, function_scoped
 from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource, Spec
 from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, Reads
+
+if TYPE_CHECKING:
+    from fnship.aws.lambda_api import PolicyStatement
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,7 +40,7 @@ STATEMENT_FIELDS = frozenset(
 )
 
 
-def from_aws(statement: Mapping[str, Any]) -> Permission:
+def from_aws(statement: PolicyStatement) -> Permission:
     """A statement of GetPolicy's document as the spec."""
     principal = statement.get("Principal")
     if isinstance(principal, Mapping):
@@ -46,8 +50,9 @@ def from_aws(statement: Mapping[str, Any]) -> Permission:
     equals = condition.get("StringEquals") or {}
     flags = condition.get("Bool") or {}
     via_url = flags.get("lambda:InvokedViaFunctionUrl", equals.get("lambda:InvokedViaFunctionUrl"))
+    action = statement.get("Action") or ""
     return Permission(
-        action=statement.get("Action") or "",
+        action=action if isinstance(action, str) else ",".join(action),  # (Lambda writes one action)
         principal=str(principal),
         source_arn=arn_like.get("AWS:SourceArn"),
         source_account=equals.get("AWS:SourceAccount"),
@@ -56,10 +61,11 @@ def from_aws(statement: Mapping[str, Any]) -> Permission:
     )
 
 
-def permission_request(spec: Permission) -> dict[str, Any]:
-    request: dict[str, Any] = {"Action": spec.action, "Principal": spec.principal}
+def permission_request(spec: Permission) -> dict[str, JsonValue]:
+    """The statement as AddPermission wants it, from a resolved spec (its source ARN's reference filled in)."""
+    request: dict[str, JsonValue] = {"Action": spec.action, "Principal": spec.principal}
     if spec.source_arn:
-        request["SourceArn"] = spec.source_arn
+        request["SourceArn"] = str(spec.source_arn)
     if spec.source_account:
         request["SourceAccount"] = spec.source_account
     if spec.function_url_auth_type:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from fnship.errors import AwsError
 from fnship.kinds.base import (
@@ -26,6 +26,8 @@ from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, owned, source_arn
 
 if TYPE_CHECKING:
+    from mypy_boto3_apigateway.type_defs import DeploymentResponseTypeDef, ResourceTypeDef, RestApiResponseTypeDef
+
     from fnship.plan.reads import Reads
 
 REST_API = Address.rest_api()
@@ -47,7 +49,7 @@ class RestApi(Spec):
 
 
 def rest_api_from_aws(
-    found: Mapping[str, Any], items: Sequence[Mapping[str, Any]], preflights: Mapping[str, Preflight | None]
+    found: RestApiResponseTypeDef, items: Sequence[ResourceTypeDef], preflights: Mapping[str, Preflight | None]
 ) -> RestApi:
     """GetRestApi's answer, its GetResources items and the preflight headers of each resource that has an
     OPTIONS method (by resource id) as the spec."""
@@ -157,9 +159,9 @@ class RestStage(Spec):
     api_id: str | None = field(default=None, compare=False)  # assigned by API Gateway: live only
 
 
-def stage_from_aws(deployment: Mapping[str, Any] | None, *, api_id: str) -> RestStage:
+def stage_from_aws(deployment: DeploymentResponseTypeDef | None, *, api_id: str) -> RestStage:
     """GetDeployment's answer for the stage's deployment as the spec (our revision is in its description)."""
-    description = (deployment or {}).get("description") or ""
+    description = (deployment.get("description") if deployment else None) or ""
     revision = description.removeprefix(REVISION_PREFIX) if description.startswith(REVISION_PREFIX) else None
     return RestStage(revision=revision, api_id=api_id)
 
@@ -185,7 +187,7 @@ def part_of_api(_resource: Resource) -> str:
 # -- reading live state (read-only) ------------------------------------------------------------------------------
 
 
-def find_rest_api(aws: Reads, name: str, owner: tuple[str, str]) -> dict[str, Any] | None:
+def find_rest_api(aws: Reads, name: str, owner: tuple[str, str]) -> RestApiResponseTypeDef | None:
     """Our REST API: one of the ids the service's tags and statements name (plan/reads.py `api_ids`), read by
     id, with our name and our ownership tags."""
     for api_id in sorted(aws.api_ids().get("restapis", ())):
@@ -196,10 +198,10 @@ def find_rest_api(aws: Reads, name: str, owner: tuple[str, str]) -> dict[str, An
 
 
 def rest_api_id(aws: Reads, stub: Resource) -> str | None:
-    return api_id_of(aws, stub, find_rest_api, "id")
+    return api_id_of(aws, stub, find_rest_api, lambda api: api["id"])
 
 
-def rest_resources(aws: Reads, api_id: str) -> list[dict[str, Any]]:
+def rest_resources(aws: Reads, api_id: str) -> list[ResourceTypeDef]:
     return aws.once(("rest_resources", api_id), lambda: aws.rest_apis.get_resources(api_id))
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from fnship.jsonvalue import JsonMapping
 from fnship.kinds.base import Context, Kind, known, reading_owner, tag_delta
 from fnship.model import iam, names
 from fnship.model.address import Address
@@ -14,6 +15,7 @@ from fnship.plan.diff import CREATE, Change, Step
 from fnship.plan.reads import owned
 
 if TYPE_CHECKING:
+    from fnship.aws.iam_api import RoleAnswer
     from fnship.plan.reads import Reads
 
 
@@ -25,17 +27,17 @@ class Role(Spec):
 
     kind: ClassVar[str] = "role"
     path: str
-    trust_policy: Mapping[str, Any]
-    inline_policy: Mapping[str, Any] | None  # None: ours is missing (live)
+    trust_policy: JsonMapping
+    inline_policy: JsonMapping | None  # None: ours is missing (live)
     managed_policies: tuple[str, ...]  # sorted ARNs
     permissions_boundary: str | None
     tags: Mapping[str, str]
     # Inline policies added outside fnship (live only): drift on a role fnship owns, which the plan removes.
-    other_inline_policies: Mapping[str, Any] = field(default_factory=dict)
+    other_inline_policies: Mapping[str, JsonMapping] = field(default_factory=dict)
     arn: str | None = field(default=None, compare=False)  # assigned by IAM: live only
 
 
-def from_aws(found: Mapping[str, Any]) -> Role:
+def from_aws(found: RoleAnswer) -> Role:
     """The IAM adapter's role (aws/iam_api.py `get_role_or_none`: GetRole with its inline and attached policies)
     as the spec."""
     policies = found["InlinePolicies"]

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from fnship.arns import parse_arn
 from fnship.errors import AwsError, FnError
+from fnship.jsonvalue import JsonMapping, JsonValue
 from fnship.kinds.base import Context, Kind, function_scoped, reading_owner
 from fnship.model.address import Address
 from fnship.model.resources import Found, Resource, Spec
@@ -65,20 +66,28 @@ class Notification(Spec):
     target: str  # the alias ARN
 
 
-def notification_from_aws(entry: Mapping[str, Any], *, bucket: str) -> Notification:
+def _members(value: JsonValue) -> list[JsonMapping]:
+    """The mappings in a JSON list (none when it is not one)."""
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+
+
+def notification_from_aws(entry: JsonMapping, *, bucket: str) -> Notification:
     """An entry of GetBucketNotificationConfiguration's LambdaFunctionConfigurations as the spec."""
-    rules = (entry.get("Filter") or {}).get("Key", {}).get("FilterRules", [])
+    found_filter = entry.get("Filter")
+    key = found_filter.get("Key") if isinstance(found_filter, Mapping) else None
+    rules = _members(key.get("FilterRules") if isinstance(key, Mapping) else None)
+    events = entry.get("Events")
     return Notification(
         bucket=bucket,
-        events=tuple(sorted(entry.get("Events", []))),
-        filter={rule["Name"].lower(): rule["Value"] for rule in sorted(rules, key=lambda r: r["Name"].lower())},
-        target=entry.get("LambdaFunctionArn") or "",
+        events=tuple(sorted(str(event) for event in events)) if isinstance(events, list) else (),
+        filter=dict(sorted((str(rule["Name"]).lower(), str(rule["Value"])) for rule in rules)),
+        target=str(entry.get("LambdaFunctionArn") or ""),
     )
 
 
-def notification_entry(resource: Resource) -> dict[str, Any]:
+def notification_entry(resource: Resource) -> dict[str, JsonValue]:
     spec = resource.spec_as(Notification)
-    entry: dict[str, Any] = {"Id": resource.name, "LambdaFunctionArn": spec.target, "Events": list(spec.events)}
+    entry: dict[str, JsonValue] = {"Id": resource.name, "LambdaFunctionArn": spec.target, "Events": list(spec.events)}
     if spec.filter:
         rules = [{"Name": name, "Value": value} for name, value in sorted(spec.filter.items())]
         entry["Filter"] = {"Key": {"FilterRules": rules}}
@@ -86,12 +95,14 @@ def notification_entry(resource: Resource) -> dict[str, Any]:
 
 
 def final_notifications(
-    configuration: Mapping[str, Any], *, put: list[dict[str, Any]], remove: list[str]
-) -> dict[str, Any]:
+    configuration: JsonMapping, *, put: list[dict[str, JsonValue]], remove: list[str]
+) -> dict[str, JsonValue]:
     """A bucket's notification configuration after our changes: entries with the ids in `remove` (and the old
     copies of those in `put`) taken out, `put` added, every other entry (and topic and queue configuration) kept."""
     dropped = set(remove) | {entry["Id"] for entry in put}
-    entries = [e for e in configuration.get("LambdaFunctionConfigurations", []) if e.get("Id") not in dropped]
+    entries: list[JsonValue] = [
+        e for e in _members(configuration.get("LambdaFunctionConfigurations")) if e.get("Id") not in dropped
+    ]
     entries += put
     final = {key: value for key, value in configuration.items() if key != "LambdaFunctionConfigurations"}
     if entries:
@@ -101,9 +112,9 @@ def final_notifications(
 
 def s3_notification_write(context: Context, step: Step) -> None:
     """One write of the bucket's whole configuration (see notification_steps)."""
-    bucket = step.detail["bucket"]
-    put = [notification_entry(context.desired_at(address)) for address in step.detail["put"]]
-    remove = [context.live_at(address).name for address in step.detail["remove"]]
+    bucket = str(step.detail["bucket"])
+    put = [notification_entry(context.desired_at(address)) for address in _addresses(step, "put")]
+    remove = [context.live_at(address).name for address in _addresses(step, "remove")]
     s3 = context.aws.s3
     configuration = s3.get_notifications_or_none(bucket)
     if configuration is None:
@@ -112,6 +123,12 @@ def s3_notification_write(context: Context, step: Step) -> None:
         raise AwsError(resource=f"bucket {bucket}", action="GetBucketNotificationConfiguration",
                        code="NoSuchBucket", detail="the bucket does not exist")  # fmt: skip
     s3.put_notifications(bucket, final_notifications(configuration, put=put, remove=remove))
+
+
+def _addresses(step: Step, key: str) -> list[str]:
+    """The addresses a notification write step carries under `key` ("put" or "remove")."""
+    found = step.detail.get(key)
+    return [str(address) for address in found] if isinstance(found, list) else []
 
 
 def notification_steps(changes: list[Change]) -> list[tuple[Step, tuple[str, ...]]]:
@@ -179,7 +196,7 @@ def read_s3_notification(aws: Reads, stub: Resource) -> list[Resource]:
     bucket = stub.spec_as(Notification).bucket if stub.spec is not None else stub.found.bucket if stub.found else None
     assert bucket is not None, f"{stub.address} names no bucket"
     configuration = aws.once(("notifications", bucket), lambda: aws.s3.get_notifications_or_none(bucket))
-    for entry in (configuration or {}).get("LambdaFunctionConfigurations", []):
+    for entry in _members((configuration or {}).get("LambdaFunctionConfigurations")):
         if entry.get("Id") == stub.name:
             spec = notification_from_aws(entry, bucket=bucket)
             return [Resource.of(stub.address, stub.name, spec, scope=stub.scope)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from fnship.arns import parse_arn
 from fnship.kinds.base import Context, Kind, compact_json, function_scoped, known, tag_delta
@@ -16,6 +16,7 @@ from fnship.plan.diff import Step
 from fnship.plan.reads import OnAlias, source_arn
 
 if TYPE_CHECKING:
+    from fnship.aws.sns_api import SubscriptionAnswer, TopicAnswer
     from fnship.plan.reads import Reads
 
 
@@ -29,7 +30,7 @@ class Topic(Spec):
     arn: str | None = field(default=None, compare=False)  # known from its name, region and account
 
 
-def topic_from_aws(found: Mapping[str, Any], *, arn: str) -> Topic:
+def topic_from_aws(found: TopicAnswer, *, arn: str) -> Topic:
     """GetTopicAttributes' answer with the topic's tags (`Tags`) as the spec."""
     return Topic(display_name=found["Attributes"].get("DisplayName", ""), tags=dict(found["Tags"]), arn=arn)
 
@@ -67,7 +68,7 @@ class Subscription(Spec):
     subscription_arn: str | None = field(default=None, compare=False)  # assigned by SNS: live only
 
 
-def subscription_from_aws(found: Mapping[str, Any], *, topic_arn: str, endpoint: str) -> Subscription:
+def subscription_from_aws(found: SubscriptionAnswer, *, topic_arn: str, endpoint: str) -> Subscription:
     """A subscription with its GetSubscriptionAttributes answer as the spec."""
     attributes = found["Attributes"]
     policy = compact_json(attributes.get("FilterPolicy"))

@@ -20,13 +20,32 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import TYPE_CHECKING
 
 from fnship.errors import FnError, InputError
 from fnship.local import gateway
+from fnship.manifest.types import Cors
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from werkzeug.serving import BaseWSGIServer
+    from werkzeug.wrappers import Request
+
+    from fnship.invoke import LogShipper
+    from fnship.jsonvalue import JsonObject, JsonValue
+    from fnship.local.dev_events import Scheduler
+    from fnship.local.runner import RunResult, RunSpec
+    from fnship.local.warm import FunctionPool
+    from fnship.logs import Formatter
+    from fnship.manifest.types import Manifest
+    from fnship.pipeline import Options
+
+    # What signal.signal answers and takes: a handler, SIG_DFL or SIG_IGN, or None (not set from Python).
+    SignalHandler = Callable[[int, FrameType | None], object] | int | signal.Handlers | None
 
 # Directories whose changes never change a function's package (build output, caches, VCS, environments).
 SKIPPED_DIRS = frozenset(
@@ -62,7 +81,7 @@ class Settings:
 class DevService:
     """The loaded service, its routes, and a warm pool per function, kept current with the files on disk."""
 
-    def __init__(self, options: Any, *, printer: Printer, python: str | None = None) -> None:
+    def __init__(self, options: Options, *, printer: Printer, python: str | None = None) -> None:
         from fnship import pipeline
 
         self.options = options
@@ -74,16 +93,16 @@ class DevService:
         self.only = tuple(options.functions)
         self.routes = gateway.route_table(self.loaded.manifest, only=self.only)
         self.api_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{self.manifest.service}/{self.manifest.stage}").hex[:10]
-        self.pools: dict[str, Any] = {}
-        self._specs: dict[str, Any] = {}
+        self.pools: dict[str, FunctionPool] = {}
+        self._specs: dict[str, RunSpec] = {}
         self._broken: dict[str, str] = {}
         self._warned: set[tuple[str, str]] = set()  # function key -> the packaging problem already reported
-        self._formatters: dict[str, Any] = {}
-        self._shippers: dict[tuple[str, str], Any] = {}
+        self._formatters: dict[str, Formatter] = {}
+        self._shippers: dict[tuple[str, str], LogShipper] = {}
         self.on_manifest_change: Callable[[], None] | None = None  # events: re-deploy to the emulator
 
     @property
-    def manifest(self) -> Any:
+    def manifest(self) -> Manifest:
         return self.loaded.manifest
 
     @property
@@ -94,7 +113,7 @@ class DevService:
         return [key for key in self.manifest.functions if not self.only or key in self.only]
 
     # -- code and configuration on disk -----------------------------------------------------------------------
-    def _spec(self, key: str) -> Any:
+    def _spec(self, key: str) -> RunSpec:
         from fnship import invoke
 
         warnings: list[str] = []
@@ -169,7 +188,7 @@ class DevService:
             self.on_manifest_change()
 
     # -- running ----------------------------------------------------------------------------------------------
-    def pool(self, key: str) -> Any:
+    def pool(self, key: str) -> FunctionPool:
         from fnship.local import warm
 
         with self._lock:
@@ -184,7 +203,7 @@ class DevService:
                 )
             return self.pools[key]
 
-    def invoke(self, key: str, event: Mapping[str, Any] | bytes) -> Any:
+    def invoke(self, key: str, event: JsonValue | bytes) -> RunResult:
         """Run the function on `event` in a warm worker; its log lines go to the terminal and the emulator."""
         from fnship.logs import LogEvent, Source, formatter_for
         from fnship.model.names import log_group_name
@@ -195,22 +214,23 @@ class DevService:
         source = Source(key, spec.name, group)
         formatter = self._formatters.setdefault(key, formatter_for([Source(k, "", "") for k in self.functions()]))
         pool = self.pool(key)
-        current: dict[str, Any] = {}
+        current: dict[str, str] = {}  # the worker's log stream, once it has started
+        shipping: list[LogShipper] = []  # where its lines go in the emulator
 
         def on_start(stream: str) -> None:
             current["stream"] = stream
             if self.emulated:
-                current["shipper"] = self._shipper(group, stream)
+                shipping.append(self._shipper(group, stream))
 
         def on_log(stamp: int, message: str) -> None:
             line = formatter.format(LogEvent(source, current.get("stream", ""), stamp, message))
             self.printer(line.text, line.severity)
-            if "shipper" in current:
-                current["shipper"].add(stamp, message)
+            for shipper in shipping:
+                shipper.add(stamp, message)
 
         return pool.invoke(payload, on_log=on_log, on_start=on_start)
 
-    def _shipper(self, group: str, stream: str) -> Any:
+    def _shipper(self, group: str, stream: str) -> LogShipper:
         """The emulator's CloudWatch Logs writer of one worker's stream (it writes in the background every 0.2 s,
         so a request never waits for its logs to be stored)."""
         from fnship import invoke as core
@@ -232,7 +252,9 @@ class DevService:
                 self.printer(f"warning: could not store logs in the emulator: {problem}", "warning")
 
 
-def describe_changes(old: Any, new: Any, old_routes: gateway.RouteTable, new_routes: gateway.RouteTable) -> list[str]:
+def describe_changes(
+    old: Manifest, new: Manifest, old_routes: gateway.RouteTable, new_routes: gateway.RouteTable
+) -> list[str]:
     """What a saved serverless.yml changed, in words: functions added/removed/changed, routes added/removed."""
     lines = []
     for key in sorted(new.functions.keys() - old.functions.keys()):
@@ -276,7 +298,7 @@ class DevApp:
         self.service = service
         self.clock = clock
 
-    def __call__(self, environ: dict, start_response: Callable) -> Any:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         from werkzeug.wrappers import Request, Response
 
         started = time.monotonic()
@@ -297,7 +319,9 @@ class DevApp:
         wsgi = Response(response.body, status=response.status, headers=response.headers)
         return wsgi(environ, start_response)
 
-    def _event(self, request: Any, environ: dict, start_response: Callable, started: float) -> Any:
+    def _event(
+        self, request: Request, environ: WSGIEnvironment, start_response: StartResponse, started: float
+    ) -> Iterable[bytes]:
         """The emulator hands over an invocation of one of this service's functions (a queue's batch, a bucket's
         or topic's notification, stream records)."""
         from werkzeug.wrappers import Response
@@ -315,7 +339,7 @@ class DevApp:
         self.service.printer(f"event -> {name} {outcome} {elapsed:.1f} ms", "request")
         return Response(body, status=status, headers=headers)(environ, start_response)
 
-    def handle(self, request: Any) -> tuple[gateway.HttpResponse, str]:
+    def handle(self, request: Request) -> tuple[gateway.HttpResponse, str]:
         service = self.service
         service.refresh()
         routes = service.routes
@@ -351,7 +375,7 @@ class DevApp:
         if len(body) > limit:
             return gateway.error_response(413, "Request Entity Too Large"), route.function
         http = replace(http, body=body)
-        authorizer: dict[str, Any] | None = None
+        authorizer: JsonObject | None = None
         if route.authorizer:
             from fnship.local import jwt_auth
 
@@ -382,10 +406,11 @@ class DevApp:
             answer = gateway.with_cors(answer, cors, http)
         return answer, route.function
 
-    def _cors(self, surface: str, match: gateway.Match | None) -> Mapping[str, Any] | None:
+    def _cors(self, surface: str, match: gateway.Match | None) -> Cors | None:
+        """The CORS an HTTP API or a function URL answers for itself (a REST API's preflight is a method)."""
         if surface == "httpApi":
             return self.service.routes.http_api_cors
-        if surface == "url" and match is not None:
+        if surface == "url" and match is not None and isinstance(match.route.cors, Cors):
             return match.route.cors
         return None
 
@@ -393,13 +418,13 @@ class DevApp:
         routes = self.service.routes
         inner = path[len(f"/{routes.stage}") :] or "/"
         here = [route for route in routes.rest if gateway.match_path(route.path, inner) is not None]
-        cors = next((route.cors for route in here if route.cors), None)
+        cors = next((r.cors for r in here if r.cors is not None and not isinstance(r.cors, Cors)), None)
         if cors is None:
             return None
         return gateway.rest_preflight(cors, [route.method for route in here])
 
 
-def bind(app: Any, *, host: str, port: int) -> Any:
+def bind(app: WSGIApplication, *, host: str, port: int) -> BaseWSGIServer:
     """The HTTP server on host:port (threaded: a slow handler does not hold up the others)."""
     try:
         from werkzeug.serving import make_server
@@ -456,7 +481,9 @@ class Watcher:
             self._thread.join(timeout=2)
 
 
-def serve(options: Any, settings: Settings, *, printer: Printer, ready: Callable[[str], None] | None = None) -> None:
+def serve(
+    options: Options, settings: Settings, *, printer: Printer, ready: Callable[[str], None] | None = None
+) -> None:
     """Run until interrupted (KeyboardInterrupt propagates after everything is stopped)."""
     import logging
 
@@ -528,7 +555,7 @@ def serve(options: Any, settings: Settings, *, printer: Printer, ready: Callable
             signal.signal(signal.SIGTERM, previous)
 
 
-def _fire_on_demand(scheduler: Any, printer: Printer) -> None:
+def _fire_on_demand(scheduler: Scheduler, printer: Printer) -> None:
     """SIGUSR1, or `s [FUNCTION]` + Enter on the terminal, fires the schedules now."""
     if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGUSR1"):
         signal.signal(signal.SIGUSR1, lambda _signum, _frame: scheduler.fire_now())
@@ -546,12 +573,12 @@ def _fire_on_demand(scheduler: Any, printer: Printer) -> None:
         threading.Thread(target=read, daemon=True, name="fn-dev-keys").start()
 
 
-def _stop_on_sigterm() -> Any:
+def _stop_on_sigterm() -> SignalHandler:
     """SIGTERM (a process manager, a test) stops fn dev as Ctrl-C does, with the same clean-up."""
     if threading.current_thread() is not threading.main_thread():
         return None
 
-    def interrupt(_signum: int, _frame: Any) -> None:
+    def interrupt(_signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     return signal.signal(signal.SIGTERM, interrupt)

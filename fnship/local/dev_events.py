@@ -14,9 +14,9 @@ import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from fnship.errors import FnError
+from fnship.jsonvalue import Json
 from fnship.local.dev import INVOKE_PATH, DevService, Printer
 
 EVENT_TYPES = frozenset({"sqs", "sns", "s3", "stream", "schedule", "eventBridge"})
@@ -37,8 +37,8 @@ def prepare_sources(service: DevService, printer: Printer) -> None:
             try:
                 if event.type == "sqs":
                     name = event.settings.arn.rsplit(":", 1)[1]
-                    attributes = {"FifoQueue": "true"} if name.endswith(".fifo") else {}
-                    aws.client("sqs").create_queue(QueueName=name, Attributes=attributes)
+                    fifo = name.endswith(".fifo")
+                    aws.client("sqs").create_queue(QueueName=name, Attributes={"FifoQueue": "true"} if fifo else {})
                 elif event.type == "s3" and event.settings.existing:
                     with contextlib.suppress(Exception):  # already there
                         aws.client("s3").create_bucket(Bucket=event.settings.bucket)
@@ -104,7 +104,7 @@ class Schedule:
     function: str
     expression: str
     name: str
-    input: Any  # the event to send (None: EventBridge's scheduled event)
+    input: Json  # the event to send (None: EventBridge's scheduled event)
 
 
 def schedules(service: DevService) -> list[Schedule]:
@@ -218,7 +218,7 @@ class Scheduler:
             self.printer("no schedule to fire" + (f" for {function}" if function else ""), "warning")
         return fired
 
-    def _event(self, schedule: Schedule) -> Any:
+    def _event(self, schedule: Schedule) -> Json:
         if schedule.input is not None:
             return schedule.input
         from fnship.local.events import Where

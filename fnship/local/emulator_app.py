@@ -14,10 +14,18 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import TYPE_CHECKING
 
+from fnship.jsonvalue import JsonObject
 from fnship.local.moto_patches import REST_API_TAGS
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from fnship.local.function_host import FunctionHost
 
 FRONT = "/__fnship/"
 
@@ -25,11 +33,11 @@ FRONT = "/__fnship/"
 class FrontApp:
     """`POST /__fnship/dev/register {"url", "functions"}` and `/__fnship/dev/unregister {"url"}`; the rest to moto."""
 
-    def __init__(self, moto_app: Any, host: Any) -> None:
+    def __init__(self, moto_app: WSGIApplication, host: FunctionHost) -> None:
         self.moto_app = moto_app
         self.host = host
 
-    def __call__(self, environ: dict, start_response: Any) -> Any:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if REST_API_TAGS.match(path):
             answer = self._rest_api_tags(environ, path)
@@ -41,9 +49,11 @@ class FrontApp:
         if not path.startswith(FRONT):
             return self.moto_app(environ, start_response)
         length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        body: JsonObject = json.loads(environ["wsgi.input"].read(length) or b"{}")  # fn dev's request
+        functions = body.get("functions")
+        names = [str(name) for name in functions] if isinstance(functions, list) else []
         if path == FRONT + "dev/register":
-            self.host.register(str(body["url"]), [str(name) for name in body.get("functions", [])])
+            self.host.register(str(body["url"]), names)
         elif path == FRONT + "dev/unregister":
             self.host.unregister(str(body["url"]))
         else:
@@ -53,7 +63,7 @@ class FrontApp:
         return [b"{}"]
 
     @staticmethod
-    def _rest_api_tags(environ: dict, path: str) -> tuple[int, dict] | None:
+    def _rest_api_tags(environ: WSGIEnvironment, path: str) -> tuple[int, JsonObject] | None:
         from urllib.parse import parse_qs
 
         from fnship.local.moto_patches import rest_api_tags
@@ -91,7 +101,7 @@ def main(argv: list[str] | None = None) -> None:
     stream_poller = threading.Thread(target=streams.run_streams, args=(host, stop), daemon=True, name="streams")
     stream_poller.start()
 
-    def shutdown(_signum: int, _frame: Any) -> None:
+    def shutdown(_signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, shutdown)

@@ -11,9 +11,9 @@ import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from fnship.errors import InputError
+from fnship.jsonvalue import JsonObject
 
 ACCOUNT = "123456789012"
 
@@ -39,14 +39,14 @@ def stable_id(seed: str) -> str:
     return str(uuid.UUID(hashlib.md5(seed.encode(), usedforsecurity=False).hexdigest()))  # noqa: S324 - not for security
 
 
-def samples() -> dict[str, Callable[[Where], dict[str, Any]]]:
+def samples() -> dict[str, Callable[[Where], JsonObject]]:
     """Sample name -> builder, from each trigger type's module (fnship/triggers)."""
     from fnship.triggers import TRIGGERS  # imported here: the trigger modules build on `Where` and `stable_id`
 
     return {name: build for trigger in TRIGGERS.values() for name, build in (trigger.samples or {}).items()}
 
 
-def sample_event(kind: str, where: Where | None = None) -> dict[str, Any]:
+def sample_event(kind: str, where: Where | None = None) -> JsonObject:
     known = samples()
     builder = known.get(kind)
     if builder is None:

@@ -18,9 +18,12 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fnship.local import runner, warm
+
+if TYPE_CHECKING:
+    from moto.awslambda.models import LambdaFunction
 
 LOG_TAIL_BYTES = 4096  # what Invoke's LogType=Tail returns: the last 4 KB
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -62,7 +65,7 @@ class FunctionHost:
             return self._dev.get(name)
 
     # -- running ----------------------------------------------------------------------------------------------------
-    def invoke(self, function: Any, event: bytes, *, invoked_arn: str | None = None) -> Outcome:
+    def invoke(self, function: LambdaFunction, event: bytes, *, invoked_arn: str | None = None) -> Outcome:
         """Run `function` (a moto LambdaFunction: $LATEST or a published version) on `event`."""
         url = self._dev_url(function.function_name)
         if url is not None:
@@ -91,7 +94,7 @@ class FunctionHost:
             self.unregister(url)
             return None
 
-    def _spec(self, function: Any, *, invoked_arn: str | None) -> runner.RunSpec:
+    def _spec(self, function: LambdaFunction, *, invoked_arn: str | None) -> runner.RunSpec:
         if getattr(function, "package_type", "Zip") != "Zip" or not function.handler:
             raise ValueError("only zip functions with a handler run here (container images do not)")
         local_python = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -100,7 +103,7 @@ class FunctionHost:
         for layer in function.layers or []:
             from moto.awslambda.utils import get_backend
 
-            layer_version: Any = get_backend(function.account_id, function.region).layers_versions_by_arn(layer["Arn"])
+            layer_version = get_backend(function.account_id, function.region).layers_versions_by_arn(layer["Arn"])
             if layer_version is not None and getattr(layer_version, "code_bytes", None):
                 layer_dirs.append(self._extract(layer_version.code_bytes, "layer"))
         version = str(function.version)
@@ -135,7 +138,7 @@ class FunctionHost:
             with contextlib.suppress(OSError):
                 staging.unlink()
 
-    def _pool(self, function: Any, spec: runner.RunSpec) -> warm.FunctionPool:
+    def _pool(self, function: LambdaFunction, spec: runner.RunSpec) -> warm.FunctionPool:
         key = f"{function.function_name}:{function.version}"
         with self._lock:
             pool = self._pools.get(key)
@@ -147,7 +150,7 @@ class FunctionHost:
                 pool.replace(spec)  # $LATEST's code or configuration changed: the next run starts cold
             return pool
 
-    def _store_logs(self, function: Any, result: runner.RunResult) -> None:
+    def _store_logs(self, function: LambdaFunction, result: runner.RunResult) -> None:
         """The invocation's lines in the emulator's CloudWatch Logs (moto's backend, in this process)."""
         from moto.logs.models import logs_backends
 

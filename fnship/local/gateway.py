@@ -15,8 +15,14 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
+
+from fnship.jsonvalue import Json, JsonMapping, JsonObject, JsonValue
+
+if TYPE_CHECKING:
+    from fnship.manifest.types import Cors, JwtAuthorizer, Manifest
+    from fnship.triggers.rest import RestCors
 
 LOCAL_ACCOUNT = "123456789012"
 URL_PREFIX = "/__url/"
@@ -39,7 +45,7 @@ class Route:
     payload_version: str = "2.0"
     authorizer: str | None = None  # an httpApi JWT authorizer's name
     scopes: tuple[str, ...] = ()
-    cors: Mapping[str, Any] | None = None  # REST: this method's `cors:`; URL: the URL's cors
+    cors: Cors | RestCors | None = None  # REST: this method's `cors:` (RestCors); URL: the URL's cors (Cors)
 
     @property
     def route_key(self) -> str:
@@ -69,8 +75,8 @@ class RouteTable:
     http_api: list[Route] = field(default_factory=list)
     rest: list[Route] = field(default_factory=list)
     urls: dict[str, Route] = field(default_factory=dict)  # manifest key -> URL route
-    http_api_cors: Mapping[str, Any] | None = None
-    authorizers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    http_api_cors: Cors | None = None
+    authorizers: Mapping[str, JwtAuthorizer] = field(default_factory=dict)
 
     def rows(self) -> list[tuple[str, str, str]]:
         """(method, path as served here, function) for the table `fn dev` prints at start."""
@@ -139,20 +145,11 @@ def best_match(routes: Sequence[Route], method: str, path: str) -> Match | None:
     return Match(route, params, path)
 
 
-def route_table(manifest: Any, *, only: Sequence[str] = ()) -> RouteTable:
-    """Every HTTP route of the service (of the functions in `only`, when given). The manifest's typed event specs
-    (manifest/events/) become this module's plain mappings here."""
-    from dataclasses import asdict
-
-    def plain(spec: Any) -> dict[str, Any] | None:
-        return asdict(spec) if spec is not None else None
-
+def route_table(manifest: Manifest, *, only: Sequence[str] = ()) -> RouteTable:
+    """Every HTTP route of the service (of the functions in `only`, when given), from the manifest's typed event
+    specs (manifest/events/)."""
     http_api = manifest.provider.http_api
-    table = RouteTable(
-        stage=manifest.stage,
-        http_api_cors=plain(http_api.cors),
-        authorizers={name: asdict(authorizer) for name, authorizer in http_api.authorizers.items()},
-    )
+    table = RouteTable(stage=manifest.stage, http_api_cors=http_api.cors, authorizers=dict(http_api.authorizers))
     for key, spec in manifest.functions.items():
         if only and key not in only:
             continue
@@ -172,9 +169,9 @@ def route_table(manifest: Any, *, only: Sequence[str] = ()) -> RouteTable:
                     )
                 )
             elif event.type == "http":
-                table.rest.append(Route("http", key, settings.method, settings.path, "1.0", cors=plain(settings.cors)))
+                table.rest.append(Route("http", key, settings.method, settings.path, "1.0", cors=settings.cors))
             elif event.type == "url":
-                table.urls[key] = Route("url", key, "ANY", "*", "2.0", cors=plain(settings.cors))
+                table.urls[key] = Route("url", key, "ANY", "*", "2.0", cors=settings.cors)
     return table
 
 
@@ -225,9 +222,9 @@ def event_v2(
     stage: str = "$default",
     now: float,
     request_id: str | None = None,
-    authorizer: Mapping[str, Any] | None = None,
+    authorizer: JsonMapping | None = None,
     domain: str | None = None,
-) -> dict[str, Any]:
+) -> JsonObject:
     """Payload format 2.0: duplicate headers and query values joined with commas, cookies apart."""
     headers: dict[str, str] = {}
     cookies: list[str] = []
@@ -242,42 +239,43 @@ def event_v2(
         query[name] = f"{query[name]},{value}" if name in query else value
     body, encoded = _body(request, binary_as_base64=True)
     domain = domain or request.header("host") or "localhost"
-    event: dict[str, Any] = {
+    context: JsonObject = {
+        "accountId": LOCAL_ACCOUNT if match.route.kind != "url" else "anonymous",
+        "apiId": api_id,
+        "domainName": domain,
+        "domainPrefix": domain.split(".", 1)[0],
+        "http": {
+            "method": request.method,
+            "path": match.raw_path,
+            "protocol": request.protocol,
+            "sourceIp": request.source_ip,
+            "userAgent": request.header("user-agent") or "",
+        },
+        "requestId": request_id or str(uuid.uuid4()),
+        "routeKey": match.route.route_key if match.route.kind != "url" else "$default",
+        "stage": stage,
+        "time": _context_time(now),
+        "timeEpoch": int(now * 1000),
+    }
+    if authorizer:
+        context["authorizer"] = _json(authorizer)
+    event: JsonObject = {
         "version": "2.0",
         "routeKey": match.route.route_key if match.route.kind != "url" else "$default",
         "rawPath": match.raw_path,
         "rawQueryString": request.query_string,
-        "headers": headers,
-        "requestContext": {
-            "accountId": LOCAL_ACCOUNT if match.route.kind != "url" else "anonymous",
-            "apiId": api_id,
-            "domainName": domain,
-            "domainPrefix": domain.split(".", 1)[0],
-            "http": {
-                "method": request.method,
-                "path": match.raw_path,
-                "protocol": request.protocol,
-                "sourceIp": request.source_ip,
-                "userAgent": request.header("user-agent") or "",
-            },
-            "requestId": request_id or str(uuid.uuid4()),
-            "routeKey": match.route.route_key if match.route.kind != "url" else "$default",
-            "stage": stage,
-            "time": _context_time(now),
-            "timeEpoch": int(now * 1000),
-        },
+        "headers": dict(headers),
+        "requestContext": context,
         "isBase64Encoded": encoded,
     }
     if cookies:
-        event["cookies"] = cookies
+        event["cookies"] = list(cookies)
     if query:
-        event["queryStringParameters"] = query
+        event["queryStringParameters"] = dict(query)
     if body is not None:
         event["body"] = body
     if match.path_parameters:
         event["pathParameters"] = dict(match.path_parameters)
-    if authorizer:
-        event["requestContext"]["authorizer"] = dict(authorizer)
     if match.route.kind != "url":
         event["stageVariables"] = None
     return event
@@ -291,9 +289,9 @@ def event_v1(
     stage: str,
     now: float,
     request_id: str | None = None,
-    authorizer: Mapping[str, Any] | None = None,
+    authorizer: JsonMapping | None = None,
     binary_as_base64: bool = False,
-) -> dict[str, Any]:
+) -> JsonObject:
     """Payload format 1.0: a REST API's Lambda proxy event, or an HTTP API route's when it asks for 1.0. An HTTP
     API's differs from a REST API's: header names are lowercase, a binary body is base64, `resourceId` is null, and
     `requestContext.authorizer` is `{claims, scopes}` (null without a JWT authorizer).
@@ -314,7 +312,7 @@ def event_v1(
     rest = match.route.kind == "http"
     resource = match.route.path if match.route.path != "*" else "$default"
     domain = request.header("host") or "localhost"
-    identity: dict[str, Any] = {
+    identity: JsonObject = {
         "accessKey": None,
         "accountId": None,
         "caller": None,
@@ -327,7 +325,7 @@ def event_v1(
     }
     if http_api:
         identity.update(cognitoAuthenticationProvider=None, cognitoAuthenticationType=None, principalOrgId=None)
-    context: dict[str, Any] = {
+    context: JsonObject = {
         "accountId": LOCAL_ACCOUNT,
         "apiId": api_id,
         "domainName": domain,
@@ -345,25 +343,37 @@ def event_v1(
         "stage": stage,
     }
     if http_api:
-        jwt = dict((authorizer or {}).get("jwt") or {})
-        context["authorizer"] = {"claims": jwt.get("claims"), "scopes": jwt.get("scopes")}
+        jwt = (authorizer or {}).get("jwt")
+        jwt = jwt if isinstance(jwt, Mapping) else {}
+        context["authorizer"] = {"claims": _json(jwt.get("claims")), "scopes": _json(jwt.get("scopes"))}
     elif authorizer:
-        context["authorizer"] = dict(authorizer)
+        context["authorizer"] = _json(authorizer)
     return {
         "version": "1.0",
         "resource": resource,
         "path": match.raw_path,
         "httpMethod": request.method,
-        "headers": headers,
-        "multiValueHeaders": multi_headers,
-        "queryStringParameters": query or None,
-        "multiValueQueryStringParameters": multi_query or None,
+        "headers": dict(headers),
+        "multiValueHeaders": {name: list(values) for name, values in multi_headers.items()},
+        "queryStringParameters": dict(query) or None,
+        "multiValueQueryStringParameters": {name: list(values) for name, values in multi_query.items()} or None,
         "pathParameters": dict(match.path_parameters) or None,
         "stageVariables": None,
         "requestContext": context,
         "body": body,
         "isBase64Encoded": encoded,
     }
+
+
+def _json(value: JsonValue) -> Json:
+    """A read-only JSON value as the mutable JSON an event holds (a copy)."""
+    if isinstance(value, Mapping):
+        return {key: _json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json(item) for item in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"not JSON: {value!r}")
 
 
 # -- the answer ----------------------------------------------------------------------------------------------------
@@ -389,11 +399,10 @@ def map_response(payload: bytes, *, payload_version: str, kind: str) -> HttpResp
     any other JSON value is a 200 application/json body (a string is the body itself). 1.0: statusCode is
     required (else 502); headers and multiValueHeaders merge."""
     try:
-        value: Any = json.loads(payload.decode("utf-8")) if payload.strip() else None  # any JSON value
+        value: Json = json.loads(payload.decode("utf-8")) if payload.strip() else None  # any JSON value
     except (UnicodeDecodeError, ValueError):
         return bad_gateway(kind)
-    structured = isinstance(value, dict) and "statusCode" in value
-    if not structured:
+    if not isinstance(value, dict) or "statusCode" not in value:
         if payload_version == "1.0" and kind == "httpApi":
             # An HTTP API assumes nothing of a 1.0 answer without statusCode: 500.
             # https://repost.aws/knowledge-center/api-gateway-status-codes-http-api
@@ -402,9 +411,12 @@ def map_response(payload: bytes, *, payload_version: str, kind: str) -> HttpResp
             return bad_gateway(kind)
         text = value if isinstance(value, str) else json.dumps(value)
         return HttpResponse(200, [("Content-Type", "application/json")], text.encode())
+    code = value["statusCode"]
+    if not isinstance(code, (str, int, float)):
+        return bad_gateway(kind)
     try:
-        status = int(value["statusCode"])
-    except (TypeError, ValueError):
+        status = int(code)
+    except ValueError:
         return bad_gateway(kind)
     headers: list[tuple[str, str]] = []
     single = value.get("headers") or {}
@@ -414,13 +426,13 @@ def map_response(payload: bytes, *, payload_version: str, kind: str) -> HttpResp
     for name, values in multi.items():
         for item in values if isinstance(values, list) else [values]:
             headers.append((str(name), _header_value(item)))
-    multi_names = {name.lower() for name in multi}
+    multi_names = {str(name).lower() for name in multi}
     for name, item in single.items():
         if str(name).lower() not in multi_names:
             headers.append((str(name), _header_value(item)))
-    if payload_version == "2.0":
-        for cookie in value.get("cookies") or []:
-            headers.append(("Set-Cookie", str(cookie)))
+    cookies = (value.get("cookies") or []) if payload_version == "2.0" else []
+    for cookie in cookies if isinstance(cookies, (list, dict, str)) else []:
+        headers.append(("Set-Cookie", str(cookie)))
     raw_body = value.get("body")
     if raw_body is None:
         body = b""
@@ -434,46 +446,46 @@ def map_response(payload: bytes, *, payload_version: str, kind: str) -> HttpResp
     return HttpResponse(status, headers, body)
 
 
-def _header_value(value: Any) -> str:
+def _header_value(value: Json) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
 
 
 # -- CORS ---------------------------------------------------------------------------------------------------------
-def _allowed_origin(cors: Mapping[str, Any], origin: str | None) -> str | None:
-    origins = list(cors.get("allow_origins") or cors.get("origins") or [])
+def _allowed_origin(cors: Cors, origin: str | None) -> str | None:
+    origins = cors.allow_origins
     if not origin:
         return None
     if "*" in origins:
-        return "*" if not cors.get("allow_credentials") else origin
+        return "*" if not cors.allow_credentials else origin
     return origin if origin in origins else None
 
 
-def preflight(cors: Mapping[str, Any], request: HttpRequest) -> HttpResponse:
+def preflight(cors: Cors, request: HttpRequest) -> HttpResponse:
     """An HTTP API's or a function URL's own answer to a CORS preflight (no function runs).
     https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html"""
     headers: list[tuple[str, str]] = []
     origin = _allowed_origin(cors, request.header("origin"))
     if origin:
         headers.append(("Access-Control-Allow-Origin", origin))
-        methods = list(cors.get("allow_methods") or ["*"])
+        methods = list(cors.allow_methods or ["*"])
         wanted = request.header("access-control-request-method") or ""
         headers.append(("Access-Control-Allow-Methods", wanted if "*" in methods and wanted else ",".join(methods)))
-        allowed_headers = list(cors.get("allow_headers") or [])
+        allowed_headers = list(cors.allow_headers)
         asked = request.header("access-control-request-headers")
         if "*" in allowed_headers and asked:
             headers.append(("Access-Control-Allow-Headers", asked))
         elif allowed_headers:
             headers.append(("Access-Control-Allow-Headers", ",".join(h.lower() for h in allowed_headers)))
-        if cors.get("allow_credentials"):
+        if cors.allow_credentials:
             headers.append(("Access-Control-Allow-Credentials", "true"))
-        if cors.get("max_age") is not None:
-            headers.append(("Access-Control-Max-Age", str(cors["max_age"])))
+        if cors.max_age is not None:
+            headers.append(("Access-Control-Max-Age", str(cors.max_age)))
     return HttpResponse(204, headers, b"")
 
 
-def with_cors(response: HttpResponse, cors: Mapping[str, Any], request: HttpRequest) -> HttpResponse:
+def with_cors(response: HttpResponse, cors: Cors, request: HttpRequest) -> HttpResponse:
     """An HTTP API (or function URL) with CORS sets these headers on every answer, replacing the function's."""
     origin = _allowed_origin(cors, request.header("origin"))
     if not origin:
@@ -481,26 +493,26 @@ def with_cors(response: HttpResponse, cors: Mapping[str, Any], request: HttpRequ
     managed = {"access-control-allow-origin", "access-control-expose-headers", "access-control-allow-credentials"}
     headers = [(n, v) for n, v in response.headers if n.lower() not in managed]
     headers.append(("Access-Control-Allow-Origin", origin))
-    if cors.get("expose_headers"):
-        headers.append(("Access-Control-Expose-Headers", ",".join(cors["expose_headers"])))
-    if cors.get("allow_credentials"):
+    if cors.expose_headers:
+        headers.append(("Access-Control-Expose-Headers", ",".join(cors.expose_headers)))
+    if cors.allow_credentials:
         headers.append(("Access-Control-Allow-Credentials", "true"))
     if origin != "*":
         headers.append(("Vary", "Origin"))
     return HttpResponse(response.status, headers, response.body)
 
 
-def rest_preflight(cors: Mapping[str, Any], methods: Sequence[str]) -> HttpResponse:
+def rest_preflight(cors: RestCors, methods: Sequence[str]) -> HttpResponse:
     """A REST API path's OPTIONS method as Serverless deploys it for `cors:`: a mock integration answering fixed
     headers (the function's own answers carry whatever headers the function sets, as with lambda-proxy)."""
     allowed = ["*"] if "ANY" in methods else sorted({*methods, "OPTIONS"})
     headers = [
-        ("Access-Control-Allow-Headers", ",".join(cors["headers"])),
+        ("Access-Control-Allow-Headers", ",".join(cors.headers)),
         ("Access-Control-Allow-Methods", ",".join(allowed)),
-        ("Access-Control-Allow-Origin", ",".join(cors["origins"])),
+        ("Access-Control-Allow-Origin", ",".join(cors.origins)),
     ]
-    if cors.get("allow_credentials"):
+    if cors.allow_credentials:
         headers.append(("Access-Control-Allow-Credentials", "true"))
-    if cors.get("max_age") is not None:
-        headers.append(("Access-Control-Max-Age", str(cors["max_age"])))
+    if cors.max_age is not None:
+        headers.append(("Access-Control-Max-Age", str(cors.max_age)))
     return HttpResponse(200, headers, b"")

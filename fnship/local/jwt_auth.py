@@ -14,9 +14,17 @@ import json
 import threading
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+from fnship.jsonvalue import Json, JsonObject
+
+if TYPE_CHECKING:
+    from jwt import PyJWKClient
+
+    from fnship.local.gateway import HttpRequest
+    from fnship.manifest.types import JwtAuthorizer
 
 FETCH_TIMEOUT_S = 3.0
 
@@ -25,7 +33,7 @@ FETCH_TIMEOUT_S = 3.0
 class Verdict:
     status: int | None = None  # None: allowed
     message: str = ""
-    context: dict[str, Any] = field(default_factory=dict)  # requestContext.authorizer when allowed
+    context: JsonObject = field(default_factory=dict)  # requestContext.authorizer when allowed
     warning: str | None = None
 
 
@@ -34,11 +42,11 @@ class _Keys:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[str, PyJWKClient] = {}
         self._failures: dict[str, str] = {}
         self._warned: set[str] = set()
 
-    def client(self, issuer: str) -> tuple[Any | None, str | None]:
+    def client(self, issuer: str) -> tuple[PyJWKClient | None, str | None]:
         import jwt
 
         with self._lock:
@@ -73,8 +81,8 @@ class _Keys:
 KEYS = _Keys()
 
 
-def _token(config: Mapping[str, Any], request: Any) -> str | None:
-    source = (config.get("identity_source") or ["$request.header.Authorization"])[0]
+def _token(config: JwtAuthorizer, request: HttpRequest) -> str | None:
+    source = (config.identity_source or ("$request.header.Authorization",))[0]
     value = None
     if source.startswith("$request.header."):
         value = request.header(source.removeprefix("$request.header."))
@@ -89,7 +97,7 @@ def _token(config: Mapping[str, Any], request: Any) -> str | None:
     return value[7:].strip() if value.lower().startswith("bearer ") else value
 
 
-def _claim_text(value: Any) -> str:
+def _claim_text(value: object) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, list):
@@ -98,7 +106,7 @@ def _claim_text(value: Any) -> str:
 
 
 def authorize(
-    config: Mapping[str, Any], scopes: Sequence[str], request: Any, *, now: float, keys: _Keys = KEYS
+    config: JwtAuthorizer, scopes: Sequence[str], request: HttpRequest, *, now: float, keys: _Keys = KEYS
 ) -> Verdict:
     try:
         import jwt
@@ -108,8 +116,8 @@ def authorize(
     token = _token(config, request)
     if not token:
         return unauthorized
-    issuer = str(config["issuer"])
-    audiences = list(config.get("audience") or [])
+    issuer = config.issuer
+    audiences = list(config.audience)
     warning = None
     try:
         header = jwt.get_unverified_header(token)
@@ -150,6 +158,7 @@ def authorize(
     granted_list = granted.split() if isinstance(granted, str) else [str(scope) for scope in granted]
     if scopes and not set(scopes) & set(granted_list):
         return Verdict(403, "Forbidden", warning=warning)
-    context = {"jwt": {"claims": {name: _claim_text(value) for name, value in claims.items()},
-                       "scopes": granted_list or None}}  # fmt: skip
+    claim_texts: JsonObject = {name: _claim_text(value) for name, value in claims.items()}
+    granted_scopes: list[Json] = list(granted_list)
+    context: JsonObject = {"jwt": {"claims": claim_texts, "scopes": granted_scopes or None}}
     return Verdict(None, "", context=context, warning=warning)

@@ -24,15 +24,35 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Mapping
-from typing import Any, cast
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+from fnship.jsonvalue import Json, JsonObject
+
+if TYPE_CHECKING:
+    from moto.apigatewayv2.models import Route
+    from moto.awslambda.models import EventSourceMapping, LambdaBackend, LambdaFunction, LambdaStorage
+    from moto.awslambda.policy import Policy
+    from moto.awslambda.responses import LambdaResponse
+    from moto.dynamodb.models.table import Table
+    from moto.events.models import Rule
+    from moto.events.utils import EventMessageType
+    from moto.kinesis.models import Stream
+
+    from fnship.local.function_host import FunctionHost
 
 _applied = False
+# Where a stream mapping's starting positions wait for the stream poller (fnship/local/streams.py).
+STARTS_ATTRIBUTE = "_fnship_starts"
 
 
-def apply(host: Any) -> None:
-    """Patch moto's classes in this process (fnship's emulator); assigned through `cast(Any, ...)` because mypy
-    refuses assigning to a method, and patching moto's methods is the point here."""
+def _patch(cls: type, method: str, replacement: Callable[..., object]) -> None:
+    """Replace a method of one of moto's classes (mypy refuses assigning to a method; patching is the point)."""
+    setattr(cls, method, replacement)
+
+
+def apply(host: FunctionHost) -> None:
+    """Patch moto's classes in this process (fnship's emulator)."""
     global _applied
     if _applied:
         return
@@ -48,10 +68,15 @@ def apply(host: Any) -> None:
 
 
 # -- Invoke --------------------------------------------------------------------------------------------------------
-def _invoke_runs_code(host: Any) -> None:
+def _invoke_runs_code(host: FunctionHost) -> None:
     from moto.awslambda.models import LambdaFunction
 
-    def invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> bytes:
+    def invoke(
+        self: LambdaFunction,
+        body: str | bytes | None,
+        request_headers: Mapping[str, str] | None,
+        response_headers: dict[str, str],
+    ) -> bytes:
         event = body.encode() if isinstance(body, str) else (body or b"")
         headers = {str(k).lower(): str(v) for k, v in dict(request_headers or {}).items()}
         kind = headers.get("x-amz-invocation-type", "RequestResponse")
@@ -69,19 +94,19 @@ def _invoke_runs_code(host: Any) -> None:
             response_headers["x-amz-log-result"] = outcome.tail()
         return outcome.payload
 
-    cast(Any, LambdaFunction).invoke = invoke
+    _patch(LambdaFunction, "invoke", invoke)
 
     from moto.awslambda.responses import LambdaResponse
 
     original_response = LambdaResponse.invoke
 
-    def invoke_response(self: Any) -> Any:
+    def invoke_response(self: LambdaResponse) -> tuple[int, dict[str, str], str | bytes]:
         # boto3 sends `?Qualifier=`; moto read only `qualifier` and so ran $LATEST for every version and alias.
         if self.querystring.get("Qualifier") and not self.querystring.get("qualifier"):
             self.querystring["qualifier"] = self.querystring["Qualifier"]
         return original_response(self)
 
-    cast(Any, LambdaResponse).invoke = invoke_response
+    _patch(LambdaResponse, "invoke", invoke_response)
 
 
 # -- SQS event source mappings ------------------------------------------------------------------------------------
@@ -96,7 +121,7 @@ def _mappings_polled() -> None:
 
     original = LambdaBackend.create_event_source_mapping
 
-    def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
+    def create_event_source_mapping(self: LambdaBackend, spec: JsonObject) -> EventSourceMapping:
         arn = str(spec.get("EventSourceArn") or "")
         # A LATEST mapping reads what is written after it exists: the shards' ends now.
         starts = streams.stream_ends(self.account_id, self.region_name, arn) if streams.is_stream(arn) else None
@@ -109,17 +134,18 @@ def _mappings_polled() -> None:
                     queue.lambda_event_source_mappings.clear()
         elif streams.is_stream(arn):
             # Where the stream poller (fnship/local/streams.py) starts reading each shard.
-            cast(Any, esm)._fnship_starts = starts if esm.starting_position == "LATEST" else {}
+            setattr(esm, STARTS_ATTRIBUTE, starts if esm.starting_position == "LATEST" else {})
             _unhook_stream(self.account_id, self.region_name, arn, esm)
         return esm
 
-    cast(Any, LambdaBackend).create_event_source_mapping = create_event_source_mapping
+    _patch(LambdaBackend, "create_event_source_mapping", create_event_source_mapping)
 
 
-def _unhook_stream(account: str, region: str, arn: str, esm: Any) -> None:
+def _unhook_stream(account: str, region: str, arn: str, esm: EventSourceMapping) -> None:
     """Take the mapping off moto's table or stream, which would push each write to the function itself."""
     from fnship.local import streams
 
+    owner: Stream | Table
     if ":kinesis:" in arn:
         owner = streams._kinesis_stream(account, region, arn)
     else:
@@ -137,7 +163,7 @@ def _versions_never_reused() -> None:
 
     lock = threading.Lock()
 
-    def highest(storage: Any) -> dict[str, int]:
+    def highest(storage: LambdaStorage) -> dict[str, int]:
         """Function name -> the highest number ever published, kept on the storage itself: a moto reset makes a
         new storage, and a table keyed by id() would hand a new storage at a reused address the old numbers."""
         table: dict[str, int] = storage.__dict__.setdefault("_fnship_highest_version", {})
@@ -146,7 +172,7 @@ def _versions_never_reused() -> None:
     original_publish = LambdaStorage.publish_version
     original_delete = LambdaStorage.del_function
 
-    def publish_version(self: Any, name_or_arn: str, description: str = "") -> Any:
+    def publish_version(self: LambdaStorage, name_or_arn: str, description: str = "") -> LambdaFunction | None:
         with lock:
             function = self.get_function_by_name_or_arn_forbid_qualifier(name_or_arn)
             name = function.function_name
@@ -163,7 +189,7 @@ def _versions_never_reused() -> None:
                 highest(self)[name] = max(highest(self).get(name, 0), int(published.version))
             return published
 
-    def del_function(self: Any, name_or_arn: str, qualifier: str | None = None) -> None:
+    def del_function(self: LambdaStorage, name_or_arn: str, qualifier: str | None = None) -> None:
         original_delete(self, name_or_arn, qualifier)
         whole = qualifier is None and ":" not in name_or_arn.split(":function:")[-1]
         if whole:
@@ -171,8 +197,8 @@ def _versions_never_reused() -> None:
                 name = name_or_arn.split(":function:")[-1]
                 highest(self).pop(name, None)  # a new function of the same name starts at 1 again
 
-    cast(Any, LambdaStorage).publish_version = publish_version
-    cast(Any, LambdaStorage).del_function = del_function
+    _patch(LambdaStorage, "publish_version", publish_version)
+    _patch(LambdaStorage, "del_function", del_function)
 
 
 def _architectures_on_code_update() -> None:
@@ -181,19 +207,20 @@ def _architectures_on_code_update() -> None:
 
     original = LambdaFunction.update_function_code
 
-    def update_function_code(self: Any, updated_spec: dict[str, Any]) -> dict[str, Any]:
-        if updated_spec.get("Architectures") and not updated_spec.get("DryRun"):
-            self.architectures = list(updated_spec["Architectures"])
+    def update_function_code(self: LambdaFunction, updated_spec: JsonObject) -> JsonObject:
+        architectures = updated_spec.get("Architectures")
+        if isinstance(architectures, list) and architectures and not updated_spec.get("DryRun"):
+            self.architectures = [str(architecture) for architecture in architectures]
         return original(self, updated_spec)
 
-    cast(Any, LambdaFunction).update_function_code = update_function_code
+    _patch(LambdaFunction, "update_function_code", update_function_code)
 
 
 # -- API Gateway ---------------------------------------------------------------------------------------------------
 REST_API_TAGS = re.compile(r"^/tags/arn:aws[\w-]*:apigateway:(?P<region>[\w-]+)::/restapis/(?P<api_id>[^/]+)/?$")
 
 
-def rest_api_tags(method: str, path: str, query: Mapping[str, list[str]], body: bytes) -> tuple[int, dict] | None:
+def rest_api_tags(method: str, path: str, query: Mapping[str, list[str]], body: bytes) -> tuple[int, JsonObject] | None:
     """Tags of a REST API itself (`arn:aws:apigateway:REGION::/restapis/ID`): moto routes only stage ARNs there and
     answered 404. Called by the emulator's front (fnship/local/emulator_app.py); None when `path` is not one.
     https://docs.aws.amazon.com/apigateway/latest/api/API_TagResource.html"""
@@ -209,9 +236,11 @@ def rest_api_tags(method: str, path: str, query: Mapping[str, list[str]], body: 
     except Exception:
         return 404, {"message": f"Invalid API identifier specified {match['api_id']}"}
     if method == "GET":
-        return 200, {"tags": api.tags or {}}
+        tags: JsonObject = dict(api.tags or {})
+        return 200, {"tags": tags}
     if method == "PUT":
-        api.tags = {**(api.tags or {}), **(json.loads(body or b"{}").get("tags") or {})}
+        added: dict[str, str] = json.loads(body or b"{}").get("tags") or {}  # TagResource's body enters here
+        api.tags = {**(api.tags or {}), **added}
         return 204, {}
     if method == "DELETE":
         removed = set(query.get("tagKeys", []))
@@ -225,9 +254,9 @@ def _route_authorization_none() -> None:
     removed JWT authorizer never left the plan)."""
     from moto.apigatewayv2.models import Route
 
-    original = Route.update
+    original: Callable[..., None] = Route.update  # (the arguments pass through as moto got them)
 
-    def update(self: Any, *args: Any, **kwargs: Any) -> None:
+    def update(self: Route, *args: object, **kwargs: object) -> None:
         original(self, *args, **kwargs)
         if kwargs.get("authorization_scopes") == []:
             self.authorization_scopes = []  # an explicit empty list clears them (moto read it as "not given")
@@ -235,31 +264,32 @@ def _route_authorization_none() -> None:
             self.authorizer_id = None
             self.authorization_scopes = []
 
-    cast(Any, Route).update = update
+    _patch(Route, "update", update)
 
 
 # -- EventBridge -----------------------------------------------------------------------------------------------------
-def target_event(target: Mapping[str, Any], event: dict[str, Any]) -> Any:
+def target_event(target: Mapping[str, Json], event: EventMessageType) -> object:
     """What EventBridge hands a target: the event, or the target's constant `Input`, the part `InputPath` names
     (`$.detail.id`), or the `InputTransformer`'s template filled in.
     https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html"""
     if target.get("Input"):
-        return json.loads(target["Input"])
+        constant: Json = json.loads(str(target["Input"]))
+        return constant
     if target.get("InputPath"):
-        value: Any = event
+        value: object = event
         for part in str(target["InputPath"]).removeprefix("$").strip(".").split("."):
             value = value.get(part) if isinstance(value, dict) and part else value
         return value
     transformer = target.get("InputTransformer")
-    if transformer:
+    if isinstance(transformer, dict) and transformer:
         from moto.events.models import EventTemplateParser
 
-        filled = EventTemplateParser.parse(
-            input_template=transformer.get("InputTemplate"),
-            input_paths_map=transformer.get("InputPathsMap", {}),
-            event=cast(Any, event),
+        paths = transformer.get("InputPathsMap")
+        return EventTemplateParser.parse(
+            input_template=str(transformer.get("InputTemplate")),
+            input_paths_map=paths if isinstance(paths, dict) else {},
+            event=event,
         )
-        return filled
     return event
 
 
@@ -274,12 +304,12 @@ def _eventbridge_lambda_targets() -> None:
 
     original = Rule.send_to_targets
 
-    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+    def send_to_targets(self: Rule, original_event: EventMessageType, transform_input: bool = True) -> None:
         lambdas = [t for t in self.targets if parse_arn(t["Arn"]).service == "lambda"]
         if lambdas and self.event_pattern.matches_event(original_event):
             for target in lambdas:
                 arn = parse_arn(target["Arn"])
-                event = target_event(target, dict(original_event)) if transform_input else original_event
+                event = target_event(target, original_event) if transform_input else original_event
                 body = event if isinstance(event, str) else json.dumps(event)
                 try:
                     get_backend(arn.account, arn.region).invoke(
@@ -297,21 +327,29 @@ def _eventbridge_lambda_targets() -> None:
             rest.targets = others
             original(rest, original_event, transform_input)
 
-    cast(Any, Rule).send_to_targets = send_to_targets
+    _patch(Rule, "send_to_targets", send_to_targets)
 
 
 # -- Resource policies -----------------------------------------------------------------------------------------------
-def url_conditions(statement: dict[str, Any]) -> dict[str, Any]:
+def url_conditions(statement: JsonObject) -> JsonObject:
     """A statement as AWS stores it: AddPermission's `FunctionUrlAuthType` under `StringEquals` and
     `InvokedViaFunctionUrl` under `Bool` (https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html)."""
     if "FunctionUrlAuthType" in statement:
         auth_type = statement.pop("FunctionUrlAuthType")
-        equals = statement.setdefault("Condition", {}).setdefault("StringEquals", {})
-        equals["lambda:FunctionUrlAuthType"] = auth_type
+        _condition(statement, "StringEquals")["lambda:FunctionUrlAuthType"] = auth_type
     if "InvokedViaFunctionUrl" in statement:
         via = statement.pop("InvokedViaFunctionUrl")
-        statement.setdefault("Condition", {}).setdefault("Bool", {})["lambda:InvokedViaFunctionUrl"] = str(via).lower()
+        _condition(statement, "Bool")["lambda:InvokedViaFunctionUrl"] = str(via).lower()
     return statement
+
+
+def _condition(statement: JsonObject, operator: str) -> JsonObject:
+    """The statement's `Condition.<operator>` block, made when missing."""
+    conditions = statement.setdefault("Condition", {})
+    assert isinstance(conditions, dict), f"a policy statement's Condition is a mapping: {conditions!r}"
+    block = conditions.setdefault(operator, {})
+    assert isinstance(block, dict), f"a policy statement's {operator} condition is a mapping: {block!r}"
+    return block
 
 
 def _function_url_conditions() -> None:
@@ -319,10 +357,10 @@ def _function_url_conditions() -> None:
 
     original = Policy.decode_policy
 
-    def decode_policy(self: Any, obj: dict[str, Any]) -> Any:
+    def decode_policy(self: Policy, obj: JsonObject) -> Policy:
         return original(self, url_conditions(obj))
 
-    cast(Any, Policy).decode_policy = decode_policy
+    _patch(Policy, "decode_policy", decode_policy)
 
 
 # -- CloudFormation ----------------------------------------------------------------------------------------------
@@ -341,7 +379,7 @@ def change_set_outputs() -> None:
 
     original = CloudFormationBackend.execute_change_set
 
-    def execute_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
+    def execute_change_set(self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None) -> None:
         original(self, change_set_name, stack_name)
         for change_set in self.change_sets.values():
             if change_set_name in (change_set.change_set_id, change_set.change_set_name):
@@ -349,4 +387,4 @@ def change_set_outputs() -> None:
                 stack._parse_template()
                 stack.output_map = stack._create_output_map()
 
-    cast(Any, CloudFormationBackend).execute_change_set = execute_change_set
+    _patch(CloudFormationBackend, "execute_change_set", execute_change_set)

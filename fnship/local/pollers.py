@@ -10,12 +10,23 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
+
+from fnship.jsonvalue import JsonObject
+
+if TYPE_CHECKING:
+    from moto.awslambda.models import EventSourceMapping, LambdaBackend
+    from moto.sqs.models import Message
+
+    from fnship.local.function_host import FunctionHost
+
+# Moto's Lambda backend of a region, with one of its event source mappings.
+Found = tuple["LambdaBackend", "EventSourceMapping"]
 
 POLL_INTERVAL_S = 0.1
 
 
-def run_sqs(host: Any, stop: threading.Event, *, interval_s: float = POLL_INTERVAL_S) -> None:
+def run_sqs(host: FunctionHost, stop: threading.Event, *, interval_s: float = POLL_INTERVAL_S) -> None:
     poll_each(
         lambda: mappings(lambda arn: ":sqs:" in arn),
         lambda backend, esm: deliver_batch(host, backend, esm),
@@ -26,8 +37,8 @@ def run_sqs(host: Any, stop: threading.Event, *, interval_s: float = POLL_INTERV
 
 
 def poll_each(
-    found: Callable[[], list[tuple[Any, Any]]],
-    deliver: Callable[[Any, Any], Any],
+    found: Callable[[], list[Found]],
+    deliver: Callable[[LambdaBackend, EventSourceMapping], object],
     stop: threading.Event,
     *,
     interval_s: float,
@@ -44,7 +55,7 @@ def poll_each(
                     continue
                 busy.add(esm.uuid)
 
-            def run(backend: Any = backend, esm: Any = esm) -> None:
+            def run(backend: LambdaBackend = backend, esm: EventSourceMapping = esm) -> None:
                 try:
                     deliver(backend, esm)
                 except Exception as exc:  # the poller goes on: say it in the emulator's log
@@ -56,21 +67,22 @@ def poll_each(
             threading.Thread(target=run, daemon=True).start()
 
 
-def mappings(source: Callable[[str], bool]) -> list[tuple[Any, Any]]:
+def mappings(source: Callable[[str], bool]) -> list[Found]:
     """(moto Lambda backend, event source mapping) of every enabled mapping whose source ARN `source` accepts."""
     from moto.awslambda.models import lambda_backends
 
-    found = []
+    found: list[Found] = []
     for regions in list(lambda_backends.values()):
         for backend in list(regions.values()):
-            for esm in list(getattr(backend, "_event_source_mappings", {}).values()):
+            by_uuid: dict[str, EventSourceMapping] = getattr(backend, "_event_source_mappings", {})  # (moto's own)
+            for esm in list(by_uuid.values()):
                 if source(esm.event_source_arn) and esm.enabled:
                     found.append((backend, esm))
     return found
 
 
-def _record(message: Any, *, queue_arn: str, region: str) -> dict[str, Any]:
-    attributes = {
+def _record(message: Message, *, queue_arn: str, region: str) -> JsonObject:
+    attributes: JsonObject = {
         "ApproximateReceiveCount": str(message.approximate_receive_count),
         "SentTimestamp": str(message.sent_timestamp),
         "SenderId": str(message.sender_id),
@@ -82,10 +94,10 @@ def _record(message: Any, *, queue_arn: str, region: str) -> dict[str, Any]:
         attributes["MessageDeduplicationId"] = message.deduplication_id
     if message.sequence_number:
         attributes["SequenceNumber"] = message.sequence_number
-    message_attributes = {}
+    message_attributes: JsonObject = {}
     for name, value in (message.message_attributes or {}).items():
         kind = value.get("data_type") or value.get("DataType") or "String"
-        entry: dict[str, Any] = {"dataType": kind, "stringListValues": [], "binaryListValues": []}
+        entry: JsonObject = {"dataType": kind, "stringListValues": [], "binaryListValues": []}
         if "string_value" in value or "StringValue" in value:
             entry["stringValue"] = value.get("string_value", value.get("StringValue"))
         if "binary_value" in value or "BinaryValue" in value:
@@ -123,14 +135,15 @@ def failed_ids(payload: bytes) -> set[str] | None:
     return ids
 
 
-def deliver_batch(host: Any, lambda_backend: Any, esm: Any) -> int:
+def deliver_batch(host: FunctionHost, lambda_backend: LambdaBackend, esm: EventSourceMapping) -> int:
     """One batch from the mapping's queue to its function; how many messages were received."""
     from moto.sqs.models import sqs_backends
 
     queue_name = esm.event_source_arn.rsplit(":", 1)[1]
     sqs = sqs_backends[lambda_backend.account_id][lambda_backend.region_name]
-    queue: Any = sqs.get_queue(queue_name)  # an SQS Queue model: visibility_timeout is set from its attributes
-    messages = sqs.receive_message(queue_name, int(esm.batch_size or 10), 0, int(queue.visibility_timeout), ["All"])
+    queue = sqs.get_queue(queue_name)
+    visibility = int(queue.attributes["VisibilityTimeout"])
+    messages = sqs.receive_message(queue_name, int(esm.batch_size or 10), 0, visibility, ["All"])
     if not messages:
         return 0
     event = {"Records": [_record(m, queue_arn=queue.queue_arn, region=queue.region) for m in messages]}

@@ -16,10 +16,13 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fnship import runtimes
 from fnship.errors import FnError, InputError
+
+if TYPE_CHECKING:
+    from fnship.local.runner import RunSpec
 
 HERE = Path(__file__).parent
 PYTHON_SHIM = HERE / "bootstrap.py"
@@ -118,12 +121,12 @@ def shim_for(runtime: str) -> Shim:
     return shim
 
 
-def command(spec: Any, *, python: str) -> list[str]:
+def command(spec: RunSpec, *, python: str) -> list[str]:
     """The argv that starts the shim for `spec` (a runner.RunSpec)."""
     return shim_for(spec.runtime).command(python)
 
 
-def environment(spec: Any) -> dict[str, str]:
+def environment(spec: RunSpec) -> dict[str, str]:
     return shim_for(spec.runtime).environment(spec.code_paths)
 
 

@@ -27,9 +27,21 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
+from fnship.jsonvalue import JsonObject
+from fnship.local.moto_patches import STARTS_ATTRIBUTE
 from fnship.local.pollers import POLL_INTERVAL_S, failed_ids, mappings, poll_each
+
+if TYPE_CHECKING:
+    from moto.awslambda.models import EventSourceMapping, LambdaBackend
+    from moto.dynamodb.models.table import StreamRecord, Table
+    from moto.kinesis.models import Record as KinesisRecord
+    from moto.kinesis.models import Stream
+
+    from fnship.local.function_host import FunctionHost
+
+T = TypeVar("T")
 
 DEFAULT_BATCH = 100  # Lambda's default batch size for both stream types
 RETRY_BACKOFF_S = (0.0, 0.5, 1.0, 2.0, 5.0)  # between the retries of a failing batch (Lambda backs off too)
@@ -47,8 +59,8 @@ class Settings:
     max_age_s: float = -1.0  # -1: no limit
 
     @classmethod
-    def of(cls, esm: Any) -> Settings:
-        def number(value: Any, default: float) -> float:
+    def of(cls, esm: EventSourceMapping) -> Settings:
+        def number(value: float | str | None, default: float) -> float:
             return default if value is None else float(value)
 
         return cls(
@@ -67,7 +79,7 @@ class Record:
     poller first saw it (the batching window and the record's age count from there)."""
 
     sequence: str
-    event: dict[str, Any]
+    event: JsonObject
     seen: float
 
 
@@ -83,7 +95,7 @@ class Shard:
     retry_at: float = 0.0
 
 
-Reader = Callable[[str, int], list[tuple[str, dict[str, Any]]]]  # (shard, from position) -> (sequence, record)
+Reader = Callable[[str, int], list[tuple[str, JsonObject]]]  # (shard, from position) -> (sequence, record)
 Invoke = Callable[[bytes], tuple[str | None, bytes]]  # event -> (error type or None, payload)
 
 
@@ -100,7 +112,7 @@ class StreamMapping:
         starts: dict[str, int] | None = None,
         clock: Callable[[], float] = time.monotonic,
         log: Callable[[str], None] = lambda _line: None,
-        on_failure: Callable[[dict[str, Any]], None] | None = None,
+        on_failure: Callable[[JsonObject], None] | None = None,
         source_arn: str = "",
         function_arn: str = "",
     ) -> None:
@@ -194,11 +206,11 @@ class StreamMapping:
             self._on_failure(self.failure_record(name, shard, batch, condition))
         self._done(shard, len(batch))
 
-    def failure_record(self, name: str, shard: Shard, batch: list[Record], condition: str) -> dict[str, Any]:
+    def failure_record(self, name: str, shard: Shard, batch: list[Record], condition: str) -> JsonObject:
         """What Lambda sends the on-failure destination about a batch it gave up on.
         https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html"""
         kinesis = ":kinesis:" in self._source_arn
-        info = {
+        info: JsonObject = {
             "shardId": name,
             "startSequenceNumber": batch[0].sequence,
             "endSequenceNumber": batch[-1].sequence,
@@ -231,11 +243,12 @@ def _qualifier(function_arn: str) -> str:
     return parts[7] if len(parts) > 7 else "$LATEST"
 
 
-def _arrival(event: dict[str, Any]) -> str | None:
+def _arrival(event: JsonObject) -> str | None:
     """A record's arrival time, as the on-failure record writes it (ISO 8601, UTC)."""
-    seconds = (event.get("kinesis") or {}).get("approximateArrivalTimestamp")
-    if seconds is None:
-        seconds = (event.get("dynamodb") or {}).get("ApproximateCreationDateTime")
+    kinesis, dynamodb = event.get("kinesis"), event.get("dynamodb")
+    seconds = kinesis.get("approximateArrivalTimestamp") if isinstance(kinesis, dict) else None
+    if seconds is None and isinstance(dynamodb, dict):
+        seconds = dynamodb.get("ApproximateCreationDateTime")
     if not isinstance(seconds, (int, float)):
         return None
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(float(seconds))) + f".{int(float(seconds) % 1 * 1000):03d}Z"
@@ -246,14 +259,14 @@ def is_stream(arn: str) -> bool:
     return ":kinesis:" in arn or (":dynamodb:" in arn and "/stream/" in arn)
 
 
-def _dynamodb_table(account: str, region: str, arn: str) -> Any:
+def _dynamodb_table(account: str, region: str, arn: str) -> Table:
     from moto.dynamodb.models import dynamodb_backends
 
     name = arn.split(":table/", 1)[1].split("/stream/", 1)[0]
     return dynamodb_backends[account][region].get_table(name)
 
 
-def _kinesis_stream(account: str, region: str, arn: str) -> Any:
+def _kinesis_stream(account: str, region: str, arn: str) -> Stream:
     from moto.kinesis.models import kinesis_backends
 
     return next(s for s in kinesis_backends[account][region].streams.values() if s.arn == arn)
@@ -276,7 +289,7 @@ def moto_source(account: str, region: str, arn: str) -> tuple[Callable[[], list[
         def kinesis_shards() -> list[str]:
             return [shard.shard_id for shard in list(_kinesis_stream(account, region, arn).shards.values())]
 
-        def kinesis_read(shard_id: str, position: int) -> list[tuple[str, dict[str, Any]]]:
+        def kinesis_read(shard_id: str, position: int) -> list[tuple[str, JsonObject]]:
             stream = _kinesis_stream(account, region, arn)
             shard = next(s for s in list(stream.shards.values()) if s.shard_id == shard_id)
             records = _snapshot(lambda: list(shard.records.values()))[position:]
@@ -288,19 +301,19 @@ def moto_source(account: str, region: str, arn: str) -> tuple[Callable[[], list[
         shard = _dynamodb_table(account, region, arn).stream_shard
         return [] if shard is None else [shard.id]
 
-    def table_read(_shard_id: str, position: int) -> list[tuple[str, dict[str, Any]]]:
+    def table_read(_shard_id: str, position: int) -> list[tuple[str, JsonObject]]:
         shard = _dynamodb_table(account, region, arn).stream_shard
         items = [] if shard is None else list(shard.items)[position:]
-        found = []
+        found: list[tuple[str, JsonObject]] = []
         for item in items:
-            record = _dynamodb_record(item, arn, region)
-            found.append((str(record["dynamodb"]["SequenceNumber"]), record))
+            sequence, record = _dynamodb_record(item, arn, region)
+            found.append((sequence, record))
         return found
 
     return table_shards, table_read
 
 
-def _snapshot(read: Callable[[], list[Any]]) -> list[Any]:
+def _snapshot(read: Callable[[], list[T]]) -> list[T]:
     """A copy of a moto collection another thread may be appending to."""
     for _ in range(10):
         try:
@@ -310,21 +323,21 @@ def _snapshot(read: Callable[[], list[Any]]) -> list[Any]:
     return read()
 
 
-def _epoch_seconds(moment: Any) -> float:
+def _epoch_seconds(moment: datetime.datetime | float | str) -> float:
     """A moto record's time: epoch seconds before moto 5.2.6, a timezone-aware datetime since."""
     if isinstance(moment, datetime.datetime):
         return moment.timestamp()
     return float(moment)
 
 
-def _base64_text(data: Any) -> str:
+def _base64_text(data: bytes | str) -> str:
     """A moto record's data as base64 text: the text PutRecord took before moto 5.2.6, the decoded bytes since."""
     if isinstance(data, bytes):
         return base64.b64encode(data).decode("ascii")
     return str(data)
 
 
-def _kinesis_record(record: Any, shard_id: str, arn: str, region: str) -> dict[str, Any]:
+def _kinesis_record(record: KinesisRecord, shard_id: str, arn: str, region: str) -> JsonObject:
     """https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html (the event's record)."""
     return {
         "kinesis": {
@@ -344,14 +357,15 @@ def _kinesis_record(record: Any, shard_id: str, arn: str, region: str) -> dict[s
     }
 
 
-def _dynamodb_record(item: Any, arn: str, region: str) -> dict[str, Any]:
-    """https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html (the event's record)."""
-    record = item.to_json()
-    dynamodb = dict(record["dynamodb"])
-    created: Any = dynamodb.get("ApproximateCreationDateTime")
+def _dynamodb_record(item: StreamRecord, arn: str, region: str) -> tuple[str, JsonObject]:
+    """(sequence number, the event's record): https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html"""
+    record = item.to_json()  # moto's record enters here: JSON but for its creation time
+    found = dict(record["dynamodb"])
+    created = found.get("ApproximateCreationDateTime")
     if isinstance(created, datetime.datetime):  # moto keeps a datetime; the event has epoch seconds
-        dynamodb["ApproximateCreationDateTime"] = int(created.timestamp())
-    return {
+        found["ApproximateCreationDateTime"] = int(created.timestamp())
+    dynamodb: JsonObject = found
+    return str(found["SequenceNumber"]), {
         "eventID": record["eventID"],
         "eventName": record["eventName"],
         "eventVersion": record["eventVersion"],
@@ -362,12 +376,12 @@ def _dynamodb_record(item: Any, arn: str, region: str) -> dict[str, Any]:
     }
 
 
-def run_streams(host: Any, stop: threading.Event, *, interval_s: float = POLL_INTERVAL_S) -> None:
+def run_streams(host: FunctionHost, stop: threading.Event, *, interval_s: float = POLL_INTERVAL_S) -> None:
     """The emulator's stream poller: every enabled stream mapping of every moto Lambda backend, each polled in a
     thread of its own (one batch per shard at a time)."""
     readers: dict[str, StreamMapping] = {}
 
-    def deliver(backend: Any, esm: Any) -> None:
+    def deliver(backend: LambdaBackend, esm: EventSourceMapping) -> None:
         mapping = readers.get(esm.uuid)
         if mapping is None:
             mapping = readers[esm.uuid] = _mapping(backend, esm)
@@ -384,10 +398,10 @@ def run_streams(host: Any, stop: threading.Event, *, interval_s: float = POLL_IN
     poll_each(lambda: mappings(is_stream), deliver, stop, interval_s=interval_s, what="stream")
 
 
-def _mapping(backend: Any, esm: Any) -> StreamMapping:
+def _mapping(backend: LambdaBackend, esm: EventSourceMapping) -> StreamMapping:
     account, region, arn = backend.account_id, backend.region_name, esm.event_source_arn
     shards, read = moto_source(account, region, arn)
-    starts = getattr(esm, "_fnship_starts", None)
+    starts: dict[str, int] | None = getattr(esm, STARTS_ATTRIBUTE, None)
     if starts is None:
         starts = stream_ends(account, region, arn) if esm.starting_position == "LATEST" else {}
 
@@ -396,7 +410,7 @@ def _mapping(backend: Any, esm: Any) -> StreamMapping:
 
     destination = ((esm.destination_config or {}).get("OnFailure") or {}).get("Destination")
 
-    def on_failure(document: dict[str, Any]) -> None:
+    def on_failure(document: JsonObject) -> None:
         if destination:
             send_to_destination(str(destination), document, log=log)
 
@@ -404,7 +418,7 @@ def _mapping(backend: Any, esm: Any) -> StreamMapping:
                          on_failure=on_failure, source_arn=arn, function_arn=esm.function_arn)  # fmt: skip
 
 
-def send_to_destination(arn: str, document: dict[str, Any], *, log: Callable[[str], None]) -> None:
+def send_to_destination(arn: str, document: JsonObject, *, log: Callable[[str], None]) -> None:
     """An on-failure record to an SQS queue or an SNS topic of the emulator (other destinations: logged)."""
     from moto.utilities.arns import parse_arn
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from fnship import runtimes
 from fnship.manifest import schema
 from fnship.manifest.artifacts import build_artifacts
-from fnship.manifest.checks import Checker, show
+from fnship.manifest.checks import Checker, dotted, show
 from fnship.manifest.events import EventContext, parse_events, parse_settings
 from fnship.manifest.intrinsics import StackValue, is_intrinsic
 from fnship.manifest.release import parse_releases
@@ -654,6 +654,36 @@ def _check_routes(functions: Mapping[str, FunctionSpec], check: Checker) -> None
                     "each route goes to one function",
                 )
             seen.setdefault(route, key)
+    _check_rest_path_variables(functions, check)
+
+
+def _check_rest_path_variables(functions: Mapping[str, FunctionSpec], check: Checker) -> None:
+    """API Gateway refuses a REST API resource with two children that are different path variables
+    (`/books/{id}` beside `/books/{authorId}/x`: "A sibling ({id}) of this resource already has a variable path
+    part -- only one is allowed"); the paths of one API are shared by every function.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-settings-method-request.html"""
+    variables: dict[str, tuple[str, str, KeyPath]] = {}  # parent path -> (variable segment, path, where)
+    for key, function in functions.items():
+        for event in function.events:
+            if event.type != "http":
+                continue
+            where: KeyPath = ("functions", key, "events", event.index)
+            parts = [part for part in event.settings.path.split("/") if part]
+            for depth, part in enumerate(parts):
+                if not part.startswith("{"):
+                    continue
+                parent = "/" + "/".join(parts[:depth])
+                first = variables.setdefault(parent, (part, event.settings.path, where))
+                if first[0] != part:
+                    check.error(
+                        where,
+                        f"REST path {event.settings.path} has the path variable {part} where {first[1]} "
+                        f"({dotted(first[2])}) has {first[0]}: API Gateway allows one variable name per level",
+                        f"use one name for both, like {first[1]} and "
+                        + "/"
+                        + "/".join([*parts[:depth], first[0], *parts[depth + 1 :]]),
+                    )
+                    break
 
 
 def s3_events_overlap(a: S3Event, b: S3Event) -> bool:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-from fnship.model.resources import Resource, State, secret_env_names
+from fnship.jsonvalue import JsonMapping
+from fnship.model.resources import PlanMapping, PlanValue, Resource, State, secret_env_names
 from fnship.secret import Secret, reveal
 
 CREATE, UPDATE, DELETE, REPLACE = "create", "update", "delete", "replace"
@@ -19,8 +19,8 @@ CREATE, UPDATE, DELETE, REPLACE = "create", "update", "delete", "replace"
 @dataclass(frozen=True)
 class FieldChange:
     path: str  # "memory_size", "environment.TABLE", "tags.team"
-    before: Any
-    after: Any
+    before: PlanValue
+    after: PlanValue
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Step:
 
     type: str
     address: str
-    detail: Mapping[str, Any] = field(default_factory=dict)
+    detail: JsonMapping = field(default_factory=dict)  # what the plan shows of it (a release's shifts)
     after: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -83,7 +83,15 @@ class Plan:
         return next((c for c in self.changes if c.address == address), None)
 
 
-def same(a: Any, b: Any) -> bool:
+def release_shifts(step: Step) -> dict[str, JsonMapping]:
+    """A release step's shifts: the address of each alias it moves -> how (strategy, hooks, versions to prune)."""
+    aliases = step.detail.get("aliases")
+    if not isinstance(aliases, Mapping):
+        return {}
+    return {address: shift for address, shift in aliases.items() if isinstance(shift, Mapping)}
+
+
+def same(a: object, b: object) -> bool:
     return reveal(a) == reveal(b)
 
 
@@ -91,14 +99,15 @@ def same(a: Any, b: Any) -> bool:
 KEYED_ATTRS = frozenset({"environment", "tags", "paths", "other_inline_policies"})
 
 
-def field_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[FieldChange]:
+def field_changes(before: PlanMapping | None, after: PlanMapping | None) -> list[FieldChange]:
     before = before or {}
     after = after or {}
     changes: list[FieldChange] = []
     for key in sorted(set(before) | set(after)):
         old, new = before.get(key), after.get(key)
-        if key in KEYED_ATTRS and isinstance(old or {}, Mapping) and isinstance(new or {}, Mapping):
-            old_map, new_map = old or {}, new or {}
+        old_map = old if isinstance(old, Mapping) else {} if old is None else None
+        new_map = new if isinstance(new, Mapping) else {} if new is None else None
+        if key in KEYED_ATTRS and old_map is not None and new_map is not None:
             for sub in sorted(set(old_map) | set(new_map)):
                 if sub not in new_map or sub not in old_map or not same(old_map[sub], new_map[sub]):
                     shown_old = old_map.get(sub)
@@ -110,11 +119,12 @@ def field_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | N
     return changes
 
 
-def _maybe_secret(name: str, desired: Any, live: Mapping[str, Any]) -> bool:
+def _maybe_secret(name: str, desired: PlanValue, live: PlanMapping) -> bool:
     """Whether a live environment value must print as (sensitive): when the manifest now makes it a secret, when
     the live function's record (model.resources.SECRET_ENV_TAG) says it was one, or when the variable goes away
     and no record proves it was plain."""
-    recorded = secret_env_names(live.get("tags"))
+    tags = live.get("tags")
+    recorded = secret_env_names({k: str(v) for k, v in tags.items()} if isinstance(tags, Mapping) else None)
     if isinstance(desired, Secret) or (recorded is not None and name in recorded):
         return True
     return desired is None and recorded is None

@@ -7,11 +7,11 @@ few rounds whatever the service's size); how each kind is found and parsed is th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from fnship.arns import parse_arn
 from fnship.kinds import KINDS
@@ -24,6 +24,7 @@ from fnship.plan.reads import OnAlias, Reads
 
 if TYPE_CHECKING:
     from fnship.aws import Aws
+    from fnship.deploy_record import Entry, Record
 
 # Reads in flight at once: enough for a round of 100+ functions. A read waiting for its API's budget in the
 # client-side limiter (fnship/aws/limits.py) holds its thread, so there are enough threads that reads of every API
@@ -52,11 +53,11 @@ def _in_parallel(pool: ThreadPoolExecutor, calls: Iterable[Callable[[], T]]) -> 
     return [future.result() for future in [pool.submit(call) for call in calls]]
 
 
-def _warm_function(aws: Reads, function_arn: str, aliases: Iterable[str]) -> list[Callable[[], Any]]:
+def _warm_function(aws: Reads, function_arn: str, aliases: Iterable[str]) -> list[Callable[[], object]]:
     """The reads of one existing function that discovery and the readers share, to run in one round: its aliases,
     and per alias the version it serves, its policy, mappings, URL and async config."""
     name = function_arn.rsplit(":function:", 1)[1]
-    calls: list[Callable[[], Any]] = [lambda: aws.aliases(name)]
+    calls: list[Callable[[], object]] = [lambda: aws.aliases(name)]
     for alias in aliases:
         calls += [
             partial(aws.function, name, alias),
@@ -69,7 +70,7 @@ def _warm_function(aws: Reads, function_arn: str, aliases: Iterable[str]) -> lis
 
 
 def discover(
-    aws: Reads, *, service: str, stage: str, pool: ThreadPoolExecutor, deferred: Mapping[str, Any] | None = None
+    aws: Reads, *, service: str, stage: str, pool: ThreadPoolExecutor, deferred: Collection[str] = ()
 ) -> list[Resource]:
     """Stubs (address, kind, name) for everything this service and stage owns, found by each kind's `discover`
     (the one tagging call filtered by both ownership tags, roles under the service's IAM path, its APIs and
@@ -88,7 +89,7 @@ def discover(
     functions = {
         s.name: (Address(s.address).function_key or "", s.found.arn)
         for s in stubs
-        if s.kind == "function" and s.found is not None and s.found.arn and s.name not in (deferred or {})
+        if s.kind == "function" and s.found is not None and s.found.arn and s.name not in deferred
     }
     return stubs + _discover_on_aliases(aws, service=service, stage=stage, pool=pool, functions=functions)
 
@@ -140,7 +141,7 @@ def read_live(
     *,
     discover_owned: bool = True,
     known: Discovery | None = None,
-    record: Any = None,
+    record: Record | None = None,
 ) -> tuple[State, Discovery]:
     """The live counterpart of every desired resource, plus (with `discover_owned`) every owned leftover; and
     what discovery found, so that a second reading (`known`) reads the same resources without discovering.
@@ -166,7 +167,7 @@ def read_live(
     reads.without_api_statements = _without_api_statements(desired, candidates)
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
 
-        def warm_reads(name: str, arn: str) -> list[Callable[[], Any]]:
+        def warm_reads(name: str, arn: str) -> list[Callable[[], object]]:
             aliases = sorted(aliases_of.get(name, ()))
             if name in candidates:  # GetFunction through each alias: the record says the rest
                 return [partial(reads.function, name, alias) for alias in aliases]
@@ -186,7 +187,7 @@ def read_live(
             without waiting for each function's GetFunction (one round saved)."""
             seen: set[str] = set()
 
-            def warm_page(part: Mapping[str, Any]) -> None:
+            def warm_page(part: Mapping[str, Mapping[str, str]]) -> None:
                 for arn in part:
                     parts = parse_arn(arn)
                     if parts is None or parts.service != "lambda" or not parts.resource.startswith("function:"):
@@ -349,10 +350,10 @@ class _Candidate:
     """A desired function the deploy record names: its key, and what the record says of it (deploy_record.Entry)."""
 
     key: str
-    entry: Any
+    entry: Entry
 
 
-def _candidates(record: Any, desired: State, aliases_of: Mapping[str, set[str]]) -> dict[str, _Candidate]:
+def _candidates(record: Record | None, desired: State, aliases_of: Mapping[str, set[str]]) -> dict[str, _Candidate]:
     """Function name -> what the complete `record` says of it, for the desired functions it names with the same
     aliases."""
     if record is None or not record.complete:

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from fnship.arns import parse_arn
 from fnship.model.resources import OWNER_SERVICE_TAG, OWNER_STAGE_TAG, ownership_tags
@@ -26,9 +26,17 @@ if TYPE_CHECKING:
     from fnship.aws.ecr_api import EcrApi
     from fnship.aws.events_api import EventsApi
     from fnship.aws.iam_api import IamApi
-    from fnship.aws.lambda_api import LambdaApi
+    from fnship.aws.lambda_api import (
+        AliasConfiguration,
+        EventInvokeConfigAnswer,
+        FunctionAnswer,
+        FunctionUrlAnswer,
+        LambdaApi,
+        MappingConfiguration,
+        PolicyStatement,
+    )
     from fnship.aws.layers_api import LayersApi
-    from fnship.aws.logs_api import LogsApi
+    from fnship.aws.logs_api import LogGroupAnswer, LogsApi
     from fnship.aws.s3_api import S3Api
     from fnship.aws.sns_api import SnsApi
     from fnship.aws.sqs_api import SqsApi
@@ -78,17 +86,17 @@ class Reads:
         # on them (see plan/live.py); `api_ids` does not read them.
         self.without_api_statements: frozenset[str] = frozenset()
         self._lock = threading.Lock()
-        self._memo: dict[Hashable, Future[Any]] = {}  # each key's future holds what its `fn` returns
+        self._memo: dict[Hashable, Future[object]] = {}  # each key's future holds what its `fn` returns
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> object:
         return getattr(self.aws, name)
 
-    def known(self, key: Hashable, value: Any) -> None:
+    def known(self, key: Hashable, value: object) -> None:
         """`value` is the answer of the read `key` (asked together with others in one call): `once(key, ...)`
         answers it without asking."""
         with self._lock:
             if key not in self._memo:
-                future: Future[Any] = Future()
+                future: Future[object] = Future()
                 future.set_result(value)
                 self._memo[key] = future
 
@@ -104,20 +112,20 @@ class Reads:
                 future.set_result(fn())
             except BaseException as exc:
                 future.set_exception(exc)
-        return future.result()
+        return cast(T, future.result())  # what `fn` returned: a key is only ever asked with the same read
 
     # -- reads several kinds share ----------------------------------------------------------------------------
 
-    def function(self, name: str, qualifier: str | None = None) -> dict[str, Any] | None:
+    def function(self, name: str, qualifier: str | None = None) -> FunctionAnswer | None:
         """GetFunction (of $LATEST, or of what `qualifier`, a version or an alias, points at)."""
         return self.once(
             ("function", name, qualifier), lambda: self.aws.lambda_.get_function_or_none(name, qualifier=qualifier)
         )
 
-    def aliases(self, name: str) -> dict[str, dict[str, Any]]:
+    def aliases(self, name: str) -> dict[str, AliasConfiguration]:
         """Alias name -> alias, every alias of the function (one ListAliases serves discovery and reading)."""
 
-        def listed() -> dict[str, dict[str, Any]]:
+        def listed() -> dict[str, AliasConfiguration]:
             return {alias["Name"]: alias for alias in self.aws.lambda_.list_aliases_or_none(name) or []}
 
         return self.once(("aliases", name), listed)
@@ -129,7 +137,7 @@ class Reads:
         tags = ownership_tags(*self.owner)
         return self.once(("tagged", self.owner), lambda: self.aws.find_tagged(tags, on_page=on_page))
 
-    def log_group(self, name: str) -> dict[str, Any] | None:
+    def log_group(self, name: str) -> LogGroupAnswer | None:
         """A log group (name, ARN, retention). The names in `log_groups` are read in one DescribeLogGroups
         batch; any other name alone."""
         batch = self.log_groups if name in self.log_groups else frozenset({name})
@@ -162,10 +170,10 @@ class Reads:
             if any(ids.values()):
                 return {kind: frozenset(found) for kind, found in ids.items()}
 
-            def statements(function: str) -> list[dict[str, Any]]:
+            def statements(function: str) -> list[PolicyStatement]:
                 return [st for alias in self.aliases(function) for st in self.alias_policy(function, alias)]
 
-            def named(pair: tuple[str, str]) -> list[dict[str, Any]]:
+            def named(pair: tuple[str, str]) -> list[PolicyStatement]:
                 return self.alias_policy(*pair)
 
             with ThreadPoolExecutor(max_workers=16) as pool:
@@ -184,22 +192,22 @@ class Reads:
             return self.known_api_ids
         return self.once(("api_ids",), found)
 
-    def alias_policy(self, function: str, qualifier: str) -> list[dict[str, Any]]:
+    def alias_policy(self, function: str, qualifier: str) -> list[PolicyStatement]:
         return self.once(
             ("policy", function, qualifier),
             lambda: self.aws.lambda_.get_policy_statements(function, qualifier=qualifier),
         )
 
-    def alias_mappings(self, alias_arn: str) -> list[dict[str, Any]]:
+    def alias_mappings(self, alias_arn: str) -> list[MappingConfiguration]:
         return self.once(("mappings", alias_arn), lambda: self.aws.lambda_.list_event_source_mappings(alias_arn))
 
-    def alias_url(self, function: str, qualifier: str) -> dict[str, Any] | None:
+    def alias_url(self, function: str, qualifier: str) -> FunctionUrlAnswer | None:
         return self.once(
             ("url", function, qualifier),
             lambda: self.aws.lambda_.get_function_url_or_none(function, qualifier=qualifier),
         )
 
-    def alias_invoke_config(self, function: str, qualifier: str) -> dict[str, Any] | None:
+    def alias_invoke_config(self, function: str, qualifier: str) -> EventInvokeConfigAnswer | None:
         return self.once(
             ("eic", function, qualifier),
             lambda: self.aws.lambda_.get_event_invoke_config_or_none(function, qualifier=qualifier),
@@ -229,7 +237,7 @@ class OnAlias:
         return Target(self.service, self.stage, region, account_id, self.function_key, self.function_name,
                       self.alias, 0, {})  # fmt: skip
 
-    def statements(self, aws: Reads) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    def statements(self, aws: Reads) -> Iterator[tuple[str, str, PolicyStatement]]:
         """(event type, trigger name, statement) of each statement fnship put on the alias's policy (our statement
         ids, `fnship-<type>-<name>`, say which trigger each belongs to)."""
         from fnship.model.triggers.common import parse_sid
@@ -247,6 +255,6 @@ def owned(tags: Mapping[str, str] | None, owner: tuple[str, str]) -> bool:
     return tags.get(OWNER_SERVICE_TAG) == service and tags.get(OWNER_STAGE_TAG) == stage
 
 
-def source_arn(statement: Mapping[str, Any]) -> str | None:
+def source_arn(statement: PolicyStatement) -> str | None:
     """The `AWS:SourceArn` condition of a policy statement: where the trigger it serves lives."""
     return ((statement.get("Condition") or {}).get("ArnLike") or {}).get("AWS:SourceArn")

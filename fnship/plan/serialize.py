@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
+from fnship.jsonvalue import Json, JsonObject
 from fnship.manifest.intrinsics import shown
 from fnship.model.resources import KNOWN_AFTER_APPLY, Ref
 from fnship.plan.diff import Plan
@@ -13,7 +13,7 @@ from fnship.secret import SENSITIVE, Secret
 SCHEMA = 1
 
 
-def jsonable(value: Any) -> Any:
+def jsonable(value: object) -> Json:
     """Plain JSON data with every Secret shown as (sensitive) and unknowns as (known after apply)."""
     if isinstance(value, Secret):
         return SENSITIVE
@@ -23,10 +23,12 @@ def jsonable(value: Any) -> Any:
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [jsonable(v) for v in value]
-    return value
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"a plan holds {value!r}, which JSON cannot carry")
 
 
-def plan_to_dict(plan: Plan) -> dict[str, Any]:
+def plan_to_dict(plan: Plan) -> JsonObject:
     return {
         "service": plan.service,
         "stage": plan.stage,

@@ -24,7 +24,7 @@ from fnship.model.resources import (
     refs_in,
     resolve_refs,
 )
-from fnship.plan.diff import CREATE, DELETE, REPLACE, UPDATE, Change, FieldChange, Plan, Step
+from fnship.plan.diff import CREATE, DELETE, REPLACE, UPDATE, Change, FieldChange, Plan, Step, release_shifts
 
 OWNER_TAGS = frozenset({OWNER_SERVICE_TAG, OWNER_STAGE_TAG, OWNER_FUNCTION_TAG})
 SHIFT = "alias.shift"  # a moved alias's shift: merged into the release's one `release.shift` step
@@ -98,7 +98,9 @@ def order_steps(changes: list[Change]) -> list[Step]:
             kinds.update({step.key: change.kind for step in steps})
     for name in sorted(batched):
         members = [change for change in changes if change.kind == name and not change.deleted_with]
-        for step, addresses in KINDS[name].batch(members) if members else []:  # type: ignore[misc]
+        batch = KINDS[name].batch
+        assert batch is not None, f"{name} carries its changes in batches"
+        for step, addresses in batch(members) if members else []:
             kinds[step.key] = name
             for address in addresses:
                 chains.setdefault(address, []).append(step)
@@ -243,7 +245,7 @@ def with_pruning(plan: Plan, prune: dict[str, list[str]]) -> Plan:
     steps = []
     for step in plan.steps:
         if step.type == RELEASE_SHIFT:
-            aliases = {a: {**detail, "prune": list(prune.get(a, []))} for a, detail in step.detail["aliases"].items()}
+            aliases = {a: {**detail, "prune": list(prune.get(a, []))} for a, detail in release_shifts(step).items()}
             step = replace(step, detail={**step.detail, "aliases": aliases})
         steps.append(step)
     return replace(plan, steps=tuple(steps))

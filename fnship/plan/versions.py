@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from fnship.kinds.alias import Alias
 from fnship.manifest.release import default_settings
-from fnship.plan.diff import Plan
+from fnship.plan.diff import Plan, release_shifts
 from fnship.plan.steps import with_pruning
 from fnship.releases import prunable
 
@@ -43,5 +43,5 @@ def plan_pruning(aws: Reads, plan: Plan) -> Plan:
         return address, prunable([*versions, upcoming], keep=settings.keep_versions, protected=protected)
 
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
-        found = dict(pool.map(doomed, list(shift.detail["aliases"])))
+        found = dict(pool.map(doomed, list(release_shifts(shift))))
     return with_pruning(plan, found)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from fnship.manifest.events.common import EventContext
-from fnship.manifest.types import EventSpec, HttpApiSpec, KeyPath
+from fnship.jsonvalue import JsonObject
+from fnship.manifest.events.common import Parser
+from fnship.manifest.types import EventSpec, HttpApiSpec
 from fnship.model.iam import Grant
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target
@@ -15,10 +16,8 @@ from fnship.model.triggers.common import Target
 if TYPE_CHECKING:
     from fnship.local.events import Where
 
-# (value under `events:`, where, context, index) -> the event specs it stands for (a schedule with two rates is two)
-Parser = Callable[[Any, KeyPath, EventContext, int], list[Any]]
 Renderer = Callable[[Target, EventSpec, str], list[Resource]]
-Sample = Callable[["Where"], dict[str, Any]]
+Sample = Callable[["Where"], JsonObject]
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ import base64
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
 
+from fnship.jsonvalue import JsonObject
 from fnship.kinds.http_api import HttpApi, HttpApiAuthorizer, HttpApiRoute
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
@@ -47,7 +47,7 @@ class HttpApiEvent:
     payload_format: str  # "1.0" or "2.0": the event API Gateway sends the function and how it reads the answer
 
 
-def parse_http_api(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[HttpApiEvent]:
+def parse_http_api(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[HttpApiEvent]:
     check = ctx.check
     authorizer: str | None = None
     scopes: tuple[str, ...] = ()
@@ -82,7 +82,7 @@ def parse_http_api(value: Any, path: KeyPath, ctx: EventContext, index: int) -> 
     return [HttpApiEvent(route_key, method, route_path, authorizer, scopes, ctx.http_api.payload_format)]
 
 
-def _http_api_authorizer(value: Any, path: KeyPath, ctx: EventContext) -> tuple[str | None, tuple[str, ...]]:
+def _http_api_authorizer(value: object, path: KeyPath, ctx: EventContext) -> tuple[str | None, tuple[str, ...]]:
     check = ctx.check
     if isinstance(value, str):
         name, scopes = value, []
@@ -101,7 +101,7 @@ def _http_api_authorizer(value: Any, path: KeyPath, ctx: EventContext) -> tuple[
     return name or None, tuple(sorted(scopes))
 
 
-def parse_provider_http_api(value: Any, path: KeyPath, check: Checker) -> HttpApiSpec:
+def parse_provider_http_api(value: object, path: KeyPath, check: Checker) -> HttpApiSpec:
     if value is None:
         return HttpApiSpec()
     raw = check.want_mapping(value, path)
@@ -122,7 +122,7 @@ def parse_provider_http_api(value: Any, path: KeyPath, check: Checker) -> HttpAp
     )
 
 
-def parse_function_http_api(value: Any, path: KeyPath, check: Checker, provider: HttpApiSpec) -> HttpApiSpec:
+def parse_function_http_api(value: object, path: KeyPath, check: Checker, provider: HttpApiSpec) -> HttpApiSpec:
     """`functions.<key>.httpApi` (`payload` only, as in Serverless v3): the provider's HTTP API settings with the
     function's payload format, which its routes use."""
     if value is None:
@@ -134,7 +134,7 @@ def parse_function_http_api(value: Any, path: KeyPath, check: Checker, provider:
     return replace(provider, payload_format=_payload_format(raw, path, check) or provider.payload_format)
 
 
-def _payload_format(raw: dict[str, Any], path: KeyPath, check: Checker) -> str | None:
+def _payload_format(raw: dict[str, object], path: KeyPath, check: Checker) -> str | None:
     if raw.get("payload") is None:
         return None
     value = raw["payload"]
@@ -150,7 +150,7 @@ def _payload_format(raw: dict[str, Any], path: KeyPath, check: Checker) -> str |
     return text
 
 
-def _jwt_authorizer(value: Any, path: KeyPath, check: Checker) -> JwtAuthorizer | None:
+def _jwt_authorizer(value: object, path: KeyPath, check: Checker) -> JwtAuthorizer | None:
     raw = check.want_mapping(value, path, what="a mapping (identitySource, issuerUrl, audience)")
     if raw is None:
         return None
@@ -232,7 +232,7 @@ def shared_http_api(
     return [api, *authorizers]
 
 
-def http_api(where: Where) -> dict[str, Any]:
+def http_api(where: Where) -> JsonObject:
     """Serverless's `httpApi` event: API Gateway HTTP API (payload format 2.0).
     https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html"""
     return {

@@ -7,9 +7,9 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from fnship.kinds.rest_api import RestApi, RestMethod, RestStage
+from fnship.jsonvalue import JsonObject
+from fnship.kinds.rest_api import Preflight, RestApi, RestMethod, RestStage
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import (
@@ -56,9 +56,9 @@ class RestEvent:
     cors: RestCors | None
 
 
-def parse_http(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[RestEvent]:
+def parse_http(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[RestEvent]:
     check = ctx.check
-    cors_value: Any = None
+    cors_value: object = None
     if isinstance(value, str):
         route = http_route(value, path, check)
         if route is None:
@@ -92,7 +92,7 @@ def parse_http(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list
     return [RestEvent(method, route_path, _rest_cors(cors_value, (*path, "cors"), check))]
 
 
-def _rest_cors(value: Any, path: KeyPath, check: Checker) -> RestCors | None:
+def _rest_cors(value: object, path: KeyPath, check: Checker) -> RestCors | None:
     if value is None or value is False:
         return None
     if value is True:
@@ -131,9 +131,9 @@ def render_rest_method(target: Target, event: EventSpec, name: str) -> list[Reso
     return [permission(target, "http", name, principal=APIGATEWAY, source_arn=source), method]
 
 
-def rest_paths(methods: list[Resource], cors_by_path: Mapping[str, Any]) -> dict[str, Any]:
+def rest_paths(methods: list[Resource], cors_by_path: Mapping[str, RestCors | None]) -> dict[str, Preflight | None]:
     """Every resource path the methods need (ancestors included), with the CORS preflight each answers."""
-    paths: dict[str, Any] = {}
+    paths: dict[str, Preflight | None] = {}
     allowed: dict[str, set[str]] = {}
     for method in (m.spec_as(RestMethod) for m in methods):
         parts = [p for p in method.path.split("/") if p]
@@ -163,7 +163,12 @@ def rest_cors_headers(cors: RestCors, methods: list[str]) -> dict[str, str]:
 
 
 def shared_rest_api(
-    *, service: str, stage: str, methods: list[Resource], cors_by_path: Mapping[str, Any], tags: Mapping[str, str]
+    *,
+    service: str,
+    stage: str,
+    methods: list[Resource],
+    cors_by_path: Mapping[str, RestCors | None],
+    tags: Mapping[str, str],
 ) -> list[Resource]:
     """The REST API with its path tree, and its stage. The stage's `revision` digests every method and path, so
     any change to them plans one new deployment, made after every method change (see plan/steps.py)."""
@@ -187,7 +192,7 @@ def shared_rest_api(
     return [api, stage_resource]
 
 
-def http(where: Where) -> dict[str, Any]:
+def http(where: Where) -> JsonObject:
     """Serverless's `http` event: API Gateway REST API, Lambda proxy integration (payload format 1.0).
     https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html"""
     return {
@@ -220,6 +225,42 @@ def http(where: Where) -> dict[str, Any]:
     }
 
 
+def http_authorized(where: Where) -> dict[str, Any]:
+    """The `http` event of a method behind a Lambda authorizer: what the authorizer returned (its principalId and
+    `context` keys, as strings, numbers or booleans) is in `requestContext.authorizer`, with `integrationLatency`.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html"""
+    event = http(where)
+    event["headers"]["Authorization"] = "Bearer allow"
+    event["multiValueHeaders"]["Authorization"] = ["Bearer allow"]
+    event["requestContext"]["authorizer"] = {
+        "principalId": "user-123",
+        "integrationLatency": 12,
+        "tenant": "acme",
+        "role": "admin",
+        "verified": "true",
+    }
+    return event
+
+
+def _method_arn(where: Where) -> str:
+    return f"arn:aws:execute-api:{where.region}:{where.account_id}:example/dev/POST/hello"
+
+
+def http_authorizer_token(where: Where) -> dict[str, Any]:
+    """What API Gateway sends a TOKEN Lambda authorizer: the identity source's value and the method's ARN.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-input.html"""
+    return {"type": "TOKEN", "authorizationToken": "Bearer allow", "methodArn": _method_arn(where)}
+
+
+def http_authorizer_request(where: Where) -> dict[str, Any]:
+    """What API Gateway sends a REQUEST Lambda authorizer: the method's ARN and the request (no body).
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-input.html"""
+    request = http(where)
+    for key in ("body", "isBase64Encoded"):
+        request.pop(key)
+    return {"type": "REQUEST", "methodArn": _method_arn(where), **request}
+
+
 def shared(events: list[tuple[Target, EventSpec]], rendered: list[Resource], context: Shared) -> list[Resource]:
     cors_by_path: dict[str, RestCors] = {}
     for _target, event in events:
@@ -235,6 +276,11 @@ TRIGGER = TriggerType(
     name=rest_method_name,
     render=render_rest_method,
     shared=shared,
-    samples={"http": http},
+    samples={
+        "http": http,
+        "http-authorized": http_authorized,
+        "http-authorizer-token": http_authorizer_token,
+        "http-authorizer-request": http_authorizer_request,
+    },
     kinds=("rest_method", "permission", "rest_api", "rest_stage"),
 )

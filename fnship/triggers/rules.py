@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from fnship.arns import arn
+from fnship.jsonvalue import JsonObject
 from fnship.kinds.event_rule import EventRule, RuleTarget
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
@@ -44,9 +45,14 @@ class RuleEvent:
     input_path: str | None
 
 
-def _input(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> dict[str, Any]:
+class _RuleInput(TypedDict):
+    input: str | None
+    input_path: str | None
+
+
+def _input(raw: Mapping[str, object], path: KeyPath, check: Checker) -> _RuleInput:
     """`input` (a mapping sent as JSON, or a string) and `inputPath`: at most one of them."""
-    out: dict[str, Any] = {"input": None, "input_path": None}
+    out: _RuleInput = {"input": None, "input_path": None}
     if raw.get("input") is not None and raw.get("inputPath") is not None:
         check.error((*path, "inputPath"), "give either input or inputPath, not both", at_key=True)
     value = raw.get("input")
@@ -59,7 +65,7 @@ def _input(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> dict[str, A
     return out
 
 
-def _rule_name(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> str | None:
+def _rule_name(raw: Mapping[str, object], path: KeyPath, check: Checker) -> str | None:
     name = text_of(raw, "name", path, check)
     if name is not None and not RULE_NAME.match(name):
         check.error(
@@ -69,14 +75,14 @@ def _rule_name(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> str | N
     return name
 
 
-def _description(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> str:
+def _description(raw: Mapping[str, object], path: KeyPath, check: Checker) -> str:
     text = text_of(raw, "description", path, check) or ""
     if len(text) > RULE_DESCRIPTION_MAX:
         check.error((*path, "description"), f"is {len(text)} characters; EventBridge allows {RULE_DESCRIPTION_MAX}")
     return text
 
 
-def parse_schedule(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[RuleEvent]:
+def parse_schedule(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[RuleEvent]:
     check = ctx.check
     found = short_or_mapping(
         value, path, check, key="rate", keys=SCHEDULE_KEYS, what="a rate()/cron() expression or a mapping (rate, ...)"
@@ -103,16 +109,13 @@ def parse_schedule(value: Any, path: KeyPath, ctx: EventContext, index: int) -> 
     name = _rule_name(raw, path, check)
     if name and len(rates) > 1:
         check.error((*path, "name"), "a name cannot be given to a schedule with several rates", at_key=True)
-    common = {
-        "enabled": flag(raw, "enabled", path, check, True),
-        "description": _description(raw, path, check),
-        **_input(raw, path, check),
-    }
-    return [RuleEvent(schedule=expression, pattern=None, event_bus=None, name=name, **common)
-            for expression in expressions]  # fmt: skip
+    enabled, description = flag(raw, "enabled", path, check, True), _description(raw, path, check)
+    given = _input(raw, path, check)
+    return [RuleEvent(schedule=expression, pattern=None, event_bus=None, name=name, enabled=enabled,
+                      description=description, **given) for expression in expressions]  # fmt: skip
 
 
-def parse_event_bridge(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[RuleEvent]:
+def parse_event_bridge(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[RuleEvent]:
     check = ctx.check
     raw = check.want_mapping(value, path, what="a mapping (pattern, eventBus, input, ...)")
     if raw is None:
@@ -205,7 +208,7 @@ def render_event_bridge(target: Target, event: EventSpec, name: str) -> list[Res
     return _render_rule(target, "eventBridge", event, name)
 
 
-def schedule(where: Where) -> dict[str, Any]:
+def schedule(where: Where) -> JsonObject:
     """EventBridge scheduled event (`schedule: rate(...)`).
     https://docs.aws.amazon.com/lambda/latest/dg/with-eventbridge-scheduler.html"""
     return {

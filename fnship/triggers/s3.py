@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from fnship.arns import arn
+from fnship.jsonvalue import JsonObject
 from fnship.kinds.s3 import Bucket, Notification, notification_id
 from fnship.local.events import Where
 from fnship.manifest.checks import show
@@ -47,7 +47,7 @@ class S3Event:
     existing: bool
 
 
-def parse_s3(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[S3Event]:
+def parse_s3(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[S3Event]:
     check = ctx.check
     found = short_or_mapping(
         value,
@@ -122,7 +122,7 @@ def shared_buckets(events: list[tuple[Target, EventSpec]], tags: Mapping[str, st
     return [Resource.of(Address.bucket(bucket), bucket, Bucket(tags=dict(tags))) for bucket in owned]
 
 
-def s3(where: Where) -> dict[str, Any]:
+def s3(where: Where) -> JsonObject:
     """https://docs.aws.amazon.com/lambda/latest/dg/with-s3.html"""
     return {
         "Records": [

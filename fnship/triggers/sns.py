@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from fnship.arns import arn
+from fnship.jsonvalue import JsonObject
 from fnship.kinds.sns import Subscription, Topic
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import show
@@ -35,10 +35,10 @@ class SnsEvent:
     filter_policy_scope: str | None
 
 
-def parse_sns(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[SnsEvent]:
+def parse_sns(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[SnsEvent]:
     check = ctx.check
     if isinstance(value, str):
-        raw: dict[str, Any] = {"arn": value} if value.startswith("arn:") else {"topicName": value}
+        raw: dict[str, object] = {"arn": value} if value.startswith("arn:") else {"topicName": value}
         key_path = {"arn": path, "topicName": path}
     else:
         found = check.want_mapping(value, path, what="a topic name, a topic ARN or a mapping (topicName, arn, ...)")
@@ -50,7 +50,10 @@ def parse_sns(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[
     arn = None
     if raw.get("arn") is not None:
         arn = want_arn(raw["arn"], key_path["arn"], check, services=("sns",), what="SNS topic")
-    name = text_of(raw, "topicName", path, check) if isinstance(value, dict) else raw.get("topicName")
+    short = raw.get("topicName")  # (`sns: <name>`)
+    name = (
+        text_of(raw, "topicName", path, check) if isinstance(value, dict) else short if isinstance(short, str) else None
+    )
     if arn is None and name is None:
         if raw.get("arn") is None:
             check.error(path, "topicName or arn is required", at_key=True)
@@ -126,7 +129,7 @@ def shared_topics(events: list[tuple[Target, EventSpec]], tags: Mapping[str, str
     ]
 
 
-def sns(where: Where) -> dict[str, Any]:
+def sns(where: Where) -> JsonObject:
     """https://docs.aws.amazon.com/lambda/latest/dg/with-sns.html"""
     topic = f"arn:aws:sns:{where.region}:{where.account_id}:example-topic"
     return {

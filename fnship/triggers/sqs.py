@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
 
+from fnship.jsonvalue import JsonObject
 from fnship.kinds.event_source_mapping import QueueMapping
 from fnship.local.events import Where, stable_id
 from fnship.manifest.events.common import (
@@ -59,7 +59,7 @@ class SqsEvent:
     filter_patterns: tuple[str, ...]
 
 
-def parse_sqs(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[SqsEvent]:
+def parse_sqs(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[SqsEvent]:
     check = ctx.check
     if isinstance(value, dict) and ("Fn::GetAtt" in value or "Ref" in value):
         raw, arn_path = {"arn": value}, path  # `sqs: {Fn::GetAtt: ...}`: reported as unsupported below
@@ -112,7 +112,7 @@ def parse_sqs(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[
     ]
 
 
-def sqs(where: Where) -> dict[str, Any]:
+def sqs(where: Where) -> JsonObject:
     """https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html"""
     body = json.dumps({"hello": "world"})
     return {

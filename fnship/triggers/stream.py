@@ -4,8 +4,8 @@ function's role. Parse, render, grants and sample event in one place. Pure."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from fnship.jsonvalue import JsonObject
 from fnship.kinds.event_source_mapping import StreamMapping
 from fnship.local.events import Where
 from fnship.manifest.checks import show
@@ -76,7 +76,7 @@ class StreamEvent:
     filter_patterns: tuple[str, ...]
 
 
-def parse_stream(value: Any, path: KeyPath, ctx: EventContext, index: int) -> list[StreamEvent]:
+def parse_stream(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[StreamEvent]:
     check = ctx.check
     found = short_or_mapping(
         value, path, check, key="arn", keys=STREAM_KEYS, what="a stream ARN or a mapping (arn, batchSize, ...)"
@@ -182,7 +182,7 @@ def parse_stream(value: Any, path: KeyPath, ctx: EventContext, index: int) -> li
     ]
 
 
-def dynamodb(where: Where) -> dict[str, Any]:
+def dynamodb(where: Where) -> JsonObject:
     """DynamoDB Streams (`stream:` with a DynamoDB stream ARN). https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html"""
     table = f"arn:aws:dynamodb:{where.region}:{where.account_id}:table/example-table"
     return {

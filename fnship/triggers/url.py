@@ -4,7 +4,6 @@ place. Pure."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from fnship.kinds.function_url import FunctionUrl
 from fnship.manifest.checks import Checker
@@ -27,7 +26,7 @@ class UrlEvent:
     invoke_mode: str
 
 
-def parse_url(value: Any, path: KeyPath, check: Checker) -> UrlEvent | None:
+def parse_url(value: object, path: KeyPath, check: Checker) -> UrlEvent | None:
     if value is True:
         return UrlEvent("NONE", None, "BUFFERED")
     raw = check.want_mapping(value, path, what="true or a mapping (authorizer, cors, invokeMode)")

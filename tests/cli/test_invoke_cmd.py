@@ -129,6 +129,15 @@ def test_local_invoke_with_a_sample_event_and_json_output(local_service):
     assert doc["report"]["memory_mb"] == 1024 and doc["log"].startswith("START RequestId: ")
 
 
+def test_local_invoke_with_the_rest_authorizer_context_sample(local_service):
+    handler = "def handler(event, context):\n    return event['requestContext']['authorizer']\n"
+    local_service.write("authorized.py", handler)
+    local_service.write("serverless.yml", SERVICE.format(py=PY) + "  authorized:\n    handler: authorized.handler\n")
+    result = local_service.fn("invoke", "--local", "-f", "authorized", "--event", "http-authorized", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json["payload"]["principalId"] == "user-123" and result.json["payload"]["tenant"] == "acme"
+
+
 def test_local_invoke_past_the_timeout_exits_1_with_lambdas_message(local_service):
     local_service.write("serverless.yml", SERVICE.format(py=PY).replace("timeout: 10", "timeout: 1"))
     result = local_service.fn("invoke", "--local", "-f", "hello", "--data", '{"sleep": 5}')

@@ -134,7 +134,10 @@ def test_event_command_prints_each_sample(project):
         assert "eu-west-1" in result.stdout
         json.loads(result.stdout)
     unknown = project.fn("event", "kafka")
-    assert unknown.exit_code == 2 and "choose one of: httpApi, http, sqs, sns, s3, schedule, dynamodb" in unknown.stderr
+    assert unknown.exit_code == 2
+    assert "choose one of: httpApi, http, http-authorized, http-authorizer-token, http-authorizer-request, sqs," in (
+        unknown.stderr
+    )
 
 
 def test_event_json_document(project):

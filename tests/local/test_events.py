@@ -39,3 +39,18 @@ def test_unknown_type_is_an_input_error():
     with pytest.raises(InputError) as raised:
         sample_event("kafka")
     assert "choose one of" in raised.value.render()
+
+
+def test_rest_authorizer_samples_carry_what_api_gateway_sends():
+    authorized = sample_event("http-authorized", WHERE)
+    assert authorized["requestContext"]["authorizer"]["principalId"] == "user-123"
+    assert authorized["headers"]["Authorization"] == "Bearer allow"
+    token = sample_event("http-authorizer-token", WHERE)
+    assert token == {
+        "type": "TOKEN",
+        "authorizationToken": "Bearer allow",
+        "methodArn": "arn:aws:execute-api:eu-west-1:210987654321:example/dev/POST/hello",
+    }
+    request = sample_event("http-authorizer-request", WHERE)
+    assert request["type"] == "REQUEST" and request["methodArn"] == token["methodArn"]
+    assert request["httpMethod"] == "POST" and "body" not in request

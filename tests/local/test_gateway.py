@@ -10,6 +10,7 @@ import pytest
 
 from fnship.local import gateway, jwt_auth
 from fnship.local.gateway import Route
+from fnship.manifest.types import Cors, JwtAuthorizer
 
 
 def table(*routes: Route) -> gateway.RouteTable:
@@ -130,8 +131,8 @@ def test_not_json_is_502():
     assert gateway.map_response(b"{oops", payload_version="2.0", kind="http").status == 502
 
 
-CORS = {"allow_origins": ["https://a.test"], "allow_headers": ["*"], "allow_methods": ["GET", "POST"],
-        "allow_credentials": True, "expose_headers": ["X-Id"], "max_age": 5}  # fmt: skip
+CORS = Cors(allow_origins=("https://a.test",), allow_headers=("*",), allow_methods=("GET", "POST"),
+            allow_credentials=True, expose_headers=("X-Id",), max_age=5)  # fmt: skip
 
 
 def test_cors_preflight_and_response_headers():
@@ -179,11 +180,9 @@ def test_jwt_signature_checked_against_the_issuers_keys():
 
     issuer_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     forger_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    config = {
-        "issuer": "https://issuer.test",
-        "audience": ["api"],
-        "identity_source": ["$request.header.Authorization"],
-    }
+    config = JwtAuthorizer(
+        issuer="https://issuer.test", audience=("api",), identity_source=("$request.header.Authorization",)
+    )
     claims = {"iss": "https://issuer.test", "aud": "api", "exp": int(time.time()) + 60, "scope": "read"}
     keys = KeysDouble(issuer_key.public_key())
 

@@ -364,3 +364,39 @@ def test_the_http_api_payload_format_comes_from_the_function_then_the_provider(e
 def test_a_wrong_http_api_payload_format_is_named(env: Env, provider, function, expected):
     text = with_function(f"{function}\nevents:\n  - httpApi: GET /a\n", provider=provider)
     assert env.problem(text).startswith(f"serverless.yml:{expected}")
+
+
+def test_sibling_rest_path_variables_with_different_names_are_refused_naming_both(env: Env):
+    text = """\
+    service: svc
+    provider:
+      name: aws
+    functions:
+      one:
+        handler: app.one
+        events:
+          - http: GET /books/{id}
+      two:
+        handler: app.two
+        events:
+          - http: GET /books/{authorId}/x
+          - http: GET /books/{id}/y
+    """
+    assert env.problem(text) == (
+        "serverless.yml:12:9 functions.two.events.0: REST path /books/{authorId}/x has the path variable "
+        "{authorId} where /books/{id} (functions.one.events.0) has {id}: API Gateway allows one variable name per "
+        "level"
+    )
+
+
+def test_cors_true_allows_exactly_the_headers_serverless_v3_allows(env: Env):
+    manifest = env.load(
+        with_function(
+            "events:\n  - http:\n      method: GET\n      path: /a\n      cors: true\n  - httpApi: GET /b",
+            provider="httpApi:\n  cors: true",
+        )  # fmt: skip
+    )
+    expected = ("Content-Type", "X-Amz-Date", "Authorization", "X-Api-Key", "X-Amz-Security-Token",
+                "X-Amz-User-Agent", "X-Amzn-Trace-Id")  # fmt: skip
+    assert manifest.functions["api"].events[0].settings.cors.headers == expected
+    assert manifest.provider.http_api.cors.allow_headers == expected

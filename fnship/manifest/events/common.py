@@ -17,8 +17,18 @@ HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY
 CORS_KEYS = frozenset(
     {"allowedOrigins", "allowedHeaders", "allowedMethods", "allowCredentials", "exposedResponseHeaders", "maxAge"}
 )
-# The Serverless defaults for `cors: true`.
-DEFAULT_CORS_HEADERS = ("Content-Type", "X-Amz-Date", "Authorization", "X-Api-Key", "X-Amz-Security-Token")
+# The headers Serverless v3 allows for `cors: true` (and a cors mapping without headers) of `http` and `httpApi`
+# events (lib/plugins/aws/package/compile/events/api-gateway/lib/validate.js `getCors`, http-api.js
+# `defaultCors`): browser SDKs such as Amplify send X-Amz-User-Agent and X-Amzn-Trace-Id in the preflight.
+DEFAULT_CORS_HEADERS = (
+    "Content-Type",
+    "X-Amz-Date",
+    "Authorization",
+    "X-Api-Key",
+    "X-Amz-Security-Token",
+    "X-Amz-User-Agent",
+    "X-Amzn-Trace-Id",
+)
 BATCHING_WINDOW_S = (0, 300)
 ARN = re.compile(r"^arn:aws[a-z-]*:(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):(?P<account>\d{12}|):(?P<rest>.+)$")
 
