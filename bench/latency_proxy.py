@@ -149,14 +149,16 @@ def _handler(upstream: urllib.parse.ParseResult, delay: float, counts: Counts, s
             if "/moto-api/" not in self.path:
                 counts.add(classify(self.command, self.path, headers, body))
             for attempt in range(2):
-                connection = self._connection()
+                connection = None
                 try:
+                    connection = self._connection()  # (connecting is retried too, as a request on a stale one)
                     connection.request(self.command, self.path, body=body, headers=headers)
                     answer = connection.getresponse()
                     payload = answer.read()
                     break
                 except (http.client.HTTPException, OSError):
-                    connection.close()
+                    if connection is not None:
+                        connection.close()
                     local.connection = None
                     if attempt:
                         raise

@@ -33,10 +33,15 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
+from fnship.jsonvalue import Json, JsonArray, JsonMapping, JsonObject, JsonValue
 from fnship.model.resources import Ref, Resource
 from fnship.secret import Secret
+
+if TYPE_CHECKING:
+    from fnship.aws import Aws
+    from fnship.plan.diff import Plan, Step
 
 FORMAT = 1
 MAX_CHUNKS = 8
@@ -97,16 +102,25 @@ def encode(functions: Mapping[str, Entry], service: str, stage: str) -> dict[str
     parameters (then no record is kept, and every plan reads everything)."""
     record_id = uuid.uuid4().hex
     chunk_names = names(service, stage)
-    parts: list[dict[str, Any]] = [{"id": record_id, "functions": {}}]
+    chunks: list[JsonObject] = [{}]  # each parameter's functions: name -> [aliases, digest]
     for name in sorted(functions):
         entry = functions[name]
-        value = [dict(sorted(entry.aliases.items())), entry.digest]
-        parts[-1]["functions"][name] = value
-        if len(_text({**parts[-1], "format": FORMAT, "complete": True, "chunks": MAX_CHUNKS})) > CHUNK_BYTES:
-            del parts[-1]["functions"][name]
-            parts.append({"id": record_id, "functions": {name: value}})
-    if len(parts) > MAX_CHUNKS:
+        aliases: JsonObject = dict(sorted(entry.aliases.items()))
+        value: JsonArray = [aliases, entry.digest]
+        chunks[-1][name] = value
+        largest: JsonObject = {
+            "id": record_id,
+            "functions": chunks[-1],
+            "format": FORMAT,
+            "complete": True,
+            "chunks": MAX_CHUNKS,
+        }
+        if len(_text(largest)) > CHUNK_BYTES:
+            del chunks[-1][name]
+            chunks.append({name: value})
+    if len(chunks) > MAX_CHUNKS:
         return None
+    parts: list[JsonObject] = [{"id": record_id, "functions": chunk} for chunk in chunks]
     parts[0] = {"format": FORMAT, "complete": True, "chunks": len(parts), **parts[0]}
     return {chunk_names[index]: _text(part) for index, part in enumerate(parts)}
 
@@ -116,7 +130,7 @@ def incomplete(service: str, stage: str) -> tuple[str, str]:
     return names(service, stage)[0], _text({"format": FORMAT, "id": uuid.uuid4().hex, "complete": False})
 
 
-def _text(data: Mapping[str, Any]) -> str:
+def _text(data: JsonMapping) -> str:
     return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
 
@@ -147,7 +161,7 @@ def function_digest(resources: Iterable[Resource]) -> str | None:
     )
 
 
-def entries(plan: Any, outputs: Mapping[str, Mapping[str, Any]]) -> dict[str, Entry]:
+def entries(plan: Plan, outputs: Mapping[str, Mapping[str, JsonValue]]) -> dict[str, Entry]:
     """What an applied plan left on each of its functions' aliases: the record's entries. Values known only after
     apply are filled in from the apply's `outputs` (then from live state), as the executor filled them; a function
     with a value still unknown gets no entry (it is read in full next time)."""
@@ -183,11 +197,29 @@ def entries(plan: Any, outputs: Mapping[str, Mapping[str, Any]]) -> dict[str, En
     return found
 
 
+def may_write_beside(plan: Plan, running: Iterable[Step], outputs: Mapping[str, Mapping[str, JsonValue]]) -> bool:
+    """Whether the record may be written while the steps `running` are still in flight (beside the apply's last
+    round of calls instead of after it): each points a new or $LATEST-serving alias at the version this apply
+    published (known already), with no provisioned concurrency on either side. A plan trusts the record for a
+    function only once GetFunction through each alias answers the recorded version (plan/live.py `_from_record`),
+    so an alias step that does not complete (a failure, a kill) makes the next plan read that function in full;
+    a failure also marks the record incomplete again before the lock goes (pipeline.deploy)."""
+    from fnship.kinds.alias import Alias
+
+    for step in running:
+        desired, live = plan.desired.get(step.address), plan.live.get(step.address)
+        if step.type != "alias.set" or desired is None or not outputs.get(step.address, {}).get("version"):
+            return False
+        if desired.spec_as(Alias).provisioned_concurrency or (live and live.spec_as(Alias).provisioned_concurrency):
+            return False
+    return True
+
+
 class _Unresolved(Exception):
     pass
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> Json:
     if isinstance(value, Ref):
         raise _Unresolved
     if isinstance(value, Secret):  # (nothing on an alias is secret; kept out of the record all the same)
@@ -200,14 +232,14 @@ def _plain(value: Any) -> Any:
 # -- reading and writing it (SSM, through the fnship.aws handle) ------------------------------------------------
 
 
-def mark_incomplete(aws: Any, service: str, stage: str) -> int:
+def mark_incomplete(aws: Aws, service: str, stage: str) -> int:
     """Overwrite the header as incomplete (a taker of the deploy lock, before anything is applied); returns the
     header's new SSM version."""
     name, value = incomplete(service, stage)
     return aws.ssm.overwrite(name, value)
 
 
-def write(aws: Any, service: str, stage: str, functions: Mapping[str, Entry]) -> None:
+def write(aws: Aws, service: str, stage: str, functions: Mapping[str, Entry]) -> None:
     """Store a complete record (the holder of the deploy lock, after an apply that succeeded). The other chunks go
     first and the header last, so a reader never sees a complete header over another writing's chunks. A record too
     big to keep leaves the header incomplete."""
@@ -222,6 +254,6 @@ def write(aws: Any, service: str, stage: str, functions: Mapping[str, Entry]) ->
     aws.ssm.overwrite(header, values[header])
 
 
-def remove(aws: Any, service: str, stage: str) -> None:
+def remove(aws: Aws, service: str, stage: str) -> None:
     """Delete the record's parameters (`fn remove`, after everything else is gone): one call."""
     aws.ssm.delete_many(names(service, stage))

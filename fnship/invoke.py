@@ -18,13 +18,26 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from fnship.errors import FnError, InputError
+from fnship.jsonvalue import Json, JsonObject
+
+if TYPE_CHECKING:
+    from fnship.aws import Aws
+    from fnship.local.runner import RunSpec
+    from fnship.manifest.types import FunctionSpec, Manifest
+    from fnship.pipeline import Loaded
 
 LOCAL_ACCOUNT = "123456789012"  # the account id `sam local` and the emulator use
 # How often a local run's new log lines are written to the emulator while the handler runs.
 SHIP_INTERVAL_S = 0.2
+
+
+class FunctionError(TypedDict):
+    type: str
+    message: str
+    trace: list[str]
 
 
 @dataclass
@@ -42,14 +55,14 @@ class Invocation:
     log: str | None = None  # remote --log: the tail AWS returned
     request_id: str | None = None
     log_stream: str | None = None
-    report: dict[str, Any] = field(default_factory=dict)
+    report: JsonObject = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.error_type is None
 
-    def payload_value(self) -> Any:
+    def payload_value(self) -> Json:
         """The response as JSON when it is JSON, else the text."""
         text = self.payload.decode("utf-8", "replace")
         try:
@@ -57,19 +70,19 @@ class Invocation:
         except ValueError:
             return text
 
-    def error(self) -> dict[str, Any]:
+    def error(self) -> FunctionError:
         """{type, message, trace} of a function error, from Lambda's error document."""
         value = self.payload_value()
         doc = value if isinstance(value, dict) else {"errorMessage": str(value)}
-        return {
-            "type": str(doc.get("errorType") or self.error_type or "Error"),
-            "message": str(doc.get("errorMessage", "")),
-            # Python's runtime says stackTrace, Node.js's says trace.
-            "trace": [str(line) for line in doc.get("stackTrace") or doc.get("trace") or []],
-        }
+        trace = doc.get("stackTrace") or doc.get("trace") or []  # Python's runtime says stackTrace, Node.js's trace
+        return FunctionError(
+            type=str(doc.get("errorType") or self.error_type or "Error"),
+            message=str(doc.get("errorMessage", "")),
+            trace=[str(line) for line in trace] if isinstance(trace, list) else [str(trace)],
+        )
 
 
-def choose_function(manifest: Any, name: str | None) -> str:
+def choose_function(manifest: Manifest, name: str | None) -> str:
     """The function to invoke: `-f NAME` (a key, or the physical name), else the only one."""
     if name:
         if name in manifest.functions:
@@ -159,7 +172,7 @@ def _read_event_file(path: Path, source: str) -> str:
 
 
 def invoke_remote(
-    loaded: Any, key: str, payload: bytes, *, qualifier: str | None = None, log_tail: bool = False
+    loaded: Loaded, key: str, payload: bytes, *, qualifier: str | None = None, log_tail: bool = False
 ) -> Invocation:
     """Invoke the deployed function (its alias unless `qualifier` says otherwise), synchronously."""
     from fnship.model.build import alias_name
@@ -182,7 +195,7 @@ def invoke_remote(
 
 
 def invoke_local(
-    loaded: Any,
+    loaded: Loaded,
     key: str,
     payload: bytes,
     *,
@@ -196,8 +209,7 @@ def invoke_local(
     manifest = loaded.manifest
     spec = manifest.functions[key]
     shims.shim_for(spec.runtime)  # a runtime with no local runner: say which ones run here, before packaging
-    if not spec.handler:
-        raise InputError(f"function {key} has no handler (an image function?): fnship runs only zip handlers locally")
+    zip_handler(key, spec)
     aws = loaded.aws
     emulated = bool(aws.target.local)
     warnings: list[str] = []
@@ -240,7 +252,14 @@ def invoke_local(
     )
 
 
-def run_spec(loaded: Any, key: str, warnings: list[str]) -> Any:
+def zip_handler(key: str, spec: FunctionSpec) -> str:
+    """The function's handler; an InputError when it has none (an image function), which runs only on Lambda."""
+    if not spec.handler:
+        raise InputError(f"function {key} has no handler (an image function?): fnship runs only zip handlers locally")
+    return spec.handler
+
+
+def run_spec(loaded: Loaded, key: str, warnings: list[str]) -> RunSpec:
     """The function packaged, extracted with its built layers, and described for the runner."""
     from fnship import pipeline
     from fnship.local import runner
@@ -249,6 +268,7 @@ def run_spec(loaded: Any, key: str, warnings: list[str]) -> Any:
 
     manifest = loaded.manifest
     spec = manifest.functions[key]
+    handler = zip_handler(key, spec)
     aws = loaded.aws
     emulated = bool(aws.target.local)
     packaged = pipeline.package_artifacts(loaded, only=[key])
@@ -276,7 +296,7 @@ def run_spec(loaded: Any, key: str, warnings: list[str]) -> Any:
             "AWS_SECRET_ACCESS_KEY": "testing",
         }
     return runner.RunSpec(
-        handler=spec.handler,
+        handler=handler,
         code_paths=runner.code_paths(code_dir, layer_dirs, python=local_python, runtime=spec.runtime),
         function_name=spec.name,
         invoked_arn=function_arn(region=manifest.region, account_id=LOCAL_ACCOUNT, function_name=spec.name),
@@ -294,7 +314,7 @@ class LogShipper:
     """Writes a local run's log lines to the emulator's CloudWatch Logs while the handler runs, as Lambda streams
     them, so `fn logs --local --tail` shows a line soon after it is printed, not when the invocation ends."""
 
-    def __init__(self, aws: Any, group: str, stream: str, *, interval_s: float = SHIP_INTERVAL_S) -> None:
+    def __init__(self, aws: Aws, group: str, stream: str, *, interval_s: float = SHIP_INTERVAL_S) -> None:
         self._aws, self._group, self._stream, self._interval = aws, group, stream, interval_s
         self._pending: list[tuple[int, str]] = []
         self._lock = threading.Lock()

@@ -28,9 +28,10 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fnship.errors import FnError
+from fnship.jsonvalue import JsonObject
 from fnship.model.resources import ownership_tags
 
 if TYPE_CHECKING:
@@ -56,8 +57,10 @@ class LockInfo:
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "acquired_at": _iso(self.acquired), "expires_at": _iso(self.expires)}
+    def to_dict(self) -> JsonObject:
+        fields: JsonObject = {"id": self.id, "who": self.who, "command": self.command, "acquired": self.acquired,
+                              "expires": self.expires}  # fmt: skip
+        return {**fields, "acquired_at": _iso(self.acquired), "expires_at": _iso(self.expires)}
 
     def describe(self) -> str:
         return f"{self.who} since {_iso(self.acquired)} ({self.command}), expires {_iso(self.expires)}"
@@ -268,6 +271,13 @@ class Renewer:
             self.tick()
 
 
+def still_ours(aws: Aws, *, service: str, stage: str, lock: LockInfo) -> bool:
+    """Whether the lock is still `lock` (not taken over after its lease ended, nor broken): what a release reads
+    before it deletes. A holder may read it beside its last work and hand the answer to `release` (`checked`)."""
+    current = parse(aws.ssm.get_or_none(lock_name(service, stage)))
+    return current is not None and current.id == lock.id
+
+
 def release(
     aws: Aws,
     *,
@@ -278,11 +288,12 @@ def release(
     sleep: Callable[[float], None] = time.sleep,
     unlock_command: str = "fn unlock",
     last: Sequence[Callable[[], None]] = (),
+    checked: bool | None = None,
 ) -> None:
     """Release our lock, retried; one that is no longer ours (taken over after it ended, broken) is left alone.
     Raises ReleaseFailed when every attempt failed. `last` is what the holder does last under the lock: it runs
-    beside the read of who holds it (one round trip, not two), and is done before the lock is deleted."""
-    name = lock_name(service, stage)
+    beside the read of who holds it (one round trip, not two), and is done before the lock is deleted. `checked`:
+    what `still_ours` answered the holder beside its last work (None: it is read now)."""
     with ThreadPoolExecutor(max_workers=max(1, len(last))) as beside:
         jobs = [beside.submit(job) for job in last]
 
@@ -290,8 +301,8 @@ def release(
             wait(jobs)
 
         try:
-            _release(aws, name, lock, attempts=attempts, sleep=sleep, unlock_command=unlock_command,
-                     before_delete=finished)  # fmt: skip
+            _release(aws, service, stage, lock, attempts=attempts, sleep=sleep, unlock_command=unlock_command,
+                     before_delete=finished, checked=checked)  # fmt: skip
         finally:
             wait(jobs)
     for job in jobs:
@@ -299,19 +310,23 @@ def release(
 
 
 def _release(
-    aws: Any,
-    name: str,
+    aws: Aws,
+    service: str,
+    stage: str,
     lock: LockInfo,
     *,
     attempts: int,
     sleep: Callable[[float], None],
     unlock_command: str,
     before_delete: Callable[[], None] = lambda: None,
+    checked: bool | None = None,
 ) -> None:
+    name = lock_name(service, stage)
     for attempt in range(attempts):
         try:
-            current = parse(aws.ssm.get_or_none(name))
-            if current is not None and current.id == lock.id:
+            ours = checked if checked is not None and attempt == 0 else still_ours(aws, service=service, stage=stage,
+                                                                                     lock=lock)  # fmt: skip
+            if ours:
                 before_delete()
                 aws.ssm.delete(name)
             return
@@ -340,35 +355,45 @@ def held(
     *,
     service: str,
     stage: str,
+    who: str,
+    command: str,
+    ttl: float = LEASE_S,
+    wait: float = 0,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+    on_wait: Callable[[LockInfo | None], None] = lambda _holder: None,
+    on_takeover: Callable[[LockInfo], None] | None = None,
     say: Callable[[str], None] = say_on_stderr,
     unlock_command: str = "fn unlock",
     renew_every: float = RENEW_EVERY_S,
     renew_wait: Callable[[float, threading.Event], bool] | None = None,
     release_sleep: Callable[[float], None] = time.sleep,
     last: Sequence[Callable[[], None]] = (),
-    **kwargs: Any,
+    checked: Callable[[], bool | None] = lambda: None,
 ) -> Iterator[LockInfo]:
     """The lease for the body of a `with`, renewed in the background while the body runs and released on every
     exit path (errors, Ctrl-C, SIGTERM via the CLI). A release that fails is said with `say` (stderr), naming the
     exact `fn unlock` command; it does not hide the body's own outcome. `say` also tells a takeover and a lost
     lease. `last` (a list the body may still add to) is done beside the release's first read, before the lock is
-    deleted (see `release`)."""
-    kwargs.setdefault(
-        "on_takeover",
-        lambda ended: say(
+    deleted (see `release`). `checked` says, once the body is done, whether the body found the lock still ours
+    beside its last work (`still_ours`; None: the release reads it)."""
+
+    def said_takeover(ended: LockInfo) -> None:
+        say(
             f"Took over the deploy lock: the lease of {ended.who} ({ended.command}) ended "
             f"{_iso(ended.expires)} without a release."
-        ),
-    )
-    lock = acquire(aws, service=service, stage=stage, **kwargs)
+        )
+
+    lock = acquire(aws, service=service, stage=stage, who=who, command=command, ttl=ttl, wait=wait, clock=clock,
+                   sleep=sleep, on_wait=on_wait, on_takeover=on_takeover or said_takeover)  # fmt: skip
     renewer = Renewer(
         aws,
         service=service,
         stage=stage,
         lock=lock,
-        ttl=kwargs.get("ttl", LEASE_S),
+        ttl=ttl,
         every=renew_every,
-        clock=kwargs.get("clock", time.time),
+        clock=clock,
         wait=renew_wait,
         on_lost=say,
     ).start()
@@ -376,9 +401,10 @@ def held(
         yield lock
     finally:
         lock = renewer.stop()
+        told = checked()
         try:
             release(aws, service=service, stage=stage, lock=lock, sleep=release_sleep, unlock_command=unlock_command,
-                    last=list(last))  # fmt: skip
+                    last=list(last), checked=None if renewer.lost else told)  # fmt: skip
         except ReleaseFailed as failed:
             say(f"Warning: {failed.render()}")
 

@@ -16,9 +16,14 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnship.errors import AwsError, FnError, InputError
+from fnship.jsonvalue import Json, JsonMapping, JsonObject
+
+if TYPE_CHECKING:
+    from fnship.aws.logs_read_api import LogsReadApi
+    from fnship.manifest.types import Manifest
 
 # Polling (FilterLogEvents): pause after an empty poll; back off on throttling (the API allows 5 requests per
 # second per account and region: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/logs/cloudwatch_limits_cwl.html).
@@ -51,7 +56,7 @@ class Source:
     group: str
 
 
-def sources_for(manifest: Any, keys: Sequence[str] = ()) -> list[Source]:
+def sources_for(manifest: Manifest, keys: Sequence[str] = ()) -> list[Source]:
     from fnship.model.names import log_group_name
 
     chosen = list(keys) or list(manifest.functions)
@@ -102,7 +107,9 @@ def _event(source: Source, raw: Mapping[str, Any]) -> LogEvent:
     )
 
 
-def _read_group(api: Any, source: Source, *, start_ms: int | None, end_ms: int | None, pattern: str | None):
+def _read_group(
+    api: LogsReadApi, source: Source, *, start_ms: int | None, end_ms: int | None, pattern: str | None
+) -> list[LogEvent]:
     """Every page of one group: the next page is asked for until there is no token, so none is skipped."""
     events: list[LogEvent] = []
     token = None
@@ -114,7 +121,12 @@ def _read_group(api: Any, source: Source, *, start_ms: int | None, end_ms: int |
 
 
 def fetch(
-    api: Any, sources: Sequence[Source], *, start_ms: int | None, end_ms: int | None = None, pattern: str | None = None
+    api: LogsReadApi,
+    sources: Sequence[Source],
+    *,
+    start_ms: int | None,
+    end_ms: int | None = None,
+    pattern: str | None = None,
 ) -> list[LogEvent]:
     """Every event of `sources` in [start, end], merged by timestamp (ties: function, then stream)."""
     per_group = [_read_group(api, s, start_ms=start_ms, end_ms=end_ms, pattern=pattern) for s in sources]
@@ -147,12 +159,12 @@ class Line:
 
     text: str
     severity: str
-    record: dict[str, Any] = field(default_factory=dict)
+    record: JsonObject = field(default_factory=dict)
 
 
-def parse_report(message: str) -> dict[str, Any]:
+def parse_report(message: str) -> JsonObject:
     """`REPORT RequestId: id\\tDuration: 1.2 ms\\tBilled Duration: 2 ms\\t...` -> numbers by field."""
-    report: dict[str, Any] = {}
+    report: JsonObject = {}
     for part in message.split("\t")[1:]:
         name, _, value = part.partition(":")
         field_name = _REPORT_FIELDS.get(name.strip())
@@ -170,7 +182,7 @@ def parse_report(message: str) -> dict[str, Any]:
     return report
 
 
-def summarize_report(report: Mapping[str, Any]) -> str:
+def summarize_report(report: JsonMapping) -> str:
     parts = [f"{report.get('duration_ms', '?')} ms (billed {report.get('billed_ms', '?')} ms)"]
     if "max_memory_used_mb" in report or "memory_mb" in report:
         parts.append(f"{report.get('max_memory_used_mb', '?')}/{report.get('memory_mb', '?')} MB")
@@ -181,7 +193,7 @@ def summarize_report(report: Mapping[str, Any]) -> str:
     return "REPORT " + " | ".join(parts)
 
 
-def _parse_json(text: str) -> Any:
+def _parse_json(text: str) -> Json:
     stripped = text.strip()
     if not (stripped.startswith("{") and stripped.endswith("}")):
         return None
@@ -215,7 +227,7 @@ class Formatter:
         stream_key = (event.source.group, event.stream)
         request_id = self._current.get(stream_key, "")
         kind, level, text, severity = "log", None, message, "normal"
-        record: dict[str, Any] = {}
+        record: JsonObject = {}
         if match := _START.match(message):
             request_id = match.group(1)
             self._current[stream_key] = request_id
@@ -273,7 +285,7 @@ class Formatter:
         stamp = iso_time(event.timestamp).replace("T", " ").removesuffix("Z")
         return Line(f"{stamp} {label}{short} {text}", severity, record)
 
-    def _dump(self, data: Any) -> str:
+    def _dump(self, data: Json) -> str:
         if self.pretty:
             return json.dumps(data, indent=2, ensure_ascii=False)
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
@@ -300,7 +312,7 @@ class _Seen:
 
     def __init__(self) -> None:
         self._ids: dict[tuple[str, str, str], int] = {}  # (group, stream, event id) -> timestamp
-        self._copies: dict[tuple[Any, tuple[str, str, int, str]], int] = {}  # (view, content) -> copies seen
+        self._copies: dict[tuple[str | int, tuple[str, str, int, str]], int] = {}  # (view, content) -> copies seen
         self._shown: dict[tuple[str, str, int, str], int] = {}  # content -> copies shown
         self.newest = 0
 
@@ -311,7 +323,7 @@ class _Seen:
             if ident in self._ids:
                 return False
             self._ids[ident] = event.timestamp
-            view: Any = "polled"
+            view: str | int = "polled"
         else:
             view = session
         key = event.key
@@ -335,7 +347,7 @@ class _Seen:
 class Tailer:
     """Follows `sources` until interrupted (KeyboardInterrupt propagates): live tail, else polling."""
 
-    api: Any
+    api: LogsReadApi
     sources: Sequence[Source]
     emit: Callable[[LogEvent], None]
     clock: Callable[[], float]

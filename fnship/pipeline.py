@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from fnship.errors import Diagnostic, FnError, InputError
 
@@ -22,18 +22,24 @@ if TYPE_CHECKING:  # (the core is imported lazily, inside each job: `fn --help` 
     from concurrent.futures import Future
 
     from fnship.aws import Aws
+    from fnship.cost.plan_cost import PlanCost
+    from fnship.cost.traffic import Traffic
     from fnship.deploy_record import Record
     from fnship.executor import ApplyResult, Reporter
+    from fnship.jsonvalue import JsonObject, JsonValue
+    from fnship.kinds.base import Outputs
     from fnship.lock import LockInfo
     from fnship.manifest.types import Manifest
     from fnship.model.resources import State
     from fnship.packaging.artifacts import Artifact, Packaged
     from fnship.packaging.deps import Tools
-    from fnship.plan.diff import Plan
+    from fnship.plan.diff import Plan, Step
     from fnship.plan.endpoints import Endpoints
     from fnship.plan.live import Discovery
     from fnship.plan.reads import Reads
     from fnship.strategies.shifter import Runtime
+
+    LockWait = Callable[[LockInfo | None], None]  # told who holds the lock while a command waits for it
 
 BUILD_DIR = ".fn"
 # The services every plan reads (functions, roles, log groups, the tagging answer), by boto3's names.
@@ -73,6 +79,9 @@ class Loaded:
     marked: Future[int] | None = None
     # What the holder of the deploy lock does last, beside the release's first read (lock.release's `last`).
     finishing: list[Callable[[], None]] = field(default_factory=list)
+    # Whether the lock was still ours, read beside the apply's last round of calls (lock.still_ours): the release
+    # then deletes it without reading it again.
+    checked: Future[bool] | None = None
 
 
 def aws_for(options: Options, *, region: str, profile: str | None) -> Aws:
@@ -362,7 +371,7 @@ def replan_under_lock(loaded: Loaded, shown: Plan, *, only: Collection[str] = ()
     loaded.record = None  # (what it said may be stale now: a `-f` deploy keeps none of it)
     fresh = _plan_against_live(loaded, shown.desired, only=only)
 
-    def changes(plan: Plan) -> dict[str, Any]:  # the plan as JSON-like data
+    def changes(plan: Plan) -> JsonObject:  # the plan as JSON-like data
         data = plan_to_dict(plan)
         data.pop("release")
         data.pop("recorded", None)
@@ -380,7 +389,7 @@ API_EVENT_TYPES = frozenset({"httpApi", "http"})
 
 
 def endpoints(
-    loaded: Loaded, plan: Plan | None = None, outputs: Mapping[str, Mapping[str, Any]] | None = None
+    loaded: Loaded, plan: Plan | None = None, outputs: Mapping[str, Mapping[str, JsonValue]] | None = None
 ) -> Endpoints:
     """The HTTP API (URL, routes), the REST API (URL, methods) and the function URLs, as deployed.
 
@@ -424,14 +433,13 @@ def endpoints(
     )
 
 
-def release_record(plan: Plan, manifest: Manifest) -> dict[str, Any]:
+def release_record(plan: Plan, manifest: Manifest) -> dict[str, str | None]:
     """Who released what and when: written into each published version's description, and told to hooks."""
     from fnship.releases import who_am_i
 
-    moment = dt.datetime.strptime(plan.release_id, "%Y%m%dT%H%M%SZ")
     return {
         "release": plan.release_id,
-        "time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "time": _release_time(plan),
         "commit": git_commit(manifest.root),
         "by": who_am_i(),
         "service": plan.service,
@@ -439,18 +447,30 @@ def release_record(plan: Plan, manifest: Manifest) -> dict[str, Any]:
     }
 
 
+def _release_time(plan: Plan) -> str:
+    """When the release was planned, as ISO 8601 (its id is the compact form)."""
+    return dt.datetime.strptime(plan.release_id, "%Y%m%dT%H%M%SZ").strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def apply(
-    loaded: Loaded, plan: Plan, *, reporter: Reporter | None = None, runtime: Runtime | None = None
+    loaded: Loaded,
+    plan: Plan,
+    *,
+    reporter: Reporter | None = None,
+    runtime: Runtime | None = None,
+    beside_last: Callable[[tuple[Step, ...], Outputs], None] | None = None,
 ) -> ApplyResult:
-    """Run the plan. `runtime` (strategies.shifter.Runtime) carries the clock, progress and interrupt policy."""
+    """Run the plan. `runtime` (strategies.shifter.Runtime) carries the clock, progress and interrupt policy;
+    `beside_last` is told when only the last steps are running (executor.apply_plan)."""
     from fnship.executor import apply_plan
     from fnship.releases import format_description
 
     record = release_record(plan, loaded.manifest)
     description = format_description(
-        release_id=record["release"], time=record["time"], commit=record["commit"], who=record["by"]
+        release_id=plan.release_id, time=_release_time(plan), commit=record["commit"], who=record["by"]
     )
-    return apply_plan(plan, loaded.aws, description=description, reporter=reporter, release=record, runtime=runtime)
+    return apply_plan(plan, loaded.aws, description=description, reporter=reporter, release=record, runtime=runtime,
+                      beside_last=beside_last)  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -460,7 +480,7 @@ def deploy_lock(
     command: str,
     strategy: str | None = None,
     wait: float = 0,
-    on_wait=None,
+    on_wait: LockWait | None = None,
     mark_beside: bool = False,
 ) -> Iterator[LockInfo]:
     """The service-and-stage deploy lock as a context manager: a lease renewed while the command works (however
@@ -483,7 +503,9 @@ def deploy_lock(
         yield held
 
 
-def _lease(loaded: Loaded, *, command: str, strategy: str | None, wait: float, on_wait) -> Any:
+def _lease(
+    loaded: Loaded, *, command: str, strategy: str | None, wait: float, on_wait: LockWait | None
+) -> AbstractContextManager[LockInfo]:
     from fnship import lock
     from fnship.manifest.release import release_settings
     from fnship.manifest.strategy import total_wait
@@ -502,8 +524,21 @@ def _lease(loaded: Loaded, *, command: str, strategy: str | None, wait: float, o
         wait=wait,
         unlock_command=unlock_command(loaded),
         last=loaded.finishing,
-        **({"on_wait": on_wait} if on_wait else {}),
+        on_wait=on_wait or (lambda _holder: None),
+        checked=partial(_checked_beside_last, loaded),
     )
+
+
+def _checked_beside_last(loaded: Loaded) -> bool | None:
+    """What lock.still_ours answered beside the apply's last round; None when it was not asked (or failed: the
+    release then reads it)."""
+    checked, loaded.checked = loaded.checked, None  # (said of this lock only: a later one reads its own)
+    if checked is None:
+        return None
+    try:
+        return checked.result()
+    except FnError:
+        return None
 
 
 def unlock_command(loaded: Loaded) -> str:
@@ -532,7 +567,53 @@ def removal_plan(loaded: Loaded) -> Plan:
     return plan_of(empty, live, release_id=release_id(), warnings=tuple(removal_warnings(live)))
 
 
-def info(loaded: Loaded) -> dict[str, Any]:
+class VersionInfo(TypedDict):
+    version: str
+    description: str
+    code_sha256: str | None
+
+
+class _FunctionInfo(TypedDict):
+    key: str
+    name: str
+    deployed: bool
+    alias: str
+
+
+class FunctionInfo(_FunctionInfo, total=False):
+    """One function in `fn info` (one not deployed has only the four keys above)."""
+
+    arn: str
+    runtime: str | None
+    handler: str | None
+    memory_size: int | None
+    timeout: int | None
+    architecture: str
+    code_size: int | None
+    last_modified: str | None
+    role: str | None
+    alias_version: str | None
+    alias_arn: str | None
+    weights: dict[str, float]
+    versions: list[VersionInfo]
+
+
+class StackInfo(TypedDict):
+    name: str
+    status: str | None  # None: not deployed
+    outputs: dict[str, str]
+
+
+class ServiceInfo(TypedDict):
+    service: str
+    stage: str
+    region: str
+    functions: list[FunctionInfo]
+    stack: NotRequired[StackInfo]  # only with `resources:`
+    endpoints: Endpoints
+
+
+def info(loaded: Loaded) -> ServiceInfo:
     """What is deployed: per function its name, runtime, alias target, versions and role."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -541,11 +622,11 @@ def info(loaded: Loaded) -> dict[str, Any]:
     manifest = loaded.manifest
     lam = loaded.aws.lambda_
 
-    def describe(key: str) -> dict[str, Any]:
+    def describe(key: str) -> FunctionInfo:
         spec = manifest.functions[key]
         found = lam.get_function_or_none(spec.name)
         alias = alias_name(manifest, spec)
-        entry: dict[str, Any] = {"key": key, "name": spec.name, "deployed": found is not None, "alias": alias}
+        entry: FunctionInfo = {"key": key, "name": spec.name, "deployed": found is not None, "alias": alias}
         if found is None:
             return entry
         config = found["Configuration"]
@@ -582,17 +663,19 @@ def info(loaded: Loaded) -> dict[str, Any]:
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         functions = list(pool.map(describe, list(manifest.functions)))
-    return {
+    found: ServiceInfo = {
         "service": manifest.service,
         "stage": manifest.stage,
         "region": manifest.region,
         "functions": functions,
-        **({"stack": stack_info(loaded)} if manifest.stack is not None else {}),
         "endpoints": endpoints(loaded),
     }
+    if manifest.stack is not None:
+        found["stack"] = stack_info(loaded)
+    return found
 
 
-def stack_info(loaded: Loaded) -> dict[str, Any]:
+def stack_info(loaded: Loaded) -> StackInfo:
     """The companion stack: its name, status and outputs (not the ones fnship adds for what it reads)."""
     from fnship.kinds.stack import stack_name, user_outputs
 
@@ -637,7 +720,7 @@ def clean_tune_leftovers_locked(loaded: Loaded) -> list[str]:
     return tune.cleanup(loaded.aws, service=manifest.service, stage=manifest.stage, code_for=code_for)
 
 
-def clean_tune_leftovers(loaded: Loaded, *, wait: float = 0, on_wait=None) -> list[str]:
+def clean_tune_leftovers(loaded: Loaded, *, wait: float = 0, on_wait: LockWait | None = None) -> list[str]:
     """If a killed `fn tune` left its journal (the plan's first round read whether it did: `loaded.tune_journal`),
     take the lock (waiting up to `wait` for a dead tune's lease) and undo it, so the plan is the one the manifest
     alone makes."""
@@ -648,7 +731,7 @@ def clean_tune_leftovers(loaded: Loaded, *, wait: float = 0, on_wait=None) -> li
         return clean_tune_leftovers_locked(loaded)
 
 
-def plan_cost(loaded: Loaded, plan: Plan, *, days: int = 30) -> dict[str, Any] | None:
+def plan_cost(loaded: Loaded, plan: Plan, *, days: int = 30) -> PlanCost | None:
     """What the plan's changes cost a month, at the last `days` days' traffic (cost.plan_cost); None when no change
     touches what Lambda bills by (then no metric is read)."""
     from fnship.cost import plan_cost as pricing
@@ -661,7 +744,7 @@ def plan_cost(loaded: Loaded, plan: Plan, *, days: int = 30) -> dict[str, Any] |
     try:
         # The invocations provisioned concurrency served are in the alias's own metrics (where it is configured).
         provisioned = {c.name: [c.alias] for c in changes if c.alias and c.before.provisioned}
-        traffic: Any = read_traffic(
+        traffic: Mapping[str, Traffic | None] | str = read_traffic(
             loaded.aws.cloudwatch, [c.name for c in changes], days=days, provisioned=provisioned
         )
     except FnError as exc:  # no cloudwatch:GetMetricData permission: the plan still shows, the cost says why not
@@ -698,7 +781,7 @@ class Hooks:
     confirm: Callable[[Plan], bool] = lambda _plan: False
     working: Callable[[str], AbstractContextManager[None]] = _nothing  # a spinner around reading and building
     reporter: Callable[[Plan], AbstractContextManager[Reporter | None]] = lambda _plan: contextlib.nullcontext(None)
-    on_lock_wait: Callable[[Any], None] | None = None
+    on_lock_wait: LockWait | None = None
     guard: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext  # SIGTERM as Ctrl-C while applying
     note: Callable[[str], None] = lambda _line: None  # something done on the way worth saying (a clean-up)
     # `confirm` answers yes without asking (`--yes`): a first deploy may then take the lock before it reads.
@@ -725,19 +808,20 @@ def deploy(
     under it (and the record written even when it changes nothing). After an apply that succeeded, the deploy
     record says what it left (fnship/deploy_record.py), before the lock is released."""
 
-    def lock(*, mark_beside: bool = False) -> AbstractContextManager[Any]:
+    def lock(*, mark_beside: bool = False) -> AbstractContextManager[LockInfo]:
         return deploy_lock(loaded, command="fn deploy", strategy=strategy, wait=wait_lock, on_wait=hooks.on_lock_wait,
                            mark_beside=mark_beside)  # fmt: skip
 
     with contextlib.ExitStack() as held:
         locked = False
+        lease: LockInfo | None = None
 
         def lock_before_reading() -> None:
-            nonlocal locked
+            nonlocal locked, lease
             vouched = loaded.record is not None and loaded.record.complete
             if dry_run or not hooks.confirms_without_asking or vouched or loaded.tune_journal:
                 return
-            held.enter_context(lock(mark_beside=True))
+            lease = held.enter_context(lock(mark_beside=True))
             locked = True
 
         with hooks.working("Building and reading live state"):
@@ -757,26 +841,55 @@ def deploy(
             return Outcome(plan, endpoints=endpoints(loaded, plan) if plan.empty else None)
         if not hooks.confirm(plan):
             return Outcome(plan, declined=True)
+        from concurrent.futures import ThreadPoolExecutor
+
         if not locked:
-            held.enter_context(lock())
+            lease = held.enter_context(lock())
+        assert lease is not None
+        # (entered after the lock: its jobs are done before the lock goes)
+        beside = held.enter_context(ThreadPoolExecutor(max_workers=2, thread_name_prefix="fnship-finish"))
+        written: list[Future[None]] = []
+
+        def beside_last(running: tuple[Step, ...], outputs: Outputs) -> None:
+            """The record and the lock's check go out beside the last steps' calls when the next plan checks what
+            those steps do (deploy_record.may_write_beside): one round trip instead of two after the apply."""
+            from fnship import deploy_record, lock
+
+            if deploy_record.may_write_beside(plan, running, outputs):
+                written.append(beside.submit(write_record, loaded, plan, outputs, only=only, note=hooks.note))
+                manifest = loaded.manifest
+                loaded.checked = beside.submit(lock.still_ours, loaded.aws, service=manifest.service,
+                                               stage=manifest.stage, lock=lease)  # fmt: skip
+
         with hooks.guard():
             if not locked:
                 plan = replan_under_lock(loaded, plan, only=only)
             assert loaded.marked is not None  # (deploy_lock marks the record as it takes the lock)
             loaded.marked.result()  # nothing changes before the record stops vouching
             with hooks.reporter(plan) as report:
-                result = apply(loaded, plan, reporter=report, runtime=runtime)
-            if result.ok:  # written beside the release's first read, before the lock goes
+                result = apply(loaded, plan, reporter=report, runtime=runtime, beside_last=beside_last)
+            if result.ok and not written:  # written beside the release's first read, before the lock goes
                 loaded.finishing.append(partial(write_record, loaded, plan, result.outputs, only=only, note=hooks.note))
+            elif not result.ok and written:  # written complete beside a step that then failed: it vouches no more
+                loaded.finishing.append(partial(_mark_incomplete_after, written[0], loaded))
     if not result.ok:
         return Outcome(plan, applied=True, result=result, error=failure_error(result))
     return Outcome(plan, applied=True, result=result, endpoints=endpoints(loaded, plan, result.outputs))
 
 
+def _mark_incomplete_after(written: Future[None], loaded: Loaded) -> None:
+    from concurrent.futures import wait
+
+    from fnship import deploy_record
+
+    wait([written])
+    deploy_record.mark_incomplete(loaded.aws, loaded.manifest.service, loaded.manifest.stage)
+
+
 def write_record(
     loaded: Loaded,
-    plan: Any,
-    outputs: Mapping[str, Any],
+    plan: Plan,
+    outputs: Mapping[str, Mapping[str, JsonValue]],
     *,
     only: Collection[str] = (),
     note: Callable[[str], None] = lambda _line: None,

@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fnship.jsonvalue import JsonObject
+
 PREFIX = "fnship"
 DESCRIPTION_MAX = 256
 ALIAS_DESCRIPTION = "fnship release pointer"
@@ -37,7 +39,7 @@ class Release:
     who: str | None
     description: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "version": self.version,
             "release": self.release_id,

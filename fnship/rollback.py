@@ -8,15 +8,22 @@ parallel). Mutates only aliases.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 from fnship.errors import FnError, InputError
+from fnship.jsonvalue import JsonObject
 from fnship.releases import previous_version, released_history, releases_of
 
+if TYPE_CHECKING:
+    from fnship.aws import Aws
+    from fnship.manifest.types import Manifest
+
 WORKERS = 16
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -30,52 +37,89 @@ class Move:
     aborted_shift: bool = False
     error: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "function": self.function_key,
             "name": self.function,
             "alias": self.alias,
             "from": self.before,
             "to": self.after,
-            "weights_before": self.weights,
+            "weights_before": dict(self.weights),
             "aborted_shift": self.aborted_shift,
             "error": self.error,
         }
 
 
-def _targets(manifest: Any, only: Collection[str]) -> list[tuple[str, str, str]]:
+class ReleaseRow(TypedDict):
+    """One published version in `fn releases`: its release record, and what the alias does with it."""
+
+    version: str
+    release: str | None
+    time: str | None
+    commit: str | None
+    by: str | None
+    description: str
+    serving: bool
+    completed: bool | None  # False: rolled back, interrupted or failed; None: from before the alias kept a history
+    weight: float | None  # its share of the traffic (None: it gets none)
+
+
+class _FunctionReleases(TypedDict):
+    function: str
+    name: str
+    alias: str
+    deployed: bool
+    releases: list[ReleaseRow]
+
+
+class FunctionReleases(_FunctionReleases, total=False):
+    """One function in `fn releases` (a function not deployed has no version and weights)."""
+
+    version: str | None
+    weights: dict[str, float]
+
+
+def _targets(manifest: Manifest, only: Collection[str]) -> list[tuple[str, str, str]]:
     settings = manifest.releases
     keys = list(only) or list(manifest.functions)
     return [(key, manifest.functions[key].name, settings[key].alias) for key in keys]
 
 
-def _parallel(fn, items):
+def _parallel(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
     with ThreadPoolExecutor(max_workers=min(WORKERS, max(1, len(items)))) as pool:
         return list(pool.map(fn, items))
 
 
-def list_releases(aws: Any, manifest: Any, *, only: Collection[str] = ()) -> list[dict[str, Any]]:
+def list_releases(aws: Aws, manifest: Manifest, *, only: Collection[str] = ()) -> list[FunctionReleases]:
     """Per function: its alias, the version it serves (and weights), and its releases newest first."""
     lam = aws.lambda_
 
-    def read(target: tuple[str, str, str]) -> dict[str, Any]:
+    def read(target: tuple[str, str, str]) -> FunctionReleases:
         key, name, alias = target
         if lam.get_function_or_none(name) is None:
             return {"function": key, "name": name, "alias": alias, "deployed": False, "releases": []}
         live = lam.get_alias_or_none(name, alias)
         serving = str(live["FunctionVersion"]) if live else None
-        weights = dict(((live or {}).get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {})
-        history = released_history((live or {}).get("Description"))
+        routing = live.get("RoutingConfig") if live else None
+        weights = dict(routing.get("AdditionalVersionWeights") or {}) if routing else {}
+        history = released_history(live.get("Description") if live else None)
         oldest = min((int(v) for v in history), default=None)
-        rows = []
+        rows: list[ReleaseRow] = []
         for release in reversed(releases_of(lam.list_versions(name))):
-            row = release.to_dict()
-            row["serving"] = release.version == serving
-            # Whether its release completed (False: rolled back, interrupted or failed); None: from before the
-            # alias kept a history.
-            row["completed"] = None if oldest is None or int(release.version) < oldest else release.version in history
-            row["weight"] = weights.get(release.version, (1 - sum(weights.values())) if row["serving"] else None)
-            rows.append(row)
+            is_serving = release.version == serving
+            rows.append(
+                ReleaseRow(
+                    version=release.version,
+                    release=release.release_id,
+                    time=release.time,
+                    commit=release.commit,
+                    by=release.who,
+                    description=release.description,
+                    serving=is_serving,
+                    completed=None if oldest is None or int(release.version) < oldest else release.version in history,
+                    weight=weights.get(release.version, (1 - sum(weights.values())) if is_serving else None),
+                )
+            )
         return {
             "function": key,
             "name": name,
@@ -89,7 +133,7 @@ def list_releases(aws: Any, manifest: Any, *, only: Collection[str] = ()) -> lis
     return _parallel(read, _targets(manifest, only))
 
 
-def rollback(aws: Any, manifest: Any, *, only: Collection[str] = (), to: str | None = None) -> list[Move]:
+def rollback(aws: Aws, manifest: Manifest, *, only: Collection[str] = (), to: str | None = None) -> list[Move]:
     """Move each alias back: a shift in progress is aborted (primary version, no weights); otherwise to the
     previous release, or to `to` (a version number, one function only, or a release id from `fn releases`)."""
     targets = _targets(manifest, only)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 from fnship.errors import Diagnostic, InputError, Location
+from fnship.jsonvalue import Json
 
 # Far above any honest manifest or package.json (the deepest we know nest about 20 levels), low enough that no
 # parser recurses near Python's limit.
@@ -122,7 +122,7 @@ def _nested_past(text: str, max_depth: int) -> int | None:
     return None
 
 
-def parse_json_input(text: str, *, display: str, what: str, hint: str, max_depth: int = MAX_DEPTH) -> Any:
+def parse_json_input(text: str, *, display: str, what: str, hint: str, max_depth: int = MAX_DEPTH) -> Json:
     """JSON text a user gave us, as a value. Nested deeper than `max_depth` (checked before parsing, so a hostile
     file never recurses) or invalid: an InputError naming `display`'s line and column; `what` names the file in
     the message (`package.json`), `hint` says what to do about invalid syntax."""

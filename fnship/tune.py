@@ -16,15 +16,23 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from fnship.cost import calc
 from fnship.cost.prices import Prices
 from fnship.errors import FnError, InputError
 from fnship.lock import journal_name
+
+if TYPE_CHECKING:
+    from fnship.aws import Aws
+    from fnship.aws.lambda_api import LambdaApi
+    from fnship.packaging.artifacts import Artifact
+    from fnship.packaging.deps import Tools
+    from fnship.pipeline import Loaded
 
 MIN_MEMORY_MB, MAX_MEMORY_MB = 128, 10240
 DEFAULT_MEMORY = (128, 256, 512, 1024, 1536, 2048, 3008)
@@ -133,7 +141,7 @@ class Sample:
     error: str | None = None  # "Type: message" of a function error
 
 
-def sample_of(response: dict[str, Any]) -> Sample:
+def sample_of(response: Mapping[str, Any]) -> Sample:
     """A Sample from an Invoke response (LogType=Tail): the REPORT line of the log tail, the function error."""
     from fnship.logs import parse_report
 
@@ -152,15 +160,15 @@ def sample_of(response: dict[str, Any]) -> Sample:
         return Sample(error=error or "no REPORT line in the log tail")
     report = parse_report(report_line)
     return Sample(
-        billed_ms=float(report.get("billed_ms") or 0.0),
-        duration_ms=float(report.get("duration_ms") or 0.0),
+        billed_ms=_number(report.get("billed_ms")) or 0.0,
+        duration_ms=_number(report.get("duration_ms")) or 0.0,
         init_ms=_number(report.get("init_ms")),
         restore_ms=_number(report.get("restore_ms")),
         error=error,
     )
 
 
-def _number(value: Any) -> float | None:
+def _number(value: object) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
 
@@ -181,6 +189,57 @@ def percentile(values: Sequence[float], pct: float) -> float:
     ordered = sorted(values)
     rank = max(1, math.ceil(pct / 100.0 * len(ordered)))
     return ordered[rank - 1]
+
+
+class MeasuredDoc(TypedDict):
+    """One configuration measured, as `fn tune --json` and the report show it."""
+
+    architecture: str
+    memory_size: int
+    invocations: int
+    errors: int
+    average_ms: float
+    p90_ms: float
+    cold_start_share: float
+    init_ms: list[float]
+    restore_ms: list[float]
+    cost_per_invocation: float | None
+    cost_per_million: float | None
+
+
+class BestDoc(TypedDict):
+    memory_size: int
+    architecture: str
+    average_ms: float
+    cost_per_invocation: float | None
+
+
+class ManifestDoc(TypedDict):
+    memory_size: int
+    architecture: str
+
+
+class _OutcomeDoc(TypedDict):
+    function: str
+    name: str
+    strategy: str
+    weight: float
+    invocations: int
+    parallel: bool
+    results: list[MeasuredDoc]
+    best: BestDoc
+    manifest: ManifestDoc
+    already_best: bool
+    tuning_cost: float | None
+    cleaned: list[str]
+    notes: list[str]
+
+
+class OutcomeDoc(_OutcomeDoc, total=False):
+    """A tuning run, as `fn tune --json` and the report show it (the command adds the last two)."""
+
+    estimated_tuning_cost: float | None
+    report: str
 
 
 @dataclass
@@ -227,7 +286,7 @@ class Measured:
         """What duration is billed by, when there is no price to compare in dollars."""
         return self.average_ms * self.memory / 1024.0
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> MeasuredDoc:
         cost = self.cost
         return {
             "architecture": self.architecture,
@@ -305,7 +364,7 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     cleaned: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> OutcomeDoc:
         best = self.best
         return {
             "function": self.target.key,
@@ -333,7 +392,7 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 9)
 
 
-def cleanup(aws: Any, *, service: str, stage: str, code_for: Callable[[str, str], bytes] | None) -> list[str]:
+def cleanup(aws: Aws, *, service: str, stage: str, code_for: Callable[[str, str], bytes] | None) -> list[str]:
     """Undo what a killed `fn tune` left: `$LATEST` back to what the journal recorded, its versions deleted, the
     journal removed. `code_for(function name, architecture)` is the function's zip for that architecture. The
     caller holds the deploy lock. Returns what was done, for the user."""
@@ -365,13 +424,13 @@ def cleanup(aws: Any, *, service: str, stage: str, code_for: Callable[[str, str]
 
 
 def _restore(
-    lam: Any,
+    lam: LambdaApi,
     function: str,
-    config: dict[str, Any],
+    config: Mapping[str, Any],
     *,
     memory: int,
     architecture: str,
-    code_for: Any,
+    code_for: Callable[[], bytes] | None,
     moved_to: str | None = None,
 ) -> list[str]:
     """$LATEST back to `memory` and `architecture`. `moved_to` is the architecture this run set, when it knows."""
@@ -389,11 +448,11 @@ def _restore(
 
 
 def run(
-    aws: Any,
+    aws: Aws,
     target: Target,
     request: Request,
     *,
-    live: dict[str, Any],
+    live: Mapping[str, Any],
     prices_for: Callable[[str], Prices | None],
     code_for: Callable[[str], bytes] | None,
     progress: Callable[[str], None] = lambda _line: None,
@@ -470,7 +529,7 @@ def run(
     return results, run_id
 
 
-def _invoke_all(lam: Any, name: str, version: str, request: Request) -> list[Sample]:
+def _invoke_all(lam: LambdaApi, name: str, version: str, request: Request) -> list[Sample]:
     def once(_index: int) -> Sample:
         return sample_of(lam.invoke(name, payload=request.payload, qualifier=version, log_tail=True))
 
@@ -480,7 +539,9 @@ def _invoke_all(lam: Any, name: str, version: str, request: Request) -> list[Sam
         return list(pool.map(once, range(request.invocations)))
 
 
-def zip_for(loaded: Any, key: str, *, architecture: str, code_sha256: str | None, tools: Any = None) -> bytes:
+def zip_for(
+    loaded: Loaded, key: str, *, architecture: str, code_sha256: str | None, tools: Tools | None = None
+) -> bytes:
     """The function's zip built for `architecture`: on its own architecture, the code deployed (with `code_sha256`,
     it must be: tuning measures what runs, not what is about to); on another, the same sources with their native
     dependencies built for that architecture, by the packaging build for it (in a build directory of its own, so
@@ -505,7 +566,7 @@ def zip_for(loaded: Any, key: str, *, architecture: str, code_sha256: str | None
     return artifact.path.read_bytes()
 
 
-def _artifact(loaded: Any, key: str, *, tools: Any, out_dir: Any = None) -> Any:
+def _artifact(loaded: Loaded, key: str, *, tools: Tools | None, out_dir: Path | None = None) -> Artifact:
     from fnship import pipeline
 
     artifact = pipeline.package_artifacts(loaded, only=[key], tools=tools, out_dir=out_dir).functions[key]

@@ -4,7 +4,10 @@ and cost against memory as inline SVG, and the table. Pure: the outcome's dict i
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fnship.tune import MeasuredDoc, OutcomeDoc
 
 WIDTH, HEIGHT, PAD = 720, 360, 60
 COLOURS = {"duration": "#1f77b4", "cost": "#d62728"}
@@ -16,7 +19,7 @@ def _points(values: list[float], *, count: int) -> list[tuple[float, float]]:
     return [(PAD + i * step, HEIGHT - PAD - (v / top) * (HEIGHT - 2 * PAD)) for i, v in enumerate(values)]
 
 
-def chart(results: list[dict[str, Any]]) -> str:
+def chart(results: list[MeasuredDoc]) -> str:
     """An SVG line chart: x = configurations (memory, architecture), left axis duration, right axis cost."""
     ok = [r for r in results if r["errors"] < r["invocations"]]
     axis = f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" stroke="#888"/>'
@@ -25,8 +28,9 @@ def chart(results: list[dict[str, Any]]) -> str:
     if not ok:
         return "".join([*parts, "</svg>"])
     series = {"duration": [float(r["average_ms"]) for r in ok]}
-    if all(r["cost_per_million"] is not None for r in ok):
-        series["cost"] = [float(r["cost_per_million"]) for r in ok]
+    costs = [float(cost) for r in ok if (cost := r["cost_per_million"]) is not None]
+    if len(costs) == len(ok):
+        series["cost"] = costs
     for name, values in series.items():
         points = _points(values, count=len(values))
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
@@ -48,7 +52,7 @@ def chart(results: list[dict[str, Any]]) -> str:
     return "".join(parts)
 
 
-def render(outcome: dict[str, Any], *, service: str, stage: str, region: str) -> str:
+def render(outcome: OutcomeDoc, *, service: str, stage: str, region: str) -> str:
     best = outcome["best"]
     rows = []
     for r in outcome["results"]:

@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import urllib.request
 from collections.abc import Iterator
@@ -21,6 +22,12 @@ import pytest
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+
+# moto's request recorder reads these when moto is first imported, which a test module may do before the moto_server
+# fixture runs (tests/local/test_streams.py imports moto's backends): set them before any test module is imported,
+# or the recorder writes to a path relative to whatever directory a CLI run changed to, and records nothing there.
+os.environ.setdefault("MOTO_ENABLE_RECORDING", "true")
+os.environ.setdefault("MOTO_RECORDER_FILEPATH", os.path.join(tempfile.mkdtemp(prefix="fnship-moto-"), "recording"))
 
 
 def free_port() -> int:
@@ -81,14 +88,12 @@ class Moto:
 
 
 @pytest.fixture(scope="session")
-def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moto]:
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    os.environ.setdefault("MOTO_ENABLE_RECORDING", "true")
-    # The recorder writes relative to the working directory, which the in-process CLI runs change to the
-    # project: keep it out of the project, or it is packaged into the function's zip.
-    os.environ.setdefault("MOTO_RECORDER_FILEPATH", str(tmp_path_factory.mktemp("moto") / "recording"))
-    from moto.server import ThreadedMotoServer  # (after the recorder's settings: moto reads them on import)
+def moto_server() -> Iterator[Moto]:
+    from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # (MOTO_ENABLE_RECORDING and MOTO_RECORDER_FILEPATH are set when this module is imported, above: the recorder
+    # writes relative to the working directory otherwise, which the in-process CLI runs change to the project.)
     from fnship.local.moto_patches import change_set_outputs
 
     # moto 5.2 gives a stack made or updated through a change set no Outputs (AWS does): fixed as fnship's emulator

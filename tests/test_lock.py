@@ -8,6 +8,7 @@ import pytest
 
 from fnship import lock
 from fnship.aws import Aws, Target
+from tests.moto_calls import action_of
 
 
 @pytest.fixture
@@ -310,3 +311,19 @@ def test_a_last_job_that_fails_still_releases_the_lock_and_says_so(aws, moto):
     with pytest.raises(RuntimeError, match="boom"):
         lock.release(aws, service="svc", stage="dev", lock=take(aws), last=[broken])
     assert moto.client("ssm").describe_parameters()["Parameters"] == []
+
+
+def test_a_release_told_the_lock_is_still_ours_deletes_it_without_reading_it_again(aws, moto):
+    """A deploy asks `still_ours` beside its last round of calls and hands the answer to the release: the release
+    then makes one call (the delete), not two; told it is no longer ours, it leaves it alone."""
+    mine = take(aws)
+    assert lock.still_ours(aws, service="svc", stage="dev", lock=mine)
+    moto.start_recording()
+    lock.release(aws, service="svc", stage="dev", lock=mine, checked=True)
+    assert [action_of(r) for r in moto.stop_recording() if "/moto-api/" not in r["url"]] == ["DeleteParameter"]
+    assert aws.ssm.get_or_none(lock.lock_name("svc", "dev")) is None
+    stale = take(aws, ttl=10)
+    fresh = take(aws, "bob", now=2000)  # took the ended one over
+    assert not lock.still_ours(aws, service="svc", stage="dev", lock=stale)
+    lock.release(aws, service="svc", stage="dev", lock=stale, checked=False)
+    assert lock.parse(aws.ssm.get_or_none(lock.lock_name("svc", "dev"))).id == fresh.id

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # (each service's module is imported when first used: `fn --h
     from fnship.aws.logs_write_api import LogsWriteApi
     from fnship.aws.pricing_api import PricingApi
     from fnship.aws.s3_api import S3Api
+    from fnship.aws.scheduler_api import SchedulerApi
     from fnship.aws.sns_api import SnsApi
     from fnship.aws.sqs_api import SqsApi
     from fnship.aws.ssm_api import SsmApi
@@ -115,6 +116,12 @@ class Aws:
         from fnship.aws.events_api import EventsApi
 
         return EventsApi(self.client("events"))
+
+    @functools.cached_property
+    def scheduler(self) -> SchedulerApi:
+        from fnship.aws.scheduler_api import SchedulerApi
+
+        return SchedulerApi(self.client("scheduler"))
 
     @functools.cached_property
     def cloudformation(self) -> CloudFormationApi:

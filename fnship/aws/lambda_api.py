@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Literal, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar
 
 from fnship.aws.calls import aws_call, call_or_none, describe, error_code, error_message, paged, paged_or_none
 from fnship.errors import AwsError
@@ -611,4 +611,72 @@ class LambdaApi:
             FunctionName=function,
             Name=alias,
             Description=description,
+        )
+
+    # -- Lambda Managed Instances: capacity providers, and the execution environments a version keeps --------------
+    # https://docs.aws.amazon.com/lambda/latest/api/API_CreateCapacityProvider.html (and Get/Update/Delete)
+    def get_capacity_provider_or_none(self, name: str) -> dict[str, Any] | None:
+        """GetCapacityProvider's `CapacityProvider` with its tags (`Tags`), or None when there is no such provider."""
+        found = call_or_none(
+            f"capacity provider {name}",
+            "GetCapacityProvider",
+            self._client.get_capacity_provider,
+            CapacityProviderName=name,
+        )
+        if found is None:
+            return None
+        provider = dict(found["CapacityProvider"])
+        tags = aws_call(
+            f"capacity provider {name}", "ListTags", self._client.list_tags, Resource=provider["CapacityProviderArn"]
+        )
+        return {**provider, "Tags": dict(tags.get("Tags") or {})}
+
+    def create_capacity_provider(self, name: str, request: Mapping[str, Any]) -> str:
+        created = aws_call(
+            f"capacity provider {name}",
+            "CreateCapacityProvider",
+            self._client.create_capacity_provider,
+            CapacityProviderName=name,
+            **request,
+        )
+        return str(created["CapacityProvider"]["CapacityProviderArn"])
+
+    def update_capacity_provider(self, name: str, request: Mapping[str, Any]) -> None:
+        """What UpdateCapacityProvider can change: its scaling (the rest is fixed at creation)."""
+        aws_call(
+            f"capacity provider {name}",
+            "UpdateCapacityProvider",
+            self._client.update_capacity_provider,
+            CapacityProviderName=name,
+            **request,
+        )
+
+    def delete_capacity_provider(self, name: str) -> None:
+        call_or_none(
+            f"capacity provider {name}",
+            "DeleteCapacityProvider",
+            self._client.delete_capacity_provider,
+            CapacityProviderName=name,
+        )
+
+    def get_function_scaling_or_none(self, name: str, *, qualifier: str) -> dict[str, Any] | None:
+        """The execution environments asked of a published version (`RequestedFunctionScalingConfig`), or None."""
+        found = call_or_none(
+            f"function {name}:{qualifier}",
+            "GetFunctionScalingConfig",
+            self._client.get_function_scaling_config,
+            FunctionName=name,
+            Qualifier=qualifier,
+        )
+        return None if found is None else dict(found.get("RequestedFunctionScalingConfig") or {})
+
+    def put_function_scaling(self, name: str, *, qualifier: str, config: Mapping[str, int]) -> None:
+        """https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionScalingConfig.html"""
+        aws_call(
+            f"function {name}:{qualifier}",
+            "PutFunctionScalingConfig",
+            self._client.put_function_scaling_config,
+            FunctionName=name,
+            Qualifier=qualifier,
+            FunctionScalingConfig=dict(config),
         )

@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
+
+if TYPE_CHECKING:
+    from fnship.packaging.artifacts import Artifact, Packaged
 
 
-def artifact_rows(packaged: Any) -> list[dict[str, Any]]:
-    rows = []
+class _Row(TypedDict):
+    kind: str
+    name: str
+    functions: list[str]
+    function: str
+    path: str
+    sha256: str
+    code_sha256: str
+    size: int
+    unzipped_size: int
+    files: int
+    cache_hit: bool
+
+
+class ArtifactRow(_Row, total=False):
+    """One artifact as `fn package` shows it (an image's also has its digest and URI)."""
+
+    digest: str | None
+    uri: str | None
+
+
+def artifact_rows(packaged: Packaged) -> list[ArtifactRow]:
+    rows: list[ArtifactRow] = []
     for key, artifact in packaged.layers.items():
         rows.append(_row(artifact, kind="layer", name=key, functions=[]))
     seen: set[int] = set()
@@ -23,7 +47,7 @@ def artifact_rows(packaged: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def _row(artifact: Any, *, kind: str, name: str, functions: list[str]) -> dict[str, Any]:
+def _row(artifact: Artifact, *, kind: str, name: str, functions: list[str]) -> ArtifactRow:
     return {
         "kind": kind,
         "name": name,
@@ -47,7 +71,7 @@ def _size(n: float) -> str:
     return str(n)
 
 
-def render_artifacts(rows: list[dict[str, Any]]) -> str:
+def render_artifacts(rows: list[ArtifactRow]) -> str:
     header = ("KIND", "NAME", "PATH", "SHA256", "SIZE", "UNZIPPED", "CACHE")
     table = [header]
     for row in rows:

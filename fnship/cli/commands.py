@@ -265,7 +265,7 @@ def deploy(
             )
             for line in views.render_versions(result.outputs):
                 console.out(line)
-            for line in views.render_endpoints(endpoints or {})[1:]:
+            for line in views.render_endpoints(endpoints)[1:]:
                 console.out(line)
         return 0
 

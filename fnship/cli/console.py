@@ -15,12 +15,16 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable
-from typing import IO, Any, NoReturn
+from collections.abc import Callable, Mapping
+from typing import IO, TYPE_CHECKING, NoReturn
 
 import typer
 
 from fnship.errors import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_INTERRUPTED, AwsError, FnError, InputError
+from fnship.jsonvalue import JsonObject
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 SCHEMA = 1
 _TRUTHY = ("1", "true", "yes", "on")
@@ -60,14 +64,15 @@ def color_allowed(stream: IO[str] | None = None, *, no_color: bool = False) -> b
     return _isatty(stream or sys.stderr)
 
 
-def _isatty(stream: Any) -> bool:
+def _isatty(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
     try:
-        return bool(stream.isatty())
+        return bool(isatty()) if callable(isatty) else False
     except (AttributeError, ValueError):
         return False
 
 
-def rich_console(stream: IO[str] | None = None):
+def rich_console(stream: IO[str] | None = None) -> Console:
     """A rich console that colours only when colour is allowed on `stream` (stderr by default)."""
     from rich.console import Console
 
@@ -110,14 +115,14 @@ def out_plan(text: str) -> None:
     rich_console(sys.stdout).print(styled, end="")
 
 
-def emit_json(command: str, payload: dict[str, Any]) -> None:
-    document = {"schema": SCHEMA, "command": command, **payload}
+def emit_json(command: str, payload: Mapping[str, object]) -> None:
+    document: dict[str, object] = {"schema": SCHEMA, "command": command, **payload}
     print(json.dumps(document, indent=2, sort_keys=False, default=str), flush=True)
 
 
-def error_payload(error: FnError) -> dict[str, Any]:
+def error_payload(error: FnError) -> JsonObject:
     """The `error` member of a failed command's JSON document."""
-    payload: dict[str, Any] = {
+    payload: JsonObject = {
         "type": "input" if isinstance(error, InputError) else "aws" if isinstance(error, AwsError) else "failure",
         "message": error.message,
         "hint": error.hint,
@@ -136,7 +141,7 @@ def error_payload(error: FnError) -> dict[str, Any]:
             for d in error.diagnostics
         ]
     if isinstance(error, AwsError):
-        payload.update({"resource": error.resource, "action": error.action, "code": error.code})
+        payload["resource"], payload["action"], payload["code"] = error.resource, error.action, error.code
     return payload
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fnship.cli import console
 from fnship.cli.options import Config, Debug, Functions, Json, Local, NoColor, Profile, Region, Stage, load_service
+
+if TYPE_CHECKING:
+    from fnship.cost.calc import FunctionCostDoc
+    from fnship.cost.service import CostDoc
 
 
 def cost(
@@ -79,7 +83,7 @@ def money(value: float | None) -> str:
     return f"${value:,.2f}" if value >= 0.01 or value == 0 else f"${value:.6f}"
 
 
-def render_cost(doc: dict[str, Any]) -> str:
+def render_cost(doc: CostDoc) -> str:
     source = doc["traffic"]
     basis = (
         f"traffic of the last {source['days']} days, projected to a month"
@@ -91,8 +95,8 @@ def render_cost(doc: dict[str, Any]) -> str:
               "provisioned", "total")  # fmt: skip
     rows = [header]
     for f in doc["functions"]:
-        c = f["cost"] or {}
-        pc = (c.get("provisioned_concurrency") or 0) + (c.get("provisioned_duration") or 0) if c else None
+        c = f["cost"]
+        pc = c["provisioned_concurrency"] + c["provisioned_duration"] if c else None
         rows.append(
             (
                 f["function"],
@@ -100,12 +104,12 @@ def render_cost(doc: dict[str, Any]) -> str:
                 f"{f['memory_size']} MB",
                 f"{f['invocations']:,.0f}",
                 f"{f['duration_ms']:,.1f}",
-                money(c.get("requests")),
-                money(c.get("duration")),
-                money(c.get("init")),
-                money(c.get("ephemeral_storage")),
+                money(c["requests"] if c else None),
+                money(c["duration"] if c else None),
+                money(c["init"] if c else None),
+                money(c["ephemeral_storage"] if c else None),
                 money(pc),
-                money(c.get("total")),
+                money(c["total"] if c else None),
             )
         )
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(header))]
@@ -130,9 +134,9 @@ def render_cost(doc: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _provisioned_line(function: dict[str, Any]) -> str | None:
+def _provisioned_line(function: FunctionCostDoc) -> str | None:
     """What provisioned concurrency a function has configured and what its metrics say of its use."""
-    used = function.get("provisioned_used") or {}
+    used = function["provisioned_used"] or {}
     if not function.get("provisioned_concurrency") and not used:
         return None
     parts = []

@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from fnship.cli import console
 from fnship.cli.options import Debug, Json, NoColor
+from fnship.jsonvalue import JsonObject
+
+if TYPE_CHECKING:
+    from fnship.local.emulator import Status
 
 local_app = typer.Typer(help="Run the embedded AWS emulator (moto server) on 127.0.0.1:4566.", no_args_is_help=True)
 
-# What a subcommand does to the emulator module: its JSON payload (besides "ok") and its text lines.
-Act = Callable[[Any], tuple[dict[str, Any], list[str]]]
+# What a subcommand does to the emulator: its JSON payload (besides "ok") and its text lines.
+Act = Callable[[], tuple[JsonObject, list[str]]]
 
 
-def _status_payload(status) -> dict:
+def _status_payload(status: Status) -> JsonObject:
     return {"running": status.running, "endpoint": status.endpoint, "pid": status.pid, "log_file": status.log_file}
 
 
 def _run(command: str, act: Act, *, json_out: bool, no_color: bool, debug: bool) -> None:
     def job() -> int:
-        from fnship.local import emulator
-
-        payload, lines = act(emulator)
+        payload, lines = act()
         if json_out:
             console.emit_json(command, {"ok": True, **payload})
         else:
@@ -39,7 +41,9 @@ def _run(command: str, act: Act, *, json_out: bool, no_color: bool, debug: bool)
 def start(json_out: Json = False, no_color: NoColor = False, debug: Debug = False) -> None:
     """Start the emulator in the background (a no-op when it already runs)."""
 
-    def act(emulator) -> tuple[dict[str, Any], list[str]]:
+    def act() -> tuple[JsonObject, list[str]]:
+        from fnship.local import emulator
+
         status = emulator.start()
         return _status_payload(status), [
             f"Local AWS emulator running at {status.endpoint} (pid {status.pid}).",
@@ -53,7 +57,9 @@ def start(json_out: Json = False, no_color: NoColor = False, debug: Debug = Fals
 def stop(json_out: Json = False, no_color: NoColor = False, debug: Debug = False) -> None:
     """Stop the emulator. Its state (everything deployed to it) is gone."""
 
-    def act(emulator) -> tuple[dict[str, Any], list[str]]:
+    def act() -> tuple[JsonObject, list[str]]:
+        from fnship.local import emulator
+
         stopped = emulator.stop()
         return {"stopped": stopped}, [
             "Local AWS emulator stopped." if stopped else "Local AWS emulator was not running."
@@ -66,7 +72,9 @@ def stop(json_out: Json = False, no_color: NoColor = False, debug: Debug = False
 def status(json_out: Json = False, no_color: NoColor = False, debug: Debug = False) -> None:
     """Say whether the emulator runs, and where."""
 
-    def act(emulator) -> tuple[dict[str, Any], list[str]]:
+    def act() -> tuple[JsonObject, list[str]]:
+        from fnship.local import emulator
+
         current = emulator.status()
         state = "running" if current.running else "not running"
         return _status_payload(current), [f"Local AWS emulator {state} at {current.endpoint}."]

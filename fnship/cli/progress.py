@@ -6,10 +6,17 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import Counter
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 from fnship.cli import console
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress, ProgressColumn, TaskID
+
+    from fnship.plan.diff import Step
 
 RICH, LINES, QUIET = "rich", "lines", "quiet"
 
@@ -20,10 +27,10 @@ def mode_for(*, json_mode: bool) -> str:
     return RICH if console.live_output() else LINES
 
 
-def _progress(rich_console: Any, *, bar: bool):
+def _progress(rich_console: Console, *, bar: bool) -> Progress:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}")]
+    columns: list[ProgressColumn] = [SpinnerColumn(), TextColumn("{task.description}")]
     if bar:
         columns += [BarColumn(), MofNCompleteColumn()]
     columns.append(TimeElapsedColumn())
@@ -31,7 +38,7 @@ def _progress(rich_console: Any, *, bar: bool):
 
 
 @contextlib.contextmanager
-def working(label: str, *, mode: str, rich_console: Any = None) -> Iterator[None]:
+def working(label: str, *, mode: str, rich_console: Console | None = None) -> Iterator[None]:
     """A spinner with elapsed time around work of unknown length (building, reading live state)."""
     if mode != RICH:
         yield
@@ -62,13 +69,12 @@ class StepReporter:
     line per finished step while the plan is small; for a larger one a line at every tenth of the steps, then
     the count per step type (failures are always named). Use as a context manager around `pipeline.apply`."""
 
-    def __init__(self, total: int, *, mode: str, label: str = "Applying", rich_console: Any = None) -> None:
+    def __init__(self, total: int, *, mode: str, label: str = "Applying", rich_console: Console | None = None) -> None:
         self.total = total
         self.mode = mode
         self.label = label
         self._rich_console = rich_console
-        self._progress: Any = None
-        self._task: Any = None
+        self._bar: tuple[Progress, TaskID] | None = None  # on a terminal, between __enter__ and __exit__
         self._lock = threading.Lock()
         self._running: dict[int, str] = {}
         self._done: Counter[str] = Counter()
@@ -76,22 +82,25 @@ class StepReporter:
 
     def __enter__(self) -> StepReporter:
         if self.mode == RICH:
-            self._progress = _progress(self._rich_console or console.rich_console(), bar=True)
-            self._progress.__enter__()
-            self._task = self._progress.add_task(self.label, total=self.total)
+            progress = _progress(self._rich_console or console.rich_console(), bar=True)
+            progress.__enter__()
+            self._bar = (progress, progress.add_task(self.label, total=self.total))
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         summary = ", ".join(f"{kind} {count}" for kind, count in sorted(self._done.items()))
-        if self._progress is not None:
-            self._progress.update(self._task, description=self.label + (" stopped" if exc[0] else " done"))
-            self._progress.__exit__(*exc)
+        if self._bar is not None:
+            progress, task = self._bar
+            progress.update(task, description=self.label + (" stopped" if exc_type else " done"))
+            progress.__exit__(exc_type, exc, tb)
             if not self._lines and self._done:
-                self._progress.console.print(f"  ✓ {summary}", markup=False, highlight=False)
+                progress.console.print(f"  ✓ {summary}", markup=False, highlight=False)
         elif self.mode == LINES and not self._lines and self._done:
             console.err(f"  ✓ {summary}")
 
-    def __call__(self, event: str, step: Any) -> None:
+    def __call__(self, event: str, step: Step) -> None:
         if self.mode == QUIET:
             return
         from fnship.cli.views import render_step  # the plan views cost imports `fn package` does not need
@@ -110,23 +119,24 @@ class StepReporter:
                 if done * LOG_EVERY // self.total != (done - 1) * LOG_EVERY // self.total:
                     console.err(f"  {self.label}: {done}/{self.total} steps done")
                 return
+            if self._bar is None:
+                return  # (not entered)
+            progress, task = self._bar
             if event == "start":
                 self._running[id(step)] = f"{step.type} {step.address}"
             else:
                 self._running.pop(id(step), None)
                 if event == "done":
                     self._done[step.type] += 1
-                    self._progress.advance(self._task)
+                    progress.advance(task)
                 if line and (self._lines or event != "done"):
-                    self._progress.console.print(line, markup=False, highlight=False)
+                    progress.console.print(line, markup=False, highlight=False)
             running = list(self._running.values())
-            self._progress.update(
-                self._task, description=f"{self.label}: {_in_flight(running)}" if running else self.label
-            )
+            progress.update(task, description=f"{self.label}: {_in_flight(running)}" if running else self.label)
 
 
 @contextlib.contextmanager
-def building(*, mode: str, rich_console: Any = None) -> Iterator[Any]:
+def building(*, mode: str, rich_console: Console | None = None) -> Iterator[Callable[[str, str], None]]:
     """A reporter for packaging (`(event, label)`, called from build threads): on a terminal one line naming what
     is being built and how many are done (cached ones counted apart), a line per finished artifact otherwise,
     nothing in JSON mode."""

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fnship.cli import console
 from fnship.cli.options import Config, Debug, Functions, Json, Local, NoColor, Profile, Region, Stage, load_service
 
+if TYPE_CHECKING:
+    from fnship.rollback import FunctionReleases
 
-def render(functions: list[dict[str, Any]], *, limit: int) -> str:
+
+def render(functions: list[FunctionReleases], *, limit: int) -> str:
     lines = []
     for fn in functions:
         if not fn["deployed"]:

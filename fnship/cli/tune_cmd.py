@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fnship.cli import console
 from fnship.cli.options import Config, Debug, Json, Local, NoColor, Profile, Region, Stage, Yes, load_service
 from fnship.cli.release_options import WaitLock, lock_waiting
+
+if TYPE_CHECKING:
+    from fnship.tune import OutcomeDoc
 
 
 def tune(
@@ -160,7 +163,7 @@ def tune(
     console.run(job, debug=debug, json_mode=json_out, command="tune", no_color=no_color)
 
 
-def render_tune(doc: dict[str, Any]) -> str:
+def render_tune(doc: OutcomeDoc) -> str:
     best = doc["best"]
     header = ("memory", "arch", "avg ms", "p90 ms", "cold starts", "cost/invocation", "cost/million", "errors")
     rows: list[tuple[str, ...]] = [header]

@@ -5,19 +5,26 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fnship.manifest.intrinsics import shown
 from fnship.model.address import Address
 from fnship.plan.diff import CREATE, DELETE, REPLACE, UPDATE
 from fnship.plan.serialize import jsonable
 
+if TYPE_CHECKING:
+    from fnship.cost.plan_cost import PlanCost
+    from fnship.jsonvalue import JsonValue
+    from fnship.pipeline import ServiceInfo
+    from fnship.plan.diff import FieldChange, Plan, Step
+    from fnship.plan.endpoints import Endpoints
+
 SYMBOLS = {CREATE: "+", UPDATE: "~", DELETE: "-", REPLACE: "-/+"}
 VERBS = {CREATE: "create", UPDATE: "update", DELETE: "destroy", REPLACE: "replace"}
 FORCES = "  # forces replacement"
 
 
-def show_value(value: Any) -> str:
+def show_value(value: object) -> str:
     plain = jsonable(value)
     if plain in ("(sensitive)", "(known after apply)"):
         return plain
@@ -28,21 +35,21 @@ def show_value(value: Any) -> str:
 INLINE_LIMIT = 80
 
 
-def _is_document(value: Any) -> bool:
+def _is_document(value: object) -> bool:
     plain = jsonable(value)
     return isinstance(plain, (dict, list)) and len(json.dumps(plain)) > INLINE_LIMIT
 
 
-def _document_lines(value: Any) -> list[str]:
+def _document_lines(value: object) -> list[str]:
     return json.dumps(jsonable(value), indent=2, sort_keys=True).splitlines() if value is not None else ["null"]
 
 
-def _field_lines(action: str, field: Any, *, forces: bool = False) -> list[str]:
+def _field_lines(action: str, field: FieldChange, *, forces: bool = False) -> list[str]:
     lines = _plain_field_lines(action, field)
     return [lines[0] + FORCES, *lines[1:]] if forces else lines
 
 
-def _plain_field_lines(action: str, field: Any) -> list[str]:
+def _plain_field_lines(action: str, field: FieldChange) -> list[str]:
     indent = " " * 6
     if action == CREATE:
         if _is_document(field.after):
@@ -55,11 +62,11 @@ def _plain_field_lines(action: str, field: Any) -> list[str]:
     return [f"{indent}{field.path}: {show_value(field.before)} -> {show_value(field.after)}"]
 
 
-def render_warnings(plan: Any) -> list[str]:
+def render_warnings(plan: Plan) -> list[str]:
     return [f"Warning: {warning}" for warning in plan.warnings]
 
 
-def render_plan(plan: Any) -> str:
+def render_plan(plan: Plan) -> str:
     head = f"{plan.service} · stage {plan.stage} · {plan.region}"
     warnings = "".join(f"{line}\n" for line in render_warnings(plan))
     recorded = render_recorded(plan)
@@ -74,14 +81,14 @@ def render_plan(plan: Any) -> str:
         carried = f", with {change.deleted_with}" if change.deleted_with else ""
         name = shown(change.name)
         lines.append(f"  {SYMBOLS[change.action]} {change.address}  ({VERBS[change.action]} {name}{carried})")
-        shift = next((s for s in plan.steps if s.type == "release.shift"), None)
-        if shift is not None and change.address in shift.detail["aliases"]:
-            detail = shift.detail["aliases"][change.address]
-            lines.append(f"      strategy: {detail['strategy']} ({detail['schedule']})")
+        detail = _shift_of(plan, change.address)
+        if detail is not None:
+            lines.append(f"      strategy: {detail.get('strategy')} ({detail.get('schedule')})")
             if detail.get("errors_alarm"):
                 lines.append(f"      errors alarm: {detail['errors_alarm']} (removed when the shift ends)")
-            if detail.get("prune"):
-                lines.append(f"      prune versions: {', '.join(detail['prune'])} (after the release)")
+            prune = detail.get("prune")
+            if prune and isinstance(prune, (list, tuple)):
+                lines.append(f"      prune versions: {', '.join(str(v) for v in prune)} (after the release)")
         if change.action != DELETE:
             for field in change.fields:
                 forces = field.path.split(".", 1)[0] in change.forces_replacement
@@ -96,7 +103,15 @@ def render_plan(plan: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_recorded(plan: Any) -> str:
+def _shift_of(plan: Plan, address: str) -> Mapping[str, object] | None:
+    """What the release shift does to the alias at `address` (strategy, schedule, alarm, prune), if it moves it."""
+    shift = next((s for s in plan.steps if s.type == "release.shift"), None)
+    aliases = shift.detail.get("aliases") if shift is not None else None
+    detail = aliases.get(address) if isinstance(aliases, Mapping) else None
+    return detail if isinstance(detail, Mapping) else None
+
+
+def render_recorded(plan: Plan) -> str:
     """What the plan took from the last deploy's record instead of reading it (fnship/deploy_record.py)."""
     recorded = getattr(plan, "recorded", ())
     if not recorded:
@@ -109,7 +124,7 @@ def render_recorded(plan: Any) -> str:
     )
 
 
-def render_removal(plan: Any) -> str:
+def render_removal(plan: Plan) -> str:
     """`fn remove`'s plan: as render_plan, but an empty one says there is nothing to remove (not that live state
     matches the manifest: removal ignores what the manifest asks for)."""
     if not plan.empty:
@@ -120,7 +135,7 @@ def render_removal(plan: Any) -> str:
     )
 
 
-def render_step(event: str, step: Any) -> str | None:
+def render_step(event: str, step: Step) -> str | None:
     if event == "done":
         return f"  ✓ {step.type} {step.address}"
     if event == "failed":
@@ -130,7 +145,7 @@ def render_step(event: str, step: Any) -> str | None:
     return None
 
 
-def render_info(info: dict[str, Any]) -> str:
+def render_info(info: ServiceInfo) -> str:
     lines = [f"{info['service']} · stage {info['stage']} · {info['region']}", ""]
     for fn in info["functions"]:
         if not fn["deployed"]:
@@ -158,8 +173,8 @@ def render_info(info: dict[str, Any]) -> str:
     stack = info.get("stack")
     if stack:
         lines.append(f"  stack: {stack['name']} ({stack['status'] or 'not deployed'})")
-        lines += [f"      {key}: {value}" for key, value in sorted((stack.get("outputs") or {}).items())]
-    lines += render_endpoints(info.get("endpoints") or {})
+        lines += [f"      {key}: {value}" for key, value in sorted(stack["outputs"].items())]
+    lines += render_endpoints(info.get("endpoints"))
     return "\n".join(lines) + "\n"
 
 
@@ -167,7 +182,7 @@ def render_info(info: dict[str, Any]) -> str:
 VERSION_LINES_MAX = 40
 
 
-def render_versions(outputs: dict[str, dict[str, Any]]) -> list[str]:
+def render_versions(outputs: Mapping[str, Mapping[str, JsonValue]]) -> list[str]:
     """What each alias an apply moved now serves: a line per alias (`alias.api.live -> version 3`), or, for many
     aliases, a line per version with how many aliases serve it."""
     moved = sorted((address, str(output["version"])) for address, output in outputs.items()
@@ -180,11 +195,12 @@ def render_versions(outputs: dict[str, dict[str, Any]]) -> list[str]:
     return [f"  {count} aliases -> version {version}" for version, count in sorted(by_version.items())]
 
 
-def render_endpoints(endpoints: Mapping[str, Any]) -> list[str]:
+def render_endpoints(endpoints: Endpoints | None) -> list[str]:
     """The ways in: HTTP API routes, REST API methods, function URLs. [] when there are none."""
+    if endpoints is None:
+        return []
     lines: list[str] = []
-    for key, title in (("http_api", "HTTP API"), ("rest_api", "REST API")):
-        api = endpoints.get(key)
+    for api, title in ((endpoints.get("http_api"), "HTTP API"), (endpoints.get("rest_api"), "REST API")):
         if not api:
             continue
         lines.append(f"  {title}: {api['url']}")
@@ -201,21 +217,20 @@ def _usd(value: float) -> str:
     return f"${value:,.2f}"
 
 
-def render_plan_cost(cost: dict[str, Any] | None) -> str:
+def render_plan_cost(cost: PlanCost | None) -> str:
     """The plan's cost lines (Infracost style): per function before -> after a month, and the total."""
     if not cost:
         return ""
     lines = ["", f"Cost (a month, at the traffic of the last {cost['days']} days):"]
     for entry in cost["functions"]:
         head = f"  ~ function.{entry['function']}  "
-        if entry["before"] is None:
+        before, after, delta = entry["before"], entry["after"], entry["delta"]
+        if before is None or after is None or delta is None:
             lines.append(head + str(entry["reason"]))
             continue
-        sign = "+" if entry["delta"] >= 0 else "-"
+        sign = "+" if delta >= 0 else "-"
         changed = ", ".join(entry["fields"])
-        lines.append(
-            head + f"{_usd(entry['before'])} -> {_usd(entry['after'])} ({sign}{_usd(abs(entry['delta']))}; {changed})"
-        )
+        lines.append(head + f"{_usd(before)} -> {_usd(after)} ({sign}{_usd(abs(delta))}; {changed})")
     total = cost["total"]
     if total is not None:
         sign = "+" if total["delta"] >= 0 else "-"

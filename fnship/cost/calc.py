@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 from fnship.cost.prices import FREE_GB_S, FREE_REQUESTS, Prices, Tier
 
@@ -40,6 +40,50 @@ class Usage:
     provisioned_used: dict[str, float | None] | None = None  # what the metrics say of its use (reported, not billed)
 
 
+class CostParts(TypedDict):
+    requests: float
+    duration: float
+    init: float
+    ephemeral_storage: float
+    provisioned_concurrency: float
+    provisioned_duration: float
+    total: float
+
+
+class FunctionCostDoc(TypedDict):
+    """One function's monthly cost as `fn cost` shows it (`cost` None: no price known for its region)."""
+
+    function: str
+    name: str
+    region: str
+    architecture: str
+    memory_size: int
+    ephemeral_storage: int
+    invocations: float
+    duration_ms: float
+    init_ms: float
+    provisioned_concurrency: int
+    provisioned_used: dict[str, float | None] | None
+    gb_seconds: float
+    cost: CostParts | None
+
+
+class FreeTierDoc(TypedDict):
+    requests: int
+    gb_seconds: float
+    value: float
+    per_account: bool
+
+
+class EstimateDoc(TypedDict):
+    functions: list[FunctionCostDoc]
+    total: float
+    free_tier: FreeTierDoc
+    total_after_free_tier: float
+    unknown: list[str]
+    notes: list[str]
+
+
 @dataclass(frozen=True)
 class FunctionCost:
     usage: Usage
@@ -63,7 +107,7 @@ class FunctionCost:
         parts = (self.requests, self.duration, self.init, self.ephemeral, self.provisioned, self.provisioned_duration)
         return sum(parts)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> FunctionCostDoc:
         u = self.usage
         return {
             "function": u.function,
@@ -108,7 +152,7 @@ class Estimate:
     def total_after_free_tier(self) -> float:
         return max(0.0, self.total - self.free_value)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> EstimateDoc:
         return {
             "functions": [f.to_dict() for f in self.functions],
             "total": _usd(self.total),
@@ -144,37 +188,48 @@ def _gb(mb: float) -> float:
     return mb / 1024.0
 
 
+@dataclass(frozen=True)
+class _Share:
+    """One function's usage in GB-seconds, before the duration tiers of its region and architecture are applied."""
+
+    usage: Usage
+    prices: Prices | None
+    invoke_gb_s: float  # on-demand invocations
+    init_gb_s: float
+    pc_gb_s: float  # invocations served by provisioned concurrency
+
+
 def estimate(
     usages: Iterable[Usage], prices_for: Callable[[str, str], Prices | None], *, free_tier: bool = True
 ) -> Estimate:
     """Each function's monthly cost; the duration tiers apply to the total of each architecture (as AWS applies
     them per account, region and architecture), shared out by each function's GB-seconds."""
     usages = list(usages)
-    rows: list[dict[str, Any]] = []
+    rows: list[_Share] = []
     for usage in usages:
         prices = prices_for(usage.region, usage.architecture)
         gb = _gb(usage.memory_mb)
         on_demand = max(0.0, usage.invocations - usage.provisioned_invocations)
         rows.append(
-            {
-                "usage": usage,
-                "prices": prices,
-                "invoke_gb_s": on_demand * usage.duration_ms / 1000.0 * gb,
-                "init_gb_s": usage.init_ms / 1000.0 * gb,
-                "pc_gb_s": usage.provisioned_invocations * usage.duration_ms / 1000.0 * gb,
-            }
+            _Share(
+                usage=usage,
+                prices=prices,
+                invoke_gb_s=on_demand * usage.duration_ms / 1000.0 * gb,
+                init_gb_s=usage.init_ms / 1000.0 * gb,
+                pc_gb_s=usage.provisioned_invocations * usage.duration_ms / 1000.0 * gb,
+            )
         )
     # Effective duration rate per (region, architecture): tiers apply to the sum.
     rates: dict[tuple[str, str], float] = {}
-    for key in {(r["usage"].region, r["usage"].architecture) for r in rows if r["prices"] is not None}:
-        group = [r for r in rows if (r["usage"].region, r["usage"].architecture) == key and r["prices"] is not None]
-        gb_s = sum(r["invoke_gb_s"] + r["init_gb_s"] for r in group)
-        tiers = group[0]["prices"].duration
+    for key in {(r.usage.region, r.usage.architecture) for r in rows if r.prices is not None}:
+        group = [r for r in rows if (r.usage.region, r.usage.architecture) == key and r.prices is not None]
+        gb_s = sum(r.invoke_gb_s + r.init_gb_s for r in group)
+        tiers = next(r.prices.duration for r in group if r.prices is not None)
         rates[key] = tiered(gb_s, tiers) / gb_s if gb_s else tiers[0].price
     costs: list[FunctionCost] = []
     for r in rows:
-        usage, prices = r["usage"], r["prices"]
-        gb_s = r["invoke_gb_s"] + r["init_gb_s"]
+        usage, prices = r.usage, r.prices
+        gb_s = r.invoke_gb_s + r.init_gb_s
         if prices is None:
             costs.append(FunctionCost(usage, None, gb_s=gb_s))
             continue
@@ -186,11 +241,11 @@ def estimate(
                 usage,
                 prices,
                 requests=usage.invocations * prices.request,
-                duration=r["invoke_gb_s"] * rate,
-                init=r["init_gb_s"] * rate,
+                duration=r.invoke_gb_s * rate,
+                init=r.init_gb_s * rate,
                 ephemeral=seconds * extra_gb * prices.ephemeral,
                 provisioned=usage.provisioned * _gb(usage.memory_mb) * usage.provisioned_seconds * prices.provisioned,
-                provisioned_duration=r["pc_gb_s"] * prices.provisioned_duration,
+                provisioned_duration=r.pc_gb_s * prices.provisioned_duration,
                 gb_s=gb_s,
             )
         )

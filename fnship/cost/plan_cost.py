@@ -8,16 +8,16 @@ address, kind, name, fields, and the desired/live states), so a new plan shape i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol, TypedDict
 
 from fnship.cost import calc
 from fnship.cost.prices import Prices
 from fnship.cost.traffic import Config, Traffic, usage
 from fnship.kinds.alias import Alias
 from fnship.kinds.function import LambdaFunction
-from fnship.model.resources import Resource
+from fnship.model.resources import Resource, State
 
 BILLING_FIELDS = {
     "memory_size": "memory_mb",
@@ -25,6 +25,60 @@ BILLING_FIELDS = {
     "ephemeral_storage": "ephemeral_mb",
     "provisioned_concurrency": "provisioned",
 }
+
+
+class _FieldChange(Protocol):
+    @property
+    def path(self) -> str: ...
+
+
+class _Change(Protocol):
+    @property
+    def action(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def address(self) -> str: ...
+    @property
+    def fields(self) -> Sequence[_FieldChange]: ...
+
+
+class PlanView(Protocol):
+    """What this module reads of a plan (fnship.plan.diff.Plan, which fnship.cost does not import)."""
+
+    @property
+    def region(self) -> str: ...
+    @property
+    def changes(self) -> Sequence[_Change]: ...
+    @property
+    def desired(self) -> State: ...
+    @property
+    def live(self) -> State: ...
+
+
+class CostEntry(TypedDict):
+    """One function's monthly cost before and after the plan (None, with the reason, when it cannot be known)."""
+
+    function: str
+    name: str
+    fields: list[str]
+    before: float | None
+    after: float | None
+    delta: float | None
+    reason: str | None
+
+
+class CostTotal(TypedDict):
+    before: float
+    after: float
+    delta: float
+
+
+class PlanCost(TypedDict):
+    days: int
+    functions: list[CostEntry]
+    total: CostTotal | None
+    notes: list[str]
 
 
 @dataclass(frozen=True)
@@ -49,7 +103,7 @@ def _billing(function_spec: LambdaFunction, *, function: str, name: str, region:
     )
 
 
-def billing_changes(plan: Any) -> list[BillingChange]:
+def billing_changes(plan: PlanView) -> list[BillingChange]:
     """Updates of deployed functions that change what Lambda bills by. New functions have no traffic yet and
     deleted ones none to come: they are not priced."""
     touched: dict[str, set[str]] = {}
@@ -98,12 +152,12 @@ def annotate(
     traffic: Mapping[str, Traffic | None] | str,
     prices_for: Callable[[str, str], Prices | None],
     days: int,
-) -> dict[str, Any]:
+) -> PlanCost:
     """`traffic`: function name -> a month of traffic (None: no invocations), or why it could not be read."""
-    functions: list[dict[str, Any]] = []
+    functions: list[CostEntry] = []
     before_total = after_total = 0.0
     for change in changes:
-        entry: dict[str, Any] = {
+        entry: CostEntry = {
             "function": change.function,
             "name": change.name,
             "fields": list(change.fields),
@@ -125,7 +179,8 @@ def annotate(
             if costs[0] is None or costs[1] is None:
                 entry["reason"] = f"no Lambda prices for {change.before.region}"
             else:
-                entry.update(before=round(costs[0], 6), after=round(costs[1], 6), delta=round(costs[1] - costs[0], 6))
+                entry["before"], entry["after"] = round(costs[0], 6), round(costs[1], 6)
+                entry["delta"] = round(costs[1] - costs[0], 6)
                 before_total += costs[0]
                 after_total += costs[1]
         functions.append(entry)

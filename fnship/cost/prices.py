@@ -12,11 +12,12 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from fnship.errors import FnError
+from fnship.jsonvalue import JsonObject
 
 ARCHITECTURES = ("x86_64", "arm64")
 CACHE_TTL_S = 24 * 3600
@@ -47,11 +48,19 @@ class Prices:
     as_of: str  # the date the prices were read (API) or written down (built-in)
     notes: tuple[str, ...] = field(default=())
 
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["duration"] = [{"up_to_gb_s": t.up_to, "price": t.price} for t in self.duration]
-        data["notes"] = list(self.notes)
-        return data
+    def to_dict(self) -> JsonObject:
+        return {
+            "region": self.region,
+            "architecture": self.architecture,
+            "request": self.request,
+            "duration": [{"up_to_gb_s": t.up_to, "price": t.price} for t in self.duration],
+            "ephemeral": self.ephemeral,
+            "provisioned": self.provisioned,
+            "provisioned_duration": self.provisioned_duration,
+            "source": self.source,
+            "as_of": self.as_of,
+            "notes": [*self.notes],
+        }
 
 
 def _us_east_1(architecture: str) -> Prices:

@@ -4,29 +4,88 @@ Read-only AWS calls (GetFunction, GetMetricData, the Price List API); everything
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 from fnship.cost import calc, traffic
 from fnship.cost.prices import PriceBook
+from fnship.jsonvalue import JsonObject
+
+if TYPE_CHECKING:
+    from fnship.manifest.types import Manifest
 
 
-def price_book(aws: Any) -> PriceBook:
+class TrafficSource(TypedDict, total=False):
+    """Where the traffic came from: `metrics` (of the last `days`) or `given` (invocations, duration_ms)."""
+
+    kind: str
+    days: int
+    invocations: float
+    duration_ms: float | None
+
+
+class Skipped(TypedDict):
+    function: str
+    name: str
+    reason: str
+
+
+class CostDoc(calc.EstimateDoc):
+    """The `fn cost` document."""
+
+    service: str
+    stage: str
+    region: str
+    traffic: TrafficSource
+    skipped: list[Skipped]
+    prices: list[JsonObject]
+
+
+class _Pricing(Protocol):
+    def lambda_products(self, region: str) -> list[str]: ...
+
+
+class _Functions(Protocol):
+    def get_function_or_none(self, name: str) -> Mapping[str, Any] | None: ...
+    def provisioned_concurrency_configs(self, function: str) -> Sequence[Mapping[str, Any]]: ...
+
+
+class AwsHandle(Protocol):
+    """What `fn cost` asks of AWS: fnship.aws's `Aws`, which fnship.cost does not import."""
+
+    @property
+    def lambda_(self) -> _Functions: ...
+    @property
+    def cloudwatch(self) -> traffic.MetricsReader: ...
+    @property
+    def pricing(self) -> _Pricing: ...
+
+
+class LoadedService(Protocol):
+    """The loaded service (fnship.pipeline's `Loaded`): its manifest and its AWS handle."""
+
+    @property
+    def manifest(self) -> Manifest: ...
+    @property
+    def aws(self) -> AwsHandle: ...
+
+
+def price_book(aws: AwsHandle) -> PriceBook:
     """Prices through the Price List API, cached for a day under fnship's cache directory."""
     from fnship.paths import default_cache_dir
 
     return PriceBook(fetch=aws.pricing.lambda_products, cache_dir=default_cache_dir())
 
 
-def provisioned_of(manifest: Any) -> dict[str, int]:
+def provisioned_of(manifest: Manifest) -> dict[str, int]:
     """function key -> the provisioned concurrency the manifest configures on its alias (0: none)."""
     from fnship.manifest.release import release_settings
 
     return {key: int(s.provisioned_concurrency or 0) for key, s in release_settings(manifest).items()}
 
 
-def provisioned_configured(lam: Any, names: list[str]) -> tuple[dict[str, dict[str, int]], str | None]:
+def provisioned_configured(lam: _Functions, names: list[str]) -> tuple[dict[str, dict[str, int]], str | None]:
     """function name -> qualifier -> the provisioned concurrency allocated to that alias or version, as Lambda has
     it configured now (what it bills by, whatever the manifest says). When it cannot be read (no
     lambda:ListProvisionedConcurrencyConfigs permission, or an emulator without the API): ({}, why)."""
@@ -53,7 +112,7 @@ def provisioned_configured(lam: Any, names: list[str]) -> tuple[dict[str, dict[s
 
 
 def service_cost(
-    loaded: Any,
+    loaded: LoadedService,
     *,
     only: Collection[str] = (),
     days: int = 30,
@@ -62,7 +121,7 @@ def service_cost(
     init_ms: float = 0.0,
     cold_share: float = traffic.DEFAULT_COLD_SHARE,
     book: PriceBook | None = None,
-) -> dict[str, Any]:
+) -> CostDoc:
     """The `fn cost` document: per function and in total, with the free tier apart and where the traffic and
     the prices came from."""
     manifest, aws = loaded.manifest, loaded.aws
@@ -71,14 +130,14 @@ def service_cost(
     book = book or price_book(aws)
     notes: list[str] = []
     usages: list[calc.Usage] = []
-    skipped: list[dict[str, Any]] = []
+    skipped: list[Skipped] = []
     if invocations is not None:
         given = traffic.Traffic(invocations=float(invocations), duration_ms=float(duration_ms or 0.0))
         for key in keys:
             spec = manifest.functions[key]
             config = traffic.config_of_spec(spec, region=manifest.region, provisioned=provisioned.get(key))
             usages.append(traffic.usage(config, given, init_ms=init_ms, cold_share=cold_share))
-        source = {"kind": "given", "invocations": invocations, "duration_ms": duration_ms}
+        source: TrafficSource = {"kind": "given", "invocations": invocations, "duration_ms": duration_ms}
     else:
         lam = aws.lambda_
         with ThreadPoolExecutor(max_workers=8) as pool:
@@ -96,13 +155,15 @@ def service_cost(
         qualifiers = {name: list(by_qualifier) for name, by_qualifier in configured.items()}
         read = traffic.read_traffic(aws.cloudwatch, list(names), days=days, provisioned=qualifiers) if names else {}
         for name, key in names.items():
-            month = read.get(name)
+            month, function = read.get(name), live[key]
+            if function is None:
+                continue  # (not deployed: skipped above)
             if month is None:
                 skipped.append({"function": key, "name": name, "reason": f"no invocations in the last {days} days"})
                 continue
             allocated = sum(configured[name].values()) if note is None else provisioned.get(key)
             config = traffic.config_of_live(
-                key, live[key]["Configuration"], region=manifest.region, provisioned=allocated
+                key, function["Configuration"], region=manifest.region, provisioned=allocated
             )
             usages.append(traffic.usage(config, month, init_ms=init_ms, cold_share=cold_share))
         source = {"kind": "metrics", "days": days}
@@ -116,7 +177,9 @@ def service_cost(
     notes.extend(estimate.notes)
     prices = _prices_used(usages, book)
     for entry in prices:
-        notes.extend(entry.get("notes") or [])
+        listed = entry.get("notes")
+        if isinstance(listed, list):
+            notes.extend(str(note) for note in listed)
     return {
         "service": manifest.service,
         "stage": manifest.stage,
@@ -129,8 +192,8 @@ def service_cost(
     }
 
 
-def _prices_used(usages: list[calc.Usage], book: PriceBook) -> list[dict[str, Any]]:
-    used = []
+def _prices_used(usages: list[calc.Usage], book: PriceBook) -> list[JsonObject]:
+    used: list[JsonObject] = []
     for region, arch in sorted({(u.region, u.architecture) for u in usages}):
         prices = book.prices(region, arch)
         if prices is not None:

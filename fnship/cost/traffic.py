@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fnship.cost.calc import FREE_EPHEMERAL_MB, MONTH_HOURS, Usage
 from fnship.errors import InputError
+
+if TYPE_CHECKING:
+    from fnship.manifest.types import FunctionSpec
 
 # Lambda's own metrics of the function (all its versions and aliases together), and the statistic over the period.
 # https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
@@ -65,7 +68,20 @@ class Config:
     provisioned: int = 0
 
 
-def config_of_spec(spec: Any, *, region: str, provisioned: int | None) -> Config:
+class MetricsReader(Protocol):
+    """What `read_traffic` asks of CloudWatch (fnship.aws's CloudWatch adapter, which fnship.cost does not import)."""
+
+    def lambda_metrics(
+        self,
+        series: Iterable[tuple[str, str | None]],
+        metrics: Iterable[tuple[str, str]],
+        *,
+        start: dt.datetime,
+        end: dt.datetime,
+    ) -> Mapping[tuple[str, str | None], Mapping[str, float | None]]: ...
+
+
+def config_of_spec(spec: FunctionSpec, *, region: str, provisioned: int | None) -> Config:
     """A manifest FunctionSpec's billing configuration."""
     return Config(
         function=spec.key,
@@ -141,7 +157,7 @@ def _used(traffic: Traffic) -> dict[str, float | None] | None:
 
 
 def read_traffic(
-    cloudwatch: Any,
+    cloudwatch: MetricsReader,
     names: Iterable[str],
     *,
     days: int,
@@ -172,7 +188,7 @@ def read_traffic(
         duration_sum = metrics.get("Duration") or 0.0
         per_qualifier = [pc_totals.get((name, q)) or {} for q in qualifiers[name]]
 
-        def summed(metric: str, rows: list[Mapping[str, float | None]] = per_qualifier) -> float | None:
+        def summed(metric: str, rows: Sequence[Mapping[str, float | None]] = per_qualifier) -> float | None:
             values = [row[metric] for row in rows if row.get(metric) is not None]
             return float(sum(v for v in values if v is not None)) if values else None
 

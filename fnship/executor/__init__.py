@@ -70,8 +70,11 @@ def apply_plan(
     release: Mapping[str, str | None] | None = None,
     runtime: Runtime | None = None,
     parallel: int = MAX_PARALLEL_STEPS,
+    beside_last: Callable[[tuple[Step, ...], Outputs], None] | None = None,
 ) -> ApplyResult:
-    """`release` (id, commit, who) is what hooks are told; `runtime` drives traffic shifts (strategies.shifter)."""
+    """`release` (id, commit, who) is what hooks are told; `runtime` drives traffic shifts (strategies.shifter).
+    `beside_last` is told, once, when every step has started and none has failed: the steps still running and the
+    outputs so far (what a caller may do beside the last round of calls instead of after it; it must not block)."""
     lock = threading.Lock()
 
     def report(event: str, step: Step) -> None:
@@ -138,6 +141,10 @@ def apply_plan(
                         break  # what it unblocked is found on the next pass
                     running[pool.submit(run, step)] = step
                     started = True
+                nothing_left = len(finished) + len(running) == len(plan.steps)
+                if beside_last is not None and running and result.failed is None and nothing_left:
+                    beside_last(tuple(running.values()), context.outputs)
+                    beside_last = None
                 if not running:
                     if started:
                         continue

@@ -178,6 +178,10 @@ class Kind:
     # before its policies are in place). Whatever waits for that dependent also waits for this one's last step
     # (plan/steps.py). None: dependents wait for its last step.
     usable_after: str | None = None
+    # Whether a create or update of a resource of this kind may start once what it depends on is usable
+    # (`usable_after`) rather than complete (a function that Lambda creates without checking its role's
+    # permissions).
+    starts_on_usable: Callable[[Resource], bool] = lambda _resource: False
     # Its delete runs after every other step: a delete AWS may refuse (a bucket that still holds objects) then
     # stops nothing else.
     delete_last: bool = False

@@ -246,6 +246,15 @@ def function_delete(context: Context, step: Step) -> None:
     context.aws.lambda_.delete_function(context.live_at(step.address).name)
 
 
+def created_without_permissions(resource: Resource) -> bool:
+    """Whether Lambda creates or reconfigures the function checking only that it may assume its role: it also
+    checks the role's permissions for a VPC (EC2 network interfaces), a dead-letter target (SQS SendMessage, SNS
+    Publish) and active tracing (X-Ray PutTraceSegments), refusing with "The provided execution role does not
+    have permissions to call ...". So only such a function is created before its new role's policies are in."""
+    spec = resource.spec_as(LambdaFunction)
+    return spec.vpc is None and not spec.dead_letter_arn and spec.tracing != "Active"
+
+
 def function_depends(resource: Resource) -> tuple[str, ...]:
     """A live function depends on its log group and role (deleted after it)."""
     key = Address(resource.address).function_key or ""
@@ -294,6 +303,7 @@ KIND = Kind(
         "function.delete": function_delete,
     },
     depends=function_depends,
+    starts_on_usable=created_without_permissions,
     serial=lambda resource: f"function:{resource.name}",
     by_name=True,
     read=read_function,

@@ -83,9 +83,10 @@ def role_policies(context: Context, step: Step) -> None:
 
 
 def role_steps(change: Change) -> list[Step]:
-    """A new role is made in two steps: the role itself, which is all a function needs to be created with it
-    (CreateFunction names the role; Lambda checks only that it can assume it), then its policies, which what runs
-    the function needs (its version and alias, its triggers, the release: see `usable_after`)."""
+    """A new role is made in two steps: the role itself, which is all most functions need to be created with it
+    (CreateFunction names the role; Lambda checks only that it can assume it: kinds/function.py
+    `created_without_permissions`), then its policies, which what runs the function needs (its version and
+    alias, its triggers, the release: see Kind.usable_after)."""
     if change.action == CREATE:
         return [Step("role.create", change.address), Step("role.policies", change.address)]
     return [Step(f"role.{change.action}", change.address)]

@@ -10,7 +10,6 @@ import os
 from collections.abc import Mapping, MutableMapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from fnship.errors import Diagnostic, InputError, Location
 from fnship.manifest import dotenv, pseudo
@@ -18,7 +17,7 @@ from fnship.manifest.build import build_manifest
 from fnship.manifest.checks import Checker
 from fnship.manifest.dialect import plugin_names, read_dialect
 from fnship.manifest.loader import dotted, load_file
-from fnship.manifest.types import DEFAULT_REGION, DEFAULT_STAGE, KeyPath, Lookups, Manifest
+from fnship.manifest.types import DEFAULT_REGION, DEFAULT_STAGE, KeyPath, Lookups, Manifest, Value, ValueMap
 from fnship.manifest.variables import SOURCES, Resolver
 from fnship.manifest.variables.core import Missing, VariableError
 
@@ -161,7 +160,7 @@ def load_manifest(
     return _with_locator(manifest, locations, display)
 
 
-def _resolved_setting(resolver: Resolver, path: KeyPath) -> Any:
+def _resolved_setting(resolver: Resolver, path: KeyPath) -> Value:
     try:
         return resolver.lookup([str(part) for part in path], what=".".join(map(str, path)))
     except (Missing, VariableError):
@@ -169,7 +168,7 @@ def _resolved_setting(resolver: Resolver, path: KeyPath) -> Any:
 
 
 # serverless-dotenv-plugin's variables for provider.environment, its settings, and where the plugin is listed
-PluginEnv = tuple[dict[str, str], Mapping[str, Any], Location]
+PluginEnv = tuple[dict[str, str], ValueMap, Location]
 
 
 def _load_dotenv(
@@ -193,7 +192,7 @@ def _load_dotenv(
         if "serverless-dotenv-plugin" not in plugins:
             return None
         config = _resolved_setting(resolver, ("custom", "dotenv"))
-        config = config if isinstance(config, Mapping) else {}
+        config = config if isinstance(config, dict) else {}
         if config.get("dotenvParser") is not None:
             parser_at = resolver.locate(("custom", "dotenv", "dotenvParser"))
             out.append(Diagnostic("serverless-dotenv-plugin: a dotenvParser is JavaScript, which fnship does not run",
@@ -205,9 +204,10 @@ def _load_dotenv(
         out.append(exc.diagnostic)
         return None
     index = plugins.index("serverless-dotenv-plugin")
-    modules = ("plugins", "modules") if isinstance(resolver.doc.get("plugins"), Mapping) else ("plugins",)
+    modules = ("plugins", "modules") if isinstance(resolver.doc.get("plugins"), dict) else ("plugins",)
     listed = resolver.locate((*modules, index)) or Location(resolver.file, 1, 1)
-    required: Mapping[str, Any] = config["required"] if isinstance(config.get("required"), Mapping) else {}
+    required = config.get("required")
+    required = required if isinstance(required, dict) else {}
     if required.get("file") is True and not loaded.files:
         out.append(
             Diagnostic(
@@ -217,8 +217,9 @@ def _load_dotenv(
                 hint=f"create .env (or .env.{env_name}) next to the manifest",
             )
         )
-    names: list[Any] = required["env"] if isinstance(required.get("env"), list) else []
-    missing = [str(name) for name in names if not loaded.values.get(name) and not environ.get(name)]
+    names = required.get("env")
+    names = names if isinstance(names, list) else []
+    missing = [str(name) for name in names if not loaded.values.get(str(name)) and not environ.get(str(name))]
     if missing:
         out.append(
             Diagnostic(
@@ -231,11 +232,12 @@ def _load_dotenv(
     return loaded.values, config, listed
 
 
-def _add_plugin_environment(doc: dict[str, Any], locations: dict[KeyPath, Location], plugin_env: PluginEnv) -> None:
+def _add_plugin_environment(doc: ValueMap, locations: dict[KeyPath, Location], plugin_env: PluginEnv) -> None:
     """serverless-dotenv-plugin sets every variable it loaded in `provider.environment` (`custom.dotenv.include`
     names the ones to keep, else `exclude` the ones to drop)."""
     values, config, listed = plugin_env
     include, exclude = config.get("include", "*"), config.get("exclude") or []
+    exclude = exclude if isinstance(exclude, (list, dict, str)) else []
     chosen = {
         name: value
         for name, value in values.items()
@@ -275,7 +277,7 @@ def _not_resolved(path: KeyPath, stage: str) -> bool:
     return len(path) == 2 and path[0] == "params" and path[1] not in (stage, "default")
 
 
-def _drop_other_stage_params(doc: dict, stage: str) -> None:
+def _drop_other_stage_params(doc: ValueMap, stage: str) -> None:
     params = doc.get("params")
     if isinstance(params, dict):
         for key in [k for k in params if k not in (stage, "default")]:

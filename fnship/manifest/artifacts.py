@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import replace
 
 from fnship import runtimes as lambda_runtimes
 from fnship.manifest import schema
-from fnship.manifest.checks import Checker, show
+from fnship.manifest.checks import Checker, mapping_at, show
+from fnship.manifest.dialect import plugin_names
 from fnship.manifest.intrinsics import is_intrinsic
 from fnship.manifest.types import (
     ArtifactsSpec,
     BuildSpec,
+    EsbuildOptions,
     FunctionImage,
     ImageSpec,
     KeyPath,
     LayerSpec,
+    Value,
+    ValueMap,
 )
 
 LAYER_KEYS = frozenset(
@@ -68,10 +72,10 @@ def logical_id(layer_key: str) -> str:
     return normalized_name(layer_key) + "LambdaLayer"
 
 
-def build_artifacts(doc: Mapping[str, Any], check: Checker, *, service: str, stage: str) -> ArtifactsSpec:
+def build_artifacts(doc: Mapping[str, Value], check: Checker, *, service: str, stage: str) -> ArtifactsSpec:
     build = _build(doc, check)
     layers = _layers(doc.get("layers"), check, service=service, stage=stage)
-    provider_raw = _section(doc, "provider")
+    provider_raw = mapping_at(doc, "provider")
     node_service = str(provider_raw.get("runtime") or "").startswith("nodejs")
     dependencies_layer = NODE_MODULES_LAYER if node_service else REQUIREMENTS_LAYER
     if build.dependencies == "layer" and dependencies_layer not in layers:
@@ -104,7 +108,8 @@ def build_artifacts(doc: Mapping[str, Any], check: Checker, *, service: str, sta
             if build.dependencies == "layer" and key not in function_images:
                 refs = [dependencies_layer, *refs]
             # The user's own list over the limit is reported by the function checks; here only our layer's share.
-            if len(refs) > schema.MAX_LAYERS >= len(raw.get("layers") or []):
+            own = raw.get("layers")
+            if len(refs) > schema.MAX_LAYERS >= (len(own) if isinstance(own, list) else 0):
                 check.error(
                     (*path, "layers"),
                     f"function {key} uses {len(refs)} layers with the {dependencies_layer} layer, above the Lambda "
@@ -120,21 +125,15 @@ def build_artifacts(doc: Mapping[str, Any], check: Checker, *, service: str, sta
     )
 
 
-def _str_list(value: Any, path: KeyPath, check: Checker) -> tuple[str, ...]:
+def _str_list(value: Value, path: KeyPath, check: Checker) -> tuple[str, ...]:
     if value is None:
         return ()
     return tuple(check.want_str_list(value, path, single_ok=True) or ())
 
 
-def _section(doc: Mapping[str, Any], key: str) -> dict[str, Any]:
-    """A top-level section as a mapping; one that is not is reported by the top-level checks."""
-    value = doc.get(key)
-    return value if isinstance(value, dict) else {}
-
-
-def _build(doc: Mapping[str, Any], check: Checker) -> BuildSpec:
+def _build(doc: Mapping[str, Value], check: Checker) -> BuildSpec:
     container, build_image, base_image = "auto", None, None
-    provider = _section(doc, "provider")
+    provider = mapping_at(doc, "provider")
     raw = provider.get("build")
     path: KeyPath = ("provider", "build")
     if isinstance(raw, str):
@@ -152,7 +151,7 @@ def _build(doc: Mapping[str, Any], check: Checker) -> BuildSpec:
             base_image = check.want_str(raw["baseImage"], (*path, "baseImage"))
 
     dependencies = "function"
-    package = _section(doc, "package")
+    package = mapping_at(doc, "package")
     if package.get("dependencies") is not None:
         dependencies = (
             check.want_choice(package["dependencies"], ("package", "dependencies"), DEPENDENCY_MODES,
@@ -161,7 +160,7 @@ def _build(doc: Mapping[str, Any], check: Checker) -> BuildSpec:
 
     requirements_file = None
     no_deploy: tuple[str, ...] = ()
-    custom = _section(doc, "custom")
+    custom = mapping_at(doc, "custom")
     plugin = custom.get("pythonRequirements")
     ppath: KeyPath = ("custom", "pythonRequirements")
     if plugin is not None and (plugin := check.want_mapping(plugin, ppath)) is not None:
@@ -224,11 +223,11 @@ SERVERLESS_ESBUILD_IGNORED = frozenset(
 COMPILERS = ("esbuild", "go", "rust")
 
 
-def _bundling(doc: Mapping[str, Any], check: Checker) -> tuple[str | None, dict[str, Any], bool]:
+def _bundling(doc: Mapping[str, Value], check: Checker) -> tuple[str | None, EsbuildOptions, bool]:
     """Top-level `build:` (`esbuild` | `go` | `rust`, or `{esbuild: {...} | false}`), serverless-esbuild's
     `custom.esbuild` and serverless-plugin-typescript's tsconfig: (compiler, esbuild settings, esbuild off)."""
     compiler: str | None = None
-    settings: dict[str, Any] = {}
+    settings = EsbuildOptions()
     off = False
     raw = doc.get("build")
     path: KeyPath = ("build",)
@@ -244,10 +243,8 @@ def _bundling(doc: Mapping[str, Any], check: Checker) -> tuple[str | None, dict[
         elif value is not None and (value := check.want_mapping(value, (*path, "esbuild"))) is not None:
             compiler = "esbuild"
             settings = _esbuild_settings(value, (*path, "esbuild"), check, allowed=ESBUILD_KEYS)
-    custom = _section(doc, "custom")
-    plugins = doc.get("plugins")
-    plugin_names = plugins.get("modules", []) if isinstance(plugins, dict) else plugins or []
-    if "serverless-esbuild" in plugin_names and compiler is None and not off:
+    custom = mapping_at(doc, "custom")
+    if "serverless-esbuild" in plugin_names(doc) and compiler is None and not off:
         compiler = "esbuild"  # the plugin bundles every Node.js function
         legacy = custom.get("esbuild")
         if legacy is not None and (legacy := check.want_mapping(legacy, ("custom", "esbuild"))) is not None:
@@ -261,54 +258,61 @@ def _bundling(doc: Mapping[str, Any], check: Checker) -> tuple[str | None, dict[
     if isinstance(typescript, dict) and typescript.get("tsConfigFileLocation") is not None:
         where: KeyPath = ("custom", "serverlessPluginTypescript", "tsConfigFileLocation")
         tsconfig = check.want_str(typescript["tsConfigFileLocation"], where)
-        if tsconfig and "tsconfig" not in settings:
-            settings["tsconfig"] = tsconfig
+        if tsconfig and settings.tsconfig is None:
+            settings = replace(settings, tsconfig=tsconfig)
     return compiler, settings, off
 
 
 def _esbuild_settings(
-    raw: Mapping[str, Any],
+    raw: Mapping[str, Value],
     path: KeyPath,
     check: Checker,
     *,
     allowed: frozenset[str],
     paths: Mapping[str, KeyPath] | None = None,
-) -> dict[str, Any]:
+) -> EsbuildOptions:
     def at(key: str) -> KeyPath:
         return (paths or {}).get(key) or (*path, key)
 
     unknown = {k: v for k, v in raw.items() if k not in allowed}
     check.keys(unknown, path, allowed)
-    out: dict[str, Any] = {}
-    for key in ("bundle", "minify"):
-        if raw.get(key) is not None and (flag := check.want_bool(raw[key], at(key))) is not None:
-            out[key] = flag
+    options = EsbuildOptions()
+    if raw.get("bundle") is not None and (bundle := check.want_bool(raw["bundle"], at("bundle"))) is not None:
+        options = replace(options, bundle=bundle)
+    if raw.get("minify") is not None and (minify := check.want_bool(raw["minify"], at("minify"))) is not None:
+        options = replace(options, minify=minify)
     if raw.get("sourcemap") is not None:
         value = raw["sourcemap"]
         if isinstance(value, dict):  # v4: {type: linked | inline | external, setNodeOptions: bool}
             value = value.get("type", True)
-        if isinstance(value, bool) or value in ("linked", "inline", "external", "both"):
-            out["sourcemap"] = value
+        if isinstance(value, bool) or (isinstance(value, str) and value in ("linked", "inline", "external", "both")):
+            options = replace(options, sourcemap=value)
         else:
             check.error(at("sourcemap"), f"{show(value)} is not an esbuild sourcemap; allowed: true, false, linked, "
                         "inline, external, both")  # fmt: skip
-    for key in ("external", "exclude"):
-        if raw.get(key) is not None:
-            out[key] = tuple(check.want_str_list(raw[key], at(key), single_ok=True) or ())
-    for key in ("target", "tsconfig"):
-        if raw.get(key) is not None and (text := check.want_str(raw[key], at(key))) is not None:
-            out[key] = text
+    if raw.get("external") is not None:
+        external = check.want_str_list(raw["external"], at("external"), single_ok=True)
+        options = replace(options, external=tuple(external or ()))
+    if raw.get("exclude") is not None:
+        exclude = check.want_str_list(raw["exclude"], at("exclude"), single_ok=True)
+        options = replace(options, exclude=tuple(exclude or ()))
+    if raw.get("target") is not None and (target := check.want_str(raw["target"], at("target"))) is not None:
+        options = replace(options, target=target)
+    if raw.get("tsconfig") is not None and (tsconfig := check.want_str(raw["tsconfig"], at("tsconfig"))) is not None:
+        options = replace(options, tsconfig=tsconfig)
     if raw.get("platform") is not None:
-        out["platform"] = check.want_choice(raw["platform"], at("platform"), ("node",), what="a Lambda platform")
+        chosen = check.want_choice(raw["platform"], at("platform"), ("node",), what="a Lambda platform")
+        options = replace(options, platform=chosen) if chosen is not None else options
     if raw.get("format") is not None:
-        out["format"] = check.want_choice(raw["format"], at("format"), ("cjs", "esm"), what="an esbuild format")
+        chosen = check.want_choice(raw["format"], at("format"), ("cjs", "esm"), what="an esbuild format")
+        options = replace(options, format=chosen) if chosen is not None else options
     if raw.get("buildConcurrency") is not None:
-        out["buildConcurrency"] = check.want_int(raw["buildConcurrency"], at("buildConcurrency"), minimum=1,
-                                                 limit="esbuild")  # fmt: skip
-    return {k: v for k, v in out.items() if v is not None}
+        concurrency = check.want_int(raw["buildConcurrency"], at("buildConcurrency"), minimum=1, limit="esbuild")
+        options = replace(options, concurrency=concurrency) if concurrency is not None else options
+    return options
 
 
-def _layers(value: Any, check: Checker, *, service: str, stage: str) -> dict[str, LayerSpec]:
+def _layers(value: Value, check: Checker, *, service: str, stage: str) -> dict[str, LayerSpec]:
     out: dict[str, LayerSpec] = {}
     if not isinstance(value, dict):
         return out  # a non-mapping is reported by the top-level checks
@@ -356,7 +360,7 @@ def _layers(value: Any, check: Checker, *, service: str, stage: str) -> dict[str
     return out
 
 
-def _images(provider: Any, check: Checker) -> dict[str, ImageSpec]:
+def _images(provider: Value, check: Checker) -> dict[str, ImageSpec]:
     if not isinstance(provider, dict) or provider.get("ecr") is None:
         return {}
     path: KeyPath = ("provider", "ecr")
@@ -399,9 +403,11 @@ def _images(provider: Any, check: Checker) -> dict[str, ImageSpec]:
     return images
 
 
-def _function_image(value: Any, path: KeyPath, check: Checker, images: Mapping[str, ImageSpec]) -> FunctionImage | None:
+def _function_image(
+    value: Value, path: KeyPath, check: Checker, images: Mapping[str, ImageSpec]
+) -> FunctionImage | None:
     if isinstance(value, str):
-        raw: dict[str, Any] = {"uri": value} if ("/" in value or "@" in value) else {"name": value}
+        raw: ValueMap = {"uri": value} if ("/" in value or "@" in value) else {"name": value}
     else:
         raw = check.want_mapping(value, path, what="an image name, URI or a mapping with `name:`") or {}
         check.keys(raw, path, FUNCTION_IMAGE_KEYS)
@@ -429,7 +435,7 @@ def _function_image(value: Any, path: KeyPath, check: Checker, images: Mapping[s
 
 
 def _provider_layers(
-    provider: Any, check: Checker, layers: Mapping[str, LayerSpec], by_logical: Mapping[str, str]
+    provider: Value, check: Checker, layers: Mapping[str, LayerSpec], by_logical: Mapping[str, str]
 ) -> list[str]:
     if not isinstance(provider, dict) or provider.get("layers") is None:
         return []
@@ -443,7 +449,7 @@ def _provider_layers(
 
 
 def _function_layers(
-    value: Any, path: KeyPath, check: Checker, layers: Mapping[str, LayerSpec], by_logical: Mapping[str, str]
+    value: Value, path: KeyPath, check: Checker, layers: Mapping[str, LayerSpec], by_logical: Mapping[str, str]
 ) -> list[str]:
     if not isinstance(value, list):
         return []  # absent, or reported by the function checks

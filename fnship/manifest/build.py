@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fnship import runtimes
+from fnship.jsonvalue import JsonObject
 from fnship.manifest import schema
 from fnship.manifest.artifacts import build_artifacts
-from fnship.manifest.checks import Checker, dotted, show
+from fnship.manifest.checks import Checker, dotted, mapping_at, show
 from fnship.manifest.events import EventContext, parse_events, parse_settings
 from fnship.manifest.intrinsics import StackValue, is_intrinsic
 from fnship.manifest.release import parse_releases
@@ -30,6 +31,8 @@ from fnship.manifest.types import (
     Manifest,
     PackageSpec,
     ProviderSpec,
+    Value,
+    ValueMap,
 )
 from fnship.secret import Secret, reveal
 
@@ -37,7 +40,7 @@ if TYPE_CHECKING:
     from fnship.triggers.s3 import S3Event
 
 
-def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: str, region: str) -> Manifest:
+def build_manifest(doc: ValueMap, check: Checker, *, path: Path, stage: str, region: str) -> Manifest:
     check.keys(doc, (), schema.TOP_LEVEL_KEYS)
     for key, note in schema.IGNORED_TOP_LEVEL.items():
         if key in doc:
@@ -49,15 +52,15 @@ def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: st
     for key in ("custom", "layers", "deployment", "params"):
         if doc.get(key) is not None:
             check.want_mapping(doc[key], (key,))
-    custom = doc["custom"] if isinstance(doc.get("custom"), dict) else {}
+    custom = mapping_at(doc, "custom")
 
     provider = _provider(doc.get("provider"), check, stage=stage, region=region)
-    raw_provider = doc["provider"] if isinstance(doc.get("provider"), dict) else {}
+    raw_provider = mapping_at(doc, "provider")
     package = _package(doc.get("package"), ("package",), check)
 
     functions: dict[str, FunctionSpec] = {}
     raw_functions = doc.get("functions")
-    if raw_functions is not None and check.want_mapping(raw_functions, ("functions",)) is not None:
+    if raw_functions is not None and (raw_functions := check.want_mapping(raw_functions, ("functions",))) is not None:
         keys = frozenset(raw_functions)
         for key, raw in raw_functions.items():
             spec = _function(
@@ -96,7 +99,7 @@ def build_manifest(doc: dict[str, Any], check: Checker, *, path: Path, stage: st
 
 
 # -- top level ----------------------------------------------------------------------------------------------------
-def _service(doc: dict[str, Any], check: Checker) -> str | None:
+def _service(doc: ValueMap, check: Checker) -> str | None:
     if "service" not in doc:
         check.error((), "service is required", "add `service: my-service` at the top of the manifest")
         return None
@@ -115,7 +118,7 @@ def _service(doc: dict[str, Any], check: Checker) -> str | None:
     return service
 
 
-def _plugins(value: Any, check: Checker) -> list[str]:
+def _plugins(value: Value, check: Checker) -> list[str]:
     if value is None:
         return []
     path: KeyPath = ("plugins",)
@@ -147,7 +150,7 @@ def _plugins(value: Any, check: Checker) -> list[str]:
 
 
 # -- provider -----------------------------------------------------------------------------------------------------
-def _provider(value: Any, check: Checker, *, stage: str, region: str) -> ProviderSpec:
+def _provider(value: Value, check: Checker, *, stage: str, region: str) -> ProviderSpec:
     path: KeyPath = ("provider",)
     if value is None:
         check.error(path, "provider is required", "add `provider:` with `name: aws`")
@@ -210,7 +213,7 @@ def _provider(value: Any, check: Checker, *, stage: str, region: str) -> Provide
     )
 
 
-def _provider_http_api(value: Any, path: KeyPath, check: Checker) -> HttpApiSpec:
+def _provider_http_api(value: Value, path: KeyPath, check: Checker) -> HttpApiSpec:
     # The trigger modules build on the model and kinds, which import this package: imported where used, and only
     # when there is something to parse (a manifest without `httpApi:` imports no trigger module at all).
     if value is None:
@@ -220,7 +223,7 @@ def _provider_http_api(value: Any, path: KeyPath, check: Checker) -> HttpApiSpec
     return parse_provider_http_api(value, path, check)
 
 
-def _deployment_bucket(value: Any, path: KeyPath, check: Checker) -> str | None:
+def _deployment_bucket(value: Value, path: KeyPath, check: Checker) -> str | None:
     if value is None:
         return None
     if isinstance(value, dict):
@@ -233,7 +236,7 @@ def _deployment_bucket(value: Any, path: KeyPath, check: Checker) -> str | None:
 class _Iam:
     """An IamSpec being read: the provider and each function fill it from `iam.role` and their older keys."""
 
-    statements: list[Mapping[str, Any]] = field(default_factory=list)
+    statements: list[JsonObject] = field(default_factory=list)
     managed: list[str] = field(default_factory=list)
     boundary: str | None = None
     role_arn: str | None = None
@@ -250,8 +253,8 @@ class _Iam:
 
 
 def _read_iam_role(
-    raw: Mapping[str, Any], path: KeyPath, check: Checker, into: _Iam, *, role_keys: frozenset[str]
-) -> Mapping[str, Any] | None:
+    raw: Mapping[str, Value], path: KeyPath, check: Checker, into: _Iam, *, role_keys: frozenset[str]
+) -> Mapping[str, Value] | None:
     """`iam.role` of the provider or a function: a mapping (its keys checked against `role_keys`) whose statements,
     managed policies and boundary go `into` the spec, or an existing role's ARN. Returns the mapping, if any."""
     iam = raw.get("iam")
@@ -272,7 +275,7 @@ def _read_iam_role(
     return None
 
 
-def _provider_iam(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> IamSpec:
+def _provider_iam(raw: Mapping[str, Value], path: KeyPath, check: Checker) -> IamSpec:
     iam = _Iam()
     role = _read_iam_role(raw, path, check, iam, role_keys=schema.ROLE_KEYS)
     if role is not None and role.get("mode") is not None:
@@ -290,7 +293,7 @@ def _provider_iam(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> IamS
     return iam.spec()
 
 
-def _function_iam(raw: Mapping[str, Any], path: KeyPath, check: Checker, *, mode: str) -> IamSpec:
+def _function_iam(raw: Mapping[str, Value], path: KeyPath, check: Checker, *, mode: str) -> IamSpec:
     iam = _Iam(mode=mode)
     _read_iam_role(raw, path, check, iam, role_keys=schema.FUNCTION_ROLE_KEYS)
     if raw.get("iamRoleStatements") is not None:
@@ -302,7 +305,7 @@ def _function_iam(raw: Mapping[str, Any], path: KeyPath, check: Checker, *, mode
     return iam.spec()
 
 
-def _role_arn(value: Any, path: KeyPath, check: Checker) -> str | None:
+def _role_arn(value: Value, path: KeyPath, check: Checker) -> str | None:
     text = check.want_str(value, path)
     if text is None:
         return None
@@ -316,7 +319,7 @@ def _role_arn(value: Any, path: KeyPath, check: Checker) -> str | None:
     return text
 
 
-def _arn(value: Any, path: KeyPath, check: Checker) -> str | None:
+def _arn(value: Value, path: KeyPath, check: Checker) -> str | None:
     if is_intrinsic(value):
         return check.stack_value(value, path)
     if isinstance(value, dict):
@@ -329,17 +332,17 @@ def _arn(value: Any, path: KeyPath, check: Checker) -> str | None:
     return text
 
 
-def _arns(value: Any, path: KeyPath, check: Checker) -> list[str]:
+def _arns(value: Value, path: KeyPath, check: Checker) -> list[str]:
     if value is None:
         return []
     items = check.want_list(value, path) or []
     return [arn for index, item in enumerate(items) if (arn := _arn(item, (*path, index), check)) is not None]
 
 
-def _statements(value: Any, path: KeyPath, check: Checker) -> list[Mapping[str, Any]]:
+def _statements(value: Value, path: KeyPath, check: Checker) -> list[JsonObject]:
     if value is None:
         return []
-    out: list[Mapping[str, Any]] = []
+    out: list[JsonObject] = []
     for index, item in enumerate(check.want_list(value, path) or []):
         statement = _statement(item, (*path, index), check)
         if statement is not None:
@@ -347,7 +350,7 @@ def _statements(value: Any, path: KeyPath, check: Checker) -> list[Mapping[str, 
     return out
 
 
-def _statement(value: Any, path: KeyPath, check: Checker) -> dict[str, Any] | None:
+def _statement(value: Value, path: KeyPath, check: Checker) -> JsonObject | None:
     raw = check.want_mapping(value, path, what="an IAM statement (Effect, Action, Resource)")
     if raw is None:
         return None
@@ -364,18 +367,22 @@ def _statement(value: Any, path: KeyPath, check: Checker) -> dict[str, Any] | No
         stack_ok = key.endswith("Resource")  # an ARN the companion stack decides (`!GetAtt Table.Arn`)
         items = check.want_str_list(field, (*path, key), single_ok=True, stack_ok=stack_ok)
         if stack_ok and items:
-            raw = {**raw, key: items if isinstance(field, list) else items[0]}
+            listed: list[Value] = list(items)
+            raw = {**raw, key: listed if isinstance(field, list) else items[0]}
         if items is not None and not items:
             check.error((*path, key), f"{key} must not be empty")
     if raw.get("Condition") is not None and check.want_mapping(raw["Condition"], (*path, "Condition")) is not None:
-        raw = {**raw, "Condition": check.stack_value(raw["Condition"], (*path, "Condition"))}
+        raw = {**raw, "Condition": check.stack_values_in(raw["Condition"], (*path, "Condition"))}
     if raw.get("Sid") is not None:
         check.want_str(raw["Sid"], (*path, "Sid"))
-    return dict(raw) if len(check.diagnostics) == before else None
+    if len(check.diagnostics) != before:
+        return None
+    statement = check.want_json(raw, path)
+    return statement if isinstance(statement, dict) and len(check.diagnostics) == before else None
 
 
 # -- shared function/provider settings ---------------------------------------------------------------------------
-def _runtime(value: Any, path: KeyPath, check: Checker) -> str | None:
+def _runtime(value: Value, path: KeyPath, check: Checker) -> str | None:
     """A runtime Lambda's API knows (botocore's model), judged against AWS's deprecation dates."""
     if value is None:
         return None
@@ -391,27 +398,27 @@ def _runtime(value: Any, path: KeyPath, check: Checker) -> str | None:
     return runtime
 
 
-def _memory(value: Any, path: KeyPath, check: Checker) -> int | None:
+def _memory(value: Value, path: KeyPath, check: Checker) -> int | None:
     if value is None:
         return None
     low, high = schema.MEMORY_MB
     return check.want_int(value, path, minimum=low, maximum=high, unit="MB")
 
 
-def _timeout(value: Any, path: KeyPath, check: Checker) -> int | None:
+def _timeout(value: Value, path: KeyPath, check: Checker) -> int | None:
     if value is None:
         return None
     low, high = schema.TIMEOUT_S
     return check.want_int(value, path, minimum=low, maximum=high, unit="seconds")
 
 
-def _architecture(value: Any, path: KeyPath, check: Checker) -> str | None:
+def _architecture(value: Value, path: KeyPath, check: Checker) -> str | None:
     if value is None:
         return None
     return check.want_choice(value, path, schema.ARCHITECTURES, what="a Lambda architecture")
 
 
-def _retention(value: Any, path: KeyPath, check: Checker) -> int | None:
+def _retention(value: Value, path: KeyPath, check: Checker) -> int | None:
     if value is None:
         return None
     days = check.want_int(value, path, minimum=1)
@@ -425,7 +432,7 @@ def _retention(value: Any, path: KeyPath, check: Checker) -> int | None:
     return days
 
 
-def _environment(value: Any, path: KeyPath, check: Checker) -> dict[str, str | Secret]:
+def _environment(value: Value, path: KeyPath, check: Checker) -> dict[str, str | Secret]:
     if value is None:
         return {}
     raw = check.want_mapping(value, path)
@@ -456,7 +463,7 @@ def _environment(value: Any, path: KeyPath, check: Checker) -> dict[str, str | S
     return out
 
 
-def _env_value(value: Any, path: KeyPath, check: Checker) -> str | Secret | None:
+def _env_value(value: Value, path: KeyPath, check: Checker) -> str | Secret | None:
     if isinstance(value, (str, Secret)):
         return value
     if is_intrinsic(value):
@@ -471,7 +478,7 @@ def _env_value(value: Any, path: KeyPath, check: Checker) -> str | Secret | None
     return None
 
 
-def _tags(value: Any, path: KeyPath, check: Checker) -> dict[str, str]:
+def _tags(value: Value, path: KeyPath, check: Checker) -> dict[str, str]:
     if value is None:
         return {}
     raw = check.want_mapping(value, path)
@@ -496,7 +503,7 @@ def _tags(value: Any, path: KeyPath, check: Checker) -> dict[str, str]:
     return out
 
 
-def _package(value: Any, path: KeyPath, check: Checker) -> PackageSpec:
+def _package(value: Value, path: KeyPath, check: Checker) -> PackageSpec:
     if value is None:
         return PackageSpec()
     raw = check.want_mapping(value, path)
@@ -525,14 +532,14 @@ def _package(value: Any, path: KeyPath, check: Checker) -> PackageSpec:
 # -- functions ----------------------------------------------------------------------------------------------------
 def _function(
     key: str,
-    value: Any,
+    value: Value,
     check: Checker,
     *,
     provider: ProviderSpec,
     service: str | None,
     stage: str,
     function_keys: frozenset[str] = frozenset(),
-    written_provider_runtime: Any = None,
+    written_provider_runtime: Value = None,
 ) -> FunctionSpec | None:
     path: KeyPath = ("functions", key)
     raw = check.want_mapping(value, path, what="a mapping with at least `handler:`")
@@ -728,7 +735,7 @@ def _check_s3_overlaps(functions: Mapping[str, FunctionSpec], check: Checker) ->
 
 
 def _function_name(
-    key: str, raw: Mapping[str, Any], path: KeyPath, check: Checker, *, service: str | None, stage: str
+    key: str, raw: Mapping[str, Value], path: KeyPath, check: Checker, *, service: str | None, stage: str
 ) -> str:
     if raw.get("name") is not None:
         where: KeyPath = (*path, "name")
@@ -759,7 +766,7 @@ def _function_name(
     return name
 
 
-def _layers(value: Any, path: KeyPath, check: Checker) -> tuple[str, ...]:
+def _layers(value: Value, path: KeyPath, check: Checker) -> tuple[str, ...]:
     if value is None:
         return ()
     items = check.want_list(value, path)

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Collection, Mapping
-from typing import Any
 
 from fnship.errors import Diagnostic, Location
+from fnship.jsonvalue import Json
 from fnship.manifest.intrinsics import StackValue, is_intrinsic, with_stack_values
 from fnship.manifest.loader import dotted
-from fnship.manifest.types import KeyPath
+from fnship.manifest.types import KeyPath, Value, ValueList, ValueMap
 from fnship.secret import Secret
 
 
-def show(value: Any) -> str:
+def show(value: object) -> str:
     """A value as the user wrote it, for messages."""
     if isinstance(value, Secret):
         return str(value)
@@ -32,6 +32,12 @@ def show(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return str(value)
+
+
+def mapping_at(mapping: Mapping[str, Value], key: str) -> ValueMap:
+    """The mapping under `key`, or {} when it is absent or not a mapping (which the checks of `key` report)."""
+    value = mapping.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 class Checker:
@@ -82,7 +88,7 @@ class Checker:
         return self._under(path, self.from_variable)
 
     # -- keys --------------------------------------------------------------------------------------------------
-    def keys(self, mapping: Mapping[str, Any], path: KeyPath, allowed: Collection[str]) -> None:
+    def keys(self, mapping: Mapping[str, object], path: KeyPath, allowed: Collection[str]) -> None:
         for key in mapping:
             if key in allowed:
                 continue
@@ -97,30 +103,39 @@ class Checker:
             )
 
     # -- typed reads -------------------------------------------------------------------------------------------
-    def want_mapping(self, value: Any, path: KeyPath, *, what: str = "a mapping") -> dict[str, Any] | None:
+    def want_mapping(self, value: object, path: KeyPath, *, what: str = "a mapping") -> ValueMap | None:
         if isinstance(value, dict):
             return value
         self.error(path, f"must be {what}, got {show(value)}")
         return None
 
-    def want_list(self, value: Any, path: KeyPath) -> list[Any] | None:
+    def want_list(self, value: object, path: KeyPath) -> ValueList | None:
         if isinstance(value, list):
             return value
         self.error(path, f"must be a list, got {show(value)}")
         return None
 
-    def want_str(self, value: Any, path: KeyPath, *, secret_ok: bool = False) -> str | None:
+    def want_str(self, value: object, path: KeyPath) -> str | None:
         if isinstance(value, str):
             return value
         if isinstance(value, Secret):
-            if secret_ok:
-                return value  # type: ignore[return-value]
             self.error(path, "a secret (SecureString) cannot be used here", "secrets may only flow into environment")
             return None
         self.error(path, f"must be a string, got {show(value)}")
         return None
 
-    def want_bool(self, value: Any, path: KeyPath) -> bool | None:
+    def want_json(self, value: Value, path: KeyPath) -> Json:
+        """`value` as plain JSON; a secret (SecureString) inside is an error (and null here)."""
+        if isinstance(value, Secret):
+            self.error(path, "a secret (SecureString) cannot be used here", "secrets may only flow into environment")
+            return None
+        if isinstance(value, dict):
+            return {key: self.want_json(item, (*path, key)) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.want_json(item, (*path, index)) for index, item in enumerate(value)]
+        return value
+
+    def want_bool(self, value: object, path: KeyPath) -> bool | None:
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value in ("true", "false") and self.coercible(path):
@@ -130,7 +145,7 @@ class Checker:
 
     def want_int(
         self,
-        value: Any,
+        value: object,
         path: KeyPath,
         *,
         minimum: int | None = None,
@@ -157,7 +172,7 @@ class Checker:
             return None
         return value
 
-    def want_choice(self, value: Any, path: KeyPath, choices: Collection[str], *, what: str) -> str | None:
+    def want_choice(self, value: object, path: KeyPath, choices: Collection[str], *, what: str) -> str | None:
         text = self.want_str(value, path)
         if text is None:
             return None
@@ -168,17 +183,23 @@ class Checker:
             return None
         return text
 
-    def stack_value(self, value: Any, path: KeyPath) -> Any:
+    def stack_values_in(self, value: Value, path: KeyPath) -> Value:
         """`value` with its CloudFormation intrinsic functions as StackValues (manifest/intrinsics.py), which the
         companion stack decides."""
         return with_stack_values(value, path, self.stack_values.append)
 
-    def want_str_or_stack(self, value: Any, path: KeyPath) -> str | None:
+    def stack_value(self, value: ValueMap, path: KeyPath) -> StackValue:
+        """One intrinsic function (`is_intrinsic`) as the StackValue the companion stack decides."""
+        made = StackValue(value, path)
+        self.stack_values.append(made)
+        return made
+
+    def want_str_or_stack(self, value: object, path: KeyPath) -> str | None:
         """A string, or an intrinsic function the companion stack evaluates (a StackValue, which is a string)."""
         return self.stack_value(value, path) if is_intrinsic(value) else self.want_str(value, path)
 
     def want_str_list(
-        self, value: Any, path: KeyPath, *, single_ok: bool = False, stack_ok: bool = False
+        self, value: object, path: KeyPath, *, single_ok: bool = False, stack_ok: bool = False
     ) -> list[str] | None:
         if single_ok and isinstance(value, str):
             return [value]

@@ -8,11 +8,10 @@ name as everywhere else.
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
-from typing import Any
 
 from fnship.errors import Diagnostic, Location
 from fnship.manifest.loader import dotted
-from fnship.manifest.types import KeyPath
+from fnship.manifest.types import KeyPath, Value, ValueMap
 
 # (path, notice). Each is accepted whatever its value: fnship's behaviour is the one the notice states.
 NO_EFFECT_SETTINGS: tuple[tuple[KeyPath, str], ...] = (
@@ -44,23 +43,23 @@ NO_EFFECT_SETTINGS: tuple[tuple[KeyPath, str], ...] = (
 )
 
 
-def _get(doc: Mapping[str, Any], path: KeyPath) -> Any:
-    node: Any = doc
+def _get(doc: ValueMap, path: KeyPath) -> Value:
+    node: Value = doc
     for part in path:
-        if not isinstance(node, Mapping) or part not in node:
+        if not isinstance(node, dict) or not isinstance(part, str) or part not in node:
             return None
         node = node[part]
     return node
 
 
 def read_dialect(
-    doc: MutableMapping[str, Any], locations: MutableMapping[KeyPath, Location], file: str
+    doc: ValueMap, locations: MutableMapping[KeyPath, Location], file: str
 ) -> tuple[list[str], list[Diagnostic]]:
     """Notices for the settings above that are present, and `service: {name: x}` turned into `service: x`."""
     notes = [note for path, note in NO_EFFECT_SETTINGS if _get(doc, path) is not None]
     problems: list[Diagnostic] = []
     service = doc.get("service")
-    if isinstance(service, Mapping):
+    if isinstance(service, dict):
         others = sorted(str(key) for key in service if key != "name")
         if others:
             problems += [
@@ -90,9 +89,9 @@ def read_dialect(
     return notes, problems
 
 
-def plugin_names(doc: Mapping[str, Any]) -> list[str]:
+def plugin_names(doc: Mapping[str, Value]) -> list[str]:
     """The plugins listed (`plugins: [...]` or `plugins: {modules: [...]}`), as written, before validation."""
     plugins = doc.get("plugins")
-    if isinstance(plugins, Mapping):
+    if isinstance(plugins, dict):
         plugins = plugins.get("modules")
     return [item for item in plugins if isinstance(item, str)] if isinstance(plugins, list) else []

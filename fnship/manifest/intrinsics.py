@@ -18,9 +18,9 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TypeGuard
 
-from fnship.manifest.types import KeyPath
+from fnship.manifest.types import KeyPath, Value, ValueMap
 
 # The functions that give a value (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html).
 VALUE_FUNCTIONS = frozenset(
@@ -60,15 +60,15 @@ OUTPUT_PREFIX = "Fnship"
 SUB_NAME = re.compile(r"\$\{([^!}][^}]*)\}")  # `${Name}` / `${Name.Attr}`; `${!Literal}` is not a reference
 
 
-def is_intrinsic(value: Any) -> bool:
+def is_intrinsic(value: object) -> TypeGuard[ValueMap]:
     """A one-key mapping naming an intrinsic function (or `Condition`), as the YAML loader writes a short form."""
-    if not isinstance(value, Mapping) or len(value) != 1:
+    if not isinstance(value, dict) or len(value) != 1:
         return False
     key = str(next(iter(value)))
     return key in ("Ref", "Condition") or key.startswith("Fn::")
 
 
-def contains_intrinsic(value: Any) -> bool:
+def contains_intrinsic(value: object) -> bool:
     if is_intrinsic(value):
         return True
     if isinstance(value, Mapping):
@@ -78,7 +78,7 @@ def contains_intrinsic(value: Any) -> bool:
     return False
 
 
-def stack_key(expression: Mapping[str, Any]) -> str:
+def stack_key(expression: Mapping[str, Value]) -> str:
     """What a StackValue is found by on the deployed stack: `ref:<LogicalId>` for a bare `Ref` (the resource's
     physical id, or the parameter's value), else `output:Fnship<digest>` (the output fnship adds)."""
     if set(expression) == {"Ref"} and isinstance(expression["Ref"], str) and expression["Ref"] not in PSEUDO_PARAMETERS:
@@ -91,11 +91,11 @@ class StackValue(str):
     """A value the companion stack decides: the `${stack:<key>}` text, with the expression and where it was
     written."""
 
-    expression: Mapping[str, Any]
+    expression: Mapping[str, Value]
     path: KeyPath
     service: str | None  # the AWS service of the resource it names (`sqs` for an AWS::SQS::Queue), once checked
 
-    def __new__(cls, expression: Mapping[str, Any], path: KeyPath) -> StackValue:
+    def __new__(cls, expression: Mapping[str, Value], path: KeyPath) -> StackValue:
         key = stack_key(expression)
         made = super().__new__(cls, f"{MARK}{key}}}")
         made.expression = expression
@@ -114,11 +114,21 @@ class StackValue(str):
         if function == "Ref" and isinstance(argument, str):
             return argument
         if function == "Fn::GetAtt":
-            return str(argument.split(".", 1)[0] if isinstance(argument, str) else (argument or [""])[0])
+            return getatt_parts(argument)[0]
         return self.key.rpartition(":")[2]
 
-    def __reduce__(self) -> Any:
+    def __reduce__(self) -> tuple[type[StackValue], tuple[dict[str, Value], KeyPath]]:
         return (StackValue, (dict(self.expression), self.path))
+
+
+def getatt_parts(argument: Value) -> tuple[str, str]:
+    """(logical id, attribute) of `Fn::GetAtt`'s argument, written `X.Arn` or `[X, Arn]` (empty if neither)."""
+    if isinstance(argument, str):
+        head, _, attribute = argument.partition(".")
+        return head, attribute
+    if isinstance(argument, list) and argument:
+        return str(argument[0]), ".".join(str(part) for part in argument[1:])
+    return "", ""
 
 
 def shown(text: str) -> str:
@@ -131,7 +141,7 @@ def marked_keys(text: str) -> list[str]:
     return MARKED.findall(text)
 
 
-def stack_values_in(value: Any) -> Iterator[StackValue]:
+def stack_values_in(value: object) -> Iterator[StackValue]:
     if isinstance(value, StackValue):
         yield value
     elif isinstance(value, Mapping):
@@ -142,7 +152,7 @@ def stack_values_in(value: Any) -> Iterator[StackValue]:
             yield from stack_values_in(item)
 
 
-def with_stack_values(value: Any, path: KeyPath, found: Callable[[StackValue], None]) -> Any:
+def with_stack_values(value: Value, path: KeyPath, found: Callable[[StackValue], None]) -> Value:
     """`value` with each intrinsic in it (recursively) replaced by a StackValue, each told to `found`."""
     if is_intrinsic(value):
         made = StackValue(value, path)
@@ -158,7 +168,7 @@ def with_stack_values(value: Any, path: KeyPath, found: Callable[[StackValue], N
 Problem = Callable[[KeyPath, str, str], None]  # (where, message, hint)
 
 
-def check_against(value: StackValue, template: Mapping[str, Any] | None, problem: Problem) -> None:
+def check_against(value: StackValue, template: Mapping[str, Value] | None, problem: Problem) -> None:
     """Report what CloudFormation could not evaluate in `value`'s expression against the `resources:` template."""
     path = value.path
     if not template or not template.get("Resources"):
@@ -170,31 +180,33 @@ def check_against(value: StackValue, template: Mapping[str, Any] | None, problem
             "${aws:accountId} and ${cf:stack.output} can help)",
         )
         return
-    names = {
-        "resources": set(template.get("Resources") or {}),
-        "parameters": set(template.get("Parameters") or {}),
-        "conditions": set(template.get("Conditions") or {}),
-    }
+
+    def section(name: str) -> ValueMap:
+        entries = template.get(name)
+        return entries if isinstance(entries, dict) else {}
+
+    names = {"resources": set(section("Resources")), "parameters": set(section("Parameters")),
+             "conditions": set(section("Conditions"))}  # fmt: skip
     function = str(next(iter(value.expression)))
-    resource = (template.get("Resources") or {}).get(value.label)
-    if isinstance(resource, Mapping):
+    resource = section("Resources").get(value.label)
+    if isinstance(resource, dict):
         parts = str(resource.get("Type", "")).split("::")
         value.service = SERVICES.get(parts[1].lower()) if len(parts) == 3 else None
     if function in LIST_FUNCTIONS:
         problem((*path, function), f"CloudFormation {function} gives a list, and fnship needs one string here",
                 "pick one item with !Select, or join them with !Join")  # fmt: skip
         return
-    _check(value.expression, path, names, problem, local=frozenset())
+    _check(dict(value.expression), path, names, problem, local=frozenset())
 
 
 def _check(
-    expression: Any, path: KeyPath, names: Mapping[str, set[str]], problem: Problem, *, local: frozenset[str]
+    expression: Value, path: KeyPath, names: Mapping[str, set[str]], problem: Problem, *, local: frozenset[str]
 ) -> None:
     if isinstance(expression, list):
         for index, item in enumerate(expression):
             _check(item, (*path, index), names, problem, local=local)
         return
-    if not isinstance(expression, Mapping):
+    if not isinstance(expression, dict):
         return
     if not is_intrinsic(expression):
         for key, item in expression.items():
@@ -209,8 +221,7 @@ def _check(
     if function == "Ref":
         _need(str(argument), where, names, problem, local=local, parameters=True)
     elif function == "Fn::GetAtt":
-        target = argument.split(".", 1)[0] if isinstance(argument, str) else (argument or [None])[0]
-        _need(str(target), where, names, problem, local=local, parameters=False)
+        _need(getatt_parts(argument)[0], where, names, problem, local=local, parameters=False)
     elif function == "Fn::Sub":
         text, variables = (argument[0], argument[1]) if isinstance(argument, list) and len(argument) == 2 else \
             (argument, {})  # fmt: skip

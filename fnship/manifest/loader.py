@@ -19,12 +19,12 @@ import datetime
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import yaml
 
 from fnship.errors import Diagnostic, Location
-from fnship.manifest.types import KeyPath
+from fnship.manifest.types import KeyPath, Value, ValueList, ValueMap
 from fnship.textfile import MAX_DEPTH, NotText, read_text_file
 
 _BOOL = "tag:yaml.org,2002:bool"
@@ -45,7 +45,7 @@ MAX_NODES = 100_000  # values after alias expansion
 class LimitExceeded(Exception):
     """Input past one of the limits above; `mark` is where, when known."""
 
-    def __init__(self, message: str, mark: Any = None, hint: str = "") -> None:
+    def __init__(self, message: str, mark: yaml.Mark | None = None, hint: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.mark = mark
@@ -63,7 +63,7 @@ else:
     _PARSER_BASES = (yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser)
 
 
-class _Loader(yaml.composer.Composer, *_PARSER_BASES, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):  # type: ignore[misc]
+class _Loader(yaml.composer.Composer, *_PARSER_BASES, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):  # type: ignore[misc]  # bases chosen at import (libyaml or not)
     """YAML events (libyaml when present) composed in Python with limits on nesting depth and alias count, the
     safe constructor for scalars, and YAML 1.2 core booleans and integers."""
 
@@ -80,7 +80,7 @@ class _Loader(yaml.composer.Composer, *_PARSER_BASES, yaml.constructor.SafeConst
         self.depth = 0
         self.aliases = 0
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         # PyYAML composes recursively: without this, `[[[[...]]]]` thousands deep ends in a RecursionError.
         if self.check_event(yaml.AliasEvent):
             self.aliases += 1
@@ -115,7 +115,7 @@ _Loader.add_implicit_resolver(_INT, re.compile(r"^(?:[-+]?(?:0|[1-9][0-9]*)|0x[0
 class Loaded:
     """One parsed YAML file. `data` is None when the text could not be parsed at all."""
 
-    data: Any
+    data: Value
     locations: dict[KeyPath, Location] = field(default_factory=dict)  # value (scalar) or key (collection)
     key_locations: dict[KeyPath, Location] = field(default_factory=dict)  # where each mapping key is written
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -191,7 +191,7 @@ class _Walker:
     def loc(self, node: yaml.Node) -> Location:
         return Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
 
-    def walk(self, node: yaml.Node, path: KeyPath) -> Any:
+    def walk(self, node: yaml.Node, path: KeyPath) -> Value:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise LimitExceeded(
@@ -212,7 +212,7 @@ class _Walker:
         finally:
             self.active.discard(id(node))
 
-    def _intrinsic(self, node: yaml.Node, path: KeyPath) -> dict[str, Any] | None:
+    def _intrinsic(self, node: yaml.Node, path: KeyPath) -> ValueMap | None:
         """A CloudFormation short form in its long form (`!Ref x` -> {"Ref": x}, `!GetAtt a.b` ->
         {"Fn::GetAtt": [a, b]}), every value inside located at the tag's line."""
         name = node.tag[1:]
@@ -231,17 +231,19 @@ class _Walker:
         self.out.locations[inner] = self.out.key_locations[inner] = self.loc(node)
         value = self._walk(node, inner)
         if name == "GetAtt" and isinstance(value, str):
-            value = value.split(".", 1)  # `!GetAtt Table.StreamArn`; an attribute may hold dots itself
-            for index in range(len(value)):
+            parts: ValueList = list(value.split(".", 1))  # `!GetAtt Table.StreamArn`; an attribute may hold dots
+            for index in range(len(parts)):
                 self.out.locations[(*inner, index)] = self.loc(node)
+            value = parts
         return {key: value}
 
-    def _walk(self, node: yaml.Node, path: KeyPath) -> Any:
+    def _walk(self, node: yaml.Node, path: KeyPath) -> Value:
         if isinstance(node, yaml.ScalarNode):
             if node.tag.startswith("!") and not node.tag.startswith("!!"):
                 return node.value
             if node.tag not in _SCALAR_TAGS:
-                return self._unsupported_tag(node, path)
+                self._unsupported_tag(node, path)
+                return None
             try:
                 value = self.loader.construct_object(node)
             except yaml.YAMLError as exc:  # `!!int abc`, `!!float x`
@@ -256,7 +258,8 @@ class _Walker:
             # A date-looking scalar (`2024-01-01`) stays the text the user wrote: nothing in a manifest wants dates.
             return node.value if isinstance(value, datetime.date) else value
         if node.tag.startswith("tag:yaml.org,2002:") and node.tag not in (_SEQ, _MAP):
-            return self._unsupported_tag(node, path)
+            self._unsupported_tag(node, path)
+            return None
         if isinstance(node, yaml.SequenceNode):
             items = []
             for index, item in enumerate(node.value):
@@ -276,11 +279,10 @@ class _Walker:
                 "(and CloudFormation tags such as !Ref)",
             )
         )
-        return None
 
-    def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[str, Any]:
-        merged: dict[str, Any] = {}
-        explicit: dict[str, Any] = {}
+    def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> ValueMap:
+        merged: ValueMap = {}
+        explicit: ValueMap = {}
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:

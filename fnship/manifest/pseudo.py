@@ -13,10 +13,9 @@ which the stack evaluates (manifest/intrinsics.py); without, an input error. Ins
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from fnship.arns import partition
-from fnship.manifest.types import KeyPath
+from fnship.manifest.types import KeyPath, Value
 from fnship.manifest.variables.core import Resolver, VariableError
 
 PLUGIN = "serverless-pseudo-parameters"
@@ -40,7 +39,7 @@ def apply(resolver: Resolver, *, region: str) -> None:
             resolver.doc[key] = _walk(resolver, resolver.doc[key], (key,), region, stack=stack)
 
 
-def _walk(resolver: Resolver, value: Any, path: KeyPath, region: str, *, stack: bool) -> Any:
+def _walk(resolver: Resolver, value: Value, path: KeyPath, region: str, *, stack: bool) -> Value:
     if isinstance(value, dict):
         return {key: _walk(resolver, item, (*path, key), region, stack=stack) for key, item in value.items()}
     if isinstance(value, list):
@@ -70,7 +69,7 @@ def _value(resolver: Resolver, name: str, path: KeyPath, region: str) -> str:
     raise VariableError(f"#{{{name}}} ({PLUGIN}) refers to {what}", STACK_HINT)
 
 
-def _to_sub(value: Any) -> Any:
+def _to_sub(value: Value) -> Value:
     if isinstance(value, dict):
         return {key: _to_sub(item) for key, item in value.items()}
     if isinstance(value, list):

@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
 
 from fnship.errors import Diagnostic, InputError, Location
 from fnship.frozen import frozen
+from fnship.jsonvalue import JsonObject
+from fnship.manifest.checks import mapping_at
 from fnship.manifest.strategy import ALL_AT_ONCE, Strategy, StrategyError, parse_strategy
-from fnship.manifest.types import DEFAULT_ALIAS, FunctionSpec, KeyPath, Manifest
+from fnship.manifest.types import DEFAULT_ALIAS, FunctionSpec, KeyPath, Manifest, Value
 
 DEFAULT_KEEP_VERSIONS = 10
 DEPLOYMENT_KEYS = frozenset({"strategy", "alias", "alarms", "hooks", "keepVersions"})
@@ -43,7 +44,7 @@ class ReleaseSettings:
     keep_versions: int = DEFAULT_KEEP_VERSIONS
     provisioned_concurrency: int | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "strategy": self.strategy_text,
             "schedule": [{"weight": s.weight, "wait": s.wait} for s in self.strategy.steps],
@@ -61,7 +62,7 @@ def default_settings(alias: str = DEFAULT_ALIAS) -> ReleaseSettings:
 
 
 def parse_releases(
-    doc: Mapping[str, Any], functions: Mapping[str, FunctionSpec], locate: Callable[[KeyPath], Location]
+    doc: Mapping[str, Value], functions: Mapping[str, FunctionSpec], locate: Callable[[KeyPath], Location]
 ) -> tuple[dict[str, ReleaseSettings], list[Diagnostic]]:
     """function key -> its release settings, and every problem found (each once: a service-wide problem is found
     once per function)."""
@@ -84,27 +85,27 @@ def release_settings(manifest: Manifest, *, strategy: str | None = None) -> dict
 
 
 def _for_function(
-    doc: Mapping[str, Any],
+    doc: Mapping[str, Value],
     functions: Mapping[str, FunctionSpec],
     function: FunctionSpec,
     locate: Callable[[KeyPath], Location],
     problems: list[Diagnostic],
 ) -> ReleaseSettings:
-    def problem(path: tuple[Any, ...], message: str, hint: str = "") -> None:
+    def problem(path: KeyPath, message: str, hint: str = "") -> None:
         location = locate(path) if path and not str(path[0]).startswith("--") else None
         problems.append(Diagnostic(message, key=".".join(str(p) for p in path), location=location, hint=hint))
 
-    merged: dict[str, Any] = {}
-    where: dict[str, tuple[Any, ...]] = {}
-    hooks: dict[str, Any] = {}
-    custom = doc["custom"] if isinstance(doc.get("custom"), Mapping) else {}
+    merged: dict[str, Value] = {}
+    where: dict[str, KeyPath] = {}
+    hooks: dict[str, tuple[Value, KeyPath]] = {}
+    custom = mapping_at(doc, "custom")
     # serverless-prune-plugin's `custom.prune: {automatic: true, number: N}` keeps N versions: fnship's own
     # keepVersions, which `deployment` settings below override.
     prune = custom.get("prune")
-    if isinstance(prune, Mapping) and prune.get("automatic") is True and prune.get("number") is not None:
+    if isinstance(prune, dict) and prune.get("automatic") is True and prune.get("number") is not None:
         merged["keepVersions"] = prune["number"]
         where["keepVersions"] = ("custom", "prune", "number")
-    layers = (
+    layers: tuple[tuple[KeyPath, Value, bool], ...] = (
         (("custom", "deploymentSettings"), custom.get("deploymentSettings"), True),
         (("deployment",), doc.get("deployment"), False),
         (("functions", function.key, "deploymentSettings"), function.raw.get("deploymentSettings"), True),
@@ -113,7 +114,7 @@ def _for_function(
     for path, section, plugin in layers:
         if section is None:
             continue
-        if not isinstance(section, Mapping):
+        if not isinstance(section, dict):
             problem(path, "must be a mapping")
             continue
         for key, value in section.items():
@@ -125,7 +126,7 @@ def _for_function(
                 merged[PLUGIN_KEYS[key]] = value
                 where[PLUGIN_KEYS[key]] = (*path, key)
             elif not plugin and key == "hooks":
-                if not isinstance(value, Mapping):
+                if not isinstance(value, dict):
                     problem((*path, key), "must be a mapping with preTraffic and/or postTraffic")
                     continue
                 for hook, target in value.items():
@@ -159,23 +160,22 @@ def _for_function(
 
     alarms_value = merged.get("alarms", [])
     alarms: list[str] = []
-    if not isinstance(alarms_value, list) or not all(isinstance(a, str) and a for a in alarms_value):
+    names = [a for a in alarms_value if isinstance(a, str) and a] if isinstance(alarms_value, list) else None
+    if names is None or not isinstance(alarms_value, list) or len(names) != len(alarms_value):
         problem(where.get("alarms", ()), "must be a list of CloudWatch alarm names")
     else:
-        alarms = list(dict.fromkeys(alarms_value))
+        alarms = list(dict.fromkeys(names))
 
     keep = merged.get("keepVersions", DEFAULT_KEEP_VERSIONS)
     if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
         problem(where["keepVersions"], f"{keep!r} must be a whole number of at least 1")
         keep = DEFAULT_KEEP_VERSIONS
 
-    provisioned = function.raw.get("provisionedConcurrency")
-    bad = isinstance(provisioned, bool) or not isinstance(provisioned, int) or provisioned < 0
-    if provisioned is not None and bad:
-        problem(("functions", function.key, "provisionedConcurrency"), f"{provisioned!r} must be a whole number >= 0")
-        provisioned = None
-    if provisioned == 0:
-        provisioned = None
+    written = function.raw.get("provisionedConcurrency")
+    whole = written if isinstance(written, int) and not isinstance(written, bool) else None
+    if written is not None and (whole is None or whole < 0):
+        problem(("functions", function.key, "provisionedConcurrency"), f"{written!r} must be a whole number >= 0")
+    provisioned = whole if whole is not None and whole > 0 else None
 
     resolved_hooks: dict[str, str | None] = {"preTraffic": None, "postTraffic": None}
     for hook, (target, path) in hooks.items():
@@ -208,7 +208,7 @@ def _names_function(target: str, function: FunctionSpec) -> bool:
 
 
 def _hook_target(
-    functions: Mapping[str, FunctionSpec], target: Any, path: tuple[Any, ...], problem: Callable[..., None]
+    functions: Mapping[str, FunctionSpec], target: Value, path: KeyPath, problem: Callable[..., None]
 ) -> str | None:
     """A hook names a function of this service (by its key) or any Lambda function by ARN."""
     if not isinstance(target, str) or not target:

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from fnship.errors import Diagnostic, Location
+from fnship.jsonvalue import Json
 from fnship.manifest import artifacts
 from fnship.manifest.loader import dotted
-from fnship.manifest.types import KeyPath, origin_path
+from fnship.manifest.types import KeyPath, Value, ValueMap, origin_path
 from fnship.secret import Secret
 
 # Sections merged logical id by logical id, and sections holding one value.
@@ -44,10 +44,11 @@ Locate = Callable[[KeyPath], Location]
 class Template:
     """The assembled template and, per entry, the manifest path it was written at."""
 
-    body: dict[str, Any] = field(default_factory=lambda: {"AWSTemplateFormatVersion": TEMPLATE_VERSION})
+    body: ValueMap = field(default_factory=lambda: {"AWSTemplateFormatVersion": TEMPLATE_VERSION})
     origin: dict[tuple[str, ...], KeyPath] = field(default_factory=dict)  # (section[, logical id]) -> manifest path
 
-    def manifest_path(self, template_path: list[Any]) -> KeyPath:
+    def manifest_path(self, template_path: Sequence[str | int]) -> KeyPath:
+        """Where a template path (`["Resources", "Q", "Properties", "X"]`) was written in the manifest."""
         return origin_path(self.origin, template_path)
 
 
@@ -81,7 +82,7 @@ def _owner(logical_id: str, owned: Mapping[str, str]) -> str | None:
     return owned.get(f"{head}LambdaVersion") if version else None
 
 
-def assemble(value: Any, locate: Locate, owned: Mapping[str, str] | None = None) -> tuple[Template, list[Diagnostic]]:
+def assemble(value: Value, locate: Locate, owned: Mapping[str, str] | None = None) -> tuple[Template, list[Diagnostic]]:
     """`resources:` (a mapping or a list of fragments) -> one template, with every problem of its shape."""
     template = Template()
     problems: list[Diagnostic] = []
@@ -89,7 +90,7 @@ def assemble(value: Any, locate: Locate, owned: Mapping[str, str] | None = None)
     def problem(path: KeyPath, message: str, hint: str = "") -> None:
         problems.append(Diagnostic(message, key=dotted(path), location=locate(path), hint=hint))
 
-    fragments: list[tuple[KeyPath, Any]]
+    fragments: list[tuple[KeyPath, Value]]
     if isinstance(value, list):
         fragments = [(("resources", index), item) for index, item in enumerate(value) if item is not None]
     else:
@@ -115,8 +116,8 @@ def assemble(value: Any, locate: Locate, owned: Mapping[str, str] | None = None)
     return template, problems
 
 
-def _refuse_extensions(content: Any, where: KeyPath, problem: Callable[..., None]) -> None:
-    names = list(content) if isinstance(content, dict) else []
+def _refuse_extensions(content: Value, where: KeyPath, problem: Callable[..., None]) -> None:
+    names: list[str | None] = list(content) if isinstance(content, dict) else []
     for name in names or [None]:
         problem(
             (*where, name) if name is not None else where,
@@ -127,7 +128,7 @@ def _refuse_extensions(content: Any, where: KeyPath, problem: Callable[..., None
 
 
 def _single(
-    template: Template, section: str, content: Any, where: KeyPath, locate: Locate, problem: Callable[..., None]
+    template: Template, section: str, content: Value, where: KeyPath, locate: Locate, problem: Callable[..., None]
 ) -> None:
     if (section,) in template.origin and template.body.get(section) != content:
         first = template.origin[(section,)]
@@ -140,14 +141,16 @@ def _single(
 def _merge(
     template: Template,
     section: str,
-    content: dict[str, Any],
+    content: ValueMap,
     where: KeyPath,
     locate: Locate,
     problem: Callable[..., None],
     *,
     owned: Mapping[str, str],
 ) -> None:
-    merged = template.body.setdefault(section, {})
+    merged = template.body.get(section)
+    if not isinstance(merged, dict):  # (only this function writes these sections)
+        merged = template.body[section] = {}
     template.origin.setdefault((section,), where)
     for logical_id, entry in content.items():
         owner = _owner(logical_id, owned) if section == "Resources" else None
@@ -171,7 +174,7 @@ def _merge(
         template.origin[(section, logical_id)] = (*where, logical_id)
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: Value) -> Json:
     if isinstance(value, Secret):
         return SECRET_PLACEHOLDER
     if isinstance(value, dict):
@@ -195,7 +198,8 @@ def lint(template: Template, *, region: str, locate: Locate) -> list[Diagnostic]
         where = locate(("resources",))
         return [Diagnostic(f"cfn-lint could not check the template: {exc}", key="resources", location=where)]
     errors: list[Diagnostic] = []
-    resources = template.body.get("Resources") or {}
+    resources = template.body.get("Resources")
+    resources = resources if isinstance(resources, dict) else {}
     for match in matches:
         rule = str(match.rule.id)
         if not rule.startswith("E"):
@@ -206,7 +210,7 @@ def lint(template: Template, *, region: str, locate: Locate) -> list[Diagnostic]
         if len(template_path) >= 2:
             logical_id = str(template_path[1])
             entry = resources.get(logical_id) if template_path[0] == "Resources" else None
-            kind = entry.get("Type") if isinstance(entry, Mapping) else None
+            kind = entry.get("Type") if isinstance(entry, dict) else None
             subject = f"{logical_id} ({kind}): " if isinstance(kind, str) else f"{logical_id}: "
         errors.append(
             Diagnostic(f"{subject}{match.message} [cfn-lint {rule}]", key=dotted(path), location=locate(path))
@@ -268,11 +272,11 @@ def pass_references(
     passed: dict[str, FnshipReference] = {}
     problems: list[Diagnostic] = []
 
-    def problem(template_path: list[Any], message: str, hint: str) -> None:
+    def problem(template_path: Sequence[str | int], message: str, hint: str) -> None:
         path = template.manifest_path(template_path)
         problems.append(Diagnostic(message, key=dotted(path), location=locate(path), hint=hint))
 
-    def parameter(logical_id: str, attribute: str, template_path: list[Any]) -> str | None:
+    def parameter(logical_id: str, attribute: str, template_path: Sequence[str | int]) -> str | None:
         found = owned_kind(logical_id, keys)
         allowed = REFERABLE.get(found[0], ()) if found else ()
         if attribute not in allowed:
@@ -289,7 +293,7 @@ def pass_references(
     def owned_id(name: str) -> bool:
         return _owner(name, owned) is not None
 
-    def visit(value: Any, template_path: list[Any]) -> Any:
+    def visit(value: Value, template_path: list[str | int]) -> Value:
         if isinstance(value, list):
             return [visit(item, [*template_path, index]) for index, item in enumerate(value)]
         if not isinstance(value, dict):
@@ -311,16 +315,16 @@ def pass_references(
                 return {"Fn::Sub": _sub(argument, where)}
         return {key: visit(item, [*template_path, key]) for key, item in value.items()}
 
-    def _sub(argument: Any, where: list[Any]) -> Any:
+    def _sub(argument: Value, where: list[str | int]) -> Value:
         text, variables = (argument[0], argument[1]) if isinstance(argument, list) and len(argument) == 2 else \
             (argument, None)  # fmt: skip
         if not isinstance(text, str):
             return argument
 
-        def swap(match: Any) -> str:
+        def swap(match: re.Match[str]) -> str:
             inner = match.group(1)
             head, _, attribute = inner.partition(".")
-            if (variables and head in variables) or not owned_id(head):
+            if (isinstance(variables, dict) and head in variables) or not owned_id(head):
                 return str(match.group(0))
             name = parameter(head, attribute or "Ref", where)
             return f"${{{name}}}" if name else str(match.group(0))
@@ -338,16 +342,21 @@ def pass_references(
             if not isinstance(entry, dict):
                 continue
             changed = visit(entry, [section, logical_id])
+            if not isinstance(changed, dict):  # (visit keeps a mapping a mapping)
+                continue
             depends = changed.get("DependsOn")
             if section == "Resources" and depends is not None:
-                kept = [d for d in ([depends] if isinstance(depends, str) else list(depends)) if not owned_id(str(d))]
+                listed = depends if isinstance(depends, list) else [depends]
+                kept: list[Value] = [d for d in listed if not owned_id(str(d))]
                 if kept:
                     changed["DependsOn"] = kept
                 else:
                     changed.pop("DependsOn")
             entries[logical_id] = changed
     if passed:
-        parameters = template.body.setdefault("Parameters", {})
+        parameters = template.body.get("Parameters")
+        if not isinstance(parameters, dict):
+            parameters = template.body["Parameters"] = {}
         for name, reference in sorted(passed.items()):
             parameters[name] = {
                 "Type": "String",
@@ -361,7 +370,7 @@ def _secrets(template: Template, locate: Locate) -> list[Diagnostic]:
     the stack, so it is refused; CloudFormation's dynamic reference resolves it without writing it down."""
     found: list[Diagnostic] = []
 
-    def visit(value: Any, template_path: list[Any]) -> None:
+    def visit(value: Value, template_path: list[str | int]) -> None:
         if isinstance(value, Secret):
             path = template.manifest_path(template_path)
             found.append(Diagnostic(
@@ -391,7 +400,7 @@ class Checked:
 
 
 def check_resources(
-    value: Any,
+    value: Value,
     *,
     region: str,
     locate: Locate,

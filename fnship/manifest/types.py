@@ -7,16 +7,28 @@ and `Manifest.locate()` points any key path back to its file:line:col for error 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
 from fnship.errors import Location
 from fnship.frozen import frozen
+from fnship.jsonvalue import JsonMapping, JsonScalar
 from fnship.secret import Secret
 
+if TYPE_CHECKING:
+    from fnship.manifest.intrinsics import StackValue
+    from fnship.manifest.release import ReleaseSettings
+    from fnship.manifest.resources import FnshipReference
+
 KeyPath = tuple[str | int, ...]
+# A manifest value as parsed and resolved: JSON-shaped, except that a `${ssm:}` SecureString stays a Secret (so it is
+# never printed). Readers narrow with isinstance (or a Checker's want_*) before use.
+Value: TypeAlias = Union[JsonScalar, Secret, "ValueMap", "ValueList"]
+ValueMap: TypeAlias = dict[str, Value]
+ValueList: TypeAlias = list[Value]
 
 DEFAULT_STAGE = "dev"
 DEFAULT_REGION = "us-east-1"
@@ -41,7 +53,7 @@ class PackageSpec:
 class IamSpec:
     """`provider.iam.role` (or a function's `iam.role`): inline statements as IAM JSON dicts."""
 
-    statements: tuple[Mapping[str, Any], ...] = ()
+    statements: tuple[JsonMapping, ...] = ()
     managed_policies: tuple[str, ...] = ()
     permissions_boundary: str | None = None
     role_arn: str | None = None  # `provider.iam.role: arn:...`: use this role, create none
@@ -139,7 +151,7 @@ class FunctionSpec:
     iam: IamSpec
     package: PackageSpec
     log_retention_days: int | None
-    raw: Mapping[str, Any] = field(default_factory=dict)  # the resolved `functions.<key>` mapping
+    raw: Mapping[str, Value] = field(default_factory=dict)  # the resolved `functions.<key>` mapping
     events: tuple[EventSpec, ...] = ()  # validated triggers, `url:` included (type "url")
     settings: FunctionSettings = field(default_factory=FunctionSettings)
 
@@ -160,7 +172,7 @@ class ProviderSpec:
     version_functions: bool
     deployment_bucket: str | None
     iam: IamSpec
-    raw: Mapping[str, Any] = field(default_factory=dict)
+    raw: Mapping[str, Value] = field(default_factory=dict)
     http_api: HttpApiSpec = field(default_factory=HttpApiSpec)
 
 
@@ -170,15 +182,15 @@ class CompanionStack:
     references to fnship's own resources rewritten into parameters (parameter -> resources.FnshipReference), and
     where each template entry was written (`Template.origin`)."""
 
-    template: Mapping[str, Any]
-    references: Mapping[str, Any]
+    template: ValueMap
+    references: Mapping[str, FnshipReference]
     origin: Mapping[tuple[str, ...], KeyPath]
 
-    def manifest_path(self, template_path: Sequence[Any]) -> KeyPath:
+    def manifest_path(self, template_path: Sequence[str | int]) -> KeyPath:
         return origin_path(self.origin, template_path)
 
 
-def origin_path(origin: Mapping[tuple[str, ...], KeyPath], template_path: Sequence[Any]) -> KeyPath:
+def origin_path(origin: Mapping[tuple[str, ...], KeyPath], template_path: Sequence[str | int]) -> KeyPath:
     """Where a template path (`["Resources", "Q", "Properties", "X"]`) was written in the manifest, by the origin
     of its entry (section, logical id) or its section."""
     for end in (2, 1):
@@ -197,17 +209,17 @@ class Manifest:
     provider: ProviderSpec
     functions: Mapping[str, FunctionSpec]
     package: PackageSpec
-    custom: Mapping[str, Any]
+    custom: Mapping[str, Value]
     plugins: tuple[str, ...]
-    raw: Mapping[str, Any]
+    raw: Mapping[str, Value]
     notes: tuple[str, ...] = ()  # info lines for the user (plugins handled natively, ...)
     artifacts: ArtifactsSpec = field(default_factory=lambda: ArtifactsSpec())
-    # function key -> its manifest.release.ReleaseSettings (deployment, deploymentSettings, provisionedConcurrency)
-    releases: Mapping[str, Any] = field(default_factory=dict)
+    # function key -> its release settings (deployment, deploymentSettings, provisionedConcurrency)
+    releases: Mapping[str, ReleaseSettings] = field(default_factory=dict)
     locator: Callable[[KeyPath], Location | None] = field(default=lambda _path: None, repr=False, compare=False)
     stack: CompanionStack | None = None  # `resources:`, deployed as the companion stack
     # Intrinsic functions where fnship reads a value (manifest/intrinsics.py StackValue), which the stack decides.
-    stack_values: tuple[Any, ...] = ()
+    stack_values: tuple[StackValue, ...] = ()
 
     @property
     def root(self) -> Path:
@@ -274,6 +286,25 @@ class FunctionImage:
 
 
 @frozen
+class EsbuildOptions:
+    """`build.esbuild` (Serverless Framework v4), or serverless-esbuild's `custom.esbuild`, over v4's defaults."""
+
+    bundle: bool = True
+    minify: bool = False
+    sourcemap: str | bool = False  # true | linked | inline | external | both
+    external: tuple[str, ...] = ()  # left out of the bundle, installed as dependencies
+    exclude: tuple[str, ...] = ("@aws-sdk/*",)  # left out and not installed: the Node.js runtimes ship SDK v3
+    target: str | None = None  # default: the function's Node.js version (node22)
+    platform: str = "node"
+    format: str = "cjs"  # cjs | esm
+    concurrency: int = 3
+    tsconfig: str | None = None
+
+    def key_material(self) -> list[str]:
+        return [json.dumps({k: v for k, v in vars(self).items() if k != "concurrency"}, sort_keys=True, default=str)]
+
+
+@frozen
 class BuildSpec:
     """How dependencies are built: `provider.build`, `package.dependencies`, `custom.pythonRequirements`."""
 
@@ -286,7 +317,7 @@ class BuildSpec:
     # Top-level `build:` (Serverless Framework v4): `esbuild` bundles every Node.js function (with no `build`, only
     # TypeScript handlers are); `go` / `rust` compile a provided.* function's bootstrap.
     compiler: str | None = None  # esbuild | go | rust | None
-    esbuild: Mapping[str, Any] = field(default_factory=dict)  # build.esbuild (or serverless-esbuild) settings
+    esbuild: EsbuildOptions = field(default_factory=EsbuildOptions)  # build.esbuild (or serverless-esbuild)
     esbuild_off: bool = False  # `build: {esbuild: false}`: nothing is bundled, TypeScript included
 
 

@@ -17,6 +17,7 @@ from fnship.kinds.artifact_stores import DeploymentBucket, EcrRepository
 from fnship.kinds.function import LambdaFunction
 from fnship.kinds.image import Image
 from fnship.kinds.layer import Layer
+from fnship.manifest.checks import mapping_at
 from fnship.manifest.intrinsics import StackValue
 from fnship.manifest.types import Manifest
 from fnship.model import names
@@ -97,7 +98,7 @@ def merge_artifacts(
         extra.insert(0, Resource.of(Address.deployment_bucket(), own_bucket, bucket_spec))
     images = [r for r in extra if r.kind == "image"]
     if images:
-        scan = bool((manifest.provider.raw.get("ecr") or {}).get("scanOnPush"))
+        scan = bool(mapping_at(manifest.provider.raw, "ecr").get("scanOnPush"))
         repository_spec = EcrRepository(scan_on_push=scan, tags=ownership_tags(manifest.service, manifest.stage))
         extra.insert(0, Resource.of(Address.repository(repository), repository, repository_spec))
     return [*extra, *out]

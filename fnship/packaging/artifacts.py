@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fnship.frozen import frozen
+
+if TYPE_CHECKING:
+    from fnship.packaging.images import ImageArtifact
 
 Reporter = Callable[[str, str], None]  # (event "start" | "done", label)
 
@@ -26,7 +29,7 @@ class Artifact:
     kind: str = "zip"  # zip | prebuilt | layer | image
     cache_hit: bool = False
     name: str = ""  # the layer key or image name
-    image: Any = None  # images.ImageArtifact for kind "image"
+    image: ImageArtifact | None = None  # for kind "image"
 
 
 @frozen

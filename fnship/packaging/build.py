@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fnship.errors import Diagnostic, FnError, InputError
 from fnship.manifest.types import Manifest
@@ -27,6 +27,9 @@ from fnship.packaging.jobs import Job, NodeDeps
 from fnship.packaging.patterns import PatternSet, walk
 from fnship.packaging.zipper import hash_file, write_zip
 from fnship.paths import temp_sibling
+
+if TYPE_CHECKING:
+    from fnship.packaging.images.registry import RegistryClient
 
 
 @dataclass
@@ -45,7 +48,7 @@ class BuildContext:
     keys: dict[tuple[str, ...], str] = field(default_factory=dict)
     install_locks: dict[tuple[str, ...], threading.Lock] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    image_client: Any = None
+    image_client: Callable[[str], RegistryClient] | None = None
     out_dir: Path = Path()
     # esbuild runs at most `buildConcurrency` at a time (Serverless v4's setting; 3 by default).
     bundle_slots: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(3))

@@ -14,7 +14,7 @@ from pathlib import Path
 from fnship import runtimes
 from fnship.errors import InputError
 from fnship.frozen import frozen
-from fnship.manifest.types import FunctionSpec, KeyPath, LayerSpec, Manifest
+from fnship.manifest.types import EsbuildOptions, FunctionSpec, KeyPath, LayerSpec, Manifest
 from fnship.packaging import deps, handlers, node
 from fnship.packaging.diagnostics import located
 from fnship.packaging.platforms import RUNTIMES, Target
@@ -62,7 +62,7 @@ class Bundle:
     entry: str
     output: str
     runtime: str
-    options: node.EsbuildOptions
+    options: EsbuildOptions
     inputs: tuple[str, ...] = ()  # package.json and lockfile digests: the dependencies the bundle takes in
 
 
@@ -120,7 +120,7 @@ def _bundle_for(manifest: Manifest, fn: FunctionSpec) -> Bundle | None:
     typescript = [c for c in existing if node.is_typescript(c)]
     if not existing or (build.compiler != "esbuild" and (javascript or not typescript)):
         return None
-    options = node.esbuild_options(build.esbuild)
+    options = build.esbuild
     return Bundle((javascript or typescript)[0], node.bundle_name(ref.module, options), fn.runtime, options)
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from fnship import runtimes
 from fnship.errors import Diagnostic, FnError, InputError, Location
 from fnship.frozen import frozen
+from fnship.manifest.types import EsbuildOptions
 from fnship.packaging import deps, elfcheck
 from fnship.packaging.platforms import LambdaPlatform
 from fnship.textfile import parse_json_input, read_input
@@ -502,35 +503,6 @@ def installed_tree(
 
 
 # -- esbuild ---------------------------------------------------------------------------------------------------------
-@frozen
-class EsbuildOptions:
-    """`build.esbuild` (Serverless Framework v4), or serverless-esbuild's `custom.esbuild`, read into one shape."""
-
-    bundle: bool = True
-    minify: bool = False
-    sourcemap: str | bool = False  # true | linked | inline | external | both
-    external: tuple[str, ...] = ()  # left out of the bundle, installed as dependencies
-    exclude: tuple[str, ...] = ("@aws-sdk/*",)  # left out and not installed: the Node.js runtimes ship SDK v3
-    target: str | None = None  # default: the function's Node.js version (node22)
-    platform: str = "node"
-    format: str = "cjs"  # cjs | esm
-    concurrency: int = 3
-    tsconfig: str | None = None
-
-    def key_material(self) -> list[str]:
-        return [json.dumps({k: v for k, v in vars(self).items() if k != "concurrency"}, sort_keys=True, default=str)]
-
-
-def esbuild_options(settings: Mapping[str, object]) -> EsbuildOptions:
-    """The manifest's validated `build.esbuild` settings (manifest/artifacts.py) over Serverless v4's defaults."""
-    names = {"buildConcurrency": "concurrency"}
-    given = {names.get(key, key): value for key, value in settings.items()}
-    for key in ("external", "exclude"):
-        if key in given:
-            given[key] = tuple(given[key])  # type: ignore[arg-type]
-    return EsbuildOptions(**given)  # type: ignore[arg-type]
-
-
 def host_platform() -> str:
     """esbuild's name for this machine's platform package (`@esbuild/linux-x64`)."""
     system = {"Linux": "linux", "Darwin": "darwin", "Windows": "win32"}.get(platform.system(), platform.system())

@@ -8,9 +8,12 @@ tagged `manylinux_2_X` runs there when X is at most that. https://docs.aws.amazo
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fnship.frozen import frozen
+
+if TYPE_CHECKING:
+    from packaging.tags import Tag
 
 # runtime -> (Python version, the OS image's glibc minor version)
 RUNTIMES: dict[str, tuple[str, int]] = {
@@ -71,7 +74,7 @@ class Target(LambdaPlatform):
             tags += ["manylinux2010_x86_64", "manylinux1_x86_64"]
         return tags
 
-    def accepted_tags(self) -> frozenset[Any]:
+    def accepted_tags(self) -> frozenset[Tag]:
         """Every wheel tag (`packaging.tags.Tag`) the target's CPython accepts."""
         return _accepted_tags(self.python_version, tuple(self.platform_tags()))
 
@@ -98,7 +101,7 @@ def wheel_fits(filename: str, target: Target) -> bool:
 
 
 @functools.cache
-def _accepted_tags(python_version: str, platforms: tuple[str, ...]) -> frozenset[Any]:
+def _accepted_tags(python_version: str, platforms: tuple[str, ...]) -> frozenset[Tag]:
     from packaging import tags
 
     version = tuple(int(part) for part in python_version.split("."))

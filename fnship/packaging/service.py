@@ -7,13 +7,13 @@ injected).
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fnship.errors import Diagnostic, InputError
 from fnship.manifest.types import Manifest
-from fnship.packaging import deps, node
+from fnship.packaging import deps
 from fnship.packaging.artifacts import Artifact, Packaged, Reporter
 from fnship.packaging.build import BUILDERS, BuildContext
 from fnship.packaging.cache import RemoteCache
@@ -23,6 +23,9 @@ from fnship.packaging.selection import select_files
 from fnship.packaging.zipper import DEFAULT_LEVEL
 from fnship.paths import default_cache_dir
 
+if TYPE_CHECKING:
+    from fnship.packaging.images.registry import RegistryClient
+
 
 def package_service(
     manifest: Manifest,
@@ -30,10 +33,9 @@ def package_service(
     out_dir: Path,
     only: Collection[str] | None = None,
     level: int = DEFAULT_LEVEL,
-    **kwargs: Any,
 ) -> dict[str, Artifact]:
     """Build (or hash) the artifact of every function; return function key -> Artifact, in manifest order."""
-    return package_all(manifest, out_dir=out_dir, only=only, level=level, **kwargs).functions
+    return package_all(manifest, out_dir=out_dir, only=only, level=level).functions
 
 
 def package_all(
@@ -48,7 +50,7 @@ def package_all(
     reporter: Reporter | None = None,
     workers: int = 4,
     container: str | None = None,
-    image_client: Any = None,
+    image_client: Callable[[str], RegistryClient] | None = None,
 ) -> Packaged:
     """Build (or reuse) every function's artifact and the layers they use.
 
@@ -90,7 +92,7 @@ def package_all(
         raise InputError(problems)
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    concurrency = node.esbuild_options(build.esbuild).concurrency
+    concurrency = build.esbuild.concurrency
     ctx = BuildContext(
         manifest=manifest, selections=selections, level=level, tools=tools,
         cache_dir=cache_dir or default_cache_dir(), remote=remote, options=options,

@@ -133,7 +133,12 @@ def order_steps(changes: list[Change]) -> list[Step]:
         chain = [step for step in chains.get(address, []) if step.type != SHIFT]
         keys = {chain[-1].key} if chain else set()
         change = by_address.get(address)
-        if chain and change is not None and change.desired is not None:
+        if (
+            chain
+            and change is not None
+            and change.desired is not None
+            and KINDS[change.kind].starts_on_usable(change.desired)
+        ):
             for dependency in change.desired.depends_on:
                 if waits_for(change, dependency) and usable(carried_by(dependency)) is not None:
                     keys |= ready(dependency)
@@ -155,9 +160,11 @@ def order_steps(changes: list[Change]) -> list[Step]:
         assert start is not None
         # A value that refers to another resource (an API id in a SourceArn) depends on it too.
         referenced = [ref.address for ref in refs_in(change.desired.attrs)]
+        starts_early = KINDS[change.kind].starts_on_usable(change.desired)
         for dependency in (*change.desired.depends_on, *referenced):
             if waits_for(change, dependency):
-                early = usable(carried_by(dependency)) if dependency in change.desired.depends_on else None
+                early = usable(carried_by(dependency)) if starts_early and dependency in change.desired.depends_on \
+                    else None  # fmt: skip
                 edges[start].update({early} if early is not None else ready(dependency))
         for other in deletes:
             if other.kind in KINDS[change.kind].after_deletes_of:

@@ -134,7 +134,7 @@ def parse_function_http_api(value: object, path: KeyPath, check: Checker, provid
     return replace(provider, payload_format=_payload_format(raw, path, check) or provider.payload_format)
 
 
-def _payload_format(raw: dict[str, object], path: KeyPath, check: Checker) -> str | None:
+def _payload_format(raw: Mapping[str, object], path: KeyPath, check: Checker) -> str | None:
     if raw.get("payload") is None:
         return None
     value = raw["payload"]

@@ -225,14 +225,16 @@ def http(where: Where) -> JsonObject:
     }
 
 
-def http_authorized(where: Where) -> dict[str, Any]:
+def http_authorized(where: Where) -> JsonObject:
     """The `http` event of a method behind a Lambda authorizer: what the authorizer returned (its principalId and
     `context` keys, as strings, numbers or booleans) is in `requestContext.authorizer`, with `integrationLatency`.
     https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html"""
     event = http(where)
-    event["headers"]["Authorization"] = "Bearer allow"
-    event["multiValueHeaders"]["Authorization"] = ["Bearer allow"]
-    event["requestContext"]["authorizer"] = {
+    headers, multi, context = event["headers"], event["multiValueHeaders"], event["requestContext"]
+    assert isinstance(headers, dict) and isinstance(multi, dict) and isinstance(context, dict)  # (http() makes them)
+    headers["Authorization"] = "Bearer allow"
+    multi["Authorization"] = ["Bearer allow"]
+    context["authorizer"] = {
         "principalId": "user-123",
         "integrationLatency": 12,
         "tenant": "acme",
@@ -246,13 +248,13 @@ def _method_arn(where: Where) -> str:
     return f"arn:aws:execute-api:{where.region}:{where.account_id}:example/dev/POST/hello"
 
 
-def http_authorizer_token(where: Where) -> dict[str, Any]:
+def http_authorizer_token(where: Where) -> JsonObject:
     """What API Gateway sends a TOKEN Lambda authorizer: the identity source's value and the method's ARN.
     https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-input.html"""
     return {"type": "TOKEN", "authorizationToken": "Bearer allow", "methodArn": _method_arn(where)}
 
 
-def http_authorizer_request(where: Where) -> dict[str, Any]:
+def http_authorizer_request(where: Where) -> JsonObject:
     """What API Gateway sends a REQUEST Lambda authorizer: the method's ARN and the request (no body).
     https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-input.html"""
     request = http(where)

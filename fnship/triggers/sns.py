@@ -38,7 +38,7 @@ class SnsEvent:
 def parse_sns(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[SnsEvent]:
     check = ctx.check
     if isinstance(value, str):
-        raw: dict[str, object] = {"arn": value} if value.startswith("arn:") else {"topicName": value}
+        raw: Mapping[str, object] = {"arn": value} if value.startswith("arn:") else {"topicName": value}
         key_path = {"arn": path, "topicName": path}
     else:
         found = check.want_mapping(value, path, what="a topic name, a topic ARN or a mapping (topicName, arn, ...)")

@@ -21,7 +21,7 @@ from fnship.manifest.events.common import (
     want_arn,
     want_bounded,
 )
-from fnship.manifest.types import EventSpec, KeyPath
+from fnship.manifest.types import EventSpec, KeyPath, ValueMap
 from fnship.model import iam
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target
@@ -61,6 +61,7 @@ class SqsEvent:
 
 def parse_sqs(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[SqsEvent]:
     check = ctx.check
+    raw: ValueMap
     if isinstance(value, dict) and ("Fn::GetAtt" in value or "Ref" in value):
         raw, arn_path = {"arn": value}, path  # `sqs: {Fn::GetAtt: ...}`: reported as unsupported below
     else:

@@ -119,6 +119,7 @@ def test_build_settings_mistakes(project, text, problem):
 
 def test_framework_v4_and_serverless_esbuild_settings_are_read(project):
     from fnship.manifest import load_manifest
+    from fnship.manifest.types import EsbuildOptions
 
     project.write(
         "serverless.yml",
@@ -130,6 +131,6 @@ def test_framework_v4_and_serverless_esbuild_settings_are_read(project):
     manifest = load_manifest(project.root / "serverless.yml", env={})
     build = manifest.artifacts.build
     assert build.compiler == "esbuild"
-    assert build.esbuild == {"minify": True, "buildConcurrency": 2, "external": ("pg",),
-                             "tsconfig": "./tsconfig.build.json"}  # fmt: skip
+    expected = EsbuildOptions(minify=True, concurrency=2, external=("pg",), tsconfig="./tsconfig.build.json")
+    assert build.esbuild == expected
     assert any("custom.esbuild: packager ignored" in note for note in manifest.notes)

@@ -81,3 +81,45 @@ def test_after_a_failure_nothing_new_starts():
                         parallel=1)  # fmt: skip
     assert [s.address for s in result.not_run] == ["log_group.b", "log_group.c"]
     assert logs.created == []
+
+
+class Gated(Logs):
+    """Creates of the log groups in `held` wait (up to 10 s) until `told` is set: whether the caller was told
+    while they still ran."""
+
+    def __init__(self, held: frozenset[str], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.held = held
+        self.told = threading.Event()
+        self.waited: list[tuple[str, bool]] = []
+
+    def create_log_group(self, name: str, *, tags: dict) -> None:
+        if name in self.held:
+            self.waited.append((name, self.told.wait(timeout=10)))
+        super().create_log_group(name, tags=tags)
+
+
+def test_the_caller_is_told_once_while_the_last_steps_run():
+    """`beside_last` hears, once, which steps are still running when nothing is left to start (what a deploy
+    writes beside the last round of calls instead of after it), and before those steps end."""
+    logs = Gated(frozenset({"b", "c"}))
+    told: list[list[str]] = []
+
+    def beside_last(running, outputs):
+        told.append(sorted(step.address for step in running))
+        logs.told.set()
+
+    plan = plan_of(group("a"), group("b", "log_group.a"), group("c", "log_group.a"))
+    result = apply_plan(plan, SimpleNamespace(logs=logs), description="d", beside_last=beside_last)
+    assert result.ok
+    assert told == [["log_group.b", "log_group.c"]]
+    assert sorted(logs.waited) == [("b", True), ("c", True)]
+
+
+def test_after_a_failure_the_caller_is_not_told():
+    logs = Logs(fail=frozenset({"a"}))
+    told = []
+    plan = plan_of(group("a"), group("b", "log_group.a"))
+    result = apply_plan(plan, SimpleNamespace(logs=logs), description="d",
+                        beside_last=lambda running, outputs: told.append(running))  # fmt: skip
+    assert not result.ok and told == []

@@ -290,3 +290,20 @@ def test_secret_cannot_become_a_tag_or_name(env: Env):
         "serverless.yml:5:8 provider.tags.t: a tag value must be a string, number or boolean, got (sensitive)",
         "serverless.yml:9:11 functions.api.name: a secret (SecureString) cannot be used here",
     ]
+
+
+def test_secret_cannot_go_into_an_iam_policy(env: Env):
+    from fnship.manifest.types import Lookups
+
+    lookups = Lookups(ssm=lambda name, **where: ("hunter2", True), account_id=lambda **where: "1")
+    problems = env.problems(
+        "service: svc\nprovider:\n  name: aws\n  iam:\n    role:\n      statements:\n        - Effect: Allow\n"
+        "          Action: s3:GetObject\n          Resource: '*'\n          Condition:\n"
+        "            StringEquals:\n              aws:PrincipalTag/team: ${ssm:/t}\n"
+        "functions:\n  api:\n    handler: app.handler\n",
+        lookups=lookups,
+    )
+    assert problems == [
+        "serverless.yml:12:38 provider.iam.role.statements.0.Condition.StringEquals.aws:PrincipalTag/team: "
+        "a secret (SecureString) cannot be used here"
+    ]

@@ -354,8 +354,7 @@ def test_esbuild_command_line_from_the_settings(tmp_path: Path):
         seen.append(list(args))
         return Completed(0, "", "")
 
-    options = node.esbuild_options({"minify": True, "sourcemap": "linked", "external": ("pg",), "format": "esm",
-                                    "buildConcurrency": 2})  # fmt: skip
+    options = node.EsbuildOptions(minify=True, sourcemap="linked", external=("pg",), format="esm", concurrency=2)
     node.bundle(Path("esbuild"), root=tmp_path, entry="src/api.ts", outfile=tmp_path / "out" / "src" / "api.mjs",
                 runtime="nodejs24.x", options=options, tools=tools(esbuild))  # fmt: skip
     (args,) = seen

@@ -78,3 +78,27 @@ def test_the_digest_covers_what_is_compared_and_refuses_values_known_only_after_
     )  # fmt: skip
     pending = Resource.of("permission.api.x", "p", permission)
     assert deploy_record.function_digest([pending]) is None
+
+
+def test_the_record_is_written_beside_only_alias_steps_the_next_plan_checks():
+    """Beside the apply's last round only when every step still running points an alias (no provisioned
+    concurrency) at the version this apply published: a plan checks each alias's version through GetFunction
+    before it trusts the record, so an alias step that did not complete is read in full next time."""
+    from types import SimpleNamespace
+
+    from fnship.model.resources import State
+    from fnship.plan.diff import Step
+
+    def plan(**alias_fields) -> SimpleNamespace:
+        alias = Resource.of("alias.api.live", "live", Alias(release={}, **alias_fields))
+        return SimpleNamespace(
+            desired=State("svc", "dev", "us-east-1", (alias,)), live=State("svc", "dev", "us-east-1", ())
+        )
+
+    point = Step("alias.set", "alias.api.live")
+    published = {"alias.api.live": {"version": "1"}}
+    assert deploy_record.may_write_beside(plan(), [point], published)
+    assert not deploy_record.may_write_beside(plan(), [point], {})  # its version is not known yet
+    assert not deploy_record.may_write_beside(plan(provisioned_concurrency=2), [point], published)
+    assert not deploy_record.may_write_beside(plan(), [point, Step("trigger.create", "trigger.api.sqs.q")], published)
+    assert not deploy_record.may_write_beside(plan(), [Step("version.publish", "alias.api.live")], published)

@@ -178,6 +178,18 @@ def test_steps_follow_depends_on_and_deletes_go_in_reverse():
     assert plan.counts() == {"create": 4, "update": 0, "delete": 3}
 
 
+@pytest.mark.parametrize("fields", [{"tracing": "Active"}, {"dead_letter_arn": "arn:aws:sqs:us-east-1:1:dlq"}])
+def test_a_function_lambda_checks_the_roles_permissions_for_waits_for_the_policies(fields):
+    """Lambda refuses to create a function with active tracing, a dead-letter target or a VPC while its role lacks
+    the permissions they need: such a function waits for the new role's policies, not just the role."""
+    role = Resource.of("role.api", "r", role_spec())
+    new_function = replace(function(**fields), depends_on=("role.api",))
+    new_alias = replace(alias({}), depends_on=("function.api",))
+    steps = {s.key: s for s in make_plan(state(role, new_function, new_alias), state(), release_id="r1").steps}
+    assert steps["function.api function.create"].after == ("role.api role.policies",)
+    assert steps["alias.api.live version.publish"].after == ("function.api function.create",)
+
+
 def stream_mapping(**fields) -> Resource:
     spec = StreamMapping(
         source_arn="arn:s",

@@ -10,12 +10,11 @@ planner compares like with like.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, Parser
 from fnship.manifest.events.settings import parse_settings
-from fnship.manifest.types import EventSpec, KeyPath
+from fnship.manifest.types import EventSpec, KeyPath, Value
 
 __all__ = ["EventContext", "event_parsers", "parse_events", "parse_settings"]
 
@@ -44,7 +43,7 @@ UNSUPPORTED_EVENTS = frozenset(
 )  # fmt: skip
 
 
-def parse_events(raw: Mapping[str, Any], path: KeyPath, ctx: EventContext) -> tuple[EventSpec, ...]:
+def parse_events(raw: Mapping[str, Value], path: KeyPath, ctx: EventContext) -> tuple[EventSpec, ...]:
     """Every event under `functions.<key>.events`, plus `url:`, validated and normalized."""
     check = ctx.check
     specs: list[EventSpec] = []

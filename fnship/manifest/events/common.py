@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.intrinsics import is_intrinsic
-from fnship.manifest.types import Cors, EventSpec, HttpApiSpec, KeyPath
+from fnship.manifest.types import Cors, EventSpec, HttpApiSpec, KeyPath, Value, ValueMap
 from fnship.secret import Secret
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
@@ -45,14 +44,14 @@ class EventContext:
 
 
 # (value, where, context, index under events:) -> the event specs it stands for (a schedule with two rates is two)
-Parser = Callable[[Any, KeyPath, EventContext, int], list[Any]]
+Parser = Callable[[Value, KeyPath, EventContext, int], Sequence[object]]
 
 
 def arn_parts(text: str) -> re.Match[str] | None:
     return ARN.match(text)
 
 
-def want_arn(value: Any, path: KeyPath, check: Checker, *, services: tuple[str, ...], what: str) -> str | None:
+def want_arn(value: object, path: KeyPath, check: Checker, *, services: tuple[str, ...], what: str) -> str | None:
     if is_intrinsic(value):  # `!GetAtt Queue.Arn`: the companion stack decides it (manifest/intrinsics.py)
         return check.stack_value(value, path)
     if isinstance(value, dict):
@@ -68,22 +67,24 @@ def want_arn(value: Any, path: KeyPath, check: Checker, *, services: tuple[str, 
     return text
 
 
-def want_bounded(value: Any, path: KeyPath, check: Checker, bounds: tuple[int, int], *, unit: str = "") -> int | None:
+def want_bounded(
+    value: object, path: KeyPath, check: Checker, bounds: tuple[int, int], *, unit: str = ""
+) -> int | None:
     return check.want_int(value, path, minimum=bounds[0], maximum=bounds[1], unit=unit, limit="AWS")
 
 
-def flag(raw: Mapping[str, Any], key: str, path: KeyPath, check: Checker, default: bool) -> bool:
+def flag(raw: Mapping[str, object], key: str, path: KeyPath, check: Checker, default: bool) -> bool:
     if raw.get(key) is None:
         return default
     value = check.want_bool(raw[key], (*path, key))
     return default if value is None else value
 
 
-def text_of(raw: Mapping[str, Any], key: str, path: KeyPath, check: Checker) -> str | None:
+def text_of(raw: Mapping[str, object], key: str, path: KeyPath, check: Checker) -> str | None:
     return check.want_str(raw[key], (*path, key)) if raw.get(key) is not None else None
 
 
-def json_list(value: Any, path: KeyPath, check: Checker, *, what: str) -> tuple[str, ...]:
+def json_list(value: object, path: KeyPath, check: Checker, *, what: str) -> tuple[str, ...]:
     """A list of mappings (filter patterns) as compact JSON strings, the form AWS stores and returns."""
     if value is None:
         return ()
@@ -97,16 +98,16 @@ def json_list(value: Any, path: KeyPath, check: Checker, *, what: str) -> tuple[
     return tuple(out)
 
 
-def compact_json(value: Any) -> str:
+def compact_json(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
-def json_value(value: Any, path: KeyPath, check: Checker) -> str | None:
+def json_value(value: object, path: KeyPath, check: Checker) -> str | None:
     """A mapping or list the user wrote (a pattern, a filter, an input) as compact JSON, or None if a secret is
     in it: AWS stores these in plain text and shows them to anyone who can read the rule or subscription."""
     clean = True
 
-    def visit(item: Any, where: KeyPath) -> None:
+    def visit(item: object, where: KeyPath) -> None:
         nonlocal clean
         if isinstance(item, Secret):
             clean = False
@@ -156,7 +157,7 @@ def http_path(value: str, path: KeyPath, check: Checker) -> str | None:
     return "/" + "/".join(segments)
 
 
-def parse_cors(value: Any, path: KeyPath, check: Checker) -> Cors | None:
+def parse_cors(value: object, path: KeyPath, check: Checker) -> Cors | None:
     """`cors: true` or a mapping (HTTP API and function URL spelling) -> our CORS settings, or None (off)."""
     if value is None or value is False:
         return None
@@ -186,7 +187,7 @@ def parse_cors(value: Any, path: KeyPath, check: Checker) -> Cors | None:
 
 
 def batch_limit(
-    value: Any, path: KeyPath, check: Checker, bounds: tuple[int, int], *, source: str, default: int
+    value: object, path: KeyPath, check: Checker, bounds: tuple[int, int], *, source: str, default: int
 ) -> int:
     if value is None:
         return default
@@ -200,7 +201,7 @@ def batch_limit(
     return size
 
 
-def response_types(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> tuple[str, ...]:
+def response_types(raw: Mapping[str, object], path: KeyPath, check: Checker) -> tuple[str, ...]:
     """`functionResponseType` of a queue or stream mapping: what the function may answer (partial batch failures)."""
     if raw.get("functionResponseType") is None:
         return ()
@@ -213,14 +214,14 @@ def response_types(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> tup
     return (kind,) if kind else ()
 
 
-def filter_patterns(raw: Mapping[str, Any], path: KeyPath, check: Checker) -> tuple[str, ...]:
+def filter_patterns(raw: Mapping[str, object], path: KeyPath, check: Checker) -> tuple[str, ...]:
     """`filterPatterns` of a queue or stream mapping, as the compact JSON AWS stores."""
     return json_list(raw.get("filterPatterns"), (*path, "filterPatterns"), check, what="a filter pattern")
 
 
 def short_or_mapping(
-    value: Any, path: KeyPath, check: Checker, *, key: str, keys: frozenset[str], what: str
-) -> tuple[dict[str, Any], KeyPath] | None:
+    value: object, path: KeyPath, check: Checker, *, key: str, keys: frozenset[str], what: str
+) -> tuple[ValueMap, KeyPath] | None:
     """An event written short (`sqs: <arn>`: the value of `key`) or as a mapping with its allowed keys.
     Returns the mapping and where `key`'s value is written, or None after reporting what is wrong."""
     if isinstance(value, str):

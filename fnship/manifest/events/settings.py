@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import want_arn, want_bounded
 from fnship.manifest.intrinsics import is_intrinsic
-from fnship.manifest.types import FunctionSettings, KeyPath
+from fnship.manifest.types import FunctionSettings, KeyPath, Value
 
 VPC_KEYS = frozenset({"securityGroupIds", "subnetIds"})
 DESTINATION_KEYS = frozenset({"onSuccess", "onFailure"})
@@ -18,8 +17,8 @@ ASYNC_EVENT_AGE_S = (60, 21600)
 
 
 def parse_settings(
-    raw: Mapping[str, Any],
-    provider_raw: Mapping[str, Any],
+    raw: Mapping[str, Value],
+    provider_raw: Mapping[str, Value],
     path: KeyPath,
     check: Checker,
     *,
@@ -82,7 +81,7 @@ def parse_settings(
     )
 
 
-def _tracing(raw: Mapping[str, Any], provider_raw: Mapping[str, Any], path: KeyPath, check: Checker) -> str | None:
+def _tracing(raw: Mapping[str, Value], provider_raw: Mapping[str, Value], path: KeyPath, check: Checker) -> str | None:
     if raw.get("tracing") is not None:
         value, where = raw["tracing"], (*path, "tracing")
     else:
@@ -103,7 +102,7 @@ def _tracing(raw: Mapping[str, Any], provider_raw: Mapping[str, Any], path: KeyP
     return check.want_choice(value, where, ("Active", "PassThrough"), what="a tracing mode (or true/false)")
 
 
-def _destination(value: Any, path: KeyPath, check: Checker, *, function_keys: frozenset[str]) -> str | None:
+def _destination(value: Value, path: KeyPath, check: Checker, *, function_keys: frozenset[str]) -> str | None:
     if value is None:
         return None
     if isinstance(value, dict) and not is_intrinsic(value):

@@ -6,14 +6,12 @@ address is `<stack-name>.<output-key>` split at the first dot; a stack or output
 
 from __future__ import annotations
 
-from typing import Any
-
 from fnship.manifest import schema
-from fnship.manifest.types import KeyPath
+from fnship.manifest.types import KeyPath, Value
 from fnship.manifest.variables.core import Missing, Reference, Resolver, VariableError
 
 
-def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Any:
+def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Value:
     address = reference.address.strip()
     stack, dot, output = address.partition(".")
     if not stack or not dot or not output:
@@ -26,14 +24,14 @@ def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Any:
         if not schema.REGION_NAME.match(region):
             raise VariableError(f"{reference}: '{region}' is not an AWS region name", "e.g. ${cf(us-west-2):stack.key}")
         where = {**where, "region": region}
-    key = ("cf", stack, where["region"])
-    if key not in resolver.cache:
+    key = (stack, where["region"])
+    if key not in resolver.stack_outputs:
         lookups = resolver.need_lookups(reference)
         if lookups.stack_outputs is None:
             raise VariableError(f"{reference} needs AWS access to resolve")
         finder = lookups.stack_outputs
-        resolver.cache[key] = resolver.call_lookup(reference, lambda: finder(stack, **where))
-    outputs = resolver.cache[key]
+        resolver.stack_outputs[key] = resolver.call_lookup(reference, lambda: finder(stack, **where))
+    outputs = resolver.stack_outputs[key]
     if outputs is None:
         raise Missing(f"stack {stack} does not exist in {where['region']}", "deploy it, or give a default")
     if output not in outputs:

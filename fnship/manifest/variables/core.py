@@ -12,13 +12,15 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TypeGuard, TypeVar
 
 from fnship.errors import Diagnostic, FnError, Location
 from fnship.frozen import frozen
 from fnship.manifest.loader import dotted
-from fnship.manifest.types import DEFAULT_REGION, DEFAULT_STAGE, KeyPath, Lookups
+from fnship.manifest.types import DEFAULT_REGION, DEFAULT_STAGE, KeyPath, Lookups, Value, ValueMap
 from fnship.secret import Secret
+
+T = TypeVar("T")
 
 
 class Missing(Exception):
@@ -57,7 +59,7 @@ class Reference:
 _REFERENCE = re.compile(r"^(?P<source>[A-Za-z][A-Za-z0-9_-]*)(?:\((?P<param>[^)]*)\))?(?::(?P<address>.*))?$", re.S)
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 
-SourceFn = Callable[["Resolver", Reference, KeyPath], Any]
+SourceFn = Callable[["Resolver", Reference, KeyPath], Value]
 
 # Limits no honest manifest reaches (a large one nests variables 3-4 deep and has a few hundred), checked as the
 # work grows: a chain of a thousand `${self:}` references or a "billion laughs" of variables that copy lists of
@@ -67,7 +69,7 @@ MAX_SUBSTITUTIONS = 10_000
 MAX_COPIED_VALUES = 100_000
 
 
-def has_variable(value: object) -> bool:
+def has_variable(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and "${" in value
 
 
@@ -194,7 +196,7 @@ def _split_candidates(inner: str) -> list[str]:
     return [part.strip() for part in out]
 
 
-def interpolate(value: Any, reference: str) -> str | Secret:
+def interpolate(value: Value, reference: str) -> str | Secret:
     """Text of a value placed inside a longer string."""
     if isinstance(value, (str, Secret)):
         return value
@@ -209,7 +211,7 @@ def interpolate(value: Any, reference: str) -> str | Secret:
     )
 
 
-def copy_tree(value: Any, budget: list[int] | None = None) -> Any:
+def copy_tree(value: Value, budget: list[int] | None = None) -> Value:
     """A fresh copy of lists and dicts (the resolver fills values in place, so nothing may be shared).
     `budget` ([values left]) is spent one per value copied; VariableError when it runs out."""
     if budget is not None:
@@ -227,12 +229,20 @@ def copy_tree(value: Any, budget: list[int] | None = None) -> Any:
     return value
 
 
+def _child(node: Value, part: str | int) -> Value:
+    if isinstance(node, dict) and isinstance(part, str):
+        return node[part]
+    if isinstance(node, list) and isinstance(part, int):
+        return node[part]
+    raise KeyError(part)
+
+
 class Resolver:
     """Resolves every `${...}` in a loaded manifest, in place, collecting diagnostics."""
 
     def __init__(
         self,
-        doc: dict[str, Any],
+        doc: ValueMap,
         *,
         file: str,
         root: Path,
@@ -255,7 +265,14 @@ class Resolver:
         self.env = env
         self.lookups = lookups
         self.instance_id = secrets.token_hex(8)
-        self.cache: dict[Any, Any] = {}  # per-source memo (ssm values, loaded files, account id)
+        # What each source asked once: SSM parameters (name, region) -> (value, secure) or None when absent; stack
+        # outputs (stack, region) and S3 objects (bucket, key), None when absent; `${file()}`d files -> their value
+        # and where each key is written, None when there is no such file.
+        self.ssm_parameters: dict[tuple[str, str | None], tuple[str, bool] | None] = {}
+        self.stack_outputs: dict[tuple[str, str | None], dict[str, str] | None] = {}
+        self.s3_objects: dict[tuple[str, str], str | None] = {}
+        self.account_id: str | None = None
+        self.files: dict[str, tuple[Value, Mapping[KeyPath, Location]] | None] = {}
         self.diagnostics: list[Diagnostic] = []
         self.done: set[KeyPath] = set()
         self.failed: set[KeyPath] = set()
@@ -281,21 +298,28 @@ class Resolver:
         self.diagnostics.append(Diagnostic(message, key=dotted(path), location=self.locate(path), hint=hint))
 
     # -- the tree --------------------------------------------------------------------------------------------
-    def get(self, path: KeyPath) -> Any:
-        node: Any = self.doc
+    def get(self, path: KeyPath) -> Value:
+        node: Value = self.doc
         for part in path:
-            node = node[part]
+            node = _child(node, part)
         return node
 
-    def set(self, path: KeyPath, value: Any) -> None:
-        self.get(path[:-1])[path[-1]] = value
+    def set(self, path: KeyPath, value: Value) -> None:
+        parent, key = self.get(path[:-1]), path[-1]
+        if isinstance(parent, dict) and isinstance(key, str):
+            parent[key] = value
+            return
+        if isinstance(parent, list) and isinstance(key, int):
+            parent[key] = value
+            return
+        raise KeyError(path)
 
     def resolve_all(self, skip: Callable[[KeyPath], bool] = lambda _p: False) -> None:
         for key in list(self.doc):
             if not skip((key,)):
                 self.resolve_at((key,), skip=skip)
 
-    def resolve_at(self, path: KeyPath, skip: Callable[[KeyPath], bool] = lambda _p: False) -> Any:
+    def resolve_at(self, path: KeyPath, skip: Callable[[KeyPath], bool] = lambda _p: False) -> Value:
         """Resolve the value at `path` (deeply), once; a re-entry while it is being resolved is a cycle."""
         if path in self.done:
             return self.get(path)
@@ -332,21 +356,21 @@ class Resolver:
         self.done.add(path)
         return self.get(path)
 
-    def lookup(self, segments: list[str], *, what: str) -> Any:
+    def lookup(self, segments: list[str], *, what: str) -> Value:
         """The resolved value at a `self:` path. Raises Missing when absent."""
         path: KeyPath = ()
-        node: Any = self.doc
+        node: Value = self.doc
         for segment in segments:
             if path and has_variable(node):
                 node = self.resolve_at(path)
             if isinstance(node, dict) and segment in node:
-                key: str | int = segment
+                node = node[segment]
+                path = (*path, segment)
             elif isinstance(node, list) and segment.isdigit() and int(segment) < len(node):
-                key = int(segment)
+                node = node[int(segment)]
+                path = (*path, int(segment))
             else:
                 raise Missing(f"{what} has no value", "check the path, or give a default: ${self:a.b, 'value'}")
-            node = node[key]
-            path = (*path, key)
         if not path:
             raise VariableError("${self:} cannot refer to the whole manifest from inside it")
         value = self.resolve_at(path)
@@ -385,10 +409,14 @@ class Resolver:
         return value
 
     # -- strings -----------------------------------------------------------------------------------------------
-    def resolve_string(self, text: str, path: KeyPath) -> Any:
+    def resolve_string(self, text: str, path: KeyPath) -> Value:
         parts = split_template(text)
         if len(parts) == 1 and isinstance(parts[0], tuple):
             return self.resolve_variable(parts[0][0], path)
+        return self._interpolate(parts, path)
+
+    def _interpolate(self, parts: list[str | tuple[str]], path: KeyPath) -> str | Secret:
+        """Text and variables (more than one part) joined into one string."""
         pieces: list[str] = []
         secret = False
         for part in parts:
@@ -404,7 +432,7 @@ class Resolver:
         # A secret inside a longer string makes the whole string secret: it must never be printed.
         return Secret(joined) if secret else joined
 
-    def resolve_variable(self, inner: str, path: KeyPath) -> Any:
+    def resolve_variable(self, inner: str, path: KeyPath) -> Value:
         """The inside of one `${...}`: a reference followed by optional fallbacks."""
         if self.limit_reported:  # past a limit the manifest is hostile: stop working on it, fast
             raise VariableError("a limit was reached (reported above)", reported=True)
@@ -428,7 +456,7 @@ class Resolver:
         reported, self.limit_reported = self.limit_reported, True
         raise VariableError(message, hint, reported=reported)
 
-    def _resolve_candidates(self, inner: str, path: KeyPath) -> Any:
+    def _resolve_candidates(self, inner: str, path: KeyPath) -> Value:
         candidates = _split_candidates(inner)
         first_missing: Missing | None = None
         for index, candidate in enumerate(candidates):
@@ -444,14 +472,14 @@ class Resolver:
         assert first_missing is not None
         raise VariableError(f"${{{inner}}}: {first_missing.reason}", first_missing.hint)
 
-    def _candidate(self, text: str, path: KeyPath, *, fallback: bool) -> Any:
+    def _candidate(self, text: str, path: KeyPath, *, fallback: bool) -> Value:
         if not text:
             raise VariableError("empty variable `${}`" if not fallback else "empty default after a comma")
         parts = split_template(text, foreign_ok=False)
         if len(parts) == 1 and isinstance(parts[0], tuple):
             return self.resolve_variable(parts[0][0], path)  # `${a, ${b}}`: the nested value as is
         if any(isinstance(part, tuple) for part in parts):
-            built = self.resolve_string(text, path)
+            built = self._interpolate(parts, path)
             text = built.reveal() if isinstance(built, Secret) else built
         if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
             return text[1:-1]
@@ -506,7 +534,7 @@ class Resolver:
             )
         return self.lookups
 
-    def call_lookup(self, reference: Reference, fn: Callable[[], Any]) -> Any:
+    def call_lookup(self, reference: Reference, fn: Callable[[], T]) -> T:
         try:
             return fn()
         except FnError as exc:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fnship.manifest.types import KeyPath
+from fnship.manifest.types import KeyPath, Value
 from fnship.manifest.variables.core import Missing, Reference, Resolver
 
 
-def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Any:
+def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Value:
     name = reference.address
     if name in resolver.env:
         return resolver.env[name]

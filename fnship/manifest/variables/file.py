@@ -9,18 +9,16 @@ refused: fnship does not run JavaScript.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from fnship.manifest.loader import MAX_FILE_BYTES, load_file
-from fnship.manifest.types import KeyPath
+from fnship.manifest.types import KeyPath, Value
 from fnship.manifest.variables.core import Missing, Reference, Resolver, VariableError, copy_tree, has_variable
 from fnship.textfile import NotText, read_text_file
 
 _SUFFIXES = (".yml", ".yaml", ".json", ".tfstate")
-_ABSENT = object()
 
 
-def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Any:
+def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Value:
     given = (reference.param or "").strip().strip("'\"")
     if not given:
         raise VariableError("${file()} needs a path, e.g. ${file(./config.yml)}")
@@ -35,7 +33,7 @@ def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Any:
     full = target if target.is_absolute() else resolver.root / target
     display = str(full) if target.is_absolute() else str(Path(resolver.file).parent / target)
     full = full.resolve()  # one name per file, however the path is spelled
-    key = ("file", str(full))
+    key = str(full)
     # A file already being resolved on the way to this value is a cycle (a file that includes itself grows forever).
     here = (str(full), reference.address, display + (f":{reference.address}" if reference.address else ""))
     chain = resolver.include_chain(path)
@@ -44,22 +42,22 @@ def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Any:
         raise VariableError(
             "${file()} cycle: " + " -> ".join(names), "an included file must not include itself, directly or not"
         )
-    if key not in resolver.cache:
+    if key not in resolver.files:
         if not full.is_file():
-            resolver.cache[key] = _ABSENT
+            resolver.files[key] = None
         elif as_text:
-            resolver.cache[key] = _read_text(full, display, reference)
+            resolver.files[key] = (_read_text(full, display, reference), {})
         else:
             loaded = load_file(full, display=display)
             if loaded.diagnostics:
                 raise VariableError(
                     f"{reference}: " + "; ".join(str(d) for d in loaded.diagnostics), "fix the included file"
                 )
-            resolver.cache[key] = loaded.data
-            resolver.cache[("file-locations", str(full))] = loaded.locations
-    data = resolver.cache[key]
-    if data is _ABSENT:
+            resolver.files[key] = (loaded.data, loaded.locations)
+    included = resolver.files[key]
+    if included is None:
         raise Missing(f"file {display} does not exist", "check the path: it is relative to the manifest directory")
+    data, locations = included
     if as_text and reference.address:
         raise Missing(f"{display} is a text file: it has no value at '{reference.address}'")
     for segment in reference.address.split(".") if reference.address else []:
@@ -72,7 +70,7 @@ def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Any:
     data = copy_tree(data, resolver.copy_budget)
     resolver.includes[path] = (*chain, here)
     prefix = reference.address.split(".") if reference.address else []
-    for written, location in resolver.cache.get(("file-locations", str(full)), {}).items():
+    for written, location in locations.items():
         if [str(part) for part in written[: len(prefix)]] == prefix:
             resolver.included_locations[(*path, *written[len(prefix) :])] = location
     if has_variable(data):

@@ -5,25 +5,23 @@ value (a fallback applies). Asked once per object.
 
 from __future__ import annotations
 
-from typing import Any
-
-from fnship.manifest.types import KeyPath
+from fnship.manifest.types import KeyPath, Value
 from fnship.manifest.variables.core import Missing, Reference, Resolver, VariableError
 
 
-def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Any:
+def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Value:
     bucket, slash, key = reference.address.strip().partition("/")
     if not bucket or not slash or not key:
         raise VariableError(f"{reference}: the address must be <bucket>/<key>", "e.g. ${s3:my-bucket/config/key.txt}")
     where = resolver.aws_where()
-    memo = ("s3", bucket, key)
-    if memo not in resolver.cache:
+    memo = (bucket, key)
+    if memo not in resolver.s3_objects:
         lookups = resolver.need_lookups(reference)
         if lookups.s3_object is None:
             raise VariableError(f"{reference} needs AWS access to resolve")
         reader = lookups.s3_object
-        resolver.cache[memo] = resolver.call_lookup(reference, lambda: reader(bucket, key, **where))
-    text = resolver.cache[memo]
+        resolver.s3_objects[memo] = resolver.call_lookup(reference, lambda: reader(bucket, key, **where))
+    text = resolver.s3_objects[memo]
     if text is None:
         raise Missing(f"s3://{bucket}/{key} does not exist", "upload it, or give a default: ${s3:bucket/key, 'value'}")
     return text

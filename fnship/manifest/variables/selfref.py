@@ -8,13 +8,11 @@ lib/plugins/aws/provider.js: the region is `--region`, else `provider.region`, e
 
 from __future__ import annotations
 
-from typing import Any
-
-from fnship.manifest.types import DEFAULT_STAGE, KeyPath
+from fnship.manifest.types import DEFAULT_STAGE, KeyPath, Value
 from fnship.manifest.variables.core import Missing, Reference, Resolver
 
 
-def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Any:
+def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Value:
     segments = reference.address.split(".") if reference.address else []
     if segments == ["provider", "region"]:
         return resolver.region()

@@ -12,15 +12,15 @@ Asked lazily (only when a manifest value uses it) and once per parameter name an
 from __future__ import annotations
 
 import json
-from typing import Any
 
+from fnship.jsonvalue import Json
 from fnship.manifest import schema
-from fnship.manifest.types import KeyPath
+from fnship.manifest.types import KeyPath, Value
 from fnship.manifest.variables.core import Missing, Reference, Resolver, VariableError
 from fnship.secret import Secret
 
 
-def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Any:
+def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Value:
     raw, region = _params(reference)
     name = reference.address.strip()
     # `~true` / `~false` is the Serverless v1 "decrypt" suffix; SecureStrings are always decrypted now.
@@ -31,14 +31,14 @@ def resolve(resolver: Resolver, reference: Reference, path: KeyPath) -> Any:
     where = resolver.aws_where()
     if region:
         where = {**where, "region": region}
-    key = ("ssm", name, where["region"])
-    if key not in resolver.cache:
+    key = (name, where["region"])
+    if key not in resolver.ssm_parameters:
         lookups = resolver.need_lookups(reference)
         try:
-            resolver.cache[key] = resolver.call_lookup(reference, lambda: lookups.ssm(name, **where))
+            resolver.ssm_parameters[key] = resolver.call_lookup(reference, lambda: lookups.ssm(name, **where))
         except KeyError:
-            resolver.cache[key] = None
-    found = resolver.cache[key]
+            resolver.ssm_parameters[key] = None
+    found = resolver.ssm_parameters[key]
     if found is None:
         raise Missing(f"SSM parameter {name} does not exist", "create it, or give a default: ${ssm:/name, 'value'}")
     value, secure = found
@@ -74,7 +74,7 @@ def _params(reference: Reference) -> tuple[bool, str | None]:
     return raw, region
 
 
-def _secret_tree(value: Any) -> Any:
+def _secret_tree(value: Json) -> Value:
     """A secret's JSON: every value in it is secret too (`${self:custom.db.password}` stays hidden)."""
     if isinstance(value, dict):
         return {str(key): _secret_tree(item) for key, item in value.items()}

@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from fnship.errors import FnError
+from fnship.jsonvalue import JsonMapping, JsonObject
 from fnship.manifest.types import Manifest
 from fnship.packaging import cache, deps, patterns
 from fnship.packaging.images import oci
@@ -28,18 +29,26 @@ IMAGE_BUILDER = "fnship-image-1"
 TASK_ROOT = "var/task"  # LAMBDA_TASK_ROOT in the AWS base images
 
 
+class ImageConfig(TypedDict, total=False):
+    """Lambda's ImageConfig (https://docs.aws.amazon.com/lambda/latest/api/API_ImageConfig.html)."""
+
+    Command: list[str]
+    EntryPoint: list[str]
+    WorkingDirectory: str
+
+
 @dataclass(frozen=True)
 class ImageArtifact:
     name: str  # the provider.ecr.images key, or "" for a function's own URI
     layout: Path | None  # the OCI layout to push; None for an image given by URI
     digest: str | None  # the manifest digest ("sha256:...")
     uri: str | None = None  # an image given by URI: deployed as is
-    image_config: dict[str, Any] = field(default_factory=dict)  # Lambda ImageConfig overrides
+    image_config: ImageConfig = field(default_factory=lambda: ImageConfig())  # Lambda ImageConfig overrides
 
 
-def _image_config(manifest: Manifest, key: str) -> dict[str, Any]:
+def _image_config(manifest: Manifest, key: str) -> ImageConfig:
     image = manifest.artifacts.function_images[key]
-    config: dict[str, Any] = {}
+    config = ImageConfig()
     if image.command:
         config["Command"] = list(image.command)
     if image.entry_point:
@@ -152,7 +161,7 @@ def _digest_of(uri: str) -> str | None:
     return uri.split("@", 1)[1] if "@" in uri else None
 
 
-def _key(material: dict) -> str:
+def _key(material: JsonMapping) -> str:
     return hashlib.sha256(json.dumps({"builder": IMAGE_BUILDER, **material}, sort_keys=True).encode()).hexdigest()
 
 
@@ -226,7 +235,7 @@ def assemble(
     config_blob = oci.write_blob(layout, oci.canonical(config), oci.DOCKER_CONFIG if docker else oci.OCI_CONFIG)
 
     media_type = oci.DOCKER_MANIFEST if docker else oci.OCI_MANIFEST
-    manifest = {
+    manifest: JsonObject = {
         "schemaVersion": 2,
         "mediaType": media_type,
         "config": config_blob.descriptor(),
@@ -245,7 +254,7 @@ def engine_build(
     dockerfile: Path,
     layout: Path,
     *,
-    build_args: dict[str, str] | Any,
+    build_args: Mapping[str, str],
     platform: str,
     tools: deps.Tools,
     tag: str,

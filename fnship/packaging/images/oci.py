@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from fnship.jsonvalue import JsonMapping, JsonObject
 from fnship.paths import temp_sibling
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -35,7 +36,7 @@ class Blob:
     size: int
     media_type: str
 
-    def descriptor(self) -> dict:
+    def descriptor(self) -> JsonObject:
         return {"mediaType": self.media_type, "digest": self.digest, "size": self.size}
 
 
@@ -102,13 +103,13 @@ def write_blob(layout: Path, data: bytes, media_type: str) -> Blob:
     return Blob("sha256:" + digest, len(data), media_type)
 
 
-def canonical(obj: dict) -> bytes:
+def canonical(obj: JsonMapping) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
 
 
 def write_index(layout: Path, manifest: Blob, *, ref_name: str) -> None:
     (layout / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
-    index = {
+    index: JsonObject = {
         "schemaVersion": 2,
         "mediaType": "application/vnd.oci.image.index.v1+json",
         "manifests": [{**manifest.descriptor(), "annotations": {"org.opencontainers.image.ref.name": ref_name}}],
