@@ -1,11 +1,13 @@
 """The `stack` kind: the service's companion CloudFormation stack (`resources:`), one per service and stage.
 
 CloudFormation does the work (fnship re-implements no resource type): a change is a change set, created, then
-executed, with the stack's events streamed as progress. The plan compares the template, parameters and tags
-fnship would send with what the stack has, so an unchanged stack makes no call that writes (not even an empty
-change set). When they differ and the stack exists, reading it creates the change set (CloudFormation's preview:
-it changes nothing) so the plan shows, per logical id, what CloudFormation will add, modify, replace or remove and
-its replacement flag; the deploy executes that same change set (found by a name digested from what it carries).
+executed by `fn deploy`, with the stack's events streamed as progress. The plan only reads (GetTemplate,
+DescribeStacks, DescribeStackResources): it compares the template, parameters and tags fnship would send with what
+the stack has, so an unchanged stack makes no call that writes (not even an empty change set), and a changed one is
+shown per logical id as add, modify, replace or remove. The replacement flag is the one CloudFormation's change set
+will report, worked out as CloudFormation does: a changed type, or a changed property the type's registry schema
+lists as create-only (cfn-lint's copy of the schemas); for a type the schemas do not describe (a custom resource)
+it is `Conditional`. The deploy prints the change set's own lines before executing it.
 
 A stack in a state fnship must not touch (`UPDATE_ROLLBACK_FAILED`, an operation in progress) stops the plan,
 saying what to do: nothing is applied. Values the stack decides (manifest/intrinsics.py) resolve from its
@@ -16,19 +18,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from fnship.errors import AwsError, FnError
+from fnship.jsonvalue import JsonMapping, JsonValue
 from fnship.kinds.base import Context, Kind, reading_owner
-from fnship.manifest.intrinsics import OUTPUT_PREFIX
+from fnship.manifest.intrinsics import OUTPUT_PREFIX, SUB_NAME, getatt_parts
 from fnship.model.address import Address
-from fnship.model.resources import Ref, Resource, Spec, State
+from fnship.model.resources import Ref, Resource, Spec, State, plain
 from fnship.plan.diff import FieldChange, Step, field_changes
 from fnship.plan.reads import owned
 
 if TYPE_CHECKING:
+    from fnship.aws.cloudformation_api import StackEvent, StackOutcome
     from fnship.plan.reads import Reads
 
 # States in which someone else's operation (or a failed rollback) holds the stack: fnship changes nothing.
@@ -43,32 +47,23 @@ IN_PROGRESS_HINT = "wait for the operation to finish (aws cloudformation describ
 NOT_CREATED = frozenset({"REVIEW_IN_PROGRESS"})  # made by a change set that never ran: created again
 FAILED_CREATE = frozenset({"ROLLBACK_COMPLETE", "ROLLBACK_FAILED"})  # a failed first creation: deleted, made again
 CHANGE_SET_PREFIX = "fnship-"
-
-
-@dataclass(frozen=True)
-class Preview:
-    """One line of a change set: what CloudFormation will do to a logical id, with its replacement flag."""
-
-    action: str  # Add | Modify | Remove | Import | Dynamic
-    logical_id: str
-    resource_type: str
-    replacement: str | None = None  # "True" | "False" | "Conditional"; None when not reported
+# Attributes that stay as they are while CloudFormation updates a resource in place (they follow its physical id);
+# any other (`StreamArn`, `Endpoint.Address`) may change with an update, so a plan cannot keep it.
+STABLE_ATTRIBUTES = frozenset({"Ref", "Arn"})
 
 
 @dataclass(frozen=True, kw_only=True)
 class Stack(Spec):
-    """The template, parameters and tags fnship sends (or the stack has), and, live only, its status, outputs,
-    resources' physical ids, and the change set its reading created."""
+    """The template, parameters and tags fnship sends (or the stack has), and, live only, its status, outputs and
+    resources' physical ids."""
 
     kind: ClassVar[str] = "stack"
-    template: Mapping[str, Any]
-    parameters: Mapping[str, Any]  # a value may be a Ref (an API id) until the plan or apply knows it
+    template: JsonMapping
+    parameters: Mapping[str, str | Ref]  # a value may be a Ref (an API id) until the plan or apply knows it
     tags: Mapping[str, str]
     status: str | None = field(default=None, compare=False)
     outputs: Mapping[str, str] = field(default_factory=dict, compare=False)
     physical_ids: Mapping[str, str] = field(default_factory=dict, compare=False)
-    change_set: str | None = field(default=None, compare=False)  # the id of the change set made for the plan
-    preview: tuple[Preview, ...] | None = field(default=None, compare=False)
 
     def output_value(self, attribute: str) -> str | None:
         kind, _, key = attribute.partition(":")
@@ -93,9 +88,13 @@ def change_set_name(spec: Stack) -> str:
 # -- the plan's view of a change ---------------------------------------------------------------------------------
 
 
-def _resources(spec: Stack | None) -> Mapping[str, Any]:
-    found = (spec.template.get("Resources") if spec else None) or {}
+def _section(template: JsonMapping | None, name: str) -> JsonMapping:
+    found = template.get(name) if template is not None else None
     return found if isinstance(found, Mapping) else {}
+
+
+def _resources(spec: Stack | None) -> JsonMapping:
+    return _section(spec.template if spec else None, "Resources")
 
 
 def _line(action: str, resource_type: str, replacement: str | None = None) -> dict[str, str]:
@@ -105,34 +104,52 @@ def _line(action: str, resource_type: str, replacement: str | None = None) -> di
     return line
 
 
-def _type(entry: Any) -> str:
+def _type(entry: JsonValue) -> str:
     return str(entry.get("Type", "")) if isinstance(entry, Mapping) else ""
 
 
+def _at(properties: JsonValue, path: tuple[str, ...]) -> JsonValue:
+    for part in path:
+        if part == "*":  # (inside a list: the whole list is compared)
+            return properties
+        properties = properties.get(part) if isinstance(properties, Mapping) else None
+    return properties
+
+
+def replacement(old: JsonValue, new: JsonValue) -> str | None:
+    """The replacement flag CloudFormation's change set gives the update of a resource from `old` to `new` (entries
+    of `Resources`): "True" when its type or a create-only property changes, None when it is updated in place,
+    "Conditional" when only CloudFormation can tell (a type the registry schemas do not describe)."""
+    from fnship.manifest.resources import create_only_properties
+
+    if _type(old) != _type(new):
+        return "True"
+    create_only = create_only_properties(_type(new))
+    if create_only is None:
+        return "Conditional"
+    before, after = _section(old if isinstance(old, Mapping) else None, "Properties"), \
+        _section(new if isinstance(new, Mapping) else None, "Properties")  # fmt: skip
+    return "True" if any(_at(before, path) != _at(after, path) for path in create_only) else None
+
+
 def resource_lines(want: Stack | None, have: Stack | None) -> list[FieldChange]:
-    """Per logical id: `add`, `modify`, `replace` (CloudFormation's replacement flag True), `remove`. From the
-    change set when the reading made one; otherwise from the templates (a new stack: every resource is added)."""
-    if have is not None and have.preview is not None and have.status not in NOT_CREATED | FAILED_CREATE:
-        lines = []
-        for change in have.preview:
-            action = change.action.lower()
-            if action == "modify" and change.replacement == "True":
-                action = "replace"
-            before = None if action == "add" else change.resource_type
-            lines.append(FieldChange(f"resources.{change.logical_id}", before,
-                                     _line(action, change.resource_type, change.replacement)))  # fmt: skip
-        return sorted(lines, key=lambda line: line.path)
+    """Per logical id: `add`, `modify`, `replace` (replacement flag True), `remove`, from the template fnship would
+    send and the deployed one (a new stack: every resource is added)."""
     wanted = _resources(want)
     had = {} if have is None or have.status in NOT_CREATED | FAILED_CREATE else _resources(have)
     lines = []
     for logical_id in sorted(set(wanted) | set(had)):
         new, old = wanted.get(logical_id), had.get(logical_id)
+        path = f"resources.{logical_id}"
         if old is None:
-            lines.append(FieldChange(f"resources.{logical_id}", None, _line("add", _type(new))))
+            lines.append(FieldChange(path, None, _line("add", _type(new))))
         elif new is None:
-            lines.append(FieldChange(f"resources.{logical_id}", _type(old), _line("remove", _type(old))))
+            lines.append(FieldChange(path, _type(old), _line("remove", _type(old))))
         elif new != old:
-            lines.append(FieldChange(f"resources.{logical_id}", _type(old), _line("modify", _type(new))))
+            flag = replacement(old, new)
+            lines.append(
+                FieldChange(path, _type(old), _line("replace" if flag == "True" else "modify", _type(new), flag))
+            )
     return lines
 
 
@@ -145,9 +162,9 @@ def diff_stack(desired: Resource | None, live: Resource | None) -> list[FieldCha
         return []
     lines = resource_lines(want, have)
 
-    def section(spec: Stack | None, name: str) -> Mapping[str, Any]:
-        found = (spec.template.get(name) if spec else None) or {}
-        return found if isinstance(found, Mapping) else {"": found}
+    def section(spec: Stack | None, name: str) -> JsonMapping:
+        found = spec.template.get(name) if spec else None
+        return found if isinstance(found, Mapping) else {"": found} if found else {}
 
     for name in ("Parameters", "Outputs", "Conditions", "Mappings"):
         lines += _keyed(name.lower(), section(have, name), section(want, name))
@@ -163,19 +180,19 @@ def diff_stack(desired: Resource | None, live: Resource | None) -> list[FieldCha
     return lines
 
 
-def _keyed(prefix: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FieldChange]:
+def _keyed(prefix: str, before: Mapping[str, object], after: Mapping[str, object]) -> list[FieldChange]:
     return [
-        FieldChange(f"{prefix}.{key}" if key else prefix, before.get(key), after.get(key))
+        FieldChange(f"{prefix}.{key}" if key else prefix, plain(before.get(key)), plain(after.get(key)))
         for key in sorted(set(before) | set(after))
         if before.get(key) != after.get(key)
     ]
 
 
-def retained(template: Mapping[str, Any]) -> list[str]:
+def retained(template: JsonMapping) -> list[str]:
     """The logical ids CloudFormation keeps when it deletes the stack (`DeletionPolicy: Retain`)."""
     return sorted(
         f"{logical_id} ({_type(entry)})"
-        for logical_id, entry in (template.get("Resources") or {}).items()
+        for logical_id, entry in _section(template, "Resources").items()
         if isinstance(entry, Mapping) and entry.get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate")
     )
 
@@ -200,58 +217,59 @@ def user_outputs(outputs: Mapping[str, str]) -> dict[str, str]:
 # -- references to what the stack decides -------------------------------------------------------------------------
 
 
-def _names_in(expression: Any) -> set[str]:
-    """The logical ids and parameters an expression refers to (Ref, Fn::GetAtt, `${X}` in Fn::Sub)."""
-    from fnship.manifest.intrinsics import SUB_NAME
+def attributes_used(expression: JsonValue) -> dict[str, set[str]]:
+    """The logical ids and parameters an expression refers to, each with what it asks of them: `Ref` (a `Ref`, or
+    `${X}` in Fn::Sub) or the attribute (`Fn::GetAtt X.Arn`, `${X.Arn}`)."""
+    found: dict[str, set[str]] = {}
 
-    found: set[str] = set()
-    if isinstance(expression, list):
-        for item in expression:
-            found |= _names_in(item)
-    elif isinstance(expression, Mapping):
-        for key, item in expression.items():
-            if key == "Ref" and isinstance(item, str):
-                found.add(item)
-            elif key == "Fn::GetAtt":
-                target = item.split(".", 1)[0] if isinstance(item, str) else (item or [""])[0]
-                found.add(str(target))
-            elif key == "Fn::Sub":
-                text = item[0] if isinstance(item, list) and item else item
-                found |= {name.split(".", 1)[0] for name in SUB_NAME.findall(str(text))}
-                found |= _names_in(item[1:] if isinstance(item, list) else [])
-            else:
-                found |= _names_in(item)
+    def use(name: str, attribute: str) -> None:
+        found.setdefault(name, set()).add(attribute or "Ref")
+
+    def visit(value: JsonValue) -> None:
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if key == "Ref" and isinstance(item, str):
+                    use(item, "Ref")
+                elif key == "Fn::GetAtt":
+                    use(*getatt_parts(item))
+                elif key == "Fn::Sub":
+                    text = item[0] if isinstance(item, (list, tuple)) and item else item
+                    for name in SUB_NAME.findall(str(text)):
+                        use(*name.partition(".")[::2])
+                    if isinstance(item, (list, tuple)):
+                        visit(list(item[1:]))
+                else:
+                    visit(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                visit(item)
+
+    visit(expression)
     return found
 
 
 def keeps_output(wanted: Resource, current: Resource, attribute: str) -> bool:
-    """Whether the deployed stack's value for `attribute` is the one this plan leaves: the resource (or the
-    output's expression and everything it refers to) is the same in the template and parameters fnship sends."""
+    """Whether the deployed stack's value for `attribute` is the one this plan leaves: every resource the value
+    comes from is unchanged, or updated in place (no replacement flag) and asked only for what an in-place update
+    keeps (its physical id or ARN); every parameter it names is unchanged."""
     want, have = wanted.spec_as(Stack), current.spec_as(Stack)
     if have.status in NOT_CREATED | FAILED_CREATE:
         return False
     kind, _, key = attribute.partition(":")
     if kind == "ref":
-        names = {key}
+        uses = {key: {"Ref"}}
     else:
-        outputs_want = want.template.get("Outputs") or {}
-        outputs_have = have.template.get("Outputs") or {}
+        outputs_want, outputs_have = _section(want.template, "Outputs"), _section(have.template, "Outputs")
         if key not in outputs_have or outputs_want.get(key) != outputs_have.get(key):
             return False
-        names = _names_in(outputs_want[key])
+        uses = attributes_used(outputs_want[key])
     wanted_resources, live_resources = _resources(want), _resources(have)
-    wanted_parameters = want.template.get("Parameters") or {}
-    previewed = {change.logical_id: change for change in have.preview or ()}
-    for name in names:
+    wanted_parameters = _section(want.template, "Parameters")
+    for name, asked in uses.items():
         if name in wanted_resources and wanted_resources.get(name) != live_resources.get(name):
-            change = previewed.get(name)
-            # What the change set says: a resource updated in place keeps its physical id and attributes' identity
-            # (the emulator reports no replacement flag: taken as in place); without a change set, assume not.
-            if (
-                have.preview is None
-                or name not in live_resources
-                or (change is not None and (change.action != "Modify" or change.replacement in ("True", "Conditional")))
-            ):
+            if name not in live_resources or replacement(live_resources[name], wanted_resources[name]) is not None:
+                return False
+            if asked - STABLE_ATTRIBUTES:
                 return False
         if name in wanted_parameters and want.parameters.get(name) != have.parameters.get(name):
             return False
@@ -261,16 +279,19 @@ def keeps_output(wanted: Resource, current: Resource, attribute: str) -> bool:
 # -- applying (the only mutating code of the kind) ---------------------------------------------------------------
 
 
-def _progress(context: Context, step: Step) -> Any:
-    def tell(event: Any) -> None:
+def _progress(context: Context, step: Step) -> Callable[[StackEvent], None]:
+    def tell(event: StackEvent) -> None:
         reason = f": {event.reason}" if event.reason else ""
-        message = f"{event.logical_id} ({event.resource_type}) {event.status}{reason}"
-        context.report("progress", replace(step, detail={"message": message}))
+        _say(context, step, f"{event.logical_id} ({event.resource_type}) {event.status}{reason}")
 
     return tell
 
 
-def _failed(name: str, action: str, outcome: Any) -> AwsError:
+def _say(context: Context, step: Step, message: str) -> None:
+    context.report("progress", replace(step, detail={"message": message}))
+
+
+def _failed(name: str, action: str, outcome: StackOutcome) -> AwsError:
     failures = [f for f in outcome.failures if f.reason and "Resource update cancelled" not in f.reason] or \
         list(outcome.failures)  # fmt: skip
     detail = "; ".join(f"{f.logical_id} ({f.resource_type}) {f.status}: {f.reason}" for f in failures[:5])
@@ -285,9 +306,16 @@ def _failed(name: str, action: str, outcome: Any) -> AwsError:
     )
 
 
+def _sent_parameters(spec: Stack) -> dict[str, str]:
+    """The parameters as sent: every Ref resolved (`Context.resolved` refuses one it cannot)."""
+    sent = {key: value for key, value in spec.parameters.items() if isinstance(value, str)}
+    assert len(sent) == len(spec.parameters), "parameters resolved before they are sent"
+    return sent
+
+
 def stack_apply(context: Context, step: Step) -> None:
-    """Create or update the stack through a change set (the one the plan's reading made, when it carries the same
-    template, parameters and tags), then report its physical ids and outputs for what refers to them."""
+    """Create or update the stack through a change set (said line by line, with CloudFormation's replacement
+    flag, before it runs), then report its physical ids and outputs for what refers to them."""
     resource = context.desired(step)
     spec = context.resolved(resource.spec_as(Stack))
     live = context.live(step)
@@ -299,13 +327,13 @@ def stack_apply(context: Context, step: Step) -> None:
             raise _failed(resource.name, "DeleteStack", outcome)
         have = None
     create = have is None or have.status in NOT_CREATED
-    name = change_set_name(spec)
-    change_set = have.change_set if have is not None and have.change_set and have.change_set.endswith(name) else None
-    if change_set is None:
-        change_set, _changes = cf.create_change_set(
-            resource.name, change_set=name, template=spec.template, parameters=spec.parameters, tags=spec.tags,
-            create=create,
-        )  # fmt: skip
+    change_set, changes = cf.create_change_set(
+        resource.name, change_set=change_set_name(spec), template=spec.template, parameters=_sent_parameters(spec),
+        tags=spec.tags, create=create,
+    )  # fmt: skip
+    for change in changes:
+        flag = f", replacement {change.replacement}" if change.replacement else ""
+        _say(context, step, f"change set: {change.action} {change.logical_id} ({change.resource_type}){flag}")
     if change_set is not None:
         outcome = cf.execute_change_set(resource.name, change_set, on_event=_progress(context, step))
         if not outcome.ok:
@@ -327,7 +355,7 @@ def stack_delete(context: Context, step: Step) -> None:
         raise _failed(name, "DeleteStack", outcome)
 
 
-# -- reading live state (read-only, but for the change set a differing stack gets: CloudFormation's preview) -----
+# -- reading live state (read-only: DescribeStacks, GetTemplate, DescribeStackResources) --------------------------
 
 
 def blocked(name: str, status: str, reason: str) -> FnError | None:
@@ -341,7 +369,7 @@ def blocked(name: str, status: str, reason: str) -> FnError | None:
 
 def read_stack(aws: Reads, stub: Resource) -> list[Resource]:
     """The stack, read once per reading (the values it decides are resolved before the other reads, which then
-    ask again), with the change set its differing template gets."""
+    ask again)."""
     return aws.once(("stack", stub.name), lambda: _read_stack(aws, stub))
 
 
@@ -366,20 +394,7 @@ def _read_stack(aws: Reads, stub: Resource) -> list[Resource]:
         outputs=dict(found.outputs),
         physical_ids=dict(found.physical_ids),
     )
-    wanted = stub.spec if isinstance(stub.spec, Stack) else None
-    if wanted is not None and found.status not in NOT_CREATED | FAILED_CREATE and wanted.compared() != \
-            live.compared() and not _unknown(wanted.parameters.values()):  # fmt: skip
-        change_set, changes = aws.cloudformation.create_change_set(
-            found.name, change_set=change_set_name(wanted), template=wanted.template, parameters=wanted.parameters,
-            tags=wanted.tags, create=False,
-        )  # fmt: skip
-        preview = tuple(Preview(c.action, c.logical_id, c.resource_type, c.replacement) for c in changes)
-        live = replace(live, change_set=change_set, preview=preview)
     return [Resource.of(stub.address or Address.stack(), found.name, live)]
-
-
-def _unknown(values: Iterable[Any]) -> bool:
-    return any(isinstance(value, Ref) for value in values)
 
 
 def discover_stack(aws: Reads) -> list[Resource]:

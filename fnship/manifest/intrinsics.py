@@ -121,7 +121,7 @@ class StackValue(str):
         return (StackValue, (dict(self.expression), self.path))
 
 
-def getatt_parts(argument: Value) -> tuple[str, str]:
+def getatt_parts(argument: object) -> tuple[str, str]:
     """(logical id, attribute) of `Fn::GetAtt`'s argument, written `X.Arn` or `[X, Arn]` (empty if neither)."""
     if isinstance(argument, str):
         head, _, attribute = argument.partition(".")

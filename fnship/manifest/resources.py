@@ -184,6 +184,24 @@ def _jsonable(value: Value) -> Json:
     return value
 
 
+def create_only_properties(resource_type: str, *, region: str = "us-east-1") -> tuple[tuple[str, ...], ...] | None:
+    """The properties of a resource type that CloudFormation cannot update in place (`createOnlyProperties` of the
+    type's registry schema, which decides the replacement flag of a change set), as paths inside `Properties`
+    (`("KeySchema",)`), from cfn-lint's copy of the schemas; None for a type they do not describe (a custom
+    resource), whose replacement only CloudFormation can tell."""
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # heavy: only for a plan of a changed stack
+    from cfnlint.schema._exceptions import ResourceNotFoundError
+
+    if resource_type.startswith("Custom::") or resource_type == "AWS::CloudFormation::CustomResource":
+        return None
+    try:
+        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(region, resource_type).schema
+    except ResourceNotFoundError:
+        return None
+    paths = schema.get("createOnlyProperties") or []
+    return tuple(tuple(str(path).split("/")[2:]) for path in paths if str(path).startswith("/properties/"))
+
+
 def lint(template: Template, *, region: str, locate: Locate) -> list[Diagnostic]:
     """cfn-lint's errors for the template, as diagnostics at the manifest's (or included file's) lines. (Its
     warnings and informational findings are not reported: CloudFormation deploys what has only those.)"""

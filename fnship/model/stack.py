@@ -16,25 +16,29 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from fnship.arns import partition
 from fnship.errors import Diagnostic, InputError
 from fnship.manifest.intrinsics import MARKED, OUTPUT_PREFIX, StackValue
 from fnship.manifest.loader import dotted
-from fnship.manifest.types import Manifest
+from fnship.manifest.types import Manifest, Value
 from fnship.model import names
 from fnship.model.address import Address
 from fnship.model.resources import Ref, Resource, Spec, ownership_tags, refs_in
 
+if TYPE_CHECKING:
+    from fnship.manifest.resources import FnshipReference
+
 OUTPUT_DESCRIPTION = "fnship reads this value"
 
 
-def stack_attribute(value: StackValue, template: Mapping[str, Any]) -> str:
+def stack_attribute(value: StackValue, template: Mapping[str, Value]) -> str:
     """Where the deployed stack holds `value`: a `Ref` to one of its resources is that resource's physical id
     (`ref:<LogicalId>`), anything else an output fnship adds (`output:Fnship<digest>`)."""
     key = value.key
-    if key.startswith("ref:") and key[4:] in (template.get("Resources") or {}):
+    resources = template.get("Resources")
+    if key.startswith("ref:") and isinstance(resources, dict) and key[4:] in resources:
         return key
     if key.startswith("ref:"):  # a parameter's value: CloudFormation says it through an output
         digest = hashlib.sha256(json.dumps(dict(value.expression), sort_keys=True).encode()).hexdigest()[:16]
@@ -55,11 +59,11 @@ def stack_resource(manifest: Manifest, resources: list[Resource], *, account_id:
             outputs[attribute[len("output:") :]] = {"Description": OUTPUT_DESCRIPTION, "Value": dict(value.expression)}
     if not outputs:
         template.pop("Outputs")
-    parameters: dict[str, Any] = {}
+    parameters: dict[str, str | Ref] = {}
     depends: list[str] = []
     for parameter, reference in sorted(stack.references.items()):
-        value, address = _fnship_value(manifest, resources, reference, account_id=account_id)
-        parameters[parameter] = value
+        passed, address = _fnship_value(manifest, resources, reference, account_id=account_id)
+        parameters[parameter] = passed
         if address is not None and address not in depends:
             depends.append(address)
     from fnship.kinds.stack import Stack, stack_name
@@ -77,8 +81,8 @@ def stack_resource(manifest: Manifest, resources: list[Resource], *, account_id:
 
 
 def _fnship_value(
-    manifest: Manifest, resources: list[Resource], reference: Any, *, account_id: str
-) -> tuple[Any, str | None]:
+    manifest: Manifest, resources: list[Resource], reference: FnshipReference, *, account_id: str
+) -> tuple[str | Ref, str | None]:
     """(the parameter's value, the address of the resource it names) for a reference from `resources:` to what
     fnship creates (manifest/resources.py FnshipReference)."""
     from fnship.manifest.resources import owned_kind
@@ -136,7 +140,7 @@ def refer_to_stack(resources: list[Resource], attributes: Mapping[str, str]) -> 
     """Resources with every `${stack:<key>}` in their specs replaced by a Ref to the stack's attribute for that key
     (`attributes`: key -> attribute; see `stack_attribute`)."""
 
-    def convert(value: Any) -> Any:
+    def convert(value: object) -> object:
         if isinstance(value, str):
             keys = MARKED.findall(value)
             if not keys:
@@ -158,7 +162,7 @@ def refer_to_stack(resources: list[Resource], attributes: Mapping[str, str]) -> 
         if resource.spec is None or resource.kind == "stack":
             out.append(resource)
             continue
-        spec = convert(resource.spec)
+        spec = cast(Spec, convert(resource.spec))  # (convert keeps a spec's type, as resolve_refs does)
         out.append(
             resource if spec == resource.spec and not refs_in(spec) else dataclasses.replace(resource, spec=spec)
         )
@@ -223,7 +227,7 @@ def with_stack(manifest: Manifest, resources: list[Resource], *, account_id: str
         for key in MARKED.findall(json.dumps(resource.spec.compared() if resource.spec else {}, default=str)):
             if key in by_key:
                 first_use.setdefault(resource.address, by_key[key])
-    named: dict[str, Any] = {}  # address -> the reference of resources: that names it
+    named: dict[str, FnshipReference] = {}  # address -> the reference of resources: that names it
     for reference in stack.references.values():
         _value, address = _fnship_value(manifest, resources, reference, account_id=account_id)
         if address is not None:

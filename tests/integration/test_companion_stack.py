@@ -1,7 +1,7 @@
 """`resources:` deployed as the companion CloudFormation stack on the moto server over HTTP: a table, a queue with a
 dead-letter queue, a topic and a bucket, referenced from functions' environment, IAM statements and events; read
-back with boto3; an unchanged redeploy makes no mutating call; a template change goes through a change set the plan
-shows; `fn remove` leaves nothing but what `DeletionPolicy: Retain` keeps, and says so.
+back with boto3; an unchanged redeploy makes no mutating call; a template change is planned by reading only and
+deployed through a change set; `fn remove` leaves nothing but what `DeletionPolicy: Retain` keeps, and says so.
 
 moto 5.2 gives a stack made or updated through a change set no `Outputs` (../shared/TESTING.md); AWS does. The
 tests' moto server has the fix fnship's own emulator applies (fnship/local/moto_patches.py `change_set_outputs`,
@@ -157,7 +157,7 @@ def test_the_stack_and_what_reads_it_deploy_converge_and_go(project, moto):
     assert lam.list_functions()["Functions"] == []
 
 
-def test_a_template_change_is_planned_from_its_change_set_and_applied(project, moto):
+def test_a_template_change_is_planned_per_logical_id_and_applied(project, moto):
     write_service(project)
     assert project.fn("deploy", "--yes").exit_code == 0
     write_service(project, SERVICE.replace("VisibilityTimeout: 60", "VisibilityTimeout: 120"))
@@ -218,3 +218,62 @@ def test_validate_names_an_unresolvable_reference_with_exit_2(project, moto):
     assert "serverless.yml:16:21 provider.iam.role.statements.0.Resource.Fn::GetAtt: refers to ItemTable, which is " \
         "not a resource of resources.Resources" in result.stderr  # fmt: skip
     assert "Traceback" not in result.stderr
+
+
+PLAIN = """\
+service: plain
+provider:
+  name: aws
+functions:
+  api:
+    handler: handler.hello
+resources:
+  Resources:
+    Jobs:
+      Type: AWS::SQS::Queue
+      Properties:
+        VisibilityTimeout: 60
+    Alerts:
+      Type: AWS::SNS::Topic
+    Archive:
+      Type: AWS::S3::Bucket
+      Properties:
+        BucketName: plain-dev-archive
+"""
+
+
+def test_a_plan_of_a_changed_stack_reads_only_and_the_deploy_makes_the_change_set(project, moto):
+    """`fn plan` never writes (issue 10's rule): no change set for a preview; it compares the template it would send
+    with the deployed stack's, per logical id. Only the deploy creates and executes a change set."""
+    write_service(project, PLAIN)
+    assert project.fn("deploy", "--yes").exit_code == 0
+    changed = (
+        PLAIN.replace("VisibilityTimeout: 60", "VisibilityTimeout: 120")  # in place
+        .replace("    Alerts:\n      Type: AWS::SNS::Topic\n", "")  # removed
+        .replace("plain-dev-archive", "plain-dev-archive2")  # BucketName is create-only: replaced
+        + "    Extra:\n      Type: AWS::SQS::Queue\n"  # added
+    )
+    write_service(project, changed)
+    cloudformation = moto.client("cloudformation")
+    change_sets = cloudformation.list_change_sets(StackName="plain-dev-resources")["Summaries"]  # (the deploy's)
+    runs = []
+    assert moto.mutating_calls_during(lambda: runs.append(project.fn("plan", "--json"))) == []
+    assert runs[0].exit_code == 0, runs[0].stderr
+    (stack,) = [c for c in runs[0].json["plan"]["changes"] if c["address"] == "stack"]
+    assert {f["path"]: f["after"] for f in stack["fields"] if f["path"].startswith("resources.")} == {
+        "resources.Jobs": {"action": "modify", "type": "AWS::SQS::Queue"},
+        "resources.Alerts": {"action": "remove", "type": "AWS::SNS::Topic"},
+        "resources.Archive": {"action": "replace", "type": "AWS::S3::Bucket", "replacement": "True"},
+        "resources.Extra": {"action": "add", "type": "AWS::SQS::Queue"},
+    }
+    text = project.fn("plan")
+    assert "resources.Archive" in text.stdout and "replace" in text.stdout
+    assert cloudformation.list_change_sets(StackName="plain-dev-resources")["Summaries"] == change_sets
+
+    made = moto.mutating_calls_during(lambda: runs.append(project.fn("deploy", "--yes")))
+    assert runs[-1].exit_code == 0, runs[-1].stderr
+    assert made.count("CreateChangeSet") == made.count("ExecuteChangeSet") == 1
+    deployed = cloudformation.describe_stack_resources(StackName="plain-dev-resources")["StackResources"]
+    assert sorted(r["LogicalResourceId"] for r in deployed) == ["Archive", "Extra", "Jobs"]
+    assert moto.mutating_calls_during(lambda: project.fn("plan")) == []
+    assert project.fn("plan", "--exit-code").exit_code == 0

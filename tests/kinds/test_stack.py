@@ -1,6 +1,6 @@
-"""The `stack` kind: its plan lines per logical id (CloudFormation's change set, with the replacement flag), which
-stack values a plan keeps, stacks fnship must not touch, and failures naming the resource and CloudFormation's
-reason.
+"""The `stack` kind: its plan lines per logical id (read only, with the replacement flag CloudFormation will
+report), which stack values a plan keeps, stacks fnship must not touch, and failures naming the resource and
+CloudFormation's reason.
 
 moto runs every stack operation to completion at once, never reports `Replacement`, and cannot leave a stack in
 UPDATE_ROLLBACK_FAILED or an operation in progress; those paths are tested with a double of fnship's own
@@ -16,10 +16,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from fnship.aws.cloudformation_api import StackEvent, StackFound, StackOutcome
+from fnship.aws.cloudformation_api import ResourceChange, StackEvent, StackFound, StackOutcome
 from fnship.errors import AwsError, FnError
 from fnship.kinds.stack import (
-    Preview,
     Stack,
     blocked,
     diff_stack,
@@ -42,22 +41,27 @@ def stack(resources, *, outputs=None, **live) -> Resource:
     return Resource.of("stack", "svc-dev-resources", Stack(template=template, parameters={}, tags=TAGS, **live))
 
 
-def test_plan_lines_come_from_the_change_set_with_the_replacement_flag():
-    want = stack({"Table": {**TABLE, "Properties": {"TableName": "u"}}, "Queue": QUEUE, "Topic": {"Type": "x"}})
-    preview = (
-        Preview("Modify", "Table", "AWS::DynamoDB::Table", "True"),
-        Preview("Modify", "Queue", "AWS::SQS::Queue", "Conditional"),
-        Preview("Add", "Topic", "AWS::SNS::Topic"),
-        Preview("Remove", "Old", "AWS::SNS::Topic"),
+def test_plan_lines_per_logical_id_with_the_replacement_flag_cloudformation_will_report():
+    want = stack(
+        {
+            "Table": {**TABLE, "Properties": {"TableName": "u"}},  # TableName is create-only: replaced
+            "Queue": {**QUEUE, "Properties": {"VisibilityTimeout": 5}},  # in place
+            "Custom": {"Type": "Custom::Thing", "Properties": {"Size": 2}},  # only CloudFormation can tell
+            "Topic": {"Type": "AWS::SNS::Topic"},
+        }
     )
-    have = stack({"Table": TABLE, "Queue": QUEUE, "Old": {"Type": "AWS::SNS::Topic"}}, status="UPDATE_COMPLETE",
-                 preview=preview)  # fmt: skip
+    have = stack(
+        {"Table": TABLE, "Queue": QUEUE, "Custom": {"Type": "Custom::Thing", "Properties": {"Size": 1}},
+         "Old": {"Type": "AWS::SNS::Topic"}},
+        status="UPDATE_COMPLETE",
+    )  # fmt: skip
     lines = {line.path: (line.before, line.after) for line in diff_stack(want, have)}
     assert lines["resources.Table"] == (
         "AWS::DynamoDB::Table",
         {"action": "replace", "type": "AWS::DynamoDB::Table", "replacement": "True"},
     )
-    assert lines["resources.Queue"][1] == {"action": "modify", "type": "AWS::SQS::Queue", "replacement": "Conditional"}
+    assert lines["resources.Queue"] == ("AWS::SQS::Queue", {"action": "modify", "type": "AWS::SQS::Queue"})
+    assert lines["resources.Custom"][1] == {"action": "modify", "type": "Custom::Thing", "replacement": "Conditional"}
     assert lines["resources.Topic"] == (None, {"action": "add", "type": "AWS::SNS::Topic"})
     assert lines["resources.Old"][1] == {"action": "remove", "type": "AWS::SNS::Topic"}
 
@@ -72,21 +76,20 @@ def test_a_new_stack_adds_every_resource_and_an_unchanged_one_has_no_lines():
 
 
 @pytest.mark.parametrize(
-    ("preview", "kept"),
+    ("properties", "attribute", "kept"),
     [
-        (None, False),  # no change set to say: not known before it runs
-        ((Preview("Modify", "Table", "AWS::DynamoDB::Table", "False"),), True),
-        ((Preview("Modify", "Table", "AWS::DynamoDB::Table", "True"),), False),
-        ((Preview("Modify", "Table", "AWS::DynamoDB::Table", "Conditional"),), False),
+        ({"TableName": "t", "BillingMode": "PAY_PER_REQUEST"}, "Arn", True),  # in place: its ARN stays
+        ({"TableName": "t", "BillingMode": "PAY_PER_REQUEST"}, "StreamArn", False),  # may change in place
+        ({"TableName": "other"}, "Arn", False),  # replaced: a new ARN
     ],
 )
-def test_a_value_survives_a_modified_resource_only_when_cloudformation_updates_it_in_place(preview, kept):
-    arn = {"Value": {"Fn::GetAtt": ["Table", "Arn"]}}
-    want = stack({"Table": {**TABLE, "Properties": {"TableName": "t", "X": 1}}}, outputs={"FnshipA": arn})
-    have = stack({"Table": TABLE}, outputs={"FnshipA": arn}, status="UPDATE_COMPLETE", preview=preview)
+def test_a_value_survives_a_modified_resource_only_when_updated_in_place(properties, attribute, kept):
+    value = {"Value": {"Fn::GetAtt": ["Table", attribute]}}
+    want = stack({"Table": {**TABLE, "Properties": properties}}, outputs={"FnshipA": value})
+    have = stack({"Table": TABLE}, outputs={"FnshipA": value}, status="UPDATE_COMPLETE")
     assert keeps_output(want, have, "output:FnshipA") is kept
-    assert keeps_output(want, have, "ref:Table") is kept
-    unchanged = stack({"Table": TABLE}, outputs={"FnshipA": arn})
+    assert keeps_output(want, have, "ref:Table") is (properties["TableName"] == "t")
+    unchanged = stack({"Table": TABLE}, outputs={"FnshipA": value})
     assert keeps_output(unchanged, have, "output:FnshipA") is True
 
 
@@ -122,7 +125,7 @@ class CloudFormationDouble:
 
     def create_change_set(self, name, **kwargs):
         self.calls.append("create_change_set")
-        return "arn:cs/fnship-x", ()
+        return "arn:cs/fnship-x", (ResourceChange("Modify", "Table", "AWS::DynamoDB::Table", "True"),)
 
     def execute_change_set(self, name, change_set, *, on_event):
         self.calls.append("execute_change_set")
@@ -153,6 +156,17 @@ def test_reading_a_stack_in_update_rollback_failed_fails_before_anything_is_appl
     assert cloudformation.calls == ["stack_or_none"]  # no change set
 
 
+def test_reading_a_stack_whose_template_differs_only_reads():
+    cloudformation = CloudFormationDouble(found("UPDATE_COMPLETE"))
+    (live,) = read_stack(Reads(cloudformation=cloudformation, owner=("svc", "dev")), stack({"Table": TABLE}))
+    assert cloudformation.calls == ["stack_or_none"]  # no change set: a plan never writes
+    lines = diff_stack(stack({"Table": TABLE}), live)
+    assert {line.path: line.after["action"] for line in lines} == {
+        "resources.Queue": "remove",
+        "resources.Table": "add",
+    }
+
+
 def test_a_stack_of_that_name_that_is_not_ours_is_not_taken_over():
     cloudformation = CloudFormationDouble(found("CREATE_COMPLETE", tags={}))
     with pytest.raises(FnError) as failed:
@@ -176,7 +190,12 @@ def test_a_failed_update_names_the_resource_and_cloudformations_reason():
         "(AWS::DynamoDB::Table) UPDATE_FAILED: Table already exists"
     )
     assert "rolled the stack back" in failed.value.hint
-    assert told[0] == "Table (AWS::DynamoDB::Table) UPDATE_FAILED: Table already exists"
+    # The change set's own lines (CloudFormation's replacement flag) are said before it runs.
+    assert told[:2] == [
+        "change set: Modify Table (AWS::DynamoDB::Table), replacement True",
+        "Table (AWS::DynamoDB::Table) UPDATE_FAILED: Table already exists",
+    ]
+    assert cloudformation.calls == ["create_change_set", "execute_change_set"]
 
 
 def test_removal_says_what_deletion_policy_retain_keeps():
