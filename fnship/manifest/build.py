@@ -263,7 +263,7 @@ def _read_iam_role(
     check.keys(iam, (*path, "iam"), schema.PROVIDER_IAM_KEYS)
     role = iam.get("role")
     role_path = (*path, "iam", "role")
-    if isinstance(role, dict):
+    if isinstance(role, dict) and not is_intrinsic(role):
         check.keys(role, role_path, role_keys)
         into.statements += _statements(role.get("statements"), (*role_path, "statements"), check)
         into.managed += _arns(role.get("managedPolicies"), (*role_path, "managedPolicies"), check)
@@ -306,17 +306,21 @@ def _function_iam(raw: Mapping[str, Value], path: KeyPath, check: Checker, *, mo
 
 
 def _role_arn(value: Value, path: KeyPath, check: Checker) -> str | None:
+    """An existing role: its ARN, an intrinsic function (`!GetAtt WorkerRole.Arn`, `!ImportValue ...`), or, as
+    Serverless v3 reads a name that is not an ARN, the logical id of a role of `resources:` (`Fn::GetAtt: [Name,
+    Arn]`): both decided by the companion stack."""
+    if is_intrinsic(value):
+        return check.stack_value(value, path)
     text = check.want_str(value, path)
     if text is None:
         return None
-    if not (text.startswith("arn:") and ":role/" in text):
-        check.error(
-            path,
-            f"{show(text)} is not an IAM role ARN (CloudFormation logical names are not supported)",
-            "use arn:aws:iam::<account>:role/<name>, or give statements for fnship to create the role",
-        )
-        return None
-    return text
+    if text.startswith("arn:"):
+        if ":role/" not in text:
+            hint = "use arn:aws:iam::<account>:role/<name>, or give statements for fnship to create the role"
+            check.error(path, f"{show(text)} is not an IAM role ARN", hint)
+            return None
+        return text
+    return check.stack_value({"Fn::GetAtt": [text, "Arn"]}, path, logical_name=text)
 
 
 def _arn(value: Value, path: KeyPath, check: Checker) -> str | None:
@@ -569,8 +573,9 @@ def _function(
 
     description = ""
     if raw.get("description") is not None:
-        description = check.want_str(raw["description"], (*path, "description")) or ""
-        if len(description) > schema.DESCRIPTION_MAX:
+        # (`!Sub 'reads ${Items}'`: the companion stack decides it, manifest/intrinsics.py)
+        description = check.want_str_or_stack(raw["description"], (*path, "description")) or ""
+        if len(description) > schema.DESCRIPTION_MAX and not isinstance(description, StackValue):
             check.error(
                 (*path, "description"), f"is {len(description)} characters; Lambda allows {schema.DESCRIPTION_MAX}"
             )

@@ -188,9 +188,9 @@ class Checker:
         companion stack decides."""
         return with_stack_values(value, path, self.stack_values.append)
 
-    def stack_value(self, value: ValueMap, path: KeyPath) -> StackValue:
+    def stack_value(self, value: ValueMap, path: KeyPath, *, logical_name: str | None = None) -> StackValue:
         """One intrinsic function (`is_intrinsic`) as the StackValue the companion stack decides."""
-        made = StackValue(value, path)
+        made = StackValue(value, path, logical_name)
         self.stack_values.append(made)
         return made
 

@@ -95,12 +95,17 @@ class StackValue(str):
     path: KeyPath
     service: str | None  # the AWS service of the resource it names (`sqs` for an AWS::SQS::Queue), once checked
 
-    def __new__(cls, expression: Mapping[str, Value], path: KeyPath) -> StackValue:
+    # A role written as a logical id (`role: WorkerRole`, which Serverless v3 reads as `Fn::GetAtt: [WorkerRole,
+    # Arn]`): the name, so a problem says what the user wrote rather than the function fnship made of it.
+    logical_name: str | None
+
+    def __new__(cls, expression: Mapping[str, Value], path: KeyPath, logical_name: str | None = None) -> StackValue:
         key = stack_key(expression)
         made = super().__new__(cls, f"{MARK}{key}}}")
         made.expression = expression
         made.path = path
         made.service = None
+        made.logical_name = logical_name
         return made
 
     @property
@@ -117,8 +122,8 @@ class StackValue(str):
             return getatt_parts(argument)[0]
         return self.key.rpartition(":")[2]
 
-    def __reduce__(self) -> tuple[type[StackValue], tuple[dict[str, Value], KeyPath]]:
-        return (StackValue, (dict(self.expression), self.path))
+    def __reduce__(self) -> tuple[type[StackValue], tuple[dict[str, Value], KeyPath, str | None]]:
+        return (StackValue, (dict(self.expression), self.path, self.logical_name))
 
 
 def getatt_parts(argument: object) -> tuple[str, str]:
@@ -171,6 +176,14 @@ Problem = Callable[[KeyPath, str, str], None]  # (where, message, hint)
 def check_against(value: StackValue, template: Mapping[str, Value] | None, problem: Problem) -> None:
     """Report what CloudFormation could not evaluate in `value`'s expression against the `resources:` template."""
     path = value.path
+    named = value.logical_name
+    declared = template.get("Resources") if template else None
+    if named is not None and not (isinstance(declared, dict) and named in declared):
+        problem(path, f"{named} is not an IAM role ARN, nor a resource of resources.Resources (Serverless reads a "
+                "role that is not an ARN as the logical id of a role of resources:)",
+                f"write the role's ARN (arn:aws:iam::<account>:role/<name>), or define {named} under "
+                "resources.Resources as an AWS::IAM::Role")  # fmt: skip
+        return
     if not template or not template.get("Resources"):
         problem(
             path,

@@ -274,6 +274,14 @@ def owned_kind(logical_id: str, function_keys: Iterable[str]) -> tuple[str, str 
     return None
 
 
+def _version_of(logical_id: str, function_keys: Iterable[str]) -> str | None:
+    """The function key whose Serverless version logical id (`HelloLambdaVersion<digest>`) `logical_id` is."""
+    head, version, _ = logical_id.partition("LambdaVersion")
+    if not version:
+        return None
+    return next((key for key in function_keys if artifacts.normalized_name(key) == head), None)
+
+
 def parameter_name(logical_id: str, attribute: str) -> str:
     suffix = "" if attribute == "Ref" else "".join(part for part in attribute.split(".") if part.isalnum())
     return f"{PARAMETER_PREFIX}{logical_id}{suffix}"
@@ -297,6 +305,16 @@ def pass_references(
     def parameter(logical_id: str, attribute: str, template_path: Sequence[str | int]) -> str | None:
         found = owned_kind(logical_id, keys)
         allowed = REFERABLE.get(found[0], ()) if found else ()
+        version = _version_of(logical_id, keys)
+        if version is not None:
+            name = artifacts.normalized_name(version)
+            problem(template_path, f"{logical_id} is a Serverless version logical id of function {version}: "
+                    f"Serverless names each version {name}LambdaVersion<digest of its code and configuration>, new "
+                    "whenever either changes, so a template cannot name one that stays; fnship publishes versions "
+                    "itself, without CloudFormation", f"refer to the function ({name}LambdaFunction: Ref gives its "
+                    f"name, Fn::GetAtt {name}LambdaFunction.Arn its ARN), or to its alias with "
+                    f"!Sub '${{{name}LambdaFunction.Arn}}:<alias>'")  # fmt: skip
+            return None
         if attribute not in allowed:
             what = _owner(logical_id, owned) or logical_id
             asked = "Ref" if attribute == "Ref" else f"Fn::GetAtt {logical_id}.{attribute}"

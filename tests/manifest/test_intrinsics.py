@@ -144,12 +144,68 @@ def test_what_fnship_cannot_pass_into_the_stack_is_named(env: Env):
     text = HEAD + (
         "functions:\n  hello:\n    handler: app.main\n"
         "resources:\n  Resources:\n    Q:\n      Type: AWS::SQS::Queue\n"
-        "      Properties:\n        QueueName: !GetAtt HelloLambdaVersionAbc.Version\n"
+        "      Properties:\n        QueueName: !GetAtt HelloLogGroup.Nope\n"
     )
     assert env.problem(text).startswith(
         "serverless.yml:12:20 resources.Resources.Q.Properties.QueueName.Fn::GetAtt: Fn::GetAtt "
-        "HelloLambdaVersionAbc.Version: HelloLambdaVersionAbc is the versions of function hello, which fnship "
-        "creates itself, and fnship can pass only nothing of it"
+        "HelloLogGroup.Nope: HelloLogGroup is the log group of function hello, which fnship creates itself, and "
+        "fnship can pass only Ref, Arn of it"
+    )
+
+
+@pytest.mark.parametrize("written", ["!GetAtt HelloLambdaVersionAbc12.Version", "!Ref HelloLambdaVersionAbc12"])
+def test_a_serverless_version_logical_id_is_refused_saying_why_and_what_to_write(env: Env, written: str):
+    """Serverless v3 names a version `<Name>LambdaVersion<digest of code and configuration>`
+    (lib/plugins/aws/lib/naming.js getLambdaVersionLogicalId): a new id whenever either changes, so no template can
+    name one that lasts; fnship refuses it at its line, saying what to refer to instead."""
+    text = HEAD + (
+        "functions:\n  hello:\n    handler: app.main\n"
+        "resources:\n  Resources:\n    Q:\n      Type: AWS::SQS::Queue\n"
+        f"      Properties:\n        QueueName: {written}\n"
+    )
+    (problem,) = env.problems(text)
+    assert (
+        problem.startswith("serverless.yml:12:20 resources.Resources.Q.Properties.QueueName.")
+        and "HelloLambdaVersionAbc12 is a Serverless version logical id of function hello" in problem
+    )
+    assert "HelloLambdaVersion<digest of its code and configuration>" in problem
+    assert "fnship publishes versions itself" in problem
+
+
+DESCRIBED = """\
+functions:
+  hello:
+    handler: app.main
+    description: !Sub 'reads ${Table}'
+    role: WorkerRole
+  other:
+    handler: app.main
+    role: !GetAtt WorkerRole.Arn
+resources:
+  Resources:
+    Table:
+      Type: AWS::SNS::Topic
+    WorkerRole:
+      Type: AWS::IAM::Role
+      Properties:
+        AssumeRolePolicyDocument:
+          Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]
+"""
+
+
+def test_a_description_and_a_role_of_the_stack_are_stack_values(env: Env):
+    """`role: WorkerRole` is, as in Serverless v3, `Fn::GetAtt: [WorkerRole, Arn]` of a role of `resources:`."""
+    functions = env.load(HEAD + DESCRIBED).functions
+    assert isinstance(functions["hello"].description, StackValue)
+    assert functions["hello"].description.expression == {"Fn::Sub": "reads ${Table}"}
+    role = functions["hello"].iam.role_arn
+    assert isinstance(role, StackValue) and role.expression == {"Fn::GetAtt": ["WorkerRole", "Arn"]}
+    other = functions["other"].iam.role_arn
+    assert isinstance(other, StackValue) and other.expression == {"Fn::GetAtt": ["WorkerRole", "Arn"]}
+    problem = env.problem(HEAD + DESCRIBED.replace("role: WorkerRole", "role: WorkRole"))
+    assert problem == (
+        "serverless.yml:8:11 functions.hello.role: WorkRole is not an IAM role ARN, nor a resource of "
+        "resources.Resources (Serverless reads a role that is not an ARN as the logical id of a role of resources:)"
     )
 
 

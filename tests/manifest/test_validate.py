@@ -418,8 +418,8 @@ def test_iam_role_forms(env: Env):
     assert full.statements == ({"Effect": "Allow", "Action": "sqs:*", "Resource": "*"},)
 
     assert env.problems(base + "  iam:\n    role: MyRole\n    deploymentRol: x\n") == [
-        "serverless.yml:5:11 provider.iam.role: 'MyRole' is not an IAM role ARN (CloudFormation logical names are "
-        "not supported)",
+        "serverless.yml:5:11 provider.iam.role: MyRole is not an IAM role ARN, nor a resource of resources.Resources "
+        "(Serverless reads a role that is not an ARN as the logical id of a role of resources:)",
         "serverless.yml:6:5 provider.iam.deploymentRol: unknown key 'deploymentRol' in provider.iam",
     ]
     assert env.problem(base + "  iam:\n    role:\n      mode: solo\n") == (
