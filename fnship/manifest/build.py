@@ -79,7 +79,7 @@ def build_manifest(doc: ValueMap, check: Checker, *, path: Path, stage: str, reg
         _check_s3_overlaps(functions, check)
 
     artifacts = build_artifacts(doc, check, service=service or "service", stage=stage)
-    releases, problems = parse_releases(doc, functions, check.locate)
+    releases, problems = parse_releases(doc, functions, check.locate, check.stack_value)
     check.diagnostics.extend(problems)
     return Manifest(
         path=path,

@@ -9,9 +9,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
-from typing import ClassVar, TypeAlias, TypeVar, Union, cast
+from typing import TYPE_CHECKING, ClassVar, TypeAlias, TypeGuard, TypeVar, Union, cast
 
 from fnship.secret import Secret
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 OWNER_SERVICE_TAG = "fnship:service"
 OWNER_STAGE_TAG = "fnship:stage"
@@ -80,8 +83,12 @@ def _resolve(value: object, lookup: Lookup) -> object:
     if isinstance(value, Ref):
         found = lookup(value.address, value.attribute)
         return value.with_value(found) if found else value
-    if isinstance(value, Spec):
-        changed = {f.name: _resolve(getattr(value, f.name), lookup) for f in dataclasses.fields(value) if f.init}
+    if isinstance(value, Spec) or _is_part(value):
+        # (a part of a spec too: an alias's release settings name alarms the companion stack may decide)
+        fields = [f.name for f in dataclasses.fields(value) if f.init]
+        changed = {name: _resolve(getattr(value, name), lookup) for name in fields}
+        if all(changed[name] is getattr(value, name) for name in fields):
+            return value
         return dataclasses.replace(value, **changed)
     if isinstance(value, Mapping):
         return {key: _resolve(item, lookup) for key, item in value.items()}
@@ -94,13 +101,18 @@ def refs_in(value: object) -> list[Ref]:
     """Every Ref inside `value` (recursively)."""
     if isinstance(value, Ref):
         return [value]
-    if isinstance(value, Spec):
+    if isinstance(value, Spec) or _is_part(value):
         return [ref for f in dataclasses.fields(value) for ref in refs_in(getattr(value, f.name))]
     if isinstance(value, Mapping):
         return [ref for item in value.values() for ref in refs_in(item)]
     if isinstance(value, (list, tuple)):
         return [ref for item in value for ref in refs_in(item)]
     return []
+
+
+def _is_part(value: object) -> TypeGuard[DataclassInstance]:
+    """A dataclass instance inside a spec (release settings, a rule's target)."""
+    return dataclasses.is_dataclass(value) and not isinstance(value, type)
 
 
 def has_ref(value: object) -> bool:

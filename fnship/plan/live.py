@@ -19,7 +19,7 @@ from fnship.kinds.event_rule import EventRule
 from fnship.kinds.function import unqualified_arn
 from fnship.kinds.s3 import Bucket
 from fnship.model.address import Address
-from fnship.model.resources import Resource, State
+from fnship.model.resources import Resource, State, refs_in
 from fnship.plan.reads import OnAlias, Reads
 
 if TYPE_CHECKING:
@@ -217,6 +217,8 @@ def read_live(
             assert kind.read is not None, f"kind {stub.kind} has no reader"
             if kind.hangs_on_function and reads.function(function_of(stub)[0]) is None:
                 return []
+            if _awaits_stack(stub) and stub.address not in elsewhere:
+                return []  # (named by a value the stack has not decided yet: nothing can carry that name)
             if stub.address in elsewhere:
                 # The one in use is the live side, so the plan moves it (the update handler replaces it) instead
                 # of leaving it behind; a copy already where the manifest says is then overwritten.
@@ -284,6 +286,18 @@ def read_live(
         for r in found
     ]
     return desired.with_resources(found), known
+
+
+def _awaits_stack(stub: Resource) -> bool:
+    """A desired resource whose spec or name still holds a value of the companion stack this plan cannot know
+    (the stack is not made yet, or this plan changes what the value comes from)."""
+    from fnship.manifest.intrinsics import MARKED
+
+    if stub.kind == "stack":
+        return False
+    if MARKED.search(stub.name):
+        return True
+    return stub.spec is not None and any(ref.address == Address.stack() for ref in refs_in(stub.spec))
 
 
 def with_stack_values(reads: Reads, desired: State) -> State:

@@ -277,3 +277,89 @@ def test_a_plan_of_a_changed_stack_reads_only_and_the_deploy_makes_the_change_se
     assert sorted(r["LogicalResourceId"] for r in deployed) == ["Archive", "Extra", "Jobs"]
     assert moto.mutating_calls_during(lambda: project.fn("plan")) == []
     assert project.fn("plan", "--exit-code").exit_code == 0
+
+
+MIGRATED = """\
+service: shop
+provider:
+  name: aws
+functions:
+  worker:
+    handler: handler.hello
+    description: !Sub 'reads ${Jobs}'
+    role: WorkerRole
+    events:
+      - s3:
+          bucket: !Ref Uploads
+          existing: true
+      - sns:
+          arn: !Ref Events
+      - sns:
+          topicName: !GetAtt Other.TopicName
+resources:
+  Resources:
+    Jobs:
+      Type: AWS::SQS::Queue
+      Properties:
+        QueueName: shop-dev-jobs
+    Uploads:
+      Type: AWS::S3::Bucket
+      Properties:
+        BucketName: shop-dev-uploads
+    Events:
+      Type: AWS::SNS::Topic
+      Properties:
+        TopicName: shop-dev-events
+    Other:
+      Type: AWS::SNS::Topic
+      Properties:
+        TopicName: shop-dev-other
+    WorkerRole:
+      Type: AWS::IAM::Role
+      Properties:
+        AssumeRolePolicyDocument:
+          Version: '2012-10-17'
+          Statement:
+            - Effect: Allow
+              Principal: {Service: lambda.amazonaws.com}
+              Action: sts:AssumeRole
+"""
+
+
+def test_what_a_migrating_user_writes_resolves_from_the_stack(project, moto):
+    """Intrinsics where Serverless users put them: an existing s3 bucket, an sns topic by arn or topicName, the
+    description, the role as a logical id of resources: (as Serverless v3 reads it); all read from the deployed
+    stack, and an unchanged redeploy makes no mutating call. (moto's CloudFormation makes no AWS::CloudWatch::Alarm:
+    alarms named by the stack are tested in tests/model/test_stack.py.)"""
+    write_service(project, MIGRATED)
+    deployed = project.fn("deploy", "--yes")
+    assert deployed.exit_code == 0, deployed.stderr
+
+    cloudformation = moto.client("cloudformation")
+
+    def physical(logical_id: str) -> str:
+        found = cloudformation.describe_stack_resource(StackName="shop-dev-resources", LogicalResourceId=logical_id)
+        return found["StackResourceDetail"]["PhysicalResourceId"]
+
+    config = moto.client("lambda").get_function_configuration(FunctionName="shop-dev-worker")
+    assert config["Description"] == f"reads https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/shop-dev-jobs"
+    assert config["Role"] == moto.client("iam").get_role(RoleName=physical("WorkerRole"))["Role"]["Arn"]
+
+    alias_prefix = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:shop-dev-worker:"
+    notification = moto.client("s3").get_bucket_notification_configuration(Bucket="shop-dev-uploads")
+    (entry,) = notification["LambdaFunctionConfigurations"]
+    assert entry["LambdaFunctionArn"].startswith(alias_prefix)
+    sns = moto.client("sns")
+    for topic in ("shop-dev-events", "shop-dev-other"):
+        arn = f"arn:aws:sns:{REGION}:{ACCOUNT}:{topic}"
+        (subscription,) = sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]
+        assert subscription["Endpoint"].startswith(alias_prefix), topic
+
+    planned = project.fn("plan", "--json")
+    assert planned.exit_code == 0, planned.stderr
+    assert planned.json["plan"]["changes"] == []
+    assert moto.mutating_calls_during(lambda: project.fn("deploy", "--yes")) == []
+
+    removed = project.fn("remove", "--yes")
+    assert removed.exit_code == 0, removed.stderr
+    assert moto.client("lambda").list_functions()["Functions"] == []

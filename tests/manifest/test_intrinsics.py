@@ -242,3 +242,26 @@ def test_a_stream_from_the_stack_says_its_type(env: Env):
         "serverless.yml:8:9 functions.api.events.0.stream.type: type: dynamodb or kinesis is required when the "
         "stream's ARN is a CloudFormation function"
     )
+
+
+def test_an_s3_bucket_of_the_stack_must_be_existing_as_serverless_v3_requires(env: Env):
+    events = "functions:\n  api:\n    handler: app.main\n    events:\n      - s3:\n          bucket: !Ref Bucket\n"
+    template = "resources:\n  Resources:\n    Bucket:\n      Type: AWS::S3::Bucket\n"
+    problem = env.problem(HEAD + events + template)
+    assert problem.startswith("serverless.yml:9:19 functions.api.events.0.s3.bucket: a bucket given as a ")
+    assert "need `existing: true` with it" in problem
+    manifest = env.load(HEAD + events + "          existing: true\n" + template)
+    bucket = manifest.functions["api"].events[0].settings.bucket
+    assert isinstance(bucket, StackValue) and bucket.expression == {"Ref": "Bucket"}
+
+
+def test_an_sns_topic_of_the_stack_by_arn_or_by_topic_name(env: Env):
+    events = (
+        "functions:\n  api:\n    handler: app.main\n    events:\n      - sns:\n          arn: !Ref Events\n"
+        "      - sns:\n          topicName: !GetAtt Events.TopicName\n"
+    )
+    template = "resources:\n  Resources:\n    Events:\n      Type: AWS::SNS::Topic\n"
+    by_arn, by_name = (event.settings for event in env.load(HEAD + events + template).functions["api"].events)
+    assert isinstance(by_arn.topic_arn, StackValue) and by_arn.topic_name == "Events"
+    assert isinstance(by_name.topic_arn, StackValue) and by_name.topic_name == "Events"
+    assert by_name.topic_arn.expression["Fn::Sub"][1] == {"Name": {"Fn::GetAtt": ["Events", "TopicName"]}}

@@ -198,3 +198,56 @@ def test_layers_vpc_dead_letters_and_destinations_take_stack_values(tmp_path):
     sends = {s["Action"] if isinstance(s["Action"], str) else s["Action"][0]: s for s in statements}
     assert sends["sns:Publish"]["Resource"] == Ref("stack", "ref:Alerts")  # (the grant for the dead-letter topic)
     assert sends["sqs:SendMessage"]["Resource"].address == "stack"
+
+
+ALARMED = """\
+service: shop
+provider:
+  name: aws
+  region: eu-west-1
+custom:
+  deploymentSettings:
+    alarms: [ErrorsAlarm, plain-alarm-name]
+functions:
+  api:
+    handler: app.handler
+    deploymentSettings:
+      type: Linear10PercentEvery1Minute
+  other:
+    handler: app.handler
+    deployment:
+      strategy: canary 10% 1m
+      alarms: [!Ref ErrorsAlarm]
+resources:
+  Resources:
+    ErrorsAlarm:
+      Type: AWS::CloudWatch::Alarm
+      Properties:
+        Namespace: AWS/Lambda
+        MetricName: Errors
+        Statistic: Sum
+        Period: 60
+        EvaluationPeriods: 1
+        Threshold: 1
+        ComparisonOperator: GreaterThanOrEqualToThreshold
+"""
+
+
+def test_alarms_the_stack_makes_are_read_from_it_and_the_release_waits_for_it(tmp_path):
+    """The canary plugin reads `alarms: [ErrorsAlarm]` as `{Ref: ErrorsAlarm}` (the alarm's name); `!Ref` works in
+    fnship's own `deployment.alarms`; a name that is no logical id stays a name."""
+    from fnship.kinds.alias import Alias
+    from fnship.model.resources import resolve_refs
+
+    state = desired(tmp_path, ALARMED)
+    for key in ("api", "other"):
+        alias = next(r for r in state.resources if r.kind == "alias" and r.address.startswith(f"alias.{key}."))
+        settings = alias.spec_as(Alias).release_settings
+        assert settings is not None
+        refs = [alarm for alarm in settings.alarms if isinstance(alarm, Ref)]
+        assert [ref.address for ref in refs] == ["stack"] and refs[0].attribute == "ref:ErrorsAlarm"
+        assert ("plain-alarm-name" in settings.alarms) is (key == "api")
+        assert any(ref.address == "stack" for ref in refs_in(alias.spec))  # (ordered after the stack)
+        resolved = resolve_refs(alias.spec, lambda address, attribute: "shop-dev-errors")
+        assert resolved.release_settings is not None
+        assert resolved.release_settings.alarms[0] == "shop-dev-errors"
