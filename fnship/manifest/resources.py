@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from fnship.errors import Diagnostic, Location
 from fnship.jsonvalue import Json
 from fnship.manifest import artifacts
+from fnship.manifest.intrinsics import getatt_parts
 from fnship.manifest.loader import dotted
 from fnship.manifest.types import KeyPath, Value, ValueMap, origin_path
 from fnship.secret import Secret
@@ -341,9 +342,7 @@ def pass_references(
                 name = parameter(argument, "Ref", where)
                 return {"Ref": name} if name else value
             if function == "Fn::GetAtt":
-                target, _, attribute = (argument.partition(".") if isinstance(argument, str) else
-                                        (str(argument[0]), ".", ".".join(map(str, argument[1:]))) if
-                                        isinstance(argument, list) and argument else ("", "", ""))  # fmt: skip
+                target, attribute = getatt_parts(argument)
                 if owned_id(target):
                     name = parameter(target, attribute, where)
                     return {"Ref": name} if name else value
