@@ -4,7 +4,8 @@ Run: .venv/bin/python bench/bench_roundtrips.py [--delay 0.05] [--functions 50] 
 
 Measured in one run, against one moto server behind one proxy:
 - one function (a handler with requests, pyyaml and pydantic): `fn deploy` from nothing and unchanged, beside
-  `chalice deploy` of the same function, from nothing and unchanged (chalice installed into its own venv under
+  `chalice deploy` of the same function, from nothing and unchanged (medians of --runs; each deploy from nothing
+  follows a remove of the one before) (chalice installed into its own venv under
   the bench cache; it reaches the proxy through AWS_ENDPOINT_URL, which its boto3 honours). Targets: first
   deploy <= 1.0x chalice, unchanged <= 0.5x chalice, unchanged = 0 mutating calls;
 - N functions (default 50) with one SQS trigger each: first deploy (target <= 30 s, the client-side limiter on),
@@ -78,6 +79,18 @@ def median_of(results: list[Result]) -> Result:
     return ordered[len(ordered) // 2]
 
 
+def first_deploys(
+    label: str, deploy: list[str], remove: list[str], *, proxy: LatencyProxy, env: dict, cwd: Path, runs: int
+) -> Result:
+    """The median of `runs` deploys from nothing, each after `remove` (not timed); the last one stays deployed."""
+    results = []
+    for run in range(runs):
+        if run:
+            subprocess.run(remove, env=env, cwd=cwd, check=True, capture_output=True)
+        results.append(measured(label, deploy, proxy=proxy, env=env, cwd=cwd))
+    return median_of(results)
+
+
 def warm_emulator(direct: str) -> None:
     """moto builds a service's backend on its first call: SSM's first answer takes about 0.7 s (it loads AWS's
     public parameters) and Lambda's about 0.2 s. AWS has no such cost, and it would land on whichever tool calls
@@ -95,7 +108,35 @@ def warm_emulator(direct: str) -> None:
     boto3.client("sqs", **keys).list_queues(QueueNamePrefix="warm-up")
 
 
-def one_function(work: Path, proxy: LatencyProxy, env: dict, *, runs: int, chalice: bool) -> dict[str, Result]:
+def warm_operations(work: Path, direct: str, chalice_bin: Path | None, *, fn_cache: str) -> None:
+    """moto also pays on the first call of each operation (its request routing and response templates), which AWS
+    does not; it would land on whichever tool is timed first. So each tool first deploys and removes a throwaway
+    function of its own straight against moto (not through the proxy, not timed): every operation either tool
+    calls then answers at its steady speed. fn's uses the timed deploys' cache directory, as a machine that has
+    run fn before has it (its botocore models parsed, the credentials' account known); the timed function itself
+    was never deployed."""
+    env = {**aws_env(direct), "FN_CACHE_DIR": fn_cache}
+    project = work / "warm-fn"
+    project.mkdir()
+    (project / "app.py").write_text("def main(event, context):\n    return event\n")
+    (project / "serverless.yml").write_text(ONE_FUNCTION.replace("rt-one", "rt-warm"))
+    for command in (("deploy", "--yes"), ("deploy", "--yes"), ("remove", "--yes")):
+        subprocess.run(fn_argv(*command), env=env, cwd=project, check=True, capture_output=True)
+    if chalice_bin is None:
+        return
+    app = work / "warm-chalice"
+    (app / ".chalice").mkdir(parents=True)
+    (app / "app.py").write_text(CHALICE_APP.replace("rt-chalice", "rt-chalice-warm"))
+    (app / ".chalice" / "config.json").write_text(
+        json.dumps({"version": "2.0", "app_name": "rt-chalice-warm", "stages": {"dev": {"api_gateway_stage": "api"}}})
+    )
+    for command in (["deploy"], ["deploy"], ["delete"]):
+        subprocess.run([str(chalice_bin / "chalice"), *command], env=env, cwd=app, check=True, capture_output=True)
+
+
+def one_function(
+    work: Path, proxy: LatencyProxy, env: dict, direct: str, *, runs: int, chalice: bool
+) -> dict[str, Result]:
     project = work / "one"
     project.mkdir()
     (project / "app.py").write_text(HANDLER)
@@ -105,15 +146,16 @@ def one_function(work: Path, proxy: LatencyProxy, env: dict, *, runs: int, chali
     # Dependencies are built once before timing (both tools then reuse their build caches): this measures AWS
     # round trips, and bench_package.py measures building.
     subprocess.run(fn_argv("package"), env=fn_env, cwd=project, check=True, capture_output=True)
-    out = {"fn first": measured("one function: fn deploy, first", fn_argv("deploy", "--yes"), proxy=proxy,
-                                env=fn_env, cwd=project)}  # fmt: skip
+    bin_dir = tool_venv("chalice", "chalice") if chalice else None
+    if chalice and bin_dir is None:
+        print("chalice: could not be installed (no PyPI?): no baseline this run", file=sys.stderr)
+    warm_operations(work, direct, bin_dir, fn_cache=fn_env["FN_CACHE_DIR"])
+    out = {"fn first": first_deploys("one function: fn deploy, first", fn_argv("deploy", "--yes"),
+                                     fn_argv("remove", "--yes"), proxy=proxy, env=fn_env, cwd=project,
+                                     runs=runs)}  # fmt: skip
     out["fn unchanged"] = median_of([measured("one function: fn deploy, unchanged", fn_argv("deploy", "--yes"),
                                               proxy=proxy, env=fn_env, cwd=project) for _ in range(runs)])  # fmt: skip
-    if not chalice:
-        return out
-    bin_dir = tool_venv("chalice", "chalice")
     if bin_dir is None:
-        print("chalice: could not be installed (no PyPI?): no baseline this run", file=sys.stderr)
         return out
     app = work / "chalice"
     (app / ".chalice").mkdir(parents=True)
@@ -127,7 +169,9 @@ def one_function(work: Path, proxy: LatencyProxy, env: dict, *, runs: int, chali
     # with `chalice package` first, so both tools are timed on AWS calls, not on building.
     subprocess.run([str(bin_dir / "chalice"), "package", str(work / "chalice-out")], env=env, cwd=app, check=True,
                    capture_output=True)  # fmt: skip
-    out["chalice first"] = measured("one function: chalice deploy, first", chalice, proxy=proxy, env=env, cwd=app)
+    out["chalice first"] = first_deploys("one function: chalice deploy, first", chalice,
+                                         [str(bin_dir / "chalice"), "delete"], proxy=proxy, env=env, cwd=app,
+                                         runs=runs)  # fmt: skip
     out["chalice unchanged"] = median_of([measured("one function: chalice deploy, unchanged", chalice, proxy=proxy,
                                                    env=env, cwd=app) for _ in range(runs)])  # fmt: skip
     return out
@@ -189,7 +233,7 @@ def main() -> int:
         with LatencyProxy(direct, delay=args.delay) as proxy:
             env = {**aws_env(proxy.endpoint), "NO_COLOR": "1"}
             env.pop("PYTHONDONTWRITEBYTECODE", None)
-            one = {} if args.only == "many" else one_function(work, proxy, env, runs=args.runs,
+            one = {} if args.only == "many" else one_function(work, proxy, env, direct, runs=args.runs,
                                                               chalice=not args.skip_chalice)  # fmt: skip
             many = {} if args.only == "one" else many_functions(work, proxy, env, direct, count=args.functions,
                                                                 runs=args.runs)  # fmt: skip

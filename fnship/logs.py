@@ -14,15 +14,17 @@ import json
 import queue
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fnship.errors import AwsError, FnError, InputError
 from fnship.jsonvalue import Json, JsonMapping, JsonObject
 
 if TYPE_CHECKING:
-    from fnship.aws.logs_read_api import LogsReadApi
+    from mypy_boto3_logs.type_defs import FilteredLogEventTypeDef
+
+    from fnship.aws.logs_read_api import LiveTailResult, LogsReadApi
     from fnship.manifest.types import Manifest
 
 # Polling (FilterLogEvents): pause after an empty poll; back off on throttling (the API allows 5 requests per
@@ -97,7 +99,7 @@ class LogEvent:
         return (self.source.group, self.stream, self.timestamp, self.message)
 
 
-def _event(source: Source, raw: Mapping[str, Any]) -> LogEvent:
+def _event(source: Source, raw: FilteredLogEventTypeDef | LiveTailResult) -> LogEvent:
     return LogEvent(
         source=source,
         stream=str(raw.get("logStreamName", "")),
@@ -494,7 +496,7 @@ class Tailer:
             self.sleep(float(2**early_ends))
 
 
-def _by_name(sources: Sequence[Source], result: Mapping[str, Any]) -> Source | None:
+def _by_name(sources: Sequence[Source], result: LiveTailResult) -> Source | None:
     ident = str(result.get("logGroupIdentifier", ""))
     for source in sources:
         if ident == source.group or ident.endswith(f":log-group:{source.group}"):

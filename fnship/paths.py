@@ -23,7 +23,12 @@ def temp_sibling(dest: Path) -> Path:
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Readers see the old text or the new, never a half-written file."""
+    write_bytes_atomic(path, text.encode())
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Readers see the old content or the new, never a half-written file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_sibling(path)
-    tmp.write_text(text)
+    tmp.write_bytes(data)
     tmp.replace(path)

@@ -284,12 +284,11 @@ def make_plan(
     reads = Reads(loaded.aws)
 
     # fnship's own parameters (the tune journal, the deploy record, the layer registry) are asked while the
-    # artifacts build: one round. Their ARNs name the account; only when there are none (nothing deployed yet) is
-    # GetCallerIdentity asked, beside `before_reads` (then still beside the build).
+    # artifacts build: one round. The account is remembered for these credentials, or named by the parameters'
+    # ARNs; when this machine has not seen these credentials, GetCallerIdentity goes out in the same round.
     def first_round() -> str:
+        identity = None if loaded.aws.remembered_account_id() is not None else side.submit(loaded.aws.account_id)
         _read_parameters(loaded, reads)
-        known = loaded.aws.known_account_id()
-        identity = None if known is not None else side.submit(loaded.aws.account_id)
         if before_reads is not None:
             before_reads()
         return identity.result() if identity is not None else loaded.aws.account_id()
@@ -382,6 +381,21 @@ def replan_under_lock(loaded: Loaded, shown: Plan, *, only: Collection[str] = ()
             "live state changed after the plan was shown (another deploy or rollback ran meanwhile); nothing applied",
             hint="run the command again to see the new plan",
         )
+    return fresh
+
+
+def checked_beside_lock(loaded: Loaded, plan: Plan, *, only: Collection[str] = ()) -> Plan:
+    """A plan whose reads went out beside the taking of the lock (a first deploy, nothing to ask) stands when no
+    one held the lock between the first round and this one: the deploy record's header is then at the version after
+    the one the first round read (this lock's own mark; 1 when there was none). Otherwise everything is read again,
+    now under the lock."""
+    seen = loaded.record.version if loaded.record is not None else None
+    assert loaded.marked is not None  # (deploy_lock marks the record as it takes the lock)
+    if loaded.marked.result() == (seen or 0) + 1:
+        return plan
+    loaded.record = None
+    fresh = _plan_against_live(loaded, plan.desired, only=only)
+    refuse_blocked_creates(loaded.manifest, fresh)
     return fresh
 
 
@@ -804,29 +818,43 @@ def deploy(
     The lock is taken only when there is something to apply (an unchanged service makes no mutating call), and
     the plan is checked again under it: another deploy may have changed live state meanwhile (see
     replan_under_lock). With no complete deploy record to go by (a first deploy, or after a rollback or a deploy
-    that failed) and nothing to ask, the lock is taken right after the first round instead, and the plan is made
-    under it (and the record written even when it changes nothing). After an apply that succeeded, the deploy
+    that failed) and nothing to ask, the lock is taken right after the first round instead, beside the plan's reads,
+    which stand if no one held the lock meanwhile (checked_beside_lock), and the record is written even when the
+    plan changes nothing. After an apply that succeeded, the deploy
     record says what it left (fnship/deploy_record.py), before the lock is released."""
 
     def lock(*, mark_beside: bool = False) -> AbstractContextManager[LockInfo]:
         return deploy_lock(loaded, command="fn deploy", strategy=strategy, wait=wait_lock, on_wait=hooks.on_lock_wait,
                            mark_beside=mark_beside)  # fmt: skip
 
+    from concurrent.futures import ThreadPoolExecutor, wait
+
     with contextlib.ExitStack() as held:
         locked = False
         lease: LockInfo | None = None
+        locking: Future[LockInfo] | None = None
+        lock_taker = held.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="fnship-lock"))
 
         def lock_before_reading() -> None:
-            nonlocal locked, lease
+            nonlocal locked, locking
             vouched = loaded.record is not None and loaded.record.complete
             if dry_run or not hooks.confirms_without_asking or vouched or loaded.tune_journal:
                 return
-            lease = held.enter_context(lock(mark_beside=True))
+            # Taken beside the reads (one round trip, not two): what they found is checked once it is held.
+            locking = lock_taker.submit(held.enter_context, lock(mark_beside=True))
             locked = True
 
-        with hooks.working("Building and reading live state"):
-            plan = make_plan(loaded, only=only, strategy=strategy, cache_writes=not dry_run, refresh=refresh,
-                             before_reads=lock_before_reading)  # fmt: skip
+        try:
+            with hooks.working("Building and reading live state"):
+                plan = make_plan(loaded, only=only, strategy=strategy, cache_writes=not dry_run, refresh=refresh,
+                                 before_reads=lock_before_reading)  # fmt: skip
+        finally:
+            if locking is not None:
+                wait([locking])  # (held by the stack, or failed, before anything unwinds)
+        if locking is not None:
+            lease = locking.result()
+            with hooks.working("Building and reading live state"):
+                plan = checked_beside_lock(loaded, plan, only=only)
         if not dry_run and loaded.tune_journal:
             # A killed `fn tune` left $LATEST changed and versions behind: undone, then planned again (the plan's
             # first round read the journal, so a deploy with nothing to clean makes no call for it).
@@ -841,8 +869,6 @@ def deploy(
             return Outcome(plan, endpoints=endpoints(loaded, plan) if plan.empty else None)
         if not hooks.confirm(plan):
             return Outcome(plan, declined=True)
-        from concurrent.futures import ThreadPoolExecutor
-
         if not locked:
             lease = held.enter_context(lock())
         assert lease is not None

@@ -16,11 +16,14 @@ from __future__ import annotations
 import getpass
 import os
 import socket
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fnship.jsonvalue import JsonObject
+
+if TYPE_CHECKING:
+    from fnship.aws.lambda_api import FunctionConfiguration
 
 PREFIX = "fnship"
 DESCRIPTION_MAX = 256
@@ -89,7 +92,7 @@ def parse_description(version: str, description: str) -> Release:
     )
 
 
-def releases_of(versions: Iterable[Mapping[str, Any]]) -> list[Release]:
+def releases_of(versions: Iterable[FunctionConfiguration]) -> list[Release]:
     """ListVersionsByFunction entries -> releases, oldest first, `$LATEST` left out."""
     numbered = [v for v in versions if str(v.get("Version")) != "$LATEST"]
     numbered.sort(key=lambda v: int(v["Version"]))

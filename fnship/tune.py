@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from fnship.cost import calc
 from fnship.cost.prices import Prices
@@ -29,7 +29,8 @@ from fnship.lock import journal_name
 
 if TYPE_CHECKING:
     from fnship.aws import Aws
-    from fnship.aws.lambda_api import LambdaApi
+    from fnship.aws.lambda_api import FunctionAnswer, FunctionConfiguration, Invocation, LambdaApi
+    from fnship.jsonvalue import JsonValue
     from fnship.packaging.artifacts import Artifact
     from fnship.packaging.deps import Tools
     from fnship.pipeline import Loaded
@@ -141,17 +142,17 @@ class Sample:
     error: str | None = None  # "Type: message" of a function error
 
 
-def sample_of(response: Mapping[str, Any]) -> Sample:
+def sample_of(response: Invocation) -> Sample:
     """A Sample from an Invoke response (LogType=Tail): the REPORT line of the log tail, the function error."""
     from fnship.logs import parse_report
 
     error = None
     if response.get("FunctionError"):
         try:
-            doc = json.loads(response.get("Payload") or b"null")
+            parsed: JsonValue = json.loads(response.get("Payload") or b"null")
         except ValueError:
-            doc = None
-        doc = doc if isinstance(doc, dict) else {}
+            parsed = None
+        doc = parsed if isinstance(parsed, Mapping) else {}
         error = f"{doc.get('errorType') or response['FunctionError']}: {doc.get('errorMessage') or ''}".strip()
     report_line = next(
         (line for line in (response.get("LogResult") or "").splitlines() if line.startswith("REPORT RequestId")), None
@@ -426,7 +427,7 @@ def cleanup(aws: Aws, *, service: str, stage: str, code_for: Callable[[str, str]
 def _restore(
     lam: LambdaApi,
     function: str,
-    config: Mapping[str, Any],
+    config: FunctionConfiguration,
     *,
     memory: int,
     architecture: str,
@@ -452,7 +453,7 @@ def run(
     target: Target,
     request: Request,
     *,
-    live: Mapping[str, Any],
+    live: FunctionAnswer,
     prices_for: Callable[[str], Prices | None],
     code_for: Callable[[str], bytes] | None,
     progress: Callable[[str], None] = lambda _line: None,
@@ -464,7 +465,8 @@ def run(
     config = live["Configuration"]
     memory = int(config.get("MemorySize") or 128)
     architecture = (config.get("Architectures") or ["x86_64"])[0]
-    ephemeral = int((config.get("EphemeralStorage") or {}).get("Size") or calc.FREE_EPHEMERAL_MB)
+    storage = config.get("EphemeralStorage")
+    ephemeral = int((storage.get("Size") if storage else None) or calc.FREE_EPHEMERAL_MB)
     run_id = uuid.uuid4().hex[:12]
     journal = json.dumps({"run": run_id, "function": target.name, "memory": memory, "architecture": architecture})
     from fnship.model.resources import ownership_tags
@@ -482,7 +484,7 @@ def run(
     ours: list[str] = []
     restored = False
     codes: dict[str, bytes] = {}
-    current_arch = architecture
+    current_arch: str = architecture
 
     def code(arch: str, doing: str) -> bytes:
         if arch not in codes:

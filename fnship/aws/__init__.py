@@ -5,10 +5,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fnship.aws.calls import aws_call, call_or_none, pages
@@ -36,6 +38,37 @@ if TYPE_CHECKING:  # (each service's module is imported when first used: `fn --h
     from fnship.aws.ssm_api import SsmApi
 
 __all__ = ["Aws", "Target"]
+
+
+def _accounts_file() -> Path:
+    from fnship.paths import default_cache_dir
+
+    return default_cache_dir() / "accounts.json"
+
+
+def _remembered_accounts() -> dict[str, str]:
+    import json
+
+    try:
+        found = json.loads(_accounts_file().read_text())
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def _remember_account(key: str | None, account: str) -> None:
+    """Written when new (a cache: losing it, or a write racing another command's, costs one GetCallerIdentity)."""
+    import json
+
+    from fnship.paths import write_text_atomic
+
+    if key is None:
+        return
+    known = _remembered_accounts()
+    if known.get(key) == account:
+        return
+    with contextlib.suppress(OSError):  # (a read-only cache directory: the next command asks again)
+        write_text_atomic(_accounts_file(), json.dumps({**known, key: account}, sort_keys=True))
 
 
 class Aws:
@@ -180,10 +213,22 @@ class Aws:
         with self._lock:
             if self._account_id is None:
                 self._account_id = account
+                _remember_account(self._credentials_key(), account)
 
     def known_account_id(self) -> str | None:
-        """The account id if it is known without a call (asked before, or learnt from an ARN)."""
+        """The account id if it is known without a call: asked or learnt from an ARN before, by this command or
+        (`remembered`) by an earlier one with the same credentials on this machine."""
         return self._account_id
+
+    def remembered_account_id(self) -> str | None:
+        """The account id an earlier command with these credentials learnt (an access key belongs to one account
+        for good), kept in fnship's cache directory; None when none did (then a first deploy asks
+        GetCallerIdentity in its first round)."""
+        with self._lock:
+            if self._account_id is None:
+                key = self._credentials_key()
+                self._account_id = _remembered_accounts().get(key) if key is not None else None
+            return self._account_id
 
     def account_id(self) -> str:
         with self._lock:
@@ -191,7 +236,21 @@ class Aws:
                 sts = self.client("sts")
                 identity = aws_call("caller identity", "GetCallerIdentity", sts.get_caller_identity)
                 self._account_id = str(identity["Account"])
+                _remember_account(self._credentials_key(), self._account_id)
             return self._account_id
+
+    def _credentials_key(self) -> str | None:
+        """The remembered-accounts key of this target's credentials: a digest of the endpoint and access key id
+        (the key itself is not written down); None without credentials to go by."""
+        import hashlib
+        import os
+
+        access_key = self.clients.access_key()
+        if not access_key:
+            return None
+        # (an emulator's dummy keys may be any emulator's: its endpoint is part of the key)
+        endpoint = self.target.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or ""
+        return hashlib.sha256(f"{endpoint}|{access_key}".encode()).hexdigest()[:32]
 
     def stack_outputs(self, name: str) -> dict[str, str] | None:
         """A CloudFormation stack's outputs (OutputKey -> OutputValue); None when there is no such stack."""

@@ -4,7 +4,7 @@ authorizers, tags."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fnship.arns import arn
 from fnship.aws.calls import aws_call, call_or_none, paged
@@ -90,14 +90,11 @@ class HttpApis:
         call_or_none(f"HTTP API {api_id}", "DeleteApi", self._client.delete_api, ApiId=api_id)
 
     # -- routes and integrations ----------------------------------------------------------------------------------
-    def _items(self, api_id: str, operation: str) -> list[Any]:  # (the caller says what the items are)
-        return paged(self._client, operation, f"HTTP API {api_id}", "Items", missing_ok=True, ApiId=api_id)
-
     def get_routes(self, api_id: str) -> list[RouteTypeDef]:
-        return self._items(api_id, "get_routes")
+        return paged(self._client, "get_routes", f"HTTP API {api_id}", "Items", missing_ok=True, ApiId=api_id)
 
     def get_integrations(self, api_id: str) -> list[IntegrationTypeDef]:
-        return self._items(api_id, "get_integrations")
+        return paged(self._client, "get_integrations", f"HTTP API {api_id}", "Items", missing_ok=True, ApiId=api_id)
 
     def create_lambda_integration(self, api_id: str, *, target_arn: str, payload_format: str) -> str:
         created = aws_call(

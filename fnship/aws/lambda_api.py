@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Literal, TypedDict, TypeVar
 
 from fnship.aws.calls import aws_call, call_or_none, describe, error_code, error_message, paged, paged_or_none
 from fnship.errors import AwsError
@@ -21,6 +21,15 @@ if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
     )
     from mypy_boto3_lambda.type_defs import (
         AliasConfigurationTypeDef as AliasConfiguration,
+    )
+    from mypy_boto3_lambda.type_defs import (
+        CapacityProviderPermissionsConfigTypeDef,
+        CapacityProviderScalingConfigUnionTypeDef,
+        CapacityProviderTelemetryConfigTypeDef,
+        CapacityProviderTypeDef,
+        CapacityProviderVpcConfigUnionTypeDef,
+        InstanceRequirementsUnionTypeDef,
+        PropagateTagsUnionTypeDef,
     )
     from mypy_boto3_lambda.type_defs import (
         CreateFunctionUrlConfigResponseTypeDef as CreatedUrlAnswer,
@@ -41,6 +50,9 @@ if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
         FunctionEventInvokeConfigResponseTypeDef as EventInvokeConfigAnswer,
     )
     from mypy_boto3_lambda.type_defs import (
+        FunctionScalingConfigTypeDef as FunctionScaling,
+    )
+    from mypy_boto3_lambda.type_defs import (
         GetFunctionResponseTypeDef as FunctionAnswer,
     )
     from mypy_boto3_lambda.type_defs import (
@@ -56,7 +68,34 @@ if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
         UpdateFunctionUrlConfigResponseTypeDef as UpdatedUrlAnswer,
     )
 
+    class CapacityProvider(CapacityProviderTypeDef):
+        """GetCapacityProvider's `CapacityProvider` with its tags (for mypy only: it is the answer as a dict)."""
+
+        Tags: dict[str, str]
+
+
 T = TypeVar("T")
+
+
+class CapacityProviderChange(TypedDict, total=False):
+    """What UpdateCapacityProvider can change (the rest is fixed at creation)."""
+
+    CapacityProviderScalingConfig: CapacityProviderScalingConfigUnionTypeDef
+    PropagateTags: PropagateTagsUnionTypeDef
+    TelemetryConfig: CapacityProviderTelemetryConfigTypeDef
+
+
+class _NewCapacityProviderRequired(TypedDict):
+    VpcConfig: CapacityProviderVpcConfigUnionTypeDef
+    PermissionsConfig: CapacityProviderPermissionsConfigTypeDef
+
+
+class NewCapacityProvider(_NewCapacityProviderRequired, CapacityProviderChange, total=False):
+    """CreateCapacityProvider's request but its name."""
+
+    InstanceRequirements: InstanceRequirementsUnionTypeDef
+    KmsKeyArn: str
+    Tags: Mapping[str, str]
 
 
 class PolicyStatement(TypedDict, total=False):
@@ -615,7 +654,7 @@ class LambdaApi:
 
     # -- Lambda Managed Instances: capacity providers, and the execution environments a version keeps --------------
     # https://docs.aws.amazon.com/lambda/latest/api/API_CreateCapacityProvider.html (and Get/Update/Delete)
-    def get_capacity_provider_or_none(self, name: str) -> dict[str, Any] | None:
+    def get_capacity_provider_or_none(self, name: str) -> CapacityProvider | None:
         """GetCapacityProvider's `CapacityProvider` with its tags (`Tags`), or None when there is no such provider."""
         found = call_or_none(
             f"capacity provider {name}",
@@ -625,13 +664,13 @@ class LambdaApi:
         )
         if found is None:
             return None
-        provider = dict(found["CapacityProvider"])
+        provider = found["CapacityProvider"]
         tags = aws_call(
             f"capacity provider {name}", "ListTags", self._client.list_tags, Resource=provider["CapacityProviderArn"]
         )
         return {**provider, "Tags": dict(tags.get("Tags") or {})}
 
-    def create_capacity_provider(self, name: str, request: Mapping[str, Any]) -> str:
+    def create_capacity_provider(self, name: str, request: NewCapacityProvider) -> str:
         created = aws_call(
             f"capacity provider {name}",
             "CreateCapacityProvider",
@@ -641,8 +680,7 @@ class LambdaApi:
         )
         return str(created["CapacityProvider"]["CapacityProviderArn"])
 
-    def update_capacity_provider(self, name: str, request: Mapping[str, Any]) -> None:
-        """What UpdateCapacityProvider can change: its scaling (the rest is fixed at creation)."""
+    def update_capacity_provider(self, name: str, request: CapacityProviderChange) -> None:
         aws_call(
             f"capacity provider {name}",
             "UpdateCapacityProvider",
@@ -659,7 +697,7 @@ class LambdaApi:
             CapacityProviderName=name,
         )
 
-    def get_function_scaling_or_none(self, name: str, *, qualifier: str) -> dict[str, Any] | None:
+    def get_function_scaling_or_none(self, name: str, *, qualifier: str) -> FunctionScaling | None:
         """The execution environments asked of a published version (`RequestedFunctionScalingConfig`), or None."""
         found = call_or_none(
             f"function {name}:{qualifier}",
@@ -668,7 +706,7 @@ class LambdaApi:
             FunctionName=name,
             Qualifier=qualifier,
         )
-        return None if found is None else dict(found.get("RequestedFunctionScalingConfig") or {})
+        return None if found is None else found.get("RequestedFunctionScalingConfig") or {}
 
     def put_function_scaling(self, name: str, *, qualifier: str, config: Mapping[str, int]) -> None:
         """https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionScalingConfig.html"""

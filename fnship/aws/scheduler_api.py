@@ -6,17 +6,52 @@ https://docs.aws.amazon.com/scheduler/latest/APIReference/API_Operations.html
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from fnship.aws.calls import aws_call, call_or_none, paged_or_none, tag_list
 
+if TYPE_CHECKING:  # AWS's answers and requests as boto3-stubs types them
+    from mypy_boto3_scheduler.client import EventBridgeSchedulerClient
+    from mypy_boto3_scheduler.literals import ActionAfterCompletionType, ScheduleStateType
+    from mypy_boto3_scheduler.type_defs import (
+        FlexibleTimeWindowTypeDef,
+        GetScheduleGroupOutputTypeDef,
+        GetScheduleOutputTypeDef,
+        ScheduleSummaryTypeDef,
+        TargetTypeDef,
+        TimestampTypeDef,
+    )
+
+    class ScheduleGroup(GetScheduleGroupOutputTypeDef):
+        """GetScheduleGroup's answer with the group's tags (for mypy only: it is the answer as a dict)."""
+
+        Tags: dict[str, str]
+
+
+class _ScheduleRequired(TypedDict):
+    ScheduleExpression: str
+    FlexibleTimeWindow: FlexibleTimeWindowTypeDef
+    Target: TargetTypeDef
+
+
+class ScheduleDefinition(_ScheduleRequired, total=False):
+    """A schedule's whole definition as CreateSchedule and UpdateSchedule take it, but its name and group."""
+
+    ScheduleExpressionTimezone: str
+    State: ScheduleStateType
+    Description: str
+    StartDate: TimestampTypeDef
+    EndDate: TimestampTypeDef
+    KmsKeyArn: str
+    ActionAfterCompletion: ActionAfterCompletionType
+
 
 class SchedulerApi:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: EventBridgeSchedulerClient) -> None:
         self._client = client
 
     # -- groups -------------------------------------------------------------------------------------------------
-    def get_group_or_none(self, name: str) -> dict[str, Any] | None:
+    def get_group_or_none(self, name: str) -> ScheduleGroup | None:
         """GetScheduleGroup with the group's tags (`Tags`, a mapping), or None when it does not exist."""
         found = call_or_none(f"schedule group {name}", "GetScheduleGroup", self._client.get_schedule_group, Name=name)
         if found is None:
@@ -52,15 +87,17 @@ class SchedulerApi:
     # -- schedules ----------------------------------------------------------------------------------------------
     def list_schedule_names(self, group: str) -> list[str] | None:
         """The names of the group's schedules; None when the group does not exist."""
-        found = paged_or_none(self._client, "list_schedules", f"schedule group {group}", "Schedules", GroupName=group)
+        found: list[ScheduleSummaryTypeDef] | None = paged_or_none(
+            self._client, "list_schedules", f"schedule group {group}", "Schedules", GroupName=group
+        )
         return None if found is None else sorted(str(item["Name"]) for item in found)
 
-    def get_schedule_or_none(self, name: str, *, group: str) -> dict[str, Any] | None:
+    def get_schedule_or_none(self, name: str, *, group: str) -> GetScheduleOutputTypeDef | None:
         return call_or_none(
             f"schedule {group}/{name}", "GetSchedule", self._client.get_schedule, Name=name, GroupName=group
         )
 
-    def create_schedule(self, name: str, *, group: str, settings: Mapping[str, Any]) -> str:
+    def create_schedule(self, name: str, *, group: str, settings: ScheduleDefinition) -> str:
         created = aws_call(
             f"schedule {group}/{name}",
             "CreateSchedule",
@@ -71,7 +108,7 @@ class SchedulerApi:
         )
         return str(created["ScheduleArn"])
 
-    def update_schedule(self, name: str, *, group: str, settings: Mapping[str, Any]) -> None:
+    def update_schedule(self, name: str, *, group: str, settings: ScheduleDefinition) -> None:
         """UpdateSchedule replaces the whole definition: `settings` is all of it, not a difference."""
         aws_call(
             f"schedule {group}/{name}",

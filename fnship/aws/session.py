@@ -9,6 +9,7 @@ import os
 import threading
 import weakref
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal, overload
 
 from fnship.frozen import frozen
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # boto3-stubs: the typed clients of the services fnship calls
     from mypy_boto3_pricing.client import PricingClient
     from mypy_boto3_resourcegroupstaggingapi.client import ResourceGroupsTaggingAPIClient
     from mypy_boto3_s3.client import S3Client
+    from mypy_boto3_scheduler.client import EventBridgeSchedulerClient
     from mypy_boto3_sns.client import SNSClient
     from mypy_boto3_sqs.client import SQSClient
     from mypy_boto3_ssm.client import SSMClient
@@ -96,8 +98,21 @@ def _model_loader(data_path: str | None) -> botocore.loaders.Loader:
                         services.update(entry.name for entry in entries if entry.is_dir())
             return sorted(services)
 
+    class MarshalledModels(botocore.loaders.JSONFileLoader):
+        """botocore's JSON model files, each parsed once per machine (service_models.parsed_model)."""
+
+        def load_file(self, file_path: str) -> object:
+            from fnship.aws.service_models import parsed_model
+
+            for ext in (".json", ".json.gz"):  # botocore's own order
+                if os.path.isfile(file_path + ext):
+                    return parsed_model(Path(file_path + ext))
+            return None
+
     paths = botocore.loaders.create_loader(data_path).search_paths
-    return ModelLoader(extra_search_paths=list(paths), include_default_search_paths=False)
+    return ModelLoader(
+        extra_search_paths=list(paths), include_default_search_paths=False, file_loader=MarshalledModels()
+    )
 
 
 def _botocore_session(profile: str | None = None) -> botocore.session.Session:
@@ -169,6 +184,19 @@ class Clients:
         if self._session is None:
             self._session = self._make_session()
         return self._session
+
+    def access_key(self) -> str | None:
+        """The access key id of this target's credentials (resolved as for any call); None when there are none or
+        they cannot be resolved (the first call then says why, as a failed call does)."""
+        from botocore.exceptions import BotoCoreError
+
+        with self._lock:
+            session = self._session_made()
+        try:
+            credentials = session.get_credentials()
+            return credentials.access_key if credentials is not None else None  # (refreshable ones resolve here)
+        except BotoCoreError:
+            return None
 
     def streaming_client(self, service: Literal["logs"]) -> CloudWatchLogsClient:
         """A client for a streaming action (StartLiveTail): no retries of the long-lived call, and no `stream-`
@@ -244,6 +272,8 @@ class Clients:
     def client(self, service: Literal["resourcegroupstaggingapi"]) -> ResourceGroupsTaggingAPIClient: ...
     @overload
     def client(self, service: Literal["s3"]) -> S3Client: ...
+    @overload
+    def client(self, service: Literal["scheduler"]) -> EventBridgeSchedulerClient: ...
     @overload
     def client(self, service: Literal["sns"]) -> SNSClient: ...
     @overload

@@ -14,10 +14,9 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from fnship.errors import FnError
-from fnship.jsonvalue import JsonObject
+from fnship.jsonvalue import JsonMapping, JsonObject, JsonSequence, JsonValue
 
 ARCHITECTURES = ("x86_64", "arm64")
 CACHE_TTL_S = 24 * 3600
@@ -123,7 +122,7 @@ _BY_GROUP = {group: (key, usage) for key, (group, usage) in PRODUCTS.items()}
 _REGION_PREFIX = re.compile(r"^(?:[A-Z]{2,4}[0-9]?-)?(?P<usage>.+)$")
 
 
-def _ours(attributes: Mapping[str, Any], region: str) -> tuple[str, str] | None:
+def _ours(attributes: JsonMapping, region: str) -> tuple[str, str] | None:
     """(field, architecture) when the product is one of Lambda's prices in `region`, else None."""
     found = _BY_GROUP.get(str(attributes.get("group") or ""))
     if found is None or attributes.get("regionCode") != region:
@@ -133,24 +132,61 @@ def _ours(attributes: Mapping[str, Any], region: str) -> tuple[str, str] | None:
     return key if match is not None and match["usage"] == usage else None
 
 
-def parse_price_list(region: str, products: Iterable[str | Mapping[str, Any]], *, today: str) -> dict[str, Prices]:
+PricePoint = tuple[float, float | None, float]  # a price dimension: (begin, end or None, USD per unit)
+
+
+def _object_or_empty(value: JsonValue) -> JsonMapping:
+    """A part of the answer that should be a JSON object: {} when it is missing (or is not one)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+# The narrowings below raise TypeError on a value of another type: a Price List answer AWS did not write, or a
+# damaged cache (which is then read again from the API).
+def _number(value: JsonValue) -> float:
+    """A price or an amount: a decimal string in the Price List, a number in the cache."""
+    if isinstance(value, (str, int, float)):
+        return float(value)
+    raise TypeError(f"not a number: {value!r}")
+
+
+def _object(value: JsonValue) -> JsonMapping:
+    if isinstance(value, Mapping):
+        return value
+    raise TypeError(f"not an object: {value!r}")
+
+
+def _text(value: JsonValue) -> str:
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"not a string: {value!r}")
+
+
+def _array(value: JsonValue) -> JsonSequence:
+    if isinstance(value, list):
+        return value
+    raise TypeError(f"not a list: {value!r}")
+
+
+def parse_price_list(region: str, products: Iterable[str | JsonMapping], *, today: str) -> dict[str, Prices]:
     """Architecture -> Prices from the Price List API's `GetProducts` answer (one JSON document per product).
     An architecture with a price missing is left out: a missing price is never guessed."""
-    found: dict[tuple[str, str], list[tuple[float, float | None, float]]] = {}
+    found: dict[tuple[str, str], list[PricePoint]] = {}
     for raw in products:
-        product = json.loads(raw) if isinstance(raw, str) else raw
-        key = _ours(product.get("product", {}).get("attributes", {}), region)
+        parsed: JsonValue = json.loads(raw) if isinstance(raw, str) else raw
+        product = _object_or_empty(parsed)
+        key = _ours(_object_or_empty(_object_or_empty(product.get("product")).get("attributes")), region)
         if key is None:
             continue
-        for term in (product.get("terms", {}).get("OnDemand") or {}).values():
-            for dimension in (term.get("priceDimensions") or {}).values():
-                usd = dimension.get("pricePerUnit", {}).get("USD")
+        for term in _object_or_empty(_object_or_empty(product.get("terms")).get("OnDemand")).values():
+            for entry in _object_or_empty(_object_or_empty(term).get("priceDimensions")).values():
+                dimension = _object_or_empty(entry)
+                usd = _object_or_empty(dimension.get("pricePerUnit")).get("USD")
                 if usd is None:
                     continue
-                begin = float(dimension.get("beginRange") or 0)
+                begin = _number(dimension.get("beginRange") or 0)
                 end_text = dimension.get("endRange")
-                end = None if end_text in (None, "", "Inf") else float(end_text)
-                found.setdefault(key, []).append((begin, end, float(usd)))
+                end = None if end_text in (None, "", "Inf") else _number(end_text)
+                found.setdefault(key, []).append((begin, end, _number(usd)))
     prices: dict[str, Prices] = {}
     names = sorted({name for name, _ in PRODUCTS})
     for architecture in ARCHITECTURES:
@@ -158,7 +194,7 @@ def parse_price_list(region: str, products: Iterable[str | Mapping[str, Any]], *
         if any(not value for value in parts.values()):
             continue
 
-        def first(name: str, parts: dict = parts) -> float:
+        def first(name: str, parts: dict[str, list[PricePoint] | None] = parts) -> float:
             return sorted(parts[name] or [])[0][2]
 
         tiers = tuple(Tier(end, price) for _begin, end, price in sorted(parts["duration"] or []))
@@ -234,10 +270,11 @@ class PriceBook:
         if path is None or not path.is_file():
             return None
         try:
-            data = json.loads(path.read_text())
-            if self.clock() - float(data["fetched_at"]) >= CACHE_TTL_S:
+            data: JsonValue = json.loads(path.read_text())
+            cache = _object(data)
+            if self.clock() - _number(cache["fetched_at"]) >= CACHE_TTL_S:
                 return None
-            return {arch: _prices_from(entry) for arch, entry in data["prices"].items()}
+            return {arch: _prices_from(_object(entry)) for arch, entry in _object(cache["prices"]).items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None  # a damaged cache (cut short, overwritten, nested past the parser) is read again from the API
 
@@ -252,17 +289,23 @@ class PriceBook:
             write_text_atomic(path, json.dumps(document, sort_keys=True))
 
 
-def _prices_from(entry: Mapping[str, Any]) -> Prices:
-    tiers = tuple(Tier(t["up_to_gb_s"], float(t["price"])) for t in entry["duration"])
+def _prices_from(entry: JsonMapping) -> Prices:
+    """Prices as `Prices.to_dict` wrote them to the cache (a damaged entry raises: it is read again from the API)."""
+    tiers = tuple(_tier_from(_object(tier)) for tier in _array(entry["duration"]))
     return Prices(
-        region=entry["region"],
-        architecture=entry["architecture"],
-        request=float(entry["request"]),
+        region=_text(entry["region"]),
+        architecture=_text(entry["architecture"]),
+        request=_number(entry["request"]),
         duration=tiers,
-        ephemeral=float(entry["ephemeral"]),
-        provisioned=float(entry["provisioned"]),
-        provisioned_duration=float(entry["provisioned_duration"]),
-        source=entry["source"],
-        as_of=entry["as_of"],
-        notes=tuple(entry.get("notes") or ()),
+        ephemeral=_number(entry["ephemeral"]),
+        provisioned=_number(entry["provisioned"]),
+        provisioned_duration=_number(entry["provisioned_duration"]),
+        source=_text(entry["source"]),
+        as_of=_text(entry["as_of"]),
+        notes=tuple(_text(note) for note in _array(entry.get("notes") or [])),
     )
+
+
+def _tier_from(tier: JsonMapping) -> Tier:
+    up_to = tier["up_to_gb_s"]
+    return Tier(None if up_to is None else _number(up_to), _number(tier["price"]))

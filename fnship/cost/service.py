@@ -4,15 +4,20 @@ Read-only AWS calls (GetFunction, GetMetricData, the Price List API); everything
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Protocol, TypedDict
+from typing import TYPE_CHECKING, Protocol, TypedDict
 
 from fnship.cost import calc, traffic
 from fnship.cost.prices import PriceBook
 from fnship.jsonvalue import JsonObject
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (Lambda's answers as boto3-stubs types them: types only, as fnship.kinds reads them)
+    from mypy_boto3_lambda.type_defs import GetFunctionResponseTypeDef as FunctionAnswer
+    from mypy_boto3_lambda.type_defs import (
+        ProvisionedConcurrencyConfigListItemTypeDef as ProvisionedConcurrencyItem,
+    )
+
     from fnship.manifest.types import Manifest
 
 
@@ -47,8 +52,8 @@ class _Pricing(Protocol):
 
 
 class _Functions(Protocol):
-    def get_function_or_none(self, name: str) -> Mapping[str, Any] | None: ...
-    def provisioned_concurrency_configs(self, function: str) -> Sequence[Mapping[str, Any]]: ...
+    def get_function_or_none(self, name: str) -> FunctionAnswer | None: ...
+    def provisioned_concurrency_configs(self, function: str) -> Sequence[ProvisionedConcurrencyItem]: ...
 
 
 class AwsHandle(Protocol):

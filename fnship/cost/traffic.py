@@ -7,12 +7,14 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from fnship.cost.calc import FREE_EPHEMERAL_MB, MONTH_HOURS, Usage
 from fnship.errors import InputError
 
 if TYPE_CHECKING:
+    from mypy_boto3_lambda.type_defs import FunctionConfigurationTypeDef
+
     from fnship.manifest.types import FunctionSpec
 
 # Lambda's own metrics of the function (all its versions and aliases together), and the statistic over the period.
@@ -94,15 +96,18 @@ def config_of_spec(spec: FunctionSpec, *, region: str, provisioned: int | None) 
     )
 
 
-def config_of_live(function: str, live: Mapping[str, Any], *, region: str, provisioned: int | None) -> Config:
+def config_of_live(
+    function: str, live: FunctionConfigurationTypeDef, *, region: str, provisioned: int | None
+) -> Config:
     """A deployed function's billing configuration (GetFunction's Configuration)."""
+    storage = live.get("EphemeralStorage")
     return Config(
         function=function,
         name=str(live["FunctionName"]),
         region=region,
         architecture=(live.get("Architectures") or ["x86_64"])[0],
         memory_mb=int(live.get("MemorySize") or 128),
-        ephemeral_mb=int((live.get("EphemeralStorage") or {}).get("Size") or FREE_EPHEMERAL_MB),
+        ephemeral_mb=int((storage.get("Size") if storage else None) or FREE_EPHEMERAL_MB),
         provisioned=int(provisioned or 0),
     )
 

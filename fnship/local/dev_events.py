@@ -36,12 +36,18 @@ def prepare_sources(service: DevService, printer: Printer) -> None:
         for event in service.manifest.functions[key].events:
             try:
                 if event.type == "sqs":
-                    name = event.settings.arn.rsplit(":", 1)[1]
+                    from fnship.triggers.sqs import SqsEvent  # (loaded: it parsed the event)
+
+                    name = event.settings_as(SqsEvent).arn.rsplit(":", 1)[1]
                     fifo = name.endswith(".fifo")
                     aws.client("sqs").create_queue(QueueName=name, Attributes={"FifoQueue": "true"} if fifo else {})
-                elif event.type == "s3" and event.settings.existing:
-                    with contextlib.suppress(Exception):  # already there
-                        aws.client("s3").create_bucket(Bucket=event.settings.bucket)
+                elif event.type == "s3":
+                    from fnship.triggers.s3 import S3Event
+
+                    bucket = event.settings_as(S3Event)
+                    if bucket.existing:
+                        with contextlib.suppress(Exception):  # already there
+                            aws.client("s3").create_bucket(Bucket=bucket.bucket)
             except Exception as exc:  # a source we cannot make: the deploy says what is missing
                 printer(f"warning: {key}: cannot create the {event.type} source in the emulator: {exc}", "warning")
 
@@ -112,8 +118,12 @@ def schedules(service: DevService) -> list[Schedule]:
     for key in service.functions():
         spec = service.manifest.functions[key]
         for event in spec.events:
-            rule = event.settings
-            if event.type in ("schedule", "eventBridge") and rule.schedule and rule.enabled:
+            if event.type not in ("schedule", "eventBridge"):
+                continue
+            from fnship.triggers.rules import RuleEvent  # (loaded: it parsed the event)
+
+            rule = event.settings_as(RuleEvent)
+            if rule.schedule and rule.enabled:
                 raw = rule.input
                 value = json.loads(raw) if isinstance(raw, str) and raw[:1] in "{[" else raw
                 name = rule.name or f"{spec.name}-schedule-{event.index}"

@@ -154,8 +154,11 @@ def route_table(manifest: Manifest, *, only: Sequence[str] = ()) -> RouteTable:
         if only and key not in only:
             continue
         for event in spec.events:
-            settings = event.settings
+            # (each type's module is imported where its events are read: it is loaded already, it parsed them)
             if event.type == "httpApi":
+                from fnship.triggers.http_api import HttpApiEvent
+
+                settings = event.settings_as(HttpApiEvent)
                 table.http_api.append(
                     Route(
                         "httpApi",
@@ -169,9 +172,15 @@ def route_table(manifest: Manifest, *, only: Sequence[str] = ()) -> RouteTable:
                     )
                 )
             elif event.type == "http":
-                table.rest.append(Route("http", key, settings.method, settings.path, "1.0", cors=settings.cors))
+                from fnship.triggers.rest import RestEvent
+
+                rest = event.settings_as(RestEvent)
+                table.rest.append(Route("http", key, rest.method, rest.path, "1.0", cors=rest.cors))
             elif event.type == "url":
-                table.urls[key] = Route("url", key, "ANY", "*", "2.0", cors=settings.cors)
+                from fnship.triggers.url import UrlEvent
+
+                url = event.settings_as(UrlEvent)
+                table.urls[key] = Route("url", key, "ANY", "*", "2.0", cors=url.cors)
     return table
 
 

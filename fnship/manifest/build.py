@@ -650,13 +650,20 @@ def _function(
 
 def _check_routes(functions: Mapping[str, FunctionSpec], check: Checker) -> None:
     """A route (HTTP API) or method and path (REST API) belongs to one function only: the API is shared."""
+    # (each type's module is imported where its events are read: it is loaded already, it parsed them; a manifest
+    # without such events imports none)
     seen: dict[tuple[str, str], str] = {}
     for key, function in functions.items():
         for event in function.events:
             if event.type == "httpApi":
-                route = ("httpApi", event.settings.route_key)
+                from fnship.triggers.http_api import HttpApiEvent
+
+                route = ("httpApi", event.settings_as(HttpApiEvent).route_key)
             elif event.type == "http":
-                route = ("http", f"{event.settings.method} {event.settings.path}")
+                from fnship.triggers.rest import RestEvent
+
+                rest = event.settings_as(RestEvent)
+                route = ("http", f"{rest.method} {rest.path}")
             else:
                 continue
             if route in seen:
@@ -679,17 +686,20 @@ def _check_rest_path_variables(functions: Mapping[str, FunctionSpec], check: Che
         for event in function.events:
             if event.type != "http":
                 continue
+            from fnship.triggers.rest import RestEvent  # (loaded: it parsed the event)
+
+            rest_path = event.settings_as(RestEvent).path
             where: KeyPath = ("functions", key, "events", event.index)
-            parts = [part for part in event.settings.path.split("/") if part]
+            parts = [part for part in rest_path.split("/") if part]
             for depth, part in enumerate(parts):
                 if not part.startswith("{"):
                     continue
                 parent = "/" + "/".join(parts[:depth])
-                first = variables.setdefault(parent, (part, event.settings.path, where))
+                first = variables.setdefault(parent, (part, rest_path, where))
                 if first[0] != part:
                     check.error(
                         where,
-                        f"REST path {event.settings.path} has the path variable {part} where {first[1]} "
+                        f"REST path {rest_path} has the path variable {part} where {first[1]} "
                         f"({dotted(first[2])}) has {first[0]}: API Gateway allows one variable name per level",
                         f"use one name for both, like {first[1]} and "
                         + "/"
@@ -725,18 +735,21 @@ def _check_s3_overlaps(functions: Mapping[str, FunctionSpec], check: Checker) ->
         for event in function.events:
             if event.type != "s3":
                 continue
+            from fnship.triggers.s3 import S3Event  # (loaded: it parsed the event)
+
+            settings = event.settings_as(S3Event)
             for other_key, other_index, other in seen:
-                if s3_events_overlap(other, event.settings):
+                if s3_events_overlap(other, settings):
                     where = check.locate(("functions", other_key, "events", other_index))
                     check.error(
                         ("functions", key, "events", event.index),
-                        f"s3 event on bucket {event.settings.bucket} overlaps the one of function {other_key} "
+                        f"s3 event on bucket {settings.bucket} overlaps the one of function {other_key} "
                         f"at {where}: an object event both match (event type, prefix and suffix); S3 refuses "
                         "overlapping notifications on one bucket",
                         "give them prefixes or suffixes no key matches both of, or different event types",
                     )
                     break
-            seen.append((key, event.index, event.settings))
+            seen.append((key, event.index, settings))
 
 
 def _function_name(

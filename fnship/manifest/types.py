@@ -7,11 +7,12 @@ and `Manifest.locate()` points any key path back to its file:line:col for error 
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias, Union
+from typing import TYPE_CHECKING, TypeAlias, TypeVar, Union
 
 from fnship.errors import Location
 from fnship.frozen import frozen
@@ -60,18 +61,37 @@ class IamSpec:
     mode: str = "perFunction"  # or "shared"
 
 
+class EventSettings:
+    """What every event type's typed spec is: a frozen dataclass of its trigger module (fnship/triggers/<type>.py:
+    `SqsEvent`, `RuleEvent`, ...) derives from this. A base class rather than a union of them all, so a new trigger
+    type stays one module and one line of the trigger table."""
+
+    __slots__ = ()
+
+
+E = TypeVar("E", bound=EventSettings)
+
+
 @frozen
 class EventSpec:
     """One validated entry of `functions.<key>.events` (or the function's `url:`), normalized.
 
     `type` is the Serverless event type (`httpApi`, `sqs`, ...) and the key into the trigger tables; `settings` is
-    the event's typed spec (a frozen dataclass of fnship/manifest/events/<type>.py: `SqsEvent`, `RuleEvent`, ...)
-    in the model's vocabulary with AWS defaults filled in. `index` is the position under `events:` (-1 for `url:`).
+    the event's typed spec (its trigger module's `EventSettings` dataclass) in the model's vocabulary with AWS
+    defaults filled in. `index` is the position under `events:` (-1 for `url:`).
     """
 
     type: str
     index: int
-    settings: Any  # one of the event spec dataclasses (see fnship/triggers: each type's module)
+    settings: EventSettings
+
+    def settings_as(self, settings_type: builtins.type[E]) -> E:  # (`type` is a field here)
+        """The typed settings, checked to be of the event type's class (a reader that expected another type's is a
+        programming error)."""
+        assert isinstance(self.settings, settings_type), (
+            f"a {self.type} event has no {settings_type.__name__} settings: {self.settings!r}"
+        )
+        return self.settings
 
 
 @frozen

@@ -13,7 +13,7 @@ from fnship.kinds.http_api import HttpApi, HttpApiAuthorizer, HttpApiRoute
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, http_method, http_path, http_route, parse_cors, text_of
-from fnship.manifest.types import EventSpec, HttpApiSpec, JwtAuthorizer, KeyPath
+from fnship.manifest.types import EventSettings, EventSpec, HttpApiSpec, JwtAuthorizer, KeyPath
 from fnship.model.address import Address
 from fnship.model.resources import Resource
 from fnship.model.triggers.api import APIGATEWAY, HTTP_API, api_name, route_name
@@ -36,7 +36,7 @@ AUTHORIZER_KEYS = frozenset({"type", "identitySource", "issuerUrl", "audience"})
 
 
 @dataclass(frozen=True)
-class HttpApiEvent:
+class HttpApiEvent(EventSettings):
     """A route of the service's HTTP API: `GET /todos/{id}`, or the catch-all `$default` (method ANY, path `*`)."""
 
     route_key: str
@@ -175,11 +175,12 @@ def _jwt_authorizer(value: object, path: KeyPath, check: Checker) -> JwtAuthoriz
 
 
 def http_api_route_name(event: EventSpec) -> str:
-    return route_name(event.settings.method, event.settings.path)
+    settings = event.settings_as(HttpApiEvent)
+    return route_name(settings.method, settings.path)
 
 
 def render_http_api_route(target: Target, event: EventSpec, name: str) -> list[Resource]:
-    settings = event.settings
+    settings = event.settings_as(HttpApiEvent)
     spec = HttpApiRoute(
         route_key=settings.route_key,
         target=target.alias_arn,

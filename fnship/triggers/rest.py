@@ -21,7 +21,7 @@ from fnship.manifest.events.common import (
     http_route,
     want_bounded,
 )
-from fnship.manifest.types import EventSpec, KeyPath
+from fnship.manifest.types import EventSettings, EventSpec, KeyPath
 from fnship.model.address import Address
 from fnship.model.resources import Resource
 from fnship.model.triggers.api import APIGATEWAY, REST_API, api_name, route_name
@@ -48,7 +48,7 @@ class RestCors:
 
 
 @dataclass(frozen=True)
-class RestEvent:
+class RestEvent(EventSettings):
     """A method of the service's REST API (Lambda proxy integration)."""
 
     method: str
@@ -115,11 +115,12 @@ def _rest_cors(value: object, path: KeyPath, check: Checker) -> RestCors | None:
 
 
 def rest_method_name(event: EventSpec) -> str:
-    return route_name(event.settings.method, event.settings.path)
+    settings = event.settings_as(RestEvent)
+    return route_name(settings.method, settings.path)
 
 
 def render_rest_method(target: Target, event: EventSpec, name: str) -> list[Resource]:
-    settings = event.settings
+    settings = event.settings_as(RestEvent)
     method = Resource.of(
         trigger_address(target, "http", name),
         f"{settings.method} {settings.path}",
@@ -266,8 +267,9 @@ def http_authorizer_request(where: Where) -> JsonObject:
 def shared(events: list[tuple[Target, EventSpec]], rendered: list[Resource], context: Shared) -> list[Resource]:
     cors_by_path: dict[str, RestCors] = {}
     for _target, event in events:
-        if event.settings.cors:
-            cors_by_path.setdefault(event.settings.path, event.settings.cors)
+        settings = event.settings_as(RestEvent)
+        if settings.cors:
+            cors_by_path.setdefault(settings.path, settings.cors)
     methods = [r for r in rendered if r.kind == "rest_method"]
     return shared_rest_api(service=context.service, stage=context.stage, methods=methods, cors_by_path=cors_by_path,
                            tags=context.tags)  # fmt: skip

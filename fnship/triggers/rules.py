@@ -15,7 +15,7 @@ from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, flag, json_value, short_or_mapping, text_of
 from fnship.manifest.schedule import check_expression
-from fnship.manifest.types import EventSpec, KeyPath
+from fnship.manifest.types import EventSettings, EventSpec, KeyPath
 from fnship.model import names
 from fnship.model.address import Address
 from fnship.model.resources import Resource
@@ -31,7 +31,7 @@ RULE_DESCRIPTION_MAX = 512
 
 
 @dataclass(frozen=True)
-class RuleEvent:
+class RuleEvent(EventSettings):
     """An EventBridge rule targeting the function: a schedule (`schedule` events, `eventBridge.schedule`) or an
     event pattern, on the default bus or `event_bus`."""
 
@@ -170,7 +170,7 @@ def rule_arn(*, region: str, account_id: str, bus: str | None, name: str) -> str
 
 
 def _render_rule(target: Target, event_type: str, event: EventSpec, name: str) -> list[Resource]:
-    s = event.settings
+    s = event.settings_as(RuleEvent)
     physical = s.name or names.shorten(f"{target.function_name}-{name}", RULE_NAME_MAX)
     spec = EventRule(
         schedule=s.schedule,
@@ -193,11 +193,13 @@ def _render_rule(target: Target, event_type: str, event: EventSpec, name: str) -
 
 
 def schedule_name(event: EventSpec) -> str:
-    return slug(event.settings.name) if event.settings.name else "schedule"
+    given = event.settings_as(RuleEvent).name
+    return slug(given) if given else "schedule"
 
 
 def event_bridge_name(event: EventSpec) -> str:
-    return slug(event.settings.name) if event.settings.name else "rule"
+    given = event.settings_as(RuleEvent).name
+    return slug(given) if given else "rule"
 
 
 def render_schedule(target: Target, event: EventSpec, name: str) -> list[Resource]:

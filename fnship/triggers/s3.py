@@ -15,7 +15,7 @@ from fnship.local.events import Where
 from fnship.manifest.checks import show
 from fnship.manifest.events.common import EventContext, flag, short_or_mapping
 from fnship.manifest.intrinsics import StackValue, is_intrinsic
-from fnship.manifest.types import EventSpec, KeyPath
+from fnship.manifest.types import EventSettings, EventSpec, KeyPath
 from fnship.model.address import Address
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target, permission, slug, trigger_address
@@ -38,7 +38,7 @@ S3_EVENTS = (
 
 
 @dataclass(frozen=True)
-class S3Event:
+class S3Event(EventSettings):
     """A notification entry on a bucket: owned by this service unless `existing: true`."""
 
     bucket: str
@@ -108,12 +108,12 @@ S3 = "s3.amazonaws.com"
 
 
 def s3_name(event: EventSpec) -> str:
-    bucket = event.settings.bucket
+    bucket = event.settings_as(S3Event).bucket
     return slug(bucket.label if isinstance(bucket, StackValue) else bucket)  # (a stack's bucket: its logical id)
 
 
 def render_s3(target: Target, event: EventSpec, name: str) -> list[Resource]:
-    s = event.settings
+    s = event.settings_as(S3Event)
     depends = [target.alias_address, Address.permission(target.function_key, "s3", name)]
     if not s.existing:
         depends.append(Address.bucket(s.bucket))
@@ -131,7 +131,8 @@ def render_s3(target: Target, event: EventSpec, name: str) -> list[Resource]:
 
 
 def shared_buckets(events: list[tuple[Target, EventSpec]], tags: Mapping[str, str]) -> list[Resource]:
-    owned = sorted({event.settings.bucket for _t, event in events if not event.settings.existing})
+    settings = [event.settings_as(S3Event) for _target, event in events]
+    owned = sorted({s.bucket for s in settings if not s.existing})
     return [Resource.of(Address.bucket(bucket), bucket, Bucket(tags=dict(tags))) for bucket in owned]
 
 

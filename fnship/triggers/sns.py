@@ -14,7 +14,7 @@ from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import show
 from fnship.manifest.events.common import EventContext, json_value, text_of, want_arn
 from fnship.manifest.intrinsics import StackValue, is_intrinsic
-from fnship.manifest.types import EventSpec, KeyPath
+from fnship.manifest.types import EventSettings, EventSpec, KeyPath
 from fnship.model.address import Address
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target, permission, slug, trigger_address
@@ -26,7 +26,7 @@ FILTER_POLICY_SCOPES = ("MessageAttributes", "MessageBody")
 
 
 @dataclass(frozen=True)
-class SnsEvent:
+class SnsEvent(EventSettings):
     """A subscription to a topic: owned by this service when named (`topic_arn` None), used when given by ARN."""
 
     topic_name: str
@@ -104,11 +104,11 @@ def topic_arn(*, region: str, account_id: str, name: str) -> str:
 
 
 def sns_name(event: EventSpec) -> str:
-    return slug(event.settings.topic_name)
+    return slug(event.settings_as(SnsEvent).topic_name)
 
 
 def render_sns(target: Target, event: EventSpec, name: str) -> list[Resource]:
-    s = event.settings
+    s = event.settings_as(SnsEvent)
     owned = s.topic_arn is None
     arn = s.topic_arn or topic_arn(region=target.region, account_id=target.account_id, name=s.topic_name)
     depends = [target.alias_address, Address.permission(target.function_key, "sns", name)]
@@ -131,10 +131,11 @@ def shared_topics(events: list[tuple[Target, EventSpec]], tags: Mapping[str, str
     topics: dict[str, str] = {}
     arns: dict[str, str] = {}
     for target, event in events:
-        if event.settings.topic_arn is None:
-            name = event.settings.topic_name
+        settings = event.settings_as(SnsEvent)
+        if settings.topic_arn is None:
+            name = settings.topic_name
             if not topics.get(name):
-                topics[name] = event.settings.display_name
+                topics[name] = settings.display_name
             arns[name] = topic_arn(region=target.region, account_id=target.account_id, name=name)
     return [
         Resource.of(Address.topic(name), name, Topic(display_name=display, tags=dict(tags), arn=arns[name]))

@@ -21,7 +21,7 @@ from fnship.manifest.events.common import (
     want_arn,
     want_bounded,
 )
-from fnship.manifest.types import EventSpec, KeyPath, ValueMap
+from fnship.manifest.types import EventSettings, EventSpec, KeyPath, ValueMap
 from fnship.model import iam
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target
@@ -47,7 +47,7 @@ MAX_CONCURRENCY = (2, 1000)
 
 
 @dataclass(frozen=True)
-class SqsEvent:
+class SqsEvent(EventSettings):
     """An event source mapping from a queue, with Lambda's defaults filled in."""
 
     arn: str
@@ -139,16 +139,16 @@ def sqs(where: Where) -> JsonObject:
 
 
 def name(event: EventSpec) -> str:
-    return source_name(event.settings.arn)
+    return source_name(event.settings_as(SqsEvent).arn)
 
 
 def grants(event: EventSpec) -> list[iam.Grant]:
     """Lambda's poller reads the queue with the function's role."""
-    return [(iam.SQS_POLL_ACTIONS, event.settings.arn)]
+    return [(iam.SQS_POLL_ACTIONS, event.settings_as(SqsEvent).arn)]
 
 
 def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
-    s = event.settings
+    s = event.settings_as(SqsEvent)
     spec = QueueMapping(
         source_arn=s.arn,
         function_arn=target.alias_arn,

@@ -21,7 +21,7 @@ from fnship.manifest.events.common import (
     want_bounded,
 )
 from fnship.manifest.intrinsics import StackValue
-from fnship.manifest.types import EventSpec, KeyPath
+from fnship.manifest.types import EventSettings, EventSpec, KeyPath
 from fnship.model import iam
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target
@@ -56,7 +56,7 @@ TUMBLING_WINDOW_S = (0, 900)
 
 
 @dataclass(frozen=True)
-class StreamEvent:
+class StreamEvent(EventSettings):
     """An event source mapping from a DynamoDB or Kinesis stream, with Lambda's defaults filled in."""
 
     arn: str
@@ -208,12 +208,12 @@ def dynamodb(where: Where) -> JsonObject:
 
 
 def name(event: EventSpec) -> str:
-    return source_name(event.settings.arn)
+    return source_name(event.settings_as(StreamEvent).arn)
 
 
 def grants(event: EventSpec) -> list[iam.Grant]:
     """Lambda's poller reads the stream with the function's role, and sends failed batches to `onFailure`."""
-    s = event.settings
+    s = event.settings_as(StreamEvent)
     actions = iam.KINESIS_STREAM_ACTIONS if s.source == "kinesis" else iam.DYNAMODB_STREAM_ACTIONS
     found: list[iam.Grant] = [(actions, s.arn)]
     if s.on_failure:
@@ -222,7 +222,7 @@ def grants(event: EventSpec) -> list[iam.Grant]:
 
 
 def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
-    s = event.settings
+    s = event.settings_as(StreamEvent)
     spec = StreamMapping(
         source_arn=s.arn,
         function_arn=target.alias_arn,

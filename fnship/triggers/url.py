@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from fnship.kinds.function_url import FunctionUrl
 from fnship.manifest.checks import Checker
 from fnship.manifest.events.common import parse_cors
-from fnship.manifest.types import Cors, EventSpec, KeyPath
+from fnship.manifest.types import Cors, EventSettings, EventSpec, KeyPath
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target, cors_configuration, permission, trigger_address
 from fnship.triggers.base import TriggerType
@@ -18,7 +18,7 @@ INVOKE_MODES = ("BUFFERED", "RESPONSE_STREAM")
 
 
 @dataclass(frozen=True)
-class UrlEvent:
+class UrlEvent(EventSettings):
     """A function URL on the alias: public (`NONE`) or IAM-authorized (`AWS_IAM`)."""
 
     auth_type: str
@@ -50,7 +50,7 @@ def url_name(event: EventSpec) -> str:
 
 
 def render_url(target: Target, event: EventSpec, name: str) -> list[Resource]:
-    s = event.settings
+    s = event.settings_as(UrlEvent)
     url = Resource.of(
         trigger_address(target, "url", target.alias),
         target.alias,

@@ -6,6 +6,7 @@ lock is not read again when nothing was applied meanwhile."""
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import pytest
 
@@ -173,17 +174,58 @@ def test_a_plan_is_refused_under_the_lock_when_another_deploy_applied_meanwhile(
         _under_lock(loaded, lambda: pipeline.replan_under_lock(loaded, shown))
 
 
-def test_a_first_deploy_with_yes_is_planned_under_the_lock_and_read_once(moto, project):
+def test_a_first_deploy_with_yes_takes_the_lock_beside_its_reads_and_reads_once(moto, project):
     write(project, queue_arn(moto))
     moto.start_recording()
     assert project.fn("deploy", "--yes").exit_code == 0
     records = [r for r in moto.stop_recording() if "/moto-api/" not in r["url"]]
     actions = [action_of(r) for r in records]
-    lock = next(i for i, r in enumerate(records) if action_of(r) == "PutParameter" and "deploy-lock" in body_text(r))
-    reads_of_roles = [i for i, action in enumerate(actions) if action == "GetRole"]
-    assert len(reads_of_roles) == 2  # each role read once, after the lock was taken: no second reading
-    assert all(i > lock for i in reads_of_roles)
+    locks = [r for r in records if action_of(r) == "PutParameter" and "deploy-lock" in body_text(r)]
+    assert len(locks) == 1
+    assert actions.count("GetRole") == 2  # each role read once: the reads beside the lock stood, no second reading
+    assert actions.index("CreateRole") > records.index(locks[0])  # nothing changed before the lock was held
     assert header(moto)["complete"] is True
+
+
+def test_reads_beside_the_lock_stand_when_no_one_held_it_meanwhile(moto, project, deployed):
+    deploy_record.mark_incomplete(pipeline.load(pipeline.Options(config=project.root / "serverless.yml")).aws,
+                                  "demo", "dev")  # fmt: skip
+    write(project, deployed, build=2)
+    loaded = pipeline.load(pipeline.Options(config=project.root / "serverless.yml"))
+    read = pipeline.make_plan(loaded)
+    checked = []
+    check = partial(pipeline.checked_beside_lock, loaded, read)
+    made = calls_of(moto, lambda: checked.append(_under_lock(loaded, check)))
+    assert checked[0] is read
+    assert not {"lambda:GetFunction", "iam:GetRole", "tag:GetResources"} & made
+
+
+def test_reads_beside_the_lock_are_done_again_when_another_deploy_applied_meanwhile(moto, project, deployed):
+    """Another deploy took the lock between the first round and ours (our lock waited for it): what was read
+    beside the lock may predate its changes, so everything is read again under the lock."""
+    deploy_record.mark_incomplete(pipeline.load(pipeline.Options(config=project.root / "serverless.yml")).aws,
+                                  "demo", "dev")  # fmt: skip
+    write(project, deployed, build=2)
+    loaded = pipeline.load(pipeline.Options(config=project.root / "serverless.yml"))
+    read = pipeline.make_plan(loaded)
+    write(project, deployed, build=3)
+    assert project.fn("deploy", "--yes").exit_code == 0  # the other deploy applies BUILD=3
+    write(project, deployed, build=2)
+    checked = []
+    check = partial(pipeline.checked_beside_lock, loaded, read)
+    made = calls_of(moto, lambda: checked.append(_under_lock(loaded, check)))
+    assert checked[0] is not read
+    assert {"lambda:GetFunction", "iam:GetRole"} <= made
+    assert _build_changes(checked[0]) == {("3", "2")}  # what the other deploy left
+    assert _build_changes(read) == {("1", "2")}
+
+
+def _build_changes(plan) -> set[tuple[str, str]]:
+    """(before, after) of every planned change of the BUILD environment variable."""
+    from fnship.plan.serialize import plan_to_dict
+
+    fields = [f for change in plan_to_dict(plan)["changes"] for f in change["fields"]]
+    return {(str(f["before"]), str(f["after"])) for f in fields if str(f["path"]).endswith("BUILD")}
 
 
 def _under_lock(loaded, body):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from fnship.paths import default_cache_dir
 from tests.conftest import HELLO_HANDLER
 from tests.moto_calls import action_of
 
@@ -86,9 +87,9 @@ def test_info_of_a_service_without_api_events_reads_no_policy_to_find_apis(moto,
     assert calls["GET /v2/apis"] == calls["GET /restapis"] == 0
 
 
-def test_the_account_id_comes_from_the_deploy_records_arn_once_there_is_one(moto, project):
-    """GetCallerIdentity is asked only when fnship's parameters (read in the plan's first round) do not name the
-    account in their ARNs: by a first deploy, beside taking the lock, and by nothing after it."""
+def test_the_account_id_is_asked_once_per_machine_and_credentials(moto, project):
+    """GetCallerIdentity is asked, in the plan's first round, only by a command on a machine that has not seen the
+    credentials (fnship's cache remembers their account): a first deploy, and nothing after it."""
     write_service(project, 1)
     first = actions_during(moto, lambda: deployed(project))
     assert first["GetCallerIdentity"] == 1
@@ -100,3 +101,7 @@ def test_the_account_id_comes_from_the_deploy_records_arn_once_there_is_one(moto
     planned = actions_during(moto, lambda: results.append(project.fn("plan")))
     assert "No changes" in results[0].stdout
     assert planned["GetCallerIdentity"] == 0
+    (default_cache_dir() / "accounts.json").unlink()  # another machine, or a cleared cache
+    asked_again = actions_during(moto, lambda: results.append(project.fn("plan")))
+    assert asked_again["GetCallerIdentity"] == 1
+    assert actions_during(moto, lambda: results.append(project.fn("plan")))["GetCallerIdentity"] == 0

@@ -96,12 +96,26 @@ def _unknown_event(kind: str, path: KeyPath, check: Checker, *, known: list[str]
         )
 
 
+def _mapped_source(spec: EventSpec) -> str | None:
+    """The queue or stream an event source mapping event reads; None for the other types. (Each type's module is
+    imported where its event is read: it is loaded already, it parsed the event.)"""
+    if spec.type == "sqs":
+        from fnship.triggers.sqs import SqsEvent
+
+        return spec.settings_as(SqsEvent).arn
+    if spec.type == "stream":
+        from fnship.triggers.stream import StreamEvent
+
+        return spec.settings_as(StreamEvent).arn
+    return None
+
+
 def _check_duplicates(specs: list[EventSpec], path: KeyPath, check: Checker) -> None:
     """AWS refuses a second mapping of the same queue or stream to one function."""
     seen: dict[str, int] = {}
     for spec in specs:
-        if spec.type in ("sqs", "stream"):
-            arn = spec.settings.arn
+        arn = _mapped_source(spec)
+        if arn is not None:
             if arn in seen:
                 check.error(
                     (*path, "events", spec.index),

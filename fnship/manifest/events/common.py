@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.intrinsics import is_intrinsic
-from fnship.manifest.types import Cors, EventSpec, HttpApiSpec, KeyPath, Value, ValueMap
+from fnship.manifest.types import Cors, EventSettings, EventSpec, HttpApiSpec, KeyPath, Value, ValueMap
 from fnship.secret import Secret
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
@@ -44,7 +44,7 @@ class EventContext:
 
 
 # (value, where, context, index under events:) -> the event specs it stands for (a schedule with two rates is two)
-Parser = Callable[[Value, KeyPath, EventContext, int], Sequence[object]]
+Parser = Callable[[Value, KeyPath, EventContext, int], Sequence[EventSettings]]
 
 
 def arn_parts(text: str) -> re.Match[str] | None:
