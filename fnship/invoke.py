@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sys
 import threading
 import time
@@ -25,6 +26,7 @@ from fnship.jsonvalue import Json, JsonObject
 
 if TYPE_CHECKING:
     from fnship.aws import Aws
+    from fnship.aws.lambda_api import StreamEnd
     from fnship.local.runner import RunSpec
     from fnship.manifest.types import FunctionSpec, Manifest
     from fnship.pipeline import Loaded
@@ -171,16 +173,71 @@ def _read_event_file(path: Path, source: str) -> str:
         raise InputError(f"{source}: no such file", hint="give the path of a JSON file, or - for stdin") from exc
 
 
+# https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#lambda-Invoke-request-TenantId
+TENANT_ID = re.compile(r"^[a-zA-Z0-9._:/=+\-@ ]{1,256}$")
+
+
+def streams_response(spec: FunctionSpec) -> bool:
+    """Whether the function answers as a stream: its URL's `invokeMode: RESPONSE_STREAM`, or an `http` event's
+    `response.transferMode: STREAM`."""
+    from fnship.triggers.rest import RestEvent
+    from fnship.triggers.url import UrlEvent
+
+    for event in spec.events:
+        if event.type == "url" and event.settings_as(UrlEvent).invoke_mode == "RESPONSE_STREAM":
+            return True
+        if event.type == "http" and event.settings_as(RestEvent).transfer_mode == "STREAM":
+            return True
+    return False
+
+
+def check_tenant(spec: FunctionSpec, key: str, tenant: str | None) -> None:
+    """A tenant-isolated function is invoked for one tenant (Lambda refuses an invoke without one); any other
+    function takes none. https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html"""
+    isolated = spec.lambda_settings.tenancy is not None
+    if isolated and not tenant:
+        raise InputError(
+            f"function {key} is tenant-isolated (tenancy: per_tenant): Lambda runs each invocation for one tenant",
+            hint="say which with --tenant ID",
+        )
+    if tenant and not isolated:
+        raise InputError(f"--tenant is for tenant-isolated functions; {key} has no `tenancy:`", hint="remove --tenant")
+    if tenant and not TENANT_ID.match(tenant):
+        raise InputError(
+            f"--tenant {tenant!r} is not a Lambda tenant id: 1-256 letters, digits, spaces and . _ : / = + - @"
+        )
+
+
 def invoke_remote(
-    loaded: Loaded, key: str, payload: bytes, *, qualifier: str | None = None, log_tail: bool = False
+    loaded: Loaded,
+    key: str,
+    payload: bytes,
+    *,
+    qualifier: str | None = None,
+    log_tail: bool = False,
+    tenant: str | None = None,
+    on_chunk: Callable[[bytes], None] | None = None,
 ) -> Invocation:
-    """Invoke the deployed function (its alias unless `qualifier` says otherwise), synchronously."""
+    """Invoke the deployed function (its alias unless `qualifier` says otherwise), synchronously. With `on_chunk`,
+    through InvokeWithResponseStream: each piece of the response is handed over as it arrives."""
     from fnship.model.build import alias_name
 
     manifest = loaded.manifest
     spec = manifest.functions[key]
+    check_tenant(spec, key, tenant)
     target = qualifier or alias_name(manifest, spec)
-    response = loaded.aws.lambda_.invoke(spec.name, payload=payload, qualifier=target, log_tail=log_tail)
+    if spec.durable is not None and target == "$LATEST":
+        # durable functions take qualified ARNs only: https://docs.aws.amazon.com/lambda/latest/dg/durable-getting-started-iac.html
+        raise InputError(
+            f"function {key} is durable: Lambda runs durable executions on published versions, and refuses an "
+            "unqualified ($LATEST) invoke",
+            hint=f"invoke its alias (fn invoke -f {key}) or a version number (-q 3)",
+        )
+    if on_chunk is not None:
+        return _invoke_streaming(loaded, key, spec.name, payload, target, log_tail, tenant, on_chunk)
+    response = loaded.aws.lambda_.invoke(
+        spec.name, payload=payload, qualifier=target, log_tail=log_tail, tenant_id=tenant
+    )
     return Invocation(
         function=key,
         function_name=spec.name,
@@ -194,6 +251,42 @@ def invoke_remote(
     )
 
 
+def _invoke_streaming(
+    loaded: Loaded,
+    key: str,
+    name: str,
+    payload: bytes,
+    target: str,
+    log_tail: bool,
+    tenant: str | None,
+    on_chunk: Callable[[bytes], None],
+) -> Invocation:
+    received = bytearray()
+    done: StreamEnd = {"ErrorCode": None, "ErrorDetails": None, "LogResult": None, "ExecutedVersion": None}
+    for event in loaded.aws.lambda_.invoke_stream(
+        name, payload=payload, qualifier=target, log_tail=log_tail, tenant_id=tenant
+    ):
+        if "chunk" in event:
+            received += event["chunk"]
+            on_chunk(event["chunk"])
+        else:
+            done = event["done"]
+    error = done.get("ErrorCode") or None
+    if error:  # a function error ends the stream: its details replace what the caller reads as the payload
+        received = bytearray(json.dumps({"errorType": error, "errorMessage": done.get("ErrorDetails") or ""}).encode())
+    return Invocation(
+        function=key,
+        function_name=name,
+        qualifier=target,
+        local=False,
+        payload=bytes(received),
+        error_type=error,
+        status_code=200,
+        executed_version=done.get("ExecutedVersion"),
+        log=done.get("LogResult"),
+    )
+
+
 def invoke_local(
     loaded: Loaded,
     key: str,
@@ -204,7 +297,8 @@ def invoke_local(
     """Run the handler on this machine. When `loaded` targets the local emulator, its log lines are written to
     the emulator's CloudWatch Logs and the handler's own AWS calls go to the emulator too."""
     from fnship.local import runner, shims
-    from fnship.model.names import log_group_name
+    from fnship.local.lambda_logs import stream_in_group
+    from fnship.model.names import function_log_group
 
     manifest = loaded.manifest
     spec = manifest.functions[key]
@@ -214,9 +308,11 @@ def invoke_local(
     emulated = bool(aws.target.local)
     warnings: list[str] = []
     warnings.extend(w for w in (shims.version_warning(spec.runtime),) if w)
-    stream = runner.log_stream_name(str(uuid.uuid4()), version="$LATEST", now=time.time())
+    group = function_log_group(spec)
+    stream = stream_in_group(group, spec.name, runner.log_stream_name(str(uuid.uuid4()), version="$LATEST",
+                                                                      now=time.time()))  # fmt: skip
     # Started first: its client's boto3 import (a few hundred ms) overlaps the packaging and the run.
-    shipper = LogShipper(aws, log_group_name(spec.name), stream) if emulated else None
+    shipper = LogShipper(aws, group, stream, json_format=json_logs(spec)) if emulated else None
 
     def log(stamp: int, message: str) -> None:
         if shipper is not None:
@@ -263,7 +359,7 @@ def run_spec(loaded: Loaded, key: str, warnings: list[str]) -> RunSpec:
     """The function packaged, extracted with its built layers, and described for the runner."""
     from fnship import pipeline
     from fnship.local import runner
-    from fnship.model.names import function_arn, log_group_name
+    from fnship.model.names import function_arn, function_log_group
     from fnship.secret import reveal
 
     manifest = loaded.manifest
@@ -304,18 +400,27 @@ def run_spec(loaded: Loaded, key: str, warnings: list[str]) -> RunSpec:
         timeout_s=spec.timeout,
         region=manifest.region,
         runtime=spec.runtime,
-        log_group=log_group_name(spec.name),
+        log_group=function_log_group(spec),
         environment={name: str(reveal(value)) for name, value in spec.environment.items()},
         extra_env=extra_env,
     )
+
+
+def json_logs(spec: FunctionSpec) -> bool:
+    """Whether the function logs in JSON (`logs.logFormat` or provider.logs.lambda's)."""
+    logging = spec.lambda_settings.logging
+    return logging is not None and logging.log_format == "JSON"
 
 
 class LogShipper:
     """Writes a local run's log lines to the emulator's CloudWatch Logs while the handler runs, as Lambda streams
     them, so `fn logs --local --tail` shows a line soon after it is printed, not when the invocation ends."""
 
-    def __init__(self, aws: Aws, group: str, stream: str, *, interval_s: float = SHIP_INTERVAL_S) -> None:
+    def __init__(
+        self, aws: Aws, group: str, stream: str, *, interval_s: float = SHIP_INTERVAL_S, json_format: bool = False
+    ) -> None:
         self._aws, self._group, self._stream, self._interval = aws, group, stream, interval_s
+        self._json = json_format  # `logs.logFormat: JSON`: START, END and REPORT go as platform records
         self._pending: list[tuple[int, str]] = []
         self._lock = threading.Lock()
         self._closed = threading.Event()
@@ -324,6 +429,10 @@ class LogShipper:
         self._thread.start()
 
     def add(self, stamp: int, message: str) -> None:
+        if self._json:
+            from fnship.local.lambda_logs import platform_json
+
+            message = platform_json(message, stamp)
         with self._lock:
             self._pending.append((stamp, message))
 

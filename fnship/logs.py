@@ -14,7 +14,7 @@ import json
 import queue
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -57,12 +57,20 @@ class Source:
     function_name: str
     group: str
 
+    def owns(self, stream: str) -> bool:
+        """Whether a stream of the group is this function's. A custom log group (`logs.logGroup`) may be shared:
+        Lambda names the streams there `YYYY/MM/DD/<function_name>[<version>]<environment>`.
+        https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-loggroups.html"""
+        if self.group == f"/aws/lambda/{self.function_name}":
+            return True
+        return f"/{self.function_name}[" in stream
+
 
 def sources_for(manifest: Manifest, keys: Sequence[str] = ()) -> list[Source]:
-    from fnship.model.names import log_group_name
+    from fnship.model.names import function_log_group
 
     chosen = list(keys) or list(manifest.functions)
-    return [Source(key, manifest.functions[key].name, log_group_name(manifest.functions[key].name)) for key in chosen]
+    return [Source(key, manifest.functions[key].name, function_log_group(manifest.functions[key])) for key in chosen]
 
 
 def parse_time(text: str, *, now: float, option: str = "--since") -> int:
@@ -117,7 +125,7 @@ def _read_group(
     token = None
     while True:
         page, token = api.filter_events(source.group, start_ms=start_ms, end_ms=end_ms, pattern=pattern, token=token)
-        events.extend(_event(source, raw) for raw in page)
+        events.extend(_event(source, raw) for raw in page if source.owns(str(raw.get("logStreamName", ""))))
         if not token:
             return sorted(events, key=lambda e: (e.timestamp, e.stream))
 
@@ -190,6 +198,8 @@ def summarize_report(report: JsonMapping) -> str:
         parts.append(f"{report.get('max_memory_used_mb', '?')}/{report.get('memory_mb', '?')} MB")
     if "init_ms" in report:
         parts.append(f"cold start, init {report['init_ms']} ms")
+    if "restore_ms" in report:  # SnapStart: the environment was restored from the version's snapshot
+        parts.append(f"restored from snapshot, Restore Duration {report['restore_ms']} ms")
     if report.get("status"):
         parts.append(f"status {report['status']}")
     return "REPORT " + " | ".join(parts)
@@ -203,6 +213,62 @@ def _parse_json(text: str) -> Json:
         return json.loads(stripped)
     except ValueError:
         return None
+
+
+# JSON-format system logs (`logs.logFormat: JSON`): one JSON record per platform event, the text format's START, END
+# and REPORT lines among them. https://docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html
+_PLATFORM_METRICS = {
+    "durationMs": "duration_ms",
+    "billedDurationMs": "billed_ms",
+    "memorySizeMB": "memory_mb",
+    "maxMemoryUsedMB": "max_memory_used_mb",
+    "initDurationMs": "init_ms",
+    "restoreDurationMs": "restore_ms",
+    "billedRestoreDurationMs": "billed_restore_ms",
+}
+
+
+def report_of_platform(record: JsonMapping) -> JsonObject:
+    """A `platform.report` record as parse_report reads a text REPORT line (status only when not a success)."""
+    found = record.get("metrics")
+    metrics = found if isinstance(found, Mapping) else {}
+    report: JsonObject = {}
+    for key, name in _PLATFORM_METRICS.items():
+        value = metrics.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            report[name] = value
+    status = record.get("status")
+    if status and status != "success":
+        report["status"] = str(status)
+    return report
+
+
+def _platform_event(message: str) -> tuple[str, str, str, JsonObject] | None:
+    """(kind, severity, text, record) of a JSON platform line; None for anything else."""
+    data = _parse_json(message)
+    if not isinstance(data, dict) or not str(data.get("type", "")).startswith("platform."):
+        return None
+    event_type = str(data["type"])
+    found_record = data.get("record")
+    record: JsonObject = found_record if isinstance(found_record, dict) else {}
+    found: JsonObject = {"request_id": record.get("requestId"), "platform": event_type}
+    if event_type == "platform.start":
+        version = record.get("version")
+        return "start", "meta", f"START version {version}" if version else "START", found
+    if event_type == "platform.runtimeDone":
+        status = record.get("status")
+        failed = status not in (None, "success")
+        return "end", "error" if failed else "meta", f"END status {status}" if failed else "END", found
+    if event_type == "platform.report":
+        report = report_of_platform(record)
+        found["report"] = report
+        severity = "error" if report.get("status") in ("timeout", "error", "failure") else "report"
+        return "report", severity, summarize_report(report), found
+    # initStart, initRuntimeDone, initReport, restoreStart, restoreReport...: said by name
+    name = event_type.removeprefix("platform.")
+    metrics = record.get("metrics")
+    detail = record.get("restoreDurationMs") or (metrics.get("durationMs") if isinstance(metrics, dict) else None)
+    return "platform", "meta", f"{name}" + (f" {detail} ms" if detail is not None else ""), found
 
 
 def _is_error_text(text: str) -> bool:
@@ -255,6 +321,13 @@ class Formatter:
                 body = self._dump(data)
             text = f"[{level}] {body}"
             severity = "error" if level in ERROR_LEVELS else "warning" if level == "WARNING" else "normal"
+        elif (platform := _platform_event(message)) is not None:
+            kind, severity, text, record = platform
+            request_id = str(record.pop("request_id", "") or request_id)
+            if kind == "start":
+                self._current[stream_key] = request_id
+            elif kind == "end":
+                self._current.pop(stream_key, None)
         elif (data := _parse_json(message)) is not None:
             kind = "json"
             record["data"] = data
@@ -408,13 +481,13 @@ class Tailer:
         and again after each reconnect, so nothing falls between sessions."""
         from fnship.aws.logs_read_api import LIVE_TAIL_MAX_GROUPS
 
-        by_arn: dict[str, Source] = {}
+        by_arn: dict[str, list[Source]] = {}  # a shared custom group: several functions' sources
         for source in self.sources:
             arn = self.api.group_arn(source.group)
             if arn is None:
                 self.notice(f"log group {source.group} does not exist yet; it is polled instead")
                 return f"log group {source.group} does not exist"
-            by_arn[arn] = source
+            by_arn.setdefault(arn, []).append(source)
         arns = list(by_arn)
         chunks = [arns[i : i + LIVE_TAIL_MAX_GROUPS] for i in range(0, len(arns), LIVE_TAIL_MAX_GROUPS)]
         inbox: queue.Queue = queue.Queue()
@@ -445,7 +518,9 @@ class Tailer:
                         self._show(fetch(self.api, self.sources, start_ms=start, pattern=self.pattern))
                 elif kind == "result":
                     session, raw = value
-                    found = by_arn.get(raw["logGroupIdentifier"]) or _by_name(self.sources, raw)
+                    candidates = by_arn.get(raw["logGroupIdentifier"]) or _by_name(self.sources, raw)
+                    stream = str(raw.get("logStreamName", ""))
+                    found = next((source for source in candidates if source.owns(stream)), None)
                     if found is not None:
                         self._show([_event(found, raw)], session=session)
         finally:
@@ -496,9 +571,6 @@ class Tailer:
             self.sleep(float(2**early_ends))
 
 
-def _by_name(sources: Sequence[Source], result: LiveTailResult) -> Source | None:
+def _by_name(sources: Sequence[Source], result: LiveTailResult) -> list[Source]:
     ident = str(result.get("logGroupIdentifier", ""))
-    for source in sources:
-        if ident == source.group or ident.endswith(f":log-group:{source.group}"):
-            return source
-    return None
+    return [s for s in sources if ident == s.group or ident.endswith(f":log-group:{s.group}")]

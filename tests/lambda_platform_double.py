@@ -11,7 +11,9 @@ API reference:
 - Create/Get/Update/DeleteCapacityProvider `/2025-11-30/capacity-providers[/{name}]`
   https://docs.aws.amazon.com/lambda/latest/api/API_CreateCapacityProvider.html (202, State Active here at once;
   UpdateCapacityProvider takes the scaling config; DeleteCapacityProvider of one a function version uses: 409
-  ResourceConflictException), ListTags on its ARN.
+  ResourceConflictException), ListTags on its ARN, and the Resource Groups Tagging API's GetResources answering
+  tagged providers beside moto's resources (GetResources covers every resource type:
+  https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/supported-services.html).
 - Put/GetFunctionScalingConfig `/2025-11-30/functions/{name}/function-scaling-config?Qualifier=N`
   https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionScalingConfig.html (a published version only).
 Every other request goes to moto.
@@ -63,6 +65,8 @@ class LambdaPlatformDouble(FrontDouble):
 
     def answer(self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str],
                body: bytes) -> Answer | None:  # fmt: skip
+        if headers.get("X-Amz-Target", headers.get("x-amz-target", "")).endswith(".GetResources"):
+            return self._tagged(method, path, headers, body)
         parts = path.split("/")
         full = path + (f"?{urllib.parse.urlencode(query, doseq=True)}" if query else "")
         if parts[1:3] == ["2025-11-30", "capacity-providers"]:
@@ -111,6 +115,23 @@ class LambdaPlatformDouble(FrontDouble):
                     self.versions.pop(key)
                     self.scaling.pop(key, None)
             return None
+
+    def _tagged(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
+        """Resource Groups Tagging API GetResources: moto's answer, plus (on the first page) the capacity providers
+        carrying every tag the filters ask for, as AWS answers for every resource type."""
+        request = json.loads(body or b"{}")
+        status, out, document = self._forward_json(method, path, headers, body)
+        if status == 200 and not request.get("PaginationToken"):
+            wanted = [(f["Key"], f.get("Values") or []) for f in request.get("TagFilters") or []]
+            with self._lock:
+                for provider in self.providers.values():
+                    tags = provider.get("Tags") or {}
+                    if all(key in tags and (not values or tags[key] in values) for key, values in wanted):
+                        listed = [{"Key": k, "Value": v} for k, v in tags.items()]
+                        document.setdefault("ResourceTagMappingList", []).append(
+                            {"ResourceARN": provider["CapacityProviderArn"], "Tags": listed}
+                        )
+        return status, out, json.dumps(document).encode()
 
     def _create_function(self, path: str, headers: dict[str, str], body: bytes) -> Answer:
         request = json.loads(body or b"{}")

@@ -29,9 +29,14 @@ class RestApis:
     def arn(self, api_id: str) -> str:
         return arn("apigateway", f"/restapis/{api_id}", region=self._region)
 
-    def lambda_uri(self, function_arn: str) -> str:
-        """The integration URI that invokes a function (or alias) ARN."""
-        return arn("apigateway", f"path/2015-03-31/functions/{function_arn}/invocations", region=self._region,
+    def lambda_uri(self, function_arn: str, *, streaming: bool = False) -> str:
+        """The integration URI that invokes a function (or alias) ARN: Invoke, or InvokeWithResponseStream."""
+        action = (
+            "2021-11-15/functions/{}/response-streaming-invocations"
+            if streaming
+            else "2015-03-31/functions/{}/invocations"
+        )
+        return arn("apigateway", "path/" + action.format(function_arn), region=self._region,
                    account_id="lambda")  # fmt: skip
 
     def get_api_or_none(self, api_id: str) -> RestApiResponseTypeDef | None:
@@ -85,8 +90,12 @@ class RestApis:
         )
 
     # -- methods ----------------------------------------------------------------------------------------------
-    def put_lambda_method(self, api_id: str, resource_id: str, *, method: str, target_arn: str) -> None:
-        """The method (no authorization) with a Lambda proxy integration to `target_arn`."""
+    def put_lambda_method(
+        self, api_id: str, resource_id: str, *, method: str, target_arn: str, transfer_mode: str = "BUFFERED"
+    ) -> None:
+        """The method (no authorization) with a Lambda proxy integration to `target_arn`; `transfer_mode` STREAM
+        invokes it with InvokeWithResponseStream (its own URI) and streams the answer.
+        https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode-lambda.html"""
         where = f"REST API {api_id} {method} on {resource_id}"
         existing = call_or_none(
             where, "GetMethod", self._client.get_method, restApiId=api_id, resourceId=resource_id, httpMethod=method
@@ -110,7 +119,8 @@ class RestApis:
             httpMethod=method,
             type="AWS_PROXY",
             integrationHttpMethod="POST",
-            uri=self.lambda_uri(target_arn),
+            uri=self.lambda_uri(target_arn, streaming=transfer_mode == "STREAM"),
+            responseTransferMode=transfer_mode,
         )
 
     def delete_method(self, api_id: str, resource_id: str, *, method: str) -> None:

@@ -92,7 +92,7 @@ class S3ArtifactCache:
         try:
             pointer = self._client.get_object(Bucket=self._bucket, Key=f"{CACHE_PREFIX}{key}.json")
             target = json.loads(pointer["Body"].read())["object"]
-            self._client.download_file(self._bucket, target, str(dest))
+            _download(self._client, self._bucket, target, dest)
             return True
         except Exception:  # noqa: BLE001 -- a miss (or an unreadable cache) means: build it
             return False
@@ -112,3 +112,19 @@ class S3ArtifactCache:
             )
         except Exception:  # noqa: BLE001 -- a cache write is best effort
             return
+
+
+def _download(client: S3Client, bucket: str, key: str, dest: Path) -> None:
+    """An object into `dest`, streamed, replacing it only once whole."""
+    import shutil
+
+    from fnship.paths import temp_sibling
+
+    body = client.get_object(Bucket=bucket, Key=key)["Body"]
+    partial = temp_sibling(dest)
+    try:
+        with partial.open("wb") as out:
+            shutil.copyfileobj(body, out, 1024 * 1024)
+        partial.replace(dest)
+    finally:
+        partial.unlink(missing_ok=True)

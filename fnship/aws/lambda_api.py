@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Literal, TypedDict, TypeVar
 
 from fnship.aws.calls import aws_call, call_or_none, describe, error_code, error_message, paged, paged_or_none
@@ -120,6 +120,22 @@ class Invocation(TypedDict):
     LogResult: str | None
 
 
+class StreamEnd(TypedDict):
+    """InvokeWithResponseStream's InvokeComplete event, the log tail decoded, with the version that ran."""
+
+    ErrorCode: str | None
+    ErrorDetails: str | None
+    LogResult: str | None
+    ExecutedVersion: str | None
+
+
+class StreamEvent(TypedDict, total=False):
+    """One event of `invoke_stream`: a chunk of the response, or its end."""
+
+    chunk: bytes
+    done: StreamEnd
+
+
 # A role created seconds ago may not be assumable by Lambda yet (IAM is eventually consistent):
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency
 ROLE_NOT_READY_HINTS = (
@@ -152,9 +168,18 @@ class LambdaApi:
             f"alias {function}:{alias}", "GetAlias", self._client.get_alias, FunctionName=function, Name=alias
         )
 
-    def invoke(self, name: str, *, payload: bytes, qualifier: str | None = None, log_tail: bool = False) -> Invocation:
+    def invoke(
+        self,
+        name: str,
+        *,
+        payload: bytes,
+        qualifier: str | None = None,
+        log_tail: bool = False,
+        tenant_id: str | None = None,
+    ) -> Invocation:
         """`Invoke` synchronously (RequestResponse). Returns StatusCode, FunctionError (absent on success),
-        ExecutedVersion, the payload bytes, and LogResult decoded (the last 4 KB of the log) when `log_tail`."""
+        ExecutedVersion, the payload bytes, and LogResult decoded (the last 4 KB of the log) when `log_tail`.
+        `tenant_id`: the tenant a tenant-isolated function runs the invocation for (TenantId)."""
         import base64
 
         kwargs: dict[str, object] = {
@@ -165,6 +190,8 @@ class LambdaApi:
         }
         if qualifier:
             kwargs["Qualifier"] = qualifier
+        if tenant_id:
+            kwargs["TenantId"] = tenant_id
         target = f"function {name}:{qualifier}" if qualifier else f"function {name}"
         response = aws_call(target, "Invoke", self._client.invoke, **kwargs)
         body = response.get("Payload")
@@ -176,6 +203,77 @@ class LambdaApi:
             "Payload": body.read() if body is not None else b"",
             "LogResult": base64.b64decode(log).decode("utf-8", "replace") if log else None,
         }
+
+    def invoke_stream(
+        self,
+        name: str,
+        *,
+        payload: bytes,
+        qualifier: str | None = None,
+        log_tail: bool = False,
+        tenant_id: str | None = None,
+    ) -> Iterator[StreamEvent]:
+        """`InvokeWithResponseStream`: the response as it arrives, one event at a time: {"chunk": bytes} for each
+        PayloadChunk, then one {"done": ...} with ErrorCode/ErrorDetails (a function error) and LogResult decoded.
+        https://docs.aws.amazon.com/lambda/latest/api/API_InvokeWithResponseStream.html"""
+        import base64
+
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        kwargs: dict[str, object] = {
+            "FunctionName": name,
+            "Payload": payload,
+            "LogType": "Tail" if log_tail else "None",
+        }
+        if qualifier:
+            kwargs["Qualifier"] = qualifier
+        if tenant_id:
+            kwargs["TenantId"] = tenant_id
+        target = f"function {name}:{qualifier}" if qualifier else f"function {name}"
+        response = aws_call(target, "InvokeWithResponseStream", self._client.invoke_with_response_stream, **kwargs)
+        try:
+            for event in response["EventStream"]:
+                if "PayloadChunk" in event:
+                    yield {"chunk": event["PayloadChunk"].get("Payload") or b""}
+                elif "InvokeComplete" in event:
+                    complete = event["InvokeComplete"]
+                    log = complete.get("LogResult")
+                    yield {
+                        "done": {
+                            "ErrorCode": complete.get("ErrorCode"),
+                            "ErrorDetails": complete.get("ErrorDetails"),
+                            "LogResult": base64.b64decode(log).decode("utf-8", "replace") if log else None,
+                            "ExecutedVersion": response.get("ExecutedVersion"),
+                        }
+                    }
+        except (ClientError, BotoCoreError) as exc:  # the stream broke off: said like every other failed call
+            raise describe(exc, resource=target, action="InvokeWithResponseStream", client=self._client) from exc
+
+    def set_recursion(self, name: str, recursive_loop: str) -> None:
+        """`PutFunctionRecursionConfig` (Allow | Terminate).
+        https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionRecursionConfig.html"""
+        aws_call(f"function {name}", "PutFunctionRecursionConfig", self._client.put_function_recursion_config,
+                 FunctionName=name, RecursiveLoop=recursive_loop)  # fmt: skip
+
+    def get_recursion(self, name: str) -> str:
+        answer = aws_call(f"function {name}", "GetFunctionRecursionConfig",
+                          self._client.get_function_recursion_config, FunctionName=name)  # fmt: skip
+        return str(answer.get("RecursiveLoop") or "Terminate")
+
+    def set_runtime_management(self, name: str, *, mode: str, runtime_version_arn: str | None = None) -> None:
+        """`PutRuntimeManagementConfig` on $LATEST (versions published afterwards keep it).
+        https://docs.aws.amazon.com/lambda/latest/api/API_PutRuntimeManagementConfig.html"""
+        kwargs: dict[str, object] = {"FunctionName": name, "UpdateRuntimeOn": mode}
+        if runtime_version_arn:
+            kwargs["RuntimeVersionArn"] = runtime_version_arn
+        aws_call(f"function {name}", "PutRuntimeManagementConfig", self._client.put_runtime_management_config,
+                 **kwargs)  # fmt: skip
+
+    def get_runtime_management(self, name: str) -> tuple[str, str | None]:
+        """(UpdateRuntimeOn, RuntimeVersionArn: Manual mode only)."""
+        answer = aws_call(f"function {name}", "GetRuntimeManagementConfig",
+                          self._client.get_runtime_management_config, FunctionName=name)  # fmt: skip
+        return str(answer.get("UpdateRuntimeOn") or "Auto"), answer.get("RuntimeVersionArn") or None
 
     def create_function(
         self, name: str, *, config: JsonMapping, code: Mapping[str, object], tags: Mapping[str, str]

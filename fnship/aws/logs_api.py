@@ -20,6 +20,7 @@ class LogGroupAnswer(TypedDict):
     Name: str
     Arn: str
     RetentionInDays: int | None
+    logGroupClass: str  # STANDARD | INFREQUENT_ACCESS (fixed when the group is created)
 
 
 class LogsApi:
@@ -27,8 +28,8 @@ class LogsApi:
         self._client = client
 
     def describe_log_groups(self, names: list[str]) -> dict[str, LogGroupAnswer]:
-        """Name -> {Name, Arn, RetentionInDays} of those of `names` that exist: 50 names per DescribeLogGroups
-        call (`logGroupIdentifiers`), instead of one call per group.
+        """Name -> {Name, Arn, RetentionInDays, logGroupClass} of those of `names` that exist: 50 names per
+        DescribeLogGroups call (`logGroupIdentifiers`), instead of one call per group.
         https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DescribeLogGroups.html"""
         found: dict[str, LogGroupAnswer] = {}
         for start in range(0, len(names), LOG_GROUP_IDENTIFIERS_MAX):
@@ -43,6 +44,7 @@ class LogsApi:
                     "Name": group["logGroupName"],
                     "Arn": arn,
                     "RetentionInDays": group.get("retentionInDays"),
+                    "logGroupClass": group.get("logGroupClass") or "STANDARD",
                 }
         return found
 
@@ -50,10 +52,13 @@ class LogsApi:
         tags = aws_call(f"log group {arn}", "ListTagsForResource", self._client.list_tags_for_resource, resourceArn=arn)
         return dict(tags.get("tags", {}))
 
-    def create_log_group(self, name: str, *, tags: Mapping[str, str]) -> None:
-        aws_call(
-            f"log group {name}", "CreateLogGroup", self._client.create_log_group, logGroupName=name, tags=dict(tags)
-        )
+    def create_log_group(self, name: str, *, tags: Mapping[str, str], log_group_class: str | None = None) -> None:
+        """`CreateLogGroup`; `log_group_class` (STANDARD, INFREQUENT_ACCESS) is fixed at creation.
+        https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html"""
+        kwargs: dict[str, object] = {"logGroupName": name, "tags": dict(tags)}
+        if log_group_class:
+            kwargs["logGroupClass"] = log_group_class
+        aws_call(f"log group {name}", "CreateLogGroup", self._client.create_log_group, **kwargs)
 
     def set_retention(self, name: str, days: int | None) -> None:
         if days is None:

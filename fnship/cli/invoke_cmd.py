@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -54,6 +55,19 @@ def invoke(
     log: Annotated[
         bool, typer.Option("-l", "--log", help="Print the log tail AWS returns and the executed version.")
     ] = False,
+    tenant: Annotated[
+        str | None,
+        typer.Option("--tenant", help="The tenant to run a tenant-isolated function (tenancy: per_tenant) for."),
+    ] = None,
+    stream: Annotated[
+        bool | None,
+        typer.Option(
+            "--stream/--no-stream",
+            help="Print the response as it arrives (InvokeWithResponseStream); default: when the function streams "
+            "(url invokeMode RESPONSE_STREAM, http response.transferMode STREAM).",
+            show_default=False,
+        ),
+    ] = None,
     json_out: Json = False,
     no_color: NoColor = False,
     debug: Debug = False,
@@ -91,6 +105,8 @@ def invoke(
         if local:
             if qualifier not in (None, "$LATEST"):
                 raise InputError("--qualifier names a published version or alias: --local runs the code on disk")
+            # Locally the handler runs once, in this process: there is no tenant's environment to pick.
+            core.check_tenant(loaded.manifest.functions[key], key, tenant)
             lines: list[str] = []
 
             def on_log(_stamp: int, message: str) -> None:
@@ -101,7 +117,29 @@ def invoke(
             result = core.invoke_local(loaded, key, payload, on_log=on_log)
         else:
             lines = []
-            result = core.invoke_remote(loaded, key, payload, qualifier=qualifier, log_tail=log or json_out)
+            streaming = stream if stream is not None else core.streams_response(loaded.manifest.functions[key])
+            shown: list[bytes] = []
+
+            def on_chunk(chunk: bytes) -> None:
+                shown.append(chunk)
+                if not json_out:  # as it arrives: a streamed response may take long to finish
+                    sys.stdout.buffer.write(chunk)
+                    sys.stdout.buffer.flush()
+
+            result = core.invoke_remote(
+                loaded,
+                key,
+                payload,
+                qualifier=qualifier,
+                log_tail=log or json_out,
+                tenant=tenant,
+                on_chunk=on_chunk if streaming else None,
+            )
+            if streaming and not json_out:
+                if shown and not b"".join(shown).endswith(b"\n"):
+                    print(flush=True)
+                if result.ok:  # already printed
+                    result.payload = b""
         if json_out:
             document = {
                 "ok": result.ok,

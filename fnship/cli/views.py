@@ -89,6 +89,9 @@ def render_plan(plan: Plan) -> str:
             prune = detail.get("prune")
             if prune and isinstance(prune, (list, tuple)):
                 lines.append(f"      prune versions: {', '.join(str(v) for v in prune)} (after the release)")
+        publish = next((s for s in plan.steps if s.type == "version.publish" and s.address == change.address), None)
+        if publish is not None and publish.detail.get("snapstart"):
+            lines.append(f"      version publish: SnapStart {publish.detail['snapstart']}")
         if change.action != DELETE:
             for field in change.fields:
                 forces = field.path.split(".", 1)[0] in change.forces_replacement

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from fnship.plan.reads import Reads
 
 PROVISIONED = "provisioned_concurrency"
+SNAPSHOT_ATTR = "snap_start"  # the release's SnapStart setting (model/build.py release_of)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,7 +90,7 @@ def alias_steps(change: Change) -> list[Step]:
     steps = []
     if "version" in fields:
         if spec.publish:
-            steps.append(Step("version.publish", change.address))
+            steps.append(Step("version.publish", change.address, publish_detail(spec)))
         live_version = change.live.spec_as(Alias).version if change.live else None
         if change.action == UPDATE and spec.publish and str(live_version).isdigit():
             steps.append(Step("alias.shift", change.address, shift_detail(desired)))
@@ -98,6 +99,14 @@ def alias_steps(change: Change) -> list[Step]:
     elif PROVISIONED in fields:
         steps.append(Step("alias.concurrency", change.address))
     return steps
+
+
+def publish_detail(spec: Alias) -> dict[str, JsonValue]:
+    """What the plan says of a publish: with SnapStart, Lambda snapshots the version as it publishes it, and traffic
+    moves only once the version is Active. https://docs.aws.amazon.com/lambda/latest/dg/snapstart-activate.html"""
+    if not (spec.release or {}).get(SNAPSHOT_ATTR):
+        return {}
+    return {"snapstart": "snapshot taken at publish; traffic moves once the version is Active"}
 
 
 def shift_detail(alias: Resource) -> dict[str, JsonValue]:
@@ -120,11 +129,16 @@ def shift_detail(alias: Resource) -> dict[str, JsonValue]:
 def version_publish(context: Context, step: Step) -> None:
     scope = context.desired(step).in_scope()
     function = context.desired_at(Address.function(scope.function_key))
+    spec = function.spec_as(LambdaFunction)
     version = context.aws.lambda_.publish_version(
-        scope.function_name,
-        description=context.description,
-        code_sha256=function.spec_as(LambdaFunction).code_sha256,
+        scope.function_name, description=context.description, code_sha256=spec.code_sha256
     )
+    # The snapshot is made now (SnapStart), or the version is deployed to its capacity provider's instances (Managed
+    # Instances): traffic moves once the version is Active.
+    # https://docs.aws.amazon.com/lambda/latest/dg/snapstart-activate.html,
+    # https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances.html
+    if spec.snap_start or spec.capacity_provider is not None:
+        context.aws.lambda_.wait_version_ready(scope.function_name, version)
     context.outputs.setdefault(step.address, {})["version"] = version
 
 

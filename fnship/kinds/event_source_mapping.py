@@ -22,6 +22,14 @@ if TYPE_CHECKING:
 CREATE_ONLY_FIELDS = frozenset({"source_arn", "starting_position", "starting_position_timestamp"})
 
 
+@dataclass(frozen=True)
+class Pollers:
+    """Provisioned mode: the pollers Lambda keeps for the mapping (ProvisionedPollerConfig), AWS's defaults filled."""
+
+    minimum: int
+    maximum: int
+
+
 @dataclass(frozen=True, kw_only=True)
 class MappingSpec(Spec):
     """What every event source mapping has, with Lambda's defaults filled in."""
@@ -34,6 +42,7 @@ class MappingSpec(Spec):
     function_response_types: tuple[str, ...]
     enabled: bool
     filter_patterns: tuple[str, ...]  # compact JSON, sorted
+    metrics: tuple[str, ...] = ()  # MetricsConfig.Metrics, sorted: () publishes none
     uuid: str | None = field(default=None, compare=False)  # assigned by Lambda: live only
 
 
@@ -42,6 +51,7 @@ class QueueMapping(MappingSpec):
     """A mapping from an SQS queue."""
 
     maximum_concurrency: int | None
+    provisioned_pollers: Pollers | None = None  # None: on-demand polling (AWS's default)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,6 +78,7 @@ class _MappingFields(TypedDict):
     function_response_types: tuple[str, ...]
     enabled: bool
     filter_patterns: tuple[str, ...]
+    metrics: tuple[str, ...]
     uuid: str | None
 
 
@@ -84,11 +95,19 @@ def from_aws(mapping: MappingConfiguration, *, function_arn: str) -> MappingSpec
         "function_response_types": tuple(mapping.get("FunctionResponseTypes") or ()),
         "enabled": mapping.get("State") not in ("Disabled", "Disabling"),
         "filter_patterns": tuple(sorted(str(compact_json(f["Pattern"])) for f in filters if f.get("Pattern"))),
+        "metrics": tuple(sorted((mapping.get("MetricsConfig") or {}).get("Metrics") or ())),
         "uuid": mapping.get("UUID"),
     }
     if ":sqs:" in source:
         scaling = mapping.get("ScalingConfig") or {}
-        return QueueMapping(**common, maximum_concurrency=scaling.get("MaximumConcurrency"))
+        pollers = mapping.get("ProvisionedPollerConfig") or {}
+        return QueueMapping(
+            **common,
+            maximum_concurrency=scaling.get("MaximumConcurrency"),
+            provisioned_pollers=Pollers(pollers["MinimumPollers"], pollers["MaximumPollers"])
+            if pollers.get("MinimumPollers") and pollers.get("MaximumPollers")
+            else None,
+        )
     timestamp = mapping.get("StartingPositionTimestamp")
     return StreamMapping(
         **common,
@@ -114,11 +133,16 @@ def mapping_request(spec: MappingSpec, *, creating: bool) -> dict[str, JsonValue
     }
     if spec.filter_patterns or not creating:
         request["FilterCriteria"] = {"Filters": [{"Pattern": p} for p in spec.filter_patterns]}
+    if spec.metrics:
+        request["MetricsConfig"] = {"Metrics": list(spec.metrics)}
     if isinstance(spec, QueueMapping):
         if spec.maximum_concurrency is not None:
             request["ScalingConfig"] = {"MaximumConcurrency": spec.maximum_concurrency}
         elif not creating:
             request["ScalingConfig"] = {}
+        if spec.provisioned_pollers is not None:
+            pollers = spec.provisioned_pollers
+            request["ProvisionedPollerConfig"] = {"MinimumPollers": pollers.minimum, "MaximumPollers": pollers.maximum}
         return request
     assert isinstance(spec, StreamMapping)
     request.update(
@@ -158,6 +182,13 @@ def event_source_mapping_update(context: Context, step: Step) -> None:
     request = mapping_request(spec, creating=False)
     if spec.function_arn != live.function_arn:
         request["FunctionName"] = spec.function_arn
+    # Settings taken away are sent empty, and only then (a mapping that never had them is not asked to change):
+    # no metrics, and on-demand polling again.
+    if live.metrics and not spec.metrics:
+        request["MetricsConfig"] = {"Metrics": []}
+    had = live.provisioned_pollers if isinstance(live, QueueMapping) else None
+    if had is not None and isinstance(spec, QueueMapping) and spec.provisioned_pollers is None:
+        request["ProvisionedPollerConfig"] = {}
     context.aws.lambda_.update_event_source_mapping(known(live.uuid, f"the UUID of {step.address}"), request)
 
 

@@ -24,18 +24,25 @@ class LogGroup(Spec):
     kind: ClassVar[str] = "log_group"
     retention_days: int | None
     tags: Mapping[str, str]
+    # STANDARD | INFREQUENT_ACCESS, fixed at creation: a change replaces the group (its events go with it).
+    log_group_class: str = "STANDARD"
     arn: str | None = field(default=None, compare=False)  # assigned by CloudWatch Logs: live only
 
 
 def from_aws(found: LogGroupAnswer, tags: Mapping[str, str]) -> LogGroup:
     """A DescribeLogGroups item, with the group's tags (ListTagsForResource, or the tagging answer), as the spec."""
-    return LogGroup(retention_days=found.get("RetentionInDays"), tags=dict(tags), arn=found.get("Arn"))
+    return LogGroup(
+        retention_days=found.get("RetentionInDays"),
+        tags=dict(tags),
+        log_group_class=found.get("logGroupClass") or "STANDARD",
+        arn=found.get("Arn"),
+    )
 
 
 def log_group_create(context: Context, step: Step) -> None:
     resource = context.desired(step)
     spec = resource.spec_as(LogGroup)
-    context.aws.logs.create_log_group(resource.name, tags=spec.tags)
+    context.aws.logs.create_log_group(resource.name, tags=spec.tags, log_group_class=spec.log_group_class)
     if spec.retention_days is not None:
         context.aws.logs.set_retention(resource.name, spec.retention_days)
 
@@ -97,6 +104,7 @@ KIND = Kind(
         "log_group.update": log_group_update,
         "log_group.delete": log_group_delete,
     },
+    replace_on=frozenset({"log_group_class"}),
     by_name=True,
     read=read_log_group,
     discover=discover_log_groups,

@@ -130,6 +130,7 @@ class RestMethod(Spec):
     path: str
     integration: str | None  # AWS_PROXY
     target: str | None  # the alias ARN the integration invokes
+    transfer_mode: str = "BUFFERED"  # STREAM: invoked with InvokeWithResponseStream, the answer streamed
     # Assigned by API Gateway: live only.
     api_id: str | None = field(default=None, compare=False)
     resource_id: str | None = field(default=None, compare=False)
@@ -139,7 +140,11 @@ def rest_method_put(context: Context, step: Step) -> None:
     spec = context.desired_spec(step, RestMethod)
     target = known(spec.target, f"the target of {step.address}")
     context.aws.rest_apis.put_lambda_method(
-        context.require(REST_API), resource_id(context, spec.path), method=spec.method, target_arn=target
+        context.require(REST_API),
+        resource_id(context, spec.path),
+        method=spec.method,
+        target_arn=target,
+        transfer_mode=spec.transfer_mode,
     )
 
 
@@ -206,11 +211,11 @@ def rest_resources(aws: Reads, api_id: str) -> list[ResourceTypeDef]:
 
 
 def integration_target(uri: str | None) -> str | None:
-    """`arn:<partition>:apigateway:...:lambda:path/2015-03-31/functions/<function ARN>/invocations` -> the
-    function ARN."""
+    """`arn:<partition>:apigateway:...:lambda:path/2015-03-31/functions/<function ARN>/invocations` (or a streamed
+    integration's `.../2021-11-15/functions/<function ARN>/response-streaming-invocations`) -> the function ARN."""
     if not uri or "/functions/" not in uri:
         return uri
-    return uri.split("/functions/", 1)[1].removesuffix("/invocations")
+    return uri.split("/functions/", 1)[1].removesuffix("/invocations").removesuffix("/response-streaming-invocations")
 
 
 def read_rest_api(aws: Reads, stub: Resource) -> list[Resource]:
@@ -246,6 +251,7 @@ def read_rest_method(aws: Reads, stub: Resource) -> list[Resource]:
             ):
                 continue
             found = RestMethod(method=method, path=item["path"], integration=integration.get("type"), target=target,
+                               transfer_mode=integration.get("responseTransferMode") or "BUFFERED",
                                api_id=api_id, resource_id=item["id"])  # fmt: skip
             return [Resource.of(stub.address, name, found, scope=stub.scope)]
     return []

@@ -10,7 +10,7 @@ from fnship.jsonvalue import JsonMapping
 from fnship.kinds.base import Context, Kind, known, reading_owner, tag_delta
 from fnship.model import iam, names
 from fnship.model.address import Address
-from fnship.model.resources import OWNER_FUNCTION_TAG, Resource, Spec
+from fnship.model.resources import OWNER_FUNCTION_TAG, ROLE_PURPOSE_TAG, Resource, Spec
 from fnship.plan.diff import CREATE, Change, Step
 from fnship.plan.reads import owned
 
@@ -67,7 +67,8 @@ def role_create(context: Context, step: Step) -> None:
         trust_policy=spec.trust_policy,
         tags=spec.tags,
         permissions_boundary=spec.permissions_boundary,
-        description=f"fnship execution role for {Address(resource.address).function_key}",
+        description=f"fnship {spec.tags.get(ROLE_PURPOSE_TAG, 'execution')} role for "
+        f"{Address(resource.address).function_key}",
     )
     context.outputs[step.address] = {"arn": arn}
 
@@ -132,7 +133,9 @@ def read_role(aws: Reads, stub: Resource) -> list[Resource]:
         tags = found["Tags"]
         if aws.owner is None or not owned(tags, aws.owner):
             return []
-        address = Address.role(tags.get(OWNER_FUNCTION_TAG) or stub.name)
+        key = tags.get(OWNER_FUNCTION_TAG) or stub.name
+        purpose = tags.get(ROLE_PURPOSE_TAG)
+        address = Address.role_for(key, purpose) if purpose else Address.role(key)
     return [Resource.of(address, stub.name, from_aws(found))]
 
 

@@ -205,12 +205,14 @@ class DevService:
 
     def invoke(self, key: str, event: JsonValue | bytes) -> RunResult:
         """Run the function on `event` in a warm worker; its log lines go to the terminal and the emulator."""
+        from fnship.invoke import json_logs
+        from fnship.local.lambda_logs import stream_in_group
         from fnship.logs import LogEvent, Source, formatter_for
-        from fnship.model.names import log_group_name
+        from fnship.model.names import function_log_group
 
         payload = event if isinstance(event, bytes) else json.dumps(event).encode()
         spec = self.manifest.functions[key]
-        group = log_group_name(spec.name)
+        group = function_log_group(spec)
         source = Source(key, spec.name, group)
         formatter = self._formatters.setdefault(key, formatter_for([Source(k, "", "") for k in self.functions()]))
         pool = self.pool(key)
@@ -220,7 +222,7 @@ class DevService:
         def on_start(stream: str) -> None:
             current["stream"] = stream
             if self.emulated:
-                shipping.append(self._shipper(group, stream))
+                shipping.append(self._shipper(group, stream_in_group(group, spec.name, stream), json_logs(spec)))
 
         def on_log(stamp: int, message: str) -> None:
             line = formatter.format(LogEvent(source, current.get("stream", ""), stamp, message))
@@ -230,14 +232,16 @@ class DevService:
 
         return pool.invoke(payload, on_log=on_log, on_start=on_start)
 
-    def _shipper(self, group: str, stream: str) -> LogShipper:
+    def _shipper(self, group: str, stream: str, json_format: bool = False) -> LogShipper:
         """The emulator's CloudWatch Logs writer of one worker's stream (it writes in the background every 0.2 s,
         so a request never waits for its logs to be stored)."""
         from fnship import invoke as core
 
         with self._lock:
             if (group, stream) not in self._shippers:
-                self._shippers[(group, stream)] = core.LogShipper(self.loaded.aws, group, stream)
+                self._shippers[(group, stream)] = core.LogShipper(
+                    self.loaded.aws, group, stream, json_format=json_format
+                )
             return self._shippers[(group, stream)]
 
     def close(self) -> None:

@@ -20,7 +20,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from fnship.jsonvalue import JsonObject
-from fnship.local.moto_patches import REST_API_TAGS
+from fnship.local.moto_patches import FUNCTION_CONFIG, REST_API_TAGS, STREAM_INVOKE
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -46,6 +46,8 @@ class FrontApp:
                 reason = {200: "OK", 204: "No Content", 404: "Not Found", 405: "Method Not Allowed"}[status]
                 start_response(f"{status} {reason}", [("Content-Type", "application/json")])
                 return [json.dumps(document).encode()] if status != 204 else [b""]
+        if FUNCTION_CONFIG.match(path) or STREAM_INVOKE.match(path):
+            return self._lambda_api(environ, start_response, path)
         if not path.startswith(FRONT):
             return self.moto_app(environ, start_response)
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -61,6 +63,28 @@ class FrontApp:
             return [b'{"message": "unknown fnship emulator path"}']
         start_response("200 OK", [("Content-Type", "application/json")])
         return [b"{}"]
+
+    def _lambda_api(self, environ: WSGIEnvironment, start_response: StartResponse, path: str) -> list[bytes]:
+        """The Lambda APIs moto lacks (recursion and runtime management configs, InvokeWithResponseStream)."""
+        from urllib.parse import parse_qs
+
+        from fnship.local.moto_patches import function_config, region_of, stream_invoke
+
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        region = region_of(environ.get("HTTP_AUTHORIZATION", ""))
+        reasons = {200: "OK", 404: "Not Found"}
+        if STREAM_INVOKE.match(path):
+            qualifier = (parse_qs(environ.get("QUERY_STRING", "")).get("Qualifier") or [None])[0]
+            status, stream_headers, payload = stream_invoke(self.host, path, region, qualifier, body)
+            start_response(f"{status} {reasons[status]}", list(stream_headers.items()))
+            return [payload]
+        status, document = function_config(environ["REQUEST_METHOD"], path, region, body)
+        headers = [("Content-Type", "application/json")]
+        if status == 404:
+            headers.append(("X-Amzn-ErrorType", "ResourceNotFoundException"))
+        start_response(f"{status} {reasons[status]}", headers)
+        return [json.dumps(document).encode()]
 
     @staticmethod
     def _rest_api_tags(environ: WSGIEnvironment, path: str) -> tuple[int, JsonObject] | None:

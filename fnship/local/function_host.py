@@ -151,18 +151,27 @@ class FunctionHost:
             return pool
 
     def _store_logs(self, function: LambdaFunction, result: runner.RunResult) -> None:
-        """The invocation's lines in the emulator's CloudWatch Logs (moto's backend, in this process)."""
+        """The invocation's lines in the emulator's CloudWatch Logs (moto's backend, in this process): in the
+        function's log group, as its LoggingConfig says (fnship/local/lambda_logs.py)."""
         from moto.logs.models import logs_backends
 
+        from fnship.local.lambda_logs import platform_json, stream_in_group
+
         logs = logs_backends[function.account_id][function.region]
-        group = f"/aws/lambda/{function.function_name}"
+        config = function.get_configuration().get("LoggingConfig") or {}
+        group = config.get("LogGroup") or f"/aws/lambda/{function.function_name}"
+        stream = stream_in_group(group, function.function_name, result.log_stream)
         with contextlib.suppress(Exception):
             logs.ensure_log_group(group)
         with contextlib.suppress(Exception):
-            logs.create_log_stream(group, result.log_stream)
-        events = [{"timestamp": stamp, "message": message} for stamp, message in result.logs]
+            logs.create_log_stream(group, stream)
+        json_format = config.get("LogFormat") == "JSON"
+        events = [
+            {"timestamp": stamp, "message": platform_json(message, stamp) if json_format else message}
+            for stamp, message in result.logs
+        ]
         with contextlib.suppress(Exception):
-            logs.put_log_events(group, result.log_stream, events)
+            logs.put_log_events(group, stream, events)
 
     def close(self) -> None:
         with self._lock:

@@ -15,15 +15,21 @@ Applied once by fnship/local/emulator_app.py before it serves:
   `Input`, `InputPath` or `InputTransformer`), as it delivers to SQS (moto raised NotImplementedError: 500).
 - AddPermission's `FunctionUrlAuthType` and `InvokedViaFunctionUrl` become the statement's conditions, as AWS
   writes them (moto kept them as top-level keys, so a function URL's permissions re-planned on every deploy).
+- SnapStart, LoggingConfig, TenancyConfig and DurableConfig are kept and answered, by the function and the versions
+  published from it (moto dropped them, so every plan after a deploy saw them changed); a log group keeps its class;
+  the recursion and runtime management configs and InvokeWithResponseStream are answered by the emulator's front
+  (`function_config`, `stream_invoke`: moto answered 404); a REST integration keeps its `responseTransferMode`.
 - A stack created or updated through a change set has the `Outputs` its template declares, as on AWS (moto 5.2
   kept the outputs of the template the stack was first made with: none for a stack made by a change set).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
+import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
@@ -64,6 +70,8 @@ def apply(host: FunctionHost) -> None:
     _route_authorization_none()
     _eventbridge_lambda_targets()
     _function_url_conditions()
+    _kept_function_settings()
+    _integration_transfer_mode()
     change_set_outputs()
 
 
@@ -361,6 +369,212 @@ def _function_url_conditions() -> None:
         return original(self, url_conditions(obj))
 
     _patch(Policy, "decode_policy", decode_policy)
+
+
+# -- Newer Lambda settings (issue 13) ----------------------------------------------------------------------------------
+# moto 5.2.5 accepts SnapStart, LoggingConfig, TenancyConfig and DurableConfig and drops them, has no recursion,
+# runtime management or response-streaming API, and drops a log group's class; the emulator keeps and answers them as
+# AWS does.
+KEPT_SETTINGS = ("SnapStart", "LoggingConfig", "TenancyConfig", "DurableConfig")
+KEPT_ATTRIBUTE = "_fnship_kept"
+CLASS_ATTRIBUTE = "_fnship_class"  # a log group's logGroupClass
+TRANSFER_ATTRIBUTE = "_fnship_transfer"  # a REST integration's responseTransferMode
+FUNCTION_CONFIG = re.compile(
+    r"^/(?:2024-08-31|2021-07-20)/functions/(?P<name>[^/]+)/(?P<what>recursion-config|runtime-management-config)$"
+)
+STREAM_INVOKE = re.compile(r"^/2021-11-15/functions/(?P<name>[^/]+)/response-streaming-invocations$")
+EMULATOR_ACCOUNT = "123456789012"
+# (region, function name, what) -> the document Put*Config stored
+_function_configs: dict[tuple[str, str, str], JsonObject] = {}
+
+
+def settings_answer(sent: JsonObject, function_name: str, version: str) -> JsonObject:
+    """SnapStart, LoggingConfig and TenancyConfig as GetFunctionConfiguration answers them, from what Create/Update
+    sent: SnapStart with its OptimizationStatus (On for a published version that snapshots), LoggingConfig with the
+    default group and, for JSON, INFO levels filled. https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html"""
+    snap_start = sent.get("SnapStart")
+    apply_on = (snap_start.get("ApplyOn") if isinstance(snap_start, dict) else None) or "None"
+    published = version.isdigit()
+    answer: JsonObject = {
+        "SnapStart": {"ApplyOn": apply_on, "OptimizationStatus": "On" if apply_on != "None" and published else "Off"}
+    }
+    sent_logging = sent.get("LoggingConfig")
+    logging: JsonObject = dict(sent_logging) if isinstance(sent_logging, dict) else {}
+    logging["LogFormat"] = logging.get("LogFormat") or "Text"
+    logging["LogGroup"] = logging.get("LogGroup") or f"/aws/lambda/{function_name}"
+    if logging["LogFormat"] == "JSON":
+        logging["ApplicationLogLevel"] = logging.get("ApplicationLogLevel") or "INFO"
+        logging["SystemLogLevel"] = logging.get("SystemLogLevel") or "INFO"
+    else:
+        logging.pop("ApplicationLogLevel", None)
+        logging.pop("SystemLogLevel", None)
+    answer["LoggingConfig"] = logging
+    tenancy = sent.get("TenancyConfig")
+    if isinstance(tenancy, dict) and tenancy:
+        answer["TenancyConfig"] = dict(tenancy)
+    return answer
+
+
+def _kept_function_settings() -> None:
+    """CreateFunction's and UpdateFunctionConfiguration's KEPT_SETTINGS, answered in the function's configuration
+    (SnapStart, LoggingConfig and TenancyConfig with Lambda's defaults filled in: `settings_answer`). A published
+    version is a copy of the function: it keeps what the function had when it was published (an update replaces the
+    kept mapping, never changes it in place). A function's recursion and runtime management configs go with it."""
+    from moto.awslambda.models import LambdaBackend, LambdaFunction
+
+    init, configuration, update = LambdaFunction.__init__, LambdaFunction.get_configuration, \
+        LambdaFunction.update_configuration  # fmt: skip
+    original_delete = LambdaBackend.delete_function
+
+    def __init__(self: LambdaFunction, account_id: str, spec: JsonObject, region: str, version: str | int = 1) -> None:
+        init(self, account_id, spec, region, version)
+        setattr(self, KEPT_ATTRIBUTE, {key: spec[key] for key in KEPT_SETTINGS if spec.get(key)})
+
+    def get_configuration(self: LambdaFunction, on_create: bool = False) -> JsonObject:
+        kept: JsonObject = getattr(self, KEPT_ATTRIBUTE, {})
+        answered = settings_answer(kept, self.function_name, str(self.version))
+        return {**configuration(self, on_create), **kept, **answered}
+
+    def update_configuration(self: LambdaFunction, config_updates: JsonObject) -> JsonObject:
+        # (TenancyConfig and DurableExecution's turning on are create-only: UpdateFunctionConfiguration has no field)
+        kept: JsonObject = dict(getattr(self, KEPT_ATTRIBUTE, {}))
+        kept.update({key: config_updates[key] for key in KEPT_SETTINGS if config_updates.get(key)})
+        setattr(self, KEPT_ATTRIBUTE, kept)
+        return dict(update(self, config_updates))
+
+    def delete_function(self: LambdaBackend, function_name: str, qualifier: str | None = None) -> None:
+        original_delete(self, function_name, qualifier)
+        if not qualifier:
+            name = function_name.rsplit(":function:", 1)[-1].split(":")[0]
+            for key in [key for key in _function_configs if key[:2] == (self.region_name, name)]:
+                _function_configs.pop(key, None)
+
+    _patch(LambdaFunction, "__init__", __init__)
+    _patch(LambdaFunction, "get_configuration", get_configuration)
+    _patch(LambdaFunction, "update_configuration", update_configuration)
+    _patch(LambdaBackend, "delete_function", delete_function)
+    _log_group_class()
+
+
+def _log_group_class() -> None:
+    """CreateLogGroup's `logGroupClass` kept, and DescribeLogGroups answering it (STANDARD when unset)."""
+    from moto.logs.models import LogGroup
+    from moto.logs.responses import LogsResponse
+
+    original_create = LogsResponse.create_log_group
+
+    def create_log_group(self: LogsResponse) -> str:
+        answer = original_create(self)
+        group = self.logs_backend.groups.get(self._get_param("logGroupName"))
+        if group is not None:
+            setattr(group, CLASS_ATTRIBUTE, self._get_param("logGroupClass") or "STANDARD")
+        return answer
+
+    original_describe = LogGroup.to_describe_dict
+
+    def to_describe_dict(self: LogGroup) -> JsonObject:
+        return {**original_describe(self), "logGroupClass": getattr(self, CLASS_ATTRIBUTE, "STANDARD")}
+
+    _patch(LogsResponse, "create_log_group", create_log_group)
+    _patch(LogGroup, "to_describe_dict", to_describe_dict)
+
+
+def region_of(authorization: str) -> str:
+    """The region a SigV4 `Authorization` header's credential scope names (`Credential=AKID/date/REGION/...`)."""
+    match = re.search(r"Credential=[^/]+/\d+/([^/]+)/", authorization)
+    return match.group(1) if match else "us-east-1"
+
+
+def _function_or_none(region: str, name: str, qualifier: str | None = None) -> LambdaFunction | None:
+    from moto.awslambda.models import lambda_backends
+
+    try:
+        return lambda_backends[EMULATOR_ACCOUNT][region].get_function(name, qualifier)
+    except Exception:  # moto's UnknownFunctionException and its kin: the caller answers 404
+        return None
+
+
+def _not_found(name: str) -> tuple[int, JsonObject]:
+    return 404, {"Type": "User", "message": f"Function not found: {name}", "__type": "ResourceNotFoundException"}
+
+
+def function_config(method: str, path: str, region: str, body: bytes) -> tuple[int, JsonObject]:
+    """Put/GetFunctionRecursionConfig (default Terminate) and Put/GetRuntimeManagementConfig (default Auto; the
+    version ARN in Manual mode only).
+    https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionRecursionConfig.html,
+    https://docs.aws.amazon.com/lambda/latest/api/API_PutRuntimeManagementConfig.html"""
+    found = FUNCTION_CONFIG.match(path)
+    assert found is not None
+    name = urllib.parse.unquote(found["name"]).rsplit(":function:", 1)[-1].split(":")[0]
+    function = _function_or_none(region, name)
+    if function is None:
+        return _not_found(name)
+    key = (region, name, found["what"])
+    if method == "PUT":
+        parsed = json.loads(body or b"{}")
+        sent: JsonObject = parsed if isinstance(parsed, dict) else {}
+        if found["what"] == "recursion-config":
+            _function_configs[key] = {"RecursiveLoop": sent.get("RecursiveLoop", "Terminate")}
+        else:
+            kept: JsonObject = {"UpdateRuntimeOn": sent.get("UpdateRuntimeOn", "Auto")}
+            if kept["UpdateRuntimeOn"] == "Manual":
+                kept["RuntimeVersionArn"] = sent.get("RuntimeVersionArn")
+            _function_configs[key] = kept
+    if found["what"] == "recursion-config":
+        return 200, _function_configs.get(key, {"RecursiveLoop": "Terminate"})
+    return 200, {**_function_configs.get(key, {"UpdateRuntimeOn": "Auto"}), "FunctionArn": function.function_arn}
+
+
+def stream_invoke(
+    host: FunctionHost, path: str, region: str, qualifier: str | None, body: bytes
+) -> tuple[int, dict[str, str], bytes]:
+    """InvokeWithResponseStream: the handler runs as Invoke runs it, and its response is one PayloadChunk, then
+    InvokeComplete (with ErrorCode and ErrorDetails for a function error). The local runner returns a handler's
+    response whole, so it arrives in one piece here."""
+    from fnship.local.eventstream import event_message
+
+    found = STREAM_INVOKE.match(path)
+    assert found is not None
+    name = urllib.parse.unquote(found["name"]).rsplit(":function:", 1)[-1].split(":")[0]
+    function = _function_or_none(region, name, qualifier)
+    if function is None:
+        status, document = _not_found(name)
+        return status, {"Content-Type": "application/json"}, json.dumps(document).encode()
+    outcome = host.invoke(function, body)
+    complete: JsonObject = {}
+    stream = b""
+    if outcome.error_type:
+        complete = {"ErrorCode": outcome.error_type, "ErrorDetails": outcome.payload.decode("utf-8", "replace")}
+    else:
+        stream += event_message("PayloadChunk", outcome.payload)
+    stream += event_message("InvokeComplete", json.dumps(complete).encode(), content_type="application/json")
+    headers = {"Content-Type": "application/vnd.amazon.eventstream", "X-Amz-Executed-Version": str(function.version)}
+    return 200, headers, stream
+
+
+def _integration_transfer_mode() -> None:
+    """PutIntegration's `responseTransferMode` kept and answered (BUFFERED when unset), as API Gateway does:
+    https://docs.aws.amazon.com/apigateway/latest/api/API_Integration.html"""
+    from moto.apigateway.models import Integration
+    from moto.apigateway.responses import APIGatewayResponse
+
+    original_put = APIGatewayResponse.put_integration
+
+    def put_integration(self: APIGatewayResponse) -> tuple[int, dict[str, object], str | bytes]:
+        answer = original_put(self)
+        parts = self.path.split("/")
+        with contextlib.suppress(Exception):  # moto refused the request: its answer says why
+            integration = self.backend.get_integration(parts[2], parts[4], parts[6])
+            setattr(integration, TRANSFER_ATTRIBUTE, self._get_param("responseTransferMode") or "BUFFERED")
+        return answer
+
+    original_json = Integration.to_json
+
+    def to_json(self: Integration) -> JsonObject:
+        return {**original_json(self), "responseTransferMode": getattr(self, TRANSFER_ATTRIBUTE, "BUFFERED")}
+
+    _patch(APIGatewayResponse, "put_integration", put_integration)
+    _patch(Integration, "to_json", to_json)
 
 
 # -- CloudFormation ----------------------------------------------------------------------------------------------

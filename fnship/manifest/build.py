@@ -5,6 +5,7 @@ Every problem becomes a Diagnostic on the Checker; the caller raises once with a
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from fnship.manifest.artifacts import build_artifacts
 from fnship.manifest.checks import Checker, dotted, mapping_at, show
 from fnship.manifest.events import EventContext, parse_events, parse_settings
 from fnship.manifest.intrinsics import StackValue, is_intrinsic
+from fnship.manifest.lambda_settings import parse_lambda_settings
+from fnship.manifest.platform import parse_capacity_providers, parse_durable, parse_function_capacity
 from fnship.manifest.release import parse_releases
 from fnship.manifest.types import (
     DEFAULT_ARCHITECTURE,
@@ -57,6 +60,7 @@ def build_manifest(doc: ValueMap, check: Checker, *, path: Path, stage: str, reg
     provider = _provider(doc.get("provider"), check, stage=stage, region=region)
     raw_provider = mapping_at(doc, "provider")
     package = _package(doc.get("package"), ("package",), check)
+    capacity_providers = parse_capacity_providers(raw_provider, check, architecture=provider.architecture)
 
     functions: dict[str, FunctionSpec] = {}
     raw_functions = doc.get("functions")
@@ -74,7 +78,18 @@ def build_manifest(doc: ValueMap, check: Checker, *, path: Path, stage: str, reg
                 function_keys=keys,
             )
             if spec is not None:
-                functions[key] = spec
+                capacity = parse_function_capacity(
+                    spec.raw,
+                    ("functions", key),
+                    check,
+                    providers=capacity_providers,
+                    declared=frozenset(mapping_at(raw_provider, "capacityProviders")),
+                    runtime_family=runtimes.family(spec.runtime),
+                    memory=spec.memory_size,
+                    versioned=provider.version_functions,
+                    durable=spec.durable is not None,
+                )
+                functions[key] = dataclasses.replace(spec, capacity=capacity) if capacity is not None else spec
         _check_routes(functions, check)
         _check_s3_overlaps(functions, check)
 
@@ -95,6 +110,7 @@ def build_manifest(doc: ValueMap, check: Checker, *, path: Path, stage: str, reg
         notes=tuple(check.notes),
         artifacts=artifacts,
         releases=releases,
+        capacity_providers=capacity_providers,
     )
 
 
@@ -624,6 +640,17 @@ def _function(
     context = EventContext(check=check, function_key=key, function_keys=function_keys, http_api=http_api)
     events = parse_events(raw, path, context)
     settings = parse_settings(raw, provider.raw, path, check, function_keys=function_keys)
+    lambda_settings = parse_lambda_settings(
+        raw,
+        provider.raw,
+        path,
+        check,
+        runtime=None if raw.get("image") is not None else runtime,
+        ephemeral_storage=ephemeral,
+        image=raw.get("image") is not None,
+        version_functions=provider.version_functions,
+        event_types=tuple((event.index, event.type) for event in events if event.index >= 0),
+    )
 
     return FunctionSpec(
         key=key,
@@ -645,6 +672,15 @@ def _function(
         raw=raw,
         events=events,
         settings=settings,
+        lambda_settings=lambda_settings,
+        durable=parse_durable(
+            raw,
+            path,
+            check,
+            runtime=runtime,
+            image=raw.get("image") is not None,
+            versioned=provider.version_functions,
+        ),
     )
 
 

@@ -106,3 +106,28 @@ def _item_ok(item: str, low: int, high: int, names: tuple[str, ...], special: st
     if dash:
         return number(start) and number(end)
     return number(base)
+
+
+AT = re.compile(r"^at\((?P<when>[^)]*)\)$")
+AT_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
+
+
+def check_scheduler_expression(text: str) -> str | None:
+    """None when `text` is a valid EventBridge Scheduler expression: rate(), cron(), or a one-time
+    at(yyyy-mm-ddThh:mm:ss), in the schedule's time zone.
+    https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html"""
+    if text.startswith("at("):
+        match = AT.match(text)
+        when = match["when"] if match else ""
+        if not AT_TIME.match(when):
+            return "a one-time schedule is at(yyyy-mm-ddThh:mm:ss), e.g. at(2026-06-01T09:00:00)"
+        import datetime as dt
+
+        try:
+            dt.datetime.fromisoformat(when)
+        except ValueError:
+            return f"{when} is not a date and time"
+        return None
+    problem = check_expression(text)
+    return "must be rate(<value> <unit>), cron(<6 fields>) or at(yyyy-mm-ddThh:mm:ss)" if problem and not \
+        text.startswith(("rate(", "cron(")) else problem  # fmt: skip

@@ -62,6 +62,8 @@ PROVIDER_KEYS = frozenset(
         "build",  # fnship: how dependencies are built (container auto|always|never, images)
         "httpApi",
         "layers",
+        "logs",  # logs.lambda: every function's logging controls (manifest/lambda_settings.py)
+        "capacityProviders",  # Lambda Managed Instances (Serverless v4; fnship/manifest/platform.py)
     }
 )
 PROVIDER_IAM_KEYS = frozenset({"role"})
@@ -107,6 +109,14 @@ FUNCTION_KEYS = frozenset(
         "provisionedConcurrency",
         "deployment",
         "deploymentSettings",  # serverless-plugin-canary-deployments
+        # Newer Lambda settings (manifest/lambda_settings.py).
+        "snapStart",
+        "logs",
+        "recursiveLoop",
+        "runtimeManagement",
+        "tenancy",
+        "durableConfig",  # durable execution (fnship/manifest/platform.py)
+        "capacityProvider",  # Lambda Managed Instances (Serverless v4)
     }
 )
 PACKAGE_KEYS = frozenset(

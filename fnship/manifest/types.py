@@ -21,6 +21,7 @@ from fnship.secret import Secret
 
 if TYPE_CHECKING:
     from fnship.manifest.intrinsics import StackValue
+    from fnship.manifest.platform import CapacityProviderSpec, DurableSpec, FunctionCapacity
     from fnship.manifest.release import ReleaseSettings
     from fnship.manifest.resources import FnshipReference
 
@@ -143,6 +144,36 @@ class FunctionSettings:
 
 
 @frozen
+class LoggingSettings:
+    """`logs:` of a function over `provider.logs.lambda`: Lambda's LoggingConfig and the log group's class."""
+
+    log_format: str = "Text"  # JSON | Text
+    application_log_level: str | None = None  # JSON only; unset: Lambda's INFO
+    system_log_level: str | None = None  # JSON only; unset: Lambda's INFO
+    log_group: str | None = None  # None: /aws/lambda/<function name>
+    log_group_class: str | None = None  # STANDARD | INFREQUENT_ACCESS; None: STANDARD
+
+
+@frozen
+class RuntimeManagement:
+    """`runtimeManagement:` as PutRuntimeManagementConfig wants it."""
+
+    mode: str = "Auto"  # Auto | FunctionUpdate | Manual
+    runtime_version_arn: str | None = None  # Manual only
+
+
+@frozen
+class LambdaSettings:
+    """A function's newer Lambda settings (fnship/manifest/lambda_settings.py); unset ones are None."""
+
+    snap_start: bool = False
+    logging: LoggingSettings | None = None
+    recursive_loop: str | None = None  # Allow | Terminate
+    runtime_management: RuntimeManagement | None = None
+    tenancy: str | None = None  # PER_TENANT
+
+
+@frozen
 class HttpApiSpec:
     """`provider.httpApi`: CORS for the whole HTTP API and its JWT authorizers by name."""
 
@@ -174,6 +205,9 @@ class FunctionSpec:
     raw: Mapping[str, Value] = field(default_factory=dict)  # the resolved `functions.<key>` mapping
     events: tuple[EventSpec, ...] = ()  # validated triggers, `url:` included (type "url")
     settings: FunctionSettings = field(default_factory=FunctionSettings)
+    lambda_settings: LambdaSettings = field(default_factory=LambdaSettings)
+    durable: DurableSpec | None = None  # `durableConfig`; None: not a durable function
+    capacity: FunctionCapacity | None = None  # `capacityProvider`; None: Lambda's own fleet
 
 
 @frozen
@@ -240,6 +274,8 @@ class Manifest:
     stack: CompanionStack | None = None  # `resources:`, deployed as the companion stack
     # Intrinsic functions where fnship reads a value (manifest/intrinsics.py StackValue), which the stack decides.
     stack_values: tuple[StackValue, ...] = ()
+    # `provider.capacityProviders`: key -> its manifest.platform.CapacityProviderSpec (Lambda Managed Instances)
+    capacity_providers: Mapping[str, CapacityProviderSpec] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:

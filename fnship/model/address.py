@@ -33,6 +33,36 @@ class Address(str):
         return cls(f"role.{key}")
 
     @classmethod
+    def role_for(cls, key: str, purpose: str) -> Address:
+        """A role fnship makes for a service rather than for Lambda to run a function (its `fnship:role` tag)."""
+        return cls(f"role.{key}.{purpose}")
+
+    @classmethod
+    def scheduler_role(cls, key: str) -> Address:
+        """The role EventBridge Scheduler assumes to invoke function `key`'s alias (`method: scheduler`)."""
+        return cls.role_for(key, "scheduler")
+
+    @classmethod
+    def operator_role(cls, key: str) -> Address:
+        """The role Lambda assumes to manage capacity provider `key`'s instances (Lambda Managed Instances)."""
+        return cls.role_for(key, "operator")
+
+    @classmethod
+    def capacity_provider(cls, key: str) -> Address:
+        """A `provider.capacityProviders` entry."""
+        return cls(f"capacity_provider.{key}")
+
+    @classmethod
+    def function_scaling(cls, key: str) -> Address:
+        """The execution environments function `key`'s served version keeps (Lambda Managed Instances)."""
+        return cls(f"function_scaling.{key}")
+
+    @classmethod
+    def schedule_group(cls) -> Address:
+        """The service's and stage's EventBridge Scheduler schedule group."""
+        return cls("schedule_group")
+
+    @classmethod
     def log_group(cls, key: str) -> Address:
         return cls(f"log_group.{key}")
 
@@ -124,7 +154,7 @@ class Address(str):
         rest = self.partition(".")[2]
         # Function keys hold no dots (manifest validation); the part after the key may (bucket names do not
         # appear here: they are addresses of their own).
-        return rest.partition(".")[0] if self.head in ("alias", "trigger", "permission") else rest
+        return rest.partition(".")[0] if self.head in ("alias", "trigger", "permission", "role") else rest
 
     @property
     def alias_name(self) -> str:

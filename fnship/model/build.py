@@ -9,9 +9,23 @@ from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from fnship.arns import partition as arn_partition
 from fnship.jsonvalue import JsonMapping
+from fnship.kinds import alias as alias_kind
 from fnship.kinds.alias import Alias
-from fnship.kinds.function import LambdaFunction, Vpc
+from fnship.kinds.capacity_provider import CapacityProvider, FunctionScaling, Policy
+from fnship.kinds.function import (
+    DEFAULT_RECURSIVE_LOOP,
+    DEFAULT_RUNTIME_UPDATE,
+    SNAPSTART_ON,
+    Durable,
+    LambdaFunction,
+    Logging,
+    ManagedInstances,
+    RuntimeUpdate,
+    Vpc,
+    settings_tag,
+)
 from fnship.kinds.invoke_config import ASYNC_DEFAULT_EVENT_AGE_S, ASYNC_DEFAULT_RETRIES, EventInvokeConfig
 from fnship.kinds.log_group import LogGroup
 from fnship.kinds.role import Role
@@ -21,7 +35,9 @@ from fnship.model import iam, names
 from fnship.model.address import Address
 from fnship.model.resources import (
     OWNER_FUNCTION_TAG,
+    ROLE_PURPOSE_TAG,
     PlanValue,
+    Ref,
     Resource,
     State,
     ownership_tags,
@@ -55,7 +71,11 @@ VERSIONED_ATTRS = (
     "kms_key_arn",
     "image_uri",
     "image_config",
+    "durable",
+    "capacity_provider",
 )
+# Frozen by a version too, but named in a release only when set: releases recorded before SnapStart existed stay equal.
+SNAPSHOT_ATTR = alias_kind.SNAPSHOT_ATTR
 
 
 def alias_name(manifest: Manifest, function: FunctionSpec) -> str:
@@ -84,11 +104,12 @@ def build_desired(
     from fnship.model.artifacts import merge_artifacts
 
     releases = releases if releases is not None else manifest.releases
-    resources: list[Resource] = []
+    resources: list[Resource] = _capacity_providers(manifest, account_id=account_id)
     shared_role = _shared_role(manifest, account_id=account_id)
     if shared_role is not None:
         resources.append(shared_role)
     targets: list[tuple[Target, tuple[EventSpec, ...]]] = []
+    log_groups_made: dict[str, str] = {}  # log group name -> the address of the one resource making it
     for key, function in manifest.functions.items():
         if only and key not in only:
             continue
@@ -100,6 +121,7 @@ def build_desired(
                 account_id=account_id,
                 shared_role=shared_role,
                 release=releases.get(key),
+                log_groups_made=log_groups_made,
             )
         )
         targets.append((trigger_target(manifest, function, account_id=account_id), function.events))
@@ -111,6 +133,7 @@ def build_desired(
             stage=manifest.stage,
             http_api=manifest.provider.http_api,
             tags=shared_tags,
+            permissions_boundary=manifest.provider.iam.permissions_boundary,
         )
     )
     resources = merge_artifacts(
@@ -151,9 +174,87 @@ def destination_resolver(manifest: Manifest, *, account_id: str):
 
 
 def _execution_statements(manifest: Manifest, function: FunctionSpec, *, account_id: str) -> list[iam.Policy]:
-    return iam.trigger_statements(
+    statements = iam.trigger_statements(
         function.events, function.settings, destination_arn=destination_resolver(manifest, account_id=account_id)
     )
+    if function.durable is not None:
+        arn = names.function_arn(region=manifest.region, account_id=account_id, function_name=function.name)
+        statements.append(iam.durable_statement(arn))
+    return statements
+
+
+def _capacity_providers(manifest: Manifest, *, account_id: str) -> list[Resource]:
+    """`provider.capacityProviders` (Lambda Managed Instances), each with the operator role fnship makes for it
+    unless it names one: trusted by Lambda, allowed to run instances in the provider's subnets and security
+    groups only."""
+    resources = []
+    owner = ownership_tags(manifest.service, manifest.stage)
+    region = manifest.region
+    path = names.role_path(service=manifest.service, stage=manifest.stage)
+    for key, provider in manifest.capacity_providers.items():
+        role_arn = provider.operator_role_arn
+        if role_arn is None:
+            role_name = names.operator_role_name(service=manifest.service, stage=manifest.stage, key=key, region=region)
+            role_arn = names.role_arn(account_id=account_id, path=path, name=role_name, region=region)
+            ec2 = f"arn:{arn_partition(region)}:ec2:{region}:{account_id}"
+            statements = iam.operator_statements(
+                subnet_arns=[f"{ec2}:subnet/{subnet}" for subnet in provider.subnet_ids],
+                security_group_arns=[f"{ec2}:security-group/{group}" for group in provider.security_group_ids],
+            )
+            resources.append(
+                Resource.of(
+                    Address.operator_role(key),
+                    role_name,
+                    Role(
+                        path=path,
+                        trust_policy=iam.policy_document([iam.LAMBDA_TRUST_STATEMENT]),
+                        inline_policy=iam.policy_document(statements),
+                        managed_policies=(),
+                        permissions_boundary=manifest.provider.iam.permissions_boundary,
+                        tags={**manifest.provider.tags, **owner, OWNER_FUNCTION_TAG: key, ROLE_PURPOSE_TAG: "operator"},
+                    ),
+                )
+            )
+        spec = CapacityProvider(
+            subnet_ids=provider.subnet_ids,
+            security_group_ids=provider.security_group_ids,
+            operator_role=role_arn,
+            architecture=provider.architecture,
+            allowed_instance_types=provider.allowed_instance_types,
+            excluded_instance_types=provider.excluded_instance_types,
+            scaling_mode=provider.scaling_mode,
+            max_vcpu=provider.max_vcpu,
+            policies=tuple(Policy(metric=p.metric, target=p.target) for p in provider.policies),
+            kms_key_arn=provider.kms_key_arn,
+            tags={**manifest.provider.tags, **owner},
+        )
+        depends = () if provider.operator_role_arn else (Address.operator_role(key),)
+        name = names.capacity_provider_name(service=manifest.service, stage=manifest.stage, key=key)
+        resources.append(Resource.of(Address.capacity_provider(key), name, spec, depends_on=depends))
+    return resources
+
+
+def _managed_instances(
+    manifest: Manifest, function: FunctionSpec, *, account_id: str
+) -> tuple[ManagedInstances | None, tuple[str, ...]]:
+    """A function's CapacityProviderConfig, and what it depends on (the provider this service creates, whose ARN
+    its name decides)."""
+    capacity = function.capacity
+    if capacity is None:
+        return None, ()
+    if capacity.provider.startswith("arn:"):
+        provider = capacity.provider
+        depends: tuple[str, ...] = ()
+    else:
+        name = names.capacity_provider_name(service=manifest.service, stage=manifest.stage, key=capacity.provider)
+        provider = names.capacity_provider_arn(region=manifest.region, account_id=account_id, name=name)
+        depends = (Address.capacity_provider(capacity.provider),)
+    managed = ManagedInstances(
+        capacity_provider=provider,
+        memory_per_vcpu=capacity.memory_per_vcpu,
+        max_concurrency=capacity.max_concurrency,
+    )
+    return managed, depends
 
 
 def _shared_role(manifest: Manifest, *, account_id: str) -> Resource | None:
@@ -167,8 +268,12 @@ def _shared_role(manifest: Manifest, *, account_id: str) -> Resource | None:
         return None
     region = manifest.region
     logs = iam.logs_statement(
-        *(names.log_group_arn(region=region, account_id=account_id, function_name=f.name) for f in users)
-    )
+        *dict.fromkeys(
+            names.log_group_arn(region=region, account_id=account_id, function_name=f.name,
+                                group=names.function_log_group(f))
+            for f in users
+        )
+    )  # fmt: skip
     grants = [s for f in users for s in _execution_statements(manifest, f, account_id=account_id)]
     own = [s for f in users for s in f.iam.statements]
     statements: list[JsonMapping] = []
@@ -201,19 +306,26 @@ def _function_resources(
     account_id: str,
     shared_role: Resource | None,
     release: ReleaseSettings | None,
+    log_groups_made: dict[str, str],
 ) -> list[Resource]:
     owner = ownership_tags(manifest.service, manifest.stage)
     scoped_tags = {**owner, OWNER_FUNCTION_TAG: function.key}
     user_tags = dict(function.tags)
     region = manifest.region
-    group_name = names.log_group_name(function.name)
-    group_arn = names.log_group_arn(region=region, account_id=account_id, function_name=function.name)
-
+    group_name = names.function_log_group(function)
+    group_arn = names.log_group_arn(region=region, account_id=account_id, function_name=function.name, group=group_name)
+    logging = function.lambda_settings.logging
+    group_class = (logging.log_group_class if logging is not None else None) or "STANDARD"
+    # A custom log group several functions share (provider.logs.lambda.logGroup) is made once, by the first of them.
+    shared_group = log_groups_made.get(group_name)
     log_group = Resource.of(
-        Address.log_group(function.key),
+        shared_group or Address.log_group(function.key),
         group_name,
-        LogGroup(retention_days=function.log_retention_days, tags={**user_tags, **scoped_tags}),
+        LogGroup(
+            retention_days=function.log_retention_days, tags={**user_tags, **scoped_tags}, log_group_class=group_class
+        ),
     )
+    log_groups_made.setdefault(group_name, log_group.address)
 
     iam_spec = merged_iam(manifest.provider.iam, function.iam)
     depends: list[str] = [log_group.address]
@@ -251,6 +363,10 @@ def _function_resources(
         depends.append(role.address)
 
     settings = function.settings
+    platform = function.lambda_settings
+    management = platform.runtime_management
+    managed, on_provider = _managed_instances(manifest, function, account_id=account_id)
+    depends.extend(on_provider)
     spec = LambdaFunction(
         runtime=function.runtime,
         handler=function.handler,
@@ -270,10 +386,28 @@ def _function_resources(
         tracing=settings.tracing or "PassThrough",
         dead_letter_arn=settings.dead_letter_arn,
         kms_key_arn=settings.kms_key_arn,
+        snap_start=SNAPSTART_ON if platform.snap_start else None,
+        logging=_logging(function, group_name),
+        tenancy=platform.tenancy,
+        recursive_loop=None if platform.recursive_loop in (None, DEFAULT_RECURSIVE_LOOP) else platform.recursive_loop,
+        runtime_update=RuntimeUpdate(management.mode, management.runtime_version_arn)
+        if management is not None and management.mode != DEFAULT_RUNTIME_UPDATE
+        else None,
+        durable_execution=True if function.durable is not None else None,
+        durable=Durable(
+            execution_timeout=function.durable.execution_timeout,
+            retention_days=function.durable.retention_days,
+            kms_key_arn=function.durable.kms_key_arn,
+        )
+        if function.durable is not None
+        else None,
+        managed_instances=True if managed is not None else None,
+        capacity_provider=managed,
         artifact_path=str(artifact.path),
         service=manifest.service,
         stage=manifest.stage,
     )
+    spec = replace(spec, tags={**spec.tags, **settings_tag(spec)})
     lambda_function = Resource.of(Address.function(function.key), function.name, spec, depends_on=depends)
     alias = release.alias if release is not None else alias_name(manifest, function)
     provisioned = release.provisioned_concurrency if release is not None else None
@@ -293,11 +427,44 @@ def _function_resources(
         depends_on=(lambda_function.address,),
         scope=target.scope(),
     )
-    resources = [log_group, *role_resources, lambda_function, alias_resource]
+    resources = [*([] if shared_group else [log_group]), *role_resources, lambda_function, alias_resource]
+    capacity = function.capacity
+    if capacity is not None and (capacity.min_environments, capacity.max_environments) != (None, None):
+        # Set on the version the alias serves, once it is published (PutFunctionScalingConfig takes a version).
+        scaling = FunctionScaling(
+            version=Ref(alias_resource.address, "version"),
+            min_environments=capacity.min_environments,
+            max_environments=capacity.max_environments,
+        )
+        resources.append(
+            Resource.of(
+                Address.function_scaling(function.key),
+                function.name,
+                scaling,
+                depends_on=(alias_resource.address,),
+                scope=alias_resource.scope,
+            )
+        )
     invoke_config = _invoke_config(manifest, function, alias, account_id=account_id)
     if invoke_config is not None:
         resources.append(invoke_config)
     return resources
+
+
+def _logging(function: FunctionSpec, group_name: str) -> Logging | None:
+    """The function's LoggingConfig as the spec holds it (None: Lambda's default, Text to /aws/lambda/<name>)."""
+    from fnship.kinds.function import logging_of
+
+    settings = function.lambda_settings.logging
+    if settings is None:
+        return None
+    config = {
+        "LogFormat": settings.log_format,
+        "LogGroup": group_name,
+        "ApplicationLogLevel": settings.application_log_level,
+        "SystemLogLevel": settings.system_log_level,
+    }
+    return logging_of(config, function.name)
 
 
 def _invoke_config(manifest: Manifest, function: FunctionSpec, alias: str, *, account_id: str) -> Resource | None:
@@ -334,4 +501,7 @@ def merged_iam(provider: IamSpec, function: IamSpec) -> IamSpec:
 def release_of(function: LambdaFunction) -> dict[str, PlanValue]:
     """What a published version freezes, from a function (desired or live)."""
     compared = function.compared()
-    return {key: compared.get(key) for key in VERSIONED_ATTRS}
+    release = {key: compared.get(key) for key in VERSIONED_ATTRS}
+    if function.snap_start:
+        release[SNAPSHOT_ATTR] = function.snap_start
+    return release

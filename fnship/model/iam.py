@@ -109,6 +109,16 @@ SEND_ACTIONS = {
 
 Grant = tuple[tuple[str, ...], str]  # (actions, resource ARN)
 
+# A durable function checkpoints its steps and reads its state back through these. Lambda authorizes them against
+# the durable execution's ARN, under a version (`function:NAME:VERSION/durable-execution/...`): `:*` matches every
+# version, and nothing else. https://docs.aws.amazon.com/lambda/latest/dg/durable-security.html
+DURABLE_ACTIONS = ("lambda:CheckpointDurableExecution", "lambda:GetDurableExecutionState")
+
+
+def durable_statement(function_arn: str) -> Policy:
+    """What a durable function's execution role needs: its own durable executions, of any version."""
+    return normalize_statement({"Effect": "Allow", "Action": list(DURABLE_ACTIONS), "Resource": f"{function_arn}:*"})
+
 
 def _arn_service(arn: str) -> str:
     from fnship.manifest.intrinsics import StackValue
@@ -159,3 +169,45 @@ def merge_grants(grants: Iterable[Grant]) -> list[Policy]:
         normalize_statement({"Effect": "Allow", "Action": list(actions), "Resource": sorted(resources)})
         for actions, resources in sorted(by_actions.items())
     ]
+
+
+# The operator role of a capacity provider (Lambda Managed Instances): what the AWSLambdaManagedEC2ResourceOperator
+# managed policy (v1) allows, with the subnets and security groups narrowed to the provider's own.
+# https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-operator-role.html
+EC2_DESCRIBE_ACTIONS = (
+    "ec2:DescribeAvailabilityZones",
+    "ec2:DescribeCapacityReservations",
+    "ec2:DescribeInstanceStatus",
+    "ec2:DescribeInstanceTypeOfferings",
+    "ec2:DescribeInstanceTypes",
+    "ec2:DescribeInstances",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+)  # Describe* take no resource: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
+
+
+def operator_statements(*, subnet_arns: Iterable[str], security_group_arns: Iterable[str]) -> list[Policy]:
+    """Launch and tag the provider's instances (only as Lambda's scaler), in its own subnets and security groups,
+    from Amazon's images; describe what it chooses from."""
+    ec2 = "arn:aws:ec2:*:*"
+    statements: tuple[Policy, ...] = (
+        {
+            "Effect": "Allow",
+            "Action": ["ec2:AttachNetworkInterface", "ec2:CreateTags", "ec2:RunInstances"],
+            "Resource": [f"{ec2}:instance/*", f"{ec2}:network-interface/*", f"{ec2}:volume/*"],
+            "Condition": {"StringEquals": {"ec2:ManagedResourceOperator": "scaler.lambda.amazonaws.com"}},
+        },
+        {"Effect": "Allow", "Action": list(EC2_DESCRIBE_ACTIONS), "Resource": ANY_RESOURCE},
+        {
+            "Effect": "Allow",
+            "Action": ["ec2:CreateNetworkInterface", "ec2:RunInstances"],
+            "Resource": sorted([*subnet_arns, *security_group_arns]),
+        },
+        {
+            "Effect": "Allow",
+            "Action": "ec2:RunInstances",
+            "Resource": f"{ec2}:image/*",
+            "Condition": {"StringEquals": {"ec2:Owner": "amazon"}},
+        },
+    )
+    return [normalize_statement(s) for s in statements]

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 OWNER_SERVICE_TAG = "fnship:service"
 OWNER_STAGE_TAG = "fnship:stage"
 OWNER_FUNCTION_TAG = "fnship:function"
+# On a role fnship makes for a service rather than for Lambda (EventBridge Scheduler's): what it is for, so
+# discovery gives it its own address (`role.<function>.scheduler`), not the execution role's.
+ROLE_PURPOSE_TAG = "fnship:role"
 # On a function with environment variables: the names of those that are secrets (space-separated), so a plan can
 # show a removed plain variable's value and still hide a removed secret's. "*" when the names do not fit in a tag.
 SECRET_ENV_TAG = "fnship:secret-env"

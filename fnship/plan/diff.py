@@ -96,7 +96,8 @@ def same(a: object, b: object) -> bool:
 
 
 # Attributes whose values are flat mappings are compared and shown key by key.
-KEYED_ATTRS = frozenset({"environment", "tags", "paths", "other_inline_policies"})
+# Mappings shown key by key (`logging.log_format`): a function's LoggingConfig and runtime update mode too.
+KEYED_ATTRS = frozenset({"environment", "tags", "paths", "other_inline_policies", "logging", "runtime_update"})
 
 
 def field_changes(before: PlanMapping | None, after: PlanMapping | None) -> list[FieldChange]:
@@ -109,6 +110,8 @@ def field_changes(before: PlanMapping | None, after: PlanMapping | None) -> list
         new_map = new if isinstance(new, Mapping) else {} if new is None else None
         if key in KEYED_ATTRS and old_map is not None and new_map is not None:
             for sub in sorted(set(old_map) | set(new_map)):
+                if old_map.get(sub) is None and new_map.get(sub) is None:
+                    continue  # unset on both sides (a runtime version ARN outside Manual mode)
                 if sub not in new_map or sub not in old_map or not same(old_map[sub], new_map[sub]):
                     shown_old = old_map.get(sub)
                     if key == "environment" and sub in old_map and _maybe_secret(sub, new_map.get(sub), before):

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from fnship.aws.layers_api import LayersApi
     from fnship.aws.logs_api import LogGroupAnswer, LogsApi
     from fnship.aws.s3_api import S3Api
+    from fnship.aws.scheduler_api import SchedulerApi
     from fnship.aws.sns_api import SnsApi
     from fnship.aws.sqs_api import SqsApi
     from fnship.aws.ssm_api import SsmApi
@@ -67,6 +68,7 @@ class Reads:
         sns: SnsApi
         sqs: SqsApi
         events: EventsApi
+        scheduler: SchedulerApi
         cloudwatch: CloudWatchApi
         ssm: SsmApi
         layers: LayersApi

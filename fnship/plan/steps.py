@@ -311,7 +311,31 @@ def keep_full_buckets(changes: list[Change]) -> tuple[list[Change], list[str]]:
     return kept, warnings
 
 
+# What Lambda deletes with a function (DeleteFunction removes its aliases, resource policy, URL configs and async
+# invoke configs; event source mappings stay): https://docs.aws.amazon.com/lambda/latest/api/API_DeleteFunction.html
+DELETED_WITH_FUNCTION = frozenset({"alias", "permission", "function_url", "invoke_config"})
+
+
+def without_replaced_functions_parts(desired: State, live: State) -> State:
+    """`live` without what goes with a function the plan replaces (a create-only field changed): those parts are
+    then planned as created anew, after the new function."""
+    live_by_address = live.by_address()
+    replaced: set[str] = set()
+    for resource in desired.of_kind("function"):
+        before = live_by_address.get(resource.address)
+        if before is not None and _forcing("function", KINDS["function"].diff(resource, before)):
+            replaced.add(Address(resource.address).function_key or "")
+    if not replaced:
+        return live
+    kept = [
+        r for r in live.resources
+        if not (r.kind in DELETED_WITH_FUNCTION and r.scope is not None and r.scope.function_key in replaced)
+    ]  # fmt: skip
+    return live.with_resources(kept)
+
+
 def make_plan(desired: State, live: State, *, release_id: str, warnings: tuple[str, ...] = ()) -> Plan:
+    live = without_replaced_functions_parts(desired, live)
     desired = resolve_live_refs(desired, live)
     changes, bucket_warnings = keep_full_buckets(diff(desired, live))
     warnings = (*warnings, *bucket_warnings)

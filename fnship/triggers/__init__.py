@@ -32,6 +32,7 @@ TRIGGERS: Mapping[str, TriggerType] = LazyTable(
         "sns": "fnship.triggers.sns:TRIGGER",
         "s3": "fnship.triggers.s3:TRIGGER",
         "schedule": "fnship.triggers.rules:SCHEDULE",
+        "scheduler": "fnship.triggers.scheduler:TRIGGER",  # `schedule` with `method: scheduler`
         "eventBridge": "fnship.triggers.rules:EVENT_BRIDGE",
         "stream": "fnship.triggers.stream:TRIGGER",
         "url": "fnship.triggers.url:TRIGGER",
@@ -58,6 +59,7 @@ def render_triggers(
     stage: str,
     http_api: HttpApiSpec,
     tags: Mapping[str, str],
+    permissions_boundary: str | None = None,
 ) -> list[Resource]:
     """Every trigger of every function, then the shared resources they need (in the table's order)."""
     from fnship.triggers.base import Shared
@@ -68,7 +70,9 @@ def render_triggers(
         for event, name in zip(events, trigger_names(events), strict=True):
             rendered.extend(TRIGGERS[event.type].render(target, event, name))
             by_type.setdefault(event.type, []).append((target, event))
-    context = Shared(service=service, stage=stage, http_api=http_api, tags=tags)
+    context = Shared(
+        service=service, stage=stage, http_api=http_api, tags=tags, permissions_boundary=permissions_boundary
+    )
     # (the types the service uses, in the table's order: looking up the others would import their modules)
     used = [(event_type, TRIGGERS[event_type]) for event_type in TRIGGERS if event_type in by_type]
     shared = [

@@ -28,6 +28,7 @@ class Shared:
     stage: str
     http_api: HttpApiSpec
     tags: Mapping[str, str]
+    permissions_boundary: str | None = None  # `provider.iam.role.permissionsBoundary`: on the roles triggers make
 
 
 # (every event of the type with its function, the triggers they rendered, context) -> the shared resources

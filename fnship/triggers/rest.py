@@ -33,7 +33,10 @@ from fnship.model.triggers.common import (
 )
 from fnship.triggers.base import Shared, TriggerType
 
-HTTP_KEYS = frozenset({"method", "path", "cors", "integration"})
+HTTP_KEYS = frozenset({"method", "path", "cors", "integration", "response"})
+RESPONSE_KEYS = frozenset({"transferMode"})
+# https://docs.aws.amazon.com/apigateway/latest/api/API_PutIntegration.html (responseTransferMode)
+TRANSFER_MODES = ("BUFFERED", "STREAM")
 REST_CORS_KEYS = frozenset({"origin", "origins", "headers", "allowCredentials", "maxAge"})
 
 
@@ -54,11 +57,13 @@ class RestEvent(EventSettings):
     method: str
     path: str
     cors: RestCors | None
+    transfer_mode: str = "BUFFERED"  # `response.transferMode: STREAM`: API Gateway streams the function's answer
 
 
 def parse_http(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[RestEvent]:
     check = ctx.check
     cors_value: object = None
+    transfer_mode = "BUFFERED"
     if isinstance(value, str):
         route = http_route(value, path, check)
         if route is None:
@@ -85,11 +90,33 @@ def parse_http(value: object, path: KeyPath, ctx: EventContext, index: int) -> l
                 "remove `integration:` (lambda-proxy is the default)",
             )
         cors_value = raw.get("cors")
+        if raw.get("response") is not None:
+            transfer_mode = _transfer_mode(raw["response"], (*path, "response"), check)
     method = http_method(method_text, where if isinstance(value, str) else (*path, "method"), check)
     route_path = http_path(path_text if path_text.startswith("/") else "/" + path_text, where, check)
     if method is None or route_path is None:
         return []
-    return [RestEvent(method, route_path, _rest_cors(cors_value, (*path, "cors"), check))]
+    return [RestEvent(method, route_path, _rest_cors(cors_value, (*path, "cors"), check), transfer_mode)]
+
+
+def _transfer_mode(value: object, path: KeyPath, check: Checker) -> str:
+    """`response: {transferMode: STREAM}`: API Gateway invokes the function with InvokeWithResponseStream and streams
+    its answer to the client. https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode.html"""
+    raw = check.want_mapping(value, path, what="a mapping like {transferMode: STREAM}")
+    if raw is None:
+        return "BUFFERED"
+    check.keys(raw, path, RESPONSE_KEYS)
+    if raw.get("transferMode") is None:
+        return "BUFFERED"
+    written = check.want_str(raw["transferMode"], (*path, "transferMode"))
+    if written is None:
+        return "BUFFERED"
+    if written.upper() not in TRANSFER_MODES:
+        check.error(
+            (*path, "transferMode"), f"{show(written)} is not a response transfer mode; allowed: BUFFERED, STREAM"
+        )
+        return "BUFFERED"
+    return written.upper()
 
 
 def _rest_cors(value: object, path: KeyPath, check: Checker) -> RestCors | None:
@@ -124,7 +151,13 @@ def render_rest_method(target: Target, event: EventSpec, name: str) -> list[Reso
     method = Resource.of(
         trigger_address(target, "http", name),
         f"{settings.method} {settings.path}",
-        RestMethod(method=settings.method, path=settings.path, integration="AWS_PROXY", target=target.alias_arn),
+        RestMethod(
+            method=settings.method,
+            path=settings.path,
+            integration="AWS_PROXY",
+            target=target.alias_arn,
+            transfer_mode=settings.transfer_mode,
+        ),  # fmt: skip
         depends_on=(REST_API, target.alias_address, Address.permission(target.function_key, "http", name)),
         scope=target.scope("http", name),
     )
@@ -181,7 +214,11 @@ def shared_rest_api(
     )
     digest_source = {
         "paths": paths,
-        "methods": sorted((m.method, m.path, m.target) for m in (r.spec_as(RestMethod) for r in methods)),
+        # (a streamed method adds its mode: stages of services that stream nothing keep their revision)
+        "methods": sorted(
+            (m.method, m.path, m.target, *(["STREAM"] if m.transfer_mode == "STREAM" else []))
+            for m in (r.spec_as(RestMethod) for r in methods)
+        ),
     }
     revision = hashlib.sha256(json.dumps(digest_source, sort_keys=True).encode()).hexdigest()[:16]
     stage_resource = Resource.of(

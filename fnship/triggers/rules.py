@@ -4,7 +4,7 @@ event in one place. Pure."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypedDict
 
@@ -15,14 +15,14 @@ from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import EventContext, flag, json_value, short_or_mapping, text_of
 from fnship.manifest.schedule import check_expression
-from fnship.manifest.types import EventSettings, EventSpec, KeyPath
+from fnship.manifest.types import EventSettings, EventSpec, KeyPath, Value
 from fnship.model import names
 from fnship.model.address import Address
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target, permission, slug, trigger_address
 from fnship.triggers.base import TriggerType
 
-SCHEDULE_KEYS = frozenset({"rate", "enabled", "input", "inputPath", "name", "description"})
+SCHEDULE_KEYS = frozenset({"rate", "enabled", "input", "inputPath", "name", "description", "method"})
 EVENT_BRIDGE_KEYS = frozenset(
     {"pattern", "schedule", "eventBus", "input", "inputPath", "name", "description", "enabled"}
 )
@@ -82,15 +82,47 @@ def _description(raw: Mapping[str, object], path: KeyPath, check: Checker) -> st
     return text
 
 
-def parse_schedule(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[RuleEvent]:
+# `method: scheduler`'s own keys (fnship/triggers/scheduler.py), accepted here and refused for a rule.
+SCHEDULER_ONLY_KEYS = frozenset(
+    {"timezone", "flexibleTimeWindow", "startDate", "endDate", "state", "retryPolicy", "deadLetterQueueArn", "roleArn"}
+)
+
+
+def parse_schedule(value: Value, path: KeyPath, ctx: EventContext, index: int) -> Sequence[EventSettings]:
     check = ctx.check
     found = short_or_mapping(
-        value, path, check, key="rate", keys=SCHEDULE_KEYS, what="a rate()/cron() expression or a mapping (rate, ...)"
+        value,
+        path,
+        check,
+        key="rate",
+        keys=SCHEDULE_KEYS | SCHEDULER_ONLY_KEYS,
+        what="a rate()/cron() expression or a mapping (rate, ...)",
     )
     if found is None:
         return []
     raw, rate_path = found
     rates = raw["rate"] if isinstance(raw["rate"], list) else [raw["rate"]]
+    method = "eventBus"
+    if raw.get("method") is not None:
+        method = check.want_choice(raw["method"], (*path, "method"), ("eventBus", "scheduler"), what="a method") \
+            or method  # fmt: skip
+    if method == "scheduler":
+        from fnship.triggers.scheduler import parse_scheduler  # its own trigger type (fnship/triggers/scheduler.py)
+
+        written = [
+            (text.strip(), where)
+            for i, rate in enumerate(rates)
+            if (text := check.want_str(rate, where := (*rate_path, i) if isinstance(raw["rate"], list) else rate_path))
+            is not None
+        ]
+        return parse_scheduler(raw, written, path, ctx)
+    for key in sorted(set(raw) & SCHEDULER_ONLY_KEYS):
+        check.error(
+            (*path, key),
+            f"{key} is for method: scheduler (an EventBridge rule's schedule runs in UTC, from now on)",
+            "add method: scheduler to make an EventBridge Scheduler schedule",
+            at_key=True,
+        )
     expressions = []
     for rate_index, rate in enumerate(rates):
         where = (*rate_path, rate_index) if isinstance(raw["rate"], list) else rate_path

@@ -8,14 +8,18 @@ import json
 from dataclasses import dataclass
 
 from fnship.jsonvalue import JsonObject
-from fnship.kinds.event_source_mapping import QueueMapping
+from fnship.kinds.event_source_mapping import Pollers, QueueMapping
 from fnship.local.events import Where, stable_id
 from fnship.manifest.events.common import (
     BATCHING_WINDOW_S,
+    QUEUE_AND_STREAM_METRICS,
+    SQS_POLLERS,
     EventContext,
     batch_limit,
     filter_patterns,
     flag,
+    metrics_config,
+    provisioned_pollers,
     response_types,
     short_or_mapping,
     want_arn,
@@ -37,6 +41,9 @@ SQS_KEYS = frozenset(
         "maximumConcurrency",
         "enabled",
         "filterPatterns",
+        "provisioned",  # Serverless v4: {mode, minimumPollers, maximumPollers}
+        "provisionedPollers",  # {minimum, maximum}
+        "metricsConfig",
     }
 )
 # https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html
@@ -57,6 +64,8 @@ class SqsEvent(EventSettings):
     maximum_concurrency: int | None
     enabled: bool
     filter_patterns: tuple[str, ...]
+    provisioned_pollers: tuple[int, int] | None = None  # (minimum, maximum): provisioned mode; None: on demand
+    metrics: tuple[str, ...] = ()
 
 
 def parse_sqs(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[SqsEvent]:
@@ -109,6 +118,8 @@ def parse_sqs(value: object, path: KeyPath, ctx: EventContext, index: int) -> li
             maximum_concurrency=concurrency,
             enabled=flag(raw, "enabled", path, check, True),
             filter_patterns=filter_patterns(raw, path, check),
+            provisioned_pollers=provisioned_pollers(raw, path, check, SQS_POLLERS),
+            metrics=metrics_config(raw, path, check, QUEUE_AND_STREAM_METRICS, source="an SQS event source mapping"),
         )
     ]
 
@@ -158,6 +169,8 @@ def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
         maximum_concurrency=s.maximum_concurrency,
         enabled=s.enabled,
         filter_patterns=tuple(sorted(s.filter_patterns)),
+        provisioned_pollers=Pollers(*s.provisioned_pollers) if s.provisioned_pollers else None,
+        metrics=s.metrics,
     )
     return [mapping(target, "sqs", name, spec)]
 

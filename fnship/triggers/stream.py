@@ -11,10 +11,13 @@ from fnship.local.events import Where
 from fnship.manifest.checks import show
 from fnship.manifest.events.common import (
     BATCHING_WINDOW_S,
+    PROVISIONED_MODE,
+    QUEUE_AND_STREAM_METRICS,
     EventContext,
     batch_limit,
     filter_patterns,
     flag,
+    metrics_config,
     response_types,
     short_or_mapping,
     want_arn,
@@ -45,6 +48,10 @@ STREAM_KEYS = frozenset(
         "enabled",
         "functionResponseType",
         "tumblingWindowInSeconds",
+        "metricsConfig",
+        # Refused with the reason (Lambda's provisioned mode is for SQS and Kafka sources only).
+        "provisioned",
+        "provisionedPollers",
     }
 )
 STREAM_BATCH = {"dynamodb": (1, 10000), "kinesis": (1, 10000)}
@@ -74,6 +81,7 @@ class StreamEvent(EventSettings):
     function_response_types: tuple[str, ...]
     enabled: bool
     filter_patterns: tuple[str, ...]
+    metrics: tuple[str, ...] = ()
 
 
 def parse_stream(value: object, path: KeyPath, ctx: EventContext, index: int) -> list[StreamEvent]:
@@ -150,6 +158,14 @@ def parse_stream(value: object, path: KeyPath, ctx: EventContext, index: int) ->
                     target, target_path, check, services=("sqs", "sns"), what="SQS queue or SNS topic"
                 )
     types = response_types(raw, path, check)
+    for key in ("provisioned", "provisionedPollers"):
+        if raw.get(key) is not None:
+            check.error(
+                (*path, key),
+                f"{label} has no provisioned mode: Lambda provisions pollers for SQS and Kafka sources only",
+                PROVISIONED_MODE,
+                at_key=True,
+            )
 
     def optional(key: str, bounds: tuple[int, int], default: int | None) -> int | None:
         if raw.get(key) is None:
@@ -178,6 +194,7 @@ def parse_stream(value: object, path: KeyPath, ctx: EventContext, index: int) ->
             function_response_types=types,
             enabled=flag(raw, "enabled", path, check, True),
             filter_patterns=filter_patterns(raw, path, check),
+            metrics=metrics_config(raw, path, check, QUEUE_AND_STREAM_METRICS, source=label),
         )
     ]
 
@@ -239,6 +256,7 @@ def render(target: Target, event: EventSpec, name: str) -> list[Resource]:
         parallelization_factor=s.parallelization_factor,
         tumbling_window=s.tumbling_window,
         on_failure=s.on_failure,
+        metrics=s.metrics,
     )
     return [mapping(target, "stream", name, spec)]
 

@@ -24,7 +24,7 @@ class Logs:
         self.gate = gate
         self._lock = threading.Lock()
 
-    def create_log_group(self, name: str, *, tags: dict) -> None:
+    def create_log_group(self, name: str, *, tags: dict, log_group_class: str | None = None) -> None:
         if self.gate is not None:
             self.gate.wait()
         if name in self.fail:
@@ -93,10 +93,10 @@ class Gated(Logs):
         self.told = threading.Event()
         self.waited: list[tuple[str, bool]] = []
 
-    def create_log_group(self, name: str, *, tags: dict) -> None:
+    def create_log_group(self, name: str, *, tags: dict, log_group_class: str | None = None) -> None:
         if name in self.held:
             self.waited.append((name, self.told.wait(timeout=10)))
-        super().create_log_group(name, tags=tags)
+        super().create_log_group(name, tags=tags, log_group_class=log_group_class)
 
 
 def test_the_caller_is_told_once_while_the_last_steps_run():

@@ -12,7 +12,7 @@ import pytest
 from fnship.errors import AwsError
 from fnship.kinds.base import Context
 from fnship.kinds.event_source_mapping import StreamMapping, event_source_mapping_update, mapping_request
-from fnship.kinds.function import Vpc, lambda_configuration
+from fnship.kinds.function import Logging, Vpc, lambda_configuration
 from fnship.kinds.invoke_config import EventInvokeConfig, event_invoke_config_put
 from fnship.kinds.permission import Permission, permission_create
 from fnship.kinds.sns import Subscription, sns_subscription_update
@@ -74,12 +74,48 @@ SCOPE = FunctionScope("api", "svc-dev-api", "live", "arn:aws:lambda:us-east-1:12
                 "VpcConfig": {"SubnetIds": [], "SecurityGroupIds": []},
                 "DeadLetterConfig": {"TargetArn": ""},
                 "KMSKeyArn": "",
+                # ... and SnapStart and a custom LoggingConfig go back to Lambda's defaults the same way.
+                "SnapStart": {"ApplyOn": "None"},
+                "LoggingConfig": {"LogFormat": "Text", "LogGroup": "/aws/lambda/svc-dev-api"},
             },
         ),
-    ],
+        (
+            {
+                "snap_start": "PublishedVersions",
+                "tenancy": "PER_TENANT",
+                "logging": Logging(log_format="JSON", log_group="/shared", application_log_level="WARN"),
+            },
+            True,
+            {
+                "TracingConfig": {"Mode": "PassThrough"},
+                "SnapStart": {"ApplyOn": "PublishedVersions"},
+                # Levels unset in the spec are sent as Lambda's INFO, which it answers when read.
+                "LoggingConfig": {
+                    "LogFormat": "JSON",
+                    "LogGroup": "/shared",
+                    "ApplicationLogLevel": "WARN",
+                    "SystemLogLevel": "INFO",
+                },
+                "TenancyConfig": {"TenantIsolationMode": "PER_TENANT"},
+            },
+        ),
+        # TenancyConfig is create-only: an update never sends it (a change is a replacement, see plan/steps.py).
+        (
+            {"tenancy": "PER_TENANT"},
+            False,
+            {
+                "TracingConfig": {"Mode": "PassThrough"},
+                "VpcConfig": {"SubnetIds": [], "SecurityGroupIds": []},
+                "DeadLetterConfig": {"TargetArn": ""},
+                "KMSKeyArn": "",
+                "SnapStart": {"ApplyOn": "None"},
+                "LoggingConfig": {"LogFormat": "Text", "LogGroup": "/aws/lambda/svc-dev-api"},
+            },
+        ),
+    ],  # fmt: skip
 )
 def test_function_settings_in_the_lambda_request(settings, creating, expected):
-    request = lambda_configuration(replace(FUNCTION, **settings), creating=creating)
+    request = lambda_configuration(replace(FUNCTION, **settings), function_name="svc-dev-api", creating=creating)
     assert {k: request[k] for k in request if k not in {"Runtime", "Handler", "MemorySize", "Timeout",
             "Description", "Environment", "EphemeralStorage", "Layers", "Role"}} == expected  # fmt: skip
 

@@ -110,3 +110,66 @@ def test_labels_are_padded_to_the_longest_function():
 def test_timed_out_report_is_an_error():
     line = Formatter(labels=False).format(ev(f"REPORT RequestId: {RID}\tDuration: 3000.00 ms\tStatus: timeout"))
     assert line.severity == "error" and line.record["report"]["status"] == "timeout"
+
+
+# -- SnapStart and JSON-format system logs (issue 13) ---------------------------------------------------------------
+REPORT_RESTORED = (
+    f"REPORT RequestId: {RID}\tDuration: 5.10 ms\tBilled Duration: 90 ms\tMemory Size: 512 MB\t"
+    "Max Memory Used: 80 MB\tRestore Duration: 210.50 ms\tBilled Restore Duration: 84 ms\t"
+)
+
+
+def test_snapstart_report_shows_restore_duration():
+    line = Formatter(labels=False).format(ev(REPORT_RESTORED))
+    assert line.record["report"]["restore_ms"] == 210.5
+    assert line.record["report"]["billed_restore_ms"] == 84
+    assert line.text.endswith(
+        "REPORT 5.1 ms (billed 90 ms) | 80/512 MB | restored from snapshot, Restore Duration 210.5 ms"
+    )
+
+
+def platform(kind: str, record: dict) -> str:
+    import json
+
+    return json.dumps({"time": "2023-11-14T22:13:20.000Z", "type": kind, "record": record})
+
+
+def test_json_platform_lines_read_as_text_ones():
+    """The JSON system log records (https://docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html)
+    give the same START / END / REPORT lines, records and request ids as the text format."""
+    formatter = Formatter(labels=False)
+    start = formatter.format(ev(platform("platform.start", {"requestId": RID, "version": "7"})))
+    app = formatter.format(ev('{"timestamp":"2023-11-14T22:13:20Z","level":"INFO","message":"hi"}'))
+    metrics = {"durationMs": 5.1, "billedDurationMs": 90, "memorySizeMB": 512, "maxMemoryUsedMB": 80,
+               "restoreDurationMs": 210.5, "billedRestoreDurationMs": 84}  # fmt: skip
+    done = formatter.format(ev(platform("platform.runtimeDone", {"requestId": RID, "status": "success"})))
+    report = formatter.format(ev(platform("platform.report", {"requestId": RID, "metrics": metrics,
+                                                              "status": "success"})))  # fmt: skip
+    text = Formatter(labels=False).format(ev(REPORT_RESTORED))
+
+    assert (start.record["kind"], start.severity, start.text.split(" ", 3)[3]) == ("start", "meta", "START version 7")
+    assert start.record["request_id"] == RID
+    assert app.record["request_id"] == RID  # print output after a JSON START still names its request
+    assert (done.record["kind"], done.text.split(" ", 3)[3]) == ("end", "END")
+    assert report.record["kind"] == "report" and report.severity == "report"
+    assert report.record["report"] == text.record["report"]
+    assert report.text.split(" ", 3)[3] == text.text.split(" ", 3)[3]
+
+
+def test_json_platform_failures_are_errors():
+    formatter = Formatter(labels=False)
+    done = formatter.format(ev(platform("platform.runtimeDone", {"requestId": RID, "status": "timeout"})))
+    report = formatter.format(ev(platform("platform.report", {"requestId": RID, "status": "timeout",
+                                                              "metrics": {"durationMs": 3000.0}})))  # fmt: skip
+    assert done.severity == "error" and done.text.endswith("END status timeout")
+    assert report.severity == "error" and report.record["report"]["status"] == "timeout"
+
+
+def test_a_shared_custom_group_keeps_each_functions_streams():
+    """Lambda names a custom group's streams YYYY/MM/DD/<function_name>[<version>]<environment>."""
+    shared = Source("hello", "demo-dev-hello", "/shared/demo")
+    own = Source("hello", "demo-dev-hello", "/aws/lambda/demo-dev-hello")
+    assert shared.owns("2023/11/14/demo-dev-hello[7]0123abcd")
+    assert not shared.owns("2023/11/14/demo-dev-hello2[7]0123abcd")
+    assert not shared.owns("2023/11/14/demo-dev-other[$LATEST]0123abcd")
+    assert own.owns("2023/11/14/[7]0123abcd")

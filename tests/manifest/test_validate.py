@@ -271,7 +271,7 @@ def test_unknown_key_lists_allowed_keys_in_the_hint(env: Env):
     (diagnostic,) = caught.value.diagnostics
     assert str(diagnostic).startswith(
         "serverless.yml:4:3 provider.runtim: unknown key 'runtim' in provider; did you mean 'runtime'?\n"
-        "  hint: allowed keys: architecture, build, deploymentBucket, "
+        "  hint: allowed keys: architecture, build, capacityProviders, deploymentBucket, "
     )
     assert "memorySize, name, profile, region" in diagnostic.hint
     assert diagnostic.location == Location("serverless.yml", 4, 3)

@@ -63,7 +63,8 @@ def parse_events(raw: Mapping[str, Value], path: KeyPath, ctx: EventContext) -> 
                 _unknown_event(kind, (*where, kind), check, known=list(event_parsers()))
                 continue
             for settings in parser(value, (*where, kind), ctx, index):
-                specs.append(EventSpec(kind, index, settings))
+                # A parser may hand an event to another trigger type (`schedule` with `method: scheduler`).
+                specs.append(EventSpec(str(getattr(settings, "EVENT_TYPE", kind)), index, settings))
     if raw.get("url") not in (None, False):
         from fnship.triggers.url import parse_url
 

@@ -234,3 +234,116 @@ def short_or_mapping(
         check.error(path, f"{key} is required", at_key=True)
         return None
     return raw, (*path, key)
+
+
+# -- event source mappings' provisioned mode and metrics (sqs, and Kafka sources) ---------------------------------
+@dataclass(frozen=True)
+class PollerBounds:
+    """The provisioned mode's limits for one kind of source.
+    https://docs.aws.amazon.com/lambda/latest/api/API_ProvisionedPollerConfig.html"""
+
+    source: str  # what the errors call it
+    minimum: tuple[int, int]
+    maximum: tuple[int, int]
+    defaults: tuple[int, int]  # AWS's (minimum, maximum) when one is left out
+
+
+# SQS: at least 2 pollers each way, up to 200 minimum and 10,000 maximum; Kafka (MSK and self-managed): 1-200, 1-2000.
+SQS_POLLERS = PollerBounds("an SQS event source mapping", (2, 200), (2, 10000), (2, 200))
+KAFKA_POLLERS = PollerBounds("a Kafka event source mapping", (1, 200), (1, 2000), (1, 200))
+PROVISIONED_KEYS = frozenset({"mode", "minimumPollers", "maximumPollers"})  # Serverless v4's `provisioned`
+# Serverless v4 writes `provisionedPollers: {min, max}` (Kafka, SQS); `minimum`/`maximum` are accepted too.
+PROVISIONED_POLLERS_KEYS = frozenset({"min", "max", "minimum", "maximum"})
+PROVISIONED_MODE = "https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html#invocation-eventsourcemapping-provisioned-mode"
+
+
+def provisioned_pollers(
+    raw: Mapping[str, Value], path: KeyPath, check: Checker, bounds: PollerBounds
+) -> tuple[int, int] | None:
+    """(minimum, maximum) pollers of an event source mapping in provisioned mode, None in on-demand mode (AWS's
+    default). Written as Serverless v4 writes it (`provisioned: {mode, minimumPollers, maximumPollers}`) or as
+    `provisionedPollers: {min, max}` (or `minimum`, `maximum`); a bound left out is AWS's default for the source,
+    so the plan compares what AWS reads back."""
+    if raw.get("provisioned") is not None and raw.get("provisionedPollers") is not None:
+        check.error(
+            (*path, "provisionedPollers"), "give either provisioned or provisionedPollers, not both", at_key=True
+        )
+        return None
+    if raw.get("provisioned") is not None:
+        where = (*path, "provisioned")
+        found = check.want_mapping(raw["provisioned"], where, what="a mapping (mode, minimumPollers, maximumPollers)")
+        if found is None:
+            return None
+        check.keys(found, where, PROVISIONED_KEYS)
+        mode = "PROVISIONED"
+        if found.get("mode") is not None:
+            mode = (
+                check.want_choice(found["mode"], (*where, "mode"), ("PROVISIONED", "ON_DEMAND"), what="a mode") or mode
+            )
+        names = ("minimumPollers", "maximumPollers")
+        if mode == "ON_DEMAND":
+            for key in names:
+                if found.get(key) is not None:
+                    check.error((*where, key), "is only for mode PROVISIONED", at_key=True)
+            return None
+    elif raw.get("provisionedPollers") is not None:
+        where = (*path, "provisionedPollers")
+        found = check.want_mapping(raw["provisionedPollers"], where, what="a mapping (minimum, maximum)")
+        if found is None:
+            return None
+        check.keys(found, where, PROVISIONED_POLLERS_KEYS)
+        names = ("minimum" if "minimum" in found else "min", "maximum" if "maximum" in found else "max")
+        for short, long in (("min", "minimum"), ("max", "maximum")):
+            if short in found and long in found:
+                check.error((*where, short), f"give either {short} or {long}, not both", at_key=True)
+    else:
+        return None
+    low_key, high_key = names
+    low = (
+        want_bounded(found[low_key], (*where, low_key), check, bounds.minimum)
+        if found.get(low_key) is not None
+        else None
+    )
+    high = want_bounded(found[high_key], (*where, high_key), check, bounds.maximum) if found.get(high_key) is not None \
+        else None  # fmt: skip
+    low = bounds.defaults[0] if low is None else low
+    high = bounds.defaults[1] if high is None else high
+    if low > high:
+        check.error((*where, low_key), f"a minimum of {low} pollers is above the maximum of {high}", PROVISIONED_MODE)
+        return None
+    return low, high
+
+
+# Which metrics each source can produce: ErrorCount and KafkaMetrics are Kafka's only.
+# https://docs.aws.amazon.com/lambda/latest/api/API_EventSourceMappingMetricsConfig.html
+QUEUE_AND_STREAM_METRICS = ("EventCount",)
+KAFKA_METRICS = ("EventCount", "ErrorCount", "KafkaMetrics")
+
+
+def metrics_config(
+    raw: Mapping[str, Value], path: KeyPath, check: Checker, allowed: tuple[str, ...], *, source: str
+) -> tuple[str, ...]:
+    """`metricsConfig` of an event source mapping: the metrics it publishes (`{metrics: [EventCount]}`, or the list
+    itself), sorted; () when unset (AWS publishes none)."""
+    if raw.get("metricsConfig") is None:
+        return ()
+    where = (*path, "metricsConfig")
+    value = raw["metricsConfig"]
+    if isinstance(value, dict):
+        check.keys(value, where, {"metrics"})
+        if value.get("metrics") is None:
+            check.error(where, "metrics is required (a list: EventCount, ...)", at_key=True)
+            return ()
+        value, where = value["metrics"], (*where, "metrics")
+    items = check.want_str_list(value, where, single_ok=True) or []
+    out: list[str] = []
+    for index, item in enumerate(items):
+        if item not in allowed:
+            check.error(
+                (*where, index) if isinstance(value, list) else where,
+                f"{show(item)} is not a metric {source} can publish; allowed: {', '.join(allowed)}",
+                "https://docs.aws.amazon.com/lambda/latest/api/API_EventSourceMappingMetricsConfig.html",
+            )
+        elif item not in out:
+            out.append(item)
+    return tuple(sorted(out))
