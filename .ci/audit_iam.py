@@ -72,13 +72,47 @@ def policy_documents(value: Any, seen: set[int] | None = None) -> list[dict[str,
 def desired_documents(path: Path) -> list[dict[str, Any]]:
     from fnship.manifest import Lookups, load_manifest
     from fnship.model.build import build_desired
+    from fnship.model.resources import resolve_refs
 
     manifest = load_manifest(
         path, env=ENV, lookups=Lookups(ssm=lambda name, **_where: "placeholder", account_id=lambda **_w: ACCOUNT)
     )
     artifacts = {key: PlaceholderArtifact(function_keys=(key,)) for key in manifest.functions}
     layers = {key: PlaceholderArtifact(kind="layer", name=key) for key in getattr(manifest, "layers", {}) or {}}
-    return policy_documents(build_desired(manifest, artifacts, account_id=ACCOUNT, layers=layers))
+    state = build_desired(manifest, artifacts, account_id=ACCOUNT, layers=layers)
+    return policy_documents([resolve_refs(resource.spec, stand_in(state)) for resource in state.resources])
+
+
+# What a value of the companion stack stands for in the audit (the stack is not deployed): an ARN of the type of
+# the resource it names, in the form AWS gives it.
+STAND_INS = {
+    "AWS::DynamoDB::Table": f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{{id}}",
+    "AWS::SQS::Queue": f"arn:aws:sqs:us-east-1:{ACCOUNT}:{{id}}",
+    "AWS::SNS::Topic": f"arn:aws:sns:us-east-1:{ACCOUNT}:{{id}}",
+    "AWS::S3::Bucket": "arn:aws:s3:::{id}",
+    "AWS::Kinesis::Stream": f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/{{id}}",
+}
+
+
+def stand_in(state: Any) -> Any:
+    """A lookup for `resolve_refs`: a reference to the companion stack's value (`ref:X`, or an output whose value
+    is `Ref`/`Fn::GetAtt` of X) -> the stand-in ARN of X's type."""
+    stack = state.get("stack")
+    template = stack.spec.template if stack is not None and stack.spec is not None else {}
+
+    def lookup(_address: str, attribute: str) -> str | None:
+        kind, _, key = attribute.partition(":")
+        logical = key
+        if kind == "output":
+            value = template["Outputs"][key]["Value"]
+            target = value.get("Ref") or value.get("Fn::GetAtt", [""])[0]
+            logical = str(target).split(".", 1)[0]
+        resource_type = template.get("Resources", {}).get(logical, {}).get("Type", "")
+        return STAND_INS.get(resource_type, f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/{{id}}").format(
+            id=logical.lower()
+        )
+
+    return lookup
 
 
 def as_identity_policy(document: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from fnship.errors import Diagnostic, FnError, InputError
 
@@ -338,12 +338,13 @@ def _plan_against_live(
     from concurrent.futures import ThreadPoolExecutor
 
     from fnship.kinds.event_source_mapping import queue_warnings
-    from fnship.plan.live import read_live
+    from fnship.plan.live import read_live, with_stack_values
     from fnship.plan.reads import Reads
     from fnship.plan.steps import make_plan as plan_of
     from fnship.plan.versions import plan_pruning
 
     reads = loaded.reads = reads if reads is not None else Reads(loaded.aws)
+    desired = with_stack_values(reads, desired)  # (the companion stack's values first: names hang on them)
     with ThreadPoolExecutor(max_workers=1) as side:  # the sources' checks go out beside the live reads
         warnings = side.submit(queue_warnings, reads, desired)
         live, loaded.discovery = read_live(reads, desired, discover_owned=not only, record=record)
@@ -571,6 +572,7 @@ def unlock_command(loaded: Loaded) -> str:
 
 def removal_plan(loaded: Loaded) -> Plan:
     """Everything live that carries this service's and stage's tags, planned for deletion."""
+    from fnship.kinds.stack import removal_warnings
     from fnship.model.resources import State
     from fnship.plan.live import read_live
     from fnship.plan.steps import make_plan as plan_of
@@ -578,7 +580,7 @@ def removal_plan(loaded: Loaded) -> Plan:
     manifest = loaded.manifest
     empty = State(manifest.service, manifest.stage, manifest.region, ())
     live, loaded.discovery = read_live(loaded.aws, empty, discover_owned=True)
-    return plan_of(empty, live, release_id=release_id())
+    return plan_of(empty, live, release_id=release_id(), warnings=tuple(removal_warnings(live)))
 
 
 class VersionInfo(TypedDict):
@@ -612,11 +614,18 @@ class FunctionInfo(_FunctionInfo, total=False):
     versions: list[VersionInfo]
 
 
+class StackInfo(TypedDict):
+    name: str
+    status: str | None  # None: not deployed
+    outputs: dict[str, str]
+
+
 class ServiceInfo(TypedDict):
     service: str
     stage: str
     region: str
     functions: list[FunctionInfo]
+    stack: NotRequired[StackInfo]  # only with `resources:`
     endpoints: Endpoints
 
 
@@ -670,13 +679,28 @@ def info(loaded: Loaded) -> ServiceInfo:
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         functions = list(pool.map(describe, list(manifest.functions)))
-    return {
+    found: ServiceInfo = {
         "service": manifest.service,
         "stage": manifest.stage,
         "region": manifest.region,
         "functions": functions,
         "endpoints": endpoints(loaded),
     }
+    if manifest.stack is not None:
+        found["stack"] = stack_info(loaded)
+    return found
+
+
+def stack_info(loaded: Loaded) -> StackInfo:
+    """The companion stack: its name, status and outputs (not the ones fnship adds for what it reads)."""
+    from fnship.kinds.stack import stack_name, user_outputs
+
+    manifest = loaded.manifest
+    name = stack_name(service=manifest.service, stage=manifest.stage)
+    found = loaded.aws.cloudformation.stack_or_none(name, details=False)
+    if found is None:
+        return {"name": name, "status": None, "outputs": {}}
+    return {"name": name, "status": found.status, "outputs": user_outputs(found.outputs)}
 
 
 def failure_error(result: ApplyResult) -> FnError:

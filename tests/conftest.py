@@ -108,6 +108,11 @@ def moto_server() -> Iterator[Moto]:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     # (MOTO_ENABLE_RECORDING and MOTO_RECORDER_FILEPATH are set when this module is imported, above: the recorder
     # writes relative to the working directory otherwise, which the in-process CLI runs change to the project.)
+    from fnship.local.moto_patches import change_set_outputs
+
+    # moto 5.2 gives a stack made or updated through a change set no Outputs (AWS does): fixed as fnship's emulator
+    # fixes it, so values the companion stack decides resolve as on AWS (tests/integration/test_companion_stack.py).
+    change_set_outputs()
     _aws_default_method_settings()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

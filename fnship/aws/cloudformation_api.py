@@ -142,9 +142,10 @@ class CloudFormationApi:
             template = parse_template_body(body.get("TemplateBody"))
             answer = aws_call(f"CloudFormation stack {name}", "DescribeStackResources",
                               self._client.describe_stack_resources, StackName=name)  # fmt: skip
-            physical = {
+            physical = {  # (the emulator leaves LogicalResourceId out for some types: those are skipped)
                 str(r["LogicalResourceId"]): str(r.get("PhysicalResourceId") or "")
                 for r in answer.get("StackResources") or []
+                if r.get("LogicalResourceId")
             }
         return StackFound(
             name=str(found["StackName"]),

@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from fnship.manifest.intrinsics import shown
 from fnship.model.address import Address
 from fnship.plan.diff import CREATE, DELETE, REPLACE, UPDATE
 from fnship.plan.serialize import jsonable
@@ -78,7 +79,8 @@ def render_plan(plan: Plan) -> str:
     lines = [head, "", "fnship will:", ""]
     for change in plan.changes:
         carried = f", with {change.deleted_with}" if change.deleted_with else ""
-        lines.append(f"  {SYMBOLS[change.action]} {change.address}  ({VERBS[change.action]} {change.name}{carried})")
+        name = shown(change.name)
+        lines.append(f"  {SYMBOLS[change.action]} {change.address}  ({VERBS[change.action]} {name}{carried})")
         detail = _shift_of(plan, change.address)
         if detail is not None:
             lines.append(f"      strategy: {detail.get('strategy')} ({detail.get('schedule')})")
@@ -141,6 +143,8 @@ def render_step(event: str, step: Step) -> str | None:
         return f"  ✓ {step.type} {step.address}"
     if event == "failed":
         return f"  ✗ {step.type} {step.address}"
+    if event == "progress":  # a long step's news (a stack's events)
+        return f"    {step.address}: {step.detail.get('message', '')}"
     return None
 
 
@@ -169,6 +173,10 @@ def render_info(info: ServiceInfo) -> str:
             latest = versions[-1]
             lines.append(f"      latest: v{latest['version']} {latest['description']}")
         lines.append(f"      role {fn['role']}")
+    stack = info.get("stack")
+    if stack:
+        lines.append(f"  stack: {stack['name']} ({stack['status'] or 'not deployed'})")
+        lines += [f"      {key}: {value}" for key, value in sorted(stack["outputs"].items())]
     lines += render_endpoints(info.get("endpoints"))
     return "\n".join(lines) + "\n"
 

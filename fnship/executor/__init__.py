@@ -82,7 +82,8 @@ def apply_plan(
             with lock:  # progress views are not thread-safe
                 reporter(event, step)
 
-    context = Context(aws=aws, plan=plan, description=description, release=dict(release or {}), runtime=runtime)
+    context = Context(aws=aws, plan=plan, description=description, release=dict(release or {}), runtime=runtime,
+                      report=report)  # fmt: skip
     result = ApplyResult(outputs=context.outputs)
     unknown = sorted({step.type for step in plan.steps} - set(HANDLERS))
     if unknown:

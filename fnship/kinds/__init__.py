@@ -47,6 +47,7 @@ def _kinds() -> dict[str, Kind]:
         s3,
         scheduler,
         sns,
+        stack,
         subscription_filter,
         websocket_api,
     )
@@ -58,6 +59,7 @@ def _kinds() -> dict[str, Kind]:
             artifact_stores.ECR_REPOSITORY_KIND,
             layer.KIND,
             image.KIND,
+            stack.KIND,
             log_group.KIND,
             role.KIND,
             capacity_provider.CAPACITY_PROVIDER_KIND,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar
 
 from fnship.errors import AwsError
@@ -40,6 +40,8 @@ class Context:
     outputs: Outputs = field(default_factory=dict)
     release: Mapping[str, str | None] = field(default_factory=dict)  # release id, commit, who: what hooks are told
     runtime: Runtime | None = None  # clock, sleep, progress, interrupt policy
+    # The executor's progress reporter: ("progress", step with a `message` detail) says how a long step goes.
+    report: Callable[[str, Step], None] = lambda _event, _step: None
 
     def desired(self, step: Step) -> Resource:
         """The step's desired resource (a step that makes or changes something has one)."""
@@ -58,9 +60,12 @@ class Context:
         return self.live_at(step.address).spec_as(spec_type)
 
     def desired_at(self, address: str) -> Resource:
-        """The desired resource at `address`, which the plan that made the step holds."""
+        """The desired resource at `address`, which the plan that made the step holds, with the references in its
+        spec that earlier steps (or live state) answer filled in (a value the companion stack decides)."""
         found = self.plan.desired.get(address)
         assert found is not None, f"the plan has no desired {address}"
+        if found.spec is not None and has_ref(found.spec):
+            return replace(found, spec=resolve_refs(found.spec, self.value))
         return found
 
     def live_at(self, address: str) -> Resource:
@@ -187,6 +192,9 @@ class Kind:
     stable_outputs: frozenset[str] = frozenset()
     # Fields whose change leaves every output as it is (a layer's `recorded`): references resolve from live state.
     output_neutral: frozenset[str] = frozenset()
+    # Whether one output of a changed resource keeps its live value through the plan (desired, live, attribute):
+    # decided by the kind when the two above cannot say (a stack's output whose expression and resources stay).
+    keeps_output: Callable[[Resource, Resource, str], bool] | None = None
     by_name: bool = False  # discovered by physical name before its address is known
     movable: bool = False  # keeps its address when what it names moves (a rule to another bus)
     # Reading live state (read-only; plan/live.py decides which reads go out when).

@@ -112,8 +112,11 @@ def final_notifications(
 
 def s3_notification_write(context: Context, step: Step) -> None:
     """One write of the bucket's whole configuration (see notification_steps)."""
-    bucket = str(step.detail["bucket"])
-    put = [notification_entry(context.desired_at(address)) for address in _addresses(step, "put")]
+    written = step.detail["bucket"]
+    wanted = [context.desired_at(address) for address in _addresses(step, "put")]
+    # A bucket the companion stack names (`bucket: !Ref Uploads`) is known now, as the entries' resolved bucket.
+    bucket = wanted[0].spec_as(Notification).bucket if wanted and not isinstance(written, str) else str(written)
+    put = [notification_entry(resource) for resource in wanted]
     remove = [context.live_at(address).name for address in _addresses(step, "remove")]
     s3 = context.aws.s3
     configuration = s3.get_notifications_or_none(bucket)

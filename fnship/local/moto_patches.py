@@ -600,5 +600,7 @@ def change_set_outputs() -> None:
                 stack = self.stacks[change_set.stack_id]
                 stack._parse_template()
                 stack.output_map = stack._create_output_map()
+                for export in stack.exports:  # (as CreateStack registers them: DeleteStack removes them)
+                    self.exports[export.name] = export
 
     _patch(CloudFormationBackend, "execute_change_set", execute_change_set)

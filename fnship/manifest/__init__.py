@@ -16,7 +16,7 @@ from fnship.manifest import dotenv, pseudo
 from fnship.manifest.build import build_manifest
 from fnship.manifest.checks import Checker
 from fnship.manifest.dialect import plugin_names, read_dialect
-from fnship.manifest.loader import load_file
+from fnship.manifest.loader import dotted, load_file
 from fnship.manifest.types import DEFAULT_REGION, DEFAULT_STAGE, KeyPath, Lookups, Manifest, Value, ValueMap
 from fnship.manifest.variables import SOURCES, Resolver
 from fnship.manifest.variables.core import Missing, VariableError
@@ -127,19 +127,36 @@ def load_manifest(
     check.notes += notes
     manifest = build_manifest(doc, check, path=path, stage=final_stage, region=final_region)
     diagnostics += check.diagnostics
+    stack = None
     if doc.get("resources") not in (None, {}, []):
         from fnship.manifest.resources import check_resources, owned_logical_ids
+        from fnship.manifest.types import CompanionStack
 
         failed = any(failed[:1] == ("resources",) for failed in resolver.failed)  # (reported where it failed)
-        diagnostics += check_resources(
+        checked = check_resources(
             None if failed else doc["resources"],
             region=final_region,
             locate=resolver.locate_included,
             owned=owned_logical_ids(manifest.functions, manifest.artifacts.layers),
+            function_keys=manifest.functions,
         )
+        diagnostics += checked.problems
+        if checked.template is not None:
+            template = checked.template
+            stack = CompanionStack(template.body, dict(checked.references), dict(template.origin))
+    has_resources = doc.get("resources") not in (None, {}, [])
+    if check.stack_values and (stack is not None or not has_resources):  # (a broken `resources:` is reported)
+        from fnship.manifest.intrinsics import check_against
+
+        def problem(path: KeyPath, message: str, hint: str) -> None:
+            diagnostics.append(Diagnostic(message, key=dotted(path), location=check.locate(path), hint=hint))
+
+        for value in check.stack_values:
+            check_against(value, stack.template if stack else None, problem)
     if diagnostics:
         raise InputError(_in_file_order(diagnostics))
     locations = dict(loaded.locations)
+    manifest = replace(manifest, stack=stack, stack_values=tuple(check.stack_values))
     return _with_locator(manifest, locations, display)
 
 

@@ -15,6 +15,7 @@ from fnship import runtimes as lambda_runtimes
 from fnship.manifest import schema
 from fnship.manifest.checks import Checker, mapping_at, show
 from fnship.manifest.dialect import plugin_names
+from fnship.manifest.intrinsics import is_intrinsic
 from fnship.manifest.types import (
     ArtifactsSpec,
     BuildSpec,
@@ -457,7 +458,9 @@ def _function_layers(
         where = (*path, index)
         if isinstance(item, dict):
             ref = item.get("Ref")
-            if len(item) != 1 or not isinstance(ref, str):
+            if is_intrinsic(item) and not (isinstance(ref, str) and ref.endswith("LambdaLayer")):
+                refs.append(check.stack_value(item, where))  # a layer ARN the companion stack decides
+            elif len(item) != 1 or not isinstance(ref, str):
                 check.error(where, "only {Ref: <Name>LambdaLayer} is supported here", "or write the layer ARN")
             elif ref in by_logical:
                 refs.append(by_logical[ref])

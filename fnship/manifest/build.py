@@ -17,6 +17,7 @@ from fnship.manifest import schema
 from fnship.manifest.artifacts import build_artifacts
 from fnship.manifest.checks import Checker, dotted, mapping_at, show
 from fnship.manifest.events import EventContext, parse_events, parse_settings
+from fnship.manifest.intrinsics import StackValue, is_intrinsic
 from fnship.manifest.lambda_settings import parse_lambda_settings
 from fnship.manifest.platform import parse_capacity_providers, parse_durable, parse_function_capacity
 from fnship.manifest.release import parse_releases
@@ -100,7 +101,7 @@ def build_manifest(doc: ValueMap, check: Checker, *, path: Path, stage: str, reg
         _check_triggers_across_functions(functions, check, raw_provider)
 
     artifacts = build_artifacts(doc, check, service=service or "service", stage=stage)
-    releases, problems = parse_releases(doc, functions, check.locate)
+    releases, problems = parse_releases(doc, functions, check.locate, check.stack_value)
     check.diagnostics.extend(problems)
     return Manifest(
         path=path,
@@ -299,7 +300,7 @@ def _read_iam_role(
     check.keys(iam, (*path, "iam"), schema.PROVIDER_IAM_KEYS)
     role = iam.get("role")
     role_path = (*path, "iam", "role")
-    if isinstance(role, dict):
+    if isinstance(role, dict) and not is_intrinsic(role):
         check.keys(role, role_path, role_keys)
         into.statements += _statements(role.get("statements"), (*role_path, "statements"), check)
         into.managed += _arns(role.get("managedPolicies"), (*role_path, "managedPolicies"), check)
@@ -342,26 +343,28 @@ def _function_iam(raw: Mapping[str, Value], path: KeyPath, check: Checker, *, mo
 
 
 def _role_arn(value: Value, path: KeyPath, check: Checker) -> str | None:
+    """An existing role: its ARN, an intrinsic function (`!GetAtt WorkerRole.Arn`, `!ImportValue ...`), or, as
+    Serverless v3 reads a name that is not an ARN, the logical id of a role of `resources:` (`Fn::GetAtt: [Name,
+    Arn]`): both decided by the companion stack."""
+    if is_intrinsic(value):
+        return check.stack_value(value, path)
     text = check.want_str(value, path)
     if text is None:
         return None
-    if not (text.startswith("arn:") and ":role/" in text):
-        check.error(
-            path,
-            f"{show(text)} is not an IAM role ARN (CloudFormation logical names are not supported)",
-            "use arn:aws:iam::<account>:role/<name>, or give statements for fnship to create the role",
-        )
-        return None
-    return text
+    if text.startswith("arn:"):
+        if ":role/" not in text:
+            hint = "use arn:aws:iam::<account>:role/<name>, or give statements for fnship to create the role"
+            check.error(path, f"{show(text)} is not an IAM role ARN", hint)
+            return None
+        return text
+    return check.stack_value({"Fn::GetAtt": [text, "Arn"]}, path, logical_name=text)
 
 
 def _arn(value: Value, path: KeyPath, check: Checker) -> str | None:
+    if is_intrinsic(value):
+        return check.stack_value(value, path)
     if isinstance(value, dict):
-        check.error(
-            path,
-            "CloudFormation intrinsic functions are not supported here",
-            "write the ARN; ${aws:accountId} and ${aws:region} can help",
-        )
+        check.error(path, "must be an ARN or a CloudFormation intrinsic function, got a mapping")
         return None
     text = check.want_str(value, path)
     if text is not None and not text.startswith("arn:"):
@@ -402,28 +405,21 @@ def _statement(value: Value, path: KeyPath, check: Checker) -> JsonObject | None
             continue
         key = present[0]
         field = raw[key]
-        if key.endswith("Resource") and _has_intrinsic(field):
-            check.error(
-                (*path, key),
-                "CloudFormation intrinsic functions are not supported in IAM statements",
-                "write the ARN; ${aws:accountId} and ${aws:region} can help",
-            )
-            continue
-        items = check.want_str_list(field, (*path, key), single_ok=True)
+        stack_ok = key.endswith("Resource")  # an ARN the companion stack decides (`!GetAtt Table.Arn`)
+        items = check.want_str_list(field, (*path, key), single_ok=True, stack_ok=stack_ok)
+        if stack_ok and items:
+            listed: list[Value] = list(items)
+            raw = {**raw, key: listed if isinstance(field, list) else items[0]}
         if items is not None and not items:
             check.error((*path, key), f"{key} must not be empty")
-    if raw.get("Condition") is not None:
-        check.want_mapping(raw["Condition"], (*path, "Condition"))
+    if raw.get("Condition") is not None and check.want_mapping(raw["Condition"], (*path, "Condition")) is not None:
+        raw = {**raw, "Condition": check.stack_values_in(raw["Condition"], (*path, "Condition"))}
     if raw.get("Sid") is not None:
         check.want_str(raw["Sid"], (*path, "Sid"))
     if len(check.diagnostics) != before:
         return None
     statement = check.want_json(raw, path)
     return statement if isinstance(statement, dict) and len(check.diagnostics) == before else None
-
-
-def _has_intrinsic(value: Value) -> bool:
-    return isinstance(value, dict) or (isinstance(value, list) and any(isinstance(item, dict) for item in value))
 
 
 # -- shared function/provider settings ---------------------------------------------------------------------------
@@ -511,15 +507,8 @@ def _environment(value: Value, path: KeyPath, check: Checker) -> dict[str, str |
 def _env_value(value: Value, path: KeyPath, check: Checker) -> str | Secret | None:
     if isinstance(value, (str, Secret)):
         return value
-    if isinstance(value, dict) and len(value) == 1 and (next(iter(value)) in ("Ref", "Condition")
-                                                        or str(next(iter(value))).startswith("Fn::")):  # fmt: skip
-        check.error(
-            path,
-            f"CloudFormation {next(iter(value))} cannot be resolved here yet: fnship deploys no CloudFormation stack "
-            "(CloudFormation resources are issue 11's companion stack)",
-            "write the value, or read it with ${cf:stack.output}, ${ssm:/name}, ${aws:region}, ${aws:accountId}",
-        )
-        return None
+    if is_intrinsic(value):
+        return check.stack_value(value, path)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -542,16 +531,16 @@ def _tags(value: Value, path: KeyPath, check: Checker) -> dict[str, str]:
         if len(key) > schema.TAG_KEY_MAX:
             check.error(where, f"a tag key is at most {schema.TAG_KEY_MAX} characters", at_key=True)
             continue
-        if isinstance(item, (dict, list, Secret)):
+        if isinstance(item, (dict, list, Secret)) and not is_intrinsic(item):
             check.error(where, f"a tag value must be a string, number or boolean, got {show(item)}")
             continue
         text = _env_value(item, where, check)
         if text is None or isinstance(text, Secret):  # a Secret is refused above
             continue
-        if len(text) > schema.TAG_VALUE_MAX:
+        if len(text) > schema.TAG_VALUE_MAX and not isinstance(text, StackValue):
             check.error(where, f"a tag value is at most {schema.TAG_VALUE_MAX} characters")
             continue
-        out[key] = str(text)
+        out[key] = text if isinstance(text, StackValue) else str(text)
     return out
 
 
@@ -621,8 +610,9 @@ def _function(
 
     description = ""
     if raw.get("description") is not None:
-        description = check.want_str(raw["description"], (*path, "description")) or ""
-        if len(description) > schema.DESCRIPTION_MAX:
+        # (`!Sub 'reads ${Items}'`: the companion stack decides it, manifest/intrinsics.py)
+        description = check.want_str_or_stack(raw["description"], (*path, "description")) or ""
+        if len(description) > schema.DESCRIPTION_MAX and not isinstance(description, StackValue):
             check.error(
                 (*path, "description"), f"is {len(description)} characters; Lambda allows {schema.DESCRIPTION_MAX}"
             )

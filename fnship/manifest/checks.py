@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping
 
 from fnship.errors import Diagnostic, Location
 from fnship.jsonvalue import Json
+from fnship.manifest.intrinsics import StackValue, is_intrinsic, with_stack_values
 from fnship.manifest.loader import dotted
 from fnship.manifest.types import KeyPath, Value, ValueList, ValueMap
 from fnship.secret import Secret
@@ -56,6 +57,8 @@ class Checker:
         self.failed = set(failed)
         self.diagnostics: list[Diagnostic] = []
         self.notes: list[str] = []
+        # Intrinsic functions accepted where fnship reads a value: checked against `resources:` once it is assembled.
+        self.stack_values: list[StackValue] = []
 
     # -- where -------------------------------------------------------------------------------------------------
     def locate(self, path: KeyPath) -> Location:
@@ -180,15 +183,34 @@ class Checker:
             return None
         return text
 
-    def want_str_list(self, value: object, path: KeyPath, *, single_ok: bool = False) -> list[str] | None:
+    def stack_values_in(self, value: Value, path: KeyPath) -> Value:
+        """`value` with its CloudFormation intrinsic functions as StackValues (manifest/intrinsics.py), which the
+        companion stack decides."""
+        return with_stack_values(value, path, self.stack_values.append)
+
+    def stack_value(self, value: ValueMap, path: KeyPath, *, logical_name: str | None = None) -> StackValue:
+        """One intrinsic function (`is_intrinsic`) as the StackValue the companion stack decides."""
+        made = StackValue(value, path, logical_name)
+        self.stack_values.append(made)
+        return made
+
+    def want_str_or_stack(self, value: object, path: KeyPath) -> str | None:
+        """A string, or an intrinsic function the companion stack evaluates (a StackValue, which is a string)."""
+        return self.stack_value(value, path) if is_intrinsic(value) else self.want_str(value, path)
+
+    def want_str_list(
+        self, value: object, path: KeyPath, *, single_ok: bool = False, stack_ok: bool = False
+    ) -> list[str] | None:
         if single_ok and isinstance(value, str):
             return [value]
+        if single_ok and stack_ok and is_intrinsic(value):
+            return [self.stack_value(value, path)]
         items = self.want_list(value, path)
         if items is None:
             return None
         out = []
         for index, item in enumerate(items):
-            text = self.want_str(item, (*path, index))
+            text = self.want_str_or_stack(item, (*path, index)) if stack_ok else self.want_str(item, (*path, index))
             if text is not None:
                 out.append(text)
         return out if len(out) == len(items) else None

@@ -5,8 +5,9 @@ The plugin turned every string of the compiled template holding `#{X}` into `{"F
 CloudFormation filled it in. fnship deploys functions without a stack, so outside `resources:` it fills in what it
 knows itself: `AWS::Region`, `AWS::AccountId`, `AWS::Partition` and `AWS::URLSuffix`. The stack's own values
 (`AWS::StackName`, `AWS::StackId`, `AWS::NotificationARNs`, `AWS::NoValue`) and references to resources
-(`#{MyTable}`, `#{MyTable.Arn}`) need the companion stack fnship does not deploy yet: an input error. Inside
-`resources:` the strings become `Fn::Sub`, exactly as the plugin made them.
+(`#{MyTable}`, `#{MyTable.Arn}`) need the companion stack: with `resources:`, such a string becomes `Fn::Sub`,
+which the stack evaluates (manifest/intrinsics.py); without, an input error. Inside `resources:` the strings become
+`Fn::Sub`, exactly as the plugin made them.
 """
 
 from __future__ import annotations
@@ -22,27 +23,31 @@ _PSEUDO = re.compile(r"#\{([^}]*)\}")
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html
 _URL_SUFFIX = {"aws-cn": "amazonaws.com.cn", "aws-iso": "c2s.ic.gov", "aws-iso-b": "sc2s.sgov.gov"}
 STACK_HINT = (
-    "fnship deploys functions without a CloudFormation stack, and `resources:` as a companion stack is not done yet "
-    "(issue 11): write the value (${aws:region}, ${aws:accountId}, an ARN)"
+    "it is evaluated by the service's companion CloudFormation stack, and this service has no `resources:`: write "
+    "the value (${aws:region}, ${aws:accountId}, an ARN), or define the resource under resources.Resources"
 )
+LOCAL = frozenset({"AWS::Region", "AWS::Partition", "AWS::URLSuffix", "AWS::AccountId"})
 
 
 def apply(resolver: Resolver, *, region: str) -> None:
     """Fill in `#{...}` in every string of the manifest (in place); problems go to the resolver's diagnostics."""
+    stack = resolver.doc.get("resources") not in (None, {}, [])
     for key in list(resolver.doc):
         if key == "resources":
             resolver.doc[key] = _to_sub(resolver.doc[key])
         else:
-            resolver.doc[key] = _walk(resolver, resolver.doc[key], (key,), region)
+            resolver.doc[key] = _walk(resolver, resolver.doc[key], (key,), region, stack=stack)
 
 
-def _walk(resolver: Resolver, value: Value, path: KeyPath, region: str) -> Value:
+def _walk(resolver: Resolver, value: Value, path: KeyPath, region: str, *, stack: bool) -> Value:
     if isinstance(value, dict):
-        return {key: _walk(resolver, item, (*path, key), region) for key, item in value.items()}
+        return {key: _walk(resolver, item, (*path, key), region, stack=stack) for key, item in value.items()}
     if isinstance(value, list):
-        return [_walk(resolver, item, (*path, index), region) for index, item in enumerate(value)]
+        return [_walk(resolver, item, (*path, index), region, stack=stack) for index, item in enumerate(value)]
     if not isinstance(value, str) or "#{" not in value:
         return value
+    if stack and any(name not in LOCAL for name in _PSEUDO.findall(value)):
+        return _to_sub(value)  # the stack evaluates it, as the plugin's Fn::Sub did
     try:
         return _PSEUDO.sub(lambda match: _value(resolver, match[1], path, region), value)
     except VariableError as exc:

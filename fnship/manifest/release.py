@@ -18,8 +18,9 @@ from fnship.errors import Diagnostic, InputError, Location
 from fnship.frozen import frozen
 from fnship.jsonvalue import JsonObject
 from fnship.manifest.checks import mapping_at
+from fnship.manifest.intrinsics import StackValue, is_intrinsic
 from fnship.manifest.strategy import ALL_AT_ONCE, Strategy, StrategyError, parse_strategy
-from fnship.manifest.types import DEFAULT_ALIAS, FunctionSpec, KeyPath, Manifest, Value
+from fnship.manifest.types import DEFAULT_ALIAS, FunctionSpec, KeyPath, Manifest, Value, ValueMap
 
 DEFAULT_KEEP_VERSIONS = 10
 DEPLOYMENT_KEYS = frozenset({"strategy", "alias", "alarms", "hooks", "keepVersions"})
@@ -31,6 +32,7 @@ PLUGIN_IGNORED = frozenset({"triggers", "codeDeployRole", "codeDeployRoleArn", "
 # https://docs.aws.amazon.com/lambda/latest/api/API_CreateAlias.html#lambda-CreateAlias-request-Name
 ALIAS_NAME = re.compile(r"[A-Za-z0-9_-]+")
 ALIAS_NAME_MAX = 128
+ALARM_TYPES = ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm")
 
 
 @frozen
@@ -61,14 +63,48 @@ def default_settings(alias: str = DEFAULT_ALIAS) -> ReleaseSettings:
     return ReleaseSettings(strategy=parse_strategy(ALL_AT_ONCE), strategy_text=ALL_AT_ONCE, alias=alias)
 
 
+StackValueOf = Callable[[ValueMap, KeyPath], StackValue]
+
+
 def parse_releases(
-    doc: Mapping[str, Value], functions: Mapping[str, FunctionSpec], locate: Callable[[KeyPath], Location]
+    doc: Mapping[str, Value],
+    functions: Mapping[str, FunctionSpec],
+    locate: Callable[[KeyPath], Location],
+    stack_value: StackValueOf | None = None,
 ) -> tuple[dict[str, ReleaseSettings], list[Diagnostic]]:
     """function key -> its release settings, and every problem found (each once: a service-wide problem is found
-    once per function)."""
+    once per function). `stack_value` makes an alarm the companion stack names (`!Ref ErrorsAlarm`) a StackValue
+    (manifest/checks.py `Checker.stack_value`)."""
     problems: list[Diagnostic] = []
-    settings = {key: _for_function(doc, functions, function, locate, problems) for key, function in functions.items()}
+    made: dict[KeyPath, StackValue] = {}  # (a service-wide alarm: one StackValue for every function)
+
+    def once(expression: ValueMap, path: KeyPath) -> StackValue:
+        if path not in made:
+            if stack_value is None:
+                made[path] = StackValue(expression, path)
+            else:
+                made[path] = stack_value(expression, path)
+        return made[path]
+
+    alarm_ids = _alarm_logical_ids(doc.get("resources"))
+    settings = {
+        key: _for_function(doc, functions, function, locate, problems, stack_value=once, alarm_ids=alarm_ids)
+        for key, function in functions.items()
+    }
     return settings, list(dict.fromkeys(problems))
+
+
+def _alarm_logical_ids(resources: Value) -> frozenset[str]:
+    """The logical ids of `resources:` (a mapping or a list of fragments) that are CloudWatch alarms."""
+    fragments = resources if isinstance(resources, list) else [resources]
+    return frozenset(
+        logical_id
+        for fragment in fragments
+        if isinstance(fragment, dict) and isinstance(declared := fragment.get("Resources"), dict)
+        for logical_id, entry in declared.items()
+        if isinstance(entry, dict)
+        and entry.get("Type") in ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm")
+    )
 
 
 def release_settings(manifest: Manifest, *, strategy: str | None = None) -> dict[str, ReleaseSettings]:
@@ -90,6 +126,9 @@ def _for_function(
     function: FunctionSpec,
     locate: Callable[[KeyPath], Location],
     problems: list[Diagnostic],
+    *,
+    stack_value: StackValueOf,
+    alarm_ids: frozenset[str],
 ) -> ReleaseSettings:
     def problem(path: KeyPath, message: str, hint: str = "") -> None:
         location = locate(path) if path and not str(path[0]).startswith("--") else None
@@ -159,12 +198,22 @@ def _for_function(
         )
 
     alarms_value = merged.get("alarms", [])
+    alarms_path = where.get("alarms", ())
+    # The canary plugin reads each entry as the logical id of an alarm of resources: (`{Ref: <entry>}`); an entry
+    # naming none is an alarm's name, as fnship's own `deployment.alarms` reads it. `!Ref ErrorsAlarm` in either.
+    plugin_alarms = "deploymentSettings" in alarms_path
     alarms: list[str] = []
-    names = [a for a in alarms_value if isinstance(a, str) and a] if isinstance(alarms_value, list) else None
-    if names is None or not isinstance(alarms_value, list) or len(names) != len(alarms_value):
-        problem(where.get("alarms", ()), "must be a list of CloudWatch alarm names")
-    else:
-        alarms = list(dict.fromkeys(names))
+    entries = alarms_value if isinstance(alarms_value, list) else []
+    for index, entry in enumerate(entries):
+        if is_intrinsic(entry):
+            alarms.append(stack_value(entry, (*alarms_path, index)))
+        elif isinstance(entry, str) and entry:
+            named = plugin_alarms and entry in alarm_ids
+            alarms.append(stack_value({"Ref": entry}, (*alarms_path, index)) if named else entry)
+    if not isinstance(alarms_value, list) or len(alarms) != len(alarms_value):
+        problem(alarms_path, "must be a list of CloudWatch alarm names (or !Ref to alarms of resources:)")
+        alarms = []
+    alarms = list(dict.fromkeys(alarms))
 
     keep = merged.get("keepVersions", DEFAULT_KEEP_VERSIONS)
     if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:

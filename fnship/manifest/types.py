@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias, TypeVar, Union
@@ -20,8 +20,10 @@ from fnship.jsonvalue import JsonMapping, JsonScalar
 from fnship.secret import Secret
 
 if TYPE_CHECKING:
+    from fnship.manifest.intrinsics import StackValue
     from fnship.manifest.platform import CapacityProviderSpec, DurableSpec, FunctionCapacity
     from fnship.manifest.release import ReleaseSettings
+    from fnship.manifest.resources import FnshipReference
 
 KeyPath = tuple[str | int, ...]
 # A manifest value as parsed and resolved: JSON-shaped, except that a `${ssm:}` SecureString stays a Secret (so it is
@@ -316,6 +318,30 @@ class ProviderSpec:
 
 
 @frozen
+class CompanionStack:
+    """`resources:` as the template fnship deploys as the service's CloudFormation stack (manifest/resources.py):
+    references to fnship's own resources rewritten into parameters (parameter -> resources.FnshipReference), and
+    where each template entry was written (`Template.origin`)."""
+
+    template: ValueMap
+    references: Mapping[str, FnshipReference]
+    origin: Mapping[tuple[str, ...], KeyPath]
+
+    def manifest_path(self, template_path: Sequence[str | int]) -> KeyPath:
+        return origin_path(self.origin, template_path)
+
+
+def origin_path(origin: Mapping[tuple[str, ...], KeyPath], template_path: Sequence[str | int]) -> KeyPath:
+    """Where a template path (`["Resources", "Q", "Properties", "X"]`) was written in the manifest, by the origin
+    of its entry (section, logical id) or its section."""
+    for end in (2, 1):
+        head = tuple(str(part) for part in template_path[:end])
+        if head in origin:
+            return (*origin[head], *template_path[end:])
+    return ("resources",)
+
+
+@frozen
 class Manifest:
     path: Path  # the manifest file
     service: str
@@ -332,6 +358,9 @@ class Manifest:
     # function key -> its release settings (deployment, deploymentSettings, provisionedConcurrency)
     releases: Mapping[str, ReleaseSettings] = field(default_factory=dict)
     locator: Callable[[KeyPath], Location | None] = field(default=lambda _path: None, repr=False, compare=False)
+    stack: CompanionStack | None = None  # `resources:`, deployed as the companion stack
+    # Intrinsic functions where fnship reads a value (manifest/intrinsics.py StackValue), which the stack decides.
+    stack_values: tuple[StackValue, ...] = ()
     # `provider.capacityProviders`: key -> its manifest.platform.CapacityProviderSpec (Lambda Managed Instances)
     capacity_providers: Mapping[str, CapacityProviderSpec] = field(default_factory=dict)
 

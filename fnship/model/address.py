@@ -184,6 +184,11 @@ class Address(str):
         return cls(f"bucket.{bucket}.notifications")
 
     @classmethod
+    def stack(cls) -> Address:
+        """The service's companion CloudFormation stack (`resources:`)."""
+        return cls("stack")
+
+    @classmethod
     def release(cls) -> Address:
         """Not a resource: the one step that shifts every moved alias of a release together."""
         return cls("release")

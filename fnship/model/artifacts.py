@@ -18,6 +18,7 @@ from fnship.kinds.function import LambdaFunction
 from fnship.kinds.image import Image
 from fnship.kinds.layer import Layer
 from fnship.manifest.checks import mapping_at
+from fnship.manifest.intrinsics import StackValue
 from fnship.manifest.types import Manifest
 from fnship.model import names
 from fnship.model.address import Address
@@ -129,8 +130,10 @@ def _function(
     spec = resource.spec_as(LambdaFunction)
     depends = list(resource.depends_on)
     refs = manifest.artifacts.function_layers.get(key, tuple(str(layer) for layer in spec.layers))
-    layers = tuple(ref if ref.startswith("arn:") else Ref(Address.layer(ref), "arn") for ref in refs)
-    depends += [Address.layer(ref) for ref in refs if not ref.startswith("arn:")]
+    # A layer version ARN as written, or one the companion stack decides (a StackValue: model/stack.py refers it).
+    given = [ref for ref in refs if ref.startswith("arn:") or isinstance(ref, StackValue)]
+    layers = tuple(ref if ref in given else Ref(Address.layer(ref), "arn") for ref in refs)
+    depends += [Address.layer(ref) for ref in refs if ref not in given]
     spec = replace(spec, layers=layers, image_uri=None, image_config={})
     image = getattr(artifact, "image", None)
     if image is not None:

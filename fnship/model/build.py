@@ -43,6 +43,7 @@ from fnship.model.resources import (
     ownership_tags,
     secret_env_tag,
 )
+from fnship.model.stack import with_stack
 from fnship.model.triggers.common import Target
 from fnship.triggers import render_triggers
 
@@ -142,6 +143,7 @@ def build_desired(
     resources = merge_artifacts(
         manifest, resources, artifacts, layers=layers or {}, account_id=account_id, registry=registry
     )
+    resources = with_stack(manifest, resources, account_id=account_id)
     return State(manifest.service, manifest.stage, manifest.region, tuple(resources))
 
 

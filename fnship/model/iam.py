@@ -121,6 +121,10 @@ def durable_statement(function_arn: str) -> Policy:
 
 
 def _arn_service(arn: str) -> str:
+    from fnship.manifest.intrinsics import StackValue
+
+    if isinstance(arn, StackValue):  # the service of the resource it names (set when checked against resources:)
+        return arn.service or "unknown"
     return arn.split(":", 3)[2]
 
 

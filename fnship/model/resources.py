@@ -9,9 +9,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
-from typing import ClassVar, TypeAlias, TypeVar, Union, cast
+from typing import TYPE_CHECKING, ClassVar, TypeAlias, TypeGuard, TypeVar, Union, cast
 
 from fnship.secret import Secret
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 OWNER_SERVICE_TAG = "fnship:service"
 OWNER_STAGE_TAG = "fnship:stage"
@@ -84,8 +87,12 @@ def _resolve(value: object, lookup: Lookup) -> object:
     if isinstance(value, Ref):
         found = lookup(value.address, value.attribute)
         return value.with_value(found) if found else value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # a spec, or a part of one
-        changed = {f.name: _resolve(getattr(value, f.name), lookup) for f in dataclasses.fields(value) if f.init}
+    if isinstance(value, Spec) or _is_part(value):
+        # (a part of a spec too: an alias's release settings name alarms the companion stack may decide)
+        fields = [f.name for f in dataclasses.fields(value) if f.init]
+        changed = {name: _resolve(getattr(value, name), lookup) for name in fields}
+        if all(changed[name] is getattr(value, name) for name in fields):
+            return value
         return dataclasses.replace(value, **changed)
     if isinstance(value, Mapping):
         return {key: _resolve(item, lookup) for key, item in value.items()}
@@ -98,13 +105,18 @@ def refs_in(value: object) -> list[Ref]:
     """Every Ref inside `value` (recursively)."""
     if isinstance(value, Ref):
         return [value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # a spec, or a part of one
+    if isinstance(value, Spec) or _is_part(value):
         return [ref for f in dataclasses.fields(value) for ref in refs_in(getattr(value, f.name))]
     if isinstance(value, Mapping):
         return [ref for item in value.values() for ref in refs_in(item)]
     if isinstance(value, (list, tuple)):
         return [ref for item in value for ref in refs_in(item)]
     return []
+
+
+def _is_part(value: object) -> TypeGuard[DataclassInstance]:
+    """A dataclass instance inside a spec (release settings, a rule's target)."""
+    return dataclasses.is_dataclass(value) and not isinstance(value, type)
 
 
 def has_ref(value: object) -> bool:
@@ -122,6 +134,12 @@ class Spec:
 
     kind: ClassVar[str]  # the key into fnship.kinds.KINDS
     __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[object]]]  # every Spec is a dataclass
+
+    def output_value(self, attribute: str) -> str | None:
+        """An identifier AWS assigned (`id`, `arn`, `uuid`): the field of that name (a kind with other outputs
+        says how to find them)."""
+        found = getattr(self, attribute, None)
+        return str(found) if found else None
 
     def compared(self) -> dict[str, PlanValue]:
         """The compared fields as plain data (tuples as lists, nested specs as mappings): the plan's attributes."""
@@ -220,8 +238,7 @@ class Resource:
     def output(self, attribute: str) -> str | None:
         """An identifier AWS assigned to it (`id`, `arn`, `uuid`) that references resolve to: its spec's field of
         that name."""
-        found = getattr(self.spec, attribute, None)
-        return str(found) if found else None
+        return self.spec.output_value(attribute) if self.spec is not None else None
 
 
 @dataclass(frozen=True)

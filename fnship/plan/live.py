@@ -20,7 +20,7 @@ from fnship.kinds.function import unqualified_arn
 from fnship.kinds.rest_api import existing_rest_api
 from fnship.kinds.s3 import Bucket
 from fnship.model.address import Address
-from fnship.model.resources import Resource, State
+from fnship.model.resources import Resource, State, refs_in
 from fnship.plan.reads import OnAlias, Reads
 
 if TYPE_CHECKING:
@@ -219,6 +219,8 @@ def read_live(
             assert kind.read is not None, f"kind {stub.kind} has no reader"
             if kind.hangs_on_function and reads.function(function_of(stub)[0]) is None:
                 return []
+            if _awaits_stack(stub) and stub.address not in elsewhere:
+                return []  # (named by a value the stack has not decided yet: nothing can carry that name)
             if stub.address in elsewhere:
                 # The one in use is the live side, so the plan moves it (the update handler replaces it) instead
                 # of leaving it behind; a copy already where the manifest says is then overwritten.
@@ -286,6 +288,60 @@ def read_live(
         for r in found
     ]
     return desired.with_resources(found), known
+
+
+def _awaits_stack(stub: Resource) -> bool:
+    """A desired resource whose spec or name still holds a value of the companion stack this plan cannot know
+    (the stack is not made yet, or this plan changes what the value comes from)."""
+    from fnship.manifest.intrinsics import MARKED
+
+    if stub.kind == "stack":
+        return False
+    if MARKED.search(stub.name):
+        return True
+    return stub.spec is not None and any(ref.address == Address.stack() for ref in refs_in(stub.spec))
+
+
+def with_stack_values(reads: Reads, desired: State) -> State:
+    """`desired` with the values the companion stack decides filled in where the deployed stack has them and this
+    plan keeps them (see plan.steps.resolve_live_refs), names included (an event source mapping is named by its
+    queue's ARN): read first, so every other reading looks for the real names."""
+    from fnship.manifest.intrinsics import MARKED
+    from fnship.plan.steps import resolve_live_refs
+
+    stack = desired.get(Address.stack())
+    if stack is None:
+        return desired
+    read = KINDS["stack"].read
+    assert read is not None
+    live = desired.with_resources(read(reads, stack))
+    resolved = resolve_live_refs(desired, live)
+    live_stack = live.get(Address.stack())
+
+    def named(resource: Resource) -> Resource:
+        found = MARKED.search(resource.name)
+        if found is None:
+            return resource
+        value = live_stack.output(found.group(1)) if live_stack is not None else None
+        if value is None or resource.kind == "stack":
+            return resource
+        from fnship.kinds import KINDS as kinds  # (the stack kind decides whether the plan keeps the value)
+
+        keeps = kinds["stack"].keeps_output
+        if keeps is not None and live_stack is not None and not keeps(stack, live_stack, found.group(1)):
+            return resource
+        renamed = replace(resource, name=resource.name.replace(found.group(0), value))
+        scope = resource.scope
+        if resource.kind == "event_source_mapping" and scope is not None:
+            # Addressed by its source's name, as discovery addresses the mapping it finds (kinds/event_source_mapping)
+            from fnship.model.triggers.sources import source_name
+
+            trigger = source_name(renamed.name)
+            renamed = replace(renamed, address=Address.trigger(scope.function_key, scope.event_type, trigger),
+                              scope=replace(scope, trigger_name=trigger))  # fmt: skip
+        return renamed
+
+    return resolved.with_resources(named(resource) for resource in resolved.resources)
 
 
 def _merge(

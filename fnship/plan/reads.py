@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from fnship.aws.apigateway_api import RestApis
     from fnship.aws.apigatewayv2_api import HttpApis
     from fnship.aws.buckets_api import BucketsApi
+    from fnship.aws.cloudformation_api import CloudFormationApi
     from fnship.aws.cloudwatch_api import CloudWatchApi
     from fnship.aws.cognito_api import CognitoApi
     from fnship.aws.ecr_api import EcrApi
@@ -81,6 +82,7 @@ class Reads:
         layers: LayersApi
         ecr: EcrApi
         buckets: BucketsApi
+        cloudformation: CloudFormationApi
 
     def __init__(self, aws: Aws, *, owner: tuple[str, str] | None = None) -> None:
         self.aws = aws

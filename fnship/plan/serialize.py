@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fnship.jsonvalue import Json, JsonObject
+from fnship.manifest.intrinsics import shown
 from fnship.model.resources import KNOWN_AFTER_APPLY, Ref
 from fnship.plan.diff import Plan
 from fnship.secret import SENSITIVE, Secret
@@ -38,7 +39,7 @@ def plan_to_dict(plan: Plan) -> JsonObject:
                 "action": change.action,
                 "address": change.address,
                 "kind": change.kind,
-                "name": change.name,
+                "name": shown(change.name),
                 "fields": [
                     {"path": f.path, "before": jsonable(f.before), "after": jsonable(f.after)} for f in change.fields
                 ],

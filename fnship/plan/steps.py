@@ -272,6 +272,8 @@ def resolve_live_refs(desired: State, live: State) -> State:
         kind = KINDS[current.kind]
         if attribute not in kind.stable_outputs:
             wanted = desired_by_address.get(address)
+            if wanted is not None and kind.keeps_output is not None:
+                return current.output(attribute) if kind.keeps_output(wanted, current, attribute) else None
             changed = [] if wanted is None else kind.diff(wanted, current)
             if wanted is None or any(f.path.split(".", 1)[0] not in kind.output_neutral for f in changed):
                 return None  # changed by this plan: the new value is known after apply

@@ -14,6 +14,7 @@ from fnship.kinds.s3 import Bucket, Notification, notification_id
 from fnship.local.events import Where
 from fnship.manifest.checks import show
 from fnship.manifest.events.common import EventContext, flag, short_or_mapping
+from fnship.manifest.intrinsics import StackValue, is_intrinsic
 from fnship.manifest.types import EventSettings, EventSpec, KeyPath
 from fnship.model.address import Address
 from fnship.model.resources import Resource
@@ -60,8 +61,19 @@ def parse_s3(value: object, path: KeyPath, ctx: EventContext, index: int) -> lis
     if found is None:
         return []
     raw, bucket_path = found
-    bucket = check.want_str(raw["bucket"], bucket_path)
-    if bucket is not None and not BUCKET_NAME.match(bucket):
+    existing = flag(raw, "existing", path, check, False) if isinstance(value, dict) else False
+    bucket: str | None
+    if is_intrinsic(raw["bucket"]):
+        # `bucket: !Ref Uploads`: a bucket of resources: (or an import), as Serverless v3 allows it: only existing.
+        if not existing:
+            check.error(bucket_path, "a bucket given as a CloudFormation function is a bucket made elsewhere (here, "
+                        "by resources:): Serverless v3 and fnship need `existing: true` with it",
+                        "add `existing: true` to this s3 event")  # fmt: skip
+            return []
+        bucket = check.stack_value(raw["bucket"], bucket_path)
+    else:
+        bucket = check.want_str(raw["bucket"], bucket_path)
+    if bucket is not None and not isinstance(bucket, StackValue) and not BUCKET_NAME.match(bucket):
         check.error(bucket_path, f"{show(bucket)} is not an S3 bucket name (3-63 lowercase letters, digits, . and -)")
         bucket = None
     event = "s3:ObjectCreated:*"
@@ -87,7 +99,7 @@ def parse_s3(value: object, path: KeyPath, ctx: EventContext, index: int) -> lis
             events=(event,),
             prefix=prefix,
             suffix=suffix,
-            existing=flag(raw, "existing", path, check, False) if isinstance(value, dict) else False,
+            existing=existing,
         )
     ]
 
@@ -96,7 +108,8 @@ S3 = "s3.amazonaws.com"
 
 
 def s3_name(event: EventSpec) -> str:
-    return slug(event.settings_as(S3Event).bucket)
+    bucket = event.settings_as(S3Event).bucket
+    return slug(bucket.label if isinstance(bucket, StackValue) else bucket)  # (a stack's bucket: its logical id)
 
 
 def render_s3(target: Target, event: EventSpec, name: str) -> list[Resource]:

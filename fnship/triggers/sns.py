@@ -13,6 +13,7 @@ from fnship.kinds.sns import Subscription, Topic
 from fnship.local.events import Where, stable_id
 from fnship.manifest.checks import show
 from fnship.manifest.events.common import EventContext, json_value, text_of, want_arn
+from fnship.manifest.intrinsics import StackValue, is_intrinsic
 from fnship.manifest.types import EventSettings, EventSpec, KeyPath
 from fnship.model.address import Address
 from fnship.model.resources import Resource
@@ -51,14 +52,26 @@ def parse_sns(value: object, path: KeyPath, ctx: EventContext, index: int) -> li
     if raw.get("arn") is not None:
         arn = want_arn(raw["arn"], key_path["arn"], check, services=("sns",), what="SNS topic")
     short = raw.get("topicName")  # (`sns: <name>`)
-    name = (
-        text_of(raw, "topicName", path, check) if isinstance(value, dict) else short if isinstance(short, str) else None
-    )
+    name: str | None
+    if is_intrinsic(short):
+        # `topicName: !GetAtt Events.TopicName`: a topic the companion stack makes; subscribed by its ARN.
+        topic = check.stack_value(short, key_path["topicName"])
+        if arn is None:
+            arn = check.stack_value({"Fn::Sub": ["arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${Name}",
+                                                 {"Name": dict(short)}]}, key_path["topicName"])  # fmt: skip
+        name = topic.label
+    else:
+        name = (
+            text_of(raw, "topicName", path, check) if isinstance(value, dict) else short if isinstance(short, str)
+            else None
+        )  # fmt: skip
     if arn is None and name is None:
         if raw.get("arn") is None:
             check.error(path, "topicName or arn is required", at_key=True)
         return []
-    if arn is not None:
+    if isinstance(arn, StackValue):
+        name = name or arn.label  # (the topic's logical id names the subscription, unless topicName does)
+    elif arn is not None:
         name = arn.rsplit(":", 1)[1]
     elif not TOPIC_NAME.match(name or ""):
         check.error(key_path["topicName"], f"{show(name)} is not an SNS topic name: letters, digits, '-' and '_'")

@@ -23,6 +23,7 @@ from fnship.manifest.events.common import (
     want_arn,
     want_bounded,
 )
+from fnship.manifest.intrinsics import StackValue
 from fnship.manifest.types import EventSettings, EventSpec, KeyPath
 from fnship.model import iam
 from fnship.model.resources import Resource
@@ -94,8 +95,16 @@ def parse_stream(value: object, path: KeyPath, ctx: EventContext, index: int) ->
     arn = want_arn(raw["arn"], arn_path, check, services=("dynamodb", "kinesis"), what="DynamoDB or Kinesis stream")
     if arn is None:
         return []
-    source = "kinesis" if ":kinesis:" in arn else "dynamodb"
-    if source == "dynamodb" and "/stream/" not in arn:
+    if isinstance(arn, StackValue):  # `!GetAtt Table.StreamArn`: the stream's kind is `type:`, as Serverless asks
+        declared = raw.get("type")
+        if declared not in ("dynamodb", "kinesis"):
+            check.error((*path, "type"), "type: dynamodb or kinesis is required when the stream's ARN is a "
+                        "CloudFormation function", "add `type: dynamodb` (or kinesis)")  # fmt: skip
+            return []
+        source = str(declared)
+    else:
+        source = "kinesis" if ":kinesis:" in arn else "dynamodb"
+    if source == "dynamodb" and "/stream/" not in arn and not isinstance(arn, StackValue):
         check.error(arn_path, f"{show(arn)} is a table ARN; give its stream's ARN (…:table/NAME/stream/LABEL)")
         return []
     if raw.get("type") is not None:

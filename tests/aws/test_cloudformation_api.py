@@ -85,3 +85,17 @@ def test_a_change_set_of_the_same_name_ready_to_run_is_taken_as_it_is(cfn):
     again, changes_again = cfn.create_change_set("svc-dev", change_set="fnship-same", **args)
     assert first is not None and again == first and changes_again == changes
     assert cfn.execute_change_set("svc-dev", again).ok
+
+
+def test_a_change_set_stack_has_its_outputs_and_exports_and_deletes_cleanly(cfn):
+    """moto 5.2 gives a change set's stack no outputs nor exports (the emulator's fix, applied in tests/conftest.py,
+    gives both, as AWS does); without the exports, DeleteStack failed with a 500."""
+    exported = {
+        **template(Queue=QUEUE),
+        "Outputs": {"QueueArn": {"Value": {"Fn::GetAtt": ["Queue", "Arn"]}, "Export": {"Name": "svc-QueueArn"}}},
+    }
+    change_set, _ = cfn.create_change_set("svc-dev", change_set="fnship-e", template=exported,
+                                          parameters={"Suffix": "a"}, tags={}, create=True)  # fmt: skip
+    assert change_set is not None and cfn.execute_change_set("svc-dev", change_set).ok
+    assert cfn.stack_outputs("svc-dev") == {"QueueArn": "arn:aws:sqs:us-east-1:123456789012:cfn-api-q"}
+    assert cfn.delete_stack("svc-dev").status == "DELETE_COMPLETE"

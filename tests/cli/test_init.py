@@ -13,10 +13,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import yaml
 
 from fnship import init as scaffold
 from fnship.errors import FnError, InputError
+from fnship.manifest.loader import load_text
 
 BLUEPRINTS = [b.name for b in scaffold.list_blueprints()]
 
@@ -42,7 +42,7 @@ def test_every_blueprint_makes_the_promised_files_and_they_parse(blueprint, tmp_
     for expected in promised:
         assert expected in files
     assert "blueprint.json" not in files and not any(f.endswith(".j2") for f in files)
-    manifest = yaml.safe_load((tmp_path / "serverless.yml").read_text())
+    manifest = load_text((tmp_path / "serverless.yml").read_text(), file="serverless.yml").data  # (`!GetAtt`)
     assert manifest["service"] == "svc-a" and manifest["provider"]["name"] == "aws"
     for python in tmp_path.rglob("*.py"):
         ast.parse(python.read_text(), filename=str(python))  # blueprints/ is not linted: at least it compiles

@@ -45,10 +45,8 @@ def test_the_issue_s_blueprints_all_exist():
 
 
 def prepare_aws(blueprint: str, moto, monkeypatch) -> None:
-    """What each blueprint's README asks the user to create first (fnship does not create queues, buckets, tables)."""
-    if blueprint == "sqs-worker":
-        moto.client("sqs").create_queue(QueueName=f"{SERVICE}-jobs")
-    elif blueprint == "s3-processor":
+    """What each blueprint's README asks the user to create first (sqs-worker's queues are its own `resources:`)."""
+    if blueprint == "s3-processor":
         moto.client("s3").create_bucket(Bucket=f"{SERVICE}-uploads")
     elif blueprint == "dynamodb-stream":
         table = moto.client("dynamodb").create_table(
@@ -179,6 +177,12 @@ def test_blueprint_inits_validates_tests_and_deploys(blueprint, moto, project, m
     if blueprint in ("sqs-worker", "dynamodb-stream"):  # the handler's batchItemFailures mean something only so
         (mapping,) = lam.list_event_source_mappings()["EventSourceMappings"]
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    if blueprint == "sqs-worker":  # the queue its companion stack made, with the dead-letter queue
+        assert mapping["EventSourceArn"] == f"arn:aws:sqs:us-east-1:123456789012:{SERVICE}-dev-jobs"
+        sqs = moto.client("sqs")
+        url = sqs.get_queue_url(QueueName=f"{SERVICE}-dev-jobs")["QueueUrl"]
+        redrive = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"]
+        assert f"{SERVICE}-dev-jobs-dlq" in redrive["RedrivePolicy"]
     if image:
         check_image(lam.get_function(FunctionName=functions[0]["FunctionName"]), loopback,
                     tmp_path_factory.mktemp("pulled") / "image")  # fmt: skip

@@ -430,8 +430,9 @@ def test_a_schema_registry_without_provisioned_pollers_is_refused(moto, project)
     result = project.fn("deploy", "--yes")
     assert moto.stop_recording() == []
     assert result.exit_code == 2
-    assert "serverless.yml:12:22 functions.api.events.0.msk.provisionedPollers.minimum: a minimum of 5 pollers is above" in (
-        result.stderr
+    assert (
+        "serverless.yml:12:22 functions.api.events.0.msk.provisionedPollers.minimum: a minimum of 5 pollers is above"
+        in (result.stderr)
     )
     assert "functions.api.events.1.msk.schemaRegistry: a schema registry needs provisioned mode" in result.stderr
     assert "'headers' is not a record part: write key or value" in result.stderr

@@ -71,8 +71,8 @@ CASES = [
     ),
     (
         "- sqs:\n    arn:\n      Fn::GetAtt: [Queue, Arn]",
-        "9:11 functions.api.events.0.sqs.arn: SQS queue given as a CloudFormation reference: fnship does not "
-        "create SQS queues yet",
+        "9:11 functions.api.events.0.sqs.arn: CloudFormation Fn::GetAtt needs the service's companion stack, and "
+        "this service has no `resources:`",
     ),
     (
         "- sqs: arn:aws:sns:us-east-1:123456789012:topic",

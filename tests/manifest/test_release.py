@@ -105,7 +105,8 @@ def test_every_problem_with_file_line_and_key(tmp_path):
             "Linear10PercentEvery1Minute, Linear10PercentEvery2Minutes, Linear10PercentEvery3Minutes, "
             "Linear10PercentEvery10Minutes, or 'canary 25% 90s', 'linear 20% every 30s'",
             "serverless.yml:13:41 functions.api.deployment.hooks.during: unknown hook",
-            "serverless.yml:12:15 functions.api.deployment.alarms: must be a list of CloudWatch alarm names",
+            "serverless.yml:12:15 functions.api.deployment.alarms: must be a list of CloudWatch alarm names (or !Ref "
+            "to alarms of resources:)",
             "serverless.yml:5:17 deployment.keepVersions: 0 must be a whole number of at least 1",
             "serverless.yml:10:29 functions.api.provisionedConcurrency: -1 must be a whole number >= 0",
             "serverless.yml:13:27 functions.api.deployment.hooks.preTraffic: 'nope' is not a function of this service",

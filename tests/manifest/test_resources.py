@@ -1,5 +1,6 @@
 """`resources:` assembled (YAML, `${file()}`d fragments, lists merged), validated with cfn-lint at the manifest's
-lines and logical ids, then refused (the companion stack is not deployed yet); CloudFormation short forms."""
+lines and logical ids, kept as the companion stack's template (references to fnship's own resources passed in as
+parameters); intrinsic functions where fnship reads a value checked against it; CloudFormation short forms."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from fnship.manifest.loader import load_text
 from .conftest import Env
 
 HEAD = "service: svc\nprovider:\n  name: aws\n"
-REFUSED = "resources: CloudFormation resources are issue 11's companion stack, which fnship does not deploy yet"
 
 
 @pytest.mark.parametrize(
@@ -53,11 +53,11 @@ def test_an_unknown_tag_is_an_error():
     assert [str(d).split("\n")[0] for d in loaded.diagnostics] == ["t.yml:1:4 a: unsupported YAML tag !Reff"]
 
 
-def test_an_intrinsic_where_fnship_reads_a_value_is_refused_naming_the_stack_issue(env: Env):
+def test_an_intrinsic_where_fnship_reads_a_value_needs_resources(env: Env):
     text = HEAD + "  environment:\n    TABLE: !Ref ItemsTable\n"
     assert env.problem(text) == (
-        "serverless.yml:5:12 provider.environment.TABLE: CloudFormation Ref cannot be resolved here yet: fnship "
-        "deploys no CloudFormation stack (CloudFormation resources are issue 11's companion stack)"
+        "serverless.yml:5:12 provider.environment.TABLE: CloudFormation Ref needs the service's companion stack, and "
+        "this service has no `resources:`"
     )
 
 
@@ -81,9 +81,13 @@ resources:
 """
 
 
-def test_a_valid_template_is_still_refused_saying_it_is_valid(env: Env):
-    valid = f"serverless.yml:4:1 {REFUSED} (the template is valid: checked with cfn-lint)"
-    assert env.problems(HEAD + VALID) == [valid]
+def test_a_valid_template_is_kept_as_the_companion_stack(env: Env):
+    manifest = env.load(HEAD + VALID)
+    assert manifest.stack is not None
+    assert set(manifest.stack.template["Resources"]) == {"ItemsTable", "Queue"}
+    assert manifest.stack.template["Resources"]["Queue"]["Properties"]["QueueName"] == {
+        "Fn::Sub": "${AWS::StackName}-svc-q"
+    }
 
 
 def test_cfn_lint_findings_at_the_manifest_line_with_the_logical_id(env: Env):
@@ -109,7 +113,6 @@ def test_cfn_lint_findings_at_the_manifest_line_with_the_logical_id(env: Env):
         "      DependsOn: A\n"
     )
     problems = env.problems(text)
-    assert f"serverless.yml:4:1 {REFUSED}" in problems
     found = "\n".join(problems)
     assert "serverless.yml:9:19 resources.Resources.Queue.Properties.QueueNam: Queue (AWS::SQS::Queue): Additional " \
         "properties are not allowed ('QueueNam' was unexpected" in found  # fmt: skip
@@ -133,7 +136,6 @@ def test_fragments_from_files_are_merged_and_located_in_their_files(env: Env):
     assert sorted(problems) == [
         "resources/table.yml:3:11 resources.0.Resources.Table.Type: Table (AWS::DynamoDB::Tablex): Resource type "
         "'AWS::DynamoDB::Tablex' does not exist in 'us-east-1' [cfn-lint E3006]",
-        f"serverless.yml:4:1 {REFUSED}",
     ]
 
 
@@ -143,7 +145,6 @@ def test_duplicate_logical_ids_across_fragments_name_both_places(env: Env):
     text = HEAD + "resources:\n  - ${file(a.yml)}\n  - ${file(b.yml)}\n"
     assert sorted(env.problems(text)) == [
         "b.yml:4:3 resources.1.Resources.Queue: duplicate logical id Queue in Resources: also defined at a.yml:2:3",
-        f"serverless.yml:4:1 {REFUSED}",
     ]
 
 
@@ -157,7 +158,6 @@ def test_template_shape_problems(env: Env):
         "  - just text\n"
     )
     assert env.problems(text) == [
-        f"serverless.yml:4:1 {REFUSED}",
         "serverless.yml:5:5 resources.0.Resourcez: unknown CloudFormation template section 'Resourcez'",
         "serverless.yml:7:7 resources.1.extensions.ApiLogGroup: extends ApiLogGroup that the Serverless Framework "
         "would create: fnship's own resources are not CloudFormation",
@@ -194,7 +194,6 @@ def test_logical_ids_of_what_fnship_creates_itself_are_refused(env: Env):
     )
     owned = "which fnship creates itself, not as CloudFormation (Serverless would merge this entry into it)"
     assert env.problems(text) == [
-        f"serverless.yml:7:1 {REFUSED}",
         "serverless.yml:9:5 resources.Resources.MyDashapiLambdaFunction: MyDashapiLambdaFunction is the Serverless "
         f"logical id of function my-api, {owned}",
         "serverless.yml:11:5 resources.Resources.IamRoleLambdaExecution: IamRoleLambdaExecution is the Serverless "

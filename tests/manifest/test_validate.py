@@ -259,8 +259,7 @@ def test_many_problems_are_collected_in_one_error_in_file_order(env: Env):
         "serverless.yml:10:14 functions.api.timeout: 0 is below the Lambda minimum of 1 seconds",
         "serverless.yml:11:3 functions.worker: handler is required (or image: for a container image function)",
         "serverless.yml:12:17 functions.worker.memorySize: must be an integer between 128 and 10240 MB, got 'abc'",
-        "serverless.yml:13:1 resources: CloudFormation resources are issue 11's companion stack, which fnship does "
-        "not deploy yet",
+        "serverless.yml:13:1 resources: resources has no Resources: a CloudFormation stack needs at least one",
     ]
     assert caught.value.render().startswith("10 problems found:\n")
     assert caught.value.exit_code == 2
@@ -356,18 +355,11 @@ def test_plugins_supported_with_notes_and_other_plugins_rejected(env: Env):
     )
 
 
-def test_resources_rejected_with_hint_but_empty_resources_accepted(env: Env):
+def test_resources_make_a_stack_and_empty_resources_none(env: Env):
     base = "service: svc\nprovider:\n  name: aws\n"
-    env.load(base + "resources:\n")
-    with pytest.raises(InputError) as caught:
-        env.load(base + "resources:\n  Resources:\n    Q:\n      Type: AWS::SQS::Queue\n")
-    (diagnostic,) = caught.value.diagnostics
-    assert diagnostic.key == "resources"
-    assert diagnostic.message == (
-        "CloudFormation resources are issue 11's companion stack, which fnship does not deploy yet (the template is "
-        "valid: checked with cfn-lint)"
-    )
-    assert "Terraform" in diagnostic.hint
+    assert env.load(base + "resources:\n").stack is None
+    stack = env.load(base + "resources:\n  Resources:\n    Q:\n      Type: AWS::SQS::Queue\n").stack
+    assert stack is not None and stack.template["Resources"] == {"Q": {"Type": "AWS::SQS::Queue"}}
 
 
 STATEMENTS = [  # (statement list, problem under provider.iam.role.statements)
@@ -386,7 +378,8 @@ STATEMENTS = [  # (statement list, problem under provider.iam.role.statements)
     ("- Effect: Allow\n  Action: [s3:*, 5]\n  Resource: '*'", "0.Action.1: must be a string, got 5"),
     (
         "- Effect: Allow\n  Action: s3:*\n  Resource:\n    Fn::GetAtt: [Q, Arn]",
-        "0.Resource: CloudFormation intrinsic functions are not supported in IAM statements",
+        "0.Resource: CloudFormation Fn::GetAtt needs the service's companion stack, and this service has no "
+        "`resources:`",
     ),
     (
         "- Effect: Allow\n  Action: s3:*\n  Resource: '*'\n  Principal: '*'",
@@ -425,8 +418,8 @@ def test_iam_role_forms(env: Env):
     assert full.statements == ({"Effect": "Allow", "Action": "sqs:*", "Resource": "*"},)
 
     assert env.problems(base + "  iam:\n    role: MyRole\n    deploymentRol: x\n") == [
-        "serverless.yml:5:11 provider.iam.role: 'MyRole' is not an IAM role ARN (CloudFormation logical names are "
-        "not supported)",
+        "serverless.yml:5:11 provider.iam.role: MyRole is not an IAM role ARN, nor a resource of resources.Resources "
+        "(Serverless reads a role that is not an ARN as the logical id of a role of resources:)",
         "serverless.yml:6:5 provider.iam.deploymentRol: unknown key 'deploymentRol' in provider.iam",
     ]
     assert env.problem(base + "  iam:\n    role:\n      mode: solo\n") == (

@@ -406,7 +406,7 @@ def test_stage_and_region_given_only_as_options(env: Env):
     assert (manifest.stage, manifest.region, manifest.custom["s"]) == ("prod", "eu-west-1", "prod-prod-eu-west-1")
 
 
-def test_resources_resolve_leaving_cloudformation_sub_alone_then_are_rejected(env: Env):
+def test_resources_resolve_leaving_cloudformation_sub_alone(env: Env):
     text = """\
     service: svc
     provider:
@@ -418,11 +418,9 @@ def test_resources_resolve_leaving_cloudformation_sub_alone_then_are_rejected(en
           Properties:
             QueueName: !Sub "${AWS::StackName}-${self:service}-q"
     """
-    problems = env.problems(text)
-    assert problems == [
-        "serverless.yml:4:1 resources: CloudFormation resources are issue 11's companion stack, which fnship does not "
-        "deploy yet (the template is valid: checked with cfn-lint)"
-    ]
+    stack = env.load(text).stack
+    assert stack is not None
+    assert stack.template["Resources"]["Q"]["Properties"]["QueueName"] == {"Fn::Sub": "${AWS::StackName}-svc-q"}
 
 
 def test_unknown_source_in_a_fallback_is_an_error(env: Env):

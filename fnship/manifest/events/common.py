@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from fnship.manifest.checks import Checker, show
+from fnship.manifest.intrinsics import is_intrinsic
 from fnship.manifest.types import Cors, EventSettings, EventSpec, HttpApiSpec, KeyPath, RestApiSettings, Value, ValueMap
 from fnship.secret import Secret
 
@@ -53,15 +54,10 @@ def arn_parts(text: str) -> re.Match[str] | None:
 
 
 def want_arn(value: object, path: KeyPath, check: Checker, *, services: tuple[str, ...], what: str) -> str | None:
+    if is_intrinsic(value):  # `!GetAtt Queue.Arn`: the companion stack decides it (manifest/intrinsics.py)
+        return check.stack_value(value, path)
     if isinstance(value, dict):
-        if "Fn::GetAtt" in value or "Ref" in value:
-            check.error(
-                path,
-                f"{what} given as a CloudFormation reference: fnship does not create {what}s yet",
-                f"write the {what}'s ARN; ${{aws:region}} and ${{aws:accountId}} can help",
-            )
-        else:
-            check.error(path, f"must be the {what}'s ARN, got a mapping")
+        check.error(path, f"must be the {what}'s ARN, got a mapping")
         return None
     text = check.want_str(value, path)
     if text is None:

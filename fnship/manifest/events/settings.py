@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from fnship.manifest.checks import Checker, show
 from fnship.manifest.events.common import want_arn, want_bounded
+from fnship.manifest.intrinsics import is_intrinsic
 from fnship.manifest.types import FunctionSettings, KeyPath, Value
 
 VPC_KEYS = frozenset({"securityGroupIds", "subnetIds"})
@@ -33,9 +34,10 @@ def parse_settings(
         if vpc is not None:
             check.keys(vpc, vpc_path, VPC_KEYS)
             if vpc.get("subnetIds") is not None:
-                subnets = tuple(sorted(check.want_str_list(vpc["subnetIds"], (*vpc_path, "subnetIds")) or []))
+                found = check.want_str_list(vpc["subnetIds"], (*vpc_path, "subnetIds"), stack_ok=True)
+                subnets = tuple(sorted(found or []))
             if vpc.get("securityGroupIds") is not None:
-                found = check.want_str_list(vpc["securityGroupIds"], (*vpc_path, "securityGroupIds"))
+                found = check.want_str_list(vpc["securityGroupIds"], (*vpc_path, "securityGroupIds"), stack_ok=True)
                 groups = tuple(sorted(found or []))
             if not subnets or not groups:
                 check.error(vpc_path, "a VPC needs at least one subnetIds and one securityGroupIds entry")
@@ -103,9 +105,11 @@ def _tracing(raw: Mapping[str, Value], provider_raw: Mapping[str, Value], path: 
 def _destination(value: Value, path: KeyPath, check: Checker, *, function_keys: frozenset[str]) -> str | None:
     if value is None:
         return None
-    if isinstance(value, dict):
+    if isinstance(value, dict) and not is_intrinsic(value):
         check.keys(value, path, {"arn", "type"})
         value, path = value.get("arn"), (*path, "arn")
+    if is_intrinsic(value):
+        return check.stack_value(value, path)
     text = check.want_str(value, path)
     if text is None:
         return None

@@ -9,13 +9,17 @@ is part of the source).
 from __future__ import annotations
 
 from fnship.kinds.event_source_mapping import MappingSpec
+from fnship.manifest.intrinsics import StackValue
 from fnship.model.address import Address
 from fnship.model.resources import Resource
 from fnship.model.triggers.common import Target, slug, trigger_address
 
 
 def source_name(arn: str) -> str:
-    """The trigger's name from its source ARN: the queue, the table (DynamoDB) or the stream (Kinesis)."""
+    """The trigger's name from its source ARN: the queue, the table (DynamoDB) or the stream (Kinesis); for an ARN
+    the companion stack decides (`!GetAtt Queue.Arn`), the logical id it names."""
+    if isinstance(arn, StackValue):
+        return slug(arn.label)
     resource = arn.split(":", 5)[5]  # `orders`, `table/todos/stream/<label>` or `stream/clicks`
     if resource.startswith(("table/", "stream/")):
         return slug(resource.split("/")[1])
