@@ -64,6 +64,8 @@ class Record:
     functions: Mapping[str, Entry] = field(default_factory=dict)
     # The header parameter's SSM version when it was read (None: it did not exist).
     version: int | None = None
+    # plan.live.inventory of the state the apply left (None: not kept, as after a `-f` deploy).
+    inventory: str | None = None
 
 
 def names(service: str, stage: str) -> list[str]:
@@ -92,15 +94,20 @@ def parse(found: Mapping[str, tuple[str, int]], service: str, stage: str) -> Rec
                 return Record(record_id, False, version=version)
             for name, (aliases, digest) in part["functions"].items():
                 functions[str(name)] = Entry({str(k): str(v) for k, v in aliases.items()}, str(digest))
+        inventory = data.get("inventory") if complete else None
     except (ValueError, KeyError, TypeError, RecursionError):
         return Record("?", False, version=version)
-    return Record(record_id, complete, functions if complete else {}, version)
+    return Record(record_id, complete, functions if complete else {}, version, str(inventory) if inventory else None)
 
 
-def encode(functions: Mapping[str, Entry], service: str, stage: str) -> dict[str, str] | None:
-    """Parameter name -> value of a complete record holding `functions`; None when it does not fit in MAX_CHUNKS
-    parameters (then no record is kept, and every plan reads everything)."""
+def encode(
+    functions: Mapping[str, Entry], service: str, stage: str, *, inventory: str | None = None
+) -> dict[str, str] | None:
+    """Parameter name -> value of a complete record holding `functions` (and the `inventory` of the state the apply
+    left); None when it does not fit in MAX_CHUNKS parameters (then no record is kept, and every plan reads
+    everything)."""
     record_id = uuid.uuid4().hex
+    kept: JsonObject = {"inventory": inventory} if inventory else {}
     chunk_names = names(service, stage)
     chunks: list[JsonObject] = [{}]  # each parameter's functions: name -> [aliases, digest]
     for name in sorted(functions):
@@ -114,6 +121,7 @@ def encode(functions: Mapping[str, Entry], service: str, stage: str) -> dict[str
             "format": FORMAT,
             "complete": True,
             "chunks": MAX_CHUNKS,
+            **kept,
         }
         if len(_text(largest)) > CHUNK_BYTES:
             del chunks[-1][name]
@@ -121,7 +129,7 @@ def encode(functions: Mapping[str, Entry], service: str, stage: str) -> dict[str
     if len(chunks) > MAX_CHUNKS:
         return None
     parts: list[JsonObject] = [{"id": record_id, "functions": chunk} for chunk in chunks]
-    parts[0] = {"format": FORMAT, "complete": True, "chunks": len(parts), **parts[0]}
+    parts[0] = {"format": FORMAT, "complete": True, "chunks": len(parts), **kept, **parts[0]}
     return {chunk_names[index]: _text(part) for index, part in enumerate(parts)}
 
 
@@ -239,11 +247,11 @@ def mark_incomplete(aws: Aws, service: str, stage: str) -> int:
     return aws.ssm.overwrite(name, value)
 
 
-def write(aws: Aws, service: str, stage: str, functions: Mapping[str, Entry]) -> None:
+def write(aws: Aws, service: str, stage: str, functions: Mapping[str, Entry], *, inventory: str | None = None) -> None:
     """Store a complete record (the holder of the deploy lock, after an apply that succeeded). The other chunks go
     first and the header last, so a reader never sees a complete header over another writing's chunks. A record too
     big to keep leaves the header incomplete."""
-    values = encode(functions, service, stage)
+    values = encode(functions, service, stage, inventory=inventory)
     if values is None:
         mark_incomplete(aws, service, stage)
         return

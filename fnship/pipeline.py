@@ -927,13 +927,16 @@ def write_record(
     and fails nothing: what was applied stands, and the record, marked incomplete, vouches for nothing (the next
     plan reads everything)."""
     from fnship import deploy_record
+    from fnship.plan.live import inventory as live_inventory
 
     manifest = loaded.manifest
     functions = deploy_record.entries(plan, outputs)
     if only and loaded.record is not None and loaded.record.complete:
         functions = {**loaded.record.functions, **functions}
+    # (a `-f` plan's desired state is part of the service's: no inventory, so the next plan discovers in full)
+    inventory = None if only else live_inventory(plan.desired)
     try:
-        deploy_record.write(loaded.aws, manifest.service, manifest.stage, functions)
+        deploy_record.write(loaded.aws, manifest.service, manifest.stage, functions, inventory=inventory)
     except FnError as exc:
         note(f"the deploy record was not written ({exc.message.splitlines()[0]}): the next plan reads everything")
 

@@ -93,6 +93,27 @@ def test_an_unchanged_plan_takes_the_aliases_from_the_record_and_says_so(moto, p
     assert ALIAS_READS - {"lambda:GetPolicy"} <= read
 
 
+# Discovery's own lookups (the tagging call stays: it is also where the log groups' tags come from).
+DISCOVERY = {"iam:ListRoles", "scheduler:GetScheduleGroup"}
+
+
+def test_a_plan_of_the_recorded_inventory_discovers_nothing_and_a_changed_one_finds_leftovers(moto, project, deployed):
+    """The record keeps the inventory of what its apply left: a plan with the same desired resources (same
+    addresses, names, places) can own nothing more, so it skips discovery; one without a function discovers and
+    deletes that function's leftovers; `--refresh` discovers too."""
+    plans = []
+    assert not calls_of(moto, lambda: plans.append(project.fn("plan"))) & DISCOVERY
+    assert "No changes." in plans[0].stdout
+    assert calls_of(moto, lambda: project.fn("plan", "--refresh")) >= DISCOVERY
+    project.write("serverless.yml", MANIFEST.format(queue=deployed, build=1, batch=5).split("  other:")[0])
+    made = calls_of(moto, lambda: plans.append(project.fn("deploy", "--yes")))
+    assert plans[-1].exit_code == 0, plans[-1].stderr
+    assert made >= DISCOVERY
+    assert "demo-dev-other" not in {f["FunctionName"] for f in moto.client("lambda").list_functions()["Functions"]}
+    assert not calls_of(moto, lambda: plans.append(project.fn("plan"))) & DISCOVERY  # the new inventory, kept
+    assert "No changes." in plans[-1].stdout
+
+
 def test_an_unchanged_deploy_makes_no_mutating_call(moto, project, deployed):
     assert moto.mutating_calls_during(lambda: project.fn("deploy", "--yes")) == []
 

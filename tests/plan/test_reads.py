@@ -43,10 +43,11 @@ def test_a_deploy_with_changes_discovers_once_and_lists_nothing_account_wide(mot
     write_service(project, 2, memory=256)  # a change: the deploy takes the lock and checks its plan under it
     calls = actions_during(moto, lambda: deployed(project))
     assert calls["PUT /2015-03-31/functions/reads-dev-f0/configuration"] == 1  # it applied
-    # Discovery (the IAM path) ran once; the plan is not read again under the lock (no one took the lock since
-    # it read the deploy record: see fnship/deploy_record.py). The account's APIs and layers are never listed
-    # (APIs are read by the ids the tags and policies name, layers by the names the registry holds).
-    assert calls["ListRoles"] == 1
+    # The plan is not read again under the lock (no one took the lock since it read the deploy record: see
+    # fnship/deploy_record.py), and the roles under the service's IAM path are not even listed once: the desired
+    # resources are the ones the record's inventory names (a memory change moves none). The account's APIs and
+    # layers are never listed (APIs are read by the ids the tags and policies name, layers by the registry's names).
+    assert calls["ListRoles"] == 0
     assert calls["GET /v2/apis"] == calls["GET /restapis"] == calls["GET /2018-10-31/layers"] == 0
     assert calls["GetResources"] == 1
     # Nothing lists every function or mapping of the account (mappings are asked per alias); log groups are asked
