@@ -286,17 +286,18 @@ def make_plan(
     # fnship's own parameters (the tune journal, the deploy record, the layer registry) are asked while the
     # artifacts build: one round. The account is remembered for these credentials, or named by the parameters'
     # ARNs; when this machine has not seen these credentials, GetCallerIdentity goes out in the same round.
-    def first_round() -> str:
-        identity = None if loaded.aws.remembered_account_id() is not None else side.submit(loaded.aws.account_id)
+    def first_round(identity: Future[str] | None) -> str:
         _read_parameters(loaded, reads)
         if before_reads is not None:
             before_reads()
         return identity.result() if identity is not None else loaded.aws.account_id()
 
-    # One client is made at a time (each loads its service's model): the first round's goes first.
+    # One client is made at a time (each loads its service's model): the first round's go first.
     loaded.aws.clients.prepare(("ssm",))
+    remembered = loaded.aws.remembered_account_id()
     with ThreadPoolExecutor(max_workers=3) as side:
-        account_id = side.submit(first_round)
+        identity = None if remembered is not None else side.submit(loaded.aws.account_id)
+        account_id = side.submit(first_round, identity)
         # The clients every reading uses are made while the first round is in flight, not in the reading's round.
         clients = side.submit(loaded.aws.clients.prepare, READ_CLIENTS)
         packaged = package_artifacts(loaded, only=only, cache_writes=cache_writes)

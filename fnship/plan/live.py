@@ -223,8 +223,13 @@ def read_live(
         vouched_inventory = (
             known is None and record is not None and record.complete and record.inventory == inventory(desired)
         )
-        if not vouched_inventory:
-            warming.append(pool.submit(warm_owned))
+
+        def warm_tags() -> None:
+            """The tagging answer, asked beside the first reads even without discovery: the log groups' tags come
+            from it."""
+            reads.tagged()
+
+        warming.append(pool.submit(warm_tags if vouched_inventory else warm_owned))
         discovered = None
         if known is None and discover_owned and not vouched_inventory:
             # Discovery's own rounds overlap the reads (its thread waits on the pool; no pool thread does).

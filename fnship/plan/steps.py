@@ -88,7 +88,7 @@ def order_steps(changes: list[Change]) -> list[Step]:
     by_address = {change.address: change for change in changes}
     chains: dict[str, list[Step]] = {}  # change address -> the steps that carry it out, in order
     kinds: dict[str, str] = {}
-    batched = {name for name, kind in KINDS.items() if kind.batch is not None}
+    batched = {kind for kind in {change.kind for change in changes} if KINDS[kind].batch is not None}
     for change in changes:
         if change.deleted_with or change.kind in batched:
             continue
