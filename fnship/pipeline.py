@@ -44,6 +44,8 @@ if TYPE_CHECKING:  # (the core is imported lazily, inside each job: `fn --help` 
 BUILD_DIR = ".fn"
 # The services every plan reads (functions, roles, log groups, the tagging answer), by boto3's names.
 READ_CLIENTS = ("lambda", "iam", "logs", "resourcegroupstaggingapi")
+# What discovery alone asks (the companion stack, the schedule group): made when no complete record vouches.
+DISCOVERY_CLIENTS = ("cloudformation", "scheduler")
 NOT_RUN_SHOWN = 10  # steps named after a failure; the --json document lists them all
 
 
@@ -288,6 +290,8 @@ def make_plan(
     # ARNs; when this machine has not seen these credentials, GetCallerIdentity goes out in the same round.
     def first_round(identity: Future[str] | None) -> str:
         _read_parameters(loaded, reads)
+        if loaded.record is None or not loaded.record.complete:  # discovery will run: its clients made meanwhile
+            side.submit(loaded.aws.clients.prepare, DISCOVERY_CLIENTS)
         if before_reads is not None:
             before_reads()
         return identity.result() if identity is not None else loaded.aws.account_id()
@@ -295,7 +299,7 @@ def make_plan(
     # One client is made at a time (each loads its service's model): the first round's go first.
     loaded.aws.clients.prepare(("ssm",))
     remembered = loaded.aws.remembered_account_id()
-    with ThreadPoolExecutor(max_workers=3) as side:
+    with ThreadPoolExecutor(max_workers=4) as side:
         identity = None if remembered is not None else side.submit(loaded.aws.account_id)
         account_id = side.submit(first_round, identity)
         # The clients every reading uses are made while the first round is in flight, not in the reading's round.
@@ -345,6 +349,7 @@ def _plan_against_live(
     from fnship.plan.versions import plan_pruning
 
     reads = loaded.reads = reads if reads is not None else Reads(loaded.aws)
+    reads.nothing_recorded = loaded.record is None and record is None
     desired = with_stack_values(reads, desired)  # (the companion stack's values first: names hang on them)
     with ThreadPoolExecutor(max_workers=1) as side:  # the sources' checks go out beside the live reads
         warnings = side.submit(queue_warnings, reads, desired)

@@ -42,13 +42,19 @@ class IamApi:
     def __init__(self, client: IAMClient) -> None:
         self._client = client
 
-    def get_role_or_none(self, name: str, *, expected_inline: tuple[str, ...] = ()) -> RoleAnswer | None:
+    def get_role_or_none(
+        self, name: str, *, expected_inline: tuple[str, ...] = (), probe_first: bool = False
+    ) -> RoleAnswer | None:
         """The role with its trust policy, inline policies, attached managed policies, boundary and tags.
 
         One round when the role's inline policies are the `expected_inline` ones (fnship's own): GetRole (which
         carries the tags and the boundary), ListRolePolicies, ListAttachedRolePolicies and GetRolePolicy of each
-        expected policy at once; a second round only for inline policies added outside fnship (drift)."""
+        expected policy at once; a second round only for inline policies added outside fnship (drift). With
+        `probe_first` (a role that most likely does not exist), GetRole alone first: one call instead of four when
+        it is not there, a round more when it is."""
         resource = f"role {name}"
+        if probe_first and call_or_none(resource, "GetRole", self._client.get_role, RoleName=name) is None:
+            return None
 
         def document(policy: str) -> GetRolePolicyResponseTypeDef:
             return aws_call(resource, "GetRolePolicy", self._client.get_role_policy, RoleName=name, PolicyName=policy)

@@ -171,7 +171,9 @@ def role_delete(context: Context, step: Step) -> None:
 def read_role(aws: Reads, stub: Resource) -> list[Resource]:
     """A role by name. A discovered one (no address yet: found under the service's IAM path) is ours only if it
     carries both ownership tags, and its function tag gives its address."""
-    found = aws.iam.get_role_or_none(stub.name, expected_inline=(iam.INLINE_POLICY_NAME,))
+    found = aws.iam.get_role_or_none(
+        stub.name, expected_inline=(iam.INLINE_POLICY_NAME,), probe_first=aws.nothing_recorded and bool(stub.address)
+    )
     if found is None:
         return []
     address = stub.address

@@ -97,6 +97,9 @@ class Reads:
         self.without_api_statements: frozenset[str] = frozenset()
         # provider.apiGateway.restApiId: the existing REST API the desired methods go on (see kinds/rest_api.py).
         self.existing_rest_api: str | None = None
+        # No deploy record at all (a first deploy, or after `fn remove`): what fnship would have made is most likely
+        # not there, so a read that costs several calls asks first whether it exists (see kinds/role.py).
+        self.nothing_recorded = False
         self._lock = threading.Lock()
         self._memo: dict[Hashable, Future[object]] = {}  # each key's future holds what its `fn` returns
 
