@@ -290,3 +290,18 @@ def test_a_function_with_a_layer_is_vouched_for(moto, project):
     assert project.fn("deploy", "--yes").exit_code == 0
     plan = project.fn("plan", "--json").json["plan"]
     assert plan["changes"] == [] and plan["recorded"] == ["alias.api.live"]
+
+
+def test_with_no_record_a_role_is_asked_once_when_absent_and_read_in_full_when_there(moto, project):
+    """No record at all (a first deploy, or after `fn remove`): each desired role is asked with GetRole alone, and
+    its policies are read only when it exists (a record lost while the roles stand: they are still read whole)."""
+    write(project, queue_arn(moto))
+    moto.start_recording()
+    assert project.fn("deploy", "--yes").exit_code == 0
+    first = [action_of(r) for r in moto.stop_recording() if "/moto-api/" not in r["url"]]
+    assert first.count("GetRole") == 2 and "ListRolePolicies" not in first and "GetRolePolicy" not in first
+    deploy_record.remove(pipeline.load(pipeline.Options(config=project.root / "serverless.yml")).aws, "demo", "dev")
+    plans = []
+    made = calls_of(moto, lambda: plans.append(project.fn("plan")))
+    assert "No changes." in plans[0].stdout, plans[0].stdout
+    assert {"iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies"} <= made
