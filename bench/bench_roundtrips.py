@@ -108,14 +108,14 @@ def warm_emulator(direct: str) -> None:
     boto3.client("sqs", **keys).list_queues(QueueNamePrefix="warm-up")
 
 
-def warm_operations(work: Path, direct: str, chalice_bin: Path | None, *, fn_cache: str) -> None:
+def warm_operations(work: Path, endpoint: str, chalice_bin: Path | None, *, fn_cache: str) -> None:
     """moto also pays on the first call of each operation (its request routing and response templates), which AWS
     does not; it would land on whichever tool is timed first. So each tool first deploys and removes a throwaway
-    function of its own straight against moto (not through the proxy, not timed): every operation either tool
-    calls then answers at its steady speed. fn's uses the timed deploys' cache directory, as a machine that has
-    run fn before has it (its botocore models parsed, the credentials' account known); the timed function itself
-    was never deployed."""
-    env = {**aws_env(direct), "FN_CACHE_DIR": fn_cache}
+    function of its own (not timed): every operation either tool
+    calls then answers at its steady speed. fn's goes through the proxy with the timed deploys' cache directory,
+    as on a machine that has run fn before (its botocore models parsed, the credentials' account known for this
+    endpoint); the timed function itself was never deployed. The proxy's counts are reset before each timed run."""
+    env = {**aws_env(endpoint), "FN_CACHE_DIR": fn_cache}
     project = work / "warm-fn"
     project.mkdir()
     (project / "app.py").write_text("def main(event, context):\n    return event\n")
@@ -134,9 +134,7 @@ def warm_operations(work: Path, direct: str, chalice_bin: Path | None, *, fn_cac
         subprocess.run([str(chalice_bin / "chalice"), *command], env=env, cwd=app, check=True, capture_output=True)
 
 
-def one_function(
-    work: Path, proxy: LatencyProxy, env: dict, direct: str, *, runs: int, chalice: bool
-) -> dict[str, Result]:
+def one_function(work: Path, proxy: LatencyProxy, env: dict, *, runs: int, chalice: bool) -> dict[str, Result]:
     project = work / "one"
     project.mkdir()
     (project / "app.py").write_text(HANDLER)
@@ -149,7 +147,7 @@ def one_function(
     bin_dir = tool_venv("chalice", "chalice") if chalice else None
     if chalice and bin_dir is None:
         print("chalice: could not be installed (no PyPI?): no baseline this run", file=sys.stderr)
-    warm_operations(work, direct, bin_dir, fn_cache=fn_env["FN_CACHE_DIR"])
+    warm_operations(work, proxy.endpoint, bin_dir, fn_cache=fn_env["FN_CACHE_DIR"])
     out = {"fn first": first_deploys("one function: fn deploy, first", fn_argv("deploy", "--yes"),
                                      fn_argv("remove", "--yes"), proxy=proxy, env=fn_env, cwd=project,
                                      runs=runs)}  # fmt: skip
@@ -233,7 +231,7 @@ def main() -> int:
         with LatencyProxy(direct, delay=args.delay) as proxy:
             env = {**aws_env(proxy.endpoint), "NO_COLOR": "1"}
             env.pop("PYTHONDONTWRITEBYTECODE", None)
-            one = {} if args.only == "many" else one_function(work, proxy, env, direct, runs=args.runs,
+            one = {} if args.only == "many" else one_function(work, proxy, env, runs=args.runs,
                                                               chalice=not args.skip_chalice)  # fmt: skip
             many = {} if args.only == "one" else many_functions(work, proxy, env, direct, count=args.functions,
                                                                 runs=args.runs)  # fmt: skip
