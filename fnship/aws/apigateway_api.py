@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fnship.arns import arn
 from fnship.aws.calls import aws_call, call_or_none, error_code, error_message, paged
 from fnship.errors import AwsError
+from fnship.jsonvalue import JsonMapping
 
 if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
     from mypy_boto3_apigateway.client import APIGatewayClient
@@ -83,7 +84,7 @@ class RestApis:
         return call_or_none(f"REST API {api_id}", "GetRestApi", self._client.get_rest_api, restApiId=api_id)
 
     def create_api(
-        self, name: str, *, endpoint_type: str, tags: Mapping[str, str], settings: Mapping[str, Any] | None = None
+        self, name: str, *, endpoint_type: str, tags: Mapping[str, str], settings: JsonMapping | None = None
     ) -> RestApiResponseTypeDef:
         """A REST API; `settings`: CreateRestApi's other fields (description, policy, binaryMediaTypes,
         minimumCompressionSize)."""
@@ -144,10 +145,10 @@ class RestApis:
         resource_id: str,
         *,
         method: str,
-        settings: Mapping[str, Any],
+        settings: JsonMapping,
         target_arn: str,
-        integration: Mapping[str, Any],
-        responses: Sequence[Mapping[str, Any]] = (),
+        integration: JsonMapping,
+        responses: Sequence[JsonMapping] = (),
         transfer_mode: str = "BUFFERED",
     ) -> None:
         """The method made anew (an existing one is deleted first: PutMethod does not replace one) with its
@@ -168,7 +169,8 @@ class RestApis:
                  responseTransferMode=transfer_mode, **integration)  # fmt: skip
         for response in responses:
             status = response["statusCode"]
-            headers = {name: False for name in response.get("responseParameters") or {}}
+            parameters = response.get("responseParameters")
+            headers = {str(name): False for name in (parameters if isinstance(parameters, Mapping) else {})}
             aws_call(where, "PutMethodResponse", self._client.put_method_response, **ids, statusCode=status,
                      responseParameters=headers)  # fmt: skip
             aws_call(where, "PutIntegrationResponse", self._client.put_integration_response, **ids, **response)
@@ -238,7 +240,7 @@ class RestApis:
         return paged(self._client, "get_authorizers", f"REST API {api_id}", "items", missing_ok=True,
                      restApiId=api_id)  # fmt: skip
 
-    def create_authorizer(self, api_id: str, *, name: str, settings: Mapping[str, Any]) -> str:
+    def create_authorizer(self, api_id: str, *, name: str, settings: JsonMapping) -> str:
         created = aws_call(f"REST API {api_id} authorizer {name}", "CreateAuthorizer",
                            self._client.create_authorizer, restApiId=api_id, name=name, **settings)  # fmt: skip
         return str(created["id"])
@@ -307,7 +309,7 @@ class RestApis:
         return paged(self._client, "get_api_keys", f"API key {name}", "items", nameQuery=name,
                      includeValues=include_values)  # fmt: skip
 
-    def create_api_key(self, name: str, *, settings: Mapping[str, Any]) -> str:
+    def create_api_key(self, name: str, *, settings: JsonMapping) -> str:
         created = aws_call(f"API key {name}", "CreateApiKey", self._client.create_api_key, name=name, **settings)
         return str(created["id"])
 
@@ -334,7 +336,7 @@ class RestApis:
         return paged(self._client, "get_usage_plan_keys", f"usage plan {plan_id}", "items", missing_ok=True,
                      usagePlanId=plan_id)  # fmt: skip
 
-    def create_usage_plan(self, name: str, *, settings: Mapping[str, Any]) -> str:
+    def create_usage_plan(self, name: str, *, settings: JsonMapping) -> str:
         created = aws_call(f"usage plan {name}", "CreateUsagePlan", self._client.create_usage_plan, name=name,
                            **settings)  # fmt: skip
         return str(created["id"])

@@ -3,10 +3,11 @@ listener rules forwarding to them, tags."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from fnship.aws.calls import aws_call, call_or_none, paged, tag_list
+from fnship.jsonvalue import JsonMapping
 
 if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
     from mypy_boto3_elbv2.client import ElasticLoadBalancingv2Client
@@ -62,7 +63,7 @@ class Elbv2Api:
             "Tags": {t["Key"]: t["Value"] for d in tags.get("TagDescriptions") or [] for t in d.get("Tags") or []},
         }
 
-    def create_target_group(self, name: str, *, health: Mapping[str, Any], tags: Mapping[str, str]) -> str:
+    def create_target_group(self, name: str, *, health: JsonMapping, tags: Mapping[str, str]) -> str:
         created = aws_call(
             f"target group {name}",
             "CreateTargetGroup",
@@ -74,7 +75,7 @@ class Elbv2Api:
         )
         return str(created["TargetGroups"][0]["TargetGroupArn"])
 
-    def modify_target_group(self, arn: str, *, health: Mapping[str, Any]) -> None:
+    def modify_target_group(self, arn: str, *, health: JsonMapping) -> None:
         aws_call(f"target group {arn}", "ModifyTargetGroup", self._client.modify_target_group, TargetGroupArn=arn,
                  **health)  # fmt: skip
 
@@ -121,7 +122,7 @@ class Elbv2Api:
         return paged(self._client, "describe_rules", f"listener {listener_arn}", "Rules", ListenerArn=listener_arn)
 
     def create_rule(
-        self, listener_arn: str, *, priority: int, conditions: list[dict[str, Any]], actions: list[dict[str, Any]]
+        self, listener_arn: str, *, priority: int, conditions: Sequence[JsonMapping], actions: Sequence[JsonMapping]
     ) -> str:
         """A rule with its actions in order (authenticate actions, then the forward to a target group)."""
         created = aws_call(
@@ -135,7 +136,7 @@ class Elbv2Api:
         )
         return str(created["Rules"][0]["RuleArn"])
 
-    def modify_rule(self, rule_arn: str, *, conditions: list[dict[str, Any]], actions: list[dict[str, Any]]) -> None:
+    def modify_rule(self, rule_arn: str, *, conditions: Sequence[JsonMapping], actions: Sequence[JsonMapping]) -> None:
         aws_call(
             f"listener rule {rule_arn}",
             "ModifyRule",

@@ -4,11 +4,12 @@ routes with their route responses, Lambda REQUEST authorizers, tags."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fnship.arns import arn
 from fnship.aws.calls import aws_call, call_or_none, paged
 from fnship.errors import AwsError
+from fnship.jsonvalue import JsonMapping
 
 if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
     from mypy_boto3_apigatewayv2.client import ApiGatewayV2Client
@@ -121,7 +122,7 @@ class WebsocketApis:
             IntegrationId=integration_id,
         )
 
-    def create_route(self, api_id: str, *, route_key: str, settings: Mapping[str, Any]) -> str:
+    def create_route(self, api_id: str, *, route_key: str, settings: JsonMapping) -> str:
         created = aws_call(
             f"WebSocket API {api_id} route {route_key}",
             "CreateRoute",
@@ -132,7 +133,7 @@ class WebsocketApis:
         )
         return str(created["RouteId"])
 
-    def update_route(self, api_id: str, route_id: str, *, settings: Mapping[str, Any]) -> None:
+    def update_route(self, api_id: str, route_id: str, *, settings: JsonMapping) -> None:
         aws_call(
             f"WebSocket API {api_id} route {route_id}",
             "UpdateRoute",
