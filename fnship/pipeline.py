@@ -290,8 +290,8 @@ def make_plan(
     # ARNs; when this machine has not seen these credentials, GetCallerIdentity goes out in the same round.
     def first_round(identity: Future[str] | None) -> str:
         _read_parameters(loaded, reads)
-        if loaded.record is None or not loaded.record.complete:  # discovery will run: its clients made meanwhile
-            side.submit(loaded.aws.clients.prepare, DISCOVERY_CLIENTS)
+        if loaded.record is None or not loaded.record.complete:  # discovery will run: made ready meanwhile
+            side.submit(_ready_for_discovery, loaded)
         if before_reads is not None:
             before_reads()
         return identity.result() if identity is not None else loaded.aws.account_id()
@@ -319,6 +319,16 @@ def make_plan(
     plan = _plan_against_live(loaded, desired, only=only, reads=reads, record=None if refresh else loaded.record)
     refuse_blocked_creates(manifest, plan)
     return plan
+
+
+def _ready_for_discovery(loaded: Loaded) -> None:
+    """What discovery needs before its lookups go out, made while the first rounds are in flight: the clients only
+    it uses, and every kind (it asks each for its lookups; the table imports a kind's module when first asked)."""
+    from fnship.kinds import KINDS
+
+    loaded.aws.clients.prepare(DISCOVERY_CLIENTS)
+    for _kind in KINDS.values():
+        pass
 
 
 def _read_parameters(loaded: Loaded, reads: Reads) -> None:
