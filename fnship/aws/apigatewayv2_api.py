@@ -23,13 +23,61 @@ if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
 DEFAULT_STAGE = "$default"
 
 
-class HttpApis:
+class ApiGatewayV2Apis:
+    """What HTTP and WebSocket APIs share (both are apigatewayv2 APIs): their ARN, integrations' deletion, routes.
+    `LABEL` names the API in errors."""
+
+    LABEL = "API"
+
     def __init__(self, client: ApiGatewayV2Client, *, region: str) -> None:
         self._client = client
         self._region = region
 
     def arn(self, api_id: str) -> str:
         return arn("apigateway", f"/apis/{api_id}", region=self._region)
+
+    def delete_integration(self, api_id: str, integration_id: str) -> None:
+        call_or_none(
+            f"{self.LABEL} {api_id} integration {integration_id}",
+            "DeleteIntegration",
+            self._client.delete_integration,
+            ApiId=api_id,
+            IntegrationId=integration_id,
+        )
+
+    def create_route(self, api_id: str, *, route_key: str, settings: JsonMapping) -> str:
+        created = aws_call(
+            f"{self.LABEL} {api_id} route {route_key}",
+            "CreateRoute",
+            self._client.create_route,
+            ApiId=api_id,
+            RouteKey=route_key,
+            **settings,
+        )
+        return str(created["RouteId"])
+
+    def update_route(self, api_id: str, route_id: str, *, settings: JsonMapping) -> None:
+        aws_call(
+            f"{self.LABEL} {api_id} route {route_id}",
+            "UpdateRoute",
+            self._client.update_route,
+            ApiId=api_id,
+            RouteId=route_id,
+            **settings,
+        )
+
+    def delete_route(self, api_id: str, route_id: str) -> None:
+        call_or_none(
+            f"{self.LABEL} {api_id} route {route_id}",
+            "DeleteRoute",
+            self._client.delete_route,
+            ApiId=api_id,
+            RouteId=route_id,
+        )
+
+
+class HttpApis(ApiGatewayV2Apis):
+    LABEL = "HTTP API"
 
     def get_api_or_none(self, api_id: str) -> GetApiResponseTypeDef | None:
         return call_or_none(f"HTTP API {api_id}", "GetApi", self._client.get_api, ApiId=api_id)
@@ -120,45 +168,6 @@ class HttpApis:
             IntegrationId=integration_id,
             IntegrationUri=target_arn,
             PayloadFormatVersion=payload_format,
-        )
-
-    def delete_integration(self, api_id: str, integration_id: str) -> None:
-        call_or_none(
-            f"HTTP API {api_id} integration {integration_id}",
-            "DeleteIntegration",
-            self._client.delete_integration,
-            ApiId=api_id,
-            IntegrationId=integration_id,
-        )
-
-    def create_route(self, api_id: str, *, route_key: str, settings: JsonMapping) -> str:
-        created = aws_call(
-            f"HTTP API {api_id} route {route_key}",
-            "CreateRoute",
-            self._client.create_route,
-            ApiId=api_id,
-            RouteKey=route_key,
-            **settings,
-        )
-        return str(created["RouteId"])
-
-    def update_route(self, api_id: str, route_id: str, *, settings: JsonMapping) -> None:
-        aws_call(
-            f"HTTP API {api_id} route {route_id}",
-            "UpdateRoute",
-            self._client.update_route,
-            ApiId=api_id,
-            RouteId=route_id,
-            **settings,
-        )
-
-    def delete_route(self, api_id: str, route_id: str) -> None:
-        call_or_none(
-            f"HTTP API {api_id} route {route_id}",
-            "DeleteRoute",
-            self._client.delete_route,
-            ApiId=api_id,
-            RouteId=route_id,
         )
 
     # -- authorizers (JWT and Lambda) --------------------------------------------------------------------------

@@ -6,13 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from fnship.arns import arn
+from fnship.aws.apigatewayv2_api import ApiGatewayV2Apis
 from fnship.aws.calls import aws_call, call_or_none, paged
 from fnship.errors import AwsError
-from fnship.jsonvalue import JsonMapping
 
 if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
-    from mypy_boto3_apigatewayv2.client import ApiGatewayV2Client
     from mypy_boto3_apigatewayv2.type_defs import (
         CreateApiResponseTypeDef,
         GetApiResponseTypeDef,
@@ -23,13 +21,8 @@ if TYPE_CHECKING:  # AWS's answers as boto3-stubs types them
     )
 
 
-class WebsocketApis:
-    def __init__(self, client: ApiGatewayV2Client, *, region: str) -> None:
-        self._client = client
-        self._region = region
-
-    def arn(self, api_id: str) -> str:
-        return arn("apigateway", f"/apis/{api_id}", region=self._region)
+class WebsocketApis(ApiGatewayV2Apis):
+    LABEL = "WebSocket API"
 
     def get_api_or_none(self, api_id: str) -> GetApiResponseTypeDef | None:
         return call_or_none(f"WebSocket API {api_id}", "GetApi", self._client.get_api, ApiId=api_id)
@@ -112,42 +105,6 @@ class WebsocketApis:
             IntegrationId=integration_id,
             IntegrationUri=uri,
         )
-
-    def delete_integration(self, api_id: str, integration_id: str) -> None:
-        call_or_none(
-            f"WebSocket API {api_id} integration {integration_id}",
-            "DeleteIntegration",
-            self._client.delete_integration,
-            ApiId=api_id,
-            IntegrationId=integration_id,
-        )
-
-    def create_route(self, api_id: str, *, route_key: str, settings: JsonMapping) -> str:
-        created = aws_call(
-            f"WebSocket API {api_id} route {route_key}",
-            "CreateRoute",
-            self._client.create_route,
-            ApiId=api_id,
-            RouteKey=route_key,
-            **settings,
-        )
-        return str(created["RouteId"])
-
-    def update_route(self, api_id: str, route_id: str, *, settings: JsonMapping) -> None:
-        aws_call(
-            f"WebSocket API {api_id} route {route_id}",
-            "UpdateRoute",
-            self._client.update_route,
-            ApiId=api_id,
-            RouteId=route_id,
-            **settings,
-        )
-
-    def delete_route(self, api_id: str, route_id: str) -> None:
-        call_or_none(
-            f"WebSocket API {api_id} route {route_id}", "DeleteRoute", self._client.delete_route, ApiId=api_id,
-            RouteId=route_id,
-        )  # fmt: skip
 
     def create_default_route_response(self, api_id: str, route_id: str) -> None:
         """The `$default` route response, which sends the function's answer back to the client (a two-way route).
